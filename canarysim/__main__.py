@@ -1,0 +1,3 @@
+from canarysim.cli import main
+
+raise SystemExit(main())
