@@ -1,7 +1,41 @@
-"""canarysim: Argo Rollouts canaries on an Istio mesh, in simulated time."""
+"""canarysim: Argo Rollouts canaries on an Istio mesh, in simulated time.
+
+>>> import canarysim
+>>> sorted(canarysim.__all__)
+['Result', '__version__', 'load_scenario', 'simulate']
+
+``import canarysim`` stays light (no SimPy): ``load_scenario`` and ``simulate`` import the spec
+and sim layers on first use.
+"""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
+from canarysim.result import Result
+
+if TYPE_CHECKING:
+    from canarysim.spec.scenario import Scenario
+
 __version__ = "0.1.0"
 
-__all__ = ["__version__"]
+
+def load_scenario(path: Any) -> Scenario:
+    """Load and check a scenario file (see README); raises ``ScenarioError`` on bad input."""
+    from canarysim.spec import load_scenario as _load
+
+    return _load(path)
+
+
+def simulate(scenario: Any, until: float | str | None = None, mode: str | None = None) -> Result:
+    """Run ``scenario`` (a loaded Scenario or a path) in simulated time and return its Result.
+
+    ``until`` overrides the scenario's end (seconds or a duration such as ``"2h"``); ``mode`` is
+    ``"aggregate"`` (default) or ``"exact"``.
+    """
+    from canarysim.sim.world import simulate as _simulate
+
+    return _simulate(scenario, until=until, mode=mode)
+
+
+__all__ = ["Result", "__version__", "load_scenario", "simulate"]
