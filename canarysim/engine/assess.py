@@ -254,34 +254,46 @@ def run_phase(
     metrics: Mapping[str, tuple[Phase, str]],
     *,
     dry_run: frozenset[str] = frozenset(),
-    terminating: bool = False,
+    terminated: bool = False,
+    last_messages: Mapping[str, str] | None = None,
 ) -> tuple[Phase, str]:
-    """The run's phase and message from its metrics' phases (``assessRunStatus``).
+    """The run's phase and message from its metrics' phases and limit messages
+    (``analysis/analysis.go::assessRunStatus``).
 
-    Dry-run metrics never decide the run. While any metric is incomplete the run is Running,
-    unless terminating, when it takes the worst completed phase (``Run Terminated`` if none).
+    *terminated* is ``spec.terminate``; the run is also terminating once a deciding metric
+    completed unsuccessfully (``IsTerminating``). Dry-run metrics never decide the run.
+    While any metric is incomplete the run is Running unless terminating, when it takes the
+    worst completed phase (Successful with ``Run Terminated`` if none). *last_messages*
+    holds each metric's last measurement message, appended as Argo does.
 
     >>> run_phase({"rate": (Phase.FAILED, "failed (4) > failureLimit (3)")})
     (<Phase.FAILED: 'Failed'>, 'Metric "rate" assessed Failed due to failed (4) > failureLimit (3)')
+    >>> run_phase({"rate": (Phase.RUNNING, "")}, terminated=True)
+    (<Phase.SUCCESSFUL: 'Successful'>, 'Run Terminated')
     """
     deciding = {name: pm for name, pm in metrics.items() if name not in dry_run}
-    worst: tuple[str, Phase, str] | None = None
+    terminating = terminated or any(
+        phase in (Phase.FAILED, Phase.ERROR, Phase.INCONCLUSIVE) for phase, _ in deciding.values()
+    )
+    worst: Phase | None = None
+    message = "Run Terminated" if terminated else ""
     everything_done = True
-    for name in sorted(deciding):
-        phase, message = deciding[name]
+    for name, (phase, limit_message) in metrics.items():
         if not phase.completed:
             everything_done = False
             continue
-        if worst is None or is_worse(phase, worst[1]):
-            worst = (name, phase, message)
-    if not everything_done and not terminating:
+        if name in dry_run:
+            worst = worst or Phase.SUCCESSFUL
+            continue
+        if worst is None or is_worse(phase, worst):
+            worst = phase
+            if limit_message:
+                message = f'Metric "{name}" assessed {phase.value} due to {limit_message}'
+                last = (last_messages or {}).get(name, "")
+                if last:
+                    message += f': "Error Message: {last}"'
+    if terminating:
+        return (worst or Phase.SUCCESSFUL), message
+    if not everything_done:
         return Phase.RUNNING, ""
-    if worst is None:
-        return Phase.SUCCESSFUL, ("Run Terminated" if terminating else "")
-    name, phase, message = worst
-    if phase is Phase.SUCCESSFUL:
-        return phase, ""
-    text = f'Metric "{name}" assessed {phase.value}'
-    if message:
-        text += f" due to {message}"
-    return phase, text
+    return (worst or Phase.SUCCESSFUL), message

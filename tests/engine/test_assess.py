@@ -118,7 +118,17 @@ def test_run_phase_takes_the_worst_completed_metric():
     phases = {"a": (S, ""), "b": (INC, "inconclusive (1) > inconclusiveLimit (0)"), "c": (E, "x")}
     assert run_phase(phases) == (E, 'Metric "c" assessed Error due to x')
     assert run_phase({"a": (S, ""), "b": (Phase.RUNNING, "")})[0] is Phase.RUNNING
-    assert run_phase({"a": (Phase.RUNNING, "")}, terminating=True) == (S, "Run Terminated")
+    assert run_phase({"a": (Phase.RUNNING, "")}, terminated=True) == (S, "Run Terminated")
+    assert run_phase({"a": (S, ""), "b": (S, "")}) == (S, "")
+    # a failed sibling terminates the run even while another metric still runs
+    assert run_phase({"a": (F, "failed (1) > failureLimit (0)"), "b": (Phase.RUNNING, "")}) == (
+        F,
+        'Metric "a" assessed Failed due to failed (1) > failureLimit (0)',
+    )
+    assert run_phase({"a": (F, "f")}, last_messages={"a": "boom"}) == (
+        F,
+        'Metric "a" assessed Failed due to f: "Error Message: boom"',
+    )
     assert run_phase({"a": (F, "f"), "b": (S, "")}, dry_run=frozenset({"a"})) == (S, "")
 
 
