@@ -1,0 +1,435 @@
+"""Reading a Rollout's Istio settings and picking the VirtualService routes Argo edits.
+
+Helpers shared by :mod:`canarysim.engine.istio`. Everything works on plain dict manifests
+(camelCase, as loaded from YAML). The behaviour follows upstream
+``rollout/trafficrouting/istio/istio.go`` (argo-rollouts); function names in comments point
+at the Go function each rule comes from, so a reader can re-check a subtle case.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from canarysim.errors import TrafficRoutingError
+
+Manifest = dict[str, Any]
+
+SPEC_HTTP_NOT_FOUND = "spec.http not found"
+MANAGED_BY_KEY = "argo-rollouts.argoproj.io/managed-by-rollouts"
+HASH_LABEL = "rollouts-pod-template-hash"
+
+
+def as_dict(value: Any) -> dict[str, Any]:
+    """``value`` if it is a mapping, else an empty dict (YAML ``key:`` with no value is None)."""
+    return value if isinstance(value, dict) else {}
+
+
+def as_list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []
+
+
+def as_int(value: Any) -> int:
+    """Go decodes JSON numbers into int64 fields; a missing field is 0."""
+    if value is None or isinstance(value, bool):
+        return 0
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    raise TrafficRoutingError(f"json: cannot unmarshal {value!r} into Go value of type int64")
+
+
+def as_str(value: Any) -> str:
+    return value if isinstance(value, str) else ""
+
+
+# ---------------------------------------------------------------------------- rollout side
+
+
+@dataclass(frozen=True)
+class VsRef:
+    """One entry of ``trafficRouting.istio.virtualService(s)``."""
+
+    name: str
+    namespace: str
+    routes: tuple[str, ...]
+    tls_routes: tuple[tuple[int, frozenset[str]], ...]
+    tcp_routes: tuple[int, ...]
+    tls_given: bool
+    tcp_given: bool
+
+
+@dataclass(frozen=True)
+class RolloutRouting:
+    """The parts of a Rollout manifest the Istio reconciler reads."""
+
+    name: str
+    namespace: str
+    stable_svc: str
+    canary_svc: str
+    dr_name: str | None
+    canary_subset: str
+    stable_subset: str
+    additional_subsets: tuple[str, ...] | None
+    managed_routes: tuple[str, ...] | None
+    virtual_services: tuple[VsRef, ...]
+    header_route_names: tuple[str, ...]
+    mirror_route_names: tuple[str, ...]
+
+
+def split_vs_name(ref: str) -> tuple[str, str]:
+    """``name.namespace`` -> (namespace, name); utils/istio::GetVirtualServiceNamespaceName.
+
+    A ``.cluster.local`` suffix is dropped first; the last dot-separated field is the
+    namespace (a namespace cannot contain a dot), the rest is the name.
+    """
+    if ref.endswith(".cluster.local"):
+        ref = ref[: -len(".cluster.local")]
+    fields = ref.split(".")
+    if len(fields) >= 2:
+        return fields[-1], ".".join(fields[:-1])
+    return "", fields[0]
+
+
+def _vs_ref(entry: Mapping[str, Any], default_ns: str) -> VsRef:
+    namespace, name = split_vs_name(as_str(entry.get("name")))
+    tls = tuple(
+        (as_int(t.get("port")), frozenset(as_str(h) for h in as_list(t.get("sniHosts"))))
+        for t in map(as_dict, as_list(entry.get("tlsRoutes")))
+    )
+    tcp = tuple(as_int(t.get("port")) for t in map(as_dict, as_list(entry.get("tcpRoutes"))))
+    return VsRef(
+        name=name,
+        namespace=namespace or default_ns,
+        routes=tuple(as_str(r) for r in as_list(entry.get("routes"))),
+        tls_routes=tls,
+        tcp_routes=tcp,
+        tls_given=bool(tls),
+        tcp_given=bool(tcp),
+    )
+
+
+def stable_and_canary_services(rollout: Mapping[str, Any]) -> tuple[str, str]:
+    """(stable, canary) Service names; trafficrouting/service_helper.go::GetStableAndCanaryServices.
+
+    Ping-pong is used for Istio only when neither stableService nor canaryService is set;
+    ``status.canary.stablePingPong == "ping"`` means the ping Service is stable, anything
+    else (``pong`` or unset) means the pong Service is stable.
+    """
+    canary = as_dict(as_dict(as_dict(rollout.get("spec")).get("strategy")).get("canary"))
+    stable_svc = as_str(canary.get("stableService"))
+    canary_svc = as_str(canary.get("canaryService"))
+    ping_pong = canary.get("pingPong")
+    if isinstance(ping_pong, dict) and not stable_svc and not canary_svc:
+        ping = as_str(ping_pong.get("pingService"))
+        pong = as_str(ping_pong.get("pongService"))
+        status = as_dict(as_dict(rollout.get("status")).get("canary"))
+        if status.get("stablePingPong") == "ping":
+            return ping, pong
+        return pong, ping
+    return stable_svc, canary_svc
+
+
+def rollout_routing(rollout: Mapping[str, Any]) -> RolloutRouting:
+    """Extract what the reconciler needs; raises if the Rollout has no Istio traffic routing."""
+    meta = as_dict(rollout.get("metadata"))
+    namespace = as_str(meta.get("namespace")) or "default"
+    canary = as_dict(as_dict(as_dict(rollout.get("spec")).get("strategy")).get("canary"))
+    routing = as_dict(canary.get("trafficRouting"))
+    istio = routing.get("istio")
+    if not isinstance(istio, dict):
+        raise TrafficRoutingError(
+            "Rollout has no spec.strategy.canary.trafficRouting.istio to reconcile"
+        )
+    stable_svc, canary_svc = stable_and_canary_services(rollout)
+    dr = istio.get("destinationRule")
+    dr_name: str | None = None
+    canary_subset = stable_subset = ""
+    additional: tuple[str, ...] | None = None
+    if isinstance(dr, dict):
+        dr_name = as_str(dr.get("name"))
+        canary_subset = as_str(dr.get("canarySubsetName"))
+        stable_subset = as_str(dr.get("stableSubsetName"))
+        if dr.get("additionalSubsetNames") is not None:
+            additional = tuple(as_str(s) for s in as_list(dr.get("additionalSubsetNames")))
+    managed: tuple[str, ...] | None = None
+    if routing.get("managedRoutes") is not None:
+        managed = tuple(as_str(as_dict(m).get("name")) for m in as_list(routing["managedRoutes"]))
+    # istio.go::getVirtualServices: the list form wins whenever it is present.
+    if istio.get("virtualServices") is not None:
+        entries = [as_dict(e) for e in as_list(istio["virtualServices"])]
+    else:
+        entries = [as_dict(istio.get("virtualService"))]
+    steps = [as_dict(s) for s in as_list(canary.get("steps"))]
+    return RolloutRouting(
+        name=as_str(meta.get("name")),
+        namespace=namespace,
+        stable_svc=stable_svc,
+        canary_svc=canary_svc,
+        dr_name=dr_name,
+        canary_subset=canary_subset,
+        stable_subset=stable_subset,
+        additional_subsets=additional,
+        managed_routes=managed,
+        virtual_services=tuple(_vs_ref(e, namespace) for e in entries),
+        header_route_names=tuple(
+            as_str(as_dict(s["setHeaderRoute"]).get("name"))
+            for s in steps
+            if s.get("setHeaderRoute") is not None
+        ),
+        mirror_route_names=tuple(
+            as_str(as_dict(s["setMirrorRoute"]).get("name"))
+            for s in steps
+            if s.get("setMirrorRoute") is not None
+        ),
+    )
+
+
+def vs_ref_for(virtual_service: Mapping[str, Any], routing: RolloutRouting) -> VsRef:
+    """The Rollout's entry that refers to this VirtualService.
+
+    Matched by name (and namespace when the manifest states one). A Rollout with a single
+    entry applies it whatever the manifest is called, so a test can hand in an anonymous
+    VirtualService.
+    """
+    meta = as_dict(virtual_service.get("metadata"))
+    name = as_str(meta.get("name"))
+    namespace = as_str(meta.get("namespace")) or routing.namespace
+    for ref in routing.virtual_services:
+        if ref.name == name and ref.namespace == namespace:
+            return ref
+    for ref in routing.virtual_services:
+        if ref.name == name:
+            return ref
+    if len(routing.virtual_services) == 1:
+        return routing.virtual_services[0]
+    raise TrafficRoutingError(
+        f"VirtualService `{name}` is not referenced by "
+        "spec.strategy.canary.trafficRouting.istio.virtualServices"
+    )
+
+
+# ---------------------------------------------------------------------------- routes side
+
+
+def short_host(destination: Mapping[str, Any]) -> str:
+    """Text before the first dot of ``destination.host``; istio.go::getHost.
+
+    A host that starts with a dot yields "" (and such destinations are then ignored).
+    """
+    host = as_str(as_dict(destination.get("destination")).get("host"))
+    idx = host.find(".")
+    if idx > 0:
+        return host[:idx]
+    if idx < 0:
+        return host
+    return ""
+
+
+def subset_of(destination: Mapping[str, Any]) -> str:
+    return as_str(as_dict(destination.get("destination")).get("subset"))
+
+
+def route_name(route: Mapping[str, Any]) -> str:
+    return as_str(route.get("name"))
+
+
+def http_route_indexes(names: Sequence[str], http: Sequence[Mapping[str, Any]]) -> list[int]:
+    """Indexes of the HTTP routes SetWeight edits; istio.go::getHttpRouteIndexesToPatch.
+
+    No names: the only route if there is exactly one, else the first unnamed route (none if
+    every route has a name). Otherwise every name must exist.
+    """
+    if not names:
+        if len(http) == 1:
+            return [0]
+        for i, route in enumerate(http):
+            if route_name(route) == "":
+                return [i]
+    indexes = []
+    for name in names:
+        found = next((i for i, r in enumerate(http) if route_name(r) == name), -1)
+        if found < 0:
+            raise TrafficRoutingError(
+                f"HTTP Route '{name}' is not found in the defined Virtual Service."
+            )
+        indexes.append(found)
+    return indexes
+
+
+def _match_ports(route: Mapping[str, Any]) -> set[int]:
+    return {as_int(as_dict(m).get("port")) for m in as_list(route.get("match"))}
+
+
+def tls_route_indexes(ref: VsRef, tls: Sequence[Mapping[str, Any]]) -> list[int]:
+    """istio.go::getTlsRouteIndexesToPatch / searchTlsRoute.
+
+    A VirtualService TLS route matches an entry when its match blocks use one port (0 when
+    none is given) equal to the entry's port and the union of their sniHosts equals the
+    entry's sniHosts as a set. Routes whose blocks name two different ports never match.
+    """
+    if not ref.tls_given:
+        return [0]
+    indexes: list[int] = []
+    for port, sni in ref.tls_routes:
+        found = []
+        for i, route in enumerate(tls):
+            ports = _match_ports(route)
+            if len(ports) > 1:
+                continue
+            hosts = {
+                as_str(h)
+                for m in as_list(route.get("match"))
+                for h in as_list(as_dict(m).get("sniHosts"))
+            }
+            if (next(iter(ports)) if ports else 0) == port and hosts == sni:
+                found.append(i)
+        if not found:
+            raise TrafficRoutingError(
+                "No matching TLS routes found in the defined Virtual Service."
+            )
+        indexes.extend(found)
+    return indexes
+
+
+def tcp_route_indexes(ref: VsRef, tcp: Sequence[Mapping[str, Any]]) -> list[int]:
+    """istio.go::getTcpRouteIndexesToPatch / searchTcpRoute: match by the single port."""
+    if not ref.tcp_given:
+        return [0]
+    indexes: list[int] = []
+    for port in ref.tcp_routes:
+        found = []
+        for i, route in enumerate(tcp):
+            ports = _match_ports(route)
+            if len(ports) > 1:
+                continue
+            if (next(iter(ports)) if ports else 0) == port:
+                found.append(i)
+        if not found:
+            raise TrafficRoutingError(
+                "No matching TCP routes found in the defined Virtual Service."
+            )
+        indexes.extend(found)
+    return indexes
+
+
+def validate_destinations(route: Mapping[str, Any], routing: RolloutRouting) -> None:
+    """Both sides of the split must be present; istio.go::validateVirtualServiceRouteDestinations.
+
+    Subset-level (a destinationRule is configured) checks subsets only; host-level checks
+    the short host names. The canary side is reported first.
+    """
+    dests = [as_dict(d) for d in as_list(route.get("route"))]
+    hosts = {short_host(d) for d in dests}
+    subsets = {subset_of(d) for d in dests}
+    if routing.dr_name is not None:
+        if not (routing.canary_subset and routing.canary_subset in subsets):
+            raise TrafficRoutingError(
+                f"Canary DestinationRule subset '{routing.canary_subset}' not found in route"
+            )
+        if not (routing.stable_subset and routing.stable_subset in subsets):
+            raise TrafficRoutingError(
+                f"Stable DestinationRule subset '{routing.stable_subset}' not found in route"
+            )
+        return
+    if not (routing.canary_svc and routing.canary_svc in hosts):
+        raise TrafficRoutingError(f"Canary Service '{routing.canary_svc}' not found in route")
+    if not (routing.stable_svc and routing.stable_svc in hosts):
+        raise TrafficRoutingError(f"Stable Service '{routing.stable_svc}' not found in route")
+
+
+def split_managed(
+    managed: Sequence[str] | None, http: Sequence[Any]
+) -> tuple[list[Any], list[Any]]:
+    """(routes named in managedRoutes, the others), both in VS order;
+    istio.go::splitManagedRoutesAndNonManagedRoutes."""
+    wanted = set(managed or ())
+    inside = [r for r in http if route_name(as_dict(r)) in wanted]
+    outside = [r for r in http if route_name(as_dict(r)) not in wanted]
+    return inside, outside
+
+
+def validate_http(ref: VsRef, http: Sequence[Mapping[str, Any]], routing: RolloutRouting) -> None:
+    """istio.go::ValidateHTTPRoutes."""
+    for idx in http_route_indexes(ref.routes, http):
+        validate_destinations(http[idx], routing)
+    _, unmanaged = split_managed(routing.managed_routes, http)
+    if not ref.routes and len(unmanaged) > 1:
+        raise TrafficRoutingError(
+            "spec.http[] should be set in VirtualService and it must have exactly one route "
+            "when omitting spec.strategy.canary.trafficRouting.istio.virtualService.routes"
+        )
+
+
+def validate_tls(ref: VsRef, tls: Sequence[Mapping[str, Any]], routing: RolloutRouting) -> None:
+    """istio.go::ValidateTlsRoutes."""
+    for idx in tls_route_indexes(ref, tls):
+        if idx < len(tls):
+            validate_destinations(tls[idx], routing)
+    if not ref.tls_given and len(tls) > 1:
+        raise TrafficRoutingError(
+            "spec.tls[] should be set in VirtualService and it must have exactly one route "
+            "when omitting spec.strategy.canary.trafficRouting.istio.virtualService.tlsRoutes"
+        )
+
+
+def validate_tcp(ref: VsRef, tcp: Sequence[Mapping[str, Any]], routing: RolloutRouting) -> None:
+    """istio.go::ValidateTcpRoutes."""
+    for idx in tcp_route_indexes(ref, tcp):
+        if idx < len(tcp):
+            validate_destinations(tcp[idx], routing)
+    if not ref.tcp_given and len(tcp) > 1:
+        raise TrafficRoutingError(
+            "spec.tcp[] should be set in VirtualService and it must have exactly one route "
+            "when omitting spec.strategy.canary.trafficRouting.istio.virtualService.tcpRoutes"
+        )
+
+
+def order_routes(http: list[Any], managed: Sequence[str] | None) -> list[Any]:
+    """Managed routes first (in managedRoutes order), then the rest; istio.go::orderRoutes.
+
+    Upstream rebuilds the list by looking every ordered route up again by name, so two
+    routes with the same name (or two unnamed routes) come out duplicated; that quirk is
+    kept on purpose because it is what the real controller writes.
+    """
+    if managed is None:
+        return http
+    inside, outside = split_managed(managed, http)
+    ordered = [r for name in managed for r in inside if as_dict(r).get("name") == name]
+    ordered += outside
+    result: list[Any] = []
+    for wanted in ordered:
+        wanted_name = route_name(as_dict(wanted))
+        result.extend(r for r in http if route_name(as_dict(r)) == wanted_name)
+    return result
+
+
+# ---------------------------------------------------------------------------- manifests
+
+
+def section(spec: Mapping[str, Any], kind: str) -> list[Any] | None:
+    """``spec.<kind>`` as a list, None when absent (unstructured.NestedSlice semantics)."""
+    value = spec.get(kind)
+    if value is None:
+        return None
+    if not isinstance(value, list):
+        raise TrafficRoutingError(
+            f".spec.{kind} accessor error: {value} is of the type {type(value).__name__}, "
+            "expected []interface{}"
+        )
+    for route in value:
+        if not isinstance(route, dict):
+            raise TrafficRoutingError(
+                f"Invalid casting: field '{kind}[]' is not of type 'map[string]interface'"
+            )
+    return value
+
+
+def ensure_spec(manifest: Manifest) -> dict[str, Any]:
+    spec = manifest.get("spec")
+    if not isinstance(spec, dict):
+        spec = {}
+        manifest["spec"] = spec
+    return spec
