@@ -1,0 +1,145 @@
+"""The run's story as a terminal timeline: one line per thing an operator would care about.
+
+Three sources are merged in time order:
+
+* the Kubernetes events the simulated controller and cluster emitted (revision created, scale
+  events, steps, weights, pauses, analysis, abort, promotion), worded as Argo words them;
+* phase changes read off the snapshots, which also carry what an event cannot: the time left
+  in a timed pause (``Paused: CanaryPauseStep (1h remaining)``);
+* errors served to users, read off the per-version request/error series and merged into
+  bursts, so a steady error rate is one line and not seven hundred.
+
+Times are simulated offsets from the start of the run (``  5m00s``).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from canarysim.report.durations import offset, span
+from canarysim.report.style import PLAIN, RED, YELLOW, Style
+
+#: Two error buckets closer than this (seconds) belong to one burst.
+BURST_GAP = 60.0
+_VERSIONS = ("stable", "canary")
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One timeline line: when, a short tag (an event reason or our own), the text, and
+    whether it is a warning (coloured and marked on a terminal)."""
+
+    time: float
+    tag: str
+    text: str
+    warning: bool = False
+    order: int = 0  # tie-break at equal times: events (0) before phases (1) before errors (2)
+
+
+def event_entries(events: Iterable[dict[str, Any]], rollout: str | None = None) -> list[Entry]:
+    """Events as entries; the object is named only when it is not the rollout itself."""
+    out = []
+    for e in events:
+        obj = str(e.get("object", ""))
+        text = str(e.get("message", ""))
+        if obj and rollout is not None and obj != f"Rollout/{rollout}":
+            text = f"{obj}: {text}"
+        out.append(
+            Entry(
+                time=float(e["time"]),
+                tag=str(e.get("reason", "")),
+                text=text,
+                warning=e.get("kind") == "Warning",
+            )
+        )
+    return out
+
+
+def phase_entries(snapshots: Sequence[Any]) -> list[Entry]:
+    """One entry per change of (phase, message), with the pause time left when paused."""
+    out = []
+    last: tuple[str, str] | None = None
+    for snap in snapshots:
+        key = (snap.phase, snap.message)
+        if key == last:
+            continue
+        last = key
+        text = snap.phase + (f": {snap.message}" if snap.message else "")
+        remaining = snap.paused_remaining
+        if remaining is None and getattr(snap, "paused_until", None) is not None:
+            remaining = snap.paused_until - snap.time
+        if snap.phase == "Paused" and remaining is not None:
+            text += f" ({span(remaining)} remaining)"
+        out.append(Entry(snap.time, "Phase", text, warning=snap.phase == "Degraded", order=1))
+    return out
+
+
+def error_entries(series: dict[str, np.ndarray], until: float) -> list[Entry]:
+    """Bursts of errors served per version: first bucket with errors to the end of the last
+    one, merged while the gaps between them are under :data:`BURST_GAP`."""
+    if "time" not in series or len(series["time"]) == 0:
+        return []
+    times = np.asarray(series["time"], dtype=float)
+    ends = np.append(times[1:], max(until, float(times[-1])))
+    out = []
+    for version in _VERSIONS:
+        errs = series.get(f"errors.{version}")
+        reqs = series.get(f"requests.{version}")
+        if errs is None or reqs is None:
+            continue
+        errs = np.nan_to_num(np.asarray(errs, dtype=float))
+        reqs = np.nan_to_num(np.asarray(reqs, dtype=float))
+        idx = np.flatnonzero(errs > 0)
+        bursts: list[list[int]] = []
+        for i in idx:
+            if bursts and times[i] - ends[bursts[-1][-1]] < BURST_GAP:
+                bursts[-1].append(int(i))
+            else:
+                bursts.append([int(i)])
+        for burst in bursts:
+            lo, hi = burst[0], burst[-1]
+            n_err = float(errs[lo : hi + 1].sum())
+            n_req = float(reqs[lo : hi + 1].sum())
+            share = f" of {_count(n_req)} requests ({100 * n_err / n_req:.2g}%)" if n_req else ""
+            text = f"{version} served {_count(n_err)} errors{share} until {offset(float(ends[hi]))}"
+            out.append(Entry(float(times[lo]), "ErrorsServed", text, warning=True, order=2))
+    return out
+
+
+def _count(x: float) -> str:
+    return f"{math.floor(x + 0.5):,}"
+
+
+def entries(result: Any) -> list[Entry]:
+    """Every timeline entry of a :class:`~canarysim.result.Result`, in time order."""
+    name = result.snapshots[0].name if result.snapshots else None
+    merged = event_entries(result.events, name)
+    merged += phase_entries(result.snapshots)
+    merged += error_entries(result.series, result.until)
+    return sorted(merged, key=lambda e: (e.time, e.order))  # stable: keeps event order
+
+
+def render_entries(items: Sequence[Entry], *, style: Style = PLAIN) -> str:
+    """Lines ``<offset>  <tag>  <text>``, tags padded to the widest one (at most 24)."""
+    if not items:
+        return ""
+    time_width = max(len(offset(e.time)) for e in items)
+    tag_width = min(24, max(len(e.tag) for e in items))
+    lines = []
+    for e in items:
+        tag = e.tag.ljust(tag_width)
+        if e.warning:
+            colour = RED if e.tag in ("ErrorsServed",) or "Degraded" in e.text else YELLOW
+            tag = style.code(tag, colour)
+        lines.append(f"{offset(e.time, time_width)}  {tag}  {e.text}".rstrip())
+    return "\n".join(lines) + "\n"
+
+
+def render_timeline(result: Any, *, style: Style = PLAIN) -> str:
+    """The whole timeline of ``result`` as text (ends with a newline; empty if nothing)."""
+    return render_entries(entries(result), style=style)
