@@ -146,3 +146,31 @@ def test_dist_is_frozen_and_hashable() -> None:
     with pytest.raises(AttributeError):
         d.a = 2.0  # type: ignore[misc]
     assert {d: 1}[Dist.exponential(1.0)] == 1
+
+
+@pytest.mark.parametrize(
+    "dist",
+    [Dist.lognormal(50.0, 300.0), Dist.exponential(7.0), Dist.fixed(4.0)],
+    ids=["lognormal", "exponential", "fixed"],
+)
+def test_partial_means_partition_the_mean(dist: Dist) -> None:
+    edges = np.array([0.0, 1.0, 5.0, 20.0, 50.0, 200.0, 1000.0, np.inf])
+    parts = dist.partial_mean(edges[:-1], edges[1:])
+    assert parts.sum() == pytest.approx(dist.mean, rel=1e-9)
+    assert np.all(parts >= 0)
+
+
+def test_partial_mean_matches_monte_carlo() -> None:
+    d = Dist.lognormal(50.0, 300.0)
+    x = d.sample(np.random.default_rng(3), 400_000)
+    inside = np.where((x > 20.0) & (x <= 100.0), x, 0.0)
+    se = inside.std() / math.sqrt(x.size)
+    assert abs(inside.mean() - d.partial_mean(20.0, 100.0)) < 5 * se
+
+
+@pytest.mark.parametrize(
+    "dist", [Dist.lognormal(0.02, 0.2), Dist.exponential(3.0), Dist.fixed(1.5)]
+)
+def test_ppf_agrees_with_quantile(dist: Dist) -> None:
+    u = np.array([0.001, 0.25, 0.5, 0.9, 0.99])
+    np.testing.assert_allclose(dist.ppf(u), [dist.quantile(q) for q in u], rtol=1e-12)
