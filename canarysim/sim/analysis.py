@@ -1,0 +1,511 @@
+"""AnalysisRuns in simulated time: scheduling measurements, querying providers, assessing.
+
+The rollout engine decides *when* a run starts and is terminated (``StartAnalysisRun`` /
+``TerminateAnalysisRun``); this module *executes* runs the way Argo's AnalysisRun
+controller does (``analysis/analysis.go``): every metric measured first at the run's start
+(or after ``initialDelay``), then again ``interval`` after the previous measurement
+finished, an Error retried after 10 s, and after every measurement the metric and run
+phases reassessed with :mod:`canarysim.engine.assess`.
+
+Providers are simulated: ``prometheus`` queries go to the world's metric store through a
+callable (the PromQL subset in ``sim/promql.py``); ``job`` measurements take a sampled
+duration and succeed with a configured probability; ``web`` answers from a table the scenario
+gives. Any other provider gives Error measurements saying it is not simulated, exactly as a
+provider that cannot be reached would.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import simpy
+
+from canarysim.engine.assess import (
+    ERROR_RETRY_INTERVAL,
+    MetricLimits,
+    MetricTally,
+    Phase,
+    measurement_phase,
+    metric_phase,
+    result_string,
+    run_phase,
+)
+from canarysim.engine.durations import parse_duration
+from canarysim.engine.model import AnalysisRunView, StartAnalysisRun
+
+__all__ = [
+    "AnalysisController",
+    "AnalysisRun",
+    "ArgContext",
+    "JobModel",
+    "Measurement",
+    "Providers",
+    "resolve_run_spec",
+]
+
+_PLACEHOLDER = re.compile(r"{{\s*args\.([A-Za-z0-9_.-]+)\s*}}")
+_PROVIDERS = (
+    "prometheus",
+    "kayenta",
+    "web",
+    "datadog",
+    "wavefront",
+    "newRelic",
+    "job",
+    "cloudWatch",
+    "graphite",
+    "influxdb",
+    "skywalking",
+    "plugin",
+)
+
+
+class RunSpecError(Exception):
+    """The run cannot start; the message is what Argo puts in the run's status."""
+
+
+@dataclass(frozen=True)
+class ArgContext:
+    """What ``valueFrom`` in a rollout's analysis args can refer to."""
+
+    stable_hash: str
+    latest_hash: str
+    rollout: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class JobModel:
+    """How simulated Jobs behave: *duration* in seconds and the chance one succeeds."""
+
+    duration: float = 10.0
+    success_probability: float = 1.0
+
+
+@dataclass
+class Providers:
+    """The simulated metric providers a world offers to its AnalysisRuns."""
+
+    prometheus: Callable[[str, float], object] | None = None
+    job: JobModel = field(default_factory=JobModel)
+    web: Mapping[str, object] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Measurement:
+    metric: str
+    started: float
+    finished: float
+    phase: Phase
+    value: str
+    message: str = ""
+
+
+@dataclass
+class _Metric:
+    name: str
+    spec: dict[str, Any]
+    limits: MetricLimits
+    interval: float | None
+    initial_delay: float
+    dry_run: bool
+    tally: MetricTally = field(default_factory=MetricTally)
+    phase: Phase = Phase.PENDING
+    limit_message: str = ""
+    measurements: list[Measurement] = field(default_factory=list)
+    in_flight_until: float | None = None
+
+    def next_due(self, started: float) -> float | None:
+        """When this metric next needs a measurement (``generateMetricTasks``)."""
+        if self.phase.completed or self.in_flight_until is not None:
+            return self.in_flight_until
+        if not self.measurements:
+            return started + self.initial_delay
+        if self.limits.count is not None and self.tally.count >= self.limits.count:
+            return None
+        last = self.measurements[-1]
+        gap = ERROR_RETRY_INTERVAL if last.phase is Phase.ERROR else self.interval
+        return last.finished + (gap if gap is not None else ERROR_RETRY_INTERVAL)
+
+
+# --------------------------------------------------------------------------- run spec
+
+
+def _int_or_string(value: object, name: str, field_name: str) -> int | None:
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        raise RunSpecError(f"metrics[{name}].{field_name}: expected an integer, got {value!r}")
+    try:
+        return int(str(value).strip())
+    except ValueError:
+        raise RunSpecError(
+            f"metrics[{name}].{field_name}: expected an integer, got {value!r}"
+        ) from None
+
+
+def _resolve_args(
+    template_args: Iterable[Mapping[str, Any]],
+    rollout_args: Iterable[Mapping[str, Any]],
+    context: ArgContext,
+) -> dict[str, str]:
+    """Merge template args with the rollout's (``MergeArgs``) and resolve ``valueFrom``."""
+    merged: dict[str, Mapping[str, Any]] = {}
+    for arg in template_args:
+        name = str(arg.get("name"))
+        previous = merged.get(name)
+        conflict = previous is not None and previous.get("value") != arg.get("value")
+        if conflict and previous.get("value") is not None and arg.get("value") is not None:  # type: ignore[union-attr]
+            raise RunSpecError(
+                f"Argument `{name}` specified multiple times with different values: "
+                f"'{previous.get('value')}', '{arg.get('value')}'"
+            )
+        merged[name] = arg if previous is None or arg.get("value") is not None else previous
+    for arg in rollout_args:
+        name = str(arg.get("name"))
+        if name in merged:
+            merged[name] = arg
+    values: dict[str, str] = {}
+    for name, arg in merged.items():
+        if arg.get("value") is not None:
+            values[name] = str(arg["value"])
+            continue
+        source = arg.get("valueFrom") or {}
+        hash_from = source.get("podTemplateHashValue")
+        if hash_from == "Stable":
+            values[name] = context.stable_hash
+        elif hash_from == "Latest":
+            values[name] = context.latest_hash
+        elif "fieldRef" in source:
+            values[name] = _field_path(context.rollout, str(source["fieldRef"].get("fieldPath")))
+        else:
+            raise RunSpecError(f"args.{name} was not resolved")
+    return values
+
+
+def _field_path(manifest: Mapping[str, Any], path: str) -> str:
+    node: Any = manifest
+    for part in re.findall(r"[^.\[\]']+", path):
+        if not isinstance(node, Mapping) or part not in node:
+            raise RunSpecError(f"failed to resolve fieldPath {path}")
+        node = node[part]
+    return node if isinstance(node, str) else json.dumps(node)
+
+
+def _substitute(metric: Mapping[str, Any], values: Mapping[str, str]) -> dict[str, Any]:
+    """``{{args.x}}`` placeholders, substituted JSON-escaped into the whole metric."""
+
+    def one(match: re.Match[str]) -> str:
+        name = match.group(1)
+        if name not in values:
+            raise RunSpecError(f"failed to resolve {{{{args.{name}}}}}")
+        return json.dumps(values[name])[1:-1]
+
+    resolved: dict[str, Any] = json.loads(_PLACEHOLDER.sub(one, json.dumps(metric)))
+    return resolved
+
+
+def _metric_state(metric: dict[str, Any], dry_run: bool) -> _Metric:
+    name = str(metric.get("name", ""))
+    interval = parse_duration(metric["interval"]) if metric.get("interval") else None
+    delay = parse_duration(metric["initialDelay"]) if metric.get("initialDelay") else 0.0
+    count = _int_or_string(metric.get("count"), name, "count")
+    failure_limit = _int_or_string(metric.get("failureLimit"), name, "failureLimit")
+    consecutive_errors = _int_or_string(
+        metric.get("consecutiveErrorLimit"), name, "consecutiveErrorLimit"
+    )
+    limits = MetricLimits(
+        count=MetricLimits.effective_count(count, interval is not None),
+        failure_limit=0 if failure_limit is None else failure_limit,
+        inconclusive_limit=_int_or_string(metric.get("inconclusiveLimit"), name, "x") or 0,
+        consecutive_error_limit=4 if consecutive_errors is None else consecutive_errors,
+        consecutive_success_limit=_int_or_string(
+            metric.get("consecutiveSuccessLimit"), name, "consecutiveSuccessLimit"
+        )
+        or 0,
+    )
+    return _Metric(name, metric, limits, interval, delay, dry_run)
+
+
+def _validate(metrics: list[_Metric]) -> None:
+    """The checks of ``utils/analysis/factory.go::ValidateMetric`` that can trip here."""
+    if not metrics:
+        raise RunSpecError("no metrics specified")
+    seen: set[str] = set()
+    for i, metric in enumerate(metrics):
+        if metric.name in seen:
+            raise RunSpecError(f"metrics[{i}]: duplicate name '{metric.name}'")
+        seen.add(metric.name)
+        providers = [p for p in _PROVIDERS if p in (metric.spec.get("provider") or {})]
+        if not providers:
+            raise RunSpecError(f"metrics[{i}]: no provider specified")
+        if len(providers) > 1:
+            raise RunSpecError(f"metrics[{i}]: multiple providers specified")
+        count = metric.limits.count
+        if count is not None and count > 1 and metric.interval is None:
+            raise RunSpecError(f"metrics[{i}]: interval must be specified when count > 1")
+
+
+def resolve_run_spec(
+    action: StartAnalysisRun,
+    templates: Mapping[str, Mapping[str, Any]],
+    context: ArgContext,
+    rollout_dry_run: Iterable[str] = (),
+) -> list[_Metric]:
+    """Flatten the run's templates, resolve its args and validate its metrics; raises
+    :class:`RunSpecError` with the message Argo would put on the run."""
+    metrics: list[dict[str, Any]] = []
+    template_args: list[Mapping[str, Any]] = []
+    dry_patterns = list(rollout_dry_run)
+    for name in action.templates:
+        template = templates.get(name)
+        if template is None:
+            raise RunSpecError(f'AnalysisTemplate "{name}" not found')
+        spec = template.get("spec") or {}
+        metrics.extend(spec.get("metrics") or [])
+        template_args.extend(spec.get("args") or [])
+        dry_patterns.extend(str(d.get("metricName")) for d in spec.get("dryRun") or [])
+    try:
+        values = _resolve_args(template_args, action.args, context)
+        resolved = [_substitute(m, values) for m in metrics]
+    except RunSpecError as err:
+        raise RunSpecError(f"Unable to resolve metric arguments: {err}") from None
+    try:
+        states = [
+            _metric_state(m, any(re.search(p, str(m.get("name", ""))) for p in dry_patterns))
+            for m in resolved
+        ]
+        _validate(states)
+    except (RunSpecError, ValueError) as err:
+        raise RunSpecError(f"Analysis spec invalid: {err}") from None
+    return states
+
+
+# --------------------------------------------------------------------------- the run
+
+
+def _argo_result(value: object) -> object:
+    """A PromQL instant result as Argo's Prometheus provider hands it to conditions: a
+    vector becomes the list of its sample values, a scalar a float (``processResponse``)."""
+    samples = getattr(value, "samples", None)
+    if samples is not None:
+        return [float(s[1]) if isinstance(s, tuple) else float(s.value) for s in samples]
+    scalar = getattr(value, "value", None)
+    if isinstance(scalar, int | float):
+        return float(scalar)
+    return value
+
+
+class AnalysisRun:
+    """One AnalysisRun executing as a SimPy process."""
+
+    def __init__(
+        self,
+        controller: AnalysisController,
+        action: StartAnalysisRun,
+        metrics: list[_Metric] | None,
+        error: str = "",
+    ) -> None:
+        self.controller = controller
+        self.action = action
+        self.name = action.name
+        self.metrics = {m.name: m for m in metrics or []}
+        self.started = controller.env.now
+        self.finished: float | None = None
+        self.phase = Phase.ERROR if error else Phase.RUNNING
+        self.message = error
+        self.terminated = False
+        self._wake = controller.env.event()
+        if error:
+            self.finished = self.started
+        else:
+            self.process = controller.env.process(self._run())
+
+    def view(self) -> AnalysisRunView:
+        return AnalysisRunView(
+            name=self.name,
+            kind=self.action.kind,
+            pod_template_hash=self.action.pod_template_hash,
+            phase=self.phase.value,
+            message=self.message,
+            step_index=self.action.step_index,
+            terminated=self.terminated,
+        )
+
+    def terminate(self) -> None:
+        if not self.terminated:
+            self.terminated = True
+            if not self._wake.triggered:
+                self._wake.succeed()
+
+    def _run(self) -> Any:
+        env = self.controller.env
+        while not self.phase.completed:
+            now = env.now
+            for metric in self.metrics.values():
+                due = metric.next_due(self.started)
+                if due is not None and due <= now and not self._terminating():
+                    self._measure(metric, now)
+            self._assess()
+            if self.phase.completed:
+                break
+            dues = [m.next_due(self.started) for m in self.metrics.values()]
+            pending = [d for d in dues if d is not None]
+            self._wake = env.event()
+            if self.terminated:
+                self._assess()
+                break
+            if pending:
+                yield env.timeout(max(0.0, min(pending) - now)) | self._wake
+            else:
+                yield self._wake
+        self.finished = env.now
+        self.controller.finished(self)
+
+    def _terminating(self) -> bool:
+        return self.terminated or any(
+            m.phase in (Phase.FAILED, Phase.ERROR, Phase.INCONCLUSIVE) and not m.dry_run
+            for m in self.metrics.values()
+        )
+
+    def _measure(self, metric: _Metric, now: float) -> None:
+        if metric.in_flight_until is not None:  # a Job finishing
+            metric.in_flight_until = None
+            succeeded = (
+                self.controller.rng.random() < self.controller.providers.job.success_probability
+            )
+            phase = Phase.SUCCESSFUL if succeeded else Phase.FAILED
+            self._record(metric, Measurement(metric.name, now, now, phase, "", ""))
+            return
+        provider = metric.spec.get("provider") or {}
+        if "job" in provider:
+            metric.in_flight_until = now + self.controller.providers.job.duration
+            return
+        try:
+            result = self._query(provider, now)
+        except Exception as err:  # any provider failure is an Error measurement, as in Argo
+            self._record(metric, Measurement(metric.name, now, now, Phase.ERROR, "", str(err)))
+            return
+        phase, message = measurement_phase(
+            result, metric.spec.get("successCondition"), metric.spec.get("failureCondition")
+        )
+        self._record(
+            metric, Measurement(metric.name, now, now, phase, result_string(result), message)
+        )
+
+    def _query(self, provider: Mapping[str, Any], now: float) -> object:
+        providers = self.controller.providers
+        if "prometheus" in provider and providers.prometheus is not None:
+            return _argo_result(providers.prometheus(str(provider["prometheus"]["query"]), now))
+        if "web" in provider:
+            url = str(provider["web"].get("url", ""))
+            if url in providers.web:
+                return providers.web[url]
+            raise RuntimeError(f"web provider: no simulated answer for {url}")
+        kind = next(iter(provider), "none")
+        raise RuntimeError(f"{kind} provider is not simulated by canarysim")
+
+    def _record(self, metric: _Metric, measurement: Measurement) -> None:
+        metric.measurements.append(measurement)
+        metric.tally = metric.tally.record(measurement.phase)
+        self.controller.measured(self, measurement)
+
+    def _assess(self) -> None:
+        terminating = self._terminating()
+        for metric in self.metrics.values():
+            if metric.phase.completed:
+                continue
+            phase, message = metric_phase(
+                metric.limits,
+                metric.tally,
+                in_flight=metric.in_flight_until is not None,
+                terminating=terminating,
+            )
+            if phase is not metric.phase and phase.completed:
+                self.controller.event(
+                    self,
+                    "Warning" if phase in (Phase.FAILED, Phase.ERROR) else "Normal",
+                    f"Metric{phase.value}",
+                    f"Metric '{metric.name}' Completed. Result: {phase.value}",
+                )
+            metric.phase, metric.limit_message = phase, message
+        last = {m.name: m.measurements[-1].message for m in self.metrics.values() if m.measurements}
+        phase, message = run_phase(
+            {m.name: (m.phase, m.limit_message) for m in self.metrics.values()},
+            dry_run=frozenset(m.name for m in self.metrics.values() if m.dry_run),
+            terminated=self.terminated,
+            last_messages=last,
+        )
+        if phase is not self.phase:
+            self.phase, self.message = phase, message
+            if phase.completed:
+                self.controller.event(
+                    self,
+                    "Warning" if phase in (Phase.FAILED, Phase.ERROR) else "Normal",
+                    f"AnalysisRun{phase.value}",
+                    f"Analysis Completed. Result: {phase.value}",
+                )
+
+
+class AnalysisController:
+    """Runs every AnalysisRun of one world. *on_change* is called whenever a run's phase or
+    measurements change (the rollout controller waits on that); *on_event* receives
+    ``(time, type, object, reason, message)`` as the Result's events read."""
+
+    def __init__(
+        self,
+        env: simpy.Environment,
+        *,
+        templates: Mapping[str, Mapping[str, Any]],
+        providers: Providers,
+        rng: np.random.Generator,
+        on_change: Callable[[], None] = lambda: None,
+        on_event: Callable[[float, str, str, str, str], None] = lambda *a: None,
+    ) -> None:
+        self.env = env
+        self.templates = templates
+        self.providers = providers
+        self.rng = rng
+        self.on_change = on_change
+        self.on_event = on_event
+        self.runs: dict[str, AnalysisRun] = {}
+        self.measurements: list[tuple[str, Measurement]] = []
+
+    def start(
+        self,
+        action: StartAnalysisRun,
+        context: ArgContext,
+        rollout_dry_run: Iterable[str] = (),
+    ) -> AnalysisRun:
+        try:
+            metrics = resolve_run_spec(action, self.templates, context, rollout_dry_run)
+            run = AnalysisRun(self, action, metrics)
+        except RunSpecError as err:
+            run = AnalysisRun(self, action, None, error=str(err))
+            self.event(run, "Warning", "AnalysisRunError", "Analysis Completed. Result: Error")
+        self.runs[action.name] = run
+        self.on_change()
+        return run
+
+    def terminate(self, name: str) -> None:
+        run = self.runs.get(name)
+        if run is not None and not run.phase.completed:
+            run.terminate()
+
+    def views(self) -> tuple[AnalysisRunView, ...]:
+        return tuple(run.view() for run in self.runs.values())
+
+    # callbacks from runs
+    def measured(self, run: AnalysisRun, measurement: Measurement) -> None:
+        self.measurements.append((run.name, measurement))
+        self.on_change()
+
+    def finished(self, run: AnalysisRun) -> None:
+        self.on_change()
+
+    def event(self, run: AnalysisRun, kind: str, reason: str, message: str) -> None:
+        self.on_event(self.env.now, kind, f"AnalysisRun/{run.name}", reason, message)
