@@ -7,6 +7,7 @@ Part of :mod:`canarysim.engine.istio` (import the public functions from there). 
 
 from __future__ import annotations
 
+import contextlib
 import copy
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -20,8 +21,10 @@ from canarysim.engine.istio_routes import (
     as_list,
     as_str,
     ensure_spec,
+    go_type,
     http_route_indexes,
     order_routes,
+    raw_section,
     rollout_routing,
     route_name,
     section,
@@ -34,9 +37,13 @@ from canarysim.errors import TrafficRoutingError
 
 def _remove_route(spec: dict[str, Any], name: str) -> None:
     """istio.go::removeRoute."""
-    http = section(spec, "http")
+    http = raw_section(spec, "http")
     if http is None:
         raise TrafficRoutingError(SPEC_HTTP_NOT_FOUND)
+    if not all(isinstance(r, dict) for r in http):
+        raise TrafficRoutingError(
+            "Could not cast type to map[string]any to find route name in Istio Virtual Service"
+        )
     spec["http"] = [r for r in http if route_name(r) != name]
 
 
@@ -259,11 +266,26 @@ def remove_managed_routes(virtual_service: Manifest, rollout: Manifest) -> Manif
     vs_ref_for(virtual_service, routing)
     vs = copy.deepcopy(virtual_service)
     spec = as_dict(vs.get("spec"))
-    if section(spec, "http") is None:
+    prefix = "[RemoveManagedRoutes] failed to "
+    try:
+        http = raw_section(spec, "http")
+    except TrafficRoutingError as err:
+        raise TrafficRoutingError(f"{prefix}get http routes from virtual service: {err}") from None
+    if http is None:
         return vs
     for name in (*routing.header_route_names, *routing.mirror_route_names):
-        _remove_route(spec, name)
+        # Upstream logs a warning and carries on when a route cannot be removed.
+        with contextlib.suppress(TrafficRoutingError):
+            _remove_route(spec, name)
     if routing.managed_routes:
+        for route in spec["http"]:
+            if not isinstance(route, dict):
+                raise TrafficRoutingError(
+                    f"{prefix}split managed and non-managed routes: "
+                    "[splitManagedRoutesAndNonManagedRoutes] failed to unmarsharl http route "
+                    f"interface: json: cannot unmarshal {go_type(route)} into Go value of type "
+                    "map[string]interface {}"
+                )
         inside, outside = split_managed(routing.managed_routes, spec["http"])
         if inside:
             spec["http"] = outside

@@ -409,20 +409,43 @@ def order_routes(http: list[Any], managed: Sequence[str] | None) -> list[Any]:
 # ---------------------------------------------------------------------------- manifests
 
 
-def section(spec: Mapping[str, Any], kind: str) -> list[Any] | None:
+def go_type(value: Any) -> str:
+    """The Go type name encoding/json gives a decoded value (for Argo's error texts)."""
+    if isinstance(value, bool):
+        return "bool"
+    if isinstance(value, str):
+        return "string"
+    if isinstance(value, int):
+        return "int64"
+    if isinstance(value, float):
+        return "float64"
+    if isinstance(value, dict):
+        return "map[string]interface {}"
+    return "[]interface {}"
+
+
+def raw_section(spec: Mapping[str, Any], kind: str) -> list[Any] | None:
     """``spec.<kind>`` as a list, None when absent (unstructured.NestedSlice semantics)."""
     value = spec.get(kind)
     if value is None:
         return None
     if not isinstance(value, list):
         raise TrafficRoutingError(
-            f".spec.{kind} accessor error: {value} is of the type {type(value).__name__}, "
+            f".spec.{kind} accessor error: {value} is of the type {go_type(value)}, "
             "expected []interface{}"
         )
-    for route in value:
+    return value
+
+
+def section(spec: Mapping[str, Any], kind: str) -> list[Any] | None:
+    """Like :func:`raw_section`, and every route must be an object (GetHttpRoutes decodes
+    them into structs, which fails on anything else)."""
+    value = raw_section(spec, kind)
+    for route in value or ():
         if not isinstance(route, dict):
             raise TrafficRoutingError(
-                f"Invalid casting: field '{kind}[]' is not of type 'map[string]interface'"
+                f"json: cannot unmarshal {go_type(route)} into Go value of type "
+                f"istio.VirtualService{kind.upper()}Route"
             )
     return value
 
