@@ -140,7 +140,7 @@ def render_summary(summary: dict[str, Any], *, style: Style = PLAIN) -> str:
         rows.append(
             (
                 f"Requests {v}",
-                f"{figures['requests']:,} served, {figures['errors']:,} errors ({rate:.2f}%)",
+                f"{figures['requests']:,} served, {figures['errors']:,} errors ({rate:.3g}%)",
             )
         )
     if "canary" in summary["versions"]:

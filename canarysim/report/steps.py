@@ -1,0 +1,211 @@
+"""``canarysim steps``: the step plan, when each step can be reached at the earliest, and the
+whole rollout's minimum duration ("how long will my rollout take?").
+
+The bound is a *lower* bound, honest about what it assumes: pods become ready the moment they
+are created, so a step that needs more canary pods waits only ``minReadySeconds`` (Argo counts a
+pod available that long after it is ready, and a ``setWeight`` step completes only when the
+canary's pods are all available, rollout/canary.go); timed pauses last exactly their duration;
+an analysis step lasts at least ``initialDelay + (count - 1) * interval`` of its slowest metric
+when those are known; a ``pause: {}`` or an analysis without a count waits for someone, which
+the plan says instead of inventing a number. After the last step the canary is scaled to the
+full replica count before the rollout is Healthy (rollout/canary.go, promotion needs the new
+ReplicaSet fully available).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from canarysim.engine import model as m
+from canarysim.engine.replicas import (
+    active_set_canary_scale,
+    current_set_weight,
+    resolve_fenceposts,
+    traffic_weight_to_replicas,
+    weighted_split,
+)
+from canarysim.report.durations import offset, span
+
+
+@dataclass(frozen=True)
+class PlannedStep:
+    """One row of the plan. ``index`` is Argo's step index (None for the final promotion);
+    ``reached`` the earliest simulated time the rollout can be at this step; ``minimum`` how long
+    the step lasts at least, None when it waits for a person (promote) or an unbounded run."""
+
+    index: int | None
+    action: str
+    canary_pods: int
+    reached: float
+    minimum: float | None
+    why: str
+
+
+@dataclass(frozen=True)
+class StepPlan:
+    steps: tuple[PlannedStep, ...]
+    start: float
+    replicas: int
+    min_ready_seconds: float
+
+    @property
+    def minimum_duration(self) -> float | None:
+        """The whole rollout at least, from the update to Healthy; None if it waits for
+        a person somewhere."""
+        total = 0.0
+        for s in self.steps:
+            if s.minimum is None:
+                return None
+            total += s.minimum
+        return total
+
+
+def _as_dict(step: Any) -> dict[str, Any]:
+    """The manifest form of a typed step, as the replica arithmetic reads it."""
+    if isinstance(step, m.SetWeight):
+        return {"setWeight": step.weight}
+    if isinstance(step, m.SetCanaryScale):
+        scale: dict[str, Any] = {}
+        if step.replicas is not None:
+            scale["replicas"] = step.replicas
+        if step.weight is not None:
+            scale["weight"] = step.weight
+        if step.match_traffic_weight:
+            scale["matchTrafficWeight"] = True
+        return {"setCanaryScale": scale}
+    return {"pause": {}}
+
+
+def describe(step: Any) -> str:
+    """A step as one would write it in the manifest, shortened."""
+    if isinstance(step, m.SetWeight):
+        return f"setWeight {step.weight}"
+    if isinstance(step, m.Pause):
+        if step.seconds is None:
+            return "pause (until promoted)"
+        return f"pause {step.raw if step.raw is not None else span(step.seconds)}"
+    if isinstance(step, m.SetCanaryScale):
+        if step.match_traffic_weight:
+            return "setCanaryScale matchTrafficWeight"
+        if step.replicas is not None:
+            return f"setCanaryScale replicas {step.replicas}"
+        return f"setCanaryScale weight {step.weight}"
+    if isinstance(step, m.Analysis):
+        return f"analysis {', '.join(step.templates)}".rstrip()
+    if isinstance(step, m.Experiment):
+        return "experiment" + (f" {span(step.duration)}" if step.duration is not None else "")
+    if isinstance(step, m.SetHeaderRoute):
+        return f"setHeaderRoute {step.name}"
+    if isinstance(step, m.SetMirrorRoute):
+        return f"setMirrorRoute {step.name}"
+    return type(step).__name__
+
+
+def canary_pods(plan: Any, index: int | None) -> int:
+    """Canary pods the controller wants at step ``index`` (None: past the last step)."""
+    steps = [_as_dict(s) for s in plan.steps]
+    if index is None or index >= len(steps):
+        return int(plan.replicas)
+    scale = active_set_canary_scale(steps, index, traffic_routing=plan.traffic_routing)
+    if scale is not None:
+        if scale.get("replicas") is not None:
+            return int(scale["replicas"])
+        return traffic_weight_to_replicas(plan.replicas, int(scale["weight"]), plan.max_weight)
+    weight = current_set_weight(steps, index, max_weight=plan.max_weight)
+    if plan.traffic_routing:
+        return traffic_weight_to_replicas(plan.replicas, weight, plan.max_weight)
+    surge, _ = resolve_fenceposts(plan.max_surge, plan.max_unavailable, plan.replicas)
+    return weighted_split(plan.replicas, weight, surge, plan.max_weight)[0]
+
+
+#: Lower bound of an analysis step's length by template name, or None when unbounded/unknown.
+AnalysisBound = Callable[[Sequence[str]], float | None]
+
+
+def plan_steps(
+    plan: Any, *, start: float = 0.0, analysis_bound: AnalysisBound | None = None
+) -> StepPlan:
+    """The plan of ``plan`` (an :class:`canarysim.engine.model.Plan`) for an update at ``start``."""
+    ready = float(plan.min_ready_seconds)
+    rows: list[PlannedStep] = []
+    t = float(start)
+    pods_before = 0
+    for i, step in enumerate(plan.steps):
+        pods = canary_pods(plan, i)
+        minimum: float | None = 0.0
+        why = ""
+        if pods > pods_before:
+            minimum = ready
+            why = f"+{pods - pods_before} canary pod(s), minReadySeconds {span(ready)}"
+        if isinstance(step, m.Pause):
+            if step.seconds is None:
+                minimum, why = None, "waits for promote"
+            else:
+                minimum, why = (minimum or 0.0) + step.seconds, "timed pause"
+        elif isinstance(step, m.Analysis):
+            bound = analysis_bound(step.templates) if analysis_bound else None
+            if bound is None:
+                minimum, why = None, "until the analysis run ends"
+            else:
+                minimum, why = (minimum or 0.0) + bound, "analysis measurements"
+        elif isinstance(step, m.Experiment):
+            if step.duration is None:
+                minimum, why = None, "until the experiment ends"
+            else:
+                minimum, why = (minimum or 0.0) + step.duration, "experiment duration"
+        rows.append(PlannedStep(i, describe(step), pods, t, minimum, why))
+        pods_before = pods
+        t = t + minimum if minimum is not None else math.inf
+    full = int(plan.replicas)
+    last = PlannedStep(
+        None,
+        "promote (stable switch, Healthy)",
+        full,
+        t,
+        ready if full > pods_before else 0.0,
+        "canary scaled to all replicas" if full > pods_before else "",
+    )
+    rows.append(last)
+    return StepPlan(tuple(rows), float(start), int(plan.replicas), ready)
+
+
+def render_plan(plan: StepPlan, *, progress: dict[int, str] | None = None, title: str = "") -> str:
+    """The plan as a table; ``progress`` maps a step index (-1 = promotion) to a status word
+    (``done at 5m30s``, ``Paused (10m remaining)``) shown in a last column during a run."""
+    header = ["STEP", "ACTION", "CANARY PODS", "EARLIEST", "AT LEAST", "WHY"]
+    if progress is not None:
+        header.append("NOW")
+    rows = [header]
+    for s in plan.steps:
+        reached = "never" if math.isinf(s.reached) else offset(s.reached)
+        minimum = "until promoted" if s.minimum is None else span(s.minimum)
+        if s.minimum is None and "analysis" in s.why:
+            minimum = "open-ended"
+        row = [
+            "-" if s.index is None else str(s.index),
+            s.action,
+            str(s.canary_pods),
+            reached,
+            minimum,
+            s.why,
+        ]
+        if progress is not None:
+            row.append(progress.get(-1 if s.index is None else s.index, ""))
+        rows.append(row)
+    widths = [max(len(r[c]) for r in rows) for c in range(len(header))]
+    lines = [title] if title else []
+    for r in rows:
+        lines.append("  ".join(cell.ljust(widths[c]) for c, cell in enumerate(r)).rstrip())
+    total = plan.minimum_duration
+    if total is None:
+        lines.append("Whole rollout: waits for a promote or an open-ended run; no upper bound.")
+    else:
+        lines.append(
+            f"Whole rollout: at least {span(total)} "
+            f"(update at {offset(plan.start)}, Healthy at {offset(plan.start + total)} "
+            "at the earliest)."
+        )
+    return "\n".join(lines) + "\n"
