@@ -204,9 +204,11 @@ def active_set_canary_scale(
         scale = steps[i].get("setCanaryScale")
         if scale is None:
             continue
+        if not isinstance(scale, Mapping):
+            raise ValueError(f"setCanaryScale must be a mapping, got {scale!r}")
         if scale.get("matchTrafficWeight"):
             return None
-        return scale  # type: ignore[no-any-return]
+        return scale
     return None
 
 

@@ -1073,7 +1073,25 @@ def test_older_replica_sets_block_scale_down() -> None:
     assert got == (0, 5)  # nothing moves until the older ReplicaSet is drained
 
 
+def test_reduce_weight_honours_max_unavailable() -> None:
+    # e2e TestReduceWeightAndHonorMaxUnavailable: 3 replicas, maxSurge 2, maxUnavailable 0; after
+    # setWeight 100 the canary has 3 pods and stable 0; going back to setWeight 0 gives 3 / 2.
+    got = canary_replica_counts(
+        replicas=3,
+        max_surge=2,
+        max_unavailable=0,
+        steps=[{"setWeight": 100}, {"pause": {}}, {"setWeight": 0}, {"pause": {}}],
+        current_step_index=2,
+        canary=RS(3, 3),
+        stable=RS(0, 0),
+        traffic_routing=False,
+    )
+    assert got == (3, 2)
+
+
 def test_bad_step_values_raise() -> None:
+    with pytest.raises(ValueError, match="setCanaryScale"):
+        active_set_canary_scale([{"setCanaryScale": 3}], 0, traffic_routing=True)
     with pytest.raises(ValueError, match="setWeight"):
         current_set_weight([{"setWeight": "20"}], 0)
     with pytest.raises(ValueError, match="maxTrafficWeight"):
