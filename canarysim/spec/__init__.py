@@ -1,1 +1,23 @@
-"""spec layer (see docs/design.md)."""
+"""The spec layer: what was declared (see docs/design.md).
+
+Manifests (Argo Rollouts, Istio, Kubernetes) and our scenario format, as pydantic models;
+loading them from files (the only place canarysim reads input); Argo's own validation with its
+exact messages; lint for what a cluster would only reveal at run time; and the conversion of a
+Rollout into the engine's :class:`~canarysim.engine.model.Plan`.
+"""
+
+from canarysim.spec.findings import Finding, exit_code
+from canarysim.spec.load import load_manifests
+from canarysim.spec.manifests import Manifests
+from canarysim.spec.scenario import Scenario
+from canarysim.spec.scenario_load import load_scenario, scenario_from_manifests
+
+__all__ = [
+    "Finding",
+    "Manifests",
+    "Scenario",
+    "exit_code",
+    "load_manifests",
+    "load_scenario",
+    "scenario_from_manifests",
+]

@@ -1,0 +1,186 @@
+"""Loading a scenario file, or making a scenario out of bare manifests."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from canarysim.errors import ScenarioError
+from canarysim.spec.convert import validate_model
+from canarysim.spec.findings import Finding
+from canarysim.spec.load import add_document
+from canarysim.spec.manifests.bundle import Manifests
+from canarysim.spec.scenario import Scenario
+from canarysim.spec.values import parse_nonnegative
+from canarysim.spec.yamlio import Document, read_documents, read_text
+
+__all__ = ["load_scenario", "scenario_from_manifests"]
+
+#: Keys that mark a YAML document as a Kubernetes object rather than a scenario.
+_OBJECT_KEYS = {"apiVersion", "kind"}
+
+
+def load_scenario(path: str | Path) -> Scenario:
+    """Read a scenario file and every manifest it names.
+
+    Raises :class:`ScenarioError` (one line: file, line, field, expectation) for anything
+    that cannot be loaded. A Rollout that loads but is invalid for Argo still gives a
+    scenario: the simulator reports it the way Argo does (phase Degraded, InvalidSpec).
+    """
+    path = Path(path)
+    name = str(path)
+    docs = read_documents(path, display=name)
+    if not docs:
+        raise ScenarioError(name, "", "a scenario (a YAML mapping)", got="an empty file")
+    if len(docs) > 1:
+        raise ScenarioError(
+            name, "", "a single YAML document", line=docs[1].line, got=f"{len(docs)} documents"
+        )
+    doc = docs[0]
+    if not isinstance(doc.data, dict):
+        raise ScenarioError(
+            name, "", "a scenario (a YAML mapping)", line=doc.line, got=type(doc.data).__name__
+        )
+    if set(doc.data) >= _OBJECT_KEYS:
+        raise ScenarioError(
+            name,
+            "",
+            "a scenario file, not a Kubernetes manifest "
+            "(run manifests with: canarysim run -f FILE)",
+            line=doc.line,
+        )
+    scenario = validate_model(Scenario, doc.data, file=name, lines=doc.lines)
+    manifests = Manifests(namespace=scenario.namespace)
+    for i, ref in enumerate(scenario.manifest_refs):
+        if isinstance(ref, str):
+            target = _resolve(path.parent, ref, name, doc.line_of(("manifests", i)))
+            manifests.files.append(str(target))
+            sub = read_documents(target, display=_display(path.parent, ref))
+            if not sub:
+                manifests.findings.append(
+                    Finding(str(ref), 1, "load/empty", "warning", "no objects in file")
+                )
+            for d in sub:
+                add_document(manifests, d)
+        else:
+            add_document(manifests, doc, ("manifests", i))
+    scenario = _with_trace(scenario, path.parent, name, doc)
+    _check_rollout(scenario, manifests, name, doc.line_of(("manifests",)))
+    scenario.attach(manifests, path)
+    return scenario
+
+
+def scenario_from_manifests(manifests: Manifests, **overrides: Any) -> Scenario:
+    """A scenario around bare manifests (``canarysim run -f rollout.yaml``): two hours, 100
+    requests/s Poisson, quick deterministic pods, no operator actions unless given.
+
+    ``overrides`` are scenario fields by Python or YAML name (``seed=3``, ``until="1h"``,
+    ``operator=[{"at": "5m", "do": "setImage", "image": "app:v2"}]``).
+    """
+    data: dict[str, Any] = {"namespace": manifests.namespace}
+    if manifests.rollouts:
+        data["name"] = manifests.rollouts[0].name
+    data.update(overrides)
+    scenario = validate_model(Scenario, data, file="<arguments>", lines={})
+    if scenario.namespace != manifests.namespace:
+        raise ScenarioError(
+            "<arguments>",
+            "namespace",
+            f"the namespace the manifests were loaded with ({manifests.namespace})",
+            got=scenario.namespace,
+        )
+    where = manifests.files[0] if manifests.files else "<manifests>"
+    _check_rollout(scenario, manifests, where, None)
+    scenario.attach(manifests, None)
+    return scenario
+
+
+def _check_rollout(scenario: Scenario, manifests: Manifests, file: str, line: int | None) -> None:
+    names = [r.name for r in manifests.rollouts]
+    if not names:
+        raise ScenarioError(
+            file, "manifests", "at least one Rollout (argoproj.io/v1alpha1)", line=line, got="none"
+        )
+    if scenario.rollout_name is not None and scenario.rollout_name not in names:
+        raise ScenarioError(
+            file,
+            "rollout",
+            f"one of the loaded Rollouts ({', '.join(names)})",
+            got=scenario.rollout_name,
+        )
+    if scenario.rollout_name is None and len(names) > 1:
+        raise ScenarioError(
+            file,
+            "rollout",
+            f"the name of the Rollout to simulate (the manifests hold {', '.join(names)})",
+            line=line,
+        )
+
+
+def _resolve(base: Path, ref: str, file: str, line: int) -> Path:
+    target = Path(ref)
+    if not target.is_absolute():
+        target = base / target
+    if not target.is_file():
+        raise ScenarioError(file, "manifests", "an existing manifest file", line=line, got=ref)
+    return target
+
+
+def _display(base: Path, ref: str) -> str:
+    return str(base / ref) if str(base) not in ("", ".") else ref
+
+
+def _with_trace(scenario: Scenario, base: Path, file: str, doc: Document) -> Scenario:
+    """Read ``traffic.csv`` into ``traffic.points``."""
+    traffic = scenario.traffic
+    if traffic.pattern != "csv" or not traffic.csv:
+        return scenario
+    line = doc.line_of(("traffic", "csv"))
+    target = Path(traffic.csv) if Path(traffic.csv).is_absolute() else base / traffic.csv
+    if not target.is_file():
+        raise ScenarioError(file, "traffic.csv", "an existing CSV file", line=line, got=traffic.csv)
+    text = read_text(target, display=str(target))
+    points = list(read_rate_csv(text, str(target)))
+    if not points:
+        raise ScenarioError(str(target), "", "at least one row time,rate")
+    new_traffic = traffic.model_copy(update={"points": _points(points)})
+    return scenario.model_copy(update={"traffic": new_traffic})
+
+
+def _points(rows: Iterable[tuple[float, float]]) -> list[Any]:
+    from canarysim.spec.scenario import RatePoint
+
+    return [RatePoint(at=t, rate=r) for t, r in sorted(rows)]
+
+
+def read_rate_csv(text: str, name: str) -> Iterable[tuple[float, float]]:
+    """Rows ``time,rate`` (time as seconds or a duration); a non-numeric first row is a
+    header."""
+    for i, row in enumerate(csv.reader(io.StringIO(text)), start=1):
+        if not row or all(not c.strip() for c in row):
+            continue
+        if len(row) < 2:
+            raise ScenarioError(name, "", "two columns time,rate", line=i, got=",".join(row))
+        t_text, r_text = row[0].strip(), row[1].strip()
+        try:
+            rate = float(r_text)
+        except ValueError:
+            if i == 1:
+                continue  # header
+            raise ScenarioError(
+                name, "rate", "a number of requests per second", line=i, got=r_text
+            ) from None
+        try:
+            t = parse_nonnegative(
+                float(t_text)
+                if "." in t_text and t_text[-1].isdigit()
+                else (int(t_text) if t_text.isdigit() else t_text)
+            )
+        except ValueError as exc:
+            raise ScenarioError(name, "time", str(exc), line=i) from None
+        if not (0 <= rate <= 1e7):
+            raise ScenarioError(name, "rate", "a rate between 0 and 10000000", line=i, got=r_text)
+        yield t, rate
