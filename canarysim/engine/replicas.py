@@ -589,8 +589,11 @@ def canary_replica_counts(
     ``canary``/``stable`` are the current ReplicaSets (None: absent; stable None also means "no
     stable recorded", which sends everything to the canary); ``others`` the older ones.
     ``traffic_weights`` are the router's current ``(canary, stable)`` weights, if known.
-    ``canary_is_stable``: the new ReplicaSet already is the stable one; the stable number
-    returned then is Argo's value for a ReplicaSet the controller never scales separately.
+    ``canary_is_stable``: the status's stable hash is set and equals the new ReplicaSet's, so
+    Argo hands the new ReplicaSet in as the stable one too (``stable`` is then ignored). The
+    stable number returned is Argo's value for a ReplicaSet it never scales separately. With no
+    stable hash recorded at all, pass ``stable=None`` and ``canary_is_stable=False``: the two
+    differ when an over-sized new ReplicaSet shrinks (see the tests).
 
     >>> steps = [{"setWeight": 20}, {"pause": {}}]
     >>> canary_replica_counts(replicas=10, max_surge=2, max_unavailable=0, steps=steps,

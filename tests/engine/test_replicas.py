@@ -941,6 +941,24 @@ def test_new_deployment_goes_straight_to_full_size() -> None:
     assert got == (10, 0)
 
 
+def test_no_stable_recorded_differs_from_new_rs_being_stable() -> None:
+    # Shrinking an over-sized new ReplicaSet (spec.replicas lowered to 8): with no stable hash
+    # Argo has no stable RS and goes straight to 8; when the new RS *is* the stable RS, Argo's
+    # adjustReplicaWithinLimits sees it twice and stops at 7 (the 3 is never applied).
+    common: dict[str, Any] = dict(
+        replicas=8,
+        max_surge=2,
+        max_unavailable=0,
+        steps=[{"setWeight": 10}],
+        current_step_index=None,
+        canary=RS(12, 3),
+        stable=None,
+        traffic_routing=False,
+    )
+    assert canary_replica_counts(**common) == (8, 0)
+    assert canary_replica_counts(canary_is_stable=True, **common) == (7, 3)
+
+
 def test_traffic_routing_without_replica_sets() -> None:
     # TestCalculateReplicaCountsForCanaryTrafficRouting (no ReplicaSets, stable hash recorded).
     got = canary_replica_counts(
