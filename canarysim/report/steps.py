@@ -196,7 +196,7 @@ def render_plan(plan: StepPlan, *, progress: dict[int, str] | None = None, title
             row.append(progress.get(-1 if s.index is None else s.index, ""))
         rows.append(row)
     widths = [max(len(r[c]) for r in rows) for c in range(len(header))]
-    lines = [title] if title else []
+    lines = [*title.rstrip("\n").split("\n"), ""] if title else []
     for r in rows:
         lines.append("  ".join(cell.ljust(widths[c]) for c, cell in enumerate(r)).rstrip())
     total = plan.minimum_duration
@@ -209,3 +209,153 @@ def render_plan(plan: StepPlan, *, progress: dict[int, str] | None = None, title
             "at the earliest)."
         )
     return "\n".join(lines) + "\n"
+
+
+# -- from a loaded scenario ----------------------------------------------------------------
+
+
+def _seconds(value: Any) -> float | None:
+    from canarysim.engine.durations import parse_duration
+
+    if value is None:
+        return None
+    try:
+        return parse_duration(value)
+    except ValueError:
+        return None
+
+
+def _typed_step(step: Any) -> Any:
+    """A manifest ``CanaryStep`` (spec model) as the engine's typed step."""
+    from canarysim.engine.durations import pause_seconds
+
+    if step.set_weight is not None:
+        return m.SetWeight(int(step.set_weight))
+    if step.pause is not None:
+        d = step.pause.duration
+        if d is None:
+            return m.Pause(None)
+        return m.Pause(float(pause_seconds(d)), raw=str(d))
+    if step.set_canary_scale is not None:
+        s = step.set_canary_scale
+        return m.SetCanaryScale(s.replicas, s.weight, bool(s.match_traffic_weight))
+    if step.analysis is not None:
+        return m.Analysis(tuple(t.template_name for t in step.analysis.templates))
+    if step.experiment is not None:
+        return m.Experiment(_seconds(step.experiment.duration))
+    if step.set_header_route is not None:
+        return m.SetHeaderRoute(step.set_header_route.name)
+    if step.set_mirror_route is not None:
+        return m.SetMirrorRoute(step.set_mirror_route.name)
+    return m.Pause(None)
+
+
+def engine_plan(rollout: Any) -> m.Plan:
+    """The parts of the engine's Plan the step plan needs, read off a spec ``Rollout``.
+
+    Prefers the spec layer's own conversion when it offers one, so defaults stay in one place.
+    """
+    try:
+        from canarysim.spec import rollout_plan  # type: ignore[attr-defined]
+    except ImportError:
+        rollout_plan = None
+    if rollout_plan is not None:
+        return rollout_plan(rollout)  # type: ignore[no-any-return]
+    spec = rollout.spec
+    canary = rollout.canary
+    routing = canary.traffic_routing if canary is not None else None
+    return m.Plan(
+        name=rollout.name,
+        replicas=1 if spec.replicas is None else int(spec.replicas),
+        pod_template_hash="",
+        steps=tuple(_typed_step(s) for s in (canary.steps if canary else [])),
+        max_surge="25%" if canary is None or canary.max_surge is None else canary.max_surge,
+        max_unavailable=(
+            "25%" if canary is None or canary.max_unavailable is None else canary.max_unavailable
+        ),
+        traffic_routing=routing is not None,
+        max_weight=(routing.max_traffic_weight or 100) if routing is not None else 100,
+        min_ready_seconds=float(spec.min_ready_seconds or 0),
+    )
+
+
+def _analysis_bound(scenario: Any) -> AnalysisBound:
+    """Lower bound of an analysis step: its slowest metric's ``initialDelay + (count-1) *
+    interval``; None (open-ended) when a template or a metric's count is unknown."""
+
+    def bound(names: Sequence[str]) -> float | None:
+        worst = 0.0
+        for name in names:
+            manifests = scenario.manifests
+            tpl = manifests.analysis_template(name, scenario.rollout.namespace or "default")
+            tpl = tpl or manifests.cluster_analysis_template(name)
+            if tpl is None:
+                return None
+            for metric in tpl.spec.metrics:
+                try:
+                    count = int(metric.count) if metric.count is not None else None
+                except ValueError:
+                    return None
+                if count is None:
+                    return None
+                delay = _seconds(metric.initial_delay) or 0.0
+                interval = _seconds(metric.interval) or 0.0
+                worst = max(worst, delay + max(count - 1, 0) * interval)
+        return worst
+
+    return bound
+
+
+def plan_of_scenario(scenario: Any) -> tuple[StepPlan, str]:
+    """The step plan of the scenario's rollout for its first ``setImage``, and a title."""
+    rollout = scenario.rollout
+    plan = engine_plan(rollout)
+    updates = [a for a in scenario.operator if getattr(a, "do", "") == "setImage"]
+    start = float(updates[0].at) if updates else 0.0
+    routing = "Istio traffic routing" if plan.traffic_routing else "basic canary (no routing)"
+    ns = getattr(rollout, "namespace", None) or scenario.namespace
+    title = (
+        f"Rollout {ns}/{rollout.name}: {plan.replicas} replicas, {routing}, "
+        f"minReadySeconds {int(plan.min_ready_seconds)}\n"
+    )
+    if updates:
+        title += f"Update at {offset(start)}: setImage {updates[0].image}\n"
+    else:
+        title += (
+            "No setImage in the operator timeline: the first deploy skips the steps; "
+            "this is the plan for the next update, timed from its start.\n"
+        )
+    return plan_steps(plan, start=start, analysis_bound=_analysis_bound(scenario)), title
+
+
+def progress_at(result: Any, plan: StepPlan, at: float) -> dict[int, str]:
+    """What each step looked like at ``at`` in a simulated run: done (and when), current
+    (``Paused (10m remaining)``), or pending. Key -1 is the final promotion."""
+    snap = result.status_at(at)
+    start = plan.start
+    done_at: dict[int, float] = {}
+    for s in result.snapshots:
+        if s.time < start or s.time > at or s.step_index is None:
+            continue
+        for i in range(s.step_index):
+            done_at.setdefault(i, s.time)
+    out: dict[int, str] = {}
+    count = len(plan.steps) - 1
+    for i in range(count):
+        if i in done_at and (snap.step_index is None or snap.step_index > i):
+            out[i] = f"done at {offset(done_at[i])}"
+        elif snap.step_index == i:
+            until = getattr(snap, "paused_until", None)
+            if snap.phase == "Paused" and until is not None:
+                out[i] = f"Paused ({span(max(0.0, until - at))} remaining)"
+            else:
+                out[i] = snap.phase + (f": {snap.message}" if snap.message else "")
+    if snap.phase == "Healthy" and snap.time >= start and start > 0:
+        healthy = next(
+            (s.time for s in result.snapshots if start <= s.time <= at and s.phase == "Healthy"),
+            snap.time,
+        )
+        out[-1] = f"Healthy at {offset(healthy)}"
+    elif snap.step_index == count and snap.phase != "Healthy":
+        out[-1] = snap.phase
+    return out
