@@ -433,6 +433,12 @@ class Observation:
     analysis_runs: tuple[AnalysisRunView, ...] = ()
     experiments: tuple[ExperimentView, ...] = ()
     commands: tuple[Command, ...] = ()
+    canary_service_hash: str = ""
+    """The ``rollouts-pod-template-hash`` the canary Service selects now ("" = none yet)."""
+    stable_service_hash: str = ""
+    """The ``rollouts-pod-template-hash`` the stable Service selects now ("" = none yet)."""
+    destination_rule_hashes: tuple[str, ...] = ()
+    """Hashes the Istio DestinationRule's subsets select now (subset-level routing)."""
 
 
 # --------------------------------------------------------------------------------------------
@@ -559,6 +565,8 @@ class StartAnalysisRun:
     pod_template_hash: str
     revision: int
     step_index: int | None = None
+    stable_hash: str = ""
+    """The stable ReplicaSet's hash (for ``valueFrom.podTemplateHashValue: Stable`` args)."""
 
 
 @dataclass(frozen=True)
