@@ -1,0 +1,365 @@
+"""Pods: what a pod is, how long each stage of its life takes, and the kubelet rules that matter.
+
+A pod goes through the stages KWOK-style simulators script (see the module docs of
+:mod:`canarysim.sim.cluster`): created (``Pending``) -> bound to a node -> image pull
+(``ContainerCreating``; skipped when the node already has the image) -> container start
+(``Running``) -> ``Ready`` -> available once it has been Ready for the ReplicaSet's
+``minReadySeconds``. Deletion makes it ``Terminating`` for up to its grace period.
+
+This module holds the state (:class:`Pod`), the per-image timing model (:class:`PodBehaviour`)
+and the pure kubelet rules: readiness-probe timing (:func:`ready_time`) and the restart
+back-off (:class:`RestartBackoff`). The SimPy process that walks a pod through its life is
+:func:`pod_lifecycle`; it talks to the cluster only through the small :class:`PodHost` protocol.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Generator, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+import numpy as np
+import simpy
+
+from canarysim.sim.distributions import Dist
+
+__all__ = [
+    "BACKOFF_CAP",
+    "BACKOFF_INITIAL",
+    "DEFAULT_GRACE_PERIOD",
+    "Pod",
+    "PodBehaviour",
+    "PodHost",
+    "ReadinessProbe",
+    "RestartBackoff",
+    "container_ports",
+    "pod_lifecycle",
+    "ready_time",
+]
+
+#: kubelet's container restart back-off: first wait, doubling up to the cap
+#: (``pkg/kubelet/kubelet.go``: backOffPeriod = 10 s, MaxContainerBackOff = 300 s).
+BACKOFF_INITIAL = 10.0
+BACKOFF_CAP = 300.0
+#: ``terminationGracePeriodSeconds`` when the template does not set it.
+DEFAULT_GRACE_PERIOD = 30.0
+_NEVER = math.inf
+_INSTANT = Dist.fixed(0.0)
+
+
+@dataclass(frozen=True)
+class PodBehaviour:
+    """How long the stages of one image's pods take, and how the image misbehaves.
+
+    All durations are seconds, drawn from the ``pods`` stream once per pod (per container run
+    for ``container_start``, ``readiness`` and ``crash_after``).
+
+    * ``scheduling``: creation until the scheduler binds the pod to a node.
+    * ``image_pull``: one pull of the image on a node that does not have it yet.
+    * ``container_start``: image present until the container runs (also after each restart).
+    * ``readiness``: container start until the application can pass its readiness probe (its
+      warm-up). Without a readinessProbe in the template the pod is Ready exactly this long
+      after the container starts; with one, Ready waits for the probe schedule as well.
+    * ``shutdown``: SIGTERM until the process exits; ``None`` means it uses the whole grace
+      period. The pod object disappears at ``min(shutdown, grace period)``.
+    * ``crash_after``: uptime of each container run before it crashes; ``None`` never crashes.
+    * ``never_ready``: the container runs but never passes readiness (``Running``, 0/1).
+    * ``image_pull_fails``: the pull fails (``ErrImagePull``, then ``ImagePullBackOff``).
+    """
+
+    scheduling: Dist = _INSTANT
+    image_pull: Dist = _INSTANT
+    container_start: Dist = _INSTANT
+    readiness: Dist = _INSTANT
+    shutdown: Dist | None = None
+    crash_after: Dist | None = None
+    never_ready: bool = False
+    image_pull_fails: bool = False
+
+
+@dataclass(frozen=True)
+class ReadinessProbe:
+    """The timing fields of a ``readinessProbe`` (Kubernetes defaults when absent)."""
+
+    initial_delay: float = 0.0
+    period: float = 10.0
+    success_threshold: int = 1
+
+    @classmethod
+    def from_template(cls, template: Mapping[str, Any]) -> ReadinessProbe | None:
+        """The first container's ``readinessProbe`` that has one, or None."""
+        for c in (template.get("spec") or {}).get("containers") or []:
+            probe = c.get("readinessProbe")
+            if isinstance(probe, Mapping):
+                return cls(
+                    initial_delay=float(probe.get("initialDelaySeconds", 0) or 0),
+                    period=float(probe.get("periodSeconds", 10) or 10),
+                    success_threshold=max(1, int(probe.get("successThreshold", 1) or 1)),
+                )
+        return None
+
+
+def ready_time(
+    started: float, warmup: float, probe: ReadinessProbe | None, probe_origin: float
+) -> float:
+    """When a container started at *started* becomes Ready.
+
+    Without a probe: ``started + warmup``. With one, the kubelet's probe worker (created when
+    the pod reaches the node, at *probe_origin*) probes at ``probe_origin + k * period``, and
+    once more right when a new container shows up with no result yet
+    (``pkg/kubelet/prober/prober_manager.go::UpdatePodStatus`` triggers a manual run). Probes
+    before ``initialDelaySeconds`` are skipped without a result
+    (``prober/worker.go::doProbe``); a probe succeeds once the application has warmed up; Ready
+    needs ``successThreshold`` consecutive successes. Success is monotone here, so Ready is the
+    ``successThreshold``-th probe at or after ``started + max(initialDelay, warmup)``.
+
+    >>> ready_time(100.0, 3.0, None, 0.0)
+    103.0
+    >>> ready_time(100.0, 0.0, ReadinessProbe(initial_delay=5, period=10), 97.0)
+    107.0
+    >>> ready_time(100.0, 0.0, ReadinessProbe(period=10, success_threshold=3), 97.0)
+    117.0
+    """
+    if not math.isfinite(warmup):
+        return _NEVER
+    if probe is None:
+        return started + warmup
+    earliest = started + max(probe.initial_delay, warmup)
+    needed = probe.success_threshold
+    if earliest <= started:  # the manual run at container start already succeeds
+        needed -= 1
+        if needed == 0:
+            return started
+    k = math.ceil((earliest - probe_origin) / probe.period - 1e-9)
+    k = max(k, 0)
+    first_tick = probe_origin + k * probe.period
+    if first_tick <= started and earliest <= started:
+        # that tick coincides with the manual run already counted
+        first_tick += probe.period
+    return first_tick + (needed - 1) * probe.period
+
+
+class RestartBackoff:
+    """The kubelet's per-container restart back-off (``client-go/util/flowcontrol.Backoff``
+    as used by ``kuberuntime_manager.go::doBackOff``).
+
+    After a crash the kubelet restarts at once if the container has no back-off entry (or
+    the entry expired: the previous restart was more than ``2 * cap`` = 10 min before this
+    crash); otherwise it waits until ``finished + backoff`` (shown as ``CrashLoopBackOff``).
+    Each restart then sets the entry: 10 s for a new or expired one, else double, capped at
+    300 s. So the waits are 0, 10, 20, 40, 80, 160, 300, 300, ...
+
+    >>> b = RestartBackoff()
+    >>> waits = []
+    >>> t = 0.0
+    >>> for _ in range(8):
+    ...     w = b.wait(t)
+    ...     waits.append(w)
+    ...     t += w
+    ...     b.restarted(finished=t - w, now=t)
+    ...     t += 1.0  # crashes one second after each start
+    >>> waits
+    [0.0, 10.0, 20.0, 40.0, 80.0, 160.0, 300.0, 300.0]
+    """
+
+    def __init__(self, initial: float = BACKOFF_INITIAL, cap: float = BACKOFF_CAP) -> None:
+        self.initial = initial
+        self.cap = cap
+        self.backoff: float | None = None
+        self.last_update: float | None = None
+
+    def _expired(self, event_time: float) -> bool:
+        return self.last_update is None or event_time - self.last_update > 2 * self.cap
+
+    def wait(self, finished: float) -> float:
+        """Seconds to wait, from the crash at *finished*, before the restart."""
+        if self.backoff is None or self._expired(finished):
+            return 0.0
+        return self.backoff
+
+    def restarted(self, finished: float, now: float) -> None:
+        """Record the restart at *now* of the container that finished at *finished*."""
+        if self.backoff is None or self._expired(finished):
+            self.backoff = self.initial
+        else:
+            self.backoff = min(self.backoff * 2, self.cap)
+        self.last_update = now
+
+
+def container_ports(template: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """All ``ports`` entries of the template's containers, in order."""
+    out: list[dict[str, Any]] = []
+    for c in (template.get("spec") or {}).get("containers") or []:
+        for p in c.get("ports") or []:
+            if isinstance(p, Mapping):
+                out.append(dict(p))
+    return out
+
+
+@dataclass(eq=False)
+class Pod:
+    """One pod's observable state. Mutated only by the lifecycle and the cluster.
+
+    ``status`` is the STATUS column of ``kubectl get pods``.
+    """
+
+    name: str
+    uid: str
+    namespace: str
+    replica_set: str
+    labels: dict[str, str]
+    annotations: dict[str, str]
+    template: dict[str, Any]
+    behaviour: PodBehaviour
+    created: float
+    grace_period: float = DEFAULT_GRACE_PERIOD
+    probe: ReadinessProbe | None = None
+    node: str | None = None
+    phase: str = "Pending"  # Pending until a container first runs, then Running
+    reason: str | None = None  # ContainerCreating, CrashLoopBackOff, Error, ErrImagePull, ...
+    running: bool = False
+    ready: bool = False
+    ready_since: float | None = None
+    available: bool = False
+    restarts: int = 0
+    started_at: float | None = None
+    deleted_at: float | None = None
+    gone: bool = False
+    probe_origin: float = 0.0
+    backoff: RestartBackoff = field(default_factory=RestartBackoff)
+    process: simpy.Process | None = field(default=None, repr=False)
+    crash_now: simpy.Event | None = field(default=None, repr=False)
+
+    @property
+    def images(self) -> list[str]:
+        containers = (self.template.get("spec") or {}).get("containers") or []
+        return [str(c.get("image", "")) for c in containers]
+
+    @property
+    def image(self) -> str:
+        images = self.images
+        return images[0] if images else ""
+
+    @property
+    def ports(self) -> list[dict[str, Any]]:
+        return container_ports(self.template)
+
+    @property
+    def terminating(self) -> bool:
+        return self.deleted_at is not None
+
+    @property
+    def active(self) -> bool:
+        """Counted by its ReplicaSet (``controller.IsPodActive``: not being deleted)."""
+        return not self.gone and self.deleted_at is None
+
+    @property
+    def status(self) -> str:
+        if self.gone:
+            return "Gone"
+        if self.deleted_at is not None:
+            return "Terminating"
+        if self.node is None:
+            return "Pending"
+        if self.reason is not None:
+            return self.reason
+        return "Running" if self.running else "Pending"
+
+    def snapshot(self) -> dict[str, Any]:
+        """The fields of ``result.PodSnapshot``."""
+        return {
+            "name": self.name,
+            "status": self.status,
+            "ready": self.ready,
+            "available": self.available,
+            "restarts": self.restarts,
+            "created": self.created,
+        }
+
+
+class PodHost(Protocol):
+    """What :func:`pod_lifecycle` needs from the cluster."""
+
+    env: simpy.Environment
+
+    @property
+    def pod_rng(self) -> np.random.Generator: ...
+
+    def bind(self, pod: Pod) -> Generator[simpy.Event, Any, str]: ...
+
+    def pull(
+        self, pod: Pod, node: str, image: str, seconds: float
+    ) -> Generator[simpy.Event, Any, None]: ...
+
+    def pod_changed(self, pod: Pod, what: str, value: Any) -> None: ...
+
+    def set_ready(self, pod: Pod, ready: bool) -> None: ...
+
+
+def _draw(dist: Dist | None, rng: np.random.Generator) -> float:
+    return _NEVER if dist is None else float(dist.sample(rng))
+
+
+def pod_lifecycle(pod: Pod, host: PodHost) -> Generator[simpy.Event, Any, None]:
+    """The SimPy process of one pod, from creation until deletion interrupts it."""
+    env, b = host.env, pod.behaviour
+    rng = host.pod_rng
+    try:
+        yield env.timeout(_draw(b.scheduling, rng))
+        node = yield from host.bind(pod)
+        pod.probe_origin = env.now
+        pod.reason = "ContainerCreating"
+        host.pod_changed(pod, "node", node)
+        if b.image_pull_fails:
+            yield env.timeout(_draw(b.image_pull, rng))
+            pod.reason = "ErrImagePull"
+            host.pod_changed(pod, "status", pod.reason)
+            # the kubelet retries with its own back-off; the status settles on ImagePullBackOff
+            yield env.timeout(BACKOFF_INITIAL)
+            pod.reason = "ImagePullBackOff"
+            host.pod_changed(pod, "status", pod.reason)
+            return
+        for image in dict.fromkeys(pod.images):  # distinct, in order
+            yield from host.pull(pod, node, image, _draw(b.image_pull, rng))
+        yield env.timeout(_draw(b.container_start, rng))
+        while True:
+            yield from _container_run(pod, host, rng)
+            # crashed: Error, maybe CrashLoopBackOff, then a new container
+            finished = env.now
+            wait = pod.backoff.wait(finished)
+            pod.reason = "CrashLoopBackOff" if wait > 0 else "Error"
+            host.pod_changed(pod, "status", pod.reason)
+            if wait > 0:
+                yield env.timeout(wait)
+            pod.backoff.restarted(finished, env.now)
+            pod.restarts += 1
+            host.pod_changed(pod, "restarts", pod.restarts)
+            yield env.timeout(_draw(b.container_start, rng))
+    except simpy.Interrupt:
+        return
+
+
+def _container_run(
+    pod: Pod, host: PodHost, rng: np.random.Generator
+) -> Generator[simpy.Event, Any, None]:
+    """One run of the container: start, maybe Ready, until it crashes (returns then)."""
+    env, b = host.env, pod.behaviour
+    pod.running, pod.phase, pod.reason = True, "Running", None
+    pod.started_at = env.now
+    host.pod_changed(pod, "status", "Running")
+    warmup = _NEVER if b.never_ready else _draw(b.readiness, rng)
+    ready_at = ready_time(env.now, warmup, pod.probe, pod.probe_origin)
+    crash_at = env.now + _draw(b.crash_after, rng)
+    pod.crash_now = env.event()
+    if ready_at < crash_at:
+        got = yield env.timeout(ready_at - env.now) | pod.crash_now
+        if pod.crash_now not in got:
+            host.set_ready(pod, True)
+    if not pod.crash_now.triggered:
+        if math.isfinite(crash_at):
+            yield env.timeout(max(crash_at - env.now, 0.0)) | pod.crash_now
+        else:
+            yield pod.crash_now
+    pod.running = False
+    host.set_ready(pod, False)
