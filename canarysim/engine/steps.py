@@ -3,9 +3,10 @@
 Read top to bottom, this file is the order in which Argo Rollouts reconciles a canary
 (``syncHandler`` → ``newRolloutContext`` → ``reconcile`` → ``rolloutCanary`` →
 ``syncRolloutStatusCanary``; rollout/controller.go, context.go, canary.go, sync.go). The
-pieces each step calls live beside it: services and weights in :mod:`.traffic`, runs in
-:mod:`.runs`, ReplicaSet writes in :mod:`.scaling`, the restarter in :mod:`.restart`, pause
-intents in :mod:`.pause`, conditions and phase in :mod:`.status`.
+pieces each step calls live beside it: the CLI's status patches in :mod:`.commands`, services
+and weights in :mod:`.traffic`, runs in :mod:`.runs`, ReplicaSet writes in :mod:`.scaling`,
+the restarter in :mod:`.restart`, pause intents in :mod:`.pause`, conditions and phase in
+:mod:`.status`, and the next wake-up in :mod:`.requeue`.
 
 The engine is time-free: ``observation.now`` is the only clock, and ``requeue_after`` tells
 the world when a look is next needed (pause end, scale-down deadline, progress deadline). A
@@ -17,42 +18,26 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from canarysim.engine.commands import apply_commands, apply_spec_command
 from canarysim.engine.context import Context, step_string
 from canarysim.engine.model import (
-    Abort,
     Analysis,
-    AnnotateReplicaSet,
-    Command,
     CreateReplicaSet,
     Decision,
-    DeleteReplicaSet,
-    EvictPods,
     Experiment,
     Observation,
     Pause,
-    PauseRollout,
     Plan,
-    Promote,
-    PromoteFull,
-    Restart,
-    Resume,
-    Retry,
     RolloutStatus,
-    Scale,
-    ScaleReplicaSet,
     SetCanaryScale,
     SetHeaderRoute,
     SetMirrorRoute,
     SetReplicaSetRevision,
-    SetServiceSelector,
     SetWeight,
-    StartAnalysisRun,
-    StartExperiment,
-    TerminateAnalysisRun,
-    TerminateExperiment,
 )
 from canarysim.engine.pause import CANARY_PAUSE_STEP
-from canarysim.engine.restart import RESTART_CHECK_SECONDS, reconcile_restart
+from canarysim.engine.requeue import finish
+from canarysim.engine.restart import reconcile_restart
 from canarysim.engine.runs import (
     experiment_successful,
     is_fast_rollback,
@@ -61,7 +46,6 @@ from canarysim.engine.runs import (
     rollback_within_window,
 )
 from canarysim.engine.scaling import (
-    next_deadline,
     reconcile_canary_replica_sets,
     reconcile_revision_history,
 )
@@ -71,22 +55,13 @@ from canarysim.engine.status import (
     NEW_RS_MESSAGE,
     NEW_RS_REASON,
     PROGRESSING,
-    TIMED_OUT_REASON,
     Draft,
     base_status,
     check_paused_conditions,
-    indefinite_step,
     persist,
-    rollout_healthy,
     set_condition,
 )
 from canarysim.engine.traffic import reconcile_services, reconcile_traffic_routing
-
-PAUSE_WAKE_SECONDS = 0.001
-"""A timed pause ends strictly after start + duration; the world is asked to look this long
-after the instant (the real controller's requeue likewise lands just past it)."""
-
-STATUS_COMMANDS = (Promote, PromoteFull, Abort, Retry)
 
 
 def decide(plan: Plan, status: RolloutStatus, observation: Observation) -> Decision:
@@ -98,7 +73,7 @@ def decide(plan: Plan, status: RolloutStatus, observation: Observation) -> Decis
     # 1. newRolloutContext: no ReplicaSet for the current template yet -> create it (0 pods)
     #    with the next revision; that write ends the reconcile.
     if ctx.new_rs is None:
-        return _finish(ctx, status, _create_new_replica_set(ctx))
+        return finish(ctx, status, _create_new_replica_set(ctx))
     # An abort on a fully promoted rollout is dropped silently.
     if ctx.fully_promoted and ctx.pause.is_aborted():
         ctx.pause.remove_abort = True
@@ -107,98 +82,35 @@ def decide(plan: Plan, status: RolloutStatus, observation: Observation) -> Decis
     #    change is patched on its own and ends the reconcile.
     patched = check_paused_conditions(ctx)
     if patched is not None:
-        return _finish(ctx, status, patched)
+        return finish(ctx, status, patched)
 
     # 3. syncReplicaSetRevision: a reused ReplicaSet (rollback) takes the next revision, and
     #    a rollout without a Progressing condition records that it found its ReplicaSet.
     found = _sync_revision(ctx)
     if found is not None:
-        return _finish(ctx, status, found)
+        return finish(ctx, status, found)
 
     # 4. isScalingEvent: spec.replicas changed -> only resize ReplicaSets this time.
     if _is_scaling_event(ctx):
         reconcile_canary_replica_sets(ctx)
-        return _finish(ctx, status, persist(ctx, _unchanged_draft(ctx)))
+        return finish(ctx, status, persist(ctx, _unchanged_draft(ctx)))
 
     # 5. rolloutCanary.
     if _template_or_steps_changed(ctx):
-        return _finish(ctx, status, _sync_rollout_status(ctx))
+        return finish(ctx, status, _sync_rollout_status(ctx))
     if reconcile_restart(ctx) > 0:
-        return _finish(ctx, status, read)  # evictions first; availability is stale now
+        return finish(ctx, status, read)  # evictions first; availability is stale now
     reconcile_revision_history(ctx)
     reconcile_services(ctx)
     reconcile_traffic_routing(ctx)
     reconcile_experiments(ctx)
     reconcile_analysis_runs(ctx)
     if ctx.pause.has_add_pause():  # an Inconclusive run paused the rollout
-        return _finish(ctx, status, _sync_rollout_status(ctx))
+        return finish(ctx, status, _sync_rollout_status(ctx))
     if reconcile_canary_replica_sets(ctx):  # one ReplicaSet scaled: nothing else this time
-        return _finish(ctx, status, _sync_rollout_status(ctx))
+        return finish(ctx, status, _sync_rollout_status(ctx))
     _reconcile_canary_pause(ctx)
-    return _finish(ctx, status, _sync_rollout_status(ctx))
-
-
-# --------------------------------------------------------------------------------------------
-# User commands
-# --------------------------------------------------------------------------------------------
-
-
-def apply_commands(
-    plan: Plan, status: RolloutStatus, commands: tuple[Command, ...]
-) -> RolloutStatus:
-    """The ``.status`` half of ``kubectl argo rollouts promote|promote --full|abort|retry``
-    (cmd/promote/promote.go ``getPatches``, cmd/abort, cmd/retry). Spec verbs are ignored
-    here: see :func:`apply_spec_command`."""
-    for cmd in commands:
-        if isinstance(cmd, Abort):
-            status = replace(status, abort=True)
-        elif isinstance(cmd, Retry):
-            status = replace(status, abort=False)
-        elif isinstance(cmd, PromoteFull):
-            if status.current_pod_hash != status.stable_rs:
-                status = replace(status, promote_full=True)
-        elif isinstance(cmd, Promote):
-            status = _promote(plan, status)
-    return status
-
-
-def _promote(plan: Plan, status: RolloutStatus) -> RolloutStatus:
-    """Plain ``promote``: an Inconclusive step analysis is skipped; otherwise a pause is
-    ended; otherwise (waiting at any other step) the current step is skipped."""
-    index = None if not plan.steps else (status.current_step_index or 0)
-    next_index = None if index is None else min(index + 1, len(plan.steps))
-    run = status.current_step_analysis_run
-    inconclusive = run is not None and run.phase == "Inconclusive"
-    if inconclusive and status.pause_conditions and status.controller_pause:
-        if next_index is None:
-            return status
-        return replace(
-            status, pause_conditions=(), controller_pause=False, current_step_index=next_index
-        )
-    if status.pause_conditions:
-        return replace(status, pause_conditions=())
-    if next_index is not None:
-        return replace(status, current_step_index=next_index)
-    return status
-
-
-def apply_spec_command(plan: Plan, command: Command, now: float) -> Plan:
-    """The ``.spec`` half of a command, for the verbs that need no world knowledge: pause,
-    resume, scale, restart, and the unpause that ``promote``/``promote --full`` include.
-    ``SetImage`` and ``Undo`` need the pod-template hash the world computes, so the world
-    builds that Plan itself (bumping ``generation``). Returns ``plan`` when nothing changes."""
-    changed: Plan = plan
-    if isinstance(command, PauseRollout):
-        changed = replace(plan, paused=True)
-    elif isinstance(command, Resume | Promote | PromoteFull):
-        changed = replace(plan, paused=False)
-    elif isinstance(command, Scale):
-        changed = replace(plan, replicas=command.replicas)
-    elif isinstance(command, Restart):
-        changed = replace(plan, restart_at=now if command.at is None else command.at)
-    if changed == plan:
-        return plan
-    return replace(changed, generation=plan.generation + 1)
+    return finish(ctx, status, _sync_rollout_status(ctx))
 
 
 # --------------------------------------------------------------------------------------------
@@ -415,71 +327,4 @@ def _sync_rollout_status(ctx: Context) -> RolloutStatus:
     return persist(ctx, d)
 
 
-# --------------------------------------------------------------------------------------------
-# When to look again
-# --------------------------------------------------------------------------------------------
-
-_WAKING_ACTIONS = (
-    CreateReplicaSet,
-    ScaleReplicaSet,
-    AnnotateReplicaSet,
-    SetReplicaSetRevision,
-    DeleteReplicaSet,
-    EvictPods,
-    SetServiceSelector,
-    StartAnalysisRun,
-    TerminateAnalysisRun,
-    StartExperiment,
-    TerminateExperiment,
-)
-
-
-def _finish(ctx: Context, given: RolloutStatus, new: RolloutStatus) -> Decision:
-    """Package the decision. Writes that would re-trigger the real controller through its
-    informers mean "look again now"; otherwise the earliest timer, or None."""
-    actions = tuple(ctx.actions)
-    if new != given or any(isinstance(a, _WAKING_ACTIONS) for a in actions):
-        return Decision(new, actions, 0.0)
-    return Decision(new, actions, _next_timer(ctx, new))
-
-
-def _next_timer(ctx: Context, status: RolloutStatus) -> float | None:
-    now, plan = ctx.now, ctx.plan
-    timers: list[float] = []
-    # A timed pause step: just after start + duration.
-    step, _ = ctx.current_step()
-    if isinstance(step, Pause) and step.seconds is not None and not plan.paused:
-        cond = next((c for c in status.pause_conditions if c.reason == CANARY_PAUSE_STEP), None)
-        if cond is not None:
-            timers.append(cond.start_time + step.seconds + PAUSE_WAKE_SECONDS)
-    # Scale-down deadlines (old stable after promotion, canary after an abort).
-    deadline = next_deadline(ctx)
-    if deadline is not None:
-        timers.append(deadline)
-    # A pending restart, and the restarter's periodic re-check.
-    if plan.restart_at is not None and status.restarted_at != plan.restart_at:
-        timers.append(plan.restart_at if plan.restart_at > now else now + RESTART_CHECK_SECONDS)
-    # requeueStuckRollout: the progress deadline.
-    progress = _progress_deadline(ctx, status)
-    if progress is not None:
-        timers.append(progress)
-    future = [t - now for t in timers if t > now]
-    return min(future) if future else None
-
-
-def _progress_deadline(ctx: Context, status: RolloutStatus) -> float | None:
-    """``requeueStuckRollout``: when the Progressing condition would time out (Argo wakes
-    one second after, or at once when less than a second remains)."""
-    cond = status.condition(PROGRESSING)
-    if cond is None or cond.reason == TIMED_OUT_REASON:
-        return None
-    paused = bool(status.pause_conditions) or ctx.plan.paused
-    if paused or status.abort or indefinite_step(ctx):
-        return None
-    d = base_status(ctx)
-    d.current_step_index, d.stable_rs = status.current_step_index, status.stable_rs
-    if rollout_healthy(ctx, d):
-        return None
-    due = cond.last_update_time + ctx.plan.progress_deadline_seconds
-    after = due - ctx.now
-    return ctx.now + (after + 1.0 if after >= 1.0 else max(after, 0.0) + PAUSE_WAKE_SECONDS)
+__all__ = ["apply_commands", "apply_spec_command", "decide"]
