@@ -275,15 +275,21 @@ def _load(args: argparse.Namespace) -> Any:
     if files and args.scenario:
         raise ScenarioError(args.scenario, "", "either a SCENARIO file or -f manifests, not both")
     if files:
-        from canarysim.spec import scenario_from_manifests
+        from canarysim.spec import load_manifests, scenario_from_manifests
 
-        scenario = scenario_from_manifests(
-            files,
-            namespace=args.namespace,
-            set_image=args.set_image,
-            at=args.at,
-            rate=args.rate,
-        )
+        manifests = load_manifests(files, namespace=args.namespace or "default")
+        overrides: dict[str, Any] = {}
+        if args.set_image is not None:
+            container, image = args.set_image
+            at = 300.0 if args.at is None else args.at
+            overrides["operator"] = [
+                {"at": at, "do": "setImage", "container": container, "image": image}
+            ]
+        elif args.at is not None:
+            raise ScenarioError("canarysim run", "--at", "--set-image CONTAINER=IMAGE with it")
+        if args.rate is not None:
+            overrides["traffic"] = {"rate": args.rate}
+        scenario = scenario_from_manifests(manifests, **overrides)
     elif args.scenario:
         for flag in ("namespace", "set_image", "at", "rate"):
             if getattr(args, flag, None) is not None and args.command == "run":
@@ -338,7 +344,7 @@ def cmd_run(args: argparse.Namespace, out: TextIO) -> int:
             )
             + "\n\n"
         )
-        out.write(render_timeline(result, style=style))
+        out.write(render_timeline(result, style=style, every=args.verbose))
         out.write("\n" + render_rollout(result.final, now=result.until, style=style))
         out.write("\n" + render_summary(summary, style=style))
     return int(summary["exit_code"])

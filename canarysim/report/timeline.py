@@ -41,11 +41,23 @@ class Entry:
     order: int = 0  # tie-break at equal times: events (0) before phases (1) before errors (2)
 
 
-def event_entries(events: Iterable[dict[str, Any]], rollout: str | None = None) -> list[Entry]:
-    """Events as entries; the object is named only when it is not the rollout itself."""
+#: Objects whose Normal events tell the rollout's story; pod and ReplicaSet chatter (Scheduled,
+#: Pulling, Started, SuccessfulCreate, ...) is shown only when it is a Warning, or on request.
+STORY_KINDS = ("Rollout/", "AnalysisRun/", "Experiment/")
+
+
+def event_entries(
+    events: Iterable[dict[str, Any]], rollout: str | None = None, *, every: bool = False
+) -> list[Entry]:
+    """Events as entries; the object is named only when it is not the rollout itself.
+
+    Without ``every``, only the rollout's, analysis runs' and experiments' events and the
+    warnings of any object are kept."""
     out = []
     for e in events:
         obj = str(e.get("object", ""))
+        if not every and not obj.startswith(STORY_KINDS) and e.get("kind") != "Warning":
+            continue
         text = str(e.get("message", ""))
         if obj and rollout is not None and obj != f"Rollout/{rollout}":
             text = f"{obj}: {text}"
@@ -115,10 +127,11 @@ def _count(x: float) -> str:
     return f"{math.floor(x + 0.5):,}"
 
 
-def entries(result: Any) -> list[Entry]:
-    """Every timeline entry of a :class:`~canarysim.result.Result`, in time order."""
+def entries(result: Any, *, every: bool = False) -> list[Entry]:
+    """The timeline entries of a :class:`~canarysim.result.Result`, in time order (``every``:
+    all Kubernetes events, pods' and ReplicaSets' included)."""
     name = result.snapshots[0].name if result.snapshots else None
-    merged = event_entries(result.events, name)
+    merged = event_entries(result.events, name, every=every)
     merged += phase_entries(result.snapshots)
     merged += error_entries(result.series, result.until)
     return sorted(merged, key=lambda e: (e.time, e.order))  # stable: keeps event order
@@ -140,6 +153,6 @@ def render_entries(items: Sequence[Entry], *, style: Style = PLAIN) -> str:
     return "\n".join(lines) + "\n"
 
 
-def render_timeline(result: Any, *, style: Style = PLAIN) -> str:
-    """The whole timeline of ``result`` as text (ends with a newline; empty if nothing)."""
-    return render_entries(entries(result), style=style)
+def render_timeline(result: Any, *, style: Style = PLAIN, every: bool = False) -> str:
+    """The timeline of ``result`` as text (ends with a newline; empty if nothing)."""
+    return render_entries(entries(result, every=every), style=style)
