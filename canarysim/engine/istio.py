@@ -48,6 +48,8 @@ from canarysim.errors import TrafficRoutingError
 
 __all__ = [
     "destination_rule_switch_delay",
+    "referenced_destination_rule",
+    "referenced_virtual_services",
     "remove_managed_routes",
     "set_header_route",
     "set_mirror_route",
@@ -160,7 +162,8 @@ def set_weight(
     ref = vs_ref_for(virtual_service, routing)
     vs = copy.deepcopy(virtual_service)
     spec = ensure_spec(vs)
-    sections = {k: s for k in _SECTIONS if (s := section(spec, k)) is not None}
+    # istio.go::GetHttpRoutesI & co. read a section that is not a list as absent.
+    sections = {k: section(spec, k) or [] for k in _SECTIONS if isinstance(spec.get(k), list)}
     # istio.go::reconcileVirtualService validates http, then tls, then tcp.
     if "http" in sections:
         validate_http(ref, sections["http"], routing)
@@ -203,3 +206,18 @@ def set_weight(
     if "http" in sections:
         spec["http"] = order_routes(sections["http"], routing.managed_routes)
     return vs
+
+
+def referenced_virtual_services(rollout: Manifest) -> list[tuple[str, str]]:
+    """(namespace, name) of each VirtualService the Rollout routes through, in Argo's order.
+
+    The controller applies :func:`set_weight` & co. to each of them in turn, stopping at the
+    first error, as istio.go::SetWeight does.
+    """
+    return [(ref.namespace, ref.name) for ref in rollout_routing(rollout).virtual_services]
+
+
+def referenced_destination_rule(rollout: Manifest) -> tuple[str, str] | None:
+    """(namespace, name) of the DestinationRule of a subset-level Rollout, else None."""
+    routing = rollout_routing(rollout)
+    return None if routing.dr_name is None else (routing.namespace, routing.dr_name)

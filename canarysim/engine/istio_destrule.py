@@ -55,7 +55,9 @@ def update_hash(
         for e in map(as_dict, additional_destinations)
     }
 
-    def relabel(subset: dict[str, Any], value: str) -> None:
+    def relabel(subset: dict[str, Any], value: str, always: bool = True) -> None:
+        # Canary and stable subsets always come out with a labels map (Go creates one);
+        # an experiment subset only keeps the labels it had or gains.
         labels = subset.get("labels")
         if not isinstance(labels, dict):
             labels = {}
@@ -63,7 +65,7 @@ def update_hash(
             labels[HASH_LABEL] = value
         else:
             labels.pop(HASH_LABEL, None)
-        if labels or subset.get("labels") is not None:
+        if always or labels or subset.get("labels") is not None:
             subset["labels"] = labels
 
     spec = ensure_spec(dr)
@@ -77,7 +79,7 @@ def update_hash(
         elif subset_name in pending:
             # istio.go::UpdateHash only forgets the service once its hash is set.
             value = pending[subset_name]
-            relabel(subset, value)
+            relabel(subset, value, always=False)
             if value:
                 del pending[subset_name]
         else:

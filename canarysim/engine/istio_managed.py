@@ -27,7 +27,6 @@ from canarysim.engine.istio_routes import (
     raw_section,
     rollout_routing,
     route_name,
-    section,
     split_managed,
     subset_of,
     vs_ref_for,
@@ -37,7 +36,12 @@ from canarysim.errors import TrafficRoutingError
 
 def _remove_route(spec: dict[str, Any], name: str) -> None:
     """istio.go::removeRoute."""
-    http = raw_section(spec, "http")
+    try:
+        http = raw_section(spec, "http")
+    except TrafficRoutingError as err:
+        raise TrafficRoutingError(
+            f"[removeRoute] failed to get http routes from virtual service: {err}"
+        ) from None
     if http is None:
         raise TrafficRoutingError(SPEC_HTTP_NOT_FOUND)
     if not all(isinstance(r, dict) for r in http):
@@ -45,6 +49,11 @@ def _remove_route(spec: dict[str, Any], name: str) -> None:
             "Could not cast type to map[string]any to find route name in Istio Virtual Service"
         )
     spec["http"] = [r for r in http if route_name(r) != name]
+
+
+def _listed_routes(spec: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """The HTTP routes that are objects, for reading only (errors surface later, in order)."""
+    return [r for r in as_list(spec.get("http")) if isinstance(r, dict)]
 
 
 def _canary_host(
@@ -121,7 +130,7 @@ def set_header_route(
     vs = copy.deepcopy(virtual_service)
     spec = ensure_spec(vs)
     prefix = "[SetHeaderRoute] failed to reconcile header routes: "
-    http_before = section(spec, "http") or []
+    http_before = _listed_routes(spec)
     try:
         host = _canary_host(routing, destination_rules, http_before, ref.routes)
     except TrafficRoutingError as err:
@@ -198,7 +207,7 @@ def set_mirror_route(
     spec = ensure_spec(vs)
     prefix = "[SetMirrorRoute] failed reconcile virtual service for mirror routes: "
     inner = "[reconcileVirtualServiceMirrorRoutes] "
-    http_before = section(spec, "http") or []
+    http_before = _listed_routes(spec)
     try:
         host = _canary_host(routing, destination_rules, http_before, ref.routes)
     except TrafficRoutingError as err:

@@ -529,3 +529,21 @@ def test_no_delay_when_services_are_set():
     """TestShouldDelayDestinationRuleUpdate: canary/stable Services skip the check."""
     sets = [rs("stable123", 1, 1), rs("canary456", 1, 0)]
     assert destination_rule_switch_delay(DR_ROLLOUT, sets, "canary456", "stable123") is None
+
+
+def test_update_hash_empty_hash_on_bare_subset_leaves_empty_labels():
+    out = update_hash(destrule([{"name": "stable"}, {"name": "canary"}]), DR_ROLLOUT, "", "def456")
+    assert out["spec"]["subsets"][1] == {"name": "canary", "labels": {}}
+
+
+def test_header_route_on_malformed_http():
+    manifest = vs(None)
+    manifest["spec"]["http"] = "invalid"
+    with pytest.raises(TrafficRoutingError) as err:
+        set_header_route(manifest, rollout(), header_step("h"))
+    assert str(err.value) == (
+        "[SetHeaderRoute] failed to reconcile header routes: [reconcileVirtualServiceHeaderRoutes]"
+        " failed to remove http route from virtual service: [removeRoute] failed to get http "
+        "routes from virtual service: .spec.http accessor error: invalid is of the type string, "
+        "expected []interface{}"
+    )

@@ -13,7 +13,11 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from canarysim.engine.istio import set_weight
+from canarysim.engine.istio import (
+    referenced_destination_rule,
+    referenced_virtual_services,
+    set_weight,
+)
 from canarysim.engine.istio_routes import http_route_indexes
 from canarysim.errors import TrafficRoutingError
 
@@ -585,3 +589,26 @@ def test_weights_sum_to_100_and_input_untouched(start, desired, extra):
     assert w["canary"] == desired
     assert w["stable"] == max(0, 100 - desired - extra)
     assert w.get("exp", 0) == extra
+
+
+def test_referenced_manifests():
+    ro = rollout(vss=[{"name": "vsvc1"}, {"name": "vsvc2.other-ns"}])
+    assert referenced_virtual_services(ro) == [("default", "vsvc1"), ("other-ns", "vsvc2")]
+    assert referenced_destination_rule(ro) is None
+    dr = {"name": "istio-destrule", "canarySubsetName": "c", "stableSubsetName": "s"}
+    assert referenced_destination_rule(rollout(dr=dr)) == ("default", "istio-destrule")
+
+
+def test_virtual_service_named_with_namespace():
+    ro = rollout(vss=[{"name": "vsvc.default", "routes": ["primary"]}, {"name": "vsvc2"}])
+    out = set_weight(vs(TWO_HTTP), ro, 10)
+    assert weights(out["spec"]["http"][0]) == {"stable": 90, "canary": 10}
+
+
+def test_section_that_is_not_a_list_is_skipped():
+    """GetTlsRoutesI reads a malformed section as absent; SetWeight still edits http."""
+    manifest = vs(TWO_HTTP)
+    manifest["spec"]["tls"] = "invalid"
+    out = set_weight(manifest, rollout(["primary"]), 10)
+    assert weights(out["spec"]["http"][0]) == {"stable": 90, "canary": 10}
+    assert out["spec"]["tls"] == "invalid"
