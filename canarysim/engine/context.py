@@ -101,6 +101,8 @@ class Context:
     current_step_ar: AnalysisRunView | None = None
     current_background_ar: AnalysisRunView | None = None
     created_runs: set[str] = field(default_factory=set)
+    services: dict[str, str] = field(default_factory=dict)
+    """Service selectors as switched during this reconcile (role -> hash)."""
 
     def __post_init__(self) -> None:
         self.pause = PauseContext(self.status)

@@ -86,9 +86,7 @@ def decide(plan: Plan, status: RolloutStatus, observation: Observation) -> Decis
 
     # 3. syncReplicaSetRevision: a reused ReplicaSet (rollback) takes the next revision, and
     #    a rollout without a Progressing condition records that it found its ReplicaSet.
-    found = _sync_revision(ctx)
-    if found is not None:
-        return finish(ctx, status, found)
+    _sync_revision(ctx)
 
     # 4. isScalingEvent: spec.replicas changed -> only resize ReplicaSets this time.
     if _is_scaling_event(ctx):
@@ -99,7 +97,7 @@ def decide(plan: Plan, status: RolloutStatus, observation: Observation) -> Decis
     if _template_or_steps_changed(ctx):
         return finish(ctx, status, _sync_rollout_status(ctx))
     if reconcile_restart(ctx) > 0:
-        return finish(ctx, status, read)  # evictions first; availability is stale now
+        return finish(ctx, status, ctx.status)  # evictions first; availability is stale now
     reconcile_revision_history(ctx)
     reconcile_services(ctx)
     reconcile_traffic_routing(ctx)
@@ -134,9 +132,10 @@ def _create_new_replica_set(ctx: Context) -> RolloutStatus:
     return replace(ctx.status, conditions=tuple(conds))
 
 
-def _sync_revision(ctx: Context) -> RolloutStatus | None:
-    """``syncReplicaSetRevision``: renumber a reused ReplicaSet; record FoundNewReplicaSet
-    when there is no Progressing condition (that patch ends the reconcile)."""
+def _sync_revision(ctx: Context) -> None:
+    """``syncReplicaSetRevision``: a reused ReplicaSet (a rollback) takes the next revision;
+    a rollout without a Progressing condition records FoundNewReplicaSet (that status update
+    does not end the reconcile)."""
     new = ctx.new_rs
     assert new is not None
     older = [rs.revision for rs in ctx.obs.replica_sets if rs is not new]
@@ -144,21 +143,16 @@ def _sync_revision(ctx: Context) -> RolloutStatus | None:
         revision = max(older) + 1
         ctx.actions.append(SetReplicaSetRevision(new.hash, revision))
         ctx.event("RolloutUpdated", f"Rollout updated to revision {revision}")
-        ctx.new_rs = replace(new, revision=revision)
-        return None
+        renumbered = replace(new, revision=revision)
+        if ctx.stable_rs is new:
+            ctx.stable_rs = renumbered
+        ctx.new_rs = renumbered
+        return
     if ctx.status.condition(PROGRESSING) is None:
         conds = list(ctx.status.conditions)
-        name = ctx.rs_name(new.hash)
-        set_condition(
-            conds,
-            ctx.now,
-            PROGRESSING,
-            "True",
-            FOUND_NEW_RS_REASON,
-            FOUND_NEW_RS_MESSAGE.format(name),
-        )
-        return replace(ctx.status, conditions=tuple(conds))
-    return None
+        message = FOUND_NEW_RS_MESSAGE.format(ctx.rs_name(new.hash))
+        set_condition(conds, ctx.now, PROGRESSING, "True", FOUND_NEW_RS_REASON, message)
+        ctx.status = replace(ctx.status, conditions=tuple(conds))
 
 
 def _is_scaling_event(ctx: Context) -> bool:

@@ -36,14 +36,25 @@ def _ensure_service(
 ) -> None:
     """``ensureSVCTargets``: point a Service at ``rs``. A Service the rollout has never
     switched (no selector yet) is adopted only once ``rs`` is fully available; afterwards
-    one available pod is enough."""
+    one available pod is enough.
+
+    Argo edits its cached Service in place, so a second call in the same reconcile sees the
+    first one's switch (after an abort with traffic routing the canary Service goes to the
+    canary and straight back to stable). Only the net switch of the reconcile is emitted."""
+    current = ctx.services.get(role, current)
     if rs is None or not service or current == rs.hash:
         return
     if check and not current and rs.available < rs.replicas:
         return
     if check and rs.available <= 0:
         return
-    ctx.actions.append(SetServiceSelector("canary" if role == "canary" else "stable", rs.hash))
+    ctx.services[role] = rs.hash
+    ctx.actions[:] = [
+        a for a in ctx.actions if not (isinstance(a, SetServiceSelector) and a.role == role)
+    ]
+    seen = ctx.obs.canary_service_hash if role == "canary" else ctx.obs.stable_service_hash
+    if rs.hash != seen:
+        ctx.actions.append(SetServiceSelector("canary" if role == "canary" else "stable", rs.hash))
 
 
 def reconcile_services(ctx: Context) -> None:
