@@ -120,17 +120,15 @@ def block_matches(block: Mapping[str, Any], req: Request) -> bool:
 
 
 def fqdn(host: str, namespace: str) -> str:
-    """Short names are relative to the manifest's namespace (Istio resolves them so)."""
-    if "*" in host:
+    """A host as Istio reads it; model/config.go::ResolveShortnameToFQDN.
+
+    Only a name without a dot is short: it is relative to the manifest's namespace (not
+    the Service's). Anything with a dot, and ``*``, is taken literally, so
+    ``reviews.prod`` is not ``reviews.prod.svc.cluster.local``.
+    """
+    if host == "*" or "." in host or not host:
         return host
-    labels = host.split(".")
-    if len(labels) == 1:
-        return f"{host}.{namespace}{CLUSTER_SUFFIX}"
-    if len(labels) == 2:
-        return f"{host}{CLUSTER_SUFFIX}"
-    if len(labels) == 3 and labels[2] == "svc":
-        return f"{host}.cluster.local"
-    return host
+    return f"{host}.{namespace}{CLUSTER_SUFFIX}"
 
 
 def host_matches(pattern: str, fqdn: str) -> bool:

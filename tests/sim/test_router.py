@@ -232,7 +232,11 @@ def test_no_matching_route_is_404():
 def test_hosts_short_and_fqdn():
     r = router(vs(primary(), hosts=["imesh-rollout.deb-ns.svc.cluster.local"]))
     assert r.plan(RequestClass("imesh-rollout")).route_name == "primary"
-    assert r.plan(RequestClass("imesh-rollout.deb-ns")).route_name == "primary"
+    # Istio only expands dotless names: "name.namespace" is a literal (unknown) host.
+    assert not r.plan(RequestClass("imesh-rollout.deb-ns")).matched
+    assert (
+        router(vs(primary())).plan(RequestClass("imesh-rollout.deb-ns.svc.cluster.local")).matched
+    )
     wildcard = router(vs(primary(), hosts=["*.example.com"]))
     assert wildcard.plan(RequestClass("shop.example.com")).route_name == "primary"
     assert not wildcard.plan(RequestClass("shop.example.org")).matched
