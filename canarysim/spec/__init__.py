@@ -11,13 +11,25 @@ from canarysim.spec.load import load_manifests
 from canarysim.spec.manifests import Manifests
 from canarysim.spec.scenario import Scenario
 from canarysim.spec.scenario_load import load_scenario, scenario_from_manifests
+from canarysim.spec.schema import scenario_json_schema
+from canarysim.spec.validate import (
+    first_invalid_message,
+    rollout_invalid_message,
+    validate_manifests,
+    validate_paths,
+)
 
 __all__ = [
     "Finding",
     "Manifests",
     "Scenario",
     "exit_code",
+    "first_invalid_message",
     "load_manifests",
     "load_scenario",
+    "rollout_invalid_message",
     "scenario_from_manifests",
+    "scenario_json_schema",
+    "validate_manifests",
+    "validate_paths",
 ]
