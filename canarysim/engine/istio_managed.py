@@ -106,6 +106,13 @@ def _string_match(value: Any) -> dict[str, str]:
     return {k: v for k in ("exact", "prefix", "regex") if (v := as_str(as_dict(value).get(k)))}
 
 
+def _has_match(step: Mapping[str, Any]) -> bool:
+    """A step without ``match`` removes its route. Upstream tells a missing list (remove)
+    from an empty one (a catch-all route to the canary); the engine's actions carry both as
+    an empty tuple meaning "remove", so an empty list removes here too."""
+    return bool(as_list(step.get("match")))
+
+
 def _unwrap(step: Mapping[str, Any], key: str) -> dict[str, Any]:
     """Accept either the step (``{key: {...}}``) or its body."""
     return as_dict(step[key]) if key in step else dict(step)
@@ -139,9 +146,9 @@ def set_header_route(
     try:
         _remove_route(spec, name)
     except TrafficRoutingError as err:
-        what = "route" if step.get("match") is None else "http route"
+        what = "http route" if _has_match(step) else "route"
         raise TrafficRoutingError(f"{prefix}{inner}{what} from virtual service: {err}") from None
-    if step.get("match") is not None:
+    if _has_match(step):
         http = spec["http"]
         port = 0
         try:
@@ -217,11 +224,11 @@ def set_mirror_route(
     try:
         _remove_route(spec, name)
     except TrafficRoutingError as err:
-        what = "route" if step.get("match") is None else "http route"
+        what = "http route" if _has_match(step) else "route"
         raise TrafficRoutingError(
             f"{prefix}{inner}failed to remove {what} from virtual service: {err}"
         ) from None
-    if step.get("match") is not None:
+    if _has_match(step):
         http = spec["http"]
         try:
             dests = _setweight_destinations(ref.routes, http)

@@ -547,3 +547,22 @@ def test_header_route_on_malformed_http():
         "routes from virtual service: .spec.http accessor error: invalid is of the type string, "
         "expected []interface{}"
     )
+
+
+@pytest.mark.parametrize("match", [None, []])
+def test_step_without_match_removes_the_route(match):
+    ro = rollout(managed=["h", "m"])
+    with_routes = set_mirror_route(
+        set_header_route(vs(REGULAR), ro, header_step("h")), ro, mirror_step("m")
+    )
+    assert names(with_routes) == ["h", "m", "primary", "secondary"]
+    step = {"name": "h"} if match is None else {"name": "h", "match": match}
+    assert names(set_header_route(with_routes, ro, step)) == ["m", "primary", "secondary"]
+    step = {"name": "m"} if match is None else {"name": "m", "match": match}
+    assert names(set_mirror_route(with_routes, ro, step)) == ["h", "primary", "secondary"]
+
+
+def test_step_wrapped_in_its_key_is_accepted():
+    ro = rollout(managed=["h"])
+    out = set_header_route(vs(REGULAR), ro, {"setHeaderRoute": header_step("h")})
+    assert names(out) == ["h", "primary", "secondary"]
