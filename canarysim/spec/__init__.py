@@ -9,6 +9,7 @@ Rollout into the engine's :class:`~canarysim.engine.model.Plan`.
 from canarysim.spec.findings import Finding, exit_code
 from canarysim.spec.load import load_manifests
 from canarysim.spec.manifests import Manifests
+from canarysim.spec.plan import to_command, to_plan
 from canarysim.spec.scenario import Scenario
 from canarysim.spec.scenario_load import load_scenario, scenario_from_manifests
 from canarysim.spec.schema import scenario_json_schema
@@ -30,6 +31,8 @@ __all__ = [
     "rollout_invalid_message",
     "scenario_from_manifests",
     "scenario_json_schema",
+    "to_command",
+    "to_plan",
     "validate_manifests",
     "validate_paths",
 ]
