@@ -612,3 +612,13 @@ def test_section_that_is_not_a_list_is_skipped():
     out = set_weight(manifest, rollout(["primary"]), 10)
     assert weights(out["spec"]["http"][0]) == {"stable": 90, "canary": 10}
     assert out["spec"]["tls"] == "invalid"
+
+
+def test_order_routes_duplicates_unnamed_routes_like_upstream():
+    """istio.go::getOrderedVirtualServiceRoutes looks routes up again by name, so two
+    unnamed routes each come out twice once a weight change triggers the re-ordering."""
+    manifest = vs(
+        [http(None, [dest("stable", 100)]), http("primary"), http(None, [dest("stable", 100)])]
+    )
+    out = set_weight(manifest, rollout(["primary"], managed=["hdr"]), 10)
+    assert [r.get("name", "") for r in out["spec"]["http"]] == ["", "", "primary", "", ""]

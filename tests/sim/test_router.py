@@ -7,6 +7,8 @@ from typing import Any
 
 import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from canarysim.engine.istio import set_header_route, set_mirror_route, set_weight
 from canarysim.errors import TrafficRoutingError
@@ -356,3 +358,16 @@ def test_bad_duration_is_a_routing_error():
 def test_plan_defaults_match_istio_defaults():
     plan = RoutePlan(route_name=None, branches=())
     assert (plan.retry_attempts, plan.retry_on, plan.mirror) == (2, DEFAULT_RETRY_ON, None)
+
+
+@given(st.lists(st.integers(0, 100), min_size=1, max_size=5).filter(lambda w: sum(w) > 0))
+def test_fractions_are_relative_weights(ws):
+    route = {"route": [dest(f"svc{i}", w) for i, w in enumerate(ws)]}
+    plan = router(vs(route)).plan(REQ)
+    kept = ws if len(ws) == 1 else [w for w in ws if w > 0]
+    assert len(plan.branches) == len(kept)
+    assert sum(b.fraction for b in plan.branches) == pytest.approx(1.0)
+    if len(ws) > 1:
+        assert [b.fraction for b in plan.branches] == pytest.approx([w / sum(kept) for w in kept])
+    counts = Router.split(plan, np.random.default_rng(0), 1000)
+    assert counts.sum() == 1000 and len(counts) == len(kept)
