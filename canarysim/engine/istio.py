@@ -29,7 +29,6 @@ from canarysim.engine.istio_routes import (
     as_int,
     as_list,
     as_str,
-    ensure_spec,
     http_route_indexes,
     order_routes,
     rollout_routing,
@@ -138,6 +137,11 @@ def _apply_patches(sections: Mapping[str, list[Any]], patches: list[_Patch]) -> 
                 f"Invalid casting: field '{p.kind}[].route' is not of type '[]interface'"
             )
         if p.dest < len(dests):
+            if not isinstance(dests[p.dest], dict):
+                raise TrafficRoutingError(
+                    f"Invalid casting: field '{p.kind}[].route[].destination' is not of type "
+                    "'map[string]interface'"
+                )
             if p.delete:
                 del dests[p.dest]
             else:
@@ -161,7 +165,7 @@ def set_weight(
     routing = rollout_routing(rollout)
     ref = vs_ref_for(virtual_service, routing)
     vs = copy.deepcopy(virtual_service)
-    spec = ensure_spec(vs)
+    spec = as_dict(vs.get("spec"))
     # istio.go::GetHttpRoutesI & co. read a section that is not a list as absent.
     sections = {k: section(spec, k) or [] for k in _SECTIONS if isinstance(spec.get(k), list)}
     # istio.go::reconcileVirtualService validates http, then tls, then tcp.
