@@ -55,7 +55,7 @@ class VsRef:
     name: str
     namespace: str
     routes: tuple[str, ...]
-    tls_routes: tuple[tuple[int, frozenset[str]], ...]
+    tls_routes: tuple[tuple[int, tuple[str, ...]], ...]
     tcp_routes: tuple[int, ...]
     tls_given: bool
     tcp_given: bool
@@ -96,7 +96,7 @@ def split_vs_name(ref: str) -> tuple[str, str]:
 def _vs_ref(entry: Mapping[str, Any], default_ns: str) -> VsRef:
     namespace, name = split_vs_name(as_str(entry.get("name")))
     tls = tuple(
-        (as_int(t.get("port")), frozenset(as_str(h) for h in as_list(t.get("sniHosts"))))
+        (as_int(t.get("port")), tuple(as_str(h) for h in as_list(t.get("sniHosts"))))
         for t in map(as_dict, as_list(entry.get("tlsRoutes")))
     )
     tcp = tuple(as_int(t.get("port")) for t in map(as_dict, as_list(entry.get("tcpRoutes"))))
@@ -284,7 +284,9 @@ def tls_route_indexes(ref: VsRef, tls: Sequence[Mapping[str, Any]]) -> list[int]
                 for m in as_list(route.get("match"))
                 for h in as_list(as_dict(m).get("sniHosts"))
             }
-            if (next(iter(ports)) if ports else 0) == port and hosts == sni:
+            # utils/evaluate::Equal: same length, and every VS host is among the listed ones.
+            same = len(sni) == len(hosts) and hosts <= set(sni)
+            if (next(iter(ports)) if ports else 0) == port and same:
                 found.append(i)
         if not found:
             raise TrafficRoutingError(
