@@ -166,6 +166,17 @@ def reconcile(
     return decide(plan, status, Observation(now=now, replica_sets=views, commands=commands, **obs))
 
 
+def steady(plan: Plan, status: RolloutStatus, *rss: ReplicaSetView, now: float = NOW) -> Decision:
+    """Reconcile a fixed world until the engine stops writing status (the Go fixtures leave
+    out conditions the controller would add on its first pass); returns the last decision."""
+    for _ in range(10):
+        d = reconcile(plan, status, *rss, now=now)
+        if d.status == status:
+            return d
+        status = d.status
+    raise AssertionError("status did not settle")
+
+
 def scales(d: Decision) -> list[tuple[str, int]]:
     """The size changes of a decision, in order (annotation-only writes left out)."""
     return [(a.hash, a.replicas) for a in d.actions if isinstance(a, ScaleReplicaSet)]
