@@ -268,7 +268,8 @@ def tls_route_indexes(ref: VsRef, tls: Sequence[Mapping[str, Any]]) -> list[int]
 
     A VirtualService TLS route matches an entry when its match blocks use one port (0 when
     none is given) equal to the entry's port and the union of their sniHosts equals the
-    entry's sniHosts as a set. Routes whose blocks name two different ports never match.
+    entry's sniHosts (as a set, though a duplicate in the entry's list spoils the match).
+    Routes whose blocks name two different ports never match.
     """
     if not ref.tls_given:
         return [0]
