@@ -1,66 +1,55 @@
 """The simulated cluster: nodes, ReplicaSets and their pods, Services, faults.
 
 Pods move through KWOK-like stages with durations drawn from the ``pods`` stream
-(:mod:`canarysim.sim.pods`); ReplicaSets count them as the Kubernetes controller does
-(:mod:`canarysim.sim.replicasets`); Services select Ready pods (:mod:`canarysim.sim.services`).
-The cluster itself plays the parts of the scheduler (least-loaded live node, ties by node
-order), the kubelet's image cache (one pull per image and node, pulls serialised per node as
-with the kubelet's default ``serializeImagePulls``) and the ReplicaSet controller (pods are
-created or deleted the moment ``spec.replicas`` or the set of active pods changes).
+(:mod:`.pods`); nodes hold image caches and take pods least-loaded first (:mod:`.nodes`);
+ReplicaSets count pods as the Kubernetes controller does (:mod:`.replicasets`); Services
+select Ready pods (:mod:`.services`). The cluster plays the ReplicaSet controller: pods are
+created or deleted the moment ``spec.replicas`` or the set of active pods changes, and the
+status is recomputed on every change of one of its pods.
 
 Two events let processes wait for change, the way informers wake controllers:
 
 * :attr:`Cluster.changed` fires on what Argo's informers see: a ReplicaSet created, deleted,
   rescaled, re-annotated or with a new status (replicas / ready / available / terminating),
-  a Service selector change, a node lost or restored. Endpoint sets only change with one of
-  these, so the router can reload on it too.
-* :attr:`Cluster.pods_changed` fires on every pod stage change as well.
+  a Service selector change, a node lost or restored. Endpoint sets only change together
+  with one of these, so the router can reload on it too.
+* :attr:`Cluster.pods_changed` fires on every change, pod stages included.
 
 Both are re-armed after firing: wait on ``env.timeout(t) | cluster.changed``. Every change is
-also appended to :attr:`Cluster.log` and passed to the listeners given to :meth:`subscribe`.
+also appended to :attr:`Cluster.log` and passed to the listeners given to :meth:`subscribe`;
+Kubernetes-style events (``Scheduled``, ``Pulling``, ``BackOff``, ``SuccessfulCreate`` ...) go
+to :attr:`Cluster.events`.
 """
 
 from __future__ import annotations
 
-import uuid
-from collections.abc import Callable, Generator, Iterable, Mapping
-from dataclasses import dataclass
+import math
+from collections.abc import Callable, Generator, Mapping
 from typing import Any
 
 import numpy as np
 import simpy
 
 from canarysim.errors import SimulationError
+from canarysim.sim.changes import Change, ChangeFeed
 from canarysim.sim.nodes import Nodes
-from canarysim.sim.pods import (
-    DEFAULT_GRACE_PERIOD,
-    Pod,
-    PodBehaviour,
-    ReadinessProbe,
-    pod_lifecycle,
-)
+from canarysim.sim.pods import Pod, PodBehaviour, new_pod, pod_lifecycle
 from canarysim.sim.replicasets import (
-    REVISION_ANNOTATION,
+    DESIRED_REPLICAS_ANNOTATION,
     ReplicaSet,
+    ReplicaSets,
     ReplicaSetStatus,
     deletion_order,
+    new_replica_set,
 )
 from canarysim.sim.rng import Streams
-from canarysim.sim.services import Service, count_by_hash, endpoints_of
-from canarysim.sim.templatehash import ALPHANUMS, POD_TEMPLATE_HASH_LABEL, pod_template_hash
+from canarysim.sim.services import Service, Services
 
-__all__ = ["Change", "Cluster"]
+__all__ = ["AVAILABILITY_RECHECK", "Change", "Cluster"]  # Change re-exported from .changes
 
-
-@dataclass(frozen=True)
-class Change:
-    """One entry of the change log: at *time*, *object* (``Pod/x``, ``ReplicaSet/y``, ...)
-    changed *what* to *value*."""
-
-    time: float
-    object: str
-    what: str
-    value: Any
+#: The ReplicaSet controller re-checks availability this long after ``minReadySeconds``
+#: ("add a second to avoid milliseconds skew", ``replica_set.go::updatePod``).
+AVAILABILITY_RECHECK = 1.0
 
 
 class Cluster:
@@ -84,55 +73,62 @@ class Cluster:
         self.streams = streams
         self.namespace = namespace
         self._behaviour_for = behaviour_for or (lambda image: PodBehaviour())
+        self.feed = ChangeFeed(env)
+        self._record = self.feed.record
+        self._event = self.feed.event
         self.nodes = Nodes(env, nodes, max_pods_per_node, self._event)
-        self.replica_sets: dict[str, ReplicaSet] = {}
-        self.services: dict[str, Service] = {}
+        self.replica_sets = ReplicaSets()
         self.pods: dict[str, Pod] = {}
-        self.log: list[Change] = []
-        self.events: list[dict[str, Any]] = []
-        self._listeners: list[Callable[[Change], None]] = []
-        self._changed = env.event()
-        self._pods_changed = env.event()
+        self.services = Services(self.feed, lambda: self.pods.values())
         self._rs_status: dict[str, ReplicaSetStatus] = {}
-        self._avail_token: dict[str, int] = {}
 
     # ================================================================ change notification
     @property
     def changed(self) -> simpy.Event:
         """Fires at the next informer-visible change (see module doc); then re-armed."""
-        return self._changed
+        return self.feed.changed
 
     @property
     def pods_changed(self) -> simpy.Event:
         """Fires at the next change of any kind, pod stages included; then re-armed."""
-        return self._pods_changed
+        return self.feed.pods_changed
+
+    @property
+    def log(self) -> list[Change]:
+        return self.feed.log
+
+    @property
+    def events(self) -> list[dict[str, Any]]:
+        return self.feed.events
 
     def subscribe(self, listener: Callable[[Change], None]) -> None:
         """Call *listener(change)* synchronously for every change, in log order."""
-        self._listeners.append(listener)
+        self.feed.subscribe(listener)
 
-    def _record(self, obj: str, what: str, value: Any, *, informer: bool) -> None:
-        change = Change(self.env.now, obj, what, value)
-        self.log.append(change)
-        for listener in self._listeners:
-            listener(change)
-        self._pods_changed.succeed(change)
-        self._pods_changed = self.env.event()
-        if informer:
-            self._changed.succeed(change)
-            self._changed = self.env.event()
-
-    def _event(self, obj: str, reason: str, message: str, kind: str = "Normal") -> None:
-        now = self.env.now
-        self.events.append(
-            {"time": now, "kind": kind, "object": obj, "reason": reason, "message": message}
-        )
-
-    def _check_rs_status(self, rs: ReplicaSet) -> None:
+    def _sync_status(self, rs: ReplicaSet) -> None:
+        """The ReplicaSet controller's status update (``calculateStatus``): refresh which
+        pods count as available now, then publish the status if it changed."""
+        for pod in rs.active_pods():
+            if pod.ready and not pod.available and self._is_available(pod, rs):
+                pod.available = True
+                self._record(f"Pod/{pod.name}", "available", True, informer=False)
         status = rs.status
         if self._rs_status.get(rs.name) != status:
             self._rs_status[rs.name] = status
             self._record(f"ReplicaSet/{rs.name}", "status", status, informer=True)
+
+    def _is_available(self, pod: Pod, rs: ReplicaSet) -> bool:
+        """``podutil.IsPodAvailable``: Ready, and the Ready condition's transition time (kept
+        in whole seconds by the API) plus minReadySeconds lies strictly before now."""
+        if rs.min_ready_seconds <= 0:
+            return True
+        assert pod.ready_since is not None
+        return math.floor(pod.ready_since) + rs.min_ready_seconds < self.env.now
+
+    def _recheck_at(self, rs: ReplicaSet, at: float) -> Generator[simpy.Event, Any, None]:
+        yield self.env.timeout(max(at - self.env.now, 0.0))
+        if not rs.deleted:
+            self._sync_status(rs)
 
     # ================================================================ PodHost (for pods.py)
     @property
@@ -140,15 +136,16 @@ class Cluster:
         return self.streams["pods"]
 
     def pod_changed(self, pod: Pod, what: str, value: Any) -> None:
-        self._record(f"Pod/{pod.name}", what, value, informer=False)
         obj = f"Pod/{pod.name}"
+        self._record(obj, what, value, informer=False)
+        container = _container_name(pod)
         if what == "status" and value == "Running":
-            self._event(obj, "Started", f"Started container {_container_name(pod)}")
+            self._event(obj, "Started", f"Started container {container}")
         elif what == "status" and value == "CrashLoopBackOff":
             self._event(
                 obj,
                 "BackOff",
-                f"Back-off restarting failed container {_container_name(pod)} in pod "
+                f"Back-off restarting failed container {container} in pod "
                 f"{pod.name}_{pod.namespace}({pod.uid})",
                 "Warning",
             )
@@ -156,7 +153,7 @@ class Cluster:
             self._event(obj, "Failed", f'Failed to pull image "{pod.image}"', "Warning")
         rs = self.replica_sets.get(pod.replica_set)
         if rs is not None:
-            self._check_rs_status(rs)
+            self._sync_status(rs)
 
     def bind(self, pod: Pod) -> Generator[simpy.Event, Any, str]:
         return self.nodes.bind(pod)
@@ -167,39 +164,19 @@ class Cluster:
         return self.nodes.pull(pod, node, image, seconds)
 
     def set_ready(self, pod: Pod, ready: bool) -> None:
-        """Ready condition changes; availability follows after ``minReadySeconds``."""
+        """The pod's Ready condition changes; availability follows (see ``_is_available``)."""
         if pod.ready == ready or (ready and not pod.active):
             return
-        token = self._avail_token.get(pod.name, 0) + 1
-        self._avail_token[pod.name] = token
         pod.ready = ready
         pod.ready_since = self.env.now if ready else None
-        if not ready:
+        if not ready and pod.available:
             pod.available = False
-        self.pod_changed(pod, "ready", ready)
-        if ready:
-            self._schedule_available(pod)
-
-    def _schedule_available(self, pod: Pod) -> None:
+            self._record(f"Pod/{pod.name}", "available", False, informer=False)
         rs = self.replica_sets.get(pod.replica_set)
-        min_ready = rs.min_ready_seconds if rs is not None else 0.0
-        assert pod.ready_since is not None
-        at = pod.ready_since + min_ready
-        if at <= self.env.now:
-            if not pod.available:
-                pod.available = True
-                self.pod_changed(pod, "available", True)
-            return
-        if pod.available:  # minReadySeconds grew: not available any more until `at`
-            pod.available = False
-            self.pod_changed(pod, "available", False)
-        self.env.process(self._available_at(pod, self._avail_token[pod.name], at))
-
-    def _available_at(self, pod: Pod, token: int, at: float) -> Generator[simpy.Event, Any, None]:
-        yield self.env.timeout(at - self.env.now)
-        if self._avail_token.get(pod.name) == token and pod.ready and pod.active:
-            pod.available = True
-            self.pod_changed(pod, "available", True)
+        if ready and rs is not None and rs.min_ready_seconds > 0:
+            at = self.env.now + rs.min_ready_seconds + AVAILABILITY_RECHECK
+            self.env.process(self._recheck_at(rs, at))
+        self.pod_changed(pod, "ready", ready)
 
     # ================================================================ ReplicaSets
     def create_replica_set(
@@ -213,84 +190,66 @@ class Cluster:
         selector: Mapping[str, str] | None = None,
         annotations: Mapping[str, str] | None = None,
         collision_count: int | None = None,
+        pod_hash: str | None = None,
+        rollout_replicas: int | None = None,
     ) -> ReplicaSet:
-        """Create ``<rollout>-<hash>`` for *template* (a pod template manifest dict).
-
-        The hash label goes into the ReplicaSet's labels, its selector (*selector*, by
-        default the template's labels) and its pod template. Raises SimulationError when a
-        ReplicaSet of that name exists (use :meth:`find_replica_set` first).
-        """
-        h = pod_template_hash(template, collision_count)
-        name = f"{rollout}-{h}"
-        if name in self.replica_sets:
-            raise SimulationError(f'replicasets.apps "{name}" already exists')
-        tpl = _deep_copy(template)
-        meta = tpl.setdefault("metadata", {})
-        labels = dict(meta.get("labels") or {})
-        labels[POD_TEMPLATE_HASH_LABEL] = h
-        meta["labels"] = labels
-        sel = dict(
-            selector
-            if selector is not None
-            else (template.get("metadata") or {}).get("labels") or {}
-        )
-        sel[POD_TEMPLATE_HASH_LABEL] = h
-        ann = dict(annotations or {})
-        ann[REVISION_ANNOTATION] = str(int(revision))
-        rs = ReplicaSet(
-            name=name,
+        """Create ``<rollout>-<hash>`` for *template* (a pod template manifest dict), see
+        :func:`.replicasets.new_replica_set`; *rollout_replicas* goes into the
+        ``desired-replicas`` annotation. Raises SimulationError when a ReplicaSet of that
+        name exists (look for it with :meth:`find_replica_set` first)."""
+        if rollout_replicas is not None:
+            annotations = {
+                **(annotations or {}),
+                DESIRED_REPLICAS_ANNOTATION: str(rollout_replicas),
+            }
+        rs = new_replica_set(
+            rollout,
+            template,
             namespace=self.namespace,
-            rollout=rollout,
-            hash=h,
-            template=tpl,
-            labels=dict(labels),
-            selector=sel,
-            annotations=ann,
+            revision=revision,
             created=self.env.now,
-            min_ready_seconds=float(min_ready_seconds),
-            cluster=self,
+            min_ready_seconds=min_ready_seconds,
+            selector=selector,
+            annotations=annotations,
+            collision_count=collision_count,
+            pod_hash=pod_hash,
         )
-        self.replica_sets[name] = rs
-        self._record(f"ReplicaSet/{name}", "created", {"revision": int(revision)}, informer=True)
-        self._check_rs_status(rs)
+        if rs.name in self.replica_sets:
+            raise SimulationError(f'replicasets.apps "{rs.name}" already exists')
+        rs.cluster = self
+        self.replica_sets[rs.name] = rs
+        self._record(f"ReplicaSet/{rs.name}", "created", {"revision": rs.revision}, informer=True)
+        self._sync_status(rs)
         if replicas:
             self.scale(rs, replicas)
         return rs
 
     def find_replica_set(self, rollout: str, template: Mapping[str, Any]) -> ReplicaSet | None:
-        """The rollout's ReplicaSet whose template equals *template* apart from the hash."""
-        from canarysim.sim.templatehash import templates_equal_ignoring_hash
-
-        for rs in self.replica_sets.values():
-            if rs.rollout == rollout and templates_equal_ignoring_hash(rs.template, template):
-                return rs
-        return None
+        """The rollout's ReplicaSet for *template* (hash label ignored), or None."""
+        return self.replica_sets.find(rollout, template)
 
     def replica_sets_of(self, rollout: str) -> list[ReplicaSet]:
         """The rollout's ReplicaSets, newest revision first (then by name)."""
-        rss = [rs for rs in self.replica_sets.values() if rs.rollout == rollout]
-        return sorted(rss, key=lambda rs: (-rs.revision, rs.name))
+        return self.replica_sets.of(rollout)
 
     def replica_set(self, name_or_hash: str, rollout: str | None = None) -> ReplicaSet:
         """A ReplicaSet by name, or by hash (within *rollout* if given)."""
-        rs = self.replica_sets.get(name_or_hash)
-        if rs is not None:
-            return rs
-        for rs in self.replica_sets.values():
-            if rs.hash == name_or_hash and (rollout is None or rs.rollout == rollout):
-                return rs
-        raise SimulationError(f"no ReplicaSet {name_or_hash!r}")
+        return self.replica_sets.lookup(name_or_hash, rollout)
 
-    def scale(self, rs: ReplicaSet, replicas: int) -> None:
-        """``spec.replicas := replicas`` and let the ReplicaSet controller react."""
+    def scale(self, rs: ReplicaSet, replicas: int, rollout_replicas: int | None = None) -> None:
+        """``spec.replicas := replicas`` and let the ReplicaSet controller react;
+        *rollout_replicas* (if given) goes into the ``desired-replicas`` annotation."""
         replicas = int(replicas)
         if replicas < 0:
             raise SimulationError(f"cannot scale {rs.name} to {replicas} replicas")
         if rs.deleted:
             raise SimulationError(f"ReplicaSet {rs.name} was deleted")
-        if replicas != rs.replicas:
-            rs.replicas = replicas
-            self._record(f"ReplicaSet/{rs.name}", "replicas", replicas, informer=True)
+        if rollout_replicas is not None:
+            self.annotate(rs, DESIRED_REPLICAS_ANNOTATION, str(int(rollout_replicas)))
+        if replicas == rs.replicas:
+            return
+        rs.replicas = replicas
+        self._record(f"ReplicaSet/{rs.name}", "replicas", replicas, informer=True)
         self._reconcile(rs)
 
     def annotate(self, rs: ReplicaSet, key: str, value: str | None) -> None:
@@ -303,17 +262,21 @@ class Cluster:
         self._record(f"ReplicaSet/{rs.name}", f"annotations[{key}]", value, informer=True)
 
     def set_min_ready_seconds(self, rs: ReplicaSet, seconds: float) -> None:
+        """Argo copies ``spec.minReadySeconds`` to its ReplicaSets; availability is then
+        recomputed (Ready pods may lose it until they have been Ready long enough)."""
         if rs.min_ready_seconds == float(seconds):
             return
         rs.min_ready_seconds = float(seconds)
-        self._record(
-            f"ReplicaSet/{rs.name}", "minReadySeconds", rs.min_ready_seconds, informer=True
-        )
+        self._record(f"ReplicaSet/{rs.name}", "minReadySeconds", float(seconds), informer=True)
         for pod in rs.active_pods():
-            if pod.ready:
-                token = self._avail_token.get(pod.name, 0) + 1
-                self._avail_token[pod.name] = token
-                self._schedule_available(pod)
+            if pod.available and not self._is_available(pod, rs):
+                pod.available = False
+                self._record(f"Pod/{pod.name}", "available", False, informer=False)
+            if pod.ready and not pod.available:
+                assert pod.ready_since is not None
+                at = pod.ready_since + rs.min_ready_seconds + AVAILABILITY_RECHECK
+                self.env.process(self._recheck_at(rs, at))
+        self._sync_status(rs)
 
     def delete_replica_set(self, rs: ReplicaSet) -> None:
         """Delete the ReplicaSet; its pods are deleted gracefully (garbage collection)."""
@@ -321,12 +284,12 @@ class Cluster:
         for pod in list(rs.pods):
             if pod.active:
                 self._delete(pod, None)
-        rs.replicas = 0
         del self.replica_sets[rs.name]
         self._record(f"ReplicaSet/{rs.name}", "deleted", True, informer=True)
 
     def _reconcile(self, rs: ReplicaSet) -> None:
-        """The ReplicaSet controller: create or delete pods until active == spec.replicas."""
+        """The ReplicaSet controller: create or delete pods until active == spec.replicas
+        (``replica_set.go::manageReplicas``; victims chosen by :func:`deletion_order`)."""
         if rs.deleted:
             return
         active = rs.active_pods()
@@ -335,44 +298,29 @@ class Cluster:
             for _ in range(-diff):
                 self._create_pod(rs)
         elif diff > 0:
-            related = [
-                p for r in self.replica_sets.values() if r.rollout == rs.rollout for p in r.pods
-            ]
-            for pod in deletion_order(active, related, self.env.now)[:diff]:
+            related = [r for r in self.replica_sets.values() if r.rollout == rs.rollout]
+            pods = [p for r in related for p in r.pods]
+            for pod in deletion_order(active, pods, self.env.now)[:diff]:
                 self._delete(pod, None)
                 self._event(f"ReplicaSet/{rs.name}", "SuccessfulDelete", f"Deleted pod: {pod.name}")
-        self._check_rs_status(rs)
+        self._sync_status(rs)
 
     # ================================================================ pods
     def _create_pod(self, rs: ReplicaSet) -> Pod:
-        names = self.streams["pod-names"]
-        while True:
-            suffix = "".join(ALPHANUMS[i] for i in names.integers(0, len(ALPHANUMS), 5))
-            name = f"{rs.name}-{suffix}"
-            if name not in self.pods:
-                break
-        uid = str(uuid.UUID(bytes=names.bytes(16), version=4))
-        meta = rs.template.get("metadata") or {}
-        spec = rs.template.get("spec") or {}
-        grace = spec.get("terminationGracePeriodSeconds")
-        image = rs.image
-        pod = Pod(
-            name=name,
-            uid=uid,
-            namespace=rs.namespace,
-            replica_set=rs.name,
-            labels=dict(meta.get("labels") or {}),
-            annotations=dict(meta.get("annotations") or {}),
-            template=rs.template,
-            behaviour=self._behaviour_for(image),
-            created=self.env.now,
-            grace_period=DEFAULT_GRACE_PERIOD if grace is None else float(grace),
-            probe=ReadinessProbe.from_template(rs.template),
+        behaviour = self._behaviour_for(rs.image)
+        pod = new_pod(
+            rs.name,
+            rs.namespace,
+            rs.template,
+            behaviour,
+            self.env.now,
+            self.pods,
+            self.streams["pod-names"],
         )
-        self.pods[name] = pod
+        self.pods[pod.name] = pod
         rs.pods.append(pod)
-        self._event(f"ReplicaSet/{rs.name}", "SuccessfulCreate", f"Created pod: {name}")
-        self._record(f"Pod/{name}", "status", "Pending", informer=False)
+        self._event(f"ReplicaSet/{rs.name}", "SuccessfulCreate", f"Created pod: {pod.name}")
+        self._record(f"Pod/{pod.name}", "status", "Pending", informer=False)
         pod.process = self.env.process(pod_lifecycle(pod, self))
         return pod
 
@@ -402,24 +350,23 @@ class Cluster:
         pod.deleted_at = self.env.now
         was_running = pod.running
         self._stop(pod)
-        was_ready = pod.ready
+        if pod.ready:
+            self._record(f"Pod/{pod.name}", "ready", False, informer=False)
         pod.ready = pod.available = False
         pod.ready_since = None
-        self._avail_token[pod.name] = self._avail_token.get(pod.name, 0) + 1
         self.pod_changed(pod, "status", "Terminating")
-        if was_ready:
-            self._record(f"Pod/{pod.name}", "ready", False, informer=False)
         grace = pod.grace_period if grace is None else max(0.0, float(grace))
         if pod.node is None or grace == 0:
             self._remove(pod)
-        else:
-            exit_after = grace
-            if was_running and pod.behaviour.shutdown is not None:
-                exit_after = min(grace, float(pod.behaviour.shutdown.sample(self.pod_rng)))
-            elif not was_running:
-                exit_after = 0.0
-            self._event(f"Pod/{pod.name}", "Killing", f"Stopping container {_container_name(pod)}")
-            self.env.process(self._finish_termination(pod, exit_after))
+            return
+        exit_after = 0.0  # nothing running: the kubelet removes the pod at once
+        if was_running:
+            shutdown = pod.behaviour.shutdown
+            exit_after = (
+                grace if shutdown is None else min(grace, float(shutdown.sample(self.pod_rng)))
+            )
+        self._event(f"Pod/{pod.name}", "Killing", f"Stopping container {_container_name(pod)}")
+        self.env.process(self._finish_termination(pod, exit_after))
 
     def _finish_termination(self, pod: Pod, after: float) -> Generator[simpy.Event, Any, None]:
         yield self.env.timeout(after)
@@ -451,10 +398,19 @@ class Cluster:
         out = [
             p
             for p in self.pods.values()
-            if (p.active or (include_terminating and not p.gone))
+            if (p.active or include_terminating)
             and all(p.labels.get(k) == v for k, v in labels.items())
         ]
         return sorted(out, key=lambda p: p.name)
+
+    def evict(self, rs: ReplicaSet, count: int, before: float) -> list[Pod]:
+        """Argo's ``restart``: evict (gracefully delete) up to *count* of the ReplicaSet's
+        active pods created before *before*, oldest first; the ReplicaSet replaces them."""
+        old = sorted((p for p in rs.active_pods() if p.created < before), key=_age_key)
+        victims = old[: max(0, int(count))]
+        for pod in victims:
+            self.delete_pod(pod)
+        return victims
 
     # ================================================================ faults
     def kill_pod(self, name: str, *, grace: float | None = None) -> None:
@@ -470,7 +426,11 @@ class Cluster:
 
     def kill_node(self, name: str) -> None:
         """Fault: the node disappears with its pods and image cache; ReplicaSets replace
-        the pods on the remaining nodes (pods waiting for room stay ``Pending``)."""
+        the pods on the remaining nodes (pods waiting for room stay ``Pending``).
+
+        Simplification: Kubernetes would notice only after the node-monitor grace period
+        and evict after the pods' 300 s tolerations; here both happen at once.
+        """
         node = self.nodes[name]
         if not node.alive:
             return
@@ -498,33 +458,19 @@ class Cluster:
     # ================================================================ Services
     def add_service(self, service: Service | Mapping[str, Any]) -> Service:
         """Register a Service (a :class:`Service` or a ``kind: Service`` manifest dict)."""
-        svc = service if isinstance(service, Service) else Service.from_manifest(service)
-        self.services[svc.name] = svc
-        self._record(f"Service/{svc.name}", "selector", svc.selector, informer=True)
-        return svc
+        return self.services.add(service)
 
     def service(self, name: str) -> Service:
-        try:
-            return self.services[name]
-        except KeyError:
-            raise SimulationError(f"no Service {name!r}") from None
+        return self.services[name]
 
     def set_selector_hash(self, service: Service | str, pod_hash: str | None) -> None:
         """Argo's selector injection: ``rollouts-pod-template-hash: <hash>`` (None removes)."""
-        svc = self.service(service) if isinstance(service, str) else service
-        selector = dict(svc.selector or {})
-        if pod_hash is None:
-            selector.pop(POD_TEMPLATE_HASH_LABEL, None)
-        else:
-            selector[POD_TEMPLATE_HASH_LABEL] = pod_hash
-        if selector != (svc.selector or {}):
-            svc.selector = selector
-            self._record(f"Service/{svc.name}", "selector", dict(selector), informer=True)
+        self.services.set_selector_hash(service, pod_hash)
 
     def endpoints(self, service: str, port: int | str | None = None) -> list[Pod]:
         """Pods that serve the Service's *port* (first port by default): selected, Ready,
         not Terminating, and with a matching container port (see :mod:`.services`)."""
-        return endpoints_of(self.service(service), self.pods.values(), port)
+        return self.services.endpoints(service, port)
 
     def ready_by_hash(
         self,
@@ -533,26 +479,20 @@ class Cluster:
         port: int | str | None = None,
     ) -> dict[str, int]:
         """Endpoints of *service* also carrying *extra_labels* (a DestinationRule subset's
-        labels), counted per ``rollouts-pod-template-hash``, keys sorted."""
-        return count_by_hash(self.endpoints(service, port), extra_labels)
+        labels), counted per ``rollouts-pod-template-hash``, keys sorted. An unknown Service
+        has no endpoints (for the router's resolver: Envoy answers 503)."""
+        return self.services.ready_by_hash(service, extra_labels, port)
 
     # ================================================================ snapshots
     def snapshot(self, rollout: str) -> list[dict[str, Any]]:
         """``ReplicaSet.snapshot()`` of each of the rollout's ReplicaSets, newest first."""
         return [rs.snapshot() for rs in self.replica_sets_of(rollout)]
 
-    def all_pods(self) -> Iterable[Pod]:
-        return list(self.pods.values())
+
+def _age_key(pod: Pod) -> tuple[float, str]:
+    return (pod.created, pod.name)
 
 
 def _container_name(pod: Pod) -> str:
     containers = (pod.template.get("spec") or {}).get("containers") or []
     return str(containers[0].get("name", "")) if containers else ""
-
-
-def _deep_copy(obj: Any) -> Any:
-    if isinstance(obj, Mapping):
-        return {k: _deep_copy(v) for k, v in obj.items()}
-    if isinstance(obj, list | tuple):
-        return [_deep_copy(v) for v in obj]
-    return obj

@@ -15,7 +15,8 @@ back-off (:class:`RestartBackoff`). The SimPy process that walks a pod through i
 from __future__ import annotations
 
 import math
-from collections.abc import Generator, Mapping
+import uuid
+from collections.abc import Container, Generator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -23,6 +24,7 @@ import numpy as np
 import simpy
 
 from canarysim.sim.distributions import Dist
+from canarysim.sim.templatehash import ALPHANUMS
 
 __all__ = [
     "BACKOFF_CAP",
@@ -34,6 +36,7 @@ __all__ = [
     "ReadinessProbe",
     "RestartBackoff",
     "container_ports",
+    "new_pod",
     "pod_lifecycle",
     "ready_time",
 ]
@@ -276,6 +279,40 @@ class Pod:
             "restarts": self.restarts,
             "created": self.created,
         }
+
+
+def new_pod(
+    owner: str,
+    namespace: str,
+    template: dict[str, Any],
+    behaviour: PodBehaviour,
+    created: float,
+    taken: Container[str],
+    rng: np.random.Generator,
+) -> Pod:
+    """A new pod of ReplicaSet *owner*: ``<owner>-<5 random characters>`` (as
+    ``generateName`` does, names in *taken* are avoided), a random UID, labels and
+    annotations from *template*, its grace period and readiness probe."""
+    while True:
+        suffix = "".join(ALPHANUMS[i] for i in rng.integers(0, len(ALPHANUMS), 5))
+        name = f"{owner}-{suffix}"
+        if name not in taken:
+            break
+    meta = template.get("metadata") or {}
+    grace = (template.get("spec") or {}).get("terminationGracePeriodSeconds")
+    return Pod(
+        name=name,
+        uid=str(uuid.UUID(bytes=rng.bytes(16), version=4)),
+        namespace=namespace,
+        replica_set=owner,
+        labels=dict(meta.get("labels") or {}),
+        annotations=dict(meta.get("annotations") or {}),
+        template=template,
+        behaviour=behaviour,
+        created=created,
+        grace_period=DEFAULT_GRACE_PERIOD if grace is None else float(grace),
+        probe=ReadinessProbe.from_template(template),
+    )
 
 
 class PodHost(Protocol):

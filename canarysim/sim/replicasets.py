@@ -15,31 +15,42 @@ Which pods go first when scaling down is :func:`deletion_order`.
 
 from __future__ import annotations
 
+import copy
 import functools
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any, NamedTuple
 
+from canarysim.errors import SimulationError
 from canarysim.sim.pods import Pod
+from canarysim.sim.templatehash import (
+    POD_TEMPLATE_HASH_LABEL,
+    pod_template_hash,
+    templates_equal_ignoring_hash,
+)
 
 if TYPE_CHECKING:
     from canarysim.sim.cluster import Cluster
 
 __all__ = [
     "DELETION_COST_ANNOTATION",
+    "DESIRED_REPLICAS_ANNOTATION",
     "EPOCH",
     "REVISION_ANNOTATION",
     "SCALE_DOWN_DEADLINE_ANNOTATION",
     "ReplicaSet",
     "ReplicaSetStatus",
+    "ReplicaSets",
     "deletion_order",
     "format_timestamp",
+    "new_replica_set",
     "parse_timestamp",
 ]
 
 REVISION_ANNOTATION = "rollout.argoproj.io/revision"
+DESIRED_REPLICAS_ANNOTATION = "rollout.argoproj.io/desired-replicas"
 SCALE_DOWN_DEADLINE_ANNOTATION = "scale-down-deadline"
 DELETION_COST_ANNOTATION = "controller.kubernetes.io/pod-deletion-cost"
 
@@ -126,6 +137,15 @@ class ReplicaSet:
         value = self.annotations.get(SCALE_DOWN_DEADLINE_ANNOTATION)
         return None if not value else parse_timestamp(value)
 
+    @property
+    def rollout_replicas(self) -> int | None:
+        """The ``rollout.argoproj.io/desired-replicas`` annotation, or None."""
+        value = self.annotations.get(DESIRED_REPLICAS_ANNOTATION)
+        try:
+            return None if value is None else int(value)
+        except ValueError:
+            return None
+
     def active_pods(self) -> list[Pod]:
         """Pods that count for this ReplicaSet (not Terminating, not gone)."""
         return [p for p in self.pods if p.active]
@@ -139,6 +159,22 @@ class ReplicaSet:
             available=sum(p.available for p in active),
             terminating=sum(1 for p in self.pods if p.terminating and not p.gone),
         )
+
+    def view(self) -> dict[str, Any]:
+        """The fields of ``engine.model.ReplicaSetView`` (``ReplicaSetView(**rs.view())``)."""
+        st = self.status
+        return {
+            "hash": self.hash,
+            "revision": self.revision,
+            "replicas": self.replicas,
+            "status_replicas": st.replicas,
+            "ready": st.ready,
+            "available": st.available,
+            "scale_down_deadline": self.scale_down_at,
+            "rollout_replicas": self.rollout_replicas,
+            "created": self.created,
+            "pod_created": tuple(sorted(p.created for p in self.active_pods())),
+        }
 
     def snapshot(self) -> dict[str, Any]:
         """The fields of ``result.ReplicaSetSnapshot`` except ``role`` (the world knows it).
@@ -168,9 +204,10 @@ class ReplicaSet:
             raise RuntimeError(f"ReplicaSet {self.name} is not part of a cluster")
         return self.cluster
 
-    def scale_to(self, n: int) -> None:
-        """Set ``spec.replicas`` to *n*; pods are created or deleted right away."""
-        self._owner().scale(self, n)
+    def scale_to(self, n: int, rollout_replicas: int | None = None) -> None:
+        """Set ``spec.replicas`` to *n*; pods are created or deleted right away.
+        *rollout_replicas* (if given) goes into the ``desired-replicas`` annotation."""
+        self._owner().scale(self, n, rollout_replicas)
 
     def set_annotation(self, key: str, value: str | None) -> None:
         """Set (or with None remove) an annotation; a real change is logged and notified."""
@@ -187,6 +224,72 @@ class ReplicaSet:
 
     def set_min_ready_seconds(self, seconds: float) -> None:
         self._owner().set_min_ready_seconds(self, seconds)
+
+
+class ReplicaSets(dict[str, ReplicaSet]):
+    """The cluster's ReplicaSets by name, with the look-ups the controller needs."""
+
+    def of(self, rollout: str) -> list[ReplicaSet]:
+        """The rollout's ReplicaSets, newest revision first (then by name)."""
+        rss = [rs for rs in self.values() if rs.rollout == rollout]
+        return sorted(rss, key=lambda rs: (-rs.revision, rs.name))
+
+    def find(self, rollout: str, template: Mapping[str, Any]) -> ReplicaSet | None:
+        """The rollout's ReplicaSet whose template equals *template* apart from the hash
+        label (Argo's ``FindNewReplicaSet``; going back to a template reuses its RS)."""
+        for rs in self.values():
+            if rs.rollout == rollout and templates_equal_ignoring_hash(rs.template, template):
+                return rs
+        return None
+
+    def lookup(self, name_or_hash: str, rollout: str | None = None) -> ReplicaSet:
+        """A ReplicaSet by name, or by hash (within *rollout* if given)."""
+        rs = self.get(name_or_hash)
+        if rs is not None:
+            return rs
+        for rs in self.values():
+            if rs.hash == name_or_hash and (rollout is None or rs.rollout == rollout):
+                return rs
+        raise SimulationError(f"no ReplicaSet {name_or_hash!r}")
+
+
+def new_replica_set(
+    rollout: str,
+    template: Mapping[str, Any],
+    *,
+    namespace: str,
+    revision: int,
+    created: float,
+    min_ready_seconds: float = 0.0,
+    selector: Mapping[str, str] | None = None,
+    annotations: Mapping[str, str] | None = None,
+    collision_count: int | None = None,
+    pod_hash: str | None = None,
+) -> ReplicaSet:
+    """A ReplicaSet for *template* as Argo builds it (``newRSFromRollout``), with 0 replicas.
+
+    The hash (*pod_hash*, or computed by :func:`pod_template_hash`) goes into the
+    ReplicaSet's name and labels, its selector (*selector*, by default the template's labels)
+    and its pod template; *revision* into its revision annotation.
+    """
+    h = pod_hash or pod_template_hash(template, collision_count)
+    tpl = copy.deepcopy(dict(template))
+    meta = tpl.setdefault("metadata", {})
+    meta["labels"] = {**(meta.get("labels") or {}), POD_TEMPLATE_HASH_LABEL: h}
+    if selector is None:
+        selector = (template.get("metadata") or {}).get("labels") or {}
+    return ReplicaSet(
+        name=f"{rollout}-{h}",
+        namespace=namespace,
+        rollout=rollout,
+        hash=h,
+        template=tpl,
+        labels=dict(meta["labels"]),
+        selector={**selector, POD_TEMPLATE_HASH_LABEL: h},
+        annotations={**(annotations or {}), REVISION_ANNOTATION: str(int(revision))},
+        created=created,
+        min_ready_seconds=float(min_ready_seconds),
+    )
 
 
 # ------------------------------------------------------------------------- scale-down order

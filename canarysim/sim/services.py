@@ -16,15 +16,23 @@ pods that declare no ports at all are assumed to listen on the number.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from canarysim.errors import SimulationError
+from canarysim.sim.changes import ChangeFeed
 from canarysim.sim.pods import Pod
 from canarysim.sim.templatehash import POD_TEMPLATE_HASH_LABEL
 
-__all__ = ["Service", "ServicePort", "count_by_hash", "endpoints_of", "resolve_target_port"]
+__all__ = [
+    "Service",
+    "ServicePort",
+    "Services",
+    "count_by_hash",
+    "endpoints_of",
+    "resolve_target_port",
+]
 
 
 @dataclass(frozen=True)
@@ -130,3 +138,61 @@ def count_by_hash(
         h = p.labels.get(POD_TEMPLATE_HASH_LABEL, "")
         counts[h] = counts.get(h, 0) + 1
     return dict(sorted(counts.items()))
+
+
+class Services:
+    """The cluster's Services by name, with Argo's selector injection and endpoint queries.
+
+    *pods* returns the cluster's current pods; selector changes are recorded on *feed* as
+    informer-visible changes (the router reloads on them).
+    """
+
+    def __init__(self, feed: ChangeFeed, pods: Callable[[], Iterable[Pod]]) -> None:
+        self._feed = feed
+        self._pods = pods
+        self.by_name: dict[str, Service] = {}
+
+    def __contains__(self, name: object) -> bool:
+        return name in self.by_name
+
+    def __iter__(self) -> Iterator[Service]:
+        return iter(list(self.by_name.values()))
+
+    def add(self, service: Service | Mapping[str, Any]) -> Service:
+        """Register a Service (a :class:`Service` or a ``kind: Service`` manifest dict)."""
+        svc = service if isinstance(service, Service) else Service.from_manifest(service)
+        self.by_name[svc.name] = svc
+        self._feed.record(f"Service/{svc.name}", "selector", svc.selector, informer=True)
+        return svc
+
+    def __getitem__(self, name: str) -> Service:
+        try:
+            return self.by_name[name]
+        except KeyError:
+            raise SimulationError(f"no Service {name!r}") from None
+
+    def set_selector_hash(self, service: Service | str, pod_hash: str | None) -> None:
+        """``rollouts-pod-template-hash: <pod_hash>`` into the selector (None removes it)."""
+        svc = self[service] if isinstance(service, str) else service
+        selector = dict(svc.selector or {})
+        if pod_hash is None:
+            selector.pop(POD_TEMPLATE_HASH_LABEL, None)
+        else:
+            selector[POD_TEMPLATE_HASH_LABEL] = pod_hash
+        if selector != (svc.selector or {}):
+            svc.selector = selector
+            self._feed.record(f"Service/{svc.name}", "selector", dict(selector), informer=True)
+
+    def endpoints(self, service: str, port: int | str | None = None) -> list[Pod]:
+        return endpoints_of(self[service], self._pods(), port)
+
+    def ready_by_hash(
+        self,
+        service: str,
+        extra_labels: Mapping[str, str] | None = None,
+        port: int | str | None = None,
+    ) -> dict[str, int]:
+        svc = self.by_name.get(service)
+        if svc is None:
+            return {}
+        return count_by_hash(endpoints_of(svc, self._pods(), port), extra_labels)

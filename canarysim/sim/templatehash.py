@@ -84,14 +84,20 @@ def pod_template_hash(template: Mapping[str, Any], collision_count: int | None =
 
 
 def strip_hash_label(template: Mapping[str, Any]) -> dict[str, Any]:
-    """A copy of *template* without the ``rollouts-pod-template-hash`` label (if any)."""
-    out = json.loads(canonical_json(template))
-    labels = (out.get("metadata") or {}).get("labels")
-    if isinstance(labels, dict):
-        labels.pop(POD_TEMPLATE_HASH_LABEL, None)
-        if not labels:
-            del out["metadata"]["labels"]
-        if not out["metadata"]:
+    """A copy of *template* without the ``rollouts-pod-template-hash`` label (if any).
+
+    Empty ``labels`` and ``metadata`` are dropped too, so a template without labels and the
+    same template with only the hash label added compare equal.
+    """
+    out: dict[str, Any] = json.loads(canonical_json(template))
+    meta = out.get("metadata")
+    if isinstance(meta, dict):
+        labels = meta.get("labels")
+        if isinstance(labels, dict):
+            labels.pop(POD_TEMPLATE_HASH_LABEL, None)
+        if not labels and "labels" in meta:
+            del meta["labels"]
+        if not meta:
             del out["metadata"]
     return out
 

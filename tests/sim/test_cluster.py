@@ -63,7 +63,8 @@ def test_fixed_stage_durations_are_exact() -> None:
     assert times(c, pod.name, "node") == [SCHED]
     assert times(c, pod.name, "status", "Running") == [SCHED + PULL + START]
     assert times(c, pod.name, "ready", True) == [SCHED + PULL + START + WARM]
-    assert times(c, pod.name, "available", True) == [SCHED + PULL + START + WARM + 30]
+    # the ReplicaSet controller re-checks availability 1 s after minReadySeconds
+    assert times(c, pod.name, "available", True) == [SCHED + PULL + START + WARM + 30 + 1]
     assert [s for _, s in seen][:2] == ["ContainerCreating", "Running"]
     assert rs.status == (1, 1, 1, 0)
 
@@ -153,9 +154,40 @@ def test_ready_time_rules() -> None:
 def test_min_ready_seconds_counts_from_ready() -> None:
     env, c = make()
     rs = c.create_replica_set("demo", template(), revision=1, replicas=1, min_ready_seconds=30)
-    env.run(until=SCHED + PULL + START + WARM + 29.9)
+    ready = SCHED + PULL + START + WARM
+    env.run(until=ready + 30.9)
     assert rs.status.ready == 1 and rs.status.available == 0
-    env.run(until=SCHED + PULL + START + WARM + 30.1)
+    env.run(until=ready + 31.1)  # the controller's re-check, minReadySeconds + 1 s
+    assert rs.status.available == 1
+
+
+def test_any_pod_event_after_min_ready_seconds_updates_availability() -> None:
+    env, c = make()
+    rs = c.create_replica_set("demo", template(), revision=1, replicas=1, min_ready_seconds=30)
+    ready = SCHED + PULL + START + WARM
+    env.run(until=ready + 30.5)
+    assert rs.status.available == 0
+    rs.scale_to(2)  # a pod event makes the controller recompute the status now
+    assert rs.status.available == 1
+    # Ready at 0.7 s: the API keeps the transition time in whole seconds (0 s), so a status
+    # update at 5.65 s already counts the pod available, 4.95 s after it became Ready
+    env2, c2 = make(PodBehaviour(readiness=Dist.fixed(0.7)))
+    rs2 = c2.create_replica_set("demo", template(), revision=1, replicas=1, min_ready_seconds=5)
+    env2.run(until=5.65)
+    rs2.scale_to(1)  # no change: no status update
+    assert rs2.status.available == 0
+    rs2.scale_to(2)
+    assert rs2.status.available == 1
+
+
+def test_raising_min_ready_seconds_withdraws_availability() -> None:
+    env, c = make()
+    rs = c.create_replica_set("demo", template(), revision=1, replicas=1)
+    env.run(until=20)
+    assert rs.status.available == 1
+    rs.set_min_ready_seconds(60)
+    assert rs.status.available == 0
+    env.run(until=11 + 61.5)
     assert rs.status.available == 1
 
 
@@ -304,7 +336,7 @@ def test_changed_event_wakes_a_waiting_controller() -> None:
     c.create_replica_set("demo", template(), revision=1, replicas=1, min_ready_seconds=5)
     env.run(until=100)
     assert SCHED + PULL + START + WARM in woke  # ready
-    assert SCHED + PULL + START + WARM + 5 in woke  # available
+    assert SCHED + PULL + START + WARM + 5 + 1 in woke  # available (controller re-check)
     assert SCHED not in woke  # scheduling is no ReplicaSet change
 
 

@@ -278,3 +278,54 @@ def test_service_without_selector_has_no_endpoints_and_unknown_names_raise() -> 
     with pytest.raises(SimulationError):
         c.endpoints("missing")
     assert [p.name for p in c.pods_matching({"app": "demo"})] == [p.name for p in c.pods.values()]
+
+
+def test_template_without_labels_finds_its_replica_set() -> None:
+    _env, c = make()
+    bare = {"metadata": {}, "spec": {"containers": [{"name": "app", "image": "x:1"}]}}
+    rs = c.create_replica_set("demo", bare, revision=1, selector={"app": "demo"})
+    assert pod_template_hash(rs.template) == rs.hash == pod_template_hash(bare)
+    assert c.find_replica_set("demo", bare) is rs
+
+
+def test_view_has_the_engine_fields() -> None:
+    env, c = make()
+    rs = c.create_replica_set(
+        "demo", template(), revision=2, replicas=2, min_ready_seconds=0, rollout_replicas=3
+    )
+    env.run(until=50)
+    rs.set_scale_down_deadline(80)
+    assert rs.view() == {
+        "hash": rs.hash,
+        "revision": 2,
+        "replicas": 2,
+        "status_replicas": 2,
+        "ready": 2,
+        "available": 2,
+        "scale_down_deadline": 80.0,
+        "rollout_replicas": 3,
+        "created": 0,
+        "pod_created": (0, 0),
+    }
+    rs.scale_to(1, rollout_replicas=4)
+    assert rs.rollout_replicas == 4 and rs.view()["status_replicas"] == 1
+
+
+def test_given_hash_is_used_for_name_and_labels() -> None:
+    _env, c = make()
+    rs = c.create_replica_set("demo", template(), revision=1, replicas=1, pod_hash="abc123")
+    assert rs.name == "demo-abc123" and rs.pods[0].labels[POD_TEMPLATE_HASH_LABEL] == "abc123"
+
+
+def test_evict_replaces_the_oldest_pods() -> None:
+    env, c = make()
+    rs = c.create_replica_set("demo", template(), revision=1, replicas=2)
+    env.run(until=10)
+    rs.scale_to(3)
+    env.run(until=50)
+    oldest = sorted(p.name for p in rs.pods if p.created == 0)
+    evicted = c.evict(rs, 5, before=5.0)
+    assert sorted(p.name for p in evicted) == oldest
+    assert rs.status.replicas == 3 and all(
+        p.created == 50 for p in rs.active_pods() if p.node is None
+    )

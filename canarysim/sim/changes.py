@@ -1,0 +1,76 @@
+"""How the cluster tells the rest of the world that something changed.
+
+Controllers in Kubernetes do not poll: informers wake them when an object they watch changes.
+:class:`ChangeFeed` gives SimPy processes the same shape. Its :attr:`~ChangeFeed.changed`
+event fires on changes an informer would deliver to Argo Rollouts (ReplicaSets, Services,
+Nodes), :attr:`~ChangeFeed.pods_changed` on every change; each is replaced by a fresh event
+once it fires, so a process waits with ``yield env.timeout(t) | feed.changed`` and always
+gets the next change. Everything is also kept in order in :attr:`~ChangeFeed.log`, and
+Kubernetes-style events (``kubectl get events``) in :attr:`~ChangeFeed.events`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import simpy
+
+__all__ = ["Change", "ChangeFeed"]
+
+
+@dataclass(frozen=True)
+class Change:
+    """At *time*, *object* (``Pod/x``, ``ReplicaSet/y``, ``Service/z``, ``Node/n``) changed
+    *what* to *value*."""
+
+    time: float
+    object: str
+    what: str
+    value: Any
+
+
+class ChangeFeed:
+    """The change log, the two wake-up events and the Kubernetes event list."""
+
+    def __init__(self, env: simpy.Environment) -> None:
+        self.env = env
+        self.log: list[Change] = []
+        self.events: list[dict[str, Any]] = []
+        self._listeners: list[Callable[[Change], None]] = []
+        self._changed = env.event()
+        self._pods_changed = env.event()
+
+    @property
+    def changed(self) -> simpy.Event:
+        """Fires at the next informer-visible change, with that :class:`Change` as value."""
+        return self._changed
+
+    @property
+    def pods_changed(self) -> simpy.Event:
+        """Fires at the next change of any kind, pod stages included."""
+        return self._pods_changed
+
+    def subscribe(self, listener: Callable[[Change], None]) -> None:
+        """Call *listener(change)* synchronously for every change, in log order."""
+        self._listeners.append(listener)
+
+    def record(self, obj: str, what: str, value: Any, *, informer: bool) -> None:
+        """Log a change, tell the listeners, fire (and re-arm) the events."""
+        change = Change(self.env.now, obj, what, value)
+        self.log.append(change)
+        for listener in self._listeners:
+            listener(change)
+        self._pods_changed.succeed(change)
+        self._pods_changed = self.env.event()
+        if informer:
+            self._changed.succeed(change)
+            self._changed = self.env.event()
+
+    def event(self, obj: str, reason: str, message: str, kind: str = "Normal") -> None:
+        """Append a Kubernetes event (``kind`` is ``Normal`` or ``Warning``)."""
+        now = self.env.now
+        self.events.append(
+            {"time": now, "kind": kind, "object": obj, "reason": reason, "message": message}
+        )
