@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from canarysim.engine import istio_rollout as iro
 from canarysim.engine import istio_routes as ir
 from canarysim.errors import TrafficRoutingError
 from canarysim.spec.argo_analysis import Templates, validate_analysis
@@ -188,7 +189,7 @@ def _fetch_virtual_services(ro: Rollout, objs: Manifests) -> list[tuple[str, Any
     path = VSS_PATH if many else VS_PATH
     found = []
     for ref in istio.all_virtual_services:
-        namespace, name = ir.split_vs_name(ref.name)
+        namespace, name = iro.split_vs_name(ref.name)
         vs = _find_vs(objs, name, namespace or ro.namespace)
         if vs is None:
             raise _Stop(
@@ -212,7 +213,7 @@ def _virtual_service(ro: Rollout, path: str, vs: Any) -> list[FieldError]:
     """``ValidateVirtualService`` with the route checks of the Istio reconciler."""
     raw_ro = dict(ro.raw)
     raw_ro["metadata"] = {**(ro.raw.get("metadata") or {}), "namespace": ro.namespace}
-    routing = ir.rollout_routing(raw_ro)
+    routing = iro.rollout_routing(raw_ro)
     ref = next((r for r in routing.virtual_services if r.name == vs.name), None)
     if ref is None:
         return []

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, ClassVar
 
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, StrictInt, StrictStr
 from pydantic.alias_generators import to_camel
 
 __all__ = ["Int32", "Int64", "IntOrString", "ManifestModel", "ObjectMeta", "Resource"]
@@ -22,7 +22,7 @@ INT32_MAX = (1 << 31) - 1
 Int32 = Annotated[int, Field(ge=-INT32_MAX - 1, le=INT32_MAX)]
 """A Go ``int32`` field (replicas, weights, seconds)."""
 Int64 = Annotated[int, Field(ge=-(1 << 63), le=(1 << 63) - 1)]
-IntOrString = Annotated[int | str, Field(union_mode="left_to_right")]
+IntOrString = Annotated[StrictInt | StrictStr, Field(union_mode="left_to_right")]
 """Kubernetes ``IntOrString`` (``maxSurge: 1`` or ``"25%"``)."""
 
 
