@@ -22,16 +22,19 @@ from typing import Any
 
 from canarysim.engine.istio_destrule import destination_rule_switch_delay, update_hash
 from canarysim.engine.istio_managed import remove_managed_routes, set_header_route, set_mirror_route
-from canarysim.engine.istio_routes import (
+from canarysim.engine.istio_rollout import (
     Manifest,
     RolloutRouting,
     as_dict,
     as_int,
     as_list,
     as_str,
+    rollout_routing,
+    vs_ref_for,
+)
+from canarysim.engine.istio_routes import (
     http_route_indexes,
     order_routes,
-    rollout_routing,
     route_name,
     section,
     short_host,
@@ -41,7 +44,6 @@ from canarysim.engine.istio_routes import (
     validate_http,
     validate_tcp,
     validate_tls,
-    vs_ref_for,
 )
 from canarysim.errors import TrafficRoutingError
 

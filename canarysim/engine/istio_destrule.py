@@ -11,7 +11,7 @@ import copy
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from canarysim.engine.istio_routes import (
+from canarysim.engine.istio_rollout import (
     HASH_LABEL,
     MANAGED_BY_KEY,
     Manifest,
@@ -19,8 +19,10 @@ from canarysim.engine.istio_routes import (
     as_int,
     as_list,
     as_str,
-    ensure_spec,
     rollout_routing,
+)
+from canarysim.engine.istio_routes import (
+    ensure_spec,
 )
 
 

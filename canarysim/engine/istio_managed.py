@@ -12,7 +12,7 @@ import copy
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from canarysim.engine.istio_routes import (
+from canarysim.engine.istio_rollout import (
     SPEC_HTTP_NOT_FOUND,
     Manifest,
     RolloutRouting,
@@ -20,16 +20,18 @@ from canarysim.engine.istio_routes import (
     as_int,
     as_list,
     as_str,
+    rollout_routing,
+    vs_ref_for,
+)
+from canarysim.engine.istio_routes import (
     ensure_spec,
     go_type,
     http_route_indexes,
     order_routes,
     raw_section,
-    rollout_routing,
     route_name,
     split_managed,
     subset_of,
-    vs_ref_for,
 )
 from canarysim.errors import TrafficRoutingError
 
