@@ -23,7 +23,6 @@ to :attr:`Cluster.events`.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable, Generator, Mapping
 from typing import Any
 
@@ -32,6 +31,7 @@ import simpy
 
 from canarysim.errors import SimulationError
 from canarysim.sim.changes import Change, ChangeFeed
+from canarysim.sim.kubelet import pod_event
 from canarysim.sim.nodes import Nodes
 from canarysim.sim.pods import Pod, PodBehaviour, new_pod, pod_lifecycle
 from canarysim.sim.replicasets import (
@@ -109,21 +109,13 @@ class Cluster:
         """The ReplicaSet controller's status update (``calculateStatus``): refresh which
         pods count as available now, then publish the status if it changed."""
         for pod in rs.active_pods():
-            if pod.ready and not pod.available and self._is_available(pod, rs):
+            if pod.ready and not pod.available and rs.counts_available(pod, self.env.now):
                 pod.available = True
                 self._record(f"Pod/{pod.name}", "available", True, informer=False)
         status = rs.status
         if self._rs_status.get(rs.name) != status:
             self._rs_status[rs.name] = status
             self._record(f"ReplicaSet/{rs.name}", "status", status, informer=True)
-
-    def _is_available(self, pod: Pod, rs: ReplicaSet) -> bool:
-        """``podutil.IsPodAvailable``: Ready, and the Ready condition's transition time (kept
-        in whole seconds by the API) plus minReadySeconds lies strictly before now."""
-        if rs.min_ready_seconds <= 0:
-            return True
-        assert pod.ready_since is not None
-        return math.floor(pod.ready_since) + rs.min_ready_seconds < self.env.now
 
     def _recheck_at(self, rs: ReplicaSet, at: float) -> Generator[simpy.Event, Any, None]:
         yield self.env.timeout(max(at - self.env.now, 0.0))
@@ -138,19 +130,10 @@ class Cluster:
     def pod_changed(self, pod: Pod, what: str, value: Any) -> None:
         obj = f"Pod/{pod.name}"
         self._record(obj, what, value, informer=False)
-        container = _container_name(pod)
-        if what == "status" and value == "Running":
-            self._event(obj, "Started", f"Started container {container}")
-        elif what == "status" and value == "CrashLoopBackOff":
-            self._event(
-                obj,
-                "BackOff",
-                f"Back-off restarting failed container {container} in pod "
-                f"{pod.name}_{pod.namespace}({pod.uid})",
-                "Warning",
-            )
-        elif what == "status" and value == "ErrImagePull":
-            self._event(obj, "Failed", f'Failed to pull image "{pod.image}"', "Warning")
+        if what == "status":
+            ev = pod_event(pod.name, pod.namespace, pod.uid, _container_name(pod), pod.image, value)
+            if ev is not None:
+                self._event(obj, ev[1], ev[2], ev[0])
         rs = self.replica_sets.get(pod.replica_set)
         if rs is not None:
             self._sync_status(rs)
@@ -164,7 +147,8 @@ class Cluster:
         return self.nodes.pull(pod, node, image, seconds)
 
     def set_ready(self, pod: Pod, ready: bool) -> None:
-        """The pod's Ready condition changes; availability follows (see ``_is_available``)."""
+        """The pod's Ready condition changes; availability follows
+        (:meth:`.ReplicaSet.counts_available`, re-checked minReadySeconds + 1 s later)."""
         if pod.ready == ready or (ready and not pod.active):
             return
         pod.ready = ready
@@ -269,7 +253,7 @@ class Cluster:
         rs.min_ready_seconds = float(seconds)
         self._record(f"ReplicaSet/{rs.name}", "minReadySeconds", float(seconds), informer=True)
         for pod in rs.active_pods():
-            if pod.available and not self._is_available(pod, rs):
+            if pod.available and not rs.counts_available(pod, self.env.now):
                 pod.available = False
                 self._record(f"Pod/{pod.name}", "available", False, informer=False)
             if pod.ready and not pod.available:

@@ -150,6 +150,16 @@ class ReplicaSet:
         """Pods that count for this ReplicaSet (not Terminating, not gone)."""
         return [p for p in self.pods if p.active]
 
+    def counts_available(self, pod: Pod, now: float) -> bool:
+        """``podutil.IsPodAvailable``: Ready, and the Ready condition's transition time (kept
+        in whole seconds by the API) plus ``minReadySeconds`` lies strictly before *now*."""
+        if not pod.ready:
+            return False
+        if self.min_ready_seconds <= 0:
+            return True
+        assert pod.ready_since is not None
+        return math.floor(pod.ready_since) + self.min_ready_seconds < now
+
     @property
     def status(self) -> ReplicaSetStatus:
         active = self.active_pods()

@@ -11,7 +11,8 @@ import simpy
 
 from canarysim.sim.cluster import Cluster
 from canarysim.sim.distributions import Dist
-from canarysim.sim.pods import PodBehaviour, ReadinessProbe, RestartBackoff, ready_time
+from canarysim.sim.kubelet import ReadinessProbe, RestartBackoff, ready_time
+from canarysim.sim.pods import PodBehaviour
 from canarysim.sim.rng import Streams
 
 SCHED, PULL, START, WARM = 1.0, 5.0, 2.0, 3.0
