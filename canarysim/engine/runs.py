@@ -76,7 +76,8 @@ def reconcile_experiments(ctx: Context) -> None:
 
 
 def _terminate_experiment(ctx: Context, name: str, phase: str, terminated: bool) -> None:
-    if not terminated and phase not in COMPLETED_PHASES:
+    done = terminated or phase in COMPLETED_PHASES
+    if not done and TerminateExperiment(name) not in ctx.actions:
         ctx.actions.append(TerminateExperiment(name))
 
 
@@ -157,8 +158,10 @@ def _run_status(ctx: Context, ar: AnalysisRunView | None) -> RunStatus | None:
 
 
 def _terminate_run(ctx: Context, ar: AnalysisRunView | None) -> None:
-    """``cancelAnalysisRuns``: patch ``terminate`` on a run that is still going."""
-    if ar is not None and not ar.terminated and ar.phase not in COMPLETED_PHASES:
+    """``cancelAnalysisRuns``: patch ``terminate`` on a run that is still going (once)."""
+    if ar is None or ar.terminated or ar.phase in COMPLETED_PHASES:
+        return
+    if TerminateAnalysisRun(ar.name) not in ctx.actions:
         ctx.actions.append(TerminateAnalysisRun(ar.name))
 
 
