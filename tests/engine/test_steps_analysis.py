@@ -169,7 +169,8 @@ def test_error_condition_after_error_background_run() -> None:
     status = make_status(plan, current_background_analysis_run=RunStatus(BACKGROUND_RUN))
     d = reconcile(plan, status, rs(H1, 9), rs(H2, 1), analysis_runs=(background_run("Error"),))
     assert d.status.message == (
-        "RolloutAborted: Rollout aborted update to revision 2: Background analysis phase error/failed"
+        "RolloutAborted: Rollout aborted update to revision 2: "
+        "Background analysis phase error/failed"
     )
     assert d.status.current_step_index == 0
 
