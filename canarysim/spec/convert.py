@@ -13,7 +13,7 @@ from typing import Any, TypeVar, get_args
 from pydantic import BaseModel, ValidationError
 
 from canarysim.errors import ScenarioError
-from canarysim.spec.yamlio import Path_, format_path
+from canarysim.spec.yamlio import Path_, format_path, scenario_error
 
 __all__ = ["data_path", "validate_model"]
 
@@ -34,7 +34,7 @@ def validate_model(
     except ValidationError as exc:
         raise to_scenario_error(exc, data, model=model, file=file, lines=lines, base=base) from None
     except (ValueError, TypeError, RecursionError) as exc:  # pragma: no cover - defensive
-        raise ScenarioError(file, format_path(base), "valid input", got=str(exc)) from None
+        raise scenario_error(file, format_path(base), "valid input", got=str(exc)) from None
 
 
 def to_scenario_error(
@@ -62,7 +62,7 @@ def to_scenario_error(
             got = repr(node[disc])
             tags = [t.strip(" '") for t in str(err["ctx"].get("expected_tags", "")).split(",")]
             expected += did_you_mean(str(node[disc]), tags)
-    return ScenarioError(file, format_path(full), expected, line=line, got=got)
+    return scenario_error(file, format_path(full), expected, line=line, got=got)
 
 
 def data_path(data: Any, loc: tuple[Any, ...]) -> Path_:

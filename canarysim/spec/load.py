@@ -11,7 +11,6 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from canarysim.errors import ScenarioError
 from canarysim.spec.convert import validate_model
 from canarysim.spec.findings import Finding
 from canarysim.spec.manifests.analysis import AnalysisTemplate, ClusterAnalysisTemplate
@@ -20,7 +19,7 @@ from canarysim.spec.manifests.base import Resource
 from canarysim.spec.manifests.bundle import Manifests
 from canarysim.spec.manifests.istio import DestinationRule, Gateway, VirtualService
 from canarysim.spec.manifests.k8s import Service
-from canarysim.spec.yamlio import Document, read_documents
+from canarysim.spec.yamlio import Document, read_documents, scenario_error
 
 __all__ = ["add_document", "load_manifests"]
 
@@ -69,9 +68,11 @@ def load_manifests(paths: Iterable[str | Path], namespace: str = "default") -> M
 def add_document(out: Manifests, doc: Document, base: tuple[str | int, ...] = ()) -> None:
     """Type one YAML document and add it to ``out`` (a ``List`` kind is unpacked)."""
     data = doc.data
+    for part in base:
+        data = data[part]
     where = doc.line_of(base)
     if not isinstance(data, dict):
-        raise ScenarioError(
+        raise scenario_error(
             doc.file,
             _fmt(base),
             "a Kubernetes object (a mapping)",
@@ -81,11 +82,11 @@ def add_document(out: Manifests, doc: Document, base: tuple[str | int, ...] = ()
     kind = data.get("kind")
     api_version = data.get("apiVersion")
     if not isinstance(kind, str) or not kind:
-        raise ScenarioError(
+        raise scenario_error(
             doc.file, _fmt((*base, "kind")), "the object's kind, e.g. Rollout", line=where
         )
     if not isinstance(api_version, str) or not api_version:
-        raise ScenarioError(
+        raise scenario_error(
             doc.file,
             _fmt((*base, "apiVersion")),
             "the object's apiVersion, e.g. argoproj.io/v1alpha1",
@@ -127,7 +128,7 @@ def add_document(out: Manifests, doc: Document, base: tuple[str | int, ...] = ()
     obj = validate_model(model, data, file=doc.file, lines=doc.lines, base=base)
     obj.attach(data, doc.file, lines)
     if not obj.metadata.name:
-        raise ScenarioError(
+        raise scenario_error(
             doc.file, _fmt((*base, "metadata", "name")), "a name for the object", line=where
         )
     if namespaced and not obj.metadata.namespace:

@@ -14,9 +14,9 @@ from typing import Any
 
 from canarysim.engine import model as em
 from canarysim.engine.durations import parse_duration, pause_seconds
-from canarysim.errors import ScenarioError
 from canarysim.spec import scenario as sc
 from canarysim.spec.manifests.argo import CanaryStep, Rollout
+from canarysim.spec.yamlio import scenario_error
 
 __all__ = ["to_command", "to_plan", "to_step"]
 
@@ -46,7 +46,7 @@ def to_plan(
     spec = rollout.spec
     c = rollout.canary
     if c is None:
-        raise ScenarioError(
+        raise scenario_error(
             rollout.file,
             "spec.strategy.canary",
             "a canary strategy (blue-green is not supported yet)",
@@ -126,7 +126,7 @@ def to_step(step: CanaryStep, raw: dict[str, Any], rollout: Rollout, index: int)
     field = f"spec.strategy.canary.steps[{index}]"
     kind = step.kind
     if kind is None:
-        raise ScenarioError(
+        raise scenario_error(
             rollout.file,
             field,
             "exactly one step kind (Argo rejects this step)",
@@ -145,7 +145,7 @@ def to_step(step: CanaryStep, raw: dict[str, Any], rollout: Rollout, index: int)
         try:
             return em.Pause(seconds=float(pause_seconds(d)), raw=str(d))
         except ValueError:
-            raise ScenarioError(
+            raise scenario_error(
                 rollout.file,
                 f"{field}.pause.duration",
                 "a duration such as 30s or 1h",
@@ -173,7 +173,7 @@ def to_step(step: CanaryStep, raw: dict[str, Any], rollout: Rollout, index: int)
             try:
                 duration = parse_duration(e.duration)
             except ValueError:
-                raise ScenarioError(
+                raise scenario_error(
                     rollout.file,
                     f"{field}.experiment.duration",
                     "a duration such as 30s or 1h",
@@ -195,7 +195,7 @@ def to_step(step: CanaryStep, raw: dict[str, Any], rollout: Rollout, index: int)
         return em.SetMirrorRoute(
             name=m.name, match=tuple(_plain_list(body.get("match"))), percentage=m.percentage
         )
-    raise ScenarioError(
+    raise scenario_error(
         rollout.file,
         f"{field}.{kind}",
         "a step canarysim can simulate (plugin steps are not supported yet)",

@@ -8,14 +8,13 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from canarysim.errors import ScenarioError
 from canarysim.spec.convert import validate_model
 from canarysim.spec.findings import Finding
 from canarysim.spec.load import add_document
 from canarysim.spec.manifests.bundle import Manifests
 from canarysim.spec.scenario import Scenario
 from canarysim.spec.values import parse_nonnegative
-from canarysim.spec.yamlio import Document, read_documents, read_text
+from canarysim.spec.yamlio import Document, read_documents, read_text, scenario_error
 
 __all__ = ["load_scenario", "scenario_from_manifests"]
 
@@ -34,18 +33,18 @@ def load_scenario(path: str | Path) -> Scenario:
     name = str(path)
     docs = read_documents(path, display=name)
     if not docs:
-        raise ScenarioError(name, "", "a scenario (a YAML mapping)", got="an empty file")
+        raise scenario_error(name, "", "a scenario (a YAML mapping)", got="an empty file")
     if len(docs) > 1:
-        raise ScenarioError(
+        raise scenario_error(
             name, "", "a single YAML document", line=docs[1].line, got=f"{len(docs)} documents"
         )
     doc = docs[0]
     if not isinstance(doc.data, dict):
-        raise ScenarioError(
+        raise scenario_error(
             name, "", "a scenario (a YAML mapping)", line=doc.line, got=type(doc.data).__name__
         )
     if set(doc.data) >= _OBJECT_KEYS:
-        raise ScenarioError(
+        raise scenario_error(
             name,
             "",
             "a scenario file, not a Kubernetes manifest "
@@ -86,7 +85,7 @@ def scenario_from_manifests(manifests: Manifests, **overrides: Any) -> Scenario:
     data.update(overrides)
     scenario = validate_model(Scenario, data, file="<arguments>", lines={})
     if scenario.namespace != manifests.namespace:
-        raise ScenarioError(
+        raise scenario_error(
             "<arguments>",
             "namespace",
             f"the namespace the manifests were loaded with ({manifests.namespace})",
@@ -101,18 +100,18 @@ def scenario_from_manifests(manifests: Manifests, **overrides: Any) -> Scenario:
 def _check_rollout(scenario: Scenario, manifests: Manifests, file: str, line: int | None) -> None:
     names = [r.name for r in manifests.rollouts]
     if not names:
-        raise ScenarioError(
+        raise scenario_error(
             file, "manifests", "at least one Rollout (argoproj.io/v1alpha1)", line=line, got="none"
         )
     if scenario.rollout_name is not None and scenario.rollout_name not in names:
-        raise ScenarioError(
+        raise scenario_error(
             file,
             "rollout",
             f"one of the loaded Rollouts ({', '.join(names)})",
             got=scenario.rollout_name,
         )
     if scenario.rollout_name is None and len(names) > 1:
-        raise ScenarioError(
+        raise scenario_error(
             file,
             "rollout",
             f"the name of the Rollout to simulate (the manifests hold {', '.join(names)})",
@@ -125,7 +124,7 @@ def _resolve(base: Path, ref: str, file: str, line: int) -> Path:
     if not target.is_absolute():
         target = base / target
     if not target.is_file():
-        raise ScenarioError(file, "manifests", "an existing manifest file", line=line, got=ref)
+        raise scenario_error(file, "manifests", "an existing manifest file", line=line, got=ref)
     return target
 
 
@@ -141,11 +140,13 @@ def _with_trace(scenario: Scenario, base: Path, file: str, doc: Document) -> Sce
     line = doc.line_of(("traffic", "csv"))
     target = Path(traffic.csv) if Path(traffic.csv).is_absolute() else base / traffic.csv
     if not target.is_file():
-        raise ScenarioError(file, "traffic.csv", "an existing CSV file", line=line, got=traffic.csv)
+        raise scenario_error(
+            file, "traffic.csv", "an existing CSV file", line=line, got=traffic.csv
+        )
     text = read_text(target, display=str(target))
     points = list(read_rate_csv(text, str(target)))
     if not points:
-        raise ScenarioError(str(target), "", "at least one row time,rate")
+        raise scenario_error(str(target), "", "at least one row time,rate")
     new_traffic = traffic.model_copy(update={"points": _points(points)})
     return scenario.model_copy(update={"traffic": new_traffic})
 
@@ -163,14 +164,14 @@ def read_rate_csv(text: str, name: str) -> Iterable[tuple[float, float]]:
         if not row or all(not c.strip() for c in row):
             continue
         if len(row) < 2:
-            raise ScenarioError(name, "", "two columns time,rate", line=i, got=",".join(row))
+            raise scenario_error(name, "", "two columns time,rate", line=i, got=",".join(row))
         t_text, r_text = row[0].strip(), row[1].strip()
         try:
             rate = float(r_text)
         except ValueError:
             if i == 1:
                 continue  # header
-            raise ScenarioError(
+            raise scenario_error(
                 name, "rate", "a number of requests per second", line=i, got=r_text
             ) from None
         try:
@@ -180,7 +181,7 @@ def read_rate_csv(text: str, name: str) -> Iterable[tuple[float, float]]:
                 else (int(t_text) if t_text.isdigit() else t_text)
             )
         except ValueError as exc:
-            raise ScenarioError(name, "time", str(exc), line=i) from None
+            raise scenario_error(name, "time", str(exc), line=i) from None
         if not (0 <= rate <= 1e7):
-            raise ScenarioError(name, "rate", "a rate between 0 and 10000000", line=i, got=r_text)
+            raise scenario_error(name, "rate", "a rate between 0 and 10000000", line=i, got=r_text)
         yield t, rate

@@ -37,6 +37,7 @@ __all__ = [
     "parse_documents",
     "read_documents",
     "read_text",
+    "scenario_error",
 ]
 
 #: Largest file we read (a real manifest bundle is a few hundred kilobytes).
@@ -87,6 +88,16 @@ class Document:
         return self.line
 
 
+def scenario_error(
+    file: str, field: str, expected: str, *, line: int | None = None, got: str | None = None
+) -> ScenarioError:
+    """A :class:`ScenarioError` that reads well with or without a field: without one, the
+    message is ``file:line: expected ...`` too."""
+    if not field and not expected.startswith("expected "):
+        expected = "expected " + expected
+    return ScenarioError(file, field, expected, line=line, got=got)
+
+
 class _Loader(yaml.SafeLoader):
     """SafeLoader that never constructs Python objects itself (we walk the nodes)."""
 
@@ -97,17 +108,17 @@ def read_text(path: str | Path, *, display: str | None = None) -> str:
     p = Path(path)
     try:
         if p.is_dir():
-            raise ScenarioError(name, "", "a file, not a directory")
+            raise scenario_error(name, "", "a file, not a directory")
         size = p.stat().st_size
         if size > MAX_BYTES:
-            raise ScenarioError(name, "", f"a file of at most {MAX_BYTES} bytes", got=f"{size}")
+            raise scenario_error(name, "", f"a file of at most {MAX_BYTES} bytes", got=f"{size}")
         raw = p.read_bytes()
     except ScenarioError:
         raise
     except FileNotFoundError:
-        raise ScenarioError(name, "", "an existing file", got="no such file") from None
+        raise scenario_error(name, "", "an existing file", got="no such file") from None
     except OSError as exc:
-        raise ScenarioError(name, "", "a readable file", got=exc.strerror or str(exc)) from None
+        raise scenario_error(name, "", "a readable file", got=exc.strerror or str(exc)) from None
     return decode(raw, name)
 
 
@@ -118,10 +129,10 @@ def decode(raw: bytes, name: str) -> str:
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
         bad = raw[exc.start : exc.start + 1].hex()
-        raise ScenarioError(name, "", "UTF-8 text", line=line, got=f"byte 0x{bad}") from None
+        raise scenario_error(name, "", "UTF-8 text", line=line, got=f"byte 0x{bad}") from None
     if "\x00" in text:
         line = text[: text.index("\x00")].count("\n") + 1
-        raise ScenarioError(name, "", "text, not binary data", line=line, got="a NUL character")
+        raise scenario_error(name, "", "text, not binary data", line=line, got="a NUL character")
     return text
 
 
@@ -134,16 +145,16 @@ def read_documents(path: str | Path, *, display: str | None = None) -> list[Docu
 def parse_documents(text: str, name: str) -> list[Document]:
     """Parse YAML text into :class:`Document` s (empty documents are skipped)."""
     if len(text) > MAX_BYTES:
-        raise ScenarioError(name, "", f"at most {MAX_BYTES} characters", got=f"{len(text)}")
+        raise scenario_error(name, "", f"at most {MAX_BYTES} characters", got=f"{len(text)}")
     _prescan(text, name)
     try:
         nodes = list(yaml.compose_all(text, Loader=_Loader))
     except yaml.MarkedYAMLError as exc:
         raise _yaml_error(exc, name) from None
     except yaml.YAMLError as exc:
-        raise ScenarioError(name, "", "valid YAML", got=str(exc).splitlines()[0]) from None
+        raise scenario_error(name, "", "valid YAML", got=str(exc).splitlines()[0]) from None
     except RecursionError:  # pragma: no cover - the prescan bounds depth first
-        raise ScenarioError(name, "", f"nesting at most {MAX_DEPTH} levels deep") from None
+        raise scenario_error(name, "", f"nesting at most {MAX_DEPTH} levels deep") from None
     docs: list[Document] = []
     for i, node in enumerate(nodes):
         if node is None:
@@ -165,7 +176,7 @@ def _prescan(text: str, name: str) -> None:
             if isinstance(event, yaml.CollectionStartEvent):
                 depth += 1
                 if depth > MAX_DEPTH:
-                    raise ScenarioError(
+                    raise scenario_error(
                         name,
                         "",
                         f"nesting at most {MAX_DEPTH} levels deep",
@@ -176,14 +187,14 @@ def _prescan(text: str, name: str) -> None:
     except yaml.MarkedYAMLError as exc:
         raise _yaml_error(exc, name) from None
     except yaml.YAMLError as exc:
-        raise ScenarioError(name, "", "valid YAML", got=str(exc).splitlines()[0]) from None
+        raise scenario_error(name, "", "valid YAML", got=str(exc).splitlines()[0]) from None
 
 
 def _yaml_error(exc: yaml.MarkedYAMLError, name: str) -> ScenarioError:
     mark = exc.problem_mark or exc.context_mark
     line = mark.line + 1 if mark is not None else None
     problem = exc.problem or exc.context or "malformed YAML"
-    return ScenarioError(name, "", "valid YAML", line=line, got=problem)
+    return scenario_error(name, "", "valid YAML", line=line, got=problem)
 
 
 _SCALAR_LOADER = _Loader("")
@@ -198,7 +209,7 @@ class _Walker:
         self.count = 0
 
     def fail(self, node: Node, path: Path_, expected: str, got: str | None = None) -> ScenarioError:
-        return ScenarioError(
+        return scenario_error(
             self.name, format_path(path), expected, line=node.start_mark.line + 1, got=got
         )
 

@@ -182,8 +182,10 @@ def test_max_traffic_weight_is_not_for_istio(base):
 def test_set_weight_out_of_range(base):
     canary(base)["steps"] = [{"setWeight": 101}, {"setWeight": -1}]
     assert errors(base) == [
-        "spec.strategy.steps[0].setWeight: Invalid value: 101: SetWeight needs to be between 0 and 100",
-        "spec.strategy.steps[1].setWeight: Invalid value: -1: SetWeight needs to be between 0 and 100",
+        "spec.strategy.steps[0].setWeight: Invalid value: 101: "
+        "SetWeight needs to be between 0 and 100",
+        "spec.strategy.steps[1].setWeight: Invalid value: -1: "
+        "SetWeight needs to be between 0 and 100",
     ]
 
 
@@ -219,7 +221,8 @@ def test_set_canary_scale_requires_traffic_routing(base):
     del canary(base)["trafficRouting"]
     canary(base)["steps"] = [{"setCanaryScale": {"replicas": 1}}]
     assert errors(base) == [
-        "spec.strategy.trafficRouting: Required value: SetCanaryScale requires TrafficRouting to be set"
+        "spec.strategy.trafficRouting: Required value: "
+        "SetCanaryScale requires TrafficRouting to be set"
     ]
 
 
@@ -259,10 +262,12 @@ def test_header_route_match_values(base):
         }
     ]
     assert errors(base) == [
-        'spec.strategy.steps[0].setHeaderRoute.match[0]: Invalid value: {"exact":"1","prefix":"2"}: '
+        "spec.strategy.steps[0].setHeaderRoute.match[0]: "
+        'Invalid value: {"exact":"1","prefix":"2"}: '
         "StringMatch match value must have exactly one of the following: exact, regex, prefix",
         "spec.strategy.steps[0].setHeaderRoute.match[1]: Invalid value: {}: "
-        "StringMatch value missed, match value must have one of the following: exact, regex, prefix",
+        "StringMatch value missed, match value must have one of the following: "
+        "exact, regex, prefix",
     ]
 
 
@@ -292,14 +297,16 @@ def test_anti_affinity(base):
     canary(base)["antiAffinity"] = {}
     assert errors(base) == [
         'spec.strategy.antiAffinity: Invalid value: "antiAffinity.PreferredDuringScheduling'
-        "IgnoredDuringExecution: false antiAffinity.RequiredDuringSchedulingIgnoredDuringExecution: "
+        "IgnoredDuringExecution: false "
+        "antiAffinity.RequiredDuringSchedulingIgnoredDuringExecution: "
         'false": AntiAffinity must have exactly one strategy listed'
     ]
     canary(base)["antiAffinity"] = {
         "preferredDuringSchedulingIgnoredDuringExecution": {"weight": 0}
     }
     assert errors(base) == [
-        "spec.strategy.antiAffinity.weight: Invalid value: 0: AntiAffinity weight must be between 1-100"
+        "spec.strategy.antiAffinity.weight: Invalid value: 0: "
+        "AntiAffinity weight must be between 1-100"
     ]
 
 
