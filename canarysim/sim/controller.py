@@ -1,0 +1,289 @@
+"""The rollout controller: the only place where ``engine.decide`` meets SimPy.
+
+One loop, as Argo's workqueue runs it for one Rollout: build an
+:class:`~canarysim.engine.model.Observation` from the world, call ``decide``, apply the
+Decision's actions to the cluster, the mesh and the analysis runtime, then sleep until
+something an informer would report happens (``cluster.changed``: a ReplicaSet or Service
+changed; a run changed; an operator command), the engine's own ``requeue_after`` (pause end,
+scale-down deadline, progress deadline) or Argo's periodic resync (15 minutes,
+``controller.DefaultRolloutResyncPeriod``). There is no polling with a small fixed step.
+
+A reconcile whose traffic-routing writes fail (``TrafficRoutingError``) stops there, keeps the
+previous status (Argo does not persist a failed reconcile) and is retried with Argo's
+workqueue back-off (``utils/queue::DefaultArgoRolloutsRateLimiter``: 1 ms doubling, at most
+10 s).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Generator
+from dataclasses import fields, replace
+from typing import TYPE_CHECKING, Any
+
+import simpy
+
+from canarysim.engine.model import (
+    AnalysisRunView,
+    AnnotateReplicaSet,
+    Condition,
+    CreateReplicaSet,
+    Decision,
+    DeleteReplicaSet,
+    EmitEvent,
+    EvictPods,
+    Observation,
+    RemoveManagedRoutes,
+    ReplicaSetView,
+    RolloutStatus,
+    ScaleReplicaSet,
+    SetReplicaSetRevision,
+    SetServiceSelector,
+    SetTrafficHeaderRoute,
+    SetTrafficMirrorRoute,
+    SetTrafficWeight,
+    StartAnalysisRun,
+    StartExperiment,
+    TerminateAnalysisRun,
+    TerminateExperiment,
+    UpdateTrafficHash,
+)
+from canarysim.engine.status import rollout_phase
+from canarysim.engine.steps import decide
+from canarysim.errors import SimulationError, TrafficRoutingError
+from canarysim.sim.templatehash import POD_TEMPLATE_HASH_LABEL
+
+if TYPE_CHECKING:
+    from canarysim.sim.world import World
+
+__all__ = ["DESIRED_REPLICAS_ANNOTATION", "RESYNC_PERIOD", "Controller"]
+
+RESYNC_PERIOD = 15 * 60.0
+"""``controller.DefaultRolloutResyncPeriod`` (seconds)."""
+BACKOFF_BASE = 0.001
+BACKOFF_MAX = 10.0
+MAX_RECONCILES_PER_INSTANT = 500
+DESIRED_REPLICAS_ANNOTATION = "rollout.argoproj.io/desired-replicas"
+_OBSERVATION_FIELDS = {f.name for f in fields(Observation)}
+
+
+class Controller:
+    """Reconciles the world's Rollout with :func:`canarysim.engine.steps.decide`."""
+
+    def __init__(self, world: World) -> None:
+        self.world = world
+        self.env: simpy.Environment = world.env
+        self.status = RolloutStatus()
+        self.reconciles = 0
+        self.failures = 0
+        self._wake = self.env.event()
+        self.deleted_runs: set[str] = set()
+        self.process = self.env.process(self._run())
+
+    # -- wake-ups --------------------------------------------------------------------------
+    def wake(self) -> None:
+        """Something the controller watches changed (a command, a run, the spec)."""
+        if not self._wake.triggered:
+            self._wake.succeed()
+
+    # -- the loop --------------------------------------------------------------------------
+    def _run(self) -> Generator[simpy.Event, Any, None]:
+        world = self.world
+        if world.invalid_message is not None:
+            self._invalid(world.invalid_message)
+            return
+        last_now, same_instant = -1.0, 0
+        while True:
+            now = self.env.now
+            same_instant = same_instant + 1 if now == last_now else 0
+            last_now = now
+            if same_instant > MAX_RECONCILES_PER_INSTANT:
+                raise SimulationError(
+                    f"the rollout controller did not settle at t={now:g}s: "
+                    f"{same_instant} reconciles in a row changed something (engine bug?)"
+                )
+            self._wake = self.env.event()
+            requeue = self.reconcile()
+            world.observe()
+            if requeue == 0.0:
+                yield self.env.timeout(0)
+                continue
+            to_resync = RESYNC_PERIOD - (now % RESYNC_PERIOD)
+            wait = to_resync if requeue is None else min(requeue, to_resync)
+            yield self.env.timeout(wait) | world.cluster.changed | self._wake
+
+    def _invalid(self, message: str) -> None:
+        """``createInvalidRolloutCondition``: Degraded with the InvalidSpec condition, and no
+        ReplicaSet is ever created."""
+        now = self.env.now
+        cond = Condition("InvalidSpec", "True", "InvalidSpec", message, now, now)
+        status = replace(self.status, conditions=(cond,))
+        phase, msg = rollout_phase(self.world.plan, status)
+        self.status = replace(status, phase=phase, message=msg)
+        self.world.observe()
+
+    def observation(self) -> Observation:
+        """What the controller's informers show now."""
+        world = self.world
+        plan = world.plan
+        views = []
+        for rs in world.cluster.replica_sets_of(plan.name):
+            st = rs.status
+            desired = rs.annotations.get(DESIRED_REPLICAS_ANNOTATION)
+            views.append(
+                ReplicaSetView(
+                    hash=rs.hash,
+                    revision=rs.revision,
+                    replicas=rs.replicas,
+                    status_replicas=st.replicas,
+                    ready=st.ready,
+                    available=st.available,
+                    scale_down_deadline=rs.scale_down_at,
+                    rollout_replicas=int(desired) if desired is not None else None,
+                    created=rs.created,
+                    pod_created=tuple(sorted(p.created for p in rs.active_pods())),
+                )
+            )
+        extra: dict[str, Any] = {}
+        if "canary_service_hash" in _OBSERVATION_FIELDS:
+            extra["canary_service_hash"] = self._service_hash(plan.canary_service)
+            extra["stable_service_hash"] = self._service_hash(plan.stable_service)
+            extra["destination_rule_hashes"] = world.mesh.destination_rule_hashes()
+        return Observation(
+            now=self.env.now,
+            replica_sets=tuple(views),
+            analysis_runs=self.analysis_views(),
+            experiments=(),
+            commands=tuple(world.commands),
+            **extra,
+        )
+
+    def analysis_views(self) -> tuple[AnalysisRunView, ...]:
+        runs = self.world.analysis
+        if runs is None:
+            return ()
+        return tuple(v for v in runs.views() if v.name not in self.deleted_runs)
+
+    def _service_hash(self, name: str) -> str:
+        cluster = self.world.cluster
+        svc = cluster.service(name) if name and name in cluster.services else None
+        if svc is None or not svc.selector:
+            return ""
+        return str(svc.selector.get(POD_TEMPLATE_HASH_LABEL, ""))
+
+    def reconcile(self) -> float | None:
+        """One reconcile; returns ``requeue_after`` (0: look again now)."""
+        world = self.world
+        obs = self.observation()
+        decision = decide(world.plan, self.status, obs)
+        self.reconciles += 1
+        try:
+            self._apply(decision)
+        except TrafficRoutingError as err:
+            # Argo's reconcile returns the error: no status patch; the CLI's status patches
+            # (promote, abort, ...) are already on the object, so they are kept pending.
+            self.failures += 1
+            world.trace("TrafficRoutingError", str(err))
+            return min(BACKOFF_BASE * 2 ** (self.failures - 1), BACKOFF_MAX)
+        del world.commands[: len(obs.commands)]
+        self.failures = 0
+        self.status = decision.status
+        return decision.requeue_after
+
+    # -- applying actions ------------------------------------------------------------------
+    def _apply(self, decision: Decision) -> None:
+        world = self.world
+        cluster = world.cluster
+        plan = world.plan
+        name = plan.name
+        for action in decision.actions:
+            if isinstance(action, EmitEvent):
+                world.recorder.event(
+                    self.env.now, action.type, f"Rollout/{name}", action.reason, action.message
+                )
+            elif isinstance(action, CreateReplicaSet):
+                template = world.templates.get(action.hash)
+                if template is None:
+                    raise SimulationError(f"no pod template known for hash {action.hash!r}")
+                rs = cluster.create_replica_set(
+                    name,
+                    template,
+                    revision=action.revision,
+                    replicas=action.replicas,
+                    min_ready_seconds=action.min_ready_seconds,
+                    selector=world.selector,
+                    annotations={DESIRED_REPLICAS_ANNOTATION: str(action.rollout_replicas)},
+                )
+                if rs.hash != action.hash:
+                    raise SimulationError(
+                        f"pod template hash mismatch: engine {action.hash}, cluster {rs.hash}"
+                    )
+            elif isinstance(action, ScaleReplicaSet):
+                rs = cluster.replica_set(action.hash, name)
+                rs.set_annotation(DESIRED_REPLICAS_ANNOTATION, str(action.rollout_replicas))
+                rs.scale_to(action.replicas)
+            elif isinstance(action, AnnotateReplicaSet):
+                cluster.replica_set(action.hash, name).set_scale_down_deadline(
+                    action.scale_down_deadline
+                )
+            elif isinstance(action, SetReplicaSetRevision):
+                cluster.replica_set(action.hash, name).set_revision(action.revision)
+            elif isinstance(action, DeleteReplicaSet):
+                rs = cluster.replica_set(action.hash, name)
+                cluster.delete_replica_set(rs)
+                if world.analysis is not None:
+                    self.deleted_runs.update(
+                        r.name for r in world.analysis.views() if r.pod_template_hash == action.hash
+                    )
+            elif isinstance(action, EvictPods):
+                rs = cluster.replica_set(action.hash, name)
+                victims = sorted(
+                    (p for p in rs.active_pods() if p.created < action.before),
+                    key=lambda p: (p.created, p.name),
+                )[: action.count]
+                for pod in victims:
+                    cluster.delete_pod(pod)
+            elif isinstance(action, SetServiceSelector):
+                svc = plan.canary_service if action.role == "canary" else plan.stable_service
+                if svc in cluster.services:
+                    cluster.set_selector_hash(svc, action.hash or None)
+            elif isinstance(action, UpdateTrafficHash):
+                world.mesh.update_hash(
+                    action.canary_hash,
+                    action.stable_hash,
+                    replica_sets=[
+                        {
+                            "name": rs.name,
+                            "hash": rs.hash,
+                            "replicas": rs.replicas,
+                            "available": rs.status.available,
+                        }
+                        for rs in cluster.replica_sets_of(name)
+                    ],
+                    aborting=decision.status.abort,
+                )
+            elif isinstance(action, SetTrafficWeight):
+                try:
+                    world.mesh.set_weight(action.canary, action.additional)
+                except TrafficRoutingError as err:
+                    world.recorder.event(
+                        self.env.now, "Warning", f"Rollout/{name}", "TrafficRoutingError", str(err)
+                    )
+                    raise
+            elif isinstance(action, SetTrafficHeaderRoute):
+                world.mesh.set_header_route(action.name, action.match)
+            elif isinstance(action, SetTrafficMirrorRoute):
+                world.mesh.set_mirror_route(action.name, action.match, action.percentage)
+            elif isinstance(action, RemoveManagedRoutes):
+                world.mesh.remove_managed_routes()
+            elif isinstance(action, StartAnalysisRun):
+                world.start_analysis(action)
+            elif isinstance(action, TerminateAnalysisRun):
+                if world.analysis is not None:
+                    world.analysis.terminate(action.name)
+            elif isinstance(action, StartExperiment | TerminateExperiment):
+                raise SimulationError(
+                    f"step {getattr(action, 'step_index', '?')}: experiment steps are not "
+                    "simulated by canarysim yet"
+                )
+            else:  # pragma: no cover - a new action kind the controller does not know
+                raise SimulationError(f"unknown engine action {action!r}")

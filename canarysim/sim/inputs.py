@@ -1,0 +1,153 @@
+"""Translate a loaded scenario into the simulator's own inputs.
+
+The spec layer speaks the user's language (``Delay`` with median/p99, versions keyed by
+image, a traffic pattern, an operator timeline); the sim modules take distributions
+(:class:`~canarysim.sim.distributions.Dist`), schedules, arrival processes and the router's
+request classes. Keeping the translation in one place means neither side knows the other.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from canarysim.errors import SimulationError
+from canarysim.sim.distributions import (
+    Arrivals,
+    ConstantArrivals,
+    Dist,
+    DiurnalArrivals,
+    PoissonArrivals,
+    TraceArrivals,
+)
+from canarysim.sim.pods import PodBehaviour
+from canarysim.sim.router import RequestClass
+from canarysim.sim.traffic import Schedule, VersionBehaviour
+from canarysim.spec.scenario import Crash, ErrorSpike, Scenario, Version
+from canarysim.spec.values import Delay
+
+__all__ = [
+    "arrivals_for",
+    "dist_of",
+    "pod_behaviour_for",
+    "request_classes",
+    "version_behaviour",
+]
+
+
+def dist_of(delay: Delay | None) -> Dist | None:
+    """A scenario ``Delay`` (seconds) as a sampling distribution."""
+    if delay is None:
+        return None
+    if delay.fixed is not None:
+        return Dist.fixed(float(delay.fixed))
+    if delay.median is not None and delay.p99 is not None:
+        if delay.p99 == delay.median:
+            return Dist.fixed(float(delay.median))
+        return Dist.lognormal(float(delay.median), float(delay.p99))
+    if delay.mean is not None:
+        return Dist.exponential(float(delay.mean))
+    raise SimulationError(f"cannot turn {delay!r} into a distribution")
+
+
+def _crash_dist(crash: Crash | None) -> Dist | None:
+    if crash is None:
+        return None
+    if crash.after_start is not None:
+        return dist_of(crash.after_start)
+    if crash.mean_time_between is not None and crash.mean_time_between > 0:
+        return Dist.exponential(float(crash.mean_time_between))
+    return None
+
+
+def pod_behaviour_for(
+    scenario: Scenario, now: Callable[[], float]
+) -> Callable[[str], PodBehaviour]:
+    """``image -> PodBehaviour`` for the cluster: start-up stages from ``pods``, crashes and
+    readiness from ``versions`` (as they stand when the pod is created)."""
+
+    def behaviour(image: str) -> PodBehaviour:
+        stages = scenario.pod_behaviour(image)
+        version = scenario.version_for(image)
+        return PodBehaviour(
+            scheduling=dist_of(stages.scheduling) or Dist.fixed(0.0),
+            image_pull=dist_of(stages.image_pull) or Dist.fixed(0.0),
+            container_start=dist_of(stages.container_start) or Dist.fixed(0.0),
+            readiness=dist_of(stages.readiness) or Dist.fixed(0.0),
+            shutdown=dist_of(stages.termination),
+            crash_after=_crash_dist(version.crash_at(now())),
+            never_ready=not version.ready,
+            image_pull_fails=bool(stages.image_pull_fails),
+        )
+
+    return behaviour
+
+
+def _schedule(version: Version, field: str, spikes: list[ErrorSpike]) -> Any:
+    """A constant, or a :class:`Schedule` when the value changes over time (changes written
+    in the scenario, or error spikes laid over the error rate)."""
+    value = getattr(version, field)
+    convert = dist_of if field == "latency" else float
+    if field != "error_rate" or not spikes:
+        if not isinstance(value, list):
+            return convert(value)
+        steps = [(float(c.at), convert(c.value)) for c in value]
+        if steps[0][0] > 0:
+            steps.insert(0, (0.0, steps[0][1]))
+        return Schedule(tuple(steps))
+    times = {0.0, *version.change_times()}
+    for s in spikes:
+        times.update({float(s.at), float(s.at + s.duration)})
+    steps = []
+    for t in sorted(times):
+        active = [s.error_rate for s in spikes if s.at <= t < s.at + s.duration]
+        rate = max(active) if active else version.error_rate_at(t)
+        steps.append((t, float(rate)))
+    return Schedule(tuple(steps))
+
+
+def version_behaviour(scenario: Scenario, image: str, workload: str) -> VersionBehaviour:
+    """How pods running *image* answer requests (error spikes from ``faults`` included)."""
+    version = scenario.version_for(image)
+    spikes = [f for f in scenario.faults if isinstance(f, ErrorSpike) and f.image in (None, image)]
+    return VersionBehaviour(
+        error_rate=_schedule(version, "error_rate", spikes),
+        latency=_schedule(version, "latency", []),
+        workload=workload,
+    )
+
+
+def arrivals_for(scenario: Scenario) -> Arrivals:
+    """The scenario's arrival process."""
+    tr = scenario.traffic
+    if tr.pattern == "constant":
+        if tr.arrival == "constant":
+            return ConstantArrivals(float(tr.rate))
+        return PoissonArrivals(float(tr.rate))
+    if tr.pattern == "diurnal":
+        d = tr.diurnal
+        return DiurnalArrivals(float(tr.rate), float(d.amplitude), float(d.period), float(d.peak))
+    points = list(tr.points)
+    if not points:
+        return PoissonArrivals(0.0)
+    times = [float(p.at) for p in points]
+    rates = [float(p.rate) for p in points]
+    if times[0] > 0:  # before the first point its rate holds (Traffic.rate_at)
+        times.insert(0, 0.0)
+        rates.insert(0, rates[0])
+    return TraceArrivals(tuple(times), tuple(rates))
+
+
+def request_classes(scenario: Scenario, default_host: str) -> list[tuple[RequestClass, float]]:
+    """The header mix as router request classes with their shares (summing to 1)."""
+    host = scenario.traffic.host or default_host
+    classes: list[tuple[RequestClass, float]] = []
+    rest = 1.0
+    for mix in scenario.traffic.headers:
+        headers = tuple(sorted((k.lower(), str(v)) for k, v in mix.headers.items()))
+        classes.append((RequestClass(host=host, headers=headers), float(mix.fraction)))
+        rest -= float(mix.fraction)
+    if rest > 1e-12 or not classes:
+        classes.append((RequestClass(host=host), max(rest, 0.0)))
+    total = sum(s for _, s in classes)
+    return [(c, s / total) for c, s in classes]

@@ -1,0 +1,205 @@
+"""The operator's timeline and the scenario's faults, as SimPy processes.
+
+Each entry of ``operator`` is what a person types, at its time: the ``.status`` verbs
+(promote, promote --full, abort, retry) reach the engine as commands in the next
+Observation; the ``.spec`` verbs (set image, scale, pause, resume, restart, undo) give the
+controller a new :class:`~canarysim.engine.model.Plan` with ``generation`` bumped, as an edit of
+the Rollout would. ``promote`` does both (it also clears ``spec.paused``), as
+``cmd/promote/promote.go`` does.
+
+Faults act on the cluster directly: a pod deleted, a node lost (and restored after
+``downFor``); error spikes are laid into the versions' error-rate schedules at build time and
+only announced here.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Generator
+from dataclasses import replace
+from typing import TYPE_CHECKING, Any
+
+import simpy
+
+from canarysim.engine.commands import apply_spec_command
+from canarysim.engine.model import (
+    Abort,
+    Command,
+    Promote,
+    PromoteFull,
+    Retry,
+    SetImage,
+    Undo,
+)
+from canarysim.sim.templatehash import pod_template_hash, strip_hash_label
+from canarysim.spec import to_command
+from canarysim.spec.scenario import ErrorSpike, KillNode, KillPod
+
+if TYPE_CHECKING:
+    from canarysim.sim.world import World
+
+__all__ = ["Operator", "kubectl_line"]
+
+
+def kubectl_line(rollout: str, cmd: Command) -> str:
+    """The ``kubectl argo rollouts`` command line a person would have typed."""
+    base = "kubectl argo rollouts"
+    if isinstance(cmd, SetImage):
+        return f"{base} set image {rollout} {cmd.container or '*'}={cmd.image}"
+    if isinstance(cmd, PromoteFull):
+        return f"{base} promote {rollout} --full"
+    if isinstance(cmd, Undo):
+        to = f" --to-revision={cmd.to_revision}" if cmd.to_revision else ""
+        return f"{base} undo {rollout}{to}"
+    verb = {
+        "Promote": "promote",
+        "Abort": "abort",
+        "Retry": "retry rollout",
+        "PauseRollout": "pause",
+        "Resume": "promote",
+        "Restart": "restart",
+        "Scale": "scale",
+    }.get(type(cmd).__name__, type(cmd).__name__.lower())
+    if type(cmd).__name__ == "Scale":
+        return f"kubectl scale rollout {rollout} --replicas={cmd.replicas}"  # type: ignore[union-attr]
+    return f"{base} {verb} {rollout}"
+
+
+class Operator:
+    """Plays the scenario's ``operator`` and ``faults`` lists in simulated time."""
+
+    def __init__(self, world: World) -> None:
+        self.world = world
+        self.env: simpy.Environment = world.env
+        scenario = world.scenario
+        for action in scenario.operator:
+            self.env.process(self._at(float(action.at), self._command, action))
+        for fault in scenario.faults:
+            self.env.process(self._at(float(fault.at), self._fault, fault))
+
+    def _at(self, at: float, fn: Any, arg: Any) -> Generator[simpy.Event, Any, None]:
+        if at > self.env.now:
+            yield self.env.timeout(at - self.env.now)
+        fn(arg)
+
+    # -- operator verbs ------------------------------------------------------------------
+    def _command(self, action: Any) -> None:
+        world = self.world
+        cmd = to_command(action)
+        name = world.plan.name
+        world.recorder.event(
+            self.env.now, "Normal", f"Rollout/{name}", "OperatorCommand", kubectl_line(name, cmd)
+        )
+        world.recorder.events[-1]["source"] = "operator"
+        if isinstance(cmd, SetImage):
+            self._set_image(cmd)
+        elif isinstance(cmd, Undo):
+            self._undo(cmd)
+        else:
+            plan = apply_spec_command(world.plan, cmd, self.env.now)
+            if plan is not world.plan:
+                world.set_plan(plan)
+        if isinstance(cmd, Promote | PromoteFull | Abort | Retry):
+            world.commands.append(cmd)
+        world.controller.wake()
+
+    def _set_image(self, cmd: SetImage) -> None:
+        """``set image``: a new pod template, hence a new pod-template hash."""
+        world = self.world
+        template = copy.deepcopy(world.templates[world.plan.pod_template_hash])
+        containers = (template.get("spec") or {}).get("containers") or []
+        targets = [
+            c
+            for i, c in enumerate(containers)
+            if cmd.container in ("*", c.get("name")) or (not cmd.container and i == 0)
+        ]
+        if not targets:
+            world.warn(
+                f"t={self.env.now:g}s: set image: no container {cmd.container!r} in the pod "
+                "template; nothing changed"
+            )
+            return
+        for c in targets:
+            c["image"] = cmd.image
+        self._new_template(strip_hash_label(template))
+
+    def _undo(self, cmd: Undo) -> None:
+        """``undo``: the template of the given (default: previous) revision comes back."""
+        world = self.world
+        rss = world.cluster.replica_sets_of(world.plan.name)
+        current = next((rs for rs in rss if rs.hash == world.plan.pod_template_hash), None)
+        candidates = [rs for rs in rss if rs is not current]
+        if cmd.to_revision is not None:
+            target = next((rs for rs in candidates if rs.revision == cmd.to_revision), None)
+        else:
+            older = [rs for rs in candidates if current is None or rs.revision < current.revision]
+            target = max(older, key=lambda rs: rs.revision, default=None)
+        if target is None:
+            world.warn(f"t={self.env.now:g}s: undo: unable to find the revision to roll back to")
+            return
+        self._new_template(strip_hash_label(target.template))
+
+    def _new_template(self, template: dict[str, Any]) -> None:
+        world = self.world
+        new_hash = pod_template_hash(template)
+        if new_hash == world.plan.pod_template_hash:
+            return
+        world.templates.setdefault(new_hash, template)
+        world.set_plan(
+            replace(world.plan, pod_template_hash=new_hash, generation=world.plan.generation + 1)
+        )
+
+    # -- faults --------------------------------------------------------------------------
+    def _fault(self, fault: Any) -> None:
+        world = self.world
+        now = self.env.now
+        obj = f"Rollout/{world.plan.name}"
+        if isinstance(fault, KillPod):
+            victims = self._pods_for(fault.target)
+            rng = world.streams["faults"]
+            count = min(fault.count, len(victims))
+            chosen = sorted(rng.choice(len(victims), size=count, replace=False)) if count else []
+            for i in chosen:
+                pod = victims[int(i)]
+                world.recorder.event(
+                    now, "Warning", f"Pod/{pod.name}", "FaultInjected", "pod killed"
+                )
+                world.cluster.kill_pod(pod.name)
+            if not victims:
+                world.warn(f"t={now:g}s: killPod {fault.target!r}: no such pod")
+        elif isinstance(fault, KillNode):
+            world.recorder.event(now, "Warning", f"Node/{fault.node}", "FaultInjected", "node lost")
+            world.cluster.kill_node(fault.node)
+            if fault.down_for is not None:
+                self.env.process(self._restore(fault.node, float(fault.down_for)))
+        elif isinstance(fault, ErrorSpike):
+            who = fault.image or "every version"
+            world.recorder.event(
+                now,
+                "Warning",
+                obj,
+                "FaultInjected",
+                f"error rate of {who} at {fault.error_rate:g} for {fault.duration:g}s",
+            )
+        world.recorder.events[-1]["source"] = "fault"
+
+    def _restore(self, node: str, after: float) -> Generator[simpy.Event, Any, None]:
+        yield self.env.timeout(after)
+        self.world.cluster.restore_node(node)
+        self.world.recorder.event(
+            self.env.now, "Normal", f"Node/{node}", "NodeReady", "node restored"
+        )
+
+    def _pods_for(self, target: str) -> list[Any]:
+        world = self.world
+        status = world.controller.status
+        rss = world.cluster.replica_sets_of(world.plan.name)
+        if target in ("canary", "stable"):
+            want = status.current_pod_hash if target == "canary" else status.stable_rs
+            rss = [rs for rs in rss if rs.hash == want]
+            pods = [p for rs in rss for p in rs.active_pods()]
+        elif target == "any":
+            pods = [p for rs in rss for p in rs.active_pods()]
+        else:
+            pods = [p for p in world.cluster.all_pods() if p.name == target and p.active]
+        return sorted(pods, key=lambda p: p.name)
