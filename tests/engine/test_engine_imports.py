@@ -1,0 +1,52 @@
+"""The engine is standard library only: importing it loads no SimPy, NumPy or pydantic.
+
+Checked in a fresh interpreter (a subprocess), since this test session has long since imported
+all three.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+HEAVY = ("simpy", "numpy", "pydantic", "yaml", "matplotlib")
+PACKAGE_DIR = Path(__file__).resolve().parents[2] / "canarysim"
+
+
+def _loaded_after(code: str) -> list[str]:
+    """Run ``code`` in a fresh interpreter; return the heavy modules it left loaded."""
+    probe = (
+        f"{code}\nimport json, sys\nprint(json.dumps([m for m in {HEAVY!r} if m in sys.modules]))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True, timeout=60
+    )
+    return list(json.loads(out.stdout.strip().splitlines()[-1]))
+
+
+def test_engine_package_alone_loads_no_heavy_dependency() -> None:
+    """Every engine module, with the parent package reduced to a bare namespace (so only the
+    engine's own imports count), pulls in nothing outside the standard library."""
+    code = (
+        "import importlib, pkgutil, sys, types\n"
+        f"parent = types.ModuleType('canarysim'); parent.__path__ = [{str(PACKAGE_DIR)!r}]\n"
+        "sys.modules['canarysim'] = parent\n"
+        "import canarysim.engine as engine\n"
+        "for info in pkgutil.iter_modules(engine.__path__):\n"
+        "    importlib.import_module('canarysim.engine.' + info.name)\n"
+        "from canarysim.engine.steps import decide\n"
+        "assert not any(m.startswith(('canarysim.sim', 'canarysim.spec', 'canarysim.result'))"
+        " for m in sys.modules)\n"
+    )
+    assert _loaded_after(code) == []
+
+
+def test_import_canarysim_engine_adds_no_heavy_dependency() -> None:
+    """``import canarysim.engine`` loads nothing heavy beyond what ``import canarysim`` (the
+    parent package, outside the engine) already loads."""
+    parent = set(_loaded_after("import canarysim"))
+    engine = set(_loaded_after("import canarysim.engine, canarysim.engine.steps"))
+    assert engine <= parent
+    assert not engine & {"simpy", "pydantic"}
