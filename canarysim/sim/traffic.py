@@ -212,6 +212,7 @@ class TrafficGenerator:
         self.buckets_ms = tuple(float(b) for b in buckets_ms)
         self._bounds_s = np.asarray(self.buckets_ms) / 1000.0
         self.keep_samples = keep_samples
+        self._tables: dict[tuple[Dist, float, float], _Table] = {}
 
     # ------------------------------------------------------------------ public
     def advance(
@@ -495,9 +496,10 @@ class TrafficGenerator:
     ) -> None:
         """Individual requests grouped into series by (backend, code, flags)."""
         fl = np.zeros(len(bs), dtype=np.int64) if flags is None else flags
-        combos = np.unique(np.stack([bs, code, fl]), axis=1)
-        for b, c, f in combos.T:
-            m = (bs == b) & (code == c) & (fl == f)
+        combo = (bs.astype(np.int64) * 1000 + code) * 2 + fl
+        for k in np.unique(combo):
+            m = combo == k
+            b, c, f = int(k // 2000), int(k // 2 % 1000), int(k % 2)
             key = SeriesKey(
                 reporter,
                 dest,
@@ -595,9 +597,14 @@ class TrafficGenerator:
             out[m] = rng.choice(len(w), size=int(m.sum()), p=w / w.sum())
         return out
 
-    def _intervals(self, delay_s: float, cap_s: float) -> tuple[np.ndarray, np.ndarray]:
-        """Latency intervals (lo, hi] refining the destination bucket bounds, the source
-        bounds shifted by the fault delay, and the timeout cap."""
+    def _table(self, dist: Dist, delay_s: float, cap_s: float) -> _Table:
+        """Latency intervals ``(lo, hi]`` refining the destination bucket bounds, the source
+        bounds shifted by the fault delay and the timeout cap, with their probabilities,
+        conditional means and histogram columns (cached: a few distinct keys per run)."""
+        key = (dist, delay_s, cap_s)
+        tab = self._tables.get(key)
+        if tab is not None:
+            return tab
         pts = [self._bounds_s, self._bounds_s - delay_s]
         if math.isfinite(cap_s):
             pts.append(np.asarray([cap_s]))
@@ -605,7 +612,29 @@ class TrafficGenerator:
         allp = allp[allp > 0]
         lo = np.concatenate([[-1.0], allp])
         hi = np.concatenate([allp, [math.inf]])
-        return lo, hi
+        f_lo = np.asarray(dist.cdf(np.maximum(lo, 0.0) if dist.kind != "fixed" else lo))
+        f_hi = np.asarray(dist.cdf(hi))
+        prob = np.maximum(f_hi - f_lo, 0.0)
+        part = np.asarray(dist.partial_mean(lo, hi), dtype=float)
+        mean_in = np.where(prob > 0, part / np.where(prob > 0, prob, 1.0), 0.0)
+        base = np.maximum(lo, 0.0)
+        mid = np.where(np.isinf(hi), base + 1.0, (base + hi) / 2)
+        eye = np.eye(len(self.buckets_ms) + 1)
+        tab = _Table(
+            lo=lo,
+            hi=hi,
+            f_lo=f_lo,
+            f_hi=f_hi,
+            prob=prob,
+            mean_in=mean_in,
+            dest_onehot=eye[self._bins(mid)],
+            src_onehot=eye[self._bins(mid + delay_s)],
+            cap_col=eye[self._bins(np.asarray([cap_s + delay_s]))[0]],
+        )
+        if len(self._tables) > 512:
+            self._tables.clear()
+        self._tables[key] = tab
+        return tab
 
     def _bins(self, values_s: np.ndarray) -> np.ndarray:
         return np.searchsorted(self._bounds_s, values_s, side="left")
@@ -625,57 +654,56 @@ class TrafficGenerator:
         timeout, ptt, retries, retry_on = self._policy(plan)
         dist, p, ecode = bk.dists[b], float(bk.p_err[b]), int(bk.codes[b])
         cap = min(timeout, ptt)
-        lo, hi = self._intervals(delay_s, cap)
-        big_p = np.maximum(dist.cdf(hi) - dist.cdf(lo), 0.0)
-        part = np.asarray(dist.partial_mean(lo, hi), dtype=float)
-        mean_in = np.where(big_p > 0, part / np.where(big_p > 0, big_p, 1.0), 0.0)
-        nj = len(lo)
-        probs = np.concatenate([big_p * (1 - p), big_p * p])
+        tab = self._table(dist, delay_s, cap)
+        nj = len(tab.lo)
+        probs = np.concatenate([tab.prob * (1 - p), tab.prob * p])
         drawn = rngs.latency.multinomial(counts, probs / probs.sum())
-        above = lo >= cap
+        above = tab.lo >= cap
         try_retry = above & (ptt < timeout) & _retriable_try_timeout(retry_on) & (retries > 0)
         code_retry = bool(_code_retry(plan)(ecode)) and retries > 0
-        retry_ok = try_retry
-        retry_err = try_retry | (~above & code_retry)
-        mid = np.where(np.isinf(hi), np.maximum(lo, 0.0) + 1.0, (np.maximum(lo, 0.0) + hi) / 2)
-        nbins = len(self.buckets_ms) + 1
-        dest_onehot = np.eye(nbins)[self._bins(mid)]
-        src_onehot = np.eye(nbins)[self._bins(mid + delay_s)]
-        timeout_col = np.eye(nbins)[self._bins(np.asarray([cap + delay_s]))[0]]
-        cols = {200: drawn[:, :nj], ecode: drawn[:, nj:]} if ecode != 200 else {}
-        if ecode == 200:  # an "error" code of 200 is just success
+        if ecode == 200:  # an "error" answered with 200 is just a success
             cols = {200: drawn[:, :nj] + drawn[:, nj:]}
-        retry_masks = {200: retry_ok, ecode: retry_err}
+            retry_masks = {200: try_retry}
+        else:
+            cols = {200: drawn[:, :nj], ecode: drawn[:, nj:]}
+            retry_masks = {200: try_retry, ecode: try_retry | (~above & code_retry)}
         timed_out = np.zeros(tally.n_buckets)
+        wl, h = bk.workloads[b], bk.hashes[b]
         for code, c in cols.items():
             keep = ~retry_masks[code]
             ck = c[:, keep]
             # Server side: the backend's code and full latency.
-            dkey = SeriesKey("destination", dest, bk.workloads[b], bk.hashes[b], code)
-            tally.add_binned(dkey, ck @ dest_onehot[keep], ck @ (mean_in[keep] * 1000.0))
+            dkey = SeriesKey("destination", dest, wl, h, code)
+            tally.add_binned(dkey, ck @ tab.dest_onehot[keep], ck @ (tab.mean_in[keep] * 1000.0))
             # Client side: answered in time ...
             fin = keep & ~above
             cf = c[:, fin]
-            skey = SeriesKey("source", dest, bk.workloads[b], bk.hashes[b], code)
-            sums = cf @ ((mean_in[fin] + delay_s) * 1000.0)
-            tally.add_binned(skey, cf @ src_onehot[fin], sums)
+            sums = cf @ ((tab.mean_in[fin] + delay_s) * 1000.0)
+            tally.add_binned(SeriesKey("source", dest, wl, h, code), cf @ tab.src_onehot[fin], sums)
             # ... or cut by a timeout that is not retried.
             timed_out += c[:, keep & above].sum(axis=1)
         if timed_out.any():
-            tkey = SeriesKey("source", dest, bk.workloads[b], bk.hashes[b], 504, "UT")
-            hist = timed_out[:, None] * timeout_col[None, :]
+            tkey = SeriesKey("source", dest, wl, h, 504, "UT")
+            hist = timed_out[:, None] * tab.cap_col[None, :]
             tally.add_binned(tkey, hist, timed_out * (cap + delay_s) * 1000.0)
-        # Retried requests continue one by one, first attempt drawn inside its interval.
+        # Retried requests continue one by one, the first attempt drawn inside its interval
+        # by inverse transform: u ~ U(F(lo), F(hi)), latency = F^-1(u).
         buckets, codes, lats = [], [], []
+        nb = tally.n_buckets
         for code, c in cols.items():
-            for j in np.flatnonzero(retry_masks[code] & (c.sum(axis=0) > 0)):
-                k = c[:, j]
-                bidx = np.repeat(np.arange(tally.n_buckets), k)
-                u = rngs.latency.uniform(dist.cdf(max(lo[j], 0.0)), dist.cdf(hi[j]), len(bidx))
-                lat = np.clip(dist.ppf(u), np.nextafter(max(lo[j], 0.0), math.inf), hi[j])
-                buckets.append(bidx)
-                codes.append(np.full(len(bidx), code, dtype=np.int64))
-                lats.append(lat)
+            js = np.flatnonzero(retry_masks[code])
+            if len(js) == 0:
+                continue
+            sub = c[:, js].ravel()  # bucket-major
+            if not sub.any():
+                continue
+            bidx = np.repeat(np.repeat(np.arange(nb), len(js)), sub)
+            jidx = np.repeat(np.tile(js, nb), sub)
+            u = rngs.latency.uniform(tab.f_lo[jidx], tab.f_hi[jidx])
+            low = np.nextafter(np.maximum(tab.lo[jidx], 0.0), math.inf)
+            buckets.append(bidx)
+            codes.append(np.full(len(bidx), code, dtype=np.int64))
+            lats.append(np.clip(dist.ppf(u), low, tab.hi[jidx]))
         if buckets:
             bucket = np.concatenate(buckets)
             first = (np.concatenate(codes), np.concatenate(lats))
@@ -698,16 +726,26 @@ class TrafficGenerator:
             self._record(tally, "destination", dest, bk, batch, bs, code, lat, shadow=True)
             return
         dist, p, ecode = bk.dists[b], float(bk.p_err[b]), int(bk.codes[b])
-        lo, hi = self._intervals(0.0, math.inf)
-        big_p = np.maximum(dist.cdf(hi) - dist.cdf(lo), 0.0)
-        mean_in = np.where(big_p > 0, dist.partial_mean(lo, hi) / np.maximum(big_p, 1e-300), 0)
-        nj = len(lo)
-        drawn = rngs.latency.multinomial(batch, np.concatenate([big_p * (1 - p), big_p * p]))
-        mid = np.where(np.isinf(hi), np.maximum(lo, 0.0) + 1.0, (np.maximum(lo, 0.0) + hi) / 2)
-        onehot = np.eye(len(self.buckets_ms) + 1)[self._bins(mid)]
+        tab = self._table(dist, 0.0, math.inf)
+        nj = len(tab.lo)
+        probs = np.concatenate([tab.prob * (1 - p), tab.prob * p])
+        drawn = rngs.latency.multinomial(batch, probs / probs.sum())
         for code, c in ((200, drawn[:, :nj]), (ecode, drawn[:, nj:])):
             key = SeriesKey("destination", dest, bk.workloads[b], bk.hashes[b], code, "-", True)
-            tally.add_binned(key, c @ onehot, c @ (mean_in * 1000.0))
+            tally.add_binned(key, c @ tab.dest_onehot, c @ (tab.mean_in * 1000.0))
+
+
+@dataclass(frozen=True)
+class _Table:
+    lo: np.ndarray
+    hi: np.ndarray
+    f_lo: np.ndarray
+    f_hi: np.ndarray
+    prob: np.ndarray
+    mean_in: np.ndarray
+    dest_onehot: np.ndarray
+    src_onehot: np.ndarray
+    cap_col: np.ndarray
 
 
 class _Rngs:
