@@ -222,7 +222,7 @@ class Evaluator:
             return Vector(out)
         if f.endswith("_over_time"):
             m = self._arg(node, 0, "matrix")
-            agg: Callable[[np.ndarray], float] = {
+            agg: Callable[[np.ndarray], Any] = {
                 "sum_over_time": np.sum,
                 "avg_over_time": np.mean,
                 "min_over_time": np.min,
@@ -253,12 +253,12 @@ class Evaluator:
             if len(vec):
                 return Vector([])
             arg = node.args[0]
-            labels: Labels = {}
+            absent: Labels = {}
             if isinstance(arg, VectorSelector):
-                labels = {
+                absent = {
                     m.name: m.value for m in arg.matchers if m.op == "=" and m.name != "__name__"
                 }
-            return Vector([(labels, 1.0)])
+            return Vector([(absent, 1.0)])
         vec = self._arg(node, 0, "vector")
         if f in ("clamp", "clamp_min", "clamp_max", "round"):
             params = [self._arg(node, i, "scalar").value for i in range(1, len(node.args))]

@@ -143,7 +143,8 @@ class _Backends:
 
     @property
     def probs(self) -> np.ndarray:
-        return self.endpoints / self.endpoints.sum()
+        out: np.ndarray = self.endpoints / self.endpoints.sum()
+        return out
 
 
 def _retriable_code(code: int, retry_on: frozenset[str]) -> bool:
@@ -219,7 +220,7 @@ class TrafficGenerator:
         self,
         t0: float,
         t1: float,
-        plans_by_class: Mapping[Hashable, Any],
+        plans_by_class: Mapping[Any, Any],
         behaviour_by_version: Mapping[str, VersionBehaviour],
         rng_streams: Any,
     ) -> Tally:
@@ -262,7 +263,7 @@ class TrafficGenerator:
         tally: Tally,
         j0: int,
         j1: int,
-        plans: Mapping[Hashable, Any],
+        plans: Mapping[Any, Any],
         beh: Mapping[str, VersionBehaviour],
         frozen: Mapping[str, tuple[float, Dist]],
         rngs: _Rngs,
@@ -291,7 +292,9 @@ class TrafficGenerator:
 
     # ------------------------------------------------------------------ batches
     # A batch is either per-bucket counts (aggregate) or one bucket index per request (exact).
-    def _split(self, batch: np.ndarray, probs: Sequence[float], rng: Any) -> list[np.ndarray]:
+    def _split(
+        self, batch: np.ndarray, probs: Sequence[float] | np.ndarray, rng: Any
+    ) -> list[np.ndarray]:
         p = np.asarray(probs, dtype=float)
         p = p / p.sum()
         if self.mode == "aggregate":
@@ -499,7 +502,7 @@ class TrafficGenerator:
         combo = (bs.astype(np.int64) * 1000 + code) * 2 + fl
         for k in np.unique(combo):
             m = combo == k
-            b, c, f = int(k // 2000), int(k // 2 % 1000), int(k % 2)
+            b, c, f = int(k) // 2000, int(k) // 2 % 1000, int(k) % 2
             key = SeriesKey(
                 reporter,
                 dest,
@@ -730,8 +733,8 @@ class TrafficGenerator:
         nj = len(tab.lo)
         probs = np.concatenate([tab.prob * (1 - p), tab.prob * p])
         drawn = rngs.latency.multinomial(batch, probs / probs.sum())
-        for code, c in ((200, drawn[:, :nj]), (ecode, drawn[:, nj:])):
-            key = SeriesKey("destination", dest, bk.workloads[b], bk.hashes[b], code, "-", True)
+        for status, c in ((200, drawn[:, :nj]), (ecode, drawn[:, nj:])):
+            key = SeriesKey("destination", dest, bk.workloads[b], bk.hashes[b], status, "-", True)
             tally.add_binned(key, c @ tab.dest_onehot, c @ (tab.mean_in * 1000.0))
 
 
