@@ -385,14 +385,13 @@ class TrafficGenerator:
                 shadow, _ = self._thin(sub, float(mirror.fraction), rngs.router)
                 self._mirror(tally, mirror, shadow, beh, frozen, rngs)
             fracs = [max(float(b.fraction), 0.0) for b in plan.branches]
-            parts = (
-                [sub]
-                if len(plan.branches) == 1
-                else self._split(sub, fracs, rngs.router)
-                if sum(fracs) > 0
-                else []
-            )
-            for branch, part in zip(plan.branches, parts, strict=False):
+            if sum(fracs) <= 0:
+                # Every weight zero: Envoy has no cluster to pick and answers 503 itself.
+                key = SeriesKey("source", _service(plan.branches[0]), UNKNOWN, UNKNOWN, 503, "UH")
+                self._record_fixed(tally, key, sub, d)
+                continue
+            parts = [sub] if len(plan.branches) == 1 else self._split(sub, fracs, rngs.router)
+            for branch, part in zip(plan.branches, parts, strict=True):
                 self._branch(tally, plan, branch, part, d, beh, frozen, rngs)
 
     def _backends(

@@ -6,6 +6,8 @@ import math
 
 import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from canarysim.errors import ScenarioError, SimulationError
 from canarysim.sim.distributions import (
@@ -353,3 +355,68 @@ def test_aggregate_and_exact_modes_agree_within_statistical_bounds() -> None:
                 if k.reporter == reporter and k.hash == h
             )
             assert ma / ha.sum() == pytest.approx(me / he.sum(), rel=0.05)
+
+
+# ----------------------------------------------------------------------------- properties
+_backends = st.dictionaries(st.sampled_from(["a", "b", "c"]), st.integers(0, 3), max_size=3)
+_branches = st.lists(
+    st.tuples(st.floats(0.05, 1.0), st.sampled_from(["s1", "s2"]), _backends),
+    min_size=1,
+    max_size=3,
+)
+
+
+@given(
+    mode=st.sampled_from(MODES),
+    branches=_branches,
+    retries=st.integers(0, 2),
+    retry_on=st.sampled_from(
+        [frozenset(), frozenset({"5xx"}), frozenset({"retriable-status-codes"})]
+    ),
+    timeout=st.sampled_from([None, 0.05, 1.0]),
+    ptt=st.sampled_from([None, 0.02]),
+    abort=st.sampled_from([None, (0.3, 503)]),
+    mirror=st.booleans(),
+    seed=st.integers(0, 2**16),
+)
+def test_requests_are_conserved_whatever_the_plan(
+    mode: str,
+    branches: list[tuple[float, str, dict[str, int]]],
+    retries: int,
+    retry_on: frozenset[str],
+    timeout: float | None,
+    ptt: float | None,
+    abort: tuple[float, int] | None,
+    mirror: bool,
+    seed: int,
+) -> None:
+    total = sum(f for f, _, _ in branches)
+    p = RoutePlan(
+        route_name="r",
+        branches=tuple(Branch(f / total, d, be) for f, d, be in branches),
+        mirror=Branch(0.5, "m", {"c": 1}) if mirror else None,
+        timeout_s=timeout,
+        retry_attempts=retries,
+        retry_on=retry_on,
+        per_try_timeout_s=ptt,
+        fault_abort=abort,
+    )
+    beh = {
+        "a": VersionBehaviour(0.2, Dist.lognormal(0.01, 0.08), error_code=503, workload="w"),
+        "b": VersionBehaviour(0.0, Dist.exponential(0.03), workload="w"),
+        "c": VersionBehaviour(0.5, Dist.fixed(0.04), error_code=500, workload="w"),
+    }
+    tally = run(mode, p, beh, t1=20.0, seed=seed, arrivals=ConstantArrivals(10.0))
+    assert tally.requests("source") == 200  # every user request answered exactly once
+    answered = sum(
+        int(v.count.sum())
+        for k, v in tally.series.items()
+        if k.reporter == "source" and k.workload != "unknown"
+    )
+    attempts = tally.requests("destination", shadow=False)
+    assert answered <= attempts <= answered * (1 + retries)
+    for key, sc in tally.series.items():
+        assert np.array_equal(sc.hist.sum(axis=1), sc.count), key
+        assert np.all(sc.sum_ms >= 0)
+        if key.reporter == "source" and key.workload != "unknown":
+            assert key.hash in tally.hashes("destination")
