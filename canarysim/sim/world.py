@@ -193,12 +193,19 @@ class World:
         return out
 
     def _default_host(self) -> str:
-        for ns, name in self._referenced_vs():
-            vs = self.mesh.virtual_services.get((ns, name))
+        """Where requests go when the scenario does not say: the first host of the rollout's
+        VirtualService, else of any VirtualService, else its stable Service, else the first
+        Service (requests to a host nobody serves all fail with 503)."""
+        refs = self._referenced_vs() or sorted(self.mesh.virtual_services)
+        for ref in refs:
+            vs = self.mesh.virtual_services.get(ref)
             hosts = ((vs or {}).get("spec") or {}).get("hosts") or []
             if hosts:
                 return str(hosts[0])
-        return self.plan.stable_service or self.plan.name
+        if self.plan.stable_service:
+            return self.plan.stable_service
+        services = sorted(s.name for s in self.cluster.services)
+        return services[0] if services else self.plan.name
 
     def _referenced_vs(self) -> list[tuple[str, str]]:
         if not self.mesh.routed:
