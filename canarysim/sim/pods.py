@@ -29,6 +29,7 @@ from canarysim.sim.templatehash import ALPHANUMS
 
 __all__ = [
     "DEFAULT_GRACE_PERIOD",
+    "CrashBehaviour",
     "Pod",
     "PodBehaviour",
     "PodHost",
@@ -44,11 +45,30 @@ _INSTANT = Dist.fixed(0.0)
 
 
 @dataclass(frozen=True)
+class CrashBehaviour:
+    """How a running container crashes: ``after_start`` (each start crashes this long after
+    it, e.g. ``Dist.fixed(0)`` for a crash loop) and/or ``mean_time_between`` (seconds; a
+    memoryless crash rate while it runs). With both, the earlier crash wins."""
+
+    after_start: Dist | None = None
+    mean_time_between: float | None = None
+
+    def next_crash(self, started: float, now: float, rng: np.random.Generator) -> float:
+        """The absolute time of the next crash of a container started at *started*, judged
+        at *now* (a crash whose ``after_start`` lies in the past happens now)."""
+        t = _NEVER
+        if self.after_start is not None:
+            t = max(now, started + float(self.after_start.sample(rng)))
+        if self.mean_time_between is not None and self.mean_time_between > 0:
+            t = min(t, now + float(rng.exponential(self.mean_time_between)))
+        return t
+
+
+@dataclass(frozen=True)
 class PodBehaviour:
     """How long the stages of one image's pods take, and how the image misbehaves.
 
-    All durations are seconds, drawn from the ``pods`` stream once per pod (per container run
-    for ``container_start``, ``readiness`` and ``crash_after``).
+    All durations are seconds, drawn from the ``pods`` stream when the stage begins.
 
     * ``scheduling``: creation until the scheduler binds the pod to a node.
     * ``image_pull``: one pull of the image on a node that does not have it yet.
@@ -58,9 +78,12 @@ class PodBehaviour:
       after the container starts; with one, Ready waits for the probe schedule as well.
     * ``shutdown``: SIGTERM until the process exits; ``None`` means it uses the whole grace
       period. The pod object disappears at ``min(shutdown, grace period)``.
-    * ``crash_after``: uptime of each container run before it crashes; ``None`` never crashes.
+    * ``crash``: how running containers crash (None: never); ``crash_changes`` are
+      ``(at, crash)`` pairs, sorted, each in force from simulated time ``at`` on (a running
+      container is re-planned at each change).
     * ``never_ready``: the container runs but never passes readiness (``Running``, 0/1).
     * ``image_pull_fails``: the pull fails (``ErrImagePull``, then ``ImagePullBackOff``).
+    * ``crash_after``: shorthand for ``crash=CrashBehaviour(after_start=crash_after)``.
     """
 
     scheduling: Dist = _INSTANT
@@ -68,9 +91,26 @@ class PodBehaviour:
     container_start: Dist = _INSTANT
     readiness: Dist = _INSTANT
     shutdown: Dist | None = None
-    crash_after: Dist | None = None
+    crash: CrashBehaviour | None = None
+    crash_changes: tuple[tuple[float, CrashBehaviour | None], ...] = ()
     never_ready: bool = False
     image_pull_fails: bool = False
+    crash_after: Dist | None = None
+
+    def crash_at(self, t: float) -> CrashBehaviour | None:
+        """The crash behaviour in force at time *t*."""
+        current = self.crash
+        if current is None and self.crash_after is not None:
+            current = CrashBehaviour(after_start=self.crash_after)
+        for at, value in self.crash_changes:
+            if at > t:
+                break
+            current = value
+        return current
+
+    def next_crash_change(self, t: float) -> float:
+        """The first time after *t* at which the crash behaviour changes (inf if none)."""
+        return next((at for at, _ in self.crash_changes if at > t), _NEVER)
 
 
 def container_ports(template: Mapping[str, Any]) -> list[dict[str, Any]]:
@@ -263,23 +303,41 @@ def pod_lifecycle(pod: Pod, host: PodHost) -> Generator[simpy.Event, Any, None]:
 def _container_run(
     pod: Pod, host: PodHost, rng: np.random.Generator
 ) -> Generator[simpy.Event, Any, None]:
-    """One run of the container: start, maybe Ready, until it crashes (returns then)."""
+    """One run of the container: start, maybe Ready, until it crashes (returns then).
+
+    The process waits for the earliest of: Ready, the planned crash, a change of the crash
+    behaviour (which re-plans the crash), or a crash fault (``pod.crash_now``).
+    """
     env, b = host.env, pod.behaviour
     pod.running, pod.phase, pod.reason = True, "Running", None
-    pod.started_at = env.now
+    started = pod.started_at = env.now
+    pod.crash_now = env.event()
     host.pod_changed(pod, "status", "Running")
     warmup = _NEVER if b.never_ready else _draw(b.readiness, rng)
-    ready_at = ready_time(env.now, warmup, pod.probe, pod.probe_origin)
-    crash_at = env.now + _draw(b.crash_after, rng)
-    pod.crash_now = env.event()
-    if ready_at < crash_at:
-        got = yield env.timeout(ready_at - env.now) | pod.crash_now
-        if pod.crash_now not in got:
-            host.set_ready(pod, True)
-    if not pod.crash_now.triggered:
-        if math.isfinite(crash_at):
-            yield env.timeout(max(crash_at - env.now, 0.0)) | pod.crash_now
-        else:
+    ready_at = ready_time(started, warmup, pod.probe, pod.probe_origin)
+    crash_at, change_at = _plan_crash(b, started, env.now, rng)
+    while True:
+        candidates = [(crash_at, "crash"), (change_at, "change")]
+        if not pod.ready:
+            candidates.append((ready_at, "ready"))
+        at, what = min(candidates)
+        if math.isinf(at):
             yield pod.crash_now
+            break
+        got = yield env.timeout(max(at - env.now, 0.0)) | pod.crash_now
+        if pod.crash_now in got or what == "crash":
+            break
+        if what == "ready":
+            host.set_ready(pod, True)
+        else:
+            crash_at, change_at = _plan_crash(b, started, env.now, rng)
     pod.running = False
     host.set_ready(pod, False)
+
+
+def _plan_crash(
+    b: PodBehaviour, started: float, now: float, rng: np.random.Generator
+) -> tuple[float, float]:
+    crash = b.crash_at(now)
+    crash_at = _NEVER if crash is None else crash.next_crash(started, now, rng)
+    return crash_at, b.next_crash_change(now)

@@ -12,7 +12,7 @@ import simpy
 from canarysim.sim.cluster import Cluster
 from canarysim.sim.distributions import Dist
 from canarysim.sim.kubelet import ReadinessProbe, RestartBackoff, ready_time
-from canarysim.sim.pods import PodBehaviour
+from canarysim.sim.pods import CrashBehaviour, PodBehaviour
 from canarysim.sim.rng import Streams
 
 SCHED, PULL, START, WARM = 1.0, 5.0, 2.0, 3.0
@@ -193,7 +193,7 @@ def test_raising_min_ready_seconds_withdraws_availability() -> None:
 
 
 def test_crash_before_min_ready_seconds_means_never_available() -> None:
-    b = PodBehaviour(crash_after=Dist.fixed(20.0), readiness=Dist.fixed(1.0))
+    b = PodBehaviour(crash=CrashBehaviour(after_start=Dist.fixed(20.0)), readiness=Dist.fixed(1.0))
     env, c = make(b)
     rs = c.create_replica_set("demo", template(), revision=1, replicas=1, min_ready_seconds=30)
     env.run(until=400)
@@ -204,7 +204,7 @@ def test_crash_before_min_ready_seconds_means_never_available() -> None:
 
 # ------------------------------------------------------------------ crashes
 def test_crash_loop_backoff_waits_10_20_40_capped_at_300() -> None:
-    b = PodBehaviour(crash_after=Dist.fixed(1.0))
+    b = PodBehaviour(crash=CrashBehaviour(after_start=Dist.fixed(1.0)))
     env, c = make(b)
     rs = c.create_replica_set("demo", template(), revision=1, replicas=1)
     (pod,) = rs.pods
@@ -222,7 +222,7 @@ def test_crash_loop_backoff_waits_10_20_40_capped_at_300() -> None:
 
 
 def test_crash_shows_crash_loop_back_off_while_waiting() -> None:
-    env, c = make(PodBehaviour(crash_after=Dist.fixed(1.0)))
+    env, c = make(PodBehaviour(crash=CrashBehaviour(after_start=Dist.fixed(1.0))))
     rs = c.create_replica_set("demo", template(), revision=1, replicas=1)
     (pod,) = rs.pods
     env.run(until=1.0 + 1.0 + 1.0 + 5.0)  # second crash at 2, restart at 12
@@ -240,7 +240,7 @@ def test_backoff_resets_after_ten_minutes_of_running() -> None:
 
 
 def test_long_running_crashes_restart_at_once() -> None:
-    env, c = make(PodBehaviour(crash_after=Dist.fixed(700.0)))
+    env, c = make(PodBehaviour(crash=CrashBehaviour(after_start=Dist.fixed(700.0))))
     rs = c.create_replica_set("demo", template(), revision=1, replicas=1)
     env.run(until=3000)
     (pod,) = rs.pods
@@ -347,7 +347,7 @@ def run_scenario(seed: int) -> list[tuple[float, str, str, str]]:
         image_pull=Dist.lognormal(5.0, 30.0),
         container_start=Dist.exponential(2.0),
         readiness=Dist.lognormal(3.0, 10.0),
-        crash_after=Dist.exponential(200.0),
+        crash=CrashBehaviour(mean_time_between=200.0),
         shutdown=Dist.exponential(3.0),
     )
     env, c = make(b, seed=seed)
@@ -363,3 +363,31 @@ def test_same_seed_gives_identical_log() -> None:
     a, b = run_scenario(7), run_scenario(7)
     assert a == b and len(a) > 50
     assert run_scenario(8) != a
+
+
+def test_crash_behaviour_can_start_while_a_container_runs() -> None:
+    loop = CrashBehaviour(after_start=Dist.fixed(0.0))
+    env, c = make(PodBehaviour(crash_changes=((100.0, loop), (500.0, None))))
+    rs = c.create_replica_set("demo", template(), revision=1, replicas=1)
+    (pod,) = rs.pods
+    env.run(until=99)
+    assert pod.ready and pod.restarts == 0
+    env.run(until=101)
+    assert not pod.ready and pod.restarts >= 1  # crashed at 100, restarted at once
+    env.run(until=490)
+    assert pod.status == "CrashLoopBackOff"
+    env.run(until=1000)  # the loop stopped at 500: the last restart ran for good
+    assert pod.status == "Running" and pod.ready
+
+
+def test_shorthand_and_mean_time_between_crashes() -> None:
+    a = PodBehaviour(crash_after=Dist.fixed(5.0)).crash_at(0.0)
+    assert a == CrashBehaviour(after_start=Dist.fixed(5.0))
+    env, c = make(PodBehaviour(crash=CrashBehaviour(mean_time_between=50.0)), nodes=1)
+    rs = c.create_replica_set("demo", template(), revision=1, replicas=200)
+    env.run(until=30)
+    # instant stages: each pod runs from 0 and crashes by 30 s with p = 1 - exp(-30/50);
+    # the count is Binomial(200, 0.451): mean 90.2, sd 7.0 -> within 4 sd
+    p = 1 - math.exp(-30 / 50)
+    crashed = sum(pod.restarts > 0 for pod in rs.pods)
+    assert abs(crashed - 200 * p) <= 4 * math.sqrt(200 * p * (1 - p))

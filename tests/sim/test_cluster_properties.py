@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 
 from canarysim.sim.cluster import Cluster
 from canarysim.sim.distributions import Dist
-from canarysim.sim.pods import PodBehaviour
+from canarysim.sim.pods import CrashBehaviour, PodBehaviour
 from canarysim.sim.rng import Streams
 
 BEHAVIOUR = PodBehaviour(
@@ -23,7 +23,7 @@ BEHAVIOUR = PodBehaviour(
     image_pull=Dist.lognormal(3.0, 12.0),
     container_start=Dist.exponential(1.0),
     readiness=Dist.lognormal(2.0, 8.0),
-    crash_after=Dist.exponential(300.0),
+    crash=CrashBehaviour(mean_time_between=300.0),
     shutdown=Dist.exponential(2.0),
 )
 

@@ -11,7 +11,7 @@ import simpy
 from canarysim.errors import SimulationError
 from canarysim.sim.cluster import Cluster
 from canarysim.sim.distributions import Dist
-from canarysim.sim.pods import Pod, PodBehaviour
+from canarysim.sim.pods import CrashBehaviour, Pod, PodBehaviour
 from canarysim.sim.replicasets import deletion_order, format_timestamp, parse_timestamp
 from canarysim.sim.rng import Streams
 from canarysim.sim.templatehash import (
@@ -192,7 +192,10 @@ def test_scale_down_removes_newest_ready_pods_first() -> None:
 
 
 def test_scale_down_prefers_crash_looping_pods() -> None:
-    env, c = make(nodes=2, by_image={"crashy": PodBehaviour(crash_after=Dist.fixed(1.0))})
+    env, c = make(
+        nodes=2,
+        by_image={"crashy": PodBehaviour(crash=CrashBehaviour(after_start=Dist.fixed(1.0)))},
+    )
     rs = c.create_replica_set("demo", template("crashy"), revision=1, replicas=1)
     env.run(until=1000)
     c.create_replica_set("demo", template("demo:2"), revision=2, replicas=1)
