@@ -187,6 +187,13 @@ def build_parser() -> argparse.ArgumentParser:
         help="print one machine-readable JSON summary instead of the text report",
     )
     run.add_argument(
+        "-v",
+        "--verbose",
+        action="store_true",
+        help="show every Kubernetes event in the timeline (pods and ReplicaSets too), not "
+        "only the rollout's, analysis runs' and warnings",
+    )
+    run.add_argument(
         "-q",
         "--quiet",
         action="store_true",

@@ -71,13 +71,16 @@ def offset(seconds: float, width: int = 0) -> str:
     return text.rjust(width)
 
 
-def span(seconds: float) -> str:
-    """A length of simulated time, compact and exact to the second.
+def span(seconds: float, *, round_up: bool = False) -> str:
+    """A length of simulated time, compact, truncated to the second (``round_up``: rounded up,
+    as a countdown shows what is left).
 
     >>> span(0), span(45), span(90), span(3600), span(3630), span(5430.5)
     ('0s', '45s', '1m30s', '1h', '1h00m30s', '1h30m30s')
+    >>> span(3599.4), span(3599.4, round_up=True)
+    ('59m59s', '1h')
     """
-    total = max(0, math.floor(seconds + 1e-9))
+    total = max(0, math.ceil(seconds - 1e-9) if round_up else math.floor(seconds + 1e-9))
     hours, rest = divmod(total, 3600)
     minutes, secs = divmod(rest, 60)
     if hours:

@@ -347,7 +347,7 @@ def progress_at(result: Any, plan: StepPlan, at: float) -> dict[int, str]:
         elif snap.step_index == i:
             until = getattr(snap, "paused_until", None)
             if snap.phase == "Paused" and until is not None:
-                out[i] = f"Paused ({span(max(0.0, until - at))} remaining)"
+                out[i] = f"Paused ({span(max(0.0, until - at), round_up=True)} remaining)"
             else:
                 out[i] = snap.phase + (f": {snap.message}" if snap.message else "")
     if snap.phase == "Healthy" and snap.time >= start and start > 0:

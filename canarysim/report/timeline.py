@@ -6,8 +6,9 @@ Three sources are merged in time order:
   events, steps, weights, pauses, analysis, abort, promotion), worded as Argo words them;
 * phase changes read off the snapshots, which also carry what an event cannot: the time left
   in a timed pause (``Paused: CanaryPauseStep (1h remaining)``);
-* errors served to users, read off the per-version request/error series and merged into
-  bursts, so a steady error rate is one line and not seven hundred.
+* errors served to users, read off the per-version request/error series and totalled per
+  stretch of the rollout (phase, step and revision unchanged), so a steady error rate is one
+  line per step and not seven hundred.
 
 Times are simulated offsets from the start of the run (``  5m00s``).
 """
@@ -24,8 +25,6 @@ import numpy as np
 from canarysim.report.durations import offset, span
 from canarysim.report.style import PLAIN, RED, YELLOW, Style
 
-#: Two error buckets closer than this (seconds) belong to one burst.
-BURST_GAP = 60.0
 _VERSIONS = ("stable", "canary")
 
 
@@ -86,40 +85,58 @@ def phase_entries(snapshots: Sequence[Any]) -> list[Entry]:
         if remaining is None and getattr(snap, "paused_until", None) is not None:
             remaining = snap.paused_until - snap.time
         if snap.phase == "Paused" and remaining is not None:
-            text += f" ({span(remaining)} remaining)"
+            text += f" ({span(remaining, round_up=True)} remaining)"
         out.append(Entry(snap.time, "Phase", text, warning=snap.phase == "Degraded", order=1))
     return out
 
 
-def error_entries(series: dict[str, np.ndarray], until: float) -> list[Entry]:
-    """Bursts of errors served per version: first bucket with errors to the end of the last
-    one, merged while the gaps between them are under :data:`BURST_GAP`."""
+def _segments(snapshots: Sequence[Any], until: float) -> list[tuple[float, float]]:
+    """Stretches of the run in which phase, step and revision stay the same."""
+    bounds: list[float] = []
+    last: tuple[Any, ...] | None = None
+    for snap in snapshots:
+        key = (snap.phase, snap.step_index, snap.revision, snap.aborted)
+        if key != last:
+            bounds.append(float(snap.time))
+            last = key
+    if not bounds or bounds[0] > 0:
+        bounds.insert(0, 0.0)
+    ends = [*bounds[1:], max(until, bounds[-1])]
+    return [(lo, hi) for lo, hi in zip(bounds, ends, strict=True) if hi > lo]
+
+
+def error_entries(
+    series: dict[str, np.ndarray], until: float, snapshots: Sequence[Any] = ()
+) -> list[Entry]:
+    """Errors served to users, one line per stretch of the rollout (phase, step and revision
+    unchanged) that served any, with each version's share: a steady baseline error rate reads
+    as one line per step, and a burst shows against the step it happened in. Bursts of 1 % or
+    more are flagged as warnings."""
     if "time" not in series or len(series["time"]) == 0:
         return []
     times = np.asarray(series["time"], dtype=float)
-    ends = np.append(times[1:], max(until, float(times[-1])))
+    segments = _segments(snapshots, until) if snapshots else [(0.0, until)]
     out = []
-    for version in _VERSIONS:
-        errs = series.get(f"errors.{version}")
-        reqs = series.get(f"requests.{version}")
-        if errs is None or reqs is None:
-            continue
-        errs = np.nan_to_num(np.asarray(errs, dtype=float))
-        reqs = np.nan_to_num(np.asarray(reqs, dtype=float))
-        idx = np.flatnonzero(errs > 0)
-        bursts: list[list[int]] = []
-        for i in idx:
-            if bursts and times[i] - ends[bursts[-1][-1]] < BURST_GAP:
-                bursts[-1].append(int(i))
-            else:
-                bursts.append([int(i)])
-        for burst in bursts:
-            lo, hi = burst[0], burst[-1]
-            n_err = float(errs[lo : hi + 1].sum())
-            n_req = float(reqs[lo : hi + 1].sum())
-            share = f" of {_count(n_req)} requests ({100 * n_err / n_req:.2g}%)" if n_req else ""
-            text = f"{version} served {_count(n_err)} errors{share} until {offset(float(ends[hi]))}"
-            out.append(Entry(float(times[lo]), "ErrorsServed", text, warning=True, order=2))
+    for lo, hi in segments:
+        # rows whose bucket starts inside [lo, hi): buckets are counted where they start
+        rows = (times >= lo) & (times < hi)
+        parts = []
+        worst = 0.0
+        for version in _VERSIONS:
+            errs = series.get(f"errors.{version}")
+            reqs = series.get(f"requests.{version}")
+            if errs is None or reqs is None:
+                continue
+            n_err = float(np.nansum(np.asarray(errs, dtype=float)[rows]))
+            n_req = float(np.nansum(np.asarray(reqs, dtype=float)[rows]))
+            if n_err <= 0:
+                continue
+            rate = n_err / n_req if n_req else 1.0
+            worst = max(worst, rate)
+            parts.append(f"{version} {_count(n_err)} of {_count(n_req)} ({100 * rate:.2g}%)")
+        if parts:
+            text = f"until {offset(hi)}: " + ", ".join(parts)
+            out.append(Entry(lo, "ErrorsServed", text, warning=worst >= 0.01, order=2))
     return out
 
 
@@ -133,7 +150,7 @@ def entries(result: Any, *, every: bool = False) -> list[Entry]:
     name = result.snapshots[0].name if result.snapshots else None
     merged = event_entries(result.events, name, every=every)
     merged += phase_entries(result.snapshots)
-    merged += error_entries(result.series, result.until)
+    merged += error_entries(result.series, result.until, result.snapshots)
     return sorted(merged, key=lambda e: (e.time, e.order))  # stable: keeps event order
 
 

@@ -34,7 +34,7 @@ def test_timeline_is_in_time_order_and_tells_the_story(result: Result) -> None:
         "Rollout updated to revision 2",
         "Traffic weight updated from 0 to 50",
         "Paused: CanaryPauseStep (1h remaining)",
-        "canary served 15 errors",
+        "until 1h05m42s: canary 15 of 180,000 (0.0083%)",
         "Rollout step 2/2 completed (pause: 1h)",
         "Rollout completed update to revision 2",
     ]
@@ -44,20 +44,23 @@ def test_timeline_is_in_time_order_and_tells_the_story(result: Result) -> None:
     assert all(line == line.rstrip() for line in lines)
 
 
-def test_error_bursts_merge_gaps_under_a_minute_and_split_longer_ones() -> None:
+def test_errors_are_totalled_per_stretch_of_the_rollout(result: Result) -> None:
+    entries = error_entries(result.series, result.until, result.snapshots)
+    # errors only in the paused stretch (5m42s .. 1h05m42s): one line, not one per bucket
+    assert [(e.time, e.text) for e in entries] == [
+        (342.0, "until 1h05m42s: canary 15 of 180,000 (0.0083%)")
+    ]
+    assert not entries[0].warning  # under 1 %
+
+
+def test_an_error_burst_of_one_percent_or_more_is_a_warning() -> None:
     times = np.arange(0.0, 600.0, 10.0)
     errs = np.zeros(times.shape, dtype=np.int64)
-    errs[[1, 3, 5]] = 2  # 10 s, 30 s, 50 s: one burst
-    errs[40] = 7  # 400 s: a second burst, far away
-    series = {
-        "time": times,
-        "requests.canary": np.full(times.shape, 100),
-        "errors.canary": errs,
-    }
-    entries = error_entries(series, until=600.0)
-    assert [e.time for e in entries] == [10.0, 400.0]
-    assert "6 errors of 500 requests (1.2%) until 1m00s" in entries[0].text
-    assert "7 errors of 100 requests (7%)" in entries[1].text
+    errs[[1, 3, 5]] = 2
+    series = {"time": times, "requests.canary": np.full(times.shape, 10), "errors.canary": errs}
+    (entry,) = error_entries(series, until=600.0)
+    assert entry.text == "until 10m00s: canary 6 of 600 (1%)"
+    assert entry.warning and entry.time == 0.0
 
 
 def test_summary_reports_promotion_time_traffic_and_exit_code(result: Result) -> None:
