@@ -189,11 +189,13 @@ class ReplicaSet:
     def snapshot(self) -> dict[str, Any]:
         """The fields of ``result.ReplicaSetSnapshot`` except ``role`` (the world knows it).
 
-        ``current`` is ``status.replicas``; pods are listed oldest first, Terminating ones
-        included (``kubectl argo rollouts get`` shows them until they are gone).
+        ``current`` is ``status.replicas``; pods are listed as ``kubectl argo rollouts get``
+        lists them (``info/pod_info.go::addPodInfos``: by creation timestamp, which has whole
+        seconds, then name), Terminating ones included until they are gone.
         """
         st = self.status
-        pods = sorted((p for p in self.pods if not p.gone), key=lambda p: (p.created, p.name))
+        live = (p for p in self.pods if not p.gone)
+        pods = sorted(live, key=lambda p: (math.floor(p.created), p.name))
         return {
             "name": self.name,
             "hash": self.hash,

@@ -391,3 +391,22 @@ def test_shorthand_and_mean_time_between_crashes() -> None:
     p = 1 - math.exp(-30 / 50)
     crashed = sum(pod.restarts > 0 for pod in rs.pods)
     assert abs(crashed - 200 * p) <= 4 * math.sqrt(200 * p * (1 - p))
+
+
+def test_snapshot_lists_pods_as_kubectl_argo_rollouts_does() -> None:
+    env, c = make(PodBehaviour(scheduling=Dist.fixed(1.0)))
+    rs = c.create_replica_set("demo", template(), revision=4, replicas=2, min_ready_seconds=10)
+    env.run(until=0.5)
+    rs.scale_to(3)  # created at 0.5: same whole second as the first two
+    env.run(until=30)
+    c.kill_pod(sorted(p.name for p in rs.pods)[0])
+    snap = rs.snapshot()
+    assert snap["name"] == rs.name and snap["revision"] == 4 and snap["image"] == "demo:1"
+    assert (snap["desired"], snap["current"], snap["ready"], snap["available"]) == (3, 3, 2, 2)
+    pods = snap["pods"]
+    assert [p["name"] for p in pods[:3]] == sorted(p["name"] for p in pods[:3])  # same second
+    assert [p["status"] for p in pods].count("Terminating") == 1
+    assert [p["status"] for p in pods].count("Running") == 2
+    assert [p["status"] for p in pods].count("Pending") == 1  # the replacement, created at 30
+    assert set(pods[0]) == {"name", "status", "ready", "available", "restarts", "created"}
+    assert c.snapshot("demo") == [snap]
