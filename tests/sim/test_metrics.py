@@ -144,3 +144,44 @@ def test_store_grows_by_doubling_and_rejects_foreign_buckets() -> None:
     assert store.memory_bytes() > 0
     with pytest.raises(ValueError):
         store.ingest(Tally(edges=np.array([200.0, 201.0]), buckets_ms=(1.0, 2.0)))
+
+
+def test_traffic_to_store_to_promql_end_to_end() -> None:
+    """The canary's share read back through PromQL matches its weight (binomial bounds)."""
+    from canarysim.sim.distributions import Dist, PoissonArrivals
+    from canarysim.sim.promql import evaluate
+    from canarysim.sim.rng import Streams
+    from canarysim.sim.router import Branch, RequestClass, RoutePlan
+    from canarysim.sim.traffic import TrafficGenerator, VersionBehaviour
+
+    rc = RequestClass(host="shop")
+    plan = RoutePlan(
+        route_name="primary",
+        branches=(Branch(0.7, "stable-svc", {"s": 2}), Branch(0.3, "canary-svc", {"c": 1})),
+    )
+    beh = {h: VersionBehaviour(0.0, Dist.lognormal(0.02, 0.1), workload="shop") for h in "sc"}
+    gen = TrafficGenerator(PoissonArrivals(100.0), [(rc, 1.0)])
+    store = MetricStore()
+    streams = Streams(4)
+    for t0 in range(0, 600, 10):
+        store.ingest(gen.advance(float(t0), float(t0 + 10), {rc: plan}, beh, streams))
+    share = evaluate(
+        'sum(increase(istio_requests_total{reporter="source",destination_service_name="canary-svc"}[5m]))'
+        ' / sum(increase(istio_requests_total{reporter="source"}[5m]))',
+        store,
+        600.0,
+    )
+    n = 100.0 * 300
+    [(_, value)] = share.samples  # type: ignore[union-attr]
+    assert abs(value - 0.3) < 5 * math.sqrt(0.3 * 0.7 / n)
+    p50 = evaluate(
+        "histogram_quantile(0.5, sum by (le) (rate("
+        'istio_request_duration_milliseconds_bucket{reporter="destination"}[5m])))',
+        store,
+        600.0,
+    )
+    [(_, median)] = p50.samples  # type: ignore[union-attr]
+    # The 20 ms median lies in the (10, 25] bucket; Prometheus interpolates linearly inside it.
+    d = Dist.lognormal(20.0, 100.0)
+    expected = 10.0 + 15.0 * (0.5 - d.cdf(10.0)) / (d.cdf(25.0) - d.cdf(10.0))
+    assert median == pytest.approx(expected, abs=0.5)

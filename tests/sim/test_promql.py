@@ -329,3 +329,14 @@ def test_argo_query_with_no_canary_traffic_is_empty_or_nan() -> None:
     store = steady_store(canary_ok=0.0, canary_5xx=0.0, stable_ok=20.0)
     q = ARGO_SUCCESS.replace("{{args.service-name}}", "canary-svc.default.svc.cluster.local")
     assert vec(q, store=store) == {}  # no series at all yet: empty vector
+
+
+def test_ratio_of_idle_existing_series_is_nan() -> None:
+    # Series exist (the canary answered earlier) but had no requests in the window: 0/0.
+    store = MetricStore(scrape_interval_s=15.0)
+    tally = Tally(edges=np.array([0.0, 1.0]))
+    tally.add_records(SeriesKey("source", "canary-svc", "w", "c1", 200), np.array([0]), np.ones(1))
+    store.ingest(tally)
+    store.advance_to(900.0)
+    q = ARGO_SUCCESS.replace("{{args.service-name}}", "canary-svc.default.svc.cluster.local")
+    assert math.isnan(one(q, at=900.0, store=store))
