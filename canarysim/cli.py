@@ -334,6 +334,7 @@ def _style(args: argparse.Namespace, stream: TextIO) -> Any:
 def cmd_run(args: argparse.Namespace, out: TextIO) -> int:
     from canarysim.report import render_rollout, render_summary, render_timeline, summarize
     from canarysim.report.durations import offset
+    from canarysim.report.getview import analysis_created
 
     scenario = _load(args)
     result = _simulate(args, scenario, args.until)
@@ -352,7 +353,13 @@ def cmd_run(args: argparse.Namespace, out: TextIO) -> int:
             + "\n\n"
         )
         out.write(render_timeline(result, style=style, every=args.verbose))
-        out.write("\n" + render_rollout(result.final, now=result.until, style=style))
+        view = render_rollout(
+            result.final,
+            now=result.until,
+            style=style,
+            analysis_created=analysis_created(result.snapshots),
+        )
+        out.write("\n" + view)
         out.write("\n" + render_summary(summary, style=style))
     return int(summary["exit_code"])
 
@@ -373,21 +380,23 @@ def _write_files(args: argparse.Namespace, result: Any) -> None:
 def cmd_get(args: argparse.Namespace, out: TextIO) -> int:
     from canarysim.report import render_rollout
     from canarysim.report.durations import offset
+    from canarysim.report.getview import analysis_created
 
     scenario = _load(args)
     until = args.at if args.at is not None else args.until
     result = _simulate(args, scenario, until)
     at = result.until if args.at is None else args.at
     style = _style(args, out)
+    hints = analysis_created(result.snapshots)
     if not args.watch:
-        out.write(render_rollout(result.status_at(at), now=at, style=style))
+        out.write(render_rollout(result.status_at(at), now=at, style=style, analysis_created=hints))
         return 0
     frames = [s for s in result.snapshots if s.time <= at] or [result.status_at(at)]
     for i, snap in enumerate(frames):
         if i:
             out.write("\n")
         out.write(style.dim(f"--- {offset(snap.time).strip()} ---") + "\n")
-        out.write(render_rollout(snap, style=style))
+        out.write(render_rollout(snap, style=style, analysis_created=hints))
     return 0
 
 

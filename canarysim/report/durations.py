@@ -92,3 +92,17 @@ def span(seconds: float, *, round_up: bool = False) -> str:
     if minutes:
         return f"{minutes}m" if not secs else f"{minutes}m{secs:02d}s"
     return f"{secs}s"
+
+
+def percent(fraction: float) -> str:
+    """A share as a short percentage: three significant digits, no exponent.
+
+    >>> percent(1.0), percent(0.16), percent(0.0011), percent(0.000083), percent(0.0)
+    ('100%', '16%', '0.11%', '<0.01%', '0%')
+    """
+    pct = 100.0 * fraction
+    if pct == 0:
+        return "0%"
+    if pct < 0.01:
+        return "<0.01%"
+    return f"{pct:.3g}%"

@@ -13,7 +13,7 @@ output keeps them); colour is added only when a :class:`Style` asks for it.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -155,12 +155,28 @@ def _replica_sets(snap: Any) -> list[Any]:
     return sorted(snap.replica_sets, key=lambda rs: (-rs.revision, rs.name))
 
 
-def _analysis_runs(snap: Any) -> list[Any]:
+def analysis_created(snapshots: Iterable[Any]) -> dict[str, float]:
+    """When each AnalysisRun was created: the first snapshot that lists it (the controller
+    creates a run in the reconcile that records it). Used when a snapshot's runs carry no
+    creation time of their own."""
+    created: dict[str, float] = {}
+    for snap in snapshots:
+        for ar in snap.analysis_runs:
+            created.setdefault(ar.name, float(snap.time))
+    return created
+
+
+def _run_created(ar: Any, hints: Mapping[str, float]) -> float | None:
+    own = getattr(ar, "created", None)
+    return float(own) if own is not None else hints.get(ar.name)
+
+
+def _analysis_runs(snap: Any, hints: Mapping[str, float]) -> list[Any]:
     """info/analysisrun_info.go: revision descending, then creation ascending, then name
     descending."""
     runs = list(snap.analysis_runs)
     runs.sort(key=lambda ar: ar.name, reverse=True)
-    runs.sort(key=lambda ar: (-ar.revision, getattr(ar, "created", None) or 0.0))
+    runs.sort(key=lambda ar: (-ar.revision, math.floor(_run_created(ar, hints) or 0.0)))
     return runs
 
 
@@ -235,7 +251,7 @@ def _status_cells(icon: str, status: str, style: Style) -> _Cell:
     return _cell(f"{icon} {status}", f"{style.word(icon)} {status}")
 
 
-def _tree(snap: Any, now: float, style: Style) -> list[str]:
+def _tree(snap: Any, now: float, style: Style, hints: Mapping[str, float]) -> list[str]:
     rows: list[list[_Cell]] = [[_cell(h) for h in ("NAME", "KIND", "STATUS", "AGE", "INFO")]]
     icon = rollout_icon(snap.phase)
     rows.append(
@@ -248,7 +264,7 @@ def _tree(snap: Any, now: float, style: Style) -> list[str]:
         ]
     )
     sets = _replica_sets(snap)
-    runs = _analysis_runs(snap)
+    runs = _analysis_runs(snap, hints)
     revisions = sorted({rs.revision for rs in sets} | {ar.revision for ar in runs}, reverse=True)
     for i, revision in enumerate(revisions):
         prefix, sub = _prefixes(i == len(revisions) - 1, "")
@@ -268,7 +284,8 @@ def _tree(snap: Any, now: float, style: Style) -> list[str]:
             if hasattr(child, "pods"):
                 rows.extend(_replica_set_rows(snap, child, child_prefix, child_sub, now, style))
             else:
-                rows.append(_analysis_row(child, child_prefix, now, style))
+                created = _run_created(child, hints)
+                rows.append(_analysis_row(child, child_prefix, created, now, style))
     return _tabulate(rows)
 
 
@@ -308,7 +325,9 @@ def _replica_set_rows(
         ]
 
 
-def _analysis_row(ar: Any, prefix: str, now: float, style: Style) -> list[_Cell]:
+def _analysis_row(
+    ar: Any, prefix: str, created: float | None, now: float, style: Style
+) -> list[_Cell]:
     counts = (
         (ICON_OK, ar.successful),
         (ICON_BAD, ar.failed),
@@ -324,14 +343,23 @@ def _analysis_row(ar: Any, prefix: str, now: float, style: Style) -> list[_Cell]
         ),
         _cell("AnalysisRun"),
         _status_cells(analysis_icon(ar.phase), ar.phase, style),
-        _cell(age(getattr(ar, "created", None), now)),
+        _cell(age(created, now)),
         _cell(plain, styled),
     ]
 
 
-def render_rollout(snap: Any, *, now: float | None = None, style: Style = PLAIN) -> str:
+def render_rollout(
+    snap: Any,
+    *,
+    now: float | None = None,
+    style: Style = PLAIN,
+    analysis_created: Mapping[str, float] | None = None,
+) -> str:
     """The full ``get rollout`` view of ``snap`` as seen at simulated time ``now`` (default: the
-    snapshot's own time; ages and scale-down delays count up to ``now``). Ends with a newline."""
+    snapshot's own time; ages and scale-down delays count up to ``now``). ``analysis_created``
+    gives AnalysisRun creation times when the snapshot's runs lack them (see
+    :func:`analysis_created`). Ends with a newline."""
     when = snap.time if now is None else now
-    lines = [*_header(snap, style), "", *_tree(snap, when, style)]
+    hints = analysis_created or {}
+    lines = [*_header(snap, style), "", *_tree(snap, when, style, hints)]
     return "\n".join(lines) + "\n"

@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from canarysim.report.durations import offset, span
+from canarysim.report.durations import offset, percent, span
 from canarysim.report.style import PLAIN, Style
 
 EXIT_HEALTHY, EXIT_DEGRADED, EXIT_INVALID, EXIT_UNFINISHED = 0, 1, 2, 3
@@ -136,11 +136,11 @@ def render_summary(summary: dict[str, Any], *, style: Style = PLAIN) -> str:
         state = f"{summary['phase']} at step {summary['step']}" if summary["step"] else "no steps"
         rows.append(("Not finished", f"{state} when the run stopped at {offset(summary['until'])}"))
     for v, figures in summary["versions"].items():
-        rate = 100.0 * figures["error_rate"]
         rows.append(
             (
                 f"Requests {v}",
-                f"{figures['requests']:,} served, {figures['errors']:,} errors ({rate:.3g}%)",
+                f"{figures['requests']:,} served, {figures['errors']:,} errors "
+                f"({percent(figures['error_rate'])})",
             )
         )
     if "canary" in summary["versions"]:

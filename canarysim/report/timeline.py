@@ -22,7 +22,7 @@ from typing import Any
 
 import numpy as np
 
-from canarysim.report.durations import offset, span
+from canarysim.report.durations import offset, percent, span
 from canarysim.report.style import PLAIN, RED, YELLOW, Style
 
 _VERSIONS = ("stable", "canary")
@@ -133,7 +133,7 @@ def error_entries(
                 continue
             rate = n_err / n_req if n_req else 1.0
             worst = max(worst, rate)
-            parts.append(f"{version} {_count(n_err)} of {_count(n_req)} ({100 * rate:.2g}%)")
+            parts.append(f"{version} {_count(n_err)} of {_count(n_req)} ({percent(rate)})")
         if parts:
             text = f"until {offset(hi)}: " + ", ".join(parts)
             out.append(Entry(lo, "ErrorsServed", text, warning=worst >= 0.01, order=2))

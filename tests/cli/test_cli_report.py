@@ -34,7 +34,7 @@ def test_timeline_is_in_time_order_and_tells_the_story(result: Result) -> None:
         "Rollout updated to revision 2",
         "Traffic weight updated from 0 to 50",
         "Paused: CanaryPauseStep (1h remaining)",
-        "until 1h05m42s: canary 15 of 180,000 (0.0083%)",
+        "until 1h05m42s: canary 15 of 180,000 (<0.01%)",
         "Rollout step 2/2 completed (pause: 1h)",
         "Rollout completed update to revision 2",
     ]
@@ -48,7 +48,7 @@ def test_errors_are_totalled_per_stretch_of_the_rollout(result: Result) -> None:
     entries = error_entries(result.series, result.until, result.snapshots)
     # errors only in the paused stretch (5m42s .. 1h05m42s): one line, not one per bucket
     assert [(e.time, e.text) for e in entries] == [
-        (342.0, "until 1h05m42s: canary 15 of 180,000 (0.0083%)")
+        (342.0, "until 1h05m42s: canary 15 of 180,000 (<0.01%)")
     ]
     assert not entries[0].warning  # under 1 %
 
