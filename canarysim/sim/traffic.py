@@ -36,8 +36,8 @@ proportion to ready endpoints; an attempt fails with the version's error rate an
 numeric codes; ``retriable-status-codes`` = Istio's default list, 503); per-try timeouts (504
 ``UT``) are retried on ``5xx``/``gateway-error``/``reset``; a retry waits Envoy's jittered
 back-off (uniform below ``25 ms * (2^n - 1)``, capped at 250 ms) and goes to another endpoint of
-the same destination (Envoy's ``previous_hosts`` predicate, which Istio enables: here only the
-immediately previous endpoint is excluded); the route timeout caps the whole exchange (504
+the same destination not tried yet (Envoy's ``previous_hosts`` predicate, which Istio
+enables); the route timeout caps the whole exchange (504
 ``UT``). Latencies are seconds in :class:`VersionBehaviour` and milliseconds in telemetry.
 """
 
@@ -541,6 +541,8 @@ class TrafficGenerator:
         final_flag = np.zeros(n, dtype=np.int64)
         current = backend.astype(np.int64).copy()
         active = np.arange(n)
+        # Endpoints already tried per request and version (Envoy's previous_hosts predicate).
+        tried = np.zeros((n, len(bk.hashes)), dtype=np.int64) if retries > 0 else None
         for attempt in range(retries + 1):
             if len(active) == 0:
                 break
@@ -577,7 +579,10 @@ class TrafficGenerator:
             final_code[active[done]] = res_code[done]
             final_flag[active[done]] = res_flag[done]
             cont = active[again]
-            current[cont] = self._next_host(bk, current[cont], rngs.router)
+            if len(cont):
+                assert tried is not None
+                tried[cont, current[cont]] += 1
+                current[cont] = self._next_host(bk, tried[cont], rngs.router)
             active = cont
         # Client-side proxy: one report per request, what the user got.
         self._record(
@@ -585,19 +590,22 @@ class TrafficGenerator:
         )
 
     @staticmethod
-    def _next_host(bk: _Backends, prev: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-        """Retry target: another endpoint of the same destination, the previous one excluded
-        (Envoy ``previous_hosts``), so a version is re-picked with (n_v - 1) / (N - 1)."""
-        out = prev.copy()
-        total = bk.endpoints.sum()
-        if total <= 1:
-            return out
-        for b in np.unique(prev):
-            m = prev == b
-            w = bk.endpoints.copy()
-            w[b] -= 1
-            out[m] = rng.choice(len(w), size=int(m.sum()), p=w / w.sum())
-        return out
+    def _next_host(bk: _Backends, tried: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+        """Retry targets: a random endpoint of the same destination not tried yet.
+
+        Istio configures Envoy's ``previous_hosts`` retry predicate (with up to 5 host
+        selection attempts), so a retry avoids every endpoint the request already hit; when
+        all have been tried the pick is unrestricted. ``tried`` counts, per request and
+        version, the endpoints already attempted; versions are picked in proportion to the
+        endpoints left.
+        """
+        left = np.maximum(bk.endpoints[None, :] - tried, 0.0)
+        none_left = left.sum(axis=1) == 0
+        left[none_left] = bk.endpoints
+        cum = np.cumsum(left / left.sum(axis=1, keepdims=True), axis=1)
+        u = rng.random(len(tried))
+        pick = (u[:, None] >= cum).sum(axis=1)
+        return np.minimum(pick, len(bk.hashes) - 1).astype(np.int64)
 
     def _table(self, dist: Dist, delay_s: float, cap_s: float) -> _Table:
         """Latency intervals ``(lo, hi]`` refining the destination bucket bounds, the source

@@ -203,6 +203,20 @@ def test_retry_avoids_the_previous_endpoint(mode: str) -> None:
 
 
 @pytest.mark.parametrize("mode", MODES)
+def test_every_retry_avoids_all_endpoints_already_tried(mode: str) -> None:
+    # Two broken pods and one good one: the second retry must go to the one pod not tried yet,
+    # so with two retries every request ends at the good pod (Envoy previous_hosts).
+    broken = VersionBehaviour(1.0, Dist.fixed(0.01), error_code=503)
+    beh = {"x": broken, "y": broken, "good": OK}
+    p = plan(Branch(1.0, "svc", {"x": 1, "y": 1, "good": 1}), retry_attempts=2)
+    tally = run(mode, p, beh)
+    n = tally.requests("source")
+    assert tally.by_code("source") == {200: n}
+    # Attempts per request: 1 (1/3), 2 (1/3), 3 (1/3) -> mean 2.
+    assert within(tally.requests("destination"), 2.0 * n, n * 2 / 3)
+
+
+@pytest.mark.parametrize("mode", MODES)
 def test_route_timeout_cuts_slow_answers_with_504(mode: str) -> None:
     beh = {"a": VersionBehaviour(0.0, Dist.fixed(2.0), workload="w")}
     tally = run(mode, plan(Branch(1.0, "svc", {"a": 1}), timeout_s=1.0), beh, t1=60.0)
