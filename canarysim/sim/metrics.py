@@ -261,6 +261,7 @@ class MetricStore:
         self._live = np.zeros(16, dtype=bool)
         self._row_names: list[str] = []
         self._row_labels: list[dict[str, str]] = []
+        self._rows_by_name: dict[str, list[int]] = {}
         self._key_rows: dict[SeriesKey, np.ndarray] = {}
         self._label_index: dict[tuple[str, tuple[tuple[str, str], ...]], int] = {}
 
@@ -297,6 +298,7 @@ class MetricStore:
                 self._live = np.concatenate([self._live, np.zeros(grow, dtype=bool)])
             self._row_names.append(name)
             self._row_labels.append(labels)
+            self._rows_by_name.setdefault(name, []).append(row)
             self._label_index[ident] = row
         return row
 
@@ -378,14 +380,12 @@ class MetricStore:
         return float(self._times[self._n_scrapes - 1]) if self._n_scrapes else None
 
     def metric_names(self) -> list[str]:
-        return sorted(set(self._row_names))
+        return sorted(self._rows_by_name)
 
     def select(self, name: str) -> Iterator[tuple[dict[str, str], np.ndarray, np.ndarray]]:
         """Every series of metric ``name`` as ``(labels, times, values)`` (no NaN samples)."""
         times = self._times[: self._n_scrapes]
-        for row, rname in enumerate(self._row_names):
-            if rname != name:
-                continue
+        for row in self._rows_by_name.get(name, ()):
             vals = self._values[row, : self._n_scrapes]
             ok = ~np.isnan(vals)
             yield self._row_labels[row], times[ok], vals[ok]

@@ -135,6 +135,8 @@ def test_aggregations() -> None:
     assert one("quantile(0.5, gauge)") == 4.0
     assert vec("topk(1, gauge)") == {(("__name__", "gauge"), ("svc", "b"), ("zone", "y")): 5.0}
     assert vec("sum(nothing)") == {}
+    assert vec("sum(nothing) or vector(0)") == {(): 0.0}  # the usual "default to 0" idiom
+    assert vec("sum(gauge) or vector(0)") == {(): 8.0}
 
 
 # ----------------------------------------------------------------------------- operators
