@@ -258,6 +258,12 @@ def build_parser() -> argparse.ArgumentParser:
         formatter_class=fmt,
     )
     validate.add_argument("paths", nargs="+", metavar="FILE", help="scenario or manifest files")
+    validate.add_argument(
+        "-n",
+        "--namespace",
+        metavar="NAMESPACE",
+        help="namespace for manifests that name none (default: default)",
+    )
     validate.set_defaults(handler=cmd_validate)
 
     schema = sub.add_parser(
@@ -414,14 +420,18 @@ def cmd_steps(args: argparse.Namespace, out: TextIO) -> int:
 
 
 def cmd_validate(args: argparse.Namespace, out: TextIO) -> int:
-    from canarysim.spec import validate_paths
+    from canarysim.spec import exit_code, validate_paths
 
-    findings, code = validate_paths(args.paths)
+    findings = validate_paths(args.paths, namespace=args.namespace or "default")
     for finding in findings:
         out.write(f"{finding}\n")
-    if not findings:
-        out.write(f"{len(args.paths)} file(s) valid\n")
-    return int(code)
+    errors = sum(1 for f in findings if f.severity == "error")
+    warnings = len(findings) - errors
+    if findings:
+        out.write(f"{errors} error(s), {warnings} warning(s)\n")
+    else:
+        out.write(f"{len(args.paths)} file(s): no findings\n")
+    return int(exit_code(findings))
 
 
 def cmd_schema(args: argparse.Namespace, out: TextIO) -> int:

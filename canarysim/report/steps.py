@@ -126,10 +126,19 @@ AnalysisBound = Callable[[Sequence[str]], float | None]
 
 
 def plan_steps(
-    plan: Any, *, start: float = 0.0, analysis_bound: AnalysisBound | None = None
+    plan: Any,
+    *,
+    start: float = 0.0,
+    analysis_bound: AnalysisBound | None = None,
+    promotes: Sequence[float] = (),
 ) -> StepPlan:
-    """The plan of ``plan`` (an :class:`canarysim.engine.model.Plan`) for an update at ``start``."""
+    """The plan of ``plan`` (an :class:`canarysim.engine.model.Plan`) for an update at
+    ``start``. ``promotes`` are the times of the operator's ``promote`` commands: a step that
+    waits for someone (``pause: {}``, an open-ended analysis) ends at the first of them after
+    the step is reached (``kubectl argo rollouts promote`` ends a pause and skips an analysis
+    step)."""
     ready = float(plan.min_ready_seconds)
+    pending = sorted(float(p) for p in promotes if p >= start)
     rows: list[PlannedStep] = []
     t = float(start)
     pods_before = 0
@@ -139,7 +148,9 @@ def plan_steps(
         why = ""
         if pods > pods_before:
             minimum = ready
-            why = f"+{pods - pods_before} canary pod(s), minReadySeconds {span(ready)}"
+            why = f"+{pods - pods_before} canary pod(s)" + (
+                f", minReadySeconds {span(ready)}" if ready else ""
+            )
         if isinstance(step, m.Pause):
             if step.seconds is None:
                 minimum, why = None, "waits for promote"
@@ -156,6 +167,11 @@ def plan_steps(
                 minimum, why = None, "until the experiment ends"
             else:
                 minimum, why = (minimum or 0.0) + step.duration, "experiment duration"
+        if minimum is None and not isinstance(step, m.Experiment):
+            later = [p for p in pending if p >= t]
+            if later:
+                pending.remove(later[0])
+                minimum, why = later[0] - t, f"until the operator's promote at {offset(later[0])}"
         rows.append(PlannedStep(i, describe(step), pods, t, minimum, why))
         pods_before = pods
         t = t + minimum if minimum is not None else math.inf
@@ -225,58 +241,12 @@ def _seconds(value: Any) -> float | None:
         return None
 
 
-def _typed_step(step: Any) -> Any:
-    """A manifest ``CanaryStep`` (spec model) as the engine's typed step."""
-    from canarysim.engine.durations import pause_seconds
-
-    if step.set_weight is not None:
-        return m.SetWeight(int(step.set_weight))
-    if step.pause is not None:
-        d = step.pause.duration
-        if d is None:
-            return m.Pause(None)
-        return m.Pause(float(pause_seconds(d)), raw=str(d))
-    if step.set_canary_scale is not None:
-        s = step.set_canary_scale
-        return m.SetCanaryScale(s.replicas, s.weight, bool(s.match_traffic_weight))
-    if step.analysis is not None:
-        return m.Analysis(tuple(t.template_name for t in step.analysis.templates))
-    if step.experiment is not None:
-        return m.Experiment(_seconds(step.experiment.duration))
-    if step.set_header_route is not None:
-        return m.SetHeaderRoute(step.set_header_route.name)
-    if step.set_mirror_route is not None:
-        return m.SetMirrorRoute(step.set_mirror_route.name)
-    return m.Pause(None)
-
-
 def engine_plan(rollout: Any) -> m.Plan:
-    """The parts of the engine's Plan the step plan needs, read off a spec ``Rollout``.
+    """The engine's Plan of a spec ``Rollout``, from the spec layer's own conversion (so the
+    defaults live in one place). Raises ScenarioError for a rollout that cannot be simulated."""
+    from canarysim.spec import to_plan
 
-    Prefers the spec layer's own conversion when it offers one, so defaults stay in one place.
-    """
-    try:
-        from canarysim.spec import rollout_plan  # type: ignore[attr-defined]
-    except ImportError:
-        rollout_plan = None
-    if rollout_plan is not None:
-        return rollout_plan(rollout)  # type: ignore[no-any-return]
-    spec = rollout.spec
-    canary = rollout.canary
-    routing = canary.traffic_routing if canary is not None else None
-    return m.Plan(
-        name=rollout.name,
-        replicas=1 if spec.replicas is None else int(spec.replicas),
-        pod_template_hash="",
-        steps=tuple(_typed_step(s) for s in (canary.steps if canary else [])),
-        max_surge="25%" if canary is None or canary.max_surge is None else canary.max_surge,
-        max_unavailable=(
-            "25%" if canary is None or canary.max_unavailable is None else canary.max_unavailable
-        ),
-        traffic_routing=routing is not None,
-        max_weight=(routing.max_traffic_weight or 100) if routing is not None else 100,
-        min_ready_seconds=float(spec.min_ready_seconds or 0),
-    )
+    return to_plan(rollout, pod_template_hash="")
 
 
 def _analysis_bound(scenario: Any) -> AnalysisBound:
@@ -325,7 +295,15 @@ def plan_of_scenario(scenario: Any) -> tuple[StepPlan, str]:
             "No setImage in the operator timeline: the first deploy skips the steps; "
             "this is the plan for the next update, timed from its start.\n"
         )
-    return plan_steps(plan, start=start, analysis_bound=_analysis_bound(scenario)), title
+    promotes = [
+        float(a.at)
+        for a in scenario.operator
+        if getattr(a, "do", "") == "promote" and not getattr(a, "full", False)
+    ]
+    steps = plan_steps(
+        plan, start=start, analysis_bound=_analysis_bound(scenario), promotes=promotes
+    )
+    return steps, title
 
 
 def progress_at(result: Any, plan: StepPlan, at: float) -> dict[int, str]:

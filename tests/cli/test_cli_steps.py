@@ -66,3 +66,14 @@ def test_analysis_steps_use_the_bound_given() -> None:
     )
     assert plan.steps[1].minimum == 240.0
     assert plan_steps(_plan(Analysis(("x",)))).steps[0].minimum is None
+
+
+def test_an_operator_promote_ends_an_indefinite_pause() -> None:
+    plan = plan_steps(
+        _plan(SetWeight(10), Pause(None), SetWeight(50), Pause(300.0, "5m"), min_ready_seconds=0),
+        start=60.0,
+        promotes=[30.0, 1200.0],  # the first is before the update and is ignored
+    )
+    assert [s.reached for s in plan.steps] == [60.0, 60.0, 1200.0, 1200.0, 1500.0]
+    assert plan.steps[1].why == "until the operator's promote at 20m00s"
+    assert plan.minimum_duration == 1440.0
