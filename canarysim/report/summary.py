@@ -132,9 +132,14 @@ def render_summary(summary: dict[str, Any], *, style: Style = PLAIN) -> str:
         t = float(summary["time_to_abort"])
         at = f" (at {offset((start or 0.0) + t)})" if start is not None else ""
         rows.append(("Time to abort", span(t) + at))
-    else:
-        state = f"{summary['phase']} at step {summary['step']}" if summary["step"] else "no steps"
-        rows.append(("Not finished", f"{state} when the run stopped at {offset(summary['until'])}"))
+    elif summary["exit_code"] == EXIT_UNFINISHED:
+        where = f" at step {summary['step']}" if summary["step"] else ""
+        rows.append(
+            (
+                "Not finished",
+                f"{summary['phase']}{where} when the run stopped at {offset(summary['until'])}",
+            )
+        )
     for v, figures in summary["versions"].items():
         rows.append(
             (
