@@ -1,7 +1,9 @@
 """Nodes: where pods run, which images they hold, and how a pod gets a node.
 
 The scheduler is reduced to what shapes a rollout's timing: a pod goes to the live node with
-the fewest pods (ties by node order, so runs are reproducible), and waits ``Pending`` while no
+the fewest pods; among those, to one that already has its images (kube-scheduler's
+ImageLocality score breaks such ties), then by node order (kube-scheduler picks at random
+among equal scores; a fixed order keeps runs reproducible). It waits ``Pending`` while no
 live node has room. Each node keeps an image cache: the first pod needing an image pulls it,
 later ones find it "already present on machine". Pulls on one node run one at a time, as with
 the kubelet's default ``serializeImagePulls: true``; a pod queued behind a pull of the same
@@ -69,7 +71,8 @@ class Nodes:
         self._capacity = self.env.event()
 
     def bind(self, pod: Pod) -> Generator[simpy.Event, Any, str]:
-        """Wait for a live node with room, then bind *pod* to the least-loaded one."""
+        """Wait for a live node with room, then bind *pod* to the least-loaded one
+        (preferring a node that has its images)."""
         while True:
             room = [
                 n
@@ -77,7 +80,8 @@ class Nodes:
                 if n.alive and (self.max_pods is None or len(n.pods) < self.max_pods)
             ]
             if room:
-                node = min(room, key=lambda n: (len(n.pods), n.index))
+                images = set(pod.images)
+                node = min(room, key=lambda n: (len(n.pods), not images <= n.images, n.index))
                 pod.node = node.name
                 node.pods.append(pod)
                 self._emit(

@@ -410,3 +410,20 @@ def test_snapshot_lists_pods_as_kubectl_argo_rollouts_does() -> None:
     assert [p["status"] for p in pods].count("Pending") == 1  # the replacement, created at 30
     assert set(pods[0]) == {"name", "status", "ready", "available", "restarts", "created"}
     assert c.snapshot("demo") == [snap]
+
+
+def test_scheduler_prefers_a_node_with_the_image_among_equally_loaded_ones() -> None:
+    env, c = make(FIXED, nodes=3)
+    rss = [
+        c.create_replica_set(f"app{i}", template(f"demo:{i}"), revision=1, replicas=1)
+        for i in (1, 2, 3)
+    ]
+    env.run(until=50)
+    assert [rs.pods[0].node for rs in rss] == ["node-1", "node-2", "node-3"]
+    rss[0].scale_to(0)
+    rss[2].scale_to(0)
+    env.run(until=100)  # node-1 and node-3 empty; node-3 keeps demo:3
+    rss[2].scale_to(1)
+    env.run(until=150)
+    assert rss[2].active_pods()[0].node == "node-3"  # not node-1, first in order
+    assert sum(e["reason"] == "Pulling" for e in c.events) == 3  # no second pull
