@@ -137,6 +137,8 @@ def _virtual_services(ro: Rollout, objs: Manifests) -> list[Finding]:
             for j, dest in enumerate(route.route):
                 host = dest.destination.host.split(".")[0]
                 sides = {c.canary_service, c.stable_service} - {""}
+                if c.ping_pong is not None and not sides:  # GetStableAndCanaryServices
+                    sides = {c.ping_pong.ping_service, c.ping_pong.pong_service} - {""}
                 if dr is not None:
                     ok = dest.destination.subset in {dr.canary_subset_name, dr.stable_subset_name}
                     want = f"subset {dr.canary_subset_name} or {dr.stable_subset_name}"
