@@ -305,9 +305,20 @@ histogram_quantile(0.99,
 """
 
 
-def test_argo_istio_success_rate_query() -> None:
+# The same query as Argo's docs/analysis/prometheus.md lays it out (a YAML block scalar).
+ARGO_SUCCESS_DOCS = """sum(irate(
+  istio_requests_total{reporter="source",destination_service=~"{{args.service-name}}",response_code!~"5.*"}[5m]
+)) /
+sum(irate(
+  istio_requests_total{reporter="source",destination_service=~"{{args.service-name}}"}[5m]
+))
+"""
+
+
+@pytest.mark.parametrize("query", [ARGO_SUCCESS, ARGO_SUCCESS_DOCS], ids=["one-line", "docs"])
+def test_argo_istio_success_rate_query(query: str) -> None:
     store = steady_store(canary_ok=9.0, canary_5xx=1.0, stable_ok=20.0)
-    q = ARGO_SUCCESS.replace("{{args.service-name}}", "canary-svc.default.svc.cluster.local")
+    q = query.replace("{{args.service-name}}", "canary-svc.default.svc.cluster.local")
     assert one(q, store=store) == pytest.approx(0.9)
     # A regex that is not anchored in the user's mind matches nothing: Prometheus anchors it.
     q_short = ARGO_SUCCESS.replace("{{args.service-name}}", "canary-svc")
