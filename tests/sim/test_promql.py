@@ -279,30 +279,42 @@ ARGO_SUCCESS = (
     'response_code!~"5.*"}[5m])) / sum(irate(istio_requests_total{reporter="source",'
     'destination_service=~"{{args.service-name}}"}[5m]))'
 )
-# Flagger's built-in Istio metrics (request-success-rate, request-duration), as its docs give them.
+# Flagger's built-in Istio queries (pkg/metrics/observers/istio.go), its tabs shown as spaces.
 FLAGGER_SUCCESS = """
-sum(
-  rate(istio_requests_total{reporter="destination",
-    destination_workload_namespace="{{ namespace }}",
-    destination_workload=~"{{ target }}",response_code!~"5.*"}[{{ interval }}])
-)
-/
-sum(
-  rate(istio_requests_total{reporter="destination",
-    destination_workload_namespace="{{ namespace }}",
-    destination_workload=~"{{ target }}"}[{{ interval }}])
-)
-* 100
-"""
+    sum(
+        rate(
+            istio_requests_total{
+                reporter="destination",
+                destination_workload_namespace="{{ namespace }}",
+                destination_workload=~"{{ target }}",
+                response_code!~"5.*"
+            }[{{ interval }}]
+        )
+    )
+    /
+    sum(
+        rate(
+            istio_requests_total{
+                reporter="destination",
+                destination_workload_namespace="{{ namespace }}",
+                destination_workload=~"{{ target }}"
+            }[{{ interval }}]
+        )
+    )
+    * 100"""
 FLAGGER_DURATION = """
-histogram_quantile(0.99,
-  sum(
-    rate(istio_request_duration_milliseconds_bucket{reporter="destination",
-      destination_workload_namespace="{{ namespace }}",
-      destination_workload=~"{{ target }}"}[{{ interval }}])
-  ) by (le)
-)
-"""
+    histogram_quantile(
+        0.99,
+        sum(
+            rate(
+                istio_request_duration_milliseconds_bucket{
+                    reporter="destination",
+                    destination_workload_namespace="{{ namespace }}",
+                    destination_workload=~"{{ target }}"
+                }[{{ interval }}]
+            )
+        ) by (le)
+    )"""
 
 
 # The same query as Argo's docs/analysis/prometheus.md lays it out (a YAML block scalar).
