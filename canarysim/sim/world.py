@@ -350,7 +350,8 @@ class World:
             return
         hashes = {h for p in self._plans.values() for b in p.branches for h in b.backends}
         hashes |= {h for p in self._plans.values() for b in p.mirrors for h in b.backends}
-        beh = {h: self._behaviours.get(h) or VersionBehaviour() for h in hashes}
+        # Sorted: a set's order depends on the process's string hashing, the draws must not.
+        beh = {h: self._behaviours.get(h) or VersionBehaviour() for h in sorted(hashes)}
         tally = self.generator.advance(t0, t, self._plans, beh, self.streams)
         self._segment_start = t
         self.store.ingest(tally)

@@ -3,6 +3,9 @@ invalid rollouts behave as Argo's do."""
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -192,3 +195,23 @@ def test_experiment_steps_say_they_are_not_simulated(tmp_path: Path) -> None:
 def test_load_helper_builds_scenarios(tmp_path: Path) -> None:
     scenario = load(tmp_path, until="1m")
     assert scenario.until == 60.0
+
+
+def test_runs_are_identical_across_processes(tmp_path: Path) -> None:
+    """String hashing differs between interpreters; the Result must not."""
+    path = write_scenario(tmp_path, operator=[set_image("1m")], until="5m")
+    code = "import sys, canarysim; sys.stdout.write(canarysim.simulate(sys.argv[1]).dumps())"
+    outs = []
+    for hash_seed in ("1", "2"):
+        env = {**os.environ, "PYTHONHASHSEED": hash_seed}
+        done = subprocess.run(
+            [sys.executable, "-c", code, str(path)],
+            capture_output=True,
+            text=True,
+            check=True,
+            env=env,
+            cwd=tmp_path,
+        )
+        outs.append(done.stdout)
+    assert outs[0] == outs[1]
+    assert outs[0] == canarysim.simulate(path).dumps()
