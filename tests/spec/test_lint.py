@@ -1,0 +1,201 @@
+"""Lint rules: what Argo accepts but a cluster would only reveal at run time."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import yaml
+from spec_helpers import SERVICES, VSVC, bundle
+
+from canarysim.spec.lint import lint
+
+
+def messages(*objs: Any) -> list[tuple[str, str, str]]:
+    return sorted((f.rule, f.severity, f.message) for f in lint(bundle(*objs)))
+
+
+def canary(ro: dict[str, Any]) -> dict[str, Any]:
+    return ro["spec"]["strategy"]["canary"]
+
+
+def test_clean(base):
+    assert messages(base, SERVICES, VSVC) == []
+
+
+def test_unknown_field_with_did_you_mean(base):
+    base["spec"]["minReadySecond"] = 10
+    assert messages(base, SERVICES, VSVC) == [
+        (
+            "lint/unknown-field",
+            "warning",
+            'unknown field "spec.minReadySecond" in Rollout "demo" (did you mean '
+            "'minReadySeconds'?): kubectl apply rejects it (strict field validation) and a "
+            "lenient apply drops it",
+        )
+    ]
+
+
+def test_real_fields_we_do_not_model_are_quiet(base):
+    container = base["spec"]["template"]["spec"]["containers"][0]
+    container["resources"] = {"requests": {"cpu": "10m"}}
+    container["env"] = [{"name": "A", "value": "1"}]
+    base["spec"]["template"]["spec"]["tolerations"] = []
+    assert messages(base, SERVICES, VSVC) == []
+
+
+def test_named_target_port_without_container_port(base):
+    del base["spec"]["template"]["spec"]["containers"][0]["ports"][0]["name"]
+    got = messages(base, SERVICES, VSVC)
+    assert got == [
+        (
+            "lint/target-port",
+            "error",
+            f'Service "{name}" targets port "http" but no container of Rollout "demo" names a '
+            "port so (named ports: none): its endpoints get no port and requests fail",
+        )
+        for name in ("demo-canary", "demo-stable")
+    ]
+
+
+def test_numeric_target_port_nobody_listens_on(base):
+    services = SERVICES.replace("targetPort: http", "targetPort: 9090")
+    assert messages(base, services, VSVC) == [
+        (
+            "lint/target-port",
+            "warning",
+            f'Service "{name}" sends to port 9090, which no container of Rollout "demo" declares',
+        )
+        for name in ("demo-canary", "demo-stable")
+    ]
+
+
+def test_weights_must_sum_to_100(base):
+    vs = VSVC.replace("weight: 0", "weight: 10")
+    assert messages(base, SERVICES, vs) == [
+        (
+            "lint/vs-weights",
+            "error",
+            'http route primary of VirtualService "demo-vsvc" has weights summing to 110, not '
+            "100: Istio rejects it",
+        )
+    ]
+
+
+def test_destination_that_is_neither_canary_nor_stable(base):
+    vs = yaml.safe_load(VSVC)
+    vs["spec"]["http"][0]["route"].append({"destination": {"host": "legacy"}, "weight": 0})
+    assert messages(base, SERVICES, vs) == [
+        (
+            "lint/vs-destination",
+            "warning",
+            'route "primary" of VirtualService "demo-vsvc" sends traffic to legacy, which is '
+            "neither canary nor stable (demo-canary or demo-stable); Argo never changes its weight",
+        )
+    ]
+
+
+def subset_rollout(ro: dict[str, Any]) -> None:
+    canary(ro)["trafficRouting"]["istio"]["destinationRule"] = {
+        "name": "demo-dr",
+        "canarySubsetName": "canary",
+        "stableSubsetName": "stable",
+    }
+
+
+DR = """
+apiVersion: networking.istio.io/v1beta1
+kind: DestinationRule
+metadata: {name: demo-dr}
+spec:
+  host: demo
+  subsets:
+    - name: stable
+      labels: {app: demo}
+"""
+
+
+def test_missing_destination_rule(base):
+    subset_rollout(base)
+    assert ("lint/destination-rule", "error") in {
+        (r, s) for r, s, _ in messages(base, SERVICES, VSVC)
+    }
+    assert any(
+        m == 'destinationrules.networking.istio.io "demo-dr" not found: the controller fails '
+        "every reconcile with traffic routing (DestinationRuleNotFound)"
+        for _, _, m in messages(base, SERVICES, VSVC)
+    )
+
+
+def test_missing_destination_rule_subset(base):
+    subset_rollout(base)
+    vs = yaml.safe_load(VSVC)
+    for dest, subset in zip(vs["spec"]["http"][0]["route"], ("stable", "canary"), strict=True):
+        dest["destination"] = {"host": "demo", "subset": subset}
+    got = messages(base, SERVICES, vs, DR)
+    assert got == [
+        (
+            "lint/destination-rule",
+            "error",
+            'DestinationRule "demo-dr" has no subset "canary" (the canary subset of Rollout '
+            '"demo"); requests to it fail with no healthy upstream',
+        ),
+        (
+            "lint/destination-rule",
+            "error",
+            'VirtualService "demo-vsvc" routes to subset "canary" that DestinationRule "demo-dr" '
+            "does not define",
+        ),
+    ]
+
+
+def test_steps_after_full_weight(base):
+    canary(base)["steps"] = [{"setWeight": 100}, {"pause": {"duration": "1m"}}]
+    assert messages(base, SERVICES, VSVC) == [
+        (
+            "lint/after-full-weight",
+            "warning",
+            "steps after steps[0] (setWeight: 100) only delay promotion: the canary already "
+            "takes all traffic",
+        )
+    ]
+
+
+def test_lowering_the_weight_again_is_fine(base):
+    canary(base)["steps"] = [{"setWeight": 100}, {"pause": {}}, {"setWeight": 20}]
+    assert messages(base, SERVICES, VSVC) == []
+
+
+TEMPLATE = """
+apiVersion: argoproj.io/v1alpha1
+kind: AnalysisTemplate
+metadata: {name: rate}
+spec:
+  metrics:
+    - name: rate
+      interval: 2m
+      provider:
+        prometheus: {address: "http://p:9090", query: "vector(1)"}
+"""
+
+
+def test_pause_shorter_than_background_interval(base):
+    canary(base)["analysis"] = {"templates": [{"templateName": "rate"}]}
+    assert messages(base, SERVICES, VSVC, TEMPLATE) == [
+        (
+            "lint/pause-shorter-than-interval",
+            "warning",
+            "steps[1] pauses 30s, less than the background analysis interval (120s): no "
+            "measurement may fall in it",
+        )
+    ]
+
+
+def test_unsupported_features(base):
+    canary(base)["antiAffinity"] = {"requiredDuringSchedulingIgnoredDuringExecution": {}}
+    canary(base)["trafficRouting"]["nginx"] = {"stableIngress": "x"}
+    got = [m for r, _, m in messages(base, SERVICES, VSVC) if r == "lint/unsupported"]
+    assert got == [
+        "spec.strategy.canary.antiAffinity (CanaryStrategy) is not supported yet; canarysim "
+        "ignores it",
+        "traffic router nginx (only istio is simulated) is not supported yet; canarysim ignores it",
+    ]
