@@ -81,6 +81,8 @@ class Cluster:
         self.pods: dict[str, Pod] = {}
         self.services = Services(self.feed, lambda: self.pods.values())
         self._rs_status: dict[str, ReplicaSetStatus] = {}
+        # per ReplicaSet: Ready pods not yet counted available (the only ones to re-check)
+        self._awaiting: dict[str, dict[str, Pod]] = {}
 
     # ================================================================ change notification
     @property
@@ -108,10 +110,16 @@ class Cluster:
     def _sync_status(self, rs: ReplicaSet) -> None:
         """The ReplicaSet controller's status update (``calculateStatus``): refresh which
         pods count as available now, then publish the status if it changed."""
-        for pod in rs.active_pods():
-            if pod.ready and not pod.available and rs.counts_available(pod, self.env.now):
-                pod.available = True
-                self._record(f"Pod/{pod.name}", "available", True, informer=False)
+        waiting = self._awaiting.get(rs.name)
+        if waiting:
+            now = self.env.now
+            for pod in list(waiting.values()):
+                if not pod.ready or pod.deleted_at is not None or pod.gone:
+                    del waiting[pod.name]
+                elif rs.counts_available(pod, now):
+                    del waiting[pod.name]
+                    pod.available = True
+                    self._record(f"Pod/{pod.name}", "available", True, informer=False)
         status = rs.status
         if self._rs_status.get(rs.name) != status:
             self._rs_status[rs.name] = status
@@ -157,9 +165,11 @@ class Cluster:
             pod.available = False
             self._record(f"Pod/{pod.name}", "available", False, informer=False)
         rs = self.replica_sets.get(pod.replica_set)
-        if ready and rs is not None and rs.min_ready_seconds > 0:
-            at = self.env.now + rs.min_ready_seconds + AVAILABILITY_RECHECK
-            self.env.process(self._recheck_at(rs, at))
+        if ready and rs is not None:
+            self._awaiting.setdefault(rs.name, {})[pod.name] = pod
+            if rs.min_ready_seconds > 0:
+                at = self.env.now + rs.min_ready_seconds + AVAILABILITY_RECHECK
+                self.env.process(self._recheck_at(rs, at))
         self.pod_changed(pod, "ready", ready)
 
     # ================================================================ ReplicaSets
@@ -257,6 +267,7 @@ class Cluster:
                 pod.available = False
                 self._record(f"Pod/{pod.name}", "available", False, informer=False)
             if pod.ready and not pod.available:
+                self._awaiting.setdefault(rs.name, {})[pod.name] = pod
                 assert pod.ready_since is not None
                 at = pod.ready_since + rs.min_ready_seconds + AVAILABILITY_RECHECK
                 self.env.process(self._recheck_at(rs, at))

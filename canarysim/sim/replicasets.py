@@ -148,7 +148,7 @@ class ReplicaSet:
 
     def active_pods(self) -> list[Pod]:
         """Pods that count for this ReplicaSet (not Terminating, not gone)."""
-        return [p for p in self.pods if p.active]
+        return [p for p in self.pods if not p.gone and p.deleted_at is None]
 
     def counts_available(self, pod: Pod, now: float) -> bool:
         """``podutil.IsPodAvailable``: Ready, and the Ready condition's transition time (kept
@@ -162,13 +162,17 @@ class ReplicaSet:
 
     @property
     def status(self) -> ReplicaSetStatus:
-        active = self.active_pods()
-        return ReplicaSetStatus(
-            replicas=len(active),
-            ready=sum(p.ready for p in active),
-            available=sum(p.available for p in active),
-            terminating=sum(1 for p in self.pods if p.terminating and not p.gone),
-        )
+        replicas = ready = available = terminating = 0
+        for p in self.pods:  # one pass: this runs on every pod change
+            if p.gone:
+                continue
+            if p.deleted_at is not None:
+                terminating += 1
+                continue
+            replicas += 1
+            ready += p.ready
+            available += p.available
+        return ReplicaSetStatus(replicas, ready, available, terminating)
 
     def view(self) -> dict[str, Any]:
         """The fields of ``engine.model.ReplicaSetView`` (``ReplicaSetView(**rs.view())``)."""
