@@ -31,17 +31,20 @@ _NEVER = math.inf
 
 @dataclass(frozen=True)
 class ReadinessProbe:
-    """The timing fields of a ``readinessProbe`` (Kubernetes defaults when absent)."""
+    """The timing fields of a ``readinessProbe`` or ``startupProbe`` (Kubernetes defaults
+    when absent)."""
 
     initial_delay: float = 0.0
     period: float = 10.0
     success_threshold: int = 1
 
     @classmethod
-    def from_template(cls, template: Mapping[str, Any]) -> ReadinessProbe | None:
-        """The first container's ``readinessProbe`` that has one, or None."""
+    def from_template(
+        cls, template: Mapping[str, Any], kind: str = "readinessProbe"
+    ) -> ReadinessProbe | None:
+        """The first container's probe of *kind* that has one, or None."""
         for c in (template.get("spec") or {}).get("containers") or []:
-            probe = c.get("readinessProbe")
+            probe = c.get(kind)
             if isinstance(probe, Mapping):
                 return cls(
                     initial_delay=float(probe.get("initialDelaySeconds", 0) or 0),
@@ -51,8 +54,18 @@ class ReadinessProbe:
         return None
 
 
+def _first_tick(earliest: float, origin: float, period: float) -> float:
+    """The first probe tick ``origin + k * period`` at or after *earliest*."""
+    k = max(math.ceil((earliest - origin) / period - 1e-9), 0)
+    return origin + k * period
+
+
 def ready_time(
-    started: float, warmup: float, probe: ReadinessProbe | None, probe_origin: float
+    started: float,
+    warmup: float,
+    probe: ReadinessProbe | None,
+    probe_origin: float,
+    startup: ReadinessProbe | None = None,
 ) -> float:
     """When a container started at *started* becomes Ready.
 
@@ -65,6 +78,11 @@ def ready_time(
     needs ``successThreshold`` consecutive successes. Success is monotone here, so Ready is the
     ``successThreshold``-th probe at or after ``started + max(initialDelay, warmup)``.
 
+    A *startup* probe holds readiness back: it ticks the same way (no manual run) and succeeds
+    once past its own initial delay and the warm-up; until then the readiness worker skips
+    its probes (``worker.go::doProbe``), and without a readiness probe the container is Ready
+    right when it has started.
+
     >>> ready_time(100.0, 3.0, None, 0.0)
     103.0
     >>> ready_time(100.0, 0.0, ReadinessProbe(initial_delay=5, period=10), 97.0)
@@ -74,6 +92,13 @@ def ready_time(
     """
     if not math.isfinite(warmup):
         return _NEVER
+    if startup is not None:
+        up = _first_tick(started + max(startup.initial_delay, warmup), probe_origin, startup.period)
+        if probe is None:
+            return up
+        earliest = max(up, started + probe.initial_delay)
+        first = _first_tick(earliest, probe_origin, probe.period)
+        return first + (probe.success_threshold - 1) * probe.period
     if probe is None:
         return started + warmup
     earliest = started + max(probe.initial_delay, warmup)
@@ -82,9 +107,7 @@ def ready_time(
         needed -= 1
         if needed == 0:
             return started
-    k = math.ceil((earliest - probe_origin) / probe.period - 1e-9)
-    k = max(k, 0)
-    first_tick = probe_origin + k * probe.period
+    first_tick = _first_tick(earliest, probe_origin, probe.period)
     if first_tick <= started and earliest <= started:
         # that tick coincides with the manual run already counted
         first_tick += probe.period

@@ -141,6 +141,7 @@ class Pod:
     created: float
     grace_period: float = DEFAULT_GRACE_PERIOD
     probe: ReadinessProbe | None = None
+    startup_probe: ReadinessProbe | None = None
     node: str | None = None
     phase: str = "Pending"  # Pending until a container first runs, then Running
     reason: str | None = None  # ContainerCreating, CrashLoopBackOff, Error, ErrImagePull, ...
@@ -235,6 +236,7 @@ def new_pod(
         created=created,
         grace_period=DEFAULT_GRACE_PERIOD if grace is None else float(grace),
         probe=ReadinessProbe.from_template(template),
+        startup_probe=ReadinessProbe.from_template(template, "startupProbe"),
     )
 
 
@@ -314,7 +316,7 @@ def _container_run(
     pod.crash_now = env.event()
     host.pod_changed(pod, "status", "Running")
     warmup = _NEVER if b.never_ready else _draw(b.readiness, rng)
-    ready_at = ready_time(started, warmup, pod.probe, pod.probe_origin)
+    ready_at = ready_time(started, warmup, pod.probe, pod.probe_origin, pod.startup_probe)
     crash_at, change_at = _plan_crash(b, started, env.now, rng)
     while True:
         candidates = [(crash_at, "crash"), (change_at, "change")]

@@ -427,3 +427,21 @@ def test_scheduler_prefers_a_node_with_the_image_among_equally_loaded_ones() -> 
     env.run(until=150)
     assert rss[2].active_pods()[0].node == "node-3"  # not node-1, first in order
     assert sum(e["reason"] == "Pulling" for e in c.events) == 3  # no second pull
+
+
+def test_startup_probe_holds_readiness_back() -> None:
+    slow = ReadinessProbe(initial_delay=30, period=10)
+    assert ready_time(0.0, 0.0, None, 0.0, startup=slow) == 30.0
+    # readiness ticks every 5 s from 0; startup succeeds at 30 -> the readiness tick at 30
+    assert ready_time(0.0, 0.0, ReadinessProbe(period=5), 0.0, startup=slow) == 30.0
+    assert ready_time(0.0, 42.0, ReadinessProbe(period=5), 0.0, startup=slow) == 50.0
+    probe = {"initialDelaySeconds": 0, "periodSeconds": 5}
+    tpl = template(readinessProbe=probe)
+    tpl["spec"]["containers"][0]["startupProbe"] = {"initialDelaySeconds": 20, "periodSeconds": 10}
+    env, c = make()
+    rs = c.create_replica_set("demo", tpl, revision=1, replicas=1)
+    (pod,) = rs.pods
+    env.run(until=100)
+    # bound at 1 (ticks 1, 11, 21, 31 ...), started at 8: startup at the first tick >= 28 = 31,
+    # readiness (ticks 1, 6, ..., 31) at 31
+    assert times(c, pod.name, "ready", True) == [31.0]
