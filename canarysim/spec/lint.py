@@ -11,6 +11,7 @@ import contextlib
 
 from canarysim.engine.durations import parse_duration, pause_seconds
 from canarysim.spec.findings import Finding, Severity
+from canarysim.spec.lint_analysis import lint_analysis
 from canarysim.spec.lint_fields import unknown_fields, unsupported
 from canarysim.spec.manifests.argo import Rollout
 from canarysim.spec.manifests.base import Resource
@@ -32,6 +33,8 @@ def lint(objs: Manifests) -> list[Finding]:
         out += _destination_rule(ro, objs)
         out += _steps(ro, objs)
     out += _route_weights(objs)
+    out += _gateways(objs)
+    out += lint_analysis(objs)
     return out
 
 
@@ -183,6 +186,28 @@ def _route_weights(objs: Manifests) -> list[Finding]:
                             "not 100: Istio rejects it",
                         )
                     )
+    return out
+
+
+def _gateways(objs: Manifests) -> list[Finding]:
+    out = []
+    for vs in objs.virtual_services:
+        for i, ref in enumerate(vs.spec.gateways):
+            if ref == "mesh":
+                continue
+            name, _, ns = ref.partition("/") if "/" in ref else ("", "", "")
+            name, ns = (ns, name) if "/" in ref else (ref.split(".")[0], vs.namespace)
+            if not any(g.name == name and g.namespace == ns for g in objs.gateways):
+                out.append(
+                    _f(
+                        vs,
+                        ("spec", "gateways", i),
+                        "lint/gateway",
+                        "warning",
+                        f'VirtualService "{vs.name}" binds to gateway "{ref}", which is not '
+                        "among the manifests: traffic through it is not simulated",
+                    )
+                )
     return out
 
 

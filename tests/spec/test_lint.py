@@ -199,3 +199,73 @@ def test_unsupported_features(base):
         "ignores it",
         "traffic router nginx (only istio is simulated) is not supported yet; canarysim ignores it",
     ]
+
+
+def bad_template(metric: dict[str, Any]) -> dict[str, Any]:
+    base = {"name": "m", "provider": {"prometheus": {"address": "http://p", "query": "q"}}}
+    return {
+        "apiVersion": "argoproj.io/v1alpha1",
+        "kind": "AnalysisTemplate",
+        "metadata": {"name": "t"},
+        "spec": {"metrics": [{**base, **metric}]},
+    }
+
+
+def analysis_message(metric: dict[str, Any]) -> list[str]:
+    return [m for r, _, m in messages(bad_template(metric)) if r == "lint/analysis-spec"]
+
+
+def test_analysis_spec_errors_use_argo_text():
+    prefix = (
+        'AnalysisTemplate "t": an AnalysisRun from it ends in phase Error with '
+        '"Analysis spec invalid: '
+    )
+    cases = [
+        ({"count": 3}, "metrics[0]: interval must be specified when count > 1"),
+        (
+            {"count": 2, "interval": "10s", "failureLimit": 3},
+            "metrics[0]: count (2) must be >= failureLimit + consecutiveSuccessLimit "
+            "(3 + 0) if both >= 0",
+        ),
+        (
+            {"failureLimit": -1},
+            "metrics[0]: failureLimit and consecutiveSuccessLimit cannot both be disabled",
+        ),
+        ({"failureLimit": -2}, "metrics[0]: failureLimit must be >= 0, or -1 to be disabled"),
+        (
+            {"interval": "5 minutes"},
+            "metrics[0]: invalid interval string: "
+            'time: unknown unit " minutes" in duration "5 minutes"',
+        ),
+        (
+            {"interval": "30"},
+            'metrics[0]: invalid interval string: time: missing unit in duration "30"',
+        ),
+        (
+            {"initialDelay": "soon"},
+            'metrics[0]: invalid startDelay string: time: invalid duration "soon"',
+        ),
+        ({"provider": {}}, "metrics[0]: no provider specified"),
+        (
+            {"provider": {"web": {"url": "http://x"}, "job": {"spec": {}}}},
+            "metrics[0]: multiple providers specified",
+        ),
+    ]
+    for metric, text in cases:
+        assert analysis_message(metric) == [prefix + text + '"'], metric
+
+
+def test_templated_limits_are_left_to_run_time():
+    assert analysis_message({"count": "{{args.count}}"}) == []
+
+
+def test_gateway_not_among_the_manifests(base):
+    vs = VSVC.replace("hosts: [demo]", "hosts: [demo]\n  gateways: [edge, mesh]")
+    assert messages(base, SERVICES, vs) == [
+        (
+            "lint/gateway",
+            "warning",
+            'VirtualService "demo-vsvc" binds to gateway "edge", which is not among the '
+            "manifests: traffic through it is not simulated",
+        )
+    ]
