@@ -1,7 +1,8 @@
 """The simulated cluster: nodes, ReplicaSets and their pods, Services, faults.
 
 Pods move through KWOK-like stages with durations drawn from the ``pods`` stream
-(:mod:`.pods`); nodes hold image caches and take pods least-loaded first (:mod:`.nodes`);
+(:mod:`.pods`, with the kubelet's probe and back-off rules in :mod:`.kubelet`); nodes hold
+image caches and take pods least-loaded first (:mod:`.nodes`);
 ReplicaSets count pods as the Kubernetes controller does (:mod:`.replicasets`); Services
 select Ready pods (:mod:`.services`). The cluster plays the ReplicaSet controller: pods are
 created or deleted the moment ``spec.replicas`` or the set of active pods changes, and the
@@ -15,10 +16,12 @@ Two events let processes wait for change, the way informers wake controllers:
   with one of these, so the router can reload on it too.
 * :attr:`Cluster.pods_changed` fires on every change, pod stages included.
 
-Both are re-armed after firing: wait on ``env.timeout(t) | cluster.changed``. Every change is
-also appended to :attr:`Cluster.log` and passed to the listeners given to :meth:`subscribe`;
-Kubernetes-style events (``Scheduled``, ``Pulling``, ``BackOff``, ``SuccessfulCreate`` ...) go
-to :attr:`Cluster.events`.
+Both are re-armed after firing (:mod:`.changes`): wait on ``env.timeout(t) | cluster.changed``.
+A change made while nobody waits (the controller's own writes) wakes no one; compare
+``len(cluster.log)`` around a reconcile to see them. Every change is also appended to
+:attr:`Cluster.log` and passed to the listeners given to :meth:`subscribe`; Kubernetes-style
+events (``Scheduled``, ``Pulling``, ``BackOff``, ``SuccessfulCreate`` ...) go to
+:attr:`Cluster.events`.
 """
 
 from __future__ import annotations
