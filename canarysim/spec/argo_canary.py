@@ -8,9 +8,9 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from canarysim.engine.durations import pause_seconds
+from canarysim.spec.argo_steps import validate_step
 from canarysim.spec.fielderr import FieldError
-from canarysim.spec.manifests.argo import CanaryStep, Rollout, StringMatch
+from canarysim.spec.manifests.argo import Rollout
 
 __all__ = ["validate_canary"]
 
@@ -174,253 +174,10 @@ def validate_canary(ro: Rollout, path: str) -> list[FieldError]:
     raw_steps = _raw(ro, "spec", "strategy", "canary", "steps") or []
     for i, step in enumerate(c.steps):
         raw = raw_steps[i] if i < len(raw_steps) and isinstance(raw_steps[i], dict) else {}
-        errs += _step(ro, step, raw, f"{path}.steps[{i}]", path, max_weight)
+        errs += validate_step(ro, step, raw, f"{path}.steps[{i}]", path, max_weight)
     if c.anti_affinity is not None:
         errs += _anti_affinity(c.anti_affinity, f"{path}.antiAffinity")
     return errs
-
-
-def _step(
-    ro: Rollout, step: CanaryStep, raw: dict[str, Any], sp: str, path: str, max_weight: int
-) -> list[FieldError]:
-    c = ro.canary
-    assert c is not None
-    tr = c.traffic_routing
-    errs: list[FieldError] = []
-    four = [
-        step.set_weight is not None,
-        step.pause is not None,
-        step.experiment is not None,
-        step.analysis is not None,
-    ]
-    if sum(four) > 1:  # hasMultipleStepsType
-        errs.append(
-            FieldError(
-                sp,
-                "Invalid",
-                f"step.Experiment: {_t(four[2])} step.Pause: {_t(four[1])} "
-                f"step.SetWeight: {_t(four[0])} step.Analysis: {_t(four[3])}",
-                STEP_MSG,
-            )
-        )
-    if not step.kinds:
-        errs.append(
-            FieldError(
-                sp,
-                "Invalid",
-                " ".join(
-                    f"step.{n}: true"
-                    for n in (
-                        "Experiment",
-                        "Pause",
-                        "SetWeight",
-                        "Analysis",
-                        "SetCanaryScale",
-                        "SetHeaderRoute",
-                        "SetMirrorRoute",
-                        "Plugin",
-                    )
-                ),
-                STEP_MSG,
-            )
-        )
-    if step.set_weight is not None and not 0 <= step.set_weight <= max_weight:
-        errs.append(
-            FieldError(
-                f"{sp}.setWeight",
-                "Invalid",
-                step.set_weight,
-                f"SetWeight needs to be between 0 and {max_weight}",
-            )
-        )
-    if step.pause is not None:
-        seconds = _pause_seconds(step.pause.duration)
-        if seconds < 0:
-            errs.append(
-                FieldError(
-                    f"{sp}.pause.duration",
-                    "Invalid",
-                    seconds,
-                    "Duration needs to be greater than 0",
-                )
-            )
-    if step.set_canary_scale is not None and tr is None:
-        errs.append(
-            FieldError(
-                f"{path}.trafficRouting",
-                "Required",
-                "",
-                "SetCanaryScale requires TrafficRouting to be set",
-            )
-        )
-    if step.set_header_route is not None:
-        hr = step.set_header_route
-        if tr is None or (
-            tr.istio is None and tr.alb is None and tr.apisix is None and not tr.plugins
-        ):
-            errs.append(
-                FieldError(
-                    f"{sp}.setHeaderRoute",
-                    "Invalid",
-                    raw.get("setHeaderRoute"),
-                    "SetHeaderRoute requires TrafficRouting, supports Istio and ALB and Apisix",
-                )
-            )
-        else:
-            for j, m in enumerate(hr.match):
-                mp = f"{sp}.setHeaderRoute.match[{j}]"
-                if tr.alb is not None:
-                    errs += _alb_match(m.header_value, mp)
-                else:
-                    errs += _match_values(m.header_value, mp)
-    if step.set_mirror_route is not None:
-        if tr is None or (tr.istio is None and not tr.plugins):
-            errs.append(
-                FieldError(
-                    f"{sp}.setMirrorRoute",
-                    "Invalid",
-                    raw.get("setMirrorRoute"),
-                    "SetMirrorRoute requires TrafficRouting, supports Istio and Plugins",
-                )
-            )
-        for j, rm in enumerate(step.set_mirror_route.match):
-            mp = f"{sp}.setMirrorRoute.match[{j}]"
-            # upstream checks method twice and never the headers; kept as is
-            if rm.method is not None:
-                errs += _match_values(rm.method, mp)
-            if rm.path is not None:
-                errs += _match_values(rm.path, mp)
-            if rm.method is not None:
-                errs += _match_values(rm.method, mp)
-    if tr is not None and (step.set_header_route is not None or step.set_mirror_route is not None):
-        if tr.managed_routes is None:
-            errs.append(
-                FieldError(
-                    f"{path}.trafficRouting.managedRoutes",
-                    "Required",
-                    "",
-                    MISSING.format("spec.strategy.canary.trafficRouting.managedRoutes"),
-                )
-            )
-        else:
-            managed = {r.name for r in tr.managed_routes}
-            for key, body in (
-                ("setHeaderRoute", step.set_header_route),
-                ("setMirrorRoute", step.set_mirror_route),
-            ):
-                if body is not None and body.name not in managed:
-                    errs.append(
-                        FieldError(
-                            f"{sp}.{key}",
-                            "Invalid",
-                            body.name,
-                            "Steps define a route that does not exist in "
-                            "spec.strategy.canary.trafficRouting.managedRoutes",
-                        )
-                    )
-    args = []
-    if step.experiment is not None:
-        for k, tmpl in enumerate(step.experiment.templates):
-            if tmpl.weight is None:
-                continue
-            wp = f"{sp}.experiment.templates[{k}].weight"
-            if tr is None:
-                errs.append(
-                    FieldError(
-                        wp,
-                        "Invalid",
-                        tmpl.weight,
-                        "Experiment template weight cannot be set unless TrafficRouting is enabled",
-                    )
-                )
-            elif tr.alb is None and tr.smi is None and tr.istio is None and not tr.plugins:
-                errs.append(
-                    FieldError(
-                        wp,
-                        "Invalid",
-                        tmpl.weight,
-                        "Experiment template weight "
-                        "is only available for TrafficRouting with SMI, ALB, Istio "
-                        "and Plugins at this time",
-                    )
-                )
-        for a in step.experiment.analyses:
-            args += a.args
-    if step.analysis is not None:
-        args += step.analysis.args
-    for arg in args:
-        fr = arg.value_from.field_ref if arg.value_from is not None else None
-        if (
-            fr is not None
-            and fr.field_path.startswith("metadata")
-            and not _downward_ok(ro, fr.field_path)
-        ):
-            errs.append(
-                FieldError(
-                    f"{sp}.analyses",
-                    "Invalid",
-                    [a.model_dump(exclude_none=True, exclude_defaults=True) for a in args],
-                    "Analyses arguments must refer to valid object metadata "
-                    "supported by downwardAPI",
-                )
-            )
-    return errs
-
-
-def _t(flag: bool) -> str:
-    return "true" if flag else "false"
-
-
-def _pause_seconds(duration: int | str | None) -> int:
-    """``RolloutPause.DurationSeconds``: unset is 0, unparseable is -1."""
-    if duration is None:
-        return 0
-    try:
-        return pause_seconds(duration)
-    except (ValueError, OverflowError):
-        return -1
-
-
-def _match_values(match: StringMatch | None, path: str) -> list[FieldError]:
-    """``hasMultipleMatchValues``."""
-    if match is None:
-        return [FieldError(path, "Invalid", None, MATCH_MISSED)]
-    count = sum(bool(v) for v in (match.exact, match.regex, match.prefix))
-    value = match.model_dump(exclude_defaults=True)
-    if count > 1:
-        return [FieldError(path, "Invalid", value, MATCH_MULTI)]
-    if count == 0:
-        return [FieldError(path, "Invalid", value, MATCH_MISSED)]
-    return []
-
-
-def _alb_match(match: StringMatch | None, path: str) -> list[FieldError]:
-    if match is None:
-        return [FieldError(path, "Invalid", None, MATCH_MISSED)]
-    if not match.exact or match.regex or match.prefix:
-        return [
-            FieldError(
-                path,
-                "Invalid",
-                match.model_dump(exclude_defaults=True),
-                "SetHeaderRoute match value invalid. ALB supports 'exact' value only",
-            )
-        ]
-    return []
-
-
-def _downward_ok(ro: Rollout, field_path: str) -> bool:
-    """``fieldpath.ExtractFieldPathAsString`` on the rollout's metadata."""
-    if field_path in (
-        "metadata.name",
-        "metadata.namespace",
-        "metadata.uid",
-        "metadata.annotations",
-        "metadata.labels",
-    ):
-        return True
-    m = re.fullmatch(r"metadata\.(labels|annotations)\['([^']*)'\]", field_path)
-    return m is not None
 
 
 def _anti_affinity(aa: dict[str, Any], path: str) -> list[FieldError]:
@@ -447,3 +204,7 @@ def _anti_affinity(aa: dict[str, Any], path: str) -> list[FieldError]:
                 )
             )
     return errs
+
+
+def _t(flag: bool) -> str:
+    return "true" if flag else "false"

@@ -20,6 +20,24 @@ from pydantic import Field, PrivateAttr, field_validator, model_validator
 
 from canarysim.spec.manifests.argo import Rollout
 from canarysim.spec.manifests.bundle import Manifests
+from canarysim.spec.scenario_actions import (
+    Abort,
+    ErrorRate,
+    ErrorSpike,
+    Fault,
+    KillNode,
+    KillPod,
+    OperatorAction,
+    PauseAction,
+    Promote,
+    PromoteFull,
+    Restart,
+    Resume,
+    Retry,
+    ScaleAction,
+    SetImage,
+    Undo,
+)
 from canarysim.spec.values import (
     Change,
     Delay,
@@ -44,8 +62,6 @@ __all__ = [
     "Traffic",
     "Version",
 ]
-
-Count = Annotated[int, Field(ge=0, le=1_000_000)]
 
 
 # ------------------------------------------------------------------------------ cluster, pods
@@ -111,9 +127,6 @@ class Crash(ScenarioModel):
 
     mean_time_between: Duration | None = None
     after_start: Delay | None = None
-
-
-ErrorRate = Annotated[float, Field(ge=0.0, le=1.0)]
 
 
 class Version(ScenarioModel):
@@ -222,103 +235,6 @@ class Traffic(ScenarioModel):
             else:
                 break
         return current
-
-
-# ------------------------------------------------------------------------------ operator
-class _Action(ScenarioModel):
-    at: Duration
-
-
-class SetImage(_Action):
-    """``kubectl argo rollouts set image ROLLOUT container=image``."""
-
-    do: Literal["setImage"]
-    container: str = ""
-    """Container name; empty: the first container (``*`` in kubectl means all)."""
-    image: str
-
-
-class Promote(_Action):
-    do: Literal["promote"]
-    full: bool = False
-
-
-class PromoteFull(_Action):
-    do: Literal["promoteFull"]
-
-
-class Abort(_Action):
-    do: Literal["abort"]
-
-
-class Retry(_Action):
-    do: Literal["retry"]
-
-
-class PauseAction(_Action):
-    do: Literal["pause"]
-
-
-class Resume(_Action):
-    do: Literal["resume"]
-
-
-class Restart(_Action):
-    do: Literal["restart"]
-    after: Duration | None = None
-    """``--in``: restart this long after the command (default: now)."""
-
-
-class Undo(_Action):
-    do: Literal["undo"]
-    to_revision: Annotated[int, Field(ge=1, le=1_000_000)] | None = None
-
-
-class ScaleAction(_Action):
-    do: Literal["scale"]
-    replicas: Count
-
-
-OperatorAction = Annotated[
-    SetImage
-    | Promote
-    | PromoteFull
-    | Abort
-    | Retry
-    | PauseAction
-    | Resume
-    | Restart
-    | Undo
-    | ScaleAction,
-    Field(discriminator="do"),
-]
-
-
-# ------------------------------------------------------------------------------ faults
-class KillPod(_Action):
-    do: Literal["killPod"]
-    target: str = "any"
-    """``canary``, ``stable``, ``any`` or a pod name."""
-    count: Annotated[int, Field(ge=1, le=1_000_000)] = 1
-
-
-class KillNode(_Action):
-    do: Literal["killNode"]
-    node: str
-    """A node name, ``node-1`` ... ``node-N``."""
-    down_for: Duration | None = None
-    """How long the node stays down (default: for good)."""
-
-
-class ErrorSpike(_Action):
-    do: Literal["errorSpike"]
-    image: str | None = None
-    """Image affected; default: every version."""
-    error_rate: ErrorRate
-    duration: Duration
-
-
-Fault = Annotated[KillPod | KillNode | ErrorSpike, Field(discriminator="do")]
 
 
 # ------------------------------------------------------------------------------ outputs
