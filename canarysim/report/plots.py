@@ -6,16 +6,22 @@ Panels, sharing the time axis (simulated minutes, or hours for long runs):
    hatched;
 2. pods per ReplicaSet role (desired as a dashed line, available solid);
 3. requests per second per version;
-4. errors per second per version (what users got);
+4. errors served to users so far per version (cumulative: the blast radius as it grows; a
+   burst is a jump, a steady error rate a slope);
 5. latency p50 and p99 per version (ms);
 6. analysis measurements against their thresholds, when the run has analysis series
    (``analysis.<metric>`` with optional ``analysis.<metric>.threshold``).
 
-Matplotlib runs with the Agg backend, so plotting never needs a display.
+Every panel marks the update (new revision), the promotion (stable switch) and an abort with a
+dotted vertical line, so a weight that drops to 0 at promotion (the new stable takes over; Argo
+reports canary 0 / stable 100 again) is not mistaken for an abort. Traffic is re-binned into
+windows of 10 s to 5 min so a two-hour run does not look like noise. Matplotlib runs with the
+Agg backend, so plotting never needs a display.
 """
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +31,7 @@ from canarysim.report.files import write_atomic
 
 _VERSION_COLOURS = {"stable": "#2a7ab9", "canary": "#e8a33d"}
 _ROLE_COLOURS = {"stable": "#2a7ab9", "canary": "#e8a33d", "old": "#8c8c8c"}
+_MARK_COLOURS = {"update": "#555555", "promoted": "#2e8b57", "aborted": "#c0392b"}
 
 
 def _scale(until: float) -> tuple[float, str]:
@@ -52,15 +59,47 @@ def _bands(snapshots: list[Any], until: float) -> tuple[list[tuple], list[tuple]
     return steps, pauses
 
 
+def milestones(snapshots: list[Any]) -> list[tuple[float, str]]:
+    """(time, "update" | "promoted" | "aborted"): a new revision appears, the stable hash
+    moves to it, or the rollout is aborted."""
+    out: list[tuple[float, str]] = []
+    prev = None
+    for snap in snapshots:
+        if prev is not None:
+            if snap.revision > prev.revision and snap.revision > 1:
+                out.append((snap.time, "update"))
+            if snap.stable_hash != prev.stable_hash and prev.stable_hash:
+                out.append((snap.time, "promoted"))
+            if snap.aborted and not prev.aborted:
+                out.append((snap.time, "aborted"))
+        prev = snap
+    return out
+
+
+def _window(until: float) -> float:
+    """Re-binning width: the smallest of 10 s, 30 s, 1 min, 5 min giving at most 240 bins."""
+    for width in (10.0, 30.0, 60.0, 300.0):
+        if until / width <= 240:
+            return width
+    return 300.0
+
+
+def binned_rate(
+    series: dict[str, np.ndarray], column: str, until: float, width: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """Counts of ``column`` (per-row buckets) summed into windows of ``width`` seconds and
+    divided by the window's length: (window starts, per-second rates)."""
+    times = np.asarray(series["time"], dtype=float)
+    counts = np.nan_to_num(np.asarray(series[column], dtype=float))
+    edges = np.arange(0.0, until + width, width)
+    edges[-1] = max(until, edges[-2] + 1e-9) if len(edges) > 1 else until
+    idx = np.clip(np.searchsorted(edges, times, side="right") - 1, 0, len(edges) - 2)
+    sums = np.bincount(idx, weights=counts, minlength=len(edges) - 1)
+    return edges[:-1], sums / np.diff(edges)
+
+
 def _step_plot(ax: Any, x: np.ndarray, y: np.ndarray, **kw: Any) -> None:
     ax.step(x, y, where="post", **kw)
-
-
-def _rate(series: dict[str, np.ndarray], column: str, until: float) -> np.ndarray:
-    times = np.asarray(series["time"], dtype=float)
-    widths = np.diff(np.append(times, max(until, times[-1] + 1e-9)))
-    widths[widths <= 0] = np.nan
-    return np.asarray(series[column], dtype=float) / widths
 
 
 def figure(result: Any) -> Any:
@@ -71,7 +110,8 @@ def figure(result: Any) -> Any:
     import matplotlib.pyplot as plt
 
     series = result.series
-    unit, unit_name = _scale(result.until)
+    until = float(result.until)
+    unit, unit_name = _scale(until)
     t = np.asarray(series.get("time", np.array([0.0])), dtype=float) / unit
     analysis_cols = sorted(
         c for c in series if c.startswith("analysis.") and not c.endswith(".threshold")
@@ -79,13 +119,13 @@ def figure(result: Any) -> Any:
     n = 6 if analysis_cols else 5
     fig, axes = plt.subplots(n, 1, figsize=(11, 2.3 * n + 0.8), sharex=True, layout="constrained")
     fig.suptitle(f"{result.scenario_name}: seed {result.seed}, {result.mode} traffic", fontsize=13)
-    steps, pauses = _bands(result.snapshots, result.until)
+    steps, pauses = _bands(result.snapshots, until)
 
     ax = axes[0]
     for k, (start, end, label) in enumerate(steps):
         ax.axvspan(start / unit, end / unit, color="#dfe8f3" if k % 2 else "#eef3f9", zorder=0)
         ax.text((start + end) / 2 / unit, 103, label, ha="center", va="bottom", fontsize=8)
-    for start, end, _ in pauses:
+    for j, (start, end, _) in enumerate(pauses):
         ax.axvspan(
             start / unit,
             end / unit,
@@ -94,19 +134,12 @@ def figure(result: Any) -> Any:
             edgecolor="#b0b0b0",
             linewidth=0,
             zorder=0.5,
-            label="paused" if start == pauses[0][0] else None,
+            label="paused" if j == 0 else None,
         )
     for v in ("stable", "canary"):
-        col = f"weight.{v}"
-        if col in series:
-            _step_plot(
-                ax,
-                t,
-                np.asarray(series[col], dtype=float),
-                color=_VERSION_COLOURS[v],
-                linewidth=2,
-                label=f"{v} weight",
-            )
+        if f"weight.{v}" in series:
+            weights = np.asarray(series[f"weight.{v}"], dtype=float)
+            _step_plot(ax, t, weights, color=_VERSION_COLOURS[v], linewidth=2, label=f"{v}")
     ax.set_ylim(-3, 115)
     ax.set_ylabel("weight (%)")
     ax.set_title("Router weights, canary steps and pauses", loc="left", fontsize=10)
@@ -115,74 +148,72 @@ def figure(result: Any) -> Any:
     for role, colour in _ROLE_COLOURS.items():
         for field, style in (("desired", "--"), ("available", "-")):
             col = f"rs.{role}.{field}"
-            if col in series:
+            if col in series and np.nanmax(np.asarray(series[col], dtype=float)) > 0:
+                values = np.asarray(series[col], dtype=float)
                 _step_plot(
-                    ax,
-                    t,
-                    np.asarray(series[col], dtype=float),
-                    color=colour,
-                    linestyle=style,
-                    linewidth=1.6,
+                    ax, t, values, color=colour, linestyle=style, linewidth=1.6,
                     label=f"{role} {field}",
-                )
+                )  # fmt: skip
     ax.set_ylabel("pods")
-    ax.set_title("Pods per ReplicaSet (dashed: desired, solid: available)", loc="left", fontsize=10)
+    ax.set_ylim(bottom=-0.1)
+    ax.set_title(
+        "Pods per ReplicaSet role (dashed: desired, solid: available)", loc="left", fontsize=10
+    )
     ax.yaxis.get_major_locator().set_params(integer=True)
 
-    for ax, kind, title in (
-        (axes[2], "requests", "Requests served per version"),
-        (axes[3], "errors", "Errors served per version (what users got)"),
-    ):
-        for v, colour in _VERSION_COLOURS.items():
-            if f"{kind}.{v}" in series:
-                rate = _rate(series, f"{kind}.{v}", result.until)
-                _step_plot(ax, t, rate, color=colour, linewidth=1.4, label=v)
-        ax.set_ylabel(f"{kind} / s")
-        ax.set_ylim(bottom=0)
-        ax.set_title(title, loc="left", fontsize=10)
+    width = _window(until)
+    ax = axes[2]
+    for v, colour in _VERSION_COLOURS.items():
+        if f"requests.{v}" in series:
+            x, rate = binned_rate(series, f"requests.{v}", until, width)
+            _step_plot(ax, x / unit, rate, color=colour, linewidth=1.4, label=v)
+    ax.set_ylabel("requests / s")
+    ax.set_ylim(bottom=0)
+    ax.set_title(f"Requests per version (per second, {width:g} s windows)", loc="left", fontsize=10)
+
+    ax = axes[3]
+    for v, colour in _VERSION_COLOURS.items():
+        if f"errors.{v}" in series:
+            total = np.cumsum(np.nan_to_num(np.asarray(series[f"errors.{v}"], dtype=float)))
+            # errors of row i happen during [time[i], time[i+1]): the count so far at time[i]
+            # is the sum of the rows before it, and the grand total is reached at `until`
+            x = np.append(t, until / unit)
+            y = np.append(0.0, total)
+            ax.plot(x, y, color=colour, linewidth=1.6, label=v)
+    ax.set_ylabel("errors")
+    ax.set_ylim(bottom=0)
+    ax.set_title("Errors served to users so far, per version (cumulative)", loc="left", fontsize=10)
 
     ax = axes[4]
     for v, colour in _VERSION_COLOURS.items():
         for q, style in (("p50", "-"), ("p99", "--")):
             col = f"latency_{q}.{v}"
             if col in series:
+                values = np.asarray(series[col], dtype=float)
                 _step_plot(
-                    ax,
-                    t,
-                    np.asarray(series[col], dtype=float),
-                    color=colour,
-                    linestyle=style,
-                    linewidth=1.3,
-                    label=f"{v} {q}",
+                    ax, t, values, color=colour, linestyle=style, linewidth=1.1, label=f"{v} {q}"
                 )
     ax.set_ylabel("latency (ms)")
     ax.set_ylim(bottom=0)
-    ax.set_title("Latency per version", loc="left", fontsize=10)
+    ax.set_title("Latency per version (p50 solid, p99 dashed)", loc="left", fontsize=10)
 
     if analysis_cols:
         ax = axes[5]
         for i, col in enumerate(analysis_cols):
             colour = f"C{i}"
+            values = np.asarray(series[col], dtype=float)
             ax.plot(
-                t,
-                np.asarray(series[col], dtype=float),
-                "o-",
-                color=colour,
-                markersize=3,
-                label=col.removeprefix("analysis."),
+                t, values, "o-", color=colour, markersize=3, label=col.removeprefix("analysis.")
             )
             if f"{col}.threshold" in series:
-                _step_plot(
-                    ax,
-                    t,
-                    np.asarray(series[f"{col}.threshold"], dtype=float),
-                    color=colour,
-                    linestyle="--",
-                    label="threshold",
-                )
+                limit = np.asarray(series[f"{col}.threshold"], dtype=float)
+                _step_plot(ax, t, limit, color=colour, linestyle="--", label="threshold")
         ax.set_title("Analysis measurements and thresholds", loc="left", fontsize=10)
 
+    marks = milestones(result.snapshots)
     for ax in axes:
+        for when, what in marks:
+            ax.axvline(when / unit, color=_MARK_COLOURS[what], linestyle=":", linewidth=1.2)
         ax.grid(True, color="#e6e6e6", linewidth=0.6)
         ax.set_axisbelow(True)
         handles, _ = ax.get_legend_handles_labels()
@@ -190,15 +221,18 @@ def figure(result: Any) -> Any:
             ax.legend(loc="center left", bbox_to_anchor=(1.0, 0.5), fontsize=8, frameon=False)
         for side in ("top", "right"):
             ax.spines[side].set_visible(False)
+    for when, what in marks:
+        axes[0].text(
+            when / unit, -2, f" {what}", color=_MARK_COLOURS[what], fontsize=8,
+            ha="left", va="bottom", rotation=90,
+        )  # fmt: skip
     axes[-1].set_xlabel(f"simulated time ({unit_name})")
-    axes[-1].set_xlim(0, result.until / unit)
+    axes[-1].set_xlim(0, until / unit)
     return fig
 
 
 def write_plots(result: Any, directory: str | Path) -> list[Path]:
     """Write ``<scenario>.png`` and ``<scenario>.svg`` under ``directory`` (atomically)."""
-    import io
-
     import matplotlib.pyplot as plt
 
     fig = figure(result)
@@ -207,9 +241,8 @@ def write_plots(result: Any, directory: str | Path) -> list[Path]:
         for ext in ("png", "svg"):
             buf = io.BytesIO()
             fig.savefig(buf, format=ext, dpi=120, metadata={"Date": None} if ext == "svg" else {})
-            out.append(
-                write_atomic(Path(directory) / f"{result.scenario_name}.{ext}", buf.getvalue())
-            )
+            path = Path(directory) / f"{result.scenario_name}.{ext}"
+            out.append(write_atomic(path, buf.getvalue()))
     finally:
         plt.close(fig)
     return out
