@@ -434,3 +434,16 @@ def test_requests_are_conserved_whatever_the_plan(
         assert np.all(sc.sum_ms >= 0)
         if key.reporter == "source" and key.workload != "unknown":
             assert key.hash in tally.hashes("destination")
+
+
+def test_exact_mode_keeps_raw_latencies_on_request() -> None:
+    lat = Dist.lognormal(0.05, 0.4)
+    gen = TrafficGenerator(PoissonArrivals(200.0), [(RC, 1.0)], mode="exact", keep_samples=True)
+    p = plan(Branch(1.0, "svc", {"a": 1}))
+    tally = gen.advance(0.0, 100.0, {RC: p}, {"a": VersionBehaviour(0.0, lat)}, Streams(2))
+    [key] = [k for k in tally.series if k.reporter == "destination"]
+    samples = np.concatenate(tally.samples_ms[key])
+    assert len(samples) == int(tally.series[key].count.sum())
+    # Empirical median of the raw samples against theory (binomial bound on the CDF).
+    frac = float(np.mean(samples <= 50.0))
+    assert abs(frac - 0.5) < 5 * math.sqrt(0.25 / len(samples))
