@@ -89,10 +89,13 @@ class World:
         interval = float(scenario.outputs.bucket) if scenario.outputs.bucket > 0 else 10.0
         self.recorder = Recorder(series_interval=interval)
         self.commands: list[Command] = []
+        self.controller_errors: list[dict[str, Any]] = []
 
         rollout = scenario.rollout
         self.rollout_manifest: dict[str, Any] = copy.deepcopy(rollout.raw)
         self.namespace = rollout.namespace
+        # As the API server would serve it: the namespace is always set (args may read it).
+        self.rollout_manifest.setdefault("metadata", {})["namespace"] = self.namespace
         spec = self.rollout_manifest.get("spec") or {}
         template = strip_hash_label(spec.get("template") or {})
         self.templates: dict[str, dict[str, Any]] = {}
@@ -224,8 +227,9 @@ class World:
         self.recorder.warn(message)
 
     def trace(self, reason: str, message: str) -> None:
-        """A controller error that Argo would only log (kept as a warning of the run)."""
-        self.recorder.warn(f"{reason}: {message}")
+        """A reconcile error Argo would only log (e.g. the DestinationRule switch delayed
+        until a ReplicaSet is fully available); kept in ``summary["controller_errors"]``."""
+        self.controller_errors.append({"time": self.env.now, "reason": reason, "message": message})
 
     def start_analysis(self, action: StartAnalysisRun) -> None:
         context = ArgContext(

@@ -134,4 +134,5 @@ def summarize(world: World, events: list[dict[str, Any]], series: dict[str, np.n
         "by_image": {k: dict(v) for k, v in sorted(world._totals.items())},
         "analysis": analysis,
         "reconciles": world.controller.reconciles,
+        "controller_errors": [dict(e) for e in world.controller_errors],
     }

@@ -156,7 +156,9 @@ def test_a_failing_router_write_is_retried_with_backoff(
     # Retries back off (Argo's workqueue: 1 ms doubling) instead of spinning at one instant.
     gaps = [round(b - a, 6) for a, b in itertools.pairwise(calls)][:4]
     assert gaps == [0.001, 0.002, 0.004, 0.008]
-    assert r.warnings == ["TrafficRoutingError: the server could not find the requested resource"]
+    assert [e["message"] for e in r.summary["controller_errors"]] == [
+        "the server could not find the requested resource"
+    ] * 4
     assert r.series_at("weight.canary", 200) == 50
     assert r.final.step_index == 1
 
