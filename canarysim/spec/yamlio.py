@@ -152,7 +152,9 @@ def parse_documents(text: str, name: str) -> list[Document]:
     except yaml.MarkedYAMLError as exc:
         raise _yaml_error(exc, name) from None
     except yaml.YAMLError as exc:
-        raise scenario_error(name, "", "valid YAML", got=str(exc).splitlines()[0]) from None
+        raise scenario_error(
+            name, "", "valid YAML; the parser says: " + str(exc).splitlines()[0]
+        ) from None
     except RecursionError:  # pragma: no cover - the prescan bounds depth first
         raise scenario_error(name, "", f"nesting at most {MAX_DEPTH} levels deep") from None
     docs: list[Document] = []
@@ -187,14 +189,16 @@ def _prescan(text: str, name: str) -> None:
     except yaml.MarkedYAMLError as exc:
         raise _yaml_error(exc, name) from None
     except yaml.YAMLError as exc:
-        raise scenario_error(name, "", "valid YAML", got=str(exc).splitlines()[0]) from None
+        raise scenario_error(
+            name, "", "valid YAML; the parser says: " + str(exc).splitlines()[0]
+        ) from None
 
 
 def _yaml_error(exc: yaml.MarkedYAMLError, name: str) -> ScenarioError:
     mark = exc.problem_mark or exc.context_mark
     line = mark.line + 1 if mark is not None else None
     problem = exc.problem or exc.context or "malformed YAML"
-    return scenario_error(name, "", "valid YAML", line=line, got=problem)
+    return scenario_error(name, "", f"valid YAML; the parser says: {problem}", line=line)
 
 
 _SCALAR_LOADER = _Loader("")

@@ -37,7 +37,7 @@ def test_values_keep_their_lines():
 
 def test_malformed_yaml():
     assert error_of(parse_documents, "a: [1, 2\nb: 3\n", "f.yaml").startswith(
-        "f.yaml:2: expected valid YAML, got "
+        "f.yaml:2: expected valid YAML; the parser says: "
     )
 
 
