@@ -113,9 +113,38 @@ def summarize(result: Any) -> dict[str, Any]:
         "analysis_runs": analysis,
         "warnings": list(getattr(result, "warnings", []) or []),
     }
+    # The simulator's own figures win: it counted every request as it was routed.
+    if isinstance(given.get("requests"), dict) and isinstance(given.get("errors"), dict):
+        out["versions"] = {
+            v: {
+                "requests": int(given["requests"].get(v, 0)),
+                "errors": int(given["errors"].get(v, 0)),
+                "error_rate": (
+                    given["errors"].get(v, 0) / given["requests"][v]
+                    if given["requests"].get(v)
+                    else 0.0
+                ),
+            }
+            for v in VERSIONS
+            if v in given["requests"] or v in given["errors"]
+        }
+        out["canary_errors"] = out["versions"].get("canary", {}).get("errors", 0)
+    for key in ("update_started", "time_to_promotion", "time_to_abort", "canary_errors"):
+        if key in given:
+            out[key] = given[key]
     for key, value in given.items():  # anything else the simulator reported, kept verbatim
         out.setdefault(key, value)
     return out
+
+
+def _tally(run: dict[str, Any]) -> str:
+    counts = [(run.get(k, 0), k) for k in ("successful", "failed", "inconclusive", "errors")]
+    return ", ".join(f"{n} {k}" for n, k in counts if n) or "no measurements"
+
+
+def _served(requests: int, errors: int) -> str:
+    rate = percent(errors / requests) if requests else "0%"
+    return f"{requests:,} requests, {errors:,} errors ({rate})"
 
 
 def render_summary(summary: dict[str, Any], *, style: Style = PLAIN) -> str:
@@ -141,17 +170,20 @@ def render_summary(summary: dict[str, Any], *, style: Style = PLAIN) -> str:
             )
         )
     for v, figures in summary["versions"].items():
-        rows.append(
-            (
-                f"Requests {v}",
-                f"{figures['requests']:,} served, {figures['errors']:,} errors "
-                f"({percent(figures['error_rate'])})",
-            )
-        )
+        rows.append((f"Served by {v}", _served(figures["requests"], figures["errors"])))
+    by_image = summary.get("by_image") or {}
+    images = sorted(by_image, key=lambda name: (name.startswith("("), name))
+    width = max((len(name) for name in images), default=0)
+    for i, image in enumerate(images):
+        figures = by_image[image]
+        text = f"{image:<{width}}  {_served(figures['requests'], figures['errors'])}"
+        rows.append(("Per image" if i == 0 else "", text))
     if "canary" in summary["versions"]:
         rows.append(("Blast radius", f"{summary['canary_errors']:,} errors served by the canary"))
     if summary["analysis_runs"]:
-        verdicts = ", ".join(f"{a['name']} {a['phase']}" for a in summary["analysis_runs"])
+        verdicts = ", ".join(
+            f"{a['name']} {a['phase']} ({_tally(a)})" for a in summary["analysis_runs"]
+        )
     else:
         verdicts = "none"
     rows.append(("Analysis", verdicts))

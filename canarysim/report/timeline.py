@@ -5,7 +5,8 @@ Three sources are merged in time order:
 * the Kubernetes events the simulated controller and cluster emitted (revision created, scale
   events, steps, weights, pauses, analysis, abort, promotion), worded as Argo words them;
 * phase changes read off the snapshots, which also carry what an event cannot: the time left
-  in a timed pause (``Paused: CanaryPauseStep (1h remaining)``);
+  in a timed pause (``Paused: CanaryPauseStep (1h remaining)``), and each analysis
+  measurement (a run's successful/failed/inconclusive/error tally growing);
 * errors served to users, read off the per-version request/error series and totalled per
   stretch of the rollout (phase, step and revision unchanged), so a steady error rate is one
   line per step and not seven hundred.
@@ -37,7 +38,9 @@ class Entry:
     tag: str
     text: str
     warning: bool = False
-    order: int = 0  # tie-break at equal times: events (0) before phases (1) before errors (2)
+    order: int = (
+        0  # tie-break at equal times: measurements (-1), events (0), phases (1), errors (2)
+    )
 
 
 #: Objects whose Normal events tell the rollout's story; pod and ReplicaSet chatter (Scheduled,
@@ -87,6 +90,37 @@ def phase_entries(snapshots: Sequence[Any]) -> list[Entry]:
         if snap.phase == "Paused" and remaining is not None:
             text += f" ({span(remaining, round_up=True)} remaining)"
         out.append(Entry(snap.time, "Phase", text, warning=snap.phase == "Degraded", order=1))
+    return out
+
+
+_TALLIES = ("successful", "failed", "inconclusive", "errors")
+
+
+def analysis_entries(snapshots: Sequence[Any]) -> list[Entry]:
+    """One entry per analysis measurement, read off the runs' tallies in the snapshots: each
+    time a run's successful/failed/inconclusive/error count grows, a measurement with that
+    outcome was taken."""
+    out = []
+    seen: dict[str, tuple[int, ...]] = {}
+    for snap in snapshots:
+        for ar in snap.analysis_runs:
+            counts = tuple(int(getattr(ar, k)) for k in _TALLIES)
+            before = seen.get(ar.name, (0, 0, 0, 0))
+            seen[ar.name] = counts
+            grown = [k for k, now, was in zip(_TALLIES, counts, before, strict=True) if now > was]
+            if not grown:
+                continue
+            tally = ", ".join(f"{n} {k}" for n, k in zip(counts, _TALLIES, strict=True) if n)
+            outcome = "/".join(grown)
+            out.append(
+                Entry(
+                    float(snap.time),
+                    "Measurement",
+                    f"AnalysisRun/{ar.name}: {outcome} (so far {tally})",
+                    warning=any(k in ("failed", "errors") for k in grown),
+                    order=-1,  # the measurement comes before the verdicts it causes
+                )
+            )
     return out
 
 
@@ -150,6 +184,7 @@ def entries(result: Any, *, every: bool = False) -> list[Entry]:
     name = result.snapshots[0].name if result.snapshots else None
     merged = event_entries(result.events, name, every=every)
     merged += phase_entries(result.snapshots)
+    merged += analysis_entries(result.snapshots)
     merged += error_entries(result.series, result.until, result.snapshots)
     return sorted(merged, key=lambda e: (e.time, e.order))  # stable: keeps event order
 

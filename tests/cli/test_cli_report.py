@@ -183,3 +183,45 @@ def test_plots_write_png_and_svg(result: Result, tmp_path: Path) -> None:
 def test_offsets_and_spans() -> None:
     assert offset(3942) == "1h05m42s" and offset(59.99) == "0m59s"
     assert span(3685) == "1h01m25s" and span(30) == "30s"
+
+
+def test_each_analysis_measurement_is_a_timeline_entry(result: Result) -> None:
+    from canarysim.report.timeline import analysis_entries
+    from canarysim.result import AnalysisRunSnapshot
+
+    def with_run(snap, successful: int, failed: int, phase: str = "Running"):
+        run = AnalysisRunSnapshot("r-2", phase, 2, successful=successful, failed=failed)
+        return replace(snap, analysis_runs=(run,))
+
+    base = result.snapshots[3]
+    snaps = [
+        with_run(replace(base, time=400.0), 1, 0),
+        with_run(replace(base, time=430.0), 1, 0),  # nothing new: no entry
+        with_run(replace(base, time=460.0), 1, 1),
+        with_run(replace(base, time=490.0), 1, 2, "Failed"),
+    ]
+    entries = analysis_entries(snaps)
+    assert [(e.time, e.text, e.warning) for e in entries] == [
+        (400.0, "AnalysisRun/r-2: successful (so far 1 successful)", False),
+        (460.0, "AnalysisRun/r-2: failed (so far 1 successful, 1 failed)", True),
+        (490.0, "AnalysisRun/r-2: failed (so far 1 successful, 2 failed)", True),
+    ]
+
+
+def test_summary_prefers_the_simulators_counts_and_lists_images(result: Result) -> None:
+    given = {
+        "requests": {"stable": 900, "canary": 100},
+        "errors": {"stable": 9, "canary": 5},
+        "canary_errors": 5,
+        "by_image": {
+            "(no endpoint)": {"requests": 3, "errors": 3},
+            "app:v1": {"requests": 997, "errors": 11},
+        },
+    }
+    s = summarize(replace(result, summary=given))
+    assert s["versions"]["canary"] == {"requests": 100, "errors": 5, "error_rate": 0.05}
+    lines = render_summary(s).splitlines()
+    assert any(line.startswith("Per image") and "app:v1" in line for line in lines)
+    assert lines.index(next(x for x in lines if "(no endpoint)" in x)) > lines.index(
+        next(x for x in lines if "app:v1" in x)
+    )  # real images first, then requests nobody could serve
