@@ -25,9 +25,13 @@ from canarysim.engine.commands import apply_spec_command
 from canarysim.engine.model import (
     Abort,
     Command,
+    PauseRollout,
     Promote,
     PromoteFull,
+    Restart,
+    Resume,
     Retry,
+    Scale,
     SetImage,
     Undo,
 )
@@ -42,27 +46,23 @@ __all__ = ["Operator", "kubectl_line"]
 
 
 def kubectl_line(rollout: str, cmd: Command) -> str:
-    """The ``kubectl argo rollouts`` command line a person would have typed."""
+    """The command line a person would have typed for ``cmd``."""
     base = "kubectl argo rollouts"
     if isinstance(cmd, SetImage):
         return f"{base} set image {rollout} {cmd.container or '*'}={cmd.image}"
-    if isinstance(cmd, PromoteFull):
-        return f"{base} promote {rollout} --full"
     if isinstance(cmd, Undo):
         to = f" --to-revision={cmd.to_revision}" if cmd.to_revision else ""
         return f"{base} undo {rollout}{to}"
-    verb = {
-        "Promote": "promote",
-        "Abort": "abort",
-        "Retry": "retry rollout",
-        "PauseRollout": "pause",
-        "Resume": "promote",
-        "Restart": "restart",
-        "Scale": "scale",
-    }.get(type(cmd).__name__, type(cmd).__name__.lower())
-    if type(cmd).__name__ == "Scale":
-        return f"kubectl scale rollout {rollout} --replicas={cmd.replicas}"  # type: ignore[union-attr]
-    return f"{base} {verb} {rollout}"
+    if isinstance(cmd, Scale):
+        return f"kubectl scale rollout {rollout} --replicas={cmd.replicas}"
+    if isinstance(cmd, Restart):
+        return f"{base} restart {rollout}"
+    if isinstance(cmd, Resume):
+        # The plugin has no resume verb; unpausing spec.paused alone is a patch.
+        return f'kubectl patch rollout {rollout} --type merge -p \'{{"spec":{{"paused":false}}}}\''
+    verbs = {PromoteFull: "promote {} --full", Promote: "promote {}", Abort: "abort {}"}
+    verbs |= {Retry: "retry rollout {}", PauseRollout: "pause {}"}
+    return f"{base} " + verbs.get(type(cmd), type(cmd).__name__.lower() + " {}").format(rollout)
 
 
 class Operator:
@@ -153,35 +153,32 @@ class Operator:
     def _fault(self, fault: Any) -> None:
         world = self.world
         now = self.env.now
-        obj = f"Rollout/{world.plan.name}"
+
+        def announce(obj: str, message: str) -> None:
+            world.recorder.event(now, "Warning", obj, "FaultInjected", message)
+            world.recorder.events[-1]["source"] = "fault"
+
         if isinstance(fault, KillPod):
             victims = self._pods_for(fault.target)
-            rng = world.streams["faults"]
-            count = min(fault.count, len(victims))
-            chosen = sorted(rng.choice(len(victims), size=count, replace=False)) if count else []
-            for i in chosen:
-                pod = victims[int(i)]
-                world.recorder.event(
-                    now, "Warning", f"Pod/{pod.name}", "FaultInjected", "pod killed"
-                )
-                world.cluster.kill_pod(pod.name)
             if not victims:
                 world.warn(f"t={now:g}s: killPod {fault.target!r}: no such pod")
+                return
+            count = min(fault.count, len(victims))
+            chosen = world.streams["faults"].choice(len(victims), size=count, replace=False)
+            for i in sorted(int(i) for i in chosen):
+                announce(f"Pod/{victims[i].name}", "pod killed")
+                world.cluster.kill_pod(victims[i].name)
         elif isinstance(fault, KillNode):
-            world.recorder.event(now, "Warning", f"Node/{fault.node}", "FaultInjected", "node lost")
+            announce(f"Node/{fault.node}", "node lost")
             world.cluster.kill_node(fault.node)
             if fault.down_for is not None:
                 self.env.process(self._restore(fault.node, float(fault.down_for)))
         elif isinstance(fault, ErrorSpike):
             who = fault.image or "every version"
-            world.recorder.event(
-                now,
-                "Warning",
-                obj,
-                "FaultInjected",
+            announce(
+                f"Rollout/{world.plan.name}",
                 f"error rate of {who} at {fault.error_rate:g} for {fault.duration:g}s",
             )
-        world.recorder.events[-1]["source"] = "fault"
 
     def _restore(self, node: str, after: float) -> Generator[simpy.Event, Any, None]:
         yield self.env.timeout(after)
@@ -196,6 +193,8 @@ class Operator:
         rss = world.cluster.replica_sets_of(world.plan.name)
         if target in ("canary", "stable"):
             want = status.current_pod_hash if target == "canary" else status.stable_rs
+            if target == "canary" and want == status.stable_rs:
+                return []  # fully promoted: there is no canary
             rss = [rs for rs in rss if rs.hash == want]
             pods = [p for rs in rss for p in rs.active_pods()]
         elif target == "any":
