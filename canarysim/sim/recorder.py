@@ -272,9 +272,13 @@ class Recorder:
         self.state_rows.append((time, row))
 
     # -- series ------------------------------------------------------------------------
-    def series(self, until: float) -> dict[str, np.ndarray]:
+    def series(
+        self, until: float, measurements: Sequence[tuple[str, float, str]] = ()
+    ) -> dict[str, np.ndarray]:
         """The Result's ``series``: rows at every state change and every ``series_interval``;
-        traffic columns count the requests of ``[time[i], time[i+1])``."""
+        traffic columns count the requests of ``[time[i], time[i+1])``. ``measurements``
+        (metric name, time, value as Argo stores it) become ``analysis.<metric>`` columns: the
+        last numeric value measured at or before each row (NaN before the first)."""
         grid = np.arange(0.0, until, self.series_interval) if until > 0 else np.zeros(1)
         change = np.asarray([t for t, _ in self.state_rows if 0 <= t < until], dtype=float)
         times = np.unique(np.concatenate([grid, change, [0.0]]))
@@ -307,7 +311,25 @@ class Recorder:
                 np.add.at(per_row, row, hist[v])
             for q, name in ((0.5, "latency_p50"), (0.99, "latency_p99")):
                 out[f"{name}.{v}"] = np.asarray([_quantile(q, h) for h in per_row], dtype=float)
+        for metric in sorted({m for m, _, _ in measurements}):
+            points = sorted((t, _number(v)) for m, t, v in measurements if m == metric)
+            points = [(t, v) for t, v in points if not math.isnan(v)]
+            if not points:
+                continue
+            at = np.asarray([t for t, _ in points])
+            vals = np.asarray([v for _, v in points])
+            idx = np.searchsorted(at, times, side="right") - 1
+            out[f"analysis.{metric}"] = np.where(idx >= 0, vals[np.maximum(idx, 0)], np.nan)
         return out
+
+
+def _number(value: str) -> float:
+    """The first number of a measurement value (``"[0.98,1]"`` -> 0.98), NaN if none."""
+    text = value.strip().strip("[]").split(",")[0].strip()
+    try:
+        return float(text)
+    except ValueError:
+        return math.nan
 
 
 def _quantile(q: float, counts: np.ndarray) -> float:

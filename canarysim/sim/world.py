@@ -413,7 +413,8 @@ class World:
         now = self.env.now
         self._flush(now)
         self.observe()
-        series = self.recorder.series(now if now > 0 else self.until)
+        measured = [(m.metric, m.finished, m.value) for _, m in self.analysis.measurements]
+        series = self.recorder.series(now if now > 0 else self.until, measured)
         events = self.recorder.sorted_events(self.cluster.events)
         summary = summarize(self, events, series)
         for role in ROLES:

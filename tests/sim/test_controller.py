@@ -7,6 +7,7 @@ import itertools
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 from worldkit import rollout, service, set_image, virtual_service, write_scenario
 
@@ -220,6 +221,10 @@ def test_step_analysis_queries_the_simulated_prometheus(
     (run,) = r.final.analysis_runs
     assert run.phase == ("Successful" if phase == "Healthy" else "Failed")
     assert r.summary["analysis"][0]["phase"] == run.phase
+    measured = r.series["analysis.success-rate"]
+    values = measured[~np.isnan(measured)]
+    assert len(values) > 0
+    assert (values.min() >= 0.95) == (phase == "Healthy")
     if phase == "Degraded":
         assert r.final.message.startswith("RolloutAborted: Rollout aborted update to revision 2")
         assert r.series_at("weight.canary", r.until - 1) == 0
