@@ -18,6 +18,7 @@ from canarysim.spec.validate import (
     rollout_invalid_message,
     validate_manifests,
     validate_paths,
+    validate_scenario,
 )
 
 __all__ = [
@@ -35,4 +36,5 @@ __all__ = [
     "to_plan",
     "validate_manifests",
     "validate_paths",
+    "validate_scenario",
 ]

@@ -128,8 +128,7 @@ def _virtual_services(ro: Rollout, objs: Manifests) -> list[Finding]:
         {m.name for m in (c.traffic_routing.managed_routes or [])} if c.traffic_routing else set()
     )
     for ref in istio.all_virtual_services:
-        name, _, ns = ref.name.partition(".")
-        vs = objs.virtual_service(name, ns or ro.namespace)
+        vs = objs.virtual_service(ref.name, ro.namespace)
         if vs is None:
             continue
         for i, route in enumerate(vs.spec.http or []):
@@ -217,8 +216,8 @@ def _destination_rule(ro: Rollout, objs: Manifests) -> list[Finding]:
         return []
     ref = istio.destination_rule
     where = ("spec", "strategy", "canary", "trafficRouting", "istio", "destinationRule")
-    name, _, ns = ref.name.partition(".")
-    dr = objs.destination_rule(name, ns or ro.namespace)
+    name = ref.name
+    dr = objs.destination_rule(name, ro.namespace)
     if dr is None:
         return [
             _f(

@@ -274,6 +274,7 @@ class Scenario(ScenarioModel):
 
     _manifests: Manifests = PrivateAttr(default_factory=Manifests)
     _source: Path | None = PrivateAttr(default=None)
+    _lines: dict[tuple[Any, ...], int] = PrivateAttr(default_factory=dict)
 
     @model_validator(mode="after")
     def _in_order(self) -> Scenario:
@@ -315,10 +316,25 @@ class Scenario(ScenarioModel):
         """Fully resolved pod start-up behaviour for ``image``."""
         return self.pods.for_image(image)
 
-    def attach(self, manifests: Manifests, source: Path | None) -> None:
+    def attach(
+        self,
+        manifests: Manifests,
+        source: Path | None,
+        lines: dict[tuple[Any, ...], int] | None = None,
+    ) -> None:
         """Used by the loaders."""
         self._manifests = manifests
         self._source = source
+        self._lines = dict(lines or {})
+
+    def line_of(self, *path: Any) -> int:
+        """Line of a key of the scenario file (of its closest ancestor; 0 when unknown)."""
+        p = tuple(path)
+        while p:
+            if p in self._lines:
+                return self._lines[p]
+            p = p[:-1]
+        return self._lines.get((), 0)
 
 
 __all__ += [

@@ -68,7 +68,7 @@ def load_scenario(path: str | Path) -> Scenario:
             add_document(manifests, doc, ("manifests", i))
     scenario = _with_trace(scenario, path.parent, name, doc)
     _check_rollout(scenario, manifests, name, doc.line_of(("manifests",)))
-    scenario.attach(manifests, path)
+    scenario.attach(manifests, path, doc.lines)
     return scenario
 
 

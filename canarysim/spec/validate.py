@@ -21,6 +21,7 @@ from canarysim.spec.argo_validation import validate_rollout_spec
 from canarysim.spec.fielderr import FieldError
 from canarysim.spec.findings import Finding, exit_code
 from canarysim.spec.lint import lint
+from canarysim.spec.lint_scenario import lint_scenario
 from canarysim.spec.load import add_document
 from canarysim.spec.manifests.argo import Rollout
 from canarysim.spec.manifests.bundle import Manifests
@@ -35,6 +36,7 @@ __all__ = [
     "rollout_invalid_message",
     "validate_manifests",
     "validate_paths",
+    "validate_scenario",
 ]
 
 
@@ -84,6 +86,12 @@ def validate_manifests(objs: Manifests) -> list[Finding]:
     return sorted(set(findings), key=lambda f: (f.file, f.line, f.rule, f.message))
 
 
+def validate_scenario(scenario: Scenario) -> list[Finding]:
+    """Every finding about a loaded scenario: its manifests, then its own entries."""
+    findings = validate_manifests(scenario.manifests) + lint_scenario(scenario)
+    return sorted(set(findings), key=lambda f: (f.file, f.line, f.rule, f.message))
+
+
 def validate_paths(paths: Iterable[str | Path], namespace: str = "default") -> list[Finding]:
     """Validate files: manifest files are loaded together (namespace ``namespace``); a
     scenario file brings its own manifests. Unreadable input raises :class:`ScenarioError`
@@ -95,7 +103,7 @@ def validate_paths(paths: Iterable[str | Path], namespace: str = "default") -> l
         docs = read_documents(path, display=name)
         if len(docs) == 1 and _is_scenario(docs[0].data):
             scenario = load_scenario(path)
-            findings += validate_manifests(scenario.manifests)
+            findings += validate_scenario(scenario)
             continue
         objs.files.append(name)
         if not docs:

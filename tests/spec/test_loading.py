@@ -248,3 +248,45 @@ def test_csv_trace_bad_row(tmp_path):
     assert error_of(load_scenario, p) == (
         f"{tmp_path / 'trace.csv'}:2: rate: expected a number of requests per second, got lots"
     )
+
+
+def test_scenario_lint(tmp_path):
+    from canarysim.spec import validate_paths
+
+    p = scenario_dir(
+        tmp_path,
+        "until: 1h\nmanifests: [rollout.yaml, services.yaml]\n"
+        "versions:\n  demo:v9: {errorRate: 0.1}\n"
+        "operator:\n  - {at: 5m, do: setImage, container: web, image: demo:v2}\n"
+        "  - {at: 2h, do: promote}\n"
+        "faults:\n  - {at: 1m, do: killNode, node: node-7}\n",
+    )
+    got = [(f.line, f.rule, f.severity, f.message) for f in validate_paths([p]) if f.file == str(p)]
+    assert got == [
+        (
+            4,
+            "scenario/unused-version",
+            "warning",
+            'version "demo:v9" is never deployed: neither the Rollout\'s template nor a setImage '
+            "action uses that image",
+        ),
+        (
+            6,
+            "scenario/set-image",
+            "error",
+            'kubectl argo rollouts set image would fail: unable to find container named "web" '
+            '(Rollout "demo" has: app)',
+        ),
+        (
+            7,
+            "scenario/after-until",
+            "warning",
+            "operator action promote at 7200s never happens: the run ends at 3600s",
+        ),
+        (
+            9,
+            "scenario/kill-node",
+            "error",
+            'no node "node-7": the cluster has node-1, node-2, node-3',
+        ),
+    ]

@@ -57,14 +57,14 @@ class Manifests:
         return _find(self.services, name, namespace)
 
     def virtual_service(self, name: str, namespace: str) -> VirtualService | None:
-        """Look a VirtualService up as Argo does: ``name.namespace`` names another namespace."""
-        if "." in name:
-            name, _, namespace = name.partition(".")
+        """Look a VirtualService up as Argo does (``utils/istio::
+        GetVirtualServiceNamespaceName``): ``name.namespace`` names another namespace, a
+        ``.cluster.local`` suffix is dropped, the last dot-separated part is the namespace."""
+        name, namespace = split_name(name, namespace)
         return _find(self.virtual_services, name, namespace)
 
     def destination_rule(self, name: str, namespace: str) -> DestinationRule | None:
-        if "." in name:
-            name, _, namespace = name.partition(".")
+        """DestinationRules are looked up in the rollout's namespace."""
         return _find(self.destination_rules, name, namespace)
 
     def analysis_template(self, name: str, namespace: str) -> AnalysisTemplate | None:
@@ -80,6 +80,17 @@ class Manifests:
     def raw(self, kind: str) -> list[dict[str, Any]]:
         """Raw mappings of one kind (``"VirtualService"``...), as loaded."""
         return [o.raw for o in self.all() if o.kind == kind]
+
+
+def split_name(ref: str, default_namespace: str) -> tuple[str, str]:
+    """``"vs"`` -> (vs, default); ``"vs.ns"`` -> (vs, ns); ``"vs.ns.svc.cluster.local"``
+    -> (vs.ns.svc, ...) as Argo splits it: only ``.cluster.local`` is stripped."""
+    if ref.endswith(".cluster.local"):
+        ref = ref[: -len(".cluster.local")]
+    if "." not in ref:
+        return ref, default_namespace
+    name, _, namespace = ref.rpartition(".")
+    return name, namespace
 
 
 def _find(items: list[Any], name: str, namespace: str) -> Any:
