@@ -19,6 +19,14 @@ from canarysim.spec.manifests.argo import AnalysisRunArgument, Rollout, RolloutA
 __all__ = ["Templates", "effective_count", "validate_analysis"]
 
 Templates = tuple[list[AnalysisTemplate], list[ClusterAnalysisTemplate]]
+AnyTemplate = AnalysisTemplate | ClusterAnalysisTemplate
+
+
+def _both(
+    plain: list[AnalysisTemplate], cluster: list[ClusterAnalysisTemplate]
+) -> list[AnyTemplate]:
+    """Namespaced templates first, then cluster ones (the order Argo flattens them in)."""
+    return [*plain, *cluster]
 
 
 def validate_analysis(
@@ -37,7 +45,7 @@ def validate_analysis(
     if err is not None:
         return [FieldError(path, "Invalid", value, err)]
     errs: list[FieldError] = []
-    for t in [*plain, *cluster]:
+    for t in _both(plain, cluster):
         errs += _template(ro, t, kind, path)
     return errs
 
@@ -78,13 +86,13 @@ def _new_run_error(
 ) -> str | None:
     """The error ``NewAnalysisRunFromTemplates`` would return, if any."""
     seen: set[str] = set()
-    for t in [*plain, *cluster]:
+    for t in _both(plain, cluster):
         for m in t.spec.metrics:
             if m.name in seen:
                 return f"two metrics have the same name '{m.name}'"
             seen.add(m.name)
     combined: dict[str, str | None] = {}
-    for t in [*plain, *cluster]:  # flattenArgs
+    for t in _both(plain, cluster):  # flattenArgs
         for a in t.spec.args:
             if a.name in combined:
                 prev = combined[a.name]

@@ -266,7 +266,3 @@ def _downward_ok(ro: Rollout, field_path: str) -> bool:
         return True
     m = re.fullmatch(r"metadata\.(labels|annotations)\['([^']*)'\]", field_path)
     return m is not None
-
-
-def _t(flag: bool) -> str:
-    return "true" if flag else "false"

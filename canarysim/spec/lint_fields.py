@@ -121,12 +121,13 @@ def _set_unsupported(
     found: list[tuple[tuple[Any, ...], Any, str]] = []
     cls = type(model)
     if isinstance(model, ManifestModel):
+        unsupported_keys = type(model).UNSUPPORTED
         for name, info in cls.model_fields.items():
             alias = info.alias or name
-            if alias in cls.UNSUPPORTED and getattr(model, name) not in (None, False, [], {}):
+            if alias in unsupported_keys and getattr(model, name) not in (None, False, [], {}):
                 found.append((path, model, alias))
         for key in model.model_extra or {}:
-            if key in cls.UNSUPPORTED:
+            if key in unsupported_keys:
                 found.append((path, model, str(key)))
     for name, info in cls.model_fields.items():
         value = getattr(model, name)

@@ -133,7 +133,8 @@ def to_step(step: CanaryStep, raw: dict[str, Any], rollout: Rollout, index: int)
             line=rollout.line_of(*where),
             got=", ".join(step.kinds) or "none",
         )
-    body = raw.get(kind) if isinstance(raw.get(kind), dict) else {}
+    value = raw.get(kind)
+    body: dict[str, Any] = value if isinstance(value, dict) else {}
     if kind == "setWeight":
         assert step.set_weight is not None
         return em.SetWeight(step.set_weight)

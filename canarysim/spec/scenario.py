@@ -238,10 +238,17 @@ class Traffic(ScenarioModel):
 
 
 # ------------------------------------------------------------------------------ outputs
+OutputFormat = Literal["json", "csv", "png", "txt"]
+
+
+def _json_only() -> list[OutputFormat]:
+    return ["json"]
+
+
 class Outputs(ScenarioModel):
     dir: str | None = None
     """Directory (relative to the scenario) for the files below; none: write nothing."""
-    formats: list[Literal["json", "csv", "png", "txt"]] = Field(default_factory=lambda: ["json"])
+    formats: list[OutputFormat] = Field(default_factory=lambda: _json_only())
     bucket: Duration = 10.0
     """Width of a time bucket of the request/error/latency series."""
 

@@ -18,8 +18,8 @@ from typing import Any, Literal
 
 from pydantic import Field, model_validator
 
-from canarysim.spec.manifests.base import Int32, IntOrString, ManifestModel, Resource
-from canarysim.spec.manifests.k8s import LabelSelector, ObjectMeta, PodTemplateSpec
+from canarysim.spec.manifests.base import Int32, IntOrString, ManifestModel, ObjectMeta, Resource
+from canarysim.spec.manifests.k8s import LabelSelector, PodTemplateSpec
 
 __all__ = [
     "STEP_KINDS",

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from canarysim.spec.findings import Finding
 from canarysim.spec.manifests.analysis import AnalysisTemplate, ClusterAnalysisTemplate
@@ -13,6 +13,8 @@ from canarysim.spec.manifests.istio import DestinationRule, Gateway, VirtualServ
 from canarysim.spec.manifests.k8s import Service
 
 __all__ = ["Manifests"]
+
+R = TypeVar("R", bound=Resource)
 
 
 @dataclass
@@ -93,7 +95,7 @@ def split_name(ref: str, default_namespace: str) -> tuple[str, str]:
     return name, namespace
 
 
-def _find(items: list[Any], name: str, namespace: str) -> Any:
+def _find(items: list[R], name: str, namespace: str) -> R | None:
     for obj in items:
         if obj.name == name and obj.namespace == namespace:
             return obj
