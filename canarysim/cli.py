@@ -346,7 +346,7 @@ def cmd_run(args: argparse.Namespace, out: TextIO) -> int:
     result = _simulate(args, scenario, args.until)
     summary = summarize(result)
     if args.out or args.plot:
-        _write_files(args, result)
+        _write_files(args, scenario, result)
     if args.json:
         out.write(json.dumps(summary, indent=2, ensure_ascii=False, allow_nan=False) + "\n")
     elif not args.quiet:
@@ -370,15 +370,19 @@ def cmd_run(args: argparse.Namespace, out: TextIO) -> int:
     return int(summary["exit_code"])
 
 
-def _write_files(args: argparse.Namespace, result: Any) -> None:
+def _write_files(args: argparse.Namespace, scenario: Any, result: Any) -> None:
     from canarysim.report.files import write_outputs
 
     root = Path(args.out or "canarysim-out")
     written = write_outputs(result, root) if args.out else []
     if args.plot:
-        from canarysim.report.plots import write_plots
+        from canarysim.report.plots import analysis_thresholds, write_plots
 
-        written += write_plots(result, root / "plots")
+        templates = [
+            *scenario.manifests.analysis_templates,
+            *scenario.manifests.cluster_analysis_templates,
+        ]
+        written += write_plots(result, root / "plots", analysis_thresholds(templates))
     if not args.quiet and not args.json:
         print(f"canarysim: wrote {len(written)} files under {root}", file=sys.stderr)
 

@@ -9,8 +9,8 @@ Panels, sharing the time axis (simulated minutes, or hours for long runs):
 4. errors served to users so far per version (cumulative: the blast radius as it grows; a
    burst is a jump, a steady error rate a slope);
 5. latency p50 and p99 per version (ms);
-6. analysis measurements against their thresholds, when the run has analysis series
-   (``analysis.<metric>`` with optional ``analysis.<metric>.threshold``).
+6. analysis measurements (``analysis.<metric>`` series) against the thresholds read off the
+   metrics' success and failure conditions, when the run measured anything.
 
 Every panel marks the update (new revision), the promotion (stable switch) and an abort with a
 dotted vertical line, so a weight that drops to 0 at promotion (the new stable takes over; Argo
@@ -22,6 +22,8 @@ Agg backend, so plotting never needs a display.
 from __future__ import annotations
 
 import io
+import re
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -45,7 +47,7 @@ def _bands(snapshots: list[Any], until: float) -> tuple[list[tuple], list[tuple]
     for i, snap in enumerate(snapshots):
         end = snapshots[i + 1].time if i + 1 < len(snapshots) else until
         in_update = snap.step_index is not None and snap.step_index < snap.step_count
-        if in_update and snap.stable_hash != snap.canary_hash:
+        if in_update and snap.stable_hash != snap.canary_hash and not snap.aborted:
             label = f"step {snap.step_index}"
             if steps and steps[-1][2] == label and steps[-1][1] == snap.time:
                 steps[-1] = (steps[-1][0], end, label)
@@ -76,6 +78,39 @@ def milestones(snapshots: list[Any]) -> list[tuple[float, str]]:
     return out
 
 
+#: ``result < 0.05``, ``result[0] >= 0.95``: a measured value compared with a number.
+_COMPARISON = re.compile(
+    r"result(?:\[0\])?\s*(<=|>=|<|>|==)\s*(-?[0-9]*\.?[0-9]+(?:[eE][-+]?[0-9]+)?)"
+)
+
+
+def thresholds_of(condition: str, kind: str) -> list[tuple[str, float]]:
+    """The numbers a success/failure condition compares the result with, as plot lines.
+
+    >>> thresholds_of("len(result) == 0 || result[0] < 0.05", "success")
+    [('success: result < 0.05', 0.05)]
+    >>> thresholds_of("result[0] >= 0.95", "success"), thresholds_of("", "failure")
+    ([('success: result >= 0.95', 0.95)], [])
+    """
+    return [
+        (f"{kind}: result {op} {number}", float(number))
+        for op, number in _COMPARISON.findall(condition or "")
+    ]
+
+
+def analysis_thresholds(templates: Iterable[Any]) -> dict[str, list[tuple[str, float]]]:
+    """metric name -> threshold lines, from AnalysisTemplate models (spec layer) or anything
+    with ``spec.metrics[].name/success_condition/failure_condition``."""
+    out: dict[str, list[tuple[str, float]]] = {}
+    for template in templates:
+        for metric in template.spec.metrics:
+            lines = thresholds_of(metric.success_condition, "success")
+            lines += thresholds_of(metric.failure_condition, "failure")
+            if lines:
+                out.setdefault(metric.name, []).extend(lines)
+    return out
+
+
 def _window(until: float) -> float:
     """Re-binning width: the smallest of 10 s, 30 s, 1 min, 5 min giving at most 240 bins."""
     for width in (10.0, 30.0, 60.0, 300.0):
@@ -102,8 +137,9 @@ def _step_plot(ax: Any, x: np.ndarray, y: np.ndarray, **kw: Any) -> None:
     ax.step(x, y, where="post", **kw)
 
 
-def figure(result: Any) -> Any:
-    """The matplotlib Figure of ``result`` (caller saves or closes it)."""
+def figure(result: Any, thresholds: Mapping[str, list[tuple[str, float]]] | None = None) -> Any:
+    """The matplotlib Figure of ``result`` (caller saves or closes it); ``thresholds`` maps an
+    analysis metric to the (label, value) lines to draw (see :func:`analysis_thresholds`)."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -114,7 +150,9 @@ def figure(result: Any) -> Any:
     unit, unit_name = _scale(until)
     t = np.asarray(series.get("time", np.array([0.0])), dtype=float) / unit
     analysis_cols = sorted(
-        c for c in series if c.startswith("analysis.") and not c.endswith(".threshold")
+        c
+        for c in series
+        if c.startswith("analysis.") and np.isfinite(np.asarray(series[c], dtype=float)).any()
     )
     n = 6 if analysis_cols else 5
     fig, axes = plt.subplots(n, 1, figsize=(11, 2.3 * n + 0.8), sharex=True, layout="constrained")
@@ -124,7 +162,8 @@ def figure(result: Any) -> Any:
     ax = axes[0]
     for k, (start, end, label) in enumerate(steps):
         ax.axvspan(start / unit, end / unit, color="#dfe8f3" if k % 2 else "#eef3f9", zorder=0)
-        ax.text((start + end) / 2 / unit, 103, label, ha="center", va="bottom", fontsize=8)
+        if (end - start) >= 0.04 * until:  # label only bands wide enough to read
+            ax.text((start + end) / 2 / unit, 103, label, ha="center", va="bottom", fontsize=8)
     for j, (start, end, _) in enumerate(pauses):
         ax.axvspan(
             start / unit,
@@ -200,15 +239,18 @@ def figure(result: Any) -> Any:
     if analysis_cols:
         ax = axes[5]
         for i, col in enumerate(analysis_cols):
-            colour = f"C{i}"
+            colour = f"C{i + 2}"
+            metric = col.removeprefix("analysis.")
             values = np.asarray(series[col], dtype=float)
-            ax.plot(
-                t, values, "o-", color=colour, markersize=3, label=col.removeprefix("analysis.")
-            )
-            if f"{col}.threshold" in series:
-                limit = np.asarray(series[f"{col}.threshold"], dtype=float)
-                _step_plot(ax, t, limit, color=colour, linestyle="--", label="threshold")
-        ax.set_title("Analysis measurements and thresholds", loc="left", fontsize=10)
+            # the column holds the last measurement at each row: plot the measurements only
+            finite = np.isfinite(values)
+            changed = np.flatnonzero(finite & (np.append(np.nan, values[:-1]) != values))
+            ax.plot(t[changed], values[changed], "o-", color=colour, markersize=4,
+                    linewidth=1.4, label=f"{metric} (measured)")  # fmt: skip
+            for label, value in (thresholds or {}).get(metric, []):
+                ax.axhline(value, color=colour, linestyle="--", linewidth=1.1, label=label)
+        ax.set_ylabel("measured value")
+        ax.set_title("Analysis measurements against their thresholds", loc="left", fontsize=10)
 
     marks = milestones(result.snapshots)
     for ax in axes:
@@ -231,11 +273,15 @@ def figure(result: Any) -> Any:
     return fig
 
 
-def write_plots(result: Any, directory: str | Path) -> list[Path]:
+def write_plots(
+    result: Any,
+    directory: str | Path,
+    thresholds: Mapping[str, list[tuple[str, float]]] | None = None,
+) -> list[Path]:
     """Write ``<scenario>.png`` and ``<scenario>.svg`` under ``directory`` (atomically)."""
     import matplotlib.pyplot as plt
 
-    fig = figure(result)
+    fig = figure(result, thresholds)
     out = []
     try:
         for ext in ("png", "svg"):

@@ -225,3 +225,18 @@ def test_summary_prefers_the_simulators_counts_and_lists_images(result: Result) 
     assert lines.index(next(x for x in lines if "(no endpoint)" in x)) > lines.index(
         next(x for x in lines if "app:v1" in x)
     )  # real images first, then requests nobody could serve
+
+
+def test_plots_show_analysis_measurements_against_thresholds(
+    result: Result, tmp_path: Path
+) -> None:
+    from canarysim.report.plots import write_plots
+
+    times = result.series["time"]
+    measured = np.where(times >= 400, 0.12, np.nan)
+    series = {**result.series, "analysis.error-rate": measured}
+    thresholds = {"error-rate": [("success: result < 0.05", 0.05)]}
+    write_plots(replace(result, series=series), tmp_path, thresholds)
+    svg = (tmp_path / "imesh-canary.svg").read_text()
+    assert "Analysis measurements against their thresholds" in svg
+    assert "success: result &lt; 0.05" in svg
