@@ -345,8 +345,8 @@ class ExperimentView:
 #   Undo -> pod_template_hash of the target ReplicaSet's template (previous revision by default).
 # Promote and PromoteFull also have a spec half: ``kubectl argo rollouts promote`` unpauses
 # ``spec.paused``, so the world sets ``paused=False`` AND passes the command to the engine.
-# :func:`canarysim.engine.steps.apply_spec_command` does the spec half for the verbs that need
-# no world knowledge (Pause, Resume, Scale, Restart, Promote, PromoteFull).
+# :func:`canarysim.engine.commands.apply_spec_command` does the spec half for the verbs that
+# need no world knowledge (PauseRollout, Resume, Scale, Restart, Promote, PromoteFull).
 
 
 @dataclass(frozen=True)
@@ -629,7 +629,12 @@ Action = (
 class Decision:
     """One reconcile's outcome. ``requeue_after`` (seconds from ``now``) is when the engine
     needs another look even if nothing in the world changes (pause end, scale-down deadline,
-    progress deadline); None means only a world change (pods, runs, commands, spec) matters."""
+    progress deadline); None means only a world change (pods, runs, commands, spec) matters.
+    ``0.0`` means "look again now": this reconcile changed the status or wrote a ReplicaSet,
+    Service or run, and the real controller would be woken by that write through its
+    informers. Router actions (``SetTraffic*``, ``UpdateTrafficHash``, ``RemoveManagedRoutes``)
+    are emitted on every reconcile, as Argo calls its router every time: apply them as
+    idempotent writes."""
 
     status: RolloutStatus
     actions: tuple[Action, ...] = field(default_factory=tuple)

@@ -12,8 +12,11 @@ from dataclasses import dataclass, field, replace
 
 from canarysim.engine.context import Context, floor_second
 from canarysim.engine.model import (
+    Analysis,
     Condition,
     ConditionStatus,
+    Experiment,
+    Pause,
     Phase,
     Plan,
     RolloutStatus,
@@ -205,8 +208,6 @@ def timed_out(ctx: Context, conditions: list[Condition]) -> bool:
 def indefinite_step(ctx: Context) -> bool:
     """``isIndefiniteStep``: at a pause/analysis/experiment step, or the Paused condition is
     True (no progress deadline then)."""
-    from canarysim.engine.model import Analysis, Experiment, Pause
-
     step, _ = ctx.current_step()
     if isinstance(step, Analysis | Experiment | Pause):
         return True
