@@ -22,6 +22,7 @@ from canarysim.spec.manifests.analysis import (
 )
 from canarysim.spec.manifests.argo import Rollout
 from canarysim.spec.manifests.base import ManifestModel, Resource
+from canarysim.spec.manifests.istio import DestinationRule
 from canarysim.spec.yamlio import format_path
 
 __all__ = ["unknown_fields", "unsupported"]
@@ -107,6 +108,15 @@ def unsupported(obj: Resource) -> list[Finding]:
         for i, step in enumerate(c.steps if c is not None else []):
             if step.plugin is not None:
                 warn((*strategy, "canary", "steps", i, "plugin"), "a plugin step")
+    if isinstance(obj, DestinationRule):
+        policies = [(("spec", "trafficPolicy"), obj.spec.traffic_policy)]
+        policies += [
+            (("spec", "subsets", i, "trafficPolicy"), sub.traffic_policy)
+            for i, sub in enumerate(obj.spec.subsets)
+        ]
+        for path, policy in policies:
+            if isinstance(policy, dict) and "outlierDetection" in policy:
+                warn((*path, "outlierDetection"), "outlier detection (ejecting failing pods)")
     if isinstance(obj, AnalysisTemplate | ClusterAnalysisTemplate):
         for i, metric in enumerate(obj.spec.metrics):
             for kind in metric.provider.kinds:

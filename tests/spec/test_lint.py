@@ -269,3 +269,26 @@ def test_gateway_not_among_the_manifests(base):
             "manifests: traffic through it is not simulated",
         )
     ]
+
+
+def test_behaviour_changing_fields_we_do_not_simulate_are_named(base):
+    pod = base["spec"]["template"]["spec"]
+    pod["initContainers"] = [{"name": "migrate", "image": "demo:migrate"}]
+    pod["containers"][0]["livenessProbe"] = {"httpGet": {"path": "/", "port": 8080}}
+    base["spec"]["restartAt"] = "2024-01-01T00:00:00Z"
+    canary(base)["replicaProgressThreshold"] = {"type": "Percent", "value": 50}
+    vs = yaml.safe_load(VSVC)
+    vs["spec"]["http"].insert(0, {"name": "old", "redirect": {"uri": "/new"}})
+    dr = yaml.safe_load(DR)
+    dr["spec"]["trafficPolicy"] = {"outlierDetection": {"consecutive5xxErrors": 3}}
+    got = sorted(m for r, _, m in messages(base, SERVICES, vs, dr) if r == "lint/unsupported")
+    assert got == [
+        "outlier detection (ejecting failing pods) is not supported yet; canarysim ignores it",
+        "spec.http[0].redirect (HTTPRoute) is not supported yet; canarysim ignores it",
+        "spec.restartAt (RolloutSpec) is not supported yet; canarysim ignores it",
+        "spec.strategy.canary.replicaProgressThreshold (CanaryStrategy) is not supported yet; "
+        "canarysim ignores it",
+        "spec.template.spec.containers[0].livenessProbe (Container) is not supported yet; "
+        "canarysim ignores it",
+        "spec.template.spec.initContainers (PodSpec) is not supported yet; canarysim ignores it",
+    ]

@@ -304,7 +304,7 @@ class ReplicaProgressThreshold(ManifestModel):
 
 class CanaryStrategy(ManifestModel):
     KNOWN = frozenset({"canaryMetadata", "stableMetadata"})
-    UNSUPPORTED = frozenset({"antiAffinity", "pingPong"})
+    UNSUPPORTED = frozenset({"antiAffinity", "pingPong", "replicaProgressThreshold"})
 
     canary_service: str = ""
     stable_service: str = ""
@@ -334,7 +334,7 @@ class RollbackWindowSpec(ManifestModel):
 
 class RolloutSpec(ManifestModel):
     KNOWN = frozenset({"analysis"})
-    UNSUPPORTED = frozenset({"workloadRef"})
+    UNSUPPORTED = frozenset({"workloadRef", "restartAt"})
 
     replicas: Int32 | None = None
     selector: LabelSelector | None = None

@@ -84,18 +84,9 @@ class HTTPFaultInjection(ManifestModel):
 
 
 class HTTPRoute(ManifestModel):
-    KNOWN = frozenset(
-        {
-            "redirect",
-            "directResponse",
-            "delegate",
-            "rewrite",
-            "corsPolicy",
-            "headers",
-            "mirrors",
-            "mirrorPercent",
-        }
-    )
+    KNOWN = frozenset({"rewrite", "corsPolicy", "headers"})
+    #: routes that answer or forward without reaching a destination, and extra mirrors
+    UNSUPPORTED = frozenset({"redirect", "directResponse", "delegate", "mirrors", "mirrorPercent"})
 
     name: str = ""
     match: list[HTTPMatchRequest] = Field(default_factory=list)

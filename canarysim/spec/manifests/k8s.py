@@ -92,8 +92,6 @@ class Container(ManifestModel):
             "restartPolicy",
             "volumeMounts",
             "volumeDevices",
-            "livenessProbe",
-            "startupProbe",
             "lifecycle",
             "terminationMessagePath",
             "terminationMessagePolicy",
@@ -105,6 +103,10 @@ class Container(ManifestModel):
         }
     )
 
+    #: probes that restart or hold back a container on their own schedule; the scenario's
+    #: ``versions.<image>.crash`` and ``pods`` delays model these effects instead
+    UNSUPPORTED = frozenset({"livenessProbe", "startupProbe"})
+
     name: str = ""
     image: str = ""
     ports: list[ContainerPort] = Field(default_factory=list)
@@ -115,13 +117,11 @@ class PodSpec(ManifestModel):
     KNOWN = frozenset(
         {
             "volumes",
-            "initContainers",
             "ephemeralContainers",
             "restartPolicy",
             "terminationGracePeriodSeconds",
             "activeDeadlineSeconds",
             "dnsPolicy",
-            "nodeSelector",
             "serviceAccountName",
             "serviceAccount",
             "automountServiceAccountToken",
@@ -134,25 +134,33 @@ class PodSpec(ManifestModel):
             "imagePullSecrets",
             "hostname",
             "subdomain",
-            "affinity",
             "schedulerName",
             "tolerations",
             "hostAliases",
             "priorityClassName",
             "priority",
             "dnsConfig",
-            "readinessGates",
             "runtimeClassName",
             "enableServiceLinks",
             "preemptionPolicy",
             "overhead",
-            "topologySpreadConstraints",
             "setHostnameAsFQDN",
             "os",
             "hostUsers",
             "schedulingGates",
             "resourceClaims",
             "resources",
+        }
+    )
+
+    #: scheduling constraints and start-up gates that change when a pod runs or becomes ready
+    UNSUPPORTED = frozenset(
+        {
+            "initContainers",
+            "nodeSelector",
+            "affinity",
+            "readinessGates",
+            "topologySpreadConstraints",
         }
     )
 
@@ -183,7 +191,6 @@ class ServiceSpec(ManifestModel):
             "clusterIP",
             "clusterIPs",
             "externalIPs",
-            "sessionAffinity",
             "sessionAffinityConfig",
             "loadBalancerIP",
             "loadBalancerSourceRanges",
@@ -199,6 +206,9 @@ class ServiceSpec(ManifestModel):
             "trafficDistribution",
         }
     )
+
+    #: ClientIP affinity pins clients to pods, which changes a basic canary's split
+    UNSUPPORTED = frozenset({"sessionAffinity"})
 
     selector: dict[str, str] = Field(default_factory=dict)
     ports: list[ServicePort] = Field(default_factory=list)
