@@ -291,3 +291,48 @@ def test_experiment_success_completes_step_and_failure_aborts() -> None:
     past = make_status(plan, index=1, current_experiment=RunStatus(EXPERIMENT_NAME, "Running"))
     skipped = reconcile(plan, past, rs(H1, 1), rs(H2, 0), experiments=(run("Running"),))
     assert of_type(skipped, TerminateExperiment) == [TerminateExperiment(EXPERIMENT_NAME)]
+
+
+def test_promote_on_inconclusive_background_run_starts_a_new_one() -> None:
+    """argo-analysis §5.2: promote clears the pause (controllerPause stays set), and
+    ``needsNewAnalysisRun`` then starts a fresh background run."""
+    from canarysim.engine.model import Promote
+
+    plan = make_plan(
+        replicas=1,
+        max_surge=1,
+        max_unavailable=1,
+        steps=(SetWeight(10), SetWeight(20)),
+        background_analysis=BACKGROUND,
+    )
+    paused = (PauseCondition("InconclusiveAnalysisRun", NOW - 5),)
+    status = make_status(
+        plan,
+        pause=paused,
+        current_background_analysis_run=RunStatus(BACKGROUND_RUN, "Inconclusive"),
+    )
+    runs = (background_run("Inconclusive"),)
+    first = reconcile(plan, status, rs(H1, 1), rs(H2, 0), analysis_runs=runs, commands=(Promote(),))
+    second = reconcile(plan, first.status, rs(H1, 1), rs(H2, 0), analysis_runs=runs)
+    assert [a.name for a in of_type(second, StartAnalysisRun)] == [BACKGROUND_RUN + ".1"]
+    assert second.status.pause_conditions == ()
+
+
+def test_promote_on_inconclusive_step_run_skips_the_step() -> None:
+    """promote.go: an Inconclusive step analysis is skipped (index + 1)."""
+    from canarysim.engine.model import Promote
+
+    plan = make_plan(
+        replicas=1, max_surge=0, max_unavailable=1, steps=(Analysis(("bar",)), SetWeight(50))
+    )
+    paused = (PauseCondition("InconclusiveAnalysisRun", NOW - 5),)
+    status = make_status(
+        plan, pause=paused, current_step_analysis_run=RunStatus(STEP_RUN, "Inconclusive")
+    )
+    runs = (step_run("Inconclusive"),)
+    d = reconcile(plan, status, rs(H1, 1), rs(H2, 0), analysis_runs=runs, commands=(Promote(),))
+    for _ in range(3):
+        d = reconcile(plan, d.status, rs(H1, 1), rs(H2, 0), analysis_runs=runs)
+    assert d.status.current_step_index == 1
+    assert d.status.pause_conditions == ()
+    assert of_type(d, StartAnalysisRun) == []

@@ -323,3 +323,22 @@ def test_weight_update_event_wording() -> None:
     assert router_weights(d) == [(20, 80)]
     assert ("TrafficWeightUpdated", "Traffic weight updated from 10 to 20") in events(d)
     assert d.status.current_step_index == 2
+
+
+def test_header_route_step_applies_then_promotion_removes_managed_routes() -> None:
+    """setHeaderRoute is written during traffic routing while at the step (revision > 1) and
+    completes at once; full promotion removes every managed route."""
+    from canarysim.engine.model import SetHeaderRoute, SetTrafficHeaderRoute
+
+    match = ({"headerName": "x-canary", "headerValue": {"exact": "yes"}},)
+    steps = (SetWeight(10), SetHeaderRoute("hdr", match), Pause())
+    plan = make_plan(replicas=10, steps=steps, managed_routes=("hdr",), **TR)
+    d = reconcile(plan, make_status(plan, index=1), rs(H1, 10), rs(H2, 1), canary_service_hash=H2)
+    assert SetTrafficHeaderRoute("hdr", match) in d.actions
+    assert d.status.current_step_index == 2
+    assert ("RolloutStepCompleted", "Rollout step 2/3 completed (setHeaderRoute: hdr)") in events(d)
+    done = make_status(plan, index=3, stable=H2)
+    d = reconcile(
+        plan, done, rs(H1, 10), rs(H2, 10), canary_service_hash=H2, stable_service_hash=H2
+    )
+    assert RemoveManagedRoutes() in d.actions
