@@ -172,6 +172,35 @@ def _pod_template(ro: Rollout) -> list[FieldError]:
                         "must be between 1 and 65535, inclusive",
                     )
                 )
+    pod = tmpl.spec.model_extra or {}
+    policy = pod.get("restartPolicy", "Always")  # defaulted to Always before validation
+    if policy not in ("Always", "OnFailure", "Never"):
+        errs.append(
+            FieldError(
+                "spec.template.spec.restartPolicy",
+                "NotSupported",
+                policy,
+                'supported values: "Always", "OnFailure", "Never"',
+            )
+        )
+    if policy != "Always":  # and again in ValidatePodTemplateSpecForReplicaSet
+        errs.append(
+            FieldError(
+                "spec.template.spec.restartPolicy",
+                "NotSupported",
+                policy,
+                'supported values: "Always"',
+            )
+        )
+    if pod.get("activeDeadlineSeconds") is not None:
+        errs.append(
+            FieldError(
+                "spec.template.spec.activeDeadlineSeconds",
+                "Invalid",
+                pod["activeDeadlineSeconds"],
+                "activeDeadlineSeconds in ReplicaSet is not Supported",
+            )
+        )
     return errs
 
 

@@ -318,3 +318,14 @@ def test_only_the_first_error_becomes_the_invalid_spec_message(base):
         'The Rollout "demo" is invalid: spec.replicas: Invalid value: -2: '
         "must be greater than or equal to 0"
     )
+
+
+def test_replica_set_pod_rules(base):
+    pod = base["spec"]["template"]["spec"]
+    pod["restartPolicy"] = "Never"
+    pod["activeDeadlineSeconds"] = 30
+    assert errors(base) == [
+        'spec.template.spec.restartPolicy: Unsupported value: "Never": supported values: "Always"',
+        "spec.template.spec.activeDeadlineSeconds: Invalid value: 30: "
+        "activeDeadlineSeconds in ReplicaSet is not Supported",
+    ]
