@@ -338,44 +338,51 @@ def _style(args: argparse.Namespace, stream: TextIO) -> Any:
 
 
 def cmd_run(args: argparse.Namespace, out: TextIO) -> int:
-    from canarysim.report import render_rollout, render_summary, render_timeline, summarize
-    from canarysim.report.durations import offset
-    from canarysim.report.getview import analysis_created
+    from canarysim.report import summarize
+    from canarysim.report.runview import render_report
 
     scenario = _load(args)
     result = _simulate(args, scenario, args.until)
     summary = summarize(result)
-    if args.out or args.plot:
-        _write_files(args, scenario, result)
+    _write_files(args, scenario, result, summary)
     if args.json:
         out.write(json.dumps(summary, indent=2, ensure_ascii=False, allow_nan=False) + "\n")
     elif not args.quiet:
         style = _style(args, out)
-        out.write(
-            style.bold(
-                f"canarysim run {result.scenario_name}: seed {result.seed}, {result.mode} "
-                f"traffic, until {offset(result.until)}"
-            )
-            + "\n\n"
-        )
-        out.write(render_timeline(result, style=style, every=args.verbose))
-        view = render_rollout(
-            result.final,
-            now=result.until,
-            style=style,
-            analysis_created=analysis_created(result.snapshots),
-        )
-        out.write("\n" + view)
-        out.write("\n" + render_summary(summary, style=style))
+        out.write(render_report(result, summary=summary, style=style, every=args.verbose))
     return int(summary["exit_code"])
 
 
-def _write_files(args: argparse.Namespace, scenario: Any, result: Any) -> None:
+def _outputs(args: argparse.Namespace, scenario: Any) -> tuple[Path | None, set[str]]:
+    """Where files go and which: --out DIR takes everything but plots (--plot adds them);
+    without --out, the scenario's ``outputs: {dir, formats}`` decide, relative to the
+    scenario file; --plot alone writes plots under ./canarysim-out."""
+    plots = {"png"} if args.plot else set()
+    if args.out:
+        return Path(args.out), {"json", "csv"} | plots
+    spec = getattr(scenario, "outputs", None)
+    if spec is not None and spec.dir:
+        return scenario.base_dir / spec.dir, set(spec.formats) | plots
+    if plots:
+        return Path("canarysim-out"), plots
+    return None, set()
+
+
+def _write_files(
+    args: argparse.Namespace, scenario: Any, result: Any, summary: dict[str, Any]
+) -> None:
     from canarysim.report.files import write_outputs
 
-    root = Path(args.out or "canarysim-out")
-    written = write_outputs(result, root) if args.out else []
-    if args.plot:
+    root, formats = _outputs(args, scenario)
+    if root is None:
+        return
+    text = None
+    if "txt" in formats:
+        from canarysim.report.runview import render_report
+
+        text = render_report(result, summary=summary, every=args.verbose)
+    written = write_outputs(result, root, formats=formats, report=text)
+    if "png" in formats:
         from canarysim.report.plots import analysis_thresholds, write_plots
 
         templates = [

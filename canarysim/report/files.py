@@ -8,6 +8,7 @@ Layout::
     DIR/manifests/<time>-<kind>-<name>.yaml
                            each VirtualService / DestinationRule as Argo had written it after
                            every change; <time> is zero-padded seconds (0000300.000s)
+    DIR/report.txt         the text report (only when a scenario's outputs.formats asks: txt)
 
 Every file is written to a temporary file in the same directory and moved into place with
 ``os.replace``, which is atomic on POSIX and Windows: a reader (or a crash) never sees half a
@@ -97,14 +98,28 @@ def manifest_files(history: Iterable[tuple[float, dict[str, Any]]]) -> dict[str,
     return out
 
 
-def write_outputs(result: Any, out_dir: str | os.PathLike[str]) -> list[Path]:
-    """Write every output file of ``result`` under ``out_dir``; returns the paths written."""
+def write_outputs(
+    result: Any,
+    out_dir: str | os.PathLike[str],
+    *,
+    formats: Iterable[str] = ("json", "csv"),
+    report: str | None = None,
+) -> list[Path]:
+    """Write the output files of ``result`` under ``out_dir``; returns the paths written.
+
+    ``formats`` as a scenario's ``outputs.formats`` names them: ``json`` (result.json,
+    events.jsonl and manifests/), ``csv`` (timeseries.csv), ``txt`` (report.txt, the text of
+    ``report``); ``png`` (plots) is written by :mod:`canarysim.report.plots`."""
     root = Path(out_dir)
-    written = [
-        write_atomic(root / "result.json", result.dumps(indent=1) + "\n"),
-        write_atomic(root / "events.jsonl", events_jsonl(result.events)),
-        write_atomic(root / "timeseries.csv", timeseries_csv(result.series)),
-    ]
-    for rel, text in manifest_files(result.manifest_history).items():
-        written.append(write_atomic(root / rel, text))
+    wanted = set(formats)
+    written = []
+    if "json" in wanted:
+        written.append(write_atomic(root / "result.json", result.dumps(indent=1) + "\n"))
+        written.append(write_atomic(root / "events.jsonl", events_jsonl(result.events)))
+        for rel, text in manifest_files(result.manifest_history).items():
+            written.append(write_atomic(root / rel, text))
+    if "csv" in wanted:
+        written.append(write_atomic(root / "timeseries.csv", timeseries_csv(result.series)))
+    if "txt" in wanted and report is not None:
+        written.append(write_atomic(root / "report.txt", report))
     return written

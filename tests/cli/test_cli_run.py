@@ -119,3 +119,22 @@ def test_schema_is_json_schema() -> None:
     schema = json.loads(text)
     assert code == 0
     assert "properties" in schema and "until" in schema["properties"]
+
+
+@needs_simulator
+def test_scenario_outputs_dir_and_formats_are_honoured(tmp_path: Path) -> None:
+    import yaml
+
+    scenario = yaml.safe_load((ROOT / SEED).read_text())
+    scenario["manifests"] = [
+        str(ROOT / "scenarios/imesh-canary" / m) for m in scenario["manifests"]
+    ]
+    scenario["until"] = "10m"
+    scenario["outputs"] = {"dir": "out", "formats": ["csv", "txt"]}
+    path = tmp_path / "scenario.yaml"
+    path.write_text(yaml.safe_dump(scenario))
+    code, text = cli("run", str(path))
+    assert code == 3  # paused at 10m
+    written = sorted(p.name for p in (tmp_path / "out").iterdir())
+    assert written == ["report.txt", "timeseries.csv"]
+    assert (tmp_path / "out" / "report.txt").read_text() == text
