@@ -260,6 +260,8 @@ def _plain(value: Any, key: str = "") -> Any:
     """Convert to JSON-ready values with deterministic rounding (dict order is kept)."""
     if isinstance(value, bool) or value is None or isinstance(value, str):
         return value
+    if key in _TIME_KEYS and isinstance(value, int | float | np.integer | np.floating):
+        return _time(float(value))  # times are always floats, even a whole 0
     if isinstance(value, int | np.integer):
         return int(value)
     if isinstance(value, float | np.floating):

@@ -142,6 +142,23 @@ def test_json_is_versioned_ordered_and_rounded() -> None:
     assert data["snapshots"][0]["replica_sets"][0]["pods"][0]["created"] == 0.333333
 
 
+def test_times_are_always_floats() -> None:
+    r = sample()
+    r.events.append({"time": 1, "kind": "Normal", "object": "x", "reason": "y", "message": ""})
+    data = r.to_json()
+    assert all(isinstance(e["time"], float) for e in data["events"])
+    assert json.dumps(data["events"][-1]).startswith('{"time": 1.0')
+
+
+def test_package_exports_what_all_says() -> None:
+    import canarysim
+
+    assert sorted(canarysim.__all__) == ["Result", "__version__", "load_scenario", "simulate"]
+    for name in canarysim.__all__:
+        assert getattr(canarysim, name) is not None
+    assert canarysim.Result is Result
+
+
 def test_other_schema_is_refused_with_a_clear_error() -> None:
     with pytest.raises(ScenarioError, match=r"canarysim\.result/v1"):
         Result.from_json({"schema": "canarysim.result/v0"})
