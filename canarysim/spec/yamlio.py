@@ -247,7 +247,12 @@ class _Walker:
                         merged.setdefault(k, v)
                 continue
             if not isinstance(key_node, ScalarNode):
-                raise self.fail(key_node, path, "plain text mapping keys")
+                raise self.fail(
+                    key_node,
+                    path,
+                    "plain text mapping keys (a value starting with '{' is a YAML mapping: "
+                    "quote templated values such as '{{args.x}}')",
+                )
             key = key_node.value
             if key in out:
                 raise self.fail(

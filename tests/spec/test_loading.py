@@ -290,3 +290,12 @@ def test_scenario_lint(tmp_path):
             'no node "node-7": the cluster has node-1, node-2, node-3',
         ),
     ]
+
+
+def test_unquoted_template_placeholder_is_explained():
+    text = "metadata:\n  annotations:\n    linkerd.io/inject: {{args.enabled}}\n"
+    assert error_of(parse_documents, text, "t.yaml") == (
+        "t.yaml:3: metadata.annotations.linkerd.io/inject: expected plain text mapping keys "
+        "(a value starting with '{' is a YAML mapping: quote templated values such as "
+        "'{{args.x}}')"
+    )
