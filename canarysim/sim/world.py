@@ -237,7 +237,12 @@ class World:
             latest_hash=action.pod_template_hash,
             rollout=self.rollout_manifest,
         )
-        self.analysis.start(action, context)
+        canary = ((self.rollout_manifest.get("spec") or {}).get("strategy") or {}).get("canary")
+        dry_run: list[str] = []
+        if action.kind == "Background":
+            for entry in ((canary or {}).get("analysis") or {}).get("dryRun") or []:
+                dry_run.append(str((entry or {}).get("metricName", "")))
+        self.analysis.start(action, context, rollout_dry_run=dry_run)
 
     def _prometheus(self, query: str, now: float) -> object:
         from canarysim.sim.promql import evaluate
