@@ -1,4 +1,4 @@
-"""PromQL subset: lexer and recursive-descent parser producing a small AST.
+"""PromQL subset: recursive-descent parser producing a small AST.
 
 Covered: number and string literals; instant selectors with ``=``, ``!=``, ``=~``, ``!~``
 (regexes fully anchored, as in Prometheus); range selectors ``[5m]``; ``offset``; function
@@ -10,125 +10,54 @@ Precedence follows Prometheus (``promql/parser/lex.go``): ``^`` (right-associati
 Not covered (a clear error): subqueries, ``@``, ``group_left``/``group_right``.
 
 Errors raise :class:`PromQLError` with a ``line:column`` position, like Prometheus' own
-``1:14: parse error: ...`` messages.
+``1:14: parse error: ...`` messages. The node classes and the error live in
+:mod:`canarysim.sim.promql_ast`, the lexer in :mod:`canarysim.sim.promql_lex`; both are
+re-exported here, where callers imported them before the split.
 """
 
 from __future__ import annotations
 
-import math
 import re
-from dataclasses import dataclass, field
 
-from canarysim.errors import SimulationError
-
-
-class PromQLError(SimulationError):
-    """A query that cannot be parsed or evaluated; ``pos`` is the 0-based character offset."""
-
-    def __init__(self, message: str, query: str = "", pos: int | None = None) -> None:
-        self.pos = pos
-        self.query = query
-        if pos is not None:
-            line = query.count("\n", 0, pos) + 1
-            col = pos - (query.rfind("\n", 0, pos) + 1) + 1
-            message = f"{line}:{col}: parse error: {message}"
-        super().__init__(message)
-
-
-# ============================================================================ AST
-@dataclass(frozen=True)
-class Matcher:
-    name: str
-    op: str  # "=", "!=", "=~", "!~"
-    value: str
-    regex: re.Pattern[str] | None = None
-
-    def matches(self, v: str) -> bool:
-        if self.op == "=":
-            return v == self.value
-        if self.op == "!=":
-            return v != self.value
-        assert self.regex is not None
-        hit = self.regex.fullmatch(v) is not None
-        return hit if self.op == "=~" else not hit
-
-
-@dataclass(frozen=True)
-class NumberLit:
-    value: float
-
-
-@dataclass(frozen=True)
-class StringLit:
-    value: str
-
-
-@dataclass(frozen=True)
-class VectorSelector:
-    matchers: tuple[Matcher, ...]
-    offset: float = 0.0
-    pos: int = 0
-
-
-@dataclass(frozen=True)
-class MatrixSelector:
-    vector: VectorSelector
-    range_s: float
-    pos: int = 0
-
-
-@dataclass(frozen=True)
-class Call:
-    func: str
-    args: tuple[object, ...]
-    pos: int = 0
-
-
-@dataclass(frozen=True)
-class Aggregate:
-    op: str
-    expr: object
-    param: object | None = None
-    grouping: tuple[str, ...] = ()
-    without: bool = False
-    pos: int = 0
-
-
-@dataclass(frozen=True)
-class Unary:
-    op: str
-    expr: object
-    pos: int = 0
-
-
-@dataclass(frozen=True)
-class Binary:
-    op: str
-    lhs: object
-    rhs: object
-    return_bool: bool = False
-    on: bool | None = None  # None: no on()/ignoring() clause
-    labels: tuple[str, ...] = field(default=())
-    pos: int = 0
-
-
-AGGREGATIONS = frozenset(
-    {
-        "sum",
-        "avg",
-        "min",
-        "max",
-        "count",
-        "group",
-        "stddev",
-        "stdvar",
-        "topk",
-        "bottomk",
-        "quantile",
-    }
+from canarysim.sim.promql_ast import (
+    AGGREGATIONS,
+    COMPARISONS,
+    PARAM_AGGREGATIONS,
+    Aggregate,
+    Binary,
+    Call,
+    Matcher,
+    MatrixSelector,
+    NumberLit,
+    PromQLError,
+    StringLit,
+    Unary,
+    VectorSelector,
 )
-PARAM_AGGREGATIONS = frozenset({"topk", "bottomk", "quantile"})
-COMPARISONS = frozenset({"==", "!=", ">", "<", ">=", "<="})
+from canarysim.sim.promql_lex import Token, parse_duration, tokenize
+from canarysim.sim.promql_math import FUNCTIONS
+
+__all__ = [
+    "AGGREGATIONS",
+    "COMPARISONS",
+    "PARAM_AGGREGATIONS",
+    "Aggregate",
+    "Binary",
+    "Call",
+    "Matcher",
+    "MatrixSelector",
+    "NumberLit",
+    "Parser",
+    "PromQLError",
+    "StringLit",
+    "Token",
+    "Unary",
+    "VectorSelector",
+    "parse",
+    "parse_duration",
+    "tokenize",
+]
+
 _KEYWORDS = frozenset(
     {"by", "without", "on", "ignoring", "group_left", "group_right", "offset", "bool"}
 )
@@ -141,98 +70,8 @@ _LEVELS: tuple[frozenset[str], ...] = (
     frozenset({"+", "-"}),
     frozenset({"*", "/", "%"}),
 )
-_UNITS = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0, "w": 604800.0}
-_UNITS["y"] = 365 * 86400.0
 
 
-# ============================================================================ lexer
-@dataclass(frozen=True)
-class Token:
-    kind: str  # NUM STR ID DUR OP EOF
-    text: str
-    pos: int
-    value: object = None
-
-
-_DURATION_RE = re.compile(r"(?:\d+(?:ms|s|m|h|d|w|y))+(?![A-Za-z0-9_])")
-_NUMBER_RE = re.compile(r"(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?|0[xX][0-9a-fA-F]+")
-_IDENT_RE = re.compile(r"[A-Za-z_:][A-Za-z0-9_:]*")
-_OPS = ("=~", "!~", "==", "!=", ">=", "<=", "(", ")", "{", "}", "[", "]", ",", "=", ">", "<")
-_OPS += ("+", "-", "*", "/", "%", "^", "@", ":")
-
-
-def parse_duration(text: str) -> float:
-    """PromQL duration (``5m``, ``1h30m``, ``250ms``) in seconds."""
-    total = 0.0
-    for num, unit in re.findall(r"(\d+)(ms|s|m|h|d|w|y)", text):
-        total += int(num) * _UNITS[unit]
-    return total
-
-
-def tokenize(query: str) -> list[Token]:
-    out: list[Token] = []
-    i, n = 0, len(query)
-    while i < n:
-        ch = query[i]
-        if ch.isspace():
-            i += 1
-            continue
-        if ch == "#":  # comment to end of line
-            while i < n and query[i] != "\n":
-                i += 1
-            continue
-        if ch.isdigit() or (ch == "." and i + 1 < n and query[i + 1].isdigit()):
-            m = _DURATION_RE.match(query, i)
-            if m:
-                out.append(Token("DUR", m.group(), i, parse_duration(m.group())))
-                i = m.end()
-                continue
-            m = _NUMBER_RE.match(query, i)
-            assert m is not None
-            text = m.group()
-            val = float(int(text, 16)) if text[:2].lower() == "0x" else float(text)
-            out.append(Token("NUM", text, i, val))
-            i = m.end()
-            continue
-        if ch in "\"'`":
-            j, buf = i + 1, []
-            while j < n and query[j] != ch:
-                if query[j] == "\\" and ch != "`" and j + 1 < n:
-                    esc = query[j + 1]
-                    buf.append(
-                        {"n": "\n", "t": "\t", "\\": "\\", '"': '"', "'": "'"}.get(esc, "\\" + esc)
-                    )
-                    j += 2
-                    continue
-                buf.append(query[j])
-                j += 1
-            if j >= n:
-                raise PromQLError("unterminated quoted string", query, i)
-            out.append(Token("STR", query[i : j + 1], i, "".join(buf)))
-            i = j + 1
-            continue
-        m = _IDENT_RE.match(query, i)
-        if m:
-            word = m.group()
-            low = word.lower()
-            if low in ("inf", "nan"):
-                out.append(Token("NUM", word, i, math.inf if low == "inf" else math.nan))
-            else:
-                out.append(Token("ID", word, i))
-            i = m.end()
-            continue
-        for op in _OPS:
-            if query.startswith(op, i):
-                out.append(Token("OP", op, i))
-                i += len(op)
-                break
-        else:
-            raise PromQLError(f"unexpected character: {ch!r}", query, i)
-    out.append(Token("EOF", "", n))
-    return out
-
-
-# ============================================================================ parser
 class Parser:
     def __init__(self, query: str) -> None:
         self.query = query
@@ -407,8 +246,6 @@ class Parser:
         raise self._err(f"unexpected {self._describe(t)}")
 
     def _call(self, name: str, pos: int) -> Call:
-        from canarysim.sim.promql_eval import FUNCTIONS  # the evaluator owns the signatures
-
         if name not in FUNCTIONS:
             raise PromQLError(f"unknown function with name {name!r}", self.query, pos)
         self._expect("(")

@@ -1,0 +1,138 @@
+"""PromQL subset: the syntax tree the parser builds and the evaluator walks, and its error.
+
+Node classes are frozen dataclasses carrying the 0-based ``pos`` of their first token where an
+evaluation error may need it. :class:`PromQLError` renders a position as ``line:column``, like
+Prometheus' own ``1:14: parse error: ...`` messages.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from canarysim.errors import SimulationError
+
+__all__ = [
+    "AGGREGATIONS",
+    "COMPARISONS",
+    "PARAM_AGGREGATIONS",
+    "Aggregate",
+    "Binary",
+    "Call",
+    "Matcher",
+    "MatrixSelector",
+    "NumberLit",
+    "PromQLError",
+    "StringLit",
+    "Unary",
+    "VectorSelector",
+]
+
+
+class PromQLError(SimulationError):
+    """A query that cannot be parsed or evaluated; ``pos`` is the 0-based character offset."""
+
+    def __init__(self, message: str, query: str = "", pos: int | None = None) -> None:
+        self.pos = pos
+        self.query = query
+        if pos is not None:
+            line = query.count("\n", 0, pos) + 1
+            col = pos - (query.rfind("\n", 0, pos) + 1) + 1
+            message = f"{line}:{col}: parse error: {message}"
+        super().__init__(message)
+
+
+# ============================================================================ AST
+@dataclass(frozen=True)
+class Matcher:
+    name: str
+    op: str  # "=", "!=", "=~", "!~"
+    value: str
+    regex: re.Pattern[str] | None = None
+
+    def matches(self, v: str) -> bool:
+        if self.op == "=":
+            return v == self.value
+        if self.op == "!=":
+            return v != self.value
+        assert self.regex is not None
+        hit = self.regex.fullmatch(v) is not None
+        return hit if self.op == "=~" else not hit
+
+
+@dataclass(frozen=True)
+class NumberLit:
+    value: float
+
+
+@dataclass(frozen=True)
+class StringLit:
+    value: str
+
+
+@dataclass(frozen=True)
+class VectorSelector:
+    matchers: tuple[Matcher, ...]
+    offset: float = 0.0
+    pos: int = 0
+
+
+@dataclass(frozen=True)
+class MatrixSelector:
+    vector: VectorSelector
+    range_s: float
+    pos: int = 0
+
+
+@dataclass(frozen=True)
+class Call:
+    func: str
+    args: tuple[object, ...]
+    pos: int = 0
+
+
+@dataclass(frozen=True)
+class Aggregate:
+    op: str
+    expr: object
+    param: object | None = None
+    grouping: tuple[str, ...] = ()
+    without: bool = False
+    pos: int = 0
+
+
+@dataclass(frozen=True)
+class Unary:
+    op: str
+    expr: object
+    pos: int = 0
+
+
+@dataclass(frozen=True)
+class Binary:
+    op: str
+    lhs: object
+    rhs: object
+    return_bool: bool = False
+    on: bool | None = None  # None: no on()/ignoring() clause
+    labels: tuple[str, ...] = field(default=())
+    pos: int = 0
+
+
+AGGREGATIONS = frozenset(
+    {
+        "sum",
+        "avg",
+        "min",
+        "max",
+        "count",
+        "group",
+        "stddev",
+        "stdvar",
+        "topk",
+        "bottomk",
+        "quantile",
+    }
+)
+PARAM_AGGREGATIONS = frozenset({"topk", "bottomk", "quantile"})
+COMPARISONS = frozenset({"==", "!=", ">", "<", ">=", "<="})
