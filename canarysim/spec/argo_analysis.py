@@ -42,6 +42,17 @@ def validate_analysis(
     value = f"templateNames: [{' '.join(names)}]"
     args = _rollout_args(analysis.args, ro)
     err = _new_run_error(plain, cluster, args)
+    if err is None and ro.canary is not None:
+        # validation_references.go re-checks with every analysis step's own rules
+        for step in ro.canary.steps:
+            if step.analysis is not None and err is None:
+                err = _new_run_error(
+                    plain,
+                    cluster,
+                    args,
+                    [d.metric_name for d in step.analysis.dry_run],
+                    [r.metric_name for r in step.analysis.measurement_retention],
+                )
     if err is not None:
         return [FieldError(path, "Invalid", value, err)]
     errs: list[FieldError] = []
@@ -83,34 +94,57 @@ def _new_run_error(
     plain: list[AnalysisTemplate],
     cluster: list[ClusterAnalysisTemplate],
     rollout_args: dict[str, str],
+    dry_run: list[str] | None = None,
+    retention: list[str] | None = None,
 ) -> str | None:
-    """The error ``NewAnalysisRunFromTemplates`` would return, if any."""
+    """The error ``NewAnalysisRunFromTemplates`` would return, if any: ``FlattenTemplates``
+    (metrics, dry-run rules, retention rules, args), then ``MergeArgs``, then merging the
+    rollout's own dry-run and retention rules."""
+    templates = _both(plain, cluster)
     seen: set[str] = set()
-    for t in _both(plain, cluster):
+    for t in templates:
         for m in t.spec.metrics:
             if m.name in seen:
                 return f"two metrics have the same name '{m.name}'"
             seen.add(m.name)
-    combined: dict[str, str | None] = {}
-    for t in _both(plain, cluster):  # flattenArgs
+    template_dry = [d.metric_name for t in templates for d in t.spec.dry_run]
+    template_keep = [r.metric_name for t in templates for r in t.spec.measurement_retention]
+    err = _duplicate(template_dry, "Dry-Run") or _duplicate(template_keep, "Measurement Retention")
+    if err is not None:
+        return err
+    # flattenArgs: name -> (value, has valueFrom); a later non-nil value fills a nil one
+    combined: dict[str, tuple[str | None, bool]] = {}
+    for t in templates:
         for a in t.spec.args:
-            if a.name in combined:
-                prev = combined[a.name]
-                if prev is not None and a.value is not None and prev != a.value:
-                    return (
-                        f"Argument `{a.name}` specified multiple times with different "
-                        f"values: '{prev}', '{a.value}'"
-                    )
-                if prev is None:
-                    combined[a.name] = a.value if a.value_from is None else "<valueFrom>"
-            else:
-                combined[a.name] = a.value if a.value_from is None else "<valueFrom>"
-    for name in combined:  # MergeArgs + ResolveArgs
+            mine = (a.value, a.value_from is not None)
+            if a.name not in combined:
+                combined[a.name] = mine
+                continue
+            prev = combined[a.name][0]
+            if prev is not None and a.value is not None and prev != a.value:
+                return (
+                    f"Argument `{a.name}` specified multiple times with different "
+                    f"values: '{prev}', '{a.value}'"
+                )
+            if prev is None:
+                combined[a.name] = mine
+    for name in combined:  # MergeArgs: rollout args always carry a value
         if name in rollout_args:
-            combined[name] = rollout_args[name]
-    for name, value in combined.items():
-        if value is None:
+            combined[name] = (rollout_args[name], combined[name][1])
+    for name, (value, value_from) in combined.items():  # ResolveArgs
+        if value is None and not value_from:
             return f"args.{name} was not resolved"
+    return _duplicate([*(dry_run or []), *template_dry], "Dry-Run") or _duplicate(
+        [*(retention or []), *template_keep], "Measurement Retention"
+    )
+
+
+def _duplicate(names: list[str], what: str) -> str | None:
+    seen: set[str] = set()
+    for name in names:
+        if name in seen:
+            return f"two {what} metric rules have the same name '{name}'"
+        seen.add(name)
     return None
 
 

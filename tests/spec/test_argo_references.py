@@ -256,3 +256,26 @@ spec:
         'spec.strategy.canary.steps[1].analysis.templates: Invalid value: "templateNames: [a b]": '
         "Argument `x` specified multiple times with different values: '1', '2'"
     ]
+
+
+def test_duplicate_measurement_retention_rules(base):
+    with_analysis_step(base, [{"name": "service-name", "value": "demo-canary"}])
+    step = canary(base)["steps"][1]["analysis"]
+    step["measurementRetention"] = [{"metricName": "success-rate", "limit": 5}]
+    template = ANALYSIS_TEMPLATE.replace(
+        "spec:\n", "spec:\n  measurementRetention:\n    - {metricName: success-rate, limit: 3}\n", 1
+    )
+    assert refs(base, SERVICES, VSVC, template) == [
+        "spec.strategy.canary.steps[1].analysis.templates: Invalid value: "
+        '"templateNames: [success-rate]": two Measurement Retention metric rules have the same '
+        "name 'success-rate'"
+    ]
+
+
+def test_value_from_argument_counts_as_resolved(base):
+    with_analysis_step(base)
+    template = ANALYSIS_TEMPLATE.replace(
+        "    - name: service-name\n",
+        "    - name: service-name\n      valueFrom: {secretKeyRef: {name: s, key: k}}\n",
+    )
+    assert refs(base, SERVICES, VSVC, template) == []
