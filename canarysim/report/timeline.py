@@ -24,6 +24,7 @@ from typing import Any
 import numpy as np
 
 from canarysim.report.durations import offset, percent, span
+from canarysim.report.getview import rollout_icon
 from canarysim.report.style import PLAIN, RED, YELLOW, Style
 
 _VERSIONS = ("stable", "canary")
@@ -190,18 +191,28 @@ def entries(result: Any, *, every: bool = False) -> list[Entry]:
 
 
 def render_entries(items: Sequence[Entry], *, style: Style = PLAIN) -> str:
-    """Lines ``<offset>  <tag>  <text>``, tags padded to the widest one (at most 24)."""
+    """Lines ``<offset>  <tag>  <text>``, tags padded to the widest one (at most 24). A time
+    is written once for the lines that share it, so the eye finds the moments. On a terminal
+    warnings are coloured and phase changes carry the rollout's status icon."""
     if not items:
         return ""
     time_width = max(len(offset(e.time)) for e in items)
     tag_width = min(24, max(len(e.tag) for e in items))
     lines = []
+    previous = ""
     for e in items:
+        stamp = offset(e.time, time_width)
+        shown = stamp if stamp != previous else " " * time_width
+        previous = stamp
         tag = e.tag.ljust(tag_width)
         if e.warning:
             colour = RED if e.tag in ("ErrorsServed",) or "Degraded" in e.text else YELLOW
             tag = style.code(tag, colour)
-        lines.append(f"{offset(e.time, time_width)}  {tag}  {e.text}".rstrip())
+        text = e.text
+        if style.colour and e.tag == "Phase":
+            icon = rollout_icon(text.split(":", 1)[0].split(" ", 1)[0])
+            text = f"{style.word(icon)} {text}"
+        lines.append(f"{shown}  {tag}  {text}".rstrip())
     return "\n".join(lines) + "\n"
 
 
