@@ -265,7 +265,7 @@ def _plain(value: Any, key: str = "") -> Any:
     if isinstance(value, int | np.integer):
         return int(value)
     if isinstance(value, float | np.floating):
-        return _time(value) if key in _TIME_KEYS else _num(value)
+        return _num(float(value))
     if isinstance(value, Mapping):
         return {str(k): _plain(v, str(k)) for k, v in value.items()}
     if isinstance(value, np.ndarray):
@@ -299,8 +299,9 @@ def _array_json(name: str, arr: np.ndarray) -> list[Any]:
     a = np.asarray(arr)
     if a.dtype.kind in "iub":
         return [int(v) for v in a.tolist()]
-    conv = _time if name == "time" else _num
-    return [conv(v) for v in a.tolist()]
+    if name == "time":
+        return [_time(float(v)) for v in a.tolist()]
+    return [_num(float(v)) for v in a.tolist()]
 
 
 def _array_from_json(values: Sequence[Any]) -> np.ndarray:

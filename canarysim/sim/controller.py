@@ -183,11 +183,11 @@ class Controller:
             # (promote, abort, ...) are already on the object, so they are kept pending.
             self.failures += 1
             world.trace("TrafficRoutingError", str(err))
-            return min(BACKOFF_BASE * 2 ** (self.failures - 1), BACKOFF_MAX)
+            return float(min(BACKOFF_BASE * 2.0 ** (self.failures - 1), BACKOFF_MAX))
         del world.commands[: len(obs.commands)]
         self.failures = 0
         self.status = decision.status
-        return decision.requeue_after
+        return None if decision.requeue_after is None else float(decision.requeue_after)
 
     # -- applying actions ------------------------------------------------------------------
     def _apply(self, decision: Decision) -> None:

@@ -87,7 +87,7 @@ class Mesh:
         ref = istio.referenced_destination_rule(self.rollout)
         if ref is None or ref not in self.destination_rules:
             return None
-        return tuple(ref)
+        return (str(ref[0]), str(ref[1]))
 
     def destination_rule_hashes(self) -> tuple[str, ...]:
         """Hashes the referenced DestinationRule's subsets select now."""

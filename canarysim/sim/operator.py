@@ -200,5 +200,5 @@ class Operator:
         elif target == "any":
             pods = [p for rs in rss for p in rs.active_pods()]
         else:
-            pods = [p for p in world.cluster.all_pods() if p.name == target and p.active]
+            pods = [p for p in world.cluster.pods.values() if p.name == target and p.active]
         return sorted(pods, key=lambda p: p.name)

@@ -191,7 +191,9 @@ class TrafficBuckets:
                 np.asarray(hist.get(v, np.zeros((n, nbins))), dtype=np.int64)
             )
 
-    def joined(self) -> tuple[np.ndarray, dict[str, np.ndarray], dict[str, np.ndarray], dict]:
+    def joined(
+        self,
+    ) -> tuple[np.ndarray, dict[str, np.ndarray], dict[str, np.ndarray], dict[str, np.ndarray]]:
         nbins = len(ISTIO_DURATION_BUCKETS_MS) + 1
         if not self.starts:
             z = np.zeros(0, dtype=np.int64)

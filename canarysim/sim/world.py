@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import copy
 import math
-from collections.abc import Generator, Mapping
+from collections.abc import Generator, Hashable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -45,7 +45,7 @@ from canarysim.sim.metrics import ISTIO_DURATION_BUCKETS_MS, MetricStore
 from canarysim.sim.operator import Operator
 from canarysim.sim.recorder import ROLES, Recorder, role_of, rollout_snapshot
 from canarysim.sim.rng import Streams
-from canarysim.sim.router import RequestClass, RoutePlan, Router
+from canarysim.sim.router import RoutePlan, Router
 from canarysim.sim.templatehash import pod_template_hash, strip_hash_label
 from canarysim.sim.traffic import TrafficGenerator, VersionBehaviour
 from canarysim.sim.world_summary import summarize, weights_from_manifests
@@ -134,15 +134,16 @@ class World:
             on_change=lambda: self.controller.wake(),
             on_event=self.recorder.event,
         )
+        self.classes = request_classes(scenario, self._default_host())
         self.generator = TrafficGenerator(
             arrivals_for(scenario),
-            request_classes(scenario, self._default_host()),
+            self.classes,
             mode=mode,  # type: ignore[arg-type]
             grid_s=TRAFFIC_GRID,
         )
         self._behaviours: dict[str, VersionBehaviour] = {}
         self._segment_start = 0.0
-        self._plans: dict[RequestClass, RoutePlan] = {}
+        self._plans: dict[Hashable, RoutePlan] = {}
         self._roles: dict[str, str] = {}
         self._hash_image: dict[str, str] = {}
         self._totals: dict[str, dict[str, int]] = {}
@@ -340,7 +341,7 @@ class World:
             namespace=self.namespace,
             resolve=self._resolve,
         )
-        self._plans = {cls: router.plan(cls) for cls, _ in self.generator.classes}
+        self._plans = {cls: router.plan(cls) for cls, _ in self.classes}
         status = self.controller.status
         self._roles = {}
         for rs in self.cluster.replica_sets_of(self.plan.name):

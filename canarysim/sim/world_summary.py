@@ -75,11 +75,13 @@ def weights_from_manifests(mesh: Mesh, plan: Plan) -> tuple[int, int]:
     return 0, plan.max_weight
 
 
-def _first(events: Sequence[Mapping[str, Any]], reason: str, after: float) -> dict | None:
+def _first(events: Sequence[Mapping[str, Any]], reason: str, after: float) -> dict[str, Any] | None:
     return next((dict(e) for e in events if e["reason"] == reason and e["time"] >= after), None)
 
 
-def summarize(world: World, events: list[dict[str, Any]], series: dict[str, np.ndarray]) -> dict:
+def summarize(
+    world: World, events: list[dict[str, Any]], series: dict[str, np.ndarray]
+) -> dict[str, Any]:
     """The Result's ``summary`` (see module doc)."""
     final = world.recorder.snapshots[-1] if world.recorder.snapshots else None
     # An update starts when the Rollout is updated to revision >= 2 (revision 1 is the
