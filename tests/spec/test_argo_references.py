@@ -279,3 +279,43 @@ def test_value_from_argument_counts_as_resolved(base):
         "    - name: service-name\n      valueFrom: {secretKeyRef: {name: s, key: k}}\n",
     )
     assert refs(base, SERVICES, VSVC, template) == []
+
+
+def test_tls_and_tcp_route_checks(base):
+    vsref = canary(base)["trafficRouting"]["istio"]["virtualService"]
+    vsref["tlsRoutes"] = [{"port": 3000, "sniHosts": ["demo"]}]
+    vs = yaml.safe_load(VSVC)
+    vs["spec"]["tls"] = [
+        {
+            "match": [{"port": 443, "sniHosts": ["demo"]}],
+            "route": [{"destination": {"host": "demo-stable"}, "weight": 100}],
+        }
+    ]
+    vs["spec"]["tcp"] = [
+        {"match": [{"port": 1}], "route": [{"destination": {"host": "demo-stable"}}]},
+        {"match": [{"port": 2}], "route": [{"destination": {"host": "demo-stable"}}]},
+    ]
+    prefix = (
+        "spec.strategy.canary.trafficRouting.istio.virtualService.name: Invalid value: "
+        '"demo-vsvc": '
+    )
+    assert refs(base, SERVICES, vs) == [
+        prefix + "Istio VirtualService has invalid TLS routes. Error: No matching TLS routes "
+        "found in the defined Virtual Service.",
+        prefix + "Istio VirtualService has invalid TCP routes. Error: Canary Service "
+        "'demo-canary' not found in route",
+    ]
+
+
+def test_tls_only_virtual_service_skips_the_http_route_name(base):
+    vs = yaml.safe_load(VSVC)
+    vs["spec"]["tls"] = [
+        {
+            "match": [{"port": 3000, "sniHosts": ["demo"]}],
+            "route": vs["spec"].pop("http")[0]["route"],
+        }
+    ]
+    canary(base)["trafficRouting"]["istio"]["virtualService"]["tlsRoutes"] = [
+        {"port": 3000, "sniHosts": ["demo"]}
+    ]
+    assert refs(base, SERVICES, vs) == []
