@@ -40,7 +40,9 @@ def _scale(until: float) -> tuple[float, str]:
     return (3600.0, "h") if until > 3 * 3600 else (60.0, "min")
 
 
-def _bands(snapshots: list[Any], until: float) -> tuple[list[tuple], list[tuple]]:
+def _bands(
+    snapshots: list[Any], until: float
+) -> tuple[list[tuple[float, float, str]], list[tuple[float, float, str]]]:
     """(step bands, pause bands) as (start, end, label) from the snapshots of the update."""
     steps: list[tuple[float, float, str]] = []
     pauses: list[tuple[float, float, str]] = []
