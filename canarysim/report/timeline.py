@@ -90,6 +90,8 @@ def phase_entries(snapshots: Sequence[Any]) -> list[Entry]:
             remaining = snap.paused_until - snap.time
         if snap.phase == "Paused" and remaining is not None:
             text += f" ({span(remaining, round_up=True)} remaining)"
+        elif snap.phase == "Paused" and snap.message == "CanaryPauseStep":
+            text += " (until promoted)"
         out.append(Entry(snap.time, "Phase", text, warning=snap.phase == "Degraded", order=1))
     return out
 
