@@ -165,24 +165,51 @@ def _virtual_services(ro: Rollout, objs: Manifests) -> list[Finding]:
 
 
 def _route_weights(objs: Manifests) -> list[Finding]:
+    """Istio >= 1.13 reads weights as relative (``weight / sum``) and rejects only a negative
+    weight or an all-zero split; older Istio, and Argo's docs and arithmetic (it writes
+    ``100 - canary`` to stable), expect a sum of 100."""
     out: list[Finding] = []
     for vs in objs.virtual_services:
         for kind in ("http", "tls", "tcp"):
             for i, route in enumerate(getattr(vs.spec, kind) or []):
-                dests = route.route
-                if len(dests) < 2:
+                label = f"{kind} route {getattr(route, 'name', '') or i}"
+                where = ("spec", kind, i, "route")
+                for j, d in enumerate(route.route):
+                    if d.weight is not None and d.weight < 0:
+                        out.append(
+                            _f(
+                                vs,
+                                (*where, j, "weight"),
+                                "lint/vs-weights",
+                                "error",
+                                f'{label} of VirtualService "{vs.name}": weight '
+                                f"{d.weight} < 0: Istio rejects it",
+                            )
+                        )
+                if len(route.route) < 2:
                     continue
-                total = sum(d.weight or 0 for d in dests)
-                if total != 100:
+                total = sum(d.weight or 0 for d in route.route)
+                if total == 0:
                     out.append(
                         _f(
                             vs,
-                            ("spec", kind, i, "route"),
+                            where,
                             "lint/vs-weights",
                             "error",
-                            f"{kind} route {getattr(route, 'name', '') or i} of "
-                            f'VirtualService "{vs.name}" has weights summing to {total}, '
-                            "not 100: Istio rejects it",
+                            f'{label} of VirtualService "{vs.name}" has several '
+                            "destinations and total weight 0: Istio rejects it",
+                        )
+                    )
+                elif total != 100:
+                    out.append(
+                        _f(
+                            vs,
+                            where,
+                            "lint/vs-weights",
+                            "warning",
+                            f'{label} of VirtualService "{vs.name}" has weights summing '
+                            f"to {total}, not 100: Istio (1.13+) splits in proportion, "
+                            "older Istio rejects it, and Argo's weights assume 100",
                         )
                     )
     return out

@@ -74,9 +74,19 @@ def test_weights_must_sum_to_100(base):
     assert messages(base, SERVICES, vs) == [
         (
             "lint/vs-weights",
-            "error",
+            "warning",
             'http route primary of VirtualService "demo-vsvc" has weights summing to 110, not '
-            "100: Istio rejects it",
+            "100: Istio (1.13+) splits in proportion, older Istio rejects it, and Argo's "
+            "weights assume 100",
+        )
+    ]
+    vs = VSVC.replace("weight: 100", "weight: 0")
+    assert messages(base, SERVICES, vs) == [
+        (
+            "lint/vs-weights",
+            "error",
+            'http route primary of VirtualService "demo-vsvc" has several destinations and total '
+            "weight 0: Istio rejects it",
         )
     ]
 
