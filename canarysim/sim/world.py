@@ -56,6 +56,10 @@ __all__ = ["MODES", "SCRAPE_INTERVAL", "World", "simulate"]
 MODES = ("aggregate", "exact")
 SCRAPE_INTERVAL = 15.0
 """Prometheus scrape interval of Istio's sample configuration (seconds)."""
+EXACT_CHUNK_REQUESTS = 50_000
+"""Exact mode: about this many requests per traffic call at most (bounds memory)."""
+_NO_BACKEND = {"UH": "(no endpoint)", "NC": "(no endpoint)", "NR": "(no route)", "FI": "(fault)"}
+"""Requests no pod answered, by Envoy response flag (the Result's ``summary.by_image``)."""
 TRAFFIC_GRID = 5.0
 """Time resolution of traffic tallies; divides the scrape interval and the series interval."""
 
@@ -353,7 +357,10 @@ class World:
                 )
 
     def _flush(self, t: float) -> None:
-        """Simulate the requests of ``[segment start, t)`` under the routing that held."""
+        """Simulate the requests of ``[segment start, t)`` under the routing that held.
+
+        Exact mode keeps every request of a call in memory, so long quiet stretches are
+        advanced in chunks of about :data:`EXACT_CHUNK_REQUESTS` requests."""
         t = min(t, self.until)
         t0 = self._segment_start
         if t <= t0:
@@ -362,8 +369,20 @@ class World:
         hashes |= {h for p in self._plans.values() for b in p.mirrors for h in b.backends}
         # Sorted: a set's order depends on the process's string hashing, the draws must not.
         beh = {h: self._behaviours.get(h) or VersionBehaviour() for h in sorted(hashes)}
-        tally = self.generator.advance(t0, t, self._plans, beh, self.streams)
+        chunk = math.inf
+        if self.mode == "exact":
+            peak = float(self.generator.arrivals.max_rate(t0, t))
+            if peak > 0:
+                chunk = max(1, math.floor(EXACT_CHUNK_REQUESTS / peak / TRAFFIC_GRID))
+                chunk *= TRAFFIC_GRID
+        while t0 < t:
+            t1 = t if chunk == math.inf else min(t, (math.floor(t0 / chunk) + 1) * chunk)
+            self._advance(t0, t1, beh)
+            t0 = t1
         self._segment_start = t
+
+    def _advance(self, t0: float, t1: float, beh: dict[str, VersionBehaviour]) -> None:
+        tally = self.generator.advance(t0, t1, self._plans, beh, self.streams)
         self.store.ingest(tally)
         n = tally.n_buckets
         nbins = len(ISTIO_DURATION_BUCKETS_MS) + 1
@@ -380,7 +399,7 @@ class World:
             bad = int(key.code) >= 500
             if bad:
                 err[version] += sc.count
-            image = self._hash_image.get(key.hash, "(no endpoint)")
+            image = self._hash_image.get(key.hash) or _NO_BACKEND.get(key.flags, "(no backend)")
             tot = self._totals.setdefault(image, {"requests": 0, "errors": 0})
             tot["requests"] += int(sc.count.sum())
             tot["errors"] += int(sc.count.sum()) if bad else 0
