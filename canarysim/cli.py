@@ -319,12 +319,26 @@ def _load(args: argparse.Namespace) -> Any:
 
 
 def _simulate(args: argparse.Namespace, scenario: Any, until: float | None) -> Any:
+    """Run the simulation; on a terminal, in slices of simulated time so that a progress bar
+    can show how far it got (slicing does not change the result: SimPy keeps its queue
+    between ``run`` calls, and tests/cli pin this)."""
     import canarysim
+    from canarysim.report.durations import offset
     from canarysim.report.progress import Progress
 
     name = getattr(scenario, "name", None) or "scenario"
-    with Progress(f"simulating {name}"):
-        return canarysim.simulate(scenario, until=until, mode=args.mode)
+    with Progress(f"simulating {name}") as progress:
+        if not progress.active:
+            return canarysim.simulate(scenario, until=until, mode=args.mode)
+        from canarysim.sim.world import World
+
+        world = World.build(scenario, until=until, mode=args.mode)
+        end = float(world.until)
+        slices = 100
+        for i in range(1, slices + 1):
+            world.run(end * i / slices)
+            progress.update(i / slices, f"{offset(end * i / slices)} / {offset(end)}")
+        return world.collect()
 
 
 def _style(args: argparse.Namespace, stream: TextIO) -> Any:

@@ -138,3 +138,18 @@ def test_scenario_outputs_dir_and_formats_are_honoured(tmp_path: Path) -> None:
     written = sorted(p.name for p in (tmp_path / "out").iterdir())
     assert written == ["report.txt", "timeseries.csv"]
     assert (tmp_path / "out" / "report.txt").read_text() == text
+
+
+@needs_simulator
+def test_a_run_sliced_for_the_progress_bar_gives_the_same_result(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    class FakeTTY(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    cli("run", ABORT, "--quiet", "--out", str(tmp_path / "plain"))
+    monkeypatch.setattr("sys.stderr", FakeTTY())  # the progress bar slices the run
+    cli("run", ABORT, "--quiet", "--out", str(tmp_path / "sliced"))
+    plain = (tmp_path / "plain" / "result.json").read_bytes()
+    assert (tmp_path / "sliced" / "result.json").read_bytes() == plain

@@ -66,3 +66,12 @@ def test_short_runs_show_no_progress_even_on_a_terminal() -> None:
     with Progress("quick", stream=stream, delay=1.0):
         pass
     assert stream.getvalue() == ""
+
+
+def test_progress_bar_draws_the_fraction_done() -> None:
+    stream = FakeTTY()
+    with Progress("simulating", stream=stream, delay=0.0) as progress:
+        progress.update(0.5, "1h00m00s / 2h00m00s")
+        time.sleep(0.25)
+    line = stream.getvalue().split("\r")[-2]
+    assert line == "simulating [" + "█" * 15 + "░" * 15 + "] 1h00m00s / 2h00m00s"
