@@ -145,6 +145,8 @@ class Operator:
         if new_hash == world.plan.pod_template_hash:
             return
         world.templates.setdefault(new_hash, template)
+        # The Rollout object now carries this template (AnalysisRun args may read it).
+        world.rollout_manifest.setdefault("spec", {})["template"] = copy.deepcopy(template)
         world.set_plan(
             replace(world.plan, pod_template_hash=new_hash, generation=world.plan.generation + 1)
         )
