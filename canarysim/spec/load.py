@@ -21,7 +21,7 @@ from canarysim.spec.manifests.istio import DestinationRule, Gateway, VirtualServ
 from canarysim.spec.manifests.k8s import Service
 from canarysim.spec.yamlio import Document, read_documents, scenario_error
 
-__all__ = ["add_document", "load_manifests"]
+__all__ = ["MANIFEST_SUFFIXES", "add_document", "add_file", "expand", "load_manifests"]
 
 # (API group, kind) -> (model, Manifests attribute, namespaced)
 _KINDS: dict[tuple[str, str], tuple[type[Resource], str, bool]] = {
@@ -55,14 +55,35 @@ def load_manifests(paths: Iterable[str | Path], namespace: str = "default") -> M
     """
     out = Manifests(namespace=namespace)
     for path in paths:
-        name = str(path)
+        add_file(out, Path(path), str(path))
+    return out
+
+
+#: Extensions ``kubectl apply -f DIR`` reads from a directory.
+MANIFEST_SUFFIXES = (".yaml", ".yml", ".json")
+
+
+def expand(path: Path) -> list[Path]:
+    """A file as itself; a directory as its manifest files in name order (not recursive),
+    like ``kubectl apply -f DIR``."""
+    if path.is_dir():
+        files = sorted(p for p in path.iterdir() if p.suffix in MANIFEST_SUFFIXES and p.is_file())
+        if not files:
+            raise scenario_error(str(path), "", "a directory holding .yaml, .yml or .json files")
+        return files
+    return [path]
+
+
+def add_file(out: Manifests, path: Path, display: str) -> None:
+    """Load every object of a manifest file (or of each file of a directory) into ``out``."""
+    for target in expand(path):
+        name = display if target == path else str(target)
         out.files.append(name)
-        docs = read_documents(path, display=name)
+        docs = read_documents(target, display=name)
         if not docs:
             out.findings.append(Finding(name, 1, "load/empty", "warning", "no objects in file"))
         for doc in docs:
             add_document(out, doc)
-    return out
 
 
 def add_document(out: Manifests, doc: Document, base: tuple[str | int, ...] = ()) -> None:

@@ -9,8 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from canarysim.spec.convert import validate_model
-from canarysim.spec.findings import Finding
-from canarysim.spec.load import add_document
+from canarysim.spec.load import add_document, add_file
 from canarysim.spec.manifests.bundle import Manifests
 from canarysim.spec.scenario import Scenario
 from canarysim.spec.values import parse_nonnegative
@@ -56,14 +55,7 @@ def load_scenario(path: str | Path) -> Scenario:
     for i, ref in enumerate(scenario.manifest_refs):
         if isinstance(ref, str):
             target = _resolve(path.parent, ref, name, doc.line_of(("manifests", i)))
-            manifests.files.append(str(target))
-            sub = read_documents(target, display=_display(path.parent, ref))
-            if not sub:
-                manifests.findings.append(
-                    Finding(str(ref), 1, "load/empty", "warning", "no objects in file")
-                )
-            for d in sub:
-                add_document(manifests, d)
+            add_file(manifests, target, _display(path.parent, ref))
         else:
             add_document(manifests, doc, ("manifests", i))
     scenario = _with_trace(scenario, path.parent, name, doc)
@@ -123,8 +115,10 @@ def _resolve(base: Path, ref: str, file: str, line: int) -> Path:
     target = Path(ref)
     if not target.is_absolute():
         target = base / target
-    if not target.is_file():
-        raise scenario_error(file, "manifests", "an existing manifest file", line=line, got=ref)
+    if not (target.is_file() or target.is_dir()):
+        raise scenario_error(
+            file, "manifests", "an existing manifest file or directory", line=line, got=ref
+        )
     return target
 
 

@@ -22,7 +22,7 @@ from canarysim.spec.fielderr import FieldError
 from canarysim.spec.findings import Finding, exit_code
 from canarysim.spec.lint import lint
 from canarysim.spec.lint_scenario import lint_scenario
-from canarysim.spec.load import add_document
+from canarysim.spec.load import add_document, expand
 from canarysim.spec.manifests.argo import Rollout
 from canarysim.spec.manifests.bundle import Manifests
 from canarysim.spec.scenario import Scenario
@@ -98,18 +98,21 @@ def validate_paths(paths: Iterable[str | Path], namespace: str = "default") -> l
     (the CLI prints it and exits 2)."""
     objs = Manifests(namespace=namespace)
     findings: list[Finding] = []
-    for path in paths:
-        name = str(path)
-        docs = read_documents(path, display=name)
-        if len(docs) == 1 and _is_scenario(docs[0].data):
-            scenario = load_scenario(path)
-            findings += validate_scenario(scenario)
-            continue
-        objs.files.append(name)
-        if not docs:
-            objs.findings.append(Finding(name, 1, "load/empty", "warning", "no objects in file"))
-        for doc in docs:
-            add_document(objs, doc)
+    for given in paths:
+        for path in expand(Path(given)):
+            name = str(given) if path == Path(given) else str(path)
+            docs = read_documents(path, display=name)
+            if len(docs) == 1 and _is_scenario(docs[0].data):
+                scenario = load_scenario(path)
+                findings += validate_scenario(scenario)
+                continue
+            objs.files.append(name)
+            if not docs:
+                objs.findings.append(
+                    Finding(name, 1, "load/empty", "warning", "no objects in file")
+                )
+            for doc in docs:
+                add_document(objs, doc)
     if objs.files:
         findings += validate_manifests(objs)
     return sorted(set(findings), key=lambda f: (f.file, f.line, f.rule, f.message))

@@ -94,8 +94,20 @@ def test_missing_file(tmp_path):
     )
 
 
-def test_directory_is_not_a_file(tmp_path):
-    assert error_of(load_manifests, [tmp_path]) == f"{tmp_path}: expected a file, not a directory"
+def test_directory_like_kubectl_apply_f(tmp_path):
+    assert error_of(load_manifests, [tmp_path]) == (
+        f"{tmp_path}: expected a directory holding .yaml, .yml or .json files"
+    )
+    write(tmp_path, "b-services.yaml", SERVICES)
+    write(tmp_path, "a-rollout.yml", BASE_ROLLOUT)
+    write(tmp_path, "notes.txt", "not a manifest")
+    objs = load_manifests([tmp_path])
+    assert objs.files == [str(tmp_path / "a-rollout.yml"), str(tmp_path / "b-services.yaml")]
+    assert [o.ref for o in objs.all()] == [
+        "Rollout/demo",
+        "Service/demo-canary",
+        "Service/demo-stable",
+    ]
 
 
 def test_non_utf8(tmp_path):
@@ -203,7 +215,7 @@ def test_scenario_operator_verb_typo(tmp_path):
 def test_scenario_missing_manifest_file(tmp_path):
     p = scenario_dir(tmp_path, "manifests:\n  - rollout.yaml\n  - nowhere.yaml\n")
     assert error_of(load_scenario, p) == (
-        f"{p}:3: manifests: expected an existing manifest file, got nowhere.yaml"
+        f"{p}:3: manifests: expected an existing manifest file or directory, got nowhere.yaml"
     )
 
 
