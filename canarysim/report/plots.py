@@ -192,9 +192,14 @@ def figure(result: Any, thresholds: Mapping[str, list[tuple[str, float]]] | None
             if col in series and np.nanmax(np.asarray(series[col], dtype=float)) > 0:
                 values = np.asarray(series[col], dtype=float)
                 _step_plot(
-                    ax, t, values, color=colour, linestyle=style, linewidth=1.6,
+                    ax,
+                    t,
+                    values,
+                    color=colour,
+                    linestyle=style,
+                    linewidth=1.6,
                     label=f"{role} {field}",
-                )  # fmt: skip
+                )
     ax.set_ylabel("pods")
     ax.set_ylim(bottom=-0.1)
     ax.set_title(
@@ -247,8 +252,15 @@ def figure(result: Any, thresholds: Mapping[str, list[tuple[str, float]]] | None
             # the column holds the last measurement at each row: plot the measurements only
             finite = np.isfinite(values)
             changed = np.flatnonzero(finite & (np.append(np.nan, values[:-1]) != values))
-            ax.plot(t[changed], values[changed], "o-", color=colour, markersize=4,
-                    linewidth=1.4, label=f"{metric} (measured)")  # fmt: skip
+            ax.plot(
+                t[changed],
+                values[changed],
+                "o-",
+                color=colour,
+                markersize=4,
+                linewidth=1.4,
+                label=f"{metric} (measured)",
+            )
             for label, value in (thresholds or {}).get(metric, []):
                 ax.axhline(value, color=colour, linestyle="--", linewidth=1.1, label=label)
         ax.set_ylabel("measured value")
@@ -267,9 +279,15 @@ def figure(result: Any, thresholds: Mapping[str, list[tuple[str, float]]] | None
             ax.spines[side].set_visible(False)
     for when, what in marks:
         axes[0].text(
-            when / unit, -2, f" {what}", color=_MARK_COLOURS[what], fontsize=8,
-            ha="left", va="bottom", rotation=90,
-        )  # fmt: skip
+            when / unit,
+            -2,
+            f" {what}",
+            color=_MARK_COLOURS[what],
+            fontsize=8,
+            ha="left",
+            va="bottom",
+            rotation=90,
+        )
     axes[-1].set_xlabel(f"simulated time ({unit_name})")
     axes[-1].set_xlim(0, until / unit)
     return fig

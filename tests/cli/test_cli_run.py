@@ -80,12 +80,24 @@ def test_out_dir_from_the_command_line(tmp_path: Path) -> None:
 
 @needs_simulator
 def test_plain_manifests_with_set_image() -> None:
-    files = [f"-f=scenarios/imesh-canary/{n}.yaml" for n in
-             ("rollout", "virtualservice", "services", "gateway")]  # fmt: skip
+    files = [
+        f"-f=scenarios/imesh-canary/{n}.yaml"
+        for n in ("rollout", "virtualservice", "services", "gateway")
+    ]
     code, text = cli(
-        "run", *files, "-n", "deb-ns", "--set-image", "nginx=nginx:1.15.5", "--at", "2m",
-        "--rate", "20/s", "--until", "90m",
-    )  # fmt: skip
+        "run",
+        *files,
+        "-n",
+        "deb-ns",
+        "--set-image",
+        "nginx=nginx:1.15.5",
+        "--at",
+        "2m",
+        "--rate",
+        "20/s",
+        "--until",
+        "90m",
+    )
     assert code == 0, text
     assert "2m00s  OperatorCommand" in text
     assert "kubectl argo rollouts set image imesh-rollout nginx=nginx:1.15.5" in text
@@ -104,9 +116,11 @@ def test_get_watch_prints_a_frame_per_change() -> None:
 def test_validate_exit_codes(tmp_path: Path) -> None:
     assert cli("validate", SEED)[0] == 0
     code, text = cli(
-        "validate", f"{PUBLISHED}/rollout.yaml", f"{PUBLISHED}/services.yaml",
+        "validate",
+        f"{PUBLISHED}/rollout.yaml",
+        f"{PUBLISHED}/services.yaml",
         f"{PUBLISHED}/virtualservice.yaml",
-    )  # fmt: skip
+    )
     assert code == 1
     assert 'Service "canary-svc" has unmatch label "app" in rollout' in text
     bad = tmp_path / "broken.yaml"
