@@ -288,6 +288,13 @@ def plan_of_scenario(scenario: Any) -> tuple[StepPlan, str]:
         f"Rollout {ns}/{rollout.name}: {plan.replicas} replicas, {routing}, "
         f"minReadySeconds {int(plan.min_ready_seconds)}\n"
     )
+    background = getattr(plan, "background_analysis", None)
+    if background is not None:
+        names = ", ".join(background.templates) or "(no templates)"
+        title += (
+            f"Background analysis {names} from step {background.starting_step}: "
+            "a failed run aborts the rollout at any step\n"
+        )
     if updates:
         title += f"Update at {offset(start)}: setImage {updates[0].image}\n"
     else:
