@@ -311,3 +311,17 @@ def test_unquoted_template_placeholder_is_explained():
         "(a value starting with '{' is a YAML mapping: quote templated values such as "
         "'{{args.x}}')"
     )
+
+
+def test_types_are_strict_like_kubernetes_json_decoding(tmp_path):
+    """kubectl rejects `replicas: "2"` and an unquoted `true` label value; so do we."""
+    p = write(tmp_path, "r.yaml", BASE_ROLLOUT.replace("replicas: 4", 'replicas: "4"'))
+    assert (
+        error_of(load_manifests, [p]) == f"{p}:7: spec.replicas: expected a whole number, got '4'"
+    )
+    p = write(
+        tmp_path, "s.yaml", SERVICES.replace("selector: {app: demo}", "selector: {canary: true}", 1)
+    )
+    assert (
+        error_of(load_manifests, [p]) == f"{p}:6: spec.selector.canary: expected a string, got True"
+    )

@@ -35,7 +35,7 @@ class ManifestModel(BaseModel):
         validate_by_alias=True,
         serialize_by_alias=True,
         extra="allow",
-        strict=False,
+        strict=True,  # as Kubernetes decodes JSON: "2" is not an int, true is not a string
         frozen=False,
     )
     #: Real fields of the upstream type that canarysim does not model and that do not change
