@@ -108,6 +108,11 @@ class World:
         selector = (spec.get("selector") or {}).get("matchLabels")
         self.selector: dict[str, str] | None = dict(selector) if selector else None
 
+        others = [r.name for r in scenario.manifests.rollouts if r is not rollout]
+        if others:
+            self.recorder.warn(
+                f"only Rollout {rollout.name!r} is simulated; ignored: {', '.join(others)}"
+            )
         self.invalid_message = rollout_invalid_message(scenario)
         self.plan = self._first_plan(first_hash)
 
