@@ -15,7 +15,6 @@ import re
 from collections.abc import Iterable
 from pathlib import Path
 
-from canarysim.errors import ScenarioError
 from canarysim.spec.argo_references import validate_references
 from canarysim.spec.argo_validation import validate_rollout_spec
 from canarysim.spec.fielderr import FieldError
@@ -140,11 +139,3 @@ def _line(ro: Rollout, path: str) -> int:
         if tuple(with_canary) in ro._lines or tuple(with_canary[:4]) in ro._lines:
             parts = with_canary
     return ro.line_of(*parts)
-
-
-def validate_or_raise(paths: Iterable[str | Path], namespace: str = "default") -> int:
-    """Run validation and return the exit code (printing is the caller's job)."""
-    try:
-        return exit_code(validate_paths(paths, namespace))
-    except ScenarioError:
-        return exit_code([], unreadable=True)

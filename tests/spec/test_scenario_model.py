@@ -151,3 +151,16 @@ def test_json_schema_describes_the_format():
     text = str(schema)
     for verb in ("setImage", "promoteFull", "undo", "scale", "killPod", "errorSpike"):
         assert f"'{verb}'" in text
+
+
+def test_readme_example_is_a_valid_scenario():
+    readme = DOC.parents[1] / "README.md"
+    block = re.search(r"## Scenario format\n.*?```yaml\n(.*?)```", readme.read_text(), re.S)
+    assert block is not None
+    s = load(yaml.safe_load(block.group(1)))
+    assert (s.name, s.until, s.traffic.rate, s.operator[0].image) == (
+        "imesh-canary",
+        7200.0,
+        100.0,
+        "nginx:1.15.5",
+    )
