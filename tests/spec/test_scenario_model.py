@@ -164,3 +164,18 @@ def test_readme_example_is_a_valid_scenario():
         100.0,
         "nginx:1.15.5",
     )
+
+
+@pytest.mark.parametrize(
+    "text", ["30s", "1h30m", "500ms", "1.5h", "0", "90", "2m30s", "5us", "-5s", "5x", "1h 30m", "h"]
+)
+def test_schema_duration_pattern_agrees_with_the_loader(text):
+    schema = scenario_json_schema()
+    (string_form,) = [s for s in schema["properties"]["until"]["anyOf"] if s["type"] == "string"]
+    matches = re.fullmatch(string_form["pattern"], text) is not None
+    try:
+        load({"until": text})
+        loads = True
+    except ScenarioError:
+        loads = False
+    assert matches == loads
