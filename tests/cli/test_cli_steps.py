@@ -77,3 +77,24 @@ def test_an_operator_promote_ends_an_indefinite_pause() -> None:
     assert [s.reached for s in plan.steps] == [60.0, 60.0, 1200.0, 1200.0, 1500.0]
     assert plan.steps[1].why == "until the operator's promote at 20m00s"
     assert plan.minimum_duration == 1440.0
+
+
+def test_progress_during_a_run_marks_done_current_and_promotion() -> None:
+    from cli_fakes import seed_like_result
+
+    from canarysim.report.steps import progress_at
+
+    result = seed_like_result()
+    plan = plan_steps(_plan(SetWeight(50), Pause(3600.0, "1h")), start=300.0)
+    assert progress_at(result, plan, 100.0) == {0: "update starts at 5m00s"}
+    assert progress_at(result, plan, 3600.0) == {
+        0: "done at 5m42s",
+        1: "Paused (5m42s remaining)",
+    }
+    assert progress_at(result, plan, 7000.0) == {
+        0: "done at 5m42s",
+        1: "done at 1h05m42s",
+        -1: "Healthy at 1h06m25s",
+    }
+    text = render_plan(plan, progress=progress_at(result, plan, 3600.0))
+    assert text.splitlines()[2].endswith("Paused (5m42s remaining)")
