@@ -29,7 +29,7 @@ import simpy
 
 from canarysim.engine.durations import parse_duration
 from canarysim.engine.model import Command, Plan, StartAnalysisRun
-from canarysim.errors import ScenarioError, SimulationError
+from canarysim.errors import ScenarioError
 from canarysim.result import AnalysisRunSnapshot, Result
 from canarysim.sim.analysis import AnalysisController, ArgContext, Providers
 from canarysim.sim.cluster import Cluster
@@ -427,15 +427,16 @@ class World:
 
     # ------------------------------------------------------------------ run and collect
     def run(self, until: float | None = None) -> World:
-        """Advance simulated time to ``until`` (default: the scenario's)."""
+        """Advance simulated time to ``until`` (default: the scenario's); events due exactly
+        at ``until`` are left for later, except at the very start (``until=0`` settles the
+        initial reconciles so that there is a state to report)."""
         end = self.until if until is None else float(until)
         self.until = max(self.until, end)
-        try:
+        if end > self.env.now:
             self.env.run(until=end)
-        except SimulationError:
-            raise
-        except RecursionError as err:  # pragma: no cover - defensive
-            raise SimulationError(f"the simulation could not finish: {err}") from None
+        else:
+            while self.env.peek() <= self.env.now:
+                self.env.step()
         return self
 
     def collect(self) -> Result:

@@ -215,3 +215,11 @@ def test_runs_are_identical_across_processes(tmp_path: Path) -> None:
         outs.append(done.stdout)
     assert outs[0] == outs[1]
     assert outs[0] == canarysim.simulate(path).dumps()
+
+
+def test_until_zero_reports_the_initial_state(tmp_path: Path) -> None:
+    r = canarysim.simulate(write_scenario(tmp_path), until=0)
+    assert r.until == 0.0
+    assert r.final.phase == "Healthy"  # instant pods: the initial deploy settles at t=0
+    assert r.series["time"].tolist() == [0.0]
+    assert r.summary["requests"] == {"stable": 0, "canary": 0}
