@@ -10,7 +10,13 @@ from typing import Any
 
 from canarysim.engine.durations import pause_seconds
 from canarysim.spec.fielderr import FieldError
-from canarysim.spec.manifests.argo import CanaryStep, Rollout, StringMatch
+from canarysim.spec.manifests.argo import (
+    CanaryStep,
+    Rollout,
+    SetHeaderRoute,
+    SetMirrorRoute,
+    StringMatch,
+)
 
 __all__ = ["validate_step"]
 
@@ -107,7 +113,7 @@ def validate_step(
                 FieldError(
                     f"{sp}.setHeaderRoute",
                     "Invalid",
-                    raw.get("setHeaderRoute"),
+                    _go_header_route(hr),
                     "SetHeaderRoute requires TrafficRouting, supports Istio and ALB and Apisix",
                 )
             )
@@ -124,7 +130,7 @@ def validate_step(
                 FieldError(
                     f"{sp}.setMirrorRoute",
                     "Invalid",
-                    raw.get("setMirrorRoute"),
+                    _go_mirror_route(step.set_mirror_route),
                     "SetMirrorRoute requires TrafficRouting, supports Istio and Plugins",
                 )
             )
@@ -266,3 +272,44 @@ def _downward_ok(ro: Rollout, field_path: str) -> bool:
         return True
     m = re.fullmatch(r"metadata\.(labels|annotations)\['([^']*)'\]", field_path)
     return m is not None
+
+
+# The bad values below print as Go's encoding/json renders the structs: fields in declaration
+# order, ``omitempty`` ones dropped when empty (types.go: SetHeaderRoute, HeaderRoutingMatch,
+# SetMirrorRoute, RouteMatch, StringMatch).
+def _go_string_match(m: StringMatch | None) -> dict[str, str] | None:
+    if m is None:
+        return None
+    return {k: v for k, v in (("exact", m.exact), ("prefix", m.prefix), ("regex", m.regex)) if v}
+
+
+def _go_header_route(hr: SetHeaderRoute) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    if hr.name:
+        out["name"] = hr.name
+    if hr.match:
+        out["match"] = [
+            {"headerName": m.header_name, "headerValue": _go_string_match(m.header_value)}
+            for m in hr.match
+        ]
+    return out
+
+
+def _go_mirror_route(mr: SetMirrorRoute | None) -> dict[str, Any]:
+    assert mr is not None
+    out: dict[str, Any] = {"name": mr.name}
+    if mr.match:
+        matches = []
+        for m in mr.match:
+            entry: dict[str, Any] = {}
+            if m.method is not None:
+                entry["method"] = _go_string_match(m.method)
+            if m.path is not None:
+                entry["path"] = _go_string_match(m.path)
+            if m.headers:
+                entry["headers"] = {k: _go_string_match(v) for k, v in sorted(m.headers.items())}
+            matches.append(entry)
+        out["match"] = matches
+    if mr.percentage is not None:
+        out["percentage"] = mr.percentage
+    return out

@@ -329,3 +329,18 @@ def test_replica_set_pod_rules(base):
         "spec.template.spec.activeDeadlineSeconds: Invalid value: 30: "
         "activeDeadlineSeconds in ReplicaSet is not Supported",
     ]
+
+
+def test_route_step_values_print_as_go_json(base):
+    del canary(base)["trafficRouting"]
+    canary(base)["steps"] = [
+        {"setHeaderRoute": {"name": "h", "match": [{"headerName": "x"}]}},
+        {"setMirrorRoute": {"name": "m", "match": [], "percentage": 0}},
+    ]
+    assert errors(base) == [
+        'spec.strategy.steps[0].setHeaderRoute: Invalid value: {"name":"h","match":'
+        '[{"headerName":"x","headerValue":null}]}: '
+        "SetHeaderRoute requires TrafficRouting, supports Istio and ALB and Apisix",
+        'spec.strategy.steps[1].setMirrorRoute: Invalid value: {"name":"m","percentage":0}: '
+        "SetMirrorRoute requires TrafficRouting, supports Istio and Plugins",
+    ]
