@@ -47,7 +47,7 @@ def validate_rollout_spec(ro: Rollout) -> list[FieldError]:
                     FieldError(
                         "spec.selector",
                         "Invalid",
-                        _raw(ro, "spec", "selector"),
+                        {},  # an empty LabelSelector marshals to {} (omitempty fields)
                         "empty selector is invalid for deployment",
                     )
                 )
