@@ -226,6 +226,15 @@ class Result:
             warnings=list(data.get("warnings", [])),
         )
 
+    def __repr__(self) -> str:
+        final = self.snapshots[-1] if self.snapshots else None
+        phase = f"{final.phase!r}" if final else "None"
+        return (
+            f"Result(scenario_name={self.scenario_name!r}, seed={self.seed}, until={self.until:g}, "
+            f"mode={self.mode!r}, final_phase={phase}, snapshots={len(self.snapshots)}, "
+            f"events={len(self.events)}, series_rows={len(self.series.get('time', ()))})"
+        )
+
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, Result):
             return NotImplemented

@@ -159,6 +159,12 @@ def test_package_exports_what_all_says() -> None:
     assert canarysim.Result is Result
 
 
+def test_repr_is_short() -> None:
+    text = repr(sample())
+    assert text.startswith("Result(scenario_name='demo', seed=7, until=7200")
+    assert "final_phase='Paused'" in text and len(text) < 200
+
+
 def test_other_schema_is_refused_with_a_clear_error() -> None:
     with pytest.raises(ScenarioError, match=r"canarysim\.result/v1"):
         Result.from_json({"schema": "canarysim.result/v0"})
