@@ -137,3 +137,51 @@ def test_a_valid_rollout_with_one_value_replaced(mutation):
     text = "---\n".join([yaml.safe_dump(ro), SERVICES, VSVC])
     with contextlib.suppress(ScenarioError):
         load_text(text)
+
+
+def _paths_of(node: object, path: list[str | int], out: list[list[str | int]]) -> None:
+    out.append(path)
+    if isinstance(node, dict):
+        for k, v in node.items():
+            _paths_of(v, [*path, k], out)
+    elif isinstance(node, list):
+        for i, v in enumerate(node):
+            _paths_of(v, [*path, i], out)
+
+
+DOCS_SET = [yaml.safe_load(BASE_ROLLOUT), *yaml.safe_load_all(SERVICES), yaml.safe_load(VSVC)]
+TARGETS = []
+for _i, _doc in enumerate(DOCS_SET):
+    _found: list[list[str | int]] = []
+    _paths_of(_doc, [], _found)
+    TARGETS += [(_i, p) for p in _found[1:]]
+
+
+@settings(suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.tuples(st.sampled_from(TARGETS), DOCS), min_size=1, max_size=3))
+def test_mutated_system_validates_and_plans_or_says_why(mutations):
+    """Whatever is changed in a rollout/services/virtual-service set, validation gives findings
+    and, for a rollout Argo accepts, to_plan gives a plan or a ScenarioError."""
+    import copy
+
+    from canarysim.spec import first_invalid_message, to_plan
+
+    docs = copy.deepcopy(DOCS_SET)
+    for (index, path), value in mutations:
+        node = docs[index]
+        try:
+            for part in path[:-1]:
+                node = node[part]
+            node[path[-1]] = value
+        except (KeyError, IndexError, TypeError):
+            continue  # an earlier mutation replaced this branch
+    try:
+        objs = Manifests()
+        for doc in parse_documents("---\n".join(yaml.safe_dump(d) for d in docs), "fuzz.yaml"):
+            add_document(objs, doc)
+        validate_manifests(objs)
+        for ro in objs.rollouts:
+            if first_invalid_message(ro, objs) is None:
+                to_plan(ro, pod_template_hash="h")
+    except ScenarioError:
+        pass
