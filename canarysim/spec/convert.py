@@ -132,14 +132,13 @@ _EXPECTED = {
 
 
 def _phrase(err: Mapping[str, Any], data: Any, path: Path_) -> tuple[str, str | None]:
+    """(what was expected, what was found) in words, from a pydantic error."""
     kind = err["type"]
     ctx = err.get("ctx") or {}
     found, value = _lookup(data, path)
     got = _short(value) if found else None
     if kind == "extra_forbidden":
-        _parent_found, _parent = _lookup(data, path[:-1])
-        key = str(path[-1]) if path else ""
-        return _unknown_field(err, key), None
+        return "a known field (this one is not part of the format)", None
     if kind in _EXPECTED:
         return _EXPECTED[kind], got if kind != "missing" else None
     if kind in {"greater_than_equal", "greater_than", "less_than_equal", "less_than"}:
@@ -164,10 +163,6 @@ def _phrase(err: Mapping[str, Any], data: Any, path: Path_) -> tuple[str, str | 
         return msg, got
     msg = str(err.get("msg", "a valid value"))
     return msg[:1].lower() + msg[1:], got
-
-
-def _unknown_field(err: Mapping[str, Any], key: str) -> str:
-    return "a known field (this one is not part of the format)"
 
 
 def known_keys(model: type[BaseModel] | None) -> set[str]:

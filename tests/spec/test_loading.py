@@ -325,3 +325,13 @@ def test_types_are_strict_like_kubernetes_json_decoding(tmp_path):
     assert (
         error_of(load_manifests, [p]) == f"{p}:6: spec.selector.canary: expected a string, got True"
     )
+
+
+def test_exit_code_rule():
+    from canarysim.spec import Finding, exit_code
+
+    warning = Finding("f", 1, "lint/x", "warning", "w")
+    error = Finding("f", 2, "lint/y", "error", "e")
+    assert (exit_code([]), exit_code([warning]), exit_code([warning, error])) == (0, 0, 1)
+    assert exit_code([], unreadable=True) == 2
+    assert str(error) == "f:2: error: e [lint/y]"
