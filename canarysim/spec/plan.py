@@ -52,6 +52,13 @@ def to_plan(
             "a canary strategy (blue-green is not supported yet)",
             line=rollout.line_of("spec", "strategy"),
         )
+    if spec.workload_ref is not None:
+        raise scenario_error(
+            rollout.file,
+            "spec.workloadRef",
+            "an inline pod template (workloadRef is not supported yet)",
+            line=rollout.line_of("spec", "workloadRef"),
+        )
     tr = c.traffic_routing
     raw_steps = ((rollout.raw.get("spec") or {}).get("strategy") or {}).get("canary") or {}
     raw_steps = raw_steps.get("steps") or []

@@ -185,3 +185,10 @@ def test_scenario_from_manifests_defaults_and_overrides(base):
         scenario_from_manifests(objs, until="later")
     with pytest.raises(ScenarioError, match="expected at least one Rollout"):
         scenario_from_manifests(bundle(SERVICES))
+
+
+def test_workload_ref_is_refused(base):
+    del base["spec"]["template"]
+    base["spec"]["workloadRef"] = {"apiVersion": "apps/v1", "kind": "Deployment", "name": "d"}
+    with pytest.raises(ScenarioError, match="workloadRef is not supported yet"):
+        plan_of(base)
