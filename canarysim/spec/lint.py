@@ -155,7 +155,7 @@ def _virtual_services(ro: Rollout, objs: Manifests) -> list[Finding]:
                             "lint/vs-destination",
                             "warning",
                             f'route "{route.name or i}" of VirtualService "{vs.name}" sends '
-                            f"traffic to {dest.destination.host}"
+                            f"traffic to {dest.destination.host or '(no host)'}"
                             f"{'/' + dest.destination.subset if dest.destination.subset else ''}"
                             f", which is neither canary nor stable ({want}); Argo never "
                             "changes its weight",
