@@ -169,13 +169,22 @@ def read_rate_csv(text: str, name: str) -> Iterable[tuple[float, float]]:
                 name, "rate", "a number of requests per second", line=i, got=r_text
             ) from None
         try:
-            t = parse_nonnegative(
-                float(t_text)
-                if "." in t_text and t_text[-1].isdigit()
-                else (int(t_text) if t_text.isdigit() else t_text)
-            )
+            t = parse_nonnegative(_number_or_text(t_text))
         except ValueError as exc:
             raise scenario_error(name, "time", str(exc), line=i) from None
-        if not (0 <= rate <= 1e7):
+        if not (0 <= rate <= 1e7):  # also refuses nan
             raise scenario_error(name, "rate", "a rate between 0 and 10000000", line=i, got=r_text)
         yield t, rate
+
+
+def _number_or_text(text: str) -> int | float | str:
+    """``"90"`` -> 90, ``"1.5"`` -> 1.5, anything else (``"1m"``) stays text for the
+    duration parser."""
+    try:
+        return int(text)
+    except ValueError:
+        pass
+    try:
+        return float(text)
+    except ValueError:
+        return text

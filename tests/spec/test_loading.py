@@ -335,3 +335,18 @@ def test_exit_code_rule():
     assert (exit_code([]), exit_code([warning]), exit_code([warning, error])) == (0, 0, 1)
     assert exit_code([], unreadable=True) == 2
     assert str(error) == "f:2: error: e [lint/y]"
+
+
+def test_csv_trace_times_and_rates(tmp_path):
+    from canarysim.spec.scenario_load import read_rate_csv
+
+    rows = list(read_rate_csv("t,r\n0,1\n1.5,2\n2m,3\n\n1h30m,4e2\n", "t.csv"))
+    assert rows == [(0.0, 1.0), (1.5, 2.0), (120.0, 3.0), (5400.0, 400.0)]
+    for bad, message in [
+        ("0,1\n-5,2\n", "t.csv:2: time: expected a duration >= 0, got -5"),
+        ("0,1\n5,nan\n", "t.csv:2: rate: expected a rate between 0 and 10000000, got nan"),
+        ("0\n", "t.csv:1: expected two columns time,rate, got 0"),
+    ]:
+        with pytest.raises(ScenarioError) as info:
+            list(read_rate_csv(bad, "t.csv"))
+        assert str(info.value) == message
