@@ -47,6 +47,12 @@ class Entry:
 #: Objects whose Normal events tell the rollout's story; pod and ReplicaSet chatter (Scheduled,
 #: Pulling, Started, SuccessfulCreate, ...) is shown only when it is a Warning, or on request.
 STORY_KINDS = ("Rollout/", "AnalysisRun/", "Experiment/")
+#: Rollout events that only restate the line next to them (Argo emits RolloutNotCompleted
+#: with every RolloutUpdated); shown with ``every``.
+CHATTY_REASONS = frozenset({"RolloutNotCompleted"})
+#: Stretches shorter than this (seconds) get an errors line only when 1 % or more failed;
+#: their few baseline errors are in the summary's totals.
+SHORT_STRETCH = 60.0
 
 
 def event_entries(
@@ -59,7 +65,8 @@ def event_entries(
     out = []
     for e in events:
         obj = str(e.get("object", ""))
-        if not every and not obj.startswith(STORY_KINDS) and e.get("kind") != "Warning":
+        story = obj.startswith(STORY_KINDS) and e.get("reason") not in CHATTY_REASONS
+        if not (every or story or e.get("kind") == "Warning"):
             continue
         text = str(e.get("message", ""))
         if obj and rollout is not None and obj != f"Rollout/{rollout}":
@@ -148,7 +155,8 @@ def error_entries(
     """Errors served to users, one line per stretch of the rollout (phase, step and revision
     unchanged) that served any, with each version's share: a steady baseline error rate reads
     as one line per step, and a burst shows against the step it happened in. Bursts of 1 % or
-    more are flagged as warnings."""
+    more are flagged as warnings; stretches under a minute with less are left to the
+    summary."""
     if "time" not in series or len(series["time"]) == 0:
         return []
     times = np.asarray(series["time"], dtype=float)
@@ -171,7 +179,7 @@ def error_entries(
             rate = n_err / n_req if n_req else 1.0
             worst = max(worst, rate)
             parts.append(f"{version} {_count(n_err)} of {_count(n_req)} ({percent(rate)})")
-        if parts:
+        if parts and (hi - lo >= SHORT_STRETCH or worst >= 0.01):
             text = f"until {offset(hi)}: " + ", ".join(parts)
             out.append(Entry(lo, "ErrorsServed", text, warning=worst >= 0.01, order=2))
     return out

@@ -240,3 +240,43 @@ def test_plots_show_analysis_measurements_against_thresholds(
     svg = (tmp_path / "imesh-canary.svg").read_text()
     assert "Analysis measurements against their thresholds" in svg
     assert "success: result &lt; 0.05" in svg
+
+
+def test_pod_chatter_and_restated_events_only_with_every() -> None:
+    from canarysim.report.timeline import event_entries
+
+    events = [
+        {
+            "time": 0.0,
+            "kind": "Normal",
+            "object": "Rollout/r",
+            "reason": "RolloutUpdated",
+            "message": "Rollout updated to revision 2",
+        },
+        {
+            "time": 0.0,
+            "kind": "Normal",
+            "object": "Rollout/r",
+            "reason": "RolloutNotCompleted",
+            "message": "Rollout not completed, started update to revision 2 (abc)",
+        },
+        {
+            "time": 1.0,
+            "kind": "Normal",
+            "object": "Pod/r-abc-x",
+            "reason": "Pulling",
+            "message": 'Pulling image "app:v2"',
+        },
+        {
+            "time": 2.0,
+            "kind": "Warning",
+            "object": "Pod/r-abc-x",
+            "reason": "BackOff",
+            "message": "Back-off restarting failed container",
+        },
+    ]
+    short = [e.tag for e in event_entries(events, "r")]
+    assert short == ["RolloutUpdated", "BackOff"]  # warnings of any object stay
+    every = event_entries(events, "r", every=True)
+    assert [e.tag for e in every] == ["RolloutUpdated", "RolloutNotCompleted", "Pulling", "BackOff"]
+    assert every[2].text == 'Pod/r-abc-x: Pulling image "app:v2"'
