@@ -2,8 +2,8 @@
 
 Panels, sharing the time axis (simulated minutes, or hours for long runs):
 
-1. router weights (canary and stable, %) with the canary steps as labelled bands and pauses
-   hatched;
+1. router weights (canary and stable, %), or without traffic routing each version's share of
+   the available pods, with the canary steps as labelled bands and pauses hatched;
 2. pods per ReplicaSet role (desired as a dashed line, available solid);
 3. requests per second per version;
 4. errors served to users so far per version (cumulative: the blast radius as it grows; a
@@ -135,6 +135,28 @@ def binned_rate(
     return edges[:-1], sums / np.diff(edges)
 
 
+def _weights(series: dict[str, np.ndarray], routed: bool) -> dict[str, np.ndarray]:
+    """Percent of traffic per version. With a router, the weights it was given. Without one,
+    a Service spreads requests over every available pod, so the canary's share is its share
+    of available pods (Argo's ActualWeight for a basic canary, info/rollout_info.go) and the
+    rest goes to the stable and older ReplicaSets."""
+    if routed:
+        return {
+            v: np.asarray(series[f"weight.{v}"], dtype=float)
+            for v in ("stable", "canary")
+            if f"weight.{v}" in series
+        }
+    n = len(series.get("time", ()))
+    avail = {
+        role: np.asarray(series.get(f"rs.{role}.available", np.zeros(n)), dtype=float)
+        for role in ("stable", "canary", "old")
+    }
+    total = avail["stable"] + avail["canary"] + avail["old"]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        canary = np.where(total > 0, 100.0 * avail["canary"] / total, 0.0)
+    return {"stable": np.where(total > 0, 100.0 - canary, 0.0), "canary": canary}
+
+
 def _step_plot(ax: Any, x: np.ndarray, y: np.ndarray, **kw: Any) -> None:
     ax.step(x, y, where="post", **kw)
 
@@ -177,13 +199,22 @@ def figure(result: Any, thresholds: Mapping[str, list[tuple[str, float]]] | None
             zorder=0.5,
             label="paused" if j == 0 else None,
         )
+    routed = any(m.get("virtualservices") for _, m in result.manifest_history)
+    shares = _weights(series, routed)
     for v in ("stable", "canary"):
-        if f"weight.{v}" in series:
-            weights = np.asarray(series[f"weight.{v}"], dtype=float)
-            _step_plot(ax, t, weights, color=_VERSION_COLOURS[v], linewidth=2, label=f"{v}")
+        if v in shares:
+            _step_plot(ax, t, shares[v], color=_VERSION_COLOURS[v], linewidth=2, label=v)
     ax.set_ylim(-3, 115)
-    ax.set_ylabel("weight (%)")
-    ax.set_title("Router weights, canary steps and pauses", loc="left", fontsize=10)
+    if routed:
+        ax.set_ylabel("weight (%)")
+        ax.set_title("Router weights, canary steps and pauses", loc="left", fontsize=10)
+    else:
+        ax.set_ylabel("share of pods (%)")
+        ax.set_title(
+            "Traffic share by available pods (no traffic routing), canary steps and pauses",
+            loc="left",
+            fontsize=10,
+        )
 
     ax = axes[1]
     for role, colour in _ROLE_COLOURS.items():
