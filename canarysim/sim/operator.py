@@ -87,6 +87,11 @@ class Operator:
         world = self.world
         cmd = to_command(action)
         name = world.plan.name
+        if isinstance(cmd, SetImage) and not cmd.container:
+            containers = (world.templates[world.plan.pod_template_hash].get("spec") or {}).get(
+                "containers"
+            ) or [{}]
+            cmd = SetImage(image=cmd.image, container=str(containers[0].get("name", "")))
         world.recorder.event(
             self.env.now, "Normal", f"Rollout/{name}", "OperatorCommand", kubectl_line(name, cmd)
         )
