@@ -144,6 +144,7 @@ class World:
             on_event=self.recorder.event,
         )
         self.classes = request_classes(scenario, self._default_host())
+        self._check_host(self.classes[0][0].host)
         self.generator = TrafficGenerator(
             arrivals_for(scenario),
             self.classes,
@@ -219,6 +220,20 @@ class World:
             return self.plan.stable_service
         services = sorted(s.name for s in self.cluster.services)
         return services[0] if services else self.plan.name
+
+    def _check_host(self, host: str) -> None:
+        """Warn when nothing in the scenario serves the host the requests ask for."""
+        short = host.split(".")[0]
+        vs_hosts = {
+            str(h).split(".")[0]
+            for vs in self.mesh.virtual_services.values()
+            for h in ((vs.get("spec") or {}).get("hosts") or [])
+        }
+        if short not in vs_hosts and short not in self.cluster.services and "*" not in vs_hosts:
+            self.recorder.warn(
+                f"traffic: requests go to host {host!r}, which no VirtualService or Service "
+                "serves: every request fails (set traffic.host)"
+            )
 
     def _referenced_vs(self) -> list[tuple[str, str]]:
         if not self.mesh.routed:

@@ -223,3 +223,13 @@ def test_until_zero_reports_the_initial_state(tmp_path: Path) -> None:
     assert r.final.phase == "Healthy"  # instant pods: the initial deploy settles at t=0
     assert r.series["time"].tolist() == [0.0]
     assert r.summary["requests"] == {"stable": 0, "canary": 0}
+
+
+def test_traffic_to_a_host_nobody_serves_is_a_warning(tmp_path: Path) -> None:
+    manifests = [rollout(routed=False)]  # no Service, no VirtualService
+    r = canarysim.simulate(write_scenario(tmp_path, manifests=manifests, until="1m"))
+    assert r.warnings == [
+        "traffic: requests go to host 'app', which no VirtualService or Service serves: "
+        "every request fails (set traffic.host)"
+    ]
+    assert r.summary["errors"]["stable"] == r.summary["requests"]["stable"] > 0
