@@ -187,6 +187,8 @@ def render_summary(summary: dict[str, Any], *, style: Style = PLAIN) -> str:
     else:
         verdicts = "none"
     rows.append(("Analysis", verdicts))
+    for i, warning in enumerate(summary.get("warnings") or []):
+        rows.append(("Warnings" if i == 0 else "", str(warning)))
     rows.append(("Exit code", str(summary["exit_code"])))
     width = max(len(k) for k, _ in rows) + 2
     return "\n".join(f"{style.bold(k.ljust(width))}{v}".rstrip() for k, v in rows) + "\n"

@@ -280,3 +280,11 @@ def test_pod_chatter_and_restated_events_only_with_every() -> None:
     every = event_entries(events, "r", every=True)
     assert [e.tag for e in every] == ["RolloutUpdated", "RolloutNotCompleted", "Pulling", "BackOff"]
     assert every[2].text == 'Pod/r-abc-x: Pulling image "app:v2"'
+
+
+def test_simulation_warnings_are_listed_in_the_summary(result: Result) -> None:
+    warned = replace(result, warnings=["no VirtualService serves host 'x'", "second"])
+    lines = render_summary(summarize(warned)).splitlines()
+    at = next(i for i, line in enumerate(lines) if line.startswith("Warnings"))
+    assert lines[at].endswith("no VirtualService serves host 'x'")
+    assert lines[at + 1].strip() == "second"
