@@ -354,13 +354,14 @@ def _style(args: argparse.Namespace, stream: TextIO) -> Any:
 def cmd_run(args: argparse.Namespace, out: TextIO) -> int:
     from canarysim.report import summarize
     from canarysim.report.runview import render_report
+    from canarysim.report.summary import summary_json
 
     scenario = _load(args)
     result = _simulate(args, scenario, args.until)
     summary = summarize(result)
     _write_files(args, scenario, result, summary)
     if args.json:
-        out.write(json.dumps(summary, indent=2, ensure_ascii=False, allow_nan=False) + "\n")
+        out.write(summary_json(summary))
     elif not args.quiet:
         style = _style(args, out)
         out.write(render_report(result, summary=summary, style=style, every=args.verbose))

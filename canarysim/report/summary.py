@@ -8,6 +8,7 @@ number. :func:`exit_code` maps the final phase to the documented exit codes.
 
 from __future__ import annotations
 
+import json
 import math
 from typing import Any
 
@@ -145,6 +146,24 @@ def _tally(run: dict[str, Any]) -> str:
 def _served(requests: int, errors: int) -> str:
     rate = percent(errors / requests) if requests else "0%"
     return f"{requests:,} requests, {errors:,} errors ({rate})"
+
+
+def _finite(value: Any) -> Any:
+    """JSON-safe copy: NaN and infinities become null, numpy scalars plain numbers."""
+    if isinstance(value, dict):
+        return {str(k): _finite(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_finite(v) for v in value]
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
+
+
+def summary_json(summary: dict[str, Any]) -> str:
+    """The ``--json`` document: one JSON object, strict (no NaN), keys in a stable order."""
+    return json.dumps(_finite(summary), indent=2, ensure_ascii=False, allow_nan=False) + "\n"
 
 
 def render_summary(summary: dict[str, Any], *, style: Style = PLAIN) -> str:

@@ -288,3 +288,11 @@ def test_simulation_warnings_are_listed_in_the_summary(result: Result) -> None:
     at = next(i for i, line in enumerate(lines) if line.startswith("Warnings"))
     assert lines[at].endswith("no VirtualService serves host 'x'")
     assert lines[at + 1].strip() == "second"
+
+
+def test_json_summary_is_strict_json_even_with_nan(result: Result) -> None:
+    from canarysim.report.summary import summary_json
+
+    s = summarize(replace(result, summary={"latency_p99": float("nan"), "n": np.int64(3)}))
+    back = json.loads(summary_json(s))
+    assert back["latency_p99"] is None and back["n"] == 3
