@@ -22,24 +22,11 @@ from canarysim.engine.assess import (
 )
 from canarysim.engine.durations import parse_duration
 from canarysim.engine.model import StartAnalysisRun
+from canarysim.spec.manifests.analysis import PROVIDERS
 
 __all__ = ["ArgContext", "Measurement", "MetricState", "RunSpecError", "resolve_run_spec"]
 
 _PLACEHOLDER = re.compile(r"{{\s*args\.([A-Za-z0-9_.-]+)\s*}}")
-_PROVIDERS = (
-    "prometheus",
-    "kayenta",
-    "web",
-    "datadog",
-    "wavefront",
-    "newRelic",
-    "job",
-    "cloudWatch",
-    "graphite",
-    "influxdb",
-    "skywalking",
-    "plugin",
-)
 
 
 class RunSpecError(Exception):
@@ -197,7 +184,7 @@ def _validate(metrics: list[MetricState]) -> None:
         if metric.name in seen:
             raise RunSpecError(f"metrics[{i}]: duplicate name '{metric.name}'")
         seen.add(metric.name)
-        providers = [p for p in _PROVIDERS if p in (metric.spec.get("provider") or {})]
+        providers = [p for p in PROVIDERS if p in (metric.spec.get("provider") or {})]
         if not providers:
             raise RunSpecError(f"metrics[{i}]: no provider specified")
         if len(providers) > 1:
