@@ -4,17 +4,17 @@
 >>> sorted(canarysim.__all__)
 ['Result', '__version__', 'load_scenario', 'simulate']
 
-``import canarysim`` stays light (no SimPy): ``load_scenario`` and ``simulate`` import the spec
-and sim layers on first use.
+``import canarysim`` stays light: nothing outside the standard library is loaded until a name
+needs it (``Result`` brings NumPy, ``load_scenario`` the spec layer, ``simulate`` SimPy), so
+``import canarysim.engine`` is as light as the engine itself.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from canarysim.result import Result
-
 if TYPE_CHECKING:
+    from canarysim.result import Result
     from canarysim.spec.scenario import Scenario
 
 __version__ = "0.1.0"
@@ -36,6 +36,15 @@ def simulate(scenario: Any, until: float | str | None = None, mode: str | None =
     from canarysim.sim.world import simulate as _simulate
 
     return _simulate(scenario, until=until, mode=mode)
+
+
+def __getattr__(name: str) -> Any:
+    # PEP 562: Result is imported on first use, so the engine never pays for NumPy.
+    if name == "Result":
+        from canarysim.result import Result
+
+        return Result
+    raise AttributeError(f"module 'canarysim' has no attribute {name!r}")
 
 
 __all__ = ["Result", "__version__", "load_scenario", "simulate"]

@@ -102,13 +102,17 @@ def _resolve_args(
     for arg in template_args:
         name = str(arg.get("name"))
         previous = merged.get(name)
-        conflict = previous is not None and previous.get("value") != arg.get("value")
-        if conflict and previous.get("value") is not None and arg.get("value") is not None:  # type: ignore[union-attr]
+        if previous is None:
+            merged[name] = arg
+            continue
+        old, new = previous.get("value"), arg.get("value")
+        if old is not None and new is not None and old != new:
             raise RunSpecError(
                 f"Argument `{name}` specified multiple times with different values: "
-                f"'{previous.get('value')}', '{arg.get('value')}'"
+                f"'{old}', '{new}'"
             )
-        merged[name] = arg if previous is None or arg.get("value") is not None else previous
+        if new is not None:
+            merged[name] = arg
     for arg in rollout_args:
         name = str(arg.get("name"))
         if name in merged:
