@@ -26,7 +26,7 @@ from canarysim.spec.manifests.argo import Rollout
 from canarysim.spec.manifests.bundle import Manifests
 from canarysim.spec.scenario import Scenario
 from canarysim.spec.scenario_load import load_scenario
-from canarysim.spec.yamlio import read_documents
+from canarysim.spec.yamlio import Document, read_documents
 
 __all__ = [
     "exit_code",
@@ -97,6 +97,8 @@ def validate_paths(paths: Iterable[str | Path], namespace: str = "default") -> l
     (the CLI prints it and exits 2)."""
     objs = Manifests(namespace=namespace)
     findings: list[Finding] = []
+    loaded: list[tuple[Path, str, list[Document]]] = []
+    covered: set[Path] = set()  # manifest files a scenario among the paths already brings
     for given in paths:
         for path in expand(Path(given)):
             name = str(given) if path == Path(given) else str(path)
@@ -104,17 +106,30 @@ def validate_paths(paths: Iterable[str | Path], namespace: str = "default") -> l
             if len(docs) == 1 and _is_scenario(docs[0].data):
                 scenario = load_scenario(path)
                 findings += validate_scenario(scenario)
+                covered |= _scenario_files(path, scenario)
                 continue
-            objs.files.append(name)
-            if not docs:
-                objs.findings.append(
-                    Finding(name, 1, "load/empty", "warning", "no objects in file")
-                )
-            for doc in docs:
-                add_document(objs, doc)
+            loaded.append((path, name, docs))
+    for path, name, docs in loaded:
+        if path.resolve() in covered:
+            continue  # validated once, in its scenario's namespace
+        objs.files.append(name)
+        if not docs:
+            objs.findings.append(Finding(name, 1, "load/empty", "warning", "no objects in file"))
+        for doc in docs:
+            add_document(objs, doc)
     if objs.files:
         findings += validate_manifests(objs)
     return sorted(set(findings), key=lambda f: (f.file, f.line, f.rule, f.message))
+
+
+def _scenario_files(path: Path, scenario: Scenario) -> set[Path]:
+    """The manifest files a scenario file names, resolved."""
+    out: set[Path] = set()
+    for ref in scenario.manifest_refs:
+        if isinstance(ref, str):
+            target = Path(ref) if Path(ref).is_absolute() else path.parent / ref
+            out.update(p.resolve() for p in expand(target))
+    return out
 
 
 def _is_scenario(data: object) -> bool:
