@@ -20,11 +20,12 @@ if TYPE_CHECKING:
 __version__ = "0.1.0"
 
 
-def load_scenario(path: Any) -> Scenario:
-    """Load and check a scenario file (see README); raises ``ScenarioError`` on bad input."""
+def load_scenario(source: Any, *, base_dir: Any = None) -> Scenario:
+    """Load and check a scenario: a file's path, a mapping or YAML text (see README and
+    docs/scenario-format.md); raises ``ScenarioError`` on bad input."""
     from canarysim.spec import load_scenario as _load
 
-    return _load(path)
+    return _load(source, base_dir=base_dir)
 
 
 def simulate(scenario: Any, until: float | str | None = None, mode: str | None = None) -> Result:

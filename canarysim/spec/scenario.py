@@ -12,6 +12,7 @@ Times are simulated seconds from the start of the run (floats). Latencies are se
 
 from __future__ import annotations
 
+import copy
 import math
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -282,6 +283,8 @@ class Scenario(ScenarioModel):
     _manifests: Manifests = PrivateAttr(default_factory=Manifests)
     _source: Path | None = PrivateAttr(default=None)
     _lines: dict[tuple[Any, ...], int] = PrivateAttr(default_factory=dict)
+    _data: dict[str, Any] = PrivateAttr(default_factory=dict)
+    _base: Path | None = PrivateAttr(default=None)
 
     @model_validator(mode="after")
     def _in_order(self) -> Scenario:
@@ -313,7 +316,42 @@ class Scenario(ScenarioModel):
     @property
     def base_dir(self) -> Path:
         """Directory that relative paths (manifests, csv, outputs) are resolved against."""
+        if self._base is not None:
+            return self._base
         return self._source.parent if self._source is not None else Path.cwd()
+
+    @property
+    def data(self) -> dict[str, Any]:
+        """The scenario as written (keys as in the YAML; a deep copy)."""
+        return copy.deepcopy(self._data)
+
+    def with_changes(self, **changes: Any) -> Scenario:
+        """A new scenario with ``changes`` merged in, validated like a file.
+
+        Keys are top-level keys as written in the YAML (``seed``, ``until``, ``traffic``, ...;
+        ``rollout`` and ``manifests`` too); a mapping merges into the mapping it changes (a
+        JSON merge patch: ``None`` deletes a key; lists and other values replace), nested keys
+        camelCase as in the YAML. Raises ScenarioError naming the field (file ``<changes>``).
+
+        >>> faster = scenario.with_changes(seed=2, traffic={"rate": 500})  # doctest: +SKIP
+        """
+        from canarysim.spec.scenario_changes import with_changes
+
+        return with_changes(self, changes)
+
+    def with_manifest(
+        self, kind: str, name: str, patch: dict[str, Any], namespace: str | None = None
+    ) -> Scenario:
+        """A new scenario whose loaded manifest ``kind``/``name`` (e.g. ``"Rollout"``,
+        ``"imesh-rollout"``) has ``patch`` merged in (JSON merge patch, keys as in the
+        manifest) and is validated again. Raises ScenarioError naming the field.
+
+        >>> steps = {"spec": {"strategy": {"canary": {"steps": [{"setWeight": 20}]}}}}
+        >>> s = scenario.with_manifest("Rollout", "imesh-rollout", steps)  # doctest: +SKIP
+        """
+        from canarysim.spec.scenario_changes import with_manifest
+
+        return with_manifest(self, kind, name, patch, namespace)
 
     def version_for(self, image: str) -> Version:
         """Behaviour of ``image`` (the built-in default when the scenario omits it)."""
@@ -328,11 +366,17 @@ class Scenario(ScenarioModel):
         manifests: Manifests,
         source: Path | None,
         lines: dict[tuple[Any, ...], int] | None = None,
+        *,
+        data: dict[str, Any] | None = None,
+        base_dir: Path | None = None,
     ) -> None:
-        """Used by the loaders."""
+        """Used by the loaders: the loaded manifests, where the scenario came from, and the
+        data as written (what :meth:`with_changes` patches)."""
         self._manifests = manifests
         self._source = source
         self._lines = dict(lines or {})
+        self._data = copy.deepcopy(dict(data or {}))
+        self._base = base_dir
 
     def line_of(self, *path: Any) -> int:
         """Line of a key of the scenario file (of its closest ancestor; 0 when unknown)."""

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import copy
 import csv
 import io
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -13,31 +14,65 @@ from canarysim.spec.load import add_document, add_file
 from canarysim.spec.manifests.bundle import Manifests
 from canarysim.spec.scenario import Scenario
 from canarysim.spec.values import parse_nonnegative
-from canarysim.spec.yamlio import Document, read_documents, read_text, scenario_error
+from canarysim.spec.yamlio import (
+    Document,
+    parse_documents,
+    read_documents,
+    read_text,
+    scenario_error,
+)
 
-__all__ = ["load_scenario", "scenario_from_manifests"]
+__all__ = ["MEMORY", "build_scenario", "load_scenario", "scenario_from_manifests"]
 
 #: Keys that mark a YAML document as a Kubernetes object rather than a scenario.
 _OBJECT_KEYS = {"apiVersion", "kind"}
 
 
-def load_scenario(path: str | Path) -> Scenario:
-    """Read a scenario file and every manifest it names.
+#: The file name errors of a scenario given as data or text carry.
+MEMORY = "<memory>"
+
+
+def load_scenario(
+    source: str | Path | Mapping[str, Any], *, base_dir: str | Path | None = None
+) -> Scenario:
+    """Read a scenario and every manifest it names.
+
+    ``source`` is a scenario file's path, or the scenario itself: a mapping (keys as in the
+    YAML) or YAML text (a string with a line break). For a scenario given in memory, errors
+    name ``<memory>`` as the file, and relative paths (manifests, CSV traces, the output
+    directory) are relative to ``base_dir`` (default: the current directory).
 
     Raises :class:`ScenarioError` (one line: file, line, field, expectation) for anything
     that cannot be loaded. A Rollout that loads but is invalid for Argo still gives a
     scenario: the simulator reports it the way Argo does (phase Degraded, InvalidSpec).
     """
-    path = Path(path)
+    if isinstance(source, Mapping):
+        doc = Document(MEMORY, 0, copy.deepcopy(dict(source)), {})
+        base = Path(base_dir) if base_dir is not None else Path.cwd()
+        return _from_document(doc, base, None)
+    if isinstance(source, str) and "\n" in source:
+        docs = parse_documents(source, MEMORY)
+        base = Path(base_dir) if base_dir is not None else Path.cwd()
+        return _from_document(_single(docs, MEMORY), base, None)
+    path = Path(source)
     name = str(path)
     docs = read_documents(path, display=name)
+    base = Path(base_dir) if base_dir is not None else path.parent
+    return _from_document(_single(docs, name), base, path)
+
+
+def _single(docs: list[Document], name: str) -> Document:
     if not docs:
         raise scenario_error(name, "", "a scenario (a YAML mapping)", got="an empty file")
     if len(docs) > 1:
         raise scenario_error(
             name, "", "a single YAML document", line=docs[1].line, got=f"{len(docs)} documents"
         )
-    doc = docs[0]
+    return docs[0]
+
+
+def _from_document(doc: Document, base: Path, source: Path | None) -> Scenario:
+    name = doc.file
     if not isinstance(doc.data, dict):
         raise scenario_error(
             name, "", "a scenario (a YAML mapping)", line=doc.line, got=type(doc.data).__name__
@@ -50,17 +85,35 @@ def load_scenario(path: str | Path) -> Scenario:
             "(run manifests with: canarysim run -f FILE)",
             line=doc.line,
         )
-    scenario = validate_model(Scenario, doc.data, file=name, lines=doc.lines)
-    manifests = Manifests(namespace=scenario.namespace)
-    for i, ref in enumerate(scenario.manifest_refs):
-        if isinstance(ref, str):
-            target = _resolve(path.parent, ref, name, doc.line_of(("manifests", i)))
-            add_file(manifests, target, _display(path.parent, ref))
-        else:
-            add_document(manifests, doc, ("manifests", i))
-    scenario = _with_trace(scenario, path.parent, name, doc)
+    return build_scenario(doc.data, name=name, base=base, source=source, lines=doc.lines)
+
+
+def build_scenario(
+    data: dict[str, Any],
+    *,
+    name: str,
+    base: Path,
+    source: Path | None,
+    lines: dict[tuple[Any, ...], int] | None = None,
+    manifests: Manifests | None = None,
+) -> Scenario:
+    """Validate scenario ``data`` and load its manifests (unless ``manifests`` are given,
+    already loaded); errors name ``name`` as the file. Used by the loaders and by
+    :meth:`Scenario.with_changes`."""
+    lines = dict(lines or {})
+    doc = Document(name, 0, data, lines)
+    scenario = validate_model(Scenario, data, file=name, lines=lines)
+    if manifests is None:
+        manifests = Manifests(namespace=scenario.namespace)
+        for i, ref in enumerate(scenario.manifest_refs):
+            if isinstance(ref, str):
+                target = _resolve(base, ref, name, doc.line_of(("manifests", i)))
+                add_file(manifests, target, _display(base, ref))
+            else:
+                add_document(manifests, doc, ("manifests", i))
+    scenario = _with_trace(scenario, base, name, doc)
     _check_rollout(scenario, manifests, name, doc.line_of(("manifests",)))
-    scenario.attach(manifests, path, doc.lines)
+    scenario.attach(manifests, source, lines, data=data, base_dir=base)
     return scenario
 
 
@@ -85,7 +138,7 @@ def scenario_from_manifests(manifests: Manifests, **overrides: Any) -> Scenario:
         )
     where = manifests.files[0] if manifests.files else "<manifests>"
     _check_rollout(scenario, manifests, where, None)
-    scenario.attach(manifests, None)
+    scenario.attach(manifests, None, data=data)
     return scenario
 
 
