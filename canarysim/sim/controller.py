@@ -152,7 +152,7 @@ class Controller:
             now=self.env.now,
             replica_sets=tuple(views),
             analysis_runs=self.analysis_views(),
-            experiments=(),
+            experiments=world.experiments.views(),
             commands=tuple(world.commands),
             **extra,
         )
@@ -280,10 +280,9 @@ class Controller:
             elif isinstance(action, TerminateAnalysisRun):
                 if world.analysis is not None:
                     world.analysis.terminate(action.name)
-            elif isinstance(action, StartExperiment | TerminateExperiment):
-                raise SimulationError(
-                    f"step {getattr(action, 'step_index', '?')}: experiment steps are not "
-                    "simulated by canarysim yet"
-                )
+            elif isinstance(action, StartExperiment):
+                world.experiments.start(action)
+            elif isinstance(action, TerminateExperiment):
+                world.experiments.terminate(action.name)
             else:  # pragma: no cover - a new action kind the controller does not know
                 raise SimulationError(f"unknown engine action {action!r}")

@@ -34,6 +34,7 @@ from canarysim.result import AnalysisRunSnapshot, Result
 from canarysim.sim.analysis import AnalysisController, ArgContext, Providers
 from canarysim.sim.cluster import Cluster
 from canarysim.sim.controller import Controller
+from canarysim.sim.experiments import ExperimentController
 from canarysim.sim.inputs import (
     arrivals_for,
     pod_behaviour_for,
@@ -158,6 +159,7 @@ class World:
         self._hash_image: dict[str, str] = {}
         self._totals: dict[str, dict[str, int]] = {}
         self._last_hashes: tuple[str, str] = ("", "")
+        self.experiments = ExperimentController(self)
         self.controller = Controller(self)
         self.operator = Operator(self)
         self.env.process(self._traffic())
@@ -371,6 +373,14 @@ class World:
         for rs in self.cluster.replica_sets_of(self.plan.name):
             self._roles[rs.hash] = role_of(rs.hash, status)
             self._hash_image[rs.hash] = rs.image
+            if rs.hash not in self._behaviours:
+                self._behaviours[rs.hash] = version_behaviour(
+                    self.scenario, rs.image, self.plan.name
+                )
+        for _, template, rs in self.experiments.replica_sets():
+            # An experiment's pods answer as their image does; traffic counts as its specRef.
+            self._roles.setdefault(rs.hash, "canary" if template.spec_ref == "canary" else "stable")
+            self._hash_image.setdefault(rs.hash, rs.image)
             if rs.hash not in self._behaviours:
                 self._behaviours[rs.hash] = version_behaviour(
                     self.scenario, rs.image, self.plan.name
