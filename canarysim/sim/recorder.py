@@ -71,8 +71,13 @@ def set_weight_of(plan: Plan, status: RolloutStatus) -> int:
 def actual_weight_of(
     plan: Plan, status: RolloutStatus, canary_available: int, set_weight: int
 ) -> int:
-    """``ActualWeight`` as ``kubectl argo rollouts get`` computes it (info/rollout_info.go)."""
-    if status.current_step_index is not None and status.current_step_index == len(plan.steps):
+    """``ActualWeight`` as ``kubectl argo rollouts get`` computes it (info/rollout_info.go).
+
+    No current step (no steps at all, or the index past the last one; utils/replicaset/
+    canary.go::GetCurrentCanaryStep returns nil) reads as the max weight, whatever the router
+    holds: a canary without steps shows 100 while it is still scaling up."""
+    index = 0 if status.current_step_index is None else status.current_step_index
+    if not plan.steps or index >= len(plan.steps):
         return plan.max_weight
     if status.available_replicas <= 0:
         return 0
@@ -119,7 +124,10 @@ def rollout_snapshot(
             )
         )
     rss.sort(key=lambda r: (-r.revision, r.name))
-    canary_available = sum(r.available for r in rss if r.hash == status.current_pod_hash)
+    # The INFO column's ``canary`` tag: the current pod hash unless it is also the stable one.
+    canary_available = sum(
+        r.available for r in rss if r.hash == status.current_pod_hash and r.hash != status.stable_rs
+    )
     current_revision = next((r.revision for r in rss if r.hash == status.current_pod_hash), 0)
     sw = set_weight_of(plan, status)
     until = pause_end(plan, status)
