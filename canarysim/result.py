@@ -75,6 +75,22 @@ class AnalysisRunSnapshot:
 
 
 @dataclass(frozen=True)
+class ExperimentSnapshot:
+    """An Experiment of an ``experiment`` step (extension of the v1 contract): its phase, its
+    template ReplicaSets (``role`` is the template name) and its AnalysisRuns."""
+
+    name: str
+    phase: str
+    revision: int
+    message: str = ""
+    created: float = 0.0
+    available_at: float | None = None
+    finished_at: float | None = None
+    replica_sets: tuple[ReplicaSetSnapshot, ...] = ()
+    analysis_runs: tuple[AnalysisRunSnapshot, ...] = ()
+
+
+@dataclass(frozen=True)
 class ConditionSnapshot:
     """One ``status.conditions`` entry of the Rollout (extension of the v1 contract)."""
 
@@ -117,6 +133,8 @@ class RolloutSnapshot:
     analysis_runs: tuple[AnalysisRunSnapshot, ...] = ()
     paused_until: float | None = None
     conditions: tuple[ConditionSnapshot, ...] = ()
+    experiments: tuple[ExperimentSnapshot, ...] = ()
+    """Extension: the rollout's Experiments (left out of the JSON when there are none)."""
 
     def observable(self) -> tuple[Any, ...]:
         """Everything but the time: two snapshots with equal ``observable()`` look the same."""
@@ -262,7 +280,17 @@ def _num(x: float) -> float | None:
     return float(f"{x:.6g}")
 
 
-_TIME_KEYS = frozenset({"time", "created", "scale_down_at", "paused_remaining", "paused_until"})
+_TIME_KEYS = frozenset(
+    {
+        "time",
+        "created",
+        "scale_down_at",
+        "paused_remaining",
+        "paused_until",
+        "available_at",
+        "finished_at",
+    }
+)
 
 
 def _plain(value: Any, key: str = "") -> Any:
@@ -297,6 +325,8 @@ def _dataclass_json(obj: Any) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for f in fields(obj):
         v = getattr(obj, f.name)
+        if f.name == "experiments" and not v:
+            continue  # additive extension: results without experiments keep their v1 shape
         if isinstance(v, tuple) and v and hasattr(v[0], "__dataclass_fields__"):
             out[f.name] = [_dataclass_json(x) for x in v]
         else:
@@ -327,7 +357,19 @@ def _snapshot_from_json(d: Mapping[str, Any]) -> RolloutSnapshot:
     )
     kw["analysis_runs"] = tuple(AnalysisRunSnapshot(**a) for a in d.get("analysis_runs", []))
     kw["conditions"] = tuple(ConditionSnapshot(**c) for c in d.get("conditions", []))
+    kw["experiments"] = tuple(_experiment_from_json(e) for e in d.get("experiments", []))
     return RolloutSnapshot(**kw)
+
+
+def _replica_set_from_json(rs: Mapping[str, Any]) -> ReplicaSetSnapshot:
+    return ReplicaSetSnapshot(**{**rs, "pods": tuple(PodSnapshot(**p) for p in rs.get("pods", []))})
+
+
+def _experiment_from_json(d: Mapping[str, Any]) -> ExperimentSnapshot:
+    kw = dict(d)
+    kw["replica_sets"] = tuple(_replica_set_from_json(rs) for rs in d.get("replica_sets", []))
+    kw["analysis_runs"] = tuple(AnalysisRunSnapshot(**a) for a in d.get("analysis_runs", []))
+    return ExperimentSnapshot(**kw)
 
 
 __all__ = [
@@ -335,6 +377,7 @@ __all__ = [
     "SCHEMA",
     "AnalysisRunSnapshot",
     "ConditionSnapshot",
+    "ExperimentSnapshot",
     "PodSnapshot",
     "ReplicaSetSnapshot",
     "Result",

@@ -24,6 +24,7 @@ from canarysim.report.style import PLAIN, Style
 ICON_WAITING, ICON_PROGRESSING, ICON_WARNING, ICON_UNKNOWN = "◷", "◌", "⚠", "?"
 ICON_OK, ICON_BAD, ICON_PAUSED, ICON_NEUTRAL = "✔", "✖", "॥", "•"
 KIND_ROLLOUT, KIND_REVISION, KIND_REPLICASET, KIND_POD, KIND_ANALYSIS = "⟳", "#", "⧉", "□", "α"
+KIND_EXPERIMENT = "Σ"
 
 _LABEL_WIDTH = 17  # get.go: tableFormat = "%-17s%v\n"
 _PADDING = 2  # ansiterm.NewTabWriter(out, 0, 0, 2, ' ', 0)
@@ -265,7 +266,11 @@ def _tree(snap: Any, now: float, style: Style, hints: Mapping[str, float]) -> li
     )
     sets = _replica_sets(snap)
     runs = _analysis_runs(snap, hints)
-    revisions = sorted({rs.revision for rs in sets} | {ar.revision for ar in runs}, reverse=True)
+    exps = list(getattr(snap, "experiments", ()))
+    revisions = sorted(
+        {rs.revision for rs in sets} | {ar.revision for ar in runs} | {e.revision for e in exps},
+        reverse=True,
+    )
     for i, revision in enumerate(revisions):
         prefix, sub = _prefixes(i == len(revisions) - 1, "")
         rows.append(
@@ -278,10 +283,28 @@ def _tree(snap: Any, now: float, style: Style, hints: Mapping[str, float]) -> li
             ]
         )
         children: list[Any] = [rs for rs in sets if rs.revision == revision]
+        children += [e for e in exps if e.revision == revision]
         children += [ar for ar in runs if ar.revision == revision]
         for j, child in enumerate(children):
             child_prefix, child_sub = _prefixes(j == len(children) - 1, sub)
-            if hasattr(child, "pods"):
+            if hasattr(child, "available_at"):  # get_experiment.go::PrintExperimentInfo
+                rows.append(
+                    [
+                        _cell(f"{child_prefix}{KIND_EXPERIMENT} {child.name}"),
+                        _cell("Experiment"),
+                        _status_cells(analysis_icon(child.phase), child.phase, style),
+                        _cell(age(child.created, now)),
+                        _cell(""),
+                    ]
+                )
+                kids = [*child.replica_sets, *child.analysis_runs]
+                for k, kid in enumerate(kids):
+                    kp, ks = _prefixes(k == len(kids) - 1, child_sub)
+                    if hasattr(kid, "pods"):
+                        rows.extend(_replica_set_rows(snap, kid, kp, ks, now, style))
+                    else:
+                        rows.append(_analysis_row(kid, kp, child.available_at, now, style))
+            elif hasattr(child, "pods"):
                 rows.extend(_replica_set_rows(snap, child, child_prefix, child_sub, now, style))
             else:
                 created = _run_created(child, hints)

@@ -41,6 +41,12 @@ import simpy
 
 from canarysim.engine.model import ExperimentView, StartAnalysisRun, StartExperiment
 from canarysim.engine.model import WeightDestination as Weight
+from canarysim.result import (
+    AnalysisRunSnapshot,
+    ExperimentSnapshot,
+    PodSnapshot,
+    ReplicaSetSnapshot,
+)
 from canarysim.sim.analysis import AnalysisController, ArgContext, Providers
 from canarysim.sim.replicasets import REVISION_ANNOTATION, ReplicaSet
 from canarysim.sim.templatehash import POD_TEMPLATE_HASH_LABEL, strip_hash_label
@@ -565,6 +571,48 @@ class ExperimentController:
 
     def views(self) -> tuple[ExperimentView, ...]:
         return tuple(ex.view() for ex in self.experiments.values())
+
+    def snapshots(self) -> tuple[ExperimentSnapshot, ...]:
+        """The Result's view of every Experiment (``RolloutSnapshot.experiments``)."""
+        out = []
+        for ex in self.experiments.values():
+            rss = []
+            for t, rs in ex.replica_sets():
+                d = rs.snapshot()
+                pods = tuple(PodSnapshot(**p) for p in d.pop("pods", ()))
+                rss.append(ReplicaSetSnapshot(**d, role=t.name, pods=pods))
+            runs = []
+            for a in ex.analyses:
+                run = self.analysis.runs.get(a.run) if a.run else None
+                if run is None:
+                    continue
+                tallies = [m.tally for m in run.metrics.values()]
+                runs.append(
+                    AnalysisRunSnapshot(
+                        name=run.name,
+                        phase=run.phase.value,
+                        revision=ex.action.revision,
+                        successful=sum(t.successful for t in tallies),
+                        failed=sum(t.failed for t in tallies),
+                        inconclusive=sum(t.inconclusive for t in tallies),
+                        errors=sum(t.error for t in tallies),
+                        message=run.message,
+                    )
+                )
+            out.append(
+                ExperimentSnapshot(
+                    name=ex.name,
+                    phase=ex.visible_phase,
+                    revision=ex.action.revision,
+                    message=ex.message,
+                    created=ex.created,
+                    available_at=ex.available_at,
+                    finished_at=ex.finished_at,
+                    replica_sets=tuple(rss),
+                    analysis_runs=tuple(runs),
+                )
+            )
+        return tuple(out)
 
     def replica_sets(self) -> list[tuple[Experiment, TemplateState, ReplicaSet]]:
         return [(ex, t, rs) for ex in self.experiments.values() for t, rs in ex.replica_sets()]

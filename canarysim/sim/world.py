@@ -19,6 +19,7 @@ during it, and its counts go to the metric store (queried by analysis) and the R
 from __future__ import annotations
 
 import copy
+import dataclasses
 import math
 from collections.abc import Generator, Hashable, Mapping
 from pathlib import Path
@@ -301,6 +302,9 @@ class World:
             replica_sets=rs_snaps,
             analysis_runs=self._analysis_snapshots(),
         )
+        experiments = self.experiments.snapshots()
+        if experiments:
+            snap = dataclasses.replace(snap, experiments=experiments)
         self.recorder.snapshot(snap)
         values: dict[str, float] = {}
         if self.mesh.routed:
