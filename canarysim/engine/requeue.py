@@ -92,7 +92,13 @@ def _next_timer(ctx: Context, status: RolloutStatus) -> float | None:
 
 def _progress_deadline(ctx: Context, status: RolloutStatus) -> float | None:
     """``requeueStuckRollout``: when the Progressing condition would time out (Argo wakes
-    one second after, or at once when less than a second remains)."""
+    one second after, or at once when less than a second remains).
+
+    Once the deadline has passed without a time-out (a pending scale-down deadline holds it,
+    rollout/sync.go isWaitingForReplicaSetScaleDown), Argo re-enqueues rate-limited, i.e. it
+    polls; only time passes between those looks and the check is already true, so whatever
+    unblocks it (the scale-down deadline's own timer, a pod, a user) wakes the controller
+    anyway. No timer then: requeueing 1 ms later would spin until the block clears."""
     cond = status.condition(PROGRESSING)
     if cond is None or cond.reason == TIMED_OUT_REASON:
         return None
@@ -105,4 +111,6 @@ def _progress_deadline(ctx: Context, status: RolloutStatus) -> float | None:
         return None
     due = cond.last_update_time + ctx.plan.progress_deadline_seconds
     after = due - ctx.now
-    return ctx.now + (after + 1.0 if after >= 1.0 else max(after, 0.0) + PAUSE_WAKE_SECONDS)
+    if after < 0.0:
+        return None
+    return ctx.now + (after + 1.0 if after >= 1.0 else after + PAUSE_WAKE_SECONDS)
