@@ -32,89 +32,40 @@ which cancels every run it does not own, never sees them.
 from __future__ import annotations
 
 import math
-import re
-from collections.abc import Generator, Mapping
-from dataclasses import dataclass
+from collections.abc import Generator
 from typing import TYPE_CHECKING, Any
 
 import simpy
 
 from canarysim.engine.model import ExperimentView, StartAnalysisRun, StartExperiment
 from canarysim.engine.model import WeightDestination as Weight
-from canarysim.result import (
-    AnalysisRunSnapshot,
-    ExperimentSnapshot,
-    PodSnapshot,
-    ReplicaSetSnapshot,
+from canarysim.result import ExperimentSnapshot
+from canarysim.sim.analysis import AnalysisController, ArgContext
+from canarysim.sim.experiment_resources import (
+    create_template_replica_set,
+    delete_template_service,
+    ensure_template_service,
+    run_snapshot,
+    template_replica_set_snapshot,
 )
-from canarysim.sim.analysis import AnalysisController, ArgContext, Providers
-from canarysim.sim.replicasets import REVISION_ANNOTATION, ReplicaSet
-from canarysim.sim.templatehash import POD_TEMPLATE_HASH_LABEL, strip_hash_label
+from canarysim.sim.experiment_status import (
+    COMPLETED,
+    AnalysisState,
+    TemplateState,
+    experiment_phase,
+    required_successful,
+    resolve_args,
+    template_from_step,
+)
+from canarysim.sim.replicasets import ReplicaSet
 
 if TYPE_CHECKING:
     from canarysim.sim.world import World
 
-__all__ = [
-    "DEFAULT_SCALE_DOWN_DELAY",
-    "Experiment",
-    "ExperimentController",
-    "TemplateState",
-]
+__all__ = ["DEFAULT_SCALE_DOWN_DELAY", "Experiment", "ExperimentController"]
 
 DEFAULT_SCALE_DOWN_DELAY = 30.0
 """``defaults.DefaultExperimentScaleDownDelaySeconds``."""
-REQUIRED_COMPLETED = "Required AnalysisRuns completed"
-"""``experiments/experiment.go::requiredAnalysisCompletedMessage``."""
-EXPERIMENT_NAME_ANNOTATION = "experiment.argoproj.io/name"
-TEMPLATE_NAME_ANNOTATION = "experiment.argoproj.io/template-name"
-COMPLETED = ("Successful", "Failed", "Error", "Inconclusive")
-# utils/analysis/helpers.go::analysisStatusOrder (best to worst); "" ranks as the best.
-_RUN_ORDER = ("Successful", "Running", "Pending", "Inconclusive", "Error", "Failed")
-# utils/experiment/experiment.go::templateStatusOrder
-_TEMPLATE_ORDER = ("Successful", "Running", "Progressing", "Error", "Failed")
-_ARG = re.compile(
-    r"{{\s*(templates\.([^.}\s]+)\.(podTemplateHash|replicaset\.name)|"
-    r"experiment\.(availableAt|finishedAt))\s*}}"
-)
-
-
-def _worse(order: tuple[str, ...], current: str, new: str) -> bool:
-    """``IsWorse``/``TemplateIsWorse``: an unknown phase ranks as the best."""
-    rank = {p: i for i, p in enumerate(order)}
-    return rank.get(new, 0) > rank.get(current, 0)
-
-
-@dataclass
-class TemplateState:
-    """One ``spec.templates[]`` entry and its ``status.templateStatuses[]``."""
-
-    name: str
-    spec_ref: str
-    replicas: int
-    weight: int | None
-    service: bool
-    service_name_wanted: str
-    metadata: Mapping[str, Any]
-    rs: ReplicaSet | None = None
-    status: str = ""
-    message: str = ""
-    last_transition: float | None = None
-    counts: tuple[int, int, int] = (0, 0, 0)
-    service_name: str = ""
-    pod_template_hash: str = ""
-
-
-@dataclass
-class AnalysisState:
-    """One ``spec.analyses[]`` entry and its ``status.analysisRuns[]``."""
-
-    name: str
-    template: str
-    args: tuple[dict[str, Any], ...]
-    required: bool
-    run: str = ""
-    phase: str = ""
-    message: str = ""
 
 
 class Experiment:
@@ -127,40 +78,19 @@ class Experiment:
         self.action = action
         self.name = action.name
         self.created = self.env.now
-        spec = action.spec
-        self.duration = spec.duration
+        self.duration = action.spec.duration
+        # GetExperimentFromTemplate: spec.progressDeadlineSeconds is the rollout's.
         self.progress_deadline = float(self.world.plan.progress_deadline_seconds)
-        self.templates = [self._template(t) for t in spec.templates]
-        self.analyses = [
-            AnalysisState(
-                name=str(a.get("name", "")),
-                template=str(a.get("templateName", "")),
-                args=tuple(dict(x) for x in a.get("args") or ()),
-                required=bool(a.get("requiredForCompletion", False)),
-            )
-            for a in spec.analyses
-        ]
+        self.templates = [template_from_step(t) for t in action.spec.templates]
+        self.analyses = [AnalysisState.from_step(a) for a in action.spec.analyses]
         self.phase = ""
         self.message = ""
         self.available_at: float | None = None
         self.finished_at: float | None = None
         self.terminate_requested = False
+        self._requeue: float | None = None
         self._wake = self.env.event()
         self.process = self.env.process(self._run())
-
-    @staticmethod
-    def _template(entry: Mapping[str, Any]) -> TemplateState:
-        replicas = entry.get("replicas")
-        service = entry.get("service")
-        return TemplateState(
-            name=str(entry.get("name", "")),
-            spec_ref=str(entry.get("specRef", "")),
-            replicas=1 if replicas is None else int(replicas),
-            weight=None if entry.get("weight") is None else int(entry["weight"]),
-            service=entry.get("weight") is not None or service is not None,
-            service_name_wanted=str((service or {}).get("name") or ""),
-            metadata=entry.get("metadata") or {},
-        )
 
     # ------------------------------------------------------------------ reading
     @property
@@ -168,6 +98,9 @@ class Experiment:
         return self.phase or "Pending"
 
     def view(self) -> ExperimentView:
+        """What the rollout controller sees. Weights as
+        ``calculateWeightDestinationsFromExperiment`` takes them: templates with a weight and
+        a Service or hash, in template order."""
         weights = tuple(
             Weight(t.weight, t.pod_template_hash, t.service_name)
             for t in self.templates
@@ -186,6 +119,27 @@ class Experiment:
     def replica_sets(self) -> list[tuple[TemplateState, ReplicaSet]]:
         return [(t, t.rs) for t in self.templates if t.rs is not None and not t.rs.deleted]
 
+    def snapshot(self) -> ExperimentSnapshot:
+        runs = self.owner.analysis.runs
+        return ExperimentSnapshot(
+            name=self.name,
+            phase=self.visible_phase,
+            revision=self.action.revision,
+            message=self.message,
+            created=self.created,
+            available_at=self.available_at,
+            finished_at=self.finished_at,
+            replica_sets=tuple(
+                template_replica_set_snapshot(t, rs) for t, rs in self.replica_sets()
+            ),
+            analysis_runs=tuple(
+                run_snapshot(runs[a.run], self.action.revision)
+                for a in self.analyses
+                if a.run in runs
+            ),
+        )
+
+    # ------------------------------------------------------------------ writing
     def terminate(self) -> None:
         """``spec.terminate: true`` (``experimentutil.Terminate``)."""
         if not self.terminate_requested:
@@ -229,12 +183,7 @@ class Experiment:
             return True
         if any(a.phase in ("Failed", "Error", "Inconclusive") for a in self.analyses):
             return True
-        return self._required_successful()
-
-    def _required_successful(self) -> bool:
-        """``RequiredAnalysisRunsSuccessful``: at least one required run, all Successful."""
-        required = [a for a in self.analyses if a.required]
-        return bool(required) and all(a.phase == "Successful" for a in required)
+        return required_successful(self.analyses)
 
     def _passed_duration(self) -> bool:
         """``PassedDurations``: strictly after availableAt + duration."""
@@ -249,8 +198,9 @@ class Experiment:
         return t.replicas
 
     def reconcile(self) -> float | None:
-        """``experimentContext.reconcile``; returns when to look again (None: on change)."""
-        self._requeue: float | None = None
+        """``experimentContext.reconcile``; returns when to look again (None: on a change;
+        0: now, as the informer would report this reconcile's own writes)."""
+        self._requeue = None
         terminating = self._terminating()
         for t in self.templates:
             self._reconcile_template(t, terminating)
@@ -267,21 +217,28 @@ class Experiment:
 
     # ------------------------------------------------------------------ templates
     def _reconcile_template(self, t: TemplateState, terminating: bool) -> None:
+        """``reconcileTemplate``: create, scale (down only after the scale-down deadline),
+        Service, then the template status with its progress deadline."""
         now = self.env.now
         prev_status = t.status
         desired = self._desired(t)
         cluster = self.world.cluster
         if t.rs is None:
-            t.rs = self._create_replica_set(t)
+            source = self._source(t)
+            if source is None:
+                t.status = "Error"
+                t.message = f"Failed to create ReplicaSet for template '{t.name}'"
+            else:
+                t.rs = create_template_replica_set(cluster, self.name, t, source)
+                self._later(0.0)  # the informer sees the new ReplicaSet
             t.last_transition = now
-            self._later(0.0)  # the informer sees the new ReplicaSet
         else:
             rs = t.rs
             if t.service:
                 if desired != 0:
-                    self._ensure_service(t, rs)
+                    ensure_template_service(cluster, self.world.namespace, t, rs)
                 elif rs.status.available == 0:
-                    self._delete_service(t)
+                    delete_template_service(cluster, t)
             if desired == 0 and rs.scale_down_at is None and rs.replicas != 0:
                 rs.set_scale_down_deadline(now + DEFAULT_SCALE_DOWN_DELAY)
             if rs.replicas != desired:
@@ -307,10 +264,7 @@ class Experiment:
             t.last_transition = now
         if t.status not in COMPLETED:
             if desired == counts[2]:
-                if self._passed_duration() or terminating:
-                    t.status = "Successful"
-                else:
-                    t.status = "Running"
+                t.status = "Successful" if self._passed_duration() or terminating else "Running"
             else:
                 start = now if t.last_transition is None else t.last_transition
                 if now > start + self.progress_deadline:
@@ -331,87 +285,18 @@ class Experiment:
             self.owner.event(self, kind, "Template" + t.status, msg)
 
     def _source(self, t: TemplateState) -> ReplicaSet | None:
+        """The rollout ReplicaSet ``specRef`` names (stable or canary)."""
         h = self.action.stable_hash if t.spec_ref == "stable" else self.action.pod_template_hash
-        try:
-            return self.world.cluster.replica_set(h, self.world.plan.name)
-        except Exception:
-            return None
-
-    def _create_replica_set(self, t: TemplateState) -> ReplicaSet | None:
-        """``createReplicaSetForTemplate``: 0 replicas, named ``<experiment>-<template>``."""
-        source = self._source(t)
-        if source is None:
-            t.status, t.message = "Error", f"Failed to create ReplicaSet for template '{t.name}'"
-            return None
-        template = strip_hash_label(source.template)
-        meta = template.setdefault("metadata", {})
-        selector = {k: v for k, v in source.selector.items() if k != POD_TEMPLATE_HASH_LABEL}
-        labels = dict(t.metadata.get("labels") or {})
-        if labels:
-            meta["labels"] = {**(meta.get("labels") or {}), **labels}
-            selector.update(labels)
-        annotations = dict(t.metadata.get("annotations") or {})
-        if annotations:
-            meta["annotations"] = {**(meta.get("annotations") or {}), **annotations}
-        if not meta:
-            del template["metadata"]
-        cluster = self.world.cluster
-        rs = cluster.create_replica_set(
-            self.name,
-            template,
-            revision=0,
-            min_ready_seconds=source.min_ready_seconds,
-            selector=selector,
-            annotations={
-                EXPERIMENT_NAME_ANNOTATION: self.name,
-                TEMPLATE_NAME_ANNOTATION: t.name,
-            },
+        rs = next(
+            (r for r in self.world.cluster.replica_sets_of(self.world.plan.name) if r.hash == h),
+            None,
         )
-        # Argo names it <experiment>-<template> (no hash) and sets no revision annotation.
-        del cluster.replica_sets[rs.name]
-        rs.name = f"{self.name}-{t.name}"
-        rs.annotations.pop(REVISION_ANNOTATION, None)
-        cluster.replica_sets[rs.name] = rs
         return rs
-
-    def _ensure_service(self, t: TemplateState, rs: ReplicaSet) -> None:
-        """``createTemplateService``: only when the containers declare ports."""
-        if t.service_name:
-            return
-        ports = []
-        for ctr in (rs.template.get("spec") or {}).get("containers") or []:
-            for p in ctr.get("ports") or []:
-                port: dict[str, Any] = {
-                    "port": int(p["containerPort"]),
-                    "targetPort": int(p["containerPort"]),
-                    "protocol": str(p.get("protocol", "TCP")),
-                }
-                if p.get("name"):
-                    port["name"] = str(p["name"])
-                ports.append(port)
-        if not ports:
-            return
-        name = t.service_name_wanted or rs.name
-        manifest = {
-            "apiVersion": "v1",
-            "kind": "Service",
-            "metadata": {"name": name, "namespace": self.world.namespace},
-            "spec": {"selector": {POD_TEMPLATE_HASH_LABEL: rs.hash}, "ports": ports},
-        }
-        self.world.cluster.add_service(manifest)
-        t.service_name, t.pod_template_hash = name, rs.hash
-
-    def _delete_service(self, t: TemplateState) -> None:
-        if not t.service_name:
-            return
-        services = self.world.cluster.services
-        services.by_name.pop(t.service_name, None)
-        self.world.cluster.feed.record(f"Service/{t.service_name}", "deleted", True, informer=True)
-        t.service_name, t.pod_template_hash = "", ""
 
     # ------------------------------------------------------------------ analyses
     def _reconcile_analysis(self, a: AnalysisState, terminating: bool) -> None:
-        """``reconcileAnalysisRun``: created once the Experiment is available."""
+        """``reconcileAnalysisRun``: verified before, created once the Experiment is
+        available (``availableAt`` as of the previous reconcile), followed, terminated."""
         prev = a.phase
         runs = self.owner.analysis
         if self.available_at is None:
@@ -425,7 +310,8 @@ class Experiment:
             if terminating:
                 return
             a.run = f"{self.name}-{a.name}"
-            self.owner.start_run(self, a, self._resolve_args(a.args))
+            args = resolve_args(a.args, self.templates, self.available_at, self.finished_at)
+            self.owner.start_run(self, a, args)
             a.phase = "Pending"
         elif prev not in COMPLETED:
             run = runs.runs.get(a.run)
@@ -454,82 +340,31 @@ class Experiment:
                     msg,
                 )
 
-    def _resolve_args(self, args: tuple[dict[str, Any], ...]) -> tuple[dict[str, Any], ...]:
-        """``ResolveExperimentArgsValue``: ``{{templates.<t>.podTemplateHash}}``,
-        ``{{templates.<t>.replicaset.name}}``, ``{{experiment.availableAt}}``/``finishedAt``."""
-        by_name = {t.name: t for t in self.templates}
-
-        def sub(match: re.Match[str]) -> str:
-            if match.group(4):
-                at = self.available_at if match.group(4) == "availableAt" else self.finished_at
-                return "" if at is None else str(at)
-            t = by_name.get(match.group(2))
-            if t is None or t.rs is None:
-                return match.group(0)
-            return t.rs.hash if match.group(3) == "podTemplateHash" else t.rs.name
-
-        out = []
-        for arg in args:
-            value = arg.get("value")
-            if isinstance(value, str):
-                arg = {**arg, "value": _ARG.sub(sub, value)}
-            out.append(arg)
-        return tuple(out)
-
     # ------------------------------------------------------------------ status
-    def _assess_templates(self) -> tuple[str, str]:
-        worst, message = "Successful", ""
-        for t in self.templates:
-            status = t.status or "Progressing"
-            if _worse(_TEMPLATE_ORDER, worst, status):
-                worst, message = status, t.message
-        mapping = {"Progressing": "Pending", "Running": "Running"}
-        return mapping.get(worst, worst), message
-
-    def _assess_analyses(self) -> tuple[str, str]:
-        worst, message = "Successful", ""
-        for a in self.analyses:
-            if _worse(_RUN_ORDER, worst, a.phase):
-                worst, message = a.phase, a.message
-        if self._required_successful() and _worse(_RUN_ORDER, worst, "Running"):
-            return "Successful", REQUIRED_COMPLETED
-        return ("Running" if worst == "Pending" else worst), message
-
     def _calculate_status(self) -> None:
-        """``calculateStatus``: the worst template, overridden by analysis outcomes."""
+        """``calculateStatus``: Pending first; ``availableAt`` when all templates run."""
         if self.phase == "":
             self.phase = "Pending"
             self._later(0.0)
             return
         if self.phase not in ("Pending", "Running"):
             return
-        tpl, tpl_msg = self._assess_templates()
-        runs, runs_msg = self._assess_analyses()
-        if tpl == "Running" and self.available_at is None:
+        templates_running = experiment_phase(self.templates, [])[0] == "Running"
+        if templates_running and self.available_at is None:
             self.available_at = self.env.now
             self._later(0.0)  # analyses start on the next reconcile, as in Argo
-        has_required = any(a.required for a in self.analyses)
-        if tpl in COMPLETED:
-            if tpl == "Successful" and (runs in COMPLETED or has_required):
-                phase, msg = runs, runs_msg
-            else:
-                phase, msg = tpl, tpl_msg
-        elif (runs in COMPLETED and runs != "Successful") or self._required_successful():
-            phase, msg = runs, runs_msg
-        else:
-            phase, msg = tpl, tpl_msg
-        self.phase, self.message = phase, msg
-        if phase in COMPLETED and self.finished_at is None:
+        self.phase, self.message = experiment_phase(self.templates, self.analyses)
+        if self.phase in COMPLETED and self.finished_at is None:
             self.finished_at = self.env.now
             self._later(0.0)  # scale down and terminate runs on the next reconcile
 
     def _requeue_for_deadlines(self) -> None:
-        """``calculateEnqueueDuration``: the duration's end and progress deadlines."""
+        """``calculateEnqueueDuration``: the duration's end and progress deadlines (looked at
+        just after them: both comparisons are strict)."""
         if self._terminating():
             return
         now = self.env.now
         if self.available_at is not None and self.duration is not None:
-            # PassedDurations is strict: look just after the end.
             end = self.available_at + self.duration
             self._later(math.nextafter(end, math.inf) - now if end >= now else 0.0)
         for t in self.templates:
@@ -541,7 +376,8 @@ class Experiment:
 
 
 class ExperimentController:
-    """Every Experiment of one world, and the AnalysisRuns they own."""
+    """Every Experiment of one world, and the AnalysisRuns they own (in an
+    :class:`AnalysisController` of their own, with the world's templates and providers)."""
 
     def __init__(self, world: World) -> None:
         self.world = world
@@ -549,9 +385,7 @@ class ExperimentController:
         self.analysis = AnalysisController(
             world.env,
             templates=world.analysis.templates,
-            providers=world.analysis.providers
-            if isinstance(world.analysis.providers, Providers)
-            else Providers(),
+            providers=world.analysis.providers,
             rng=world.streams["experiment-analysis"],
             on_change=self._runs_changed,
             on_event=world.recorder.event,
@@ -574,57 +408,14 @@ class ExperimentController:
 
     def snapshots(self) -> tuple[ExperimentSnapshot, ...]:
         """The Result's view of every Experiment (``RolloutSnapshot.experiments``)."""
-        out = []
-        for ex in self.experiments.values():
-            rss = []
-            for t, rs in ex.replica_sets():
-                d = rs.snapshot()
-                pods = tuple(PodSnapshot(**p) for p in d.pop("pods", ()))
-                rss.append(ReplicaSetSnapshot(**d, role=t.name, pods=pods))
-            runs = []
-            for a in ex.analyses:
-                run = self.analysis.runs.get(a.run) if a.run else None
-                if run is None:
-                    continue
-                tallies = [m.tally for m in run.metrics.values()]
-                runs.append(
-                    AnalysisRunSnapshot(
-                        name=run.name,
-                        phase=run.phase.value,
-                        revision=ex.action.revision,
-                        successful=sum(t.successful for t in tallies),
-                        failed=sum(t.failed for t in tallies),
-                        inconclusive=sum(t.inconclusive for t in tallies),
-                        errors=sum(t.error for t in tallies),
-                        message=run.message,
-                    )
-                )
-            out.append(
-                ExperimentSnapshot(
-                    name=ex.name,
-                    phase=ex.visible_phase,
-                    revision=ex.action.revision,
-                    message=ex.message,
-                    created=ex.created,
-                    available_at=ex.available_at,
-                    finished_at=ex.finished_at,
-                    replica_sets=tuple(rss),
-                    analysis_runs=tuple(runs),
-                )
-            )
-        return tuple(out)
+        return tuple(ex.snapshot() for ex in self.experiments.values())
 
     def replica_sets(self) -> list[tuple[Experiment, TemplateState, ReplicaSet]]:
         return [(ex, t, rs) for ex in self.experiments.values() for t, rs in ex.replica_sets()]
 
-    def role_of(self, rs_hash: str) -> str | None:
-        """The version an experiment ReplicaSet's traffic counts as (its ``specRef``)."""
-        for _, t, rs in self.replica_sets():
-            if rs.hash == rs_hash:
-                return "canary" if t.spec_ref == "canary" else "stable"
-        return None
-
     def start_run(self, ex: Experiment, a: AnalysisState, args: tuple[dict[str, Any], ...]) -> None:
+        """``createAnalysisRun``; rollout-level ``valueFrom`` args resolve against the
+        stable and canary hashes, as ``BuildArgumentsForRolloutAnalysisRun`` does."""
         action = StartAnalysisRun(
             name=a.run,
             kind="Step",
