@@ -8,10 +8,11 @@ finished, an Error retried after 10 s, and after every measurement the metric an
 phases reassessed with :mod:`canarysim.engine.assess`.
 
 Providers are simulated: ``prometheus`` queries go to the world's metric store through a
-callable (the PromQL subset in ``sim/promql.py``); ``job`` measurements take a sampled
-duration and succeed with a configured probability; ``web`` answers from a table the scenario
-gives. Any other provider gives Error measurements saying it is not simulated, exactly as a
-provider that cannot be reached would.
+callable (the PromQL subset in ``sim/promql.py``), optionally after a sampled latency; ``job``
+measurements take a sampled duration and succeed with a configured probability; ``web``
+answers from a table the scenario gives (a JSON body, or a number computed from the
+simulated metrics). Any other provider gives Error measurements saying it is not simulated,
+exactly as a provider that cannot be reached would.
 """
 
 from __future__ import annotations
@@ -38,8 +39,10 @@ from canarysim.sim.analysis_spec import (
     RunSpecError,
     resolve_run_spec,
 )
+from canarysim.sim.webanswer import select, value_string
 
 __all__ = [
+    "PROMETHEUS_TIMEOUT",
     "AnalysisController",
     "AnalysisRun",
     "ArgContext",
@@ -52,19 +55,43 @@ __all__ = [
 
 @dataclass(frozen=True)
 class JobModel:
-    """How simulated Jobs behave: *duration* in seconds and the chance one succeeds."""
+    """How simulated Jobs behave: *duration* in seconds and the chance one succeeds. Either
+    may be a function: ``duration(now, rng)`` draws a Job's run time when it starts,
+    ``success_probability(now)`` is the chance in effect when it finishes."""
 
-    duration: float = 10.0
-    success_probability: float = 1.0
+    duration: float | Callable[[float, np.random.Generator], float] = 10.0
+    success_probability: float | Callable[[float], float] = 1.0
+
+    def duration_at(self, now: float, rng: np.random.Generator) -> float:
+        d = self.duration
+        return float(d(now, rng)) if callable(d) else float(d)
+
+    def success_probability_at(self, now: float) -> float:
+        p = self.success_probability
+        return float(p(now)) if callable(p) else float(p)
+
+
+#: Argo's Prometheus provider gives up on a query after the metric's ``timeout`` (seconds),
+#: 30 s when unset (metricproviders/prometheus/prometheus.go::NewPrometheusProvider).
+PROMETHEUS_TIMEOUT = 30.0
 
 
 @dataclass
 class Providers:
-    """The simulated metric providers a world offers to its AnalysisRuns."""
+    """The simulated metric providers a world offers to its AnalysisRuns.
+
+    ``web`` answers per metric name or URL: a JSON body (the metric's ``jsonPath`` applied),
+    or a callable ``answer(now)`` giving the result itself. ``jobs`` are per metric name
+    (others use ``job``). ``prometheus_latency(rng)`` draws how long a query takes."""
 
     prometheus: Callable[[str, float], object] | None = None
     job: JobModel = field(default_factory=JobModel)
     web: Mapping[str, object] = field(default_factory=dict)
+    jobs: Mapping[str, JobModel] = field(default_factory=dict)
+    prometheus_latency: Callable[[np.random.Generator], float] | None = None
+
+    def job_for(self, metric: str) -> JobModel:
+        return self.jobs.get(metric, self.job)
 
 
 # --------------------------------------------------------------------------- the run
@@ -102,6 +129,7 @@ class AnalysisRun:
         self.message = error
         self.terminated = False
         self._wake = controller.env.event()
+        self._pending: dict[str, Measurement] = {}
         if error:
             self.finished = self.started
         else:
@@ -155,39 +183,81 @@ class AnalysisRun:
         )
 
     def _measure(self, metric: MetricState, now: float) -> None:
-        if metric.in_flight_until is not None:  # a Job finishing
+        providers = self.controller.providers
+        if metric.in_flight_until is not None:  # a Job or a slow query finishing
             metric.in_flight_until = None
-            succeeded = (
-                self.controller.rng.random() < self.controller.providers.job.success_probability
-            )
+            pending = self._pending.pop(metric.name, None)
+            if pending is not None:
+                self._record(metric, pending)
+                return
+            chance = providers.job_for(metric.name).success_probability_at(now)
+            succeeded = self.controller.rng.random() < chance
             phase = Phase.SUCCESSFUL if succeeded else Phase.FAILED
             self._record(metric, Measurement(metric.name, now, now, phase, "", ""))
             return
         provider = metric.spec.get("provider") or {}
         if "job" in provider:
-            metric.in_flight_until = now + self.controller.providers.job.duration
+            job = providers.job_for(metric.name)
+            metric.in_flight_until = now + job.duration_at(now, self.controller.rng)
             return
+        measurement = self._evaluate(metric, provider, now)
+        if "prometheus" in provider and providers.prometheus_latency is not None:
+            # The query reads the data as of its start; its answer arrives after the latency,
+            # or the client gives up at the metric's timeout.
+            latency = float(providers.prometheus_latency(self.controller.rng))
+            prom = provider.get("prometheus") or {}
+            timeout = prom.get("timeout")
+            limit = PROMETHEUS_TIMEOUT if timeout is None else float(timeout)
+            if latency > limit:
+                address = str(prom.get("address", "")).rstrip("/")
+                message = f'Post "{address}/api/v1/query": context deadline exceeded'
+                measurement = Measurement(metric.name, now, now + limit, Phase.ERROR, "", message)
+            else:
+                measurement = Measurement(
+                    metric.name,
+                    now,
+                    now + latency,
+                    measurement.phase,
+                    measurement.value,
+                    measurement.message,
+                )
+            if measurement.finished > now:
+                metric.in_flight_until = measurement.finished
+                self._pending[metric.name] = measurement
+                return
+        self._record(metric, measurement)
+
+    def _evaluate(
+        self, metric: MetricState, provider: Mapping[str, Any], now: float
+    ) -> Measurement:
         try:
-            result = self._query(provider, now)
+            result, text = self._query(metric, provider, now)
         except Exception as err:  # any provider failure is an Error measurement, as in Argo
-            self._record(metric, Measurement(metric.name, now, now, Phase.ERROR, "", str(err)))
-            return
+            return Measurement(metric.name, now, now, Phase.ERROR, "", str(err))
         phase, message = measurement_phase(
             result, metric.spec.get("successCondition"), metric.spec.get("failureCondition")
         )
-        self._record(
-            metric, Measurement(metric.name, now, now, phase, result_string(result), message)
-        )
+        return Measurement(metric.name, now, now, phase, text, message)
 
-    def _query(self, provider: Mapping[str, Any], now: float) -> object:
+    def _query(
+        self, metric: MetricState, provider: Mapping[str, Any], now: float
+    ) -> tuple[object, str]:
+        """(the result conditions see, the measurement's value text)."""
         providers = self.controller.providers
         if "prometheus" in provider and providers.prometheus is not None:
-            return _argo_result(providers.prometheus(str(provider["prometheus"]["query"]), now))
+            result = _argo_result(providers.prometheus(str(provider["prometheus"]["query"]), now))
+            return result, result_string(result)
         if "web" in provider:
             url = str(provider["web"].get("url", ""))
-            if url in providers.web:
-                return providers.web[url]
-            raise RuntimeError(f"web provider: no simulated answer for {url}")
+            key = metric.name if metric.name in providers.web else url
+            if key not in providers.web:
+                raise RuntimeError(f"web provider: no simulated answer for {url}")
+            answer = providers.web[key]
+            if callable(answer):
+                result = answer(now)
+            else:
+                result = select(answer, str(provider["web"].get("jsonPath") or ""))
+            return result, value_string(result)
         kind = next(iter(provider), "none")
         raise RuntimeError(f"{kind} provider is not simulated by canarysim")
 

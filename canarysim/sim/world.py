@@ -32,7 +32,8 @@ from canarysim.engine.durations import parse_duration
 from canarysim.engine.model import Command, Plan, StartAnalysisRun
 from canarysim.errors import ScenarioError
 from canarysim.result import AnalysisRunSnapshot, Result
-from canarysim.sim.analysis import AnalysisController, ArgContext, Providers
+from canarysim.sim.analysis import AnalysisController, ArgContext
+from canarysim.sim.analysis_providers import providers_for
 from canarysim.sim.cluster import Cluster
 from canarysim.sim.controller import Controller
 from canarysim.sim.experiments import ExperimentController
@@ -140,7 +141,7 @@ class World:
         self.analysis = AnalysisController(
             self.env,
             templates=self._analysis_templates(),
-            providers=Providers(prometheus=self._prometheus),
+            providers=providers_for(scenario, self._prometheus),
             rng=self.streams["analysis"],
             on_change=lambda: self.controller.wake(),
             on_event=self.recorder.event,

@@ -39,6 +39,7 @@ from canarysim.spec.scenario_actions import (
     SetImage,
     Undo,
 )
+from canarysim.spec.scenario_analysis import Analysis
 from canarysim.spec.values import (
     Change,
     Delay,
@@ -279,6 +280,8 @@ class Scenario(ScenarioModel):
     operator: list[OperatorAction] = Field(default_factory=list)
     faults: list[Fault] = Field(default_factory=list)
     outputs: Outputs = Field(default_factory=Outputs)
+    analysis: Analysis = Field(default_factory=Analysis)
+    """How the simulated metric providers (Jobs, web endpoints, Prometheus) answer."""
 
     _manifests: Manifests = PrivateAttr(default_factory=Manifests)
     _source: Path | None = PrivateAttr(default=None)

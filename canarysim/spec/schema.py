@@ -23,6 +23,7 @@ def scenario_json_schema() -> dict[str, Any]:
     schema["title"] = "canarysim scenario"
     schema["description"] = (
         "A canarysim scenario: the Argo Rollouts/Istio manifests to simulate and what a cluster "
-        "would supply around them (pods, versions, traffic, operator actions, faults)."
+        "would supply around them (pods, versions, traffic, operator actions, faults, analysis "
+        "providers)."
     )
     return schema

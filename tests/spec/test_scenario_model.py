@@ -146,6 +146,7 @@ def test_json_schema_describes_the_format():
         "operator",
         "faults",
         "outputs",
+        "analysis",
     }
     assert schema["additionalProperties"] is False
     text = str(schema)
