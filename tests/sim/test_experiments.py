@@ -221,3 +221,60 @@ def test_template_that_never_becomes_available_fails_on_the_progress_deadline(
         "RolloutAborted: Rollout aborted update to revision 2: Experiment analysis phase is "
         "error/failed: Template 'candidate' exceeded its progressDeadlineSeconds (60)"
     )
+
+
+def _with_operator(*actions: dict[str, Any]) -> Any:
+    def edit(doc: dict[str, Any]) -> None:
+        doc["operator"] = [*doc["operator"], *actions]
+
+    return edit
+
+
+def test_promote_skips_the_experiment_step_and_terminates_the_experiment(tmp_path: Path) -> None:
+    r = canarysim.simulate(
+        _variant(tmp_path, edit_scenario=_with_operator({"at": "4m", "do": "promote"}))
+    )
+    obj = f"Experiment/{EX}"
+    # Terminated: templates end Successful, so the Experiment does, before its 5 minutes.
+    done = _time(r, obj, "ExperimentSuccessful")
+    assert 240.0 <= done < 241.0
+    assert _time(r, obj, "AnalysisRunTerminating") == done
+    assert _route(r, done + 5) == {"checkout-stable": 50, "checkout-canary": 50}
+    snap = r.status_at(done + 40).experiments[0]  # scaled down after the 30 s delay
+    assert snap.phase == "Successful"
+    assert [(rs.role, rs.desired) for rs in snap.replica_sets] == [
+        ("baseline", 0),
+        ("candidate", 0),
+    ]
+    assert r.final.phase == "Healthy"
+
+
+def test_abort_during_the_experiment_terminates_it_and_removes_its_weights(
+    tmp_path: Path,
+) -> None:
+    r = canarysim.simulate(
+        _variant(tmp_path, edit_scenario=_with_operator({"at": "4m", "do": "abort"}))
+    )
+    assert r.status_at(245).phase == "Degraded"
+    assert _route(r, 245) == {"checkout-stable": 100, "checkout-canary": 0}
+    ex = r.status_at(245).experiments[0]
+    assert ex.phase == "Successful"  # terminated, not failed: Argo's template rule
+    assert ex.finished_at is not None and 240.0 <= ex.finished_at < 241.0
+
+
+def test_experiments_round_trip_through_the_result_json_and_show_in_get(bundled: Result) -> None:
+    from canarysim.report.getview import render_rollout
+
+    again = Result.from_json(bundled.to_json())
+    snap = bundled.status_at(200)
+    assert again.status_at(200).experiments == snap.experiments
+    (ex,) = snap.experiments
+    assert (ex.name, ex.phase, ex.revision) == (EX, "Running", 2)
+    assert [a.name for a in ex.analysis_runs] == [f"{EX}-candidate-errors"]
+    text = render_rollout(snap)
+    assert f"Σ {EX}" in text and "Experiment" in text
+    assert f"⧉ {EX}-baseline" in text and f"α {EX}-candidate-errors" in text
+    # Results without experiments keep their v1 JSON shape.
+    before = bundled.status_at(60)
+    assert before.experiments == ()
+    assert "experiments" not in bundled.to_json()["snapshots"][0]
