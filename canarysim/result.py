@@ -155,6 +155,10 @@ class Result:
     manifest_history: list[tuple[float, dict[str, Any]]] = field(default_factory=list)
     summary: dict[str, Any] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
+    measurements: list[dict[str, Any]] = field(default_factory=list)
+    """Every analysis measurement in time order (extension): ``time`` (finished, s),
+    ``started`` (s), ``run``, ``metric``, ``phase``, ``value`` (as Argo stores it, e.g.
+    ``"[0.0123]"``), ``message``."""
 
     # -- queries -------------------------------------------------------------------------
 
@@ -209,6 +213,7 @@ class Result:
             "summary": _plain(self.summary),
             "warnings": list(self.warnings),
             "events": [_event_json(e) for e in self.events],
+            "measurements": [_measurement_json(m) for m in _by_time(self.measurements)],
             "snapshots": [_dataclass_json(s) for s in self.snapshots],
             "series": {name: _array_json(name, arr) for name, arr in self.series.items()},
             "manifest_history": [
@@ -242,6 +247,7 @@ class Result:
             ],
             summary=dict(data.get("summary", {})),
             warnings=list(data.get("warnings", [])),
+            measurements=[dict(m) for m in data.get("measurements", [])],
         )
 
     def __repr__(self) -> str:
@@ -316,6 +322,23 @@ def _event_json(event: Mapping[str, Any]) -> dict[str, Any]:
     head = ("time", "kind", "object", "reason", "message")
     out = {k: _plain(event.get(k), k) for k in head}
     for k, v in event.items():
+        if k not in out:
+            out[k] = _plain(v, k)
+    return out
+
+
+MEASUREMENT_KEYS = ("time", "started", "run", "metric", "phase", "value", "message")
+
+
+def _by_time(measurements: Sequence[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
+    """Time order; measurements at the same time keep the order they were taken in."""
+    return sorted(measurements, key=lambda m: float(m.get("time") or 0.0))
+
+
+def _measurement_json(m: Mapping[str, Any]) -> dict[str, Any]:
+    out = {k: _plain(m.get(k), k) for k in MEASUREMENT_KEYS}
+    out["started"] = _time(m.get("started"))
+    for k, v in m.items():
         if k not in out:
             out[k] = _plain(v, k)
     return out

@@ -492,6 +492,18 @@ class World:
             manifest_history=list(self.recorder.manifest_history),
             summary=summary,
             warnings=list(self.recorder.warnings),
+            measurements=[
+                {
+                    "time": m.finished,
+                    "started": m.started,
+                    "run": run,
+                    "metric": m.metric,
+                    "phase": m.phase.value,
+                    "value": m.value,
+                    "message": m.message,
+                }
+                for run, m in self.analysis.measurements
+            ],
         )
 
 
