@@ -18,6 +18,7 @@ from fidelitykit import (
     simulate,
     weights,
 )
+from worldkit import service
 
 
 def _dest(route: dict[str, Any]) -> dict[str, int]:
@@ -185,3 +186,94 @@ def test_update_in_the_middle_with_a_zero_weight_canary(tmp_path: Path) -> None:
     assert (r.final.phase, pod_count(r, r.until, 3)) == ("Paused", 1)
     assert desired(r, r.until)[2] == 0
     assert weights(r, r.until)["canary-svc"] == 0
+
+
+def _subset_manifests(steps: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    manifests = routed(steps, replicas=1)
+    canary = manifests[0]["spec"]["strategy"]["canary"]
+    del canary["canaryService"], canary["stableService"]
+    canary["trafficRouting"] = {
+        "istio": {
+            "virtualService": {"name": "vs", "routes": ["primary"]},
+            "destinationRule": {
+                "name": "dr",
+                "canarySubsetName": "canary",
+                "stableSubsetName": "stable",
+            },
+        }
+    }
+    vs = manifests[3]
+    vs["spec"]["http"][0]["route"] = [
+        {"destination": {"host": "app-svc", "subset": "stable"}, "weight": 100},
+        {"destination": {"host": "app-svc", "subset": "canary"}, "weight": 0},
+    ]
+    dr = {
+        "apiVersion": "networking.istio.io/v1beta1",
+        "kind": "DestinationRule",
+        "metadata": {"name": "dr", "namespace": "ns"},
+        "spec": {
+            "host": "app-svc",
+            "subsets": [
+                {"name": "stable", "labels": {"app": "app"}},
+                {"name": "canary", "labels": {"app": "app"}},
+            ],
+        },
+    }
+    return [manifests[0], service("app-svc"), vs, dr]
+
+
+def test_subset_split_labels_the_destination_rule_subsets(tmp_path: Path) -> None:
+    # TestIstioSubsetSplit: Healthy: 100/0, both subsets select revision 1; paused at
+    # setWeight 10: 90/10, stable subset revision 1, canary subset revision 2; after promote
+    # (a second later): 100/0 and both subsets select revision 2; revision 1 keeps its pod
+    # within the scale-down delay.
+    steps = [{"setWeight": 10}, {"pause": {}}]
+    r = simulate(
+        tmp_path, _subset_manifests(steps), [set_image(60), op(100, "promote")], until="3m"
+    )
+
+    def subsets(t: float) -> dict[str, str]:
+        dr = r.manifests_at(t)["destinationrules"][0]
+        return {s["name"]: s["labels"]["rollouts-pod-template-hash"] for s in dr["spec"]["subsets"]}
+
+    one = by_revision(r.status_at(30))[1].hash
+    assert weights(r, 30) == {"stable": 100, "canary": 0}
+    assert subsets(30) == {"stable": one, "canary": one}
+
+    two = by_revision(r.status_at(70))[2].hash
+    assert r.status_at(70).phase == "Paused"
+    assert weights(r, 70) == {"stable": 90, "canary": 10}
+    assert subsets(70) == {"stable": one, "canary": two}
+
+    healthy = next(s.time for s in r.snapshots if s.time >= 100 and s.phase == "Healthy")
+    assert weights(r, healthy + 1) == {"stable": 100, "canary": 0}
+    assert subsets(healthy + 1) == {"stable": two, "canary": two}
+    assert pod_count(r, healthy + 1, 1) == 1
+
+
+def test_host_split_also_rewrites_tls_routes(tmp_path: Path) -> None:
+    # TestIstioHostSplit with an HTTP and a TLS route: both carry 90/10 while paused.
+    steps = [{"setWeight": 10}, {"pause": {}}]
+    manifests = routed(steps, replicas=1)
+    manifests[0]["spec"]["strategy"]["canary"]["trafficRouting"]["istio"]["virtualService"][
+        "tlsRoutes"
+    ] = [{"port": 443, "sniHosts": ["app.example"]}]
+    manifests[3]["spec"]["tls"] = [
+        {
+            "match": [{"port": 443, "sniHosts": ["app.example"]}],
+            "route": [
+                {"destination": {"host": "stable-svc"}, "weight": 100},
+                {"destination": {"host": "canary-svc"}, "weight": 0},
+            ],
+        }
+    ]
+    r = simulate(tmp_path, manifests, [set_image(60), op(100, "promote")], until="3m")
+
+    def tls(t: float) -> dict[str, int]:
+        route = r.manifests_at(t)["virtualservices"][0]["spec"]["tls"][0]
+        return _dest(route)
+
+    assert tls(30) == {"stable-svc": 100, "canary-svc": 0}
+    assert weights(r, 70) == {"stable-svc": 90, "canary-svc": 10}
+    assert tls(70) == {"stable-svc": 90, "canary-svc": 10}
+    assert tls(r.until) == {"stable-svc": 100, "canary-svc": 0}
