@@ -90,3 +90,33 @@ def test_progress_deadline_abort_aborts_the_update(tmp_path: Path) -> None:
     assert by_revision(r.status_at(95))[2].desired == 1
     assert by_revision(r.status_at(96))[2].desired == 0
     assert r.final.phase == "Degraded"
+
+
+def test_a_restart_long_after_the_deadline_is_not_degraded(tmp_path: Path) -> None:
+    # CompleteRolloutRestart: 2 replicas, deadline 15 s with progressDeadlineAbort, restarted
+    # well after the last progress: the fully promoted rollout becomes unhealthy (a fresh
+    # Progressing condition, ReplicaSetNotAvailable) and goes back to Healthy.
+    manifests = with_spec(
+        basic([{"setWeight": 20}], replicas=2),
+        progressDeadlineSeconds=15,
+        progressDeadlineAbort=True,
+    )
+    r = simulate(tmp_path, manifests, [op(60, "restart")], until="3m", ready=3)
+    during = r.status_at(61)
+    assert (during.phase, during.message) == ("Progressing", "rollout is restarting")
+    assert [s for s in r.snapshots if s.phase == "Degraded"] == []
+    assert r.final.phase == "Healthy"
+    assert not r.final.aborted
+    assert all(p.created >= 60 for rs in r.final.replica_sets for p in rs.pods)
+
+
+def test_a_slow_restart_can_exceed_the_deadline_and_recovers(tmp_path: Path) -> None:
+    # The restarter evicts the next pod in the reconcile that sees the previous one ready and
+    # skips the status sync (rollout/canary.go rolloutCanary: restarted > 0 returns early), so
+    # no progress is recorded: pods slower than the deadline time the rollout out; once no pod
+    # is left to evict, progress is seen again and the rollout is Healthy.
+    manifests = with_spec(basic([{"setWeight": 20}], replicas=2), progressDeadlineSeconds=5)
+    r = simulate(tmp_path, manifests, [op(60, "restart")], until="3m", ready=15)
+    assert r.status_at(61).message == "rollout is restarting"
+    assert r.status_at(66).phase == "Degraded"
+    assert r.final.phase == "Healthy"

@@ -249,3 +249,10 @@ def test_restart_evicts_pods_within_max_unavailable(tmp_path: Path) -> None:
     assert len(new_pods) == 4  # every pod created before restartAt was replaced
     assert restarted.available == 4
     assert restarted.phase == "Paused"
+
+
+def test_promote_full_of_a_healthy_rollout_changes_nothing(tmp_path: Path) -> None:
+    # promote --full patches promoteFull only when the current hash is not the stable one.
+    r = simulate(tmp_path, routed([{"setWeight": 20}]), [op(60, "promoteFull")], until="2m")
+    assert [why for t, why, _ in events(r) if t >= 60] == ["OperatorCommand"]
+    assert {s.phase for s in r.snapshots if s.time >= 60} <= {"Healthy"}

@@ -277,3 +277,14 @@ def test_host_split_also_rewrites_tls_routes(tmp_path: Path) -> None:
     assert weights(r, 70) == {"stable-svc": 90, "canary-svc": 10}
     assert tls(70) == {"stable-svc": 90, "canary-svc": 10}
     assert tls(r.until) == {"stable-svc": 100, "canary-svc": 0}
+
+
+def test_weight_series_and_actual_weight_follow_the_virtual_service(tmp_path: Path) -> None:
+    steps = [{"setWeight": 20}, {"pause": {"duration": "20s"}}, {"setWeight": 60}, {"pause": {}}]
+    r = simulate(tmp_path, routed(steps), [set_image(60), op(150, "abort")], until="4m")
+    for snap in r.snapshots:
+        vs = weights(r, snap.time)
+        assert r.series_at("weight.canary", snap.time) == vs["canary-svc"], snap.time
+        assert r.series_at("weight.stable", snap.time) == vs["stable-svc"], snap.time
+        if snap.step_index is not None and snap.step_index < snap.step_count:
+            assert snap.actual_weight == vs["canary-svc"], snap.time

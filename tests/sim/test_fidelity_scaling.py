@@ -139,3 +139,24 @@ def test_dynamic_stable_scale_undo_to_stable_keeps_weights_until_stable_is_whole
     assert weights(r, 125) == {"stable-svc": 100, "canary-svc": 0}
     assert desired(r, 126)[2] == 0
     assert [m for _, _, m in events(r, "RolloutCompleted") if "revision 3" in m] == []
+
+
+def test_routed_canary_never_shrinks_stable_without_dynamic_stable_scale(tmp_path: Path) -> None:
+    # setWeight 100 with a router: canary 4 and stable still 4 (the router, not pod counts,
+    # moves traffic); scaling to 8 while paused at 25: canary ceil(8 * 25 / 100) = 2, stable 8.
+    steps = [{"setWeight": 25}, {"pause": {}}, {"setWeight": 100}, {"pause": {}}]
+    r = simulate(
+        tmp_path,
+        routed(steps),
+        [set_image(60), op(90, "scale", replicas=8), op(120, "promote")],
+        until="4m",
+    )
+    assert desired(r, 89) == {2: 1, 1: 4}
+    assert desired(r, 100) == {2: 2, 1: 8}
+    assert weights(r, 100)["canary-svc"] == 25
+    assert desired(r, 130) == {2: 8, 1: 8}
+    assert weights(r, 130)["canary-svc"] == 100
+    assert r.status_at(130).phase == "Paused"
+    for snap in r.snapshots:
+        if snap.time >= 60:
+            assert by_revision(snap)[1].desired == (4 if snap.time < 90 else 8)
