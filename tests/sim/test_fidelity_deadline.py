@@ -120,3 +120,64 @@ def test_a_slow_restart_can_exceed_the_deadline_and_recovers(tmp_path: Path) -> 
     assert r.status_at(61).message == "rollout is restarting"
     assert r.status_at(66).phase == "Degraded"
     assert r.final.phase == "Healthy"
+
+
+BAD = {"app:bad": {"ready": False}, "app:bad2": {"ready": False}}
+
+
+def _surge_one(steps: list, image: str = "app:v1", deadline: int = 10) -> list:  # type: ignore[type-arg]
+    manifests = basic(steps, maxSurge=1, maxUnavailable=0)
+    manifests[0]["spec"]["progressDeadlineSeconds"] = deadline
+    manifests[0]["spec"]["template"]["spec"]["containers"][0]["image"] = image
+    return manifests
+
+
+def test_good_to_bad_to_bad_update(tmp_path: Path) -> None:
+    # RolloutGoodToBadUpdate: 4 replicas, maxSurge 1, maxUnavailable 0, no steps: a bad update
+    # is Degraded with 1 canary + 4 stable pods; a second bad update replaces the first canary:
+    # Progressing, then Degraded with revisions 1/2/3 at 4/0/1 pods.
+    r = simulate(
+        tmp_path,
+        _surge_one([]),
+        [set_image(60, "app:bad"), set_image(120, "app:bad2")],
+        until="4m",
+        versions=BAD,
+    )
+    assert r.status_at(119).phase == "Degraded"
+    assert (pod_count(r, 119, 2), pod_count(r, 119, 1)) == (1, 4)
+    assert r.status_at(120).phase == "Progressing"
+    assert r.final.phase == "Degraded"
+    assert [pod_count(r, r.until, rev) for rev in (1, 2, 3)] == [4, 0, 1]
+
+
+def test_bad_to_bad_update_honours_max_surge(tmp_path: Path) -> None:
+    # RolloutBadToBadUpdate: the first deploy never becomes available; a second bad template
+    # gets one pod (maxSurge 1) and the old four stay (maxUnavailable 0).
+    r = simulate(
+        tmp_path,
+        _surge_one([], image="app:bad"),
+        [set_image(60, "app:bad2")],
+        until="3m",
+        versions=BAD,
+    )
+    assert r.status_at(59).phase == "Degraded"
+    assert r.status_at(60).phase == "Progressing"
+    assert r.final.phase == "Degraded"
+    assert (pod_count(r, r.until, 2), pod_count(r, r.until, 1)) == (1, 4)
+
+
+def test_bad_to_good_updates_complete(tmp_path: Path) -> None:
+    # RolloutBadToGoodUpdate / RolloutBadToGoodSetWeightUpdate: from a deploy that never became
+    # available, a good template (without steps, or setWeight 50 + a 5 s pause) ends Healthy
+    # with 4 new pods and none of the old.
+    for steps in ([], [{"setWeight": 50}, {"pause": {"duration": "5s"}}]):
+        r = simulate(
+            tmp_path,
+            _surge_one(steps, image="app:bad"),
+            [set_image(60, "app:v2")],
+            until="3m",
+            versions=BAD,
+        )
+        assert r.status_at(59).phase == "Degraded"
+        assert r.final.phase == "Healthy", steps
+        assert (pod_count(r, r.until, 2), pod_count(r, r.until, 1)) == (4, 0)
