@@ -13,7 +13,7 @@ import pytest
 from worldkit import load, rollout, service, set_image, virtual_service, write_scenario
 
 import canarysim
-from canarysim.errors import ScenarioError, SimulationError
+from canarysim.errors import ScenarioError
 from canarysim.result import Result
 from canarysim.sim.world import World
 
@@ -179,7 +179,7 @@ def test_world_can_be_run_in_stages(tmp_path: Path) -> None:
     ]
 
 
-def test_experiment_steps_say_they_are_not_simulated(tmp_path: Path) -> None:
+def test_an_experiment_step_runs_and_the_rollout_goes_on(tmp_path: Path) -> None:
     steps = [{"experiment": {"duration": "1m", "templates": [{"name": "x", "specRef": "canary"}]}}]
     manifests = [
         rollout(steps=steps),
@@ -187,9 +187,12 @@ def test_experiment_steps_say_they_are_not_simulated(tmp_path: Path) -> None:
         service("stable-svc"),
         virtual_service(),
     ]
-    path = write_scenario(tmp_path, manifests=manifests, operator=[set_image("1m")], until="5m")
-    with pytest.raises(SimulationError, match="experiment"):
-        canarysim.simulate(path)
+    path = write_scenario(tmp_path, manifests=manifests, operator=[set_image("1m")], until="10m")
+    result = canarysim.simulate(path)
+    assert result.final.phase == "Healthy"
+    experiments = [e for snap in result.snapshots for e in snap.experiments]
+    assert experiments, "the experiment step left no trace in the Result"
+    assert experiments[-1].phase == "Successful"
 
 
 def test_load_helper_builds_scenarios(tmp_path: Path) -> None:
