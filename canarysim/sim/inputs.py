@@ -21,7 +21,7 @@ from canarysim.sim.distributions import (
     TraceArrivals,
 )
 from canarysim.sim.pods import PodBehaviour
-from canarysim.sim.router import RequestClass
+from canarysim.sim.router import MESH, RequestClass
 from canarysim.sim.traffic import Schedule, VersionBehaviour
 from canarysim.spec.scenario import Crash, ErrorSpike, Scenario, Version
 from canarysim.spec.values import Delay
@@ -138,16 +138,23 @@ def arrivals_for(scenario: Scenario) -> Arrivals:
     return TraceArrivals(tuple(times), tuple(rates))
 
 
-def request_classes(scenario: Scenario, default_host: str) -> list[tuple[RequestClass, float]]:
-    """The header mix as router request classes with their shares (summing to 1)."""
+def request_classes(
+    scenario: Scenario, default_host: str, default_gateway: str | None = None
+) -> list[tuple[RequestClass, float]]:
+    """The header mix as router request classes with their shares (summing to 1), entering
+    through ``traffic.gateway`` (else ``default_gateway``; None or ``mesh``: from a sidecar)."""
     host = scenario.traffic.host or default_host
+    gateway = scenario.traffic.gateway or default_gateway
+    gateway = None if gateway in (None, MESH) else gateway
     classes: list[tuple[RequestClass, float]] = []
     rest = 1.0
     for mix in scenario.traffic.headers:
         headers = tuple(sorted((k.lower(), str(v)) for k, v in mix.headers.items()))
-        classes.append((RequestClass(host=host, headers=headers), float(mix.fraction)))
+        classes.append(
+            (RequestClass(host=host, headers=headers, gateway=gateway), float(mix.fraction))
+        )
         rest -= float(mix.fraction)
     if rest > 1e-12 or not classes:
-        classes.append((RequestClass(host=host), max(rest, 0.0)))
+        classes.append((RequestClass(host=host, gateway=gateway), max(rest, 0.0)))
     total = sum(s for _, s in classes)
     return [(c, s / total) for c, s in classes]

@@ -26,6 +26,11 @@ Semantics (Istio ``networking/v1alpha3`` API and how Istio/Envoy realise it):
   ``connect-failure,refused-stream,unavailable,cancelled,retriable-status-codes`` with 503
   as the retriable status code; ``attempts: 0`` disables retries; numeric entries of
   ``retryOn`` are status codes (``ConvertPolicy``/``parseRetryOn``).
+* Gateways: a VirtualService applies where it is bound: to requests entering through a
+  Gateway it lists, and to sidecar traffic (``mesh``) when it lists ``mesh`` or none; a match
+  block's own ``gateways`` override the VirtualService's for that block. A request entering
+  through a Gateway that no bound VirtualService routes gets 404 (no fallback to the
+  Service, which only sidecars have).
 * Faults act in Envoy's fault filter, before the router: an aborted request is answered
   at once (never sent upstream, retried or mirrored); a delay is added before the
   upstream call. Percentages absent mean no request is affected.
@@ -54,23 +59,33 @@ from canarysim.engine.istio_match import (
 __all__ = [
     "DEFAULT_RETRIABLE_STATUS_CODES",
     "DEFAULT_RETRY_ON",
+    "MESH",
     "Branch",
     "RequestClass",
     "RoutePlan",
     "Router",
+    "gateway_names",
+    "qualify_gateway",
 ]
 
 Resolver = Callable[[str, Mapping[str, str] | None], Mapping[str, int]]
 
 
+MESH = "mesh"
+"""The reserved gateway name of sidecar-to-sidecar traffic."""
+
+
 @dataclass(frozen=True)
 class RequestClass:
-    """A class of identical requests."""
+    """A class of identical requests. ``gateway`` is where they enter the mesh: a Gateway
+    (``name`` in the router's namespace, or ``namespace/name``), or None / ``"mesh"`` for
+    requests sent by a sidecar."""
 
     host: str  # e.g. "imesh-rollout" (VirtualService hosts match, short or FQDN)
     headers: tuple[tuple[str, str], ...] = ()
     uri: str = "/"
     method: str = "GET"
+    gateway: str | None = None
 
 
 @dataclass(frozen=True)
@@ -138,6 +153,37 @@ class RoutePlan:
         return shares
 
 
+# ------------------------------------------------------------------------------ gateways
+
+
+def qualify_gateway(name: str, namespace: str) -> str:
+    """A gateway reference as ``namespace/name`` (``mesh`` stays ``mesh``). Istio reads
+    ``name`` in the VirtualService's namespace, ``ns/name`` as written and the older
+    ``name.ns.svc.cluster.local`` form as ``ns/name`` (model/virtualservice.go,
+    ``resolveGatewayName``)."""
+    name = name.strip()
+    if name == MESH or "/" in name:
+        return name
+    if "." in name:
+        short, rest = name.split(".", 1)
+        return f"{rest.split('.')[0]}/{short}"
+    return f"{namespace}/{name}"
+
+
+def gateway_names(gateways: Any, namespace: str) -> frozenset[str]:
+    """The gateways a VirtualService (or a match block) is bound to; none listed: mesh."""
+    names = [str(g) for g in gateways or [] if g]
+    if not names:
+        return frozenset({MESH})
+    return frozenset(qualify_gateway(g, namespace) for g in names)
+
+
+def _block_gateway_ok(block: Mapping[str, Any], gateway: str, namespace: str) -> bool:
+    """A match block's own ``gateways`` (overriding the VirtualService's) admit ``gateway``."""
+    listed = block.get("gateways")
+    return not listed or gateway in gateway_names(listed, namespace)
+
+
 # ------------------------------------------------------------------------------ router
 
 
@@ -159,7 +205,7 @@ class Router:
     ) -> None:
         self._namespace = namespace
         self._resolve = resolve
-        self._hosts: list[tuple[tuple[str, ...], list[HttpRoute]]] = []
+        self._hosts: list[tuple[tuple[str, ...], list[HttpRoute], frozenset[str]]] = []
         for vs in virtual_services:
             meta, spec = vs.get("metadata") or {}, vs.get("spec") or {}
             ns = str(meta.get("namespace") or namespace)
@@ -169,7 +215,7 @@ class Router:
                 parse_route(r, ns, f"{where} http[{i}]")
                 for i, r in enumerate(spec.get("http") or [])
             ]
-            self._hosts.append((hosts, routes))
+            self._hosts.append((hosts, routes, gateway_names(spec.get("gateways"), ns)))
         self._subsets: list[tuple[str, dict[str, Mapping[str, str]]]] = []
         for dr in destination_rules:
             meta, spec = dr.get("metadata") or {}, dr.get("spec") or {}
@@ -192,15 +238,23 @@ class Router:
 
     def _build(self, request: RequestClass) -> RoutePlan:
         name = fqdn(request.host, self._namespace)
+        gateway = qualify_gateway(request.gateway or MESH, self._namespace)
         claimed = False
-        for hosts, routes in self._hosts:
-            if not any(host_matches(h, name) for h in hosts):
+        for hosts, routes, gateways in self._hosts:
+            # A VirtualService applies only where it is bound (networking/v1alpha3
+            # VirtualService.gateways): no gateways means the sidecars ("mesh") only.
+            if gateway not in gateways or not any(host_matches(h, name) for h in hosts):
                 continue
             claimed = True
             for route in routes:
-                if not route.matches or any(block_matches(b, request) for b in route.matches):
+                if not route.matches or any(
+                    _block_gateway_ok(b, gateway, route.namespace) and block_matches(b, request)
+                    for b in route.matches
+                ):
                     return self._route_plan(route)
-        if claimed or not name.endswith(CLUSTER_SUFFIX):
+        if claimed or not name.endswith(CLUSTER_SUFFIX) or gateway != MESH:
+            # A gateway routes only what a VirtualService bound to it routes (404 otherwise);
+            # only a sidecar falls back to the Kubernetes Service of the host.
             return RoutePlan(route_name=None, branches=())
         # No VirtualService for this host: the sidecar sends it to the Service itself.
         branch = self._branch(request.host, None, 1.0, self._namespace)

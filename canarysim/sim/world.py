@@ -146,7 +146,7 @@ class World:
             on_change=lambda: self.controller.wake(),
             on_event=self.recorder.event,
         )
-        self.classes = request_classes(scenario, self._default_host())
+        self.classes = request_classes(scenario, self._default_host(), self._default_gateway())
         self._check_host(self.classes[0][0].host)
         self.generator = TrafficGenerator(
             arrivals_for(scenario),
@@ -224,6 +224,24 @@ class World:
             return self.plan.stable_service
         services = sorted(s.name for s in self.cluster.services)
         return services[0] if services else self.plan.name
+
+    def _default_gateway(self) -> str | None:
+        """Where requests enter when the scenario does not say: the first gateway of the first
+        VirtualService (the rollout's first) serving the requests' host, as
+        ``namespace/name``; None (sidecars, ``mesh``) when it lists none."""
+        from canarysim.engine.istio_match import fqdn, host_matches
+        from canarysim.sim.router import qualify_gateway
+
+        host = fqdn(self.scenario.traffic.host or self._default_host(), self.namespace)
+        refs = self._referenced_vs() + sorted(self.mesh.virtual_services)
+        for ref in refs:
+            vs = self.mesh.virtual_services.get(ref) or {}
+            ns = str((vs.get("metadata") or {}).get("namespace") or self.namespace)
+            spec = vs.get("spec") or {}
+            if any(host_matches(fqdn(str(h), ns), host) for h in spec.get("hosts") or []):
+                listed = [str(g) for g in spec.get("gateways") or []]
+                return qualify_gateway(listed[0], ns) if listed else None
+        return None
 
     def _check_host(self, host: str) -> None:
         """Warn when nothing in the scenario serves the host the requests ask for."""

@@ -45,7 +45,7 @@ def dest(host: str, weight: int | None = None, subset: str | None = None) -> dic
 def vs(*routes: dict, hosts=("imesh-rollout",), name: str = "imesh-vsvc") -> dict:
     return {
         "metadata": {"name": name, "namespace": NS},
-        "spec": {"gateways": ["imesh-gateway"], "hosts": list(hosts), "http": list(routes)},
+        "spec": {"gateways": ["imesh-gateway", "mesh"], "hosts": list(hosts), "http": list(routes)},
     }
 
 
