@@ -256,3 +256,21 @@ def test_promote_full_of_a_healthy_rollout_changes_nothing(tmp_path: Path) -> No
     r = simulate(tmp_path, routed([{"setWeight": 20}]), [op(60, "promoteFull")], until="2m")
     assert [why for t, why, _ in events(r) if t >= 60] == ["OperatorCommand"]
     assert {s.phase for s in r.snapshots if s.time >= 60} <= {"Healthy"}
+
+
+def test_spec_paused_mid_update_halts_steps_but_not_the_router(tmp_path: Path) -> None:
+    # spec.paused halts scaling and step completion (rollout/context.go haltProgress) but
+    # reconcileTrafficRouting runs first: the canary's pod becomes ready while paused and the
+    # weight moves to 25; the step itself completes only at resume (Progressing=Unknown
+    # RolloutPaused meanwhile).
+    steps = [{"setWeight": 25}, {"pause": {"duration": "30s"}}, {"setWeight": 50}, {"pause": {}}]
+    r = simulate(
+        tmp_path, routed(steps), [set_image(60), op(62, "pause"), op(120, "resume")], until="3m"
+    )
+    paused = r.status_at(100)
+    assert (paused.phase, paused.message, paused.step_index) == ("Paused", "manually paused", 0)
+    progressing = next(c for c in paused.conditions if c.type == "Progressing")
+    assert (progressing.status, progressing.reason) == ("Unknown", "RolloutPaused")
+    assert weights(r, 65)["canary-svc"] == 25
+    assert first_time(r, "RolloutStepCompleted", "1/4") == 120.0
+    assert 150.0 < first_time(r, "RolloutStepCompleted", "2/4") < 150.01
