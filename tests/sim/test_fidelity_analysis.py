@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from fidelitykit import desired, events, op, routed, set_image, simulate, weights
+from fidelitykit import basic, desired, events, op, routed, set_image, simulate, weights
 
 STEPS = [{"setWeight": 25}, {"pause": {}}, {"setWeight": 50}, {"pause": {}}]
 
@@ -143,3 +143,38 @@ def test_promote_full_skips_steps_and_creates_no_new_analysis(tmp_path: Path) ->
     assert r.status_at(96).phase == "Healthy"
     assert len(r.final.analysis_runs) == 1
     assert events(r, "RolloutCompleted")[-1][2].endswith(": Full promotion requested")
+
+
+def _window_run(tmp_path: Path, images: list[str]) -> Any:
+    steps = [{"setWeight": 50}, {"analysis": {"templates": [{"templateName": "quick"}]}}]
+    quick = template("quick", 0.1)
+    quick["spec"]["metrics"][0]["count"] = 1
+    manifests = basic(steps, replicas=2)
+    manifests[0]["spec"]["rollbackWindow"] = {"revisions": 2}
+    ops = [set_image(60 * (i + 1), image) for i, image in enumerate(images)]
+    return simulate(tmp_path, [*manifests, quick], ops, until=f"{60 * len(images) + 60}s")
+
+
+def test_rollback_within_the_window_skips_steps_and_analysis(tmp_path: Path) -> None:
+    # RollbackAnalysisWithinWindow: revisions 2, 3, 4 each run the analysis step; going back
+    # to revision 2's template (one RS created between it and the stable) is a fast rollback:
+    # Healthy without a new run.
+    r = _window_run(tmp_path, ["app:v2", "app:v3", "app:v4", "app:v2"])
+    assert len(r.status_at(239).analysis_runs) == 3
+    assert r.status_at(239).phase == "Healthy"
+    assert r.final.phase == "Healthy"
+    assert len(r.final.analysis_runs) == 3
+    assert r.final.revision == 5
+    completed = events(r, "RolloutCompleted")[-1]
+    assert completed[0] >= 240
+    assert completed[2].endswith(": Rollback within window")
+
+
+def test_rollback_outside_the_window_runs_the_steps(tmp_path: Path) -> None:
+    # RollbackAnalysisOutsideWindow: with two RSs between the target and the stable the
+    # rollback is a regular update: the analysis step runs again.
+    r = _window_run(tmp_path, ["app:v2", "app:v3", "app:v4", "app:v5", "app:v2"])
+    assert len(r.status_at(299).analysis_runs) == 4
+    assert r.final.phase == "Healthy"
+    assert len(r.final.analysis_runs) == 5
+    assert events(r, "RolloutCompleted")[-1][2].endswith(": Completed all 2 canary steps")
