@@ -59,13 +59,9 @@ def simulate(
     **fields: Any,
 ) -> Result:
     fields.setdefault("traffic", {"rate": 1})
+    fields.setdefault("pods", pods(ready))
     path = write_scenario(
-        tmp_path,
-        manifests=manifests,
-        operator=list(operator),
-        until=until,
-        pods=pods(ready),
-        **fields,
+        tmp_path, manifests=manifests, operator=list(operator), until=until, **fields
     )
     return canarysim.simulate(path)
 

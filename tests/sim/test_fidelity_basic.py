@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from fidelitykit import basic, by_revision, op, pod_count, routed, set_image, simulate
+from fidelitykit import basic, by_revision, op, pod_count, pods, routed, set_image, simulate
 
 
 @pytest.mark.parametrize("make", [routed, basic], ids=["routed", "basic"])
@@ -111,3 +111,36 @@ def test_rollout_scaling_during_an_update_that_never_becomes_ready(tmp_path: Pat
     assert (pod_count(r, 110, 2), pod_count(r, 110, 1)) == (2, 4)
     assert (pod_count(r, 230, 2), pod_count(r, 230, 1)) == (6, 4)
     assert (pod_count(r, 350, 2), pod_count(r, 350, 1)) == (2, 4)
+
+
+def test_get_rollout_counts_for_a_canary_that_cannot_pull_its_image(tmp_path: Path) -> None:
+    # The `kubectl argo rollouts get` example upstream (info TestGetCanaryRollout): 5 replicas,
+    # step 0/8 at setWeight 20, the canary's pod in ImagePullBackOff: Degraded
+    # "ProgressDeadlineExceeded: ReplicaSet ... has timed out progressing." (default 600 s),
+    # SetWeight 20, ActualWeight 0. Its replica block (current 6, ready 5) is a fixture an
+    # older controller recorded; today's CalculateReplicaCountsForBasicCanary (25 %/25 %)
+    # also takes one stable pod down: desired 5, current 5, updated 1, ready 4, available 4.
+    steps = [{"setWeight": 20}, {"pause": {}}] * 4
+    r = simulate(
+        tmp_path,
+        basic(steps, replicas=5),
+        [set_image(60, "app:missing")],
+        until="15m",
+        pods={**pods(), "images": {"app:missing": {"imagePullFails": True}}},
+    )
+    canary = by_revision(r.final)[2]
+    assert r.status_at(60 + 599).phase == "Progressing"
+    snap = r.final
+    assert (snap.phase, snap.message) == (
+        "Degraded",
+        f'ProgressDeadlineExceeded: ReplicaSet "{canary.name}" has timed out progressing.',
+    )
+    assert (snap.step_index, snap.step_count, snap.set_weight, snap.actual_weight) == (0, 8, 20, 0)
+    assert (snap.desired, snap.current, snap.updated, snap.ready, snap.available) == (
+        5,
+        5,
+        1,
+        4,
+        4,
+    )
+    assert canary.pods[0].status == "ImagePullBackOff"
