@@ -158,3 +158,39 @@ def test_dynamic_stable_scale_with_abort_delay_keeps_canary_until_weight_is_zero
     assert deadline is not None
     assert pod_count(r, deadline + 3, 2) == 0
     assert pod_count(r, deadline + 3, 1) == 4
+
+
+def test_retry_within_the_abort_delay_reuses_the_canary(tmp_path: Path) -> None:
+    # Retry before abortScaleDownDelaySeconds ran out: the canary still has its pod, the
+    # deadline annotation is removed (rollout/canary.go removeScaleDownDeadlines) and the
+    # weight is back in the retry's own reconcile.
+    steps = [{"setWeight": 25}, {"pause": {}}]
+    r = simulate(
+        tmp_path, routed(steps), [set_image(60), op(100, "abort"), op(110, "retry")], until="4m"
+    )
+    assert by_revision(r.status_at(100))[2].scale_down_at == 130.0
+    snap = r.status_at(110)
+    assert (snap.phase, snap.step_index) == ("Paused", 1)
+    assert by_revision(snap)[2].scale_down_at is None
+    assert weights(r, 110)["canary-svc"] == 25
+    assert [t for t, _, m in events(r, "ScalingReplicaSet") if "revision 2" in m] == [60.0]
+
+
+def test_a_never_ready_update_keeps_the_previous_canary_until_abort(tmp_path: Path) -> None:
+    # Revision 3 never has an available pod, so the canary Service keeps selecting revision 2
+    # (rollout/service.go ensureSVCTargets waits for a partially available RS) and revision 2
+    # keeps its pod; the abort re-points the canary Service to stable, and revision 2, an
+    # interrupted canary, goes to 0 at once while revision 3 waits the abort delay.
+    steps = [{"setWeight": 25}, {"pause": {}}]
+    r = simulate(
+        tmp_path,
+        routed(steps),
+        [set_image(60), set_image(100, "app:never"), op(160, "abort")],
+        until="4m",
+        versions={"app:never": {"ready": False}},
+    )
+    assert weights(r, 100)["canary-svc"] == 0
+    assert desired(r, 159) == {3: 1, 2: 1, 1: 4}
+    assert desired(r, 160) == {3: 1, 2: 0, 1: 4}
+    assert by_revision(r.status_at(160))[3].scale_down_at == 190.0
+    assert desired(r, 190) == {3: 0, 2: 0, 1: 4}
