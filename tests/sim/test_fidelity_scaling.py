@@ -160,3 +160,21 @@ def test_routed_canary_never_shrinks_stable_without_dynamic_stable_scale(tmp_pat
     for snap in r.snapshots:
         if snap.time >= 60:
             assert by_revision(snap)[1].desired == (4 if snap.time < 90 else 8)
+
+
+def test_scale_down_delay_seconds(tmp_path: Path) -> None:
+    # An explicit scaleDownDelaySeconds replaces the 30 s default; 0 adds no deadline at all
+    # and the old stable keeps its pods (rollout/replicaset.go addScaleDownDelay returns early
+    # and scaleDownDelayHelper keeps the current size; Argo issue #1992).
+    ten = simulate(
+        tmp_path, routed([{"setWeight": 50}], scaleDownDelaySeconds=10), [set_image(60)], until="3m"
+    )
+    healthy = next(s.time for s in ten.snapshots if s.time > 60 and s.phase == "Healthy")
+    assert by_revision(ten.status_at(healthy))[1].scale_down_at == healthy + 10
+    assert desired(ten, healthy + 10)[1] == 0
+    zero = simulate(
+        tmp_path, routed([{"setWeight": 50}], scaleDownDelaySeconds=0), [set_image(60)], until="5m"
+    )
+    assert zero.final.phase == "Healthy"
+    assert desired(zero, zero.until) == {2: 4, 1: 4}
+    assert by_revision(zero.final)[1].scale_down_at is None
