@@ -144,3 +144,16 @@ def test_get_rollout_counts_for_a_canary_that_cannot_pull_its_image(tmp_path: Pa
         4,
     )
     assert canary.pods[0].status == "ImagePullBackOff"
+
+
+def test_min_ready_seconds_delays_availability_by_the_replica_set_recheck(tmp_path: Path) -> None:
+    # Pods ready at 65 s with minReadySeconds 10 are available when the ReplicaSet controller
+    # looks again, minReadySeconds + 1 s after readiness (replica_set.go updatePod adds a
+    # second against clock skew): the weight and the step move at 76 s.
+    manifests = routed([{"setWeight": 50}, {"pause": {}}])
+    manifests[0]["spec"]["minReadySeconds"] = 10
+    r = simulate(tmp_path, manifests, [set_image(60)], until="2m")
+    assert by_revision(r.status_at(75.9))[2].available == 0
+    assert by_revision(r.status_at(76))[2].available == 2
+    assert r.status_at(75.9).actual_weight == 0
+    assert (r.status_at(76).phase, r.status_at(76).actual_weight) == ("Paused", 50)
