@@ -7,6 +7,8 @@ after the end of the run, versions described for images that never run.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from canarysim.spec.findings import Finding, Severity
 from canarysim.spec.scenario import KillNode, Scenario, SetImage
 
@@ -62,6 +64,7 @@ def lint_scenario(s: Scenario) -> list[Finding]:
                 "warning",
                 f"fault {fault.do} at {fault.at:g}s never happens: the run ends at {s.until:g}s",
             )
+    _lint_analysis(s, add)
     for image in s.versions:
         if image not in images:
             add(
@@ -72,3 +75,50 @@ def lint_scenario(s: Scenario) -> list[Finding]:
                 "setImage action uses that image",
             )
     return out
+
+
+def _lint_analysis(
+    s: Scenario, add: Callable[[tuple[object, ...], str, Severity, str], None]
+) -> None:
+    """``analysis.jobs``/``analysis.web`` keys name metrics (or URLs): a key that names none
+    is a typo the simulation would silently ignore; a web metric without an answer measures
+    Error at every attempt."""
+    metrics = [
+        m
+        for t in (*s.manifests.analysis_templates, *s.manifests.cluster_analysis_templates)
+        for m in t.spec.metrics
+    ]
+    jobs = {m.name for m in metrics if m.provider.job is not None}
+    webs = {m.name: m.provider.web.url for m in metrics if m.provider.web is not None}
+    for name in s.analysis.jobs:
+        if name not in jobs:
+            add(
+                ("analysis", "jobs", name),
+                "scenario/unused-analysis",
+                "warning",
+                f"analysis.jobs.{name}: no job metric of that name in the analysis templates "
+                f"(job metrics: {', '.join(sorted(jobs)) or 'none'})",
+            )
+    urls = set(webs.values())
+    templated = any("{{" in u for u in urls)
+    for key in s.analysis.web:
+        if key not in webs and key not in urls and not templated:
+            add(
+                ("analysis", "web", key),
+                "scenario/unused-analysis",
+                "warning",
+                f"analysis.web.{key}: no web metric of that name or URL in the analysis "
+                f"templates (web metrics: {', '.join(sorted(webs)) or 'none'})",
+            )
+    for name, url in sorted(webs.items()):
+        if name in s.analysis.web or url in s.analysis.web:
+            continue
+        if "{{" in url and any(k not in webs for k in s.analysis.web):
+            continue  # may be keyed by the URL its arguments resolve to
+        add(
+            ("analysis",),
+            "scenario/web-answer",
+            "warning",
+            f'web metric "{name}" ({url}) has no answer in analysis.web: every measurement '
+            "is an Error",
+        )

@@ -242,3 +242,33 @@ def test_json_path_subset():
         "null",
         '{"a":[1],"b":1}',
     ]
+
+
+# ------------------------------------------------------------------------------ lint
+def analysis_findings(s):
+    from canarysim.spec import validate_scenario
+
+    return sorted(
+        (f.rule, f.message)
+        for f in validate_scenario(s)
+        if f.rule in ("scenario/unused-analysis", "scenario/web-answer")
+    )
+
+
+def test_lint_names_analysis_keys_that_match_no_metric():
+    s = scenario([JOB, web_metric()], {"jobs": {"smoke-tst": {}}, "web": {"chek": {"value": 1}}})
+    found = analysis_findings(s)
+    assert [rule for rule, _ in found] == [
+        "scenario/unused-analysis",
+        "scenario/unused-analysis",
+        "scenario/web-answer",
+    ]
+    assert "analysis.jobs.smoke-tst: no job metric of that name" in found[0][1]
+    assert "(job metrics: smoke)" in found[0][1]
+    assert 'web metric "check" (http://c/ok) has no answer' in found[2][1]
+
+
+def test_lint_is_quiet_when_every_key_names_a_metric():
+    by_name = scenario([JOB, web_metric()], {"jobs": {"smoke": {}}, "web": {"check": {"value": 1}}})
+    by_url = scenario([web_metric()], {"web": {"http://c/ok": {"value": 1}}})
+    assert analysis_findings(by_name) == analysis_findings(by_url) == []
