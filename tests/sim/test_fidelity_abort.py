@@ -194,3 +194,20 @@ def test_a_never_ready_update_keeps_the_previous_canary_until_abort(tmp_path: Pa
     assert desired(r, 160) == {3: 1, 2: 0, 1: 4}
     assert by_revision(r.status_at(160))[3].scale_down_at == 190.0
     assert desired(r, 190) == {3: 0, 2: 0, 1: 4}
+
+
+def test_abort_scale_down_delay_zero_without_set_canary_scale_drops_the_canary(
+    tmp_path: Path,
+) -> None:
+    # abortScaleDownDelaySeconds: 0 only switches the delay off (rollout/replicaset.go
+    # shouldDelayScaleDownOnAbort); what keeps the canary is a setCanaryScale, which then still
+    # applies. Without one the aborted weight 0 sizes the canary at 0 at once (Argo issue #1841).
+    r = simulate(
+        tmp_path,
+        routed(PAUSED, abortScaleDownDelaySeconds=0),
+        [set_image(60), op(100, "abort")],
+        until="3m",
+    )
+    assert desired(r, 99)[2] == 2
+    assert desired(r, 100)[2] == 0
+    assert by_revision(r.status_at(100))[2].scale_down_at is None
