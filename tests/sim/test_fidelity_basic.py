@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from fidelitykit import basic, by_revision, op, pod_count, pods, routed, set_image, simulate
+from fidelitykit import basic, by_revision, events, op, pod_count, pods, routed, set_image, simulate
 
 
 @pytest.mark.parametrize("make", [routed, basic], ids=["routed", "basic"])
@@ -157,3 +157,24 @@ def test_min_ready_seconds_delays_availability_by_the_replica_set_recheck(tmp_pa
     assert by_revision(r.status_at(76))[2].available == 2
     assert r.status_at(75.9).actual_weight == 0
     assert (r.status_at(76).phase, r.status_at(76).actual_weight) == ("Paused", 50)
+
+
+def test_promote_full_of_a_basic_canary_stays_within_surge_and_unavailable(
+    tmp_path: Path,
+) -> None:
+    # promote --full sets the weight in effect to 100, but a basic canary still moves within
+    # maxSurge 1 / maxUnavailable 1 (25 % of 4); promotion reads "Full promotion requested".
+    r = simulate(
+        tmp_path,
+        basic([{"setWeight": 25}, {"pause": {}}, {"setWeight": 50}, {"pause": {}}]),
+        [set_image(60), op(120, "promoteFull")],
+        until="4m",
+    )
+    for snap in r.snapshots:
+        if snap.time >= 120:
+            assert sum(rs.desired for rs in snap.replica_sets) <= 5, snap
+            assert snap.available >= 3, snap
+    assert r.final.phase == "Healthy"
+    assert (pod_count(r, r.until, 2), pod_count(r, r.until, 1)) == (4, 0)
+    completed = [m for _, why, m in events(r) if why == "RolloutCompleted"][-1]
+    assert completed.endswith(": Full promotion requested")
