@@ -45,7 +45,7 @@ def providers_for(scenario: Scenario, prometheus: Query) -> Providers:
 
 def _job_model(job: JobBehaviour) -> JobModel:
     duration = job.duration
-    chance = job.success_probability
+    chance = job.success_probability if job.success_probability is not None else 1.0
     if not isinstance(duration, list) and duration is not None and duration.fixed is not None:
         fixed: float | None = float(duration.fixed)  # keeps draws off the stream
     else:
@@ -66,9 +66,12 @@ def _job_model(job: JobBehaviour) -> JobModel:
 
 
 def _web_answer(answer: WebAnswer, prometheus: Query) -> object:
-    if answer.success_rate is None and answer.query is None:
+    if answer.query is not None:
+        query = answer.query
+    elif answer.success_rate is not None:
+        query = answer.success_rate.promql()
+    else:
         return answer.value
-    query = answer.query if answer.query is not None else answer.success_rate.promql()  # type: ignore[union-attr]
 
     def compute(now: float) -> Any:
         return _number(prometheus(query, now))

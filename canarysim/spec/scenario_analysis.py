@@ -55,7 +55,8 @@ class SuccessRate(ScenarioModel):
     def promql(self) -> str:
         """The same number as a PromQL query over the simulated ``istio_requests_total``."""
         base = f'reporter="source",destination_service_name="{self.service}"'
-        window = f"{self.window:g}s"
+        seconds = float(self.window)
+        window = f"{seconds:.0f}s" if seconds.is_integer() else f"{round(seconds * 1000)}ms"
         return (
             f'sum(increase(istio_requests_total{{{base},response_code!~"5.*"}}[{window}]))'
             f" / sum(increase(istio_requests_total{{{base}}}[{window}]))"
