@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import math
 import re
+from decimal import Decimal
 from typing import Any
 
 __all__ = ["JsonPathError", "select", "value_string"]
@@ -54,19 +55,56 @@ def select(body: Any, path: str) -> Any:
 
 
 def value_string(value: Any) -> str:
-    """The measurement's ``value`` text: strings as they are, numbers as Go prints a
-    float64, booleans lower case, ``null`` for nothing, JSON for objects and arrays."""
+    """The measurement's ``value`` text: the selected result as Go's ``json.Marshal`` writes
+    it (``getValue`` in webmetric.go): strings quoted, ``true``, ``null``, numbers in Go's
+    shortest form, objects with sorted keys and no spaces."""
+    if value is None or isinstance(value, bool):
+        return json.dumps(value)
     if isinstance(value, str):
-        return value
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int | float):
-        f = float(value)
-        if math.isnan(f):
-            return "NaN"
-        if math.isinf(f):
-            return "+Inf" if f > 0 else "-Inf"
-        return f"{f:.15g}"
-    return json.dumps(value, separators=(",", ":"), sort_keys=True)
+        return _go_string(value)
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            special = "NaN" if math.isnan(value) else ("+Inf" if value > 0 else "-Inf")
+            raise ValueError(f"json: unsupported value: {special}")
+        return go_float(value)
+    if isinstance(value, dict):
+        items = sorted((str(k), v) for k, v in value.items())
+        return "{" + ",".join(f"{_go_string(k)}:{value_string(v)}" for k, v in items) + "}"
+    if isinstance(value, list | tuple):
+        return "[" + ",".join(value_string(v) for v in value) + "]"
+    return _go_string(str(value))
+
+
+def _go_string(text: str) -> str:
+    """A JSON string as Go writes it: HTML-sensitive characters escaped too."""
+    out = json.dumps(text, ensure_ascii=False)
+    for char, escape in _GO_ESCAPES.items():
+        out = out.replace(char, escape)
+    return out
+
+
+_GO_ESCAPES = {
+    "<": "\\u003c",
+    ">": "\\u003e",
+    "&": "\\u0026",
+    "\u2028": "\\u2028",
+    "\u2029": "\\u2029",
+}
+
+
+def go_float(x: float) -> str:
+    """A float64 as Go's encoding/json writes it: plain digits for 1e-6 <= |x| < 1e21,
+    otherwise the shortest exponent form (``1e-7``, ``1e+21``)."""
+    if x == 0:
+        return "0"
+    r = repr(float(x))
+    if 1e-6 <= abs(x) < 1e21:
+        text = format(Decimal(r), "f")
+        if "." in text:
+            text = text.rstrip("0").rstrip(".")
+        return text
+    mantissa, _, exp = r.partition("e")
+    sign = "-" if exp.startswith("-") else "+"
+    return f"{mantissa}e{sign}{exp.lstrip('+-').lstrip('0') or '0'}"

@@ -234,14 +234,21 @@ def test_json_path_subset():
         select(body, "{$.data.missing}")
     with pytest.raises(JsonPathError):
         select(body, "{$..v}")
-    assert [value_string(v) for v in (True, 0.5, 3, "up", None, {"b": 1, "a": [1]})] == [
+    # as Go's json.Marshal writes the selected value (webmetric.go::getValue)
+    values = (True, 0.5, 3, 1.0, "up", None, {"b": 1, "a": [1e-7]}, 1e21, "<&>")
+    assert [value_string(v) for v in values] == [
         "true",
         "0.5",
         "3",
-        "up",
+        "1",
+        '"up"',
         "null",
-        '{"a":[1],"b":1}',
+        '{"a":[1e-7],"b":1}',
+        "1e+21",
+        '"\\u003c\\u0026\\u003e"',
     ]
+    with pytest.raises(ValueError, match="unsupported value: NaN"):
+        value_string(math.nan)
 
 
 # ------------------------------------------------------------------------------ lint
