@@ -130,6 +130,7 @@ class AnalysisRun:
         self.terminated = False
         self._wake = controller.env.event()
         self._pending: dict[str, Measurement] = {}
+        self._job_started: dict[str, float] = {}
         if error:
             self.finished = self.started
         else:
@@ -193,12 +194,16 @@ class AnalysisRun:
             chance = providers.job_for(metric.name).success_probability_at(now)
             succeeded = self.controller.rng.random() < chance
             phase = Phase.SUCCESSFUL if succeeded else Phase.FAILED
-            self._record(metric, Measurement(metric.name, now, now, phase, "", ""))
+            # Started when the Job was created (metricproviders/job/job.go::Run), finished
+            # when its Complete/Failed condition was seen (Resume).
+            started = self._job_started.pop(metric.name, now)
+            self._record(metric, Measurement(metric.name, started, now, phase, "", ""))
             return
         provider = metric.spec.get("provider") or {}
         if "job" in provider:
             job = providers.job_for(metric.name)
             metric.in_flight_until = now + job.duration_at(now, self.controller.rng)
+            self._job_started[metric.name] = now
             return
         measurement = self._evaluate(metric, provider, now)
         if "prometheus" in provider and providers.prometheus_latency is not None:

@@ -117,8 +117,8 @@ def test_job_duration_and_a_chance_that_changes_over_time():
     assert early.final.phase == "Healthy"
     (job,) = ms
     assert job.phase.value == "Successful"
-    # the Job ran for its minute: the step could not finish before it
-    assert job.finished >= 30 + 60
+    # the Job ran for its minute (started when created): the step could not finish before it
+    assert job.finished - job.started == pytest.approx(60) and job.started >= 30
     late, ms = measurements(scenario([JOB], analysis, set_image_at="2m30s"))
     assert late.final.aborted  # finished after 3m, when every Job fails
     assert [m.phase.value for m in ms] == ["Failed"]
