@@ -66,6 +66,7 @@ __all__ = [
     "Router",
     "gateway_names",
     "qualify_gateway",
+    "unbound_hint",
 ]
 
 Resolver = Callable[[str, Mapping[str, str] | None], Mapping[str, int]]
@@ -176,6 +177,31 @@ def gateway_names(gateways: Any, namespace: str) -> frozenset[str]:
     if not names:
         return frozenset({MESH})
     return frozenset(qualify_gateway(g, namespace) for g in names)
+
+
+def unbound_hint(
+    virtual_services: Sequence[Mapping[str, Any]], host: str, gateway: str | None, namespace: str
+) -> str | None:
+    """Why requests for ``host`` entering at ``gateway`` miss every VirtualService written
+    for that host (it is bound elsewhere), or None when one applies or none claims the host."""
+    name = fqdn(host, namespace)
+    entry = qualify_gateway(gateway or MESH, namespace)
+    elsewhere: set[str] = set()
+    for vs in virtual_services:
+        meta, spec = vs.get("metadata") or {}, vs.get("spec") or {}
+        ns = str(meta.get("namespace") or namespace)
+        if not any(host_matches(fqdn(str(h), ns), name) for h in spec.get("hosts") or []):
+            continue
+        bound = gateway_names(spec.get("gateways"), ns)
+        if entry in bound:
+            return None
+        elsewhere |= bound
+    if not elsewhere:
+        return None
+    return (
+        f"requests for {host!r} enter at {entry!r}, but the VirtualServices for that host "
+        f"are bound to {', '.join(sorted(elsewhere))}"
+    )
 
 
 def _block_gateway_ok(block: Mapping[str, Any], gateway: str, namespace: str) -> bool:

@@ -256,6 +256,21 @@ class World:
                 f"traffic: requests go to host {host!r}, which no VirtualService or Service "
                 "serves: every request fails (set traffic.host)"
             )
+        from canarysim.sim.router import unbound_hint
+
+        gateway = self.classes[0][0].gateway
+        services = list(self.mesh.virtual_services.values())
+        hint = unbound_hint(services, host, gateway, self.namespace)
+        if hint is not None:
+            self.recorder.warn(
+                f"traffic: {hint}; "
+                + (
+                    "a gateway routes nothing else: every request gets 404"
+                    if gateway is not None
+                    else "sidecars send them to the Service of that name instead"
+                )
+                + " (set traffic.gateway)"
+            )
 
     def _referenced_vs(self) -> list[tuple[str, str]]:
         if not self.mesh.routed:

@@ -11,7 +11,14 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from canarysim import simulate
-from canarysim.sim.router import MESH, RequestClass, Router, gateway_names, qualify_gateway
+from canarysim.sim.router import (
+    MESH,
+    RequestClass,
+    Router,
+    gateway_names,
+    qualify_gateway,
+    unbound_hint,
+)
 from canarysim.spec import load_scenario
 
 NS = "deb-ns"
@@ -122,6 +129,16 @@ def test_who_a_virtual_service_serves(gateways):
     assert (r.plan(SIDECAR).route_name == "to-stable-svc") == mesh_served
 
 
+def test_unbound_hint_says_where_the_routes_are_bound():
+    bound = [vs("stable-svc", ["imesh-gateway"])]
+    assert unbound_hint(bound, "imesh-rollout", "imesh-gateway", NS) is None
+    hint = unbound_hint(bound, "imesh-rollout", None, NS)
+    assert hint is not None and "bound to deb-ns/imesh-gateway" in hint and "'mesh'" in hint
+    # no VirtualService claims the host: nothing to say (the Service answers)
+    assert unbound_hint(bound, "other", None, NS) is None
+    assert unbound_hint([vs("stable-svc", None)], "imesh-rollout", None, NS) is None
+
+
 # ------------------------------------------------------------------------------ the world
 @pytest.fixture(scope="module")
 def seed():
@@ -142,3 +159,8 @@ def test_the_seed_from_a_sidecar_misses_its_gateway_bound_route(seed):
     # imesh-vsvc is bound to imesh-gateway only: sidecars call Service imesh-rollout,
     # which does not exist, so no pod ever answers
     assert set(by_image) == {"(no endpoint)"}
+    assert any("bound to deb-ns/imesh-gateway" in w for w in result.warnings)
+
+
+def test_the_seed_through_its_own_gateway_warns_nothing(seed):
+    assert not any("gateway" in w for w in simulate(seed).warnings)
