@@ -157,6 +157,8 @@ class AnalysisRun:
         env = self.controller.env
         while not self.phase.completed:
             now = env.now
+            if self._terminating():
+                self._end_in_flight(now)
             for metric in self.metrics.values():
                 due = metric.next_due(self.started)
                 if due is not None and due <= now and not self._terminating():
@@ -176,6 +178,26 @@ class AnalysisRun:
                 yield self._wake
         self.finished = env.now
         self.controller.finished(self)
+
+    def _end_in_flight(self, now: float) -> None:
+        """A terminating run ends its in-progress measurements (analysis.go::runMeasurements):
+        a Job is deleted and counts as Successful with the message "Metric Terminated" (the
+        job provider's Terminate); a query we were delaying answers as it would have."""
+        for metric in self.metrics.values():
+            if metric.in_flight_until is None:
+                continue
+            metric.in_flight_until = None
+            pending = self._pending.pop(metric.name, None)
+            if pending is not None:
+                m = pending
+                pending = Measurement(m.metric, m.started, now, m.phase, m.value, m.message)
+                self._record(metric, pending)
+                continue
+            started = self._job_started.pop(metric.name, now)
+            ended = Measurement(
+                metric.name, started, now, Phase.SUCCESSFUL, "", "Metric Terminated"
+            )
+            self._record(metric, ended)
 
     def _terminating(self) -> bool:
         return self.terminated or any(

@@ -124,6 +124,20 @@ def test_job_duration_and_a_chance_that_changes_over_time():
     assert [m.phase.value for m in ms] == ["Failed"]
 
 
+def test_a_job_still_running_when_its_background_run_ends_counts_as_terminated():
+    data = scenario([JOB], {"job": {"duration": "10m"}}).data
+    canary = data["manifests"][1]["spec"]["strategy"]["canary"]
+    canary["steps"] = [{"setWeight": 50}, {"pause": {"duration": "1m"}}]
+    canary["analysis"] = {"templates": [{"templateName": "checks"}]}
+    result, ms = measurements(load_scenario(data))
+    assert result.final.phase == "Healthy"  # promoted long before the Job would finish
+    (job,) = ms
+    # job provider's Terminate: Successful, "Metric Terminated", finished at the promotion
+    assert (job.phase.value, job.message) == ("Successful", "Metric Terminated")
+    assert job.started == pytest.approx(30, abs=1) and job.finished < job.started + 600
+    assert result.summary["analysis"][0]["phase"] == "Successful"
+
+
 def test_default_job_still_succeeds_after_ten_seconds():
     _, ms = measurements(scenario([JOB]))
     (job,) = ms
