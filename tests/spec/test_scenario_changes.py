@@ -141,3 +141,15 @@ def test_a_changed_scenario_simulates_the_change(seed):
     assert result.final.phase == "Healthy"
     # promoted after the 10 minute pause, well before the seed's hour
     assert result.summary["time_to_promotion"] < 15 * 60
+
+
+def test_the_documented_python_example_runs(capsys, monkeypatch):
+    import re
+
+    root = SEED.parents[1]
+    doc = (root / "docs" / "scenario-format.md").read_text()
+    block = re.search(r"## Scenarios in memory \(Python\).*?```python\n(.*?)```", doc, re.S)
+    assert block is not None
+    monkeypatch.chdir(root)
+    exec(compile(block.group(1), "scenario-format.md", "exec"), {})
+    assert float(capsys.readouterr().out) < 40 * 60  # promoted within the shortened run
