@@ -22,6 +22,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
+from decimal import Decimal
 from enum import StrEnum
 
 from canarysim.engine.condition import ConditionError, evaluate_bool
@@ -119,10 +120,15 @@ def measurement_phase(
 
 
 def result_string(result: object) -> str:
-    """A measurement's ``value`` as Argo stores it (``sampleValuesToResultStr``).
+    """A measurement's ``value`` as Argo's Prometheus provider stores it
+    (``metricproviders/prometheus/prometheus.go::processResponse``): each sample through
+    Prometheus' ``SampleValue.String``, i.e. Go's ``strconv.FormatFloat(v, 'f', -1, 64)``,
+    the shortest digits that read back exactly, never in exponent form.
 
     >>> result_string([0.5, 1.0]), result_string(10.0), result_string([]), result_string(math.inf)
     ('[0.5,1]', '10', '[]', '+Inf')
+    >>> result_string(0.1 + 0.2), result_string(1e-7), result_string(2e21)
+    ('0.30000000000000004', '0.0000001', '2000000000000000000000')
     """
 
     def one(value: float) -> str:
@@ -130,7 +136,8 @@ def result_string(result: object) -> str:
             return "NaN"
         if math.isinf(value):
             return "+Inf" if value > 0 else "-Inf"
-        return f"{value:.15g}"
+        text = format(Decimal(repr(value)), "f")  # repr: Python's shortest round-trip digits
+        return text.rstrip("0").rstrip(".") if "." in text else text
 
     if isinstance(result, list | tuple):
         return "[" + ",".join(one(float(v)) for v in result) + "]"
