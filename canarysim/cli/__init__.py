@@ -1,0 +1,47 @@
+"""The ``canarysim`` command line: argparse in front, the library behind, errors at the edge.
+
+:mod:`~canarysim.cli.parser` builds the parser; each command is a thin function from parsed
+arguments to an exit code (:mod:`~canarysim.cli.run`, :mod:`~canarysim.cli.view`,
+:mod:`~canarysim.cli.check`), and all output goes through :mod:`canarysim.report`. Every error
+a user can cause arrives here as a :class:`~canarysim.errors.CanarysimError` (or an
+``OSError`` for files we write) and leaves as one line,
+``canarysim: error: <what, where, what was expected>``, with exit code 2: never a traceback.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from typing import TextIO
+
+from canarysim.cli.parser import EXIT_CODES, build_parser
+from canarysim.errors import CanarysimError
+
+__all__ = ["EXIT_CODES", "build_parser", "main"]
+
+
+def main(argv: list[str] | None = None, *, out: TextIO | None = None) -> int:
+    """Run the command line; returns the exit code (argparse usage errors exit 2 themselves)."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    stream = out if out is not None else sys.stdout
+    if args.command is None:
+        parser.print_help(stream)
+        return 2
+    try:
+        code = int(args.handler(args, stream))
+        stream.flush()
+        return code
+    except BrokenPipeError:  # `canarysim run ... | head`: the reader has seen enough
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
+    except CanarysimError as exc:
+        print(f"canarysim: error: {exc}", file=sys.stderr)
+        return 2
+    except OSError as exc:
+        where = f"{exc.filename}: " if exc.filename else ""
+        print(f"canarysim: error: {where}{exc.strerror or exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("canarysim: interrupted", file=sys.stderr)
+        return 130

@@ -1,0 +1,81 @@
+"""What the commands share: the scenario the arguments name, the simulation, the output style.
+
+Heavy imports (pydantic models, SimPy, matplotlib) happen inside the functions so that
+``canarysim --help`` and argument errors stay fast.
+"""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any, TextIO
+
+from canarysim.errors import ScenarioError
+
+
+def load(args: argparse.Namespace) -> Any:
+    """The scenario the arguments name: a scenario file, or manifests given with -f."""
+    import canarysim
+
+    files = getattr(args, "files", [])
+    if files and args.scenario:
+        raise ScenarioError(args.scenario, "", "either a SCENARIO file or -f manifests, not both")
+    if files:
+        from canarysim.spec import load_manifests, scenario_from_manifests
+
+        manifests = load_manifests(files, namespace=args.namespace or "default")
+        overrides: dict[str, Any] = {}
+        if args.set_image is not None:
+            container, image = args.set_image
+            at = 300.0 if args.at is None else args.at
+            overrides["operator"] = [
+                {"at": at, "do": "setImage", "container": container, "image": image}
+            ]
+        elif args.at is not None:
+            raise ScenarioError("canarysim run", "--at", "--set-image CONTAINER=IMAGE with it")
+        if args.rate is not None:
+            overrides["traffic"] = {"rate": args.rate}
+        scenario = scenario_from_manifests(manifests, **overrides)
+    elif args.scenario:
+        for flag in ("namespace", "set_image", "at", "rate"):
+            if getattr(args, flag, None) is not None and args.command == "run":
+                option = "--" + flag.replace("_", "-")
+                raise ScenarioError(
+                    args.scenario, option, "-f manifests (a scenario file sets this itself)"
+                )
+        scenario = canarysim.load_scenario(args.scenario)
+    else:
+        raise ScenarioError("canarysim run", "", "a SCENARIO file or at least one -f FILE")
+    if args.seed is not None:
+        scenario = scenario.model_copy(update={"seed": args.seed})
+    return scenario
+
+
+def simulate(args: argparse.Namespace, scenario: Any, until: float | None) -> Any:
+    """Run the simulation; on a terminal, in slices of simulated time so that a progress bar
+    can show how far it got (slicing does not change the result: SimPy keeps its queue
+    between ``run`` calls, and tests/cli pin this)."""
+    import canarysim
+    from canarysim.report.durations import offset
+    from canarysim.report.progress import Progress
+
+    name = getattr(scenario, "name", None) or "scenario"
+    with Progress(f"simulating {name}") as progress:
+        if not progress.active:
+            return canarysim.simulate(scenario, until=until, mode=args.mode)
+        from canarysim.sim.world import World
+
+        world = World.build(scenario, until=until, mode=args.mode)
+        end = float(world.until)
+        slices = 100
+        for i in range(1, slices + 1):
+            world.run(end * i / slices)
+            progress.update(i / slices, f"{offset(end * i / slices)} / {offset(end)}")
+        return world.collect()
+
+
+def style(args: argparse.Namespace, stream: TextIO) -> Any:
+    """Colours for ``stream`` as ``--color`` asks (commands without the option: auto)."""
+    from canarysim.report.style import Style, wants_colour
+
+    when = getattr(args, "color", "auto")
+    return Style(when == "always" or (when == "auto" and wants_colour(stream)))
