@@ -1,0 +1,163 @@
+"""The Rollout spec as the engine sees it: typed canary steps and the defaulted :class:`Plan`.
+
+The spec layer builds a :class:`Plan` from a manifest (tests build it by hand). It changes only
+when a user changes the spec (new image, scale, ``spec.paused``, undo, restart): the world then
+hands the engine a new ``Plan``. Re-exported by :mod:`canarysim.engine.model`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from typing import Any
+
+
+@dataclass(frozen=True)
+class SetWeight:
+    """``- setWeight: N``: canary weight N (0..max_weight)."""
+
+    weight: int
+
+
+@dataclass(frozen=True)
+class Pause:
+    """``- pause: {duration: D}`` (seconds) or ``- pause: {}`` (``seconds=None``: wait for
+    promote). ``raw`` is the duration as written (``"30s"``, ``60``), used verbatim in the step
+    string of Argo's "Rollout step i/N completed (pause: 30s)" event; None means use seconds."""
+
+    seconds: float | None = None
+    raw: str | None = None
+
+
+@dataclass(frozen=True)
+class SetCanaryScale:
+    """``- setCanaryScale``: exactly one of ``replicas``, ``weight`` or
+    ``match_traffic_weight=True`` (traffic routing only)."""
+
+    replicas: int | None = None
+    weight: int | None = None
+    match_traffic_weight: bool = False
+
+
+@dataclass(frozen=True)
+class Analysis:
+    """``- analysis: {templates, args}`` (one step AnalysisRun for all templates).
+
+    ``templates`` are template names; ``args`` the Argo arg mappings as written
+    (``{"name": ..., "value": ...}``); the simulator interprets both."""
+
+    templates: tuple[str, ...] = ()
+    args: tuple[dict[str, Any], ...] = ()
+
+
+@dataclass(frozen=True)
+class Experiment:
+    """``- experiment: {duration, templates, analyses}``; payload as written in the manifest
+    (``templates``/``analyses`` are Argo's mappings). ``duration`` in seconds or None."""
+
+    duration: float | None = None
+    templates: tuple[dict[str, Any], ...] = ()
+    analyses: tuple[dict[str, Any], ...] = ()
+
+
+@dataclass(frozen=True)
+class SetHeaderRoute:
+    """``- setHeaderRoute: {name, match}``; ``match`` as written (Argo's ``HeaderRoutingMatch``
+    mappings). An empty ``match`` removes the route."""
+
+    name: str
+    match: tuple[dict[str, Any], ...] = ()
+
+
+@dataclass(frozen=True)
+class SetMirrorRoute:
+    """``- setMirrorRoute: {name, match, percentage}``; an empty ``match`` removes the route."""
+
+    name: str
+    match: tuple[dict[str, Any], ...] = ()
+    percentage: int | None = None
+
+
+Step = SetWeight | Pause | SetCanaryScale | Analysis | Experiment | SetHeaderRoute | SetMirrorRoute
+"""One canary step. Plugin steps are rejected by the spec layer."""
+
+
+@dataclass(frozen=True)
+class BackgroundAnalysis:
+    """``strategy.canary.analysis``: runs beside the steps from ``starting_step`` (0-based)."""
+
+    templates: tuple[str, ...] = ()
+    args: tuple[dict[str, Any], ...] = ()
+    starting_step: int = 0
+
+
+@dataclass(frozen=True)
+class Plan:
+    """The Rollout spec as already-defaulted values (``utils/defaults/defaults.go``).
+
+    ``pod_template_hash`` is the pod-template-hash of ``spec.template`` as it is now: the
+    engine finds the new (canary) ReplicaSet as the one with this hash, and creates it if
+    none exists. A new image means a new hash; an undo means the hash of an older
+    ReplicaSet's template. ``max_surge``/``max_unavailable`` keep Argo's int-or-percent form
+    (any string is a percentage) because they are resolved against ``replicas``, which a
+    scale may change.
+
+    Fields left ``None`` mean "not set in the manifest" where Argo tells unset from explicit:
+    ``scale_down_delay_seconds`` (30 with traffic routing, 0 without),
+    ``abort_scale_down_delay_seconds`` (30; explicit 0 = never scale the canary down on abort;
+    with ``dynamic_stable_scale`` and unset: no delay), ``scale_down_delay_revision_limit``
+    (unlimited), ``min_pods_per_replica_set``, ``rollback_window_revisions``.
+    """
+
+    name: str
+    replicas: int
+    pod_template_hash: str
+    steps: tuple[Step, ...] = ()
+    max_surge: int | str = "25%"
+    max_unavailable: int | str = "25%"
+    traffic_routing: bool = False
+    max_weight: int = 100
+    managed_routes: tuple[str, ...] = ()
+    canary_service: str = ""
+    stable_service: str = ""
+    scale_down_delay_seconds: float | None = None
+    scale_down_delay_revision_limit: int | None = None
+    abort_scale_down_delay_seconds: float | None = None
+    dynamic_stable_scale: bool = False
+    min_pods_per_replica_set: int | None = None
+    progress_deadline_seconds: float = 600.0
+    progress_deadline_abort: bool = False
+    min_ready_seconds: float = 0.0
+    revision_history_limit: int = 10
+    rollback_window_revisions: int | None = None
+    background_analysis: BackgroundAnalysis | None = None
+    paused: bool = False
+    """``spec.paused`` (``kubectl argo rollouts pause``)."""
+    restart_at: float | None = None
+    """``spec.restartAt`` (``kubectl argo rollouts restart``), simulated seconds."""
+    generation: int = 1
+    """``metadata.generation``: bump it on every spec change (the world does)."""
+
+    @property
+    def step_hash(self) -> str:
+        """A stable digest of the steps (Argo keeps an fnv hash of the steps' JSON in
+        ``status.currentStepHash``; any stable digest serves the same purpose here)."""
+        return steps_hash(self.steps)
+
+    @property
+    def effective_scale_down_delay(self) -> float:
+        """``GetScaleDownDelaySecondsOrDefault``: 30 s only with traffic routing."""
+        if not self.traffic_routing:
+            return 0.0
+        return 30.0 if self.scale_down_delay_seconds is None else self.scale_down_delay_seconds
+
+
+def steps_hash(steps: tuple[Step, ...]) -> str:
+    """Digest of a step list, stable across processes (no ``hash()`` randomisation)."""
+    payload = json.dumps([[type(s).__name__, _plain(s)] for s in steps], sort_keys=True)
+    return hashlib.sha256(payload.encode()).hexdigest()[:10]
+
+
+def _plain(step: Step) -> Any:
+    return {k: getattr(step, k) for k in step.__dataclass_fields__}
