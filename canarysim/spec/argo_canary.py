@@ -30,15 +30,6 @@ MATCH_MISSED = (
 )
 
 
-def _raw(ro: Rollout, *path: str) -> Any:
-    node: Any = ro.raw
-    for key in path:
-        if not isinstance(node, dict):
-            return None
-        node = node.get(key)
-    return node
-
-
 def _int_or_percent_zero(value: int | str | None, default: str) -> bool:
     """``getIntOrPercentValue(...) == 0``: "N%" is a percentage; any other string goes
     through ``IntValue`` (Atoi, 0 on failure)."""
@@ -171,7 +162,7 @@ def validate_canary(ro: Rollout, path: str) -> list[FieldError]:
                 )
             )
     max_weight = tr.max_traffic_weight if tr is not None and tr.max_traffic_weight else 100
-    raw_steps = _raw(ro, "spec", "strategy", "canary", "steps") or []
+    raw_steps = ro.raw_at("spec", "strategy", "canary", "steps") or []
     for i, step in enumerate(c.steps):
         raw = raw_steps[i] if i < len(raw_steps) and isinstance(raw_steps[i], dict) else {}
         errs += validate_step(ro, step, raw, f"{path}.steps[{i}]", path, max_weight)

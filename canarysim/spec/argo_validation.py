@@ -16,7 +16,6 @@ Upstream quirks kept on purpose, because the messages are what users see:
 from __future__ import annotations
 
 import re
-from typing import Any
 
 from canarysim.spec.argo_canary import validate_canary
 from canarysim.spec.fielderr import FieldError
@@ -51,7 +50,7 @@ def validate_rollout_spec(ro: Rollout) -> list[FieldError]:
                         "empty selector is invalid for deployment",
                     )
                 )
-    elif _raw(ro, "spec", "template"):
+    elif ro.raw_at("spec", "template"):
         errs.append(
             FieldError(
                 "spec.template",
@@ -78,15 +77,6 @@ def validate_rollout_spec(ro: Rollout) -> list[FieldError]:
         )
     errs += _strategy(ro)
     return errs
-
-
-def _raw(ro: Rollout, *path: str) -> Any:
-    node: Any = ro.raw
-    for key in path:
-        if not isinstance(node, dict):
-            return None
-        node = node.get(key)
-    return node
 
 
 def _nonneg(path: str, value: int) -> list[FieldError]:

@@ -107,6 +107,15 @@ class Resource(ManifestModel):
         before editing (the Istio rewriter does)."""
         return self._raw
 
+    def raw_at(self, *path: str) -> Any:
+        """The value at *path* in the object as loaded, or None where the path stops."""
+        node: Any = self._raw
+        for key in path:
+            if not isinstance(node, dict):
+                return None
+            node = node.get(key)
+        return node
+
     @property
     def file(self) -> str:
         return self._file
