@@ -50,6 +50,7 @@ from canarysim.engine.model import (
 from canarysim.engine.status import rollout_phase
 from canarysim.engine.steps import decide
 from canarysim.errors import SimulationError, TrafficRoutingError
+from canarysim.sim.replicasets import DESIRED_REPLICAS_ANNOTATION
 from canarysim.sim.templatehash import POD_TEMPLATE_HASH_LABEL
 
 if TYPE_CHECKING:
@@ -62,7 +63,6 @@ RESYNC_PERIOD = 15 * 60.0
 BACKOFF_BASE = 0.001
 BACKOFF_MAX = 10.0
 MAX_RECONCILES_PER_INSTANT = 500
-DESIRED_REPLICAS_ANNOTATION = "rollout.argoproj.io/desired-replicas"
 _OBSERVATION_FIELDS = {f.name for f in fields(Observation)}
 
 
@@ -127,22 +127,7 @@ class Controller:
         plan = world.plan
         views = []
         for rs in world.cluster.replica_sets_of(plan.name):
-            st = rs.status
-            desired = rs.annotations.get(DESIRED_REPLICAS_ANNOTATION)
-            views.append(
-                ReplicaSetView(
-                    hash=rs.hash,
-                    revision=rs.revision,
-                    replicas=rs.replicas,
-                    status_replicas=st.replicas,
-                    ready=st.ready,
-                    available=st.available,
-                    scale_down_deadline=rs.scale_down_at,
-                    rollout_replicas=int(desired) if desired is not None else None,
-                    created=rs.created,
-                    pod_created=tuple(sorted(p.created for p in rs.active_pods())),
-                )
-            )
+            views.append(ReplicaSetView(**rs.view()))
         extra: dict[str, Any] = {}
         if "canary_service_hash" in _OBSERVATION_FIELDS:
             extra["canary_service_hash"] = self._service_hash(plan.canary_service)
@@ -211,7 +196,7 @@ class Controller:
                     replicas=action.replicas,
                     min_ready_seconds=action.min_ready_seconds,
                     selector=world.selector,
-                    annotations={DESIRED_REPLICAS_ANNOTATION: str(action.rollout_replicas)},
+                    rollout_replicas=action.rollout_replicas,
                 )
                 if rs.hash != action.hash:
                     raise SimulationError(
@@ -219,8 +204,7 @@ class Controller:
                     )
             elif isinstance(action, ScaleReplicaSet):
                 rs = cluster.replica_set(action.hash, name)
-                rs.set_annotation(DESIRED_REPLICAS_ANNOTATION, str(action.rollout_replicas))
-                rs.scale_to(action.replicas)
+                rs.scale_to(action.replicas, rollout_replicas=action.rollout_replicas)
             elif isinstance(action, AnnotateReplicaSet):
                 cluster.replica_set(action.hash, name).set_scale_down_deadline(
                     action.scale_down_deadline
