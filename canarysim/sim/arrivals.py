@@ -245,12 +245,12 @@ def arrivals_from_spec(obj: Any, *, file: str = "scenario", field: str = "traffi
             if kind == "diurnal" and isinstance(val, Mapping):
                 return DiurnalArrivals(
                     _nonneg(val["mean"]),
-                    _number(val.get("amplitude", 0.5)),
-                    _number(val.get("period", 86400.0)),
-                    _number(val.get("peak", 0.0)),
+                    scenario_number(val.get("amplitude", 0.5)),
+                    scenario_number(val.get("period", 86400.0)),
+                    scenario_number(val.get("peak", 0.0)),
                 )
             if kind == "piecewise":
-                pairs = [(_number(t), _nonneg(r)) for t, r in val]
+                pairs = [(scenario_number(t), _nonneg(r)) for t, r in val]
                 return TraceArrivals(tuple(t for t, _ in pairs), tuple(r for _, r in pairs))
             if kind == "trace" and isinstance(val, Mapping):
                 return TraceArrivals.from_arrays(
@@ -262,13 +262,13 @@ def arrivals_from_spec(obj: Any, *, file: str = "scenario", field: str = "traffi
 
 
 def _nonneg(v: Any) -> float:
-    x = _number(v)
+    x = scenario_number(v)
     if x < 0 or not math.isfinite(x):
         raise ValueError(f"{v!r} is not a finite rate >= 0")
     return x
 
 
-def _number(v: Any) -> float:
+def scenario_number(v: Any) -> float:
     """A scenario number: an int or float, never a bool (YAML's ``yes``)."""
     if isinstance(v, bool) or not isinstance(v, int | float):
         raise TypeError(f"{v!r} is not a number")

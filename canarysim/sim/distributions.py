@@ -37,8 +37,8 @@ from canarysim.sim.arrivals import (
     DiurnalArrivals,
     PoissonArrivals,
     TraceArrivals,
-    _number,
     arrivals_from_spec,
+    scenario_number,
 )
 
 __all__ = [
@@ -132,13 +132,15 @@ class Dist:
             if isinstance(obj, Mapping):
                 keys = set(obj)
                 if keys == {"fixed"}:
-                    return cls.fixed(_number(obj["fixed"]))
+                    return cls.fixed(scenario_number(obj["fixed"]))
                 if keys == {"median", "p99"}:
-                    return cls.lognormal(_number(obj["median"]), _number(obj["p99"]))
+                    return cls.lognormal(
+                        scenario_number(obj["median"]), scenario_number(obj["p99"])
+                    )
                 if keys == {"exponential"}:
-                    return cls.exponential(_number(obj["exponential"]))
+                    return cls.exponential(scenario_number(obj["exponential"]))
                 if keys == {"mean"}:
-                    return cls.exponential(_number(obj["mean"]))
+                    return cls.exponential(scenario_number(obj["mean"]))
         except (ValueError, TypeError) as exc:
             raise ScenarioError(file, field, expected, got=f"{obj!r} ({exc})") from None
         raise ScenarioError(file, field, expected, got=repr(obj))
