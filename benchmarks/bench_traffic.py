@@ -22,11 +22,11 @@ import time
 import tracemalloc
 from collections.abc import Callable
 
-from canarysim.sim.distributions import Dist, PoissonArrivals
-from canarysim.sim.metrics import MetricStore
+from canarysim.sim.mesh.router import Branch, RequestClass, RoutePlan
+from canarysim.sim.metrics.store import MetricStore
 from canarysim.sim.rng import Streams
-from canarysim.sim.router import Branch, RequestClass, RoutePlan
-from canarysim.sim.traffic import TrafficGenerator, VersionBehaviour
+from canarysim.sim.traffic.distributions import Dist, PoissonArrivals
+from canarysim.sim.traffic.generator import TrafficGenerator, VersionBehaviour
 
 RC = RequestClass(host="shop")
 PLAN = RoutePlan(

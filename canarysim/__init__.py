@@ -14,8 +14,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from canarysim.declarations.scenario.model import Scenario
     from canarysim.result import Result
-    from canarysim.spec.scenario import Scenario
 
 __version__ = "0.1.0"
 
@@ -23,7 +23,7 @@ __version__ = "0.1.0"
 def load_scenario(source: Any, *, base_dir: Any = None) -> Scenario:
     """Load and check a scenario: a file's path, a mapping or YAML text (see README and
     docs/scenario-format.md); raises ``ScenarioError`` on bad input."""
-    from canarysim.spec import load_scenario as _load
+    from canarysim.declarations import load_scenario as _load
 
     return _load(source, base_dir=base_dir)
 

@@ -12,7 +12,7 @@ PACKAGE = Path(__file__).resolve().parent.parent / "canarysim"
 # For each layer, the canarysim modules and third-party packages it must not import.
 FORBIDDEN = {
     "engine": (
-        "canarysim.spec",
+        "canarysim.declarations",
         "canarysim.sim",
         "canarysim.report",
         "canarysim.cli",

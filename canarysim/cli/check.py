@@ -9,7 +9,7 @@ from typing import TextIO
 
 def cmd_validate(args: argparse.Namespace, out: TextIO) -> int:
     """One line per finding, then a count; exit 1 when any finding is an error."""
-    from canarysim.spec import exit_code, validate_paths
+    from canarysim.declarations import exit_code, validate_paths
 
     findings = validate_paths(args.paths, namespace=args.namespace or "default")
     for finding in findings:
@@ -25,7 +25,7 @@ def cmd_validate(args: argparse.Namespace, out: TextIO) -> int:
 
 def cmd_schema(args: argparse.Namespace, out: TextIO) -> int:
     """The scenario format's JSON Schema, for editors."""
-    from canarysim.spec import scenario_json_schema
+    from canarysim.declarations import scenario_json_schema
 
     out.write(json.dumps(scenario_json_schema(), indent=2, ensure_ascii=False) + "\n")
     return 0

@@ -20,7 +20,7 @@ def load(args: argparse.Namespace) -> Any:
     if files and args.scenario:
         raise ScenarioError(args.scenario, "", "either a SCENARIO file or -f manifests, not both")
     if files:
-        from canarysim.spec import load_manifests, scenario_from_manifests
+        from canarysim.declarations import load_manifests, scenario_from_manifests
 
         manifests = load_manifests(files, namespace=args.namespace or "default")
         overrides: dict[str, Any] = {}

@@ -244,7 +244,7 @@ def _seconds(value: Any) -> float | None:
 def engine_plan(rollout: Any) -> m.Plan:
     """The engine's Plan of a spec ``Rollout``, from the spec layer's own conversion (so the
     defaults live in one place). Raises ScenarioError for a rollout that cannot be simulated."""
-    from canarysim.spec import to_plan
+    from canarysim.declarations import to_plan
 
     return to_plan(rollout, pod_template_hash="")
 

@@ -47,11 +47,11 @@ from canarysim.engine.model import (
     TerminateExperiment,
     UpdateTrafficHash,
 )
-from canarysim.engine.status import rollout_phase
-from canarysim.engine.steps import decide
+from canarysim.engine.rollout.canary import decide
+from canarysim.engine.rollout.status import rollout_phase
 from canarysim.errors import SimulationError, TrafficRoutingError
-from canarysim.sim.replicasets import DESIRED_REPLICAS_ANNOTATION
-from canarysim.sim.templatehash import POD_TEMPLATE_HASH_LABEL
+from canarysim.sim.cluster.replicasets import DESIRED_REPLICAS_ANNOTATION
+from canarysim.sim.cluster.templatehash import POD_TEMPLATE_HASH_LABEL
 
 if TYPE_CHECKING:
     from canarysim.sim.world import World
@@ -67,7 +67,7 @@ _OBSERVATION_FIELDS = {f.name for f in fields(Observation)}
 
 
 class Controller:
-    """Reconciles the world's Rollout with :func:`canarysim.engine.steps.decide`."""
+    """Reconciles the world's Rollout with :func:`canarysim.engine.rollout.canary.decide`."""
 
     def __init__(self, world: World) -> None:
         self.world = world

@@ -2,7 +2,7 @@
 
 The spec layer speaks the user's language (``Delay`` with median/p99, versions keyed by
 image, a traffic pattern, an operator timeline); the sim modules take distributions
-(:class:`~canarysim.sim.distributions.Dist`), schedules, arrival processes and the router's
+(:class:`~canarysim.sim.traffic.distributions.Dist`), schedules, arrival processes and the router's
 request classes. Keeping the translation in one place means neither side knows the other.
 """
 
@@ -11,8 +11,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from canarysim.declarations.scenario.model import Crash, ErrorSpike, Scenario, Version
+from canarysim.declarations.scenario.values import Delay
 from canarysim.errors import SimulationError
-from canarysim.sim.distributions import (
+from canarysim.sim.cluster.pods import PodBehaviour
+from canarysim.sim.mesh.router import MESH, RequestClass
+from canarysim.sim.traffic.distributions import (
     Arrivals,
     ConstantArrivals,
     Dist,
@@ -20,11 +24,7 @@ from canarysim.sim.distributions import (
     PoissonArrivals,
     TraceArrivals,
 )
-from canarysim.sim.pods import PodBehaviour
-from canarysim.sim.router import MESH, RequestClass
-from canarysim.sim.traffic import Schedule, VersionBehaviour
-from canarysim.spec.scenario import Crash, ErrorSpike, Scenario, Version
-from canarysim.spec.values import Delay
+from canarysim.sim.traffic.generator import Schedule, VersionBehaviour
 
 __all__ = [
     "arrivals_for",

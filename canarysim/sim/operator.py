@@ -21,7 +21,8 @@ from typing import TYPE_CHECKING, Any
 
 import simpy
 
-from canarysim.engine.commands import apply_spec_command
+from canarysim.declarations import to_command
+from canarysim.declarations.scenario.model import ErrorSpike, KillNode, KillPod
 from canarysim.engine.model import (
     Abort,
     Command,
@@ -35,9 +36,8 @@ from canarysim.engine.model import (
     SetImage,
     Undo,
 )
-from canarysim.sim.templatehash import pod_template_hash, strip_hash_label
-from canarysim.spec import to_command
-from canarysim.spec.scenario import ErrorSpike, KillNode, KillPod
+from canarysim.engine.rollout.commands import apply_spec_command
+from canarysim.sim.cluster.templatehash import pod_template_hash, strip_hash_label
 
 if TYPE_CHECKING:
     from canarysim.sim.world import World

@@ -9,10 +9,10 @@ the mesh (VirtualServices and DestinationRules, rewritten only through Argo's re
 rollout controller (the engine), AnalysisRuns, Experiments, the operator's timeline and faults,
 and the traffic that flows through it all; the parts reach each other through it.
 
-The ideas live next door: :mod:`~canarysim.sim.world_build` (run arguments and what the
-scenario leaves out), :mod:`~canarysim.sim.world_traffic` (traffic one routing-constant
-interval at a time, into the metric store and the series), :mod:`~canarysim.sim.world_observe`
-(snapshots, state rows, the Result) and :mod:`~canarysim.sim.world_summary`.
+The ideas live next door: :mod:`~canarysim.sim.build` (run arguments and what the
+scenario leaves out), :mod:`~canarysim.sim.traffic.flow` (traffic one routing-constant
+interval at a time, into the metric store and the series), :mod:`~canarysim.sim.observe`
+(snapshots, state rows, the Result) and :mod:`~canarysim.sim.summary`.
 """
 
 from __future__ import annotations
@@ -24,22 +24,12 @@ from typing import Any
 
 import simpy
 
+from canarysim.declarations import Scenario, rollout_invalid_message
 from canarysim.engine.model import Command, Plan, StartAnalysisRun
 from canarysim.result import Result
-from canarysim.sim.analysis import AnalysisController, ArgContext
-from canarysim.sim.analysis_providers import providers_for
-from canarysim.sim.cluster import Cluster
-from canarysim.sim.controller import Controller
-from canarysim.sim.experiments import ExperimentController
-from canarysim.sim.inputs import arrivals_for, pod_behaviour_for, request_classes
-from canarysim.sim.mesh import Mesh
-from canarysim.sim.metrics import MetricStore
-from canarysim.sim.operator import Operator
-from canarysim.sim.recorder import Recorder
-from canarysim.sim.rng import Streams
-from canarysim.sim.templatehash import pod_template_hash, strip_hash_label
-from canarysim.sim.traffic import TrafficGenerator
-from canarysim.sim.world_build import (
+from canarysim.sim.analysis.providers import providers_for
+from canarysim.sim.analysis.runs import AnalysisController, ArgContext
+from canarysim.sim.build import (
     MODES,
     analysis_templates,
     check_host,
@@ -48,9 +38,19 @@ from canarysim.sim.world_build import (
     first_plan,
     run_arguments,
 )
-from canarysim.sim.world_observe import collect, observe
-from canarysim.sim.world_traffic import EXACT_CHUNK_REQUESTS, TRAFFIC_GRID, TrafficFlow
-from canarysim.spec import Scenario, rollout_invalid_message
+from canarysim.sim.cluster.cluster import Cluster
+from canarysim.sim.cluster.templatehash import pod_template_hash, strip_hash_label
+from canarysim.sim.controller import Controller
+from canarysim.sim.experiments.runtime import ExperimentController
+from canarysim.sim.inputs import arrivals_for, pod_behaviour_for, request_classes
+from canarysim.sim.mesh.objects import Mesh
+from canarysim.sim.metrics.recorder import Recorder
+from canarysim.sim.metrics.store import MetricStore
+from canarysim.sim.observe import collect, observe
+from canarysim.sim.operator import Operator
+from canarysim.sim.rng import Streams
+from canarysim.sim.traffic.flow import EXACT_CHUNK_REQUESTS, TRAFFIC_GRID, TrafficFlow
+from canarysim.sim.traffic.generator import TrafficGenerator
 
 __all__ = [
     "EXACT_CHUNK_REQUESTS",
@@ -191,7 +191,7 @@ class World:
 
     def _prometheus(self, query: str, now: float) -> object:
         """Analysis asks the metric store: first the traffic up to ``now`` must be in it."""
-        from canarysim.sim.promql import evaluate
+        from canarysim.lang.promql.query import evaluate
 
         self.flow.flush(now)
         self.store.advance_to(now)

@@ -34,11 +34,11 @@ def test_engine_package_alone_loads_no_heavy_dependency() -> None:
         f"parent = types.ModuleType('canarysim'); parent.__path__ = [{str(PACKAGE_DIR)!r}]\n"
         "sys.modules['canarysim'] = parent\n"
         "import canarysim.engine as engine\n"
-        "for info in pkgutil.iter_modules(engine.__path__):\n"
-        "    importlib.import_module('canarysim.engine.' + info.name)\n"
-        "from canarysim.engine.steps import decide\n"
-        "assert not any(m.startswith(('canarysim.sim', 'canarysim.spec', 'canarysim.result'))"
-        " for m in sys.modules)\n"
+        "for info in pkgutil.walk_packages(engine.__path__, 'canarysim.engine.'):\n"
+        "    importlib.import_module(info.name)\n"
+        "from canarysim.engine.rollout.canary import decide\n"
+        "heavy = ('canarysim.sim', 'canarysim.declarations', 'canarysim.result')\n"
+        "assert not any(m.startswith(heavy) for m in sys.modules)\n"
     )
     assert _loaded_after(code) == []
 
@@ -46,5 +46,5 @@ def test_engine_package_alone_loads_no_heavy_dependency() -> None:
 def test_import_canarysim_engine_loads_no_heavy_dependency() -> None:
     """``import canarysim.engine`` as users write it, parent package included, loads no SimPy,
     NumPy, pydantic, PyYAML or matplotlib."""
-    assert _loaded_after("import canarysim.engine, canarysim.engine.steps") == []
+    assert _loaded_after("import canarysim.engine, canarysim.engine.rollout.canary") == []
     assert _loaded_after("import canarysim") == []

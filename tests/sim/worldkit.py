@@ -9,7 +9,7 @@ from typing import Any
 import yaml
 
 import canarysim
-from canarysim.spec import Scenario
+from canarysim.declarations import Scenario
 
 INSTANT_PODS = {
     "default": {

@@ -1,0 +1,40 @@
+"""The spec layer: what was declared (see docs/design.md).
+
+Manifests (Argo Rollouts, Istio, Kubernetes) and our scenario format, as pydantic models;
+loading them from files (the only place canarysim reads input); Argo's own validation with its
+exact messages; lint for what a cluster would only reveal at run time; and the conversion of a
+Rollout into the engine's :class:`~canarysim.engine.model.Plan`.
+"""
+
+from canarysim.declarations.findings import Finding, exit_code
+from canarysim.declarations.load import load_manifests
+from canarysim.declarations.manifests import Manifests
+from canarysim.declarations.plan import to_command, to_plan
+from canarysim.declarations.scenario.load import load_scenario, scenario_from_manifests
+from canarysim.declarations.scenario.model import Scenario
+from canarysim.declarations.scenario.schema import scenario_json_schema
+from canarysim.declarations.validate import (
+    first_invalid_message,
+    rollout_invalid_message,
+    validate_manifests,
+    validate_paths,
+    validate_scenario,
+)
+
+__all__ = [
+    "Finding",
+    "Manifests",
+    "Scenario",
+    "exit_code",
+    "first_invalid_message",
+    "load_manifests",
+    "load_scenario",
+    "rollout_invalid_message",
+    "scenario_from_manifests",
+    "scenario_json_schema",
+    "to_command",
+    "to_plan",
+    "validate_manifests",
+    "validate_paths",
+    "validate_scenario",
+]

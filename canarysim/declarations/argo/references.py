@@ -1,0 +1,252 @@
+"""Argo's checks of the objects a Rollout refers to (``validation_references.go``).
+
+The controller first fetches what the rollout names (``rollout/controller.go::
+getRolloutReferencedResources``): stable then canary Service, analysis templates (steps in
+order, then background), the VirtualService(s). A missing object stops there with a single
+error. Then ``ValidateRolloutReferencedResources`` checks Services (selector labels the pod
+template lacks), analysis templates and VirtualService routes. Messages are Argo's verbatim;
+Kubernetes' NotFound text is ``<resource> "<name>" not found``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from canarysim.declarations.argo.analysis import Templates, validate_analysis
+from canarysim.declarations.argo.fielderr import FieldError
+from canarysim.declarations.manifests.analysis import AnalysisTemplate, ClusterAnalysisTemplate
+from canarysim.declarations.manifests.argo import Rollout, RolloutAnalysis
+from canarysim.declarations.manifests.bundle import Manifests
+from canarysim.engine.trafficrouting.istio import rollout as iro
+from canarysim.engine.trafficrouting.istio import routes as ir
+from canarysim.errors import TrafficRoutingError
+
+__all__ = ["validate_references"]
+
+HASH_LABEL = "rollouts-pod-template-hash"
+MANAGED_BY = "argo-rollouts.argoproj.io/managed-by-rollouts"
+VS_PATH = "spec.strategy.canary.trafficRouting.istio.virtualService.name"
+VSS_PATH = "spec.strategy.canary.trafficRouting.istio.virtualServices.name"
+
+
+class _Stop(Exception):
+    def __init__(self, error: FieldError) -> None:
+        self.error = error
+
+
+def validate_references(ro: Rollout, objs: Manifests) -> list[FieldError]:
+    """Errors about referenced objects, in Argo's order. A fetch failure is the only error."""
+    c = ro.canary
+    if c is None:
+        return []
+    try:
+        services = _fetch_services(ro, objs)
+        analyses = _fetch_analyses(ro, objs)
+        vss = _fetch_virtual_services(ro, objs)
+    except _Stop as stop:
+        return [stop.error]
+    errs: list[FieldError] = []
+    for path, svc in services:
+        for key in sorted(svc.spec.selector):
+            if key == HASH_LABEL:
+                continue
+            if ro.spec.template.labels.get(key) != svc.spec.selector[key]:
+                errs.append(
+                    FieldError(
+                        path,
+                        "Invalid",
+                        svc.name,
+                        f'Service "{svc.name}" has unmatch label "{key}" in rollout',
+                    )
+                )
+        owner = svc.metadata.annotations.get(MANAGED_BY)
+        if owner is not None and owner != ro.name:
+            errs.append(
+                FieldError(
+                    path, "Invalid", svc.name, f'Service "{svc.name}" is managed by another Rollout'
+                )
+            )
+    for kind, index, analysis, templates in analyses:
+        errs += validate_analysis(ro, kind, index, analysis, templates)
+    for path, vs in vss:
+        errs += _virtual_service(ro, path, vs)
+    return errs
+
+
+# ------------------------------------------------------------------------------------ fetching
+def _fetch_services(ro: Rollout, objs: Manifests) -> list[tuple[str, Any]]:
+    c = ro.canary
+    assert c is not None
+    wanted = [
+        ("spec.strategy.canary.stableService", c.stable_service),
+        ("spec.strategy.canary.canaryService", c.canary_service),
+    ]
+    if c.ping_pong is not None:
+        wanted += [
+            ("spec.strategy.canary.pingPong.pingService", c.ping_pong.ping_service),
+            ("spec.strategy.canary.pingPong.pongService", c.ping_pong.pong_service),
+        ]
+    found = []
+    for path, name in wanted:
+        if not name:
+            continue
+        svc = objs.service(name, ro.namespace)
+        if svc is None:
+            raise _Stop(FieldError(path, "Invalid", name, f'services "{name}" not found'))
+        found.append((path, svc))
+    return found
+
+
+def _fetch_analyses(
+    ro: Rollout, objs: Manifests
+) -> list[tuple[str, int, RolloutAnalysis, Templates]]:
+    c = ro.canary
+    assert c is not None
+    out = []
+    for i, step in enumerate(c.steps):
+        if step.analysis is not None:
+            path = f"spec.strategy.canary.steps[{i}].analysis.templates"
+            out.append(("Inline", i, step.analysis, _templates(step.analysis, path, ro, objs)))
+    if c.analysis is not None:
+        path = "spec.strategy.canary.analysis.templates"
+        out.append(("Background", 0, c.analysis, _templates(c.analysis, path, ro, objs)))
+    return out
+
+
+def _templates(analysis: RolloutAnalysis, path: str, ro: Rollout, objs: Manifests) -> Templates:
+    plain: list[AnalysisTemplate] = []
+    cluster: list[ClusterAnalysisTemplate] = []
+    _collect(analysis.templates, path, ro, objs, plain, cluster, depth=0)
+    # FilterUniqueTemplates: keep the first of each name
+    return _unique(plain), _unique(cluster)
+
+
+def _collect(
+    refs: list[Any],
+    path: str,
+    ro: Rollout,
+    objs: Manifests,
+    plain: list[AnalysisTemplate],
+    cluster: list[ClusterAnalysisTemplate],
+    depth: int,
+) -> None:
+    if depth > 20:  # a template that (indirectly) includes itself
+        return
+    for ref in refs:
+        if ref.cluster_scope:
+            ct = objs.cluster_analysis_template(ref.template_name)
+            if ct is None:
+                raise _Stop(
+                    FieldError(
+                        path,
+                        "Invalid",
+                        ref.template_name,
+                        f"ClusterAnalysisTemplate '{ref.template_name}' not found",
+                    )
+                )
+            cluster.append(ct)
+            _collect(ct.spec.templates, "spec.templates", ro, objs, plain, cluster, depth + 1)
+        else:
+            t = objs.analysis_template(ref.template_name, ro.namespace)
+            if t is None:
+                raise _Stop(
+                    FieldError(
+                        path,
+                        "Invalid",
+                        ref.template_name,
+                        f"AnalysisTemplate '{ref.template_name}' not found",
+                    )
+                )
+            plain.append(t)
+            _collect(t.spec.templates, "spec.templates", ro, objs, plain, cluster, depth + 1)
+
+
+def _unique(items: list[Any]) -> list[Any]:
+    seen: set[str] = set()
+    out = []
+    for t in items:
+        if t.name not in seen:
+            seen.add(t.name)
+            out.append(t)
+    return out
+
+
+def _fetch_virtual_services(ro: Rollout, objs: Manifests) -> list[tuple[str, Any]]:
+    istio = ro.istio
+    if istio is None:
+        return []
+    many = bool(istio.virtual_services)
+    # ValidateRolloutVirtualServicesConfig
+    if (many and istio.virtual_service is not None) or (not many and istio.virtual_service is None):
+        raise _Stop(
+            FieldError(
+                "spec.strategy.canary.trafficRouting.istio",
+                "Internal",
+                None,
+                "either VirtualService or VirtualServices must be configured",
+            )
+        )
+    path = VSS_PATH if many else VS_PATH
+    found = []
+    for ref in istio.all_virtual_services:
+        namespace, name = iro.split_vs_name(ref.name)
+        vs = _find_vs(objs, name, namespace or ro.namespace)
+        if vs is None:
+            raise _Stop(
+                FieldError(
+                    path, "Invalid", name, f'virtualservices.networking.istio.io "{name}" not found'
+                )
+            )
+        found.append((path, vs))
+    return found
+
+
+def _find_vs(objs: Manifests, name: str, namespace: str) -> Any:
+    for vs in objs.virtual_services:
+        if vs.name == name and vs.namespace == namespace:
+            return vs
+    return None
+
+
+# ------------------------------------------------------------------------------ virtual service
+def _virtual_service(ro: Rollout, path: str, vs: Any) -> list[FieldError]:
+    """``ValidateVirtualService`` with the route checks of the Istio reconciler."""
+    raw_ro = dict(ro.raw)
+    raw_ro["metadata"] = {**(ro.raw.get("metadata") or {}), "namespace": ro.namespace}
+    routing = iro.rollout_routing(raw_ro)
+    ref = next((r for r in routing.virtual_services if r.name == vs.name), None)
+    if ref is None:
+        return []
+    spec = vs.raw.get("spec") if isinstance(vs.raw.get("spec"), dict) else {}
+    sections = {
+        k: spec.get(k) if isinstance(spec.get(k), list) else None for k in ("http", "tls", "tcp")
+    }
+    errs: list[FieldError] = []
+    if all(v is None for v in sections.values()):
+        errs.append(
+            FieldError(
+                path,
+                "Invalid",
+                vs.name,
+                "Unable to get any of the HTTP, TCP or TLS routes for the Istio VirtualService",
+            )
+        )
+    checks = (
+        ("http", "HTTP", ir.validate_http),
+        ("tls", "TLS", ir.validate_tls),
+        ("tcp", "TCP", ir.validate_tcp),
+    )
+    for key, label, check in checks:
+        routes = sections[key]
+        if routes is None:
+            continue
+        try:
+            check(ref, routes, routing)
+        except TrafficRoutingError as exc:
+            text = str(exc)
+            if text.startswith("json:"):
+                msg = f"Unable to get {label} routes for Istio VirtualService"
+            else:
+                msg = f"Istio VirtualService has invalid {label} routes. Error: {text}"
+            errs.append(FieldError(path, "Invalid", vs.name, msg))
+    return errs

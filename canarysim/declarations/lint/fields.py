@@ -1,0 +1,163 @@
+"""Lint of fields: unknown ones (with a did-you-mean) and real ones canarysim cannot honour.
+
+The manifest models keep keys they do not model in ``model_extra``. A key listed in the
+model's ``KNOWN`` is a real field of the upstream type that does not change what canarysim
+simulates; anything else is unknown: kubectl (strict field validation, the default since
+Kubernetes 1.25) rejects the object, a lenient apply silently drops the field. Keys in
+``UNSUPPORTED`` are real and change behaviour canarysim does not reproduce.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel
+
+from canarysim.declarations.convert import did_you_mean
+from canarysim.declarations.findings import Finding
+from canarysim.declarations.manifests.analysis import (
+    SIMULATED_PROVIDERS,
+    AnalysisTemplate,
+    ClusterAnalysisTemplate,
+)
+from canarysim.declarations.manifests.argo import Rollout
+from canarysim.declarations.manifests.base import ManifestModel, Resource
+from canarysim.declarations.manifests.istio import DestinationRule
+from canarysim.declarations.yamlio import format_path
+
+__all__ = ["unknown_fields", "unsupported"]
+
+
+def unknown_fields(obj: Resource) -> list[Finding]:
+    """One warning per key the object's type does not have."""
+    out: list[Finding] = []
+    for path, model, key in _extras(obj, ()):
+        cls = type(model)
+        if key in cls.KNOWN or key in cls.UNSUPPORTED:
+            continue
+        choices = sorted({*model.field_names(), *cls.KNOWN, *cls.UNSUPPORTED})
+        hint = did_you_mean(key, choices)
+        where = format_path((*path, key))
+        msg = (
+            f'unknown field "{where}" in {obj.kind} "{obj.name}"{hint}: kubectl apply '
+            "rejects it (strict field validation) and a lenient apply drops it"
+        )
+        if path == ("metadata",) and key.lower() == "namespace":
+            msg += f"; the object goes to namespace {obj.namespace}"
+        out.append(Finding(obj.file, obj.line_of(*path, key), "lint/unknown-field", "warning", msg))
+    return out
+
+
+def _extras(model: BaseModel, path: tuple[Any, ...]) -> list[tuple[tuple[Any, ...], Any, str]]:
+    found: list[tuple[tuple[Any, ...], Any, str]] = []
+    if isinstance(model, ManifestModel):
+        for key in model.model_extra or {}:
+            found.append((path, model, str(key)))
+    for name, info in type(model).model_fields.items():
+        value = getattr(model, name)
+        alias = info.alias or name
+        found += _walk(value, (*path, alias))
+    return found
+
+
+def _walk(value: Any, path: tuple[Any, ...]) -> list[tuple[tuple[Any, ...], Any, str]]:
+    if isinstance(value, BaseModel):
+        return _extras(value, path)
+    if isinstance(value, list):
+        out = []
+        for i, item in enumerate(value):
+            out += _walk(item, (*path, i))
+        return out
+    if isinstance(value, dict):
+        out = []
+        for k, item in value.items():
+            if isinstance(item, BaseModel | list):
+                out += _walk(item, (*path, k))
+        return out
+    return []
+
+
+def unsupported(obj: Resource) -> list[Finding]:
+    """Warnings for real settings canarysim does not simulate (yet)."""
+    out: list[Finding] = []
+
+    def warn(path: tuple[Any, ...], what: str) -> None:
+        out.append(
+            Finding(
+                obj.file,
+                obj.line_of(*path),
+                "lint/unsupported",
+                "warning",
+                f"{what} is not supported yet; canarysim ignores it",
+            )
+        )
+
+    for path, model, key in _set_unsupported(obj, ()):
+        warn((*path, key), f"{format_path((*path, key))} ({type(model).__name__})")
+    if isinstance(obj, Rollout):
+        strategy = ("spec", "strategy")
+        if obj.spec.strategy.blue_green is not None:
+            warn((*strategy, "blueGreen"), "the blue-green strategy")
+        c = obj.canary
+        if c is not None and c.traffic_routing is not None:
+            for router in c.traffic_routing.other_routers:
+                warn(
+                    (*strategy, "canary", "trafficRouting", router),
+                    f"traffic router {router} (only istio is simulated)",
+                )
+        for i, step in enumerate(c.steps if c is not None else []):
+            if step.plugin is not None:
+                warn((*strategy, "canary", "steps", i, "plugin"), "a plugin step")
+    if isinstance(obj, DestinationRule):
+        policies = [(("spec", "trafficPolicy"), obj.spec.traffic_policy)]
+        policies += [
+            (("spec", "subsets", i, "trafficPolicy"), sub.traffic_policy)
+            for i, sub in enumerate(obj.spec.subsets)
+        ]
+        for path, policy in policies:
+            if isinstance(policy, dict) and "outlierDetection" in policy:
+                warn((*path, "outlierDetection"), "outlier detection (ejecting failing pods)")
+    if isinstance(obj, AnalysisTemplate | ClusterAnalysisTemplate):
+        for i, metric in enumerate(obj.spec.metrics):
+            for kind in metric.provider.kinds:
+                if kind not in SIMULATED_PROVIDERS:
+                    warn(("spec", "metrics", i, "provider", kind), f"metric provider {kind}")
+    return out
+
+
+def _set_unsupported(
+    model: BaseModel, path: tuple[Any, ...]
+) -> list[tuple[tuple[Any, ...], Any, str]]:
+    found: list[tuple[tuple[Any, ...], Any, str]] = []
+    cls = type(model)
+    if isinstance(model, ManifestModel):
+        unsupported_keys = type(model).UNSUPPORTED
+        for name, info in cls.model_fields.items():
+            alias = info.alias or name
+            if alias in unsupported_keys and getattr(model, name) not in (None, False, [], {}):
+                found.append((path, model, alias))
+        for key in model.model_extra or {}:
+            if key in unsupported_keys:
+                found.append((path, model, str(key)))
+    for name, info in cls.model_fields.items():
+        value = getattr(model, name)
+        alias = info.alias or name
+        for sub_path, sub in _models(value, (*path, alias)):
+            found += _set_unsupported(sub, sub_path)
+    return found
+
+
+def _models(value: Any, path: tuple[Any, ...]) -> list[tuple[tuple[Any, ...], BaseModel]]:
+    if isinstance(value, BaseModel):
+        return [(path, value)]
+    if isinstance(value, list):
+        out = []
+        for i, item in enumerate(value):
+            out += _models(item, (*path, i))
+        return out
+    if isinstance(value, dict):
+        out = []
+        for k, item in value.items():
+            out += _models(item, (*path, k))
+        return out
+    return []

@@ -1,0 +1,124 @@
+"""Lint of a scenario's own entries against its manifests.
+
+What a cluster (or ``kubectl argo rollouts``) would refuse or never do: setting the image of a
+container the Rollout does not have, killing a node that does not exist, events scheduled
+after the end of the run, versions described for images that never run.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from canarysim.declarations.findings import Finding, Severity
+from canarysim.declarations.scenario.model import KillNode, Scenario, SetImage
+
+__all__ = ["lint_scenario"]
+
+
+def lint_scenario(s: Scenario) -> list[Finding]:
+    """Findings about the scenario file itself (rule ids ``scenario/...``)."""
+    file = str(s.source) if s.source is not None else "<scenario>"
+    out: list[Finding] = []
+
+    def add(path: tuple[object, ...], rule: str, sev: Severity, msg: str) -> None:
+        out.append(Finding(file, s.line_of(*path), rule, sev, msg))
+
+    if not s.manifests.rollouts:
+        return out
+    ro = s.rollout
+    containers = [c.name for c in ro.spec.template.spec.containers]
+    images = {c.image for c in ro.spec.template.spec.containers}
+    for i, action in enumerate(s.operator):
+        if isinstance(action, SetImage):
+            images.add(action.image)
+            if action.container not in ("", "*") and action.container not in containers:
+                add(
+                    ("operator", i, "container"),
+                    "scenario/set-image",
+                    "error",
+                    f"kubectl argo rollouts set image would fail: unable to find container "
+                    f'named "{action.container}" (Rollout "{ro.name}" has: '
+                    f"{', '.join(containers) or 'none'})",
+                )
+        if action.at >= s.until:
+            add(
+                ("operator", i, "at"),
+                "scenario/after-until",
+                "warning",
+                f"operator action {action.do} at {action.at:g}s never happens: the run ends "
+                f"at {s.until:g}s",
+            )
+    nodes = set(s.cluster.node_names)
+    for i, fault in enumerate(s.faults):
+        if isinstance(fault, KillNode) and fault.node not in nodes:
+            add(
+                ("faults", i, "node"),
+                "scenario/kill-node",
+                "error",
+                f'no node "{fault.node}": the cluster has {", ".join(sorted(nodes))}',
+            )
+        if fault.at >= s.until:
+            add(
+                ("faults", i, "at"),
+                "scenario/after-until",
+                "warning",
+                f"fault {fault.do} at {fault.at:g}s never happens: the run ends at {s.until:g}s",
+            )
+    _lint_analysis(s, add)
+    for image in s.versions:
+        if image not in images:
+            add(
+                ("versions", image),
+                "scenario/unused-version",
+                "warning",
+                f'version "{image}" is never deployed: neither the Rollout\'s template nor a '
+                "setImage action uses that image",
+            )
+    return out
+
+
+def _lint_analysis(
+    s: Scenario, add: Callable[[tuple[object, ...], str, Severity, str], None]
+) -> None:
+    """``analysis.jobs``/``analysis.web`` keys name metrics (or URLs): a key that names none
+    is a typo the simulation would silently ignore; a web metric without an answer measures
+    Error at every attempt."""
+    metrics = [
+        m
+        for t in (*s.manifests.analysis_templates, *s.manifests.cluster_analysis_templates)
+        for m in t.spec.metrics
+    ]
+    jobs = {m.name for m in metrics if m.provider.job is not None}
+    webs = {m.name: m.provider.web.url for m in metrics if m.provider.web is not None}
+    for name in s.analysis.jobs:
+        if name not in jobs:
+            add(
+                ("analysis", "jobs", name),
+                "scenario/unused-analysis",
+                "warning",
+                f"analysis.jobs.{name}: no job metric of that name in the analysis templates "
+                f"(job metrics: {', '.join(sorted(jobs)) or 'none'})",
+            )
+    urls = set(webs.values())
+    templated = any("{{" in u for u in urls)
+    for key in s.analysis.web:
+        if key not in webs and key not in urls and not templated:
+            add(
+                ("analysis", "web", key),
+                "scenario/unused-analysis",
+                "warning",
+                f"analysis.web.{key}: no web metric of that name or URL in the analysis "
+                f"templates (web metrics: {', '.join(sorted(webs)) or 'none'})",
+            )
+    for name, url in sorted(webs.items()):
+        if name in s.analysis.web or url in s.analysis.web:
+            continue
+        if "{{" in url and any(k not in webs for k in s.analysis.web):
+            continue  # may be keyed by the URL its arguments resolve to
+        add(
+            ("analysis",),
+            "scenario/web-answer",
+            "warning",
+            f'web metric "{name}" ({url}) has no answer in analysis.web: every measurement '
+            "is an Error",
+        )

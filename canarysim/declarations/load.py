@@ -1,0 +1,184 @@
+"""Loading Kubernetes manifests: multi-document YAML, ``kind``/``apiVersion`` dispatch,
+namespaces as kubectl applies them, duplicates and ignored kinds noticed.
+
+This module (with :mod:`canarysim.declarations.yamlio`) is the only place in canarysim that reads
+manifest files.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from canarysim.declarations.convert import validate_model
+from canarysim.declarations.findings import Finding
+from canarysim.declarations.manifests.analysis import AnalysisTemplate, ClusterAnalysisTemplate
+from canarysim.declarations.manifests.argo import Rollout
+from canarysim.declarations.manifests.base import Resource
+from canarysim.declarations.manifests.bundle import Manifests
+from canarysim.declarations.manifests.istio import DestinationRule, Gateway, VirtualService
+from canarysim.declarations.manifests.k8s import Service
+from canarysim.declarations.yamlio import Document, read_documents, scenario_error
+
+__all__ = ["MANIFEST_SUFFIXES", "add_document", "add_file", "expand", "load_manifests"]
+
+# (API group, kind) -> (model, Manifests attribute, namespaced)
+_KINDS: dict[tuple[str, str], tuple[type[Resource], str, bool]] = {
+    ("argoproj.io", "Rollout"): (Rollout, "rollouts", True),
+    ("argoproj.io", "AnalysisTemplate"): (AnalysisTemplate, "analysis_templates", True),
+    ("argoproj.io", "ClusterAnalysisTemplate"): (
+        ClusterAnalysisTemplate,
+        "cluster_analysis_templates",
+        False,
+    ),
+    ("", "Service"): (Service, "services", True),
+    ("networking.istio.io", "VirtualService"): (VirtualService, "virtual_services", True),
+    ("networking.istio.io", "DestinationRule"): (DestinationRule, "destination_rules", True),
+    ("networking.istio.io", "Gateway"): (Gateway, "gateways", True),
+}
+
+#: Versions each group serves (kubectl would reject anything else).
+_VERSIONS = {
+    "argoproj.io": {"v1alpha1"},
+    "": {"v1"},
+    "networking.istio.io": {"v1", "v1beta1", "v1alpha3"},
+}
+
+
+def load_manifests(paths: Iterable[str | Path], namespace: str = "default") -> Manifests:
+    """Read manifest files (``canarysim run -f a.yaml -f b.yaml -n ns``).
+
+    Objects without ``metadata.namespace`` land in ``namespace``, as with ``kubectl apply -n``.
+    A file that cannot be read or parsed raises :class:`ScenarioError`; problems a cluster
+    would accept or only warn about are recorded in ``Manifests.findings``.
+    """
+    out = Manifests(namespace=namespace)
+    for path in paths:
+        add_file(out, Path(path), str(path))
+    return out
+
+
+#: Extensions ``kubectl apply -f DIR`` reads from a directory.
+MANIFEST_SUFFIXES = (".yaml", ".yml", ".json")
+
+
+def expand(path: Path) -> list[Path]:
+    """A file as itself; a directory as its manifest files in name order (not recursive),
+    like ``kubectl apply -f DIR``."""
+    if path.is_dir():
+        files = sorted(p for p in path.iterdir() if p.suffix in MANIFEST_SUFFIXES and p.is_file())
+        if not files:
+            raise scenario_error(str(path), "", "a directory holding .yaml, .yml or .json files")
+        return files
+    return [path]
+
+
+def add_file(out: Manifests, path: Path, display: str) -> None:
+    """Load every object of a manifest file (or of each file of a directory) into ``out``."""
+    for target in expand(path):
+        name = display if target == path else str(target)
+        out.files.append(name)
+        docs = read_documents(target, display=name)
+        if not docs:
+            out.findings.append(Finding(name, 1, "load/empty", "warning", "no objects in file"))
+        for doc in docs:
+            add_document(out, doc)
+
+
+def add_document(out: Manifests, doc: Document, base: tuple[str | int, ...] = ()) -> None:
+    """Type one YAML document and add it to ``out`` (a ``List`` kind is unpacked)."""
+    data = doc.data
+    for part in base:
+        data = data[part]
+    where = doc.line_of(base)
+    if not isinstance(data, dict):
+        raise scenario_error(
+            doc.file,
+            _fmt(base),
+            "a Kubernetes object (a mapping)",
+            line=where,
+            got=type(data).__name__,
+        )
+    kind = data.get("kind")
+    api_version = data.get("apiVersion")
+    if not isinstance(kind, str) or not kind:
+        raise scenario_error(
+            doc.file, _fmt((*base, "kind")), "the object's kind, e.g. Rollout", line=where
+        )
+    if not isinstance(api_version, str) or not api_version:
+        raise scenario_error(
+            doc.file,
+            _fmt((*base, "apiVersion")),
+            "the object's apiVersion, e.g. argoproj.io/v1alpha1",
+            line=where,
+        )
+    if kind == "List" and api_version == "v1":
+        for i, item in enumerate(data.get("items") or []):
+            add_document(
+                out, Document(doc.file, doc.index, item, _sub(doc.lines, (*base, "items", i))), ()
+            )
+        return
+    group, _, version = api_version.rpartition("/")
+    entry = _KINDS.get((group, kind))
+    if entry is None:
+        out.ignored.append(data)
+        out.findings.append(
+            Finding(
+                doc.file,
+                where,
+                "load/ignored-kind",
+                "warning",
+                f"{kind} ({api_version}) is not simulated; ignored",
+            )
+        )
+        return
+    if version not in _VERSIONS[group]:
+        out.findings.append(
+            Finding(
+                doc.file,
+                doc.line_of((*base, "apiVersion")),
+                "load/api-version",
+                "error",
+                f'no {kind} in version "{api_version}" (served: '
+                f"{', '.join(sorted(group + '/' + v if group else v for v in _VERSIONS[group]))})",
+            )
+        )
+    model, attr, namespaced = entry
+    lines = _sub(doc.lines, base) if base else doc.lines
+    obj = validate_model(model, data, file=doc.file, lines=doc.lines, base=base)
+    obj.attach(data, doc.file, lines)
+    if not obj.metadata.name:
+        raise scenario_error(
+            doc.file, _fmt((*base, "metadata", "name")), "a name for the object", line=where
+        )
+    if namespaced and not obj.metadata.namespace:
+        obj.metadata.namespace = out.namespace
+    bucket: list[Resource] = getattr(out, attr)
+    for i, other in enumerate(bucket):
+        same_ns = (not namespaced) or other.namespace == obj.namespace
+        if other.name == obj.name and same_ns:
+            out.findings.append(
+                Finding(
+                    doc.file,
+                    where,
+                    "load/duplicate",
+                    "error",
+                    f'{kind} "{obj.name}" is defined twice (also {other.file}:{other.line}); '
+                    "the later one wins, as with kubectl apply",
+                )
+            )
+            bucket[i] = obj
+            return
+    bucket.append(obj)
+
+
+def _sub(lines: dict[tuple[Any, ...], int], prefix: tuple[Any, ...]) -> dict[tuple[Any, ...], int]:
+    n = len(prefix)
+    return {k[n:]: v for k, v in lines.items() if k[:n] == prefix}
+
+
+def _fmt(path: tuple[Any, ...]) -> str:
+    from canarysim.declarations.yamlio import format_path
+
+    return format_path(path)

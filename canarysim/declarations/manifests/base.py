@@ -1,0 +1,147 @@
+"""Shared base of the manifest models: camelCase aliases, unknown fields kept for lint.
+
+Real manifests carry many fields canarysim does not model (volumes, resources, probes...).
+Models therefore *allow* extra keys (pydantic keeps them in ``model_extra``) instead of
+rejecting them; :mod:`canarysim.declarations.lint.rules` then walks the parsed objects and reports
+each
+extra key: silently when it is a real Kubernetes/Argo/Istio field we know we do not need
+(``KNOWN``), as "not supported" when it changes behaviour (``UNSUPPORTED``), and as an unknown
+field with a did-you-mean otherwise (``Namespace`` -> ``namespace``).
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, ClassVar
+
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, StrictInt, StrictStr
+from pydantic.alias_generators import to_camel
+
+__all__ = ["Int32", "Int64", "IntOrString", "ManifestModel", "ObjectMeta", "Resource"]
+
+INT32_MAX = (1 << 31) - 1
+
+Int32 = Annotated[int, Field(ge=-INT32_MAX - 1, le=INT32_MAX)]
+"""A Go ``int32`` field (replicas, weights, seconds)."""
+Int64 = Annotated[int, Field(ge=-(1 << 63), le=(1 << 63) - 1)]
+IntOrString = Annotated[StrictInt | StrictStr, Field(union_mode="left_to_right")]
+"""Kubernetes ``IntOrString`` (``maxSurge: 1`` or ``"25%"``)."""
+
+
+class ManifestModel(BaseModel):
+    """Base of every manifest model."""
+
+    model_config = ConfigDict(
+        alias_generator=to_camel,
+        validate_by_name=True,
+        validate_by_alias=True,
+        serialize_by_alias=True,
+        extra="allow",
+        strict=True,  # as Kubernetes decodes JSON: "2" is not an int, true is not a string
+        frozen=False,
+    )
+    #: Real fields of the upstream type that canarysim does not model and that do not change
+    #: what it simulates: accepted without a word.
+    KNOWN: ClassVar[frozenset[str]] = frozenset()
+    #: Real fields that would change behaviour canarysim does not reproduce: a warning
+    #: ``not supported yet`` names them.
+    UNSUPPORTED: ClassVar[frozenset[str]] = frozenset()
+
+    def field_names(self) -> set[str]:
+        """The YAML (camelCase) names of the modelled fields."""
+        names = set()
+        for name, info in type(self).model_fields.items():
+            names.add(info.alias or name)
+        return names
+
+
+class ObjectMeta(ManifestModel):
+    """``metadata``: name, namespace, labels, annotations."""
+
+    KNOWN = frozenset(
+        {
+            "generateName",
+            "uid",
+            "resourceVersion",
+            "generation",
+            "creationTimestamp",
+            "deletionTimestamp",
+            "deletionGracePeriodSeconds",
+            "ownerReferences",
+            "finalizers",
+            "managedFields",
+            "selfLink",
+        }
+    )
+
+    name: str = ""
+    namespace: str | None = None
+    labels: dict[str, str] = Field(default_factory=dict)
+    annotations: dict[str, str] = Field(default_factory=dict)
+
+
+class Resource(ManifestModel):
+    """A top-level Kubernetes object. ``raw`` is the mapping exactly as loaded (camelCase),
+    ``file``/``line`` where it came from; the loader sets them."""
+
+    KNOWN = frozenset({"status"})
+
+    api_version: str = ""
+    kind: str = ""
+    metadata: ObjectMeta = Field(default_factory=ObjectMeta)
+
+    _raw: dict[str, Any] = PrivateAttr(default_factory=dict)
+    _file: str = PrivateAttr(default="")
+    _line: int = PrivateAttr(default=0)
+    _lines: dict[tuple[Any, ...], int] = PrivateAttr(default_factory=dict)
+
+    @property
+    def name(self) -> str:
+        return self.metadata.name
+
+    @property
+    def namespace(self) -> str:
+        return self.metadata.namespace or "default"
+
+    @property
+    def raw(self) -> dict[str, Any]:
+        """The object as loaded (plain dicts and lists). Treat it as read-only: deep-copy it
+        before editing (the Istio rewriter does)."""
+        return self._raw
+
+    def raw_at(self, *path: str) -> Any:
+        """The value at *path* in the object as loaded, or None where the path stops."""
+        node: Any = self._raw
+        for key in path:
+            if not isinstance(node, dict):
+                return None
+            node = node.get(key)
+        return node
+
+    @property
+    def file(self) -> str:
+        return self._file
+
+    @property
+    def line(self) -> int:
+        return self._line
+
+    def line_of(self, *path: Any) -> int:
+        """Line of a path inside this object, or of its closest ancestor."""
+        p = tuple(path)
+        while p:
+            if p in self._lines:
+                return self._lines[p]
+            p = p[:-1]
+        return self._line
+
+    def attach(self, raw: dict[str, Any], file: str, lines: dict[tuple[Any, ...], int]) -> None:
+        """Record where this object came from (used by the loader)."""
+        self._raw = raw
+        self._file = file
+        self._lines = lines
+        self._line = lines.get((), 1)
+
+    @property
+    def ref(self) -> str:
+        """``Kind/name`` as kubectl prints it."""
+        return f"{self.kind}/{self.name}"

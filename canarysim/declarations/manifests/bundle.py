@@ -1,0 +1,102 @@
+"""A set of loaded manifests, indexed the way the controller looks objects up."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+from canarysim.declarations.findings import Finding
+from canarysim.declarations.manifests.analysis import AnalysisTemplate, ClusterAnalysisTemplate
+from canarysim.declarations.manifests.argo import Rollout
+from canarysim.declarations.manifests.base import Resource
+from canarysim.declarations.manifests.istio import DestinationRule, Gateway, VirtualService
+from canarysim.declarations.manifests.k8s import Service
+
+__all__ = ["Manifests"]
+
+R = TypeVar("R", bound=Resource)
+
+
+@dataclass
+class Manifests:
+    """Every object loaded, typed, with its raw mapping (``obj.raw``) and origin
+    (``obj.file``, ``obj.line``). ``findings`` holds what loading noticed (ignored kinds,
+    duplicates, unknown fields); validation and lint add their own."""
+
+    namespace: str = "default"
+    rollouts: list[Rollout] = field(default_factory=list)
+    services: list[Service] = field(default_factory=list)
+    virtual_services: list[VirtualService] = field(default_factory=list)
+    destination_rules: list[DestinationRule] = field(default_factory=list)
+    gateways: list[Gateway] = field(default_factory=list)
+    analysis_templates: list[AnalysisTemplate] = field(default_factory=list)
+    cluster_analysis_templates: list[ClusterAnalysisTemplate] = field(default_factory=list)
+    ignored: list[dict[str, Any]] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)
+    files: list[str] = field(default_factory=list)
+
+    # ------------------------------------------------------------------ lookups
+    @property
+    def rollout(self) -> Rollout:
+        """The single Rollout (the one a scenario simulates)."""
+        if len(self.rollouts) != 1:
+            raise LookupError(f"expected exactly one Rollout, found {len(self.rollouts)}")
+        return self.rollouts[0]
+
+    def all(self) -> list[Resource]:
+        """Every typed object, in load order within each kind."""
+        return [
+            *self.rollouts,
+            *self.services,
+            *self.virtual_services,
+            *self.destination_rules,
+            *self.gateways,
+            *self.analysis_templates,
+            *self.cluster_analysis_templates,
+        ]
+
+    def service(self, name: str, namespace: str) -> Service | None:
+        return _find(self.services, name, namespace)
+
+    def virtual_service(self, name: str, namespace: str) -> VirtualService | None:
+        """Look a VirtualService up as Argo does (``utils/istio::
+        GetVirtualServiceNamespaceName``): ``name.namespace`` names another namespace, a
+        ``.cluster.local`` suffix is dropped, the last dot-separated part is the namespace."""
+        name, namespace = split_name(name, namespace)
+        return _find(self.virtual_services, name, namespace)
+
+    def destination_rule(self, name: str, namespace: str) -> DestinationRule | None:
+        """DestinationRules are looked up in the rollout's namespace."""
+        return _find(self.destination_rules, name, namespace)
+
+    def analysis_template(self, name: str, namespace: str) -> AnalysisTemplate | None:
+        return _find(self.analysis_templates, name, namespace)
+
+    def cluster_analysis_template(self, name: str) -> ClusterAnalysisTemplate | None:
+        for t in self.cluster_analysis_templates:
+            if t.name == name:
+                return t
+        return None
+
+    # ------------------------------------------------------------------ raw views
+    def raw(self, kind: str) -> list[dict[str, Any]]:
+        """Raw mappings of one kind (``"VirtualService"``...), as loaded."""
+        return [o.raw for o in self.all() if o.kind == kind]
+
+
+def split_name(ref: str, default_namespace: str) -> tuple[str, str]:
+    """``"vs"`` -> (vs, default); ``"vs.ns"`` -> (vs, ns); ``"vs.ns.svc.cluster.local"``
+    -> (vs.ns.svc, ...) as Argo splits it: only ``.cluster.local`` is stripped."""
+    if ref.endswith(".cluster.local"):
+        ref = ref[: -len(".cluster.local")]
+    if "." not in ref:
+        return ref, default_namespace
+    name, _, namespace = ref.rpartition(".")
+    return name, namespace
+
+
+def _find(items: list[R], name: str, namespace: str) -> R | None:
+    for obj in items:
+        if obj.name == name and obj.namespace == namespace:
+            return obj
+    return None

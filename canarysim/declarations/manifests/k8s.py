@@ -1,0 +1,225 @@
+"""Kubernetes core shapes: label selectors, pod templates, containers, Services.
+
+Only what canarysim simulates is modelled (labels, containers with image, ports and readiness
+probe; Service selectors and ports). Every other real field is listed in ``KNOWN`` so that lint
+stays quiet about it.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field
+
+from canarysim.declarations.manifests.base import (
+    Int32,
+    IntOrString,
+    ManifestModel,
+    ObjectMeta,
+    Resource,
+)
+
+__all__ = [
+    "Container",
+    "ContainerPort",
+    "LabelSelector",
+    "LabelSelectorRequirement",
+    "PodSpec",
+    "PodTemplateSpec",
+    "Probe",
+    "Service",
+    "ServicePort",
+    "ServiceSpec",
+]
+
+
+class LabelSelectorRequirement(ManifestModel):
+    key: str
+    operator: Literal["In", "NotIn", "Exists", "DoesNotExist"]
+    values: list[str] = Field(default_factory=list)
+
+
+class LabelSelector(ManifestModel):
+    match_labels: dict[str, str] = Field(default_factory=dict)
+    match_expressions: list[LabelSelectorRequirement] = Field(default_factory=list)
+
+    def matches(self, labels: dict[str, str]) -> bool:
+        """Kubernetes label-selector semantics (``metav1.LabelSelectorAsSelector``)."""
+        for k, v in self.match_labels.items():
+            if labels.get(k) != v:
+                return False
+        for req in self.match_expressions:
+            present = req.key in labels
+            if req.operator == "In" and not (present and labels[req.key] in req.values):
+                return False
+            if req.operator == "NotIn" and present and labels[req.key] in req.values:
+                return False
+            if req.operator == "Exists" and not present:
+                return False
+            if req.operator == "DoesNotExist" and present:
+                return False
+        return True
+
+    @property
+    def empty(self) -> bool:
+        return not self.match_labels and not self.match_expressions
+
+
+class ContainerPort(ManifestModel):
+    KNOWN = frozenset({"hostIP", "hostPort"})
+
+    name: str | None = None
+    container_port: Int32
+    protocol: str = "TCP"
+
+
+class Probe(ManifestModel):
+    """A readiness probe: only its timing matters to the simulator."""
+
+    KNOWN = frozenset({"httpGet", "tcpSocket", "exec", "grpc", "terminationGracePeriodSeconds"})
+
+    initial_delay_seconds: Int32 = 0
+    period_seconds: Int32 = 10
+    timeout_seconds: Int32 = 1
+    success_threshold: Int32 = 1
+    failure_threshold: Int32 = 3
+
+
+class Container(ManifestModel):
+    KNOWN = frozenset(
+        {
+            "command",
+            "args",
+            "workingDir",
+            "env",
+            "envFrom",
+            "resources",
+            "resizePolicy",
+            "restartPolicy",
+            "volumeMounts",
+            "volumeDevices",
+            "lifecycle",
+            "terminationMessagePath",
+            "terminationMessagePolicy",
+            "imagePullPolicy",
+            "securityContext",
+            "stdin",
+            "stdinOnce",
+            "tty",
+        }
+    )
+
+    #: probes that restart or hold back a container on their own schedule; the scenario's
+    #: ``versions.<image>.crash`` and ``pods`` delays model these effects instead
+    UNSUPPORTED = frozenset({"livenessProbe", "startupProbe"})
+
+    name: str = ""
+    image: str = ""
+    ports: list[ContainerPort] = Field(default_factory=list)
+    readiness_probe: Probe | None = None
+
+
+class PodSpec(ManifestModel):
+    KNOWN = frozenset(
+        {
+            "volumes",
+            "ephemeralContainers",
+            "restartPolicy",
+            "terminationGracePeriodSeconds",
+            "activeDeadlineSeconds",
+            "dnsPolicy",
+            "serviceAccountName",
+            "serviceAccount",
+            "automountServiceAccountToken",
+            "nodeName",
+            "hostNetwork",
+            "hostPID",
+            "hostIPC",
+            "shareProcessNamespace",
+            "securityContext",
+            "imagePullSecrets",
+            "hostname",
+            "subdomain",
+            "schedulerName",
+            "tolerations",
+            "hostAliases",
+            "priorityClassName",
+            "priority",
+            "dnsConfig",
+            "runtimeClassName",
+            "enableServiceLinks",
+            "preemptionPolicy",
+            "overhead",
+            "setHostnameAsFQDN",
+            "os",
+            "hostUsers",
+            "schedulingGates",
+            "resourceClaims",
+            "resources",
+        }
+    )
+
+    #: scheduling constraints and start-up gates that change when a pod runs or becomes ready
+    UNSUPPORTED = frozenset(
+        {
+            "initContainers",
+            "nodeSelector",
+            "affinity",
+            "readinessGates",
+            "topologySpreadConstraints",
+        }
+    )
+
+    containers: list[Container] = Field(default_factory=list)
+
+
+class PodTemplateSpec(ManifestModel):
+    metadata: ObjectMeta = Field(default_factory=ObjectMeta)
+    spec: PodSpec = Field(default_factory=PodSpec)
+
+    @property
+    def labels(self) -> dict[str, str]:
+        return self.metadata.labels
+
+
+class ServicePort(ManifestModel):
+    KNOWN = frozenset({"nodePort", "appProtocol"})
+
+    name: str | None = None
+    port: Int32
+    target_port: IntOrString | None = None
+    protocol: str = "TCP"
+
+
+class ServiceSpec(ManifestModel):
+    KNOWN = frozenset(
+        {
+            "clusterIP",
+            "clusterIPs",
+            "externalIPs",
+            "sessionAffinityConfig",
+            "loadBalancerIP",
+            "loadBalancerSourceRanges",
+            "loadBalancerClass",
+            "externalName",
+            "externalTrafficPolicy",
+            "internalTrafficPolicy",
+            "healthCheckNodePort",
+            "publishNotReadyAddresses",
+            "ipFamilies",
+            "ipFamilyPolicy",
+            "allocateLoadBalancerNodePorts",
+            "trafficDistribution",
+        }
+    )
+
+    #: ClientIP affinity pins clients to pods, which changes a basic canary's split
+    UNSUPPORTED = frozenset({"sessionAffinity"})
+
+    selector: dict[str, str] = Field(default_factory=dict)
+    ports: list[ServicePort] = Field(default_factory=list)
+    type: str = "ClusterIP"
+
+
+class Service(Resource):
+    spec: ServiceSpec = Field(default_factory=ServiceSpec)

@@ -1,0 +1,236 @@
+"""Rollout -> engine :class:`~canarysim.engine.model.Plan`, and operator actions -> engine
+commands.
+
+The Plan carries Argo's defaults already applied (``utils/defaults/defaults.go``); where Argo
+tells "unset" from an explicit value (``scaleDownDelaySeconds``, ``abortScaleDownDelaySeconds``,
+``minPodsPerReplicaSet``...) the Plan keeps None and the engine applies the rule. Step payloads
+Argo passes through untouched (analysis args, experiment templates, route matches) are handed
+over as the mappings written in the manifest.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from canarysim.declarations.manifests.argo import CanaryStep, Rollout
+from canarysim.declarations.scenario import model as sc
+from canarysim.declarations.yamlio import scenario_error
+from canarysim.engine import model as em
+from canarysim.engine.durations import parse_duration, pause_seconds
+
+__all__ = ["to_command", "to_plan", "to_step"]
+
+DEFAULT_REPLICAS = 1  # defaults.DefaultReplicas
+DEFAULT_REVISION_HISTORY_LIMIT = 10  # defaults.DefaultRevisionHistoryLimit
+DEFAULT_PROGRESS_DEADLINE_SECONDS = 600  # defaults.DefaultProgressDeadlineSeconds
+
+
+def to_plan(
+    rollout: Rollout,
+    *,
+    pod_template_hash: str,
+    generation: int = 1,
+    replicas: int | None = None,
+    paused: bool | None = None,
+    restart_at: float | None = None,
+) -> em.Plan:
+    """The engine's view of ``rollout``.
+
+    ``pod_template_hash`` is the hash of the current pod template (the simulator computes
+    it); ``replicas``/``paused``/``restart_at``/``generation`` let the world apply spec verbs
+    (scale, pause/resume, restart) without editing the manifest. Raises
+    :class:`ScenarioError` for a rollout canarysim cannot simulate (no canary strategy, a
+    plugin step); call :func:`canarysim.declarations.rollout_invalid_message` first: an invalid
+    rollout never gets a plan in Argo either.
+    """
+    spec = rollout.spec
+    c = rollout.canary
+    if c is None:
+        raise scenario_error(
+            rollout.file,
+            "spec.strategy.canary",
+            "a canary strategy (blue-green is not supported yet)",
+            line=rollout.line_of("spec", "strategy"),
+        )
+    if spec.workload_ref is not None:
+        raise scenario_error(
+            rollout.file,
+            "spec.workloadRef",
+            "an inline pod template (workloadRef is not supported yet)",
+            line=rollout.line_of("spec", "workloadRef"),
+        )
+    tr = c.traffic_routing
+    raw_steps = ((rollout.raw.get("spec") or {}).get("strategy") or {}).get("canary") or {}
+    raw_steps = raw_steps.get("steps") or []
+    steps = tuple(
+        to_step(step, raw_steps[i] if i < len(raw_steps) else {}, rollout, i)
+        for i, step in enumerate(c.steps)
+    )
+    background = None
+    if c.analysis is not None:
+        raw_bg = ((rollout.raw.get("spec") or {}).get("strategy") or {}).get("canary") or {}
+        background = em.BackgroundAnalysis(
+            templates=tuple(t.template_name for t in c.analysis.templates),
+            args=tuple(_plain_list((raw_bg.get("analysis") or {}).get("args"))),
+            starting_step=c.analysis.starting_step or 0,
+        )
+    kwargs: dict[str, Any] = {}
+    if c.max_surge is not None:
+        kwargs["max_surge"] = c.max_surge
+    if c.max_unavailable is not None:
+        kwargs["max_unavailable"] = c.max_unavailable
+    return em.Plan(
+        name=rollout.name,
+        replicas=replicas
+        if replicas is not None
+        else (DEFAULT_REPLICAS if spec.replicas is None else spec.replicas),
+        pod_template_hash=pod_template_hash,
+        steps=steps,
+        traffic_routing=tr is not None,
+        max_weight=(tr.max_traffic_weight if tr is not None and tr.max_traffic_weight else 100),
+        managed_routes=tuple(m.name for m in (tr.managed_routes or [])) if tr is not None else (),
+        canary_service=c.canary_service,
+        stable_service=c.stable_service,
+        scale_down_delay_seconds=_f(c.scale_down_delay_seconds),
+        scale_down_delay_revision_limit=c.scale_down_delay_revision_limit,
+        abort_scale_down_delay_seconds=_f(c.abort_scale_down_delay_seconds),
+        dynamic_stable_scale=c.dynamic_stable_scale,
+        min_pods_per_replica_set=c.min_pods_per_replica_set,
+        progress_deadline_seconds=float(
+            DEFAULT_PROGRESS_DEADLINE_SECONDS
+            if spec.progress_deadline_seconds is None
+            else spec.progress_deadline_seconds
+        ),
+        progress_deadline_abort=spec.progress_deadline_abort,
+        min_ready_seconds=float(spec.min_ready_seconds),
+        revision_history_limit=(
+            DEFAULT_REVISION_HISTORY_LIMIT
+            if spec.revision_history_limit is None
+            else spec.revision_history_limit
+        ),
+        rollback_window_revisions=(
+            spec.rollback_window.revisions if spec.rollback_window is not None else None
+        ),
+        background_analysis=background,
+        paused=spec.paused if paused is None else paused,
+        restart_at=restart_at,
+        generation=generation,
+        **kwargs,
+    )
+
+
+def _f(value: int | None) -> float | None:
+    return None if value is None else float(value)
+
+
+def _plain_list(value: Any) -> list[dict[str, Any]]:
+    return [dict(v) for v in value if isinstance(v, dict)] if isinstance(value, list) else []
+
+
+def to_step(step: CanaryStep, raw: dict[str, Any], rollout: Rollout, index: int) -> em.Step:
+    """One canary step as an engine step."""
+    where = ("spec", "strategy", "canary", "steps", index)
+    field = f"spec.strategy.canary.steps[{index}]"
+    kind = step.kind
+    if kind is None:
+        raise scenario_error(
+            rollout.file,
+            field,
+            "exactly one step kind (Argo rejects this step)",
+            line=rollout.line_of(*where),
+            got=", ".join(step.kinds) or "none",
+        )
+    value = raw.get(kind)
+    body: dict[str, Any] = value if isinstance(value, dict) else {}
+    if kind == "setWeight":
+        assert step.set_weight is not None
+        return em.SetWeight(step.set_weight)
+    if kind == "pause":
+        assert step.pause is not None
+        d = step.pause.duration
+        if d is None:
+            return em.Pause()
+        try:
+            return em.Pause(seconds=float(pause_seconds(d)), raw=str(d))
+        except ValueError:
+            raise scenario_error(
+                rollout.file,
+                f"{field}.pause.duration",
+                "a duration such as 30s or 1h",
+                line=rollout.line_of(*where),
+                got=repr(d),
+            ) from None
+    if kind == "setCanaryScale":
+        s = step.set_canary_scale
+        assert s is not None
+        return em.SetCanaryScale(
+            replicas=s.replicas, weight=s.weight, match_traffic_weight=s.match_traffic_weight
+        )
+    if kind == "analysis":
+        a = step.analysis
+        assert a is not None
+        return em.Analysis(
+            templates=tuple(t.template_name for t in a.templates),
+            args=tuple(_plain_list(body.get("args"))),
+        )
+    if kind == "experiment":
+        e = step.experiment
+        assert e is not None
+        duration = None
+        if e.duration is not None:
+            try:
+                duration = parse_duration(e.duration)
+            except ValueError:
+                raise scenario_error(
+                    rollout.file,
+                    f"{field}.experiment.duration",
+                    "a duration such as 30s or 1h",
+                    line=rollout.line_of(*where),
+                    got=repr(e.duration),
+                ) from None
+        return em.Experiment(
+            duration=duration,
+            templates=tuple(_plain_list(body.get("templates"))),
+            analyses=tuple(_plain_list(body.get("analyses"))),
+        )
+    if kind == "setHeaderRoute":
+        h = step.set_header_route
+        assert h is not None
+        return em.SetHeaderRoute(name=h.name, match=tuple(_plain_list(body.get("match"))))
+    if kind == "setMirrorRoute":
+        m = step.set_mirror_route
+        assert m is not None
+        return em.SetMirrorRoute(
+            name=m.name, match=tuple(_plain_list(body.get("match"))), percentage=m.percentage
+        )
+    raise scenario_error(
+        rollout.file,
+        f"{field}.{kind}",
+        "a step canarysim can simulate (plugin steps are not supported yet)",
+        line=rollout.line_of(*where),
+    )
+
+
+def to_command(action: Any) -> em.Command:
+    """A scenario operator action as the engine command it stands for."""
+    if isinstance(action, sc.SetImage):
+        return em.SetImage(image=action.image, container=action.container)
+    if isinstance(action, sc.Promote):
+        return em.PromoteFull() if action.full else em.Promote()
+    simple: dict[type, em.Command] = {
+        sc.PromoteFull: em.PromoteFull(),
+        sc.Abort: em.Abort(),
+        sc.Retry: em.Retry(),
+        sc.PauseAction: em.PauseRollout(),
+        sc.Resume: em.Resume(),
+    }
+    for cls, cmd in simple.items():
+        if isinstance(action, cls):
+            return cmd
+    if isinstance(action, sc.Restart):
+        return em.Restart(at=action.at + (action.after or 0.0))
+    if isinstance(action, sc.Undo):
+        return em.Undo(to_revision=action.to_revision)
+    if isinstance(action, sc.ScaleAction):
+        return em.Scale(replicas=action.replicas)
+    raise TypeError(f"not an operator action: {action!r}")

@@ -1,0 +1,412 @@
+"""The scenario format: what a cluster would supply around the manifests.
+
+A scenario names (or embeds) the manifests and adds what no manifest says: how long pods take
+to start, how each image behaves (errors, latency, crashes), the traffic, what the operator
+types and when, faults, and what to write out. Unknown keys are errors (our format, so typos
+must fail loudly); the full reference with a complete example is docs/scenario-format.md and
+the JSON Schema is :func:`canarysim.declarations.scenario_json_schema`.
+
+Times are simulated seconds from the start of the run (floats). Latencies are seconds too
+(``20ms`` reads as 0.02); ``Delay.to_spec(1000)`` gives milliseconds.
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import Field, PrivateAttr, field_validator, model_validator
+
+from canarysim.declarations.manifests.argo import Rollout
+from canarysim.declarations.manifests.bundle import Manifests
+from canarysim.declarations.scenario.actions import (
+    Abort,
+    ErrorRate,
+    ErrorSpike,
+    Fault,
+    KillNode,
+    KillPod,
+    OperatorAction,
+    PauseAction,
+    Promote,
+    PromoteFull,
+    Restart,
+    Resume,
+    Retry,
+    ScaleAction,
+    SetImage,
+    Undo,
+)
+from canarysim.declarations.scenario.analysis import Analysis
+from canarysim.declarations.scenario.values import (
+    Change,
+    Delay,
+    Duration,
+    Fraction,
+    ScenarioModel,
+    at_time,
+    sorted_changes,
+)
+
+__all__ = [
+    "Cluster",
+    "Crash",
+    "Fault",
+    "HeaderMix",
+    "OperatorAction",
+    "Outputs",
+    "PodBehaviour",
+    "Pods",
+    "RatePoint",
+    "Scenario",
+    "Traffic",
+    "Version",
+]
+
+
+# ------------------------------------------------------------------------------ cluster, pods
+class Cluster(ScenarioModel):
+    """The nodes pods are scheduled on, named ``node-1`` ... ``node-N``."""
+
+    nodes: Annotated[int, Field(ge=1, le=10_000)] = 3
+
+    @property
+    def node_names(self) -> list[str]:
+        return [f"node-{i}" for i in range(1, self.nodes + 1)]
+
+
+class PodBehaviour(ScenarioModel):
+    """How long each stage of a pod's start takes. Unset stages fall back to ``pods.default``
+    and then to the built-in defaults (:data:`DEFAULT_POD`)."""
+
+    scheduling: Delay | None = None
+    image_pull: Delay | None = None
+    container_start: Delay | None = None
+    readiness: Delay | None = None
+    """From container start to the first successful readiness probe."""
+    termination: Delay | None = None
+    """From deletion to the pod being gone (graceful shutdown)."""
+    image_pull_fails: bool | None = None
+    """The image cannot be pulled: the pod stays in ImagePullBackOff."""
+
+    def over(self, base: PodBehaviour) -> PodBehaviour:
+        """This behaviour with unset stages taken from ``base``."""
+        merged = {
+            name: getattr(self, name) if getattr(self, name) is not None else getattr(base, name)
+            for name in type(self).model_fields
+        }
+        return PodBehaviour(**merged)
+
+
+DEFAULT_POD = PodBehaviour(
+    scheduling=Delay.of(0.5),
+    image_pull=Delay.of(2.0),
+    container_start=Delay.of(1.0),
+    readiness=Delay.of(1.0),
+    termination=Delay.of(1.0),
+    image_pull_fails=False,
+)
+"""Quick, deterministic pods: about 4.5 s from creation to Ready."""
+
+
+class Pods(ScenarioModel):
+    default: PodBehaviour = Field(default_factory=PodBehaviour)
+    images: dict[str, PodBehaviour] = Field(default_factory=dict)
+
+    def for_image(self, image: str) -> PodBehaviour:
+        """Fully resolved behaviour of pods running ``image`` (every field set)."""
+        own = self.images.get(image, PodBehaviour())
+        return own.over(self.default).over(DEFAULT_POD)
+
+
+# ------------------------------------------------------------------------------ versions
+class Crash(ScenarioModel):
+    """How a version's containers crash: ``meanTimeBetween`` (exponential time between
+    crashes of a running container) and/or ``afterStart`` (each start crashes after this
+    delay: ``afterStart: 0s`` is a crash loop). ``none`` disables both."""
+
+    mean_time_between: Duration | None = None
+    after_start: Delay | None = None
+
+
+class Version(ScenarioModel):
+    """Behaviour of the pods running one image. Each field is a constant or a list of
+    ``{at, value}`` changes (step-wise in simulated time)."""
+
+    error_rate: ErrorRate | list[Change[ErrorRate]] = 0.0
+    latency: Delay | list[Change[Delay]] = Field(
+        default_factory=lambda: Delay(median=0.01, p99=0.05)
+    )
+    crash: Crash | list[Change[Crash | None]] | None = None
+    ready: bool = True
+    """False: the readiness probe never passes (pods run but are never Ready)."""
+
+    _sort = field_validator("error_rate", "latency", "crash")(sorted_changes)
+
+    def error_rate_at(self, t: float) -> float:
+        return float(at_time(self.error_rate, t))
+
+    def latency_at(self, t: float) -> Delay:
+        value: Delay = at_time(self.latency, t)
+        return value
+
+    def crash_at(self, t: float) -> Crash | None:
+        value: Crash | None = at_time(self.crash, t)
+        return value
+
+    def change_times(self) -> list[float]:
+        """Every time at which some field of this version changes (sorted)."""
+        times: set[float] = set()
+        for value in (self.error_rate, self.latency, self.crash):
+            if isinstance(value, list):
+                times.update(c.at for c in value)
+        return sorted(times)
+
+
+DEFAULT_VERSION = Version()
+"""An image the scenario does not describe: no errors, 10 ms median / 50 ms p99 latency."""
+
+
+# ------------------------------------------------------------------------------ traffic
+class RatePoint(ScenarioModel):
+    at: Duration
+    rate: Annotated[float, Field(ge=0.0, le=1e7)]
+
+
+class Diurnal(ScenarioModel):
+    """``rate * (1 + amplitude * cos(2π (t - peak) / period))``."""
+
+    amplitude: Fraction = 0.5
+    period: Duration = 86400.0
+    peak: Duration = 43200.0
+
+
+class HeaderMix(ScenarioModel):
+    """A share of requests carrying these headers (for header-based routes)."""
+
+    fraction: Fraction
+    headers: dict[str, str]
+
+
+class Traffic(ScenarioModel):
+    rate: Annotated[float, Field(ge=0.0, le=1e7)] = 100.0
+    """Requests per second (the base rate for ``diurnal``; unused by piecewise/csv)."""
+    arrival: Literal["poisson", "constant"] = "poisson"
+    pattern: Literal["constant", "diurnal", "piecewise", "csv"] = "constant"
+    diurnal: Diurnal = Field(default_factory=Diurnal)
+    points: list[RatePoint] = Field(default_factory=list)
+    """``piecewise``: the rate from each ``at`` on. ``csv``: filled from the file."""
+    csv: str | None = None
+    """``csv``: path (relative to the scenario) of a ``time,rate`` file; time in seconds or
+    a duration, rate in requests per second; a header row is optional."""
+    headers: list[HeaderMix] = Field(default_factory=list)
+    host: str | None = None
+    """Host the requests ask for; default: the first host of the rollout's VirtualService."""
+    gateway: str | None = None
+    """Gateway the requests enter through (``mesh`` = sidecar to sidecar); default: the
+    VirtualService's first gateway, or ``mesh`` when it lists none."""
+    mode: Literal["auto", "aggregate", "exact"] = "auto"
+    """``exact`` simulates every request; ``aggregate`` draws per-bucket counts; ``auto``
+    lets the simulator choose by rate."""
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Traffic:
+        if self.pattern == "piecewise" and not self.points:
+            raise ValueError("points: [{at, rate}, ...] for pattern piecewise")
+        if self.pattern == "csv" and not (self.csv or self.points):
+            raise ValueError("csv: <file> for pattern csv")
+        if sum(h.fraction for h in self.headers) > 1.0 + 1e-9:
+            raise ValueError("header fractions that sum to at most 1")
+        object.__setattr__(self, "points", sorted(self.points, key=lambda p: p.at))
+        return self
+
+    def rate_at(self, t: float) -> float:
+        """Requests per second at simulated time ``t``."""
+        if self.pattern == "constant":
+            return self.rate
+        if self.pattern == "diurnal":
+            d = self.diurnal
+            phase = 2 * math.pi * (t - d.peak) / d.period
+            return max(0.0, self.rate * (1 + d.amplitude * math.cos(phase)))
+        current = self.points[0].rate if self.points else 0.0
+        for p in self.points:
+            if p.at <= t:
+                current = p.rate
+            else:
+                break
+        return current
+
+
+# ------------------------------------------------------------------------------ outputs
+OutputFormat = Literal["json", "csv", "png", "txt"]
+
+
+def _json_only() -> list[OutputFormat]:
+    return ["json"]
+
+
+class Outputs(ScenarioModel):
+    dir: str | None = None
+    """Directory (relative to the scenario) for the files below; none: write nothing."""
+    formats: list[OutputFormat] = Field(default_factory=lambda: _json_only())
+    bucket: Duration = 10.0
+    """Width of a time bucket of the request/error/latency series."""
+
+
+# ------------------------------------------------------------------------------ the scenario
+ManifestRef = str | dict[str, Any]
+
+
+class Scenario(ScenarioModel):
+    """A loaded scenario. Build it with :func:`canarysim.declarations.load_scenario` (from a file)
+    or
+    :func:`canarysim.declarations.scenario_from_manifests`; both attach the loaded manifests."""
+
+    name: str = ""
+    description: str = ""
+    seed: Annotated[int, Field(ge=0, le=(1 << 63) - 1)] = 0
+    until: Duration = 7200.0
+    namespace: str = "default"
+    """Namespace of objects that do not name one (``kubectl apply -n``)."""
+    rollout_name: str | None = Field(default=None, alias="rollout")
+    """Which Rollout to simulate when the manifests hold several."""
+    manifest_refs: list[ManifestRef] = Field(default_factory=list, alias="manifests")
+    """Manifest files (relative to the scenario file) and/or embedded objects."""
+    cluster: Cluster = Field(default_factory=Cluster)
+    pods: Pods = Field(default_factory=Pods)
+    versions: dict[str, Version] = Field(default_factory=dict)
+    traffic: Traffic = Field(default_factory=Traffic)
+    operator: list[OperatorAction] = Field(default_factory=list)
+    faults: list[Fault] = Field(default_factory=list)
+    outputs: Outputs = Field(default_factory=Outputs)
+    analysis: Analysis = Field(default_factory=Analysis)
+    """How the simulated metric providers (Jobs, web endpoints, Prometheus) answer."""
+
+    _manifests: Manifests = PrivateAttr(default_factory=Manifests)
+    _source: Path | None = PrivateAttr(default=None)
+    _lines: dict[tuple[Any, ...], int] = PrivateAttr(default_factory=dict)
+    _data: dict[str, Any] = PrivateAttr(default_factory=dict)
+    _base: Path | None = PrivateAttr(default=None)
+
+    @model_validator(mode="after")
+    def _in_order(self) -> Scenario:
+        object.__setattr__(self, "operator", sorted(self.operator, key=lambda a: a.at))
+        object.__setattr__(self, "faults", sorted(self.faults, key=lambda a: a.at))
+        return self
+
+    # -------------------------------------------------------------- what the simulator reads
+    @property
+    def manifests(self) -> Manifests:
+        """Every loaded object, typed and raw (see :class:`Manifests`)."""
+        return self._manifests
+
+    @property
+    def rollout(self) -> Rollout:
+        """The Rollout being simulated."""
+        ros = self._manifests.rollouts
+        if self.rollout_name is not None:
+            for ro in ros:
+                if ro.name == self.rollout_name:
+                    return ro
+        return ros[0]
+
+    @property
+    def source(self) -> Path | None:
+        """The scenario file, or None when built in memory."""
+        return self._source
+
+    @property
+    def base_dir(self) -> Path:
+        """Directory that relative paths (manifests, csv, outputs) are resolved against."""
+        if self._base is not None:
+            return self._base
+        return self._source.parent if self._source is not None else Path.cwd()
+
+    @property
+    def data(self) -> dict[str, Any]:
+        """The scenario as written (keys as in the YAML; a deep copy)."""
+        return copy.deepcopy(self._data)
+
+    def with_changes(self, **changes: Any) -> Scenario:
+        """A new scenario with ``changes`` merged in, validated like a file.
+
+        Keys are top-level keys as written in the YAML (``seed``, ``until``, ``traffic``, ...;
+        ``rollout`` and ``manifests`` too); a mapping merges into the mapping it changes (a
+        JSON merge patch: ``None`` deletes a key; lists and other values replace), nested keys
+        camelCase as in the YAML. Raises ScenarioError naming the field (file ``<changes>``).
+
+        >>> faster = scenario.with_changes(seed=2, traffic={"rate": 500})  # doctest: +SKIP
+        """
+        from canarysim.declarations.scenario.changes import with_changes
+
+        return with_changes(self, changes)
+
+    def with_manifest(
+        self, kind: str, name: str, patch: dict[str, Any], namespace: str | None = None
+    ) -> Scenario:
+        """A new scenario whose loaded manifest ``kind``/``name`` (e.g. ``"Rollout"``,
+        ``"imesh-rollout"``) has ``patch`` merged in (JSON merge patch, keys as in the
+        manifest) and is validated again. Raises ScenarioError naming the field.
+
+        >>> steps = {"spec": {"strategy": {"canary": {"steps": [{"setWeight": 20}]}}}}
+        >>> s = scenario.with_manifest("Rollout", "imesh-rollout", steps)  # doctest: +SKIP
+        """
+        from canarysim.declarations.scenario.changes import with_manifest
+
+        return with_manifest(self, kind, name, patch, namespace)
+
+    def version_for(self, image: str) -> Version:
+        """Behaviour of ``image`` (the built-in default when the scenario omits it)."""
+        return self.versions.get(image, DEFAULT_VERSION)
+
+    def pod_behaviour(self, image: str) -> PodBehaviour:
+        """Fully resolved pod start-up behaviour for ``image``."""
+        return self.pods.for_image(image)
+
+    def attach(
+        self,
+        manifests: Manifests,
+        source: Path | None,
+        lines: dict[tuple[Any, ...], int] | None = None,
+        *,
+        data: dict[str, Any] | None = None,
+        base_dir: Path | None = None,
+    ) -> None:
+        """Used by the loaders: the loaded manifests, where the scenario came from, and the
+        data as written (what :meth:`with_changes` patches)."""
+        self._manifests = manifests
+        self._source = source
+        self._lines = dict(lines or {})
+        self._data = copy.deepcopy(dict(data or {}))
+        self._base = base_dir
+
+    def line_of(self, *path: Any) -> int:
+        """Line of a key of the scenario file (of its closest ancestor; 0 when unknown)."""
+        p = tuple(path)
+        while p:
+            if p in self._lines:
+                return self._lines[p]
+            p = p[:-1]
+        return self._lines.get((), 0)
+
+
+__all__ += [
+    "DEFAULT_POD",
+    "DEFAULT_VERSION",
+    "Abort",
+    "Diurnal",
+    "ErrorSpike",
+    "KillNode",
+    "KillPod",
+    "PauseAction",
+    "Promote",
+    "PromoteFull",
+    "Restart",
+    "Resume",
+    "Retry",
+    "ScaleAction",
+    "SetImage",
+    "Undo",
+]

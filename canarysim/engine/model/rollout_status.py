@@ -1,0 +1,98 @@
+"""What Argo keeps in ``rollout.status``: :class:`RolloutStatus` and its parts.
+
+This is all the engine remembers between reconciles, as the real controller does: anything not
+here must be recomputed from the :class:`~canarysim.engine.model.plan.Plan` and the observation.
+Re-exported by :mod:`canarysim.engine.model`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+ConditionStatus = Literal["True", "False", "Unknown"]
+
+
+@dataclass(frozen=True)
+class PauseCondition:
+    """``status.pauseConditions[]``: ``CanaryPauseStep``, ``InconclusiveAnalysisRun`` or
+    ``InconclusiveExperiment``; ``start_time`` whole seconds (metav1.Time resolution)."""
+
+    reason: str
+    start_time: float
+
+
+@dataclass(frozen=True)
+class Condition:
+    """``status.conditions[]`` (types ``Progressing``, ``Available``, ``Paused``,
+    ``Completed``, ``Healthy``, ``InvalidSpec``)."""
+
+    type: str
+    status: ConditionStatus
+    reason: str
+    message: str
+    last_update_time: float = 0.0
+    last_transition_time: float = 0.0
+
+
+@dataclass(frozen=True)
+class WeightDestination:
+    """One router destination: weight plus the pod hash / Service it points at."""
+
+    weight: int
+    pod_template_hash: str = ""
+    service_name: str = ""
+
+
+@dataclass(frozen=True)
+class TrafficWeights:
+    """``status.canary.weights``: what the engine last wrote to the router."""
+
+    canary: WeightDestination
+    stable: WeightDestination
+    additional: tuple[WeightDestination, ...] = ()
+
+
+@dataclass(frozen=True)
+class RunStatus:
+    """``status.canary.current{Step,Background}AnalysisRunStatus`` / ``currentExperiment``:
+    the name of the run the rollout is following, and its phase/message when last seen."""
+
+    name: str
+    phase: str = ""
+    message: str = ""
+
+
+Phase = Literal["Healthy", "Progressing", "Paused", "Degraded"]
+
+
+@dataclass(frozen=True)
+class RolloutStatus:
+    """``rollout.status``. The default value is a brand-new rollout's empty status."""
+
+    current_pod_hash: str = ""
+    current_step_hash: str = ""
+    current_step_index: int | None = None
+    stable_rs: str = ""
+    pause_conditions: tuple[PauseCondition, ...] = ()
+    controller_pause: bool = False
+    abort: bool = False
+    aborted_at: float | None = None
+    promote_full: bool = False
+    restarted_at: float | None = None
+    observed_generation: int = 0
+    replicas: int = 0
+    updated_replicas: int = 0
+    ready_replicas: int = 0
+    available_replicas: int = 0
+    canary_weights: TrafficWeights | None = None
+    current_step_analysis_run: RunStatus | None = None
+    current_background_analysis_run: RunStatus | None = None
+    current_experiment: RunStatus | None = None
+    phase: Phase = "Progressing"
+    message: str = ""
+    conditions: tuple[Condition, ...] = ()
+
+    def condition(self, type_: str) -> Condition | None:
+        """The condition of this type, if any."""
+        return next((c for c in self.conditions if c.type == type_), None)

@@ -1,0 +1,12 @@
+"""One reconcile of a Rollout (Argo's ``rollout/`` package): ``decide`` and its pipeline.
+
+:mod:`.canary` reads top to bottom as Argo's ``rolloutCanary``; the other modules are its stages:
+the reconcile context (:mod:`.context`), ReplicaSet writes (:mod:`.scaling`), Services and router
+weights (:mod:`.traffic`), AnalysisRuns and Experiments (:mod:`.runs`), pause/abort intents
+(:mod:`.pause`), the next look (:mod:`.requeue`), ``restartAt`` evictions (:mod:`.restart`),
+user commands (:mod:`.commands`) and the new status (:mod:`.status`). A blue-green strategy lands
+here beside :mod:`.canary`, sharing those stages.
+
+May import: the standard library, :mod:`canarysim.errors`, :mod:`canarysim.lang` and the other
+engine rooms.
+"""

@@ -1,0 +1,324 @@
+"""``decide(plan, status, observation) -> Decision``: one reconcile of Argo's canary controller.
+
+Read top to bottom, this file is the order in which Argo Rollouts reconciles a canary
+(``syncHandler`` → ``newRolloutContext`` → ``reconcile`` → ``rolloutCanary`` →
+``syncRolloutStatusCanary``; rollout/controller.go, context.go, canary.go, sync.go). The
+pieces each step calls live beside it: the CLI's status patches in :mod:`.commands`, services
+and weights in :mod:`.traffic`, runs in :mod:`.runs`, ReplicaSet writes in :mod:`.scaling`,
+the restarter in :mod:`.restart`, pause intents in :mod:`.pause`, conditions and phase in
+:mod:`.status`, and the next wake-up in :mod:`.requeue`.
+
+The engine is time-free: ``observation.now`` is the only clock, and ``requeue_after`` tells
+the world when a look is next needed (pause end, scale-down deadline, progress deadline). A
+reconcile that wrote anything the real controller would be woken by (its own status patch,
+a ReplicaSet, a run) asks for an immediate look (``requeue_after == 0``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from canarysim.engine.model import (
+    Analysis,
+    CreateReplicaSet,
+    Decision,
+    Experiment,
+    Observation,
+    Pause,
+    Plan,
+    RolloutStatus,
+    SetCanaryScale,
+    SetHeaderRoute,
+    SetMirrorRoute,
+    SetReplicaSetRevision,
+    SetWeight,
+)
+from canarysim.engine.rollout.commands import apply_commands, apply_spec_command
+from canarysim.engine.rollout.context import Context, step_string
+from canarysim.engine.rollout.pause import CANARY_PAUSE_STEP
+from canarysim.engine.rollout.requeue import finish
+from canarysim.engine.rollout.restart import reconcile_restart
+from canarysim.engine.rollout.runs import (
+    experiment_successful,
+    is_fast_rollback,
+    reconcile_analysis_runs,
+    reconcile_experiments,
+    rollback_within_window,
+)
+from canarysim.engine.rollout.scaling import (
+    reconcile_canary_replica_sets,
+    reconcile_revision_history,
+)
+from canarysim.engine.rollout.status import (
+    FOUND_NEW_RS_MESSAGE,
+    FOUND_NEW_RS_REASON,
+    NEW_RS_MESSAGE,
+    NEW_RS_REASON,
+    PROGRESSING,
+    Draft,
+    base_status,
+    check_paused_conditions,
+    persist,
+    set_condition,
+)
+from canarysim.engine.rollout.traffic import reconcile_services, reconcile_traffic_routing
+
+
+def decide(plan: Plan, status: RolloutStatus, observation: Observation) -> Decision:
+    """One reconcile: the new status, the actions for the world, and when to look again."""
+    # 0. The CLI's status patches (promote, promote --full, abort, retry) land first.
+    read = apply_commands(plan, status, observation.commands)
+    ctx = Context(plan, read, observation)
+
+    # 1. newRolloutContext: no ReplicaSet for the current template yet -> create it (0 pods)
+    #    with the next revision; that write ends the reconcile.
+    if ctx.new_rs is None:
+        return finish(ctx, status, _create_new_replica_set(ctx))
+    # An abort on a fully promoted rollout is dropped silently.
+    if ctx.fully_promoted and ctx.pause.is_aborted():
+        ctx.pause.remove_abort = True
+
+    # 2. checkPausedConditions: Progressing/Paused conditions follow pauses and retries; a
+    #    change is patched on its own and ends the reconcile.
+    patched = check_paused_conditions(ctx)
+    if patched is not None:
+        return finish(ctx, status, patched)
+
+    # 3. syncReplicaSetRevision: a reused ReplicaSet (rollback) takes the next revision, and
+    #    a rollout without a Progressing condition records that it found its ReplicaSet.
+    _sync_revision(ctx)
+
+    # 4. isScalingEvent: spec.replicas changed -> only resize ReplicaSets this time.
+    if _is_scaling_event(ctx):
+        reconcile_canary_replica_sets(ctx)
+        return finish(ctx, status, persist(ctx, _unchanged_draft(ctx)))
+
+    # 5. rolloutCanary.
+    if _template_or_steps_changed(ctx):
+        return finish(ctx, status, _sync_rollout_status(ctx))
+    if reconcile_restart(ctx) > 0:
+        return finish(ctx, status, ctx.status)  # evictions first; availability is stale now
+    reconcile_revision_history(ctx)
+    reconcile_services(ctx)
+    reconcile_traffic_routing(ctx)
+    reconcile_experiments(ctx)
+    reconcile_analysis_runs(ctx)
+    if ctx.pause.has_add_pause():  # an Inconclusive run paused the rollout
+        return finish(ctx, status, _sync_rollout_status(ctx))
+    if reconcile_canary_replica_sets(ctx):  # one ReplicaSet scaled: nothing else this time
+        return finish(ctx, status, _sync_rollout_status(ctx))
+    _reconcile_canary_pause(ctx)
+    return finish(ctx, status, _sync_rollout_status(ctx))
+
+
+# --------------------------------------------------------------------------------------------
+# Before rolloutCanary
+# --------------------------------------------------------------------------------------------
+
+
+def _create_new_replica_set(ctx: Context) -> RolloutStatus:
+    """``createDesiredReplicaSet``: 0 replicas, revision = max + 1; the Progressing
+    condition says so (NewReplicaSetCreated) and the reconcile ends."""
+    plan = ctx.plan
+    revision = max((rs.revision for rs in ctx.obs.replica_sets), default=0) + 1
+    name = ctx.rs_name(plan.pod_template_hash)
+    ctx.actions.append(
+        CreateReplicaSet(plan.pod_template_hash, revision, 0, plan.replicas, plan.min_ready_seconds)
+    )
+    ctx.event("RolloutUpdated", f"Rollout updated to revision {revision}")
+    ctx.event(NEW_RS_REASON, f"Created ReplicaSet {name} (revision {revision})")
+    conds = list(ctx.status.conditions)
+    set_condition(conds, ctx.now, PROGRESSING, "True", NEW_RS_REASON, NEW_RS_MESSAGE.format(name))
+    return replace(ctx.status, conditions=tuple(conds))
+
+
+def _sync_revision(ctx: Context) -> None:
+    """``syncReplicaSetRevision``: a reused ReplicaSet (a rollback) takes the next revision;
+    a rollout without a Progressing condition records FoundNewReplicaSet (that status update
+    does not end the reconcile)."""
+    new = ctx.new_rs
+    assert new is not None
+    older = [rs.revision for rs in ctx.obs.replica_sets if rs is not new]
+    if older and new.revision <= max(older):
+        revision = max(older) + 1
+        ctx.actions.append(SetReplicaSetRevision(new.hash, revision))
+        ctx.event("RolloutUpdated", f"Rollout updated to revision {revision}")
+        renumbered = replace(new, revision=revision)
+        if ctx.stable_rs is new:
+            ctx.stable_rs = renumbered
+        ctx.new_rs = renumbered
+        return
+    if ctx.status.condition(PROGRESSING) is None:
+        conds = list(ctx.status.conditions)
+        message = FOUND_NEW_RS_MESSAGE.format(ctx.rs_name(new.hash))
+        set_condition(conds, ctx.now, PROGRESSING, "True", FOUND_NEW_RS_REASON, message)
+        ctx.status = replace(ctx.status, conditions=tuple(conds))
+
+
+def _is_scaling_event(ctx: Context) -> bool:
+    """``isScalingEvent``: an active new/stable ReplicaSet was sized for another
+    ``spec.replicas`` (its desired-replicas annotation differs)."""
+    return any(
+        rs is not None
+        and rs.replicas > 0
+        and rs.rollout_replicas is not None
+        and rs.rollout_replicas != ctx.plan.replicas
+        for rs in (ctx.new_rs, ctx.stable_rs)
+    )
+
+
+def _unchanged_draft(ctx: Context) -> Draft:
+    """``syncReplicasOnly`` persists the old status with fresh availability counts."""
+    st = ctx.status
+    d = base_status(ctx)
+    d.current_pod_hash, d.current_step_hash = st.current_pod_hash, st.current_step_hash
+    d.replicas, d.updated_replicas, d.ready_replicas = (
+        st.replicas,
+        st.updated_replicas,
+        st.ready_replicas,
+    )
+    d.step_run, d.background_run, d.experiment = (
+        st.current_step_analysis_run,
+        st.current_background_analysis_run,
+        st.current_experiment,
+    )
+    return d
+
+
+def _template_or_steps_changed(ctx: Context) -> bool:
+    """``PodTemplateOrStepsChanged``: the steps' hash differs (or was never recorded), or
+    the current pod hash was recorded and differs."""
+    st = ctx.status
+    if not st.current_step_hash or st.current_step_hash != ctx.plan.step_hash:
+        return True
+    return bool(st.current_pod_hash) and st.current_pod_hash != ctx.plan.pod_template_hash
+
+
+# --------------------------------------------------------------------------------------------
+# rolloutCanary helpers
+# --------------------------------------------------------------------------------------------
+
+
+def _reconcile_canary_pause(ctx: Context) -> None:
+    """``reconcileCanaryPause``: at a pause step, and in a reconcile that scaled nothing,
+    stamp the ``CanaryPauseStep`` condition (unless a promote already cleared it)."""
+    plan, status = ctx.plan, ctx.status
+    if plan.paused or status.promote_full:
+        return
+    step, _ = ctx.current_step()
+    if not isinstance(step, Pause):
+        return
+    if ctx.pause.condition(CANARY_PAUSE_STEP) is None and not status.controller_pause:
+        ctx.pause.add_pause(CANARY_PAUSE_STEP)
+
+
+def _completed_pause_step(ctx: Context, step: Pause) -> bool:
+    """``CompletedCanaryPauseStep``: a human cleared the condition (promote), or the timed
+    pause ran out: ``now`` strictly after start + duration."""
+    cond = ctx.pause.condition(CANARY_PAUSE_STEP)
+    if ctx.status.controller_pause and cond is None:
+        return True
+    return (
+        step.seconds is not None and cond is not None and ctx.now > cond.start_time + step.seconds
+    )
+
+
+def _completed_current_step(ctx: Context) -> bool:
+    """``completedCurrentCanaryStep``."""
+    if ctx.plan.paused:
+        return False
+    step, _ = ctx.current_step()
+    if step is None:
+        return False
+    if isinstance(step, Pause):
+        return _completed_pause_step(ctx, step)
+    if isinstance(step, SetWeight | SetCanaryScale):
+        return ctx.at_desired_replica_counts(ctx.new_weights)
+    if isinstance(step, Experiment):
+        return experiment_successful(ctx)
+    if isinstance(step, Analysis):
+        ar = ctx.current_step_ar
+        return ar is not None and ar.name not in ctx.created_runs and ar.phase == "Successful"
+    return isinstance(step, SetHeaderRoute | SetMirrorRoute)
+
+
+def _should_full_promote(ctx: Context) -> str:
+    """``shouldFullPromote``: the reason to make the new ReplicaSet stable, or ""."""
+    if ctx.stable_rs is None:
+        return "Initial deploy"
+    if ctx.pause.is_aborted():
+        return ""
+    if ctx.new_rs is None or ctx.new_rs.available < ctx.plan.replicas:
+        return ""
+    if ctx.status.promote_full:
+        return "Full promotion requested"
+    if is_fast_rollback(ctx):
+        return "Rollback within window" if rollback_within_window(ctx) else "Fast rollback"
+    _, index = ctx.current_step()
+    if ctx.step_count == 0 or index == ctx.step_count:
+        return f"Completed all {ctx.step_count} canary steps"
+    return ""
+
+
+def _promote_stable(ctx: Context, d: Draft, reason: str) -> None:
+    """``promoteStable``: stableRS := currentPodHash, all steps done, pauses/abort cleared."""
+    ctx.pause.clear = True
+    ctx.pause.remove_abort = True
+    d.promote_full = False
+    d.current_step_index = ctx.step_count if ctx.step_count else None
+    if d.stable_rs != d.current_pod_hash:
+        d.stable_rs = d.current_pod_hash
+        ctx.event(
+            "RolloutCompleted",
+            f"Rollout completed update to revision {ctx.revision} ({d.current_pod_hash}): {reason}",
+        )
+
+
+def _sync_rollout_status(ctx: Context) -> RolloutStatus:
+    """``syncRolloutStatusCanary``: the step/promotion transition of this reconcile, first
+    match wins: reset on a new template or steps; full promotion; abort; step completed."""
+    d = base_status(ctx)
+    count = ctx.step_count
+    step, index = ctx.current_step()
+    if _template_or_steps_changed(ctx):
+        # resetRolloutStatus: a new revision (or new steps) starts from step 0.
+        ctx.pause.clear = True
+        ctx.pause.remove_abort = True
+        d.restarted_at = ctx.plan.restart_at
+        d.promote_full = False
+        d.step_run = d.background_run = None
+        d.current_step_index = 0 if count else None
+        new = ctx.new_rs
+        if new is not None and count:
+            if ctx.status.stable_rs == new.hash:
+                ctx.event("SkipSteps", "Rollback to stable ReplicaSets")
+                d.current_step_index = count
+            elif rollback_within_window(ctx) and new.replicas > 0:
+                ctx.event("SkipSteps", "Rollback to active ReplicaSets within RollbackWindow")
+                d.current_step_index = count
+        return persist(ctx, d)
+    if ctx.status.promote_full or rollback_within_window(ctx):
+        ctx.pause.clear = True
+        ctx.pause.remove_abort = True
+        if count:
+            index = count
+    reason = _should_full_promote(ctx)
+    if reason:
+        _promote_stable(ctx, d, reason)
+        return persist(ctx, d)
+    if ctx.pause.is_aborted():
+        if count:
+            d.current_step_index = count if d.stable_rs == d.current_pod_hash else 0
+        return persist(ctx, d)
+    if step is not None and index is not None and index < count and _completed_current_step(ctx):
+        index += 1
+        d.step_run = None
+        ctx.event(
+            "RolloutStepCompleted", f"Rollout step {index}/{count} completed ({step_string(step)})"
+        )
+        ctx.pause.remove_pause(CANARY_PAUSE_STEP)
+    d.current_step_index = index
+    return persist(ctx, d)
+
+
+__all__ = ["apply_commands", "apply_spec_command", "decide"]

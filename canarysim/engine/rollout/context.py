@@ -1,0 +1,256 @@
+"""One reconcile's working state: Argo's ``rolloutContext`` as plain data.
+
+:class:`Context` holds the inputs of one ``decide()`` call (plan, the status as it was read,
+the observation), the ReplicaSets sorted into new / stable / other the way
+``newRolloutContext`` does (rollout/controller.go), and the scratch the reconcile writes to:
+the actions, the pause/abort intents (:class:`canarysim.engine.rollout.pause.PauseContext`), and the
+parts of the new status that sub-reconcilers fill in (weights, current runs).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+from canarysim.engine import replicas
+from canarysim.engine.model import (
+    Action,
+    AnalysisRunView,
+    EmitEvent,
+    ExperimentView,
+    Observation,
+    Pause,
+    Plan,
+    ReplicaSetView,
+    RolloutStatus,
+    RunStatus,
+    SetCanaryScale,
+    SetWeight,
+    Step,
+    TrafficWeights,
+)
+from canarysim.engine.rollout.pause import PauseContext
+
+COMPLETED_PHASES = frozenset({"Successful", "Failed", "Error", "Inconclusive"})
+
+
+def step_mapping(step: Step) -> dict[str, Any]:
+    """A typed step back in the manifest form the replica arithmetic reads."""
+    if isinstance(step, SetWeight):
+        return {"setWeight": step.weight}
+    if isinstance(step, SetCanaryScale):
+        scs: dict[str, Any] = {}
+        if step.replicas is not None:
+            scs["replicas"] = step.replicas
+        if step.weight is not None:
+            scs["weight"] = step.weight
+        if step.match_traffic_weight:
+            scs["matchTrafficWeight"] = True
+        return {"setCanaryScale": scs}
+    if isinstance(step, Pause):
+        return {"pause": {} if step.seconds is None else {"duration": step.seconds}}
+    return {type(step).__name__[0].lower() + type(step).__name__[1:]: {}}
+
+
+def step_string(step: Step) -> str:
+    """``CanaryStepString`` (utils/rollout/rolloututil.go): the step as events name it."""
+    if isinstance(step, SetWeight):
+        return f"setWeight: {step.weight}"
+    if isinstance(step, Pause):
+        if step.seconds is None and step.raw is None:
+            return "pause"
+        raw = step.raw if step.raw is not None else _go_duration(step.seconds or 0.0)
+        return f"pause: {raw}"
+    if isinstance(step, SetCanaryScale):
+        if step.weight is not None:
+            return f"setCanaryScale{{weight: {step.weight}}}"
+        if step.match_traffic_weight:
+            return "setCanaryScale{matchTrafficWeight: true}"
+        return f"setCanaryScale{{replicas: {step.replicas}}}"
+    name = type(step).__name__
+    if name in ("SetHeaderRoute", "SetMirrorRoute"):
+        return f"{name[0].lower()}{name[1:]}: {step.name}"  # type: ignore[union-attr]
+    return name.lower()
+
+
+def _go_duration(seconds: float) -> str:
+    """An int-or-string duration as Go's ``IntOrString.String()`` prints an int: ``30``."""
+    return str(int(seconds)) if seconds == int(seconds) else str(seconds)
+
+
+@dataclass
+class Context:
+    """Inputs, derived views and scratch of one reconcile (mutable; lives for one call)."""
+
+    plan: Plan
+    status: RolloutStatus
+    """The status as read at the start of the reconcile (after CLI command patches)."""
+    obs: Observation
+    new_rs: ReplicaSetView | None = None
+    stable_rs: ReplicaSetView | None = None
+    other_rss: list[ReplicaSetView] = field(default_factory=list)
+    pause: PauseContext = field(init=False)
+    actions: list[Action] = field(default_factory=list)
+    new_weights: TrafficWeights | None = None
+    step_run: RunStatus | None = None
+    background_run: RunStatus | None = None
+    experiment: RunStatus | None = None
+    restarted_at: float | None = None
+    current_ex: ExperimentView | None = None
+    current_step_ar: AnalysisRunView | None = None
+    current_background_ar: AnalysisRunView | None = None
+    created_runs: set[str] = field(default_factory=set)
+    services: dict[str, str] = field(default_factory=dict)
+    """Service selectors as switched during this reconcile (role -> hash)."""
+
+    def __post_init__(self) -> None:
+        self.pause = PauseContext(self.status)
+        by_hash = {rs.hash: rs for rs in self.obs.replica_sets}
+        self.new_rs = by_hash.get(self.plan.pod_template_hash)
+        self.stable_rs = by_hash.get(self.status.stable_rs) if self.status.stable_rs else None
+        self.other_rss = sorted(
+            (
+                rs
+                for rs in self.obs.replica_sets
+                if rs is not self.new_rs and rs is not self.stable_rs
+            ),
+            key=lambda rs: (rs.created, rs.revision),
+        )
+        self.new_weights = self.status.canary_weights
+        self.restarted_at = self.status.restarted_at
+        # GetCurrentExperiment / FilterCurrentRolloutAnalysisRuns: by the names in the status.
+        st = self.status
+        if st.current_experiment is not None:
+            self.current_ex = next(
+                (e for e in self.obs.experiments if e.name == st.current_experiment.name), None
+            )
+        if st.current_step_analysis_run is not None:
+            name = st.current_step_analysis_run.name
+            self.current_step_ar = next((a for a in self.obs.analysis_runs if a.name == name), None)
+        if st.current_background_analysis_run is not None:
+            name = st.current_background_analysis_run.name
+            self.current_background_ar = next(
+                (a for a in self.obs.analysis_runs if a.name == name), None
+            )
+
+    # ---- small facts -------------------------------------------------------------------------
+
+    @property
+    def now(self) -> float:
+        return self.obs.now
+
+    @property
+    def step_count(self) -> int:
+        return len(self.plan.steps)
+
+    @property
+    def max_weight(self) -> int:
+        return self.plan.max_weight
+
+    @property
+    def fully_promoted(self) -> bool:
+        """``IsFullyPromoted``: stableRS == currentPodHash (of the status as read)."""
+        return self.status.stable_rs == self.status.current_pod_hash
+
+    @property
+    def revision(self) -> int:
+        """The rollout's revision annotation: the new ReplicaSet's revision."""
+        return self.new_rs.revision if self.new_rs is not None else 0
+
+    def rs_name(self, rs_hash: str) -> str:
+        return f"{self.plan.name}-{rs_hash}"
+
+    def event(self, reason: str, message: str, warning: bool = False) -> None:
+        self.actions.append(EmitEvent("Warning" if warning else "Normal", reason, message))
+
+    def current_step(self) -> tuple[Step | None, int | None]:
+        """``GetCurrentCanaryStep``: (step, index); (None, index) past the last step;
+        (None, None) without steps."""
+        if not self.plan.steps:
+            return None, None
+        index = self.status.current_step_index or 0
+        if index >= len(self.plan.steps):
+            return None, index
+        return self.plan.steps[index], index
+
+    def current_set_weight(self) -> int:
+        """``GetCurrentSetWeight``: 0 when aborted, max past the last step, else the nearest
+        setWeight at or before the current step."""
+        if self.status.abort:
+            return 0
+        step, index = self.current_step()
+        if step is None or index is None:
+            return self.max_weight
+        for prior in reversed(self.plan.steps[: index + 1]):
+            if isinstance(prior, SetWeight):
+                return prior.weight
+        return 0
+
+    def check_stable_rs_exists(self) -> bool:
+        """``CheckStableRSExists``: a stable ReplicaSet that is not the new one."""
+        return self.stable_rs is not None and self.stable_rs is not self.new_rs
+
+    # ---- replica arithmetic (engine.replicas) ------------------------------------------------
+
+    def desired_counts(
+        self, weights: TrafficWeights | None, aborted: bool | None = None
+    ) -> tuple[int, int]:
+        """(canary, stable) ``.spec.replicas`` for this reconcile: ``NewRSNewReplicas`` /
+        ``CalculateReplicaCountsFor{Basic,TrafficRouted}Canary`` (utils/replicaset/canary.go).
+        ``weights`` are the router weights the caller must use (Argo passes the persisted
+        weights for stable, the just-written ones for the canary)."""
+        plan, status = self.plan, self.status
+
+        def counts(rs: ReplicaSetView | None) -> replicas.ReplicaSetCounts | None:
+            return None if rs is None else replicas.ReplicaSetCounts(rs.replicas, rs.available)
+
+        stable = counts(self.stable_rs) if self.check_stable_rs_exists() else None
+        tw = None if weights is None else (weights.canary.weight, weights.stable.weight)
+        # The status's stable hash is the new ReplicaSet's: Argo hands newRS in as stable.
+        canary_is_stable = self.stable_rs is not None and self.stable_rs is self.new_rs
+        return replicas.canary_replica_counts(
+            replicas=plan.replicas,
+            max_surge=plan.max_surge,
+            max_unavailable=plan.max_unavailable,
+            steps=[step_mapping(s) for s in plan.steps],
+            current_step_index=status.current_step_index,
+            canary=counts(self.new_rs),
+            stable=stable,
+            others=tuple(
+                replicas.ReplicaSetCounts(rs.replicas, rs.available) for rs in self.other_rss
+            ),
+            traffic_routing=plan.traffic_routing,
+            dynamic_stable_scale=plan.dynamic_stable_scale,
+            min_pods_per_replica_set=plan.min_pods_per_replica_set,
+            promote_full=status.promote_full,
+            aborted=status.abort if aborted is None else aborted,
+            abort_scale_down_delay_seconds=_int_or_none(plan.abort_scale_down_delay_seconds),
+            max_traffic_weight=plan.max_weight,
+            traffic_weights=tw,
+            canary_is_stable=canary_is_stable,
+        )
+
+    def at_desired_replica_counts(self, weights: TrafficWeights | None) -> bool:
+        """``AtDesiredReplicaCountsForCanary`` (utils/replicaset/canary.go): the canary has
+        its desired count all available, the stable has its desired count created (unless
+        dynamic stable scale), and (basic canary) no other ReplicaSet has available pods."""
+        want_canary, want_stable = self.desired_counts(weights)
+        rs = self.new_rs
+        if rs is None or rs.replicas != want_canary or rs.available != want_canary:
+            return False
+        if not (self.plan.traffic_routing and self.plan.dynamic_stable_scale):
+            st = self.stable_rs
+            if st is None or st.replicas != want_stable or st.status_replicas != want_stable:
+                return False
+        # Basic canary only: older ReplicaSets must be drained of available pods.
+        return self.plan.traffic_routing or all(o.available == 0 for o in self.other_rss)
+
+
+def _int_or_none(value: float | None) -> int | None:
+    return None if value is None else math.floor(value)
+
+
+def floor_second(t: float) -> float:
+    """Kubernetes timestamps are persisted with 1-second resolution (metav1.Time RFC3339)."""
+    return float(math.floor(t))

@@ -1,0 +1,116 @@
+"""When the engine needs its next look (``Decision.requeue_after``).
+
+The real controller is woken by its informers whenever it wrote something (its own status
+patch, a ReplicaSet, a run, a Service), and by explicit requeues for time-driven changes: the
+end of a timed pause (``checkEnqueueRolloutDuringWait``), scale-down deadlines
+(``scaleDownDelayHelper``, the abort hold), the restarter's re-check, and the progress deadline
+(``requeueStuckRollout``). The simulator must never poll, so both become ``requeue_after``.
+"""
+
+from __future__ import annotations
+
+from canarysim.engine.model import (
+    AnnotateReplicaSet,
+    CreateReplicaSet,
+    Decision,
+    DeleteReplicaSet,
+    EvictPods,
+    Pause,
+    RolloutStatus,
+    ScaleReplicaSet,
+    SetReplicaSetRevision,
+    SetServiceSelector,
+    StartAnalysisRun,
+    StartExperiment,
+    TerminateAnalysisRun,
+    TerminateExperiment,
+)
+from canarysim.engine.rollout.context import Context
+from canarysim.engine.rollout.pause import CANARY_PAUSE_STEP
+from canarysim.engine.rollout.restart import RESTART_CHECK_SECONDS
+from canarysim.engine.rollout.scaling import next_deadline
+from canarysim.engine.rollout.status import (
+    PROGRESSING,
+    TIMED_OUT_REASON,
+    base_status,
+    indefinite_step,
+    rollout_healthy,
+)
+
+PAUSE_WAKE_SECONDS = 0.001
+"""A timed pause ends strictly after start + duration; the world is asked to look this long
+after the instant (the real controller's requeue likewise lands just past it)."""
+
+
+_WAKING_ACTIONS = (
+    CreateReplicaSet,
+    ScaleReplicaSet,
+    AnnotateReplicaSet,
+    SetReplicaSetRevision,
+    DeleteReplicaSet,
+    EvictPods,
+    SetServiceSelector,
+    StartAnalysisRun,
+    TerminateAnalysisRun,
+    StartExperiment,
+    TerminateExperiment,
+)
+
+
+def finish(ctx: Context, given: RolloutStatus, new: RolloutStatus) -> Decision:
+    """Package the decision. Writes that would re-trigger the real controller through its
+    informers mean "look again now"; otherwise the earliest timer, or None."""
+    actions = tuple(ctx.actions)
+    if new != given or any(isinstance(a, _WAKING_ACTIONS) for a in actions):
+        return Decision(new, actions, 0.0)
+    return Decision(new, actions, _next_timer(ctx, new))
+
+
+def _next_timer(ctx: Context, status: RolloutStatus) -> float | None:
+    now, plan = ctx.now, ctx.plan
+    timers: list[float] = []
+    # A timed pause step: just after start + duration.
+    step, _ = ctx.current_step()
+    if isinstance(step, Pause) and step.seconds is not None and not plan.paused:
+        cond = next((c for c in status.pause_conditions if c.reason == CANARY_PAUSE_STEP), None)
+        if cond is not None:
+            timers.append(cond.start_time + step.seconds + PAUSE_WAKE_SECONDS)
+    # Scale-down deadlines (old stable after promotion, canary after an abort).
+    deadline = next_deadline(ctx)
+    if deadline is not None:
+        timers.append(deadline)
+    # A pending restart, and the restarter's periodic re-check.
+    if plan.restart_at is not None and status.restarted_at != plan.restart_at:
+        timers.append(plan.restart_at if plan.restart_at > now else now + RESTART_CHECK_SECONDS)
+    # requeueStuckRollout: the progress deadline.
+    progress = _progress_deadline(ctx, status)
+    if progress is not None:
+        timers.append(progress)
+    future = [t - now for t in timers if t > now]
+    return min(future) if future else None
+
+
+def _progress_deadline(ctx: Context, status: RolloutStatus) -> float | None:
+    """``requeueStuckRollout``: when the Progressing condition would time out (Argo wakes
+    one second after, or at once when less than a second remains).
+
+    Once the deadline has passed without a time-out (a pending scale-down deadline holds it,
+    rollout/sync.go isWaitingForReplicaSetScaleDown), Argo re-enqueues rate-limited, i.e. it
+    polls; only time passes between those looks and the check is already true, so whatever
+    unblocks it (the scale-down deadline's own timer, a pod, a user) wakes the controller
+    anyway. No timer then: requeueing 1 ms later would spin until the block clears."""
+    cond = status.condition(PROGRESSING)
+    if cond is None or cond.reason == TIMED_OUT_REASON:
+        return None
+    paused = bool(status.pause_conditions) or ctx.plan.paused
+    if paused or status.abort or indefinite_step(ctx):
+        return None
+    d = base_status(ctx)
+    d.current_step_index, d.stable_rs = status.current_step_index, status.stable_rs
+    if rollout_healthy(ctx, d):
+        return None
+    due = cond.last_update_time + ctx.plan.progress_deadline_seconds
+    after = due - ctx.now
+    if after < 0.0:
+        return None
+    return ctx.now + (after + 1.0 if after >= 1.0 else after + PAUSE_WAKE_SECONDS)

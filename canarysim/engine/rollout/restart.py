@@ -1,0 +1,52 @@
+"""``kubectl argo rollouts restart``: evict pods older than ``spec.restartAt``.
+
+Mirrors ``RolloutPodRestarter.Reconcile`` (rollout/restart.go): stable pods first, then the
+new ReplicaSet's, then the others; at most ``available - (max(R, total) - max(maxUnavailable,
+1))`` evictions per reconcile; when no old pod remains ``status.restartedAt`` catches up.
+"""
+
+from __future__ import annotations
+
+from canarysim.engine import replicas
+from canarysim.engine.model import EvictPods, ReplicaSetView
+from canarysim.engine.rollout.context import Context
+
+RESTART_CHECK_SECONDS = 30.0
+"""``restartPodCheckTime``: how soon the restarter looks again while pods remain."""
+
+
+def needs_restart(ctx: Context) -> bool:
+    at = ctx.plan.restart_at
+    return at is not None and ctx.now >= at and ctx.status.restarted_at != at
+
+
+def reconcile_restart(ctx: Context) -> int:
+    """Evict what the budget allows; returns the number of pods evicted."""
+    if not needs_restart(ctx):
+        return 0
+    at = ctx.plan.restart_at
+    assert at is not None
+    plan = ctx.plan
+    ordered: list[ReplicaSetView] = []
+    for rs in (ctx.stable_rs, ctx.new_rs):
+        if rs is not None and rs not in ordered:
+            ordered.append(rs)
+    ordered += sorted((rs for rs in ctx.other_rss if rs not in ordered), key=lambda r: r.created)
+    total = sum(rs.replicas for rs in ctx.obs.replica_sets)
+    available = sum(rs.available for rs in ctx.obs.replica_sets)
+    _, unavailable = replicas.resolve_fenceposts(
+        plan.max_surge, plan.max_unavailable, plan.replicas
+    )
+    can_restart = available - (max(plan.replicas, total) - max(unavailable, 1))
+    needing = restarted = 0
+    for rs in ordered:
+        old = sum(1 for t in rs.pod_created if t < at)
+        needing += old
+        count = min(old, max(0, can_restart))
+        if count:
+            ctx.actions.append(EvictPods(rs.hash, count, at))
+            can_restart -= count
+            restarted += count
+    if needing == restarted:
+        ctx.restarted_at = at
+    return restarted

@@ -1,0 +1,291 @@
+"""When AnalysisRuns and Experiments start, stop, pause or abort the rollout.
+
+``reconcile_experiments`` is ``reconcileExperiments`` (rollout/experiment.go) and
+``reconcile_analysis_runs`` is ``reconcileAnalysisRuns`` with its step and background halves
+(rollout/analysis.go). The runs themselves are executed by the simulator; the engine only
+names them, starts and terminates them, and reacts to their phase: Failed/Error abort the
+rollout, Inconclusive pauses it (argo-analysis §5).
+"""
+
+from __future__ import annotations
+
+from canarysim.engine.model import (
+    Analysis,
+    AnalysisRunView,
+    Experiment,
+    RunStatus,
+    StartAnalysisRun,
+    StartExperiment,
+    TerminateAnalysisRun,
+    TerminateExperiment,
+)
+from canarysim.engine.rollout.context import COMPLETED_PHASES, Context
+from canarysim.engine.rollout.pause import (
+    CANARY_PAUSE_STEP,
+    INCONCLUSIVE_ANALYSIS,
+    INCONCLUSIVE_EXPERIMENT,
+)
+
+# --------------------------------------------------------------------------------------------
+# Experiments
+# --------------------------------------------------------------------------------------------
+
+
+def reconcile_experiments(ctx: Context) -> None:
+    """Create the experiment of an ``experiment`` step, follow its phase, cancel the rest."""
+    status = ctx.status
+    current = ctx.current_ex
+    others = [e for e in ctx.obs.experiments if e is not current]
+    if ctx.pause.is_aborted() or status.promote_full:
+        for ex in [*others, *([current] if current else [])]:
+            _terminate_experiment(ctx, ex.name, ex.phase, ex.terminated)
+        return
+    if ctx.pause.condition(INCONCLUSIVE_ANALYSIS) is not None:
+        ctx.experiment = status.current_experiment
+        return
+    step, index = ctx.current_step()
+    phase = ""
+    if isinstance(step, Experiment) and index is not None:
+        if current is None:
+            if ctx.stable_rs is None or ctx.new_rs is None:
+                return
+            base = f"{ctx.plan.name}-{ctx.new_rs.hash}-{ctx.revision}-{index}"
+            name = _free_name(base, {e.name for e in ctx.obs.experiments}, "-")
+            ctx.actions.append(
+                StartExperiment(
+                    name, index, step, ctx.new_rs.hash, ctx.stable_rs.hash, ctx.revision
+                )
+            )
+            ctx.event("ExperimentCreated", f"Created Experiment '{name}'")
+            ctx.experiment = RunStatus(name)
+            return
+        phase = current.phase
+        if phase == "Inconclusive":
+            ctx.pause.add_pause(INCONCLUSIVE_EXPERIMENT)
+        elif phase in ("Error", "Failed"):
+            message = "Experiment analysis phase is error/failed"
+            if current.message:
+                message += ": " + current.message
+            ctx.pause.abort(message)
+        elif phase != "Successful":
+            ctx.experiment = RunStatus(current.name, phase, current.message)
+    if current is not None and not isinstance(step, Experiment):
+        others.append(current)
+    for ex in others:
+        _terminate_experiment(ctx, ex.name, ex.phase, ex.terminated)
+
+
+def _terminate_experiment(ctx: Context, name: str, phase: str, terminated: bool) -> None:
+    done = terminated or phase in COMPLETED_PHASES
+    if not done and TerminateExperiment(name) not in ctx.actions:
+        ctx.actions.append(TerminateExperiment(name))
+
+
+def experiment_successful(ctx: Context) -> bool:
+    return ctx.current_ex is not None and ctx.current_ex.phase == "Successful"
+
+
+# --------------------------------------------------------------------------------------------
+# AnalysisRuns
+# --------------------------------------------------------------------------------------------
+
+
+def is_rollback(ctx: Context) -> bool:
+    """``isRollback``: back to the stable template, or to a ReplicaSet older than stable."""
+    new, stable = ctx.new_rs, ctx.stable_rs
+    if new is None or stable is None:
+        return False
+    return ctx.status.stable_rs == new.hash or new.created < stable.created
+
+
+def rollback_within_window(ctx: Context) -> bool:
+    """``isRollbackWithinWindow``: fewer than ``rollbackWindow.revisions`` ReplicaSets were
+    created between the target and the current stable."""
+    new, stable = ctx.new_rs, ctx.stable_rs
+    if new is None or stable is None or not new.created < stable.created:
+        return False
+    limit = ctx.plan.rollback_window_revisions
+    if not limit or limit <= 0:
+        return False
+    between = sum(1 for rs in ctx.obs.replica_sets if new.created < rs.created < stable.created)
+    return between < limit
+
+
+def is_fast_rollback(ctx: Context) -> bool:
+    """``isFastRollback`` (canary): a rollback to stable or within the window."""
+    if not is_rollback(ctx):
+        return False
+    new = ctx.new_rs
+    assert new is not None
+    return rollback_within_window(ctx) or ctx.status.stable_rs == new.hash
+
+
+def reconcile_analysis_runs(ctx: Context) -> None:
+    """Start, follow or cancel the step and background runs; cancel every other run."""
+    status = ctx.status
+    cancel_all = (
+        ctx.fully_promoted
+        or ctx.pause.is_aborted()
+        or status.promote_full
+        or is_fast_rollback(ctx)
+        or not status.stable_rs
+    )
+    step_ar: AnalysisRunView | None = None
+    bg_ar: AnalysisRunView | None = None
+    if cancel_all:
+        for ar in (ctx.current_step_ar, ctx.current_background_ar):
+            _terminate_run(ctx, ar)
+    else:
+        step_ar = _reconcile_step_run(ctx)
+        bg_ar = _reconcile_background_run(ctx)
+    ctx.step_run = _run_status(ctx, step_ar)
+    ctx.background_run = _run_status(ctx, bg_ar)
+    current_names = {ar.name for ar in (step_ar, bg_ar) if ar is not None}
+    for ar in ctx.obs.analysis_runs:
+        if ar.name not in current_names:
+            _terminate_run(ctx, ar)
+    _emit_phase_change(ctx, status.current_step_analysis_run, step_ar, "Step")
+    _emit_phase_change(ctx, status.current_background_analysis_run, bg_ar, "Background")
+
+
+def _run_status(ctx: Context, ar: AnalysisRunView | None) -> RunStatus | None:
+    """``status.canary.current*AnalysisRunStatus``; a run created just now has no phase."""
+    if ar is None:
+        return None
+    if ar.name in ctx.created_runs:
+        return RunStatus(ar.name)
+    return RunStatus(ar.name, ar.phase, ar.message)
+
+
+def _terminate_run(ctx: Context, ar: AnalysisRunView | None) -> None:
+    """``cancelAnalysisRuns``: patch ``terminate`` on a run that is still going (once)."""
+    if ar is None or ar.terminated or ar.phase in COMPLETED_PHASES:
+        return
+    if TerminateAnalysisRun(ar.name) not in ctx.actions:
+        ctx.actions.append(TerminateAnalysisRun(ar.name))
+
+
+def _needs_new_run(ctx: Context, current: AnalysisRunView | None) -> bool:
+    """``needsNewAnalysisRun``: no run yet; a resumed rollout whose run was Inconclusive;
+    or the first reconcile after a retry (abortedAt still set)."""
+    if current is None:
+        return True
+    st = ctx.status
+    if st.controller_pause and ctx.pause.condition(CANARY_PAUSE_STEP) is None:
+        return current.phase == "Inconclusive"
+    return st.aborted_at is not None
+
+
+def _create_run(
+    ctx: Context,
+    kind: str,
+    templates: tuple[str, ...],
+    args: tuple[dict[str, object], ...],
+    index: int | None,
+) -> AnalysisRunView:
+    """Name the run as Argo does (``<rollout>-<hash>-<revision>[-<step>]``, ``.N`` on a
+    collision) and ask the world to start it."""
+    assert ctx.new_rs is not None
+    parts = [ctx.plan.name, ctx.new_rs.hash, str(ctx.revision)]
+    if index is not None:
+        parts.append(str(index))
+    name = _free_name("-".join(parts), {a.name for a in ctx.obs.analysis_runs}, ".")
+    stable_hash = ctx.stable_rs.hash if ctx.stable_rs is not None else ""
+    ctx.actions.append(
+        StartAnalysisRun(
+            name,
+            "Step" if kind == "Step" else "Background",
+            templates,
+            args,
+            ctx.new_rs.hash,
+            ctx.revision,
+            index,
+            stable_hash,
+        )
+    )
+    ctx.created_runs.add(name)
+    return AnalysisRunView(name, "Step" if kind == "Step" else "Background", ctx.new_rs.hash)
+
+
+def _free_name(base: str, taken: set[str], sep: str) -> str:
+    if base not in taken:
+        return base
+    n = 1
+    while f"{base}{sep}{n}" in taken:
+        n += 1
+    return f"{base}{sep}{n}"
+
+
+def _react(ctx: Context, ar: AnalysisRunView, label: str) -> None:
+    """Inconclusive pauses the rollout; Failed/Error abort it with Argo's message."""
+    if ar.phase == "Inconclusive":
+        ctx.pause.add_pause(INCONCLUSIVE_ANALYSIS)
+    elif ar.phase in ("Error", "Failed"):
+        message = f"{label} analysis phase error/failed"
+        if ar.message:
+            message += ": " + ar.message
+        ctx.pause.abort(message)
+
+
+def _reconcile_step_run(ctx: Context) -> AnalysisRunView | None:
+    """``reconcileStepBasedAnalysisRun``."""
+    step, index = ctx.current_step()
+    current = ctx.current_step_ar
+    if ctx.status.pause_conditions or ctx.status.abort:
+        return current
+    from_previous_step = (
+        isinstance(step, Analysis) and current is not None and current.step_index != index
+    )
+    if not isinstance(step, Analysis) or not step.templates or index is None or from_previous_step:
+        _terminate_run(ctx, current)
+        return None
+    if _needs_new_run(ctx, current):
+        return _create_run(ctx, "Step", step.templates, step.args, index)
+    assert current is not None
+    _react(ctx, current, "Step-based")
+    return current
+
+
+def _before_starting_step(ctx: Context) -> bool:
+    """``BeforeStartingStep``."""
+    bg = ctx.plan.background_analysis
+    if bg is None or not ctx.plan.steps:
+        return False
+    return (ctx.status.current_step_index or 0) < bg.starting_step
+
+
+def _reconcile_background_run(ctx: Context) -> AnalysisRunView | None:
+    """``reconcileBackgroundAnalysisRun``: runs beside the steps and never blocks them."""
+    bg = ctx.plan.background_analysis
+    current = ctx.current_background_ar
+    if bg is None or not bg.templates:
+        _terminate_run(ctx, current)
+        return None
+    st = ctx.status
+    if ctx.fully_promoted or not st.stable_rs or not st.current_pod_hash:
+        return None
+    if _before_starting_step(ctx):
+        return None
+    if ctx.pause.condition(INCONCLUSIVE_ANALYSIS) is not None:
+        return current
+    if _needs_new_run(ctx, current):
+        return _create_run(ctx, "Background", bg.templates, bg.args, None)
+    assert current is not None
+    _react(ctx, current, "Background")
+    return current
+
+
+def _emit_phase_change(
+    ctx: Context, previous: RunStatus | None, ar: AnalysisRunView | None, label: str
+) -> None:
+    """``emitAnalysisRunStatusChanges``: "<Step|Background> Analysis Run '<name>' Status New:
+    '<phase>' Previous: '<phase>'" with reason ``AnalysisRun<Phase>``."""
+    if ar is None or ar.name in ctx.created_runs:
+        return
+    if previous is None or (previous.name == ar.name and previous.phase != ar.phase):
+        before = "NoPreviousStatus" if previous is None else previous.phase
+        ctx.event(
+            "AnalysisRun" + ar.phase,
+            f"{label} Analysis Run '{ar.name}' Status New: '{ar.phase}' Previous: '{before}'",
+            warning=ar.phase in ("Failed", "Error"),
+        )

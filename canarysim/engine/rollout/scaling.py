@@ -1,0 +1,230 @@
+"""ReplicaSet writes of one reconcile: scale stable, then new, then the others.
+
+``reconcile_canary_replica_sets`` is ``reconcileCanaryReplicaSets`` (rollout/canary.go): it
+stops at the first ReplicaSet whose size it changed, so one reconcile scales one ReplicaSet.
+Also here: the scale-down deadlines (``removeScaleDownDeadlines``, ``scaleDownDelayHelper``,
+the abort hold of ``reconcileNewReplicaSet``, rollout/replicaset.go) and the revision history
+limit (``reconcileRevisionHistoryLimit``, rollout/sync.go).
+"""
+
+from __future__ import annotations
+
+from canarysim.engine import replicas
+from canarysim.engine.model import (
+    AnnotateReplicaSet,
+    DeleteReplicaSet,
+    ReplicaSetView,
+    ScaleReplicaSet,
+)
+from canarysim.engine.rollout.context import Context, floor_second
+from canarysim.engine.rollout.pause import INCONCLUSIVE_ANALYSIS
+
+SCALING_REASON = "ScalingReplicaSet"
+MAX_INT32 = 2**31 - 1
+
+
+def scale(ctx: Context, rs: ReplicaSetView, count: int) -> bool:
+    """``scaleReplicaSetAndRecordEvent``: write size and desired-replicas annotation; True
+    only when the size changed (an annotation-only write is not a "scale")."""
+    size_changes = rs.replicas != count
+    if not size_changes and rs.rollout_replicas == ctx.plan.replicas:
+        return False
+    ctx.actions.append(ScaleReplicaSet(rs.hash, count, ctx.plan.replicas))
+    if count == 0 and rs.scale_down_deadline is not None and not should_delay_abort_scale_down(ctx):
+        ctx.actions.append(AnnotateReplicaSet(rs.hash, None))
+    if size_changes:
+        direction = "up" if rs.replicas < count else "down"
+        ctx.event(
+            SCALING_REASON,
+            f"Scaled {direction} ReplicaSet {ctx.rs_name(rs.hash)} (revision {rs.revision}) "
+            f"from {rs.replicas} to {count}",
+        )
+    return size_changes
+
+
+def abort_scale_down_delay(ctx: Context) -> float | None:
+    """``GetAbortScaleDownDelaySecondsOrDefault``: 30 s by default with traffic routing,
+    None (never) when explicitly 0, 0 without traffic routing."""
+    if not ctx.plan.traffic_routing:
+        return 0.0
+    value = ctx.plan.abort_scale_down_delay_seconds
+    if value is None:
+        return 30.0
+    return None if value == 0 else value
+
+
+def should_delay_abort_scale_down(ctx: Context) -> bool:
+    """``shouldDelayScaleDownOnAbort``."""
+    plan = ctx.plan
+    if not ctx.pause.is_aborted() or ctx.stable_rs is None or not plan.traffic_routing:
+        return False
+    if abort_scale_down_delay(ctx) is None:
+        return False
+    explicit = plan.abort_scale_down_delay_seconds not in (None, 0)
+    return not (plan.dynamic_stable_scale and not explicit)
+
+
+def reconcile_canary_replica_sets(ctx: Context) -> bool:
+    """Scale stable, else new, else the others; True when something was scaled."""
+    if ctx.plan.paused or ctx.pause.condition(INCONCLUSIVE_ANALYSIS) is not None:
+        return False  # haltProgress
+    _remove_scale_down_deadlines(ctx)
+    if _reconcile_stable(ctx):
+        return True
+    if _reconcile_new(ctx):
+        return True
+    return _reconcile_others(ctx)
+
+
+def _remove_scale_down_deadlines(ctx: Context) -> None:
+    todo: list[ReplicaSetView] = []
+    if ctx.new_rs is not None and not should_delay_abort_scale_down(ctx):
+        todo.append(ctx.new_rs)
+    if ctx.stable_rs is not None and ctx.stable_rs not in todo:
+        todo.append(ctx.stable_rs)
+    for rs in todo:
+        if rs.scale_down_deadline is not None:
+            ctx.actions.append(AnnotateReplicaSet(rs.hash, None))
+
+
+def _reconcile_stable(ctx: Context) -> bool:
+    """``reconcileCanaryStableReplicaSet``: with traffic routing the stable follows the
+    weights persisted *before* this reconcile, so it lags the router by one reconcile."""
+    if not ctx.check_stable_rs_exists():
+        return False
+    assert ctx.stable_rs is not None
+    _, want = ctx.desired_counts(ctx.status.canary_weights if ctx.plan.traffic_routing else None)
+    return scale(ctx, ctx.stable_rs, want)
+
+
+def _reconcile_new(ctx: Context) -> bool:
+    """``reconcileNewReplicaSet``, with the abort hold: after an abort the canary keeps its
+    size until the stable is whole, then gets a deadline, then goes to 0."""
+    new = ctx.new_rs
+    if new is None:
+        return False
+    want, _ = ctx.desired_counts(ctx.new_weights if ctx.plan.traffic_routing else None)
+    if should_delay_abort_scale_down(ctx):
+        delay = abort_scale_down_delay(ctx)
+        if new.scale_down_deadline is not None:
+            if new.scale_down_deadline > ctx.now:
+                scale(ctx, new, new.replicas)  # syncNewRSReplicasAnnotation
+                return False
+            want = 0
+        elif delay is not None:
+            scale(ctx, new, new.replicas)
+            stable = ctx.stable_rs
+            if stable is not None and stable.available >= ctx.plan.replicas:
+                _add_deadline(ctx, new, delay)
+            return False
+    return scale(ctx, new, want)
+
+
+def _add_deadline(ctx: Context, rs: ReplicaSetView, delay: float) -> None:
+    """``addScaleDownDelay``: the annotation is RFC3339, so whole seconds."""
+    if delay == 0:
+        if rs.scale_down_deadline is not None:
+            ctx.actions.append(AnnotateReplicaSet(rs.hash, None))
+        return
+    ctx.actions.append(AnnotateReplicaSet(rs.hash, floor_second(ctx.now + delay)))
+
+
+def is_referenced(ctx: Context, rs: ReplicaSetView) -> bool:
+    """``isReplicaSetReferenced``: the status, a Service or a DestinationRule subset still
+    points at this ReplicaSet."""
+    st, obs = ctx.status, ctx.obs
+    refs = {st.stable_rs, st.current_pod_hash}
+    if st.canary_weights is not None:
+        refs |= {
+            st.canary_weights.canary.pod_template_hash,
+            st.canary_weights.stable.pod_template_hash,
+        }
+    if ctx.plan.canary_service:
+        refs.add(obs.canary_service_hash)
+    if ctx.plan.stable_service:
+        refs.add(obs.stable_service_hash)
+    refs |= set(obs.destination_rule_hashes)
+    return rs.hash in refs
+
+
+def _reconcile_others(ctx: Context) -> bool:
+    """``reconcileOtherReplicaSets`` / ``scaleDownOldReplicaSetsForCanary``."""
+    plan = ctx.plan
+    active = [rs for rs in ctx.other_rss if rs.replicas > 0]
+    if not active:
+        return False
+    # cleanupUnhealthyReplicas: first shrink each old RS to what is available (oldest first).
+    size = {rs.hash: rs.replicas for rs in active}
+    for rs in sorted(active, key=lambda r: r.created):
+        if rs.replicas != rs.available and rs.available < rs.replicas:
+            scale(ctx, rs, rs.available)
+            size[rs.hash] = rs.available
+    _, unavailable = replicas.resolve_fenceposts(
+        plan.max_surge, plan.max_unavailable, plan.replicas
+    )
+    budget = sum(r.available for r in ctx.obs.replica_sets) - (plan.replicas - unavailable)
+    if budget <= 0:
+        return False
+    scaled_total = 0
+    delayed = 0
+    for rs in sorted(active, key=lambda r: r.revision, reverse=True):
+        if plan.traffic_routing and is_referenced(ctx, rs):
+            continue
+        if budget <= 0:
+            break
+        current = size[rs.hash]
+        if current == 0:
+            continue
+        want = 0
+        if not plan.traffic_routing:
+            want = max(0, current - budget)
+        elif (
+            ctx.fully_promoted or rs.scale_down_deadline is not None
+        ) and not plan.dynamic_stable_scale:
+            delayed, want = _scale_down_delay(ctx, rs, current, delayed)
+        if current == want:
+            continue
+        scale(ctx, rs, want)
+        budget -= current - want
+        scaled_total += current - want
+    return scaled_total > 0
+
+
+def _scale_down_delay(
+    ctx: Context, rs: ReplicaSetView, current: int, delayed: int
+) -> tuple[int, int]:
+    """``scaleDownDelayHelper``: annotate an old stable with ``now + scaleDownDelaySeconds``
+    and keep it; keep it until the deadline passes; beyond ``scaleDownDelayRevisionLimit``
+    delayed ReplicaSets, scale to 0 at once. Returns (delayed count, desired size)."""
+    limit = ctx.plan.scale_down_delay_revision_limit
+    limit = MAX_INT32 if limit is None else limit
+    if rs.scale_down_deadline is None and current > 0:
+        if delayed < limit:
+            _add_deadline(ctx, rs, ctx.plan.effective_scale_down_delay)
+            return delayed + 1, current
+        return delayed, 0
+    if rs.scale_down_deadline is not None:
+        delayed += 1
+        if delayed <= limit and rs.scale_down_deadline - ctx.now > 0:
+            return delayed, current
+    return delayed, 0
+
+
+def reconcile_revision_history(ctx: Context) -> None:
+    """``reconcileRevisionHistoryLimit``: delete the oldest scaled-down other ReplicaSets
+    beyond ``revisionHistoryLimit``."""
+    cleanable = sorted(ctx.other_rss, key=lambda rs: (rs.created, rs.revision))
+    excess = len(cleanable) - ctx.plan.revision_history_limit
+    for rs in cleanable[: max(0, excess)]:
+        if rs.status_replicas == 0 and rs.replicas == 0:
+            ctx.actions.append(DeleteReplicaSet(rs.hash))
+
+
+def next_deadline(ctx: Context) -> float | None:
+    """The earliest future scale-down deadline on any ReplicaSet (for ``requeue_after``)."""
+    future = [
+        rs.scale_down_deadline
+        for rs in ctx.obs.replica_sets
+        if rs.scale_down_deadline is not None and rs.replicas > 0
+    ]
+    return min(future) if future else None

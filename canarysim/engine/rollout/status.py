@@ -1,0 +1,378 @@
+"""The new status of one reconcile: base counts, conditions, phase and message.
+
+Mirrors ``calculateBaseStatus``, ``persistRolloutStatus``, ``calculateRolloutConditions`` and
+``checkPausedConditions`` (rollout/sync.go), ``CalculateRolloutPhase``
+(utils/rollout/rolloututil.go) and the condition helpers of utils/conditions/conditions.go,
+with Argo's exact reasons and messages.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+
+from canarysim.engine.model import (
+    Analysis,
+    Condition,
+    ConditionStatus,
+    Experiment,
+    Pause,
+    Phase,
+    Plan,
+    RolloutStatus,
+    RunStatus,
+    TrafficWeights,
+)
+from canarysim.engine.rollout.context import Context, floor_second
+
+PROGRESSING = "Progressing"
+AVAILABLE = "Available"
+PAUSED = "Paused"
+COMPLETED = "Completed"
+HEALTHY = "Healthy"
+INVALID_SPEC = "InvalidSpec"
+
+# Reasons and messages (utils/conditions/conditions.go), verbatim.
+NEW_RS_REASON = "NewReplicaSetCreated"
+NEW_RS_MESSAGE = 'Created new replica set "{}"'
+FOUND_NEW_RS_REASON = "FoundNewReplicaSet"
+FOUND_NEW_RS_MESSAGE = 'Found new replica set "{}"'
+RS_UPDATED_REASON = "ReplicaSetUpdated"
+RS_PROGRESSING_MESSAGE = 'ReplicaSet "{}" is progressing.'
+NEW_RS_AVAILABLE_REASON = "NewReplicaSetAvailable"
+RS_COMPLETED_MESSAGE = 'ReplicaSet "{}" has successfully progressed.'
+RS_NOT_AVAILABLE_REASON = "ReplicaSetNotAvailable"
+NOT_AVAILABLE_MESSAGE = "Rollout does not have minimum availability"
+AVAILABLE_REASON = "AvailableReason"
+AVAILABLE_MESSAGE = "Rollout has minimum availability"
+TIMED_OUT_REASON = "ProgressDeadlineExceeded"
+RS_TIMED_OUT_MESSAGE = 'ReplicaSet "{}" has timed out progressing.'
+ABORTED_REASON = "RolloutAborted"
+ABORTED_MESSAGE = "Rollout aborted update to revision {}"
+RETRY_REASON = "RolloutRetry"
+RETRY_MESSAGE = "Retrying Rollout after abort"
+PAUSED_REASON = "RolloutPaused"
+PAUSED_MESSAGE = "Rollout is paused"
+RESUMED_REASON = "RolloutResumed"
+RESUMED_MESSAGE = "Rollout is resumed"
+COMPLETED_REASON = "RolloutCompleted"
+NOT_COMPLETED_REASON = "RolloutNotCompleted"
+NOT_COMPLETED_MESSAGE = "Rollout not completed, started update to revision {} ({})"
+HEALTHY_REASON = "RolloutHealthy"
+HEALTHY_MESSAGE = "Rollout is healthy"
+NOT_HEALTHY_MESSAGE = "Rollout is not healthy"
+
+
+@dataclass
+class Draft:
+    """The status under construction (``newStatus``)."""
+
+    current_pod_hash: str
+    current_step_hash: str
+    current_step_index: int | None
+    stable_rs: str
+    promote_full: bool
+    replicas: int
+    updated_replicas: int
+    ready_replicas: int
+    available_replicas: int
+    conditions: list[Condition] = field(default_factory=list)
+    canary_weights: TrafficWeights | None = None
+    step_run: RunStatus | None = None
+    background_run: RunStatus | None = None
+    experiment: RunStatus | None = None
+    restarted_at: float | None = None
+
+
+def base_status(ctx: Context) -> Draft:
+    """``calculateBaseStatus`` + the counts of ``syncRolloutStatusCanary``."""
+    rss = ctx.obs.replica_sets
+    new = ctx.new_rs
+    return Draft(
+        current_pod_hash=ctx.plan.pod_template_hash,
+        current_step_hash=ctx.plan.step_hash,
+        current_step_index=ctx.status.current_step_index,
+        stable_rs=ctx.status.stable_rs,
+        # calculateBaseStatus compares against a stableRS that is not filled in yet, so in
+        # effect promoteFull survives until promoteStable clears it.
+        promote_full=ctx.status.promote_full,
+        replicas=sum(rs.status_replicas for rs in rss),
+        updated_replicas=new.status_replicas if new is not None else 0,
+        ready_replicas=sum(rs.ready for rs in rss),
+        available_replicas=sum(rs.available for rs in rss),
+        conditions=list(ctx.status.conditions),
+        canary_weights=ctx.new_weights,
+        step_run=ctx.step_run,
+        background_run=ctx.background_run,
+        experiment=ctx.experiment,
+        restarted_at=ctx.restarted_at,
+    )
+
+
+def get_condition(conditions: list[Condition], type_: str) -> Condition | None:
+    return next((c for c in conditions if c.type == type_), None)
+
+
+def set_condition(
+    conditions: list[Condition],
+    now: float,
+    type_: str,
+    status: ConditionStatus,
+    reason: str,
+    message: str,
+) -> bool:
+    """``SetRolloutCondition``: no change when status and reason are unchanged (so the
+    update time is *not* refreshed); the transition time survives a same-status change."""
+    stamp = floor_second(now)
+    current = get_condition(conditions, type_)
+    if current is not None and current.status == status and current.reason == reason:
+        return False
+    transition = stamp
+    if current is not None and current.status == status:
+        transition = current.last_transition_time
+    conditions[:] = [c for c in conditions if c.type != type_]
+    conditions.append(Condition(type_, status, reason, message, stamp, transition))
+    return True
+
+
+def rollout_phase(plan: Plan, status: RolloutStatus) -> tuple[Phase, str]:
+    """``CalculateRolloutPhase`` (canary branch), first match wins."""
+    for cond in status.conditions:
+        if cond.type == INVALID_SPEC:
+            return "Degraded", f"{INVALID_SPEC}: {cond.message}"
+        if cond.reason in (ABORTED_REASON, TIMED_OUT_REASON):
+            return "Degraded", f"{cond.reason}: {cond.message}"
+    if plan.paused:
+        return "Paused", "manually paused"
+    if status.pause_conditions:
+        return "Paused", status.pause_conditions[0].reason
+    if plan.restart_at is not None and status.restarted_at != plan.restart_at:
+        return "Progressing", "rollout is restarting"
+    if status.updated_replicas < plan.replicas:
+        return "Progressing", "more replicas need to be updated"
+    if status.available_replicas < status.updated_replicas:
+        return "Progressing", "updated replicas are still becoming available"
+    if not plan.traffic_routing and status.replicas > status.updated_replicas:
+        return "Progressing", "old replicas are pending termination"
+    if not status.stable_rs or status.stable_rs != status.current_pod_hash:
+        return "Progressing", "waiting for all steps to complete"
+    return "Healthy", ""
+
+
+def rollout_healthy(ctx: Context, d: Draft) -> bool:
+    """``conditions.RolloutHealthy`` for the canary strategy."""
+    r = ctx.plan.replicas
+    executed_all = True
+    if ctx.step_count > 0 and d.current_step_index is not None:
+        executed_all = d.current_step_index == ctx.step_count
+    stable_is_current = bool(d.stable_rs) and d.stable_rs == d.current_pod_hash
+    return (
+        d.updated_replicas == r
+        and d.available_replicas == r
+        and ctx.status.observed_generation == ctx.plan.generation
+        and executed_all
+        and stable_is_current
+        and d.replicas == r
+    )
+
+
+def rollout_progressing(ctx: Context, d: Draft) -> bool:
+    """``conditions.RolloutProgressing``: counts or canary position moved since last time."""
+    old = ctx.status
+    step_moved = (
+        d.current_step_index is not None
+        and old.current_step_index is not None
+        and d.current_step_index != old.current_step_index
+    )
+    return (
+        d.updated_replicas != old.updated_replicas
+        or (d.replicas - d.updated_replicas) < (old.replicas - old.updated_replicas)
+        or d.ready_replicas > old.ready_replicas
+        or d.available_replicas > old.available_replicas
+        or d.stable_rs != old.stable_rs
+        or step_moved
+        or d.current_step_hash != old.current_step_hash
+    )
+
+
+def timed_out(ctx: Context, conditions: list[Condition]) -> bool:
+    """``conditions.RolloutTimedOut``: the Progressing condition is older than the deadline
+    (strictly), unless it records an abort or a pause."""
+    cond = get_condition(conditions, PROGRESSING)
+    if cond is None or cond.reason in (ABORTED_REASON, PAUSED_REASON):
+        return False
+    if cond.reason == TIMED_OUT_REASON:
+        return True
+    return cond.last_update_time + ctx.plan.progress_deadline_seconds < ctx.now
+
+
+def indefinite_step(ctx: Context) -> bool:
+    """``isIndefiniteStep``: at a pause/analysis/experiment step, or the Paused condition is
+    True (no progress deadline then)."""
+    step, _ = ctx.current_step()
+    if isinstance(step, Analysis | Experiment | Pause):
+        return True
+    cond = ctx.status.condition(PAUSED)
+    return cond is not None and cond.status == "True"
+
+
+def waiting_for_scale_down(ctx: Context) -> bool:
+    """``isWaitingForReplicaSetScaleDown``: an other ReplicaSet carries a deadline."""
+    return any(rs.scale_down_deadline is not None for rs in ctx.other_rss)
+
+
+def evaluate_progress_deadline_abort(ctx: Context, d: Draft) -> None:
+    """``evaluateProgressDeadlineAbort`` (rollout/sync.go)."""
+    if not ctx.plan.progress_deadline_abort or ctx.pause.is_aborted():
+        return
+    if d.stable_rs and d.stable_rs == d.current_pod_hash:
+        return
+    if rollout_progressing(ctx, d):
+        return
+    if indefinite_step(ctx) or waiting_for_scale_down(ctx):
+        return
+    if not timed_out(ctx, list(ctx.status.conditions)):
+        return
+    msg = RS_TIMED_OUT_MESSAGE.format(ctx.rs_name(d.current_pod_hash))
+    ctx.pause.abort(msg)
+    ctx.event(ABORTED_REASON, msg, warning=True)
+
+
+def calculate_conditions(ctx: Context, d: Draft, paused: bool) -> None:
+    """``calculateRolloutConditions`` (rollout/sync.go), canary branch."""
+    conds, now = d.conditions, ctx.now
+    aborted = ctx.pause.is_aborted()
+    became_unhealthy = False
+    if not paused and rollout_healthy(ctx, d):
+        set_condition(conds, now, HEALTHY, "True", HEALTHY_REASON, HEALTHY_MESSAGE)
+    elif get_condition(conds, HEALTHY) is not None:
+        became_unhealthy = set_condition(
+            conds, now, HEALTHY, "False", HEALTHY_REASON, NOT_HEALTHY_MESSAGE
+        )
+    if aborted:
+        message = ABORTED_MESSAGE.format(ctx.revision)
+        if ctx.pause.abort_message:
+            message = f"{message}: {ctx.pause.abort_message}"
+        if set_condition(conds, now, PROGRESSING, "False", ABORTED_REASON, message):
+            ctx.event(ABORTED_REASON, message, warning=True)
+    else:
+        rs_name = ctx.rs_name(d.current_pod_hash)
+        current = ctx.status.condition(PROGRESSING)
+        if rollout_healthy(ctx, d):
+            set_condition(
+                conds,
+                now,
+                PROGRESSING,
+                "True",
+                NEW_RS_AVAILABLE_REASON,
+                RS_COMPLETED_MESSAGE.format(rs_name),
+            )
+        elif rollout_progressing(ctx, d) or became_unhealthy:
+            reason, msg = RS_UPDATED_REASON, RS_PROGRESSING_MESSAGE.format(rs_name)
+            if d.stable_rs == d.current_pod_hash and became_unhealthy:
+                reason, msg = RS_NOT_AVAILABLE_REASON, NOT_AVAILABLE_MESSAGE
+            stamp = floor_second(now)
+            transition = stamp
+            if current is not None and current.status == "True":
+                transition = current.last_transition_time
+            d.conditions[:] = [c for c in d.conditions if c.type != PROGRESSING]
+            d.conditions.append(Condition(PROGRESSING, "True", reason, msg, stamp, transition))
+        elif (
+            not indefinite_step(ctx)
+            and not waiting_for_scale_down(ctx)
+            and timed_out(ctx, d.conditions)
+        ):
+            set_condition(
+                conds,
+                now,
+                PROGRESSING,
+                "False",
+                TIMED_OUT_REASON,
+                RS_TIMED_OUT_MESSAGE.format(rs_name),
+            )
+    if sum(rs.available for rs in ctx.obs.replica_sets) >= ctx.plan.replicas:
+        set_condition(conds, now, AVAILABLE, "True", AVAILABLE_REASON, AVAILABLE_MESSAGE)
+    else:
+        set_condition(conds, now, AVAILABLE, "False", AVAILABLE_REASON, NOT_AVAILABLE_MESSAGE)
+    if d.stable_rs and d.stable_rs == d.current_pod_hash:
+        set_condition(conds, now, COMPLETED, "True", COMPLETED_REASON, COMPLETED_REASON)
+    elif set_condition(conds, now, COMPLETED, "False", COMPLETED_REASON, COMPLETED_REASON):
+        ctx.event(
+            NOT_COMPLETED_REASON, NOT_COMPLETED_MESSAGE.format(ctx.revision, d.current_pod_hash)
+        )
+
+
+def persist(ctx: Context, d: Draft) -> RolloutStatus:
+    """``persistRolloutStatus``: fold pause/abort intents, conditions, phase and message into
+    the new status, and emit the pause/resume state-change events."""
+    evaluate_progress_deadline_abort(ctx, d)
+    abort, aborted_at, pause_conditions, controller_pause = ctx.pause.fold(
+        floor_second(ctx.now), ctx.status.aborted_at
+    )
+    paused = bool(pause_conditions) or ctx.plan.paused
+    calculate_conditions(ctx, d, paused)
+    status = RolloutStatus(
+        current_pod_hash=d.current_pod_hash,
+        current_step_hash=d.current_step_hash,
+        current_step_index=d.current_step_index,
+        stable_rs=d.stable_rs,
+        pause_conditions=pause_conditions,
+        controller_pause=controller_pause,
+        abort=abort,
+        aborted_at=aborted_at,
+        promote_full=d.promote_full,
+        restarted_at=d.restarted_at,
+        observed_generation=ctx.plan.generation,
+        replicas=d.replicas,
+        updated_replicas=d.updated_replicas,
+        ready_replicas=d.ready_replicas,
+        available_replicas=d.available_replicas,
+        canary_weights=d.canary_weights,
+        current_step_analysis_run=d.step_run,
+        current_background_analysis_run=d.background_run,
+        current_experiment=d.experiment,
+        conditions=tuple(d.conditions),
+    )
+    phase, message = rollout_phase(ctx.plan, status)
+    status = replace(status, phase=phase, message=message)
+    # sendStateChangeEvents: only when the status actually changes.
+    if status != ctx.status:
+        was_paused, is_paused = bool(ctx.status.pause_conditions), bool(pause_conditions)
+        if was_paused != is_paused:
+            if is_paused:
+                ctx.event(PAUSED_REASON, f"{PAUSED_MESSAGE} ({pause_conditions[0].reason})")
+            elif aborted_at is None:
+                ctx.event(RESUMED_REASON, RESUMED_MESSAGE)
+    return status
+
+
+def check_paused_conditions(ctx: Context) -> RolloutStatus | None:
+    """``checkPausedConditions`` (rollout/sync.go): keep the Progressing and Paused conditions
+    in step with pauses and retries; a change is patched and ends the reconcile."""
+    status = ctx.status
+    if status.observed_generation != ctx.plan.generation:
+        return None
+    prog = status.condition(PROGRESSING)
+    prog_paused = prog is not None and prog.reason == PAUSED_REASON
+    is_paused = bool(status.pause_conditions) or ctx.plan.paused
+    abort_cond = prog is not None and prog.reason == ABORTED_REASON
+    completed = bool(status.stable_rs) and status.stable_rs == status.current_pod_hash
+    updates: list[tuple[str, ConditionStatus, str, str]] = []
+    if is_paused != prog_paused and not abort_cond and not completed:
+        if is_paused:
+            updates.append((PROGRESSING, "Unknown", PAUSED_REASON, PAUSED_MESSAGE))
+        else:
+            updates.append((PROGRESSING, "Unknown", RESUMED_REASON, RESUMED_MESSAGE))
+    if not status.abort and abort_cond:
+        updates.append((PROGRESSING, "Unknown", RETRY_REASON, RETRY_MESSAGE))
+    paused_cond = status.condition(PAUSED)
+    paused_true = paused_cond is not None and paused_cond.status == "True"
+    if is_paused != paused_true and not abort_cond:
+        updates.append((PAUSED, "True" if is_paused else "False", PAUSED_REASON, PAUSED_MESSAGE))
+    if not updates:
+        return None
+    conds = list(status.conditions)
+    for type_, st, reason, msg in updates:
+        set_condition(conds, ctx.now, type_, st, reason, msg)
+    new = replace(status, conditions=tuple(conds), observed_generation=ctx.plan.generation)
+    phase, message = rollout_phase(ctx.plan, new)
+    return replace(new, phase=phase, message=message)

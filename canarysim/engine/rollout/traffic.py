@@ -1,0 +1,237 @@
+"""Services and router weights of one reconcile.
+
+``reconcile_services`` is ``reconcileStableAndCanaryService`` (rollout/service.go);
+``reconcile_traffic_routing`` is ``reconcileTrafficRouting`` (rollout/trafficrouting.go): which
+weight the router gets this reconcile, and what ``status.canary.weights`` then records.
+Router actions are emitted on every reconcile, as Argo calls the router every time; they are
+idempotent writes and the world applies them as such.
+"""
+
+from __future__ import annotations
+
+import math
+
+from canarysim.engine.model import (
+    Experiment,
+    RemoveManagedRoutes,
+    ReplicaSetView,
+    SetHeaderRoute,
+    SetMirrorRoute,
+    SetServiceSelector,
+    SetTrafficHeaderRoute,
+    SetTrafficMirrorRoute,
+    SetTrafficWeight,
+    SetWeight,
+    TrafficWeights,
+    UpdateTrafficHash,
+    WeightDestination,
+)
+from canarysim.engine.rollout.context import Context
+
+TRAFFIC_WEIGHT_UPDATED = "TrafficWeightUpdated"
+
+
+def _ensure_service(
+    ctx: Context, role: str, service: str, current: str, rs: ReplicaSetView | None, check: bool
+) -> None:
+    """``ensureSVCTargets``: point a Service at ``rs``. A Service the rollout has never
+    switched (no selector yet) is adopted only once ``rs`` is fully available; afterwards
+    one available pod is enough.
+
+    Argo edits its cached Service in place, so a second call in the same reconcile sees the
+    first one's switch (after an abort with traffic routing the canary Service goes to the
+    canary and straight back to stable). Only the net switch of the reconcile is emitted."""
+    current = ctx.services.get(role, current)
+    if rs is None or not service or current == rs.hash:
+        return
+    if check and not current and rs.available < rs.replicas:
+        return
+    if check and rs.available <= 0:
+        return
+    ctx.services[role] = rs.hash
+    ctx.actions[:] = [
+        a for a in ctx.actions if not (isinstance(a, SetServiceSelector) and a.role == role)
+    ]
+    seen = ctx.obs.canary_service_hash if role == "canary" else ctx.obs.stable_service_hash
+    if rs.hash != seen:
+        ctx.actions.append(SetServiceSelector("canary" if role == "canary" else "stable", rs.hash))
+
+
+def reconcile_services(ctx: Context) -> None:
+    """``reconcileStableAndCanaryService``."""
+    plan, obs = ctx.plan, ctx.obs
+    _ensure_service(
+        ctx, "stable", plan.stable_service, obs.stable_service_hash, ctx.stable_rs, True
+    )
+    if ctx.pause.is_aborted() and not plan.traffic_routing:
+        _ensure_service(
+            ctx, "canary", plan.canary_service, obs.canary_service_hash, ctx.stable_rs, True
+        )
+        return
+    if dynamically_rolling_back(ctx) is not None:
+        return
+    _ensure_service(ctx, "canary", plan.canary_service, obs.canary_service_hash, ctx.new_rs, True)
+
+
+def dynamically_rolling_back(ctx: Context) -> str | None:
+    """``IsDynamicallyRollingBackToStable``: fully promoted back to an older ReplicaSet
+    while the router still points the canary at the previous hash (dynamicStableScale).
+    Returns that previous canary hash."""
+    plan, status, new = ctx.plan, ctx.status, ctx.new_rs
+    if not ctx.fully_promoted or not plan.traffic_routing or not plan.dynamic_stable_scale:
+        return None
+    if status.canary_weights is None or new is None:
+        return None
+    previous = status.canary_weights.canary.pod_template_hash
+    if previous == new.hash or new.available >= plan.replicas:
+        return None
+    return previous
+
+
+def _desired_canary_weight_on_abort(ctx: Context) -> int:
+    """``GetDesiredCanaryWeight`` when aborted with dynamicStableScale: walk back through the
+    setWeight steps to the first one whose replica count is below what the canary holds."""
+    plan, new, stable = ctx.plan, ctx.new_rs, ctx.stable_rs
+    assert new is not None and stable is not None
+    r, mw = plan.replicas, plan.max_weight
+    expected = r - stable.available
+    canary = max(expected, new.available)
+    if plan.abort_scale_down_delay_seconds not in (None, 0):
+        canary = expected
+    for step in reversed(plan.steps):
+        if isinstance(step, SetWeight) and math.ceil(step.weight * r / mw) < canary:
+            return step.weight
+    return 0
+
+
+def weight_on_abort(ctx: Context) -> int:
+    """``calculateDesiredWeightOnAbortOrStableRollback``: 0, or with dynamicStableScale a
+    weight that steps down as the stable ReplicaSet becomes available, never increasing."""
+    plan, new, stable = ctx.plan, ctx.new_rs, ctx.stable_rs
+    if not plan.dynamic_stable_scale or stable is None or new is None or plan.replicas == 0:
+        return 0
+    mw, r = plan.max_weight, plan.replicas
+    desired = _desired_canary_weight_on_abort(ctx) if ctx.status.abort else ctx.current_set_weight()
+    expected = max(0, mw - (mw * stable.available) // r)
+    weights = ctx.status.canary_weights
+    if weights is None:
+        return max(expected, desired)
+    current = weights.canary.weight
+    if desired <= 0:
+        return min(expected, current)
+    if (mw * stable.available) // r < mw - desired:
+        return current
+    return min(desired, current)
+
+
+def _experiment_weights(ctx: Context) -> tuple[WeightDestination, ...]:
+    """``calculateWeightDestinationsFromExperiment``: the running experiment's destinations."""
+    step, index = ctx.current_step()
+    if index is None:
+        return ()
+    exp_step = next(
+        (s for s in reversed(ctx.plan.steps[: index + 1]) if isinstance(s, Experiment)), None
+    )
+    if step is None or exp_step is None or ctx.current_ex is None:
+        return ()
+    if ctx.current_ex.phase != "Running":
+        return ()
+    return ctx.current_ex.weights
+
+
+def _stable_can_carry(ctx: Context, stable_weight: int) -> bool:
+    """``checkReplicasAvailable``: the stable has floor(weight * R / max) pods available."""
+    rs = ctx.stable_rs
+    if rs is None:
+        return False
+    return rs.available >= (stable_weight * ctx.plan.replicas) // ctx.plan.max_weight
+
+
+def reconcile_traffic_routing(ctx: Context) -> None:
+    """``reconcileTrafficRouting``: the desired canary weight, first match wins; nothing is
+    written while the stable cannot carry the rest of the traffic."""
+    plan, status, new = ctx.plan, ctx.status, ctx.new_rs
+    if not plan.traffic_routing:
+        ctx.new_weights = None
+        return
+    step, index = ctx.current_step()
+    desired = 0
+    extra: tuple[WeightDestination, ...] = ()
+    stable_hash = ctx.stable_rs.hash if ctx.stable_rs is not None else ""
+    canary_hash = new.hash if new is not None else ""
+    remove_routes = False
+    previous_hash = dynamically_rolling_back(ctx)
+    if previous_hash is not None:
+        desired = weight_on_abort(ctx)
+        canary_hash = previous_hash
+    elif ctx.fully_promoted:
+        remove_routes = True
+    elif ctx.pause.is_aborted():
+        desired = weight_on_abort(ctx)
+        if desired == 0 or not plan.dynamic_stable_scale:
+            _ensure_service(
+                ctx,
+                "canary",
+                plan.canary_service,
+                ctx.obs.canary_service_hash,
+                ctx.stable_rs,
+                False,
+            )
+        remove_routes = True
+    elif new is None or new.available == 0:
+        extra = _experiment_weights(ctx)
+        remove_routes = True
+    elif status.promote_full:
+        if plan.dynamic_stable_scale:
+            desired = (plan.max_weight * new.available) // plan.replicas
+        elif status.canary_weights is not None:
+            desired = status.canary_weights.canary.weight
+        remove_routes = True
+    elif index is not None:
+        if not ctx.at_desired_replica_counts(None):
+            # Keep the previous step's weight while the canary is still scaling.
+            desired = next(
+                (s.weight for s in reversed(plan.steps[:index]) if isinstance(s, SetWeight)), 0
+            )
+            extra = _experiment_weights(ctx)
+        elif index != ctx.step_count:
+            desired = ctx.current_set_weight()
+            extra = _experiment_weights(ctx)
+        else:
+            desired = plan.max_weight
+    if remove_routes and plan.managed_routes:
+        ctx.actions.append(RemoveManagedRoutes())
+    if not _stable_can_carry(ctx, plan.max_weight - desired):
+        return
+    if step is not None and ctx.revision > 1:
+        if isinstance(step, SetHeaderRoute):
+            ctx.actions.append(SetTrafficHeaderRoute(step.name, step.match))
+        if isinstance(step, SetMirrorRoute):
+            ctx.actions.append(SetTrafficMirrorRoute(step.name, step.match, step.percentage))
+    stable_weight = plan.max_weight - desired - sum(e.weight for e in extra)
+    ctx.actions.append(UpdateTrafficHash(canary_hash, stable_hash))
+    ctx.actions.append(SetTrafficWeight(desired, stable_weight, extra))
+    weights = TrafficWeights(
+        canary=WeightDestination(desired, canary_hash, plan.canary_service),
+        stable=WeightDestination(stable_weight, stable_hash, plan.stable_service),
+        additional=extra,
+    )
+    previous = status.canary_weights
+    if previous != weights:
+        ctx.event(TRAFFIC_WEIGHT_UPDATED, _weight_message(previous, weights))
+        ctx.new_weights = weights
+
+
+def _weight_message(previous: TrafficWeights | None, new: TrafficWeights) -> str:
+    """``trafficWeightUpdatedMessage``: "Traffic weight updated to N" / "from A to B"."""
+    details = []
+    if previous is None:
+        details.append(f"to {new.canary.weight}")
+    elif previous.canary.weight != new.canary.weight:
+        details.append(f"from {previous.canary.weight} to {new.canary.weight}")
+    if previous is not None and previous.additional != new.additional:
+        shown = " ".join(
+            f"{{{d.service_name} {d.pod_template_hash} {d.weight}}}" for d in new.additional
+        )
+        details.append(f"additional: [{shown}]")
+    return "Traffic weight updated " + ", ".join(details)

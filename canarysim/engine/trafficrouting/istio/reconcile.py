@@ -1,0 +1,236 @@
+"""Argo Rollouts' Istio reconciler as pure manifest rewrites.
+
+The simulated controller never edits a VirtualService or DestinationRule by hand: it calls
+these functions, and the router then reads the result, so what routes simulated traffic
+is exactly what Argo would have written. Each function takes plain dict manifests
+(camelCase, as loaded from YAML), returns a new manifest and leaves its inputs unchanged.
+Refusals raise :class:`~canarysim.errors.TrafficRoutingError` carrying Argo's own text,
+including the ``[Function] ...:`` prefixes Argo wraps some errors in.
+
+Upstream: ``rollout/trafficrouting/istio/istio.go`` in argoproj/argo-rollouts
+(``SetWeight``, ``SetHeaderRoute``, ``SetMirrorRoute``, ``RemoveManagedRoutes``,
+``UpdateHash``). Behaviour is reimplemented from reading that code, including quirks that
+change what ends up in the cluster (noted where they occur).
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from canarysim.engine.trafficrouting.istio.destinationrule import (
+    destination_rule_switch_delay,
+    update_hash,
+)
+from canarysim.engine.trafficrouting.istio.managed import (
+    remove_managed_routes,
+    set_header_route,
+    set_mirror_route,
+)
+from canarysim.engine.trafficrouting.istio.rollout import (
+    Manifest,
+    RolloutRouting,
+    as_dict,
+    as_int,
+    as_list,
+    as_str,
+    rollout_routing,
+    vs_ref_for,
+)
+from canarysim.engine.trafficrouting.istio.routes import (
+    http_route_indexes,
+    order_routes,
+    route_name,
+    section,
+    short_host,
+    subset_of,
+    tcp_route_indexes,
+    tls_route_indexes,
+    validate_http,
+    validate_tcp,
+    validate_tls,
+)
+from canarysim.errors import TrafficRoutingError
+
+__all__ = [
+    "destination_rule_switch_delay",
+    "referenced_destination_rule",
+    "referenced_virtual_services",
+    "remove_managed_routes",
+    "set_header_route",
+    "set_mirror_route",
+    "set_weight",
+    "update_hash",
+]
+
+_SECTIONS = ("http", "tls", "tcp")
+
+# ------------------------------------------------------------------------------ SetWeight
+
+
+@dataclass(frozen=True)
+class _Patch:
+    kind: str
+    route: int
+    dest: int
+    weight: int
+    host: str
+    delete: bool
+
+
+def _route_patches(
+    kind: str,
+    route_idx: int,
+    dests: Sequence[Mapping[str, Any]],
+    desired: int,
+    routing: RolloutRouting,
+    extras: Sequence[Mapping[str, Any]],
+) -> list[_Patch]:
+    """New weights for one route; istio.go::processRoutes.
+
+    stable = 100 - desired - experiment weights - weights already on additional subsets,
+    floored at 0. Destinations that are neither canary, stable, experiment nor an
+    additional subset are deleted (only when their weight is not already 0, because
+    appendPatch skips unchanged weights). Missing experiment services are appended in
+    sorted order.
+    """
+    patches: list[_Patch] = []
+
+    def patch(old: int, new: int, idx: int, host: str, delete: bool = False) -> None:
+        if old != new:
+            patches.append(_Patch(kind, route_idx, idx, new, host, delete))
+
+    pending: dict[str, int] = {}
+    stable = 100 - desired
+    for extra in extras:
+        pending[as_str(extra.get("serviceName"))] = as_int(extra.get("weight"))
+        stable -= as_int(extra.get("weight"))
+    additional = routing.additional_subsets
+    if additional is not None:
+        for dest in dests:
+            if subset_of(dest) and subset_of(dest) in additional:
+                stable -= as_int(dest.get("weight"))
+    stable = max(stable, 0)
+
+    for idx, dest in enumerate(dests):
+        host, subset, weight = short_host(dest), subset_of(dest), as_int(dest.get("weight"))
+        if host == "":
+            continue
+        if host == routing.canary_svc or (subset and subset == routing.canary_subset):
+            patch(weight, desired, idx, host)
+        elif host == routing.stable_svc or (subset and subset == routing.stable_subset):
+            patch(weight, stable, idx, host)
+        elif host in pending:
+            patch(weight, pending.pop(host), idx, host)
+        elif additional is not None and subset and subset in additional:
+            continue
+        else:
+            patch(weight, 0, idx, host, delete=True)
+    for offset, host in enumerate(sorted(pending)):
+        patch(0, pending[host], len(dests) + offset, host)
+    return patches
+
+
+def _apply_patches(sections: Mapping[str, list[Any]], patches: list[_Patch]) -> None:
+    """istio.go::patchVirtualService: weight updates and appends first, then deletions by
+    descending destination index so earlier deletions do not shift later ones."""
+    updates = [p for p in patches if not p.delete]
+    deletions = sorted((p for p in patches if p.delete), key=lambda p: -p.dest)
+    for p in updates + deletions:
+        route = sections[p.kind][p.route]
+        dests = route.get("route")
+        if not isinstance(dests, list):
+            raise TrafficRoutingError(
+                f"Invalid casting: field '{p.kind}[].route' is not of type '[]interface'"
+            )
+        if p.dest < len(dests):
+            if not isinstance(dests[p.dest], dict):
+                raise TrafficRoutingError(
+                    f"Invalid casting: field '{p.kind}[].route[].destination' is not of type "
+                    "'map[string]interface'"
+                )
+            if p.delete:
+                del dests[p.dest]
+            else:
+                dests[p.dest]["weight"] = p.weight
+        else:
+            dests.append({"destination": {"host": p.host}, "weight": p.weight})
+
+
+def set_weight(
+    virtual_service: Manifest,
+    rollout: Manifest,
+    desired_weight: int,
+    additional_destinations: Sequence[Mapping[str, Any]] = (),
+) -> Manifest:
+    """The VirtualService after Argo's ``SetWeight(desired_weight, additional_destinations...)``.
+
+    Edits the HTTP routes named in the Rollout (or the single / first unnamed route), the
+    matching TLS and TCP routes, and every managed mirror route. An unchanged manifest is
+    returned as a plain copy (Argo writes nothing then, and does not re-order routes).
+    """
+    routing = rollout_routing(rollout)
+    ref = vs_ref_for(virtual_service, routing)
+    vs = copy.deepcopy(virtual_service)
+    spec = as_dict(vs.get("spec"))
+    # istio.go::GetHttpRoutesI & co. read a section that is not a list as absent.
+    sections = {k: section(spec, k) or [] for k in _SECTIONS if isinstance(spec.get(k), list)}
+    # istio.go::reconcileVirtualService validates http, then tls, then tcp.
+    if "http" in sections:
+        validate_http(ref, sections["http"], routing)
+    if "tls" in sections:
+        validate_tls(ref, sections["tls"], routing)
+    if "tcp" in sections:
+        validate_tcp(ref, sections["tcp"], routing)
+
+    # istio.go::generateVirtualServicePatches: managed routes that mirror are re-weighted
+    # too. Quirk kept: once a mirror route is added to an empty `routes` list, the unnamed
+    # primary route is no longer selected.
+    names = list(ref.routes)
+    http = sections.get("http", [])
+    if routing.managed_routes is not None:
+        for route in http:
+            if route.get("mirror") is not None:
+                names.extend(m for m in routing.managed_routes if m == route_name(route))
+    extras = [as_dict(e) for e in additional_destinations]
+    selected: dict[str, list[int]] = {}
+    try:
+        selected["http"] = http_route_indexes(names, http)
+    except TrafficRoutingError:  # upstream ignores it: validation already ran
+        selected["http"] = []
+    for kind, finder in (("tls", tls_route_indexes), ("tcp", tcp_route_indexes)):
+        try:
+            selected[kind] = finder(ref, sections.get(kind, []))
+        except TrafficRoutingError:
+            selected[kind] = []
+    patches: list[_Patch] = []
+    for kind in _SECTIONS:
+        routes = sections.get(kind, [])
+        for idx in selected[kind]:
+            if idx >= len(routes):
+                break
+            dests = [as_dict(d) for d in as_list(routes[idx].get("route"))]
+            patches += _route_patches(kind, idx, dests, desired_weight, routing, extras)
+    if not patches:
+        return vs
+    _apply_patches(sections, patches)
+    if "http" in sections:
+        spec["http"] = order_routes(sections["http"], routing.managed_routes)
+    return vs
+
+
+def referenced_virtual_services(rollout: Manifest) -> list[tuple[str, str]]:
+    """(namespace, name) of each VirtualService the Rollout routes through, in Argo's order.
+
+    The controller applies :func:`set_weight` & co. to each of them in turn, stopping at the
+    first error, as istio.go::SetWeight does.
+    """
+    return [(ref.namespace, ref.name) for ref in rollout_routing(rollout).virtual_services]
+
+
+def referenced_destination_rule(rollout: Manifest) -> tuple[str, str] | None:
+    """(namespace, name) of the DestinationRule of a subset-level Rollout, else None."""
+    routing = rollout_routing(rollout)
+    return None if routing.dr_name is None else (routing.namespace, routing.dr_name)

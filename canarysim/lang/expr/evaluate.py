@@ -1,0 +1,352 @@
+"""Argo's analysis condition language: the subset of expr-lang that conditions use.
+
+Argo evaluates ``successCondition`` / ``failureCondition`` with ``github.com/expr-lang/expr``
+in an environment holding ``result`` and a few helpers (upstream
+``utils/evaluate/evaluate.go::EvalCondition``). This module reimplements that language for
+the expressions analysis templates actually use: comparisons and boolean logic, indexing and
+member access, ``in``, string operators, the ternary and ``??``, and the builtins ``len``,
+``all``/``any``/``none``/``one``/``filter``/``map``/``count`` (with ``#`` closures),
+``max``/``min``/``sum``/``mean``/``median``/``abs``/``ceil``/``floor``/``round`` and Argo's
+``asInt``, ``asFloat``, ``isNaN``, ``isInf``, ``isNil``, ``default``.
+
+>>> evaluate("result[0] >= 0.95", [0.97])
+True
+>>> evaluate("len(result) == 0 || result[0] >= 0.95", [])
+True
+>>> evaluate("all(result, # < 1000)", [120.0, 980.0])
+True
+>>> evaluate("isNaN(result) || result >= 0.95", float("nan"))
+True
+>>> evaluate("result[0] >= 0.95", [])
+Traceback (most recent call last):
+    ...
+canarysim.lang.expr.parse.ConditionError: index out of range: 0 (array length is 0)
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import statistics
+from collections.abc import Callable, Sequence
+
+from canarysim.lang.expr.parse import CLOSURE_BUILTINS, ConditionError, Node, parse
+
+__all__ = ["ConditionError", "evaluate", "evaluate_bool", "parse"]
+
+
+# --------------------------------------------------------------------------- evaluation
+
+
+def _type_name(value: object) -> str:
+    """The Go type name expr-lang would report, for error messages."""
+    if value is None:
+        return "<nil>"
+    if isinstance(value, bool):
+        return "bool"
+    if isinstance(value, int):
+        return "int"
+    if isinstance(value, float):
+        return "float64"
+    if isinstance(value, str):
+        return "string"
+    if isinstance(value, list | tuple):
+        return "[]interface {}"
+    if isinstance(value, dict):
+        return "map[string]interface {}"
+    return type(value).__name__
+
+
+def _is_number(value: object) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def _numbers(value: object, fname: str) -> list[float]:
+    if _is_number(value):
+        return [float(value)]  # type: ignore[arg-type]
+    if isinstance(value, list | tuple) and all(_is_number(v) for v in value):
+        return [float(v) for v in value]
+    raise ConditionError(f"invalid argument for {fname} (type {_type_name(value)})")
+
+
+def _as_float(value: object) -> float:
+    if _is_number(value):
+        return float(value)  # type: ignore[arg-type]
+    if isinstance(value, str):
+        try:
+            return float(value)
+        except ValueError:
+            raise ConditionError(f"strconv.ParseFloat: parsing {value!r}: invalid syntax") from None
+    raise ConditionError(f"asFloat: cannot convert {_type_name(value)}")
+
+
+def _as_int(value: object) -> int:
+    if _is_number(value):
+        return int(value)  # type: ignore[call-overload, no-any-return]
+    if isinstance(value, str):
+        try:
+            return int(value)
+        except ValueError:
+            raise ConditionError(f"strconv.ParseInt: parsing {value!r}: invalid syntax") from None
+    raise ConditionError(f"asInt: cannot convert {_type_name(value)}")
+
+
+class _Evaluator:
+    def __init__(self, result: object) -> None:
+        self.result = result
+        self.elements: list[object] = []
+
+    def run(self, node: Node) -> object:
+        kind = node[0]
+        handler: Callable[[Node], object] = getattr(self, f"_{kind}")
+        return handler(node)
+
+    def _lit(self, node: Node) -> object:
+        return node[1]
+
+    def _name(self, node: Node) -> object:
+        if node[1] == "result":
+            return self.result
+        raise ConditionError(f"unknown name {node[1]}")
+
+    def _elem(self, node: Node) -> object:
+        if not self.elements:
+            raise ConditionError("# is only valid inside a predicate")
+        return self.elements[-1]
+
+    def _array(self, node: Node) -> object:
+        return [self.run(item) for item in node[1]]
+
+    def _map(self, node: Node) -> object:
+        return {self.run(k): self.run(v) for k, v in node[1]}
+
+    def _closure(self, node: Node) -> object:
+        raise ConditionError("a predicate is only valid as a builtin's second argument")
+
+    def _cond(self, node: Node) -> object:
+        test = self.run(node[1])
+        if not isinstance(test, bool):
+            raise ConditionError(f"non-bool expression (type {_type_name(test)}) used as condition")
+        return self.run(node[2] if test else node[3])
+
+    def _unary(self, node: Node) -> object:
+        value = self.run(node[2])
+        op = node[1]
+        if op in ("not", "!"):
+            if not isinstance(value, bool):
+                raise ConditionError(f"invalid operation: {op} {_type_name(value)}")
+            return not value
+        if not _is_number(value):
+            raise ConditionError(f"invalid operation: {op} {_type_name(value)}")
+        return -value if op == "-" else value  # type: ignore[operator]
+
+    def _member(self, node: Node) -> object:
+        target = self.run(node[1])
+        if target is None and node[3]:
+            return None
+        if isinstance(target, dict):
+            return target.get(node[2])
+        raise ConditionError(f"cannot fetch {node[2]} from {_type_name(target)}")
+
+    def _index(self, node: Node) -> object:
+        target = self.run(node[1])
+        index = self.run(node[2])
+        if isinstance(target, dict):
+            return target.get(index)
+        if isinstance(target, list | tuple | str):
+            if not _is_number(index) or (isinstance(index, float) and not index.is_integer()):
+                raise ConditionError(f"invalid array index {index!r}")
+            i = int(index)  # type: ignore[call-overload]
+            position = i + len(target) if i < 0 else i
+            if not 0 <= position < len(target):
+                raise ConditionError(f"index out of range: {i} (array length is {len(target)})")
+            return target[position]
+        raise ConditionError(f"cannot fetch {index!r} from {_type_name(target)}")
+
+    def _bin(self, node: Node) -> object:
+        op = node[1]
+        if op in ("and", "&&", "or", "||"):
+            left = self.run(node[2])
+            if not isinstance(left, bool):
+                raise ConditionError(f"invalid operation: {op} on {_type_name(left)}")
+            if (op in ("and", "&&")) != left:  # short-circuit
+                return left
+            right = self.run(node[3])
+            if not isinstance(right, bool):
+                raise ConditionError(f"invalid operation: {op} on {_type_name(right)}")
+            return right
+        if op == "??":
+            left = self.run(node[2])
+            return self.run(node[3]) if left is None else left
+        return _binary(op, self.run(node[2]), self.run(node[3]))
+
+    def _call(self, node: Node) -> object:
+        fname, args = node[1], node[2]
+        if fname in CLOSURE_BUILTINS:
+            return self._closure_call(fname, args)
+        values = [self.run(a) for a in args]
+        if fname == "isNil":  # Argo's helper ignores its argument (evaluate.go)
+            return self.result is None
+        if fname == "default":  # likewise: the whole result, or the fallback
+            _arity(fname, values, 2)
+            return values[1] if self.result is None else self.result
+        builtin = _BUILTINS.get(fname)
+        if builtin is None:
+            raise ConditionError(f"unknown func {fname}")
+        return builtin(values)
+
+    def _closure_call(self, fname: str, args: Sequence[Node]) -> object:
+        if len(args) != 2 or args[1][0] != "closure":
+            raise ConditionError(f"invalid number of arguments for {fname} (expected 2)")
+        items = self.run(args[0])
+        if not isinstance(items, list | tuple):
+            raise ConditionError(f"cannot iterate over {_type_name(items)}")
+        outcomes: list[object] = []
+        for item in items:
+            self.elements.append(item)
+            try:
+                outcomes.append(self.run(args[1][1]))
+            finally:
+                self.elements.pop()
+        if fname == "map":
+            return outcomes
+        for outcome in outcomes:
+            if not isinstance(outcome, bool):
+                raise ConditionError(f"predicate should return boolean (got {_type_name(outcome)})")
+        hits = sum(1 for o in outcomes if o)
+        if fname == "filter":
+            return [item for item, o in zip(items, outcomes, strict=True) if o]
+        return {
+            "all": hits == len(outcomes),
+            "any": hits > 0,
+            "none": hits == 0,
+            "one": hits == 1,
+            "count": hits,
+        }[fname]
+
+
+def _arity(fname: str, values: Sequence[object], n: int) -> None:
+    if len(values) != n:
+        raise ConditionError(f"invalid number of arguments for {fname} (expected {n})")
+
+
+def _single(fname: str, values: Sequence[object]) -> object:
+    _arity(fname, values, 1)
+    return values[0]
+
+
+def _one_number(fname: str, values: Sequence[object]) -> float:
+    _arity(fname, values, 1)
+    if not _is_number(values[0]):
+        raise ConditionError(f"invalid argument for {fname} (type {_type_name(values[0])})")
+    return float(values[0])  # type: ignore[arg-type]
+
+
+def _aggregate(fname: str, fn: Callable[[list[float]], float]) -> Callable[[list[object]], object]:
+    def apply(values: list[object]) -> object:
+        flat = [n for v in values for n in _numbers(v, fname)]
+        if not flat:
+            raise ConditionError(f"not enough arguments to call {fname}")
+        return fn(flat)
+
+    return apply
+
+
+def _len(values: list[object]) -> object:
+    _arity("len", values, 1)
+    if isinstance(values[0], list | tuple | str | dict):
+        return len(values[0])
+    raise ConditionError(f"invalid argument for len (type {_type_name(values[0])})")
+
+
+_BUILTINS: dict[str, Callable[[list[object]], object]] = {
+    "len": _len,
+    "asInt": lambda v: _as_int(_single("asInt", v)),
+    "asFloat": lambda v: _as_float(_single("asFloat", v)),
+    "isNaN": lambda v: math.isnan(_one_number("isNaN", v)),
+    "isInf": lambda v: math.isinf(_one_number("isInf", v)),
+    "abs": lambda v: abs(_one_number("abs", v)),
+    "ceil": lambda v: float(math.ceil(_one_number("ceil", v))),
+    "floor": lambda v: float(math.floor(_one_number("floor", v))),
+    "round": lambda v: float(round(_one_number("round", v))),
+    "max": _aggregate("max", max),
+    "min": _aggregate("min", min),
+    "sum": _aggregate("sum", math.fsum),
+    "mean": _aggregate("mean", statistics.fmean),
+    "median": _aggregate("median", statistics.median),
+}
+
+
+def _binary(op: str, a: object, b: object) -> object:
+    if op in ("==", "!="):
+        equal = _equal(a, b)
+        return equal if op == "==" else not equal
+    if op == "in":
+        if isinstance(b, dict):
+            return a in b
+        if isinstance(b, list | tuple):
+            return any(_equal(a, item) for item in b)
+        if isinstance(b, str) and isinstance(a, str):
+            return a in b
+        raise ConditionError(f"invalid operation: in {_type_name(b)}")
+    if op in ("matches", "contains", "startsWith", "endsWith"):
+        if not (isinstance(a, str) and isinstance(b, str)):
+            raise ConditionError(
+                f"invalid operation: {_type_name(a)} {op} {_type_name(b)} (mismatched types)"
+            )
+        if op == "matches":
+            try:
+                return re.search(b, a) is not None
+            except re.error as err:
+                raise ConditionError(f"invalid regexp {b!r}: {err}") from None
+        return {"contains": b in a, "startsWith": a.startswith(b), "endsWith": a.endswith(b)}[op]
+    if op == "+" and isinstance(a, str) and isinstance(b, str):
+        return a + b
+    if op in ("<", ">", "<=", ">=") and isinstance(a, str) and isinstance(b, str):
+        return {"<": a < b, ">": a > b, "<=": a <= b, ">=": a >= b}[op]
+    if not (_is_number(a) and _is_number(b)):
+        raise ConditionError(
+            f"invalid operation: {_type_name(a)} {op} {_type_name(b)} (mismatched types)"
+        )
+    x, y = float(a), float(b)  # type: ignore[arg-type]
+    if op in ("<", ">", "<=", ">="):  # any comparison with NaN is false, as in Go
+        return {"<": x < y, ">": x > y, "<=": x <= y, ">=": x >= y}[op]
+    both_int = isinstance(a, int) and isinstance(b, int)
+    if op in ("+", "-", "*"):
+        value = {"+": x + y, "-": x - y, "*": x * y}[op]
+        return int(value) if both_int else value
+    if op == "/":  # expr-lang's / is always float division; 1/0 gives +Inf
+        if y == 0:
+            return math.nan if x == 0 or math.isnan(x) else math.copysign(math.inf, x)
+        return x / y
+    if op == "%":
+        if not both_int:
+            raise ConditionError(f"invalid operation: {_type_name(a)} % {_type_name(b)}")
+        if y == 0:
+            raise ConditionError("integer divide by zero")
+        return int(math.fmod(x, y))
+    if op in ("**", "^"):
+        try:
+            return math.pow(x, y)
+        except (OverflowError, ValueError):
+            return math.nan
+    raise ConditionError(f"unknown operator {op}")
+
+
+def _equal(a: object, b: object) -> bool:
+    if _is_number(a) and _is_number(b):
+        return float(a) == float(b)  # type: ignore[arg-type]
+    return (type(a) is type(b) and a == b) or (a is None and b is None)
+
+
+def evaluate(source: str, result: object) -> object:
+    """Evaluate *source* with ``result`` bound to *result*; returns any value."""
+    return _Evaluator(result).run(parse(source))
+
+
+def evaluate_bool(source: str, result: object) -> bool:
+    """Evaluate a condition; Argo requires a bool (``expected bool, but got <type>``)."""
+    value = evaluate(source, result)
+    if not isinstance(value, bool):
+        raise ConditionError(f"expected bool, but got {_type_name(value)}")
+    return value

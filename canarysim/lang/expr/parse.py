@@ -1,0 +1,267 @@
+"""Parsing Argo's analysis condition language (an expr-lang subset) into a small AST.
+
+The evaluator is :mod:`canarysim.lang.expr.evaluate`; see its docstring for the language.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+__all__ = ["CLOSURE_BUILTINS", "ConditionError", "Node", "parse"]
+
+
+class ConditionError(Exception):
+    """A condition that cannot be compiled or evaluated (an Error measurement in Argo)."""
+
+
+# --------------------------------------------------------------------------- tokens
+
+_TOKEN = re.compile(
+    r"""
+    (?P<ws>\s+)
+  | (?P<num>\d+\.\d*(?:[eE][+-]?\d+)?|\.\d+(?:[eE][+-]?\d+)?|\d+[eE][+-]?\d+|\d+)
+  | (?P<str>"(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*')
+  | (?P<name>[A-Za-z_$][A-Za-z0-9_$]*)
+  | (?P<op>\?\?|\?\.|\|\||&&|==|!=|<=|>=|\*\*|[-+*/%^<>!?:.,()\[\]{}\#])
+    """,
+    re.VERBOSE,
+)
+_KEYWORD_OPS = {"and", "or", "not", "in", "matches", "contains", "startsWith", "endsWith"}
+
+
+@dataclass(frozen=True)
+class _Tok:
+    kind: str  # num, str, name, op, end
+    text: str
+    pos: int
+
+
+def _tokenize(source: str) -> list[_Tok]:
+    tokens: list[_Tok] = []
+    pos = 0
+    while pos < len(source):
+        match = _TOKEN.match(source, pos)
+        if match is None:
+            raise ConditionError(f"unexpected character {source[pos]!r} at position {pos}")
+        kind = match.lastgroup or "op"
+        if kind != "ws":
+            text = match.group()
+            if kind == "name" and text in _KEYWORD_OPS:
+                kind = "op"
+            tokens.append(_Tok(kind, text, pos))
+        pos = match.end()
+    tokens.append(_Tok("end", "", len(source)))
+    return tokens
+
+
+# --------------------------------------------------------------------------- parser
+# The AST is nested tuples: ("lit", v), ("name", n), ("elem",), ("unary", op, x),
+# ("bin", op, a, b), ("cond", c, a, b), ("index", x, i), ("member", x, name, optional),
+# ("call", fname, args), ("closure", body), ("array", items), ("map", pairs).
+
+Node = tuple[Any, ...]
+
+# Binary precedence, lowest first, as expr-lang orders them.
+_BINARY: dict[str, int] = {
+    "??": 1,
+    "or": 2,
+    "||": 2,
+    "and": 3,
+    "&&": 3,
+    "==": 4,
+    "!=": 4,
+    "<": 4,
+    ">": 4,
+    "<=": 4,
+    ">=": 4,
+    "in": 4,
+    "matches": 4,
+    "contains": 4,
+    "startsWith": 4,
+    "endsWith": 4,
+    "+": 5,
+    "-": 5,
+    "*": 6,
+    "/": 6,
+    "%": 6,
+    "**": 7,
+    "^": 7,
+}
+CLOSURE_BUILTINS = {"all", "any", "none", "one", "filter", "map", "count"}
+
+
+class _Parser:
+    def __init__(self, source: str) -> None:
+        self.source = source
+        self.tokens = _tokenize(source)
+        self.i = 0
+
+    def peek(self, offset: int = 0) -> _Tok:
+        return self.tokens[min(self.i + offset, len(self.tokens) - 1)]
+
+    def take(self) -> _Tok:
+        tok = self.tokens[self.i]
+        self.i += 1
+        return tok
+
+    def expect(self, text: str) -> None:
+        tok = self.take()
+        if tok.text != text or tok.kind not in ("op",):
+            raise ConditionError(f"expected {text!r} at position {tok.pos}, got {tok.text!r}")
+
+    def parse(self) -> Node:
+        node = self.expression()
+        tok = self.peek()
+        if tok.kind != "end":
+            raise ConditionError(f"unexpected token {tok.text!r} at position {tok.pos}")
+        return node
+
+    def expression(self) -> Node:
+        cond = self.binary(1)
+        if self.peek().kind == "op" and self.peek().text == "?":
+            self.take()
+            yes = self.expression()
+            self.expect(":")
+            no = self.expression()
+            return ("cond", cond, yes, no)
+        return cond
+
+    def binary(self, min_prec: int) -> Node:
+        left = self.unary()
+        while True:
+            tok = self.peek()
+            op = tok.text
+            negated = False
+            if tok.kind == "op" and op == "not" and self.peek(1).text == "in":
+                negated, op = True, "in"
+            prec = _BINARY.get(op) if tok.kind == "op" else None
+            if prec is None or prec < min_prec:
+                return left
+            self.take()
+            if negated:
+                self.take()
+            # ** is right associative; everything else left associative.
+            right = self.binary(prec if op in ("**", "^") else prec + 1)
+            left = ("bin", op, left, right)
+            if negated:
+                left = ("unary", "not", left)
+
+    def unary(self) -> Node:
+        tok = self.peek()
+        if tok.kind == "op" and tok.text in ("not", "!", "-", "+"):
+            self.take()
+            return ("unary", tok.text, self.unary())
+        return self.postfix(self.primary())
+
+    def postfix(self, node: Node) -> Node:
+        while True:
+            tok = self.peek()
+            if tok.kind != "op":
+                return node
+            if tok.text in (".", "?."):
+                self.take()
+                name = self.take()
+                if name.kind != "name":
+                    raise ConditionError(f"expected a field name at position {name.pos}")
+                node = ("member", node, name.text, tok.text == "?.")
+            elif tok.text == "[":
+                self.take()
+                index = self.expression()
+                self.expect("]")
+                node = ("index", node, index)
+            else:
+                return node
+
+    def primary(self) -> Node:
+        tok = self.take()
+        if tok.kind == "num":
+            is_float = any(c in tok.text for c in ".eE")
+            return ("lit", float(tok.text) if is_float else int(tok.text))
+        if tok.kind == "str":
+            return ("lit", _unquote(tok.text))
+        if tok.kind == "name":
+            if tok.text in ("true", "false"):
+                return ("lit", tok.text == "true")
+            if tok.text == "nil":
+                return ("lit", None)
+            if self.peek().text == "(" and self.peek().kind == "op":
+                return self.call(tok.text)
+            return ("name", tok.text)
+        if tok.kind == "op":
+            if tok.text == "(":
+                node = self.expression()
+                self.expect(")")
+                return node
+            if tok.text == "#":
+                return ("elem",)
+            if tok.text == ".":  # `.field` inside a closure means `#.field`
+                name = self.take()
+                return ("member", ("elem",), name.text, False)
+            if tok.text == "[":
+                items = self.items("]")
+                return ("array", tuple(items))
+            if tok.text == "{":
+                return self.map_literal()
+        raise ConditionError(
+            f"unexpected token {tok.text or 'end of input'!r} at position {tok.pos}"
+        )
+
+    def items(self, close: str) -> list[Node]:
+        items: list[Node] = []
+        while not (self.peek().kind == "op" and self.peek().text == close):
+            items.append(self.expression())
+            if self.peek().text == ",":
+                self.take()
+            elif self.peek().text != close:
+                tok = self.peek()
+                raise ConditionError(f"expected {close!r} at position {tok.pos}")
+        self.take()
+        return items
+
+    def map_literal(self) -> Node:
+        pairs: list[tuple[Node, Node]] = []
+        while self.peek().text != "}":
+            key_tok = self.take()
+            key: Node = ("lit", _unquote(key_tok.text) if key_tok.kind == "str" else key_tok.text)
+            self.expect(":")
+            pairs.append((key, self.expression()))
+            if self.peek().text == ",":
+                self.take()
+        self.take()
+        return ("map", tuple(pairs))
+
+    def call(self, fname: str) -> Node:
+        self.expect("(")
+        args: list[Node] = []
+        position = 0
+        while not (self.peek().kind == "op" and self.peek().text == ")"):
+            if fname in CLOSURE_BUILTINS and position == 1:
+                if self.peek().text == "{":
+                    self.take()
+                    body = self.expression()
+                    self.expect("}")
+                else:
+                    body = self.expression()
+                args.append(("closure", body))
+            else:
+                args.append(self.expression())
+            position += 1
+            if self.peek().text == ",":
+                self.take()
+            elif self.peek().text != ")":
+                tok = self.peek()
+                raise ConditionError(f"expected ')' at position {tok.pos}")
+        self.take()
+        return ("call", fname, tuple(args))
+
+
+def _unquote(text: str) -> str:
+    body = text[1:-1]
+    return re.sub(r"\\(.)", lambda m: {"n": "\n", "t": "\t"}.get(m.group(1), m.group(1)), body)
+
+
+def parse(source: str) -> Node:
+    """Compile *source* to an AST; raises :class:`ConditionError` on a syntax error."""
+    return _Parser(source).parse()

@@ -1,0 +1,384 @@
+"""PromQL subset: recursive-descent parser producing a small AST.
+
+Covered: number and string literals; instant selectors with ``=``, ``!=``, ``=~``, ``!~``
+(regexes fully anchored, as in Prometheus); range selectors ``[5m]``; ``offset``; function
+calls; aggregations ``sum avg min max count group stddev stdvar topk bottomk quantile`` with
+``by``/``without`` before or after the argument list; unary ``-``/``+``; binary arithmetic
+``^ * / % + -``, comparisons (with ``bool``) and ``and or unless``, with ``on``/``ignoring``.
+Precedence follows Prometheus (``promql/parser/lex.go``): ``^`` (right-associative) >
+``* / %`` > ``+ -`` > comparisons > ``and unless`` > ``or``; unary minus binds looser than ``^``.
+Not covered (a clear error): subqueries, ``@``, ``group_left``/``group_right``.
+
+Errors raise :class:`PromQLError` with a ``line:column`` position, like Prometheus' own
+``1:14: parse error: ...`` messages. The node classes and the error live in
+:mod:`canarysim.lang.promql.syntax`, the lexer in :mod:`canarysim.lang.promql.lex`; both are
+re-exported here, where callers imported them before the split.
+"""
+
+from __future__ import annotations
+
+import re
+
+from canarysim.lang.promql.functions import FUNCTIONS
+from canarysim.lang.promql.lex import Token, parse_duration, tokenize
+from canarysim.lang.promql.syntax import (
+    AGGREGATIONS,
+    COMPARISONS,
+    PARAM_AGGREGATIONS,
+    Aggregate,
+    Binary,
+    Call,
+    Matcher,
+    MatrixSelector,
+    NumberLit,
+    PromQLError,
+    StringLit,
+    Unary,
+    VectorSelector,
+)
+
+__all__ = [
+    "AGGREGATIONS",
+    "COMPARISONS",
+    "PARAM_AGGREGATIONS",
+    "Aggregate",
+    "Binary",
+    "Call",
+    "Matcher",
+    "MatrixSelector",
+    "NumberLit",
+    "Parser",
+    "PromQLError",
+    "StringLit",
+    "Token",
+    "Unary",
+    "VectorSelector",
+    "parse",
+    "parse_duration",
+    "tokenize",
+]
+
+_KEYWORDS = frozenset(
+    {"by", "without", "on", "ignoring", "group_left", "group_right", "offset", "bool"}
+)
+_SET_OPS = frozenset({"and", "or", "unless"})
+# Binary precedence, loosest first (promql/parser/lex.go: LOR < LAND/LUNLESS < comparisons ...)
+_LEVELS: tuple[frozenset[str], ...] = (
+    frozenset({"or"}),
+    frozenset({"and", "unless"}),
+    COMPARISONS,
+    frozenset({"+", "-"}),
+    frozenset({"*", "/", "%"}),
+)
+
+
+class Parser:
+    def __init__(self, query: str) -> None:
+        self.query = query
+        self.toks = tokenize(query)
+        self.i = 0
+
+    # -- helpers
+    @property
+    def tok(self) -> Token:
+        return self.toks[self.i]
+
+    def _next(self) -> Token:
+        t = self.toks[self.i]
+        self.i += 1
+        return t
+
+    def _err(self, msg: str, tok: Token | None = None) -> PromQLError:
+        t = tok or self.tok
+        return PromQLError(msg, self.query, t.pos)
+
+    def _describe(self, t: Token) -> str:
+        return "end of input" if t.kind == "EOF" else repr(t.text)
+
+    def _expect(self, text: str) -> Token:
+        if self.tok.text != text or self.tok.kind not in ("OP", "ID"):
+            raise self._err(f"unexpected {self._describe(self.tok)}, expected {text!r}")
+        return self._next()
+
+    def _is(self, text: str) -> bool:
+        return self.tok.kind in ("OP", "ID") and self.tok.text == text
+
+    def _is_word(self, *words: str) -> bool:
+        return self.tok.kind == "ID" and self.tok.text.lower() in words
+
+    # -- entry
+    def parse(self) -> object:
+        if self.tok.kind == "EOF":
+            raise self._err("no expression found in input")
+        node = self._binary(0)
+        if self.tok.kind != "EOF":
+            raise self._err(f"unexpected {self._describe(self.tok)}")
+        return node
+
+    def _binary_op(self, level: int) -> str | None:
+        t = self.tok
+        ops = _LEVELS[level]
+        if t.kind == "OP" and t.text in ops:
+            return t.text
+        if t.kind == "ID" and t.text.lower() in ops:
+            return t.text.lower()
+        return None
+
+    def _binary(self, level: int) -> object:
+        if level == len(_LEVELS):
+            return self._power()
+        lhs = self._binary(level + 1)
+        while (op := self._binary_op(level)) is not None:
+            op_tok = self._next()
+            return_bool = False
+            if self._is_word("bool"):
+                if op not in COMPARISONS:
+                    raise self._err("bool modifier can only be used on comparison operators")
+                self._next()
+                return_bool = True
+            on, labels = self._matching()
+            rhs = self._binary(level + 1)
+            lhs = self._check_binary(Binary(op, lhs, rhs, return_bool, on, labels, op_tok.pos))
+        return lhs
+
+    def _check_binary(self, node: Binary) -> Binary:
+        scalar_l = isinstance(node.lhs, NumberLit | Unary) and _is_scalar_expr(node.lhs)
+        scalar_r = isinstance(node.rhs, NumberLit | Unary) and _is_scalar_expr(node.rhs)
+        if node.op in COMPARISONS and not node.return_bool and scalar_l and scalar_r:
+            msg = "comparisons between scalars must use BOOL modifier"
+            raise PromQLError(msg, self.query, node.pos)
+        if node.op in _SET_OPS and (scalar_l or scalar_r):
+            raise PromQLError(
+                f"set operator {node.op!r} not allowed with a scalar", self.query, node.pos
+            )
+        return node
+
+    def _matching(self) -> tuple[bool | None, tuple[str, ...]]:
+        if self._is_word("on", "ignoring"):
+            on = self._next().text.lower() == "on"
+            labels = self._label_list()
+            if self._is_word("group_left", "group_right"):
+                raise self._err("group_left/group_right (many-to-one matching) is not supported")
+            return on, labels
+        if self._is_word("group_left", "group_right"):
+            raise self._err("group_left/group_right (many-to-one matching) is not supported")
+        return None, ()
+
+    def _power(self) -> object:
+        # Unary +/- binds looser than ^ : -2^2 == -(2^2).
+        if self.tok.kind == "OP" and self.tok.text in ("-", "+"):
+            t = self._next()
+            inner = self._power()
+            if t.text == "+":
+                return inner
+            if isinstance(inner, NumberLit):
+                return NumberLit(-inner.value)
+            return Unary("-", inner, t.pos)
+        base = self._postfix(self._primary())
+        if self._is("^"):
+            t = self._next()
+            on, labels = self._matching()
+            exponent = self._power()  # right-associative
+            return Binary("^", base, exponent, False, on, labels, t.pos)
+        return base
+
+    def _postfix(self, node: object) -> object:
+        while True:
+            if self._is("["):
+                t = self._next()
+                if not isinstance(node, VectorSelector):
+                    raise self._err("ranges only allowed for vector selectors", t)
+                dur = self._duration()
+                if self.tok.text.startswith(":"):  # lexed as ":" or as an identifier ":1m"
+                    raise self._err("subqueries are not supported")
+                self._expect("]")
+                node = MatrixSelector(node, dur, t.pos)
+            elif self._is_word("offset"):
+                t = self._next()
+                neg = False
+                if self._is("-"):
+                    self._next()
+                    neg = True
+                dur = self._duration()
+                node = _with_offset(node, -dur if neg else dur, self, t)
+            elif self._is("@"):
+                raise self._err("the @ modifier is not supported")
+            else:
+                return node
+
+    def _duration(self) -> float:
+        t = self.tok
+        if t.kind != "DUR":
+            raise self._err(f"unexpected {self._describe(t)}, expected a duration like 5m")
+        self._next()
+        assert isinstance(t.value, float)
+        if t.value <= 0:
+            raise self._err("duration must be greater than 0", t)
+        return t.value
+
+    def _primary(self) -> object:
+        t = self.tok
+        if t.kind == "NUM":
+            self._next()
+            assert isinstance(t.value, float)
+            return NumberLit(t.value)
+        if t.kind == "STR":
+            self._next()
+            return StringLit(str(t.value))
+        if self._is("("):
+            self._next()
+            inner = self._binary(0)
+            self._expect(")")
+            return inner
+        if self._is("{"):
+            return self._selector(None, t.pos)
+        if t.kind == "ID":
+            name = t.text
+            low = name.lower()
+            if low in AGGREGATIONS and self.toks[self.i + 1].text in ("(", "by", "without"):
+                return self._aggregate()
+            if low in _KEYWORDS or low in _SET_OPS:
+                raise self._err(f"unexpected {self._describe(t)}")
+            self._next()
+            if self._is("("):
+                return self._call(name, t.pos)
+            return self._selector(name, t.pos)
+        raise self._err(f"unexpected {self._describe(t)}")
+
+    def _call(self, name: str, pos: int) -> Call:
+        if name not in FUNCTIONS:
+            raise PromQLError(f"unknown function with name {name!r}", self.query, pos)
+        self._expect("(")
+        args: list[object] = []
+        if not self._is(")"):
+            args.append(self._binary(0))
+            while self._is(","):
+                self._next()
+                args.append(self._binary(0))
+        self._expect(")")
+        lo, hi = FUNCTIONS[name]
+        if not lo <= len(args) <= hi:
+            want = str(lo) if lo == hi else f"{lo} to {hi}"
+            msg = f"expected {want} argument(s) in call to {name!r}, got {len(args)}"
+            raise PromQLError(msg, self.query, pos)
+        return Call(name, tuple(args), pos)
+
+    def _aggregate(self) -> Aggregate:
+        t = self._next()
+        op = t.text.lower()
+        grouping: tuple[str, ...] = ()
+        without = False
+        seen_clause = False
+        if self._is_word("by", "without"):
+            without = self._next().text.lower() == "without"
+            grouping = self._label_list()
+            seen_clause = True
+        self._expect("(")
+        param = None
+        if op in PARAM_AGGREGATIONS:
+            param = self._binary(0)
+            self._expect(",")
+        expr = self._binary(0)
+        self._expect(")")
+        if self._is_word("by", "without"):
+            if seen_clause:
+                raise self._err("grouping given twice")
+            without = self._next().text.lower() == "without"
+            grouping = self._label_list()
+        return Aggregate(op, expr, param, grouping, without, t.pos)
+
+    def _label_list(self) -> tuple[str, ...]:
+        self._expect("(")
+        names: list[str] = []
+        while not self._is(")"):
+            t = self.tok
+            if t.kind != "ID":
+                raise self._err(f"unexpected {self._describe(t)} in grouping opts, expected label")
+            names.append(self._next().text)
+            if self._is(","):
+                self._next()
+            elif not self._is(")"):
+                raise self._err(f"unexpected {self._describe(self.tok)} in grouping opts")
+        self._next()
+        return tuple(names)
+
+    def _selector(self, name: str | None, pos: int) -> VectorSelector:
+        matchers: list[Matcher] = []
+        if name is not None:
+            matchers.append(Matcher("__name__", "=", name))
+        if self._is("{"):
+            self._next()
+            while not self._is("}"):
+                lt = self.tok
+                if lt.kind != "ID":
+                    raise self._err(
+                        f"unexpected {self._describe(lt)} in label matching, expected label"
+                    )
+                self._next()
+                ot = self.tok
+                if ot.kind != "OP" or ot.text not in ("=", "!=", "=~", "!~"):
+                    raise self._err(
+                        f"unexpected {self._describe(ot)} in label matching, "
+                        'expected one of "=", "!=", "=~" or "!~"'
+                    )
+                self._next()
+                vt = self.tok
+                if vt.kind != "STR":
+                    raise self._err(
+                        f"unexpected {self._describe(vt)} in label matching, expected string"
+                    )
+                self._next()
+                matchers.append(self._matcher(lt.text, ot.text, str(vt.value), vt))
+                if self._is(","):
+                    self._next()
+                elif not self._is("}"):
+                    raise self._err(
+                        f"unexpected {self._describe(self.tok)} in label matching, "
+                        'expected "," or "}"'
+                    )
+            self._next()
+        if not any(not m.matches("") for m in matchers):
+            raise PromQLError(
+                "vector selector must contain at least one non-empty matcher", self.query, pos
+            )
+        if name is not None and any(m.name == "__name__" for m in matchers[1:]):
+            raise PromQLError("metric name must not be set twice", self.query, pos)
+        return VectorSelector(tuple(matchers), 0.0, pos)
+
+    def _matcher(self, name: str, op: str, value: str, tok: Token) -> Matcher:
+        if op in ("=~", "!~"):
+            try:
+                return Matcher(name, op, value, re.compile(f"(?:{value})", re.DOTALL))
+            except re.error as exc:
+                raise self._err(f"invalid regular expression {value!r}: {exc}", tok) from None
+        return Matcher(name, op, value)
+
+
+def _is_scalar_expr(node: object) -> bool:
+    if isinstance(node, NumberLit):
+        return True
+    if isinstance(node, Unary):
+        return _is_scalar_expr(node.expr)
+    return False
+
+
+def _with_offset(node: object, off: float, parser: Parser, tok: Token) -> object:
+    if isinstance(node, VectorSelector):
+        if node.offset:
+            raise parser._err("offset may not be set multiple times", tok)
+        return VectorSelector(node.matchers, off, node.pos)
+    if isinstance(node, MatrixSelector):
+        if node.vector.offset:
+            raise parser._err("offset may not be set multiple times", tok)
+        return MatrixSelector(
+            VectorSelector(node.vector.matchers, off, node.vector.pos), node.range_s, node.pos
+        )
+    raise parser._err(
+        "offset modifier must be preceded by an instant vector selector or range vector selector",
+        tok,
+    )
+
+
+def parse(query: str) -> object:
+    """Parse ``query`` into an AST (raises :class:`PromQLError`)."""
+    return Parser(query).parse()

@@ -1,0 +1,390 @@
+"""AnalysisRuns in simulated time: scheduling measurements, querying providers, assessing.
+
+The rollout engine decides *when* a run starts and is terminated (``StartAnalysisRun`` /
+``TerminateAnalysisRun``); this module *executes* runs the way Argo's AnalysisRun
+controller does (``analysis/analysis.go``): every metric measured first at the run's start
+(or after ``initialDelay``), then again ``interval`` after the previous measurement
+finished, an Error retried after 10 s, and after every measurement the metric and run
+phases reassessed with :mod:`canarysim.engine.analysis.assess`.
+
+Providers are simulated: ``prometheus`` queries go to the world's metric store through a
+callable (the PromQL subset in ``sim/promql.py``), optionally after a sampled latency; ``job``
+measurements take a sampled duration and succeed with a configured probability; ``web``
+answers from a table the scenario gives (a JSON body, or a number computed from the
+simulated metrics). Any other provider gives Error measurements saying it is not simulated,
+exactly as a provider that cannot be reached would.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import simpy
+
+from canarysim.engine.analysis.assess import (
+    Phase,
+    measurement_phase,
+    metric_phase,
+    result_string,
+    run_phase,
+)
+from canarysim.engine.model import AnalysisRunView, StartAnalysisRun
+from canarysim.sim.analysis.resolve import (
+    ArgContext,
+    Measurement,
+    MetricState,
+    RunSpecError,
+    resolve_run_spec,
+)
+from canarysim.sim.analysis.webanswer import select, value_string
+
+__all__ = [
+    "PROMETHEUS_TIMEOUT",
+    "AnalysisController",
+    "AnalysisRun",
+    "ArgContext",
+    "JobModel",
+    "Measurement",
+    "Providers",
+    "resolve_run_spec",
+]
+
+
+@dataclass(frozen=True)
+class JobModel:
+    """How simulated Jobs behave: *duration* in seconds and the chance one succeeds. Either
+    may be a function: ``duration(now, rng)`` draws a Job's run time when it starts,
+    ``success_probability(now)`` is the chance in effect when it finishes."""
+
+    duration: float | Callable[[float, np.random.Generator], float] = 10.0
+    success_probability: float | Callable[[float], float] = 1.0
+
+    def duration_at(self, now: float, rng: np.random.Generator) -> float:
+        d = self.duration
+        return float(d(now, rng)) if callable(d) else float(d)
+
+    def success_probability_at(self, now: float) -> float:
+        p = self.success_probability
+        return float(p(now)) if callable(p) else float(p)
+
+
+#: Argo's Prometheus provider gives up on a query after the metric's ``timeout`` (seconds),
+#: 30 s when unset (metricproviders/prometheus/prometheus.go::NewPrometheusProvider).
+PROMETHEUS_TIMEOUT = 30.0
+
+
+@dataclass
+class Providers:
+    """The simulated metric providers a world offers to its AnalysisRuns.
+
+    ``web`` answers per metric name or URL: a JSON body (the metric's ``jsonPath`` applied),
+    or a callable ``answer(now)`` giving the result itself. ``jobs`` are per metric name
+    (others use ``job``). ``prometheus_latency(rng)`` draws how long a query takes."""
+
+    prometheus: Callable[[str, float], object] | None = None
+    job: JobModel = field(default_factory=JobModel)
+    web: Mapping[str, object] = field(default_factory=dict)
+    jobs: Mapping[str, JobModel] = field(default_factory=dict)
+    prometheus_latency: Callable[[np.random.Generator], float] | None = None
+
+    def job_for(self, metric: str) -> JobModel:
+        return self.jobs.get(metric, self.job)
+
+
+# --------------------------------------------------------------------------- the run
+
+
+def _argo_result(value: object) -> object:
+    """A PromQL instant result as Argo's Prometheus provider hands it to conditions: a
+    vector becomes the list of its sample values, a scalar a float (``processResponse``)."""
+    samples = getattr(value, "samples", None)
+    if samples is not None:
+        return [float(s[1]) if isinstance(s, tuple) else float(s.value) for s in samples]
+    scalar = getattr(value, "value", None)
+    if isinstance(scalar, int | float):
+        return float(scalar)
+    return value
+
+
+class AnalysisRun:
+    """One AnalysisRun executing as a SimPy process."""
+
+    def __init__(
+        self,
+        controller: AnalysisController,
+        action: StartAnalysisRun,
+        metrics: list[MetricState] | None,
+        error: str = "",
+    ) -> None:
+        self.controller = controller
+        self.action = action
+        self.name = action.name
+        self.metrics = {m.name: m for m in metrics or []}
+        self.started = controller.env.now
+        self.finished: float | None = None
+        self.phase = Phase.ERROR if error else Phase.RUNNING
+        self.message = error
+        self.terminated = False
+        self._wake = controller.env.event()
+        self._pending: dict[str, Measurement] = {}
+        self._job_started: dict[str, float] = {}
+        if error:
+            self.finished = self.started
+        else:
+            self.process = controller.env.process(self._run())
+
+    def view(self) -> AnalysisRunView:
+        return AnalysisRunView(
+            name=self.name,
+            kind=self.action.kind,
+            pod_template_hash=self.action.pod_template_hash,
+            phase=self.phase.value,
+            message=self.message,
+            step_index=self.action.step_index,
+            terminated=self.terminated,
+        )
+
+    def terminate(self) -> None:
+        if not self.terminated:
+            self.terminated = True
+            if not self._wake.triggered:
+                self._wake.succeed()
+
+    def _run(self) -> Any:
+        env = self.controller.env
+        while not self.phase.completed:
+            now = env.now
+            if self._terminating():
+                self._end_in_flight(now)
+            for metric in self.metrics.values():
+                due = metric.next_due(self.started)
+                if due is not None and due <= now and not self._terminating():
+                    self._measure(metric, now)
+            self._assess()
+            if self.phase.completed:
+                break
+            dues = [m.next_due(self.started) for m in self.metrics.values()]
+            pending = [d for d in dues if d is not None]
+            self._wake = env.event()
+            if self.terminated:
+                self._assess()
+                break
+            if pending:
+                yield env.timeout(max(0.0, min(pending) - now)) | self._wake
+            else:
+                yield self._wake
+        self.finished = env.now
+        self.controller.finished(self)
+
+    def _end_in_flight(self, now: float) -> None:
+        """A terminating run ends its in-progress measurements (analysis.go::runMeasurements):
+        a Job is deleted and counts as Successful with the message "Metric Terminated" (the
+        job provider's Terminate); a query we were delaying answers as it would have."""
+        for metric in self.metrics.values():
+            if metric.in_flight_until is None:
+                continue
+            metric.in_flight_until = None
+            pending = self._pending.pop(metric.name, None)
+            if pending is not None:
+                m = pending
+                pending = Measurement(m.metric, m.started, now, m.phase, m.value, m.message)
+                self._record(metric, pending)
+                continue
+            started = self._job_started.pop(metric.name, now)
+            ended = Measurement(
+                metric.name, started, now, Phase.SUCCESSFUL, "", "Metric Terminated"
+            )
+            self._record(metric, ended)
+
+    def _terminating(self) -> bool:
+        return self.terminated or any(
+            m.phase in (Phase.FAILED, Phase.ERROR, Phase.INCONCLUSIVE) and not m.dry_run
+            for m in self.metrics.values()
+        )
+
+    def _measure(self, metric: MetricState, now: float) -> None:
+        providers = self.controller.providers
+        if metric.in_flight_until is not None:  # a Job or a slow query finishing
+            metric.in_flight_until = None
+            pending = self._pending.pop(metric.name, None)
+            if pending is not None:
+                self._record(metric, pending)
+                return
+            chance = providers.job_for(metric.name).success_probability_at(now)
+            succeeded = self.controller.rng.random() < chance
+            phase = Phase.SUCCESSFUL if succeeded else Phase.FAILED
+            # Started when the Job was created (metricproviders/job/job.go::Run), finished
+            # when its Complete/Failed condition was seen (Resume).
+            started = self._job_started.pop(metric.name, now)
+            self._record(metric, Measurement(metric.name, started, now, phase, "", ""))
+            return
+        provider = metric.spec.get("provider") or {}
+        if "job" in provider:
+            job = providers.job_for(metric.name)
+            metric.in_flight_until = now + job.duration_at(now, self.controller.rng)
+            self._job_started[metric.name] = now
+            return
+        measurement = self._evaluate(metric, provider, now)
+        if "prometheus" in provider and providers.prometheus_latency is not None:
+            # The query reads the data as of its start; its answer arrives after the latency,
+            # or the client gives up at the metric's timeout.
+            latency = float(providers.prometheus_latency(self.controller.rng))
+            prom = provider.get("prometheus") or {}
+            timeout = prom.get("timeout")
+            limit = PROMETHEUS_TIMEOUT if timeout is None else float(timeout)
+            if latency > limit:
+                address = str(prom.get("address", "")).rstrip("/")
+                message = f'Post "{address}/api/v1/query": context deadline exceeded'
+                measurement = Measurement(metric.name, now, now + limit, Phase.ERROR, "", message)
+            else:
+                measurement = Measurement(
+                    metric.name,
+                    now,
+                    now + latency,
+                    measurement.phase,
+                    measurement.value,
+                    measurement.message,
+                )
+            if measurement.finished > now:
+                metric.in_flight_until = measurement.finished
+                self._pending[metric.name] = measurement
+                return
+        self._record(metric, measurement)
+
+    def _evaluate(
+        self, metric: MetricState, provider: Mapping[str, Any], now: float
+    ) -> Measurement:
+        try:
+            result, text = self._query(metric, provider, now)
+        except Exception as err:  # any provider failure is an Error measurement, as in Argo
+            return Measurement(metric.name, now, now, Phase.ERROR, "", str(err))
+        phase, message = measurement_phase(
+            result, metric.spec.get("successCondition"), metric.spec.get("failureCondition")
+        )
+        return Measurement(metric.name, now, now, phase, text, message)
+
+    def _query(
+        self, metric: MetricState, provider: Mapping[str, Any], now: float
+    ) -> tuple[object, str]:
+        """(the result conditions see, the measurement's value text)."""
+        providers = self.controller.providers
+        if "prometheus" in provider and providers.prometheus is not None:
+            result = _argo_result(providers.prometheus(str(provider["prometheus"]["query"]), now))
+            return result, result_string(result)
+        if "web" in provider:
+            url = str(provider["web"].get("url", ""))
+            key = metric.name if metric.name in providers.web else url
+            if key not in providers.web:
+                raise RuntimeError(f"web provider: no simulated answer for {url}")
+            answer = providers.web[key]
+            if callable(answer):
+                result = answer(now)
+            else:
+                result = select(answer, str(provider["web"].get("jsonPath") or ""))
+            return result, value_string(result)
+        kind = next(iter(provider), "none")
+        raise RuntimeError(f"{kind} provider is not simulated by canarysim")
+
+    def _record(self, metric: MetricState, measurement: Measurement) -> None:
+        metric.measurements.append(measurement)
+        metric.tally = metric.tally.record(measurement.phase)
+        self.controller.measured(self, measurement)
+
+    def _assess(self) -> None:
+        terminating = self._terminating()
+        for metric in self.metrics.values():
+            if metric.phase.completed:
+                continue
+            phase, message = metric_phase(
+                metric.limits,
+                metric.tally,
+                in_flight=metric.in_flight_until is not None,
+                terminating=terminating,
+            )
+            if phase is not metric.phase and phase.completed:
+                self.controller.event(
+                    self,
+                    "Warning" if phase in (Phase.FAILED, Phase.ERROR) else "Normal",
+                    f"Metric{phase.value}",
+                    f"Metric '{metric.name}' Completed. Result: {phase.value}",
+                )
+            metric.phase, metric.limit_message = phase, message
+        last = {m.name: m.measurements[-1].message for m in self.metrics.values() if m.measurements}
+        phase, message = run_phase(
+            {m.name: (m.phase, m.limit_message) for m in self.metrics.values()},
+            dry_run=frozenset(m.name for m in self.metrics.values() if m.dry_run),
+            terminated=self.terminated,
+            last_messages=last,
+        )
+        if phase is not self.phase:
+            self.phase, self.message = phase, message
+            if phase.completed:
+                self.controller.event(
+                    self,
+                    "Warning" if phase in (Phase.FAILED, Phase.ERROR) else "Normal",
+                    f"AnalysisRun{phase.value}",
+                    f"Analysis Completed. Result: {phase.value}",
+                )
+
+
+class AnalysisController:
+    """Runs every AnalysisRun of one world. *on_change* is called whenever a run's phase or
+    measurements change (the rollout controller waits on that); *on_event* receives
+    ``(time, type, object, reason, message)`` as the Result's events read."""
+
+    def __init__(
+        self,
+        env: simpy.Environment,
+        *,
+        templates: Mapping[str, Mapping[str, Any]],
+        providers: Providers,
+        rng: np.random.Generator,
+        on_change: Callable[[], None] = lambda: None,
+        on_event: Callable[[float, str, str, str, str], None] = lambda *a: None,
+    ) -> None:
+        self.env = env
+        self.templates = templates
+        self.providers = providers
+        self.rng = rng
+        self.on_change = on_change
+        self.on_event = on_event
+        self.runs: dict[str, AnalysisRun] = {}
+        self.measurements: list[tuple[str, Measurement]] = []
+
+    def start(
+        self,
+        action: StartAnalysisRun,
+        context: ArgContext,
+        rollout_dry_run: Iterable[str] = (),
+    ) -> AnalysisRun:
+        try:
+            metrics = resolve_run_spec(action, self.templates, context, rollout_dry_run)
+            run = AnalysisRun(self, action, metrics)
+        except RunSpecError as err:
+            run = AnalysisRun(self, action, None, error=str(err))
+            self.event(run, "Warning", "AnalysisRunError", "Analysis Completed. Result: Error")
+        self.runs[action.name] = run
+        self.on_change()
+        return run
+
+    def terminate(self, name: str) -> None:
+        run = self.runs.get(name)
+        if run is not None and not run.phase.completed:
+            run.terminate()
+
+    def views(self) -> tuple[AnalysisRunView, ...]:
+        return tuple(run.view() for run in self.runs.values())
+
+    # callbacks from runs
+    def measured(self, run: AnalysisRun, measurement: Measurement) -> None:
+        self.measurements.append((run.name, measurement))
+        self.on_change()
+
+    def finished(self, run: AnalysisRun) -> None:
+        self.on_change()
+
+    def event(self, run: AnalysisRun, kind: str, reason: str, message: str) -> None:
+        self.on_event(self.env.now, kind, f"AnalysisRun/{run.name}", reason, message)

@@ -1,0 +1,172 @@
+"""Building a world from a scenario: the arguments of a run and what the scenario leaves out.
+
+:func:`run_arguments` checks ``until``/``mode`` as a caller gives them; the rest answers
+questions the world asks while it wires itself up: the first :class:`~canarysim.engine.model.Plan`
+(even of a Rollout Argo would mark invalid), the AnalysisTemplates in reach, and where requests
+go and enter when the scenario does not say (with warnings when nothing would serve them).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from canarysim.declarations import Scenario, load_scenario, to_plan
+from canarysim.engine.durations import parse_duration
+from canarysim.engine.model import Plan
+from canarysim.errors import ScenarioError
+
+if TYPE_CHECKING:
+    from canarysim.sim.mesh.objects import Mesh
+    from canarysim.sim.world import World
+
+__all__ = [
+    "MODES",
+    "analysis_templates",
+    "check_host",
+    "default_gateway",
+    "default_host",
+    "first_plan",
+    "run_arguments",
+]
+
+MODES = ("aggregate", "exact")
+
+
+def _seconds(value: float | str | None, what: str) -> float | None:
+    if value is None:
+        return None
+    if isinstance(value, str):
+        try:
+            return float(parse_duration(value))
+        except ValueError as err:
+            raise ScenarioError(
+                "<argument>", what, "a duration such as 2h or 90s", got=repr(value)
+            ) from err
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        raise ScenarioError("<argument>", what, "a number of seconds", got=repr(value))
+    if value < 0:
+        raise ScenarioError("<argument>", what, "a number of seconds >= 0", got=repr(value))
+    return float(value)
+
+
+def run_arguments(
+    scenario: Scenario | str | Path, until: float | str | None, mode: str | None
+) -> tuple[Scenario, float, str]:
+    """The scenario (loaded if a path), the end time and the traffic mode of a run;
+    ``until``/``mode`` override the scenario's. Bad input raises :class:`ScenarioError`."""
+    if isinstance(scenario, str | Path):
+        scenario = load_scenario(scenario)
+    end = _seconds(until, "until")
+    end = float(scenario.until) if end is None else end
+    chosen = mode or scenario.traffic.mode
+    if chosen == "auto":
+        chosen = "aggregate"
+    if chosen not in MODES:
+        raise ScenarioError("<argument>", "mode", "aggregate or exact", got=repr(mode))
+    if not scenario.manifests.rollouts:
+        raise ScenarioError(
+            str(scenario.source or "scenario"), "manifests", "a Rollout to simulate"
+        )
+    return scenario, end, chosen
+
+
+def first_plan(scenario: Scenario, invalid_message: str | None, pod_hash: str) -> Plan:
+    """The rollout's plan; a bare one when Argo would mark the Rollout invalid (the controller
+    then reports the message instead of progressing)."""
+    rollout = scenario.rollout
+    try:
+        return to_plan(rollout, pod_template_hash=pod_hash)
+    except ScenarioError:
+        if invalid_message is None:
+            raise
+        replicas = rollout.spec.replicas if rollout.spec.replicas is not None else 1
+        return Plan(name=rollout.name, replicas=replicas, pod_template_hash=pod_hash)
+
+
+def analysis_templates(scenario: Scenario, namespace: str) -> dict[str, Mapping[str, Any]]:
+    """Cluster-wide templates, overridden by the namespace's own of the same name."""
+    objs = scenario.manifests
+    out: dict[str, Mapping[str, Any]] = {t.name: t.raw for t in objs.cluster_analysis_templates}
+    for t in objs.analysis_templates:
+        if t.namespace == namespace:
+            out[t.name] = t.raw
+    return out
+
+
+def _referenced_vs(mesh: Mesh) -> list[tuple[str, str]]:
+    if not mesh.routed:
+        return []
+    from canarysim.engine.trafficrouting.istio.reconcile import referenced_virtual_services
+
+    return referenced_virtual_services(mesh.rollout)
+
+
+def default_host(world: World) -> str:
+    """Where requests go when the scenario does not say: the first host of the rollout's
+    VirtualService, else of any VirtualService, else its stable Service, else the first
+    Service (requests to a host nobody serves all fail with 503)."""
+    mesh = world.mesh
+    refs = _referenced_vs(mesh) or sorted(mesh.virtual_services)
+    for ref in refs:
+        vs = mesh.virtual_services.get(ref)
+        hosts = ((vs or {}).get("spec") or {}).get("hosts") or []
+        if hosts:
+            return str(hosts[0])
+    if world.plan.stable_service:
+        return world.plan.stable_service
+    services = sorted(s.name for s in world.cluster.services)
+    return services[0] if services else world.plan.name
+
+
+def default_gateway(world: World) -> str | None:
+    """Where requests enter when the scenario does not say: the first gateway of the first
+    VirtualService (the rollout's first) serving the requests' host, as
+    ``namespace/name``; None (sidecars, ``mesh``) when it lists none."""
+    from canarysim.engine.trafficrouting.istio.match import fqdn, host_matches
+    from canarysim.sim.mesh.router import qualify_gateway
+
+    mesh = world.mesh
+    host = fqdn(world.scenario.traffic.host or default_host(world), world.namespace)
+    refs = _referenced_vs(mesh) + sorted(mesh.virtual_services)
+    for ref in refs:
+        vs = mesh.virtual_services.get(ref) or {}
+        ns = str((vs.get("metadata") or {}).get("namespace") or world.namespace)
+        spec = vs.get("spec") or {}
+        if any(host_matches(fqdn(str(h), ns), host) for h in spec.get("hosts") or []):
+            listed = [str(g) for g in spec.get("gateways") or []]
+            return qualify_gateway(listed[0], ns) if listed else None
+    return None
+
+
+def check_host(world: World, host: str) -> None:
+    """Warn when nothing in the scenario serves the host the requests ask for."""
+    mesh = world.mesh
+    short = host.split(".")[0]
+    vs_hosts = {
+        str(h).split(".")[0]
+        for vs in mesh.virtual_services.values()
+        for h in ((vs.get("spec") or {}).get("hosts") or [])
+    }
+    if short not in vs_hosts and short not in world.cluster.services and "*" not in vs_hosts:
+        world.recorder.warn(
+            f"traffic: requests go to host {host!r}, which no VirtualService or Service "
+            "serves: every request fails (set traffic.host)"
+        )
+    from canarysim.sim.mesh.router import unbound_hint
+
+    gateway = world.classes[0][0].gateway
+    services = list(mesh.virtual_services.values())
+    hint = unbound_hint(services, host, gateway, world.namespace)
+    if hint is not None:
+        world.recorder.warn(
+            f"traffic: {hint}; "
+            + (
+                "a gateway routes nothing else: every request gets 404"
+                if gateway is not None
+                else "sidecars send them to the Service of that name instead"
+            )
+            + " (set traffic.gateway)"
+        )

@@ -1,0 +1,10 @@
+"""The Kubernetes side of the world: nodes, pods and their kubelet, ReplicaSets, Services.
+
+:mod:`.cluster` is the API server and ReplicaSet controller the Rollout controller talks to;
+:mod:`.pod_control` the pods' lives (availability, graceful deletion, eviction, faults);
+:mod:`.pods` and :mod:`.kubelet` stage durations, probes and restarts; :mod:`.nodes` binding
+and image caches; :mod:`.replicasets` and :mod:`.templatehash` ReplicaSets as Argo creates them;
+:mod:`.services` selectors and endpoints; :mod:`.changes` the informer wake-ups.
+
+May import: SimPy, NumPy, the engine, :mod:`canarysim.errors`.
+"""

@@ -1,0 +1,385 @@
+"""ReplicaSets as Argo Rollouts creates them and the Kubernetes ReplicaSet controller runs them.
+
+Naming, labels and annotations follow Argo (``rollout/sync.go::newRSFromRollout``): name
+``<rollout>-<hash>``, the ``rollouts-pod-template-hash`` label on the ReplicaSet, its selector
+and its pod template, and the ``rollout.argoproj.io/revision`` annotation. Status follows the
+Kubernetes controller (``pkg/controller/replicaset/replica_set_utils.go::calculateStatus``):
+only *active* pods count, i.e. pods being deleted (``Terminating``) are excluded from
+``replicas``, ``readyReplicas`` and ``availableReplicas`` the moment they are deleted (the
+separate ``terminatingReplicas`` field of newer Kubernetes is reported as ``terminating``).
+A pod is available once it has been Ready for ``minReadySeconds``
+(``podutil.IsPodAvailable``).
+
+Which pods go first when scaling down is :func:`deletion_order`.
+"""
+
+from __future__ import annotations
+
+import copy
+import functools
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING, Any, NamedTuple
+
+from canarysim.errors import SimulationError
+from canarysim.sim.cluster.pods import Pod
+from canarysim.sim.cluster.templatehash import (
+    POD_TEMPLATE_HASH_LABEL,
+    pod_template_hash,
+    templates_equal_ignoring_hash,
+)
+
+if TYPE_CHECKING:
+    from canarysim.sim.cluster.cluster import Cluster
+
+__all__ = [
+    "DELETION_COST_ANNOTATION",
+    "DESIRED_REPLICAS_ANNOTATION",
+    "EPOCH",
+    "REVISION_ANNOTATION",
+    "SCALE_DOWN_DEADLINE_ANNOTATION",
+    "ReplicaSet",
+    "ReplicaSetStatus",
+    "ReplicaSets",
+    "deletion_order",
+    "format_timestamp",
+    "new_replica_set",
+    "parse_timestamp",
+]
+
+REVISION_ANNOTATION = "rollout.argoproj.io/revision"
+DESIRED_REPLICAS_ANNOTATION = "rollout.argoproj.io/desired-replicas"
+SCALE_DOWN_DEADLINE_ANNOTATION = "scale-down-deadline"
+DELETION_COST_ANNOTATION = "controller.kubernetes.io/pod-deletion-cost"
+
+#: The wall-clock instant of simulated time 0, for timestamp annotations such as
+#: ``scale-down-deadline`` (Argo writes them as RFC 3339 with whole seconds).
+EPOCH = datetime(2026, 1, 1, tzinfo=UTC)
+
+
+def format_timestamp(t: float) -> str:
+    """RFC 3339 (whole seconds, truncated as Go's ``time.RFC3339`` does) of simulated time *t*.
+
+    >>> format_timestamp(90.7)
+    '2026-01-01T00:01:30Z'
+    """
+    return (EPOCH + timedelta(seconds=math.floor(t))).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def parse_timestamp(value: str | float) -> float:
+    """Simulated seconds of an RFC 3339 timestamp (or of a number given as-is).
+
+    >>> parse_timestamp("2026-01-01T00:01:30Z"), parse_timestamp("42.5")
+    (90.0, 42.5)
+    """
+    if isinstance(value, int | float):
+        return float(value)
+    try:
+        return float(value)
+    except ValueError:
+        pass
+    dt = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    return (dt - EPOCH).total_seconds()
+
+
+class ReplicaSetStatus(NamedTuple):
+    """``status.replicas``, ``readyReplicas``, ``availableReplicas`` and terminating pods."""
+
+    replicas: int
+    ready: int
+    available: int
+    terminating: int
+
+
+@dataclass(eq=False)
+class ReplicaSet:
+    """One ReplicaSet. Create it with :meth:`Cluster.create_replica_set`.
+
+    ``replicas`` is ``spec.replicas``; change it with :meth:`scale_to` so the cluster
+    creates or deletes pods at once (the ReplicaSet controller reacting to the update).
+    """
+
+    name: str
+    namespace: str
+    rollout: str
+    hash: str
+    template: dict[str, Any]
+    labels: dict[str, str]
+    selector: dict[str, str]
+    annotations: dict[str, str]
+    created: float
+    min_ready_seconds: float = 0.0
+    replicas: int = 0
+    pods: list[Pod] = field(default_factory=list)
+    deleted: bool = False
+    cluster: Cluster | None = field(default=None, repr=False)
+
+    # ---------------------------------------------------------------- reading
+    @property
+    def revision(self) -> int:
+        """The ``rollout.argoproj.io/revision`` annotation (0 when unset)."""
+        try:
+            return int(self.annotations.get(REVISION_ANNOTATION, "0"))
+        except ValueError:
+            return 0
+
+    @property
+    def image(self) -> str:
+        """The first container's image."""
+        containers = (self.template.get("spec") or {}).get("containers") or []
+        return str(containers[0].get("image", "")) if containers else ""
+
+    @property
+    def scale_down_at(self) -> float | None:
+        """The ``scale-down-deadline`` annotation in simulated seconds, or None."""
+        value = self.annotations.get(SCALE_DOWN_DEADLINE_ANNOTATION)
+        return None if not value else parse_timestamp(value)
+
+    @property
+    def rollout_replicas(self) -> int | None:
+        """The ``rollout.argoproj.io/desired-replicas`` annotation, or None."""
+        value = self.annotations.get(DESIRED_REPLICAS_ANNOTATION)
+        try:
+            return None if value is None else int(value)
+        except ValueError:
+            return None
+
+    def active_pods(self) -> list[Pod]:
+        """Pods that count for this ReplicaSet (not Terminating, not gone)."""
+        return [p for p in self.pods if not p.gone and p.deleted_at is None]
+
+    def counts_available(self, pod: Pod, now: float) -> bool:
+        """``podutil.IsPodAvailable``: Ready, and the Ready condition's transition time (kept
+        in whole seconds by the API) plus ``minReadySeconds`` lies strictly before *now*."""
+        if not pod.ready:
+            return False
+        if self.min_ready_seconds <= 0:
+            return True
+        assert pod.ready_since is not None
+        return math.floor(pod.ready_since) + self.min_ready_seconds < now
+
+    @property
+    def status(self) -> ReplicaSetStatus:
+        replicas = ready = available = terminating = 0
+        for p in self.pods:  # one pass: this runs on every pod change
+            if p.gone:
+                continue
+            if p.deleted_at is not None:
+                terminating += 1
+                continue
+            replicas += 1
+            ready += p.ready
+            available += p.available
+        return ReplicaSetStatus(replicas, ready, available, terminating)
+
+    def view(self) -> dict[str, Any]:
+        """The fields of ``engine.model.ReplicaSetView`` (``ReplicaSetView(**rs.view())``)."""
+        st = self.status
+        return {
+            "hash": self.hash,
+            "revision": self.revision,
+            "replicas": self.replicas,
+            "status_replicas": st.replicas,
+            "ready": st.ready,
+            "available": st.available,
+            "scale_down_deadline": self.scale_down_at,
+            "rollout_replicas": self.rollout_replicas,
+            "created": self.created,
+            "pod_created": tuple(sorted(p.created for p in self.active_pods())),
+        }
+
+    def snapshot(self) -> dict[str, Any]:
+        """The fields of ``result.ReplicaSetSnapshot`` except ``role`` (the world knows it).
+
+        ``current`` is ``status.replicas``; pods are listed as ``kubectl argo rollouts get``
+        lists them (``info/pod_info.go::addPodInfos``: by creation timestamp, which has whole
+        seconds, then name), Terminating ones included until they are gone.
+        """
+        st = self.status
+        live = (p for p in self.pods if not p.gone)
+        pods = sorted(live, key=lambda p: (math.floor(p.created), p.name))
+        return {
+            "name": self.name,
+            "hash": self.hash,
+            "revision": self.revision,
+            "image": self.image,
+            "desired": self.replicas,
+            "current": st.replicas,
+            "ready": st.ready,
+            "available": st.available,
+            "created": self.created,
+            "scale_down_at": self.scale_down_at,
+            "pods": tuple(p.snapshot() for p in pods),
+        }
+
+    # ---------------------------------------------------------------- writing
+    def _owner(self) -> Cluster:
+        if self.cluster is None:
+            raise RuntimeError(f"ReplicaSet {self.name} is not part of a cluster")
+        return self.cluster
+
+    def scale_to(self, n: int, rollout_replicas: int | None = None) -> None:
+        """Set ``spec.replicas`` to *n*; pods are created or deleted right away.
+        *rollout_replicas* (if given) goes into the ``desired-replicas`` annotation."""
+        self._owner().scale(self, n, rollout_replicas)
+
+    def set_annotation(self, key: str, value: str | None) -> None:
+        """Set (or with None remove) an annotation; a real change is logged and notified."""
+        self._owner().annotate(self, key, value)
+
+    def set_revision(self, revision: int) -> None:
+        self.set_annotation(REVISION_ANNOTATION, str(int(revision)))
+
+    def set_scale_down_deadline(self, t: float | None) -> None:
+        """Write ``scale-down-deadline`` as Argo does (RFC 3339, whole seconds) or remove it."""
+        self.set_annotation(
+            SCALE_DOWN_DEADLINE_ANNOTATION, None if t is None else format_timestamp(t)
+        )
+
+    def set_min_ready_seconds(self, seconds: float) -> None:
+        self._owner().set_min_ready_seconds(self, seconds)
+
+
+class ReplicaSets(dict[str, ReplicaSet]):
+    """The cluster's ReplicaSets by name, with the look-ups the controller needs."""
+
+    def of(self, rollout: str) -> list[ReplicaSet]:
+        """The rollout's ReplicaSets, newest revision first (then by name)."""
+        rss = [rs for rs in self.values() if rs.rollout == rollout]
+        return sorted(rss, key=lambda rs: (-rs.revision, rs.name))
+
+    def find(self, rollout: str, template: Mapping[str, Any]) -> ReplicaSet | None:
+        """The rollout's ReplicaSet whose template equals *template* apart from the hash
+        label (Argo's ``FindNewReplicaSet``; going back to a template reuses its RS)."""
+        for rs in self.values():
+            if rs.rollout == rollout and templates_equal_ignoring_hash(rs.template, template):
+                return rs
+        return None
+
+    def lookup(self, name_or_hash: str, rollout: str | None = None) -> ReplicaSet:
+        """A ReplicaSet by name, or by hash (within *rollout* if given)."""
+        rs = self.get(name_or_hash)
+        if rs is not None:
+            return rs
+        for rs in self.values():
+            if rs.hash == name_or_hash and (rollout is None or rs.rollout == rollout):
+                return rs
+        raise SimulationError(f"no ReplicaSet {name_or_hash!r}")
+
+
+def new_replica_set(
+    rollout: str,
+    template: Mapping[str, Any],
+    *,
+    namespace: str,
+    revision: int,
+    created: float,
+    min_ready_seconds: float = 0.0,
+    selector: Mapping[str, str] | None = None,
+    annotations: Mapping[str, str] | None = None,
+    collision_count: int | None = None,
+    pod_hash: str | None = None,
+) -> ReplicaSet:
+    """A ReplicaSet for *template* as Argo builds it (``newRSFromRollout``), with 0 replicas.
+
+    The hash (*pod_hash*, or computed by :func:`pod_template_hash`) goes into the
+    ReplicaSet's name and labels, its selector (*selector*, by default the template's labels)
+    and its pod template; *revision* into its revision annotation.
+    """
+    h = pod_hash or pod_template_hash(template, collision_count)
+    tpl = copy.deepcopy(dict(template))
+    meta = tpl.setdefault("metadata", {})
+    meta["labels"] = {**(meta.get("labels") or {}), POD_TEMPLATE_HASH_LABEL: h}
+    if selector is None:
+        selector = (template.get("metadata") or {}).get("labels") or {}
+    return ReplicaSet(
+        name=f"{rollout}-{h}",
+        namespace=namespace,
+        rollout=rollout,
+        hash=h,
+        template=tpl,
+        labels=dict(meta["labels"]),
+        selector={**selector, POD_TEMPLATE_HASH_LABEL: h},
+        annotations={**(annotations or {}), REVISION_ANNOTATION: str(int(revision))},
+        created=created,
+        min_ready_seconds=float(min_ready_seconds),
+    )
+
+
+# ------------------------------------------------------------------------- scale-down order
+
+_PHASE_ORDINAL = {"Pending": 0, "Unknown": 1, "Running": 2}
+
+
+def _deletion_cost(pod: Pod) -> int:
+    try:
+        return int(pod.annotations.get(DELETION_COST_ANNOTATION, "0"))
+    except ValueError:
+        return 0
+
+
+def _log_rank(t: float, now: float) -> int:
+    """``controller_utils.go::logarithmicRankDiff``'s rank: floor(log2(age in ns)), -1 if none."""
+    age_ns = (now - t) * 1e9
+    return int(math.log2(age_ns)) if age_ns > 0 else -1
+
+
+def deletion_order(pods: Sequence[Pod], related: Sequence[Pod], now: float) -> list[Pod]:
+    """*pods* sorted so that the first ones are deleted first when a ReplicaSet shrinks.
+
+    Kubernetes' rules (``pkg/controller/controller_utils.go::ActivePodsWithRanks.Less``, used
+    by ``replica_set.go::getPodsToDelete``), each applied only when the earlier ones tie:
+
+    1. a pod not yet bound to a node before a bound one;
+    2. phase Pending before Unknown before Running (ContainerCreating is still Pending);
+    3. not Ready before Ready;
+    4. lower ``controller.kubernetes.io/pod-deletion-cost`` first;
+    5. more active *related* pods (all pods of the owner's ReplicaSets) on the same node first;
+    6. both Ready: Ready more recently first, compared on a log2 scale of the time since;
+    7. more container restarts first;
+    8. created more recently first, again on a log2 scale of the age.
+
+    In 6 and 8 (``LogarithmicScaleDown``, on by default since Kubernetes 1.22) pods whose ages
+    fall in the same power-of-two bucket are ordered by UID, a pseudo-random but here
+    deterministic order. Kubernetes has no separate "not available" rule.
+    """
+    on_node: dict[str, int] = {}
+    for p in related:
+        if p.active and p.node is not None:
+            on_node[p.node] = on_node.get(p.node, 0) + 1
+
+    def rank(p: Pod) -> int:
+        return on_node.get(p.node, 0) if p.node is not None else 0
+
+    def compare(a: Pod, b: Pod) -> int:
+        if (a.node is None) != (b.node is None):
+            return -1 if a.node is None else 1
+        pa, pb = _PHASE_ORDINAL.get(a.phase, 2), _PHASE_ORDINAL.get(b.phase, 2)
+        if pa != pb:
+            return -1 if pa < pb else 1
+        if a.ready != b.ready:
+            return -1 if not a.ready else 1
+        ca, cb = _deletion_cost(a), _deletion_cost(b)
+        if ca != cb:
+            return -1 if ca < cb else 1
+        ra, rb = rank(a), rank(b)
+        if ra != rb:
+            return -1 if ra > rb else 1
+        if a.ready and b.ready and a.ready_since != b.ready_since:
+            assert a.ready_since is not None and b.ready_since is not None
+            diff = _log_rank(a.ready_since, now) - _log_rank(b.ready_since, now)
+            if diff == 0:
+                return -1 if a.uid < b.uid else 1
+            return -1 if diff < 0 else 1
+        if a.restarts != b.restarts:
+            return -1 if a.restarts > b.restarts else 1
+        if a.created != b.created:
+            diff = _log_rank(a.created, now) - _log_rank(b.created, now)
+            if diff == 0:
+                return -1 if a.uid < b.uid else 1
+            return -1 if diff < 0 else 1
+        return 0
+
+    return sorted(sorted(pods, key=lambda p: p.name), key=functools.cmp_to_key(compare))

@@ -1,0 +1,257 @@
+"""Envoy's router, attempt by attempt: retries, per-try and route timeouts, back-off, hosts.
+
+The part of Istio's request path that happens once a request has a destination (a set of
+backends, see :class:`Backends`): an attempt fails with the version's error rate and code;
+``retry_on`` decides which attempts are retried (``5xx``; ``gateway-error`` = 502/503/504;
+numeric codes; ``retriable-status-codes`` = Istio's default list, 503); per-try timeouts (504
+``UT``) are retried on ``5xx``/``gateway-error``/``reset``; a retry waits Envoy's jittered
+back-off (uniform below ``25 ms * (2^n - 1)``, capped at 250 ms) and goes to another endpoint
+of the same destination not tried yet (Envoy's ``previous_hosts`` predicate, which Istio
+enables); the route timeout caps the whole exchange (504 ``UT``).
+
+:class:`EnvoyAttempts` is the first layer of
+:class:`~canarysim.sim.traffic.generator.TrafficGenerator`
+(``EnvoyAttempts`` <- ``AggregateServing`` <- ``RequestPath`` <- ``TrafficGenerator``): exact
+mode sends every request through :meth:`EnvoyAttempts._attempts`; aggregate mode only the few
+whose first attempt is retried.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import numpy as np
+
+from canarysim.sim.metrics.store import SeriesKey, Tally
+from canarysim.sim.traffic.distributions import Dist
+
+__all__ = [
+    "BACKOFF_BASE_S",
+    "BACKOFF_MAX_S",
+    "DEFAULT_RETRIABLE_CODES",
+    "Backends",
+    "EnvoyAttempts",
+    "Mode",
+    "Rngs",
+    "retriable_code",
+    "retriable_try_timeout",
+    "retry_predicate",
+    "service_of",
+]
+
+Mode = Literal["aggregate", "exact"]
+BACKOFF_BASE_S = 0.025
+BACKOFF_MAX_S = 0.25
+#: Istio's default ``retriable-status-codes`` (pilot retry policy).
+DEFAULT_RETRIABLE_CODES = frozenset({503})
+
+
+@dataclass
+class Backends:
+    """The backends of one destination with their behaviour frozen for a segment."""
+
+    hashes: list[str]
+    endpoints: np.ndarray
+    p_err: np.ndarray
+    dists: list[Dist]
+    codes: np.ndarray
+    workloads: list[str]
+
+    @property
+    def probs(self) -> np.ndarray:
+        out: np.ndarray = self.endpoints / self.endpoints.sum()
+        return out
+
+
+def retriable_code(code: int, retry_on: frozenset[str]) -> bool:
+    if "5xx" in retry_on and 500 <= code <= 599:
+        return True
+    if "gateway-error" in retry_on and code in (502, 503, 504):
+        return True
+    if "retriable-status-codes" in retry_on and code in DEFAULT_RETRIABLE_CODES:
+        return True
+    return str(code) in retry_on
+
+
+def retriable_try_timeout(retry_on: frozenset[str]) -> bool:
+    return bool(retry_on & {"5xx", "gateway-error", "reset"})
+
+
+def retry_predicate(plan: Any) -> Any:
+    """The plan's own retriable-status predicate when it has one (router.RoutePlan does)."""
+    own = getattr(plan, "is_retriable", None)
+    if own is not None:
+        return own
+    on = frozenset(plan.retry_on or ())
+    return lambda code: int(plan.retry_attempts or 0) > 0 and retriable_code(code, on)
+
+
+def service_of(branch: Any) -> str:
+    """The Service a destination names: ``Branch.service``, else the host of ``host/subset``."""
+    return str(getattr(branch, "service", "") or branch.destination.split("/")[0])
+
+
+class Rngs:
+    """The named streams traffic draws from."""
+
+    def __init__(self, streams: Any) -> None:
+        self.traffic: np.random.Generator = streams["traffic"]
+        self.router: np.random.Generator = streams["router"]
+        self.latency: np.random.Generator = streams["latency"]
+
+
+class EnvoyAttempts:
+    """Serving requests at a destination's backends, one vectorised round per attempt.
+
+    Holds no state of its own: the attributes below are set by ``TrafficGenerator``.
+    """
+
+    mode: Mode
+    keep_samples: bool
+    buckets_ms: tuple[float, ...]
+    _bounds_s: np.ndarray
+
+    def _policy(self, plan: Any) -> tuple[float, float, int, frozenset[str]]:
+        """(route timeout, per-try timeout, retries, retry_on), inf meaning none."""
+        t = float(plan.timeout_s) if plan.timeout_s else math.inf
+        ptt = float(plan.per_try_timeout_s) if plan.per_try_timeout_s else math.inf
+        retries = max(int(plan.retry_attempts or 0), 0)
+        return t, ptt, retries, frozenset(plan.retry_on or ())
+
+    def _draw(
+        self, bk: Backends, bs: np.ndarray, rng: np.random.Generator
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """One attempt per request at backend ``bs``: (response code, latency s)."""
+        err = rng.random(len(bs)) < bk.p_err[bs]
+        code = np.where(err, bk.codes[bs], 200)
+        lat = np.empty(len(bs))
+        for b in np.unique(bs):
+            m = bs == b
+            lat[m] = bk.dists[b].sample(rng, int(m.sum()))
+        return code, lat
+
+    def _record(
+        self,
+        tally: Tally,
+        reporter: str,
+        dest: str,
+        bk: Backends,
+        bucket: np.ndarray,
+        bs: np.ndarray,
+        code: np.ndarray,
+        lat_s: np.ndarray,
+        flags: np.ndarray | None = None,
+        shadow: bool = False,
+    ) -> None:
+        """Individual requests grouped into series by (backend, code, flags)."""
+        fl = np.zeros(len(bs), dtype=np.int64) if flags is None else flags
+        combo = (bs.astype(np.int64) * 1000 + code) * 2 + fl
+        for k in np.unique(combo):
+            m = combo == k
+            b, c, f = int(k) // 2000, int(k) // 2 % 1000, int(k) % 2
+            key = SeriesKey(
+                reporter,
+                dest,
+                bk.workloads[b],
+                bk.hashes[b],
+                int(c),
+                "UT" if f else "-",
+                shadow,
+            )
+            tally.add_records(key, bucket[m], lat_s[m] * 1000.0, self.keep_samples)
+
+    def _attempts(
+        self,
+        tally: Tally,
+        plan: Any,
+        dest: str,
+        bk: Backends,
+        bucket: np.ndarray,
+        backend: np.ndarray,
+        first: tuple[np.ndarray, np.ndarray] | None,
+        delay_s: float,
+        rngs: Rngs,
+    ) -> None:
+        """Requests through Envoy's router, attempt by attempt (vectorised per round).
+
+        ``first`` optionally gives the first attempt's (code, latency) already drawn.
+        """
+        n = len(bucket)
+        if n == 0:
+            return
+        timeout, ptt, retries, retry_on = self._policy(plan)
+        ptt_retry = retriable_try_timeout(retry_on)
+        is_retriable = retry_predicate(plan)
+        retriable_codes = {int(c) for c in (*bk.codes.tolist(), 200) if is_retriable(int(c))}
+        elapsed = np.zeros(n)
+        final_code = np.zeros(n, dtype=np.int64)
+        final_flag = np.zeros(n, dtype=np.int64)
+        current = backend.astype(np.int64).copy()
+        active = np.arange(n)
+        # Endpoints already tried per request and version (Envoy's previous_hosts predicate).
+        tried = np.zeros((n, len(bk.hashes)), dtype=np.int64) if retries > 0 else None
+        for attempt in range(retries + 1):
+            if len(active) == 0:
+                break
+            bs = current[active]
+            if attempt == 0 and first is not None:
+                code, lat = first
+            else:
+                code, lat = self._draw(bk, bs, rngs.latency)
+            # Server-side proxy: one report per attempt, the backend's own code and latency.
+            self._record(tally, "destination", dest, bk, bucket[active], bs, code, lat)
+            el = elapsed[active]
+            budget = timeout - el
+            global_to = (lat > budget) & (budget <= ptt)
+            try_to = ~global_to & (lat > ptt)
+            ok = ~global_to & ~try_to
+            el = np.where(global_to, timeout, np.where(try_to, el + ptt, el + lat))
+            res_code = np.where(ok, code, 504)
+            res_flag = np.where(ok, 0, 1)
+            again = np.where(try_to, ptt_retry, np.isin(code, list(retriable_codes)))
+            again &= ~global_to & (attempt < retries)
+            if again.any():
+                # Envoy's fully jittered exponential back-off before retry number attempt+1.
+                cap = min(BACKOFF_BASE_S * (2 ** (attempt + 1) - 1), BACKOFF_MAX_S)
+                start = el[again] + rngs.router.uniform(0.0, cap, int(again.sum()))
+                late = start >= timeout
+                el_again = np.where(late, timeout, start)
+                el[again] = el_again
+                idx_again = np.flatnonzero(again)
+                res_code[idx_again[late]] = 504
+                res_flag[idx_again[late]] = 1
+                again[idx_again[late]] = False
+            elapsed[active] = el
+            done = ~again
+            final_code[active[done]] = res_code[done]
+            final_flag[active[done]] = res_flag[done]
+            cont = active[again]
+            if len(cont):
+                assert tried is not None
+                tried[cont, current[cont]] += 1
+                current[cont] = self._next_host(bk, tried[cont], rngs.router)
+            active = cont
+        # Client-side proxy: one report per request, what the user got.
+        self._record(
+            tally, "source", dest, bk, bucket, current, final_code, elapsed + delay_s, final_flag
+        )
+
+    @staticmethod
+    def _next_host(bk: Backends, tried: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+        """Retry targets: a random endpoint of the same destination not tried yet.
+
+        Istio configures Envoy's ``previous_hosts`` retry predicate (with up to 5 host
+        selection attempts), so a retry avoids every endpoint the request already hit; when
+        all have been tried the pick is unrestricted. ``tried`` counts, per request and
+        version, the endpoints already attempted; versions are picked in proportion to the
+        endpoints left.
+        """
+        left = np.maximum(bk.endpoints[None, :] - tried, 0.0)
+        none_left = left.sum(axis=1) == 0
+        left[none_left] = bk.endpoints
+        cum = np.cumsum(left / left.sum(axis=1, keepdims=True), axis=1)
+        u = rng.random(len(tried))
+        pick = (u[:, None] >= cum).sum(axis=1)
+        return np.minimum(pick, len(bk.hashes) - 1).astype(np.int64)

@@ -1,0 +1,402 @@
+"""Istio-style telemetry: what traffic produces (:class:`Tally`) and what Prometheus stores.
+
+Istio's sidecars export two series families that canary analyses query:
+
+* ``istio_requests_total`` — a counter per (reporter, destination, workload, response code, ...)
+* ``istio_request_duration_milliseconds`` — a histogram with Istio's default buckets
+  (``_bucket{le=...}``, ``_sum``, ``_count``).
+
+Each request is reported twice: by the client-side proxy (``reporter="source"``: one sample per
+user request, after retries and timeouts, latency as the client saw it, fault delay included)
+and by the server-side proxy of every pod that got an attempt (``reporter="destination"``: one
+sample per attempt, retries and mirrored copies included, the backend's own code and latency).
+Requests that never reach a pod (no route 404 ``NR``, no endpoint 503 ``UH``, fault abort
+``FI``) exist only on the source side with ``destination_workload="unknown"``.
+
+:class:`MetricStore` is the Prometheus side: cumulative counters sampled every
+``scrape_interval_s`` (15 s by default: the interval of Istio's sample Prometheus config
+``samples/addons/prometheus.yaml``; Prometheus' own default is 1 m), kept as numpy arrays with one
+row per series and one column per scrape. A series first appears at the first scrape after its
+first request (Istio creates a counter lazily) and then stays (no staleness: pods are assumed to
+keep being scraped). :mod:`canarysim.lang.promql.query` queries it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+import numpy as np
+
+#: Bucket bounds (ms) of ``istio_request_duration_milliseconds``: Istio keeps Envoy's default
+#: histogram buckets (``HistogramStatisticsImpl::supportedBuckets`` in envoy/source/common/stats).
+ISTIO_DURATION_BUCKETS_MS: tuple[float, ...] = (
+    0.5, 1, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000, 30000, 60000,
+    300000, 600000, 1800000, 3600000,
+)  # fmt: skip
+
+REQUESTS_TOTAL = "istio_requests_total"
+DURATION = "istio_request_duration_milliseconds"
+UNKNOWN = "unknown"
+
+
+@dataclass(frozen=True)
+class SeriesKey:
+    """Identity of one reported series in a :class:`Tally`.
+
+    ``destination`` is the host as routed (``Branch.destination``, or the request host when no
+    route matched); ``hash`` the backend's ``rollouts-pod-template-hash`` (``"unknown"`` when no
+    pod answered); ``flags`` Envoy's response flags (``-``, ``UH``, ``NR``, ``FI``, ``UT``);
+    ``shadow`` marks mirrored copies (destination side only; Prometheus cannot tell them apart).
+    """
+
+    reporter: str
+    destination: str
+    workload: str
+    hash: str
+    code: int
+    flags: str = "-"
+    shadow: bool = False
+
+
+@dataclass
+class SeriesCounts:
+    """Per time bucket: request count, latency sum (ms) and non-cumulative histogram counts
+    (``hist[:, i]`` counts latencies in ``(le[i-1], le[i]]``; the last column is above every
+    bound, i.e. only in ``+Inf``)."""
+
+    count: np.ndarray
+    sum_ms: np.ndarray
+    hist: np.ndarray
+
+
+@dataclass
+class Tally:
+    """What one call of ``TrafficGenerator.advance(t0, t1, ...)`` produced.
+
+    ``edges`` are the time-bucket edges (``edges[0] = t0``, ``edges[-1] = t1``); every array in
+    ``series`` has one row per bucket. ``samples_ms`` holds raw latencies per key when the
+    generator keeps samples (exact mode only).
+    """
+
+    edges: np.ndarray
+    buckets_ms: tuple[float, ...] = ISTIO_DURATION_BUCKETS_MS
+    series: dict[SeriesKey, SeriesCounts] = field(default_factory=dict)
+    samples_ms: dict[SeriesKey, list[np.ndarray]] = field(default_factory=dict)
+
+    @property
+    def t0(self) -> float:
+        return float(self.edges[0])
+
+    @property
+    def t1(self) -> float:
+        return float(self.edges[-1])
+
+    @property
+    def n_buckets(self) -> int:
+        return len(self.edges) - 1
+
+    def counts_for(self, key: SeriesKey) -> SeriesCounts:
+        """The (zero-initialised on first use) arrays of ``key``."""
+        sc = self.series.get(key)
+        if sc is None:
+            nb = self.n_buckets
+            sc = SeriesCounts(
+                np.zeros(nb, dtype=np.int64),
+                np.zeros(nb, dtype=float),
+                np.zeros((nb, len(self.buckets_ms) + 1), dtype=np.int64),
+            )
+            self.series[key] = sc
+        return sc
+
+    def add_records(
+        self, key: SeriesKey, bucket: np.ndarray, latency_ms: np.ndarray, keep: bool = False
+    ) -> None:
+        """Add individual requests (bucket index and latency each)."""
+        if len(bucket) == 0:
+            return
+        sc = self.counts_for(key)
+        nb = self.n_buckets
+        sc.count += np.bincount(bucket, minlength=nb)
+        sc.sum_ms += np.bincount(bucket, weights=latency_ms, minlength=nb)
+        nbins = len(self.buckets_ms) + 1
+        b = np.searchsorted(np.asarray(self.buckets_ms), latency_ms, side="left")
+        flat = np.bincount(bucket * nbins + b, minlength=nb * nbins)
+        sc.hist += flat.reshape(nb, nbins)
+        if keep:
+            self.samples_ms.setdefault(key, []).append(np.asarray(latency_ms, dtype=float))
+
+    def add_binned(self, key: SeriesKey, hist: np.ndarray, sum_ms: np.ndarray) -> None:
+        """Add per-bucket histogram counts (``(n_buckets, len(buckets_ms)+1)``) and sums."""
+        if not hist.any():
+            return
+        sc = self.counts_for(key)
+        sc.hist += hist.astype(np.int64)
+        sc.count += hist.sum(axis=1).astype(np.int64)
+        sc.sum_ms += sum_ms
+
+    # ------------------------------------------------------------------ summaries
+    def _keys(
+        self,
+        reporter: str,
+        hash: str | None,
+        destination: str | None,
+        shadow: bool | None,
+    ) -> Iterator[tuple[SeriesKey, SeriesCounts]]:
+        for k, v in self.series.items():
+            if k.reporter != reporter:
+                continue
+            if hash is not None and k.hash != hash:
+                continue
+            if destination is not None and k.destination != destination:
+                continue
+            if shadow is not None and k.shadow != shadow:
+                continue
+            yield k, v
+
+    def requests(
+        self,
+        reporter: str = "source",
+        *,
+        hash: str | None = None,
+        destination: str | None = None,
+        shadow: bool | None = None,
+        errors_only: bool = False,
+        per_bucket: bool = False,
+    ) -> int | np.ndarray:
+        """Total requests (or 5xx only) matching the filters; per bucket on request."""
+        out = np.zeros(self.n_buckets, dtype=np.int64)
+        for k, v in self._keys(reporter, hash, destination, shadow):
+            if errors_only and not 500 <= k.code <= 599:
+                continue
+            out += v.count
+        return out if per_bucket else int(out.sum())
+
+    def by_code(
+        self, reporter: str = "source", *, hash: str | None = None, shadow: bool | None = None
+    ) -> dict[int, int]:
+        """Request counts per response code."""
+        out: dict[int, int] = {}
+        for k, v in self._keys(reporter, hash, None, shadow):
+            out[k.code] = out.get(k.code, 0) + int(v.count.sum())
+        return dict(sorted(out.items()))
+
+    def hashes(self, reporter: str = "destination") -> list[str]:
+        """Backend hashes that appear for ``reporter`` (sorted)."""
+        return sorted({k.hash for k in self.series if k.reporter == reporter})
+
+    def histogram(
+        self, reporter: str = "source", *, hash: str | None = None, shadow: bool | None = None
+    ) -> np.ndarray:
+        """Non-cumulative histogram counts over the whole interval."""
+        out = np.zeros(len(self.buckets_ms) + 1, dtype=np.int64)
+        for _, v in self._keys(reporter, hash, None, shadow):
+            out += v.hist.sum(axis=0)
+        return out
+
+    def quantile_ms(self, q: float, reporter: str = "source", *, hash: str | None = None) -> float:
+        """Latency quantile estimated from the histogram like PromQL ``histogram_quantile``
+        (linear interpolation inside a bucket; NaN without requests)."""
+        return histogram_quantile(q, self.buckets_ms, self.histogram(reporter, hash=hash))
+
+
+def histogram_quantile(q: float, bounds: tuple[float, ...], counts: np.ndarray) -> float:
+    """Prometheus' estimate from non-cumulative ``counts`` over ``bounds`` (+Inf last).
+
+    Mirrors ``bucketQuantile`` in prometheus/promql/quantile.go: rank ``q * total``, linear
+    interpolation inside the bucket holding the rank, lower edge 0 for the first bucket, and the
+    highest finite bound when the rank falls into ``+Inf``.
+    """
+    cum = np.cumsum(counts)
+    total = float(cum[-1]) if len(cum) else 0.0
+    if total == 0 or np.isnan(q):
+        return float("nan")
+    if q < 0:
+        return float("-inf")
+    if q > 1:
+        return float("inf")
+    rank = q * total
+    i = int(np.searchsorted(cum, rank, side="left"))
+    if i >= len(bounds):
+        return float(bounds[-1])
+    lo = 0.0 if i == 0 else float(bounds[i - 1])
+    below = 0.0 if i == 0 else float(cum[i - 1])
+    inside = float(cum[i]) - below
+    hi = float(bounds[i])
+    if inside == 0:
+        return hi
+    return lo + (hi - lo) * (rank - below) / inside
+
+
+# ============================================================================ the store
+class MetricStore:
+    """Prometheus-like storage of Istio's series, scraped on a fixed interval.
+
+    Feed it in time order: ``ingest(tally)`` for each traffic interval (it performs every scrape
+    at a time ``s <= tally.t1``; a scrape at ``s`` sees the requests of time buckets ending at or
+    before ``s``), and ``advance_to(t)`` to scrape through a stretch without traffic before
+    querying at ``t``. Requests count when they *arrive* (latency does not delay the counter).
+    """
+
+    def __init__(
+        self,
+        *,
+        scrape_interval_s: float = 15.0,
+        namespace: str = "default",
+        cluster_domain: str = "svc.cluster.local",
+        buckets_ms: tuple[float, ...] = ISTIO_DURATION_BUCKETS_MS,
+        start_s: float = 0.0,
+    ) -> None:
+        if not scrape_interval_s > 0:
+            raise ValueError("scrape_interval_s must be > 0")
+        self.scrape_interval_s = float(scrape_interval_s)
+        self.namespace = namespace
+        self.cluster_domain = cluster_domain
+        self.buckets_ms = tuple(float(b) for b in buckets_ms)
+        self._next_scrape = float(start_s)
+        self._n_scrapes = 0
+        self._times = np.zeros(64)
+        self._values = np.full((16, 64), np.nan)
+        self._current = np.zeros(16)
+        self._live = np.zeros(16, dtype=bool)
+        self._row_names: list[str] = []
+        self._row_labels: list[dict[str, str]] = []
+        self._rows_by_name: dict[str, list[int]] = {}
+        self._key_rows: dict[SeriesKey, np.ndarray] = {}
+        self._label_index: dict[tuple[str, tuple[tuple[str, str], ...]], int] = {}
+
+    # ------------------------------------------------------------------ labels
+    def labels_for(self, key: SeriesKey) -> dict[str, str]:
+        """Istio's standard labels (plus Argo's recommended pod-template-hash tag)."""
+        host = key.destination
+        short = host.split(".")[0]
+        fqdn = host if "." in host else f"{host}.{self.namespace}.{self.cluster_domain}"
+        known = key.workload != UNKNOWN
+        return {
+            "reporter": key.reporter,
+            "destination_service": fqdn,
+            "destination_service_name": short,
+            "destination_service_namespace": self.namespace,
+            "destination_workload": key.workload,
+            "destination_workload_namespace": self.namespace if known else UNKNOWN,
+            "rollouts_pod_template_hash": key.hash,
+            "response_code": str(key.code),
+            "response_flags": key.flags,
+        }
+
+    def _row(self, name: str, labels: dict[str, str]) -> int:
+        ident = (name, tuple(sorted(labels.items())))
+        row = self._label_index.get(ident)
+        if row is None:
+            row = len(self._row_names)
+            if row >= self._values.shape[0]:
+                grow = self._values.shape[0]
+                self._values = np.vstack(
+                    [self._values, np.full((grow, self._values.shape[1]), np.nan)]
+                )
+                self._current = np.concatenate([self._current, np.zeros(grow)])
+                self._live = np.concatenate([self._live, np.zeros(grow, dtype=bool)])
+            self._row_names.append(name)
+            self._row_labels.append(labels)
+            self._rows_by_name.setdefault(name, []).append(row)
+            self._label_index[ident] = row
+        return row
+
+    def _rows_for(self, key: SeriesKey) -> np.ndarray:
+        """Rows of one key: [requests_total, _count, _sum, _bucket per le..., +Inf]."""
+        rows = self._key_rows.get(key)
+        if rows is None:
+            base = self.labels_for(key)
+            ids = [
+                self._row(REQUESTS_TOTAL, base),
+                self._row(DURATION + "_count", base),
+                self._row(DURATION + "_sum", base),
+            ]
+            for le in (*self.buckets_ms, float("inf")):
+                ids.append(self._row(DURATION + "_bucket", {**base, "le": _fmt_le(le)}))
+            rows = np.asarray(ids, dtype=np.int64)
+            self._key_rows[key] = rows
+        return rows
+
+    # ------------------------------------------------------------------ feeding
+    def ingest(self, tally: Tally) -> None:
+        """Add a tally's requests and perform the scrapes they span."""
+        if tally.buckets_ms != self.buckets_ms:
+            raise ValueError("tally and store use different histogram buckets")
+        ends = np.asarray(tally.edges[1:], dtype=float)
+        keys = [k for k, v in tally.series.items() if v.count.any()]
+        if not keys:
+            self.advance_to(tally.t1)
+            return
+        all_rows = np.concatenate([self._rows_for(k) for k in keys])
+        # Increments per row over the tally's buckets: (rows, n_buckets). Keys that differ
+        # only in what Prometheus cannot see (shadow copies) share rows, hence the add.at.
+        incs = []
+        for k in keys:
+            sc = tally.series[k]
+            cum_hist = np.cumsum(sc.hist, axis=1)
+            incs.append(np.vstack([sc.count, sc.count, sc.sum_ms, cum_hist.T]))
+        births = [(self._key_rows[k], int(np.flatnonzero(tally.series[k].count)[0])) for k in keys]
+        rows, inverse = np.unique(all_rows, return_inverse=True)
+        merged = np.zeros((len(rows), tally.n_buckets))
+        np.add.at(merged, inverse, np.vstack(incs))
+        cum = np.cumsum(merged, axis=1)
+        base = self._current[rows].copy()
+        while self._next_scrape <= tally.t1:
+            n_in = int(np.searchsorted(ends, self._next_scrape, side="right"))
+            if n_in > 0:
+                self._current[rows] = base + cum[:, n_in - 1]
+                for krows, first in births:
+                    if first < n_in:
+                        self._live[krows] = True
+            self._scrape()
+        self._current[rows] = base + cum[:, -1]
+        self._live[all_rows] = True
+
+    def advance_to(self, t: float) -> None:
+        """Perform every scrape due at or before ``t`` with the counters as they are."""
+        while self._next_scrape <= t:
+            self._scrape()
+
+    def _scrape(self) -> None:
+        n = self._n_scrapes
+        if n >= self._times.shape[0]:
+            self._times = np.concatenate([self._times, np.zeros(n)])
+            self._values = np.hstack([self._values, np.full((self._values.shape[0], n), np.nan)])
+        self._times[n] = self._next_scrape
+        nrows = len(self._row_names)
+        # A series is exported from its first request on (Istio creates counters lazily).
+        self._values[:nrows, n] = np.where(self._live[:nrows], self._current[:nrows], np.nan)
+        self._n_scrapes = n + 1
+        self._next_scrape = self._times[n] + self.scrape_interval_s
+
+    # ------------------------------------------------------------------ reading
+    @property
+    def scrape_times(self) -> np.ndarray:
+        return self._times[: self._n_scrapes].copy()
+
+    @property
+    def last_scrape(self) -> float | None:
+        return float(self._times[self._n_scrapes - 1]) if self._n_scrapes else None
+
+    def metric_names(self) -> list[str]:
+        return sorted(self._rows_by_name)
+
+    def select(self, name: str) -> Iterator[tuple[dict[str, str], np.ndarray, np.ndarray]]:
+        """Every series of metric ``name`` as ``(labels, times, values)`` (no NaN samples)."""
+        times = self._times[: self._n_scrapes]
+        for row in self._rows_by_name.get(name, ()):
+            vals = self._values[row, : self._n_scrapes]
+            ok = ~np.isnan(vals)
+            yield self._row_labels[row], times[ok], vals[ok]
+
+    def memory_bytes(self) -> int:
+        """Bytes held by the sample arrays (for benchmarks)."""
+        return int(self._values.nbytes + self._times.nbytes + self._current.nbytes)
+
+
+def _fmt_le(le: float) -> str:
+    """Prometheus' text form of a bucket bound: ``0.5``, ``1``, ``+Inf``."""
+    if le == float("inf"):
+        return "+Inf"
+    return f"{le:g}" if le != int(le) else str(int(le))

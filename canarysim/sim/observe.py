@@ -1,0 +1,116 @@
+"""Reading a running world: snapshots and state rows as things change, and the Result.
+
+:func:`observe` is called whenever something a user could see may have changed; the
+:class:`~canarysim.sim.metrics.recorder.Recorder` keeps a snapshot only when it differs.
+:func:`collect`
+closes the running traffic interval and turns everything recorded so far into a
+:class:`~canarysim.result.Result`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from canarysim.result import AnalysisRunSnapshot, Result
+from canarysim.sim.metrics.recorder import ROLES, rollout_snapshot
+from canarysim.sim.summary import summarize, weights_from_manifests
+
+if TYPE_CHECKING:
+    from canarysim.sim.world import World
+
+__all__ = ["collect", "observe"]
+
+
+def observe(world: World) -> None:
+    """Record a snapshot and a state row if anything visible changed."""
+    now = world.env.now
+    status = world.controller.status
+    rs_snaps = world.cluster.snapshot(world.plan.name)
+    snap = rollout_snapshot(
+        now,
+        name=world.plan.name,
+        namespace=world.namespace,
+        plan=world.plan,
+        status=status,
+        replica_sets=rs_snaps,
+        analysis_runs=_analysis_snapshots(world),
+    )
+    experiments = world.experiments.snapshots()
+    if experiments:
+        snap = dataclasses.replace(snap, experiments=experiments)
+    world.recorder.snapshot(snap)
+    values: dict[str, float] = {}
+    if world.mesh.routed:
+        canary, stable = weights_from_manifests(world.mesh, world.plan)
+    else:
+        canary = snap.actual_weight
+        stable = world.plan.max_weight - canary
+    values["weight.canary"], values["weight.stable"] = canary, stable
+    for rs in snap.replica_sets:
+        for what in ("desired", "current", "ready", "available"):
+            key = f"rs.{rs.role}.{what}"
+            values[key] = values.get(key, 0) + getattr(rs, what)
+    world.recorder.state(now, values)
+    world.flow.hashes_seen((status.stable_rs, status.current_pod_hash))
+
+
+def _analysis_snapshots(world: World) -> tuple[AnalysisRunSnapshot, ...]:
+    out = []
+    for run in world.analysis.runs.values():
+        if run.name in world.controller.deleted_runs:
+            continue
+        tallies = [m.tally for m in run.metrics.values()]
+        out.append(
+            AnalysisRunSnapshot(
+                name=run.name,
+                phase=run.phase.value,
+                revision=run.action.revision,
+                successful=sum(t.successful for t in tallies),
+                failed=sum(t.failed for t in tallies),
+                inconclusive=sum(t.inconclusive for t in tallies),
+                errors=sum(t.error for t in tallies),
+                message=run.message,
+            )
+        )
+    return tuple(out)
+
+
+def collect(world: World) -> Result:
+    """The run so far as a :class:`Result`."""
+    now = world.env.now
+    world.flow.flush(now)
+    world.observe()
+    measured = [(m.metric, m.finished, m.value) for _, m in world.analysis.measurements]
+    series = world.recorder.series(now if now > 0 else world.until, measured)
+    events = world.recorder.sorted_events(world.cluster.events)
+    summary = summarize(world, events, series)
+    for role in ROLES:
+        series.setdefault(f"rs.{role}.desired", np.zeros(len(series["time"]), dtype=np.int64))
+    scenario = world.scenario
+    return Result(
+        scenario_name=scenario.name or (scenario.source.stem if scenario.source else "scenario"),
+        seed=int(scenario.seed),
+        until=now,
+        mode=world.mode,
+        events=events,
+        snapshots=list(world.recorder.snapshots),
+        series=series,
+        manifest_history=list(world.recorder.manifest_history),
+        summary=summary,
+        warnings=list(world.recorder.warnings),
+        measurements=[
+            {
+                "time": m.finished,
+                "started": m.started,
+                "run": run,
+                "metric": m.metric,
+                "phase": m.phase.value,
+                "value": m.value,
+                "message": m.message,
+            }
+            for run, m in world.analysis.measurements
+        ],
+    )

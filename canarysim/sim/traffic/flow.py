@@ -1,0 +1,178 @@
+"""Traffic of one run, one routing-constant interval at a time.
+
+Whenever the cluster changes what an informer would see (endpoints follow ReplicaSet status
+and Service selectors), the mesh is rewritten, or the rollout's stable/canary hashes move,
+:class:`TrafficFlow` closes the interval since the last change: it hands it to
+:class:`~canarysim.sim.traffic.generator.TrafficGenerator` with the routing that held during it and
+sends
+the counts to the metric store (queried by analysis), the Result's series and the per-image
+totals of ``summary.by_image``. Then it takes the routing that holds from now on.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Generator, Hashable, Mapping
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import simpy
+
+from canarysim.sim.inputs import version_behaviour
+from canarysim.sim.mesh.router import RoutePlan, Router
+from canarysim.sim.metrics.recorder import role_of
+from canarysim.sim.metrics.store import ISTIO_DURATION_BUCKETS_MS
+from canarysim.sim.traffic.generator import TrafficGenerator, VersionBehaviour
+
+if TYPE_CHECKING:
+    from canarysim.sim.world import World
+
+__all__ = ["EXACT_CHUNK_REQUESTS", "TRAFFIC_GRID", "TrafficFlow"]
+
+EXACT_CHUNK_REQUESTS = 50_000
+"""Exact mode: about this many requests per traffic call at most (bounds memory)."""
+NO_BACKEND = {"UH": "(no endpoint)", "NC": "(no endpoint)", "NR": "(no route)", "FI": "(fault)"}
+"""Requests no pod answered, by Envoy response flag (the Result's ``summary.by_image``)."""
+TRAFFIC_GRID = 5.0
+"""Time resolution of traffic tallies; divides the scrape interval and the series interval."""
+
+
+class TrafficFlow:
+    """The running interval's routing and what flowed so far (see the module doc)."""
+
+    def __init__(self, world: World, generator: TrafficGenerator) -> None:
+        self.world = world
+        self.generator = generator
+        self.routing_changed: simpy.Event = world.env.event()
+        self.behaviours: dict[str, VersionBehaviour] = {}
+        self.segment_start = 0.0
+        self.plans: dict[Hashable, RoutePlan] = {}
+        self.roles: dict[str, str] = {}
+        self.hash_image: dict[str, str] = {}
+        self.totals: dict[str, dict[str, int]] = {}
+        self.last_hashes: tuple[str, str] = ("", "")
+
+    # ------------------------------------------------------------------ wake-ups
+    def route_change(self) -> None:
+        """The routing may differ from now on: wake :meth:`process`."""
+        if not self.routing_changed.triggered:
+            self.routing_changed.succeed()
+
+    def hashes_seen(self, hashes: tuple[str, str]) -> None:
+        """The rollout's (stable, current) pod hashes as last observed; roles follow them."""
+        if hashes != self.last_hashes:
+            self.last_hashes = hashes
+            self.route_change()
+
+    def process(self) -> Generator[simpy.Event, Any, None]:
+        """The SimPy process: a new interval on every cluster or routing change."""
+        world = self.world
+        self.replan()
+        while True:
+            yield world.cluster.changed | self.routing_changed
+            if self.routing_changed.triggered:
+                self.routing_changed = world.env.event()
+            self.replan()
+
+    # ------------------------------------------------------------------ intervals
+    def _resolve(self, service: str, labels: Mapping[str, str] | None) -> Mapping[str, int]:
+        cluster = self.world.cluster
+        if service not in cluster.services:
+            return {}
+        return cluster.ready_by_hash(service, labels)
+
+    def replan(self) -> None:
+        """Close the running interval and take the routing that holds from now on."""
+        world = self.world
+        self.flush(world.env.now)
+        router = Router(
+            list(world.mesh.virtual_services.values()),
+            list(world.mesh.destination_rules.values()),
+            namespace=world.namespace,
+            resolve=self._resolve,
+        )
+        self.plans = {cls: router.plan(cls) for cls, _ in world.classes}
+        status = world.controller.status
+        self.roles = {}
+        for rs in world.cluster.replica_sets_of(world.plan.name):
+            self.roles[rs.hash] = role_of(rs.hash, status)
+            self.hash_image[rs.hash] = rs.image
+            if rs.hash not in self.behaviours:
+                self.behaviours[rs.hash] = version_behaviour(
+                    world.scenario, rs.image, world.plan.name
+                )
+        for _, template, rs in world.experiments.replica_sets():
+            # An experiment's pods answer as their image does; traffic counts as its specRef.
+            self.roles.setdefault(rs.hash, "canary" if template.spec_ref == "canary" else "stable")
+            self.hash_image.setdefault(rs.hash, rs.image)
+            if rs.hash not in self.behaviours:
+                self.behaviours[rs.hash] = version_behaviour(
+                    world.scenario, rs.image, world.plan.name
+                )
+
+    def flush(self, t: float) -> None:
+        """Simulate the requests of ``[segment start, t)`` under the routing that held.
+
+        Exact mode keeps every request of a call in memory, so long quiet stretches are
+        advanced in chunks of about :data:`EXACT_CHUNK_REQUESTS` requests."""
+        t = min(t, self.world.until)
+        t0 = self.segment_start
+        if t <= t0:
+            return
+        hashes = {h for p in self.plans.values() for b in p.branches for h in b.backends}
+        hashes |= {h for p in self.plans.values() for b in p.mirrors for h in b.backends}
+        # Sorted: a set's order depends on the process's string hashing, the draws must not.
+        beh = {h: self.behaviours.get(h) or VersionBehaviour() for h in sorted(hashes)}
+        chunk = math.inf
+        if self.world.mode == "exact":
+            peak = float(self.generator.arrivals.max_rate(t0, t))
+            if peak > 0:
+                chunk = max(1, math.floor(EXACT_CHUNK_REQUESTS / peak / TRAFFIC_GRID))
+                chunk *= TRAFFIC_GRID
+        while t0 < t:
+            t1 = t if chunk == math.inf else min(t, (math.floor(t0 / chunk) + 1) * chunk)
+            self._advance(t0, t1, beh)
+            t0 = t1
+        self.segment_start = t
+
+    def _advance(self, t0: float, t1: float, beh: dict[str, VersionBehaviour]) -> None:
+        world = self.world
+        tally = self.generator.advance(t0, t1, self.plans, beh, world.streams)
+        world.store.ingest(tally)
+        n = tally.n_buckets
+        nbins = len(ISTIO_DURATION_BUCKETS_MS) + 1
+        req = {v: np.zeros(n, dtype=np.int64) for v in ("stable", "canary")}
+        err = {v: np.zeros(n, dtype=np.int64) for v in ("stable", "canary")}
+        hist = {v: np.zeros((n, nbins), dtype=np.int64) for v in ("stable", "canary")}
+        for key, sc in tally.series.items():
+            if key.reporter != "source":
+                continue
+            role = self.roles.get(key.hash) or self._role_of_destination(key.destination)
+            version = "canary" if role == "canary" else "stable"
+            req[version] += sc.count
+            hist[version] += sc.hist
+            bad = int(key.code) >= 500
+            if bad:
+                err[version] += sc.count
+            image = self.hash_image.get(key.hash) or NO_BACKEND.get(key.flags, "(no backend)")
+            tot = self.totals.setdefault(image, {"requests": 0, "errors": 0})
+            tot["requests"] += int(sc.count.sum())
+            tot["errors"] += int(sc.count.sum()) if bad else 0
+        world.recorder.traffic.add(tally.edges[:-1], req, err, hist)
+
+    def _role_of_destination(self, destination: str) -> str:
+        """Role of a request no ReplicaSet answered, from the Service or subset it aimed at."""
+        world = self.world
+        host, _, subset = destination.partition("/")
+        service = host.split(".")[0]
+        canary_subset = ((world.mesh.rollout.get("spec") or {}).get("strategy") or {}).get(
+            "canary"
+        ) or {}
+        dr = ((canary_subset.get("trafficRouting") or {}).get("istio") or {}).get(
+            "destinationRule"
+        ) or {}
+        if (world.plan.canary_service and service == world.plan.canary_service) or (
+            subset and subset == dr.get("canarySubsetName")
+        ):
+            return "canary"
+        return "stable"

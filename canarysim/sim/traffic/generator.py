@@ -1,0 +1,174 @@
+"""Requests in simulated time: arrival processes, per-version behaviour, and Istio's request path.
+
+The world owns time; this module owns what happens to requests during an interval in which the
+routing does not change. The world calls::
+
+    tally = generator.advance(t0, t1, plans_by_class, behaviour_by_version, streams)
+    store.ingest(tally)                      # canarysim.sim.metrics.store.MetricStore
+
+with ``plans_by_class`` mapping each request class of ``generator.classes`` to the router's
+``RoutePlan`` (``canarysim.sim.mesh.router``; ``None`` = no route) and ``behaviour_by_version``
+mapping every pod-template hash that appears in a plan to a :class:`VersionBehaviour`.
+
+Two modes with the same statistics:
+
+``aggregate`` (default)
+    Per time bucket: Poisson counts of arrivals (``integral of the rate``), split into classes,
+    fault outcomes, branches, mirror copies and backends with multinomials, then one multinomial
+    per backend over (latency interval, error or not), where the latency intervals refine
+    Istio's histogram buckets, the timeouts and the fault delay. Thinning a Poisson process by
+    independent choices gives independent Poisson processes, so with bucket edges at every
+    rate, behaviour and routing change the counts have exactly the per-request distribution
+    (peers: "aggregating requests per time bucket"). Requests whose first attempt is retried
+    are few; their first attempt's latency is drawn conditionally on its interval (inverse
+    CDF) and they continue through the exact path below. Histogram ``_sum`` uses the
+    conditional mean of each interval (exact in expectation).
+``exact``
+    Every request is a record: arrival times by thinning, every choice a vectorised draw.
+
+Istio semantics modelled (reference: Istio ``VirtualService`` HTTPRoute fields; Envoy router)
+are spread over the layers :class:`TrafficGenerator` is built from, one idea per module:
+
+- :mod:`canarysim.sim.traffic.behaviour`: :class:`VersionBehaviour` and :class:`Schedule`
+(re-exported
+  here), what a version answers over time;
+- :mod:`canarysim.sim.traffic.path`: no route, faults, mirrors, branches, backends;
+- :mod:`canarysim.sim.traffic.aggregate`: aggregate mode's multinomial serving;
+- :mod:`canarysim.sim.mesh.envoy`: attempts, retries, timeouts, back-off, retry hosts;
+- this module: arrivals, time buckets and segments (where behaviour schedules change).
+
+Latencies are seconds in :class:`VersionBehaviour` and milliseconds in telemetry.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from collections.abc import Hashable, Mapping, Sequence
+from typing import Any
+
+import numpy as np
+
+from canarysim.sim.mesh.envoy import Mode, Rngs
+from canarysim.sim.metrics.store import ISTIO_DURATION_BUCKETS_MS, Tally
+from canarysim.sim.traffic.arrivals import Arrivals
+from canarysim.sim.traffic.behaviour import Schedule, VersionBehaviour
+from canarysim.sim.traffic.distributions import Dist
+from canarysim.sim.traffic.path import RequestPath
+
+__all__ = ["Schedule", "TrafficGenerator", "VersionBehaviour"]
+
+
+class TrafficGenerator(RequestPath):
+    """Turns arrivals into per-version telemetry, one routing-constant interval at a time.
+
+    ``classes`` are ``(request_class, share)`` pairs whose shares sum to 1 (the header mix):
+    the request-class objects are the router's ``RequestClass`` instances (opaque keys here;
+    their ``host`` attribute names a request without a route). ``grid_s`` sets the time
+    resolution of the tallies (bucket edges at multiples of it); keep the metric store's scrape
+    interval a multiple of it so no bucket straddles a scrape.
+    """
+
+    def __init__(
+        self,
+        arrivals: Arrivals,
+        classes: Sequence[tuple[Hashable, float]],
+        *,
+        mode: Mode = "aggregate",
+        grid_s: float = 1.0,
+        buckets_ms: tuple[float, ...] = ISTIO_DURATION_BUCKETS_MS,
+        keep_samples: bool = False,
+    ) -> None:
+        if mode not in ("aggregate", "exact"):
+            raise ValueError(f"mode must be 'aggregate' or 'exact', got {mode!r}")
+        if not classes:
+            raise ValueError("at least one request class is needed")
+        shares = np.asarray([float(s) for _, s in classes])
+        if np.any(shares < 0) or not math.isclose(shares.sum(), 1.0, abs_tol=1e-9):
+            raise ValueError(f"class shares must be >= 0 and sum to 1, got {list(shares)}")
+        if not grid_s > 0:
+            raise ValueError("grid_s must be > 0")
+        self.arrivals = arrivals
+        self.classes = tuple((c, float(s)) for c, s in classes)
+        self._shares = shares / shares.sum()
+        self.mode: Mode = mode
+        self.grid_s = float(grid_s)
+        self.buckets_ms = tuple(float(b) for b in buckets_ms)
+        self._bounds_s = np.asarray(self.buckets_ms) / 1000.0
+        self.keep_samples = keep_samples
+        self._tables = {}
+
+    # ------------------------------------------------------------------ public
+    def advance(
+        self,
+        t0: float,
+        t1: float,
+        plans_by_class: Mapping[Any, Any],
+        behaviour_by_version: Mapping[str, VersionBehaviour],
+        rng_streams: Any,
+    ) -> Tally:
+        """Simulate every request arriving in ``[t0, t1)`` under constant routing.
+
+        ``rng_streams[name]`` must return a numpy Generator (``canarysim.sim.rng.Streams``);
+        the streams used are ``traffic`` (arrivals, classes), ``router`` (faults, branches,
+        mirror, backends, retry host and back-off) and ``latency`` (errors and latencies).
+        """
+        if not t1 >= t0:
+            raise ValueError(f"interval must not run backwards: [{t0}, {t1})")
+        edges = self._edges(t0, t1, behaviour_by_version)
+        tally = Tally(edges=edges, buckets_ms=self.buckets_ms)
+        if t1 == t0:
+            return tally
+        rngs = Rngs(rng_streams)
+        cuts = sorted(
+            {t0, t1} | {b for beh in behaviour_by_version.values() for b in beh.breakpoints(t0, t1)}
+        )
+        for sa, sb in itertools.pairwise(cuts):
+            j0 = int(np.searchsorted(edges, sa, side="left"))
+            j1 = int(np.searchsorted(edges, sb, side="left"))
+            frozen = {h: b.at(sa) for h, b in behaviour_by_version.items()}
+            self._segment(tally, j0, j1, plans_by_class, behaviour_by_version, frozen, rngs)
+        return tally
+
+    # ------------------------------------------------------------------ structure
+    def _edges(self, t0: float, t1: float, beh: Mapping[str, VersionBehaviour]) -> np.ndarray:
+        g = self.grid_s
+        k0, k1 = math.floor(t0 / g) + 1, math.ceil(t1 / g)
+        pts = {t0, t1}
+        pts.update(k * g for k in range(k0, k1) if t0 < k * g < t1)
+        pts.update(self.arrivals.breakpoints(t0, t1))
+        for b in beh.values():
+            pts.update(b.breakpoints(t0, t1))
+        return np.asarray(sorted(pts), dtype=float)
+
+    def _segment(
+        self,
+        tally: Tally,
+        j0: int,
+        j1: int,
+        plans: Mapping[Any, Any],
+        beh: Mapping[str, VersionBehaviour],
+        frozen: Mapping[str, tuple[float, Dist]],
+        rngs: Rngs,
+    ) -> None:
+        nb_all = tally.n_buckets
+        seg_edges = tally.edges[j0 : j1 + 1]
+        if self.mode == "aggregate":
+            counts = self.arrivals.bucket_counts(seg_edges, rngs.traffic)
+            if self.arrivals.deterministic:
+                per_class = rngs.traffic.multinomial(counts, self._shares)
+            else:
+                # Poisson thinning: independent Poisson counts per class.
+                lam = self.arrivals.integral(seg_edges[:-1], seg_edges[1:])
+                per_class = rngs.traffic.poisson(lam[:, None] * self._shares[None, :])
+            for ci, (cls, _) in enumerate(self.classes):
+                batch = np.zeros(nb_all, dtype=np.int64)
+                batch[j0:j1] = per_class[:, ci]
+                self._route(tally, cls, plans.get(cls), batch, beh, frozen, rngs)
+        else:
+            times = self.arrivals.sample_times(seg_edges[0], seg_edges[-1], rngs.traffic)
+            bucket = np.searchsorted(tally.edges, times, side="right") - 1
+            bucket = np.clip(bucket, j0, j1 - 1)
+            which = rngs.traffic.choice(len(self.classes), size=len(times), p=self._shares)
+            for ci, (cls, _) in enumerate(self.classes):
+                self._route(tally, cls, plans.get(cls), bucket[which == ci], beh, frozen, rngs)

@@ -1,0 +1,304 @@
+"""Lint rules: what Argo accepts but a cluster would only reveal at run time."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import yaml
+from spec_helpers import SERVICES, VSVC, bundle
+
+from canarysim.declarations.lint.rules import lint
+
+
+def messages(*objs: Any) -> list[tuple[str, str, str]]:
+    return sorted((f.rule, f.severity, f.message) for f in lint(bundle(*objs)))
+
+
+def canary(ro: dict[str, Any]) -> dict[str, Any]:
+    return ro["spec"]["strategy"]["canary"]
+
+
+def test_clean(base):
+    assert messages(base, SERVICES, VSVC) == []
+
+
+def test_unknown_field_with_did_you_mean(base):
+    base["spec"]["minReadySecond"] = 10
+    assert messages(base, SERVICES, VSVC) == [
+        (
+            "lint/unknown-field",
+            "warning",
+            'unknown field "spec.minReadySecond" in Rollout "demo" (did you mean '
+            "'minReadySeconds'?): kubectl apply rejects it (strict field validation) and a "
+            "lenient apply drops it",
+        )
+    ]
+
+
+def test_real_fields_we_do_not_model_are_quiet(base):
+    container = base["spec"]["template"]["spec"]["containers"][0]
+    container["resources"] = {"requests": {"cpu": "10m"}}
+    container["env"] = [{"name": "A", "value": "1"}]
+    base["spec"]["template"]["spec"]["tolerations"] = []
+    assert messages(base, SERVICES, VSVC) == []
+
+
+def test_named_target_port_without_container_port(base):
+    del base["spec"]["template"]["spec"]["containers"][0]["ports"][0]["name"]
+    got = messages(base, SERVICES, VSVC)
+    assert got == [
+        (
+            "lint/target-port",
+            "error",
+            f'Service "{name}" targets port "http" but no container of Rollout "demo" names a '
+            "port so (named ports: none): its endpoints get no port and requests fail",
+        )
+        for name in ("demo-canary", "demo-stable")
+    ]
+
+
+def test_numeric_target_port_nobody_listens_on(base):
+    services = SERVICES.replace("targetPort: http", "targetPort: 9090")
+    assert messages(base, services, VSVC) == [
+        (
+            "lint/target-port",
+            "warning",
+            f'Service "{name}" sends to port 9090, which no container of Rollout "demo" declares',
+        )
+        for name in ("demo-canary", "demo-stable")
+    ]
+
+
+def test_weights_must_sum_to_100(base):
+    vs = VSVC.replace("weight: 0", "weight: 10")
+    assert messages(base, SERVICES, vs) == [
+        (
+            "lint/vs-weights",
+            "warning",
+            'http route primary of VirtualService "demo-vsvc" has weights summing to 110, not '
+            "100: Istio (1.13+) splits in proportion, older Istio rejects it, and Argo's "
+            "weights assume 100",
+        )
+    ]
+    vs = VSVC.replace("weight: 100", "weight: 0")
+    assert messages(base, SERVICES, vs) == [
+        (
+            "lint/vs-weights",
+            "error",
+            'http route primary of VirtualService "demo-vsvc" has several destinations and total '
+            "weight 0: Istio rejects it",
+        )
+    ]
+
+
+def test_destination_that_is_neither_canary_nor_stable(base):
+    vs = yaml.safe_load(VSVC)
+    vs["spec"]["http"][0]["route"].append({"destination": {"host": "legacy"}, "weight": 0})
+    assert messages(base, SERVICES, vs) == [
+        (
+            "lint/vs-destination",
+            "warning",
+            'route "primary" of VirtualService "demo-vsvc" sends traffic to legacy, which is '
+            "neither canary nor stable (demo-canary or demo-stable); Argo never changes its weight",
+        )
+    ]
+
+
+def subset_rollout(ro: dict[str, Any]) -> None:
+    canary(ro)["trafficRouting"]["istio"]["destinationRule"] = {
+        "name": "demo-dr",
+        "canarySubsetName": "canary",
+        "stableSubsetName": "stable",
+    }
+
+
+DR = """
+apiVersion: networking.istio.io/v1beta1
+kind: DestinationRule
+metadata: {name: demo-dr}
+spec:
+  host: demo
+  subsets:
+    - name: stable
+      labels: {app: demo}
+"""
+
+
+def test_missing_destination_rule(base):
+    subset_rollout(base)
+    assert ("lint/destination-rule", "error") in {
+        (r, s) for r, s, _ in messages(base, SERVICES, VSVC)
+    }
+    assert any(
+        m == 'destinationrules.networking.istio.io "demo-dr" not found: the controller fails '
+        "every reconcile with traffic routing (DestinationRuleNotFound)"
+        for _, _, m in messages(base, SERVICES, VSVC)
+    )
+
+
+def test_missing_destination_rule_subset(base):
+    subset_rollout(base)
+    vs = yaml.safe_load(VSVC)
+    for dest, subset in zip(vs["spec"]["http"][0]["route"], ("stable", "canary"), strict=True):
+        dest["destination"] = {"host": "demo", "subset": subset}
+    got = messages(base, SERVICES, vs, DR)
+    assert got == [
+        (
+            "lint/destination-rule",
+            "error",
+            'DestinationRule "demo-dr" has no subset "canary" (the canary subset of Rollout '
+            '"demo"); requests to it fail with no healthy upstream',
+        ),
+        (
+            "lint/destination-rule",
+            "error",
+            'VirtualService "demo-vsvc" routes to subset "canary" that DestinationRule "demo-dr" '
+            "does not define",
+        ),
+    ]
+
+
+def test_steps_after_full_weight(base):
+    canary(base)["steps"] = [{"setWeight": 100}, {"pause": {"duration": "1m"}}]
+    assert messages(base, SERVICES, VSVC) == [
+        (
+            "lint/after-full-weight",
+            "warning",
+            "steps after steps[0] (setWeight: 100) only delay promotion: the canary already "
+            "takes all traffic",
+        )
+    ]
+
+
+def test_lowering_the_weight_again_is_fine(base):
+    canary(base)["steps"] = [{"setWeight": 100}, {"pause": {}}, {"setWeight": 20}]
+    assert messages(base, SERVICES, VSVC) == []
+
+
+TEMPLATE = """
+apiVersion: argoproj.io/v1alpha1
+kind: AnalysisTemplate
+metadata: {name: rate}
+spec:
+  metrics:
+    - name: rate
+      interval: 2m
+      provider:
+        prometheus: {address: "http://p:9090", query: "vector(1)"}
+"""
+
+
+def test_pause_shorter_than_background_interval(base):
+    canary(base)["analysis"] = {"templates": [{"templateName": "rate"}]}
+    assert messages(base, SERVICES, VSVC, TEMPLATE) == [
+        (
+            "lint/pause-shorter-than-interval",
+            "warning",
+            "steps[1] pauses 30s, less than the background analysis interval (120s): no "
+            "measurement may fall in it",
+        )
+    ]
+
+
+def test_unsupported_features(base):
+    canary(base)["antiAffinity"] = {"requiredDuringSchedulingIgnoredDuringExecution": {}}
+    canary(base)["trafficRouting"]["nginx"] = {"stableIngress": "x"}
+    got = [m for r, _, m in messages(base, SERVICES, VSVC) if r == "lint/unsupported"]
+    assert got == [
+        "spec.strategy.canary.antiAffinity (CanaryStrategy) is not supported yet; canarysim "
+        "ignores it",
+        "traffic router nginx (only istio is simulated) is not supported yet; canarysim ignores it",
+    ]
+
+
+def bad_template(metric: dict[str, Any]) -> dict[str, Any]:
+    base = {"name": "m", "provider": {"prometheus": {"address": "http://p", "query": "q"}}}
+    return {
+        "apiVersion": "argoproj.io/v1alpha1",
+        "kind": "AnalysisTemplate",
+        "metadata": {"name": "t"},
+        "spec": {"metrics": [{**base, **metric}]},
+    }
+
+
+def analysis_message(metric: dict[str, Any]) -> list[str]:
+    return [m for r, _, m in messages(bad_template(metric)) if r == "lint/analysis-spec"]
+
+
+def test_analysis_spec_errors_use_argo_text():
+    prefix = (
+        'AnalysisTemplate "t": an AnalysisRun from it ends in phase Error with '
+        '"Analysis spec invalid: '
+    )
+    cases = [
+        ({"count": 3}, "metrics[0]: interval must be specified when count > 1"),
+        (
+            {"count": 2, "interval": "10s", "failureLimit": 3},
+            "metrics[0]: count (2) must be >= failureLimit + consecutiveSuccessLimit "
+            "(3 + 0) if both >= 0",
+        ),
+        (
+            {"failureLimit": -1},
+            "metrics[0]: failureLimit and consecutiveSuccessLimit cannot both be disabled",
+        ),
+        ({"failureLimit": -2}, "metrics[0]: failureLimit must be >= 0, or -1 to be disabled"),
+        (
+            {"interval": "5 minutes"},
+            "metrics[0]: invalid interval string: "
+            'time: unknown unit " minutes" in duration "5 minutes"',
+        ),
+        (
+            {"interval": "30"},
+            'metrics[0]: invalid interval string: time: missing unit in duration "30"',
+        ),
+        (
+            {"initialDelay": "soon"},
+            'metrics[0]: invalid startDelay string: time: invalid duration "soon"',
+        ),
+        ({"provider": {}}, "metrics[0]: no provider specified"),
+        (
+            {"provider": {"web": {"url": "http://x"}, "job": {"spec": {}}}},
+            "metrics[0]: multiple providers specified",
+        ),
+    ]
+    for metric, text in cases:
+        assert analysis_message(metric) == [prefix + text + '"'], metric
+
+
+def test_templated_limits_are_left_to_run_time():
+    assert analysis_message({"count": "{{args.count}}"}) == []
+
+
+def test_gateway_not_among_the_manifests(base):
+    vs = VSVC.replace("hosts: [demo]", "hosts: [demo]\n  gateways: [edge, mesh]")
+    assert messages(base, SERVICES, vs) == [
+        (
+            "lint/gateway",
+            "warning",
+            'VirtualService "demo-vsvc" binds to gateway "edge", which is not among the '
+            "manifests: traffic through it is not simulated",
+        )
+    ]
+
+
+def test_behaviour_changing_fields_we_do_not_simulate_are_named(base):
+    pod = base["spec"]["template"]["spec"]
+    pod["initContainers"] = [{"name": "migrate", "image": "demo:migrate"}]
+    pod["containers"][0]["livenessProbe"] = {"httpGet": {"path": "/", "port": 8080}}
+    base["spec"]["restartAt"] = "2024-01-01T00:00:00Z"
+    canary(base)["replicaProgressThreshold"] = {"type": "Percent", "value": 50}
+    vs = yaml.safe_load(VSVC)
+    vs["spec"]["http"].insert(0, {"name": "old", "redirect": {"uri": "/new"}})
+    dr = yaml.safe_load(DR)
+    dr["spec"]["trafficPolicy"] = {"outlierDetection": {"consecutive5xxErrors": 3}}
+    got = sorted(m for r, _, m in messages(base, SERVICES, vs, dr) if r == "lint/unsupported")
+    assert got == [
+        "outlier detection (ejecting failing pods) is not supported yet; canarysim ignores it",
+        "spec.http[0].redirect (HTTPRoute) is not supported yet; canarysim ignores it",
+        "spec.restartAt (RolloutSpec) is not supported yet; canarysim ignores it",
+        "spec.strategy.canary.replicaProgressThreshold (CanaryStrategy) is not supported yet; "
+        "canarysim ignores it",
+        "spec.template.spec.containers[0].livenessProbe (Container) is not supported yet; "
+        "canarysim ignores it",
+        "spec.template.spec.initContainers (PodSpec) is not supported yet; canarysim ignores it",
+    ]
