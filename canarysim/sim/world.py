@@ -7,7 +7,8 @@ The world owns ``env.now`` and every random stream (:class:`~canarysim.sim.rng.S
 spawned from the scenario's seed by name). It wires the cluster (pods, ReplicaSets, Services),
 the mesh (VirtualServices and DestinationRules, rewritten only through Argo's reconciler), the
 rollout controller (the engine), AnalysisRuns, Experiments, the operator's timeline and faults,
-and the traffic that flows through it all; the parts reach each other through it.
+and the traffic that flows through it all; the parts reach each other through it, reading it as
+the :class:`~canarysim.sim.wiring.Wiring` protocol (so that none of them imports this module).
 
 The ideas live next door: :mod:`~canarysim.sim.build` (run arguments and what the
 scenario leaves out), :mod:`~canarysim.sim.traffic.flow` (traffic one routing-constant
@@ -67,6 +68,12 @@ SCRAPE_INTERVAL = 15.0
 
 class World:
     """Everything of one run (see the module doc): :meth:`build`, :meth:`run`, :meth:`collect`."""
+
+    # Parts built last, each given the world; the analysis controller's callback reaches the
+    # controller only once it exists.
+    controller: Controller
+    experiments: ExperimentController
+    flow: TrafficFlow
 
     def __init__(self, scenario: Scenario, *, until: float, mode: str) -> None:
         self.scenario = scenario
@@ -156,11 +163,6 @@ class World:
     @property
     def generator(self) -> TrafficGenerator:
         return self.flow.generator
-
-    @property
-    def _totals(self) -> dict[str, dict[str, int]]:
-        """Requests and errors by image so far (``summary.by_image``)."""
-        return self.flow.totals
 
     # ------------------------------------------------------------------ services for parts
     def set_plan(self, plan: Plan) -> None:
