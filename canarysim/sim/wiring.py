@@ -32,7 +32,7 @@ from canarysim.sim.mesh.objects import Mesh
 from canarysim.sim.mesh.router import RequestClass
 from canarysim.sim.metrics.recorder import Recorder
 from canarysim.sim.metrics.store import MetricStore
-from canarysim.sim.rng import Streams
+from canarysim.sim.stochastic.rng import Streams
 
 __all__ = ["ControllerPort", "ExperimentsPort", "FlowPort", "Wiring"]
 

@@ -3,7 +3,7 @@
 >>> from canarysim.sim.world import simulate              # doctest: +SKIP
 >>> result = simulate(load_scenario("scenarios/imesh-canary/scenario.yaml"))  # doctest: +SKIP
 
-The world owns ``env.now`` and every random stream (:class:`~canarysim.sim.rng.Streams`,
+The world owns ``env.now`` and every random stream (:class:`~canarysim.sim.stochastic.rng.Streams`,
 spawned from the scenario's seed by name). It wires the cluster (pods, ReplicaSets, Services),
 the mesh (VirtualServices and DestinationRules, rewritten only through Argo's reconciler), the
 rollout controller (the engine), AnalysisRuns, Experiments, the operator's timeline and faults,
@@ -11,7 +11,7 @@ and the traffic that flows through it all; the parts reach each other through it
 the :class:`~canarysim.sim.wiring.Wiring` protocol (so that none of them imports this module).
 
 The ideas live next door: :mod:`~canarysim.sim.build` (run arguments and what the
-scenario leaves out), :mod:`~canarysim.sim.traffic.flow` (traffic one routing-constant
+scenario leaves out), :mod:`~canarysim.sim.flow` (traffic one routing-constant
 interval at a time, into the metric store and the series), :mod:`~canarysim.sim.observe`
 (snapshots, state rows, the Result) and :mod:`~canarysim.sim.summary`.
 """
@@ -43,14 +43,14 @@ from canarysim.sim.cluster.cluster import Cluster
 from canarysim.sim.cluster.templatehash import pod_template_hash, strip_hash_label
 from canarysim.sim.controller import Controller
 from canarysim.sim.experiments.runtime import ExperimentController
+from canarysim.sim.flow import EXACT_CHUNK_REQUESTS, TRAFFIC_GRID, TrafficFlow
 from canarysim.sim.inputs import arrivals_for, pod_behaviour_for, request_classes
 from canarysim.sim.mesh.objects import Mesh
 from canarysim.sim.metrics.recorder import Recorder
 from canarysim.sim.metrics.store import MetricStore
 from canarysim.sim.observe import collect, observe
 from canarysim.sim.operator import Operator
-from canarysim.sim.rng import Streams
-from canarysim.sim.traffic.flow import EXACT_CHUNK_REQUESTS, TRAFFIC_GRID, TrafficFlow
+from canarysim.sim.stochastic.rng import Streams
 from canarysim.sim.traffic.generator import TrafficGenerator
 
 __all__ = [

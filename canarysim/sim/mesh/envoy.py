@@ -25,7 +25,7 @@ from typing import Any, Literal
 import numpy as np
 
 from canarysim.sim.metrics.store import SeriesKey, Tally
-from canarysim.sim.traffic.distributions import Dist
+from canarysim.sim.stochastic.distributions import Dist
 
 __all__ = [
     "BACKOFF_BASE_S",

@@ -4,7 +4,7 @@ An :class:`Arrivals` is a rate over time (requests per second) that traffic draw
 ways: expected counts over intervals (aggregate mode draws Poisson bucket counts from the
 integral) and exact arrival times (exact mode, by thinning). Kinds: constant (evenly spaced,
 no randomness), Poisson, diurnal, and piecewise/trace rates; :func:`arrivals_from_spec` builds
-one from scenario input. Split from :mod:`canarysim.sim.traffic.distributions` (latency
+one from scenario input. Split from :mod:`canarysim.sim.stochastic.distributions` (latency
 distributions),
 which still re-exports these names.
 """

@@ -8,7 +8,7 @@ from a multinomial without sampling every request).
 
 Units are the caller's: a ``Dist`` built from milliseconds samples milliseconds.
 
-Arrival processes live in :mod:`canarysim.sim.traffic.arrivals`; their names are re-exported here
+Arrival processes live in :mod:`canarysim.sim.stochastic.arrivals`; their names are re-exported here
 because callers imported them from this module before the split.
 
 >>> d = Dist.lognormal(median=100.0, p99=400.0)
@@ -31,7 +31,7 @@ import numpy as np
 from canarysim.errors import ScenarioError
 
 # Re-exported: arrival processes lived here before they got their own module.
-from canarysim.sim.traffic.arrivals import (
+from canarysim.sim.stochastic.arrivals import (
     Arrivals,
     ConstantArrivals,
     DiurnalArrivals,
