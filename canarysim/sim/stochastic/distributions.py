@@ -24,7 +24,7 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from statistics import NormalDist
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 import numpy as np
 
@@ -210,7 +210,7 @@ class Dist:
             return np.full(arr.shape, self.a)
         if self.kind == "exponential":
             with np.errstate(divide="ignore"):
-                return -self.a * np.log1p(-arr)
+                return cast(np.ndarray, -self.a * np.log1p(-arr))
         z = np.asarray(_inv_norm_vec(np.clip(arr, 1e-300, 1.0 - 1e-16)), dtype=float)
         out: np.ndarray = np.exp(self.a + self.b * z)
         return out
@@ -239,7 +239,7 @@ class Dist:
         with np.errstate(invalid="ignore", over="ignore"):
             e = np.exp(-xc / m)
             tail = np.where(np.isinf(xc), 0.0, xc * e)
-        return m * (1.0 - e) - tail
+        return cast(np.ndarray, m * (1.0 - e) - tail)
 
     def _logn_partial(self, x: np.ndarray) -> np.ndarray:
         mu, s = self.a, self.b
