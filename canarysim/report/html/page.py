@@ -54,12 +54,15 @@ def _json_script(data: Any) -> str:
 _RUN_MARKUP = """\
 <section class="scrubber" id="scrubber" aria-label="Simulated time">
   <button type="button" id="play" aria-pressed="false">▶ Play</button>
-  <button type="button" id="prev-event" title="Previous event (P)">◀ Event</button>
+  <button type="button" id="prev-event" title="Previous event (P)"
+    aria-label="Previous event">◀<span class="btn-word"> Event</span></button>
   <input type="range" id="scrub" min="0" max="{until}" step="1" value="0"
     aria-label="Simulated time (seconds since the start of the run)">
-  <button type="button" id="next-event" title="Next event (N)">Event ▶</button>
+  <button type="button" id="next-event" title="Next event (N)"
+    aria-label="Next event"><span class="btn-word">Event </span>▶</button>
   <output id="clock" for="scrub" aria-live="off">0m00s</output>
-  <label>speed <select id="speed" aria-label="Playback speed (simulated seconds per second)">
+  <label><span class="speed-word">speed</span> <select id="speed"
+    aria-label="Playback speed (simulated seconds per second)">
     <option value="10">10×</option><option value="60" selected>60×</option>
     <option value="300">300×</option><option value="900">900×</option></select></label>
   <span class="phase" id="phase" role="status" aria-live="polite"></span>

@@ -150,7 +150,7 @@ CS.charts = (function () {
     var W = Math.max(280, Math.floor(chart.box.clientWidth || 600));
     var narrow = W < 520;
     var H = spec.height || (narrow ? 150 : 170);
-    var m = { l: narrow ? 38 : 48, r: 10, t: spec.bands ? 20 : 8, b: 22 };
+    var m = { l: narrow ? 38 : 48, r: 10, t: 20, b: 22 };
     var pw = W - m.l - m.r, ph = H - m.t - m.b;
     var until = ctx.until;
     function X(t) { return m.l + (Math.max(0, Math.min(until, t)) / until) * pw; }
@@ -222,7 +222,7 @@ CS.charts = (function () {
     }
     el("line", { x1: m.l, y1: m.t + ph, x2: m.l + pw, y2: m.t + ph, class: "baseline" }, gy);
     if (spec.unit) {
-      el("text", { x: 2, y: m.t - 8 < 8 ? 9 : m.t - 8, class: "unit" }, gy).textContent = spec.unit;
+      el("text", { x: 2, y: 11, class: "unit" }, gy).textContent = spec.unit;
     }
 
     // threshold lines
@@ -279,13 +279,13 @@ CS.charts = (function () {
     });
 
     // marks: milestones (dotted) and faults (dashed, ⚡)
-    ctx.marks.forEach(function (mk) {
+    ctx.marks.forEach(function (mk, k) {
       var x = X(mk.time);
       var g = el("g", { class: "mark mark-" + mk.kind }, svg);
       el("line", { x1: x, y1: m.t, x2: x, y2: m.t + ph, stroke: mk.color, "stroke-width": 1.4, "stroke-dasharray": mk.kind === "fault" ? "5 3" : "1.5 2.5" }, g);
       el("title", {}, g).textContent = mk.label + " at " + offset(mk.time);
       if (spec.bands || mk.kind === "fault") {
-        el("text", { x: x + 3, y: m.t + ph - 4, class: "mark-label", fill: mk.color }, g).textContent = mk.kind === "fault" ? "⚡" + (spec.bands ? " fault" : "") : mk.label;
+        el("text", { x: x + 3, y: m.t + ph - 4 - (k % 3) * 12, class: "mark-label", fill: mk.color }, g).textContent = mk.kind === "fault" ? "⚡" + (spec.bands ? " fault" : "") : mk.label;
       }
     });
 
