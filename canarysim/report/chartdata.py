@@ -29,8 +29,9 @@ import numpy as np
 
 from canarysim.report.durations import span
 
-ROLES = ("stable", "canary")
-"""Series columns per role (``requests.stable``...); every other suffix is traffic no pod of the
+ROLES = ("stable", "canary", "old")
+"""Series columns per ReplicaSet role (``requests.stable``...), counted for the image that role's
+ReplicaSet runs; every other suffix (``(no endpoint)``, ``no_route``...) is traffic no pod of the
 rollout answered and is shown apart."""
 
 

@@ -395,3 +395,39 @@ def test_fits_a_desktop_and_a_phone(opened: Any, reports: dict, artifacts: Path)
             )
         page.page.screenshot(path=str(artifacts / f"seed-60m-{width}.png"), full_page=False)
         page.assert_clean()
+
+
+def test_faults_are_marked_on_every_chart(opened: Any, reports: dict, tmp_path: Path) -> None:
+    from dataclasses import replace
+
+    from canarysim.report.html import run_page, write_html
+
+    _, result = reports[SEED]
+    faults = [
+        {
+            "time": t,
+            "kind": "Warning",
+            "object": "Pod/x",
+            "reason": "FaultInjected",
+            "message": f"killed pod {i}",
+            "source": "fault",
+        }
+        for i, t in enumerate((1200.0, 2400.0))
+    ]
+    events = sorted([*result.events, *faults], key=lambda e: e["time"])
+    path = write_html(tmp_path / "faults.html", run_page(replace(result, events=events)))
+    page = opened(path)
+    charts = page.page.query_selector_all("figure.chart")
+    for chart in charts:
+        assert len(chart.query_selector_all(".mark-fault")) == len(faults)
+    legend = page.text("#chart-weight .legend")
+    assert "fault 20m00s: killed pod 0" in legend and "fault 40m00s: killed pod 1" in legend
+    page.page.focus("#scrub")
+    page.scrub(1000)
+    page.page.keyboard.press("n")
+    # a fault is an event the scrubber can jump to
+    later = [e["time"] for e in events if e["time"] > 1000] + [
+        s.time for s in result.snapshots if s.time > 1000
+    ]
+    assert page.time() == pytest.approx(min(later)) and min(later) <= 1200.0
+    page.assert_clean()

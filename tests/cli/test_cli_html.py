@@ -218,3 +218,22 @@ def test_the_page_builder_makes_a_sweep_page_without_a_run() -> None:
     assert '<svg role="img" aria-label="Risk plot"' in page and "<?xml" not in page
     assert "<script>" not in page  # no run: no scrubber scripts
     assert embedded(page) == {}
+
+
+@pytest.mark.parametrize("column", ["(no endpoint)", "no_endpoint"])
+def test_requests_no_pod_answered_are_kept_apart(seed_result: Result, column: str) -> None:
+    series = dict(seed_result.series)
+    n = len(series["time"])
+    unserved = np.zeros(n, dtype=np.int64)
+    unserved[:3] = [7, 5, 2]
+    series[f"requests.{column}"] = unserved
+    series[f"errors.{column}"] = unserved
+    result = replace(seed_result, series=series)
+    labels = chartdata.traffic_labels(result)
+    assert labels[-1] == "(no endpoint)" and all(not x.startswith("(") for x in labels[:-1])
+    counts = run_payload(result)["series"]["counts"]["(no endpoint)"]
+    assert counts["requests"] == unserved.tolist() and counts["errors"] == unserved.tolist()
+    # the images' own counts are untouched by it
+    before = run_payload(seed_result)["series"]["counts"]
+    for image in labels[:-1]:
+        assert run_payload(result)["series"]["counts"][image] == before[image]
