@@ -145,7 +145,38 @@ def fault_marks(events: Iterable[dict[str, Any]]) -> list[tuple[float, str]]:
     ]
 
 
-# -- traffic per image -----------------------------------------------------------------------
+# -- traffic per destination and per image -----------------------------------------------------
+
+
+def traffic_shares(series: dict[str, np.ndarray], routed: bool) -> dict[str, np.ndarray]:
+    """Percent of traffic per destination, per series row.
+
+    With a router, the weights it was given to the canary and stable Services, plus ``other``
+    (experiment Services, whatever the VirtualService sends elsewhere) when those two leave part
+    of the traffic unaccounted for. Without one, a Service spreads requests over every
+    available pod, so the canary's share is its share of available pods (Argo's ActualWeight
+    for a basic canary, info/rollout_info.go) and the rest goes to the stable and older
+    ReplicaSets."""
+    n = len(series.get("time", ()))
+    if routed:
+        out = {
+            v: np.asarray(series[f"weight.{v}"], dtype=float)
+            for v in ("canary", "stable")
+            if f"weight.{v}" in series
+        }
+        if out:
+            rest = 100.0 - sum(out.values())
+            if np.nanmax(rest) > 0.5:
+                out["other"] = np.clip(rest, 0.0, 100.0)
+        return out
+    avail = {
+        role: np.asarray(series.get(f"rs.{role}.available", np.zeros(n)), dtype=float)
+        for role in ("stable", "canary", "old")
+    }
+    total = avail["stable"] + avail["canary"] + avail["old"]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        canary = np.where(total > 0, 100.0 * avail["canary"] / total, 0.0)
+    return {"canary": canary, "stable": np.where(total > 0, 100.0 - canary, 0.0)}
 
 
 def _versions(series: dict[str, np.ndarray]) -> list[str]:

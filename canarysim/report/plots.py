@@ -44,6 +44,7 @@ from canarysim.report.chartdata import (
     step_bands,
     thresholds_of,
     traffic_by_label,
+    traffic_shares,
     window,
 )
 from canarysim.report.durations import offset
@@ -58,7 +59,7 @@ __all__ = [
     "write_plots",
 ]
 
-_VERSION_COLOURS = {"stable": "#0072B2", "canary": "#E69F00"}
+_VERSION_COLOURS = {"stable": "#0072B2", "canary": "#E69F00", "other": "#7f7f7f"}
 _ROLE_COLOURS = {"stable": "#0072B2", "canary": "#E69F00", "old": "#7f7f7f"}
 _MARK_COLOURS = {"update": "#444444", "promoted": "#1b7837", "aborted": "#b2182b"}
 _IMAGE_COLOURS = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00")
@@ -82,28 +83,6 @@ def _image_style(labels: list[str], label: str) -> dict[str, Any]:
         "linestyle": _IMAGE_DASHES[i % len(_IMAGE_DASHES)],
         "marker": _IMAGE_MARKERS[i % len(_IMAGE_MARKERS)],
     }
-
-
-def _weights(series: dict[str, np.ndarray], routed: bool) -> dict[str, np.ndarray]:
-    """Percent of traffic per version. With a router, the weights it was given. Without one,
-    a Service spreads requests over every available pod, so the canary's share is its share
-    of available pods (Argo's ActualWeight for a basic canary, info/rollout_info.go) and the
-    rest goes to the stable and older ReplicaSets."""
-    if routed:
-        return {
-            v: np.asarray(series[f"weight.{v}"], dtype=float)
-            for v in ("stable", "canary")
-            if f"weight.{v}" in series
-        }
-    n = len(series.get("time", ()))
-    avail = {
-        role: np.asarray(series.get(f"rs.{role}.available", np.zeros(n)), dtype=float)
-        for role in ("stable", "canary", "old")
-    }
-    total = avail["stable"] + avail["canary"] + avail["old"]
-    with np.errstate(invalid="ignore", divide="ignore"):
-        canary = np.where(total > 0, 100.0 * avail["canary"] / total, 0.0)
-    return {"stable": np.where(total > 0, 100.0 - canary, 0.0), "canary": canary}
 
 
 def _step_plot(ax: Any, x: np.ndarray, y: np.ndarray, **kw: Any) -> None:
@@ -270,8 +249,8 @@ def _weights_panel(ax: Any, result: Any, t: np.ndarray, unit: float, until: floa
             label="paused" if j == 0 else None,
         )
     routed = any(m.get("virtualservices") for _, m in result.manifest_history)
-    shares = _weights(result.series, routed)
-    for v, dash in (("stable", "-"), ("canary", "--")):
+    shares = traffic_shares(result.series, routed)
+    for v, dash in (("stable", "-"), ("canary", "--"), ("other", ":")):
         if v in shares:
             _step_plot(
                 ax, t, shares[v], color=_VERSION_COLOURS[v], linestyle=dash, linewidth=2, label=v

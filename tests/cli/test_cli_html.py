@@ -237,3 +237,25 @@ def test_requests_no_pod_answered_are_kept_apart(seed_result: Result, column: st
     before = run_payload(seed_result)["series"]["counts"]
     for image in labels[:-1]:
         assert run_payload(result)["series"]["counts"][image] == before[image]
+
+
+def test_router_shares_add_up_to_the_whole_with_an_experiment() -> None:
+    scenario = ROOT / "scenarios" / "experiment-step" / "scenario.yaml"
+    result = canarysim.simulate(canarysim.load_scenario(scenario))
+    weights = run_payload(result)["series"]["weight"]
+    assert set(weights) == {"canary", "stable", "other"}  # the experiment's Services
+    totals = {round(sum(w[i] for w in weights.values()), 6) for i in range(len(weights["canary"]))}
+    assert totals == {100}
+    # other is what the VirtualService sends to neither Service, as result.json has it
+    i = int(np.argmax(weights["other"]))
+    t = float(result.series["time"][i])
+    routes = [
+        r
+        for vs in result.manifests_at(t)["virtualservices"]
+        for h in vs["spec"]["http"]
+        for r in h.get("route", [])
+    ]
+    hosts = {r["destination"]["host"]: r.get("weight", 0) for r in routes}
+    assert weights["other"][i] == sum(
+        w for h, w in hosts.items() if not h.endswith(("-stable", "-canary"))
+    )

@@ -56,27 +56,6 @@ def manifests_yaml(manifests: Mapping[str, Any]) -> list[dict[str, str]]:
     return out
 
 
-def _weights(result: Any, routed: bool) -> dict[str, list[Any]]:
-    """Percent of traffic per destination: the router's weights, or without a router the share
-    of available pods (see :func:`canarysim.report.plots` for why)."""
-    series = result.series
-    if routed:
-        return {
-            v: _column(series[f"weight.{v}"])
-            for v in ("canary", "stable")
-            if f"weight.{v}" in series
-        }
-    n = len(series.get("time", ()))
-    avail = {
-        role: np.asarray(series.get(f"rs.{role}.available", np.zeros(n)), dtype=float)
-        for role in ("stable", "canary", "old")
-    }
-    total = avail["stable"] + avail["canary"] + avail["old"]
-    with np.errstate(invalid="ignore", divide="ignore"):
-        canary = np.where(total > 0, 100.0 * avail["canary"] / total, 0.0)
-    return {"canary": _column(canary), "stable": _column(np.where(total > 0, 100 - canary, 0))}
-
-
 def _pods(series: Mapping[str, Any]) -> dict[str, dict[str, list[Any]]]:
     out: dict[str, dict[str, list[Any]]] = {}
     for role in ("stable", "canary", "old"):
@@ -167,7 +146,9 @@ def run_payload(
         ],
         "series": {
             "time": [_time(t) for t in np.asarray(result.series.get("time", ())).tolist()],
-            "weight": _weights(result, routed),
+            "weight": {
+                k: _column(v) for k, v in chartdata.traffic_shares(result.series, routed).items()
+            },
             "pods": _pods(result.series),
             "counts": _per_row_counts(result),
             "latency": {

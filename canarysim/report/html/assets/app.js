@@ -19,7 +19,7 @@ window.CS = CS;
   var OFFPOD = { color: "#6b6b6b", dash: "1.5 2.5", marker: null };
   var ROLE = {
     stable: { color: "#0072B2", dash: null }, canary: { color: "#E69F00", dash: "7 4" },
-    old: { color: "#7f7f7f", dash: "2 3" },
+    old: { color: "#7f7f7f", dash: "2 3" }, other: { color: "#7f7f7f", dash: "2 3" },
   };
 
   function styleOf(label) {
