@@ -250,6 +250,24 @@ window.CS = CS;
     if (!past.length) ol.textContent = "Nothing yet.";
   }
 
+  /* The view's text as is (its textContent is exactly the renderer's), with each icon in a box
+   * one column wide: fonts without Argo's icons (⧉ ॥ ...) fall back to wider glyphs, which would
+   * push the tree's columns out of line. */
+  var ICONS = /([⟳⧉□αΣ#◷◌⚠?✔✖॥•])/u;
+  function showView(pre, text) {
+    pre.textContent = "";
+    text.split(ICONS).forEach(function (part, i) {
+      if (i % 2) {
+        var span = document.createElement("span");
+        span.className = "icon";
+        span.textContent = part;
+        pre.appendChild(span);
+      } else if (part) {
+        pre.appendChild(document.createTextNode(part));
+      }
+    });
+  }
+
   function setTime(t, opts) {
     t = Math.max(0, Math.min(R.until, Number(t)));
     time = t;
@@ -258,7 +276,7 @@ window.CS = CS;
     clock.textContent = text;
     scrub.setAttribute("aria-valuetext", text);
     var snap = gv.statusAt(R.snapshots, t);
-    $("getview").textContent = gv.renderRollout(snap, t, R.analysisCreated);
+    showView($("getview"), gv.renderRollout(snap, t, R.analysisCreated));
     $("get-at").textContent = "--at " + text;
     $("phase").textContent = snap.phase + (snap.step_index !== null ? ", step " + snap.step_index + "/" + snap.step_count : "");
     renderNow(t);
