@@ -57,14 +57,6 @@ CS.charts = (function () {
     return String(Number(v.toPrecision(3)));
   }
 
-  function niceCeil(v) {
-    if (!(v > 0)) return 1;
-    var p = Math.pow(10, Math.floor(Math.log10(v)));
-    var steps = [1, 1.2, 1.5, 2, 2.5, 3, 4, 5, 6, 8, 10];
-    for (var i = 0; i < steps.length; i++) if (steps[i] * p >= v) return steps[i] * p;
-    return 10 * p;
-  }
-
   /* The index of the value in effect at t (last x <= t), or -1. */
   function indexAt(xs, t) {
     var lo = 0, hi = xs.length;
@@ -161,12 +153,17 @@ CS.charts = (function () {
       s.ys.forEach(function (v) { if (v !== null && isFinite(v) && v > ymax) ymax = v; });
     });
     (spec.hlines || []).forEach(function (h) { if (h.y > ymax) ymax = h.y; });
-    ymax = spec.yMax || niceCeil(ymax * 1.05);
     var nticks = 4;
-    if (spec.integer) {  // counts of pods: whole ticks only
-      ymax = Math.max(1, Math.ceil(ymax));
-      nticks = ymax <= 5 ? ymax : 4;
-      ymax = Math.ceil(ymax / nticks) * nticks;
+    if (spec.yMax) {
+      ymax = spec.yMax;
+    } else {  // round ticks: the smallest 1-2-2.5-5 step that covers the data in at most 5 ticks
+      var top = Math.max(ymax * 1.05, spec.integer ? 1 : 1e-9);
+      var p10 = Math.pow(10, Math.floor(Math.log10(top / 5)));
+      var tick = [1, 2, 2.5, 5, 10].map(function (k) { return k * p10; })
+        .filter(function (k) { return !spec.integer || k >= 1 && Number.isInteger(k); })
+        .find(function (k) { return Math.ceil(top / k) <= 5; }) || Math.ceil(top / 5);
+      nticks = Math.max(1, Math.ceil(top / tick));
+      ymax = nticks * tick;
     }
     var ymin = spec.yMin || 0;
     function Y(v) { return m.t + ph - ((v - ymin) / (ymax - ymin)) * ph; }
