@@ -132,7 +132,9 @@ def reports(tmp_path_factory: pytest.TempPathFactory) -> dict[Path, tuple[Path, 
 class Page:
     """One opened report with everything the browser said and asked for."""
 
-    def __init__(self, context: Any, path: Path, width: int = 1280, height: int = 900) -> None:
+    def __init__(
+        self, context: Any, path: Path, width: int = 1280, height: int = 900, fragment: str = ""
+    ) -> None:
         self.page = context.new_page()
         self.page.set_viewport_size({"width": width, "height": height})
         self.console: list[str] = []
@@ -149,7 +151,7 @@ class Page:
         self.page.on("requestfailed", lambda r: self.console.append(f"failed: {r.url}"))
         self.page.on("request", lambda r: self.requests.append(r.url))
         self.url = path.resolve().as_uri()
-        self.page.goto(self.url)
+        self.page.goto(self.url + fragment)
         self.page.wait_for_selector("html[data-ready=true]", timeout=15000)
 
     def scrub(self, seconds: float) -> None:
@@ -430,4 +432,16 @@ def test_faults_are_marked_on_every_chart(opened: Any, reports: dict, tmp_path: 
         s.time for s in result.snapshots if s.time > 1000
     ]
     assert page.time() == pytest.approx(min(later)) and min(later) <= 1200.0
+    page.assert_clean()
+
+
+def test_the_address_keeps_the_instant(opened: Any, reports: dict) -> None:
+    path, result = reports[SEED]
+    page = opened(path, fragment="#t=3600")
+    assert page.time() == 3600 and page.text("#clock") == offset(3600)
+    assert page.text("#getview") == render_rollout(
+        result.status_at(3600), now=3600, analysis_created=analysis_created(result.snapshots)
+    )
+    page.scrub(1234)
+    assert page.page.evaluate("location.hash") == "#t=1234"
     page.assert_clean()
