@@ -136,6 +136,11 @@ def document(
         parts.append(f'<p class="sub">{html.escape(subtitle)}</p>')
     parts.append("</header>")
     if run is not None:
+        parts.append(
+            '<noscript><p class="note">The time scrubber, the get-rollout view and the charts '
+            "are drawn by the page's own inline script: allow JavaScript for this file."
+            "</p></noscript>"
+        )
         parts.append(_RUN_MARKUP.format(until=html.escape(str(run["until"]))))
     if sections:
         parts.append('<div class="extra">')

@@ -260,6 +260,7 @@ window.CS = CS;
       if (i % 2) {
         var span = document.createElement("span");
         span.className = "icon";
+        span.dataset.icon = part;  // coloured as Argo's CLI colours it (report.css)
         span.textContent = part;
         pre.appendChild(span);
       } else if (part) {
