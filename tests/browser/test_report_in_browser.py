@@ -133,8 +133,8 @@ def test_seed_report_at_60_minutes_shows_the_pause_and_the_50_50_virtualservice(
     assert page.text("#phase").startswith("Paused")
     assert page.text("#now-step").startswith("pause")
 
-    page.page.screenshot(path=str(artifacts / "seed-60m-1280.png"), full_page=True)
-    shot = artifacts / "seed-60m-1280.png"
+    page.page.screenshot(path=str(artifacts / "seed-60m-1280-full.png"), full_page=True)
+    shot = artifacts / "seed-60m-1280-full.png"
     assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     page.assert_clean()
 
