@@ -63,6 +63,9 @@ class MetricState:
     tally: MetricTally = field(default_factory=MetricTally)
     phase: Phase = Phase.PENDING
     limit_message: str = ""
+    #: ``MetricResult.message``: the last measurement's message when the phase last changed,
+    #: or for a dry-run metric whose limits tripped, ``Metric assessed <phase> due to ...``.
+    message: str = ""
     measurements: list[Measurement] = field(default_factory=list)
     in_flight_until: float | None = None
 

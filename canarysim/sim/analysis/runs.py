@@ -26,10 +26,11 @@ import simpy
 
 from canarysim.engine.analysis.assess import (
     Phase,
+    RunSummary,
+    assess_run,
     measurement_phase,
     metric_phase,
     result_string,
-    run_phase,
 )
 from canarysim.engine.model import AnalysisRunView, StartAnalysisRun
 from canarysim.sim.analysis.resolve import (
@@ -128,6 +129,9 @@ class AnalysisRun:
         self.phase = Phase.ERROR if error else Phase.RUNNING
         self.message = error
         self.terminated = False
+        #: ``status.runSummary`` and ``status.dryRunSummary`` as of the last assessment.
+        self.summary = RunSummary()
+        self.dry_run_summary = RunSummary()
         self._wake = controller.env.event()
         self._pending: dict[str, Measurement] = {}
         self._job_started: dict[str, float] = {}
@@ -155,23 +159,28 @@ class AnalysisRun:
 
     def _run(self) -> Any:
         env = self.controller.env
-        while not self.phase.completed:
+        while True:
             now = env.now
-            if self._terminating():
+            # One reconcile (analysis.go::reconcileAnalysisRun): whether the run is terminating
+            # is decided from the phases the previous reconcile left.
+            terminating = self._terminating()
+            if terminating:
                 self._end_in_flight(now)
-            for metric in self.metrics.values():
-                due = metric.next_due(self.started)
-                if due is not None and due <= now and not self._terminating():
-                    self._measure(metric, now)
-            self._assess()
+            else:
+                for metric in self.metrics.values():
+                    due = metric.next_due(self.started)
+                    if due is not None and due <= now:
+                        self._measure(metric, now)
+            self._assess(terminating)
             if self.phase.completed:
                 break
+            self._wake = env.event()
+            if self._terminating():
+                # A deciding metric just completed unsuccessfully: the status update
+                # requeues the run at once, and that reconcile stops the other metrics.
+                continue
             dues = [m.next_due(self.started) for m in self.metrics.values()]
             pending = [d for d in dues if d is not None]
-            self._wake = env.event()
-            if self.terminated:
-                self._assess()
-                break
             if pending:
                 yield env.timeout(max(0.0, min(pending) - now)) | self._wake
             else:
@@ -293,8 +302,7 @@ class AnalysisRun:
         metric.tally = metric.tally.record(measurement.phase)
         self.controller.measured(self, measurement)
 
-    def _assess(self) -> None:
-        terminating = self._terminating()
+    def _assess(self, terminating: bool) -> None:
         for metric in self.metrics.values():
             if metric.phase.completed:
                 continue
@@ -304,29 +312,36 @@ class AnalysisRun:
                 in_flight=metric.in_flight_until is not None,
                 terminating=terminating,
             )
-            if phase is not metric.phase and phase.completed:
-                self.controller.event(
-                    self,
-                    "Warning" if phase in (Phase.FAILED, Phase.ERROR) else "Normal",
-                    f"Metric{phase.value}",
-                    f"Metric '{metric.name}' Completed. Result: {phase.value}",
-                )
+            if phase is not metric.phase:
+                if phase.completed:
+                    self.controller.event(
+                        self,
+                        "Warning" if phase in (Phase.FAILED, Phase.ERROR) else "Normal",
+                        f"Metric{phase.value}",
+                        f"Metric '{metric.name}' Completed. Result: {phase.value}",
+                    )
+                if metric.measurements:
+                    metric.message = metric.measurements[-1].message
             metric.phase, metric.limit_message = phase, message
-        last = {m.name: m.measurements[-1].message for m in self.metrics.values() if m.measurements}
-        phase, message = run_phase(
+        last = {m.name: m.message for m in self.metrics.values()}
+        done = assess_run(
             {m.name: (m.phase, m.limit_message) for m in self.metrics.values()},
             dry_run=frozenset(m.name for m in self.metrics.values() if m.dry_run),
             terminated=self.terminated,
+            terminating=terminating,
             last_messages=last,
         )
-        if phase is not self.phase:
-            self.phase, self.message = phase, message
-            if phase.completed:
+        for name, text in done.dry_run_messages.items():
+            self.metrics[name].message = text
+        self.summary, self.dry_run_summary = done.summary, done.dry_run_summary
+        if done.phase is not self.phase:
+            self.phase, self.message = done.phase, done.message
+            if done.phase.completed:
                 self.controller.event(
                     self,
-                    "Warning" if phase in (Phase.FAILED, Phase.ERROR) else "Normal",
-                    f"AnalysisRun{phase.value}",
-                    f"Analysis Completed. Result: {phase.value}",
+                    "Warning" if done.phase in (Phase.FAILED, Phase.ERROR) else "Normal",
+                    f"AnalysisRun{done.phase.value}",
+                    f"Analysis Completed. Result: {done.phase.value}",
                 )
 
 

@@ -169,3 +169,77 @@ def test_views_report_phase_for_the_engine():
         "Successful",
         1,
     )
+
+
+def _two_metric_run(job_seconds, *, until=3600):
+    """A failing prometheus metric beside a slow Job metric (one template)."""
+    env = simpy.Environment()
+    events = []
+    tmpl = {
+        "kind": "AnalysisTemplate",
+        "metadata": {"name": "pair"},
+        "spec": {
+            "metrics": [
+                {
+                    "name": "rate",
+                    "provider": {"prometheus": {"address": "http://prom", "query": "q"}},
+                    "successCondition": "result[0] >= 0.95",
+                },
+                {"name": "smoke", "provider": {"job": {"spec": {}}}},
+            ]
+        },
+    }
+    controller = AnalysisController(
+        env,
+        templates={"pair": tmpl},
+        providers=Providers(prometheus=lambda q, now: [0.5], job=JobModel(duration=job_seconds)),
+        rng=np.random.default_rng(1),
+        on_event=lambda *e: events.append(e),
+    )
+    action = StartAnalysisRun(
+        name="r-abc-2-1", kind="Step", templates=("pair",), args=(),
+        pod_template_hash="abc", revision=2, step_index=1,
+    )  # fmt: skip
+    run = controller.start(action, ArgContext(stable_hash="s", latest_hash="abc"))
+    env.run(until=until)
+    return run, controller, events
+
+
+def test_failing_metric_stops_an_in_flight_job_sibling_with_metric_terminated():
+    """analysis_test.go (terminating in-flight Job): the next reconcile terminates the Job's
+    measurement, which completes Successful with "Metric Terminated", then the run fails."""
+    run, _, events = _two_metric_run(600)
+    assert run.phase.value == "Failed"
+    assert run.finished == 0
+    smoke = run.metrics["smoke"]
+    assert smoke.phase.value == "Successful"
+    assert [(m.phase.value, m.message) for m in smoke.measurements] == [
+        ("Successful", "Metric Terminated")
+    ]
+    assert smoke.message == "Metric Terminated"
+    reasons = [e[3] for e in events]
+    assert reasons == ["MetricFailed", "MetricSuccessful", "AnalysisRunFailed"]
+    assert run.summary.count == 2 and run.summary.failed == 1 and run.summary.successful == 1
+
+
+def test_consecutive_success_limit_met_while_terminating_is_successful():
+    """The streak check applies while terminating (assessMetricStatus): a Job measurement ended
+    by termination counts as Successful, completing count and streak together, so the metric
+    is Successful (not Failed for "ConsecutiveSuccessLimit Not Reached")."""
+    metric = {
+        "provider": {"job": {"spec": {}}},
+        "interval": "30s",
+        "count": 2,
+        "failureLimit": -1,
+        "consecutiveSuccessLimit": 2,
+    }
+    jobs = Providers(job=JobModel(duration=10))
+    run, _, _ = start_run(metric, None, providers=jobs, terminate_at=45)
+    # Job 1 runs 0-10 (Successful), job 2 starts at 40 and is terminated at 45
+    metric_state = run.metrics["success-rate"]
+    assert [(m.started, m.finished, m.message) for m in metric_state.measurements] == [
+        (0, 10, ""),
+        (40, 45, "Metric Terminated"),
+    ]
+    assert metric_state.phase.value == "Successful"
+    assert (run.phase.value, run.message) == ("Successful", "Run Terminated")
