@@ -81,11 +81,17 @@ def is_worse(a: Phase, b: Phase) -> bool:
 
 
 def measurement_phase(
-    result: object, success_condition: str | None, failure_condition: str | None
+    result: object,
+    success_condition: str | None,
+    failure_condition: str | None,
+    *,
+    json: bool = False,
 ) -> tuple[Phase, str]:
     """The phase of one measurement and its message (``EvaluateResult``).
 
-    Failure wins over success; with both conditions set and neither true the measurement is
+    Each condition is type-checked against the result's Go type first, as expr compiles it
+    (``json=True``: a web body decoded from JSON, whose values are untyped). Failure wins over
+    success; with both conditions set and neither true the measurement is
     Inconclusive; with neither set it is Successful (the code, not the docs).
 
     >>> measurement_phase([0.5], "result[0] >= 0.9", "result[0] < 0.5")
@@ -104,7 +110,7 @@ def measurement_phase(
         if not condition:
             continue
         try:
-            outcomes[label] = evaluate_bool(condition, result)
+            outcomes[label] = evaluate_bool(condition, result, json=json)
         except ConditionError as err:
             if result is None or (isinstance(result, list | tuple) and not result):
                 reason = "metric result is nil or empty: no data returned from the metric provider"

@@ -30,6 +30,7 @@ import re
 import statistics
 from collections.abc import Callable, Sequence
 
+from canarysim.lang.expr.check import check, nature_of
 from canarysim.lang.expr.parse import CLOSURE_BUILTINS, ConditionError, Node, parse
 
 __all__ = ["ConditionError", "evaluate", "evaluate_bool", "parse"]
@@ -57,6 +58,29 @@ def _type_name(value: object) -> str:
     return type(value).__name__
 
 
+def go_quote(text: str) -> str:
+    """``strconv.Quote`` (Go's ``%q``): double quotes, Go's escapes, printable runes kept.
+
+    >>> print(go_quote("NotANum"), go_quote('say "hi"'), go_quote("é"))
+    "NotANum" "say \\"hi\\"" "é"
+    """
+    escapes = {'"': '\\"', "\\": "\\\\", "\a": "\\a", "\b": "\\b", "\f": "\\f",
+               "\n": "\\n", "\r": "\\r", "\t": "\\t", "\v": "\\v"}  # fmt: skip
+    out = []
+    for ch in text:
+        if ch in escapes:
+            out.append(escapes[ch])
+        elif ch.isprintable():
+            out.append(ch)
+        elif ord(ch) < 0x80:
+            out.append(f"\\x{ord(ch):02x}")
+        elif ord(ch) <= 0xFFFF:
+            out.append(f"\\u{ord(ch):04x}")
+        else:
+            out.append(f"\\U{ord(ch):08x}")
+    return '"' + "".join(out) + '"'
+
+
 def _is_number(value: object) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool)
 
@@ -76,7 +100,9 @@ def _as_float(value: object) -> float:
         try:
             return float(value)
         except ValueError:
-            raise ConditionError(f"strconv.ParseFloat: parsing {value!r}: invalid syntax") from None
+            raise ConditionError(
+                f"strconv.ParseFloat: parsing {go_quote(value)}: invalid syntax"
+            ) from None
     raise ConditionError(f"asFloat: cannot convert {_type_name(value)}")
 
 
@@ -87,7 +113,9 @@ def _as_int(value: object) -> int:
         try:
             return int(value)
         except ValueError:
-            raise ConditionError(f"strconv.ParseInt: parsing {value!r}: invalid syntax") from None
+            raise ConditionError(
+                f"strconv.ParseInt: parsing {go_quote(value)}: invalid syntax"
+            ) from None
     raise ConditionError(f"asInt: cannot convert {_type_name(value)}")
 
 
@@ -344,9 +372,13 @@ def evaluate(source: str, result: object) -> object:
     return _Evaluator(result).run(parse(source))
 
 
-def evaluate_bool(source: str, result: object) -> bool:
-    """Evaluate a condition; Argo requires a bool (``expected bool, but got <type>``)."""
-    value = evaluate(source, result)
+def evaluate_bool(source: str, result: object, *, json: bool = False) -> bool:
+    """Compile and run a condition as ``EvalCondition`` does: type-checked first against the
+    result's Go type (:mod:`.check`; ``json=True`` for a body decoded from JSON), then
+    evaluated; Argo requires a bool (``expected bool, but got <type>``)."""
+    ast = parse(source)
+    check(ast, nature_of(result, json=json))
+    value = _Evaluator(result).run(ast)
     if not isinstance(value, bool):
         raise ConditionError(f"expected bool, but got {_type_name(value)}")
     return value

@@ -271,7 +271,10 @@ class AnalysisRun:
         except Exception as err:  # any provider failure is an Error measurement, as in Argo
             return Measurement(metric.name, now, now, Phase.ERROR, "", str(err))
         phase, message = measurement_phase(
-            result, metric.spec.get("successCondition"), metric.spec.get("failureCondition")
+            result,
+            metric.spec.get("successCondition"),
+            metric.spec.get("failureCondition"),
+            json="web" in provider,
         )
         return Measurement(metric.name, now, now, phase, text, message)
 
