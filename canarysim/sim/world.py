@@ -31,7 +31,6 @@ from canarysim.sim.analysis.providers import providers_for
 from canarysim.sim.analysis.runs import AnalysisController, ArgContext
 from canarysim.sim.build import (
     MODES,
-    analysis_templates,
     check_host,
     default_gateway,
     default_host,
@@ -120,7 +119,14 @@ class World:
         self.store = MetricStore(scrape_interval_s=SCRAPE_INTERVAL, namespace=self.namespace)
         self.analysis = AnalysisController(
             self.env,
-            templates=analysis_templates(scenario, self.namespace),
+            templates={
+                t.name: t.raw
+                for t in scenario.manifests.analysis_templates
+                if t.namespace == self.namespace
+            },
+            cluster_templates={
+                t.name: t.raw for t in scenario.manifests.cluster_analysis_templates
+            },
             providers=providers_for(scenario, self._prometheus),
             rng=self.streams["analysis"],
             on_change=lambda: self.controller.wake(),

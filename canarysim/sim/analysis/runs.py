@@ -337,6 +337,8 @@ class AnalysisRun:
         for name, text in done.dry_run_messages.items():
             self.metrics[name].message = text
         self.summary, self.dry_run_summary = done.summary, done.dry_run_summary
+        for metric in self.metrics.values():
+            metric.trim()
         if done.phase is not self.phase:
             self.phase, self.message = done.phase, done.message
             if done.phase.completed:
@@ -349,7 +351,9 @@ class AnalysisRun:
 
 
 class AnalysisController:
-    """Runs every AnalysisRun of one world. *on_change* is called whenever a run's phase or
+    """Runs every AnalysisRun of one world. *templates* are the namespace's AnalysisTemplates
+    and *cluster_templates* the ClusterAnalysisTemplates (when None, ``clusterScope`` refs look
+    in *templates* too). *on_change* is called whenever a run's phase or
     measurements change (the rollout controller waits on that); *on_event* receives
     ``(time, type, object, reason, message)`` as the Result's events read."""
 
@@ -359,12 +363,14 @@ class AnalysisController:
         *,
         templates: Mapping[str, Mapping[str, Any]],
         providers: Providers,
+        cluster_templates: Mapping[str, Mapping[str, Any]] | None = None,
         rng: np.random.Generator,
         on_change: Callable[[], None] = lambda: None,
         on_event: Callable[[float, str, str, str, str], None] = lambda *a: None,
     ) -> None:
         self.env = env
         self.templates = templates
+        self.cluster_templates = cluster_templates
         self.providers = providers
         self.rng = rng
         self.on_change = on_change
@@ -379,7 +385,9 @@ class AnalysisController:
         rollout_dry_run: Iterable[str] = (),
     ) -> AnalysisRun:
         try:
-            metrics = resolve_run_spec(action, self.templates, context, rollout_dry_run)
+            metrics = resolve_run_spec(
+                action, self.templates, context, rollout_dry_run, self.cluster_templates
+            )
             run = AnalysisRun(self, action, metrics)
         except RunSpecError as err:
             run = AnalysisRun(self, action, None, error=str(err))

@@ -243,3 +243,101 @@ def test_consecutive_success_limit_met_while_terminating_is_successful():
     ]
     assert metric_state.phase.value == "Successful"
     assert (run.phase.value, run.message) == ("Successful", "Run Terminated")
+
+
+def _rollout_run(step_analysis, templates, *, cluster=None, values=lambda now: [1.0], until=600):
+    """A step run whose spec comes from the rollout's step analysis (``step_analysis``)."""
+    env = simpy.Environment()
+    events = []
+    controller = AnalysisController(
+        env,
+        templates=templates,
+        cluster_templates=cluster or {},
+        providers=Providers(prometheus=lambda q, now: values(now)),
+        rng=np.random.default_rng(1),
+        on_event=lambda *e: events.append(e),
+    )
+    rollout = {
+        "spec": {
+            "strategy": {"canary": {"steps": [{"setWeight": 20}, {"analysis": step_analysis}]}}
+        }
+    }
+    action = StartAnalysisRun(
+        name="r-abc-2-1", kind="Step", templates=("ignored",), args=(),
+        pod_template_hash="abc", revision=2, step_index=1,
+    )  # fmt: skip
+    run = controller.start(action, ArgContext(stable_hash="s", latest_hash="abc", rollout=rollout))
+    env.run(until=until)
+    return run
+
+
+def _prom_template(name, *metrics, **spec):
+    return {"metadata": {"name": name}, "spec": {"metrics": list(metrics), **spec}}
+
+
+def _prom_metric(name, **fields):
+    return {
+        "name": name,
+        "provider": {"prometheus": {"address": "http://p", "query": "q"}},
+        **fields,
+    }
+
+
+def test_dry_run_rule_matching_no_metric_makes_the_run_error():
+    run = _rollout_run(
+        {"templates": [{"templateName": "t"}], "dryRun": [{"metricName": "latency"}]},
+        {"t": _prom_template("t", _prom_metric("rate"))},
+    )
+    assert run.phase.value == "Error"
+    assert run.message == "Analysis spec invalid: dryRun[0]: Rule didn't match any metric name(s)"
+
+
+def test_step_dry_run_and_retention_apply_and_trim_the_history():
+    """The step's dryRun makes the failing metric not decide; measurementRetention keeps 3
+    measurements of it, the default history limit keeps 10 of the other."""
+    run = _rollout_run(
+        {
+            "templates": [{"templateName": "t"}],
+            "dryRun": [{"metricName": "fail.*"}],
+            "measurementRetention": [{"metricName": "failing", "limit": 3}],
+        },
+        {
+            "t": _prom_template(
+                "t",
+                _prom_metric("failing", interval="10s", count=12, successCondition="result[0] > 5",
+                             failureLimit=-1, consecutiveSuccessLimit=1),
+                _prom_metric("passing", interval="10s", count=12, successCondition="result[0] > 0"),
+            )
+        },
+    )  # fmt: skip
+    assert run.phase.value == "Successful"
+    failing, passing = run.metrics["failing"], run.metrics["passing"]
+    assert failing.dry_run and failing.tally.count == 12 and failing.phase.value == "Failed"
+    assert [m.started for m in failing.measurements] == [90, 100, 110]
+    assert len(passing.measurements) == 10 and passing.measurements[0].started == 20
+    assert run.dry_run_summary.count == 1 and run.summary.successful == 1
+
+
+def test_nested_and_cluster_templates_in_a_run():
+    run = _rollout_run(
+        {"templates": [{"templateName": "outer"},
+                       {"templateName": "shared", "clusterScope": True}]},
+        {
+            "outer": _prom_template("outer", _prom_metric("a"),
+                                    templates=[{"templateName": "inner"}]),
+            "inner": _prom_template("inner", _prom_metric("b")),
+            "shared": _prom_template("shared", _prom_metric("namespaced-one")),
+        },
+        cluster={"shared": _prom_template("shared", _prom_metric("c"))},
+    )  # fmt: skip
+    assert list(run.metrics) == ["a", "b", "c"]
+    assert run.phase.value == "Successful"
+
+
+def test_unresolved_argument_names_the_last_placeholder():
+    run = _rollout_run(
+        {"templates": [{"templateName": "t"}]},
+        {"t": _prom_template("t", _prom_metric("a", successCondition="{{args.x}} {{ args.y }}"))},
+    )
+    assert run.phase.value == "Error"
+    assert run.message == "Unable to resolve metric arguments: failed to resolve {{ args.y }}"
