@@ -127,7 +127,7 @@ class World:
             cluster_templates={
                 t.name: t.raw for t in scenario.manifests.cluster_analysis_templates
             },
-            providers=providers_for(scenario, self._prometheus),
+            providers=providers_for(scenario, self._prometheus, self._prometheus_range),
             rng=self.streams["analysis"],
             on_change=lambda: self.controller.wake(),
             on_event=self.recorder.event,
@@ -202,6 +202,16 @@ class World:
         self.flow.flush(now)
         self.store.advance_to(now)
         return evaluate(query, self.store, now)
+
+    def _prometheus_range(
+        self, query: str, start: float, end: float, step: float, now: float
+    ) -> list[tuple[Any, list[tuple[float, float]]]]:
+        """A range query asked at ``now`` (only what was scraped by then exists)."""
+        from canarysim.lang.promql.query import evaluate_range
+
+        self.flow.flush(now)
+        self.store.advance_to(now)
+        return evaluate_range(query, self.store, start, end, step)
 
     def observe(self) -> None:
         """Record a snapshot and a state row if anything visible changed."""

@@ -8,7 +8,7 @@ import re
 import pytest
 
 from canarysim.engine.analysis.assess import Phase, measurement_phase
-from canarysim.lang.expr.evaluate import ConditionError, evaluate_bool, go_quote
+from canarysim.lang.expr.evaluate import ConditionError, evaluate_bool, evaluate_time, go_quote
 
 # (result, condition, expected bool)
 TRUE_OR_FALSE = [
@@ -122,3 +122,31 @@ def test_go_quote_escapes_as_strconv_quote():
     assert go_quote('a"b\\c') == '"a\\"b\\\\c"'
     assert go_quote("tab\there\n") == '"tab\\there\\n"'
     assert go_quote("\x00é\u200b") == '"\\x00é\\u200b"'
+
+
+def test_eval_time_as_argo():
+    """TestEvalTimeWithSuccessExpr / ...NotTimeResult / ...InvalidExpression."""
+    expr = 'date("2023-08-14 00:00:00", "2006-01-02 15:04:05", "UTC") - duration("1h")'
+    assert evaluate_time(expr, now=0.0) == 1691967600.0  # 2023-08-13T23:00:00Z
+    with pytest.raises(ConditionError, match=r"^unknown name hello$"):
+        evaluate_time("hello", now=0.0)
+    with pytest.raises(ConditionError):
+        evaluate_time("now() -- ?", now=0.0)
+    assert evaluate_time('now() - duration("1m30s")', now=1000.0) == 910.0
+    with pytest.raises(ConditionError, match=r"^expected time.Time, but got time.Duration$"):
+        evaluate_time('duration("1h")', now=0.0)
+
+
+@pytest.mark.parametrize(
+    ("text", "layout", "zone", "unix"),
+    [
+        ("2023-08-14", None, None, 1691971200.0),
+        ("2023-08-14T02:00:00+02:00", None, None, 1691971200.0),
+        ("Mon, 14 Aug 2023 00:00:00 UTC", None, None, 1691971200.0),
+        ("14/08/2023 02:00", "02/01/2006 15:04", "Europe/Paris", 1691971200.0),
+        ("Aug 14 2023 12:30:00.250 AM", "Jan 2 2006 03:04:05.000 PM", None, 1691973000.25),
+    ],
+)
+def test_date_layouts(text, layout, zone, unix):
+    args = ", ".join(f'"{a}"' for a in (text, layout, zone) if a is not None)
+    assert evaluate_time(f"date({args})", now=0.0) == unix

@@ -41,6 +41,9 @@ _ENV_FUNCS: dict[str, tuple[tuple[str, ...], str]] = {
 # expr's own builtins that conditions use, by result nature (argument checks are left to the
 # run, where they fail with the builtin's message).
 _BUILTIN_RESULTS = {
+    "now": "time.Time",
+    "duration": "time.Duration",
+    "date": "time.Time",
     "len": "int",
     "ceil": "float64",
     "floor": "float64",
@@ -206,6 +209,9 @@ class _Checker:
         raise ConditionError(f"invalid operation: {op} (mismatched type {_shown(n)})")
 
     def _binary(self, op: str, a: str, b: str) -> str:
+        timed = {"time.Time", "time.Duration"}
+        if a in timed or b in timed:
+            return self._time_binary(op, a, b)
         ok: str | None = None
         if op in ("==", "!="):
             ok = "bool" if _comparable(a, b) else None
@@ -248,6 +254,22 @@ class _Checker:
                 f"invalid operation: {op} (mismatched types {_shown(a)} and {_shown(b)})"
             )
         return ok
+
+    def _time_binary(self, op: str, a: str, b: str) -> str:
+        t, d = "time.Time", "time.Duration"
+        table = {
+            ("-", t, t): d, ("-", t, d): t, ("-", d, d): d,
+            ("+", t, d): t, ("+", d, t): t, ("+", d, d): d,
+        }  # fmt: skip
+        if (op, a, b) in table:
+            return table[(op, a, b)]
+        if op in ("<", ">", "<=", ">=", "==", "!=") and a == b:
+            return "bool"
+        if _unknown(a) or _unknown(b):
+            return UNKNOWN
+        raise ConditionError(
+            f"invalid operation: {op} (mismatched types {_shown(a)} and {_shown(b)})"
+        )
 
     def _in(self, a: str, b: str) -> str | None:
         if _map(b):

@@ -31,9 +31,10 @@ import statistics
 from collections.abc import Callable, Sequence
 
 from canarysim.lang.expr.check import check, nature_of
+from canarysim.lang.expr.gotime import GoDuration, GoTime, parse_date, parse_go_duration
 from canarysim.lang.expr.parse import CLOSURE_BUILTINS, ConditionError, Node, parse
 
-__all__ = ["ConditionError", "evaluate", "evaluate_bool", "parse"]
+__all__ = ["ConditionError", "evaluate", "evaluate_bool", "evaluate_time", "go_quote", "parse"]
 
 
 # --------------------------------------------------------------------------- evaluation
@@ -55,6 +56,10 @@ def _type_name(value: object) -> str:
         return "[]interface {}"
     if isinstance(value, dict):
         return "map[string]interface {}"
+    if isinstance(value, GoTime):
+        return "time.Time"
+    if isinstance(value, GoDuration):
+        return "time.Duration"
     return type(value).__name__
 
 
@@ -120,8 +125,9 @@ def _as_int(value: object) -> int:
 
 
 class _Evaluator:
-    def __init__(self, result: object) -> None:
+    def __init__(self, result: object, now: float | None = None) -> None:
         self.result = result
+        self.now = now
         self.elements: list[object] = []
 
     def run(self, node: Node) -> object:
@@ -218,6 +224,13 @@ class _Evaluator:
         if fname == "default":  # likewise: the whole result, or the fallback
             _arity(fname, values, 2)
             return values[1] if self.result is None else self.result
+        if fname == "now":
+            _arity(fname, values, 0)
+            if self.now is None:
+                raise ConditionError("now() is only simulated in a rangeQuery's start and end")
+            return GoTime(self.now)
+        if fname in ("duration", "date"):
+            return _time_builtin(fname, values)
         builtin = _BUILTINS.get(fname)
         if builtin is None:
             raise ConditionError(f"unknown func {fname}")
@@ -305,7 +318,39 @@ _BUILTINS: dict[str, Callable[[list[object]], object]] = {
 }
 
 
+def _time_builtin(fname: str, values: Sequence[object]) -> object:
+    if not values or not all(isinstance(v, str) for v in values):
+        raise ConditionError(f"invalid argument for {fname}")
+    text = [str(v) for v in values]
+    if fname == "duration":
+        _arity(fname, values, 1)
+        return GoDuration(parse_go_duration(text[0]))
+    if len(text) > 3:
+        raise ConditionError(f"invalid number of arguments (expected at most 3, got {len(text)})")
+    return parse_date(text[0], *text[1:])
+
+
+def _time_binary(op: str, a: object, b: object) -> object:
+    """Go's time arithmetic as expr allows it (``Sub``, ``Add``, comparisons)."""
+    if isinstance(a, GoTime) and isinstance(b, GoDuration) and op in ("+", "-"):
+        return GoTime(a.unix + (b.ns if op == "+" else -b.ns) / 1e9)
+    if isinstance(a, GoDuration) and isinstance(b, GoTime) and op == "+":
+        return GoTime(b.unix + a.ns / 1e9)
+    if isinstance(a, GoTime) and isinstance(b, GoTime) and op == "-":
+        return GoDuration(round((a.unix - b.unix) * 1e9))
+    if isinstance(a, GoDuration) and isinstance(b, GoDuration) and op in ("+", "-"):
+        return GoDuration(a.ns + b.ns if op == "+" else a.ns - b.ns)
+    if type(a) is type(b) and op in ("<", ">", "<=", ">=", "==", "!="):
+        return {"<": a < b, ">": a > b, "<=": a <= b, ">=": a >= b,  # type: ignore[operator]
+                "==": a == b, "!=": a != b}[op]  # fmt: skip
+    raise ConditionError(
+        f"invalid operation: {_type_name(a)} {op} {_type_name(b)} (mismatched types)"
+    )
+
+
 def _binary(op: str, a: object, b: object) -> object:
+    if isinstance(a, GoTime | GoDuration) or isinstance(b, GoTime | GoDuration):
+        return _time_binary(op, a, b)
     if op in ("==", "!="):
         equal = _equal(a, b)
         return equal if op == "==" else not equal
@@ -370,6 +415,15 @@ def _equal(a: object, b: object) -> bool:
 def evaluate(source: str, result: object) -> object:
     """Evaluate *source* with ``result`` bound to *result*; returns any value."""
     return _Evaluator(result).run(parse(source))
+
+
+def evaluate_time(source: str, now: float) -> float:
+    """``EvalTime``: a ``rangeQuery`` bound such as ``now() - duration("5m")``, as Unix seconds;
+    ``now`` is the (simulated) wall clock in Unix seconds."""
+    value = _Evaluator(None, now).run(parse(source))
+    if not isinstance(value, GoTime):
+        raise ConditionError(f"expected time.Time, but got {_type_name(value)}")
+    return value.unix
 
 
 def evaluate_bool(source: str, result: object, *, json: bool = False) -> bool:

@@ -33,6 +33,8 @@ from canarysim.engine.analysis.assess import (
     result_string,
 )
 from canarysim.engine.model import AnalysisRunView, StartAnalysisRun
+from canarysim.lang.expr.evaluate import ConditionError, evaluate_time
+from canarysim.lang.expr.gotime import parse_go_duration
 from canarysim.sim.analysis.resolve import (
     ArgContext,
     Measurement,
@@ -72,6 +74,10 @@ class JobModel:
         return float(p(now)) if callable(p) else float(p)
 
 
+#: The wall-clock instant of simulated time 0 (2026-01-01T00:00:00Z, as the ReplicaSets'
+#: timestamps): what ``now()`` means in a ``rangeQuery``'s ``start`` and ``end``.
+WALL_CLOCK_EPOCH = 1767225600.0
+
 #: Argo's Prometheus provider gives up on a query after the metric's ``timeout`` (seconds),
 #: 30 s when unset (metricproviders/prometheus/prometheus.go::NewPrometheusProvider).
 PROMETHEUS_TIMEOUT = 30.0
@@ -86,6 +92,12 @@ class Providers:
     (others use ``job``). ``prometheus_latency(rng)`` draws how long a query takes."""
 
     prometheus: Callable[[str, float], object] | None = None
+    #: ``prometheus_range(query, start, end, step, now)``: a range query's matrix as
+    #: ``[(labels, [(t, value), ...]), ...]`` (simulated seconds), asked at ``now``.
+    prometheus_range: (
+        Callable[[str, float, float, float, float], list[tuple[Any, list[tuple[float, float]]]]]
+        | None
+    ) = None
     job: JobModel = field(default_factory=JobModel)
     web: Mapping[str, object] = field(default_factory=dict)
     jobs: Mapping[str, JobModel] = field(default_factory=dict)
@@ -108,6 +120,23 @@ def _argo_result(value: object) -> object:
     if isinstance(scalar, int | float):
         return float(scalar)
     return value
+
+
+def _range_bounds(range_query: Mapping[str, Any], now: float) -> tuple[float, float, float]:
+    """``executeQuery``: a range query's start and end evaluated as expr time expressions
+    against the simulated wall clock, and its step, in simulated seconds."""
+    wall = WALL_CLOCK_EPOCH + now
+    bounds = []
+    for key in ("start", "end"):
+        try:
+            bounds.append(evaluate_time(str(range_query.get(key) or ""), wall) - WALL_CLOCK_EPOCH)
+        except ConditionError as err:
+            raise RuntimeError(f"failed to parse rangeQuery.{key} as time: {err}") from None
+    try:
+        step = parse_go_duration(str(range_query.get("step") or "")) / 1e9
+    except ConditionError as err:
+        raise RuntimeError(f"failed to parse rangeQuery.step as duration: {err}") from None
+    return bounds[0], bounds[1], step
 
 
 class AnalysisRun:
@@ -283,8 +312,15 @@ class AnalysisRun:
     ) -> tuple[object, str]:
         """(the result conditions see, the measurement's value text)."""
         providers = self.controller.providers
-        if "prometheus" in provider and providers.prometheus is not None:
-            result = _argo_result(providers.prometheus(str(provider["prometheus"]["query"]), now))
+        prom = provider.get("prometheus")
+        if prom is not None and prom.get("rangeQuery") and providers.prometheus_range is not None:
+            start, end, step = _range_bounds(prom["rangeQuery"], now)
+            matrix = providers.prometheus_range(str(prom["query"]), start, end, step, now)
+            # processResponse: every sample of every series, series by series
+            values = [float(v) for _, points in matrix for _, v in points]
+            return values, result_string(values)
+        if prom is not None and providers.prometheus is not None:
+            result = _argo_result(providers.prometheus(str(prom["query"]), now))
             return result, result_string(result)
         if "web" in provider:
             url = str(provider["web"].get("url", ""))

@@ -7,7 +7,9 @@ import pytest
 import simpy
 
 from canarysim.engine.model import StartAnalysisRun
+from canarysim.sim.analysis import runs
 from canarysim.sim.analysis.runs import AnalysisController, ArgContext, JobModel, Providers
+from canarysim.sim.cluster.replicasets import EPOCH
 
 
 def template(name="success-rate", **metric):
@@ -341,3 +343,58 @@ def test_unresolved_argument_names_the_last_placeholder():
     )
     assert run.phase.value == "Error"
     assert run.message == "Unable to resolve metric arguments: failed to resolve {{ args.y }}"
+
+
+AUG14 = 1691971200.0  # 2023-08-14T00:00:00Z
+
+
+def _range_run(range_query, matrix, *, now_at=120):
+    """One measurement of a range-query metric at ``now_at``; records what was asked."""
+    asked = []
+
+    def prometheus_range(query, start, end, step, now):
+        asked.append((query, start, end, step, now))
+        return matrix
+
+    metric = {
+        "initialDelay": f"{now_at}s",
+        "successCondition": "all(result, # > 10)",
+        "failureCondition": "all(result, # < 10)",
+        "provider": {
+            "prometheus": {"address": "http://p", "query": "test", "rangeQuery": range_query}
+        },
+    }
+    run, _, _ = start_run(metric, None, providers=Providers(prometheus_range=prometheus_range))
+    return run, asked
+
+
+def test_range_query_bounds_values_and_errors_as_argo():
+    """prometheus_test.go TestRunSuccessfullyWithRangeQuery and TestRunUnparsable*: start and
+    end are expr time expressions, step a Go duration; every sample of every series counts."""
+    matrix = [({"a": "1"}, [(0.0, 11.0), (60.0, 12.0)]), ({"a": "2"}, [(0.0, 13.0), (60.0, 14.0)])]
+    date = 'date("2023-08-14 00:00:00", "2006-01-02 15:04:05", "UTC")'
+    run, asked = _range_run(
+        {"start": f'{date} - duration("1h")', "end": date, "step": "1m"}, matrix
+    )
+    m = run.metrics["success-rate"].measurements[0]
+    assert (m.phase.value, m.value) == ("Successful", "[11,12,13,14]")
+    epoch = runs.WALL_CLOCK_EPOCH
+    assert asked == [("test", AUG14 - 3600 - epoch, AUG14 - epoch, 60.0, 120)]
+    # now() is the simulated wall clock: simulated time 0 is the ReplicaSets' epoch
+    assert epoch == EPOCH.timestamp()
+    _, asked = _range_run({"start": 'now() - duration("5m")', "end": "now()", "step": "30s"}, [])
+    assert asked[0][1:4] == (120 - 300, 120, 30.0)
+    bad = {
+        "start": ('now() - duration("??")', date, "1m"),
+        "end": (f'{date} - duration("1h")', 'now() - duration("??")', "1m"),
+        "step": (f'{date} - duration("1h")', date, "??"),
+    }
+    for which, (start, end, step) in bad.items():
+        run, _ = _range_run({"start": start, "end": end, "step": step}, matrix)
+        m = run.metrics["success-rate"].measurements[0]
+        kind = "duration" if which == "step" else "time"
+        assert (m.phase.value, m.value) == ("Error", "")
+        assert (
+            m.message
+            == f'failed to parse rangeQuery.{which} as {kind}: time: invalid duration "??"'
+        )
