@@ -28,7 +28,7 @@ from canarysim.declarations import Scenario, rollout_invalid_message
 from canarysim.engine.model import Command, Plan, StartAnalysisRun
 from canarysim.result import Result
 from canarysim.sim.analysis.providers import providers_for
-from canarysim.sim.analysis.runs import AnalysisController, ArgContext
+from canarysim.sim.analysis.runs import WALL_CLOCK_EPOCH, AnalysisController, ArgContext
 from canarysim.sim.build import (
     MODES,
     check_host,
@@ -117,6 +117,7 @@ class World:
             on_change=self._mesh_changed,
         )
         self.store = MetricStore(scrape_interval_s=SCRAPE_INTERVAL, namespace=self.namespace)
+        self.prometheus_version = int(scenario.metrics.prometheus)
         self.analysis = AnalysisController(
             self.env,
             templates={
@@ -201,7 +202,9 @@ class World:
 
         self.flow.flush(now)
         self.store.advance_to(now)
-        return evaluate(query, self.store, now)
+        return evaluate(
+            query, self.store, now, version=self.prometheus_version, epoch=WALL_CLOCK_EPOCH
+        )
 
     def _prometheus_range(
         self, query: str, start: float, end: float, step: float, now: float
@@ -211,7 +214,15 @@ class World:
 
         self.flow.flush(now)
         self.store.advance_to(now)
-        return evaluate_range(query, self.store, start, end, step)
+        return evaluate_range(
+            query,
+            self.store,
+            start,
+            end,
+            step,
+            version=self.prometheus_version,
+            epoch=WALL_CLOCK_EPOCH,
+        )
 
     def observe(self) -> None:
         """Record a snapshot and a state row if anything visible changed."""

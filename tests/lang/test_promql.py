@@ -230,7 +230,7 @@ def test_histogram_quantile_interpolates_like_prometheus() -> None:
         ("x +", "1:4", "end of input"),
         ('x{a=~"("}', "1:6", "invalid regular expression"),
         ("{}", "1:1", "non-empty matcher"),
-        ("x[5m:1m]", "1:5", "subqueries"),
+        ("x @ foo", "1:5", "timestamp after @"),
         ("a\n  + * b", "2:5", "unexpected '*'"),
     ],
 )

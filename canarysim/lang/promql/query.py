@@ -35,12 +35,20 @@ MAX_POINTS = 11000
 
 
 def evaluate(
-    query: str, store: Any, at: float, *, lookback_s: float = LOOKBACK_S
+    query: str,
+    store: Any,
+    at: float,
+    *,
+    lookback_s: float = LOOKBACK_S,
+    version: int = 3,
+    epoch: float = 0.0,
 ) -> Vector | Scalar:
     """Evaluate ``query`` at time ``at`` over ``store``: a :class:`Vector` (possibly empty) or
-    a :class:`Scalar`. A bare range selector is not a valid instant result here."""
+    a :class:`Scalar`. A bare range selector is not a valid instant result here. ``version``
+    is Prometheus' major version (2 or 3) whose window boundaries to follow; ``epoch`` the
+    Unix time of the store's time 0."""
     ast = parse(query)
-    result = Evaluator(store, at, query, lookback_s).eval(ast)
+    result = Evaluator(store, at, query, lookback_s, version=version, epoch=epoch).eval(ast)
     if isinstance(result, _Matrix):
         raise PromQLError("a range vector cannot be the result of an instant query here", query)
     return result
@@ -54,6 +62,8 @@ def evaluate_range(
     step: float,
     *,
     lookback_s: float = LOOKBACK_S,
+    version: int = 3,
+    epoch: float = 0.0,
 ) -> list[tuple[dict[str, str], list[tuple[float, float]]]]:
     """A range query (``/api/v1/query_range``): the expression evaluated at ``start``,
     ``start + step``, ... up to ``end``; one ``(labels, [(t, value), ...])`` per series, series
@@ -77,7 +87,9 @@ def evaluate_range(
     i = 0
     t = start
     while t <= end:
-        value = Evaluator(store, t, query, lookback_s).eval(ast)
+        value = Evaluator(
+            store, t, query, lookback_s, version=version, epoch=epoch, start=start, end=end
+        ).eval(ast)
         if isinstance(value, _Matrix):
             raise PromQLError(
                 'invalid expression type "range vector" for range query, must be Scalar or '
