@@ -213,6 +213,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--plot",
         help="write PNG and SVG plots into DIR/plots (DIR from --out, default canarysim-out)",
     )
+    run.add_argument(
+        "--metrics-out",
+        metavar="FILE",
+        help="write the simulated Prometheus metrics as OpenMetrics text (for promtool tsdb "
+        "create-blocks-from openmetrics)",
+    )
     _flag(run, "--json", help="print one machine-readable JSON summary instead of the text report")
     _flag(
         run,
