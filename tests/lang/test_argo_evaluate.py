@@ -148,5 +148,12 @@ def test_eval_time_as_argo():
     ],
 )
 def test_date_layouts(text, layout, zone, unix):
+    def paris(name, local):  # the caller's time-zone database: CEST in August
+        if name != "Europe/Paris":
+            raise KeyError(name)
+        return 7200.0
+
     args = ", ".join(f'"{a}"' for a in (text, layout, zone) if a is not None)
-    assert evaluate_time(f"date({args})", now=0.0) == unix
+    assert evaluate_time(f"date({args})", now=0.0, zones=paris) == unix
+    with pytest.raises(ConditionError, match="unknown time zone Mars/Base"):
+        evaluate_time('date("2023-08-14", "2006-01-02", "Mars/Base")', now=0.0, zones=paris)

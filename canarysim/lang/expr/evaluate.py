@@ -31,7 +31,13 @@ import statistics
 from collections.abc import Callable, Sequence
 
 from canarysim.lang.expr.check import check, nature_of
-from canarysim.lang.expr.gotime import GoDuration, GoTime, parse_date, parse_go_duration
+from canarysim.lang.expr.gotime import (
+    GoDuration,
+    GoTime,
+    ZoneOffset,
+    parse_date,
+    parse_go_duration,
+)
 from canarysim.lang.expr.parse import CLOSURE_BUILTINS, ConditionError, Node, parse
 
 __all__ = ["ConditionError", "evaluate", "evaluate_bool", "evaluate_time", "go_quote", "parse"]
@@ -125,9 +131,12 @@ def _as_int(value: object) -> int:
 
 
 class _Evaluator:
-    def __init__(self, result: object, now: float | None = None) -> None:
+    def __init__(
+        self, result: object, now: float | None = None, zones: ZoneOffset | None = None
+    ) -> None:
         self.result = result
         self.now = now
+        self.zones = zones
         self.elements: list[object] = []
 
     def run(self, node: Node) -> object:
@@ -230,7 +239,7 @@ class _Evaluator:
                 raise ConditionError("now() is only simulated in a rangeQuery's start and end")
             return GoTime(self.now)
         if fname in ("duration", "date"):
-            return _time_builtin(fname, values)
+            return _time_builtin(fname, values, self.zones)
         builtin = _BUILTINS.get(fname)
         if builtin is None:
             raise ConditionError(f"unknown func {fname}")
@@ -318,7 +327,7 @@ _BUILTINS: dict[str, Callable[[list[object]], object]] = {
 }
 
 
-def _time_builtin(fname: str, values: Sequence[object]) -> object:
+def _time_builtin(fname: str, values: Sequence[object], zones: ZoneOffset | None) -> object:
     if not values or not all(isinstance(v, str) for v in values):
         raise ConditionError(f"invalid argument for {fname}")
     text = [str(v) for v in values]
@@ -327,7 +336,9 @@ def _time_builtin(fname: str, values: Sequence[object]) -> object:
         return GoDuration(parse_go_duration(text[0]))
     if len(text) > 3:
         raise ConditionError(f"invalid number of arguments (expected at most 3, got {len(text)})")
-    return parse_date(text[0], *text[1:])
+    layout = text[1] if len(text) > 1 else None
+    zone = text[2] if len(text) > 2 else None
+    return parse_date(text[0], layout, zone, zones)
 
 
 def _time_binary(op: str, a: object, b: object) -> object:
@@ -417,10 +428,11 @@ def evaluate(source: str, result: object) -> object:
     return _Evaluator(result).run(parse(source))
 
 
-def evaluate_time(source: str, now: float) -> float:
+def evaluate_time(source: str, now: float, zones: ZoneOffset | None = None) -> float:
     """``EvalTime``: a ``rangeQuery`` bound such as ``now() - duration("5m")``, as Unix seconds;
-    ``now`` is the (simulated) wall clock in Unix seconds."""
-    value = _Evaluator(None, now).run(parse(source))
+    ``now`` is the (simulated) wall clock in Unix seconds, ``zones`` the time-zone database
+    for ``date(..., "Europe/Paris")`` (UTC and numeric offsets need none)."""
+    value = _Evaluator(None, now, zones).run(parse(source))
     if not isinstance(value, GoTime):
         raise ConditionError(f"expected time.Time, but got {_type_name(value)}")
     return value.unix

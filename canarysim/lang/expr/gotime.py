@@ -13,13 +13,17 @@ or ``date("2023-08-14 00:00:00", "2006-01-02 15:04:05", "UTC")``. Times are Unix
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta, timezone
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from canarysim.lang.expr.parse import ConditionError
 
-__all__ = ["GoDuration", "GoTime", "parse_date", "parse_go_duration"]
+__all__ = ["GoDuration", "GoTime", "ZoneOffset", "parse_date", "parse_go_duration"]
+
+#: ``offset(zone, local)``: seconds east of UTC of time zone ``zone`` at the wall-clock time
+#: ``local`` (seconds as if it were UTC); raises KeyError for an unknown zone. The language is
+#: pure, so the time-zone database comes from the caller (the simulator uses ``zoneinfo``).
+ZoneOffset = Callable[[str, float], float]
 
 
 @dataclass(frozen=True, order=True)
@@ -139,7 +143,24 @@ def _layout_regexp(layout: str) -> re.Pattern[str]:
     return re.compile("".join(out) + r"\Z")
 
 
-def _time_in(layout: str, text: str, zone: timezone | ZoneInfo) -> GoTime:
+def _days_from_civil(year: int, month: int, day: int) -> int:
+    """Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's algorithm)."""
+    year -= month <= 2
+    era = (year if year >= 0 else year - 399) // 400
+    yoe = year - era * 400
+    doy = (153 * (month + (-3 if month > 2 else 9)) + 2) // 5 + day - 1
+    doe = yoe * 365 + yoe // 4 - yoe // 100 + doy
+    return era * 146097 + doe - 719468
+
+
+def _month_days(year: int, month: int) -> int:
+    if month == 2:
+        leap = year % 4 == 0 and (year % 100 != 0 or year % 400 == 0)
+        return 29 if leap else 28
+    return 30 if month in (4, 6, 9, 11) else 31
+
+
+def _time_in(layout: str, text: str, zone: str, offset: ZoneOffset | None) -> GoTime:
     match = _layout_regexp(layout).match(text)
     if match is None:
         raise ConditionError(f'parsing time "{text}" as "{layout}": cannot parse')
@@ -153,49 +174,50 @@ def _time_in(layout: str, text: str, zone: timezone | ZoneInfo) -> GoTime:
         if key not in _MONTHS:
             raise ConditionError(f'parsing time "{text}": month out of range')
         month = _MONTHS.index(key) + 1
+    day = int(g["day"]) if g.get("day") else 1
     hour = int(g["hour"]) if g.get("hour") else 0
     if g.get("hour12"):
         hour = int(g["hour12"]) % 12 + (12 if g.get("pm") == "PM" else 0)
-    tz: timezone | ZoneInfo = zone
+    minute = int(g["minute"]) if g.get("minute") else 0
+    second = int(g["second"]) if g.get("second") else 0
+    if not 1 <= month <= 12:
+        raise ConditionError(f'parsing time "{text}": month out of range')
+    if not 1 <= day <= _month_days(year, month):
+        raise ConditionError(f'parsing time "{text}": day out of range')
+    if hour > 23 or minute > 59 or second > 59:
+        raise ConditionError(f'parsing time "{text}": hour, minute or second out of range')
+    local: float = _days_from_civil(year, month, day) * 86400 + hour * 3600 + minute * 60 + second
+    local += float(g["frac"]) if g.get("frac") else 0.0
     if g.get("zone"):
         z = g["zone"]
         if z == "Z":
-            tz = UTC
-        else:
-            digits = z[1:].replace(":", "")
-            offset = timedelta(hours=int(digits[:2]), minutes=int(digits[2:]))
-            tz = timezone(-offset if z[0] == "-" else offset)
-    elif g.get("abbrev") in ("UTC", "GMT"):
-        tz = UTC
+            return GoTime(local)
+        digits = z[1:].replace(":", "")
+        east = int(digits[:2]) * 3600 + int(digits[2:]) * 60
+        return GoTime(local - (east if z[0] == "+" else -east))
+    if g.get("abbrev") in ("UTC", "GMT") or zone == "UTC":
+        return GoTime(local)
+    if offset is None:
+        raise ConditionError(f"unknown time zone {zone}")
     try:
-        when = datetime(
-            max(year, 1),  # Go allows year 0 (a layout without a year); datetime does not
-            month,
-            int(g["day"]) if g.get("day") else 1,
-            hour,
-            int(g["minute"]) if g.get("minute") else 0,
-            int(g["second"]) if g.get("second") else 0,
-            tzinfo=tz,
-        )
-    except ValueError as err:
-        raise ConditionError(f'parsing time "{text}": {err}') from None
-    frac = float(g["frac"]) if g.get("frac") else 0.0
-    return GoTime(when.timestamp() + frac)
+        return GoTime(local - offset(zone, local))
+    except KeyError:
+        raise ConditionError(f"unknown time zone {zone}") from None
 
 
-def parse_date(text: str, layout: str | None = None, zone: str | None = None) -> GoTime:
-    """expr's ``date(s[, layout[, timezone]])``."""
-    tz: timezone | ZoneInfo = UTC
-    if zone is not None:
-        try:
-            tz = UTC if zone == "UTC" else ZoneInfo(zone)
-        except (ZoneInfoNotFoundError, ValueError):
-            raise ConditionError(f"unknown time zone {zone}") from None
+def parse_date(
+    text: str,
+    layout: str | None = None,
+    zone: str | None = None,
+    offset: ZoneOffset | None = None,
+) -> GoTime:
+    """expr's ``date(s[, layout[, timezone]])`` (UTC unless the zone says otherwise)."""
+    where = zone or "UTC"
     if layout is not None:
-        return _time_in(layout, text, tz)
+        return _time_in(layout, text, where, offset)
     for candidate in DEFAULT_LAYOUTS:
         try:
-            return _time_in(candidate, text, tz)
+            return _time_in(candidate, text, where, offset)
         except ConditionError:
             continue
     raise ConditionError(f"invalid date {text}")

@@ -12,7 +12,7 @@ import re
 from collections.abc import Callable, Sequence
 from decimal import Decimal
 from itertools import pairwise
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from canarysim.lang.promql.functions import (
     _extrapolated,
@@ -27,15 +27,36 @@ from canarysim.lang.promql.functions import (
     kahan_sum,
     linear_regression,
 )
-from canarysim.lang.promql.syntax import Call, MatrixSelector, StringLit, VectorSelector
-from canarysim.lang.promql.values import Labels, Scalar, Vector, _drop_name
-
-if TYPE_CHECKING:  # the evaluator imports this module; types only
-    from canarysim.lang.promql.evaluator import Evaluator
+from canarysim.lang.promql.syntax import (
+    Call,
+    MatrixSelector,
+    PromQLError,
+    StringLit,
+    VectorSelector,
+)
+from canarysim.lang.promql.values import Labels, Scalar, Vector, _drop_name, _Matrix
 
 __all__ = ["call", "format_float"]
 
 _LABEL_NAME = re.compile(r"[a-zA-Z_][a-zA-Z0-9_]*")
+
+
+class Evaluator(Protocol):
+    """What a function call needs of :class:`canarysim.lang.promql.evaluator.Evaluator`
+    (a protocol, so that the evaluator can import this module without a cycle)."""
+
+    at: float
+    epoch: float
+
+    def eval(self, node: object) -> Scalar | Vector | _Matrix: ...
+
+    def err(self, msg: str) -> PromQLError: ...
+
+    def unique(self, vec: Vector) -> Vector: ...
+
+    def matrix_arg(self, node: object, func: str) -> tuple[_Matrix, float, float]: ...
+
+    def instant_samples(self, sel: VectorSelector) -> list[tuple[Labels, float, float]]: ...
 
 
 def format_float(value: float) -> str:
@@ -131,7 +152,7 @@ def call(ev: Evaluator, node: Call) -> Scalar | Vector:
             inverse = 1.0 / (params[0] if params else 1.0)  # funcRound multiplies by it
             fn = lambda x: _go_div(math.floor(x * inverse + 0.5), inverse)  # noqa: E731
         return ev.unique(Vector([(_drop_name(lb), _safe(fn, v)) for lb, v in vec]))
-    unary: Callable[[float], float] = {  # type: ignore[assignment]
+    unaries: dict[str, Callable[[float], float]] = {
         "abs": abs,
         "ceil": lambda x: float(math.ceil(x)) if math.isfinite(x) else x,
         "floor": lambda x: float(math.floor(x)) if math.isfinite(x) else x,
@@ -141,7 +162,8 @@ def call(ev: Evaluator, node: Call) -> Scalar | Vector:
         "log10": lambda x: math.log10(x) if x > 0 else (-math.inf if x == 0 else math.nan),
         "sqrt": lambda x: math.sqrt(x) if x >= 0 else math.nan,
         "sgn": lambda x: -1.0 if x < 0 else (1.0 if x > 0 else x),
-    }[f]
+    }
+    unary = unaries[f]
     return ev.unique(Vector([(_drop_name(lb), _safe(unary, v)) for lb, v in vec]))
 
 

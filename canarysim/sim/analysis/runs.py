@@ -19,7 +19,9 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import numpy as np
 import simpy
@@ -122,6 +124,18 @@ def _argo_result(value: object) -> object:
     return value
 
 
+def zone_offset(zone: str, local: float) -> float:
+    """Seconds east of UTC of IANA time zone ``zone`` at wall-clock time ``local`` (Unix-like
+    seconds), from the system's time-zone database, for expr's ``date(..., zone)``."""
+    try:
+        tz = ZoneInfo(zone)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise KeyError(zone) from None
+    wall = datetime(1970, 1, 1) + timedelta(seconds=local)
+    delta = wall.replace(tzinfo=tz).utcoffset()
+    return delta.total_seconds() if delta is not None else 0.0
+
+
 def _range_bounds(range_query: Mapping[str, Any], now: float) -> tuple[float, float, float]:
     """``executeQuery``: a range query's start and end evaluated as expr time expressions
     against the simulated wall clock, and its step, in simulated seconds."""
@@ -129,7 +143,8 @@ def _range_bounds(range_query: Mapping[str, Any], now: float) -> tuple[float, fl
     bounds = []
     for key in ("start", "end"):
         try:
-            bounds.append(evaluate_time(str(range_query.get(key) or ""), wall) - WALL_CLOCK_EPOCH)
+            text = str(range_query.get(key) or "")
+            bounds.append(evaluate_time(text, wall, zone_offset) - WALL_CLOCK_EPOCH)
         except ConditionError as err:
             raise RuntimeError(f"failed to parse rangeQuery.{key} as time: {err}") from None
     try:

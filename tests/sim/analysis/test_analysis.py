@@ -398,3 +398,15 @@ def test_range_query_bounds_values_and_errors_as_argo():
             m.message
             == f'failed to parse rangeQuery.{which} as {kind}: time: invalid duration "??"'
         )
+
+
+def test_time_zones_come_from_the_system_database():
+    import zoneinfo
+
+    if "Europe/Paris" not in zoneinfo.available_timezones():
+        pytest.skip("no time-zone database on this machine")
+    # 2023-08-14 00:00 UTC as a wall-clock time in Paris (CEST, +2h) and in winter (CET, +1h)
+    assert runs.zone_offset("Europe/Paris", AUG14) == 7200.0
+    assert runs.zone_offset("Europe/Paris", 1673654400.0) == 3600.0  # 2023-01-14
+    with pytest.raises(KeyError):
+        runs.zone_offset("Mars/Base", AUG14)
