@@ -45,6 +45,7 @@ from canarysim.sim.experiments.runtime import ExperimentController
 from canarysim.sim.flow import EXACT_CHUNK_REQUESTS, TRAFFIC_GRID, TrafficFlow
 from canarysim.sim.inputs import arrivals_for, pod_behaviour_for, request_classes
 from canarysim.sim.mesh.objects import Mesh
+from canarysim.sim.metrics.labels import GATEWAY
 from canarysim.sim.metrics.recorder import Recorder
 from canarysim.sim.metrics.store import MetricStore
 from canarysim.sim.observe import collect, observe
@@ -124,6 +125,7 @@ class World:
             on_change=self._mesh_changed,
         )
         self.store = MetricStore(scrape_interval_s=SCRAPE_INTERVAL, namespace=self.namespace)
+        self.store.pod_identity = self._pod_identity
         self.prometheus_version = int(scenario.metrics.prometheus)
         self.analysis = AnalysisController(
             self.env,
@@ -141,6 +143,10 @@ class World:
             on_event=self.recorder.event,
         )
         self.classes = request_classes(scenario, default_host(self), default_gateway(self))
+        # Istio's source labels: the ingress gateway when every request enters through one.
+        entering = [c.gateway for c, *_ in self.classes]
+        if entering and all(g not in (None, "mesh") for g in entering):
+            self.store.source = GATEWAY
         check_host(self, self.classes[0][0].host)
         generator = TrafficGenerator(
             arrivals_for(scenario),
@@ -197,6 +203,13 @@ class World:
             for entry in ((canary or {}).get("analysis") or {}).get("dryRun") or []:
                 dry_run.append(str((entry or {}).get("metricName", "")))
         self.analysis.start(action, context, rollout_dry_run=dry_run)
+
+    def _pod_identity(self, pod_hash: str) -> tuple[dict[str, str], str]:
+        """A ReplicaSet's pod labels and service account, for the metric labels."""
+        template = self.templates.get(pod_hash) or {}
+        labels = (template.get("metadata") or {}).get("labels") or {}
+        account = (template.get("spec") or {}).get("serviceAccountName") or "default"
+        return {str(k): str(v) for k, v in labels.items()}, str(account)
 
     def _prometheus(self, query: str, now: float) -> object:
         """Analysis asks the metric store: first the traffic up to ``now`` must be in it."""
