@@ -140,9 +140,9 @@ class Evaluator:
 
     def unique(self, vec: Vector) -> Vector:
         """Prometheus refuses a vector with two series of one label set."""
-        seen: set[tuple[tuple[str, str], ...]] = set()
+        seen: set[frozenset[tuple[str, str]]] = set()
         for labels, _ in vec:
-            key = label_key(labels)
+            key = frozenset(labels.items())
             if key in seen:
                 raise self.err("vector cannot contain metrics with the same labelset")
             seen.add(key)
@@ -176,9 +176,10 @@ class Evaluator:
         for name in candidates:
             for labels, t, v in self.store.select(name):
                 if all(m.matches(labels.get(m.name, "")) for m in others):
-                    found.append(({"__name__": name, **labels}, t, v))
-        found.sort(key=lambda s: label_key(s[0]))
-        return iter(found)
+                    full = {"__name__": name, **labels}
+                    found.append((label_key(full), full, t, v))
+        found.sort(key=lambda s: s[0])
+        return iter([(labels, t, v) for _, labels, t, v in found])
 
     def _window(self, t: Sequence[float], start: float, end: float) -> tuple[int, int]:
         """Indexes of the samples in ``(start, end]`` (3.x) or ``[start, end]`` (2.x)."""

@@ -141,5 +141,6 @@ def istio_labels(
     if scraped is not None:
         target["namespace"] = scraped.namespace
         target.update(_labelmap(scraped.injected_labels()))
-    # honor_labels: the metric's own labels win over the target's
-    return {**target, **out}
+    # honor_labels: the metric's own labels win over the target's; kept in name order, the
+    # order PromQL sorts label sets in
+    return dict(sorted({**target, **out}.items()))
