@@ -119,12 +119,12 @@ def active_set_canary_scale(
     return None
 
 
-def traffic_weight_to_replicas(replicas: int, weight: int, max_weight: int = 100) -> int:
+def traffic_weight_to_replicas(replicas: int, weight: int, max_weight: int) -> int:
     """Pods needed to carry ``weight`` out of ``max_weight`` traffic: always rounds up.
 
     (``trafficWeightToReplicas``; the weight may exceed ``max_weight``, as setCanaryScale allows.)
 
-    >>> [traffic_weight_to_replicas(10, w) for w in (0, 20, 25, 33, 99, 100)]
+    >>> [traffic_weight_to_replicas(10, w, 100) for w in (0, 20, 25, 33, 99, 100)]
     [0, 2, 3, 4, 10, 10]
     """
     return math.ceil(float(weight) * float(replicas) / float(max_weight))
