@@ -290,13 +290,12 @@ def run_phase(
             everything_done = False
             continue
         if name in dry_run:
-            worst = worst or Phase.SUCCESSFUL
             continue
         if worst is None or is_worse(phase, worst):
             worst = phase
             if limit_message:
                 message = f'Metric "{name}" assessed {phase.value} due to {limit_message}'
-                last = (last_messages or {}).get(name, "")
+                last = (last_messages or {}).get(name)
                 if last:
                     message += f': "Error Message: {last}"'
     if terminating:

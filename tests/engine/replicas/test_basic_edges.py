@@ -74,6 +74,16 @@ BASIC_EDGES = [
         stable=RS(9, 9),
     ),
     _edge(
+        (0, 4),
+        "at exactly R - maxUnavailable nothing is adjusted, even a canary with a stray pod",
+        replicas=4,
+        weight=0,
+        surge=0,
+        unavailable=1,
+        canary=RS(0, 1),
+        stable=RS(3, 0),
+    ),
+    _edge(
         (3, 10),
         "maxTrafficWeight 200: setWeight 60 is 30 % of the pods, not 60 %",
         replicas=10,
