@@ -713,3 +713,16 @@ def test_ensure_spec_adds_a_missing_spec_in_place():
     manifest: dict[str, Any] = {"kind": "DestinationRule"}
     spec = ensure_spec(manifest)
     assert spec == {} and manifest["spec"] is spec
+
+
+@pytest.mark.parametrize("kind", ["tls", "tcp"])
+def test_l4_route_without_match_is_port_zero(kind):
+    no_match = {"route": pair()}
+    out = set_weight(vs(**{kind: [l4(3000), no_match]}), rollout(None, **{kind: [{}]}), 30)
+    assert weights(out["spec"][kind][1]) == {"stable": 70, "canary": 30}
+    assert weights(out["spec"][kind][0]) == {"stable": 100, "canary": 0}
+
+
+def test_null_route_is_refused_as_null():
+    with pytest.raises(TrafficRoutingError, match="cannot unmarshal null into Go value of type"):
+        set_weight(vs(tcp=[None]), rollout(None, tcp=[{"port": 3000}]), 10)
