@@ -3,7 +3,12 @@
 
 from __future__ import annotations
 
-from canarysim.engine.replicas import ReplicaSetCounts, current_set_weight, desired_canary_weight
+from canarysim.engine.replicas import (
+    ReplicaSetCounts,
+    canary_replica_counts,
+    current_set_weight,
+    desired_canary_weight,
+)
 
 
 def test_current_set_weight_never_looks_past_the_current_step():
@@ -25,3 +30,44 @@ def test_abort_walk_back_skips_steps_without_set_weight():
         max_weight=100,
     )
     assert weight == 10
+
+
+ROUTED = dict(
+    replicas=10,
+    max_surge=0,
+    max_unavailable=1,
+    canary=None,
+    stable=ReplicaSetCounts(10, 10),
+    traffic_routing=True,
+)
+
+
+def test_past_the_last_step_the_weight_is_max_traffic_weight():
+    # GetCurrentSetWeight returns maxTrafficWeight (200 of 200), not 100 (half of it).
+    got = canary_replica_counts(
+        steps=[{"setWeight": 50}], current_step_index=1, max_traffic_weight=200, **ROUTED
+    )
+    assert got == (10, 10)
+
+
+def test_max_traffic_weight_one_is_allowed():
+    got = canary_replica_counts(
+        steps=[{"setWeight": 1}], current_step_index=0, max_traffic_weight=1, **ROUTED
+    )
+    assert got == (10, 10)
+
+
+def test_new_replica_set_that_is_the_stable_takes_the_whole_rollout():
+    # stableRS == newRS: CheckStableRSExists is false, so the given stable is not scaled.
+    got = canary_replica_counts(
+        replicas=4,
+        max_surge=1,
+        max_unavailable=0,
+        steps=[{"setWeight": 50}],
+        current_step_index=0,
+        canary=ReplicaSetCounts(4, 4),
+        stable=ReplicaSetCounts(2, 2),
+        traffic_routing=False,
+        canary_is_stable=True,
+    )
+    assert got == (4, 0)
