@@ -26,7 +26,7 @@ from canarysim.result import (
     ReplicaSetSnapshot,
     RolloutSnapshot,
 )
-from canarysim.sim.metrics.store import ISTIO_DURATION_BUCKETS_MS, histogram_quantile
+from canarysim.sim.metrics.store import ISTIO_DURATION_BUCKETS_MS
 
 ROLES = ("stable", "canary", "old")
 VERSIONS = ("stable", "canary")
@@ -316,11 +316,14 @@ class Recorder:
                 np.int64
             )
         for v in VERSIONS:
-            per_row = np.zeros((len(times), nbins), dtype=np.int64)
-            if len(row):
-                np.add.at(per_row, row, hist[v])
+            # Integer sums per row; counts stay far below 2**53, so float weights are exact.
+            flat = (row[:, None] * nbins + np.arange(nbins)[None, :]).ravel()
+            per_row = np.bincount(
+                flat, weights=hist[v].ravel(), minlength=len(times) * nbins
+            ).astype(np.int64)
+            per_row = per_row.reshape(len(times), nbins)
             for q, name in ((0.5, "latency_p50"), (0.99, "latency_p99")):
-                out[f"{name}.{v}"] = np.asarray([_quantile(q, h) for h in per_row], dtype=float)
+                out[f"{name}.{v}"] = histogram_quantiles(q, ISTIO_DURATION_BUCKETS_MS, per_row)
         for metric in sorted({m for m, _, _ in measurements}):
             points = sorted((t, _number(v)) for m, t, v in measurements if m == metric)
             points = [(t, v) for t, v in points if not math.isnan(v)]
@@ -342,7 +345,36 @@ def _number(value: str) -> float:
         return math.nan
 
 
-def _quantile(q: float, counts: np.ndarray) -> float:
-    if counts.sum() <= 0:
-        return math.nan
-    return float(histogram_quantile(q, ISTIO_DURATION_BUCKETS_MS, counts))
+def histogram_quantiles(q: float, bounds: Sequence[float], counts: np.ndarray) -> np.ndarray:
+    """:func:`~canarysim.sim.metrics.store.histogram_quantile` of every row of ``counts``
+    (non-cumulative, ``+Inf`` last) at once, for ``0 <= q <= 1``; NaN for an empty row.
+
+    The same arithmetic in the same order per row (cumulative counts, rank ``q * total``, the
+    first bucket whose cumulative count reaches it, linear interpolation), so every value is
+    bit-for-bit the scalar function's."""
+    if not 0 <= q <= 1:
+        raise ValueError(f"q must be in [0, 1], got {q}")
+    n = counts.shape[0]
+    out = np.full(n, math.nan)
+    if n == 0:
+        return out
+    cum = np.cumsum(counts, axis=1)
+    total = cum[:, -1].astype(float)
+    ok = total > 0
+    cum, total = cum[ok], total[ok]
+    rank = q * total
+    # searchsorted(cum, rank, side="left") per row: how many cumulative counts lie below rank.
+    i = np.sum(cum < rank[:, None], axis=1)
+    edges = np.asarray(bounds, dtype=float)
+    nb = len(edges)
+    inf_row = i >= nb
+    j = np.minimum(i, nb - 1)
+    lo = np.where(j == 0, 0.0, edges[np.maximum(j - 1, 0)])
+    hi = edges[j]
+    below = np.where(j == 0, 0.0, np.take_along_axis(cum, np.maximum(j - 1, 0)[:, None], 1)[:, 0])
+    below = below.astype(float)
+    inside = np.take_along_axis(cum, j[:, None], 1)[:, 0].astype(float) - below
+    safe = np.where(inside == 0, 1.0, inside)
+    value = np.where(inside == 0, hi, lo + (hi - lo) * (rank - below) / safe)
+    out[ok] = np.where(inf_row, edges[-1], value)
+    return out
