@@ -26,8 +26,9 @@ import simpy
 
 from canarysim.declarations import Scenario, rollout_invalid_message
 from canarysim.engine.model import Command, Plan, StartAnalysisRun
+from canarysim.errors import SimulationError
 from canarysim.result import Result
-from canarysim.sim.analysis.providers import providers_for
+from canarysim.sim.analysis.providers import metric_lookback, providers_for, reads_metrics
 from canarysim.sim.analysis.runs import AnalysisController, ArgContext
 from canarysim.sim.build import (
     MODES,
@@ -117,10 +118,19 @@ class World:
             namespace=self.namespace,
             on_change=self._mesh_changed,
         )
-        self.store = MetricStore(scrape_interval_s=SCRAPE_INTERVAL, namespace=self.namespace)
+        templates = analysis_templates(scenario, self.namespace)
+        # Scraping costs as much as the traffic it counts: keep a store only if something
+        # queries it, and only as many samples as its longest query reads.
+        self.store: MetricStore | None = None
+        if reads_metrics(scenario, templates):
+            self.store = MetricStore(
+                scrape_interval_s=SCRAPE_INTERVAL,
+                namespace=self.namespace,
+                retention_s=metric_lookback(scenario, templates),
+            )
         self.analysis = AnalysisController(
             self.env,
-            templates=analysis_templates(scenario, self.namespace),
+            templates=templates,
             providers=providers_for(scenario, self._prometheus),
             rng=self.streams["analysis"],
             on_change=lambda: self.controller.wake(),
@@ -193,6 +203,8 @@ class World:
         """Analysis asks the metric store: first the traffic up to ``now`` must be in it."""
         from canarysim.lang.promql.query import evaluate
 
+        if self.store is None:  # reads_metrics() missed a reader: a bug, not bad input
+            raise SimulationError("internal: a metric query without a metric store")
         self.flow.flush(now)
         self.store.advance_to(now)
         return evaluate(query, self.store, now)

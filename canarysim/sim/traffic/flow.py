@@ -138,7 +138,8 @@ class TrafficFlow:
     def _advance(self, t0: float, t1: float, beh: dict[str, VersionBehaviour]) -> None:
         world = self.world
         tally = self.generator.advance(t0, t1, self.plans, beh, world.streams)
-        world.store.ingest(tally)
+        if world.store is not None:
+            world.store.ingest(tally)
         n = tally.n_buckets
         nbins = len(ISTIO_DURATION_BUCKETS_MS) + 1
         req = {v: np.zeros(n, dtype=np.int64) for v in ("stable", "canary")}
