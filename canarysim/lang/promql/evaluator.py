@@ -236,7 +236,7 @@ class Evaluator:
                 to = params[0] if params else 1.0
                 fn = lambda x: math.floor(x / to + 0.5) * to if math.isfinite(x) else x  # noqa: E731
             return Vector([(_drop_name(lb), fn(v)) for lb, v in vec])
-        unary = {
+        unaries: dict[str, Callable[[float], float]] = {
             "abs": abs,
             "ceil": math.ceil,
             "floor": math.floor,
@@ -245,7 +245,8 @@ class Evaluator:
             "log2": lambda x: math.log2(x) if x > 0 else (-math.inf if x == 0 else math.nan),
             "log10": lambda x: math.log10(x) if x > 0 else (-math.inf if x == 0 else math.nan),
             "sqrt": lambda x: math.sqrt(x) if x >= 0 else math.nan,
-        }[f]
+        }
+        unary = unaries[f]
         return Vector([(_drop_name(lb), _safe(unary, v)) for lb, v in vec])
 
     # ------------------------------------------------------------------ aggregation
