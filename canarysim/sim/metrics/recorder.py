@@ -26,7 +26,7 @@ from canarysim.result import (
     ReplicaSetSnapshot,
     RolloutSnapshot,
 )
-from canarysim.sim.metrics.store import ISTIO_DURATION_BUCKETS_MS
+from canarysim.sim.metrics.store import ISTIO_DURATION_BUCKETS_MS, sorted_unique
 
 ROLES = ("stable", "canary", "old")
 VERSIONS = ("stable", "canary")
@@ -291,7 +291,7 @@ class Recorder:
         last numeric value measured at or before each row (NaN before the first)."""
         grid = np.arange(0.0, until, self.series_interval) if until > 0 else np.zeros(1)
         change = np.asarray([t for t, _ in self.state_rows if 0 <= t < until], dtype=float)
-        times = np.unique(np.concatenate([grid, change, [0.0]]))
+        times = sorted_unique(np.concatenate([grid, change, [0.0]]))
         out: dict[str, np.ndarray] = {"time": times}
         # State: the last row at or before each time.
         st_times = np.asarray([t for t, _ in self.state_rows], dtype=float)

@@ -96,3 +96,19 @@ def _template(query: str) -> dict:
 def test_lookback_of_a_query(query: str, reach: float | None) -> None:
     seed = _scenario("imesh-canary")
     assert metric_lookback(seed, _template(query)) == reach
+
+
+def test_sorted_unique_is_numpys_unique() -> None:
+    from canarysim.sim.metrics.store import sorted_unique
+
+    rng = np.random.default_rng(3)
+    for values in (
+        rng.integers(0, 20, size=200),
+        rng.integers(0, 5, size=(7, 3)),
+        np.round(rng.random(100) * 10, 1),
+        np.array([]),
+        np.array([4.0]),
+    ):
+        got, want = sorted_unique(values), np.unique(values)
+        assert got.dtype == want.dtype
+        assert got.tolist() == want.tolist()
