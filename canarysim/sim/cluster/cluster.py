@@ -30,7 +30,7 @@ change notification.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 import simpy
@@ -81,7 +81,7 @@ class Cluster(ClusterPods):
         self.nodes = Nodes(env, nodes, max_pods_per_node, self._event)
         self.replica_sets = ReplicaSets()
         self.pods: dict[str, Pod] = {}
-        self.services = Services(self.feed, lambda: self.pods.values())
+        self.services = Services(self.feed, lambda: self.pods.values(), self._ready_groups)
         self._rs_status: dict[str, ReplicaSetStatus] = {}
         # per ReplicaSet: Ready pods not yet counted available (the only ones to re-check)
         self._awaiting: dict[str, dict[str, Pod]] = {}
@@ -238,6 +238,15 @@ class Cluster(ClusterPods):
         self._sync_status(rs)
 
     # ================================================================ Services
+    def _ready_groups(self) -> Iterator[tuple[Pod, int]]:
+        """Per ReplicaSet with Ready active pods: one of its pods (all share the template)
+        and how many. Every Ready active pod belongs to a live ReplicaSet: deleting one
+        deletes its pods at once."""
+        for rs in self.replica_sets.values():
+            pod = rs.group.first()
+            if rs.group.ready and pod is not None:
+                yield pod, rs.group.ready
+
     def add_service(self, service: Service | Mapping[str, Any]) -> Service:
         """Register a Service (a :class:`Service` or a ``kind: Service`` manifest dict)."""
         return self.services.add(service)
@@ -266,6 +275,6 @@ class Cluster(ClusterPods):
         return self.services.ready_by_hash(service, extra_labels, port)
 
     # ================================================================ snapshots
-    def snapshot(self, rollout: str) -> list[dict[str, Any]]:
+    def snapshot(self, rollout: str, *, pod_snapshots: bool = False) -> list[dict[str, Any]]:
         """``ReplicaSet.snapshot()`` of each of the rollout's ReplicaSets, newest first."""
-        return [rs.snapshot() for rs in self.replica_sets_of(rollout)]
+        return [rs.snapshot(pod_snapshots=pod_snapshots) for rs in self.replica_sets_of(rollout)]

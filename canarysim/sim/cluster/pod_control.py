@@ -129,7 +129,7 @@ class ClusterPods:
             self.streams["pod-names"],
         )
         self.pods[pod.name] = pod
-        rs.pods.append(pod)
+        rs.add_pod(pod)
         self._event(f"ReplicaSet/{rs.name}", "SuccessfulCreate", f"Created pod: {pod.name}")
         self._record(f"Pod/{pod.name}", "status", "Pending", informer=False)
         pod.process = self.env.process(pod_lifecycle(pod, self))

@@ -112,10 +112,15 @@ def rollout_snapshot(
     analysis_runs: Sequence[AnalysisRunSnapshot] = (),
 ) -> RolloutSnapshot:
     """Build the snapshot from the engine's status and the cluster's ReplicaSet snapshots
-    (``ReplicaSet.snapshot()`` dicts, in any order)."""
+    (``ReplicaSet.snapshot()`` dicts, in any order; their pods as dicts or as
+    :class:`PodSnapshot` objects, which are kept as they are)."""
     rss = []
     for rs in replica_sets:
-        pods = tuple(PodSnapshot(**p) for p in rs.get("pods", ()))
+        given = tuple(rs.get("pods", ()))
+        if all(isinstance(p, PodSnapshot) for p in given[:1]):
+            pods = given
+        else:
+            pods = tuple(PodSnapshot(**p) for p in given)
         rss.append(
             ReplicaSetSnapshot(
                 **{k: v for k, v in rs.items() if k != "pods"},
