@@ -85,6 +85,8 @@ class Cluster(ClusterPods):
         self._rs_status: dict[str, ReplicaSetStatus] = {}
         # per ReplicaSet: Ready pods not yet counted available (the only ones to re-check)
         self._awaiting: dict[str, dict[str, Pod]] = {}
+        self._deadlines: dict[str, list[tuple[float, int, Pod]]] = {}
+        self._await_order = 0
 
     # ================================================================ change notification
     @property
@@ -199,12 +201,17 @@ class Cluster(ClusterPods):
             return
         rs.min_ready_seconds = float(seconds)
         self._record(f"ReplicaSet/{rs.name}", "minReadySeconds", float(seconds), informer=True)
+        # Deadlines move with minReadySeconds: queue the waiting pods again.
+        self._deadlines.pop(rs.name, None)
+        for pod in list(self._awaiting.get(rs.name, {}).values()):
+            if pod.ready:
+                self._await(rs, pod)
         for pod in rs.active_pods():
             if pod.available and not rs.counts_available(pod, self.env.now):
                 pod.available = False
                 self._record(f"Pod/{pod.name}", "available", False, informer=False)
             if pod.ready and not pod.available:
-                self._awaiting.setdefault(rs.name, {})[pod.name] = pod
+                self._await(rs, pod)
                 assert pod.ready_since is not None
                 at = pod.ready_since + rs.min_ready_seconds + AVAILABILITY_RECHECK
                 self.env.process(self._recheck_at(rs, at))
