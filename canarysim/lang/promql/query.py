@@ -16,6 +16,7 @@ and :mod:`canarysim.lang.promql.evaluator`.
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 from canarysim.lang.promql.evaluator import (
@@ -31,12 +32,19 @@ from canarysim.lang.promql.parse import PromQLError, parse
 __all__ = ["FUNCTIONS", "PromQLError", "Scalar", "Vector", "evaluate", "parse"]
 
 
+@functools.lru_cache(maxsize=512)
+def _parsed(query: str) -> object:
+    """The syntax tree of *query*: immutable, so an analysis asking the same query every
+    interval parses it once."""
+    return parse(query)
+
+
 def evaluate(
     query: str, store: Any, at: float, *, lookback_s: float = LOOKBACK_S
 ) -> Vector | Scalar:
     """Evaluate ``query`` at time ``at`` over ``store``: a :class:`Vector` (possibly empty) or
     a :class:`Scalar`. A bare range selector is not a valid instant result here."""
-    ast = parse(query)
+    ast = _parsed(query)
     result = Evaluator(store, at, query, lookback_s).eval(ast)
     if isinstance(result, _Matrix):
         raise PromQLError("a range vector cannot be the result of an instant query here", query)

@@ -59,6 +59,7 @@ class Mesh:
             _key(d, namespace): copy.deepcopy(dict(d)) for d in destination_rules
         }
         self.version = 0
+        self._unchanged_weight: tuple[object, ...] | None = None
         self._on_change = on_change
         # The Rollout's routing settings, derived once: the mesh's copy of the Rollout never
         # changes, and re-reading them on every reconcile made reconciles O(steps).
@@ -139,10 +140,18 @@ class Mesh:
         self._on_change()
 
     def set_weight(self, canary: int, additional: Sequence[WeightDestination] = ()) -> None:
+        # The controller writes the weights on every reconcile; set_weight is a function of
+        # the manifests (which change only here, bumping version) and its arguments, so a
+        # write that changed nothing needs no second look until one of them moves.
+        key = (self.version, canary, tuple(additional))
+        if key == self._unchanged_weight:
+            return
         extra = _destinations(additional)
         self._rewrite_vs(
             lambda vs: istio.set_weight(vs, self.rollout, canary, extra, routing=self.routing)
         )
+        if self.version == key[0]:
+            self._unchanged_weight = key
 
     def set_header_route(self, name: str, match: Sequence[Mapping[str, Any]]) -> None:
         step = {"name": name, "match": [dict(m) for m in match]}
