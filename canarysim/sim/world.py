@@ -30,10 +30,9 @@ from canarysim.engine.model import Command, Plan, StartAnalysisRun
 from canarysim.errors import SimulationError
 from canarysim.result import Result
 from canarysim.sim.analysis.providers import metric_lookback, providers_for, reads_metrics
-from canarysim.sim.analysis.runs import AnalysisController, ArgContext
+from canarysim.sim.analysis.runs import WALL_CLOCK_EPOCH, AnalysisController, ArgContext
 from canarysim.sim.build import (
     MODES,
-    analysis_templates,
     check_host,
     default_gateway,
     default_host,
@@ -47,6 +46,7 @@ from canarysim.sim.experiments.runtime import ExperimentController
 from canarysim.sim.flow import EXACT_CHUNK_REQUESTS, TRAFFIC_GRID, TrafficFlow
 from canarysim.sim.inputs import arrivals_for, pod_behaviour_for, request_classes
 from canarysim.sim.mesh.objects import Mesh
+from canarysim.sim.metrics.labels import GATEWAY
 from canarysim.sim.metrics.recorder import Recorder
 from canarysim.sim.metrics.store import MetricStore
 from canarysim.sim.observe import collect, observe
@@ -76,7 +76,9 @@ class World:
     experiments: ExperimentController
     flow: TrafficFlow
 
-    def __init__(self, scenario: Scenario, *, until: float, mode: str) -> None:
+    def __init__(
+        self, scenario: Scenario, *, until: float, mode: str, keep_metrics: bool = False
+    ) -> None:
         self.scenario = scenario
         self.until = until
         self.mode = mode
@@ -125,25 +127,40 @@ class World:
             namespace=self.namespace,
             on_change=self._mesh_changed,
         )
-        templates = analysis_templates(scenario, self.namespace)
+        templates = {
+            t.name: t.raw
+            for t in scenario.manifests.analysis_templates
+            if t.namespace == self.namespace
+        }
+        cluster_templates = {t.name: t.raw for t in scenario.manifests.cluster_analysis_templates}
+        every_template = [*templates.values(), *cluster_templates.values()]
         # Scraping costs as much as the traffic it counts: keep a store only if something
-        # queries it, and only as many samples as its longest query reads.
+        # queries it or the caller wants the metrics, and only as many samples as its longest
+        # query reads (everything when the metrics are kept for the caller).
         self.store: MetricStore | None = None
-        if reads_metrics(scenario, templates):
+        if keep_metrics or reads_metrics(scenario, every_template):
             self.store = MetricStore(
                 scrape_interval_s=SCRAPE_INTERVAL,
                 namespace=self.namespace,
-                retention_s=metric_lookback(scenario, templates),
+                retention_s=None if keep_metrics else metric_lookback(scenario, every_template),
             )
+            self.store.pod_identity = self._pod_identity
+        self.prometheus_version = int(scenario.metrics.prometheus)
         self.analysis = AnalysisController(
             self.env,
             templates=templates,
-            providers=providers_for(scenario, self._prometheus),
+            cluster_templates=cluster_templates,
+            providers=providers_for(scenario, self._prometheus, self._prometheus_range),
             rng=self.streams["analysis"],
             on_change=lambda: self.controller.wake(),
             on_event=self.recorder.event,
         )
         self.classes = request_classes(scenario, default_host(self), default_gateway(self))
+        # Istio's source labels: the ingress gateway when every request enters through one.
+        entering = [c.gateway for c, *_ in self.classes]
+        gateway_only = entering and all(g not in (None, "mesh") for g in entering)
+        if gateway_only and self.store is not None:
+            self.store.source = GATEWAY
         check_host(self, self.classes[0][0].host)
         generator = TrafficGenerator(
             arrivals_for(scenario),
@@ -165,10 +182,14 @@ class World:
         scenario: Scenario | str | Path,
         until: float | str | None = None,
         mode: str | None = None,
+        *,
+        keep_metrics: bool = False,
     ) -> World:
-        """A world ready to :meth:`run`; ``until``/``mode`` override the scenario's."""
+        """A world ready to :meth:`run`; ``until``/``mode`` override the scenario's.
+        ``keep_metrics``: keep every scraped sample in :attr:`store` for the caller (e.g. to
+        export them); otherwise the store exists only if an analysis can query it."""
         loaded, end, chosen = run_arguments(scenario, until, mode)
-        return cls(loaded, until=end, mode=chosen)
+        return cls(loaded, until=end, mode=chosen, keep_metrics=keep_metrics)
 
     @property
     def generator(self) -> TrafficGenerator:
@@ -201,6 +222,13 @@ class World:
                 dry_run.append(str((entry or {}).get("metricName", "")))
         self.analysis.start(action, context, rollout_dry_run=dry_run)
 
+    def _pod_identity(self, pod_hash: str) -> tuple[dict[str, str], str]:
+        """A ReplicaSet's pod labels and service account, for the metric labels."""
+        template = self.templates.get(pod_hash) or {}
+        labels = (template.get("metadata") or {}).get("labels") or {}
+        account = (template.get("spec") or {}).get("serviceAccountName") or "default"
+        return {str(k): str(v) for k, v in labels.items()}, str(account)
+
     def _prometheus(self, query: str, now: float) -> object:
         """Analysis asks the metric store: first the traffic up to ``now`` must be in it."""
         from canarysim.lang.promql.query import evaluate
@@ -209,7 +237,29 @@ class World:
             raise SimulationError("internal: a metric query without a metric store")
         self.flow.flush(now)
         self.store.advance_to(now)
-        return evaluate(query, self.store, now)
+        return evaluate(
+            query, self.store, now, version=self.prometheus_version, epoch=WALL_CLOCK_EPOCH
+        )
+
+    def _prometheus_range(
+        self, query: str, start: float, end: float, step: float, now: float
+    ) -> list[tuple[Any, list[tuple[float, float]]]]:
+        """A range query asked at ``now`` (only what was scraped by then exists)."""
+        from canarysim.lang.promql.query import evaluate_range
+
+        if self.store is None:  # reads_metrics() missed a reader: a bug, not bad input
+            raise SimulationError("internal: a metric query without a metric store")
+        self.flow.flush(now)
+        self.store.advance_to(now)
+        return evaluate_range(
+            query,
+            self.store,
+            start,
+            end,
+            step,
+            version=self.prometheus_version,
+            epoch=WALL_CLOCK_EPOCH,
+        )
 
     def observe(self) -> None:
         """Record a snapshot and a state row if anything visible changed."""

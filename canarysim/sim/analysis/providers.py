@@ -12,7 +12,7 @@ from __future__ import annotations
 import dataclasses
 import math
 import re
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any
 
 import numpy as np
@@ -26,16 +26,23 @@ from canarysim.sim.inputs import dist_of
 __all__ = ["metric_lookback", "providers_for", "reads_metrics"]
 
 Query = Callable[[str, float], object]
+RangeQuery = Callable[
+    [str, float, float, float, float], list[tuple[Any, list[tuple[float, float]]]]
+]
 
 
-def providers_for(scenario: Scenario, prometheus: Query) -> Providers:
+def providers_for(
+    scenario: Scenario, prometheus: Query, prometheus_range: RangeQuery | None = None
+) -> Providers:
     """The providers a world offers its AnalysisRuns; ``prometheus(query, now)`` evaluates
-    PromQL over the world's metrics."""
+    PromQL over the world's metrics, ``prometheus_range(query, start, end, step, now)`` a
+    range query."""
     spec = scenario.analysis
     latency = spec.prometheus.latency
     latency_dist = dist_of(latency) if latency is not None else None
     return Providers(
         prometheus=prometheus,
+        prometheus_range=prometheus_range,
         job=_job_model(spec.job_for("")),
         jobs={name: _job_model(spec.job_for(name)) for name in spec.jobs},
         web={key: _web_answer(answer, prometheus) for key, answer in spec.web.items()},
@@ -100,16 +107,22 @@ def _number(value: object) -> float | list[float] | None:
 # ------------------------------------------------------------------ what reads the metric store
 
 
-def _metric_queries(
-    scenario: Scenario, templates: Mapping[str, Mapping[str, Any]]
-) -> Iterator[str]:
+#: Stands for a query whose look back only the run can tell (a ``rangeQuery``'s window).
+_UNBOUNDED = "{{range}}"
+
+
+def _metric_queries(scenario: Scenario, templates: Iterable[Mapping[str, Any]]) -> Iterator[str]:
     """Every PromQL text a run may evaluate: the templates' Prometheus metrics (before their
-    ``{{args}}`` are substituted) and the scenario's computed web answers."""
-    for template in templates.values():
+    ``{{args}}`` are substituted; :data:`_UNBOUNDED` for a range query, whose window is an
+    expression of the run) and the scenario's computed web answers."""
+    for template in templates:
         for metric in (template.get("spec") or {}).get("metrics") or []:
             provider = (metric or {}).get("provider") or {}
             if "prometheus" in provider:
-                yield str((provider.get("prometheus") or {}).get("query") or "")
+                prometheus = provider.get("prometheus") or {}
+                if prometheus.get("rangeQuery"):
+                    yield _UNBOUNDED
+                yield str(prometheus.get("query") or "")
     for answer in scenario.analysis.web.values():
         if answer.query is not None:
             yield answer.query
@@ -117,7 +130,7 @@ def _metric_queries(
             yield answer.success_rate.promql()
 
 
-def reads_metrics(scenario: Scenario, templates: Mapping[str, Mapping[str, Any]]) -> bool:
+def reads_metrics(scenario: Scenario, templates: Iterable[Mapping[str, Any]]) -> bool:
     """Whether any provider of the run can read the metric store (a Prometheus metric in a
     template, or a web answer computed by PromQL); without one the world keeps no store."""
     return next(_metric_queries(scenario, templates), None) is not None
@@ -126,7 +139,7 @@ def reads_metrics(scenario: Scenario, templates: Mapping[str, Mapping[str, Any]]
 _QUOTED = re.compile(r'"(?:[^"\\]|\\.)*"|\'(?:[^\'\\]|\\.)*\'|`[^`]*`')
 
 
-def metric_lookback(scenario: Scenario, templates: Mapping[str, Mapping[str, Any]]) -> float | None:
+def metric_lookback(scenario: Scenario, templates: Iterable[Mapping[str, Any]]) -> float | None:
     """How far before its evaluation time any query of the run reads samples (ranges,
     offsets, and ``lookback_s`` for an instant selector), or None when that cannot be known
     before the run (an ``{{args}}`` placeholder outside a quoted label value may hold any
@@ -143,17 +156,28 @@ def metric_lookback(scenario: Scenario, templates: Mapping[str, Mapping[str, Any
         except (PromQLError, ValueError):
             return None
         longest = max(longest, _reach(tree, LOOKBACK_S))
-    return longest
+    return None if math.isinf(longest) else longest
 
 
 def _reach(node: object, lookback_s: float) -> float:
-    """The longest look back of any selector under ``node``."""
-    from canarysim.lang.promql.syntax import MatrixSelector, VectorSelector
+    """The longest look back of any selector under ``node`` (infinite with an ``@`` time:
+    it may point anywhere)."""
+    from canarysim.lang.promql.evaluator import DEFAULT_STEP_S
+    from canarysim.lang.promql.syntax import MatrixSelector, Subquery, VectorSelector
 
+    if isinstance(node, VectorSelector | MatrixSelector | Subquery):
+        vector = node.vector if isinstance(node, MatrixSelector) else node
+        if getattr(vector, "at", None) is not None:
+            return math.inf
     if isinstance(node, MatrixSelector):
         return node.range_s + max(0.0, node.vector.offset)
     if isinstance(node, VectorSelector):
         return lookback_s + max(0.0, node.offset)
+    if isinstance(node, Subquery):
+        # Inner evaluations from range (+ offset) back, on steps aligned to absolute time.
+        step = node.step_s or DEFAULT_STEP_S
+        inner = _reach(node.expr, lookback_s)
+        return node.range_s + max(0.0, node.offset) + step + inner
     reach = 0.0
     if dataclasses.is_dataclass(node):
         for f in dataclasses.fields(node):

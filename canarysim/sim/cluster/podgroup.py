@@ -24,14 +24,7 @@ def _key(pod: Pod) -> tuple[int, str]:
 
 
 def _snapshot(pod: Pod) -> PodSnapshot:
-    return PodSnapshot(
-        name=pod.name,
-        status=pod.status,
-        ready=pod.ready,
-        available=pod.available,
-        restarts=pod.restarts,
-        created=pod.created,
-    )
+    return PodSnapshot(**pod.snapshot())
 
 
 class PodGroup:
@@ -91,9 +84,12 @@ class PodGroup:
         """The live pods (Terminating ones included) in ``kubectl argo rollouts get`` order."""
         return list(self._pods)
 
-    def first(self) -> Pod | None:
-        """One live pod (the first in :meth:`pods` order), or None."""
-        return self._pods[0] if self._pods else None
+    def first_ready(self) -> Pod | None:
+        """The first Ready active pod in :meth:`pods` order, or None. (Terminating pods keep
+        the labels they had; active ones all carry the template's, ephemeral metadata too.)"""
+        if not self.ready:
+            return None
+        return next((p for p in self._pods if p.ready and p.deleted_at is None), None)
 
     def snapshots(self) -> tuple[PodSnapshot, ...]:
         """:class:`~canarysim.result.PodSnapshot` of each live pod, in :meth:`pods` order."""

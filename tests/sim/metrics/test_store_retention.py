@@ -66,10 +66,10 @@ def _scenario(name: str):
 
 def test_a_run_without_metric_queries_keeps_no_store() -> None:
     seed = _scenario("imesh-canary")
-    assert not reads_metrics(seed, analysis_templates(seed, seed.namespace))
+    assert not reads_metrics(seed, analysis_templates(seed, seed.namespace).values())
     assert World.build(seed).store is None
     aborted = _scenario("analysis-abort")
-    templates = analysis_templates(aborted, aborted.namespace)
+    templates = list(analysis_templates(aborted, aborted.namespace).values())
     assert reads_metrics(aborted, templates)
     # irate(...[1m]) is its longest look back.
     assert metric_lookback(aborted, templates) == 60.0
@@ -77,9 +77,9 @@ def test_a_run_without_metric_queries_keeps_no_store() -> None:
     assert store is not None and store.retention_s == 60.0
 
 
-def _template(query: str) -> dict:
-    metric = {"name": "m", "provider": {"prometheus": {"query": query}}}
-    return {"t": {"spec": {"metrics": [metric]}}}
+def _template(query: str, **prometheus: object) -> list[dict]:
+    metric = {"name": "m", "provider": {"prometheus": {"query": query, **prometheus}}}
+    return [{"spec": {"metrics": [metric]}}]
 
 
 @pytest.mark.parametrize(
@@ -88,7 +88,9 @@ def _template(query: str) -> dict:
         ('sum(rate(x{a="{{args.svc}}"}[5m] offset 1m))', 360.0),
         ("x", 300.0),  # an instant selector reads the 5 m lookback
         ("vector(1)", 0.0),
-        ("x offset 2m / y[10m:1m]", None),  # does not parse (a subquery): keep everything
+        ("x offset 2m / max_over_time(y[10m:1m])", 600.0 + 60.0 + 300.0),  # a subquery
+        ("x @ 100", None),  # an absolute time: anywhere in the past
+        ("sum(x", None),  # does not parse: keep everything (the query fails anyway)
         ("sum(rate(x[{{args.window}}]))", None),  # the range is only known at run time
         ("{{args.query}}", None),
     ],
@@ -96,6 +98,14 @@ def _template(query: str) -> dict:
 def test_lookback_of_a_query(query: str, reach: float | None) -> None:
     seed = _scenario("imesh-canary")
     assert metric_lookback(seed, _template(query)) == reach
+
+
+def test_a_range_query_keeps_every_sample_and_the_caller_can_ask_for_them_all() -> None:
+    seed = _scenario("imesh-canary")
+    window = {"start": "now() - duration('1h')", "end": "now()", "step": "1m"}
+    assert metric_lookback(seed, _template("x", rangeQuery=window)) is None
+    store = World.build(seed, keep_metrics=True).store
+    assert store is not None and store.retention_s is None
 
 
 def test_sorted_unique_is_numpys_unique() -> None:
