@@ -71,7 +71,7 @@ def simulate(
             return canarysim.simulate(scenario, until=until, mode=args.mode)
         from canarysim.sim.world import World
 
-        world = World.build(scenario, until=until, mode=args.mode)
+        world = World.build(scenario, until=until, mode=args.mode, keep_metrics=after is not None)
         end = float(world.until)
         slices = 100 if progress.active else 1
         for i in range(1, slices + 1):

@@ -6,7 +6,6 @@ the line, and phrase the expectation for a person ("a whole number", not ``int_p
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Mapping
 from typing import Any, TypeVar, get_args
 
@@ -191,5 +190,7 @@ def did_you_mean(word: str, choices: list[str]) -> str:
     lowered = {c.lower(): c for c in choices}
     if word.lower() in lowered:
         return f" (did you mean '{lowered[word.lower()]}'?)"
+    import difflib  # only when a key is wrong: kept out of every start-up
+
     close = difflib.get_close_matches(word, choices, n=1, cutoff=0.6)
     return f" (did you mean '{close[0]}'?)" if close else ""

@@ -15,8 +15,25 @@ Never imports SimPy: everything here works on a Result read back from ``result.j
 
 from __future__ import annotations
 
-from canarysim.report.getview import render_rollout
-from canarysim.report.summary import exit_code, render_summary, summarize
-from canarysim.report.timeline import render_timeline
+from typing import Any
+
+# PEP 562: the names below load their module on first use, so ``canarysim steps`` (which needs
+# only report.steps) never pays for NumPy through report.summary.
+_LAZY = {
+    "exit_code": "summary",
+    "render_rollout": "getview",
+    "render_summary": "summary",
+    "render_timeline": "timeline",
+    "summarize": "summary",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _LAZY:
+        raise AttributeError(f"module 'canarysim.report' has no attribute {name!r}")
+    import importlib
+
+    return getattr(importlib.import_module(f"canarysim.report.{_LAZY[name]}"), name)
+
 
 __all__ = ["exit_code", "render_rollout", "render_summary", "render_timeline", "summarize"]

@@ -28,7 +28,7 @@ def observe(world: Wiring) -> None:
     """Record a snapshot and a state row if anything visible changed."""
     now = world.env.now
     status = world.controller.status
-    rs_snaps = world.cluster.snapshot(world.plan.name)
+    rs_snaps = world.cluster.snapshot(world.plan.name, pod_snapshots=True)
     snap = rollout_snapshot(
         now,
         name=world.plan.name,

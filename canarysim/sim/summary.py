@@ -48,9 +48,7 @@ def weights_from_manifests(mesh: Mesh, plan: Plan) -> tuple[int, int]:
         str(dr.get("stableSubsetName") or ""),
     )
     managed = set(plan.managed_routes)
-    from canarysim.engine.trafficrouting.istio.reconcile import referenced_virtual_services
-
-    for ref in referenced_virtual_services(mesh.rollout):
+    for ref in mesh.referenced_virtual_services():
         vs = mesh.virtual_services.get(ref)
         if vs is None:
             continue

@@ -27,8 +27,9 @@ import simpy
 
 from canarysim.declarations import Scenario, rollout_invalid_message
 from canarysim.engine.model import Command, Plan, StartAnalysisRun
+from canarysim.errors import SimulationError
 from canarysim.result import Result
-from canarysim.sim.analysis.providers import providers_for
+from canarysim.sim.analysis.providers import metric_lookback, providers_for, reads_metrics
 from canarysim.sim.analysis.runs import WALL_CLOCK_EPOCH, AnalysisController, ArgContext
 from canarysim.sim.build import (
     MODES,
@@ -75,7 +76,9 @@ class World:
     experiments: ExperimentController
     flow: TrafficFlow
 
-    def __init__(self, scenario: Scenario, *, until: float, mode: str) -> None:
+    def __init__(
+        self, scenario: Scenario, *, until: float, mode: str, keep_metrics: bool = False
+    ) -> None:
         self.scenario = scenario
         self.until = until
         self.mode = mode
@@ -124,19 +127,29 @@ class World:
             namespace=self.namespace,
             on_change=self._mesh_changed,
         )
-        self.store = MetricStore(scrape_interval_s=SCRAPE_INTERVAL, namespace=self.namespace)
-        self.store.pod_identity = self._pod_identity
+        templates = {
+            t.name: t.raw
+            for t in scenario.manifests.analysis_templates
+            if t.namespace == self.namespace
+        }
+        cluster_templates = {t.name: t.raw for t in scenario.manifests.cluster_analysis_templates}
+        every_template = [*templates.values(), *cluster_templates.values()]
+        # Scraping costs as much as the traffic it counts: keep a store only if something
+        # queries it or the caller wants the metrics, and only as many samples as its longest
+        # query reads (everything when the metrics are kept for the caller).
+        self.store: MetricStore | None = None
+        if keep_metrics or reads_metrics(scenario, every_template):
+            self.store = MetricStore(
+                scrape_interval_s=SCRAPE_INTERVAL,
+                namespace=self.namespace,
+                retention_s=None if keep_metrics else metric_lookback(scenario, every_template),
+            )
+            self.store.pod_identity = self._pod_identity
         self.prometheus_version = int(scenario.metrics.prometheus)
         self.analysis = AnalysisController(
             self.env,
-            templates={
-                t.name: t.raw
-                for t in scenario.manifests.analysis_templates
-                if t.namespace == self.namespace
-            },
-            cluster_templates={
-                t.name: t.raw for t in scenario.manifests.cluster_analysis_templates
-            },
+            templates=templates,
+            cluster_templates=cluster_templates,
             providers=providers_for(scenario, self._prometheus, self._prometheus_range),
             rng=self.streams["analysis"],
             on_change=lambda: self.controller.wake(),
@@ -145,7 +158,8 @@ class World:
         self.classes = request_classes(scenario, default_host(self), default_gateway(self))
         # Istio's source labels: the ingress gateway when every request enters through one.
         entering = [c.gateway for c, *_ in self.classes]
-        if entering and all(g not in (None, "mesh") for g in entering):
+        gateway_only = entering and all(g not in (None, "mesh") for g in entering)
+        if gateway_only and self.store is not None:
             self.store.source = GATEWAY
         check_host(self, self.classes[0][0].host)
         generator = TrafficGenerator(
@@ -168,10 +182,14 @@ class World:
         scenario: Scenario | str | Path,
         until: float | str | None = None,
         mode: str | None = None,
+        *,
+        keep_metrics: bool = False,
     ) -> World:
-        """A world ready to :meth:`run`; ``until``/``mode`` override the scenario's."""
+        """A world ready to :meth:`run`; ``until``/``mode`` override the scenario's.
+        ``keep_metrics``: keep every scraped sample in :attr:`store` for the caller (e.g. to
+        export them); otherwise the store exists only if an analysis can query it."""
         loaded, end, chosen = run_arguments(scenario, until, mode)
-        return cls(loaded, until=end, mode=chosen)
+        return cls(loaded, until=end, mode=chosen, keep_metrics=keep_metrics)
 
     @property
     def generator(self) -> TrafficGenerator:
@@ -215,6 +233,8 @@ class World:
         """Analysis asks the metric store: first the traffic up to ``now`` must be in it."""
         from canarysim.lang.promql.query import evaluate
 
+        if self.store is None:  # reads_metrics() missed a reader: a bug, not bad input
+            raise SimulationError("internal: a metric query without a metric store")
         self.flow.flush(now)
         self.store.advance_to(now)
         return evaluate(
@@ -227,6 +247,8 @@ class World:
         """A range query asked at ``now`` (only what was scraped by then exists)."""
         from canarysim.lang.promql.query import evaluate_range
 
+        if self.store is None:  # reads_metrics() missed a reader: a bug, not bad input
+            raise SimulationError("internal: a metric query without a metric store")
         self.flow.flush(now)
         self.store.advance_to(now)
         return evaluate_range(

@@ -13,7 +13,6 @@ several kinds loads, because Argo reports it as an invalid spec with its own mes
 
 from __future__ import annotations
 
-import difflib
 from typing import Any, Literal
 
 from pydantic import Field, model_validator
@@ -192,6 +191,8 @@ class CanaryStep(ManifestModel):
         if isinstance(data, dict):
             for key in data:
                 if key not in STEP_KINDS and key not in _SNAKE_KINDS:
+                    import difflib  # only for a misspelt step
+
                     close = difflib.get_close_matches(str(key), STEP_KINDS, n=1, cutoff=0.6)
                     hint = f" (did you mean '{close[0]}'?)" if close else ""
                     raise ValueError(f"a step kind ({', '.join(STEP_KINDS)}), got '{key}'{hint}")

@@ -38,6 +38,7 @@ class ManifestModel(BaseModel):
         extra="allow",
         strict=True,  # as Kubernetes decodes JSON: "2" is not an int, true is not a string
         frozen=False,
+        defer_build=True,  # built on first use: importing the models costs nothing
     )
     #: Real fields of the upstream type that canarysim does not model and that do not change
     #: what it simulates: accepted without a word.

@@ -68,6 +68,7 @@ class ScenarioModel(BaseModel):
         serialize_by_alias=True,
         extra="forbid",
         frozen=True,
+        defer_build=True,  # built on first use: importing the models costs nothing
     )
 
 

@@ -7,6 +7,7 @@ hands the engine a new ``Plan``. Re-exported by :mod:`canarysim.engine.model`.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 from dataclasses import dataclass
@@ -151,10 +152,11 @@ class Plan:
     generation: int = 1
     """``metadata.generation``: bump it on every spec change (the world does)."""
 
-    @property
+    @functools.cached_property
     def step_hash(self) -> str:
         """A stable digest of the steps (Argo keeps an fnv hash of the steps' JSON in
-        ``status.currentStepHash``; any stable digest serves the same purpose here)."""
+        ``status.currentStepHash``; any stable digest serves the same purpose here).
+        Computed once per plan: every reconcile compares it, and the steps never change."""
         return steps_hash(self.steps)
 
     @property

@@ -53,6 +53,20 @@ def step_mapping(step: Step) -> dict[str, Any]:
     return {type(step).__name__[0].lower() + type(step).__name__[1:]: {}}
 
 
+_MAPPED: list[tuple[tuple[Step, ...], list[dict[str, Any]]]] = []
+
+
+def step_mappings(steps: tuple[Step, ...]) -> list[dict[str, Any]]:
+    """:func:`step_mapping` of every step, computed once per steps tuple: a plan's steps do not
+    change between reconciles, and mapping them on each one made reconciles O(steps).
+    (Remembers the last tuple by identity; callers must not modify the result.)"""
+    if _MAPPED and _MAPPED[0][0] is steps:
+        return _MAPPED[0][1]
+    mapped = [step_mapping(s) for s in steps]
+    _MAPPED[:] = [(steps, mapped)]
+    return mapped
+
+
 def step_string(step: Step) -> str:
     """``CanaryStepString`` (utils/rollout/rolloututil.go): the step as events name it."""
     if isinstance(step, SetWeight):
@@ -213,7 +227,7 @@ class Context:
             replicas=plan.replicas,
             max_surge=plan.max_surge,
             max_unavailable=plan.max_unavailable,
-            steps=[step_mapping(s) for s in plan.steps],
+            steps=step_mappings(plan.steps),
             current_step_index=status.current_step_index,
             canary=counts(self.new_rs),
             stable=stable,

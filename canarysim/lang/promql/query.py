@@ -16,6 +16,7 @@ and :mod:`canarysim.lang.promql.evaluator`.
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 from canarysim.lang.promql.evaluator import (
@@ -34,6 +35,13 @@ __all__ = ["FUNCTIONS", "PromQLError", "Scalar", "Vector", "evaluate", "evaluate
 MAX_POINTS = 11000
 
 
+@functools.lru_cache(maxsize=512)
+def _parsed(query: str) -> object:
+    """The syntax tree of *query*: immutable, so an analysis asking the same query every
+    interval parses it once."""
+    return parse(query)
+
+
 def evaluate(
     query: str,
     store: Any,
@@ -47,7 +55,7 @@ def evaluate(
     a :class:`Scalar`. A bare range selector is not a valid instant result here. ``version``
     is Prometheus' major version (2 or 3) whose window boundaries to follow; ``epoch`` the
     Unix time of the store's time 0."""
-    ast = parse(query)
+    ast = _parsed(query)
     result = Evaluator(store, at, query, lookback_s, version=version, epoch=epoch).eval(ast)
     if isinstance(result, _Matrix):
         raise PromQLError("a range vector cannot be the result of an instant query here", query)
@@ -82,7 +90,7 @@ def evaluate_range(
             "Try decreasing the query resolution (?step=XX)",
             query,
         )
-    ast = parse(query)
+    ast = _parsed(query)
     series: dict[tuple[tuple[str, str], ...], list[tuple[float, float]]] = {}
     i = 0
     t = start

@@ -9,8 +9,10 @@ Prometheus provider uses.
 
 from __future__ import annotations
 
+import dataclasses
 import math
-from collections.abc import Callable
+import re
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any
 
 import numpy as np
@@ -21,7 +23,7 @@ from canarysim.declarations.scenario.values import at_time
 from canarysim.sim.analysis.runs import JobModel, Providers
 from canarysim.sim.inputs import dist_of
 
-__all__ = ["providers_for"]
+__all__ = ["metric_lookback", "providers_for", "reads_metrics"]
 
 Query = Callable[[str, float], object]
 RangeQuery = Callable[
@@ -100,3 +102,86 @@ def _number(value: object) -> float | list[float] | None:
     if isinstance(scalar, int | float):
         return None if math.isnan(float(scalar)) else float(scalar)
     return None
+
+
+# ------------------------------------------------------------------ what reads the metric store
+
+
+#: Stands for a query whose look back only the run can tell (a ``rangeQuery``'s window).
+_UNBOUNDED = "{{range}}"
+
+
+def _metric_queries(scenario: Scenario, templates: Iterable[Mapping[str, Any]]) -> Iterator[str]:
+    """Every PromQL text a run may evaluate: the templates' Prometheus metrics (before their
+    ``{{args}}`` are substituted; :data:`_UNBOUNDED` for a range query, whose window is an
+    expression of the run) and the scenario's computed web answers."""
+    for template in templates:
+        for metric in (template.get("spec") or {}).get("metrics") or []:
+            provider = (metric or {}).get("provider") or {}
+            if "prometheus" in provider:
+                prometheus = provider.get("prometheus") or {}
+                if prometheus.get("rangeQuery"):
+                    yield _UNBOUNDED
+                yield str(prometheus.get("query") or "")
+    for answer in scenario.analysis.web.values():
+        if answer.query is not None:
+            yield answer.query
+        elif answer.success_rate is not None:
+            yield answer.success_rate.promql()
+
+
+def reads_metrics(scenario: Scenario, templates: Iterable[Mapping[str, Any]]) -> bool:
+    """Whether any provider of the run can read the metric store (a Prometheus metric in a
+    template, or a web answer computed by PromQL); without one the world keeps no store."""
+    return next(_metric_queries(scenario, templates), None) is not None
+
+
+_QUOTED = re.compile(r'"(?:[^"\\]|\\.)*"|\'(?:[^\'\\]|\\.)*\'|`[^`]*`')
+
+
+def metric_lookback(scenario: Scenario, templates: Iterable[Mapping[str, Any]]) -> float | None:
+    """How far before its evaluation time any query of the run reads samples (ranges,
+    offsets, and ``lookback_s`` for an instant selector), or None when that cannot be known
+    before the run (an ``{{args}}`` placeholder outside a quoted label value may hold any
+    range or offset, or a query does not parse: it will fail when evaluated, as it should)."""
+    from canarysim.lang.promql.evaluator import LOOKBACK_S
+    from canarysim.lang.promql.query import PromQLError, parse
+
+    longest = 0.0
+    for query in _metric_queries(scenario, templates):
+        if "{{" in _QUOTED.sub('""', query):
+            return None
+        try:
+            tree = parse(re.sub(r"\{\{[^}]*\}\}", "x", query))
+        except (PromQLError, ValueError):
+            return None
+        longest = max(longest, _reach(tree, LOOKBACK_S))
+    return None if math.isinf(longest) else longest
+
+
+def _reach(node: object, lookback_s: float) -> float:
+    """The longest look back of any selector under ``node`` (infinite with an ``@`` time:
+    it may point anywhere)."""
+    from canarysim.lang.promql.evaluator import DEFAULT_STEP_S
+    from canarysim.lang.promql.syntax import MatrixSelector, Subquery, VectorSelector
+
+    if isinstance(node, VectorSelector | MatrixSelector | Subquery):
+        vector = node.vector if isinstance(node, MatrixSelector) else node
+        if getattr(vector, "at", None) is not None:
+            return math.inf
+    if isinstance(node, MatrixSelector):
+        return node.range_s + max(0.0, node.vector.offset)
+    if isinstance(node, VectorSelector):
+        return lookback_s + max(0.0, node.offset)
+    if isinstance(node, Subquery):
+        # Inner evaluations from range (+ offset) back, on steps aligned to absolute time.
+        step = node.step_s or DEFAULT_STEP_S
+        inner = _reach(node.expr, lookback_s)
+        return node.range_s + max(0.0, node.offset) + step + inner
+    reach = 0.0
+    if dataclasses.is_dataclass(node):
+        for f in dataclasses.fields(node):
+            value = getattr(node, f.name)
+            for child in value if isinstance(value, tuple) else (value,):
+                reach = max(reach, _reach(child, lookback_s))
+    return reach

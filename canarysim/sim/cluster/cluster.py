@@ -30,7 +30,7 @@ change notification.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 import simpy
@@ -88,10 +88,12 @@ class Cluster(ClusterPods):
         self.nodes = Nodes(env, nodes, max_pods_per_node, self._event)
         self.replica_sets = ReplicaSets()
         self.pods: dict[str, Pod] = {}
-        self.services = Services(self.feed, lambda: self.pods.values())
+        self.services = Services(self.feed, lambda: self.pods.values(), self._ready_groups)
         self._rs_status: dict[str, ReplicaSetStatus] = {}
         # per ReplicaSet: Ready pods not yet counted available (the only ones to re-check)
         self._awaiting: dict[str, dict[str, Pod]] = {}
+        self._deadlines: dict[str, list[tuple[float, int, Pod]]] = {}
+        self._await_order = 0
 
     # ================================================================ change notification
     @property
@@ -234,12 +236,17 @@ class Cluster(ClusterPods):
             return
         rs.min_ready_seconds = float(seconds)
         self._record(f"ReplicaSet/{rs.name}", "minReadySeconds", float(seconds), informer=True)
+        # Deadlines move with minReadySeconds: queue the waiting pods again.
+        self._deadlines.pop(rs.name, None)
+        for pod in list(self._awaiting.get(rs.name, {}).values()):
+            if pod.ready:
+                self._await(rs, pod)
         for pod in rs.active_pods():
             if pod.available and not rs.counts_available(pod, self.env.now):
                 pod.available = False
                 self._record(f"Pod/{pod.name}", "available", False, informer=False)
             if pod.ready and not pod.available:
-                self._awaiting.setdefault(rs.name, {})[pod.name] = pod
+                self._await(rs, pod)
                 assert pod.ready_since is not None
                 at = pod.ready_since + rs.min_ready_seconds + AVAILABILITY_RECHECK
                 self.env.process(self._recheck_at(rs, at))
@@ -273,6 +280,15 @@ class Cluster(ClusterPods):
         self._sync_status(rs)
 
     # ================================================================ Services
+    def _ready_groups(self) -> Iterator[tuple[Pod, int]]:
+        """Per ReplicaSet with Ready active pods: one of them (active pods share the
+        template's labels and ports) and how many. Every Ready active pod belongs to a live
+        ReplicaSet: deleting one deletes its pods at once."""
+        for rs in self.replica_sets.values():
+            pod = rs.group.first_ready()
+            if pod is not None:
+                yield pod, rs.group.ready
+
     def add_service(self, service: Service | Mapping[str, Any]) -> Service:
         """Register a Service (a :class:`Service` or a ``kind: Service`` manifest dict)."""
         return self.services.add(service)
@@ -301,6 +317,6 @@ class Cluster(ClusterPods):
         return self.services.ready_by_hash(service, extra_labels, port)
 
     # ================================================================ snapshots
-    def snapshot(self, rollout: str) -> list[dict[str, Any]]:
+    def snapshot(self, rollout: str, *, pod_snapshots: bool = False) -> list[dict[str, Any]]:
         """``ReplicaSet.snapshot()`` of each of the rollout's ReplicaSets, newest first."""
-        return [rs.snapshot() for rs in self.replica_sets_of(rollout)]
+        return [rs.snapshot(pod_snapshots=pod_snapshots) for rs in self.replica_sets_of(rollout)]

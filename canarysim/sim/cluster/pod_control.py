@@ -11,6 +11,8 @@ the only call back into it is :meth:`ClusterPods._reconcile` (the ReplicaSet con
 
 from __future__ import annotations
 
+import heapq
+import math
 from collections.abc import Callable, Generator, Mapping
 from typing import Any
 
@@ -45,25 +47,48 @@ class ClusterPods:
     _event: Callable[..., None]
     _rs_status: dict[str, ReplicaSetStatus]
     _awaiting: dict[str, dict[str, Pod]]
+    _deadlines: dict[str, list[tuple[float, int, Pod]]]
+    _await_order: int
 
     def _reconcile(self, rs: ReplicaSet) -> None:
         """The ReplicaSet controller (:meth:`.Cluster._reconcile`)."""
         raise NotImplementedError
 
     # ================================================================ availability
+    def _await(self, rs: ReplicaSet, pod: Pod) -> None:
+        """*pod* is Ready and not yet available: look again once ``minReadySeconds`` passed.
+
+        A heap of (deadline, order, pod) per ReplicaSet, so a status update touches only the
+        pods that have become available (a scan of every waiting pod made each update O(pods)).
+        Entries of pods that stopped being Ready, or became Ready again since, are stale and
+        are dropped when they come up."""
+        self._awaiting.setdefault(rs.name, {})[pod.name] = pod
+        assert pod.ready_since is not None
+        deadline = math.floor(pod.ready_since) + rs.min_ready_seconds
+        if rs.min_ready_seconds <= 0:
+            deadline = -math.inf
+        self._await_order += 1
+        heapq.heappush(self._deadlines.setdefault(rs.name, []), (deadline, self._await_order, pod))
+
     def _sync_status(self, rs: ReplicaSet) -> None:
         """The ReplicaSet controller's status update (``calculateStatus``): refresh which
         pods count as available now, then publish the status if it changed."""
-        waiting = self._awaiting.get(rs.name)
-        if waiting:
+        heap = self._deadlines.get(rs.name)
+        if heap:
             now = self.env.now
-            for pod in list(waiting.values()):
+            waiting = self._awaiting[rs.name]
+            # ``counts_available``: floor(readySince) + minReadySeconds strictly before now.
+            while heap and heap[0][0] < now:
+                _, _, pod = heapq.heappop(heap)
+                if waiting.get(pod.name) is not pod:
+                    continue  # already dealt with
                 if not pod.ready or pod.deleted_at is not None or pod.gone:
                     del waiting[pod.name]
                 elif rs.counts_available(pod, now):
                     del waiting[pod.name]
                     pod.available = True
                     self._record(f"Pod/{pod.name}", "available", True, informer=False)
+                # else: Ready again since this entry; its newer entry is still queued
         status = rs.status
         if self._rs_status.get(rs.name) != status:
             self._rs_status[rs.name] = status
@@ -129,7 +154,7 @@ class ClusterPods:
             self._record(f"Pod/{pod.name}", "available", False, informer=False)
         rs = self.replica_sets.get(pod.replica_set)
         if ready and rs is not None:
-            self._awaiting.setdefault(rs.name, {})[pod.name] = pod
+            self._await(rs, pod)
             if rs.min_ready_seconds > 0:
                 at = self.env.now + rs.min_ready_seconds + AVAILABILITY_RECHECK
                 self.env.process(self._recheck_at(rs, at))
@@ -149,7 +174,7 @@ class ClusterPods:
             self.streams["pod-names"],
         )
         self.pods[pod.name] = pod
-        rs.pods.append(pod)
+        rs.add_pod(pod)
         self._event(f"ReplicaSet/{rs.name}", "SuccessfulCreate", f"Created pod: {pod.name}")
         self._record(f"Pod/{pod.name}", "status", "Pending", informer=False)
         pod.process = self.env.process(pod_lifecycle(pod, self))

@@ -128,6 +128,29 @@ def container_ports(template: Mapping[str, Any]) -> list[dict[str, Any]]:
     return out
 
 
+COUNTED = frozenset({"ready", "available", "deleted_at", "gone"})
+"""Pod fields a ReplicaSet's status counts (see :func:`share`)."""
+SHOWN = COUNTED | {"containers_ready", "node", "reason", "running", "restarts"}
+"""Pod fields its Result snapshot shows (``status`` is derived from several of them)."""
+
+
+def share(state: Mapping[str, Any]) -> tuple[int, int, int, int]:
+    """What a pod adds to its ReplicaSet's (replicas, ready, available, terminating), from the
+    pod's ``__dict__``: nothing once gone, one terminating while deleted, else one replica."""
+    if state["gone"]:
+        return (0, 0, 0, 0)
+    if state["deleted_at"] is not None:
+        return (0, 0, 0, 1)
+    return (1, 1 if state["ready"] else 0, 1 if state["available"] else 0, 0)
+
+
+class PodWatcher(Protocol):
+    """Told of every change of a :data:`SHOWN` field (``before``: the pod's :func:`share`
+    before a :data:`COUNTED` field changed, else None)."""
+
+    def changed(self, pod: Pod, before: tuple[int, int, int, int] | None) -> None: ...
+
+
 @dataclass(eq=False)
 class Pod:
     """One pod's observable state. Mutated only by the lifecycle and the cluster.
@@ -171,6 +194,18 @@ class Pod:
     backoff: RestartBackoff = field(default_factory=RestartBackoff)
     process: simpy.Process | None = field(default=None, repr=False)
     crash_now: simpy.Event | None = field(default=None, repr=False)
+    watcher: PodWatcher | None = field(default=None, init=False, repr=False)
+    """Its ReplicaSet's :class:`~canarysim.sim.cluster.podgroup.PodGroup`, kept up to date
+    from here so that nothing has to recount every pod on every change."""
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        watcher = self.__dict__.get("watcher") if name in SHOWN else None
+        if watcher is None:
+            object.__setattr__(self, name, value)
+            return
+        before = share(self.__dict__) if name in COUNTED else None
+        object.__setattr__(self, name, value)
+        watcher.changed(self, before)
 
     @property
     def gates_open(self) -> bool:

@@ -25,6 +25,7 @@ from typing import Any, NamedTuple, Protocol
 
 from canarysim.errors import SimulationError
 from canarysim.sim.cluster.metadata import without_ephemeral_metadata
+from canarysim.sim.cluster.podgroup import PodGroup
 from canarysim.sim.cluster.pods import Pod
 from canarysim.sim.cluster.templatehash import (
     POD_TEMPLATE_HASH_LABEL,
@@ -130,6 +131,13 @@ class ReplicaSet:
     pods: list[Pod] = field(default_factory=list)
     deleted: bool = False
     cluster: ReplicaSetOwner | None = field(default=None, repr=False)
+    group: PodGroup = field(default_factory=PodGroup, repr=False)
+    """Running counts and ordered snapshots of :attr:`pods` (see :meth:`add_pod`)."""
+
+    def add_pod(self, pod: Pod) -> None:
+        """A new pod of this ReplicaSet (the only way pods join :attr:`pods`)."""
+        self.pods.append(pod)
+        self.group.add(pod)
 
     # ---------------------------------------------------------------- reading
     @property
@@ -177,17 +185,11 @@ class ReplicaSet:
 
     @property
     def status(self) -> ReplicaSetStatus:
-        replicas = ready = available = terminating = 0
-        for p in self.pods:  # one pass: this runs on every pod change
-            if p.gone:
-                continue
-            if p.deleted_at is not None:
-                terminating += 1
-                continue
-            replicas += 1
-            ready += p.ready
-            available += p.available
-        return ReplicaSetStatus(replicas, ready, available, terminating)
+        """Counts over the pods that are not gone: active ones (replicas, of which ready and
+        available) and Terminating ones; kept current by :attr:`group`, since this runs on
+        every pod change."""
+        g = self.group
+        return ReplicaSetStatus(g.replicas, g.ready, g.available, g.terminating)
 
     def view(self) -> dict[str, Any]:
         """The fields of ``engine.model.ReplicaSetView`` (``ReplicaSetView(**rs.view())``)."""
@@ -202,19 +204,24 @@ class ReplicaSet:
             "scale_down_deadline": self.scale_down_at,
             "rollout_replicas": self.rollout_replicas,
             "created": self.created,
-            "pod_created": tuple(sorted(p.created for p in self.active_pods())),
+            "pod_created": self.group.active_created(),
         }
 
-    def snapshot(self) -> dict[str, Any]:
+    def snapshot(self, *, pod_snapshots: bool = False) -> dict[str, Any]:
         """The fields of ``result.ReplicaSetSnapshot`` except ``role`` (the world knows it).
 
         ``current`` is ``status.replicas``; pods are listed as ``kubectl argo rollouts get``
         lists them (``info/pod_info.go::addPodInfos``: by creation timestamp, which has whole
-        seconds, then name), Terminating ones included until they are gone.
+        seconds, then name), Terminating ones included until they are gone: as ``Pod.snapshot``
+        dicts, or with ``pod_snapshots`` as the Result's ``PodSnapshot`` objects (kept
+        between calls, so a snapshot costs nothing per unchanged pod).
         """
         st = self.status
-        live = (p for p in self.pods if not p.gone)
-        pods = sorted(live, key=lambda p: (math.floor(p.created), p.name))
+        pods: tuple[Any, ...] = (
+            self.group.snapshots()
+            if pod_snapshots
+            else tuple(p.snapshot() for p in self.group.pods())
+        )
         return {
             "name": self.name,
             "hash": self.hash,
@@ -226,7 +233,7 @@ class ReplicaSet:
             "available": st.available,
             "created": self.created,
             "scale_down_at": self.scale_down_at,
-            "pods": tuple(p.snapshot() for p in pods),
+            "pods": pods,
         }
 
     # ---------------------------------------------------------------- writing

@@ -147,9 +147,15 @@ class Services:
     informer-visible changes (the router reloads on them).
     """
 
-    def __init__(self, feed: ChangeFeed, pods: Callable[[], Iterable[Pod]]) -> None:
+    def __init__(
+        self,
+        feed: ChangeFeed,
+        pods: Callable[[], Iterable[Pod]],
+        ready_groups: Callable[[], Iterable[tuple[Pod, int]]] | None = None,
+    ) -> None:
         self._feed = feed
         self._pods = pods
+        self._ready_groups = ready_groups
         self.by_name: dict[str, Service] = {}
 
     def __contains__(self, name: object) -> bool:
@@ -195,4 +201,18 @@ class Services:
         svc = self.by_name.get(service)
         if svc is None:
             return {}
-        return count_by_hash(endpoints_of(svc, self._pods(), port), extra_labels)
+        if self._ready_groups is None:
+            return count_by_hash(endpoints_of(svc, self._pods(), port), extra_labels)
+        # Pods of one ReplicaSet share its template: labels and ports, hence whether they are
+        # selected and reached. One look per ReplicaSet, not per pod (the router asks on every
+        # change, so a per-pod scan made runs quadratic in pods).
+        sp = svc.port(port)
+        counts: dict[str, int] = {}
+        for pod, ready in self._ready_groups():
+            if not (svc.selects(pod) and resolve_target_port(pod, sp)):
+                continue
+            if extra_labels and any(pod.labels.get(k) != v for k, v in extra_labels.items()):
+                continue
+            h = pod.labels.get(POD_TEMPLATE_HASH_LABEL, "")
+            counts[h] = counts.get(h, 0) + ready
+        return dict(sorted(counts.items()))

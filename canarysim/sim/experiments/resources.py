@@ -7,7 +7,6 @@ from typing import Any
 
 from canarysim.result import (
     AnalysisRunSnapshot,
-    PodSnapshot,
     ReplicaSetSnapshot,
 )
 from canarysim.sim.analysis.runs import AnalysisRun
@@ -127,6 +126,5 @@ def run_snapshot(run: AnalysisRun, revision: int) -> AnalysisRunSnapshot:
 
 def template_replica_set_snapshot(t: TemplateState, rs: ReplicaSet) -> ReplicaSetSnapshot:
     """The ReplicaSet as the Result shows it; ``role`` is the template's name."""
-    d: dict[str, Any] = rs.snapshot()
-    pods = tuple(PodSnapshot(**p) for p in d.pop("pods", ()))
-    return ReplicaSetSnapshot(**d, role=t.name, pods=pods)
+    d: dict[str, Any] = rs.snapshot(pod_snapshots=True)
+    return ReplicaSetSnapshot(**d, role=t.name)

@@ -24,7 +24,7 @@ from typing import Any, Literal, cast
 
 import numpy as np
 
-from canarysim.sim.metrics.store import SeriesKey, Tally
+from canarysim.sim.metrics.store import SeriesKey, Tally, sorted_unique
 from canarysim.sim.stochastic.distributions import Dist
 
 __all__ = [
@@ -127,7 +127,7 @@ class EnvoyAttempts:
         err = rng.random(len(bs)) < bk.p_err[bs]
         code = np.where(err, bk.codes[bs], 200)
         lat = np.empty(len(bs))
-        for b in np.unique(bs):
+        for b in sorted_unique(bs):
             m = bs == b
             lat[m] = bk.dists[b].sample(rng, int(m.sum()))
         return code, lat
@@ -148,7 +148,7 @@ class EnvoyAttempts:
         """Individual requests grouped into series by (backend, code, flags)."""
         fl = np.zeros(len(bs), dtype=np.int64) if flags is None else flags
         combo = (bs.astype(np.int64) * 1000 + code) * 2 + fl
-        for k in np.unique(combo):
+        for k in sorted_unique(combo):
             m = combo == k
             b, c, f = int(k) // 2000, int(k) // 2 % 1000, int(k) % 2
             key = SeriesKey(

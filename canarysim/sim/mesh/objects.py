@@ -15,6 +15,7 @@ from typing import Any
 
 from canarysim.engine.model import WeightDestination
 from canarysim.engine.trafficrouting.istio import reconcile as istio
+from canarysim.engine.trafficrouting.istio.rollout import RolloutRouting
 from canarysim.engine.trafficrouting.istio.routes import rollout_routing
 from canarysim.errors import TrafficRoutingError
 
@@ -58,11 +59,16 @@ class Mesh:
             _key(d, namespace): copy.deepcopy(dict(d)) for d in destination_rules
         }
         self.version = 0
+        self._unchanged_weight: tuple[object, ...] | None = None
         self._on_change = on_change
+        # The Rollout's routing settings, derived once: the mesh's copy of the Rollout never
+        # changes, and re-reading them on every reconcile made reconciles O(steps).
+        self.routing: RolloutRouting | None
         try:
-            rollout_routing(self.rollout)
+            self.routing = rollout_routing(self.rollout)
             self.routed = True
         except TrafficRoutingError:
+            self.routing = None
             self.routed = False
 
     # -- reading ---------------------------------------------------------------------
@@ -75,8 +81,18 @@ class Mesh:
             ],
         }
 
+    def referenced_virtual_services(self) -> list[tuple[str, str]]:
+        """``istio.referenced_virtual_services`` of the Rollout ([] without Istio routing)."""
+        if self.routing is None:
+            return []
+        return [(ref.namespace, ref.name) for ref in self.routing.virtual_services]
+
     def _referenced_vs(self) -> list[tuple[str, str]]:
-        refs = istio.referenced_virtual_services(self.rollout)
+        if self.routing is None:  # as rollout_routing() would say
+            raise TrafficRoutingError(
+                "Rollout has no spec.strategy.canary.trafficRouting.istio to reconcile"
+            )
+        refs = self.referenced_virtual_services()
         missing = [f"{ns}/{name}" for ns, name in refs if (ns, name) not in self.virtual_services]
         if missing:
             raise TrafficRoutingError(
@@ -85,7 +101,12 @@ class Mesh:
         return refs
 
     def _referenced_dr(self) -> tuple[str, str] | None:
-        ref = istio.referenced_destination_rule(self.rollout)
+        if self.routing is None:
+            raise TrafficRoutingError(
+                "Rollout has no spec.strategy.canary.trafficRouting.istio to reconcile"
+            )
+        routing = self.routing
+        ref = None if routing.dr_name is None else (routing.namespace, routing.dr_name)
         if ref is None or ref not in self.destination_rules:
             return None
         return (str(ref[0]), str(ref[1]))
@@ -106,8 +127,9 @@ class Mesh:
     def _rewrite_vs(self, rewrite: Callable[[Manifest], Manifest]) -> None:
         changed = False
         for ref in self._referenced_vs():
-            new = rewrite(self.virtual_services[ref])
-            if new != self.virtual_services[ref]:
+            old = self.virtual_services[ref]
+            new = rewrite(old)
+            if new is not old and new != old:
                 self.virtual_services[ref] = new
                 changed = True
         if changed:
@@ -118,8 +140,18 @@ class Mesh:
         self._on_change()
 
     def set_weight(self, canary: int, additional: Sequence[WeightDestination] = ()) -> None:
+        # The controller writes the weights on every reconcile; set_weight is a function of
+        # the manifests (which change only here, bumping version) and its arguments, so a
+        # write that changed nothing needs no second look until one of them moves.
+        key = (self.version, canary, tuple(additional))
+        if key == self._unchanged_weight:
+            return
         extra = _destinations(additional)
-        self._rewrite_vs(lambda vs: istio.set_weight(vs, self.rollout, canary, extra))
+        self._rewrite_vs(
+            lambda vs: istio.set_weight(vs, self.rollout, canary, extra, routing=self.routing)
+        )
+        if self.version == key[0]:
+            self._unchanged_weight = key
 
     def set_header_route(self, name: str, match: Sequence[Mapping[str, Any]]) -> None:
         step = {"name": name, "match": [dict(m) for m in match]}

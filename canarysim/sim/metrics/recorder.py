@@ -26,7 +26,7 @@ from canarysim.result import (
     ReplicaSetSnapshot,
     RolloutSnapshot,
 )
-from canarysim.sim.metrics.store import ISTIO_DURATION_BUCKETS_MS, histogram_quantile
+from canarysim.sim.metrics.store import ISTIO_DURATION_BUCKETS_MS, sorted_unique
 
 ROLES = ("stable", "canary", "old")
 VERSIONS = ("stable", "canary")
@@ -112,10 +112,15 @@ def rollout_snapshot(
     analysis_runs: Sequence[AnalysisRunSnapshot] = (),
 ) -> RolloutSnapshot:
     """Build the snapshot from the engine's status and the cluster's ReplicaSet snapshots
-    (``ReplicaSet.snapshot()`` dicts, in any order)."""
+    (``ReplicaSet.snapshot()`` dicts, in any order; their pods as dicts or as
+    :class:`PodSnapshot` objects, which are kept as they are)."""
     rss = []
     for rs in replica_sets:
-        pods = tuple(PodSnapshot(**p) for p in rs.get("pods", ()))
+        given = tuple(rs.get("pods", ()))
+        if all(isinstance(p, PodSnapshot) for p in given[:1]):
+            pods = given
+        else:
+            pods = tuple(PodSnapshot(**p) for p in given)
         rss.append(
             ReplicaSetSnapshot(
                 **{k: v for k, v in rs.items() if k != "pods"},
@@ -195,28 +200,40 @@ class TrafficBuckets:
             self.errors.setdefault(v, []).append(
                 np.asarray(errors.get(v, np.zeros(n)), dtype=np.int64)
             )
-            self.hist.setdefault(v, []).append(
-                np.asarray(hist.get(v, np.zeros((n, nbins))), dtype=np.int64)
-            )
+            counts = np.asarray(hist.get(v, np.zeros((n, nbins))), dtype=np.int64)
+            if counts.size and counts.min() >= 0 and counts.max() < 2**32:
+                counts = counts.astype(np.uint32)  # the same counts in half the memory
+            self.hist.setdefault(v, []).append(counts)
 
-    def joined(
-        self,
-    ) -> tuple[np.ndarray, dict[str, np.ndarray], dict[str, np.ndarray], dict[str, np.ndarray]]:
-        nbins = len(ISTIO_DURATION_BUCKETS_MS) + 1
+    def joined(self) -> tuple[np.ndarray, dict[str, np.ndarray], dict[str, np.ndarray]]:
+        """Bucket starts, requests and errors of every bucket (histograms stay per call:
+        :meth:`hist_per_row` adds them up without joining them)."""
         if not self.starts:
             z = np.zeros(0, dtype=np.int64)
-            return (
-                np.zeros(0),
-                {v: z for v in VERSIONS},
-                {v: z for v in VERSIONS},
-                {v: np.zeros((0, nbins), dtype=np.int64) for v in VERSIONS},
-            )
+            return np.zeros(0), {v: z for v in VERSIONS}, {v: z for v in VERSIONS}
         return (
             np.concatenate(self.starts),
             {v: np.concatenate(self.requests[v]) for v in VERSIONS},
             {v: np.concatenate(self.errors[v]) for v in VERSIONS},
-            {v: np.concatenate(self.hist[v]) for v in VERSIONS},
         )
+
+    def hist_per_row(self, times: np.ndarray, version: str) -> np.ndarray:
+        """Histogram counts of ``version`` summed into the series rows starting at ``times``
+        (a bucket counts in the last row at or before its start), one call's buckets at a
+        time so that no array spans the whole run."""
+        nbins = len(ISTIO_DURATION_BUCKETS_MS) + 1
+        out = np.zeros((len(times), nbins), dtype=np.int64)
+        cols = np.arange(nbins)[None, :]
+        for starts, hist in zip(self.starts, self.hist.get(version, ()), strict=True):
+            if not len(starts):
+                continue
+            row = np.clip(np.searchsorted(times, starts, side="right") - 1, 0, len(times) - 1)
+            lo, hi = int(row.min()), int(row.max()) + 1
+            flat = ((row - lo)[:, None] * nbins + cols).ravel()
+            # Integer sums; counts stay far below 2**53, so float weights are exact.
+            part = np.bincount(flat, weights=hist.ravel(), minlength=(hi - lo) * nbins)
+            out[lo:hi] += part.astype(np.int64).reshape(hi - lo, nbins)
+        return out
 
 
 # ------------------------------------------------------------------------------ the recorder
@@ -291,7 +308,7 @@ class Recorder:
         last numeric value measured at or before each row (NaN before the first)."""
         grid = np.arange(0.0, until, self.series_interval) if until > 0 else np.zeros(1)
         change = np.asarray([t for t, _ in self.state_rows if 0 <= t < until], dtype=float)
-        times = np.unique(np.concatenate([grid, change, [0.0]]))
+        times = sorted_unique(np.concatenate([grid, change, [0.0]]))
         out: dict[str, np.ndarray] = {"time": times}
         # State: the last row at or before each time.
         st_times = np.asarray([t for t, _ in self.state_rows], dtype=float)
@@ -305,9 +322,8 @@ class Recorder:
             vals = np.where(idx >= 0, st_vals[np.maximum(idx, 0), j] if len(st_vals) else 0, 0)
             out[col] = np.asarray(vals).astype(np.int64)
         # Traffic: bucket starts into rows.
-        starts, req, err, hist = self.traffic.joined()
+        starts, req, err = self.traffic.joined()
         row = np.clip(np.searchsorted(times, starts, side="right") - 1, 0, len(times) - 1)
-        nbins = len(ISTIO_DURATION_BUCKETS_MS) + 1
         for v in VERSIONS:
             out[f"requests.{v}"] = np.bincount(row, weights=req[v], minlength=len(times)).astype(
                 np.int64
@@ -316,11 +332,9 @@ class Recorder:
                 np.int64
             )
         for v in VERSIONS:
-            per_row = np.zeros((len(times), nbins), dtype=np.int64)
-            if len(row):
-                np.add.at(per_row, row, hist[v])
+            per_row = self.traffic.hist_per_row(times, v)
             for q, name in ((0.5, "latency_p50"), (0.99, "latency_p99")):
-                out[f"{name}.{v}"] = np.asarray([_quantile(q, h) for h in per_row], dtype=float)
+                out[f"{name}.{v}"] = histogram_quantiles(q, ISTIO_DURATION_BUCKETS_MS, per_row)
         for metric in sorted({m for m, _, _ in measurements}):
             points = sorted((t, _number(v)) for m, t, v in measurements if m == metric)
             points = [(t, v) for t, v in points if not math.isnan(v)]
@@ -342,7 +356,36 @@ def _number(value: str) -> float:
         return math.nan
 
 
-def _quantile(q: float, counts: np.ndarray) -> float:
-    if counts.sum() <= 0:
-        return math.nan
-    return float(histogram_quantile(q, ISTIO_DURATION_BUCKETS_MS, counts))
+def histogram_quantiles(q: float, bounds: Sequence[float], counts: np.ndarray) -> np.ndarray:
+    """:func:`~canarysim.sim.metrics.store.histogram_quantile` of every row of ``counts``
+    (non-cumulative, ``+Inf`` last) at once, for ``0 <= q <= 1``; NaN for an empty row.
+
+    The same arithmetic in the same order per row (cumulative counts, rank ``q * total``, the
+    first bucket whose cumulative count reaches it, linear interpolation), so every value is
+    bit-for-bit the scalar function's."""
+    if not 0 <= q <= 1:
+        raise ValueError(f"q must be in [0, 1], got {q}")
+    n = counts.shape[0]
+    out = np.full(n, math.nan)
+    if n == 0:
+        return out
+    cum = np.cumsum(counts, axis=1)
+    total = cum[:, -1].astype(float)
+    ok = total > 0
+    cum, total = cum[ok], total[ok]
+    rank = q * total
+    # searchsorted(cum, rank, side="left") per row: how many cumulative counts lie below rank.
+    i = np.sum(cum < rank[:, None], axis=1)
+    edges = np.asarray(bounds, dtype=float)
+    nb = len(edges)
+    inf_row = i >= nb
+    j = np.minimum(i, nb - 1)
+    lo = np.where(j == 0, 0.0, edges[np.maximum(j - 1, 0)])
+    hi = edges[j]
+    below = np.where(j == 0, 0.0, np.take_along_axis(cum, np.maximum(j - 1, 0)[:, None], 1)[:, 0])
+    below = below.astype(float)
+    inside = np.take_along_axis(cum, j[:, None], 1)[:, 0].astype(float) - below
+    safe = np.where(inside == 0, 1.0, inside)
+    value = np.where(inside == 0, hi, lo + (hi - lo) * (rank - below) / safe)
+    out[ok] = np.where(inf_row, edges[-1], value)
+    return out

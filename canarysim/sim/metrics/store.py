@@ -238,6 +238,12 @@ class MetricStore:
     at a time ``s <= tally.t1``; a scrape at ``s`` sees the requests of time buckets ending at or
     before ``s``), and ``advance_to(t)`` to scrape through a stretch without traffic before
     querying at ``t``. Requests count when they *arrive* (latency does not delay the counter).
+
+    ``retention_s`` bounds memory in long runs: samples older than that before the latest
+    scrape may be dropped (only when the sample buffer is full, so the store then grows by
+    moving the window it keeps, never by copying its whole history). ``None`` keeps every
+    sample. Queries must then look back no further than ``retention_s`` from a time at or after
+    the last scrape (see :func:`canarysim.sim.analysis.providers.metric_lookback`).
     """
 
     def __init__(
@@ -248,9 +254,13 @@ class MetricStore:
         cluster_domain: str = "svc.cluster.local",
         buckets_ms: tuple[float, ...] = ISTIO_DURATION_BUCKETS_MS,
         start_s: float = 0.0,
+        retention_s: float | None = None,
     ) -> None:
         if not scrape_interval_s > 0:
             raise ValueError("scrape_interval_s must be > 0")
+        if retention_s is not None and not retention_s >= 0:
+            raise ValueError("retention_s must be >= 0 or None")
+        self.retention_s = retention_s
         self.scrape_interval_s = float(scrape_interval_s)
         self.namespace = namespace
         self.cluster_domain = cluster_domain
@@ -348,7 +358,8 @@ class MetricStore:
             cum_hist = np.cumsum(sc.hist, axis=1)
             incs.append(np.vstack([sc.count, sc.count, sc.sum_ms, cum_hist.T]))
         births = [(self._key_rows[k], int(np.flatnonzero(tally.series[k].count)[0])) for k in keys]
-        rows, inverse = np.unique(all_rows, return_inverse=True)
+        rows = sorted_unique(all_rows)
+        inverse = np.searchsorted(rows, all_rows)
         merged = np.zeros((len(rows), tally.n_buckets))
         np.add.at(merged, inverse, np.vstack(incs))
         cum = np.cumsum(merged, axis=1)
@@ -372,14 +383,31 @@ class MetricStore:
     def _scrape(self) -> None:
         n = self._n_scrapes
         if n >= self._times.shape[0]:
-            self._times = np.concatenate([self._times, np.zeros(n)])
-            self._values = np.hstack([self._values, np.full((self._values.shape[0], n), np.nan)])
+            n = self._make_room(n)
         self._times[n] = self._next_scrape
         nrows = len(self._row_names)
         # A series is exported from its first request on (Istio creates counters lazily).
         self._values[:nrows, n] = np.where(self._live[:nrows], self._current[:nrows], np.nan)
         self._n_scrapes = n + 1
         self._next_scrape = self._times[n] + self.scrape_interval_s
+
+    def _make_room(self, n: int) -> int:
+        """A full buffer of ``n`` samples: drop what is older than the retention window if
+        that frees at least half of it (moving only the kept window), else double it. Returns
+        the number of samples kept."""
+        if self.retention_s is not None:
+            horizon = self._next_scrape - self.retention_s - self.scrape_interval_s
+            drop = int(np.searchsorted(self._times[:n], horizon, side="left"))
+            if drop >= n // 2:
+                keep = n - drop
+                self._times[:keep] = self._times[drop:n]
+                self._values[:, :keep] = self._values[:, drop:n]
+                self._values[:, keep:] = np.nan
+                self._n_scrapes = keep
+                return keep
+        self._times = np.concatenate([self._times, np.zeros(n)])
+        self._values = np.hstack([self._values, np.full((self._values.shape[0], n), np.nan)])
+        return n
 
     # ------------------------------------------------------------------ reading
     @property
@@ -411,3 +439,15 @@ def _fmt_le(le: float) -> str:
     if le == float("inf"):
         return "+Inf"
     return f"{le:g}" if le != int(le) else str(int(le))
+
+
+def sorted_unique(values: np.ndarray) -> np.ndarray:
+    """``np.unique(values)`` for arrays without NaN, without importing ``numpy.ma`` (NumPy 2's
+    ``unique`` does on first use: a fifth of a short run's start-up)."""
+    a = np.sort(np.asarray(values).ravel())
+    if len(a) < 2:
+        return a
+    keep = np.empty(len(a), dtype=bool)
+    keep[0] = True
+    np.not_equal(a[1:], a[:-1], out=keep[1:])
+    return a[keep]

@@ -24,7 +24,7 @@ from canarysim.sim.mesh.envoy import (
     retriable_try_timeout,
     retry_predicate,
 )
-from canarysim.sim.metrics.store import SeriesKey, Tally
+from canarysim.sim.metrics.store import SeriesKey, Tally, sorted_unique
 from canarysim.sim.stochastic.distributions import Dist
 
 __all__ = ["AggregateServing", "LatencyTable"]
@@ -61,7 +61,7 @@ class AggregateServing(EnvoyAttempts):
         pts = [self._bounds_s, self._bounds_s - delay_s]
         if math.isfinite(cap_s):
             pts.append(np.asarray([cap_s]))
-        allp = np.unique(np.concatenate(pts))
+        allp = sorted_unique(np.concatenate(pts))
         allp = allp[allp > 0]
         lo = np.concatenate([[-1.0], allp])
         hi = np.concatenate([allp, [math.inf]])

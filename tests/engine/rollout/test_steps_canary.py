@@ -358,3 +358,20 @@ def test_handle_canary_abort_on_fully_promoted_rollout_is_dropped() -> None:
     assert d.status.abort is False and d.status.aborted_at is None
     assert d.status.current_step_index == 3
     assert d.status.phase == "Healthy"
+
+
+def test_step_hash_and_step_mappings_are_derived_once_per_plan() -> None:
+    from canarysim.engine.model import Pause, Plan, SetWeight
+    from canarysim.engine.model.plan import steps_hash
+    from canarysim.engine.rollout.context import step_mapping, step_mappings
+
+    steps = (SetWeight(20), Pause(60.0), SetWeight(50))
+    plan = Plan(name="r", replicas=4, pod_template_hash="h", steps=steps)
+    assert plan.step_hash == steps_hash(steps)
+    assert plan.step_hash is plan.step_hash  # cached on the plan
+    other = Plan(name="r", replicas=4, pod_template_hash="h", steps=steps[:2])
+    assert other.step_hash != plan.step_hash
+    mapped = step_mappings(plan.steps)
+    assert mapped == [step_mapping(s) for s in steps]
+    assert step_mappings(plan.steps) is mapped  # same tuple: not mapped again
+    assert step_mappings(other.steps) == [{"setWeight": 20}, {"pause": {"duration": 60.0}}]

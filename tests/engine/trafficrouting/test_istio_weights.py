@@ -726,3 +726,22 @@ def test_l4_route_without_match_is_port_zero(kind):
 def test_null_route_is_refused_as_null():
     with pytest.raises(TrafficRoutingError, match="cannot unmarshal null into Go value of type"):
         set_weight(vs(tcp=[None]), rollout(None, tcp=[{"port": 3000}]), 10)
+
+
+# ------------------------------------------------------------------------------ no-op writes
+
+
+def test_an_unchanged_virtual_service_comes_back_itself_and_a_changed_one_as_a_copy() -> None:
+    from canarysim.engine.trafficrouting.istio.rollout import rollout_routing
+
+    ro = rollout(["primary"])
+    before = vs([http("primary", pair(70, 30))])
+    snapshot = copy.deepcopy(before)
+    assert set_weight(before, ro, 30) is before  # Argo writes nothing
+    assert set_weight(before, ro, 30, routing=rollout_routing(ro)) is before
+    after = set_weight(before, ro, 40, routing=rollout_routing(ro))
+    assert after is not before
+    assert before == snapshot  # the input is never modified
+    weights = [d["weight"] for d in after["spec"]["http"][0]["route"]]
+    assert weights == [60, 40]
+    assert set_weight(before, ro, 40) == after  # same answer with the routing derived here

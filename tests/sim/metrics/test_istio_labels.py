@@ -14,7 +14,7 @@ ROOT = Path(__file__).resolve().parents[3]
 
 
 def _world(path, until=300.0):
-    world = World.build(path)
+    world = World.build(path, keep_metrics=True)  # every sample, for any query
     world.run(until)
     world.flow.flush(until)
     world.store.advance_to(until)

@@ -117,7 +117,7 @@ def served(tmp_path_factory):
     """(world store, Prometheus) for the analysis-abort scenario."""
     prometheus, promtool = _binaries()
     work = tmp_path_factory.mktemp("prometheus")
-    world = World.build(ROOT / "scenarios" / "analysis-abort" / "scenario.yaml")
+    world = World.build(ROOT / "scenarios" / "analysis-abort" / "scenario.yaml", keep_metrics=True)
     world.run()
     world.collect()
     world.flow.flush(world.env.now)

@@ -11,7 +11,8 @@ from canarysim.sim.world import World
 def test_prometheus_2_includes_the_sample_at_the_window_start(tmp_path):
     counts = {}
     for version in ("2", "3"):
-        world = World.build(write_scenario(tmp_path, until="5m", metrics={"prometheus": version}))
+        scenario = write_scenario(tmp_path, until="5m", metrics={"prometheus": version})
+        world = World.build(scenario, keep_metrics=True)
         world.run(300.0)
         assert world.prometheus_version == int(version)
         # scrapes every 15 s: a 30 s window ending on a scrape holds 2 (3.x) or 3 (2.x)

@@ -164,17 +164,23 @@ def set_weight(
     rollout: Manifest,
     desired_weight: int,
     additional_destinations: Sequence[Mapping[str, Any]] = (),
+    *,
+    routing: RolloutRouting | None = None,
 ) -> Manifest:
     """The VirtualService after Argo's ``SetWeight(desired_weight, additional_destinations...)``.
 
     Edits the HTTP routes named in the Rollout (or the single / first unnamed route), the
-    matching TLS and TCP routes, and every managed mirror route. An unchanged manifest is
-    returned as a plain copy (Argo writes nothing then, and does not re-order routes).
+    matching TLS and TCP routes, and every managed mirror route. When nothing changes, the
+    manifest given is returned itself, not a copy (Argo writes nothing then, and does not
+    re-order routes); a changed one is a new object. ``routing`` is
+    ``rollout_routing(rollout)`` when the caller already has it.
     """
-    routing = rollout_routing(rollout)
+    if routing is None:
+        routing = rollout_routing(rollout)
     ref = vs_ref_for(virtual_service, routing)
-    vs = copy.deepcopy(virtual_service)
-    spec = as_dict(vs.get("spec"))
+    # Patches are worked out on the manifest as given (read only) and applied to a copy only
+    # if there are any: most reconciles write the weights that are already there.
+    spec = as_dict(virtual_service.get("spec"))
     # istio.go::GetHttpRoutesI & co. read a section that is not a list as absent.
     sections = {k: section(spec, k) or [] for k in _SECTIONS if isinstance(spec.get(k), list)}
     # istio.go::reconcileVirtualService validates http, then tls, then tcp.
@@ -214,7 +220,10 @@ def set_weight(
             dests = [as_dict(d) for d in as_list(routes[idx].get("route"))]
             patches += _route_patches(kind, idx, dests, desired_weight, routing, extras)
     if not patches:
-        return vs
+        return virtual_service
+    vs = copy.deepcopy(virtual_service)
+    spec = as_dict(vs.get("spec"))
+    sections = {k: section(spec, k) or [] for k in _SECTIONS if isinstance(spec.get(k), list)}
     _apply_patches(sections, patches)
     if "http" in sections:
         spec["http"] = order_routes(sections["http"], routing.managed_routes)
