@@ -14,6 +14,7 @@ from typing import Any
 
 from canarysim.declarations.manifests.argo import CanaryStep, Rollout
 from canarysim.declarations.scenario import model as sc
+from canarysim.declarations.support import refuse_unsupported
 from canarysim.declarations.yamlio import scenario_error
 from canarysim.engine import model as em
 from canarysim.engine.durations import parse_duration, pause_seconds
@@ -39,25 +40,20 @@ def to_plan(
     ``pod_template_hash`` is the hash of the current pod template (the simulator computes
     it); ``replicas``/``paused``/``restart_at``/``generation`` let the world apply spec verbs
     (scale, pause/resume, restart) without editing the manifest. Raises
-    :class:`ScenarioError` for a rollout canarysim cannot simulate (no canary strategy, a
-    plugin step); call :func:`canarysim.declarations.rollout_invalid_message` first: an invalid
-    rollout never gets a plan in Argo either.
+    :class:`ScenarioError` for a rollout canarysim refuses (:mod:`.support`: blue-green, a
+    router not simulated, a plugin step) or that has no canary strategy; call
+    :func:`canarysim.declarations.rollout_invalid_message` first: an invalid rollout never
+    gets a plan in Argo either.
     """
+    refuse_unsupported(rollout)
     spec = rollout.spec
     c = rollout.canary
-    if c is None:
+    if c is None:  # Argo's validation asks for a strategy; an invalid Rollout has no plan
         raise scenario_error(
             rollout.file,
             "spec.strategy.canary",
-            "a canary strategy (blue-green is not supported yet)",
+            "a canary strategy",
             line=rollout.line_of("spec", "strategy"),
-        )
-    if spec.workload_ref is not None:
-        raise scenario_error(
-            rollout.file,
-            "spec.workloadRef",
-            "an inline pod template (workloadRef is not supported yet)",
-            line=rollout.line_of("spec", "workloadRef"),
         )
     tr = c.traffic_routing
     raw_steps = ((rollout.raw.get("spec") or {}).get("strategy") or {}).get("canary") or {}

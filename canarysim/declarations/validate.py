@@ -26,6 +26,7 @@ from canarysim.declarations.manifests.argo import Rollout
 from canarysim.declarations.manifests.bundle import Manifests
 from canarysim.declarations.scenario.load import load_scenario
 from canarysim.declarations.scenario.model import Scenario
+from canarysim.declarations.support import line_of, refusals
 from canarysim.declarations.yamlio import Document, read_documents
 
 __all__ = [
@@ -79,6 +80,16 @@ def validate_manifests(objs: Manifests) -> list[Finding]:
                     "argo/invalid-spec",
                     "error",
                     f'The Rollout "{ro.name}" is invalid: {err}',
+                )
+            )
+        for refusal in refusals(ro):
+            findings.append(
+                Finding(
+                    ro.file,
+                    line_of(ro, refusal),
+                    "load/unsupported",
+                    "error",
+                    f"{refusal.message()}: canarysim refuses to run this Rollout",
                 )
             )
     findings += lint(objs)

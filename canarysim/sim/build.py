@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from canarysim.declarations import Scenario, load_scenario, to_plan
+from canarysim.declarations.support import refuse_unsupported
 from canarysim.engine.durations import parse_duration
 from canarysim.engine.model import Plan
 from canarysim.errors import ScenarioError
@@ -77,6 +78,7 @@ def first_plan(scenario: Scenario, invalid_message: str | None, pod_hash: str) -
     """The rollout's plan; a bare one when Argo would mark the Rollout invalid (the controller
     then reports the message instead of progressing)."""
     rollout = scenario.rollout
+    refuse_unsupported(rollout)  # never simulate a Rollout without what it relies on
     try:
         return to_plan(rollout, pod_template_hash=pod_hash)
     except ScenarioError:

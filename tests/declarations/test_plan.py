@@ -126,7 +126,7 @@ def test_steps_canarysim_cannot_simulate(base):
 
 def test_blue_green_is_refused(base):
     base["spec"]["strategy"] = {"blueGreen": {"activeService": "a", "previewService": "b"}}
-    with pytest.raises(ScenarioError, match="blue-green is not supported yet"):
+    with pytest.raises(ScenarioError, match="does not simulate blue-green yet"):
         plan_of(base)
 
 
@@ -190,5 +190,5 @@ def test_scenario_from_manifests_defaults_and_overrides(base):
 def test_workload_ref_is_refused(base):
     del base["spec"]["template"]
     base["spec"]["workloadRef"] = {"apiVersion": "apps/v1", "kind": "Deployment", "name": "d"}
-    with pytest.raises(ScenarioError, match="workloadRef is not supported yet"):
+    with pytest.raises(ScenarioError, match="does not simulate workloadRef yet"):
         plan_of(base)

@@ -340,7 +340,7 @@ class RollbackWindowSpec(ManifestModel):
 
 class RolloutSpec(ManifestModel):
     KNOWN = frozenset({"analysis"})
-    UNSUPPORTED = frozenset({"workloadRef", "restartAt"})
+    UNSUPPORTED = frozenset({"restartAt"})
 
     replicas: Int32 | None = None
     selector: LabelSelector | None = None
