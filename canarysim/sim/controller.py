@@ -47,7 +47,7 @@ from canarysim.engine.model import (
     TerminateExperiment,
     UpdateTrafficHash,
 )
-from canarysim.engine.rollout.canary import decide
+from canarysim.engine.rollout.reconcile import decide
 from canarysim.engine.rollout.status import rollout_phase
 from canarysim.errors import SimulationError, TrafficRoutingError
 from canarysim.sim.cluster.replicasets import DESIRED_REPLICAS_ANNOTATION
