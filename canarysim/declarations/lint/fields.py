@@ -96,6 +96,7 @@ def unsupported(obj: Resource) -> list[Finding]:
     # blue-green, workloadRef, routers not simulated, plugin steps: not warnings but errors,
     # because the run refuses them (declarations/support.py)
     if isinstance(obj, DestinationRule):
+        policies: list[tuple[tuple[object, ...], dict[str, Any] | None]]
         policies = [(("spec", "trafficPolicy"), obj.spec.traffic_policy)]
         policies += [
             (("spec", "subsets", i, "trafficPolicy"), sub.traffic_policy)
