@@ -40,19 +40,28 @@ def to_plan(
     ``pod_template_hash`` is the hash of the current pod template (the simulator computes
     it); ``replicas``/``paused``/``restart_at``/``generation`` let the world apply spec verbs
     (scale, pause/resume, restart) without editing the manifest. Raises
-    :class:`ScenarioError` for a rollout canarysim refuses (:mod:`.support`: blue-green, a
-    router not simulated, a plugin step) or that has no canary strategy; call
+    :class:`ScenarioError` for a rollout canarysim refuses (:mod:`.support`: a router not
+    simulated, a plugin step) or that has no strategy; call
     :func:`canarysim.declarations.rollout_invalid_message` first: an invalid rollout never
     gets a plan in Argo either.
     """
     refuse_unsupported(rollout)
     spec = rollout.spec
     c = rollout.canary
+    if c is None and rollout.blue_green is not None:
+        return _blue_green_plan(
+            rollout,
+            pod_template_hash=pod_template_hash,
+            generation=generation,
+            replicas=replicas,
+            paused=paused,
+            restart_at=restart_at,
+        )
     if c is None:  # Argo's validation asks for a strategy; an invalid Rollout has no plan
         raise scenario_error(
             rollout.file,
-            "spec.strategy.canary",
-            "a canary strategy",
+            "spec.strategy",
+            "a canary or blueGreen strategy",
             line=rollout.line_of("spec", "strategy"),
         )
     tr = c.traffic_routing
@@ -117,6 +126,69 @@ def to_plan(
 
 def _f(value: int | None) -> float | None:
     return None if value is None else float(value)
+
+
+def _blue_green_plan(
+    rollout: Rollout,
+    *,
+    pod_template_hash: str,
+    generation: int,
+    replicas: int | None,
+    paused: bool | None,
+    restart_at: float | None,
+) -> em.Plan:
+    """``strategy.blueGreen`` as a Plan (no steps; the canary fields keep their defaults)."""
+    spec, bg = rollout.spec, rollout.blue_green
+    assert bg is not None
+    raw = rollout.raw_at("spec", "strategy", "blueGreen") or {}
+
+    def analysis(key: str, value: Any) -> em.PromotionAnalysis | None:
+        if value is None:
+            return None
+        return em.PromotionAnalysis(
+            templates=tuple(t.template_name for t in value.templates),
+            args=tuple(_plain_list((raw.get(key) or {}).get("args"))),
+        )
+
+    return em.Plan(
+        name=rollout.name,
+        replicas=replicas
+        if replicas is not None
+        else (DEFAULT_REPLICAS if spec.replicas is None else spec.replicas),
+        pod_template_hash=pod_template_hash,
+        scale_down_delay_seconds=_f(bg.scale_down_delay_seconds),
+        scale_down_delay_revision_limit=bg.scale_down_delay_revision_limit,
+        abort_scale_down_delay_seconds=_f(bg.abort_scale_down_delay_seconds),
+        progress_deadline_seconds=float(
+            DEFAULT_PROGRESS_DEADLINE_SECONDS
+            if spec.progress_deadline_seconds is None
+            else spec.progress_deadline_seconds
+        ),
+        progress_deadline_abort=spec.progress_deadline_abort,
+        min_ready_seconds=float(spec.min_ready_seconds),
+        revision_history_limit=(
+            DEFAULT_REVISION_HISTORY_LIMIT
+            if spec.revision_history_limit is None
+            else spec.revision_history_limit
+        ),
+        rollback_window_revisions=(
+            spec.rollback_window.revisions if spec.rollback_window is not None else None
+        ),
+        paused=spec.paused if paused is None else paused,
+        restart_at=restart_at,
+        generation=generation,
+        blue_green=em.BlueGreen(
+            active_service=bg.active_service,
+            preview_service=bg.preview_service,
+            preview_replica_count=bg.preview_replica_count,
+            auto_promotion_enabled=(
+                True if bg.auto_promotion_enabled is None else bg.auto_promotion_enabled
+            ),
+            auto_promotion_seconds=bg.auto_promotion_seconds,
+            pre_promotion_analysis=analysis("prePromotionAnalysis", bg.pre_promotion_analysis),
+            post_promotion_analysis=analysis("postPromotionAnalysis", bg.post_promotion_analysis),
+        ),
+    )
 
 
 def _plain_list(value: Any) -> list[dict[str, Any]]:

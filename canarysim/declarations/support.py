@@ -1,7 +1,7 @@
 """What canarysim refuses to run: real Argo settings it cannot simulate faithfully yet.
 
 A setting here changes what the controller does so much (a traffic router that is not
-simulated, a strategy with no engine) that running without it would show a rollout that never
+simulated, a plugin step) that running without it would show a rollout that never
 happens in a cluster. So it is never ignored: ``canarysim validate`` reports each one as an
 error (rule ``load/unsupported``) and every command that simulates refuses the Rollout at load
 with the same sentence (exit 2), naming the file, line and field.
@@ -57,14 +57,6 @@ def refusals(rollout: Rollout) -> list[Refusal]:
                 ("spec", "workloadRef"),
                 "an inline pod template (canarysim does not simulate workloadRef yet)",
                 "a workloadRef",
-            )
-        )
-    if spec.strategy.blue_green is not None and spec.strategy.canary is None:
-        out.append(
-            Refusal(
-                (*strategy, "blueGreen"),
-                "a canary strategy (canarysim does not simulate blue-green yet)",
-                "blueGreen",
             )
         )
     c = spec.strategy.canary

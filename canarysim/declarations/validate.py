@@ -151,7 +151,9 @@ def _line(ro: Rollout, path: str) -> int:
     parts: list[str | int] = []
     for name, index in re.findall(r"([^.\[\]]+)|\[(\d+)\]", path):
         parts.append(int(index) if index else name)
-    # the canary checks are rooted at spec.strategy upstream; the field lives under canary
+    # the strategy checks are rooted at spec.strategy upstream; the field lives under
+    # canary (or blueGreen)
+    inner = "blueGreen" if ro.spec.strategy.blue_green is not None else "canary"
     if (
         parts[:2] == ["spec", "strategy"]
         and len(parts) > 2
@@ -161,7 +163,7 @@ def _line(ro: Rollout, path: str) -> int:
             "blueGreen",
         )
     ):
-        with_canary = ["spec", "strategy", "canary", *parts[2:]]
+        with_canary = ["spec", "strategy", inner, *parts[2:]]
         if tuple(with_canary) in ro._lines or tuple(with_canary[:4]) in ro._lines:
             parts = with_canary
     return ro.line_of(*parts)

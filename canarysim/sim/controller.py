@@ -32,6 +32,7 @@ from canarysim.engine.model import (
     EmitEvent,
     EvictPods,
     Observation,
+    Plan,
     RemoveManagedRoutes,
     ReplicaSetView,
     RolloutStatus,
@@ -132,6 +133,9 @@ class Controller:
         if "canary_service_hash" in _OBSERVATION_FIELDS:
             extra["canary_service_hash"] = self._service_hash(plan.canary_service)
             extra["stable_service_hash"] = self._service_hash(plan.stable_service)
+        if plan.blue_green is not None:
+            extra["active_service_hash"] = self._service_hash(plan.blue_green.active_service)
+            extra["preview_service_hash"] = self._service_hash(plan.blue_green.preview_service)
             extra["destination_rule_hashes"] = world.mesh.destination_rule_hashes()
         return Observation(
             now=self.env.now,
@@ -227,7 +231,7 @@ class Controller:
                 for pod in victims:
                     cluster.delete_pod(pod)
             elif isinstance(action, SetServiceSelector):
-                svc = plan.canary_service if action.role == "canary" else plan.stable_service
+                svc = _service_of(plan, action.role)
                 if svc in cluster.services:
                     cluster.set_selector_hash(svc, action.hash or None)
             elif isinstance(action, UpdateTrafficHash):
@@ -270,3 +274,13 @@ class Controller:
                 world.experiments.terminate(action.name)
             else:  # pragma: no cover - a new action kind the controller does not know
                 raise SimulationError(f"unknown engine action {action!r}")
+
+
+def _service_of(plan: Plan, role: str) -> str:
+    """The Service a selector switch is about: canary/stable, or blue-green active/preview."""
+    bg = plan.blue_green
+    if role == "active":
+        return bg.active_service if bg is not None else ""
+    if role == "preview":
+        return bg.preview_service if bg is not None else ""
+    return plan.canary_service if role == "canary" else plan.stable_service

@@ -151,8 +151,9 @@ def request_classes(
     rest = 1.0
     for mix in scenario.traffic.headers:
         headers = tuple(sorted((k.lower(), str(v)) for k, v in mix.headers.items()))
+        target = mix.host or host
         classes.append(
-            (RequestClass(host=host, headers=headers, gateway=gateway), float(mix.fraction))
+            (RequestClass(host=target, headers=headers, gateway=gateway), float(mix.fraction))
         )
         rest -= float(mix.fraction)
     if rest > 1e-12 or not classes:

@@ -184,10 +184,19 @@ class World:
             latest_hash=action.pod_template_hash,
             rollout=self.rollout_manifest,
         )
-        canary = ((self.rollout_manifest.get("spec") or {}).get("strategy") or {}).get("canary")
+        strategy = (self.rollout_manifest.get("spec") or {}).get("strategy") or {}
+        canary = strategy.get("canary")
         dry_run: list[str] = []
+        spec: Any = None
         if action.kind == "Background":
-            for entry in ((canary or {}).get("analysis") or {}).get("dryRun") or []:
+            spec = (canary or {}).get("analysis")
+        elif action.kind in ("PrePromotion", "PostPromotion"):
+            key = (
+                "prePromotionAnalysis" if action.kind == "PrePromotion" else "postPromotionAnalysis"
+            )
+            spec = (strategy.get("blueGreen") or {}).get(key)
+        if isinstance(spec, dict):
+            for entry in spec.get("dryRun") or []:
                 dry_run.append(str((entry or {}).get("metricName", "")))
         self.analysis.start(action, context, rollout_dry_run=dry_run)
 

@@ -1,7 +1,7 @@
 """Settings the run refuses (declarations/support.py): never silently ignored.
 
-A Rollout relying on a traffic router canarysim does not simulate, or on blue-green before it
-is simulated, used to be accepted and then never started its canary. Now ``validate`` reports
+A Rollout relying on a traffic router canarysim does not simulate used to be accepted and then
+never started its canary. Now ``validate`` reports
 an error naming the setting and every simulating command refuses the Rollout at load with the
 same sentence, on one line, exit 2.
 """
@@ -82,10 +82,12 @@ def test_each_plugin_is_named(base):
     assert "traffic router plugin argoproj-labs/gatewayAPI" in message
 
 
-def test_blue_green_is_an_error_until_simulated(base):
-    base["spec"]["strategy"] = {"blueGreen": {"activeService": "demo-stable"}}
-    [message] = unsupported_findings(base, SERVICES)
-    assert "spec.strategy.blueGreen" in message and "blue-green" in message
+def test_blue_green_is_simulated_now(base):
+    base["spec"]["strategy"] = {
+        "blueGreen": {"activeService": "demo-stable", "previewService": "demo-canary"}
+    }
+    assert unsupported_findings(base, SERVICES) == []
+    assert refusals(bundle(base, SERVICES).rollout) == []
 
 
 def test_the_line_points_at_the_router(base, tmp_path):

@@ -36,8 +36,7 @@ class _Stop(Exception):
 
 def validate_references(ro: Rollout, objs: Manifests) -> list[FieldError]:
     """Errors about referenced objects, in Argo's order. A fetch failure is the only error."""
-    c = ro.canary
-    if c is None:
+    if ro.canary is None and ro.blue_green is None:
         return []
     try:
         services = _fetch_services(ro, objs)
@@ -76,7 +75,15 @@ def validate_references(ro: Rollout, objs: Manifests) -> list[FieldError]:
 # ------------------------------------------------------------------------------------ fetching
 def _fetch_services(ro: Rollout, objs: Manifests) -> list[tuple[str, Any]]:
     c = ro.canary
-    assert c is not None
+    bg = ro.blue_green
+    wanted: list[tuple[str, str]] = []
+    if bg is not None:  # getRolloutReferencedResources: active, then preview
+        wanted = [
+            ("spec.strategy.blueGreen.activeService", bg.active_service),
+            ("spec.strategy.blueGreen.previewService", bg.preview_service),
+        ]
+    if c is None:
+        return _found_services(ro, objs, wanted)
     wanted = [
         ("spec.strategy.canary.stableService", c.stable_service),
         ("spec.strategy.canary.canaryService", c.canary_service),
@@ -86,6 +93,12 @@ def _fetch_services(ro: Rollout, objs: Manifests) -> list[tuple[str, Any]]:
             ("spec.strategy.canary.pingPong.pingService", c.ping_pong.ping_service),
             ("spec.strategy.canary.pingPong.pongService", c.ping_pong.pong_service),
         ]
+    return _found_services(ro, objs, wanted)
+
+
+def _found_services(
+    ro: Rollout, objs: Manifests, wanted: list[tuple[str, str]]
+) -> list[tuple[str, Any]]:
     found = []
     for path, name in wanted:
         if not name:
@@ -100,9 +113,19 @@ def _fetch_services(ro: Rollout, objs: Manifests) -> list[tuple[str, Any]]:
 def _fetch_analyses(
     ro: Rollout, objs: Manifests
 ) -> list[tuple[str, int, RolloutAnalysis, Templates]]:
-    c = ro.canary
-    assert c is not None
     out = []
+    bg = ro.blue_green
+    if bg is not None:
+        for kind, analysis, key in (
+            ("PrePromotion", bg.pre_promotion_analysis, "prePromotionAnalysis"),
+            ("PostPromotion", bg.post_promotion_analysis, "postPromotionAnalysis"),
+        ):
+            if analysis is not None:
+                path = f"spec.strategy.blueGreen.{key}.templates"
+                out.append((kind, 0, analysis, _templates(analysis, path, ro, objs)))
+    c = ro.canary
+    if c is None:
+        return out
     for i, step in enumerate(c.steps):
         if step.analysis is not None:
             path = f"spec.strategy.canary.steps[{i}].analysis.templates"

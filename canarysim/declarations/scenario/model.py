@@ -187,10 +187,13 @@ class Diurnal(ScenarioModel):
 
 
 class HeaderMix(ScenarioModel):
-    """A share of requests carrying these headers (for header-based routes)."""
+    """A share of requests carrying these headers (for header-based routes), optionally sent
+    to another host (e.g. a blue-green preview Service, for smoke tests)."""
 
     fraction: Fraction
-    headers: dict[str, str]
+    headers: dict[str, str] = Field(default_factory=dict)
+    host: str | None = None
+    """Host this share asks for; default: ``traffic.host``."""
 
 
 class Traffic(ScenarioModel):
