@@ -182,7 +182,8 @@ class Result:
         return self.snapshots[-1]
 
     def manifests_at(self, t: float) -> dict[str, list[dict[str, Any]]]:
-        """The VirtualServices and DestinationRules as Argo had last written them at ``t``.
+        """The VirtualServices and DestinationRules (and, when the scenario has any, the
+        Ingresses under ``"ingresses"``) as Argo had last written them at ``t``.
 
         Returns a deep copy, so callers may modify it freely.
         """

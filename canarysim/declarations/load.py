@@ -17,6 +17,7 @@ from canarysim.declarations.manifests.analysis import AnalysisTemplate, ClusterA
 from canarysim.declarations.manifests.argo import Rollout
 from canarysim.declarations.manifests.base import Resource
 from canarysim.declarations.manifests.bundle import Manifests
+from canarysim.declarations.manifests.ingress import Ingress
 from canarysim.declarations.manifests.istio import DestinationRule, Gateway, VirtualService
 from canarysim.declarations.manifests.k8s import Service
 from canarysim.declarations.yamlio import Document, read_documents, scenario_error
@@ -36,6 +37,7 @@ _KINDS: dict[tuple[str, str], tuple[type[Resource], str, bool]] = {
     ("networking.istio.io", "VirtualService"): (VirtualService, "virtual_services", True),
     ("networking.istio.io", "DestinationRule"): (DestinationRule, "destination_rules", True),
     ("networking.istio.io", "Gateway"): (Gateway, "gateways", True),
+    ("networking.k8s.io", "Ingress"): (Ingress, "ingresses", True),
 }
 
 #: Versions each group serves (kubectl would reject anything else).
@@ -43,6 +45,7 @@ _VERSIONS = {
     "argoproj.io": {"v1alpha1"},
     "": {"v1"},
     "networking.istio.io": {"v1", "v1beta1", "v1alpha3"},
+    "networking.k8s.io": {"v1"},
 }
 
 

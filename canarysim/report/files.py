@@ -31,7 +31,11 @@ from typing import Any
 import numpy as np
 import yaml
 
-_KINDS = {"virtualservices": "VirtualService", "destinationrules": "DestinationRule"}
+_KINDS = {
+    "virtualservices": "VirtualService",
+    "destinationrules": "DestinationRule",
+    "ingresses": "Ingress",
+}
 
 
 def write_atomic(path: Path, data: str | bytes) -> Path:

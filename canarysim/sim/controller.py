@@ -178,6 +178,15 @@ class Controller:
         self.status = decision.status
         return None if decision.requeue_after is None else float(decision.requeue_after)
 
+    def _router_events(self) -> None:
+        """Events a router's reconciler recorded (e.g. NGINX's CreatingCanaryIngress)."""
+        mesh = self.world.mesh
+        for reason, message in mesh.events:
+            self.world.recorder.event(
+                self.env.now, "Normal", f"Rollout/{self.world.plan.name}", reason, message
+            )
+        mesh.events.clear()
+
     # -- applying actions ------------------------------------------------------------------
     def _apply(self, decision: Decision) -> None:
         world = self.world
@@ -252,7 +261,9 @@ class Controller:
             elif isinstance(action, SetTrafficWeight):
                 try:
                     world.mesh.set_weight(action.canary, action.additional)
+                    self._router_events()
                 except TrafficRoutingError as err:
+                    self._router_events()
                     world.recorder.event(
                         self.env.now, "Warning", f"Rollout/{name}", "TrafficRoutingError", str(err)
                     )

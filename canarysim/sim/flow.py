@@ -18,7 +18,9 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import simpy
 
+from canarysim.engine.trafficrouting.nginx.reconcile import annotation_prefix
 from canarysim.sim.inputs import version_behaviour
+from canarysim.sim.mesh.ingress import IngressRouter
 from canarysim.sim.mesh.router import RoutePlan, Router
 from canarysim.sim.metrics.recorder import role_of
 from canarysim.sim.metrics.store import ISTIO_DURATION_BUCKETS_MS
@@ -91,7 +93,17 @@ class TrafficFlow:
             namespace=world.namespace,
             resolve=self._resolve,
         )
-        self.plans = {cls: router.plan(cls) for cls, _ in world.classes}
+        ingress = None
+        if world.mesh.ingresses:
+            ingress = IngressRouter(
+                list(world.mesh.ingresses.values()),
+                resolve=self._resolve,
+                prefix=annotation_prefix(world.mesh.rollout),
+            )
+        self.plans = {
+            cls: (ingress.plan(cls) if ingress is not None else None) or router.plan(cls)
+            for cls, _ in world.classes
+        }
         status = world.controller.status
         self.roles = {}
         for rs in world.cluster.replica_sets_of(world.plan.name):

@@ -123,6 +123,7 @@ class World:
             [d.raw for d in scenario.manifests.destination_rules],
             namespace=self.namespace,
             on_change=self._mesh_changed,
+            ingresses=[i.raw for i in scenario.manifests.ingresses],
         )
         self.store = MetricStore(scrape_interval_s=SCRAPE_INTERVAL, namespace=self.namespace)
         self.analysis = AnalysisController(

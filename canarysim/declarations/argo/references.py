@@ -41,6 +41,7 @@ def validate_references(ro: Rollout, objs: Manifests) -> list[FieldError]:
     try:
         services = _fetch_services(ro, objs)
         analyses = _fetch_analyses(ro, objs)
+        ingresses = _fetch_nginx_ingresses(ro, objs)
         vss = _fetch_virtual_services(ro, objs)
     except _Stop as stop:
         return [stop.error]
@@ -67,6 +68,18 @@ def validate_references(ro: Rollout, objs: Manifests) -> list[FieldError]:
             )
     for kind, index, analysis, templates in analyses:
         errs += validate_analysis(ro, kind, index, analysis, templates)
+    for path, value, ingress in ingresses:
+        # ValidateIngress / reportErrors
+        service = ro.canary.stable_service if ro.canary is not None else ""
+        if not ingress.has_rule_with_service(service):
+            errs.append(
+                FieldError(
+                    path,
+                    "Invalid",
+                    value,
+                    f"ingress `{ingress.name}` has no rules using service {service} backend",
+                )
+            )
     for path, vs in vss:
         errs += _virtual_service(ro, path, vs)
     return errs
@@ -192,6 +205,48 @@ def _unique(items: list[Any]) -> list[Any]:
             seen.add(t.name)
             out.append(t)
     return out
+
+
+NGINX_PATH = "spec.strategy.canary.trafficRouting.nginx"
+
+
+def _fetch_nginx_ingresses(ro: Rollout, objs: Manifests) -> list[tuple[str, str, Any]]:
+    """``ValidateRolloutNginxIngressesConfig`` then ``getReferencedNginxIngresses``: (field
+    path, the value Argo prints, Ingress) of each stable Ingress."""
+    tr = ro.canary.traffic_routing if ro.canary is not None else None
+    nginx = tr.nginx if tr is not None else None
+    if nginx is None:
+        return []
+    many = nginx.get("stableIngresses")
+    single = str(nginx.get("stableIngress") or "")
+    if many is not None and single:
+        detail = "Either StableIngress or StableIngresses must be configured. Both are configured."
+        raise _Stop(FieldError(NGINX_PATH, "Internal", None, detail))
+    if many is None and not single:
+        detail = (
+            "Either StableIngress or StableIngresses must be configured. Neither are configured."
+        )
+        raise _Stop(FieldError(NGINX_PATH, "Internal", None, detail))
+    names = [str(n) for n in many] if isinstance(many, list) else [single]
+    found = []
+    for name in names:
+        ingress = objs.ingress(name, ro.namespace)
+        if ingress is None:
+            field = "StableIngresses" if many is not None else "stableIngress"
+            value: Any = list(names) if many is not None else single
+            raise _Stop(
+                FieldError(
+                    f"{NGINX_PATH}.{field}",
+                    "Invalid",
+                    value,
+                    f'ingress.networking.k8s.io "{name}" not found',
+                )
+            )
+        path = (
+            f"{NGINX_PATH}.stableIngresses" if many is not None else f"{NGINX_PATH}.stableIngress"
+        )
+        found.append((path, name, ingress))
+    return found
 
 
 def _fetch_virtual_services(ro: Rollout, objs: Manifests) -> list[tuple[str, Any]]:

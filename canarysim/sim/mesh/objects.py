@@ -1,10 +1,14 @@
-"""The mesh's configuration as the API server holds it: VirtualServices and DestinationRules.
+"""The routing configuration as the API server holds it: VirtualServices, DestinationRules and
+Ingresses.
 
 The controller changes them only through Argo's reconciler
 (:mod:`canarysim.engine.trafficrouting.istio.reconcile`),
 one referenced manifest after another and stopping at the first error, as
 ``istio.go::SetWeight`` & co. do. Every real change bumps :attr:`Mesh.version` and fires
 :attr:`Mesh.changed`, so the router is rebuilt from exactly what Argo would have written.
+With ``trafficRouting.nginx`` the same ``set_weight`` also creates or patches the canary
+Ingresses through :mod:`canarysim.engine.trafficrouting.nginx.reconcile`; the events Argo's
+NGINX reconciler records wait in :attr:`Mesh.events` for the controller.
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ from typing import Any
 from canarysim.engine.model import WeightDestination
 from canarysim.engine.trafficrouting.istio import reconcile as istio
 from canarysim.engine.trafficrouting.istio.routes import rollout_routing
+from canarysim.engine.trafficrouting.nginx import reconcile as nginx
 from canarysim.errors import TrafficRoutingError
 
 __all__ = ["Mesh"]
@@ -46,6 +51,7 @@ class Mesh:
         *,
         namespace: str,
         on_change: Callable[[], None] = lambda: None,
+        ingresses: Sequence[Mapping[str, Any]] = (),
     ) -> None:
         self.namespace = namespace
         self.rollout = copy.deepcopy(dict(rollout))
@@ -57,6 +63,12 @@ class Mesh:
         self.destination_rules: dict[tuple[str, str], Manifest] = {
             _key(d, namespace): copy.deepcopy(dict(d)) for d in destination_rules
         }
+        self.ingresses: dict[tuple[str, str], Manifest] = {
+            _key(i, namespace): copy.deepcopy(dict(i)) for i in ingresses
+        }
+        self.nginx = nginx.nginx_settings(self.rollout) is not None
+        self.events: list[tuple[str, str]] = []
+        """(reason, message) of events a router recorded, for the controller to emit."""
         self.version = 0
         self._on_change = on_change
         try:
@@ -68,14 +80,39 @@ class Mesh:
     # -- reading ---------------------------------------------------------------------
     def manifests(self) -> dict[str, list[Manifest]]:
         """Deep copies, in a stable order, for the Result's manifest history."""
-        return {
+        out = {
             "virtualservices": [copy.deepcopy(v) for _, v in sorted(self.virtual_services.items())],
             "destinationrules": [
                 copy.deepcopy(d) for _, d in sorted(self.destination_rules.items())
             ],
         }
+        if self.ingresses:  # left out otherwise, so Istio results keep their shape
+            out["ingresses"] = [copy.deepcopy(i) for _, i in sorted(self.ingresses.items())]
+        return out
+
+    def namespace_ingresses(self) -> dict[str, Manifest]:
+        """The Ingresses of the rollout's namespace, by name (what Argo's lister sees)."""
+        ns = str((self.rollout.get("metadata") or {}).get("namespace") or self.namespace)
+        return {name: ing for (n, name), ing in self.ingresses.items() if n == ns}
+
+    def nginx_weight(self) -> int:
+        """The ``canary-weight`` of the first stable Ingress's canary Ingress (0 before it
+        exists), as the ingress controller reads it."""
+        name = str((self.rollout.get("metadata") or {}).get("name") or "")
+        stable = nginx.stable_ingresses(self.rollout)
+        canary = self.namespace_ingresses().get(nginx.canary_ingress_name(name, stable[0]))
+        if canary is None:
+            return 0
+        prefix = nginx.annotation_prefix(self.rollout)
+        annotations = (canary.get("metadata") or {}).get("annotations") or {}
+        try:
+            return int(annotations.get(f"{prefix}/canary-weight", 0))
+        except (TypeError, ValueError):
+            return 0
 
     def _referenced_vs(self) -> list[tuple[str, str]]:
+        if not self.routed and self.nginx:
+            return []  # no Istio settings: only the NGINX reconciler runs
         refs = istio.referenced_virtual_services(self.rollout)
         missing = [f"{ns}/{name}" for ns, name in refs if (ns, name) not in self.virtual_services]
         if missing:
@@ -85,6 +122,8 @@ class Mesh:
         return refs
 
     def _referenced_dr(self) -> tuple[str, str] | None:
+        if not self.routed and self.nginx:
+            return None
         ref = istio.referenced_destination_rule(self.rollout)
         if ref is None or ref not in self.destination_rules:
             return None
@@ -120,6 +159,19 @@ class Mesh:
     def set_weight(self, canary: int, additional: Sequence[WeightDestination] = ()) -> None:
         extra = _destinations(additional)
         self._rewrite_vs(lambda vs: istio.set_weight(vs, self.rollout, canary, extra))
+        if self.nginx:
+            self._nginx_set_weight(canary)
+
+    def _nginx_set_weight(self, canary: int) -> None:
+        """NGINX ``SetWeight``: create or patch each canary Ingress (additional destinations
+        are not routed by NGINX, as upstream)."""
+        ns = str((self.rollout.get("metadata") or {}).get("namespace") or self.namespace)
+        writes = nginx.set_weight(self.rollout, self.namespace_ingresses(), canary)
+        for write in writes:
+            self.ingresses[(ns, write.name)] = write.manifest
+            self.events.append((write.reason, write.message))
+        if writes:
+            self._changed()
 
     def set_header_route(self, name: str, match: Sequence[Mapping[str, Any]]) -> None:
         step = {"name": name, "match": [dict(m) for m in match]}
