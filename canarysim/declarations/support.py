@@ -22,7 +22,7 @@ from canarysim.errors import ScenarioError
 __all__ = ["SIMULATED_ROUTERS", "Refusal", "refusals", "refuse_unsupported"]
 
 #: Traffic routers (keys of ``trafficRouting``) the simulator drives.
-SIMULATED_ROUTERS: tuple[str, ...] = ("istio", "nginx")
+SIMULATED_ROUTERS: tuple[str, ...] = ("istio", "nginx", "smi")
 
 
 @dataclass(frozen=True)

@@ -35,6 +35,7 @@ _KINDS = {
     "virtualservices": "VirtualService",
     "destinationrules": "DestinationRule",
     "ingresses": "Ingress",
+    "trafficsplits": "TrafficSplit",
 }
 
 

@@ -22,6 +22,7 @@ from canarysim.engine.trafficrouting.nginx.reconcile import annotation_prefix
 from canarysim.sim.inputs import version_behaviour
 from canarysim.sim.mesh.ingress import IngressRouter
 from canarysim.sim.mesh.router import RoutePlan, Router
+from canarysim.sim.mesh.split import SplitRouter
 from canarysim.sim.metrics.recorder import role_of
 from canarysim.sim.metrics.store import ISTIO_DURATION_BUCKETS_MS
 from canarysim.sim.traffic.generator import TrafficGenerator, VersionBehaviour
@@ -100,8 +101,19 @@ class TrafficFlow:
                 resolve=self._resolve,
                 prefix=annotation_prefix(world.mesh.rollout),
             )
+        splitter = None
+        if world.mesh.traffic_splits:
+            splitter = SplitRouter(
+                list(world.mesh.traffic_splits.values()),
+                namespace=world.namespace,
+                resolve=self._resolve,
+            )
+        # the ingress decides for the hosts it serves, then an SMI split for its root Service,
+        # then Istio (or the plain Service)
         self.plans = {
-            cls: (ingress.plan(cls) if ingress is not None else None) or router.plan(cls)
+            cls: (ingress.plan(cls) if ingress is not None else None)
+            or (splitter.plan(cls) if splitter is not None else None)
+            or router.plan(cls)
             for cls, _ in world.classes
         }
         status = world.controller.status

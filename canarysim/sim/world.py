@@ -124,6 +124,7 @@ class World:
             namespace=self.namespace,
             on_change=self._mesh_changed,
             ingresses=[i.raw for i in scenario.manifests.ingresses],
+            traffic_splits=[t.raw for t in scenario.manifests.traffic_splits],
         )
         self.store = MetricStore(scrape_interval_s=SCRAPE_INTERVAL, namespace=self.namespace)
         self.analysis = AnalysisController(

@@ -21,6 +21,7 @@ from canarysim.engine.model import WeightDestination
 from canarysim.engine.trafficrouting.istio import reconcile as istio
 from canarysim.engine.trafficrouting.istio.routes import rollout_routing
 from canarysim.engine.trafficrouting.nginx import reconcile as nginx
+from canarysim.engine.trafficrouting.smi import reconcile as smi
 from canarysim.errors import TrafficRoutingError
 
 __all__ = ["Mesh"]
@@ -52,6 +53,7 @@ class Mesh:
         namespace: str,
         on_change: Callable[[], None] = lambda: None,
         ingresses: Sequence[Mapping[str, Any]] = (),
+        traffic_splits: Sequence[Mapping[str, Any]] = (),
     ) -> None:
         self.namespace = namespace
         self.rollout = copy.deepcopy(dict(rollout))
@@ -66,7 +68,11 @@ class Mesh:
         self.ingresses: dict[tuple[str, str], Manifest] = {
             _key(i, namespace): copy.deepcopy(dict(i)) for i in ingresses
         }
+        self.traffic_splits: dict[tuple[str, str], Manifest] = {
+            _key(t, namespace): copy.deepcopy(dict(t)) for t in traffic_splits
+        }
         self.nginx = nginx.nginx_settings(self.rollout) is not None
+        self.smi = smi.smi_settings(self.rollout) is not None
         self.events: list[tuple[str, str]] = []
         """(reason, message) of events a router recorded, for the controller to emit."""
         self.version = 0
@@ -86,9 +92,30 @@ class Mesh:
                 copy.deepcopy(d) for _, d in sorted(self.destination_rules.items())
             ],
         }
-        if self.ingresses:  # left out otherwise, so Istio results keep their shape
+        # left out when empty, so Istio results keep their shape
+        if self.ingresses:
             out["ingresses"] = [copy.deepcopy(i) for _, i in sorted(self.ingresses.items())]
+        if self.traffic_splits:
+            out["trafficsplits"] = [
+                copy.deepcopy(t) for _, t in sorted(self.traffic_splits.items())
+            ]
         return out
+
+    def router_weight(self) -> int | None:
+        """The canary weight a non-Istio router holds now (NGINX first, then SMI), or None
+        when the Rollout uses neither."""
+        if self.nginx:
+            return self.nginx_weight()
+        if self.smi:
+            name = smi.traffic_split_name(self.rollout)
+            ns = str((self.rollout.get("metadata") or {}).get("namespace") or self.namespace)
+            ts = self.traffic_splits.get((ns, name))
+            backends = ((ts or {}).get("spec") or {}).get("backends") or []
+            try:
+                return int(float(backends[0].get("weight", 0))) if backends else 0
+            except (TypeError, ValueError, AttributeError):
+                return 0
+        return None
 
     def namespace_ingresses(self) -> dict[str, Manifest]:
         """The Ingresses of the rollout's namespace, by name (what Argo's lister sees)."""
@@ -111,8 +138,8 @@ class Mesh:
             return 0
 
     def _referenced_vs(self) -> list[tuple[str, str]]:
-        if not self.routed and self.nginx:
-            return []  # no Istio settings: only the NGINX reconciler runs
+        if not self.routed and (self.nginx or self.smi):
+            return []  # no Istio settings: only the other reconcilers run
         refs = istio.referenced_virtual_services(self.rollout)
         missing = [f"{ns}/{name}" for ns, name in refs if (ns, name) not in self.virtual_services]
         if missing:
@@ -122,7 +149,7 @@ class Mesh:
         return refs
 
     def _referenced_dr(self) -> tuple[str, str] | None:
-        if not self.routed and self.nginx:
+        if not self.routed and (self.nginx or self.smi):
             return None
         ref = istio.referenced_destination_rule(self.rollout)
         if ref is None or ref not in self.destination_rules:
@@ -161,6 +188,20 @@ class Mesh:
         self._rewrite_vs(lambda vs: istio.set_weight(vs, self.rollout, canary, extra))
         if self.nginx:
             self._nginx_set_weight(canary)
+        if self.smi:
+            self._smi_set_weight(canary, extra)
+
+    def _smi_set_weight(self, canary: int, extra: Sequence[Mapping[str, Any]]) -> None:
+        """SMI ``SetWeight``: create or patch the TrafficSplit (Argo's default API version)."""
+        ns = str((self.rollout.get("metadata") or {}).get("namespace") or self.namespace)
+        key = (ns, smi.traffic_split_name(self.rollout))
+        write = smi.set_weight(self.rollout, self.traffic_splits.get(key), canary, extra)
+        if write is None:
+            return
+        self.traffic_splits[key] = write.manifest
+        if write.reason:
+            self.events.append((write.reason, write.message))
+        self._changed()
 
     def _nginx_set_weight(self, canary: int) -> None:
         """NGINX ``SetWeight``: create or patch each canary Ingress (additional destinations

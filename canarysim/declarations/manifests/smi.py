@@ -1,0 +1,29 @@
+"""``split.smi-spec.io`` TrafficSplit: normally created by Argo; one already in the manifests
+must be owned by the Rollout (Argo refuses to patch another's, ``Rollout does not own
+TrafficSplit``)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import Field
+
+from canarysim.declarations.manifests.base import ManifestModel, Resource
+
+__all__ = ["TrafficSplit"]
+
+
+class TrafficSplitBackend(ManifestModel):
+    service: str = ""
+    weight: Any = None
+
+
+class TrafficSplitSpec(ManifestModel):
+    KNOWN = frozenset({"matches"})
+
+    service: str = ""
+    backends: list[TrafficSplitBackend] = Field(default_factory=list)
+
+
+class TrafficSplit(Resource):
+    spec: TrafficSplitSpec = Field(default_factory=TrafficSplitSpec)
