@@ -53,6 +53,8 @@ class TrafficFlow:
         self.roles: dict[str, str] = {}
         self.hash_image: dict[str, str] = {}
         self.totals: dict[str, dict[str, int]] = {}
+        self.class_totals: dict[str, dict[str, int]] = {}
+        """Requests and 5xx answers per request class name (``summary.by_class``)."""
         self.last_hashes: tuple[str, str] = ("", "")
 
     # ------------------------------------------------------------------ wake-ups
@@ -163,6 +165,11 @@ class TrafficFlow:
         world = self.world
         tally = self.generator.advance(t0, t1, self.plans, beh, world.streams)
         world.store.ingest(tally)
+        for cls, (n_requests, n_errors) in tally.by_class.items():
+            name = str(getattr(cls, "name", "") or cls)
+            row = self.class_totals.setdefault(name, {"requests": 0, "errors": 0})
+            row["requests"] += n_requests
+            row["errors"] += n_errors
         n = tally.n_buckets
         nbins = len(ISTIO_DURATION_BUCKETS_MS) + 1
         req = {v: np.zeros(n, dtype=np.int64) for v in ("stable", "canary")}

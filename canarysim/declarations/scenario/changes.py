@@ -36,6 +36,8 @@ _BUCKETS = (
     "virtual_services",
     "destination_rules",
     "gateways",
+    "ingresses",
+    "traffic_splits",
     "analysis_templates",
     "cluster_analysis_templates",
 )
