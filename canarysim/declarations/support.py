@@ -23,6 +23,8 @@ __all__ = ["SIMULATED_ROUTERS", "Refusal", "refusals", "refuse_unsupported"]
 
 #: Traffic routers (keys of ``trafficRouting``) the simulator drives.
 SIMULATED_ROUTERS: tuple[str, ...] = ("istio", "nginx", "smi")
+#: Plugins (``trafficRouting.plugins`` keys) the simulator drives, in part (see below).
+SIMULATED_PLUGINS: tuple[str, ...] = ("argoproj-labs/gatewayAPI",)
 
 
 @dataclass(frozen=True)
@@ -71,6 +73,9 @@ def refusals(rollout: Rollout) -> list[Refusal]:
             if router == "plugins":
                 names = sorted(str(k) for k in (tr.plugins or {}))
                 for name in names:
+                    if name == GATEWAY_API_PLUGIN:
+                        out += _gateway_api(rollout, (*where, "plugins", name))
+                        continue
                     out.append(
                         Refusal(
                             (*where, "plugins", name),
@@ -96,6 +101,69 @@ def refusals(rollout: Rollout) -> list[Refusal]:
                 )
             )
     return out
+
+
+GATEWAY_API_PLUGIN = "argoproj-labs/gatewayAPI"
+#: Settings of the Gateway API plugin canarysim does not simulate (HTTPRoute weights are).
+_GATEWAY_API_UNSUPPORTED = (
+    "grpcRoute",
+    "grpcRoutes",
+    "tcpRoute",
+    "tcpRoutes",
+    "tlsRoute",
+    "tlsRoutes",
+    "httpRouteSelector",
+    "grpcRouteSelector",
+    "tcpRouteSelector",
+    "tlsRouteSelector",
+)
+
+
+def _gateway_api(rollout: Rollout, where: tuple[Any, ...]) -> list[Refusal]:
+    """The Gateway API plugin is simulated for HTTPRoute weights; its other routes, route
+    discovery, header/mirror steps and experiment backends are refused."""
+    out: list[Refusal] = []
+    c = rollout.spec.strategy.canary
+    assert c is not None and c.traffic_routing is not None
+    config = (c.traffic_routing.plugins or {}).get(GATEWAY_API_PLUGIN)
+    config = config if isinstance(config, dict) else {}
+    for key in _GATEWAY_API_UNSUPPORTED:
+        if config.get(key):
+            out.append(
+                Refusal(
+                    (*where, key),
+                    "httpRoute or httpRoutes (canarysim simulates the Gateway API plugin's "
+                    "HTTPRoute weights only)",
+                    key,
+                )
+            )
+    # the plugin's SetHeaderRoute/SetMirrorRoute would run beside any other router
+    for i, step in enumerate(c.steps):
+        for kind in ("setHeaderRoute", "setMirrorRoute"):
+            if getattr(step, _snake(kind)) is not None:
+                out.append(
+                    Refusal(
+                        ("spec", "strategy", "canary", "steps", i, kind),
+                        "a step the Gateway API plugin is simulated for (setWeight, pause, "
+                        "analysis, setCanaryScale)",
+                        f"a {kind} step, which is not simulated yet with the plugin",
+                    )
+                )
+        exp = step.experiment
+        if exp is not None and any(t.weight is not None for t in exp.templates):
+            out.append(
+                Refusal(
+                    ("spec", "strategy", "canary", "steps", i, "experiment"),
+                    "experiment templates without weight (the plugin's experiment "
+                    "backends are not simulated yet)",
+                    "an experiment template with a weight",
+                )
+            )
+    return out
+
+
+def _snake(name: str) -> str:
+    return "".join("_" + ch.lower() if ch.isupper() else ch for ch in name)
 
 
 def refuse_unsupported(rollout: Rollout) -> None:

@@ -36,6 +36,7 @@ _KINDS = {
     "destinationrules": "DestinationRule",
     "ingresses": "Ingress",
     "trafficsplits": "TrafficSplit",
+    "httproutes": "HTTPRoute",
 }
 
 

@@ -162,6 +162,11 @@ def check_host(world: Wiring, host: str) -> None:
         for h in ((vs.get("spec") or {}).get("hosts") or [])
     }
     vs_hosts |= {
+        str(h).split(".")[0]
+        for r in mesh.http_routes.values()
+        for h in ((r.get("spec") or {}).get("hostnames") or ["*"])
+    }
+    vs_hosts |= {
         str(rule.get("host") or "*").split(".")[0]
         for ing in mesh.ingresses.values()
         for rule in ((ing.get("spec") or {}).get("rules") or [])

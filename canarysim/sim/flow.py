@@ -20,6 +20,7 @@ import simpy
 
 from canarysim.engine.trafficrouting.nginx.reconcile import annotation_prefix
 from canarysim.sim.inputs import version_behaviour
+from canarysim.sim.mesh.gateway import GatewayRouter
 from canarysim.sim.mesh.ingress import IngressRouter
 from canarysim.sim.mesh.router import RoutePlan, Router
 from canarysim.sim.mesh.split import SplitRouter
@@ -103,6 +104,9 @@ class TrafficFlow:
                 resolve=self._resolve,
                 prefix=annotation_prefix(world.mesh.rollout),
             )
+        gateway = None
+        if world.mesh.http_routes:
+            gateway = GatewayRouter(list(world.mesh.http_routes.values()), resolve=self._resolve)
         splitter = None
         if world.mesh.traffic_splits:
             splitter = SplitRouter(
@@ -110,10 +114,11 @@ class TrafficFlow:
                 namespace=world.namespace,
                 resolve=self._resolve,
             )
-        # the ingress decides for the hosts it serves, then an SMI split for its root Service,
-        # then Istio (or the plain Service)
+        # the ingress decides for the hosts it serves, then a Gateway for its HTTPRoutes'
+        # hosts, then an SMI split for its root Service, then Istio (or the plain Service)
         self.plans = {
             cls: (ingress.plan(cls) if ingress is not None else None)
+            or (gateway.plan(cls) if gateway is not None else None)
             or (splitter.plan(cls) if splitter is not None else None)
             or router.plan(cls)
             for cls, _ in world.classes

@@ -70,14 +70,13 @@ def test_each_plugin_is_named(base):
     ro = with_router(
         base,
         "plugins",
-        {"argoproj-labs/gatewayAPI": {"httpRoute": "r", "namespace": "default"}},
+        {"argoproj-labs/gatewayAPI": {"httpRoute": "r"}, "example.io/other": {"x": 1}},
         keep_istio=False,
     )
     [message] = unsupported_findings(ro, SERVICES, VSVC)
-    assert message.startswith(
-        "spec.strategy.canary.trafficRouting.plugins.argoproj-labs/gatewayAPI"
-    )
-    assert "traffic router plugin argoproj-labs/gatewayAPI" in message
+    # the Gateway API plugin is simulated (HTTPRoutes); any other plugin is refused by name
+    assert message.startswith("spec.strategy.canary.trafficRouting.plugins.example.io/other")
+    assert "traffic router plugin example.io/other" in message
 
 
 def test_blue_green_is_simulated_now(base):

@@ -1,6 +1,7 @@
-"""``split.smi-spec.io`` TrafficSplit: normally created by Argo; one already in the manifests
-must be owned by the Rollout (Argo refuses to patch another's, ``Rollout does not own
-TrafficSplit``)."""
+"""Router objects of the service meshes and gateways beside Istio: ``split.smi-spec.io``
+TrafficSplit (normally created by Argo; one already in the manifests must be owned by the
+Rollout: Argo refuses to patch another's, ``Rollout does not own TrafficSplit``) and Gateway
+API HTTPRoutes."""
 
 from __future__ import annotations
 
@@ -27,3 +28,13 @@ class TrafficSplitSpec(ManifestModel):
 
 class TrafficSplit(Resource):
     spec: TrafficSplitSpec = Field(default_factory=TrafficSplitSpec)
+
+
+class HTTPRoute(Resource):
+    """``gateway.networking.k8s.io`` HTTPRoute (the Gateway API plugin's object): kept as
+    written (``obj.raw``), rules read by the simulated Gateway."""
+
+    spec: dict[str, Any] = Field(default_factory=dict)
+
+
+__all__ += ["HTTPRoute"]

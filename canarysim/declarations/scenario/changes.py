@@ -38,6 +38,7 @@ _BUCKETS = (
     "gateways",
     "ingresses",
     "traffic_splits",
+    "http_routes",
     "analysis_templates",
     "cluster_analysis_templates",
 )

@@ -18,6 +18,7 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from canarysim.engine.model import WeightDestination
+from canarysim.engine.trafficrouting.gatewayapi import reconcile as gatewayapi
 from canarysim.engine.trafficrouting.istio import reconcile as istio
 from canarysim.engine.trafficrouting.istio.routes import rollout_routing
 from canarysim.engine.trafficrouting.nginx import reconcile as nginx
@@ -54,6 +55,7 @@ class Mesh:
         on_change: Callable[[], None] = lambda: None,
         ingresses: Sequence[Mapping[str, Any]] = (),
         traffic_splits: Sequence[Mapping[str, Any]] = (),
+        http_routes: Sequence[Mapping[str, Any]] = (),
     ) -> None:
         self.namespace = namespace
         self.rollout = copy.deepcopy(dict(rollout))
@@ -71,6 +73,10 @@ class Mesh:
         self.traffic_splits: dict[tuple[str, str], Manifest] = {
             _key(t, namespace): copy.deepcopy(dict(t)) for t in traffic_splits
         }
+        self.http_routes: dict[tuple[str, str], Manifest] = {
+            _key(r, namespace): copy.deepcopy(dict(r)) for r in http_routes
+        }
+        self.gateway_api = gatewayapi.plugin_config(self.rollout) is not None
         self.nginx = nginx.nginx_settings(self.rollout) is not None
         self.smi = smi.smi_settings(self.rollout) is not None
         self.events: list[tuple[str, str]] = []
@@ -95,6 +101,8 @@ class Mesh:
         # left out when empty, so Istio results keep their shape
         if self.ingresses:
             out["ingresses"] = [copy.deepcopy(i) for _, i in sorted(self.ingresses.items())]
+        if self.http_routes:
+            out["httproutes"] = [copy.deepcopy(r) for _, r in sorted(self.http_routes.items())]
         if self.traffic_splits:
             out["trafficsplits"] = [
                 copy.deepcopy(t) for _, t in sorted(self.traffic_splits.items())
@@ -106,6 +114,8 @@ class Mesh:
         when the Rollout uses neither."""
         if self.nginx:
             return self.nginx_weight()
+        if self.gateway_api:
+            return self._http_route_weight()
         if self.smi:
             name = smi.traffic_split_name(self.rollout)
             ns = str((self.rollout.get("metadata") or {}).get("namespace") or self.namespace)
@@ -138,7 +148,7 @@ class Mesh:
             return 0
 
     def _referenced_vs(self) -> list[tuple[str, str]]:
-        if not self.routed and (self.nginx or self.smi):
+        if not self.routed and (self.nginx or self.smi or self.gateway_api):
             return []  # no Istio settings: only the other reconcilers run
         refs = istio.referenced_virtual_services(self.rollout)
         missing = [f"{ns}/{name}" for ns, name in refs if (ns, name) not in self.virtual_services]
@@ -149,7 +159,7 @@ class Mesh:
         return refs
 
     def _referenced_dr(self) -> tuple[str, str] | None:
-        if not self.routed and (self.nginx or self.smi):
+        if not self.routed and (self.nginx or self.smi or self.gateway_api):
             return None
         ref = istio.referenced_destination_rule(self.rollout)
         if ref is None or ref not in self.destination_rules:
@@ -190,6 +200,49 @@ class Mesh:
             self._nginx_set_weight(canary)
         if self.smi:
             self._smi_set_weight(canary, extra)
+        if self.gateway_api:
+            self._gateway_api_set_weight(canary)
+
+    def _gateway_api_set_weight(self, canary: int) -> None:
+        """The Gateway API plugin's ``SetWeight``: each configured HTTPRoute, in order, the
+        first error stopping the rest (``forEachGatewayAPIRoute``)."""
+        config = gatewayapi.plugin_config(self.rollout) or {}
+        ns = str(config.get("namespace") or self.namespace)
+        names = gatewayapi.http_route_names(self.rollout)
+        if not names:
+            raise TrafficRoutingError(gatewayapi.NO_ROUTES)
+        changed = False
+        for name in names:
+            route = self.http_routes.get((ns, name))
+            if route is None:
+                raise TrafficRoutingError(
+                    f'httproutes.gateway.networking.k8s.io "{name}" not found'
+                )
+            new = gatewayapi.set_weight(route, self.rollout, canary)
+            if new != route:
+                self.http_routes[(ns, name)] = new
+                changed = True
+        if changed:
+            self._changed()
+
+    def _http_route_weight(self) -> int:
+        """The canary ``backendRef`` weight of the first configured HTTPRoute."""
+        config = gatewayapi.plugin_config(self.rollout) or {}
+        ns = str(config.get("namespace") or self.namespace)
+        canary = str(
+            (((self.rollout.get("spec") or {}).get("strategy") or {}).get("canary") or {}).get(
+                "canaryService"
+            )
+            or ""
+        )
+        for name in gatewayapi.http_route_names(self.rollout)[:1]:
+            for rule in ((self.http_routes.get((ns, name)) or {}).get("spec") or {}).get(
+                "rules"
+            ) or []:
+                for ref in rule.get("backendRefs") or []:
+                    if ref.get("name") == canary and len(rule.get("backendRefs") or []) > 1:
+                        return int(ref.get("weight", 0) or 0)
+        return 0
 
     def _smi_set_weight(self, canary: int, extra: Sequence[Mapping[str, Any]]) -> None:
         """SMI ``SetWeight``: create or patch the TrafficSplit (Argo's default API version)."""

@@ -1,0 +1,46 @@
+"""A Gateway API implementation as a data plane: request classes over the HTTPRoutes.
+
+The rule choice and the weights are :func:`canarysim.engine.trafficrouting.gatewayapi.match.
+route`; this turns them into the :class:`RoutePlan` the traffic generator serves, each
+backend Service's ready endpoints behind its share. Requests whose host no HTTPRoute serves
+go on to the other routers. Gateway implementations do not retry on HTTP errors unless a
+route asks (not modelled), so plans carry no HTTP retries.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from types import MappingProxyType
+from typing import Any
+
+from canarysim.engine.trafficrouting.gatewayapi.match import route
+from canarysim.sim.mesh.router import Branch, RequestClass, Resolver, RoutePlan
+
+__all__ = ["GatewayRouter"]
+
+
+class GatewayRouter:
+    """Plans for request classes entering through a Gateway (None: no HTTPRoute serves the
+    host). Build a new one whenever an HTTPRoute or the endpoints change."""
+
+    def __init__(self, http_routes: Sequence[Mapping[str, Any]], *, resolve: Resolver) -> None:
+        self._routes = list(http_routes)
+        self._resolve = resolve
+
+    def plan(self, request: RequestClass) -> RoutePlan | None:
+        host = request.host.split(":", 1)[0]
+        found = route(self._routes, host, request.uri, request.method, dict(request.headers))
+        if found is None:
+            return None
+        branches = tuple(
+            Branch(
+                fraction=share,
+                destination=service,
+                backends=MappingProxyType(
+                    {k: int(v) for k, v in self._resolve(service, None).items() if v > 0}
+                ),
+                service=service,
+            )
+            for service, share in found
+        )
+        return RoutePlan(route_name=None, branches=branches, retry_attempts=0, retry_on=frozenset())
