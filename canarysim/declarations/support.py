@@ -22,7 +22,7 @@ from canarysim.errors import ScenarioError
 __all__ = ["SIMULATED_ROUTERS", "Refusal", "refusals", "refuse_unsupported"]
 
 #: Traffic routers (keys of ``trafficRouting``) the simulator drives.
-SIMULATED_ROUTERS: tuple[str, ...] = ("istio", "nginx", "smi")
+SIMULATED_ROUTERS: tuple[str, ...] = ("istio", "nginx", "smi", "apisix")
 #: Plugins (``trafficRouting.plugins`` keys) the simulator drives, in part (see below).
 SIMULATED_PLUGINS: tuple[str, ...] = ("argoproj-labs/gatewayAPI",)
 
@@ -91,6 +91,17 @@ def refusals(rollout: Rollout) -> list[Refusal]:
                     f"traffic router {router}, which is not simulated yet",
                 )
             )
+    if tr is not None and tr.apisix is not None:
+        for i, step in enumerate(c.steps):
+            if step.set_header_route is not None:
+                out.append(
+                    Refusal(
+                        (*strategy, "canary", "steps", i, "setHeaderRoute"),
+                        "a step canarysim simulates with APISIX (its header routes are not "
+                        "simulated yet)",
+                        "a setHeaderRoute step",
+                    )
+                )
     for i, step in enumerate(c.steps):
         if step.plugin is not None:
             out.append(

@@ -37,6 +37,7 @@ _KINDS = {
     "ingresses": "Ingress",
     "trafficsplits": "TrafficSplit",
     "httproutes": "HTTPRoute",
+    "apisixroutes": "ApisixRoute",
 }
 
 

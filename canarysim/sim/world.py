@@ -126,6 +126,7 @@ class World:
             ingresses=[i.raw for i in scenario.manifests.ingresses],
             traffic_splits=[t.raw for t in scenario.manifests.traffic_splits],
             http_routes=[r.raw for r in scenario.manifests.http_routes],
+            apisix_routes=[r.raw for r in scenario.manifests.apisix_routes],
         )
         self.store = MetricStore(scrape_interval_s=SCRAPE_INTERVAL, namespace=self.namespace)
         self.analysis = AnalysisController(

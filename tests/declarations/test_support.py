@@ -25,7 +25,6 @@ NOT_SIMULATED = {
     "ambassador": {"mappings": ["demo-mapping"]},
     "appMesh": {"virtualService": {"name": "demo-vsvc"}},
     "traefik": {"weightedTraefikServiceName": "demo-traefik"},
-    "apisix": {"route": {"name": "demo-route", "rules": ["rule1"]}},
 }
 
 
@@ -44,7 +43,7 @@ def unsupported_findings(*objs: Any) -> list[str]:
 
 
 def test_istio_alone_is_not_refused(base):
-    assert {"istio", "nginx", "smi"} <= set(SIMULATED_ROUTERS)
+    assert {"istio", "nginx", "smi", "apisix"} <= set(SIMULATED_ROUTERS)
     assert refusals(bundle(base, SERVICES, VSVC).rollout) == []
     assert unsupported_findings(base, SERVICES, VSVC) == []
 

@@ -12,7 +12,7 @@ from canarysim.declarations.manifests.base import Resource
 from canarysim.declarations.manifests.ingress import Ingress
 from canarysim.declarations.manifests.istio import DestinationRule, Gateway, VirtualService
 from canarysim.declarations.manifests.k8s import Service
-from canarysim.declarations.manifests.smi import HTTPRoute, TrafficSplit
+from canarysim.declarations.manifests.smi import ApisixRoute, HTTPRoute, TrafficSplit
 
 __all__ = ["Manifests"]
 
@@ -34,6 +34,7 @@ class Manifests:
     ingresses: list[Ingress] = field(default_factory=list)
     traffic_splits: list[TrafficSplit] = field(default_factory=list)
     http_routes: list[HTTPRoute] = field(default_factory=list)
+    apisix_routes: list[ApisixRoute] = field(default_factory=list)
     analysis_templates: list[AnalysisTemplate] = field(default_factory=list)
     cluster_analysis_templates: list[ClusterAnalysisTemplate] = field(default_factory=list)
     ignored: list[dict[str, Any]] = field(default_factory=list)
@@ -59,6 +60,7 @@ class Manifests:
             *self.ingresses,
             *self.traffic_splits,
             *self.http_routes,
+            *self.apisix_routes,
             *self.analysis_templates,
             *self.cluster_analysis_templates,
         ]

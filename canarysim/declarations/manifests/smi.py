@@ -30,6 +30,12 @@ class TrafficSplit(Resource):
     spec: TrafficSplitSpec = Field(default_factory=TrafficSplitSpec)
 
 
+class ApisixRoute(Resource):
+    """``apisix.apache.org/v2`` ApisixRoute (the APISIX router's object), kept as written."""
+
+    spec: dict[str, Any] = Field(default_factory=dict)
+
+
 class HTTPRoute(Resource):
     """``gateway.networking.k8s.io`` HTTPRoute (the Gateway API plugin's object): kept as
     written (``obj.raw``), rules read by the simulated Gateway."""
@@ -37,4 +43,4 @@ class HTTPRoute(Resource):
     spec: dict[str, Any] = Field(default_factory=dict)
 
 
-__all__ += ["HTTPRoute"]
+__all__ += ["ApisixRoute", "HTTPRoute"]

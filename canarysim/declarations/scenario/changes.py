@@ -39,6 +39,7 @@ _BUCKETS = (
     "ingresses",
     "traffic_splits",
     "http_routes",
+    "apisix_routes",
     "analysis_templates",
     "cluster_analysis_templates",
 )

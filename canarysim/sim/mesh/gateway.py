@@ -1,4 +1,5 @@
-"""A Gateway API implementation as a data plane: request classes over the HTTPRoutes.
+"""API gateways as data planes: a Gateway API implementation over HTTPRoutes, APISIX over
+ApisixRoutes.
 
 The rule choice and the weights are :func:`canarysim.engine.trafficrouting.gatewayapi.match.
 route`; this turns them into the :class:`RoutePlan` the traffic generator serves, each
@@ -13,10 +14,11 @@ from collections.abc import Mapping, Sequence
 from types import MappingProxyType
 from typing import Any
 
+from canarysim.engine.trafficrouting.apisix.match import route as apisix_route
 from canarysim.engine.trafficrouting.gatewayapi.match import route
 from canarysim.sim.mesh.router import Branch, RequestClass, Resolver, RoutePlan
 
-__all__ = ["GatewayRouter"]
+__all__ = ["ApisixRouter", "GatewayRouter"]
 
 
 class GatewayRouter:
@@ -44,3 +46,33 @@ class GatewayRouter:
             for service, share in found
         )
         return RoutePlan(route_name=None, branches=branches, retry_attempts=0, retry_on=frozenset())
+
+
+class ApisixRouter:
+    """APISIX over the ApisixRoutes (None: no rule serves the host)."""
+
+    def __init__(self, apisix_routes: Sequence[Mapping[str, Any]], *, resolve: Resolver) -> None:
+        self._routes = list(apisix_routes)
+        self._resolve = resolve
+
+    def plan(self, request: RequestClass) -> RoutePlan | None:
+        host = request.host.split(":", 1)[0]
+        found = apisix_route(self._routes, host, request.uri, request.method)
+        if found is None:
+            return None
+        return _plan(found, self._resolve)
+
+
+def _plan(found: tuple[tuple[str, float], ...], resolve: Resolver) -> RoutePlan:
+    branches = tuple(
+        Branch(
+            fraction=share,
+            destination=service,
+            backends=MappingProxyType(
+                {k: int(v) for k, v in resolve(service, None).items() if v > 0}
+            ),
+            service=service,
+        )
+        for service, share in found
+    )
+    return RoutePlan(route_name=None, branches=branches, retry_attempts=0, retry_on=frozenset())

@@ -18,6 +18,7 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from canarysim.engine.model import WeightDestination
+from canarysim.engine.trafficrouting.apisix import reconcile as apisix
 from canarysim.engine.trafficrouting.gatewayapi import reconcile as gatewayapi
 from canarysim.engine.trafficrouting.istio import reconcile as istio
 from canarysim.engine.trafficrouting.istio.routes import rollout_routing
@@ -56,6 +57,7 @@ class Mesh:
         ingresses: Sequence[Mapping[str, Any]] = (),
         traffic_splits: Sequence[Mapping[str, Any]] = (),
         http_routes: Sequence[Mapping[str, Any]] = (),
+        apisix_routes: Sequence[Mapping[str, Any]] = (),
     ) -> None:
         self.namespace = namespace
         self.rollout = copy.deepcopy(dict(rollout))
@@ -77,6 +79,10 @@ class Mesh:
             _key(r, namespace): copy.deepcopy(dict(r)) for r in http_routes
         }
         self.gateway_api = gatewayapi.plugin_config(self.rollout) is not None
+        self.apisix_routes: dict[tuple[str, str], Manifest] = {
+            _key(r, namespace): copy.deepcopy(dict(r)) for r in apisix_routes
+        }
+        self.apisix = apisix.apisix_settings(self.rollout) is not None
         self.nginx = nginx.nginx_settings(self.rollout) is not None
         self.smi = smi.smi_settings(self.rollout) is not None
         self.events: list[tuple[str, str]] = []
@@ -101,6 +107,8 @@ class Mesh:
         # left out when empty, so Istio results keep their shape
         if self.ingresses:
             out["ingresses"] = [copy.deepcopy(i) for _, i in sorted(self.ingresses.items())]
+        if self.apisix_routes:
+            out["apisixroutes"] = [copy.deepcopy(r) for _, r in sorted(self.apisix_routes.items())]
         if self.http_routes:
             out["httproutes"] = [copy.deepcopy(r) for _, r in sorted(self.http_routes.items())]
         if self.traffic_splits:
@@ -116,6 +124,8 @@ class Mesh:
             return self.nginx_weight()
         if self.gateway_api:
             return self._http_route_weight()
+        if self.apisix:
+            return self._apisix_weight()
         if self.smi:
             name = smi.traffic_split_name(self.rollout)
             ns = str((self.rollout.get("metadata") or {}).get("namespace") or self.namespace)
@@ -148,7 +158,7 @@ class Mesh:
             return 0
 
     def _referenced_vs(self) -> list[tuple[str, str]]:
-        if not self.routed and (self.nginx or self.smi or self.gateway_api):
+        if not self.routed and (self.nginx or self.smi or self.gateway_api or self.apisix):
             return []  # no Istio settings: only the other reconcilers run
         refs = istio.referenced_virtual_services(self.rollout)
         missing = [f"{ns}/{name}" for ns, name in refs if (ns, name) not in self.virtual_services]
@@ -159,7 +169,7 @@ class Mesh:
         return refs
 
     def _referenced_dr(self) -> tuple[str, str] | None:
-        if not self.routed and (self.nginx or self.smi or self.gateway_api):
+        if not self.routed and (self.nginx or self.smi or self.gateway_api or self.apisix):
             return None
         ref = istio.referenced_destination_rule(self.rollout)
         if ref is None or ref not in self.destination_rules:
@@ -202,6 +212,41 @@ class Mesh:
             self._smi_set_weight(canary, extra)
         if self.gateway_api:
             self._gateway_api_set_weight(canary)
+        if self.apisix:
+            self._apisix_set_weight(canary)
+
+    def _apisix_key(self) -> tuple[str, str]:
+        ns = str((self.rollout.get("metadata") or {}).get("namespace") or self.namespace)
+        return (ns, apisix.route_name(self.rollout))
+
+    def _apisix_set_weight(self, canary: int) -> None:
+        """APISIX ``SetWeight``: the named rules' backends of the ApisixRoute."""
+        key = self._apisix_key()
+        route = self.apisix_routes.get(key)
+        if route is None:
+            raise TrafficRoutingError(f'apisixroutes.apisix.apache.org "{key[1]}" not found')
+        new = apisix.set_weight(route, self.rollout, canary)
+        if new != route:
+            self.apisix_routes[key] = new
+            self._changed()
+
+    def _apisix_weight(self) -> int:
+        """The canary backend's weight in the first rule Argo manages."""
+        route = self.apisix_routes.get(self._apisix_key()) or {}
+        canary = str(
+            (((self.rollout.get("spec") or {}).get("strategy") or {}).get("canary") or {}).get(
+                "canaryService"
+            )
+            or ""
+        )
+        settings = (apisix.apisix_settings(self.rollout) or {}).get("route") or {}
+        names = settings.get("rules") or [apisix.route_name(self.rollout)]
+        for rule in (route.get("spec") or {}).get("http") or []:
+            if isinstance(rule, dict) and rule.get("name") == names[0]:
+                for b in rule.get("backends") or []:
+                    if isinstance(b, dict) and b.get("serviceName") == canary:
+                        return int(b.get("weight", 0) or 0)
+        return 0
 
     def _gateway_api_set_weight(self, canary: int) -> None:
         """The Gateway API plugin's ``SetWeight``: each configured HTTPRoute, in order, the
