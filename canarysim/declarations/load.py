@@ -20,7 +20,13 @@ from canarysim.declarations.manifests.bundle import Manifests
 from canarysim.declarations.manifests.ingress import Ingress
 from canarysim.declarations.manifests.istio import DestinationRule, Gateway, VirtualService
 from canarysim.declarations.manifests.k8s import Service
-from canarysim.declarations.manifests.smi import ApisixRoute, HTTPRoute, TrafficSplit
+from canarysim.declarations.manifests.smi import (
+    ApisixRoute,
+    HTTPRoute,
+    IngressRoute,
+    TraefikService,
+    TrafficSplit,
+)
 from canarysim.declarations.yamlio import Document, read_documents, scenario_error
 
 __all__ = ["MANIFEST_SUFFIXES", "add_document", "add_file", "expand", "load_manifests"]
@@ -42,6 +48,10 @@ _KINDS: dict[tuple[str, str], tuple[type[Resource], str, bool]] = {
     ("split.smi-spec.io", "TrafficSplit"): (TrafficSplit, "traffic_splits", True),
     ("gateway.networking.k8s.io", "HTTPRoute"): (HTTPRoute, "http_routes", True),
     ("apisix.apache.org", "ApisixRoute"): (ApisixRoute, "apisix_routes", True),
+    ("traefik.io", "TraefikService"): (TraefikService, "traefik_services", True),
+    ("traefik.containo.us", "TraefikService"): (TraefikService, "traefik_services", True),
+    ("traefik.io", "IngressRoute"): (IngressRoute, "ingress_routes", True),
+    ("traefik.containo.us", "IngressRoute"): (IngressRoute, "ingress_routes", True),
 }
 
 #: Versions each group serves (kubectl would reject anything else).
@@ -53,6 +63,8 @@ _VERSIONS = {
     "split.smi-spec.io": {"v1alpha1", "v1alpha2", "v1alpha3"},
     "gateway.networking.k8s.io": {"v1", "v1beta1"},
     "apisix.apache.org": {"v2"},
+    "traefik.io": {"v1alpha1"},
+    "traefik.containo.us": {"v1alpha1"},
 }
 
 

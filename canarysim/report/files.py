@@ -38,6 +38,7 @@ _KINDS = {
     "trafficsplits": "TrafficSplit",
     "httproutes": "HTTPRoute",
     "apisixroutes": "ApisixRoute",
+    "traefikservices": "TraefikService",
 }
 
 

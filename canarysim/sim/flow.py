@@ -20,7 +20,7 @@ import simpy
 
 from canarysim.engine.trafficrouting.nginx.reconcile import annotation_prefix
 from canarysim.sim.inputs import version_behaviour
-from canarysim.sim.mesh.gateway import ApisixRouter, GatewayRouter
+from canarysim.sim.mesh.gateway import ApisixRouter, GatewayRouter, TraefikRouter
 from canarysim.sim.mesh.ingress import IngressRouter
 from canarysim.sim.mesh.router import RoutePlan, Router
 from canarysim.sim.mesh.split import SplitRouter
@@ -104,11 +104,17 @@ class TrafficFlow:
                 resolve=self._resolve,
                 prefix=annotation_prefix(world.mesh.rollout),
             )
-        gateway: GatewayRouter | ApisixRouter | None = None
+        gateway: GatewayRouter | ApisixRouter | TraefikRouter | None = None
         if world.mesh.http_routes:
             gateway = GatewayRouter(list(world.mesh.http_routes.values()), resolve=self._resolve)
         elif world.mesh.apisix_routes:
             gateway = ApisixRouter(list(world.mesh.apisix_routes.values()), resolve=self._resolve)
+        elif world.mesh.ingress_routes:
+            gateway = TraefikRouter(
+                list(world.mesh.ingress_routes.values()),
+                {name: ts for (_, name), ts in world.mesh.traefik_services.items()},
+                resolve=self._resolve,
+            )
         splitter = None
         if world.mesh.traffic_splits:
             splitter = SplitRouter(

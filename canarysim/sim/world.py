@@ -127,6 +127,8 @@ class World:
             traffic_splits=[t.raw for t in scenario.manifests.traffic_splits],
             http_routes=[r.raw for r in scenario.manifests.http_routes],
             apisix_routes=[r.raw for r in scenario.manifests.apisix_routes],
+            traefik_services=[t.raw for t in scenario.manifests.traefik_services],
+            ingress_routes=[r.raw for r in scenario.manifests.ingress_routes],
         )
         self.store = MetricStore(scrape_interval_s=SCRAPE_INTERVAL, namespace=self.namespace)
         self.analysis = AnalysisController(

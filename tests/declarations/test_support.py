@@ -24,7 +24,6 @@ NOT_SIMULATED = {
     "alb": {"ingress": "demo-ingress", "servicePort": 80},
     "ambassador": {"mappings": ["demo-mapping"]},
     "appMesh": {"virtualService": {"name": "demo-vsvc"}},
-    "traefik": {"weightedTraefikServiceName": "demo-traefik"},
 }
 
 
@@ -43,7 +42,7 @@ def unsupported_findings(*objs: Any) -> list[str]:
 
 
 def test_istio_alone_is_not_refused(base):
-    assert {"istio", "nginx", "smi", "apisix"} <= set(SIMULATED_ROUTERS)
+    assert {"istio", "nginx", "smi", "apisix", "traefik"} <= set(SIMULATED_ROUTERS)
     assert refusals(bundle(base, SERVICES, VSVC).rollout) == []
     assert unsupported_findings(base, SERVICES, VSVC) == []
 

@@ -12,7 +12,13 @@ from canarysim.declarations.manifests.base import Resource
 from canarysim.declarations.manifests.ingress import Ingress
 from canarysim.declarations.manifests.istio import DestinationRule, Gateway, VirtualService
 from canarysim.declarations.manifests.k8s import Service
-from canarysim.declarations.manifests.smi import ApisixRoute, HTTPRoute, TrafficSplit
+from canarysim.declarations.manifests.smi import (
+    ApisixRoute,
+    HTTPRoute,
+    IngressRoute,
+    TraefikService,
+    TrafficSplit,
+)
 
 __all__ = ["Manifests"]
 
@@ -35,6 +41,8 @@ class Manifests:
     traffic_splits: list[TrafficSplit] = field(default_factory=list)
     http_routes: list[HTTPRoute] = field(default_factory=list)
     apisix_routes: list[ApisixRoute] = field(default_factory=list)
+    traefik_services: list[TraefikService] = field(default_factory=list)
+    ingress_routes: list[IngressRoute] = field(default_factory=list)
     analysis_templates: list[AnalysisTemplate] = field(default_factory=list)
     cluster_analysis_templates: list[ClusterAnalysisTemplate] = field(default_factory=list)
     ignored: list[dict[str, Any]] = field(default_factory=list)
@@ -61,6 +69,8 @@ class Manifests:
             *self.traffic_splits,
             *self.http_routes,
             *self.apisix_routes,
+            *self.traefik_services,
+            *self.ingress_routes,
             *self.analysis_templates,
             *self.cluster_analysis_templates,
         ]

@@ -36,6 +36,18 @@ class ApisixRoute(Resource):
     spec: dict[str, Any] = Field(default_factory=dict)
 
 
+class TraefikService(Resource):
+    """``traefik.io`` (or the older ``traefik.containo.us``) TraefikService, kept as written."""
+
+    spec: dict[str, Any] = Field(default_factory=dict)
+
+
+class IngressRoute(Resource):
+    """Traefik's ``IngressRoute``: which requests reach which (Traefik) Service."""
+
+    spec: dict[str, Any] = Field(default_factory=dict)
+
+
 class HTTPRoute(Resource):
     """``gateway.networking.k8s.io`` HTTPRoute (the Gateway API plugin's object): kept as
     written (``obj.raw``), rules read by the simulated Gateway."""
@@ -43,4 +55,4 @@ class HTTPRoute(Resource):
     spec: dict[str, Any] = Field(default_factory=dict)
 
 
-__all__ += ["ApisixRoute", "HTTPRoute"]
+__all__ += ["ApisixRoute", "HTTPRoute", "IngressRoute", "TraefikService"]

@@ -40,6 +40,8 @@ _BUCKETS = (
     "traffic_splits",
     "http_routes",
     "apisix_routes",
+    "traefik_services",
+    "ingress_routes",
     "analysis_templates",
     "cluster_analysis_templates",
 )

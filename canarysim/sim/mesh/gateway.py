@@ -1,5 +1,5 @@
 """API gateways as data planes: a Gateway API implementation over HTTPRoutes, APISIX over
-ApisixRoutes.
+ApisixRoutes, Traefik over IngressRoutes and TraefikServices.
 
 The rule choice and the weights are :func:`canarysim.engine.trafficrouting.gatewayapi.match.
 route`; this turns them into the :class:`RoutePlan` the traffic generator serves, each
@@ -16,9 +16,10 @@ from typing import Any
 
 from canarysim.engine.trafficrouting.apisix.match import route as apisix_route
 from canarysim.engine.trafficrouting.gatewayapi.match import route
+from canarysim.engine.trafficrouting.traefik.match import route as traefik_route
 from canarysim.sim.mesh.router import Branch, RequestClass, Resolver, RoutePlan
 
-__all__ = ["ApisixRouter", "GatewayRouter"]
+__all__ = ["ApisixRouter", "GatewayRouter", "TraefikRouter"]
 
 
 class GatewayRouter:
@@ -58,6 +59,30 @@ class ApisixRouter:
     def plan(self, request: RequestClass) -> RoutePlan | None:
         host = request.host.split(":", 1)[0]
         found = apisix_route(self._routes, host, request.uri, request.method)
+        if found is None:
+            return None
+        return _plan(found, self._resolve)
+
+
+class TraefikRouter:
+    """Traefik over its IngressRoutes and TraefikServices (None: no route matches)."""
+
+    def __init__(
+        self,
+        ingress_routes: Sequence[Mapping[str, Any]],
+        traefik_services: Mapping[str, Mapping[str, Any]],
+        *,
+        resolve: Resolver,
+    ) -> None:
+        self._routes = list(ingress_routes)
+        self._services = dict(traefik_services)
+        self._resolve = resolve
+
+    def plan(self, request: RequestClass) -> RoutePlan | None:
+        host = request.host.split(":", 1)[0]
+        found = traefik_route(
+            self._routes, self._services, host, request.uri, request.method, dict(request.headers)
+        )
         if found is None:
             return None
         return _plan(found, self._resolve)

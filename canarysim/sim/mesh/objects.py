@@ -24,6 +24,7 @@ from canarysim.engine.trafficrouting.istio import reconcile as istio
 from canarysim.engine.trafficrouting.istio.routes import rollout_routing
 from canarysim.engine.trafficrouting.nginx import reconcile as nginx
 from canarysim.engine.trafficrouting.smi import reconcile as smi
+from canarysim.engine.trafficrouting.traefik import reconcile as traefik
 from canarysim.errors import TrafficRoutingError
 
 __all__ = ["Mesh"]
@@ -58,6 +59,8 @@ class Mesh:
         traffic_splits: Sequence[Mapping[str, Any]] = (),
         http_routes: Sequence[Mapping[str, Any]] = (),
         apisix_routes: Sequence[Mapping[str, Any]] = (),
+        traefik_services: Sequence[Mapping[str, Any]] = (),
+        ingress_routes: Sequence[Mapping[str, Any]] = (),
     ) -> None:
         self.namespace = namespace
         self.rollout = copy.deepcopy(dict(rollout))
@@ -83,6 +86,13 @@ class Mesh:
             _key(r, namespace): copy.deepcopy(dict(r)) for r in apisix_routes
         }
         self.apisix = apisix.apisix_settings(self.rollout) is not None
+        self.traefik_services: dict[tuple[str, str], Manifest] = {
+            _key(t, namespace): copy.deepcopy(dict(t)) for t in traefik_services
+        }
+        self.ingress_routes: dict[tuple[str, str], Manifest] = {
+            _key(r, namespace): copy.deepcopy(dict(r)) for r in ingress_routes
+        }
+        self.traefik = traefik.traefik_settings(self.rollout) is not None
         self.nginx = nginx.nginx_settings(self.rollout) is not None
         self.smi = smi.smi_settings(self.rollout) is not None
         self.events: list[tuple[str, str]] = []
@@ -107,6 +117,10 @@ class Mesh:
         # left out when empty, so Istio results keep their shape
         if self.ingresses:
             out["ingresses"] = [copy.deepcopy(i) for _, i in sorted(self.ingresses.items())]
+        if self.traefik_services:
+            out["traefikservices"] = [
+                copy.deepcopy(t) for _, t in sorted(self.traefik_services.items())
+            ]
         if self.apisix_routes:
             out["apisixroutes"] = [copy.deepcopy(r) for _, r in sorted(self.apisix_routes.items())]
         if self.http_routes:
@@ -126,6 +140,8 @@ class Mesh:
             return self._http_route_weight()
         if self.apisix:
             return self._apisix_weight()
+        if self.traefik:
+            return self._traefik_weight()
         if self.smi:
             name = smi.traffic_split_name(self.rollout)
             ns = str((self.rollout.get("metadata") or {}).get("namespace") or self.namespace)
@@ -158,7 +174,9 @@ class Mesh:
             return 0
 
     def _referenced_vs(self) -> list[tuple[str, str]]:
-        if not self.routed and (self.nginx or self.smi or self.gateway_api or self.apisix):
+        if not self.routed and (
+            self.nginx or self.smi or self.gateway_api or self.apisix or self.traefik
+        ):
             return []  # no Istio settings: only the other reconcilers run
         refs = istio.referenced_virtual_services(self.rollout)
         missing = [f"{ns}/{name}" for ns, name in refs if (ns, name) not in self.virtual_services]
@@ -169,7 +187,9 @@ class Mesh:
         return refs
 
     def _referenced_dr(self) -> tuple[str, str] | None:
-        if not self.routed and (self.nginx or self.smi or self.gateway_api or self.apisix):
+        if not self.routed and (
+            self.nginx or self.smi or self.gateway_api or self.apisix or self.traefik
+        ):
             return None
         ref = istio.referenced_destination_rule(self.rollout)
         if ref is None or ref not in self.destination_rules:
@@ -214,6 +234,36 @@ class Mesh:
             self._gateway_api_set_weight(canary)
         if self.apisix:
             self._apisix_set_weight(canary)
+        if self.traefik:
+            self._traefik_set_weight(canary)
+
+    def _traefik_key(self) -> tuple[str, str]:
+        ns = str((self.rollout.get("metadata") or {}).get("namespace") or self.namespace)
+        return (ns, traefik.service_name(self.rollout))
+
+    def _traefik_set_weight(self, canary: int) -> None:
+        """Traefik ``SetWeight``: the weighted TraefikService's canary and stable entries."""
+        key = self._traefik_key()
+        ts = self.traefik_services.get(key)
+        if ts is None:
+            raise TrafficRoutingError(f'traefikservices.traefik.io "{key[1]}" not found')
+        new = traefik.set_weight(ts, self.rollout, canary)
+        if new != ts:
+            self.traefik_services[key] = new
+            self._changed()
+
+    def _traefik_weight(self) -> int:
+        canary = str(
+            (((self.rollout.get("spec") or {}).get("strategy") or {}).get("canary") or {}).get(
+                "canaryService"
+            )
+            or ""
+        )
+        ts = self.traefik_services.get(self._traefik_key()) or {}
+        for svc in ((ts.get("spec") or {}).get("weighted") or {}).get("services") or []:
+            if isinstance(svc, dict) and svc.get("name") == canary:
+                return int(svc.get("weight", 0) or 0)
+        return 0
 
     def _apisix_key(self) -> tuple[str, str]:
         ns = str((self.rollout.get("metadata") or {}).get("namespace") or self.namespace)
