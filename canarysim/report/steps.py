@@ -342,13 +342,36 @@ def _analysis_bound(scenario: Any) -> AnalysisBound:
     return bound
 
 
+_ROUTER_LABELS = {
+    "istio": "Istio",
+    "nginx": "NGINX",
+    "alb": "ALB",
+    "smi": "SMI",
+    "ambassador": "Ambassador",
+    "appMesh": "App Mesh",
+    "traefik": "Traefik",
+    "apisix": "APISIX",
+}
+
+
+def _router_names(rollout: Any) -> str:
+    """The routers a Rollout's ``trafficRouting`` names, as people call them."""
+    raw = ((rollout.raw.get("spec") or {}).get("strategy") or {}).get("canary") or {}
+    tr = raw.get("trafficRouting") or {}
+    names = [label for key, label in _ROUTER_LABELS.items() if tr.get(key)]
+    names += [f"plugin {name}" for name in sorted(tr.get("plugins") or {})]
+    return " + ".join(names) or "Istio"
+
+
 def plan_of_scenario(scenario: Any) -> tuple[StepPlan, str]:
     """The step plan of the scenario's rollout for its first ``setImage``, and a title."""
     rollout = scenario.rollout
     plan = engine_plan(rollout)
     updates = [a for a in scenario.operator if getattr(a, "do", "") == "setImage"]
     start = float(updates[0].at) if updates else 0.0
-    routing = "Istio traffic routing" if plan.traffic_routing else "basic canary (no routing)"
+    routing = "basic canary (no routing)"
+    if plan.traffic_routing:
+        routing = f"{_router_names(rollout)} traffic routing"
     if plan.blue_green is not None:
         routing = (
             f"blue-green (active {plan.blue_green.active_service}, "
