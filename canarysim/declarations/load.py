@@ -21,6 +21,7 @@ from canarysim.declarations.manifests.ingress import Ingress
 from canarysim.declarations.manifests.istio import DestinationRule, Gateway, VirtualService
 from canarysim.declarations.manifests.k8s import Service
 from canarysim.declarations.manifests.smi import (
+    AmbassadorMapping,
     ApisixRoute,
     HTTPRoute,
     IngressRoute,
@@ -52,6 +53,7 @@ _KINDS: dict[tuple[str, str], tuple[type[Resource], str, bool]] = {
     ("traefik.containo.us", "TraefikService"): (TraefikService, "traefik_services", True),
     ("traefik.io", "IngressRoute"): (IngressRoute, "ingress_routes", True),
     ("traefik.containo.us", "IngressRoute"): (IngressRoute, "ingress_routes", True),
+    ("getambassador.io", "Mapping"): (AmbassadorMapping, "ambassador_mappings", True),
 }
 
 #: Versions each group serves (kubectl would reject anything else).
@@ -65,6 +67,7 @@ _VERSIONS = {
     "apisix.apache.org": {"v2"},
     "traefik.io": {"v1alpha1"},
     "traefik.containo.us": {"v1alpha1"},
+    "getambassador.io": {"v2", "v3alpha1"},
 }
 
 

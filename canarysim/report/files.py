@@ -39,6 +39,7 @@ _KINDS = {
     "httproutes": "HTTPRoute",
     "apisixroutes": "ApisixRoute",
     "traefikservices": "TraefikService",
+    "mappings": "Mapping",
 }
 
 

@@ -20,7 +20,12 @@ import simpy
 
 from canarysim.engine.trafficrouting.nginx.reconcile import annotation_prefix
 from canarysim.sim.inputs import version_behaviour
-from canarysim.sim.mesh.gateway import ApisixRouter, GatewayRouter, TraefikRouter
+from canarysim.sim.mesh.gateway import (
+    AmbassadorRouter,
+    ApisixRouter,
+    GatewayRouter,
+    TraefikRouter,
+)
 from canarysim.sim.mesh.ingress import IngressRouter
 from canarysim.sim.mesh.router import RoutePlan, Router
 from canarysim.sim.mesh.split import SplitRouter
@@ -104,7 +109,7 @@ class TrafficFlow:
                 resolve=self._resolve,
                 prefix=annotation_prefix(world.mesh.rollout),
             )
-        gateway: GatewayRouter | ApisixRouter | TraefikRouter | None = None
+        gateway: GatewayRouter | ApisixRouter | TraefikRouter | AmbassadorRouter | None = None
         if world.mesh.http_routes:
             gateway = GatewayRouter(list(world.mesh.http_routes.values()), resolve=self._resolve)
         elif world.mesh.apisix_routes:
@@ -115,6 +120,8 @@ class TrafficFlow:
                 {name: ts for (_, name), ts in world.mesh.traefik_services.items()},
                 resolve=self._resolve,
             )
+        elif world.mesh.mappings:
+            gateway = AmbassadorRouter(list(world.mesh.mappings.values()), resolve=self._resolve)
         splitter = None
         if world.mesh.traffic_splits:
             splitter = SplitRouter(

@@ -129,6 +129,7 @@ class World:
             apisix_routes=[r.raw for r in scenario.manifests.apisix_routes],
             traefik_services=[t.raw for t in scenario.manifests.traefik_services],
             ingress_routes=[r.raw for r in scenario.manifests.ingress_routes],
+            ambassador_mappings=[m.raw for m in scenario.manifests.ambassador_mappings],
         )
         self.store = MetricStore(scrape_interval_s=SCRAPE_INTERVAL, namespace=self.namespace)
         self.analysis = AnalysisController(

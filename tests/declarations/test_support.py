@@ -22,7 +22,6 @@ from canarysim.errors import ScenarioError
 
 NOT_SIMULATED = {
     "alb": {"ingress": "demo-ingress", "servicePort": 80},
-    "ambassador": {"mappings": ["demo-mapping"]},
     "appMesh": {"virtualService": {"name": "demo-vsvc"}},
 }
 
@@ -42,7 +41,7 @@ def unsupported_findings(*objs: Any) -> list[str]:
 
 
 def test_istio_alone_is_not_refused(base):
-    assert {"istio", "nginx", "smi", "apisix", "traefik"} <= set(SIMULATED_ROUTERS)
+    assert {"istio", "nginx", "smi", "apisix", "traefik", "ambassador"} <= set(SIMULATED_ROUTERS)
     assert refusals(bundle(base, SERVICES, VSVC).rollout) == []
     assert unsupported_findings(base, SERVICES, VSVC) == []
 

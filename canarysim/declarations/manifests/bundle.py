@@ -13,6 +13,7 @@ from canarysim.declarations.manifests.ingress import Ingress
 from canarysim.declarations.manifests.istio import DestinationRule, Gateway, VirtualService
 from canarysim.declarations.manifests.k8s import Service
 from canarysim.declarations.manifests.smi import (
+    AmbassadorMapping,
     ApisixRoute,
     HTTPRoute,
     IngressRoute,
@@ -43,6 +44,7 @@ class Manifests:
     apisix_routes: list[ApisixRoute] = field(default_factory=list)
     traefik_services: list[TraefikService] = field(default_factory=list)
     ingress_routes: list[IngressRoute] = field(default_factory=list)
+    ambassador_mappings: list[AmbassadorMapping] = field(default_factory=list)
     analysis_templates: list[AnalysisTemplate] = field(default_factory=list)
     cluster_analysis_templates: list[ClusterAnalysisTemplate] = field(default_factory=list)
     ignored: list[dict[str, Any]] = field(default_factory=list)
@@ -71,6 +73,7 @@ class Manifests:
             *self.apisix_routes,
             *self.traefik_services,
             *self.ingress_routes,
+            *self.ambassador_mappings,
             *self.analysis_templates,
             *self.cluster_analysis_templates,
         ]

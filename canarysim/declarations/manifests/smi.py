@@ -48,6 +48,12 @@ class IngressRoute(Resource):
     spec: dict[str, Any] = Field(default_factory=dict)
 
 
+class AmbassadorMapping(Resource):
+    """``getambassador.io`` Mapping (Ambassador / Emissary), kept as written."""
+
+    spec: dict[str, Any] = Field(default_factory=dict)
+
+
 class HTTPRoute(Resource):
     """``gateway.networking.k8s.io`` HTTPRoute (the Gateway API plugin's object): kept as
     written (``obj.raw``), rules read by the simulated Gateway."""
@@ -55,4 +61,4 @@ class HTTPRoute(Resource):
     spec: dict[str, Any] = Field(default_factory=dict)
 
 
-__all__ += ["ApisixRoute", "HTTPRoute", "IngressRoute", "TraefikService"]
+__all__ += ["AmbassadorMapping", "ApisixRoute", "HTTPRoute", "IngressRoute", "TraefikService"]

@@ -42,6 +42,7 @@ _BUCKETS = (
     "apisix_routes",
     "traefik_services",
     "ingress_routes",
+    "ambassador_mappings",
     "analysis_templates",
     "cluster_analysis_templates",
 )

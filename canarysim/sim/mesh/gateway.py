@@ -1,5 +1,5 @@
 """API gateways as data planes: a Gateway API implementation over HTTPRoutes, APISIX over
-ApisixRoutes, Traefik over IngressRoutes and TraefikServices.
+ApisixRoutes, Traefik over IngressRoutes and TraefikServices, Ambassador over Mappings.
 
 The rule choice and the weights are :func:`canarysim.engine.trafficrouting.gatewayapi.match.
 route`; this turns them into the :class:`RoutePlan` the traffic generator serves, each
@@ -14,12 +14,13 @@ from collections.abc import Mapping, Sequence
 from types import MappingProxyType
 from typing import Any
 
+from canarysim.engine.trafficrouting.ambassador.match import route as ambassador_route
 from canarysim.engine.trafficrouting.apisix.match import route as apisix_route
 from canarysim.engine.trafficrouting.gatewayapi.match import route
 from canarysim.engine.trafficrouting.traefik.match import route as traefik_route
 from canarysim.sim.mesh.router import Branch, RequestClass, Resolver, RoutePlan
 
-__all__ = ["ApisixRouter", "GatewayRouter", "TraefikRouter"]
+__all__ = ["AmbassadorRouter", "ApisixRouter", "GatewayRouter", "TraefikRouter"]
 
 
 class GatewayRouter:
@@ -83,6 +84,21 @@ class TraefikRouter:
         found = traefik_route(
             self._routes, self._services, host, request.uri, request.method, dict(request.headers)
         )
+        if found is None:
+            return None
+        return _plan(found, self._resolve)
+
+
+class AmbassadorRouter:
+    """Ambassador over its Mappings (None: no Mapping matches)."""
+
+    def __init__(self, mappings: Sequence[Mapping[str, Any]], *, resolve: Resolver) -> None:
+        self._mappings = list(mappings)
+        self._resolve = resolve
+
+    def plan(self, request: RequestClass) -> RoutePlan | None:
+        host = request.host.split(":", 1)[0]
+        found = ambassador_route(self._mappings, host, request.uri)
         if found is None:
             return None
         return _plan(found, self._resolve)

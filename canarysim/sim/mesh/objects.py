@@ -18,6 +18,7 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from canarysim.engine.model import WeightDestination
+from canarysim.engine.trafficrouting.ambassador import reconcile as ambassador
 from canarysim.engine.trafficrouting.apisix import reconcile as apisix
 from canarysim.engine.trafficrouting.gatewayapi import reconcile as gatewayapi
 from canarysim.engine.trafficrouting.istio import reconcile as istio
@@ -61,6 +62,7 @@ class Mesh:
         apisix_routes: Sequence[Mapping[str, Any]] = (),
         traefik_services: Sequence[Mapping[str, Any]] = (),
         ingress_routes: Sequence[Mapping[str, Any]] = (),
+        ambassador_mappings: Sequence[Mapping[str, Any]] = (),
     ) -> None:
         self.namespace = namespace
         self.rollout = copy.deepcopy(dict(rollout))
@@ -93,6 +95,10 @@ class Mesh:
             _key(r, namespace): copy.deepcopy(dict(r)) for r in ingress_routes
         }
         self.traefik = traefik.traefik_settings(self.rollout) is not None
+        self.mappings: dict[tuple[str, str], Manifest] = {
+            _key(m, namespace): copy.deepcopy(dict(m)) for m in ambassador_mappings
+        }
+        self.ambassador = ambassador.ambassador_settings(self.rollout) is not None
         self.nginx = nginx.nginx_settings(self.rollout) is not None
         self.smi = smi.smi_settings(self.rollout) is not None
         self.events: list[tuple[str, str]] = []
@@ -117,6 +123,8 @@ class Mesh:
         # left out when empty, so Istio results keep their shape
         if self.ingresses:
             out["ingresses"] = [copy.deepcopy(i) for _, i in sorted(self.ingresses.items())]
+        if self.mappings:
+            out["mappings"] = [copy.deepcopy(m) for _, m in sorted(self.mappings.items())]
         if self.traefik_services:
             out["traefikservices"] = [
                 copy.deepcopy(t) for _, t in sorted(self.traefik_services.items())
@@ -142,6 +150,8 @@ class Mesh:
             return self._apisix_weight()
         if self.traefik:
             return self._traefik_weight()
+        if self.ambassador:
+            return self._ambassador_weight()
         if self.smi:
             name = smi.traffic_split_name(self.rollout)
             ns = str((self.rollout.get("metadata") or {}).get("namespace") or self.namespace)
@@ -175,7 +185,12 @@ class Mesh:
 
     def _referenced_vs(self) -> list[tuple[str, str]]:
         if not self.routed and (
-            self.nginx or self.smi or self.gateway_api or self.apisix or self.traefik
+            self.nginx
+            or self.smi
+            or self.gateway_api
+            or self.apisix
+            or self.traefik
+            or self.ambassador
         ):
             return []  # no Istio settings: only the other reconcilers run
         refs = istio.referenced_virtual_services(self.rollout)
@@ -188,7 +203,12 @@ class Mesh:
 
     def _referenced_dr(self) -> tuple[str, str] | None:
         if not self.routed and (
-            self.nginx or self.smi or self.gateway_api or self.apisix or self.traefik
+            self.nginx
+            or self.smi
+            or self.gateway_api
+            or self.apisix
+            or self.traefik
+            or self.ambassador
         ):
             return None
         ref = istio.referenced_destination_rule(self.rollout)
@@ -236,6 +256,35 @@ class Mesh:
             self._apisix_set_weight(canary)
         if self.traefik:
             self._traefik_set_weight(canary)
+        if self.ambassador:
+            self._ambassador_set_weight(canary)
+
+    def _ambassador_set_weight(self, canary: int) -> None:
+        """Ambassador ``SetWeight``: create, update or delete the canary Mappings. Argo records
+        ``Set canary mapping weight to N`` on every call; Kubernetes folds the repeats into
+        one event, so it is recorded here when something is written."""
+        ns = str((self.rollout.get("metadata") or {}).get("namespace") or self.namespace)
+        by_name = {name: m for (n, name), m in self.mappings.items() if n == ns}
+        writes = ambassador.set_weight(self.rollout, by_name, canary)
+        for write in writes:
+            if write.manifest is None:
+                self.mappings.pop((ns, write.name), None)
+            else:
+                self.mappings[(ns, write.name)] = write.manifest
+        if writes:
+            self.events.append(
+                ("CanaryMappingWeightUpdate", f"Set canary mapping weight to {canary}")
+            )
+            self._changed()
+
+    def _ambassador_weight(self) -> int:
+        ns = str((self.rollout.get("metadata") or {}).get("namespace") or self.namespace)
+        names = (ambassador.ambassador_settings(self.rollout) or {}).get("mappings") or []
+        for base in names[:1]:
+            m = self.mappings.get((ns, ambassador.canary_mapping_name(str(base))))
+            if m is not None:
+                return int((m.get("spec") or {}).get("weight") or 0)
+        return 0
 
     def _traefik_key(self) -> tuple[str, str]:
         ns = str((self.rollout.get("metadata") or {}).get("namespace") or self.namespace)
