@@ -44,11 +44,12 @@ from canarysim.engine.model import (
     SetTrafficWeight,
     StartAnalysisRun,
     StartExperiment,
+    SyncEphemeralMetadata,
     TerminateAnalysisRun,
     TerminateExperiment,
     UpdateTrafficHash,
 )
-from canarysim.engine.rollout.reconcile import decide
+from canarysim.engine.rollout import decide
 from canarysim.engine.rollout.status import rollout_phase
 from canarysim.errors import SimulationError, TrafficRoutingError
 from canarysim.sim.cluster.replicasets import DESIRED_REPLICAS_ANNOTATION
@@ -239,6 +240,14 @@ class Controller:
                 )[: action.count]
                 for pod in victims:
                     cluster.delete_pod(pod)
+            elif isinstance(action, SyncEphemeralMetadata):
+                md = action.metadata
+                desired = (
+                    None
+                    if md is None
+                    else {"labels": dict(md.labels), "annotations": dict(md.annotations)}
+                )
+                cluster.sync_ephemeral_metadata(cluster.replica_set(action.hash, name), desired)
             elif isinstance(action, SetServiceSelector):
                 svc = _service_of(plan, action.role)
                 if svc in cluster.services:

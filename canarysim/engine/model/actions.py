@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from canarysim.engine.model.observation import RunKind
-from canarysim.engine.model.plan import Experiment
+from canarysim.engine.model.plan import Experiment, PodMetadata
 from canarysim.engine.model.rollout_status import RolloutStatus, WeightDestination
 
 
@@ -68,6 +68,16 @@ class EvictPods:
     hash: str
     count: int
     before: float
+
+
+@dataclass(frozen=True)
+class SyncEphemeralMetadata:
+    """``syncEphemeralMetadata``: the ReplicaSet's pod template and its pods carry
+    ``metadata`` (None: none), and lose what was injected before and is no longer wanted
+    (the ``rollout.argoproj.io/ephemeral-metadata`` annotation remembers what that was)."""
+
+    hash: str
+    metadata: PodMetadata | None
 
 
 @dataclass(frozen=True)
@@ -192,6 +202,7 @@ Action = (
     | StartExperiment
     | TerminateExperiment
     | EmitEvent
+    | SyncEphemeralMetadata
 )
 
 

@@ -45,7 +45,7 @@ from canarysim.engine.model import (
     TerminateExperiment,
     UpdateTrafficHash,
 )
-from canarysim.engine.rollout.reconcile import decide
+from canarysim.engine.rollout import decide
 
 NOW = 1000.0
 H1, H2, H3 = "6d8f9c7b5", "7f94d8b6c", "59b6c9d4f"  # pod-template hashes of rev 1, 2, 3
