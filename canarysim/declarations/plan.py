@@ -179,6 +179,10 @@ def _blue_green_plan(
         paused=spec.paused if paused is None else paused,
         restart_at=restart_at,
         generation=generation,
+        # Argo's ephemeral metadata: the preview plays the canary's part, the active the
+        # stable's (rollout/ephemeralmetadata.go)
+        canary_metadata=_pod_metadata(bg.preview_metadata),
+        stable_metadata=_pod_metadata(bg.active_metadata),
         blue_green=em.BlueGreen(
             active_service=bg.active_service,
             preview_service=bg.preview_service,

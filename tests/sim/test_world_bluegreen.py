@@ -158,3 +158,36 @@ def test_undo_within_the_scale_down_delay_is_a_fast_rollback() -> None:
     assert final.phase == "Healthy" and final.revision == 3
     assert final.active_hash == final.stable_hash
     assert not [e for e in r.events if e["reason"] == "RolloutPaused" and e["time"] > 200]
+
+
+def test_active_and_preview_metadata_follow_the_pods_role() -> None:
+    """``activeMetadata`` / ``previewMetadata`` (Argo's ephemeral metadata for blue-green):
+    while paused the preview pods carry the preview labels and the active pods the active
+    ones; after the switch the new pods carry the active labels."""
+    from canarysim.sim.world import World
+
+    metadata = {
+        "spec": {
+            "strategy": {
+                "blueGreen": {
+                    "activeMetadata": {"labels": {"role": "active"}},
+                    "previewMetadata": {"labels": {"role": "preview"}},
+                }
+            }
+        }
+    }
+    scenario = load_scenario(SCENARIO).with_manifest("Rollout", "rollout-bluegreen", metadata)
+    world = World.build(scenario)
+
+    def roles(revision: int) -> list[str | None]:
+        rs = next(
+            r for r in world.cluster.replica_sets_of("rollout-bluegreen") if r.revision == revision
+        )
+        return sorted({p.labels.get("role") for p in rs.active_pods()}, key=str)
+
+    world.run(until=5 * 60)
+    assert world.collect().final.phase == "Paused"
+    assert roles(1) == ["active"] and roles(2) == ["preview"]
+    world.run(until=7 * 60)
+    assert world.collect().final.phase == "Healthy"
+    assert roles(2) == ["active"]

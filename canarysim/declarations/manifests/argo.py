@@ -338,10 +338,9 @@ class CanaryStrategy(ManifestModel):
 
 
 class BlueGreenStrategy(ManifestModel):
-    """``strategy.blueGreen``. ``activeMetadata``/``previewMetadata`` only label pods (no
-    Service selects on them), so they do not change what is simulated."""
+    """``strategy.blueGreen``. ``activeMetadata``/``previewMetadata`` are the ephemeral pod
+    metadata of the active and preview ReplicaSets (Argo's ``reconcileEphemeralMetadata``)."""
 
-    KNOWN = frozenset({"activeMetadata", "previewMetadata"})
     UNSUPPORTED = frozenset({"antiAffinity"})
 
     active_service: str = ""
@@ -356,6 +355,8 @@ class BlueGreenStrategy(ManifestModel):
     pre_promotion_analysis: RolloutAnalysis | None = None
     post_promotion_analysis: RolloutAnalysis | None = None
     anti_affinity: dict[str, Any] | None = None
+    active_metadata: PodTemplateMetadata | None = None
+    preview_metadata: PodTemplateMetadata | None = None
 
 
 class RolloutStrategy(ManifestModel):

@@ -38,6 +38,7 @@ from canarysim.engine.rollout.canary import (
 )
 from canarysim.engine.rollout.commands import apply_commands
 from canarysim.engine.rollout.context import Context, floor_second
+from canarysim.engine.rollout.metadata import reconcile_ephemeral_metadata
 from canarysim.engine.rollout.pause import BLUE_GREEN_PAUSE, INCONCLUSIVE_ANALYSIS
 from canarysim.engine.rollout.requeue import PAUSE_WAKE_SECONDS, finish
 from canarysim.engine.rollout.restart import reconcile_restart
@@ -97,6 +98,7 @@ def decide_blue_green(plan: Plan, status: RolloutStatus, observation: Observatio
     _reconcile_pause(ctx)
     _reconcile_active_service(ctx)
     pre, post = reconcile_promotion_runs(ctx, _is_fast_rollback(ctx))
+    reconcile_ephemeral_metadata(ctx)  # previewMetadata / activeMetadata
     return _finish(ctx, status, _sync_status(ctx, pre, post))
 
 
