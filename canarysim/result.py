@@ -135,6 +135,10 @@ class RolloutSnapshot:
     conditions: tuple[ConditionSnapshot, ...] = ()
     experiments: tuple[ExperimentSnapshot, ...] = ()
     """Extension: the rollout's Experiments (left out of the JSON when there are none)."""
+    active_hash: str = ""
+    """Extension, blue-green: ``status.blueGreen.activeSelector`` (left out when empty)."""
+    preview_hash: str = ""
+    """Extension, blue-green: ``status.blueGreen.previewSelector`` (left out when empty)."""
 
     def observable(self) -> tuple[Any, ...]:
         """Everything but the time: two snapshots with equal ``observable()`` look the same."""
@@ -178,7 +182,8 @@ class Result:
         return self.snapshots[-1]
 
     def manifests_at(self, t: float) -> dict[str, list[dict[str, Any]]]:
-        """The VirtualServices and DestinationRules as Argo had last written them at ``t``.
+        """The VirtualServices and DestinationRules (and, when the scenario has any, the
+        Ingresses under ``"ingresses"``) as Argo had last written them at ``t``.
 
         Returns a deep copy, so callers may modify it freely.
         """
@@ -344,12 +349,15 @@ def _measurement_json(m: Mapping[str, Any]) -> dict[str, Any]:
     return out
 
 
+_OMITTED_WHEN_EMPTY = frozenset({"experiments", "active_hash", "preview_hash"})
+
+
 def _dataclass_json(obj: Any) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for f in fields(obj):
         v = getattr(obj, f.name)
-        if f.name == "experiments" and not v:
-            continue  # additive extension: results without experiments keep their v1 shape
+        if f.name in _OMITTED_WHEN_EMPTY and not v:
+            continue  # additive extensions: results without them keep their v1 shape
         if isinstance(v, tuple) and v and hasattr(v[0], "__dataclass_fields__"):
             out[f.name] = [_dataclass_json(x) for x in v]
         else:

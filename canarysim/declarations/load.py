@@ -17,8 +17,17 @@ from canarysim.declarations.manifests.analysis import AnalysisTemplate, ClusterA
 from canarysim.declarations.manifests.argo import Rollout
 from canarysim.declarations.manifests.base import Resource
 from canarysim.declarations.manifests.bundle import Manifests
+from canarysim.declarations.manifests.ingress import Ingress
 from canarysim.declarations.manifests.istio import DestinationRule, Gateway, VirtualService
 from canarysim.declarations.manifests.k8s import Service
+from canarysim.declarations.manifests.smi import (
+    AmbassadorMapping,
+    ApisixRoute,
+    HTTPRoute,
+    IngressRoute,
+    TraefikService,
+    TrafficSplit,
+)
 from canarysim.declarations.yamlio import Document, read_documents, scenario_error
 
 __all__ = ["MANIFEST_SUFFIXES", "add_document", "add_file", "expand", "load_manifests"]
@@ -36,6 +45,15 @@ _KINDS: dict[tuple[str, str], tuple[type[Resource], str, bool]] = {
     ("networking.istio.io", "VirtualService"): (VirtualService, "virtual_services", True),
     ("networking.istio.io", "DestinationRule"): (DestinationRule, "destination_rules", True),
     ("networking.istio.io", "Gateway"): (Gateway, "gateways", True),
+    ("networking.k8s.io", "Ingress"): (Ingress, "ingresses", True),
+    ("split.smi-spec.io", "TrafficSplit"): (TrafficSplit, "traffic_splits", True),
+    ("gateway.networking.k8s.io", "HTTPRoute"): (HTTPRoute, "http_routes", True),
+    ("apisix.apache.org", "ApisixRoute"): (ApisixRoute, "apisix_routes", True),
+    ("traefik.io", "TraefikService"): (TraefikService, "traefik_services", True),
+    ("traefik.containo.us", "TraefikService"): (TraefikService, "traefik_services", True),
+    ("traefik.io", "IngressRoute"): (IngressRoute, "ingress_routes", True),
+    ("traefik.containo.us", "IngressRoute"): (IngressRoute, "ingress_routes", True),
+    ("getambassador.io", "Mapping"): (AmbassadorMapping, "ambassador_mappings", True),
 }
 
 #: Versions each group serves (kubectl would reject anything else).
@@ -43,6 +61,13 @@ _VERSIONS = {
     "argoproj.io": {"v1alpha1"},
     "": {"v1"},
     "networking.istio.io": {"v1", "v1beta1", "v1alpha3"},
+    "networking.k8s.io": {"v1"},
+    "split.smi-spec.io": {"v1alpha1", "v1alpha2", "v1alpha3"},
+    "gateway.networking.k8s.io": {"v1", "v1beta1"},
+    "apisix.apache.org": {"v2"},
+    "traefik.io": {"v1alpha1"},
+    "traefik.containo.us": {"v1alpha1"},
+    "getambassador.io": {"v2", "v3alpha1"},
 }
 
 

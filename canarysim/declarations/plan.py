@@ -14,6 +14,7 @@ from typing import Any
 
 from canarysim.declarations.manifests.argo import CanaryStep, PodTemplateMetadata, Rollout
 from canarysim.declarations.scenario import model as sc
+from canarysim.declarations.support import refuse_unsupported
 from canarysim.declarations.yamlio import scenario_error
 from canarysim.engine import model as em
 from canarysim.engine.durations import parse_duration, pause_seconds
@@ -39,25 +40,29 @@ def to_plan(
     ``pod_template_hash`` is the hash of the current pod template (the simulator computes
     it); ``replicas``/``paused``/``restart_at``/``generation`` let the world apply spec verbs
     (scale, pause/resume, restart) without editing the manifest. Raises
-    :class:`ScenarioError` for a rollout canarysim cannot simulate (no canary strategy, a
-    plugin step); call :func:`canarysim.declarations.rollout_invalid_message` first: an invalid
-    rollout never gets a plan in Argo either.
+    :class:`ScenarioError` for a rollout canarysim refuses (:mod:`.support`: a router not
+    simulated, a plugin step) or that has no strategy; call
+    :func:`canarysim.declarations.rollout_invalid_message` first: an invalid rollout never
+    gets a plan in Argo either.
     """
+    refuse_unsupported(rollout)
     spec = rollout.spec
     c = rollout.canary
-    if c is None:
-        raise scenario_error(
-            rollout.file,
-            "spec.strategy.canary",
-            "a canary strategy (blue-green is not supported yet)",
-            line=rollout.line_of("spec", "strategy"),
+    if c is None and rollout.blue_green is not None:
+        return _blue_green_plan(
+            rollout,
+            pod_template_hash=pod_template_hash,
+            generation=generation,
+            replicas=replicas,
+            paused=paused,
+            restart_at=restart_at,
         )
-    if spec.workload_ref is not None:
+    if c is None:  # Argo's validation asks for a strategy; an invalid Rollout has no plan
         raise scenario_error(
             rollout.file,
-            "spec.workloadRef",
-            "an inline pod template (workloadRef is not supported yet)",
-            line=rollout.line_of("spec", "workloadRef"),
+            "spec.strategy",
+            "a canary or blueGreen strategy",
+            line=rollout.line_of("spec", "strategy"),
         )
     tr = c.traffic_routing
     raw_steps = ((rollout.raw.get("spec") or {}).get("strategy") or {}).get("canary") or {}
@@ -123,6 +128,73 @@ def to_plan(
 
 def _f(value: int | None) -> float | None:
     return None if value is None else float(value)
+
+
+def _blue_green_plan(
+    rollout: Rollout,
+    *,
+    pod_template_hash: str,
+    generation: int,
+    replicas: int | None,
+    paused: bool | None,
+    restart_at: float | None,
+) -> em.Plan:
+    """``strategy.blueGreen`` as a Plan (no steps; the canary fields keep their defaults)."""
+    spec, bg = rollout.spec, rollout.blue_green
+    assert bg is not None
+    raw = rollout.raw_at("spec", "strategy", "blueGreen") or {}
+
+    def analysis(key: str, value: Any) -> em.PromotionAnalysis | None:
+        if value is None:
+            return None
+        return em.PromotionAnalysis(
+            templates=tuple(t.template_name for t in value.templates),
+            args=tuple(_plain_list((raw.get(key) or {}).get("args"))),
+        )
+
+    return em.Plan(
+        name=rollout.name,
+        replicas=replicas
+        if replicas is not None
+        else (DEFAULT_REPLICAS if spec.replicas is None else spec.replicas),
+        pod_template_hash=pod_template_hash,
+        scale_down_delay_seconds=_f(bg.scale_down_delay_seconds),
+        scale_down_delay_revision_limit=bg.scale_down_delay_revision_limit,
+        abort_scale_down_delay_seconds=_f(bg.abort_scale_down_delay_seconds),
+        progress_deadline_seconds=float(
+            DEFAULT_PROGRESS_DEADLINE_SECONDS
+            if spec.progress_deadline_seconds is None
+            else spec.progress_deadline_seconds
+        ),
+        progress_deadline_abort=spec.progress_deadline_abort,
+        min_ready_seconds=float(spec.min_ready_seconds),
+        revision_history_limit=(
+            DEFAULT_REVISION_HISTORY_LIMIT
+            if spec.revision_history_limit is None
+            else spec.revision_history_limit
+        ),
+        rollback_window_revisions=(
+            spec.rollback_window.revisions if spec.rollback_window is not None else None
+        ),
+        paused=spec.paused if paused is None else paused,
+        restart_at=restart_at,
+        generation=generation,
+        # Argo's ephemeral metadata: the preview plays the canary's part, the active the
+        # stable's (rollout/ephemeralmetadata.go)
+        canary_metadata=_pod_metadata(bg.preview_metadata),
+        stable_metadata=_pod_metadata(bg.active_metadata),
+        blue_green=em.BlueGreen(
+            active_service=bg.active_service,
+            preview_service=bg.preview_service,
+            preview_replica_count=bg.preview_replica_count,
+            auto_promotion_enabled=(
+                True if bg.auto_promotion_enabled is None else bg.auto_promotion_enabled
+            ),
+            auto_promotion_seconds=bg.auto_promotion_seconds,
+            pre_promotion_analysis=analysis("prePromotionAnalysis", bg.pre_promotion_analysis),
+            post_promotion_analysis=analysis("postPromotionAnalysis", bg.post_promotion_analysis),
+        ),
+    )
 
 
 def _plain_list(value: Any) -> list[dict[str, Any]]:

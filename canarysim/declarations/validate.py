@@ -26,6 +26,7 @@ from canarysim.declarations.manifests.argo import Rollout
 from canarysim.declarations.manifests.bundle import Manifests
 from canarysim.declarations.scenario.load import load_scenario
 from canarysim.declarations.scenario.model import Scenario
+from canarysim.declarations.support import line_of, refusals
 from canarysim.declarations.yamlio import Document, read_documents
 
 __all__ = [
@@ -79,6 +80,16 @@ def validate_manifests(objs: Manifests) -> list[Finding]:
                     "argo/invalid-spec",
                     "error",
                     f'The Rollout "{ro.name}" is invalid: {err}',
+                )
+            )
+        for refusal in refusals(ro):
+            findings.append(
+                Finding(
+                    ro.file,
+                    line_of(ro, refusal),
+                    "load/unsupported",
+                    "error",
+                    f"{refusal.message()}: canarysim refuses to run this Rollout",
                 )
             )
     findings += lint(objs)
@@ -140,7 +151,9 @@ def _line(ro: Rollout, path: str) -> int:
     parts: list[str | int] = []
     for name, index in re.findall(r"([^.\[\]]+)|\[(\d+)\]", path):
         parts.append(int(index) if index else name)
-    # the canary checks are rooted at spec.strategy upstream; the field lives under canary
+    # the strategy checks are rooted at spec.strategy upstream; the field lives under
+    # canary (or blueGreen)
+    inner = "blueGreen" if ro.spec.strategy.blue_green is not None else "canary"
     if (
         parts[:2] == ["spec", "strategy"]
         and len(parts) > 2
@@ -150,7 +163,7 @@ def _line(ro: Rollout, path: str) -> int:
             "blueGreen",
         )
     ):
-        with_canary = ["spec", "strategy", "canary", *parts[2:]]
+        with_canary = ["spec", "strategy", inner, *parts[2:]]
         if tuple(with_canary) in ro._lines or tuple(with_canary[:4]) in ro._lines:
             parts = with_canary
     return ro.line_of(*parts)

@@ -9,7 +9,7 @@ commands, actions, Decision) and one reconcile (``decide``) are re-exported here
 
 from canarysim.engine import model as _model
 from canarysim.engine.model import *  # noqa: F403  (the vocabulary, as listed in model.__all__)
-from canarysim.engine.rollout.canary import decide
+from canarysim.engine.rollout import decide
 from canarysim.engine.rollout.commands import apply_commands, apply_spec_command
 from canarysim.engine.rollout.status import rollout_phase
 

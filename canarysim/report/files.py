@@ -31,7 +31,16 @@ from typing import Any
 import numpy as np
 import yaml
 
-_KINDS = {"virtualservices": "VirtualService", "destinationrules": "DestinationRule"}
+_KINDS = {
+    "virtualservices": "VirtualService",
+    "destinationrules": "DestinationRule",
+    "ingresses": "Ingress",
+    "trafficsplits": "TrafficSplit",
+    "httproutes": "HTTPRoute",
+    "apisixroutes": "ApisixRoute",
+    "traefikservices": "TraefikService",
+    "mappings": "Mapping",
+}
 
 
 def _umask() -> int:

@@ -124,7 +124,16 @@ def scale_down_delay(deadline: float, now: float) -> str:
 def _tags(snap: Any, rs: Any) -> list[str]:
     """``stable`` if the RS carries the stable hash, else ``canary`` if it carries the current
     pod hash (info/replicaset_info.go::GetReplicaSetInfo). Snapshots without hashes fall back
-    on the role the simulator recorded."""
+    on the role the simulator recorded. A blue-green rollout shows ``stable`` and then
+    ``active`` or ``preview`` (the hashes its Services select)."""
+    if getattr(snap, "strategy", "") == "BlueGreen":
+        tags = ["stable"] if snap.stable_hash and rs.hash == snap.stable_hash else []
+        active, preview = getattr(snap, "active_hash", ""), getattr(snap, "preview_hash", "")
+        if active and rs.hash == active:
+            tags.append("active")
+        elif preview and rs.hash == preview:
+            tags.append("preview")
+        return tags
     if snap.stable_hash or snap.canary_hash:
         if rs.hash == snap.stable_hash:
             return ["stable"]
@@ -147,7 +156,13 @@ def images(snap: Any) -> list[ImageInfo]:
     for rs in snap.replica_sets:
         if rs.current > 0:
             merged.setdefault(rs.image, set()).update(_tags(snap, rs))
-    return [ImageInfo(img, tuple(sorted(merged[img]))) for img in sorted(merged)]
+    return [
+        ImageInfo(img, tuple(sorted(merged[img], key=_TAG_ORDER.index))) for img in sorted(merged)
+    ]
+
+
+_TAG_ORDER = ["canary", "stable", "active", "preview"]
+"""The order ``info.Images`` appends an image's tags in."""
 
 
 def _replica_sets(snap: Any) -> list[Any]:

@@ -188,6 +188,72 @@ def plan_steps(
     return StepPlan(tuple(rows), float(start), int(plan.replicas), ready)
 
 
+def blue_green_steps(
+    plan: Any,
+    *,
+    start: float = 0.0,
+    analysis_bound: AnalysisBound | None = None,
+    promotes: Sequence[float] = (),
+) -> StepPlan:
+    """The stages of a blue-green update (rollout/bluegreen.go) for an update at ``start``:
+    the preview comes up (``previewReplicaCount`` pods, or all), pre-promotion analysis, the
+    ``BlueGreenPause`` (until promote, or ``autoPromotionSeconds``), the preview scaled to
+    every replica, the active Service switch, post-promotion analysis."""
+    bg = plan.blue_green
+    ready = float(plan.min_ready_seconds)
+    full = int(plan.replicas)
+    preview = full if bg.preview_replica_count is None else int(bg.preview_replica_count)
+    pending = sorted(float(p) for p in promotes if p >= start)
+    rows: list[PlannedStep] = []
+    t = float(start)
+
+    def add(action: str, pods: int, minimum: float | None, why: str) -> None:
+        nonlocal t
+        if minimum is None:
+            later = [p for p in pending if p >= t]
+            if later:
+                pending.remove(later[0])
+                minimum, why = later[0] - t, f"until the operator's promote at {offset(later[0])}"
+        rows.append(PlannedStep(None, action, pods, t, minimum, why))
+        t = t + minimum if minimum is not None else math.inf
+
+    wait = f", minReadySeconds {span(ready)}" if ready else ""
+    add(f"preview: {preview} new pod(s)", preview, ready, "behind the preview Service" + wait)
+    for label, spec in (("prePromotionAnalysis", bg.pre_promotion_analysis),):
+        if spec is not None:
+            bound = analysis_bound(spec.templates) if analysis_bound else None
+            why = "analysis measurements" if bound is not None else "until the analysis run ends"
+            add(f"{label}: {', '.join(spec.templates)}", preview, bound, why)
+    if not bg.auto_promotion_enabled:
+        add("pause (BlueGreenPause)", preview, None, "waits for promote")
+    elif bg.auto_promotion_seconds > 0:
+        add(
+            f"pause (BlueGreenPause) {bg.auto_promotion_seconds}s",
+            preview,
+            float(bg.auto_promotion_seconds),
+            "autoPromotionSeconds",
+        )
+    if preview < full:
+        add(f"preview: {full} new pod(s)", full, ready, "scaled up for the switch" + wait)
+    post = bg.post_promotion_analysis
+    add(
+        "switch the active Service" + ("" if post is not None else " (stable, Healthy)"),
+        full,
+        0.0,
+        "users now reach the new pods",
+    )
+    if post is not None:
+        bound = analysis_bound(post.templates) if analysis_bound else None
+        why = "analysis measurements" if bound is not None else "until the analysis run ends"
+        add(
+            f"postPromotionAnalysis: {', '.join(post.templates)} (stable, Healthy)",
+            full,
+            bound,
+            why,
+        )
+    return StepPlan(tuple(rows), float(start), full, ready)
+
+
 def render_plan(plan: StepPlan, *, progress: dict[int, str] | None = None, title: str = "") -> str:
     """The plan as a table; ``progress`` maps a step index (-1 = promotion) to a status word
     (``done at 5m30s``, ``Paused (10m remaining)``) shown in a last column during a run."""
@@ -276,13 +342,41 @@ def _analysis_bound(scenario: Any) -> AnalysisBound:
     return bound
 
 
+_ROUTER_LABELS = {
+    "istio": "Istio",
+    "nginx": "NGINX",
+    "alb": "ALB",
+    "smi": "SMI",
+    "ambassador": "Ambassador",
+    "appMesh": "App Mesh",
+    "traefik": "Traefik",
+    "apisix": "APISIX",
+}
+
+
+def _router_names(rollout: Any) -> str:
+    """The routers a Rollout's ``trafficRouting`` names, as people call them."""
+    raw = ((rollout.raw.get("spec") or {}).get("strategy") or {}).get("canary") or {}
+    tr = raw.get("trafficRouting") or {}
+    names = [label for key, label in _ROUTER_LABELS.items() if tr.get(key)]
+    names += [f"plugin {name}" for name in sorted(tr.get("plugins") or {})]
+    return " + ".join(names) or "Istio"
+
+
 def plan_of_scenario(scenario: Any) -> tuple[StepPlan, str]:
     """The step plan of the scenario's rollout for its first ``setImage``, and a title."""
     rollout = scenario.rollout
     plan = engine_plan(rollout)
     updates = [a for a in scenario.operator if getattr(a, "do", "") == "setImage"]
     start = float(updates[0].at) if updates else 0.0
-    routing = "Istio traffic routing" if plan.traffic_routing else "basic canary (no routing)"
+    routing = "basic canary (no routing)"
+    if plan.traffic_routing:
+        routing = f"{_router_names(rollout)} traffic routing"
+    if plan.blue_green is not None:
+        routing = (
+            f"blue-green (active {plan.blue_green.active_service}, "
+            f"preview {plan.blue_green.preview_service or 'none'})"
+        )
     ns = getattr(rollout, "namespace", None) or scenario.namespace
     title = (
         f"Rollout {ns}/{rollout.name}: {plan.replicas} replicas, {routing}, "
@@ -307,9 +401,8 @@ def plan_of_scenario(scenario: Any) -> tuple[StepPlan, str]:
         for a in scenario.operator
         if getattr(a, "do", "") == "promote" and not getattr(a, "full", False)
     ]
-    steps = plan_steps(
-        plan, start=start, analysis_bound=_analysis_bound(scenario), promotes=promotes
-    )
+    build = blue_green_steps if plan.blue_green is not None else plan_steps
+    steps = build(plan, start=start, analysis_bound=_analysis_bound(scenario), promotes=promotes)
     return steps, title
 
 

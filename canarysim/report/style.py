@@ -23,6 +23,8 @@ _COLOURS = {
     "✖": RED,
     "canary": YELLOW,
     "stable": GREEN,
+    "active": GREEN,
+    "preview": HI_BLUE,
     "Pending": HI_BLUE,
     "Running": HI_BLUE,
 }

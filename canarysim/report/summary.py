@@ -197,6 +197,11 @@ def render_summary(summary: dict[str, Any], *, style: Style = PLAIN) -> str:
         figures = by_image[image]
         text = f"{image:<{width}}  {_served(figures['requests'], figures['errors'])}"
         rows.append(("Per image" if i == 0 else "", text))
+    by_class = summary.get("by_class") or {}  # only with more than one request class
+    width = max((len(name) for name in by_class), default=0)
+    for i, (name, figures) in enumerate(by_class.items()):
+        text = f"{name:<{width}}  {_served(figures['requests'], figures['errors'])}"
+        rows.append(("Per class" if i == 0 else "", text))
     if "canary" in summary["versions"]:
         rows.append(("Blast radius", f"{summary['canary_errors']:,} errors served by the canary"))
     if summary["analysis_runs"]:

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from canarysim.declarations import Scenario, load_scenario, to_plan
+from canarysim.declarations.support import refuse_unsupported
 from canarysim.engine.durations import parse_duration
 from canarysim.engine.model import Plan
 from canarysim.errors import ScenarioError
@@ -77,6 +78,7 @@ def first_plan(scenario: Scenario, invalid_message: str | None, pod_hash: str) -
     """The rollout's plan; a bare one when Argo would mark the Rollout invalid (the controller
     then reports the message instead of progressing)."""
     rollout = scenario.rollout
+    refuse_unsupported(rollout)  # never simulate a Rollout without what it relies on
     try:
         return to_plan(rollout, pod_template_hash=pod_hash)
     except ScenarioError:
@@ -106,10 +108,19 @@ def _referenced_vs(mesh: Mesh) -> list[tuple[str, str]]:
 
 def default_host(world: Wiring) -> str:
     """Where requests go when the scenario does not say: the first host of the rollout's
-    VirtualService, else of any VirtualService, else its stable Service, else the first
-    Service (requests to a host nobody serves all fail with 503)."""
+    VirtualService, else of any VirtualService, else (NGINX) the first host of the stable
+    Ingress, else its stable Service, else the first Service (requests to a host nobody
+    serves all fail with 503)."""
     mesh = world.mesh
     refs = _referenced_vs(mesh) or sorted(mesh.virtual_services)
+    if not refs and mesh.nginx:
+        from canarysim.engine.trafficrouting.nginx.reconcile import stable_ingresses
+
+        ingresses = mesh.namespace_ingresses()
+        for name in stable_ingresses(mesh.rollout):
+            for rule in ((ingresses.get(name) or {}).get("spec") or {}).get("rules") or []:
+                if isinstance(rule, dict) and rule.get("host"):
+                    return str(rule["host"])
     for ref in refs:
         vs = mesh.virtual_services.get(ref)
         hosts = ((vs or {}).get("spec") or {}).get("hosts") or []
@@ -149,6 +160,17 @@ def check_host(world: Wiring, host: str) -> None:
         str(h).split(".")[0]
         for vs in mesh.virtual_services.values()
         for h in ((vs.get("spec") or {}).get("hosts") or [])
+    }
+    vs_hosts |= {
+        str(h).split(".")[0]
+        for r in mesh.http_routes.values()
+        for h in ((r.get("spec") or {}).get("hostnames") or ["*"])
+    }
+    vs_hosts |= {
+        str(rule.get("host") or "*").split(".")[0]
+        for ing in mesh.ingresses.values()
+        for rule in ((ing.get("spec") or {}).get("rules") or [])
+        if isinstance(rule, dict)
     }
     if short not in vs_hosts and short not in world.cluster.services and "*" not in vs_hosts:
         world.recorder.warn(

@@ -32,6 +32,7 @@ from canarysim.engine.model import (
     EmitEvent,
     EvictPods,
     Observation,
+    Plan,
     RemoveManagedRoutes,
     ReplicaSetView,
     RolloutStatus,
@@ -48,7 +49,7 @@ from canarysim.engine.model import (
     TerminateExperiment,
     UpdateTrafficHash,
 )
-from canarysim.engine.rollout.canary import decide
+from canarysim.engine.rollout import decide
 from canarysim.engine.rollout.status import rollout_phase
 from canarysim.errors import SimulationError, TrafficRoutingError
 from canarysim.sim.cluster.replicasets import DESIRED_REPLICAS_ANNOTATION
@@ -133,6 +134,9 @@ class Controller:
         if "canary_service_hash" in _OBSERVATION_FIELDS:
             extra["canary_service_hash"] = self._service_hash(plan.canary_service)
             extra["stable_service_hash"] = self._service_hash(plan.stable_service)
+        if plan.blue_green is not None:
+            extra["active_service_hash"] = self._service_hash(plan.blue_green.active_service)
+            extra["preview_service_hash"] = self._service_hash(plan.blue_green.preview_service)
             extra["destination_rule_hashes"] = world.mesh.destination_rule_hashes()
         return Observation(
             now=self.env.now,
@@ -174,6 +178,15 @@ class Controller:
         self.failures = 0
         self.status = decision.status
         return None if decision.requeue_after is None else float(decision.requeue_after)
+
+    def _router_events(self) -> None:
+        """Events a router's reconciler recorded (e.g. NGINX's CreatingCanaryIngress)."""
+        mesh = self.world.mesh
+        for reason, message in mesh.events:
+            self.world.recorder.event(
+                self.env.now, "Normal", f"Rollout/{self.world.plan.name}", reason, message
+            )
+        mesh.events.clear()
 
     # -- applying actions ------------------------------------------------------------------
     def _apply(self, decision: Decision) -> None:
@@ -236,7 +249,7 @@ class Controller:
                 )
                 cluster.sync_ephemeral_metadata(cluster.replica_set(action.hash, name), desired)
             elif isinstance(action, SetServiceSelector):
-                svc = plan.canary_service if action.role == "canary" else plan.stable_service
+                svc = _service_of(plan, action.role)
                 if svc in cluster.services:
                     cluster.set_selector_hash(svc, action.hash or None)
             elif isinstance(action, UpdateTrafficHash):
@@ -257,7 +270,9 @@ class Controller:
             elif isinstance(action, SetTrafficWeight):
                 try:
                     world.mesh.set_weight(action.canary, action.additional)
+                    self._router_events()
                 except TrafficRoutingError as err:
+                    self._router_events()
                     world.recorder.event(
                         self.env.now, "Warning", f"Rollout/{name}", "TrafficRoutingError", str(err)
                     )
@@ -279,3 +294,13 @@ class Controller:
                 world.experiments.terminate(action.name)
             else:  # pragma: no cover - a new action kind the controller does not know
                 raise SimulationError(f"unknown engine action {action!r}")
+
+
+def _service_of(plan: Plan, role: str) -> str:
+    """The Service a selector switch is about: canary/stable, or blue-green active/preview."""
+    bg = plan.blue_green
+    if role == "active":
+        return bg.active_service if bg is not None else ""
+    if role == "preview":
+        return bg.preview_service if bg is not None else ""
+    return plan.canary_service if role == "canary" else plan.stable_service

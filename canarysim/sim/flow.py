@@ -18,8 +18,17 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import simpy
 
+from canarysim.engine.trafficrouting.nginx.reconcile import annotation_prefix
 from canarysim.sim.inputs import version_behaviour
+from canarysim.sim.mesh.gateway import (
+    AmbassadorRouter,
+    ApisixRouter,
+    GatewayRouter,
+    TraefikRouter,
+)
+from canarysim.sim.mesh.ingress import IngressRouter
 from canarysim.sim.mesh.router import RoutePlan, Router
+from canarysim.sim.mesh.split import SplitRouter
 from canarysim.sim.metrics.recorder import role_of
 from canarysim.sim.metrics.store import ISTIO_DURATION_BUCKETS_MS
 from canarysim.sim.traffic.generator import TrafficGenerator, VersionBehaviour
@@ -53,6 +62,8 @@ class TrafficFlow:
         self.roles: dict[str, str] = {}
         self.hash_image: dict[str, str] = {}
         self.totals: dict[str, dict[str, int]] = {}
+        self.class_totals: dict[str, dict[str, int]] = {}
+        """Requests and 5xx answers per request class name (``summary.by_class``)."""
         self.last_hashes: tuple[str, str] = ("", "")
 
     # ------------------------------------------------------------------ wake-ups
@@ -94,7 +105,42 @@ class TrafficFlow:
             namespace=world.namespace,
             resolve=self._resolve,
         )
-        self.plans = {cls: router.plan(cls) for cls, _ in world.classes}
+        ingress = None
+        if world.mesh.ingresses:
+            ingress = IngressRouter(
+                list(world.mesh.ingresses.values()),
+                resolve=self._resolve,
+                prefix=annotation_prefix(world.mesh.rollout),
+            )
+        gateway: GatewayRouter | ApisixRouter | TraefikRouter | AmbassadorRouter | None = None
+        if world.mesh.http_routes:
+            gateway = GatewayRouter(list(world.mesh.http_routes.values()), resolve=self._resolve)
+        elif world.mesh.apisix_routes:
+            gateway = ApisixRouter(list(world.mesh.apisix_routes.values()), resolve=self._resolve)
+        elif world.mesh.ingress_routes:
+            gateway = TraefikRouter(
+                list(world.mesh.ingress_routes.values()),
+                {name: ts for (_, name), ts in world.mesh.traefik_services.items()},
+                resolve=self._resolve,
+            )
+        elif world.mesh.mappings:
+            gateway = AmbassadorRouter(list(world.mesh.mappings.values()), resolve=self._resolve)
+        splitter = None
+        if world.mesh.traffic_splits:
+            splitter = SplitRouter(
+                list(world.mesh.traffic_splits.values()),
+                namespace=world.namespace,
+                resolve=self._resolve,
+            )
+        # the ingress decides for the hosts it serves, then a Gateway for its HTTPRoutes'
+        # hosts, then an SMI split for its root Service, then Istio (or the plain Service)
+        self.plans = {
+            cls: (ingress.plan(cls) if ingress is not None else None)
+            or (gateway.plan(cls) if gateway is not None else None)
+            or (splitter.plan(cls) if splitter is not None else None)
+            or router.plan(cls)
+            for cls, _ in world.classes
+        }
         status = world.controller.status
         self.roles = {}
         for rs in world.cluster.replica_sets_of(world.plan.name):
@@ -152,6 +198,11 @@ class TrafficFlow:
         tally = self.generator.advance(t0, t1, self.plans, beh, world.streams)
         if world.store is not None:
             world.store.ingest(tally)
+        for cls, (n_requests, n_errors) in tally.by_class.items():
+            name = str(getattr(cls, "name", "") or cls)
+            row = self.class_totals.setdefault(name, {"requests": 0, "errors": 0})
+            row["requests"] += n_requests
+            row["errors"] += n_errors
         n = tally.n_buckets
         nbins = len(ISTIO_DURATION_BUCKETS_MS) + 1
         req = {v: np.zeros(n, dtype=np.int64) for v in ("stable", "canary")}

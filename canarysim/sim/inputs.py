@@ -142,20 +142,43 @@ def arrivals_for(scenario: Scenario) -> Arrivals:
 def request_classes(
     scenario: Scenario, default_host: str, default_gateway: str | None = None
 ) -> list[tuple[RequestClass, float]]:
-    """The header mix as router request classes with their shares (summing to 1), entering
-    through ``traffic.gateway`` (else ``default_gateway``; None or ``mesh``: from a sidecar)."""
-    host = scenario.traffic.host or default_host
-    gateway = scenario.traffic.gateway or default_gateway
+    """The request classes (``traffic.headers``) as router request classes with their shares
+    (summing to 1), entering through ``traffic.gateway`` (else ``default_gateway``; None or
+    ``mesh``: from a sidecar). The requests no class claims form the ``default`` class."""
+    traffic = scenario.traffic
+    host = traffic.host or default_host
+    gateway = traffic.gateway or default_gateway
     gateway = None if gateway in (None, MESH) else gateway
     classes: list[tuple[RequestClass, float]] = []
     rest = 1.0
-    for mix in scenario.traffic.headers:
+    for mix in traffic.headers:
         headers = tuple(sorted((k.lower(), str(v)) for k, v in mix.headers.items()))
-        classes.append(
-            (RequestClass(host=host, headers=headers, gateway=gateway), float(mix.fraction))
+        method = mix.method or traffic.method
+        path = mix.path or traffic.path
+        cls = RequestClass(
+            host=mix.host or host,
+            headers=headers,
+            uri=path,
+            method=method,
+            gateway=gateway,
+            name=mix.name or class_name(method, path, headers, mix.host),
         )
+        classes.append((cls, float(mix.fraction)))
         rest -= float(mix.fraction)
     if rest > 1e-12 or not classes:
-        classes.append((RequestClass(host=host, gateway=gateway), max(rest, 0.0)))
+        default = RequestClass(
+            host=host, uri=traffic.path, method=traffic.method, gateway=gateway, name="default"
+        )
+        classes.append((default, max(rest, 0.0)))
     total = sum(s for _, s in classes)
     return [(c, s / total) for c, s in classes]
+
+
+def class_name(
+    method: str, path: str, headers: tuple[tuple[str, str], ...], host: str | None
+) -> str:
+    """A readable name for a class the scenario did not name: ``GET /api x-canary=true``."""
+    parts = [method, path, *(f"{k}={v}" for k, v in headers)]
+    if host:
+        parts.append(f"@{host}")
+    return " ".join(parts)

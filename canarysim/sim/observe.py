@@ -45,6 +45,9 @@ def observe(world: Wiring) -> None:
     values: dict[str, float] = {}
     if world.mesh.routed:
         canary, stable = weights_from_manifests(world.mesh, world.plan)
+    elif world.mesh.router_weight() is not None:
+        canary = int(world.mesh.router_weight() or 0)
+        stable = world.plan.max_weight - canary
     else:
         canary = snap.actual_weight
         stable = world.plan.max_weight - canary

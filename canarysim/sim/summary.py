@@ -77,6 +77,20 @@ def _first(events: Sequence[Mapping[str, Any]], reason: str, after: float) -> di
     return next((dict(e) for e in events if e["reason"] == reason and e["time"] >= after), None)
 
 
+def _by_class(world: Wiring) -> dict[str, Any]:
+    """``by_class`` (only with more than one request class): requests, errors and error rate
+    of each class, in the scenario's order, the unclaimed rest as ``default`` last."""
+    if len(world.classes) <= 1:
+        return {}
+    out: dict[str, Any] = {}
+    for cls, _ in world.classes:
+        name = str(getattr(cls, "name", "") or cls)
+        row = world.flow.class_totals.get(name, {"requests": 0, "errors": 0})
+        n, bad = int(row["requests"]), int(row["errors"])
+        out[name] = {"requests": n, "errors": bad, "error_rate": bad / n if n else None}
+    return {"by_class": out}
+
+
 def summarize(
     world: Wiring, events: list[dict[str, Any]], series: dict[str, np.ndarray]
 ) -> dict[str, Any]:
@@ -132,6 +146,7 @@ def summarize(
         },
         "canary_errors": errors["canary"],
         "by_image": {k: dict(v) for k, v in sorted(world.flow.totals.items())},
+        **_by_class(world),
         "analysis": analysis,
         "reconciles": world.controller.reconciles,
         "controller_errors": [dict(e) for e in world.controller_errors],

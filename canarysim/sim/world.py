@@ -126,6 +126,13 @@ class World:
             [d.raw for d in scenario.manifests.destination_rules],
             namespace=self.namespace,
             on_change=self._mesh_changed,
+            ingresses=[i.raw for i in scenario.manifests.ingresses],
+            traffic_splits=[t.raw for t in scenario.manifests.traffic_splits],
+            http_routes=[r.raw for r in scenario.manifests.http_routes],
+            apisix_routes=[r.raw for r in scenario.manifests.apisix_routes],
+            traefik_services=[t.raw for t in scenario.manifests.traefik_services],
+            ingress_routes=[r.raw for r in scenario.manifests.ingress_routes],
+            ambassador_mappings=[m.raw for m in scenario.manifests.ambassador_mappings],
         )
         templates = {
             t.name: t.raw
@@ -215,10 +222,19 @@ class World:
             latest_hash=action.pod_template_hash,
             rollout=self.rollout_manifest,
         )
-        canary = ((self.rollout_manifest.get("spec") or {}).get("strategy") or {}).get("canary")
+        strategy = (self.rollout_manifest.get("spec") or {}).get("strategy") or {}
+        canary = strategy.get("canary")
         dry_run: list[str] = []
+        spec: Any = None
         if action.kind == "Background":
-            for entry in ((canary or {}).get("analysis") or {}).get("dryRun") or []:
+            spec = (canary or {}).get("analysis")
+        elif action.kind in ("PrePromotion", "PostPromotion"):
+            key = (
+                "prePromotionAnalysis" if action.kind == "PrePromotion" else "postPromotionAnalysis"
+            )
+            spec = (strategy.get("blueGreen") or {}).get(key)
+        if isinstance(spec, dict):
+            for entry in spec.get("dryRun") or []:
                 dry_run.append(str((entry or {}).get("metricName", "")))
         self.analysis.start(action, context, rollout_dry_run=dry_run)
 

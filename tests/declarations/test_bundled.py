@@ -32,7 +32,10 @@ def test_bundled_scenario_is_valid_and_clean(path):
     assert rollout_invalid_message(s) is None
     assert [str(f) for f in validate_paths([path])] == []
     plan = to_plan(s.rollout, pod_template_hash="h")
-    assert plan.steps, "every bundled rollout has canary steps"
+    if s.rollout.blue_green is not None:
+        assert plan.blue_green is not None and not plan.steps
+    else:
+        assert plan.steps, "every bundled canary rollout has steps"
     for action in s.operator:
         if action.do == "setImage":
             assert action.image in s.versions, "the new image's behaviour is described"

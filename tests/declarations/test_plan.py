@@ -124,10 +124,39 @@ def test_steps_canarysim_cannot_simulate(base):
         plan_of(base)
 
 
-def test_blue_green_is_refused(base):
+def test_blue_green_plan_with_argo_defaults(base):
     base["spec"]["strategy"] = {"blueGreen": {"activeService": "a", "previewService": "b"}}
-    with pytest.raises(ScenarioError, match="blue-green is not supported yet"):
-        plan_of(base)
+    p = plan_of(base)
+    assert p.blue_green == em.BlueGreen(active_service="a", preview_service="b")
+    assert p.blue_green.auto_promotion_enabled and p.blue_green.preview_replica_count is None
+    assert p.steps == () and not p.traffic_routing
+    assert p.effective_scale_down_delay == 30.0  # DefaultScaleDownDelaySeconds for blue-green
+    base["spec"]["strategy"]["blueGreen"].update(
+        previewReplicaCount=1,
+        autoPromotionEnabled=False,
+        autoPromotionSeconds=20,
+        scaleDownDelaySeconds=5,
+        scaleDownDelayRevisionLimit=1,
+        abortScaleDownDelaySeconds=0,
+        prePromotionAnalysis={
+            "templates": [{"templateName": "smoke"}],
+            "args": [{"name": "x", "value": "1"}],
+        },
+        postPromotionAnalysis={"templates": [{"templateName": "after"}]},
+    )
+    p = plan_of(base)
+    bg = p.blue_green
+    assert (bg.preview_replica_count, bg.auto_promotion_enabled, bg.auto_promotion_seconds) == (
+        1,
+        False,
+        20,
+    )
+    assert (p.scale_down_delay_seconds, p.scale_down_delay_revision_limit) == (5.0, 1)
+    assert p.abort_scale_down_delay_seconds == 0.0 and p.effective_scale_down_delay == 5.0
+    assert bg.pre_promotion_analysis == em.PromotionAnalysis(
+        ("smoke",), ({"name": "x", "value": "1"},)
+    )
+    assert bg.post_promotion_analysis == em.PromotionAnalysis(("after",))
 
 
 def test_operator_actions_become_engine_commands():
@@ -190,5 +219,5 @@ def test_scenario_from_manifests_defaults_and_overrides(base):
 def test_workload_ref_is_refused(base):
     del base["spec"]["template"]
     base["spec"]["workloadRef"] = {"apiVersion": "apps/v1", "kind": "Deployment", "name": "d"}
-    with pytest.raises(ScenarioError, match="workloadRef is not supported yet"):
+    with pytest.raises(ScenarioError, match="does not simulate workloadRef yet"):
         plan_of(base)

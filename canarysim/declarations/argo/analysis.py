@@ -37,6 +37,9 @@ def validate_analysis(
     plain, cluster = templates
     if kind == "Inline":
         path = f"spec.strategy.canary.steps[{index}].analysis.templates"
+    elif kind in ("PrePromotion", "PostPromotion"):
+        key = "prePromotionAnalysis" if kind == "PrePromotion" else "postPromotionAnalysis"
+        path = f"spec.strategy.blueGreen.{key}.templates"
     else:
         path = "spec.strategy.canary.analysis.templates"
     names = [t.name for t in plain] + [t.name for t in cluster]

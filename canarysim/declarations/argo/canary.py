@@ -167,11 +167,12 @@ def validate_canary(ro: Rollout, path: str) -> list[FieldError]:
         raw = raw_steps[i] if i < len(raw_steps) and isinstance(raw_steps[i], dict) else {}
         errs += validate_step(ro, step, raw, f"{path}.steps[{i}]", path, max_weight)
     if c.anti_affinity is not None:
-        errs += _anti_affinity(c.anti_affinity, f"{path}.antiAffinity")
+        errs += anti_affinity_errors(c.anti_affinity, f"{path}.antiAffinity")
     return errs
 
 
-def _anti_affinity(aa: dict[str, Any], path: str) -> list[FieldError]:
+def anti_affinity_errors(aa: dict[str, Any], path: str) -> list[FieldError]:
+    """``ValidateRolloutStrategyAntiAffinity`` (canary and blue-green)."""
     errs = []
     pref = aa.get("preferredDuringSchedulingIgnoredDuringExecution")
     req = aa.get("requiredDuringSchedulingIgnoredDuringExecution")

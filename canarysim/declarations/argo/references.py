@@ -36,12 +36,12 @@ class _Stop(Exception):
 
 def validate_references(ro: Rollout, objs: Manifests) -> list[FieldError]:
     """Errors about referenced objects, in Argo's order. A fetch failure is the only error."""
-    c = ro.canary
-    if c is None:
+    if ro.canary is None and ro.blue_green is None:
         return []
     try:
         services = _fetch_services(ro, objs)
         analyses = _fetch_analyses(ro, objs)
+        ingresses = _fetch_nginx_ingresses(ro, objs)
         vss = _fetch_virtual_services(ro, objs)
     except _Stop as stop:
         return [stop.error]
@@ -68,6 +68,18 @@ def validate_references(ro: Rollout, objs: Manifests) -> list[FieldError]:
             )
     for kind, index, analysis, templates in analyses:
         errs += validate_analysis(ro, kind, index, analysis, templates)
+    for path, value, ingress in ingresses:
+        # ValidateIngress / reportErrors
+        service = ro.canary.stable_service if ro.canary is not None else ""
+        if not ingress.has_rule_with_service(service):
+            errs.append(
+                FieldError(
+                    path,
+                    "Invalid",
+                    value,
+                    f"ingress `{ingress.name}` has no rules using service {service} backend",
+                )
+            )
     for path, vs in vss:
         errs += _virtual_service(ro, path, vs)
     return errs
@@ -76,7 +88,15 @@ def validate_references(ro: Rollout, objs: Manifests) -> list[FieldError]:
 # ------------------------------------------------------------------------------------ fetching
 def _fetch_services(ro: Rollout, objs: Manifests) -> list[tuple[str, Any]]:
     c = ro.canary
-    assert c is not None
+    bg = ro.blue_green
+    wanted: list[tuple[str, str]] = []
+    if bg is not None:  # getRolloutReferencedResources: active, then preview
+        wanted = [
+            ("spec.strategy.blueGreen.activeService", bg.active_service),
+            ("spec.strategy.blueGreen.previewService", bg.preview_service),
+        ]
+    if c is None:
+        return _found_services(ro, objs, wanted)
     wanted = [
         ("spec.strategy.canary.stableService", c.stable_service),
         ("spec.strategy.canary.canaryService", c.canary_service),
@@ -86,6 +106,12 @@ def _fetch_services(ro: Rollout, objs: Manifests) -> list[tuple[str, Any]]:
             ("spec.strategy.canary.pingPong.pingService", c.ping_pong.ping_service),
             ("spec.strategy.canary.pingPong.pongService", c.ping_pong.pong_service),
         ]
+    return _found_services(ro, objs, wanted)
+
+
+def _found_services(
+    ro: Rollout, objs: Manifests, wanted: list[tuple[str, str]]
+) -> list[tuple[str, Any]]:
     found = []
     for path, name in wanted:
         if not name:
@@ -100,9 +126,19 @@ def _fetch_services(ro: Rollout, objs: Manifests) -> list[tuple[str, Any]]:
 def _fetch_analyses(
     ro: Rollout, objs: Manifests
 ) -> list[tuple[str, int, RolloutAnalysis, Templates]]:
-    c = ro.canary
-    assert c is not None
     out = []
+    bg = ro.blue_green
+    if bg is not None:
+        for kind, analysis, key in (
+            ("PrePromotion", bg.pre_promotion_analysis, "prePromotionAnalysis"),
+            ("PostPromotion", bg.post_promotion_analysis, "postPromotionAnalysis"),
+        ):
+            if analysis is not None:
+                path = f"spec.strategy.blueGreen.{key}.templates"
+                out.append((kind, 0, analysis, _templates(analysis, path, ro, objs)))
+    c = ro.canary
+    if c is None:
+        return out
     for i, step in enumerate(c.steps):
         if step.analysis is not None:
             path = f"spec.strategy.canary.steps[{i}].analysis.templates"
@@ -138,6 +174,48 @@ def _templates(analysis: RolloutAnalysis, path: str, ro: Rollout, objs: Manifest
         where = "spec.templates" if err.nested else path
         raise _Stop(FieldError(where, "Invalid", err.name, str(err))) from None
     return [found[id(t)] for t in plain], [found[id(t)] for t in cluster]
+
+
+NGINX_PATH = "spec.strategy.canary.trafficRouting.nginx"
+
+
+def _fetch_nginx_ingresses(ro: Rollout, objs: Manifests) -> list[tuple[str, str, Any]]:
+    """``ValidateRolloutNginxIngressesConfig`` then ``getReferencedNginxIngresses``: (field
+    path, the value Argo prints, Ingress) of each stable Ingress."""
+    tr = ro.canary.traffic_routing if ro.canary is not None else None
+    nginx = tr.nginx if tr is not None else None
+    if nginx is None:
+        return []
+    many = nginx.get("stableIngresses")
+    single = str(nginx.get("stableIngress") or "")
+    if many is not None and single:
+        detail = "Either StableIngress or StableIngresses must be configured. Both are configured."
+        raise _Stop(FieldError(NGINX_PATH, "Internal", None, detail))
+    if many is None and not single:
+        detail = (
+            "Either StableIngress or StableIngresses must be configured. Neither are configured."
+        )
+        raise _Stop(FieldError(NGINX_PATH, "Internal", None, detail))
+    names = [str(n) for n in many] if isinstance(many, list) else [single]
+    found = []
+    for name in names:
+        ingress = objs.ingress(name, ro.namespace)
+        if ingress is None:
+            field = "StableIngresses" if many is not None else "stableIngress"
+            value: Any = list(names) if many is not None else single
+            raise _Stop(
+                FieldError(
+                    f"{NGINX_PATH}.{field}",
+                    "Invalid",
+                    value,
+                    f'ingress.networking.k8s.io "{name}" not found',
+                )
+            )
+        path = (
+            f"{NGINX_PATH}.stableIngresses" if many is not None else f"{NGINX_PATH}.stableIngress"
+        )
+        found.append((path, name, ingress))
+    return found
 
 
 def _fetch_virtual_services(ro: Rollout, objs: Manifests) -> list[tuple[str, Any]]:

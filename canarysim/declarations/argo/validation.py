@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import re
 
-from canarysim.declarations.argo.canary import validate_canary
+from canarysim.declarations.argo.canary import anti_affinity_errors, validate_canary
 from canarysim.declarations.argo.fielderr import FieldError
 from canarysim.declarations.manifests.argo import Rollout
 
@@ -239,16 +239,37 @@ def _strategy(ro: Rollout) -> list[FieldError]:
             )
         ]
     if st.blue_green is not None:
-        bg = st.blue_green
-        if bg.get("activeService", "") == bg.get("previewService", ""):
-            return [
-                FieldError(
-                    f"{path}.activeService",
-                    "Invalid",
-                    bg.get("activeService", ""),
-                    "This rollout uses the same service for the active and preview "
-                    "services, but two different services are required.",
-                )
-            ]
-        return []
+        return _blue_green(ro, path)
     return validate_canary(ro, path)
+
+
+def _blue_green(ro: Rollout, path: str) -> list[FieldError]:
+    """``ValidateRolloutStrategyBlueGreen`` (rooted at ``spec.strategy`` as upstream)."""
+    bg = ro.spec.strategy.blue_green
+    assert bg is not None
+    errs: list[FieldError] = []
+    if bg.active_service == bg.preview_service:
+        errs.append(
+            FieldError(
+                f"{path}.activeService",
+                "Invalid",
+                bg.active_service,
+                "This rollout uses the same service for the active and preview services, but "
+                "two different services are required.",
+            )
+        )
+    history = 10 if ro.spec.revision_history_limit is None else ro.spec.revision_history_limit
+    limit = bg.scale_down_delay_revision_limit
+    if limit is not None and history < limit:
+        errs.append(
+            FieldError(
+                f"{path}.scaleDownDelayRevisionLimit",
+                "Invalid",
+                limit,
+                "This rollout's revision history limit can not be smaller than the rollout's "
+                "scale down limit",
+            )
+        )
+    if bg.anti_affinity is not None:
+        errs += anti_affinity_errors(bg.anti_affinity, f"{path}.antiAffinity")
+    return errs

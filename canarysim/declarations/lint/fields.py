@@ -20,7 +20,6 @@ from canarysim.declarations.manifests.analysis import (
     AnalysisTemplate,
     ClusterAnalysisTemplate,
 )
-from canarysim.declarations.manifests.argo import Rollout
 from canarysim.declarations.manifests.base import ManifestModel, Resource
 from canarysim.declarations.manifests.istio import DestinationRule
 from canarysim.declarations.yamlio import format_path
@@ -94,20 +93,8 @@ def unsupported(obj: Resource) -> list[Finding]:
 
     for path, model, key in _set_unsupported(obj, ()):
         warn((*path, key), f"{format_path((*path, key))} ({type(model).__name__})")
-    if isinstance(obj, Rollout):
-        strategy = ("spec", "strategy")
-        if obj.spec.strategy.blue_green is not None:
-            warn((*strategy, "blueGreen"), "the blue-green strategy")
-        c = obj.canary
-        if c is not None and c.traffic_routing is not None:
-            for router in c.traffic_routing.other_routers:
-                warn(
-                    (*strategy, "canary", "trafficRouting", router),
-                    f"traffic router {router} (only istio is simulated)",
-                )
-        for i, step in enumerate(c.steps if c is not None else []):
-            if step.plugin is not None:
-                warn((*strategy, "canary", "steps", i, "plugin"), "a plugin step")
+    # blue-green, workloadRef, routers not simulated, plugin steps: not warnings but errors,
+    # because the run refuses them (declarations/support.py)
     if isinstance(obj, DestinationRule):
         policies: list[tuple[tuple[object, ...], dict[str, Any] | None]]
         policies = [(("spec", "trafficPolicy"), obj.spec.traffic_policy)]

@@ -338,9 +338,31 @@ class CanaryStrategy(ManifestModel):
     stable_metadata: PodTemplateMetadata | None = None
 
 
+class BlueGreenStrategy(ManifestModel):
+    """``strategy.blueGreen``. ``activeMetadata``/``previewMetadata`` are the ephemeral pod
+    metadata of the active and preview ReplicaSets (Argo's ``reconcileEphemeralMetadata``)."""
+
+    UNSUPPORTED = frozenset({"antiAffinity"})
+
+    active_service: str = ""
+    preview_service: str = ""
+    preview_replica_count: Int32 | None = None
+    auto_promotion_enabled: bool | None = None
+    auto_promotion_seconds: Int32 = 0
+    max_unavailable: IntOrString | None = None
+    scale_down_delay_seconds: Int32 | None = None
+    scale_down_delay_revision_limit: Int32 | None = None
+    abort_scale_down_delay_seconds: Int32 | None = None
+    pre_promotion_analysis: RolloutAnalysis | None = None
+    post_promotion_analysis: RolloutAnalysis | None = None
+    anti_affinity: dict[str, Any] | None = None
+    active_metadata: PodTemplateMetadata | None = None
+    preview_metadata: PodTemplateMetadata | None = None
+
+
 class RolloutStrategy(ManifestModel):
     canary: CanaryStrategy | None = None
-    blue_green: dict[str, Any] | None = None
+    blue_green: BlueGreenStrategy | None = None
 
 
 class RollbackWindowSpec(ManifestModel):
@@ -349,7 +371,7 @@ class RollbackWindowSpec(ManifestModel):
 
 class RolloutSpec(ManifestModel):
     KNOWN = frozenset({"analysis"})
-    UNSUPPORTED = frozenset({"workloadRef", "restartAt"})
+    UNSUPPORTED = frozenset({"restartAt"})
 
     replicas: Int32 | None = None
     selector: LabelSelector | None = None
@@ -371,6 +393,10 @@ class Rollout(Resource):
     @property
     def canary(self) -> CanaryStrategy | None:
         return self.spec.strategy.canary
+
+    @property
+    def blue_green(self) -> BlueGreenStrategy | None:
+        return self.spec.strategy.blue_green
 
     @property
     def istio(self) -> IstioTrafficRouting | None:

@@ -9,8 +9,17 @@ from canarysim.declarations.findings import Finding
 from canarysim.declarations.manifests.analysis import AnalysisTemplate, ClusterAnalysisTemplate
 from canarysim.declarations.manifests.argo import Rollout
 from canarysim.declarations.manifests.base import Resource
+from canarysim.declarations.manifests.ingress import Ingress
 from canarysim.declarations.manifests.istio import DestinationRule, Gateway, VirtualService
 from canarysim.declarations.manifests.k8s import Service
+from canarysim.declarations.manifests.smi import (
+    AmbassadorMapping,
+    ApisixRoute,
+    HTTPRoute,
+    IngressRoute,
+    TraefikService,
+    TrafficSplit,
+)
 
 __all__ = ["Manifests"]
 
@@ -29,6 +38,13 @@ class Manifests:
     virtual_services: list[VirtualService] = field(default_factory=list)
     destination_rules: list[DestinationRule] = field(default_factory=list)
     gateways: list[Gateway] = field(default_factory=list)
+    ingresses: list[Ingress] = field(default_factory=list)
+    traffic_splits: list[TrafficSplit] = field(default_factory=list)
+    http_routes: list[HTTPRoute] = field(default_factory=list)
+    apisix_routes: list[ApisixRoute] = field(default_factory=list)
+    traefik_services: list[TraefikService] = field(default_factory=list)
+    ingress_routes: list[IngressRoute] = field(default_factory=list)
+    ambassador_mappings: list[AmbassadorMapping] = field(default_factory=list)
     analysis_templates: list[AnalysisTemplate] = field(default_factory=list)
     cluster_analysis_templates: list[ClusterAnalysisTemplate] = field(default_factory=list)
     ignored: list[dict[str, Any]] = field(default_factory=list)
@@ -51,12 +67,22 @@ class Manifests:
             *self.virtual_services,
             *self.destination_rules,
             *self.gateways,
+            *self.ingresses,
+            *self.traffic_splits,
+            *self.http_routes,
+            *self.apisix_routes,
+            *self.traefik_services,
+            *self.ingress_routes,
+            *self.ambassador_mappings,
             *self.analysis_templates,
             *self.cluster_analysis_templates,
         ]
 
     def service(self, name: str, namespace: str) -> Service | None:
         return _find(self.services, name, namespace)
+
+    def ingress(self, name: str, namespace: str) -> Ingress | None:
+        return _find(self.ingresses, name, namespace)
 
     def virtual_service(self, name: str, namespace: str) -> VirtualService | None:
         """Look a VirtualService up as Argo does (``utils/istio::

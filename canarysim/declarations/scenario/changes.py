@@ -36,6 +36,13 @@ _BUCKETS = (
     "virtual_services",
     "destination_rules",
     "gateways",
+    "ingresses",
+    "traffic_splits",
+    "http_routes",
+    "apisix_routes",
+    "traefik_services",
+    "ingress_routes",
+    "ambassador_mappings",
     "analysis_templates",
     "cluster_analysis_templates",
 )

@@ -187,11 +187,24 @@ class Diurnal(ScenarioModel):
     peak: Duration = 43200.0
 
 
+HttpMethod = Literal["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "CONNECT", "TRACE"]
+
+
 class HeaderMix(ScenarioModel):
-    """A share of requests carrying these headers (for header-based routes)."""
+    """A class of requests: a share of them with this method, path and headers (for header,
+    path and method routes), optionally sent to another host (e.g. a blue-green preview
+    Service, for smoke tests)."""
 
     fraction: Fraction
-    headers: dict[str, str]
+    headers: dict[str, str] = Field(default_factory=dict)
+    host: str | None = None
+    """Host this share asks for; default: ``traffic.host``."""
+    method: HttpMethod | None = None
+    """HTTP method; default: ``traffic.method``."""
+    path: Annotated[str, Field(pattern=r"^/")] | None = None
+    """Request path (with an optional ``?query``); default: ``traffic.path``."""
+    name: Annotated[str, Field(min_length=1, max_length=63)] | None = None
+    """How the summary calls this class; default: built from method, path and headers."""
 
 
 class Traffic(ScenarioModel):
@@ -208,6 +221,10 @@ class Traffic(ScenarioModel):
     headers: list[HeaderMix] = Field(default_factory=list)
     host: str | None = None
     """Host the requests ask for; default: the first host of the rollout's VirtualService."""
+    method: HttpMethod = "GET"
+    """HTTP method of the requests (of every class that does not set its own)."""
+    path: Annotated[str, Field(pattern=r"^/")] = "/"
+    """Request path of the requests (of every class that does not set its own)."""
     gateway: str | None = None
     """Gateway the requests enter through (``mesh`` = sidecar to sidecar); default: the
     VirtualService's first gateway, or ``mesh`` when it lists none."""

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from canarysim.engine.model.observation import RunKind
 from canarysim.engine.model.plan import Experiment, PodMetadata
 from canarysim.engine.model.rollout_status import RolloutStatus, WeightDestination
 
@@ -81,10 +82,11 @@ class SyncEphemeralMetadata:
 
 @dataclass(frozen=True)
 class SetServiceSelector:
-    """Point the canary or stable Service (``rollouts-pod-template-hash`` selector) at a
-    ReplicaSet (``reconcileStableAndCanaryService``)."""
+    """Point the canary or stable Service (``reconcileStableAndCanaryService``), or the
+    blue-green active or preview Service (``reconcileActiveService`` /
+    ``reconcilePreviewService``), at a ReplicaSet (``rollouts-pod-template-hash`` selector)."""
 
-    role: Literal["canary", "stable"]
+    role: Literal["canary", "stable", "active", "preview"]
     hash: str
 
 
@@ -137,7 +139,7 @@ class StartAnalysisRun:
     ``pod_template_hash``; ``name`` follows Argo (``<rollout>-<hash>-<revision>[-<step>]``)."""
 
     name: str
-    kind: Literal["Step", "Background"]
+    kind: RunKind
     templates: tuple[str, ...]
     args: tuple[dict[str, Any], ...]
     pod_template_hash: str

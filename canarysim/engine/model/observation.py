@@ -38,6 +38,8 @@ class ReplicaSetView:
 
 
 RunPhase = Literal["Pending", "Running", "Successful", "Failed", "Error", "Inconclusive"]
+RunKind = Literal["Step", "Background", "PrePromotion", "PostPromotion"]
+"""Argo's ``rollout-type`` label of an AnalysisRun."""
 
 
 @dataclass(frozen=True)
@@ -46,7 +48,7 @@ class AnalysisRunView:
     ``kind`` is Argo's ``rollout-type`` label; ``step_index`` is set for step runs."""
 
     name: str
-    kind: Literal["Step", "Background"]
+    kind: RunKind
     pod_template_hash: str
     phase: RunPhase = "Pending"
     message: str = ""
@@ -174,3 +176,7 @@ class Observation:
     """The ``rollouts-pod-template-hash`` the stable Service selects now ("" = none yet)."""
     destination_rule_hashes: tuple[str, ...] = ()
     """Hashes the Istio DestinationRule's subsets select now (subset-level routing)."""
+    active_service_hash: str = ""
+    """Blue-green: the ``rollouts-pod-template-hash`` the active Service selects now."""
+    preview_service_hash: str = ""
+    """Blue-green: the ``rollouts-pod-template-hash`` the preview Service selects now."""

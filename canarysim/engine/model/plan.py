@@ -104,6 +104,34 @@ class BackgroundAnalysis:
 
 
 @dataclass(frozen=True)
+class PromotionAnalysis:
+    """``strategy.blueGreen.prePromotionAnalysis`` / ``postPromotionAnalysis``: one run of
+    these templates (names) with these args (Argo's mappings, as written)."""
+
+    templates: tuple[str, ...] = ()
+    args: tuple[dict[str, Any], ...] = ()
+
+
+@dataclass(frozen=True)
+class BlueGreen:
+    """``strategy.blueGreen`` (what is not shared with the canary fields of :class:`Plan`).
+
+    ``preview_replica_count`` None means unset (the preview gets every replica);
+    ``auto_promotion_enabled`` defaults to True and ``auto_promotion_seconds`` to 0. The
+    scale-down delays live in :class:`Plan`'s shared fields (``scale_down_delay_seconds`` unset
+    means 30 s for blue-green, ``abort_scale_down_delay_seconds`` unset means 30 s, explicit 0
+    leaves the preview up after an abort)."""
+
+    active_service: str
+    preview_service: str = ""
+    preview_replica_count: int | None = None
+    auto_promotion_enabled: bool = True
+    auto_promotion_seconds: int = 0
+    pre_promotion_analysis: PromotionAnalysis | None = None
+    post_promotion_analysis: PromotionAnalysis | None = None
+
+
+@dataclass(frozen=True)
 class Plan:
     """The Rollout spec as already-defaulted values (``utils/defaults/defaults.go``).
 
@@ -151,6 +179,8 @@ class Plan:
     """``spec.restartAt`` (``kubectl argo rollouts restart``), simulated seconds."""
     generation: int = 1
     """``metadata.generation``: bump it on every spec change (the world does)."""
+    blue_green: BlueGreen | None = None
+    """``strategy.blueGreen``; None for a canary (then ``steps`` and the canary fields apply)."""
 
     @functools.cached_property
     def step_hash(self) -> str:
@@ -161,8 +191,8 @@ class Plan:
 
     @property
     def effective_scale_down_delay(self) -> float:
-        """``GetScaleDownDelaySecondsOrDefault``: 30 s only with traffic routing."""
-        if not self.traffic_routing:
+        """``GetScaleDownDelaySecondsOrDefault``: 30 s for blue-green and with traffic routing."""
+        if not self.traffic_routing and self.blue_green is None:
             return 0.0
         return 30.0 if self.scale_down_delay_seconds is None else self.scale_down_delay_seconds
 

@@ -7,7 +7,7 @@ Re-exported by :mod:`canarysim.engine.model`.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Literal
 
 ConditionStatus = Literal["True", "False", "Unknown"]
@@ -63,6 +63,19 @@ class RunStatus:
     message: str = ""
 
 
+@dataclass(frozen=True)
+class BlueGreenStatus:
+    """``status.blueGreen``: the hashes the active and preview Services select (as last
+    seen), the one-way ``scaleUpPreviewCheckPoint`` of ``previewReplicaCount``, and the
+    pre/post-promotion AnalysisRuns the rollout follows."""
+
+    active_selector: str = ""
+    preview_selector: str = ""
+    scale_up_preview_check_point: bool = False
+    pre_promotion_run: RunStatus | None = None
+    post_promotion_run: RunStatus | None = None
+
+
 Phase = Literal["Healthy", "Progressing", "Paused", "Degraded"]
 
 
@@ -92,6 +105,7 @@ class RolloutStatus:
     phase: Phase = "Progressing"
     message: str = ""
     conditions: tuple[Condition, ...] = ()
+    blue_green: BlueGreenStatus = field(default_factory=BlueGreenStatus)
 
     def condition(self, type_: str) -> Condition | None:
         """The condition of this type, if any."""

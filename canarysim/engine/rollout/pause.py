@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from canarysim.engine.model import PauseCondition, RolloutStatus
 
 CANARY_PAUSE_STEP = "CanaryPauseStep"
+BLUE_GREEN_PAUSE = "BlueGreenPause"
 INCONCLUSIVE_ANALYSIS = "InconclusiveAnalysisRun"
 INCONCLUSIVE_EXPERIMENT = "InconclusiveExperiment"
 

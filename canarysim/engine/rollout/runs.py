@@ -13,6 +13,7 @@ from canarysim.engine.model import (
     Analysis,
     AnalysisRunView,
     Experiment,
+    RunKind,
     RunStatus,
     StartAnalysisRun,
     StartExperiment,
@@ -21,6 +22,7 @@ from canarysim.engine.model import (
 )
 from canarysim.engine.rollout.context import COMPLETED_PHASES, Context
 from canarysim.engine.rollout.pause import (
+    BLUE_GREEN_PAUSE,
     CANARY_PAUSE_STEP,
     INCONCLUSIVE_ANALYSIS,
     INCONCLUSIVE_EXPERIMENT,
@@ -289,3 +291,157 @@ def _emit_phase_change(
             f"{label} Analysis Run '{ar.name}' Status New: '{ar.phase}' Previous: '{before}'",
             warning=ar.phase in ("Failed", "Error"),
         )
+
+
+# --------------------------------------------------------------------------------------------
+# Blue-green: pre- and post-promotion analysis (rollout/analysis.go)
+# --------------------------------------------------------------------------------------------
+
+
+def _named_run(ctx: Context, run: RunStatus | None) -> AnalysisRunView | None:
+    if run is None:
+        return None
+    return next((a for a in ctx.obs.analysis_runs if a.name == run.name), None)
+
+
+def current_promotion_runs(ctx: Context) -> tuple[AnalysisRunView | None, AnalysisRunView | None]:
+    """The pre- and post-promotion runs the status names (``currentArs``), if they exist."""
+    bg = ctx.status.blue_green
+    return _named_run(ctx, bg.pre_promotion_run), _named_run(ctx, bg.post_promotion_run)
+
+
+def _is_saturated(ctx: Context) -> bool:
+    """``annotations.IsSaturated`` of the new ReplicaSet."""
+    new, r = ctx.new_rs, ctx.plan.replicas
+    return (
+        new is not None and new.replicas == r and new.rollout_replicas == r and new.available == r
+    )
+
+
+def _skip_pre(ctx: Context, current: AnalysisRunView | None) -> bool:
+    """``skipPrePromotionAnalysisRun``: promoted already, first deploy, or (before it started)
+    the preview is not at its size yet."""
+    bg = ctx.plan.blue_green
+    assert bg is not None and ctx.new_rs is not None
+    pod_hash, active = ctx.new_rs.hash, ctx.status.blue_green.active_selector
+    if ctx.status.stable_rs == pod_hash or not active or active == pod_hash:
+        return True
+    if current is not None:
+        return False
+    if bg.preview_replica_count is not None:
+        want = bg.preview_replica_count
+        return ctx.new_rs.replicas != want or ctx.new_rs.available != want
+    return not _is_saturated(ctx)
+
+
+def _skip_post(ctx: Context, current: AnalysisRunView | None) -> bool:
+    """``skipPostPromotionAnalysisRun``: stable already, or the active Service has not been
+    switched to the new pods yet, or (before it started) they are not saturated."""
+    assert ctx.new_rs is not None
+    pod_hash = ctx.new_rs.hash
+    if ctx.status.stable_rs == pod_hash or ctx.status.blue_green.active_selector != pod_hash:
+        return True
+    if current is not None:
+        return False
+    return not _is_saturated(ctx)
+
+
+def skip_post_promotion(ctx: Context, current: AnalysisRunView | None) -> bool:
+    return ctx.new_rs is None or _skip_post(ctx, current)
+
+
+def _needs_new_promotion_run(ctx: Context, current: AnalysisRunView | None) -> bool:
+    """``needsNewAnalysisRun`` with its blue-green clause: the BlueGreenPause condition also
+    sets controllerPause, so only a pause for another reason asks for an Inconclusive rerun."""
+    if current is None:
+        return True
+    st = ctx.status
+    if (
+        st.controller_pause
+        and ctx.pause.condition(CANARY_PAUSE_STEP) is None
+        and ctx.pause.condition(BLUE_GREEN_PAUSE) is None
+    ):
+        return current.phase == "Inconclusive"
+    return st.aborted_at is not None
+
+
+def _promotion_run(
+    ctx: Context, current: AnalysisRunView | None, post: bool
+) -> AnalysisRunView | None:
+    """``reconcilePrePromotionAnalysisRun`` / ``reconcilePostPromotionAnalysisRun``."""
+    bg = ctx.plan.blue_green
+    assert bg is not None and ctx.new_rs is not None
+    spec = bg.post_promotion_analysis if post else bg.pre_promotion_analysis
+    if spec is None or not spec.templates:
+        _terminate_run(ctx, current)
+        return None
+    if (_skip_post if post else _skip_pre)(ctx, current):
+        _terminate_run(ctx, current)
+        return current
+    if ctx.pause.condition(INCONCLUSIVE_ANALYSIS) is not None:
+        return current
+    if not _needs_new_promotion_run(ctx, current):
+        return current
+    kind: RunKind = "PostPromotion" if post else "PrePromotion"
+    base = "-".join([ctx.plan.name, ctx.new_rs.hash, str(ctx.revision), "post" if post else "pre"])
+    name = _free_name(base, {a.name for a in ctx.obs.analysis_runs}, ".")
+    stable_hash = ctx.stable_rs.hash if ctx.stable_rs is not None else ""
+    ctx.actions.append(
+        StartAnalysisRun(
+            name, kind, spec.templates, spec.args, ctx.new_rs.hash, ctx.revision, None, stable_hash
+        )
+    )
+    ctx.created_runs.add(name)
+    return AnalysisRunView(name, kind, ctx.new_rs.hash)
+
+
+def _pause_or_abort_blue_green(ctx: Context, ar: AnalysisRunView | None, post: bool) -> None:
+    """``setPauseOrAbortForBlueGreen``."""
+    if ar is None or ar.name in ctx.created_runs:
+        return
+    if ar.phase == "Inconclusive":
+        ctx.pause.add_pause(INCONCLUSIVE_ANALYSIS)
+    elif ar.phase in ("Error", "Failed"):
+        which = "post" if post else "pre"
+        message = f"Blue/green {which}-promotion analysis phase error/failed"
+        if ar.message:
+            message += ": " + ar.message
+        ctx.pause.abort(message)
+
+
+def reconcile_promotion_runs(
+    ctx: Context, fast_rollback: bool
+) -> tuple[AnalysisRunView | None, AnalysisRunView | None]:
+    """``reconcileAnalysisRuns`` for blue-green: start, follow or cancel the pre- and
+    post-promotion runs (kept in the status once cancelled), cancel every other run. Returns
+    the current (pre, post) runs."""
+    status = ctx.status
+    pre, post = current_promotion_runs(ctx)
+    cancel_all = (
+        ctx.fully_promoted
+        or ctx.pause.is_aborted()
+        or status.promote_full
+        or fast_rollback
+        or not status.stable_rs
+    )
+    if cancel_all:
+        _terminate_run(ctx, pre)
+        _terminate_run(ctx, post)
+    else:
+        pre = _promotion_run(ctx, pre, post=False)
+        _pause_or_abort_blue_green(ctx, pre, post=False)
+        post = _promotion_run(ctx, post, post=True)
+        _pause_or_abort_blue_green(ctx, post, post=True)
+    current = {ar.name for ar in (pre, post) if ar is not None}
+    for ar in ctx.obs.analysis_runs:
+        if ar.name not in current:
+            _terminate_run(ctx, ar)
+    bg = status.blue_green
+    _emit_phase_change(ctx, bg.post_promotion_run, post, "PostPromotion")
+    _emit_phase_change(ctx, bg.pre_promotion_run, pre, "PrePromotion")
+    return pre, post
+
+
+def run_status(ctx: Context, ar: AnalysisRunView | None) -> RunStatus | None:
+    """The status entry of a run (a run created in this reconcile has no phase yet)."""
+    return _run_status(ctx, ar)

@@ -43,9 +43,9 @@ def scale(ctx: Context, rs: ReplicaSetView, count: int) -> bool:
 
 
 def abort_scale_down_delay(ctx: Context) -> float | None:
-    """``GetAbortScaleDownDelaySecondsOrDefault``: 30 s by default with traffic routing,
-    None (never) when explicitly 0, 0 without traffic routing."""
-    if not ctx.plan.traffic_routing:
+    """``GetAbortScaleDownDelaySecondsOrDefault``: 30 s by default for blue-green and with
+    traffic routing, None (never) when explicitly 0, 0 for a basic canary."""
+    if not ctx.plan.traffic_routing and ctx.plan.blue_green is None:
         return 0.0
     value = ctx.plan.abort_scale_down_delay_seconds
     if value is None:
@@ -56,7 +56,9 @@ def abort_scale_down_delay(ctx: Context) -> float | None:
 def should_delay_abort_scale_down(ctx: Context) -> bool:
     """``shouldDelayScaleDownOnAbort``."""
     plan = ctx.plan
-    if not ctx.pause.is_aborted() or ctx.stable_rs is None or not plan.traffic_routing:
+    if not ctx.pause.is_aborted() or ctx.stable_rs is None:
+        return False
+    if plan.blue_green is None and not plan.traffic_routing:  # basic canary
         return False
     if abort_scale_down_delay(ctx) is None:
         return False
@@ -134,6 +136,15 @@ def is_referenced(ctx: Context, rs: ReplicaSetView) -> bool:
     points at this ReplicaSet."""
     st, obs = ctx.status, ctx.obs
     refs = {st.stable_rs, st.current_pod_hash}
+    bg = ctx.plan.blue_green
+    if bg is not None:
+        refs |= {st.blue_green.active_selector, st.blue_green.preview_selector}
+        if bg.active_service:
+            refs.add(obs.active_service_hash)
+        if bg.preview_service:
+            refs.add(obs.preview_service_hash)
+        refs.discard("")
+        return rs.hash in refs
     if st.canary_weights is not None:
         refs |= {
             st.canary_weights.canary.pod_template_hash,

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field, replace
 
 from canarysim.engine.model import (
     Analysis,
+    BlueGreenStatus,
     Condition,
     ConditionStatus,
     Experiment,
@@ -81,6 +82,7 @@ class Draft:
     background_run: RunStatus | None = None
     experiment: RunStatus | None = None
     restarted_at: float | None = None
+    blue_green: BlueGreenStatus = field(default_factory=BlueGreenStatus)
 
 
 def base_status(ctx: Context) -> Draft:
@@ -151,6 +153,19 @@ def rollout_phase(plan: Plan, status: RolloutStatus) -> tuple[Phase, str]:
         return "Progressing", "more replicas need to be updated"
     if status.available_replicas < status.updated_replicas:
         return "Progressing", "updated replicas are still becoming available"
+    if plan.blue_green is not None:
+        bg = status.blue_green
+        if not bg.active_selector or bg.active_selector != status.current_pod_hash:
+            return "Progressing", "active service cutover pending"
+        if not status.stable_rs or status.stable_rs != status.current_pod_hash:
+            # waitingForBlueGreenPostPromotionAnalysis
+            run = bg.post_promotion_run
+            if plan.blue_green.post_promotion_analysis is not None and (
+                run is None or run.phase not in ("Successful", "Failed", "Error", "Inconclusive")
+            ):
+                return "Progressing", "waiting for analysis to complete"
+            return "Progressing", "waiting for post-promotion verification to complete"
+        return "Healthy", ""
     if not plan.traffic_routing and status.replicas > status.updated_replicas:
         return "Progressing", "old replicas are pending termination"
     if not status.stable_rs or status.stable_rs != status.current_pod_hash:
@@ -159,8 +174,22 @@ def rollout_phase(plan: Plan, status: RolloutStatus) -> tuple[Phase, str]:
 
 
 def rollout_healthy(ctx: Context, d: Draft) -> bool:
-    """``conditions.RolloutHealthy`` for the canary strategy."""
+    """``conditions.RolloutHealthy``: counts, observed generation and the strategy's own
+    completion (canary: all steps, stable is current, old pods gone; blue-green: the active
+    and preview Services select the current pods)."""
     r = ctx.plan.replicas
+    bg = ctx.plan.blue_green
+    if bg is not None:
+        sel = d.blue_green
+        completed = sel.active_selector == d.current_pod_hash and (
+            not bg.preview_service or sel.preview_selector == d.current_pod_hash
+        )
+        return (
+            d.updated_replicas == r
+            and d.available_replicas == r
+            and ctx.status.observed_generation == ctx.plan.generation
+            and completed
+        )
     executed_all = True
     if ctx.step_count > 0 and d.current_step_index is not None:
         executed_all = d.current_step_index == ctx.step_count
@@ -178,6 +207,18 @@ def rollout_healthy(ctx: Context, d: Draft) -> bool:
 def rollout_progressing(ctx: Context, d: Draft) -> bool:
     """``conditions.RolloutProgressing``: counts or canary position moved since last time."""
     old = ctx.status
+    if ctx.plan.blue_green is not None:
+        strategy_moved = (
+            old.blue_green.active_selector != d.blue_green.active_selector
+            or old.blue_green.preview_selector != d.blue_green.preview_selector
+        )
+        return (
+            d.updated_replicas != old.updated_replicas
+            or (d.replicas - d.updated_replicas) < (old.replicas - old.updated_replicas)
+            or d.ready_replicas > old.ready_replicas
+            or d.available_replicas > old.available_replicas
+            or strategy_moved
+        )
     step_moved = (
         d.current_step_index is not None
         and old.current_step_index is not None
@@ -289,7 +330,7 @@ def calculate_conditions(ctx: Context, d: Draft, paused: bool) -> None:
                 TIMED_OUT_REASON,
                 RS_TIMED_OUT_MESSAGE.format(rs_name),
             )
-    if sum(rs.available for rs in ctx.obs.replica_sets) >= ctx.plan.replicas:
+    if _available(ctx, d):
         set_condition(conds, now, AVAILABLE, "True", AVAILABLE_REASON, AVAILABLE_MESSAGE)
     else:
         set_condition(conds, now, AVAILABLE, "False", AVAILABLE_REASON, NOT_AVAILABLE_MESSAGE)
@@ -299,6 +340,19 @@ def calculate_conditions(ctx: Context, d: Draft, paused: bool) -> None:
         ctx.event(
             NOT_COMPLETED_REASON, NOT_COMPLETED_MESSAGE.format(ctx.revision, d.current_pod_hash)
         )
+
+
+def _available(ctx: Context, d: Draft) -> bool:
+    """The Available condition: blue-green asks the active ReplicaSet to be saturated
+    (``annotations.IsSaturated``), a canary asks for ``replicas`` available pods in all."""
+    r = ctx.plan.replicas
+    if ctx.plan.blue_green is not None:
+        active = d.blue_green.active_selector
+        rs = next((x for x in ctx.obs.replica_sets if active and x.hash == active), None)
+        return (
+            rs is not None and rs.replicas == r and rs.rollout_replicas == r and rs.available == r
+        )
+    return sum(rs.available for rs in ctx.obs.replica_sets) >= r
 
 
 def persist(ctx: Context, d: Draft) -> RolloutStatus:
@@ -331,6 +385,7 @@ def persist(ctx: Context, d: Draft) -> RolloutStatus:
         current_background_analysis_run=d.background_run,
         current_experiment=d.experiment,
         conditions=tuple(d.conditions),
+        blue_green=d.blue_green,
     )
     phase, message = rollout_phase(ctx.plan, status)
     status = replace(status, phase=phase, message=message)

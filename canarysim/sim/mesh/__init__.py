@@ -1,9 +1,13 @@
 """The service mesh: router objects as the API server holds them, and requests through them.
 
-:mod:`.objects` keeps the VirtualServices/DestinationRules, rewritten only through
-:mod:`canarysim.engine.istio`; :mod:`.router` applies Istio's request semantics to them;
-:mod:`.envoy` runs each attempt (retries, timeouts, back-off). A new router's data plane goes
-here beside them.
+:mod:`.objects` keeps the VirtualServices/DestinationRules, Ingresses and TrafficSplits, rewritten
+only through Argo's reconcilers (:mod:`canarysim.engine.istio`,
+:mod:`canarysim.engine.trafficrouting.nginx`, :mod:`canarysim.engine.trafficrouting.smi`);
+:mod:`.router` applies Istio's request semantics to them, :mod:`.ingress` ingress-nginx's,
+:mod:`.gateway` a Gateway API implementation's (HTTPRoutes, written by the Gateway API plugin
+through :mod:`canarysim.engine.trafficrouting.gatewayapi`) and :mod:`.split` an SMI mesh's;
+:mod:`.envoy` runs each attempt (retries, timeouts, back-off). A new router's data plane goes here
+beside them.
 
 May import: NumPy, the engine, :mod:`canarysim.sim.traffic` value types, :mod:`canarysim.errors`.
 """

@@ -88,6 +88,8 @@ class RequestClass:
     uri: str = "/"
     method: str = "GET"
     gateway: str | None = None
+    name: str = ""
+    """How summaries call this class of requests (the scenario's ``traffic.headers[].name``)."""
 
 
 @dataclass(frozen=True)

@@ -142,7 +142,7 @@ def rollout_snapshot(
         namespace=namespace,
         phase=status.phase,
         message=status.message,
-        strategy="Canary",
+        strategy="Canary" if plan.blue_green is None else "BlueGreen",
         step_index=status.current_step_index,
         step_count=len(plan.steps),
         set_weight=sw,
@@ -163,6 +163,8 @@ def rollout_snapshot(
         conditions=tuple(
             ConditionSnapshot(c.type, c.status, c.reason, c.message) for c in status.conditions
         ),
+        active_hash=status.blue_green.active_selector,
+        preview_hash=status.blue_green.preview_selector,
     )
 
 

@@ -23,7 +23,7 @@ keep being scraped). :mod:`canarysim.lang.promql.query` queries it.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Hashable, Iterator, Mapping
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -85,6 +85,18 @@ class Tally:
     buckets_ms: tuple[float, ...] = ISTIO_DURATION_BUCKETS_MS
     series: dict[SeriesKey, SeriesCounts] = field(default_factory=dict)
     samples_ms: dict[SeriesKey, list[np.ndarray]] = field(default_factory=dict)
+    current_class: Hashable | None = None
+    """The request class being routed (set by the generator around each class)."""
+    by_class: dict[Hashable, list[int]] = field(default_factory=dict)
+    """Per request class: [user requests, 5xx answers], from the client-side (source) reports."""
+
+    def _count_class(self, key: SeriesKey, n: int) -> None:
+        if key.reporter != "source" or self.current_class is None or n == 0:
+            return
+        row = self.by_class.setdefault(self.current_class, [0, 0])
+        row[0] += n
+        if key.code >= 500:
+            row[1] += n
 
     @property
     def t0(self) -> float:
@@ -119,6 +131,7 @@ class Tally:
             return
         sc = self.counts_for(key)
         nb = self.n_buckets
+        self._count_class(key, len(bucket))
         sc.count += np.bincount(bucket, minlength=nb)
         sc.sum_ms += np.bincount(bucket, weights=latency_ms, minlength=nb)
         nbins = len(self.buckets_ms) + 1
@@ -133,6 +146,7 @@ class Tally:
         if not hist.any():
             return
         sc = self.counts_for(key)
+        self._count_class(key, int(hist.sum()))
         sc.hist += hist.astype(np.int64)
         sc.count += hist.sum(axis=1).astype(np.int64)
         sc.sum_ms += sum_ms

@@ -45,7 +45,7 @@ from canarysim.engine.model import (
     TerminateExperiment,
     UpdateTrafficHash,
 )
-from canarysim.engine.rollout.canary import decide
+from canarysim.engine.rollout import decide
 
 NOW = 1000.0
 H1, H2, H3 = "6d8f9c7b5", "7f94d8b6c", "59b6c9d4f"  # pod-template hashes of rev 1, 2, 3
@@ -215,7 +215,9 @@ class MiniWorld:
     now: float = 0.0
     auto_ready: bool = True
     rss: dict[str, ReplicaSetView] = field(default_factory=dict)
-    services: dict[str, str] = field(default_factory=lambda: {"canary": "", "stable": ""})
+    services: dict[str, str] = field(
+        default_factory=lambda: {"canary": "", "stable": "", "active": "", "preview": ""}
+    )
     weights: tuple[int, int] = (0, 100)
     runs: dict[str, AnalysisRunView] = field(default_factory=dict)
     experiments: dict[str, ExperimentView] = field(default_factory=dict)
@@ -234,6 +236,8 @@ class MiniWorld:
             commands=commands,
             canary_service_hash=self.services["canary"],
             stable_service_hash=self.services["stable"],
+            active_service_hash=self.services["active"],
+            preview_service_hash=self.services["preview"],
         )
 
     def reconcile(self) -> Decision:
@@ -402,7 +406,7 @@ def test_traffic_routed_canary_timeline_matches_argo() -> None:
     world.settle()
     assert world.status.stable_rs == H2
     assert world.weights == (0, 100)
-    assert world.services == {"canary": H2, "stable": H2}
+    assert (world.services["canary"], world.services["stable"]) == (H2, H2)
     deadline = world.rss[H1].scale_down_deadline
     assert deadline is not None and world.rss[H1].replicas == 5
     world.advance(deadline - world.now - 0.5)

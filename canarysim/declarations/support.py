@@ -1,0 +1,201 @@
+"""What canarysim refuses to run: real Argo settings it cannot simulate faithfully yet.
+
+A setting here changes what the controller does so much (a traffic router that is not
+simulated, a plugin step) that running without it would show a rollout that never
+happens in a cluster. So it is never ignored: ``canarysim validate`` reports each one as an
+error (rule ``load/unsupported``) and every command that simulates refuses the Rollout at load
+with the same sentence (exit 2), naming the file, line and field.
+
+:data:`SIMULATED_ROUTERS` is the list of traffic routers the simulator drives; it grows as
+routers land. Settings canarysim only approximates stay lint warnings (``lint/unsupported``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from canarysim.declarations.manifests.argo import Rollout
+from canarysim.declarations.yamlio import format_path, scenario_error
+from canarysim.errors import ScenarioError
+
+__all__ = ["SIMULATED_ROUTERS", "Refusal", "refusals", "refuse_unsupported"]
+
+#: Traffic routers (keys of ``trafficRouting``) the simulator drives.
+SIMULATED_ROUTERS: tuple[str, ...] = ("istio", "nginx", "smi", "apisix", "traefik", "ambassador")
+#: Plugins (``trafficRouting.plugins`` keys) the simulator drives, in part (see below).
+SIMULATED_PLUGINS: tuple[str, ...] = ("argoproj-labs/gatewayAPI",)
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """One setting the run refuses: where it is (path in the Rollout) and why."""
+
+    path: tuple[Any, ...]
+    expected: str
+    got: str
+
+    @property
+    def field(self) -> str:
+        return format_path(self.path)
+
+    def message(self) -> str:
+        """The sentence validate prints and the run's error carries (after ``field:``)."""
+        return f"{self.field}: expected {self.expected}, got {self.got}"
+
+
+def _routers_text() -> str:
+    return ", ".join(SIMULATED_ROUTERS)
+
+
+def refusals(rollout: Rollout) -> list[Refusal]:
+    """Every setting of ``rollout`` the simulator refuses, in manifest order."""
+    out: list[Refusal] = []
+    spec = rollout.spec
+    strategy = ("spec", "strategy")
+    if spec.workload_ref is not None:
+        out.append(
+            Refusal(
+                ("spec", "workloadRef"),
+                "an inline pod template (canarysim does not simulate workloadRef yet)",
+                "a workloadRef",
+            )
+        )
+    c = spec.strategy.canary
+    if c is None:
+        return out
+    tr = c.traffic_routing
+    if tr is not None:
+        where = (*strategy, "canary", "trafficRouting")
+        for router in tr.other_routers:
+            if router in SIMULATED_ROUTERS:
+                continue
+            if router == "plugins":
+                names = sorted(str(k) for k in (tr.plugins or {}))
+                for name in names:
+                    if name == GATEWAY_API_PLUGIN:
+                        out += _gateway_api(rollout, (*where, "plugins", name))
+                        continue
+                    out.append(
+                        Refusal(
+                            (*where, "plugins", name),
+                            f"a traffic router canarysim simulates ({_routers_text()})",
+                            f"traffic router plugin {name}, which is not simulated yet",
+                        )
+                    )
+                continue
+            out.append(
+                Refusal(
+                    (*where, router),
+                    f"a traffic router canarysim simulates ({_routers_text()})",
+                    f"traffic router {router}, which is not simulated yet",
+                )
+            )
+    if tr is not None and tr.apisix is not None:
+        for i, step in enumerate(c.steps):
+            if step.set_header_route is not None:
+                out.append(
+                    Refusal(
+                        (*strategy, "canary", "steps", i, "setHeaderRoute"),
+                        "a step canarysim simulates with APISIX (its header routes are not "
+                        "simulated yet)",
+                        "a setHeaderRoute step",
+                    )
+                )
+    for i, step in enumerate(c.steps):
+        if step.plugin is not None:
+            out.append(
+                Refusal(
+                    (*strategy, "canary", "steps", i, "plugin"),
+                    "a step canarysim can simulate (plugin steps are not supported yet)",
+                    "a plugin step",
+                )
+            )
+    return out
+
+
+GATEWAY_API_PLUGIN = "argoproj-labs/gatewayAPI"
+#: Settings of the Gateway API plugin canarysim does not simulate (HTTPRoute weights are).
+_GATEWAY_API_UNSUPPORTED = (
+    "grpcRoute",
+    "grpcRoutes",
+    "tcpRoute",
+    "tcpRoutes",
+    "tlsRoute",
+    "tlsRoutes",
+    "httpRouteSelector",
+    "grpcRouteSelector",
+    "tcpRouteSelector",
+    "tlsRouteSelector",
+)
+
+
+def _gateway_api(rollout: Rollout, where: tuple[Any, ...]) -> list[Refusal]:
+    """The Gateway API plugin is simulated for HTTPRoute weights; its other routes, route
+    discovery, header/mirror steps and experiment backends are refused."""
+    out: list[Refusal] = []
+    c = rollout.spec.strategy.canary
+    assert c is not None and c.traffic_routing is not None
+    config = (c.traffic_routing.plugins or {}).get(GATEWAY_API_PLUGIN)
+    config = config if isinstance(config, dict) else {}
+    for key in _GATEWAY_API_UNSUPPORTED:
+        if config.get(key):
+            out.append(
+                Refusal(
+                    (*where, key),
+                    "httpRoute or httpRoutes (canarysim simulates the Gateway API plugin's "
+                    "HTTPRoute weights only)",
+                    key,
+                )
+            )
+    # the plugin's SetHeaderRoute/SetMirrorRoute would run beside any other router
+    for i, step in enumerate(c.steps):
+        for kind in ("setHeaderRoute", "setMirrorRoute"):
+            if getattr(step, _snake(kind)) is not None:
+                out.append(
+                    Refusal(
+                        ("spec", "strategy", "canary", "steps", i, kind),
+                        "a step the Gateway API plugin is simulated for (setWeight, pause, "
+                        "analysis, setCanaryScale)",
+                        f"a {kind} step, which is not simulated yet with the plugin",
+                    )
+                )
+        exp = step.experiment
+        if exp is not None and any(t.weight is not None for t in exp.templates):
+            out.append(
+                Refusal(
+                    ("spec", "strategy", "canary", "steps", i, "experiment"),
+                    "experiment templates without weight (the plugin's experiment "
+                    "backends are not simulated yet)",
+                    "an experiment template with a weight",
+                )
+            )
+    return out
+
+
+def _snake(name: str) -> str:
+    return "".join("_" + ch.lower() if ch.isupper() else ch for ch in name)
+
+
+def refuse_unsupported(rollout: Rollout) -> None:
+    """Raise a one-line :class:`ScenarioError` for the first refused setting, if any."""
+    found = refusals(rollout)
+    if not found:
+        return
+    first = found[0]
+    raise _error(rollout, first)
+
+
+def _error(rollout: Rollout, refusal: Refusal) -> ScenarioError:
+    return scenario_error(
+        rollout.file,
+        refusal.field,
+        refusal.expected,
+        line=line_of(rollout, refusal),
+        got=refusal.got,
+    )
+
+
+def line_of(rollout: Rollout, refusal: Refusal) -> int:
+    """The line of the refused setting (or of the closest enclosing key)."""
+    return int(rollout.line_of(*refusal.path))

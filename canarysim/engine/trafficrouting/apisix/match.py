@@ -1,0 +1,77 @@
+"""How APISIX routes one request over ApisixRoutes.
+
+A rule of ``spec.http`` applies when its ``match.hosts`` (none: every host) contain the host
+(``*.x`` wildcards allowed), one of its ``match.paths`` matches (a trailing ``*`` is a prefix,
+else the path must be equal) and its ``match.methods`` (if any) contain the method; among the
+applicable rules the highest ``priority`` (default 0) wins, then the longest path. Its
+``backends`` share the requests in proportion to their ``weight`` (default 100); weight 0 takes
+nothing. (``match.exprs`` header conditions are not read: Argo writes them only for header
+routes, which canarysim refuses with APISIX.)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+__all__ = ["route"]
+
+
+def _dict(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+def _list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []
+
+
+def _host_ok(hosts: list[str], host: str) -> bool:
+    if not hosts:
+        return True
+    return any(h == host or (h.startswith("*.") and host.endswith(h[1:])) for h in hosts)
+
+
+def _path_len(paths: list[str], path: str) -> int | None:
+    best = None
+    for p in paths:
+        ok = path.startswith(p[:-1]) if p.endswith("*") else path == p
+        if ok and (best is None or len(p) > best):
+            best = len(p)
+    return best
+
+
+def route(
+    apisix_routes: Sequence[Mapping[str, Any]], host: str, uri: str = "/", method: str = "GET"
+) -> tuple[tuple[str, float], ...] | None:
+    """``(Service, share)`` for one request class; None when no rule serves the host; ``()``
+    when a rule for the host exists but none matches the path and method (404)."""
+    path = uri.split("?", 1)[0] or "/"
+    host_known = False
+    best: tuple[int, int] | None = None
+    chosen: list[Any] = []
+    for r in apisix_routes:
+        for rule in _list(_dict(r.get("spec")).get("http")):
+            rule = _dict(rule)
+            match = _dict(rule.get("match"))
+            hosts = [str(h) for h in _list(match.get("hosts"))]
+            if not _host_ok(hosts, host):
+                continue
+            host_known = True
+            length = _path_len([str(p) for p in _list(match.get("paths"))], path)
+            methods = [str(m) for m in _list(match.get("methods"))]
+            if length is None or (methods and method not in methods):
+                continue
+            key = (int(rule.get("priority") or 0), length)
+            if best is None or key > best:
+                best, chosen = key, _list(rule.get("backends"))
+    if not host_known:
+        return None
+    weights = []
+    for b in chosen:
+        b = _dict(b)
+        w = b.get("weight", 100)
+        weights.append((str(b.get("serviceName") or ""), float(100 if w is None else w)))
+    total = sum(w for _, w in weights if w > 0)
+    if total <= 0:
+        return ()
+    return tuple((s, w / total) for s, w in weights if w > 0)

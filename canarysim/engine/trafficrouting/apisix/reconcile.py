@@ -1,0 +1,75 @@
+"""Argo's APISIX ``SetWeight`` as a pure rewrite of an ``apisix.apache.org/v2`` ApisixRoute."""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Mapping
+from typing import Any
+
+from canarysim.errors import TrafficRoutingError
+
+__all__ = ["apisix_settings", "route_name", "set_weight"]
+
+Manifest = dict[str, Any]
+
+
+def _dict(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+def _canary(rollout: Mapping[str, Any]) -> dict[str, Any]:
+    return _dict(_dict(_dict(rollout.get("spec")).get("strategy")).get("canary"))
+
+
+def apisix_settings(rollout: Mapping[str, Any]) -> dict[str, Any] | None:
+    """``spec.strategy.canary.trafficRouting.apisix``, or None."""
+    value = _dict(_canary(rollout).get("trafficRouting")).get("apisix")
+    return value if isinstance(value, dict) else None
+
+
+def route_name(rollout: Mapping[str, Any]) -> str:
+    return str(_dict((apisix_settings(rollout) or {}).get("route")).get("name") or "")
+
+
+def _set_backend_weight(backends: list[Any], name: str, weight: int) -> None:
+    """``setBackendWeight``: the first backend with that ``serviceName``."""
+    for backend in backends:
+        if not isinstance(backend, dict):
+            raise TrafficRoutingError("Failed type assertion for Apisix http route backends")
+        if "serviceName" not in backend:
+            raise TrafficRoutingError("serviceName field was not found in backend")
+        if backend["serviceName"] == name:
+            backend["weight"] = int(weight)
+            return
+    raise TrafficRoutingError(f"apisix route {name} backend was not found")
+
+
+def set_weight(route: Mapping[str, Any], rollout: Mapping[str, Any], weight: int) -> Manifest:
+    """The ApisixRoute after ``SetWeight`` (``processSetWeightRoutes``): each rule of
+    ``route.rules`` (default: a rule named like the route) gets canary/stable weights."""
+    out = copy.deepcopy(dict(route))
+    http = _dict(out.get("spec")).get("http")
+    if not isinstance(http, list):
+        raise TrafficRoutingError("spec.http was not found in Apisix Route manifest")
+    settings = _dict((apisix_settings(rollout) or {}).get("route"))
+    rules = settings.get("rules")
+    names = [str(r) for r in rules] if isinstance(rules, list) else [route_name(rollout)]
+    canary = _canary(rollout)
+    for name in names:
+        rule = None
+        for candidate in http:
+            if not isinstance(candidate, dict):
+                raise TrafficRoutingError("Failed type assertion for Apisix http route")
+            if "name" not in candidate:
+                raise TrafficRoutingError("Apisix http route rule name field not found")
+            if candidate["name"] == name:
+                rule = candidate
+                break
+        if rule is None:
+            raise TrafficRoutingError(f"Apisix http route rule {name} not found")
+        backends = rule.get("backends")
+        if not isinstance(backends, list):
+            raise TrafficRoutingError("Apisix http route backends not found")
+        _set_backend_weight(backends, str(canary.get("canaryService") or ""), weight)
+        _set_backend_weight(backends, str(canary.get("stableService") or ""), 100 - weight)
+    return out

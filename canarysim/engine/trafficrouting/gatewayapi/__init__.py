@@ -1,0 +1,11 @@
+"""Gateway API (the ``argoproj-labs/gatewayAPI`` traffic router plugin): HTTPRoute weights.
+
+:mod:`.reconcile` is what the plugin writes for ``SetWeight`` (``pkg/plugin/httproute.go``
+of argoproj-labs/rollouts-plugin-trafficrouter-gatewayapi): in every rule of each configured
+HTTPRoute that is not a plugin-managed header rule, the canary ``backendRef`` gets the canary
+weight and the stable one the rest, and the route carries the in-progress label while the
+weight is not 0. :mod:`.match` is how a Gateway implementation picks a rule and a backend for
+one request (hostnames, then the most specific matching rule, then weights).
+
+May import: the standard library and :mod:`canarysim.errors`.
+"""

@@ -1,0 +1,128 @@
+"""What the Gateway API plugin writes to HTTPRoutes (``setHTTPRouteWeight``).
+
+Works on plain dict manifests. Only HTTPRoutes are handled here; the Rollouts that rely on the
+plugin's other features are refused at load (``canarysim.declarations.support``).
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Mapping
+from typing import Any
+
+from canarysim.errors import TrafficRoutingError
+
+__all__ = [
+    "IN_PROGRESS_LABEL_KEY",
+    "IN_PROGRESS_LABEL_VALUE",
+    "PLUGIN_NAME",
+    "http_route_names",
+    "plugin_config",
+    "set_weight",
+]
+
+Manifest = dict[str, Any]
+
+PLUGIN_NAME = "argoproj-labs/gatewayAPI"
+IN_PROGRESS_LABEL_KEY = "rollouts.argoproj.io/gatewayapi-canary"
+IN_PROGRESS_LABEL_VALUE = "in-progress"
+BACKEND_REF_NOT_FOUND = "backendRef was not found in httpRoute"
+NO_ROUTES = (
+    "No routes configured. At least one of 'httpRoutes', 'grpcRoutes', 'tcpRoutes', "
+    "'tlsRoutes', 'httpRoute', 'grpcRoute', 'tcpRoute' or 'tlsRoute' must be set"
+)
+
+
+def _dict(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+def _list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []
+
+
+def _canary(rollout: Mapping[str, Any]) -> dict[str, Any]:
+    return _dict(_dict(_dict(rollout.get("spec")).get("strategy")).get("canary"))
+
+
+def plugin_config(rollout: Mapping[str, Any]) -> dict[str, Any] | None:
+    """The plugin's settings (``trafficRouting.plugins["argoproj-labs/gatewayAPI"]``), with
+    ``namespace`` defaulted to the Rollout's (``getGatewayAPITrafficRoutingConfig``)."""
+    plugins = _dict(_dict(_canary(rollout).get("trafficRouting")).get("plugins"))
+    config = plugins.get(PLUGIN_NAME)
+    if not isinstance(config, dict):
+        return None
+    out = dict(config)
+    if not out.get("namespace"):
+        out["namespace"] = str(_dict(rollout.get("metadata")).get("namespace") or "default")
+    return out
+
+
+def http_route_names(rollout: Mapping[str, Any]) -> list[str]:
+    """``httpRoutes`` names, then ``httpRoute`` (``insertGatewayAPIRouteLists``)."""
+    config = plugin_config(rollout) or {}
+    names = [str(_dict(r).get("name") or "") for r in _list(config.get("httpRoutes"))]
+    if config.get("httpRoute"):
+        names.append(str(config["httpRoute"]))
+    return names
+
+
+def _managed_names(rollout: Mapping[str, Any]) -> set[str]:
+    routes = _list(_dict(_canary(rollout).get("trafficRouting")).get("managedRoutes"))
+    return {str(_dict(r).get("name") or "") for r in routes}
+
+
+def _is_managed_rule(rule: Mapping[str, Any], canary: str, managed: set[str]) -> bool:
+    """A header rule the plugin injected: named after a managed route, or (older plugin
+    versions) a rule whose only backend is the canary Service (``isHTTPManagedRule``)."""
+    name = rule.get("name")
+    if name is not None and any(
+        str(name) == m or str(name).startswith(f"{m}-") for m in managed if m
+    ):
+        return True
+    refs = _list(rule.get("backendRefs"))
+    return len(refs) == 1 and _dict(refs[0]).get("name") == canary
+
+
+def _labelled(route: Manifest, weight: int, config: Mapping[str, Any]) -> None:
+    """``ensureInProgressLabel``: the label while the canary weight is not 0."""
+    if config.get("disableInProgressLabel"):
+        return
+    key = str(config.get("inProgressLabelKey") or IN_PROGRESS_LABEL_KEY)
+    value = str(config.get("inProgressLabelValue") or IN_PROGRESS_LABEL_VALUE)
+    meta = route.setdefault("metadata", {})
+    labels = dict(_dict(meta.get("labels")))
+    if weight == 0:
+        if key in labels:
+            del labels[key]
+            meta["labels"] = labels
+        return
+    labels[key] = value
+    meta["labels"] = labels
+
+
+def set_weight(route: Mapping[str, Any], rollout: Mapping[str, Any], weight: int) -> Manifest:
+    """The HTTPRoute after ``setHTTPRouteWeight``; :class:`TrafficRoutingError` with the
+    plugin's text when a canary or stable ``backendRef`` is missing."""
+    config = plugin_config(rollout) or {}
+    canary_svc = str(_canary(rollout).get("canaryService") or "")
+    stable_svc = str(_canary(rollout).get("stableService") or "")
+    managed = _managed_names(rollout)
+    out = copy.deepcopy(dict(route))
+    canary_found = stable_found = False
+    for rule in _list(_dict(out.get("spec")).get("rules")):
+        rule = _dict(rule)
+        if _is_managed_rule(rule, canary_svc, managed):
+            continue
+        for ref in _list(rule.get("backendRefs")):
+            ref = _dict(ref)
+            if ref.get("name") == canary_svc:
+                ref["weight"] = int(weight)
+                canary_found = True
+            elif ref.get("name") == stable_svc:
+                ref["weight"] = 100 - int(weight)
+                stable_found = True
+    if not canary_found or not stable_found:
+        raise TrafficRoutingError(BACKEND_REF_NOT_FOUND)
+    _labelled(out, weight, config)
+    return out

@@ -1,0 +1,91 @@
+"""How Traefik routes one request: IngressRoute rules, then (weighted) TraefikServices.
+
+An IngressRoute route's ``match`` is a rule such as ``Host(`a.example.com`) &&
+PathPrefix(`/api`)``; the matchers read here are ``Host``/``HostRegexp`` (plain names only),
+``PathPrefix``, ``Path``, ``Method`` and ``Header``, joined by ``&&`` (a rule with anything else
+matches nothing: canarysim does not guess). Among matching routes the highest ``priority`` wins,
+by default the rule's length (Traefik's default). The route's first service is either a
+Kubernetes Service, or a TraefikService whose ``weighted.services`` share the requests by
+``weight`` (default 1; 0 takes nothing).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+__all__ = ["route"]
+
+_MATCHER = re.compile(r"^\s*(\w+)\(((?:\s*`[^`]*`\s*,?)*)\)\s*$")
+
+
+def _dict(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+def _list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []
+
+
+def _rule_ok(rule: str, host: str, path: str, method: str, headers: Mapping[str, str]) -> bool:
+    for part in rule.split("&&"):
+        m = _MATCHER.match(part)
+        if m is None:
+            return False
+        name, args = m.group(1), re.findall(r"`([^`]*)`", m.group(2))
+        if name in ("Host", "HostRegexp"):
+            ok = host in args
+        elif name == "PathPrefix":
+            ok = any(path.startswith(a) for a in args)
+        elif name == "Path":
+            ok = path in args
+        elif name == "Method":
+            ok = method in args
+        elif name == "Header" and len(args) == 2:
+            ok = headers.get(args[0].lower()) == args[1]
+        else:
+            return False
+        if not ok:
+            return False
+    return True
+
+
+def route(
+    ingress_routes: Sequence[Mapping[str, Any]],
+    traefik_services: Mapping[str, Mapping[str, Any]],
+    host: str,
+    uri: str = "/",
+    method: str = "GET",
+    headers: Mapping[str, str] | None = None,
+) -> tuple[tuple[str, float], ...] | None:
+    """``(Service, share)`` for one request class; None when no IngressRoute matches it."""
+    headers = {k.lower(): v for k, v in (headers or {}).items()}
+    path = uri.split("?", 1)[0] or "/"
+    best: tuple[int, int] | None = None
+    chosen: dict[str, Any] = {}
+    for i, ir in enumerate(ingress_routes):
+        for r in _list(_dict(ir.get("spec")).get("routes")):
+            r = _dict(r)
+            rule = str(r.get("match") or "")
+            if not rule or not _rule_ok(rule, host, path, method, headers):
+                continue
+            key = (int(r.get("priority") or len(rule)), -i)
+            services = _list(r.get("services"))
+            if services and (best is None or key > best):
+                best, chosen = key, _dict(services[0])
+    if best is None:
+        return None
+    if chosen.get("kind") != "TraefikService":
+        return ((str(chosen.get("name") or ""), 1.0),)
+    ts = traefik_services.get(str(chosen.get("name") or "")) or {}
+    weighted = _list(_dict(_dict(ts.get("spec")).get("weighted")).get("services"))
+    weights = []
+    for s in weighted:
+        s = _dict(s)
+        w = s.get("weight", 1)
+        weights.append((str(s.get("name") or ""), float(1 if w is None else w)))
+    total = sum(w for _, w in weights if w > 0)
+    if total <= 0:
+        return ()
+    return tuple((s, w / total) for s, w in weights if w > 0)

@@ -1,0 +1,119 @@
+"""API gateways as data planes: a Gateway API implementation over HTTPRoutes, APISIX over
+ApisixRoutes, Traefik over IngressRoutes and TraefikServices, Ambassador over Mappings.
+
+The rule choice and the weights are :func:`canarysim.engine.trafficrouting.gatewayapi.match.
+route`; this turns them into the :class:`RoutePlan` the traffic generator serves, each
+backend Service's ready endpoints behind its share. Requests whose host no HTTPRoute serves
+go on to the other routers. Gateway implementations do not retry on HTTP errors unless a
+route asks (not modelled), so plans carry no HTTP retries.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from types import MappingProxyType
+from typing import Any
+
+from canarysim.engine.trafficrouting.ambassador.match import route as ambassador_route
+from canarysim.engine.trafficrouting.apisix.match import route as apisix_route
+from canarysim.engine.trafficrouting.gatewayapi.match import route
+from canarysim.engine.trafficrouting.traefik.match import route as traefik_route
+from canarysim.sim.mesh.router import Branch, RequestClass, Resolver, RoutePlan
+
+__all__ = ["AmbassadorRouter", "ApisixRouter", "GatewayRouter", "TraefikRouter"]
+
+
+class GatewayRouter:
+    """Plans for request classes entering through a Gateway (None: no HTTPRoute serves the
+    host). Build a new one whenever an HTTPRoute or the endpoints change."""
+
+    def __init__(self, http_routes: Sequence[Mapping[str, Any]], *, resolve: Resolver) -> None:
+        self._routes = list(http_routes)
+        self._resolve = resolve
+
+    def plan(self, request: RequestClass) -> RoutePlan | None:
+        host = request.host.split(":", 1)[0]
+        found = route(self._routes, host, request.uri, request.method, dict(request.headers))
+        if found is None:
+            return None
+        branches = tuple(
+            Branch(
+                fraction=share,
+                destination=service,
+                backends=MappingProxyType(
+                    {k: int(v) for k, v in self._resolve(service, None).items() if v > 0}
+                ),
+                service=service,
+            )
+            for service, share in found
+        )
+        return RoutePlan(route_name=None, branches=branches, retry_attempts=0, retry_on=frozenset())
+
+
+class ApisixRouter:
+    """APISIX over the ApisixRoutes (None: no rule serves the host)."""
+
+    def __init__(self, apisix_routes: Sequence[Mapping[str, Any]], *, resolve: Resolver) -> None:
+        self._routes = list(apisix_routes)
+        self._resolve = resolve
+
+    def plan(self, request: RequestClass) -> RoutePlan | None:
+        host = request.host.split(":", 1)[0]
+        found = apisix_route(self._routes, host, request.uri, request.method)
+        if found is None:
+            return None
+        return _plan(found, self._resolve)
+
+
+class TraefikRouter:
+    """Traefik over its IngressRoutes and TraefikServices (None: no route matches)."""
+
+    def __init__(
+        self,
+        ingress_routes: Sequence[Mapping[str, Any]],
+        traefik_services: Mapping[str, Mapping[str, Any]],
+        *,
+        resolve: Resolver,
+    ) -> None:
+        self._routes = list(ingress_routes)
+        self._services = dict(traefik_services)
+        self._resolve = resolve
+
+    def plan(self, request: RequestClass) -> RoutePlan | None:
+        host = request.host.split(":", 1)[0]
+        found = traefik_route(
+            self._routes, self._services, host, request.uri, request.method, dict(request.headers)
+        )
+        if found is None:
+            return None
+        return _plan(found, self._resolve)
+
+
+class AmbassadorRouter:
+    """Ambassador over its Mappings (None: no Mapping matches)."""
+
+    def __init__(self, mappings: Sequence[Mapping[str, Any]], *, resolve: Resolver) -> None:
+        self._mappings = list(mappings)
+        self._resolve = resolve
+
+    def plan(self, request: RequestClass) -> RoutePlan | None:
+        host = request.host.split(":", 1)[0]
+        found = ambassador_route(self._mappings, host, request.uri)
+        if found is None:
+            return None
+        return _plan(found, self._resolve)
+
+
+def _plan(found: tuple[tuple[str, float], ...], resolve: Resolver) -> RoutePlan:
+    branches = tuple(
+        Branch(
+            fraction=share,
+            destination=service,
+            backends=MappingProxyType(
+                {k: int(v) for k, v in resolve(service, None).items() if v > 0}
+            ),
+            service=service,
+        )
+        for service, share in found
+    )
+    return RoutePlan(route_name=None, branches=branches, retry_attempts=0, retry_on=frozenset())

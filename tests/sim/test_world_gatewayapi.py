@@ -1,0 +1,81 @@
+"""The Gateway API plugin through the whole simulator, replaying the plugin's e2e tests
+(test/e2e/chainsaw/single-httproute and httproute-label) on ``scenarios/gatewayapi-httproute``;
+and what the run refuses of the plugin."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import canarysim
+from canarysim.declarations import load_scenario
+from canarysim.errors import ScenarioError
+from canarysim.result import Result
+
+SCENARIO = (
+    Path(__file__).resolve().parents[2] / "scenarios" / "gatewayapi-httproute" / "scenario.yaml"
+)
+LABEL = "rollouts.argoproj.io/gatewayapi-canary"
+
+
+@pytest.fixture(scope="module")
+def run() -> Result:
+    return canarysim.simulate(SCENARIO)
+
+
+def backend_weights(r: Result, t: float) -> tuple[dict, dict]:
+    [route] = r.manifests_at(t)["httproutes"]
+    assert len(route["spec"]["rules"]) == 1  # (length(rules)): 1
+    refs = {b["name"]: b.get("weight") for b in route["spec"]["rules"][0]["backendRefs"]}
+    return refs, route["metadata"].get("labels") or {}
+
+
+def test_weights_and_label_as_the_e2e_assertions(run: Result) -> None:
+    r = run
+    refs, labels = backend_weights(r, 100)  # httproute-initial: canary 0
+    assert refs["single-httproute-canary-service"] == 0 and LABEL not in labels
+    paused = next(s.time for s in r.snapshots if s.phase == "Paused")
+    refs, labels = backend_weights(r, paused + 1)  # httproute-canary: 70 / 30, labelled
+    assert refs == {"single-httproute-stable-service": 70, "single-httproute-canary-service": 30}
+    assert labels[LABEL] == "in-progress"
+    assert r.final.phase == "Healthy"
+    refs, labels = backend_weights(r, r.until)  # httproute-after-cleanup: canary 0, no label
+    assert refs["single-httproute-canary-service"] == 0 and LABEL not in labels
+
+
+def test_requests_follow_the_backend_weights(run: Result) -> None:
+    r = run
+    paused = next(s for s in r.snapshots if s.phase == "Paused")
+    t = r.series["time"]
+    held = (t >= paused.time + 1) & (t < paused.time + 28)
+    canary = r.series["requests.canary"][held].sum()
+    n = canary + r.series["requests.stable"][held].sum()
+    assert abs(canary / n - 0.3) < 5 * np.sqrt(0.3 * 0.7 / n)
+
+
+def test_unsupported_plugin_features_are_refused(tmp_path: Path) -> None:
+    scenario = load_scenario(SCENARIO)
+    grpc = {
+        "spec": {
+            "strategy": {
+                "canary": {
+                    "trafficRouting": {"plugins": {"argoproj-labs/gatewayAPI": {"grpcRoute": "g"}}}
+                }
+            }
+        }
+    }
+    changed = scenario.with_manifest("Rollout", "httproute-rollout", grpc)
+    with pytest.raises(ScenarioError, match="grpcRoute"):
+        canarysim.simulate(changed)
+    header = {
+        "spec": {
+            "strategy": {
+                "canary": {"steps": [{"setWeight": 30}, {"setHeaderRoute": {"name": "h"}}]}
+            }
+        }
+    }
+    changed = scenario.with_manifest("Rollout", "httproute-rollout", header)
+    with pytest.raises(ScenarioError, match="setHeaderRoute step, which is not simulated yet"):
+        canarysim.simulate(changed)
