@@ -1,6 +1,7 @@
 """Shared test set-up: hypothesis profiles.
 
-``dev`` (default) is quick; ``ci`` (``HYPOTHESIS_PROFILE=ci``, set by ``.ci/run``) is thorough.
+``dev`` (default) is quick; ``ci`` (``HYPOTHESIS_PROFILE=ci``, set by ``.ci/run``) is thorough;
+``mutation`` (under mutmut) is quick and derandomised.
 """
 
 from __future__ import annotations
@@ -17,4 +18,8 @@ settings.register_profile(
     derandomize=True,
     suppress_health_check=[HealthCheck.too_slow],
 )
-settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "dev"))
+# mutmut marks its runs with MUTANT_UNDER_TEST: a derandomised profile there, so a mutant is never
+# "killed" or "survives" by the luck of the draw.
+settings.register_profile("mutation", max_examples=60, deadline=None, derandomize=True)
+_default = "mutation" if "MUTANT_UNDER_TEST" in os.environ else "dev"
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", _default))

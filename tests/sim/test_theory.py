@@ -83,7 +83,7 @@ def test_with_instant_pods_replica_counts_follow_the_engine(tmp_path: Path, rout
         assert snap.phase == "Paused"
         roles = {rs.role: rs for rs in snap.replica_sets}
         if routed:
-            expected = (traffic_weight_to_replicas(replicas, weight), replicas)
+            expected = (traffic_weight_to_replicas(replicas, weight, 100), replicas)
         else:
             expected = weighted_split(replicas, weight, 1)
         got = (roles["canary"].desired, roles["stable"].desired)

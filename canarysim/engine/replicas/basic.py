@@ -28,13 +28,11 @@ def replicas_for_scale_down(rs: ReplicaSetCounts | None, ignore_availability: bo
     """
     if rs is None:
         return 0
-    if rs.replicas < rs.available or ignore_availability:
-        return rs.replicas
-    return rs.available
+    return rs.replicas if ignore_availability else min(rs.replicas, rs.available)
 
 
 def _adjust_within_limits(
-    drain: ReplicaSetCounts | None,
+    drain: ReplicaSetCounts,
     adjust: ReplicaSetCounts | None,
     drain_count: int,
     adjust_count: int,
@@ -46,7 +44,7 @@ def _adjust_within_limits(
     Upstream: ``adjustReplicaWithinLimits``.
     """
     over = max(0, adjust_count + drain_count - max_total)
-    available = min(drain.available, drain_count) if drain is not None else 0
+    available = min(drain.available, drain_count)
     if adjust is not None:
         adjust_count -= over
         available += min(adjust.available, adjust_count)
@@ -67,7 +65,7 @@ def basic_canary_counts(
     stable: ReplicaSetCounts | None,
     others: Sequence[ReplicaSetCounts] = (),
     canary_is_stable: bool = False,
-    max_weight: int = 100,
+    max_weight: int,
 ) -> tuple[int, int]:
     """One reconcile's ``(canary, stable)`` without traffic routing.
 
@@ -79,7 +77,7 @@ def basic_canary_counts(
     pods: stable when the canary grows, the canary when it shrinks (abort / lower weight).
     Without a distinct stable ReplicaSet the target is the whole Rollout on the canary.
 
-    >>> basic_canary_counts(replicas=10, weight=30, surge=0, unavailable=5,
+    >>> basic_canary_counts(replicas=10, weight=30, surge=0, unavailable=5, max_weight=100,
     ...                     canary=ReplicaSetCounts(0, 0), stable=ReplicaSetCounts(10, 10))
     (0, 7)
     """
@@ -93,11 +91,9 @@ def basic_canary_counts(
         assert stable is not None
         new_s = stable.replicas
     else:
-        target_c, target_s = replicas, 0
+        target_c = replicas  # target_s is never read without a distinct stable
     max_total = replicas + surge
-    current_total = sum(rs.replicas for rs in others)
-    current_total += (canary.replicas if canary else 0) + (new_s if has_stable else 0)
-    room = max_total - current_total
+    room = max_total - sum(rs.replicas for rs in others) - new_c - new_s
     if has_stable and new_s < target_s and room > 0:
         grown = min(target_s, new_s + room)
         room -= grown - new_s
@@ -113,9 +109,8 @@ def basic_canary_counts(
     if counted <= min_available:
         return new_c, new_s
     budget = counted - min_available
-    if not increasing:
-        if canary is not None and canary.replicas > target_c:
-            new_c = max(target_c, canary.replicas - budget)
+    if canary is not None and not increasing:  # i.e. the canary is above its target
+        new_c = max(target_c, canary.replicas - budget)
         new_c, new_s = _adjust_within_limits(canary, stable, new_c, new_s, max_total, min_available)
     elif has_stable:
         assert stable is not None

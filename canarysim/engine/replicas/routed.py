@@ -32,11 +32,11 @@ def traffic_routed_canary_counts(
     replicas: int,
     explicit_canary: int | None,
     weight: int,
-    dynamic_stable_scale: bool = False,
-    min_pods_per_replica_set: int | None = None,
-    aborted: bool = False,
-    traffic_weights: tuple[int, int] | None = None,
-    max_weight: int = 100,
+    dynamic_stable_scale: bool,
+    min_pods_per_replica_set: int | None,
+    aborted: bool,
+    traffic_weights: tuple[int, int] | None,
+    max_weight: int,
 ) -> tuple[int, int]:
     """``(canary, stable)`` with a traffic router.
 
@@ -47,11 +47,13 @@ def traffic_routed_canary_counts(
     below the traffic the router still sends it; on abort the canary likewise keeps enough pods for
     the traffic it still gets.
 
+    >>> plain = dict(dynamic_stable_scale=False, aborted=False, traffic_weights=None)
     >>> traffic_routed_canary_counts(replicas=10, explicit_canary=None, weight=5,
-    ...                              min_pods_per_replica_set=2)
+    ...                              min_pods_per_replica_set=2, max_weight=100, **plain)
     (2, 10)
     >>> traffic_routed_canary_counts(replicas=10, explicit_canary=None, weight=20,
-    ...                              dynamic_stable_scale=True, traffic_weights=(10, 90))
+    ...     dynamic_stable_scale=True, traffic_weights=(10, 90), min_pods_per_replica_set=None,
+    ...     aborted=False, max_weight=100)
     (2, 9)
     """
     if explicit_canary is not None:

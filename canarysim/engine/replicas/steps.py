@@ -119,12 +119,12 @@ def active_set_canary_scale(
     return None
 
 
-def traffic_weight_to_replicas(replicas: int, weight: int, max_weight: int = 100) -> int:
+def traffic_weight_to_replicas(replicas: int, weight: int, max_weight: int) -> int:
     """Pods needed to carry ``weight`` out of ``max_weight`` traffic: always rounds up.
 
     (``trafficWeightToReplicas``; the weight may exceed ``max_weight``, as setCanaryScale allows.)
 
-    >>> [traffic_weight_to_replicas(10, w) for w in (0, 20, 25, 33, 99, 100)]
+    >>> [traffic_weight_to_replicas(10, w, 100) for w in (0, 20, 25, 33, 99, 100)]
     [0, 2, 3, 4, 10, 10]
     """
     return math.ceil(float(weight) * float(replicas) / float(max_weight))
@@ -137,10 +137,10 @@ def desired_canary_weight(
     current_step_index: int | None,
     canary: ReplicaSetCounts | None,
     stable: ReplicaSetCounts | None,
-    aborted: bool = False,
-    dynamic_stable_scale: bool = False,
+    aborted: bool,
+    dynamic_stable_scale: bool,
     abort_scale_down_delay_seconds: int | None = None,
-    max_weight: int = 100,
+    max_weight: int,
 ) -> int:
     """The weight the replica math aims at, abort walk-back included (``GetDesiredCanaryWeight``).
 
@@ -153,7 +153,7 @@ def desired_canary_weight(
 
     >>> steps = [{"setWeight": 10}, {"setWeight": 50}]
     >>> kw = dict(replicas=10, steps=steps, current_step_index=0, aborted=True,
-    ...           dynamic_stable_scale=True, canary=ReplicaSetCounts(5, 5))
+    ...           dynamic_stable_scale=True, canary=ReplicaSetCounts(5, 5), max_weight=100)
     >>> desired_canary_weight(stable=ReplicaSetCounts(9, 9), **kw)
     10
     >>> kw["abort_scale_down_delay_seconds"] = 30

@@ -713,7 +713,7 @@ def test_abort_walk_back_with_scale_down_delay(
         dynamic_stable_scale=True,
         abort_scale_down_delay_seconds=delay,
     )
-    assert desired_canary_weight(**kwargs) == expect
+    assert desired_canary_weight(max_weight=100, **kwargs) == expect
     assert canary_replicas_or_weight(traffic_routing=True, **kwargs) == (None, expect)
 
 

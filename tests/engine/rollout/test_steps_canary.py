@@ -209,6 +209,7 @@ def test_roll_back_to_stable() -> None:
     status = make_status(plan, current=H2, counts=(10, 9, 10, 10))
     d = reconcile(plan, status, rs(H1, 9), rs(H2, 1))
     assert of_type(d, SetReplicaSetRevision) == [SetReplicaSetRevision(H1, 3)]
+    assert ("RolloutUpdated", "Rollout updated to revision 3") in events(d)
     assert d.status.current_pod_hash == H1
     assert d.status.current_step_index == 1
     assert ("SkipSteps", "Rollback to stable ReplicaSets") in events(d)

@@ -18,7 +18,7 @@ from canarysim.engine.istio import (
     referenced_virtual_services,
     set_weight,
 )
-from canarysim.engine.trafficrouting.istio.routes import http_route_indexes
+from canarysim.engine.trafficrouting.istio.routes import ensure_spec, go_type, http_route_indexes
 from canarysim.errors import TrafficRoutingError
 
 # ------------------------------------------------------------------------------ builders
@@ -622,6 +622,110 @@ def test_order_routes_duplicates_unnamed_routes_like_upstream():
     )
     out = set_weight(manifest, rollout(["primary"], managed=["hdr"]), 10)
     assert [r.get("name", "") for r in out["spec"]["http"]] == ["", "", "primary", "", ""]
+
+
+# ------------------------------------------------------------------------------ edges
+# Found unpinned by a mutation run (istio.go: getHost, searchTlsRoute, searchTcpRoute,
+# ValidateTlsRoutes, ValidateTcpRoutes, GetHttpRoutes' json.Unmarshal).
+
+
+def test_one_letter_host_is_its_own_short_name():
+    out = set_weight(vs([http(None, pair(s="s.default.svc", c="c.default.svc"))]),
+                     rollout(None, stable="s", canary="c"), 10)  # fmt: skip
+    assert weights(out["spec"]["http"][0]) == {"s.default.svc": 90, "c.default.svc": 10}
+
+
+def test_host_starting_with_a_dot_has_no_short_name():
+    with pytest.raises(TrafficRoutingError, match=r"Canary Service '\.canary' not found in route"):
+        set_weight(vs([http(None, pair(c=".canary"))]), rollout(None, canary=".canary"), 10)
+
+
+@pytest.mark.parametrize("kind", ["tls", "tcp"])
+def test_l4_route_naming_two_ports_never_matches(kind):
+    two_ports = {"match": [{"port": 3000}, {"port": 3001}], "route": pair()}
+    ro = rollout(None, **{kind: [{"port": 3000}]})
+    out = set_weight(vs(**{kind: [two_ports, l4(3000)]}), ro, 30)
+    assert weights(out["spec"][kind][0]) == {"stable": 100, "canary": 0}
+    assert weights(out["spec"][kind][1]) == {"stable": 70, "canary": 30}
+
+
+@pytest.mark.parametrize("kind", ["tls", "tcp"])
+def test_port_less_l4_match_is_port_zero(kind):
+    entry: dict[str, Any] = {"sniHosts": ["localhost"]} if kind == "tls" else {}
+    port_less = l4(0, sni=[["localhost"]] if kind == "tls" else None)
+    out = set_weight(vs(**{kind: [l4(3000), port_less]}), rollout(None, **{kind: [entry]}), 30)
+    assert weights(out["spec"][kind][1]) == {"stable": 70, "canary": 30}
+
+
+@pytest.mark.parametrize(
+    "sni",
+    [["localhost", "other"], ["elsewhere"]],
+    ids=["entry lists more hosts than the route", "same count, other host"],
+)
+def test_tls_sni_must_be_the_same_set(sni):
+    ro = rollout(None, tls=[{"port": 3001, "sniHosts": sni}])
+    with pytest.raises(TrafficRoutingError, match="No matching TLS routes found"):
+        set_weight(vs(tls=[l4(3001, sni=[["localhost"]])]), ro, 30)
+
+
+@pytest.mark.parametrize("kind", ["tls", "tcp"])
+def test_explicit_empty_l4_section_is_fine(kind):
+    out = set_weight(vs([http(None)], **{kind: []}), rollout(None), 10)
+    assert weights(out["spec"]["http"][0]) == {"stable": 90, "canary": 10}
+    assert out["spec"][kind] == []
+
+
+@pytest.mark.parametrize(
+    ("route", "kind", "text"),
+    [
+        (True, "tls", "bool"),
+        (3, "tcp", "number"),
+        (1.5, "tls", "number"),
+        ([], "tcp", "array"),
+        ("invalid", "tls", "string"),
+    ],
+)
+def test_non_object_route_is_named_as_json_does(route, kind, text):
+    with pytest.raises(TrafficRoutingError) as err:
+        set_weight(vs(**{kind: [route]}), rollout(None, **{kind: [{"port": 3000}]}), 10)
+    assert str(err.value) == (
+        f"json: cannot unmarshal {text} into Go value of type "
+        f"istio.VirtualService{kind.upper()}Route"
+    )
+
+
+@pytest.mark.parametrize(
+    ("value", "name"),
+    [
+        (True, "bool"),
+        ("x", "string"),
+        (3, "int64"),
+        (1.5, "float64"),
+        ({}, "map[string]interface {}"),
+        ([], "[]interface {}"),
+    ],
+)
+def test_go_type_names_decoded_values_as_percent_t(value, name):
+    assert go_type(value) == name
+
+
+def test_ensure_spec_adds_a_missing_spec_in_place():
+    manifest: dict[str, Any] = {"kind": "DestinationRule"}
+    spec = ensure_spec(manifest)
+    assert spec == {} and manifest["spec"] is spec
+
+
+@pytest.mark.parametrize("kind", ["tls", "tcp"])
+def test_l4_route_without_match_is_port_zero(kind):
+    no_match = {"route": pair()}
+    out = set_weight(vs(**{kind: [l4(3000), no_match]}), rollout(None, **{kind: [{}]}), 30)
+    assert weights(out["spec"][kind][1]) == {"stable": 70, "canary": 30}
+    assert weights(out["spec"][kind][0]) == {"stable": 100, "canary": 0}
+
+
+def test_null_route_is_refused_as_null():
+    with pytest.raises(TrafficRoutingError, match="cannot unmarshal null into Go value of type"):
+        set_weight(vs(tcp=[None]), rollout(None, tcp=[{"port": 3000}]), 10)
 
 
 # ------------------------------------------------------------------------------ no-op writes

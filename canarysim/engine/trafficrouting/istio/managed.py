@@ -26,8 +26,8 @@ from canarysim.engine.trafficrouting.istio.rollout import (
 )
 from canarysim.engine.trafficrouting.istio.routes import (
     ensure_spec,
-    go_type,
     http_route_indexes,
+    json_kind,
     order_routes,
     raw_section,
     route_name,
@@ -302,7 +302,7 @@ def remove_managed_routes(virtual_service: Manifest, rollout: Manifest) -> Manif
                 raise TrafficRoutingError(
                     f"{prefix}split managed and non-managed routes: "
                     "[splitManagedRoutesAndNonManagedRoutes] failed to unmarsharl http route "
-                    f"interface: json: cannot unmarshal {go_type(route)} into Go value of type "
+                    f"interface: json: cannot unmarshal {json_kind(route)} into Go value of type "
                     "map[string]interface {}"
                 )
         inside, outside = split_managed(routing.managed_routes, spec["http"])

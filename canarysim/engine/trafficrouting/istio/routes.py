@@ -34,12 +34,7 @@ def short_host(destination: Mapping[str, Any]) -> str:
     A host that starts with a dot yields "" (and such destinations are then ignored).
     """
     host = as_str(as_dict(destination.get("destination")).get("host"))
-    idx = host.find(".")
-    if idx > 0:
-        return host[:idx]
-    if idx < 0:
-        return host
-    return ""
+    return host.partition(".")[0]
 
 
 def subset_of(destination: Mapping[str, Any]) -> str:
@@ -64,8 +59,8 @@ def http_route_indexes(names: Sequence[str], http: Sequence[Mapping[str, Any]]) 
                 return [i]
     indexes = []
     for name in names:
-        found = next((i for i, r in enumerate(http) if route_name(r) == name), -1)
-        if found < 0:
+        found = next((i for i, r in enumerate(http) if route_name(r) == name), None)
+        if found is None:
             raise TrafficRoutingError(
                 f"HTTP Route '{name}' is not found in the defined Virtual Service."
             )
@@ -227,7 +222,7 @@ def order_routes(http: list[Any], managed: Sequence[str] | None) -> list[Any]:
 
 
 def go_type(value: Any) -> str:
-    """The Go type name encoding/json gives a decoded value (for Argo's error texts)."""
+    """The Go type (``%T``) of a value decoded from JSON into ``interface{}``."""
     if isinstance(value, bool):
         return "bool"
     if isinstance(value, str):
@@ -239,6 +234,19 @@ def go_type(value: Any) -> str:
     if isinstance(value, dict):
         return "map[string]interface {}"
     return "[]interface {}"
+
+
+def json_kind(value: Any) -> str:
+    """How encoding/json names a JSON value in an ``UnmarshalTypeError`` (``number``, not
+    ``int64``; ``array``, not ``[]interface {}``)."""
+    if isinstance(value, bool):
+        return "bool"
+    if isinstance(value, str):
+        return "string"
+    if isinstance(value, int | float):
+        return "number"
+    # null: Go decodes it as a zero route and carries on; we refuse it, naming it as JSON does.
+    return "array" if isinstance(value, list) else "null"
 
 
 def raw_section(spec: Mapping[str, Any], kind: str) -> list[Any] | None:
@@ -261,7 +269,7 @@ def section(spec: Mapping[str, Any], kind: str) -> list[Any] | None:
     for route in value or ():
         if not isinstance(route, dict):
             raise TrafficRoutingError(
-                f"json: cannot unmarshal {go_type(route)} into Go value of type "
+                f"json: cannot unmarshal {json_kind(route)} into Go value of type "
                 f"istio.VirtualService{kind.upper()}Route"
             )
     return value
