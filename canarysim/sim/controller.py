@@ -90,8 +90,10 @@ class Controller:
     def _run(self) -> Generator[simpy.Event, Any, None]:
         world = self.world
         if world.invalid_message is not None:
-            self._invalid(world.invalid_message)
-            return
+            while True:  # every spec change is observed again (and stays invalid)
+                self._wake = self.env.event()
+                self._invalid(world.invalid_message)
+                yield self._wake
         last_now, same_instant = -1.0, 0
         while True:
             now = self.env.now
@@ -114,10 +116,18 @@ class Controller:
 
     def _invalid(self, message: str) -> None:
         """``createInvalidRolloutCondition``: Degraded with the InvalidSpec condition, and no
-        ReplicaSet is ever created."""
+        ReplicaSet is ever created. Its ``patchCondition`` (rollout/sync.go) also writes
+        ``status.observedGeneration``, so a client waiting for the spec to be observed sees
+        the Degraded phase instead of waiting forever."""
         now = self.env.now
-        cond = Condition("InvalidSpec", "True", "InvalidSpec", message, now, now)
-        status = replace(self.status, conditions=(cond,))
+        cond = self.status.condition("InvalidSpec")
+        if cond is None or cond.message != message:
+            cond = Condition("InvalidSpec", "True", "InvalidSpec", message, now, now)
+        status = replace(
+            self.status, conditions=(cond,), observed_generation=self.world.plan.generation
+        )
+        if status == self.status:
+            return
         phase, msg = rollout_phase(self.world.plan, status)
         self.status = replace(status, phase=phase, message=msg)
         self.world.observe()
