@@ -253,6 +253,7 @@ class Controller:
                 world.mesh.update_hash(
                     action.canary_hash,
                     action.stable_hash,
+                    action.additional,
                     replica_sets=[
                         {
                             "name": rs.name,

@@ -91,10 +91,12 @@ class SetServiceSelector:
 @dataclass(frozen=True)
 class UpdateTrafficHash:
     """Router ``UpdateHash``: with Istio DestinationRule subsets, the canary/stable subsets'
-    ``rollouts-pod-template-hash`` labels."""
+    ``rollouts-pod-template-hash`` labels, and one subset per extra destination (experiment
+    services), named after its service."""
 
     canary_hash: str
     stable_hash: str
+    additional: tuple[WeightDestination, ...] = ()
 
 
 @dataclass(frozen=True)

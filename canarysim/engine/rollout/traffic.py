@@ -209,7 +209,8 @@ def reconcile_traffic_routing(ctx: Context) -> None:
         if isinstance(step, SetMirrorRoute):
             ctx.actions.append(SetTrafficMirrorRoute(step.name, step.match, step.percentage))
     stable_weight = plan.max_weight - desired - sum(e.weight for e in extra)
-    ctx.actions.append(UpdateTrafficHash(canary_hash, stable_hash))
+    # trafficrouting.go hands UpdateHash the same weightDestinations as SetWeight.
+    ctx.actions.append(UpdateTrafficHash(canary_hash, stable_hash, extra))
     ctx.actions.append(SetTrafficWeight(desired, stable_weight, extra))
     weights = TrafficWeights(
         canary=WeightDestination(desired, canary_hash, plan.canary_service),
