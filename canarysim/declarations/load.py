@@ -18,7 +18,7 @@ from canarysim.declarations.manifests.argo import Rollout
 from canarysim.declarations.manifests.base import Resource
 from canarysim.declarations.manifests.bundle import Manifests
 from canarysim.declarations.manifests.istio import DestinationRule, Gateway, VirtualService
-from canarysim.declarations.manifests.k8s import Service
+from canarysim.declarations.manifests.k8s import PodDisruptionBudget, Service
 from canarysim.declarations.yamlio import Document, read_documents, scenario_error
 
 __all__ = ["MANIFEST_SUFFIXES", "add_document", "add_file", "expand", "load_manifests"]
@@ -33,6 +33,7 @@ _KINDS: dict[tuple[str, str], tuple[type[Resource], str, bool]] = {
         False,
     ),
     ("", "Service"): (Service, "services", True),
+    ("policy", "PodDisruptionBudget"): (PodDisruptionBudget, "pod_disruption_budgets", True),
     ("networking.istio.io", "VirtualService"): (VirtualService, "virtual_services", True),
     ("networking.istio.io", "DestinationRule"): (DestinationRule, "destination_rules", True),
     ("networking.istio.io", "Gateway"): (Gateway, "gateways", True),
@@ -42,6 +43,7 @@ _KINDS: dict[tuple[str, str], tuple[type[Resource], str, bool]] = {
 _VERSIONS = {
     "argoproj.io": {"v1alpha1"},
     "": {"v1"},
+    "policy": {"v1"},
     "networking.istio.io": {"v1", "v1beta1", "v1alpha3"},
 }
 

@@ -150,6 +150,9 @@ class Controller:
             analysis_runs=self.analysis_views(),
             experiments=world.experiments.views(),
             commands=tuple(world.commands),
+            disruption_budgets=world.cluster.budgets.views(
+                world.cluster.pods.values(), world.cluster.replica_sets, plan.name
+            ),
             **extra,
         )
 

@@ -40,6 +40,7 @@ from canarysim.sim.build import (
     run_arguments,
 )
 from canarysim.sim.cluster.cluster import Cluster
+from canarysim.sim.cluster.disruption import DisruptionBudgets
 from canarysim.sim.cluster.templatehash import pod_template_hash, strip_hash_label
 from canarysim.sim.controller import Controller
 from canarysim.sim.experiments.runtime import ExperimentController
@@ -117,6 +118,11 @@ class World:
         for svc in scenario.manifests.services:
             if svc.namespace == self.namespace:
                 self.cluster.add_service(svc.raw)
+        self.cluster.budgets = DisruptionBudgets(
+            p.raw
+            for p in scenario.manifests.pod_disruption_budgets
+            if p.namespace == self.namespace
+        )
         self.mesh = Mesh(
             self.rollout_manifest,
             [v.raw for v in scenario.manifests.virtual_services],

@@ -10,7 +10,7 @@ from canarysim.declarations.manifests.analysis import AnalysisTemplate, ClusterA
 from canarysim.declarations.manifests.argo import Rollout
 from canarysim.declarations.manifests.base import Resource
 from canarysim.declarations.manifests.istio import DestinationRule, Gateway, VirtualService
-from canarysim.declarations.manifests.k8s import Service
+from canarysim.declarations.manifests.k8s import PodDisruptionBudget, Service
 
 __all__ = ["Manifests"]
 
@@ -26,6 +26,7 @@ class Manifests:
     namespace: str = "default"
     rollouts: list[Rollout] = field(default_factory=list)
     services: list[Service] = field(default_factory=list)
+    pod_disruption_budgets: list[PodDisruptionBudget] = field(default_factory=list)
     virtual_services: list[VirtualService] = field(default_factory=list)
     destination_rules: list[DestinationRule] = field(default_factory=list)
     gateways: list[Gateway] = field(default_factory=list)
@@ -48,6 +49,7 @@ class Manifests:
         return [
             *self.rollouts,
             *self.services,
+            *self.pod_disruption_budgets,
             *self.virtual_services,
             *self.destination_rules,
             *self.gateways,

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from canarysim.declarations.manifests.base import (
     Int32,
@@ -24,6 +24,8 @@ __all__ = [
     "ContainerPort",
     "LabelSelector",
     "LabelSelectorRequirement",
+    "PodDisruptionBudget",
+    "PodDisruptionBudgetSpec",
     "PodSpec",
     "PodTemplateSpec",
     "Probe",
@@ -223,3 +225,35 @@ class ServiceSpec(ManifestModel):
 
 class Service(Resource):
     spec: ServiceSpec = Field(default_factory=ServiceSpec)
+
+
+class PodDisruptionBudgetSpec(ManifestModel):
+    """``policy/v1`` PodDisruptionBudget spec: exactly one of ``minAvailable`` and
+    ``maxUnavailable`` (an integer or a percentage), and the pods it guards."""
+
+    #: how unready pods may be evicted: canarysim only evicts on ``restart``, and charges
+    #: every eviction to the budget (the default policy for Ready pods)
+    KNOWN = frozenset({"unhealthyPodEvictionPolicy"})
+
+    selector: LabelSelector = Field(default_factory=LabelSelector)
+    min_available: IntOrString | None = None
+    max_unavailable: IntOrString | None = None
+
+    @model_validator(mode="after")
+    def _one_bound(self) -> PodDisruptionBudgetSpec:
+        if (self.min_available is None) == (self.max_unavailable is None):
+            raise ValueError("exactly one of minAvailable and maxUnavailable")
+        for value in (self.min_available, self.max_unavailable):
+            if isinstance(value, str) and not (
+                value.endswith("%") and value[:-1].isdigit() and int(value[:-1]) <= 100
+            ):
+                raise ValueError(f"an integer or a percentage such as '50%', got {value!r}")
+            if isinstance(value, int) and value < 0:
+                raise ValueError(f"a non-negative number, got {value}")
+        return self
+
+
+class PodDisruptionBudget(Resource):
+    """``policy/v1`` PodDisruptionBudget: honoured by the evictions of ``restart``."""
+
+    spec: PodDisruptionBudgetSpec

@@ -24,6 +24,7 @@ from canarysim.declarations.manifests.argo import Rollout
 from canarysim.declarations.manifests.bundle import Manifests
 from canarysim.declarations.scenario.actions import (
     Abort,
+    DeleteObject,
     ErrorRate,
     ErrorSpike,
     Fault,
@@ -416,6 +417,7 @@ __all__ += [
     "DEFAULT_POD",
     "DEFAULT_VERSION",
     "Abort",
+    "DeleteObject",
     "Diurnal",
     "ErrorSpike",
     "KillNode",

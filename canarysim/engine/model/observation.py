@@ -37,6 +37,16 @@ class ReplicaSetView:
     pod_created: tuple[float, ...] = ()
 
 
+@dataclass(frozen=True)
+class DisruptionBudgetView:
+    """A PodDisruptionBudget that selects pods of the rollout: ``allowed`` is its
+    ``status.disruptionsAllowed`` now, ``hashes`` the ReplicaSets whose pods it selects."""
+
+    name: str
+    allowed: int
+    hashes: tuple[str, ...] = ()
+
+
 RunPhase = Literal["Pending", "Running", "Successful", "Failed", "Error", "Inconclusive"]
 
 
@@ -174,3 +184,5 @@ class Observation:
     """The ``rollouts-pod-template-hash`` the stable Service selects now ("" = none yet)."""
     destination_rule_hashes: tuple[str, ...] = ()
     """Hashes the Istio DestinationRule's subsets select now (subset-level routing)."""
+    disruption_budgets: tuple[DisruptionBudgetView, ...] = ()
+    """The PodDisruptionBudgets selecting the rollout's pods (evictions must respect them)."""
