@@ -144,6 +144,9 @@ class Controller:
             extra["canary_service_hash"] = self._service_hash(plan.canary_service)
             extra["stable_service_hash"] = self._service_hash(plan.stable_service)
             extra["destination_rule_hashes"] = world.mesh.destination_rule_hashes()
+        if plan.ping_service:
+            extra["ping_service_hash"] = self._service_hash(plan.ping_service)
+            extra["pong_service_hash"] = self._service_hash(plan.pong_service)
         return Observation(
             now=self.env.now,
             replica_sets=tuple(views),
@@ -194,6 +197,11 @@ class Controller:
         cluster = world.cluster
         plan = world.plan
         name = plan.name
+        if plan.ping_service:
+            # The Istio reconciler reads status.canary.stablePingPong of the Rollout as read
+            # at the start of the reconcile (trafficrouting.GetStableAndCanaryServices).
+            status = world.mesh.rollout.setdefault("status", {})
+            status.setdefault("canary", {})["stablePingPong"] = self.status.stable_ping_pong
         for action in decision.actions:
             if isinstance(action, EmitEvent):
                 world.recorder.event(
@@ -249,7 +257,12 @@ class Controller:
                 )
                 cluster.sync_ephemeral_metadata(cluster.replica_set(action.hash, name), desired)
             elif isinstance(action, SetServiceSelector):
-                svc = plan.canary_service if action.role == "canary" else plan.stable_service
+                svc = {
+                    "canary": plan.canary_service,
+                    "stable": plan.stable_service,
+                    "ping": plan.ping_service,
+                    "pong": plan.pong_service,
+                }[action.role]
                 if svc in cluster.services:
                     cluster.set_selector_hash(svc, action.hash or None)
             elif isinstance(action, UpdateTrafficHash):

@@ -82,9 +82,10 @@ class SyncEphemeralMetadata:
 @dataclass(frozen=True)
 class SetServiceSelector:
     """Point the canary or stable Service (``rollouts-pod-template-hash`` selector) at a
-    ReplicaSet (``reconcileStableAndCanaryService``)."""
+    ReplicaSet (``reconcileStableAndCanaryService``), or the ping or pong Service
+    (``reconcilePingAndPongService``)."""
 
-    role: Literal["canary", "stable"]
+    role: Literal["canary", "stable", "ping", "pong"]
     hash: str
 
 

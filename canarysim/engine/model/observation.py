@@ -184,5 +184,9 @@ class Observation:
     """The ``rollouts-pod-template-hash`` the stable Service selects now ("" = none yet)."""
     destination_rule_hashes: tuple[str, ...] = ()
     """Hashes the Istio DestinationRule's subsets select now (subset-level routing)."""
+    ping_service_hash: str = ""
+    """The hash the pingPong ping Service selects now ("" = none)."""
+    pong_service_hash: str = ""
+    """The hash the pingPong pong Service selects now ("" = none)."""
     disruption_budgets: tuple[DisruptionBudgetView, ...] = ()
     """The PodDisruptionBudgets selecting the rollout's pods (evictions must respect them)."""

@@ -81,6 +81,7 @@ class Draft:
     background_run: RunStatus | None = None
     experiment: RunStatus | None = None
     restarted_at: float | None = None
+    stable_ping_pong: str = ""
 
 
 def base_status(ctx: Context) -> Draft:
@@ -105,6 +106,7 @@ def base_status(ctx: Context) -> Draft:
         background_run=ctx.background_run,
         experiment=ctx.experiment,
         restarted_at=ctx.restarted_at,
+        stable_ping_pong=ctx.status.stable_ping_pong,
     )
 
 
@@ -330,6 +332,7 @@ def persist(ctx: Context, d: Draft) -> RolloutStatus:
         current_step_analysis_run=d.step_run,
         current_background_analysis_run=d.background_run,
         current_experiment=d.experiment,
+        stable_ping_pong=d.stable_ping_pong,
         conditions=tuple(d.conditions),
     )
     phase, message = rollout_phase(ctx.plan, status)
