@@ -138,6 +138,11 @@ class World:
             rng=self.streams["analysis"],
             on_change=lambda: self.controller.wake(),
             on_event=self.recorder.event,
+            secrets={
+                s.name: s.values()
+                for s in scenario.manifests.secrets
+                if s.namespace == self.namespace
+            },
         )
         self.classes = request_classes(scenario, default_host(self), default_gateway(self))
         check_host(self, self.classes[0][0].host)

@@ -10,7 +10,7 @@ from canarysim.declarations.manifests.analysis import AnalysisTemplate, ClusterA
 from canarysim.declarations.manifests.argo import Rollout
 from canarysim.declarations.manifests.base import Resource
 from canarysim.declarations.manifests.istio import DestinationRule, Gateway, VirtualService
-from canarysim.declarations.manifests.k8s import PodDisruptionBudget, Service
+from canarysim.declarations.manifests.k8s import PodDisruptionBudget, Secret, Service
 
 __all__ = ["Manifests"]
 
@@ -27,6 +27,7 @@ class Manifests:
     rollouts: list[Rollout] = field(default_factory=list)
     services: list[Service] = field(default_factory=list)
     pod_disruption_budgets: list[PodDisruptionBudget] = field(default_factory=list)
+    secrets: list[Secret] = field(default_factory=list)
     virtual_services: list[VirtualService] = field(default_factory=list)
     destination_rules: list[DestinationRule] = field(default_factory=list)
     gateways: list[Gateway] = field(default_factory=list)
@@ -50,6 +51,7 @@ class Manifests:
             *self.rollouts,
             *self.services,
             *self.pod_disruption_budgets,
+            *self.secrets,
             *self.virtual_services,
             *self.destination_rules,
             *self.gateways,

@@ -7,6 +7,7 @@ stays quiet about it.
 
 from __future__ import annotations
 
+import base64
 from typing import Literal
 
 from pydantic import Field, model_validator
@@ -29,6 +30,7 @@ __all__ = [
     "PodSpec",
     "PodTemplateSpec",
     "Probe",
+    "Secret",
     "Service",
     "ServicePort",
     "ServiceSpec",
@@ -257,3 +259,22 @@ class PodDisruptionBudget(Resource):
     """``policy/v1`` PodDisruptionBudget: honoured by the evictions of ``restart``."""
 
     spec: PodDisruptionBudgetSpec
+
+
+class Secret(Resource):
+    """``v1`` Secret: what analysis arguments' ``valueFrom.secretKeyRef`` read. Its values are
+    never shown: the fields are left out of ``repr``, and the loader checks their shape
+    itself so that no error message quotes them."""
+
+    KNOWN = frozenset({"immutable"})
+
+    type: str = "Opaque"
+    data: dict[str, str] = Field(default_factory=dict, repr=False)
+    string_data: dict[str, str] = Field(default_factory=dict, repr=False)
+
+    def values(self) -> dict[str, str]:
+        """Key -> text: ``data`` base64-decoded, ``stringData`` on top (as the API server
+        merges them)."""
+        out = {k: base64.b64decode(v, validate=True).decode("utf-8") for k, v in self.data.items()}
+        out.update(self.string_data)
+        return out

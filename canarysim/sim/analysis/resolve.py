@@ -40,6 +40,8 @@ class ArgContext:
     stable_hash: str
     latest_hash: str
     rollout: Mapping[str, Any] = field(default_factory=dict)
+    secrets: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+    """The namespace's Secrets: name -> key -> value (``valueFrom.secretKeyRef``)."""
 
 
 @dataclass(frozen=True)
@@ -130,9 +132,22 @@ def _resolve_args(
             values[name] = context.latest_hash
         elif "fieldRef" in source:
             values[name] = _field_path(context.rollout, str(source["fieldRef"].get("fieldPath")))
+        elif "secretKeyRef" in source:
+            values[name] = _secret(context.secrets, source["secretKeyRef"] or {})
         else:
             raise RunSpecError(f"args.{name} was not resolved")
     return values
+
+
+def _secret(secrets: Mapping[str, Mapping[str, str]], ref: Mapping[str, Any]) -> str:
+    """``Controller.resolveArgs`` (analysis/analysis.go): the API's error when the Secret or
+    its key is missing (the run then errors: "Unable to resolve metric arguments: ...")."""
+    name, key = str(ref.get("name", "")), str(ref.get("key", ""))
+    if name not in secrets:
+        raise RunSpecError(f'secrets "{name}" not found')
+    if key not in secrets[name]:
+        raise RunSpecError(f"key '{key}' does not exist in secret '{name}'")
+    return secrets[name][key]
 
 
 def _field_path(manifest: Mapping[str, Any], path: str) -> str:

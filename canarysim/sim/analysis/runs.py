@@ -18,7 +18,7 @@ exactly as a provider that cannot be reached would.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -289,6 +289,10 @@ class AnalysisRun:
         raise RuntimeError(f"{kind} provider is not simulated by canarysim")
 
     def _record(self, metric: MetricState, measurement: Measurement) -> None:
+        redact = self.controller.redact
+        value, message = redact(measurement.value), redact(measurement.message)
+        if (value, message) != (measurement.value, measurement.message):
+            measurement = replace(measurement, value=value, message=message)
         metric.measurements.append(measurement)
         metric.tally = metric.tally.record(measurement.phase)
         self.controller.measured(self, measurement)
@@ -344,8 +348,16 @@ class AnalysisController:
         rng: np.random.Generator,
         on_change: Callable[[], None] = lambda: None,
         on_event: Callable[[float, str, str, str, str], None] = lambda *a: None,
+        secrets: Mapping[str, Mapping[str, str]] | None = None,
     ) -> None:
         self.env = env
+        self.secrets = dict(secrets or {})
+        """Secrets by name (``valueFrom.secretKeyRef``); their values are redacted from every
+        measurement's value and message, as Argo's log redactor does."""
+        self._secret_values = sorted(
+            {v for data in self.secrets.values() for v in data.values() if v},
+            key=lambda v: (-len(v), v),
+        )
         self.templates = templates
         self.providers = providers
         self.rng = rng
@@ -360,6 +372,8 @@ class AnalysisController:
         context: ArgContext,
         rollout_dry_run: Iterable[str] = (),
     ) -> AnalysisRun:
+        if self.secrets and not context.secrets:
+            context = replace(context, secrets=self.secrets)
         try:
             metrics = resolve_run_spec(action, self.templates, context, rollout_dry_run)
             run = AnalysisRun(self, action, metrics)
@@ -369,6 +383,13 @@ class AnalysisController:
         self.runs[action.name] = run
         self.on_change()
         return run
+
+    def redact(self, text: str) -> str:
+        """*text* with every Secret value replaced by ``*****``."""
+        for value in self._secret_values:
+            if value in text:
+                text = text.replace(value, "*****")
+        return text
 
     def terminate(self, name: str) -> None:
         run = self.runs.get(name)
