@@ -233,9 +233,9 @@ class PodDisruptionBudgetSpec(ManifestModel):
     """``policy/v1`` PodDisruptionBudget spec: exactly one of ``minAvailable`` and
     ``maxUnavailable`` (an integer or a percentage), and the pods it guards."""
 
-    #: how unready pods may be evicted: canarysim only evicts on ``restart``, and charges
-    #: every eviction to the budget (the default policy for Ready pods)
-    KNOWN = frozenset({"unhealthyPodEvictionPolicy"})
+    #: how unready pods may be evicted: canarysim charges every eviction to the budget
+    #: (what the default policy does for Ready pods), so ``AlwaysAllow`` would differ
+    UNSUPPORTED = frozenset({"unhealthyPodEvictionPolicy"})
 
     selector: LabelSelector = Field(default_factory=LabelSelector)
     min_available: IntOrString | None = None

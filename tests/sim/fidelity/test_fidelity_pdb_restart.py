@@ -86,3 +86,27 @@ def test_pdb_loads_and_needs_one_bound(tmp_path):
     path = write_scenario(tmp_path, manifests=[*basic([]), bad])
     with pytest.raises(ScenarioError, match="exactly one of minAvailable and maxUnavailable"):
         canarysim.simulate(path)
+
+
+def test_unhealthy_pod_eviction_policy_is_warned_as_unsupported(tmp_path):
+    from worldkit import write_scenario
+
+    from canarysim.declarations import validate_paths
+
+    budget = pdb()
+    budget["spec"]["unhealthyPodEvictionPolicy"] = "AlwaysAllow"
+    path = write_scenario(tmp_path, manifests=[*basic([]), budget])
+    messages = [f.message for f in validate_paths([path])]
+    assert any("unhealthyPodEvictionPolicy" in m and "not supported" in m for m in messages)
+
+
+def test_two_budgets_over_the_same_pods_are_warned(tmp_path):
+    from worldkit import write_scenario
+
+    from canarysim.declarations import validate_paths
+
+    other = pdb(1)
+    other["metadata"]["name"] = "second"
+    path = write_scenario(tmp_path, manifests=[*basic([]), pdb(), other])
+    found = [f for f in validate_paths([path]) if f.rule == "lint/unsupported"]
+    assert any('"rollout-pdb-restart", "second"' in f.message for f in found)
