@@ -38,21 +38,23 @@ import simpy
 from canarysim.errors import SimulationError
 from canarysim.sim.cluster.changes import Change, ChangeFeed
 from canarysim.sim.cluster.disruption import DisruptionBudgets
+from canarysim.sim.cluster.metadata import (
+    EPHEMERAL_METADATA_ANNOTATION,
+    PodMetadata,
+    ephemeral_annotation,
+    existing_ephemeral_metadata,
+    sync_pod_metadata,
+)
 from canarysim.sim.cluster.nodes import Nodes
 from canarysim.sim.cluster.pod_control import AVAILABILITY_RECHECK, ClusterPods
 from canarysim.sim.cluster.pods import Pod, PodBehaviour
 from canarysim.sim.cluster.replicasets import (
     DESIRED_REPLICAS_ANNOTATION,
-    EPHEMERAL_METADATA_ANNOTATION,
-    PodMetadata,
     ReplicaSet,
     ReplicaSets,
     ReplicaSetStatus,
     deletion_order,
-    ephemeral_annotation,
-    existing_ephemeral_metadata,
     new_replica_set,
-    sync_pod_metadata,
 )
 from canarysim.sim.cluster.services import Service, Services
 from canarysim.sim.stochastic.rng import Streams
@@ -204,7 +206,7 @@ class Cluster(ClusterPods):
         """Argo's ``syncEphemeralMetadata``: first the ReplicaSet's pod template (and the
         annotation remembering what was injected), so pods created from now on carry it; then,
         unless the ReplicaSet has 0 replicas, its existing pods."""
-        existing = existing_ephemeral_metadata(rs)
+        existing = existing_ephemeral_metadata(rs.annotations)
         meta = rs.template.get("metadata") or {}
         labels, annotations, modified = sync_pod_metadata(
             meta.get("labels") or {}, meta.get("annotations") or {}, existing, desired

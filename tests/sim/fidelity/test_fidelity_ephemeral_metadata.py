@@ -12,9 +12,8 @@ from __future__ import annotations
 from fidelitykit import op, routed, set_image
 from worldkit import write_scenario
 
-from canarysim.sim.cluster.replicasets import (
+from canarysim.sim.cluster.metadata import (
     EPHEMERAL_METADATA_ANNOTATION,
-    ReplicaSet,
     sync_pod_metadata,
     without_ephemeral_metadata,
 )
@@ -100,17 +99,7 @@ def test_comparing_templates_takes_the_injected_metadata_out():
     """FindNewReplicaSet's last resort compares a ReplicaSet with the Rollout's template after
     SyncReplicaSetEphemeralPodMetadata(rs, nil)."""
     template = {"metadata": {"labels": {"app": "x", "role": "canary"}}, "spec": {}}
-    rs = ReplicaSet(
-        name="app-abc",
-        namespace="ns",
-        rollout="app",
-        hash="abc",
-        template=template,
-        labels={},
-        selector={},
-        annotations={EPHEMERAL_METADATA_ANNOTATION: '{"labels":{"role":"canary"}}'},
-        created=0.0,
-    )
-    assert without_ephemeral_metadata(rs) == {"metadata": {"labels": {"app": "x"}}, "spec": {}}
-    rs.annotations.clear()
-    assert without_ephemeral_metadata(rs) is template
+    annotations = {EPHEMERAL_METADATA_ANNOTATION: '{"labels":{"role":"canary"}}'}
+    stripped = without_ephemeral_metadata(template, annotations)
+    assert stripped == {"metadata": {"labels": {"app": "x"}}, "spec": {}}
+    assert without_ephemeral_metadata(template, {}) is template
