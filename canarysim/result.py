@@ -139,6 +139,11 @@ class RolloutSnapshot:
     """Extension, blue-green: ``status.blueGreen.activeSelector`` (left out when empty)."""
     preview_hash: str = ""
     """Extension, blue-green: ``status.blueGreen.previewSelector`` (left out when empty)."""
+    generation: int = 1
+    """Extension: ``metadata.generation`` (left out of the JSON, with ``observed_generation``,
+    while the two are equal)."""
+    observed_generation: int = 1
+    """Extension: ``status.observedGeneration``, the generation the controller last observed."""
 
     def observable(self) -> tuple[Any, ...]:
         """Everything but the time: two snapshots with equal ``observable()`` look the same."""
@@ -358,11 +363,17 @@ def _dataclass_json(obj: Any) -> dict[str, Any]:
         v = getattr(obj, f.name)
         if f.name in _OMITTED_WHEN_EMPTY and not v:
             continue  # additive extensions: results without them keep their v1 shape
+        if f.name in ("generation", "observed_generation") and _generation_observed(obj):
+            continue  # likewise: only a generation not observed yet is worth writing down
         if isinstance(v, tuple) and v and hasattr(v[0], "__dataclass_fields__"):
             out[f.name] = [_dataclass_json(x) for x in v]
         else:
             out[f.name] = _plain(v, f.name)
     return out
+
+
+def _generation_observed(obj: Any) -> bool:
+    return bool(getattr(obj, "generation", 0) == getattr(obj, "observed_generation", 0))
 
 
 def _array_json(name: str, arr: np.ndarray) -> list[Any]:

@@ -7,6 +7,7 @@ manifest files.
 
 from __future__ import annotations
 
+import base64
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -19,7 +20,7 @@ from canarysim.declarations.manifests.base import Resource
 from canarysim.declarations.manifests.bundle import Manifests
 from canarysim.declarations.manifests.ingress import Ingress
 from canarysim.declarations.manifests.istio import DestinationRule, Gateway, VirtualService
-from canarysim.declarations.manifests.k8s import Service
+from canarysim.declarations.manifests.k8s import PodDisruptionBudget, Secret, Service
 from canarysim.declarations.manifests.smi import (
     AmbassadorMapping,
     ApisixRoute,
@@ -42,6 +43,8 @@ _KINDS: dict[tuple[str, str], tuple[type[Resource], str, bool]] = {
         False,
     ),
     ("", "Service"): (Service, "services", True),
+    ("policy", "PodDisruptionBudget"): (PodDisruptionBudget, "pod_disruption_budgets", True),
+    ("", "Secret"): (Secret, "secrets", True),
     ("networking.istio.io", "VirtualService"): (VirtualService, "virtual_services", True),
     ("networking.istio.io", "DestinationRule"): (DestinationRule, "destination_rules", True),
     ("networking.istio.io", "Gateway"): (Gateway, "gateways", True),
@@ -60,6 +63,7 @@ _KINDS: dict[tuple[str, str], tuple[type[Resource], str, bool]] = {
 _VERSIONS = {
     "argoproj.io": {"v1alpha1"},
     "": {"v1"},
+    "policy": {"v1"},
     "networking.istio.io": {"v1", "v1beta1", "v1alpha3"},
     "networking.k8s.io": {"v1"},
     "split.smi-spec.io": {"v1alpha1", "v1alpha2", "v1alpha3"},
@@ -171,6 +175,8 @@ def add_document(out: Manifests, doc: Document, base: tuple[str | int, ...] = ()
         )
     model, attr, namespaced = entry
     lines = _sub(doc.lines, base) if base else doc.lines
+    if model is Secret:
+        _check_secret(doc, data, base)
     obj = validate_model(model, data, file=doc.file, lines=doc.lines, base=base)
     obj.attach(data, doc.file, lines)
     if not obj.metadata.name:
@@ -207,3 +213,33 @@ def _fmt(path: tuple[Any, ...]) -> str:
     from canarysim.declarations.yamlio import format_path
 
     return format_path(path)
+
+
+def _check_secret(doc: Document, data: dict[str, Any], base: tuple[Any, ...]) -> None:
+    """A Secret's ``data`` / ``stringData`` shape, checked here so that no error quotes a
+    value: each is a mapping of keys to text, ``data`` values base64."""
+    for field in ("data", "stringData"):
+        values = data.get(field)
+        if values is None:
+            continue
+        path = (*base, field)
+        if not isinstance(values, dict):
+            raise scenario_error(
+                doc.file, _fmt(path), "a mapping of keys to values", line=doc.line_of(path)
+            )
+        for key, value in values.items():
+            where = (*path, key)
+            ok = isinstance(key, str) and isinstance(value, str)
+            if ok and field == "data":
+                try:
+                    base64.b64decode(value, validate=True).decode("utf-8")
+                except ValueError:
+                    ok = False
+            if not ok:
+                what = "base64-encoded UTF-8 text" if field == "data" else "text"
+                raise scenario_error(
+                    doc.file,
+                    _fmt(where),
+                    f"{what} (the value is not shown)",
+                    line=doc.line_of(where),
+                )

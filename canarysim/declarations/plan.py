@@ -96,6 +96,8 @@ def to_plan(
         managed_routes=tuple(m.name for m in (tr.managed_routes or [])) if tr is not None else (),
         canary_service=c.canary_service,
         stable_service=c.stable_service,
+        ping_service=c.ping_pong.ping_service if c.ping_pong is not None else "",
+        pong_service=c.ping_pong.pong_service if c.ping_pong is not None else "",
         scale_down_delay_seconds=_f(c.scale_down_delay_seconds),
         scale_down_delay_revision_limit=c.scale_down_delay_revision_limit,
         abort_scale_down_delay_seconds=_f(c.abort_scale_down_delay_seconds),

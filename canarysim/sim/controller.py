@@ -91,8 +91,10 @@ class Controller:
     def _run(self) -> Generator[simpy.Event, Any, None]:
         world = self.world
         if world.invalid_message is not None:
-            self._invalid(world.invalid_message)
-            return
+            while True:  # every spec change is observed again (and stays invalid)
+                self._wake = self.env.event()
+                self._invalid(world.invalid_message)
+                yield self._wake
         last_now, same_instant = -1.0, 0
         while True:
             now = self.env.now
@@ -115,10 +117,18 @@ class Controller:
 
     def _invalid(self, message: str) -> None:
         """``createInvalidRolloutCondition``: Degraded with the InvalidSpec condition, and no
-        ReplicaSet is ever created."""
+        ReplicaSet is ever created. Its ``patchCondition`` (rollout/sync.go) also writes
+        ``status.observedGeneration``, so a client waiting for the spec to be observed sees
+        the Degraded phase instead of waiting forever."""
         now = self.env.now
-        cond = Condition("InvalidSpec", "True", "InvalidSpec", message, now, now)
-        status = replace(self.status, conditions=(cond,))
+        cond = self.status.condition("InvalidSpec")
+        if cond is None or cond.message != message:
+            cond = Condition("InvalidSpec", "True", "InvalidSpec", message, now, now)
+        status = replace(
+            self.status, conditions=(cond,), observed_generation=self.world.plan.generation
+        )
+        if status == self.status:
+            return
         phase, msg = rollout_phase(self.world.plan, status)
         self.status = replace(status, phase=phase, message=msg)
         self.world.observe()
@@ -138,12 +148,18 @@ class Controller:
             extra["active_service_hash"] = self._service_hash(plan.blue_green.active_service)
             extra["preview_service_hash"] = self._service_hash(plan.blue_green.preview_service)
             extra["destination_rule_hashes"] = world.mesh.destination_rule_hashes()
+        if plan.ping_service:
+            extra["ping_service_hash"] = self._service_hash(plan.ping_service)
+            extra["pong_service_hash"] = self._service_hash(plan.pong_service)
         return Observation(
             now=self.env.now,
             replica_sets=tuple(views),
             analysis_runs=self.analysis_views(),
             experiments=world.experiments.views(),
             commands=tuple(world.commands),
+            disruption_budgets=world.cluster.budgets.views(
+                world.cluster.pods.values(), world.cluster.replica_sets, plan.name
+            ),
             **extra,
         )
 
@@ -194,6 +210,10 @@ class Controller:
         cluster = world.cluster
         plan = world.plan
         name = plan.name
+        if plan.ping_service:
+            # The Istio reconciler reads status.canary.stablePingPong of the Rollout as read
+            # at the start of the reconcile (trafficrouting.GetStableAndCanaryServices).
+            world.mesh.set_stable_ping_pong(self.status.stable_ping_pong)
         for action in decision.actions:
             if isinstance(action, EmitEvent):
                 world.recorder.event(
@@ -256,6 +276,7 @@ class Controller:
                 world.mesh.update_hash(
                     action.canary_hash,
                     action.stable_hash,
+                    action.additional,
                     replica_sets=[
                         {
                             "name": rs.name,
@@ -297,7 +318,12 @@ class Controller:
 
 
 def _service_of(plan: Plan, role: str) -> str:
-    """The Service a selector switch is about: canary/stable, or blue-green active/preview."""
+    """The Service a selector switch is about: canary/stable, pingPong's ping/pong, or
+    blue-green active/preview."""
+    if role == "ping":
+        return plan.ping_service
+    if role == "pong":
+        return plan.pong_service
     bg = plan.blue_green
     if role == "active":
         return bg.active_service if bg is not None else ""

@@ -22,7 +22,13 @@ from typing import TYPE_CHECKING, Any
 import simpy
 
 from canarysim.declarations import to_command
-from canarysim.declarations.scenario.model import ErrorSpike, KillNode, KillPod, MarkPodsReady
+from canarysim.declarations.scenario.model import (
+    DeleteObject,
+    ErrorSpike,
+    KillNode,
+    KillPod,
+    MarkPodsReady,
+)
 from canarysim.engine.model import (
     Abort,
     Command,
@@ -76,6 +82,8 @@ class Operator:
         for action in scenario.operator:
             if isinstance(action, MarkPodsReady):
                 self.env.process(self._mark_pods_ready(action))
+            elif isinstance(action, DeleteObject):
+                self.env.process(self._at(float(action.at), self._delete, action))
             else:
                 self.env.process(self._at(float(action.at), self._command, action))
         for fault in scenario.faults:
@@ -188,6 +196,23 @@ class Operator:
                     left -= 1
             if left > 0:
                 yield self.env.timeout(1.0)
+
+    def _delete(self, action: DeleteObject) -> None:
+        """``kubectl delete pdb NAME``. Nothing the Rollout controller watches changes: its
+        restarter notices on its next periodic look (rollout/restart.go)."""
+        world = self.world
+        world.recorder.event(
+            self.env.now,
+            "Normal",
+            f"{action.kind}/{action.name}",
+            "OperatorCommand",
+            f"kubectl delete poddisruptionbudget {action.name}",
+        )
+        world.recorder.events[-1]["source"] = "operator"
+        if not world.cluster.budgets.delete(action.name):
+            world.warn(
+                f"t={self.env.now:g}s: delete: no {action.kind} {action.name!r} in the cluster"
+            )
 
     # -- faults --------------------------------------------------------------------------
     def _fault(self, fault: Any) -> None:

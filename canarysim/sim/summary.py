@@ -21,17 +21,16 @@ if TYPE_CHECKING:
 __all__ = ["summarize", "weights_from_manifests"]
 
 
-def _dest_role(dest: Mapping[str, Any], plan: Plan, canary_subset: str, stable_subset: str) -> str:
+def _dest_role(
+    dest: Mapping[str, Any], services: tuple[str, str], canary_subset: str, stable_subset: str
+) -> str:
     d = dest.get("destination") or {}
     host = str(d.get("host") or "").split(".")[0]
     subset = str(d.get("subset") or "")
-    if (plan.canary_service and host == plan.canary_service) or (
-        subset and subset == canary_subset
-    ):
+    stable_service, canary_service = services
+    if (canary_service and host == canary_service) or (subset and subset == canary_subset):
         return "canary"
-    if (plan.stable_service and host == plan.stable_service) or (
-        subset and subset == stable_subset
-    ):
+    if (stable_service and host == stable_service) or (subset and subset == stable_subset):
         return "stable"
     return "other"
 
@@ -48,6 +47,11 @@ def weights_from_manifests(mesh: Mesh, plan: Plan) -> tuple[int, int]:
         str(dr.get("stableSubsetName") or ""),
     )
     managed = set(plan.managed_routes)
+    from canarysim.engine.trafficrouting.istio.rollout import stable_and_canary_services
+
+    # The Services as the Istio reconciler resolves them (pingPong: by stablePingPong).
+    services = stable_and_canary_services(mesh.rollout)
+
     for ref in mesh.referenced_virtual_services():
         vs = mesh.virtual_services.get(ref)
         if vs is None:
@@ -58,7 +62,7 @@ def weights_from_manifests(mesh: Mesh, plan: Plan) -> tuple[int, int]:
                 if not isinstance(route, Mapping) or route.get("name") in managed:
                     continue
                 dests = [d for d in route.get("route") or [] if isinstance(d, Mapping)]
-                roles = [_dest_role(d, plan, canary_subset, stable_subset) for d in dests]
+                roles = [_dest_role(d, services, canary_subset, stable_subset) for d in dests]
                 if "stable" not in roles and "canary" not in roles:
                     continue
                 weights = {"canary": 0, "stable": 0}

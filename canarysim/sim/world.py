@@ -40,6 +40,7 @@ from canarysim.sim.build import (
     run_arguments,
 )
 from canarysim.sim.cluster.cluster import Cluster
+from canarysim.sim.cluster.disruption import DisruptionBudgets
 from canarysim.sim.cluster.templatehash import pod_template_hash, strip_hash_label
 from canarysim.sim.controller import Controller
 from canarysim.sim.experiments.runtime import ExperimentController
@@ -120,6 +121,11 @@ class World:
         for svc in scenario.manifests.services:
             if svc.namespace == self.namespace:
                 self.cluster.add_service(svc.raw)
+        self.cluster.budgets = DisruptionBudgets(
+            p.raw
+            for p in scenario.manifests.pod_disruption_budgets
+            if p.namespace == self.namespace
+        )
         self.mesh = Mesh(
             self.rollout_manifest,
             [v.raw for v in scenario.manifests.virtual_services],
@@ -161,6 +167,11 @@ class World:
             rng=self.streams["analysis"],
             on_change=lambda: self.controller.wake(),
             on_event=self.recorder.event,
+            secrets={
+                s.name: s.values()
+                for s in scenario.manifests.secrets
+                if s.namespace == self.namespace
+            },
         )
         self.classes = request_classes(scenario, default_host(self), default_gateway(self))
         # Istio's source labels: the ingress gateway when every request enters through one.

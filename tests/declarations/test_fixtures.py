@@ -30,9 +30,7 @@ EXPECTED_WARNINGS: dict[str, set[str]] = {
     "istio-subset-split.yaml": set(),
     "istio-host-tls-split.yaml": set(),
     "istio-host-tls-only.yaml": set(),
-    "istio-ping-pong.yaml": {
-        "spec.strategy.canary.pingPong (CanaryStrategy) is not supported yet; canarysim ignores it"
-    },
+    "istio-ping-pong.yaml": set(),
     "istio-experiment-step.yaml": set(),
 }
 

@@ -32,6 +32,7 @@ def lint(objs: Manifests) -> list[Finding]:
         out += _virtual_services(ro, objs)
         out += _destination_rule(ro, objs)
         out += _steps(ro, objs)
+        out += _disruption_budgets(ro, objs)
     out += _route_weights(objs)
     out += _gateways(objs)
     out += lint_analysis(objs)
@@ -360,3 +361,30 @@ def _background_interval(ro: Rollout, objs: Manifests) -> float | None:
                 with contextlib.suppress(ValueError):
                     intervals.append(parse_duration(m.interval))
     return min(intervals) if intervals else None
+
+
+# ---------------------------------------------------------------------------- PDBs
+def _disruption_budgets(ro: Rollout, objs: Manifests) -> list[Finding]:
+    """Two PodDisruptionBudgets selecting the rollout's pods: the eviction API refuses to
+    evict such a pod with a server error (not 429), which fails Argo's whole reconcile while a
+    restart is pending; canarysim only declines the evictions."""
+    labels = ro.spec.template.labels
+    mine = [
+        p
+        for p in objs.pod_disruption_budgets
+        if p.namespace == ro.namespace and p.spec.selector.matches(labels)
+    ]
+    if len(mine) < 2:
+        return []
+    names = ", ".join(f'"{p.name}"' for p in mine)
+    return [
+        _f(
+            mine[1],
+            ("spec", "selector"),
+            "lint/unsupported",
+            "warning",
+            f'Rollout "{ro.name}"\'s pods are selected by PodDisruptionBudgets {names}: the '
+            "eviction API refuses to evict them and Argo's reconcile fails while a restart is "
+            "pending; canarysim does not simulate that failure (it never evicts them)",
+        )
+    ]

@@ -317,7 +317,7 @@ class PodTemplateMetadata(ManifestModel):
 
 
 class CanaryStrategy(ManifestModel):
-    UNSUPPORTED = frozenset({"antiAffinity", "pingPong", "replicaProgressThreshold"})
+    UNSUPPORTED = frozenset({"antiAffinity", "replicaProgressThreshold"})
 
     canary_service: str = ""
     stable_service: str = ""

@@ -11,7 +11,7 @@ from canarysim.declarations.manifests.argo import Rollout
 from canarysim.declarations.manifests.base import Resource
 from canarysim.declarations.manifests.ingress import Ingress
 from canarysim.declarations.manifests.istio import DestinationRule, Gateway, VirtualService
-from canarysim.declarations.manifests.k8s import Service
+from canarysim.declarations.manifests.k8s import PodDisruptionBudget, Secret, Service
 from canarysim.declarations.manifests.smi import (
     AmbassadorMapping,
     ApisixRoute,
@@ -35,6 +35,8 @@ class Manifests:
     namespace: str = "default"
     rollouts: list[Rollout] = field(default_factory=list)
     services: list[Service] = field(default_factory=list)
+    pod_disruption_budgets: list[PodDisruptionBudget] = field(default_factory=list)
+    secrets: list[Secret] = field(default_factory=list)
     virtual_services: list[VirtualService] = field(default_factory=list)
     destination_rules: list[DestinationRule] = field(default_factory=list)
     gateways: list[Gateway] = field(default_factory=list)
@@ -64,6 +66,8 @@ class Manifests:
         return [
             *self.rollouts,
             *self.services,
+            *self.pod_disruption_budgets,
+            *self.secrets,
             *self.virtual_services,
             *self.destination_rules,
             *self.gateways,

@@ -7,9 +7,10 @@ stays quiet about it.
 
 from __future__ import annotations
 
+import base64
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from canarysim.declarations.manifests.base import (
     Int32,
@@ -24,9 +25,12 @@ __all__ = [
     "ContainerPort",
     "LabelSelector",
     "LabelSelectorRequirement",
+    "PodDisruptionBudget",
+    "PodDisruptionBudgetSpec",
     "PodSpec",
     "PodTemplateSpec",
     "Probe",
+    "Secret",
     "Service",
     "ServicePort",
     "ServiceSpec",
@@ -223,3 +227,54 @@ class ServiceSpec(ManifestModel):
 
 class Service(Resource):
     spec: ServiceSpec = Field(default_factory=ServiceSpec)
+
+
+class PodDisruptionBudgetSpec(ManifestModel):
+    """``policy/v1`` PodDisruptionBudget spec: exactly one of ``minAvailable`` and
+    ``maxUnavailable`` (an integer or a percentage), and the pods it guards."""
+
+    #: how unready pods may be evicted: canarysim charges every eviction to the budget
+    #: (what the default policy does for Ready pods), so ``AlwaysAllow`` would differ
+    UNSUPPORTED = frozenset({"unhealthyPodEvictionPolicy"})
+
+    selector: LabelSelector = Field(default_factory=LabelSelector)
+    min_available: IntOrString | None = None
+    max_unavailable: IntOrString | None = None
+
+    @model_validator(mode="after")
+    def _one_bound(self) -> PodDisruptionBudgetSpec:
+        if (self.min_available is None) == (self.max_unavailable is None):
+            raise ValueError("exactly one of minAvailable and maxUnavailable")
+        for value in (self.min_available, self.max_unavailable):
+            if isinstance(value, str) and not (
+                value.endswith("%") and value[:-1].isdigit() and int(value[:-1]) <= 100
+            ):
+                raise ValueError(f"an integer or a percentage such as '50%', got {value!r}")
+            if isinstance(value, int) and value < 0:
+                raise ValueError(f"a non-negative number, got {value}")
+        return self
+
+
+class PodDisruptionBudget(Resource):
+    """``policy/v1`` PodDisruptionBudget: honoured by the evictions of ``restart``."""
+
+    spec: PodDisruptionBudgetSpec
+
+
+class Secret(Resource):
+    """``v1`` Secret: what analysis arguments' ``valueFrom.secretKeyRef`` read. Its values are
+    never shown: the fields are left out of ``repr``, and the loader checks their shape
+    itself so that no error message quotes them."""
+
+    KNOWN = frozenset({"immutable"})
+
+    type: str = "Opaque"
+    data: dict[str, str] = Field(default_factory=dict, repr=False)
+    string_data: dict[str, str] = Field(default_factory=dict, repr=False)
+
+    def values(self) -> dict[str, str]:
+        """Key -> text: ``data`` base64-decoded, ``stringData`` on top (as the API server
+        merges them)."""
+        out = {k: base64.b64decode(v, validate=True).decode("utf-8") for k, v in self.data.items()}
+        out.update(self.string_data)
+        return out

@@ -17,6 +17,7 @@ from canarysim.declarations.scenario.values import Duration, ScenarioModel
 
 __all__ = [
     "Abort",
+    "DeleteObject",
     "ErrorRate",
     "ErrorSpike",
     "Fault",
@@ -107,6 +108,15 @@ class MarkPodsReady(_Action):
     """The condition type; default: the template's first ``readinessGates`` entry."""
 
 
+class DeleteObject(_Action):
+    """``kubectl delete KIND NAME``: the object is gone from the cluster (for now only a
+    PodDisruptionBudget: the evictions of ``restart`` stop waiting for it)."""
+
+    do: Literal["delete"]
+    kind: Literal["PodDisruptionBudget"]
+    name: str
+
+
 OperatorAction = Annotated[
     SetImage
     | Promote
@@ -118,7 +128,8 @@ OperatorAction = Annotated[
     | Restart
     | Undo
     | ScaleAction
-    | MarkPodsReady,
+    | MarkPodsReady
+    | DeleteObject,
     Field(discriminator="do"),
 ]
 

@@ -24,6 +24,7 @@ from canarysim.declarations.manifests.argo import Rollout
 from canarysim.declarations.manifests.bundle import Manifests
 from canarysim.declarations.scenario.actions import (
     Abort,
+    DeleteObject,
     ErrorRate,
     ErrorSpike,
     Fault,
@@ -446,6 +447,7 @@ __all__ += [
     "DEFAULT_POD",
     "DEFAULT_VERSION",
     "Abort",
+    "DeleteObject",
     "Diurnal",
     "ErrorSpike",
     "KillNode",

@@ -82,21 +82,24 @@ class SyncEphemeralMetadata:
 
 @dataclass(frozen=True)
 class SetServiceSelector:
-    """Point the canary or stable Service (``reconcileStableAndCanaryService``), or the
-    blue-green active or preview Service (``reconcileActiveService`` /
-    ``reconcilePreviewService``), at a ReplicaSet (``rollouts-pod-template-hash`` selector)."""
+    """Point the canary or stable Service (``reconcileStableAndCanaryService``), the ping or
+    pong Service (``reconcilePingAndPongService``), or the blue-green active or preview Service
+    (``reconcileActiveService`` / ``reconcilePreviewService``), at a ReplicaSet
+    (``rollouts-pod-template-hash`` selector)."""
 
-    role: Literal["canary", "stable", "active", "preview"]
+    role: Literal["canary", "stable", "ping", "pong", "active", "preview"]
     hash: str
 
 
 @dataclass(frozen=True)
 class UpdateTrafficHash:
     """Router ``UpdateHash``: with Istio DestinationRule subsets, the canary/stable subsets'
-    ``rollouts-pod-template-hash`` labels."""
+    ``rollouts-pod-template-hash`` labels, and one subset per extra destination (experiment
+    services), named after its service."""
 
     canary_hash: str
     stable_hash: str
+    additional: tuple[WeightDestination, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -37,6 +37,16 @@ class ReplicaSetView:
     pod_created: tuple[float, ...] = ()
 
 
+@dataclass(frozen=True)
+class DisruptionBudgetView:
+    """A PodDisruptionBudget that selects pods of the rollout: ``allowed`` is its
+    ``status.disruptionsAllowed`` now, ``hashes`` the ReplicaSets whose pods it selects."""
+
+    name: str
+    allowed: int
+    hashes: tuple[str, ...] = ()
+
+
 RunPhase = Literal["Pending", "Running", "Successful", "Failed", "Error", "Inconclusive"]
 RunKind = Literal["Step", "Background", "PrePromotion", "PostPromotion"]
 """Argo's ``rollout-type`` label of an AnalysisRun."""
@@ -180,3 +190,9 @@ class Observation:
     """Blue-green: the ``rollouts-pod-template-hash`` the active Service selects now."""
     preview_service_hash: str = ""
     """Blue-green: the ``rollouts-pod-template-hash`` the preview Service selects now."""
+    ping_service_hash: str = ""
+    """The hash the pingPong ping Service selects now ("" = none)."""
+    pong_service_hash: str = ""
+    """The hash the pingPong pong Service selects now ("" = none)."""
+    disruption_budgets: tuple[DisruptionBudgetView, ...] = ()
+    """The PodDisruptionBudgets selecting the rollout's pods (evictions must respect them)."""

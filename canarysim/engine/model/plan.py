@@ -160,6 +160,10 @@ class Plan:
     managed_routes: tuple[str, ...] = ()
     canary_service: str = ""
     stable_service: str = ""
+    ping_service: str = ""
+    """``canary.pingPong.pingService`` ("" without pingPong)."""
+    pong_service: str = ""
+    """``canary.pingPong.pongService``."""
     scale_down_delay_seconds: float | None = None
     scale_down_delay_revision_limit: int | None = None
     abort_scale_down_delay_seconds: float | None = None

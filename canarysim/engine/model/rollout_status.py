@@ -102,6 +102,8 @@ class RolloutStatus:
     current_step_analysis_run: RunStatus | None = None
     current_background_analysis_run: RunStatus | None = None
     current_experiment: RunStatus | None = None
+    stable_ping_pong: str = ""
+    """``status.canary.stablePingPong``: ``ping`` or ``pong``, the Service that is stable."""
     phase: Phase = "Progressing"
     message: str = ""
     conditions: tuple[Condition, ...] = ()

@@ -273,6 +273,9 @@ def _promote_stable(ctx: Context, d: Draft, reason: str) -> None:
     d.current_step_index = ctx.step_count if ctx.step_count else None
     if d.stable_rs != d.current_pod_hash:
         d.stable_rs = d.current_pod_hash
+        if ctx.plan.ping_service:
+            # syncRolloutStatusCanary (rollout/sync.go): the stable switch swaps ping and pong.
+            d.stable_ping_pong = "pong" if ctx.status.stable_ping_pong == "ping" else "ping"
         ctx.event(
             "RolloutCompleted",
             f"Rollout completed update to revision {ctx.revision} ({d.current_pod_hash}): {reason}",

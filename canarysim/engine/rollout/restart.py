@@ -3,6 +3,8 @@
 Mirrors ``RolloutPodRestarter.Reconcile`` (rollout/restart.go): stable pods first, then the
 new ReplicaSet's, then the others; at most ``available - (max(R, total) - max(maxUnavailable,
 1))`` evictions per reconcile; when no old pod remains ``status.restartedAt`` catches up.
+Pods are evicted through the eviction API: one a PodDisruptionBudget has no disruption left
+for is refused (429) and skipped, and the restarter looks again ``restartPodCheckTime`` later.
 """
 
 from __future__ import annotations
@@ -38,11 +40,21 @@ def reconcile_restart(ctx: Context) -> int:
         plan.max_surge, plan.max_unavailable, plan.replicas
     )
     can_restart = available - (max(plan.replicas, total) - max(unavailable, 1))
+    budgets = {b.name: b.allowed for b in ctx.obs.disruption_budgets}
     needing = restarted = 0
     for rs in ordered:
         old = sum(1 for t in rs.pod_created if t < at)
         needing += old
-        count = min(old, max(0, can_restart))
+        guards = [b.name for b in ctx.obs.disruption_budgets if rs.hash in b.hashes]
+        count = 0
+        while count < min(old, max(0, can_restart)):
+            # The eviction API (policy/v1 Eviction): refused while a budget selecting the pod
+            # allows no disruption; a pod two budgets select cannot be evicted at all.
+            if len(guards) > 1 or any(budgets[g] <= 0 for g in guards):
+                break
+            for g in guards:
+                budgets[g] -= 1
+            count += 1
         if count:
             ctx.actions.append(EvictPods(rs.hash, count, at))
             can_restart -= count

@@ -83,6 +83,7 @@ class Draft:
     experiment: RunStatus | None = None
     restarted_at: float | None = None
     blue_green: BlueGreenStatus = field(default_factory=BlueGreenStatus)
+    stable_ping_pong: str = ""
 
 
 def base_status(ctx: Context) -> Draft:
@@ -107,6 +108,7 @@ def base_status(ctx: Context) -> Draft:
         background_run=ctx.background_run,
         experiment=ctx.experiment,
         restarted_at=ctx.restarted_at,
+        stable_ping_pong=ctx.status.stable_ping_pong,
     )
 
 
@@ -384,6 +386,7 @@ def persist(ctx: Context, d: Draft) -> RolloutStatus:
         current_step_analysis_run=d.step_run,
         current_background_analysis_run=d.background_run,
         current_experiment=d.experiment,
+        stable_ping_pong=d.stable_ping_pong,
         conditions=tuple(d.conditions),
         blue_green=d.blue_green,
     )

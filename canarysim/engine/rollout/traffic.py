@@ -58,8 +58,16 @@ def _ensure_service(
 
 
 def reconcile_services(ctx: Context) -> None:
-    """``reconcileStableAndCanaryService``."""
+    """``reconcilePingAndPongService``, then ``reconcileStableAndCanaryService``."""
     plan, obs = ctx.plan, ctx.obs
+    if plan.ping_service and not ctx.fully_promoted and ctx.new_rs is not None:
+        # The canary side of GetStableAndCanaryServices(preferPingPong): pong while ping is
+        # stable, else ping; pointed at the new ReplicaSet without an availability check.
+        if ctx.status.stable_ping_pong == "ping":
+            if obs.pong_service_hash != ctx.new_rs.hash:
+                ctx.actions.append(SetServiceSelector("pong", ctx.new_rs.hash))
+        elif obs.ping_service_hash != ctx.new_rs.hash:
+            ctx.actions.append(SetServiceSelector("ping", ctx.new_rs.hash))
     _ensure_service(
         ctx, "stable", plan.stable_service, obs.stable_service_hash, ctx.stable_rs, True
     )
@@ -209,7 +217,8 @@ def reconcile_traffic_routing(ctx: Context) -> None:
         if isinstance(step, SetMirrorRoute):
             ctx.actions.append(SetTrafficMirrorRoute(step.name, step.match, step.percentage))
     stable_weight = plan.max_weight - desired - sum(e.weight for e in extra)
-    ctx.actions.append(UpdateTrafficHash(canary_hash, stable_hash))
+    # trafficrouting.go hands UpdateHash the same weightDestinations as SetWeight.
+    ctx.actions.append(UpdateTrafficHash(canary_hash, stable_hash, extra))
     ctx.actions.append(SetTrafficWeight(desired, stable_weight, extra))
     weights = TrafficWeights(
         canary=WeightDestination(desired, canary_hash, plan.canary_service),

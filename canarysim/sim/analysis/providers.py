@@ -49,7 +49,26 @@ def providers_for(
         prometheus_latency=(
             None if latency_dist is None else lambda rng: float(latency_dist.sample(rng))
         ),
+        job_pull_failure=_pull_failure(scenario),
     )
+
+
+def _pull_failure(scenario: Scenario) -> Callable[[str, np.random.Generator], float | None]:
+    """A Job pod's fate under the scenario's ``pods`` model: for an image marked
+    ``imagePullFails``, scheduling plus one pull attempt (drawn as for the Rollout's pods)
+    until it reports ErrImagePull; None for an image that pulls (nothing is drawn then)."""
+
+    def failed_after(image: str, rng: np.random.Generator) -> float | None:
+        stages = scenario.pod_behaviour(image)
+        if not stages.image_pull_fails:
+            return None
+        total = 0.0
+        for stage in (stages.scheduling, stages.image_pull):
+            dist = dist_of(stage)
+            total += float(dist.sample(rng)) if dist is not None else 0.0
+        return total
+
+    return failed_after
 
 
 def _job_model(job: JobBehaviour) -> JobModel:

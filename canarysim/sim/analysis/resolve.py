@@ -56,6 +56,8 @@ class ArgContext:
     stable_hash: str
     latest_hash: str
     rollout: Mapping[str, Any] = field(default_factory=dict)
+    secrets: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+    """The namespace's Secrets: name -> key -> value (``valueFrom.secretKeyRef``)."""
 
 
 @dataclass(frozen=True)
@@ -126,6 +128,25 @@ def _rollout_args(
         else:
             value = ""
         out.append({"name": name, "value": value})
+    return out
+
+
+def _secret_args(
+    args: Iterable[Mapping[str, Any]], secrets: Mapping[str, Mapping[str, str]]
+) -> list[Mapping[str, Any]]:
+    """``Controller.resolveArgs`` (analysis/analysis.go): each ``secretKeyRef`` arg gets the
+    Secret's value; a missing Secret or key is the API's error."""
+    out: list[Mapping[str, Any]] = []
+    for arg in args:
+        ref = (arg.get("valueFrom") or {}).get("secretKeyRef")
+        if arg.get("value") is None and isinstance(ref, Mapping):
+            name, key = str(ref.get("name", "")), str(ref.get("key", ""))
+            if name not in secrets:
+                raise RunSpecError(f'secrets "{name}" not found')
+            if key not in secrets[name]:
+                raise RunSpecError(f"key '{key}' does not exist in secret '{name}'")
+            arg = {**arg, "value": secrets[name][key]}
+        out.append(arg)
     return out
 
 
@@ -210,7 +231,10 @@ def resolve_run_spec(
             text = f"Unable to resolve metric arguments: {text}"
         raise RunSpecError(text) from None
     try:
-        resolved = [resolve_metric_args(m, spec.args) for m in spec.metrics]
+        resolved_args = _secret_args(spec.args, context.secrets)
+        resolved = [resolve_metric_args(m, resolved_args) for m in spec.metrics]
+    except RunSpecError as err:
+        raise RunSpecError(f"Unable to resolve metric arguments: {err}") from None
     except EngineRunSpecError as err:
         raise RunSpecError(f"Unable to resolve metric arguments: {err}") from None
     try:

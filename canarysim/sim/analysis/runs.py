@@ -17,8 +17,9 @@ exactly as a provider that cannot be reached would.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -76,6 +77,29 @@ class JobModel:
         return float(p(now)) if callable(p) else float(p)
 
 
+#: The kubelet's first image-pull back-off: ErrImagePull turns into ImagePullBackOff after it.
+PULL_BACKOFF = 10.0
+
+
+def job_resume_after(failed_after: float) -> float:
+    """When the Job provider's ``Resume`` first sees a pod that failed *failed_after* seconds
+    after the Job was created: it looks again after a growing delay, ``sqrt(2 * elapsed)``
+    (metricproviders/job/job.go::Resume); the first look that can see a pod is taken one
+    second in (canarysim's approximation of the controller's first requeues)."""
+    elapsed = 1.0
+    while elapsed < failed_after:
+        elapsed += math.sqrt(2.0 * elapsed)
+    return elapsed
+
+
+def _job_container(provider: Mapping[str, Any]) -> tuple[str, str]:
+    """(container name, image) of a Job metric's first container."""
+    spec = ((provider.get("job") or {}).get("spec") or {}).get("template") or {}
+    containers = (spec.get("spec") or {}).get("containers") or [{}]
+    first = containers[0] if isinstance(containers[0], Mapping) else {}
+    return str(first.get("name", "")), str(first.get("image", ""))
+
+
 #: The wall-clock instant of simulated time 0 (2026-01-01T00:00:00Z, as the ReplicaSets'
 #: timestamps): what ``now()`` means in a ``rangeQuery``'s ``start`` and ``end``.
 WALL_CLOCK_EPOCH = 1767225600.0
@@ -104,6 +128,9 @@ class Providers:
     web: Mapping[str, object] = field(default_factory=dict)
     jobs: Mapping[str, JobModel] = field(default_factory=dict)
     prometheus_latency: Callable[[np.random.Generator], float] | None = None
+    job_pull_failure: Callable[[str, np.random.Generator], float | None] | None = None
+    """``(image, rng)`` -> seconds from a Job's creation until its pod reports ErrImagePull,
+    or None when the image pulls (the scenario's ``pods`` model, as for the Rollout's pods)."""
 
     def job_for(self, metric: str) -> JobModel:
         return self.jobs.get(metric, self.job)
@@ -276,6 +303,25 @@ class AnalysisRun:
             return
         provider = metric.spec.get("provider") or {}
         if "job" in provider:
+            container, image = _job_container(provider)
+            failed = None
+            if providers.job_pull_failure is not None and image:
+                failed = providers.job_pull_failure(image, self.controller.rng)
+            if failed is not None:
+                # processJobPods (job.go): a pod stuck pulling its image is a terminal error,
+                # reported as an Inconclusive measurement at the first Resume that sees it.
+                seen = job_resume_after(failed)
+                reason = "ErrImagePull" if seen < failed + PULL_BACKOFF else "ImagePullBackOff"
+                count = len(metric.measurements) + 1
+                # The Job is named <run UID>.<metric>.<n>; the run's name stands in for its UID.
+                message = (
+                    f"Pod {self.name}.{metric.name}.{count}, container {container} has "
+                    f'terminal error ({reason}): Back-off pulling image "{image}"\n'
+                )
+                pending = Measurement(metric.name, now, now + seen, Phase.INCONCLUSIVE, "", message)
+                metric.in_flight_until = pending.finished
+                self._pending[metric.name] = pending
+                return
             job = providers.job_for(metric.name)
             metric.in_flight_until = now + job.duration_at(now, self.controller.rng)
             self._job_started[metric.name] = now
@@ -352,6 +398,10 @@ class AnalysisRun:
         raise RuntimeError(f"{kind} provider is not simulated by canarysim")
 
     def _record(self, metric: MetricState, measurement: Measurement) -> None:
+        redact = self.controller.redact
+        value, message = redact(measurement.value), redact(measurement.message)
+        if (value, message) != (measurement.value, measurement.message):
+            measurement = replace(measurement, value=value, message=message)
         metric.measurements.append(measurement)
         metric.tally = metric.tally.record(measurement.phase)
         self.controller.measured(self, measurement)
@@ -418,8 +468,16 @@ class AnalysisController:
         rng: np.random.Generator,
         on_change: Callable[[], None] = lambda: None,
         on_event: Callable[[float, str, str, str, str], None] = lambda *a: None,
+        secrets: Mapping[str, Mapping[str, str]] | None = None,
     ) -> None:
         self.env = env
+        self.secrets = dict(secrets or {})
+        """Secrets by name (``valueFrom.secretKeyRef``); their values are redacted from every
+        measurement's value and message, as Argo's log redactor does."""
+        self._secret_values = sorted(
+            {v for data in self.secrets.values() for v in data.values() if v},
+            key=lambda v: (-len(v), v),
+        )
         self.templates = templates
         self.cluster_templates = cluster_templates
         self.providers = providers
@@ -435,6 +493,8 @@ class AnalysisController:
         context: ArgContext,
         rollout_dry_run: Iterable[str] = (),
     ) -> AnalysisRun:
+        if self.secrets and not context.secrets:
+            context = replace(context, secrets=self.secrets)
         try:
             metrics = resolve_run_spec(
                 action, self.templates, context, rollout_dry_run, self.cluster_templates
@@ -446,6 +506,13 @@ class AnalysisController:
         self.runs[action.name] = run
         self.on_change()
         return run
+
+    def redact(self, text: str) -> str:
+        """*text* with every Secret value replaced by ``*****``."""
+        for value in self._secret_values:
+            if value in text:
+                text = text.replace(value, "*****")
+        return text
 
     def terminate(self, name: str) -> None:
         run = self.runs.get(name)

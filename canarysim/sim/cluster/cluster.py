@@ -37,6 +37,7 @@ import simpy
 
 from canarysim.errors import SimulationError
 from canarysim.sim.cluster.changes import Change, ChangeFeed
+from canarysim.sim.cluster.disruption import DisruptionBudgets
 from canarysim.sim.cluster.metadata import (
     EPHEMERAL_METADATA_ANNOTATION,
     PodMetadata,
@@ -89,6 +90,8 @@ class Cluster(ClusterPods):
         self.replica_sets = ReplicaSets()
         self.pods: dict[str, Pod] = {}
         self.services = Services(self.feed, lambda: self.pods.values(), self._ready_groups)
+        self.budgets = DisruptionBudgets()
+        """PodDisruptionBudgets, which the eviction API honours."""
         self._rs_status: dict[str, ReplicaSetStatus] = {}
         # per ReplicaSet: Ready pods not yet counted available (the only ones to re-check)
         self._awaiting: dict[str, dict[str, Pod]] = {}

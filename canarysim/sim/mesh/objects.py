@@ -189,6 +189,19 @@ class Mesh:
         except (TypeError, ValueError):
             return 0
 
+    def set_stable_ping_pong(self, value: str) -> None:
+        """``status.canary.stablePingPong`` of the Rollout as the reconciler reads it: which of
+        the ping/pong Services is stable, hence the routing derived from the Rollout."""
+        canary = self.rollout.setdefault("status", {}).setdefault("canary", {})
+        if canary.get("stablePingPong") == value:
+            return
+        canary["stablePingPong"] = value
+        try:
+            self.routing = rollout_routing(self.rollout)
+        except TrafficRoutingError:
+            self.routing = None
+        self._unchanged_weight = None
+
     def referenced_virtual_services(self) -> list[tuple[str, str]]:
         """``istio.referenced_virtual_services`` of the Rollout ([] without Istio routing)."""
         if self.routing is None:

@@ -136,12 +136,18 @@ def rollout_snapshot(
     current_revision = next((r.revision for r in rss if r.hash == status.current_pod_hash), 0)
     sw = set_weight_of(plan, status)
     until = pause_end(plan, status)
+    phase, message = status.phase, status.message
+    if status.observed_generation != plan.generation:
+        # GetRolloutPhase (utils/rollout/rolloututil.go), what kubectl and the e2e suite's
+        # WaitForRolloutStatus read: a spec not observed yet is Progressing, whatever the
+        # controller's last phase was.
+        phase, message = "Progressing", "waiting for rollout spec update to be observed"
     return RolloutSnapshot(
         time=now,
         name=name,
         namespace=namespace,
-        phase=status.phase,
-        message=status.message,
+        phase=phase,
+        message=message,
         strategy="Canary" if plan.blue_green is None else "BlueGreen",
         step_index=status.current_step_index,
         step_count=len(plan.steps),
@@ -165,6 +171,8 @@ def rollout_snapshot(
         ),
         active_hash=status.blue_green.active_selector,
         preview_hash=status.blue_green.preview_selector,
+        generation=plan.generation,
+        observed_generation=status.observed_generation,
     )
 
 
