@@ -46,10 +46,10 @@ _RATE_UNITS = {"s": 1.0, "sec": 1.0, "m": 60.0, "min": 60.0, "h": 3600.0}
 
 def _rate(text: str) -> float:
     """argparse type: requests per second from ``100``, ``100/s``, ``6000/m``, ``5/min``."""
-    number, _, unit = text.partition("/")
+    number, sep, unit = text.partition("/")
     try:
         value = float(number)
-        per = _RATE_UNITS[unit or "s"]
+        per = _RATE_UNITS[unit if sep else "s"]
     except (ValueError, KeyError):
         raise argparse.ArgumentTypeError(
             f"invalid rate {text!r}: expected requests per time, e.g. 100/s or 6000/m"

@@ -47,7 +47,10 @@ def to_scenario_error(
     base: Path_ = (),
 ) -> ScenarioError:
     err = exc.errors(include_url=False)[0]
-    path = data_path(data, tuple(err["loc"]))
+    loc = tuple(err["loc"])
+    if err["type"] == "null_value":  # raised by a model about one of its keys
+        loc = (*loc, (err.get("ctx") or {}).get("key", ""))
+    path = data_path(data, loc)
     full = (*base, *path)
     line = _line(lines, full)
     expected, got = _phrase(err, data, path)
@@ -137,6 +140,8 @@ def _phrase(err: Mapping[str, Any], data: Any, path: Path_) -> tuple[str, str | 
     ctx = err.get("ctx") or {}
     found, value = _lookup(data, path)
     got = _short(value) if found else None
+    if kind == "null_value":
+        return str(err.get("msg", "a value")), "null"
     if kind == "extra_forbidden":
         return "a known field (this one is not part of the format)", None
     if kind in _EXPECTED:

@@ -45,6 +45,7 @@ from canarysim.declarations.scenario.values import (
     Delay,
     Duration,
     Fraction,
+    PositiveDuration,
     ScenarioModel,
     at_time,
     sorted_changes,
@@ -97,7 +98,7 @@ class PodBehaviour(ScenarioModel):
             name: getattr(self, name) if getattr(self, name) is not None else getattr(base, name)
             for name in type(self).model_fields
         }
-        return PodBehaviour(**merged)
+        return PodBehaviour(**{k: v for k, v in merged.items() if v is not None})
 
 
 DEFAULT_POD = PodBehaviour(
@@ -127,13 +128,15 @@ class Crash(ScenarioModel):
     crashes of a running container) and/or ``afterStart`` (each start crashes after this
     delay: ``afterStart: 0s`` is a crash loop). ``none`` disables both."""
 
-    mean_time_between: Duration | None = None
+    mean_time_between: PositiveDuration | None = None
     after_start: Delay | None = None
 
 
 class Version(ScenarioModel):
     """Behaviour of the pods running one image. Each field is a constant or a list of
     ``{at, value}`` changes (step-wise in simulated time)."""
+
+    NULLABLE = frozenset({"crash"})
 
     error_rate: ErrorRate | list[Change[ErrorRate]] = 0.0
     latency: Delay | list[Change[Delay]] = Field(
@@ -179,7 +182,7 @@ class Diurnal(ScenarioModel):
     """``rate * (1 + amplitude * cos(2π (t - peak) / period))``."""
 
     amplitude: Fraction = 0.5
-    period: Duration = 86400.0
+    period: PositiveDuration = 86400.0
     peak: Duration = 43200.0
 
 
@@ -251,7 +254,7 @@ class Outputs(ScenarioModel):
     dir: str | None = None
     """Directory (relative to the scenario) for the files below; none: write nothing."""
     formats: list[OutputFormat] = Field(default_factory=lambda: _json_only())
-    bucket: Duration = 10.0
+    bucket: PositiveDuration = 10.0
     """Width of a time bucket of the request/error/latency series."""
 
 
@@ -267,7 +270,7 @@ class Scenario(ScenarioModel):
     name: str = ""
     description: str = ""
     seed: Annotated[int, Field(ge=0, le=(1 << 63) - 1)] = 0
-    until: Duration = 7200.0
+    until: PositiveDuration = 7200.0
     namespace: str = "default"
     """Namespace of objects that do not name one (``kubectl apply -n``)."""
     rollout_name: str | None = Field(default=None, alias="rollout")

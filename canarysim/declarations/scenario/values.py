@@ -10,19 +10,28 @@ distribution given the way people quote one (a fixed value, a median and a p99, 
 from __future__ import annotations
 
 import math
-from typing import Annotated, Any, Generic, TypeVar
+from typing import Annotated, Any, ClassVar, Generic, TypeVar
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema, model_validator
 from pydantic.alias_generators import to_camel
+from pydantic_core import PydanticCustomError
 
 from canarysim.engine.durations import parse_duration
 
-__all__ = ["Change", "Delay", "Duration", "ScenarioModel", "at_time", "parse_nonnegative"]
+__all__ = [
+    "Change",
+    "Delay",
+    "Duration",
+    "PositiveDuration",
+    "ScenarioModel",
+    "at_time",
+    "parse_nonnegative",
+]
 
 #: Longest duration accepted anywhere in a scenario: ten years of simulated time.
 MAX_SECONDS = 10 * 365 * 24 * 3600.0
 
-_DURATION_SCHEMA = {
+_DURATION_SCHEMA: dict[str, Any] = {
     "anyOf": [
         {"type": "integer", "minimum": 0, "description": "seconds"},
         {
@@ -58,6 +67,35 @@ Duration = Annotated[float, BeforeValidator(parse_nonnegative), WithJsonSchema(_
 """Seconds, written as ``30s``/``1h30m``/``500ms`` or an integer number of seconds."""
 
 
+def parse_positive(value: Any) -> float:
+    """Seconds of a duration > 0 (a period, a bucket width, a mean time between events)."""
+    seconds = parse_nonnegative(value)
+    if seconds <= 0:
+        raise ValueError(f"a duration > 0, got {value!r}")
+    return seconds
+
+
+PositiveDuration = Annotated[
+    float,
+    BeforeValidator(parse_positive),
+    WithJsonSchema(
+        {
+            "anyOf": [
+                {"type": "integer", "exclusiveMinimum": 0, "description": "seconds"},
+                {
+                    "type": "string",
+                    # as Duration, with at least one non-zero digit
+                    "pattern": "^(?=.*[1-9])" + _DURATION_SCHEMA["anyOf"][1]["pattern"][1:],
+                    "description": "Go/Argo duration > 0: 30s, 5m, 1h30m, 500ms",
+                },
+                {"type": "number", "exclusiveMinimum": 0, "description": "seconds"},
+            ]
+        }
+    ),
+]
+"""A duration where zero means nothing (a period, a bucket): ``0s`` is refused."""
+
+
 class ScenarioModel(BaseModel):
     """Base of our own format: camelCase keys, unknown keys are errors, values frozen."""
 
@@ -68,7 +106,24 @@ class ScenarioModel(BaseModel):
         serialize_by_alias=True,
         extra="forbid",
         frozen=True,
+        strict=True,  # a typo never passes: true is not a seed, "3" is not a node count
     )
+    #: Keys (as written) whose explicit ``null`` means something; elsewhere ``null`` is an
+    #: error rather than a silent default.
+    NULLABLE: ClassVar[frozenset[str]] = frozenset()
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_null(cls, data: Any) -> Any:
+        if isinstance(data, dict):
+            for key, value in data.items():
+                if value is None and key not in cls.NULLABLE:
+                    raise PydanticCustomError(
+                        "null_value",
+                        "a value (leave the key out for the default)",
+                        {"key": key},
+                    )
+        return data
 
 
 class Delay(ScenarioModel):
@@ -133,6 +188,8 @@ T = TypeVar("T")
 
 class Change(ScenarioModel, Generic[T]):
     """From ``at`` (simulated time) on, the value is ``value``."""
+
+    NULLABLE = frozenset({"value"})
 
     at: Duration
     value: T
