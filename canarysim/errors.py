@@ -40,6 +40,24 @@ class ScenarioError(CanarysimError):
         super().__init__(text)
 
 
+class InputRefused(ScenarioError):
+    """Input ``canarysim validate`` calls an error, refused by every command with the line
+    validate prints for it: ``file:line: error: message [rule]``.
+
+    >>> str(InputRefused("s.yaml", 36, "scenario/set-image", "no container x"))
+    's.yaml:36: error: no container x [scenario/set-image]'
+    """
+
+    def __init__(self, file: str, line: int, rule: str, message: str, note: str = "") -> None:
+        super().__init__(file, rule, message, line=line or None)
+        self.rule = rule
+        where = f"{file}:{line}" if line else file
+        self.args = (f"{where}: error: {message} [{rule}]{note}",)
+
+    def __str__(self) -> str:
+        return str(self.args[0])
+
+
 class TrafficRoutingError(CanarysimError):
     """Argo's Istio reconciler refused a manifest; the message is Argo's own text."""
 

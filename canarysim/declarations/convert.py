@@ -50,7 +50,7 @@ def to_scenario_error(
     loc = tuple(err["loc"])
     if err["type"] == "null_value":  # raised by a model about one of its keys
         loc = (*loc, (err.get("ctx") or {}).get("key", ""))
-    path = data_path(data, loc)
+    path = data_path(data, loc, keep_last=err["type"] in {"missing", "null_value"})
     full = (*base, *path)
     line = _line(lines, full)
     expected, got = _phrase(err, data, path)
@@ -68,17 +68,19 @@ def to_scenario_error(
     return scenario_error(file, format_path(full), expected, line=line, got=got)
 
 
-def data_path(data: Any, loc: tuple[Any, ...]) -> Path_:
+def data_path(data: Any, loc: tuple[Any, ...], *, keep_last: bool = True) -> Path_:
     """Keep the parts of a pydantic location that exist in ``data``: pydantic inserts union
-    member names and validator tags that the user never wrote. The last part is kept even
-    when absent from the data: it names a missing field."""
+    member names and validator tags that the user never wrote. With ``keep_last``, the last
+    part is kept even when absent from the data: it names a missing field."""
     out: list[str | int] = []
     node = data
     for i, part in enumerate(loc):
         if _has(node, part):
             out.append(part)
             node = node[part]
-        elif i == len(loc) - 1 and isinstance(part, str) and isinstance(node, Mapping):
+        elif (
+            keep_last and i == len(loc) - 1 and isinstance(part, str) and isinstance(node, Mapping)
+        ):
             out.append(part)
     return tuple(out)
 

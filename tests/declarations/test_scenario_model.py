@@ -181,6 +181,7 @@ def test_json_schema_describes_the_format():
     schema = scenario_json_schema()
     assert schema["$schema"] == "https://json-schema.org/draft/2020-12/schema"
     assert set(schema["properties"]) == {
+        "acceptErrors",
         "name",
         "description",
         "seed",

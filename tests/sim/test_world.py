@@ -13,7 +13,7 @@ import pytest
 from worldkit import load, rollout, service, set_image, virtual_service, write_scenario
 
 import canarysim
-from canarysim.errors import ScenarioError
+from canarysim.errors import InputRefused, ScenarioError
 from canarysim.result import Result
 from canarysim.sim.world import World
 
@@ -137,7 +137,11 @@ def test_invalid_rollout_is_degraded_and_never_progresses(tmp_path: Path) -> Non
         service("stable-svc", app="nothing"),  # selects a label the pods do not carry
         virtual_service(),
     ]
-    r = canarysim.simulate(write_scenario(tmp_path, manifests=manifests, until="5m"))
+    with pytest.raises(InputRefused, match=r"\[argo/invalid-spec\]; 1 more error"):
+        canarysim.simulate(write_scenario(tmp_path, manifests=manifests, until="5m"))
+    accepted = ["argo/invalid-spec", "lint/service-selects-nothing"]
+    path = write_scenario(tmp_path, manifests=manifests, until="5m", acceptErrors=accepted)
+    r = canarysim.simulate(path)
     final = r.final
     assert final.phase == "Degraded"
     assert final.message.startswith('InvalidSpec: The Rollout "app" is invalid: ')

@@ -92,6 +92,10 @@ def with_manifest(
     from canarysim.declarations.manifests.bundle import Manifests
     from canarysim.declarations.scenario.load import build_scenario
 
+    if not isinstance(patch, Mapping):
+        raise scenario_error(
+            CHANGES, "patch", "a mapping (a JSON merge patch)", got=type(patch).__name__
+        )
     old = scenario.manifests
     target = _find(old, kind, name, namespace)
     raw = merge_patch(target.raw, dict(patch))

@@ -9,6 +9,7 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
+from canarysim.declarations.check import refuse_errors
 from canarysim.declarations.convert import validate_model
 from canarysim.declarations.load import add_document, add_file
 from canarysim.declarations.manifests.bundle import Manifests
@@ -33,7 +34,10 @@ MEMORY = "<memory>"
 
 
 def load_scenario(
-    source: str | Path | Mapping[str, Any], *, base_dir: str | Path | None = None
+    source: str | Path | Mapping[str, Any],
+    *,
+    base_dir: str | Path | None = None,
+    check: bool = True,
 ) -> Scenario:
     """Read a scenario and every manifest it names.
 
@@ -43,22 +47,32 @@ def load_scenario(
     directory) are relative to ``base_dir`` (default: the current directory).
 
     Raises :class:`ScenarioError` (one line: file, line, field, expectation) for anything
-    that cannot be loaded. A Rollout that loads but is invalid for Argo still gives a
-    scenario: the simulator reports it the way Argo does (phase Degraded, InvalidSpec).
+    that cannot be loaded, and :class:`~canarysim.errors.InputRefused` for anything
+    ``canarysim validate`` calls an error (its line), unless the scenario's ``acceptErrors``
+    lists the rule: a Rollout Argo refuses then gives a scenario that the simulator reports
+    the way Argo does (phase Degraded, InvalidSpec). ``check=False`` (what ``validate``
+    itself uses) skips that gate.
     """
     if isinstance(source, Mapping):
         doc = Document(MEMORY, 0, copy.deepcopy(dict(source)), {})
         base = Path(base_dir) if base_dir is not None else Path.cwd()
-        return _from_document(doc, base, None)
+        return _from_document(doc, base, None, check)
+    if not isinstance(source, str | Path):
+        raise scenario_error(
+            MEMORY,
+            "",
+            "a scenario file's path, a mapping or YAML text",
+            got=type(source).__name__,
+        )
     if isinstance(source, str) and "\n" in source:
         docs = parse_documents(source, MEMORY)
         base = Path(base_dir) if base_dir is not None else Path.cwd()
-        return _from_document(_single(docs, MEMORY), base, None)
+        return _from_document(_single(docs, MEMORY), base, None, check)
     path = Path(source)
     name = str(path)
     docs = read_documents(path, display=name)
     base = Path(base_dir) if base_dir is not None else path.parent
-    return _from_document(_single(docs, name), base, path)
+    return _from_document(_single(docs, name), base, path, check)
 
 
 def _single(docs: list[Document], name: str) -> Document:
@@ -71,7 +85,7 @@ def _single(docs: list[Document], name: str) -> Document:
     return docs[0]
 
 
-def _from_document(doc: Document, base: Path, source: Path | None) -> Scenario:
+def _from_document(doc: Document, base: Path, source: Path | None, check: bool) -> Scenario:
     name = doc.file
     if not isinstance(doc.data, dict):
         raise scenario_error(
@@ -85,7 +99,9 @@ def _from_document(doc: Document, base: Path, source: Path | None) -> Scenario:
             "(run manifests with: canarysim run -f FILE)",
             line=doc.line,
         )
-    return build_scenario(doc.data, name=name, base=base, source=source, lines=doc.lines)
+    return build_scenario(
+        doc.data, name=name, base=base, source=source, lines=doc.lines, check=check
+    )
 
 
 def build_scenario(
@@ -96,10 +112,12 @@ def build_scenario(
     source: Path | None,
     lines: dict[tuple[Any, ...], int] | None = None,
     manifests: Manifests | None = None,
+    check: bool = True,
 ) -> Scenario:
     """Validate scenario ``data`` and load its manifests (unless ``manifests`` are given,
     already loaded); errors name ``name`` as the file. Used by the loaders and by
-    :meth:`Scenario.with_changes`."""
+    :meth:`Scenario.with_changes`. With ``check``, what ``canarysim validate`` calls an error
+    is refused (:func:`~canarysim.declarations.check.refuse_errors`)."""
     lines = dict(lines or {})
     doc = Document(name, 0, data, lines)
     scenario = validate_model(Scenario, data, file=name, lines=lines)
@@ -114,6 +132,8 @@ def build_scenario(
     scenario = _with_trace(scenario, base, name, doc)
     _check_rollout(scenario, manifests, name, doc.line_of(("manifests",)))
     scenario.attach(manifests, source, lines, data=data, base_dir=base)
+    if check:
+        refuse_errors(scenario)
     return scenario
 
 
@@ -139,6 +159,7 @@ def scenario_from_manifests(manifests: Manifests, **overrides: Any) -> Scenario:
     where = manifests.files[0] if manifests.files else "<manifests>"
     _check_rollout(scenario, manifests, where, None)
     scenario.attach(manifests, None, data=data)
+    refuse_errors(scenario)
     return scenario
 
 

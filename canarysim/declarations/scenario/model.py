@@ -261,6 +261,17 @@ class Outputs(ScenarioModel):
 # ------------------------------------------------------------------------------ the scenario
 ManifestRef = str | dict[str, Any]
 
+#: Error rules of ``canarysim validate`` a scenario may accept (``acceptErrors``): input a
+#: cluster takes and whose consequence the simulator plays out as the cluster would. Errors a
+#: cluster or kubectl refuses outright (load/*, scenario/*, lint/vs-weights) cannot be accepted.
+ACCEPTABLE_ERRORS = (
+    "argo/invalid-spec",
+    "lint/analysis-spec",
+    "lint/destination-rule",
+    "lint/service-selects-nothing",
+    "lint/target-port",
+)
+
 
 class Scenario(ScenarioModel):
     """A loaded scenario. Build it with :func:`canarysim.declarations.load_scenario` (from a file)
@@ -286,6 +297,9 @@ class Scenario(ScenarioModel):
     outputs: Outputs = Field(default_factory=Outputs)
     analysis: Analysis = Field(default_factory=Analysis)
     """How the simulated metric providers (Jobs, web endpoints, Prometheus) answer."""
+    accept_errors: list[Literal[ACCEPTABLE_ERRORS]] = Field(default_factory=list)  # type: ignore[valid-type]
+    """Rules of ``canarysim validate`` errors this scenario plays out on purpose (e.g. the
+    as-published manifests Argo refuses with InvalidSpec); every other error is refused."""
 
     _manifests: Manifests = PrivateAttr(default_factory=Manifests)
     _source: Path | None = PrivateAttr(default=None)

@@ -157,7 +157,7 @@ class Delay(ScenarioModel):
             if self.median <= 0:
                 raise ValueError(f"a median > 0, got {self.median}")
             if self.p99 < self.median:
-                raise ValueError(f"p99 >= median, got p99 {self.p99} < median {self.median}")
+                raise ValueError(f"p99 >= median, got p99 {self.p99:g}s < median {self.median:g}s")
         if self.mean is not None and self.mean <= 0:
             raise ValueError(f"a mean > 0, got {self.mean}")
         return self
@@ -212,7 +212,10 @@ def at_time(value: Any, t: float) -> Any:
 
 
 def sorted_changes(value: Any) -> Any:
-    """Validator helper: changes sorted by time (stable for equal times)."""
+    """Validator helper: changes sorted by time (stable for equal times); an empty list
+    would leave the value undefined."""
+    if isinstance(value, list) and not value:
+        raise ValueError("a value or a non-empty list of {at, value} changes, got []")
     if isinstance(value, list):
         return sorted(value, key=lambda c: c.at)
     return value
