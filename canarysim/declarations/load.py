@@ -155,22 +155,23 @@ def add_document(out: Manifests, doc: Document, base: tuple[str | int, ...] = ()
     if namespaced and not obj.metadata.namespace:
         obj.metadata.namespace = out.namespace
     bucket: list[Resource] = getattr(out, attr)
-    for i, other in enumerate(bucket):
-        same_ns = (not namespaced) or other.namespace == obj.namespace
-        if other.name == obj.name and same_ns:
-            out.findings.append(
-                Finding(
-                    doc.file,
-                    where,
-                    "load/duplicate",
-                    "error",
-                    f'{kind} "{obj.name}" is defined twice (also {other.file}:{other.line}); '
-                    "the later one wins, as with kubectl apply",
-                )
+    i = out.position(attr, obj, namespaced)
+    if i is not None:
+        other = bucket[i]
+        out.findings.append(
+            Finding(
+                doc.file,
+                where,
+                "load/duplicate",
+                "error",
+                f'{kind} "{obj.name}" is defined twice (also {other.file}:{other.line}); '
+                "the later one wins, as with kubectl apply",
             )
-            bucket[i] = obj
-            return
+        )
+        bucket[i] = obj
+        return
     bucket.append(obj)
+    out.note_added(attr, obj, namespaced)
 
 
 def _sub(lines: dict[tuple[Any, ...], int], prefix: tuple[Any, ...]) -> dict[tuple[Any, ...], int]:

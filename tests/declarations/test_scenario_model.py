@@ -66,7 +66,16 @@ def test_operator_and_faults_are_sorted_by_time():
 
 @pytest.mark.parametrize(
     ("value", "expected"),
-    [("30s", 30.0), ("1h30m", 5400.0), (90, 90.0), ("500ms", 0.5), (0.25, 0.25), ("0", 0.0)],
+    [
+        ("30s", 30.0),
+        ("1h30m", 5400.0),
+        (90, 90.0),
+        ("500ms", 0.5),
+        (0.25, 0.25),
+        ("0", 0.0),
+        ("7d", 604800.0),
+        ("1d12h", 129600.0),
+    ],
 )
 def test_durations(value, expected):
     assert load({"operator": [{"at": value, "do": "abort"}]}).operator[0].at == expected

@@ -13,6 +13,7 @@ from canarysim.declarations.check import refuse_errors
 from canarysim.declarations.convert import validate_model
 from canarysim.declarations.load import add_document, add_file
 from canarysim.declarations.manifests.bundle import Manifests
+from canarysim.declarations.scenario.limits import check_limits
 from canarysim.declarations.scenario.model import Scenario
 from canarysim.declarations.scenario.values import parse_nonnegative
 from canarysim.declarations.yamlio import (
@@ -132,6 +133,7 @@ def build_scenario(
     scenario = _with_trace(scenario, base, name, doc)
     _check_rollout(scenario, manifests, name, doc.line_of(("manifests",)))
     scenario.attach(manifests, source, lines, data=data, base_dir=base)
+    check_limits(scenario)
     if check:
         refuse_errors(scenario)
     return scenario
@@ -159,6 +161,7 @@ def scenario_from_manifests(manifests: Manifests, **overrides: Any) -> Scenario:
     where = manifests.files[0] if manifests.files else "<manifests>"
     _check_rollout(scenario, manifests, where, None)
     scenario.attach(manifests, None, data=data)
+    check_limits(scenario)
     refuse_errors(scenario)
     return scenario
 

@@ -10,6 +10,7 @@ distribution given the way people quote one (a fixed value, a median and a p99, 
 from __future__ import annotations
 
 import math
+import re
 from typing import Annotated, Any, ClassVar, Generic, TypeVar
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema, model_validator
@@ -36,12 +37,27 @@ _DURATION_SCHEMA: dict[str, Any] = {
         {"type": "integer", "minimum": 0, "description": "seconds"},
         {
             "type": "string",
-            "pattern": r"^([0-9]+|([0-9]*\.?[0-9]+(ns|us|µs|ms|s|m|h))+)$",
-            "description": "Go/Argo duration: 30s, 5m, 1h30m, 500ms; digits alone are seconds",
+            "pattern": r"^([0-9]+|([0-9]*\.?[0-9]+(d|ns|us|µs|ms|s|m|h))+)$",
+            "description": "Go/Argo duration: 30s, 5m, 1h30m, 500ms, and days (7d, 1d12h) "
+            "as kubectl prints ages; digits alone are seconds",
         },
         {"type": "number", "minimum": 0, "description": "seconds"},
     ]
 }
+
+
+_PART = r"([0-9]*\.?[0-9]+)(d|ns|us|µs|ms|s|m|h)"
+
+
+def _with_days(text: str) -> float | None:
+    """Seconds of a duration that uses days (``7d``, ``1d12h``), which Go's syntax lacks but
+    kubectl prints ages in; None when ``text`` is not of that shape."""
+    if not re.fullmatch(f"(?:{_PART})+", text):
+        return None
+    seconds = 0.0
+    for number, unit in re.findall(_PART, text):
+        seconds += float(number) * (86400.0 if unit == "d" else parse_duration("1" + unit))
+    return seconds
 
 
 def parse_nonnegative(value: Any) -> float:
@@ -53,7 +69,9 @@ def parse_nonnegative(value: Any) -> float:
         seconds = value
     else:
         try:
-            seconds = parse_duration(value)
+            seconds = _with_days(value) if isinstance(value, str) and "d" in value else None
+            if seconds is None:
+                seconds = parse_duration(value)
         except (ValueError, TypeError, OverflowError):
             raise ValueError(f"a duration such as 30s, 5m or 1h30m, got {value!r}") from None
     if seconds < 0:
