@@ -7,13 +7,17 @@ lists the rule in ``acceptErrors`` because it plays out, on purpose, what a clus
 with such input (Argo's InvalidSpec, a Service that selects nothing, ...).
 :func:`rollout_invalid_message` gives the simulator Argo's InvalidSpec condition message.
 
-May import: errors, declarations (never :mod:`canarysim.declarations.scenario.load`, which
-calls this module).
+:func:`load_scenario` and :func:`scenario_from_manifests` are the public loaders: the scenario
+room's, with :func:`refuse_errors` as their gate (the room cannot import this module, which
+imports lint, which reads scenarios).
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
 
 from canarysim.declarations.argo.fielderr import FieldError
 from canarysim.declarations.argo.references import validate_references
@@ -23,15 +27,18 @@ from canarysim.declarations.lint.rules import lint
 from canarysim.declarations.lint.scenario import lint_scenario
 from canarysim.declarations.manifests.argo import Rollout
 from canarysim.declarations.manifests.bundle import Manifests
+from canarysim.declarations.scenario import load as _load
 from canarysim.declarations.scenario.model import ACCEPTABLE_ERRORS, Scenario
 from canarysim.errors import InputRefused
 
 __all__ = [
     "first_invalid_message",
+    "load_scenario",
     "refuse_errors",
     "refuse_manifest_errors",
     "rollout_errors",
     "rollout_invalid_message",
+    "scenario_from_manifests",
     "validate_manifests",
     "validate_scenario",
 ]
@@ -94,6 +101,21 @@ def validate_scenario(scenario: Scenario) -> list[Finding]:
             f = Finding(f.file, f.line, f.rule, "warning", f"{f.message} (accepted: acceptErrors)")
         out.append(f)
     return sorted(set(out), key=lambda f: (f.file, f.line, f.rule, f.message))
+
+
+def load_scenario(
+    source: str | Path | Mapping[str, Any], *, base_dir: str | Path | None = None
+) -> Scenario:
+    """:func:`canarysim.declarations.scenario.load.load_scenario` with the gate: input
+    ``canarysim validate`` calls an error raises :class:`InputRefused` (validate's line),
+    unless the scenario's ``acceptErrors`` lists the rule; so do the scenarios
+    ``with_changes``/``with_manifest`` derive from the result."""
+    return _load.load_scenario(source, base_dir=base_dir, gate=refuse_errors)
+
+
+def scenario_from_manifests(manifests: Manifests, **overrides: Any) -> Scenario:
+    """:func:`canarysim.declarations.scenario.load.scenario_from_manifests` with the gate."""
+    return _load.scenario_from_manifests(manifests, gate=refuse_errors, **overrides)
 
 
 def refuse_errors(scenario: Scenario) -> None:

@@ -155,9 +155,9 @@ def add_document(out: Manifests, doc: Document, base: tuple[str | int, ...] = ()
     if namespaced and not obj.metadata.namespace:
         obj.metadata.namespace = out.namespace
     bucket: list[Resource] = getattr(out, attr)
-    i = out.position(attr, obj, namespaced)
-    if i is not None:
-        other = bucket[i]
+    at = out.position(attr, obj, namespaced)
+    if at is not None:
+        other = bucket[at]
         out.findings.append(
             Finding(
                 doc.file,
@@ -168,7 +168,7 @@ def add_document(out: Manifests, doc: Document, base: tuple[str | int, ...] = ()
                 "the later one wins, as with kubectl apply",
             )
         )
-        bucket[i] = obj
+        bucket[at] = obj
         return
     bucket.append(obj)
     out.note_added(attr, obj, namespaced)

@@ -51,7 +51,7 @@ def validate_paths(paths: Iterable[str | Path], namespace: str = "default") -> l
             name = str(given) if path == Path(given) else str(path)
             docs = read_documents(path, display=name)
             if len(docs) == 1 and _is_scenario(docs[0].data):
-                scenario = load_scenario(path, check=False)
+                scenario = load_scenario(path)
                 findings += validate_scenario(scenario)
                 covered |= _scenario_files(path, scenario)
                 continue

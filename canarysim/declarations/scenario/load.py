@@ -5,14 +5,15 @@ from __future__ import annotations
 import copy
 import csv
 import io
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
+from functools import partial
 from pathlib import Path
 from typing import Any
 
-from canarysim.declarations.check import refuse_errors
 from canarysim.declarations.convert import validate_model
 from canarysim.declarations.load import add_document, add_file
 from canarysim.declarations.manifests.bundle import Manifests
+from canarysim.declarations.scenario.changes import CHANGES
 from canarysim.declarations.scenario.limits import check_limits
 from canarysim.declarations.scenario.model import Scenario
 from canarysim.declarations.scenario.values import parse_nonnegative
@@ -30,6 +31,9 @@ __all__ = ["MEMORY", "build_scenario", "load_scenario", "scenario_from_manifests
 _OBJECT_KEYS = {"apiVersion", "kind"}
 
 
+#: What a loader asks of a loaded scenario before handing it out (raises to refuse it).
+Gate = Callable[[Scenario], None]
+
 #: The file name errors of a scenario given as data or text carry.
 MEMORY = "<memory>"
 
@@ -38,7 +42,7 @@ def load_scenario(
     source: str | Path | Mapping[str, Any],
     *,
     base_dir: str | Path | None = None,
-    check: bool = True,
+    gate: Gate | None = None,
 ) -> Scenario:
     """Read a scenario and every manifest it names.
 
@@ -48,16 +52,16 @@ def load_scenario(
     directory) are relative to ``base_dir`` (default: the current directory).
 
     Raises :class:`ScenarioError` (one line: file, line, field, expectation) for anything
-    that cannot be loaded, and :class:`~canarysim.errors.InputRefused` for anything
-    ``canarysim validate`` calls an error (its line), unless the scenario's ``acceptErrors``
-    lists the rule: a Rollout Argo refuses then gives a scenario that the simulator reports
-    the way Argo does (phase Degraded, InvalidSpec). ``check=False`` (what ``validate``
-    itself uses) skips that gate.
+    that cannot be loaded or exceeds a limit (:mod:`.limits`). ``gate`` then judges the
+    loaded scenario, and every scenario ``with_changes``/``with_manifest`` derive from it:
+    the public loader (:func:`canarysim.declarations.check.load_scenario`) passes
+    ``refuse_errors``, so that what ``canarysim validate`` calls an error is refused;
+    ``validate`` itself passes none.
     """
     if isinstance(source, Mapping):
         doc = Document(MEMORY, 0, copy.deepcopy(dict(source)), {})
         base = Path(base_dir) if base_dir is not None else Path.cwd()
-        return _from_document(doc, base, None, check)
+        return _from_document(doc, base, None, gate)
     if not isinstance(source, str | Path):
         raise scenario_error(
             MEMORY,
@@ -68,12 +72,12 @@ def load_scenario(
     if isinstance(source, str) and "\n" in source:
         docs = parse_documents(source, MEMORY)
         base = Path(base_dir) if base_dir is not None else Path.cwd()
-        return _from_document(_single(docs, MEMORY), base, None, check)
+        return _from_document(_single(docs, MEMORY), base, None, gate)
     path = Path(source)
     name = str(path)
     docs = read_documents(path, display=name)
     base = Path(base_dir) if base_dir is not None else path.parent
-    return _from_document(_single(docs, name), base, path, check)
+    return _from_document(_single(docs, name), base, path, gate)
 
 
 def _single(docs: list[Document], name: str) -> Document:
@@ -86,7 +90,7 @@ def _single(docs: list[Document], name: str) -> Document:
     return docs[0]
 
 
-def _from_document(doc: Document, base: Path, source: Path | None, check: bool) -> Scenario:
+def _from_document(doc: Document, base: Path, source: Path | None, gate: Gate | None) -> Scenario:
     name = doc.file
     if not isinstance(doc.data, dict):
         raise scenario_error(
@@ -100,9 +104,7 @@ def _from_document(doc: Document, base: Path, source: Path | None, check: bool) 
             "(run manifests with: canarysim run -f FILE)",
             line=doc.line,
         )
-    return build_scenario(
-        doc.data, name=name, base=base, source=source, lines=doc.lines, check=check
-    )
+    return build_scenario(doc.data, name=name, base=base, source=source, lines=doc.lines, gate=gate)
 
 
 def build_scenario(
@@ -113,12 +115,11 @@ def build_scenario(
     source: Path | None,
     lines: dict[tuple[Any, ...], int] | None = None,
     manifests: Manifests | None = None,
-    check: bool = True,
+    gate: Gate | None = None,
 ) -> Scenario:
     """Validate scenario ``data`` and load its manifests (unless ``manifests`` are given,
     already loaded); errors name ``name`` as the file. Used by the loaders and by
-    :meth:`Scenario.with_changes`. With ``check``, what ``canarysim validate`` calls an error
-    is refused (:func:`~canarysim.declarations.check.refuse_errors`)."""
+    :meth:`Scenario.with_changes`; ``gate`` (see :func:`load_scenario`) judges the result."""
     lines = dict(lines or {})
     doc = Document(name, 0, data, lines)
     scenario = validate_model(Scenario, data, file=name, lines=lines)
@@ -132,14 +133,31 @@ def build_scenario(
                 add_document(manifests, doc, ("manifests", i))
     scenario = _with_trace(scenario, base, name, doc)
     _check_rollout(scenario, manifests, name, doc.line_of(("manifests",)))
-    scenario.attach(manifests, source, lines, data=data, base_dir=base)
+    rebuild = partial(_rebuild, gate=gate)
+    scenario.attach(manifests, source, lines, data=data, base_dir=base, rebuild=rebuild)
     check_limits(scenario)
-    if check:
-        refuse_errors(scenario)
+    if gate is not None:
+        gate(scenario)
     return scenario
 
 
-def scenario_from_manifests(manifests: Manifests, **overrides: Any) -> Scenario:
+def _rebuild(
+    data: dict[str, Any],
+    manifests: Manifests | None,
+    base: Path,
+    source: Path | None,
+    *,
+    gate: Gate | None,
+) -> Scenario:
+    """What :meth:`Scenario.with_changes` and ``with_manifest`` rebuild a scenario with."""
+    return build_scenario(
+        data, name=CHANGES, base=base, source=source, manifests=manifests, gate=gate
+    )
+
+
+def scenario_from_manifests(
+    manifests: Manifests, *, gate: Gate | None = None, **overrides: Any
+) -> Scenario:
     """A scenario around bare manifests (``canarysim run -f rollout.yaml``): two hours, 100
     requests/s Poisson, quick deterministic pods, no operator actions unless given.
 
@@ -160,9 +178,10 @@ def scenario_from_manifests(manifests: Manifests, **overrides: Any) -> Scenario:
         )
     where = manifests.files[0] if manifests.files else "<manifests>"
     _check_rollout(scenario, manifests, where, None)
-    scenario.attach(manifests, None, data=data)
+    scenario.attach(manifests, None, data=data, rebuild=partial(_rebuild, gate=gate))
     check_limits(scenario)
-    refuse_errors(scenario)
+    if gate is not None:
+        gate(scenario)
     return scenario
 
 

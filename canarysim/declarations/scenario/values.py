@@ -4,7 +4,7 @@ change over time.
 ``Duration`` reads Argo's syntax (``30s``, ``1h30m``, ``500ms``; a plain integer is seconds) via
 :func:`canarysim.engine.durations.parse_duration` and stores float seconds. ``Delay`` is a
 distribution given the way people quote one (a fixed value, a median and a p99, or a mean);
-:meth:`Delay.to_spec` hands it to ``canarysim.sim.traffic.distributions.Dist.from_spec``.
+:meth:`Delay.to_spec` hands it to ``canarysim.sim.stochastic.distributions.Dist.from_spec``.
 """
 
 from __future__ import annotations
@@ -69,9 +69,8 @@ def parse_nonnegative(value: Any) -> float:
         seconds = value
     else:
         try:
-            seconds = _with_days(value) if isinstance(value, str) and "d" in value else None
-            if seconds is None:
-                seconds = parse_duration(value)
+            days = _with_days(value) if isinstance(value, str) and "d" in value else None
+            seconds = parse_duration(value) if days is None else days
         except (ValueError, TypeError, OverflowError):
             raise ValueError(f"a duration such as 30s, 5m or 1h30m, got {value!r}") from None
     if seconds < 0:
