@@ -34,8 +34,18 @@ import yaml
 _KINDS = {"virtualservices": "VirtualService", "destinationrules": "DestinationRule"}
 
 
+def _umask() -> int:
+    """The process's umask (reading it means setting it: set it straight back)."""
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
 def write_atomic(path: Path, data: str | bytes) -> Path:
-    """Write ``data`` to ``path`` so that ``path`` is never seen half written."""
+    """Write ``data`` to ``path`` so that ``path`` is never seen half written, with the
+    permissions any tool's output gets (0666 less the umask: usually 0644; the temporary
+    file ``mkstemp`` makes is 0600, which would keep other users and CI artifact servers
+    out). Errors name ``path``, never the hidden temporary file."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     raw = data.encode("utf-8") if isinstance(data, str) else data
@@ -45,7 +55,11 @@ def write_atomic(path: Path, data: str | bytes) -> Path:
             fh.write(raw)
             fh.flush()
             os.fsync(fh.fileno())
-        os.replace(tmp, path)
+        os.chmod(tmp, 0o666 & ~_umask())
+        try:
+            os.replace(tmp, path)
+        except OSError as exc:
+            raise type(exc)(exc.errno, exc.strerror, str(path)) from None
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
