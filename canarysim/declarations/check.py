@@ -121,7 +121,7 @@ def scenario_from_manifests(manifests: Manifests, **overrides: Any) -> Scenario:
 def refuse_errors(scenario: Scenario) -> None:
     """Raise :class:`InputRefused` for the first error finding of ``scenario`` (the line
     ``canarysim validate`` prints for it), unless the scenario accepts its rule."""
-    _refuse(validate_scenario(scenario))
+    _refuse(validate_scenario(scenario), accept_hint="manifests" in scenario.data)
 
 
 def refuse_manifest_errors(objs: Manifests) -> None:
@@ -129,14 +129,14 @@ def refuse_manifest_errors(objs: Manifests) -> None:
     _refuse(validate_manifests(objs))
 
 
-def _refuse(findings: list[Finding]) -> None:
+def _refuse(findings: list[Finding], accept_hint: bool = False) -> None:
     errors = [f for f in findings if f.severity == "error"]
     if not errors:
         return
     first = errors[0]
     more = len(errors) - 1
     note = f"; {more} more error(s): canarysim validate lists them" if more else ""
-    if first.rule in ACCEPTABLE_ERRORS:
+    if accept_hint and first.rule in ACCEPTABLE_ERRORS:
         note += f"; to simulate it anyway, list {first.rule} in the scenario's acceptErrors"
     raise InputRefused(first.file, first.line, first.rule, first.message, note)
 

@@ -21,11 +21,11 @@ from canarysim.declarations.check import (
     validate_scenario,
 )
 from canarysim.declarations.findings import Finding, exit_code
-from canarysim.declarations.load import add_document, expand
+from canarysim.declarations.load import add_document, expand, is_scenario
 from canarysim.declarations.manifests.bundle import Manifests
 from canarysim.declarations.scenario.load import load_scenario
 from canarysim.declarations.scenario.model import Scenario
-from canarysim.declarations.yamlio import Document, read_documents
+from canarysim.declarations.yamlio import STDIN, STDIN_NAME, Document, read_documents
 
 __all__ = [
     "exit_code",
@@ -38,20 +38,26 @@ __all__ = [
 ]
 
 
-def validate_paths(paths: Iterable[str | Path], namespace: str = "default") -> list[Finding]:
+def validate_paths(
+    paths: Iterable[str | Path], namespace: str = "default", *, recursive: bool = False
+) -> list[Finding]:
     """Validate files: manifest files are loaded together (namespace ``namespace``); a
-    scenario file brings its own manifests. Unreadable input raises :class:`ScenarioError`
-    (the CLI prints it and exits 2)."""
+    scenario file brings its own manifests. A directory means its manifest files
+    (``recursive``: its subdirectories' too), ``-`` standard input. Unreadable input raises
+    :class:`ScenarioError` (the CLI prints it and exits 2)."""
     objs = Manifests(namespace=namespace)
     findings: list[Finding] = []
     loaded: list[tuple[Path, str, list[Document]]] = []
     covered: set[Path] = set()  # manifest files a scenario among the paths already brings
     for given in paths:
-        for path in expand(Path(given)):
+        for path in expand(Path(given), recursive):
             name = str(given) if path == Path(given) else str(path)
             docs = read_documents(path, display=name)
-            if len(docs) == 1 and _is_scenario(docs[0].data):
-                scenario = load_scenario(path)
+            if len(docs) == 1 and is_scenario(docs[0].data):
+                if str(path) == STDIN:  # read once already: load what was read
+                    scenario = load_scenario(docs[0].data, base_dir=Path.cwd())
+                else:
+                    scenario = load_scenario(path)
                 findings += validate_scenario(scenario)
                 covered |= _scenario_files(path, scenario)
                 continue
@@ -59,6 +65,7 @@ def validate_paths(paths: Iterable[str | Path], namespace: str = "default") -> l
     for path, name, docs in loaded:
         if path.resolve() in covered:
             continue  # validated once, in its scenario's namespace
+        name = STDIN_NAME if str(path) == STDIN else name
         objs.files.append(name)
         if not docs:
             objs.findings.append(Finding(name, 1, "load/empty", "warning", "no objects in file"))
@@ -77,7 +84,3 @@ def _scenario_files(path: Path, scenario: Scenario) -> set[Path]:
             target = Path(ref) if Path(ref).is_absolute() else path.parent / ref
             out.update(p.resolve() for p in expand(target))
     return out
-
-
-def _is_scenario(data: object) -> bool:
-    return isinstance(data, dict) and "kind" not in data and "apiVersion" not in data
