@@ -31,7 +31,8 @@ import numpy as np
 
 from canarysim.report.files import write_atomic
 
-_VERSION_COLOURS = {"stable": "#2a7ab9", "canary": "#e8a33d"}
+_VERSION_COLOURS = {"stable": "#2a7ab9", "canary": "#e8a33d", "unserved": "#c0392b"}
+"""``unserved``: requests no pod answered (no route, no endpoint, a fault abort)."""
 _ROLE_COLOURS = {"stable": "#2a7ab9", "canary": "#e8a33d", "old": "#8c8c8c"}
 _MARK_COLOURS = {"update": "#555555", "promoted": "#2e8b57", "aborted": "#c0392b"}
 
