@@ -118,27 +118,41 @@ def _rollout_limits(scenario: Scenario) -> None:
         )
     for i, step in enumerate(canary.steps):
         counts: list[tuple[tuple[str | int, ...], int | None]] = []
-        if step.set_canary_scale is not None:
-            counts.append((("setCanaryScale", "replicas"), step.set_canary_scale.replicas))
+        scale = step.set_canary_scale
+        if scale is not None:
+            counts.append((("setCanaryScale", "replicas"), scale.replicas))
+            if scale.weight is not None:
+                # Argo's trafficWeightToReplicas: ceil(spec.replicas * weight / 100) pods
+                pods = -(-(1 if replicas is None else replicas) * scale.weight // 100)
+                counts.append((("setCanaryScale", "weight"), pods))
         if step.experiment is not None:
             for j, t in enumerate(step.experiment.templates):
                 counts.append((("experiment", "templates", j, "replicas"), t.replicas))
         for sub, value in counts:
-            if value is not None and value > MAX_REPLICAS:
-                field = (
-                    ".".join(str(p) for p in path)
-                    + f"[{i}]."
-                    + ".".join(f"[{p}]" if isinstance(p, int) else str(p) for p in sub).replace(
-                        ".[", "["
-                    )
-                )
+            if value is not None and value < 0:
                 _refuse(
                     ro.file,
-                    field,
+                    _step_field(path, i, sub),
                     ro.line_of(*path, i, *sub),
-                    f"at most {MAX_REPLICAS:,} replicas",
+                    "a value >= 0 (Argo lets it through, but the API server refuses a "
+                    "ReplicaSet with negative replicas and the controller retries forever)",
+                    str(getattr(scale, str(sub[-1])) if sub[0] == "setCanaryScale" else value),
+                )
+            if value is not None and value > MAX_REPLICAS:
+                _refuse(
+                    ro.file,
+                    _step_field(path, i, sub),
+                    ro.line_of(*path, i, *sub),
+                    f"at most {MAX_REPLICAS:,} replicas"
+                    + (" (spec.replicas × weight / 100)" if sub[-1] == "weight" else ""),
                     str(value),
                 )
+
+
+def _step_field(path: tuple[str, ...], i: int, sub: tuple[str | int, ...]) -> str:
+    """``spec.strategy.canary.steps[0].setCanaryScale.replicas``."""
+    tail = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in sub)
+    return ".".join(path) + f"[{i}]" + tail
 
 
 def _expected_requests(scenario: Scenario, end: float) -> float:
