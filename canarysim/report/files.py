@@ -35,30 +35,27 @@ _KINDS = {"virtualservices": "VirtualService", "destinationrules": "DestinationR
 
 
 def _umask() -> int:
-    """The process's umask (reading it means setting it: set it straight back)."""
-    mask = os.umask(0o022)
+    mask = os.umask(0)
     os.umask(mask)
     return mask
 
 
 def write_atomic(path: Path, data: str | bytes) -> Path:
-    """Write ``data`` to ``path`` so that ``path`` is never seen half written, with the
-    permissions any tool's output gets (0666 less the umask: usually 0644; the temporary
-    file ``mkstemp`` makes is 0600, which would keep other users and CI artifact servers
-    out). Errors name ``path``, never the hidden temporary file."""
+    """Write ``data`` to ``path`` so that ``path`` is never seen half written."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     raw = data.encode("utf-8") if isinstance(data, str) else data
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
+        if hasattr(os, "fchmod"):  # mkstemp makes 0600; a report is an ordinary file
+            os.fchmod(fd, 0o666 & ~_umask())
         with os.fdopen(fd, "wb") as fh:
             fh.write(raw)
             fh.flush()
             os.fsync(fh.fileno())
-        os.chmod(tmp, 0o666 & ~_umask())
         try:
             os.replace(tmp, path)
-        except OSError as exc:
+        except OSError as exc:  # name the output, never the hidden temporary file
             raise type(exc)(exc.errno, exc.strerror, str(path)) from None
     except BaseException:
         with contextlib.suppress(FileNotFoundError):

@@ -2,7 +2,8 @@
 
 ``do`` names the verb: the operator's are those of ``kubectl argo rollouts`` (``setImage``,
 ``promote``, ``promoteFull``, ``abort``, ``retry``, ``pause``, ``resume``, ``restart``,
-``undo``, ``scale``); faults are ``killPod``, ``killNode`` and ``errorSpike``.
+``undo``, ``scale``), plus ``markPodsReady`` (a readiness-gate condition set on pods, as Argo's
+end-to-end suite does); faults are ``killPod``, ``killNode`` and ``errorSpike``.
 :func:`canarysim.declarations.plan.to_command` turns an operator action into the engine's command.
 """
 
@@ -21,6 +22,7 @@ __all__ = [
     "Fault",
     "KillNode",
     "KillPod",
+    "MarkPodsReady",
     "OperatorAction",
     "PauseAction",
     "Promote",
@@ -92,6 +94,19 @@ class ScaleAction(_Action):
     replicas: Count
 
 
+class MarkPodsReady(_Action):
+    """Set a readiness-gate condition True on ``count`` pods of a revision, as Argo's e2e
+    suite's ``MarkPodsReady(revision, count)`` does: pods that do not carry the condition
+    yet, in name order, polling every second until ``count`` have been marked (pods that do
+    not exist yet are marked when they appear)."""
+
+    do: Literal["markPodsReady"]
+    revision: Annotated[int, Field(ge=1, le=1_000_000)]
+    count: Annotated[int, Field(ge=1, le=1_000_000)] = 1
+    condition: str | None = None
+    """The condition type; default: the template's first ``readinessGates`` entry."""
+
+
 OperatorAction = Annotated[
     SetImage
     | Promote
@@ -102,7 +117,8 @@ OperatorAction = Annotated[
     | Resume
     | Restart
     | Undo
-    | ScaleAction,
+    | ScaleAction
+    | MarkPodsReady,
     Field(discriminator="do"),
 ]
 

@@ -29,6 +29,7 @@ from canarysim.declarations.scenario.actions import (
     Fault,
     KillNode,
     KillPod,
+    MarkPodsReady,
     OperatorAction,
     PauseAction,
     Promote,
@@ -261,6 +262,17 @@ class Outputs(ScenarioModel):
     """Width of a time bucket of the request/error/latency series."""
 
 
+class Metrics(ScenarioModel):
+    prometheus: Literal["2", "3"] = "3"
+    """Which Prometheus major version answers queries: 3.x leaves the start of a range or
+    lookback window out, 2.x includes a sample exactly on it."""
+
+    @field_validator("prometheus", mode="before")
+    @classmethod
+    def _version_as_text(cls, value: object) -> object:
+        return str(value) if isinstance(value, int) and not isinstance(value, bool) else value
+
+
 # ------------------------------------------------------------------------------ the scenario
 ManifestRef = str | dict[str, Any]
 
@@ -304,6 +316,8 @@ class Scenario(ScenarioModel):
     outputs: Outputs = Field(default_factory=Outputs)
     analysis: Analysis = Field(default_factory=Analysis)
     """How the simulated metric providers (Jobs, web endpoints, Prometheus) answer."""
+    metrics: Metrics = Field(default_factory=Metrics)
+    """How the simulated metrics are stored and queried."""
     accept_errors: list[Literal[ACCEPTABLE_ERRORS]] = Field(default_factory=list)  # type: ignore[valid-type]
     """Rules of ``canarysim validate`` errors this scenario plays out on purpose (e.g. the
     as-published manifests Argo refuses with InvalidSpec); every other error is refused."""
@@ -436,6 +450,7 @@ __all__ += [
     "ErrorSpike",
     "KillNode",
     "KillPod",
+    "MarkPodsReady",
     "PauseAction",
     "Promote",
     "PromoteFull",

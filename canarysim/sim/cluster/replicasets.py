@@ -24,6 +24,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, NamedTuple, Protocol
 
 from canarysim.errors import SimulationError
+from canarysim.sim.cluster.metadata import without_ephemeral_metadata
 from canarysim.sim.cluster.pods import Pod
 from canarysim.sim.cluster.templatehash import (
     POD_TEMPLATE_HASH_LABEL,
@@ -268,7 +269,9 @@ class ReplicaSets(dict[str, ReplicaSet]):
         """The rollout's ReplicaSet whose template equals *template* apart from the hash
         label (Argo's ``FindNewReplicaSet``; going back to a template reuses its RS)."""
         for rs in self.values():
-            if rs.rollout == rollout and templates_equal_ignoring_hash(rs.template, template):
+            if rs.rollout == rollout and templates_equal_ignoring_hash(
+                without_ephemeral_metadata(rs.template, rs.annotations), template
+            ):
                 return rs
         return None
 
