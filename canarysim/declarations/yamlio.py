@@ -102,7 +102,14 @@ def scenario_error(
     return ScenarioError(file, field, expected, line=line, got=got)
 
 
-class _Loader(yaml.SafeLoader):
+#: libyaml's C parser when PyYAML was built with it (same events, nodes and marks as the pure
+#: Python one, several times faster: what keeps a 10,000-object manifest file quick).
+_BASE_LOADER: Any = (
+    yaml.CSafeLoader if getattr(yaml, "__with_libyaml__", False) else yaml.SafeLoader
+)
+
+
+class _Loader(_BASE_LOADER):  # type: ignore[misc]
     """SafeLoader that never constructs Python objects itself (we walk the nodes)."""
 
 
