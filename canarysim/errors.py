@@ -36,7 +36,8 @@ class ScenarioError(CanarysimError):
         where = f"{file}:{line}" if line is not None else file
         text = f"{where}: {field}: expected {expected}" if field else f"{where}: {expected}"
         if got is not None:
-            text += f", got {got}"
+            # a value with a line break stays on the message's one line
+            text += f", got {repr(got) if any(ord(c) < 32 for c in got) else got}"
         super().__init__(text)
 
 

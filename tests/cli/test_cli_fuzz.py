@@ -256,7 +256,7 @@ def _run(scenario: dict[str, Any], manifests: dict[str, list[Any]]) -> tuple[int
 #: a field and what was expected, or validate's finding with its rule.
 ONE_LINE = re.compile(
     r"^canarysim: error: (<[a-z]+>|[\w./-]+\.ya?ml)(:\d+)?: "
-    r"(([\w.\[\]:-]+: )?expected .+|error: .+ \[[a-z]+/[a-z-]+\].*)\n$"
+    r"((\S+: )?expected .+|error: .+ \[[a-z]+/[a-z-]+\].*)\n$"
 )
 
 
@@ -308,3 +308,16 @@ def test_the_schema_walk_reaches_every_kind_of_field():
         ("acceptErrors", 0),
     ]:
         assert expected in paths, expected
+
+
+@pytest.mark.parametrize(
+    ("path", "value"),
+    [
+        (("manifests", 0), "\n0"),  # found by the thorough profile: the message broke in two
+        (("traffic", "ra\nte"), 1),
+    ],
+)
+def test_values_with_line_breaks_stay_on_one_line(path, value):
+    scenario = copy.deepcopy(BASE_SCENARIO)
+    _set(scenario, path, value)
+    _judge(*_run(scenario, copy.deepcopy(BASE_MANIFESTS)))
