@@ -36,8 +36,27 @@ class ScenarioError(CanarysimError):
         where = f"{file}:{line}" if line is not None else file
         text = f"{where}: {field}: expected {expected}" if field else f"{where}: {expected}"
         if got is not None:
-            text += f", got {got}"
+            # a value with a line break stays on the message's one line
+            text += f", got {repr(got) if any(ord(c) < 32 for c in got) else got}"
         super().__init__(text)
+
+
+class InputRefused(ScenarioError):
+    """Input ``canarysim validate`` calls an error, refused by every command with the line
+    validate prints for it: ``file:line: error: message [rule]``.
+
+    >>> str(InputRefused("s.yaml", 36, "scenario/set-image", "no container x"))
+    's.yaml:36: error: no container x [scenario/set-image]'
+    """
+
+    def __init__(self, file: str, line: int, rule: str, message: str, note: str = "") -> None:
+        super().__init__(file, rule, message, line=line or None)
+        self.rule = rule
+        where = f"{file}:{line}" if line else file
+        self.args = (f"{where}: error: {message} [{rule}]{note}",)
+
+    def __str__(self) -> str:
+        return str(self.args[0])
 
 
 class TrafficRoutingError(CanarysimError):

@@ -20,6 +20,11 @@ from canarysim.errors import CanarysimError
 __all__ = ["EXIT_CODES", "build_parser", "main"]
 
 
+def _one_line(text: str) -> str:
+    """``text`` with line breaks and other control characters escaped: one line, always."""
+    return "".join(c if ord(c) >= 32 else repr(c)[1:-1] for c in text)
+
+
 def main(argv: list[str] | None = None, *, out: TextIO | None = None) -> int:
     """Run the command line; returns the exit code (argparse usage errors exit 2 themselves)."""
     parser = build_parser()
@@ -36,11 +41,11 @@ def main(argv: list[str] | None = None, *, out: TextIO | None = None) -> int:
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
     except CanarysimError as exc:
-        print(f"canarysim: error: {exc}", file=sys.stderr)
+        print(f"canarysim: error: {_one_line(str(exc))}", file=sys.stderr)
         return 2
     except OSError as exc:
         where = f"{exc.filename}: " if exc.filename else ""
-        print(f"canarysim: error: {where}{exc.strerror or exc}", file=sys.stderr)
+        print(f"canarysim: error: {_one_line(where + str(exc.strerror or exc))}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("canarysim: interrupted", file=sys.stderr)

@@ -11,7 +11,9 @@ def cmd_validate(args: argparse.Namespace, out: TextIO) -> int:
     """One line per finding, then a count; exit 1 when any finding is an error."""
     from canarysim.declarations import exit_code, validate_paths
 
-    findings = validate_paths(args.paths, namespace=args.namespace or "default")
+    findings = validate_paths(
+        args.paths, namespace=args.namespace or "default", recursive=args.recursive
+    )
     for finding in findings:
         out.write(f"{finding}\n")
     errors = sum(1 for f in findings if f.severity == "error")

@@ -7,6 +7,7 @@ Heavy imports (pydantic models, SimPy, matplotlib) happen inside the functions s
 from __future__ import annotations
 
 import argparse
+import sys
 from collections.abc import Callable
 from typing import Any, TextIO
 
@@ -23,7 +24,12 @@ def load(args: argparse.Namespace) -> Any:
     if files:
         from canarysim.declarations import load_manifests, scenario_from_manifests
 
-        manifests = load_manifests(files, namespace=args.namespace or "default")
+        manifests = load_manifests(
+            files, namespace=args.namespace or "default", recursive=args.recursive
+        )
+        for note in manifests.findings:
+            if note.rule == "load/scenario-skipped":
+                print(f"canarysim: note: {note.file}: {note.message}", file=sys.stderr)
         overrides: dict[str, Any] = {}
         if args.set_image is not None:
             container, image = args.set_image
@@ -35,10 +41,12 @@ def load(args: argparse.Namespace) -> Any:
             raise ScenarioError("canarysim run", "--at", "--set-image CONTAINER=IMAGE with it")
         if args.rate is not None:
             overrides["traffic"] = {"rate": args.rate}
+        if args.rollout is not None:
+            overrides["rollout"] = args.rollout
         scenario = scenario_from_manifests(manifests, **overrides)
     elif args.scenario:
-        for flag in ("namespace", "set_image", "at", "rate"):
-            if getattr(args, flag, None) is not None and args.command == "run":
+        for flag in ("namespace", "set_image", "at", "rate", "recursive", "rollout"):
+            if getattr(args, flag, None) not in (None, False) and args.command == "run":
                 option = "--" + flag.replace("_", "-")
                 raise ScenarioError(
                     args.scenario, option, "-f manifests (a scenario file sets this itself)"

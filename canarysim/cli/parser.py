@@ -46,10 +46,10 @@ _RATE_UNITS = {"s": 1.0, "sec": 1.0, "m": 60.0, "min": 60.0, "h": 3600.0}
 
 def _rate(text: str) -> float:
     """argparse type: requests per second from ``100``, ``100/s``, ``6000/m``, ``5/min``."""
-    number, _, unit = text.partition("/")
+    number, sep, unit = text.partition("/")
     try:
         value = float(number)
-        per = _RATE_UNITS[unit or "s"]
+        per = _RATE_UNITS[unit if sep else "s"]
     except (ValueError, KeyError):
         raise argparse.ArgumentTypeError(
             f"invalid rate {text!r}: expected requests per time, e.g. 100/s or 6000/m"
@@ -105,7 +105,7 @@ def _scenario_argument(p: argparse.ArgumentParser, *, optional: bool = False) ->
         "scenario",
         nargs="?" if optional else None,
         metavar="SCENARIO",
-        help="scenario YAML file",
+        help="scenario YAML file (- reads it from standard input)",
     )
 
 
@@ -115,6 +115,15 @@ def _at_option(p: argparse.ArgumentParser, help: str) -> None:
 
 def _namespace_option(p: argparse.ArgumentParser, help: str) -> None:
     p.add_argument("-n", "--namespace", metavar="NAMESPACE", help=help)
+
+
+def _recursive_option(p: argparse.ArgumentParser) -> None:
+    _flag(
+        p,
+        "-R",
+        "--recursive",
+        help="a directory also means the manifest files of its subdirectories (kubectl's -R)",
+    )
 
 
 def _flag(p: argparse.ArgumentParser, *names: str, help: str) -> None:
@@ -186,9 +195,17 @@ def build_parser() -> argparse.ArgumentParser:
         default=[],
         metavar="FILE",
         help="a manifest file (Rollout, Services, VirtualService, ...) to run without a "
-        "scenario; repeat for several files",
+        "scenario; repeat for several files; a directory means its .yaml/.yml/.json files "
+        "(a scenario file among them is skipped with a note), - means standard input "
+        "(helm template ... | canarysim run -f -), as with kubectl",
     )
+    _recursive_option(run)
     _namespace_option(run, "namespace for manifests that name none (with -f; default: default)")
+    run.add_argument(
+        "--rollout",
+        metavar="NAME",
+        help="with -f: the Rollout to simulate when the manifests hold several",
+    )
     run.add_argument(
         "--set-image",
         type=_image,
@@ -303,7 +320,14 @@ def build_parser() -> argparse.ArgumentParser:
         "  1  at least one error finding\n  2  a file could not be read or parsed\n\n"
         "example:\n  canarysim validate scenarios/imesh-canary/as-published/*.yaml",
     )
-    validate.add_argument("paths", nargs="+", metavar="FILE", help="scenario or manifest files")
+    validate.add_argument(
+        "paths",
+        nargs="+",
+        metavar="FILE",
+        help="scenario or manifest files; a directory means its .yaml/.yml/.json files, - "
+        "means standard input (kustomize build ... | canarysim validate -)",
+    )
+    _recursive_option(validate)
     _namespace_option(validate, "namespace for manifests that name none (default: default)")
     validate.set_defaults(handler=cmd_validate)
 

@@ -24,10 +24,14 @@ def cmd_get(args: argparse.Namespace, out: TextIO) -> int:
         out.write(render_rollout(result.status_at(at), now=at, style=look, analysis_created=hints))
         return 0
     frames = [s for s in result.snapshots if s.time <= at] or [result.status_at(at)]
+    labels = [offset(snap.time).strip() for snap in frames]
     for i, snap in enumerate(frames):
         if i:
             out.write("\n")
-        out.write(look.dim(f"--- {offset(snap.time).strip()} ---") + "\n")
+        label = labels[i]
+        if labels.count(label) > 1:  # frames within one second: tell them apart
+            label += f" +{round((snap.time % 1) * 1000):03d}ms"
+        out.write(look.dim(f"--- {label} ---") + "\n")
         out.write(render_rollout(snap, style=look, analysis_created=hints))
     return 0
 

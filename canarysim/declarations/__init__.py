@@ -9,11 +9,11 @@ validating data into models (:mod:`.convert`), ``canarysim validate`` (:mod:`.va
 (:mod:`.plan`). May import: pydantic, PyYAML, the engine; never the world above it.
 """
 
+from canarysim.declarations.check import load_scenario, scenario_from_manifests
 from canarysim.declarations.findings import Finding, exit_code
 from canarysim.declarations.load import load_manifests
 from canarysim.declarations.manifests import Manifests
 from canarysim.declarations.plan import to_command, to_plan
-from canarysim.declarations.scenario.load import load_scenario, scenario_from_manifests
 from canarysim.declarations.scenario.model import Scenario
 from canarysim.declarations.scenario.schema import scenario_json_schema
 from canarysim.declarations.validate import (

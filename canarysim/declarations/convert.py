@@ -46,7 +46,10 @@ def to_scenario_error(
     base: Path_ = (),
 ) -> ScenarioError:
     err = exc.errors(include_url=False)[0]
-    path = data_path(data, tuple(err["loc"]))
+    loc = tuple(err["loc"])
+    if err["type"] == "null_value":  # raised by a model about one of its keys
+        loc = (*loc, (err.get("ctx") or {}).get("key", ""))
+    path = data_path(data, loc, keep_last=err["type"] in {"missing", "null_value"})
     full = (*base, *path)
     line = _line(lines, full)
     expected, got = _phrase(err, data, path)
@@ -64,17 +67,19 @@ def to_scenario_error(
     return scenario_error(file, format_path(full), expected, line=line, got=got)
 
 
-def data_path(data: Any, loc: tuple[Any, ...]) -> Path_:
+def data_path(data: Any, loc: tuple[Any, ...], *, keep_last: bool = True) -> Path_:
     """Keep the parts of a pydantic location that exist in ``data``: pydantic inserts union
-    member names and validator tags that the user never wrote. The last part is kept even
-    when absent from the data: it names a missing field."""
+    member names and validator tags that the user never wrote. With ``keep_last``, the last
+    part is kept even when absent from the data: it names a missing field."""
     out: list[str | int] = []
     node = data
     for i, part in enumerate(loc):
         if _has(node, part):
             out.append(part)
             node = node[part]
-        elif i == len(loc) - 1 and isinstance(part, str) and isinstance(node, Mapping):
+        elif (
+            keep_last and i == len(loc) - 1 and isinstance(part, str) and isinstance(node, Mapping)
+        ):
             out.append(part)
     return tuple(out)
 
@@ -136,6 +141,8 @@ def _phrase(err: Mapping[str, Any], data: Any, path: Path_) -> tuple[str, str | 
     ctx = err.get("ctx") or {}
     found, value = _lookup(data, path)
     got = _short(value) if found else None
+    if kind == "null_value":
+        return str(err.get("msg", "a value")), "null"
     if kind == "extra_forbidden":
         return "a known field (this one is not part of the format)", None
     if kind in _EXPECTED:

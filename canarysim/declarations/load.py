@@ -31,7 +31,14 @@ from canarysim.declarations.manifests.smi import (
 )
 from canarysim.declarations.yamlio import Document, read_documents, scenario_error
 
-__all__ = ["MANIFEST_SUFFIXES", "add_document", "add_file", "expand", "load_manifests"]
+__all__ = [
+    "MANIFEST_SUFFIXES",
+    "add_document",
+    "add_file",
+    "expand",
+    "is_scenario",
+    "load_manifests",
+]
 
 # (API group, kind) -> (model, Manifests attribute, namespaced)
 _KINDS: dict[tuple[str, str], tuple[type[Resource], str, bool]] = {
@@ -75,8 +82,12 @@ _VERSIONS = {
 }
 
 
-def load_manifests(paths: Iterable[str | Path], namespace: str = "default") -> Manifests:
-    """Read manifest files (``canarysim run -f a.yaml -f b.yaml -n ns``).
+def load_manifests(
+    paths: Iterable[str | Path], namespace: str = "default", *, recursive: bool = False
+) -> Manifests:
+    """Read manifest files (``canarysim run -f a.yaml -f DIR -f - -n ns``): a directory
+    means its manifest files (``recursive``: in its subdirectories too, ``-R``), ``-`` means
+    standard input, as with kubectl.
 
     Objects without ``metadata.namespace`` land in ``namespace``, as with ``kubectl apply -n``.
     A file that cannot be read or parsed raises :class:`ScenarioError`; problems a cluster
@@ -84,7 +95,7 @@ def load_manifests(paths: Iterable[str | Path], namespace: str = "default") -> M
     """
     out = Manifests(namespace=namespace)
     for path in paths:
-        add_file(out, Path(path), str(path))
+        add_file(out, Path(path), str(path), recursive=recursive)
     return out
 
 
@@ -92,27 +103,45 @@ def load_manifests(paths: Iterable[str | Path], namespace: str = "default") -> M
 MANIFEST_SUFFIXES = (".yaml", ".yml", ".json")
 
 
-def expand(path: Path) -> list[Path]:
-    """A file as itself; a directory as its manifest files in name order (not recursive),
-    like ``kubectl apply -f DIR``."""
+def expand(path: Path, recursive: bool = False) -> list[Path]:
+    """A file as itself; a directory as its manifest files in name order, like ``kubectl
+    apply -f DIR`` (``recursive``: with ``-R``, those of its subdirectories too)."""
     if path.is_dir():
-        files = sorted(p for p in path.iterdir() if p.suffix in MANIFEST_SUFFIXES and p.is_file())
+        found = path.rglob("*") if recursive else path.iterdir()
+        files = sorted(p for p in found if p.suffix in MANIFEST_SUFFIXES and p.is_file())
         if not files:
             raise scenario_error(str(path), "", "a directory holding .yaml, .yml or .json files")
         return files
     return [path]
 
 
-def add_file(out: Manifests, path: Path, display: str) -> None:
-    """Load every object of a manifest file (or of each file of a directory) into ``out``."""
-    for target in expand(path):
+def add_file(out: Manifests, path: Path, display: str, *, recursive: bool = False) -> None:
+    """Load every object of a manifest file (or of each file of a directory) into ``out``.
+    A scenario file met in a directory is skipped with a note (``load/scenario-skipped``)."""
+    for target in expand(path, recursive):
         name = display if target == path else str(target)
-        out.files.append(name)
         docs = read_documents(target, display=name)
+        if target != path and len(docs) == 1 and is_scenario(docs[0].data):
+            out.findings.append(
+                Finding(
+                    name,
+                    docs[0].line,
+                    "load/scenario-skipped",
+                    "warning",
+                    f"a scenario file, not manifests: skipped (run it with: canarysim run {name})",
+                )
+            )
+            continue
+        out.files.append(name)
         if not docs:
             out.findings.append(Finding(name, 1, "load/empty", "warning", "no objects in file"))
         for doc in docs:
             add_document(out, doc)
+
+
+def is_scenario(data: object) -> bool:
+    """A document that is a scenario rather than a Kubernetes object (no kind/apiVersion)."""
+    return isinstance(data, dict) and "kind" not in data and "apiVersion" not in data
 
 
 def add_document(out: Manifests, doc: Document, base: tuple[str | int, ...] = ()) -> None:
@@ -121,6 +150,7 @@ def add_document(out: Manifests, doc: Document, base: tuple[str | int, ...] = ()
     for part in base:
         data = data[part]
     where = doc.line_of(base)
+    data = _without_nulls(data)
     if not isinstance(data, dict):
         raise scenario_error(
             doc.file,
@@ -186,22 +216,33 @@ def add_document(out: Manifests, doc: Document, base: tuple[str | int, ...] = ()
     if namespaced and not obj.metadata.namespace:
         obj.metadata.namespace = out.namespace
     bucket: list[Resource] = getattr(out, attr)
-    for i, other in enumerate(bucket):
-        same_ns = (not namespaced) or other.namespace == obj.namespace
-        if other.name == obj.name and same_ns:
-            out.findings.append(
-                Finding(
-                    doc.file,
-                    where,
-                    "load/duplicate",
-                    "error",
-                    f'{kind} "{obj.name}" is defined twice (also {other.file}:{other.line}); '
-                    "the later one wins, as with kubectl apply",
-                )
+    at = out.position(attr, obj, namespaced)
+    if at is not None:
+        other = bucket[at]
+        out.findings.append(
+            Finding(
+                doc.file,
+                where,
+                "load/duplicate",
+                "error",
+                f'{kind} "{obj.name}" is defined twice (also {other.file}:{other.line}); '
+                "the later one wins, as with kubectl apply",
             )
-            bucket[i] = obj
-            return
+        )
+        bucket[at] = obj
+        return
     bucket.append(obj)
+    out.note_added(attr, obj, namespaced)
+
+
+def _without_nulls(value: Any) -> Any:
+    """The object as the API server stores it: a ``null`` field is an absent one
+    (``weight: null`` is no weight, not a weight of None)."""
+    if isinstance(value, dict):
+        return {k: _without_nulls(v) for k, v in value.items() if v is not None}
+    if isinstance(value, list):
+        return [_without_nulls(v) for v in value]
+    return value
 
 
 def _sub(lines: dict[tuple[Any, ...], int], prefix: tuple[Any, ...]) -> dict[tuple[Any, ...], int]:

@@ -18,7 +18,7 @@ from canarysim.report.durations import offset, percent, span
 from canarysim.report.style import PLAIN, Style
 
 EXIT_HEALTHY, EXIT_DEGRADED, EXIT_INVALID, EXIT_UNFINISHED = 0, 1, 2, 3
-VERSIONS = ("stable", "canary")
+VERSIONS = ("stable", "canary", "unserved")
 SUMMARY_SCHEMA = "canarysim.summary/v1"
 
 
@@ -143,6 +143,13 @@ def _tally(run: dict[str, Any]) -> str:
     return ", ".join(f"{n} {k}" for n, k in counts if n) or "no measurements"
 
 
+def _unserved(requests: int, errors: int) -> str:
+    """Requests no version answered: no route, no endpoint, a fault abort."""
+    return (
+        f"{requests:,} requests no pod answered (no route, no endpoint, a fault), {errors:,} errors"
+    )
+
+
 def _served(requests: int, errors: int) -> str:
     rate = percent(errors / requests) if requests else "0%"
     return f"{requests:,} requests, {errors:,} errors ({rate})"
@@ -189,6 +196,10 @@ def render_summary(summary: dict[str, Any], *, style: Style = PLAIN) -> str:
             )
         )
     for v, figures in summary["versions"].items():
+        if v == "unserved":
+            if figures["requests"]:
+                rows.append(("Not served", _unserved(figures["requests"], figures["errors"])))
+            continue
         rows.append((f"Served by {v}", _served(figures["requests"], figures["errors"])))
     by_image = summary.get("by_image") or {}
     images = sorted(by_image, key=lambda name: (name.startswith("("), name))

@@ -27,7 +27,7 @@ from canarysim.report.durations import offset, percent, span
 from canarysim.report.getview import rollout_icon
 from canarysim.report.style import PLAIN, RED, YELLOW, Style
 
-_VERSIONS = ("stable", "canary")
+_VERSIONS = ("stable", "canary", "unserved")
 
 
 @dataclass(frozen=True)
@@ -175,6 +175,15 @@ def error_entries(
             n_err = float(np.nansum(np.asarray(errs, dtype=float)[rows]))
             n_req = float(np.nansum(np.asarray(reqs, dtype=float)[rows]))
             if n_err <= 0:
+                continue
+            if version == "unserved":  # no version served them: a share of all requests
+                total = sum(
+                    float(np.nansum(np.asarray(series[f"requests.{v}"], dtype=float)[rows]))
+                    for v in _VERSIONS
+                    if f"requests.{v}" in series
+                )
+                worst = max(worst, n_err / total if total else 1.0)
+                parts.append(f"not served (no route/endpoint) {_count(n_err)}")
                 continue
             rate = n_err / n_req if n_req else 1.0
             worst = max(worst, rate)

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from canarysim.declarations import Scenario, load_scenario, to_plan
+from canarysim.declarations.scenario.limits import check_limits
 from canarysim.declarations.support import refuse_unsupported
 from canarysim.engine.durations import parse_duration
 from canarysim.engine.model import Plan
@@ -71,6 +72,7 @@ def run_arguments(
         raise ScenarioError(
             str(scenario.source or "scenario"), "manifests", "a Rollout to simulate"
         )
+    check_limits(scenario, until=end, mode=mode and chosen)
     return scenario, end, chosen
 
 

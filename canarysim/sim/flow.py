@@ -29,7 +29,7 @@ from canarysim.sim.mesh.gateway import (
 from canarysim.sim.mesh.ingress import IngressRouter
 from canarysim.sim.mesh.router import RoutePlan, Router
 from canarysim.sim.mesh.split import SplitRouter
-from canarysim.sim.metrics.recorder import role_of
+from canarysim.sim.metrics.recorder import VERSIONS, role_of
 from canarysim.sim.metrics.store import ISTIO_DURATION_BUCKETS_MS
 from canarysim.sim.traffic.generator import TrafficGenerator, VersionBehaviour
 
@@ -205,14 +205,17 @@ class TrafficFlow:
             row["errors"] += n_errors
         n = tally.n_buckets
         nbins = len(ISTIO_DURATION_BUCKETS_MS) + 1
-        req = {v: np.zeros(n, dtype=np.int64) for v in ("stable", "canary")}
-        err = {v: np.zeros(n, dtype=np.int64) for v in ("stable", "canary")}
-        hist = {v: np.zeros((n, nbins), dtype=np.int64) for v in ("stable", "canary")}
+        req = {v: np.zeros(n, dtype=np.int64) for v in VERSIONS}
+        err = {v: np.zeros(n, dtype=np.int64) for v in VERSIONS}
+        hist = {v: np.zeros((n, nbins), dtype=np.int64) for v in VERSIONS}
         for key, sc in tally.series.items():
             if key.reporter != "source":
                 continue
-            role = self.roles.get(key.hash) or self._role_of_destination(key.destination)
-            version = "canary" if role == "canary" else "stable"
+            if key.flags in NO_BACKEND:  # no pod answered: no route, no endpoint, a fault
+                version = "unserved"
+            else:
+                role = self.roles.get(key.hash) or self._role_of_destination(key.destination)
+                version = "canary" if role == "canary" else "stable"
             req[version] += sc.count
             hist[version] += sc.hist
             bad = int(key.code) >= 500

@@ -120,10 +120,9 @@ def summarize(
         promoted = done[0]["time"] if done else None
         ab = _first(events, "RolloutAborted", started)
         aborted = ab["time"] if ab else None
-    requests = {
-        v: int(series.get(f"requests.{v}", np.zeros(0)).sum()) for v in ("stable", "canary")
-    }
-    errors = {v: int(series.get(f"errors.{v}", np.zeros(0)).sum()) for v in ("stable", "canary")}
+    served = ("stable", "canary", "unserved")
+    requests = {v: int(series.get(f"requests.{v}", np.zeros(0)).sum()) for v in served}
+    errors = {v: int(series.get(f"errors.{v}", np.zeros(0)).sum()) for v in served}
     analysis = [
         {
             "name": a.name,
@@ -145,9 +144,7 @@ def summarize(
         "time_to_abort": None if aborted is None or started is None else aborted - started,
         "requests": requests,
         "errors": errors,
-        "error_rate": {
-            v: (errors[v] / requests[v] if requests[v] else None) for v in ("stable", "canary")
-        },
+        "error_rate": {v: (errors[v] / requests[v] if requests[v] else None) for v in served},
         "canary_errors": errors["canary"],
         "by_image": {k: dict(v) for k, v in sorted(world.flow.totals.items())},
         **_by_class(world),

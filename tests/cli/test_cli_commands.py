@@ -125,6 +125,8 @@ def test_a_scenario_that_is_not_yaml_gives_a_located_error(
         (["run", "x.yaml", "--until", "2x"], "invalid duration '2x'"),
         (["run", "x.yaml", "--seed", "abc"], "invalid seed 'abc'"),
         (["run", "-f", "x.yaml", "--rate", "fast"], "invalid rate 'fast'"),
+        (["run", "-f", "x.yaml", "--rate", "100/"], "invalid rate '100/'"),
+        (["run", "-f", "x.yaml", "--rate", "nan"], "invalid rate 'nan'"),
         (["run", "-f", "x.yaml", "--set-image", "nginx"], "expected CONTAINER=IMAGE"),
         (["run", "x.yaml", "--mode", "fastest"], "invalid choice: 'fastest'"),
     ],

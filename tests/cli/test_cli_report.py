@@ -169,6 +169,28 @@ def test_write_atomic_goes_through_a_temp_file_and_os_replace(
     assert seen == [(tmp_path, b"x\n", False)]
 
 
+@pytest.mark.parametrize(("umask", "mode"), [(0o022, 0o644), (0o002, 0o664), (0o077, 0o600)])
+def test_output_files_follow_the_umask(
+    result: Result, tmp_path: Path, umask: int, mode: int
+) -> None:
+    """Like any tool's output: 0666 less the umask (not mkstemp's private 0600)."""
+    old = os.umask(umask)
+    try:
+        written = files.write_outputs(result, tmp_path / "out", formats=("json", "csv"))
+    finally:
+        os.umask(old)
+    assert written
+    assert {p.stat().st_mode & 0o777 for p in written} == {mode}
+
+
+def test_a_directory_in_the_way_is_named_not_the_temp_file(tmp_path: Path) -> None:
+    (tmp_path / "result.json").mkdir()
+    with pytest.raises(OSError) as err:
+        files.write_atomic(tmp_path / "result.json", "{}")
+    assert err.value.filename == str(tmp_path / "result.json")
+    assert [p.name for p in tmp_path.iterdir()] == ["result.json"]  # no temp file left
+
+
 def test_plots_write_png_and_svg(result: Result, tmp_path: Path) -> None:
     from canarysim.report.plots import write_plots
 

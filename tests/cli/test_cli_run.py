@@ -111,6 +111,9 @@ def test_get_watch_prints_a_frame_per_change() -> None:
     assert len(frames) >= 4
     assert frames[-1].count("Name:            imesh-rollout") == 1
     assert "॥ Paused" in frames[-1]
+    # no two frames carry the same header (two changes within a second show milliseconds)
+    headers = [line for line in text.splitlines() if line.startswith("--- ")]
+    assert len(headers) == len(set(headers)) == len(frames)
 
 
 def test_validate_exit_codes(tmp_path: Path) -> None:

@@ -246,7 +246,9 @@ def test_embedded_manifest_errors_point_into_the_scenario(tmp_path):
 def test_csv_trace(tmp_path):
     write(tmp_path, "trace.csv", "time,rate\n0,10\n1m,20\n120,5.5\n")
     p = scenario_dir(
-        tmp_path, "manifests: [rollout.yaml]\ntraffic:\n  pattern: csv\n  csv: trace.csv\n"
+        tmp_path,
+        "manifests: [rollout.yaml, services.yaml]\nacceptErrors: [argo/invalid-spec]\n"
+        "traffic:\n  pattern: csv\n  csv: trace.csv\n",
     )
     t = load_scenario(p).traffic
     assert [(x.at, x.rate) for x in t.points] == [(0.0, 10.0), (60.0, 20.0), (120.0, 5.5)]
@@ -256,7 +258,9 @@ def test_csv_trace(tmp_path):
 def test_csv_trace_bad_row(tmp_path):
     write(tmp_path, "trace.csv", "0,10\n1m,lots\n")
     p = scenario_dir(
-        tmp_path, "manifests: [rollout.yaml]\ntraffic:\n  pattern: csv\n  csv: trace.csv\n"
+        tmp_path,
+        "manifests: [rollout.yaml, services.yaml]\nacceptErrors: [argo/invalid-spec]\n"
+        "traffic:\n  pattern: csv\n  csv: trace.csv\n",
     )
     assert error_of(load_scenario, p) == (
         f"{tmp_path / 'trace.csv'}:2: rate: expected a number of requests per second, got lots"

@@ -10,7 +10,7 @@ import yaml
 
 from canarysim.declarations import load_scenario
 from canarysim.declarations.scenario.changes import merge_patch
-from canarysim.errors import ScenarioError
+from canarysim.errors import InputRefused, ScenarioError
 
 SEED = Path(__file__).resolve().parents[2] / "scenarios" / "imesh-canary"
 STEPS = ("spec", "strategy", "canary", "steps")
@@ -92,8 +92,14 @@ def test_bad_change_names_the_field(seed, changes, field):
 
 
 def test_with_changes_reloads_manifests_when_they_change(seed):
-    fewer = seed.with_changes(manifests=["rollout.yaml", "services.yaml"])
+    fewer = seed.with_changes(
+        manifests=["rollout.yaml", "services.yaml"], acceptErrors=["argo/invalid-spec"]
+    )
     assert fewer.manifests.virtual_services == []
+    with pytest.raises(InputRefused) as refused:
+        seed.with_changes(manifests=["rollout.yaml", "services.yaml"])
+    assert refused.value.rule == "argo/invalid-spec"
+    assert 'virtualservices.networking.istio.io "imesh-vsvc" not found' in str(refused.value)
     with pytest.raises(ScenarioError) as err:
         seed.with_changes(manifests=["missing.yaml"])
     assert err.value.field == "manifests"

@@ -66,10 +66,68 @@ def test_operator_and_faults_are_sorted_by_time():
 
 @pytest.mark.parametrize(
     ("value", "expected"),
-    [("30s", 30.0), ("1h30m", 5400.0), (90, 90.0), ("500ms", 0.5), (0.25, 0.25), ("0", 0.0)],
+    [
+        ("30s", 30.0),
+        ("1h30m", 5400.0),
+        (90, 90.0),
+        ("500ms", 0.5),
+        (0.25, 0.25),
+        ("0", 0.0),
+        ("7d", 604800.0),
+        ("1d12h", 129600.0),
+    ],
 )
 def test_durations(value, expected):
-    assert load({"until": value}).until == expected
+    assert load({"operator": [{"at": value, "do": "abort"}]}).operator[0].at == expected
+
+
+@pytest.mark.parametrize(
+    ("data", "field"),
+    [
+        ({"until": "0s"}, "until"),
+        ({"outputs": {"bucket": "0s"}}, "outputs.bucket"),
+        ({"traffic": {"diurnal": {"period": 0}}}, "traffic.diurnal.period"),
+        ({"versions": {"a:1": {"crash": {"meanTimeBetween": "0s"}}}}, "versions.a:1.crash"),
+        ({"faults": [{"at": 1, "do": "errorSpike", "errorRate": 1, "duration": 0}]}, "faults"),
+    ],
+)
+def test_zero_where_zero_means_nothing(data, field):
+    with pytest.raises(
+        ScenarioError, match=rf"^s\.yaml: {re.escape(field)}.*expected a duration > 0"
+    ):
+        load(data)
+
+
+@pytest.mark.parametrize(
+    ("data", "field", "expected"),
+    [
+        ({"seed": True}, "seed", "a whole number"),
+        ({"traffic": {"rate": True}}, "traffic.rate", "a number"),
+        (
+            {"pods": {"default": {"imagePullFails": "yes"}}},
+            "pods.default.imagePullFails",
+            "true or false",
+        ),
+        ({"pods": {"default": {"imagePullFails": None}}}, "pods.default.imagePullFails", "a value"),
+        ({"cluster": {"nodes": "3"}}, "cluster.nodes", "a whole number"),
+        (
+            {"operator": [{"at": 1, "do": "promote", "full": "yes"}]},
+            "operator[0].full",
+            "true or false",
+        ),
+        ({"traffic": {"host": None}}, "traffic.host", "a value"),
+    ],
+)
+def test_no_coercion_and_no_silent_null(data, field, expected):
+    """A typo never passes silently: true is not a seed, "3" is not a count, null is not a
+    default."""
+    with pytest.raises(ScenarioError, match=rf"^s\.yaml: {re.escape(field)}: expected {expected}"):
+        load(data)
+
+
+def test_null_where_it_means_something():
+    s = load({"versions": {"a:1": {"crash": None}}})
+    assert s.versions["a:1"].crash is None
 
 
 @pytest.mark.parametrize("value", ["-5s", "soon", True, "1e400h", float("inf")])
@@ -132,6 +190,7 @@ def test_json_schema_describes_the_format():
     schema = scenario_json_schema()
     assert schema["$schema"] == "https://json-schema.org/draft/2020-12/schema"
     assert set(schema["properties"]) == {
+        "acceptErrors",
         "name",
         "description",
         "seed",
@@ -169,7 +228,25 @@ def test_readme_example_is_a_valid_scenario():
 
 
 @pytest.mark.parametrize(
-    "text", ["30s", "1h30m", "500ms", "1.5h", "0", "90", "2m30s", "5us", "-5s", "5x", "1h 30m", "h"]
+    "text",
+    [
+        "30s",
+        "1h30m",
+        "500ms",
+        "1.5h",
+        "0",
+        "0s",
+        "0.0h",
+        "0.5s",
+        "90",
+        "2m30s",
+        "5us",
+        "-5s",
+        "5x",
+        "h",
+        "0m1ns",
+        "1h 30m",
+    ],
 )
 def test_schema_duration_pattern_agrees_with_the_loader(text):
     schema = scenario_json_schema()

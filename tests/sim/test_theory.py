@@ -129,14 +129,16 @@ def test_a_destination_without_endpoints_answers_503_for_its_whole_share(tmp_pat
     # The pods take a moment to come up at t=0 (everything is 503 then): count from 10 s.
     s = r.series
     after = s["time"] >= 10
-    errors = s["errors.stable"][after].sum() + s["errors.canary"][after].sum()
-    requests = s["requests.stable"][after].sum() + s["requests.canary"][after].sum()
+    versions = ("stable", "canary", "unserved")
+    errors = sum(s[f"errors.{v}"][after].sum() for v in versions)
+    requests = sum(s[f"requests.{v}"][after].sum() for v in versions)
     assert lost["errors"] == lost["requests"]  # every one of them failed
+    # no version served them: their own line, never counted as stable's or canary's
+    assert s["errors.unserved"].sum() == s["requests.unserved"].sum() == lost["requests"]
+    assert r.summary["requests"]["unserved"] == lost["requests"]
     assert abs(errors / requests - 0.3) < 5 * np.sqrt(0.3 * 0.7 / requests)
     assert by_image["app:v1"]["errors"] == 0
-    assert (
-        total == requests + s["requests.stable"][~after].sum() + s["requests.canary"][~after].sum()
-    )
+    assert total == requests + sum(s[f"requests.{v}"][~after].sum() for v in versions)
 
 
 def test_poisson_counts_have_the_right_mean_and_variance(tmp_path: Path) -> None:

@@ -13,7 +13,7 @@ import pytest
 from worldkit import load, rollout, service, set_image, virtual_service, write_scenario
 
 import canarysim
-from canarysim.errors import ScenarioError
+from canarysim.errors import InputRefused, ScenarioError
 from canarysim.result import Result
 from canarysim.sim.world import World
 
@@ -137,13 +137,18 @@ def test_invalid_rollout_is_degraded_and_never_progresses(tmp_path: Path) -> Non
         service("stable-svc", app="nothing"),  # selects a label the pods do not carry
         virtual_service(),
     ]
-    r = canarysim.simulate(write_scenario(tmp_path, manifests=manifests, until="5m"))
+    with pytest.raises(InputRefused, match=r"\[argo/invalid-spec\]; 1 more error"):
+        canarysim.simulate(write_scenario(tmp_path, manifests=manifests, until="5m"))
+    accepted = ["argo/invalid-spec", "lint/service-selects-nothing"]
+    path = write_scenario(tmp_path, manifests=manifests, until="5m", acceptErrors=accepted)
+    r = canarysim.simulate(path)
     final = r.final
     assert final.phase == "Degraded"
     assert final.message.startswith('InvalidSpec: The Rollout "app" is invalid: ')
     assert final.replica_sets == ()
-    assert r.summary["requests"]["stable"] > 0
-    n = r.summary["requests"]["stable"]
+    assert r.summary["requests"]["stable"] == 0  # no pod ever answered: served by no version
+    n = r.summary["requests"]["unserved"]
+    assert n > 0 and r.summary["errors"]["unserved"] == n
     assert r.summary["by_image"] == {"(no endpoint)": {"requests": n, "errors": n}}
 
 
@@ -225,7 +230,7 @@ def test_until_zero_reports_the_initial_state(tmp_path: Path) -> None:
     assert r.until == 0.0
     assert r.final.phase == "Healthy"  # instant pods: the initial deploy settles at t=0
     assert r.series["time"].tolist() == [0.0]
-    assert r.summary["requests"] == {"stable": 0, "canary": 0}
+    assert r.summary["requests"] == {"stable": 0, "canary": 0, "unserved": 0}
 
 
 def test_traffic_to_a_host_nobody_serves_is_a_warning(tmp_path: Path) -> None:
@@ -235,4 +240,5 @@ def test_traffic_to_a_host_nobody_serves_is_a_warning(tmp_path: Path) -> None:
         "traffic: requests go to host 'app', which no VirtualService or Service serves: "
         "every request fails (set traffic.host)"
     ]
-    assert r.summary["errors"]["stable"] == r.summary["requests"]["stable"] > 0
+    assert r.summary["errors"]["unserved"] == r.summary["requests"]["unserved"] > 0
+    assert r.summary["requests"]["stable"] == 0

@@ -97,7 +97,8 @@ def test_as_published_is_refused_like_argo_refuses_it() -> None:
     assert r.final.message.startswith('InvalidSpec: The Rollout "imesh-rollout" is invalid')
     assert r.final.replica_sets == ()
     assert r.summary["requests"]["canary"] == 0
-    assert r.summary["errors"]["stable"] == r.summary["requests"]["stable"] > 0
+    assert r.summary["errors"]["unserved"] == r.summary["requests"]["unserved"] > 0
+    assert r.summary["requests"]["stable"] == 0  # no pod answered: served by no version
 
 
 @pytest.mark.parametrize("mode", ["aggregate", "exact"])

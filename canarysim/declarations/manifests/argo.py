@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 
 from canarysim.declarations.manifests.base import (
     Int32,
@@ -25,6 +25,7 @@ from canarysim.declarations.manifests.base import (
     Resource,
 )
 from canarysim.declarations.manifests.k8s import LabelSelector, PodTemplateSpec
+from canarysim.engine.replicas.fenceposts import parse_int_or_percent
 
 __all__ = [
     "STEP_KINDS",
@@ -336,6 +337,21 @@ class CanaryStrategy(ManifestModel):
     replica_progress_threshold: ReplicaProgressThreshold | None = None
     canary_metadata: PodTemplateMetadata | None = None
     stable_metadata: PodTemplateMetadata | None = None
+
+    @field_validator("max_unavailable", "max_surge")
+    @classmethod
+    def _int_or_percent(cls, value: int | str | None) -> int | str | None:
+        """Argo's validation lets any string through, but the controller cannot read one
+        that is not a number with or without ``%`` (``resolveFenceposts`` fails and every
+        caller ignores the error, reading 0): refused here rather than simulated wrongly."""
+        if value is not None:
+            try:
+                parse_int_or_percent(value)
+            except ValueError:
+                raise ValueError(
+                    f"a whole number or a percentage such as 25%, got {value!r}"
+                ) from None
+        return value
 
 
 class BlueGreenStrategy(ManifestModel):

@@ -23,6 +23,11 @@ from canarysim.declarations.manifests.smi import (
 
 __all__ = ["Manifests"]
 
+
+def _key(obj: Resource, namespaced: bool) -> tuple[str, str]:
+    return (obj.namespace if namespaced else "", obj.name)
+
+
 R = TypeVar("R", bound=Resource)
 
 
@@ -52,6 +57,33 @@ class Manifests:
     ignored: list[dict[str, Any]] = field(default_factory=list)
     findings: list[Finding] = field(default_factory=list)
     files: list[str] = field(default_factory=list)
+    #: bucket attribute -> (bucket, {(namespace, name): position}); rebuilt when the bucket
+    #: was replaced or changed behind the loader's back (see :meth:`position`).
+    _positions: dict[str, tuple[list[Any], dict[tuple[str, str], int], int]] = field(
+        default_factory=dict, repr=False, compare=False
+    )
+
+    def position(self, attr: str, obj: Resource, namespaced: bool = True) -> int | None:
+        """Where an object of ``obj``'s name (and namespace, when ``namespaced``) sits in
+        bucket ``attr`` (None: absent); a dict lookup, so that loading n objects takes O(n),
+        not O(n²). The index is rebuilt when the bucket was replaced or changed by hand."""
+        bucket: list[Any] = getattr(self, attr)
+        cached = self._positions.get(attr)
+        if cached is None or cached[0] is not bucket or cached[2] != len(bucket):
+            index: dict[tuple[str, str], int] = {}
+            for i, o in enumerate(bucket):
+                index.setdefault(_key(o, namespaced), i)
+            cached = (bucket, index, len(bucket))
+            self._positions[attr] = cached
+        return cached[1].get(_key(obj, namespaced))
+
+    def note_added(self, attr: str, obj: Resource, namespaced: bool = True) -> None:
+        """Record ``obj``, just appended to bucket ``attr``, in the position index."""
+        cached = self._positions.get(attr)
+        bucket: list[Any] = getattr(self, attr)
+        if cached is not None and cached[0] is bucket and cached[2] == len(bucket) - 1:
+            cached[1].setdefault(_key(obj, namespaced), len(bucket) - 1)
+            self._positions[attr] = (bucket, cached[1], len(bucket))
 
     # ------------------------------------------------------------------ lookups
     @property

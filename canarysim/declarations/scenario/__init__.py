@@ -2,7 +2,9 @@
 
 :mod:`.model` the pydantic models (``Scenario``); :mod:`.actions` operator actions and faults;
 :mod:`.analysis` how analysis Jobs and web endpoints answer; :mod:`.values` small value types
-(durations, rates); :mod:`.load` loading from a path, a mapping or YAML text; :mod:`.changes`
+(durations, rates); :mod:`.load` loading from a path, a mapping or YAML text (the public,
+checked loaders are in :mod:`canarysim.declarations.check`); :mod:`.limits` sizes refused up
+front; :mod:`.changes`
 ``with_changes``/``with_manifest``; :mod:`.schema` the JSON Schema.
 
 May import: pydantic, the engine, :mod:`canarysim.declarations` (manifests, loading helpers).

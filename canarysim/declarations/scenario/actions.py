@@ -13,7 +13,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field
 
-from canarysim.declarations.scenario.values import Duration, ScenarioModel
+from canarysim.declarations.scenario.values import Duration, PositiveDuration, ScenarioModel
 
 __all__ = [
     "Abort",
@@ -146,7 +146,7 @@ class KillNode(_Action):
     do: Literal["killNode"]
     node: str
     """A node name, ``node-1`` ... ``node-N``."""
-    down_for: Duration | None = None
+    down_for: PositiveDuration | None = None
     """How long the node stays down (default: for good)."""
 
 
@@ -155,7 +155,7 @@ class ErrorSpike(_Action):
     image: str | None = None
     """Image affected; default: every version."""
     error_rate: ErrorRate
-    duration: Duration
+    duration: PositiveDuration
 
 
 Fault = Annotated[KillPod | KillNode | ErrorSpike, Field(discriminator="do")]

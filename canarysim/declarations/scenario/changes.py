@@ -69,6 +69,10 @@ def patched_manifests(
 ) -> Manifests:
     """A copy of ``old`` whose object ``kind``/``name`` has ``patch`` merged into it and is
     validated again (what :meth:`Scenario.with_manifest` rebuilds the scenario around)."""
+    if not isinstance(patch, Mapping):
+        raise scenario_error(
+            CHANGES, "patch", "a mapping (a JSON merge patch)", got=type(patch).__name__
+        )
     target = _find(old, kind, name, namespace)
     raw = merge_patch(target.raw, dict(patch))
     # A namespace the loader filled in stays as it was.

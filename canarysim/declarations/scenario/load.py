@@ -5,7 +5,8 @@ from __future__ import annotations
 import copy
 import csv
 import io
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +14,7 @@ from canarysim.declarations.convert import validate_model
 from canarysim.declarations.load import add_document, add_file
 from canarysim.declarations.manifests.bundle import Manifests
 from canarysim.declarations.scenario.changes import CHANGES
+from canarysim.declarations.scenario.limits import check_limits
 from canarysim.declarations.scenario.model import Scenario
 from canarysim.declarations.scenario.values import parse_nonnegative
 from canarysim.declarations.yamlio import (
@@ -29,12 +31,18 @@ __all__ = ["MEMORY", "build_scenario", "load_scenario", "scenario_from_manifests
 _OBJECT_KEYS = {"apiVersion", "kind"}
 
 
+#: What a loader asks of a loaded scenario before handing it out (raises to refuse it).
+Gate = Callable[[Scenario], None]
+
 #: The file name errors of a scenario given as data or text carry.
 MEMORY = "<memory>"
 
 
 def load_scenario(
-    source: str | Path | Mapping[str, Any], *, base_dir: str | Path | None = None
+    source: str | Path | Mapping[str, Any],
+    *,
+    base_dir: str | Path | None = None,
+    gate: Gate | None = None,
 ) -> Scenario:
     """Read a scenario and every manifest it names.
 
@@ -44,22 +52,32 @@ def load_scenario(
     directory) are relative to ``base_dir`` (default: the current directory).
 
     Raises :class:`ScenarioError` (one line: file, line, field, expectation) for anything
-    that cannot be loaded. A Rollout that loads but is invalid for Argo still gives a
-    scenario: the simulator reports it the way Argo does (phase Degraded, InvalidSpec).
+    that cannot be loaded or exceeds a limit (:mod:`.limits`). ``gate`` then judges the
+    loaded scenario, and every scenario ``with_changes``/``with_manifest`` derive from it:
+    the public loader (:func:`canarysim.declarations.check.load_scenario`) passes
+    ``refuse_errors``, so that what ``canarysim validate`` calls an error is refused;
+    ``validate`` itself passes none.
     """
     if isinstance(source, Mapping):
         doc = Document(MEMORY, 0, copy.deepcopy(dict(source)), {})
         base = Path(base_dir) if base_dir is not None else Path.cwd()
-        return _from_document(doc, base, None)
+        return _from_document(doc, base, None, gate)
+    if not isinstance(source, str | Path):
+        raise scenario_error(
+            MEMORY,
+            "",
+            "a scenario file's path, a mapping or YAML text",
+            got=type(source).__name__,
+        )
     if isinstance(source, str) and "\n" in source:
         docs = parse_documents(source, MEMORY)
         base = Path(base_dir) if base_dir is not None else Path.cwd()
-        return _from_document(_single(docs, MEMORY), base, None)
+        return _from_document(_single(docs, MEMORY), base, None, gate)
     path = Path(source)
     name = str(path)
     docs = read_documents(path, display=name)
     base = Path(base_dir) if base_dir is not None else path.parent
-    return _from_document(_single(docs, name), base, path)
+    return _from_document(_single(docs, name), base, path, gate)
 
 
 def _single(docs: list[Document], name: str) -> Document:
@@ -72,7 +90,7 @@ def _single(docs: list[Document], name: str) -> Document:
     return docs[0]
 
 
-def _from_document(doc: Document, base: Path, source: Path | None) -> Scenario:
+def _from_document(doc: Document, base: Path, source: Path | None, gate: Gate | None) -> Scenario:
     name = doc.file
     if not isinstance(doc.data, dict):
         raise scenario_error(
@@ -86,7 +104,7 @@ def _from_document(doc: Document, base: Path, source: Path | None) -> Scenario:
             "(run manifests with: canarysim run -f FILE)",
             line=doc.line,
         )
-    return build_scenario(doc.data, name=name, base=base, source=source, lines=doc.lines)
+    return build_scenario(doc.data, name=name, base=base, source=source, lines=doc.lines, gate=gate)
 
 
 def build_scenario(
@@ -97,10 +115,11 @@ def build_scenario(
     source: Path | None,
     lines: dict[tuple[Any, ...], int] | None = None,
     manifests: Manifests | None = None,
+    gate: Gate | None = None,
 ) -> Scenario:
     """Validate scenario ``data`` and load its manifests (unless ``manifests`` are given,
     already loaded); errors name ``name`` as the file. Used by the loaders and by
-    :meth:`Scenario.with_changes`."""
+    :meth:`Scenario.with_changes`; ``gate`` (see :func:`load_scenario`) judges the result."""
     lines = dict(lines or {})
     doc = Document(name, 0, data, lines)
     scenario = validate_model(Scenario, data, file=name, lines=lines)
@@ -114,18 +133,31 @@ def build_scenario(
                 add_document(manifests, doc, ("manifests", i))
     scenario = _with_trace(scenario, base, name, doc)
     _check_rollout(scenario, manifests, name, doc.line_of(("manifests",)))
-    scenario.attach(manifests, source, lines, data=data, base_dir=base, rebuild=_rebuild)
+    rebuild = partial(_rebuild, gate=gate)
+    scenario.attach(manifests, source, lines, data=data, base_dir=base, rebuild=rebuild)
+    check_limits(scenario)
+    if gate is not None:
+        gate(scenario)
     return scenario
 
 
 def _rebuild(
-    data: dict[str, Any], manifests: Manifests | None, base: Path, source: Path | None
+    data: dict[str, Any],
+    manifests: Manifests | None,
+    base: Path,
+    source: Path | None,
+    *,
+    gate: Gate | None,
 ) -> Scenario:
     """What :meth:`Scenario.with_changes` and ``with_manifest`` rebuild a scenario with."""
-    return build_scenario(data, name=CHANGES, base=base, source=source, manifests=manifests)
+    return build_scenario(
+        data, name=CHANGES, base=base, source=source, manifests=manifests, gate=gate
+    )
 
 
-def scenario_from_manifests(manifests: Manifests, **overrides: Any) -> Scenario:
+def scenario_from_manifests(
+    manifests: Manifests, *, gate: Gate | None = None, **overrides: Any
+) -> Scenario:
     """A scenario around bare manifests (``canarysim run -f rollout.yaml``): two hours, 100
     requests/s Poisson, quick deterministic pods, no operator actions unless given.
 
@@ -146,7 +178,10 @@ def scenario_from_manifests(manifests: Manifests, **overrides: Any) -> Scenario:
         )
     where = manifests.files[0] if manifests.files else "<manifests>"
     _check_rollout(scenario, manifests, where, None)
-    scenario.attach(manifests, None, data=data, rebuild=_rebuild)
+    scenario.attach(manifests, None, data=data, rebuild=partial(_rebuild, gate=gate))
+    check_limits(scenario)
+    if gate is not None:
+        gate(scenario)
     return scenario
 
 

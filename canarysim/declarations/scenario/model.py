@@ -49,6 +49,7 @@ from canarysim.declarations.scenario.values import (
     Delay,
     Duration,
     Fraction,
+    PositiveDuration,
     ScenarioModel,
     at_time,
     sorted_changes,
@@ -102,7 +103,7 @@ class PodBehaviour(ScenarioModel):
             name: getattr(self, name) if getattr(self, name) is not None else getattr(base, name)
             for name in type(self).model_fields
         }
-        return PodBehaviour(**merged)
+        return PodBehaviour(**{k: v for k, v in merged.items() if v is not None})
 
 
 DEFAULT_POD = PodBehaviour(
@@ -132,13 +133,15 @@ class Crash(ScenarioModel):
     crashes of a running container) and/or ``afterStart`` (each start crashes after this
     delay: ``afterStart: 0s`` is a crash loop). ``none`` disables both."""
 
-    mean_time_between: Duration | None = None
+    mean_time_between: PositiveDuration | None = None
     after_start: Delay | None = None
 
 
 class Version(ScenarioModel):
     """Behaviour of the pods running one image. Each field is a constant or a list of
     ``{at, value}`` changes (step-wise in simulated time)."""
+
+    NULLABLE = frozenset({"crash"})
 
     error_rate: ErrorRate | list[Change[ErrorRate]] = 0.0
     latency: Delay | list[Change[Delay]] = Field(
@@ -184,7 +187,7 @@ class Diurnal(ScenarioModel):
     """``rate * (1 + amplitude * cos(2π (t - peak) / period))``."""
 
     amplitude: Fraction = 0.5
-    period: Duration = 86400.0
+    period: PositiveDuration = 86400.0
     peak: Duration = 43200.0
 
 
@@ -273,7 +276,7 @@ class Outputs(ScenarioModel):
     dir: str | None = None
     """Directory (relative to the scenario) for the files below; none: write nothing."""
     formats: list[OutputFormat] = Field(default_factory=lambda: _json_only())
-    bucket: Duration = 10.0
+    bucket: PositiveDuration = 10.0
     """Width of a time bucket of the request/error/latency series."""
 
 
@@ -291,6 +294,17 @@ class Metrics(ScenarioModel):
 # ------------------------------------------------------------------------------ the scenario
 ManifestRef = str | dict[str, Any]
 
+#: Error rules of ``canarysim validate`` a scenario may accept (``acceptErrors``): input a
+#: cluster takes and whose consequence the simulator plays out as the cluster would. Errors a
+#: cluster or kubectl refuses outright (load/*, scenario/*, lint/vs-weights) cannot be accepted.
+ACCEPTABLE_ERRORS = (
+    "argo/invalid-spec",
+    "lint/analysis-spec",
+    "lint/destination-rule",
+    "lint/service-selects-nothing",
+    "lint/target-port",
+)
+
 #: How a loader rebuilds a scenario from changed data: ``(data, manifests or None to load
 #: them again, base directory, source file) -> Scenario``.
 Rebuild = Callable[[dict[str, Any], Manifests | None, Path, Path | None], "Scenario"]
@@ -304,7 +318,7 @@ class Scenario(ScenarioModel):
     name: str = ""
     description: str = ""
     seed: Annotated[int, Field(ge=0, le=(1 << 63) - 1)] = 0
-    until: Duration = 7200.0
+    until: PositiveDuration = 7200.0
     namespace: str = "default"
     """Namespace of objects that do not name one (``kubectl apply -n``)."""
     rollout_name: str | None = Field(default=None, alias="rollout")
@@ -322,6 +336,9 @@ class Scenario(ScenarioModel):
     """How the simulated metric providers (Jobs, web endpoints, Prometheus) answer."""
     metrics: Metrics = Field(default_factory=Metrics)
     """How the simulated metrics are stored and queried."""
+    accept_errors: list[Literal[ACCEPTABLE_ERRORS]] = Field(default_factory=list)  # type: ignore[valid-type]
+    """Rules of ``canarysim validate`` errors this scenario plays out on purpose (e.g. the
+    as-published manifests Argo refuses with InvalidSpec); every other error is refused."""
 
     _manifests: Manifests = PrivateAttr(default_factory=Manifests)
     _source: Path | None = PrivateAttr(default=None)

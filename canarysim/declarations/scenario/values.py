@@ -10,29 +10,54 @@ distribution given the way people quote one (a fixed value, a median and a p99, 
 from __future__ import annotations
 
 import math
-from typing import Annotated, Any, Generic, TypeVar
+import re
+from typing import Annotated, Any, ClassVar, Generic, TypeVar
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema, model_validator
 from pydantic.alias_generators import to_camel
+from pydantic_core import PydanticCustomError
 
 from canarysim.engine.durations import parse_duration
 
-__all__ = ["Change", "Delay", "Duration", "ScenarioModel", "at_time", "parse_nonnegative"]
+__all__ = [
+    "Change",
+    "Delay",
+    "Duration",
+    "PositiveDuration",
+    "ScenarioModel",
+    "at_time",
+    "parse_nonnegative",
+]
 
 #: Longest duration accepted anywhere in a scenario: ten years of simulated time.
 MAX_SECONDS = 10 * 365 * 24 * 3600.0
 
-_DURATION_SCHEMA = {
+_DURATION_SCHEMA: dict[str, Any] = {
     "anyOf": [
         {"type": "integer", "minimum": 0, "description": "seconds"},
         {
             "type": "string",
-            "pattern": r"^([0-9]+|([0-9]*\.?[0-9]+(ns|us|µs|ms|s|m|h))+)$",
-            "description": "Go/Argo duration: 30s, 5m, 1h30m, 500ms; digits alone are seconds",
+            "pattern": r"^([0-9]+|([0-9]*\.?[0-9]+(d|ns|us|µs|ms|s|m|h))+)$",
+            "description": "Go/Argo duration: 30s, 5m, 1h30m, 500ms, and days (7d, 1d12h) "
+            "as kubectl prints ages; digits alone are seconds",
         },
         {"type": "number", "minimum": 0, "description": "seconds"},
     ]
 }
+
+
+_PART = r"([0-9]*\.?[0-9]+)(d|ns|us|µs|ms|s|m|h)"
+
+
+def _with_days(text: str) -> float | None:
+    """Seconds of a duration that uses days (``7d``, ``1d12h``), which Go's syntax lacks but
+    kubectl prints ages in; None when ``text`` is not of that shape."""
+    if not re.fullmatch(f"(?:{_PART})+", text):
+        return None
+    seconds = 0.0
+    for number, unit in re.findall(_PART, text):
+        seconds += float(number) * (86400.0 if unit == "d" else parse_duration("1" + unit))
+    return seconds
 
 
 def parse_nonnegative(value: Any) -> float:
@@ -44,7 +69,8 @@ def parse_nonnegative(value: Any) -> float:
         seconds = value
     else:
         try:
-            seconds = parse_duration(value)
+            days = _with_days(value) if isinstance(value, str) and "d" in value else None
+            seconds = parse_duration(value) if days is None else days
         except (ValueError, TypeError, OverflowError):
             raise ValueError(f"a duration such as 30s, 5m or 1h30m, got {value!r}") from None
     if seconds < 0:
@@ -58,6 +84,35 @@ Duration = Annotated[float, BeforeValidator(parse_nonnegative), WithJsonSchema(_
 """Seconds, written as ``30s``/``1h30m``/``500ms`` or an integer number of seconds."""
 
 
+def parse_positive(value: Any) -> float:
+    """Seconds of a duration > 0 (a period, a bucket width, a mean time between events)."""
+    seconds = parse_nonnegative(value)
+    if seconds <= 0:
+        raise ValueError(f"a duration > 0, got {value!r}")
+    return seconds
+
+
+PositiveDuration = Annotated[
+    float,
+    BeforeValidator(parse_positive),
+    WithJsonSchema(
+        {
+            "anyOf": [
+                {"type": "integer", "exclusiveMinimum": 0, "description": "seconds"},
+                {
+                    "type": "string",
+                    # as Duration, with at least one non-zero digit
+                    "pattern": "^(?=.*[1-9])" + _DURATION_SCHEMA["anyOf"][1]["pattern"][1:],
+                    "description": "Go/Argo duration > 0: 30s, 5m, 1h30m, 500ms",
+                },
+                {"type": "number", "exclusiveMinimum": 0, "description": "seconds"},
+            ]
+        }
+    ),
+]
+"""A duration where zero means nothing (a period, a bucket): ``0s`` is refused."""
+
+
 class ScenarioModel(BaseModel):
     """Base of our own format: camelCase keys, unknown keys are errors, values frozen."""
 
@@ -69,7 +124,24 @@ class ScenarioModel(BaseModel):
         extra="forbid",
         frozen=True,
         defer_build=True,  # built on first use: importing the models costs nothing
+        strict=True,  # a typo never passes: true is not a seed, "3" is not a node count
     )
+    #: Keys (as written) whose explicit ``null`` means something; elsewhere ``null`` is an
+    #: error rather than a silent default.
+    NULLABLE: ClassVar[frozenset[str]] = frozenset()
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_null(cls, data: Any) -> Any:
+        if isinstance(data, dict):
+            for key, value in data.items():
+                if value is None and key not in cls.NULLABLE:
+                    raise PydanticCustomError(
+                        "null_value",
+                        "a value (leave the key out for the default)",
+                        {"key": key},
+                    )
+        return data
 
 
 class Delay(ScenarioModel):
@@ -103,7 +175,7 @@ class Delay(ScenarioModel):
             if self.median <= 0:
                 raise ValueError(f"a median > 0, got {self.median}")
             if self.p99 < self.median:
-                raise ValueError(f"p99 >= median, got p99 {self.p99} < median {self.median}")
+                raise ValueError(f"p99 >= median, got p99 {self.p99:g}s < median {self.median:g}s")
         if self.mean is not None and self.mean <= 0:
             raise ValueError(f"a mean > 0, got {self.mean}")
         return self
@@ -135,6 +207,8 @@ T = TypeVar("T")
 class Change(ScenarioModel, Generic[T]):
     """From ``at`` (simulated time) on, the value is ``value``."""
 
+    NULLABLE = frozenset({"value"})
+
     at: Duration
     value: T
 
@@ -156,7 +230,10 @@ def at_time(value: Any, t: float) -> Any:
 
 
 def sorted_changes(value: Any) -> Any:
-    """Validator helper: changes sorted by time (stable for equal times)."""
+    """Validator helper: changes sorted by time (stable for equal times); an empty list
+    would leave the value undefined."""
+    if isinstance(value, list) and not value:
+        raise ValueError("a value or a non-empty list of {at, value} changes, got []")
     if isinstance(value, list):
         return sorted(value, key=lambda c: c.at)
     return value

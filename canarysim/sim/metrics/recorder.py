@@ -29,7 +29,9 @@ from canarysim.result import (
 from canarysim.sim.metrics.store import ISTIO_DURATION_BUCKETS_MS, sorted_unique
 
 ROLES = ("stable", "canary", "old")
-VERSIONS = ("stable", "canary")
+VERSIONS = ("stable", "canary", "unserved")
+"""Series per version; ``unserved``: requests no pod answered (no route, no endpoint, a
+fault abort), never counted as served by a version."""
 STATE_COLUMNS = (
     "weight.canary",
     "weight.stable",

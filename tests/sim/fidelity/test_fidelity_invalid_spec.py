@@ -16,6 +16,10 @@ import json
 
 from fidelitykit import basic, set_image, simulate, with_spec
 
+# canarysim refuses what validate calls an error unless the scenario accepts it: a cluster
+# accepts an invalid Rollout and reports InvalidSpec, which is what these tests replay.
+INVALID = ["argo/invalid-spec"]
+
 
 def fix_invalid_spec():
     manifests = with_spec(
@@ -25,7 +29,7 @@ def fix_invalid_spec():
 
 
 def test_fix_invalid_spec_waits_for_degraded(tmp_path):
-    r = simulate(tmp_path, fix_invalid_spec(), until="1m")
+    r = simulate(tmp_path, fix_invalid_spec(), until="1m", acceptErrors=INVALID)
     final = r.final
     assert final.phase == "Degraded"
     assert final.message.startswith('InvalidSpec: The Rollout "app" is invalid: ')
@@ -37,7 +41,7 @@ def test_fix_invalid_spec_waits_for_degraded(tmp_path):
 
 
 def test_generation_is_left_out_of_the_json_once_observed(tmp_path):
-    r = simulate(tmp_path, fix_invalid_spec(), until="1m")
+    r = simulate(tmp_path, fix_invalid_spec(), until="1m", acceptErrors=INVALID)
     snap = r.to_json()["snapshots"][-1]
     assert "generation" not in snap and "observed_generation" not in snap
     back = type(r).from_json(json.loads(r.dumps()))
@@ -47,7 +51,7 @@ def test_generation_is_left_out_of_the_json_once_observed(tmp_path):
 def test_a_spec_change_while_invalid_is_observed_too(tmp_path):
     """Argo re-reconciles on every spec change; the spec stays invalid and the new generation
     is observed (the condition, unchanged, keeps its transition time)."""
-    r = simulate(tmp_path, fix_invalid_spec(), [set_image("30s")], until="1m")
+    r = simulate(tmp_path, fix_invalid_spec(), [set_image("30s")], until="1m", acceptErrors=INVALID)
     final = r.final
     assert final.phase == "Degraded"
     assert final.generation == final.observed_generation == 2
