@@ -7,6 +7,7 @@ Heavy imports (pydantic models, SimPy, matplotlib) happen inside the functions s
 from __future__ import annotations
 
 import argparse
+from collections.abc import Callable
 from typing import Any, TextIO
 
 from canarysim.errors import ScenarioError
@@ -50,27 +51,36 @@ def load(args: argparse.Namespace) -> Any:
     return scenario
 
 
-def simulate(args: argparse.Namespace, scenario: Any, until: float | None) -> Any:
+def simulate(
+    args: argparse.Namespace,
+    scenario: Any,
+    until: float | None,
+    after: Callable[[Any], None] | None = None,
+) -> Any:
     """Run the simulation; on a terminal, in slices of simulated time so that a progress bar
     can show how far it got (slicing does not change the result: SimPy keeps its queue
-    between ``run`` calls, and tests/cli pin this)."""
+    between ``run`` calls, and tests/cli pin this). ``after(world)`` sees the finished world
+    (e.g. to export its metrics)."""
     import canarysim
     from canarysim.report.durations import offset
     from canarysim.report.progress import Progress
 
     name = getattr(scenario, "name", None) or "scenario"
     with Progress(f"simulating {name}") as progress:
-        if not progress.active:
+        if not progress.active and after is None:
             return canarysim.simulate(scenario, until=until, mode=args.mode)
         from canarysim.sim.world import World
 
         world = World.build(scenario, until=until, mode=args.mode)
         end = float(world.until)
-        slices = 100
+        slices = 100 if progress.active else 1
         for i in range(1, slices + 1):
             world.run(end * i / slices)
             progress.update(i / slices, f"{offset(end * i / slices)} / {offset(end)}")
-        return world.collect()
+        result = world.collect()
+        if after is not None:
+            after(world)
+        return result
 
 
 def style(args: argparse.Namespace, stream: TextIO) -> Any:

@@ -219,6 +219,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="write a self-contained HTML report to FILE: a time scrubber with the get-rollout "
         "view, router objects, analysis and charts (opens offline, fetches nothing)",
     )
+    run.add_argument(
+        "--metrics-out",
+        metavar="FILE",
+        help="write the simulated Prometheus metrics as OpenMetrics text (for promtool tsdb "
+        "create-blocks-from openmetrics)",
+    )
     _flag(run, "--json", help="print one machine-readable JSON summary instead of the text report")
     _flag(
         run,

@@ -19,7 +19,8 @@ def cmd_run(args: argparse.Namespace, out: TextIO) -> int:
     from canarysim.report.summary import summary_json
 
     scenario = load(args)
-    result = simulate(args, scenario, args.until)
+    after = _metrics_writer(Path(args.metrics_out)) if args.metrics_out else None
+    result = simulate(args, scenario, args.until, after)
     summary = summarize(result)
     _write_files(args, scenario, result, summary)
     if args.html:
@@ -31,6 +32,22 @@ def cmd_run(args: argparse.Namespace, out: TextIO) -> int:
             render_report(result, summary=summary, style=style(args, out), every=args.verbose)
         )
     return int(summary["exit_code"])
+
+
+def _metrics_writer(path: Path) -> Any:
+    """``--metrics-out``: the world's metric store as OpenMetrics text, written whole."""
+
+    def write(world: Any) -> None:
+        from canarysim.report.files import write_atomic
+        from canarysim.sim.analysis.runs import WALL_CLOCK_EPOCH
+        from canarysim.sim.metrics.export import openmetrics_lines
+
+        now = float(world.env.now)
+        world.flow.flush(now)
+        world.store.advance_to(now)
+        write_atomic(path, "".join(openmetrics_lines(world.store, WALL_CLOCK_EPOCH)))
+
+    return write
 
 
 def _outputs(args: argparse.Namespace, scenario: Any) -> tuple[Path | None, set[str]]:

@@ -29,10 +29,9 @@ from canarysim.declarations import Scenario, rollout_invalid_message
 from canarysim.engine.model import Command, Plan, StartAnalysisRun
 from canarysim.result import Result
 from canarysim.sim.analysis.providers import providers_for
-from canarysim.sim.analysis.runs import AnalysisController, ArgContext
+from canarysim.sim.analysis.runs import WALL_CLOCK_EPOCH, AnalysisController, ArgContext
 from canarysim.sim.build import (
     MODES,
-    analysis_templates,
     check_host,
     default_gateway,
     default_host,
@@ -46,6 +45,7 @@ from canarysim.sim.experiments.runtime import ExperimentController
 from canarysim.sim.flow import EXACT_CHUNK_REQUESTS, TRAFFIC_GRID, TrafficFlow
 from canarysim.sim.inputs import arrivals_for, pod_behaviour_for, request_classes
 from canarysim.sim.mesh.objects import Mesh
+from canarysim.sim.metrics.labels import GATEWAY
 from canarysim.sim.metrics.recorder import Recorder
 from canarysim.sim.metrics.store import MetricStore
 from canarysim.sim.observe import collect, observe
@@ -125,15 +125,28 @@ class World:
             on_change=self._mesh_changed,
         )
         self.store = MetricStore(scrape_interval_s=SCRAPE_INTERVAL, namespace=self.namespace)
+        self.store.pod_identity = self._pod_identity
+        self.prometheus_version = int(scenario.metrics.prometheus)
         self.analysis = AnalysisController(
             self.env,
-            templates=analysis_templates(scenario, self.namespace),
-            providers=providers_for(scenario, self._prometheus),
+            templates={
+                t.name: t.raw
+                for t in scenario.manifests.analysis_templates
+                if t.namespace == self.namespace
+            },
+            cluster_templates={
+                t.name: t.raw for t in scenario.manifests.cluster_analysis_templates
+            },
+            providers=providers_for(scenario, self._prometheus, self._prometheus_range),
             rng=self.streams["analysis"],
             on_change=lambda: self.controller.wake(),
             on_event=self.recorder.event,
         )
         self.classes = request_classes(scenario, default_host(self), default_gateway(self))
+        # Istio's source labels: the ingress gateway when every request enters through one.
+        entering = [c.gateway for c, *_ in self.classes]
+        if entering and all(g not in (None, "mesh") for g in entering):
+            self.store.source = GATEWAY
         check_host(self, self.classes[0][0].host)
         generator = TrafficGenerator(
             arrivals_for(scenario),
@@ -191,13 +204,40 @@ class World:
                 dry_run.append(str((entry or {}).get("metricName", "")))
         self.analysis.start(action, context, rollout_dry_run=dry_run)
 
+    def _pod_identity(self, pod_hash: str) -> tuple[dict[str, str], str]:
+        """A ReplicaSet's pod labels and service account, for the metric labels."""
+        template = self.templates.get(pod_hash) or {}
+        labels = (template.get("metadata") or {}).get("labels") or {}
+        account = (template.get("spec") or {}).get("serviceAccountName") or "default"
+        return {str(k): str(v) for k, v in labels.items()}, str(account)
+
     def _prometheus(self, query: str, now: float) -> object:
         """Analysis asks the metric store: first the traffic up to ``now`` must be in it."""
         from canarysim.lang.promql.query import evaluate
 
         self.flow.flush(now)
         self.store.advance_to(now)
-        return evaluate(query, self.store, now)
+        return evaluate(
+            query, self.store, now, version=self.prometheus_version, epoch=WALL_CLOCK_EPOCH
+        )
+
+    def _prometheus_range(
+        self, query: str, start: float, end: float, step: float, now: float
+    ) -> list[tuple[Any, list[tuple[float, float]]]]:
+        """A range query asked at ``now`` (only what was scraped by then exists)."""
+        from canarysim.lang.promql.query import evaluate_range
+
+        self.flow.flush(now)
+        self.store.advance_to(now)
+        return evaluate_range(
+            query,
+            self.store,
+            start,
+            end,
+            step,
+            version=self.prometheus_version,
+            epoch=WALL_CLOCK_EPOCH,
+        )
 
     def observe(self) -> None:
         """Record a snapshot and a state row if anything visible changed."""

@@ -167,3 +167,22 @@ def test_a_run_sliced_for_the_progress_bar_gives_the_same_result(
     cli("run", ABORT, "--quiet", "--out", str(tmp_path / "sliced"))
     plain = (tmp_path / "plain" / "result.json").read_bytes()
     assert (tmp_path / "sliced" / "result.json").read_bytes() == plain
+
+
+@needs_simulator
+def test_metrics_out_writes_openmetrics_of_every_sample(tmp_path: Path) -> None:
+    target = tmp_path / "metrics.om"
+    code, _ = cli("run", ABORT, "--until", "10m", "--metrics-out", str(target), "-q")
+    assert code in (0, 1, 3)
+    lines = target.read_text().splitlines()
+    assert lines[-1] == "# EOF"
+    assert lines[0] == "# TYPE istio_requests counter"
+    assert "# TYPE istio_request_duration_milliseconds histogram" in lines
+    samples = [line for line in lines if not line.startswith("#")]
+    # every sample carries a Unix timestamp from 2026-01-01 on, within the 10 simulated minutes
+    stamps = {float(line.rsplit(" ", 1)[1]) for line in samples}
+    assert min(stamps) >= 1767225600 and max(stamps) <= 1767225600 + 600
+    # a histogram MetricPoint keeps its lines together: buckets then _count then _sum
+    first = next(i for i, line in enumerate(lines) if "_bucket{" in line)
+    parts = [lines[i].split("{")[0].rsplit("_", 1)[1] for i in range(first, first + 22)]
+    assert parts == ["bucket"] * 20 + ["count", "sum"]

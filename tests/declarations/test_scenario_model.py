@@ -147,6 +147,7 @@ def test_json_schema_describes_the_format():
         "faults",
         "outputs",
         "analysis",
+        "metrics",
     }
     assert schema["additionalProperties"] is False
     text = str(schema)
@@ -180,3 +181,12 @@ def test_schema_duration_pattern_agrees_with_the_loader(text):
     except ScenarioError:
         loads = False
     assert matches == loads
+
+
+def test_metrics_prometheus_version():
+    from canarysim.declarations.scenario.model import Metrics
+
+    assert Metrics().prometheus == "3"
+    assert Metrics.model_validate({"prometheus": 2}).prometheus == "2"
+    with pytest.raises(ValueError):
+        Metrics.model_validate({"prometheus": "4"})

@@ -80,7 +80,7 @@ def test_conditions_as_argo_docs_write_them(condition, result, expected):
         pytest.param("asInt(result) > 1", "abc", "invalid syntax", id="asInt panics"),
         pytest.param("result >= ", 1, "unexpected token", id="syntax error"),
         pytest.param("result @ 1", 1, "unexpected character", id="bad character"),
-        pytest.param("nosuch(result)", 1, "unknown func nosuch", id="unknown function"),
+        pytest.param("nosuch(result)", 1, "unknown name nosuch", id="unknown function"),
         pytest.param("result == 1 && 5", 1, "invalid operation", id="and on number"),
     ],
 )

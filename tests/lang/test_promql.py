@@ -230,7 +230,7 @@ def test_histogram_quantile_interpolates_like_prometheus() -> None:
         ("x +", "1:4", "end of input"),
         ('x{a=~"("}', "1:6", "invalid regular expression"),
         ("{}", "1:1", "non-empty matcher"),
-        ("x[5m:1m]", "1:5", "subqueries"),
+        ("x @ foo", "1:5", "timestamp after @"),
         ("a\n  + * b", "2:5", "unexpected '*'"),
     ],
 )
@@ -365,3 +365,45 @@ def test_ratio_of_idle_existing_series_is_nan() -> None:
     store.advance_to(900.0)
     q = ARGO_SUCCESS.replace("{{args.service-name}}", "canary-svc.default.svc.cluster.local")
     assert math.isnan(one(q, at=900.0, store=store))
+
+
+class _ListStore:
+    """A store of plain lists: the evaluator needs sequences, not numpy arrays."""
+
+    def __init__(self, series):
+        self.series = series  # name -> [(labels, times, values)]
+
+    def metric_names(self):
+        return sorted(self.series)
+
+    def select(self, name):
+        yield from self.series.get(name, [])
+
+
+def test_range_query_over_a_list_store():
+    from canarysim.lang.promql.query import evaluate_range
+
+    times = [0.0, 15.0, 30.0, 45.0, 60.0]
+    store = _ListStore(
+        {
+            "up": [
+                ({"job": "b"}, times, [1.0, 1.0, 0.0, 1.0, 1.0]),
+                ({"job": "a"}, times[:2], [1.0, 1.0]),
+            ]
+        }
+    )
+    out = evaluate_range("up", store, 0.0, 60.0, 30.0, lookback_s=20.0)
+    # sorted by labels; job a has no sample within 20 s of t=60
+    assert out == [
+        ({"__name__": "up", "job": "a"}, [(0.0, 1.0), (30.0, 1.0)]),
+        ({"__name__": "up", "job": "b"}, [(0.0, 1.0), (30.0, 0.0), (60.0, 1.0)]),
+    ]
+    assert evaluate_range("scalar(sum(up))", store, 0.0, 30.0, 15.0) == [
+        ({}, [(0.0, 2.0), (15.0, 2.0), (30.0, 1.0)])
+    ]
+    with pytest.raises(PromQLError, match="end timestamp must not be before start time"):
+        evaluate_range("up", store, 10.0, 0.0, 1.0)
+    with pytest.raises(PromQLError, match="zero or negative query resolution step"):
+        evaluate_range("up", store, 0.0, 10.0, 0.0)
+    with pytest.raises(PromQLError, match='invalid expression type "range vector"'):
+        evaluate_range("up[1m]", store, 0.0, 10.0, 5.0)

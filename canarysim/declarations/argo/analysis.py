@@ -15,6 +15,7 @@ from typing import Any
 from canarysim.declarations.argo.fielderr import FieldError
 from canarysim.declarations.manifests.analysis import AnalysisTemplate, ClusterAnalysisTemplate
 from canarysim.declarations.manifests.argo import AnalysisRunArgument, Rollout, RolloutAnalysis
+from canarysim.engine.analysis.runspec import RunSpecError, new_run_spec
 
 __all__ = ["Templates", "effective_count", "validate_analysis"]
 
@@ -100,51 +101,16 @@ def _new_run_error(
     """The error ``NewAnalysisRunFromTemplates`` would return, if any: ``FlattenTemplates``
     (metrics, dry-run rules, retention rules, args), then ``MergeArgs``, then merging the
     rollout's own dry-run and retention rules."""
-    templates = _both(plain, cluster)
-    seen: set[str] = set()
-    for t in templates:
-        for m in t.spec.metrics:
-            if m.name in seen:
-                return f"two metrics have the same name '{m.name}'"
-            seen.add(m.name)
-    template_dry = [d.metric_name for t in templates for d in t.spec.dry_run]
-    template_keep = [r.metric_name for t in templates for r in t.spec.measurement_retention]
-    err = _duplicate(template_dry, "Dry-Run") or _duplicate(template_keep, "Measurement Retention")
-    if err is not None:
-        return err
-    # flattenArgs: name -> (value, has valueFrom); a later non-nil value fills a nil one
-    combined: dict[str, tuple[str | None, bool]] = {}
-    for t in templates:
-        for a in t.spec.args:
-            mine = (a.value, a.value_from is not None)
-            if a.name not in combined:
-                combined[a.name] = mine
-                continue
-            prev = combined[a.name][0]
-            if prev is not None and a.value is not None and prev != a.value:
-                return (
-                    f"Argument `{a.name}` specified multiple times with different "
-                    f"values: '{prev}', '{a.value}'"
-                )
-            if prev is None:
-                combined[a.name] = mine
-    for name in combined:  # MergeArgs: rollout args always carry a value
-        if name in rollout_args:
-            combined[name] = (rollout_args[name], combined[name][1])
-    for name, (value, value_from) in combined.items():  # ResolveArgs
-        if value is None and not value_from:
-            return f"args.{name} was not resolved"
-    return _duplicate([*(dry_run or []), *template_dry], "Dry-Run") or _duplicate(
-        [*(retention or []), *template_keep], "Measurement Retention"
-    )
-
-
-def _duplicate(names: list[str], what: str) -> str | None:
-    seen: set[str] = set()
-    for name in names:
-        if name in seen:
-            return f"two {what} metric rules have the same name '{name}'"
-        seen.add(name)
+    try:  # one implementation with the runs the simulator creates
+        new_run_spec(
+            [t.raw for t in plain],
+            [t.raw for t in cluster],
+            [{"name": k, "value": v} for k, v in rollout_args.items()],
+            [{"metricName": d} for d in dry_run or []],
+            [{"metricName": r} for r in retention or []],
+        )
+    except RunSpecError as err:
+        return str(err)
     return None
 
 

@@ -14,9 +14,9 @@ from typing import Any
 
 from canarysim.declarations.argo.analysis import Templates, validate_analysis
 from canarysim.declarations.argo.fielderr import FieldError
-from canarysim.declarations.manifests.analysis import AnalysisTemplate, ClusterAnalysisTemplate
 from canarysim.declarations.manifests.argo import Rollout, RolloutAnalysis
 from canarysim.declarations.manifests.bundle import Manifests
+from canarysim.engine.analysis.runspec import TemplateNotFound, collect_templates
 from canarysim.engine.trafficrouting.istio import rollout as iro
 from canarysim.engine.trafficrouting.istio import routes as ir
 from canarysim.errors import TrafficRoutingError
@@ -114,61 +114,30 @@ def _fetch_analyses(
 
 
 def _templates(analysis: RolloutAnalysis, path: str, ro: Rollout, objs: Manifests) -> Templates:
-    plain: list[AnalysisTemplate] = []
-    cluster: list[ClusterAnalysisTemplate] = []
-    _collect(analysis.templates, path, ro, objs, plain, cluster, depth=0)
-    # FilterUniqueTemplates: keep the first of each name
-    return _unique(plain), _unique(cluster)
+    """``getAnalysisTemplatesFromRefs`` (nested templates, ``FilterUniqueTemplates``), through
+    the same implementation as the runs the simulator creates."""
+    found: dict[int, Any] = {}
 
-
-def _collect(
-    refs: list[Any],
-    path: str,
-    ro: Rollout,
-    objs: Manifests,
-    plain: list[AnalysisTemplate],
-    cluster: list[ClusterAnalysisTemplate],
-    depth: int,
-) -> None:
-    if depth > 20:  # a template that (indirectly) includes itself
-        return
-    for ref in refs:
-        if ref.cluster_scope:
-            ct = objs.cluster_analysis_template(ref.template_name)
-            if ct is None:
-                raise _Stop(
-                    FieldError(
-                        path,
-                        "Invalid",
-                        ref.template_name,
-                        f"ClusterAnalysisTemplate '{ref.template_name}' not found",
-                    )
-                )
-            cluster.append(ct)
-            _collect(ct.spec.templates, "spec.templates", ro, objs, plain, cluster, depth + 1)
+    def lookup(name: str, cluster_scope: bool) -> Any:
+        if cluster_scope:
+            t: Any = objs.cluster_analysis_template(name)
         else:
-            t = objs.analysis_template(ref.template_name, ro.namespace)
-            if t is None:
-                raise _Stop(
-                    FieldError(
-                        path,
-                        "Invalid",
-                        ref.template_name,
-                        f"AnalysisTemplate '{ref.template_name}' not found",
-                    )
-                )
-            plain.append(t)
-            _collect(t.spec.templates, "spec.templates", ro, objs, plain, cluster, depth + 1)
+            t = objs.analysis_template(name, ro.namespace)
+        if t is None:
+            return None
+        found[id(t.raw)] = t
+        return t.raw
 
-
-def _unique(items: list[Any]) -> list[Any]:
-    seen: set[str] = set()
-    out = []
-    for t in items:
-        if t.name not in seen:
-            seen.add(t.name)
-            out.append(t)
-    return out
+    refs = [
+        {"templateName": r.template_name, "clusterScope": bool(r.cluster_scope)}
+        for r in analysis.templates
+    ]
+    try:
+        plain, cluster = collect_templates(refs, lookup)
+    except TemplateNotFound as err:
+        where = "spec.templates" if err.nested else path
+        raise _Stop(FieldError(where, "Invalid", err.name, str(err))) from None
+    return [found[id(t)] for t in plain], [found[id(t)] for t in cluster]
 
 
 def _fetch_virtual_services(ro: Rollout, objs: Manifests) -> list[tuple[str, Any]]:

@@ -259,6 +259,17 @@ class Outputs(ScenarioModel):
     """Width of a time bucket of the request/error/latency series."""
 
 
+class Metrics(ScenarioModel):
+    prometheus: Literal["2", "3"] = "3"
+    """Which Prometheus major version answers queries: 3.x leaves the start of a range or
+    lookback window out, 2.x includes a sample exactly on it."""
+
+    @field_validator("prometheus", mode="before")
+    @classmethod
+    def _version_as_text(cls, value: object) -> object:
+        return str(value) if isinstance(value, int) and not isinstance(value, bool) else value
+
+
 # ------------------------------------------------------------------------------ the scenario
 ManifestRef = str | dict[str, Any]
 
@@ -291,6 +302,8 @@ class Scenario(ScenarioModel):
     outputs: Outputs = Field(default_factory=Outputs)
     analysis: Analysis = Field(default_factory=Analysis)
     """How the simulated metric providers (Jobs, web endpoints, Prometheus) answer."""
+    metrics: Metrics = Field(default_factory=Metrics)
+    """How the simulated metrics are stored and queried."""
 
     _manifests: Manifests = PrivateAttr(default_factory=Manifests)
     _source: Path | None = PrivateAttr(default=None)

@@ -33,6 +33,9 @@ __all__ = [
     "MetricLimits",
     "MetricTally",
     "Phase",
+    "RunAssessment",
+    "RunSummary",
+    "assess_run",
     "is_worse",
     "measurement_phase",
     "metric_phase",
@@ -78,11 +81,17 @@ def is_worse(a: Phase, b: Phase) -> bool:
 
 
 def measurement_phase(
-    result: object, success_condition: str | None, failure_condition: str | None
+    result: object,
+    success_condition: str | None,
+    failure_condition: str | None,
+    *,
+    json: bool = False,
 ) -> tuple[Phase, str]:
     """The phase of one measurement and its message (``EvaluateResult``).
 
-    Failure wins over success; with both conditions set and neither true the measurement is
+    Each condition is type-checked against the result's Go type first, as expr compiles it
+    (``json=True``: a web body decoded from JSON, whose values are untyped). Failure wins over
+    success; with both conditions set and neither true the measurement is
     Inconclusive; with neither set it is Successful (the code, not the docs).
 
     >>> measurement_phase([0.5], "result[0] >= 0.9", "result[0] < 0.5")
@@ -101,7 +110,7 @@ def measurement_phase(
         if not condition:
             continue
         try:
-            outcomes[label] = evaluate_bool(condition, result)
+            outcomes[label] = evaluate_bool(condition, result, json=json)
         except ConditionError as err:
             if result is None or (isinstance(result, list | tuple) and not result):
                 reason = "metric result is nil or empty: no data returned from the metric provider"
@@ -245,7 +254,7 @@ def metric_phase(
         return tripped
     success_applies = limits.consecutive_success_limit > 0
     streak_done = tally.consecutive_success >= limits.consecutive_success_limit
-    if success_applies and not terminating and streak_done:
+    if success_applies and streak_done:  # also while terminating (assessMetricStatus)
         return Phase.SUCCESSFUL, ""
     if limits.count is not None and tally.count >= limits.count:
         failure_applies = limits.failure_limit >= 0
@@ -257,15 +266,113 @@ def metric_phase(
     return (Phase.SUCCESSFUL if terminating else Phase.RUNNING), ""
 
 
+@dataclass(frozen=True)
+class RunSummary:
+    """``status.runSummary`` (or ``dryRunSummary``): metrics counted, and the completed ones by
+    the phase their limits give (a metric whose limits tripped nothing counts as Successful)."""
+
+    count: int = 0
+    successful: int = 0
+    failed: int = 0
+    inconclusive: int = 0
+    error: int = 0
+
+    def add(self, phase: Phase | None) -> RunSummary:
+        """One more metric; *phase* is None while it is not completed."""
+        counted = replace(self, count=self.count + 1)
+        if phase is None:
+            return counted
+        field_name = {
+            Phase.FAILED: "failed",
+            Phase.INCONCLUSIVE: "inconclusive",
+            Phase.ERROR: "error",
+        }.get(phase, "successful")
+        return replace(counted, **{field_name: getattr(self, field_name) + 1})
+
+
+@dataclass(frozen=True)
+class RunAssessment:
+    """What ``assessRunStatus`` decides: the run's phase and message, its two summaries, and
+    the message a dry-run metric gets when its limits tripped (``Metric assessed ...``)."""
+
+    phase: Phase
+    message: str
+    summary: RunSummary
+    dry_run_summary: RunSummary
+    dry_run_messages: Mapping[str, str]
+
+
+def assess_run(
+    metrics: Mapping[str, tuple[Phase, str]],
+    *,
+    dry_run: frozenset[str] = frozenset(),
+    terminated: bool = False,
+    terminating: bool | None = None,
+    last_messages: Mapping[str, str] | None = None,
+) -> RunAssessment:
+    """``analysis/analysis.go::assessRunStatus`` over the metrics' phases (as just assessed)
+    and their limit messages.
+
+    *terminating* is ``IsTerminating`` as the reconcile saw the run *before* this assessment
+    (``spec.terminate``, or a deciding metric already completed unsuccessfully); a metric
+    that completes unsuccessfully now leaves the run Running while a sibling is incomplete, so
+    that the next reconcile stops the sibling. When None it is computed from *metrics*.
+    """
+    deciding = {name: pm for name, pm in metrics.items() if name not in dry_run}
+    if terminating is None:
+        terminating = terminated or any(
+            phase in (Phase.FAILED, Phase.ERROR, Phase.INCONCLUSIVE)
+            for phase, _ in deciding.values()
+        )
+    worst: Phase | None = None
+    message = "Run Terminated" if terminated else ""
+    everything_done = True
+    summary, dry_summary = RunSummary(), RunSummary()
+    dry_messages: dict[str, str] = {}
+    for name, (phase, limit_message) in metrics.items():
+        tripped = limit_message and phase in (Phase.FAILED, Phase.INCONCLUSIVE, Phase.ERROR)
+        limit_phase = phase if tripped else Phase.SUCCESSFUL
+        if not phase.completed:
+            everything_done = False
+            if name in dry_run:
+                dry_summary = dry_summary.add(None)
+            else:
+                summary = summary.add(None)
+            continue
+        if name in dry_run:
+            worst = worst or Phase.SUCCESSFUL
+            dry_summary = dry_summary.add(limit_phase)
+            if limit_message:
+                dry_messages[name] = f"Metric assessed {phase.value} due to {limit_message}"
+            continue
+        summary = summary.add(limit_phase)
+        if worst is None or is_worse(phase, worst):
+            worst = phase
+            if limit_message:
+                message = f'Metric "{name}" assessed {phase.value} due to {limit_message}'
+                last = (last_messages or {}).get(name, "")
+                if last:
+                    message += f': "Error Message: {last}"'
+    message = message.strip()
+    if terminating:
+        phase_now = worst or Phase.SUCCESSFUL
+    elif not everything_done or worst is None:
+        phase_now, message = Phase.RUNNING, ""
+    else:
+        phase_now = worst
+    return RunAssessment(phase_now, message, summary, dry_summary, dry_messages)
+
+
 def run_phase(
     metrics: Mapping[str, tuple[Phase, str]],
     *,
     dry_run: frozenset[str] = frozenset(),
     terminated: bool = False,
+    terminating: bool | None = None,
     last_messages: Mapping[str, str] | None = None,
 ) -> tuple[Phase, str]:
     """The run's phase and message from its metrics' phases and limit messages
-    (``analysis/analysis.go::assessRunStatus``).
+    (:func:`assess_run`).
 
     *terminated* is ``spec.terminate``; the run is also terminating once a deciding metric
     completed unsuccessfully (``IsTerminating``). Dry-run metrics never decide the run.
@@ -278,29 +385,11 @@ def run_phase(
     >>> run_phase({"rate": (Phase.RUNNING, "")}, terminated=True)
     (<Phase.SUCCESSFUL: 'Successful'>, 'Run Terminated')
     """
-    deciding = {name: pm for name, pm in metrics.items() if name not in dry_run}
-    terminating = terminated or any(
-        phase in (Phase.FAILED, Phase.ERROR, Phase.INCONCLUSIVE) for phase, _ in deciding.values()
+    done = assess_run(
+        metrics,
+        dry_run=dry_run,
+        terminated=terminated,
+        terminating=terminating,
+        last_messages=last_messages,
     )
-    worst: Phase | None = None
-    message = "Run Terminated" if terminated else ""
-    everything_done = True
-    for name, (phase, limit_message) in metrics.items():
-        if not phase.completed:
-            everything_done = False
-            continue
-        if name in dry_run:
-            worst = worst or Phase.SUCCESSFUL
-            continue
-        if worst is None or is_worse(phase, worst):
-            worst = phase
-            if limit_message:
-                message = f'Metric "{name}" assessed {phase.value} due to {limit_message}'
-                last = (last_messages or {}).get(name, "")
-                if last:
-                    message += f': "Error Message: {last}"'
-    if terminating:
-        return (worst or Phase.SUCCESSFUL), message
-    if not everything_done:
-        return Phase.RUNNING, ""
-    return (worst or Phase.SUCCESSFUL), message
+    return done.phase, done.message

@@ -30,9 +30,17 @@ import re
 import statistics
 from collections.abc import Callable, Sequence
 
+from canarysim.lang.expr.check import check, nature_of
+from canarysim.lang.expr.gotime import (
+    GoDuration,
+    GoTime,
+    ZoneOffset,
+    parse_date,
+    parse_go_duration,
+)
 from canarysim.lang.expr.parse import CLOSURE_BUILTINS, ConditionError, Node, parse
 
-__all__ = ["ConditionError", "evaluate", "evaluate_bool", "parse"]
+__all__ = ["ConditionError", "evaluate", "evaluate_bool", "evaluate_time", "go_quote", "parse"]
 
 
 # --------------------------------------------------------------------------- evaluation
@@ -54,7 +62,34 @@ def _type_name(value: object) -> str:
         return "[]interface {}"
     if isinstance(value, dict):
         return "map[string]interface {}"
+    if isinstance(value, GoTime):
+        return "time.Time"
+    if isinstance(value, GoDuration):
+        return "time.Duration"
     return type(value).__name__
+
+
+def go_quote(text: str) -> str:
+    """``strconv.Quote`` (Go's ``%q``): double quotes, Go's escapes, printable runes kept.
+
+    >>> print(go_quote("NotANum"), go_quote('say "hi"'), go_quote("é"))
+    "NotANum" "say \\"hi\\"" "é"
+    """
+    escapes = {'"': '\\"', "\\": "\\\\", "\a": "\\a", "\b": "\\b", "\f": "\\f",
+               "\n": "\\n", "\r": "\\r", "\t": "\\t", "\v": "\\v"}  # fmt: skip
+    out = []
+    for ch in text:
+        if ch in escapes:
+            out.append(escapes[ch])
+        elif ch.isprintable():
+            out.append(ch)
+        elif ord(ch) < 0x80:
+            out.append(f"\\x{ord(ch):02x}")
+        elif ord(ch) <= 0xFFFF:
+            out.append(f"\\u{ord(ch):04x}")
+        else:
+            out.append(f"\\U{ord(ch):08x}")
+    return '"' + "".join(out) + '"'
 
 
 def _is_number(value: object) -> bool:
@@ -76,7 +111,9 @@ def _as_float(value: object) -> float:
         try:
             return float(value)
         except ValueError:
-            raise ConditionError(f"strconv.ParseFloat: parsing {value!r}: invalid syntax") from None
+            raise ConditionError(
+                f"strconv.ParseFloat: parsing {go_quote(value)}: invalid syntax"
+            ) from None
     raise ConditionError(f"asFloat: cannot convert {_type_name(value)}")
 
 
@@ -87,13 +124,19 @@ def _as_int(value: object) -> int:
         try:
             return int(value)
         except ValueError:
-            raise ConditionError(f"strconv.ParseInt: parsing {value!r}: invalid syntax") from None
+            raise ConditionError(
+                f"strconv.ParseInt: parsing {go_quote(value)}: invalid syntax"
+            ) from None
     raise ConditionError(f"asInt: cannot convert {_type_name(value)}")
 
 
 class _Evaluator:
-    def __init__(self, result: object) -> None:
+    def __init__(
+        self, result: object, now: float | None = None, zones: ZoneOffset | None = None
+    ) -> None:
         self.result = result
+        self.now = now
+        self.zones = zones
         self.elements: list[object] = []
 
     def run(self, node: Node) -> object:
@@ -190,6 +233,13 @@ class _Evaluator:
         if fname == "default":  # likewise: the whole result, or the fallback
             _arity(fname, values, 2)
             return values[1] if self.result is None else self.result
+        if fname == "now":
+            _arity(fname, values, 0)
+            if self.now is None:
+                raise ConditionError("now() is only simulated in a rangeQuery's start and end")
+            return GoTime(self.now)
+        if fname in ("duration", "date"):
+            return _time_builtin(fname, values, self.zones)
         builtin = _BUILTINS.get(fname)
         if builtin is None:
             raise ConditionError(f"unknown func {fname}")
@@ -277,7 +327,41 @@ _BUILTINS: dict[str, Callable[[list[object]], object]] = {
 }
 
 
+def _time_builtin(fname: str, values: Sequence[object], zones: ZoneOffset | None) -> object:
+    if not values or not all(isinstance(v, str) for v in values):
+        raise ConditionError(f"invalid argument for {fname}")
+    text = [str(v) for v in values]
+    if fname == "duration":
+        _arity(fname, values, 1)
+        return GoDuration(parse_go_duration(text[0]))
+    if len(text) > 3:
+        raise ConditionError(f"invalid number of arguments (expected at most 3, got {len(text)})")
+    layout = text[1] if len(text) > 1 else None
+    zone = text[2] if len(text) > 2 else None
+    return parse_date(text[0], layout, zone, zones)
+
+
+def _time_binary(op: str, a: object, b: object) -> object:
+    """Go's time arithmetic as expr allows it (``Sub``, ``Add``, comparisons)."""
+    if isinstance(a, GoTime) and isinstance(b, GoDuration) and op in ("+", "-"):
+        return GoTime(a.unix + (b.ns if op == "+" else -b.ns) / 1e9)
+    if isinstance(a, GoDuration) and isinstance(b, GoTime) and op == "+":
+        return GoTime(b.unix + a.ns / 1e9)
+    if isinstance(a, GoTime) and isinstance(b, GoTime) and op == "-":
+        return GoDuration(round((a.unix - b.unix) * 1e9))
+    if isinstance(a, GoDuration) and isinstance(b, GoDuration) and op in ("+", "-"):
+        return GoDuration(a.ns + b.ns if op == "+" else a.ns - b.ns)
+    if type(a) is type(b) and op in ("<", ">", "<=", ">=", "==", "!="):
+        return {"<": a < b, ">": a > b, "<=": a <= b, ">=": a >= b,  # type: ignore[operator]
+                "==": a == b, "!=": a != b}[op]  # fmt: skip
+    raise ConditionError(
+        f"invalid operation: {_type_name(a)} {op} {_type_name(b)} (mismatched types)"
+    )
+
+
 def _binary(op: str, a: object, b: object) -> object:
+    if isinstance(a, GoTime | GoDuration) or isinstance(b, GoTime | GoDuration):
+        return _time_binary(op, a, b)
     if op in ("==", "!="):
         equal = _equal(a, b)
         return equal if op == "==" else not equal
@@ -344,9 +428,23 @@ def evaluate(source: str, result: object) -> object:
     return _Evaluator(result).run(parse(source))
 
 
-def evaluate_bool(source: str, result: object) -> bool:
-    """Evaluate a condition; Argo requires a bool (``expected bool, but got <type>``)."""
-    value = evaluate(source, result)
+def evaluate_time(source: str, now: float, zones: ZoneOffset | None = None) -> float:
+    """``EvalTime``: a ``rangeQuery`` bound such as ``now() - duration("5m")``, as Unix seconds;
+    ``now`` is the (simulated) wall clock in Unix seconds, ``zones`` the time-zone database
+    for ``date(..., "Europe/Paris")`` (UTC and numeric offsets need none)."""
+    value = _Evaluator(None, now, zones).run(parse(source))
+    if not isinstance(value, GoTime):
+        raise ConditionError(f"expected time.Time, but got {_type_name(value)}")
+    return value.unix
+
+
+def evaluate_bool(source: str, result: object, *, json: bool = False) -> bool:
+    """Compile and run a condition as ``EvalCondition`` does: type-checked first against the
+    result's Go type (:mod:`.check`; ``json=True`` for a body decoded from JSON), then
+    evaluated; Argo requires a bool (``expected bool, but got <type>``)."""
+    ast = parse(source)
+    check(ast, nature_of(result, json=json))
+    value = _Evaluator(result).run(ast)
     if not isinstance(value, bool):
         raise ConditionError(f"expected bool, but got {_type_name(value)}")
     return value

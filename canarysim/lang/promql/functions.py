@@ -14,7 +14,18 @@ from collections.abc import Callable, Iterable, Sequence
 from canarysim.lang.promql.syntax import COMPARISONS, PromQLError
 from canarysim.lang.promql.values import Vector
 
-__all__ = ["FUNCTIONS", "extreme", "kahan_inc", "kahan_mean", "kahan_sum", "variance"]
+__all__ = [
+    "FUNCTIONS",
+    "extreme",
+    "go_max",
+    "go_min",
+    "go_pow",
+    "kahan_inc",
+    "kahan_mean",
+    "kahan_sum",
+    "linear_regression",
+    "variance",
+]
 
 #: Supported functions and their (min, max) argument counts.
 FUNCTIONS: dict[str, tuple[int, int]] = {
@@ -46,6 +57,21 @@ FUNCTIONS: dict[str, tuple[int, int]] = {
     "max_over_time": (1, 1),
     "count_over_time": (1, 1),
     "last_over_time": (1, 1),
+    "quantile_over_time": (2, 2),
+    "stddev_over_time": (1, 1),
+    "stdvar_over_time": (1, 1),
+    "absent_over_time": (1, 1),
+    "present_over_time": (1, 1),
+    "changes": (1, 1),
+    "resets": (1, 1),
+    "deriv": (1, 1),
+    "predict_linear": (2, 2),
+    "timestamp": (1, 1),
+    "sgn": (1, 1),
+    "sort": (1, 1),
+    "sort_desc": (1, 1),
+    "label_replace": (5, 5),
+    "label_join": (3, 1_000_000),
 }
 
 
@@ -87,10 +113,7 @@ def _apply(op: str, a: float, b: float, return_bool: bool) -> float:
     if op == "%":
         return math.fmod(a, b) if b != 0 and math.isfinite(a) else math.nan
     if op == "^":
-        try:
-            return math.pow(a, b)
-        except (OverflowError, ValueError):
-            return math.inf if abs(a) > 1 else math.nan
+        return go_pow(a, b)
     raise PromQLError(f"unsupported operator {op!r}")  # pragma: no cover
 
 
@@ -153,6 +176,69 @@ def variance(values: Iterable[float]) -> float:
         mean += delta / count
         acc += delta * (x - mean)
     return acc / count
+
+
+def go_pow(x: float, y: float) -> float:
+    """Go's ``math.Pow`` (C99 ``pow`` special cases; Python raises where Go answers)."""
+    try:
+        return math.pow(x, y)
+    except ZeroDivisionError:  # pragma: no cover - math.pow raises ValueError instead
+        return math.inf
+    except ValueError:
+        if x == 0 and y < 0:  # Pow(±0, y<0): ±Inf for an odd integer y, else +Inf
+            odd = y == int(y) and int(y) % 2 == 1
+            return math.copysign(math.inf, x) if odd else math.inf
+        return math.nan  # a negative base with a non-integer exponent
+    except OverflowError:
+        odd = y == int(y) and int(y) % 2 == 1
+        if abs(x) > 1:
+            return -math.inf if x < 0 and odd else math.inf
+        return -0.0 if x < 0 and odd else 0.0
+
+
+def go_min(a: float, b: float) -> float:
+    """Go's ``math.Min``: NaN if either is NaN; -0 beats +0."""
+    if math.isnan(a) or math.isnan(b):
+        return math.nan
+    if a == b == 0:
+        return a if math.copysign(1, a) < 0 else b
+    return a if a < b else b
+
+
+def go_max(a: float, b: float) -> float:
+    """Go's ``math.Max``: NaN if either is NaN; +0 beats -0."""
+    if math.isnan(a) or math.isnan(b):
+        return math.nan
+    if a == b == 0:
+        return a if math.copysign(1, a) > 0 else b
+    return a if a > b else b
+
+
+def linear_regression(
+    t: Sequence[float], v: Sequence[float], intercept_time: float
+) -> tuple[float, float]:
+    """``linearRegression`` (compensated sums; a constant series has slope 0)."""
+    n = 0.0
+    sx = cx = sy = cy = sxy = cxy = sx2 = cx2 = 0.0
+    first = float(v[0])
+    constant = True
+    for i, (ti, vi) in enumerate(zip(t, v, strict=True)):
+        y = float(vi)
+        if constant and i > 0 and y != first:
+            constant = False
+        n += 1.0
+        x = float(ti) - intercept_time
+        sx, cx = kahan_inc(x, sx, cx)
+        sy, cy = kahan_inc(y, sy, cy)
+        sxy, cxy = kahan_inc(x * y, sxy, cxy)
+        sx2, cx2 = kahan_inc(x * x, sx2, cx2)
+    if constant:
+        return (math.nan, math.nan) if math.isinf(first) else (0.0, first)
+    sx, sy, sxy, sx2 = sx + cx, sy + cy, sxy + cxy, sx2 + cx2
+    cov = sxy - sx * sy / n
+    var = sx2 - sx * sx / n
+    slope = cov / var if var != 0 else (math.nan if cov == 0 else math.copysign(math.inf, cov))
+    return slope, sy / n - slope * sx / n
 
 
 def _extrapolated(
@@ -274,6 +360,6 @@ def _bucket_quantile(q: float, buckets: list[tuple[float, float]]) -> float:
         return merged[0][0]
     start, below = (0.0, 0.0) if b == 0 else (merged[b - 1][0], merged[b - 1][1])
     end, count = merged[b][0], merged[b][1] - below
-    if count == 0:
-        return end
-    return start + (end - start) * ((rank - below) / count)
+    # Go divides: an empty lowest bucket at q=0 gives 0/0 = NaN.
+    share = (rank - below) / count if count else (math.nan if rank == below else math.inf)
+    return start + (end - start) * share

@@ -1,13 +1,14 @@
 """PromQL subset: recursive-descent parser producing a small AST.
 
 Covered: number and string literals; instant selectors with ``=``, ``!=``, ``=~``, ``!~``
-(regexes fully anchored, as in Prometheus); range selectors ``[5m]``; ``offset``; function
-calls; aggregations ``sum avg min max count group stddev stdvar topk bottomk quantile`` with
-``by``/``without`` before or after the argument list; unary ``-``/``+``; binary arithmetic
-``^ * / % + -``, comparisons (with ``bool``) and ``and or unless``, with ``on``/``ignoring``.
+(regexes fully anchored, as in Prometheus); range selectors ``[5m]``; subqueries
+``expr[5m:1m]``; ``offset`` and ``@`` (a time, ``start()``, ``end()``); function calls;
+aggregations ``sum avg min max count group stddev stdvar topk bottomk quantile count_values``
+with ``by``/``without`` before or after the argument list; unary ``-``/``+``; binary arithmetic
+``^ * / % + -``, comparisons (with ``bool``) and ``and or unless``, with ``on``/``ignoring`` and
+``group_left``/``group_right``. Keywords are case-insensitive (``Sum By``); numbers may be hex.
 Precedence follows Prometheus (``promql/parser/lex.go``): ``^`` (right-associative) >
 ``* / %`` > ``+ -`` > comparisons > ``and unless`` > ``or``; unary minus binds looser than ``^``.
-Not covered (a clear error): subqueries, ``@``, ``group_left``/``group_right``.
 
 Errors raise :class:`PromQLError` with a ``line:column`` position, like Prometheus' own
 ``1:14: parse error: ...`` messages. The node classes and the error live in
@@ -18,6 +19,7 @@ re-exported here, where callers imported them before the split.
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
 from canarysim.lang.promql.functions import FUNCTIONS
 from canarysim.lang.promql.lex import Token, parse_duration, tokenize
@@ -33,6 +35,7 @@ from canarysim.lang.promql.syntax import (
     NumberLit,
     PromQLError,
     StringLit,
+    Subquery,
     Unary,
     VectorSelector,
 )
@@ -136,9 +139,12 @@ class Parser:
                     raise self._err("bool modifier can only be used on comparison operators")
                 self._next()
                 return_bool = True
-            on, labels = self._matching()
+            on, labels, group, include = self._matching()
+            if group is not None and (op in _SET_OPS):
+                raise self._err(f"no grouping allowed for {op!r} operation", op_tok)
             rhs = self._binary(level + 1)
-            lhs = self._check_binary(Binary(op, lhs, rhs, return_bool, on, labels, op_tok.pos))
+            node = Binary(op, lhs, rhs, return_bool, on, labels, op_tok.pos, group, include)
+            lhs = self._check_binary(node)
         return lhs
 
     def _check_binary(self, node: Binary) -> Binary:
@@ -153,16 +159,23 @@ class Parser:
             )
         return node
 
-    def _matching(self) -> tuple[bool | None, tuple[str, ...]]:
+    def _matching(self) -> tuple[bool | None, tuple[str, ...], str | None, tuple[str, ...]]:
+        """``on``/``ignoring`` labels, then ``group_left``/``group_right`` and their labels."""
+        on: bool | None = None
+        labels: tuple[str, ...] = ()
         if self._is_word("on", "ignoring"):
             on = self._next().text.lower() == "on"
             labels = self._label_list()
-            if self._is_word("group_left", "group_right"):
-                raise self._err("group_left/group_right (many-to-one matching) is not supported")
-            return on, labels
+        group: str | None = None
+        include: tuple[str, ...] = ()
         if self._is_word("group_left", "group_right"):
-            raise self._err("group_left/group_right (many-to-one matching) is not supported")
-        return None, ()
+            t = self._next()
+            if on is None:
+                raise self._err("unexpected <group_left/group_right> without on()/ignoring()", t)
+            group = "left" if t.text.lower() == "group_left" else "right"
+            if self._is("("):
+                include = self._label_list()
+        return on, labels, group, include
 
     def _power(self) -> object:
         # Unary +/- binds looser than ^ : -2^2 == -(2^2).
@@ -177,22 +190,25 @@ class Parser:
         base = self._postfix(self._primary())
         if self._is("^"):
             t = self._next()
-            on, labels = self._matching()
+            on, labels, group, include = self._matching()
             exponent = self._power()  # right-associative
-            return Binary("^", base, exponent, False, on, labels, t.pos)
+            return Binary("^", base, exponent, False, on, labels, t.pos, group, include)
         return base
 
     def _postfix(self, node: object) -> object:
         while True:
             if self._is("["):
                 t = self._next()
-                if not isinstance(node, VectorSelector):
-                    raise self._err("ranges only allowed for vector selectors", t)
                 dur = self._duration()
-                if self.tok.text.startswith(":"):  # lexed as ":" or as an identifier ":1m"
-                    raise self._err("subqueries are not supported")
-                self._expect("]")
-                node = MatrixSelector(node, dur, t.pos)
+                step = self._subquery_step()
+                if step is None:
+                    if not isinstance(node, VectorSelector):
+                        raise self._err("ranges only allowed for vector selectors", t)
+                    self._expect("]")
+                    node = MatrixSelector(node, dur, t.pos)
+                else:
+                    self._expect("]")
+                    node = Subquery(node, dur, step[0], 0.0, None, t.pos)
             elif self._is_word("offset"):
                 t = self._next()
                 neg = False
@@ -202,9 +218,45 @@ class Parser:
                 dur = self._duration()
                 node = _with_offset(node, -dur if neg else dur, self, t)
             elif self._is("@"):
-                raise self._err("the @ modifier is not supported")
+                t = self._next()
+                node = _with_at(node, self._at_time(), self, t)
             else:
                 return node
+
+    def _subquery_step(self) -> tuple[float | None] | None:
+        """After ``[range``: None for a range selector, else ``(step or None,)``."""
+        t = self.tok
+        if t.kind == "OP" and t.text == ":":
+            self._next()
+            if self.tok.kind == "DUR":
+                return (self._duration(),)
+            return (None,)
+        if t.kind == "ID" and t.text.startswith(":"):  # ":1m" lexes as an identifier
+            self._next()
+            text = t.text[1:]
+            if not text:
+                return (None,)
+            if not re.fullmatch(r"(?:\d+(?:ms|s|m|h|d|w|y))+", text):
+                raise self._err(f"unexpected {text!r}, expected a duration like 1m", t)
+            return (parse_duration(text),)
+        return None
+
+    def _at_time(self) -> float | str:
+        t = self.tok
+        if self._is_word("start", "end") and self.toks[self.i + 1].text == "(":
+            self._next()
+            self._expect("(")
+            self._expect(")")
+            return t.text.lower()
+        sign = 1.0
+        if self._is("-") or self._is("+"):
+            sign = -1.0 if self._next().text == "-" else 1.0
+        t = self.tok
+        if t.kind != "NUM":
+            raise self._err(f"unexpected {self._describe(t)}, expected a timestamp after @")
+        self._next()
+        assert isinstance(t.value, float)
+        return sign * t.value
 
     def _duration(self) -> float:
         t = self.tok
@@ -235,7 +287,8 @@ class Parser:
         if t.kind == "ID":
             name = t.text
             low = name.lower()
-            if low in AGGREGATIONS and self.toks[self.i + 1].text in ("(", "by", "without"):
+            after = self.toks[self.i + 1].text.lower()
+            if low in AGGREGATIONS and after in ("(", "by", "without"):
                 return self._aggregate()
             if low in _KEYWORDS or low in _SET_OPS:
                 raise self._err(f"unexpected {self._describe(t)}")
@@ -366,15 +419,33 @@ def _with_offset(node: object, off: float, parser: Parser, tok: Token) -> object
     if isinstance(node, VectorSelector):
         if node.offset:
             raise parser._err("offset may not be set multiple times", tok)
-        return VectorSelector(node.matchers, off, node.pos)
+        return replace(node, offset=off)
     if isinstance(node, MatrixSelector):
         if node.vector.offset:
             raise parser._err("offset may not be set multiple times", tok)
-        return MatrixSelector(
-            VectorSelector(node.vector.matchers, off, node.vector.pos), node.range_s, node.pos
-        )
+        return MatrixSelector(replace(node.vector, offset=off), node.range_s, node.pos)
+    if isinstance(node, Subquery):
+        if node.offset:
+            raise parser._err("offset may not be set multiple times", tok)
+        return replace(node, offset=off)
     raise parser._err(
         "offset modifier must be preceded by an instant vector selector or range vector selector",
+        tok,
+    )
+
+
+def _with_at(node: object, at: float | str, parser: Parser, tok: Token) -> object:
+    if isinstance(node, VectorSelector | Subquery):
+        if node.at is not None:
+            raise parser._err("@ <timestamp> may not be set multiple times", tok)
+        return replace(node, at=at)
+    if isinstance(node, MatrixSelector):
+        if node.vector.at is not None:
+            raise parser._err("@ <timestamp> may not be set multiple times", tok)
+        return MatrixSelector(replace(node.vector, at=at), node.range_s, node.pos)
+    raise parser._err(
+        "@ modifier must be preceded by an instant vector selector or range vector selector "
+        "or a subquery",
         tok,
     )
 

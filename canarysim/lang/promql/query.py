@@ -28,16 +28,77 @@ from canarysim.lang.promql.evaluator import (
 )
 from canarysim.lang.promql.parse import PromQLError, parse
 
-__all__ = ["FUNCTIONS", "PromQLError", "Scalar", "Vector", "evaluate", "parse"]
+__all__ = ["FUNCTIONS", "PromQLError", "Scalar", "Vector", "evaluate", "evaluate_range", "parse"]
+
+#: Prometheus refuses range queries with more points per series (``api/v1``'s check).
+MAX_POINTS = 11000
 
 
 def evaluate(
-    query: str, store: Any, at: float, *, lookback_s: float = LOOKBACK_S
+    query: str,
+    store: Any,
+    at: float,
+    *,
+    lookback_s: float = LOOKBACK_S,
+    version: int = 3,
+    epoch: float = 0.0,
 ) -> Vector | Scalar:
     """Evaluate ``query`` at time ``at`` over ``store``: a :class:`Vector` (possibly empty) or
-    a :class:`Scalar`. A bare range selector is not a valid instant result here."""
+    a :class:`Scalar`. A bare range selector is not a valid instant result here. ``version``
+    is Prometheus' major version (2 or 3) whose window boundaries to follow; ``epoch`` the
+    Unix time of the store's time 0."""
     ast = parse(query)
-    result = Evaluator(store, at, query, lookback_s).eval(ast)
+    result = Evaluator(store, at, query, lookback_s, version=version, epoch=epoch).eval(ast)
     if isinstance(result, _Matrix):
         raise PromQLError("a range vector cannot be the result of an instant query here", query)
     return result
+
+
+def evaluate_range(
+    query: str,
+    store: Any,
+    start: float,
+    end: float,
+    step: float,
+    *,
+    lookback_s: float = LOOKBACK_S,
+    version: int = 3,
+    epoch: float = 0.0,
+) -> list[tuple[dict[str, str], list[tuple[float, float]]]]:
+    """A range query (``/api/v1/query_range``): the expression evaluated at ``start``,
+    ``start + step``, ... up to ``end``; one ``(labels, [(t, value), ...])`` per series, series
+    sorted by labels as Prometheus returns a matrix (a scalar is one series without labels)."""
+    if end < start:
+        raise PromQLError("end timestamp must not be before start time", query)
+    if step <= 0:
+        raise PromQLError(
+            "zero or negative query resolution step widths are not accepted. "
+            "Try a positive integer",
+            query,
+        )
+    if (end - start) / step > MAX_POINTS:
+        raise PromQLError(
+            "exceeded maximum resolution of 11,000 points per timeseries. "
+            "Try decreasing the query resolution (?step=XX)",
+            query,
+        )
+    ast = parse(query)
+    series: dict[tuple[tuple[str, str], ...], list[tuple[float, float]]] = {}
+    i = 0
+    t = start
+    while t <= end:
+        value = Evaluator(
+            store, t, query, lookback_s, version=version, epoch=epoch, start=start, end=end
+        ).eval(ast)
+        if isinstance(value, _Matrix):
+            raise PromQLError(
+                'invalid expression type "range vector" for range query, must be Scalar or '
+                "instant Vector",
+                query,
+            )
+        samples = [({}, value.value)] if isinstance(value, Scalar) else value.samples
+        for labels, v in samples:
+            series.setdefault(tuple(sorted(labels.items())), []).append((t, v))
+        i += 1
+        t = start + i * step
+    return [(dict(key), series[key]) for key in sorted(series)]

@@ -24,6 +24,7 @@ __all__ = [
     "NumberLit",
     "PromQLError",
     "StringLit",
+    "Subquery",
     "Unary",
     "VectorSelector",
 ]
@@ -75,12 +76,26 @@ class VectorSelector:
     matchers: tuple[Matcher, ...]
     offset: float = 0.0
     pos: int = 0
+    #: ``@`` modifier: a time (seconds, Unix time of the store's clock), or "start"/"end".
+    at: float | str | None = None
 
 
 @dataclass(frozen=True)
 class MatrixSelector:
     vector: VectorSelector
     range_s: float
+    pos: int = 0
+
+
+@dataclass(frozen=True)
+class Subquery:
+    """``expr[range:step] offset o @ t``; ``step_s`` None means the default resolution."""
+
+    expr: object
+    range_s: float
+    step_s: float | None = None
+    offset: float = 0.0
+    at: float | str | None = None
     pos: int = 0
 
 
@@ -117,6 +132,9 @@ class Binary:
     on: bool | None = None  # None: no on()/ignoring() clause
     labels: tuple[str, ...] = field(default=())
     pos: int = 0
+    #: ``group_left`` ("left": many-to-one) or ``group_right`` ("right"), with its labels.
+    group: str | None = None
+    include: tuple[str, ...] = ()
 
 
 AGGREGATIONS = frozenset(
@@ -132,7 +150,8 @@ AGGREGATIONS = frozenset(
         "topk",
         "bottomk",
         "quantile",
+        "count_values",
     }
 )
-PARAM_AGGREGATIONS = frozenset({"topk", "bottomk", "quantile"})
+PARAM_AGGREGATIONS = frozenset({"topk", "bottomk", "quantile", "count_values"})
 COMPARISONS = frozenset({"==", "!=", ">", "<", ">=", "<="})

@@ -46,7 +46,9 @@ class _Matrix:
 
 
 def _drop_name(labels: Mapping[str, str]) -> Labels:
-    return {k: v for k, v in labels.items() if k != "__name__"}
+    out = dict(labels)
+    out.pop("__name__", None)
+    return out
 
 
 def _fmt(labels: Mapping[str, str]) -> str:

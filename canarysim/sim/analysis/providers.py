@@ -24,16 +24,23 @@ from canarysim.sim.inputs import dist_of
 __all__ = ["providers_for"]
 
 Query = Callable[[str, float], object]
+RangeQuery = Callable[
+    [str, float, float, float, float], list[tuple[Any, list[tuple[float, float]]]]
+]
 
 
-def providers_for(scenario: Scenario, prometheus: Query) -> Providers:
+def providers_for(
+    scenario: Scenario, prometheus: Query, prometheus_range: RangeQuery | None = None
+) -> Providers:
     """The providers a world offers its AnalysisRuns; ``prometheus(query, now)`` evaluates
-    PromQL over the world's metrics."""
+    PromQL over the world's metrics, ``prometheus_range(query, start, end, step, now)`` a
+    range query."""
     spec = scenario.analysis
     latency = spec.prometheus.latency
     latency_dist = dist_of(latency) if latency is not None else None
     return Providers(
         prometheus=prometheus,
+        prometheus_range=prometheus_range,
         job=_job_model(spec.job_for("")),
         jobs={name: _job_model(spec.job_for(name)) for name in spec.jobs},
         web={key: _web_answer(answer, prometheus) for key, answer in spec.web.items()},

@@ -14,19 +14,35 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from canarysim.declarations.manifests.analysis import PROVIDERS
 from canarysim.engine.analysis.assess import (
     ERROR_RETRY_INTERVAL,
     MetricLimits,
     MetricTally,
     Phase,
 )
+from canarysim.engine.analysis.runspec import (
+    DEFAULT_MEASUREMENT_HISTORY_LIMIT,
+    TemplateNotFound,
+    collect_templates,
+    dry_run_metrics,
+    int_value,
+    new_run_spec,
+    resolve_metric_args,
+    retention_limits,
+    validate_metrics,
+)
+from canarysim.engine.analysis.runspec import RunSpecError as EngineRunSpecError
 from canarysim.engine.durations import parse_duration
 from canarysim.engine.model import StartAnalysisRun
 
-__all__ = ["ArgContext", "Measurement", "MetricState", "RunSpecError", "resolve_run_spec"]
-
-_PLACEHOLDER = re.compile(r"{{\s*args\.([A-Za-z0-9_.-]+)\s*}}")
+__all__ = [
+    "ArgContext",
+    "Measurement",
+    "MetricState",
+    "RunSpecError",
+    "resolve_run_spec",
+    "rollout_analysis",
+]
 
 
 class RunSpecError(Exception):
@@ -63,8 +79,18 @@ class MetricState:
     tally: MetricTally = field(default_factory=MetricTally)
     phase: Phase = Phase.PENDING
     limit_message: str = ""
+    #: ``MetricResult.message``: the last measurement's message when the phase last changed,
+    #: or for a dry-run metric whose limits tripped, ``Metric assessed <phase> due to ...``.
+    message: str = ""
     measurements: list[Measurement] = field(default_factory=list)
     in_flight_until: float | None = None
+    #: Measurements kept in the run's status (``garbageCollectMeasurements``).
+    history_limit: int = DEFAULT_MEASUREMENT_HISTORY_LIMIT
+
+    def trim(self) -> None:
+        """Keep only the newest ``history_limit`` measurements, as each reconcile does."""
+        if len(self.measurements) > self.history_limit:
+            del self.measurements[: len(self.measurements) - self.history_limit]
 
     def next_due(self, started: float) -> float | None:
         """When this metric next needs a measurement (``generateMetricTasks``)."""
@@ -79,60 +105,28 @@ class MetricState:
         return last.finished + (gap if gap is not None else ERROR_RETRY_INTERVAL)
 
 
-def _int_or_string(value: object, name: str, field_name: str) -> int | None:
-    if value is None:
-        return None
-    if isinstance(value, bool):
-        raise RunSpecError(f"metrics[{name}].{field_name}: expected an integer, got {value!r}")
-    try:
-        return int(str(value).strip())
-    except ValueError:
-        raise RunSpecError(
-            f"metrics[{name}].{field_name}: expected an integer, got {value!r}"
-        ) from None
-
-
-def _resolve_args(
-    template_args: Iterable[Mapping[str, Any]],
-    rollout_args: Iterable[Mapping[str, Any]],
-    context: ArgContext,
-) -> dict[str, str]:
-    """Merge template args with the rollout's (``MergeArgs``) and resolve ``valueFrom``."""
-    merged: dict[str, Mapping[str, Any]] = {}
-    for arg in template_args:
-        name = str(arg.get("name"))
-        previous = merged.get(name)
-        if previous is None:
-            merged[name] = arg
-            continue
-        old, new = previous.get("value"), arg.get("value")
-        if old is not None and new is not None and old != new:
-            raise RunSpecError(
-                f"Argument `{name}` specified multiple times with different values: "
-                f"'{old}', '{new}'"
-            )
-        if new is not None:
-            merged[name] = arg
+def _rollout_args(
+    rollout_args: Iterable[Mapping[str, Any]], context: ArgContext
+) -> list[dict[str, Any]]:
+    """``BuildArgumentsForRolloutAnalysisRun``: every rollout arg with its value."""
+    out: list[dict[str, Any]] = []
     for arg in rollout_args:
         name = str(arg.get("name"))
-        if name in merged:
-            merged[name] = arg
-    values: dict[str, str] = {}
-    for name, arg in merged.items():
         if arg.get("value") is not None:
-            values[name] = str(arg["value"])
+            out.append({"name": name, "value": str(arg["value"])})
             continue
         source = arg.get("valueFrom") or {}
         hash_from = source.get("podTemplateHashValue")
         if hash_from == "Stable":
-            values[name] = context.stable_hash
+            value = context.stable_hash
         elif hash_from == "Latest":
-            values[name] = context.latest_hash
+            value = context.latest_hash
         elif "fieldRef" in source:
-            values[name] = _field_path(context.rollout, str(source["fieldRef"].get("fieldPath")))
+            value = _field_path(context.rollout, str(source["fieldRef"].get("fieldPath")))
         else:
-            raise RunSpecError(f"args.{name} was not resolved")
-    return values
+            value = ""
+        out.append({"name": name, "value": value})
+    return out
 
 
 def _field_path(manifest: Mapping[str, Any], path: str) -> str:
@@ -144,58 +138,34 @@ def _field_path(manifest: Mapping[str, Any], path: str) -> str:
     return node if isinstance(node, str) else json.dumps(node)
 
 
-def _substitute(metric: Mapping[str, Any], values: Mapping[str, str]) -> dict[str, Any]:
-    """``{{args.x}}`` placeholders, substituted JSON-escaped into the whole metric."""
-
-    def one(match: re.Match[str]) -> str:
-        name = match.group(1)
-        if name not in values:
-            raise RunSpecError(f"failed to resolve {{{{args.{name}}}}}")
-        return json.dumps(values[name])[1:-1]
-
-    resolved: dict[str, Any] = json.loads(_PLACEHOLDER.sub(one, json.dumps(metric)))
-    return resolved
-
-
-def _metric_state(metric: dict[str, Any], dry_run: bool) -> MetricState:
+def _metric_state(metric: dict[str, Any], dry_run: bool, keep: int) -> MetricState:
+    """A validated metric's limits (``IntOrString.IntValue`` of each, as Argo reads them)."""
     name = str(metric.get("name", ""))
     interval = parse_duration(metric["interval"]) if metric.get("interval") else None
     delay = parse_duration(metric["initialDelay"]) if metric.get("initialDelay") else 0.0
-    count = _int_or_string(metric.get("count"), name, "count")
-    failure_limit = _int_or_string(metric.get("failureLimit"), name, "failureLimit")
-    consecutive_errors = _int_or_string(
-        metric.get("consecutiveErrorLimit"), name, "consecutiveErrorLimit"
-    )
+    count = int_value(metric.get("count"))
+    errors = metric.get("consecutiveErrorLimit")
     limits = MetricLimits(
         count=MetricLimits.effective_count(count, interval is not None),
-        failure_limit=0 if failure_limit is None else failure_limit,
-        inconclusive_limit=_int_or_string(metric.get("inconclusiveLimit"), name, "x") or 0,
-        consecutive_error_limit=4 if consecutive_errors is None else consecutive_errors,
-        consecutive_success_limit=_int_or_string(
-            metric.get("consecutiveSuccessLimit"), name, "consecutiveSuccessLimit"
-        )
-        or 0,
+        failure_limit=int_value(metric.get("failureLimit")),
+        inconclusive_limit=int_value(metric.get("inconclusiveLimit")),
+        consecutive_error_limit=4 if errors is None else int_value(errors),
+        consecutive_success_limit=int_value(metric.get("consecutiveSuccessLimit")),
     )
-    return MetricState(name, metric, limits, interval, delay, dry_run)
+    return MetricState(name, metric, limits, interval, delay, dry_run, history_limit=keep)
 
 
-def _validate(metrics: list[MetricState]) -> None:
-    """The checks of ``utils/analysis/factory.go::ValidateMetric`` that can trip here."""
-    if not metrics:
-        raise RunSpecError("no metrics specified")
-    seen: set[str] = set()
-    for i, metric in enumerate(metrics):
-        if metric.name in seen:
-            raise RunSpecError(f"metrics[{i}]: duplicate name '{metric.name}'")
-        seen.add(metric.name)
-        providers = [p for p in PROVIDERS if p in (metric.spec.get("provider") or {})]
-        if not providers:
-            raise RunSpecError(f"metrics[{i}]: no provider specified")
-        if len(providers) > 1:
-            raise RunSpecError(f"metrics[{i}]: multiple providers specified")
-        count = metric.limits.count
-        if count is not None and count > 1 and metric.interval is None:
-            raise RunSpecError(f"metrics[{i}]: interval must be specified when count > 1")
+def rollout_analysis(rollout: Mapping[str, Any], action: StartAnalysisRun) -> Mapping[str, Any]:
+    """The ``RolloutAnalysis`` an action's run comes from: the background analysis or the
+    step's (empty when the rollout does not say, e.g. an Experiment's run)."""
+    canary = ((rollout.get("spec") or {}).get("strategy") or {}).get("canary") or {}
+    if action.kind == "Background":
+        found = canary.get("analysis")
+    elif action.step_index is not None and action.step_index < len(canary.get("steps") or []):
+        found = (canary["steps"][action.step_index] or {}).get("analysis")
+    else:
+        found = None
+    return found if isinstance(found, Mapping) else {}
 
 
 def resolve_run_spec(
@@ -203,31 +173,53 @@ def resolve_run_spec(
     templates: Mapping[str, Mapping[str, Any]],
     context: ArgContext,
     rollout_dry_run: Iterable[str] = (),
+    cluster_templates: Mapping[str, Mapping[str, Any]] | None = None,
 ) -> list[MetricState]:
-    """Flatten the run's templates, resolve its args and validate its metrics; raises
-    :class:`RunSpecError` with the message Argo would put on the run."""
-    metrics: list[dict[str, Any]] = []
-    template_args: list[Mapping[str, Any]] = []
-    dry_patterns = list(rollout_dry_run)
-    for name in action.templates:
-        template = templates.get(name)
-        if template is None:
-            raise RunSpecError(f'AnalysisTemplate "{name}" not found')
-        spec = template.get("spec") or {}
-        metrics.extend(spec.get("metrics") or [])
-        template_args.extend(spec.get("args") or [])
-        dry_patterns.extend(str(d.get("metricName")) for d in spec.get("dryRun") or [])
+    """Create the run's spec and reconcile it once as Argo does; raises :class:`RunSpecError`
+    with the message the run gets.
+
+    The templates are found as the rollout's analysis names them (``clusterScope`` refs in
+    *cluster_templates*, others in *templates*; without *cluster_templates* both look in
+    *templates*), then :mod:`canarysim.engine.analysis.runspec` builds the spec (its errors,
+    which stop the rollout controller before any run exists in Argo, fail the run here with
+    ``Unable to resolve metric arguments:`` for args and the error itself otherwise), resolves
+    each metric's args (``Unable to resolve metric arguments: ...``) and validates metrics,
+    dry-run and retention rules (``Analysis spec invalid: ...``).
+    """
+    analysis = rollout_analysis(context.rollout, action)
+    refs = analysis.get("templates") or [{"templateName": n} for n in action.templates]
+    dry = analysis.get("dryRun") if analysis else [{"metricName": p} for p in rollout_dry_run]
+    keep = analysis.get("measurementRetention") or []
+
+    def lookup(name: str, cluster_scope: bool) -> Mapping[str, Any] | None:
+        if cluster_scope and cluster_templates is not None:
+            return cluster_templates.get(name)
+        return templates.get(name)
+
     try:
-        values = _resolve_args(template_args, action.args, context)
-        resolved = [_substitute(m, values) for m in metrics]
-    except RunSpecError as err:
+        plain, cluster = collect_templates(refs, lookup)
+    except TemplateNotFound as err:
+        kind = "ClusterAnalysisTemplate" if err.cluster_scope else "AnalysisTemplate"
+        raise RunSpecError(f'{kind} "{err.name}" not found') from None
+    args = _rollout_args(action.args, context)
+    try:
+        spec = new_run_spec(plain, cluster, args, dry or [], keep)
+    except EngineRunSpecError as err:
+        text = str(err)
+        if text.startswith(("Argument `", "args.")):
+            text = f"Unable to resolve metric arguments: {text}"
+        raise RunSpecError(text) from None
+    try:
+        resolved = [resolve_metric_args(m, spec.args) for m in spec.metrics]
+    except EngineRunSpecError as err:
         raise RunSpecError(f"Unable to resolve metric arguments: {err}") from None
     try:
-        states = [
-            _metric_state(m, any(re.search(p, str(m.get("name", ""))) for p in dry_patterns))
-            for m in resolved
-        ]
-        _validate(states)
-    except (RunSpecError, ValueError) as err:
+        validate_metrics(resolved)
+        dry_names = dry_run_metrics(spec.dry_run, resolved)
+        limits = retention_limits(spec.measurement_retention, resolved)
+    except EngineRunSpecError as err:
         raise RunSpecError(f"Analysis spec invalid: {err}") from None
-    return states
+    return [
+        _metric_state(m, str(m.get("name", "")) in dry_names, limits[str(m.get("name", ""))])
+        for m in resolved
+    ]

@@ -19,19 +19,24 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import numpy as np
 import simpy
 
 from canarysim.engine.analysis.assess import (
     Phase,
+    RunSummary,
+    assess_run,
     measurement_phase,
     metric_phase,
     result_string,
-    run_phase,
 )
 from canarysim.engine.model import AnalysisRunView, StartAnalysisRun
+from canarysim.lang.expr.evaluate import ConditionError, evaluate_time
+from canarysim.lang.expr.gotime import parse_go_duration
 from canarysim.sim.analysis.resolve import (
     ArgContext,
     Measurement,
@@ -71,6 +76,10 @@ class JobModel:
         return float(p(now)) if callable(p) else float(p)
 
 
+#: The wall-clock instant of simulated time 0 (2026-01-01T00:00:00Z, as the ReplicaSets'
+#: timestamps): what ``now()`` means in a ``rangeQuery``'s ``start`` and ``end``.
+WALL_CLOCK_EPOCH = 1767225600.0
+
 #: Argo's Prometheus provider gives up on a query after the metric's ``timeout`` (seconds),
 #: 30 s when unset (metricproviders/prometheus/prometheus.go::NewPrometheusProvider).
 PROMETHEUS_TIMEOUT = 30.0
@@ -85,6 +94,12 @@ class Providers:
     (others use ``job``). ``prometheus_latency(rng)`` draws how long a query takes."""
 
     prometheus: Callable[[str, float], object] | None = None
+    #: ``prometheus_range(query, start, end, step, now)``: a range query's matrix as
+    #: ``[(labels, [(t, value), ...]), ...]`` (simulated seconds), asked at ``now``.
+    prometheus_range: (
+        Callable[[str, float, float, float, float], list[tuple[Any, list[tuple[float, float]]]]]
+        | None
+    ) = None
     job: JobModel = field(default_factory=JobModel)
     web: Mapping[str, object] = field(default_factory=dict)
     jobs: Mapping[str, JobModel] = field(default_factory=dict)
@@ -109,6 +124,36 @@ def _argo_result(value: object) -> object:
     return value
 
 
+def zone_offset(zone: str, local: float) -> float:
+    """Seconds east of UTC of IANA time zone ``zone`` at wall-clock time ``local`` (Unix-like
+    seconds), from the system's time-zone database, for expr's ``date(..., zone)``."""
+    try:
+        tz = ZoneInfo(zone)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise KeyError(zone) from None
+    wall = datetime(1970, 1, 1) + timedelta(seconds=local)
+    delta = wall.replace(tzinfo=tz).utcoffset()
+    return delta.total_seconds() if delta is not None else 0.0
+
+
+def _range_bounds(range_query: Mapping[str, Any], now: float) -> tuple[float, float, float]:
+    """``executeQuery``: a range query's start and end evaluated as expr time expressions
+    against the simulated wall clock, and its step, in simulated seconds."""
+    wall = WALL_CLOCK_EPOCH + now
+    bounds = []
+    for key in ("start", "end"):
+        try:
+            text = str(range_query.get(key) or "")
+            bounds.append(evaluate_time(text, wall, zone_offset) - WALL_CLOCK_EPOCH)
+        except ConditionError as err:
+            raise RuntimeError(f"failed to parse rangeQuery.{key} as time: {err}") from None
+    try:
+        step = parse_go_duration(str(range_query.get("step") or "")) / 1e9
+    except ConditionError as err:
+        raise RuntimeError(f"failed to parse rangeQuery.step as duration: {err}") from None
+    return bounds[0], bounds[1], step
+
+
 class AnalysisRun:
     """One AnalysisRun executing as a SimPy process."""
 
@@ -128,6 +173,9 @@ class AnalysisRun:
         self.phase = Phase.ERROR if error else Phase.RUNNING
         self.message = error
         self.terminated = False
+        #: ``status.runSummary`` and ``status.dryRunSummary`` as of the last assessment.
+        self.summary = RunSummary()
+        self.dry_run_summary = RunSummary()
         self._wake = controller.env.event()
         self._pending: dict[str, Measurement] = {}
         self._job_started: dict[str, float] = {}
@@ -155,23 +203,28 @@ class AnalysisRun:
 
     def _run(self) -> Any:
         env = self.controller.env
-        while not self.phase.completed:
+        while True:
             now = env.now
-            if self._terminating():
+            # One reconcile (analysis.go::reconcileAnalysisRun): whether the run is terminating
+            # is decided from the phases the previous reconcile left.
+            terminating = self._terminating()
+            if terminating:
                 self._end_in_flight(now)
-            for metric in self.metrics.values():
-                due = metric.next_due(self.started)
-                if due is not None and due <= now and not self._terminating():
-                    self._measure(metric, now)
-            self._assess()
+            else:
+                for metric in self.metrics.values():
+                    due = metric.next_due(self.started)
+                    if due is not None and due <= now:
+                        self._measure(metric, now)
+            self._assess(terminating)
             if self.phase.completed:
                 break
+            self._wake = env.event()
+            if self._terminating():
+                # A deciding metric just completed unsuccessfully: the status update
+                # requeues the run at once, and that reconcile stops the other metrics.
+                continue
             dues = [m.next_due(self.started) for m in self.metrics.values()]
             pending = [d for d in dues if d is not None]
-            self._wake = env.event()
-            if self.terminated:
-                self._assess()
-                break
             if pending:
                 yield env.timeout(max(0.0, min(pending) - now)) | self._wake
             else:
@@ -262,7 +315,10 @@ class AnalysisRun:
         except Exception as err:  # any provider failure is an Error measurement, as in Argo
             return Measurement(metric.name, now, now, Phase.ERROR, "", str(err))
         phase, message = measurement_phase(
-            result, metric.spec.get("successCondition"), metric.spec.get("failureCondition")
+            result,
+            metric.spec.get("successCondition"),
+            metric.spec.get("failureCondition"),
+            json="web" in provider,
         )
         return Measurement(metric.name, now, now, phase, text, message)
 
@@ -271,8 +327,15 @@ class AnalysisRun:
     ) -> tuple[object, str]:
         """(the result conditions see, the measurement's value text)."""
         providers = self.controller.providers
-        if "prometheus" in provider and providers.prometheus is not None:
-            result = _argo_result(providers.prometheus(str(provider["prometheus"]["query"]), now))
+        prom = provider.get("prometheus")
+        if prom is not None and prom.get("rangeQuery") and providers.prometheus_range is not None:
+            start, end, step = _range_bounds(prom["rangeQuery"], now)
+            matrix = providers.prometheus_range(str(prom["query"]), start, end, step, now)
+            # processResponse: every sample of every series, series by series
+            values = [float(v) for _, points in matrix for _, v in points]
+            return values, result_string(values)
+        if prom is not None and providers.prometheus is not None:
+            result = _argo_result(providers.prometheus(str(prom["query"]), now))
             return result, result_string(result)
         if "web" in provider:
             url = str(provider["web"].get("url", ""))
@@ -293,8 +356,7 @@ class AnalysisRun:
         metric.tally = metric.tally.record(measurement.phase)
         self.controller.measured(self, measurement)
 
-    def _assess(self) -> None:
-        terminating = self._terminating()
+    def _assess(self, terminating: bool) -> None:
         for metric in self.metrics.values():
             if metric.phase.completed:
                 continue
@@ -304,34 +366,45 @@ class AnalysisRun:
                 in_flight=metric.in_flight_until is not None,
                 terminating=terminating,
             )
-            if phase is not metric.phase and phase.completed:
-                self.controller.event(
-                    self,
-                    "Warning" if phase in (Phase.FAILED, Phase.ERROR) else "Normal",
-                    f"Metric{phase.value}",
-                    f"Metric '{metric.name}' Completed. Result: {phase.value}",
-                )
+            if phase is not metric.phase:
+                if phase.completed:
+                    self.controller.event(
+                        self,
+                        "Warning" if phase in (Phase.FAILED, Phase.ERROR) else "Normal",
+                        f"Metric{phase.value}",
+                        f"Metric '{metric.name}' Completed. Result: {phase.value}",
+                    )
+                if metric.measurements:
+                    metric.message = metric.measurements[-1].message
             metric.phase, metric.limit_message = phase, message
-        last = {m.name: m.measurements[-1].message for m in self.metrics.values() if m.measurements}
-        phase, message = run_phase(
+        last = {m.name: m.message for m in self.metrics.values()}
+        done = assess_run(
             {m.name: (m.phase, m.limit_message) for m in self.metrics.values()},
             dry_run=frozenset(m.name for m in self.metrics.values() if m.dry_run),
             terminated=self.terminated,
+            terminating=terminating,
             last_messages=last,
         )
-        if phase is not self.phase:
-            self.phase, self.message = phase, message
-            if phase.completed:
+        for name, text in done.dry_run_messages.items():
+            self.metrics[name].message = text
+        self.summary, self.dry_run_summary = done.summary, done.dry_run_summary
+        for metric in self.metrics.values():
+            metric.trim()
+        if done.phase is not self.phase:
+            self.phase, self.message = done.phase, done.message
+            if done.phase.completed:
                 self.controller.event(
                     self,
-                    "Warning" if phase in (Phase.FAILED, Phase.ERROR) else "Normal",
-                    f"AnalysisRun{phase.value}",
-                    f"Analysis Completed. Result: {phase.value}",
+                    "Warning" if done.phase in (Phase.FAILED, Phase.ERROR) else "Normal",
+                    f"AnalysisRun{done.phase.value}",
+                    f"Analysis Completed. Result: {done.phase.value}",
                 )
 
 
 class AnalysisController:
-    """Runs every AnalysisRun of one world. *on_change* is called whenever a run's phase or
+    """Runs every AnalysisRun of one world. *templates* are the namespace's AnalysisTemplates
+    and *cluster_templates* the ClusterAnalysisTemplates (when None, ``clusterScope`` refs look
+    in *templates* too). *on_change* is called whenever a run's phase or
     measurements change (the rollout controller waits on that); *on_event* receives
     ``(time, type, object, reason, message)`` as the Result's events read."""
 
@@ -341,12 +414,14 @@ class AnalysisController:
         *,
         templates: Mapping[str, Mapping[str, Any]],
         providers: Providers,
+        cluster_templates: Mapping[str, Mapping[str, Any]] | None = None,
         rng: np.random.Generator,
         on_change: Callable[[], None] = lambda: None,
         on_event: Callable[[float, str, str, str, str], None] = lambda *a: None,
     ) -> None:
         self.env = env
         self.templates = templates
+        self.cluster_templates = cluster_templates
         self.providers = providers
         self.rng = rng
         self.on_change = on_change
@@ -361,7 +436,9 @@ class AnalysisController:
         rollout_dry_run: Iterable[str] = (),
     ) -> AnalysisRun:
         try:
-            metrics = resolve_run_spec(action, self.templates, context, rollout_dry_run)
+            metrics = resolve_run_spec(
+                action, self.templates, context, rollout_dry_run, self.cluster_templates
+            )
             run = AnalysisRun(self, action, metrics)
         except RunSpecError as err:
             run = AnalysisRun(self, action, None, error=str(err))

@@ -384,7 +384,8 @@ class ExperimentController:
         self.experiments: dict[str, Experiment] = {}
         self.analysis = AnalysisController(
             world.env,
-            templates=world.analysis.templates,
+            # Experiments look templates up by name only (cluster ones too).
+            templates={**(world.analysis.cluster_templates or {}), **world.analysis.templates},
             providers=world.analysis.providers,
             rng=world.streams["experiment-analysis"],
             on_change=self._runs_changed,

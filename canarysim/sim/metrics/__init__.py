@@ -1,6 +1,7 @@
 """What is measured: the Prometheus-style store of Istio metrics and the run's recorder.
 
-:mod:`.store` holds the counters and histograms that PromQL queries read;
+:mod:`.store` holds the counters and histograms that PromQL queries read, labelled as real
+Istio and a real scrape label them (:mod:`.labels`); :mod:`.export` writes them as OpenMetrics;
 :mod:`.recorder` the snapshots, events and series that become the Result.
 
 May import: NumPy, the engine, :mod:`canarysim.result`.

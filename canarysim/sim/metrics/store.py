@@ -23,10 +23,12 @@ keep being scraped). :mod:`canarysim.lang.promql.query` queries it.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 
 import numpy as np
+
+from canarysim.sim.metrics.labels import Workload, istio_labels
 
 #: Bucket bounds (ms) of ``istio_request_duration_milliseconds``: Istio keeps Envoy's default
 #: histogram buckets (``HistogramStatisticsImpl::supportedBuckets`` in envoy/source/common/stats).
@@ -264,25 +266,34 @@ class MetricStore:
         self._rows_by_name: dict[str, list[int]] = {}
         self._key_rows: dict[SeriesKey, np.ndarray] = {}
         self._label_index: dict[tuple[str, tuple[tuple[str, str], ...]], int] = {}
+        #: Who sends the requests (the ingress gateway, or None: an unknown client).
+        self.source: Workload | None = None
+        #: ``pod_identity(hash)``: a ReplicaSet's pod labels and service account.
+        self.pod_identity: Callable[[str], tuple[Mapping[str, str], str]] | None = None
 
     # ------------------------------------------------------------------ labels
     def labels_for(self, key: SeriesKey) -> dict[str, str]:
-        """Istio's standard labels (plus Argo's recommended pod-template-hash tag)."""
+        """The series' labels as Istio reports them and a real scrape adds to them
+        (:mod:`canarysim.sim.metrics.labels`): the client is :attr:`source` (None: unknown),
+        the backend's pod labels and service account come from :attr:`pod_identity`."""
         host = key.destination
         short = host.split(".")[0]
         fqdn = host if "." in host else f"{host}.{self.namespace}.{self.cluster_domain}"
-        known = key.workload != UNKNOWN
-        return {
-            "reporter": key.reporter,
-            "destination_service": fqdn,
-            "destination_service_name": short,
-            "destination_service_namespace": self.namespace,
-            "destination_workload": key.workload,
-            "destination_workload_namespace": self.namespace if known else UNKNOWN,
-            "rollouts_pod_template_hash": key.hash,
-            "response_code": str(key.code),
-            "response_flags": key.flags,
-        }
+        destination = None
+        if key.workload != UNKNOWN:
+            pod, account = self.pod_identity(key.hash) if self.pod_identity else ({}, "default")
+            pod = {**pod, "rollouts-pod-template-hash": key.hash}
+            destination = Workload(key.workload, self.namespace, pod, account)
+        return istio_labels(
+            reporter=key.reporter,
+            source=self.source,
+            destination=destination,
+            destination_service=fqdn,
+            destination_service_name=short,
+            destination_service_namespace=self.namespace,
+            response_code=key.code,
+            response_flags=key.flags,
+        )
 
     def _row(self, name: str, labels: dict[str, str]) -> int:
         ident = (name, tuple(sorted(labels.items())))

@@ -7,7 +7,9 @@ import pytest
 import simpy
 
 from canarysim.engine.model import StartAnalysisRun
+from canarysim.sim.analysis import runs
 from canarysim.sim.analysis.runs import AnalysisController, ArgContext, JobModel, Providers
+from canarysim.sim.cluster.replicasets import EPOCH
 
 
 def template(name="success-rate", **metric):
@@ -169,3 +171,242 @@ def test_views_report_phase_for_the_engine():
         "Successful",
         1,
     )
+
+
+def _two_metric_run(job_seconds, *, until=3600):
+    """A failing prometheus metric beside a slow Job metric (one template)."""
+    env = simpy.Environment()
+    events = []
+    tmpl = {
+        "kind": "AnalysisTemplate",
+        "metadata": {"name": "pair"},
+        "spec": {
+            "metrics": [
+                {
+                    "name": "rate",
+                    "provider": {"prometheus": {"address": "http://prom", "query": "q"}},
+                    "successCondition": "result[0] >= 0.95",
+                },
+                {"name": "smoke", "provider": {"job": {"spec": {}}}},
+            ]
+        },
+    }
+    controller = AnalysisController(
+        env,
+        templates={"pair": tmpl},
+        providers=Providers(prometheus=lambda q, now: [0.5], job=JobModel(duration=job_seconds)),
+        rng=np.random.default_rng(1),
+        on_event=lambda *e: events.append(e),
+    )
+    action = StartAnalysisRun(
+        name="r-abc-2-1", kind="Step", templates=("pair",), args=(),
+        pod_template_hash="abc", revision=2, step_index=1,
+    )  # fmt: skip
+    run = controller.start(action, ArgContext(stable_hash="s", latest_hash="abc"))
+    env.run(until=until)
+    return run, controller, events
+
+
+def test_failing_metric_stops_an_in_flight_job_sibling_with_metric_terminated():
+    """analysis_test.go (terminating in-flight Job): the next reconcile terminates the Job's
+    measurement, which completes Successful with "Metric Terminated", then the run fails."""
+    run, _, events = _two_metric_run(600)
+    assert run.phase.value == "Failed"
+    assert run.finished == 0
+    smoke = run.metrics["smoke"]
+    assert smoke.phase.value == "Successful"
+    assert [(m.phase.value, m.message) for m in smoke.measurements] == [
+        ("Successful", "Metric Terminated")
+    ]
+    assert smoke.message == "Metric Terminated"
+    reasons = [e[3] for e in events]
+    assert reasons == ["MetricFailed", "MetricSuccessful", "AnalysisRunFailed"]
+    assert run.summary.count == 2 and run.summary.failed == 1 and run.summary.successful == 1
+
+
+def test_consecutive_success_limit_met_while_terminating_is_successful():
+    """The streak check applies while terminating (assessMetricStatus): a Job measurement ended
+    by termination counts as Successful, completing count and streak together, so the metric
+    is Successful (not Failed for "ConsecutiveSuccessLimit Not Reached")."""
+    metric = {
+        "provider": {"job": {"spec": {}}},
+        "interval": "30s",
+        "count": 2,
+        "failureLimit": -1,
+        "consecutiveSuccessLimit": 2,
+    }
+    jobs = Providers(job=JobModel(duration=10))
+    run, _, _ = start_run(metric, None, providers=jobs, terminate_at=45)
+    # Job 1 runs 0-10 (Successful), job 2 starts at 40 and is terminated at 45
+    metric_state = run.metrics["success-rate"]
+    assert [(m.started, m.finished, m.message) for m in metric_state.measurements] == [
+        (0, 10, ""),
+        (40, 45, "Metric Terminated"),
+    ]
+    assert metric_state.phase.value == "Successful"
+    assert (run.phase.value, run.message) == ("Successful", "Run Terminated")
+
+
+def _rollout_run(step_analysis, templates, *, cluster=None, values=lambda now: [1.0], until=600):
+    """A step run whose spec comes from the rollout's step analysis (``step_analysis``)."""
+    env = simpy.Environment()
+    events = []
+    controller = AnalysisController(
+        env,
+        templates=templates,
+        cluster_templates=cluster or {},
+        providers=Providers(prometheus=lambda q, now: values(now)),
+        rng=np.random.default_rng(1),
+        on_event=lambda *e: events.append(e),
+    )
+    rollout = {
+        "spec": {
+            "strategy": {"canary": {"steps": [{"setWeight": 20}, {"analysis": step_analysis}]}}
+        }
+    }
+    action = StartAnalysisRun(
+        name="r-abc-2-1", kind="Step", templates=("ignored",), args=(),
+        pod_template_hash="abc", revision=2, step_index=1,
+    )  # fmt: skip
+    run = controller.start(action, ArgContext(stable_hash="s", latest_hash="abc", rollout=rollout))
+    env.run(until=until)
+    return run
+
+
+def _prom_template(name, *metrics, **spec):
+    return {"metadata": {"name": name}, "spec": {"metrics": list(metrics), **spec}}
+
+
+def _prom_metric(name, **fields):
+    return {
+        "name": name,
+        "provider": {"prometheus": {"address": "http://p", "query": "q"}},
+        **fields,
+    }
+
+
+def test_dry_run_rule_matching_no_metric_makes_the_run_error():
+    run = _rollout_run(
+        {"templates": [{"templateName": "t"}], "dryRun": [{"metricName": "latency"}]},
+        {"t": _prom_template("t", _prom_metric("rate"))},
+    )
+    assert run.phase.value == "Error"
+    assert run.message == "Analysis spec invalid: dryRun[0]: Rule didn't match any metric name(s)"
+
+
+def test_step_dry_run_and_retention_apply_and_trim_the_history():
+    """The step's dryRun makes the failing metric not decide; measurementRetention keeps 3
+    measurements of it, the default history limit keeps 10 of the other."""
+    run = _rollout_run(
+        {
+            "templates": [{"templateName": "t"}],
+            "dryRun": [{"metricName": "fail.*"}],
+            "measurementRetention": [{"metricName": "failing", "limit": 3}],
+        },
+        {
+            "t": _prom_template(
+                "t",
+                _prom_metric("failing", interval="10s", count=12, successCondition="result[0] > 5",
+                             failureLimit=-1, consecutiveSuccessLimit=1),
+                _prom_metric("passing", interval="10s", count=12, successCondition="result[0] > 0"),
+            )
+        },
+    )  # fmt: skip
+    assert run.phase.value == "Successful"
+    failing, passing = run.metrics["failing"], run.metrics["passing"]
+    assert failing.dry_run and failing.tally.count == 12 and failing.phase.value == "Failed"
+    assert [m.started for m in failing.measurements] == [90, 100, 110]
+    assert len(passing.measurements) == 10 and passing.measurements[0].started == 20
+    assert run.dry_run_summary.count == 1 and run.summary.successful == 1
+
+
+def test_nested_and_cluster_templates_in_a_run():
+    run = _rollout_run(
+        {"templates": [{"templateName": "outer"},
+                       {"templateName": "shared", "clusterScope": True}]},
+        {
+            "outer": _prom_template("outer", _prom_metric("a"),
+                                    templates=[{"templateName": "inner"}]),
+            "inner": _prom_template("inner", _prom_metric("b")),
+            "shared": _prom_template("shared", _prom_metric("namespaced-one")),
+        },
+        cluster={"shared": _prom_template("shared", _prom_metric("c"))},
+    )  # fmt: skip
+    assert list(run.metrics) == ["a", "b", "c"]
+    assert run.phase.value == "Successful"
+
+
+def test_unresolved_argument_names_the_last_placeholder():
+    run = _rollout_run(
+        {"templates": [{"templateName": "t"}]},
+        {"t": _prom_template("t", _prom_metric("a", successCondition="{{args.x}} {{ args.y }}"))},
+    )
+    assert run.phase.value == "Error"
+    assert run.message == "Unable to resolve metric arguments: failed to resolve {{ args.y }}"
+
+
+AUG14 = 1691971200.0  # 2023-08-14T00:00:00Z
+
+
+def _range_run(range_query, matrix, *, now_at=120):
+    """One measurement of a range-query metric at ``now_at``; records what was asked."""
+    asked = []
+
+    def prometheus_range(query, start, end, step, now):
+        asked.append((query, start, end, step, now))
+        return matrix
+
+    metric = {
+        "initialDelay": f"{now_at}s",
+        "successCondition": "all(result, # > 10)",
+        "failureCondition": "all(result, # < 10)",
+        "provider": {
+            "prometheus": {"address": "http://p", "query": "test", "rangeQuery": range_query}
+        },
+    }
+    run, _, _ = start_run(metric, None, providers=Providers(prometheus_range=prometheus_range))
+    return run, asked
+
+
+def test_range_query_bounds_values_and_errors_as_argo():
+    """prometheus_test.go TestRunSuccessfullyWithRangeQuery and TestRunUnparsable*: start and
+    end are expr time expressions, step a Go duration; every sample of every series counts."""
+    matrix = [({"a": "1"}, [(0.0, 11.0), (60.0, 12.0)]), ({"a": "2"}, [(0.0, 13.0), (60.0, 14.0)])]
+    date = 'date("2023-08-14 00:00:00", "2006-01-02 15:04:05", "UTC")'
+    run, asked = _range_run(
+        {"start": f'{date} - duration("1h")', "end": date, "step": "1m"}, matrix
+    )
+    m = run.metrics["success-rate"].measurements[0]
+    assert (m.phase.value, m.value) == ("Successful", "[11,12,13,14]")
+    epoch = runs.WALL_CLOCK_EPOCH
+    assert asked == [("test", AUG14 - 3600 - epoch, AUG14 - epoch, 60.0, 120)]
+    # now() is the simulated wall clock: simulated time 0 is the ReplicaSets' epoch
+    assert epoch == EPOCH.timestamp()
+    _, asked = _range_run({"start": 'now() - duration("5m")', "end": "now()", "step": "30s"}, [])
+    assert asked[0][1:4] == (120 - 300, 120, 30.0)
+    bad = {
+        "start": ('now() - duration("??")', date, "1m"),
+        "end": (f'{date} - duration("1h")', 'now() - duration("??")', "1m"),
+        "step": (f'{date} - duration("1h")', date, "??"),
+    }
+    for which, (start, end, step) in bad.items():
+        run, _ = _range_run({"start": start, "end": end, "step": step}, matrix)
+        m = run.metrics["success-rate"].measurements[0]
+        kind = "duration" if which == "step" else "time"
+        assert (m.phase.value, m.value) == ("Error", "")
+        assert (
+            m.message
+            == f'failed to parse rangeQuery.{which} as {kind}: time: invalid duration "??"'
+        )
+
+
+def test_time_zones_come_from_the_system_database():
+    import zoneinfo
+
+    if "Europe/Paris" not in zoneinfo.available_timezones():
+        pytest.skip("no time-zone database on this machine")
+    # 2023-08-14 00:00 UTC as a wall-clock time in Paris (CEST, +2h) and in winter (CET, +1h)
+    assert runs.zone_offset("Europe/Paris", AUG14) == 7200.0
+    assert runs.zone_offset("Europe/Paris", 1673654400.0) == 3600.0  # 2023-01-14
+    with pytest.raises(KeyError):
+        runs.zone_offset("Mars/Base", AUG14)

@@ -1,0 +1,365 @@
+"""PromQL function calls, after Prometheus' ``promql/functions.go``.
+
+Each function's arguments are evaluated by the :class:`~.evaluator.Evaluator` passed in; the
+numeric kernels live in :mod:`.functions`. Functions drop the metric name except
+``last_over_time``, ``sort``/``sort_desc`` and ``label_replace``/``label_join``.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Callable, Sequence
+from decimal import Decimal
+from itertools import pairwise
+from typing import Any, Protocol
+
+from canarysim.lang.promql.functions import (
+    _extrapolated,
+    _histogram_quantile,
+    _quantile,
+    _safe,
+    extreme,
+    go_max,
+    go_min,
+    kahan_inc,
+    kahan_mean,
+    kahan_sum,
+    linear_regression,
+)
+from canarysim.lang.promql.syntax import (
+    Call,
+    MatrixSelector,
+    PromQLError,
+    StringLit,
+    VectorSelector,
+)
+from canarysim.lang.promql.values import Labels, Scalar, Vector, _drop_name, _Matrix
+
+__all__ = ["call", "format_float"]
+
+_LABEL_NAME = re.compile(r"[a-zA-Z_][a-zA-Z0-9_]*")
+
+
+class Evaluator(Protocol):
+    """What a function call needs of :class:`canarysim.lang.promql.evaluator.Evaluator`
+    (a protocol, so that the evaluator can import this module without a cycle)."""
+
+    at: float
+    epoch: float
+
+    def eval(self, node: object) -> Scalar | Vector | _Matrix: ...
+
+    def err(self, msg: str) -> PromQLError: ...
+
+    def unique(self, vec: Vector) -> Vector: ...
+
+    def matrix_arg(self, node: object, func: str) -> tuple[_Matrix, float, float]: ...
+
+    def instant_samples(self, sel: VectorSelector) -> list[tuple[Labels, float, float]]: ...
+
+
+def format_float(value: float) -> str:
+    """``strconv.FormatFloat(v, 'f', -1, 64)``: shortest digits, never an exponent."""
+    if math.isnan(value):
+        return "NaN"
+    if math.isinf(value):
+        return "+Inf" if value > 0 else "-Inf"
+    text = format(Decimal(repr(value)), "f")
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+def _arg(ev: Evaluator, node: Call, i: int, kind: str) -> Any:
+    val = ev.eval(node.args[i])
+    if kind == "vector" and not isinstance(val, Vector):
+        got = "scalar" if isinstance(val, Scalar) else "range vector"
+        raise ev.err(f'expected type instant vector in call to function "{node.func}", got {got}')
+    if kind == "scalar" and not isinstance(val, Scalar):
+        raise ev.err(f'expected type scalar in call to function "{node.func}", got instant vector')
+    return val
+
+
+def _string(ev: Evaluator, node: Call, i: int) -> str:
+    arg = node.args[i]
+    if not isinstance(arg, StringLit):
+        raise ev.err(f'expected type string in call to function "{node.func}"')
+    return arg.value
+
+
+def _per_series(
+    ev: Evaluator, node: Call, fn: Callable[[Sequence[float], Sequence[float]], float | None]
+) -> Vector:
+    """A ``*_over_time``-style function: one value per series of the range argument."""
+    matrix, _, _ = ev.matrix_arg(node.args[0], node.func)
+    out = []
+    for labels, t, v in matrix.series:
+        r = fn(t, v)
+        if r is not None:
+            out.append((_drop_name(labels), r))
+    return ev.unique(Vector(out))
+
+
+def call(ev: Evaluator, node: Call) -> Scalar | Vector:
+    f = node.func
+    if f in ("rate", "increase", "delta"):
+        matrix, end, range_s = ev.matrix_arg(node.args[0], f)
+        out = []
+        for labels, t, v in matrix.series:
+            r = _extrapolated(t, v, end, range_s, f != "delta", f == "rate")
+            if r is not None:
+                out.append((_drop_name(labels), r))
+        return ev.unique(Vector(out))
+    if f in ("irate", "idelta"):
+        return _per_series(ev, node, lambda t, v: _instant_delta(t, v, f == "irate"))
+    if f.endswith("_over_time") or f in ("changes", "resets", "deriv", "predict_linear"):
+        return _over_time(ev, node)
+    if f == "histogram_quantile":
+        q = _arg(ev, node, 0, "scalar").value
+        return ev.unique(_histogram_quantile(q, _arg(ev, node, 1, "vector")))
+    if f == "scalar":
+        vec = _arg(ev, node, 0, "vector")
+        return Scalar(vec.samples[0][1] if len(vec) == 1 else math.nan)
+    if f == "vector":
+        return Vector([({}, _arg(ev, node, 0, "scalar").value)])
+    if f == "time":
+        return Scalar(ev.at + ev.epoch)
+    if f == "timestamp":
+        return _timestamp(ev, node)
+    if f == "absent":
+        vec = _arg(ev, node, 0, "vector")
+        return Vector([]) if len(vec) else Vector([(_absent_labels(node.args[0]), 1.0)])
+    if f in ("label_replace", "label_join"):
+        return _label_function(ev, node)
+    vec = _arg(ev, node, 0, "vector")
+    if f in ("sort", "sort_desc"):
+        # NaN last either way (funcSort / funcSortDesc); equal values keep their order.
+        numbers = [s for s in vec if not math.isnan(s[1])]
+        nans = [s for s in vec if math.isnan(s[1])]
+        numbers.sort(key=lambda s: s[1], reverse=f == "sort_desc")
+        return Vector(numbers + nans)
+    if f in ("clamp", "clamp_min", "clamp_max", "round"):
+        params = [_arg(ev, node, i, "scalar").value for i in range(1, len(node.args))]
+        if f == "clamp":
+            lo, hi = params
+            if lo > hi:
+                return Vector([])
+            fn: Callable[[float], float] = lambda x: go_max(lo, go_min(hi, x))  # noqa: E731
+        elif f == "clamp_min":
+            fn = lambda x: go_max(params[0], x)  # noqa: E731
+        elif f == "clamp_max":
+            fn = lambda x: go_min(params[0], x)  # noqa: E731
+        else:
+            inverse = 1.0 / (params[0] if params else 1.0)  # funcRound multiplies by it
+            fn = lambda x: _go_div(math.floor(x * inverse + 0.5), inverse)  # noqa: E731
+        return ev.unique(Vector([(_drop_name(lb), _safe(fn, v)) for lb, v in vec]))
+    unaries: dict[str, Callable[[float], float]] = {
+        "abs": abs,
+        "ceil": lambda x: float(math.ceil(x)) if math.isfinite(x) else x,
+        "floor": lambda x: float(math.floor(x)) if math.isfinite(x) else x,
+        "exp": math.exp,
+        "ln": lambda x: math.log(x) if x > 0 else (-math.inf if x == 0 else math.nan),
+        "log2": lambda x: math.log2(x) if x > 0 else (-math.inf if x == 0 else math.nan),
+        "log10": lambda x: math.log10(x) if x > 0 else (-math.inf if x == 0 else math.nan),
+        "sqrt": lambda x: math.sqrt(x) if x >= 0 else math.nan,
+        "sgn": lambda x: -1.0 if x < 0 else (1.0 if x > 0 else x),
+    }
+    unary = unaries[f]
+    return ev.unique(Vector([(_drop_name(lb), _safe(unary, v)) for lb, v in vec]))
+
+
+def _go_div(a: float, b: float) -> float:
+    if b == 0:
+        return math.nan if a == 0 or math.isnan(a) else math.copysign(math.inf, a)
+    return a / b
+
+
+def _instant_delta(t: Sequence[float], v: Sequence[float], is_rate: bool) -> float | None:
+    if len(t) < 2:
+        return None
+    last, prev = float(v[-1]), float(v[-2])
+    d = last - prev
+    if is_rate:
+        if last < prev:
+            d = last  # counter reset
+        d /= float(t[-1]) - float(t[-2])
+    return d
+
+
+def _over_time(ev: Evaluator, node: Call) -> Vector:
+    f = node.func
+    if f == "absent_over_time":
+        matrix, _, _ = ev.matrix_arg(node.args[0], f)
+        if matrix.series:
+            return Vector([])
+        inner = node.args[0]
+        sel = inner.vector if isinstance(inner, MatrixSelector) else None
+        return Vector([(_absent_labels(sel), 1.0)])
+    if f == "last_over_time":
+        matrix, _, _ = ev.matrix_arg(node.args[0], f)
+        return Vector([(labels, float(v[-1])) for labels, _, v in matrix.series])
+    if f in ("quantile_over_time", "predict_linear"):
+        # The scalar argument comes second for predict_linear, first for quantile_over_time.
+        scalar_at, matrix_at = (0, 1) if f == "quantile_over_time" else (1, 0)
+        param = _arg(ev, node, scalar_at, "scalar").value
+        matrix, end, _ = ev.matrix_arg(node.args[matrix_at], f)
+        out = []
+        for labels, t, v in matrix.series:
+            if f == "quantile_over_time":
+                out.append((_drop_name(labels), _quantile(param, v)))
+            elif len(t) >= 2:
+                slope, intercept = linear_regression(t, v, end)
+                out.append((_drop_name(labels), slope * param + intercept))
+        return ev.unique(Vector(out))
+    kernels: dict[str, Callable[[Sequence[float], Sequence[float]], float | None]] = {
+        "sum_over_time": lambda t, v: kahan_sum(v),
+        "avg_over_time": lambda t, v: kahan_mean(v),
+        "min_over_time": lambda t, v: extreme(v, smallest=True),
+        "max_over_time": lambda t, v: extreme(v, smallest=False),
+        "count_over_time": lambda t, v: float(len(v)),
+        "present_over_time": lambda t, v: 1.0,
+        "stddev_over_time": lambda t, v: math.sqrt(_variance_over_time(v)),
+        "stdvar_over_time": lambda t, v: _variance_over_time(v),
+        "changes": lambda t, v: float(_changes(v)),
+        "resets": lambda t, v: float(sum(1 for a, b in pairwise(v) if b < a)),
+        "deriv": lambda t, v: linear_regression(t, v, float(t[0]))[0] if len(t) >= 2 else None,
+    }
+    return _per_series(ev, node, kernels[f])
+
+
+def _variance_over_time(values: Sequence[float]) -> float:
+    """``varianceOverTime``: Welford's update with compensated sums (a NaN or infinite sample
+    makes it NaN, as the arithmetic does)."""
+    count = 0.0
+    mean = c_mean = aux = c_aux = 0.0
+    for x in values:
+        x = float(x)
+        count += 1
+        delta = x - (mean + c_mean)
+        mean, c_mean = kahan_inc(delta / count, mean, c_mean)
+        aux, c_aux = kahan_inc(delta * (x - (mean + c_mean)), aux, c_aux)
+    return (aux + c_aux) / count
+
+
+def _changes(values: Sequence[float]) -> int:
+    n = 0
+    for a, b in pairwise(values):
+        if a != b and not (math.isnan(a) and math.isnan(b)):
+            n += 1
+    return n
+
+
+def _timestamp(ev: Evaluator, node: Call) -> Vector:
+    """``timestamp(v)``: a selector's sample times (Unix seconds), else the evaluation time."""
+    arg = node.args[0]
+    if isinstance(arg, VectorSelector):
+        samples = ev.instant_samples(arg)
+        out = [(_drop_name(lb), t + ev.epoch) for lb, t, _ in samples]
+        return ev.unique(Vector(out))
+    vec = _arg(ev, node, 0, "vector")
+    return ev.unique(Vector([(_drop_name(lb), ev.at + ev.epoch) for lb, _ in vec]))
+
+
+def _absent_labels(arg: object) -> Labels:
+    """``createLabelsForAbsentFunction``: the equality matchers' labels (none if a label has
+    two of them)."""
+    if not isinstance(arg, VectorSelector):
+        return {}
+    out: Labels = {}
+    repeated: set[str] = set()
+    for m in arg.matchers:
+        if m.name == "__name__" or m.op != "=":
+            continue
+        if m.name in out:
+            repeated.add(m.name)
+        out[m.name] = m.value
+    return {k: v for k, v in out.items() if k not in repeated}
+
+
+def _label_function(ev: Evaluator, node: Call) -> Vector:
+    dst = _string(ev, node, 1)
+    vec = _arg(ev, node, 0, "vector")
+    out: list[tuple[Labels, float]] = []
+    if node.func == "label_replace":
+        replacement, src, pattern = (_string(ev, node, i) for i in (2, 3, 4))
+        try:
+            regex = re.compile(f"(?s:{_go_regex(pattern)})")
+        except re.error:
+            raise ev.err(f"invalid regular expression in label_replace(): {pattern}") from None
+        if not _LABEL_NAME.fullmatch(dst):
+            raise ev.err(f"invalid destination label name in label_replace(): {dst}")
+        for labels, v in vec:
+            match = regex.fullmatch(labels.get(src, ""))
+            if match is None:
+                out.append((labels, v))
+                continue
+            out.append((_set_label(labels, dst, _expand(replacement, match)), v))
+    else:
+        sep = _string(ev, node, 2)
+        sources = [_string(ev, node, i) for i in range(3, len(node.args))]
+        for name in sources:
+            if not _LABEL_NAME.fullmatch(name):
+                raise ev.err(f"invalid source label name in label_join(): {name}")
+        if not _LABEL_NAME.fullmatch(dst):
+            raise ev.err(f"invalid destination label name in label_join(): {dst}")
+        for labels, v in vec:
+            joined = sep.join(labels.get(name, "") for name in sources)
+            out.append((_set_label(labels, dst, joined), v))
+    return ev.unique(Vector(out))
+
+
+def _set_label(labels: Labels, name: str, value: str) -> Labels:
+    out = dict(labels)
+    if value:
+        out[name] = value
+    else:
+        out.pop(name, None)  # an empty label is no label
+    return out
+
+
+def _go_regex(pattern: str) -> str:
+    """RE2 named groups ``(?P<n>...)`` are Python's too; ``(?<n>...)`` is not."""
+    return re.sub(r"\(\?<([A-Za-z_][A-Za-z0-9_]*)>", r"(?P<\1>", pattern)
+
+
+def _expand(template: str, match: re.Match[str]) -> str:
+    """Go's ``Regexp.Expand``: ``$1``, ``${1}``, ``$name``, ``${name}``, ``$$``; an unknown or
+    out-of-range reference is empty; ``$name`` takes the longest run of word characters."""
+    out: list[str] = []
+    i = 0
+    while i < len(template):
+        ch = template[i]
+        if ch != "$" or i + 1 == len(template):
+            out.append(ch)
+            i += 1
+            continue
+        nxt = template[i + 1]
+        if nxt == "$":
+            out.append("$")
+            i += 2
+            continue
+        if nxt == "{":
+            close = template.find("}", i + 2)
+            name = template[i + 2 : close] if close >= 0 else ""
+            if close < 0 or not re.fullmatch(r"\w+", name):
+                out.append(ch)
+                i += 1
+                continue
+            i = close + 1
+        else:
+            m = re.match(r"\w+", template[i + 1 :])
+            if m is None:
+                out.append(ch)
+                i += 1
+                continue
+            name = m.group()
+            i += 1 + len(name)
+        out.append(_group(match, name))
+    return "".join(out)
+
+
+def _group(match: re.Match[str], name: str) -> str:
+    try:
+        value = match.group(int(name)) if name.isdigit() else match.group(name)
+    except IndexError:  # no such group
+        return ""
+    return value or ""
