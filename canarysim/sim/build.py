@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from canarysim.declarations import Scenario, load_scenario, to_plan
+from canarysim.declarations.lint.fields import unsupported
 from canarysim.declarations.scenario.limits import check_limits
 from canarysim.declarations.support import refuse_unsupported
 from canarysim.engine.durations import parse_duration
@@ -31,6 +32,7 @@ __all__ = [
     "default_gateway",
     "default_host",
     "first_plan",
+    "not_simulated",
     "run_arguments",
 ]
 
@@ -194,3 +196,13 @@ def check_host(world: Wiring, host: str) -> None:
             )
             + " (set traffic.gateway)"
         )
+
+
+def not_simulated(scenario: Scenario) -> list[str]:
+    """What ``canarysim validate`` warns canarysim does not simulate (``lint/unsupported``),
+    worded as it words it, for ``Result.warnings``: a run never ignores a setting silently."""
+    return [
+        f"{f.file}:{f.line}: {f.message}" if f.line else f"{f.file}: {f.message}"
+        for obj in scenario.manifests.all()
+        for f in unsupported(obj)
+    ]

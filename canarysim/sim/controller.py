@@ -90,6 +90,16 @@ class Controller:
     # -- the loop --------------------------------------------------------------------------
     def _run(self) -> Generator[simpy.Event, Any, None]:
         world = self.world
+        # The informer's AddFunc (rollout/controller.go): the first event of every Rollout the
+        # controller starts watching, valid spec or not.
+        name = world.plan.name
+        world.recorder.event(
+            self.env.now,
+            "Normal",
+            f"Rollout/{name}",
+            "RolloutAddedToInformer",
+            f"Rollout resource added to informer: {world.namespace}/{name}",
+        )
         if world.invalid_message is not None:
             while True:  # every spec change is observed again (and stays invalid)
                 self._wake = self.env.event()

@@ -37,6 +37,7 @@ from canarysim.sim.build import (
     default_gateway,
     default_host,
     first_plan,
+    not_simulated,
     run_arguments,
 )
 from canarysim.sim.cluster.cluster import Cluster
@@ -108,6 +109,8 @@ class World:
             self.recorder.warn(
                 f"only Rollout {rollout.name!r} is simulated; ignored: {', '.join(others)}"
             )
+        for message in not_simulated(scenario):
+            self.recorder.warn(message)
         self.invalid_message = rollout_invalid_message(scenario)
         self.plan = first_plan(scenario, self.invalid_message, first_hash)
 

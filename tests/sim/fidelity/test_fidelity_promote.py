@@ -31,6 +31,7 @@ def test_abort_retry_promote_emits_argos_event_sequence(tmp_path: Path) -> None:
     )
     reasons = [why for _, why, _ in events(r) if why != "OperatorCommand"]
     assert reasons == [
+        "RolloutAddedToInformer",
         "RolloutUpdated",
         "NewReplicaSetCreated",
         "RolloutNotCompleted",
@@ -53,6 +54,7 @@ def test_abort_retry_promote_emits_argos_event_sequence(tmp_path: Path) -> None:
         "RolloutCompleted",
     ]
     messages = [msg for _, why, msg in events(r) if why != "OperatorCommand"]
+    assert messages[0] == "Rollout resource added to informer: ns/app"
     assert messages[-4:] == [
         "Rollout step 2/2 completed (pause: 3s)",
         "Rollout is resumed",
