@@ -29,6 +29,7 @@ FORBIDDEN = {
     "spec": ("canarysim.sim", "canarysim.report", "canarysim.cli", "simpy"),
     "sim": ("canarysim.report", "canarysim.cli"),
     "report": ("canarysim.sim", "canarysim.cli", "simpy"),
+    "checks": ("canarysim.sim", "canarysim.cli", "canarysim.report", "simpy"),
 }
 
 

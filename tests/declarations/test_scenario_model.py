@@ -147,6 +147,7 @@ def test_json_schema_describes_the_format():
         "faults",
         "outputs",
         "analysis",
+        "expect",
     }
     assert schema["additionalProperties"] is False
     text = str(schema)

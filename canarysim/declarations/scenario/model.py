@@ -40,6 +40,7 @@ from canarysim.declarations.scenario.actions import (
     Undo,
 )
 from canarysim.declarations.scenario.analysis import Analysis
+from canarysim.declarations.scenario.expect import Expect
 from canarysim.declarations.scenario.values import (
     Change,
     Delay,
@@ -283,6 +284,8 @@ class Scenario(ScenarioModel):
     outputs: Outputs = Field(default_factory=Outputs)
     analysis: Analysis = Field(default_factory=Analysis)
     """How the simulated metric providers (Jobs, web endpoints, Prometheus) answer."""
+    expect: Expect | None = None
+    """What the run must show (``canarysim test``); see :mod:`.expect`."""
 
     _manifests: Manifests = PrivateAttr(default_factory=Manifests)
     _source: Path | None = PrivateAttr(default=None)
