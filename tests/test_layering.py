@@ -30,6 +30,7 @@ FORBIDDEN = {
     "sim": ("canarysim.report", "canarysim.cli"),
     "report": ("canarysim.sim", "canarysim.cli", "simpy"),
     "checks": ("canarysim.sim", "canarysim.cli", "canarysim.report", "simpy"),
+    "testing": ("canarysim.sim", "canarysim.cli", "canarysim.report", "simpy"),
 }
 
 
