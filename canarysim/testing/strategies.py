@@ -108,7 +108,10 @@ def traffic_shapes(max_rate: float = 200.0) -> st.SearchStrategy[dict[str, Any]]
         }
     )
     points = st.lists(
-        st.fixed_dictionaries({"at": _seconds(0, 1800), "rate": rate}), min_size=1, max_size=4
+        st.fixed_dictionaries({"at": _seconds(0, 1800), "rate": rate}),
+        min_size=1,
+        max_size=4,
+        unique_by=lambda p: p["at"],
     )
     piecewise = st.fixed_dictionaries({"pattern": st.just("piecewise"), "points": points})
     shape = st.one_of(constant, diurnal, piecewise)

@@ -262,6 +262,18 @@ def test_csv_trace_bad_row(tmp_path):
     )
 
 
+def test_csv_trace_time_given_twice(tmp_path):
+    # Found by canarysim.testing's traffic strategies: it used to reach the simulator as a
+    # traceback ("trace times must be strictly increasing").
+    write(tmp_path, "trace.csv", "0,10\n1m,20\n60,30\n")
+    p = scenario_dir(
+        tmp_path, "manifests: [rollout.yaml]\ntraffic:\n  pattern: csv\n  csv: trace.csv\n"
+    )
+    assert error_of(load_scenario, p) == (
+        f"{tmp_path / 'trace.csv'}:3: time: expected a time not already given on line 2, got 60"
+    )
+
+
 def test_scenario_lint(tmp_path):
     from canarysim.declarations import validate_paths
 

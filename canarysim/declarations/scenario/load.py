@@ -206,7 +206,8 @@ def _points(rows: Iterable[tuple[float, float]]) -> list[Any]:
 
 def read_rate_csv(text: str, name: str) -> Iterable[tuple[float, float]]:
     """Rows ``time,rate`` (time as seconds or a duration); a non-numeric first row is a
-    header."""
+    header. Each time at most once (which of two rates would hold from it?)."""
+    seen: dict[float, int] = {}
     for i, row in enumerate(csv.reader(io.StringIO(text)), start=1):
         if not row or all(not c.strip() for c in row):
             continue
@@ -227,6 +228,11 @@ def read_rate_csv(text: str, name: str) -> Iterable[tuple[float, float]]:
             raise scenario_error(name, "time", str(exc), line=i) from None
         if not (0 <= rate <= 1e7):  # also refuses nan
             raise scenario_error(name, "rate", "a rate between 0 and 10000000", line=i, got=r_text)
+        if t in seen:
+            raise scenario_error(
+                name, "time", f"a time not already given on line {seen[t]}", line=i, got=t_text
+            )
+        seen[t] = i
         yield t, rate
 
 

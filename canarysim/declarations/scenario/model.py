@@ -221,6 +221,10 @@ class Traffic(ScenarioModel):
         if sum(h.fraction for h in self.headers) > 1.0 + 1e-9:
             raise ValueError("header fractions that sum to at most 1")
         object.__setattr__(self, "points", sorted(self.points, key=lambda p: p.at))
+        times = [p.at for p in self.points]
+        if len(set(times)) != len(times):
+            # Two rates from the same instant: which one holds? (A CSV trace too.)
+            raise ValueError("points with distinct times (one rate from each `at`)")
         return self
 
     def rate_at(self, t: float) -> float:
