@@ -24,8 +24,8 @@ from collections.abc import Callable
 
 from canarysim.sim.mesh.router import Branch, RequestClass, RoutePlan
 from canarysim.sim.metrics.store import MetricStore
-from canarysim.sim.rng import Streams
-from canarysim.sim.traffic.distributions import Dist, PoissonArrivals
+from canarysim.sim.stochastic.distributions import Dist, PoissonArrivals
+from canarysim.sim.stochastic.rng import Streams
 from canarysim.sim.traffic.generator import TrafficGenerator, VersionBehaviour
 
 RC = RequestClass(host="shop")

@@ -1,9 +1,12 @@
-"""The spec layer: what was declared (see docs/design.md).
+"""The declarations layer: what was declared (see docs/design.md).
 
-Manifests (Argo Rollouts, Istio, Kubernetes) and our scenario format, as pydantic models;
-loading them from files (the only place canarysim reads input); Argo's own validation with its
-exact messages; lint for what a cluster would only reveal at run time; and the conversion of a
-Rollout into the engine's :class:`~canarysim.engine.model.Plan`.
+Rooms: :mod:`.manifests` (Argo Rollouts, Istio, Kubernetes objects as pydantic models),
+:mod:`.scenario` (our scenario format), :mod:`.argo` (Argo's own validation with its exact
+messages), :mod:`.lint` (what a cluster would only reveal at run time). The hall: reading YAML
+with source lines (:mod:`.yamlio`, :mod:`.load`: the only place canarysim reads input),
+validating data into models (:mod:`.convert`), ``canarysim validate`` (:mod:`.validate`,
+:mod:`.findings`) and the Rollout as the engine's :class:`~canarysim.engine.model.Plan`
+(:mod:`.plan`). May import: pydantic, PyYAML, the engine; never the world above it.
 """
 
 from canarysim.declarations.findings import Finding, exit_code

@@ -182,7 +182,7 @@ def _prescan(text: str, name: str) -> None:
                         name,
                         "",
                         f"nesting at most {MAX_DEPTH} levels deep",
-                        line=event.start_mark.line + 1,
+                        line=event.start_mark.line + 1 if event.start_mark else None,
                     )
             elif isinstance(event, yaml.CollectionEndEvent):
                 depth -= 1

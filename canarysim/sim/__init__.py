@@ -2,15 +2,19 @@
 
 :func:`canarysim.sim.world.simulate` (re-exported as ``canarysim.simulate``) builds a
 :class:`~canarysim.sim.world.World` from a scenario, runs it and collects a
-:class:`~canarysim.result.Result`. The parts, each usable on its own:
+:class:`~canarysim.result.Result`. The hall (this folder's own modules) wires the rooms:
 
-* ``rng`` named random streams; ``distributions`` delays and arrival processes;
-* ``cluster`` (with ``pods``, ``replicasets``, ``services``, ``nodes``) the Kubernetes side;
-* ``mesh`` the VirtualServices/DestinationRules as Argo rewrites them; ``router`` Istio's
-  request semantics over them; ``traffic``, ``metrics`` and ``promql`` the requests and the
-  telemetry analyses query;
-* ``controller`` where the pure engine meets SimPy; ``analysis`` AnalysisRuns; ``operator``
-  the person at the keyboard and the faults; ``recorder`` what the Result keeps.
+* ``world`` the run; ``wiring`` what the world offers its parts (so no part imports it);
+  ``build`` run arguments and defaults; ``inputs`` scenario -> sim inputs;
+* ``controller`` where the pure engine meets SimPy; ``operator`` the person at the keyboard
+  and the faults; ``flow`` traffic into the metric store and the series;
+  ``observe``/``summary`` what the Result keeps.
 
-Importing this package imports none of them, so ``import canarysim.sim.rng`` stays cheap.
+The rooms, each usable on its own: ``stochastic`` (random streams, distributions, arrivals),
+``cluster`` (nodes, pods, ReplicaSets, Services), ``mesh`` (router objects and the data plane),
+``traffic`` (requests served), ``metrics`` (the Prometheus-style store, the recorder),
+``analysis`` (AnalysisRuns and providers), ``experiments``.
+
+Importing this package imports none of them, so ``import canarysim.sim.stochastic.rng`` stays
+cheap.
 """

@@ -20,7 +20,7 @@ from canarysim.errors import ScenarioError
 
 if TYPE_CHECKING:
     from canarysim.sim.mesh.objects import Mesh
-    from canarysim.sim.world import World
+    from canarysim.sim.wiring import Wiring
 
 __all__ = [
     "MODES",
@@ -104,7 +104,7 @@ def _referenced_vs(mesh: Mesh) -> list[tuple[str, str]]:
     return referenced_virtual_services(mesh.rollout)
 
 
-def default_host(world: World) -> str:
+def default_host(world: Wiring) -> str:
     """Where requests go when the scenario does not say: the first host of the rollout's
     VirtualService, else of any VirtualService, else its stable Service, else the first
     Service (requests to a host nobody serves all fail with 503)."""
@@ -121,7 +121,7 @@ def default_host(world: World) -> str:
     return services[0] if services else world.plan.name
 
 
-def default_gateway(world: World) -> str | None:
+def default_gateway(world: Wiring) -> str | None:
     """Where requests enter when the scenario does not say: the first gateway of the first
     VirtualService (the rollout's first) serving the requests' host, as
     ``namespace/name``; None (sidecars, ``mesh``) when it lists none."""
@@ -141,7 +141,7 @@ def default_gateway(world: World) -> str | None:
     return None
 
 
-def check_host(world: World, host: str) -> None:
+def check_host(world: Wiring, host: str) -> None:
     """Warn when nothing in the scenario serves the host the requests ask for."""
     mesh = world.mesh
     short = host.split(".")[0]

@@ -54,7 +54,7 @@ from canarysim.sim.cluster.replicasets import DESIRED_REPLICAS_ANNOTATION
 from canarysim.sim.cluster.templatehash import POD_TEMPLATE_HASH_LABEL
 
 if TYPE_CHECKING:
-    from canarysim.sim.world import World
+    from canarysim.sim.wiring import Wiring
 
 __all__ = ["DESIRED_REPLICAS_ANNOTATION", "RESYNC_PERIOD", "Controller"]
 
@@ -69,7 +69,7 @@ _OBSERVATION_FIELDS = {f.name for f in fields(Observation)}
 class Controller:
     """Reconciles the world's Rollout with :func:`canarysim.engine.rollout.canary.decide`."""
 
-    def __init__(self, world: World) -> None:
+    def __init__(self, world: Wiring) -> None:
         self.world = world
         self.env: simpy.Environment = world.env
         self.status = RolloutStatus()

@@ -2,8 +2,9 @@
 
 The spec layer speaks the user's language (``Delay`` with median/p99, versions keyed by
 image, a traffic pattern, an operator timeline); the sim modules take distributions
-(:class:`~canarysim.sim.traffic.distributions.Dist`), schedules, arrival processes and the router's
-request classes. Keeping the translation in one place means neither side knows the other.
+(:class:`~canarysim.sim.stochastic.distributions.Dist`), schedules, arrival processes and
+the router's request classes. Keeping the translation in one place means neither side knows
+the other.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from canarysim.declarations.scenario.values import Delay
 from canarysim.errors import SimulationError
 from canarysim.sim.cluster.pods import PodBehaviour
 from canarysim.sim.mesh.router import MESH, RequestClass
-from canarysim.sim.traffic.distributions import (
+from canarysim.sim.stochastic.distributions import (
     Arrivals,
     ConstantArrivals,
     Dist,

@@ -19,12 +19,12 @@ from canarysim.sim.metrics.recorder import ROLES, rollout_snapshot
 from canarysim.sim.summary import summarize, weights_from_manifests
 
 if TYPE_CHECKING:
-    from canarysim.sim.world import World
+    from canarysim.sim.wiring import Wiring
 
 __all__ = ["collect", "observe"]
 
 
-def observe(world: World) -> None:
+def observe(world: Wiring) -> None:
     """Record a snapshot and a state row if anything visible changed."""
     now = world.env.now
     status = world.controller.status
@@ -57,7 +57,7 @@ def observe(world: World) -> None:
     world.flow.hashes_seen((status.stable_rs, status.current_pod_hash))
 
 
-def _analysis_snapshots(world: World) -> tuple[AnalysisRunSnapshot, ...]:
+def _analysis_snapshots(world: Wiring) -> tuple[AnalysisRunSnapshot, ...]:
     out = []
     for run in world.analysis.runs.values():
         if run.name in world.controller.deleted_runs:
@@ -78,7 +78,7 @@ def _analysis_snapshots(world: World) -> tuple[AnalysisRunSnapshot, ...]:
     return tuple(out)
 
 
-def collect(world: World) -> Result:
+def collect(world: Wiring) -> Result:
     """The run so far as a :class:`Result`."""
     now = world.env.now
     world.flow.flush(now)

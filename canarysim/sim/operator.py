@@ -40,7 +40,7 @@ from canarysim.engine.rollout.commands import apply_spec_command
 from canarysim.sim.cluster.templatehash import pod_template_hash, strip_hash_label
 
 if TYPE_CHECKING:
-    from canarysim.sim.world import World
+    from canarysim.sim.wiring import Wiring
 
 __all__ = ["Operator", "kubectl_line"]
 
@@ -68,7 +68,7 @@ def kubectl_line(rollout: str, cmd: Command) -> str:
 class Operator:
     """Plays the scenario's ``operator`` and ``faults`` lists in simulated time."""
 
-    def __init__(self, world: World) -> None:
+    def __init__(self, world: Wiring) -> None:
         self.world = world
         self.env: simpy.Environment = world.env
         scenario = world.scenario

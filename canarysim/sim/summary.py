@@ -16,7 +16,7 @@ from canarysim.engine.model import Plan
 
 if TYPE_CHECKING:
     from canarysim.sim.mesh.objects import Mesh
-    from canarysim.sim.world import World
+    from canarysim.sim.wiring import Wiring
 
 __all__ = ["summarize", "weights_from_manifests"]
 
@@ -80,7 +80,7 @@ def _first(events: Sequence[Mapping[str, Any]], reason: str, after: float) -> di
 
 
 def summarize(
-    world: World, events: list[dict[str, Any]], series: dict[str, np.ndarray]
+    world: Wiring, events: list[dict[str, Any]], series: dict[str, np.ndarray]
 ) -> dict[str, Any]:
     """The Result's ``summary`` (see module doc)."""
     final = world.recorder.snapshots[-1] if world.recorder.snapshots else None
@@ -133,7 +133,7 @@ def summarize(
             v: (errors[v] / requests[v] if requests[v] else None) for v in ("stable", "canary")
         },
         "canary_errors": errors["canary"],
-        "by_image": {k: dict(v) for k, v in sorted(world._totals.items())},
+        "by_image": {k: dict(v) for k, v in sorted(world.flow.totals.items())},
         "analysis": analysis,
         "reconciles": world.controller.reconciles,
         "controller_errors": [dict(e) for e in world.controller_errors],

@@ -3,14 +3,15 @@
 >>> from canarysim.sim.world import simulate              # doctest: +SKIP
 >>> result = simulate(load_scenario("scenarios/imesh-canary/scenario.yaml"))  # doctest: +SKIP
 
-The world owns ``env.now`` and every random stream (:class:`~canarysim.sim.rng.Streams`,
+The world owns ``env.now`` and every random stream (:class:`~canarysim.sim.stochastic.rng.Streams`,
 spawned from the scenario's seed by name). It wires the cluster (pods, ReplicaSets, Services),
 the mesh (VirtualServices and DestinationRules, rewritten only through Argo's reconciler), the
 rollout controller (the engine), AnalysisRuns, Experiments, the operator's timeline and faults,
-and the traffic that flows through it all; the parts reach each other through it.
+and the traffic that flows through it all; the parts reach each other through it, reading it as
+the :class:`~canarysim.sim.wiring.Wiring` protocol (so that none of them imports this module).
 
 The ideas live next door: :mod:`~canarysim.sim.build` (run arguments and what the
-scenario leaves out), :mod:`~canarysim.sim.traffic.flow` (traffic one routing-constant
+scenario leaves out), :mod:`~canarysim.sim.flow` (traffic one routing-constant
 interval at a time, into the metric store and the series), :mod:`~canarysim.sim.observe`
 (snapshots, state rows, the Result) and :mod:`~canarysim.sim.summary`.
 """
@@ -42,14 +43,14 @@ from canarysim.sim.cluster.cluster import Cluster
 from canarysim.sim.cluster.templatehash import pod_template_hash, strip_hash_label
 from canarysim.sim.controller import Controller
 from canarysim.sim.experiments.runtime import ExperimentController
+from canarysim.sim.flow import EXACT_CHUNK_REQUESTS, TRAFFIC_GRID, TrafficFlow
 from canarysim.sim.inputs import arrivals_for, pod_behaviour_for, request_classes
 from canarysim.sim.mesh.objects import Mesh
 from canarysim.sim.metrics.recorder import Recorder
 from canarysim.sim.metrics.store import MetricStore
 from canarysim.sim.observe import collect, observe
 from canarysim.sim.operator import Operator
-from canarysim.sim.rng import Streams
-from canarysim.sim.traffic.flow import EXACT_CHUNK_REQUESTS, TRAFFIC_GRID, TrafficFlow
+from canarysim.sim.stochastic.rng import Streams
 from canarysim.sim.traffic.generator import TrafficGenerator
 
 __all__ = [
@@ -67,6 +68,12 @@ SCRAPE_INTERVAL = 15.0
 
 class World:
     """Everything of one run (see the module doc): :meth:`build`, :meth:`run`, :meth:`collect`."""
+
+    # Parts built last, each given the world; the analysis controller's callback reaches the
+    # controller only once it exists.
+    controller: Controller
+    experiments: ExperimentController
+    flow: TrafficFlow
 
     def __init__(self, scenario: Scenario, *, until: float, mode: str) -> None:
         self.scenario = scenario
@@ -156,11 +163,6 @@ class World:
     @property
     def generator(self) -> TrafficGenerator:
         return self.flow.generator
-
-    @property
-    def _totals(self) -> dict[str, dict[str, int]]:
-        """Requests and errors by image so far (``summary.by_image``)."""
-        return self.flow.totals
 
     # ------------------------------------------------------------------ services for parts
     def set_plan(self, plan: Plan) -> None:

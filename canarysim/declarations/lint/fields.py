@@ -109,6 +109,7 @@ def unsupported(obj: Resource) -> list[Finding]:
             if step.plugin is not None:
                 warn((*strategy, "canary", "steps", i, "plugin"), "a plugin step")
     if isinstance(obj, DestinationRule):
+        policies: list[tuple[tuple[object, ...], dict[str, Any] | None]]
         policies = [(("spec", "trafficPolicy"), obj.spec.traffic_policy)]
         policies += [
             (("spec", "subsets", i, "trafficPolicy"), sub.traffic_policy)

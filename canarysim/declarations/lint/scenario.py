@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from canarysim.declarations.findings import Finding, Severity
+from canarysim.declarations.manifests.analysis import AnalysisTemplate, ClusterAnalysisTemplate
 from canarysim.declarations.scenario.model import KillNode, Scenario, SetImage
 
 __all__ = ["lint_scenario"]
@@ -83,11 +84,11 @@ def _lint_analysis(
     """``analysis.jobs``/``analysis.web`` keys name metrics (or URLs): a key that names none
     is a typo the simulation would silently ignore; a web metric without an answer measures
     Error at every attempt."""
-    metrics = [
-        m
-        for t in (*s.manifests.analysis_templates, *s.manifests.cluster_analysis_templates)
-        for m in t.spec.metrics
+    templates: list[AnalysisTemplate | ClusterAnalysisTemplate] = [
+        *s.manifests.analysis_templates,
+        *s.manifests.cluster_analysis_templates,
     ]
+    metrics = [m for t in templates for m in t.spec.metrics]
     jobs = {m.name for m in metrics if m.provider.job is not None}
     webs = {m.name: m.provider.web.url for m in metrics if m.provider.web is not None}
     for name in s.analysis.jobs:

@@ -1,4 +1,6 @@
-"""Varying a loaded scenario in memory, validated like a file.
+"""Varying a loaded scenario in memory, validated like a file: the merge patches behind
+:meth:`Scenario.with_changes` and :meth:`Scenario.with_manifest` (the loader rebuilds the
+scenario; this module knows nothing of the Scenario class, so the two do not import each other).
 
 Notebooks and property tests sweep a scenario (another seed, a faster traffic rate, other
 Rollout steps) without writing YAML files. Both helpers apply a *merge patch* (RFC 7386:
@@ -16,15 +18,13 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from canarysim.declarations.load import add_document
+from canarysim.declarations.manifests.bundle import Manifests
 from canarysim.declarations.yamlio import Document, scenario_error
 
-if TYPE_CHECKING:
-    from canarysim.declarations.manifests.bundle import Manifests
-    from canarysim.declarations.scenario.model import Scenario
-
-__all__ = ["CHANGES", "merge_patch", "with_changes", "with_manifest"]
+__all__ = ["CHANGES", "changed_data", "merge_patch", "patched_manifests"]
 
 CHANGES = "<changes>"
 """The file name errors of an in-memory change carry."""
@@ -57,42 +57,11 @@ def merge_patch(target: Any, patch: Any) -> Any:
     return out
 
 
-def with_changes(scenario: Scenario, changes: Mapping[str, Any]) -> Scenario:
-    """A new scenario: ``changes`` (top-level keys as in the YAML) merged into its data."""
-    from canarysim.declarations.scenario.load import build_scenario
-
-    changes = _canonical(changes)
-    data = merge_patch(_canonical(scenario.data), changes)
-    reload = bool(_RELOAD_KEYS & set(changes))
-    if reload and not isinstance(scenario.data.get("manifests"), list):
-        raise scenario_error(
-            CHANGES,
-            "manifests",
-            "a scenario loaded with its manifests (this one was built from bare manifests: "
-            "load them again with the namespace you want)",
-        )
-    return build_scenario(
-        data,
-        name=CHANGES,
-        base=scenario.base_dir,
-        source=scenario.source,
-        manifests=None if reload else scenario.manifests,
-    )
-
-
-def with_manifest(
-    scenario: Scenario,
-    kind: str,
-    name: str,
-    patch: Mapping[str, Any],
-    namespace: str | None = None,
-) -> Scenario:
-    """A new scenario whose manifest ``kind``/``name`` has ``patch`` merged into it."""
-    from canarysim.declarations.load import add_document
-    from canarysim.declarations.manifests.bundle import Manifests
-    from canarysim.declarations.scenario.load import build_scenario
-
-    old = scenario.manifests
+def patched_manifests(
+    old: Manifests, kind: str, name: str, patch: Mapping[str, Any], namespace: str | None
+) -> Manifests:
+    """A copy of ``old`` whose object ``kind``/``name`` has ``patch`` merged into it and is
+    validated again (what :meth:`Scenario.with_manifest` rebuilds the scenario around)."""
     target = _find(old, kind, name, namespace)
     raw = merge_patch(target.raw, dict(patch))
     # A namespace the loader filled in stays as it was.
@@ -110,21 +79,31 @@ def with_manifest(
     for attr in _BUCKETS:
         bucket = getattr(old, attr)
         setattr(fresh, attr, [replaced[0] if o is target else o for o in bucket])
-    return build_scenario(
-        scenario.data,
-        name=CHANGES,
-        base=scenario.base_dir,
-        source=scenario.source,
-        manifests=fresh,
-    )
+    return fresh
 
 
-def _canonical(data: Mapping[str, Any]) -> dict[str, Any]:
+def changed_data(
+    data: Mapping[str, Any], changes: Mapping[str, Any], aliases: Mapping[str, str]
+) -> tuple[dict[str, Any], bool]:
+    """``changes`` merged into a scenario's ``data`` (both with top-level keys as in the YAML
+    or by their Python names, ``aliases`` mapping the latter to the former), and whether the
+    manifests must be loaded again."""
+    changes = _canonical(changes, aliases)
+    merged = merge_patch(_canonical(data, aliases), changes)
+    reload = bool(_RELOAD_KEYS & set(changes))
+    if reload and not isinstance(data.get("manifests"), list):
+        raise scenario_error(
+            CHANGES,
+            "manifests",
+            "a scenario loaded with its manifests (this one was built from bare manifests: "
+            "load them again with the namespace you want)",
+        )
+    return merged, reload
+
+
+def _canonical(data: Mapping[str, Any], aliases: Mapping[str, str]) -> dict[str, Any]:
     """Top-level keys as written in the YAML (``rollout_name`` -> ``rollout``)."""
-    from canarysim.declarations.scenario.model import Scenario
-
-    fields = Scenario.model_fields
-    return {(fields[k].alias or k) if k in fields else k: v for k, v in data.items()}
+    return {aliases.get(k, k): v for k, v in data.items()}
 
 
 def _find(manifests: Manifests, kind: str, name: str, namespace: str | None) -> Any:

@@ -12,6 +12,7 @@ from typing import Any
 from canarysim.declarations.convert import validate_model
 from canarysim.declarations.load import add_document, add_file
 from canarysim.declarations.manifests.bundle import Manifests
+from canarysim.declarations.scenario.changes import CHANGES
 from canarysim.declarations.scenario.model import Scenario
 from canarysim.declarations.scenario.values import parse_nonnegative
 from canarysim.declarations.yamlio import (
@@ -113,8 +114,15 @@ def build_scenario(
                 add_document(manifests, doc, ("manifests", i))
     scenario = _with_trace(scenario, base, name, doc)
     _check_rollout(scenario, manifests, name, doc.line_of(("manifests",)))
-    scenario.attach(manifests, source, lines, data=data, base_dir=base)
+    scenario.attach(manifests, source, lines, data=data, base_dir=base, rebuild=_rebuild)
     return scenario
+
+
+def _rebuild(
+    data: dict[str, Any], manifests: Manifests | None, base: Path, source: Path | None
+) -> Scenario:
+    """What :meth:`Scenario.with_changes` and ``with_manifest`` rebuild a scenario with."""
+    return build_scenario(data, name=CHANGES, base=base, source=source, manifests=manifests)
 
 
 def scenario_from_manifests(manifests: Manifests, **overrides: Any) -> Scenario:
@@ -138,7 +146,7 @@ def scenario_from_manifests(manifests: Manifests, **overrides: Any) -> Scenario:
         )
     where = manifests.files[0] if manifests.files else "<manifests>"
     _check_rollout(scenario, manifests, where, None)
-    scenario.attach(manifests, None, data=data)
+    scenario.attach(manifests, None, data=data, rebuild=_rebuild)
     return scenario
 
 

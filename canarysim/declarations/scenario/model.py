@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import copy
 import math
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -40,6 +41,7 @@ from canarysim.declarations.scenario.actions import (
     Undo,
 )
 from canarysim.declarations.scenario.analysis import Analysis
+from canarysim.declarations.scenario.changes import CHANGES, changed_data, patched_manifests
 from canarysim.declarations.scenario.expect import Expect
 from canarysim.declarations.scenario.values import (
     Change,
@@ -50,6 +52,7 @@ from canarysim.declarations.scenario.values import (
     at_time,
     sorted_changes,
 )
+from canarysim.errors import ScenarioError
 
 __all__ = [
     "Cluster",
@@ -263,6 +266,10 @@ class Outputs(ScenarioModel):
 # ------------------------------------------------------------------------------ the scenario
 ManifestRef = str | dict[str, Any]
 
+#: How a loader rebuilds a scenario from changed data: ``(data, manifests or None to load
+#: them again, base directory, source file) -> Scenario``.
+Rebuild = Callable[[dict[str, Any], Manifests | None, Path, Path | None], "Scenario"]
+
 
 class Scenario(ScenarioModel):
     """A loaded scenario. Build it with :func:`canarysim.declarations.load_scenario` (from a file)
@@ -296,6 +303,7 @@ class Scenario(ScenarioModel):
     _lines: dict[tuple[Any, ...], int] = PrivateAttr(default_factory=dict)
     _data: dict[str, Any] = PrivateAttr(default_factory=dict)
     _base: Path | None = PrivateAttr(default=None)
+    _rebuild: Rebuild | None = PrivateAttr(default=None)
 
     @model_validator(mode="after")
     def _in_order(self) -> Scenario:
@@ -346,9 +354,10 @@ class Scenario(ScenarioModel):
 
         >>> faster = scenario.with_changes(seed=2, traffic={"rate": 500})  # doctest: +SKIP
         """
-        from canarysim.declarations.scenario.changes import with_changes
-
-        return with_changes(self, changes)
+        fields = type(self).model_fields
+        aliases = {k: f.alias for k, f in fields.items() if f.alias}
+        data, reload = changed_data(self._data, changes, aliases)
+        return self._rebuilt(data, None if reload else self.manifests)
 
     def with_manifest(
         self, kind: str, name: str, patch: dict[str, Any], namespace: str | None = None
@@ -360,9 +369,17 @@ class Scenario(ScenarioModel):
         >>> steps = {"spec": {"strategy": {"canary": {"steps": [{"setWeight": 20}]}}}}
         >>> s = scenario.with_manifest("Rollout", "imesh-rollout", steps)  # doctest: +SKIP
         """
-        from canarysim.declarations.scenario.changes import with_manifest
+        fresh = patched_manifests(self.manifests, kind, name, patch, namespace)
+        return self._rebuilt(self.data, fresh)
 
-        return with_manifest(self, kind, name, patch, namespace)
+    def _rebuilt(self, data: dict[str, Any], manifests: Manifests | None) -> Scenario:
+        """The scenario rebuilt from ``data`` by the loader that built this one (it hands
+        itself over in :meth:`attach`), keeping manifests unless they must be loaded again."""
+        if self._rebuild is None:
+            raise ScenarioError(
+                CHANGES, "", "a scenario built by load_scenario or scenario_from_manifests"
+            )
+        return self._rebuild(data, manifests, self.base_dir, self.source)
 
     def version_for(self, image: str) -> Version:
         """Behaviour of ``image`` (the built-in default when the scenario omits it)."""
@@ -380,6 +397,7 @@ class Scenario(ScenarioModel):
         *,
         data: dict[str, Any] | None = None,
         base_dir: Path | None = None,
+        rebuild: Rebuild | None = None,
     ) -> None:
         """Used by the loaders: the loaded manifests, where the scenario came from, and the
         data as written (what :meth:`with_changes` patches)."""
@@ -388,6 +406,7 @@ class Scenario(ScenarioModel):
         self._lines = dict(lines or {})
         self._data = copy.deepcopy(dict(data or {}))
         self._base = base_dir
+        self._rebuild = rebuild
 
     def line_of(self, *path: Any) -> int:
         """Line of a key of the scenario file (of its closest ancestor; 0 when unknown)."""

@@ -4,7 +4,7 @@ change over time.
 ``Duration`` reads Argo's syntax (``30s``, ``1h30m``, ``500ms``; a plain integer is seconds) via
 :func:`canarysim.engine.durations.parse_duration` and stores float seconds. ``Delay`` is a
 distribution given the way people quote one (a fixed value, a median and a p99, or a mean);
-:meth:`Delay.to_spec` hands it to ``canarysim.sim.traffic.distributions.Dist.from_spec``.
+:meth:`Delay.to_spec` hands it to ``canarysim.sim.stochastic.distributions.Dist.from_spec``.
 """
 
 from __future__ import annotations

@@ -23,10 +23,9 @@ callers imported from here before the split are re-exported.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterator
+from bisect import bisect_right
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
-
-import numpy as np
 
 from canarysim.lang.promql.functions import (
     FUNCTIONS,
@@ -36,6 +35,10 @@ from canarysim.lang.promql.functions import (
     _histogram_quantile,
     _quantile,
     _safe,
+    extreme,
+    kahan_mean,
+    kahan_sum,
+    variance,
 )
 from canarysim.lang.promql.syntax import (
     COMPARISONS,
@@ -94,7 +97,9 @@ class Evaluator:
         raise self.err(f"unsupported expression {node!r}")  # pragma: no cover
 
     # ------------------------------------------------------------------ selectors
-    def _series(self, sel: VectorSelector) -> Iterator[tuple[Labels, np.ndarray, np.ndarray]]:
+    def _series(
+        self, sel: VectorSelector
+    ) -> Iterator[tuple[Labels, Sequence[float], Sequence[float]]]:
         names = [m for m in sel.matchers if m.name == "__name__"]
         if names and names[0].op == "=":
             candidates = [names[0].value]
@@ -110,7 +115,7 @@ class Evaluator:
         t_eval = self.at - sel.offset
         out = []
         for labels, t, v in self._series(sel):
-            i = int(np.searchsorted(t, t_eval, side="right")) - 1
+            i = bisect_right(t, t_eval) - 1
             if i >= 0 and t[i] > t_eval - self.lookback_s:
                 out.append((labels, float(v[i])))
         return Vector(out)
@@ -120,8 +125,8 @@ class Evaluator:
         t_start = t_end - ms.range_s
         out = []
         for labels, t, v in self._series(ms.vector):
-            lo = int(np.searchsorted(t, t_start, side="right"))
-            hi = int(np.searchsorted(t, t_end, side="right"))
+            lo = bisect_right(t, t_start)
+            hi = bisect_right(t, t_end, lo)
             if hi > lo:
                 out.append((labels, t[lo:hi], v[lo:hi]))
         return _Matrix(out)
@@ -168,20 +173,21 @@ class Evaluator:
             for labels, t, v in m.series:
                 if len(t) < 2:
                     continue
-                d = v[-1] - v[-2]
+                last, prev = float(v[-1]), float(v[-2])
+                d = last - prev
                 if f == "irate":
-                    if v[-1] < v[-2]:
-                        d = v[-1]  # counter reset
-                    d /= t[-1] - t[-2]
-                out.append((_drop_name(labels), float(d)))
+                    if last < prev:
+                        d = last  # counter reset
+                    d /= float(t[-1]) - float(t[-2])
+                out.append((_drop_name(labels), d))
             return Vector(out)
         if f.endswith("_over_time"):
             m = self._arg(node, 0, "matrix")
-            agg: Callable[[np.ndarray], Any] = {
-                "sum_over_time": np.sum,
-                "avg_over_time": np.mean,
-                "min_over_time": np.min,
-                "max_over_time": np.max,
+            agg: Callable[[Sequence[float]], Any] = {
+                "sum_over_time": kahan_sum,
+                "avg_over_time": kahan_mean,
+                "min_over_time": lambda a: extreme(a, smallest=True),
+                "max_over_time": lambda a: extreme(a, smallest=False),
                 "count_over_time": len,
                 "last_over_time": lambda a: a[-1],
             }[f]
@@ -230,7 +236,7 @@ class Evaluator:
                 to = params[0] if params else 1.0
                 fn = lambda x: math.floor(x / to + 0.5) * to if math.isfinite(x) else x  # noqa: E731
             return Vector([(_drop_name(lb), fn(v)) for lb, v in vec])
-        unary = {
+        unaries: dict[str, Callable[[float], float]] = {
             "abs": abs,
             "ceil": math.ceil,
             "floor": math.floor,
@@ -239,7 +245,8 @@ class Evaluator:
             "log2": lambda x: math.log2(x) if x > 0 else (-math.inf if x == 0 else math.nan),
             "log10": lambda x: math.log10(x) if x > 0 else (-math.inf if x == 0 else math.nan),
             "sqrt": lambda x: math.sqrt(x) if x >= 0 else math.nan,
-        }[f]
+        }
+        unary = unaries[f]
         return Vector([(_drop_name(lb), _safe(unary, v)) for lb, v in vec])
 
     # ------------------------------------------------------------------ aggregation
@@ -266,7 +273,7 @@ class Evaluator:
             groups.setdefault(tuple(sorted(key_labels.items())), []).append((labels, v))
         out: list[tuple[Labels, float]] = []
         for key, members in groups.items():
-            vals = np.asarray([v for _, v in members], dtype=float)
+            vals = [v for _, v in members]
             op = node.op
             if op in ("topk", "bottomk"):
                 assert param is not None
@@ -278,19 +285,17 @@ class Evaluator:
                 out.extend(members[i] for i in order[: max(k, 0)])
                 continue
             if op == "sum":
-                r = float(vals.sum())
+                r = kahan_sum(vals)
             elif op == "avg":
-                r = float(vals.mean())
-            elif op == "min":
-                r = float(np.nanmin(vals)) if not np.all(np.isnan(vals)) else math.nan
-            elif op == "max":
-                r = float(np.nanmax(vals)) if not np.all(np.isnan(vals)) else math.nan
+                r = kahan_mean(vals)
+            elif op in ("min", "max"):
+                r = extreme(vals, smallest=op == "min")
             elif op == "count":
                 r = float(len(vals))
             elif op == "group":
                 r = 1.0
             elif op in ("stddev", "stdvar"):
-                var = float(vals.var())
+                var = variance(vals)
                 r = math.sqrt(var) if op == "stddev" else var
             else:  # quantile
                 assert param is not None

@@ -9,14 +9,12 @@ arithmetic for binary operators.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
-
-import numpy as np
+from collections.abc import Callable, Iterable, Sequence
 
 from canarysim.lang.promql.syntax import COMPARISONS, PromQLError
 from canarysim.lang.promql.values import Vector
 
-__all__ = ["FUNCTIONS"]
+__all__ = ["FUNCTIONS", "extreme", "kahan_inc", "kahan_mean", "kahan_sum", "variance"]
 
 #: Supported functions and their (min, max) argument counts.
 FUNCTIONS: dict[str, tuple[int, int]] = {
@@ -96,27 +94,99 @@ def _apply(op: str, a: float, b: float, return_bool: bool) -> float:
     raise PromQLError(f"unsupported operator {op!r}")  # pragma: no cover
 
 
+def kahan_inc(inc: float, total: float, c: float) -> tuple[float, float]:
+    """One step of Kahan-Babuska (Neumaier) summation, as ``kahansum.Inc`` in Prometheus'
+    ``util/kahansum``: returns the new running sum and compensation; an infinite sum resets the
+    compensation."""
+    t = total + inc
+    if math.isinf(t):
+        c = 0.0
+    elif abs(total) >= abs(inc):
+        c += (total - t) + inc
+    else:
+        c += (inc - t) + total
+    return t, c
+
+
+def kahan_sum(values: Iterable[float]) -> float:
+    """``sum`` aggregation / ``sum_over_time``: compensated sum (an infinite sum stays as is)."""
+    total, c = 0.0, 0.0
+    for x in values:
+        total, c = kahan_inc(float(x), total, c)
+    return total if math.isinf(total) else total + c
+
+
+def kahan_mean(values: Iterable[float]) -> float:
+    """``avg`` aggregation / ``avg_over_time``: direct mean of a compensated sum, switching to
+    an incremental mean once the running sum would overflow (``funcAvgOverTime``)."""
+    it = iter(values)
+    total = float(next(it, math.nan))
+    count, c, mean, incremental = 1.0, 0.0, 0.0, False
+    for x in it:
+        x = float(x)
+        count += 1.0
+        if not incremental:
+            new_total, new_c = kahan_inc(x, total, c)
+            if not math.isinf(new_total):
+                total, c = new_total, new_c
+                continue
+            incremental = True
+            mean = total / (count - 1)
+            c /= count - 1
+        q = (count - 1) / count
+        mean, c = kahan_inc(x / count, q * mean, q * c)
+    if incremental:
+        return mean + c
+    return total / count + c / count
+
+
+def variance(values: Iterable[float]) -> float:
+    """Population variance as the ``stdvar`` aggregation computes it (Welford's online update,
+    NaN when the first value is NaN or infinite)."""
+    it = iter(values)
+    first = float(next(it, math.nan))
+    mean, acc, count = first, (math.nan if not math.isfinite(first) else 0.0), 1.0
+    for x in it:
+        x = float(x)
+        count += 1.0
+        delta = x - mean
+        mean += delta / count
+        acc += delta * (x - mean)
+    return acc / count
+
+
 def _extrapolated(
-    t: np.ndarray, v: np.ndarray, range_end: float, range_s: float, is_counter: bool, is_rate: bool
+    t: Sequence[float],
+    v: Sequence[float],
+    range_end: float,
+    range_s: float,
+    is_counter: bool,
+    is_rate: bool,
 ) -> float | None:
     """Prometheus' ``extrapolatedRate`` for float samples (see module docstring)."""
     n = len(t)
     if n < 2:
         return None
-    result = float(v[-1] - v[0])
+    first_t, last_t = float(t[0]), float(t[-1])
+    first_v = float(v[0])
+    result = float(v[-1]) - first_v
     if is_counter:
-        drops = v[1:] < v[:-1]
-        result += float(v[:-1][drops].sum())
+        prev = first_v
+        for x in v[1:]:
+            x = float(x)
+            if x < prev:
+                result += prev  # a counter reset: add what the counter had reached
+            prev = x
     range_start = range_end - range_s
-    to_start = float(t[0] - range_start)
-    to_end = float(range_end - t[-1])
-    sampled = float(t[-1] - t[0])
+    to_start = first_t - range_start
+    to_end = range_end - last_t
+    sampled = last_t - first_t
     avg = sampled / (n - 1)
     threshold = avg * 1.1
     if to_start >= threshold:
         to_start = avg / 2
-    if is_counter and result > 0 and v[0] >= 0:
-        to_zero = sampled * (float(v[0]) / result)
+    if is_counter and result > 0 and first_v >= 0:
+        to_zero = sampled * (first_v / result)
         to_start = min(to_start, to_zero)
     if to_end >= threshold:
         to_end = avg / 2
@@ -126,20 +196,35 @@ def _extrapolated(
     return result * factor
 
 
-def _quantile(q: float, vals: np.ndarray) -> float:
-    """PromQL ``quantile`` aggregation: linear interpolation between closest ranks."""
-    if len(vals) == 0:
+def _quantile(q: float, vals: Iterable[float]) -> float:
+    """PromQL ``quantile`` (``promql/quantile.go``): linear interpolation between closest ranks,
+    NaN values sorting first."""
+    s = sorted((float(x) for x in vals), key=_nan_first)
+    if not s or math.isnan(q):
         return math.nan
     if q < 0:
         return -math.inf
     if q > 1:
         return math.inf
-    s = np.sort(vals)
     rank = q * (len(s) - 1)
     lo = max(0, math.floor(rank))
     hi = min(len(s) - 1, lo + 1)
     w = rank - math.floor(rank)
-    return float(s[lo] * (1 - w) + s[hi] * w)
+    return s[lo] * (1 - w) + s[hi] * w
+
+
+def extreme(values: Iterable[float], smallest: bool) -> float:
+    """``min``/``max`` (aggregation and ``*_over_time``): NaN only when every value is NaN."""
+    best = math.nan
+    for x in values:
+        x = float(x)
+        if math.isnan(best) or (x < best if smallest else x > best):
+            best = x
+    return best
+
+
+def _nan_first(x: float) -> tuple[bool, float]:
+    return (not math.isnan(x), 0.0 if math.isnan(x) else x)
 
 
 def _histogram_quantile(q: float, vec: Vector) -> Vector:

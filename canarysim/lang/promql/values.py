@@ -6,10 +6,8 @@ operator drops it, as Prometheus does.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-
-import numpy as np
 
 __all__ = ["Labels", "Scalar", "Vector"]
 
@@ -39,7 +37,12 @@ class Vector:
 
 @dataclass
 class _Matrix:
-    series: list[tuple[Labels, np.ndarray, np.ndarray]]
+    """A range vector: ``(labels, times, values)`` per series, times ascending in the window.
+
+    ``times`` and ``values`` are any sequences of floats (slices of what the store yields).
+    """
+
+    series: list[tuple[Labels, Sequence[float], Sequence[float]]]
 
 
 def _drop_name(labels: Mapping[str, str]) -> Labels:

@@ -49,7 +49,7 @@ from canarysim.sim.cluster.replicasets import (
     new_replica_set,
 )
 from canarysim.sim.cluster.services import Service, Services
-from canarysim.sim.rng import Streams
+from canarysim.sim.stochastic.rng import Streams
 
 __all__ = ["AVAILABILITY_RECHECK", "Change", "Cluster"]  # Change re-exported from .changes
 

@@ -22,7 +22,7 @@ from canarysim.sim.cluster.kubelet import pod_event
 from canarysim.sim.cluster.nodes import Nodes
 from canarysim.sim.cluster.pods import Pod, PodBehaviour, new_pod, pod_lifecycle
 from canarysim.sim.cluster.replicasets import ReplicaSet, ReplicaSets, ReplicaSetStatus
-from canarysim.sim.rng import Streams
+from canarysim.sim.stochastic.rng import Streams
 
 __all__ = ["AVAILABILITY_RECHECK", "ClusterPods"]
 

@@ -30,7 +30,7 @@ from canarysim.sim.cluster.kubelet import (
     ready_time,
 )
 from canarysim.sim.cluster.templatehash import ALPHANUMS
-from canarysim.sim.traffic.distributions import Dist
+from canarysim.sim.stochastic.distributions import Dist
 
 __all__ = [
     "DEFAULT_GRACE_PERIOD",

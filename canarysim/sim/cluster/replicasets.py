@@ -21,7 +21,7 @@ import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import Any, NamedTuple, Protocol
 
 from canarysim.errors import SimulationError
 from canarysim.sim.cluster.pods import Pod
@@ -31,8 +31,21 @@ from canarysim.sim.cluster.templatehash import (
     templates_equal_ignoring_hash,
 )
 
-if TYPE_CHECKING:
-    from canarysim.sim.cluster.cluster import Cluster
+
+class ReplicaSetOwner(Protocol):
+    """What a ReplicaSet asks of the cluster that owns it (the ReplicaSet controller):
+    :class:`~canarysim.sim.cluster.cluster.Cluster` is one. Writes go through the owner so it
+    can create or delete pods, log the change and wake the informers."""
+
+    def scale(self, rs: ReplicaSet, replicas: int, rollout_replicas: int | None = None) -> None:
+        """``spec.replicas := replicas``; pods are created or deleted at once."""
+
+    def annotate(self, rs: ReplicaSet, key: str, value: str | None) -> None:
+        """Set (or with None remove) an annotation."""
+
+    def set_min_ready_seconds(self, rs: ReplicaSet, seconds: float) -> None:
+        """Copy ``spec.minReadySeconds`` to the ReplicaSet and recompute availability."""
+
 
 __all__ = [
     "DELETION_COST_ANNOTATION",
@@ -41,6 +54,7 @@ __all__ = [
     "REVISION_ANNOTATION",
     "SCALE_DOWN_DEADLINE_ANNOTATION",
     "ReplicaSet",
+    "ReplicaSetOwner",
     "ReplicaSetStatus",
     "ReplicaSets",
     "deletion_order",
@@ -114,7 +128,7 @@ class ReplicaSet:
     replicas: int = 0
     pods: list[Pod] = field(default_factory=list)
     deleted: bool = False
-    cluster: Cluster | None = field(default=None, repr=False)
+    cluster: ReplicaSetOwner | None = field(default=None, repr=False)
 
     # ---------------------------------------------------------------- reading
     @property
@@ -215,7 +229,7 @@ class ReplicaSet:
         }
 
     # ---------------------------------------------------------------- writing
-    def _owner(self) -> Cluster:
+    def _owner(self) -> ReplicaSetOwner:
         if self.cluster is None:
             raise RuntimeError(f"ReplicaSet {self.name} is not part of a cluster")
         return self.cluster

@@ -60,7 +60,7 @@ from canarysim.sim.experiments.status import (
 )
 
 if TYPE_CHECKING:
-    from canarysim.sim.world import World
+    from canarysim.sim.wiring import Wiring
 
 __all__ = ["DEFAULT_SCALE_DOWN_DELAY", "Experiment", "ExperimentController"]
 
@@ -379,7 +379,7 @@ class ExperimentController:
     """Every Experiment of one world, and the AnalysisRuns they own (in an
     :class:`AnalysisController` of their own, with the world's templates and providers)."""
 
-    def __init__(self, world: World) -> None:
+    def __init__(self, world: Wiring) -> None:
         self.world = world
         self.experiments: dict[str, Experiment] = {}
         self.analysis = AnalysisController(

@@ -20,12 +20,12 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 import numpy as np
 
 from canarysim.sim.metrics.store import SeriesKey, Tally
-from canarysim.sim.traffic.distributions import Dist
+from canarysim.sim.stochastic.distributions import Dist
 
 __all__ = [
     "BACKOFF_BASE_S",
@@ -254,4 +254,4 @@ class EnvoyAttempts:
         cum = np.cumsum(left / left.sum(axis=1, keepdims=True), axis=1)
         u = rng.random(len(tried))
         pick = (u[:, None] >= cum).sum(axis=1)
-        return np.minimum(pick, len(bk.hashes) - 1).astype(np.int64)
+        return cast(np.ndarray, np.minimum(pick, len(bk.hashes) - 1).astype(np.int64))

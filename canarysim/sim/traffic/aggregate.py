@@ -25,7 +25,7 @@ from canarysim.sim.mesh.envoy import (
     retry_predicate,
 )
 from canarysim.sim.metrics.store import SeriesKey, Tally
-from canarysim.sim.traffic.distributions import Dist
+from canarysim.sim.stochastic.distributions import Dist
 
 __all__ = ["AggregateServing", "LatencyTable"]
 

@@ -14,7 +14,7 @@ from typing import Any
 
 from canarysim.errors import SimulationError
 from canarysim.sim.metrics.store import UNKNOWN
-from canarysim.sim.traffic.distributions import Dist
+from canarysim.sim.stochastic.distributions import Dist
 
 __all__ = ["Schedule", "VersionBehaviour"]
 

@@ -51,9 +51,9 @@ import numpy as np
 
 from canarysim.sim.mesh.envoy import Mode, Rngs
 from canarysim.sim.metrics.store import ISTIO_DURATION_BUCKETS_MS, Tally
-from canarysim.sim.traffic.arrivals import Arrivals
+from canarysim.sim.stochastic.arrivals import Arrivals
+from canarysim.sim.stochastic.distributions import Dist
 from canarysim.sim.traffic.behaviour import Schedule, VersionBehaviour
-from canarysim.sim.traffic.distributions import Dist
 from canarysim.sim.traffic.path import RequestPath
 
 __all__ = ["Schedule", "TrafficGenerator", "VersionBehaviour"]
@@ -109,7 +109,8 @@ class TrafficGenerator(RequestPath):
     ) -> Tally:
         """Simulate every request arriving in ``[t0, t1)`` under constant routing.
 
-        ``rng_streams[name]`` must return a numpy Generator (``canarysim.sim.rng.Streams``);
+        ``rng_streams[name]`` must return a numpy Generator
+        (``canarysim.sim.stochastic.rng.Streams``);
         the streams used are ``traffic`` (arrivals, classes), ``router`` (faults, branches,
         mirror, backends, retry host and back-off) and ``latency`` (errors and latencies).
         """

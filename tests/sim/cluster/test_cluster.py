@@ -12,8 +12,8 @@ import simpy
 from canarysim.sim.cluster.cluster import Cluster
 from canarysim.sim.cluster.kubelet import ReadinessProbe, RestartBackoff, ready_time
 from canarysim.sim.cluster.pods import CrashBehaviour, PodBehaviour
-from canarysim.sim.rng import Streams
-from canarysim.sim.traffic.distributions import Dist
+from canarysim.sim.stochastic.distributions import Dist
+from canarysim.sim.stochastic.rng import Streams
 
 SCHED, PULL, START, WARM = 1.0, 5.0, 2.0, 3.0
 FIXED = PodBehaviour(

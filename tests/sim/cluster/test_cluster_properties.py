@@ -15,8 +15,8 @@ from hypothesis import strategies as st
 
 from canarysim.sim.cluster.cluster import Cluster
 from canarysim.sim.cluster.pods import CrashBehaviour, PodBehaviour
-from canarysim.sim.rng import Streams
-from canarysim.sim.traffic.distributions import Dist
+from canarysim.sim.stochastic.distributions import Dist
+from canarysim.sim.stochastic.rng import Streams
 
 BEHAVIOUR = PodBehaviour(
     scheduling=Dist.exponential(1.0),

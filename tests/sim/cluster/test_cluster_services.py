@@ -17,8 +17,8 @@ from canarysim.sim.cluster.templatehash import (
     pod_template_hash,
     templates_equal_ignoring_hash,
 )
-from canarysim.sim.rng import Streams
-from canarysim.sim.traffic.distributions import Dist
+from canarysim.sim.stochastic.distributions import Dist
+from canarysim.sim.stochastic.rng import Streams
 
 FIXED = PodBehaviour(
     scheduling=Dist.fixed(1.0),

@@ -150,8 +150,8 @@ def test_traffic_to_store_to_promql_end_to_end() -> None:
     """The canary's share read back through PromQL matches its weight (binomial bounds)."""
     from canarysim.lang.promql.query import evaluate
     from canarysim.sim.mesh.router import Branch, RequestClass, RoutePlan
-    from canarysim.sim.rng import Streams
-    from canarysim.sim.traffic.distributions import Dist, PoissonArrivals
+    from canarysim.sim.stochastic.distributions import Dist, PoissonArrivals
+    from canarysim.sim.stochastic.rng import Streams
     from canarysim.sim.traffic.generator import TrafficGenerator, VersionBehaviour
 
     rc = RequestClass(host="shop")

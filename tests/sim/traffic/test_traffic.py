@@ -12,8 +12,7 @@ from hypothesis import strategies as st
 from canarysim.errors import ScenarioError, SimulationError
 from canarysim.sim.mesh.router import Branch, RequestClass, RoutePlan
 from canarysim.sim.metrics.store import SeriesKey, Tally
-from canarysim.sim.rng import Streams
-from canarysim.sim.traffic.distributions import (
+from canarysim.sim.stochastic.distributions import (
     ConstantArrivals,
     Dist,
     DiurnalArrivals,
@@ -21,6 +20,7 @@ from canarysim.sim.traffic.distributions import (
     TraceArrivals,
     arrivals_from_spec,
 )
+from canarysim.sim.stochastic.rng import Streams
 from canarysim.sim.traffic.generator import Schedule, TrafficGenerator, VersionBehaviour
 
 MODES = ["aggregate", "exact"]

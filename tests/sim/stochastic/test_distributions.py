@@ -10,7 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from canarysim.errors import ScenarioError
-from canarysim.sim.traffic.distributions import Z99, Dist
+from canarysim.sim.stochastic.distributions import Z99, Dist
 
 
 def test_z99_is_the_standard_normal_99th_percentile() -> None:

@@ -8,7 +8,7 @@ from a multinomial without sampling every request).
 
 Units are the caller's: a ``Dist`` built from milliseconds samples milliseconds.
 
-Arrival processes live in :mod:`canarysim.sim.traffic.arrivals`; their names are re-exported here
+Arrival processes live in :mod:`canarysim.sim.stochastic.arrivals`; their names are re-exported here
 because callers imported them from this module before the split.
 
 >>> d = Dist.lognormal(median=100.0, p99=400.0)
@@ -24,14 +24,14 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from statistics import NormalDist
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 import numpy as np
 
 from canarysim.errors import ScenarioError
 
 # Re-exported: arrival processes lived here before they got their own module.
-from canarysim.sim.traffic.arrivals import (
+from canarysim.sim.stochastic.arrivals import (
     Arrivals,
     ConstantArrivals,
     DiurnalArrivals,
@@ -210,7 +210,7 @@ class Dist:
             return np.full(arr.shape, self.a)
         if self.kind == "exponential":
             with np.errstate(divide="ignore"):
-                return -self.a * np.log1p(-arr)
+                return cast(np.ndarray, -self.a * np.log1p(-arr))
         z = np.asarray(_inv_norm_vec(np.clip(arr, 1e-300, 1.0 - 1e-16)), dtype=float)
         out: np.ndarray = np.exp(self.a + self.b * z)
         return out
@@ -239,7 +239,7 @@ class Dist:
         with np.errstate(invalid="ignore", over="ignore"):
             e = np.exp(-xc / m)
             tail = np.where(np.isinf(xc), 0.0, xc * e)
-        return m * (1.0 - e) - tail
+        return cast(np.ndarray, m * (1.0 - e) - tail)
 
     def _logn_partial(self, x: np.ndarray) -> np.ndarray:
         mu, s = self.a, self.b

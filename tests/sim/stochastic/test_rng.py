@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from canarysim.sim.rng import Streams, name_key
+from canarysim.sim.stochastic.rng import Streams, name_key
 
 
 def test_same_seed_same_draws() -> None:

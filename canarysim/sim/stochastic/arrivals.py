@@ -4,7 +4,7 @@ An :class:`Arrivals` is a rate over time (requests per second) that traffic draw
 ways: expected counts over intervals (aggregate mode draws Poisson bucket counts from the
 integral) and exact arrival times (exact mode, by thinning). Kinds: constant (evenly spaced,
 no randomness), Poisson, diurnal, and piecewise/trace rates; :func:`arrivals_from_spec` builds
-one from scenario input. Split from :mod:`canarysim.sim.traffic.distributions` (latency
+one from scenario input. Split from :mod:`canarysim.sim.stochastic.distributions` (latency
 distributions),
 which still re-exports these names.
 """
@@ -15,7 +15,7 @@ import itertools
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 import numpy as np
 
@@ -57,7 +57,7 @@ class Arrivals:
     def bucket_counts(self, edges: np.ndarray, rng: np.random.Generator) -> np.ndarray:
         """Arrivals per bucket ``[edges[i], edges[i+1])``: Poisson with mean the integral."""
         lam = np.maximum(self.integral(edges[:-1], edges[1:]), 0.0)
-        return rng.poisson(lam)
+        return cast(np.ndarray, rng.poisson(lam))
 
     def sample_times(self, a: float, b: float, rng: np.random.Generator) -> np.ndarray:
         """Sorted arrival times in ``[a, b)``, by thinning a homogeneous process at the peak
@@ -92,7 +92,7 @@ class ConstantArrivals(Arrivals):
         return np.maximum(np.ceil(np.asarray(t, dtype=float) * self.rps - 1e-9), 0.0)
 
     def integral(self, a: Any, b: Any) -> np.ndarray:
-        return self._n_before(b) - self._n_before(a)
+        return cast(np.ndarray, self._n_before(b) - self._n_before(a))
 
     def max_rate(self, a: float, b: float) -> float:
         return self.rps
@@ -117,7 +117,9 @@ class PoissonArrivals(Arrivals):
         return np.full(np.shape(t), self.rps)
 
     def integral(self, a: Any, b: Any) -> np.ndarray:
-        return self.rps * (np.asarray(b, dtype=float) - np.asarray(a, dtype=float))
+        return cast(
+            np.ndarray, self.rps * (np.asarray(b, dtype=float) - np.asarray(a, dtype=float))
+        )
 
     def max_rate(self, a: float, b: float) -> float:
         return self.rps
@@ -143,12 +145,15 @@ class DiurnalArrivals(Arrivals):
         return 2.0 * math.pi * (np.asarray(t, dtype=float) - self.peak_s) / self.period_s
 
     def rate(self, t: Any) -> np.ndarray:
-        return self.mean_rps * (1.0 + self.amplitude * np.cos(self._phase(t)))
+        return cast(np.ndarray, self.mean_rps * (1.0 + self.amplitude * np.cos(self._phase(t))))
 
     def integral(self, a: Any, b: Any) -> np.ndarray:
         k = self.amplitude * self.period_s / (2.0 * math.pi)
         a_, b_ = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
-        return self.mean_rps * ((b_ - a_) + k * (np.sin(self._phase(b_)) - np.sin(self._phase(a_))))
+        return cast(
+            np.ndarray,
+            self.mean_rps * ((b_ - a_) + k * (np.sin(self._phase(b_)) - np.sin(self._phase(a_)))),
+        )
 
     def max_rate(self, a: float, b: float) -> float:
         return self.mean_rps * (1.0 + self.amplitude)
@@ -189,7 +194,7 @@ class TraceArrivals(Arrivals):
         ts, rs = np.asarray(self.times), np.asarray(self.rates)
         tt = np.asarray(t, dtype=float)
         if self.interpolation == "linear":
-            return np.interp(tt, ts, rs)
+            return cast(np.ndarray, np.interp(tt, ts, rs))
         i = np.searchsorted(ts, tt, side="right") - 1
         return np.where(i >= 0, rs[np.clip(i, 0, None)], 0.0)
 
@@ -207,10 +212,10 @@ class TraceArrivals(Arrivals):
             return before
         r_t = self.rate(tt)
         inside = knots[i] + (rs[i] + r_t) / 2 * dt
-        return np.where(tt < ts[0], -rs[0] * (ts[0] - tt), inside)
+        return cast(np.ndarray, np.where(tt < ts[0], -rs[0] * (ts[0] - tt), inside))
 
     def integral(self, a: Any, b: Any) -> np.ndarray:
-        return self._cumulative(b) - self._cumulative(a)
+        return cast(np.ndarray, self._cumulative(b) - self._cumulative(a))
 
     def breakpoints(self, a: float, b: float) -> list[float]:
         return [t for t in self.times if a < t < b]

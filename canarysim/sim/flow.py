@@ -25,7 +25,7 @@ from canarysim.sim.metrics.store import ISTIO_DURATION_BUCKETS_MS
 from canarysim.sim.traffic.generator import TrafficGenerator, VersionBehaviour
 
 if TYPE_CHECKING:
-    from canarysim.sim.world import World
+    from canarysim.sim.wiring import Wiring
 
 __all__ = ["EXACT_CHUNK_REQUESTS", "TRAFFIC_GRID", "TrafficFlow"]
 
@@ -40,7 +40,7 @@ TRAFFIC_GRID = 5.0
 class TrafficFlow:
     """The running interval's routing and what flowed so far (see the module doc)."""
 
-    def __init__(self, world: World, generator: TrafficGenerator) -> None:
+    def __init__(self, world: Wiring, generator: TrafficGenerator) -> None:
         self.world = world
         self.generator = generator
         self.routing_changed: simpy.Event = world.env.event()
