@@ -52,8 +52,8 @@ def junit_xml(cases: list[Case], name: str = "canarysim") -> str:
     for suite, members in suites.items():
         lines.append(f"  <testsuite name={quoteattr(_clean(suite))} {_counts(members)}>")
         for c in members:
-            classname, case = quoteattr(_clean(suite)), quoteattr(_clean(c.name))
-            head = f"    <testcase classname={classname} name={case}"
+            classname, testname = quoteattr(_clean(suite)), quoteattr(_clean(c.name))
+            head = f"    <testcase classname={classname} name={testname}"
             if c.status == "passed":
                 lines.append(head + "/>")
                 continue

@@ -280,7 +280,11 @@ def plan_of_scenario(scenario: Any) -> tuple[StepPlan, str]:
     """The step plan of the scenario's rollout for its first ``setImage``, and a title."""
     rollout = scenario.rollout
     plan = engine_plan(rollout)
-    updates = [a for a in scenario.operator if getattr(a, "do", "") == "setImage"]
+    updates = [
+        a
+        for a in scenario.operator
+        if getattr(a, "do", "") == "setImage" and getattr(a, "at", None) is not None
+    ]
     start = float(updates[0].at) if updates else 0.0
     routing = "Istio traffic routing" if plan.traffic_routing else "basic canary (no routing)"
     ns = getattr(rollout, "namespace", None) or scenario.namespace
@@ -305,7 +309,9 @@ def plan_of_scenario(scenario: Any) -> tuple[StepPlan, str]:
     promotes = [
         float(a.at)
         for a in scenario.operator
-        if getattr(a, "do", "") == "promote" and not getattr(a, "full", False)
+        if getattr(a, "do", "") == "promote"
+        and not getattr(a, "full", False)
+        and getattr(a, "at", None) is not None
     ]
     steps = plan_steps(
         plan, start=start, analysis_bound=_analysis_bound(scenario), promotes=promotes

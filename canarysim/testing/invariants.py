@@ -166,7 +166,13 @@ def _abort(result: Result, scenario: Scenario, calm_until: float) -> list[str]:
         out.append(f"abort: stable ReplicaSet asks for {got}, not {final.desired}")
     aborted_at = result.summary.get("aborted_at")
     settled = aborted_at is not None and aborted_at + SETTLE_SECONDS <= result.until
-    if stable and settled and calm and stable[0].available < final.desired:
+    if (
+        stable
+        and settled
+        and calm
+        and aborted_at is not None
+        and stable[0].available < final.desired
+    ):
         out.append(
             f"abort: stable ReplicaSet has {stable[0].available} of {final.desired} available "
             f"{result.until - aborted_at:g}s after the abort"

@@ -193,7 +193,11 @@ _fault_lists = faults  # ``variations`` takes a ``faults`` switch
 
 
 def _update_time(scenario: Scenario) -> float:
-    times = [float(a.at) for a in scenario.operator if getattr(a, "do", "") == "setImage"]
+    times = [
+        float(a.at)
+        for a in scenario.operator
+        if getattr(a, "do", "") == "setImage" and a.at is not None
+    ]
     return min(times) if times else 0.0
 
 

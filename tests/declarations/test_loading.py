@@ -207,8 +207,8 @@ def test_scenario_operator_verb_typo(tmp_path):
     p = scenario_dir(tmp_path, "manifests: [rollout.yaml]\noperator:\n  - at: 5m\n    do: promte\n")
     assert error_of(load_scenario, p) == (
         f"{p}:4: operator[0].do: expected one of 'setImage', 'promote', 'promoteFull', 'abort', "
-        "'retry', 'pause', 'resume', 'restart', 'undo', 'scale' (did you mean 'promote'?), "
-        "got 'promte'"
+        "'retry', 'pause', 'resume', 'restart', 'undo', 'scale', 'patch' "
+        "(did you mean 'promote'?), got 'promte'"
     )
 
 

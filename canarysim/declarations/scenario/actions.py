@@ -1,17 +1,21 @@
-"""Operator actions and faults of the scenario format: timed events, each ``{at, do, ...}``.
+"""Operator actions and faults of the scenario format: events, each ``{at, do, ...}``.
 
 ``do`` names the verb: the operator's are those of ``kubectl argo rollouts`` (``setImage``,
 ``promote``, ``promoteFull``, ``abort``, ``retry``, ``pause``, ``resume``, ``restart``,
-``undo``, ``scale``); faults are ``killPod``, ``killNode`` and ``errorSpike``.
+``undo``, ``scale``) and ``kubectl patch`` (``patch``); faults are ``killPod``, ``killNode``
+and ``errorSpike``. An operator action happens ``at`` a time or ``when`` a condition holds
+(:mod:`.conditions`), then ``after`` a delay, once (or every time the condition becomes true
+again with ``repeat: true``).
 :func:`canarysim.declarations.plan.to_command` turns an operator action into the engine's command.
 """
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
+from canarysim.declarations.scenario.conditions import When
 from canarysim.declarations.scenario.values import Duration, ScenarioModel
 
 __all__ = [
@@ -22,6 +26,7 @@ __all__ = [
     "KillNode",
     "KillPod",
     "OperatorAction",
+    "PatchAction",
     "PauseAction",
     "Promote",
     "PromoteFull",
@@ -38,8 +43,30 @@ ErrorRate = Annotated[float, Field(ge=0.0, le=1.0)]
 
 
 # ------------------------------------------------------------------------------ operator
-class _Action(ScenarioModel):
+class _Timed(ScenarioModel):
     at: Duration
+
+
+class _Action(ScenarioModel):
+    at: Duration | None = None
+    """When the command is typed; or instead ``when``."""
+    when: When | None = None
+    after: Duration | None = None
+    """With ``when``: how long after the condition holds (``restart``: its ``--in``)."""
+    repeat: bool = False
+    """With ``when``: fire every time the condition becomes true again, not only the first."""
+
+    @model_validator(mode="after")
+    def _at_or_when(self) -> _Action:
+        if (self.at is None) == (self.when is None):
+            raise ValueError("exactly one of at (a time) or when (a condition)")
+        if self.when is None and self.repeat:
+            raise ValueError("repeat only with when (a condition)")
+        if self.when is None and self.after is not None and self.do != "restart":
+            raise ValueError("after only with when (a condition)")
+        return self
+
+    do: str
 
 
 class SetImage(_Action):
@@ -79,7 +106,8 @@ class Resume(_Action):
 class Restart(_Action):
     do: Literal["restart"]
     after: Duration | None = None
-    """``--in``: restart this long after the command (default: now)."""
+    """``--in``: restart this long after the command (default: now); with ``when``, this long
+    after the condition holds."""
 
 
 class Undo(_Action):
@@ -92,6 +120,16 @@ class ScaleAction(_Action):
     replicas: Count
 
 
+class PatchAction(_Action):
+    """``kubectl patch rollout ROLLOUT --type TYPE -p PATCH``: any change of the Rollout's
+    spec (a changed ``spec.template`` is a new revision, as on a cluster). See
+    :mod:`canarysim.declarations.patch`."""
+
+    do: Literal["patch"]
+    type: Literal["merge", "json", "strategic"] = "merge"
+    patch: dict[str, Any] | list[Any]
+
+
 OperatorAction = Annotated[
     SetImage
     | Promote
@@ -102,20 +140,21 @@ OperatorAction = Annotated[
     | Resume
     | Restart
     | Undo
-    | ScaleAction,
+    | ScaleAction
+    | PatchAction,
     Field(discriminator="do"),
 ]
 
 
 # ------------------------------------------------------------------------------ faults
-class KillPod(_Action):
+class KillPod(_Timed):
     do: Literal["killPod"]
     target: str = "any"
     """``canary``, ``stable``, ``any`` or a pod name."""
     count: Annotated[int, Field(ge=1, le=1_000_000)] = 1
 
 
-class KillNode(_Action):
+class KillNode(_Timed):
     do: Literal["killNode"]
     node: str
     """A node name, ``node-1`` ... ``node-N``."""
@@ -123,7 +162,7 @@ class KillNode(_Action):
     """How long the node stays down (default: for good)."""
 
 
-class ErrorSpike(_Action):
+class ErrorSpike(_Timed):
     do: Literal["errorSpike"]
     image: str | None = None
     """Image affected; default: every version."""

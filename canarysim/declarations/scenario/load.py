@@ -115,7 +115,48 @@ def build_scenario(
     scenario = _with_trace(scenario, base, name, doc)
     _check_rollout(scenario, manifests, name, doc.line_of(("manifests",)))
     scenario.attach(manifests, source, lines, data=data, base_dir=base, rebuild=_rebuild)
+    _check_patches(scenario, name, doc)
     return scenario
+
+
+def _check_patches(scenario: Scenario, name: str, doc: Document) -> None:
+    """A ``patch`` action must apply to the Rollout as loaded, as the API server would take
+    it (a later one may still fail on a Rollout other commands changed: the run then warns)."""
+    from canarysim.declarations.patch import patched_rollout
+    from canarysim.declarations.scenario.actions import PatchAction
+    from canarysim.errors import ScenarioError
+
+    if not scenario.manifests.rollouts:
+        return
+    rollout = scenario.rollout
+    for i, action in enumerate(scenario.operator):
+        if not isinstance(action, PatchAction):
+            continue
+        try:
+            patched_rollout(rollout.raw, action.patch, action.type, namespace=rollout.namespace)
+        except ScenarioError as exc:
+            where = ("operator", _index_as_written(doc, action, i), "patch")
+            field = f"operator[{where[1]}].patch"
+            if exc.field.startswith("patch."):
+                field += exc.field[len("patch") :]
+            elif exc.field and exc.field != "patch":
+                field += "." + exc.field
+            raise scenario_error(
+                name, field, exc.expected, line=doc.line_of(where), got=exc.got
+            ) from None
+
+
+def _index_as_written(doc: Document, action: Any, fallback: int) -> int:
+    """The action's index in the file (the model sorts timed actions by time)."""
+    written = (doc.data or {}).get("operator") if isinstance(doc.data, dict) else None
+    for i, entry in enumerate(written or []):
+        if (
+            isinstance(entry, dict)
+            and entry.get("do") == "patch"
+            and entry.get("patch") == action.patch
+        ):
+            return i
+    return fallback
 
 
 def _rebuild(

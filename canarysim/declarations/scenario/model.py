@@ -307,7 +307,11 @@ class Scenario(ScenarioModel):
 
     @model_validator(mode="after")
     def _in_order(self) -> Scenario:
-        object.__setattr__(self, "operator", sorted(self.operator, key=lambda a: a.at))
+        # Timed actions in time order; conditional ones (no ``at``) after them, as written.
+        timed = sorted(
+            (a for a in self.operator if a.at is not None), key=lambda a: float(a.at or 0.0)
+        )
+        object.__setattr__(self, "operator", [*timed, *(a for a in self.operator if a.at is None)])
         object.__setattr__(self, "faults", sorted(self.faults, key=lambda a: a.at))
         return self
 
