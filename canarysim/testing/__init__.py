@@ -28,6 +28,8 @@ from canarysim.testing.perturb import canary_images, perturb, stable_image
 from canarysim.testing.strategies import (
     OPERATOR_VERBS,
     canary_steps,
+    conditional_actions,
+    conditions,
     delays,
     durations,
     error_rates,
@@ -45,6 +47,8 @@ __all__ = [
     "assert_invariants",
     "canary_images",
     "canary_steps",
+    "conditional_actions",
+    "conditions",
     "delays",
     "durations",
     "error_rates",

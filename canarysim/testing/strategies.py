@@ -24,6 +24,8 @@ from canarysim.testing.perturb import perturb
 __all__ = [
     "OPERATOR_VERBS",
     "canary_steps",
+    "conditional_actions",
+    "conditions",
     "delays",
     "durations",
     "error_rates",
@@ -149,6 +151,39 @@ def operator_actions(
     )
 
 
+def conditions() -> st.SearchStrategy[dict[str, Any]]:
+    """A ``when:`` of an operator action: a phase (held for a while), a step index, the
+    canary's error rate over a window, or the latest AnalysisRun's phase."""
+    phase = st.fixed_dictionaries(
+        {"phase": st.sampled_from(["Paused", "Progressing", "Degraded", "Healthy"])},
+        optional={"for": _seconds(0, 600)},
+    )
+    step = st.fixed_dictionaries({"stepIndex": st.integers(0, 6)})
+    rate = st.fixed_dictionaries(
+        {
+            "canaryErrorRate": st.fixed_dictionaries(
+                {"above": error_rates(0.2), "over": _seconds(10, 300)}
+            )
+        }
+    )
+    analysis = st.fixed_dictionaries(
+        {"analysisRun": st.sampled_from(["Failed", "Successful", "Error", "Inconclusive"])}
+    )
+    return st.one_of(phase, step, rate, analysis)
+
+
+def conditional_actions(
+    *, verbs: Sequence[str] = OPERATOR_VERBS, max_actions: int = 2
+) -> st.SearchStrategy[list[dict[str, Any]]]:
+    """Up to ``max_actions`` operator actions on :func:`conditions`, some delayed (``after``),
+    some repeating."""
+    one = st.fixed_dictionaries(
+        {"when": conditions(), "do": st.sampled_from(list(verbs))},
+        optional={"after": _seconds(0, 120), "repeat": st.booleans()},
+    )
+    return st.lists(one, max_size=max_actions)
+
+
 def faults(
     start: float,
     end: float,
@@ -218,12 +253,13 @@ def variations(
     traffic: bool = False,
     actions: bool = True,
     verbs: Sequence[str] = OPERATOR_VERBS,
+    conditional: bool = False,
     faults: bool = False,
 ) -> Scenario:
     """``scenario`` varied: the seed, the Rollout's replicas (1..``replicas``), steps and
     maxSurge/maxUnavailable, pod timings, the stable and canary versions' behaviour (crashes
     if asked), the traffic if asked, operator actions at random times after the update, and
-    faults if asked, each switchable. ``until`` shortens the run."""
+    actions on conditions and faults if asked, each switchable. ``until`` shortens the run."""
     changes: dict[str, Any] = {}
     if seed:
         changes["seed"] = draw(st.integers(0, 2**32 - 1))
@@ -248,6 +284,11 @@ def variations(
     start = _update_time(scenario)
     if actions:
         changes["actions"] = draw(operator_actions(start, end, verbs=verbs))
+    if conditional:
+        changes["actions"] = [
+            *changes.get("actions", []),
+            *draw(conditional_actions(verbs=verbs)),
+        ]
     if faults:
         changes["faults"] = draw(_fault_lists(start, end, nodes=scenario.cluster.nodes))
     return perturb(scenario, **changes)

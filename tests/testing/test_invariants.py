@@ -41,7 +41,9 @@ def test_invariants_hold_undisturbed(base: str, data: st.DataObject) -> None:
 @SETTINGS
 @given(data=st.data())
 def test_invariants_hold_with_faults_and_crashes(base: str, data: st.DataObject) -> None:
-    scenario = data.draw(variations(BASES[base], faults=True, crashes=True, traffic=True))
+    scenario = data.draw(
+        variations(BASES[base], faults=True, crashes=True, traffic=True, conditional=True)
+    )
     assert_invariants(_run(scenario), scenario)
 
 
