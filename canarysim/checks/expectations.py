@@ -27,7 +27,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from canarysim.checks.probability import wilson_bounds
-from canarysim.declarations.scenario.expect import Expect, Probability
+from canarysim.declarations.scenario.expect import Expect, Probability, min_runs
 from canarysim.result import Result
 
 __all__ = ["Outcome", "check_expectations", "duration_text"]
@@ -243,6 +243,9 @@ def _probability(name: str, bound: Probability, results: Sequence[Result]) -> Ou
         bounds.append(f"upper bound {high:.3f}")
     expected = f"P({verb}) {' and '.join(wants)} with {conf} confidence"
     observed = f"{events}/{n} runs {verb} = {events / n:.3g}, {', '.join(bounds)} at {conf}"
+    needed = min_runs(bound)
+    if not ok and n < needed:
+        observed += f" (at least {needed} runs are needed to show this: --runs)"
     return Outcome(name, expected, observed, ok)
 
 

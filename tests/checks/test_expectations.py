@@ -146,7 +146,7 @@ def test_probabilistic_detection_uses_the_wilson_bound(aborted, promoted) -> Non
     (ok,) = check_expectations(expect, [aborted] * 25)
     assert ok.passed and ok.observed.startswith("25/25 runs aborted")
     (short,) = check_expectations(expect, [aborted] * 24)  # 24/24 cannot show 0.9
-    assert not short.passed
+    assert not short.passed and "at least 25 runs are needed" in short.observed
     (missed,) = check_expectations(expect, [aborted] * 24 + [promoted])
     assert not missed.passed and "24/25" in missed.observed
     at_most = Expect.model_validate({"promotion": {"atMost": 0.2}})
