@@ -13,7 +13,7 @@ import argparse
 from canarysim import __version__
 from canarysim.cli.check import cmd_schema, cmd_validate
 from canarysim.cli.expectations import cmd_test
-from canarysim.cli.run import cmd_run
+from canarysim.cli.run import cmd_report, cmd_run
 from canarysim.cli.view import cmd_get, cmd_steps
 
 EXIT_CODES = """\
@@ -224,6 +224,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--plot",
         help="write PNG and SVG plots into DIR/plots (DIR from --out, default canarysim-out)",
     )
+    run.add_argument(
+        "--html",
+        metavar="FILE",
+        help="write a self-contained HTML report to FILE: a time scrubber with the get-rollout "
+        "view, router objects, analysis and charts (opens offline, fetches nothing)",
+    )
     _flag(run, "--json", help="print one machine-readable JSON summary instead of the text report")
     _flag(
         run,
@@ -270,6 +276,27 @@ def build_parser() -> argparse.ArgumentParser:
     _at_option(steps, "also simulate up to this time and show each step's progress")
     _sim_options(steps)
     steps.set_defaults(handler=cmd_steps)
+
+    report = _command(
+        sub,
+        "report",
+        help="write the HTML report of a saved run (result.json from --out)",
+        description="Read a result.json written by `canarysim run --out DIR` and write the same "
+        "self-contained HTML report as `canarysim run --html`. Analysis thresholds are not "
+        "part of result.json: give the scenario with --scenario to draw them.",
+        epilog="example:\n  canarysim run scenarios/imesh-canary/scenario.yaml --out out\n"
+        "  canarysim report out/result.json -o report.html",
+    )
+    report.add_argument("result", metavar="RESULT", help="a result.json written by run --out")
+    report.add_argument(
+        "-o", "--output", metavar="FILE", required=True, help="the HTML file to write"
+    )
+    report.add_argument(
+        "--scenario",
+        metavar="SCENARIO",
+        help="the run's scenario file, to draw its analysis thresholds (optional)",
+    )
+    report.set_defaults(handler=cmd_report)
 
     validate = _command(
         sub,

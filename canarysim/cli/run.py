@@ -22,6 +22,8 @@ def cmd_run(args: argparse.Namespace, out: TextIO) -> int:
     result = simulate(args, scenario, args.until)
     summary = summarize(result)
     _write_files(args, scenario, result, summary)
+    if args.html:
+        _write_html(args.html, result, _thresholds(scenario), quiet=args.quiet or args.json)
     if args.json:
         out.write(summary_json(summary))
     elif not args.quiet:
@@ -61,12 +63,67 @@ def _write_files(
         text = render_report(result, summary=summary, every=args.verbose)
     written = write_outputs(result, root, formats=formats, report=text)
     if "png" in formats:
-        from canarysim.report.plots import analysis_thresholds, write_plots
+        from canarysim.report.plots import write_plots
 
-        templates = [
-            *scenario.manifests.analysis_templates,
-            *scenario.manifests.cluster_analysis_templates,
-        ]
-        written += write_plots(result, root / "plots", analysis_thresholds(templates))
+        written += write_plots(result, root / "plots", _thresholds(scenario))
     if not args.quiet and not args.json:
         print(f"canarysim: wrote {len(written)} files under {root}", file=sys.stderr)
+
+
+def _thresholds(scenario: Any) -> dict[str, list[tuple[str, float]]]:
+    """The analysis thresholds the scenario's templates declare (for plots and the HTML)."""
+    from canarysim.report.chartdata import analysis_thresholds
+
+    templates = [
+        *scenario.manifests.analysis_templates,
+        *scenario.manifests.cluster_analysis_templates,
+    ]
+    return analysis_thresholds(templates)
+
+
+def _write_html(path: str, result: Any, thresholds: Any, *, quiet: bool) -> None:
+    from canarysim.report.html import run_page, write_html
+
+    written = write_html(path, run_page(result, thresholds))
+    if not quiet:
+        print(f"canarysim: wrote {written}", file=sys.stderr)
+
+
+def cmd_report(args: argparse.Namespace, out: TextIO) -> int:
+    """``canarysim report RESULT -o FILE``: the HTML report of a saved run."""
+    import json
+
+    from canarysim.errors import ScenarioError
+    from canarysim.result import Result
+
+    try:
+        text = Path(args.result).read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise ScenarioError(
+            args.result, "text", "a result.json written by canarysim run --out", got="binary data"
+        ) from None
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ScenarioError(
+            args.result,
+            "JSON",
+            "a result.json written by canarysim run --out",
+            line=exc.lineno,
+            got=f"invalid JSON ({exc.msg})",
+        ) from None
+    try:
+        result = Result.from_json(data)
+    except ScenarioError as exc:
+        raise ScenarioError(args.result, exc.field, exc.expected, got=exc.got) from None
+    except (KeyError, TypeError, ValueError) as exc:
+        raise ScenarioError(
+            args.result, str(exc).strip("'\""), "a complete canarysim.result/v1 document"
+        ) from None
+    thresholds: dict[str, list[tuple[str, float]]] = {}
+    if args.scenario:
+        import canarysim
+
+        thresholds = _thresholds(canarysim.load_scenario(args.scenario))
+    _write_html(args.output, result, thresholds, quiet=False)
+    return 0

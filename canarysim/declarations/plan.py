@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from canarysim.declarations.manifests.argo import CanaryStep, Rollout
+from canarysim.declarations.manifests.argo import CanaryStep, PodTemplateMetadata, Rollout
 from canarysim.declarations.scenario import model as sc
 from canarysim.declarations.yamlio import scenario_error
 from canarysim.engine import model as em
@@ -95,6 +95,8 @@ def to_plan(
         scale_down_delay_revision_limit=c.scale_down_delay_revision_limit,
         abort_scale_down_delay_seconds=_f(c.abort_scale_down_delay_seconds),
         dynamic_stable_scale=c.dynamic_stable_scale,
+        canary_metadata=_pod_metadata(c.canary_metadata),
+        stable_metadata=_pod_metadata(c.stable_metadata),
         min_pods_per_replica_set=c.min_pods_per_replica_set,
         progress_deadline_seconds=float(
             DEFAULT_PROGRESS_DEADLINE_SECONDS
@@ -208,6 +210,14 @@ def to_step(step: CanaryStep, raw: dict[str, Any], rollout: Rollout, index: int)
         f"{field}.{kind}",
         "a step canarysim can simulate (plugin steps are not supported yet)",
         line=rollout.line_of(*where),
+    )
+
+
+def _pod_metadata(md: PodTemplateMetadata | None) -> em.PodMetadata | None:
+    if md is None:
+        return None
+    return em.PodMetadata(
+        labels=tuple(sorted(md.labels.items())), annotations=tuple(sorted(md.annotations.items()))
     )
 
 

@@ -7,7 +7,10 @@ Never imports SimPy: everything here works on a Result read back from ``result.j
 * :mod:`~canarysim.report.summary`: time to promotion, requests and errors, exit code;
 * :mod:`~canarysim.report.steps`: the step plan and how long a rollout takes at least;
 * :mod:`~canarysim.report.files`: ``--out DIR`` (atomic writes);
-* :mod:`~canarysim.report.plots`: ``--plot`` (matplotlib, Agg backend).
+* :mod:`~canarysim.report.chartdata`: what the charts show (step bands, marks, traffic per
+  image), shared by ``--plot`` and the HTML report;
+* :mod:`~canarysim.report.plots`: ``--plot`` (matplotlib, Agg backend);
+* :mod:`canarysim.report.html`: ``--html`` and ``canarysim report``, one self-contained page.
 """
 
 from __future__ import annotations

@@ -43,6 +43,7 @@ from canarysim.engine.model import (
     SetTrafficWeight,
     StartAnalysisRun,
     StartExperiment,
+    SyncEphemeralMetadata,
     TerminateAnalysisRun,
     TerminateExperiment,
     UpdateTrafficHash,
@@ -226,6 +227,14 @@ class Controller:
                 )[: action.count]
                 for pod in victims:
                     cluster.delete_pod(pod)
+            elif isinstance(action, SyncEphemeralMetadata):
+                md = action.metadata
+                desired = (
+                    None
+                    if md is None
+                    else {"labels": dict(md.labels), "annotations": dict(md.annotations)}
+                )
+                cluster.sync_ephemeral_metadata(cluster.replica_set(action.hash, name), desired)
             elif isinstance(action, SetServiceSelector):
                 svc = plan.canary_service if action.role == "canary" else plan.stable_service
                 if svc in cluster.services:

@@ -31,7 +31,7 @@ import simpy
 from canarysim.declarations import to_command, to_plan
 from canarysim.declarations.patch import patched_rollout
 from canarysim.declarations.scenario.actions import PatchAction
-from canarysim.declarations.scenario.model import ErrorSpike, KillNode, KillPod
+from canarysim.declarations.scenario.model import ErrorSpike, KillNode, KillPod, MarkPodsReady
 from canarysim.engine.model import (
     Abort,
     Command,
@@ -47,6 +47,7 @@ from canarysim.engine.model import (
 )
 from canarysim.engine.rollout.commands import apply_spec_command
 from canarysim.errors import ScenarioError
+from canarysim.sim.cluster.pods import readiness_gates
 from canarysim.sim.cluster.templatehash import pod_template_hash, strip_hash_label
 
 if TYPE_CHECKING:
@@ -83,7 +84,9 @@ class Operator:
         self.env: simpy.Environment = world.env
         scenario = world.scenario
         for action in scenario.operator:
-            if action.at is not None:
+            if isinstance(action, MarkPodsReady):
+                self.env.process(self._mark_pods_ready(action))
+            elif action.at is not None:
                 self.env.process(self._at(float(action.at), self._command, action))
         for fault in scenario.faults:
             self.env.process(self._at(float(fault.at), self._fault, fault))
@@ -228,6 +231,35 @@ class Operator:
         world.set_plan(
             replace(world.plan, pod_template_hash=new_hash, generation=world.plan.generation + 1)
         )
+
+    def _mark_pods_ready(self, action: MarkPodsReady) -> Generator[simpy.Event, Any, None]:
+        """Argo's e2e ``MarkPodsReady``: once a second, the readiness condition on pods of the
+        revision that lack it (name order), until ``count`` pods were marked."""
+        world = self.world
+        if action.at > self.env.now:
+            yield self.env.timeout(float(action.at) - self.env.now)
+        left = action.count
+        while left > 0:
+            for rs in world.cluster.replica_sets_of(world.plan.name):
+                if rs.revision != action.revision:
+                    continue
+                condition = action.condition or next(iter(readiness_gates(rs.template)), "")
+                for pod in sorted(rs.active_pods(), key=lambda p: p.name):
+                    if left == 0 or not condition or condition in pod.conditions:
+                        continue
+                    world.recorder.event(
+                        self.env.now,
+                        "Normal",
+                        f"Pod/{pod.name}",
+                        "OperatorCommand",
+                        f"kubectl patch pod {pod.name} --subresource=status "
+                        f"(condition {condition}: True)",
+                    )
+                    world.recorder.events[-1]["source"] = "operator"
+                    world.cluster.set_pod_condition(pod, condition, True)
+                    left -= 1
+            if left > 0:
+                yield self.env.timeout(1.0)
 
     # -- faults --------------------------------------------------------------------------
     def _fault(self, fault: Any) -> None:

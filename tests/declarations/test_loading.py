@@ -207,7 +207,7 @@ def test_scenario_operator_verb_typo(tmp_path):
     p = scenario_dir(tmp_path, "manifests: [rollout.yaml]\noperator:\n  - at: 5m\n    do: promte\n")
     assert error_of(load_scenario, p) == (
         f"{p}:4: operator[0].do: expected one of 'setImage', 'promote', 'promoteFull', 'abort', "
-        "'retry', 'pause', 'resume', 'restart', 'undo', 'scale', 'patch' "
+        "'retry', 'pause', 'resume', 'restart', 'undo', 'scale', 'patch', 'markPodsReady' "
         "(did you mean 'promote'?), got 'promte'"
     )
 

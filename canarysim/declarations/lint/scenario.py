@@ -8,10 +8,11 @@ after the end of the run, versions described for images that never run.
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 from canarysim.declarations.findings import Finding, Severity
 from canarysim.declarations.manifests.analysis import AnalysisTemplate, ClusterAnalysisTemplate
-from canarysim.declarations.scenario.model import KillNode, Scenario, SetImage
+from canarysim.declarations.scenario.model import KillNode, MarkPodsReady, Scenario, SetImage
 
 __all__ = ["lint_scenario"]
 
@@ -48,6 +49,21 @@ def lint_scenario(s: Scenario) -> list[Finding]:
                 "warning",
                 f"operator action {action.do} at {action.at:g}s never happens: the run ends "
                 f"at {s.until:g}s",
+            )
+    gates = [g.get("conditionType") for g in _readiness_gates(ro)]
+    marked = {
+        a.condition or (gates[0] if gates else None)
+        for a in s.operator
+        if isinstance(a, MarkPodsReady)
+    }
+    for gate in gates:
+        if gate not in marked:
+            add(
+                ("manifests",),
+                "scenario/readiness-gate",
+                "warning",
+                f'pods of Rollout "{ro.name}" wait for readiness gate "{gate}" but no '
+                "markPodsReady action sets it: they never become Ready",
             )
     nodes = set(s.cluster.node_names)
     for i, fault in enumerate(s.faults):
@@ -123,3 +139,9 @@ def _lint_analysis(
             f'web metric "{name}" ({url}) has no answer in analysis.web: every measurement '
             "is an Error",
         )
+
+
+def _readiness_gates(ro: Any) -> list[dict[str, Any]]:
+    """The template's ``spec.readinessGates`` as written (a field kept raw by the model)."""
+    spec = (ro.raw.get("spec") or {}).get("template", {}).get("spec") or {}
+    return [g for g in spec.get("readinessGates") or [] if isinstance(g, dict)]

@@ -308,8 +308,14 @@ class ReplicaProgressThreshold(ManifestModel):
     value: Int32
 
 
+class PodTemplateMetadata(ManifestModel):
+    """``canaryMetadata`` / ``stableMetadata``: labels and annotations for the pods of a role."""
+
+    labels: dict[str, str] = Field(default_factory=dict)
+    annotations: dict[str, str] = Field(default_factory=dict)
+
+
 class CanaryStrategy(ManifestModel):
-    KNOWN = frozenset({"canaryMetadata", "stableMetadata"})
     UNSUPPORTED = frozenset({"antiAffinity", "pingPong", "replicaProgressThreshold"})
 
     canary_service: str = ""
@@ -327,6 +333,8 @@ class CanaryStrategy(ManifestModel):
     ping_pong: PingPongSpec | None = None
     min_pods_per_replica_set: Int32 | None = None
     replica_progress_threshold: ReplicaProgressThreshold | None = None
+    canary_metadata: PodTemplateMetadata | None = None
+    stable_metadata: PodTemplateMetadata | None = None
 
 
 class RolloutStrategy(ManifestModel):

@@ -156,6 +156,7 @@ class PodSpec(ManifestModel):
             "schedulingGates",
             "resourceClaims",
             "resources",
+            "readinessGates",  # simulated: see sim/cluster/pods.py and markPodsReady
         }
     )
 
@@ -165,7 +166,6 @@ class PodSpec(ManifestModel):
             "initContainers",
             "nodeSelector",
             "affinity",
-            "readinessGates",
             "topologySpreadConstraints",
         }
     )

@@ -2,10 +2,11 @@
 
 ``do`` names the verb: the operator's are those of ``kubectl argo rollouts`` (``setImage``,
 ``promote``, ``promoteFull``, ``abort``, ``retry``, ``pause``, ``resume``, ``restart``,
-``undo``, ``scale``) and ``kubectl patch`` (``patch``); faults are ``killPod``, ``killNode``
+``undo``, ``scale``), plus ``markPodsReady`` (a readiness-gate condition set on pods, as Argo's
+end-to-end suite does) and ``kubectl patch`` (``patch``); faults are ``killPod``, ``killNode``
 and ``errorSpike``. An operator action happens ``at`` a time or ``when`` a condition holds
 (:mod:`.conditions`), then ``after`` a delay, once (or every time the condition becomes true
-again with ``repeat: true``).
+again with ``repeat: true``); ``markPodsReady`` and faults only ``at`` a time.
 :func:`canarysim.declarations.plan.to_command` turns an operator action into the engine's command.
 """
 
@@ -25,6 +26,7 @@ __all__ = [
     "Fault",
     "KillNode",
     "KillPod",
+    "MarkPodsReady",
     "OperatorAction",
     "PatchAction",
     "PauseAction",
@@ -130,6 +132,19 @@ class PatchAction(_Action):
     patch: dict[str, Any] | list[Any]
 
 
+class MarkPodsReady(_Timed):
+    """Set a readiness-gate condition True on ``count`` pods of a revision, as Argo's e2e
+    suite's ``MarkPodsReady(revision, count)`` does: pods that do not carry the condition
+    yet, in name order, polling every second until ``count`` have been marked (pods that do
+    not exist yet are marked when they appear)."""
+
+    do: Literal["markPodsReady"]
+    revision: Annotated[int, Field(ge=1, le=1_000_000)]
+    count: Annotated[int, Field(ge=1, le=1_000_000)] = 1
+    condition: str | None = None
+    """The condition type; default: the template's first ``readinessGates`` entry."""
+
+
 OperatorAction = Annotated[
     SetImage
     | Promote
@@ -141,7 +156,8 @@ OperatorAction = Annotated[
     | Restart
     | Undo
     | ScaleAction
-    | PatchAction,
+    | PatchAction
+    | MarkPodsReady,
     Field(discriminator="do"),
 ]
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from canarysim.engine.model.plan import Experiment
+from canarysim.engine.model.plan import Experiment, PodMetadata
 from canarysim.engine.model.rollout_status import RolloutStatus, WeightDestination
 
 
@@ -67,6 +67,16 @@ class EvictPods:
     hash: str
     count: int
     before: float
+
+
+@dataclass(frozen=True)
+class SyncEphemeralMetadata:
+    """``syncEphemeralMetadata``: the ReplicaSet's pod template and its pods carry
+    ``metadata`` (None: none), and lose what was injected before and is no longer wanted
+    (the ``rollout.argoproj.io/ephemeral-metadata`` annotation remembers what that was)."""
+
+    hash: str
+    metadata: PodMetadata | None
 
 
 @dataclass(frozen=True)
@@ -190,6 +200,7 @@ Action = (
     | StartExperiment
     | TerminateExperiment
     | EmitEvent
+    | SyncEphemeralMetadata
 )
 
 

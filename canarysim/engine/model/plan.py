@@ -84,6 +84,16 @@ Step = SetWeight | Pause | SetCanaryScale | Analysis | Experiment | SetHeaderRou
 
 
 @dataclass(frozen=True)
+class PodMetadata:
+    """``canaryMetadata`` / ``stableMetadata``: labels and annotations Argo injects into the
+    pods of the canary or stable ReplicaSet for as long as they hold that role
+    (``rollout/ephemeralmetadata.go``). Pairs sorted by key."""
+
+    labels: tuple[tuple[str, str], ...] = ()
+    annotations: tuple[tuple[str, str], ...] = ()
+
+
+@dataclass(frozen=True)
 class BackgroundAnalysis:
     """``strategy.canary.analysis``: runs beside the steps from ``starting_step`` (0-based)."""
 
@@ -125,6 +135,8 @@ class Plan:
     scale_down_delay_revision_limit: int | None = None
     abort_scale_down_delay_seconds: float | None = None
     dynamic_stable_scale: bool = False
+    canary_metadata: PodMetadata | None = None
+    stable_metadata: PodMetadata | None = None
     min_pods_per_replica_set: int | None = None
     progress_deadline_seconds: float = 600.0
     progress_deadline_abort: bool = False

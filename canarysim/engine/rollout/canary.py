@@ -32,9 +32,11 @@ from canarysim.engine.model import (
     SetMirrorRoute,
     SetReplicaSetRevision,
     SetWeight,
+    SyncEphemeralMetadata,
 )
 from canarysim.engine.rollout.commands import apply_commands, apply_spec_command
 from canarysim.engine.rollout.context import Context, step_string
+from canarysim.engine.rollout.metadata import creation_metadata, reconcile_ephemeral_metadata
 from canarysim.engine.rollout.pause import CANARY_PAUSE_STEP
 from canarysim.engine.rollout.requeue import finish
 from canarysim.engine.rollout.restart import reconcile_restart
@@ -98,6 +100,7 @@ def decide(plan: Plan, status: RolloutStatus, observation: Observation) -> Decis
         return finish(ctx, status, _sync_rollout_status(ctx))
     if reconcile_restart(ctx) > 0:
         return finish(ctx, status, ctx.status)  # evictions first; availability is stale now
+    reconcile_ephemeral_metadata(ctx)
     reconcile_revision_history(ctx)
     reconcile_services(ctx)
     reconcile_traffic_routing(ctx)
@@ -125,6 +128,8 @@ def _create_new_replica_set(ctx: Context) -> RolloutStatus:
     ctx.actions.append(
         CreateReplicaSet(plan.pod_template_hash, revision, 0, plan.replicas, plan.min_ready_seconds)
     )
+    if plan.canary_metadata is not None or plan.stable_metadata is not None:
+        ctx.actions.append(SyncEphemeralMetadata(plan.pod_template_hash, creation_metadata(ctx)))
     ctx.event("RolloutUpdated", f"Rollout updated to revision {revision}")
     ctx.event(NEW_RS_REASON, f"Created ReplicaSet {name} (revision {revision})")
     conds = list(ctx.status.conditions)

@@ -42,11 +42,16 @@ from canarysim.sim.cluster.pod_control import AVAILABILITY_RECHECK, ClusterPods
 from canarysim.sim.cluster.pods import Pod, PodBehaviour
 from canarysim.sim.cluster.replicasets import (
     DESIRED_REPLICAS_ANNOTATION,
+    EPHEMERAL_METADATA_ANNOTATION,
+    PodMetadata,
     ReplicaSet,
     ReplicaSets,
     ReplicaSetStatus,
     deletion_order,
+    ephemeral_annotation,
+    existing_ephemeral_metadata,
     new_replica_set,
+    sync_pod_metadata,
 )
 from canarysim.sim.cluster.services import Service, Services
 from canarysim.sim.stochastic.rng import Streams
@@ -191,6 +196,34 @@ class Cluster(ClusterPods):
         else:
             rs.annotations[key] = value
         self._record(f"ReplicaSet/{rs.name}", f"annotations[{key}]", value, informer=True)
+
+    def sync_ephemeral_metadata(self, rs: ReplicaSet, desired: PodMetadata | None) -> None:
+        """Argo's ``syncEphemeralMetadata``: first the ReplicaSet's pod template (and the
+        annotation remembering what was injected), so pods created from now on carry it; then,
+        unless the ReplicaSet has 0 replicas, its existing pods."""
+        existing = existing_ephemeral_metadata(rs)
+        meta = rs.template.get("metadata") or {}
+        labels, annotations, modified = sync_pod_metadata(
+            meta.get("labels") or {}, meta.get("annotations") or {}, existing, desired
+        )
+        if modified:
+            new_meta = {**meta, "labels": labels}
+            if annotations:
+                new_meta["annotations"] = annotations
+            else:
+                new_meta.pop("annotations", None)
+            rs.template = {**rs.template, "metadata": new_meta}
+            value = None if desired is None else ephemeral_annotation(desired)
+            self.annotate(rs, EPHEMERAL_METADATA_ANNOTATION, value)
+        if rs.replicas == 0:
+            return
+        for pod in rs.active_pods():
+            labels, annotations, changed = sync_pod_metadata(
+                pod.labels, pod.annotations, existing, desired
+            )
+            if changed:
+                pod.labels, pod.annotations = labels, annotations
+                self.pod_changed(pod, "labels", dict(sorted(labels.items())))
 
     def set_min_ready_seconds(self, rs: ReplicaSet, seconds: float) -> None:
         """Argo copies ``spec.minReadySeconds`` to its ReplicaSets; availability is then

@@ -99,10 +99,29 @@ class ClusterPods:
         return self.nodes.pull(pod, node, image, seconds)
 
     def set_ready(self, pod: Pod, ready: bool) -> None:
-        """The pod's Ready condition changes; availability follows
-        (:meth:`.ReplicaSet.counts_available`, re-checked minReadySeconds + 1 s later)."""
-        if pod.ready == ready or (ready and not pod.active):
+        """The kubelet: the pod's containers became ready, or stopped being ready. The Pod's
+        Ready condition also waits for its readiness gates (:meth:`set_pod_condition`)."""
+        if pod.containers_ready == ready or (ready and not pod.active):
             return
+        pod.containers_ready = ready
+        if not self._set_pod_ready(pod, ready and pod.gates_open):
+            self.pod_changed(pod, "containers_ready", ready)
+
+    def set_pod_condition(self, pod: Pod, condition: str, status: bool) -> None:
+        """A condition written into the pod's status from outside (``kubectl patch
+        --subresource=status``, a load-balancer controller): a readiness gate opens or closes."""
+        if pod.conditions.get(condition) == status or not pod.active:
+            return
+        pod.conditions[condition] = status
+        self._record(f"Pod/{pod.name}", f"condition {condition}", status, informer=False)
+        self._set_pod_ready(pod, pod.containers_ready and pod.gates_open)
+
+    def _set_pod_ready(self, pod: Pod, ready: bool) -> bool:
+        """The Pod's Ready condition changes; availability follows
+        (:meth:`.ReplicaSet.counts_available`, re-checked minReadySeconds + 1 s later).
+        Returns whether anything changed."""
+        if pod.ready == ready or (ready and not pod.active):
+            return False
         pod.ready = ready
         pod.ready_since = self.env.now if ready else None
         if not ready and pod.available:
@@ -115,6 +134,7 @@ class ClusterPods:
                 at = self.env.now + rs.min_ready_seconds + AVAILABILITY_RECHECK
                 self.env.process(self._recheck_at(rs, at))
         self.pod_changed(pod, "ready", ready)
+        return True
 
     # ================================================================ pods
     def _create_pod(self, rs: ReplicaSet) -> Pod:
@@ -163,7 +183,7 @@ class ClusterPods:
         self._stop(pod)
         if pod.ready:
             self._record(f"Pod/{pod.name}", "ready", False, informer=False)
-        pod.ready = pod.available = False
+        pod.ready = pod.containers_ready = pod.available = False
         pod.ready_since = None
         self.pod_changed(pod, "status", "Terminating")
         grace = pod.grace_period if grace is None else max(0.0, float(grace))
@@ -194,7 +214,7 @@ class ClusterPods:
         if pod.gone:
             return
         pod.gone = True
-        pod.running = pod.ready = pod.available = False
+        pod.running = pod.ready = pod.containers_ready = pod.available = False
         self.pods.pop(pod.name, None)
         self.nodes.remove_pod(pod)
         rs = self.replica_sets.get(pod.replica_set)

@@ -152,7 +152,16 @@ class Pod:
     reason: str | None = None  # ContainerCreating, CrashLoopBackOff, Error, ErrImagePull, ...
     running: bool = False
     ready: bool = False
+    """The Pod's ``Ready`` condition: its containers are ready and every readiness gate
+    (``spec.readinessGates``) has a condition of that type with status True."""
     ready_since: float | None = None
+    containers_ready: bool = False
+    """What the kubelet reports (``ContainersReady``; ``kubectl argo rollouts get`` counts
+    these as ``ready:1/1``)."""
+    gates: tuple[str, ...] = ()
+    """Condition types of the template's ``readinessGates``."""
+    conditions: dict[str, bool] = field(default_factory=dict)
+    """Conditions set on the pod from outside (``markPodsReady``), by type."""
     available: bool = False
     restarts: int = 0
     started_at: float | None = None
@@ -162,6 +171,11 @@ class Pod:
     backoff: RestartBackoff = field(default_factory=RestartBackoff)
     process: simpy.Process | None = field(default=None, repr=False)
     crash_now: simpy.Event | None = field(default=None, repr=False)
+
+    @property
+    def gates_open(self) -> bool:
+        """Every readiness gate has its condition True (``podutil``'s ReadinessGates rule)."""
+        return all(self.conditions.get(gate, False) for gate in self.gates)
 
     @property
     def images(self) -> list[str]:
@@ -203,7 +217,7 @@ class Pod:
         return {
             "name": self.name,
             "status": self.status,
-            "ready": self.ready,
+            "ready": self.containers_ready,
             "available": self.available,
             "restarts": self.restarts,
             "created": self.created,
@@ -242,7 +256,14 @@ def new_pod(
         grace_period=DEFAULT_GRACE_PERIOD if grace is None else float(grace),
         probe=ReadinessProbe.from_template(template),
         startup_probe=ReadinessProbe.from_template(template, "startupProbe"),
+        gates=readiness_gates(template),
     )
+
+
+def readiness_gates(template: dict[str, Any]) -> tuple[str, ...]:
+    """The condition types of a pod template's ``spec.readinessGates``, in order."""
+    gates = (template.get("spec") or {}).get("readinessGates") or []
+    return tuple(str(g.get("conditionType", "")) for g in gates if isinstance(g, dict))
 
 
 class PodHost(Protocol):
@@ -261,7 +282,8 @@ class PodHost(Protocol):
 
     def pod_changed(self, pod: Pod, what: str, value: Any) -> None: ...
 
-    def set_ready(self, pod: Pod, ready: bool) -> None: ...
+    def set_ready(self, pod: Pod, ready: bool) -> None:
+        """The pod's containers became ready (or stopped being ready)."""
 
 
 def _draw(dist: Dist | None, rng: np.random.Generator) -> float:
@@ -325,7 +347,7 @@ def _container_run(
     crash_at, change_at = _plan_crash(b, started, env.now, rng)
     while True:
         candidates = [(crash_at, "crash"), (change_at, "change")]
-        if not pod.ready:
+        if not pod.containers_ready:
             candidates.append((ready_at, "ready"))
         at, what = min(candidates)
         if math.isinf(at):

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import copy
 import functools
+import json
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -50,21 +51,29 @@ class ReplicaSetOwner(Protocol):
 __all__ = [
     "DELETION_COST_ANNOTATION",
     "DESIRED_REPLICAS_ANNOTATION",
+    "EPHEMERAL_METADATA_ANNOTATION",
     "EPOCH",
     "REVISION_ANNOTATION",
     "SCALE_DOWN_DEADLINE_ANNOTATION",
+    "PodMetadata",
     "ReplicaSet",
     "ReplicaSetOwner",
     "ReplicaSetStatus",
     "ReplicaSets",
     "deletion_order",
+    "ephemeral_annotation",
+    "existing_ephemeral_metadata",
     "format_timestamp",
     "new_replica_set",
     "parse_timestamp",
+    "sync_pod_metadata",
+    "without_ephemeral_metadata",
 ]
 
 REVISION_ANNOTATION = "rollout.argoproj.io/revision"
 DESIRED_REPLICAS_ANNOTATION = "rollout.argoproj.io/desired-replicas"
+EPHEMERAL_METADATA_ANNOTATION = "rollout.argoproj.io/ephemeral-metadata"
+"""What Argo injected into a ReplicaSet's pod template (``EphemeralMetadataAnnotation``)."""
 SCALE_DOWN_DEADLINE_ANNOTATION = "scale-down-deadline"
 DELETION_COST_ANNOTATION = "controller.kubernetes.io/pod-deletion-cost"
 
@@ -268,7 +277,9 @@ class ReplicaSets(dict[str, ReplicaSet]):
         """The rollout's ReplicaSet whose template equals *template* apart from the hash
         label (Argo's ``FindNewReplicaSet``; going back to a template reuses its RS)."""
         for rs in self.values():
-            if rs.rollout == rollout and templates_equal_ignoring_hash(rs.template, template):
+            if rs.rollout == rollout and templates_equal_ignoring_hash(
+                without_ephemeral_metadata(rs), template
+            ):
                 return rs
         return None
 
@@ -397,3 +408,67 @@ def deletion_order(pods: Sequence[Pod], related: Sequence[Pod], now: float) -> l
         return 0
 
     return sorted(sorted(pods, key=lambda p: p.name), key=functools.cmp_to_key(compare))
+
+
+# ------------------------------------------------------------------ ephemeral metadata
+PodMetadata = dict[str, dict[str, str]]
+"""``{"labels": {...}, "annotations": {...}}`` (Argo's ``PodTemplateMetadata``)."""
+
+
+def existing_ephemeral_metadata(rs: ReplicaSet) -> PodMetadata | None:
+    """``ParseExistingPodMetadata``: what the annotation says was injected (None when absent
+    or unreadable)."""
+    text = rs.annotations.get(EPHEMERAL_METADATA_ANNOTATION)
+    if text is None:
+        return None
+    try:
+        value = json.loads(text)
+    except ValueError:
+        return None
+    return value if isinstance(value, dict) else None
+
+
+def ephemeral_annotation(metadata: PodMetadata) -> str:
+    """The annotation's text as Go's ``json.Marshal`` writes it (empty maps omitted)."""
+    present = {k: dict(sorted(v.items())) for k, v in metadata.items() if v}
+    return json.dumps(present, sort_keys=True, separators=(",", ":"))
+
+
+def sync_pod_metadata(
+    labels: Mapping[str, str],
+    annotations: Mapping[str, str],
+    existing: PodMetadata | None,
+    desired: PodMetadata | None,
+) -> tuple[dict[str, str], dict[str, str], bool]:
+    """``SyncEphemeralPodMetadata``: *desired* injected, what *existing* injected and is no
+    longer desired removed; nothing else touched. Returns labels, annotations, modified."""
+    out = {"labels": dict(labels), "annotations": dict(annotations)}
+    modified = False
+    for kind in ("annotations", "labels"):
+        wanted = (desired or {}).get(kind) or {}
+        for k, v in wanted.items():
+            if out[kind].get(k) != v:
+                out[kind][k] = v
+                modified = True
+        for k in (existing or {}).get(kind) or {}:
+            if k not in wanted and k in out[kind]:
+                del out[kind][k]
+                modified = True
+    return out["labels"], out["annotations"], modified
+
+
+def without_ephemeral_metadata(rs: ReplicaSet) -> dict[str, Any]:
+    """The ReplicaSet's pod template with the injected metadata taken out again (how
+    ``FindNewReplicaSet``'s last resort compares a ReplicaSet with the Rollout's template)."""
+    existing = existing_ephemeral_metadata(rs)
+    if existing is None:
+        return rs.template
+    meta = rs.template.get("metadata") or {}
+    labels, annotations, _ = sync_pod_metadata(
+        meta.get("labels") or {}, meta.get("annotations") or {}, existing, None
+    )
+    template = dict(rs.template)
+    template["metadata"] = {**meta, "labels": labels, "annotations": annotations}
+    if not annotations:
+        del template["metadata"]["annotations"]
+    return template
