@@ -15,9 +15,10 @@ available pods through no fault of the controller; those checks stop at the firs
 3. ``surge``: a basic canary's ReplicaSets never ask for more than ``replicas + maxSurge``
    pods in all; ``unavailable``: once Healthy, (undisturbed) never fewer than
    ``replicas - maxUnavailable`` available.
-4. ``abort``: a rollout that ends aborted has weight 0 and (undisturbed) its stable
-   ReplicaSet asks for every replica (and has them available when the abort was long enough
-   before the end).
+4. ``abort``: a rollout that ends aborted has setWeight 0 and (undisturbed, and not left
+   paused: a paused Rollout only syncs replica counts) the router's canary weight 0 and a
+   stable ReplicaSet that asks for every replica (and has them available when the abort was
+   long enough before the end).
 5. ``healthy``: a Healthy rollout's stable is its current revision and the router sends the
    canary nothing.
 6. ``steps``: the step index stays in [0, steps] and, within a revision, only moves forward
@@ -153,15 +154,19 @@ def _abort(result: Result, scenario: Scenario, calm_until: float) -> list[str]:
     out: list[str] = []
     if final.set_weight != 0:
         out.append(f"abort: ended aborted with setWeight {final.set_weight}")
-    if _routed(scenario) and "weight.canary" in result.series:
+    calm = calm_until >= result.until
+    # A paused Rollout (spec.paused) only syncs replica counts (controller.go's
+    # syncReplicasOnly): the abort is not acted on until it is resumed.
+    acting = calm and not spec_paused_at_end(result)
+    if acting and _routed(scenario) and "weight.canary" in result.series:
+        # Disturbed, the stable may not carry the traffic back (checkReplicasAvailable).
         w = float(result.series["weight.canary"][-1])
         if w != 0:
             out.append(f"abort: ended aborted with canary weight {w:g} in the router")
     stable = [rs for rs in final.replica_sets if rs.hash == final.stable_hash]
-    calm = calm_until >= result.until
     # Disturbed (a crash-looping stable, say), a basic canary cannot scale the canary down
     # for want of available stable pods, so maxSurge keeps the stable short: Argo does too.
-    if calm and (not stable or stable[0].desired != final.desired):
+    if acting and (not stable or stable[0].desired != final.desired):
         got = stable[0].desired if stable else "no stable ReplicaSet"
         out.append(f"abort: stable ReplicaSet asks for {got}, not {final.desired}")
     aborted_at = result.summary.get("aborted_at")
@@ -169,7 +174,7 @@ def _abort(result: Result, scenario: Scenario, calm_until: float) -> list[str]:
     if (
         stable
         and settled
-        and calm
+        and acting
         and aborted_at is not None
         and stable[0].available < final.desired
     ):
@@ -178,6 +183,23 @@ def _abort(result: Result, scenario: Scenario, calm_until: float) -> list[str]:
             f"{result.until - aborted_at:g}s after the abort"
         )
     return out
+
+
+def spec_paused_at_end(result: Result) -> bool:
+    """Whether the operator left ``spec.paused`` true: a ``pause`` not followed by a
+    ``promote`` or an unpausing patch (``resume``)."""
+    paused = False
+    for e in result.events:
+        if e.get("source") != "operator":
+            continue
+        message = str(e.get("message", "")).replace(" ", "")
+        if message.startswith("kubectlargorolloutspause"):
+            paused = True
+        elif message.startswith("kubectlargorolloutspromote") or '"paused":false' in message:
+            paused = False
+        elif '"paused":true' in message:
+            paused = True
+    return paused
 
 
 def _healthy(result: Result, scenario: Scenario) -> list[str]:
