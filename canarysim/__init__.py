@@ -2,7 +2,7 @@
 
 >>> import canarysim
 >>> sorted(canarysim.__all__)
-['Result', '__version__', 'load_scenario', 'simulate']
+['Result', 'Simulation', '__version__', 'load_scenario', 'simulate']
 
 ``import canarysim`` stays light: nothing outside the standard library is loaded until a name
 needs it (``Result`` brings NumPy, ``load_scenario`` the spec layer, ``simulate`` SimPy), so
@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from canarysim.declarations.scenario.model import Scenario
     from canarysim.result import Result
+    from canarysim.sim.stepping import Simulation
 
 __version__ = "0.1.0"
 
@@ -45,7 +46,11 @@ def __getattr__(name: str) -> Any:
         from canarysim.result import Result
 
         return Result
+    if name == "Simulation":
+        from canarysim.sim.stepping import Simulation
+
+        return Simulation
     raise AttributeError(f"module 'canarysim' has no attribute {name!r}")
 
 
-__all__ = ["Result", "__version__", "load_scenario", "simulate"]
+__all__ = ["Result", "Simulation", "__version__", "load_scenario", "simulate"]

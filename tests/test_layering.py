@@ -36,6 +36,14 @@ RULES: dict[str, tuple[str, tuple[str, ...]]] = {
         ("simpy", "canarysim.sim", "canarysim.report", "canarysim.cli"),
     ),
     "canarysim.report": ("forbidden", ("simpy", "canarysim.sim", "canarysim.cli")),
+    "canarysim.checks": (
+        "forbidden",
+        ("simpy", "canarysim.sim", "canarysim.report", "canarysim.cli"),
+    ),
+    "canarysim.testing": (
+        "forbidden",
+        ("simpy", "canarysim.sim", "canarysim.report", "canarysim.cli"),
+    ),
     # the HTML page is built from a Result with numpy and yaml: no plotting library behind it
     "canarysim.report.html": (
         "forbidden",

@@ -12,6 +12,7 @@ import argparse
 
 from canarysim import __version__
 from canarysim.cli.check import cmd_schema, cmd_validate
+from canarysim.cli.expectations import cmd_test
 from canarysim.cli.run import cmd_report, cmd_run
 from canarysim.cli.view import cmd_get, cmd_steps
 
@@ -76,6 +77,16 @@ def _seed(text: str) -> int:
         raise argparse.ArgumentTypeError(f"invalid seed {text!r}: expected an integer") from None
     if not 0 <= value < 2**63:
         raise argparse.ArgumentTypeError(f"invalid seed {text!r}: must be 0 .. 2**63-1")
+    return value
+
+
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"invalid count {text!r}: expected an integer") from None
+    if not 1 <= value <= 10_000:
+        raise argparse.ArgumentTypeError(f"invalid count {text!r}: must be 1 .. 10000")
     return value
 
 
@@ -339,4 +350,37 @@ def build_parser() -> argparse.ArgumentParser:
         epilog="example:\n  canarysim schema > scenario.schema.json",
     )
     schema.set_defaults(handler=cmd_schema)
+
+    test = _command(
+        sub,
+        "test",
+        help="run scenarios and check their expect: blocks (for CI)",
+        description="Run every scenario found under the PATHs (files, or directories searched "
+        "recursively) and check its `expect:` block: one line per expectation with the value "
+        "observed, then a summary. Scenarios without `expect:` are skipped.",
+        epilog="exit codes:\n  0  every expectation held\n  1  at least one expectation failed\n"
+        "  2  a scenario could not be loaded or run (the others are still checked)\n\n"
+        "examples:\n  canarysim test scenarios/\n"
+        "  canarysim test scenarios/ --junit ci-artifacts/scenarios.xml\n"
+        "  canarysim test my-scenario.yaml --runs 50",
+    )
+    test.add_argument(
+        "paths", nargs="+", metavar="PATH", help="scenario files or directories to search"
+    )
+    test.add_argument(
+        "--runs",
+        type=_positive,
+        metavar="N",
+        help="run each scenario N times with the seeds seed, seed+1, ... (default: 1, or what "
+        "its probabilistic expectations need); every run must meet the per-run expectations",
+    )
+    test.add_argument(
+        "--junit", metavar="FILE", help="also write the outcomes as JUnit XML into FILE"
+    )
+    test.add_argument(
+        "--mode",
+        choices=("aggregate", "exact"),
+        help="traffic model: aggregate (default) or exact",
+    )
+    test.set_defaults(handler=cmd_test)
     return parser

@@ -312,6 +312,8 @@ def to_command(action: Any) -> em.Command:
         if isinstance(action, cls):
             return cmd
     if isinstance(action, sc.Restart):
+        if action.at is None:
+            raise ValueError("a conditional restart becomes a command when it fires (at=now)")
         return em.Restart(at=action.at + (action.after or 0.0))
     if isinstance(action, sc.Undo):
         return em.Undo(to_revision=action.to_revision)

@@ -367,7 +367,11 @@ def plan_of_scenario(scenario: Any) -> tuple[StepPlan, str]:
     """The step plan of the scenario's rollout for its first ``setImage``, and a title."""
     rollout = scenario.rollout
     plan = engine_plan(rollout)
-    updates = [a for a in scenario.operator if getattr(a, "do", "") == "setImage"]
+    updates = [
+        a
+        for a in scenario.operator
+        if getattr(a, "do", "") == "setImage" and getattr(a, "at", None) is not None
+    ]
     start = float(updates[0].at) if updates else 0.0
     routing = "basic canary (no routing)"
     if plan.traffic_routing:
@@ -399,7 +403,9 @@ def plan_of_scenario(scenario: Any) -> tuple[StepPlan, str]:
     promotes = [
         float(a.at)
         for a in scenario.operator
-        if getattr(a, "do", "") == "promote" and not getattr(a, "full", False)
+        if getattr(a, "do", "") == "promote"
+        and not getattr(a, "full", False)
+        and getattr(a, "at", None) is not None
     ]
     build = blue_green_steps if plan.blue_green is not None else plan_steps
     steps = build(plan, start=start, analysis_bound=_analysis_bound(scenario), promotes=promotes)

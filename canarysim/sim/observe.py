@@ -14,33 +14,38 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from canarysim.result import AnalysisRunSnapshot, Result
+from canarysim.result import AnalysisRunSnapshot, Result, RolloutSnapshot
 from canarysim.sim.metrics.recorder import ROLES, rollout_snapshot
 from canarysim.sim.summary import summarize, weights_from_manifests
 
 if TYPE_CHECKING:
     from canarysim.sim.wiring import Wiring
 
-__all__ = ["collect", "observe"]
+__all__ = ["collect", "current_snapshot", "observe"]
 
 
-def observe(world: Wiring) -> None:
-    """Record a snapshot and a state row if anything visible changed."""
+def current_snapshot(world: Wiring) -> RolloutSnapshot:
+    """The rollout as it is now, without recording anything (the stepping API's status)."""
     now = world.env.now
-    status = world.controller.status
     rs_snaps = world.cluster.snapshot(world.plan.name, pod_snapshots=True)
     snap = rollout_snapshot(
         now,
         name=world.plan.name,
         namespace=world.namespace,
         plan=world.plan,
-        status=status,
+        status=world.controller.status,
         replica_sets=rs_snaps,
         analysis_runs=_analysis_snapshots(world),
     )
     experiments = world.experiments.snapshots()
-    if experiments:
-        snap = dataclasses.replace(snap, experiments=experiments)
+    return dataclasses.replace(snap, experiments=experiments) if experiments else snap
+
+
+def observe(world: Wiring) -> None:
+    """Record a snapshot and a state row if anything visible changed."""
+    now = world.env.now
+    status = world.controller.status
+    snap = current_snapshot(world)
     world.recorder.snapshot(snap)
     values: dict[str, float] = {}
     if world.mesh.routed:

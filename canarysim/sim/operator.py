@@ -7,6 +7,12 @@ controller a new :class:`~canarysim.engine.model.Plan` with ``generation`` bumpe
 the Rollout would. ``promote`` does both (it also clears ``spec.paused``), as
 ``cmd/promote/promote.go`` does.
 
+``patch`` (``kubectl patch rollout``) merges a patch into the Rollout as the API server holds
+it and derives the new Plan from the result: any spec change, a changed pod template being a
+new revision. Actions with ``when:`` are played by :mod:`canarysim.sim.conditions`;
+:meth:`Operator.issue` is how they, and :class:`canarysim.sim.stepping.Simulation`, type a
+command now.
+
 Faults act on the cluster directly: a pod deleted, a node lost (and restored after
 ``downFor``); error spikes are laid into the versions' error-rate schedules at build time and
 only announced here.
@@ -15,13 +21,16 @@ only announced here.
 from __future__ import annotations
 
 import copy
+import json
 from collections.abc import Generator
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 import simpy
 
-from canarysim.declarations import to_command
+from canarysim.declarations import to_command, to_plan
+from canarysim.declarations.patch import patched_rollout
+from canarysim.declarations.scenario.actions import PatchAction
 from canarysim.declarations.scenario.model import (
     DeleteObject,
     ErrorSpike,
@@ -43,6 +52,7 @@ from canarysim.engine.model import (
     Undo,
 )
 from canarysim.engine.rollout.commands import apply_spec_command
+from canarysim.errors import ScenarioError
 from canarysim.sim.cluster.pods import readiness_gates
 from canarysim.sim.cluster.templatehash import pod_template_hash, strip_hash_label
 
@@ -84,10 +94,15 @@ class Operator:
                 self.env.process(self._mark_pods_ready(action))
             elif isinstance(action, DeleteObject):
                 self.env.process(self._at(float(action.at), self._delete, action))
-            else:
+            elif action.at is not None:
                 self.env.process(self._at(float(action.at), self._command, action))
         for fault in scenario.faults:
             self.env.process(self._at(float(fault.at), self._fault, fault))
+        conditional = [a for a in scenario.operator if a.at is None]
+        if conditional:
+            from canarysim.sim.conditions import Conditions
+
+            Conditions(world, self.issue, conditional)
 
     def _at(self, at: float, fn: Any, arg: Any) -> Generator[simpy.Event, Any, None]:
         if at > self.env.now:
@@ -95,8 +110,20 @@ class Operator:
         fn(arg)
 
     # -- operator verbs ------------------------------------------------------------------
+    def issue(self, action: Any) -> None:
+        """Type ``action`` now (its ``at``/``when`` are replaced by the current time; a
+        ``restart``'s ``after`` stays its ``--in``)."""
+        keep = {"after": action.after} if action.do == "restart" else {"after": None}
+        self._command(
+            action.model_copy(update={"at": self.env.now, "when": None, "repeat": False, **keep})
+        )
+
     def _command(self, action: Any) -> None:
         world = self.world
+        if isinstance(action, PatchAction):
+            self._patch(action)
+            world.controller.wake()
+            return
         cmd = to_command(action)
         name = world.plan.name
         if isinstance(cmd, SetImage) and not cmd.container:
@@ -155,6 +182,51 @@ class Operator:
             world.warn(f"t={self.env.now:g}s: undo: unable to find the revision to roll back to")
             return
         self._new_template(strip_hash_label(target.template))
+
+    def _patch(self, action: PatchAction) -> None:
+        """``kubectl patch rollout``: the patched Rollout as the API server would store it
+        becomes the plan (a changed ``spec.template`` is a new pod-template hash). What other
+        verbs changed without editing the manifest (replicas, paused, restartAt) stays unless
+        the patch sets it. A patch the API server would refuse changes nothing (a warning)."""
+        world = self.world
+        now = self.env.now
+        name = world.plan.name
+        text = json.dumps(action.patch, separators=(",", ":"))
+        line = f"kubectl patch rollout {name} --type {action.type} -p '{text}'"
+        world.recorder.event(now, "Normal", f"Rollout/{name}", "OperatorCommand", line)
+        world.recorder.events[-1]["source"] = "operator"
+        old = world.rollout_manifest
+        try:
+            rollout = patched_rollout(
+                old, action.patch, action.type, namespace=world.namespace, file="kubectl patch"
+            )
+            new_raw = copy.deepcopy(rollout.raw)
+            template = strip_hash_label((new_raw.get("spec") or {}).get("template") or {})
+            new_hash = pod_template_hash(template)
+            before, after = old.get("spec") or {}, new_raw.get("spec") or {}
+            plan = world.plan
+
+            def kept(key: str, current: Any) -> Any:
+                return after.get(key) if before.get(key) != after.get(key) else current
+
+            replicas = kept("replicas", plan.replicas)
+            new_plan = to_plan(
+                rollout,
+                pod_template_hash=new_hash,
+                generation=plan.generation + 1,
+                replicas=1 if replicas is None else int(replicas),
+                paused=bool(kept("paused", plan.paused)),
+                restart_at=plan.restart_at,
+            )
+        except ScenarioError as exc:
+            world.warn(f"t={now:g}s: {line}: refused: {exc}")
+            return
+        if before == after:
+            return  # "patched (no change)": the generation stays
+        world.templates.setdefault(new_hash, template)
+        old.clear()
+        old.update(new_raw)
+        world.set_plan(new_plan)
 
     def _new_template(self, template: dict[str, Any]) -> None:
         world = self.world

@@ -207,9 +207,8 @@ def test_scenario_operator_verb_typo(tmp_path):
     p = scenario_dir(tmp_path, "manifests: [rollout.yaml]\noperator:\n  - at: 5m\n    do: promte\n")
     assert error_of(load_scenario, p) == (
         f"{p}:4: operator[0].do: expected one of 'setImage', 'promote', 'promoteFull', 'abort', "
-        "'retry', 'pause', 'resume', 'restart', 'undo', 'scale', 'markPodsReady', 'delete' "
-        "(did you mean 'promote'?), "
-        "got 'promte'"
+        "'retry', 'pause', 'resume', 'restart', 'undo', 'scale', 'patch', 'markPodsReady', "
+        "'delete' (did you mean 'promote'?), got 'promte'"
     )
 
 
@@ -264,6 +263,18 @@ def test_csv_trace_bad_row(tmp_path):
     )
     assert error_of(load_scenario, p) == (
         f"{tmp_path / 'trace.csv'}:2: rate: expected a number of requests per second, got lots"
+    )
+
+
+def test_csv_trace_time_given_twice(tmp_path):
+    # Found by canarysim.testing's traffic strategies: it used to reach the simulator as a
+    # traceback ("trace times must be strictly increasing").
+    write(tmp_path, "trace.csv", "0,10\n1m,20\n60,30\n")
+    p = scenario_dir(
+        tmp_path, "manifests: [rollout.yaml]\ntraffic:\n  pattern: csv\n  csv: trace.csv\n"
+    )
+    assert error_of(load_scenario, p) == (
+        f"{tmp_path / 'trace.csv'}:3: time: expected a time not already given on line 2, got 60"
     )
 
 

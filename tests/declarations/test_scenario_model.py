@@ -180,6 +180,10 @@ def test_traffic_patterns():
     assert [p.rate_at(t) for t in (0, 599, 600)] == [1, 1, 5]
     with pytest.raises(ValueError, match="points"):
         Traffic.model_validate({"pattern": "piecewise"})
+    with pytest.raises(ValueError, match="distinct times"):
+        Traffic.model_validate(
+            {"pattern": "piecewise", "points": [{"at": 0, "rate": 1}, {"at": "0s", "rate": 2}]}
+        )
     with pytest.raises(ValueError, match="header fractions"):
         Traffic.model_validate(
             {"headers": [{"fraction": 0.7, "headers": {}}, {"fraction": 0.7, "headers": {}}]}
@@ -207,6 +211,7 @@ def test_json_schema_describes_the_format():
         "outputs",
         "analysis",
         "metrics",
+        "expect",
     }
     assert schema["additionalProperties"] is False
     text = str(schema)

@@ -42,7 +42,7 @@ def lint_scenario(s: Scenario) -> list[Finding]:
                     f'named "{action.container}" (Rollout "{ro.name}" has: '
                     f"{', '.join(containers) or 'none'})",
                 )
-        if action.at >= s.until:
+        if action.at is not None and action.at >= s.until:
             add(
                 ("operator", i, "at"),
                 "scenario/after-until",

@@ -1,18 +1,22 @@
-"""Operator actions and faults of the scenario format: timed events, each ``{at, do, ...}``.
+"""Operator actions and faults of the scenario format: events, each ``{at, do, ...}``.
 
 ``do`` names the verb: the operator's are those of ``kubectl argo rollouts`` (``setImage``,
 ``promote``, ``promoteFull``, ``abort``, ``retry``, ``pause``, ``resume``, ``restart``,
 ``undo``, ``scale``), plus ``markPodsReady`` (a readiness-gate condition set on pods, as Argo's
-end-to-end suite does); faults are ``killPod``, ``killNode`` and ``errorSpike``.
+end-to-end suite does) and ``kubectl patch`` (``patch``); faults are ``killPod``, ``killNode``
+and ``errorSpike``. An operator action happens ``at`` a time or ``when`` a condition holds
+(:mod:`.conditions`), then ``after`` a delay, once (or every time the condition becomes true
+again with ``repeat: true``); ``markPodsReady`` and faults only ``at`` a time.
 :func:`canarysim.declarations.plan.to_command` turns an operator action into the engine's command.
 """
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
+from canarysim.declarations.scenario.conditions import When
 from canarysim.declarations.scenario.values import Duration, PositiveDuration, ScenarioModel
 
 __all__ = [
@@ -25,6 +29,7 @@ __all__ = [
     "KillPod",
     "MarkPodsReady",
     "OperatorAction",
+    "PatchAction",
     "PauseAction",
     "Promote",
     "PromoteFull",
@@ -41,8 +46,30 @@ ErrorRate = Annotated[float, Field(ge=0.0, le=1.0)]
 
 
 # ------------------------------------------------------------------------------ operator
-class _Action(ScenarioModel):
+class _Timed(ScenarioModel):
     at: Duration
+
+
+class _Action(ScenarioModel):
+    at: Duration | None = None
+    """When the command is typed; or instead ``when``."""
+    when: When | None = None
+    after: Duration | None = None
+    """With ``when``: how long after the condition holds (``restart``: its ``--in``)."""
+    repeat: bool = False
+    """With ``when``: fire every time the condition becomes true again, not only the first."""
+
+    @model_validator(mode="after")
+    def _at_or_when(self) -> _Action:
+        if (self.at is None) == (self.when is None):
+            raise ValueError("exactly one of at (a time) or when (a condition)")
+        if self.when is None and self.repeat:
+            raise ValueError("repeat only with when (a condition)")
+        if self.when is None and self.after is not None and self.do != "restart":
+            raise ValueError("after only with when (a condition)")
+        return self
+
+    do: str
 
 
 class SetImage(_Action):
@@ -82,7 +109,8 @@ class Resume(_Action):
 class Restart(_Action):
     do: Literal["restart"]
     after: Duration | None = None
-    """``--in``: restart this long after the command (default: now)."""
+    """``--in``: restart this long after the command (default: now); with ``when``, this long
+    after the condition holds."""
 
 
 class Undo(_Action):
@@ -95,7 +123,17 @@ class ScaleAction(_Action):
     replicas: Count
 
 
-class MarkPodsReady(_Action):
+class PatchAction(_Action):
+    """``kubectl patch rollout ROLLOUT --type TYPE -p PATCH``: any change of the Rollout's
+    spec (a changed ``spec.template`` is a new revision, as on a cluster). See
+    :mod:`canarysim.declarations.patch`."""
+
+    do: Literal["patch"]
+    type: Literal["merge", "json", "strategic"] = "merge"
+    patch: dict[str, Any] | list[Any]
+
+
+class MarkPodsReady(_Timed):
     """Set a readiness-gate condition True on ``count`` pods of a revision, as Argo's e2e
     suite's ``MarkPodsReady(revision, count)`` does: pods that do not carry the condition
     yet, in name order, polling every second until ``count`` have been marked (pods that do
@@ -108,7 +146,7 @@ class MarkPodsReady(_Action):
     """The condition type; default: the template's first ``readinessGates`` entry."""
 
 
-class DeleteObject(_Action):
+class DeleteObject(_Timed):
     """``kubectl delete KIND NAME``: the object is gone from the cluster (for now only a
     PodDisruptionBudget: the evictions of ``restart`` stop waiting for it)."""
 
@@ -128,6 +166,7 @@ OperatorAction = Annotated[
     | Restart
     | Undo
     | ScaleAction
+    | PatchAction
     | MarkPodsReady
     | DeleteObject,
     Field(discriminator="do"),
@@ -135,14 +174,14 @@ OperatorAction = Annotated[
 
 
 # ------------------------------------------------------------------------------ faults
-class KillPod(_Action):
+class KillPod(_Timed):
     do: Literal["killPod"]
     target: str = "any"
     """``canary``, ``stable``, ``any`` or a pod name."""
     count: Annotated[int, Field(ge=1, le=1_000_000)] = 1
 
 
-class KillNode(_Action):
+class KillNode(_Timed):
     do: Literal["killNode"]
     node: str
     """A node name, ``node-1`` ... ``node-N``."""
@@ -150,7 +189,7 @@ class KillNode(_Action):
     """How long the node stays down (default: for good)."""
 
 
-class ErrorSpike(_Action):
+class ErrorSpike(_Timed):
     do: Literal["errorSpike"]
     image: str | None = None
     """Image affected; default: every version."""

@@ -16,12 +16,12 @@ the file.
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Mapping
 from typing import Any
 
 from canarysim.declarations.load import add_document
 from canarysim.declarations.manifests.bundle import Manifests
+from canarysim.declarations.patch import merge_patch
 from canarysim.declarations.yamlio import Document, scenario_error
 
 __all__ = ["CHANGES", "changed_data", "merge_patch", "patched_manifests"]
@@ -49,19 +49,6 @@ _BUCKETS = (
 
 #: Keys whose change means the manifests must be loaded again.
 _RELOAD_KEYS = frozenset({"manifests", "namespace"})
-
-
-def merge_patch(target: Any, patch: Any) -> Any:
-    """``patch`` applied to ``target`` as a JSON merge patch (RFC 7386); inputs untouched."""
-    if not isinstance(patch, Mapping):
-        return copy.deepcopy(patch)
-    out = dict(target) if isinstance(target, Mapping) else {}
-    for key, value in patch.items():
-        if value is None:
-            out.pop(key, None)
-        else:
-            out[key] = merge_patch(out.get(key), value)
-    return out
 
 
 def patched_manifests(

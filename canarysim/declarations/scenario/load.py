@@ -135,10 +135,51 @@ def build_scenario(
     _check_rollout(scenario, manifests, name, doc.line_of(("manifests",)))
     rebuild = partial(_rebuild, gate=gate)
     scenario.attach(manifests, source, lines, data=data, base_dir=base, rebuild=rebuild)
+    _check_patches(scenario, name, doc)
     check_limits(scenario)
     if gate is not None:
         gate(scenario)
     return scenario
+
+
+def _check_patches(scenario: Scenario, name: str, doc: Document) -> None:
+    """A ``patch`` action must apply to the Rollout as loaded, as the API server would take
+    it (a later one may still fail on a Rollout other commands changed: the run then warns)."""
+    from canarysim.declarations.patch import patched_rollout
+    from canarysim.declarations.scenario.actions import PatchAction
+    from canarysim.errors import ScenarioError
+
+    if not scenario.manifests.rollouts:
+        return
+    rollout = scenario.rollout
+    for i, action in enumerate(scenario.operator):
+        if not isinstance(action, PatchAction):
+            continue
+        try:
+            patched_rollout(rollout.raw, action.patch, action.type, namespace=rollout.namespace)
+        except ScenarioError as exc:
+            where = ("operator", _index_as_written(doc, action, i), "patch")
+            field = f"operator[{where[1]}].patch"
+            if exc.field.startswith("patch."):
+                field += exc.field[len("patch") :]
+            elif exc.field and exc.field != "patch":
+                field += "." + exc.field
+            raise scenario_error(
+                name, field, exc.expected, line=doc.line_of(where), got=exc.got
+            ) from None
+
+
+def _index_as_written(doc: Document, action: Any, fallback: int) -> int:
+    """The action's index in the file (the model sorts timed actions by time)."""
+    written = (doc.data or {}).get("operator") if isinstance(doc.data, dict) else None
+    for i, entry in enumerate(written or []):
+        if (
+            isinstance(entry, dict)
+            and entry.get("do") == "patch"
+            and entry.get("patch") == action.patch
+        ):
+            return i
+    return fallback
 
 
 def _rebuild(
@@ -249,7 +290,8 @@ def _points(rows: Iterable[tuple[float, float]]) -> list[Any]:
 
 def read_rate_csv(text: str, name: str) -> Iterable[tuple[float, float]]:
     """Rows ``time,rate`` (time as seconds or a duration); a non-numeric first row is a
-    header."""
+    header. Each time at most once (which of two rates would hold from it?)."""
+    seen: dict[float, int] = {}
     for i, row in enumerate(csv.reader(io.StringIO(text)), start=1):
         if not row or all(not c.strip() for c in row):
             continue
@@ -270,6 +312,11 @@ def read_rate_csv(text: str, name: str) -> Iterable[tuple[float, float]]:
             raise scenario_error(name, "time", str(exc), line=i) from None
         if not (0 <= rate <= 1e7):  # also refuses nan
             raise scenario_error(name, "rate", "a rate between 0 and 10000000", line=i, got=r_text)
+        if t in seen:
+            raise scenario_error(
+                name, "time", f"a time not already given on line {seen[t]}", line=i, got=t_text
+            )
+        seen[t] = i
         yield t, rate
 
 

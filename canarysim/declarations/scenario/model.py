@@ -44,6 +44,7 @@ from canarysim.declarations.scenario.actions import (
 )
 from canarysim.declarations.scenario.analysis import Analysis
 from canarysim.declarations.scenario.changes import CHANGES, changed_data, patched_manifests
+from canarysim.declarations.scenario.expect import Expect
 from canarysim.declarations.scenario.values import (
     Change,
     Delay,
@@ -245,6 +246,10 @@ class Traffic(ScenarioModel):
         if sum(h.fraction for h in self.headers) > 1.0 + 1e-9:
             raise ValueError("header fractions that sum to at most 1")
         object.__setattr__(self, "points", sorted(self.points, key=lambda p: p.at))
+        times = [p.at for p in self.points]
+        if len(set(times)) != len(times):
+            # Two rates from the same instant: which one holds? (A CSV trace too.)
+            raise ValueError("points with distinct times (one rate from each `at`)")
         return self
 
     def rate_at(self, t: float) -> float:
@@ -339,6 +344,8 @@ class Scenario(ScenarioModel):
     accept_errors: list[Literal[ACCEPTABLE_ERRORS]] = Field(default_factory=list)  # type: ignore[valid-type]
     """Rules of ``canarysim validate`` errors this scenario plays out on purpose (e.g. the
     as-published manifests Argo refuses with InvalidSpec); every other error is refused."""
+    expect: Expect | None = None
+    """What the run must show (``canarysim test``); see :mod:`.expect`."""
 
     _manifests: Manifests = PrivateAttr(default_factory=Manifests)
     _source: Path | None = PrivateAttr(default=None)
@@ -349,7 +356,11 @@ class Scenario(ScenarioModel):
 
     @model_validator(mode="after")
     def _in_order(self) -> Scenario:
-        object.__setattr__(self, "operator", sorted(self.operator, key=lambda a: a.at))
+        # Timed actions in time order; conditional ones (no ``at``) after them, as written.
+        timed = sorted(
+            (a for a in self.operator if a.at is not None), key=lambda a: float(a.at or 0.0)
+        )
+        object.__setattr__(self, "operator", [*timed, *(a for a in self.operator if a.at is None)])
         object.__setattr__(self, "faults", sorted(self.faults, key=lambda a: a.at))
         return self
 
