@@ -17,7 +17,14 @@ import math
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import Field, PrivateAttr, field_validator, model_validator
+from pydantic import (
+    BeforeValidator,
+    Field,
+    PrivateAttr,
+    WithJsonSchema,
+    field_validator,
+    model_validator,
+)
 
 from canarysim.declarations.manifests.argo import Rollout
 from canarysim.declarations.manifests.bundle import Manifests
@@ -47,6 +54,7 @@ from canarysim.declarations.scenario.values import (
     Fraction,
     ScenarioModel,
     at_time,
+    parse_nonnegative,
     sorted_changes,
 )
 
@@ -61,6 +69,7 @@ __all__ = [
     "Pods",
     "RatePoint",
     "Scenario",
+    "Slo",
     "Traffic",
     "Version",
 ]
@@ -255,6 +264,46 @@ class Outputs(ScenarioModel):
     """Width of a time bucket of the request/error/latency series."""
 
 
+# ------------------------------------------------------------------------------ slo
+_DAY = 86400.0
+
+
+def _slo_window(value: Any) -> float:
+    """A duration that may also count days (``30d``, ``28d``): SLO windows are written so."""
+    if isinstance(value, str) and value.endswith("d") and value[:-1].isdigit():
+        days = int(value[:-1])
+        if days < 1:
+            raise ValueError(f"a window of at least one day, got {value!r}")
+        return parse_nonnegative(days * _DAY)
+    seconds = parse_nonnegative(value)
+    if seconds <= 0:
+        raise ValueError(f"a window longer than zero, got {value!r}")
+    return seconds
+
+
+_SLO_WINDOW_SCHEMA = {
+    "anyOf": [
+        {"type": "string", "pattern": r"^[0-9]+d$", "description": "days: 30d, 28d"},
+        {
+            "type": "string",
+            "pattern": r"^([0-9]+|([0-9]*\.?[0-9]+(ns|us|µs|ms|s|m|h))+)$",
+            "description": "Go/Argo duration: 720h",
+        },
+        {"type": "number", "exclusiveMinimum": 0, "description": "seconds"},
+    ]
+}
+
+
+class Slo(ScenarioModel):
+    """The service's availability objective, for the error-budget burn of a sweep's risk report:
+    at most ``error_rate`` of requests may fail over a rolling ``window``."""
+
+    error_rate: Annotated[float, Field(gt=0.0, le=1.0)]
+    window: Annotated[float, BeforeValidator(_slo_window), WithJsonSchema(_SLO_WINDOW_SCHEMA)] = (
+        30 * _DAY
+    )
+
+
 # ------------------------------------------------------------------------------ the scenario
 ManifestRef = str | dict[str, Any]
 
@@ -283,6 +332,8 @@ class Scenario(ScenarioModel):
     outputs: Outputs = Field(default_factory=Outputs)
     analysis: Analysis = Field(default_factory=Analysis)
     """How the simulated metric providers (Jobs, web endpoints, Prometheus) answer."""
+    slo: Slo | None = None
+    """The service's SLO (read by sweeps' error-budget burn; the simulation ignores it)."""
 
     _manifests: Manifests = PrivateAttr(default_factory=Manifests)
     _source: Path | None = PrivateAttr(default=None)
