@@ -29,6 +29,8 @@ FORBIDDEN = {
     "spec": ("canarysim.sim", "canarysim.report", "canarysim.cli", "simpy"),
     "sim": ("canarysim.report", "canarysim.cli"),
     "report": ("canarysim.sim", "canarysim.cli", "simpy"),
+    # Strategy evaluation sits under the CLI; it reaches SimPy only through canarysim.sim.
+    "evaluation": ("canarysim.cli", "simpy"),
 }
 
 

@@ -13,6 +13,7 @@ import argparse
 from canarysim import __version__
 from canarysim.cli.check import cmd_schema, cmd_validate
 from canarysim.cli.run import cmd_run
+from canarysim.cli.sweep import add_commands as add_sweep_commands
 from canarysim.cli.view import cmd_get, cmd_steps
 
 EXIT_CODES = """\
@@ -282,4 +283,6 @@ def build_parser() -> argparse.ArgumentParser:
         epilog="example:\n  canarysim schema > scenario.schema.json",
     )
     schema.set_defaults(handler=cmd_schema)
+
+    add_sweep_commands(sub, _command, _seed)
     return parser

@@ -43,7 +43,7 @@ def run_cli(*argv: str) -> tuple[int, str, str]:
 
 
 def test_the_expected_commands_exist() -> None:
-    assert COMMANDS == ["get", "run", "schema", "steps", "validate"]
+    assert COMMANDS == ["compare", "get", "run", "schema", "steps", "sweep", "validate"]
 
 
 @pytest.mark.parametrize("command", COMMANDS)
