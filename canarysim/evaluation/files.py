@@ -12,13 +12,28 @@ from __future__ import annotations
 import io
 import json
 import math
+import os
 from pathlib import Path
 from typing import Any
 
 from canarysim.evaluation.outcome import COLUMN_NAMES
-from canarysim.report.files import write_atomic
+from canarysim.report.files import write_atomic as _write_atomic
 
 __all__ = ["runs_csv", "write_sweep"]
+
+
+def _umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+def write_atomic(path: Path, data: str | bytes) -> Path:
+    """Written whole or not at all, with the permissions a plain ``open`` would give (the
+    temporary file is private until renamed)."""
+    written = _write_atomic(path, data)
+    os.chmod(written, 0o666 & ~_umask())
+    return written
 
 
 def _cell(value: Any) -> str:

@@ -108,6 +108,7 @@ def test_report_and_files(serial, tmp_path):
     lines = (tmp_path / "out" / "runs.csv").read_text().splitlines()
     assert lines[0].split(",")[:4] == ["label", "variant", "run", "seed"] and len(lines) == 13
     assert not [p for p in (tmp_path / "out").rglob("*.tmp")]
+    assert all(p.stat().st_mode & 0o777 == 0o644 for p in written)  # umask 022, not private
     again = serial.save(tmp_path / "again", plots=False)
     assert (tmp_path / "again" / "runs.csv").read_bytes() == (
         tmp_path / "out" / "runs.csv"
