@@ -145,3 +145,40 @@ def test_import_canarysim_stays_light():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+class _Tty:
+    def __init__(self, tty):
+        self.tty, self.text = tty, ""
+
+    def isatty(self):
+        return self.tty
+
+    def write(self, s):
+        self.text += s
+
+    def flush(self):
+        pass
+
+
+def test_progress_bar_only_on_a_terminal(monkeypatch):
+    from canarysim.evaluation import sweep as sweep_module
+
+    for tty in (True, False):
+        stream = _Tty(tty)
+        monkeypatch.setattr("sys.stderr", stream)
+        bar = sweep_module._Progress(10, "sweeping x", None)
+        bar.start -= 5  # drawn only once a second has passed
+        bar.step(4)
+        bar.close()
+        if tty:
+            assert "sweeping x [" in stream.text and "4/10 runs" in stream.text
+            assert stream.text.endswith("\r\033[K")  # erased at the end
+        else:
+            assert stream.text == ""
+    stream = _Tty(True)
+    monkeypatch.setattr("sys.stderr", stream)
+    quiet = sweep_module._Progress(10, "x", False)
+    quiet.start -= 5
+    quiet.step(10)
+    assert stream.text == ""
