@@ -153,7 +153,14 @@ def test_times_are_always_floats() -> None:
 def test_package_exports_what_all_says() -> None:
     import canarysim
 
-    assert sorted(canarysim.__all__) == ["Result", "__version__", "load_scenario", "simulate"]
+    assert sorted(canarysim.__all__) == [
+        "Result",
+        "__version__",
+        "compare",
+        "load_scenario",
+        "simulate",
+        "sweep",
+    ]
     for name in canarysim.__all__:
         assert getattr(canarysim, name) is not None
     assert canarysim.Result is Result
