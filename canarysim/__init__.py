@@ -2,7 +2,7 @@
 
 >>> import canarysim
 >>> sorted(canarysim.__all__)
-['Result', 'Simulation', '__version__', 'load_scenario', 'simulate']
+['Result', 'Simulation', '__version__', 'compare', 'load_scenario', 'simulate', 'sweep']
 
 ``import canarysim`` stays light: nothing outside the standard library is loaded until a name
 needs it (``Result`` brings NumPy, ``load_scenario`` the spec layer, ``simulate`` SimPy), so
@@ -40,6 +40,23 @@ def simulate(scenario: Any, until: float | str | None = None, mode: str | None =
     return _simulate(scenario, until=until, mode=mode)
 
 
+def sweep(scenario: Any, runs: int = 100, vary: Any = None, **options: Any) -> Any:
+    """Run ``runs`` seeds of every variant of ``scenario``; returns a ``Sweep`` (one row per
+    run, ``report()``, ``plot()``, ``to_pandas()``). See :func:`canarysim.evaluation.sweep.sweep`
+    for the options (``seed``, ``executor``, ``jobs``, ``scheduler``, ``bad``, ``progress``)."""
+    from canarysim.evaluation.sweep import sweep as _sweep
+
+    return _sweep(scenario, runs, vary, **options)
+
+
+def compare(scenarios: Any, runs: int = 100, **options: Any) -> Any:
+    """Run several scenarios on the same seeds (common random numbers); returns a ``Sweep``
+    with one variant per scenario. Options as :func:`sweep`."""
+    from canarysim.evaluation.sweep import compare as _compare
+
+    return _compare(scenarios, runs, **options)
+
+
 def __getattr__(name: str) -> Any:
     # PEP 562: Result is imported on first use, so the engine never pays for NumPy.
     if name == "Result":
@@ -53,4 +70,4 @@ def __getattr__(name: str) -> Any:
     raise AttributeError(f"module 'canarysim' has no attribute {name!r}")
 
 
-__all__ = ["Result", "Simulation", "__version__", "load_scenario", "simulate"]
+__all__ = ["Result", "Simulation", "__version__", "compare", "load_scenario", "simulate", "sweep"]

@@ -49,6 +49,8 @@ RULES: dict[str, tuple[str, tuple[str, ...]]] = {
         "forbidden",
         ("simpy", "matplotlib", "canarysim.sim", "canarysim.cli"),
     ),
+    # Strategy evaluation sits under the CLI; it reaches SimPy only through canarysim.sim.
+    "canarysim.evaluation": ("forbidden", ("canarysim.cli", "simpy")),
 }
 
 

@@ -157,8 +157,10 @@ def test_package_exports_what_all_says() -> None:
         "Result",
         "Simulation",
         "__version__",
+        "compare",
         "load_scenario",
         "simulate",
+        "sweep",
     ]
     for name in canarysim.__all__:
         assert getattr(canarysim, name) is not None

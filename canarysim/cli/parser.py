@@ -14,6 +14,7 @@ from canarysim import __version__
 from canarysim.cli.check import cmd_schema, cmd_validate
 from canarysim.cli.expectations import cmd_test
 from canarysim.cli.run import cmd_report, cmd_run
+from canarysim.cli.sweep import add_commands as add_sweep_commands
 from canarysim.cli.view import cmd_get, cmd_steps
 
 EXIT_CODES = """\
@@ -383,4 +384,5 @@ def build_parser() -> argparse.ArgumentParser:
         help="traffic model: aggregate (default) or exact",
     )
     test.set_defaults(handler=cmd_test)
+    add_sweep_commands(sub, _command, _seed)
     return parser

@@ -43,7 +43,17 @@ def run_cli(*argv: str) -> tuple[int, str, str]:
 
 
 def test_the_expected_commands_exist() -> None:
-    assert COMMANDS == ["get", "report", "run", "schema", "steps", "test", "validate"]
+    assert COMMANDS == [
+        "compare",
+        "get",
+        "report",
+        "run",
+        "schema",
+        "steps",
+        "sweep",
+        "test",
+        "validate",
+    ]
 
 
 @pytest.mark.parametrize("command", COMMANDS)

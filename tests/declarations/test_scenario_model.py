@@ -212,6 +212,7 @@ def test_json_schema_describes_the_format():
         "analysis",
         "metrics",
         "expect",
+        "slo",
     }
     assert schema["additionalProperties"] is False
     text = str(schema)
@@ -272,3 +273,14 @@ def test_metrics_prometheus_version():
     assert Metrics.model_validate({"prometheus": 2}).prometheus == "2"
     with pytest.raises(ValueError):
         Metrics.model_validate({"prometheus": "4"})
+
+
+def test_slo_reads_days_and_go_durations_and_refuses_nonsense():
+    from canarysim.declarations.scenario.model import Slo
+
+    assert Slo.model_validate({"errorRate": 0.001, "window": "30d"}).window == 30 * 86400
+    assert Slo.model_validate({"errorRate": 0.001, "window": "720h"}).window == 30 * 86400
+    assert Slo.model_validate({"errorRate": 0.001}).window == 30 * 86400
+    for bad in ({"errorRate": 0}, {"errorRate": 0.01, "window": "0d"}, {"errorRate": 2}):
+        with pytest.raises(ValueError):
+            Slo.model_validate(bad)

@@ -18,7 +18,14 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import Field, PrivateAttr, field_validator, model_validator
+from pydantic import (
+    BeforeValidator,
+    Field,
+    PrivateAttr,
+    WithJsonSchema,
+    field_validator,
+    model_validator,
+)
 
 from canarysim.declarations.manifests.argo import Rollout
 from canarysim.declarations.manifests.bundle import Manifests
@@ -53,6 +60,7 @@ from canarysim.declarations.scenario.values import (
     PositiveDuration,
     ScenarioModel,
     at_time,
+    parse_nonnegative,
     sorted_changes,
 )
 from canarysim.errors import ScenarioError
@@ -68,6 +76,7 @@ __all__ = [
     "Pods",
     "RatePoint",
     "Scenario",
+    "Slo",
     "Traffic",
     "Version",
 ]
@@ -296,6 +305,46 @@ class Metrics(ScenarioModel):
         return str(value) if isinstance(value, int) and not isinstance(value, bool) else value
 
 
+# ------------------------------------------------------------------------------ slo
+_DAY = 86400.0
+
+
+def _slo_window(value: Any) -> float:
+    """A duration that may also count days (``30d``, ``28d``): SLO windows are written so."""
+    if isinstance(value, str) and value.endswith("d") and value[:-1].isdigit():
+        days = int(value[:-1])
+        if days < 1:
+            raise ValueError(f"a window of at least one day, got {value!r}")
+        return parse_nonnegative(days * _DAY)
+    seconds = parse_nonnegative(value)
+    if seconds <= 0:
+        raise ValueError(f"a window longer than zero, got {value!r}")
+    return seconds
+
+
+_SLO_WINDOW_SCHEMA = {
+    "anyOf": [
+        {"type": "string", "pattern": r"^[0-9]+d$", "description": "days: 30d, 28d"},
+        {
+            "type": "string",
+            "pattern": r"^([0-9]+|([0-9]*\.?[0-9]+(ns|us|µs|ms|s|m|h))+)$",
+            "description": "Go/Argo duration: 720h",
+        },
+        {"type": "number", "exclusiveMinimum": 0, "description": "seconds"},
+    ]
+}
+
+
+class Slo(ScenarioModel):
+    """The service's availability objective, for the error-budget burn of a sweep's risk report:
+    at most ``error_rate`` of requests may fail over a rolling ``window``."""
+
+    error_rate: Annotated[float, Field(gt=0.0, le=1.0)]
+    window: Annotated[float, BeforeValidator(_slo_window), WithJsonSchema(_SLO_WINDOW_SCHEMA)] = (
+        30 * _DAY
+    )
+
+
 # ------------------------------------------------------------------------------ the scenario
 ManifestRef = str | dict[str, Any]
 
@@ -346,6 +395,8 @@ class Scenario(ScenarioModel):
     as-published manifests Argo refuses with InvalidSpec); every other error is refused."""
     expect: Expect | None = None
     """What the run must show (``canarysim test``); see :mod:`.expect`."""
+    slo: Slo | None = None
+    """The service's SLO (read by sweeps' error-budget burn; the simulation ignores it)."""
 
     _manifests: Manifests = PrivateAttr(default_factory=Manifests)
     _source: Path | None = PrivateAttr(default=None)
