@@ -61,6 +61,12 @@ def _finish(args: argparse.Namespace, sw: Any, out: TextIO) -> int:
     report = sw.report(args.confidence)
     if args.out:
         sw.save(args.out, args.confidence, plots=not args.no_plots)
+    if args.html:
+        from canarysim.evaluation.page import sweep_page
+        from canarysim.report.html import write_html
+
+        figures = sw.plot(args.confidence)
+        write_html(args.html, sweep_page(report, figures))
     if args.json:
         out.write(json.dumps(report, indent=1) + "\n")
     else:
@@ -122,6 +128,11 @@ def _shared(p: argparse.ArgumentParser, seed_type: Any) -> None:
     p.add_argument("--no-plots", action="store_true", help="with --out: leave the plots out")
     p.add_argument(
         "--json", action="store_true", help="print report.json instead of the text report"
+    )
+    p.add_argument(
+        "--html",
+        metavar="FILE",
+        help="also write the risk report and its plots as one offline HTML page to FILE",
     )
     p.add_argument(
         "-j",

@@ -66,3 +66,21 @@ def test_bad_counts_are_usage_errors(capsys):
     with pytest.raises(SystemExit) as exc:
         _main("sweep", ABORT, "--runs", "0")
     assert exc.value.code == 2 and "must be at least 1" in capsys.readouterr().err
+
+
+def test_sweep_html_page_holds_the_risk_table_and_plots(tmp_path):
+    pages = []
+    for i in range(2):
+        page = tmp_path / f"sweep-{i}.html"
+        code, _ = _main("sweep", ABORT, "--runs", "4", "--vary", VARY, "-j", "1",
+                        "--html", str(page))  # fmt: skip
+        assert code == 0
+        pages.append(page.read_bytes())
+    assert pages[0] == pages[1]  # the same sweep, the same bytes
+    text = pages[0].decode()
+    assert "stopped (detection or false rollback)" in text
+    # the good canary (0.1 % errors) is never stopped, the bad one (12 %) always: 4 runs each
+    assert "0% [0%, 49%] (0 of 4)" in text and "100% [51%, 100%] (4 of 4)" in text
+    assert text.count("<svg") >= 3  # the sweep's plots, inline
+    assert 'src="http' not in text and "<link" not in text  # nothing fetched
+    assert oct(Path(tmp_path / "sweep-0.html").stat().st_mode & 0o777) == "0o644"
