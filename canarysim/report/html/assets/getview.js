@@ -111,6 +111,14 @@ CS.getview = (function () {
   }
 
   function tags(snap, rs) {
+    if (snap.strategy === "BlueGreen") {
+      // stable, then active or preview: the hashes the blue-green Services select
+      var out = snap.stable_hash && rs.hash === snap.stable_hash ? ["stable"] : [];
+      var active = snap.active_hash || "", preview = snap.preview_hash || "";
+      if (active && rs.hash === active) out.push("active");
+      else if (preview && rs.hash === preview) out.push("preview");
+      return out;
+    }
     if (snap.stable_hash || snap.canary_hash) {
       if (rs.hash === snap.stable_hash) return ["stable"];
       if (rs.hash === snap.canary_hash) return ["canary"];
@@ -121,6 +129,10 @@ CS.getview = (function () {
 
   function cmp(a, b) { return a < b ? -1 : a > b ? 1 : 0; }
 
+  // the order info.Images appends an image's tags in (getview.py's _TAG_ORDER)
+  var TAG_ORDER = ["canary", "stable", "active", "preview"];
+  function tagCmp(a, b) { return TAG_ORDER.indexOf(a) - TAG_ORDER.indexOf(b); }
+
   function images(snap) {
     var merged = {};
     snap.replica_sets.forEach(function (rs) {
@@ -130,7 +142,7 @@ CS.getview = (function () {
       }
     });
     return Object.keys(merged).sort(cmp).map(function (img) {
-      return { image: img, tags: Object.keys(merged[img]).sort(cmp) };
+      return { image: img, tags: Object.keys(merged[img]).sort(tagCmp) };
     });
   }
 
