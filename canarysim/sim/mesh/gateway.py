@@ -11,14 +11,13 @@ route asks (not modelled), so plans carry no HTTP retries.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from types import MappingProxyType
 from typing import Any
 
 from canarysim.engine.trafficrouting.ambassador.match import route as ambassador_route
 from canarysim.engine.trafficrouting.apisix.match import route as apisix_route
 from canarysim.engine.trafficrouting.gatewayapi.match import route
 from canarysim.engine.trafficrouting.traefik.match import route as traefik_route
-from canarysim.sim.mesh.router import Branch, RequestClass, Resolver, RoutePlan
+from canarysim.sim.mesh.router import RequestClass, Resolver, RoutePlan, service_plan
 
 __all__ = ["AmbassadorRouter", "ApisixRouter", "GatewayRouter", "TraefikRouter"]
 
@@ -36,18 +35,7 @@ class GatewayRouter:
         found = route(self._routes, host, request.uri, request.method, dict(request.headers))
         if found is None:
             return None
-        branches = tuple(
-            Branch(
-                fraction=share,
-                destination=service,
-                backends=MappingProxyType(
-                    {k: int(v) for k, v in self._resolve(service, None).items() if v > 0}
-                ),
-                service=service,
-            )
-            for service, share in found
-        )
-        return RoutePlan(route_name=None, branches=branches, retry_attempts=0, retry_on=frozenset())
+        return service_plan(found, self._resolve)
 
 
 class ApisixRouter:
@@ -62,7 +50,7 @@ class ApisixRouter:
         found = apisix_route(self._routes, host, request.uri, request.method)
         if found is None:
             return None
-        return _plan(found, self._resolve)
+        return service_plan(found, self._resolve)
 
 
 class TraefikRouter:
@@ -86,7 +74,7 @@ class TraefikRouter:
         )
         if found is None:
             return None
-        return _plan(found, self._resolve)
+        return service_plan(found, self._resolve)
 
 
 class AmbassadorRouter:
@@ -101,19 +89,4 @@ class AmbassadorRouter:
         found = ambassador_route(self._mappings, host, request.uri)
         if found is None:
             return None
-        return _plan(found, self._resolve)
-
-
-def _plan(found: tuple[tuple[str, float], ...], resolve: Resolver) -> RoutePlan:
-    branches = tuple(
-        Branch(
-            fraction=share,
-            destination=service,
-            backends=MappingProxyType(
-                {k: int(v) for k, v in resolve(service, None).items() if v > 0}
-            ),
-            service=service,
-        )
-        for service, share in found
-    )
-    return RoutePlan(route_name=None, branches=branches, retry_attempts=0, retry_on=frozenset())
+        return service_plan(found, self._resolve)

@@ -11,11 +11,10 @@ a ready endpoint answers 503.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from types import MappingProxyType
 from typing import Any
 
 from canarysim.engine.trafficrouting.nginx.match import DEFAULT_PREFIX, route
-from canarysim.sim.mesh.router import Branch, RequestClass, Resolver, RoutePlan
+from canarysim.sim.mesh.router import RequestClass, Resolver, RoutePlan, service_plan
 
 __all__ = ["IngressRouter"]
 
@@ -48,20 +47,4 @@ class IngressRouter:
         found = route(self._ingresses, host, request.uri, dict(request.headers), self._prefix)
         if found is None:
             return None
-        branches = tuple(
-            Branch(
-                fraction=share,
-                destination=service,
-                backends=MappingProxyType(
-                    {k: int(v) for k, v in self._resolve(service, None).items() if v > 0}
-                ),
-                service=service,
-            )
-            for service, share in found.backends
-        )
-        return RoutePlan(
-            route_name=found.ingress or None,
-            branches=branches,
-            retry_attempts=0,
-            retry_on=frozenset(),
-        )
+        return service_plan(found.backends, self._resolve, found.ingress or None)

@@ -145,6 +145,15 @@ class Mesh:
             ]
         return out
 
+    def _rollout_namespace(self) -> str:
+        """The Rollout's namespace (the scenario's when the manifest names none)."""
+        return str((self.rollout.get("metadata") or {}).get("namespace") or self.namespace)
+
+    def _canary_service(self) -> str:
+        """``spec.strategy.canary.canaryService`` of the Rollout ("" when unset)."""
+        canary = ((self.rollout.get("spec") or {}).get("strategy") or {}).get("canary") or {}
+        return str(canary.get("canaryService") or "")
+
     def router_weight(self) -> int | None:
         """The canary weight a non-Istio router holds now (NGINX first, then SMI), or None
         when the Rollout uses neither."""
@@ -160,7 +169,7 @@ class Mesh:
             return self._ambassador_weight()
         if self.smi:
             name = smi.traffic_split_name(self.rollout)
-            ns = str((self.rollout.get("metadata") or {}).get("namespace") or self.namespace)
+            ns = self._rollout_namespace()
             ts = self.traffic_splits.get((ns, name))
             backends = ((ts or {}).get("spec") or {}).get("backends") or []
             try:
@@ -171,7 +180,7 @@ class Mesh:
 
     def namespace_ingresses(self) -> dict[str, Manifest]:
         """The Ingresses of the rollout's namespace, by name (what Argo's lister sees)."""
-        ns = str((self.rollout.get("metadata") or {}).get("namespace") or self.namespace)
+        ns = self._rollout_namespace()
         return {name: ing for (n, name), ing in self.ingresses.items() if n == ns}
 
     def nginx_weight(self) -> int:
@@ -309,7 +318,7 @@ class Mesh:
         """Ambassador ``SetWeight``: create, update or delete the canary Mappings. Argo records
         ``Set canary mapping weight to N`` on every call; Kubernetes folds the repeats into
         one event, so it is recorded here when something is written."""
-        ns = str((self.rollout.get("metadata") or {}).get("namespace") or self.namespace)
+        ns = self._rollout_namespace()
         by_name = {name: m for (n, name), m in self.mappings.items() if n == ns}
         writes = ambassador.set_weight(self.rollout, by_name, canary)
         for write in writes:
@@ -324,7 +333,7 @@ class Mesh:
             self._changed()
 
     def _ambassador_weight(self) -> int:
-        ns = str((self.rollout.get("metadata") or {}).get("namespace") or self.namespace)
+        ns = self._rollout_namespace()
         names = (ambassador.ambassador_settings(self.rollout) or {}).get("mappings") or []
         for base in names[:1]:
             m = self.mappings.get((ns, ambassador.canary_mapping_name(str(base))))
@@ -333,7 +342,7 @@ class Mesh:
         return 0
 
     def _traefik_key(self) -> tuple[str, str]:
-        ns = str((self.rollout.get("metadata") or {}).get("namespace") or self.namespace)
+        ns = self._rollout_namespace()
         return (ns, traefik.service_name(self.rollout))
 
     def _traefik_set_weight(self, canary: int) -> None:
@@ -348,12 +357,7 @@ class Mesh:
             self._changed()
 
     def _traefik_weight(self) -> int:
-        canary = str(
-            (((self.rollout.get("spec") or {}).get("strategy") or {}).get("canary") or {}).get(
-                "canaryService"
-            )
-            or ""
-        )
+        canary = self._canary_service()
         ts = self.traefik_services.get(self._traefik_key()) or {}
         for svc in ((ts.get("spec") or {}).get("weighted") or {}).get("services") or []:
             if isinstance(svc, dict) and svc.get("name") == canary:
@@ -361,7 +365,7 @@ class Mesh:
         return 0
 
     def _apisix_key(self) -> tuple[str, str]:
-        ns = str((self.rollout.get("metadata") or {}).get("namespace") or self.namespace)
+        ns = self._rollout_namespace()
         return (ns, apisix.route_name(self.rollout))
 
     def _apisix_set_weight(self, canary: int) -> None:
@@ -378,12 +382,7 @@ class Mesh:
     def _apisix_weight(self) -> int:
         """The canary backend's weight in the first rule Argo manages."""
         route = self.apisix_routes.get(self._apisix_key()) or {}
-        canary = str(
-            (((self.rollout.get("spec") or {}).get("strategy") or {}).get("canary") or {}).get(
-                "canaryService"
-            )
-            or ""
-        )
+        canary = self._canary_service()
         settings = (apisix.apisix_settings(self.rollout) or {}).get("route") or {}
         names = settings.get("rules") or [apisix.route_name(self.rollout)]
         for rule in (route.get("spec") or {}).get("http") or []:
@@ -419,12 +418,7 @@ class Mesh:
         """The canary ``backendRef`` weight of the first configured HTTPRoute."""
         config = gatewayapi.plugin_config(self.rollout) or {}
         ns = str(config.get("namespace") or self.namespace)
-        canary = str(
-            (((self.rollout.get("spec") or {}).get("strategy") or {}).get("canary") or {}).get(
-                "canaryService"
-            )
-            or ""
-        )
+        canary = self._canary_service()
         for name in gatewayapi.http_route_names(self.rollout)[:1]:
             for rule in ((self.http_routes.get((ns, name)) or {}).get("spec") or {}).get(
                 "rules"
@@ -436,7 +430,7 @@ class Mesh:
 
     def _smi_set_weight(self, canary: int, extra: Sequence[Mapping[str, Any]]) -> None:
         """SMI ``SetWeight``: create or patch the TrafficSplit (Argo's default API version)."""
-        ns = str((self.rollout.get("metadata") or {}).get("namespace") or self.namespace)
+        ns = self._rollout_namespace()
         key = (ns, smi.traffic_split_name(self.rollout))
         write = smi.set_weight(self.rollout, self.traffic_splits.get(key), canary, extra)
         if write is None:
@@ -449,7 +443,7 @@ class Mesh:
     def _nginx_set_weight(self, canary: int) -> None:
         """NGINX ``SetWeight``: create or patch each canary Ingress (additional destinations
         are not routed by NGINX, as upstream)."""
-        ns = str((self.rollout.get("metadata") or {}).get("namespace") or self.namespace)
+        ns = self._rollout_namespace()
         writes = nginx.set_weight(self.rollout, self.namespace_ingresses(), canary)
         for write in writes:
             self.ingresses[(ns, write.name)] = write.manifest

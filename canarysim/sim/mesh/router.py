@@ -160,6 +160,27 @@ class RoutePlan:
 # ------------------------------------------------------------------------------ gateways
 
 
+def service_plan(
+    found: Sequence[tuple[str, float]], resolve: Resolver, route_name: str | None = None
+) -> RoutePlan:
+    """Each share of a request class sent to a Service's ready endpoints, without Envoy's retry
+    policy: what an ingress controller, a Gateway or an SMI split does with a match."""
+    branches = tuple(
+        Branch(
+            fraction=share,
+            destination=service,
+            backends=MappingProxyType(
+                {k: int(v) for k, v in resolve(service, None).items() if v > 0}
+            ),
+            service=service,
+        )
+        for service, share in found
+    )
+    return RoutePlan(
+        route_name=route_name, branches=branches, retry_attempts=0, retry_on=frozenset()
+    )
+
+
 def qualify_gateway(name: str, namespace: str) -> str:
     """A gateway reference as ``namespace/name`` (``mesh`` stays ``mesh``). Istio reads
     ``name`` in the VirtualService's namespace, ``ns/name`` as written and the older

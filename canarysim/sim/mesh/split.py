@@ -9,11 +9,10 @@ retry on HTTP errors by default, so plans carry no HTTP retries.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from types import MappingProxyType
 from typing import Any
 
 from canarysim.engine.trafficrouting.smi.match import split
-from canarysim.sim.mesh.router import Branch, RequestClass, Resolver, RoutePlan
+from canarysim.sim.mesh.router import RequestClass, Resolver, RoutePlan, service_plan
 
 __all__ = ["SplitRouter"]
 
@@ -39,15 +38,4 @@ class SplitRouter:
         found = split(self._splits, parts[0])
         if found is None:
             return None
-        branches = tuple(
-            Branch(
-                fraction=share,
-                destination=service,
-                backends=MappingProxyType(
-                    {k: int(v) for k, v in self._resolve(service, None).items() if v > 0}
-                ),
-                service=service,
-            )
-            for service, share in found
-        )
-        return RoutePlan(route_name=None, branches=branches, retry_attempts=0, retry_on=frozenset())
+        return service_plan(found, self._resolve)
