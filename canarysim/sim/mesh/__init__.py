@@ -1,7 +1,8 @@
 """The service mesh: router objects as the API server holds them, and requests through them.
 
-:mod:`.objects` keeps the VirtualServices/DestinationRules, Ingresses and TrafficSplits, rewritten
-only through Argo's reconcilers (:mod:`canarysim.engine.istio`,
+:mod:`.objects` keeps the VirtualServices/DestinationRules and (through :mod:`.routers`) the
+other routers' objects, Ingresses and TrafficSplits among them, rewritten only through
+Argo's reconcilers (:mod:`canarysim.engine.istio`,
 :mod:`canarysim.engine.trafficrouting.nginx`, :mod:`canarysim.engine.trafficrouting.smi`);
 :mod:`.router` applies Istio's request semantics to them, :mod:`.ingress` ingress-nginx's,
 :mod:`.gateway` a Gateway API implementation's (HTTPRoutes, written by the Gateway API plugin

@@ -28,6 +28,7 @@ from canarysim.engine.trafficrouting.nginx import reconcile as nginx
 from canarysim.engine.trafficrouting.smi import reconcile as smi
 from canarysim.engine.trafficrouting.traefik import reconcile as traefik
 from canarysim.errors import TrafficRoutingError
+from canarysim.sim.mesh.routers import RouterObjects
 
 __all__ = ["Mesh"]
 
@@ -46,7 +47,7 @@ def _destinations(extra: Sequence[WeightDestination]) -> list[dict[str, Any]]:
     ]
 
 
-class Mesh:
+class Mesh(RouterObjects):
     """Every VirtualService and DestinationRule of the scenario, keyed (namespace, name)."""
 
     def __init__(
@@ -144,59 +145,6 @@ class Mesh:
                 copy.deepcopy(t) for _, t in sorted(self.traffic_splits.items())
             ]
         return out
-
-    def _rollout_namespace(self) -> str:
-        """The Rollout's namespace (the scenario's when the manifest names none)."""
-        return str((self.rollout.get("metadata") or {}).get("namespace") or self.namespace)
-
-    def _canary_service(self) -> str:
-        """``spec.strategy.canary.canaryService`` of the Rollout ("" when unset)."""
-        canary = ((self.rollout.get("spec") or {}).get("strategy") or {}).get("canary") or {}
-        return str(canary.get("canaryService") or "")
-
-    def router_weight(self) -> int | None:
-        """The canary weight a non-Istio router holds now (NGINX first, then SMI), or None
-        when the Rollout uses neither."""
-        if self.nginx:
-            return self.nginx_weight()
-        if self.gateway_api:
-            return self._http_route_weight()
-        if self.apisix:
-            return self._apisix_weight()
-        if self.traefik:
-            return self._traefik_weight()
-        if self.ambassador:
-            return self._ambassador_weight()
-        if self.smi:
-            name = smi.traffic_split_name(self.rollout)
-            ns = self._rollout_namespace()
-            ts = self.traffic_splits.get((ns, name))
-            backends = ((ts or {}).get("spec") or {}).get("backends") or []
-            try:
-                return int(float(backends[0].get("weight", 0))) if backends else 0
-            except (TypeError, ValueError, AttributeError):
-                return 0
-        return None
-
-    def namespace_ingresses(self) -> dict[str, Manifest]:
-        """The Ingresses of the rollout's namespace, by name (what Argo's lister sees)."""
-        ns = self._rollout_namespace()
-        return {name: ing for (n, name), ing in self.ingresses.items() if n == ns}
-
-    def nginx_weight(self) -> int:
-        """The ``canary-weight`` of the first stable Ingress's canary Ingress (0 before it
-        exists), as the ingress controller reads it."""
-        name = str((self.rollout.get("metadata") or {}).get("name") or "")
-        stable = nginx.stable_ingresses(self.rollout)
-        canary = self.namespace_ingresses().get(nginx.canary_ingress_name(name, stable[0]))
-        if canary is None:
-            return 0
-        prefix = nginx.annotation_prefix(self.rollout)
-        annotations = (canary.get("metadata") or {}).get("annotations") or {}
-        try:
-            return int(annotations.get(f"{prefix}/canary-weight", 0))
-        except (TypeError, ValueError):
-            return 0
 
     def set_stable_ping_pong(self, value: str) -> None:
         """``status.canary.stablePingPong`` of the Rollout as the reconciler reads it: which of
@@ -298,158 +246,9 @@ class Mesh:
         self._rewrite_vs(
             lambda vs: istio.set_weight(vs, self.rollout, canary, extra, routing=self.routing)
         )
-        if self.nginx:
-            self._nginx_set_weight(canary)
-        if self.smi:
-            self._smi_set_weight(canary, extra)
-        if self.gateway_api:
-            self._gateway_api_set_weight(canary)
-        if self.apisix:
-            self._apisix_set_weight(canary)
-        if self.traefik:
-            self._traefik_set_weight(canary)
-        if self.ambassador:
-            self._ambassador_set_weight(canary)
-
+        self._set_router_weights(canary, extra)
         if self.version == key[0]:
             self._unchanged_weight = key
-
-    def _ambassador_set_weight(self, canary: int) -> None:
-        """Ambassador ``SetWeight``: create, update or delete the canary Mappings. Argo records
-        ``Set canary mapping weight to N`` on every call; Kubernetes folds the repeats into
-        one event, so it is recorded here when something is written."""
-        ns = self._rollout_namespace()
-        by_name = {name: m for (n, name), m in self.mappings.items() if n == ns}
-        writes = ambassador.set_weight(self.rollout, by_name, canary)
-        for write in writes:
-            if write.manifest is None:
-                self.mappings.pop((ns, write.name), None)
-            else:
-                self.mappings[(ns, write.name)] = write.manifest
-        if writes:
-            self.events.append(
-                ("CanaryMappingWeightUpdate", f"Set canary mapping weight to {canary}")
-            )
-            self._changed()
-
-    def _ambassador_weight(self) -> int:
-        ns = self._rollout_namespace()
-        names = (ambassador.ambassador_settings(self.rollout) or {}).get("mappings") or []
-        for base in names[:1]:
-            m = self.mappings.get((ns, ambassador.canary_mapping_name(str(base))))
-            if m is not None:
-                return int((m.get("spec") or {}).get("weight") or 0)
-        return 0
-
-    def _traefik_key(self) -> tuple[str, str]:
-        ns = self._rollout_namespace()
-        return (ns, traefik.service_name(self.rollout))
-
-    def _traefik_set_weight(self, canary: int) -> None:
-        """Traefik ``SetWeight``: the weighted TraefikService's canary and stable entries."""
-        key = self._traefik_key()
-        ts = self.traefik_services.get(key)
-        if ts is None:
-            raise TrafficRoutingError(f'traefikservices.traefik.io "{key[1]}" not found')
-        new = traefik.set_weight(ts, self.rollout, canary)
-        if new != ts:
-            self.traefik_services[key] = new
-            self._changed()
-
-    def _traefik_weight(self) -> int:
-        canary = self._canary_service()
-        ts = self.traefik_services.get(self._traefik_key()) or {}
-        for svc in ((ts.get("spec") or {}).get("weighted") or {}).get("services") or []:
-            if isinstance(svc, dict) and svc.get("name") == canary:
-                return int(svc.get("weight", 0) or 0)
-        return 0
-
-    def _apisix_key(self) -> tuple[str, str]:
-        ns = self._rollout_namespace()
-        return (ns, apisix.route_name(self.rollout))
-
-    def _apisix_set_weight(self, canary: int) -> None:
-        """APISIX ``SetWeight``: the named rules' backends of the ApisixRoute."""
-        key = self._apisix_key()
-        route = self.apisix_routes.get(key)
-        if route is None:
-            raise TrafficRoutingError(f'apisixroutes.apisix.apache.org "{key[1]}" not found')
-        new = apisix.set_weight(route, self.rollout, canary)
-        if new != route:
-            self.apisix_routes[key] = new
-            self._changed()
-
-    def _apisix_weight(self) -> int:
-        """The canary backend's weight in the first rule Argo manages."""
-        route = self.apisix_routes.get(self._apisix_key()) or {}
-        canary = self._canary_service()
-        settings = (apisix.apisix_settings(self.rollout) or {}).get("route") or {}
-        names = settings.get("rules") or [apisix.route_name(self.rollout)]
-        for rule in (route.get("spec") or {}).get("http") or []:
-            if isinstance(rule, dict) and rule.get("name") == names[0]:
-                for b in rule.get("backends") or []:
-                    if isinstance(b, dict) and b.get("serviceName") == canary:
-                        return int(b.get("weight", 0) or 0)
-        return 0
-
-    def _gateway_api_set_weight(self, canary: int) -> None:
-        """The Gateway API plugin's ``SetWeight``: each configured HTTPRoute, in order, the
-        first error stopping the rest (``forEachGatewayAPIRoute``)."""
-        config = gatewayapi.plugin_config(self.rollout) or {}
-        ns = str(config.get("namespace") or self.namespace)
-        names = gatewayapi.http_route_names(self.rollout)
-        if not names:
-            raise TrafficRoutingError(gatewayapi.NO_ROUTES)
-        changed = False
-        for name in names:
-            route = self.http_routes.get((ns, name))
-            if route is None:
-                raise TrafficRoutingError(
-                    f'httproutes.gateway.networking.k8s.io "{name}" not found'
-                )
-            new = gatewayapi.set_weight(route, self.rollout, canary)
-            if new != route:
-                self.http_routes[(ns, name)] = new
-                changed = True
-        if changed:
-            self._changed()
-
-    def _http_route_weight(self) -> int:
-        """The canary ``backendRef`` weight of the first configured HTTPRoute."""
-        config = gatewayapi.plugin_config(self.rollout) or {}
-        ns = str(config.get("namespace") or self.namespace)
-        canary = self._canary_service()
-        for name in gatewayapi.http_route_names(self.rollout)[:1]:
-            for rule in ((self.http_routes.get((ns, name)) or {}).get("spec") or {}).get(
-                "rules"
-            ) or []:
-                for ref in rule.get("backendRefs") or []:
-                    if ref.get("name") == canary and len(rule.get("backendRefs") or []) > 1:
-                        return int(ref.get("weight", 0) or 0)
-        return 0
-
-    def _smi_set_weight(self, canary: int, extra: Sequence[Mapping[str, Any]]) -> None:
-        """SMI ``SetWeight``: create or patch the TrafficSplit (Argo's default API version)."""
-        ns = self._rollout_namespace()
-        key = (ns, smi.traffic_split_name(self.rollout))
-        write = smi.set_weight(self.rollout, self.traffic_splits.get(key), canary, extra)
-        if write is None:
-            return
-        self.traffic_splits[key] = write.manifest
-        if write.reason:
-            self.events.append((write.reason, write.message))
-        self._changed()
-
-    def _nginx_set_weight(self, canary: int) -> None:
-        """NGINX ``SetWeight``: create or patch each canary Ingress (additional destinations
-        are not routed by NGINX, as upstream)."""
-        ns = self._rollout_namespace()
-        writes = nginx.set_weight(self.rollout, self.namespace_ingresses(), canary)
-        for write in writes:
-            self.ingresses[(ns, write.name)] = write.manifest
-            self.events.append((write.reason, write.message))
-        if writes:
-            self._changed()
 
     def set_header_route(self, name: str, match: Sequence[Mapping[str, Any]]) -> None:
         step = {"name": name, "match": [dict(m) for m in match]}
