@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from canarysim.engine.replicas import (
     ReplicaSetCounts,
+    active_set_canary_scale,
     canary_replica_counts,
     current_set_weight,
     desired_canary_weight,
@@ -71,3 +72,8 @@ def test_new_replica_set_that_is_the_stable_takes_the_whole_rollout():
         canary_is_stable=True,
     )
     assert got == (4, 0)
+
+
+def test_set_canary_scale_never_comes_from_a_later_step():
+    steps = [{"setWeight": 20}, {"setCanaryScale": {"replicas": 3}}]
+    assert active_set_canary_scale(steps, 0, traffic_routing=True) is None
