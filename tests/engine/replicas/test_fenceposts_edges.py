@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from canarysim.engine.replicas import parse_int_or_percent
+from canarysim.engine.replicas import parse_int_or_percent, weighted_split
 
 
 @pytest.mark.parametrize(
@@ -33,3 +33,10 @@ def test_rejected_strings(value):
 def test_rejected_types(value):
     with pytest.raises(ValueError, match=re.escape(f"invalid int-or-percent value {value!r}")):
         parse_int_or_percent(value)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(("replicas", "weight"), [(2, 75), (5, 90)])
+def test_weighted_split_with_no_option_keeps_everything_on_stable(replicas, weight):
+    # Argo's "should not get here": R * W / 100 = R - 0.5 without surge ties the floor away and
+    # the ceiling (R) empties the stable, so no option is offered and the canary gets 0.
+    assert weighted_split(replicas, weight, 0) == (0, replicas)
