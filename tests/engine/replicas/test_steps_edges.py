@@ -7,6 +7,7 @@ from canarysim.engine.replicas import (
     ReplicaSetCounts,
     active_set_canary_scale,
     canary_replica_counts,
+    canary_replicas_or_weight,
     current_set_weight,
     desired_canary_weight,
 )
@@ -104,3 +105,17 @@ def test_routed_new_replica_set_that_is_the_stable_gets_full_weight():
         canary_is_stable=True,
     )
     assert got == (10, 10)
+
+
+def test_abort_without_dynamic_stable_scale_asks_for_weight_zero_at_once():
+    # The walk-back one setWeight at a time is dynamicStableScale's; by default an abort is 0.
+    got = canary_replicas_or_weight(
+        replicas=10,
+        steps=[{"setWeight": 10}, {"setWeight": 50}],
+        current_step_index=1,
+        canary=ReplicaSetCounts(5, 5),
+        stable=ReplicaSetCounts(9, 9),
+        traffic_routing=True,
+        aborted=True,
+    )
+    assert got == (None, 0)
