@@ -139,9 +139,10 @@ def weighted_split(
     if not _tied(weight, max_weight, replicas) and (floor_c != 0 or zero_allowed):
         options.append((floor_c, replicas))
     if max_surge > 0:
+        # Argo also offers (floor_c, R + 1); it never wins: floor_c / (R + 1) is strictly
+        # farther from the weight than (floor_c, R) whenever that is offered, and than
+        # (ceil_c, R) or (ceil_c, R + 1) when R is tied, and the first of equals is kept.
         options.append((ceil_c, replicas + 1))
-        if not _tied(weight, max_weight, replicas + 1) and (floor_c != 0 or zero_allowed):
-            options.append((floor_c, replicas + 1))
     if not options:
         return 0, replicas
     best = options[0]

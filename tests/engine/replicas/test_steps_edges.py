@@ -5,7 +5,9 @@ from __future__ import annotations
 
 from canarysim.engine.replicas import (
     ReplicaSetCounts,
+    active_set_canary_scale,
     canary_replica_counts,
+    canary_replicas_or_weight,
     current_set_weight,
     desired_canary_weight,
 )
@@ -71,3 +73,49 @@ def test_new_replica_set_that_is_the_stable_takes_the_whole_rollout():
         canary_is_stable=True,
     )
     assert got == (4, 0)
+
+
+def test_set_canary_scale_never_comes_from_a_later_step():
+    steps = [{"setWeight": 20}, {"setCanaryScale": {"replicas": 3}}]
+    assert active_set_canary_scale(steps, 0, traffic_routing=True) is None
+
+
+def test_new_replica_set_that_is_the_stable_ignores_the_given_stable_even_when_short():
+    # Half the canary's pods are unavailable: a distinct stable of 2 would be kept; the new RS
+    # being the stable means there is no separate stable to keep.
+    got = canary_replica_counts(
+        replicas=4,
+        max_surge=1,
+        max_unavailable=0,
+        steps=[{"setWeight": 50}],
+        current_step_index=0,
+        canary=ReplicaSetCounts(4, 2),
+        stable=ReplicaSetCounts(2, 2),
+        traffic_routing=False,
+        canary_is_stable=True,
+    )
+    assert got == (4, 0)
+
+
+def test_routed_new_replica_set_that_is_the_stable_gets_full_weight():
+    got = canary_replica_counts(
+        steps=[{"setWeight": 50}],
+        current_step_index=0,
+        **{**ROUTED, "canary": ReplicaSetCounts(10, 10)},
+        canary_is_stable=True,
+    )
+    assert got == (10, 10)
+
+
+def test_abort_without_dynamic_stable_scale_asks_for_weight_zero_at_once():
+    # The walk-back one setWeight at a time is dynamicStableScale's; by default an abort is 0.
+    got = canary_replicas_or_weight(
+        replicas=10,
+        steps=[{"setWeight": 10}, {"setWeight": 50}],
+        current_step_index=1,
+        canary=ReplicaSetCounts(5, 5),
+        stable=ReplicaSetCounts(9, 9),
+        traffic_routing=True,
+        aborted=True,
+    )
+    assert got == (None, 0)
