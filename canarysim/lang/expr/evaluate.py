@@ -123,7 +123,7 @@ def _as_float(value: object) -> float:
         if not _GO_FLOAT.fullmatch(value):
             raise ConditionError(f"strconv.ParseFloat: parsing {go_quote(value)}: invalid syntax")
         number = float(value)
-        if math.isinf(number) and not value.lstrip("+-").lower().startswith("inf"):
+        if math.isinf(number) and not value.lower().endswith(("inf", "infinity")):
             raise ConditionError(
                 f"strconv.ParseFloat: parsing {go_quote(value)}: value out of range"
             )
@@ -134,7 +134,7 @@ def _as_float(value: object) -> float:
 def _go_int(value: float) -> int:
     """Go's ``int(f)`` for a float64: truncation; NaN and floats outside int64 are
     implementation-defined, and amd64 (``CVTTSD2SI``) gives the "integer indefinite" -2**63."""
-    if math.isnan(value) or not _INT64_MIN <= value < 2.0**63:
+    if math.isnan(value) or abs(value) >= 2.0**63:
         return _INT64_MIN
     return int(value)
 
@@ -211,9 +211,6 @@ class _Evaluator:
 
     def _map(self, node: Node) -> object:
         return {self.run(k): self.run(v) for k, v in node[1]}
-
-    def _closure(self, node: Node) -> object:
-        raise ConditionError("a predicate is only valid as a builtin's second argument")
 
     def _cond(self, node: Node) -> object:
         test = self.run(node[1])
@@ -345,14 +342,11 @@ def _one_number(fname: str, values: Sequence[object]) -> float:
     return float(values[0])  # type: ignore[arg-type]
 
 
-def _aggregate(fname: str, fn: Callable[[list[float]], float]) -> Callable[[list[object]], object]:
-    def apply(values: list[object]) -> object:
-        flat = [n for v in values for n in _numbers(v, fname)]
-        if not flat:
-            raise ConditionError(f"not enough arguments to call {fname}")
-        return fn(flat)
-
-    return apply
+def _aggregate(fname: str, fn: Callable[[list[float]], float], values: list[object]) -> object:
+    flat = [n for v in values for n in _numbers(v, fname)]
+    if not flat:
+        raise ConditionError(f"not enough arguments to call {fname}")
+    return fn(flat)
 
 
 def _len(values: list[object]) -> object:
@@ -372,11 +366,11 @@ _BUILTINS: dict[str, Callable[[list[object]], object]] = {
     "ceil": lambda v: float(math.ceil(_one_number("ceil", v))),
     "floor": lambda v: float(math.floor(_one_number("floor", v))),
     "round": lambda v: float(round(_one_number("round", v))),
-    "max": _aggregate("max", max),
-    "min": _aggregate("min", min),
-    "sum": _aggregate("sum", math.fsum),
-    "mean": _aggregate("mean", statistics.fmean),
-    "median": _aggregate("median", statistics.median),
+    "max": lambda v: _aggregate("max", max, v),
+    "min": lambda v: _aggregate("min", min, v),
+    "sum": lambda v: _aggregate("sum", math.fsum, v),
+    "mean": lambda v: _aggregate("mean", statistics.fmean, v),
+    "median": lambda v: _aggregate("median", statistics.median, v),
 }
 
 
