@@ -132,8 +132,9 @@ def _as_float(value: object) -> float:
 
 
 def _go_int(value: float) -> int:
-    """Go's ``int(f)`` for a float64: truncation; NaN and floats outside int64 are
-    implementation-defined, and amd64 (``CVTTSD2SI``) gives the "integer indefinite" -2**63."""
+    """Go's ``int(f)`` for a float64 (an int in int64 passes unchanged): truncation; NaN and
+    floats outside int64 are implementation-defined, and amd64 (``CVTTSD2SI``) gives the
+    "integer indefinite" -2**63."""
     if math.isnan(value) or abs(value) >= 2.0**63:
         return _INT64_MIN
     return int(value)
@@ -247,7 +248,7 @@ class _Evaluator:
             # index counts from the end, and the message shows the index after that shift.
             if not _is_number(index):
                 raise ConditionError(f"invalid operation: int({_type_name(index)})")
-            i = _go_int(index) if isinstance(index, float) else int(index)  # type: ignore[call-overload]
+            i = _go_int(index)  # type: ignore[arg-type]
             if i < 0:
                 i += len(target)
             if not 0 <= i < len(target):
@@ -314,7 +315,7 @@ class _Evaluator:
                 raise ConditionError(f"predicate should return boolean (got {_type_name(outcome)})")
         hits = sum(1 for o in outcomes if o)
         if fname == "filter":
-            return [item for item, o in zip(items, outcomes, strict=True) if o]
+            return [items[i] for i, o in enumerate(outcomes) if o]
         return {
             "all": hits == len(outcomes),
             "any": hits > 0,
@@ -456,9 +457,7 @@ def _binary(op: str, a: object, b: object) -> object:
         if y == 0:
             raise ConditionError("integer divide by zero")
         return int(math.fmod(x, y))
-    if op in ("**", "^"):  # runtime.Exponent: Go's math.Pow
-        return go_pow(x, y)
-    raise ConditionError(f"unknown operator {op}")
+    return go_pow(x, y)  # ** and ^, the parser's last operators: runtime.Exponent's math.Pow
 
 
 def _equal(a: object, b: object) -> bool:
