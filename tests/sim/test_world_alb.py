@@ -384,3 +384,20 @@ def test_requests_follow_the_load_balancer_not_the_annotation(canary_run: Result
     n = canary + r.series["requests.stable"][held].sum()
     p = 0.05 + 0.95 * 0.5  # testers by the header condition, the rest by the weights
     assert abs(canary / n - p) < 5 * np.sqrt(p * (1 - p) / n)
+
+
+def test_from_an_empty_start_the_first_set_weight_writes_the_action() -> None:
+    """``start: empty``: the Ingress has no action until Argo's first SetWeight (weight 0,
+    once the stable ReplicaSet is available), which also records the managed annotation."""
+    base = load_scenario(SCENARIOS / "alb-canary" / "scenario.yaml")
+    r = canarysim.simulate(base.with_changes(start="empty"))
+    ing, action = "alb-rollout-ingress", "alb-rollout-root"
+    assert weights(r, 0.0, ing, action) is None
+    written = first(r, "PatchingALBIngress", 0.0, "desiredWeight '0'")
+    assert written < set_image_time(r)
+    assert weights(r, written, ing, action) == {"alb-rollout-canary": 0, "alb-rollout-stable": 100}
+    managed = json.loads(
+        annotations(r, written, ing)["rollouts.argoproj.io/managed-alb-annotations"]
+    )
+    assert managed == {"alb-rollout": ["alb.ingress.kubernetes.io/actions.alb-rollout-root"]}
+    assert r.final.phase == "Healthy"
