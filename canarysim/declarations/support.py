@@ -22,7 +22,15 @@ from canarysim.errors import ScenarioError
 __all__ = ["SIMULATED_ROUTERS", "Refusal", "refusals", "refuse_unsupported"]
 
 #: Traffic routers (keys of ``trafficRouting``) the simulator drives.
-SIMULATED_ROUTERS: tuple[str, ...] = ("istio", "nginx", "smi", "apisix", "traefik", "ambassador")
+SIMULATED_ROUTERS: tuple[str, ...] = (
+    "istio",
+    "nginx",
+    "alb",
+    "smi",
+    "apisix",
+    "traefik",
+    "ambassador",
+)
 #: Plugins (``trafficRouting.plugins`` keys) the simulator drives, in part (see below).
 SIMULATED_PLUGINS: tuple[str, ...] = ("argoproj-labs/gatewayAPI",)
 

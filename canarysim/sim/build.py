@@ -22,6 +22,7 @@ from canarysim.engine.model import Plan
 from canarysim.errors import ScenarioError
 
 if TYPE_CHECKING:
+    from canarysim.sim.mesh.alb import LoadBalancers
     from canarysim.sim.mesh.objects import Mesh
     from canarysim.sim.wiring import Wiring
 
@@ -32,6 +33,7 @@ __all__ = [
     "default_gateway",
     "default_host",
     "first_plan",
+    "load_balancers",
     "not_simulated",
     "run_arguments",
 ]
@@ -206,3 +208,30 @@ def not_simulated(scenario: Scenario) -> list[str]:
         for obj in scenario.manifests.all()
         for f in unsupported(obj)
     ]
+
+
+def load_balancers(world: Wiring, scenario: Scenario) -> LoadBalancers:
+    """The ALBs behind the Rollout's ALB Ingresses: synced ``aws.albSyncDelay`` after each
+    Ingress change (drawn from the ``aws`` stream); a sync re-plans the traffic."""
+    from canarysim.engine.trafficrouting.alb import reconcile as alb
+    from canarysim.sim.mesh.alb import LoadBalancers
+    from canarysim.sim.stochastic.distributions import Dist
+
+    mesh = world.mesh
+    settings = alb.alb_settings(mesh.rollout) or {}
+    try:
+        port = int(settings.get("servicePort") or 0)
+    except (TypeError, ValueError):
+        port = 0
+    delay = scenario.aws.alb_sync_delay
+    return LoadBalancers(
+        world.env,
+        namespace=str((mesh.rollout.get("metadata") or {}).get("namespace") or world.namespace),
+        ingress_names=alb.alb_ingresses(mesh.rollout),
+        prefix=str(settings.get("annotationPrefix") or alb.ALB_ANNOTATION_PREFIX),
+        service_port=port,
+        delay=Dist.from_spec(delay.to_spec(), field="aws.albSyncDelay"),
+        rng=world.streams["aws"],
+        current=lambda name: mesh.namespace_ingresses().get(name),
+        on_change=lambda: world.flow.route_change(),
+    )

@@ -77,6 +77,9 @@ class Controller:
         self.status = RolloutStatus()
         self.reconciles = 0
         self.failures = 0
+        self.last_verdict: tuple[str, str] | None = None
+        self.retry_events: set[tuple[str, str]] = set()
+        """Events of reconciles that returned an error, folded while they repeat."""
         self._wake = self.env.event()
         self.deleted_runs: set[str] = set()
         self.process = self.env.process(self._run())
@@ -161,6 +164,9 @@ class Controller:
         if plan.ping_service:
             extra["ping_service_hash"] = self._service_hash(plan.ping_service)
             extra["pong_service_hash"] = self._service_hash(plan.pong_service)
+        balancers = world.mesh.balancers
+        if balancers is not None and world.scenario.aws.alb_verify_weight:
+            extra["alb"] = balancers.view()
         return Observation(
             now=self.env.now,
             replica_sets=tuple(views),
@@ -200,8 +206,18 @@ class Controller:
             self.failures += 1
             world.trace("TrafficRoutingError", str(err))
             return float(min(BACKOFF_BASE * 2.0 ** (self.failures - 1), BACKOFF_MAX))
+        if decision.error:
+            # The reconcile returned an error after its writes (an unverified ALB weight at
+            # the end of an update): same back-off, the status read stays.
+            self.retry_events.update(
+                (a.reason, a.message) for a in decision.actions if isinstance(a, EmitEvent)
+            )
+            self.failures += 1
+            world.trace("ReconcileError", decision.error)
+            return float(min(BACKOFF_BASE * 2.0 ** (self.failures - 1), BACKOFF_MAX))
         del world.commands[: len(obs.commands)]
         self.failures = 0
+        self.retry_events.clear()
         self.status = decision.status
         return None if decision.requeue_after is None else float(decision.requeue_after)
 
@@ -226,6 +242,16 @@ class Controller:
             world.mesh.set_stable_ping_pong(self.status.stable_ping_pong)
         for action in decision.actions:
             if isinstance(action, EmitEvent):
+                # VerifyWeight records its verdict on every reconcile, and a failing reconcile
+                # repeats its events on every retry; the API server's event correlator folds
+                # such repeats into the same Event (count + 1).
+                seen = (action.reason, action.message)
+                if action.reason in _FOLDED:
+                    if self.last_verdict == seen:
+                        continue
+                    self.last_verdict = seen
+                elif seen in self.retry_events:
+                    continue
                 world.recorder.event(
                     self.env.now, action.type, f"Rollout/{name}", action.reason, action.message
                 )
@@ -325,6 +351,9 @@ class Controller:
                 world.experiments.terminate(action.name)
             else:  # pragma: no cover - a new action kind the controller does not know
                 raise SimulationError(f"unknown engine action {action!r}")
+
+
+_FOLDED = frozenset({"TargetGroupVerified", "TargetGroupUnverified"})
 
 
 def _service_of(plan: Plan, role: str) -> str:

@@ -20,6 +20,7 @@ import simpy
 
 from canarysim.engine.trafficrouting.nginx.reconcile import annotation_prefix
 from canarysim.sim.inputs import version_behaviour
+from canarysim.sim.mesh.alb import AlbRouter
 from canarysim.sim.mesh.gateway import (
     AmbassadorRouter,
     ApisixRouter,
@@ -105,8 +106,12 @@ class TrafficFlow:
             namespace=world.namespace,
             resolve=self._resolve,
         )
-        ingress = None
-        if world.mesh.ingresses:
+        ingress: IngressRouter | AlbRouter | None = None
+        if world.mesh.balancers is not None:
+            ingress = AlbRouter(
+                world.mesh.balancers, resolve=self._resolve, prefix=world.mesh.balancers.prefix
+            )
+        elif world.mesh.ingresses:
             ingress = IngressRouter(
                 list(world.mesh.ingresses.values()),
                 resolve=self._resolve,

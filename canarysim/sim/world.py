@@ -38,6 +38,7 @@ from canarysim.sim.build import (
     default_gateway,
     default_host,
     first_plan,
+    load_balancers,
     not_simulated,
     run_arguments,
 )
@@ -166,6 +167,8 @@ class World:
             ingress_routes=[r.raw for r in scenario.manifests.ingress_routes],
             ambassador_mappings=[m.raw for m in scenario.manifests.ambassador_mappings],
         )
+        if self.mesh.alb:
+            self.mesh.balancers = load_balancers(self, scenario)
         templates = {
             t.name: t.raw
             for t in scenario.manifests.analysis_templates
@@ -357,6 +360,8 @@ class World:
     def _mesh_changed(self) -> None:
         self.recorder.manifests(self.env.now, self.mesh.manifests())
         self.flow.route_change()
+        if self.mesh.balancers is not None:
+            self.mesh.balancers.ingress_changed()
 
     def _watch_pods(self) -> Generator[simpy.Event, Any, None]:
         while True:

@@ -212,6 +212,7 @@ def test_json_schema_describes_the_format():
         "outputs",
         "analysis",
         "metrics",
+        "aws",
         "expect",
         "slo",
     }

@@ -21,7 +21,6 @@ from canarysim.declarations.support import SIMULATED_ROUTERS, refusals, refuse_u
 from canarysim.errors import ScenarioError
 
 NOT_SIMULATED = {
-    "alb": {"ingress": "demo-ingress", "servicePort": 80},
     "appMesh": {"virtualService": {"name": "demo-vsvc"}},
 }
 
@@ -41,7 +40,9 @@ def unsupported_findings(*objs: Any) -> list[str]:
 
 
 def test_istio_alone_is_not_refused(base):
-    assert {"istio", "nginx", "smi", "apisix", "traefik", "ambassador"} <= set(SIMULATED_ROUTERS)
+    assert {"istio", "nginx", "alb", "smi", "apisix", "traefik", "ambassador"} <= set(
+        SIMULATED_ROUTERS
+    )
     assert refusals(bundle(base, SERVICES, VSVC).rollout) == []
     assert unsupported_findings(base, SERVICES, VSVC) == []
 
@@ -84,32 +85,38 @@ def test_blue_green_is_simulated_now(base):
     assert refusals(bundle(base, SERVICES).rollout) == []
 
 
+def test_alb_is_simulated_now(base):
+    ro = with_router(base, "alb", {"ingress": "demo-ingress", "servicePort": 80}, False)
+    assert refusals(bundle(ro, SERVICES).rollout) == []
+    assert unsupported_findings(ro, SERVICES) == []
+
+
 def test_the_line_points_at_the_router(base, tmp_path):
-    ro = with_router(base, "alb", NOT_SIMULATED["alb"], keep_istio=True)
+    ro = with_router(base, "appMesh", NOT_SIMULATED["appMesh"], keep_istio=True)
     path = tmp_path / "m.yaml"
     path.write_text(yaml.safe_dump_all([ro]) + "---\n" + SERVICES + "---\n" + VSVC)
     lines = path.read_text().splitlines()
     objs = bundle(ro)
     [refusal] = refusals(objs.rollout)
-    assert refusal.path[-1] == "alb"
+    assert refusal.path[-1] == "appMesh"
     from canarysim.declarations import load_manifests
 
     loaded = load_manifests([path])
     line = loaded.rollout.line_of(*refusal.path)
-    assert lines[line - 1].strip().startswith("alb:")
+    assert lines[line - 1].strip().startswith("appMesh:")
 
 
 def test_run_refuses_in_one_line_and_validate_says_so(base, tmp_path, capsys):
-    ro = with_router(base, "alb", NOT_SIMULATED["alb"], keep_istio=False)
+    ro = with_router(base, "appMesh", NOT_SIMULATED["appMesh"], keep_istio=False)
     path = tmp_path / "m.yaml"
     path.write_text(yaml.safe_dump_all([ro]) + "---\n" + SERVICES)
     code = main(["run", "-f", str(path), "--until", "5m", "--json"])
     err = capsys.readouterr().err
     assert code == 2
     assert err.count("\n") == 1 and err.startswith("canarysim: error: ")
-    assert "trafficRouting.alb" in err and "not simulated yet" in err
+    assert "trafficRouting.appMesh" in err and "not simulated yet" in err
     code = main(["validate", str(path)])
     out = capsys.readouterr().out
     assert code == 1
-    assert "error: spec.strategy.canary.trafficRouting.alb" in out
+    assert "error: spec.strategy.canary.trafficRouting.appMesh" in out
     assert "[load/unsupported]" in out

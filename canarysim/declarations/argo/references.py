@@ -41,7 +41,7 @@ def validate_references(ro: Rollout, objs: Manifests) -> list[FieldError]:
     try:
         services = _fetch_services(ro, objs)
         analyses = _fetch_analyses(ro, objs)
-        ingresses = _fetch_nginx_ingresses(ro, objs)
+        ingresses = _fetch_ingresses(ro, objs)
         vss = _fetch_virtual_services(ro, objs)
     except _Stop as stop:
         return [stop.error]
@@ -69,8 +69,10 @@ def validate_references(ro: Rollout, objs: Manifests) -> list[FieldError]:
     for kind, index, analysis, templates in analyses:
         errs += validate_analysis(ro, kind, index, analysis, templates)
     for path, value, ingress in ingresses:
-        # ValidateIngress / reportErrors
+        # ValidateIngress / reportErrors: ALB checks its rootService (else the stable one)
         service = ro.canary.stable_service if ro.canary is not None else ""
+        if path.startswith(ALB_PATH):
+            service = _alb_action_service(ro) or service
         if not ingress.has_rule_with_service(service):
             errs.append(
                 FieldError(
@@ -177,11 +179,54 @@ def _templates(analysis: RolloutAnalysis, path: str, ro: Rollout, objs: Manifest
 
 
 NGINX_PATH = "spec.strategy.canary.trafficRouting.nginx"
+ALB_PATH = "spec.strategy.canary.trafficRouting.alb"
 
 
-def _fetch_nginx_ingresses(ro: Rollout, objs: Manifests) -> list[tuple[str, str, Any]]:
+def _alb_settings(ro: Rollout) -> dict[str, Any] | None:
+    tr = ro.canary.traffic_routing if ro.canary is not None else None
+    alb = tr.alb if tr is not None else None
+    return alb if isinstance(alb, dict) else None
+
+
+def _alb_action_service(ro: Rollout) -> str:
+    return str((_alb_settings(ro) or {}).get("rootService") or "")
+
+
+def _fetch_ingresses(ro: Rollout, objs: Manifests) -> list[tuple[str, Any, Any]]:
+    """``ValidateRolloutNginxIngressesConfig``, ``ValidateRolloutAlbIngressesConfig``, then
+    ``getReferencedIngresses``: the ALB Ingresses when ALB is set, else NGINX's."""
+    alb = _alb_settings(ro)
+    if alb is None:
+        return _fetch_nginx_ingresses(ro, objs)
+    _fetch_nginx_ingresses(ro, objs, config_only=True)
+    many = alb.get("ingresses")
+    single = str(alb.get("ingress") or "")
+    if many is not None and single:
+        detail = "Either Ingress or Ingresses must be configured. Both are configured."
+        raise _Stop(FieldError(ALB_PATH, "Internal", None, detail))
+    if many is None and not single:
+        detail = "Either Ingress or Ingresses must be configured. Neither are configured."
+        raise _Stop(FieldError(ALB_PATH, "Internal", None, detail))
+    names = [str(n) for n in many] if isinstance(many, list) else [single]
+    path = f"{ALB_PATH}.ingresses" if many is not None else f"{ALB_PATH}.ingress"
+    found: list[tuple[str, Any, Any]] = []
+    for name in names:
+        ingress = objs.ingress(name, ro.namespace)
+        if ingress is None:
+            value: Any = list(names) if many is not None else single
+            raise _Stop(
+                FieldError(path, "Invalid", value, f'ingress.networking.k8s.io "{name}" not found')
+            )
+        found.append((path, name, ingress))
+    return found
+
+
+def _fetch_nginx_ingresses(
+    ro: Rollout, objs: Manifests, config_only: bool = False
+) -> list[tuple[str, Any, Any]]:
     """``ValidateRolloutNginxIngressesConfig`` then ``getReferencedNginxIngresses``: (field
-    path, the value Argo prints, Ingress) of each stable Ingress."""
+    path, the value Argo prints, Ingress) of each stable Ingress (only the first with
+    ``config_only``)."""
     tr = ro.canary.traffic_routing if ro.canary is not None else None
     nginx = tr.nginx if tr is not None else None
     if nginx is None:
@@ -196,8 +241,10 @@ def _fetch_nginx_ingresses(ro: Rollout, objs: Manifests) -> list[tuple[str, str,
             "Either StableIngress or StableIngresses must be configured. Neither are configured."
         )
         raise _Stop(FieldError(NGINX_PATH, "Internal", None, detail))
+    if config_only:
+        return []
     names = [str(n) for n in many] if isinstance(many, list) else [single]
-    found = []
+    found: list[tuple[str, Any, Any]] = []
     for name in names:
         ingress = objs.ingress(name, ro.namespace)
         if ingress is None:

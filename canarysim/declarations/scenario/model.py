@@ -305,6 +305,18 @@ class Metrics(ScenarioModel):
         return str(value) if isinstance(value, int) and not isinstance(value, bool) else value
 
 
+class Aws(ScenarioModel):
+    """AWS as an ALB Rollout sees it: the Rollouts controller's ``--alb-verify-weight`` flag
+    and how long the AWS Load Balancer Controller takes to apply an Ingress change to the
+    load balancer (its listener rules and target-group weights)."""
+
+    alb_verify_weight: bool = False
+    """The controller runs with ``--alb-verify-weight`` (``--aws-verify-target-group``):
+    after each weight change it waits until the target groups hold it."""
+    alb_sync_delay: Delay = Field(default_factory=lambda: Delay.of(2.0))
+    """Ingress change -> the ALB routes by it (drawn per change)."""
+
+
 # ------------------------------------------------------------------------------ slo
 _DAY = 86400.0
 
@@ -395,6 +407,8 @@ class Scenario(ScenarioModel):
     """How the simulated metric providers (Jobs, web endpoints, Prometheus) answer."""
     metrics: Metrics = Field(default_factory=Metrics)
     """How the simulated metrics are stored and queried."""
+    aws: Aws = Field(default_factory=Aws)
+    """AWS ALB weight verification and the load balancer's sync delay."""
     accept_errors: list[Literal[ACCEPTABLE_ERRORS]] = Field(default_factory=list)  # type: ignore[valid-type]
     """Rules of ``canarysim validate`` errors this scenario plays out on purpose (e.g. the
     as-published manifests Argo refuses with InvalidSpec); every other error is refused."""

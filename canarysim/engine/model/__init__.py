@@ -47,10 +47,12 @@ from canarysim.engine.model.actions import (
 )
 from canarysim.engine.model.observation import (
     Abort,
+    AlbView,
     AnalysisRunView,
     Command,
     DisruptionBudgetView,
     ExperimentView,
+    LoadBalancerView,
     Observation,
     PauseRollout,
     Promote,
@@ -63,6 +65,7 @@ from canarysim.engine.model.observation import (
     RunPhase,
     Scale,
     SetImage,
+    TargetGroupView,
     Undo,
 )
 from canarysim.engine.model.plan import (
@@ -96,6 +99,7 @@ from canarysim.engine.model.rollout_status import (
 __all__ = [
     "Abort",
     "Action",
+    "AlbView",
     "Analysis",
     "AnalysisRunView",
     "AnnotateReplicaSet",
@@ -113,6 +117,7 @@ __all__ = [
     "EvictPods",
     "Experiment",
     "ExperimentView",
+    "LoadBalancerView",
     "Observation",
     "Pause",
     "PauseCondition",
@@ -148,6 +153,7 @@ __all__ = [
     "StartExperiment",
     "Step",
     "SyncEphemeralMetadata",
+    "TargetGroupView",
     "TerminateAnalysisRun",
     "TerminateExperiment",
     "TrafficWeights",

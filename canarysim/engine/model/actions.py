@@ -223,3 +223,7 @@ class Decision:
     status: RolloutStatus
     actions: tuple[Action, ...] = field(default_factory=tuple)
     requeue_after: float | None = None
+    error: str = ""
+    """The reconcile returned this error after the actions were made (Argo's
+    ``end of rollout, desired weight N not yet verified``): the status is not written and the
+    workqueue retries with back-off, as for a router's write error."""

@@ -171,6 +171,42 @@ Command = (
 
 
 @dataclass(frozen=True)
+class TargetGroupView:
+    """One AWS target group of a load balancer as ``DescribeTargetGroups``/``DescribeRules``
+    report it: the Service it was made for (its ``ingress.k8s.aws/resource`` tag names
+    ``namespace/ingress-service:port``), its ARN and name, its weight in the listener rule's
+    forward action (None: in no weighted forward)."""
+
+    resource_id: str
+    arn: str
+    name: str
+    weight: int | None = None
+
+
+@dataclass(frozen=True)
+class LoadBalancerView:
+    """The ALB behind one Ingress (``status.loadBalancer.ingress[].hostname``), as
+    ``VerifyWeight`` finds it: "" hostname while none is allocated yet."""
+
+    ingress: str
+    hostname: str = ""
+    name: str = ""
+    arn: str = ""
+    target_groups: tuple[TargetGroupView, ...] = ()
+
+
+@dataclass(frozen=True)
+class AlbView:
+    """What ``VerifyWeight`` reads: the Rollout's namespace and ``alb.servicePort`` (target
+    groups are tagged ``namespace/ingress-service:port``) and the load balancer of each ALB
+    Ingress of the Rollout, in ``ingresses`` order."""
+
+    namespace: str
+    service_port: int
+    load_balancers: tuple[LoadBalancerView, ...] = ()
+
+
+@dataclass(frozen=True)
 class Observation:
     """What one reconcile sees: ``now`` (simulated seconds), the rollout's ReplicaSets (any
     order), its AnalysisRuns and Experiments (all not yet deleted), and pending commands."""
@@ -196,3 +232,6 @@ class Observation:
     """The hash the pingPong pong Service selects now ("" = none)."""
     disruption_budgets: tuple[DisruptionBudgetView, ...] = ()
     """The PodDisruptionBudgets selecting the rollout's pods (evictions must respect them)."""
+    alb: AlbView | None = None
+    """ALB weight verification (the controller's ``--alb-verify-weight``) and what AWS
+    reports now. None: verification is off (the default), ``VerifyWeight`` returns nil."""

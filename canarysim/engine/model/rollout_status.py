@@ -51,6 +51,9 @@ class TrafficWeights:
     canary: WeightDestination
     stable: WeightDestination
     additional: tuple[WeightDestination, ...] = ()
+    verified: bool | None = None
+    """``weights.verified``: the router's ``VerifyWeight`` answer (ALB with weight
+    verification; None when the router does not verify)."""
 
 
 @dataclass(frozen=True)
@@ -104,6 +107,8 @@ class RolloutStatus:
     current_experiment: RunStatus | None = None
     stable_ping_pong: str = ""
     """``status.canary.stablePingPong``: ``ping`` or ``pong``, the Service that is stable."""
+    alb: bool = False
+    """``status.alb`` is set: ALB weight verification ran once (see ``VerifyWeight``)."""
     phase: Phase = "Progressing"
     message: str = ""
     conditions: tuple[Condition, ...] = ()

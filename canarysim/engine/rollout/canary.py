@@ -38,7 +38,7 @@ from canarysim.engine.rollout.commands import apply_commands, apply_spec_command
 from canarysim.engine.rollout.context import Context, step_string
 from canarysim.engine.rollout.metadata import creation_metadata, reconcile_ephemeral_metadata
 from canarysim.engine.rollout.pause import CANARY_PAUSE_STEP
-from canarysim.engine.rollout.requeue import finish
+from canarysim.engine.rollout.requeue import fail, finish
 from canarysim.engine.rollout.restart import reconcile_restart
 from canarysim.engine.rollout.runs import (
     experiment_successful,
@@ -104,6 +104,8 @@ def decide(plan: Plan, status: RolloutStatus, observation: Observation) -> Decis
     reconcile_revision_history(ctx)
     reconcile_services(ctx)
     reconcile_traffic_routing(ctx)
+    if ctx.error:  # rolloutCanary returns the error: nothing more, no status written
+        return fail(ctx, status)
     reconcile_experiments(ctx)
     reconcile_analysis_runs(ctx)
     if ctx.pause.has_add_pause():  # an Inconclusive run paused the rollout
@@ -239,8 +241,13 @@ def _completed_current_step(ctx: Context) -> bool:
     step, _ = ctx.current_step()
     if isinstance(step, Pause):
         return _completed_pause_step(ctx, step)
-    if isinstance(step, SetWeight | SetCanaryScale):
+    if isinstance(step, SetCanaryScale):
         return ctx.at_desired_replica_counts(ctx.new_weights)
+    if isinstance(step, SetWeight):
+        if not ctx.at_desired_replica_counts(ctx.new_weights):
+            return False
+        # not yet verified after the setWeight (ALB weight verification)
+        return ctx.new_weights is None or ctx.new_weights.verified is not False
     if isinstance(step, Experiment):
         return experiment_successful(ctx)
     if isinstance(step, Analysis):

@@ -117,6 +117,12 @@ class Context:
     created_runs: set[str] = field(default_factory=set)
     services: dict[str, str] = field(default_factory=dict)
     """Service selectors as switched during this reconcile (role -> hash)."""
+    alb: bool = False
+    """``newStatus.alb`` is set (ALB weight verification has run)."""
+    verify_retry: bool = False
+    """The desired weight is not verified yet: look again in ``VERIFY_RETRY_SECONDS``."""
+    error: str = ""
+    """The reconcile fails with this error (Argo returns it: no status is written)."""
 
     def __post_init__(self) -> None:
         self.pause = PauseContext(self.status)
@@ -132,6 +138,7 @@ class Context:
             key=lambda rs: (rs.created, rs.revision),
         )
         self.new_weights = self.status.canary_weights
+        self.alb = self.status.alb
         self.restarted_at = self.status.restarted_at
         # GetCurrentExperiment / FilterCurrentRolloutAnalysisRuns: by the names in the status.
         st = self.status

@@ -36,6 +36,7 @@ from canarysim.engine.rollout.status import (
     indefinite_step,
     rollout_healthy,
 )
+from canarysim.engine.rollout.traffic import VERIFY_RETRY_SECONDS
 
 PAUSE_WAKE_SECONDS = 0.001
 """A timed pause ends strictly after start + duration; the world is asked to look this long
@@ -66,9 +67,18 @@ def finish(ctx: Context, given: RolloutStatus, new: RolloutStatus) -> Decision:
     return Decision(new, actions, _next_timer(ctx, new))
 
 
+def fail(ctx: Context, given: RolloutStatus) -> Decision:
+    """A reconcile that returns ``ctx.error``: its writes stand, the status is the one read
+    (with the CLI's patches), and the workqueue's back-off decides the next look."""
+    return Decision(given, tuple(ctx.actions), None, error=ctx.error)
+
+
 def _next_timer(ctx: Context, status: RolloutStatus) -> float | None:
     now, plan = ctx.now, ctx.plan
     timers: list[float] = []
+    # An unverified ALB weight: enqueueRolloutAfter(GetRolloutVerifyRetryInterval()).
+    if ctx.verify_retry:
+        timers.append(now + VERIFY_RETRY_SECONDS)
     # A timed pause step: just after start + duration.
     step, _ = ctx.current_step()
     if isinstance(step, Pause) and step.seconds is not None and not plan.paused:

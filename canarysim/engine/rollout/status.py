@@ -84,6 +84,7 @@ class Draft:
     restarted_at: float | None = None
     blue_green: BlueGreenStatus = field(default_factory=BlueGreenStatus)
     stable_ping_pong: str = ""
+    alb: bool = False
 
 
 def base_status(ctx: Context) -> Draft:
@@ -109,6 +110,7 @@ def base_status(ctx: Context) -> Draft:
         experiment=ctx.experiment,
         restarted_at=ctx.restarted_at,
         stable_ping_pong=ctx.status.stable_ping_pong,
+        alb=ctx.alb,
     )
 
 
@@ -387,6 +389,7 @@ def persist(ctx: Context, d: Draft) -> RolloutStatus:
         current_background_analysis_run=d.background_run,
         current_experiment=d.experiment,
         stable_ping_pong=d.stable_ping_pong,
+        alb=d.alb,
         conditions=tuple(d.conditions),
         blue_green=d.blue_green,
     )

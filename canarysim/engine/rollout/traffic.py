@@ -10,6 +10,7 @@ idempotent writes and the world applies them as such.
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 
 from canarysim.engine.model import (
     Experiment,
@@ -27,6 +28,7 @@ from canarysim.engine.model import (
     WeightDestination,
 )
 from canarysim.engine.rollout.context import Context
+from canarysim.engine.trafficrouting.alb.verify import verify_weight
 
 TRAFFIC_WEIGHT_UPDATED = "TrafficWeightUpdated"
 
@@ -226,9 +228,59 @@ def reconcile_traffic_routing(ctx: Context) -> None:
         additional=extra,
     )
     previous = status.canary_weights
-    if previous != weights:
+    if previous is None or replace(previous, verified=None) != weights:
         ctx.event(TRAFFIC_WEIGHT_UPDATED, _weight_message(previous, weights))
         ctx.new_weights = weights
+    _verify_weight(ctx, desired, extra, index)
+
+
+VERIFY_RETRY_SECONDS = 10.0
+"""``defaults.GetRolloutVerifyRetryInterval``: the look after an unverified weight."""
+
+
+def _verify_weight(
+    ctx: Context, desired: int, extra: tuple[WeightDestination, ...], index: int | None
+) -> None:
+    """``reconciler.VerifyWeight`` and what ``reconcileTrafficRouting`` does with its answer
+    (rollout/trafficrouting.go; the ALB side in rollout/trafficrouting/alb/alb.go).
+
+    Off (no ``--alb-verify-weight``): ``weights.verified`` is nil. On, it is checked while a
+    ``setWeight`` step is current or at the end of an update (``ShouldVerifyWeight``, on the
+    status as read), and once regardless before ``status.alb`` exists. Not verified: look
+    again in 10 s, and at the end of the update the reconcile fails (``end of rollout, desired
+    weight N not yet verified``) so the old ReplicaSets are not scaled down yet."""
+    plan, status, obs = ctx.plan, ctx.status, ctx.obs
+    verified: bool | None = None
+    if obs.alb is not None:
+        step, _ = ctx.current_step()
+        should = (
+            status.stable_rs != ""
+            and not ctx.fully_promoted
+            and (isinstance(step, SetWeight) or (step is None and desired == plan.max_weight))
+        )
+        if should or not status.alb:
+            ctx.alb = True
+            canary = plan.canary_service
+            if plan.ping_service:  # GetStableAndCanaryServices(rollout, true)
+                ping = status.stable_ping_pong == "ping"
+                canary = plan.pong_service if ping else plan.ping_service
+            result = verify_weight(
+                obs.alb.namespace,
+                canary,
+                obs.alb.service_port,
+                desired,
+                extra,
+                obs.alb.load_balancers,
+            )
+            for kind, reason, message in result.events:
+                ctx.event(reason, message, warning=kind == "Warning")
+            verified = result.verified
+            if not verified:
+                ctx.verify_retry = True
+                if desired == plan.max_weight and len(plan.steps) >= (index or 0):
+                    ctx.error = f"end of rollout, desired weight {desired} not yet verified"
+    if ctx.new_weights is not None and ctx.new_weights.verified != verified:
+        ctx.new_weights = replace(ctx.new_weights, verified=verified)
 
 
 def _weight_message(previous: TrafficWeights | None, new: TrafficWeights) -> str:

@@ -7,6 +7,8 @@ Argo's reconcilers (:mod:`canarysim.engine.istio`,
 :mod:`.router` applies Istio's request semantics to them, :mod:`.ingress` ingress-nginx's,
 :mod:`.gateway` a Gateway API implementation's (HTTPRoutes, written by the Gateway API plugin
 through :mod:`canarysim.engine.trafficrouting.gatewayapi`) and :mod:`.split` an SMI mesh's;
+:mod:`.alb` the AWS side of an ALB Rollout (load balancers that apply Ingress changes after a
+sync delay, the target-group weights ``VerifyWeight`` reads, and the ALB as a data plane);
 :mod:`.envoy` runs each attempt (retries, timeouts, back-off). A new router's data plane goes here
 beside them.
 

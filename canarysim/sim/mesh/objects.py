@@ -18,6 +18,7 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from canarysim.engine.model import WeightDestination
+from canarysim.engine.trafficrouting.alb import reconcile as alb
 from canarysim.engine.trafficrouting.ambassador import reconcile as ambassador
 from canarysim.engine.trafficrouting.apisix import reconcile as apisix
 from canarysim.engine.trafficrouting.gatewayapi import reconcile as gatewayapi
@@ -28,6 +29,7 @@ from canarysim.engine.trafficrouting.nginx import reconcile as nginx
 from canarysim.engine.trafficrouting.smi import reconcile as smi
 from canarysim.engine.trafficrouting.traefik import reconcile as traefik
 from canarysim.errors import TrafficRoutingError
+from canarysim.sim.mesh.alb import LoadBalancers
 from canarysim.sim.mesh.routers import RouterObjects
 
 __all__ = ["Mesh"]
@@ -102,6 +104,9 @@ class Mesh(RouterObjects):
         }
         self.ambassador = ambassador.ambassador_settings(self.rollout) is not None
         self.nginx = nginx.nginx_settings(self.rollout) is not None
+        self.alb = alb.alb_settings(self.rollout) is not None
+        self.balancers: LoadBalancers | None = None
+        """The ALBs behind the Rollout's ALB Ingresses (the world attaches them)."""
         self.smi = smi.smi_settings(self.rollout) is not None
         self.events: list[tuple[str, str]] = []
         """(reason, message) of events a router recorded, for the controller to emit."""
@@ -166,14 +171,7 @@ class Mesh(RouterObjects):
         return [(ref.namespace, ref.name) for ref in self.routing.virtual_services]
 
     def _referenced_vs(self) -> list[tuple[str, str]]:
-        if not self.routed and (
-            self.nginx
-            or self.smi
-            or self.gateway_api
-            or self.apisix
-            or self.traefik
-            or self.ambassador
-        ):
+        if not self.routed and self.other_routers:
             return []  # no Istio settings: only the other reconcilers run
         if self.routing is None:  # as rollout_routing() would say
             raise TrafficRoutingError(
@@ -188,14 +186,7 @@ class Mesh(RouterObjects):
         return refs
 
     def _referenced_dr(self) -> tuple[str, str] | None:
-        if not self.routed and (
-            self.nginx
-            or self.smi
-            or self.gateway_api
-            or self.apisix
-            or self.traefik
-            or self.ambassador
-        ):
+        if not self.routed and self.other_routers:
             return None
         if self.routing is None:
             raise TrafficRoutingError(
@@ -254,6 +245,8 @@ class Mesh(RouterObjects):
         step = {"name": name, "match": [dict(m) for m in match]}
         drs = list(self.destination_rules.values())
         self._rewrite_vs(lambda vs: istio.set_header_route(vs, self.rollout, step, drs))
+        if self.alb:
+            self._alb_set_header_route(name, match)
 
     def set_mirror_route(
         self, name: str, match: Sequence[Mapping[str, Any]], percentage: int | None
@@ -268,6 +261,8 @@ class Mesh(RouterObjects):
 
     def remove_managed_routes(self) -> None:
         self._rewrite_vs(lambda vs: istio.remove_managed_routes(vs, self.rollout))
+        if self.alb:
+            self._alb_remove_managed_routes()
 
     def update_hash(
         self,

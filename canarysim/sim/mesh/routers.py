@@ -11,6 +11,9 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
+from canarysim.engine.trafficrouting.alb import reconcile as alb
+from canarysim.engine.trafficrouting.alb.match import forward_groups
+from canarysim.engine.trafficrouting.alb.reconcile import IngressWrite as AlbWrite
 from canarysim.engine.trafficrouting.ambassador import reconcile as ambassador
 from canarysim.engine.trafficrouting.apisix import reconcile as apisix
 from canarysim.engine.trafficrouting.gatewayapi import reconcile as gatewayapi
@@ -37,6 +40,7 @@ class RouterObjects:
     traefik_services: Store
     mappings: Store
     nginx: bool
+    alb: bool
     smi: bool
     gateway_api: bool
     apisix: bool
@@ -51,6 +55,8 @@ class RouterObjects:
         """Every configured non-Istio router's ``SetWeight``, in Argo's order."""
         if self.nginx:
             self._nginx_set_weight(canary)
+        if self.alb:
+            self._alb_write(alb.set_weight(self.rollout, self.namespace_ingresses(), canary, extra))
         if self.smi:
             self._smi_set_weight(canary, extra)
         if self.gateway_api:
@@ -88,11 +94,26 @@ class RouterObjects:
         canary = ((self.rollout.get("spec") or {}).get("strategy") or {}).get("canary") or {}
         return str(canary.get("canaryService") or "")
 
+    @property
+    def other_routers(self) -> bool:
+        """The Rollout uses a router other than Istio."""
+        return (
+            self.nginx
+            or self.alb
+            or self.smi
+            or self.gateway_api
+            or self.apisix
+            or self.traefik
+            or self.ambassador
+        )
+
     def router_weight(self) -> int | None:
         """The canary weight a non-Istio router holds now (NGINX first, then SMI), or None
         when the Rollout uses neither."""
         if self.nginx:
             return self.nginx_weight()
+        if self.alb:
+            return self._alb_weight()
         if self.gateway_api:
             return self._http_route_weight()
         if self.apisix:
@@ -131,6 +152,36 @@ class RouterObjects:
             return int(annotations.get(f"{prefix}/canary-weight", 0))
         except (TypeError, ValueError):
             return 0
+
+    # -- ALB ---------------------------------------------------------------------------------
+    def _alb_write(self, writes: Sequence[AlbWrite]) -> None:
+        """Apply the ALB reconciler's Ingress patches (each records its event)."""
+        ns = self._rollout_namespace()
+        for write in writes:
+            self.ingresses[(ns, write.name)] = write.manifest
+            self.events.append((write.reason, write.message))
+        if writes:
+            self._changed()
+
+    def _alb_set_header_route(self, name: str, match: Sequence[Mapping[str, Any]]) -> None:
+        ingresses = self.namespace_ingresses()
+        self._alb_write(alb.set_header_route(self.rollout, ingresses, name, list(match)))
+
+    def _alb_remove_managed_routes(self) -> None:
+        self._alb_write(alb.remove_managed_routes(self.rollout, self.namespace_ingresses()))
+
+    def _alb_weight(self) -> int:
+        """The canary target group's weight in the first ALB Ingress's action annotation."""
+        names = alb.alb_ingresses(self.rollout)
+        ingress = self.namespace_ingresses().get(names[0]) if names else None
+        annotations = ((ingress or {}).get("metadata") or {}).get("annotations") or {}
+        _, canary = alb.stable_and_canary_services(self.rollout)
+        for service, weight in forward_groups(
+            str(annotations.get(alb.action_key(self.rollout), ""))
+        ):
+            if service == canary:
+                return weight
+        return 0
 
     def _ambassador_set_weight(self, canary: int) -> None:
         """Ambassador ``SetWeight``: create, update or delete the canary Mappings. Argo records
