@@ -48,9 +48,10 @@ from canarysim.sim.experiments.runtime import ExperimentController
 from canarysim.sim.flow import EXACT_CHUNK_REQUESTS, TRAFFIC_GRID, TrafficFlow
 from canarysim.sim.inputs import arrivals_for, pod_behaviour_for, request_classes
 from canarysim.sim.mesh.objects import Mesh
-from canarysim.sim.metrics.labels import GATEWAY
+from canarysim.sim.metrics.labels import GATEWAY, GATEWAY_POD
 from canarysim.sim.metrics.recorder import Recorder
 from canarysim.sim.metrics.store import MetricStore
+from canarysim.sim.metrics.targets import Target
 from canarysim.sim.observe import collect, observe
 from canarysim.sim.operator import Operator
 from canarysim.sim.stochastic.rng import Streams
@@ -182,6 +183,17 @@ class World:
         gateway_only = entering and all(g not in (None, "mesh") for g in entering)
         if gateway_only and self.store is not None:
             self.store.source = GATEWAY
+            self.store.source_targets = (Target.of(GATEWAY_POD),)
+        if self.store is not None:
+            # a deleted pod's target leaves Prometheus' discovery: its series go stale
+            store = self.store
+            self.cluster.subscribe(
+                lambda c: (
+                    store.target_gone(c.object[4:], c.time)
+                    if c.what == "gone" and c.object.startswith("Pod/")
+                    else None
+                )
+            )
         check_host(self, self.classes[0][0].host)
         generator = TrafficGenerator(
             arrivals_for(scenario),

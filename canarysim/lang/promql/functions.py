@@ -248,8 +248,13 @@ def _extrapolated(
     range_s: float,
     is_counter: bool,
     is_rate: bool,
+    version: int = 3,
 ) -> float | None:
-    """Prometheus' ``extrapolatedRate`` for float samples (see module docstring)."""
+    """Prometheus' ``extrapolatedRate`` for float samples (see module docstring).
+
+    The counter's zero point caps the extrapolation to the window's start; 2.x takes it first
+    and then extrapolates by half an interval only if the (capped) gap is over the threshold,
+    3.x (and 2.52 on) decides the gap first and caps it by the zero point after."""
     n = len(t)
     if n < 2:
         return None
@@ -269,11 +274,13 @@ def _extrapolated(
     sampled = last_t - first_t
     avg = sampled / (n - 1)
     threshold = avg * 1.1
-    if to_start >= threshold:
+    if version >= 3 and to_start >= threshold:
         to_start = avg / 2
     if is_counter and result > 0 and first_v >= 0:
         to_zero = sampled * (first_v / result)
         to_start = min(to_start, to_zero)
+    if version < 3 and to_start >= threshold:
+        to_start = avg / 2
     if to_end >= threshold:
         to_end = avg / 2
     factor = (sampled + to_start + to_end) / sampled

@@ -18,9 +18,9 @@ job ``kubernetes-pods``, ``honor_labels: true``):
   series the *destination* proxy reports (the canary or stable pod), not on those the client
   (gateway) reports.
 
-Not modelled: per-pod series (``pod``, ``instance``, ``node``: requests are counted per
-ReplicaSet hash, not per pod), and ``grpc_response_status`` (empty for HTTP, which Prometheus
-drops).
+The target labels ``pod`` and ``instance`` (``<pod IP>:15020``) of the scraped pod are added by
+the store, per pod (:mod:`.targets`). Not modelled: ``node`` (not a target label of Istio's
+sample job) and ``grpc_response_status`` (empty for HTTP, which Prometheus drops).
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-__all__ = ["GATEWAY", "Workload", "istio_labels"]
+__all__ = ["GATEWAY", "GATEWAY_POD", "Workload", "istio_labels"]
 
 UNKNOWN = "unknown"
 TRUST_DOMAIN = "cluster.local"
@@ -87,6 +87,10 @@ GATEWAY = Workload(
     {"app": "istio-ingressgateway", "istio": "ingressgateway"},
     "istio-ingressgateway-service-account",
 )
+
+#: The gateway's one pod (the default install runs one replica; its Deployment's hash and
+#: suffix are fixed here, the name only has to look like one).
+GATEWAY_POD = "istio-ingressgateway-6b7d8c5f9c-x7k2q"
 
 
 def _labelmap(labels: Mapping[str, str]) -> dict[str, str]:
