@@ -133,13 +133,16 @@ class TrafficFlow:
                 namespace=world.namespace,
                 resolve=self._resolve,
             )
+        # a client without a sidecar reaches the Service through kube-proxy: no
+        # VirtualService or DestinationRule applies to it
+        bare = Router([], [], namespace=world.namespace, resolve=self._resolve)
         # the ingress decides for the hosts it serves, then a Gateway for its HTTPRoutes'
         # hosts, then an SMI split for its root Service, then Istio (or the plain Service)
         self.plans = {
             cls: (ingress.plan(cls) if ingress is not None else None)
             or (gateway.plan(cls) if gateway is not None else None)
             or (splitter.plan(cls) if splitter is not None else None)
-            or router.plan(cls)
+            or (bare.plan(cls) if cls.outside else router.plan(cls))
             for cls, _ in world.classes
         }
         if world.store is not None:

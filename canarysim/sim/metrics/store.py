@@ -28,11 +28,11 @@ Without pods (a store fed by hand) series are per version, as one target would r
 from __future__ import annotations
 
 from collections.abc import Callable, Hashable, Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from canarysim.sim.metrics.labels import Workload, istio_labels
+from canarysim.sim.metrics.labels import GATEWAY, Workload, istio_labels
 from canarysim.sim.metrics.targets import Target, split_shares
 
 #: Bucket bounds (ms) of ``istio_request_duration_milliseconds``: Istio keeps Envoy's default
@@ -45,6 +45,7 @@ ISTIO_DURATION_BUCKETS_MS: tuple[float, ...] = (
 REQUESTS_TOTAL = "istio_requests_total"
 DURATION = "istio_request_duration_milliseconds"
 UNKNOWN = "unknown"
+OUTSIDE = "outside"
 
 
 @dataclass(frozen=True)
@@ -54,7 +55,9 @@ class SeriesKey:
     ``destination`` is the host as routed (``Branch.destination``, or the request host when no
     route matched); ``hash`` the backend's ``rollouts-pod-template-hash`` (``"unknown"`` when no
     pod answered); ``flags`` Envoy's response flags (``-``, ``UH``, ``NR``, ``FI``, ``UT``);
-    ``shadow`` marks mirrored copies (destination side only; Prometheus cannot tell them apart).
+    ``shadow`` marks mirrored copies (destination side only; Prometheus cannot tell them apart);
+    ``entry`` where the requests come from (``RequestClass.entry``: a gateway, ``outside``, or
+    None for the in-mesh client), set by the :class:`Tally` from the class being routed.
     """
 
     reporter: str
@@ -64,6 +67,7 @@ class SeriesKey:
     code: int
     flags: str = "-"
     shadow: bool = False
+    entry: str | None = None
 
 
 @dataclass
@@ -128,12 +132,18 @@ class Tally:
             self.series[key] = sc
         return sc
 
+    def _entered(self, key: SeriesKey) -> SeriesKey:
+        """``key`` with the entry point of the class being routed."""
+        entry = getattr(self.current_class, "entry", None)
+        return key if entry == key.entry else replace(key, entry=entry)
+
     def add_records(
         self, key: SeriesKey, bucket: np.ndarray, latency_ms: np.ndarray, keep: bool = False
     ) -> None:
         """Add individual requests (bucket index and latency each)."""
         if len(bucket) == 0:
             return
+        key = self._entered(key)
         sc = self.counts_for(key)
         nb = self.n_buckets
         self._count_class(key, len(bucket))
@@ -150,6 +160,7 @@ class Tally:
         """Add per-bucket histogram counts (``(n_buckets, len(buckets_ms)+1)``) and sums."""
         if not hist.any():
             return
+        key = self._entered(key)
         sc = self.counts_for(key)
         self._count_class(key, int(hist.sum()))
         sc.hist += hist.astype(np.int64)
@@ -301,8 +312,13 @@ class MetricStore:
         self._ended: set[str] = set()
         self._split_base: dict[SeriesKey, np.ndarray] = {}
         self._label_index: dict[tuple[str, tuple[tuple[str, str], ...]], int] = {}
-        #: Who sends the requests (the ingress gateway, or None: an unknown client).
+        #: Who sends the requests that enter through no gateway (the in-mesh client; None:
+        #: a client Istio cannot name, ``unknown``). Requests through a gateway
+        #: (``SeriesKey.entry``) come from :attr:`gateway`; those from ``outside`` the mesh
+        #: have no client proxy: no ``reporter="source"`` series, ``unknown`` sources.
         self.source: Workload | None = None
+        self.gateway: Workload = GATEWAY
+        self.gateway_targets: tuple[Target, ...] = ()
         #: ``pod_identity(hash)``: a ReplicaSet's pod labels and service account.
         self.pod_identity: Callable[[str], tuple[Mapping[str, str], str]] | None = None
         #: The pods of :attr:`source` whose proxies report ``reporter="source"`` (none: the
@@ -321,7 +337,7 @@ class MetricStore:
 
     def _targets(self, key: SeriesKey) -> tuple[Target, ...]:
         if key.reporter == "source":
-            pods = self.source_targets
+            pods = self.source_targets if key.entry is None else self.gateway_targets
         elif key.workload == UNKNOWN:
             pods = ()
         else:
@@ -342,15 +358,19 @@ class MetricStore:
             pod, account = self.pod_identity(key.hash) if self.pod_identity else ({}, "default")
             pod = {**pod, "rollouts-pod-template-hash": key.hash}
             destination = Workload(key.workload, self.namespace, pod, account)
+        source = self.source
+        if key.entry is not None:
+            source = None if key.entry == OUTSIDE else self.gateway
         labels = istio_labels(
             reporter=key.reporter,
-            source=self.source,
+            source=source,
             destination=destination,
             destination_service=fqdn,
             destination_service_name=short,
             destination_service_namespace=self.namespace,
             response_code=key.code,
             response_flags=key.flags,
+            mtls=key.entry != OUTSIDE,
         )
         if target is None:
             return labels
@@ -421,7 +441,12 @@ class MetricStore:
         if tally.buckets_ms != self.buckets_ms:
             raise ValueError("tally and store use different histogram buckets")
         ends = np.asarray(tally.edges[1:], dtype=float)
-        keys = [k for k, v in tally.series.items() if v.count.any()]
+        # a client outside the mesh has no proxy: only the destination reports its requests
+        keys = [
+            k
+            for k, v in tally.series.items()
+            if v.count.any() and not (k.entry == OUTSIDE and k.reporter == "source")
+        ]
         if not keys:
             self.advance_to(tally.t1)
             return

@@ -31,7 +31,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["ENVOY_STATS_PORT", "Target", "pod_ip", "split_shares"]
+__all__ = ["ENVOY_STATS_PORT", "Target", "pod_ip", "split_shares", "workload_pods"]
 
 #: The port Istio's injector puts in ``prometheus.io/port`` (the agent's merged metrics).
 ENVOY_STATS_PORT = 15020
@@ -63,6 +63,19 @@ class Target:
         """The target labels the ``kubernetes-pods`` job adds (``namespace`` comes with the
         workload's labels)."""
         return {"instance": self.instance, "pod": self.pod}
+
+
+def workload_pods(workload: str, replicas: int) -> tuple[Target, ...]:
+    """The pods of a Deployment the scenario only names (the in-mesh client): names as a
+    Deployment gives them (``<name>-<ReplicaSet hash>-<suffix>``), derived from its name."""
+    alphabet = "bcdfghjklmnpqrstvwxz2456789"  # Kubernetes' SafeEncodeString characters
+    digest = hashlib.sha256(workload.encode()).digest()
+    rs_hash = "".join(alphabet[b % len(alphabet)] for b in digest[:10])
+    pods = []
+    for i in range(replicas):
+        d = hashlib.sha256(f"{workload}/{i}".encode()).digest()
+        pods.append(Target.of(f"{workload}-{rs_hash}-{''.join(alphabet[b % 27] for b in d[:5])}"))
+    return tuple(pods)
 
 
 def split_shares(increments: np.ndarray, before: np.ndarray, n: int) -> np.ndarray:
