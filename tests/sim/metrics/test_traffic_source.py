@@ -103,14 +103,14 @@ def test_a_client_outside_the_mesh_is_unknown_and_bypasses_the_virtual_service(t
         '(increase(istio_requests_total{reporter="destination"}[1m]))'
     )
     canary = inside.controller.status.current_pod_hash
-    share = lambda w: (
-        sum(  # noqa: E731
-            v
-            for k, v in _groups(w, query).items()
-            if dict(k)["rollouts_pod_template_hash"] == canary
+
+    def share(world):
+        got = _groups(world, query)
+        canary_requests = sum(
+            v for k, v in got.items() if dict(k)["rollouts_pod_template_hash"] == canary
         )
-        / sum(_groups(w, query).values())
-    )
+        return canary_requests / sum(got.values())
+
     assert 0.35 < share(inside) < 0.65
     assert share(outside) == 0.0
     # what users got is still counted (the Result's traffic), only Istio has no client report
