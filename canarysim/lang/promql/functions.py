@@ -189,11 +189,9 @@ def go_pow(x: float, y: float) -> float:
             odd = y == int(y) and int(y) % 2 == 1
             return math.copysign(math.inf, x) if odd else math.inf
         return math.nan  # a negative base with a non-integer exponent
-    except OverflowError:
+    except OverflowError:  # |x| > 1 with a large y, or |x| < 1 with a large negative y
         odd = y == int(y) and int(y) % 2 == 1
-        if abs(x) > 1:
-            return -math.inf if x < 0 and odd else math.inf
-        return -0.0 if x < 0 and odd else 0.0
+        return -math.inf if x < 0 and odd else math.inf
 
 
 def go_min(a: float, b: float) -> float:

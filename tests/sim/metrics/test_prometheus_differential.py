@@ -275,6 +275,74 @@ CORPUS = [
     'clamp_max(sum(rate(istio_requests_total{response_code=~"5.."}[1m])) / '
     "sum(rate(istio_requests_total[1m])), 1)",
 ]
+# The issue's PromQL items, each asked of both: the wrong answers it listed and the constructs
+# it found missing.
+ISSUE = [
+    # clamp of NaN is NaN (0/0: the 503 series never grow)
+    'clamp_max(sum(rate(istio_requests_total{response_code="503"}[1m])) / '
+    'sum(rate(istio_requests_total{response_code="503"}[1m])), 1)',
+    "clamp(vector(0) / 0, 0, 1)",
+    "clamp_min(vector(0) / 0, 0)",
+    "clamp(sum(rate(istio_requests_total[1m])), 10, 1)",
+    # histogram_quantile at 0, and with every bucket empty
+    "histogram_quantile(0, sum by (le) (rate(istio_request_duration_milliseconds_bucket[1m])))",
+    "histogram_quantile(0, sum by (le) "
+    '(rate(istio_request_duration_milliseconds_bucket{le=~"0.5|1|5"}[1m])))',
+    "histogram_quantile(1, sum by (le) (rate(istio_request_duration_milliseconds_bucket[1m])))",
+    "histogram_quantile(0.5, sum by (le) "
+    '(rate(istio_request_duration_milliseconds_bucket{response_code="503"}[1m])))',
+    # quantile with a NaN or out-of-range parameter
+    "quantile(0 / 0, sum by (reporter) (istio_requests_total))",
+    "quantile(1.5, sum by (reporter) (istio_requests_total))",
+    "quantile(-1, sum by (reporter) (istio_requests_total))",
+    # round halves, to a fraction
+    "round(sum by (reporter) (rate(istio_requests_total[1m])), 0.1)",
+    "round(vector(2.5))",
+    "round(vector(-2.5))",
+    "round(vector(0.15), 0.1)",
+    "round(vector(1.005), 0.01)",
+    # ^ as Go's math.Pow
+    "vector(-8) ^ (1 / 3)",
+    "vector(10) ^ 400",
+    "vector(-2) ^ 0.5",
+    "-2 ^ 2",
+    "vector(0) ^ -1",
+    "vector(-0.5) ^ -1e308",
+    # duplicate label sets once the name is dropped
+    'rate({__name__=~"istio_request_duration_milliseconds_(count|sum)"}[1m])',
+    '-{__name__=~"istio_request_duration_milliseconds_(count|sum)"}',
+    # on(...) filters before the many-to-one check
+    "sum by (reporter, response_code) (istio_requests_total) > on(reporter) "
+    "sum by (reporter) (istio_requests_total)",
+    'sum by (reporter, response_code) (istio_requests_total{response_code="200"}) / on(reporter) '
+    "sum by (reporter) (istio_requests_total)",
+    # parser: hex literals, case-insensitive keywords
+    "0x10 + sum(istio_requests_total)",
+    "Sum By (reporter) (istio_requests_total)",
+    "sum(istio_requests_total) BY (reporter)",
+    "sum by (reporter) (istio_requests_total) / ON(reporter) Group_Left sum by (reporter) "
+    "(istio_requests_total)",
+    # the constructs that were missing
+    'min_over_time(sum(rate(istio_requests_total{reporter="source"}[1m]))[5m:1m])',
+    "max_over_time(sum(istio_requests_total)[3m:])",
+    "sum(istio_requests_total @ end())",
+    "sum(rate(istio_requests_total[1m] @ 1767225900))",
+    "sum by (reporter) (istio_requests_total) * on(reporter) group_right "
+    "count by (reporter, response_code) (istio_requests_total)",
+    'label_join(sum by (reporter, response_code) (istio_requests_total), "rc", "-", "reporter",'
+    ' "response_code")',
+    'count_values("n", sum by (response_code) (istio_requests_total))',
+    "sort(sum by (response_code) (istio_requests_total))",
+    "sum(changes(istio_requests_total[5m]))",
+    "sum(resets(istio_requests_total[5m]))",
+    "sum(deriv(istio_requests_total[5m]))",
+    "sum(predict_linear(istio_requests_total[5m], 600))",
+    "max(quantile_over_time(0.9, istio_requests_total[5m]))",
+    'absent_over_time(istio_requests_total{reporter="nobody"}[5m])',
+    "count(present_over_time(istio_requests_total[5m]))",
+    "sgn(sum(istio_requests_total) - 1e12)",
+    "sgn(vector(0) / 0)",
+]
 _FUNCS = [
     "rate",
     "irate",
@@ -367,7 +435,7 @@ def test_canarysim_answers_as_the_real_prometheus(served):
     ]
     mismatches = []
     asked = answered = 0
-    for query in CORPUS + GENERATED:
+    for query in CORPUS + ISSUE + GENERATED:
         for at in instants:
             ours = _ours(world, query, at, server.major)
             theirs = _theirs(server.query(query, WALL_CLOCK_EPOCH + at))
