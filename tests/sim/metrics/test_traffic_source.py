@@ -121,3 +121,16 @@ def test_a_source_that_is_neither_outside_nor_a_workload_is_refused(tmp_path):
     path = write_scenario(tmp_path, traffic={"rate": 1, "source": "inside"})
     with pytest.raises(ScenarioError, match="'outside' or a mapping"):
         canarysim.load_scenario(path)
+
+
+def test_outside_clients_calling_a_virtual_service_host_are_warned(tmp_path):
+    path = write_scenario(tmp_path, until="1m", traffic={"rate": 5, "source": "outside"})
+    world = World.build(path)  # the VirtualService's host app.example is no Service
+    assert any("traffic.source: outside" in w for w in world.recorder.warnings)
+    assert not World.build(_path_with_host(tmp_path)).recorder.warnings
+
+
+def _path_with_host(tmp_path):
+    return write_scenario(
+        tmp_path, until="1m", traffic={"rate": 5, "source": "outside", "host": "stable-svc"}
+    )
