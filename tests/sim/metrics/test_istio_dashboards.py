@@ -5,8 +5,9 @@ data) with its Grafana variables filled in as a user looking at the bundled ``an
 run would pick them, evaluated at the run's end: each finds series, except the panels that read
 ``connection_security_policy="mutual_tls"`` on ``reporter="source"``, which a real mesh leaves
 empty too (the client proxy reports ``unknown``: ``populateFlagsAndConnectionSecurity`` in
-istio/proxy's stats filter). Panels about plain-text clients are looked at in the same run with
-its clients moved outside the mesh (``traffic.source: outside``).
+istio/proxy's stats filter), and the one about servers without a sidecar (there are none).
+Panels about plain-text clients are looked at in the same run with its clients moved outside
+the mesh (``traffic.source: outside``).
 """
 
 from __future__ import annotations
@@ -75,6 +76,12 @@ def _client_side_mtls(expr: str) -> bool:
     return 'reporter="source", connection_security_policy="mutual_tls"' in expr
 
 
+def _plain_text_server(expr: str) -> bool:
+    """Outgoing requests to a server without a sidecar (or none at all): every server of the
+    run has one and, the Rollout being Healthy from the start, every request finds a pod."""
+    return 'destination_principal!~"spiffe.*"' in expr
+
+
 @pytest.mark.parametrize(("dashboard", "title", "expr"), QUERIES)
 def test_the_dashboard_query_finds_its_series(worlds, dashboard, title, expr):
     which = "outside" if _plain_text_server_side(expr) else "mesh"
@@ -87,6 +94,8 @@ def test_the_dashboard_query_finds_its_series(worlds, dashboard, title, expr):
     found = answer.samples if hasattr(answer, "samples") else [({}, answer.value)]
     if _client_side_mtls(expr):
         assert found == [], "a client proxy never reports mutual_tls"
+    elif _plain_text_server(expr):
+        assert found == [], "every request of the run reached a pod with a sidecar"
     else:
         assert found, f"{dashboard} dashboard, {title!r}: no series for {query}"
 
