@@ -183,6 +183,12 @@ def check_host(world: Wiring, host: str) -> None:
             f"traffic: requests go to host {host!r}, which no VirtualService or Service "
             "serves: every request fails (set traffic.host)"
         )
+    elif world.classes[0][0].outside and short not in world.cluster.services:
+        world.recorder.warn(
+            f"traffic: a client outside the mesh (traffic.source: outside) resolves host "
+            f"{host!r} as a Service, and there is none of that name (a VirtualService host "
+            "means nothing without a sidecar): every request fails (set traffic.host)"
+        )
     from canarysim.sim.mesh.router import unbound_hint
 
     gateway = world.classes[0][0].gateway

@@ -32,6 +32,7 @@ from canarysim.sim.mesh.router import RoutePlan, Router
 from canarysim.sim.mesh.split import SplitRouter
 from canarysim.sim.metrics.recorder import VERSIONS, role_of
 from canarysim.sim.metrics.store import ISTIO_DURATION_BUCKETS_MS
+from canarysim.sim.metrics.targets import Target
 from canarysim.sim.traffic.generator import TrafficGenerator, VersionBehaviour
 
 if TYPE_CHECKING:
@@ -137,15 +138,20 @@ class TrafficFlow:
                 namespace=world.namespace,
                 resolve=self._resolve,
             )
+        # a client without a sidecar reaches the Service through kube-proxy: no
+        # VirtualService or DestinationRule applies to it
+        bare = Router([], [], namespace=world.namespace, resolve=self._resolve)
         # the ingress decides for the hosts it serves, then a Gateway for its HTTPRoutes'
         # hosts, then an SMI split for its root Service, then Istio (or the plain Service)
         self.plans = {
             cls: (ingress.plan(cls) if ingress is not None else None)
             or (gateway.plan(cls) if gateway is not None else None)
             or (splitter.plan(cls) if splitter is not None else None)
-            or router.plan(cls)
+            or (bare.plan(cls) if cls.outside else router.plan(cls))
             for cls, _ in world.classes
         }
+        if world.store is not None:
+            world.store.set_serving(self._serving_pods())
         status = world.controller.status
         self.roles = {}
         for rs in world.cluster.replica_sets_of(world.plan.name):
@@ -163,6 +169,18 @@ class TrafficFlow:
                 self.behaviours[rs.hash] = version_behaviour(
                     world.scenario, rs.image, world.plan.name
                 )
+
+    def _serving_pods(self) -> dict[str, tuple[Target, ...]]:
+        """Per backend hash of the routing, its Ready pods (not being deleted): the scrape
+        targets its requests are counted at (:mod:`canarysim.sim.metrics.targets`)."""
+        hashes = {h for p in self.plans.values() for b in p.branches for h in b.backends}
+        hashes |= {h for p in self.plans.values() for b in p.mirrors for h in b.backends}
+        out: dict[str, tuple[Target, ...]] = {}
+        for rs in self.world.cluster.replica_sets.values():
+            if rs.hash in hashes:
+                pods = [Target.of(p.name) for p in rs.pods if p.ready and p.active]
+                out[rs.hash] = (*out.get(rs.hash, ()), *pods)
+        return out
 
     def flush(self, t: float) -> None:
         """Simulate the requests of ``[segment start, t)`` under the routing that held.

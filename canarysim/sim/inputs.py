@@ -149,6 +149,7 @@ def request_classes(
     host = traffic.host or default_host
     gateway = traffic.gateway or default_gateway
     gateway = None if gateway in (None, MESH) else gateway
+    outside = gateway is None and traffic.source == "outside"
     classes: list[tuple[RequestClass, float]] = []
     rest = 1.0
     for mix in traffic.headers:
@@ -162,12 +163,18 @@ def request_classes(
             method=method,
             gateway=gateway,
             name=mix.name or class_name(method, path, headers, mix.host),
+            outside=outside,
         )
         classes.append((cls, float(mix.fraction)))
         rest -= float(mix.fraction)
     if rest > 1e-12 or not classes:
         default = RequestClass(
-            host=host, uri=traffic.path, method=traffic.method, gateway=gateway, name="default"
+            host=host,
+            uri=traffic.path,
+            method=traffic.method,
+            gateway=gateway,
+            name="default",
+            outside=outside,
         )
         classes.append((default, max(rest, 0.0)))
     total = sum(s for _, s in classes)

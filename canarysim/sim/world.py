@@ -50,9 +50,10 @@ from canarysim.sim.experiments.runtime import ExperimentController
 from canarysim.sim.flow import EXACT_CHUNK_REQUESTS, TRAFFIC_GRID, TrafficFlow
 from canarysim.sim.inputs import arrivals_for, pod_behaviour_for, request_classes
 from canarysim.sim.mesh.objects import Mesh
-from canarysim.sim.metrics.labels import GATEWAY
+from canarysim.sim.metrics.labels import GATEWAY_POD, Workload
 from canarysim.sim.metrics.recorder import Recorder
 from canarysim.sim.metrics.store import MetricStore
+from canarysim.sim.metrics.targets import Target, workload_pods
 from canarysim.sim.observe import collect, observe
 from canarysim.sim.operator import Operator
 from canarysim.sim.stochastic.rng import Streams
@@ -203,11 +204,28 @@ class World:
             },
         )
         self.classes = request_classes(scenario, default_host(self), default_gateway(self))
-        # Istio's source labels: the ingress gateway when every request enters through one.
-        entering = [c.gateway for c, *_ in self.classes]
-        gateway_only = entering and all(g not in (None, "mesh") for g in entering)
-        if gateway_only and self.store is not None:
-            self.store.source = GATEWAY
+        if self.store is not None:
+            # Istio's source labels: the ingress gateway's pod for requests entering through a
+            # gateway, the scenario's in-mesh client for the others (traffic.source)
+            self.store.gateway_targets = (Target.of(GATEWAY_POD),)
+            client = scenario.traffic.source
+            if client != "outside":
+                self.store.source = Workload(
+                    client.workload,
+                    client.namespace or self.namespace,
+                    client.labels if client.labels is not None else {"app": client.workload},
+                    client.service_account,
+                )
+                self.store.source_targets = workload_pods(client.workload, client.replicas)
+            # a deleted pod's target leaves Prometheus' discovery: its series go stale
+            store = self.store
+            self.cluster.subscribe(
+                lambda c: (
+                    store.target_gone(c.object[4:], c.time)
+                    if c.what == "gone" and c.object.startswith("Pod/")
+                    else None
+                )
+            )
         check_host(self, self.classes[0][0].host)
         generator = TrafficGenerator(
             arrivals_for(scenario),

@@ -302,3 +302,18 @@ def test_behaviour_changing_fields_we_do_not_simulate_are_named(base):
         "canarysim ignores it",
         "spec.template.spec.initContainers (PodSpec) is not supported yet; canarysim ignores it",
     ]
+
+
+def test_ttl_strategy_on_a_template_says_runs_from_templates_never_have_one():
+    # AnalysisRunSpec has ttlStrategy, AnalysisTemplateSpec not, and Argo's run factory copies
+    # metrics, args, dryRun and measurementRetention only: a Rollout's runs are never deleted
+    # for age, whatever the template says
+    template = bad_template({})
+    template["spec"]["ttlStrategy"] = {"secondsAfterCompletion": 60}
+    found = [m for r, _, m in messages(template) if r == "lint/unknown-field"]
+    assert found == [
+        'unknown field "spec.ttlStrategy" in AnalysisTemplate "t": kubectl apply rejects it '
+        "(strict field validation) and a lenient apply drops it; ttlStrategy is a field of "
+        "AnalysisRun only: the runs a Rollout or an Experiment creates never have one, so "
+        "Argo never deletes them for age"
+    ]

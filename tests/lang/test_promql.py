@@ -81,6 +81,15 @@ def test_series_starting_inside_the_range_extrapolates_half_a_spacing() -> None:
     assert one('increase(late{svc="a"}[5m])') == pytest.approx(1500.0 * 157.5 / 150.0)
 
 
+def test_prometheus_2_caps_the_start_gap_by_the_zero_point_before_the_threshold() -> None:
+    # 2.x (functions.go of 2.42): start gap 150 s, the zero point 10 s caps it first, and 10 s
+    # is under the 16.5 s threshold, so it extrapolates 10 s (3.x: 7.5 s, as above). A real
+    # Prometheus 2.42 agrees (tests/sim/metrics/test_prometheus_differential.py, t=220 s).
+    res = evaluate('increase(late{svc="a"}[5m])', STORE, 600.0, version=2)
+    assert isinstance(res, Vector)
+    assert res.samples[0][1] == pytest.approx(1500.0 * 160.0 / 150.0)
+
+
 def test_counter_reset_adds_the_previous_value() -> None:
     # 0,10,20,5,15: raw 15 + reset 20 = 35 over 60 s sampled; range (-240, 60] -> start gap
     # 240 s >= 16.5 -> 7.5 s; zero point at 0 s (first value 0) wins: factor (60+0+0)/60.

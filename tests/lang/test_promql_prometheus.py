@@ -88,6 +88,8 @@ def test_round_multiplies_by_the_inverse():
         ("num offset 60s ^ 400", math.inf),  # overflow
         ("(num offset 75s) ^ 401", -math.inf),  # negative base, odd exponent, overflow
         ("num offset 75s ^ 2", 64.0),
+        ("(num offset 90s) ^ -1e308", math.inf),  # 0.15^-huge: overflows to +Inf, as in Go
+        ("(num offset 90s) ^ 1e308", 0.0),  # and underflows to 0
     ],
 )
 def test_power_is_go_math_pow(query, expected):

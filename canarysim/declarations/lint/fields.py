@@ -43,6 +43,14 @@ def unknown_fields(obj: Resource) -> list[Finding]:
         )
         if path == ("metadata",) and key.lower() == "namespace":
             msg += f"; the object goes to namespace {obj.namespace}"
+        if path == ("spec",) and key == "ttlStrategy" and obj.kind.endswith("AnalysisTemplate"):
+            # AnalysisRunSpec has it, AnalysisTemplateSpec not: Argo builds the runs of
+            # Rollouts and Experiments from metrics, args, dryRun and measurementRetention
+            # only (utils/analysis/helpers.go NewAnalysisRunFromTemplate)
+            msg += (
+                "; ttlStrategy is a field of AnalysisRun only: the runs a Rollout or an "
+                "Experiment creates never have one, so Argo never deletes them for age"
+            )
         out.append(Finding(obj.file, obj.line_of(*path, key), "lint/unknown-field", "warning", msg))
     return out
 

@@ -221,6 +221,23 @@ class HeaderMix(ScenarioModel):
     """How the summary calls this class; default: built from method, path and headers."""
 
 
+class TrafficSource(ScenarioModel):
+    """The in-mesh workload whose sidecars send the requests that enter through no gateway
+    (Istio's ``source_*`` labels, the ``reporter="source"`` series of its pods)."""
+
+    workload: Annotated[str, Field(pattern=r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$")] = "client"
+    """Its Deployment's name (``source_workload``)."""
+    namespace: Annotated[str, Field(pattern=r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$")] | None = None
+    """Its namespace; default: the rollout's."""
+    service_account: Annotated[str, Field(min_length=1, max_length=253)] = "default"
+    """Its pods' service account (``source_principal``)."""
+    labels: dict[str, str] | None = None
+    """Its pods' labels (``source_app``, ``source_version``, canonical service and revision);
+    default: ``{app: <workload>}``."""
+    replicas: Annotated[int, Field(ge=1, le=1000)] = 1
+    """Its pods: each one's proxy is a scrape target with its own series."""
+
+
 class Traffic(ScenarioModel):
     rate: Annotated[float, Field(ge=0.0, le=1e7)] = 100.0
     """Requests per second (the base rate for ``diurnal``; unused by piecewise/csv)."""
@@ -242,9 +259,24 @@ class Traffic(ScenarioModel):
     gateway: str | None = None
     """Gateway the requests enter through (``mesh`` = sidecar to sidecar); default: the
     VirtualService's first gateway, or ``mesh`` when it lists none."""
+    source: TrafficSource | Literal["outside"] = Field(default_factory=TrafficSource)
+    """Who sends the requests that enter through no gateway: an in-mesh workload (default:
+    ``client`` in the rollout's namespace), or ``outside``: a client without a sidecar (no
+    VirtualService applies, the Service spreads requests over its endpoints; only the
+    destination proxies report, with ``source_*`` labels ``unknown``)."""
     mode: Literal["auto", "aggregate", "exact"] = "auto"
     """``exact`` simulates every request; ``aggregate`` draws per-bucket counts; ``auto``
     lets the simulator choose by rate."""
+
+    @field_validator("source", mode="before")
+    @classmethod
+    def _source(cls, value: Any) -> Any:
+        if isinstance(value, str) and value != "outside":
+            raise ValueError(
+                f"'outside' or a mapping {{workload, namespace, serviceAccount, labels, "
+                f"replicas}}, got {value!r}"
+            )
+        return value
 
     @model_validator(mode="after")
     def _consistent(self) -> Traffic:

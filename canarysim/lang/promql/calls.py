@@ -47,6 +47,7 @@ class Evaluator(Protocol):
 
     at: float
     epoch: float
+    version: int
 
     def eval(self, node: object) -> Scalar | Vector | _Matrix: ...
 
@@ -105,7 +106,7 @@ def call(ev: Evaluator, node: Call) -> Scalar | Vector:
         matrix, end, range_s = ev.matrix_arg(node.args[0], f)
         out = []
         for labels, t, v in matrix.series:
-            r = _extrapolated(t, v, end, range_s, f != "delta", f == "rate")
+            r = _extrapolated(t, v, end, range_s, f != "delta", f == "rate", ev.version)
             if r is not None:
                 out.append((_drop_name(labels), r))
         return ev.unique(Vector(out))

@@ -8,6 +8,9 @@ version the evaluator is given (``version=3``, the default, or ``2``):
 * a range selector ``[r]`` takes the samples in ``(t - r, t]`` (3.x; ``[t - r, t]`` in 2.x);
   ``offset o`` shifts both back by ``o``, ``@ t`` pins them to ``t``;
 * a subquery ``expr[r:s]`` evaluates ``expr`` at the multiples of ``s`` in that window;
+* a staleness marker (a store's ``select_ends`` gives each series' marker time, always after
+  its last sample: a gone pod's series) hides the series from instant selectors at and after
+  it; range selectors skip markers, so they read the real samples only;
 * selectors return series sorted by their label sets, as Prometheus' index does;
 * functions and arithmetic drop the metric name; a result with two series of the same label
   set is an error (``vector cannot contain metrics with the same labelset``).
@@ -166,20 +169,33 @@ class Evaluator:
     def series(
         self, sel: VectorSelector
     ) -> Iterator[tuple[Labels, Sequence[float], Sequence[float]]]:
+        return ((labels, t, v) for labels, t, v, _ in self.series_ends(sel))
+
+    def series_ends(
+        self, sel: VectorSelector
+    ) -> Iterator[tuple[Labels, Sequence[float], Sequence[float], float | None]]:
+        """:meth:`series` with each one's staleness marker time (None: not stale), from the
+        store's ``select_ends`` when it has one."""
         names = [m for m in sel.matchers if m.name == "__name__"]
         if names and names[0].op == "=":
             candidates = [names[0].value]
         else:
             candidates = [n for n in self.store.metric_names() if all(m.matches(n) for m in names)]
         others = [m for m in sel.matchers if m.name != "__name__"]
+        with_ends = getattr(self.store, "select_ends", None)
         found = []
         for name in candidates:
-            for labels, t, v in self.store.select(name):
+            rows = (
+                with_ends(name)
+                if with_ends is not None
+                else ((lb, t, v, None) for lb, t, v in self.store.select(name))
+            )
+            for labels, t, v, end in rows:
                 if all(m.matches(labels.get(m.name, "")) for m in others):
                     full = {"__name__": name, **labels}
-                    found.append((label_key(full), full, t, v))
+                    found.append((label_key(full), full, t, v, end))
         found.sort(key=lambda s: s[0])
-        return iter([(labels, t, v) for _, labels, t, v in found])
+        return iter([(labels, t, v, end) for _, labels, t, v, end in found])
 
     def _window(self, t: Sequence[float], start: float, end: float) -> tuple[int, int]:
         """Indexes of the samples in ``(start, end]`` (3.x) or ``[start, end]`` (2.x)."""
@@ -190,7 +206,9 @@ class Evaluator:
         """Each series' sample for an instant selector: ``(labels, time, value)``."""
         t_eval = self.eval_time(sel.at, sel.offset)
         out = []
-        for labels, t, v in self.series(sel):
+        for labels, t, v, end in self.series_ends(sel):
+            if end is not None and end <= t_eval:
+                continue  # the latest sample is the staleness marker: the series is gone
             lo, hi = self._window(t, t_eval - self.lookback_s, t_eval)
             if hi > lo:
                 out.append((labels, float(t[hi - 1]), float(v[hi - 1])))

@@ -189,11 +189,9 @@ def go_pow(x: float, y: float) -> float:
             odd = y == int(y) and int(y) % 2 == 1
             return math.copysign(math.inf, x) if odd else math.inf
         return math.nan  # a negative base with a non-integer exponent
-    except OverflowError:
+    except OverflowError:  # |x| > 1 with a large y, or |x| < 1 with a large negative y
         odd = y == int(y) and int(y) % 2 == 1
-        if abs(x) > 1:
-            return -math.inf if x < 0 and odd else math.inf
-        return -0.0 if x < 0 and odd else 0.0
+        return -math.inf if x < 0 and odd else math.inf
 
 
 def go_min(a: float, b: float) -> float:
@@ -248,8 +246,13 @@ def _extrapolated(
     range_s: float,
     is_counter: bool,
     is_rate: bool,
+    version: int = 3,
 ) -> float | None:
-    """Prometheus' ``extrapolatedRate`` for float samples (see module docstring)."""
+    """Prometheus' ``extrapolatedRate`` for float samples (see module docstring).
+
+    The counter's zero point caps the extrapolation to the window's start; 2.x takes it first
+    and then extrapolates by half an interval only if the (capped) gap is over the threshold,
+    3.x (and 2.52 on) decides the gap first and caps it by the zero point after."""
     n = len(t)
     if n < 2:
         return None
@@ -269,11 +272,13 @@ def _extrapolated(
     sampled = last_t - first_t
     avg = sampled / (n - 1)
     threshold = avg * 1.1
-    if to_start >= threshold:
+    if version >= 3 and to_start >= threshold:
         to_start = avg / 2
     if is_counter and result > 0 and first_v >= 0:
         to_zero = sampled * (first_v / result)
         to_start = min(to_start, to_zero)
+    if version < 3 and to_start >= threshold:
+        to_start = avg / 2
     if to_end >= threshold:
         to_end = avg / 2
     factor = (sampled + to_start + to_end) / sampled

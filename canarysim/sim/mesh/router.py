@@ -90,6 +90,17 @@ class RequestClass:
     gateway: str | None = None
     name: str = ""
     """How summaries call this class of requests (the scenario's ``traffic.headers[].name``)."""
+    outside: bool = False
+    """Sent by a client without a sidecar (``traffic.source: outside``) and through no
+    gateway: no VirtualService routes it, and no client proxy reports it."""
+
+    @property
+    def entry(self) -> str | None:
+        """Where the requests come from, for Istio's source labels: the gateway, ``outside``,
+        or None (the in-mesh client's sidecar)."""
+        if self.gateway not in (None, "mesh"):
+            return self.gateway
+        return "outside" if self.outside else None
 
 
 @dataclass(frozen=True)

@@ -11,16 +11,17 @@ job ``kubernetes-pods``, ``honor_labels: true``):
   ``service.istio.io/canonical-name`` or ``app.kubernetes.io/name`` or ``app`` or the
   workload, ``service.istio.io/canonical-revision`` or ``app.kubernetes.io/version`` or
   ``version`` or ``latest``), ``request_protocol``, ``response_code``, ``response_flags``,
-  ``connection_security_policy`` (``mutual_tls`` seen by the server, ``unknown`` by the client),
+  ``connection_security_policy`` (``mutual_tls`` seen by the server, ``unknown`` by the client,
+  ``none`` when the client has no sidecar: plain text),
   principals (SPIFFE ids of the service accounts), ``destination_cluster``;
 * the scrape's target labels: ``job="kubernetes-pods"``, ``namespace`` of the scraped pod, and
   every label of the scraped pod (``labelmap``), so ``rollouts_pod_template_hash`` is on the
   series the *destination* proxy reports (the canary or stable pod), not on those the client
   (gateway) reports.
 
-Not modelled: per-pod series (``pod``, ``instance``, ``node``: requests are counted per
-ReplicaSet hash, not per pod), and ``grpc_response_status`` (empty for HTTP, which Prometheus
-drops).
+The target labels ``pod`` and ``instance`` (``<pod IP>:15020``) of the scraped pod are added by
+the store, per pod (:mod:`.targets`). Not modelled: ``node`` (not a target label of Istio's
+sample job) and ``grpc_response_status`` (empty for HTTP, which Prometheus drops).
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-__all__ = ["GATEWAY", "Workload", "istio_labels"]
+__all__ = ["GATEWAY", "GATEWAY_POD", "Workload", "istio_labels"]
 
 UNKNOWN = "unknown"
 TRUST_DOMAIN = "cluster.local"
@@ -88,6 +89,10 @@ GATEWAY = Workload(
     "istio-ingressgateway-service-account",
 )
 
+#: The gateway's one pod (the default install runs one replica; its Deployment's hash and
+#: suffix are fixed here, the name only has to look like one).
+GATEWAY_POD = "istio-ingressgateway-6b7d8c5f9c-x7k2q"
+
 
 def _labelmap(labels: Mapping[str, str]) -> dict[str, str]:
     """Kubernetes SD's ``__meta_kubernetes_pod_label_<name>`` (invalid characters become
@@ -105,9 +110,11 @@ def istio_labels(
     destination_service_namespace: str,
     response_code: int,
     response_flags: str,
+    mtls: bool = True,
 ) -> dict[str, str]:
     """One series' labels (see the module docstring). ``source`` None: a client without a
-    known workload; ``destination`` None: no pod answered (``unknown``)."""
+    known workload; ``destination`` None: no pod answered (``unknown``); ``mtls`` False: the
+    client has no sidecar, so the server proxy saw plain text (``none``)."""
     src = source or Workload(UNKNOWN, UNKNOWN)
     dst = destination
     out = {
@@ -119,7 +126,7 @@ def istio_labels(
         "source_canonical_service": src.canonical_service if source else UNKNOWN,
         "source_canonical_revision": src.canonical_revision if source else UNKNOWN,
         "source_principal": src.principal if source else UNKNOWN,
-        "source_cluster": "Kubernetes",
+        "source_cluster": "Kubernetes" if source else UNKNOWN,
         "destination_service": destination_service,
         "destination_service_name": destination_service_name,
         "destination_service_namespace": destination_service_namespace,
@@ -134,7 +141,9 @@ def istio_labels(
         "request_protocol": "http",
         "response_code": str(response_code),
         "response_flags": response_flags,
-        "connection_security_policy": "mutual_tls" if reporter == "destination" else UNKNOWN,
+        "connection_security_policy": (
+            UNKNOWN if reporter != "destination" else "mutual_tls" if mtls else "none"
+        ),
     }
     scraped = dst if reporter == "destination" else source
     target = {"job": "kubernetes-pods"}

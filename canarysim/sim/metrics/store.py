@@ -16,19 +16,24 @@ Requests that never reach a pod (no route 404 ``NR``, no endpoint 503 ``UH``, fa
 :class:`MetricStore` is the Prometheus side: cumulative counters sampled every
 ``scrape_interval_s`` (15 s by default: the interval of Istio's sample Prometheus config
 ``samples/addons/prometheus.yaml``; Prometheus' own default is 1 m), kept as numpy arrays with one
-row per series and one column per scrape. A series first appears at the first scrape after its
-first request (Istio creates a counter lazily) and then stays (no staleness: pods are assumed to
-keep being scraped). :mod:`canarysim.lang.promql.query` queries it.
+row per series and one column per scrape. Series are per scraped pod (:mod:`.targets`): told
+which pods serve each version (:meth:`MetricStore.set_serving`) and which pods send the requests
+(:attr:`MetricStore.source_targets`), the store deals each version's counts to its pods; a
+series first appears at the first scrape after its pod's first request (Istio creates a counter
+lazily) and ends with a staleness marker once its pod is gone (:meth:`MetricStore.target_gone`).
+Without pods (a store fed by hand) series are per version, as one target would report them.
+:mod:`canarysim.lang.promql.query` queries it.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Hashable, Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from canarysim.sim.metrics.labels import Workload, istio_labels
+from canarysim.sim.metrics.labels import GATEWAY, Workload, istio_labels
+from canarysim.sim.metrics.targets import Target, split_shares
 
 #: Bucket bounds (ms) of ``istio_request_duration_milliseconds``: Istio keeps Envoy's default
 #: histogram buckets (``HistogramStatisticsImpl::supportedBuckets`` in envoy/source/common/stats).
@@ -40,6 +45,7 @@ ISTIO_DURATION_BUCKETS_MS: tuple[float, ...] = (
 REQUESTS_TOTAL = "istio_requests_total"
 DURATION = "istio_request_duration_milliseconds"
 UNKNOWN = "unknown"
+OUTSIDE = "outside"
 
 
 @dataclass(frozen=True)
@@ -49,7 +55,9 @@ class SeriesKey:
     ``destination`` is the host as routed (``Branch.destination``, or the request host when no
     route matched); ``hash`` the backend's ``rollouts-pod-template-hash`` (``"unknown"`` when no
     pod answered); ``flags`` Envoy's response flags (``-``, ``UH``, ``NR``, ``FI``, ``UT``);
-    ``shadow`` marks mirrored copies (destination side only; Prometheus cannot tell them apart).
+    ``shadow`` marks mirrored copies (destination side only; Prometheus cannot tell them apart);
+    ``entry`` where the requests come from (``RequestClass.entry``: a gateway, ``outside``, or
+    None for the in-mesh client), set by the :class:`Tally` from the class being routed.
     """
 
     reporter: str
@@ -59,6 +67,7 @@ class SeriesKey:
     code: int
     flags: str = "-"
     shadow: bool = False
+    entry: str | None = None
 
 
 @dataclass
@@ -123,12 +132,18 @@ class Tally:
             self.series[key] = sc
         return sc
 
+    def _entered(self, key: SeriesKey) -> SeriesKey:
+        """``key`` with the entry point of the class being routed."""
+        entry = getattr(self.current_class, "entry", None)
+        return key if entry == key.entry else replace(key, entry=entry)
+
     def add_records(
         self, key: SeriesKey, bucket: np.ndarray, latency_ms: np.ndarray, keep: bool = False
     ) -> None:
         """Add individual requests (bucket index and latency each)."""
         if len(bucket) == 0:
             return
+        key = self._entered(key)
         sc = self.counts_for(key)
         nb = self.n_buckets
         self._count_class(key, len(bucket))
@@ -145,6 +160,7 @@ class Tally:
         """Add per-bucket histogram counts (``(n_buckets, len(buckets_ms)+1)``) and sums."""
         if not hist.any():
             return
+        key = self._entered(key)
         sc = self.counts_for(key)
         self._count_class(key, int(hist.sum()))
         sc.hist += hist.astype(np.int64)
@@ -285,21 +301,55 @@ class MetricStore:
         self._values = np.full((16, 64), np.nan)
         self._current = np.zeros(16)
         self._live = np.zeros(16, dtype=bool)
+        self._stale = np.full(16, np.inf)
         self._row_names: list[str] = []
         self._row_labels: list[dict[str, str]] = []
         self._rows_by_name: dict[str, list[int]] = {}
-        self._key_rows: dict[SeriesKey, np.ndarray] = {}
+        self._key_rows: dict[tuple[SeriesKey, Target | None], np.ndarray] = {}
+        self._serving: dict[str, tuple[Target, ...]] = {}
+        self._pod_rows: dict[str, list[int]] = {}
+        self._gone: dict[str, float] = {}
+        self._ended: set[str] = set()
+        self._split_base: dict[SeriesKey, np.ndarray] = {}
         self._label_index: dict[tuple[str, tuple[tuple[str, str], ...]], int] = {}
-        #: Who sends the requests (the ingress gateway, or None: an unknown client).
+        #: Who sends the requests that enter through no gateway (the in-mesh client; None:
+        #: a client Istio cannot name, ``unknown``). Requests through a gateway
+        #: (``SeriesKey.entry``) come from :attr:`gateway`; those from ``outside`` the mesh
+        #: have no client proxy: no ``reporter="source"`` series, ``unknown`` sources.
         self.source: Workload | None = None
+        self.gateway: Workload = GATEWAY
+        self.gateway_targets: tuple[Target, ...] = ()
         #: ``pod_identity(hash)``: a ReplicaSet's pod labels and service account.
         self.pod_identity: Callable[[str], tuple[Mapping[str, str], str]] | None = None
+        #: The pods of :attr:`source` whose proxies report ``reporter="source"`` (none: the
+        #: series carry no pod, as when no scrape of the client is modelled).
+        self.source_targets: tuple[Target, ...] = ()
+
+    # ------------------------------------------------------------------ targets
+    def set_serving(self, pods: Mapping[str, tuple[Target, ...]]) -> None:
+        """The pods answering each version (by hash) in the traffic ingested from now on."""
+        self._serving = {h: tuple(sorted(t, key=lambda x: x.pod)) for h, t in pods.items()}
+
+    def target_gone(self, pod: str, at: float) -> None:
+        """Pod ``pod`` was deleted from the API at ``at``: its series end with a staleness
+        marker at the first scrape after ``at`` (the next scrape of its stopped loop)."""
+        self._gone.setdefault(pod, float(at))
+
+    def _targets(self, key: SeriesKey) -> tuple[Target, ...]:
+        if key.reporter == "source":
+            pods = self.source_targets if key.entry is None else self.gateway_targets
+        elif key.workload == UNKNOWN:
+            pods = ()
+        else:
+            pods = self._serving.get(key.hash, ())
+        return tuple(p for p in pods if p.pod not in self._ended)
 
     # ------------------------------------------------------------------ labels
-    def labels_for(self, key: SeriesKey) -> dict[str, str]:
+    def labels_for(self, key: SeriesKey, target: Target | None = None) -> dict[str, str]:
         """The series' labels as Istio reports them and a real scrape adds to them
         (:mod:`canarysim.sim.metrics.labels`): the client is :attr:`source` (None: unknown),
-        the backend's pod labels and service account come from :attr:`pod_identity`."""
+        the backend's pod labels and service account come from :attr:`pod_identity`, the
+        scraped pod's ``pod`` and ``instance`` from ``target``."""
         host = key.destination
         short = host.split(".")[0]
         fqdn = host if "." in host else f"{host}.{self.namespace}.{self.cluster_domain}"
@@ -308,16 +358,23 @@ class MetricStore:
             pod, account = self.pod_identity(key.hash) if self.pod_identity else ({}, "default")
             pod = {**pod, "rollouts-pod-template-hash": key.hash}
             destination = Workload(key.workload, self.namespace, pod, account)
-        return istio_labels(
+        source = self.source
+        if key.entry is not None:
+            source = None if key.entry == OUTSIDE else self.gateway
+        labels = istio_labels(
             reporter=key.reporter,
-            source=self.source,
+            source=source,
             destination=destination,
             destination_service=fqdn,
             destination_service_name=short,
             destination_service_namespace=self.namespace,
             response_code=key.code,
             response_flags=key.flags,
+            mtls=key.entry != OUTSIDE,
         )
+        if target is None:
+            return labels
+        return dict(sorted({**target.labels(), **labels}.items()))
 
     def _row(self, name: str, labels: dict[str, str]) -> int:
         ident = (name, tuple(sorted(labels.items())))
@@ -331,17 +388,19 @@ class MetricStore:
                 )
                 self._current = np.concatenate([self._current, np.zeros(grow)])
                 self._live = np.concatenate([self._live, np.zeros(grow, dtype=bool)])
+                self._stale = np.concatenate([self._stale, np.full(grow, np.inf)])
             self._row_names.append(name)
             self._row_labels.append(labels)
             self._rows_by_name.setdefault(name, []).append(row)
             self._label_index[ident] = row
         return row
 
-    def _rows_for(self, key: SeriesKey) -> np.ndarray:
-        """Rows of one key: [requests_total, _count, _sum, _bucket per le..., +Inf]."""
-        rows = self._key_rows.get(key)
+    def _rows_for(self, key: SeriesKey, target: Target | None = None) -> np.ndarray:
+        """Rows of one key (at one pod): [requests_total, _count, _sum, _bucket per le...,
+        +Inf]."""
+        rows = self._key_rows.get((key, target))
         if rows is None:
-            base = self.labels_for(key)
+            base = self.labels_for(key, target)
             ids = [
                 self._row(REQUESTS_TOTAL, base),
                 self._row(DURATION + "_count", base),
@@ -350,8 +409,31 @@ class MetricStore:
             for le in (*self.buckets_ms, float("inf")):
                 ids.append(self._row(DURATION + "_bucket", {**base, "le": _fmt_le(le)}))
             rows = np.asarray(ids, dtype=np.int64)
-            self._key_rows[key] = rows
+            self._key_rows[(key, target)] = rows
+            if target is not None:
+                self._pod_rows.setdefault(target.pod, []).extend(ids)
         return rows
+
+    def _parts(self, key: SeriesKey, inc: np.ndarray) -> list[tuple[np.ndarray, np.ndarray]]:
+        """``(rows, increments)`` of a key's counts, dealt to its pods (:mod:`.targets`):
+        integer rows by :func:`split_shares`, the latency sum in proportion to the count."""
+        pods = self._targets(key)
+        if len(pods) <= 1:
+            return [(self._rows_for(key, pods[0] if pods else None), inc)]
+        ints = np.delete(inc, 2, axis=0)  # count, count, buckets: the sum (row 2) is a float
+        base = self._split_base.get(key)
+        if base is None:
+            base = np.zeros(len(ints), dtype=np.int64)
+        shares = split_shares(ints, base, len(pods))
+        self._split_base[key] = base + ints.sum(axis=1).astype(np.int64)
+        count = inc[0]
+        ratio = np.divide(inc[2], count, out=np.zeros_like(inc[2]), where=count > 0)
+        parts = []
+        for pod, share in zip(pods, shares, strict=True):
+            if share[0].any():
+                mine = np.insert(share.astype(float), 2, ratio * share[0], axis=0)
+                parts.append((self._rows_for(key, pod), mine))
+        return parts
 
     # ------------------------------------------------------------------ feeding
     def ingest(self, tally: Tally) -> None:
@@ -359,19 +441,26 @@ class MetricStore:
         if tally.buckets_ms != self.buckets_ms:
             raise ValueError("tally and store use different histogram buckets")
         ends = np.asarray(tally.edges[1:], dtype=float)
-        keys = [k for k, v in tally.series.items() if v.count.any()]
+        # a client outside the mesh has no proxy: only the destination reports its requests
+        keys = [
+            k
+            for k, v in tally.series.items()
+            if v.count.any() and not (k.entry == OUTSIDE and k.reporter == "source")
+        ]
         if not keys:
             self.advance_to(tally.t1)
             return
-        all_rows = np.concatenate([self._rows_for(k) for k in keys])
-        # Increments per row over the tally's buckets: (rows, n_buckets). Keys that differ
-        # only in what Prometheus cannot see (shadow copies) share rows, hence the add.at.
-        incs = []
+        # Increments per row over the tally's buckets: (rows, n_buckets), per key and pod.
+        # Keys that differ only in what Prometheus cannot see (shadow copies) share rows,
+        # hence the add.at.
+        parts = []
         for k in keys:
             sc = tally.series[k]
             cum_hist = np.cumsum(sc.hist, axis=1)
-            incs.append(np.vstack([sc.count, sc.count, sc.sum_ms, cum_hist.T]))
-        births = [(self._key_rows[k], int(np.flatnonzero(tally.series[k].count)[0])) for k in keys]
+            parts += self._parts(k, np.vstack([sc.count, sc.count, sc.sum_ms, cum_hist.T]))
+        all_rows = np.concatenate([rows for rows, _ in parts])
+        incs = [inc for _, inc in parts]
+        births = [(rows, int(np.flatnonzero(inc[0])[0])) for rows, inc in parts]
         rows = sorted_unique(all_rows)
         inverse = np.searchsorted(rows, all_rows)
         merged = np.zeros((len(rows), tally.n_buckets))
@@ -395,6 +484,8 @@ class MetricStore:
             self._scrape()
 
     def _scrape(self) -> None:
+        if self._gone:
+            self._end_gone()
         n = self._n_scrapes
         if n >= self._times.shape[0]:
             n = self._make_room(n)
@@ -404,6 +495,17 @@ class MetricStore:
         self._values[:nrows, n] = np.where(self._live[:nrows], self._current[:nrows], np.nan)
         self._n_scrapes = n + 1
         self._next_scrape = self._times[n] + self.scrape_interval_s
+
+    def _end_gone(self) -> None:
+        """Staleness markers, at this scrape, for the series of pods gone before it."""
+        for pod, at in list(self._gone.items()):
+            if at < self._next_scrape:
+                rows = np.asarray(self._pod_rows.get(pod, []), dtype=np.int64)
+                live = rows[self._live[rows]]
+                self._stale[live] = self._next_scrape
+                self._live[live] = False
+                self._ended.add(pod)
+                del self._gone[pod]
 
     def _make_room(self, n: int) -> int:
         """A full buffer of ``n`` samples: drop what is older than the retention window if
@@ -442,6 +544,17 @@ class MetricStore:
             vals = self._values[row, : self._n_scrapes]
             ok = ~np.isnan(vals)
             yield self._row_labels[row], times[ok], vals[ok]
+
+    def select_ends(
+        self, name: str
+    ) -> Iterator[tuple[dict[str, str], np.ndarray, np.ndarray, float | None]]:
+        """:meth:`select` with each series' staleness marker time (None: still scraped)."""
+        times = self._times[: self._n_scrapes]
+        for row in self._rows_by_name.get(name, ()):
+            vals = self._values[row, : self._n_scrapes]
+            ok = ~np.isnan(vals)
+            end = float(self._stale[row])
+            yield self._row_labels[row], times[ok], vals[ok], None if end == np.inf else end
 
     def memory_bytes(self) -> int:
         """Bytes held by the sample arrays (for benchmarks)."""

@@ -36,9 +36,9 @@ def test_dashboard_queries_find_the_mesh_series():
         'source_workload_namespace=~".*"}[5m])) by (source_workload, source_workload_namespace,'
         " response_code)",
     )
-    # sidecar clients the scenario does not name: Istio's "unknown"
-    assert {dict(g)["source_workload"] for g in by_source} == {"unknown"}
-    assert {dict(g)["source_workload_namespace"] for g in by_source} == {"unknown"}
+    # the in-mesh client the scenario does not describe: traffic.source's default
+    assert {dict(g)["source_workload"] for g in by_source} == {"client"}
+    assert {dict(g)["source_workload_namespace"] for g in by_source} == {"shop"}
     assert ("response_code", "200") in by_source[0]
     # Istio Workload Dashboard, "Incoming Request Volume" by canonical service and revision
     canonical = groups(
@@ -61,16 +61,21 @@ def test_dashboard_queries_find_the_mesh_series():
     assert labels["job"] == "kubernetes-pods" and labels["namespace"] == "shop"
     assert labels["app"] == "checkout" and labels["security_istio_io_tlsMode"] == "istio"
     assert labels["rollouts_pod_template_hash"]
-    # the client's proxy reports too, but the client pod has no rollout hash label
+    # the client's proxy reports too, from its own pod, which has no rollout hash label
     source_side = groups(
-        world, 'count by (rollouts_pod_template_hash) (istio_requests_total{reporter="source"})'
+        world,
+        "count by (rollouts_pod_template_hash, app, namespace, source_principal) "
+        '(istio_requests_total{reporter="source"})',
     )
-    assert source_side == [()]
+    assert source_side == [
+        (("app", "client"), ("namespace", "shop"),
+         ("source_principal", "spiffe://cluster.local/ns/shop/sa/default")),
+    ]  # fmt: skip
 
 
 def test_requests_through_the_ingress_gateway_name_it_as_source(tmp_path):
     world = _world(write_scenario(tmp_path, until="5m", traffic={"rate": 50, "gateway": "gw"}))
-    assert world.store.source == GATEWAY
+    assert world.store.gateway == GATEWAY
     got = groups(
         world,
         "sum by (source_workload, source_workload_namespace, source_principal, job, namespace) "
