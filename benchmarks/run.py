@@ -228,6 +228,25 @@ def _cli() -> list[str]:
     return [str(exe)] if exe.exists() else [sys.executable, "-m", "canarysim"]
 
 
+def _many_objects(n: int) -> Path:
+    """A manifest file of a Rollout and ``n`` Services (``bench_validate.py``'s), as ``helm
+    template`` of a large chart gives; written once into the temporary directory."""
+    import tempfile
+
+    import yaml
+
+    sys.path.insert(0, str(Path(__file__).parent))
+    from bench_validate import ROLLOUT, service
+
+    path = Path(tempfile.gettempdir()) / f"canarysim-bench-{n}-objects.yaml"
+    if not path.exists():
+        text = yaml.safe_dump_all([ROLLOUT, *(service(i) for i in range(n))])
+        tmp = path.with_suffix(".tmp")
+        tmp.write_text(text)
+        tmp.replace(path)
+    return path
+
+
 def rows(quick: bool, repeat: int) -> list[dict[str, Any]]:
     """Every row of the issue's table: (label, case, baseline case, how to compare, target)."""
     q = quick
@@ -278,6 +297,16 @@ def rows(quick: bool, repeat: int) -> list[dict[str, Any]]:
             "target": "<= 0.25 s",
         },
     ]
+    objects = 1000 if q else 10000
+    out.append(
+        {
+            "row": f"CLI validate {objects:,} objects, whole process",
+            "case": proc(*_cli(), "validate", str(_many_objects(objects))),
+            "base": proc(sys.executable, "-c", "pass"),
+            "cmp": "s",
+            "target": "<= 2 s" if objects == 10000 else "",
+        }
+    )
     sizes = [100, 300] if q else [100, 1000, 10000]
     for small, big in itertools.pairwise(sizes):
         out.append(

@@ -29,18 +29,23 @@ exit codes:
 
 
 def _duration(text: str) -> float:
-    """argparse type: an Argo/Go duration (``90s``, ``5m``, ``1h30m``, plain seconds)."""
-    from canarysim.engine.durations import parse_duration
+    """argparse type: a duration as the scenario format writes one (``90s``, ``5m``,
+    ``1h30m``, days as kubectl prints ages: ``7d``, ``1d12h``; plain seconds)."""
+    from canarysim.declarations.scenario.values import parse_nonnegative
 
-    try:
-        seconds = parse_duration(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(
-            f"invalid duration {text!r}: expected e.g. 90s, 5m, 1h30m or a number of seconds"
-        ) from None
-    if seconds < 0:
+    if text.strip().startswith("-"):
         raise argparse.ArgumentTypeError(f"invalid duration {text!r}: must not be negative")
-    return seconds
+    try:
+        return parse_nonnegative(text)
+    except ValueError as exc:
+        expected = (
+            str(exc).split(", got")[0]
+            if "at most" in str(exc)
+            else "e.g. 90s, 5m, 1h30m, 7d or a number of seconds"
+        )
+        raise argparse.ArgumentTypeError(
+            f"invalid duration {text!r}: expected {expected}"
+        ) from None
 
 
 _RATE_UNITS = {"s": 1.0, "sec": 1.0, "m": 60.0, "min": 60.0, "h": 3600.0}

@@ -3,7 +3,8 @@
 Rooms: :mod:`.manifests` (Argo Rollouts, Istio, Kubernetes objects as pydantic models),
 :mod:`.scenario` (our scenario format), :mod:`.argo` (Argo's own validation with its exact
 messages), :mod:`.lint` (what a cluster would only reveal at run time). The hall: reading YAML
-with source lines (:mod:`.yamlio`, :mod:`.load`: the only place canarysim reads input),
+with source lines (:mod:`.yamlio`, :mod:`.load`: the only place canarysim reads input; loading
+runs with the garbage collector paused, :mod:`.bulk`),
 validating data into models (:mod:`.convert`), ``canarysim validate`` (:mod:`.validate`,
 :mod:`.findings`) and the Rollout as the engine's :class:`~canarysim.engine.model.Plan`
 (:mod:`.plan`). May import: pydantic, PyYAML, the engine; never the world above it.

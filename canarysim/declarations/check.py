@@ -22,6 +22,7 @@ from typing import Any
 from canarysim.declarations.argo.fielderr import FieldError
 from canarysim.declarations.argo.references import validate_references
 from canarysim.declarations.argo.validation import validate_rollout_spec
+from canarysim.declarations.bulk import without_collector
 from canarysim.declarations.findings import Finding
 from canarysim.declarations.lint.rules import lint
 from canarysim.declarations.lint.scenario import lint_scenario
@@ -72,6 +73,7 @@ def rollout_invalid_message(scenario: Scenario) -> str | None:
     return first_invalid_message(scenario.rollout, scenario.manifests)
 
 
+@without_collector
 def validate_manifests(objs: Manifests) -> list[Finding]:
     """Every finding about loaded manifests: load notes, Argo's validation, lint."""
     findings = list(objs.findings)
@@ -101,6 +103,7 @@ def validate_manifests(objs: Manifests) -> list[Finding]:
     return sorted(set(findings), key=lambda f: (f.file, f.line, f.rule, f.message))
 
 
+@without_collector
 def validate_scenario(scenario: Scenario) -> list[Finding]:
     """Every finding about a loaded scenario: its manifests, then its own entries. An error
     whose rule the scenario accepts (``acceptErrors``) is reported as a warning saying so."""
@@ -114,6 +117,7 @@ def validate_scenario(scenario: Scenario) -> list[Finding]:
     return sorted(set(out), key=lambda f: (f.file, f.line, f.rule, f.message))
 
 
+@without_collector
 def load_scenario(
     source: str | Path | Mapping[str, Any], *, base_dir: str | Path | None = None
 ) -> Scenario:
@@ -124,6 +128,7 @@ def load_scenario(
     return _load.load_scenario(source, base_dir=base_dir, gate=refuse_errors)
 
 
+@without_collector
 def scenario_from_manifests(manifests: Manifests, **overrides: Any) -> Scenario:
     """:func:`canarysim.declarations.scenario.load.scenario_from_manifests` with the gate."""
     return _load.scenario_from_manifests(manifests, gate=refuse_errors, **overrides)

@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
+from canarysim.declarations.bulk import without_collector
 from canarysim.declarations.convert import validate_model
 from canarysim.declarations.findings import Finding
 from canarysim.declarations.manifests.analysis import AnalysisTemplate, ClusterAnalysisTemplate
@@ -82,6 +83,7 @@ _VERSIONS = {
 }
 
 
+@without_collector
 def load_manifests(
     paths: Iterable[str | Path], namespace: str = "default", *, recursive: bool = False
 ) -> Manifests:

@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from pathlib import Path
 
+from canarysim.declarations.bulk import without_collector
 from canarysim.declarations.check import (
     first_invalid_message,
     rollout_errors,
@@ -38,6 +39,7 @@ __all__ = [
 ]
 
 
+@without_collector
 def validate_paths(
     paths: Iterable[str | Path], namespace: str = "default", *, recursive: bool = False
 ) -> list[Finding]:

@@ -26,6 +26,7 @@ from typing import Any
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
+from canarysim.declarations.bulk import without_collector
 from canarysim.errors import ScenarioError
 
 __all__ = [
@@ -169,13 +170,24 @@ def read_documents(path: str | Path, *, display: str | None = None) -> list[Docu
     return parse_documents(read_text(path, display=name), name)
 
 
+@without_collector
 def parse_documents(text: str, name: str) -> list[Document]:
     """Parse YAML text into :class:`Document` s (empty documents are skipped)."""
     if len(text) > MAX_BYTES:
         raise scenario_error(name, "", f"at most {MAX_BYTES} characters", got=f"{len(text)}")
     _prescan(text, name)
+    docs: list[Document] = []
     try:
-        nodes = list(yaml.compose_all(text, Loader=_Loader))
+        # Each document is walked as soon as it is composed, so only one document's nodes
+        # are alive at a time (not a whole file's: fewer objects to allocate and keep).
+        for i, node in enumerate(yaml.compose_all(text, Loader=_Loader)):
+            if node is None:
+                continue
+            walker = _Walker(name)
+            data = walker.value(node, (), ())
+            if data is None:
+                continue
+            docs.append(Document(name, i, data, walker.lines))
     except yaml.MarkedYAMLError as exc:
         raise _yaml_error(exc, name) from None
     except yaml.YAMLError as exc:
@@ -184,15 +196,6 @@ def parse_documents(text: str, name: str) -> list[Document]:
         ) from None
     except RecursionError:  # pragma: no cover - the prescan bounds depth first
         raise scenario_error(name, "", f"nesting at most {MAX_DEPTH} levels deep") from None
-    docs: list[Document] = []
-    for i, node in enumerate(nodes):
-        if node is None:
-            continue
-        walker = _Walker(name)
-        data = walker.value(node, (), ())
-        if data is None:
-            continue
-        docs.append(Document(name, i, data, walker.lines))
     return docs
 
 

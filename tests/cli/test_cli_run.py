@@ -207,3 +207,11 @@ def test_run_f_starts_healthy_unless_told_start_empty() -> None:
 def test_start_belongs_to_the_scenario_file_when_there_is_one() -> None:
     code, _ = cli("run", SEED, "--start", "empty")
     assert code == 2
+
+
+@needs_simulator
+def test_until_and_at_take_days_as_the_scenario_format_does() -> None:
+    code, text = cli("run", SEED, "--until", "1d", "--json")
+    assert code == 0 and json.loads(text)["until"] == 86400.0
+    code, _ = cli("get", SEED, "--at", "1d2h")
+    assert code == 0

@@ -9,6 +9,7 @@ Kubernetes 1.25) rejects the object, a lenient apply silently drops the field. K
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 from pydantic import BaseModel
@@ -60,11 +61,17 @@ def _extras(model: BaseModel, path: tuple[Any, ...]) -> list[tuple[tuple[Any, ..
     if isinstance(model, ManifestModel):
         for key in model.model_extra or {}:
             found.append((path, model, str(key)))
-    for name, info in type(model).model_fields.items():
-        value = getattr(model, name)
-        alias = info.alias or name
-        found += _walk(value, (*path, alias))
+    for name, alias in _fields_of(type(model)):
+        found += _walk(getattr(model, name), (*path, alias))
     return found
+
+
+@functools.cache
+def _fields_of(cls: type[BaseModel]) -> tuple[tuple[str, str], ...]:
+    """``(attribute, key as written)`` of a model class's fields; read once per class
+    (pydantic's ``model_fields`` is a descriptor: costly when asked per object of a large
+    file)."""
+    return tuple((name, info.alias or name) for name, info in cls.model_fields.items())
 
 
 def _walk(value: Any, path: tuple[Any, ...]) -> list[tuple[tuple[Any, ...], Any, str]]:
@@ -128,17 +135,14 @@ def _set_unsupported(
     cls = type(model)
     if isinstance(model, ManifestModel):
         unsupported_keys = type(model).UNSUPPORTED
-        for name, info in cls.model_fields.items():
-            alias = info.alias or name
+        for name, alias in _fields_of(cls):
             if alias in unsupported_keys and getattr(model, name) not in (None, False, [], {}):
                 found.append((path, model, alias))
         for key in model.model_extra or {}:
             if key in unsupported_keys:
                 found.append((path, model, str(key)))
-    for name, info in cls.model_fields.items():
-        value = getattr(model, name)
-        alias = info.alias or name
-        for sub_path, sub in _models(value, (*path, alias)):
+    for name, alias in _fields_of(cls):
+        for sub_path, sub in _models(getattr(model, name), (*path, alias)):
             found += _set_unsupported(sub, sub_path)
     return found
 
