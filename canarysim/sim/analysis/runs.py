@@ -261,8 +261,11 @@ class AnalysisRun:
 
     def _end_in_flight(self, now: float) -> None:
         """A terminating run ends its in-progress measurements (analysis.go::runMeasurements):
-        a Job is deleted and counts as Successful with the message "Metric Terminated" (the
-        job provider's Terminate); a query we were delaying answers as it would have."""
+        a Job is deleted and its measurement is Inconclusive with the message "Metric
+        Terminated" (``metricproviders/job/job.go::Terminate`` at the reference commit; older
+        releases called it Successful), so a run whose Job was still running when it was
+        terminated ends Inconclusive (``inconclusiveLimit`` 0 by default); a query we were
+        delaying answers as it would have."""
         for metric in self.metrics.values():
             if metric.in_flight_until is None:
                 continue
@@ -275,7 +278,7 @@ class AnalysisRun:
                 continue
             started = self._job_started.pop(metric.name, now)
             ended = Measurement(
-                metric.name, started, now, Phase.SUCCESSFUL, "", "Metric Terminated"
+                metric.name, started, now, Phase.INCONCLUSIVE, "", "Metric Terminated"
             )
             self._record(metric, ended)
 
