@@ -481,8 +481,10 @@ class AnalysisController:
             {v for data in self.secrets.values() for v in data.values() if v},
             key=lambda v: (-len(v), v),
         )
-        self.templates = templates
-        self.cluster_templates = cluster_templates
+        self.templates: dict[str, Mapping[str, Any]] = dict(templates)
+        self.cluster_templates: dict[str, Mapping[str, Any]] | None = (
+            None if cluster_templates is None else dict(cluster_templates)
+        )
         self.providers = providers
         self.rng = rng
         self.on_change = on_change
@@ -516,6 +518,31 @@ class AnalysisController:
             if value in text:
                 text = text.replace(value, "*****")
         return text
+
+    def set_template(self, name: str, raw: Mapping[str, Any] | None, *, cluster: bool) -> None:
+        """An (Cluster)AnalysisTemplate applied (``raw``) or deleted (None) mid-run: only runs
+        started from now on read it (a run holds its own copy of the metrics)."""
+        if cluster and self.cluster_templates is None:
+            self.cluster_templates = {}
+        bucket = (
+            self.cluster_templates
+            if cluster and self.cluster_templates is not None
+            else (self.templates)
+        )
+        if raw is None:
+            bucket.pop(name, None)
+        else:
+            bucket[name] = raw
+
+    def set_secret(self, name: str, values: Mapping[str, str] | None) -> None:
+        """A Secret applied (``values``) or deleted (None) mid-run; every value ever known
+        stays redacted."""
+        if values is None:
+            self.secrets.pop(name, None)
+            return
+        self.secrets[name] = dict(values)
+        known = set(self._secret_values) | {v for v in values.values() if v}
+        self._secret_values = sorted(known, key=lambda v: (-len(v), v))
 
     def terminate(self, name: str) -> None:
         run = self.runs.get(name)
