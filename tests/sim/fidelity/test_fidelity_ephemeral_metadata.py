@@ -1,8 +1,9 @@
 """``canaryMetadata`` / ``stableMetadata``: labels and annotations that follow the pods' role.
 
-Replays the first half of upstream ``test/e2e/canary_test.go::TestEphemeralMetadata`` (pods
+Replays upstream ``test/e2e/canary_test.go::TestEphemeralMetadata`` (pods
 carry the stable metadata from the start, revision 2 the canary metadata while paused, and the
-stable metadata once promoted), reading pods in the world as ``kubectl get pods`` would, and
+stable metadata once promoted; then the canary and the stable metadata patched mid-run, each
+change on the pods a second later), reading pods in the world as ``kubectl get pods`` would, and
 checks ``SyncReplicaSetEphemeralPodMetadata``'s rules (``utils/replicaset/canary.go``): only
 keys Argo injected are ever removed.
 """
