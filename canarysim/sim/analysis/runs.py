@@ -17,7 +17,6 @@ exactly as a provider that cannot be reached would.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
@@ -38,6 +37,13 @@ from canarysim.engine.analysis.assess import (
 from canarysim.engine.model import AnalysisRunView, StartAnalysisRun
 from canarysim.lang.expr.evaluate import ConditionError, evaluate_time
 from canarysim.lang.expr.gotime import parse_go_duration
+from canarysim.sim.analysis.jobs import (
+    PULL_BACKOFF,
+    JobModel,
+    job_container,
+    job_deadline,
+    job_resume_after,
+)
 from canarysim.sim.analysis.resolve import (
     ArgContext,
     Measurement,
@@ -55,49 +61,9 @@ __all__ = [
     "JobModel",
     "Measurement",
     "Providers",
+    "job_resume_after",
     "resolve_run_spec",
 ]
-
-
-@dataclass(frozen=True)
-class JobModel:
-    """How simulated Jobs behave: *duration* in seconds and the chance one succeeds. Either
-    may be a function: ``duration(now, rng)`` draws a Job's run time when it starts,
-    ``success_probability(now)`` is the chance in effect when it finishes."""
-
-    duration: float | Callable[[float, np.random.Generator], float] = 10.0
-    success_probability: float | Callable[[float], float] = 1.0
-
-    def duration_at(self, now: float, rng: np.random.Generator) -> float:
-        d = self.duration
-        return float(d(now, rng)) if callable(d) else float(d)
-
-    def success_probability_at(self, now: float) -> float:
-        p = self.success_probability
-        return float(p(now)) if callable(p) else float(p)
-
-
-#: The kubelet's first image-pull back-off: ErrImagePull turns into ImagePullBackOff after it.
-PULL_BACKOFF = 10.0
-
-
-def job_resume_after(failed_after: float) -> float:
-    """When the Job provider's ``Resume`` first sees a pod that failed *failed_after* seconds
-    after the Job was created: it looks again after a growing delay, ``sqrt(2 * elapsed)``
-    (metricproviders/job/job.go::Resume); the first look that can see a pod is taken one
-    second in (canarysim's approximation of the controller's first requeues)."""
-    elapsed = 1.0
-    while elapsed < failed_after:
-        elapsed += math.sqrt(2.0 * elapsed)
-    return elapsed
-
-
-def _job_container(provider: Mapping[str, Any]) -> tuple[str, str]:
-    """(container name, image) of a Job metric's first container."""
-    spec = ((provider.get("job") or {}).get("spec") or {}).get("template") or {}
-    containers = (spec.get("spec") or {}).get("containers") or [{}]
-    first = containers[0] if isinstance(containers[0], Mapping) else {}
-    return str(first.get("name", "")), str(first.get("image", ""))
 
 
 #: The wall-clock instant of simulated time 0 (2026-01-01T00:00:00Z, as the ReplicaSets'
@@ -206,6 +172,8 @@ class AnalysisRun:
         self._wake = controller.env.event()
         self._pending: dict[str, Measurement] = {}
         self._job_started: dict[str, float] = {}
+        #: Job metrics whose running Job ends at its activeDeadlineSeconds (Failed).
+        self._job_deadlined: set[str] = set()
         if error:
             self.finished = self.started
         else:
@@ -277,6 +245,7 @@ class AnalysisRun:
                 self._record(metric, pending)
                 continue
             started = self._job_started.pop(metric.name, now)
+            self._job_deadlined.discard(metric.name)
             ended = Measurement(
                 metric.name, started, now, Phase.INCONCLUSIVE, "", "Metric Terminated"
             )
@@ -296,9 +265,15 @@ class AnalysisRun:
             if pending is not None:
                 self._record(metric, pending)
                 return
-            chance = providers.job_for(metric.name).success_probability_at(now)
-            succeeded = self.controller.rng.random() < chance
-            phase = Phase.SUCCESSFUL if succeeded else Phase.FAILED
+            if metric.name in self._job_deadlined:
+                # The Job controller failed it at its activeDeadlineSeconds; the provider's
+                # Resume sees the Failed condition (the Job informer wakes the run at once).
+                self._job_deadlined.discard(metric.name)
+                phase = Phase.FAILED
+            else:
+                chance = providers.job_for(metric.name).success_probability_at(now)
+                succeeded = self.controller.rng.random() < chance
+                phase = Phase.SUCCESSFUL if succeeded else Phase.FAILED
             # Started when the Job was created (metricproviders/job/job.go::Run), finished
             # when its Complete/Failed condition was seen (Resume).
             started = self._job_started.pop(metric.name, now)
@@ -306,7 +281,7 @@ class AnalysisRun:
             return
         provider = metric.spec.get("provider") or {}
         if "job" in provider:
-            container, image = _job_container(provider)
+            container, image = job_container(provider)
             failed = None
             if providers.job_pull_failure is not None and image:
                 failed = providers.job_pull_failure(image, self.controller.rng)
@@ -326,7 +301,12 @@ class AnalysisRun:
                 self._pending[metric.name] = pending
                 return
             job = providers.job_for(metric.name)
-            metric.in_flight_until = now + job.duration_at(now, self.controller.rng)
+            duration = job.duration_at(now, self.controller.rng)
+            deadline = job_deadline(provider)
+            if deadline is not None and duration > deadline:
+                duration = deadline
+                self._job_deadlined.add(metric.name)
+            metric.in_flight_until = now + duration
             self._job_started[metric.name] = now
             return
         measurement = self._evaluate(metric, provider, now)

@@ -12,7 +12,7 @@ Replays upstream ``test/e2e/analysis_test.go::TestCanaryBackgroundAnalysisLongRu
 from __future__ import annotations
 
 from fidelitykit import basic, events, set_image, simulate
-from test_fidelity_job_image_pull import LONG
+from test_fidelity_job_image_pull import LONG, job_template
 
 STEPS = [{"setWeight": 10}, {"pause": {"duration": "10s"}}]
 BACKGROUND = {"templates": [{"templateName": "long-running-job"}]}
@@ -51,3 +51,76 @@ def test_canary_background_analysis_long_running_job_replay(tmp_path):
     # The rollout never reacted to the Inconclusive run (no InconclusiveAnalysisRun pause).
     assert not any("Inconclusive" in msg for _, _, msg in events(r))
     assert final.message != "InconclusiveAnalysisRun"
+
+
+DEADLINE = job_template(
+    "long-running-job-deadline",
+    "long-running-job-deadline-metric",
+    "nginx:1.19-alpine",
+    ["sleep", "6000"],
+)
+DEADLINE["spec"]["metrics"][0]["provider"]["job"]["spec"]["activeDeadlineSeconds"] = 10
+SLOW_JOBS = {"jobs": {"long-running-job-deadline-metric": {"duration": "6000s"}}}
+
+
+def _failed_by_deadline(r, name_end):
+    """Argo names a background run <rollout>-<hash>-<revision>, a step's run adds -<step>."""
+    final = r.final
+    assert final.phase == "Degraded"
+    assert final.aborted
+    (run,) = final.analysis_runs
+    assert run.name.endswith(name_end)
+    assert (run.phase, run.failed) == ("Failed", 1)
+    (m,) = r.measurements
+    assert m["phase"] == "Failed"
+    # The Job controller fails it 10 s after it started (activeDeadlineSeconds: 10).
+    assert m["time"] - m["started"] == 10.0
+    return m
+
+
+def test_canary_inline_analysis_long_running_job_with_deadline_replay(tmp_path):
+    steps = [
+        {"setWeight": 10},
+        {"analysis": {"templates": [{"templateName": "long-running-job-deadline"}]}},
+    ]
+    r = simulate(
+        tmp_path,
+        [*basic(steps, replicas=1), DEADLINE],
+        [set_image("1m")],
+        analysis=SLOW_JOBS,
+        until="4m",
+    )
+    assert r.status_at(59).analysis_runs == ()
+    _failed_by_deadline(r, "-2-1")
+
+
+def test_canary_background_analysis_long_running_job_with_deadline_replay(tmp_path):
+    """The 60 s pause keeps the canary busy while the background Job's deadline fires."""
+    steps = [{"setWeight": 10}, {"pause": {"duration": "60s"}}]
+    background = {"templates": [{"templateName": "long-running-job-deadline"}]}
+    r = simulate(
+        tmp_path,
+        [*basic(steps, replicas=1, analysis=background), DEADLINE],
+        [set_image("1m")],
+        analysis=SLOW_JOBS,
+        until="4m",
+    )
+    m = _failed_by_deadline(r, "-2")
+    assert m["started"] < 60 + 60  # failed during the pause, before the rollout could finish
+
+
+def test_a_job_done_before_its_deadline_is_not_failed_by_it(tmp_path):
+    steps = [
+        {"setWeight": 10},
+        {"analysis": {"templates": [{"templateName": "long-running-job-deadline"}]}},
+    ]
+    r = simulate(
+        tmp_path,
+        [*basic(steps, replicas=1), DEADLINE],
+        [set_image("1m")],
+        analysis={"jobs": {"long-running-job-deadline-metric": {"duration": "9s"}}},
+        until="4m",
+    )
+    assert r.final.phase == "Healthy"
+    (m,) = r.measurements
+    assert (m["phase"], m["time"] - m["started"]) == ("Successful", 9.0)
