@@ -124,3 +124,52 @@ def test_a_job_done_before_its_deadline_is_not_failed_by_it(tmp_path):
     assert r.final.phase == "Healthy"
     (m,) = r.measurements
     assert (m["phase"], m["time"] - m["started"]) == ("Successful", 9.0)
+
+
+def multiple_job():
+    """``analysistemplate-multiple-job.yaml``: two Job metrics, the first after a 10 s
+    initialDelay, each counted once."""
+    template = job_template("multiple-job", "sleep-job", "nginx:1.19-alpine", ["sh", "-c"])
+    first = template["spec"]["metrics"][0]
+    first["initialDelay"] = "10s"
+    second = {**first, "name": "sleep-job-rep"}
+    del second["initialDelay"]
+    template["spec"]["metrics"].append(second)
+    template["spec"]["args"] = [
+        {"name": "duration", "value": "0s"},
+        {"name": "exit-code", "value": "0"},
+        {"name": "count", "value": "1"},
+    ]
+    return template
+
+
+def test_canary_inline_multiple_analysis_replay(tmp_path):
+    """``analysis_test.go::TestCanaryInlineMultipleAnalysis``: paused at setWeight 10, promoted;
+    5 s later one step run is Running (its first metric waits 10 s); then it is Successful
+    and the rollout Healthy, still one run."""
+    steps = [
+        {"setWeight": 10},
+        {"pause": {}},
+        {"analysis": {"templates": [{"templateName": "multiple-job"}]}},
+    ]
+    r = simulate(
+        tmp_path,
+        [*basic(steps, replicas=1), multiple_job()],
+        [set_image("1m"), {"when": {"phase": "Paused"}, "do": "promote"}],
+        until="3m",
+    )
+    assert r.status_at(59).analysis_runs == ()
+    promoted = next(
+        e["time"]
+        for e in r.events
+        if e["reason"] == "OperatorCommand" and "promote" in e["message"]
+    )
+    (run,) = r.status_at(promoted + 5).analysis_runs
+    assert run.phase == "Running"
+    final = r.final
+    assert final.phase == "Healthy"
+    (run,) = final.analysis_runs
+    assert (run.phase, run.successful) == ("Successful", 2)
+    starts = sorted((m["metric"], m["started"] - promoted) for m in r.measurements)
+    assert [name for name, _ in starts] == ["sleep-job", "sleep-job-rep"]
+    assert starts[0][1] >= 10  # the initialDelay
