@@ -148,9 +148,6 @@ def apply_patch_for(last_applied: Mapping[str, Any], new: Mapping[str, Any]) -> 
     new one: changed values, keys that left the file as ``null``; keys neither mentions stay
     as the live object has them. Lists are replaced whole (the file lists every container)."""
     patch: dict[str, Any] = {}
-    for key in last_applied:
-        if key not in new:
-            patch[key] = None
     for key, value in new.items():
         old = last_applied.get(key)
         if isinstance(old, Mapping) and isinstance(value, Mapping):
@@ -159,4 +156,7 @@ def apply_patch_for(last_applied: Mapping[str, Any], new: Mapping[str, Any]) -> 
                 patch[key] = sub
         elif key not in last_applied or old != value:
             patch[key] = value
+    for key in last_applied:
+        if key not in new:
+            patch[key] = None
     return patch
