@@ -7,7 +7,8 @@ with source lines (:mod:`.yamlio`, :mod:`.load`: the only place canarysim reads 
 runs with the garbage collector paused, :mod:`.bulk`),
 validating data into models (:mod:`.convert`), ``canarysim validate`` (:mod:`.validate`,
 :mod:`.findings`) and the Rollout as the engine's :class:`~canarysim.engine.model.Plan`
-(:mod:`.plan`). May import: pydantic, PyYAML, the engine; never the world above it.
+(:mod:`.plan`), ``kubectl patch`` and ``apply``/``delete`` of objects (:mod:`.patch`,
+:mod:`.apply`). May import: pydantic, PyYAML, the engine; never the world above it.
 """
 
 from canarysim.declarations.check import load_scenario, scenario_from_manifests

@@ -62,11 +62,15 @@ def refusals(rollout: Rollout) -> list[Refusal]:
     spec = rollout.spec
     strategy = ("spec", "strategy")
     if spec.workload_ref is not None:
+        ref = spec.workload_ref
+        target = f"{ref.get('kind') or 'a workload'} {ref.get('name') or ''}".rstrip()
         out.append(
             Refusal(
                 ("spec", "workloadRef"),
-                "an inline pod template (canarysim does not simulate workloadRef yet)",
-                "a workloadRef",
+                "an inline pod template (canarysim does not simulate workloadRef yet: neither "
+                "the referenced workload's pods nor its scaleDown; copy its spec.template and "
+                "spec.selector into the Rollout instead)",
+                f"a workloadRef to {target}",
             )
         )
     c = spec.strategy.canary

@@ -7,8 +7,8 @@
 * ``world`` the run; ``wiring`` what the world offers its parts (so no part imports it);
   ``build`` run arguments and defaults; ``inputs`` scenario -> sim inputs;
 * ``controller`` where the pure engine meets SimPy; ``operator`` the person at the keyboard
-  and the faults; ``flow`` traffic into the metric store and the series;
-  ``observe``/``summary`` what the Result keeps.
+  and the faults; ``apiserver`` objects applied and deleted mid-run; ``flow`` traffic into the
+  metric store and the series; ``observe``/``summary`` what the Result keeps.
 
 The rooms, each usable on its own: ``stochastic`` (random streams, distributions, arrivals),
 ``cluster`` (nodes, pods, ReplicaSets, Services), ``mesh`` (router objects and the data plane),

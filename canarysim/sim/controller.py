@@ -22,6 +22,8 @@ from typing import TYPE_CHECKING, Any
 
 import simpy
 
+from canarysim.declarations import first_invalid_message, to_plan
+from canarysim.declarations.patch import patched_rollout
 from canarysim.engine.model import (
     AnalysisRunView,
     AnnotateReplicaSet,
@@ -51,7 +53,7 @@ from canarysim.engine.model import (
 )
 from canarysim.engine.rollout import decide
 from canarysim.engine.rollout.status import rollout_phase
-from canarysim.errors import SimulationError, TrafficRoutingError
+from canarysim.errors import ScenarioError, SimulationError, TrafficRoutingError
 from canarysim.sim.cluster.replicasets import DESIRED_REPLICAS_ANNOTATION
 from canarysim.sim.cluster.templatehash import POD_TEMPLATE_HASH_LABEL
 
@@ -62,6 +64,10 @@ __all__ = ["DESIRED_REPLICAS_ANNOTATION", "RESYNC_PERIOD", "Controller"]
 
 RESYNC_PERIOD = 15 * 60.0
 """``controller.DefaultRolloutResyncPeriod`` (seconds)."""
+INVALID_REQUEUE = 20.0
+"""A Rollout that fails validation is looked at again this much later (``rollout/
+controller.go::syncHandler``: ``enqueueRolloutAfter(..., 20*time.Second)``, because "the
+error condition might be timing related (e.g. the Rollout was applied before the Service)")."""
 BACKOFF_BASE = 0.001
 BACKOFF_MAX = 10.0
 MAX_RECONCILES_PER_INSTANT = 500
@@ -82,6 +88,8 @@ class Controller:
         """Events of reconciles that returned an error, folded while they repeat."""
         self._wake = self.env.event()
         self.deleted_runs: set[str] = set()
+        #: (plan, objects version, InvalidSpec message) of the last validation.
+        self._validated: tuple[Plan, int, str | None] | None = None
         self.process = self.env.process(self._run())
 
     # -- wake-ups --------------------------------------------------------------------------
@@ -103,11 +111,6 @@ class Controller:
             "RolloutAddedToInformer",
             f"Rollout resource added to informer: {world.namespace}/{name}",
         )
-        if world.invalid_message is not None:
-            while True:  # every spec change is observed again (and stays invalid)
-                self._wake = self.env.event()
-                self._invalid(world.invalid_message)
-                yield self._wake
         last_now, same_instant = -1.0, 0
         while True:
             now = self.env.now
@@ -119,7 +122,13 @@ class Controller:
                     f"{same_instant} reconciles in a row changed something (engine bug?)"
                 )
             self._wake = self.env.event()
-            requeue = self.reconcile()
+            message = self._invalid_message()
+            if message is not None:
+                self._invalid(message)
+                requeue: float | None = INVALID_REQUEUE
+            else:
+                self._valid_again()
+                requeue = self.reconcile()
             world.observe()
             if requeue == 0.0:
                 yield self.env.timeout(0)
@@ -127,6 +136,49 @@ class Controller:
             to_resync = RESYNC_PERIOD - (now % RESYNC_PERIOD)
             wait = to_resync if requeue is None else min(requeue, to_resync)
             yield self.env.timeout(wait) | world.cluster.changed | self._wake
+
+    def _invalid_message(self) -> str | None:
+        """``getRolloutValidationErrors`` at this reconcile: the Rollout's spec, then the
+        objects it references as they are now (``apply``/``delete`` change them). Worked out
+        again only when the spec or the objects changed."""
+        world = self.world
+        plan, version = world.plan, world.objects_version
+        seen = self._validated
+        if seen is not None and seen[0] is plan and seen[1] == version:
+            return seen[2]
+        if seen is None and version == 0:
+            message = world.invalid_message  # the scenario as loaded: validated at build
+        else:
+            rollout = patched_rollout(world.rollout_manifest, {}, namespace=world.namespace)
+            message = first_invalid_message(rollout, world.objects)
+        self._validated = (plan, version, message)
+        return message
+
+    def _valid_again(self) -> None:
+        """``calculateBaseStatus`` drops the InvalidSpec condition once the Rollout validates;
+        the spec is read again (a Rollout invalid from the start had a bare plan)."""
+        if self.status.condition("InvalidSpec") is None:
+            return
+        world = self.world
+        kept = tuple(c for c in self.status.conditions if c.type != "InvalidSpec")
+        self.status = replace(self.status, conditions=kept)
+        plan = world.plan
+        try:
+            rollout = patched_rollout(world.rollout_manifest, {}, namespace=world.namespace)
+            fresh = to_plan(
+                rollout,
+                pod_template_hash=plan.pod_template_hash,
+                generation=plan.generation,
+                replicas=plan.replicas,
+                paused=plan.paused,
+                restart_at=plan.restart_at,
+            )
+        except ScenarioError as exc:
+            world.warn(f"t={self.env.now:g}s: the Rollout validates again but: {exc}")
+            return
+        if fresh != plan:
+            world.set_plan(fresh)
+            self._validated = (fresh, world.objects_version, None)
 
     def _invalid(self, message: str) -> None:
         """``createInvalidRolloutCondition``: Degraded with the InvalidSpec condition, and no
@@ -137,8 +189,12 @@ class Controller:
         cond = self.status.condition("InvalidSpec")
         if cond is None or cond.message != message:
             cond = Condition("InvalidSpec", "True", "InvalidSpec", message, now, now)
+        # SetRolloutCondition: the other conditions stay (a Rollout can turn invalid mid-run).
+        others = tuple(c for c in self.status.conditions if c.type != "InvalidSpec")
         status = replace(
-            self.status, conditions=(cond,), observed_generation=self.world.plan.generation
+            self.status,
+            conditions=(*others, cond),
+            observed_generation=self.world.plan.generation,
         )
         if status == self.status:
             return

@@ -9,9 +9,10 @@ the Rollout would. ``promote`` does both (it also clears ``spec.paused``), as
 
 ``patch`` (``kubectl patch rollout``) merges a patch into the Rollout as the API server holds
 it and derives the new Plan from the result: any spec change, a changed pod template being a
-new revision. Actions with ``when:`` are played by :mod:`canarysim.sim.conditions`;
-:meth:`Operator.issue` is how they, and :class:`canarysim.sim.stepping.Simulation`, type a
-command now.
+new revision. ``apply`` and ``delete`` (``kubectl apply -f``, ``kubectl delete``) go through
+:mod:`canarysim.sim.apiserver` (an applied Rollout is patched here). Actions with
+``when:`` are played by :mod:`canarysim.sim.conditions`; :meth:`Operator.issue` is how they,
+and :class:`canarysim.sim.stepping.Simulation`, type a command now.
 
 Faults act on the cluster directly: a pod deleted, a node lost (and restored after
 ``downFor``); error spikes are laid into the versions' error-rate schedules at build time and
@@ -32,6 +33,7 @@ from canarysim.declarations import to_command, to_plan
 from canarysim.declarations.patch import patched_rollout
 from canarysim.declarations.scenario.actions import PatchAction
 from canarysim.declarations.scenario.model import (
+    ApplyObject,
     DeleteObject,
     ErrorSpike,
     KillNode,
@@ -53,6 +55,7 @@ from canarysim.engine.model import (
 )
 from canarysim.engine.rollout.commands import apply_spec_command
 from canarysim.errors import ScenarioError
+from canarysim.sim.apiserver import ApiServer
 from canarysim.sim.cluster.pods import readiness_gates
 from canarysim.sim.cluster.templatehash import pod_template_hash, strip_hash_label
 
@@ -88,12 +91,15 @@ class Operator:
     def __init__(self, world: Wiring) -> None:
         self.world = world
         self.env: simpy.Environment = world.env
+        self.api = ApiServer(world, self._patch_rollout)
         scenario = world.scenario
         for action in scenario.operator:
             if isinstance(action, MarkPodsReady):
                 self.env.process(self._mark_pods_ready(action))
             elif isinstance(action, DeleteObject):
-                self.env.process(self._at(float(action.at), self._delete, action))
+                self.env.process(self._at(float(action.at), self.api.delete, action))
+            elif isinstance(action, ApplyObject):
+                self.env.process(self._at(float(action.at), self.api.apply, action))
             elif action.at is not None:
                 self.env.process(self._at(float(action.at), self._command, action))
         for fault in scenario.faults:
@@ -184,21 +190,28 @@ class Operator:
         self._new_template(strip_hash_label(target.template))
 
     def _patch(self, action: PatchAction) -> None:
-        """``kubectl patch rollout``: the patched Rollout as the API server would store it
-        becomes the plan (a changed ``spec.template`` is a new pod-template hash). What other
-        verbs changed without editing the manifest (replicas, paused, restartAt) stays unless
-        the patch sets it. A patch the API server would refuse changes nothing (a warning)."""
+        """``kubectl patch rollout``."""
+        name = self.world.plan.name
+        text = json.dumps(action.patch, separators=(",", ":"))
+        line = f"kubectl patch rollout {name} --type {action.type} -p '{text}'"
+        self._patch_rollout(action.patch, action.type, line)
+
+    def _patch_rollout(
+        self, patch: Any, patch_type: str, line: str, source: str = "kubectl patch"
+    ) -> None:
+        """The patched Rollout as the API server would store it becomes the plan (a changed
+        ``spec.template`` is a new pod-template hash). What other verbs changed without
+        editing the manifest (replicas, paused, restartAt) stays unless the patch sets it. A
+        patch the API server would refuse changes nothing (a warning)."""
         world = self.world
         now = self.env.now
         name = world.plan.name
-        text = json.dumps(action.patch, separators=(",", ":"))
-        line = f"kubectl patch rollout {name} --type {action.type} -p '{text}'"
         world.recorder.event(now, "Normal", f"Rollout/{name}", "OperatorCommand", line)
         world.recorder.events[-1]["source"] = "operator"
         old = world.rollout_manifest
         try:
             rollout = patched_rollout(
-                old, action.patch, action.type, namespace=world.namespace, file="kubectl patch"
+                old, patch, patch_type, namespace=world.namespace, file=source
             )
             new_raw = copy.deepcopy(rollout.raw)
             template = strip_hash_label((new_raw.get("spec") or {}).get("template") or {})
@@ -227,6 +240,7 @@ class Operator:
         old.clear()
         old.update(new_raw)
         world.set_plan(new_plan)
+        world.controller.wake()
 
     def _new_template(self, template: dict[str, Any]) -> None:
         world = self.world
@@ -268,23 +282,6 @@ class Operator:
                     left -= 1
             if left > 0:
                 yield self.env.timeout(1.0)
-
-    def _delete(self, action: DeleteObject) -> None:
-        """``kubectl delete pdb NAME``. Nothing the Rollout controller watches changes: its
-        restarter notices on its next periodic look (rollout/restart.go)."""
-        world = self.world
-        world.recorder.event(
-            self.env.now,
-            "Normal",
-            f"{action.kind}/{action.name}",
-            "OperatorCommand",
-            f"kubectl delete poddisruptionbudget {action.name}",
-        )
-        world.recorder.events[-1]["source"] = "operator"
-        if not world.cluster.budgets.delete(action.name):
-            world.warn(
-                f"t={self.env.now:g}s: delete: no {action.kind} {action.name!r} in the cluster"
-            )
 
     # -- faults --------------------------------------------------------------------------
     def _fault(self, fault: Any) -> None:

@@ -5,7 +5,8 @@
 >>> sim.run_until(lambda st: st.phase == "Paused"); sim.promote()     # doctest: +SKIP
 >>> sim.status().phase, sim.result().summary["time_to_promotion"]     # doctest: +SKIP
 
-The verbs are those of ``kubectl argo rollouts`` (and ``kubectl patch``/``scale``); each is
+The verbs are those of ``kubectl argo rollouts`` (and ``kubectl patch``/``scale``/``apply``/
+``delete``); each is
 typed *now* through the same path as a scenario's operator action, so commands issued at the
 instants of a scenario's actions give the same Result as ``simulate()`` of that scenario:
 ``run_until(t)`` stops before anything due at ``t`` happens, exactly where a scenario's action
@@ -150,6 +151,34 @@ class Simulation:
             world.rollout_manifest, patch, type, namespace=world.namespace, file="kubectl patch"
         )
         self._issue({"do": "patch", "type": type, "patch": patch})
+
+    def apply(self, manifest: Mapping[str, Any]) -> None:
+        """``kubectl apply -f`` of one object (the ``apply`` action: a Rollout edit, an
+        AnalysisTemplate, ClusterAnalysisTemplate, Service, PodDisruptionBudget or Secret);
+        an object that does not load raises ScenarioError and changes nothing."""
+        from canarysim.declarations.apply import applied_objects
+
+        world = self._world
+        objects = applied_objects(
+            manifest,
+            None,
+            base=Path.cwd(),
+            namespace=world.namespace,
+            rollout=world.plan.name,
+            scenario_file="kubectl apply",
+            field="manifest",
+            line=None,
+        )
+        action = act.ApplyObject(at=self.now, do="apply", manifest=dict(manifest))
+        action._objects = objects
+        world.operator.api.apply(action)
+
+    def delete(self, kind: str, name: str) -> None:
+        """``kubectl delete KIND NAME`` (the ``delete`` action's kinds)."""
+        from pydantic import TypeAdapter
+
+        data = {"at": self.now, "do": "delete", "kind": kind, "name": name}
+        self._world.operator.api.delete(TypeAdapter(act.DeleteObject).validate_python(data))
 
 
 def _seconds(value: float | int | str) -> float:

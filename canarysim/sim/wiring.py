@@ -16,6 +16,7 @@ from typing import Any, Protocol
 import simpy
 
 from canarysim.declarations import Scenario
+from canarysim.declarations.manifests.bundle import Manifests
 from canarysim.engine.model import (
     Command,
     ExperimentView,
@@ -113,6 +114,10 @@ class Wiring(Protocol):
     @property
     def invalid_message(self) -> str | None: ...
     @property
+    def objects(self) -> Manifests: ...
+    @property
+    def objects_version(self) -> int: ...
+    @property
     def plan(self) -> Plan: ...
     @property
     def cluster(self) -> Cluster: ...
@@ -136,6 +141,9 @@ class Wiring(Protocol):
 
     def warn(self, message: str) -> None:
         """Something the run could not model (``Result.warnings``)."""
+
+    def bump_objects(self) -> None:
+        """An object was applied or deleted."""
 
     def trace(self, reason: str, message: str) -> None:
         """A reconcile error Argo would only log (``summary.controller_errors``)."""

@@ -27,6 +27,7 @@ from typing import Any
 import simpy
 
 from canarysim.declarations import Scenario, rollout_invalid_message
+from canarysim.declarations.apply import live_copy
 from canarysim.engine.model import Command, Plan, StartAnalysisRun
 from canarysim.errors import SimulationError
 from canarysim.result import Result
@@ -136,6 +137,10 @@ class World:
             )
         for message in not_simulated(scenario):
             self.recorder.warn(message)
+        #: The cluster's objects as the API server holds them (``apply``/``delete`` change
+        #: them); ``objects_version`` counts the changes (the controller re-validates).
+        self.objects = live_copy(scenario.manifests)
+        self.objects_version = 0
         self.invalid_message = rollout_invalid_message(scenario)
         self.plan = first_plan(scenario, self.invalid_message, first_hash)
 
@@ -304,6 +309,10 @@ class World:
 
     def warn(self, message: str) -> None:
         self.recorder.warn(message)
+
+    def bump_objects(self) -> None:
+        """An object was applied or deleted (nothing is woken: see :mod:`.apiserver`)."""
+        self.objects_version += 1
 
     def trace(self, reason: str, message: str) -> None:
         """A reconcile error Argo would only log (e.g. the DestinationRule switch delayed

@@ -208,7 +208,7 @@ def test_scenario_operator_verb_typo(tmp_path):
     assert error_of(load_scenario, p) == (
         f"{p}:4: operator[0].do: expected one of 'setImage', 'promote', 'promoteFull', 'abort', "
         "'retry', 'pause', 'resume', 'restart', 'undo', 'scale', 'patch', 'markPodsReady', "
-        "'delete' (did you mean 'promote'?), got 'promte'"
+        "'apply', 'delete' (did you mean 'promote'?), got 'promte'"
     )
 
 

@@ -219,5 +219,5 @@ def test_scenario_from_manifests_defaults_and_overrides(base):
 def test_workload_ref_is_refused(base):
     del base["spec"]["template"]
     base["spec"]["workloadRef"] = {"apiVersion": "apps/v1", "kind": "Deployment", "name": "d"}
-    with pytest.raises(ScenarioError, match="does not simulate workloadRef yet"):
+    with pytest.raises(ScenarioError, match=r"does not simulate workloadRef yet.*to Deployment d"):
         plan_of(base)

@@ -20,6 +20,13 @@ def _load(name: str, **changes: Any) -> Any:
     )
 
 
+PDB = {
+    "apiVersion": "policy/v1",
+    "kind": "PodDisruptionBudget",
+    "metadata": {"name": "pdb"},
+    "spec": {"minAvailable": 1, "selector": {"matchLabels": {"app": "basic-demo"}}},
+}
+
 SCRIPTS = {
     "imesh-canary": [
         (
@@ -49,6 +56,13 @@ SCRIPTS = {
         ("5m", "resume", (), {"do": "resume"}),
         ("6m", "abort", (), {"do": "abort"}),
         ("8m", "retry", (), {"do": "retry"}),
+        ("10m", "apply", (PDB,), {"do": "apply", "manifest": PDB}),
+        (
+            "11m",
+            "delete",
+            ("PodDisruptionBudget", "pdb"),
+            {"do": "delete", "kind": "PodDisruptionBudget", "name": "pdb"},
+        ),
         ("15m", "undo", (), {"do": "undo"}),
     ],
 }

@@ -3,10 +3,12 @@
 ``do`` names the verb: the operator's are those of ``kubectl argo rollouts`` (``setImage``,
 ``promote``, ``promoteFull``, ``abort``, ``retry``, ``pause``, ``resume``, ``restart``,
 ``undo``, ``scale``), plus ``markPodsReady`` (a readiness-gate condition set on pods, as Argo's
-end-to-end suite does) and ``kubectl patch`` (``patch``); faults are ``killPod``, ``killNode``
+end-to-end suite does), ``kubectl patch`` (``patch``), ``kubectl apply`` (``apply``) and
+``kubectl delete`` (``delete``); faults are ``killPod``, ``killNode``
 and ``errorSpike``. An operator action happens ``at`` a time or ``when`` a condition holds
 (:mod:`.conditions`), then ``after`` a delay, once (or every time the condition becomes true
-again with ``repeat: true``); ``markPodsReady`` and faults only ``at`` a time.
+again with ``repeat: true``); ``markPodsReady``, ``apply``, ``delete`` and faults only ``at``
+a time.
 :func:`canarysim.declarations.plan.to_command` turns an operator action into the engine's command.
 """
 
@@ -14,13 +16,14 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, PrivateAttr, model_validator
 
 from canarysim.declarations.scenario.conditions import When
 from canarysim.declarations.scenario.values import Duration, PositiveDuration, ScenarioModel
 
 __all__ = [
     "Abort",
+    "ApplyObject",
     "DeleteObject",
     "ErrorRate",
     "ErrorSpike",
@@ -146,12 +149,42 @@ class MarkPodsReady(_Timed):
     """The condition type; default: the template's first ``readinessGates`` entry."""
 
 
+class ApplyObject(_Timed):
+    """``kubectl apply -f FILE``: the objects of ``manifest`` (one, inline) or ``file`` (a
+    manifest file relative to the scenario) are created, or replace their namesakes. Kinds:
+    Rollout (the simulated one: an edit, applied as ``kubectl apply``'s patch from the last
+    applied manifest), AnalysisTemplate, ClusterAnalysisTemplate, Service,
+    PodDisruptionBudget, Secret (see :mod:`canarysim.declarations.apply`)."""
+
+    do: Literal["apply"]
+    manifest: dict[str, Any] | None = None
+    file: str | None = None
+    #: The typed objects, set by the scenario loader (which reads ``file``).
+    _objects: list[Any] = PrivateAttr(default_factory=list)
+
+    @model_validator(mode="after")
+    def _one_source(self) -> ApplyObject:
+        if (self.manifest is None) == (self.file is None):
+            raise ValueError("exactly one of manifest (an object) or file (a manifest file)")
+        return self
+
+    @property
+    def objects(self) -> list[Any]:
+        return list(self._objects)
+
+
 class DeleteObject(_Timed):
-    """``kubectl delete KIND NAME``: the object is gone from the cluster (for now only a
-    PodDisruptionBudget: the evictions of ``restart`` stop waiting for it)."""
+    """``kubectl delete KIND NAME``: the object is gone from the cluster. A
+    PodDisruptionBudget stops guarding evictions; a Service stops serving (its traffic finds
+    no endpoint) and a Rollout that references it is invalid at its next reconcile; an
+    AnalysisTemplate cannot start new runs (the Rollout that references it is invalid at its
+    next reconcile; runs already started keep their copy of the metrics); a Secret is no
+    longer there for arguments to read."""
 
     do: Literal["delete"]
-    kind: Literal["PodDisruptionBudget"]
+    kind: Literal[
+        "PodDisruptionBudget", "Service", "AnalysisTemplate", "ClusterAnalysisTemplate", "Secret"
+    ]
     name: str
 
 
@@ -168,6 +201,7 @@ OperatorAction = Annotated[
     | ScaleAction
     | PatchAction
     | MarkPodsReady
+    | ApplyObject
     | DeleteObject,
     Field(discriminator="do"),
 ]

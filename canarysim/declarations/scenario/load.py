@@ -136,6 +136,7 @@ def build_scenario(
     rebuild = partial(_rebuild, gate=gate)
     scenario.attach(manifests, source, lines, data=data, base_dir=base, rebuild=rebuild)
     _check_patches(scenario, name, doc)
+    _load_applies(scenario, base, name, doc)
     check_limits(scenario)
     if gate is not None:
         gate(scenario)
@@ -167,6 +168,42 @@ def _check_patches(scenario: Scenario, name: str, doc: Document) -> None:
             raise scenario_error(
                 name, field, exc.expected, line=doc.line_of(where), got=exc.got
             ) from None
+
+
+def _load_applies(scenario: Scenario, base: Path, name: str, doc: Document) -> None:
+    """Type the objects of every ``apply`` action (reading its file now: a bad one is refused
+    at load time, never mid-run)."""
+    from canarysim.declarations.apply import applied_objects
+    from canarysim.declarations.scenario.actions import ApplyObject
+
+    if not scenario.manifests.rollouts:
+        return
+    written = (doc.data or {}).get("operator") if isinstance(doc.data, dict) else None
+    for i, action in enumerate(scenario.operator):
+        if not isinstance(action, ApplyObject):
+            continue
+        at = i
+        for j, entry in enumerate(written or []):
+            if (
+                isinstance(entry, dict)
+                and entry.get("do") == "apply"
+                and entry.get("manifest") == action.manifest
+                and entry.get("file") == action.file
+            ):
+                at = j
+                break
+        action._objects = applied_objects(
+            action.manifest,
+            action.file,
+            base=base,
+            namespace=scenario.namespace,
+            rollout=scenario.rollout.name,
+            scenario_file=name,
+            field=f"operator[{at}]." + ("file" if action.file is not None else "manifest"),
+            line=doc.line_of(("operator", at)),
+            source=doc if action.manifest is not None and written else None,
+            source_path=("operator", at, "manifest"),
+        )
 
 
 def _index_as_written(doc: Document, action: Any, fallback: int) -> int:

@@ -31,6 +31,7 @@ from canarysim.declarations.manifests.argo import Rollout
 from canarysim.declarations.manifests.bundle import Manifests
 from canarysim.declarations.scenario.actions import (
     Abort,
+    ApplyObject,
     DeleteObject,
     ErrorRate,
     ErrorSpike,
@@ -577,6 +578,7 @@ __all__ += [
     "DEFAULT_POD",
     "DEFAULT_VERSION",
     "Abort",
+    "ApplyObject",
     "DeleteObject",
     "Diurnal",
     "ErrorSpike",

@@ -17,7 +17,6 @@ exactly as a provider that cannot be reached would.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
@@ -38,6 +37,13 @@ from canarysim.engine.analysis.assess import (
 from canarysim.engine.model import AnalysisRunView, StartAnalysisRun
 from canarysim.lang.expr.evaluate import ConditionError, evaluate_time
 from canarysim.lang.expr.gotime import parse_go_duration
+from canarysim.sim.analysis.jobs import (
+    PULL_BACKOFF,
+    JobModel,
+    job_container,
+    job_deadline,
+    job_resume_after,
+)
 from canarysim.sim.analysis.resolve import (
     ArgContext,
     Measurement,
@@ -55,49 +61,9 @@ __all__ = [
     "JobModel",
     "Measurement",
     "Providers",
+    "job_resume_after",
     "resolve_run_spec",
 ]
-
-
-@dataclass(frozen=True)
-class JobModel:
-    """How simulated Jobs behave: *duration* in seconds and the chance one succeeds. Either
-    may be a function: ``duration(now, rng)`` draws a Job's run time when it starts,
-    ``success_probability(now)`` is the chance in effect when it finishes."""
-
-    duration: float | Callable[[float, np.random.Generator], float] = 10.0
-    success_probability: float | Callable[[float], float] = 1.0
-
-    def duration_at(self, now: float, rng: np.random.Generator) -> float:
-        d = self.duration
-        return float(d(now, rng)) if callable(d) else float(d)
-
-    def success_probability_at(self, now: float) -> float:
-        p = self.success_probability
-        return float(p(now)) if callable(p) else float(p)
-
-
-#: The kubelet's first image-pull back-off: ErrImagePull turns into ImagePullBackOff after it.
-PULL_BACKOFF = 10.0
-
-
-def job_resume_after(failed_after: float) -> float:
-    """When the Job provider's ``Resume`` first sees a pod that failed *failed_after* seconds
-    after the Job was created: it looks again after a growing delay, ``sqrt(2 * elapsed)``
-    (metricproviders/job/job.go::Resume); the first look that can see a pod is taken one
-    second in (canarysim's approximation of the controller's first requeues)."""
-    elapsed = 1.0
-    while elapsed < failed_after:
-        elapsed += math.sqrt(2.0 * elapsed)
-    return elapsed
-
-
-def _job_container(provider: Mapping[str, Any]) -> tuple[str, str]:
-    """(container name, image) of a Job metric's first container."""
-    spec = ((provider.get("job") or {}).get("spec") or {}).get("template") or {}
-    containers = (spec.get("spec") or {}).get("containers") or [{}]
-    first = containers[0] if isinstance(containers[0], Mapping) else {}
-    return str(first.get("name", "")), str(first.get("image", ""))
 
 
 #: The wall-clock instant of simulated time 0 (2026-01-01T00:00:00Z, as the ReplicaSets'
@@ -206,6 +172,8 @@ class AnalysisRun:
         self._wake = controller.env.event()
         self._pending: dict[str, Measurement] = {}
         self._job_started: dict[str, float] = {}
+        #: Job metrics whose running Job ends at its activeDeadlineSeconds (Failed).
+        self._job_deadlined: set[str] = set()
         if error:
             self.finished = self.started
         else:
@@ -261,8 +229,11 @@ class AnalysisRun:
 
     def _end_in_flight(self, now: float) -> None:
         """A terminating run ends its in-progress measurements (analysis.go::runMeasurements):
-        a Job is deleted and counts as Successful with the message "Metric Terminated" (the
-        job provider's Terminate); a query we were delaying answers as it would have."""
+        a Job is deleted and its measurement is Inconclusive with the message "Metric
+        Terminated" (``metricproviders/job/job.go::Terminate`` at the reference commit; older
+        releases called it Successful), so a run whose Job was still running when it was
+        terminated ends Inconclusive (``inconclusiveLimit`` 0 by default); a query we were
+        delaying answers as it would have."""
         for metric in self.metrics.values():
             if metric.in_flight_until is None:
                 continue
@@ -274,8 +245,9 @@ class AnalysisRun:
                 self._record(metric, pending)
                 continue
             started = self._job_started.pop(metric.name, now)
+            self._job_deadlined.discard(metric.name)
             ended = Measurement(
-                metric.name, started, now, Phase.SUCCESSFUL, "", "Metric Terminated"
+                metric.name, started, now, Phase.INCONCLUSIVE, "", "Metric Terminated"
             )
             self._record(metric, ended)
 
@@ -293,9 +265,15 @@ class AnalysisRun:
             if pending is not None:
                 self._record(metric, pending)
                 return
-            chance = providers.job_for(metric.name).success_probability_at(now)
-            succeeded = self.controller.rng.random() < chance
-            phase = Phase.SUCCESSFUL if succeeded else Phase.FAILED
+            if metric.name in self._job_deadlined:
+                # The Job controller failed it at its activeDeadlineSeconds; the provider's
+                # Resume sees the Failed condition (the Job informer wakes the run at once).
+                self._job_deadlined.discard(metric.name)
+                phase = Phase.FAILED
+            else:
+                chance = providers.job_for(metric.name).success_probability_at(now)
+                succeeded = self.controller.rng.random() < chance
+                phase = Phase.SUCCESSFUL if succeeded else Phase.FAILED
             # Started when the Job was created (metricproviders/job/job.go::Run), finished
             # when its Complete/Failed condition was seen (Resume).
             started = self._job_started.pop(metric.name, now)
@@ -303,7 +281,7 @@ class AnalysisRun:
             return
         provider = metric.spec.get("provider") or {}
         if "job" in provider:
-            container, image = _job_container(provider)
+            container, image = job_container(provider)
             failed = None
             if providers.job_pull_failure is not None and image:
                 failed = providers.job_pull_failure(image, self.controller.rng)
@@ -323,7 +301,12 @@ class AnalysisRun:
                 self._pending[metric.name] = pending
                 return
             job = providers.job_for(metric.name)
-            metric.in_flight_until = now + job.duration_at(now, self.controller.rng)
+            duration = job.duration_at(now, self.controller.rng)
+            deadline = job_deadline(provider)
+            if deadline is not None and duration > deadline:
+                duration = deadline
+                self._job_deadlined.add(metric.name)
+            metric.in_flight_until = now + duration
             self._job_started[metric.name] = now
             return
         measurement = self._evaluate(metric, provider, now)
@@ -478,8 +461,10 @@ class AnalysisController:
             {v for data in self.secrets.values() for v in data.values() if v},
             key=lambda v: (-len(v), v),
         )
-        self.templates = templates
-        self.cluster_templates = cluster_templates
+        self.templates: dict[str, Mapping[str, Any]] = dict(templates)
+        self.cluster_templates: dict[str, Mapping[str, Any]] | None = (
+            None if cluster_templates is None else dict(cluster_templates)
+        )
         self.providers = providers
         self.rng = rng
         self.on_change = on_change
@@ -513,6 +498,31 @@ class AnalysisController:
             if value in text:
                 text = text.replace(value, "*****")
         return text
+
+    def set_template(self, name: str, raw: Mapping[str, Any] | None, *, cluster: bool) -> None:
+        """An (Cluster)AnalysisTemplate applied (``raw``) or deleted (None) mid-run: only runs
+        started from now on read it (a run holds its own copy of the metrics)."""
+        if cluster and self.cluster_templates is None:
+            self.cluster_templates = {}
+        bucket = (
+            self.cluster_templates
+            if cluster and self.cluster_templates is not None
+            else (self.templates)
+        )
+        if raw is None:
+            bucket.pop(name, None)
+        else:
+            bucket[name] = raw
+
+    def set_secret(self, name: str, values: Mapping[str, str] | None) -> None:
+        """A Secret applied (``values``) or deleted (None) mid-run; every value ever known
+        stays redacted."""
+        if values is None:
+            self.secrets.pop(name, None)
+            return
+        self.secrets[name] = dict(values)
+        known = set(self._secret_values) | {v for v in values.values() if v}
+        self._secret_values = sorted(known, key=lambda v: (-len(v), v))
 
     def terminate(self, name: str) -> None:
         run = self.runs.get(name)

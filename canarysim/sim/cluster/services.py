@@ -164,11 +164,12 @@ class Services:
     def __iter__(self) -> Iterator[Service]:
         return iter(list(self.by_name.values()))
 
-    def add(self, service: Service | Mapping[str, Any]) -> Service:
-        """Register a Service (a :class:`Service` or a ``kind: Service`` manifest dict)."""
+    def add(self, service: Service | Mapping[str, Any], *, informer: bool = True) -> Service:
+        """Register a Service (a :class:`Service` or a ``kind: Service`` manifest dict);
+        ``informer``: whether the Rollout controller hears of it."""
         svc = service if isinstance(service, Service) else Service.from_manifest(service)
         self.by_name[svc.name] = svc
-        self._feed.record(f"Service/{svc.name}", "selector", svc.selector, informer=True)
+        self._feed.record(f"Service/{svc.name}", "selector", svc.selector, informer=informer)
         return svc
 
     def __getitem__(self, name: str) -> Service:

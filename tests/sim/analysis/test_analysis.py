@@ -209,25 +209,29 @@ def _two_metric_run(job_seconds, *, until=3600):
 
 def test_failing_metric_stops_an_in_flight_job_sibling_with_metric_terminated():
     """analysis_test.go (terminating in-flight Job): the next reconcile terminates the Job's
-    measurement, which completes Successful with "Metric Terminated", then the run fails."""
+    measurement, which completes Inconclusive with "Metric Terminated" (the job provider's
+    Terminate), so the Job metric is Inconclusive; the run takes the worst phase, Failed."""
     run, _, events = _two_metric_run(600)
     assert run.phase.value == "Failed"
+    assert run.message == 'Metric "rate" assessed Failed due to failed (1) > failureLimit (0)'
     assert run.finished == 0
     smoke = run.metrics["smoke"]
-    assert smoke.phase.value == "Successful"
+    assert smoke.phase.value == "Inconclusive"
     assert [(m.phase.value, m.message) for m in smoke.measurements] == [
-        ("Successful", "Metric Terminated")
+        ("Inconclusive", "Metric Terminated")
     ]
     assert smoke.message == "Metric Terminated"
     reasons = [e[3] for e in events]
-    assert reasons == ["MetricFailed", "MetricSuccessful", "AnalysisRunFailed"]
-    assert run.summary.count == 2 and run.summary.failed == 1 and run.summary.successful == 1
+    assert reasons == ["MetricFailed", "MetricInconclusive", "AnalysisRunFailed"]
+    assert (run.summary.count, run.summary.failed, run.summary.inconclusive) == (2, 1, 1)
+    assert run.summary.successful == 0
 
 
-def test_consecutive_success_limit_met_while_terminating_is_successful():
-    """The streak check applies while terminating (assessMetricStatus): a Job measurement ended
-    by termination counts as Successful, completing count and streak together, so the metric
-    is Successful (not Failed for "ConsecutiveSuccessLimit Not Reached")."""
+def test_a_job_terminated_mid_streak_makes_the_metric_inconclusive():
+    """Job 1 completes Successful; job 2 is still running when the run is terminated, and the
+    job provider's Terminate makes its measurement Inconclusive: one inconclusive measurement
+    is over the default inconclusiveLimit 0, which assessMetricFailureInconclusiveOrError
+    checks before the streak, so the metric and the run end Inconclusive."""
     metric = {
         "provider": {"job": {"spec": {}}},
         "interval": "30s",
@@ -239,12 +243,15 @@ def test_consecutive_success_limit_met_while_terminating_is_successful():
     run, _, _ = start_run(metric, None, providers=jobs, terminate_at=45)
     # Job 1 runs 0-10 (Successful), job 2 starts at 40 and is terminated at 45
     metric_state = run.metrics["success-rate"]
-    assert [(m.started, m.finished, m.message) for m in metric_state.measurements] == [
-        (0, 10, ""),
-        (40, 45, "Metric Terminated"),
-    ]
-    assert metric_state.phase.value == "Successful"
-    assert (run.phase.value, run.message) == ("Successful", "Run Terminated")
+    assert [
+        (m.started, m.finished, m.phase.value, m.message) for m in metric_state.measurements
+    ] == [(0, 10, "Successful", ""), (40, 45, "Inconclusive", "Metric Terminated")]
+    assert metric_state.phase.value == "Inconclusive"
+    assert (run.phase.value, run.message) == (
+        "Inconclusive",
+        'Metric "success-rate" assessed Inconclusive due to inconclusive (1) > '
+        'inconclusiveLimit (0): "Error Message: Metric Terminated"',
+    )
 
 
 def _rollout_run(step_analysis, templates, *, cluster=None, values=lambda now: [1.0], until=600):

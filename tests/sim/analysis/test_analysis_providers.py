@@ -132,10 +132,10 @@ def test_a_job_still_running_when_its_background_run_ends_counts_as_terminated()
     result, ms = measurements(load_scenario(data))
     assert result.final.phase == "Healthy"  # promoted long before the Job would finish
     (job,) = ms
-    # job provider's Terminate: Successful, "Metric Terminated", finished at the promotion
-    assert (job.phase.value, job.message) == ("Successful", "Metric Terminated")
+    # job provider's Terminate: Inconclusive, "Metric Terminated", finished at the promotion
+    assert (job.phase.value, job.message) == ("Inconclusive", "Metric Terminated")
     assert job.started == pytest.approx(30, abs=1) and job.finished < job.started + 600
-    assert result.summary["analysis"][0]["phase"] == "Successful"
+    assert result.summary["analysis"][0]["phase"] == "Inconclusive"
 
 
 def test_default_job_still_succeeds_after_ten_seconds():

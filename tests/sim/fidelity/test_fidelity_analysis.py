@@ -178,3 +178,64 @@ def test_rollback_outside_the_window_runs_the_steps(tmp_path: Path) -> None:
     assert r.final.phase == "Healthy"
     assert len(r.final.analysis_runs) == 5
     assert events(r, "RolloutCompleted")[-1][2].endswith(": Completed all 2 canary steps")
+
+
+def _web_template(name: str, metrics: list[str], defaults: dict[str, str]) -> dict[str, Any]:
+    args: list[dict[str, Any]] = [
+        {"name": arg, **({"value": defaults[arg]} if arg in defaults else {})}
+        for arg in ("host", "repo")
+    ]
+    return {
+        "apiVersion": "argoproj.io/v1alpha1",
+        "kind": "AnalysisTemplate",
+        "metadata": {"name": name, "namespace": "ns"},
+        "spec": {
+            "args": args,
+            "metrics": [
+                {
+                    "name": metric,
+                    "count": 1,
+                    "provider": {"web": {"url": "https://{{args.host}}/repos/{{args.repo}}"}},
+                }
+                for metric in metrics
+            ],
+        },
+    }
+
+
+def test_multiple_analysis_replay(tmp_path: Path) -> None:
+    # TestMultipleAnalysis: one analysis step over two templates whose arguments the step
+    # overrides (each template's SHOULD-NOT-USE default loses): one run, four metrics, each
+    # measured against the rollout's URL (the web answer exists only for it), Healthy again.
+    url = "https://api.github.com/repos/argoproj/argo-rollouts"
+    step = {
+        "analysis": {
+            "templates": [{"templateName": "template-a"}, {"templateName": "template-b"}],
+            "args": [
+                {"name": "host", "value": "api.github.com"},
+                {"name": "repo", "value": "argoproj/argo-rollouts"},
+            ],
+        }
+    }
+    r = simulate(
+        tmp_path,
+        [
+            *basic([step], replicas=1),
+            _web_template("template-a", ["metric-1", "metric-2"], {"host": "SHOULD-NOT-USE"}),
+            _web_template("template-b", ["metric-3", "metric-4"], {"repo": "SHOULD-NOT-USE"}),
+        ],
+        [set_image("1m")],
+        analysis={"web": {url: {"value": {"full_name": "argoproj/argo-rollouts"}}}},
+        until="3m",
+    )
+    assert r.status_at(59).analysis_runs == ()
+    final = r.final
+    assert final.phase == "Healthy"
+    (run,) = final.analysis_runs
+    assert (run.phase, run.successful, run.errors) == ("Successful", 4, 0)
+    assert sorted(m["metric"] for m in r.measurements) == [
+        "metric-1",
+        "metric-2",
+        "metric-3",
+        "metric-4",
+    ]

@@ -1,8 +1,9 @@
 """``canaryMetadata`` / ``stableMetadata``: labels and annotations that follow the pods' role.
 
-Replays the first half of upstream ``test/e2e/canary_test.go::TestEphemeralMetadata`` (pods
+Replays upstream ``test/e2e/canary_test.go::TestEphemeralMetadata`` (pods
 carry the stable metadata from the start, revision 2 the canary metadata while paused, and the
-stable metadata once promoted), reading pods in the world as ``kubectl get pods`` would, and
+stable metadata once promoted; then the canary and the stable metadata patched mid-run, each
+change on the pods a second later), reading pods in the world as ``kubectl get pods`` would, and
 checks ``SyncReplicaSetEphemeralPodMetadata``'s rules (``utils/replicaset/canary.go``): only
 keys Argo injected are ever removed.
 """
@@ -103,3 +104,61 @@ def test_comparing_templates_takes_the_injected_metadata_out():
     stripped = without_ephemeral_metadata(template, annotations)
     assert stripped == {"metadata": {"labels": {"app": "x"}}, "spec": {}}
     assert without_ephemeral_metadata(template, {}) is template
+
+
+def _labels(world, revision):
+    rs = next(r for r in world.cluster.replica_sets_of("app") if r.revision == revision)
+    return [dict(p.labels) for p in rs.active_pods()]
+
+
+def test_ephemeral_metadata_patched_mid_run_replay(tmp_path):
+    """The second half of upstream ``TestEphemeralMetadata``: paused at 50 %, the e2e suite's
+    ``PatchSpec`` (a strategic merge of the Rollout) drops ``role`` and adds ``role2`` to the
+    canary metadata; a second later revision 2's pods carry ``role2: canary2`` and no
+    ``role``. Promoted, they carry the stable metadata; patching that the same way, a second
+    later they carry ``role2: stable2`` and no ``role``."""
+    canary2 = {"spec": {"strategy": {"canary": {"canaryMetadata": {"labels": {
+        "role": None, "role2": "canary2"}}}}}}  # fmt: skip
+    stable2 = {"spec": {"strategy": {"canary": {"stableMetadata": {"labels": {
+        "role": None, "role2": "stable2"}}}}}}  # fmt: skip
+    world = World.build(
+        write_scenario(
+            tmp_path,
+            manifests=routed(
+                [{"setWeight": 50}, {"pause": {}}],
+                replicas=2,
+                canaryMetadata={"labels": {"role": "canary"}},
+                stableMetadata={"labels": {"role": "stable"}},
+            ),
+            operator=[
+                set_image("1m"),
+                op("2m", "patch", type="strategic", patch=canary2),
+                op("3m", "promote"),
+                op("4m", "patch", type="strategic", patch=stable2),
+            ],
+        )
+    )
+    world.run(until=119)
+    assert world.collect().final.phase == "Paused"
+    assert [p["role"] for p in _labels(world, 2)] == ["canary"]
+    assert [p["role"] for p in _labels(world, 1)] == ["stable", "stable"]
+
+    world.run(until=121)  # the e2e test's Sleep(time.Second), and one more
+    pods = _labels(world, 2)
+    assert pods and all(p.get("role2") == "canary2" and "role" not in p for p in pods)
+    assert [p["role"] for p in _labels(world, 1)] == ["stable", "stable"]  # untouched
+    # The canary metadata is not a template change: no new revision, same pods.
+    assert sorted(rs.revision for rs in world.cluster.replica_sets_of("app")) == [1, 2]
+
+    world.run(until=239)
+    assert world.collect().final.phase == "Healthy"
+    pods = _labels(world, 2)
+    assert len(pods) == 2
+    assert all(p.get("role") == "stable" and "role2" not in p for p in pods)
+
+    world.run(until=241)
+    pods = _labels(world, 2)
+    assert len(pods) == 2
+    assert all(p.get("role2") == "stable2" and "role" not in p for p in pods)
+    rs2 = next(r for r in world.cluster.replica_sets_of("app") if r.revision == 2)
+    assert rs2.annotations[EPHEMERAL_METADATA_ANNOTATION] == '{"labels":{"role2":"stable2"}}'

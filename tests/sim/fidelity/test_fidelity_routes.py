@@ -288,3 +288,38 @@ def test_weight_series_and_actual_weight_follow_the_virtual_service(tmp_path: Pa
         assert r.series_at("weight.stable", snap.time) == vs["stable-svc"], snap.time
         if snap.step_index is not None and snap.step_index < snap.step_count:
             assert snap.actual_weight == vs["canary-svc"], snap.time
+
+
+def test_istio_host_split_only_tls_replay(tmp_path: Path) -> None:
+    # TestIstioHostSplitOnlyTls (istio-host-only-tls-split.yaml): the VirtualService has only
+    # a TLS route while the Rollout still names the HTTP route "primary" (and the TLS one):
+    # Argo rewrites what exists (no HTTP route is not an error), 100/0 when Healthy, 90/10
+    # paused at setWeight 10, 100/0 after promotion.
+    steps = [{"setWeight": 10}, {"pause": {}}]
+    manifests = routed(steps, replicas=1)
+    manifests[0]["spec"]["strategy"]["canary"]["trafficRouting"]["istio"]["virtualService"][
+        "tlsRoutes"
+    ] = [{"port": 3000, "sniHosts": ["app.example"]}]
+    vs = manifests[3]["spec"]
+    del vs["http"]
+    vs["tls"] = [
+        {
+            "match": [{"port": 3000, "sniHosts": ["app.example"]}],
+            "route": [
+                {"destination": {"host": "stable-svc"}, "weight": 100},
+                {"destination": {"host": "canary-svc"}, "weight": 0},
+            ],
+        }
+    ]
+    r = simulate(tmp_path, manifests, [set_image(60), op(100, "promote")], until="3m")
+
+    def tls(t: float) -> dict[str, int]:
+        return _dest(r.manifests_at(t)["virtualservices"][0]["spec"]["tls"][0])
+
+    assert r.status_at(59).phase == "Healthy"
+    assert tls(59) == {"stable-svc": 100, "canary-svc": 0}
+    assert r.status_at(99).phase == "Paused"
+    assert tls(99) == {"stable-svc": 90, "canary-svc": 10}
+    assert r.final.phase == "Healthy"
+    assert tls(r.until) == {"stable-svc": 100, "canary-svc": 0}
+    assert "http" not in r.manifests_at(r.until)["virtualservices"][0]["spec"]

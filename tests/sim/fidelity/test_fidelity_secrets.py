@@ -158,3 +158,115 @@ def test_a_bad_secret_value_is_refused_without_quoting_it(tmp_path, bad):
     assert "value is not shown" in str(err.value)
     assert str(bad) not in str(err.value)
     assert json.dumps(bad) not in str(err.value)
+
+
+def args_template():
+    """``rollout-secret-withArgs.yaml``'s template: defaults for interval and runs, three
+    arguments without a value, and the Secret's URL."""
+    t = template()
+    t["metadata"]["name"] = "analysis-secret-args"
+    t["spec"]["args"] = [
+        {"name": "analysis-interval", "value": "100s"},
+        {"name": "analysis-runs", "value": "10"},
+        {"name": "failure-limit"},
+        {"name": "inconclusive-limit"},
+        {"name": "success-condition"},
+        {
+            "name": "secret-url",
+            "valueFrom": {"secretKeyRef": {"name": "example-secret", "key": "secretUrl"}},
+        },
+    ]
+    metric = t["spec"]["metrics"][0]
+    metric["initialDelay"] = "{{args.analysis-interval}}"
+    metric["successCondition"] = 'result == "{{args.success-condition}}"'
+    return t
+
+
+def test_analysis_with_args_replay(tmp_path):
+    """``analysis_test.go::TestAnalysisWithArgs``: the step's args override the template's
+    (5 s interval and initial delay, 3 runs, failure limit 2, the success text), and fill the
+    ones it leaves without a value; paused after the analysis, the run is Successful with a
+    count of 3; promoted, revision 2 is stable. (The template's own 100 s interval would not
+    finish three measurements before the pause.)"""
+    steps = [
+        {"setWeight": 25},
+        {
+            "analysis": {
+                "templates": [{"templateName": "analysis-secret-args"}],
+                "args": [
+                    {"name": "failure-limit", "value": "2"},
+                    {"name": "analysis-interval", "value": "5s"},
+                    {"name": "analysis-runs", "value": "3"},
+                    {"name": "inconclusive-limit", "value": "2"},
+                    {"name": "success-condition", "value": "It worked!"},
+                ],
+            }
+        },
+        {"pause": {}},
+    ]
+    r = simulate(
+        tmp_path,
+        [*basic(steps, replicas=1), secret(), args_template()],
+        [set_image("1m"), {"when": {"phase": "Paused"}, "do": "promote"}],
+        analysis=ANSWER,
+        until="4m",
+    )
+    assert r.status_at(59).analysis_runs == ()
+    paused = next(s for s in r.snapshots if s.time > 60 and s.phase == "Paused")
+    (run,) = paused.analysis_runs
+    assert (run.phase, run.successful) == ("Successful", 3)
+    # A 5 s initial delay, then every 5 s: three measurements 5 s apart.
+    times = [m["time"] for m in r.measurements]
+    assert len(times) == 3 and times[1] - times[0] == times[2] - times[1] == 5.0
+    final = r.final
+    assert final.phase == "Healthy"
+    assert final.stable_hash == next(rs.hash for rs in final.replica_sets if rs.revision == 2)
+
+
+def test_background_analysis_with_args_replay(tmp_path):
+    """``analysis_test.go::TestBackgroundAnalysisWithArgs``: a background analysis from step 1
+    with the rollout's args (10 s interval and delay, the success text) over the Secret's URL
+    and no count: Running while paused (3 s after the pause); promoted, the rollout is Healthy
+    and the terminated run Successful (a web measurement is never in flight, so termination
+    leaves nothing Inconclusive, unlike a Job)."""
+    t = template()
+    t["spec"]["args"] = [
+        {"name": "analysis-interval"},
+        {"name": "failure-limit"},
+        {"name": "inconclusive-limit"},
+        {"name": "success-condition", "value": "replace"},
+        {
+            "name": "secret-url",
+            "valueFrom": {"secretKeyRef": {"name": "example-secret", "key": "secretUrl"}},
+        },
+    ]
+    metric = t["spec"]["metrics"][0]
+    del metric["count"]
+    metric["initialDelay"] = "{{args.analysis-interval}}"
+    metric["successCondition"] = 'result == "{{args.success-condition}}"'
+    background = {
+        "templates": [{"templateName": "analysis-secret"}],
+        "startingStep": 1,
+        "args": [
+            {"name": "failure-limit", "value": "2"},
+            {"name": "analysis-interval", "value": "10s"},
+            {"name": "inconclusive-limit", "value": "2"},
+            {"name": "success-condition", "value": "It worked!"},
+        ],
+    }
+    r = simulate(
+        tmp_path,
+        [*basic([{"setWeight": 25}, {"pause": {}}], replicas=1, analysis=background),
+         secret(), t],
+        [set_image("1m"), op("2m", "promote")],
+        analysis=ANSWER,
+        until="3m",
+    )  # fmt: skip
+    paused = next(s.time for s in r.snapshots if s.time > 60 and s.phase == "Paused")
+    (run,) = r.status_at(paused + 3).analysis_runs
+    assert run.phase == "Running"
+    final = r.final
+    assert final.phase == "Healthy"
+    (run,) = final.analysis_runs
+    assert run.phase == "Successful" and run.failed == 0 and run.successful >= 5
+    assert all(m["phase"] == "Successful" for m in r.measurements)
