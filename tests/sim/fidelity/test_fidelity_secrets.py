@@ -154,10 +154,13 @@ def test_a_bad_secret_value_is_refused_without_quoting_it(tmp_path, bad):
     path = write_scenario(tmp_path, manifests=manifests(secret(secretUrl=bad), template()))
     with pytest.raises(ScenarioError) as err:
         canarysim.load_scenario(path)
-    assert "data.secretUrl" in str(err.value)
-    assert "value is not shown" in str(err.value)
-    assert str(bad) not in str(err.value)
-    assert json.dumps(bad) not in str(err.value)
+    message = str(err.value)
+    assert "data.secretUrl" in message
+    assert "value is not shown" in message
+    # The file's own path may contain the digits of the bad value (pytest-42…): look after it.
+    shown = message.split(str(path), 1)[-1]
+    assert str(bad) not in shown
+    assert json.dumps(bad) not in shown
 
 
 def args_template():
