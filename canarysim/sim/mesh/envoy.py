@@ -129,8 +129,9 @@ class EnvoyAttempts:
         per_backend = np.bincount(bs)
         used = np.flatnonzero(per_backend)
         if len(used) == 1:  # the usual batch: one backend, no mask needed
-            b = int(used[0])
-            return code, np.asarray(bk.dists[b].sample(rng, int(per_backend[b])), dtype=float)
+            only = int(used[0])
+            sample = bk.dists[only].sample(rng, int(per_backend[only]))
+            return code, np.asarray(sample, dtype=float)
         lat = np.empty(len(bs))
         for b in used:
             m = bs == b
