@@ -9,6 +9,7 @@ the other.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from typing import Any
 
@@ -67,18 +68,27 @@ def pod_behaviour_for(
     """``image -> PodBehaviour`` for the cluster: start-up stages from ``pods``, crashes and
     readiness from ``versions`` (as they stand when the pod is created)."""
 
+    # The stages depend on the image only: resolved once per image, not once per pod (the
+    # scenario's models are immutable during a run).
+    resolved: dict[str, PodBehaviour] = {}
+
     def behaviour(image: str) -> PodBehaviour:
-        stages = scenario.pod_behaviour(image)
+        base = resolved.get(image)
+        if base is None:
+            stages = scenario.pod_behaviour(image)
+            base = resolved[image] = PodBehaviour(
+                scheduling=dist_of(stages.scheduling) or Dist.fixed(0.0),
+                image_pull=dist_of(stages.image_pull) or Dist.fixed(0.0),
+                container_start=dist_of(stages.container_start) or Dist.fixed(0.0),
+                readiness=dist_of(stages.readiness) or Dist.fixed(0.0),
+                shutdown=dist_of(stages.termination),
+                image_pull_fails=bool(stages.image_pull_fails),
+            )
         version = scenario.version_for(image)
-        return PodBehaviour(
-            scheduling=dist_of(stages.scheduling) or Dist.fixed(0.0),
-            image_pull=dist_of(stages.image_pull) or Dist.fixed(0.0),
-            container_start=dist_of(stages.container_start) or Dist.fixed(0.0),
-            readiness=dist_of(stages.readiness) or Dist.fixed(0.0),
-            shutdown=dist_of(stages.termination),
+        return dataclasses.replace(
+            base,
             crash_after=_crash_dist(version.crash_at(now())),
             never_ready=not version.ready,
-            image_pull_fails=bool(stages.image_pull_fails),
         )
 
     return behaviour

@@ -37,7 +37,19 @@ def _dest_role(
 
 def weights_from_manifests(mesh: Mesh, plan: Plan) -> tuple[int, int]:
     """(canary, stable) weight of the rollout's primary route in the first referenced
-    VirtualService, as written (managed header/mirror routes are skipped)."""
+    VirtualService, as written (managed header/mirror routes are skipped). Read once per
+    state of the manifests (every observation asks; they change far less often)."""
+    canary_status = (mesh.rollout.get("status") or {}).get("canary") or {}
+    key = (mesh.version, canary_status.get("stablePingPong"), id(plan))
+    cached = mesh.weights_read
+    if cached is not None and cached[0] == key and cached[1] is plan:
+        return cached[2]
+    weights = _weights_from_manifests(mesh, plan)
+    mesh.weights_read = (key, plan, weights)
+    return weights
+
+
+def _weights_from_manifests(mesh: Mesh, plan: Plan) -> tuple[int, int]:
     istio = (((mesh.rollout.get("spec") or {}).get("strategy") or {}).get("canary") or {}).get(
         "trafficRouting", {}
     ).get("istio") or {}

@@ -276,7 +276,7 @@ class Cluster(ClusterPods):
                 self._create_pod(rs)
         elif diff > 0:
             related = [r for r in self.replica_sets.values() if r.rollout == rs.rollout]
-            pods = [p for r in related for p in r.pods]
+            pods = [p for r in related for p in r.members]
             for pod in deletion_order(active, pods, self.env.now)[:diff]:
                 self._delete(pod, None)
                 self._event(f"ReplicaSet/{rs.name}", "SuccessfulDelete", f"Deleted pod: {pod.name}")

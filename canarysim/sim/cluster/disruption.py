@@ -79,6 +79,8 @@ class DisruptionBudgets:
         self, pods: Iterable[Pod], replica_sets: Mapping[str, ReplicaSet], rollout: str
     ) -> tuple[DisruptionBudgetView, ...]:
         """The budgets that select some pod of *rollout*'s ReplicaSets, by name."""
+        if not self.budgets:  # the usual case: no need to look at every pod per reconcile
+            return ()
         live = [p for p in pods if not p.gone]
         out = []
         for name in sorted(self.budgets):

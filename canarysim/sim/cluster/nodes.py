@@ -74,14 +74,8 @@ class Nodes:
         """Wait for a live node with room, then bind *pod* to the least-loaded one
         (preferring a node that has its images)."""
         while True:
-            room = [
-                n
-                for n in self.by_name.values()
-                if n.alive and (self.max_pods is None or len(n.pods) < self.max_pods)
-            ]
-            if room:
-                images = set(pod.images)
-                node = min(room, key=lambda n: (len(n.pods), not images <= n.images, n.index))
+            node = self._least_loaded(pod)
+            if node is not None:
                 pod.node = node.name
                 node.pods.append(pod)
                 self._emit(
@@ -91,6 +85,29 @@ class Nodes:
                 )
                 return node.name
             yield self._capacity
+
+    def _least_loaded(self, pod: Pod) -> Node | None:
+        """The live node with room and the fewest pods, then one holding the pod's images,
+        then the first; None if none has room. Only the nodes with the fewest pods are
+        compared in full: one pass per pod, no per-node tuple (many nodes, many pods)."""
+        cap = self.max_pods
+        fewest = -1
+        for n in self.by_name.values():
+            k = len(n.pods)
+            if n.alive and (cap is None or k < cap) and (fewest < 0 or k < fewest):
+                fewest = k
+        if fewest < 0:
+            return None
+        images = set(pod.images)
+        best: Node | None = None
+        for n in self.by_name.values():
+            if n.alive and len(n.pods) == fewest:
+                if images <= n.images:
+                    if best is None or not images <= best.images or n.index < best.index:
+                        best = n
+                elif best is None or (not images <= best.images and n.index < best.index):
+                    best = n
+        return best
 
     def pull(
         self, pod: Pod, node_name: str, image: str, seconds: float

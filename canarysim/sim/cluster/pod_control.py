@@ -254,8 +254,8 @@ class ClusterPods:
         self.pods.pop(pod.name, None)
         self.nodes.remove_pod(pod)
         rs = self.replica_sets.get(pod.replica_set)
-        if rs is not None and pod in rs.pods:
-            rs.pods.remove(pod)
+        if rs is not None:
+            rs.remove_pod(pod)
         self.pod_changed(pod, "gone", True)
 
     def pods_matching(

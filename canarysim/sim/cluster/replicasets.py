@@ -128,7 +128,8 @@ class ReplicaSet:
     created: float
     min_ready_seconds: float = 0.0
     replicas: int = 0
-    pods: list[Pod] = field(default_factory=list)
+    members: dict[Pod, None] = field(default_factory=dict, repr=False)
+    """Its pods not gone yet, in creation order (a dict: a pod leaves in O(1))."""
     deleted: bool = False
     cluster: ReplicaSetOwner | None = field(default=None, repr=False)
     group: PodGroup = field(default_factory=PodGroup, repr=False)
@@ -136,8 +137,17 @@ class ReplicaSet:
 
     def add_pod(self, pod: Pod) -> None:
         """A new pod of this ReplicaSet (the only way pods join :attr:`pods`)."""
-        self.pods.append(pod)
+        self.members[pod] = None
         self.group.add(pod)
+
+    def remove_pod(self, pod: Pod) -> None:
+        """*pod* is gone from the API."""
+        self.members.pop(pod, None)
+
+    @property
+    def pods(self) -> list[Pod]:
+        """Its pods not gone yet (Terminating ones included), in creation order."""
+        return list(self.members)
 
     # ---------------------------------------------------------------- reading
     @property
@@ -171,7 +181,7 @@ class ReplicaSet:
 
     def active_pods(self) -> list[Pod]:
         """Pods that count for this ReplicaSet (not Terminating, not gone)."""
-        return [p for p in self.pods if not p.gone and p.deleted_at is None]
+        return [p for p in self.members if not p.gone and p.deleted_at is None]
 
     def counts_available(self, pod: Pod, now: float) -> bool:
         """``podutil.IsPodAvailable``: Ready, and the Ready condition's transition time (kept

@@ -24,7 +24,7 @@ from typing import Any, Literal, cast
 
 import numpy as np
 
-from canarysim.sim.metrics.store import SeriesKey, Tally, sorted_unique
+from canarysim.sim.metrics.store import SeriesKey, Tally
 from canarysim.sim.stochastic.distributions import Dist
 
 __all__ = [
@@ -126,10 +126,16 @@ class EnvoyAttempts:
         """One attempt per request at backend ``bs``: (response code, latency s)."""
         err = rng.random(len(bs)) < bk.p_err[bs]
         code = np.where(err, bk.codes[bs], 200)
+        per_backend = np.bincount(bs)
+        used = np.flatnonzero(per_backend)
+        if len(used) == 1:  # the usual batch: one backend, no mask needed
+            only = int(used[0])
+            sample = bk.dists[only].sample(rng, int(per_backend[only]))
+            return code, np.asarray(sample, dtype=float)
         lat = np.empty(len(bs))
-        for b in sorted_unique(bs):
+        for b in used:
             m = bs == b
-            lat[m] = bk.dists[b].sample(rng, int(m.sum()))
+            lat[m] = bk.dists[b].sample(rng, int(per_backend[b]))
         return code, lat
 
     def _record(
@@ -146,21 +152,37 @@ class EnvoyAttempts:
         shadow: bool = False,
     ) -> None:
         """Individual requests grouped into series by (backend, code, flags)."""
-        fl = np.zeros(len(bs), dtype=np.int64) if flags is None else flags
-        combo = (bs.astype(np.int64) * 1000 + code) * 2 + fl
-        for k in sorted_unique(combo):
-            m = combo == k
-            b, c, f = int(k) // 2000, int(k) // 2 % 1000, int(k) % 2
-            key = SeriesKey(
+        if len(bs) == 0:
+            return
+        combo = bs.astype(np.int64) * 2000 + code * 2
+        if flags is not None:
+            combo += flags
+        # The keys in increasing order without sorting every request: combo is a small int.
+        present = np.bincount(combo)
+        found = np.flatnonzero(present)
+        keys = [
+            SeriesKey(
                 reporter,
                 dest,
-                bk.workloads[b],
-                bk.hashes[b],
-                int(c),
-                "UT" if f else "-",
+                bk.workloads[int(k) // 2000],
+                bk.hashes[int(k) // 2000],
+                int(k) // 2 % 1000,
+                "UT" if int(k) % 2 else "-",
                 shadow,
             )
-            tally.add_records(key, bucket[m], lat_s[m] * 1000.0, self.keep_samples)
+            for k in found
+        ]
+        if self.keep_samples:
+            for key, k in zip(keys, found, strict=True):
+                m = combo == k
+                tally.add_records(key, bucket[m], lat_s[m] * 1000.0, True)
+            return
+        group = None
+        if len(found) > 1:
+            index = np.zeros(len(present), dtype=np.int64)
+            index[found] = np.arange(len(found))
+            group = index[combo]
+        tally.add_grouped(keys, group, bucket, lat_s * 1000.0)
 
     def _attempts(
         self,
@@ -188,14 +210,16 @@ class EnvoyAttempts:
         elapsed = np.zeros(n)
         final_code = np.zeros(n, dtype=np.int64)
         final_flag = np.zeros(n, dtype=np.int64)
-        current = backend.astype(np.int64).copy()
-        active = np.arange(n)
+        current = backend.astype(np.int64)
+        retry_list = list(retriable_codes)
+        # The requests still being tried: all of them (a slice, no copies) on the first round.
+        active: Any = slice(None)
         # Endpoints already tried per request and version (Envoy's previous_hosts predicate).
         tried = np.zeros((n, len(bk.hashes)), dtype=np.int64) if retries > 0 else None
         for attempt in range(retries + 1):
-            if len(active) == 0:
-                break
             bs = current[active]
+            if len(bs) == 0:
+                break
             if attempt == 0 and first is not None:
                 code, lat = first
             else:
@@ -210,24 +234,29 @@ class EnvoyAttempts:
             el = np.where(global_to, timeout, np.where(try_to, el + ptt, el + lat))
             res_code = np.where(ok, code, 504)
             res_flag = np.where(ok, 0, 1)
-            again = np.where(try_to, ptt_retry, np.isin(code, list(retriable_codes)))
+            again = np.where(try_to, ptt_retry, np.isin(code, retry_list))
             again &= ~global_to & (attempt < retries)
-            if again.any():
-                # Envoy's fully jittered exponential back-off before retry number attempt+1.
-                cap = min(BACKOFF_BASE_S * (2 ** (attempt + 1) - 1), BACKOFF_MAX_S)
-                start = el[again] + rngs.router.uniform(0.0, cap, int(again.sum()))
-                late = start >= timeout
-                el_again = np.where(late, timeout, start)
-                el[again] = el_again
-                idx_again = np.flatnonzero(again)
-                res_code[idx_again[late]] = 504
-                res_flag[idx_again[late]] = 1
-                again[idx_again[late]] = False
+            if not again.any():
+                elapsed[active] = el
+                final_code[active] = res_code
+                final_flag[active] = res_flag
+                break
+            # Envoy's fully jittered exponential back-off before retry number attempt+1.
+            cap = min(BACKOFF_BASE_S * (2 ** (attempt + 1) - 1), BACKOFF_MAX_S)
+            start = el[again] + rngs.router.uniform(0.0, cap, int(again.sum()))
+            late = start >= timeout
+            el_again = np.where(late, timeout, start)
+            el[again] = el_again
+            idx_again = np.flatnonzero(again)
+            res_code[idx_again[late]] = 504
+            res_flag[idx_again[late]] = 1
+            again[idx_again[late]] = False
             elapsed[active] = el
+            positions = np.arange(n) if isinstance(active, slice) else active
             done = ~again
-            final_code[active[done]] = res_code[done]
-            final_flag[active[done]] = res_flag[done]
-            cont = active[again]
+            final_code[positions[done]] = res_code[done]
+            final_flag[positions[done]] = res_flag[done]
+            cont = positions[again]
             if len(cont):
                 assert tried is not None
                 tried[cont, current[cont]] += 1

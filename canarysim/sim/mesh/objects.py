@@ -111,6 +111,9 @@ class Mesh(RouterObjects):
         self.events: list[tuple[str, str]] = []
         """(reason, message) of events a router recorded, for the controller to emit."""
         self.version = 0
+        self.weights_read: tuple[Any, Any, tuple[int, int]] | None = None
+        """(what it depends on, the plan, the weights): ``summary.weights_from_manifests``'s
+        last answer, valid while the manifests' version and the plan stay the same."""
         self._unchanged_weight: tuple[object, ...] | None = None
         self._on_change = on_change
         # The Rollout's routing settings, derived once: the mesh's copy of the Rollout never
