@@ -6,6 +6,7 @@ the Argo function (rollout/canary.go, rollout/sync.go) whose behaviour it pins.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -23,15 +24,19 @@ from test_steps_world import (
 )
 
 from canarysim.engine.model import (
+    Condition,
     CreateReplicaSet,
+    Observation,
     Pause,
     PauseCondition,
     Plan,
     PodMetadata,
     RolloutStatus,
+    SetReplicaSetRevision,
     SetWeight,
     SyncEphemeralMetadata,
 )
+from canarysim.engine.rollout import decide
 
 CANARY_META = PodMetadata(labels=(("role", "canary"),))
 STABLE_META = PodMetadata(labels=(("role", "stable"),))
@@ -238,3 +243,67 @@ def test_abort_with_the_new_hash_already_stable_goes_to_the_last_step() -> None:
     d = reconcile(plan, status, rs(H2, 10))
     assert d.status.abort is True
     assert d.status.current_step_index == 2
+
+
+def test_status_without_progressing_condition_records_found_new_replica_set() -> None:
+    """``syncReplicaSetRevision``: a status without a Progressing condition gets
+    FoundNewReplicaSet; when nothing progresses in the reconcile, it is what is persisted."""
+    plan = make_plan(replicas=10, steps=(SetWeight(10),))
+    status = make_status(plan, counts=(11, 1, 10, 10), conditions=())
+    d = reconcile(plan, status, rs(H1, 10), rs(H2, 1, 0))
+    assert d.status.condition("Progressing") == Condition(
+        "Progressing", "True", "FoundNewReplicaSet", f'Found new replica set "foo-{H2}"', NOW, NOW
+    )
+
+
+def test_new_replica_set_sharing_the_newest_revision_is_renumbered() -> None:
+    """``syncReplicaSetRevision`` sets maxOldRevision + 1 whenever the new ReplicaSet's
+    revision is not above every older one, equal included."""
+    plan = make_plan(replicas=10, steps=(SetWeight(10),))
+    d = reconcile(plan, make_status(plan), rs(H1, 10, revision=2), rs(H2, 0, revision=2))
+    assert of_type(d, SetReplicaSetRevision) == [SetReplicaSetRevision(H2, 3)]
+
+
+def test_renumbered_replica_set_carries_its_new_revision_into_the_reconcile() -> None:
+    """After the renumbering, the rollout's revision is the new one: the RolloutNotCompleted
+    event of a rollback within the window names revision 3."""
+    plan = make_plan(
+        replicas=1, pod_template_hash=H1, steps=(SetWeight(10),), rollback_window_revisions=1
+    )
+    status = make_status(plan, stable=H2, current=H2, counts=(2, 2, 2, 2))
+    d = reconcile(plan, status, rs(H1, 1, created=NOW - 3600), rs(H2, 1, created=NOW))
+    assert (
+        "RolloutNotCompleted",
+        f"Rollout not completed, started update to revision 3 ({H1})",
+    ) in events(d)
+
+
+def _step_after_reconcile(h1: int, h2: int, h2_rollout_replicas: int | None) -> int | None:
+    """setWeight 10 with stable 9/9 and canary ``h2`` (all available): the step completes in
+    a normal reconcile; a scaling event (``syncReplicasOnly``) keeps the index at 0."""
+    plan = make_plan(replicas=10, steps=(SetWeight(10), Pause()))
+    views = (
+        replace(rs(H1, h1), rollout_replicas=10),
+        replace(rs(H2, h2), rollout_replicas=h2_rollout_replicas),
+    )
+    status = make_status(plan, counts=(h1 + h2, h2, h1 + h2, h1 + h2))
+    d = decide(plan, status, Observation(now=NOW, replica_sets=views))
+    return d.status.current_step_index
+
+
+def test_a_one_pod_replica_set_sized_for_other_replicas_is_a_scaling_event() -> None:
+    """``isScalingEvent``: an active (> 0 replicas) new or stable ReplicaSet whose
+    desired-replicas annotation differs from ``spec.replicas``; one pod is enough."""
+    assert _step_after_reconcile(9, 1, 10) == 1
+    assert _step_after_reconcile(9, 1, 5) == 0
+
+
+def test_a_scaled_down_or_unannotated_replica_set_is_not_a_scaling_event() -> None:
+    """``FilterActiveReplicaSets`` skips a ReplicaSet at 0 replicas, and one without the
+    annotation is skipped too (``GetDesiredReplicasAnnotation`` not ok)."""
+    plan = make_plan(replicas=10, steps=(SetWeight(0), Pause()))
+    views = (replace(rs(H1, 10), rollout_replicas=10), replace(rs(H2, 0), rollout_replicas=5))
+    status = make_status(plan, counts=(10, 0, 10, 10))
+    d = decide(plan, status, Observation(now=NOW, replica_sets=views))
+    assert d.status.current_step_index == 1
+    assert _step_after_reconcile(9, 1, None) == 1
