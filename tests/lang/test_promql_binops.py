@@ -152,6 +152,9 @@ DUP_LEFT = (
         ('{__name__=~"a|c"} + on(pod) b',
          "multiple matches for labels: many-to-one matching must be explicit "
          "(group_left/group_right)"),
+        ('{__name__=~"a|c"} < ignoring(zone, version) b',
+         "multiple matches for labels: many-to-one matching must be explicit "
+         "(group_left/group_right)"),
         ('{__name__=~"a|c"} * on(pod) group_left b',
          "multiple matches for labels: grouping labels must ensure unique matches"),
     ],
