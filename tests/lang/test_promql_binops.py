@@ -33,6 +33,7 @@ STORE = Store(
         ("c", {"job": "x", "pod": "1", "zone": "z1", "version": "old"}, 3.0),
         ("info", {"pod": "1", "version": "v1"}, 1.0),
         ("info", {"pod": "2"}, 1.0),
+        ("info2", {"pod": "1"}, 1.0),
     ]
 )
 A1 = {"job": "x", "pod": "1", "zone": "z1", "version": "old"}
@@ -66,6 +67,7 @@ CASES = [
     pytest.param("a - 2", [(A1, -1.0), (A2, 0.0)], id="vector minus scalar"),
     # one-to-one
     pytest.param("b / a", [], id="no match on differing labels"),
+    pytest.param("a + c", [(A1, 4.0)], id="no clause matches all labels but the name"),
     pytest.param("b / ignoring(zone, version) a", [(B1, 10.0), (B2, 10.0)], id="ignoring"),
     pytest.param("a - ignoring(zone, version) b", [({"job": "x", "pod": "1"}, -9.0),
                                                    ({"job": "x", "pod": "2"}, -18.0)],
@@ -82,12 +84,21 @@ CASES = [
                  id="bool one-to-one"),
     pytest.param("b < bool on(pod) a", [({"pod": "1"}, 0.0), ({"pod": "2"}, 0.0)],
                  id="bool one-to-one false"),
+    pytest.param('b / on(pod) a{pod="2"}', [({"pod": "2"}, 10.0)],
+                 id="an unmatched sample does not end the matching"),
+    pytest.param("a > on(pod) (3 - b / 10)", [({"pod": "2"}, 2.0)],
+                 id="a filtered sample does not end the matching"),
     pytest.param("a + nothing", [], id="empty right side"),
     pytest.param("nothing + a", [], id="empty left side"),
     # many-to-one / one-to-many
     pytest.param("a * on(pod) group_left(version) info",
                  [({**A1, "version": "v1"}, 1.0), (A2, 2.0)],
                  id="group_left copies or removes the included label"),
+    pytest.param("a * on(pod) group_left(version) info2",
+                 [({"job": "x", "pod": "1", "zone": "z1"}, 1.0)],
+                 id="group_left removes an included label the one side lacks"),
+    pytest.param('a * on(job) group_left b{pod="1"}', [(A1, 10.0), (A2, 20.0)],
+                 id="group_left many samples on one signature"),
     pytest.param("a * on(pod) group_left info", [(A1, 1.0), (A2, 2.0)],
                  id="group_left keeps the many side's labels"),
     pytest.param("info - on(pod) group_right b", [(B1, -9.0), (B2, -19.0)],
@@ -137,7 +148,11 @@ DUP_LEFT = (
     [
         ("a + on(job) b", DUP_RIGHT),
         ("b * on(job) group_right a", DUP_LEFT),
+        ("a + on(job, missing) b", DUP_RIGHT),
         ('{__name__=~"a|c"} + on(pod) b',
+         "multiple matches for labels: many-to-one matching must be explicit "
+         "(group_left/group_right)"),
+        ('{__name__=~"a|c"} < ignoring(zone, version) b',
          "multiple matches for labels: many-to-one matching must be explicit "
          "(group_left/group_right)"),
         ('{__name__=~"a|c"} * on(pod) group_left b',

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from canarysim.lang.promql.functions import _apply, _compare
+from canarysim.lang.promql.functions import _arith, _compare
 from canarysim.lang.promql.syntax import COMPARISONS, Binary, PromQLError
 from canarysim.lang.promql.values import Labels, Vector, _drop_name, _fmt
 
@@ -23,8 +23,8 @@ Sig = tuple[tuple[str, str], ...]
 def signature(node: Binary, labels: Labels) -> Sig:
     """The labels two samples must share to match."""
     if node.on is True:
-        return tuple(sorted((k, labels.get(k, "")) for k in node.labels if labels.get(k, "")))
-    drop = {"__name__", *node.labels} if node.on is False else {"__name__"}
+        return tuple(sorted((k, v) for k in node.labels if (v := labels.get(k))))
+    drop = {"__name__", *node.labels}  # ignoring(...); without a clause node.labels is empty
     return tuple(sorted((k, v) for k, v in labels.items() if k not in drop))
 
 
@@ -40,7 +40,7 @@ def vector_scalar(node: Binary, vec: Vector, s: float, swap: bool) -> Vector:
             elif hit:
                 out.append((labels, v))  # the vector's value, whichever side it is on
         else:
-            out.append((_drop_name(labels), _apply(op, a, b, False)))
+            out.append((_drop_name(labels), _arith(op, a, b)))
     return Vector(out)
 
 
@@ -56,7 +56,7 @@ def _result_labels(node: Binary, left: Labels, right: Labels, one_to_one: bool) 
         elif node.on is False:
             result = {k: x for k, x in result.items() if k not in node.labels}
     for name in node.include:
-        value = right.get(name, "")
+        value = right.get(name)
         if value:
             result[name] = value
         else:
@@ -68,8 +68,6 @@ def vector_vector(
     node: Binary, lhs: Vector, rhs: Vector, err: Callable[[str], PromQLError]
 ) -> Vector:
     """``VectorBinop`` (one-to-one, many-to-one or one-to-many)."""
-    if not lhs.samples or not rhs.samples:
-        return Vector([])
     right_side = node.group != "right"
     many, one = (lhs, rhs) if right_side else (rhs, lhs)
     ones: dict[Sig, tuple[Labels, float]] = {}
@@ -85,7 +83,10 @@ def vector_vector(
             )
         ones[sig] = (labels, v)
     one_to_one = node.group is None
-    matched: dict[Sig, set[Sig] | None] = {}
+    # One-to-one: the signatures already matched. Many-to-one: the result label sets so far;
+    # Prometheus keeps them per signature, but two signatures never give the same result
+    # (a matching label that an included label overwrites takes the same value), so one set.
+    matched: set[Sig] = set()
     out = []
     op = node.op
     for labels, v in many:
@@ -100,22 +101,17 @@ def vector_vector(
                 continue  # filtered before the matching checks
             value = (1.0 if hit else 0.0) if node.return_bool else a
         else:
-            value = _apply(op, a, b, False)
+            value = _arith(op, a, b)
         result = _result_labels(node, labels, other_labels, one_to_one)
-        if one_to_one:
-            if sig in matched:
-                raise err(
-                    "multiple matches for labels: many-to-one matching must be explicit "
-                    "(group_left/group_right)"
-                )
-            matched[sig] = None
-        else:
-            seen = matched.setdefault(sig, set())
-            key = tuple(sorted(result.items()))
-            assert seen is not None
-            if key in seen:
-                raise err("multiple matches for labels: grouping labels must ensure unique matches")
-            seen.add(key)
+        key = sig if one_to_one else tuple(sorted(result.items()))
+        if key in matched:
+            raise err(
+                "multiple matches for labels: many-to-one matching must be explicit "
+                "(group_left/group_right)"
+                if one_to_one
+                else "multiple matches for labels: grouping labels must ensure unique matches"
+            )
+        matched.add(key)
         out.append((result, value))
     return Vector(out)
 

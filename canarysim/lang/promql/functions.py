@@ -94,10 +94,15 @@ def _compare(op: str, a: float, b: float) -> bool:
 
 
 def _apply(op: str, a: float, b: float, return_bool: bool) -> float:
-    """IEEE arithmetic as Go does it (x/0 = +-Inf, 0/0 = NaN, fmod for %)."""
+    """A scalar binary operation: a comparison (0/1 with ``bool``), or :func:`_arith`."""
     if op in COMPARISONS:
         hit = _compare(op, a, b)
         return (1.0 if hit else 0.0) if return_bool else a
+    return _arith(op, a, b)
+
+
+def _arith(op: str, a: float, b: float) -> float:
+    """IEEE arithmetic as Go does it (x/0 = +-Inf, 0/0 = NaN, fmod for %)."""
     if op == "+":
         return a + b
     if op == "-":
