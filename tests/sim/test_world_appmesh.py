@@ -9,9 +9,11 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import yaml
 
 import canarysim
 from canarysim.declarations import load_scenario
+from canarysim.report.files import manifest_files
 from canarysim.result import Result
 
 SCENARIO = Path(__file__).resolve().parents[2] / "scenarios" / "appmesh-canary" / "scenario.yaml"
@@ -204,3 +206,19 @@ def test_a_missing_virtual_node_is_argos_warning_and_the_update_stalls(tmp_path:
     # UpdateHash fails before SetWeight: the canary never gets traffic
     assert all(w["primary"]["canary"] == 0 for w in [weighted_targets(r, r.until)])
     assert r.series["requests.canary"].sum() == 0
+
+
+def test_rendered_manifests_hold_each_virtual_router_write(bundled: Result) -> None:
+    files = manifest_files(bundled.manifest_history)
+    routers = sorted(k for k in files if k.endswith("-VirtualRouter-my-vrouter.yaml"))
+    # at 0 (weight 0), then 25, 50, 75 and back to 0 after promotion
+    assert len(routers) == 5
+    weights = [
+        yaml.safe_load(files[k])["spec"]["routes"][0]["httpRoute"]["action"]["weightedTargets"][0][
+            "weight"
+        ]
+        for k in routers
+    ]
+    assert weights == [0, 25, 50, 75, 0]
+    nodes = [k for k in files if k.endswith("-VirtualNode-my-vn-canary.yaml")]
+    assert len(nodes) >= 3  # canary-hash, the new hash, canary-hash again
