@@ -16,6 +16,11 @@ from canarysim.declarations.bulk import without_collector
 from canarysim.declarations.convert import validate_model
 from canarysim.declarations.findings import Finding
 from canarysim.declarations.manifests.analysis import AnalysisTemplate, ClusterAnalysisTemplate
+from canarysim.declarations.manifests.appmesh import (
+    AppMeshVirtualNode,
+    AppMeshVirtualRouter,
+    AppMeshVirtualService,
+)
 from canarysim.declarations.manifests.argo import Rollout
 from canarysim.declarations.manifests.base import Resource
 from canarysim.declarations.manifests.bundle import Manifests
@@ -65,6 +70,13 @@ _KINDS: dict[tuple[str, str], tuple[type[Resource], str, bool]] = {
     ("traefik.io", "IngressRoute"): (IngressRoute, "ingress_routes", True),
     ("traefik.containo.us", "IngressRoute"): (IngressRoute, "ingress_routes", True),
     ("getambassador.io", "Mapping"): (AmbassadorMapping, "ambassador_mappings", True),
+    ("appmesh.k8s.aws", "VirtualService"): (
+        AppMeshVirtualService,
+        "appmesh_virtual_services",
+        True,
+    ),
+    ("appmesh.k8s.aws", "VirtualRouter"): (AppMeshVirtualRouter, "appmesh_virtual_routers", True),
+    ("appmesh.k8s.aws", "VirtualNode"): (AppMeshVirtualNode, "appmesh_virtual_nodes", True),
 }
 
 #: Versions each group serves (kubectl would reject anything else).
@@ -80,6 +92,7 @@ _VERSIONS = {
     "traefik.io": {"v1alpha1"},
     "traefik.containo.us": {"v1alpha1"},
     "getambassador.io": {"v2", "v3alpha1"},
+    "appmesh.k8s.aws": {"v1beta2"},
 }
 
 

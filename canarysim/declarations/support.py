@@ -30,6 +30,7 @@ SIMULATED_ROUTERS: tuple[str, ...] = (
     "apisix",
     "traefik",
     "ambassador",
+    "appMesh",
 )
 #: Plugins (``trafficRouting.plugins`` keys) the simulator drives, in part (see below).
 SIMULATED_PLUGINS: tuple[str, ...] = ("argoproj-labs/gatewayAPI",)

@@ -40,6 +40,8 @@ _KINDS = {
     "apisixroutes": "ApisixRoute",
     "traefikservices": "TraefikService",
     "mappings": "Mapping",
+    "virtualrouters": "VirtualRouter",
+    "virtualnodes": "VirtualNode",
 }
 
 

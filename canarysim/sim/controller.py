@@ -285,6 +285,31 @@ class Controller:
                 self.env.now, "Normal", f"Rollout/{self.world.plan.name}", reason, message
             )
         mesh.events.clear()
+        for reason, message in mesh.warnings:
+            self.world.recorder.event(
+                self.env.now, "Warning", f"Rollout/{self.world.plan.name}", reason, message
+            )
+        mesh.warnings.clear()
+
+    def _update_hash(self, action: UpdateTrafficHash, decision: Decision) -> None:
+        """A router's ``UpdateHash`` (Istio's DestinationRule subsets, App Mesh's VirtualNode
+        pod selectors), with the ReplicaSets the Istio delay reads."""
+        world = self.world
+        world.mesh.update_hash(
+            action.canary_hash,
+            action.stable_hash,
+            action.additional,
+            replica_sets=[
+                {
+                    "name": rs.name,
+                    "hash": rs.hash,
+                    "replicas": rs.replicas,
+                    "available": rs.status.available,
+                }
+                for rs in world.cluster.replica_sets_of(world.plan.name)
+            ],
+            aborting=decision.status.abort,
+        )
 
     # -- applying actions ------------------------------------------------------------------
     def _apply(self, decision: Decision) -> None:
@@ -365,21 +390,10 @@ class Controller:
                 if svc in cluster.services:
                     cluster.set_selector_hash(svc, action.hash or None)
             elif isinstance(action, UpdateTrafficHash):
-                world.mesh.update_hash(
-                    action.canary_hash,
-                    action.stable_hash,
-                    action.additional,
-                    replica_sets=[
-                        {
-                            "name": rs.name,
-                            "hash": rs.hash,
-                            "replicas": rs.replicas,
-                            "available": rs.status.available,
-                        }
-                        for rs in cluster.replica_sets_of(name)
-                    ],
-                    aborting=decision.status.abort,
-                )
+                try:
+                    self._update_hash(action, decision)
+                finally:
+                    self._router_events()
             elif isinstance(action, SetTrafficWeight):
                 try:
                     world.mesh.set_weight(action.canary, action.additional)

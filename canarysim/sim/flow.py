@@ -21,6 +21,7 @@ import simpy
 from canarysim.engine.trafficrouting.nginx.reconcile import annotation_prefix
 from canarysim.sim.inputs import version_behaviour
 from canarysim.sim.mesh.alb import AlbRouter
+from canarysim.sim.mesh.appmesh import AppMeshRouter
 from canarysim.sim.mesh.gateway import (
     AmbassadorRouter,
     ApisixRouter,
@@ -131,8 +132,16 @@ class TrafficFlow:
             )
         elif world.mesh.mappings:
             gateway = AmbassadorRouter(list(world.mesh.mappings.values()), resolve=self._resolve)
-        splitter = None
-        if world.mesh.traffic_splits:
+        splitter: SplitRouter | AppMeshRouter | None = None
+        if world.mesh.virtual_routers:
+            splitter = AppMeshRouter(
+                world.mesh.appmesh_virtual_services,
+                world.mesh.virtual_routers,
+                world.mesh.virtual_nodes,
+                namespace=world.namespace,
+                resolve=self._resolve,
+            )
+        elif world.mesh.traffic_splits:
             splitter = SplitRouter(
                 list(world.mesh.traffic_splits.values()),
                 namespace=world.namespace,
@@ -142,7 +151,8 @@ class TrafficFlow:
         # VirtualService or DestinationRule applies to it
         bare = Router([], [], namespace=world.namespace, resolve=self._resolve)
         # the ingress decides for the hosts it serves, then a Gateway for its HTTPRoutes'
-        # hosts, then an SMI split for its root Service, then Istio (or the plain Service)
+        # hosts, then an SMI split for its root Service (or App Mesh for its VirtualService),
+        # then Istio (or the plain Service)
         self.plans = {
             cls: (ingress.plan(cls) if ingress is not None else None)
             or (gateway.plan(cls) if gateway is not None else None)

@@ -176,6 +176,9 @@ class World:
             traefik_services=[t.raw for t in scenario.manifests.traefik_services],
             ingress_routes=[r.raw for r in scenario.manifests.ingress_routes],
             ambassador_mappings=[m.raw for m in scenario.manifests.ambassador_mappings],
+            appmesh_virtual_services=[v.raw for v in scenario.manifests.appmesh_virtual_services],
+            appmesh_virtual_routers=[r.raw for r in scenario.manifests.appmesh_virtual_routers],
+            appmesh_virtual_nodes=[n.raw for n in scenario.manifests.appmesh_virtual_nodes],
         )
         if self.mesh.alb:
             self.mesh.balancers = load_balancers(self, scenario)

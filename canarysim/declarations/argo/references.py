@@ -17,6 +17,7 @@ from canarysim.declarations.argo.fielderr import FieldError
 from canarysim.declarations.manifests.argo import Rollout, RolloutAnalysis
 from canarysim.declarations.manifests.bundle import Manifests
 from canarysim.engine.analysis.runspec import TemplateNotFound, collect_templates
+from canarysim.engine.trafficrouting.appmesh import reconcile as appmesh
 from canarysim.engine.trafficrouting.istio import rollout as iro
 from canarysim.engine.trafficrouting.istio import routes as ir
 from canarysim.errors import TrafficRoutingError
@@ -43,6 +44,7 @@ def validate_references(ro: Rollout, objs: Manifests) -> list[FieldError]:
         analyses = _fetch_analyses(ro, objs)
         ingresses = _fetch_ingresses(ro, objs)
         vss = _fetch_virtual_services(ro, objs)
+        routers = _fetch_appmesh(ro, objs)
     except _Stop as stop:
         return [stop.error]
     errs: list[FieldError] = []
@@ -84,7 +86,57 @@ def validate_references(ro: Rollout, objs: Manifests) -> list[FieldError]:
             )
     for path, vs in vss:
         errs += _virtual_service(ro, path, vs)
+    for router in routers:
+        # ValidateAppMeshResource: paths inside the VirtualRouter, its name as the value
+        problem = appmesh.validate_virtual_router(router.raw)
+        if problem is not None:
+            errs.append(FieldError(problem[0], "Invalid", router.name, problem[1]))
     return errs
+
+
+class _Plain(FieldError):
+    """An error Argo returns as it is (``errors.New``), not as a ``field.Error``."""
+
+    def __str__(self) -> str:
+        return self.detail
+
+
+#: Argo's own spelling of the path (``getReferencedAppMeshResources``), lower-case ``appmesh``.
+APPMESH_PATH = "spec.strategy.canary.trafficRouting.appmesh.virtualService"
+
+
+def _fetch_appmesh(ro: Rollout, objs: Manifests) -> list[Any]:
+    """``getReferencedAppMeshResources``: the VirtualService the Rollout names, then the
+    VirtualRouter providing it (both must exist); returns that VirtualRouter."""
+    tr = ro.canary.traffic_routing if ro.canary is not None else None
+    settings = tr.app_mesh if tr is not None else None
+    if not isinstance(settings, dict):
+        return []
+    vs_ref = settings.get("virtualService")
+    if not isinstance(vs_ref, dict):
+        raise _Stop(FieldError(APPMESH_PATH, "Invalid", None, "must provide virtual-service"))
+    name = str(vs_ref.get("name") or "")
+    value = f"{name}.{ro.namespace}"
+    vs = _find(objs.appmesh_virtual_services, name, ro.namespace)
+    if vs is None:
+        detail = f'virtualservices.appmesh.k8s.aws "{name}" not found'
+        raise _Stop(FieldError(APPMESH_PATH, "Invalid", value, detail))
+    try:
+        router_ns, router_name = appmesh.virtual_router_ref(vs.raw, ro.namespace)
+    except TrafficRoutingError as err:
+        raise _Stop(_Plain(APPMESH_PATH, "Invalid", None, str(err))) from None
+    router = _find(objs.appmesh_virtual_routers, router_name, router_ns)
+    if router is None:
+        detail = f'virtualrouters.appmesh.k8s.aws "{router_name}" not found'
+        raise _Stop(FieldError(APPMESH_PATH, "Invalid", value, detail))
+    return [router]
+
+
+def _find(items: list[Any], name: str, namespace: str) -> Any:
+    for obj in items:
+        if obj.name == name and obj.namespace == namespace:
+            return obj
+    return None
 
 
 # ------------------------------------------------------------------------------------ fetching

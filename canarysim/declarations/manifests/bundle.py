@@ -7,6 +7,11 @@ from typing import Any, TypeVar
 
 from canarysim.declarations.findings import Finding
 from canarysim.declarations.manifests.analysis import AnalysisTemplate, ClusterAnalysisTemplate
+from canarysim.declarations.manifests.appmesh import (
+    AppMeshVirtualNode,
+    AppMeshVirtualRouter,
+    AppMeshVirtualService,
+)
 from canarysim.declarations.manifests.argo import Rollout
 from canarysim.declarations.manifests.base import Resource
 from canarysim.declarations.manifests.ingress import Ingress
@@ -52,6 +57,9 @@ class Manifests:
     traefik_services: list[TraefikService] = field(default_factory=list)
     ingress_routes: list[IngressRoute] = field(default_factory=list)
     ambassador_mappings: list[AmbassadorMapping] = field(default_factory=list)
+    appmesh_virtual_services: list[AppMeshVirtualService] = field(default_factory=list)
+    appmesh_virtual_routers: list[AppMeshVirtualRouter] = field(default_factory=list)
+    appmesh_virtual_nodes: list[AppMeshVirtualNode] = field(default_factory=list)
     analysis_templates: list[AnalysisTemplate] = field(default_factory=list)
     cluster_analysis_templates: list[ClusterAnalysisTemplate] = field(default_factory=list)
     ignored: list[dict[str, Any]] = field(default_factory=list)
@@ -110,6 +118,9 @@ class Manifests:
             *self.traefik_services,
             *self.ingress_routes,
             *self.ambassador_mappings,
+            *self.appmesh_virtual_services,
+            *self.appmesh_virtual_routers,
+            *self.appmesh_virtual_nodes,
             *self.analysis_templates,
             *self.cluster_analysis_templates,
         ]

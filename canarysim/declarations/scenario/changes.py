@@ -43,6 +43,9 @@ _BUCKETS = (
     "traefik_services",
     "ingress_routes",
     "ambassador_mappings",
+    "appmesh_virtual_services",
+    "appmesh_virtual_routers",
+    "appmesh_virtual_nodes",
     "analysis_templates",
     "cluster_analysis_templates",
 )

@@ -21,6 +21,7 @@ from canarysim.engine.model import WeightDestination
 from canarysim.engine.trafficrouting.alb import reconcile as alb
 from canarysim.engine.trafficrouting.ambassador import reconcile as ambassador
 from canarysim.engine.trafficrouting.apisix import reconcile as apisix
+from canarysim.engine.trafficrouting.appmesh import reconcile as appmesh
 from canarysim.engine.trafficrouting.gatewayapi import reconcile as gatewayapi
 from canarysim.engine.trafficrouting.istio import reconcile as istio
 from canarysim.engine.trafficrouting.istio.rollout import RolloutRouting
@@ -67,6 +68,9 @@ class Mesh(RouterObjects):
         traefik_services: Sequence[Mapping[str, Any]] = (),
         ingress_routes: Sequence[Mapping[str, Any]] = (),
         ambassador_mappings: Sequence[Mapping[str, Any]] = (),
+        appmesh_virtual_services: Sequence[Mapping[str, Any]] = (),
+        appmesh_virtual_routers: Sequence[Mapping[str, Any]] = (),
+        appmesh_virtual_nodes: Sequence[Mapping[str, Any]] = (),
     ) -> None:
         self.namespace = namespace
         self.rollout = copy.deepcopy(dict(rollout))
@@ -103,6 +107,16 @@ class Mesh(RouterObjects):
             _key(m, namespace): copy.deepcopy(dict(m)) for m in ambassador_mappings
         }
         self.ambassador = ambassador.ambassador_settings(self.rollout) is not None
+        self.appmesh_virtual_services: dict[tuple[str, str], Manifest] = {
+            _key(v, namespace): copy.deepcopy(dict(v)) for v in appmesh_virtual_services
+        }
+        self.virtual_routers: dict[tuple[str, str], Manifest] = {
+            _key(r, namespace): copy.deepcopy(dict(r)) for r in appmesh_virtual_routers
+        }
+        self.virtual_nodes: dict[tuple[str, str], Manifest] = {
+            _key(n, namespace): copy.deepcopy(dict(n)) for n in appmesh_virtual_nodes
+        }
+        self.appmesh = appmesh.appmesh_settings(self.rollout) is not None
         self.nginx = nginx.nginx_settings(self.rollout) is not None
         self.alb = alb.alb_settings(self.rollout) is not None
         self.balancers: LoadBalancers | None = None
@@ -110,6 +124,8 @@ class Mesh(RouterObjects):
         self.smi = smi.smi_settings(self.rollout) is not None
         self.events: list[tuple[str, str]] = []
         """(reason, message) of events a router recorded, for the controller to emit."""
+        self.warnings: list[tuple[str, str]] = []
+        """The same for Warning events (App Mesh's ``VirtualNodeNotFound`` & co.)."""
         self.version = 0
         self.weights_read: tuple[Any, Any, tuple[int, int]] | None = None
         """(what it depends on, the plan, the weights): ``summary.weights_from_manifests``'s
@@ -152,6 +168,12 @@ class Mesh(RouterObjects):
             out["trafficsplits"] = [
                 copy.deepcopy(t) for _, t in sorted(self.traffic_splits.items())
             ]
+        if self.virtual_routers:
+            out["virtualrouters"] = [
+                copy.deepcopy(r) for _, r in sorted(self.virtual_routers.items())
+            ]
+        if self.virtual_nodes:
+            out["virtualnodes"] = [copy.deepcopy(n) for _, n in sorted(self.virtual_nodes.items())]
         return out
 
     def set_stable_ping_pong(self, value: str) -> None:
@@ -277,6 +299,8 @@ class Mesh(RouterObjects):
     ) -> None:
         """``UpdateHash``: raises TrafficRoutingError("delaying destination rule switch ...")
         while a ReplicaSet behind a subset is not fully available (subset-level routing)."""
+        if self.appmesh:
+            self._appmesh_update_hash(canary_hash, stable_hash)
         ref = self._referenced_dr()
         if ref is None:
             return

@@ -16,6 +16,7 @@ from canarysim.engine.trafficrouting.alb.match import forward_groups
 from canarysim.engine.trafficrouting.alb.reconcile import IngressWrite as AlbWrite
 from canarysim.engine.trafficrouting.ambassador import reconcile as ambassador
 from canarysim.engine.trafficrouting.apisix import reconcile as apisix
+from canarysim.engine.trafficrouting.appmesh import reconcile as appmesh
 from canarysim.engine.trafficrouting.gatewayapi import reconcile as gatewayapi
 from canarysim.engine.trafficrouting.nginx import reconcile as nginx
 from canarysim.engine.trafficrouting.smi import reconcile as smi
@@ -39,6 +40,9 @@ class RouterObjects:
     apisix_routes: Store
     traefik_services: Store
     mappings: Store
+    appmesh_virtual_services: Store
+    virtual_routers: Store
+    virtual_nodes: Store
     nginx: bool
     alb: bool
     smi: bool
@@ -46,7 +50,9 @@ class RouterObjects:
     apisix: bool
     traefik: bool
     ambassador: bool
+    appmesh: bool
     events: list[tuple[str, str]]
+    warnings: list[tuple[str, str]]
 
     def _changed(self) -> None:
         raise NotImplementedError
@@ -67,6 +73,8 @@ class RouterObjects:
             self._traefik_set_weight(canary)
         if self.ambassador:
             self._ambassador_set_weight(canary)
+        if self.appmesh:
+            self._appmesh_set_weight(canary)
 
     def _rewrite_one(
         self,
@@ -105,6 +113,7 @@ class RouterObjects:
             or self.apisix
             or self.traefik
             or self.ambassador
+            or self.appmesh
         )
 
     def router_weight(self) -> int | None:
@@ -122,6 +131,8 @@ class RouterObjects:
             return self._traefik_weight()
         if self.ambassador:
             return self._ambassador_weight()
+        if self.appmesh:
+            return self._appmesh_weight()
         if self.smi:
             name = smi.traffic_split_name(self.rollout)
             ns = self._rollout_namespace()
@@ -315,3 +326,70 @@ class RouterObjects:
             self.events.append((write.reason, write.message))
         if writes:
             self._changed()
+
+    # -- App Mesh ----------------------------------------------------------------------------
+    def appmesh_router_key(self) -> tuple[str, str] | None:
+        """(namespace, name) of the VirtualRouter behind the Rollout's App Mesh
+        VirtualService, or None when the VirtualService is missing or has no router."""
+        ns = self._rollout_namespace()
+        vs = self.appmesh_virtual_services.get((ns, appmesh.virtual_service_name(self.rollout)))
+        if vs is None:
+            return None
+        try:
+            return appmesh.virtual_router_ref(vs, ns)
+        except TrafficRoutingError:
+            return None
+
+    def _appmesh_set_weight(self, canary: int) -> None:
+        """App Mesh ``SetWeight``: the VirtualRouter's weighted targets (Argo's Warning
+        events and errors when the VirtualService or its VirtualRouter is missing)."""
+        ns = self._rollout_namespace()
+        name = appmesh.virtual_service_name(self.rollout)
+        vs = self.appmesh_virtual_services.get((ns, name))
+        if vs is None:
+            self.warnings.append(
+                ("VirtualServiceNotFound", f"VirtualService `{name}` not found in namespace `{ns}`")
+            )
+            raise TrafficRoutingError(appmesh.ERR_VIRTUAL_SERVICE_MISSING)
+        key = appmesh.virtual_router_ref(vs, ns)
+        router = self.virtual_routers.get(key)
+        if router is None:
+            message = f"VirtualRouter for `{name}` not found in namespace `{ns}`"
+            self.warnings.append(("VirtualRouterNotFound", message))
+            raise TrafficRoutingError(appmesh.ERR_VIRTUAL_ROUTER_MISSING)
+        new = appmesh.set_weight(router, self.rollout, canary)
+        if new != router:
+            self.virtual_routers[key] = new
+            self._changed()
+
+    def _appmesh_update_hash(self, canary_hash: str, stable_hash: str) -> None:
+        """App Mesh ``UpdateHash``: the stable VirtualNode first, then the canary one."""
+        ns = self._rollout_namespace()
+        rollout_name = str((self.rollout.get("metadata") or {}).get("name") or "")
+        canary_node, stable_node = appmesh.virtual_node_names(self.rollout)
+        canary, stable = appmesh.update_hashes(canary_hash, stable_hash)
+        for node, pod_hash in ((stable_node, stable), (canary_node, canary)):
+            current = self.virtual_nodes.get((ns, node))
+            if current is None:
+                self.warnings.append(
+                    ("VirtualNodeNotFound", f"VirtualNode `{node}` not found in namespace `{ns}`")
+                )
+                raise TrafficRoutingError(appmesh.ERR_VIRTUAL_NODE_MISSING)
+            new = appmesh.update_virtual_node(current, rollout_name, pod_hash)
+            if new != current:
+                self.virtual_nodes[(ns, node)] = new
+                self._changed()
+
+    def _appmesh_weight(self) -> int:
+        """The canary VirtualNode's weight in the first route that targets it."""
+        key = self.appmesh_router_key()
+        router = self.virtual_routers.get(key) if key is not None else None
+        canary, _ = appmesh.virtual_node_names(self.rollout)
+        for route in ((router or {}).get("spec") or {}).get("routes") or []:
+            found = appmesh.route_rule(route) if isinstance(route, dict) else None
+            targets = ((found[0].get("action") or {}) if found else {}).get("weightedTargets")
+            for t in targets or []:
+                if isinstance(t, dict) and (t.get("virtualNodeRef") or {}).get("name") == canary:
+                    w = t.get("weight")
+                    return int(w) if isinstance(w, int | float) else 0
+        return 0

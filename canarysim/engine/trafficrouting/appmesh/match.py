@@ -1,0 +1,117 @@
+"""How an App Mesh sidecar routes one request over a VirtualRouter's routes.
+
+A route of type ``httpRoute`` or ``http2Route`` matches on ``match.prefix``, ``match.path``
+(``exact`` or ``regex``), ``match.method`` and ``match.headers`` (each ``exact``, ``prefix``,
+``suffix``, ``regex`` or ``range``, optionally ``invert``ed); a ``tcpRoute`` takes every request;
+a ``grpcRoute`` takes none of the HTTP request classes canarysim sends. Routes are tried by
+``priority`` (0 first; routes without one after those with one), then the most specific path
+first (an exact path, then the longest prefix), as App Mesh orders them. The chosen route's
+``weightedTargets`` share the requests by weight (0 takes nothing).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import Any
+
+__all__ = ["route"]
+
+
+def _dict(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+def _header_ok(rule: Mapping[str, Any], headers: Mapping[str, str]) -> bool:
+    value = headers.get(str(rule.get("name") or "").lower())
+    match = _dict(rule.get("match"))
+    if value is None:
+        ok = False
+    elif "exact" in match:
+        ok = value == str(match["exact"])
+    elif "prefix" in match:
+        ok = value.startswith(str(match["prefix"]))
+    elif "suffix" in match:
+        ok = value.endswith(str(match["suffix"]))
+    elif "regex" in match:
+        ok = re.fullmatch(str(match["regex"]), value) is not None
+    elif "range" in match:
+        bounds = _dict(match["range"])
+        try:
+            ok = int(bounds.get("start", 0)) <= int(value) < int(bounds.get("end", 0))
+        except ValueError:
+            ok = False
+    else:
+        ok = True  # a header rule without a match: the header is present
+    return ok != bool(rule.get("invert"))
+
+
+def _http_match(
+    match: Mapping[str, Any], path: str, method: str, headers: Mapping[str, str]
+) -> tuple[int, int] | None:
+    """(specificity) when the request matches, else None."""
+    exact = _dict(match.get("path")).get("exact")
+    regex = _dict(match.get("path")).get("regex")
+    if exact is not None:
+        if path != str(exact):
+            return None
+        rank = (2, len(str(exact)))
+    elif regex is not None:
+        if re.fullmatch(str(regex), path) is None:
+            return None
+        rank = (1, 0)
+    else:
+        prefix = str(match.get("prefix") or "/")
+        if not path.startswith(prefix):
+            return None
+        rank = (0, len(prefix))
+    if match.get("method") and str(match["method"]).upper() != method.upper():
+        return None
+    for rule in match.get("headers") or []:
+        if not _header_ok(_dict(rule), headers):
+            return None
+    return rank
+
+
+def route(
+    virtual_router: Mapping[str, Any],
+    uri: str = "/",
+    method: str = "GET",
+    headers: Mapping[str, str] | None = None,
+) -> tuple[tuple[str, float], ...] | None:
+    """``(VirtualNode, share)`` for one request class; None when no route matches it."""
+    headers = {k.lower(): v for k, v in (headers or {}).items()}
+    path = uri.split("?", 1)[0] or "/"
+    best: tuple[Any, ...] | None = None
+    chosen: dict[str, Any] = {}
+    for i, r in enumerate(_dict(virtual_router.get("spec")).get("routes") or []):
+        r = _dict(r)
+        priority = r.get("priority")
+        pri = (0, int(priority)) if isinstance(priority, int) else (1, 0)
+        for kind in ("httpRoute", "http2Route", "tcpRoute"):
+            rule = r.get(kind)
+            if not isinstance(rule, dict):
+                continue
+            if kind == "tcpRoute":
+                rank: tuple[int, int] | None = (-1, 0)
+            else:
+                rank = _http_match(_dict(rule.get("match")), path, method, headers)
+            if rank is None:
+                break
+            # lower priority first, then the more specific path, then manifest order
+            key = (pri[0], pri[1], -rank[0], -rank[1], i)
+            if best is None or key < best:
+                best, chosen = key, rule
+            break
+    if best is None:
+        return None
+    weights = []
+    for t in _dict(chosen.get("action")).get("weightedTargets") or []:
+        t = _dict(t)
+        node = str(_dict(t.get("virtualNodeRef")).get("name") or "")
+        w = t.get("weight")
+        weights.append((node, float(w) if isinstance(w, int | float) else 0.0))
+    total = sum(w for _, w in weights if w > 0)
+    if total <= 0:
+        return ()
+    return tuple((n, w / total) for n, w in weights if w > 0)
