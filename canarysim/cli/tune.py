@@ -152,9 +152,9 @@ def add_command(sub: Any, command: Any, seed_type: Any) -> None:
     b.add_argument(
         "--false-rollback",
         type=_probability("--false-rollback"),
-        default=0.01,
+        default=0.05,
         metavar="P",
-        help="most probability of aborting the good canary (default 0.01)",
+        help="most probability of aborting the good canary (default 0.05)",
     )
     b.add_argument(
         "--max-blast-radius",

@@ -34,7 +34,7 @@ WHERE = "canarysim tune"
 @dataclass(frozen=True)
 class Budget:
     detect: float = 0.95
-    false_rollback: float = 0.01
+    false_rollback: float = 0.05
     max_blast_radius: float | None = None
     max_duration: float | None = None
     confidence: float = 0.95

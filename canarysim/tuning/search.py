@@ -8,6 +8,8 @@ regressed canary. After each rung the candidates whose *optimistic* interval end
 the budget are dropped, and of the rest the ``1/eta`` most promising go on: those whose point
 estimates meet the budget first, then by median time to promotion (ties: the search order).
 At ``N`` runs, the fastest candidate whose *conservative* ends meet the budget is recommended.
+When no finalist passes, the candidates the ``1/eta`` cap cut (never those already ruled out)
+are run to ``N`` too, fastest first, a batch at a time, until one passes or none is left.
 
 ``method="exhaustive"`` runs every candidate to ``N`` (the reference the tests compare with).
 Run *i* of every candidate has the same seed whatever the rung, the executor or the number of
@@ -148,6 +150,7 @@ def search(
     the rung sizes and, per rung, (runs, candidates run, candidates kept)."""
     sizes = rungs(runs, eta, min_runs, len(entries), method)
     alive = list(entries)
+    waiting: list[Entry] = []
     history: list[tuple[int, int, int]] = []
     for r, n in enumerate(sizes):
         last = r == len(sizes) - 1
@@ -156,8 +159,6 @@ def search(
             entry.judge(budget.confidence)
             entry.rung = r
         if last:
-            for entry in extra:
-                entry.judge(budget.confidence)
             history.append((n, len(alive), len(alive)))
             break
         plausible = [e for e in alive if e.figures is not None and e.figures.plausible(budget)]
@@ -166,10 +167,24 @@ def search(
         history.append((n, len(alive), keep))
         if on_rung is not None:
             on_rung(n, len(alive), keep)
-        alive = plausible[:keep]
+        alive, cut = plausible[:keep], plausible[keep:]
+        waiting += cut
         if not alive:
-            runner.run(list(extra), runs, seed)
-            for entry in extra:
-                entry.judge(budget.confidence)
             break
+    # Fallback: when no finalist passes, the candidates the cap cut (still plausible when
+    # they were cut) go to N runs too, fastest first, a batch at a time, until one passes.
+    batch = max(2, len(alive))
+    waiting.sort(key=lambda e: (e.figures.time_to_promotion.value, e.key.index))
+    while waiting and not any(e.figures.passes(budget) for e in entries if e.runs == runs):
+        more, waiting = waiting[:batch], waiting[batch:]
+        runner.run(more, runs, seed)
+        for entry in more:
+            entry.judge(budget.confidence)
+            entry.rung = len(sizes) - 1
+        history.append((runs, len(more), len(more)))
+    missing = [e for e in extra if e.runs < runs]
+    if missing:
+        runner.run(missing, runs, seed)
+    for entry in extra:
+        entry.judge(budget.confidence)
     return sizes, history

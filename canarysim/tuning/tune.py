@@ -108,7 +108,7 @@ def tune(
     regression: str | Mapping[str, Any] | Sequence[str],
     *,
     detect: float = 0.95,
-    false_rollback: float = 0.01,
+    false_rollback: float = 0.05,
     max_blast_radius: float | None = None,
     max_duration: float | str | None = None,
     family: str = "linear",
