@@ -85,9 +85,19 @@ class Runner:
         from canarysim.evaluation.executors import make_executor
 
         self.executor = make_executor(executor, jobs=jobs, scheduler=scheduler)
+        # a Dask executor that opened its own client closes it after each batch; a tuning runs
+        # several batches, so the client stays open until close()
+        self.own_client = getattr(self.executor, "_own", False)
+        if self.own_client:
+            self.executor._own = False
         self.label = label
         self.progress = progress
         self.simulated = 0
+
+    def close(self) -> None:
+        if self.own_client:
+            self.executor.client.close()
+            self.own_client = False
 
     def run(self, entries: Sequence[Entry], upto: int, seed: int) -> None:
         """Bring every entry to ``upto`` runs on the seeds of ``seed`` (run i: the i-th seed)."""

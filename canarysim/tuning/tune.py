@@ -103,6 +103,50 @@ def _knob_axes(scenario: Any, analysis: Mapping[str, Sequence[Any]] | None, metr
     return target, axes
 
 
+def _race(
+    entries: list[Entry],
+    current: Entry,
+    budget: Budget,
+    runner: Runner,
+    runs_per_candidate: int,
+    seed: int,
+    eta: int,
+    min_runs: int,
+    method: str,
+    verify_runs: int | None,
+) -> tuple[Any, Any, Any, Any]:
+    """Race the candidates, pick the fastest passing one, re-check it on fresh seeds."""
+    from canarysim.evaluation.seeds import run_seed
+
+    _, history = search(
+        entries,
+        budget,
+        runner,
+        runs=runs_per_candidate,
+        seed=seed,
+        eta=eta,
+        min_runs=min_runs,
+        method=method,
+        extra=[current],
+    )
+
+    finalists = [e for e in entries if e.runs == runs_per_candidate and e.figures is not None]
+    passing = [e for e in finalists if e.figures.passes(budget)]
+    best = min(
+        passing, key=lambda e: (e.figures.time_to_promotion.value, e.key.index), default=None
+    )
+
+    verification = verify_seed = None
+    n_verify = runs_per_candidate if verify_runs is None else verify_runs
+    if best is not None and n_verify > 0:
+        verify_seed = run_seed(seed, VERIFY_KEY)
+        check = Entry(best.key, best.good, best.bad)
+        runner.run([check], n_verify, verify_seed)
+        verification = check.judge(budget.confidence)
+
+    return best, verification, verify_seed, history
+
+
 def tune(
     scenario: Any,
     regression: str | Mapping[str, Any] | Sequence[str],
@@ -146,7 +190,6 @@ def tune(
     same whatever the executor.
     """
     from canarysim.engine.durations import parse_duration
-    from canarysim.evaluation.seeds import run_seed
 
     if isinstance(max_duration, str):
         try:
@@ -209,31 +252,21 @@ def tune(
         _with_until(bad_base, current_steps, True),
     )
     runner = Runner(executor, jobs, scheduler, f"tuning {base.name or 'scenario'}", progress)
-    _, history = search(
-        entries,
-        budget,
-        runner,
-        runs=runs_per_candidate,
-        seed=seed,
-        eta=eta,
-        min_runs=min_runs,
-        method=method,
-        extra=[current],
-    )
-
-    finalists = [e for e in entries if e.runs == runs_per_candidate and e.figures is not None]
-    passing = [e for e in finalists if e.figures.passes(budget)]
-    best = min(
-        passing, key=lambda e: (e.figures.time_to_promotion.value, e.key.index), default=None
-    )
-
-    verification = verify_seed = None
-    n_verify = runs_per_candidate if verify_runs is None else verify_runs
-    if best is not None and n_verify > 0:
-        verify_seed = run_seed(seed, VERIFY_KEY)
-        check = Entry(best.key, best.good, best.bad)
-        runner.run([check], n_verify, verify_seed)
-        verification = check.judge(confidence)
+    try:
+        best, verification, verify_seed, history = _race(
+            entries,
+            current,
+            budget,
+            runner,
+            runs_per_candidate,
+            seed,
+            eta,
+            min_runs,
+            method,
+            verify_runs,
+        )
+    finally:
+        runner.close()
 
     lo, hi = space.steps
     describe = f"{lo}..{hi} weights below 100, pauses " + ",".join(

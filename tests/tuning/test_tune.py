@@ -101,6 +101,21 @@ def test_the_same_tuning_on_two_processes(base) -> None:
     assert local.report() == serial.report()
 
 
+def test_the_same_tuning_on_a_dask_cluster(base) -> None:
+    distributed = pytest.importorskip("dask.distributed")
+    small = {**OPTIONS, "steps": (1, 2), "pauses": ["1m"], "runs_per_candidate": 6}
+    small.update(min_runs=3, detect=0.5, false_rollback=0.4, verify_runs=3)
+    serial = canarysim.tune(base, REGRESSION, executor="serial", **small)
+    with distributed.LocalCluster(
+        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
+    ) as cluster:
+        # several batches (rungs, the verification) through one client it opened itself
+        by_address = canarysim.tune(
+            base, REGRESSION, executor="dask", scheduler=cluster.scheduler_address, **small
+        )
+    assert by_address.report() == serial.report()
+
+
 def test_steps_yaml_pastes_into_the_rollout(base, halving) -> None:
     block = yaml.safe_load(halving.steps_yaml())
     assert list(block) == ["steps"]
