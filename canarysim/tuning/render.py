@@ -57,14 +57,14 @@ def _figure_rows(columns: list[tuple[str, Any]]) -> list[str]:
 
 def _table(t: Any, rows: list[tuple[Any, Any]], budget: Any) -> list[str]:
     out = [
-        f"  {'schedule':<34} {'runs':>5}  {'promotion':>10}  {'detection':>19}  "
-        f"{'false rollback':>19}  {'blast':>8}  verdict"
+        f"  {'schedule':<34} {'runs':>5}  {'promotion':>10}  {'detection':>25}  "
+        f"{'false rollback':>25}  {'blast':>8}  verdict"
     ]
     for c, f in rows:
         verdict = "passes" if f.passes(budget) else "misses " + ", ".join(f.misses(budget))
         out.append(
             f"  {c.label:<34} {f.runs:>5}  {_dur(f.time_to_promotion.value):>10}  "
-            f"{_iv(f.detection, _pct):>19}  {_iv(f.false_rollback, _pct):>19}  "
+            f"{_iv(f.detection, _pct):>25}  {_iv(f.false_rollback, _pct):>25}  "
             f"{_num(f.blast_radius.value):>8}  {verdict}"
         )
     return out

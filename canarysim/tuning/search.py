@@ -87,16 +87,16 @@ class Runner:
         self.executor = make_executor(executor, jobs=jobs, scheduler=scheduler)
         # a Dask executor that opened its own client closes it after each batch; a tuning runs
         # several batches, so the client stays open until close()
-        self.own_client = getattr(self.executor, "_own", False)
+        self.own_client = bool(getattr(self.executor, "_own", False))
         if self.own_client:
-            self.executor._own = False
+            setattr(self.executor, "_own", False)  # noqa: B010
         self.label = label
         self.progress = progress
         self.simulated = 0
 
     def close(self) -> None:
         if self.own_client:
-            self.executor.client.close()
+            getattr(self.executor, "client").close()  # noqa: B009
             self.own_client = False
 
     def run(self, entries: Sequence[Entry], upto: int, seed: int) -> None:
@@ -137,7 +137,12 @@ class Runner:
         self.simulated += fresh
 
 
-def _rank(entry: Entry, budget: Budget) -> tuple:
+def _figures(entry: Entry) -> Figures:
+    assert entry.figures is not None
+    return entry.figures
+
+
+def _rank(entry: Entry, budget: Budget) -> tuple[bool, float, int]:
     f = entry.figures
     assert f is not None
     return (not f.point_feasible(budget), f.time_to_promotion.value, entry.key.index)
@@ -184,8 +189,8 @@ def search(
     # Fallback: when no finalist passes, the candidates the cap cut (still plausible when
     # they were cut) go to N runs too, fastest first, a batch at a time, until one passes.
     batch = max(2, len(alive))
-    waiting.sort(key=lambda e: (e.figures.time_to_promotion.value, e.key.index))
-    while waiting and not any(e.figures.passes(budget) for e in entries if e.runs == runs):
+    waiting.sort(key=lambda e: (_figures(e).time_to_promotion.value, e.key.index))
+    while waiting and not any(_figures(e).passes(budget) for e in entries if e.runs == runs):
         more, waiting = waiting[:batch], waiting[batch:]
         runner.run(more, runs, seed)
         for entry in more:

@@ -190,7 +190,8 @@ class Space:
                 raise ScenarioError(WHERE, "--factor", "a factor above 1", got=str(self.factor))
             out = []
             for start in weights:
-                seq, w = [], float(start)
+                seq: list[int] = []
+                w = float(start)
                 while round(w) < 100:
                     value = max(round(w), seq[-1] + 1 if seq else 1)
                     if value >= 100:
@@ -243,7 +244,7 @@ class Space:
                 "(narrow --steps, --pauses, --weights or the analysis knobs)",
                 got=str(total),
             )
-        out = []
+        out: list[Candidate] = []
         for (weights, pause), combo in itertools.product(points, combos):
             steps = tuple(_schedule(weights, pause, analysis))
             out.append(Candidate(len(out), weights, pause, tuple(combo), steps))

@@ -20,6 +20,7 @@ from canarysim.tuning.regression import parse_regression, regressed
 from canarysim.tuning.result import Tuning
 from canarysim.tuning.search import Entry, Runner, search
 from canarysim.tuning.space import (
+    DEFAULT_PAUSES,
     Candidate,
     Space,
     carried_analysis,
@@ -89,7 +90,9 @@ def _prepare(base: Any, steps: list[Any], target: Any, knobs: Any, carried: bool
     return _with_until(scenario, steps, carried)
 
 
-def _knob_axes(scenario: Any, analysis: Mapping[str, Sequence[Any]] | None, metric: str | None):
+def _knob_axes(
+    scenario: Any, analysis: Mapping[str, Sequence[Any]] | None, metric: str | None
+) -> tuple[Any, list[tuple[str, list[Any]]]]:
     if not analysis:
         return None, []
     unknown = [k for k in analysis if k not in KNOBS]
@@ -101,6 +104,11 @@ def _knob_axes(scenario: Any, analysis: Mapping[str, Sequence[Any]] | None, metr
     target = find_target(scenario, metric, KNOBS[first])
     axes = [(k, check_values(k, list(v), target)) for k, v in analysis.items()]
     return target, axes
+
+
+def _ttp(entry: Entry) -> float:
+    assert entry.figures is not None
+    return entry.figures.time_to_promotion.value
 
 
 def _race(
@@ -131,10 +139,8 @@ def _race(
     )
 
     finalists = [e for e in entries if e.runs == runs_per_candidate and e.figures is not None]
-    passing = [e for e in finalists if e.figures.passes(budget)]
-    best = min(
-        passing, key=lambda e: (e.figures.time_to_promotion.value, e.key.index), default=None
-    )
+    passing = [e for e in finalists if e.figures is not None and e.figures.passes(budget)]
+    best = min(passing, key=lambda e: (_ttp(e), e.key.index), default=None)
 
     verification = verify_seed = None
     n_verify = runs_per_candidate if verify_runs is None else verify_runs
@@ -156,7 +162,7 @@ def tune(
     max_blast_radius: float | None = None,
     max_duration: float | str | None = None,
     family: str = "linear",
-    steps: tuple[int, int] | str = (1, 4),
+    steps: tuple[int, int] | int | str = (1, 4),
     pauses: Sequence[Any] | None = None,
     weights: Sequence[int] | None = None,
     factor: float = 2.0,
@@ -196,7 +202,7 @@ def tune(
             max_duration = parse_duration(max_duration)
         except ValueError:
             raise ScenarioError(
-                WHERE, "--max-duration", "a duration such as 2h", got=max_duration
+                WHERE, "--max-duration", "a duration such as 2h", got=str(max_duration)
             ) from None
     for name, value, least in (
         ("--runs-per-candidate", runs_per_candidate, 2),
@@ -220,6 +226,10 @@ def tune(
     budget.check(runs_per_candidate)
     if isinstance(steps, str):
         steps = parse_range(steps, "--steps", 1, 20)
+    elif isinstance(steps, int):
+        steps = (steps, steps)
+    if len(steps) != 2 or not all(isinstance(x, int) and not isinstance(x, bool) for x in steps):
+        raise ScenarioError(WHERE, "--steps", "MIN..MAX, or (MIN, MAX) integers", got=str(steps))
 
     base = _load(scenario)
     seed = int(base.seed if seed is None else seed)
@@ -232,8 +242,8 @@ def tune(
     target, axes = _knob_axes(base, analysis, metric)
     space = Space(
         family,
-        tuple(steps),
-        pauses if pauses is not None else Space.pauses,
+        (int(steps[0]), int(steps[1])),
+        pauses if pauses is not None else DEFAULT_PAUSES,
         weights,
         factor,
         max_duration,
@@ -295,7 +305,7 @@ def tune(
         simulated=runner.simulated,
         candidates=[(e.key, e.figures) for e in entries if e.figures is not None],
         current_steps=current_steps,
-        current=current.figures,
+        current=current.judge(budget.confidence),
         recommended=None if best is None else best.key,
         verification=verification,
         verify_seed=verify_seed,

@@ -18,6 +18,8 @@ ROOT = Path(__file__).resolve().parents[2]
 SCENARIO = ROOT / "scenarios" / "imesh-analysis" / "scenario.yaml"
 REGRESSION = 'versions."nginx:1.15.5".errorRate=0.01'
 # small and cheap: six candidates, short pauses; a 5-minute current schedule
+pytestmark = pytest.mark.slow
+
 OPTIONS = dict(
     detect=0.7,
     false_rollback=0.2,
