@@ -144,6 +144,9 @@ class RolloutSnapshot:
     while the two are equal)."""
     observed_generation: int = 1
     """Extension: ``status.observedGeneration``, the generation the controller last observed."""
+    created: float = 0.0
+    """Extension: the Rollout's ``creationTimestamp`` (s; negative when the scenario starts
+    Healthy: it was created before the clock started); left out of the JSON when 0."""
 
     def observable(self) -> tuple[Any, ...]:
         """Everything but the time: two snapshots with equal ``observable()`` look the same."""
@@ -361,7 +364,10 @@ def _dataclass_json(obj: Any) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for f in fields(obj):
         v = getattr(obj, f.name)
-        if f.name in _OMITTED_WHEN_EMPTY and not v:
+        if not v and (
+            f.name in _OMITTED_WHEN_EMPTY
+            or (f.name == "created" and isinstance(obj, RolloutSnapshot))
+        ):
             continue  # additive extensions: results without them keep their v1 shape
         if f.name in ("generation", "observed_generation") and _generation_observed(obj):
             continue  # likewise: only a generation not observed yet is worth writing down

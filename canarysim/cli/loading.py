@@ -43,9 +43,11 @@ def load(args: argparse.Namespace) -> Any:
             overrides["traffic"] = {"rate": args.rate}
         if args.rollout is not None:
             overrides["rollout"] = args.rollout
+        if getattr(args, "start", None) is not None:
+            overrides["start"] = args.start
         scenario = scenario_from_manifests(manifests, **overrides)
     elif args.scenario:
-        for flag in ("namespace", "set_image", "at", "rate", "recursive", "rollout"):
+        for flag in ("namespace", "set_image", "at", "rate", "recursive", "rollout", "start"):
             if getattr(args, flag, None) not in (None, False) and args.command == "run":
                 option = "--" + flag.replace("_", "-")
                 raise ScenarioError(

@@ -220,6 +220,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="with -f: the Rollout to simulate when the manifests hold several",
     )
     run.add_argument(
+        "--start",
+        choices=("healthy", "empty"),
+        help="with -f: how the run begins: healthy (default), revision 1 already deployed and "
+        "Healthy at t=0; empty, deploy it from nothing at t=0 (a scenario file's start: key)",
+    )
+    run.add_argument(
         "--set-image",
         type=_image,
         metavar="CONTAINER=IMAGE",

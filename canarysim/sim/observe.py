@@ -36,6 +36,7 @@ def current_snapshot(world: Wiring) -> RolloutSnapshot:
         status=world.controller.status,
         replica_sets=rs_snaps,
         analysis_runs=_analysis_snapshots(world),
+        created=world.rollout_created,
     )
     experiments = world.experiments.snapshots()
     return dataclasses.replace(snap, experiments=experiments) if experiments else snap

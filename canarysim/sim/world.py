@@ -19,6 +19,7 @@ interval at a time, into the metric store and the series), :mod:`~canarysim.sim.
 from __future__ import annotations
 
 import copy
+import math
 from collections.abc import Generator
 from pathlib import Path
 from typing import Any
@@ -58,6 +59,7 @@ from canarysim.sim.traffic.generator import TrafficGenerator
 
 __all__ = [
     "EXACT_CHUNK_REQUESTS",
+    "HISTORY",
     "MODES",
     "SCRAPE_INTERVAL",
     "TRAFFIC_GRID",
@@ -67,6 +69,22 @@ __all__ = [
 
 SCRAPE_INTERVAL = 15.0
 """Prometheus scrape interval of Istio's sample configuration (seconds)."""
+
+HISTORY = 3600.0
+"""With ``start: healthy``, the first rollout began this long before t=0 (seconds)."""
+
+
+def history_length(scenario: Scenario) -> float:
+    """How long before t=0 the first rollout of a ``start: healthy`` scenario began: an hour
+    plus the Rollout's ``minReadySeconds`` (so that its pods count as available long before
+    t=0, whatever that setting)."""
+    spec = (scenario.rollout.raw.get("spec") or {}) if scenario.manifests.rollouts else {}
+    min_ready = spec.get("minReadySeconds") or 0
+    try:
+        min_ready = float(min_ready)
+    except (TypeError, ValueError):
+        min_ready = 0.0
+    return HISTORY + float(math.ceil(max(min_ready, 0.0)))
 
 
 class World:
@@ -84,7 +102,12 @@ class World:
         self.scenario = scenario
         self.until = until
         self.mode = mode
-        self.env = simpy.Environment()
+        self.healthy_start = scenario.start == "healthy"
+        self.env = simpy.Environment(
+            initial_time=-history_length(scenario) if self.healthy_start else 0.0
+        )
+        self.rollout_created = float(self.env.now)
+        """When the Rollout was created (``kubectl apply``): -history with ``start: healthy``."""
         self.streams = Streams(int(scenario.seed))
         interval = float(scenario.outputs.bucket) if scenario.outputs.bucket > 0 else 10.0
         self.recorder = Recorder(series_interval=interval)
@@ -192,10 +215,46 @@ class World:
         self.flow = TrafficFlow(self, generator)
         self.experiments = ExperimentController(self)
         self.controller = Controller(self)
+        if self.healthy_start:
+            self._history()
         self.operator = Operator(self)
         self.env.process(self.flow.process())
         self.env.process(self._watch_pods())
         self.recorder.manifests(0.0, self.mesh.manifests())
+        if self.healthy_start:
+            self.observe()
+
+    def _history(self) -> None:
+        """``start: healthy``: the first rollout happened before the clock starts.
+
+        The controller and the cluster alone run from ``-history_length`` to 0: the
+        controller deploys revision 1 exactly as with ``start: empty`` (the engine writes the
+        ReplicaSet, the Service selectors, the router weights and the status it always
+        writes), but the pods are Running and Ready the moment they are created
+        (``Cluster.warm_until``), so the Rollout is Healthy well before t=0. No traffic flows
+        and no operator acts in that history, and what it recorded (events, snapshots,
+        routing manifests) is dropped: the Result starts at t=0, at rest, and its timeline
+        with the first thing that happens from then on. Pods, ReplicaSets and conditions
+        keep their (negative) creation and transition times, so ages read as they would.
+        """
+        self.cluster.warm_until = 0.0
+        self.env.run(until=0.0)
+        self.cluster.warm_until = None
+        for name in sorted(self.cluster.pods):
+            pod = self.cluster.pods[name]
+            if not pod.ready:
+                self.recorder.warn(
+                    f"start: healthy, but pod {name} of {pod.image!r} was not Ready when the "
+                    "clock started (its version is never Ready or cannot be pulled); "
+                    "set start: empty to watch the first deploy"
+                )
+                break
+        self.recorder.events.clear()
+        self.recorder.snapshots.clear()
+        self.recorder.state_rows.clear()
+        self.recorder.manifest_history.clear()
+        self.cluster.events.clear()
+        self.controller_errors.clear()
 
     @classmethod
     def build(

@@ -189,3 +189,21 @@ def test_metrics_out_writes_openmetrics_of_every_sample(tmp_path: Path) -> None:
     first = next(i for i, line in enumerate(lines) if "_bucket{" in line)
     parts = [lines[i].split("{")[0].rsplit("_", 1)[1] for i in range(first, first + 22)]
     assert parts == ["bucket"] * 20 + ["count", "sum"]
+
+
+@needs_simulator
+def test_run_f_starts_healthy_unless_told_start_empty() -> None:
+    files = ["-f", "scenarios/imesh-canary/", "--until", "2m"]
+    code, text = cli("run", *files, "--json")
+    assert code == 0 and json.loads(text)["phase"] == "Healthy"
+    code, healthy = cli("run", *files)
+    assert "RolloutAddedToInformer" not in healthy and "0m00s  Phase  Healthy" in healthy
+    code, empty = cli("run", *files, "--start", "empty")
+    assert code == 0
+    assert "RolloutAddedToInformer" in empty and "Initial deploy" in empty
+    assert "not served (no route/endpoint)" in empty
+
+
+def test_start_belongs_to_the_scenario_file_when_there_is_one() -> None:
+    code, _ = cli("run", SEED, "--start", "empty")
+    assert code == 2

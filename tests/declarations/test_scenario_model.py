@@ -198,6 +198,7 @@ def test_json_schema_describes_the_format():
         "name",
         "description",
         "seed",
+        "start",
         "until",
         "namespace",
         "rollout",

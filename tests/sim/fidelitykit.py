@@ -59,6 +59,9 @@ def simulate(
     **fields: Any,
 ) -> Result:
     fields.setdefault("traffic", {"rate": 1})
+    # Argo's e2e tests create the Rollout and wait for it to become Healthy before they
+    # update it: they deploy from nothing, as the scenario's ``start: empty`` does.
+    fields.setdefault("start", "empty")
     fields.setdefault("pods", pods(ready))
     path = write_scenario(
         tmp_path, manifests=manifests, operator=list(operator), until=until, **fields

@@ -49,6 +49,7 @@ SCENARIO = """
 name: bluegreen-deadline
 seed: 2
 until: 10m
+start: empty  # upstream creates the Rollout and watches its first deploy too
 manifests: [manifests.yaml]
 traffic: {rate: 5, host: rollout-bluegreen}
 operator:

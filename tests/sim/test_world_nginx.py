@@ -34,6 +34,16 @@ def at_step(r: Result, index: int) -> float:
     return next(s.time for s in r.snapshots if s.step_index == index and s.revision == 2)
 
 
+def test_first_deploy_creates_the_canary_ingress_once() -> None:
+    """``start: empty``: the first deploy creates the canary Ingress at weight 0, once."""
+    scenario = canarysim.load_scenario(SCENARIO).with_changes(start="empty", until="2m")
+    r = canarysim.simulate(scenario)
+    created = [e for e in r.events if e["reason"] == "CreatingCanaryIngress"]
+    healthy = next(s.time for s in r.snapshots if s.phase == "Healthy")
+    assert len(created) == 1 and 0.0 < created[0]["time"] <= healthy
+    assert created[0]["message"] == f"Creating canary ingress `{CANARY}` with weight `0`"
+
+
 def test_canary_ingress_follows_the_steps(run: Result) -> None:
     r = run
     for index, weight in ((1, "5"), (3, "50")):
@@ -78,11 +88,13 @@ def test_requests_split_as_ingress_nginx_would(run: Result) -> None:
 
 
 def test_events_and_rendered_manifests(run: Result) -> None:
+    # Started Healthy: the canary Ingress was created (weight 0) by the first deploy, before
+    # t=0, so it is in the first rendered manifests and its creation is not in the timeline.
     reasons = [e["reason"] for e in run.events]
-    assert reasons.count("CreatingCanaryIngress") == 1
-    created = next(e for e in run.events if e["reason"] == "CreatingCanaryIngress")
-    assert created["message"] == f"Creating canary ingress `{CANARY}` with weight `0`"
+    assert "CreatingCanaryIngress" not in reasons
+    first = ingresses(run, 0.0)[CANARY]["metadata"]["annotations"]
+    assert first[f"{A}/canary-weight"] == "0"
     files = manifest_files(run.manifest_history)
     names = [k for k in files if k.endswith(f"-Ingress-{CANARY}.yaml")]
-    assert len(names) >= 4  # created at 0, then 5, 50, 100, 0
+    assert len(names) >= 4  # at 0, then 5, 50, 100, 0
     assert "canary-weight: '50'" in "".join(files[k] for k in names)

@@ -73,5 +73,20 @@ def test_requests_to_the_root_service_follow_the_split(run: Result) -> None:
     n = canary + r.series["requests.stable"][held].sum()
     p = 0.10
     assert abs(canary / n - p) < 5 * np.sqrt(p * (1 - p) / n)
+    # Started Healthy: Argo created the TrafficSplit during the first deploy, before t=0; it is
+    # there from the first instant, and its creation is not replayed in the timeline.
+    assert backends(r, 0.0) == [
+        ("rollout-smi-experiment-canary", 0),
+        ("rollout-smi-experiment-stable", 100),
+    ]
+    assert "TrafficSplitCreated" not in [e["reason"] for e in r.events]
+
+
+def test_first_deploy_creates_the_traffic_split_once() -> None:
+    """``start: empty``: the first deploy creates the TrafficSplit, once."""
+    scenario = canarysim.load_scenario(SCENARIO).with_changes(start="empty", until="2m")
+    r = canarysim.simulate(scenario)
+    created = [e for e in r.events if e["reason"] == "TrafficSplitCreated"]
+    healthy = next(s.time for s in r.snapshots if s.phase == "Healthy")
+    assert len(created) == 1 and 0.0 < created[0]["time"] <= healthy
     assert r.events[0]["time"] == 0.0
-    assert [e["reason"] for e in r.events].count("TrafficSplitCreated") == 1

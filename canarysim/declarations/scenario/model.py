@@ -373,6 +373,11 @@ class Scenario(ScenarioModel):
     description: str = ""
     seed: Annotated[int, Field(ge=0, le=(1 << 63) - 1)] = 0
     until: PositiveDuration = 7200.0
+    start: Literal["healthy", "empty"] = "healthy"
+    """How the run begins. ``healthy``: the Rollout is already deployed and Healthy at
+    revision 1 when the clock starts (its pods Running and Ready since before t=0, the
+    Services and routers as Argo leaves them after a completed first rollout). ``empty``:
+    nothing is deployed yet; the controller creates revision 1 at t=0 and its pods start up."""
     namespace: str = "default"
     """Namespace of objects that do not name one (``kubectl apply -n``)."""
     rollout_name: str | None = Field(default=None, alias="rollout")

@@ -121,7 +121,9 @@ def weighted_split(
     Not ``round(R*W/100)``: Argo tries canary counts ``ceil``/``floor`` of ``R*W/max`` over a
     total of R, and of R+1 when ``max_surge`` (resolved pods) > 0, and keeps the candidate whose
     weight is nearest W (earlier candidate on equal distance; an exact .5 tie takes the ceiling).
-    For 0 < W < max neither side is emptied once R + surge ≥ 2.
+    For 0 < W < max neither side is emptied once R + surge ≥ 2, except where Argo finds no
+    option ("should not get here"): no surge and R·W/max = R − ½, e.g. ``(25, 98, 0)``, which
+    keeps everything on the stable, ``(0, R)``.
 
     >>> weighted_split(10, 10, 1), weighted_split(10, 1, 1), weighted_split(3, 50, 1)
     ((1, 9), (1, 10), (2, 2))

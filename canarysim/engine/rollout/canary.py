@@ -206,14 +206,17 @@ def _template_or_steps_changed(ctx: Context) -> bool:
 
 def _reconcile_canary_pause(ctx: Context) -> None:
     """``reconcileCanaryPause``: at a pause step, and in a reconcile that scaled nothing,
-    stamp the ``CanaryPauseStep`` condition (unless a promote already cleared it)."""
+    stamp the ``CanaryPauseStep`` condition (unless a promote already cleared it: then
+    ``controllerPause`` is still set)."""
     plan, status = ctx.plan, ctx.status
     if plan.paused or status.promote_full:
         return
     step, _ = ctx.current_step()
     if not isinstance(step, Pause):
         return
-    if ctx.pause.condition(CANARY_PAUSE_STEP) is None and not status.controller_pause:
+    # Argo adds the condition only when none exists yet; the fold ignores a reason already
+    # present, so that test is not repeated here.
+    if not status.controller_pause:
         ctx.pause.add_pause(CANARY_PAUSE_STEP)
 
 
@@ -229,12 +232,11 @@ def _completed_pause_step(ctx: Context, step: Pause) -> bool:
 
 
 def _completed_current_step(ctx: Context) -> bool:
-    """``completedCurrentCanaryStep``."""
+    """``completedCurrentCanaryStep``; only called with a current step (past the last one,
+    or without steps, the caller does not ask), so no None check."""
     if ctx.plan.paused:
         return False
     step, _ = ctx.current_step()
-    if step is None:
-        return False
     if isinstance(step, Pause):
         return _completed_pause_step(ctx, step)
     if isinstance(step, SetWeight | SetCanaryScale):
@@ -318,7 +320,8 @@ def _sync_rollout_status(ctx: Context) -> RolloutStatus:
         if count:
             d.current_step_index = count if d.stable_rs == d.current_pod_hash else 0
         return persist(ctx, d)
-    if step is not None and index is not None and index < count and _completed_current_step(ctx):
+    # A current step exists only below the step count (GetCurrentCanaryStep).
+    if step is not None and index is not None and _completed_current_step(ctx):
         index += 1
         d.step_run = None
         ctx.event(

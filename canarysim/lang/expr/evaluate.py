@@ -39,6 +39,7 @@ from canarysim.lang.expr.gotime import (
     parse_go_duration,
 )
 from canarysim.lang.expr.parse import CLOSURE_BUILTINS, ConditionError, Node, parse
+from canarysim.lang.promql.functions import go_pow
 
 __all__ = ["ConditionError", "evaluate", "evaluate_bool", "evaluate_time", "go_quote", "parse"]
 
@@ -97,36 +98,85 @@ def _is_number(value: object) -> bool:
 
 
 def _numbers(value: object, fname: str) -> list[float]:
-    if _is_number(value):
-        return [float(value)]  # type: ignore[arg-type]
-    if isinstance(value, list | tuple) and all(_is_number(v) for v in value):
-        return [float(v) for v in value]
-    raise ConditionError(f"invalid argument for {fname} (type {_type_name(value)})")
+    """A number, or an array's numbers; expr names the offending element's type
+    (``builtin/lib.go``: ``max([1, "2"])`` is "invalid argument for max (type string)")."""
+    items = value if isinstance(value, list | tuple) else [value]
+    for item in items:
+        if not _is_number(item):
+            raise ConditionError(f"invalid argument for {fname} (type {_type_name(item)})")
+    return [float(v) for v in items]  # type: ignore[arg-type]
+
+
+# strconv.ParseFloat's and ParseInt's (base 10) syntax: ASCII digits, no spaces, no underscores
+# (Python's float()/int() accept all three); ParseFloat also takes Inf/Infinity/NaN, any case.
+_GO_FLOAT = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?|[+-]?(?i:inf|infinity)|(?i:nan)")
+_GO_INT = re.compile(r"[+-]?[0-9]+")
+_INT64_MIN, _INT64_MAX = -(2**63), 2**63 - 1
 
 
 def _as_float(value: object) -> float:
+    """Argo's ``asFloat`` (``utils/evaluate/evaluate.go``): numbers as they are, strings through
+    ``strconv.ParseFloat``, whose failure (bad syntax, or out of range) panics."""
     if _is_number(value):
         return float(value)  # type: ignore[arg-type]
     if isinstance(value, str):
-        try:
-            return float(value)
-        except ValueError:
+        if not _GO_FLOAT.fullmatch(value):
+            raise ConditionError(f"strconv.ParseFloat: parsing {go_quote(value)}: invalid syntax")
+        number = float(value)
+        if math.isinf(number) and not value.lower().endswith(("inf", "infinity")):
             raise ConditionError(
-                f"strconv.ParseFloat: parsing {go_quote(value)}: invalid syntax"
-            ) from None
+                f"strconv.ParseFloat: parsing {go_quote(value)}: value out of range"
+            )
+        return number
     raise ConditionError(f"asFloat: cannot convert {_type_name(value)}")
 
 
+def _go_int(value: float) -> int:
+    """Go's ``int(f)`` for a float64 (an int in int64 passes unchanged): truncation; NaN and
+    floats outside int64 are implementation-defined, and amd64 (``CVTTSD2SI``) gives the
+    "integer indefinite" -2**63."""
+    if math.isnan(value) or abs(value) >= 2.0**63:
+        return _INT64_MIN
+    return int(value)
+
+
+def _go_v(value: object) -> str:
+    """Go's ``%v`` of a scalar, for runtime messages."""
+    if value is None:
+        return "<nil>"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def _map_key(key: object) -> str:
+    """A map's key as Go's ``reflect.Value.MapIndex`` takes it: a map decoded from JSON has
+    string keys, nil looks up the zero key, anything else panics."""
+    if key is None:
+        return ""
+    if not isinstance(key, str):
+        raise ConditionError(
+            "reflect.Value.MapIndex: value of type "
+            f"{_type_name(key)} is not assignable to type string"
+        )
+    return key
+
+
 def _as_int(value: object) -> int:
+    """Argo's ``asInt``: ``int64(f)`` for a float, ``strconv.ParseInt(s, 10, 64)`` for a string.
+    Go leaves a float outside int64 (and NaN) implementation-defined; on amd64, where Argo's
+    controller usually runs, ``CVTTSD2SI`` gives the "integer indefinite" -2**63 for all of them."""
+    if isinstance(value, float):
+        return _go_int(value)
     if _is_number(value):
         return int(value)  # type: ignore[call-overload, no-any-return]
     if isinstance(value, str):
-        try:
-            return int(value)
-        except ValueError:
-            raise ConditionError(
-                f"strconv.ParseInt: parsing {go_quote(value)}: invalid syntax"
-            ) from None
+        if not _GO_INT.fullmatch(value):
+            raise ConditionError(f"strconv.ParseInt: parsing {go_quote(value)}: invalid syntax")
+        number = int(value)
+        if not _INT64_MIN <= number <= _INT64_MAX:
+            raise ConditionError(f"strconv.ParseInt: parsing {go_quote(value)}: value out of range")
+        return number
     raise ConditionError(f"asInt: cannot convert {_type_name(value)}")
 
 
@@ -163,9 +213,6 @@ class _Evaluator:
     def _map(self, node: Node) -> object:
         return {self.run(k): self.run(v) for k, v in node[1]}
 
-    def _closure(self, node: Node) -> object:
-        raise ConditionError("a predicate is only valid as a builtin's second argument")
-
     def _cond(self, node: Node) -> object:
         test = self.run(node[1])
         if not isinstance(test, bool):
@@ -195,16 +242,19 @@ class _Evaluator:
         target = self.run(node[1])
         index = self.run(node[2])
         if isinstance(target, dict):
-            return target.get(index)
+            return target.get(_map_key(index))
         if isinstance(target, list | tuple | str):
-            if not _is_number(index) or (isinstance(index, float) and not index.is_integer()):
-                raise ConditionError(f"invalid array index {index!r}")
-            i = int(index)  # type: ignore[call-overload]
-            position = i + len(target) if i < 0 else i
-            if not 0 <= position < len(target):
+            # expr-lang vm/runtime/runtime.go::Fetch: ToInt (a float truncates), a negative
+            # index counts from the end, and the message shows the index after that shift.
+            if not _is_number(index):
+                raise ConditionError(f"invalid operation: int({_type_name(index)})")
+            i = _go_int(index)  # type: ignore[arg-type]
+            if i < 0:
+                i += len(target)
+            if not 0 <= i < len(target):
                 raise ConditionError(f"index out of range: {i} (array length is {len(target)})")
-            return target[position]
-        raise ConditionError(f"cannot fetch {index!r} from {_type_name(target)}")
+            return target[i]
+        raise ConditionError(f"cannot fetch {_go_v(index)} from {_type_name(target)}")
 
     def _bin(self, node: Node) -> object:
         op = node[1]
@@ -231,10 +281,10 @@ class _Evaluator:
         if fname == "isNil":  # Argo's helper ignores its argument (evaluate.go)
             return self.result is None
         if fname == "default":  # likewise: the whole result, or the fallback
-            _arity(fname, values, 2)
+            _arity(values, 2)
             return values[1] if self.result is None else self.result
         if fname == "now":
-            _arity(fname, values, 0)
+            _arity(values, 0)
             if self.now is None:
                 raise ConditionError("now() is only simulated in a rangeQuery's start and end")
             return GoTime(self.now)
@@ -246,8 +296,8 @@ class _Evaluator:
         return builtin(values)
 
     def _closure_call(self, fname: str, args: Sequence[Node]) -> object:
-        if len(args) != 2 or args[1][0] != "closure":
-            raise ConditionError(f"invalid number of arguments for {fname} (expected 2)")
+        if len(args) != 2:  # the parser makes every second argument a closure
+            raise ConditionError("expected at least 2 arguments")  # expr's parser
         items = self.run(args[0])
         if not isinstance(items, list | tuple):
             raise ConditionError(f"cannot iterate over {_type_name(items)}")
@@ -265,7 +315,7 @@ class _Evaluator:
                 raise ConditionError(f"predicate should return boolean (got {_type_name(outcome)})")
         hits = sum(1 for o in outcomes if o)
         if fname == "filter":
-            return [item for item, o in zip(items, outcomes, strict=True) if o]
+            return [items[i] for i, o in enumerate(outcomes) if o]
         return {
             "all": hits == len(outcomes),
             "any": hits > 0,
@@ -275,35 +325,33 @@ class _Evaluator:
         }[fname]
 
 
-def _arity(fname: str, values: Sequence[object], n: int) -> None:
+def _arity(values: Sequence[object], n: int) -> None:
+    """expr-lang ``builtin/builtin.go``'s wording (``len``, ``now``, ...)."""
     if len(values) != n:
-        raise ConditionError(f"invalid number of arguments for {fname} (expected {n})")
+        raise ConditionError(f"invalid number of arguments (expected {n}, got {len(values)})")
 
 
-def _single(fname: str, values: Sequence[object]) -> object:
-    _arity(fname, values, 1)
+def _single(values: Sequence[object]) -> object:
+    _arity(values, 1)
     return values[0]
 
 
 def _one_number(fname: str, values: Sequence[object]) -> float:
-    _arity(fname, values, 1)
+    _arity(values, 1)
     if not _is_number(values[0]):
         raise ConditionError(f"invalid argument for {fname} (type {_type_name(values[0])})")
     return float(values[0])  # type: ignore[arg-type]
 
 
-def _aggregate(fname: str, fn: Callable[[list[float]], float]) -> Callable[[list[object]], object]:
-    def apply(values: list[object]) -> object:
-        flat = [n for v in values for n in _numbers(v, fname)]
-        if not flat:
-            raise ConditionError(f"not enough arguments to call {fname}")
-        return fn(flat)
-
-    return apply
+def _aggregate(fname: str, fn: Callable[[list[float]], float], values: list[object]) -> object:
+    flat = [n for v in values for n in _numbers(v, fname)]
+    if not flat:
+        raise ConditionError(f"not enough arguments to call {fname}")
+    return fn(flat)
 
 
 def _len(values: list[object]) -> object:
-    _arity("len", values, 1)
+    _arity(values, 1)
     if isinstance(values[0], list | tuple | str | dict):
         return len(values[0])
     raise ConditionError(f"invalid argument for len (type {_type_name(values[0])})")
@@ -311,19 +359,19 @@ def _len(values: list[object]) -> object:
 
 _BUILTINS: dict[str, Callable[[list[object]], object]] = {
     "len": _len,
-    "asInt": lambda v: _as_int(_single("asInt", v)),
-    "asFloat": lambda v: _as_float(_single("asFloat", v)),
+    "asInt": lambda v: _as_int(_single(v)),
+    "asFloat": lambda v: _as_float(_single(v)),
     "isNaN": lambda v: math.isnan(_one_number("isNaN", v)),
     "isInf": lambda v: math.isinf(_one_number("isInf", v)),
     "abs": lambda v: abs(_one_number("abs", v)),
     "ceil": lambda v: float(math.ceil(_one_number("ceil", v))),
     "floor": lambda v: float(math.floor(_one_number("floor", v))),
     "round": lambda v: float(round(_one_number("round", v))),
-    "max": _aggregate("max", max),
-    "min": _aggregate("min", min),
-    "sum": _aggregate("sum", math.fsum),
-    "mean": _aggregate("mean", statistics.fmean),
-    "median": _aggregate("median", statistics.median),
+    "max": lambda v: _aggregate("max", max, v),
+    "min": lambda v: _aggregate("min", min, v),
+    "sum": lambda v: _aggregate("sum", math.fsum, v),
+    "mean": lambda v: _aggregate("mean", statistics.fmean, v),
+    "median": lambda v: _aggregate("median", statistics.median, v),
 }
 
 
@@ -332,7 +380,7 @@ def _time_builtin(fname: str, values: Sequence[object], zones: ZoneOffset | None
         raise ConditionError(f"invalid argument for {fname}")
     text = [str(v) for v in values]
     if fname == "duration":
-        _arity(fname, values, 1)
+        _arity(values, 1)
         return GoDuration(parse_go_duration(text[0]))
     if len(text) > 3:
         raise ConditionError(f"invalid number of arguments (expected at most 3, got {len(text)})")
@@ -367,12 +415,12 @@ def _binary(op: str, a: object, b: object) -> object:
         return equal if op == "==" else not equal
     if op == "in":
         if isinstance(b, dict):
-            return a in b
+            return _map_key(a) in b
         if isinstance(b, list | tuple):
             return any(_equal(a, item) for item in b)
-        if isinstance(b, str) and isinstance(a, str):
-            return a in b
-        raise ConditionError(f"invalid operation: in {_type_name(b)}")
+        if b is None:  # expr-lang vm/runtime/runtime.go::In
+            return False
+        raise ConditionError(f'operator "in" not defined on {_type_name(b)}')
     if op in ("matches", "contains", "startsWith", "endsWith"):
         if not (isinstance(a, str) and isinstance(b, str)):
             raise ConditionError(
@@ -409,18 +457,13 @@ def _binary(op: str, a: object, b: object) -> object:
         if y == 0:
             raise ConditionError("integer divide by zero")
         return int(math.fmod(x, y))
-    if op in ("**", "^"):
-        try:
-            return math.pow(x, y)
-        except (OverflowError, ValueError):
-            return math.nan
-    raise ConditionError(f"unknown operator {op}")
+    return go_pow(x, y)  # ** and ^, the parser's last operators: runtime.Exponent's math.Pow
 
 
 def _equal(a: object, b: object) -> bool:
     if _is_number(a) and _is_number(b):
         return float(a) == float(b)  # type: ignore[arg-type]
-    return (type(a) is type(b) and a == b) or (a is None and b is None)
+    return type(a) is type(b) and a == b
 
 
 def evaluate(source: str, result: object) -> object:

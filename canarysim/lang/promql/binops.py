@@ -55,8 +55,6 @@ def _result_labels(node: Binary, left: Labels, right: Labels, one_to_one: bool) 
             result = {k: x for k, x in result.items() if k in node.labels}
         elif node.on is False:
             result = {k: x for k, x in result.items() if k not in node.labels}
-        elif node.on is None:
-            pass
     for name in node.include:
         value = right.get(name, "")
         if value:

@@ -49,6 +49,9 @@ class ClusterPods:
     _awaiting: dict[str, dict[str, Pod]]
     _deadlines: dict[str, list[tuple[float, int, Pod]]]
     _await_order: int
+    warm_until: float | None = None
+    """Pods created before this time (the history before the clock starts, with a scenario's
+    ``start: healthy``) are Running and Ready at once (:func:`.pods.pod_lifecycle`)."""
 
     def _reconcile(self, rs: ReplicaSet) -> None:
         """The ReplicaSet controller (:meth:`.Cluster._reconcile`)."""
@@ -123,6 +126,9 @@ class ClusterPods:
     ) -> Generator[simpy.Event, Any, None]:
         return self.nodes.pull(pod, node, image, seconds)
 
+    def has_images(self, node: str, images: list[str]) -> None:
+        self.nodes[node].images.update(images)
+
     def set_ready(self, pod: Pod, ready: bool) -> None:
         """The kubelet: the pod's containers became ready, or stopped being ready. The Pod's
         Ready condition also waits for its readiness gates (:meth:`set_pod_condition`)."""
@@ -177,7 +183,12 @@ class ClusterPods:
         rs.add_pod(pod)
         self._event(f"ReplicaSet/{rs.name}", "SuccessfulCreate", f"Created pod: {pod.name}")
         self._record(f"Pod/{pod.name}", "status", "Pending", informer=False)
-        pod.process = self.env.process(pod_lifecycle(pod, self))
+        warm = (
+            self.warm_until
+            if self.warm_until is not None and self.env.now < self.warm_until
+            else None
+        )
+        pod.process = self.env.process(pod_lifecycle(pod, self, warm))
         return pod
 
     def pod(self, name: str) -> Pod:

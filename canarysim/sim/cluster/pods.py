@@ -38,6 +38,7 @@ __all__ = [
     "Pod",
     "PodBehaviour",
     "PodHost",
+    "can_start_warm",
     "container_ports",
     "new_pod",
     "pod_lifecycle",
@@ -320,15 +321,44 @@ class PodHost(Protocol):
     def set_ready(self, pod: Pod, ready: bool) -> None:
         """The pod's containers became ready (or stopped being ready)."""
 
+    def has_images(self, node: str, images: list[str]) -> None:
+        """*node* holds *images* (a pod that was already running when the clock started)."""
+
 
 def _draw(dist: Dist | None, rng: np.random.Generator) -> float:
     return _NEVER if dist is None else float(dist.sample(rng))
 
 
-def pod_lifecycle(pod: Pod, host: PodHost) -> Generator[simpy.Event, Any, None]:
-    """The SimPy process of one pod, from creation until deletion interrupts it."""
+def can_start_warm(b: PodBehaviour) -> bool:
+    """Whether a pod of this behaviour could have become Ready at all (see ``warm_until``)."""
+    return not (b.image_pull_fails or b.never_ready)
+
+
+def pod_lifecycle(
+    pod: Pod, host: PodHost, warm_until: float | None = None
+) -> Generator[simpy.Event, Any, None]:
+    """The SimPy process of one pod, from creation until deletion interrupts it.
+
+    *warm_until*: the pod belongs to the history before the simulated clock starts (a
+    scenario's ``start: healthy``): it is bound, its images are on the node and its container
+    runs and is Ready the moment it is created, with no draw from the ``pods`` stream; its
+    crash clock (``afterStart``, the crash rate) starts at *warm_until* (time 0), so it does
+    not crash before. A behaviour that could never be Ready
+    (:func:`can_start_warm`) goes through the ordinary stages instead."""
     env, b = host.env, pod.behaviour
     rng = host.pod_rng
+    if warm_until is not None and can_start_warm(b):
+        try:
+            for gate in pod.gates:
+                pod.conditions[gate] = True
+            node = yield from host.bind(pod)
+            pod.probe_origin = env.now
+            host.has_images(node, pod.images)
+            host.pod_changed(pod, "node", node)
+        except simpy.Interrupt:
+            return
+        yield from _restarts(pod, host, rng, warm_until)
+        return
     try:
         yield env.timeout(_draw(b.scheduling, rng))
         node = yield from host.bind(pod)
@@ -347,8 +377,21 @@ def pod_lifecycle(pod: Pod, host: PodHost) -> Generator[simpy.Event, Any, None]:
         for image in dict.fromkeys(pod.images):  # distinct, in order
             yield from host.pull(pod, node, image, _draw(b.image_pull, rng))
         yield env.timeout(_draw(b.container_start, rng))
+    except simpy.Interrupt:
+        return
+    yield from _restarts(pod, host, rng)
+
+
+def _restarts(
+    pod: Pod, host: PodHost, rng: np.random.Generator, warm_until: float | None = None
+) -> Generator[simpy.Event, Any, None]:
+    """Runs of the container (the first one warm if *warm_until*), each crash followed by the
+    kubelet's restart, until deletion interrupts the process."""
+    env, b = host.env, pod.behaviour
+    try:
         while True:
-            yield from _container_run(pod, host, rng)
+            yield from _container_run(pod, host, rng, warm_until)
+            warm_until = None
             # crashed: Error, maybe CrashLoopBackOff, then a new container
             finished = env.now
             wait = pod.backoff.wait(finished)
@@ -365,21 +408,34 @@ def pod_lifecycle(pod: Pod, host: PodHost) -> Generator[simpy.Event, Any, None]:
 
 
 def _container_run(
-    pod: Pod, host: PodHost, rng: np.random.Generator
+    pod: Pod, host: PodHost, rng: np.random.Generator, warm_until: float | None = None
 ) -> Generator[simpy.Event, Any, None]:
     """One run of the container: start, maybe Ready, until it crashes (returns then).
 
     The process waits for the earliest of: Ready, the planned crash, a change of the crash
-    behaviour (which re-plans the crash), or a crash fault (``pod.crash_now``).
+    behaviour (which re-plans the crash), or a crash fault (``pod.crash_now``). A warm run
+    (*warm_until*, see :func:`pod_lifecycle`) is Ready at once and plans its first crash
+    from *warm_until* on.
     """
     env, b = host.env, pod.behaviour
     pod.running, pod.phase, pod.reason = True, "Running", None
     started = pod.started_at = env.now
     pod.crash_now = env.event()
     host.pod_changed(pod, "status", "Running")
-    warmup = _NEVER if b.never_ready else _draw(b.readiness, rng)
-    ready_at = ready_time(started, warmup, pod.probe, pod.probe_origin, pod.startup_probe)
-    crash_at, change_at = _plan_crash(b, started, env.now, rng)
+    if warm_until is not None:
+        host.set_ready(pod, True)
+        ready_at = started
+        yield env.timeout(max(warm_until - env.now, 0.0)) | pod.crash_now
+        if pod.crash_now.triggered:
+            pod.running = False
+            host.set_ready(pod, False)
+            return
+    else:
+        warmup = _NEVER if b.never_ready else _draw(b.readiness, rng)
+        ready_at = ready_time(started, warmup, pod.probe, pod.probe_origin, pod.startup_probe)
+    # A warm container's crash clock starts with the simulated one: it did not crash before.
+    since = started if warm_until is None else max(started, warm_until)
+    crash_at, change_at = _plan_crash(b, since, env.now, rng)
     while True:
         candidates = [(crash_at, "crash"), (change_at, "change")]
         if not pod.containers_ready:
@@ -394,7 +450,7 @@ def _container_run(
         if what == "ready":
             host.set_ready(pod, True)
         else:
-            crash_at, change_at = _plan_crash(b, started, env.now, rng)
+            crash_at, change_at = _plan_crash(b, since, env.now, rng)
     pod.running = False
     host.set_ready(pod, False)
 

@@ -112,6 +112,7 @@ def rollout_snapshot(
     status: RolloutStatus,
     replica_sets: Sequence[Mapping[str, Any]],
     analysis_runs: Sequence[AnalysisRunSnapshot] = (),
+    created: float = 0.0,
 ) -> RolloutSnapshot:
     """Build the snapshot from the engine's status and the cluster's ReplicaSet snapshots
     (``ReplicaSet.snapshot()`` dicts, in any order; their pods as dicts or as
@@ -175,6 +176,7 @@ def rollout_snapshot(
         preview_hash=status.blue_green.preview_selector,
         generation=plan.generation,
         observed_generation=status.observed_generation,
+        created=created,
     )
 
 

@@ -1,0 +1,240 @@
+"""``decide()`` edges the mutation run of ``engine/rollout/canary.py`` found unpinned.
+
+Same Given/When/Then fixtures as the replays of upstream rollout/canary_test.go; each test names
+the Argo function (rollout/canary.go, rollout/sync.go) whose behaviour it pins.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from test_steps_world import (
+    H1,
+    H2,
+    H3,
+    NOW,
+    events,
+    make_plan,
+    make_status,
+    of_type,
+    reconcile,
+    rs,
+)
+
+from canarysim.engine.model import (
+    CreateReplicaSet,
+    Pause,
+    PauseCondition,
+    Plan,
+    PodMetadata,
+    RolloutStatus,
+    SetWeight,
+    SyncEphemeralMetadata,
+)
+
+CANARY_META = PodMetadata(labels=(("role", "canary"),))
+STABLE_META = PodMetadata(labels=(("role", "stable"),))
+
+
+def test_spec_paused_rollout_does_not_complete_a_satisfied_set_weight_step() -> None:
+    """``completedCurrentCanaryStep`` returns false while ``spec.paused``: canary 1/1 and
+    stable 9/9 match setWeight 10, yet the index stays 0."""
+    plan = make_plan(replicas=10, paused=True, steps=(SetWeight(10), SetWeight(50)))
+    d = reconcile(plan, make_status(plan, counts=(10, 1, 10, 10)), rs(H1, 9), rs(H2, 1))
+    assert d.status.current_step_index == 0
+    assert not [e for e in events(d) if e[0] == "RolloutStepCompleted"]
+
+
+def test_initial_deploy_clears_pause_conditions() -> None:
+    """``promoteStable`` (rollout/sync.go) clears pause conditions: a first ReplicaSet
+    promoted as "Initial deploy" drops a pause condition left in the status."""
+    plan = make_plan(replicas=10, pod_template_hash=H1, steps=(SetWeight(10),))
+    status = RolloutStatus(
+        current_step_hash=plan.step_hash,
+        pause_conditions=(PauseCondition("CanaryPauseStep", NOW - 30),),
+        controller_pause=True,
+    )
+    d = reconcile(plan, status, rs(H1, 0, revision=1))
+    assert d.status.stable_rs == H1
+    assert d.status.pause_conditions == ()
+
+
+@pytest.mark.parametrize(("before", "after"), [("ping", "pong"), ("pong", "ping"), ("", "ping")])
+def test_promotion_swaps_ping_and_pong(before: str, after: str) -> None:
+    """``promoteStable``: with ping-pong, switching the stable flips ``stablePingPong``; only
+    ``ping`` counts as "stable is ping" (``IsStablePing``), so an unset one becomes ping."""
+    plan = make_plan(replicas=10, steps=(SetWeight(10),), ping_service="ping", pong_service="pong")
+    status = make_status(plan, index=1, counts=(10, 10, 10, 10), stable_ping_pong=before)
+    d = reconcile(plan, status, rs(H1, 0), rs(H2, 10))
+    assert d.status.stable_rs == H2
+    assert d.status.stable_ping_pong == after
+
+
+def test_promotion_without_ping_pong_leaves_it_unset() -> None:
+    plan = make_plan(replicas=10, steps=(SetWeight(10),))
+    d = reconcile(plan, make_status(plan, index=1, counts=(10, 10, 10, 10)), rs(H1, 0), rs(H2, 10))
+    assert d.status.stable_rs == H2
+    assert d.status.stable_ping_pong == ""
+
+
+def test_new_replica_set_is_created_with_min_ready_seconds() -> None:
+    """``createDesiredReplicaSet`` copies ``spec.minReadySeconds`` into the new ReplicaSet and
+    records ``NewReplicaSetDetailedMessage`` as an event."""
+    plan = make_plan(replicas=10, min_ready_seconds=7.0)
+    d = reconcile(plan, make_status(plan, current=""), rs(H1, 10))
+    assert of_type(d, CreateReplicaSet) == [CreateReplicaSet(H2, 2, 0, 10, 7.0)]
+    assert ("NewReplicaSetCreated", f"Created ReplicaSet foo-{H2} (revision 2)") in events(d)
+
+
+@pytest.mark.parametrize(
+    ("canary_meta", "stable_meta", "stable_exists", "expect"),
+    [
+        (None, None, True, []),
+        (CANARY_META, None, True, [SyncEphemeralMetadata(H2, CANARY_META)]),
+        (None, STABLE_META, True, [SyncEphemeralMetadata(H2, None)]),
+        (CANARY_META, STABLE_META, False, [SyncEphemeralMetadata(H2, STABLE_META)]),
+    ],
+    ids=["none configured", "canary only", "stable only", "first ReplicaSet"],
+)
+def test_new_replica_set_ephemeral_metadata(
+    canary_meta: PodMetadata | None,
+    stable_meta: PodMetadata | None,
+    stable_exists: bool,
+    expect: list[SyncEphemeralMetadata],
+) -> None:
+    """``createDesiredReplicaSet``: with a stable ReplicaSet the new one carries the canary
+    metadata, else (brand-new rollout) the stable metadata; nothing when neither is set."""
+    plan = make_plan(replicas=10, canary_metadata=canary_meta, stable_metadata=stable_meta)
+    if stable_exists:
+        d = reconcile(plan, make_status(plan, current=""), rs(H1, 10))
+    else:
+        d = reconcile(plan, RolloutStatus(current_step_hash=plan.step_hash))
+    assert of_type(d, SyncEphemeralMetadata) == expect
+
+
+def test_spec_paused_rollout_at_a_pause_step_adds_no_pause_condition() -> None:
+    """``reconcileCanaryPause`` returns at once while ``spec.paused``: no CanaryPauseStep."""
+    plan = make_plan(replicas=10, paused=True, steps=(Pause(),))
+    d = reconcile(plan, make_status(plan, counts=(10, 0, 10, 10)), rs(H1, 10), rs(H2, 0))
+    assert d.status.pause_conditions == ()
+    assert d.status.controller_pause is False
+
+
+def test_rollback_within_window_names_its_reason_in_the_completed_event() -> None:
+    """``shouldFullPromote``: a fast rollback inside ``rollbackWindow`` is promoted as
+    "Rollback within window" once the old ReplicaSet is fully available."""
+    plan = make_plan(
+        replicas=1, pod_template_hash=H1, steps=(SetWeight(10),), rollback_window_revisions=1
+    )
+    status = make_status(plan, stable=H2, index=1, counts=(2, 1, 2, 2))
+    d = reconcile(plan, status, rs(H1, 1, revision=3, created=NOW - 3600), rs(H2, 1, created=NOW))
+    assert d.status.stable_rs == H1
+    assert (
+        "RolloutCompleted",
+        f"Rollout completed update to revision 3 ({H1}): Rollback within window",
+    ) in events(d)
+
+
+def test_one_step_rollout_is_not_promoted_before_its_step_completes() -> None:
+    """``shouldFullPromote``: "completed all steps" needs no steps or index == count; a
+    one-step rollout paused at step 0 with a fully available canary stays on its stable."""
+    plan = make_plan(replicas=10, steps=(Pause(),))
+    paused = (PauseCondition("CanaryPauseStep", NOW - 30),)
+    status = make_status(plan, pause=paused, counts=(20, 10, 20, 20))
+    d = reconcile(plan, status, rs(H1, 10), rs(H2, 10))
+    assert d.status.stable_rs == H1
+    assert d.status.current_step_index == 0
+
+
+def _new_template_status(plan: Plan, **kw: Any) -> RolloutStatus:
+    """The status of revision 1 (H1) mid-rollout, read after the template became H2."""
+    return make_status(plan, current=H1, counts=(10, 0, 10, 10), **kw)
+
+
+def test_new_template_clears_pause_conditions() -> None:
+    """``resetRolloutStatus`` (rollout/sync.go) clears the pause conditions."""
+    plan = make_plan(replicas=10, steps=(Pause(), SetWeight(50)))
+    paused = (PauseCondition("CanaryPauseStep", NOW - 30),)
+    d = reconcile(plan, _new_template_status(plan, pause=paused), rs(H1, 10), rs(H2, 0))
+    assert d.status.current_pod_hash == H2
+    assert d.status.pause_conditions == ()
+    assert d.status.current_step_index == 0
+
+
+def test_new_template_removes_the_abort() -> None:
+    """``resetRolloutStatus`` removes an abort: the new revision starts afresh."""
+    plan = make_plan(replicas=10, steps=(SetWeight(10),))
+    d = reconcile(plan, _new_template_status(plan, abort=True), rs(H1, 10), rs(H2, 0))
+    assert d.status.abort is False
+    assert d.status.aborted_at is None
+
+
+def test_new_template_resets_promote_full_and_restarted_at() -> None:
+    """``resetRolloutStatus``: ``promoteFull`` back to false, ``restartedAt`` follows
+    ``spec.restartAt`` (``SetRestartedAt``)."""
+    plan = make_plan(replicas=10, steps=(SetWeight(10),), restart_at=NOW - 100)
+    status = _new_template_status(plan, promote_full=True, restarted_at=NOW - 900)
+    d = reconcile(plan, status, rs(H1, 10), rs(H2, 0))
+    assert d.status.promote_full is False
+    assert d.status.restarted_at == NOW - 100
+
+
+def test_rollback_to_stable_without_steps_keeps_the_index_unset() -> None:
+    """``syncRolloutStatusCanary``: the step skip needs steps; without any, the index stays
+    unset (``ResetCurrentStepIndex``) and no SkipSteps event is sent."""
+    plan = make_plan(replicas=10, pod_template_hash=H1)
+    status = make_status(plan, current=H2, index=None, counts=(10, 9, 10, 10))
+    d = reconcile(plan, status, rs(H1, 9), rs(H2, 1))
+    assert d.status.current_pod_hash == H1
+    assert d.status.current_step_index is None
+    assert not [e for e in events(d) if e[0] == "SkipSteps"]
+
+
+def test_new_template_with_an_active_replica_set_outside_the_window_starts_at_step_0() -> None:
+    """The skip to the end needs the stable's hash, or the rollback window *and* an active
+    ReplicaSet: a third revision whose ReplicaSet still has pods, without a window, starts
+    from step 0."""
+    plan = make_plan(replicas=10, pod_template_hash=H3, steps=(SetWeight(10), SetWeight(50)))
+    status = make_status(plan, current=H2, counts=(12, 2, 12, 12))
+    d = reconcile(plan, status, rs(H1, 10), rs(H2, 0), rs(H3, 2))
+    assert d.status.current_pod_hash == H3
+    assert d.status.current_step_index == 0
+
+
+def test_rollback_within_window_to_a_scaled_down_replica_set_starts_at_step_0() -> None:
+    """``IsActive(newRS)`` is required for the window skip: a ReplicaSet at 0 replicas
+    inside the window does not skip the steps."""
+    plan = make_plan(
+        replicas=1, pod_template_hash=H1, steps=(SetWeight(10),), rollback_window_revisions=1
+    )
+    status = make_status(plan, stable=H2, current=H2, counts=(1, 1, 1, 1))
+    d = reconcile(plan, status, rs(H1, 0, created=NOW - 3600), rs(H2, 1, created=NOW))
+    assert d.status.current_pod_hash == H1
+    assert d.status.current_step_index == 0
+    assert not [e for e in events(d) if e[0] == "SkipSteps"]
+
+
+def test_full_promotion_request_clears_pauses_and_abort() -> None:
+    """``syncRolloutStatusCanary``: ``promoteFull`` clears pause conditions and the abort even
+    before the canary is available enough to become stable."""
+    plan = make_plan(replicas=10, steps=(Pause(), SetWeight(50)))
+    paused = (PauseCondition("CanaryPauseStep", NOW - 30),)
+    status = make_status(plan, pause=paused, promote_full=True, counts=(11, 1, 11, 11))
+    d = reconcile(plan, status, rs(H1, 10), rs(H2, 1, 0))
+    assert d.status.pause_conditions == ()
+    assert d.status.stable_rs == H1
+    aborted = make_status(plan, abort=True, promote_full=True, counts=(11, 1, 11, 11))
+    d = reconcile(plan, aborted, rs(H1, 10), rs(H2, 1, 0))
+    assert d.status.abort is False
+
+
+def test_abort_with_the_new_hash_already_stable_goes_to_the_last_step() -> None:
+    """``syncRolloutStatusCanary``: aborted, the index is the step count when the stable is
+    the current pod hash, else 0. A status that never recorded its current pod hash (so the
+    abort is not dropped as "fully promoted") reaches that branch."""
+    plan = make_plan(replicas=10, steps=(SetWeight(10), SetWeight(50)))
+    status = make_status(plan, stable=H2, current="", abort=True, counts=(10, 10, 10, 10))
+    d = reconcile(plan, status, rs(H2, 10))
+    assert d.status.abort is True
+    assert d.status.current_step_index == 2
