@@ -385,6 +385,21 @@ def rows(quick: bool, repeat: int) -> list[dict[str, Any]]:
             "target": "<= 1.5 s CPU, <= 200 MB",
         }
     )
+    tune = [*_cli(), "tune", "scenarios/imesh-analysis/scenario.yaml", "--regression",
+            'versions."nginx:1.15.5".errorRate=0.01', "--detect", "0.9", "--false-rollback",
+            "0.05", "-j", "2"]  # fmt: skip
+    if q:
+        tune += ["--steps", "1..2", "--pauses", "1m,2m", "--runs-per-candidate", "20",
+                 "--false-rollback", "0.2", "--detect", "0.7"]  # fmt: skip
+    out.append(
+        {
+            "row": "tune imesh-analysis (24 schedules), 2 jobs: CPU s",
+            "case": {"kind": "process", "argv": tune, "repeat": 1},
+            "base": proc(sys.executable, "-c", "pass"),
+            "cmp": "s",
+            "target": "~ 1 min on 2 cores (<= 130 s CPU)",
+        }
+    )
     del seed_s
     return out
 

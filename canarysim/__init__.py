@@ -2,7 +2,7 @@
 
 >>> import canarysim
 >>> sorted(canarysim.__all__)
-['Result', 'Simulation', '__version__', 'compare', 'load_scenario', 'simulate', 'sweep']
+['Result', 'Simulation', '__version__', 'compare', 'load_scenario', 'simulate', 'sweep', 'tune']
 
 ``import canarysim`` stays light: nothing outside the standard library is loaded until a name
 needs it (``Result`` brings NumPy, ``load_scenario`` the spec layer, ``simulate`` SimPy), so
@@ -57,6 +57,15 @@ def compare(scenarios: Any, runs: int = 100, **options: Any) -> Any:
     return _compare(scenarios, runs, **options)
 
 
+def tune(scenario: Any, regression: Any, **options: Any) -> Any:
+    """The fastest canary schedule of a search space that meets a risk budget; returns a
+    ``Tuning`` (``steps_yaml()``, ``report()``, ``report_text()``, ``plot()``, ``save()``).
+    See :func:`canarysim.tuning.tune.tune` for the budget, space and run options."""
+    from canarysim.tuning.tune import tune as _tune
+
+    return _tune(scenario, regression, **options)
+
+
 def __getattr__(name: str) -> Any:
     # PEP 562: Result is imported on first use, so the engine never pays for NumPy.
     if name == "Result":
@@ -70,4 +79,13 @@ def __getattr__(name: str) -> Any:
     raise AttributeError(f"module 'canarysim' has no attribute {name!r}")
 
 
-__all__ = ["Result", "Simulation", "__version__", "compare", "load_scenario", "simulate", "sweep"]
+__all__ = [
+    "Result",
+    "Simulation",
+    "__version__",
+    "compare",
+    "load_scenario",
+    "simulate",
+    "sweep",
+    "tune",
+]

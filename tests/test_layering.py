@@ -51,6 +51,8 @@ RULES: dict[str, tuple[str, tuple[str, ...]]] = {
     ),
     # Strategy evaluation sits under the CLI; it reaches SimPy only through canarysim.sim.
     "canarysim.evaluation": ("forbidden", ("canarysim.cli", "simpy")),
+    # Schedule tuning runs its candidates through the evaluation's executors: no SimPy world.
+    "canarysim.tuning": ("forbidden", ("canarysim.cli", "simpy", "canarysim.sim")),
 }
 
 

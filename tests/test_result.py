@@ -161,6 +161,7 @@ def test_package_exports_what_all_says() -> None:
         "load_scenario",
         "simulate",
         "sweep",
+        "tune",
     ]
     for name in canarysim.__all__:
         assert getattr(canarysim, name) is not None

@@ -15,6 +15,7 @@ from canarysim.cli.check import cmd_schema, cmd_validate
 from canarysim.cli.expectations import cmd_test
 from canarysim.cli.run import cmd_report, cmd_run
 from canarysim.cli.sweep import add_commands as add_sweep_commands
+from canarysim.cli.tune import add_command as add_tune_command
 from canarysim.cli.view import cmd_get, cmd_steps
 
 EXIT_CODES = """\
@@ -396,4 +397,5 @@ def build_parser() -> argparse.ArgumentParser:
     )
     test.set_defaults(handler=cmd_test)
     add_sweep_commands(sub, _command, _seed)
+    add_tune_command(sub, _command, _seed)
     return parser

@@ -114,6 +114,10 @@ class _Progress:
             self.stream.flush()
 
 
+ProgressBar = _Progress
+"""The sweep's progress bar, for other rooms that run chunks (``canarysim.tuning``)."""
+
+
 def run_variants(
     name: str,
     variants: Sequence[Any],

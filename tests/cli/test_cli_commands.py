@@ -52,6 +52,7 @@ def test_the_expected_commands_exist() -> None:
         "steps",
         "sweep",
         "test",
+        "tune",
         "validate",
     ]
 
