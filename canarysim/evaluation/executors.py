@@ -156,7 +156,11 @@ class DaskExecutor(Executor):
         from dask.distributed import as_completed as dask_completed
 
         try:
-            shared = self.client.scatter(list(payload), broadcast=True)
+            # hash=False: a fresh key per batch. Keys named by the content would be shared by the
+            # batches of one client that scatter the same scenario (a tuning's rungs); releasing
+            # the last batch's futures then drops the data this batch depends on ("lost
+            # dependencies") or leaves the workers fetching it from each other for ever.
+            shared = self.client.scatter(list(payload), broadcast=True, hash=False)
             futures = {
                 self.client.submit(_dask_chunk, shared, chunk, pure=False): len(chunk[1])
                 for chunk in todo
