@@ -11,7 +11,8 @@ import pytest
 
 from canarysim.errors import SimulationError
 from canarysim.lang.promql.query import PromQLError, Scalar, Vector, evaluate, parse
-from canarysim.sim.metrics.store import ISTIO_DURATION_BUCKETS_MS, MetricStore, SeriesKey, Tally
+from canarysim.sim.metrics.store import MetricStore
+from canarysim.sim.metrics.tally import ISTIO_DURATION_BUCKETS_MS, SeriesKey, Tally
 
 
 class FakeStore:

@@ -24,7 +24,7 @@ from typing import Any, Literal, cast
 
 import numpy as np
 
-from canarysim.sim.metrics.store import SeriesKey, Tally
+from canarysim.sim.metrics.tally import SeriesKey, Tally
 from canarysim.sim.stochastic.distributions import Dist
 
 __all__ = [

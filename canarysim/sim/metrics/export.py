@@ -18,7 +18,7 @@ from collections.abc import Iterator, Sequence
 from decimal import Decimal
 from typing import Any
 
-from canarysim.sim.metrics.store import DURATION, REQUESTS_TOTAL
+from canarysim.sim.metrics.tally import DURATION, REQUESTS_TOTAL
 
 __all__ = ["openmetrics_lines"]
 

@@ -26,7 +26,7 @@ from canarysim.result import (
     ReplicaSetSnapshot,
     RolloutSnapshot,
 )
-from canarysim.sim.metrics.store import ISTIO_DURATION_BUCKETS_MS, sorted_unique
+from canarysim.sim.metrics.tally import ISTIO_DURATION_BUCKETS_MS, sorted_unique
 
 ROLES = ("stable", "canary", "old")
 VERSIONS = ("stable", "canary", "unserved")

@@ -24,7 +24,7 @@ from canarysim.sim.mesh.envoy import (
     retriable_try_timeout,
     retry_predicate,
 )
-from canarysim.sim.metrics.store import SeriesKey, Tally, sorted_unique
+from canarysim.sim.metrics.tally import SeriesKey, Tally, sorted_unique
 from canarysim.sim.stochastic.distributions import Dist
 
 __all__ = ["AggregateServing", "LatencyTable"]

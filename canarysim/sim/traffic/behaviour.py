@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from canarysim.errors import SimulationError
-from canarysim.sim.metrics.store import UNKNOWN
+from canarysim.sim.metrics.tally import UNKNOWN
 from canarysim.sim.stochastic.distributions import Dist
 
 __all__ = ["Schedule", "VersionBehaviour"]

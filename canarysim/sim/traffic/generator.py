@@ -50,7 +50,7 @@ from typing import Any
 import numpy as np
 
 from canarysim.sim.mesh.envoy import Mode, Rngs
-from canarysim.sim.metrics.store import ISTIO_DURATION_BUCKETS_MS, Tally
+from canarysim.sim.metrics.tally import ISTIO_DURATION_BUCKETS_MS, Tally
 from canarysim.sim.stochastic.arrivals import Arrivals
 from canarysim.sim.stochastic.distributions import Dist
 from canarysim.sim.traffic.behaviour import Schedule, VersionBehaviour

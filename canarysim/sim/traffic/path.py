@@ -21,7 +21,7 @@ import numpy as np
 
 from canarysim.errors import SimulationError
 from canarysim.sim.mesh.envoy import Backends, Rngs, service_of
-from canarysim.sim.metrics.store import UNKNOWN, SeriesKey, Tally
+from canarysim.sim.metrics.tally import UNKNOWN, SeriesKey, Tally
 from canarysim.sim.stochastic.distributions import Dist
 from canarysim.sim.traffic.aggregate import AggregateServing
 from canarysim.sim.traffic.behaviour import VersionBehaviour

@@ -7,11 +7,11 @@ import math
 import numpy as np
 import pytest
 
-from canarysim.sim.metrics.store import (
+from canarysim.sim.metrics.store import MetricStore
+from canarysim.sim.metrics.tally import (
     DURATION,
     ISTIO_DURATION_BUCKETS_MS,
     REQUESTS_TOTAL,
-    MetricStore,
     SeriesKey,
     Tally,
     histogram_quantile,

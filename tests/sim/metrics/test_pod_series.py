@@ -11,7 +11,8 @@ from hypothesis import strategies as st
 from worldkit import rollout, service, set_image, virtual_service, write_scenario
 
 from canarysim.lang.promql.query import evaluate
-from canarysim.sim.metrics.store import MetricStore, SeriesKey, Tally
+from canarysim.sim.metrics.store import MetricStore
+from canarysim.sim.metrics.tally import SeriesKey, Tally
 from canarysim.sim.metrics.targets import Target, pod_ip, split_shares
 from canarysim.sim.world import World
 

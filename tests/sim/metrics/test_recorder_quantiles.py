@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from canarysim.sim.metrics.recorder import histogram_quantiles
-from canarysim.sim.metrics.store import ISTIO_DURATION_BUCKETS_MS, histogram_quantile
+from canarysim.sim.metrics.tally import ISTIO_DURATION_BUCKETS_MS, histogram_quantile
 
 NBINS = len(ISTIO_DURATION_BUCKETS_MS) + 1
 

@@ -11,7 +11,8 @@ from canarysim.declarations import load_scenario
 from canarysim.lang.promql.query import evaluate
 from canarysim.sim.analysis.providers import metric_lookback, reads_metrics
 from canarysim.sim.build import analysis_templates
-from canarysim.sim.metrics.store import ISTIO_DURATION_BUCKETS_MS, MetricStore, SeriesKey, Tally
+from canarysim.sim.metrics.store import MetricStore
+from canarysim.sim.metrics.tally import ISTIO_DURATION_BUCKETS_MS, SeriesKey, Tally
 from canarysim.sim.world import World
 
 NBINS = len(ISTIO_DURATION_BUCKETS_MS) + 1
@@ -109,7 +110,7 @@ def test_a_range_query_keeps_every_sample_and_the_caller_can_ask_for_them_all() 
 
 
 def test_sorted_unique_is_numpys_unique() -> None:
-    from canarysim.sim.metrics.store import sorted_unique
+    from canarysim.sim.metrics.tally import sorted_unique
 
     rng = np.random.default_rng(3)
     for values in (

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from canarysim.errors import ScenarioError, SimulationError
 from canarysim.sim.mesh.router import Branch, RequestClass, RoutePlan
-from canarysim.sim.metrics.store import SeriesKey, Tally
+from canarysim.sim.metrics.tally import SeriesKey, Tally
 from canarysim.sim.stochastic.distributions import (
     ConstantArrivals,
     Dist,
