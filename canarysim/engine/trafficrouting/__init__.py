@@ -5,7 +5,8 @@ Argo's validation and error texts: :mod:`.istio`, :mod:`.nginx`, :mod:`.smi`, :m
 :mod:`.traefik`, :mod:`.ambassador`, :mod:`.alb`, :mod:`.appmesh` and :mod:`.gatewayapi` (the
 Gateway API plugin) today. A new
 router goes in its own folder here, with the same shape: what the reconciler writes, and the
-request matching the data plane does over what was written.
+request matching the data plane does over what was written. :mod:`.fields` reads the fields
+of user-written objects (missing or malformed reads as empty) for all of them.
 
 May import: the standard library, :mod:`canarysim.errors` and the engine.
 """

@@ -24,16 +24,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from canarysim.engine.trafficrouting.alb.reconcile import ALB_ANNOTATION_PREFIX
+from canarysim.engine.trafficrouting.fields import as_dict, as_list
 
 __all__ = ["AlbRoute", "forward_groups", "route"]
-
-
-def _dict(value: Any) -> dict[str, Any]:
-    return value if isinstance(value, dict) else {}
-
-
-def _list(value: Any) -> list[Any]:
-    return value if isinstance(value, list) else []
 
 
 @dataclass(frozen=True)
@@ -70,13 +63,13 @@ def forward_groups(action_json: str) -> list[tuple[str, int]]:
         action = json.loads(action_json)
     except ValueError:
         return []
-    action = _dict(action)
+    action = as_dict(action)
     if action.get("Type") != "forward":
         return []
-    forward = _dict(action.get("ForwardConfig"))
+    forward = as_dict(action.get("ForwardConfig"))
     out = []
-    for tg in _list(forward.get("TargetGroups")):
-        tg = _dict(tg)
+    for tg in as_list(forward.get("TargetGroups")):
+        tg = as_dict(tg)
         try:
             weight = int(tg.get("Weight", 1))
         except (TypeError, ValueError):
@@ -95,22 +88,22 @@ def _conditions_hold(
         conditions = json.loads(conditions_json)
     except ValueError:
         return False
-    for cond in _list(conditions):
-        cond = _dict(cond)
+    for cond in as_list(conditions):
+        cond = as_dict(cond)
         field = cond.get("field") or cond.get("Field")
         if field == "http-header":
-            cfg = _dict(cond.get("httpHeaderConfig"))
+            cfg = as_dict(cond.get("httpHeaderConfig"))
             got = headers.get(str(cfg.get("httpHeaderName") or "").lower())
-            values = [str(v) for v in _list(cfg.get("values"))]
+            values = [str(v) for v in as_list(cfg.get("values"))]
             if got is None or not any(_wildcard(v, got, ignore_case=True) for v in values):
                 return False
         elif field == "http-request-method":
-            cfg = _dict(cond.get("httpRequestMethodConfig"))
-            values = [str(v) for v in _list(cfg.get("values"))]
+            cfg = as_dict(cond.get("httpRequestMethodConfig"))
+            values = [str(v) for v in as_list(cfg.get("values"))]
             if method not in values:
                 return False
         elif field == "path-pattern":
-            values = [str(v) for v in _list(_dict(cond.get("pathPatternConfig")).get("values"))]
+            values = [str(v) for v in as_list(as_dict(cond.get("pathPatternConfig")).get("values"))]
             path = uri.split("?", 1)[0] or "/"
             if not any(_wildcard(v, path, ignore_case=True) for v in values):
                 return False
@@ -132,18 +125,18 @@ def route(
     headers = {k.lower(): v for k, v in (headers or {}).items()}
     served = False
     for ing in ingresses:
-        meta = _dict(ing.get("metadata"))
+        meta = as_dict(ing.get("metadata"))
         name = str(meta.get("name") or "")
-        annotations = {str(k): str(v) for k, v in _dict(meta.get("annotations")).items()}
-        for rule in _list(_dict(ing.get("spec")).get("rules")):
-            rule = _dict(rule)
+        annotations = {str(k): str(v) for k, v in as_dict(meta.get("annotations")).items()}
+        for rule in as_list(as_dict(ing.get("spec")).get("rules")):
+            rule = as_dict(rule)
             rule_host = str(rule.get("host") or "")
             if rule_host and not _wildcard(rule_host, host, ignore_case=True):
                 continue
             served = True
-            for p in _list(_dict(rule.get("http")).get("paths")):
-                p = _dict(p)
-                backend = _dict(_dict(p.get("backend")).get("service"))
+            for p in as_list(as_dict(rule.get("http")).get("paths")):
+                p = as_dict(p)
+                backend = as_dict(as_dict(p.get("backend")).get("service"))
                 service = str(backend.get("name") or "")
                 if not _path_matches(str(p.get("path") or "/*"), str(p.get("pathType") or ""), uri):
                     continue
@@ -151,7 +144,7 @@ def route(
                     annotations.get(f"{prefix}/conditions.{service}"), method, uri, headers
                 ):
                     continue
-                if _dict(backend.get("port")).get("name") != "use-annotation":
+                if as_dict(backend.get("port")).get("name") != "use-annotation":
                     return AlbRoute(((service, 1.0),), name)
                 groups = list((weights or {}).get((name, service)) or ())
                 if not groups:

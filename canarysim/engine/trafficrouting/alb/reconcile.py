@@ -17,6 +17,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from canarysim.engine.trafficrouting.fields import annotations_of, as_dict, as_list
 from canarysim.errors import TrafficRoutingError
 
 __all__ = [
@@ -47,14 +48,6 @@ STICKINESS_ERROR = (
 )
 
 
-def _dict(value: Any) -> dict[str, Any]:
-    return value if isinstance(value, dict) else {}
-
-
-def _list(value: Any) -> list[Any]:
-    return value if isinstance(value, list) else []
-
-
 def go_json(value: Any) -> str:
     """``json.Marshal``: compact, HTML characters escaped as Go escapes them."""
     text = json.dumps(value, separators=(",", ":"), ensure_ascii=False)
@@ -70,12 +63,12 @@ def go_json(value: Any) -> str:
 
 
 def _canary(rollout: Mapping[str, Any]) -> dict[str, Any]:
-    return _dict(_dict(_dict(rollout.get("spec")).get("strategy")).get("canary"))
+    return as_dict(as_dict(as_dict(rollout.get("spec")).get("strategy")).get("canary"))
 
 
 def alb_settings(rollout: Mapping[str, Any]) -> dict[str, Any] | None:
     """``spec.strategy.canary.trafficRouting.alb``, or None."""
-    value = _dict(_canary(rollout).get("trafficRouting")).get("alb")
+    value = as_dict(_canary(rollout).get("trafficRouting")).get("alb")
     return value if isinstance(value, dict) else None
 
 
@@ -97,7 +90,7 @@ def stable_and_canary_services(rollout: Mapping[str, Any]) -> tuple[str, str]:
     if isinstance(ping_pong, dict):
         ping = str(ping_pong.get("pingService") or "")
         pong = str(ping_pong.get("pongService") or "")
-        status = _dict(_dict(rollout.get("status")).get("canary"))
+        status = as_dict(as_dict(rollout.get("status")).get("canary"))
         if status.get("stablePingPong") == "ping":
             return ping, pong
         return pong, ping
@@ -137,7 +130,7 @@ def _port(rollout: Mapping[str, Any]) -> str:
 
 
 def _with_stickiness(rollout: Mapping[str, Any], forward: dict[str, Any]) -> dict[str, Any]:
-    sticky = _dict((alb_settings(rollout) or {}).get("stickinessConfig"))
+    sticky = as_dict((alb_settings(rollout) or {}).get("stickinessConfig"))
     if sticky.get("enabled"):
         seconds = int(sticky.get("durationSeconds") or 0)
         if seconds < 1 or seconds > 604800:
@@ -178,7 +171,7 @@ def _conditions(match: Sequence[Mapping[str, Any]]) -> str:
     out: list[dict[str, Any]] = []
     for m in match:
         name = str(m.get("headerName") or "")
-        value = str(_dict(m.get("headerValue")).get("exact") or "")
+        value = str(as_dict(m.get("headerValue")).get("exact") or "")
         for cond in out:
             if cond["httpHeaderConfig"]["httpHeaderName"] == name:
                 cond["httpHeaderConfig"]["values"].append(value)
@@ -206,7 +199,7 @@ def _managed(
         raise TrafficRoutingError(
             "json: cannot unmarshal into Go value of type ingress.ManagedALBAnnotations"
         )
-    mine = [str(k) for k in _list(managed.get(rollout_name))]
+    mine = [str(k) for k in as_list(managed.get(rollout_name))]
     for key in keys:
         if add:
             if key not in mine:
@@ -220,9 +213,9 @@ def _managed(
 
 def _service_names(ingress: Mapping[str, Any]) -> list[str]:
     names = []
-    for rule in _list(_dict(ingress.get("spec")).get("rules")):
-        for path in _list(_dict(_dict(rule).get("http")).get("paths")):
-            svc = _dict(_dict(_dict(path).get("backend")).get("service"))
+    for rule in as_list(as_dict(ingress.get("spec")).get("rules")):
+        for path in as_list(as_dict(as_dict(rule).get("http")).get("paths")):
+            svc = as_dict(as_dict(as_dict(path).get("backend")).get("service"))
             names.append(str(svc.get("name") or ""))
     return names
 
@@ -240,12 +233,6 @@ class IngressWrite:
     manifest: Manifest
     reason: str
     message: str
-
-
-def _annotations(ingress: Mapping[str, Any]) -> dict[str, str]:
-    return {
-        str(k): str(v) for k, v in _dict(_dict(ingress.get("metadata")).get("annotations")).items()
-    }
 
 
 def _with_annotations(ingress: Mapping[str, Any], annotations: dict[str, str]) -> Manifest:
@@ -271,7 +258,7 @@ def set_weight(
 
     As upstream, an Ingress that needs no change ends the call (``return nil`` inside the
     loop): the Ingresses after it are not looked at in this reconcile."""
-    name = str(_dict(rollout.get("metadata")).get("name") or "")
+    name = str(as_dict(rollout.get("metadata")).get("name") or "")
     service = action_service(rollout)
     key = action_key(rollout)
     writes: list[IngressWrite] = []
@@ -279,7 +266,7 @@ def set_weight(
         ingress = _get(ingresses, ingress_name)
         if not has_rule_with_service(ingress, service):
             raise TrafficRoutingError(f"ingress does not have service `{service}` in rules")
-        annotations = _annotations(ingress)
+        annotations = annotations_of(ingress)
         desired = dict(annotations)
         desired[key] = forward_action(rollout, weight, additional)
         desired = _managed(desired, name, True, [key])
@@ -306,13 +293,13 @@ def _paths(rule: dict[str, Any]) -> list[Any]:
 
 
 def _path_service(path: Any) -> str:
-    return str(_dict(_dict(_dict(path).get("backend")).get("service")).get("name") or "")
+    return str(as_dict(as_dict(as_dict(path).get("backend")).get("service")).get("name") or "")
 
 
 def _remove_path(ingress: Manifest, service: str) -> None:
     """``RemovePathByServiceName``: the first path of each rule to that Service."""
-    for rule in _list(_dict(ingress.get("spec")).get("rules")):
-        paths = _list(_dict(_dict(rule).get("http")).get("paths"))
+    for rule in as_list(as_dict(ingress.get("spec")).get("rules")):
+        paths = as_list(as_dict(as_dict(rule).get("http")).get("paths"))
         for i, path in enumerate(paths):
             if _path_service(path) == service:
                 del paths[i]
@@ -328,7 +315,7 @@ def _add_annotation_path(ingress: Manifest, route: str) -> None:
         "pathType": "ImplementationSpecific",
         "backend": {"service": {"name": route, "port": {"name": "use-annotation"}}},
     }
-    for rule in _list(_dict(ingress.get("spec")).get("rules")):
+    for rule in as_list(as_dict(ingress.get("spec")).get("rules")):
         if isinstance(rule, dict):
             _paths(rule).insert(0, copy.deepcopy(path))
 
@@ -336,14 +323,14 @@ def _add_annotation_path(ingress: Manifest, route: str) -> None:
 def _sort_paths(ingress: Manifest, managed_routes: Sequence[str]) -> None:
     """``SortHttpPaths``: managed routes' paths first, in ``managedRoutes`` order (stable)."""
     order = {name: i for i, name in enumerate(managed_routes)}
-    for rule in _list(_dict(ingress.get("spec")).get("rules")):
-        paths = _list(_dict(_dict(rule).get("http")).get("paths"))
+    for rule in as_list(as_dict(ingress.get("spec")).get("rules")):
+        paths = as_list(as_dict(as_dict(rule).get("http")).get("paths"))
         paths.sort(key=lambda p: order.get(_path_service(p), len(order)))
 
 
 def _managed_routes(rollout: Mapping[str, Any]) -> list[str]:
-    tr = _dict(_canary(rollout).get("trafficRouting"))
-    return [str(_dict(r).get("name") or "") for r in _list(tr.get("managedRoutes"))]
+    tr = as_dict(_canary(rollout).get("trafficRouting"))
+    return [str(as_dict(r).get("name") or "") for r in as_list(tr.get("managedRoutes"))]
 
 
 def set_header_route(
@@ -356,13 +343,13 @@ def set_header_route(
     (all to the canary) and ``conditions.<route>`` annotation and a ``/*`` path to the route
     first in each rule; without, both and the path removed. An unchanged Ingress ends the
     call, as in :func:`set_weight`."""
-    name = str(_dict(rollout.get("metadata")).get("name") or "")
+    name = str(as_dict(rollout.get("metadata")).get("name") or "")
     writes: list[IngressWrite] = []
     add = bool(match)
     action, condition = header_action_key(rollout, route), condition_key(rollout, route)
     for ingress_name in alb_ingresses(rollout):
         ingress = _get(ingresses, ingress_name)
-        annotations = _annotations(ingress)
+        annotations = annotations_of(ingress)
         desired_annotations = dict(annotations)
         if add:
             desired_annotations[action] = _header_forward_action(rollout)
@@ -411,11 +398,11 @@ def remove_managed_routes(
     routes = _managed_routes(rollout)
     if not routes:
         return []
-    name = str(_dict(rollout.get("metadata")).get("name") or "")
+    name = str(as_dict(rollout.get("metadata")).get("name") or "")
     writes: list[IngressWrite] = []
     for ingress_name in alb_ingresses(rollout):
         ingress = _get(ingresses, ingress_name)
-        annotations = _annotations(ingress)
+        annotations = annotations_of(ingress)
         desired_annotations = dict(annotations)
         keys: list[str] = []
         for route in routes:

@@ -12,11 +12,9 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from canarysim.engine.trafficrouting.fields import as_dict
+
 __all__ = ["route"]
-
-
-def _dict(value: Any) -> dict[str, Any]:
-    return value if isinstance(value, dict) else {}
 
 
 def _service(value: str) -> str:
@@ -32,7 +30,7 @@ def route(
     group: list[dict[str, Any]] = []
     best = -1
     for m in mappings:
-        spec = _dict(m.get("spec"))
+        spec = as_dict(m.get("spec"))
         wanted = str(spec.get("hostname") or spec.get("host") or "*")
         if wanted not in ("*", host):
             continue

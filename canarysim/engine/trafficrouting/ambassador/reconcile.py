@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from canarysim.engine.trafficrouting.fields import as_dict
 from canarysim.errors import TrafficRoutingError
 
 __all__ = ["MappingWrite", "ambassador_settings", "canary_mapping_name", "set_weight"]
@@ -18,16 +19,12 @@ __all__ = ["MappingWrite", "ambassador_settings", "canary_mapping_name", "set_we
 Manifest = dict[str, Any]
 
 
-def _dict(value: Any) -> dict[str, Any]:
-    return value if isinstance(value, dict) else {}
-
-
 def _canary(rollout: Mapping[str, Any]) -> dict[str, Any]:
-    return _dict(_dict(_dict(rollout.get("spec")).get("strategy")).get("canary"))
+    return as_dict(as_dict(as_dict(rollout.get("spec")).get("strategy")).get("canary"))
 
 
 def ambassador_settings(rollout: Mapping[str, Any]) -> dict[str, Any] | None:
-    value = _dict(_canary(rollout).get("trafficRouting")).get("ambassador")
+    value = as_dict(_canary(rollout).get("trafficRouting")).get("ambassador")
     return value if isinstance(value, dict) else None
 
 
@@ -45,7 +42,7 @@ class MappingWrite:
 
 
 def _weight(mapping: Mapping[str, Any]) -> int:
-    value = _dict(mapping.get("spec")).get("weight")
+    value = as_dict(mapping.get("spec")).get("weight")
     return value if isinstance(value, int) and not isinstance(value, bool) else 0
 
 
@@ -71,7 +68,7 @@ def set_weight(
                 errors.append(f'Ambassador mapping "{base_name}" can not define weight')
                 continue
             new = copy.deepcopy(dict(base))
-            meta = _dict(base.get("metadata"))
+            meta = as_dict(base.get("metadata"))
             new["metadata"] = {"name": name}
             if meta.get("namespace"):
                 new["metadata"]["namespace"] = meta["namespace"]

@@ -14,15 +14,9 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from canarysim.engine.trafficrouting.fields import as_dict, as_list
+
 __all__ = ["route"]
-
-
-def _dict(value: Any) -> dict[str, Any]:
-    return value if isinstance(value, dict) else {}
-
-
-def _list(value: Any) -> list[Any]:
-    return value if isinstance(value, list) else []
 
 
 def _host_ok(hosts: list[str], host: str) -> bool:
@@ -50,25 +44,25 @@ def route(
     best: tuple[int, int] | None = None
     chosen: list[Any] = []
     for r in apisix_routes:
-        for rule in _list(_dict(r.get("spec")).get("http")):
-            rule = _dict(rule)
-            match = _dict(rule.get("match"))
-            hosts = [str(h) for h in _list(match.get("hosts"))]
+        for rule in as_list(as_dict(r.get("spec")).get("http")):
+            rule = as_dict(rule)
+            match = as_dict(rule.get("match"))
+            hosts = [str(h) for h in as_list(match.get("hosts"))]
             if not _host_ok(hosts, host):
                 continue
             host_known = True
-            length = _path_len([str(p) for p in _list(match.get("paths"))], path)
-            methods = [str(m) for m in _list(match.get("methods"))]
+            length = _path_len([str(p) for p in as_list(match.get("paths"))], path)
+            methods = [str(m) for m in as_list(match.get("methods"))]
             if length is None or (methods and method not in methods):
                 continue
             key = (int(rule.get("priority") or 0), length)
             if best is None or key > best:
-                best, chosen = key, _list(rule.get("backends"))
+                best, chosen = key, as_list(rule.get("backends"))
     if not host_known:
         return None
     weights = []
     for b in chosen:
-        b = _dict(b)
+        b = as_dict(b)
         w = b.get("weight", 100)
         weights.append((str(b.get("serviceName") or ""), float(100 if w is None else w)))
     total = sum(w for _, w in weights if w > 0)

@@ -6,6 +6,7 @@ import copy
 from collections.abc import Mapping
 from typing import Any
 
+from canarysim.engine.trafficrouting.fields import as_dict
 from canarysim.errors import TrafficRoutingError
 
 __all__ = ["apisix_settings", "route_name", "set_weight"]
@@ -13,22 +14,18 @@ __all__ = ["apisix_settings", "route_name", "set_weight"]
 Manifest = dict[str, Any]
 
 
-def _dict(value: Any) -> dict[str, Any]:
-    return value if isinstance(value, dict) else {}
-
-
 def _canary(rollout: Mapping[str, Any]) -> dict[str, Any]:
-    return _dict(_dict(_dict(rollout.get("spec")).get("strategy")).get("canary"))
+    return as_dict(as_dict(as_dict(rollout.get("spec")).get("strategy")).get("canary"))
 
 
 def apisix_settings(rollout: Mapping[str, Any]) -> dict[str, Any] | None:
     """``spec.strategy.canary.trafficRouting.apisix``, or None."""
-    value = _dict(_canary(rollout).get("trafficRouting")).get("apisix")
+    value = as_dict(_canary(rollout).get("trafficRouting")).get("apisix")
     return value if isinstance(value, dict) else None
 
 
 def route_name(rollout: Mapping[str, Any]) -> str:
-    return str(_dict((apisix_settings(rollout) or {}).get("route")).get("name") or "")
+    return str(as_dict((apisix_settings(rollout) or {}).get("route")).get("name") or "")
 
 
 def _set_backend_weight(backends: list[Any], name: str, weight: int) -> None:
@@ -48,10 +45,10 @@ def set_weight(route: Mapping[str, Any], rollout: Mapping[str, Any], weight: int
     """The ApisixRoute after ``SetWeight`` (``processSetWeightRoutes``): each rule of
     ``route.rules`` (default: a rule named like the route) gets canary/stable weights."""
     out = copy.deepcopy(dict(route))
-    http = _dict(out.get("spec")).get("http")
+    http = as_dict(out.get("spec")).get("http")
     if not isinstance(http, list):
         raise TrafficRoutingError("spec.http was not found in Apisix Route manifest")
-    settings = _dict((apisix_settings(rollout) or {}).get("route"))
+    settings = as_dict((apisix_settings(rollout) or {}).get("route"))
     rules = settings.get("rules")
     names = [str(r) for r in rules] if isinstance(rules, list) else [route_name(rollout)]
     canary = _canary(rollout)

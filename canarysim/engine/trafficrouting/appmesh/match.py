@@ -15,16 +15,14 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+from canarysim.engine.trafficrouting.fields import as_dict
+
 __all__ = ["route"]
-
-
-def _dict(value: Any) -> dict[str, Any]:
-    return value if isinstance(value, dict) else {}
 
 
 def _header_ok(rule: Mapping[str, Any], headers: Mapping[str, str]) -> bool:
     value = headers.get(str(rule.get("name") or "").lower())
-    match = _dict(rule.get("match"))
+    match = as_dict(rule.get("match"))
     if value is None:
         ok = False
     elif "exact" in match:
@@ -36,7 +34,7 @@ def _header_ok(rule: Mapping[str, Any], headers: Mapping[str, str]) -> bool:
     elif "regex" in match:
         ok = re.fullmatch(str(match["regex"]), value) is not None
     elif "range" in match:
-        bounds = _dict(match["range"])
+        bounds = as_dict(match["range"])
         try:
             ok = int(bounds.get("start", 0)) <= int(value) < int(bounds.get("end", 0))
         except ValueError:
@@ -50,8 +48,8 @@ def _http_match(
     match: Mapping[str, Any], path: str, method: str, headers: Mapping[str, str]
 ) -> tuple[int, int] | None:
     """(specificity) when the request matches, else None."""
-    exact = _dict(match.get("path")).get("exact")
-    regex = _dict(match.get("path")).get("regex")
+    exact = as_dict(match.get("path")).get("exact")
+    regex = as_dict(match.get("path")).get("regex")
     if exact is not None:
         if path != str(exact):
             return None
@@ -68,7 +66,7 @@ def _http_match(
     if match.get("method") and str(match["method"]).upper() != method.upper():
         return None
     for rule in match.get("headers") or []:
-        if not _header_ok(_dict(rule), headers):
+        if not _header_ok(as_dict(rule), headers):
             return None
     return rank
 
@@ -84,8 +82,8 @@ def route(
     path = uri.split("?", 1)[0] or "/"
     best: tuple[Any, ...] | None = None
     chosen: dict[str, Any] = {}
-    for i, r in enumerate(_dict(virtual_router.get("spec")).get("routes") or []):
-        r = _dict(r)
+    for i, r in enumerate(as_dict(virtual_router.get("spec")).get("routes") or []):
+        r = as_dict(r)
         priority = r.get("priority")
         pri = (0, int(priority)) if isinstance(priority, int) else (1, 0)
         for kind in ("httpRoute", "http2Route", "tcpRoute"):
@@ -95,7 +93,7 @@ def route(
             if kind == "tcpRoute":
                 rank: tuple[int, int] | None = (-1, 0)
             else:
-                rank = _http_match(_dict(rule.get("match")), path, method, headers)
+                rank = _http_match(as_dict(rule.get("match")), path, method, headers)
             if rank is None:
                 break
             # lower priority first, then the more specific path, then manifest order
@@ -106,9 +104,9 @@ def route(
     if best is None:
         return None
     weights = []
-    for t in _dict(chosen.get("action")).get("weightedTargets") or []:
-        t = _dict(t)
-        node = str(_dict(t.get("virtualNodeRef")).get("name") or "")
+    for t in as_dict(chosen.get("action")).get("weightedTargets") or []:
+        t = as_dict(t)
+        node = str(as_dict(t.get("virtualNodeRef")).get("name") or "")
         w = t.get("weight")
         weights.append((node, float(w) if isinstance(w, int | float) else 0.0))
     total = sum(w for _, w in weights if w > 0)

@@ -13,6 +13,7 @@ import copy
 from collections.abc import Mapping
 from typing import Any
 
+from canarysim.engine.trafficrouting.fields import as_dict
 from canarysim.errors import TrafficRoutingError
 
 __all__ = [
@@ -45,10 +46,6 @@ HASH_LABEL = "rollouts-pod-template-hash"
 MANAGED_BY = "argo-rollouts.argoproj.io/managed-by-rollouts"
 
 
-def _dict(value: Any) -> dict[str, Any]:
-    return value if isinstance(value, dict) else {}
-
-
 def _invalid(path: str, value: str, detail: str) -> TrafficRoutingError:
     """Kubernetes' ``field.Invalid(...).Error()`` text."""
     return TrafficRoutingError(f'{path}: Invalid value: "{value}": {detail}')
@@ -56,25 +53,25 @@ def _invalid(path: str, value: str, detail: str) -> TrafficRoutingError:
 
 def appmesh_settings(rollout: Mapping[str, Any]) -> dict[str, Any] | None:
     """``spec.strategy.canary.trafficRouting.appMesh``, or None."""
-    canary = _dict(_dict(_dict(rollout.get("spec")).get("strategy")).get("canary"))
-    value = _dict(canary.get("trafficRouting")).get("appMesh")
+    canary = as_dict(as_dict(as_dict(rollout.get("spec")).get("strategy")).get("canary"))
+    value = as_dict(canary.get("trafficRouting")).get("appMesh")
     return value if isinstance(value, dict) else None
 
 
 def virtual_service_name(rollout: Mapping[str, Any]) -> str:
-    return str(_dict((appmesh_settings(rollout) or {}).get("virtualService")).get("name") or "")
+    return str(as_dict((appmesh_settings(rollout) or {}).get("virtualService")).get("name") or "")
 
 
 def _route_filter(rollout: Mapping[str, Any]) -> list[str]:
-    routes = _dict((appmesh_settings(rollout) or {}).get("virtualService")).get("routes")
+    routes = as_dict((appmesh_settings(rollout) or {}).get("virtualService")).get("routes")
     return [str(r) for r in routes] if isinstance(routes, list) else []
 
 
 def virtual_node_names(rollout: Mapping[str, Any]) -> tuple[str, str]:
     """(canary, stable) VirtualNode names of ``virtualNodeGroup``."""
-    group = _dict((appmesh_settings(rollout) or {}).get("virtualNodeGroup"))
-    canary = str(_dict(group.get("canaryVirtualNodeRef")).get("name") or "")
-    stable = str(_dict(group.get("stableVirtualNodeRef")).get("name") or "")
+    group = as_dict((appmesh_settings(rollout) or {}).get("virtualNodeGroup"))
+    canary = str(as_dict(group.get("canaryVirtualNodeRef")).get("name") or "")
+    stable = str(as_dict(group.get("stableVirtualNodeRef")).get("name") or "")
     return canary, stable
 
 
@@ -87,12 +84,12 @@ def virtual_router_ref(virtual_service: Mapping[str, Any], namespace: str) -> tu
     """(namespace, name) of the VirtualRouter providing an App Mesh VirtualService
     (``GetVirtualRouterCRForVirtualService``); the reference's namespace defaults to the
     VirtualService's."""
-    spec = _dict(virtual_service.get("spec"))
-    provider = _dict(spec.get("provider")).get("virtualRouter")
-    ref = _dict(provider).get("virtualRouterRef") if isinstance(provider, dict) else None
+    spec = as_dict(virtual_service.get("spec"))
+    provider = as_dict(spec.get("provider")).get("virtualRouter")
+    ref = as_dict(provider).get("virtualRouterRef") if isinstance(provider, dict) else None
     if not isinstance(ref, dict):
         raise TrafficRoutingError(ERR_NOT_USING_ROUTER)
-    vs_ns = _default(_dict(virtual_service.get("metadata")).get("namespace"), namespace)
+    vs_ns = _default(as_dict(virtual_service.get("metadata")).get("namespace"), namespace)
     return _default(ref.get("namespace"), vs_ns), str(ref.get("name") or "")
 
 
@@ -120,11 +117,11 @@ def set_weight(
     count only in the Rollout's namespace (a ``virtualNodeRef.namespace`` elsewhere is not
     Argo's). An unchanged router comes back equal (Argo then skips the update)."""
     out = copy.deepcopy(dict(virtual_router))
-    name = str(_dict(out.get("metadata")).get("name") or "")
-    namespace = str(_dict(rollout.get("metadata")).get("namespace") or "")
+    name = str(as_dict(out.get("metadata")).get("name") or "")
+    namespace = str(as_dict(rollout.get("metadata")).get("namespace") or "")
     canary, stable = virtual_node_names(rollout)
     wanted = set(_route_filter(rollout))
-    routes = _dict(out.get("spec")).get("routes")
+    routes = as_dict(out.get("spec")).get("routes")
     if not isinstance(routes, list):
         raise _invalid("spec.routes", name, "No routes found")
     for i, route in enumerate(routes):
@@ -141,7 +138,7 @@ def set_weight(
             raise _invalid(path, name, ERR_NOT_WELL_FORMED)
         rule, kind = found
         targets_path = f"{path}.{kind}.action.weightedTargets"
-        targets = _dict(rule.get("action")).get("weightedTargets")
+        targets = as_dict(rule.get("action")).get("weightedTargets")
         if not isinstance(targets, list):
             raise _invalid(targets_path, name, ERR_NOT_WELL_FORMED)
         for j, target in enumerate(targets):
@@ -204,8 +201,8 @@ def update_virtual_node(
 def validate_virtual_router(virtual_router: Mapping[str, Any]) -> tuple[str, str] | None:
     """``ValidateAppMeshVirtualRouter``: (field path, message) of the first problem, or None.
     Every route must hold a supported route type with exactly two weighted targets."""
-    name = str(_dict(virtual_router.get("metadata")).get("name") or "")
-    routes = _dict(virtual_router.get("spec")).get("routes")
+    name = str(as_dict(virtual_router.get("metadata")).get("name") or "")
+    routes = as_dict(virtual_router.get("spec")).get("routes")
     if not isinstance(routes, list) or not routes:
         return "spec.routes", f"No routes defined for AppMesh virtual-router {name}"
     for i, route in enumerate(routes):
@@ -223,7 +220,7 @@ def validate_virtual_router(virtual_router: Mapping[str, Any]) -> tuple[str, str
             )
         rule, kind = found
         targets_path = f"{path}.{kind}.action.weightedTargets"
-        targets = _dict(rule.get("action")).get("weightedTargets")
+        targets = as_dict(rule.get("action")).get("weightedTargets")
         if not isinstance(targets, list):
             return targets_path, (
                 f"Invalid route action found for AppMesh virtual-router {name} and route {shown}"

@@ -15,15 +15,9 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from canarysim.engine.trafficrouting.fields import as_dict, as_list
+
 __all__ = ["route"]
-
-
-def _dict(value: Any) -> dict[str, Any]:
-    return value if isinstance(value, dict) else {}
-
-
-def _list(value: Any) -> list[Any]:
-    return value if isinstance(value, list) else []
 
 
 def _host_matches(pattern: str, host: str) -> bool:
@@ -45,7 +39,7 @@ def _match_rank(
     match: Mapping[str, Any], path: str, method: str, headers: Mapping[str, str]
 ) -> tuple[int, int, int, int] | None:
     """None if the match does not accept the request, else a sort key (smaller = wins)."""
-    p = _dict(match.get("path"))
+    p = as_dict(match.get("path"))
     kind = str(p.get("type") or "PathPrefix")
     value = str(p.get("value") or "/")
     if not _path_ok(kind, value, path):
@@ -54,8 +48,8 @@ def _match_rank(
     if want and str(want) != method:
         return None
     found = 0
-    for h in _list(match.get("headers")):
-        h = _dict(h)
+    for h in as_list(match.get("headers")):
+        h = as_dict(h)
         got = headers.get(str(h.get("name") or "").lower())
         if got is None:
             return None
@@ -83,25 +77,25 @@ def route(
     best: tuple[Any, ...] | None = None
     chosen: list[Any] = []
     for i, r in enumerate(http_routes):
-        spec = _dict(r.get("spec"))
-        names = [str(h) for h in _list(spec.get("hostnames"))]
+        spec = as_dict(r.get("spec"))
+        names = [str(h) for h in as_list(spec.get("hostnames"))]
         if names and not any(_host_matches(n, host) for n in names):
             continue
         applies = True
-        for j, rule in enumerate(_list(spec.get("rules"))):
-            rule = _dict(rule)
-            for match in _list(rule.get("matches")) or [{}]:
-                rank = _match_rank(_dict(match), path, method, headers)
+        for j, rule in enumerate(as_list(spec.get("rules"))):
+            rule = as_dict(rule)
+            for match in as_list(rule.get("matches")) or [{}]:
+                rank = _match_rank(as_dict(match), path, method, headers)
                 if rank is None:
                     continue
                 key = (*rank, i, j)
                 if best is None or key < best:
-                    best, chosen = key, _list(rule.get("backendRefs"))
+                    best, chosen = key, as_list(rule.get("backendRefs"))
     if not applies:
         return None
     weights = []
     for ref in chosen:
-        ref = _dict(ref)
+        ref = as_dict(ref)
         w = ref.get("weight", 1)
         weights.append((str(ref.get("name") or ""), float(w if w is not None else 1)))
     total = sum(w for _, w in weights if w > 0)

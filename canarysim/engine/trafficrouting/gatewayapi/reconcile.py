@@ -10,6 +10,7 @@ import copy
 from collections.abc import Mapping
 from typing import Any
 
+from canarysim.engine.trafficrouting.fields import as_dict, as_list
 from canarysim.errors import TrafficRoutingError
 
 __all__ = [
@@ -33,43 +34,35 @@ NO_ROUTES = (
 )
 
 
-def _dict(value: Any) -> dict[str, Any]:
-    return value if isinstance(value, dict) else {}
-
-
-def _list(value: Any) -> list[Any]:
-    return value if isinstance(value, list) else []
-
-
 def _canary(rollout: Mapping[str, Any]) -> dict[str, Any]:
-    return _dict(_dict(_dict(rollout.get("spec")).get("strategy")).get("canary"))
+    return as_dict(as_dict(as_dict(rollout.get("spec")).get("strategy")).get("canary"))
 
 
 def plugin_config(rollout: Mapping[str, Any]) -> dict[str, Any] | None:
     """The plugin's settings (``trafficRouting.plugins["argoproj-labs/gatewayAPI"]``), with
     ``namespace`` defaulted to the Rollout's (``getGatewayAPITrafficRoutingConfig``)."""
-    plugins = _dict(_dict(_canary(rollout).get("trafficRouting")).get("plugins"))
+    plugins = as_dict(as_dict(_canary(rollout).get("trafficRouting")).get("plugins"))
     config = plugins.get(PLUGIN_NAME)
     if not isinstance(config, dict):
         return None
     out = dict(config)
     if not out.get("namespace"):
-        out["namespace"] = str(_dict(rollout.get("metadata")).get("namespace") or "default")
+        out["namespace"] = str(as_dict(rollout.get("metadata")).get("namespace") or "default")
     return out
 
 
 def http_route_names(rollout: Mapping[str, Any]) -> list[str]:
     """``httpRoutes`` names, then ``httpRoute`` (``insertGatewayAPIRouteLists``)."""
     config = plugin_config(rollout) or {}
-    names = [str(_dict(r).get("name") or "") for r in _list(config.get("httpRoutes"))]
+    names = [str(as_dict(r).get("name") or "") for r in as_list(config.get("httpRoutes"))]
     if config.get("httpRoute"):
         names.append(str(config["httpRoute"]))
     return names
 
 
 def _managed_names(rollout: Mapping[str, Any]) -> set[str]:
-    routes = _list(_dict(_canary(rollout).get("trafficRouting")).get("managedRoutes"))
-    return {str(_dict(r).get("name") or "") for r in routes}
+    routes = as_list(as_dict(_canary(rollout).get("trafficRouting")).get("managedRoutes"))
+    return {str(as_dict(r).get("name") or "") for r in routes}
 
 
 def _is_managed_rule(rule: Mapping[str, Any], canary: str, managed: set[str]) -> bool:
@@ -80,8 +73,8 @@ def _is_managed_rule(rule: Mapping[str, Any], canary: str, managed: set[str]) ->
         str(name) == m or str(name).startswith(f"{m}-") for m in managed if m
     ):
         return True
-    refs = _list(rule.get("backendRefs"))
-    return len(refs) == 1 and _dict(refs[0]).get("name") == canary
+    refs = as_list(rule.get("backendRefs"))
+    return len(refs) == 1 and as_dict(refs[0]).get("name") == canary
 
 
 def _labelled(route: Manifest, weight: int, config: Mapping[str, Any]) -> None:
@@ -91,7 +84,7 @@ def _labelled(route: Manifest, weight: int, config: Mapping[str, Any]) -> None:
     key = str(config.get("inProgressLabelKey") or IN_PROGRESS_LABEL_KEY)
     value = str(config.get("inProgressLabelValue") or IN_PROGRESS_LABEL_VALUE)
     meta = route.setdefault("metadata", {})
-    labels = dict(_dict(meta.get("labels")))
+    labels = dict(as_dict(meta.get("labels")))
     if weight == 0:
         if key in labels:
             del labels[key]
@@ -110,12 +103,12 @@ def set_weight(route: Mapping[str, Any], rollout: Mapping[str, Any], weight: int
     managed = _managed_names(rollout)
     out = copy.deepcopy(dict(route))
     canary_found = stable_found = False
-    for rule in _list(_dict(out.get("spec")).get("rules")):
-        rule = _dict(rule)
+    for rule in as_list(as_dict(out.get("spec")).get("rules")):
+        rule = as_dict(rule)
         if _is_managed_rule(rule, canary_svc, managed):
             continue
-        for ref in _list(rule.get("backendRefs")):
-            ref = _dict(ref)
+        for ref in as_list(rule.get("backendRefs")):
+            ref = as_dict(ref)
             if ref.get("name") == canary_svc:
                 ref["weight"] = int(weight)
                 canary_found = True

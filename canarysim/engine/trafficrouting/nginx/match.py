@@ -25,17 +25,11 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from canarysim.engine.trafficrouting.fields import annotations_of, as_dict, as_list
+
 __all__ = ["IngressRoute", "route"]
 
 DEFAULT_PREFIX = "nginx.ingress.kubernetes.io"
-
-
-def _dict(value: Any) -> dict[str, Any]:
-    return value if isinstance(value, dict) else {}
-
-
-def _list(value: Any) -> list[Any]:
-    return value if isinstance(value, list) else []
 
 
 @dataclass(frozen=True)
@@ -47,12 +41,6 @@ class IngressRoute:
     backends: tuple[tuple[str, float], ...]
     ingress: str = ""
     canary: str = ""
-
-
-def _annotations(ingress: Mapping[str, Any]) -> dict[str, str]:
-    return {
-        str(k): str(v) for k, v in _dict(_dict(ingress.get("metadata")).get("annotations")).items()
-    }
 
 
 def _is_canary(annotations: Mapping[str, str], prefix: str) -> bool:
@@ -74,13 +62,13 @@ def _path_matches(path: str, path_type: str, uri: str) -> bool:
 def _locations(ingress: Mapping[str, Any], host: str) -> list[tuple[str, str, str]]:
     """(path, pathType, service) of every path of the rules for ``host``."""
     out = []
-    for rule in _list(_dict(ingress.get("spec")).get("rules")):
-        rule = _dict(rule)
+    for rule in as_list(as_dict(ingress.get("spec")).get("rules")):
+        rule = as_dict(rule)
         if str(rule.get("host") or "") != host:
             continue
-        for p in _list(_dict(rule.get("http")).get("paths")):
-            p = _dict(p)
-            service = _dict(_dict(p.get("backend")).get("service")).get("name")
+        for p in as_list(as_dict(rule.get("http")).get("paths")):
+            p = as_dict(p)
+            service = as_dict(as_dict(p.get("backend")).get("service")).get("name")
             if service:
                 out.append(
                     (
@@ -94,9 +82,9 @@ def _locations(ingress: Mapping[str, Any], host: str) -> list[tuple[str, str, st
 
 def _hosts(ingresses: Sequence[Mapping[str, Any]]) -> set[str]:
     return {
-        str(_dict(rule).get("host") or "")
+        str(as_dict(rule).get("host") or "")
         for ing in ingresses
-        for rule in _list(_dict(ing.get("spec")).get("rules"))
+        for rule in as_list(as_dict(ing.get("spec")).get("rules"))
     }
 
 
@@ -142,9 +130,9 @@ def route(
         return None
     best: tuple[int, str, str, str] | None = None  # (length, path, service, ingress name)
     for ing in ingresses:
-        if _is_canary(_annotations(ing), prefix):
+        if _is_canary(annotations_of(ing), prefix):
             continue
-        name = str(_dict(ing.get("metadata")).get("name") or "")
+        name = str(as_dict(ing.get("metadata")).get("name") or "")
         for path, path_type, service in _locations(ing, server):
             if _path_matches(path, path_type, uri) and (best is None or len(path) > best[0]):
                 best = (len(path), path, service, name)
@@ -152,14 +140,14 @@ def route(
         return IngressRoute(backends=())
     _, path, service, main = best
     for ing in ingresses:
-        annotations = _annotations(ing)
+        annotations = annotations_of(ing)
         if not _is_canary(annotations, prefix):
             continue
         for c_path, _, c_service in _locations(ing, server):
             if c_path != path:
                 continue
             share = _canary_share(annotations, prefix, headers)
-            name = str(_dict(ing.get("metadata")).get("name") or "")
+            name = str(as_dict(ing.get("metadata")).get("name") or "")
             parts = [(service, 1.0 - share), (c_service, share)]
             return IngressRoute(tuple((s, f) for s, f in parts if f > 0), main, name)
     return IngressRoute(((service, 1.0),), main)

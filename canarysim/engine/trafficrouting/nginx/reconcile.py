@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from canarysim.engine.trafficrouting.fields import as_dict, as_list
 from canarysim.errors import TrafficRoutingError
 
 __all__ = [
@@ -34,21 +35,13 @@ INGRESS_CLASS_ANNOTATION = "kubernetes.io/ingress.class"
 MAX_NAME = 253
 
 
-def _dict(value: Any) -> dict[str, Any]:
-    return value if isinstance(value, dict) else {}
-
-
-def _list(value: Any) -> list[Any]:
-    return value if isinstance(value, list) else []
-
-
 def _canary(rollout: Mapping[str, Any]) -> dict[str, Any]:
-    return _dict(_dict(_dict(rollout.get("spec")).get("strategy")).get("canary"))
+    return as_dict(as_dict(as_dict(rollout.get("spec")).get("strategy")).get("canary"))
 
 
 def nginx_settings(rollout: Mapping[str, Any]) -> dict[str, Any] | None:
     """``spec.strategy.canary.trafficRouting.nginx``, or None."""
-    tr = _dict(_canary(rollout).get("trafficRouting"))
+    tr = as_dict(_canary(rollout).get("trafficRouting"))
     value = tr.get("nginx")
     return value if isinstance(value, dict) else None
 
@@ -80,7 +73,7 @@ def canary_ingress_name(rollout_name: str, stable_ingress: str) -> str:
 
 def owner_reference(rollout: Mapping[str, Any]) -> dict[str, Any]:
     """``metav1.NewControllerRef(rollout, Rollout kind)`` (the uid is the cluster's)."""
-    meta = _dict(rollout.get("metadata"))
+    meta = as_dict(rollout.get("metadata"))
     ref: dict[str, Any] = {
         "apiVersion": "argoproj.io/v1alpha1",
         "kind": "Rollout",
@@ -108,18 +101,18 @@ def desired_canary_ingress(
     stable_service = str(canary.get("stableService") or "")
     canary_service = str(canary.get("canaryService") or "")
     prefix = annotation_prefix(rollout)
-    meta = _dict(stable.get("metadata"))
-    spec = _dict(stable.get("spec"))
+    meta = as_dict(stable.get("metadata"))
+    spec = as_dict(stable.get("spec"))
     annotations: dict[str, str] = {}
-    stable_annotations = _dict(meta.get("annotations"))
+    stable_annotations = as_dict(meta.get("annotations"))
     if INGRESS_CLASS_ANNOTATION in stable_annotations:
         annotations[INGRESS_CLASS_ANNOTATION] = str(stable_annotations[INGRESS_CLASS_ANNOTATION])
     rules = []
-    for rule in _list(spec.get("rules")):
-        rule = copy.deepcopy(_dict(rule))
+    for rule in as_list(spec.get("rules")):
+        rule = copy.deepcopy(as_dict(rule))
         uses_stable = False
-        for path in _list(_dict(rule.get("http")).get("paths")):
-            service = _dict(_dict(_dict(path).get("backend")).get("service"))
+        for path in as_list(as_dict(rule.get("http")).get("paths")):
+            service = as_dict(as_dict(as_dict(path).get("backend")).get("service"))
             if service.get("name") == stable_service:
                 uses_stable = True
                 service["name"] = canary_service
@@ -130,16 +123,16 @@ def desired_canary_ingress(
         raise TrafficRoutingError(
             f"ingress `{stable_name}` has no rules using service {stable_service} backend"
         )
-    for key, value in _dict(nginx.get("additionalIngressAnnotations")).items():
+    for key, value in as_dict(nginx.get("additionalIngressAnnotations")).items():
         key = str(key)
         if not key.startswith(prefix):
             key = f"{prefix}/{key}"
         annotations[key] = str(value)
-    for key, value in _dict(nginx.get("canaryIngressAnnotations")).items():
+    for key, value in as_dict(nginx.get("canaryIngressAnnotations")).items():
         annotations[str(key)] = str(value)
     annotations[f"{prefix}/canary"] = "true"
     annotations[f"{prefix}/canary-weight"] = str(int(weight))
-    total = _dict(canary.get("trafficRouting")).get("maxTrafficWeight")
+    total = as_dict(canary.get("trafficRouting")).get("maxTrafficWeight")
     if total is not None:
         annotations[f"{prefix}/canary-weight-total"] = str(int(total))
     out_spec: dict[str, Any] = {}
@@ -148,7 +141,7 @@ def desired_canary_ingress(
     if spec.get("tls") is not None:
         out_spec["tls"] = copy.deepcopy(spec["tls"])
     out_spec["rules"] = rules
-    namespace = meta.get("namespace") or _dict(rollout.get("metadata")).get("namespace")
+    namespace = meta.get("namespace") or as_dict(rollout.get("metadata")).get("namespace")
     out_meta: dict[str, Any] = {"name": name}
     if namespace:
         out_meta["namespace"] = str(namespace)
@@ -174,9 +167,9 @@ class IngressWrite:
 
 def _controlled_by(ingress: Mapping[str, Any], rollout: Mapping[str, Any]) -> bool:
     """``metav1.IsControlledBy``: a controller owner reference to this Rollout."""
-    name = _dict(rollout.get("metadata")).get("name")
-    for ref in _list(_dict(ingress.get("metadata")).get("ownerReferences")):
-        ref = _dict(ref)
+    name = as_dict(rollout.get("metadata")).get("name")
+    for ref in as_list(as_dict(ingress.get("metadata")).get("ownerReferences")):
+        ref = as_dict(ref)
         if ref.get("controller") and ref.get("kind") == "Rollout" and ref.get("name") == name:
             return True
     return False
@@ -188,7 +181,7 @@ def _patched(current: Mapping[str, Any], desired: Manifest) -> Manifest:
     out = copy.deepcopy(dict(current))
     meta = out.setdefault("metadata", {})
     merged = dict(desired["metadata"]["annotations"])
-    for key, value in _dict(meta.get("annotations")).items():
+    for key, value in as_dict(meta.get("annotations")).items():
         merged.setdefault(key, value)
     meta["annotations"] = merged
     meta.pop("labels", None)
@@ -202,7 +195,7 @@ def set_weight(
     """``SetWeight``/``SetWeightPerIngress``: create or patch each stable Ingress's canary
     Ingress. ``ingresses`` are the Ingresses of the rollout's namespace by name. An unchanged
     canary Ingress makes no write; the first problem raises :class:`TrafficRoutingError`."""
-    rollout_name = str(_dict(rollout.get("metadata")).get("name") or "")
+    rollout_name = str(as_dict(rollout.get("metadata")).get("name") or "")
     writes: list[IngressWrite] = []
     for stable_name in stable_ingresses(rollout):
         canary_name = canary_ingress_name(rollout_name, stable_name)

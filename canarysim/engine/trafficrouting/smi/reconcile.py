@@ -13,6 +13,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from canarysim.engine.trafficrouting.fields import as_dict
 from canarysim.errors import TrafficRoutingError
 
 __all__ = [
@@ -33,24 +34,20 @@ API_VERSIONS = ("v1alpha1", "v1alpha2", "v1alpha3")
 GROUP = "split.smi-spec.io"
 
 
-def _dict(value: Any) -> dict[str, Any]:
-    return value if isinstance(value, dict) else {}
-
-
 def _canary(rollout: Mapping[str, Any]) -> dict[str, Any]:
-    return _dict(_dict(_dict(rollout.get("spec")).get("strategy")).get("canary"))
+    return as_dict(as_dict(as_dict(rollout.get("spec")).get("strategy")).get("canary"))
 
 
 def smi_settings(rollout: Mapping[str, Any]) -> dict[str, Any] | None:
     """``spec.strategy.canary.trafficRouting.smi``, or None."""
-    value = _dict(_canary(rollout).get("trafficRouting")).get("smi")
+    value = as_dict(_canary(rollout).get("trafficRouting")).get("smi")
     return value if isinstance(value, dict) else None
 
 
 def traffic_split_name(rollout: Mapping[str, Any]) -> str:
     """``trafficSplitName``, else the Rollout's name."""
     name = (smi_settings(rollout) or {}).get("trafficSplitName")
-    return str(name) if name else str(_dict(rollout.get("metadata")).get("name") or "")
+    return str(name) if name else str(as_dict(rollout.get("metadata")).get("name") or "")
 
 
 def root_service(rollout: Mapping[str, Any]) -> str:
@@ -74,7 +71,7 @@ def desired_traffic_split(
     if api_version not in API_VERSIONS:
         raise TrafficRoutingError(f"Unsupported TrafficSplit API version `{api_version}`")
     canary = _canary(rollout)
-    meta = _dict(rollout.get("metadata"))
+    meta = as_dict(rollout.get("metadata"))
     backends = [
         {"service": str(canary.get("canaryService") or ""), "weight": _weight(weight, api_version)}
     ]
@@ -122,10 +119,10 @@ class SplitWrite:
 
 
 def _controlled_by(split: Mapping[str, Any], rollout: Mapping[str, Any]) -> bool:
-    name = _dict(rollout.get("metadata")).get("name")
-    refs = _dict(split.get("metadata")).get("ownerReferences")
+    name = as_dict(rollout.get("metadata")).get("name")
+    refs = as_dict(split.get("metadata")).get("ownerReferences")
     for ref in refs if isinstance(refs, list) else []:
-        ref = _dict(ref)
+        ref = as_dict(ref)
         if ref.get("controller") and ref.get("kind") == "Rollout" and ref.get("name") == name:
             return True
     return False
@@ -146,7 +143,7 @@ def set_weight(
         return SplitWrite(desired, "TrafficSplitCreated", f"TrafficSplit `{name}` created")
     if not _controlled_by(existing, rollout):
         raise TrafficRoutingError(f"Rollout does not own TrafficSplit `{name}`")
-    if _dict(existing.get("spec")) == desired["spec"]:
+    if as_dict(existing.get("spec")) == desired["spec"]:
         return None
     patched = copy.deepcopy(dict(existing))
     patched["spec"] = desired["spec"]

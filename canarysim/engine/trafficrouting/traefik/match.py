@@ -15,17 +15,11 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from canarysim.engine.trafficrouting.fields import as_dict, as_list
+
 __all__ = ["route"]
 
 _MATCHER = re.compile(r"^\s*(\w+)\(((?:\s*`[^`]*`\s*,?)*)\)\s*$")
-
-
-def _dict(value: Any) -> dict[str, Any]:
-    return value if isinstance(value, dict) else {}
-
-
-def _list(value: Any) -> list[Any]:
-    return value if isinstance(value, list) else []
 
 
 def _rule_ok(rule: str, host: str, path: str, method: str, headers: Mapping[str, str]) -> bool:
@@ -65,24 +59,24 @@ def route(
     best: tuple[int, int] | None = None
     chosen: dict[str, Any] = {}
     for i, ir in enumerate(ingress_routes):
-        for r in _list(_dict(ir.get("spec")).get("routes")):
-            r = _dict(r)
+        for r in as_list(as_dict(ir.get("spec")).get("routes")):
+            r = as_dict(r)
             rule = str(r.get("match") or "")
             if not rule or not _rule_ok(rule, host, path, method, headers):
                 continue
             key = (int(r.get("priority") or len(rule)), -i)
-            services = _list(r.get("services"))
+            services = as_list(r.get("services"))
             if services and (best is None or key > best):
-                best, chosen = key, _dict(services[0])
+                best, chosen = key, as_dict(services[0])
     if best is None:
         return None
     if chosen.get("kind") != "TraefikService":
         return ((str(chosen.get("name") or ""), 1.0),)
     ts = traefik_services.get(str(chosen.get("name") or "")) or {}
-    weighted = _list(_dict(_dict(ts.get("spec")).get("weighted")).get("services"))
+    weighted = as_list(as_dict(as_dict(ts.get("spec")).get("weighted")).get("services"))
     weights = []
     for s in weighted:
-        s = _dict(s)
+        s = as_dict(s)
         w = s.get("weight", 1)
         weights.append((str(s.get("name") or ""), float(1 if w is None else w)))
     total = sum(w for _, w in weights if w > 0)

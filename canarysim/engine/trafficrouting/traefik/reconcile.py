@@ -6,6 +6,7 @@ import copy
 from collections.abc import Mapping
 from typing import Any
 
+from canarysim.engine.trafficrouting.fields import as_dict
 from canarysim.errors import TrafficRoutingError
 
 __all__ = ["service_name", "set_weight", "traefik_settings"]
@@ -13,17 +14,13 @@ __all__ = ["service_name", "set_weight", "traefik_settings"]
 Manifest = dict[str, Any]
 
 
-def _dict(value: Any) -> dict[str, Any]:
-    return value if isinstance(value, dict) else {}
-
-
 def _canary(rollout: Mapping[str, Any]) -> dict[str, Any]:
-    return _dict(_dict(_dict(rollout.get("spec")).get("strategy")).get("canary"))
+    return as_dict(as_dict(as_dict(rollout.get("spec")).get("strategy")).get("canary"))
 
 
 def traefik_settings(rollout: Mapping[str, Any]) -> dict[str, Any] | None:
     """``spec.strategy.canary.trafficRouting.traefik``, or None."""
-    value = _dict(_canary(rollout).get("trafficRouting")).get("traefik")
+    value = as_dict(_canary(rollout).get("trafficRouting")).get("traefik")
     return value if isinstance(value, dict) else None
 
 
@@ -48,7 +45,7 @@ def set_weight(
 ) -> Manifest:
     """The TraefikService after ``SetWeight``."""
     out = copy.deepcopy(dict(traefik_service))
-    services = _dict(_dict(out.get("spec")).get("weighted")).get("services")
+    services = as_dict(as_dict(out.get("spec")).get("weighted")).get("services")
     if not isinstance(services, list):
         raise TrafficRoutingError(
             "spec.weighted.services was not found in traefik service manifest"

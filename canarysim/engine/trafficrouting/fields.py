@@ -1,0 +1,38 @@
+"""Reading router objects as users write them: untyped YAML, where a field may be missing,
+null or of the wrong kind, and a reconciler or a data plane reads it as empty."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+__all__ = ["annotations_of", "as_dict", "as_list"]
+
+
+def as_dict(value: Any) -> dict[str, Any]:
+    """``value`` if it is a mapping, else an empty one.
+
+    >>> as_dict({"a": 1}), as_dict(None), as_dict([1])
+    ({'a': 1}, {}, {})
+    """
+    return value if isinstance(value, dict) else {}
+
+
+def as_list(value: Any) -> list[Any]:
+    """``value`` if it is a list, else an empty one.
+
+    >>> as_list([1]), as_list(None), as_list({"a": 1})
+    ([1], [], [])
+    """
+    return value if isinstance(value, list) else []
+
+
+def annotations_of(obj: Mapping[str, Any]) -> dict[str, str]:
+    """An object's ``metadata.annotations`` as strings (empty when missing or malformed).
+
+    >>> annotations_of({"metadata": {"annotations": {"weight": 10}}}), annotations_of({})
+    ({'weight': '10'}, {})
+    """
+    return {
+        str(k): str(v) for k, v in as_dict(as_dict(obj.get("metadata")).get("annotations")).items()
+    }
