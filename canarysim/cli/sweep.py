@@ -134,20 +134,7 @@ def _shared(p: argparse.ArgumentParser, seed_type: Any) -> None:
         metavar="FILE",
         help="also write the risk report and its plots as one offline HTML page to FILE",
     )
-    p.add_argument(
-        "-j",
-        "--jobs",
-        type=_positive,
-        metavar="N",
-        help="local worker processes (default: every core)",
-    )
-    p.add_argument(
-        "--executor",
-        choices=("local", "dask"),
-        default="local",
-        help="local processes (default) or a Dask cluster (pip install 'canarysim[dask]')",
-    )
-    p.add_argument("--scheduler", metavar="ADDRESS", help="with --executor dask: tcp://HOST:8786")
+    add_executor_arguments(p)
 
 
 def add_commands(sub: Any, command: Any, seed_type: Any) -> None:
@@ -192,3 +179,22 @@ def add_commands(sub: Any, command: Any, seed_type: Any) -> None:
     )
     _shared(c, seed_type)
     c.set_defaults(handler=cmd_compare)
+
+
+def add_executor_arguments(p: Any) -> None:
+    """``-j/--jobs``, ``--executor`` and ``--scheduler``: where the runs of ``sweep`` and
+    ``tune`` go (``p`` a parser or an argument group)."""
+    p.add_argument(
+        "-j",
+        "--jobs",
+        type=_positive,
+        metavar="N",
+        help="local worker processes (default: every core)",
+    )
+    p.add_argument(
+        "--executor",
+        choices=("local", "dask"),
+        default="local",
+        help="local processes (default) or a Dask cluster (pip install 'canarysim[dask]')",
+    )
+    p.add_argument("--scheduler", metavar="ADDRESS", help="with --executor dask: tcp://HOST:8786")

@@ -15,7 +15,7 @@ from typing import Any, TextIO
 
 import yaml
 
-from canarysim.cli.sweep import _confidence, _executor_options, _positive
+from canarysim.cli.sweep import _confidence, _executor_options, _positive, add_executor_arguments
 from canarysim.errors import ScenarioError
 
 __all__ = ["add_command", "cmd_tune"]
@@ -253,20 +253,7 @@ def add_command(sub: Any, command: Any, seed_type: Any) -> None:
     r.add_argument(
         "--seed", type=seed_type, metavar="S", help="tuning seed (default: the scenario's)"
     )
-    r.add_argument(
-        "-j",
-        "--jobs",
-        type=_positive,
-        metavar="N",
-        help="local worker processes (default: every core)",
-    )
-    r.add_argument(
-        "--executor",
-        choices=("local", "dask"),
-        default="local",
-        help="local processes (default) or a Dask cluster",
-    )
-    r.add_argument("--scheduler", metavar="ADDRESS", help="with --executor dask: tcp://HOST:8786")
+    add_executor_arguments(r)
     o = p.add_argument_group("output")
     o.add_argument(
         "--out",
