@@ -1,6 +1,7 @@
 """The scenario format: what a cluster would supply besides the manifests.
 
-:mod:`.model` the pydantic models (``Scenario``); :mod:`.actions` operator actions and faults;
+:mod:`.model` the pydantic models (``Scenario``); :mod:`.traffic` the traffic, its shape and request
+classes; :mod:`.actions` operator actions and faults;
 :mod:`.analysis` how analysis Jobs and web endpoints answer; :mod:`.values` small value types
 (durations, rates); :mod:`.load` loading from a path, a mapping or YAML text (the public,
 checked loaders are in :mod:`canarysim.declarations.check`); :mod:`.limits` sizes refused up

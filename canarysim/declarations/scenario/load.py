@@ -320,7 +320,7 @@ def _with_trace(scenario: Scenario, base: Path, file: str, doc: Document) -> Sce
 
 
 def _points(rows: Iterable[tuple[float, float]]) -> list[Any]:
-    from canarysim.declarations.scenario.model import RatePoint
+    from canarysim.declarations.scenario.traffic import RatePoint
 
     return [RatePoint(at=t, rate=r) for t, r in sorted(rows)]
 
