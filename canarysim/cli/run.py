@@ -39,7 +39,7 @@ def _metrics_writer(path: Path) -> Any:
 
     def write(world: Any) -> None:
         from canarysim.report.files import write_atomic
-        from canarysim.sim.analysis.runs import WALL_CLOCK_EPOCH
+        from canarysim.sim.analysis.prometheus import WALL_CLOCK_EPOCH
         from canarysim.sim.metrics.export import openmetrics_lines
 
         now = float(world.env.now)

@@ -33,8 +33,9 @@ from canarysim.declarations.apply import live_copy
 from canarysim.engine.model import Command, Plan, StartAnalysisRun
 from canarysim.errors import SimulationError
 from canarysim.result import Result
+from canarysim.sim.analysis.prometheus import WALL_CLOCK_EPOCH
 from canarysim.sim.analysis.providers import metric_lookback, providers_for, reads_metrics
-from canarysim.sim.analysis.runs import WALL_CLOCK_EPOCH, AnalysisController, ArgContext
+from canarysim.sim.analysis.runs import AnalysisController, ArgContext
 from canarysim.sim.build import (
     MODES,
     check_host,

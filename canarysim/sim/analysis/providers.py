@@ -2,7 +2,7 @@
 
 The spec layer says what Jobs, web endpoints and Prometheus do
 (:mod:`canarysim.declarations.scenario.analysis`); this module turns that into
-:class:`~canarysim.sim.analysis.runs.Providers`: sampling distributions, time-varying chances, and
+:class:`Providers`: sampling distributions, time-varying chances, and
 web answers computed from the world's metric store through the same PromQL evaluator the
 Prometheus provider uses.
 """
@@ -13,6 +13,7 @@ import dataclasses
 import math
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -20,10 +21,38 @@ import numpy as np
 from canarysim.declarations.scenario.analysis import JobBehaviour, WebAnswer
 from canarysim.declarations.scenario.model import Scenario
 from canarysim.declarations.scenario.values import at_time
-from canarysim.sim.analysis.runs import JobModel, Providers
+from canarysim.sim.analysis.jobs import JobModel
 from canarysim.sim.inputs import dist_of
 
-__all__ = ["metric_lookback", "providers_for", "reads_metrics"]
+__all__ = ["Providers", "metric_lookback", "providers_for", "reads_metrics"]
+
+
+@dataclass
+class Providers:
+    """The simulated metric providers a world offers to its AnalysisRuns.
+
+    ``web`` answers per metric name or URL: a JSON body (the metric's ``jsonPath`` applied),
+    or a callable ``answer(now)`` giving the result itself. ``jobs`` are per metric name
+    (others use ``job``). ``prometheus_latency(rng)`` draws how long a query takes."""
+
+    prometheus: Callable[[str, float], object] | None = None
+    #: ``prometheus_range(query, start, end, step, now)``: a range query's matrix as
+    #: ``[(labels, [(t, value), ...]), ...]`` (simulated seconds), asked at ``now``.
+    prometheus_range: (
+        Callable[[str, float, float, float, float], list[tuple[Any, list[tuple[float, float]]]]]
+        | None
+    ) = None
+    job: JobModel = field(default_factory=JobModel)
+    web: Mapping[str, object] = field(default_factory=dict)
+    jobs: Mapping[str, JobModel] = field(default_factory=dict)
+    prometheus_latency: Callable[[np.random.Generator], float] | None = None
+    job_pull_failure: Callable[[str, np.random.Generator], float | None] | None = None
+    """``(image, rng)`` -> seconds from a Job's creation until its pod reports ErrImagePull,
+    or None when the image pulls (the scenario's ``pods`` model, as for the Rollout's pods)."""
+
+    def job_for(self, metric: str) -> JobModel:
+        return self.jobs.get(metric, self.job)
+
 
 Query = Callable[[str, float], object]
 RangeQuery = Callable[

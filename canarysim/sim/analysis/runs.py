@@ -8,7 +8,8 @@ finished, an Error retried after 10 s, and after every measurement the metric an
 phases reassessed with :mod:`canarysim.engine.analysis.assess`.
 
 Providers are simulated: ``prometheus`` queries go to the world's metric store through a
-callable (the PromQL subset in ``sim/promql.py``), optionally after a sampled latency; ``job``
+callable (:mod:`canarysim.lang.promql`; :mod:`.prometheus` holds the provider's rules),
+optionally after a sampled latency; ``job``
 measurements take a sampled duration and succeed with a configured probability; ``web``
 answers from a table the scenario gives (a JSON body, or a number computed from the
 simulated metrics). Any other provider gives Error measurements saying it is not simulated,
@@ -18,10 +19,8 @@ exactly as a provider that cannot be reached would.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field, replace
-from datetime import datetime, timedelta
+from dataclasses import replace
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import numpy as np
 import simpy
@@ -35,8 +34,6 @@ from canarysim.engine.analysis.assess import (
     result_string,
 )
 from canarysim.engine.model import AnalysisRunView, StartAnalysisRun
-from canarysim.lang.expr.evaluate import ConditionError, evaluate_time
-from canarysim.lang.expr.gotime import parse_go_duration
 from canarysim.sim.analysis.jobs import (
     PULL_BACKOFF,
     JobModel,
@@ -44,6 +41,12 @@ from canarysim.sim.analysis.jobs import (
     job_deadline,
     job_resume_after,
 )
+from canarysim.sim.analysis.prometheus import (
+    PROMETHEUS_TIMEOUT,
+    argo_result,
+    range_bounds,
+)
+from canarysim.sim.analysis.providers import Providers
 from canarysim.sim.analysis.resolve import (
     ArgContext,
     Measurement,
@@ -54,97 +57,17 @@ from canarysim.sim.analysis.resolve import (
 from canarysim.sim.analysis.webanswer import select, value_string
 
 __all__ = [
-    "PROMETHEUS_TIMEOUT",
     "AnalysisController",
     "AnalysisRun",
     "ArgContext",
     "JobModel",
     "Measurement",
-    "Providers",
     "job_resume_after",
     "resolve_run_spec",
 ]
 
 
-#: The wall-clock instant of simulated time 0 (2026-01-01T00:00:00Z, as the ReplicaSets'
-#: timestamps): what ``now()`` means in a ``rangeQuery``'s ``start`` and ``end``.
-WALL_CLOCK_EPOCH = 1767225600.0
-
-#: Argo's Prometheus provider gives up on a query after the metric's ``timeout`` (seconds),
-#: 30 s when unset (metricproviders/prometheus/prometheus.go::NewPrometheusProvider).
-PROMETHEUS_TIMEOUT = 30.0
-
-
-@dataclass
-class Providers:
-    """The simulated metric providers a world offers to its AnalysisRuns.
-
-    ``web`` answers per metric name or URL: a JSON body (the metric's ``jsonPath`` applied),
-    or a callable ``answer(now)`` giving the result itself. ``jobs`` are per metric name
-    (others use ``job``). ``prometheus_latency(rng)`` draws how long a query takes."""
-
-    prometheus: Callable[[str, float], object] | None = None
-    #: ``prometheus_range(query, start, end, step, now)``: a range query's matrix as
-    #: ``[(labels, [(t, value), ...]), ...]`` (simulated seconds), asked at ``now``.
-    prometheus_range: (
-        Callable[[str, float, float, float, float], list[tuple[Any, list[tuple[float, float]]]]]
-        | None
-    ) = None
-    job: JobModel = field(default_factory=JobModel)
-    web: Mapping[str, object] = field(default_factory=dict)
-    jobs: Mapping[str, JobModel] = field(default_factory=dict)
-    prometheus_latency: Callable[[np.random.Generator], float] | None = None
-    job_pull_failure: Callable[[str, np.random.Generator], float | None] | None = None
-    """``(image, rng)`` -> seconds from a Job's creation until its pod reports ErrImagePull,
-    or None when the image pulls (the scenario's ``pods`` model, as for the Rollout's pods)."""
-
-    def job_for(self, metric: str) -> JobModel:
-        return self.jobs.get(metric, self.job)
-
-
 # --------------------------------------------------------------------------- the run
-
-
-def _argo_result(value: object) -> object:
-    """A PromQL instant result as Argo's Prometheus provider hands it to conditions: a
-    vector becomes the list of its sample values, a scalar a float (``processResponse``)."""
-    samples = getattr(value, "samples", None)
-    if samples is not None:
-        return [float(s[1]) if isinstance(s, tuple) else float(s.value) for s in samples]
-    scalar = getattr(value, "value", None)
-    if isinstance(scalar, int | float):
-        return float(scalar)
-    return value
-
-
-def zone_offset(zone: str, local: float) -> float:
-    """Seconds east of UTC of IANA time zone ``zone`` at wall-clock time ``local`` (Unix-like
-    seconds), from the system's time-zone database, for expr's ``date(..., zone)``."""
-    try:
-        tz = ZoneInfo(zone)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise KeyError(zone) from None
-    wall = datetime(1970, 1, 1) + timedelta(seconds=local)
-    delta = wall.replace(tzinfo=tz).utcoffset()
-    return delta.total_seconds() if delta is not None else 0.0
-
-
-def _range_bounds(range_query: Mapping[str, Any], now: float) -> tuple[float, float, float]:
-    """``executeQuery``: a range query's start and end evaluated as expr time expressions
-    against the simulated wall clock, and its step, in simulated seconds."""
-    wall = WALL_CLOCK_EPOCH + now
-    bounds = []
-    for key in ("start", "end"):
-        try:
-            text = str(range_query.get(key) or "")
-            bounds.append(evaluate_time(text, wall, zone_offset) - WALL_CLOCK_EPOCH)
-        except ConditionError as err:
-            raise RuntimeError(f"failed to parse rangeQuery.{key} as time: {err}") from None
-    try:
-        step = parse_go_duration(str(range_query.get("step") or "")) / 1e9
-    except ConditionError as err:
-        raise RuntimeError(f"failed to parse rangeQuery.step as duration: {err}") from None
-    return bounds[0], bounds[1], step
 
 
 class AnalysisRun:
@@ -358,13 +281,13 @@ class AnalysisRun:
         providers = self.controller.providers
         prom = provider.get("prometheus")
         if prom is not None and prom.get("rangeQuery") and providers.prometheus_range is not None:
-            start, end, step = _range_bounds(prom["rangeQuery"], now)
+            start, end, step = range_bounds(prom["rangeQuery"], now)
             matrix = providers.prometheus_range(str(prom["query"]), start, end, step, now)
             # processResponse: every sample of every series, series by series
             values = [float(v) for _, points in matrix for _, v in points]
             return values, result_string(values)
         if prom is not None and providers.prometheus is not None:
-            result = _argo_result(providers.prometheus(str(prom["query"]), now))
+            result = argo_result(providers.prometheus(str(prom["query"]), now))
             return result, result_string(result)
         if "web" in provider:
             url = str(provider["web"].get("url", ""))

@@ -7,8 +7,10 @@ import pytest
 import simpy
 
 from canarysim.engine.model import StartAnalysisRun
-from canarysim.sim.analysis import runs
-from canarysim.sim.analysis.runs import AnalysisController, ArgContext, JobModel, Providers
+from canarysim.sim.analysis import prometheus
+from canarysim.sim.analysis.jobs import JobModel
+from canarysim.sim.analysis.providers import Providers
+from canarysim.sim.analysis.runs import AnalysisController, ArgContext
 from canarysim.sim.cluster.replicasets import EPOCH
 
 
@@ -385,7 +387,7 @@ def test_range_query_bounds_values_and_errors_as_argo():
     )
     m = run.metrics["success-rate"].measurements[0]
     assert (m.phase.value, m.value) == ("Successful", "[11,12,13,14]")
-    epoch = runs.WALL_CLOCK_EPOCH
+    epoch = prometheus.WALL_CLOCK_EPOCH
     assert asked == [("test", AUG14 - 3600 - epoch, AUG14 - epoch, 60.0, 120)]
     # now() is the simulated wall clock: simulated time 0 is the ReplicaSets' epoch
     assert epoch == EPOCH.timestamp()
@@ -413,7 +415,7 @@ def test_time_zones_come_from_the_system_database():
     if "Europe/Paris" not in zoneinfo.available_timezones():
         pytest.skip("no time-zone database on this machine")
     # 2023-08-14 00:00 UTC as a wall-clock time in Paris (CEST, +2h) and in winter (CET, +1h)
-    assert runs.zone_offset("Europe/Paris", AUG14) == 7200.0
-    assert runs.zone_offset("Europe/Paris", 1673654400.0) == 3600.0  # 2023-01-14
+    assert prometheus.zone_offset("Europe/Paris", AUG14) == 7200.0
+    assert prometheus.zone_offset("Europe/Paris", 1673654400.0) == 3600.0  # 2023-01-14
     with pytest.raises(KeyError):
-        runs.zone_offset("Mars/Base", AUG14)
+        prometheus.zone_offset("Mars/Base", AUG14)

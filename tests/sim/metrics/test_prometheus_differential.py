@@ -35,7 +35,7 @@ from pathlib import Path
 import pytest
 
 from canarysim.lang.promql.query import PromQLError, evaluate
-from canarysim.sim.analysis.runs import WALL_CLOCK_EPOCH
+from canarysim.sim.analysis.prometheus import WALL_CLOCK_EPOCH
 from canarysim.sim.metrics.export import openmetrics_lines
 from canarysim.sim.world import World
 

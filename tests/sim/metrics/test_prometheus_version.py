@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from worldkit import write_scenario
 
-from canarysim.sim.analysis.runs import WALL_CLOCK_EPOCH
+from canarysim.sim.analysis.prometheus import WALL_CLOCK_EPOCH
 from canarysim.sim.world import World
 
 
