@@ -46,7 +46,6 @@ def to_plan(
     gets a plan in Argo either.
     """
     refuse_unsupported(rollout)
-    spec = rollout.spec
     c = rollout.canary
     if c is None and rollout.blue_green is not None:
         return _blue_green_plan(
@@ -85,10 +84,6 @@ def to_plan(
     if c.max_unavailable is not None:
         kwargs["max_unavailable"] = c.max_unavailable
     return em.Plan(
-        name=rollout.name,
-        replicas=replicas
-        if replicas is not None
-        else (DEFAULT_REPLICAS if spec.replicas is None else spec.replicas),
         pod_template_hash=pod_template_hash,
         steps=steps,
         traffic_routing=tr is not None,
@@ -105,27 +100,46 @@ def to_plan(
         canary_metadata=_pod_metadata(c.canary_metadata),
         stable_metadata=_pod_metadata(c.stable_metadata),
         min_pods_per_replica_set=c.min_pods_per_replica_set,
-        progress_deadline_seconds=float(
+        background_analysis=background,
+        **_spec_fields(rollout, replicas, paused, restart_at, generation),
+        **kwargs,
+    )
+
+
+def _spec_fields(
+    rollout: Rollout,
+    replicas: int | None,
+    paused: bool | None,
+    restart_at: float | None,
+    generation: int,
+) -> dict[str, Any]:
+    """The Plan's fields that come from the Rollout's spec whatever its strategy (with Argo's
+    defaults), and the world's spec verbs (scale, pause/resume, restart) over them."""
+    spec = rollout.spec
+    return {
+        "name": rollout.name,
+        "replicas": replicas
+        if replicas is not None
+        else (DEFAULT_REPLICAS if spec.replicas is None else spec.replicas),
+        "progress_deadline_seconds": float(
             DEFAULT_PROGRESS_DEADLINE_SECONDS
             if spec.progress_deadline_seconds is None
             else spec.progress_deadline_seconds
         ),
-        progress_deadline_abort=spec.progress_deadline_abort,
-        min_ready_seconds=float(spec.min_ready_seconds),
-        revision_history_limit=(
+        "progress_deadline_abort": spec.progress_deadline_abort,
+        "min_ready_seconds": float(spec.min_ready_seconds),
+        "revision_history_limit": (
             DEFAULT_REVISION_HISTORY_LIMIT
             if spec.revision_history_limit is None
             else spec.revision_history_limit
         ),
-        rollback_window_revisions=(
+        "rollback_window_revisions": (
             spec.rollback_window.revisions if spec.rollback_window is not None else None
         ),
-        background_analysis=background,
-        paused=spec.paused if paused is None else paused,
-        restart_at=restart_at,
-        generation=generation,
-        **kwargs,
-    )
+        "paused": spec.paused if paused is None else paused,
+        "restart_at": restart_at,
+        "generation": generation,
+    }
 
 
 def _f(value: int | None) -> float | None:
@@ -142,7 +156,7 @@ def _blue_green_plan(
     restart_at: float | None,
 ) -> em.Plan:
     """``strategy.blueGreen`` as a Plan (no steps; the canary fields keep their defaults)."""
-    spec, bg = rollout.spec, rollout.blue_green
+    bg = rollout.blue_green
     assert bg is not None
     raw = rollout.raw_at("spec", "strategy", "blueGreen") or {}
 
@@ -155,32 +169,11 @@ def _blue_green_plan(
         )
 
     return em.Plan(
-        name=rollout.name,
-        replicas=replicas
-        if replicas is not None
-        else (DEFAULT_REPLICAS if spec.replicas is None else spec.replicas),
         pod_template_hash=pod_template_hash,
         scale_down_delay_seconds=_f(bg.scale_down_delay_seconds),
         scale_down_delay_revision_limit=bg.scale_down_delay_revision_limit,
         abort_scale_down_delay_seconds=_f(bg.abort_scale_down_delay_seconds),
-        progress_deadline_seconds=float(
-            DEFAULT_PROGRESS_DEADLINE_SECONDS
-            if spec.progress_deadline_seconds is None
-            else spec.progress_deadline_seconds
-        ),
-        progress_deadline_abort=spec.progress_deadline_abort,
-        min_ready_seconds=float(spec.min_ready_seconds),
-        revision_history_limit=(
-            DEFAULT_REVISION_HISTORY_LIMIT
-            if spec.revision_history_limit is None
-            else spec.revision_history_limit
-        ),
-        rollback_window_revisions=(
-            spec.rollback_window.revisions if spec.rollback_window is not None else None
-        ),
-        paused=spec.paused if paused is None else paused,
-        restart_at=restart_at,
-        generation=generation,
+        **_spec_fields(rollout, replicas, paused, restart_at, generation),
         # Argo's ephemeral metadata: the preview plays the canary's part, the active the
         # stable's (rollout/ephemeralmetadata.go)
         canary_metadata=_pod_metadata(bg.preview_metadata),
