@@ -19,7 +19,9 @@ sentinel; the spec layer turns that into a ``ScenarioError``.
 
 from __future__ import annotations
 
+import math
 import re
+from fractions import Fraction
 
 __all__ = ["parse_duration", "pause_seconds"]
 
@@ -35,25 +37,34 @@ _UNIT_NS: dict[str, int] = {
     "h": 3600 * 1_000_000_000,
 }
 _EXPECTED = "expected an integer number of seconds or a duration string"
-_MAX_NS = (1 << 63) - 1  # a Go time.Duration is an int64 of nanoseconds
+_LIMIT = 1 << 63  # a Go time.Duration is an int64 of nanoseconds: [-2**63, 2**63 - 1]
 _GO_INT = re.compile(r"[+-]?[0-9]+")  # what strconv.ParseInt(s, 10, ...) accepts
 _PIECE = re.compile(r"([0-9]*)(?:\.([0-9]*))?([^0-9.]*)")
+
+
+def _leading_fraction(digits: str) -> tuple[int, int]:
+    """The digits of a fraction Go keeps, and their scale (``time.leadingFraction``): digits
+    are taken while the number still fits an int64 (the 19th is kept when the first 18 are
+    small enough), the rest are ignored."""
+    value, scale = 0, 1
+    for c in digits:
+        if value > (_LIMIT - 1) // 10 or value * 10 + int(c) > _LIMIT:
+            break  # once a digit overflows, Go reads (and ignores) the rest
+        value = value * 10 + int(c)
+        scale *= 10
+    return value, scale
 
 
 def _go_duration_ns(text: str) -> int:
     """Nanoseconds of a Go duration string, following ``time.ParseDuration`` rule by rule.
 
-    The grammar is ``[-+]?([0-9]*(\\.[0-9]*)?[a-z]+)+`` with the special case ``"0"``; every
-    number needs a unit, a number needs at least one digit, and the total must fit in an int64.
-    A fractional part is converted the way Go does it (through a float, then truncated).
+    The grammar is ``[-+]?([0-9]*(\\.[0-9]*)?[a-z]+)+``; every number needs a unit, a number
+    needs at least one digit, and the total must fit in an int64 (``-2**63`` included). A
+    fractional part is converted the way Go does it (through a float, then truncated). Go's
+    special case ``"0"`` never reaches here: both callers read signed digit strings first.
     """
-    s = text
-    negative = False
-    if s[:1] in ("-", "+"):
-        negative = s[0] == "-"
-        s = s[1:]
-    if s == "0":
-        return 0
+    negative = text[:1] == "-"
+    s = text[1:] if text[:1] in ("-", "+") else text
     if not s:
         raise ValueError(f"invalid duration {text!r}")
     total = 0
@@ -71,15 +82,17 @@ def _go_duration_ns(text: str) -> int:
         unit_ns = _UNIT_NS[unit]
         value = int(whole or "0") * unit_ns
         if frac:
-            # Go keeps fraction digits only while they fit in an int64 (time.leadingFraction).
-            digits = frac[:18]
-            scale = 10 ** len(digits)
-            value += int(float(int(digits)) * (float(unit_ns) / scale))
+            digits, scale = _leading_fraction(frac)
+            value += int(float(digits) * (float(unit_ns) / scale))
         total += value
-        if total > _MAX_NS:
+        if total > _LIMIT:
             raise ValueError(f"invalid duration {text!r} (overflows int64 nanoseconds)")
         pos = match.end()
-    return -total if negative else total
+    if negative:
+        return -total
+    if total == _LIMIT:
+        raise ValueError(f"invalid duration {text!r} (overflows int64 nanoseconds)")
+    return total
 
 
 def parse_duration(value: object) -> float:
@@ -128,6 +141,7 @@ def pause_seconds(value: object) -> int:
         return value
     if _GO_INT.fullmatch(value) and -(1 << 31) <= int(value) < (1 << 31):
         return int(value)  # strconv.ParseInt(s, 10, 32) succeeded
-    ns = _go_duration_ns(value)
-    whole = abs(ns) // 1_000_000_000  # int32(d.Seconds()) truncates toward zero
-    return -whole if ns < 0 else whole
+    # int32(d.Seconds()): truncated toward zero; out of int32's range, amd64's conversion
+    # (CVTTSD2SL) gives -2**31, which Argo's validation then refuses as a negative pause.
+    whole = math.trunc(Fraction(_go_duration_ns(value), 1_000_000_000))
+    return whole if -(1 << 31) <= whole < (1 << 31) else -(1 << 31)

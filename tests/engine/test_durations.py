@@ -116,3 +116,49 @@ def test_pieces_add_up(h: int, m: int, s: int, ms: int) -> None:
 @given(n=st.integers(-(10**9), 10**9))
 def test_int_digit_string_and_seconds_unit_agree(n: int) -> None:
     assert parse_duration(n) == parse_duration(str(n)) == parse_duration(f"{n}s") == float(n)
+
+
+def test_the_most_negative_duration_is_accepted_and_its_opposite_is_not() -> None:
+    # A Go Duration is an int64: -2**63 ns fits, +2**63 ns does not.
+    assert parse_duration("-9223372036854775808ns") == -9223372036.854775808
+    with pytest.raises(ValueError, match="overflows int64"):
+        parse_duration("9223372036854775808ns")
+    with pytest.raises(ValueError, match="overflows int64"):
+        parse_duration("-9223372036854775809ns")
+
+
+@pytest.mark.parametrize(
+    "text,ns",
+    [
+        # time.leadingFraction keeps a 19th digit while the first 18 are small enough
+        # (values computed with Go's rule: digits while they fit an int64, then float maths).
+        ("0.4079429645744444439h", 1_468_594_672_468),
+        ("0.0776261684661110991h", 279_454_206_478),
+        # and drops it when they are not (18 nines are already over (2**63 - 1) / 10); the
+        # 18 kept become 1e18 as a float, so Go reads a whole second
+        ("0.9999999999999999999s", 1_000_000_000),
+    ],
+)
+def test_fraction_digits_are_kept_as_go_keeps_them(text: str, ns: int) -> None:
+    assert round(parse_duration(text) * 1e9) == ns
+
+
+@pytest.mark.parametrize(
+    "value,seconds",
+    [
+        ("-5", -5),  # a signed digit string is seconds, not a duration without a unit
+        ("-2147483648", -2147483648),  # int32's smallest value parses as an int32
+        ("596523h", 2147482800),  # the largest whole-hour pause under 2**31 seconds
+        ("596524h", -(2**31)),  # int32(d.Seconds()) out of range: amd64 gives -2**31
+        ("-596524h", -(2**31)),
+        ("-0.5s", 0),  # truncated toward zero
+    ],
+)
+def test_pause_seconds_edges_of_int32(value: str, seconds: int) -> None:
+    assert pause_seconds(value) == seconds
+
+
+def test_a_digit_string_below_int32_is_not_seconds() -> None:
+    # strconv.ParseInt(s, 10, 32) fails, and ParseDuration finds no unit.
+    with pytest.raises(ValueError, match="missing unit"):
+        pause_seconds("-2147483649")
