@@ -242,6 +242,7 @@ def test_histogram_quantile_interpolates_like_prometheus() -> None:
         ("{}", "1:1", "non-empty matcher"),
         ("x @ foo", "1:5", "timestamp after @"),
         ("a\n  + * b", "2:5", "unexpected '*'"),
+        ("a\n\n  + * b", "3:5", "unexpected '*'"),
     ],
 )
 def test_parse_errors_name_the_position(query: str, where: str, text: str) -> None:
@@ -417,3 +418,49 @@ def test_range_query_over_a_list_store():
         evaluate_range("up", store, 0.0, 10.0, 0.0)
     with pytest.raises(PromQLError, match='invalid expression type "range vector"'):
         evaluate_range("up[1m]", store, 0.0, 10.0, 5.0)
+
+
+def _message(call, *args, **kwargs) -> str:
+    with pytest.raises(PromQLError) as info:
+        call(*args, **kwargs)
+    return str(info.value)
+
+
+def test_range_query_edges_and_prometheus_messages() -> None:
+    from canarysim.lang.promql.query import evaluate_range
+
+    store = _ListStore({"up": [({"job": "a"}, [0.0, 15.0], [1.0, 2.0])]})
+    # start == end is one point; a step under a second is a step like any other
+    assert evaluate_range("up", store, 15.0, 15.0, 1.0) == [
+        ({"__name__": "up", "job": "a"}, [(15.0, 2.0)])
+    ]
+    assert [t for t, _ in evaluate_range("up", store, 0.0, 1.0, 0.5)[0][1]] == [0.0, 0.5, 1.0]
+    # 11,000 steps (11,001 points) is the most Prometheus answers, wherever the range starts
+    assert len(evaluate_range("up", store, 1000.0, 12000.0, 1.0, lookback_s=1e9)[0][1]) == 11001
+    assert _message(evaluate_range, "up", store, 1000.0, 12001.0, 1.0) == (
+        "exceeded maximum resolution of 11,000 points per timeseries. "
+        "Try decreasing the query resolution (?step=XX)"
+    )
+    assert _message(evaluate_range, "up", store, 10.0, 0.0, 1.0) == (
+        "end timestamp must not be before start time"
+    )
+    assert _message(evaluate_range, "up", store, 0.0, 10.0, -1.0) == (
+        "zero or negative query resolution step widths are not accepted. Try a positive integer"
+    )
+    assert _message(evaluate_range, "up[1m]", store, 0.0, 10.0, 5.0) == (
+        'invalid expression type "range vector" for range query, must be Scalar or instant Vector'
+    )
+    assert _message(evaluate, "up[1m]", store, 10.0) == (
+        "a range vector cannot be the result of an instant query here"
+    )
+
+
+def test_time_is_the_store_clock_plus_the_epoch() -> None:
+    assert evaluate("time()", STORE, 600.0) == Scalar(600.0)
+    assert evaluate("time()", STORE, 600.0, epoch=1000.0) == Scalar(1600.0)
+
+
+def test_only_prometheus_2_and_3_are_known() -> None:
+    assert evaluate("vector(1)", STORE, 0.0, version=2) == Vector([({}, 1.0)])
+    with pytest.raises(ValueError, match=r"^Prometheus version 4: expected 2 or 3$"):
+        evaluate("vector(1)", STORE, 0.0, version=4)

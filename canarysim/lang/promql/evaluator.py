@@ -79,7 +79,6 @@ class Evaluator:
         self,
         store: Any,
         at: float,
-        query: str,
         lookback_s: float = LOOKBACK_S,
         *,
         version: int = 3,
@@ -89,7 +88,8 @@ class Evaluator:
     ) -> None:
         self.store = store
         self.at = float(at)
-        self.query = query
+        if version not in (2, 3):
+            raise ValueError(f"Prometheus version {version!r}: expected 2 or 3")
         self.lookback_s = lookback_s
         self.version = version
         self.epoch = epoch
@@ -98,14 +98,13 @@ class Evaluator:
         self.end = self.at if end is None else end
 
     def err(self, msg: str) -> PromQLError:
-        return PromQLError(msg, self.query)
+        return PromQLError(msg)
 
     def at_time(self, t: float) -> Evaluator:
         """The same query evaluated at another instant (subqueries)."""
         return Evaluator(
             self.store,
             t,
-            self.query,
             self.lookback_s,
             version=self.version,
             epoch=self.epoch,

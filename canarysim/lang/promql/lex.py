@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 import re
+import string
 from dataclasses import dataclass
 
 from canarysim.lang.promql.syntax import PromQLError
@@ -41,6 +42,70 @@ def parse_duration(text: str) -> float:
     return total
 
 
+# Escapes of a quoted string (Prometheus' lexEscape, adapted from Go's scanner): the
+# one-letter ones, then the hexadecimal ones as (digits, largest value).
+_SIMPLE_ESCAPES = {"a": "\a", "b": "\b", "f": "\f", "n": "\n", "r": "\r", "t": "\t"}
+_SIMPLE_ESCAPES |= {"v": "\v", "\\": "\\"}
+_DIGITS = {8: string.octdigits, 16: string.hexdigits}
+_NUMERIC_ESCAPES = {"x": (2, 0xFF), "u": (4, 0x10FFFF), "U": (8, 0x10FFFF)}
+
+
+def _go_rune(ch: str) -> str:
+    """A character as Go's ``%#U`` prints it: ``U+0071 'q'``, or ``U+000A`` unprintable."""
+    return f"U+{ord(ch):04X} '{ch}'" if ch.isprintable() else f"U+{ord(ch):04X}"
+
+
+def _string(query: str, start: int) -> Token:
+    """The quoted string opening at ``start``, as Prometheus' lexer reads it: a raw string
+    (backquotes) runs to its closing quote, newlines and backslashes included; a double- or
+    single-quoted one ends at the end of its line and allows only Go's escapes (its own quote,
+    not the other one). Errors point at the opening quote, as Prometheus' do."""
+    quote = query[start]
+    if quote == "`":
+        end = query.find(quote, start + 1)
+        if end < 0:
+            raise PromQLError.at("unterminated raw string", query, start)
+        return Token("STR", query[start : end + 1], start, query[start + 1 : end])
+    value: list[str] = []
+    i = start + 1
+    while i < len(query) and query[i] not in (quote, "\n"):
+        if query[i] != "\\":
+            value.append(query[i])
+            i += 1
+            continue
+        esc = query[i + 1 : i + 2]
+        if not esc:
+            raise PromQLError.at("escape sequence not terminated", query, start)
+        if esc == quote or esc in _SIMPLE_ESCAPES:
+            value.append(_SIMPLE_ESCAPES.get(esc, esc))
+            i += 2
+            continue
+        if esc in "01234567":
+            digits, base, largest, i = 3, 8, 0xFF, i + 1
+        elif esc in _NUMERIC_ESCAPES:
+            digits, largest = _NUMERIC_ESCAPES[esc]
+            base, i = 16, i + 2
+        else:
+            raise PromQLError.at(f"unknown escape sequence {_go_rune(esc)}", query, start)
+        number = query[i : i + digits]
+        bad = [ch for ch in number if ch not in _DIGITS[base]]
+        if bad:
+            raise PromQLError.at(
+                f"illegal character {_go_rune(bad[0])} in escape sequence", query, start
+            )
+        if len(number) < digits:
+            raise PromQLError.at("escape sequence not terminated", query, start)
+        code = int(number, base)
+        if code > largest or 0xD800 <= code < 0xE000:
+            raise PromQLError.at("escape sequence is an invalid Unicode code point", query, start)
+        # Go keeps \x and octal escapes as raw bytes; a Python string holds their code point.
+        value.append(chr(code))
+        i += digits
+    if i >= len(query) or query[i] != quote:
+        raise PromQLError.at("unterminated quoted string", query, start)
+    return Token("STR", query[start : i + 1], start, "".join(value))
+
+
 def tokenize(query: str) -> list[Token]:
     out: list[Token] = []
     i, n = 0, len(query)
@@ -67,21 +132,9 @@ def tokenize(query: str) -> list[Token]:
             i = m.end()
             continue
         if ch in "\"'`":
-            j, buf = i + 1, []
-            while j < n and query[j] != ch:
-                if query[j] == "\\" and ch != "`" and j + 1 < n:
-                    esc = query[j + 1]
-                    buf.append(
-                        {"n": "\n", "t": "\t", "\\": "\\", '"': '"', "'": "'"}.get(esc, "\\" + esc)
-                    )
-                    j += 2
-                    continue
-                buf.append(query[j])
-                j += 1
-            if j >= n:
-                raise PromQLError("unterminated quoted string", query, i)
-            out.append(Token("STR", query[i : j + 1], i, "".join(buf)))
-            i = j + 1
+            token = _string(query, i)
+            out.append(token)
+            i += len(token.text)
             continue
         m = _IDENT_RE.match(query, i)
         if m:
@@ -99,6 +152,6 @@ def tokenize(query: str) -> list[Token]:
                 i += len(op)
                 break
         else:
-            raise PromQLError(f"unexpected character: {ch!r}", query, i)
+            raise PromQLError.at(f"unexpected character: {ch!r}", query, i)
     out.append(Token("EOF", "", n))
     return out

@@ -93,7 +93,7 @@ class Parser:
 
     def _err(self, msg: str, tok: Token | None = None) -> PromQLError:
         t = tok or self.tok
-        return PromQLError(msg, self.query, t.pos)
+        return PromQLError.at(msg, self.query, t.pos)
 
     def _describe(self, t: Token) -> str:
         return "end of input" if t.kind == "EOF" else repr(t.text)
@@ -152,9 +152,9 @@ class Parser:
         scalar_r = isinstance(node.rhs, NumberLit | Unary) and _is_scalar_expr(node.rhs)
         if node.op in COMPARISONS and not node.return_bool and scalar_l and scalar_r:
             msg = "comparisons between scalars must use BOOL modifier"
-            raise PromQLError(msg, self.query, node.pos)
+            raise PromQLError.at(msg, self.query, node.pos)
         if node.op in _SET_OPS and (scalar_l or scalar_r):
-            raise PromQLError(
+            raise PromQLError.at(
                 f"set operator {node.op!r} not allowed with a scalar", self.query, node.pos
             )
         return node
@@ -300,7 +300,7 @@ class Parser:
 
     def _call(self, name: str, pos: int) -> Call:
         if name not in FUNCTIONS:
-            raise PromQLError(f"unknown function with name {name!r}", self.query, pos)
+            raise PromQLError.at(f"unknown function with name {name!r}", self.query, pos)
         self._expect("(")
         args: list[object] = []
         if not self._is(")"):
@@ -313,7 +313,7 @@ class Parser:
         if not lo <= len(args) <= hi:
             want = str(lo) if lo == hi else f"{lo} to {hi}"
             msg = f"expected {want} argument(s) in call to {name!r}, got {len(args)}"
-            raise PromQLError(msg, self.query, pos)
+            raise PromQLError.at(msg, self.query, pos)
         return Call(name, tuple(args), pos)
 
     def _aggregate(self) -> Aggregate:
@@ -391,11 +391,11 @@ class Parser:
                     )
             self._next()
         if not any(not m.matches("") for m in matchers):
-            raise PromQLError(
+            raise PromQLError.at(
                 "vector selector must contain at least one non-empty matcher", self.query, pos
             )
         if name is not None and any(m.name == "__name__" for m in matchers[1:]):
-            raise PromQLError("metric name must not be set twice", self.query, pos)
+            raise PromQLError.at("metric name must not be set twice", self.query, pos)
         return VectorSelector(tuple(matchers), 0.0, pos)
 
     def _matcher(self, name: str, op: str, value: str, tok: Token) -> Matcher:

@@ -56,9 +56,9 @@ def evaluate(
     is Prometheus' major version (2 or 3) whose window boundaries to follow; ``epoch`` the
     Unix time of the store's time 0."""
     ast = _parsed(query)
-    result = Evaluator(store, at, query, lookback_s, version=version, epoch=epoch).eval(ast)
+    result = Evaluator(store, at, lookback_s, version=version, epoch=epoch).eval(ast)
     if isinstance(result, _Matrix):
-        raise PromQLError("a range vector cannot be the result of an instant query here", query)
+        raise PromQLError("a range vector cannot be the result of an instant query here")
     return result
 
 
@@ -77,18 +77,15 @@ def evaluate_range(
     ``start + step``, ... up to ``end``; one ``(labels, [(t, value), ...])`` per series, series
     sorted by labels as Prometheus returns a matrix (a scalar is one series without labels)."""
     if end < start:
-        raise PromQLError("end timestamp must not be before start time", query)
+        raise PromQLError("end timestamp must not be before start time")
     if step <= 0:
         raise PromQLError(
-            "zero or negative query resolution step widths are not accepted. "
-            "Try a positive integer",
-            query,
+            "zero or negative query resolution step widths are not accepted. Try a positive integer"
         )
     if (end - start) / step > MAX_POINTS:
         raise PromQLError(
             "exceeded maximum resolution of 11,000 points per timeseries. "
-            "Try decreasing the query resolution (?step=XX)",
-            query,
+            "Try decreasing the query resolution (?step=XX)"
         )
     ast = _parsed(query)
     series: dict[tuple[tuple[str, str], ...], list[tuple[float, float]]] = {}
@@ -96,13 +93,12 @@ def evaluate_range(
     t = start
     while t <= end:
         value = Evaluator(
-            store, t, query, lookback_s, version=version, epoch=epoch, start=start, end=end
+            store, t, lookback_s, version=version, epoch=epoch, start=start, end=end
         ).eval(ast)
         if isinstance(value, _Matrix):
             raise PromQLError(
                 'invalid expression type "range vector" for range query, must be Scalar or '
-                "instant Vector",
-                query,
+                "instant Vector"
             )
         samples = [({}, value.value)] if isinstance(value, Scalar) else value.samples
         for labels, v in samples:

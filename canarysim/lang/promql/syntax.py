@@ -31,16 +31,22 @@ __all__ = [
 
 
 class PromQLError(SimulationError):
-    """A query that cannot be parsed or evaluated; ``pos`` is the 0-based character offset."""
+    """A query that cannot be parsed or evaluated. A parse error names where the query went
+    wrong as ``line:column`` (:meth:`at`); an evaluation error is the message alone, as
+    Prometheus reports them."""
 
-    def __init__(self, message: str, query: str = "", pos: int | None = None) -> None:
-        self.pos = pos
-        self.query = query
-        if pos is not None:
-            line = query.count("\n", 0, pos) + 1
-            col = pos - (query.rfind("\n", 0, pos) + 1) + 1
-            message = f"{line}:{col}: parse error: {message}"
-        super().__init__(message)
+    @classmethod
+    def at(cls, message: str, query: str, pos: int) -> PromQLError:
+        """A parse error at the 0-based character offset ``pos`` of ``query``:
+        ``line:column: parse error: message`` with both counted from 1.
+
+        >>> str(PromQLError.at("unexpected '*'", "a\\n\\n  + * b", 7))
+        "3:5: parse error: unexpected '*'"
+        """
+        head = query[:pos]
+        line = head.count("\n") + 1
+        column = pos - head.rfind("\n")  # rfind is -1 on the first line
+        return cls(f"{line}:{column}: parse error: {message}")
 
 
 # ============================================================================ AST

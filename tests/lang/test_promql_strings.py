@@ -1,0 +1,73 @@
+"""PromQL string literals as Prometheus' lexer reads them (promql/parser/lex.go: lexString,
+lexRawString, lexEscape; values as util/strutil.Unquote gives them). Expected values are ours,
+written from the Go escape rules; the messages are Prometheus' own."""
+
+from __future__ import annotations
+
+import pytest
+
+from canarysim.lang.promql.lex import tokenize
+from canarysim.lang.promql.query import PromQLError
+
+
+def _value(literal: str) -> object:
+    tokens = tokenize(literal)
+    assert [t.kind for t in tokens] == ["STR", "EOF"]
+    assert tokens[0].text == literal
+    return tokens[0].value
+
+
+@pytest.mark.parametrize(
+    ("literal", "value"),
+    [
+        ('"plain"', "plain"),
+        ("'plain'", "plain"),
+        ('"a\\nb\\tc"', "a\nb\tc"),
+        ('"\\a\\b\\f\\r\\v\\\\"', "\a\b\f\r\v\\"),
+        ('"say \\"hi\\""', 'say "hi"'),  # its own quote may be escaped
+        ("'it\\'s'", "it's"),
+        ("'say \"hi\"'", 'say "hi"'),  # the other quote needs no escape
+        ('"\\101\\060"', "A0"),  # octal: exactly three digits
+        ('"\\x41\\x7e"', "A~"),
+        ('"\\u00e9\\U0001F600"', "\u00e9\U0001f600"),
+        ("`raw \\n stays`", "raw \\n stays"),
+        ("`two\nlines`", "two\nlines"),
+        ('"5xx|4xx"', "5xx|4xx"),
+        ('""', ""),
+    ],
+)
+def test_string_values(literal: str, value: str) -> None:
+    assert _value(literal) == value
+
+
+@pytest.mark.parametrize(
+    ("query", "message"),
+    [
+        ('x{a="b', '1:5: parse error: unterminated quoted string'),
+        ('x{a="b\n"}', "1:5: parse error: unterminated quoted string"),
+        ("x{a=`b", "1:5: parse error: unterminated raw string"),
+        ('x{a="\\q"}', "1:5: parse error: unknown escape sequence U+0071 'q'"),
+        ('x{a="\\\n"}', "1:5: parse error: unknown escape sequence U+000A"),
+        ("x{a=\"\\'\"}", "1:5: parse error: unknown escape sequence U+0027 '''"),
+        ("x{a='\\\"'}", "1:5: parse error: unknown escape sequence U+0022 '\"'"),
+        ('x{a="\\', "1:5: parse error: escape sequence not terminated"),
+        ('x{a="\\x4', "1:5: parse error: escape sequence not terminated"),
+        ('x{a="\\x4"}', "1:5: parse error: illegal character U+0022 '\"' in escape sequence"),
+        ('x{a="\\18"}', "1:5: parse error: illegal character U+0038 '8' in escape sequence"),
+        ('x{a="\\u12g4"}', "1:5: parse error: illegal character U+0067 'g' in escape sequence"),
+        ('x{a="\\400"}', "1:5: parse error: escape sequence is an invalid Unicode code point"),
+        ('x{a="\\ud800"}', "1:5: parse error: escape sequence is an invalid Unicode code point"),
+        ('x{a="\\udfff"}', "1:5: parse error: escape sequence is an invalid Unicode code point"),
+        ('x{a="\\U00110000"}', "1:5: parse error: escape sequence is an invalid Unicode code point"),
+        ('up\n  + x{a="\\q"}', "2:9: parse error: unknown escape sequence U+0071 'q'"),
+    ],
+)
+def test_bad_strings_are_refused_where_they_open(query: str, message: str) -> None:
+    with pytest.raises(PromQLError) as info:
+        tokenize(query)
+    assert str(info.value) == message
+
+
+@pytest.mark.parametrize("code", ["\\377", "\\xff", "\\ud7ff", "\\ue000", "\\U0010ffff"])
+def test_the_largest_and_the_edge_code_points_are_accepted(code: str) -> None:
+    assert len(_value(f'"{code}"')) == 1  # type: ignore[arg-type]
