@@ -48,7 +48,9 @@ def _leading_fraction(digits: str) -> tuple[int, int]:
     small enough), the rest are ignored."""
     value, scale = 0, 1
     for c in digits:
-        if value > (_LIMIT - 1) // 10 or value * 10 + int(c) > _LIMIT:
+        # Go also stops when value > (2**63 - 1) // 10, to keep uint64 from wrapping; with
+        # Python's integers that case is already caught here.
+        if value * 10 + int(c) > _LIMIT:
             break  # once a digit overflows, Go reads (and ignores) the rest
         value = value * 10 + int(c)
         scale *= 10

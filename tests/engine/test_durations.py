@@ -134,6 +134,7 @@ def test_the_most_negative_duration_is_accepted_and_its_opposite_is_not() -> Non
         # (values computed with Go's rule: digits while they fit an int64, then float maths).
         ("0.4079429645744444439h", 1_468_594_672_468),
         ("0.0776261684661110991h", 279_454_206_478),
+        ("0.9080939133324999374h", 3_269_138_087_997),  # 18 digits near the int64 limit
         # and drops it when they are not (18 nines are already over (2**63 - 1) / 10); the
         # 18 kept become 1e18 as a float, so Go reads a whole second
         ("0.9999999999999999999s", 1_000_000_000),
@@ -150,6 +151,8 @@ def test_fraction_digits_are_kept_as_go_keeps_them(text: str, ns: int) -> None:
         ("-2147483648", -2147483648),  # int32's smallest value parses as an int32
         ("596523h", 2147482800),  # the largest whole-hour pause under 2**31 seconds
         ("596524h", -(2**31)),  # int32(d.Seconds()) out of range: amd64 gives -2**31
+        ("2147483647s", 2**31 - 1),
+        ("2147483648s", -(2**31)),
         ("-596524h", -(2**31)),
         ("-0.5s", 0),  # truncated toward zero
     ],

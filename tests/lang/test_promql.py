@@ -436,8 +436,8 @@ def test_range_query_edges_and_prometheus_messages() -> None:
     ]
     assert [t for t, _ in evaluate_range("up", store, 0.0, 1.0, 0.5)[0][1]] == [0.0, 0.5, 1.0]
     # 11,000 steps (11,001 points) is the most Prometheus answers, wherever the range starts
-    assert len(evaluate_range("up", store, 1000.0, 12000.0, 1.0, lookback_s=1e9)[0][1]) == 11001
-    assert _message(evaluate_range, "up", store, 1000.0, 12001.0, 1.0) == (
+    assert len(evaluate_range("up", store, 1000.0, 23000.0, 2.0, lookback_s=1e9)[0][1]) == 11001
+    assert _message(evaluate_range, "up", store, 1000.0, 23002.0, 2.0) == (
         "exceeded maximum resolution of 11,000 points per timeseries. "
         "Try decreasing the query resolution (?step=XX)"
     )
@@ -456,8 +456,25 @@ def test_range_query_edges_and_prometheus_messages() -> None:
 
 
 def test_time_is_the_store_clock_plus_the_epoch() -> None:
+    from canarysim.lang.promql.query import evaluate_range
+
     assert evaluate("time()", STORE, 600.0) == Scalar(600.0)
     assert evaluate("time()", STORE, 600.0, epoch=1000.0) == Scalar(1600.0)
+    assert evaluate_range("time()", STORE, 0.0, 10.0, 10.0) == [({}, [(0.0, 0.0), (10.0, 10.0)])]
+    assert evaluate_range("time()", STORE, 0.0, 0.0, 1.0, epoch=5.0) == [({}, [(0.0, 5.0)])]
+
+
+def test_a_range_query_passes_its_end_and_version_to_every_step() -> None:
+    from canarysim.lang.promql.query import evaluate_range
+
+    store = _ListStore({"up": [({"job": "a"}, [0.0, 30.0], [1.0, 2.0])]})
+    # `@ end()` reads every step at the range's end
+    assert evaluate_range("up @ end()", store, 0.0, 30.0, 30.0)[0][1] == [(0.0, 2.0), (30.0, 2.0)]
+    # a sample exactly one lookback old: Prometheus 2 still sees it, 3 does not
+    assert evaluate_range("up", store, 10.0, 10.0, 1.0, lookback_s=10.0, version=2)[0][1] == [
+        (10.0, 1.0)
+    ]
+    assert evaluate_range("up", store, 10.0, 10.0, 1.0, lookback_s=10.0, version=3) == []
 
 
 def test_only_prometheus_2_and_3_are_known() -> None:
