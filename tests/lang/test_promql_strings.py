@@ -9,6 +9,8 @@ import pytest
 from canarysim.lang.promql.lex import tokenize
 from canarysim.lang.promql.query import PromQLError
 
+INVALID = "1:5: parse error: escape sequence is an invalid Unicode code point"
+
 
 def _value(literal: str) -> object:
     tokens = tokenize(literal)
@@ -43,22 +45,22 @@ def test_string_values(literal: str, value: str) -> None:
 @pytest.mark.parametrize(
     ("query", "message"),
     [
-        ('x{a="b', '1:5: parse error: unterminated quoted string'),
+        ('x{a="b', "1:5: parse error: unterminated quoted string"),
         ('x{a="b\n"}', "1:5: parse error: unterminated quoted string"),
         ("x{a=`b", "1:5: parse error: unterminated raw string"),
         ('x{a="\\q"}', "1:5: parse error: unknown escape sequence U+0071 'q'"),
         ('x{a="\\\n"}', "1:5: parse error: unknown escape sequence U+000A"),
-        ("x{a=\"\\'\"}", "1:5: parse error: unknown escape sequence U+0027 '''"),
+        ('x{a="\\\'"}', "1:5: parse error: unknown escape sequence U+0027 '''"),
         ("x{a='\\\"'}", "1:5: parse error: unknown escape sequence U+0022 '\"'"),
         ('x{a="\\', "1:5: parse error: escape sequence not terminated"),
         ('x{a="\\x4', "1:5: parse error: escape sequence not terminated"),
         ('x{a="\\x4"}', "1:5: parse error: illegal character U+0022 '\"' in escape sequence"),
         ('x{a="\\18"}', "1:5: parse error: illegal character U+0038 '8' in escape sequence"),
         ('x{a="\\u12g4"}', "1:5: parse error: illegal character U+0067 'g' in escape sequence"),
-        ('x{a="\\400"}', "1:5: parse error: escape sequence is an invalid Unicode code point"),
-        ('x{a="\\ud800"}', "1:5: parse error: escape sequence is an invalid Unicode code point"),
-        ('x{a="\\udfff"}', "1:5: parse error: escape sequence is an invalid Unicode code point"),
-        ('x{a="\\U00110000"}', "1:5: parse error: escape sequence is an invalid Unicode code point"),
+        ('x{a="\\400"}', INVALID),
+        ('x{a="\\ud800"}', INVALID),
+        ('x{a="\\udfff"}', INVALID),
+        ('x{a="\\U00110000"}', INVALID),
         ('up\n  + x{a="\\q"}', "2:9: parse error: unknown escape sequence U+0071 'q'"),
     ],
 )
