@@ -23,3 +23,18 @@ settings.register_profile(
 settings.register_profile("mutation", max_examples=60, deadline=None, derandomize=True)
 _default = "mutation" if "MUTANT_UNDER_TEST" in os.environ else "dev"
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", _default))
+
+
+if "MUTANT_UNDER_TEST" in os.environ:
+    import pytest
+
+    @pytest.fixture(autouse=True)
+    def _fresh_parse_caches() -> None:
+        """Under mutmut, every test parses its own queries: with the caches kept across tests,
+        mutmut's coverage pass credits the lexer and parser to whichever test parsed a query
+        first, and the tests that would kill a lexer mutant are never run against it."""
+        from canarysim.engine.trafficrouting.istio import match
+        from canarysim.lang.promql import query
+
+        query._parsed.cache_clear()
+        match._regex.cache_clear()

@@ -135,6 +135,7 @@ def test_the_most_negative_duration_is_accepted_and_its_opposite_is_not() -> Non
         ("0.4079429645744444439h", 1_468_594_672_468),
         ("0.0776261684661110991h", 279_454_206_478),
         ("0.9080939133324999374h", 3_269_138_087_997),  # 18 digits near the int64 limit
+        ("0.95634228721500000894877h", 3_442_832_233_974),  # digits past the 19th are ignored
         # and drops it when they are not (18 nines are already over (2**63 - 1) / 10); the
         # 18 kept become 1e18 as a float, so Go reads a whole second
         ("0.9999999999999999999s", 1_000_000_000),

@@ -470,6 +470,7 @@ def test_a_range_query_passes_its_end_and_version_to_every_step() -> None:
     store = _ListStore({"up": [({"job": "a"}, [0.0, 30.0], [1.0, 2.0])]})
     # `@ end()` reads every step at the range's end
     assert evaluate_range("up @ end()", store, 0.0, 30.0, 30.0)[0][1] == [(0.0, 2.0), (30.0, 2.0)]
+    assert evaluate_range("up @ start()", store, 0.0, 30.0, 30.0)[0][1] == [(0.0, 1.0), (30.0, 1.0)]
     # a sample exactly one lookback old: Prometheus 2 still sees it, 3 does not
     assert evaluate_range("up", store, 10.0, 10.0, 1.0, lookback_s=10.0, version=2)[0][1] == [
         (10.0, 1.0)

@@ -4,9 +4,11 @@ written from the Go escape rules; the messages are Prometheus' own."""
 
 from __future__ import annotations
 
+import math
+
 import pytest
 
-from canarysim.lang.promql.lex import tokenize
+from canarysim.lang.promql.lex import parse_duration, tokenize
 from canarysim.lang.promql.query import PromQLError
 
 INVALID = "1:5: parse error: escape sequence is an invalid Unicode code point"
@@ -49,6 +51,7 @@ def test_string_values(literal: str, value: str) -> None:
         ('x{a="b\n"}', "1:5: parse error: unterminated quoted string"),
         ("x{a=`b", "1:5: parse error: unterminated raw string"),
         ('x{a="\\q"}', "1:5: parse error: unknown escape sequence U+0071 'q'"),
+        ('x{a="\\X"}', "1:5: parse error: unknown escape sequence U+0058 'X'"),
         ('x{a="\\\n"}', "1:5: parse error: unknown escape sequence U+000A"),
         ('x{a="\\\'"}', "1:5: parse error: unknown escape sequence U+0027 '''"),
         ("x{a='\\\"'}", "1:5: parse error: unknown escape sequence U+0022 '\"'"),
@@ -73,3 +76,46 @@ def test_bad_strings_are_refused_where_they_open(query: str, message: str) -> No
 @pytest.mark.parametrize("code", ["\\377", "\\xff", "\\ud7ff", "\\ue000", "\\U0010ffff"])
 def test_the_largest_and_the_edge_code_points_are_accepted(code: str) -> None:
     assert len(_value(f'"{code}"')) == 1  # type: ignore[arg-type]
+
+
+def _tokens(query: str) -> list[tuple[str, str, int, object]]:
+    return [(t.kind, t.text, t.pos, t.value) for t in tokenize(query)]
+
+
+def test_tokens_carry_their_text_offset_and_value() -> None:
+    tokens = _tokens("`a`+'b' # to the end\n 0x1F 1.5e3 Inf NaN [1h30m] .5 x")
+    nan = tokens.pop(6)
+    assert nan[:3] == ("NUM", "NaN", 37) and math.isnan(nan[3])  # type: ignore[arg-type]
+    assert tokens == [
+        ("STR", "`a`", 0, "a"),
+        ("OP", "+", 3, None),
+        ("STR", "'b'", 4, "b"),
+        ("NUM", "0x1F", 22, 31.0),
+        ("NUM", "1.5e3", 27, 1500.0),
+        ("NUM", "Inf", 33, math.inf),
+        ("OP", "[", 41, None),
+        ("DUR", "1h30m", 42, 5400.0),
+        ("OP", "]", 47, None),
+        ("NUM", ".5", 49, 0.5),
+        ("ID", "x", 52, None),
+        ("EOF", "", 53, None),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("text", "seconds"),
+    [("5m", 300.0), ("1h30m", 5400.0), ("250ms", 0.25), ("1y2w3d", 365 * 86400 + 17 * 86400)],
+)
+def test_durations_add_their_pieces(text: str, seconds: float) -> None:
+    assert parse_duration(text) == seconds
+
+
+def test_a_comment_runs_to_the_end_of_its_line_only() -> None:
+    assert [t.kind for t in tokenize("# all of this\nx # and this")] == ["ID", "EOF"]
+    assert [t.text for t in tokenize("a#\n#\nb")] == ["a", "b", ""]
+
+
+def test_an_unknown_character_is_named_where_it_stands() -> None:
+    with pytest.raises(PromQLError) as info:
+        tokenize("up\n  $ 1")
+    assert str(info.value) == "2:3: parse error: unexpected character: '$'"

@@ -63,7 +63,7 @@ def _string(query: str, start: int) -> Token:
     quote = query[start]
     if quote == "`":
         end = query.find(quote, start + 1)
-        if end < 0:
+        if end == -1:
             raise PromQLError.at("unterminated raw string", query, start)
         return Token("STR", query[start : end + 1], start, query[start + 1 : end])
     value: list[str] = []
