@@ -1,0 +1,191 @@
+"""What Argo's end-to-end suite does, in canarysim's terms, for the replays of
+``test/e2e/*_test.go`` upstream: its operator verbs (``UpdateSpec`` with no argument, a merge
+patch), its shared fixtures written in our own words (the ``sleep-job`` template, Services in
+front of a Rollout, an ALB Ingress) and readers for what its ``Then()`` checks (pods of a
+revision that are not being deleted, a Service's selector)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fidelitykit import by_revision, op
+from worldkit import rollout, service
+
+from canarysim.result import Result
+
+HASH_LABEL = "rollouts-pod-template-hash"
+GATE = "argoproj.io/e2e-readiness"
+
+
+def update_spec(at: float | str, n: int = 1) -> dict[str, Any]:
+    """``UpdateSpec()`` without text: a merge patch writing a fresh ``update`` annotation on
+    the pod template, hence a new pod-template hash (``n`` tells successive calls apart, as
+    the suite's timestamps do)."""
+    return patch(at, {"spec": {"template": {"metadata": {"annotations": {"update": f"u{n}"}}}}})
+
+
+def patch(at: float | str, body: dict[str, Any]) -> dict[str, Any]:
+    """``UpdateSpec(text)`` / ``PatchSpec(text)``: a JSON merge patch of the Rollout."""
+    return op(at, "patch", patch=body)
+
+
+def labels_patch(at: float | str, rev: str) -> dict[str, Any]:
+    """The rollback-window suite's update: ``rev`` on the Rollout's labels and the template's."""
+    return patch(
+        at,
+        {
+            "metadata": {"labels": {"rev": rev}},
+            "spec": {"template": {"metadata": {"labels": {"rev": rev}}}},
+        },
+    )
+
+
+def mark(at: float | str, revision: int, count: int) -> dict[str, Any]:
+    """``MarkPodsReady(revision, count)``."""
+    return op(at, "markPodsReady", revision=revision, count=count)
+
+
+def sleep_job(**jobs: Any) -> dict[str, Any]:
+    """The suite's shared ``sleep-job`` template: one Job metric (``count`` from its args)
+    running ``sleep {{args.duration}} && exit {{args.exit-code}}``; what the Job does in a
+    run is the scenario's ``analysis.jobs`` (canarysim does not execute containers)."""
+    return {
+        "apiVersion": "argoproj.io/v1alpha1",
+        "kind": "AnalysisTemplate",
+        "metadata": {"name": "sleep-job"},
+        "spec": {
+            "args": [
+                {"name": "duration", "value": "0"},
+                {"name": "exit-code", "value": "0"},
+                {"name": "count", "value": "1"},
+                {"name": "rev", "value": "notset"},
+            ],
+            "metrics": [
+                {
+                    "name": "sleep-job",
+                    "count": "{{args.count}}",
+                    "provider": {
+                        "job": {
+                            "spec": job_spec(
+                                "sleep {{args.duration}} && exit {{args.exit-code}}",
+                                labels={"rev": "{{ args.rev }}"},
+                            )
+                        }
+                    },
+                }
+            ],
+        },
+    }
+
+
+def job_spec(script: str, *, labels: dict[str, str] | None = None) -> dict[str, Any]:
+    template: dict[str, Any] = {
+        "spec": {
+            "containers": [
+                {
+                    "name": "sleep-job",
+                    "image": "nginx:1.19-alpine",
+                    "command": ["sh", "-c", "-x"],
+                    "args": [script],
+                }
+            ],
+            "restartPolicy": "Never",
+        }
+    }
+    if labels:
+        template["metadata"] = {"labels": labels}
+    return {"template": template, "backoffLimit": 0}
+
+
+def canary_rollout(
+    name: str,
+    *,
+    replicas: int | None = 1,
+    steps: list[dict[str, Any]] | None = None,
+    **canary: Any,
+) -> dict[str, Any]:
+    """A Rollout as the suite's fixtures write them: ``app: <name>`` labels, one container
+    with an ``http`` port; ``replicas`` None leaves the field out (Kubernetes' default 1)."""
+    ro = rollout(name=name, replicas=replicas or 1, steps=steps or [], routed=False)
+    if replicas is None:
+        del ro["spec"]["replicas"]
+    del ro["spec"]["minReadySeconds"]
+    if steps is None:
+        del ro["spec"]["strategy"]["canary"]["steps"]
+    ro["spec"]["template"]["spec"]["containers"][0].update(name=name, image="nginx:1.19-alpine")
+    ro["spec"]["strategy"]["canary"].update(canary)
+    return ro
+
+
+def services(app: str, *names: str) -> list[dict[str, Any]]:
+    return [service(n, app=app) for n in names]
+
+
+def alb(name: str, app: str, **canary: Any) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    """The ``<name>-root/-canary/-stable`` Services, the ALB Ingress on ``-root`` and the
+    canary fields routing through it (the fixtures ``canary-scaledowndelay.yaml`` & co.)."""
+    objects = [*services(app, f"{name}-root", f"{name}-canary", f"{name}-stable")]
+    objects.append(
+        {
+            "apiVersion": "networking.k8s.io/v1",
+            "kind": "Ingress",
+            "metadata": {
+                "name": f"{name}-ingress",
+                "namespace": "ns",
+                "annotations": {"kubernetes.io/ingress.class": "alb"},
+            },
+            "spec": {
+                "rules": [
+                    {
+                        "http": {
+                            "paths": [
+                                {
+                                    "path": "/*",
+                                    "pathType": "Prefix",
+                                    "backend": {
+                                        "service": {
+                                            "name": f"{name}-root",
+                                            "port": {"name": "use-annotation"},
+                                        }
+                                    },
+                                }
+                            ]
+                        }
+                    }
+                ]
+            },
+        }
+    )
+    fields = {
+        "canaryService": f"{name}-canary",
+        "stableService": f"{name}-stable",
+        "trafficRouting": {
+            "alb": {
+                "ingress": f"{name}-ingress",
+                "rootService": f"{name}-root",
+                "servicePort": 80,
+            }
+        },
+        **canary,
+    }
+    return objects, fields
+
+
+def live_pods(r: Result, t: float, revision: int) -> int:
+    """``ExpectRevisionPodCount``: pods of the revision without a deletion timestamp."""
+    rs = by_revision(r.status_at(t)).get(revision)
+    return 0 if rs is None else sum(1 for p in rs.pods if p.status != "Terminating")
+
+
+def selector_hash(r: Result, t: float, service_name: str) -> str | None:
+    found = {s["metadata"]["name"]: s for s in r.manifests_at(t)["services"]}
+    return found[service_name]["spec"]["selector"].get(HASH_LABEL)
+
+
+def hash_of(r: Result, t: float, revision: int) -> str:
+    return by_revision(r.status_at(t))[revision].hash
+
+
+def first(r: Result, after: float, phase: str) -> float:
+    """``WaitForRolloutStatus(phase)`` from ``after`` on: the first snapshot time in it."""
+    return next(s.time for s in r.snapshots if s.time >= after and s.phase == phase)
