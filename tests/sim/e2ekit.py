@@ -6,12 +6,15 @@ revision that are not being deleted, a Service's selector)."""
 
 from __future__ import annotations
 
+import bisect
+from pathlib import Path
 from typing import Any
 
-from fidelitykit import by_revision, op
-from worldkit import rollout, service
+from fidelitykit import by_revision, op, pods
+from worldkit import rollout, service, write_scenario
 
 from canarysim.result import Result
+from canarysim.sim.world import World
 
 HASH_LABEL = "rollouts-pod-template-hash"
 GATE = "argoproj.io/e2e-readiness"
@@ -177,9 +180,46 @@ def live_pods(r: Result, t: float, revision: int) -> int:
     return 0 if rs is None else sum(1 for p in rs.pods if p.status != "Terminating")
 
 
-def selector_hash(r: Result, t: float, service_name: str) -> str | None:
-    found = {s["metadata"]["name"]: s for s in r.manifests_at(t)["services"]}
-    return found[service_name]["spec"]["selector"].get(HASH_LABEL)
+class Selectors:
+    """The Services' ``rollouts-pod-template-hash`` selectors as ``kubectl get svc`` shows
+    them, sampled every ``step`` seconds of a run (the Result keeps no Services)."""
+
+    def __init__(self) -> None:
+        self.times: list[float] = []
+        self.samples: list[dict[str, str | None]] = []
+
+    def at(self, t: float) -> dict[str, str | None]:
+        """The selectors once everything due at ``t`` has happened (the next sample)."""
+        return self.samples[min(bisect.bisect_right(self.times, t), len(self.times) - 1)]
+
+
+def simulate_watching_services(
+    tmp_path: Path,
+    manifests: list[dict[str, Any]],
+    operator: list[dict[str, Any]],
+    *,
+    until: float,
+    step: float = 0.5,
+    **fields: Any,
+) -> tuple[Result, Selectors]:
+    """``fidelitykit.simulate`` (same defaults), also sampling the Services' selectors."""
+    fields.setdefault("traffic", {"rate": 1})
+    fields.setdefault("start", "empty")
+    fields.setdefault("pods", pods())
+    path = write_scenario(
+        tmp_path, manifests=manifests, operator=list(operator), until=f"{until}s", **fields
+    )
+    world = World.build(path)
+    seen = Selectors()
+    t = 0.0
+    while t <= until:
+        world.run(until=t)
+        services = world.cluster.services.by_name
+        seen.times.append(t)
+        seen.samples.append({name: svc.selector.get(HASH_LABEL) for name, svc in services.items()})
+        t += step
+    world.run()
+    return world.collect(), seen
 
 
 def hash_of(r: Result, t: float, revision: int) -> str:
@@ -187,5 +227,8 @@ def hash_of(r: Result, t: float, revision: int) -> str:
 
 
 def first(r: Result, after: float, phase: str) -> float:
-    """``WaitForRolloutStatus(phase)`` from ``after`` on: the first snapshot time in it."""
+    """``WaitForRolloutStatus(phase)`` from ``after`` on: ``after`` itself if the rollout is
+    in that phase then, else the first later time it is."""
+    if r.status_at(after).phase == phase:
+        return after
     return next(s.time for s in r.snapshots if s.time >= after and s.phase == phase)
