@@ -232,3 +232,29 @@ def first(r: Result, after: float, phase: str) -> float:
     if r.status_at(after).phase == phase:
         return after
     return next(s.time for s in r.snapshots if s.time >= after and s.phase == phase)
+
+
+def canary_stable_pods(r: Result, t: float) -> tuple[int, int]:
+    """``ExpectCanaryStablePodCount``: live pods of ``status.currentPodHash`` and of
+    ``status.stableRS`` (the same pods twice once the rollout is whole)."""
+    snap = r.status_at(t)
+
+    def live(pod_hash: str) -> int:
+        return sum(
+            1
+            for rs in snap.replica_sets
+            if rs.hash == pod_hash
+            for p in rs.pods
+            if p.status != "Terminating"
+        )
+
+    return live(snap.canary_hash), live(snap.stable_hash)
+
+
+def operator_times(r: Result, verb: str) -> list[float]:
+    """When the operator's ``kubectl argo rollouts <verb>`` (or ``kubectl <verb>``) ran."""
+    return [
+        e["time"]
+        for e in r.events
+        if e["reason"] == "OperatorCommand" and f" {verb} " in f" {e['message']} "
+    ]
