@@ -44,8 +44,9 @@ def labels_patch(at: float | str, rev: str) -> dict[str, Any]:
 
 
 def mark(at: float | str, revision: int, count: int) -> dict[str, Any]:
-    """``MarkPodsReady(revision, count)``."""
-    return op(at, "markPodsReady", revision=revision, count=count)
+    """``MarkPodsReady(revision, count)``: the suite always sets ``argoproj.io/e2e-readiness``,
+    whether or not the template gates on it."""
+    return op(at, "markPodsReady", revision=revision, count=count, condition=GATE)
 
 
 def sleep_job(**jobs: Any) -> dict[str, Any]:
