@@ -7,6 +7,7 @@ revision that are not being deleted, a Service's selector)."""
 from __future__ import annotations
 
 import bisect
+import json
 from pathlib import Path
 from typing import Any
 
@@ -259,3 +260,15 @@ def operator_times(r: Result, verb: str) -> list[float]:
         for e in r.events
         if e["reason"] == "OperatorCommand" and f" {verb} " in f" {e['message']} "
     ]
+
+
+ALB_ACTION = "alb.ingress.kubernetes.io/actions."
+
+
+def alb_weights(r: Result, t: float, ingress: str, root: str) -> dict[str, int]:
+    """Service -> weight of the root Service's forward action on the ALB Ingress at ``t``:
+    what the rollout's ``status.canary.weights`` records of the router."""
+    found = {i["metadata"]["name"]: i for i in r.manifests_at(t)["ingresses"]}
+    raw = found[ingress]["metadata"]["annotations"][ALB_ACTION + root]
+    groups = json.loads(raw)["ForwardConfig"]["TargetGroups"]
+    return {g["ServiceName"]: g["Weight"] for g in groups}
