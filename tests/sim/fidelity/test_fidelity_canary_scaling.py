@@ -18,7 +18,15 @@ the rollout starts Healthy (the suite's ``HealthyRollout``) and pods take longer
 
 from __future__ import annotations
 
-from e2ekit import canary_rollout, canary_stable_pods, first, operator_times, services, update_spec
+from e2ekit import (
+    canary_rollout,
+    canary_stable_pods,
+    first,
+    operator_times,
+    services,
+    sleep_job,
+    update_spec,
+)
 from fidelitykit import op, pods, simulate
 
 
@@ -180,3 +188,45 @@ def test_rollout_scaling_during_update_replay(tmp_path):
     assert _replicas_then(r, 120, 10) == (6, 4)
     assert _replicas_then(r, 180, 6) == (2, 4)
     assert canary_stable_pods(r, r.until) == (2, 4)
+
+
+def test_reduce_weight_and_honor_max_unavailable_replay(tmp_path):
+    """3 replicas, maxSurge 2, maxUnavailable 0, pods 5 s slow to start and to stop (the
+    fixture's postStart / preStop sleeps); setWeight 100, pause, setWeight 0, pause,
+    setWeight 100, then ``sleep-job`` with ``exit-code: 1``. Updated: Paused with 3 canary /
+    0 stable pods. Promoted, 2 s later: 3 / 2 (stable comes back within maxSurge before the
+    canary may shrink). At step 3 (after the suite's 2 s sleep), promoted: the analysis
+    fails, Degraded; 2 s later one AnalysisRun and again 3 / 2."""
+    name = "reduceweight-maxunavailable"
+    steps = [
+        {"setWeight": 100},
+        {"pause": {}},
+        {"setWeight": 0},
+        {"pause": {}},
+        {"setWeight": 100},
+        {
+            "analysis": {
+                "templates": [{"templateName": "sleep-job"}],
+                "args": [{"name": "exit-code", "value": "1"}],
+            }
+        },
+    ]
+    ro = canary_rollout(name, replicas=3, steps=steps, maxSurge=2, maxUnavailable=0)
+    r = simulate(
+        tmp_path,
+        [ro, sleep_job()],
+        [update_spec(60), op(120, "promote"), _when_step(3, hold="3s")],
+        until="4m",
+        start="healthy",
+        pods=pods(ready=5, termination=5),
+        analysis={"job": {"duration": "2s", "successProbability": 0}},
+    )
+    assert r.status_at(119).phase == "Paused"
+    assert canary_stable_pods(r, 119) == (3, 0)
+    assert canary_stable_pods(r, 122) == (3, 2)
+    (second,) = operator_times(r, "promote")[1:]
+    assert r.status_at(second - 0.5).step_index == 3
+    degraded = first(r, second, "Degraded")
+    assert len(r.status_at(degraded + 2).analysis_runs) == 1
+    assert r.status_at(degraded + 2).analysis_runs[0].phase == "Failed"
+    assert canary_stable_pods(r, degraded + 2) == (3, 2)
