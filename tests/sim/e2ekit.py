@@ -29,7 +29,8 @@ def update_spec(at: float | str, n: int = 1) -> dict[str, Any]:
 
 
 def patch(at: float | str, body: dict[str, Any]) -> dict[str, Any]:
-    """``UpdateSpec(text)`` / ``PatchSpec(text)``: a JSON merge patch of the Rollout."""
+    """``UpdateSpec(text)``: a JSON merge patch of the Rollout (the suite's ``PatchSpec`` is
+    a strategic merge instead: ``type: strategic``)."""
     return op(at, "patch", patch=body)
 
 
@@ -50,7 +51,7 @@ def mark(at: float | str, revision: int, count: int) -> dict[str, Any]:
     return op(at, "markPodsReady", revision=revision, count=count, condition=GATE)
 
 
-def sleep_job(**jobs: Any) -> dict[str, Any]:
+def sleep_job() -> dict[str, Any]:
     """The suite's shared ``sleep-job`` template: one Job metric (``count`` from its args)
     running ``sleep {{args.duration}} && exit {{args.exit-code}}``; what the Job does in a
     run is the scenario's ``analysis.jobs`` (canarysim does not execute containers)."""

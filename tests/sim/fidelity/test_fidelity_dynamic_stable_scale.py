@@ -24,6 +24,7 @@ from e2ekit import (
     live_pods,
     mark,
     simulate_watching_services,
+    update_spec,
 )
 from fidelitykit import by_revision, op, pods
 
@@ -82,7 +83,7 @@ def test_canary_dynamic_stable_scale_replay(tmp_path):
     name = "dynamic-stable-scale"
     ops = [
         mark(0, 1, 4),
-        op(60, "patch", patch={"spec": {"template": {"metadata": {"annotations": {"u": "1"}}}}}),
+        update_spec(60),
         mark(60, 2, 1),
         op(120, "promote"),
         mark(120, 2, 2),
@@ -115,7 +116,7 @@ def test_canary_dynamic_stable_scale_abort_scale_down_delay_replay(tmp_path):
     name = "dynamic-stable-scale-abort"
     ops = [
         mark(0, 1, 4),
-        op(60, "patch", patch={"spec": {"template": {"metadata": {"annotations": {"u": "1"}}}}}),
+        update_spec(60),
         mark(60, 2, 1),
         op(120, "promote"),
         mark(120, 2, 2),
@@ -151,7 +152,7 @@ def test_canary_dynamic_stable_scale_rollback_to_stable_replay(tmp_path):
     name = "dynamic-stable-scale"
     ops = [
         mark(0, 1, 4),
-        op(60, "patch", patch={"spec": {"template": {"metadata": {"annotations": {"u": "1"}}}}}),
+        update_spec(60),
         mark(60, 2, 1),
         op(120, "undo", toRevision=1),
         mark(125, 3, 1),
