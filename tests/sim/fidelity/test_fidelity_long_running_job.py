@@ -105,6 +105,7 @@ def test_canary_background_analysis_long_running_job_with_deadline_replay(tmp_pa
         analysis=SLOW_JOBS,
         until="4m",
     )
+    assert r.status_at(59).analysis_runs == ()
     m = _failed_by_deadline(r, "-2")
     assert m["started"] < 60 + 60  # failed during the pause, before the rollout could finish
 

@@ -20,6 +20,8 @@ COMPLETE = {
     "istio_test.go",
     "header_route_test.go",
     "mirror_route_test.go",
+    "rollback_window_test.go",
+    "canary_test.go",
 }
 
 _SECTION = re.compile(r"^## `test/e2e/(\w+\.go)`$")
