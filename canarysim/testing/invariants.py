@@ -236,7 +236,10 @@ def _phase_at(phases: list[tuple[float, str]], t: float) -> str:
 def _steps(result: Result) -> list[str]:
     out: list[str] = []
     for snap in result.snapshots:
-        if snap.step_index is not None and not 0 <= snap.step_index <= snap.step_count:
+        # One past the last step is Argo's own: a pause step that completes in the reconcile
+        # that applies `promote --full` increments the step count it aliases (canary.go,
+        # syncRolloutStatusCanary), until the promotion lands.
+        if snap.step_index is not None and not 0 <= snap.step_index <= snap.step_count + 1:
             out.append(f"steps: t={snap.time:g}s step index {snap.step_index} of {snap.step_count}")
         if snap.aborted and snap.phase != "Degraded":
             out.append(f"steps: t={snap.time:g}s aborted but {snap.phase}")

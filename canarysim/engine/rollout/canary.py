@@ -297,6 +297,7 @@ def _sync_rollout_status(ctx: Context) -> RolloutStatus:
     d = base_status(ctx)
     count = ctx.step_count
     step, index = ctx.current_step()
+    aliased = False
     if _template_or_steps_changed(ctx):
         # resetRolloutStatus: a new revision (or new steps) starts from step 0.
         ctx.pause.clear = True
@@ -319,6 +320,9 @@ def _sync_rollout_status(ctx: Context) -> RolloutStatus:
         ctx.pause.remove_abort = True
         if count:
             index = count
+            # Argo points currentStepIndex at the stepCount variable itself (`&stepCount`),
+            # so a step completing below increments both: index count + 1, event "n/n".
+            aliased = True
     reason = _should_full_promote(ctx)
     if reason:
         _promote_stable(ctx, d, reason)
@@ -330,6 +334,8 @@ def _sync_rollout_status(ctx: Context) -> RolloutStatus:
     # A current step exists only below the step count (GetCurrentCanaryStep).
     if step is not None and index is not None and _completed_current_step(ctx):
         index += 1
+        if aliased:
+            count = index
         d.step_run = None
         ctx.event(
             "RolloutStepCompleted", f"Rollout step {index}/{count} completed ({step_string(step)})"

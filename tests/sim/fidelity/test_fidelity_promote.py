@@ -276,3 +276,24 @@ def test_spec_paused_mid_update_halts_steps_but_not_the_router(tmp_path: Path) -
     assert weights(r, 65)["canary-svc"] == 25
     assert first_time(r, "RolloutStepCompleted", "1/4") == 120.0
     assert 150.0 < first_time(r, "RolloutStepCompleted", "2/4") < 150.01
+
+
+def test_promote_full_after_an_expired_pause_step_counts_one_past_the_end(tmp_path: Path) -> None:
+    # A user pause holds the rollout past the end of its 5m pause step; `promote --full` then
+    # completes that step in the reconcile that applies it. Argo's syncRolloutStatusCanary
+    # points currentStepIndex at its stepCount variable, so the increment moves both: the
+    # status is written with index 3 of two steps and the event says "3/3"; the next
+    # reconcile sets it back to the step count.
+    r = simulate(
+        tmp_path,
+        basic([{"setWeight": 10}, {"pause": {"duration": "5m"}}]),
+        [set_image(60), op(80, "pause"), op(600, "promoteFull")],
+        until="20m",
+    )
+    completed = [msg for _, why, msg in events(r) if why == "RolloutStepCompleted"]
+    assert completed == [
+        "Rollout step 1/2 completed (setWeight: 10)",
+        "Rollout step 3/3 completed (pause: 5m)",
+    ]
+    assert r.snapshots[-1].step_index == 2
+    assert r.snapshots[-1].phase == "Healthy"
