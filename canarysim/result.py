@@ -91,6 +91,24 @@ class ExperimentSnapshot:
 
 
 @dataclass(frozen=True)
+class DurationSnapshot:
+    """The Rollout's ``status.duration`` (extension of the v1 contract): Argo's
+    ``RolloutDurationStatus``, times in simulated whole seconds. In the JSON under Argo's own
+    keys (``rolloutStartedAt``, ...), a field that is None left out, as Argo leaves it out."""
+
+    rollout_started_at: float | None = None
+    manual_pause_started_at: float | None = None
+    total_manual_pause_duration_seconds: int | None = None
+    finished_at: float | None = None
+    completion_status: str | None = None
+
+
+def _camel(name: str) -> str:
+    head, *rest = name.split("_")
+    return head + "".join(word.title() for word in rest)
+
+
+@dataclass(frozen=True)
 class ConditionSnapshot:
     """One ``status.conditions`` entry of the Rollout (extension of the v1 contract)."""
 
@@ -147,6 +165,8 @@ class RolloutSnapshot:
     created: float = 0.0
     """Extension: the Rollout's ``creationTimestamp`` (s; negative when the scenario starts
     Healthy: it was created before the clock started); left out of the JSON when 0."""
+    duration: DurationSnapshot | None = None
+    """Extension: ``status.duration`` (left out of the JSON while the Rollout has none)."""
 
     def observable(self) -> tuple[Any, ...]:
         """Everything but the time: two snapshots with equal ``observable()`` look the same."""
@@ -357,7 +377,7 @@ def _measurement_json(m: Mapping[str, Any]) -> dict[str, Any]:
     return out
 
 
-_OMITTED_WHEN_EMPTY = frozenset({"experiments", "active_hash", "preview_hash"})
+_OMITTED_WHEN_EMPTY = frozenset({"experiments", "active_hash", "preview_hash", "duration"})
 
 
 def _dataclass_json(obj: Any) -> dict[str, Any]:
@@ -371,7 +391,13 @@ def _dataclass_json(obj: Any) -> dict[str, Any]:
             continue  # additive extensions: results without them keep their v1 shape
         if f.name in ("generation", "observed_generation") and _generation_observed(obj):
             continue  # likewise: only a generation not observed yet is worth writing down
-        if isinstance(v, tuple) and v and hasattr(v[0], "__dataclass_fields__"):
+        if isinstance(v, DurationSnapshot):
+            out[f.name] = {
+                _camel(k.name): _plain(x, "time" if k.name.endswith("_at") else "")
+                for k in fields(v)
+                if (x := getattr(v, k.name)) is not None
+            }
+        elif isinstance(v, tuple) and v and hasattr(v[0], "__dataclass_fields__"):
             out[f.name] = [_dataclass_json(x) for x in v]
         else:
             out[f.name] = _plain(v, f.name)
@@ -406,6 +432,15 @@ def _snapshot_from_json(d: Mapping[str, Any]) -> RolloutSnapshot:
     kw["analysis_runs"] = tuple(AnalysisRunSnapshot(**a) for a in d.get("analysis_runs", []))
     kw["conditions"] = tuple(ConditionSnapshot(**c) for c in d.get("conditions", []))
     kw["experiments"] = tuple(_experiment_from_json(e) for e in d.get("experiments", []))
+    if "duration" in d:
+        given = d["duration"]
+        kw["duration"] = DurationSnapshot(
+            **{
+                f.name: given[_camel(f.name)]
+                for f in fields(DurationSnapshot)
+                if _camel(f.name) in given
+            }
+        )
     return RolloutSnapshot(**kw)
 
 

@@ -15,6 +15,7 @@ from canarysim.result import (
     SCHEMA,
     AnalysisRunSnapshot,
     ConditionSnapshot,
+    DurationSnapshot,
     PodSnapshot,
     ReplicaSetSnapshot,
     Result,
@@ -189,3 +190,19 @@ def test_result_module_never_imports_simpy() -> None:
     code = "import sys, canarysim.result; print('simpy' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+def test_duration_is_written_under_argos_keys_and_read_back() -> None:
+    """``status.duration`` in the JSON as Argo serialises it: camelCase keys, unset fields
+    left out (omitempty); snapshots without one keep their v1 shape."""
+    d = DurationSnapshot(rollout_started_at=-3600.0, total_manual_pause_duration_seconds=12)
+    r = dataclasses.replace(sample(), snapshots=[snap(0.0, duration=d), snap(1.0)])
+    data = r.to_json()
+    assert data["snapshots"][0]["duration"] == {
+        "rolloutStartedAt": -3600.0,
+        "totalManualPauseDurationSeconds": 12,
+    }
+    assert "duration" not in data["snapshots"][1]
+    back = Result.from_json(json.loads(json.dumps(data)))
+    assert back.snapshots[0].duration == d
+    assert back.snapshots[1].duration is None

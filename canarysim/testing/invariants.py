@@ -24,6 +24,10 @@ available pods through no fault of the controller; those checks stop at the firs
 6. ``steps``: the step index stays in [0, steps] and, within a revision, only moves forward
    (an abort goes back to step 0, as ``syncRolloutStatusCanary`` does, and so does a retry
    after it); an aborted rollout is Degraded.
+7. ``duration``: ``status.duration`` is consistent, as Argo's e2e suite checks it
+   (duration_test.go): an attempt has a start; a finished one has an outcome, no running
+   manual pause and a finish not before its start; attempts never start earlier than the one
+   before.
 """
 
 from __future__ import annotations
@@ -254,6 +258,29 @@ def _steps(result: Result) -> list[str]:
     return out[:5]
 
 
+def _duration(result: Result) -> list[str]:
+    out: list[str] = []
+    started = -math.inf
+    for snap in result.snapshots:
+        d = snap.duration
+        if d is None:
+            continue
+        at = f"duration: t={snap.time:g}s"
+        if d.rollout_started_at is None:
+            out.append(f"{at} no rolloutStartedAt")
+            continue
+        if d.rollout_started_at < started:
+            out.append(f"{at} rolloutStartedAt went back to {d.rollout_started_at:g}s")
+        started = d.rollout_started_at
+        if d.finished_at is not None and (
+            d.completion_status is None
+            or d.manual_pause_started_at is not None
+            or d.finished_at < d.rollout_started_at
+        ):
+            out.append(f"{at} finished attempt inconsistent: {d}")
+    return out[:5]
+
+
 def violations(result: Result, scenario: Scenario) -> list[str]:
     """Every broken invariant of ``result`` (a run of ``scenario``), one line each."""
     if not result.snapshots:
@@ -265,6 +292,7 @@ def violations(result: Result, scenario: Scenario) -> list[str]:
     out += _abort(result, scenario, calm)
     out += _healthy(result, scenario)
     out += _steps(result)
+    out += _duration(result)
     times = np.asarray(result.series.get("time", []), dtype=float)
     if len(times) and times[-1] > result.until + 1e-6:
         out.append(f"steps: series runs past the end ({times[-1]:g}s > {result.until:g}s)")

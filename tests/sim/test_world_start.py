@@ -79,12 +79,16 @@ def test_first_requests_meet_ready_stable_pods(seed: Result) -> None:
 
 
 def _without_times(status: RolloutStatus) -> RolloutStatus:
+    duration = status.duration
+    if duration is not None:  # status.duration: when the first attempt started and finished
+        duration = dataclasses.replace(duration, rollout_started_at=0.0, finished_at=0.0)
     return dataclasses.replace(
         status,
         conditions=tuple(
             dataclasses.replace(c, last_update_time=0.0, last_transition_time=0.0)
             for c in status.conditions
         ),
+        duration=duration,
     )
 
 

@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 from invariantkit import BASES, EXAMPLES
 
 import canarysim
+from canarysim.engine.model import CompletionStatus, RolloutDuration
 from canarysim.engine.rollout import canary, traffic
 from canarysim.engine.rollout.context import Context
 from canarysim.testing import perturb, variations, violations
@@ -72,3 +73,18 @@ def test_the_property_test_finds_the_break(monkeypatch: pytest.MonkeyPatch) -> N
     with pytest.raises(AssertionError):
         prop()
     assert any(v.startswith("canary-endpoints:") for found in seen for v in found)
+
+
+def test_a_finish_stamped_before_its_start_is_caught(monkeypatch: pytest.MonkeyPatch) -> None:
+    """``status.duration``: an attempt whose ``finishedAt`` is stamped an hour early (a
+    mixed-up clock) breaks the ``duration`` invariant."""
+    scenario = BASES["basic-canary"]
+    assert violations(canarysim.simulate(scenario), scenario) == []
+    real = RolloutDuration.complete
+
+    def early(self: RolloutDuration, now: float, outcome: CompletionStatus) -> RolloutDuration:
+        return real(self, now - 3600.0, outcome)
+
+    monkeypatch.setattr(RolloutDuration, "complete", early)
+    found = violations(canarysim.simulate(scenario), scenario)
+    assert any(v.startswith("duration:") for v in found), found

@@ -86,10 +86,12 @@ from canarysim.engine.model.plan import (
 )
 from canarysim.engine.model.rollout_status import (
     BlueGreenStatus,
+    CompletionStatus,
     Condition,
     ConditionStatus,
     PauseCondition,
     Phase,
+    RolloutDuration,
     RolloutStatus,
     RunStatus,
     TrafficWeights,
@@ -107,6 +109,7 @@ __all__ = [
     "BlueGreen",
     "BlueGreenStatus",
     "Command",
+    "CompletionStatus",
     "Condition",
     "ConditionStatus",
     "CreateReplicaSet",
@@ -133,6 +136,7 @@ __all__ = [
     "Restart",
     "Resume",
     "Retry",
+    "RolloutDuration",
     "RolloutStatus",
     "RunKind",
     "RunPhase",

@@ -7,7 +7,8 @@ Re-exported by :mod:`canarysim.engine.model`.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import math
+from dataclasses import dataclass, field, replace
 from typing import Literal
 
 ConditionStatus = Literal["True", "False", "Unknown"]
@@ -81,6 +82,52 @@ class BlueGreenStatus:
 
 Phase = Literal["Healthy", "Progressing", "Paused", "Degraded"]
 
+CompletionStatus = Literal[
+    "Promoted", "FastPromoted", "Aborted", "Superseded", "RolledBack", "FastRolledBack"
+]
+"""``status.duration.completionStatus``: how a rollout attempt ended (or, for a rollback, how
+it will end: Argo classifies a rollback as soon as it is detected)."""
+
+
+@dataclass(frozen=True)
+class RolloutDuration:
+    """``status.duration`` (Argo's ``RolloutDurationStatus``, pkg/apis/rollouts/v1alpha1/
+    types.go): the timing of the current rollout attempt. Times are whole seconds, as the
+    status is persisted (metav1.Time); None is a field Argo leaves out (``omitempty``)."""
+
+    rollout_started_at: float | None = None
+    manual_pause_started_at: float | None = None
+    total_manual_pause_duration_seconds: int | None = None
+    finished_at: float | None = None
+    completion_status: CompletionStatus | None = None
+
+    @property
+    def completed(self) -> bool:
+        """``IsCompleted``: the attempt started and reached its terminal state."""
+        return self.rollout_started_at is not None and self.finished_at is not None
+
+    def end_manual_pause(self, now: float) -> RolloutDuration:
+        """Fold a running manual pause into the total: Go's ``int64(now.Sub(start).Seconds())``
+        truncates, and ``now`` keeps its sub-second part (only the start was persisted)."""
+        if self.manual_pause_started_at is None:
+            return self
+        total = (self.total_manual_pause_duration_seconds or 0) + int(
+            now - self.manual_pause_started_at
+        )
+        return replace(
+            self, total_manual_pause_duration_seconds=total, manual_pause_started_at=None
+        )
+
+    def complete(self, now: float, outcome: CompletionStatus) -> RolloutDuration:
+        """``CompleteRollout``: end any manual pause, stamp ``finishedAt`` and the outcome."""
+        ended = self.end_manual_pause(now)
+        return replace(ended, finished_at=_second(now), completion_status=outcome)
+
+
+def _second(t: float) -> float:
+    """A time as the API server keeps it: whole seconds (metav1.Time, RFC 3339)."""
+    return float(math.floor(t))
+
 
 @dataclass(frozen=True)
 class RolloutStatus:
@@ -113,6 +160,9 @@ class RolloutStatus:
     message: str = ""
     conditions: tuple[Condition, ...] = ()
     blue_green: BlueGreenStatus = field(default_factory=BlueGreenStatus)
+    duration: RolloutDuration | None = None
+    """``status.duration``: the timing of the current rollout attempt (None until the first
+    attempt starts)."""
 
     def condition(self, type_: str) -> Condition | None:
         """The condition of this type, if any."""

@@ -7,7 +7,8 @@
 (:mod:`.traffic`), AnalysisRuns and Experiments (:mod:`.runs`), pause/abort intents
 (:mod:`.pause`), the next look (:mod:`.requeue`), ``restartAt`` evictions (:mod:`.restart`),
 ephemeral pod metadata (:mod:`.metadata`), user commands (:mod:`.commands`) and the new status
-(:mod:`.status`).
+(:mod:`.status`); the sub-room :mod:`.duration` keeps ``status.duration`` (the timing of each
+rollout attempt).
 
 May import: the standard library, :mod:`canarysim.errors`, :mod:`canarysim.lang` and the other
 engine rooms.

@@ -38,6 +38,7 @@ from canarysim.engine.rollout.canary import (
 )
 from canarysim.engine.rollout.commands import apply_commands
 from canarysim.engine.rollout.context import Context, floor_second
+from canarysim.engine.rollout.duration import promoted_outcome
 from canarysim.engine.rollout.metadata import reconcile_ephemeral_metadata
 from canarysim.engine.rollout.pause import BLUE_GREEN_PAUSE, INCONCLUSIVE_ANALYSIS
 from canarysim.engine.rollout.requeue import PAUSE_WAKE_SECONDS, finish
@@ -453,6 +454,7 @@ def _sync_status(
         ctx.pause.remove_abort = True
         d.promote_full = False
         if d.stable_rs != d.current_pod_hash:
+            d.duration = promoted_outcome(ctx, d.duration)
             d.stable_rs = d.current_pod_hash
             ctx.event(
                 "RolloutCompleted",

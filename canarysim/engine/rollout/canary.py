@@ -36,6 +36,7 @@ from canarysim.engine.model import (
 )
 from canarysim.engine.rollout.commands import apply_commands, apply_spec_command
 from canarysim.engine.rollout.context import Context, step_string
+from canarysim.engine.rollout.duration import promoted_outcome
 from canarysim.engine.rollout.metadata import creation_metadata, reconcile_ephemeral_metadata
 from canarysim.engine.rollout.pause import CANARY_PAUSE_STEP
 from canarysim.engine.rollout.requeue import fail, finish
@@ -281,6 +282,7 @@ def _promote_stable(ctx: Context, d: Draft, reason: str) -> None:
     d.promote_full = False
     d.current_step_index = ctx.step_count if ctx.step_count else None
     if d.stable_rs != d.current_pod_hash:
+        d.duration = promoted_outcome(ctx, d.duration)
         d.stable_rs = d.current_pod_hash
         if ctx.plan.ping_service:
             # syncRolloutStatusCanary (rollout/sync.go): the stable switch swaps ping and pong.

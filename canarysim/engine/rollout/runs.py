@@ -114,12 +114,18 @@ def rollback_within_window(ctx: Context) -> bool:
 
 
 def is_fast_rollback(ctx: Context) -> bool:
-    """``isFastRollback`` (canary): a rollback to stable or within the window."""
+    """``isFastRollback``: a rollback to stable, within the window, or (blue-green only) to
+    a ReplicaSet still inside its scale-down delay (``newRSWithinDelay``)."""
     if not is_rollback(ctx):
         return False
     new = ctx.new_rs
     assert new is not None
-    return rollback_within_window(ctx) or ctx.status.stable_rs == new.hash
+    within_delay = (
+        ctx.plan.blue_green is not None
+        and new.scale_down_deadline is not None
+        and new.scale_down_deadline > ctx.now
+    )
+    return rollback_within_window(ctx) or within_delay or ctx.status.stable_rs == new.hash
 
 
 def reconcile_analysis_runs(ctx: Context) -> None:

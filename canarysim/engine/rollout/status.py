@@ -19,11 +19,13 @@ from canarysim.engine.model import (
     Pause,
     Phase,
     Plan,
+    RolloutDuration,
     RolloutStatus,
     RunStatus,
     TrafficWeights,
 )
 from canarysim.engine.rollout.context import Context, floor_second
+from canarysim.engine.rollout.duration import track_duration
 
 PROGRESSING = "Progressing"
 AVAILABLE = "Available"
@@ -85,6 +87,7 @@ class Draft:
     blue_green: BlueGreenStatus = field(default_factory=BlueGreenStatus)
     stable_ping_pong: str = ""
     alb: bool = False
+    duration: RolloutDuration | None = None
 
 
 def base_status(ctx: Context) -> Draft:
@@ -111,6 +114,7 @@ def base_status(ctx: Context) -> Draft:
         restarted_at=ctx.restarted_at,
         stable_ping_pong=ctx.status.stable_ping_pong,
         alb=ctx.alb,
+        duration=ctx.status.duration,
     )
 
 
@@ -394,7 +398,8 @@ def persist(ctx: Context, d: Draft) -> RolloutStatus:
         blue_green=d.blue_green,
     )
     phase, message = rollout_phase(ctx.plan, status)
-    status = replace(status, phase=phase, message=message)
+    status = replace(status, phase=phase, message=message, duration=d.duration)
+    status = replace(status, duration=track_duration(ctx, status))
     # sendStateChangeEvents: only when the status actually changes.
     if status != ctx.status:
         was_paused, is_paused = bool(ctx.status.pause_conditions), bool(pause_conditions)
@@ -436,4 +441,5 @@ def check_paused_conditions(ctx: Context) -> RolloutStatus | None:
         set_condition(conds, ctx.now, type_, st, reason, msg)
     new = replace(status, conditions=tuple(conds), observed_generation=ctx.plan.generation)
     phase, message = rollout_phase(ctx.plan, new)
-    return replace(new, phase=phase, message=message)
+    new = replace(new, phase=phase, message=message)
+    return replace(new, duration=track_duration(ctx, new))

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 import numpy as np
@@ -22,6 +22,7 @@ from canarysim.engine.model import Pause, Plan, RolloutStatus, SetWeight
 from canarysim.result import (
     AnalysisRunSnapshot,
     ConditionSnapshot,
+    DurationSnapshot,
     PodSnapshot,
     ReplicaSetSnapshot,
     RolloutSnapshot,
@@ -177,6 +178,7 @@ def rollout_snapshot(
         generation=plan.generation,
         observed_generation=status.observed_generation,
         created=created,
+        duration=None if status.duration is None else DurationSnapshot(**asdict(status.duration)),
     )
 
 

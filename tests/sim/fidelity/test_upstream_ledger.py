@@ -22,6 +22,7 @@ COMPLETE = {
     "mirror_route_test.go",
     "rollback_window_test.go",
     "canary_test.go",
+    "duration_test.go",
 }
 
 _SECTION = re.compile(r"^## `test/e2e/(\w+\.go)`$")
