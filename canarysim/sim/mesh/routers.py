@@ -15,6 +15,7 @@ from canarysim.engine.trafficrouting.alb import reconcile as alb
 from canarysim.engine.trafficrouting.alb.match import forward_groups
 from canarysim.engine.trafficrouting.alb.reconcile import IngressWrite as AlbWrite
 from canarysim.engine.trafficrouting.ambassador import reconcile as ambassador
+from canarysim.engine.trafficrouting.apisix import headers as apisix_headers
 from canarysim.engine.trafficrouting.apisix import reconcile as apisix
 from canarysim.engine.trafficrouting.appmesh import reconcile as appmesh
 from canarysim.engine.trafficrouting.gatewayapi import reconcile as gatewayapi
@@ -254,6 +255,33 @@ class RouterObjects:
             "apisixroutes.apisix.apache.org",
             lambda route: apisix.set_weight(route, self.rollout, canary),
         )
+
+    def _apisix_write(self, writes: Mapping[str, Manifest | None]) -> None:
+        """Create, update or delete the ApisixRoutes of header routes."""
+        ns = self._rollout_namespace()
+        changed = False
+        for name, manifest in writes.items():
+            key = (ns, name)
+            if manifest is None:
+                changed = self.apisix_routes.pop(key, None) is not None or changed
+            elif self.apisix_routes.get(key) != manifest:
+                self.apisix_routes[key] = manifest
+                changed = True
+        if changed:
+            self._changed()
+
+    def _apisix_routes_by_name(self) -> dict[str, Manifest]:
+        ns = self._rollout_namespace()
+        return {name: r for (n, name), r in self.apisix_routes.items() if n == ns}
+
+    def _apisix_set_header_route(self, name: str, match: Sequence[Mapping[str, Any]]) -> None:
+        """APISIX ``SetHeaderRoute``: the header route's own ApisixRoute."""
+        routes = self._apisix_routes_by_name()
+        self._apisix_write(apisix_headers.set_header_route(routes, self.rollout, name, match))
+
+    def _apisix_remove_managed_routes(self) -> None:
+        routes = self._apisix_routes_by_name()
+        self._apisix_write(apisix_headers.remove_managed_routes(routes, self.rollout))
 
     def _apisix_weight(self) -> int:
         """The canary backend's weight in the first rule Argo manages."""

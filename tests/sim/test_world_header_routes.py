@@ -1,0 +1,93 @@
+"""Header routes on the routers besides Istio and ALB: APISIX (an ApisixRoute of the Rollout's
+per header route) and the Gateway API plugin (HTTPRoute rules). The router objects are written
+as Argo writes them and the requests of each class are routed by them as the data plane
+would: the class carrying the header reaches only the canary while the route holds, the
+others keep the weights."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+import canarysim
+from canarysim.declarations import load_scenario
+
+SCENARIOS = Path(__file__).resolve().parents[2] / "scenarios"
+VERSIONS = ("stable", "canary", "unserved")
+
+
+def _class_rows(result: Any, name: str, rows: np.ndarray) -> dict[str, int]:
+    return {
+        v: int(np.asarray(result.series[f"class[{name}].requests.{v}"])[rows].sum())
+        for v in VERSIONS
+    }
+
+
+def _apisix_scenario() -> Any:
+    """upstream's test/e2e/apisix/rollout-apisix-canary-set-header.yaml, its first step split
+    in two (setCanaryScale, then setHeaderRoute): the header route needs an available canary
+    pod, or Argo removes the managed routes in the same reconcile."""
+    base = load_scenario(SCENARIOS / "apisix-canary" / "scenario.yaml")
+    canary = {
+        "canaryService": "rollout-apisix-canary-canary",
+        "stableService": "rollout-apisix-canary-stable",
+        "trafficRouting": {
+            "managedRoutes": [{"name": "set-header"}],
+            "apisix": {"route": {"name": "rollouts-apisix-route", "rules": ["rollouts-apisix"]}},
+        },
+        "steps": [
+            {"setCanaryScale": {"replicas": 1}},
+            {
+                "setHeaderRoute": {
+                    "name": "set-header",
+                    "match": [{"headerName": "trace", "headerValue": {"exact": "debug"}}],
+                }
+            },
+            {"pause": {"duration": 15}},
+            {"pause": {"duration": 15}},
+            {"setWeight": 5},
+            {"pause": {"duration": 15}},
+            {"setWeight": 50},
+            {"pause": {"duration": 15}},
+        ],
+    }
+    patch = {"spec": {"strategy": {"canary": canary}}}
+    return base.with_manifest("Rollout", "rollout-apisix-canary", patch).with_changes(
+        traffic={"headers": [{"name": "debug", "fraction": 0.2, "headers": {"trace": "debug"}}]}
+    )
+
+
+def test_apisix_header_route_is_written_routed_and_removed() -> None:
+    r = canarysim.simulate(_apisix_scenario())
+    times = np.asarray(r.series["time"])
+    weights = np.asarray(r.series["weight.canary"])
+    names = [
+        (t, [m["metadata"]["name"] for m in r.manifests_at(t).get("apisixroutes", [])])
+        for t in (119.0, 200.0)
+    ]
+    assert names[0][1] == ["rollouts-apisix-route"]  # no header route before the update
+    # while the header route holds (weight still 0): its ApisixRoute as Argo writes it
+    first_weight = float(times[np.argmax(weights > 0)])
+    held = times[(times >= 125) & (times < first_weight)]
+    assert len(held), "the rollout never sat at the header route"
+    at = float(held[-1])
+    routes = {m["metadata"]["name"]: m for m in r.manifests_at(at)["apisixroutes"]}
+    header = routes["set-header"]
+    assert header["metadata"]["ownerReferences"][0]["kind"] == "Rollout"
+    (rule,) = header["spec"]["http"]
+    assert rule["priority"] == 1
+    assert [b["serviceName"] for b in rule["backends"]] == ["rollout-apisix-canary-canary"]
+    assert rule["match"]["exprs"] == [
+        {"subject": {"scope": "Header", "name": "trace"}, "op": "Equal", "value": "debug"}
+    ]
+    # the debug class reaches the canary only; the rest stays on the stable (weight 0)
+    window = (times > 130) & (times < at)
+    debug, rest = _class_rows(r, "debug", window), _class_rows(r, "default", window)
+    assert debug["canary"] > 0 and debug["stable"] == 0 and debug["unserved"] == 0
+    assert rest["canary"] == 0 and rest["stable"] > 0
+    # promoted: the managed route is gone (RemoveManagedRoutes), traffic by weight again
+    final = r.manifests_at(float(times[-1]))["apisixroutes"]
+    assert [m["metadata"]["name"] for m in final] == ["rollouts-apisix-route"]
+    assert r.final.phase == "Healthy"
