@@ -91,3 +91,86 @@ def test_apisix_header_route_is_written_routed_and_removed() -> None:
     final = r.manifests_at(float(times[-1]))["apisixroutes"]
     assert [m["metadata"]["name"] for m in final] == ["rollouts-apisix-route"]
     assert r.final.phase == "Healthy"
+
+
+def _gateway_scenario(match: list[dict[str, Any]] | None) -> Any:
+    base = load_scenario(SCENARIOS / "gatewayapi-httproute" / "scenario.yaml")
+    header: dict[str, Any] = {"name": "canary-testers"}
+    if match is not None:
+        header["match"] = match
+    patch = {
+        "spec": {
+            "strategy": {
+                "canary": {
+                    "trafficRouting": {"managedRoutes": [{"name": "canary-testers"}]},
+                    "steps": [
+                        {"setWeight": 20},
+                        {"setHeaderRoute": header},
+                        {"pause": {"duration": "60s"}},
+                        {"setMirrorRoute": {"name": "canary-testers", "percentage": 50}},
+                        {"pause": {"duration": "20s"}},
+                    ],
+                }
+            }
+        }
+    }
+    return base.with_manifest("Rollout", "httproute-rollout", patch).with_changes(
+        traffic={"headers": [{"name": "testers", "rate": 5, "headers": {"X-Canary": "yes"}}]}
+    )
+
+
+def test_gateway_api_header_route_is_a_managed_rule_the_gateway_prefers() -> None:
+    """The plugin appends a rule named after the route with the step's header and the canary
+    as its only backend; the Gateway picks it for the requests that carry the header (the
+    most header matches win); promotion removes it. The plugin's mirror route does nothing."""
+    match = [{"headerName": "X-Canary", "headerValue": {"exact": "yes"}}]
+    r = canarysim.simulate(_gateway_scenario(match))
+    times = np.asarray(r.series["time"])
+    weights = np.asarray(r.series["weight.canary"])
+    at20 = times[weights == 20]
+    start, end = float(at20[0]), float(at20[-1])
+    (route,) = r.manifests_at(start + 30)["httproutes"]
+    rules = route["spec"]["rules"]
+    assert len(rules) == 2
+    assert rules[1] == {
+        "name": "canary-testers",
+        "matches": [{"headers": [{"type": "Exact", "name": "X-Canary", "value": "yes"}]}],
+        "backendRefs": [
+            {"group": "", "kind": "Service", "name": "single-httproute-canary-service", "port": 80}
+        ],
+    }
+    # the mirror step (a no-op for the plugin) changes nothing
+    assert r.manifests_at(end)["httproutes"] == r.manifests_at(start + 30)["httproutes"]
+    window = (times > start + 5) & (times < end)
+    testers, rest = _class_rows(r, "testers", window), _class_rows(r, "default", window)
+    assert testers["canary"] > 0 and testers["stable"] == 0
+    n = rest["canary"] + rest["stable"]
+    assert abs(rest["canary"] / n - 0.2) < 5 * np.sqrt(0.2 * 0.8 / n)  # weights for the rest
+    (final,) = r.manifests_at(float(times[-1]))["httproutes"]
+    assert len(final["spec"]["rules"]) == 1  # RemoveManagedRoutes at the end of the update
+    assert r.final.phase == "Healthy"
+
+
+def test_gateway_api_routes_without_use_header_routes_get_no_header_rule() -> None:
+    """``httpRoutes: [{name}]`` without ``useHeaderRoutes: true``: the plugin skips the route
+    for header routes (the single ``httpRoute`` form always takes them)."""
+    match = [{"headerName": "X-Canary", "headerValue": {"exact": "yes"}}]
+    plugin = {"httpRoutes": [{"name": "httproute-basic"}], "httpRoute": None}
+    patch = {
+        "spec": {
+            "strategy": {
+                "canary": {"trafficRouting": {"plugins": {"argoproj-labs/gatewayAPI": plugin}}}
+            }
+        }
+    }
+    scenario = _gateway_scenario(match)
+    scenario = scenario.with_manifest("Rollout", "httproute-rollout", patch)
+    r = canarysim.simulate(scenario)
+    times = np.asarray(r.series["time"])
+    weights = np.asarray(r.series["weight.canary"])
+    start = float(times[weights == 20][0])
+    (route,) = r.manifests_at(start + 30)["httproutes"]
+    assert len(route["spec"]["rules"]) == 1
+    window = (times > start + 5) & (times < start + 60)
+    testers = _class_rows(r, "testers", window)
+    assert testers["stable"] > 0  # by weight: no rule sends them to the canary only

@@ -272,6 +272,8 @@ class Mesh(RouterObjects):
         self._rewrite_vs(lambda vs: istio.set_header_route(vs, self.rollout, step, drs))
         if self.alb:
             self._alb_set_header_route(name, match)
+        if self.gateway_api:
+            self._gateway_api_set_header_route(name, list(match) or None)
         if self.apisix:
             self._apisix_set_header_route(name, match)
 
@@ -290,6 +292,8 @@ class Mesh(RouterObjects):
         self._rewrite_vs(lambda vs: istio.remove_managed_routes(vs, self.rollout))
         if self.alb:
             self._alb_remove_managed_routes()
+        if self.gateway_api:
+            self._gateway_api_remove_managed_routes()
         if self.apisix:
             self._apisix_remove_managed_routes()
 

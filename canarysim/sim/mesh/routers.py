@@ -18,6 +18,7 @@ from canarysim.engine.trafficrouting.ambassador import reconcile as ambassador
 from canarysim.engine.trafficrouting.apisix import headers as apisix_headers
 from canarysim.engine.trafficrouting.apisix import reconcile as apisix
 from canarysim.engine.trafficrouting.appmesh import reconcile as appmesh
+from canarysim.engine.trafficrouting.gatewayapi import headers as gatewayapi_headers
 from canarysim.engine.trafficrouting.gatewayapi import reconcile as gatewayapi
 from canarysim.engine.trafficrouting.nginx import reconcile as nginx
 from canarysim.engine.trafficrouting.smi import reconcile as smi
@@ -317,6 +318,47 @@ class RouterObjects:
                 changed = True
         if changed:  # one change for all the routes, as one reconcile writes them
             self._changed()
+
+    def _gateway_api_header_routes(self, rewrite: Callable[[Manifest], Manifest]) -> None:
+        """The plugin's ``SetHeaderRoute``/``RemoveManagedRoutes``: each HTTPRoute with
+        header routes, in order, the first error stopping the rest."""
+        config = gatewayapi.plugin_config(self.rollout) or {}
+        ns = str(config.get("namespace") or self.namespace)
+        changed = False
+        for name in gatewayapi_headers.header_route_names(self.rollout):
+            route = self.http_routes.get((ns, name))
+            if route is None:
+                raise TrafficRoutingError(
+                    f'httproutes.gateway.networking.k8s.io "{name}" not found'
+                )
+            new = rewrite(route)
+            if new != route:
+                self.http_routes[(ns, name)] = new
+                changed = True
+        if changed:
+            self._changed()
+
+    def _gateway_api_set_header_route(
+        self, name: str, match: Sequence[Mapping[str, Any]] | None
+    ) -> None:
+        """Argo's plugin reconciler wraps the plugin's error (rollout/trafficrouting/plugin/
+        plugin.go, ``SetHeaderRoute``)."""
+        try:
+            self._gateway_api_header_routes(
+                lambda r: gatewayapi_headers.set_header_route(r, self.rollout, name, match)
+            )
+        except TrafficRoutingError as err:
+            raise TrafficRoutingError(f"failed to set header route via plugin: {err}") from None
+
+    def _gateway_api_remove_managed_routes(self) -> None:
+        try:
+            self._gateway_api_header_routes(
+                lambda r: gatewayapi_headers.remove_managed_rules(r, self.rollout)
+            )
+        except TrafficRoutingError as err:
+            raise TrafficRoutingError(
+                f"failed to remove managed routes via plugin: {err}"
+            ) from None
 
     def _http_route_weight(self) -> int:
         """The canary ``backendRef`` weight of the first configured HTTPRoute."""
