@@ -10,9 +10,11 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pytest
 
 import canarysim
 from canarysim.declarations import load_scenario
+from canarysim.errors import InputRefused
 
 SCENARIOS = Path(__file__).resolve().parents[2] / "scenarios"
 VERSIONS = ("stable", "canary", "unserved")
@@ -174,3 +176,63 @@ def test_gateway_api_routes_without_use_header_routes_get_no_header_rule() -> No
     window = (times > start + 5) & (times < start + 60)
     testers = _class_rows(r, "testers", window)
     assert testers["stable"] > 0  # by weight: no rule sends them to the canary only
+
+
+UNSUPPORTED_HEADER = [
+    ("nginx-canary", "rollout-nginx-canary"),
+    ("smi-experiment", "rollout-smi-experiment"),
+    ("traefik-canary", "rollouts-demo"),
+    ("ambassador-canary", "someapp"),
+    ("appmesh-canary", "my-rollout"),
+]
+UNSUPPORTED_MIRROR = [
+    *UNSUPPORTED_HEADER,
+    ("alb-canary", "alb-rollout"),
+    ("apisix-canary", "rollout-apisix-canary"),
+]
+
+
+def _with_step(scenario_dir: str, rollout: str, step: dict[str, Any]) -> Any:
+    base = load_scenario(SCENARIOS / scenario_dir / "scenario.yaml")
+    patch = {
+        "spec": {
+            "strategy": {
+                "canary": {
+                    "trafficRouting": {"managedRoutes": [{"name": "r"}]},
+                    "steps": [{"setWeight": 20}, step, {"pause": {}}],
+                }
+            }
+        }
+    }
+    return base.with_manifest("Rollout", rollout, patch)
+
+
+@pytest.mark.parametrize(("scenario_dir", "rollout"), UNSUPPORTED_HEADER)
+def test_header_route_on_a_router_argo_does_not_support_is_argos_invalid_spec(
+    scenario_dir: str, rollout: str
+) -> None:
+    """Argo's validation (pkg/apis/rollouts/validation) allows setHeaderRoute only with Istio,
+    ALB, APISIX or a plugin: the others' reconcilers would do nothing."""
+    step = {
+        "setHeaderRoute": {
+            "name": "r",
+            "match": [{"headerName": "h", "headerValue": {"exact": "1"}}],
+        }
+    }
+    with pytest.raises(InputRefused) as info:
+        _with_step(scenario_dir, rollout, step)
+    message = str(info.value)
+    assert "spec.strategy.steps[1].setHeaderRoute" in message
+    assert "SetHeaderRoute requires TrafficRouting, supports Istio and ALB and Apisix" in message
+
+
+@pytest.mark.parametrize(("scenario_dir", "rollout"), UNSUPPORTED_MIRROR)
+def test_mirror_route_on_a_router_argo_does_not_support_is_argos_invalid_spec(
+    scenario_dir: str, rollout: str
+) -> None:
+    step = {"setMirrorRoute": {"name": "r", "percentage": 50}}
+    with pytest.raises(InputRefused) as info:
+        _with_step(scenario_dir, rollout, step)
+    message = str(info.value)
+    assert "spec.strategy.steps[1].setMirrorRoute" in message
+    assert "SetMirrorRoute requires TrafficRouting, supports Istio and Plugins" in message
