@@ -104,17 +104,6 @@ def refusals(rollout: Rollout) -> list[Refusal]:
                     f"traffic router {router}, which is not simulated yet",
                 )
             )
-    if tr is not None and tr.apisix is not None:
-        for i, step in enumerate(c.steps):
-            if step.set_header_route is not None:
-                out.append(
-                    Refusal(
-                        (*strategy, "canary", "steps", i, "setHeaderRoute"),
-                        "a step canarysim simulates with APISIX (its header routes are not "
-                        "simulated yet)",
-                        "a setHeaderRoute step",
-                    )
-                )
     for i, step in enumerate(c.steps):
         if step.plugin is not None:
             out.append(
@@ -128,7 +117,7 @@ def refusals(rollout: Rollout) -> list[Refusal]:
 
 
 GATEWAY_API_PLUGIN = "argoproj-labs/gatewayAPI"
-#: Settings of the Gateway API plugin canarysim does not simulate (HTTPRoute weights are).
+#: Settings of the Gateway API plugin canarysim does not simulate (HTTPRoutes are).
 _GATEWAY_API_UNSUPPORTED = (
     "grpcRoute",
     "grpcRoutes",
@@ -144,8 +133,9 @@ _GATEWAY_API_UNSUPPORTED = (
 
 
 def _gateway_api(rollout: Rollout, where: tuple[Any, ...]) -> list[Refusal]:
-    """The Gateway API plugin is simulated for HTTPRoute weights; its other routes, route
-    discovery, header/mirror steps and experiment backends are refused."""
+    """The Gateway API plugin is simulated for HTTPRoutes (weights, header routes; its mirror
+    routes do nothing); its other routes, route discovery and experiment backends are
+    refused."""
     out: list[Refusal] = []
     c = rollout.spec.strategy.canary
     assert c is not None and c.traffic_routing is not None
@@ -161,18 +151,7 @@ def _gateway_api(rollout: Rollout, where: tuple[Any, ...]) -> list[Refusal]:
                     key,
                 )
             )
-    # the plugin's SetHeaderRoute/SetMirrorRoute would run beside any other router
     for i, step in enumerate(c.steps):
-        for kind in ("setHeaderRoute", "setMirrorRoute"):
-            if getattr(step, _snake(kind)) is not None:
-                out.append(
-                    Refusal(
-                        ("spec", "strategy", "canary", "steps", i, kind),
-                        "a step the Gateway API plugin is simulated for (setWeight, pause, "
-                        "analysis, setCanaryScale)",
-                        f"a {kind} step, which is not simulated yet with the plugin",
-                    )
-                )
         exp = step.experiment
         if exp is not None and any(t.weight is not None for t in exp.templates):
             out.append(
@@ -184,10 +163,6 @@ def _gateway_api(rollout: Rollout, where: tuple[Any, ...]) -> list[Refusal]:
                 )
             )
     return out
-
-
-def _snake(name: str) -> str:
-    return "".join("_" + ch.lower() if ch.isupper() else ch for ch in name)
 
 
 def refuse_unsupported(rollout: Rollout) -> None:

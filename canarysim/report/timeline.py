@@ -9,7 +9,8 @@ Three sources are merged in time order:
   measurement (a run's successful/failed/inconclusive/error tally growing);
 * errors served to users, read off the per-version request/error series and totalled per
   stretch of the rollout (phase, step and revision unchanged), so a steady error rate is one
-  line per step and not seven hundred.
+  line per step and not seven hundred; with more than one request class, a second line
+  (``ErrorsByClass``) breaks that stretch down by class and by the version that served it.
 
 Times are simulated offsets from the start of the run (``  5m00s``).
 """
@@ -191,7 +192,44 @@ def error_entries(
         if parts and (hi - lo >= SHORT_STRETCH or worst >= 0.01):
             text = f"until {offset(hi)}: " + ", ".join(parts)
             out.append(Entry(lo, "ErrorsServed", text, warning=worst >= 0.01, order=2))
+            by_class = _by_class(series, rows)
+            if by_class:
+                out.append(Entry(lo, "ErrorsByClass", by_class, order=2))
     return out
+
+
+def class_names(series: dict[str, np.ndarray]) -> list[str]:
+    """The request classes of the series' ``class[<name>].*`` columns, in their order (only
+    runs with more than one class have them)."""
+    names: list[str] = []
+    for column in series:
+        if column.startswith("class[") and column.endswith(".requests.stable"):
+            names.append(column[len("class[") : -len("].requests.stable")])
+    return names
+
+
+def _by_class(series: dict[str, np.ndarray], rows: np.ndarray) -> str:
+    """``beta: canary 10 of 280 (3.6%), stable 0 of 20; default: stable 2 of 900 (0.2%)``:
+    each class's requests and 5xx in the stretch, by the version that served them."""
+    out = []
+    for name in class_names(series):
+        parts = []
+        for version in _VERSIONS:
+            n_req = float(np.sum(np.asarray(series[f"class[{name}].requests.{version}"])[rows]))
+            n_err = float(np.sum(np.asarray(series[f"class[{name}].errors.{version}"])[rows]))
+            if n_req <= 0:
+                continue
+            if version == "unserved":
+                parts.append(f"not served {_count(n_req)}")
+            elif n_err > 0:
+                parts.append(
+                    f"{version} {_count(n_err)} of {_count(n_req)} ({percent(n_err / n_req)})"
+                )
+            else:
+                parts.append(f"{version} 0 of {_count(n_req)}")
+        if parts:
+            out.append(f"{name}: " + ", ".join(parts))
+    return "; ".join(out)
 
 
 def _count(x: float) -> str:

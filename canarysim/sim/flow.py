@@ -32,7 +32,7 @@ from canarysim.sim.mesh.ingress import IngressRouter
 from canarysim.sim.mesh.router import RoutePlan, Router
 from canarysim.sim.mesh.split import SplitRouter
 from canarysim.sim.metrics.recorder import VERSIONS, role_of
-from canarysim.sim.metrics.tally import ISTIO_DURATION_BUCKETS_MS
+from canarysim.sim.metrics.tally import ISTIO_DURATION_BUCKETS_MS, SeriesKey, Tally
 from canarysim.sim.metrics.targets import Target
 from canarysim.sim.traffic.generator import TrafficGenerator, VersionBehaviour
 
@@ -208,7 +208,7 @@ class TrafficFlow:
         beh = {h: self.behaviours.get(h) or VersionBehaviour() for h in sorted(hashes)}
         chunk = math.inf
         if self.world.mode == "exact":
-            peak = float(self.generator.arrivals.max_rate(t0, t))
+            peak = self.generator.max_rate(t0, t)
             if peak > 0:
                 steps = EXACT_CHUNK_REQUESTS / peak / TRAFFIC_GRID
                 # Whole grid steps while one holds few enough requests; above that rate
@@ -244,11 +244,7 @@ class TrafficFlow:
         for key, sc in tally.series.items():
             if key.reporter != "source":
                 continue
-            if key.flags in NO_BACKEND:  # no pod answered: no route, no endpoint, a fault
-                version = "unserved"
-            else:
-                role = self.roles.get(key.hash) or self._role_of_destination(key.destination)
-                version = "canary" if role == "canary" else "stable"
+            version = self._version_of(key)
             req[version] += sc.count
             hist[version] += sc.hist
             bad = int(key.code) >= 500
@@ -259,6 +255,31 @@ class TrafficFlow:
             tot["requests"] += int(sc.count.sum())
             tot["errors"] += int(sc.count.sum()) if bad else 0
         world.recorder.traffic.add(tally.edges[:-1], req, err, hist)
+        if tally.class_counts is not None:
+            self._by_class(tally)
+
+    def _by_class(self, tally: Tally) -> None:
+        """Each class's requests and 5xx per bucket and version, for the series' breakdown."""
+        n = tally.n_buckets
+        names: dict[Hashable, str] = {
+            cls: str(getattr(cls, "name", "") or cls) for cls, _ in self.world.classes
+        }
+        req = {name: {v: np.zeros(n, dtype=np.int64) for v in VERSIONS} for name in names.values()}
+        err = {name: {v: np.zeros(n, dtype=np.int64) for v in VERSIONS} for name in names.values()}
+        for (cls, key), counts in (tally.class_counts or {}).items():
+            name, version = names[cls], self._version_of(key)
+            req[name][version] += counts
+            if int(key.code) >= 500:
+                err[name][version] += counts
+        self.world.recorder.class_traffic.add(tally.edges[:-1], req, err)
+
+    def _version_of(self, key: SeriesKey) -> str:
+        """Who answered a client-side series: ``unserved`` when no pod did (no route, no
+        endpoint, a fault abort), else the role of the ReplicaSet (or the Service aimed at)."""
+        if key.flags in NO_BACKEND:
+            return "unserved"
+        role = self.roles.get(key.hash) or self._role_of_destination(key.destination)
+        return "canary" if role == "canary" else "stable"
 
     def _role_of_destination(self, destination: str) -> str:
         """Role of a request no ReplicaSet answered, from the Service or subset it aimed at."""

@@ -14,6 +14,7 @@ from collections.abc import Callable
 from typing import Any
 
 from canarysim.declarations.scenario.model import Crash, ErrorSpike, Scenario, Version
+from canarysim.declarations.scenario.traffic import RateShape
 from canarysim.declarations.scenario.values import Delay
 from canarysim.errors import SimulationError
 from canarysim.sim.cluster.pods import PodBehaviour
@@ -26,11 +27,13 @@ from canarysim.sim.stochastic.distributions import (
     PoissonArrivals,
     TraceArrivals,
 )
-from canarysim.sim.traffic.generator import Schedule, VersionBehaviour
+from canarysim.sim.traffic.generator import OwnArrivals, Schedule, VersionBehaviour
 
 __all__ = [
     "arrivals_for",
+    "arrivals_of",
     "dist_of",
+    "own_arrivals",
     "pod_behaviour_for",
     "request_classes",
     "version_behaviour",
@@ -129,8 +132,12 @@ def version_behaviour(scenario: Scenario, image: str, workload: str) -> VersionB
 
 
 def arrivals_for(scenario: Scenario) -> Arrivals:
-    """The scenario's arrival process."""
-    tr = scenario.traffic
+    """The scenario's arrival process (of the classes that take a share of it)."""
+    return arrivals_of(scenario.traffic)
+
+
+def arrivals_of(tr: RateShape) -> Arrivals:
+    """The arrival process of a rate shape (``traffic``'s, or a request class's own)."""
     if tr.pattern == "constant":
         if tr.arrival == "constant":
             return ConstantArrivals(float(tr.rate))
@@ -149,11 +156,27 @@ def arrivals_for(scenario: Scenario) -> Arrivals:
     return TraceArrivals(tuple(times), tuple(rates))
 
 
+def own_arrivals(
+    scenario: Scenario, classes: list[tuple[RequestClass, float]]
+) -> dict[RequestClass, OwnArrivals]:
+    """The request classes with a rate shape of their own, each with its arrival process and
+    the random stream it draws from (named after its place in ``traffic.headers``, so adding
+    a class shifts no other class's arrivals)."""
+    traffic = scenario.traffic
+    out: dict[RequestClass, OwnArrivals] = {}
+    for i, mix in enumerate(traffic.headers):
+        if mix.own_shape:
+            cls = classes[i][0]
+            out[cls] = OwnArrivals(arrivals_of(mix.shape(traffic)), f"traffic.headers[{i}]")
+    return out
+
+
 def request_classes(
     scenario: Scenario, default_host: str, default_gateway: str | None = None
 ) -> list[tuple[RequestClass, float]]:
     """The request classes (``traffic.headers``) as router request classes with their shares
-    (summing to 1), entering through ``traffic.gateway`` (else ``default_gateway``; None or
+    (summing to 1; 0 for a class with a rate shape of its own, see :func:`own_arrivals`),
+    entering through ``traffic.gateway`` (else ``default_gateway``; None or
     ``mesh``: from a sidecar). The requests no class claims form the ``default`` class."""
     traffic = scenario.traffic
     host = traffic.host or default_host
@@ -175,8 +198,10 @@ def request_classes(
             name=mix.name or class_name(method, path, headers, mix.host),
             outside=outside,
         )
-        classes.append((cls, float(mix.fraction)))
-        rest -= float(mix.fraction)
+        # A class with its own rate shape takes no share of traffic's rate.
+        share = float(mix.fraction) if mix.fraction is not None else 0.0
+        classes.append((cls, share))
+        rest -= share
     if rest > 1e-12 or not classes:
         default = RequestClass(
             host=host,

@@ -52,7 +52,7 @@ from canarysim.sim.cluster.templatehash import pod_template_hash, strip_hash_lab
 from canarysim.sim.controller import Controller
 from canarysim.sim.experiments.runtime import ExperimentController
 from canarysim.sim.flow import EXACT_CHUNK_REQUESTS, TRAFFIC_GRID, TrafficFlow
-from canarysim.sim.inputs import arrivals_for, pod_behaviour_for, request_classes
+from canarysim.sim.inputs import arrivals_for, own_arrivals, pod_behaviour_for, request_classes
 from canarysim.sim.mesh.objects import Mesh
 from canarysim.sim.metrics.labels import GATEWAY_POD, Workload
 from canarysim.sim.metrics.recorder import Recorder
@@ -245,6 +245,7 @@ class World:
             self.classes,
             mode=mode,  # type: ignore[arg-type]
             grid_s=TRAFFIC_GRID,
+            own=own_arrivals(scenario, self.classes),
         )
         self.flow = TrafficFlow(self, generator)
         self.experiments = ExperimentController(self)

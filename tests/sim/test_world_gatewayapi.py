@@ -69,17 +69,4 @@ def test_unsupported_plugin_features_are_refused(tmp_path: Path) -> None:
     # refused as soon as the scenario is built, with validate's load/unsupported line
     with pytest.raises(ScenarioError, match="grpcRoute"):
         canarysim.simulate(scenario.with_manifest("Rollout", "httproute-rollout", grpc))
-    header = {
-        "spec": {
-            "strategy": {
-                "canary": {
-                    "steps": [{"setWeight": 30}, {"setHeaderRoute": {"name": "h"}}],
-                    # valid for Argo (a header route must be a managed route): the refusal is
-                    # canarysim's own
-                    "trafficRouting": {"managedRoutes": [{"name": "h"}]},
-                }
-            }
-        }
-    }
-    with pytest.raises(ScenarioError, match="setHeaderRoute step, which is not simulated yet"):
-        canarysim.simulate(scenario.with_manifest("Rollout", "httproute-rollout", header))
+    # (header routes on HTTPRoutes are simulated: tests/sim/test_world_header_routes.py)

@@ -158,11 +158,12 @@ def _step_field(path: tuple[str, ...], i: int, sub: tuple[str | int, ...]) -> st
 def _expected_requests(scenario: Scenario, end: float) -> float:
     """Requests of the run on average (the rate integrated over [0, end), sampled)."""
     traffic = scenario.traffic
-    if traffic.pattern == "constant":
-        return traffic.rate * end
+    own = [h for h in traffic.headers if h.own_shape]
+    if traffic.pattern == "constant" and all(h.pattern == "constant" for h in own):
+        return (traffic.rate + sum(h.rate or 0.0 for h in own)) * end
     samples = 1000
     step = end / samples
-    return sum(traffic.rate_at(step * (k + 0.5)) for k in range(samples)) * step
+    return sum(traffic.total_rate_at(step * (k + 0.5)) for k in range(samples)) * step
 
 
 def _refuse(file: str, field: str, line: int, expected: str, got: str) -> None:

@@ -301,22 +301,38 @@ def _display(base: Path, ref: str) -> str:
 
 
 def _with_trace(scenario: Scenario, base: Path, file: str, doc: Document) -> Scenario:
-    """Read ``traffic.csv`` into ``traffic.points``."""
+    """Read ``traffic.csv`` into ``traffic.points``, and each request class's own
+    ``traffic.headers[i].csv`` into its ``points``."""
     traffic = scenario.traffic
-    if traffic.pattern != "csv" or not traffic.csv:
+    update: dict[str, Any] = {}
+    if traffic.pattern == "csv" and traffic.csv:
+        update["points"] = _trace_points(traffic.csv, base, file, doc, ("traffic", "csv"))
+    mixes = list(traffic.headers)
+    for i, mix in enumerate(mixes):
+        if mix.pattern == "csv" and mix.csv:
+            where = ("traffic", "headers", i, "csv")
+            points = _trace_points(mix.csv, base, file, doc, where)
+            mixes[i] = mix.model_copy(update={"points": points})
+            update["headers"] = mixes
+    if not update:
         return scenario
-    line = doc.line_of(("traffic", "csv"))
-    target = Path(traffic.csv) if Path(traffic.csv).is_absolute() else base / traffic.csv
+    new_traffic = traffic.model_copy(update=update)
+    return scenario.model_copy(update={"traffic": new_traffic})
+
+
+def _trace_points(
+    ref: str, base: Path, file: str, doc: Document, where: tuple[str | int, ...]
+) -> list[Any]:
+    field = ".".join(f"[{p}]" if isinstance(p, int) else str(p) for p in where).replace(".[", "[")
+    line = doc.line_of(where)
+    target = Path(ref) if Path(ref).is_absolute() else base / ref
     if not target.is_file():
-        raise scenario_error(
-            file, "traffic.csv", "an existing CSV file", line=line, got=traffic.csv
-        )
+        raise scenario_error(file, field, "an existing CSV file", line=line, got=ref)
     text = read_text(target, display=str(target))
     points = list(read_rate_csv(text, str(target)))
     if not points:
         raise scenario_error(str(target), "", "at least one row time,rate")
-    new_traffic = traffic.model_copy(update={"points": _points(points)})
-    return scenario.model_copy(update={"traffic": new_traffic})
+    return _points(points)
 
 
 def _points(rows: Iterable[tuple[float, float]]) -> list[Any]:

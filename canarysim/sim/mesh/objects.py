@@ -272,6 +272,11 @@ class Mesh(RouterObjects):
         self._rewrite_vs(lambda vs: istio.set_header_route(vs, self.rollout, step, drs))
         if self.alb:
             self._alb_set_header_route(name, match)
+        # Argo's reconciler order (NewTrafficRoutingReconciler): ..., APISIX, then plugins
+        if self.apisix:
+            self._apisix_set_header_route(name, match)
+        if self.gateway_api:
+            self._gateway_api_set_header_route(name, list(match) or None)
 
     def set_mirror_route(
         self, name: str, match: Sequence[Mapping[str, Any]], percentage: int | None
@@ -288,6 +293,10 @@ class Mesh(RouterObjects):
         self._rewrite_vs(lambda vs: istio.remove_managed_routes(vs, self.rollout))
         if self.alb:
             self._alb_remove_managed_routes()
+        if self.apisix:
+            self._apisix_remove_managed_routes()
+        if self.gateway_api:
+            self._gateway_api_remove_managed_routes()
 
     def update_hash(
         self,

@@ -15,8 +15,10 @@ from canarysim.engine.trafficrouting.alb import reconcile as alb
 from canarysim.engine.trafficrouting.alb.match import forward_groups
 from canarysim.engine.trafficrouting.alb.reconcile import IngressWrite as AlbWrite
 from canarysim.engine.trafficrouting.ambassador import reconcile as ambassador
+from canarysim.engine.trafficrouting.apisix import headers as apisix_headers
 from canarysim.engine.trafficrouting.apisix import reconcile as apisix
 from canarysim.engine.trafficrouting.appmesh import reconcile as appmesh
+from canarysim.engine.trafficrouting.gatewayapi import headers as gatewayapi_headers
 from canarysim.engine.trafficrouting.gatewayapi import reconcile as gatewayapi
 from canarysim.engine.trafficrouting.nginx import reconcile as nginx
 from canarysim.engine.trafficrouting.smi import reconcile as smi
@@ -255,6 +257,33 @@ class RouterObjects:
             lambda route: apisix.set_weight(route, self.rollout, canary),
         )
 
+    def _apisix_write(self, writes: Mapping[str, Manifest | None]) -> None:
+        """Create, update or delete the ApisixRoutes of header routes."""
+        ns = self._rollout_namespace()
+        changed = False
+        for name, manifest in writes.items():
+            key = (ns, name)
+            if manifest is None:
+                changed = self.apisix_routes.pop(key, None) is not None or changed
+            elif self.apisix_routes.get(key) != manifest:
+                self.apisix_routes[key] = manifest
+                changed = True
+        if changed:
+            self._changed()
+
+    def _apisix_routes_by_name(self) -> dict[str, Manifest]:
+        ns = self._rollout_namespace()
+        return {name: r for (n, name), r in self.apisix_routes.items() if n == ns}
+
+    def _apisix_set_header_route(self, name: str, match: Sequence[Mapping[str, Any]]) -> None:
+        """APISIX ``SetHeaderRoute``: the header route's own ApisixRoute."""
+        routes = self._apisix_routes_by_name()
+        self._apisix_write(apisix_headers.set_header_route(routes, self.rollout, name, match))
+
+    def _apisix_remove_managed_routes(self) -> None:
+        routes = self._apisix_routes_by_name()
+        self._apisix_write(apisix_headers.remove_managed_routes(routes, self.rollout))
+
     def _apisix_weight(self) -> int:
         """The canary backend's weight in the first rule Argo manages."""
         route = self.apisix_routes.get(self._apisix_key()) or {}
@@ -289,6 +318,47 @@ class RouterObjects:
                 changed = True
         if changed:  # one change for all the routes, as one reconcile writes them
             self._changed()
+
+    def _gateway_api_header_routes(self, rewrite: Callable[[Manifest], Manifest]) -> None:
+        """The plugin's ``SetHeaderRoute``/``RemoveManagedRoutes``: each HTTPRoute with
+        header routes, in order, the first error stopping the rest."""
+        config = gatewayapi.plugin_config(self.rollout) or {}
+        ns = str(config.get("namespace") or self.namespace)
+        changed = False
+        for name in gatewayapi_headers.header_route_names(self.rollout):
+            route = self.http_routes.get((ns, name))
+            if route is None:
+                raise TrafficRoutingError(
+                    f'httproutes.gateway.networking.k8s.io "{name}" not found'
+                )
+            new = rewrite(route)
+            if new != route:
+                self.http_routes[(ns, name)] = new
+                changed = True
+        if changed:
+            self._changed()
+
+    def _gateway_api_set_header_route(
+        self, name: str, match: Sequence[Mapping[str, Any]] | None
+    ) -> None:
+        """Argo's plugin reconciler wraps the plugin's error (rollout/trafficrouting/plugin/
+        plugin.go, ``SetHeaderRoute``)."""
+        try:
+            self._gateway_api_header_routes(
+                lambda r: gatewayapi_headers.set_header_route(r, self.rollout, name, match)
+            )
+        except TrafficRoutingError as err:
+            raise TrafficRoutingError(f"failed to set header route via plugin: {err}") from None
+
+    def _gateway_api_remove_managed_routes(self) -> None:
+        try:
+            self._gateway_api_header_routes(
+                lambda r: gatewayapi_headers.remove_managed_rules(r, self.rollout)
+            )
+        except TrafficRoutingError as err:
+            raise TrafficRoutingError(
+                f"failed to remove managed routes via plugin: {err}"
+            ) from None
 
     def _http_route_weight(self) -> int:
         """The canary ``backendRef`` weight of the first configured HTTPRoute."""

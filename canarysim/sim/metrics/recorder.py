@@ -252,6 +252,40 @@ class TrafficBuckets:
         return out
 
 
+@dataclass
+class ClassTraffic:
+    """Per request class (in the scenario's order), bucket and version: requests and 5xx,
+    kept only with more than one class (the series' ``class[<name>].*`` columns)."""
+
+    starts: list[np.ndarray] = field(default_factory=list)
+    requests: dict[str, dict[str, list[np.ndarray]]] = field(default_factory=dict)
+    errors: dict[str, dict[str, list[np.ndarray]]] = field(default_factory=dict)
+
+    def add(
+        self,
+        starts: np.ndarray,
+        requests: Mapping[str, Mapping[str, np.ndarray]],
+        errors: Mapping[str, Mapping[str, np.ndarray]],
+    ) -> None:
+        self.starts.append(np.asarray(starts, dtype=float))
+        for name in requests:
+            for v in VERSIONS:
+                self.requests.setdefault(name, {}).setdefault(v, []).append(requests[name][v])
+                self.errors.setdefault(name, {}).setdefault(v, []).append(errors[name][v])
+
+    def columns(self, row: np.ndarray, n_rows: int) -> dict[str, np.ndarray]:
+        """``class[<name>].requests.<version>`` and ``.errors.<version>`` summed into the
+        series rows (``row``: the row of each bucket, in bucket order)."""
+        out: dict[str, np.ndarray] = {}
+        for name in self.requests:
+            for what, table in (("requests", self.requests), ("errors", self.errors)):
+                for v in VERSIONS:
+                    counts = np.concatenate(table[name][v])
+                    column = np.bincount(row, weights=counts, minlength=n_rows)
+                    out[f"class[{name}].{what}.{v}"] = column.astype(np.int64)
+        return out
+
+
 # ------------------------------------------------------------------------------ the recorder
 
 
@@ -265,6 +299,7 @@ class Recorder:
         self.manifest_history: list[tuple[float, dict[str, Any]]] = []
         self.state_rows: list[tuple[float, tuple[float, ...]]] = []
         self.traffic = TrafficBuckets()
+        self.class_traffic = ClassTraffic()
         self.warnings: list[str] = []
 
     # -- events ------------------------------------------------------------------------
@@ -360,6 +395,8 @@ class Recorder:
             vals = np.asarray([v for _, v in points])
             idx = np.searchsorted(at, times, side="right") - 1
             out[f"analysis.{metric}"] = np.where(idx >= 0, vals[np.maximum(idx, 0)], np.nan)
+        if self.class_traffic.starts:  # last: the other columns keep their places
+            out.update(self.class_traffic.columns(row, len(times)))
         return out
 
 

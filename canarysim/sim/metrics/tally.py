@@ -83,13 +83,26 @@ class Tally:
     by_class: dict[Hashable, list[int]] = field(default_factory=dict)
     """Per request class: [user requests, 5xx answers], from the client-side (source) reports."""
 
-    def _count_class(self, key: SeriesKey, n: int) -> None:
-        if key.reporter != "source" or self.current_class is None or n == 0:
+    class_counts: dict[tuple[Hashable, SeriesKey], np.ndarray] | None = None
+    """Per (request class, client-side series): requests per bucket; kept only when set to
+    a dict (the generator does with more than one class: the timeline's breakdown)."""
+
+    def _count_class(self, key: SeriesKey, per_bucket: np.ndarray) -> None:
+        if key.reporter != "source" or self.current_class is None:
+            return
+        n = int(per_bucket.sum())
+        if n == 0:
             return
         row = self.by_class.setdefault(self.current_class, [0, 0])
         row[0] += n
         if key.code >= 500:
             row[1] += n
+        if self.class_counts is not None:
+            got = self.class_counts.get((self.current_class, key))
+            counts = np.asarray(per_bucket, dtype=np.int64)
+            self.class_counts[(self.current_class, key)] = (
+                counts.copy() if got is None else got + counts
+            )
 
     @property
     def t0(self) -> float:
@@ -130,13 +143,14 @@ class Tally:
         key = self._entered(key)
         sc = self.counts_for(key)
         nb = self.n_buckets
-        self._count_class(key, len(bucket))
         sc.sum_ms += np.bincount(bucket, weights=latency_ms, minlength=nb)
         nbins = len(self.buckets_ms) + 1
         b = np.searchsorted(np.asarray(self.buckets_ms), latency_ms, side="left")
         flat = np.bincount(bucket * nbins + b, minlength=nb * nbins).reshape(nb, nbins)
         sc.hist += flat
-        sc.count += flat.sum(axis=1)  # the same counts as a pass over every request
+        per_bucket = flat.sum(axis=1)  # the same counts as a pass over every request
+        self._count_class(key, per_bucket)
+        sc.count += per_bucket
         if keep:
             self.samples_ms.setdefault(key, []).append(np.asarray(latency_ms, dtype=float))
 
@@ -160,7 +174,7 @@ class Tally:
         for i, key in enumerate(keys):
             sc = self.counts_for(key)
             counts = hist[i].sum(axis=1)
-            self._count_class(key, int(counts.sum()))
+            self._count_class(key, counts)
             sc.sum_ms += sums[i]
             sc.hist += hist[i]
             sc.count += counts
@@ -171,9 +185,10 @@ class Tally:
             return
         key = self._entered(key)
         sc = self.counts_for(key)
-        self._count_class(key, int(hist.sum()))
+        per_bucket = hist.sum(axis=1).astype(np.int64)
+        self._count_class(key, per_bucket)
         sc.hist += hist.astype(np.int64)
-        sc.count += hist.sum(axis=1).astype(np.int64)
+        sc.count += per_bucket
         sc.sum_ms += sum_ms
 
     # ------------------------------------------------------------------ summaries

@@ -45,6 +45,7 @@ from __future__ import annotations
 import itertools
 import math
 from collections.abc import Hashable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -56,7 +57,16 @@ from canarysim.sim.stochastic.distributions import Dist
 from canarysim.sim.traffic.behaviour import Schedule, VersionBehaviour
 from canarysim.sim.traffic.path import RequestPath
 
-__all__ = ["Schedule", "TrafficGenerator", "VersionBehaviour"]
+__all__ = ["OwnArrivals", "Schedule", "TrafficGenerator", "VersionBehaviour"]
+
+
+@dataclass(frozen=True)
+class OwnArrivals:
+    """A request class's own arrival process (a rate shape of its own instead of a share of
+    the whole), drawn from the random stream ``stream``, apart from every other class."""
+
+    arrivals: Arrivals
+    stream: str
 
 
 class TrafficGenerator(RequestPath):
@@ -64,9 +74,12 @@ class TrafficGenerator(RequestPath):
 
     ``classes`` are ``(request_class, share)`` pairs whose shares sum to 1 (the header mix):
     the request-class objects are the router's ``RequestClass`` instances (opaque keys here;
-    their ``host`` attribute names a request without a route). ``grid_s`` sets the time
-    resolution of the tallies (bucket edges at multiples of it); keep the metric store's scrape
-    interval a multiple of it so no bucket straddles a scrape.
+    their ``host`` attribute names a request without a route). A class in ``own`` has
+    arrivals of its own instead (its share is ignored; the others' shares sum to 1): they are
+    drawn after the shared ones, from the class's own stream, so a run without such classes
+    draws exactly as before and adding one shifts no other class's arrivals. ``grid_s`` sets
+    the time resolution of the tallies (bucket edges at multiples of it); keep the metric
+    store's scrape interval a multiple of it so no bucket straddles a scrape.
     """
 
     def __init__(
@@ -78,19 +91,23 @@ class TrafficGenerator(RequestPath):
         grid_s: float = 1.0,
         buckets_ms: tuple[float, ...] = ISTIO_DURATION_BUCKETS_MS,
         keep_samples: bool = False,
+        own: Mapping[Any, OwnArrivals] | None = None,
     ) -> None:
         if mode not in ("aggregate", "exact"):
             raise ValueError(f"mode must be 'aggregate' or 'exact', got {mode!r}")
         if not classes:
             raise ValueError("at least one request class is needed")
-        shares = np.asarray([float(s) for _, s in classes])
-        if np.any(shares < 0) or not math.isclose(shares.sum(), 1.0, abs_tol=1e-9):
+        self.own = dict(own or {})
+        shared = [(c, float(s)) for c, s in classes if c not in self.own]
+        shares = np.asarray([s for _, s in shared])
+        if np.any(shares < 0) or (shared and not math.isclose(shares.sum(), 1.0, abs_tol=1e-9)):
             raise ValueError(f"class shares must be >= 0 and sum to 1, got {list(shares)}")
+        self._shared = tuple(c for c, _ in shared)
         if not grid_s > 0:
             raise ValueError("grid_s must be > 0")
         self.arrivals = arrivals
         self.classes = tuple((c, float(s)) for c, s in classes)
-        self._shares = shares / shares.sum()
+        self._shares = shares / shares.sum() if shared else shares
         self.mode: Mode = mode
         self.grid_s = float(grid_s)
         self.buckets_ms = tuple(float(b) for b in buckets_ms)
@@ -99,6 +116,11 @@ class TrafficGenerator(RequestPath):
         self._tables = {}
 
     # ------------------------------------------------------------------ public
+    def max_rate(self, t0: float, t1: float) -> float:
+        """An upper bound of the requests per second of every class over ``[t0, t1)``."""
+        peak = float(self.arrivals.max_rate(t0, t1)) if self._shared else 0.0
+        return peak + sum(float(o.arrivals.max_rate(t0, t1)) for o in self.own.values())
+
     def advance(
         self,
         t0: float,
@@ -118,6 +140,8 @@ class TrafficGenerator(RequestPath):
             raise ValueError(f"interval must not run backwards: [{t0}, {t1})")
         edges = self._edges(t0, t1, behaviour_by_version)
         tally = Tally(edges=edges, buckets_ms=self.buckets_ms)
+        if len(self.classes) > 1:
+            tally.class_counts = {}  # the timeline's breakdown by class
         if t1 == t0:
             return tally
         rngs = Rngs(rng_streams)
@@ -128,7 +152,20 @@ class TrafficGenerator(RequestPath):
             j0 = int(np.searchsorted(edges, sa, side="left"))
             j1 = int(np.searchsorted(edges, sb, side="left"))
             frozen = {h: b.at(sa) for h, b in behaviour_by_version.items()}
-            self._segment(tally, j0, j1, plans_by_class, behaviour_by_version, frozen, rngs)
+            if self._shared:
+                self._segment(tally, j0, j1, plans_by_class, behaviour_by_version, frozen, rngs)
+            for cls, own in self.own.items():
+                self._own(
+                    tally,
+                    (j0, j1),
+                    cls,
+                    own.arrivals,
+                    rng_streams[own.stream],
+                    plans_by_class,
+                    behaviour_by_version,
+                    frozen,
+                    rngs,
+                )
         return tally
 
     # ------------------------------------------------------------------ structure
@@ -138,6 +175,8 @@ class TrafficGenerator(RequestPath):
         pts = {t0, t1}
         pts.update(k * g for k in range(k0, k1) if t0 < k * g < t1)
         pts.update(self.arrivals.breakpoints(t0, t1))
+        for own in self.own.values():
+            pts.update(own.arrivals.breakpoints(t0, t1))
         for b in beh.values():
             pts.update(b.breakpoints(t0, t1))
         return np.asarray(sorted(pts), dtype=float)
@@ -162,7 +201,7 @@ class TrafficGenerator(RequestPath):
                 # Poisson thinning: independent Poisson counts per class.
                 lam = self.arrivals.integral(seg_edges[:-1], seg_edges[1:])
                 per_class = rngs.traffic.poisson(lam[:, None] * self._shares[None, :])
-            for ci, (cls, _) in enumerate(self.classes):
+            for ci, cls in enumerate(self._shared):
                 batch = np.zeros(nb_all, dtype=np.int64)
                 batch[j0:j1] = per_class[:, ci]
                 tally.current_class = cls
@@ -172,8 +211,34 @@ class TrafficGenerator(RequestPath):
             times = self.arrivals.sample_times(seg_edges[0], seg_edges[-1], rngs.traffic)
             bucket = np.searchsorted(tally.edges, times, side="right") - 1
             bucket = np.clip(bucket, j0, j1 - 1)
-            which = rngs.traffic.choice(len(self.classes), size=len(times), p=self._shares)
-            for ci, (cls, _) in enumerate(self.classes):
+            which = rngs.traffic.choice(len(self._shared), size=len(times), p=self._shares)
+            for ci, cls in enumerate(self._shared):
                 tally.current_class = cls
                 self._route(tally, cls, plans.get(cls), bucket[which == ci], beh, frozen, rngs)
             tally.current_class = None
+
+    def _own(
+        self,
+        tally: Tally,
+        span: tuple[int, int],
+        cls: Hashable,
+        arrivals: Arrivals,
+        stream: np.random.Generator,
+        plans: Mapping[Any, Any],
+        beh: Mapping[str, VersionBehaviour],
+        frozen: Mapping[str, tuple[float, Dist]],
+        rngs: Rngs,
+    ) -> None:
+        """The requests of a class with arrivals of its own, over buckets ``span``."""
+        j0, j1 = span
+        seg_edges = tally.edges[j0 : j1 + 1]
+        if self.mode == "aggregate":
+            batch = np.zeros(tally.n_buckets, dtype=np.int64)
+            batch[j0:j1] = arrivals.bucket_counts(seg_edges, stream)
+        else:
+            times = arrivals.sample_times(seg_edges[0], seg_edges[-1], stream)
+            batch = np.searchsorted(tally.edges, times, side="right") - 1
+            batch = np.clip(batch, j0, j1 - 1)
+        tally.current_class = cls
+        self._route(tally, cls, plans.get(cls), batch, beh, frozen, rngs)
+        tally.current_class = None

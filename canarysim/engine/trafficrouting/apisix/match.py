@@ -5,12 +5,15 @@ A rule of ``spec.http`` applies when its ``match.hosts`` (none: every host) cont
 else the path must be equal) and its ``match.methods`` (if any) contain the method; among the
 applicable rules the highest ``priority`` (default 0) wins, then the longest path. Its
 ``backends`` share the requests in proportion to their ``weight`` (default 100); weight 0 takes
-nothing. (``match.exprs`` header conditions are not read: Argo writes them only for header
-routes, which canarysim refuses with APISIX.)
+nothing. A rule's ``match.exprs`` must all hold too: the ``Header`` scope's ``Equal``,
+``NotEqual``, ``RegexMatch`` (a search, as APISIX's ``~~``), ``RegexNotMatch``, ``In`` and
+``NotIn`` (what Argo's header routes write is ``Equal`` and ``RegexMatch``; header names are
+case-insensitive); an expression on another scope, or an operator not listed, never holds.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -34,12 +37,41 @@ def _path_len(paths: list[str], path: str) -> int | None:
     return best
 
 
+def _expr_ok(expr: Mapping[str, Any], headers: Mapping[str, str]) -> bool:
+    subject = as_dict(expr.get("subject"))
+    if str(subject.get("scope") or "") != "Header":
+        return False
+    got = headers.get(str(subject.get("name") or "").lower())
+    op = str(expr.get("op") or "")
+    value = expr.get("value")
+    if op in ("In", "NotIn"):
+        found = got is not None and got in [str(v) for v in as_list(expr.get("set"))]
+        return found if op == "In" else not found
+    text = "" if value is None else str(value)
+    if op == "Equal":
+        return got == text
+    if op == "NotEqual":
+        return got != text
+    if op in ("RegexMatch", "RegexNotMatch"):
+        try:
+            found = got is not None and re.search(text, got) is not None
+        except re.error:
+            return False
+        return found if op == "RegexMatch" else not found
+    return False
+
+
 def route(
-    apisix_routes: Sequence[Mapping[str, Any]], host: str, uri: str = "/", method: str = "GET"
+    apisix_routes: Sequence[Mapping[str, Any]],
+    host: str,
+    uri: str = "/",
+    method: str = "GET",
+    headers: Mapping[str, str] | None = None,
 ) -> tuple[tuple[str, float], ...] | None:
     """``(Service, share)`` for one request class; None when no rule serves the host; ``()``
     when a rule for the host exists but none matches the path and method (404)."""
     path = uri.split("?", 1)[0] or "/"
+    headers = {k.lower(): v for k, v in (headers or {}).items()}
     host_known = False
     best: tuple[int, int] | None = None
     chosen: list[Any] = []
@@ -54,6 +86,9 @@ def route(
             length = _path_len([str(p) for p in as_list(match.get("paths"))], path)
             methods = [str(m) for m in as_list(match.get("methods"))]
             if length is None or (methods and method not in methods):
+                continue
+            exprs = as_list(match.get("exprs"))
+            if not all(_expr_ok(as_dict(e), headers) for e in exprs):
                 continue
             key = (int(rule.get("priority") or 0), length)
             if best is None or key > best:

@@ -9,7 +9,7 @@ from typing import Any
 from canarysim.engine.trafficrouting.fields import as_dict
 from canarysim.errors import TrafficRoutingError
 
-__all__ = ["apisix_settings", "route_name", "set_weight"]
+__all__ = ["apisix_settings", "route_name", "rule_of", "set_weight"]
 
 Manifest = dict[str, Any]
 
@@ -41,6 +41,18 @@ def _set_backend_weight(backends: list[Any], name: str, weight: int) -> None:
     raise TrafficRoutingError(f"apisix route {name} backend was not found")
 
 
+def rule_of(http: list[Any], name: str) -> dict[str, Any]:
+    """``GetHttpRoute``: the rule of ``spec.http`` with that name, or Argo's error."""
+    for candidate in http:
+        if not isinstance(candidate, dict):
+            raise TrafficRoutingError("Failed type assertion for Apisix http route")
+        if "name" not in candidate:
+            raise TrafficRoutingError("Apisix http route rule name field not found")
+        if candidate["name"] == name:
+            return candidate
+    raise TrafficRoutingError(f"Apisix http route rule {name} not found")
+
+
 def set_weight(route: Mapping[str, Any], rollout: Mapping[str, Any], weight: int) -> Manifest:
     """The ApisixRoute after ``SetWeight`` (``processSetWeightRoutes``): each rule of
     ``route.rules`` (default: a rule named like the route) gets canary/stable weights."""
@@ -53,17 +65,7 @@ def set_weight(route: Mapping[str, Any], rollout: Mapping[str, Any], weight: int
     names = [str(r) for r in rules] if isinstance(rules, list) else [route_name(rollout)]
     canary = _canary(rollout)
     for name in names:
-        rule = None
-        for candidate in http:
-            if not isinstance(candidate, dict):
-                raise TrafficRoutingError("Failed type assertion for Apisix http route")
-            if "name" not in candidate:
-                raise TrafficRoutingError("Apisix http route rule name field not found")
-            if candidate["name"] == name:
-                rule = candidate
-                break
-        if rule is None:
-            raise TrafficRoutingError(f"Apisix http route rule {name} not found")
+        rule = rule_of(http, name)
         backends = rule.get("backends")
         if not isinstance(backends, list):
             raise TrafficRoutingError("Apisix http route backends not found")

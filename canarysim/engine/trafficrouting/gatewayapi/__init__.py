@@ -4,8 +4,11 @@
 of argoproj-labs/rollouts-plugin-trafficrouter-gatewayapi): in every rule of each configured
 HTTPRoute that is not a plugin-managed header rule, the canary ``backendRef`` gets the canary
 weight and the stable one the rest, and the route carries the in-progress label while the
-weight is not 0. :mod:`.match` is how a Gateway implementation picks a rule and a backend for
-one request (hostnames, then the most specific matching rule, then weights).
+weight is not 0. :mod:`.headers` is its ``SetHeaderRoute`` and ``RemoveManagedRoutes``
+on HTTPRoutes (a managed rule per weighted rule, the step's headers added to its matches, the
+canary its only backend; ``SetMirrorRoute`` is a no-op in the plugin).
+:mod:`.match` is how a Gateway implementation picks a rule and a backend for one request
+(hostnames, then the most specific matching rule, then weights).
 
 May import: the standard library and :mod:`canarysim.errors`.
 """
