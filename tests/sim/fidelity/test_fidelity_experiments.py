@@ -10,6 +10,9 @@ from typing import Any
 
 from fidelitykit import basic, by_revision, op, simulate
 
+from canarysim import load_scenario
+from canarysim.declarations import validate_scenario
+
 UPDATE = {"spec": {"template": {"metadata": {"annotations": {"update": "now"}}}}}
 HASH_ARGS = ("latest-hash", "stable-hash", "baseline-hash", "canary-hash")
 
@@ -110,3 +113,36 @@ def test_rollout_with_experiment_and_analysis_replay(tmp_path):
     assert (baseline.image, canary.image) == (revisions[1].image, revisions[2].image)
     assert r.final.phase == "Healthy" and r.final.step_index == 2
     assert len(r.final.experiments) == 1
+
+
+def test_a_stand_alone_experiment_is_said_to_be_ignored(tmp_path):
+    """The stand-alone Experiments of experiment_test.go (``experiment-with-service`` and the
+    others) are not simulated yet; a scenario holding one must not pass silently: ``validate``
+    warns (``load/ignored-kind``) and the run carries the very same line in its warnings."""
+    experiment = {
+        "apiVersion": "argoproj.io/v1alpha1",
+        "kind": "Experiment",
+        "metadata": {"name": "experiment-with-service", "namespace": "ns"},
+        "spec": {
+            "duration": "10s",
+            "scaleDownDelaySeconds": 5,
+            "templates": [{
+                "name": "test", "replicas": 1, "service": {},
+                "selector": {"matchLabels": {"app": "experiment-with-service"}},
+                "template": {
+                    "metadata": {"labels": {"app": "experiment-with-service"}},
+                    "spec": {"containers": [{
+                        "name": "experiment-with-service", "image": "nginx:1.19-alpine",
+                        "ports": [{"protocol": "TCP", "containerPort": 8080}],
+                    }]},
+                },
+            }],
+        },
+    }  # fmt: skip
+    r = simulate(tmp_path, [experiment, *basic([])], until="1m")
+    scenario = load_scenario(sorted(tmp_path.glob("scenario-*.yaml"))[-1])
+    (finding,) = [f for f in validate_scenario(scenario) if f.rule == "load/ignored-kind"]
+    assert finding.severity == "warning"
+    assert finding.message == "Experiment (argoproj.io/v1alpha1) is not simulated; ignored"
+    assert f"{finding.file}:{finding.line}: {finding.message}" in r.warnings
+    assert all(s.experiments == () for s in r.snapshots)
