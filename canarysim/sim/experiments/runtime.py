@@ -392,8 +392,18 @@ class ExperimentController:
             rng=world.streams["experiment-analysis"],
             on_change=self._runs_changed,
             on_event=world.recorder.event,
+            secrets=world.analysis.secrets,  # analysis.go::resolveArgs serves every run
         )
         self._run_owner: dict[str, Experiment] = {}
+
+    def analysis_objects_changed(self) -> None:
+        """A template or Secret applied or deleted mid-run is seen by Experiments' runs too."""
+        source = self.world.analysis
+        self.analysis.templates = {**(source.cluster_templates or {}), **source.templates}
+        for name in sorted(set(self.analysis.secrets) - set(source.secrets)):
+            self.analysis.set_secret(name, None)
+        for name, values in source.secrets.items():
+            self.analysis.set_secret(name, values)
 
     def start(self, action: StartExperiment) -> Experiment:
         ex = Experiment(self, action)
