@@ -74,6 +74,7 @@ class ApiServer:
             cluster = kind == "ClusterAnalysisTemplate"
             if cluster or namespace == world.namespace:
                 world.analysis.set_template(name, raw, cluster=cluster)
+                world.experiments.analysis_objects_changed()
         elif namespace != world.namespace:
             return  # only the Rollout's namespace is simulated
         elif kind == "Service":
@@ -90,6 +91,7 @@ class ApiServer:
                 None,
             )  # fmt: skip
             world.analysis.set_secret(name, None if obj is None else obj.values())
+            world.experiments.analysis_objects_changed()
 
     def _sync_service(self, name: str, raw: Any, created: bool) -> None:
         """The data plane sees the Service (or its absence) at once; the Rollout controller

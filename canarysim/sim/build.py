@@ -208,11 +208,13 @@ def check_host(world: Wiring, host: str) -> None:
 
 def not_simulated(scenario: Scenario) -> list[str]:
     """What ``canarysim validate`` warns canarysim does not simulate (``lint/unsupported``),
-    worded as it words it, for ``Result.warnings``: a run never ignores a setting silently."""
+    worded as it words it, for ``Result.warnings``: a run never ignores a setting silently.
+    The objects of a kind canarysim does not read (``load/ignored-kind``: a ConfigMap a pod
+    mounts, a Deployment, ...) are named too: a run never ignores an object silently either."""
+    ignored = [f for f in scenario.manifests.findings if f.rule == "load/ignored-kind"]
     return [
         f"{f.file}:{f.line}: {f.message}" if f.line else f"{f.file}: {f.message}"
-        for obj in scenario.manifests.all()
-        for f in unsupported(obj)
+        for f in [*ignored, *(f for obj in scenario.manifests.all() for f in unsupported(obj))]
     ]
 
 

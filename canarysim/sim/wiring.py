@@ -65,6 +65,8 @@ class ExperimentsPort(Protocol):
 
     def replica_sets(self) -> list[tuple[Any, Any, ReplicaSet]]: ...
 
+    def analysis_objects_changed(self) -> None: ...
+
 
 class FlowPort(Protocol):
     """The traffic flow as the world's services and observers see it."""

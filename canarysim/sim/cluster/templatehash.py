@@ -35,6 +35,7 @@ __all__ = [
     "safe_encode",
     "strip_hash_label",
     "templates_equal_ignoring_hash",
+    "with_api_defaults",
 ]
 
 #: The label Argo adds to ReplicaSets, their pods and the canary/stable Service selectors.
@@ -110,3 +111,50 @@ def templates_equal_ignoring_hash(a: Mapping[str, Any], b: Mapping[str, Any]) ->
     why going back to an earlier template reuses its ReplicaSet.
     """
     return canonical_json(strip_hash_label(a)) == canonical_json(strip_hash_label(b))
+
+
+def _image_pull_policy(image: str) -> str:
+    """``SetDefaults_Container``: ``Always`` for an image tagged ``latest`` or not tagged (and
+    not pinned by digest), ``IfNotPresent`` otherwise."""
+    if "@" in image:
+        return "IfNotPresent"
+    name = image.rsplit("/", 1)[-1]
+    tag = name.partition(":")[2]
+    return "Always" if tag in ("", "latest") else "IfNotPresent"
+
+
+def _default_container(container: dict[str, Any]) -> None:
+    container.setdefault("resources", {})
+    container.setdefault("terminationMessagePath", "/dev/termination-log")
+    container.setdefault("terminationMessagePolicy", "File")
+    container.setdefault("imagePullPolicy", _image_pull_policy(str(container.get("image", ""))))
+    for port in container.get("ports") or []:
+        if isinstance(port, dict):
+            port.setdefault("protocol", "TCP")
+
+
+def with_api_defaults(template: Mapping[str, Any]) -> dict[str, Any]:
+    """A copy of *template* as the API server stores it in a ReplicaSet: Kubernetes' defaults
+    for a pod spec and its containers filled in where the template leaves them out
+    (``k8s.io/kubernetes/pkg/apis/core/v1/defaults.go``: ``SetDefaults_PodSpec``,
+    ``SetDefaults_Container``, ``SetDefaults_ContainerPort``).
+
+    A Rollout is a custom resource, so its ``spec.template`` is stored as written and its
+    ReplicaSets' hashes are computed from that; an Experiment's template is copied from a
+    ReplicaSet's stored (defaulted) template, so the Experiment controller hashes the
+    defaulted form and its ReplicaSets never share a hash with the Rollout's (the point of
+    argo-rollouts issue 380, asserted by ``test/e2e/experiment_test.go::
+    TestRolloutWithExperimentAndAnalysis``).
+    """
+    out: dict[str, Any] = json.loads(canonical_json(template))
+    spec = out.setdefault("spec", {})
+    spec.setdefault("restartPolicy", "Always")
+    spec.setdefault("terminationGracePeriodSeconds", 30)
+    spec.setdefault("dnsPolicy", "ClusterFirst")
+    spec.setdefault("securityContext", {})
+    spec.setdefault("schedulerName", "default-scheduler")
+    for key in ("initContainers", "containers"):
+        for container in spec.get(key) or []:
+            if isinstance(container, dict):
+                _default_container(container)
+    return out

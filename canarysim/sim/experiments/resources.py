@@ -12,7 +12,12 @@ from canarysim.result import (
 from canarysim.sim.analysis.runs import AnalysisRun
 from canarysim.sim.cluster.cluster import Cluster
 from canarysim.sim.cluster.replicasets import REVISION_ANNOTATION, ReplicaSet
-from canarysim.sim.cluster.templatehash import POD_TEMPLATE_HASH_LABEL, strip_hash_label
+from canarysim.sim.cluster.templatehash import (
+    POD_TEMPLATE_HASH_LABEL,
+    pod_template_hash,
+    strip_hash_label,
+    with_api_defaults,
+)
 from canarysim.sim.experiments.status import TemplateState
 
 __all__ = [
@@ -33,7 +38,8 @@ def create_template_replica_set(
     cluster: Cluster, experiment: str, t: TemplateState, source: ReplicaSet
 ) -> ReplicaSet:
     """``newReplicaSetFromTemplate``: the source ReplicaSet's pod template (hash label
-    dropped) plus the step's ``metadata`` labels and annotations, hashed afresh; name
+    dropped) plus the step's ``metadata`` labels and annotations, hashed afresh in the form
+    the API server stored it (:func:`with_api_defaults`); name
     ``<experiment>-<template>``; selector the step's ``selector`` or the source's, plus the
     metadata labels and the new hash; ``minReadySeconds`` of the source; 0 replicas."""
     template = strip_hash_label(source.template)
@@ -51,6 +57,9 @@ def create_template_replica_set(
         meta["annotations"] = {**(meta.get("annotations") or {}), **annotations}
     if not meta:
         del template["metadata"]
+    # The template Argo copies is the source ReplicaSet's as the API server stored it, with
+    # Kubernetes' pod defaults filled in, so its hash is never the source's (issue 380); we
+    # keep templates as written and hash the stored form here.
     rs = cluster.create_replica_set(
         experiment,
         template,
@@ -58,6 +67,7 @@ def create_template_replica_set(
         min_ready_seconds=source.min_ready_seconds,
         selector=selector,
         annotations={EXPERIMENT_NAME_ANNOTATION: experiment, TEMPLATE_NAME_ANNOTATION: t.name},
+        pod_hash=pod_template_hash(with_api_defaults(template)),
     )
     # The cluster names ReplicaSets <owner>-<hash>; an Experiment's carry no hash and no
     # revision annotation. Renamed before it has pods, so pod names follow the new name.

@@ -7,8 +7,10 @@ the other controller (``experiments/experiment.go``), one SimPy process per Expe
 * one ReplicaSet per template, named ``<experiment>-<template>``
   (``experiments/replicaset.go::newReplicaSetFromTemplate``), from the stable or canary
   ReplicaSet's pod template plus the step's ``metadata``; its ``rollouts-pod-template-hash``
-  is the hash of that template (so a template without ``metadata.labels`` gets the very hash
-  of the ReplicaSet it copies, as in Argo). Created with 0 replicas, scaled to ``replicas``
+  is the hash of that template as the API server stored it in the ReplicaSet, Kubernetes' pod
+  defaults filled in, so it never equals the hash of the ReplicaSet it copies and the
+  Rollout's Services never select an Experiment's pods (argo-rollouts issue 380). Created
+  with 0 replicas, scaled to ``replicas``
   (default 1) on the next reconcile.
 * template status ``Progressing`` until every pod is available, then ``Running``;
   ``Failed`` with "Template '<t>' exceeded its progressDeadlineSeconds (<n>)" when it
@@ -390,8 +392,18 @@ class ExperimentController:
             rng=world.streams["experiment-analysis"],
             on_change=self._runs_changed,
             on_event=world.recorder.event,
+            secrets=world.analysis.secrets,  # analysis.go::resolveArgs serves every run
         )
         self._run_owner: dict[str, Experiment] = {}
+
+    def analysis_objects_changed(self) -> None:
+        """A template or Secret applied or deleted mid-run is seen by Experiments' runs too."""
+        source = self.world.analysis
+        self.analysis.templates = {**(source.cluster_templates or {}), **source.templates}
+        for name in sorted(set(self.analysis.secrets) - set(source.secrets)):
+            self.analysis.set_secret(name, None)
+        for name, values in source.secrets.items():
+            self.analysis.set_secret(name, values)
 
     def start(self, action: StartExperiment) -> Experiment:
         ex = Experiment(self, action)
