@@ -44,6 +44,7 @@ APPLY_KINDS: dict[str, str] = {
     "Service": "services",
     "PodDisruptionBudget": "pod_disruption_budgets",
     "Secret": "secrets",
+    "Deployment": "deployments",
 }
 #: Kinds a ``delete`` action may remove (the simulated Rollout itself is not one of them).
 DELETE_KINDS = tuple(k for k in APPLY_KINDS if k != "Rollout")

@@ -84,12 +84,41 @@ class ApiServer:
                 budgets.delete(name)
             else:
                 budgets.budgets[name] = raw
+        elif kind == "Deployment":
+            self._sync_deployment(name, created)
         elif kind == "Secret":
             obj = None if raw is None else next(
                 (s for s in world.objects.secrets if s.name == name and s.namespace == namespace),
                 None,
             )  # fmt: skip
             world.analysis.set_secret(name, None if obj is None else obj.values())
+
+    def _sync_deployment(self, name: str, created: bool) -> None:
+        """The Deployment controller takes the change; the Rollout controller hears of it
+        when the Rollout references it (Argo's Deployment informer patches the Rollout's
+        ``workload-generation`` annotation on add, and on an update that bumped the
+        generation: ``rollout/templateref.go::updateRolloutsReferenceAnnotation``)."""
+        world = self.world
+        obj = next(
+            (
+                d
+                for d in world.objects.deployments
+                if d.name == name and d.namespace == world.namespace
+            ),
+            None,
+        )
+        workloads = world.workloads
+        before = workloads.by_name.get(name)
+        generation = None if before is None else before.generation
+        if obj is None:
+            workloads.delete(name)
+        else:
+            live = workloads.configure(obj)
+            if live.generation == generation and not created:
+                return
+        ref = (world.rollout_manifest.get("spec") or {}).get("workloadRef") or {}
+        if isinstance(ref, dict) and ref.get("kind") == "Deployment" and ref.get("name") == name:
+            world.controller.wake()
 
     def _sync_service(self, name: str, raw: Any, created: bool) -> None:
         """The data plane sees the Service (or its absence) at once; the Rollout controller

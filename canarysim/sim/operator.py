@@ -40,6 +40,7 @@ from canarysim.declarations.scenario.model import (
     KillPod,
     MarkPodsReady,
 )
+from canarysim.declarations.workloadref import resolve_workload_ref
 from canarysim.engine.model import (
     Abort,
     Command,
@@ -214,7 +215,13 @@ class Operator:
                 old, patch, patch_type, namespace=world.namespace, file=source
             )
             new_raw = copy.deepcopy(rollout.raw)
-            template = strip_hash_label((new_raw.get("spec") or {}).get("template") or {})
+            # a workloadRef's template is the Deployment's (a Rollout that no longer resolves
+            # keeps the template it had: the controller reports InvalidSpec)
+            res = resolve_workload_ref(rollout, world.objects)
+            spec = (res.rollout.raw if res.resolved else new_raw).get("spec") or {}
+            template = strip_hash_label(spec.get("template") or {})
+            if rollout.spec.workload_ref is not None and not res.resolved:
+                template = world.templates[world.plan.pod_template_hash]
             new_hash = pod_template_hash(template)
             before, after = old.get("spec") or {}, new_raw.get("spec") or {}
             plan = world.plan
