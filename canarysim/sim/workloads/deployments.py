@@ -44,6 +44,9 @@ class LiveDeployment:
     selector: dict[str, str] | None
     replicas: int
     generation: int = 1
+    applied_replicas: int = 0
+    """``spec.replicas`` of the last applied manifest (``kubectl apply`` patches only what
+    changed since: a count Argo wrote stays unless the file's count changed)."""
     replica_sets: list[ReplicaSet] = field(default_factory=list)
 
     @property
@@ -82,6 +85,7 @@ class Deployments:
             strip_hash_label(obj.raw.get("spec", {}).get("template") or {}),
             _selector(obj),
             obj.replicas,
+            applied_replicas=obj.replicas,
         )
         self.by_name[obj.name] = live
         self._new_replica_set(live, warm=existed_before)
@@ -89,22 +93,23 @@ class Deployments:
 
     def configure(self, obj: Deployment) -> LiveDeployment:
         """``kubectl apply`` of an edited Deployment: a spec change bumps the generation; a
-        new template gets a new ReplicaSet; a new ``replicas`` rescales."""
+        new template gets a new ReplicaSet (with the live count); a ``replicas`` that
+        changed in the file rescales."""
         live = self.by_name.get(obj.name)
         if live is None:
             return self.create(obj, existed_before=False)
         template = strip_hash_label(obj.raw.get("spec", {}).get("template") or {})
         changed = False
+        if obj.replicas != live.applied_replicas:
+            live.applied_replicas = obj.replicas
+            self.scale(obj.name, obj.replicas)
+            changed = True
         if template != live.template:
             live.template = template
-            live.replicas = obj.replicas
             old = list(live.replica_sets)
             self._new_replica_set(live, warm=False)
             for rs in old:
                 self._scale_rs(live, rs, 0)
-            changed = True
-        elif obj.replicas != live.replicas:
-            self.scale(obj.name, obj.replicas)
             changed = True
         if changed:
             live.generation += 1
