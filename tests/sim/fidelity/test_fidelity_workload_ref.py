@@ -17,6 +17,7 @@ it and the Deployment controller scales its ReplicaSet accordingly.
 from __future__ import annotations
 
 import copy
+import itertools
 
 from fidelitykit import events, pods, simulate
 
@@ -69,9 +70,12 @@ def deployment_replicas(r, t, name="rollout-ref-deployment"):
     (None: never scaled since it was created)."""
     last = None
     for e in r.events:
-        if e["time"] <= t and e["object"] == f"Deployment/{name}":
-            if e["reason"] == "ScalingReplicaSet":
-                last = int(e["message"].rsplit(" ", 1)[1])
+        if (
+            e["time"] <= t
+            and e["object"] == f"Deployment/{name}"
+            and e["reason"] == "ScalingReplicaSet"
+        ):
+            last = int(e["message"].rsplit(" ", 1)[1])
     return last
 
 
@@ -165,9 +169,7 @@ def test_workload_ref_replay(tmp_path):
 def test_scale_down_on_success_replay(tmp_path):
     """``scaleDown: onsuccess``: the Deployment's 2 replicas stay until the Rollout is
     Healthy, then go to 0."""
-    r = simulate(
-        tmp_path, [SERVICE, blue_green(scale_down="onsuccess"), deployment()], until="1m"
-    )
+    r = simulate(tmp_path, [SERVICE, blue_green(scale_down="onsuccess"), deployment()], until="1m")
     healthy = next(s.time for s in r.snapshots if s.phase == "Healthy")
     assert deployment_replicas(r, healthy - 0.001) is None  # untouched while progressing
     assert len(deployment_ready(r, healthy - 0.001)) == 2
@@ -188,7 +190,7 @@ def test_scale_down_progressively_replay(tmp_path):
         for e in r.events
         if e["object"] == "Deployment/rollout-ref-deployment"
     ]
-    assert scaled[-1] == 0 and all(a >= b for a, b in zip(scaled, scaled[1:], strict=False))
+    assert scaled[-1] == 0 and all(a >= b for a, b in itertools.pairwise(scaled))
 
 
 def test_scale_down_progressively_completed_replay(tmp_path):
