@@ -99,4 +99,6 @@ def resolve_workload_ref(ro: Rollout, objs: Manifests) -> Resolution:
         return Resolution(ro, error=f'{resource} "{ref.name}" not found')
     raw = resolved_raw(ro.raw, found)
     resolved = patched_rollout(raw, {}, namespace=ro.namespace, file=ro.file or "<rollout>")
+    # findings about the resolved Rollout point at the Rollout's own file and lines
+    resolved.attach(resolved.raw, ro.file, dict(ro._lines))
     return Resolution(resolved, found)
