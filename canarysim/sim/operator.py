@@ -127,6 +127,9 @@ class Operator:
 
     def _command(self, action: Any) -> None:
         world = self.world
+        if isinstance(action, PatchAction) and action.kind == "Deployment":
+            self.api.patch_deployment(action)
+            return
         if isinstance(action, PatchAction):
             self._patch(action)
             world.controller.wake()

@@ -129,8 +129,7 @@ class World:
         self.namespace = rollout.namespace
         # As the API server would serve it: the namespace is always set (args may read it).
         self.rollout_manifest.setdefault("metadata", {})["namespace"] = self.namespace
-        # A workloadRef's template (and selector) come from the Deployment it names, resolved
-        # as Argo does at each reconcile; the stored Rollout never carries them.
+        # a workloadRef's template and selector: the Deployment's (never stored on the Rollout)
         spec = resolve_workload_ref(rollout, scenario.manifests).rollout.raw.get("spec") or {}
         template = strip_hash_label(spec.get("template") or {})
         self.templates: dict[str, dict[str, Any]] = {}
@@ -163,13 +162,12 @@ class World:
         for svc in scenario.manifests.services:
             if svc.namespace == self.namespace:
                 self.cluster.add_service(svc.raw)
-        #: Deployments (a workloadRef's): they were there before the Rollout, pods Ready.
-        self.workloads = Deployments(
-            self.cluster, lambda *event: self.recorder.event(self.env.now, *event)
+        self.workloads = Deployments.existing(
+            self.cluster,
+            [d for d in scenario.manifests.deployments if d.namespace == self.namespace],
+            lambda *event: self.recorder.event(self.env.now, *event),
+            on_change=lambda: self.flow.route_change() if hasattr(self, "flow") else None,
         )
-        for deployment in scenario.manifests.deployments:
-            if deployment.namespace == self.namespace:
-                self.workloads.create(deployment, existed_before=True)
         self.cluster.budgets = DisruptionBudgets(
             p.raw
             for p in scenario.manifests.pod_disruption_budgets

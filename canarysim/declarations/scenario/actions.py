@@ -129,11 +129,21 @@ class ScaleAction(_Action):
 class PatchAction(_Action):
     """``kubectl patch rollout ROLLOUT --type TYPE -p PATCH``: any change of the Rollout's
     spec (a changed ``spec.template`` is a new revision, as on a cluster). See
-    :mod:`canarysim.declarations.patch`."""
+    :mod:`canarysim.declarations.patch`. ``kind: Deployment`` with ``name``: ``kubectl patch
+    deployment NAME`` instead (a workloadRef's Deployment: a changed template is a new
+    revision of the Rollout that references it)."""
 
     do: Literal["patch"]
     type: Literal["merge", "json", "strategic"] = "merge"
     patch: dict[str, Any] | list[Any]
+    kind: Literal["Rollout", "Deployment"] = "Rollout"
+    name: str | None = None
+
+    @model_validator(mode="after")
+    def _named(self) -> PatchAction:
+        if self.kind == "Deployment" and not self.name:
+            raise ValueError("a patch of kind Deployment names it (name: the Deployment)")
+        return self
 
 
 class MarkPodsReady(_Timed):
@@ -179,11 +189,18 @@ class DeleteObject(_Timed):
     no endpoint) and a Rollout that references it is invalid at its next reconcile; an
     AnalysisTemplate cannot start new runs (the Rollout that references it is invalid at its
     next reconcile; runs already started keep their copy of the metrics); a Secret is no
-    longer there for arguments to read."""
+    longer there for arguments to read; a Deployment's pods go, and a Rollout whose
+    workloadRef names it is invalid at its next reconcile (nothing wakes it: Argo's informer
+    leaves the Rollout unchanged)."""
 
     do: Literal["delete"]
     kind: Literal[
-        "PodDisruptionBudget", "Service", "AnalysisTemplate", "ClusterAnalysisTemplate", "Secret"
+        "PodDisruptionBudget",
+        "Service",
+        "AnalysisTemplate",
+        "ClusterAnalysisTemplate",
+        "Secret",
+        "Deployment",
     ]
     name: str
 

@@ -7,6 +7,9 @@ the cluster's owner field, so the Rollout never counts it as its own), its pods 
 injects ``rollouts-pod-template-hash`` into its selector. Its hash differs from the
 Rollout's for the same template (see :func:`deployment_hash`); its traffic counts as stable.
 
+Its changes wake no Rollout controller (Argo's ReplicaSet informer enqueues only the owning
+Rollout); the world tells the traffic flow of them instead (endpoints change).
+
 Pods that existed before the run (the Deployment was there before the Rollout) are Running
 and Ready when the clock starts. A scale writes ``spec.replicas`` and the Deployment
 controller's ``ScalingReplicaSet`` event (``Scaled up/down replica set <rs> from <a> to
@@ -18,6 +21,7 @@ Deployment still runs pods, i.e. ``scaleDown: never`` or before the Rollout is H
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -71,10 +75,33 @@ def deployment_hash(template: dict[str, Any]) -> str:
 class Deployments:
     """The run's Deployments (only the namespace of the Rollout is simulated)."""
 
-    def __init__(self, cluster: Cluster, recorder_event: Any) -> None:
+    def __init__(
+        self, cluster: Cluster, recorder_event: Any, on_change: Callable[[], None] | None = None
+    ) -> None:
         self.cluster = cluster
         self._event = recorder_event
         self.by_name: dict[str, LiveDeployment] = {}
+        if on_change is not None:
+            # no controller hears of its ReplicaSets, but the Services that select its pods
+            # do: ``on_change`` (the traffic flow's replan) on each of their changes
+            feed = cluster.feed
+            cluster.subscribe(lambda c: on_change() if c.object in feed.unwatched else None)
+
+    @classmethod
+    def existing(
+        cls,
+        cluster: Cluster,
+        deployments: list[Deployment],
+        recorder_event: Any,
+        *,
+        on_change: Callable[[], None] | None = None,
+    ) -> Deployments:
+        """The run's Deployments as the scenario declares them, created before the clock
+        (their pods Ready from the start)."""
+        out = cls(cluster, recorder_event, on_change)
+        for obj in deployments:
+            out.create(obj, existed_before=True)
+        return out
 
     # -- the API server's side -------------------------------------------------------------
     def create(self, obj: Deployment, *, existed_before: bool) -> LiveDeployment:
@@ -91,17 +118,20 @@ class Deployments:
         self._new_replica_set(live, warm=existed_before)
         return live
 
-    def configure(self, obj: Deployment) -> LiveDeployment:
+    def configure(self, obj: Deployment, *, set_replicas: bool | None = None) -> LiveDeployment:
         """``kubectl apply`` of an edited Deployment: a spec change bumps the generation; a
         new template gets a new ReplicaSet (with the live count); a ``replicas`` that
-        changed in the file rescales."""
+        changed in the file rescales. ``set_replicas`` (a patch): whether the patch changed
+        ``replicas`` (then the live count follows it), instead of comparing with the file."""
         live = self.by_name.get(obj.name)
         if live is None:
             return self.create(obj, existed_before=False)
         template = strip_hash_label(obj.raw.get("spec", {}).get("template") or {})
         changed = False
-        if obj.replicas != live.applied_replicas:
-            live.applied_replicas = obj.replicas
+        rescale = obj.replicas != live.applied_replicas if set_replicas is None else set_replicas
+        if rescale:
+            if set_replicas is None:
+                live.applied_replicas = obj.replicas
             self.scale(obj.name, obj.replicas)
             changed = True
         if template != live.template:
@@ -144,6 +174,8 @@ class Deployments:
     # -- the Deployment controller ---------------------------------------------------------
     def _new_replica_set(self, live: LiveDeployment, *, warm: bool) -> None:
         h = deployment_hash(live.template)
+        # the Rollout's informers ignore a ReplicaSet it does not own (no wake-up)
+        self.cluster.feed.unwatched.add(f"ReplicaSet/{live.name}-{h}")
         rs = self.cluster.create_replica_set(
             f"Deployment/{live.name}",
             live.template,

@@ -20,7 +20,13 @@ import copy
 import itertools
 
 from fidelitykit import events, pods, simulate
+from worldkit import write_scenario
 
+from canarysim.sim.world import World
+
+DEP = "rollout-ref-deployment"
+#: UpdateWorkloadRef: a merge patch of an annotation into the Deployment's template
+TOUCH = {"spec": {"template": {"metadata": {"annotations": {"update": "now"}}}}}
 SERVICE = {
     "kind": "Service",
     "apiVersion": "v1",
@@ -89,6 +95,8 @@ def deployment_ready(r, t, name="rollout-ref-deployment"):
                 created.add(pod)
             elif e["reason"] == "SuccessfulDelete":
                 deleted.add(pod)
+        elif e["time"] <= t and e["reason"] == "Killing":  # deleted with its ReplicaSet
+            deleted.add(e["object"].removeprefix("Pod/"))
     return {p for p in created - deleted if not _rollout_pod(r, p)}
 
 
@@ -118,13 +126,16 @@ def test_workload_ref_template_replay(tmp_path):
 
 def test_workload_ref_replay(tmp_path):
     """Degraded while the Deployment is missing, the Service left on its selector; Healthy
-    once the Deployment is applied, the Service switched; a Deployment edit is a new revision
+    once the Deployment is applied, the Service switched; a Deployment patch is a new revision
     (an image that never pulls: Degraded at the progress deadline; a good one: Healthy); a
     workloadRef renamed to a missing Deployment is Degraded, named back is Healthy."""
     ro = blue_green(replicas=1, progressDeadlineSeconds=5, revisionHistoryLimit=2)
     zero = deployment(replicas=0)
-    error = deployment(image="argoproj/rollouts-demo:error", replicas=0)
-    blue = deployment(image="argoproj/rollouts-demo:blue", replicas=0)
+
+    def image(tag):  # UpdateResource: the container list replaced, as a merge patch does
+        containers = [{"name": "rollouts-demo", "image": f"argoproj/rollouts-demo:{tag}"}]
+        return {"spec": {"template": {"spec": {"containers": containers}}}}
+
     rename = {"spec": {"workloadRef": {"name": "non-existent-deploy"}}}
     back = {"spec": {"workloadRef": {"name": "rollout-ref-deployment"}}}
     r = simulate(
@@ -132,8 +143,20 @@ def test_workload_ref_replay(tmp_path):
         [SERVICE, ro],
         [
             {"at": "30s", "do": "apply", "manifest": zero},
-            {"at": "90s", "do": "apply", "manifest": error},
-            {"at": "150s", "do": "apply", "manifest": blue},
+            {
+                "at": "90s",
+                "do": "patch",
+                "kind": "Deployment",
+                "name": DEP,
+                "patch": image("error"),
+            },
+            {
+                "at": "150s",
+                "do": "patch",
+                "kind": "Deployment",
+                "name": DEP,
+                "patch": image("blue"),
+            },
             {"at": "210s", "do": "patch", "patch": rename},
             {"at": "270s", "do": "patch", "patch": back},
         ],
@@ -197,15 +220,13 @@ def test_scale_down_progressively_completed_replay(tmp_path):
     """Once migrated, the Deployment stays at 0 when the Rollout is scaled to 6 and to 2 and
     when the Deployment's template changes (a blue-green update, revision 2)."""
     dep = deployment(replicas=3)
-    edited = copy.deepcopy(dep)
-    edited["spec"]["template"]["metadata"]["annotations"] = {"update": "now"}
     r = simulate(
         tmp_path,
         [SERVICE, blue_green(replicas=3, scale_down="progressively"), dep],
         [
             {"at": "30s", "do": "scale", "replicas": 6},
             {"at": "60s", "do": "scale", "replicas": 2},
-            {"at": "90s", "do": "apply", "manifest": edited},
+            {"at": "90s", "do": "patch", "kind": "Deployment", "name": DEP, "patch": TOUCH},
         ],
         until="150s",
     )
@@ -260,14 +281,12 @@ def test_scale_down_progressively_completed_canary_replay(tmp_path):
         },
     }
     dep = deployment(replicas=4, name=name)
-    edited = copy.deepcopy(dep)
-    edited["spec"]["template"]["metadata"]["annotations"] = {"update": "now"}
     r = simulate(
         tmp_path,
         [svc, ro, dep],
         [
             {"at": "30s", "do": "scale", "replicas": 8},
-            {"at": "60s", "do": "apply", "manifest": edited},
+            {"at": "60s", "do": "patch", "kind": "Deployment", "name": name, "patch": TOUCH},
         ],
         until="3m",
     )
@@ -291,3 +310,44 @@ def test_never_scale_down_replay(tmp_path):
     assert r.status_at(59).phase == "Healthy"
     assert deployment_replicas(r, 59) is None
     assert len(deployment_ready(r, 59)) == 2
+
+
+def test_a_deleted_deployment_is_seen_at_the_next_reconcile(tmp_path):
+    """``kubectl delete deployment``: its pods go at once; the Rollout is not woken (Argo's
+    informer leaves it unchanged) and turns Degraded with the NotFound text at its next
+    reconcile, here the one a ``scale`` makes."""
+    r = simulate(
+        tmp_path,
+        [SERVICE, blue_green(scale_down="never"), deployment()],
+        [
+            {"at": "30s", "do": "delete", "kind": "Deployment", "name": DEP},
+            {"at": "60s", "do": "scale", "replicas": 3},
+        ],
+        until="90s",
+        acceptErrors=["argo/invalid-spec"],
+    )
+    assert len(deployment_ready(r, 29)) == 2
+    assert not deployment_ready(r, 30)
+    assert r.status_at(59).phase == "Healthy"
+    final = r.status_at(89)
+    assert final.phase == "Degraded"
+    assert f'deployments.apps "{DEP}" not found' in final.message
+
+
+def test_a_healthy_start_has_migrated_before_the_clock(tmp_path):
+    """``start: healthy``: the migration happened before t=0; with ``onsuccess`` the
+    Deployment has no pods when the clock starts, with ``never`` it keeps its 2."""
+    for rule, left in (("onsuccess", 0), ("never", 2)):
+        path = write_scenario(
+            tmp_path,
+            manifests=[SERVICE, blue_green(scale_down=rule), deployment()],
+            until="30s",
+            start="healthy",
+            pods=pods(),
+            traffic={"rate": 1},
+        )
+        world = World.build(path).run(0.0)
+        assert world.controller.status.phase == "Healthy"
+        assert world.workloads.replicas(DEP) == left
+        alive = [p for rs in world.workloads.all_replica_sets() for p in rs.active_pods()]
+        assert len(alive) == left
