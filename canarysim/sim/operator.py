@@ -97,10 +97,6 @@ class Operator:
         for action in scenario.operator:
             if isinstance(action, MarkPodsReady):
                 self.env.process(self._mark_pods_ready(action))
-            elif isinstance(action, DeleteObject):
-                self.env.process(self._at(float(action.at), self.api.delete, action))
-            elif isinstance(action, ApplyObject):
-                self.env.process(self._at(float(action.at), self.api.apply, action))
             elif action.at is not None:
                 self.env.process(self._at(float(action.at), self._command, action))
         for fault in scenario.faults:
@@ -127,6 +123,12 @@ class Operator:
 
     def _command(self, action: Any) -> None:
         world = self.world
+        if isinstance(action, ApplyObject):
+            self.api.apply(action)
+            return
+        if isinstance(action, DeleteObject):
+            self.api.delete(action)
+            return
         if isinstance(action, PatchAction) and action.kind == "Deployment":
             self.api.patch_deployment(action)
             return

@@ -7,8 +7,7 @@ end-to-end suite does), ``kubectl patch`` (``patch``), ``kubectl apply`` (``appl
 ``kubectl delete`` (``delete``); faults are ``killPod``, ``killNode``
 and ``errorSpike``. An operator action happens ``at`` a time or ``when`` a condition holds
 (:mod:`.conditions`), then ``after`` a delay, once (or every time the condition becomes true
-again with ``repeat: true``); ``markPodsReady``, ``apply``, ``delete`` and faults only ``at``
-a time.
+again with ``repeat: true``); ``markPodsReady`` and faults only ``at`` a time.
 :func:`canarysim.declarations.plan.to_command` turns an operator action into the engine's command.
 """
 
@@ -159,7 +158,7 @@ class MarkPodsReady(_Timed):
     """The condition type; default: the template's first ``readinessGates`` entry."""
 
 
-class ApplyObject(_Timed):
+class ApplyObject(_Action):
     """``kubectl apply -f FILE``: the objects of ``manifest`` (one, inline) or ``file`` (a
     manifest file relative to the scenario) are created, or replace their namesakes. Kinds:
     Rollout (the simulated one: an edit, applied as ``kubectl apply``'s patch from the last
@@ -183,7 +182,7 @@ class ApplyObject(_Timed):
         return list(self._objects)
 
 
-class DeleteObject(_Timed):
+class DeleteObject(_Action):
     """``kubectl delete KIND NAME``: the object is gone from the cluster. A
     PodDisruptionBudget stops guarding evictions; a Service stops serving (its traffic finds
     no endpoint) and a Rollout that references it is invalid at its next reconcile; an
