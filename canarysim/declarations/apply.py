@@ -46,9 +46,15 @@ APPLY_KINDS: dict[str, str] = {
     "PodDisruptionBudget": "pod_disruption_budgets",
     "Secret": "secrets",
     "Deployment": "deployments",
+    "VirtualService": "virtual_services",
+    "DestinationRule": "destination_rules",
+    "Ingress": "ingresses",
 }
-#: Kinds a ``delete`` action may remove (the simulated Rollout itself is not one of them).
-DELETE_KINDS = tuple(k for k in APPLY_KINDS if k != "Rollout")
+#: Kinds a ``delete`` action may remove (the simulated Rollout itself is not one of them,
+#: nor the router objects it writes).
+DELETE_KINDS = tuple(
+    k for k in APPLY_KINDS if k not in ("Rollout", "VirtualService", "DestinationRule", "Ingress")
+)
 
 _CLUSTER_SCOPED = {"ClusterAnalysisTemplate"}
 

@@ -3,12 +3,14 @@ parts that hold them (the cluster's Services and budgets, the analysis runtime's
 and Secrets, the Rollout) see the change as a real cluster's would.
 
 What wakes the Rollout controller is what an informer of Argo's would deliver: an edited
-Rollout does (its update event); a created or deleted AnalysisTemplate, Service, Secret or
-PodDisruptionBudget does not (``rollout/controller.go`` registers no handler for templates;
-``service/service.go::syncService`` enqueues a Rollout only for a Service it already manages,
-and returns on NotFound). The controller re-validates the Rollout against the objects at its
-next reconcile, which an invalid Rollout has every 20 s (``enqueueRolloutAfter``): a template
-that appears clears the InvalidSpec condition there, a referenced one deleted raises it.
+Rollout does (its update event), so do a referenced VirtualService or Ingress and a created
+or re-generated Deployment its workloadRef names; a created or deleted AnalysisTemplate,
+Service, Secret, PodDisruptionBudget or DestinationRule does not (``rollout/controller.go``
+registers no handler for templates; ``service/service.go::syncService`` enqueues a Rollout
+only for a Service it already manages, and returns on NotFound). The controller re-validates
+the Rollout against the objects at its next reconcile, which an invalid Rollout has every
+20 s (``enqueueRolloutAfter``): a template that appears clears the InvalidSpec condition
+there, a referenced one deleted raises it.
 """
 
 from __future__ import annotations
@@ -90,6 +92,9 @@ class ApiServer:
                 budgets.delete(name)
             else:
                 budgets.budgets[name] = raw
+        elif kind in ("VirtualService", "DestinationRule", "Ingress"):
+            if world.mesh.apply_object(kind, raw):
+                world.controller.wake()
         elif kind == "Deployment":
             self._sync_deployment(name, created)
         elif kind == "Secret":

@@ -163,7 +163,8 @@ class ApplyObject(_Action):
     manifest file relative to the scenario) are created, or replace their namesakes. Kinds:
     Rollout (the simulated one: an edit, applied as ``kubectl apply``'s patch from the last
     applied manifest), AnalysisTemplate, ClusterAnalysisTemplate, Service,
-    PodDisruptionBudget, Secret (see :mod:`canarysim.declarations.apply`)."""
+    PodDisruptionBudget, Secret, Deployment, VirtualService, DestinationRule, Ingress (see
+    :mod:`canarysim.declarations.apply`)."""
 
     do: Literal["apply"]
     manifest: dict[str, Any] | None = None
