@@ -32,6 +32,7 @@ __all__ = [
     "applied_objects",
     "apply_patch_for",
     "live_copy",
+    "patched_deployment",
     "remove_object",
     "store_object",
 ]
@@ -44,9 +45,16 @@ APPLY_KINDS: dict[str, str] = {
     "Service": "services",
     "PodDisruptionBudget": "pod_disruption_budgets",
     "Secret": "secrets",
+    "Deployment": "deployments",
+    "VirtualService": "virtual_services",
+    "DestinationRule": "destination_rules",
+    "Ingress": "ingresses",
 }
-#: Kinds a ``delete`` action may remove (the simulated Rollout itself is not one of them).
-DELETE_KINDS = tuple(k for k in APPLY_KINDS if k != "Rollout")
+#: Kinds a ``delete`` action may remove (the simulated Rollout itself is not one of them,
+#: nor the router objects it writes).
+DELETE_KINDS = tuple(
+    k for k in APPLY_KINDS if k not in ("Rollout", "VirtualService", "DestinationRule", "Ingress")
+)
 
 _CLUSTER_SCOPED = {"ClusterAnalysisTemplate"}
 
@@ -141,6 +149,32 @@ def applied_objects(
     if not objects:
         raise refuse("at least one object")
     return objects
+
+
+def patched_deployment(
+    deployment: Resource, patch: Any, patch_type: str, *, namespace: str, file: str
+) -> Resource:
+    """The Deployment ``deployment`` after ``kubectl patch deployment``, typed as a loaded
+    one; its name, namespace and kind cannot change. Raises ScenarioError naming ``file``."""
+    from canarysim.declarations.patch import PatchError, apply_patch
+
+    try:
+        raw = apply_patch(deployment.raw, patch, patch_type)
+    except PatchError as exc:
+        raise scenario_error(file, "patch", str(exc)) from None
+    if not isinstance(raw, dict) or raw.get("kind") != "Deployment":
+        raise scenario_error(file, "patch", "a patch that leaves a Deployment object")
+    for key in ("name", "namespace"):
+        if (raw.get("metadata") or {}).get(key) != (deployment.raw.get("metadata") or {}).get(key):
+            raise scenario_error(file, f"patch.metadata.{key}", "it unchanged (immutable)")
+    staged = Manifests(namespace=namespace)
+    add_document(staged, Document(file, 0, raw, {}))
+    for finding in staged.findings:
+        if finding.severity == "error":
+            raise scenario_error(file, "patch", finding.message)
+    if len(staged.deployments) != 1:
+        raise scenario_error(file, "patch", "a patch that leaves a Deployment object")
+    return staged.deployments[0]
 
 
 def apply_patch_for(last_applied: Mapping[str, Any], new: Mapping[str, Any]) -> dict[str, Any]:

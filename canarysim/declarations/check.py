@@ -31,6 +31,7 @@ from canarysim.declarations.manifests.bundle import Manifests
 from canarysim.declarations.scenario import load as _load
 from canarysim.declarations.scenario.model import ACCEPTABLE_ERRORS, Scenario
 from canarysim.declarations.support import line_of, refusals
+from canarysim.declarations.workloadref import resolve_workload_ref
 from canarysim.errors import InputRefused
 
 __all__ = [
@@ -47,18 +48,30 @@ __all__ = [
 
 
 def rollout_errors(ro: Rollout, objs: Manifests) -> tuple[list[FieldError], list[FieldError]]:
-    """(spec errors, referenced-resource errors), each in Argo's order."""
-    return validate_rollout_spec(ro), validate_references(ro, objs)
+    """(spec errors, referenced-resource errors), each in Argo's order; a Rollout with a
+    workloadRef is validated with the template it resolves to (none when it does not
+    resolve: :func:`resolve_workload_ref` gives that error)."""
+    res = resolve_workload_ref(ro, objs)
+    if res.error is not None:
+        return [], []
+    return (
+        validate_rollout_spec(res.rollout, resolved=res.resolved),
+        validate_references(res.rollout, objs),
+    )
 
 
 def first_invalid_message(ro: Rollout, objs: Manifests) -> str | None:
     """The InvalidSpec condition message Argo sets for ``ro``, or None if it is valid.
 
     Only the first error counts (``getRolloutValidationErrors``); referenced resources are
-    looked at only when the spec itself is valid.
+    looked at only when the spec itself is valid; a workloadRef that does not resolve comes
+    before both (``newRolloutContext``).
     """
-    spec_errs = validate_rollout_spec(ro)
-    errs = spec_errs or validate_references(ro, objs)
+    res = resolve_workload_ref(ro, objs)
+    if res.error is not None:
+        return f'The Rollout "{ro.name}" is invalid: {res.error}'
+    spec_errs = validate_rollout_spec(res.rollout, resolved=res.resolved)
+    errs = spec_errs or validate_references(res.rollout, objs)
     if not errs:
         return None
     return f'The Rollout "{ro.name}" is invalid: {errs[0]}'
@@ -78,6 +91,17 @@ def validate_manifests(objs: Manifests) -> list[Finding]:
     """Every finding about loaded manifests: load notes, Argo's validation, lint."""
     findings = list(objs.findings)
     for ro in objs.rollouts:
+        unresolved = resolve_workload_ref(ro, objs).error
+        if unresolved is not None:
+            findings.append(
+                Finding(
+                    ro.file,
+                    ro.line_of("spec", "workloadRef"),
+                    "argo/invalid-spec",
+                    "error",
+                    f'The Rollout "{ro.name}" is invalid: {unresolved}',
+                )
+            )
         spec_errs, ref_errs = rollout_errors(ro, objs)
         for err in [*spec_errs, *ref_errs]:
             findings.append(

@@ -35,6 +35,7 @@ from canarysim.declarations.manifests.smi import (
     TraefikService,
     TrafficSplit,
 )
+from canarysim.declarations.manifests.workloads import Deployment
 from canarysim.declarations.yamlio import Document, read_documents, scenario_error
 
 __all__ = [
@@ -58,6 +59,7 @@ _KINDS: dict[tuple[str, str], tuple[type[Resource], str, bool]] = {
     ("", "Service"): (Service, "services", True),
     ("policy", "PodDisruptionBudget"): (PodDisruptionBudget, "pod_disruption_budgets", True),
     ("", "Secret"): (Secret, "secrets", True),
+    ("apps", "Deployment"): (Deployment, "deployments", True),
     ("networking.istio.io", "VirtualService"): (VirtualService, "virtual_services", True),
     ("networking.istio.io", "DestinationRule"): (DestinationRule, "destination_rules", True),
     ("networking.istio.io", "Gateway"): (Gateway, "gateways", True),
@@ -84,6 +86,7 @@ _VERSIONS = {
     "argoproj.io": {"v1alpha1"},
     "": {"v1"},
     "policy": {"v1"},
+    "apps": {"v1"},
     "networking.istio.io": {"v1", "v1beta1", "v1alpha3"},
     "networking.k8s.io": {"v1"},
     "split.smi-spec.io": {"v1alpha1", "v1alpha2", "v1alpha3"},

@@ -62,16 +62,16 @@ def refusals(rollout: Rollout) -> list[Refusal]:
     out: list[Refusal] = []
     spec = rollout.spec
     strategy = ("spec", "strategy")
-    if spec.workload_ref is not None:
-        ref = spec.workload_ref
-        target = f"{ref.get('kind') or 'a workload'} {ref.get('name') or ''}".rstrip()
+    ref = spec.workload_ref
+    if ref is not None and ref.kind in ("ReplicaSet", "PodTemplate"):
+        # Argo resolves these too (rollout/templateref.go::infoByGroupKind); canarysim
+        # simulates the referenced Deployment only. Other kinds are Argo's own InvalidSpec.
         out.append(
             Refusal(
-                ("spec", "workloadRef"),
-                "an inline pod template (canarysim does not simulate workloadRef yet: neither "
-                "the referenced workload's pods nor its scaleDown; copy its spec.template and "
-                "spec.selector into the Rollout instead)",
-                f"a workloadRef to {target}",
+                ("spec", "workloadRef", "kind"),
+                "a workloadRef to an apps/v1 Deployment (canarysim simulates Deployments only; "
+                "copy the workload's spec.template and spec.selector into the Rollout instead)",
+                f"a workloadRef to {ref.kind} {ref.name}".rstrip(),
             )
         )
     c = spec.strategy.canary

@@ -3,12 +3,14 @@ parts that hold them (the cluster's Services and budgets, the analysis runtime's
 and Secrets, the Rollout) see the change as a real cluster's would.
 
 What wakes the Rollout controller is what an informer of Argo's would deliver: an edited
-Rollout does (its update event); a created or deleted AnalysisTemplate, Service, Secret or
-PodDisruptionBudget does not (``rollout/controller.go`` registers no handler for templates;
-``service/service.go::syncService`` enqueues a Rollout only for a Service it already manages,
-and returns on NotFound). The controller re-validates the Rollout against the objects at its
-next reconcile, which an invalid Rollout has every 20 s (``enqueueRolloutAfter``): a template
-that appears clears the InvalidSpec condition there, a referenced one deleted raises it.
+Rollout does (its update event), so do a referenced VirtualService or Ingress and a created
+or re-generated Deployment its workloadRef names; a created or deleted AnalysisTemplate,
+Service, Secret, PodDisruptionBudget or DestinationRule does not (``rollout/controller.go``
+registers no handler for templates; ``service/service.go::syncService`` enqueues a Rollout
+only for a Service it already manages, and returns on NotFound). The controller re-validates
+the Rollout against the objects at its next reconcile, which an invalid Rollout has every
+20 s (``enqueueRolloutAfter``): a template that appears clears the InvalidSpec condition
+there, a referenced one deleted raises it.
 """
 
 from __future__ import annotations
@@ -16,8 +18,14 @@ from __future__ import annotations
 import copy
 from typing import TYPE_CHECKING, Any
 
-from canarysim.declarations.apply import apply_patch_for, remove_object, store_object
-from canarysim.declarations.scenario.actions import ApplyObject, DeleteObject
+from canarysim.declarations.apply import (
+    apply_patch_for,
+    patched_deployment,
+    remove_object,
+    store_object,
+)
+from canarysim.declarations.scenario.actions import ApplyObject, DeleteObject, PatchAction
+from canarysim.errors import ScenarioError
 
 if TYPE_CHECKING:
     from canarysim.sim.wiring import Wiring
@@ -85,6 +93,11 @@ class ApiServer:
                 budgets.delete(name)
             else:
                 budgets.budgets[name] = raw
+        elif kind in ("VirtualService", "DestinationRule", "Ingress"):
+            if world.mesh.apply_object(kind, raw):
+                world.controller.wake()
+        elif kind == "Deployment":
+            self._sync_deployment(name, created)
         elif kind == "Secret":
             obj = None if raw is None else next(
                 (s for s in world.objects.secrets if s.name == name and s.namespace == namespace),
@@ -92,6 +105,35 @@ class ApiServer:
             )  # fmt: skip
             world.analysis.set_secret(name, None if obj is None else obj.values())
             world.experiments.analysis_objects_changed()
+
+    def _sync_deployment(
+        self, name: str, created: bool, *, set_replicas: bool | None = None
+    ) -> None:
+        """The Deployment controller takes the change; the Rollout controller hears of it
+        when the Rollout references it (Argo's Deployment informer patches the Rollout's
+        ``workload-generation`` annotation on add, and on an update that bumped the
+        generation: ``rollout/templateref.go::updateRolloutsReferenceAnnotation``)."""
+        world = self.world
+        obj = next(
+            (
+                d
+                for d in world.objects.deployments
+                if d.name == name and d.namespace == world.namespace
+            ),
+            None,
+        )
+        workloads = world.workloads
+        before = workloads.by_name.get(name)
+        generation = None if before is None else before.generation
+        if obj is None:
+            workloads.delete(name)
+            return  # DeleteFunc: the annotation keeps its generation, no Rollout update
+        live = workloads.configure(obj, set_replicas=set_replicas)
+        if live.generation == generation and not created:
+            return
+        ref = (world.rollout_manifest.get("spec") or {}).get("workloadRef") or {}
+        if isinstance(ref, dict) and ref.get("kind") == "Deployment" and ref.get("name") == name:
+            world.controller.wake()
 
     def _sync_service(self, name: str, raw: Any, created: bool) -> None:
         """The data plane sees the Service (or its absence) at once; the Rollout controller
@@ -112,6 +154,42 @@ class ApiServer:
                 if injected is not None:
                     svc.selector = {**(svc.selector or {}), POD_TEMPLATE_HASH_LABEL: injected}
         world.flow.route_change()
+
+    # -- patch of another object -----------------------------------------------------------
+    def patch_deployment(self, action: PatchAction) -> None:
+        """``kubectl patch deployment NAME``: the patched Deployment replaces the live one
+        (the Deployment controller and, for a workloadRef, the Rollout see the change as
+        with ``apply``). A missing Deployment or a patch the API server would refuse changes
+        nothing (a warning, as kubectl's error)."""
+        import json
+
+        world = self.world
+        name = action.name or ""
+        text = json.dumps(action.patch, separators=(",", ":"))
+        line = f"kubectl patch deployment {name} --type {action.type} -p '{text}'"
+        self._announce(f"Deployment/{name}", line)
+        live = next(
+            (d for d in world.objects.deployments if d.name == name),
+            None,
+        )
+        if live is None:
+            world.warn(f't={world.env.now:g}s: {line}: deployments.apps "{name}" not found')
+            return
+        try:
+            obj = patched_deployment(
+                live, action.patch, action.type, namespace=world.namespace, file="kubectl patch"
+            )
+        except ScenarioError as exc:
+            world.warn(f"t={world.env.now:g}s: {line}: refused: {exc}")
+            return
+        if obj.raw == live.raw:
+            return  # "patched (no change)"
+        # the live object's replicas (what Argo scaled it to) stay unless the patch sets them
+        old_replicas = (live.raw.get("spec") or {}).get("replicas")
+        new_replicas = (obj.raw.get("spec") or {}).get("replicas")
+        store_object(world.objects, obj)
+        world.bump_objects()
+        self._sync_deployment(name, False, set_replicas=new_replicas != old_replicas)
 
     # -- delete ----------------------------------------------------------------------------
     def delete(self, action: DeleteObject) -> None:

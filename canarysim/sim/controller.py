@@ -56,6 +56,11 @@ from canarysim.engine.rollout.status import rollout_phase
 from canarysim.errors import ScenarioError, SimulationError, TrafficRoutingError
 from canarysim.sim.cluster.replicasets import DESIRED_REPLICAS_ANNOTATION
 from canarysim.sim.cluster.templatehash import POD_TEMPLATE_HASH_LABEL
+from canarysim.sim.workloads.scaledown import (
+    follow_workload_template,
+    new_rs_replicas,
+    scale_down_workload,
+)
 
 if TYPE_CHECKING:
     from canarysim.sim.wiring import Wiring
@@ -128,7 +133,9 @@ class Controller:
                 requeue: float | None = INVALID_REQUEUE
             else:
                 self._valid_again()
+                before, new_rs_before = self.status, new_rs_replicas(world)
                 requeue = self.reconcile()
+                scale_down_workload(world, before, new_rs_before)
             world.observe()
             if requeue == 0.0:
                 yield self.env.timeout(0)
@@ -151,6 +158,7 @@ class Controller:
         else:
             rollout = patched_rollout(world.rollout_manifest, {}, namespace=world.namespace)
             message = first_invalid_message(rollout, world.objects)
+            plan = follow_workload_template(world, rollout)
         self._validated = (plan, version, message)
         return message
 

@@ -171,6 +171,14 @@ class TrafficFlow:
                 self.behaviours[rs.hash] = version_behaviour(
                     world.scenario, rs.image, world.plan.name
                 )
+        for rs in world.workloads.all_replica_sets():
+            # a workloadRef's Deployment: its pods answer as their version, as stable
+            self.roles.setdefault(rs.hash, "stable")
+            self.hash_image.setdefault(rs.hash, rs.image)
+            if rs.hash not in self.behaviours:
+                self.behaviours[rs.hash] = version_behaviour(
+                    world.scenario, rs.image, world.plan.name
+                )
         for _, template, rs in world.experiments.replica_sets():
             # An experiment's pods answer as their image does; traffic counts as its specRef.
             self.roles.setdefault(rs.hash, "canary" if template.spec_ref == "canary" else "stable")

@@ -40,6 +40,7 @@ from canarysim.declarations.scenario.model import (
     KillPod,
     MarkPodsReady,
 )
+from canarysim.declarations.workloadref import resolve_workload_ref
 from canarysim.engine.model import (
     Abort,
     Command,
@@ -96,10 +97,6 @@ class Operator:
         for action in scenario.operator:
             if isinstance(action, MarkPodsReady):
                 self.env.process(self._mark_pods_ready(action))
-            elif isinstance(action, DeleteObject):
-                self.env.process(self._at(float(action.at), self.api.delete, action))
-            elif isinstance(action, ApplyObject):
-                self.env.process(self._at(float(action.at), self.api.apply, action))
             elif action.at is not None:
                 self.env.process(self._at(float(action.at), self._command, action))
         for fault in scenario.faults:
@@ -126,6 +123,15 @@ class Operator:
 
     def _command(self, action: Any) -> None:
         world = self.world
+        if isinstance(action, ApplyObject):
+            self.api.apply(action)
+            return
+        if isinstance(action, DeleteObject):
+            self.api.delete(action)
+            return
+        if isinstance(action, PatchAction) and action.kind == "Deployment":
+            self.api.patch_deployment(action)
+            return
         if isinstance(action, PatchAction):
             self._patch(action)
             world.controller.wake()
@@ -214,7 +220,13 @@ class Operator:
                 old, patch, patch_type, namespace=world.namespace, file=source
             )
             new_raw = copy.deepcopy(rollout.raw)
-            template = strip_hash_label((new_raw.get("spec") or {}).get("template") or {})
+            # a workloadRef's template is the Deployment's (a Rollout that no longer resolves
+            # keeps the template it had: the controller reports InvalidSpec)
+            res = resolve_workload_ref(rollout, world.objects)
+            spec = (res.rollout.raw if res.resolved else new_raw).get("spec") or {}
+            template = strip_hash_label(spec.get("template") or {})
+            if rollout.spec.workload_ref is not None and not res.resolved:
+                template = world.templates[world.plan.pod_template_hash]
             new_hash = pod_template_hash(template)
             before, after = old.get("spec") or {}, new_raw.get("spec") or {}
             plan = world.plan

@@ -34,6 +34,7 @@ from canarysim.sim.mesh.router import RequestClass
 from canarysim.sim.metrics.recorder import Recorder
 from canarysim.sim.metrics.store import MetricStore
 from canarysim.sim.stochastic.rng import Streams
+from canarysim.sim.workloads.deployments import Deployments
 
 __all__ = ["ControllerPort", "ExperimentsPort", "FlowPort", "Wiring"]
 
@@ -137,6 +138,8 @@ class Wiring(Protocol):
     def experiments(self) -> ExperimentsPort: ...
     @property
     def controller(self) -> ControllerPort: ...
+    @property
+    def workloads(self) -> Deployments: ...
 
     def set_plan(self, plan: Plan) -> None:
         """The operator changed the Rollout's spec."""

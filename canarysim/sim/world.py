@@ -30,6 +30,7 @@ import simpy
 
 from canarysim.declarations import Scenario, rollout_invalid_message
 from canarysim.declarations.apply import live_copy
+from canarysim.declarations.workloadref import resolve_workload_ref
 from canarysim.engine.model import Command, Plan, StartAnalysisRun
 from canarysim.errors import SimulationError
 from canarysim.result import Result
@@ -62,6 +63,7 @@ from canarysim.sim.observe import collect, observe
 from canarysim.sim.operator import Operator
 from canarysim.sim.stochastic.rng import Streams
 from canarysim.sim.traffic.generator import TrafficGenerator
+from canarysim.sim.workloads.deployments import Deployments
 
 __all__ = [
     "EXACT_CHUNK_REQUESTS",
@@ -127,7 +129,8 @@ class World:
         self.namespace = rollout.namespace
         # As the API server would serve it: the namespace is always set (args may read it).
         self.rollout_manifest.setdefault("metadata", {})["namespace"] = self.namespace
-        spec = self.rollout_manifest.get("spec") or {}
+        # a workloadRef's template and selector: the Deployment's (never stored on the Rollout)
+        spec = resolve_workload_ref(rollout, scenario.manifests).rollout.raw.get("spec") or {}
         template = strip_hash_label(spec.get("template") or {})
         self.templates: dict[str, dict[str, Any]] = {}
         first_hash = pod_template_hash(template)
@@ -159,6 +162,12 @@ class World:
         for svc in scenario.manifests.services:
             if svc.namespace == self.namespace:
                 self.cluster.add_service(svc.raw)
+        self.workloads = Deployments.existing(
+            self.cluster,
+            [d for d in scenario.manifests.deployments if d.namespace == self.namespace],
+            lambda *event: self.recorder.event(self.env.now, *event),
+            on_change=lambda: self.flow.route_change() if hasattr(self, "flow") else None,
+        )
         self.cluster.budgets = DisruptionBudgets(
             p.raw
             for p in scenario.manifests.pod_disruption_budgets

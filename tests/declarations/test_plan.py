@@ -216,8 +216,9 @@ def test_scenario_from_manifests_defaults_and_overrides(base):
         scenario_from_manifests(bundle(SERVICES))
 
 
-def test_workload_ref_is_refused(base):
+def test_workload_ref_to_a_replica_set_is_refused(base):
+    """Argo resolves ReplicaSets and PodTemplates too; canarysim simulates Deployments only."""
     del base["spec"]["template"]
-    base["spec"]["workloadRef"] = {"apiVersion": "apps/v1", "kind": "Deployment", "name": "d"}
-    with pytest.raises(ScenarioError, match=r"does not simulate workloadRef yet.*to Deployment d"):
+    base["spec"]["workloadRef"] = {"apiVersion": "apps/v1", "kind": "ReplicaSet", "name": "d"}
+    with pytest.raises(ScenarioError, match=r"simulates Deployments only.*to ReplicaSet d"):
         plan_of(base)

@@ -116,3 +116,37 @@ def test_a_patch_refused_at_run_time_changes_nothing() -> None:
     r = _with(IMESH, {"at": "8m", "do": "patch", "type": "json", "patch": test_op}, until="15m")
     assert r.final.desired == 2
     assert any("refused" in w and "is not 'nginx:1.15.4'" in w for w in r.warnings)
+
+
+def test_apply_and_delete_on_conditions(tmp_path: Path) -> None:
+    """``apply``/``delete`` take ``when:`` as the other verbs do: a Service the Rollout needs
+    is deleted once it has been Healthy for 30 s, and applied again once the Rollout is
+    Degraded (InvalidSpec at the reconcile the update makes); it validates again at its next
+    20 s requeue and goes on."""
+    from worldkit import rollout, service, virtual_service, write_scenario
+
+    canary = service("canary-svc")
+    path = write_scenario(
+        tmp_path,
+        manifests=[rollout(), canary, service("stable-svc"), virtual_service()],
+        operator=[
+            {
+                "when": {"phase": "Healthy", "for": "30s"},
+                "do": "delete",
+                "kind": "Service",
+                "name": "canary-svc",
+            },
+            {"at": "1m", "do": "setImage", "container": "main", "image": "app:v2"},
+            {"when": {"phase": "Degraded"}, "do": "apply", "manifest": canary},
+        ],
+        until="5m",
+    )
+    r = canarysim.simulate(path)
+    (deleted,) = _commands(r, "kubectl delete service canary-svc")
+    (applied,) = _commands(r, "kubectl apply")
+    assert 30.0 <= deleted <= 31.0  # Healthy from the start, for 30 s
+    degraded = _first(r, lambda s: s.phase == "Degraded")
+    assert degraded == 60.0  # the setImage wakes the controller: it validates, InvalidSpec
+    assert 0.0 <= applied - degraded <= 1.0
+    assert "canary-svc" in r.status_at(degraded).message
+    assert any(s.phase != "Degraded" for s in r.snapshots if s.time > applied)

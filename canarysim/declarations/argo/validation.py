@@ -27,8 +27,10 @@ NONNEG = "must be greater than or equal to 0"
 MISSING = "Rollout has missing field '{}'"
 
 
-def validate_rollout_spec(ro: Rollout) -> list[FieldError]:
-    """``ValidateRollout``: every spec error, in Argo's order."""
+def validate_rollout_spec(ro: Rollout, *, resolved: bool = False) -> list[FieldError]:
+    """``ValidateRollout``: every spec error, in Argo's order. ``resolved``: ``ro`` carries
+    the template its workloadRef resolved to (``TemplateResolvedFromRef``), which is then
+    validated as an inline one would be."""
     errs: list[FieldError] = []
     spec = ro.spec
     replicas = 1 if spec.replicas is None else spec.replicas
@@ -50,7 +52,7 @@ def validate_rollout_spec(ro: Rollout) -> list[FieldError]:
                         "empty selector is invalid for deployment",
                     )
                 )
-    elif ro.raw_at("spec", "template"):
+    elif not resolved and ro.raw_at("spec", "template"):
         errs.append(
             FieldError(
                 "spec.template",
@@ -59,7 +61,7 @@ def validate_rollout_spec(ro: Rollout) -> list[FieldError]:
                 "template must be empty for workload reference rollout",
             )
         )
-    if spec.workload_ref is None:
+    if spec.workload_ref is None or resolved:
         errs += _pod_template(ro)
     errs += _nonneg("spec.minReadySeconds", spec.min_ready_seconds)
     history = 10 if spec.revision_history_limit is None else spec.revision_history_limit

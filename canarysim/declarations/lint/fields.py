@@ -108,8 +108,8 @@ def unsupported(obj: Resource) -> list[Finding]:
 
     for path, model, key in _set_unsupported(obj, ()):
         warn((*path, key), f"{format_path((*path, key))} ({type(model).__name__})")
-    # blue-green, workloadRef, routers not simulated, plugin steps: not warnings but errors,
-    # because the run refuses them (declarations/support.py)
+    # a workloadRef to a ReplicaSet or PodTemplate, routers not simulated, plugin steps: not
+    # warnings but errors, because the run refuses them (declarations/support.py)
     if isinstance(obj, DestinationRule):
         policies: list[tuple[tuple[object, ...], dict[str, Any] | None]]
         policies = [(("spec", "trafficPolicy"), obj.spec.traffic_policy)]

@@ -16,6 +16,7 @@ from canarysim.declarations.manifests.argo import Rollout
 from canarysim.declarations.manifests.base import Resource
 from canarysim.declarations.manifests.bundle import Manifests
 from canarysim.declarations.manifests.k8s import Service
+from canarysim.declarations.workloadref import resolve_workload_ref
 from canarysim.engine.durations import parse_duration, pause_seconds
 
 __all__ = ["lint"]
@@ -28,11 +29,16 @@ def lint(objs: Manifests) -> list[Finding]:
         out += unknown_fields(obj)
         out += unsupported(obj)
     for ro in objs.rollouts:
-        out += _services(ro, objs)
+        # a workloadRef's pods carry the Deployment's template; one that does not resolve
+        # is Argo's InvalidSpec already, and its pods' labels are unknown
+        res = resolve_workload_ref(ro, objs)
+        ro = res.rollout
+        if ro.spec.workload_ref is None or res.resolved:
+            out += _services(ro, objs)
+            out += _disruption_budgets(ro, objs)
         out += _virtual_services(ro, objs)
         out += _destination_rule(ro, objs)
         out += _steps(ro, objs)
-        out += _disruption_budgets(ro, objs)
     out += _route_weights(objs)
     out += _gateways(objs)
     out += lint_analysis(objs)

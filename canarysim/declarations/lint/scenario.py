@@ -12,7 +12,9 @@ from typing import Any
 
 from canarysim.declarations.findings import Finding, Severity
 from canarysim.declarations.manifests.analysis import AnalysisTemplate, ClusterAnalysisTemplate
+from canarysim.declarations.manifests.workloads import Deployment
 from canarysim.declarations.scenario.model import KillNode, MarkPodsReady, Scenario, SetImage
+from canarysim.declarations.workloadref import resolve_workload_ref
 
 __all__ = ["lint_scenario"]
 
@@ -27,9 +29,14 @@ def lint_scenario(s: Scenario) -> list[Finding]:
 
     if not s.manifests.rollouts:
         return out
-    ro = s.rollout
+    ro = resolve_workload_ref(s.rollout, s.manifests).rollout  # a workloadRef's template
     containers = [c.name for c in ro.spec.template.spec.containers]
     images = {c.image for c in ro.spec.template.spec.containers}
+    for action in s.operator:
+        # an applied Deployment brings its template's images (a workloadRef follows it)
+        for obj in getattr(action, "objects", None) or []:
+            if isinstance(obj, Deployment):
+                images.update(c.image for c in obj.spec.template.spec.containers)
     for i, action in enumerate(s.operator):
         if isinstance(action, SetImage):
             images.add(action.image)

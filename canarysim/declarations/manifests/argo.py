@@ -25,6 +25,7 @@ from canarysim.declarations.manifests.base import (
     Resource,
 )
 from canarysim.declarations.manifests.k8s import LabelSelector, PodTemplateSpec
+from canarysim.declarations.manifests.workloads import WorkloadRef
 from canarysim.engine.replicas.fenceposts import parse_int_or_percent
 
 __all__ = [
@@ -392,7 +393,7 @@ class RolloutSpec(ManifestModel):
     replicas: Int32 | None = None
     selector: LabelSelector | None = None
     template: PodTemplateSpec = Field(default_factory=PodTemplateSpec)
-    workload_ref: dict[str, Any] | None = None
+    workload_ref: WorkloadRef | None = None
     min_ready_seconds: Int32 = 0
     rollback_window: RollbackWindowSpec | None = None
     strategy: RolloutStrategy = Field(default_factory=RolloutStrategy)

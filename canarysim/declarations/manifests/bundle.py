@@ -25,6 +25,7 @@ from canarysim.declarations.manifests.smi import (
     TraefikService,
     TrafficSplit,
 )
+from canarysim.declarations.manifests.workloads import Deployment
 
 __all__ = ["Manifests"]
 
@@ -47,6 +48,7 @@ class Manifests:
     services: list[Service] = field(default_factory=list)
     pod_disruption_budgets: list[PodDisruptionBudget] = field(default_factory=list)
     secrets: list[Secret] = field(default_factory=list)
+    deployments: list[Deployment] = field(default_factory=list)
     virtual_services: list[VirtualService] = field(default_factory=list)
     destination_rules: list[DestinationRule] = field(default_factory=list)
     gateways: list[Gateway] = field(default_factory=list)
@@ -108,6 +110,7 @@ class Manifests:
             *self.services,
             *self.pod_disruption_budgets,
             *self.secrets,
+            *self.deployments,
             *self.virtual_services,
             *self.destination_rules,
             *self.gateways,
@@ -127,6 +130,9 @@ class Manifests:
 
     def service(self, name: str, namespace: str) -> Service | None:
         return _find(self.services, name, namespace)
+
+    def deployment(self, name: str, namespace: str) -> Deployment | None:
+        return _find(self.deployments, name, namespace)
 
     def ingress(self, name: str, namespace: str) -> Ingress | None:
         return _find(self.ingresses, name, namespace)

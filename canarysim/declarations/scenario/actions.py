@@ -7,8 +7,7 @@ end-to-end suite does), ``kubectl patch`` (``patch``), ``kubectl apply`` (``appl
 ``kubectl delete`` (``delete``); faults are ``killPod``, ``killNode``
 and ``errorSpike``. An operator action happens ``at`` a time or ``when`` a condition holds
 (:mod:`.conditions`), then ``after`` a delay, once (or every time the condition becomes true
-again with ``repeat: true``); ``markPodsReady``, ``apply``, ``delete`` and faults only ``at``
-a time.
+again with ``repeat: true``); ``markPodsReady`` and faults only ``at`` a time.
 :func:`canarysim.declarations.plan.to_command` turns an operator action into the engine's command.
 """
 
@@ -129,11 +128,21 @@ class ScaleAction(_Action):
 class PatchAction(_Action):
     """``kubectl patch rollout ROLLOUT --type TYPE -p PATCH``: any change of the Rollout's
     spec (a changed ``spec.template`` is a new revision, as on a cluster). See
-    :mod:`canarysim.declarations.patch`."""
+    :mod:`canarysim.declarations.patch`. ``kind: Deployment`` with ``name``: ``kubectl patch
+    deployment NAME`` instead (a workloadRef's Deployment: a changed template is a new
+    revision of the Rollout that references it)."""
 
     do: Literal["patch"]
     type: Literal["merge", "json", "strategic"] = "merge"
     patch: dict[str, Any] | list[Any]
+    kind: Literal["Rollout", "Deployment"] = "Rollout"
+    name: str | None = None
+
+    @model_validator(mode="after")
+    def _named(self) -> PatchAction:
+        if self.kind == "Deployment" and not self.name:
+            raise ValueError("a patch of kind Deployment names it (name: the Deployment)")
+        return self
 
 
 class MarkPodsReady(_Timed):
@@ -149,12 +158,13 @@ class MarkPodsReady(_Timed):
     """The condition type; default: the template's first ``readinessGates`` entry."""
 
 
-class ApplyObject(_Timed):
+class ApplyObject(_Action):
     """``kubectl apply -f FILE``: the objects of ``manifest`` (one, inline) or ``file`` (a
     manifest file relative to the scenario) are created, or replace their namesakes. Kinds:
     Rollout (the simulated one: an edit, applied as ``kubectl apply``'s patch from the last
     applied manifest), AnalysisTemplate, ClusterAnalysisTemplate, Service,
-    PodDisruptionBudget, Secret (see :mod:`canarysim.declarations.apply`)."""
+    PodDisruptionBudget, Secret, Deployment, VirtualService, DestinationRule, Ingress (see
+    :mod:`canarysim.declarations.apply`)."""
 
     do: Literal["apply"]
     manifest: dict[str, Any] | None = None
@@ -173,17 +183,24 @@ class ApplyObject(_Timed):
         return list(self._objects)
 
 
-class DeleteObject(_Timed):
+class DeleteObject(_Action):
     """``kubectl delete KIND NAME``: the object is gone from the cluster. A
     PodDisruptionBudget stops guarding evictions; a Service stops serving (its traffic finds
     no endpoint) and a Rollout that references it is invalid at its next reconcile; an
     AnalysisTemplate cannot start new runs (the Rollout that references it is invalid at its
     next reconcile; runs already started keep their copy of the metrics); a Secret is no
-    longer there for arguments to read."""
+    longer there for arguments to read; a Deployment's pods go, and a Rollout whose
+    workloadRef names it is invalid at its next reconcile (nothing wakes it: Argo's informer
+    leaves the Rollout unchanged)."""
 
     do: Literal["delete"]
     kind: Literal[
-        "PodDisruptionBudget", "Service", "AnalysisTemplate", "ClusterAnalysisTemplate", "Secret"
+        "PodDisruptionBudget",
+        "Service",
+        "AnalysisTemplate",
+        "ClusterAnalysisTemplate",
+        "Secret",
+        "Deployment",
     ]
     name: str
 

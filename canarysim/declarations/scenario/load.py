@@ -146,6 +146,7 @@ def build_scenario(
 def _check_patches(scenario: Scenario, name: str, doc: Document) -> None:
     """A ``patch`` action must apply to the Rollout as loaded, as the API server would take
     it (a later one may still fail on a Rollout other commands changed: the run then warns)."""
+    from canarysim.declarations.apply import patched_deployment
     from canarysim.declarations.patch import patched_rollout
     from canarysim.declarations.scenario.actions import PatchAction
     from canarysim.errors import ScenarioError
@@ -157,6 +158,15 @@ def _check_patches(scenario: Scenario, name: str, doc: Document) -> None:
         if not isinstance(action, PatchAction):
             continue
         try:
+            if action.kind == "Deployment":
+                # checked against the Deployment as loaded; one applied later is checked
+                # when the patch comes (kubectl's NotFound is then a warning of the run)
+                target = scenario.manifests.deployment(action.name or "", rollout.namespace)
+                if target is not None:
+                    patched_deployment(
+                        target, action.patch, action.type, namespace=rollout.namespace, file=name
+                    )
+                continue
             patched_rollout(rollout.raw, action.patch, action.type, namespace=rollout.namespace)
         except ScenarioError as exc:
             where = ("operator", _index_as_written(doc, action, i), "patch")

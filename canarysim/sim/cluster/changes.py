@@ -41,6 +41,9 @@ class ChangeFeed:
         self._listeners: list[Callable[[Change], None]] = []
         self._changed = env.event()
         self._pods_changed = env.event()
+        #: Objects no informer of Argo's enqueues the Rollout for (a Deployment's ReplicaSets:
+        #: not owned by it): their changes are logged but never fire :attr:`changed`.
+        self.unwatched: set[str] = set()
 
     @property
     def changed(self) -> simpy.Event:
@@ -64,7 +67,7 @@ class ChangeFeed:
             listener(change)
         self._pods_changed.succeed(change)
         self._pods_changed = self.env.event()
-        if informer:
+        if informer and obj not in self.unwatched:
             self._changed.succeed(change)
             self._changed = self.env.event()
 

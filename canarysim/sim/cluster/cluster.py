@@ -135,6 +135,8 @@ class Cluster(ClusterPods):
         collision_count: int | None = None,
         pod_hash: str | None = None,
         rollout_replicas: int | None = None,
+        name: str | None = None,
+        hash_label: str | None = None,
     ) -> ReplicaSet:
         """Create ``<rollout>-<hash>`` for *template* (a pod template manifest dict), see
         :func:`.replicasets.new_replica_set`; *rollout_replicas* goes into the
@@ -156,6 +158,8 @@ class Cluster(ClusterPods):
             annotations=annotations,
             collision_count=collision_count,
             pod_hash=pod_hash,
+            name=name,
+            **({"hash_label": hash_label} if hash_label else {}),
         )
         if rs.name in self.replica_sets:
             raise SimulationError(f'replicasets.apps "{rs.name}" already exists')

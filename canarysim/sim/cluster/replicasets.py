@@ -315,8 +315,12 @@ def new_replica_set(
     annotations: Mapping[str, str] | None = None,
     collision_count: int | None = None,
     pod_hash: str | None = None,
+    name: str | None = None,
+    hash_label: str = POD_TEMPLATE_HASH_LABEL,
 ) -> ReplicaSet:
     """A ReplicaSet for *template* as Argo builds it (``newRSFromRollout``), with 0 replicas.
+    A Deployment's own ReplicaSet (a Rollout's workloadRef) passes its *name* and
+    ``pod-template-hash`` as *hash_label*; its owner goes in *rollout* (``Deployment/<name>``).
 
     The hash (*pod_hash*, or computed by :func:`pod_template_hash`) goes into the
     ReplicaSet's name and labels, its selector (*selector*, by default the template's labels)
@@ -325,17 +329,17 @@ def new_replica_set(
     h = pod_hash or pod_template_hash(template, collision_count)
     tpl = copy.deepcopy(dict(template))
     meta = tpl.setdefault("metadata", {})
-    meta["labels"] = {**(meta.get("labels") or {}), POD_TEMPLATE_HASH_LABEL: h}
+    meta["labels"] = {**(meta.get("labels") or {}), hash_label: h}
     if selector is None:
         selector = (template.get("metadata") or {}).get("labels") or {}
     return ReplicaSet(
-        name=f"{rollout}-{h}",
+        name=name or f"{rollout}-{h}",
         namespace=namespace,
         rollout=rollout,
         hash=h,
         template=tpl,
         labels=dict(meta["labels"]),
-        selector={**selector, POD_TEMPLATE_HASH_LABEL: h},
+        selector={**selector, hash_label: h},
         annotations={**(annotations or {}), REVISION_ANNOTATION: str(int(revision))},
         created=created,
         min_ready_seconds=float(min_ready_seconds),

@@ -127,6 +127,16 @@ def endpoints_of(svc: Service, pods: Iterable[Pod], port: int | str | None = Non
     return sorted(out, key=lambda p: p.name)
 
 
+DEPLOYMENT_HASH_LABEL = "pod-template-hash"
+"""The hash label a Deployment's ReplicaSet puts on its pods (a Rollout's workloadRef)."""
+
+
+def backend_hash(labels: Mapping[str, str]) -> str:
+    """The hash a pod's traffic counts under: its Rollout's ``rollouts-pod-template-hash``,
+    else (a Deployment's pod, a Rollout's workloadRef) its ``pod-template-hash``."""
+    return labels.get(POD_TEMPLATE_HASH_LABEL) or labels.get(DEPLOYMENT_HASH_LABEL, "")
+
+
 def count_by_hash(
     pods: Iterable[Pod], extra_labels: Mapping[str, str] | None = None
 ) -> dict[str, int]:
@@ -135,7 +145,7 @@ def count_by_hash(
     for p in pods:
         if extra_labels and any(p.labels.get(k) != v for k, v in extra_labels.items()):
             continue
-        h = p.labels.get(POD_TEMPLATE_HASH_LABEL, "")
+        h = backend_hash(p.labels)
         counts[h] = counts.get(h, 0) + 1
     return dict(sorted(counts.items()))
 
@@ -214,6 +224,6 @@ class Services:
                 continue
             if extra_labels and any(pod.labels.get(k) != v for k, v in extra_labels.items()):
                 continue
-            h = pod.labels.get(POD_TEMPLATE_HASH_LABEL, "")
+            h = backend_hash(pod.labels)
             counts[h] = counts.get(h, 0) + ready
         return dict(sorted(counts.items()))

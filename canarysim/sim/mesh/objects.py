@@ -142,6 +142,31 @@ class Mesh(RouterObjects):
             self.routing = None
             self.routed = False
 
+    # -- kubectl apply ---------------------------------------------------------------
+    def apply_object(self, kind: str, manifest: Mapping[str, Any]) -> bool:
+        """``kubectl apply`` of a VirtualService, DestinationRule or Ingress: it replaces its
+        namesake (or is created) as the API server stores it, and the data plane takes it at
+        once. True when Argo's informers enqueue the Rollout for it: a VirtualService the
+        Rollout references (``istio/controller.go::EnqueueRolloutFromIstioVirtualService``),
+        an Ingress it references (``ingress/ingress.go::syncIngress``); a DestinationRule is
+        only re-read at the Rollout's next reconcile (its own workqueue enqueues none)."""
+        store = {
+            "VirtualService": self.virtual_services,
+            "DestinationRule": self.destination_rules,
+            "Ingress": self.ingresses,
+        }[kind]
+        key = _key(manifest, self.namespace)
+        store[key] = copy.deepcopy(dict(manifest))
+        self._changed()
+        if kind == "VirtualService":
+            return key in self.referenced_virtual_services()
+        if kind == "Ingress":
+            names = set(nginx.stable_ingresses(self.rollout)) if self.nginx else set()
+            if self.alb:
+                names |= set(alb.alb_ingresses(self.rollout))
+            return key[0] == self.namespace and key[1] in names
+        return False
+
     # -- reading ---------------------------------------------------------------------
     def manifests(self) -> dict[str, list[Manifest]]:
         """Deep copies, in a stable order, for the Result's manifest history."""

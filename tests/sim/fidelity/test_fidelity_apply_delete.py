@@ -238,8 +238,8 @@ def test_a_service_applied_after_the_rollout(tmp_path):
     ("manifest", "expected"),
     [
         (
-            {"apiVersion": "networking.istio.io/v1beta1", "kind": "VirtualService",
-             "metadata": {"name": "vs"}, "spec": {}},
+            {"apiVersion": "networking.istio.io/v1beta1", "kind": "Gateway",
+             "metadata": {"name": "gw"}, "spec": {}},
             "objects canarysim can apply mid-run",
         ),
         (
