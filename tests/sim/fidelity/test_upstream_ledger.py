@@ -20,6 +20,7 @@ COMPLETE = {
     "istio_test.go",
     "header_route_test.go",
     "mirror_route_test.go",
+    "step_plugin_test.go",
 }
 
 _SECTION = re.compile(r"^## `test/e2e/(\w+\.go)`$")
