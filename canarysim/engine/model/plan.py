@@ -186,6 +186,15 @@ class Plan:
     blue_green: BlueGreen | None = None
     """``strategy.blueGreen``; None for a canary (then ``steps`` and the canary fields apply)."""
 
+    @property
+    def referenced_services(self) -> frozenset[str]:
+        """The Services the Rollout names (``GetRolloutServiceKeys``): canary/stable, ping/pong,
+        or blue-green active/preview."""
+        names = [self.canary_service, self.stable_service, self.ping_service, self.pong_service]
+        if self.blue_green is not None:
+            names += [self.blue_green.active_service, self.blue_green.preview_service]
+        return frozenset(n for n in names if n)
+
     @functools.cached_property
     def step_hash(self) -> str:
         """A stable digest of the steps (Argo keeps an fnv hash of the steps' JSON in

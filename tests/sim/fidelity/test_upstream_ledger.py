@@ -21,6 +21,7 @@ COMPLETE = {
     "header_route_test.go",
     "mirror_route_test.go",
     "step_plugin_test.go",
+    "bluegreen_test.go",
 }
 
 _SECTION = re.compile(r"^## `test/e2e/(\w+\.go)`$")
