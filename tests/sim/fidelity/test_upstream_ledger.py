@@ -22,6 +22,7 @@ COMPLETE = {
     "mirror_route_test.go",
     "step_plugin_test.go",
     "bluegreen_test.go",
+    "aws_test.go",
 }
 
 _SECTION = re.compile(r"^## `test/e2e/(\w+\.go)`$")
