@@ -104,17 +104,6 @@ def refusals(rollout: Rollout) -> list[Refusal]:
                     f"traffic router {router}, which is not simulated yet",
                 )
             )
-    if tr is not None and tr.apisix is not None:
-        for i, step in enumerate(c.steps):
-            if step.set_header_route is not None:
-                out.append(
-                    Refusal(
-                        (*strategy, "canary", "steps", i, "setHeaderRoute"),
-                        "a step canarysim simulates with APISIX (its header routes are not "
-                        "simulated yet)",
-                        "a setHeaderRoute step",
-                    )
-                )
     for i, step in enumerate(c.steps):
         if step.plugin is not None:
             out.append(

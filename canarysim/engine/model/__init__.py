@@ -72,6 +72,7 @@ from canarysim.engine.model.plan import (
     Analysis,
     BackgroundAnalysis,
     BlueGreen,
+    CompoundStep,
     Experiment,
     Pause,
     Plan,
@@ -81,7 +82,10 @@ from canarysim.engine.model.plan import (
     SetHeaderRoute,
     SetMirrorRoute,
     SetWeight,
+    SingleStep,
     Step,
+    step_part,
+    step_parts,
     steps_hash,
 )
 from canarysim.engine.model.rollout_status import (
@@ -107,6 +111,7 @@ __all__ = [
     "BlueGreen",
     "BlueGreenStatus",
     "Command",
+    "CompoundStep",
     "Condition",
     "ConditionStatus",
     "CreateReplicaSet",
@@ -149,6 +154,7 @@ __all__ = [
     "SetTrafficMirrorRoute",
     "SetTrafficWeight",
     "SetWeight",
+    "SingleStep",
     "StartAnalysisRun",
     "StartExperiment",
     "Step",
@@ -160,5 +166,7 @@ __all__ = [
     "Undo",
     "UpdateTrafficHash",
     "WeightDestination",
+    "step_part",
+    "step_parts",
     "steps_hash",
 ]

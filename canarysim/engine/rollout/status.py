@@ -22,6 +22,7 @@ from canarysim.engine.model import (
     RolloutStatus,
     RunStatus,
     TrafficWeights,
+    step_parts,
 )
 from canarysim.engine.rollout.context import Context, floor_second
 
@@ -254,7 +255,9 @@ def indefinite_step(ctx: Context) -> bool:
     """``isIndefiniteStep``: at a pause/analysis/experiment step, or the Paused condition is
     True (no progress deadline then)."""
     step, _ = ctx.current_step()
-    if isinstance(step, Analysis | Experiment | Pause):
+    if step is not None and any(
+        isinstance(p, Analysis | Experiment | Pause) for p in step_parts(step)
+    ):
         return True
     cond = ctx.status.condition(PAUSED)
     return cond is not None and cond.status == "True"

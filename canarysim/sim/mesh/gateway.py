@@ -47,7 +47,7 @@ class ApisixRouter:
 
     def plan(self, request: RequestClass) -> RoutePlan | None:
         host = request.host.split(":", 1)[0]
-        found = apisix_route(self._routes, host, request.uri, request.method)
+        found = apisix_route(self._routes, host, request.uri, request.method, dict(request.headers))
         if found is None:
             return None
         return service_plan(found, self._resolve)

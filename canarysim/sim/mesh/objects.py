@@ -272,6 +272,8 @@ class Mesh(RouterObjects):
         self._rewrite_vs(lambda vs: istio.set_header_route(vs, self.rollout, step, drs))
         if self.alb:
             self._alb_set_header_route(name, match)
+        if self.apisix:
+            self._apisix_set_header_route(name, match)
 
     def set_mirror_route(
         self, name: str, match: Sequence[Mapping[str, Any]], percentage: int | None
@@ -288,6 +290,8 @@ class Mesh(RouterObjects):
         self._rewrite_vs(lambda vs: istio.remove_managed_routes(vs, self.rollout))
         if self.alb:
             self._alb_remove_managed_routes()
+        if self.apisix:
+            self._apisix_remove_managed_routes()
 
     def update_hash(
         self,

@@ -199,7 +199,13 @@ class RouterObjects:
         ``Set canary mapping weight to N`` on every call; Kubernetes folds the repeats into
         one event, so it is recorded here when something is written."""
         ns = self._rollout_namespace()
-        by_name = {name: m for (n, name), m in self.mappings.items() if n == ns}
+        # as the API server returns them: with their namespace (the canary Mapping takes the
+        # base Mapping's, ambassador.go::buildCanaryMapping)
+        by_name = {
+            name: {**m, "metadata": {**(m.get("metadata") or {}), "namespace": n}}
+            for (n, name), m in self.mappings.items()
+            if n == ns
+        }
         writes = ambassador.set_weight(self.rollout, by_name, canary)
         for write in writes:
             if write.manifest is None:
@@ -254,6 +260,33 @@ class RouterObjects:
             "apisixroutes.apisix.apache.org",
             lambda route: apisix.set_weight(route, self.rollout, canary),
         )
+
+    def _apisix_set_header_route(self, name: str, match: Sequence[Mapping[str, Any]]) -> None:
+        """APISIX ``SetHeaderRoute``: create, update or delete the managed ApisixRoute."""
+        ns = self._rollout_namespace()
+        base = self.apisix_routes.get(self._apisix_key())
+        if base is None:
+            raise TrafficRoutingError(
+                f'apisixroutes.apisix.apache.org "{apisix.route_name(self.rollout)}" not found'
+            )
+        existing = self.apisix_routes.get((ns, name))
+        new = apisix.set_header_route(base, existing, self.rollout, name, list(match))
+        if new is None:
+            if existing is not None:
+                del self.apisix_routes[(ns, name)]
+                self._changed()
+        elif new != existing:
+            self.apisix_routes[(ns, name)] = new
+            self._changed()
+
+    def _apisix_remove_managed_routes(self) -> None:
+        """APISIX ``RemoveManagedRoutes``: delete the managed ApisixRoutes the Rollout owns."""
+        ns = self._rollout_namespace()
+        for name in apisix.managed_route_names(self.rollout):
+            route = self.apisix_routes.get((ns, name))
+            if route is not None and apisix.controlled_by(route, self.rollout):
+                del self.apisix_routes[(ns, name)]
+                self._changed()
 
     def _apisix_weight(self) -> int:
         """The canary backend's weight in the first rule Argo manages."""
