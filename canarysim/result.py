@@ -147,6 +147,12 @@ class RolloutSnapshot:
     created: float = 0.0
     """Extension: the Rollout's ``creationTimestamp`` (s; negative when the scenario starts
     Healthy: it was created before the clock started); left out of the JSON when 0."""
+    alb: dict[str, Any] | None = None
+    """Extension, ALB with weight verification: ``status.alb`` as Argo writes it
+    (``loadBalancer`` / ``canaryTargetGroup`` / ``stableTargetGroup`` with ``name``, ``arn``,
+    ``fullName``, and ``ingress``); left out of the JSON when unset."""
+    albs: tuple[dict[str, Any], ...] = ()
+    """Extension: ``status.albs``, one such entry per ALB Ingress; left out when empty."""
 
     def observable(self) -> tuple[Any, ...]:
         """Everything but the time: two snapshots with equal ``observable()`` look the same."""
@@ -357,7 +363,7 @@ def _measurement_json(m: Mapping[str, Any]) -> dict[str, Any]:
     return out
 
 
-_OMITTED_WHEN_EMPTY = frozenset({"experiments", "active_hash", "preview_hash"})
+_OMITTED_WHEN_EMPTY = frozenset({"experiments", "active_hash", "preview_hash", "alb", "albs"})
 
 
 def _dataclass_json(obj: Any) -> dict[str, Any]:
@@ -406,6 +412,7 @@ def _snapshot_from_json(d: Mapping[str, Any]) -> RolloutSnapshot:
     kw["analysis_runs"] = tuple(AnalysisRunSnapshot(**a) for a in d.get("analysis_runs", []))
     kw["conditions"] = tuple(ConditionSnapshot(**c) for c in d.get("conditions", []))
     kw["experiments"] = tuple(_experiment_from_json(e) for e in d.get("experiments", []))
+    kw["albs"] = tuple(dict(a) for a in d.get("albs", []))
     return RolloutSnapshot(**kw)
 
 

@@ -89,6 +89,8 @@ from canarysim.engine.model.plan import (
     steps_hash,
 )
 from canarysim.engine.model.rollout_status import (
+    AlbStatus,
+    AwsResourceRef,
     BlueGreenStatus,
     Condition,
     ConditionStatus,
@@ -103,10 +105,12 @@ from canarysim.engine.model.rollout_status import (
 __all__ = [
     "Abort",
     "Action",
+    "AlbStatus",
     "AlbView",
     "Analysis",
     "AnalysisRunView",
     "AnnotateReplicaSet",
+    "AwsResourceRef",
     "BackgroundAnalysis",
     "BlueGreen",
     "BlueGreenStatus",

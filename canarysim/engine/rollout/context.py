@@ -16,6 +16,7 @@ from typing import Any
 from canarysim.engine import replicas
 from canarysim.engine.model import (
     Action,
+    AlbStatus,
     Analysis,
     AnalysisRunView,
     EmitEvent,
@@ -141,6 +142,8 @@ class Context:
     services: dict[str, str] = field(default_factory=dict)
     """Service selectors as switched during this reconcile (role -> hash)."""
     alb: bool = False
+    alb_status: AlbStatus | None = None
+    albs: tuple[AlbStatus, ...] = ()
     """``newStatus.alb`` is set (ALB weight verification has run)."""
     verify_retry: bool = False
     """The desired weight is not verified yet: look again in ``VERIFY_RETRY_SECONDS``."""
@@ -162,6 +165,8 @@ class Context:
         )
         self.new_weights = self.status.canary_weights
         self.alb = self.status.alb
+        self.alb_status = self.status.alb_status
+        self.albs = self.status.albs
         self.restarted_at = self.status.restarted_at
         # GetCurrentExperiment / FilterCurrentRolloutAnalysisRuns: by the names in the status.
         st = self.status

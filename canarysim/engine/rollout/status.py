@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 
 from canarysim.engine.model import (
+    AlbStatus,
     Analysis,
     BlueGreenStatus,
     Condition,
@@ -86,6 +87,8 @@ class Draft:
     blue_green: BlueGreenStatus = field(default_factory=BlueGreenStatus)
     stable_ping_pong: str = ""
     alb: bool = False
+    alb_status: AlbStatus | None = None
+    albs: tuple[AlbStatus, ...] = ()
 
 
 def base_status(ctx: Context) -> Draft:
@@ -112,6 +115,8 @@ def base_status(ctx: Context) -> Draft:
         restarted_at=ctx.restarted_at,
         stable_ping_pong=ctx.status.stable_ping_pong,
         alb=ctx.alb,
+        alb_status=ctx.alb_status,
+        albs=ctx.albs,
     )
 
 
@@ -393,6 +398,8 @@ def persist(ctx: Context, d: Draft) -> RolloutStatus:
         current_experiment=d.experiment,
         stable_ping_pong=d.stable_ping_pong,
         alb=d.alb,
+        alb_status=d.alb_status,
+        albs=d.albs,
         conditions=tuple(d.conditions),
         blue_green=d.blue_green,
     )

@@ -266,10 +266,11 @@ def _verify_weight(
         )
         if should or not status.alb:
             ctx.alb = True
-            canary = plan.canary_service
+            canary, stable = plan.canary_service, plan.stable_service
             if plan.ping_service:  # GetStableAndCanaryServices(rollout, true)
                 ping = status.stable_ping_pong == "ping"
                 canary = plan.pong_service if ping else plan.ping_service
+                stable = plan.ping_service if ping else plan.pong_service
             result = verify_weight(
                 obs.alb.namespace,
                 canary,
@@ -277,7 +278,11 @@ def _verify_weight(
                 desired,
                 extra,
                 obs.alb.load_balancers,
+                stable_service=stable,
+                alb=ctx.alb_status,
+                albs=ctx.albs,
             )
+            ctx.alb_status, ctx.albs = result.alb, result.albs
             for kind, reason, message in result.events:
                 ctx.event(reason, message, warning=kind == "Warning")
             verified = result.verified

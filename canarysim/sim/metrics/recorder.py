@@ -177,6 +177,8 @@ def rollout_snapshot(
         generation=plan.generation,
         observed_generation=status.observed_generation,
         created=created,
+        alb=None if status.alb_status is None else status.alb_status.to_json(),
+        albs=tuple(a.to_json() for a in status.albs),
     )
 
 

@@ -547,3 +547,48 @@ def test_alb_header_route_multi_ingress_replay(tmp_path):
         ]
     third = paused_at(5)
     assert every(r, third + 5, names, "header-route") == [None, None]
+
+
+# ------------------------------------------------------------------------------- status.alb
+def test_status_alb_records_the_load_balancer_and_target_groups(tmp_path):
+    """With weight verification, the Rollout's ``status.alb`` (and ``status.albs``, one entry
+    per Ingress) name the load balancer and the canary's and stable's target groups as Argo
+    records them, the ARNs those of the ``TargetGroupVerified`` events; without verification
+    there is none (Argo clears it)."""
+    app = "alb-canary-multi-ingress"
+    names, root = [f"{app}-1", f"{app}-2"], f"{app}-root"
+    manifests = multi_ingress_canary(root)
+    r = simulate(tmp_path, manifests, [update("1m", app)], aws={"albVerifyWeight": True})
+    final = r.final
+    assert [a["ingress"] for a in final.albs] == names
+    assert final.alb == final.albs[-1]
+    canary_arns = {
+        m.split("(TargetGroup ")[1].split(")")[0]
+        for _, m in [(e["reason"], e["message"]) for e in r.events]
+        if m.startswith(f"Service {app}-desired (TargetGroup ")
+    }
+    assert {a["canaryTargetGroup"]["arn"] for a in final.albs} == canary_arns
+    for entry in final.albs:
+        lb, canary, stable = (
+            entry["loadBalancer"],
+            entry["canaryTargetGroup"],
+            entry["stableTargetGroup"],
+        )
+        assert lb["arn"].startswith("arn:aws:elasticloadbalancing:us-west-2:123456789012:")
+        assert lb["fullName"] == "/".join(lb["arn"].split("/")[2:])
+        assert lb["arn"].split("/")[2] == lb["name"]
+        for tg in (canary, stable):
+            assert tg["fullName"] == "/".join(tg["arn"].split("/")[1:])
+            assert tg["arn"].split("/")[1] == tg["name"]
+        assert canary["arn"] != stable["arn"]
+    assert len({a["loadBalancer"]["arn"] for a in final.albs}) == 2
+    # before the update it was recorded too (Argo verifies once when status.alb is unset)
+    assert r.status_at(updated_at(r) - 1).alb is not None
+    # no verification: no status.alb
+    plain = simulate(tmp_path, manifests, [update("1m", app)])
+    assert plain.final.alb is None and plain.final.albs == ()
+    # and it survives the Result's JSON
+    from canarysim.result import Result
+
+    again = Result.from_json(r.to_json())
+    assert again.final.alb == final.alb and again.final.albs == final.albs
