@@ -167,6 +167,12 @@ class RolloutSnapshot:
     Healthy: it was created before the clock started); left out of the JSON when 0."""
     duration: DurationSnapshot | None = None
     """Extension: ``status.duration`` (left out of the JSON while the Rollout has none)."""
+    alb: dict[str, Any] | None = None
+    """Extension, ALB with weight verification: ``status.alb`` as Argo writes it
+    (``loadBalancer`` / ``canaryTargetGroup`` / ``stableTargetGroup`` with ``name``, ``arn``,
+    ``fullName``, and ``ingress``); left out of the JSON when unset."""
+    albs: tuple[dict[str, Any], ...] = ()
+    """Extension: ``status.albs``, one such entry per ALB Ingress; left out when empty."""
 
     def observable(self) -> tuple[Any, ...]:
         """Everything but the time: two snapshots with equal ``observable()`` look the same."""
@@ -377,7 +383,9 @@ def _measurement_json(m: Mapping[str, Any]) -> dict[str, Any]:
     return out
 
 
-_OMITTED_WHEN_EMPTY = frozenset({"experiments", "active_hash", "preview_hash", "duration"})
+_OMITTED_WHEN_EMPTY = frozenset(
+    {"experiments", "active_hash", "preview_hash", "duration", "alb", "albs"}
+)
 
 
 def _dataclass_json(obj: Any) -> dict[str, Any]:
@@ -441,6 +449,7 @@ def _snapshot_from_json(d: Mapping[str, Any]) -> RolloutSnapshot:
                 if _camel(f.name) in given
             }
         )
+    kw["albs"] = tuple(dict(a) for a in d.get("albs", []))
     return RolloutSnapshot(**kw)
 
 

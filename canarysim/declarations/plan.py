@@ -200,15 +200,45 @@ def to_step(step: CanaryStep, raw: dict[str, Any], rollout: Rollout, index: int)
     """One canary step as an engine step."""
     where = ("spec", "strategy", "canary", "steps", index)
     field = f"spec.strategy.canary.steps[{index}]"
-    kind = step.kind
-    if kind is None:
+    kinds = step.kinds
+    if not kinds or sum(k in _ONE_OF for k in kinds) > 1:
         raise scenario_error(
             rollout.file,
             field,
-            "exactly one step kind (Argo rejects this step)",
+            "one step kind, or setCanaryScale / setHeaderRoute / setMirrorRoute beside at most "
+            "one of setWeight, pause, experiment, analysis (Argo rejects this step)",
             line=rollout.line_of(*where),
-            got=", ".join(step.kinds) or "none",
+            got=", ".join(kinds) or "none",
         )
+    if len(kinds) == 1:
+        return _single_step(step, kinds[0], raw, rollout, index)
+    # Several fields (validation.go::hasMultipleStepsType allows it): every part applies, in
+    # the order completedCurrentCanaryStep looks at them.
+    ordered = sorted(kinds, key=_COMPLETION_ORDER.index)
+    parts = [_single_step(step, kind, raw, rollout, index) for kind in ordered]
+    return em.CompoundStep(tuple(p for p in parts if not isinstance(p, em.CompoundStep)))
+
+
+#: The fields of which Argo allows at most one in a step.
+_ONE_OF = ("setWeight", "pause", "experiment", "analysis")
+#: ``completedCurrentCanaryStep``'s switch order.
+_COMPLETION_ORDER = (
+    "pause",
+    "setCanaryScale",
+    "setWeight",
+    "experiment",
+    "analysis",
+    "setHeaderRoute",
+    "setMirrorRoute",
+    "plugin",
+)
+
+
+def _single_step(
+    step: CanaryStep, kind: str, raw: dict[str, Any], rollout: Rollout, index: int
+) -> em.SingleStep:
+    where = ("spec", "strategy", "canary", "steps", index)
+    field = f"spec.strategy.canary.steps[{index}]"
     value = raw.get(kind)
     body: dict[str, Any] = value if isinstance(value, dict) else {}
     if kind == "setWeight":

@@ -109,8 +109,10 @@ def refusals(rollout: Rollout) -> list[Refusal]:
             out.append(
                 Refusal(
                     (*strategy, "canary", "steps", i, "plugin"),
-                    "a step canarysim can simulate (plugin steps are not supported yet)",
-                    "a plugin step",
+                    "a step canarysim can simulate (a step plugin runs a binary the "
+                    "controller loads, which canarysim cannot run; replace the step by the "
+                    "pause, analysis or setWeight steps whose outcome you want to rehearse)",
+                    f"plugin step {step.plugin.name or '(unnamed)'}",
                 )
             )
     return out

@@ -65,6 +65,11 @@ class StepPlan:
 
 def _as_dict(step: Any) -> dict[str, Any]:
     """The manifest form of a typed step, as the replica arithmetic reads it."""
+    if isinstance(step, m.CompoundStep):
+        out: dict[str, Any] = {}
+        for part in step.parts:
+            out.update(_as_dict(part))
+        return out
     if isinstance(step, m.SetWeight):
         return {"setWeight": step.weight}
     if isinstance(step, m.SetCanaryScale):
@@ -81,6 +86,8 @@ def _as_dict(step: Any) -> dict[str, Any]:
 
 def describe(step: Any) -> str:
     """A step as one would write it in the manifest, shortened."""
+    if isinstance(step, m.CompoundStep):
+        return " + ".join(describe(p) for p in step.parts)
     if isinstance(step, m.SetWeight):
         return f"setWeight {step.weight}"
     if isinstance(step, m.Pause):
@@ -142,7 +149,12 @@ def plan_steps(
     rows: list[PlannedStep] = []
     t = float(start)
     pods_before = 0
-    for i, step in enumerate(plan.steps):
+    for i, whole in enumerate(plan.steps):
+        # a step with several fields waits as its pause/analysis/experiment part does
+        step = next(
+            (p for p in m.step_parts(whole) if isinstance(p, m.Pause | m.Analysis | m.Experiment)),
+            whole,
+        )
         pods = canary_pods(plan, i)
         minimum: float | None = 0.0
         why = ""
@@ -172,7 +184,7 @@ def plan_steps(
             if later:
                 pending.remove(later[0])
                 minimum, why = later[0] - t, f"until the operator's promote at {offset(later[0])}"
-        rows.append(PlannedStep(i, describe(step), pods, t, minimum, why))
+        rows.append(PlannedStep(i, describe(whole), pods, t, minimum, why))
         pods_before = pods
         t = t + minimum if minimum is not None else math.inf
     full = int(plan.replicas)

@@ -321,7 +321,13 @@ class World:
 
     # ------------------------------------------------------------------ services for parts
     def set_plan(self, plan: Plan) -> None:
-        """The operator changed the Rollout's spec."""
+        """The operator changed the Rollout's spec. A Service the Rollout no longer names gets
+        its ``rollouts-pod-template-hash`` selector back off, as Argo's Service controller does
+        for the Services the edit removed (``rollout/controller.go`` enqueues them,
+        ``service/service.go::syncService`` cleans them)."""
+        for name in sorted(self.plan.referenced_services - plan.referenced_services):
+            if name in self.cluster.services:
+                self.cluster.set_selector_hash(name, None)
         self.plan = plan
         self.controller.wake()
 

@@ -120,8 +120,31 @@ def test_steps_canarysim_cannot_simulate(base):
     ):
         plan_of(base)
     base["spec"]["strategy"]["canary"]["steps"] = [{"setWeight": 5, "pause": {}}]
-    with pytest.raises(ScenarioError, match="expected exactly one step kind"):
+    with pytest.raises(ScenarioError, match="beside at most one of setWeight, pause"):
         plan_of(base)
+
+
+def test_a_step_with_several_fields_argo_accepts_is_one_compound_step(base):
+    """validation.go::hasMultipleStepsType lets setCanaryScale / setHeaderRoute sit beside a
+    pause (Argo's APISIX example does): one step, its parts in completedCurrentCanaryStep's
+    order."""
+    base["spec"]["strategy"]["canary"]["steps"] = [
+        {
+            "setCanaryScale": {"replicas": 1},
+            "setHeaderRoute": {"name": "h", "match": [{"headerName": "a"}]},
+            "pause": {"duration": 15},
+        },
+        {"setWeight": 20},
+    ]
+    compound, weight = plan_of(base).steps
+    assert compound == em.CompoundStep(
+        (
+            em.Pause(seconds=15.0, raw="15"),
+            em.SetCanaryScale(replicas=1),
+            em.SetHeaderRoute(name="h", match=({"headerName": "a"},)),
+        )
+    )
+    assert weight == em.SetWeight(20)
 
 
 def test_blue_green_plan_with_argo_defaults(base):

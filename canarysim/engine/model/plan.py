@@ -11,7 +11,9 @@ import functools
 import hashlib
 import json
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
+
+_T = TypeVar("_T")
 
 
 @dataclass(frozen=True)
@@ -80,8 +82,37 @@ class SetMirrorRoute:
     percentage: int | None = None
 
 
-Step = SetWeight | Pause | SetCanaryScale | Analysis | Experiment | SetHeaderRoute | SetMirrorRoute
-"""One canary step. Plugin steps are rejected by the spec layer."""
+SingleStep = (
+    SetWeight | Pause | SetCanaryScale | Analysis | Experiment | SetHeaderRoute | SetMirrorRoute
+)
+"""A canary step with one field set. Plugin steps are rejected by the spec layer."""
+
+
+@dataclass(frozen=True)
+class CompoundStep:
+    """A step with several fields set, which Argo accepts as long as at most one of
+    ``setWeight`` / ``pause`` / ``experiment`` / ``analysis`` is among them
+    (``validation.go::hasMultipleStepsType``), e.g. ``setCanaryScale`` + ``setHeaderRoute`` +
+    ``pause``. Every part takes effect while the step is current; the step completes as its
+    first part in Argo's order does (``completedCurrentCanaryStep``: pause, setCanaryScale,
+    setWeight, experiment, analysis, then the routes). ``parts`` in that order."""
+
+    parts: tuple[SingleStep, ...]
+
+
+Step = SingleStep | CompoundStep
+"""One canary step."""
+
+
+def step_part(step: Step | None, kind: type[_T]) -> _T | None:
+    """The part of ``step`` of that kind (the step itself for a single step), or None."""
+    if isinstance(step, CompoundStep):
+        return next((p for p in step.parts if isinstance(p, kind)), None)
+    return step if isinstance(step, kind) else None
+
+
+def step_parts(step: Step) -> tuple[SingleStep, ...]:
+    return step.parts if isinstance(step, CompoundStep) else (step,)
 
 
 @dataclass(frozen=True)
@@ -186,6 +217,15 @@ class Plan:
     blue_green: BlueGreen | None = None
     """``strategy.blueGreen``; None for a canary (then ``steps`` and the canary fields apply)."""
 
+    @property
+    def referenced_services(self) -> frozenset[str]:
+        """The Services the Rollout names (``GetRolloutServiceKeys``): canary/stable, ping/pong,
+        or blue-green active/preview."""
+        names = [self.canary_service, self.stable_service, self.ping_service, self.pong_service]
+        if self.blue_green is not None:
+            names += [self.blue_green.active_service, self.blue_green.preview_service]
+        return frozenset(n for n in names if n)
+
     @functools.cached_property
     def step_hash(self) -> str:
         """A stable digest of the steps (Argo keeps an fnv hash of the steps' JSON in
@@ -208,4 +248,6 @@ def steps_hash(steps: tuple[Step, ...]) -> str:
 
 
 def _plain(step: Step) -> Any:
+    if isinstance(step, CompoundStep):
+        return [[type(p).__name__, _plain(p)] for p in step.parts]
     return {k: getattr(step, k) for k in step.__dataclass_fields__}

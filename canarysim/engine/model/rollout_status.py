@@ -130,6 +130,42 @@ def _second(t: float) -> float:
 
 
 @dataclass(frozen=True)
+class AwsResourceRef:
+    """``AwsResourceRef``: an AWS resource as ``status.alb`` records it."""
+
+    name: str = ""
+    arn: str = ""
+    full_name: str = ""
+    """``fullName``: the ARN after ``loadbalancer/`` (a load balancer) or after the first
+    ``/`` (a target group), as CloudWatch names them."""
+
+
+@dataclass(frozen=True)
+class AlbStatus:
+    """``ALBStatus`` (``status.alb`` and each entry of ``status.albs``)."""
+
+    load_balancer: AwsResourceRef = field(default_factory=AwsResourceRef)
+    canary_target_group: AwsResourceRef = field(default_factory=AwsResourceRef)
+    stable_target_group: AwsResourceRef = field(default_factory=AwsResourceRef)
+    ingress: str = ""
+
+    def to_json(self) -> dict[str, object]:
+        """As Argo serialises it (``omitempty`` only on ``ingress``)."""
+
+        def ref(r: AwsResourceRef) -> dict[str, str]:
+            return {"name": r.name, "arn": r.arn, "fullName": r.full_name}
+
+        out: dict[str, object] = {
+            "loadBalancer": ref(self.load_balancer),
+            "canaryTargetGroup": ref(self.canary_target_group),
+            "stableTargetGroup": ref(self.stable_target_group),
+        }
+        if self.ingress:
+            out["ingress"] = self.ingress
+        return out
+
+
+@dataclass(frozen=True)
 class RolloutStatus:
     """``rollout.status``. The default value is a brand-new rollout's empty status."""
 
@@ -156,6 +192,10 @@ class RolloutStatus:
     """``status.canary.stablePingPong``: ``ping`` or ``pong``, the Service that is stable."""
     alb: bool = False
     """``status.alb`` is set: ALB weight verification ran once (see ``VerifyWeight``)."""
+    alb_status: AlbStatus | None = None
+    """``status.alb``: the load balancer and target groups ``VerifyWeight`` last found."""
+    albs: tuple[AlbStatus, ...] = ()
+    """``status.albs``: the same, per ALB Ingress, in the Rollout's order."""
     phase: Phase = "Progressing"
     message: str = ""
     conditions: tuple[Condition, ...] = ()

@@ -33,6 +33,8 @@ from canarysim.engine.model import (
     SetReplicaSetRevision,
     SetWeight,
     SyncEphemeralMetadata,
+    step_part,
+    step_parts,
 )
 from canarysim.engine.rollout.commands import apply_commands, apply_spec_command
 from canarysim.engine.rollout.context import Context, step_string
@@ -215,7 +217,7 @@ def _reconcile_canary_pause(ctx: Context) -> None:
     if plan.paused or status.promote_full:
         return
     step, _ = ctx.current_step()
-    if not isinstance(step, Pause):
+    if step_part(step, Pause) is None:
         return
     # Argo adds the condition only when none exists yet; the fold ignores a reason already
     # present, so that test is not repeated here.
@@ -240,21 +242,23 @@ def _completed_current_step(ctx: Context) -> bool:
     if ctx.plan.paused:
         return False
     step, _ = ctx.current_step()
-    if isinstance(step, Pause):
-        return _completed_pause_step(ctx, step)
-    if isinstance(step, SetCanaryScale):
+    if (pause := step_part(step, Pause)) is not None:
+        return _completed_pause_step(ctx, pause)
+    if step_part(step, SetCanaryScale) is not None:
         return ctx.at_desired_replica_counts(ctx.new_weights)
-    if isinstance(step, SetWeight):
+    if step_part(step, SetWeight) is not None:
         if not ctx.at_desired_replica_counts(ctx.new_weights):
             return False
         # not yet verified after the setWeight (ALB weight verification)
         return ctx.new_weights is None or ctx.new_weights.verified is not False
-    if isinstance(step, Experiment):
+    if step_part(step, Experiment) is not None:
         return experiment_successful(ctx)
-    if isinstance(step, Analysis):
+    if step_part(step, Analysis) is not None:
         ar = ctx.current_step_ar
         return ar is not None and ar.name not in ctx.created_runs and ar.phase == "Successful"
-    return isinstance(step, SetHeaderRoute | SetMirrorRoute)
+    return step is not None and any(
+        isinstance(p, SetHeaderRoute | SetMirrorRoute) for p in step_parts(step)
+    )
 
 
 def _should_full_promote(ctx: Context) -> str:

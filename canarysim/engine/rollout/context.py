@@ -16,8 +16,11 @@ from typing import Any
 from canarysim.engine import replicas
 from canarysim.engine.model import (
     Action,
+    AlbStatus,
+    Analysis,
     AnalysisRunView,
     EmitEvent,
+    Experiment,
     ExperimentView,
     Observation,
     Pause,
@@ -26,9 +29,14 @@ from canarysim.engine.model import (
     RolloutStatus,
     RunStatus,
     SetCanaryScale,
+    SetHeaderRoute,
+    SetMirrorRoute,
     SetWeight,
+    SingleStep,
     Step,
     TrafficWeights,
+    step_part,
+    step_parts,
 )
 from canarysim.engine.rollout.pause import PauseContext
 
@@ -36,7 +44,15 @@ COMPLETED_PHASES = frozenset({"Successful", "Failed", "Error", "Inconclusive"})
 
 
 def step_mapping(step: Step) -> dict[str, Any]:
-    """A typed step back in the manifest form the replica arithmetic reads."""
+    """A typed step back in the manifest form the replica arithmetic reads (every field of a
+    compound step)."""
+    out: dict[str, Any] = {}
+    for part in step_parts(step):
+        out.update(_single_mapping(part))
+    return out
+
+
+def _single_mapping(step: SingleStep) -> dict[str, Any]:
     if isinstance(step, SetWeight):
         return {"setWeight": step.weight}
     if isinstance(step, SetCanaryScale):
@@ -68,7 +84,15 @@ def step_mappings(steps: tuple[Step, ...]) -> list[dict[str, Any]]:
 
 
 def step_string(step: Step) -> str:
-    """``CanaryStepString`` (utils/rollout/rolloututil.go): the step as events name it."""
+    """``CanaryStepString`` (utils/rollout/rolloututil.go): the step as events name it; for a
+    step with several fields, the first of setWeight, pause, experiment, analysis,
+    setCanaryScale, setHeaderRoute, setMirrorRoute."""
+    parts = step_parts(step)
+    order = (SetWeight, Pause, Experiment, Analysis, SetCanaryScale, SetHeaderRoute, SetMirrorRoute)
+    return _single_string(next(p for kind in order for p in parts if isinstance(p, kind)))
+
+
+def _single_string(step: SingleStep) -> str:
     if isinstance(step, SetWeight):
         return f"setWeight: {step.weight}"
     if isinstance(step, Pause):
@@ -118,6 +142,8 @@ class Context:
     services: dict[str, str] = field(default_factory=dict)
     """Service selectors as switched during this reconcile (role -> hash)."""
     alb: bool = False
+    alb_status: AlbStatus | None = None
+    albs: tuple[AlbStatus, ...] = ()
     """``newStatus.alb`` is set (ALB weight verification has run)."""
     verify_retry: bool = False
     """The desired weight is not verified yet: look again in ``VERIFY_RETRY_SECONDS``."""
@@ -139,6 +165,8 @@ class Context:
         )
         self.new_weights = self.status.canary_weights
         self.alb = self.status.alb
+        self.alb_status = self.status.alb_status
+        self.albs = self.status.albs
         self.restarted_at = self.status.restarted_at
         # GetCurrentExperiment / FilterCurrentRolloutAnalysisRuns: by the names in the status.
         st = self.status
@@ -204,8 +232,8 @@ class Context:
         if step is None or index is None:
             return self.max_weight
         for prior in reversed(self.plan.steps[: index + 1]):
-            if isinstance(prior, SetWeight):
-                return prior.weight
+            if (weight := step_part(prior, SetWeight)) is not None:
+                return weight.weight
         return 0
 
     def check_stable_rs_exists(self) -> bool:

@@ -24,6 +24,7 @@ from canarysim.engine.model import (
     StartExperiment,
     TerminateAnalysisRun,
     TerminateExperiment,
+    step_part,
 )
 from canarysim.engine.rollout.context import Context
 from canarysim.engine.rollout.pause import CANARY_PAUSE_STEP
@@ -81,10 +82,11 @@ def _next_timer(ctx: Context, status: RolloutStatus) -> float | None:
         timers.append(now + VERIFY_RETRY_SECONDS)
     # A timed pause step: just after start + duration.
     step, _ = ctx.current_step()
-    if isinstance(step, Pause) and step.seconds is not None and not plan.paused:
+    pause = step_part(step, Pause)
+    if pause is not None and pause.seconds is not None and not plan.paused:
         cond = next((c for c in status.pause_conditions if c.reason == CANARY_PAUSE_STEP), None)
         if cond is not None:
-            timers.append(cond.start_time + step.seconds + PAUSE_WAKE_SECONDS)
+            timers.append(cond.start_time + pause.seconds + PAUSE_WAKE_SECONDS)
     # Scale-down deadlines (old stable after promotion, canary after an abort).
     deadline = next_deadline(ctx)
     if deadline is not None:

@@ -19,6 +19,7 @@ from canarysim.engine.model import (
     StartExperiment,
     TerminateAnalysisRun,
     TerminateExperiment,
+    step_part,
 )
 from canarysim.engine.rollout.context import COMPLETED_PHASES, Context
 from canarysim.engine.rollout.pause import (
@@ -45,9 +46,10 @@ def reconcile_experiments(ctx: Context) -> None:
     if ctx.pause.condition(INCONCLUSIVE_ANALYSIS) is not None:
         ctx.experiment = status.current_experiment
         return
-    step, index = ctx.current_step()
+    whole, index = ctx.current_step()
+    step = step_part(whole, Experiment)
     phase = ""
-    if isinstance(step, Experiment) and index is not None:
+    if step is not None and index is not None:
         if current is None:
             if ctx.stable_rs is None or ctx.new_rs is None:
                 return
@@ -71,7 +73,7 @@ def reconcile_experiments(ctx: Context) -> None:
             ctx.pause.abort(message)
         elif phase != "Successful":
             ctx.experiment = RunStatus(current.name, phase, current.message)
-    if current is not None and not isinstance(step, Experiment):
+    if current is not None and step is None:
         others.append(current)
     for ex in others:
         _terminate_experiment(ctx, ex.name, ex.phase, ex.terminated)
@@ -237,14 +239,13 @@ def _react(ctx: Context, ar: AnalysisRunView, label: str) -> None:
 
 def _reconcile_step_run(ctx: Context) -> AnalysisRunView | None:
     """``reconcileStepBasedAnalysisRun``."""
-    step, index = ctx.current_step()
+    whole, index = ctx.current_step()
+    step = step_part(whole, Analysis)
     current = ctx.current_step_ar
     if ctx.status.pause_conditions or ctx.status.abort:
         return current
-    from_previous_step = (
-        isinstance(step, Analysis) and current is not None and current.step_index != index
-    )
-    if not isinstance(step, Analysis) or not step.templates or index is None or from_previous_step:
+    from_previous_step = step is not None and current is not None and current.step_index != index
+    if step is None or not step.templates or index is None or from_previous_step:
         _terminate_run(ctx, current)
         return None
     if _needs_new_run(ctx, current):

@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 
 from canarysim.engine.model import (
+    AlbStatus,
     Analysis,
     BlueGreenStatus,
     Condition,
@@ -23,6 +24,7 @@ from canarysim.engine.model import (
     RolloutStatus,
     RunStatus,
     TrafficWeights,
+    step_parts,
 )
 from canarysim.engine.rollout.context import Context, floor_second
 from canarysim.engine.rollout.duration import track_duration
@@ -88,6 +90,8 @@ class Draft:
     stable_ping_pong: str = ""
     alb: bool = False
     duration: RolloutDuration | None = None
+    alb_status: AlbStatus | None = None
+    albs: tuple[AlbStatus, ...] = ()
 
 
 def base_status(ctx: Context) -> Draft:
@@ -115,6 +119,8 @@ def base_status(ctx: Context) -> Draft:
         stable_ping_pong=ctx.status.stable_ping_pong,
         alb=ctx.alb,
         duration=ctx.status.duration,
+        alb_status=ctx.alb_status,
+        albs=ctx.albs,
     )
 
 
@@ -258,7 +264,9 @@ def indefinite_step(ctx: Context) -> bool:
     """``isIndefiniteStep``: at a pause/analysis/experiment step, or the Paused condition is
     True (no progress deadline then)."""
     step, _ = ctx.current_step()
-    if isinstance(step, Analysis | Experiment | Pause):
+    if step is not None and any(
+        isinstance(p, Analysis | Experiment | Pause) for p in step_parts(step)
+    ):
         return True
     cond = ctx.status.condition(PAUSED)
     return cond is not None and cond.status == "True"
@@ -394,6 +402,8 @@ def persist(ctx: Context, d: Draft) -> RolloutStatus:
         current_experiment=d.experiment,
         stable_ping_pong=d.stable_ping_pong,
         alb=d.alb,
+        alb_status=d.alb_status,
+        albs=d.albs,
         conditions=tuple(d.conditions),
         blue_green=d.blue_green,
     )

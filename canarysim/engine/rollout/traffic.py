@@ -26,6 +26,7 @@ from canarysim.engine.model import (
     TrafficWeights,
     UpdateTrafficHash,
     WeightDestination,
+    step_part,
 )
 from canarysim.engine.rollout.context import Context
 from canarysim.engine.trafficrouting.alb.verify import verify_weight
@@ -109,8 +110,9 @@ def _desired_canary_weight_on_abort(ctx: Context) -> int:
     if plan.abort_scale_down_delay_seconds not in (None, 0):
         canary = expected
     for step in reversed(plan.steps):
-        if isinstance(step, SetWeight) and math.ceil(step.weight * r / mw) < canary:
-            return step.weight
+        weight = step_part(step, SetWeight)
+        if weight is not None and math.ceil(weight.weight * r / mw) < canary:
+            return weight.weight
     return 0
 
 
@@ -140,7 +142,7 @@ def _experiment_weights(ctx: Context) -> tuple[WeightDestination, ...]:
     if index is None:
         return ()
     exp_step = next(
-        (s for s in reversed(ctx.plan.steps[: index + 1]) if isinstance(s, Experiment)), None
+        (s for s in reversed(ctx.plan.steps[: index + 1]) if step_part(s, Experiment)), None
     )
     if step is None or exp_step is None or ctx.current_ex is None:
         return ()
@@ -201,7 +203,8 @@ def reconcile_traffic_routing(ctx: Context) -> None:
         if not ctx.at_desired_replica_counts(None):
             # Keep the previous step's weight while the canary is still scaling.
             desired = next(
-                (s.weight for s in reversed(plan.steps[:index]) if isinstance(s, SetWeight)), 0
+                (w.weight for s in reversed(plan.steps[:index]) if (w := step_part(s, SetWeight))),
+                0,
             )
             extra = _experiment_weights(ctx)
         elif index != ctx.step_count:
@@ -214,10 +217,10 @@ def reconcile_traffic_routing(ctx: Context) -> None:
     if not _stable_can_carry(ctx, plan.max_weight - desired):
         return
     if step is not None and ctx.revision > 1:
-        if isinstance(step, SetHeaderRoute):
-            ctx.actions.append(SetTrafficHeaderRoute(step.name, step.match))
-        if isinstance(step, SetMirrorRoute):
-            ctx.actions.append(SetTrafficMirrorRoute(step.name, step.match, step.percentage))
+        if (header := step_part(step, SetHeaderRoute)) is not None:
+            ctx.actions.append(SetTrafficHeaderRoute(header.name, header.match))
+        if (mirror := step_part(step, SetMirrorRoute)) is not None:
+            ctx.actions.append(SetTrafficMirrorRoute(mirror.name, mirror.match, mirror.percentage))
     stable_weight = plan.max_weight - desired - sum(e.weight for e in extra)
     # trafficrouting.go hands UpdateHash the same weightDestinations as SetWeight.
     ctx.actions.append(UpdateTrafficHash(canary_hash, stable_hash, extra))
@@ -256,14 +259,18 @@ def _verify_weight(
         should = (
             status.stable_rs != ""
             and not ctx.fully_promoted
-            and (isinstance(step, SetWeight) or (step is None and desired == plan.max_weight))
+            and (
+                step_part(step, SetWeight) is not None
+                or (step is None and desired == plan.max_weight)
+            )
         )
         if should or not status.alb:
             ctx.alb = True
-            canary = plan.canary_service
+            canary, stable = plan.canary_service, plan.stable_service
             if plan.ping_service:  # GetStableAndCanaryServices(rollout, true)
                 ping = status.stable_ping_pong == "ping"
                 canary = plan.pong_service if ping else plan.ping_service
+                stable = plan.ping_service if ping else plan.pong_service
             result = verify_weight(
                 obs.alb.namespace,
                 canary,
@@ -271,7 +278,11 @@ def _verify_weight(
                 desired,
                 extra,
                 obs.alb.load_balancers,
+                stable_service=stable,
+                alb=ctx.alb_status,
+                albs=ctx.albs,
             )
+            ctx.alb_status, ctx.albs = result.alb, result.albs
             for kind, reason, message in result.events:
                 ctx.event(reason, message, warning=kind == "Warning")
             verified = result.verified

@@ -201,7 +201,13 @@ class RouterObjects:
         ``Set canary mapping weight to N`` on every call; Kubernetes folds the repeats into
         one event, so it is recorded here when something is written."""
         ns = self._rollout_namespace()
-        by_name = {name: m for (n, name), m in self.mappings.items() if n == ns}
+        # as the API server returns them: with their namespace (the canary Mapping takes the
+        # base Mapping's, ambassador.go::buildCanaryMapping)
+        by_name = {
+            name: {**m, "metadata": {**(m.get("metadata") or {}), "namespace": n}}
+            for (n, name), m in self.mappings.items()
+            if n == ns
+        }
         writes = ambassador.set_weight(self.rollout, by_name, canary)
         for write in writes:
             if write.manifest is None:

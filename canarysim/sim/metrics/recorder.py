@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from canarysim.engine.model import Pause, Plan, RolloutStatus, SetWeight
+from canarysim.engine.model import Pause, Plan, RolloutStatus, SetWeight, step_part
 from canarysim.result import (
     AnalysisRunSnapshot,
     ConditionSnapshot,
@@ -66,8 +66,8 @@ def set_weight_of(plan: Plan, status: RolloutStatus) -> int:
     if not plan.steps or index >= len(plan.steps) or index < 0:
         return plan.max_weight
     for step in reversed(plan.steps[: index + 1]):
-        if isinstance(step, SetWeight):
-            return step.weight
+        if (weight := step_part(step, SetWeight)) is not None:
+            return weight.weight
     return 0
 
 
@@ -97,8 +97,8 @@ def pause_end(plan: Plan, status: RolloutStatus) -> float | None:
         return None
     if status.current_step_index >= len(plan.steps):
         return None
-    step = plan.steps[status.current_step_index]
-    if not isinstance(step, Pause) or step.seconds is None:
+    step = step_part(plan.steps[status.current_step_index], Pause)
+    if step is None or step.seconds is None:
         return None
     cond = next((c for c in status.pause_conditions if c.reason == "CanaryPauseStep"), None)
     return None if cond is None else cond.start_time + step.seconds
@@ -179,6 +179,8 @@ def rollout_snapshot(
         observed_generation=status.observed_generation,
         created=created,
         duration=None if status.duration is None else DurationSnapshot(**asdict(status.duration)),
+        alb=None if status.alb_status is None else status.alb_status.to_json(),
+        albs=tuple(a.to_json() for a in status.albs),
     )
 
 

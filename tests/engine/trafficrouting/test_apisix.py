@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from canarysim.engine.trafficrouting.apisix.match import route
-from canarysim.engine.trafficrouting.apisix.reconcile import set_weight
+from canarysim.engine.trafficrouting.apisix.reconcile import set_header_route, set_weight
 from canarysim.errors import TrafficRoutingError
 
 
@@ -82,3 +82,55 @@ def test_apisix_matches_hosts_paths_methods():
     assert route([r], "demo.local", "/api/x") == (("stable-rollout", 0.8), ("canary-rollout", 0.2))
     assert route([r], "demo.local", "/other") == ()
     assert route([r], "demo.local", "/api/x", method="POST") == ()
+
+
+# ---- SetHeaderRoute (apisix.go::SetHeaderRoute, processSetHeaderApisixRoute) -------------
+def header_match(**value: str) -> list[dict[str, Any]]:
+    return [{"headerName": "agent", "headerValue": value}]
+
+
+def test_a_header_route_is_an_owned_copy_sending_all_to_the_canary():
+    base = apisix_route()
+    base["spec"]["http"][0]["priority"] = 3
+    new = set_header_route(base, None, rollout(), "hdr", header_match(exact="chrome"))
+    assert new is not None
+    assert new["metadata"]["name"] == "hdr"
+    [owner] = new["metadata"]["ownerReferences"]
+    assert (owner["kind"], owner["name"], owner["controller"]) == ("Rollout", "rollout", True)
+    [rule] = new["spec"]["http"]
+    assert [b["serviceName"] for b in rule["backends"]] == ["canary-rollout"]
+    assert rule["backends"][0]["weight"] == 100
+    assert rule["priority"] == 4
+    assert rule["match"]["exprs"] == [
+        {"subject": {"scope": "Header", "name": "agent"}, "op": "Equal", "value": "chrome"}
+    ]
+    assert base["spec"]["http"][0]["priority"] == 3  # the Rollout's route is not touched
+    # updated in place later: the priority does not climb again, the expressions change
+    again = set_header_route(base, new, rollout(), "hdr", header_match(prefix="fire"))
+    assert again is not None
+    [rule] = again["spec"]["http"]
+    assert rule["priority"] == 4
+    assert rule["match"]["exprs"] == [
+        {"subject": {"scope": "Header", "name": "agent"}, "op": "RegexMatch", "value": "^fire.*"}
+    ]
+    # no match: deleted
+    assert set_header_route(base, again, rollout(), "hdr", []) is None
+
+
+def test_a_header_route_name_taken_by_another_object_is_argos_error():
+    other = apisix_route()
+    with pytest.raises(TrafficRoutingError, match=r"duplicate ApisixRoute \[hdr\] already exists"):
+        set_header_route(apisix_route(), other, rollout(), "hdr", header_match(exact="x"))
+
+
+def test_apisix_honours_the_header_route_expressions():
+    base = apisix_route()
+    for b in base["spec"]["http"][0]["backends"]:
+        b["weight"] = 100 if b["serviceName"] == "stable-rollout" else 0
+    header = set_header_route(base, None, rollout(), "hdr", header_match(regex="^Mozilla"))
+    assert header is not None
+    both = [base, header]
+    host = (base["spec"]["http"][0]["match"].get("hosts") or ["any"])[0]
+    assert route(both, host, headers={"Agent": "Mozilla/5.0"}) == (("canary-rollout", 1.0),)
+    assert route(both, host, headers={"agent": "curl"}) == (("stable-rollout", 1.0),)
+    assert route(both, host) == (("stable-rollout", 1.0),)

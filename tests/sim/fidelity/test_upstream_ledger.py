@@ -23,6 +23,13 @@ COMPLETE = {
     "rollback_window_test.go",
     "canary_test.go",
     "duration_test.go",
+    "step_plugin_test.go",
+    "bluegreen_test.go",
+    "aws_test.go",
+    "apisix_test.go",
+    "appmesh_test.go",
+    "smi_test.go",
+    "smi_ingress_test.go",
 }
 
 _SECTION = re.compile(r"^## `test/e2e/(\w+\.go)`$")
