@@ -30,6 +30,8 @@ COMPLETE = {
     "appmesh_test.go",
     "smi_test.go",
     "smi_ingress_test.go",
+    "analysis_test.go",
+    "functional_test.go",
 }
 
 _SECTION = re.compile(r"^## `test/e2e/(\w+\.go)`$")
