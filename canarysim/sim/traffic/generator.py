@@ -169,10 +169,8 @@ class TrafficGenerator(RequestPath):
                 self._route(tally, cls, plans.get(cls), batch, beh, frozen, rngs)
             tally.current_class = None
         else:
-            times = self.arrivals.sample_times(seg_edges[0], seg_edges[-1], rngs.traffic)
-            bucket = np.searchsorted(tally.edges, times, side="right") - 1
-            bucket = np.clip(bucket, j0, j1 - 1)
-            which = rngs.traffic.choice(len(self.classes), size=len(times), p=self._shares)
+            bucket = self.arrivals.sample_bins(seg_edges, rngs.traffic) + j0
+            which = rngs.traffic.choice(len(self.classes), size=len(bucket), p=self._shares)
             for ci, (cls, _) in enumerate(self.classes):
                 tally.current_class = cls
                 self._route(tally, cls, plans.get(cls), bucket[which == ci], beh, frozen, rngs)
