@@ -113,6 +113,8 @@ class World:
         self.until = until
         self.mode = mode
         self.healthy_start = scenario.start == "healthy"
+        self._recording = True
+        """False while the history before t=0 runs (see :meth:`_history`)."""
         self.env = simpy.Environment(
             initial_time=-history_length(scenario) if self.healthy_start else 0.0
         )
@@ -282,7 +284,13 @@ class World:
         keep their (negative) creation and transition times, so ages read as they would.
         """
         self.cluster.warm_until = 0.0
-        self.env.run(until=0.0)
+        # What is recorded before t=0 is dropped below: observations only follow the
+        # rollout's hashes (the traffic's roles), without building snapshots.
+        self._recording = False
+        try:
+            self.env.run(until=0.0)
+        finally:
+            self._recording = True
         self.cluster.warm_until = None
         for name in sorted(self.cluster.pods):
             pod = self.cluster.pods[name]
@@ -406,7 +414,11 @@ class World:
 
     def observe(self) -> None:
         """Record a snapshot and a state row if anything visible changed."""
-        observe(self)
+        if self._recording:
+            observe(self)
+        else:
+            status = self.controller.status
+            self.flow.hashes_seen((status.stable_rs, status.current_pod_hash))
 
     def _mesh_changed(self) -> None:
         self.recorder.manifests(self.env.now, self.mesh.manifests())

@@ -9,6 +9,7 @@ re-exported by :mod:`canarysim.engine.replicas`.
 
 from __future__ import annotations
 
+import bisect
 import math
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -36,6 +37,22 @@ def _step_index(steps: Steps, current_step_index: int | None) -> int | None:
     if not steps or index >= len(steps) or index < 0:
         return None
     return index
+
+
+_SCALE_STEPS: list[tuple[Steps, tuple[int, ...]]] = []
+
+
+def _scale_positions(steps: Steps) -> Sequence[int]:
+    """Indices of the steps that have a ``setCanaryScale`` key. For a tuple of steps (the
+    engine's, one per plan) remembered for the last one by identity, so that a reconcile does
+    not scan every step for it; a list is scanned each time (it may change)."""
+    if not isinstance(steps, tuple):
+        return [i for i, s in enumerate(steps) if s.get("setCanaryScale") is not None]
+    if _SCALE_STEPS and _SCALE_STEPS[0][0] is steps:
+        return _SCALE_STEPS[0][1]
+    positions = tuple(i for i, s in enumerate(steps) if s.get("setCanaryScale") is not None)
+    _SCALE_STEPS[:] = [(steps, positions)]
+    return positions
 
 
 def _int_field(mapping: Mapping[str, Any], key: str) -> int | None:
@@ -107,10 +124,9 @@ def active_set_canary_scale(
     index = _step_index(steps, current_step_index)
     if index is None:
         return None
-    for i in range(index, -1, -1):
+    positions = _scale_positions(steps)
+    for i in reversed(positions[: bisect.bisect_right(positions, index)]):
         scale = steps[i].get("setCanaryScale")
-        if scale is None:
-            continue
         if not isinstance(scale, Mapping):
             raise ValueError(f"setCanaryScale must be a mapping, got {scale!r}")
         if scale.get("matchTrafficWeight"):

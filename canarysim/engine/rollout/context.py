@@ -69,16 +69,16 @@ def _single_mapping(step: SingleStep) -> dict[str, Any]:
     return {type(step).__name__[0].lower() + type(step).__name__[1:]: {}}
 
 
-_MAPPED: list[tuple[tuple[Step, ...], list[dict[str, Any]]]] = []
+_MAPPED: list[tuple[tuple[Step, ...], tuple[dict[str, Any], ...]]] = []
 
 
-def step_mappings(steps: tuple[Step, ...]) -> list[dict[str, Any]]:
+def step_mappings(steps: tuple[Step, ...]) -> tuple[dict[str, Any], ...]:
     """:func:`step_mapping` of every step, computed once per steps tuple: a plan's steps do not
     change between reconciles, and mapping them on each one made reconciles O(steps).
     (Remembers the last tuple by identity; callers must not modify the result.)"""
     if _MAPPED and _MAPPED[0][0] is steps:
         return _MAPPED[0][1]
-    mapped = [step_mapping(s) for s in steps]
+    mapped = tuple(step_mapping(s) for s in steps)
     _MAPPED[:] = [(steps, mapped)]
     return mapped
 

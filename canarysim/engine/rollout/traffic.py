@@ -139,12 +139,12 @@ def weight_on_abort(ctx: Context) -> int:
 def _experiment_weights(ctx: Context) -> tuple[WeightDestination, ...]:
     """``calculateWeightDestinationsFromExperiment``: the running experiment's destinations."""
     step, index = ctx.current_step()
-    if index is None:
-        return ()
+    if index is None or step is None or ctx.current_ex is None:
+        return ()  # (before the scan of the steps: without an experiment, nothing to look for)
     exp_step = next(
         (s for s in reversed(ctx.plan.steps[: index + 1]) if step_part(s, Experiment)), None
     )
-    if step is None or exp_step is None or ctx.current_ex is None:
+    if exp_step is None:
         return ()
     if ctx.current_ex.phase != "Running":
         return ()

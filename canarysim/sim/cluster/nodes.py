@@ -88,26 +88,29 @@ class Nodes:
 
     def _least_loaded(self, pod: Pod) -> Node | None:
         """The live node with room and the fewest pods, then one holding the pod's images,
-        then the first; None if none has room. Only the nodes with the fewest pods are
-        compared in full: one pass per pod, no per-node tuple (many nodes, many pods)."""
+        then the first; None if none has room. One pass over the nodes per pod, no
+        per-node tuple (many nodes, many pods): the lowest-index node of the fewest pods
+        so far, and the lowest-index one of them holding the images."""
         cap = self.max_pods
-        fewest = -1
-        for n in self.by_name.values():
-            k = len(n.pods)
-            if n.alive and (cap is None or k < cap) and (fewest < 0 or k < fewest):
-                fewest = k
-        if fewest < 0:
-            return None
         images = set(pod.images)
-        best: Node | None = None
+        fewest = -1
+        first: Node | None = None
+        holder: Node | None = None
         for n in self.by_name.values():
-            if n.alive and len(n.pods) == fewest:
-                if images <= n.images:
-                    if best is None or not images <= best.images or n.index < best.index:
-                        best = n
-                elif best is None or (not images <= best.images and n.index < best.index):
-                    best = n
-        return best
+            if not n.alive:
+                continue
+            k = len(n.pods)
+            if cap is not None and k >= cap:
+                continue
+            if fewest < 0 or k < fewest:
+                fewest, first = k, n
+                holder = n if images <= n.images else None
+            elif k == fewest:
+                if first is None or n.index < first.index:
+                    first = n
+                if images <= n.images and (holder is None or n.index < holder.index):
+                    holder = n
+        return holder if holder is not None else first
 
     def pull(
         self, pod: Pod, node_name: str, image: str, seconds: float

@@ -124,14 +124,16 @@ class EnvoyAttempts:
         self, bk: Backends, bs: np.ndarray, rng: np.random.Generator
     ) -> tuple[np.ndarray, np.ndarray]:
         """One attempt per request at backend ``bs``: (response code, latency s)."""
-        err = rng.random(len(bs)) < bk.p_err[bs]
-        code = np.where(err, bk.codes[bs], 200)
         per_backend = np.bincount(bs)
         used = np.flatnonzero(per_backend)
-        if len(used) == 1:  # the usual batch: one backend, no mask needed
+        if len(used) == 1:  # the usual batch: one backend, no mask or gather needed
             only = int(used[0])
+            err = rng.random(len(bs)) < bk.p_err[only]
+            code = np.where(err, bk.codes[only], 200)
             sample = bk.dists[only].sample(rng, int(per_backend[only]))
             return code, np.asarray(sample, dtype=float)
+        err = rng.random(len(bs)) < bk.p_err[bs]
+        code = np.where(err, bk.codes[bs], 200)
         lat = np.empty(len(bs))
         for b in used:
             m = bs == b
@@ -150,10 +152,12 @@ class EnvoyAttempts:
         lat_s: np.ndarray,
         flags: np.ndarray | None = None,
         shadow: bool = False,
-    ) -> None:
-        """Individual requests grouped into series by (backend, code, flags)."""
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+        """Individual requests grouped into series by (backend, code, flags). Returns the
+        (backend, code, flags) combinations found with their sums and counts (see
+        :meth:`Tally.grouped`), to report the same requests again on the other side."""
         if len(bs) == 0:
-            return
+            return None
         combo = bs.astype(np.int64) * 2000 + code * 2
         if flags is not None:
             combo += flags
@@ -176,13 +180,29 @@ class EnvoyAttempts:
             for key, k in zip(keys, found, strict=True):
                 m = combo == k
                 tally.add_records(key, bucket[m], lat_s[m] * 1000.0, True)
-            return
+            return None
         group = None
         if len(found) > 1:
             index = np.zeros(len(present), dtype=np.int64)
             index[found] = np.arange(len(found))
             group = index[combo]
-        tally.add_grouped(keys, group, bucket, lat_s * 1000.0)
+        sums, hist = tally.grouped(len(keys), group, bucket, lat_s * 1000.0)
+        tally.add_counted(keys, sums, hist)
+        return found, sums, hist
+
+    @staticmethod
+    def _source_keys(dest: str, bk: Backends, found: np.ndarray) -> list[SeriesKey]:
+        """The client side's keys of :meth:`_record`'s combinations (no flags)."""
+        return [
+            SeriesKey(
+                "source",
+                dest,
+                bk.workloads[int(k) // 2000],
+                bk.hashes[int(k) // 2000],
+                int(k) // 2 % 1000,
+            )
+            for k in found
+        ]
 
     def _attempts(
         self,
@@ -216,6 +236,11 @@ class EnvoyAttempts:
         active: Any = slice(None)
         # Endpoints already tried per request and version (Envoy's previous_hosts predicate).
         tried = np.zeros((n, len(bk.hashes)), dtype=np.int64) if retries > 0 else None
+        # Without a timeout every attempt is answered: the general arithmetic below with
+        # nothing timed out, skipped.
+        bounded = math.isfinite(timeout) or math.isfinite(ptt)
+        # The server side's report of the first attempt, while the client side's is the same.
+        same_reports: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
         for attempt in range(retries + 1):
             bs = current[active]
             if len(bs) == 0:
@@ -225,18 +250,31 @@ class EnvoyAttempts:
             else:
                 code, lat = self._draw(bk, bs, rngs.latency)
             # Server-side proxy: one report per attempt, the backend's own code and latency.
-            self._record(tally, "destination", dest, bk, bucket[active], bs, code, lat)
+            reported = self._record(tally, "destination", dest, bk, bucket[active], bs, code, lat)
             el = elapsed[active]
-            budget = timeout - el
-            global_to = (lat > budget) & (budget <= ptt)
-            try_to = ~global_to & (lat > ptt)
-            ok = ~global_to & ~try_to
-            el = np.where(global_to, timeout, np.where(try_to, el + ptt, el + lat))
-            res_code = np.where(ok, code, 504)
-            res_flag = np.where(ok, 0, 1)
-            again = np.where(try_to, ptt_retry, np.isin(code, retry_list))
-            again &= ~global_to & (attempt < retries)
+            if bounded:
+                budget = timeout - el
+                global_to = (lat > budget) & (budget <= ptt)
+                try_to = ~global_to & (lat > ptt)
+                ok = ~global_to & ~try_to
+                el = np.where(global_to, timeout, np.where(try_to, el + ptt, el + lat))
+                res_code = np.where(ok, code, 504)
+                res_flag = np.where(ok, 0, 1)
+                again = np.where(try_to, ptt_retry, np.isin(code, retry_list))
+                again &= ~global_to & (attempt < retries)
+                timed_out = bool(global_to.any() or try_to.any())
+            else:
+                el = el + lat
+                res_code = code.copy()
+                res_flag = np.zeros(len(bs), dtype=np.int64)
+                again = np.isin(code, retry_list) & (attempt < retries)
+                timed_out = False
             if not again.any():
+                if attempt == 0 and not timed_out and delay_s == 0.0:
+                    # Nothing retried, nothing timed out, no fault delay: the client saw what
+                    # the server reported (same codes, same latencies, no flags).
+                    same_reports = reported
+                    break
                 elapsed[active] = el
                 final_code[active] = res_code
                 final_flag[active] = res_flag
@@ -263,6 +301,10 @@ class EnvoyAttempts:
                 current[cont] = self._next_host(bk, tried[cont], rngs.router)
             active = cont
         # Client-side proxy: one report per request, what the user got.
+        if same_reports is not None:
+            found, sums, hist = same_reports
+            tally.add_counted(self._source_keys(dest, bk, found), sums, hist)
+            return
         self._record(
             tally, "source", dest, bk, bucket, current, final_code, elapsed + delay_s, final_flag
         )

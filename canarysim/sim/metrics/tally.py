@@ -165,12 +165,24 @@ class Tally:
         belongs to ``keys[group[i]]`` (``group`` None: all to ``keys[0]``); every key has at
         least one request. Each key gets the same counts, and the same sums added in the same
         order, as :meth:`add_records` of its own requests would give."""
-        nb, nk = self.n_buckets, len(keys)
+        self.add_counted(keys, *self.grouped(len(keys), group, bucket, latency_ms))
+
+    def grouped(
+        self, nk: int, group: np.ndarray | None, bucket: np.ndarray, latency_ms: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """What :meth:`add_grouped` adds, per group: (latency sums ``(nk, n_buckets)``,
+        histogram counts ``(nk, n_buckets, bins)``), to add with :meth:`add_counted` (to
+        more than one set of keys when two reports of the same requests agree)."""
+        nb = self.n_buckets
         nbins = len(self.buckets_ms) + 1
         b = np.searchsorted(np.asarray(self.buckets_ms), latency_ms, side="left")
         row = bucket if group is None else group * nb + bucket
         sums = np.bincount(row, weights=latency_ms, minlength=nk * nb).reshape(nk, nb)
         hist = np.bincount(row * nbins + b, minlength=nk * nb * nbins).reshape(nk, nb, nbins)
+        return sums, hist
+
+    def add_counted(self, keys: Sequence[SeriesKey], sums: np.ndarray, hist: np.ndarray) -> None:
+        """Add :meth:`grouped`'s sums and counts, row ``i`` to ``keys[i]``."""
         for i, key in enumerate(keys):
             sc = self.counts_for(key)
             counts = hist[i].sum(axis=1)

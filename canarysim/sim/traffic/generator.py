@@ -208,10 +208,8 @@ class TrafficGenerator(RequestPath):
                 self._route(tally, cls, plans.get(cls), batch, beh, frozen, rngs)
             tally.current_class = None
         else:
-            times = self.arrivals.sample_times(seg_edges[0], seg_edges[-1], rngs.traffic)
-            bucket = np.searchsorted(tally.edges, times, side="right") - 1
-            bucket = np.clip(bucket, j0, j1 - 1)
-            which = rngs.traffic.choice(len(self._shared), size=len(times), p=self._shares)
+            bucket = self.arrivals.sample_bins(seg_edges, rngs.traffic) + j0
+            which = rngs.traffic.choice(len(self._shared), size=len(bucket), p=self._shares)
             for ci, cls in enumerate(self._shared):
                 tally.current_class = cls
                 self._route(tally, cls, plans.get(cls), bucket[which == ci], beh, frozen, rngs)
@@ -236,9 +234,7 @@ class TrafficGenerator(RequestPath):
             batch = np.zeros(tally.n_buckets, dtype=np.int64)
             batch[j0:j1] = arrivals.bucket_counts(seg_edges, stream)
         else:
-            times = arrivals.sample_times(seg_edges[0], seg_edges[-1], stream)
-            batch = np.searchsorted(tally.edges, times, side="right") - 1
-            batch = np.clip(batch, j0, j1 - 1)
+            batch = arrivals.sample_bins(seg_edges, stream) + j0
         tally.current_class = cls
         self._route(tally, cls, plans.get(cls), batch, beh, frozen, rngs)
         tally.current_class = None

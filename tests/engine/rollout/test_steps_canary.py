@@ -372,6 +372,6 @@ def test_step_hash_and_step_mappings_are_derived_once_per_plan() -> None:
     other = Plan(name="r", replicas=4, pod_template_hash="h", steps=steps[:2])
     assert other.step_hash != plan.step_hash
     mapped = step_mappings(plan.steps)
-    assert mapped == [step_mapping(s) for s in steps]
+    assert mapped == tuple(step_mapping(s) for s in steps)
     assert step_mappings(plan.steps) is mapped  # same tuple: not mapped again
-    assert step_mappings(other.steps) == [{"setWeight": 20}, {"pause": {"duration": 60.0}}]
+    assert step_mappings(other.steps) == ({"setWeight": 20}, {"pause": {"duration": 60.0}})
