@@ -40,8 +40,36 @@ from canarysim.sim.metrics.tally import (
 )
 from canarysim.sim.metrics.targets import Target, split_shares
 
+#: Most per-pod increments dealt at once (int64 each): bounds :meth:`MetricStore.ingest`.
+SHARE_BUDGET = 4_000_000
+
 
 # ============================================================================ the store
+class _Births:
+    """Rows of a tally and the first bucket in which each had a request: a row is exported
+    from the first scrape after that bucket's end."""
+
+    def __init__(self) -> None:
+        self._rows: list[np.ndarray] = []
+        self._first: list[np.ndarray] = []
+        self._flat: tuple[np.ndarray, np.ndarray] | None = None
+
+    def add(self, rows: np.ndarray, first: int) -> None:
+        self._rows.append(rows)
+        self._first.append(np.full(len(rows), first))
+        self._flat = None
+
+    def before(self, n: int) -> np.ndarray:
+        """The rows born in a bucket before bucket ``n``."""
+        if self._flat is None:
+            first = np.concatenate(self._first or [np.zeros(0, dtype=np.int64)])
+            rows = np.concatenate(self._rows or [np.zeros(0, dtype=np.int64)])
+            order = np.argsort(first, kind="stable")
+            self._flat = (first[order], rows[order])
+        first, rows = self._flat
+        return rows[: int(np.searchsorted(first, n, side="left"))]
+
+
 class MetricStore:
     """Prometheus-like storage of Istio's series, scraped on a fixed interval.
 
@@ -195,10 +223,11 @@ class MetricStore:
                 self._pod_rows.setdefault(target.pod, []).extend(ids)
         return rows
 
-    def _parts(self, key: SeriesKey, inc: np.ndarray) -> list[tuple[np.ndarray, np.ndarray]]:
+    def _parts(
+        self, key: SeriesKey, inc: np.ndarray, pods: tuple[Target, ...]
+    ) -> list[tuple[np.ndarray, np.ndarray]]:
         """``(rows, increments)`` of a key's counts, dealt to its pods (:mod:`.targets`):
         integer rows by :func:`split_shares`, the latency sum in proportion to the count."""
-        pods = self._targets(key)
         if len(pods) <= 1:
             return [(self._rows_for(key, pods[0] if pods else None), inc)]
         ints = np.delete(inc, 2, axis=0)  # count, count, buckets: the sum (row 2) is a float
@@ -218,10 +247,14 @@ class MetricStore:
 
     # ------------------------------------------------------------------ feeding
     def ingest(self, tally: Tally) -> None:
-        """Add a tally's requests and perform the scrapes they span."""
+        """Add a tally's requests and perform the scrapes they span.
+
+        The per-pod increments of a tally take pods x rows x buckets; a long tally of many
+        pods is dealt in slices of buckets (at most :data:`SHARE_BUDGET` increments at a time),
+        with the same scrapes and counts as in one piece (the latency sums are added slice by
+        slice, which may change their last bits)."""
         if tally.buckets_ms != self.buckets_ms:
             raise ValueError("tally and store use different histogram buckets")
-        ends = np.asarray(tally.edges[1:], dtype=float)
         # a client outside the mesh has no proxy: only the destination reports its requests
         keys = [
             k
@@ -231,33 +264,58 @@ class MetricStore:
         if not keys:
             self.advance_to(tally.t1)
             return
-        # Increments per row over the tally's buckets: (rows, n_buckets), per key and pod.
+        # The pods a key is dealt to are those serving when the tally arrives.
+        pods = {k: self._targets(k) for k in keys}
+        width = sum(max(1, len(pods[k])) for k in keys) * (4 + len(self.buckets_ms))
+        step = max(1, SHARE_BUDGET // width)
+        births = _Births()
+        touched = [
+            self._ingest_slice(tally, keys, pods, j0, min(j0 + step, tally.n_buckets), births)
+            for j0 in range(0, tally.n_buckets, step)
+        ]
+        self._live[np.concatenate(touched)] = True
+
+    def _ingest_slice(
+        self,
+        tally: Tally,
+        keys: list[SeriesKey],
+        pods: Mapping[SeriesKey, tuple[Target, ...]],
+        j0: int,
+        j1: int,
+        births: _Births,
+    ) -> np.ndarray:
+        """Buckets ``[j0, j1)`` of ``tally``: their increments, and the scrapes due by their
+        end. ``births`` (each row's first bucket with a request) grows across slices.
+        Returns the rows the slice touched."""
+        ends = np.asarray(tally.edges[1:], dtype=float)
+        # Increments per row over the slice's buckets: (rows, buckets), per key and pod.
         # Keys that differ only in what Prometheus cannot see (shadow copies) share rows,
         # hence the add.at.
         parts = []
         for k in keys:
             sc = tally.series[k]
-            cum_hist = np.cumsum(sc.hist, axis=1)
-            parts += self._parts(k, np.vstack([sc.count, sc.count, sc.sum_ms, cum_hist.T]))
-        all_rows = np.concatenate([rows for rows, _ in parts])
-        incs = [inc for _, inc in parts]
-        births = [(rows, int(np.flatnonzero(inc[0])[0])) for rows, inc in parts]
+            if sc.count[j0:j1].any():
+                cum_hist = np.cumsum(sc.hist[j0:j1], axis=1)
+                inc = np.vstack([sc.count[j0:j1], sc.count[j0:j1], sc.sum_ms[j0:j1], cum_hist.T])
+                parts += self._parts(k, inc, pods[k])
+        all_rows = np.concatenate([r for r, _ in parts] or [np.zeros(0, dtype=np.int64)])
+        for r, inc in parts:
+            births.add(r, j0 + int(np.flatnonzero(inc[0])[0]))
         rows = sorted_unique(all_rows)
-        inverse = np.searchsorted(rows, all_rows)
-        merged = np.zeros((len(rows), tally.n_buckets))
-        np.add.at(merged, inverse, np.vstack(incs))
+        merged = np.zeros((len(rows), j1 - j0))
+        if parts:
+            np.add.at(merged, np.searchsorted(rows, all_rows), np.vstack([i for _, i in parts]))
         cum = np.cumsum(merged, axis=1)
         base = self._current[rows].copy()
-        while self._next_scrape <= tally.t1:
+        while self._next_scrape <= ends[j1 - 1]:
             n_in = int(np.searchsorted(ends, self._next_scrape, side="right"))
-            if n_in > 0:
-                self._current[rows] = base + cum[:, n_in - 1]
-                for krows, first in births:
-                    if first < n_in:
-                        self._live[krows] = True
+            if n_in > j0:
+                self._current[rows] = base + cum[:, n_in - 1 - j0]
+            self._live[births.before(n_in)] = True
             self._scrape()
-        self._current[rows] = base + cum[:, -1]
-        self._live[all_rows] = True
+        if len(rows):
+            self._current[rows] = base + cum[:, -1]
+        return all_rows
 
     def advance_to(self, t: float) -> None:
         """Perform every scrape due at or before ``t`` with the counters as they are."""

@@ -147,3 +147,30 @@ def test_a_rollout_leaves_a_series_per_pod_and_stale_series_for_the_old_pods(tmp
         now,
     )
     assert sum(v for _, v in per_hash) == src
+
+
+def _series_by_label(store: MetricStore) -> dict[tuple, np.ndarray]:
+    n = store._n_scrapes
+    return {
+        (name, tuple(sorted(labels.items()))): store._values[row, :n]
+        for row, (name, labels) in enumerate(zip(store._row_names, store._row_labels, strict=True))
+    }
+
+
+def test_a_tally_dealt_in_slices_gives_the_scrapes_of_one_piece(tmp_path, monkeypatch):
+    # Many pods over a long tally are dealt a slice of buckets at a time to bound memory: the
+    # scraped counters are the same as in one piece, bucket for bucket (the latency sums may
+    # differ in their last bits: they are added slice by slice).
+    (tmp_path / "whole").mkdir()
+    (tmp_path / "sliced").mkdir()
+    whole = _run(tmp_path / "whole").store
+    monkeypatch.setattr("canarysim.sim.metrics.store.SHARE_BUDGET", 1)  # one bucket a slice
+    sliced = _run(tmp_path / "sliced").store
+    a, b = _series_by_label(whole), _series_by_label(sliced)
+    assert a.keys() == b.keys() and len(a) > 50
+    assert np.array_equal(whole._times[: whole._n_scrapes], sliced._times[: sliced._n_scrapes])
+    for ident, values in a.items():
+        if ident[0].endswith("_sum"):
+            np.testing.assert_allclose(values, b[ident], rtol=1e-12, equal_nan=True)
+        else:
+            assert np.array_equal(values, b[ident], equal_nan=True), ident
