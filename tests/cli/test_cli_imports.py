@@ -29,6 +29,7 @@ SIMULATION = ("numpy", "simpy", "canarysim.sim", "canarysim.sim.world")
 PLOTTING = ("matplotlib", "canarysim.report.plots")
 HTML = ("canarysim.report.html",)
 DASK = ("dask", "distributed", "canarysim.evaluation")
+ENGINE_STEPS = ("canarysim.engine.rollout", "canarysim.engine.model.actions")
 
 
 def _loaded(argv: list[str], watch: tuple[str, ...], cwd: Path | None = None) -> list[object]:
@@ -48,6 +49,11 @@ def _loaded(argv: list[str], watch: tuple[str, ...], cwd: Path | None = None) ->
 def test_command_does_not_load_simulation_modules(command: str) -> None:
     watch = SIMULATION + PLOTTING + HTML + DASK
     assert _loaded([command, str(SEED)], watch) == [0, []]
+
+
+def test_validate_does_not_load_the_step_engine() -> None:
+    """Validating checks the spec as Argo does; deciding reconciles is the simulation's."""
+    assert _loaded(["validate", str(SEED)], ENGINE_STEPS) == [0, []]
 
 
 @pytest.mark.parametrize("argv", [["--help"], ["--version"], ["run", "--help"]])
