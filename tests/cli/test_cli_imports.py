@@ -58,7 +58,7 @@ def test_validate_does_not_load_the_step_engine() -> None:
 
 @pytest.mark.parametrize("argv", [["--help"], ["--version"], ["run", "--help"]])
 def test_help_and_version_load_no_library(argv: list[str]) -> None:
-    watch = (*SIMULATION, *PLOTTING, *HTML, *DASK, "pydantic", "canarysim.declarations")
+    watch = (*SIMULATION, *PLOTTING, *HTML, *DASK, "pydantic", "yaml", "canarysim.declarations")
     assert _loaded(argv, watch) == [0, []]
 
 
