@@ -9,7 +9,10 @@ from typing import TextIO
 
 def cmd_validate(args: argparse.Namespace, out: TextIO) -> int:
     """One line per finding, then a count; exit 1 when any finding is an error."""
-    from canarysim.declarations import exit_code, validate_paths
+    from canarysim.cli.loading import collector_paused
+
+    with collector_paused():
+        from canarysim.declarations import exit_code, validate_paths
 
     findings = validate_paths(
         args.paths, namespace=args.namespace or "default", recursive=args.recursive

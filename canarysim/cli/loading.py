@@ -7,15 +7,37 @@ Heavy imports (pydantic models, SimPy, matplotlib) happen inside the functions s
 from __future__ import annotations
 
 import argparse
+import gc
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any, TextIO
 
 from canarysim.errors import ScenarioError
 
 
+@contextmanager
+def collector_paused() -> Iterator[None]:
+    """Python's cyclic garbage collector paused for the block: for a command's imports, which
+    build thousands of classes and functions (the pydantic models, the engine's dataclasses),
+    none of them garbage, while each older-generation pass of the collector walks every object
+    alive. Bounded work, so bounded memory; the collector resumes as it was."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
 def load(args: argparse.Namespace) -> Any:
     """The scenario the arguments name: a scenario file, or manifests given with -f."""
+    with collector_paused():
+        return _load(args)
+
+
+def _load(args: argparse.Namespace) -> Any:
     import canarysim
 
     files = getattr(args, "files", [])
@@ -71,9 +93,11 @@ def simulate(
     can show how far it got (slicing does not change the result: SimPy keeps its queue
     between ``run`` calls, and tests/cli pin this). ``after(world)`` sees the finished world
     (e.g. to export its metrics)."""
-    import canarysim
-    from canarysim.report.durations import offset
-    from canarysim.report.progress import Progress
+    with collector_paused():
+        import canarysim
+        import canarysim.sim.world
+        from canarysim.report.durations import offset
+        from canarysim.report.progress import Progress
 
     name = getattr(scenario, "name", None) or "scenario"
     with Progress(f"simulating {name}") as progress:

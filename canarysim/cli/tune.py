@@ -13,8 +13,6 @@ import argparse
 import json
 from typing import Any, TextIO
 
-import yaml
-
 from canarysim.cli.sweep import _confidence, _executor_options, _positive, add_executor_arguments
 from canarysim.errors import ScenarioError
 
@@ -109,6 +107,8 @@ def cmd_tune(args: argparse.Namespace, out: TextIO) -> int:
 
 
 def _duration(text: str) -> float:
+    import yaml  # here, not at the top: --help and --version need no YAML
+
     from canarysim.engine.durations import parse_duration
 
     try:

@@ -9,13 +9,19 @@ validating data into models (:mod:`.convert`), ``canarysim validate`` (:mod:`.va
 :mod:`.findings`) and the Rollout as the engine's :class:`~canarysim.engine.model.Plan`
 (:mod:`.plan`), ``kubectl patch`` and ``apply``/``delete`` of objects (:mod:`.patch`,
 :mod:`.apply`). May import: pydantic, PyYAML, the engine; never the world above it.
+
+``to_plan`` and ``to_command`` are loaded on first use (PEP 562): they bring the engine's whole
+vocabulary, which checking a scenario (``canarysim validate``) never needs.
 """
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
 
 from canarysim.declarations.check import load_scenario, scenario_from_manifests
 from canarysim.declarations.findings import Finding, exit_code
 from canarysim.declarations.load import load_manifests
 from canarysim.declarations.manifests import Manifests
-from canarysim.declarations.plan import to_command, to_plan
 from canarysim.declarations.scenario.model import Scenario
 from canarysim.declarations.scenario.schema import scenario_json_schema
 from canarysim.declarations.validate import (
@@ -25,6 +31,20 @@ from canarysim.declarations.validate import (
     validate_paths,
     validate_scenario,
 )
+
+if TYPE_CHECKING:
+    from canarysim.declarations.plan import to_command, to_plan
+
+
+def __getattr__(name: str) -> Any:
+    if name in ("to_command", "to_plan"):
+        from canarysim.declarations import plan
+
+        value = getattr(plan, name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = [
     "Finding",

@@ -1,11 +1,14 @@
-"""``validate`` and ``steps`` start fast: neither loads the SimPy world nor NumPy.
+"""Commands load only what they use: ``validate`` and ``steps`` start fast (neither loads the
+SimPy world, NumPy nor matplotlib), and ``run`` loads matplotlib, the HTML report or Dask only
+when an option asks for them.
 
 Checked in a fresh interpreter (a subprocess), since this test session has long since imported
-both.
+all of them.
 """
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -14,20 +17,58 @@ import pytest
 
 SEED = Path(__file__).resolve().parents[2] / "scenarios" / "imesh-canary" / "scenario.yaml"
 PROBE = """
-import io, sys
+import io, json, sys
 from canarysim.cli import main
-code = main([{command!r}, {path!r}], out=io.StringIO())
-heavy = sorted(m for m in ("numpy", "simpy", "canarysim.sim.world") if m in sys.modules)
-print(code, "heavy:" + ",".join(heavy))
+try:
+    code = main({argv!r}, out=io.StringIO())
+except SystemExit as exc:  # --help and --version exit through argparse
+    code = exc.code
+print(json.dumps([code, sorted(m for m in {watch!r} if m in sys.modules)]))
 """
+SIMULATION = ("numpy", "simpy", "canarysim.sim", "canarysim.sim.world")
+PLOTTING = ("matplotlib", "canarysim.report.plots")
+HTML = ("canarysim.report.html",)
+DASK = ("dask", "distributed", "canarysim.evaluation")
+ENGINE_STEPS = ("canarysim.engine.rollout", "canarysim.engine.model.actions")
+
+
+def _loaded(argv: list[str], watch: tuple[str, ...], cwd: Path | None = None) -> list[object]:
+    """Run the command line in a fresh interpreter: [exit code, the watched modules loaded]."""
+    done = subprocess.run(
+        [sys.executable, "-c", PROBE.format(argv=argv, watch=watch)],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=cwd,
+        timeout=120,
+    )
+    return list(json.loads(done.stdout.strip().splitlines()[-1]))
 
 
 @pytest.mark.parametrize("command", ["validate", "steps"])
 def test_command_does_not_load_simulation_modules(command: str) -> None:
-    done = subprocess.run(
-        [sys.executable, "-c", PROBE.format(command=command, path=str(SEED))],
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    assert done.stdout.split() == ["0", "heavy:"]
+    watch = SIMULATION + PLOTTING + HTML + DASK
+    assert _loaded([command, str(SEED)], watch) == [0, []]
+
+
+def test_validate_does_not_load_the_step_engine() -> None:
+    """Validating checks the spec as Argo does; deciding reconciles is the simulation's."""
+    assert _loaded(["validate", str(SEED)], ENGINE_STEPS) == [0, []]
+
+
+@pytest.mark.parametrize("argv", [["--help"], ["--version"], ["run", "--help"]])
+def test_help_and_version_load_no_library(argv: list[str]) -> None:
+    watch = (*SIMULATION, *PLOTTING, *HTML, *DASK, "pydantic", "yaml", "canarysim.declarations")
+    assert _loaded(argv, watch) == [0, []]
+
+
+def test_run_loads_no_plotting_html_or_dask_unless_asked() -> None:
+    assert _loaded(["run", str(SEED), "-q"], PLOTTING + HTML + DASK) == [0, []]
+
+
+def test_run_loads_plotting_and_html_when_asked(tmp_path: Path) -> None:
+    """The probe sees what an option loads (so the test above could fail)."""
+    argv = ["run", str(SEED), "-q", "--plot", "--out", str(tmp_path), "--html", "r.html"]
+    code, loaded = _loaded(argv, PLOTTING + HTML + DASK, cwd=tmp_path)
+    assert code == 0
+    assert loaded == sorted(PLOTTING + HTML)

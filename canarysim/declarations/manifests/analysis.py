@@ -6,8 +6,6 @@ reported as not supported. ``count``, ``failureLimit`` & co. are ``IntOrString``
 lets them be templated (``count: "{{args.count}}"``).
 """
 
-from __future__ import annotations
-
 from typing import Any, Literal
 
 from pydantic import Field

@@ -4,8 +4,6 @@ Argo edits) and the VirtualNodes (whose pod selectors Argo points at the pod-tem
 Each is kept as written (``obj.raw``); Argo's checks of them are in
 :mod:`canarysim.declarations.argo.references`."""
 
-from __future__ import annotations
-
 from typing import Any
 
 from pydantic import Field

@@ -11,8 +11,6 @@ several kinds loads, because Argo reports it as an invalid spec with its own mes
 (``Step must have one of the following set: ...``) and canarysim must say the same.
 """
 
-from __future__ import annotations
-
 from typing import Any, Literal
 
 from pydantic import Field, field_validator, model_validator
@@ -237,8 +235,8 @@ _SNAKE_KINDS = (
 class IstioVirtualService(ManifestModel):
     name: str = ""
     routes: list[str] = Field(default_factory=list)
-    tls_routes: list[TLSRouteRef] = Field(default_factory=list)
-    tcp_routes: list[TCPRouteRef] = Field(default_factory=list)
+    tls_routes: "list[TLSRouteRef]" = Field(default_factory=list)
+    tcp_routes: "list[TCPRouteRef]" = Field(default_factory=list)
 
 
 class TLSRouteRef(ManifestModel):

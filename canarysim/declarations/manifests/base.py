@@ -9,8 +9,6 @@ extra key: silently when it is a real Kubernetes/Argo/Istio field we know we do 
 field with a did-you-mean otherwise (``Namespace`` -> ``namespace``).
 """
 
-from __future__ import annotations
-
 from typing import Annotated, Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, StrictInt, StrictStr

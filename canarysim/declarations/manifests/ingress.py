@@ -4,8 +4,6 @@ Only what routing reads is typed (rules, paths, backends, TLS, the class); the r
 (``obj.raw``) is what the routers copy, so nothing else is lost.
 """
 
-from __future__ import annotations
-
 from typing import Literal
 
 from pydantic import Field

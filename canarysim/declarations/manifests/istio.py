@@ -6,8 +6,6 @@ timeouts and fault injection. Argo rewrites VirtualServices as raw dicts, so the
 should route on :attr:`Resource.raw` as rewritten; these models serve validation and lint.
 """
 
-from __future__ import annotations
-
 from typing import Any
 
 from pydantic import Field

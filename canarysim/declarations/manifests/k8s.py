@@ -5,8 +5,6 @@ probe; Service selectors and ports). Every other real field is listed in ``KNOWN
 stays quiet about it.
 """
 
-from __future__ import annotations
-
 import base64
 from typing import Literal
 
@@ -242,7 +240,7 @@ class PodDisruptionBudgetSpec(ManifestModel):
     max_unavailable: IntOrString | None = None
 
     @model_validator(mode="after")
-    def _one_bound(self) -> PodDisruptionBudgetSpec:
+    def _one_bound(self) -> "PodDisruptionBudgetSpec":
         if (self.min_available is None) == (self.max_unavailable is None):
             raise ValueError("exactly one of minAvailable and maxUnavailable")
         for value in (self.min_available, self.max_unavailable):

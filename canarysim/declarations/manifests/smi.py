@@ -3,8 +3,6 @@ TrafficSplit (normally created by Argo; one already in the manifests must be own
 Rollout: Argo refuses to patch another's, ``Rollout does not own TrafficSplit``) and Gateway
 API HTTPRoutes."""
 
-from __future__ import annotations
-
 from typing import Any
 
 from pydantic import Field

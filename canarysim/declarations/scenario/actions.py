@@ -11,8 +11,6 @@ again with ``repeat: true``); ``markPodsReady`` and faults only ``at`` a time.
 :func:`canarysim.declarations.plan.to_command` turns an operator action into the engine's command.
 """
 
-from __future__ import annotations
-
 from typing import Annotated, Any, Literal
 
 from pydantic import Field, PrivateAttr, model_validator
@@ -62,7 +60,7 @@ class _Action(ScenarioModel):
     """With ``when``: fire every time the condition becomes true again, not only the first."""
 
     @model_validator(mode="after")
-    def _at_or_when(self) -> _Action:
+    def _at_or_when(self) -> "_Action":
         if (self.at is None) == (self.when is None):
             raise ValueError("exactly one of at (a time) or when (a condition)")
         if self.when is None and self.repeat:
@@ -173,7 +171,7 @@ class ApplyObject(_Action):
     _objects: list[Any] = PrivateAttr(default_factory=list)
 
     @model_validator(mode="after")
-    def _one_source(self) -> ApplyObject:
+    def _one_source(self) -> "ApplyObject":
         if (self.manifest is None) == (self.file is None):
             raise ValueError("exactly one of manifest (an object) or file (a manifest file)")
         return self

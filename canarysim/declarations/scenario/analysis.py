@@ -13,8 +13,6 @@ would do is not in any manifest, so the scenario says it:
   ``timeout`` (Argo's default 30 s) is an Error measurement.
 """
 
-from __future__ import annotations
-
 from typing import Any
 
 from pydantic import Field, field_validator, model_validator

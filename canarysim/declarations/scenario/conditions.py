@@ -7,8 +7,6 @@ checks them as a watching script would (:mod:`canarysim.sim.conditions`).
 600.0
 """
 
-from __future__ import annotations
-
 from typing import Annotated, Literal
 
 from pydantic import Field, model_validator
@@ -29,7 +27,7 @@ class ErrorRateAbove(ScenarioModel):
     over: Duration = 60.0
 
     @model_validator(mode="after")
-    def _positive_window(self) -> ErrorRateAbove:
+    def _positive_window(self) -> "ErrorRateAbove":
         if self.over <= 0:
             raise ValueError("over: a window longer than 0s")
         return self
@@ -49,7 +47,7 @@ class When(ScenarioModel):
     """Everything above has held without a break for this long."""
 
     @model_validator(mode="after")
-    def _something(self) -> When:
+    def _something(self) -> "When":
         keys = (self.phase, self.step_index, self.canary_error_rate, self.analysis_run)
         if all(k is None for k in keys):
             raise ValueError("at least one of phase, stepIndex, canaryErrorRate, analysisRun")

@@ -14,8 +14,6 @@ runs). Two kinds:
 7200.0
 """
 
-from __future__ import annotations
-
 import math
 from statistics import NormalDist
 from typing import Annotated, Literal
@@ -54,7 +52,7 @@ class Probability(ScenarioModel):
     """Default number of runs (``--runs`` overrides); none: the fewest that could pass."""
 
     @model_validator(mode="after")
-    def _a_bound(self) -> Probability:
+    def _a_bound(self) -> "Probability":
         if self.at_least is None and self.at_most is None:
             raise ValueError("atLeast and/or atMost (a probability)")
         low, high = self.at_least, self.at_most
@@ -105,7 +103,7 @@ class Expect(ScenarioModel):
     """Share of runs in which the rollout was fully promoted."""
 
     @model_validator(mode="after")
-    def _something(self) -> Expect:
+    def _something(self) -> "Expect":
         if not self.model_fields_set:
             raise ValueError("at least one expectation (e.g. finalPhase: Healthy)")
         return self

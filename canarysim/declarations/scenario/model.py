@@ -10,8 +10,6 @@ Times are simulated seconds from the start of the run (floats). Latencies are se
 (``20ms`` reads as 0.02); ``Delay.to_spec(1000)`` gives milliseconds.
 """
 
-from __future__ import annotations
-
 import copy
 from collections.abc import Callable
 from pathlib import Path
@@ -103,7 +101,7 @@ class PodBehaviour(ScenarioModel):
     image_pull_fails: bool | None = None
     """The image cannot be pulled: the pod stays in ImagePullBackOff."""
 
-    def over(self, base: PodBehaviour) -> PodBehaviour:
+    def over(self, base: "PodBehaviour") -> "PodBehaviour":
         """This behaviour with unset stages taken from ``base``."""
         merged = {
             name: getattr(self, name) if getattr(self, name) is not None else getattr(base, name)
@@ -330,7 +328,7 @@ class Scenario(ScenarioModel):
     _rebuild: Rebuild | None = PrivateAttr(default=None)
 
     @model_validator(mode="after")
-    def _in_order(self) -> Scenario:
+    def _in_order(self) -> "Scenario":
         # Timed actions in time order; conditional ones (no ``at``) after them, as written.
         timed = sorted(
             (a for a in self.operator if a.at is not None), key=lambda a: float(a.at or 0.0)
@@ -372,7 +370,7 @@ class Scenario(ScenarioModel):
         """The scenario as written (keys as in the YAML; a deep copy)."""
         return copy.deepcopy(self._data)
 
-    def with_changes(self, **changes: Any) -> Scenario:
+    def with_changes(self, **changes: Any) -> "Scenario":
         """A new scenario with ``changes`` merged in, validated like a file.
 
         Keys are top-level keys as written in the YAML (``seed``, ``until``, ``traffic``, ...;
@@ -389,7 +387,7 @@ class Scenario(ScenarioModel):
 
     def with_manifest(
         self, kind: str, name: str, patch: dict[str, Any], namespace: str | None = None
-    ) -> Scenario:
+    ) -> "Scenario":
         """A new scenario whose loaded manifest ``kind``/``name`` (e.g. ``"Rollout"``,
         ``"imesh-rollout"``) has ``patch`` merged in (JSON merge patch, keys as in the
         manifest) and is validated again. Raises ScenarioError naming the field.
@@ -400,7 +398,7 @@ class Scenario(ScenarioModel):
         fresh = patched_manifests(self.manifests, kind, name, patch, namespace)
         return self._rebuilt(self.data, fresh)
 
-    def _rebuilt(self, data: dict[str, Any], manifests: Manifests | None) -> Scenario:
+    def _rebuilt(self, data: dict[str, Any], manifests: Manifests | None) -> "Scenario":
         """The scenario rebuilt from ``data`` by the loader that built this one (it hands
         itself over in :meth:`attach`), keeping manifests unless they must be loaded again."""
         if self._rebuild is None:

@@ -4,8 +4,6 @@
 by the world's traffic generator.
 """
 
-from __future__ import annotations
-
 import math
 from typing import Annotated, Any, Literal
 
@@ -259,7 +257,7 @@ class Traffic(RateShape):
         return value
 
     @model_validator(mode="after")
-    def _consistent(self) -> Traffic:
+    def _consistent(self) -> "Traffic":
         if self.pattern == "piecewise" and not self.points:
             raise ValueError("points: [{at, rate}, ...] for pattern piecewise")
         if self.pattern == "csv" and not (self.csv or self.points):

@@ -7,8 +7,6 @@ distribution given the way people quote one (a fixed value, a median and a p99, 
 :meth:`Delay.to_spec` hands it to ``canarysim.sim.stochastic.distributions.Dist.from_spec``.
 """
 
-from __future__ import annotations
-
 import math
 import re
 from typing import Annotated, Any, ClassVar, Generic, TypeVar
@@ -161,7 +159,7 @@ class Delay(ScenarioModel):
         return data
 
     @model_validator(mode="after")
-    def _one_shape(self) -> Delay:
+    def _one_shape(self) -> "Delay":
         shapes = [
             self.fixed is not None,
             self.median is not None or self.p99 is not None,
@@ -181,7 +179,7 @@ class Delay(ScenarioModel):
         return self
 
     @classmethod
-    def of(cls, seconds: float) -> Delay:
+    def of(cls, seconds: float) -> "Delay":
         """A fixed delay of ``seconds``."""
         return cls(fixed=seconds)
 
