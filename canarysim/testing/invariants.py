@@ -250,7 +250,8 @@ def _steps(result: Result) -> list[str]:
     for a, b in itertools.pairwise(result.snapshots):
         if a.canary_hash != b.canary_hash or a.aborted or b.aborted or a.step_index is None:
             continue
-        if b.step_index is not None and b.step_index < a.step_index:
+        past_the_end = a.step_index == a.step_count + 1  # Argo's own, see above: back to n
+        if b.step_index is not None and b.step_index < a.step_index and not past_the_end:
             out.append(
                 f"steps: t={b.time:g}s step index went back from {a.step_index} to "
                 f"{b.step_index} within revision {a.canary_hash}"

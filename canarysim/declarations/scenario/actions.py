@@ -137,7 +137,7 @@ class PatchAction(_Action):
     name: str | None = None
 
     @model_validator(mode="after")
-    def _named(self) -> PatchAction:
+    def _named(self) -> "PatchAction":
         if self.kind == "Deployment" and not self.name:
             raise ValueError("a patch of kind Deployment names it (name: the Deployment)")
         return self

@@ -130,7 +130,7 @@ class HeaderMix(ScenarioModel):
     csv: str | None = None
 
     @model_validator(mode="after")
-    def _one_kind(self) -> HeaderMix:
+    def _one_kind(self) -> "HeaderMix":
         own = [k for k in _SHAPE_KEYS if getattr(self, k) is not None]
         if self.fraction is not None and own:
             raise ValueError(
