@@ -482,3 +482,9 @@ def test_only_prometheus_2_and_3_are_known() -> None:
     assert evaluate("vector(1)", STORE, 0.0, version=2) == Vector([({}, 1.0)])
     with pytest.raises(ValueError, match=r"^Prometheus version 4: expected 2 or 3$"):
         evaluate("vector(1)", STORE, 0.0, version=4)
+
+
+def test_an_instant_query_passes_its_lookback_on() -> None:
+    store = _ListStore({"up": [({"job": "a"}, [0.0], [1.0])]})
+    assert evaluate("up", store, 10.0, lookback_s=20.0).values() == [1.0]
+    assert evaluate("up", store, 10.0, lookback_s=5.0).values() == []

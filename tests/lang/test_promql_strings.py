@@ -119,3 +119,17 @@ def test_an_unknown_character_is_named_where_it_stands() -> None:
     with pytest.raises(PromQLError) as info:
         tokenize("up\n  $ 1")
     assert str(info.value) == "2:3: parse error: unexpected character: '$'"
+
+
+def test_number_and_string_edges() -> None:
+    assert _tokens(".5") == [("NUM", ".5", 0, 0.5), ("EOF", "", 2, None)]
+    assert _tokens("`a`+`b`")[:3] == [
+        ("STR", "`a`", 0, "a"),
+        ("OP", "+", 3, None),
+        ("STR", "`b`", 4, "b"),
+    ]
+    assert _value("``") == ""
+    assert _tokens("Xy") == [("ID", "Xy", 0, None), ("EOF", "", 2, None)]
+    with pytest.raises(PromQLError) as info:
+        tokenize("1 + .")
+    assert str(info.value) == "1:5: parse error: unexpected character: '.'"
