@@ -7,8 +7,9 @@ from typing import Any
 
 import pytest
 
+from canarysim.engine.trafficrouting.apisix import headers
 from canarysim.engine.trafficrouting.apisix.match import route
-from canarysim.engine.trafficrouting.apisix.reconcile import set_header_route, set_weight
+from canarysim.engine.trafficrouting.apisix.reconcile import set_weight
 from canarysim.errors import TrafficRoutingError
 
 
@@ -85,6 +86,20 @@ def test_apisix_matches_hosts_paths_methods():
 
 
 # ---- SetHeaderRoute (apisix.go::SetHeaderRoute, processSetHeaderApisixRoute) -------------
+def set_header_route(
+    base: dict[str, Any],
+    existing: dict[str, Any] | None,
+    ro: dict[str, Any],
+    name: str,
+    match: list[dict[str, Any]],
+) -> Any:
+    """The header route's ApisixRoute after ``headers.set_header_route`` (None: deleted)."""
+    routes = {base["metadata"]["name"]: base}
+    if existing is not None:
+        routes[name] = existing
+    return headers.set_header_route(routes, ro, name, match).get(name)
+
+
 def header_match(**value: str) -> list[dict[str, Any]]:
     return [{"headerName": "agent", "headerValue": value}]
 
