@@ -173,6 +173,9 @@ class RolloutSnapshot:
     ``fullName``, and ``ingress``); left out of the JSON when unset."""
     albs: tuple[dict[str, Any], ...] = ()
     """Extension: ``status.albs``, one such entry per ALB Ingress; left out when empty."""
+    workload_observed_generation: str = ""
+    """Extension, ``spec.workloadRef``: ``status.workloadObservedGeneration``, the referenced
+    Deployment's generation; left out of the JSON when empty."""
 
     def observable(self) -> tuple[Any, ...]:
         """Everything but the time: two snapshots with equal ``observable()`` look the same."""
@@ -384,7 +387,15 @@ def _measurement_json(m: Mapping[str, Any]) -> dict[str, Any]:
 
 
 _OMITTED_WHEN_EMPTY = frozenset(
-    {"experiments", "active_hash", "preview_hash", "duration", "alb", "albs"}
+    {
+        "experiments",
+        "active_hash",
+        "preview_hash",
+        "duration",
+        "alb",
+        "albs",
+        "workload_observed_generation",
+    }
 )
 
 

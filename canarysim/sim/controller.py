@@ -126,6 +126,7 @@ class Controller:
                     f"the rollout controller did not settle at t={now:g}s: "
                     f"{same_instant} reconciles in a row changed something (engine bug?)"
                 )
+            self._see_workload_generation()
             self._wake = self.env.event()
             message = self._invalid_message()
             if message is not None:
@@ -143,6 +144,20 @@ class Controller:
             to_resync = RESYNC_PERIOD - (now % RESYNC_PERIOD)
             wait = to_resync if requeue is None else min(requeue, to_resync)
             yield self.env.timeout(wait) | world.cluster.changed | self._wake
+
+    def _see_workload_generation(self) -> None:
+        """The ``rollout.argoproj.io/workload-generation`` annotation: the generation of the
+        Deployment the Rollout's workloadRef names, as it is now (None without a workloadRef,
+        with an inline template, or while the Deployment is missing)."""
+        world = self.world
+        spec = world.rollout_manifest.get("spec") or {}
+        ref = spec.get("workloadRef") or {}
+        live = None
+        if ref.get("kind") == "Deployment" and not spec.get("template"):
+            live = world.workloads.by_name.get(str(ref.get("name") or ""))
+        gen = live.generation if live is not None else None
+        if gen != world.plan.workload_generation:
+            world.set_plan(replace(world.plan, workload_generation=gen))
 
     def _invalid_message(self) -> str | None:
         """``getRolloutValidationErrors`` at this reconcile: the Rollout's spec, then the

@@ -216,6 +216,9 @@ class Plan:
     """``metadata.generation``: bump it on every spec change (the world does)."""
     blue_green: BlueGreen | None = None
     """``strategy.blueGreen``; None for a canary (then ``steps`` and the canary fields apply)."""
+    workload_generation: int | None = None
+    """The generation of the Deployment a ``spec.workloadRef`` resolves to, as the Rollout's
+    ``rollout.argoproj.io/workload-generation`` annotation records it; None without one."""
 
     @property
     def referenced_services(self) -> frozenset[str]:

@@ -180,6 +180,9 @@ class RolloutStatus:
     promote_full: bool = False
     restarted_at: float | None = None
     observed_generation: int = 0
+    workload_observed_generation: str = ""
+    """``status.workloadObservedGeneration``: the referenced Deployment's generation as a
+    string ("" without a resolved ``spec.workloadRef``)."""
     replicas: int = 0
     updated_replicas: int = 0
     ready_replicas: int = 0

@@ -392,6 +392,7 @@ def persist(ctx: Context, d: Draft) -> RolloutStatus:
         promote_full=d.promote_full,
         restarted_at=d.restarted_at,
         observed_generation=ctx.plan.generation,
+        workload_observed_generation=_workload_generation(ctx.plan),
         replicas=d.replicas,
         updated_replicas=d.updated_replicas,
         ready_replicas=d.ready_replicas,
@@ -419,6 +420,13 @@ def persist(ctx: Context, d: Draft) -> RolloutStatus:
             elif aborted_at is None:
                 ctx.event(RESUMED_REASON, RESUMED_MESSAGE)
     return status
+
+
+def _workload_generation(plan: Plan) -> str:
+    """``persistRolloutStatus``: the ``workload-generation`` annotation of a Rollout whose
+    template comes from a workloadRef, else empty."""
+    gen = plan.workload_generation
+    return str(gen) if gen is not None else ""
 
 
 def check_paused_conditions(ctx: Context) -> RolloutStatus | None:

@@ -181,6 +181,7 @@ def rollout_snapshot(
         duration=None if status.duration is None else DurationSnapshot(**asdict(status.duration)),
         alb=None if status.alb_status is None else status.alb_status.to_json(),
         albs=tuple(a.to_json() for a in status.albs),
+        workload_observed_generation=status.workload_observed_generation,
     )
 
 

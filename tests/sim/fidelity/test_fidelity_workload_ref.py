@@ -6,7 +6,6 @@ Replays upstream ``test/e2e/functional_test.go``: ``TestWorkloadRefTemplate``,
 ``TestScaleDownProgressivelyCompleted``, ``TestScaleDownProgressivelyCompletedCanary`` and
 ``TestNeverScaleDown``, with their manifests (the e2e waits become times; pods are Ready
 5 s after creation). What carries over is named in each test; what does not:
-``status.workloadObservedGeneration`` (the Result does not carry it) and
 ``ExpectReplicaCounts``' columns beyond desired/ready/available.
 
 The Deployment's ``spec.replicas`` is read from its controller's ``ScalingReplicaSet``
@@ -128,7 +127,9 @@ def test_workload_ref_replay(tmp_path):
     """Degraded while the Deployment is missing, the Service left on its selector; Healthy
     once the Deployment is applied, the Service switched; a Deployment patch is a new revision
     (an image that never pulls: Degraded at the progress deadline; a good one: Healthy); a
-    workloadRef renamed to a missing Deployment is Degraded, named back is Healthy."""
+    workloadRef renamed to a missing Deployment is Degraded, named back is Healthy;
+    ``status.workloadObservedGeneration`` follows the Deployment's generation, and is gone
+    once the Rollout switches to an inline template."""
     ro = blue_green(replicas=1, progressDeadlineSeconds=5, revisionHistoryLimit=2)
     zero = deployment(replicas=0)
 
@@ -138,6 +139,10 @@ def test_workload_ref_replay(tmp_path):
 
     rename = {"spec": {"workloadRef": {"name": "non-existent-deploy"}}}
     back = {"spec": {"workloadRef": {"name": "rollout-ref-deployment"}}}
+    own = deployment(image="argoproj/rollouts-demo:blue")["spec"]
+    inline = {
+        "spec": {"workloadRef": None, "selector": own["selector"], "template": own["template"]}
+    }
     r = simulate(
         tmp_path,
         [SERVICE, ro],
@@ -159,23 +164,27 @@ def test_workload_ref_replay(tmp_path):
             },
             {"at": "210s", "do": "patch", "patch": rename},
             {"at": "270s", "do": "patch", "patch": back},
+            {"at": "6m", "do": "patch", "patch": inline},
         ],
-        until="6m",
+        until="7m",
         acceptErrors=["argo/invalid-spec"],
         pods={**pods(), "images": {"argoproj/rollouts-demo:error": {"imagePullFails": True}}},
     )
     early = r.status_at(29)
     assert early.phase == "Degraded"
+    assert early.workload_observed_generation == ""
     assert 'deployments.apps "rollout-ref-deployment" not found' in early.message
     assert not events(r, "SwitchService") or events(r, "SwitchService")[0][0] >= 30
     # the Deployment appears: its AddFunc patches the Rollout, which reconciles at once
     assert r.status_at(89).phase == "Healthy"
     assert r.status_at(89).revision == 1
+    assert r.status_at(89).workload_observed_generation == "1"
     switched = events(r, "SwitchService")
     assert switched and 30 <= switched[0][0] < 40
     # the edited Deployment is revision 2, whose pods never pull: Degraded at the deadline
     assert r.status_at(149).revision == 2
     assert r.status_at(149).phase == "Degraded"
+    assert r.status_at(149).workload_observed_generation == "2"
     # the fixed image is revision 3 and becomes Healthy
     assert r.status_at(209).revision == 3
     assert r.status_at(209).phase == "Healthy"
@@ -184,9 +193,14 @@ def test_workload_ref_replay(tmp_path):
     assert gone.phase == "Degraded"
     assert 'deployments.apps "non-existent-deploy" not found' in gone.message
     # named back: Healthy at revision 3 again (no new revision: the same template)
-    final = r.status_at(359)
+    named_back = r.status_at(359)
+    assert named_back.phase == "Healthy"
+    assert named_back.revision == 3
+    assert named_back.workload_observed_generation == "3"
+    # the Rollout's own template (the Deployment's last one): no workload generation
+    final = r.status_at(419)
     assert final.phase == "Healthy"
-    assert final.revision == 3
+    assert final.workload_observed_generation == ""
 
 
 def test_scale_down_on_success_replay(tmp_path):
