@@ -70,3 +70,26 @@ def test_unsupported_plugin_features_are_refused(tmp_path: Path) -> None:
     with pytest.raises(ScenarioError, match="grpcRoute"):
         canarysim.simulate(scenario.with_manifest("Rollout", "httproute-rollout", grpc))
     # (header routes on HTTPRoutes are simulated: tests/sim/test_world_header_routes.py)
+
+
+def test_a_missing_httproute_is_the_plugins_error_wrapped_by_argo() -> None:
+    # The plugin answers SetWeight with the API server's NotFound; Argo's plugin reconciler
+    # (rollout/trafficrouting/plugin/plugin.go) wraps it, and the controller retries.
+    scenario = load_scenario(SCENARIO)
+    missing = {
+        "spec": {
+            "strategy": {
+                "canary": {
+                    "trafficRouting": {
+                        "plugins": {"argoproj-labs/gatewayAPI": {"httpRoute": "missing"}}
+                    }
+                }
+            }
+        }
+    }
+    r = canarysim.simulate(scenario.with_manifest("Rollout", "httproute-rollout", missing))
+    messages = {e["message"] for e in r.summary["controller_errors"]}
+    assert messages == {
+        'failed to set weight via plugin: httproutes.gateway.networking.k8s.io "missing" not found'
+    }
+    assert r.final.phase != "Healthy"

@@ -304,6 +304,14 @@ class RouterObjects:
         return 0
 
     def _gateway_api_set_weight(self, canary: int) -> None:
+        """Argo's plugin reconciler wraps the plugin's ``SetWeight`` error
+        (rollout/trafficrouting/plugin/plugin.go)."""
+        try:
+            self._gateway_api_plugin_set_weight(canary)
+        except TrafficRoutingError as err:
+            raise TrafficRoutingError(f"failed to set weight via plugin: {err}") from None
+
+    def _gateway_api_plugin_set_weight(self, canary: int) -> None:
         """The Gateway API plugin's ``SetWeight``: each configured HTTPRoute, in order, the
         first error stopping the rest (``forEachGatewayAPIRoute``)."""
         config = gatewayapi.plugin_config(self.rollout) or {}
