@@ -1,12 +1,18 @@
 """Reading router objects as users write them: untyped YAML, where a field may be missing,
-null or of the wrong kind, and a reconciler or a data plane reads it as empty."""
+null or of the wrong kind, and a reconciler or a data plane reads it as empty; and the controller
+reference Argo puts on the objects it creates."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import Any
 
-__all__ = ["annotations_of", "as_dict", "as_list"]
+__all__ = [
+    "annotations_of",
+    "as_dict",
+    "as_list",
+    "owner_reference",
+]
 
 
 def as_dict(value: Any) -> dict[str, Any]:
@@ -36,3 +42,18 @@ def annotations_of(obj: Mapping[str, Any]) -> dict[str, str]:
     return {
         str(k): str(v) for k, v in as_dict(as_dict(obj.get("metadata")).get("annotations")).items()
     }
+
+
+def owner_reference(rollout: Mapping[str, Any]) -> dict[str, Any]:
+    """``metav1.NewControllerRef(rollout, Rollout kind)`` (the uid is the cluster's)."""
+    meta = as_dict(rollout.get("metadata"))
+    ref: dict[str, Any] = {
+        "apiVersion": "argoproj.io/v1alpha1",
+        "kind": "Rollout",
+        "name": str(meta.get("name") or ""),
+    }
+    if meta.get("uid"):
+        ref["uid"] = str(meta["uid"])
+    ref["controller"] = True
+    ref["blockOwnerDeletion"] = True
+    return ref

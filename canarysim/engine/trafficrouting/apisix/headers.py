@@ -19,7 +19,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from canarysim.engine.trafficrouting.apisix.reconcile import apisix_settings, route_name, rule_of
-from canarysim.engine.trafficrouting.fields import as_dict, as_list
+from canarysim.engine.trafficrouting.fields import as_dict, as_list, owner_reference
 from canarysim.errors import TrafficRoutingError
 
 __all__ = ["exprs_of", "remove_managed_routes", "set_header_route"]
@@ -32,21 +32,6 @@ RESOURCE = "apisixroutes.apisix.apache.org"
 
 def _canary(rollout: Mapping[str, Any]) -> dict[str, Any]:
     return as_dict(as_dict(as_dict(rollout.get("spec")).get("strategy")).get("canary"))
-
-
-def _controller_ref(rollout: Mapping[str, Any]) -> dict[str, Any]:
-    """``metav1.NewControllerRef(rollout, Rollout kind)`` (the uid is the cluster's)."""
-    meta = as_dict(rollout.get("metadata"))
-    ref: dict[str, Any] = {
-        "apiVersion": "argoproj.io/v1alpha1",
-        "kind": "Rollout",
-        "name": str(meta.get("name") or ""),
-    }
-    if meta.get("uid"):
-        ref["uid"] = str(meta["uid"])
-    ref["controller"] = True
-    ref["blockOwnerDeletion"] = True
-    return ref
 
 
 def _controlled_by(obj: Mapping[str, Any], rollout: Mapping[str, Any]) -> bool:
@@ -85,7 +70,7 @@ def _new_copy(base: Mapping[str, Any], name: str, rollout: Mapping[str, Any]) ->
     for key in ("resourceVersion", "uid", "creationTimestamp", "generation"):
         meta.pop(key, None)
     meta["name"] = name
-    meta["ownerReferences"] = [_controller_ref(rollout)]
+    meta["ownerReferences"] = [owner_reference(rollout)]
     out["metadata"] = meta
     return out
 

@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from canarysim.engine.trafficrouting.fields import as_dict, as_list
+from canarysim.engine.trafficrouting.fields import as_dict, as_list, owner_reference
 from canarysim.errors import TrafficRoutingError
 
 __all__ = [
@@ -69,21 +69,6 @@ def canary_ingress_name(rollout_name: str, stable_ingress: str) -> str:
     prefix = f"{rollout_name}-{stable_ingress}"
     prefix = prefix[: MAX_NAME - len(CANARY_SUFFIX)]
     return prefix + CANARY_SUFFIX
-
-
-def owner_reference(rollout: Mapping[str, Any]) -> dict[str, Any]:
-    """``metav1.NewControllerRef(rollout, Rollout kind)`` (the uid is the cluster's)."""
-    meta = as_dict(rollout.get("metadata"))
-    ref: dict[str, Any] = {
-        "apiVersion": "argoproj.io/v1alpha1",
-        "kind": "Rollout",
-        "name": str(meta.get("name") or ""),
-    }
-    if meta.get("uid"):
-        ref["uid"] = str(meta["uid"])
-    ref["controller"] = True
-    ref["blockOwnerDeletion"] = True
-    return ref
 
 
 def desired_canary_ingress(
