@@ -1,6 +1,7 @@
-"""The non-Istio routers' objects in the mesh: what Argo's NGINX, SMI, Gateway API, APISIX,
+"""The non-Istio routers' objects in the mesh: what Argo's NGINX, SMI, APISIX,
 Traefik and Ambassador reconcilers write (through :mod:`canarysim.engine.trafficrouting`), and
-the canary weight each holds now, as its data plane reads it.
+the canary weight each holds now, as its data plane reads it (the Gateway API plugin's
+HTTPRoutes: :mod:`.plugin`).
 
 :class:`RouterObjects` is a part of :class:`~canarysim.sim.mesh.objects.Mesh` (which owns the
 object stores and the change count); Istio's VirtualServices stay in ``objects``.
@@ -18,12 +19,11 @@ from canarysim.engine.trafficrouting.ambassador import reconcile as ambassador
 from canarysim.engine.trafficrouting.apisix import headers as apisix_headers
 from canarysim.engine.trafficrouting.apisix import reconcile as apisix
 from canarysim.engine.trafficrouting.appmesh import reconcile as appmesh
-from canarysim.engine.trafficrouting.gatewayapi import headers as gatewayapi_headers
-from canarysim.engine.trafficrouting.gatewayapi import reconcile as gatewayapi
 from canarysim.engine.trafficrouting.nginx import reconcile as nginx
 from canarysim.engine.trafficrouting.smi import reconcile as smi
 from canarysim.engine.trafficrouting.traefik import reconcile as traefik
 from canarysim.errors import TrafficRoutingError
+from canarysim.sim.mesh.plugin import GatewayApiRoutes
 
 __all__ = ["RouterObjects"]
 
@@ -31,7 +31,7 @@ Manifest = dict[str, Any]
 Store = dict[tuple[str, str], Manifest]
 
 
-class RouterObjects:
+class RouterObjects(GatewayApiRoutes):
     """The writes and weight reads of the routers other than Istio."""
 
     rollout: Manifest
@@ -301,91 +301,6 @@ class RouterObjects:
                 for b in rule.get("backends") or []:
                     if isinstance(b, dict) and b.get("serviceName") == canary:
                         return int(b.get("weight", 0) or 0)
-        return 0
-
-    def _gateway_api_set_weight(self, canary: int) -> None:
-        """Argo's plugin reconciler wraps the plugin's ``SetWeight`` error
-        (rollout/trafficrouting/plugin/plugin.go)."""
-        try:
-            self._gateway_api_plugin_set_weight(canary)
-        except TrafficRoutingError as err:
-            raise TrafficRoutingError(f"failed to set weight via plugin: {err}") from None
-
-    def _gateway_api_plugin_set_weight(self, canary: int) -> None:
-        """The Gateway API plugin's ``SetWeight``: each configured HTTPRoute, in order, the
-        first error stopping the rest (``forEachGatewayAPIRoute``)."""
-        config = gatewayapi.plugin_config(self.rollout) or {}
-        ns = str(config.get("namespace") or self.namespace)
-        names = gatewayapi.http_route_names(self.rollout)
-        if not names:
-            raise TrafficRoutingError(gatewayapi.NO_ROUTES)
-        changed = False
-        for name in names:
-            route = self.http_routes.get((ns, name))
-            if route is None:
-                raise TrafficRoutingError(
-                    f'httproutes.gateway.networking.k8s.io "{name}" not found'
-                )
-            new = gatewayapi.set_weight(route, self.rollout, canary)
-            if new != route:
-                self.http_routes[(ns, name)] = new
-                changed = True
-        if changed:  # one change for all the routes, as one reconcile writes them
-            self._changed()
-
-    def _gateway_api_header_routes(self, rewrite: Callable[[Manifest], Manifest]) -> None:
-        """The plugin's ``SetHeaderRoute``/``RemoveManagedRoutes``: each HTTPRoute with
-        header routes, in order, the first error stopping the rest."""
-        config = gatewayapi.plugin_config(self.rollout) or {}
-        ns = str(config.get("namespace") or self.namespace)
-        changed = False
-        for name in gatewayapi_headers.header_route_names(self.rollout):
-            route = self.http_routes.get((ns, name))
-            if route is None:
-                raise TrafficRoutingError(
-                    f'httproutes.gateway.networking.k8s.io "{name}" not found'
-                )
-            new = rewrite(route)
-            if new != route:
-                self.http_routes[(ns, name)] = new
-                changed = True
-        if changed:
-            self._changed()
-
-    def _gateway_api_set_header_route(
-        self, name: str, match: Sequence[Mapping[str, Any]] | None
-    ) -> None:
-        """Argo's plugin reconciler wraps the plugin's error (rollout/trafficrouting/plugin/
-        plugin.go, ``SetHeaderRoute``)."""
-        try:
-            self._gateway_api_header_routes(
-                lambda r: gatewayapi_headers.set_header_route(r, self.rollout, name, match)
-            )
-        except TrafficRoutingError as err:
-            raise TrafficRoutingError(f"failed to set header route via plugin: {err}") from None
-
-    def _gateway_api_remove_managed_routes(self) -> None:
-        try:
-            self._gateway_api_header_routes(
-                lambda r: gatewayapi_headers.remove_managed_rules(r, self.rollout)
-            )
-        except TrafficRoutingError as err:
-            raise TrafficRoutingError(
-                f"failed to remove managed routes via plugin: {err}"
-            ) from None
-
-    def _http_route_weight(self) -> int:
-        """The canary ``backendRef`` weight of the first configured HTTPRoute."""
-        config = gatewayapi.plugin_config(self.rollout) or {}
-        ns = str(config.get("namespace") or self.namespace)
-        canary = self._canary_service()
-        for name in gatewayapi.http_route_names(self.rollout)[:1]:
-            for rule in ((self.http_routes.get((ns, name)) or {}).get("spec") or {}).get(
-                "rules"
-            ) or []:
-                for ref in rule.get("backendRefs") or []:
-                    if ref.get("name") == canary and len(rule.get("backendRefs") or []) > 1:
-                        return int(ref.get("weight", 0) or 0)
         return 0
 
     def _smi_set_weight(self, canary: int, extra: Sequence[Mapping[str, Any]]) -> None:
