@@ -22,6 +22,7 @@ from canarysim.declarations.manifests.appmesh import (
     AppMeshVirtualService,
 )
 from canarysim.declarations.manifests.argo import Rollout
+from canarysim.declarations.manifests.aws import TargetGroupBinding
 from canarysim.declarations.manifests.base import Resource
 from canarysim.declarations.manifests.bundle import Manifests
 from canarysim.declarations.manifests.ingress import Ingress
@@ -79,6 +80,7 @@ _KINDS: dict[tuple[str, str], tuple[type[Resource], str, bool]] = {
     ),
     ("appmesh.k8s.aws", "VirtualRouter"): (AppMeshVirtualRouter, "appmesh_virtual_routers", True),
     ("appmesh.k8s.aws", "VirtualNode"): (AppMeshVirtualNode, "appmesh_virtual_nodes", True),
+    ("elbv2.k8s.aws", "TargetGroupBinding"): (TargetGroupBinding, "target_group_bindings", True),
 }
 
 #: Versions each group serves (kubectl would reject anything else).
@@ -96,6 +98,7 @@ _VERSIONS = {
     "traefik.containo.us": {"v1alpha1"},
     "getambassador.io": {"v2", "v3alpha1"},
     "appmesh.k8s.aws": {"v1beta2"},
+    "elbv2.k8s.aws": {"v1alpha1", "v1beta1"},
 }
 
 

@@ -87,6 +87,7 @@ def to_plan(
         pod_template_hash=pod_template_hash,
         steps=steps,
         traffic_routing=tr is not None,
+        alb=tr is not None and tr.alb is not None,
         max_weight=(tr.max_traffic_weight if tr is not None and tr.max_traffic_weight else 100),
         managed_routes=tuple(m.name for m in (tr.managed_routes or [])) if tr is not None else (),
         canary_service=c.canary_service,

@@ -18,12 +18,14 @@ from canarysim.declarations.lint.fields import unsupported
 from canarysim.declarations.scenario.limits import check_limits
 from canarysim.declarations.support import refuse_unsupported
 from canarysim.engine.durations import parse_duration
-from canarysim.engine.model import Plan
+from canarysim.engine.model import Plan, ServicePortView
 from canarysim.errors import ScenarioError
 
 if TYPE_CHECKING:
+    from canarysim.sim.cluster.services import Service
     from canarysim.sim.mesh.alb import LoadBalancers
     from canarysim.sim.mesh.objects import Mesh
+    from canarysim.sim.mesh.targets import TargetGroups
     from canarysim.sim.wiring import Wiring
 
 __all__ = [
@@ -36,6 +38,7 @@ __all__ = [
     "load_balancers",
     "not_simulated",
     "run_arguments",
+    "target_groups",
 ]
 
 MODES = ("aggregate", "exact")
@@ -243,3 +246,61 @@ def load_balancers(world: Wiring, scenario: Scenario) -> LoadBalancers:
         current=lambda name: mesh.namespace_ingresses().get(name),
         on_change=lambda: world.flow.route_change(),
     )
+
+
+class _ClusterReads:
+    """The cluster as :class:`~canarysim.sim.mesh.targets.TargetGroups` reads it."""
+
+    def __init__(self, world: Wiring) -> None:
+        self._cluster = world.cluster
+
+    def _service(self, name: str) -> Service | None:
+        return self._cluster.services.by_name.get(name)
+
+    def target_pods(self, service: str, port: int | str) -> list[tuple[str, int]]:
+        from canarysim.sim.cluster.services import target_pods
+
+        svc = self._service(service)
+        return [] if svc is None else target_pods(svc, self._cluster.pods.values(), port)
+
+    def service_ports(self, service: str) -> list[ServicePortView] | None:
+        svc = self._service(service)
+        if svc is None:
+            return None
+        return [ServicePortView(p.port, p.name or "", p.target_port) for p in svc.ports]
+
+    def endpoints(self, service: str, pod_hash: str) -> tuple[list[str], list[tuple[str, int]]]:
+        from canarysim.sim.cluster.services import service_endpoints
+
+        svc = self._service(service)
+        if svc is None:
+            return [], []
+        return service_endpoints(svc, self._cluster.pods.values(), pod_hash)
+
+
+def target_groups(world: Wiring, scenario: Scenario) -> TargetGroups | None:
+    """The target groups of the TargetGroupBindings in the Rollout's namespace (None: there
+    are none), registered ``aws.albSyncDelay`` after each change of what their Services
+    select (drawn from the ``aws-targets`` stream); kept in step on every pod or Service
+    change."""
+    from canarysim.sim.mesh.targets import TargetGroups
+    from canarysim.sim.stochastic.distributions import Dist
+
+    bindings = [
+        b.raw for b in scenario.manifests.target_group_bindings if b.namespace == world.namespace
+    ]
+    if not bindings:
+        return None
+    delay = scenario.aws.alb_sync_delay
+    groups = TargetGroups(
+        world.env,
+        bindings=bindings,
+        cluster=_ClusterReads(world),
+        delay=Dist.from_spec(delay.to_spec(), field="aws.albSyncDelay"),
+        rng=world.streams["aws-targets"],
+    )
+    world.cluster.subscribe(
+        lambda change: groups.changed() if change.object.startswith(("Pod/", "Service/")) else None
+    )
+    groups.changed()
+    return groups

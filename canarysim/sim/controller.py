@@ -244,8 +244,11 @@ class Controller:
             extra["ping_service_hash"] = self._service_hash(plan.ping_service)
             extra["pong_service_hash"] = self._service_hash(plan.pong_service)
         balancers = world.mesh.balancers
-        if balancers is not None and world.scenario.aws.alb_verify_weight:
+        if balancers is not None and world.scenario.aws.verify:
             extra["alb"] = balancers.view()
+        groups = world.mesh.target_groups
+        if groups is not None and world.scenario.aws.verify:
+            extra["target_groups"] = groups.view([v.hash for v in views])
         return Observation(
             now=self.env.now,
             replica_sets=tuple(views),

@@ -46,6 +46,7 @@ from canarysim.sim.build import (
     load_balancers,
     not_simulated,
     run_arguments,
+    target_groups,
 )
 from canarysim.sim.cluster.cluster import Cluster
 from canarysim.sim.cluster.disruption import DisruptionBudgets
@@ -194,6 +195,7 @@ class World:
         )
         if self.mesh.alb:
             self.mesh.balancers = load_balancers(self, scenario)
+        self.mesh.target_groups = target_groups(self, scenario)
         templates = {
             t.name: t.raw
             for t in scenario.manifests.analysis_templates

@@ -13,6 +13,7 @@ from canarysim.declarations.manifests.appmesh import (
     AppMeshVirtualService,
 )
 from canarysim.declarations.manifests.argo import Rollout
+from canarysim.declarations.manifests.aws import TargetGroupBinding
 from canarysim.declarations.manifests.base import Resource
 from canarysim.declarations.manifests.ingress import Ingress
 from canarysim.declarations.manifests.istio import DestinationRule, Gateway, VirtualService
@@ -62,6 +63,7 @@ class Manifests:
     appmesh_virtual_services: list[AppMeshVirtualService] = field(default_factory=list)
     appmesh_virtual_routers: list[AppMeshVirtualRouter] = field(default_factory=list)
     appmesh_virtual_nodes: list[AppMeshVirtualNode] = field(default_factory=list)
+    target_group_bindings: list[TargetGroupBinding] = field(default_factory=list)
     analysis_templates: list[AnalysisTemplate] = field(default_factory=list)
     cluster_analysis_templates: list[ClusterAnalysisTemplate] = field(default_factory=list)
     ignored: list[dict[str, Any]] = field(default_factory=list)
@@ -124,6 +126,7 @@ class Manifests:
             *self.appmesh_virtual_services,
             *self.appmesh_virtual_routers,
             *self.appmesh_virtual_nodes,
+            *self.target_group_bindings,
             *self.analysis_templates,
             *self.cluster_analysis_templates,
         ]

@@ -46,6 +46,7 @@ _BUCKETS = (
     "appmesh_virtual_services",
     "appmesh_virtual_routers",
     "appmesh_virtual_nodes",
+    "target_group_bindings",
     "analysis_templates",
     "cluster_analysis_templates",
 )

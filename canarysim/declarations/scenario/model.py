@@ -209,15 +209,36 @@ class Metrics(ScenarioModel):
 
 
 class Aws(ScenarioModel):
-    """AWS as an ALB Rollout sees it: the Rollouts controller's ``--alb-verify-weight`` flag
-    and how long the AWS Load Balancer Controller takes to apply an Ingress change to the
-    load balancer (its listener rules and target-group weights)."""
+    """AWS as an ALB Rollout sees it: the Rollouts controller's ``--aws-verify-target-group``
+    flag (``--alb-verify-weight`` is its deprecated name: one flag) and how long the AWS Load
+    Balancer Controller takes to apply a change to the load balancer (an Ingress's listener
+    rules and target-group weights, a Service's endpoints as registered targets)."""
 
+    verify_target_group: bool = False
+    """The controller runs with ``--aws-verify-target-group``: after each weight change it
+    waits until the target groups hold it, and before it lets go of the old pods it waits
+    until the target groups TargetGroupBindings bind to the active (blue-green) or stable
+    (ALB canary) Service hold the new pods."""
     alb_verify_weight: bool = False
-    """The controller runs with ``--alb-verify-weight`` (``--aws-verify-target-group``):
-    after each weight change it waits until the target groups hold it."""
+    """``--alb-verify-weight``: the same flag under its deprecated name."""
     alb_sync_delay: Delay = Field(default_factory=lambda: Delay.of(2.0))
-    """Ingress change -> the ALB routes by it (drawn per change)."""
+    """Ingress or endpoints change -> the load balancer routes by it (drawn per change)."""
+
+    @model_validator(mode="after")
+    def _one_flag(self) -> "Aws":
+        given = self.model_fields_set & {"verify_target_group", "alb_verify_weight"}
+        if len(given) == 2 and self.verify_target_group != self.alb_verify_weight:
+            raise ValueError(
+                "verifyTargetGroup and albVerifyWeight name the same controller flag "
+                "(--aws-verify-target-group, formerly --alb-verify-weight): give one, or the "
+                "same value to both"
+            )
+        return self
+
+    @property
+    def verify(self) -> bool:
+        """The controller's flag, whichever name set it."""
+        return self.verify_target_group or self.alb_verify_weight
 
 
 # ------------------------------------------------------------------------------ slo

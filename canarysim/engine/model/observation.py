@@ -207,6 +207,66 @@ class AlbView:
 
 
 @dataclass(frozen=True)
+class TargetGroupBindingView:
+    """A ``TargetGroupBinding`` (``elbv2.k8s.aws``) of the Rollout's namespace and what AWS
+    reports for its target group: ``DescribeTargetHealth``'s registered targets as
+    ``(id, port)`` (the pod IP and port for ``targetType: ip``). ``target_type`` is "" when
+    unset; ``port`` is ``spec.serviceRef.port`` (a number or a port name)."""
+
+    name: str
+    target_group_arn: str
+    service_name: str
+    port: int | str
+    target_type: str = ""
+    registered: tuple[tuple[str, int], ...] = ()
+
+
+@dataclass(frozen=True)
+class ServicePortView:
+    """One entry of a Service's ``spec.ports``."""
+
+    port: int
+    name: str = ""
+    target_port: int | str = 0
+
+
+@dataclass(frozen=True)
+class EndpointsView:
+    """The Endpoints of a Service whose selector picks ``pod_hash``: the ready pods' IPs
+    (``subsets[].addresses``) and the subset's ports as ``(Service port name, number)``."""
+
+    pod_hash: str
+    addresses: tuple[str, ...] = ()
+    ports: tuple[tuple[str, int], ...] = ()
+
+
+@dataclass(frozen=True)
+class ServiceTargetsView:
+    """A Service a target group may bind: its ports, and its Endpoints for each pod hash of
+    the Rollout its selector could pick (Argo switches selectors, then reads the Endpoints)."""
+
+    name: str
+    ports: tuple[ServicePortView, ...] = ()
+    endpoints: tuple[EndpointsView, ...] = ()
+
+    def endpoints_for(self, pod_hash: str) -> EndpointsView:
+        found = next((e for e in self.endpoints if e.pod_hash == pod_hash), None)
+        return found if found is not None else EndpointsView(pod_hash)
+
+
+@dataclass(frozen=True)
+class TargetGroupsView:
+    """What ``awsVerifyTargetGroups`` reads (rollout/service.go): the namespace's
+    TargetGroupBindings with their registered targets, and the Services they may bind."""
+
+    bindings: tuple[TargetGroupBindingView, ...] = ()
+    services: tuple[ServiceTargetsView, ...] = ()
+
+    def service(self, name: str) -> ServiceTargetsView | None:
+        return next((s for s in self.services if s.name == name), None)
+
+
+@dataclass(frozen=True)
 class Observation:
     """What one reconcile sees: ``now`` (simulated seconds), the rollout's ReplicaSets (any
     order), its AnalysisRuns and Experiments (all not yet deleted), and pending commands."""
@@ -235,3 +295,6 @@ class Observation:
     alb: AlbView | None = None
     """ALB weight verification (the controller's ``--alb-verify-weight``) and what AWS
     reports now. None: verification is off (the default), ``VerifyWeight`` returns nil."""
+    target_groups: TargetGroupsView | None = None
+    """Target-group verification (``--aws-verify-target-group``, the same flag as
+    ``--alb-verify-weight``) and what AWS reports now. None: the flag is off."""

@@ -187,6 +187,9 @@ class Plan:
     max_surge: int | str = "25%"
     max_unavailable: int | str = "25%"
     traffic_routing: bool = False
+    alb: bool = False
+    """``trafficRouting.alb`` is set (an ALB canary: target-group verification of the stable
+    Service gates the old ReplicaSets' scale-down)."""
     max_weight: int = 100
     managed_routes: tuple[str, ...] = ()
     canary_service: str = ""

@@ -62,6 +62,7 @@ from canarysim.engine.rollout.scaling import (
     should_delay_abort_scale_down,
 )
 from canarysim.engine.rollout.status import Draft, base_status, check_paused_conditions, persist
+from canarysim.engine.rollout.traffic import aws_verify_target_groups
 
 __all__ = ["decide_blue_green"]
 
@@ -98,6 +99,7 @@ def decide_blue_green(plan: Plan, status: RolloutStatus, observation: Observatio
     _reconcile_replica_sets(ctx)
     _reconcile_pause(ctx)
     _reconcile_active_service(ctx)
+    aws_verify_target_groups(ctx, _bg(ctx).active_service, _selector(ctx, "active"))
     pre, post = reconcile_promotion_runs(ctx, _is_fast_rollback(ctx))
     reconcile_ephemeral_metadata(ctx)  # previewMetadata / activeMetadata
     return _finish(ctx, status, _sync_status(ctx, pre, post))
@@ -396,6 +398,8 @@ def _should_full_promote(ctx: Context, active: str, post: AnalysisRunView | None
     if ctx.stable_rs is None or not active:
         return "Initial deploy"
     if active != ctx.plan.pod_template_hash:
+        return ""
+    if ctx.targets_verified is False:  # the target groups do not hold the new pods yet
         return ""
     if ctx.status.promote_full:
         return "Full promotion requested"

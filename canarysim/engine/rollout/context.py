@@ -145,6 +145,9 @@ class Context:
     alb_status: AlbStatus | None = None
     albs: tuple[AlbStatus, ...] = ()
     """``newStatus.alb`` is set (ALB weight verification has run)."""
+    targets_verified: bool | None = None
+    """``c.targetsVerified``: None until a target-group check ran (``areTargetsVerified``
+    is then true)."""
     verify_retry: bool = False
     """The desired weight is not verified yet: look again in ``VERIFY_RETRY_SECONDS``."""
     error: str = ""

@@ -382,7 +382,8 @@ def _promotion_run(
     if spec is None or not spec.templates:
         _terminate_run(ctx, current)
         return None
-    if (_skip_post if post else _skip_pre)(ctx, current):
+    skip = (_skip_post if post else _skip_pre)(ctx, current)
+    if skip or (post and ctx.targets_verified is False):  # areTargetsVerified
         _terminate_run(ctx, current)
         return current
     if ctx.pause.condition(INCONCLUSIVE_ANALYSIS) is not None:

@@ -18,6 +18,7 @@ from canarysim.engine.model import (
 )
 from canarysim.engine.rollout.context import Context, floor_second
 from canarysim.engine.rollout.pause import INCONCLUSIVE_ANALYSIS
+from canarysim.engine.rollout.traffic import aws_verify_target_groups, stable_service_now
 
 SCALING_REASON = "ScalingReplicaSet"
 MAX_INT32 = 2**31 - 1
@@ -176,6 +177,8 @@ def _reconcile_others(ctx: Context) -> bool:
     budget = sum(r.available for r in ctx.obs.replica_sets) - (plan.replicas - unavailable)
     if budget <= 0:
         return False
+    if not _can_proceed_with_scale_down_annotation(ctx, active, size):
+        return False
     scaled_total = 0
     delayed = 0
     for rs in sorted(active, key=lambda r: r.revision, reverse=True):
@@ -199,6 +202,20 @@ def _reconcile_others(ctx: Context) -> bool:
         budget -= current - want
         scaled_total += current - want
     return scaled_total > 0
+
+
+def _can_proceed_with_scale_down_annotation(
+    ctx: Context, active: list[ReplicaSetView], size: dict[str, int]
+) -> bool:
+    """``canProceedWithScaleDownAnnotation`` (rollout/canary.go): an ALB canary with an old
+    ReplicaSet still up and without a deadline verifies the stable Service's target groups
+    first; nothing is scaled down or annotated until they hold the stable pods."""
+    if not ctx.plan.alb:
+        return True
+    if not any(size[rs.hash] > 0 and rs.scale_down_deadline is None for rs in active):
+        return True  # every old one is down or annotated: verified before, no AWS call
+    aws_verify_target_groups(ctx, *stable_service_now(ctx))
+    return ctx.targets_verified is not False
 
 
 def _scale_down_delay(

@@ -29,6 +29,10 @@ from canarysim.engine.model import (
     step_part,
 )
 from canarysim.engine.rollout.context import Context
+from canarysim.engine.trafficrouting.alb.targets import (
+    should_verify_target_group,
+    verify_target_groups,
+)
 from canarysim.engine.trafficrouting.alb.verify import verify_weight
 
 TRAFFIC_WEIGHT_UPDATED = "TrafficWeightUpdated"
@@ -307,3 +311,42 @@ def _weight_message(previous: TrafficWeights | None, new: TrafficWeights) -> str
         )
         details.append(f"additional: [{shown}]")
     return "Traffic weight updated " + ", ".join(details)
+
+
+def aws_verify_target_groups(ctx: Context, service: str, service_hash: str) -> None:
+    """``awsVerifyTargetGroups`` (rollout/service.go) for ``service``, whose selector picks
+    ``service_hash`` after this reconcile's switches: with ``--aws-verify-target-group``
+    (``obs.target_groups``) and when ``shouldVerifyTargetGroup`` says so, compare the target
+    groups bound to it with its Endpoints (:mod:`canarysim.engine.trafficrouting.alb.targets`);
+    sets ``ctx.targets_verified``, records the events, and asks for a look in 10 s while not
+    verified."""
+    view, new = ctx.obs.target_groups, ctx.new_rs
+    if view is None or new is None or not service:
+        return
+    if not should_verify_target_group(
+        blue_green=ctx.plan.blue_green is not None,
+        alb_canary=ctx.plan.alb,
+        stable_rs=ctx.status.stable_rs,
+        desired_hash=new.hash,
+        service_hash=service_hash,
+        post_promotion_started=ctx.status.blue_green.post_promotion_run is not None,
+    ):
+        return
+    check = verify_target_groups(view, service, service_hash)
+    for kind, reason, message in check.events:
+        ctx.event(reason, message, warning=kind == "Warning")
+    if check.verified is not None:
+        ctx.targets_verified = check.verified
+    if check.retry:
+        ctx.verify_retry = True
+
+
+def stable_service_now(ctx: Context) -> tuple[str, str]:
+    """``GetStableAndCanaryServices(rollout, true)``'s stable Service and the hash its
+    selector picks after this reconcile's switches."""
+    plan, obs = ctx.plan, ctx.obs
+    if plan.ping_service:
+        if ctx.status.stable_ping_pong == "ping":
+            return plan.ping_service, obs.ping_service_hash
+        return plan.pong_service, obs.pong_service_hash
+    return plan.stable_service, ctx.services.get("stable", obs.stable_service_hash)

@@ -32,6 +32,8 @@ __all__ = [
     "count_by_hash",
     "endpoints_of",
     "resolve_target_port",
+    "service_endpoints",
+    "target_pods",
 ]
 
 
@@ -125,6 +127,63 @@ def endpoints_of(svc: Service, pods: Iterable[Pod], port: int | str | None = Non
         p for p in pods if p.active and p.ready and svc.selects(p) and resolve_target_port(p, sp)
     ]
     return sorted(out, key=lambda p: p.name)
+
+
+def _target_number(pod: Pod, sp: ServicePort) -> int:
+    """The port number the Service port reaches on ``pod`` (0: none)."""
+    if isinstance(sp.target_port, int):
+        return sp.target_port
+    for p in pod.ports:
+        if p.get("name") == sp.target_port:
+            try:
+                return int(p.get("containerPort", 0))
+            except (TypeError, ValueError):
+                return 0
+    return 0
+
+
+def target_pods(svc: Service, pods: Iterable[Pod], port: int | str) -> list[tuple[str, int]]:
+    """(pod name, target port) of the Service's endpoints on its port ``port`` (a number, or
+    a port name): what a load balancer's target group registers for it (by name)."""
+    sp = next(
+        (p for p in svc.ports if (isinstance(port, int) and p.port == port) or p.name == port),
+        None,
+    )
+    if sp is None:
+        return []
+    out = []
+    for pod in endpoints_of(svc, pods, sp.port):
+        number = _target_number(pod, sp)
+        if number:
+            out.append((pod.name, number))
+    return out
+
+
+def service_endpoints(
+    svc: Service, pods: Iterable[Pod], pod_hash: str
+) -> tuple[list[str], list[tuple[str, int]]]:
+    """The Endpoints ``svc`` would have with ``rollouts-pod-template-hash: pod_hash`` in its
+    selector ("" = without that label): ready pods' names, and the subset's ports as
+    (Service port name, number) as resolved on those pods."""
+    without = {k: v for k, v in (svc.selector or {}).items() if k != POD_TEMPLATE_HASH_LABEL}
+    if pod_hash:
+        without[POD_TEMPLATE_HASH_LABEL] = pod_hash
+    probe = Service(svc.name, without or None, svc.ports, svc.namespace)
+    chosen = [
+        p
+        for p in pods
+        if p.active
+        and p.ready
+        and probe.selects(p)
+        and any(resolve_target_port(p, sp) for sp in svc.ports)
+    ]
+    chosen.sort(key=lambda p: p.name)
+    ports: list[tuple[str, int]] = []
+    if chosen:
+        for sp in svc.ports:
+            if resolve_target_port(chosen[0], sp) and (number := _target_number(chosen[0], sp)):
+                ports.append((sp.name or "", number))
+    return [p.name for p in chosen], ports
 
 
 DEPLOYMENT_HASH_LABEL = "pod-template-hash"

@@ -32,6 +32,7 @@ from canarysim.engine.trafficrouting.traefik import reconcile as traefik
 from canarysim.errors import TrafficRoutingError
 from canarysim.sim.mesh.alb import LoadBalancers
 from canarysim.sim.mesh.routers import RouterObjects
+from canarysim.sim.mesh.targets import TargetGroups
 
 __all__ = ["Mesh"]
 
@@ -121,6 +122,9 @@ class Mesh(RouterObjects):
         self.alb = alb.alb_settings(self.rollout) is not None
         self.balancers: LoadBalancers | None = None
         """The ALBs behind the Rollout's ALB Ingresses (the world attaches them)."""
+        self.target_groups: TargetGroups | None = None
+        """The target groups of the namespace's TargetGroupBindings (the world attaches
+        them when there are any)."""
         self.smi = smi.smi_settings(self.rollout) is not None
         self.events: list[tuple[str, str]] = []
         """(reason, message) of events a router recorded, for the controller to emit."""
