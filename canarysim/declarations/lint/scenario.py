@@ -89,6 +89,7 @@ def lint_scenario(s: Scenario) -> list[Finding]:
                 f"fault {fault.do} at {fault.at:g}s never happens: the run ends at {s.until:g}s",
             )
     _lint_analysis(s, add)
+    out += _lint_target_groups(s)
     for image in s.versions:
         if image not in images:
             add(
@@ -146,6 +147,64 @@ def _lint_analysis(
             f'web metric "{name}" ({url}) has no answer in analysis.web: every measurement '
             "is an Error",
         )
+
+
+def _verified_services(ro: Any) -> set[str]:
+    """The Services ``--aws-verify-target-group`` checks (rollout/service.go): the active one
+    of a blue-green, the stable one (or ping and pong) of an ALB canary."""
+    if ro.blue_green is not None:
+        return {ro.blue_green.active_service}
+    canary = ro.canary
+    if canary is None or canary.traffic_routing is None or canary.traffic_routing.alb is None:
+        return set()
+    if canary.ping_pong is not None:
+        return {canary.ping_pong.ping_service, canary.ping_pong.pong_service}
+    return {canary.stable_service}
+
+
+def _lint_target_groups(s: Scenario) -> list[Finding]:
+    """What the run does with each TargetGroupBinding (rule ``scenario/target-group``): read
+    only with ``aws.verifyTargetGroup``, and then only ``targetType: ip`` bindings of a
+    Service Argo verifies, on one of that Service's ports."""
+    out: list[Finding] = []
+    ro = s.rollout
+    namespace = ro.namespace
+    checked = _verified_services(ro)
+    for tgb in s.manifests.target_group_bindings:
+        if tgb.namespace != namespace:
+            continue
+        ref = tgb.spec.service_ref
+        why = ""
+        if not s.aws.verify:
+            why = (
+                "the controller runs without --aws-verify-target-group (aws.verifyTargetGroup): "
+                "Argo never reads it"
+            )
+        elif tgb.spec.target_type != "ip":
+            why = (
+                f"targetType {tgb.spec.target_type or 'unset'}: Argo verifies only ip target "
+                "groups (pod IPs), so the rollout never waits for it"
+            )
+        elif ref.name not in checked:
+            why = (
+                f'Service "{ref.name}" is not one Argo verifies (the blue-green active Service, '
+                "or an ALB canary's stable Service): it is never checked"
+            )
+        else:
+            svc = s.manifests.service(ref.name, namespace)
+            ports = [] if svc is None else svc.spec.ports
+            if not any(
+                (isinstance(ref.port, int) and p.port == ref.port) or p.name == ref.port
+                for p in ports
+            ):
+                why = (
+                    f'serviceRef.port {ref.port!r} is no port of Service "{ref.name}": Argo '
+                    "does not find the binding, so the rollout never waits for it"
+                )
+        if why:
+            message = f'TargetGroupBinding "{tgb.name}": {why}'
+            out.append(Finding(tgb.file, tgb.line, "scenario/target-group", "warning", message))
+    return out
 
 
 def _readiness_gates(ro: Any) -> list[dict[str, Any]]:
