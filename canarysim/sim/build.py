@@ -279,17 +279,41 @@ class _ClusterReads:
 
 
 def target_groups(world: Wiring, scenario: Scenario) -> TargetGroups | None:
-    """The target groups of the TargetGroupBindings in the Rollout's namespace (None: there
-    are none), registered ``aws.albSyncDelay`` after each change of what their Services
-    select (drawn from the ``aws-targets`` stream); kept in step on every pod or Service
-    change."""
-    from canarysim.sim.mesh.targets import TargetGroups
+    """The target groups of the TargetGroupBindings in the Rollout's namespace, written or
+    made by the AWS Load Balancer Controller for the ALB Ingresses (over the Ingresses as the
+    load balancers applied them), registered ``aws.albSyncDelay`` after each change of what
+    their Services select (drawn from the ``aws-targets`` stream); kept in step on every pod
+    or Service change. None when no binding is written and no ALB Ingress or Service asks for
+    ``ip`` targets (``instance`` bindings hold nothing anyway)."""
+    from canarysim.sim.mesh.targets import (
+        TARGET_TYPE_ANNOTATION,
+        TargetGroups,
+        ingress_bindings,
+        is_alb,
+    )
     from canarysim.sim.stochastic.distributions import Dist
 
-    bindings = [
-        b.raw for b in scenario.manifests.target_group_bindings if b.namespace == world.namespace
-    ]
-    if not bindings:
+    ns = world.namespace
+    bindings = [b.raw for b in scenario.manifests.target_group_bindings if b.namespace == ns]
+    annotations = {
+        s.name: dict(s.metadata.annotations or {})
+        for s in scenario.manifests.services
+        if s.namespace == ns
+    }
+    mesh = world.mesh
+
+    def derived() -> list[dict[str, Any]]:
+        current = dict(mesh.namespace_ingresses())
+        if mesh.balancers is not None:
+            current.update(mesh.balancers.applied)  # the Rollout's: as the controller applied
+        return ingress_bindings([current[k] for k in sorted(current)], annotations, ns)
+
+    wants_ip = any(a.get(TARGET_TYPE_ANNOTATION) == "ip" for a in annotations.values()) or any(
+        is_alb(i.raw) and (i.metadata.annotations or {}).get(TARGET_TYPE_ANNOTATION) == "ip"
+        for i in scenario.manifests.ingresses
+        if i.namespace == ns
+    )
+    if not bindings and not wants_ip:
         return None
     delay = scenario.aws.alb_sync_delay
     groups = TargetGroups(
@@ -298,6 +322,7 @@ def target_groups(world: Wiring, scenario: Scenario) -> TargetGroups | None:
         cluster=_ClusterReads(world),
         delay=Dist.from_spec(delay.to_spec(), field="aws.albSyncDelay"),
         rng=world.streams["aws-targets"],
+        derived=derived,
     )
     world.cluster.subscribe(
         lambda change: groups.changed() if change.object.startswith(("Pod/", "Service/")) else None

@@ -9,8 +9,9 @@ Argo's reconcilers (:mod:`canarysim.engine.istio`,
 through :mod:`canarysim.engine.trafficrouting.gatewayapi`) and :mod:`.split` an SMI mesh's;
 :mod:`.alb` the AWS side of an ALB Rollout (load balancers that apply Ingress changes after a
 sync delay, the target-group weights ``VerifyWeight`` reads, and the ALB as a data plane);
-:mod:`.targets` the target groups TargetGroupBindings bind to Services (registered a sync
-after the endpoints change; what ``--aws-verify-target-group`` compares);
+:mod:`.targets` the target groups TargetGroupBindings (written, or made for ALB Ingresses)
+bind to Services (registered a sync after the endpoints change; what
+``--aws-verify-target-group`` compares);
 :mod:`.appmesh` an App Mesh sidecar's routing over VirtualRouters and VirtualNodes;
 :mod:`.envoy` runs each attempt (retries, timeouts, back-off). A new router's data plane goes here
 beside them.

@@ -34,7 +34,7 @@ from canarysim.engine.trafficrouting.alb.verify import resource_id
 from canarysim.sim.mesh.router import RequestClass, Resolver, RoutePlan, service_plan
 from canarysim.sim.stochastic.distributions import Dist
 
-__all__ = ["AlbRouter", "LoadBalancers"]
+__all__ = ["AlbRouter", "LoadBalancers", "target_group_name_arn"]
 
 Manifest = dict[str, Any]
 REGION = "us-west-2"
@@ -47,6 +47,18 @@ def _digest(*parts: str, size: int = 16) -> str:
 
 def _short(value: str, size: int) -> str:
     return value[:size].rstrip("-")
+
+
+def target_group_name_arn(namespace: str, ingress: str, service: str, port: str) -> tuple[str, str]:
+    """The name and ARN of the target group the AWS Load Balancer Controller made for
+    ``service:port`` behind ``ingress`` (made up, stable)."""
+    base = _short(f"k8s-{namespace[:8]}-{service[:8]}", 21)
+    name = f"{base}-{_digest(ingress, service, size=10)}"
+    arn = (
+        f"arn:aws:elasticloadbalancing:{REGION}:{ACCOUNT}:targetgroup/{name}/"
+        f"{_digest(ingress, service, port)}"
+    )
+    return name, arn
 
 
 class LoadBalancers:
@@ -115,12 +127,7 @@ class LoadBalancers:
     def _target_group(
         self, ingress: str, service: str, port: str, weight: int | None
     ) -> TargetGroupView:
-        base = _short(f"k8s-{self.namespace[:8]}-{service[:8]}", 21)
-        name = f"{base}-{_digest(ingress, service, size=10)}"
-        arn = (
-            f"arn:aws:elasticloadbalancing:{REGION}:{ACCOUNT}:targetgroup/{name}/"
-            f"{_digest(ingress, service, port)}"
-        )
+        name, arn = target_group_name_arn(self.namespace, ingress, service, port)
         try:
             number = int(port)
         except ValueError:

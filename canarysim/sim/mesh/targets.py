@@ -12,6 +12,13 @@ hold nothing here. Old targets are deregistered at the sync too (Argo ignores ex
 anyway, so draining is not modelled), and the load balancers keep routing by the Service's
 endpoints (the registered targets do not steer requests).
 
+Besides the bindings written as manifests, the AWS Load Balancer Controller makes one for
+each Service an ALB Ingress (class ``alb``) sends to, per Ingress: a path's backend, or each
+target group of the ``actions.<name>`` forward a ``use-annotation`` backend names
+(:func:`ingress_bindings`), with the ``alb.ingress.kubernetes.io/target-type`` of the Service
+or else of the Ingress (``instance`` by default), over the Ingresses as the load balancers
+applied them.
+
 Pods get made-up but stable IPs (``10.0.0.1``, ``10.0.0.2``, ... in the order first seen).
 :meth:`TargetGroups.view` is what the Rollouts controller reads: the bindings with their
 registered targets, and each bound Service's ports and Endpoints for each pod hash its
@@ -21,7 +28,8 @@ is read through the callables the hall passes in (:class:`Cluster`).
 
 from __future__ import annotations
 
-from collections.abc import Generator, Mapping, Sequence
+import json
+from collections.abc import Callable, Generator, Iterable, Mapping, Sequence
 from typing import Any, Protocol
 
 import numpy as np
@@ -34,9 +42,15 @@ from canarysim.engine.model import (
     TargetGroupBindingView,
     TargetGroupsView,
 )
+from canarysim.sim.mesh.alb import target_group_name_arn
 from canarysim.sim.stochastic.distributions import Dist
 
-__all__ = ["Cluster", "TargetGroups"]
+__all__ = ["TARGET_TYPE_ANNOTATION", "Cluster", "TargetGroups", "ingress_bindings", "is_alb"]
+
+ANNOTATIONS = "alb.ingress.kubernetes.io"
+TARGET_TYPE_ANNOTATION = f"{ANNOTATIONS}/target-type"
+INGRESS_CLASS_ANNOTATION = "kubernetes.io/ingress.class"
+Manifest = dict[str, Any]
 
 Target = tuple[str, int]
 
@@ -70,9 +84,11 @@ class TargetGroups:
         cluster: Cluster,
         delay: Dist,
         rng: np.random.Generator,
+        derived: Callable[[], list[Manifest]] = list,
     ) -> None:
         self.env = env
-        self.bindings = sorted((dict(b) for b in bindings), key=_name)
+        self.written = [dict(b) for b in bindings]
+        self._derived = derived
         self._cluster = cluster
         self._delay = delay
         self._rng = rng
@@ -82,6 +98,11 @@ class TargetGroups:
         self._check_due = False
         self.syncs = 0
         """How many syncs changed a target group (for tests and traces)."""
+
+    @property
+    def bindings(self) -> list[Manifest]:
+        """Every binding of the namespace now, written or made by the controller, by name."""
+        return sorted([*self.written, *self._derived()], key=_name)
 
     def ip(self, pod: str) -> str:
         """The pod's IP (made up on first sight)."""
@@ -186,3 +207,86 @@ def _name(binding: Mapping[str, Any]) -> str:
 
 def _spec(binding: Mapping[str, Any]) -> dict[str, Any]:
     return dict(binding.get("spec") or {})
+
+
+def is_alb(ingress: Mapping[str, Any]) -> bool:
+    """An Ingress of class ``alb`` (the annotation, or ``spec.ingressClassName``)."""
+    annotations = (ingress.get("metadata") or {}).get("annotations") or {}
+    spec = ingress.get("spec") or {}
+    return (
+        annotations.get(INGRESS_CLASS_ANNOTATION) == "alb" or spec.get("ingressClassName") == "alb"
+    )
+
+
+def _port(value: Any) -> int | str | None:
+    """A forward's ``ServicePort`` (text) as the controller parses it: a number if it is one."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value:
+        return int(value) if value.isdigit() else value
+    return None
+
+
+def _backends(ingress: Mapping[str, Any]) -> list[tuple[str, int | str]]:
+    """(Service, port) of every backend of the Ingress, ``use-annotation`` ones through their
+    forward action's target groups, first seen first."""
+    annotations = (ingress.get("metadata") or {}).get("annotations") or {}
+    spec = ingress.get("spec") or {}
+    backends = [spec.get("defaultBackend")]
+    for rule in spec.get("rules") or []:
+        for path in ((rule or {}).get("http") or {}).get("paths") or []:
+            backends.append((path or {}).get("backend"))
+    out: list[tuple[str, int | str]] = []
+    for backend in backends:
+        svc = (backend or {}).get("service") or {}
+        name, port = str(svc.get("name") or ""), svc.get("port") or {}
+        if not name:
+            continue
+        if port.get("name") == "use-annotation":
+            try:
+                action = json.loads(str(annotations.get(f"{ANNOTATIONS}/actions.{name}") or "{}"))
+            except ValueError:
+                continue
+            forward = (action.get("ForwardConfig") if isinstance(action, dict) else None) or {}
+            for tg in forward.get("TargetGroups") or []:
+                if isinstance(tg, dict) and tg.get("ServiceName"):
+                    found = _port(tg.get("ServicePort"))
+                    if found is not None:
+                        out.append((str(tg["ServiceName"]), found))
+            continue
+        number = _port(port.get("number"))
+        found = number if number is not None else _port(port.get("name"))
+        if found is not None:
+            out.append((name, found))
+    return list(dict.fromkeys(out))
+
+
+def ingress_bindings(
+    ingresses: Iterable[Mapping[str, Any]],
+    service_annotations: Mapping[str, Mapping[str, str]],
+    namespace: str,
+) -> list[Manifest]:
+    """The TargetGroupBindings the AWS Load Balancer Controller makes for the ALB Ingresses."""
+    out: list[Manifest] = []
+    for ingress in ingresses:
+        if not is_alb(ingress):
+            continue
+        meta = ingress.get("metadata") or {}
+        ingress_name = str(meta.get("name") or "")
+        default = str((meta.get("annotations") or {}).get(TARGET_TYPE_ANNOTATION) or "instance")
+        for service, port in _backends(ingress):
+            own = (service_annotations.get(service) or {}).get(TARGET_TYPE_ANNOTATION)
+            name, arn = target_group_name_arn(namespace, ingress_name, service, str(port))
+            out.append(
+                {
+                    "apiVersion": "elbv2.k8s.aws/v1beta1",
+                    "kind": "TargetGroupBinding",
+                    "metadata": {"name": name, "namespace": namespace},
+                    "spec": {
+                        "targetGroupARN": arn,
+                        "targetType": str(own or default),
+                        "serviceRef": {"name": service, "port": port},
+                    },
+                }
+            )
+    return out

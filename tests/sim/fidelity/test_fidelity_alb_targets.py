@@ -217,3 +217,90 @@ def test_the_old_name_turns_target_group_verification_on(tmp_path):
         aws={"albVerifyWeight": True, "albSyncDelay": f"{SYNC:g}s"},
     )
     assert events(r, "TargetGroupUnverified") and events(r, "TargetGroupVerified")
+
+
+# ------------------------------------------------- bindings the load balancer controller makes
+def alb_blue_green(tmp_path, target_type: str | None):
+    """``TestALBBlueGreenUpdate``'s objects (functional/alb-bluegreen-rollout.yaml): the
+    Ingress sends to the active Service; upstream runs it with ``--aws-verify-target-group``."""
+    app = "alb-bluegreen"
+    ingress = alb_ingress(f"{app}-ingress", f"{app}-stable", path="/*", path_type="Prefix")
+    ingress["spec"]["rules"][0]["http"]["paths"][0]["backend"]["service"]["port"] = {"number": 80}
+    if target_type is not None:
+        ingress["metadata"]["annotations"]["alb.ingress.kubernetes.io/target-type"] = target_type
+    rollout = canary_rollout(app, app, canary={}, replicas=3)
+    rollout["spec"]["strategy"] = {
+        "blueGreen": {"previewService": f"{app}-desired", "activeService": f"{app}-stable"}
+    }
+    rollout["spec"]["template"]["spec"]["containers"][0]["name"] = "app"
+    return simulate(
+        tmp_path,
+        [node_port(f"{app}-desired", app), node_port(f"{app}-stable", app), ingress, rollout],
+        [update()],
+        until="5m",
+        aws={"verifyTargetGroup": True, "albSyncDelay": f"{SYNC:g}s"},
+    )
+
+
+def test_alb_blue_green_update_replay_with_the_flag(tmp_path):
+    """As upstream runs it (instance targets, the load balancer controller's default): the
+    update becomes Healthy and Argo has nothing to verify."""
+    r = alb_blue_green(tmp_path, None)
+    switch = after_update(r, "SwitchService", "'alb-bluegreen-stable' from '")
+    assert after_update(r, "RolloutCompleted") == switch
+    assert not [e for e in r.events if e["reason"].startswith("TargetGroup")]
+    assert r.final.phase == "Healthy"
+
+
+def test_alb_ingress_in_ip_mode_is_verified_without_a_written_binding(tmp_path):
+    """With ``target-type: ip`` on the Ingress, the binding the load balancer controller
+    made for the active Service is the one Argo finds and waits for."""
+    r = alb_blue_green(tmp_path, "ip")
+    switch = after_update(r, "SwitchService", "'alb-bluegreen-stable' from '")
+    [(t, _, message)] = events(r, "TargetGroupUnverified")
+    assert t == switch
+    assert message.startswith(
+        "Service alb-bluegreen-stable (TargetGroup arn:aws:elasticloadbalancing:us-west-2:"
+        "123456789012:targetgroup/k8s-"
+    )
+    assert message.endswith("not verified: 0/3 endpoints registered")
+    verified = after_update(r, "TargetGroupVerified")
+    assert switch + SYNC <= verified <= switch + SYNC + 10.0
+    assert after_update(r, "RolloutCompleted") == verified
+    assert r.final.phase == "Healthy"
+
+
+def test_alb_canary_in_ip_mode_verifies_the_stable_target_group(tmp_path):
+    """The binding made for the stable Service of the forward action Argo writes (its
+    ``ServicePort`` is ``alb.servicePort``)."""
+    alb = {"ingress": "app-ingress", "rootService": "app-root", "servicePort": 80}
+    canary = {
+        "canaryService": "app-canary",
+        "stableService": "app-stable",
+        "trafficRouting": {"alb": alb},
+        "steps": [{"setWeight": 50}, {"pause": {"duration": "10s"}}],
+    }
+    ingress = alb_ingress("app-ingress", "app-root")
+    ingress["metadata"]["annotations"]["alb.ingress.kubernetes.io/target-type"] = "ip"
+    r = simulate(
+        tmp_path,
+        [
+            node_port("app-root", "app"),
+            node_port("app-canary", "app"),
+            node_port("app-stable", "app"),
+            ingress,
+            canary_rollout("app", "app", canary=canary, replicas=3),
+        ],
+        [update()],
+        until="5m",
+        aws={"verifyTargetGroup": True, "albSyncDelay": f"{SYNC:g}s"},
+    )
+    promoted = after_update(r, "RolloutCompleted")
+    unverified = [
+        m for t, _, m in events(r, "TargetGroupUnverified") if t == promoted and "app-stable" in m
+    ]
+    assert [m.endswith("not verified: 0/3 endpoints registered") for m in unverified] == [True]
+    assert unverified[0].startswith("Service app-stable (TargetGroup arn:aws:")
+    verified = after_update(r, "TargetGroupVerified", "Service app-stable")
+    assert promoted + SYNC <= verified <= promoted + SYNC + 10.0
+    assert scaled_down(r) == math.floor(verified) + 30.0
