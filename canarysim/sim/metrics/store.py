@@ -23,7 +23,10 @@ Without pods (a store fed by hand) series are per version, as one target would r
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
+from bisect import bisect_left
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Protocol
 
 import numpy as np
 
@@ -38,36 +41,52 @@ from canarysim.sim.metrics.tally import (
     Tally,
     sorted_unique,
 )
-from canarysim.sim.metrics.targets import Target, split_shares
+from canarysim.sim.metrics.targets import Target
 
 #: Most per-pod increments dealt at once (int64 each): bounds :meth:`MetricStore.ingest`.
 SHARE_BUDGET = 4_000_000
 
 
+class LabelMatcher(Protocol):
+    """A label matcher of a selector (:class:`canarysim.lang.promql.syntax.Matcher`)."""
+
+    name: str
+
+    def matches(self, value: str) -> bool: ...
+
+
 # ============================================================================ the store
 class _Births:
-    """Rows of a tally and the first bucket in which each had a request: a row is exported
-    from the first scrape after that bucket's end."""
+    """Rows of a tally not yet exported, and the first bucket in which each had a request: a
+    row is exported from the first scrape after that bucket's end."""
 
     def __init__(self) -> None:
         self._rows: list[np.ndarray] = []
         self._first: list[np.ndarray] = []
         self._flat: tuple[np.ndarray, np.ndarray] | None = None
+        self._upto = 0
 
-    def add(self, rows: np.ndarray, first: int) -> None:
-        self._rows.append(rows)
-        self._first.append(np.full(len(rows), first))
+    def add(self, rows: np.ndarray, first: np.ndarray | int) -> None:
+        """``rows`` (any shape) born in bucket ``first`` (an int, or one per row of ``rows``:
+        ``first`` broadcasts against ``rows``)."""
+        self._rows.append(rows.ravel())
+        self._first.append(np.broadcast_to(first, rows.shape).ravel())
         self._flat = None
 
-    def before(self, n: int) -> np.ndarray:
-        """The rows born in a bucket before bucket ``n``."""
+    def due(self, n: int) -> np.ndarray:
+        """The rows born in a bucket before bucket ``n`` and not already given by an earlier
+        call (calls come with rising ``n``, and rows added since were born at or after the
+        last ``n``)."""
         if self._flat is None:
             first = np.concatenate(self._first or [np.zeros(0, dtype=np.int64)])
             rows = np.concatenate(self._rows or [np.zeros(0, dtype=np.int64)])
             order = np.argsort(first, kind="stable")
             self._flat = (first[order], rows[order])
         first, rows = self._flat
-        return rows[: int(np.searchsorted(first, n, side="left"))]
+        lo = int(np.searchsorted(first, self._upto, side="left"))
+        hi = int(np.searchsorted(first, n, side="left"))
+        self._upto = max(self._upto, n)
+        return rows[lo:hi]
 
 
 class MetricStore:
@@ -107,18 +126,32 @@ class MetricStore:
         self._next_scrape = float(start_s)
         self._n_scrapes = 0
         self._times = np.zeros(64)
-        self._values = np.full((16, 64), np.nan)
+        #: Samples, one row per scrape and one column per series (a scrape writes one
+        #: contiguous row; a query reads a few columns).
+        self._values = np.full((64, 16), np.nan)
         self._current = np.zeros(16)
         self._live = np.zeros(16, dtype=bool)
         self._stale = np.full(16, np.inf)
         self._row_names: list[str] = []
         self._row_labels: list[dict[str, str]] = []
         self._rows_by_name: dict[str, list[int]] = {}
-        self._key_rows: dict[tuple[SeriesKey, Target | None], np.ndarray] = {}
+        #: Rows of each key, by the scraped pod's name (None: no pod): the pod's name (a str,
+        #: whose hash Python keeps) is the cheap part of the key to look up per pod.
+        self._key_rows: dict[SeriesKey, dict[str | None, np.ndarray]] = {}
+        #: Per metric name, label name, label value: the positions in ``_rows_by_name[name]``
+        #: of the rows with that value (a selector's matchers are tried once per value);
+        #: built for a name when a selector first reads it, then kept up to date.
+        self._label_rows: dict[str, dict[str, dict[str, list[int]]]] = {}
+        self._label_rows_upto: dict[str, int] = {}
         self._serving: dict[str, tuple[Target, ...]] = {}
         self._pod_rows: dict[str, list[int]] = {}
         self._gone: dict[str, float] = {}
         self._ended: set[str] = set()
+        self._ended_order: list[str] = []
+        #: :meth:`_block`'s rows of each key at all its pods, with the pods they are for.
+        self._blocks: dict[SeriesKey, tuple[tuple[Target, ...], np.ndarray]] = {}
+        #: ``_targets``' pods without the ended ones, per tuple of pods it was given.
+        self._alive: dict[int, tuple[tuple[Target, ...], int, tuple[Target, ...]]] = {}
         self._split_base: dict[SeriesKey, np.ndarray] = {}
         self._label_index: dict[tuple[str, tuple[tuple[str, str], ...]], int] = {}
         #: Who sends the requests that enter through no gateway (the in-mesh client; None:
@@ -138,6 +171,7 @@ class MetricStore:
     def set_serving(self, pods: Mapping[str, tuple[Target, ...]]) -> None:
         """The pods answering each version (by hash) in the traffic ingested from now on."""
         self._serving = {h: tuple(sorted(t, key=lambda x: x.pod)) for h, t in pods.items()}
+        self._alive.clear()
 
     def target_gone(self, pod: str, at: float) -> None:
         """Pod ``pod`` was deleted from the API at ``at``: its series end with a staleness
@@ -151,7 +185,13 @@ class MetricStore:
             pods = ()
         else:
             pods = self._serving.get(key.hash, ())
-        return tuple(p for p in pods if p.pod not in self._ended)
+        if not self._ended:
+            return pods
+        cached = self._alive.get(id(pods))
+        if cached is None or cached[0] is not pods or cached[1] != len(self._ended):
+            cached = (pods, len(self._ended), tuple(p for p in pods if p.pod not in self._ended))
+            self._alive[id(pods)] = cached
+        return cached[2]
 
     # ------------------------------------------------------------------ labels
     def labels_for(self, key: SeriesKey, target: Target | None = None) -> dict[str, str]:
@@ -185,15 +225,19 @@ class MetricStore:
             return labels
         return dict(sorted({**target.labels(), **labels}.items()))
 
-    def _row(self, name: str, labels: dict[str, str]) -> int:
-        ident = (name, tuple(sorted(labels.items())))
+    def _row(
+        self, name: str, labels: dict[str, str], items: tuple[tuple[str, str], ...] | None = None
+    ) -> int:
+        """The row of series ``name{labels}`` (``items``: the labels' sorted items, when the
+        caller has them), made when new."""
+        ident = (name, tuple(sorted(labels.items())) if items is None else items)
         row = self._label_index.get(ident)
         if row is None:
             row = len(self._row_names)
-            if row >= self._values.shape[0]:
-                grow = self._values.shape[0]
-                self._values = np.vstack(
-                    [self._values, np.full((grow, self._values.shape[1]), np.nan)]
+            if row >= self._values.shape[1]:
+                grow = self._values.shape[1]
+                self._values = np.hstack(
+                    [self._values, np.full((self._values.shape[0], grow), np.nan)]
                 )
                 self._current = np.concatenate([self._current, np.zeros(grow)])
                 self._live = np.concatenate([self._live, np.zeros(grow, dtype=bool)])
@@ -207,43 +251,94 @@ class MetricStore:
     def _rows_for(self, key: SeriesKey, target: Target | None = None) -> np.ndarray:
         """Rows of one key (at one pod): [requests_total, _count, _sum, _bucket per le...,
         +Inf]."""
-        rows = self._key_rows.get((key, target))
-        if rows is None:
-            base = self.labels_for(key, target)
-            ids = [
-                self._row(REQUESTS_TOTAL, base),
-                self._row(DURATION + "_count", base),
-                self._row(DURATION + "_sum", base),
-            ]
-            for le in (*self.buckets_ms, float("inf")):
-                ids.append(self._row(DURATION + "_bucket", {**base, "le": _fmt_le(le)}))
-            rows = np.asarray(ids, dtype=np.int64)
-            self._key_rows[(key, target)] = rows
-            if target is not None:
-                self._pod_rows.setdefault(target.pod, []).extend(ids)
+        by_pod = self._key_rows.setdefault(key, {})
+        rows = by_pod.get(target.pod if target is not None else None)
+        return rows if rows is not None else self._new_rows(key, target, by_pod)
+
+    def _new_rows(
+        self, key: SeriesKey, target: Target | None, by_pod: dict[str | None, np.ndarray]
+    ) -> np.ndarray:
+        base = self.labels_for(key, target)
+        items = tuple(sorted(base.items()))
+        ids = [
+            self._row(REQUESTS_TOTAL, base, items),
+            self._row(DURATION + "_count", base, items),
+            self._row(DURATION + "_sum", base, items),
+        ]
+        at = bisect_left(items, ("le",))  # where ``le`` sorts among the labels
+        for le in (*self.buckets_ms, float("inf")):
+            text = _fmt_le(le)
+            with_le = (*items[:at], ("le", text), *items[at:])
+            ids.append(self._row(DURATION + "_bucket", {**base, "le": text}, with_le))
+        rows = np.asarray(ids, dtype=np.int64)
+        if target is None:
+            by_pod[None] = rows
+        else:
+            by_pod[target.pod] = rows
+            self._pod_rows.setdefault(target.pod, []).extend(ids)
         return rows
 
-    def _parts(
-        self, key: SeriesKey, inc: np.ndarray, pods: tuple[Target, ...]
-    ) -> list[tuple[np.ndarray, np.ndarray]]:
-        """``(rows, increments)`` of a key's counts, dealt to its pods (:mod:`.targets`):
-        integer rows by :func:`split_shares`, the latency sum in proportion to the count."""
+    def _deal(
+        self, key: SeriesKey, inc: np.ndarray, pods: tuple[Target, ...], cols: np.ndarray
+    ) -> _Dealt | None:
+        """A key's counts over a slice of buckets (``inc``: rows x buckets) dealt to its pods
+        (:mod:`.targets`), or None when no pod had a request.
+
+        Pod ``i`` of ``n`` has cumulative count ``floor((C + i) / n)`` of a counter whose
+        total is ``C``, so its integer counters are read straight from the key's totals at the
+        columns ``cols`` (the buckets a scrape reads, and the last): no per-bucket, per-pod
+        array. Only the latency sum, dealt in proportion to each bucket's count, is built
+        bucket by bucket, one row per pod. All pods at once: a Python step per pod would cost
+        as much as the dealing itself when a version has hundreds of pods."""
+        count = inc[0]
         if len(pods) <= 1:
-            return [(self._rows_for(key, pods[0] if pods else None), inc)]
-        ints = np.delete(inc, 2, axis=0)  # count, count, buckets: the sum (row 2) is a float
+            first = np.flatnonzero(count)
+            if not len(first):
+                return None
+            rows = self._rows_for(key, pods[0] if pods else None)[None]
+            ints = np.cumsum(np.delete(inc, 2, axis=0), axis=1)[:, cols]
+            return _Dealt(rows, ints[None], inc[2][None], first[:1])
+        n = len(pods)
+        ints = np.delete(inc, 2, axis=0).astype(np.int64)  # the sum (row 2) is a float
+        totals = np.cumsum(ints, axis=1)
         base = self._split_base.get(key)
         if base is None:
             base = np.zeros(len(ints), dtype=np.int64)
-        shares = split_shares(ints, base, len(pods))
-        self._split_base[key] = base + ints.sum(axis=1).astype(np.int64)
-        count = inc[0]
+        self._split_base[key] = base + totals[:, -1]
+        i = np.arange(n, dtype=np.int64)
+        # the count's share of each pod, bucket by bucket (split_shares of the count row)
+        held = (base[0] + np.concatenate([[0], totals[0]]))[None, :] + i[:, None]
+        served = np.diff(held // n, axis=1)  # pods x buckets
+        having = np.flatnonzero(held[:, -1] // n > held[:, 0] // n)
+        if not len(having):
+            return None
+        served = served[having]
+        j = i[having][:, None, None]
+        at_cols = (base[:, None] + totals[:, cols])[None] + j  # pods x rows x cols
+        dealt = at_cols // n - (base[None, :, None] + j) // n
         ratio = np.divide(inc[2], count, out=np.zeros_like(inc[2]), where=count > 0)
-        parts = []
-        for pod, share in zip(pods, shares, strict=True):
-            if share[0].any():
-                mine = np.insert(share.astype(float), 2, ratio * share[0], axis=0)
-                parts.append((self._rows_for(key, pod), mine))
-        return parts
+        return _Dealt(
+            self._block(key, pods, having), dealt, ratio * served, (served > 0).argmax(axis=1)
+        )
+
+    def _block(self, key: SeriesKey, pods: tuple[Target, ...], having: np.ndarray) -> np.ndarray:
+        """The rows of ``key`` at the pods ``having`` (indexes into ``pods``), pods x rows;
+        remembered while the pods are the same and all of them had a request (the usual
+        case: a version's traffic reaches every Ready pod)."""
+        everyone = len(having) == len(pods)
+        if everyone:
+            cached = self._blocks.get(key)
+            if cached is not None and cached[0] is pods:
+                return cached[1]
+        by_pod = self._key_rows.setdefault(key, {})
+        rows = []
+        for k in having:
+            found = by_pod.get(pods[k].pod)
+            rows.append(found if found is not None else self._new_rows(key, pods[k], by_pod))
+        block = np.stack(rows)
+        if everyone:
+            self._blocks[key] = (pods, block)
+        return block
 
     # ------------------------------------------------------------------ feeding
     def ingest(self, tally: Tally) -> None:
@@ -269,11 +364,16 @@ class MetricStore:
         width = sum(max(1, len(pods[k])) for k in keys) * (4 + len(self.buckets_ms))
         step = max(1, SHARE_BUDGET // width)
         births = _Births()
+        ended = len(self._ended_order)
         touched = [
             self._ingest_slice(tally, keys, pods, j0, min(j0 + step, tally.n_buckets), births)
             for j0 in range(0, tally.n_buckets, step)
         ]
         self._live[np.concatenate(touched)] = True
+        # ... but not the series of a pod that was gone by one of the tally's scrapes: their
+        # staleness marker is their end.
+        for pod in self._ended_order[ended:]:
+            self._live[self._pod_rows.get(pod, [])] = False
 
     def _ingest_slice(
         self,
@@ -284,38 +384,54 @@ class MetricStore:
         j1: int,
         births: _Births,
     ) -> np.ndarray:
-        """Buckets ``[j0, j1)`` of ``tally``: their increments, and the scrapes due by their
-        end. ``births`` (each row's first bucket with a request) grows across slices.
-        Returns the rows the slice touched."""
+        """Buckets ``[j0, j1)`` of ``tally``: their counts, and the scrapes due by their end.
+        ``births`` (each row's first bucket with a request) grows across slices. Returns the
+        rows the slice touched."""
         ends = np.asarray(tally.edges[1:], dtype=float)
-        # Increments per row over the slice's buckets: (rows, buckets), per key and pod.
-        # Keys that differ only in what Prometheus cannot see (shadow copies) share rows,
-        # hence the add.at.
-        parts = []
+        # The scrapes due by the slice's end, and how many buckets each sees.
+        seen, at = [], self._next_scrape
+        while at <= ends[j1 - 1]:
+            seen.append(int(np.searchsorted(ends, at, side="right")))
+            at = at + self.scrape_interval_s
+        cols = sorted({n_in - 1 - j0 for n_in in seen if n_in > j0} | {j1 - j0 - 1})
+        col_of = {c: k for k, c in enumerate(cols)}
+        cols_a = np.asarray(cols, dtype=np.int64)
+        # Per key and pod: integer counters at those columns, latency sums per bucket. Keys
+        # that differ only in what Prometheus cannot see (shadow copies) share rows.
+        int_rows, int_vals, sum_rows, sum_incs = [], [], [], []
         for k in keys:
             sc = tally.series[k]
             if sc.count[j0:j1].any():
                 cum_hist = np.cumsum(sc.hist[j0:j1], axis=1)
                 inc = np.vstack([sc.count[j0:j1], sc.count[j0:j1], sc.sum_ms[j0:j1], cum_hist.T])
-                parts += self._parts(k, inc, pods[k])
-        all_rows = np.concatenate([r for r, _ in parts] or [np.zeros(0, dtype=np.int64)])
-        for r, inc in parts:
-            births.add(r, j0 + int(np.flatnonzero(inc[0])[0]))
-        rows = sorted_unique(all_rows)
-        merged = np.zeros((len(rows), j1 - j0))
-        if parts:
-            np.add.at(merged, np.searchsorted(rows, all_rows), np.vstack([i for _, i in parts]))
-        cum = np.cumsum(merged, axis=1)
-        base = self._current[rows].copy()
-        while self._next_scrape <= ends[j1 - 1]:
-            n_in = int(np.searchsorted(ends, self._next_scrape, side="right"))
+                dealt = self._deal(k, inc, pods[k], cols_a)
+                if dealt is not None:
+                    fresh = ~self._live[dealt.rows]
+                    if fresh.any():
+                        first = np.broadcast_to(j0 + dealt.first[:, None], fresh.shape)
+                        births.add(dealt.rows[fresh], first[fresh])
+                    int_rows.append(np.delete(dealt.rows, 2, axis=1).ravel())
+                    int_vals.append(dealt.ints.reshape(-1, len(cols)))
+                    sum_rows.append(dealt.rows[:, 2])
+                    sum_incs.append(dealt.sums)
+        if int_rows:
+            rows_i, cum_i = _merge(int_rows, int_vals, len(cols))
+            rows_s, sums = _merge(sum_rows, sum_incs, j1 - j0)
+            rows = np.concatenate([rows_i, rows_s])
+            cum = np.vstack([cum_i, np.cumsum(sums, axis=1)[:, cols_a]])
+        else:
+            rows, cum = np.zeros(0, dtype=np.int64), np.zeros((0, len(cols)))
+        # the counters at each column, a contiguous row per column
+        at = self._current[rows][None, :] + np.ascontiguousarray(cum.T)
+        for n_in in seen:
             if n_in > j0:
-                self._current[rows] = base + cum[:, n_in - 1 - j0]
-            self._live[births.before(n_in)] = True
+                self._current[rows] = at[col_of[n_in - 1 - j0]]
+            # rows born since the last scrape are exported from this one
+            self._live[births.due(n_in)] = True
             self._scrape()
         if len(rows):
-            self._current[rows] = base + cum[:, -1]
-        return all_rows
+            self._current[rows] = at[-1]
+        return rows
 
     def advance_to(self, t: float) -> None:
         """Perform every scrape due at or before ``t`` with the counters as they are."""
@@ -331,7 +447,7 @@ class MetricStore:
         self._times[n] = self._next_scrape
         nrows = len(self._row_names)
         # A series is exported from its first request on (Istio creates counters lazily).
-        self._values[:nrows, n] = np.where(self._live[:nrows], self._current[:nrows], np.nan)
+        self._values[n, :nrows] = np.where(self._live[:nrows], self._current[:nrows], np.nan)
         self._n_scrapes = n + 1
         self._next_scrape = self._times[n] + self.scrape_interval_s
 
@@ -344,6 +460,7 @@ class MetricStore:
                 self._stale[live] = self._next_scrape
                 self._live[live] = False
                 self._ended.add(pod)
+                self._ended_order.append(pod)
                 del self._gone[pod]
 
     def _make_room(self, n: int) -> int:
@@ -356,12 +473,12 @@ class MetricStore:
             if drop >= n // 2:
                 keep = n - drop
                 self._times[:keep] = self._times[drop:n]
-                self._values[:, :keep] = self._values[:, drop:n]
-                self._values[:, keep:] = np.nan
+                self._values[:keep] = self._values[drop:n]
+                self._values[keep:] = np.nan
                 self._n_scrapes = keep
                 return keep
         self._times = np.concatenate([self._times, np.zeros(n)])
-        self._values = np.hstack([self._values, np.full((self._values.shape[0], n), np.nan)])
+        self._values = np.vstack([self._values, np.full((n, self._values.shape[1]), np.nan)])
         return n
 
     # ------------------------------------------------------------------ reading
@@ -380,24 +497,84 @@ class MetricStore:
         """Every series of metric ``name`` as ``(labels, times, values)`` (no NaN samples)."""
         times = self._times[: self._n_scrapes]
         for row in self._rows_by_name.get(name, ()):
-            vals = self._values[row, : self._n_scrapes]
+            vals = self._values[: self._n_scrapes, row]
             ok = ~np.isnan(vals)
             yield self._row_labels[row], times[ok], vals[ok]
 
     def select_ends(
-        self, name: str
+        self, name: str, matchers: Sequence[LabelMatcher] = ()
     ) -> Iterator[tuple[dict[str, str], np.ndarray, np.ndarray, float | None]]:
-        """:meth:`select` with each series' staleness marker time (None: still scraped)."""
+        """:meth:`select` with each series' staleness marker time (None: still scraped), of
+        the series whose labels satisfy every one of ``matchers`` (an absent label reads as
+        ``""``, as in Prometheus). Each matcher is tried once per distinct label value, not
+        once per series: a selector of a few series among many pods' stays cheap."""
         times = self._times[: self._n_scrapes]
-        for row in self._rows_by_name.get(name, ()):
-            vals = self._values[row, : self._n_scrapes]
+        rows = self._rows_by_name.get(name, [])
+        chosen: Iterable[int] = rows
+        if matchers and rows:
+            keep = np.ones(len(rows), dtype=bool)
+            index = self._label_index_of(name)
+            for m in matchers:
+                by_value = index.get(m.name, {})
+                ok = np.zeros(len(rows), dtype=bool)
+                for value, positions in by_value.items():
+                    if m.matches(value):
+                        ok[positions] = True
+                if m.matches(""):
+                    has = np.zeros(len(rows), dtype=bool)
+                    for positions in by_value.values():
+                        has[positions] = True
+                    ok |= ~has
+                keep &= ok
+            chosen = [rows[i] for i in np.flatnonzero(keep)]
+        for row in chosen:
+            vals = self._values[: self._n_scrapes, row]
             ok = ~np.isnan(vals)
             end = float(self._stale[row])
             yield self._row_labels[row], times[ok], vals[ok], None if end == np.inf else end
 
+    def _label_index_of(self, name: str) -> dict[str, dict[str, list[int]]]:
+        rows = self._rows_by_name[name]
+        index = self._label_rows.setdefault(name, {})
+        for position in range(self._label_rows_upto.get(name, 0), len(rows)):
+            for label, value in self._row_labels[rows[position]].items():
+                index.setdefault(label, {}).setdefault(value, []).append(position)
+        self._label_rows_upto[name] = len(rows)
+        return index
+
     def memory_bytes(self) -> int:
         """Bytes held by the sample arrays (for benchmarks)."""
         return int(self._values.nbytes + self._times.nbytes + self._current.nbytes)
+
+
+@dataclass(frozen=True)
+class _Dealt:
+    """One key's slice dealt to the pods that had a request in it: their rows (pods x rows,
+    :meth:`MetricStore._rows_for`), the cumulative integer counters (every row but the sum)
+    at the slice's scrape columns (pods x rows-1 x columns), the latency-sum increments per
+    bucket (pods x buckets) and each pod's first bucket with a request."""
+
+    rows: np.ndarray
+    ints: np.ndarray
+    sums: np.ndarray
+    first: np.ndarray
+
+
+def _merge(
+    rows: list[np.ndarray], values: list[np.ndarray], width: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Distinct rows and their values summed (rows repeat when keys share them): values are
+    added in the order given, as ``np.add.at`` does, so the sums are the same whatever else."""
+    every = np.concatenate(rows)
+    distinct = sorted_unique(every)
+    merged = np.zeros((len(distinct), width))
+    at = np.searchsorted(distinct, every)
+    stacked = np.concatenate(values)
+    if len(distinct) == len(every):
+        merged[at] = stacked  # every row once (0 + x is x: as add.at would give)
+    else:
+        np.add.at(merged, at, stacked)
+    return distinct, merged
 
 
 def _fmt_le(le: float) -> str:

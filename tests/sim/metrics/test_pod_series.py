@@ -152,7 +152,7 @@ def test_a_rollout_leaves_a_series_per_pod_and_stale_series_for_the_old_pods(tmp
 def _series_by_label(store: MetricStore) -> dict[tuple, np.ndarray]:
     n = store._n_scrapes
     return {
-        (name, tuple(sorted(labels.items()))): store._values[row, :n]
+        (name, tuple(sorted(labels.items()))): store._values[:n, row]
         for row, (name, labels) in enumerate(zip(store._row_names, store._row_labels, strict=True))
     }
 
