@@ -113,12 +113,17 @@ class MetricStore:
         buckets_ms: tuple[float, ...] = ISTIO_DURATION_BUCKETS_MS,
         start_s: float = 0.0,
         retention_s: float | None = None,
+        names: frozenset[str] | None = None,
     ) -> None:
         if not scrape_interval_s > 0:
             raise ValueError("scrape_interval_s must be > 0")
         if retention_s is not None and not retention_s >= 0:
             raise ValueError("retention_s must be >= 0 or None")
         self.retention_s = retention_s
+        #: Whether the latency histogram's series are kept: unless ``names`` (the metric names
+        #: queries may read; None: any) leaves them out, when only ``istio_requests_total``
+        #: is kept (a twenty-third of the series, and of the cost of dealing them to pods).
+        self.histograms = names is None or any(n.startswith(DURATION) for n in names)
         self.scrape_interval_s = float(scrape_interval_s)
         self.namespace = namespace
         self.cluster_domain = cluster_domain
@@ -250,7 +255,7 @@ class MetricStore:
 
     def _rows_for(self, key: SeriesKey, target: Target | None = None) -> np.ndarray:
         """Rows of one key (at one pod): [requests_total, _count, _sum, _bucket per le...,
-        +Inf]."""
+        +Inf], or [requests_total] without :attr:`histograms`."""
         by_pod = self._key_rows.setdefault(key, {})
         rows = by_pod.get(target.pod if target is not None else None)
         return rows if rows is not None else self._new_rows(key, target, by_pod)
@@ -260,16 +265,15 @@ class MetricStore:
     ) -> np.ndarray:
         base = self.labels_for(key, target)
         items = tuple(sorted(base.items()))
-        ids = [
-            self._row(REQUESTS_TOTAL, base, items),
-            self._row(DURATION + "_count", base, items),
-            self._row(DURATION + "_sum", base, items),
-        ]
-        at = bisect_left(items, ("le",))  # where ``le`` sorts among the labels
-        for le in (*self.buckets_ms, float("inf")):
-            text = _fmt_le(le)
-            with_le = (*items[:at], ("le", text), *items[at:])
-            ids.append(self._row(DURATION + "_bucket", {**base, "le": text}, with_le))
+        ids = [self._row(REQUESTS_TOTAL, base, items)]
+        if self.histograms:
+            ids.append(self._row(DURATION + "_count", base, items))
+            ids.append(self._row(DURATION + "_sum", base, items))
+            at = bisect_left(items, ("le",))  # where ``le`` sorts among the labels
+            for le in (*self.buckets_ms, float("inf")):
+                text = _fmt_le(le)
+                with_le = (*items[:at], ("le", text), *items[at:])
+                ids.append(self._row(DURATION + "_bucket", {**base, "le": text}, with_le))
         rows = np.asarray(ids, dtype=np.int64)
         if target is None:
             by_pod[None] = rows
@@ -296,10 +300,11 @@ class MetricStore:
             if not len(first):
                 return None
             rows = self._rows_for(key, pods[0] if pods else None)[None]
-            ints = np.cumsum(np.delete(inc, 2, axis=0), axis=1)[:, cols]
-            return _Dealt(rows, ints[None], inc[2][None], first[:1])
+            ints = np.cumsum(_integers(inc), axis=1)[:, cols]
+            sums = inc[2][None] if len(inc) > 2 else None
+            return _Dealt(rows, ints[None], sums, first[:1])
         n = len(pods)
-        ints = np.delete(inc, 2, axis=0).astype(np.int64)  # the sum (row 2) is a float
+        ints = _integers(inc).astype(np.int64)
         totals = np.cumsum(ints, axis=1)
         base = self._split_base.get(key)
         if base is None:
@@ -316,10 +321,11 @@ class MetricStore:
         j = i[having][:, None, None]
         at_cols = (base[:, None] + totals[:, cols])[None] + j  # pods x rows x cols
         dealt = at_cols // n - (base[None, :, None] + j) // n
-        ratio = np.divide(inc[2], count, out=np.zeros_like(inc[2]), where=count > 0)
-        return _Dealt(
-            self._block(key, pods, having), dealt, ratio * served, (served > 0).argmax(axis=1)
-        )
+        sums = None
+        if len(inc) > 2:
+            ratio = np.divide(inc[2], count, out=np.zeros_like(inc[2]), where=count > 0)
+            sums = ratio * served
+        return _Dealt(self._block(key, pods, having), dealt, sums, (served > 0).argmax(axis=1))
 
     def _block(self, key: SeriesKey, pods: tuple[Target, ...], having: np.ndarray) -> np.ndarray:
         """The rows of ``key`` at the pods ``having`` (indexes into ``pods``), pods x rows;
@@ -402,23 +408,31 @@ class MetricStore:
         for k in keys:
             sc = tally.series[k]
             if sc.count[j0:j1].any():
-                cum_hist = np.cumsum(sc.hist[j0:j1], axis=1)
-                inc = np.vstack([sc.count[j0:j1], sc.count[j0:j1], sc.sum_ms[j0:j1], cum_hist.T])
+                if self.histograms:
+                    cum_hist = np.cumsum(sc.hist[j0:j1], axis=1)
+                    inc = np.vstack(
+                        [sc.count[j0:j1], sc.count[j0:j1], sc.sum_ms[j0:j1], cum_hist.T]
+                    )
+                else:
+                    inc = sc.count[j0:j1][None]
                 dealt = self._deal(k, inc, pods[k], cols_a)
                 if dealt is not None:
                     fresh = ~self._live[dealt.rows]
                     if fresh.any():
                         first = np.broadcast_to(j0 + dealt.first[:, None], fresh.shape)
                         births.add(dealt.rows[fresh], first[fresh])
-                    int_rows.append(np.delete(dealt.rows, 2, axis=1).ravel())
+                    int_rows.append(_integers(dealt.rows.T).T.ravel())
                     int_vals.append(dealt.ints.reshape(-1, len(cols)))
-                    sum_rows.append(dealt.rows[:, 2])
-                    sum_incs.append(dealt.sums)
+                    if dealt.sums is not None:
+                        sum_rows.append(dealt.rows[:, 2])
+                        sum_incs.append(dealt.sums)
         if int_rows:
             rows_i, cum_i = _merge(int_rows, int_vals, len(cols))
-            rows_s, sums = _merge(sum_rows, sum_incs, j1 - j0)
-            rows = np.concatenate([rows_i, rows_s])
-            cum = np.vstack([cum_i, np.cumsum(sums, axis=1)[:, cols_a]])
+            rows, cum = rows_i, cum_i
+            if sum_rows:
+                rows_s, sums = _merge(sum_rows, sum_incs, j1 - j0)
+                rows = np.concatenate([rows_i, rows_s])
+                cum = np.vstack([cum_i, np.cumsum(sums, axis=1)[:, cols_a]])
         else:
             rows, cum = np.zeros(0, dtype=np.int64), np.zeros((0, len(cols)))
         # the counters at each column, a contiguous row per column
@@ -552,12 +566,18 @@ class _Dealt:
     """One key's slice dealt to the pods that had a request in it: their rows (pods x rows,
     :meth:`MetricStore._rows_for`), the cumulative integer counters (every row but the sum)
     at the slice's scrape columns (pods x rows-1 x columns), the latency-sum increments per
-    bucket (pods x buckets) and each pod's first bucket with a request."""
+    bucket (pods x buckets; None without histograms) and each pod's first bucket with a
+    request."""
 
     rows: np.ndarray
     ints: np.ndarray
-    sums: np.ndarray
+    sums: np.ndarray | None
     first: np.ndarray
+
+
+def _integers(inc: np.ndarray) -> np.ndarray:
+    """The integer rows of a key's rows (all but the latency sum, row 2, when there is one)."""
+    return np.delete(inc, 2, axis=0) if len(inc) > 2 else inc
 
 
 def _merge(
