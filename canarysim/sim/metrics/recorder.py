@@ -196,10 +196,10 @@ def _comparable(s: RolloutSnapshot) -> tuple[Any, ...]:
 def _compact(counts: Any) -> np.ndarray:
     """Counts in the smallest unsigned integer type that holds them (the same numbers in a
     half to an eighth of int64's memory: a week of 5 s buckets is kept until the end)."""
-    counts = np.asarray(counts, dtype=np.int64)
-    if counts.size and counts.min() >= 0:
-        return counts.astype(np.min_scalar_type(int(counts.max())))
-    return counts
+    out: np.ndarray = np.asarray(counts, dtype=np.int64)
+    if out.size and out.min() >= 0:
+        out = out.astype(np.min_scalar_type(int(out.max())))
+    return out
 
 
 @dataclass

@@ -11,26 +11,27 @@ What traffic produces, per series and time bucket, is a :class:`~.tally.Tally` (
 
 :class:`MetricStore` is the Prometheus side: cumulative counters sampled every
 ``scrape_interval_s`` (15 s by default: the interval of Istio's sample Prometheus config
-``samples/addons/prometheus.yaml``; Prometheus' own default is 1 m), kept as numpy arrays with one
-row per series and one column per scrape. Series are per scraped pod (:mod:`.targets`): told
-which pods serve each version (:meth:`MetricStore.set_serving`) and which pods send the requests
-(:attr:`MetricStore.source_targets`), the store deals each version's counts to its pods; a
-series first appears at the first scrape after its pod's first request (Istio creates a counter
-lazily) and ends with a staleness marker once its pod is gone (:meth:`MetricStore.target_gone`).
-Without pods (a store fed by hand) series are per version, as one target would report them.
+``samples/addons/prometheus.yaml``; Prometheus' own default is 1 m), kept in a
+:class:`~.samples.SampleTable`. Series are per scraped pod (:mod:`.targets`): told which pods
+serve each version (:meth:`MetricStore.set_serving`) and which pods send the requests
+(:attr:`MetricStore.source_targets`), the store deals each version's counts to its pods
+(:mod:`.dealing`); a series first appears at the first scrape after its pod's first request
+(Istio creates a counter lazily) and ends with a staleness marker once its pod is gone
+(:meth:`MetricStore.target_gone`). Without pods (a store fed by hand) series are per version,
+as one target would report them.
 :mod:`canarysim.lang.promql.query` queries it.
 """
 
 from __future__ import annotations
 
 from bisect import bisect_left
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
-from typing import Protocol
+from collections.abc import Callable, Iterator, Mapping, Sequence
 
 import numpy as np
 
+from canarysim.sim.metrics.dealing import Births, Dealt, deal_shares, integers, merge
 from canarysim.sim.metrics.labels import GATEWAY, Workload, istio_labels
+from canarysim.sim.metrics.samples import LabelMatcher, SampleTable
 from canarysim.sim.metrics.tally import (
     DURATION,
     ISTIO_DURATION_BUCKETS_MS,
@@ -39,7 +40,6 @@ from canarysim.sim.metrics.tally import (
     UNKNOWN,
     SeriesKey,
     Tally,
-    sorted_unique,
 )
 from canarysim.sim.metrics.targets import Target
 
@@ -47,48 +47,7 @@ from canarysim.sim.metrics.targets import Target
 SHARE_BUDGET = 4_000_000
 
 
-class LabelMatcher(Protocol):
-    """A label matcher of a selector (:class:`canarysim.lang.promql.syntax.Matcher`)."""
-
-    name: str
-
-    def matches(self, value: str) -> bool: ...
-
-
 # ============================================================================ the store
-class _Births:
-    """Rows of a tally not yet exported, and the first bucket in which each had a request: a
-    row is exported from the first scrape after that bucket's end."""
-
-    def __init__(self) -> None:
-        self._rows: list[np.ndarray] = []
-        self._first: list[np.ndarray] = []
-        self._flat: tuple[np.ndarray, np.ndarray] | None = None
-        self._upto = 0
-
-    def add(self, rows: np.ndarray, first: np.ndarray | int) -> None:
-        """``rows`` (any shape) born in bucket ``first`` (an int, or one per row of ``rows``:
-        ``first`` broadcasts against ``rows``)."""
-        self._rows.append(rows.ravel())
-        self._first.append(np.broadcast_to(first, rows.shape).ravel())
-        self._flat = None
-
-    def due(self, n: int) -> np.ndarray:
-        """The rows born in a bucket before bucket ``n`` and not already given by an earlier
-        call (calls come with rising ``n``, and rows added since were born at or after the
-        last ``n``)."""
-        if self._flat is None:
-            first = np.concatenate(self._first or [np.zeros(0, dtype=np.int64)])
-            rows = np.concatenate(self._rows or [np.zeros(0, dtype=np.int64)])
-            order = np.argsort(first, kind="stable")
-            self._flat = (first[order], rows[order])
-        first, rows = self._flat
-        lo = int(np.searchsorted(first, self._upto, side="left"))
-        hi = int(np.searchsorted(first, n, side="left"))
-        self._upto = max(self._upto, n)
-        return rows[lo:hi]
-
-
 class MetricStore:
     """Prometheus-like storage of Istio's series, scraped on a fixed interval.
 
@@ -128,26 +87,11 @@ class MetricStore:
         self.namespace = namespace
         self.cluster_domain = cluster_domain
         self.buckets_ms = tuple(float(b) for b in buckets_ms)
-        self._next_scrape = float(start_s)
-        self._n_scrapes = 0
-        self._times = np.zeros(64)
-        #: Samples, one row per scrape and one column per series (a scrape writes one
-        #: contiguous row; a query reads a few columns).
-        self._values = np.full((64, 16), np.nan)
-        self._current = np.zeros(16)
-        self._live = np.zeros(16, dtype=bool)
-        self._stale = np.full(16, np.inf)
-        self._row_names: list[str] = []
-        self._row_labels: list[dict[str, str]] = []
-        self._rows_by_name: dict[str, list[int]] = {}
+        #: The series and their samples (what a query reads).
+        self.samples = SampleTable(self.scrape_interval_s, start_s, retention_s)
         #: Rows of each key, by the scraped pod's name (None: no pod): the pod's name (a str,
         #: whose hash Python keeps) is the cheap part of the key to look up per pod.
         self._key_rows: dict[SeriesKey, dict[str | None, np.ndarray]] = {}
-        #: Per metric name, label name, label value: the positions in ``_rows_by_name[name]``
-        #: of the rows with that value (a selector's matchers are tried once per value);
-        #: built for a name when a selector first reads it, then kept up to date.
-        self._label_rows: dict[str, dict[str, dict[str, list[int]]]] = {}
-        self._label_rows_upto: dict[str, int] = {}
         self._serving: dict[str, tuple[Target, ...]] = {}
         self._pod_rows: dict[str, list[int]] = {}
         self._gone: dict[str, float] = {}
@@ -158,7 +102,6 @@ class MetricStore:
         #: ``_targets``' pods without the ended ones, per tuple of pods it was given.
         self._alive: dict[int, tuple[tuple[Target, ...], int, tuple[Target, ...]]] = {}
         self._split_base: dict[SeriesKey, np.ndarray] = {}
-        self._label_index: dict[tuple[str, tuple[tuple[str, str], ...]], int] = {}
         #: Who sends the requests that enter through no gateway (the in-mesh client; None:
         #: a client Istio cannot name, ``unknown``). Requests through a gateway
         #: (``SeriesKey.entry``) come from :attr:`gateway`; those from ``outside`` the mesh
@@ -230,29 +173,6 @@ class MetricStore:
             return labels
         return dict(sorted({**target.labels(), **labels}.items()))
 
-    def _row(
-        self, name: str, labels: dict[str, str], items: tuple[tuple[str, str], ...] | None = None
-    ) -> int:
-        """The row of series ``name{labels}`` (``items``: the labels' sorted items, when the
-        caller has them), made when new."""
-        ident = (name, tuple(sorted(labels.items())) if items is None else items)
-        row = self._label_index.get(ident)
-        if row is None:
-            row = len(self._row_names)
-            if row >= self._values.shape[1]:
-                grow = self._values.shape[1]
-                self._values = np.hstack(
-                    [self._values, np.full((self._values.shape[0], grow), np.nan)]
-                )
-                self._current = np.concatenate([self._current, np.zeros(grow)])
-                self._live = np.concatenate([self._live, np.zeros(grow, dtype=bool)])
-                self._stale = np.concatenate([self._stale, np.full(grow, np.inf)])
-            self._row_names.append(name)
-            self._row_labels.append(labels)
-            self._rows_by_name.setdefault(name, []).append(row)
-            self._label_index[ident] = row
-        return row
-
     def _rows_for(self, key: SeriesKey, target: Target | None = None) -> np.ndarray:
         """Rows of one key (at one pod): [requests_total, _count, _sum, _bucket per le...,
         +Inf], or [requests_total] without :attr:`histograms`."""
@@ -265,15 +185,15 @@ class MetricStore:
     ) -> np.ndarray:
         base = self.labels_for(key, target)
         items = tuple(sorted(base.items()))
-        ids = [self._row(REQUESTS_TOTAL, base, items)]
+        ids = [self.samples.row(REQUESTS_TOTAL, base, items)]
         if self.histograms:
-            ids.append(self._row(DURATION + "_count", base, items))
-            ids.append(self._row(DURATION + "_sum", base, items))
+            ids.append(self.samples.row(DURATION + "_count", base, items))
+            ids.append(self.samples.row(DURATION + "_sum", base, items))
             at = bisect_left(items, ("le",))  # where ``le`` sorts among the labels
             for le in (*self.buckets_ms, float("inf")):
                 text = _fmt_le(le)
                 with_le = (*items[:at], ("le", text), *items[at:])
-                ids.append(self._row(DURATION + "_bucket", {**base, "le": text}, with_le))
+                ids.append(self.samples.row(DURATION + "_bucket", {**base, "le": text}, with_le))
         rows = np.asarray(ids, dtype=np.int64)
         if target is None:
             by_pod[None] = rows
@@ -284,7 +204,7 @@ class MetricStore:
 
     def _deal(
         self, key: SeriesKey, inc: np.ndarray, pods: tuple[Target, ...], cols: np.ndarray
-    ) -> _Dealt | None:
+    ) -> Dealt | None:
         """A key's counts over a slice of buckets (``inc``: rows x buckets) dealt to its pods
         (:mod:`.targets`), or None when no pod had a request.
 
@@ -300,32 +220,18 @@ class MetricStore:
             if not len(first):
                 return None
             rows = self._rows_for(key, pods[0] if pods else None)[None]
-            ints = np.cumsum(_integers(inc), axis=1)[:, cols]
+            ints = np.cumsum(integers(inc), axis=1)[:, cols]
             sums = inc[2][None] if len(inc) > 2 else None
-            return _Dealt(rows, ints[None], sums, first[:1])
-        n = len(pods)
-        ints = _integers(inc).astype(np.int64)
-        totals = np.cumsum(ints, axis=1)
+            return Dealt(rows, ints[None], sums, first[:1])
         base = self._split_base.get(key)
         if base is None:
-            base = np.zeros(len(ints), dtype=np.int64)
-        self._split_base[key] = base + totals[:, -1]
-        i = np.arange(n, dtype=np.int64)
-        # the count's share of each pod, bucket by bucket (split_shares of the count row)
-        held = (base[0] + np.concatenate([[0], totals[0]]))[None, :] + i[:, None]
-        served = np.diff(held // n, axis=1)  # pods x buckets
-        having = np.flatnonzero(held[:, -1] // n > held[:, 0] // n)
-        if not len(having):
+            base = np.zeros(len(inc) - (len(inc) > 2), dtype=np.int64)
+        shares = deal_shares(inc, base, len(pods), cols)
+        self._split_base[key] = shares.totals
+        if not len(shares.having):
             return None
-        served = served[having]
-        j = i[having][:, None, None]
-        at_cols = (base[:, None] + totals[:, cols])[None] + j  # pods x rows x cols
-        dealt = at_cols // n - (base[None, :, None] + j) // n
-        sums = None
-        if len(inc) > 2:
-            ratio = np.divide(inc[2], count, out=np.zeros_like(inc[2]), where=count > 0)
-            sums = ratio * served
-        return _Dealt(self._block(key, pods, having), dealt, sums, (served > 0).argmax(axis=1))
+        block = self._block(key, pods, shares.having)
+        return Dealt(block, shares.ints, shares.sums, shares.first)
 
     def _block(self, key: SeriesKey, pods: tuple[Target, ...], having: np.ndarray) -> np.ndarray:
         """The rows of ``key`` at the pods ``having`` (indexes into ``pods``), pods x rows;
@@ -369,17 +275,17 @@ class MetricStore:
         pods = {k: self._targets(k) for k in keys}
         width = sum(max(1, len(pods[k])) for k in keys) * (4 + len(self.buckets_ms))
         step = max(1, SHARE_BUDGET // width)
-        births = _Births()
+        births = Births()
         ended = len(self._ended_order)
         touched = [
             self._ingest_slice(tally, keys, pods, j0, min(j0 + step, tally.n_buckets), births)
             for j0 in range(0, tally.n_buckets, step)
         ]
-        self._live[np.concatenate(touched)] = True
+        self.samples.live[np.concatenate(touched)] = True
         # ... but not the series of a pod that was gone by one of the tally's scrapes: their
         # staleness marker is their end.
         for pod in self._ended_order[ended:]:
-            self._live[self._pod_rows.get(pod, [])] = False
+            self.samples.live[self._pod_rows.get(pod, [])] = False
 
     def _ingest_slice(
         self,
@@ -388,14 +294,14 @@ class MetricStore:
         pods: Mapping[SeriesKey, tuple[Target, ...]],
         j0: int,
         j1: int,
-        births: _Births,
+        births: Births,
     ) -> np.ndarray:
         """Buckets ``[j0, j1)`` of ``tally``: their counts, and the scrapes due by their end.
         ``births`` (each row's first bucket with a request) grows across slices. Returns the
         rows the slice touched."""
         ends = np.asarray(tally.edges[1:], dtype=float)
         # The scrapes due by the slice's end, and how many buckets each sees.
-        seen, at = [], self._next_scrape
+        seen, at = [], self.samples.next_scrape
         while at <= ends[j1 - 1]:
             seen.append(int(np.searchsorted(ends, at, side="right")))
             at = at + self.scrape_interval_s
@@ -417,184 +323,81 @@ class MetricStore:
                     inc = sc.count[j0:j1][None]
                 dealt = self._deal(k, inc, pods[k], cols_a)
                 if dealt is not None:
-                    fresh = ~self._live[dealt.rows]
+                    fresh = ~self.samples.live[dealt.rows]
                     if fresh.any():
                         first = np.broadcast_to(j0 + dealt.first[:, None], fresh.shape)
                         births.add(dealt.rows[fresh], first[fresh])
-                    int_rows.append(_integers(dealt.rows.T).T.ravel())
+                    int_rows.append(integers(dealt.rows.T).T.ravel())
                     int_vals.append(dealt.ints.reshape(-1, len(cols)))
                     if dealt.sums is not None:
                         sum_rows.append(dealt.rows[:, 2])
                         sum_incs.append(dealt.sums)
         if int_rows:
-            rows_i, cum_i = _merge(int_rows, int_vals, len(cols))
+            rows_i, cum_i = merge(int_rows, int_vals, len(cols))
             rows, cum = rows_i, cum_i
             if sum_rows:
-                rows_s, sums = _merge(sum_rows, sum_incs, j1 - j0)
+                rows_s, sums = merge(sum_rows, sum_incs, j1 - j0)
                 rows = np.concatenate([rows_i, rows_s])
                 cum = np.vstack([cum_i, np.cumsum(sums, axis=1)[:, cols_a]])
         else:
             rows, cum = np.zeros(0, dtype=np.int64), np.zeros((0, len(cols)))
         # the counters at each column, a contiguous row per column
-        at = self._current[rows][None, :] + np.ascontiguousarray(cum.T)
+        at = self.samples.current[rows][None, :] + np.ascontiguousarray(cum.T)
         for n_in in seen:
             if n_in > j0:
-                self._current[rows] = at[col_of[n_in - 1 - j0]]
+                self.samples.current[rows] = at[col_of[n_in - 1 - j0]]
             # rows born since the last scrape are exported from this one
-            self._live[births.due(n_in)] = True
+            self.samples.live[births.due(n_in)] = True
             self._scrape()
         if len(rows):
-            self._current[rows] = at[-1]
+            self.samples.current[rows] = at[-1]
         return rows
 
     def advance_to(self, t: float) -> None:
         """Perform every scrape due at or before ``t`` with the counters as they are."""
-        while self._next_scrape <= t:
+        while self.samples.next_scrape <= t:
             self._scrape()
 
     def _scrape(self) -> None:
         if self._gone:
             self._end_gone()
-        n = self._n_scrapes
-        if n >= self._times.shape[0]:
-            n = self._make_room(n)
-        self._times[n] = self._next_scrape
-        nrows = len(self._row_names)
-        # A series is exported from its first request on (Istio creates counters lazily).
-        self._values[n, :nrows] = np.where(self._live[:nrows], self._current[:nrows], np.nan)
-        self._n_scrapes = n + 1
-        self._next_scrape = self._times[n] + self.scrape_interval_s
+        self.samples.scrape()
 
     def _end_gone(self) -> None:
         """Staleness markers, at this scrape, for the series of pods gone before it."""
         for pod, at in list(self._gone.items()):
-            if at < self._next_scrape:
-                rows = np.asarray(self._pod_rows.get(pod, []), dtype=np.int64)
-                live = rows[self._live[rows]]
-                self._stale[live] = self._next_scrape
-                self._live[live] = False
+            if at < self.samples.next_scrape:
+                self.samples.end(self._pod_rows.get(pod, []))
                 self._ended.add(pod)
                 self._ended_order.append(pod)
                 del self._gone[pod]
 
-    def _make_room(self, n: int) -> int:
-        """A full buffer of ``n`` samples: drop what is older than the retention window if
-        that frees at least half of it (moving only the kept window), else double it. Returns
-        the number of samples kept."""
-        if self.retention_s is not None:
-            horizon = self._next_scrape - self.retention_s - self.scrape_interval_s
-            drop = int(np.searchsorted(self._times[:n], horizon, side="left"))
-            if drop >= n // 2:
-                keep = n - drop
-                self._times[:keep] = self._times[drop:n]
-                self._values[:keep] = self._values[drop:n]
-                self._values[keep:] = np.nan
-                self._n_scrapes = keep
-                return keep
-        self._times = np.concatenate([self._times, np.zeros(n)])
-        self._values = np.vstack([self._values, np.full((n, self._values.shape[1]), np.nan)])
-        return n
-
     # ------------------------------------------------------------------ reading
     @property
     def scrape_times(self) -> np.ndarray:
-        return self._times[: self._n_scrapes].copy()
+        return self.samples.scrape_times
 
     @property
     def last_scrape(self) -> float | None:
-        return float(self._times[self._n_scrapes - 1]) if self._n_scrapes else None
+        return self.samples.last_scrape
 
     def metric_names(self) -> list[str]:
-        return sorted(self._rows_by_name)
+        return self.samples.metric_names()
 
     def select(self, name: str) -> Iterator[tuple[dict[str, str], np.ndarray, np.ndarray]]:
         """Every series of metric ``name`` as ``(labels, times, values)`` (no NaN samples)."""
-        times = self._times[: self._n_scrapes]
-        for row in self._rows_by_name.get(name, ()):
-            vals = self._values[: self._n_scrapes, row]
-            ok = ~np.isnan(vals)
-            yield self._row_labels[row], times[ok], vals[ok]
+        return self.samples.select(name)
 
     def select_ends(
         self, name: str, matchers: Sequence[LabelMatcher] = ()
     ) -> Iterator[tuple[dict[str, str], np.ndarray, np.ndarray, float | None]]:
         """:meth:`select` with each series' staleness marker time (None: still scraped), of
-        the series whose labels satisfy every one of ``matchers`` (an absent label reads as
-        ``""``, as in Prometheus). Each matcher is tried once per distinct label value, not
-        once per series: a selector of a few series among many pods' stays cheap."""
-        times = self._times[: self._n_scrapes]
-        rows = self._rows_by_name.get(name, [])
-        chosen: Iterable[int] = rows
-        if matchers and rows:
-            keep = np.ones(len(rows), dtype=bool)
-            index = self._label_index_of(name)
-            for m in matchers:
-                by_value = index.get(m.name, {})
-                ok = np.zeros(len(rows), dtype=bool)
-                for value, positions in by_value.items():
-                    if m.matches(value):
-                        ok[positions] = True
-                if m.matches(""):
-                    has = np.zeros(len(rows), dtype=bool)
-                    for positions in by_value.values():
-                        has[positions] = True
-                    ok |= ~has
-                keep &= ok
-            chosen = [rows[i] for i in np.flatnonzero(keep)]
-        for row in chosen:
-            vals = self._values[: self._n_scrapes, row]
-            ok = ~np.isnan(vals)
-            end = float(self._stale[row])
-            yield self._row_labels[row], times[ok], vals[ok], None if end == np.inf else end
-
-    def _label_index_of(self, name: str) -> dict[str, dict[str, list[int]]]:
-        rows = self._rows_by_name[name]
-        index = self._label_rows.setdefault(name, {})
-        for position in range(self._label_rows_upto.get(name, 0), len(rows)):
-            for label, value in self._row_labels[rows[position]].items():
-                index.setdefault(label, {}).setdefault(value, []).append(position)
-        self._label_rows_upto[name] = len(rows)
-        return index
+        the series the label ``matchers`` allow (:meth:`.SampleTable.select_ends`)."""
+        return self.samples.select_ends(name, matchers)
 
     def memory_bytes(self) -> int:
         """Bytes held by the sample arrays (for benchmarks)."""
-        return int(self._values.nbytes + self._times.nbytes + self._current.nbytes)
-
-
-@dataclass(frozen=True)
-class _Dealt:
-    """One key's slice dealt to the pods that had a request in it: their rows (pods x rows,
-    :meth:`MetricStore._rows_for`), the cumulative integer counters (every row but the sum)
-    at the slice's scrape columns (pods x rows-1 x columns), the latency-sum increments per
-    bucket (pods x buckets; None without histograms) and each pod's first bucket with a
-    request."""
-
-    rows: np.ndarray
-    ints: np.ndarray
-    sums: np.ndarray | None
-    first: np.ndarray
-
-
-def _integers(inc: np.ndarray) -> np.ndarray:
-    """The integer rows of a key's rows (all but the latency sum, row 2, when there is one)."""
-    return np.delete(inc, 2, axis=0) if len(inc) > 2 else inc
-
-
-def _merge(
-    rows: list[np.ndarray], values: list[np.ndarray], width: int
-) -> tuple[np.ndarray, np.ndarray]:
-    """Distinct rows and their values summed (rows repeat when keys share them): values are
-    added in the order given, as ``np.add.at`` does, so the sums are the same whatever else."""
-    every = np.concatenate(rows)
-    distinct = sorted_unique(every)
-    merged = np.zeros((len(distinct), width))
-    at = np.searchsorted(distinct, every)
-    stacked = np.concatenate(values)
-    if len(distinct) == len(every):
-        merged[at] = stacked  # every row once (0 + x is x: as add.at would give)
-    else:
-        np.add.at(merged, at, stacked)
-    return distinct, merged
+        return self.samples.memory_bytes()
 
 
 def _fmt_le(le: float) -> str:

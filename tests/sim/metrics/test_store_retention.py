@@ -165,6 +165,7 @@ def test_a_store_without_histograms_keeps_the_request_counters_a_full_one_keeps(
     assert len(full.metric_names()) == 4
     for query in QUERIES[:3]:
         assert repr(evaluate(query, lean, 1800.0)) == repr(evaluate(query, full, 1800.0))
+
     def series(store: MetricStore) -> int:
         return sum(len(list(store.select(name))) for name in store.metric_names())
 
