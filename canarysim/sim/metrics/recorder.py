@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Any
 
 import numpy as np
@@ -178,11 +178,17 @@ def rollout_snapshot(
         generation=plan.generation,
         observed_generation=status.observed_generation,
         created=created,
-        duration=None if status.duration is None else DurationSnapshot(**asdict(status.duration)),
+        duration=None if status.duration is None else _duration(status.duration),
         alb=None if status.alb_status is None else status.alb_status.to_json(),
         albs=tuple(a.to_json() for a in status.albs),
         workload_observed_generation=status.workload_observed_generation,
     )
+
+
+def _duration(duration: Any) -> DurationSnapshot:
+    """The engine's flat ``RolloutDuration`` as the Result's snapshot (field by field: no
+    deep copy of plain numbers and strings, as :func:`dataclasses.asdict` would make)."""
+    return DurationSnapshot(**{f.name: getattr(duration, f.name) for f in fields(duration)})
 
 
 def _comparable(s: RolloutSnapshot) -> tuple[Any, ...]:
