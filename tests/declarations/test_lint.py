@@ -296,6 +296,34 @@ def test_queries_only_known_at_run_time_are_left_to_it():
     assert promql_findings("{{args.query}}") == []
 
 
+def condition_findings(**conditions: str) -> list[tuple[str, str]]:
+    found = messages(bad_template(conditions))
+    return [(sev, m) for r, sev, m in found if r == "lint/condition"]
+
+
+def test_a_condition_that_does_not_compile_is_named_with_expr_s_message():
+    got = condition_findings(successCondition="result[0] <", failureCondition="result[0] > 1")
+    assert got == [
+        (
+            "warning",
+            'AnalysisTemplate "t" metric "m": successCondition "result[0] <" does not compile '
+            "(unexpected token 'end of input' at position 11): every measurement is an Error",
+        )
+    ]
+    assert condition_findings(failureCondition="result[0] >> 1")[0][1].startswith(
+        'AnalysisTemplate "t" metric "m": failureCondition "result[0] >> 1" does not compile'
+    )
+
+
+def test_templated_conditions_and_deep_nesting_never_crash_validate():
+    assert condition_findings(successCondition="result[0] < {{args.limit}}") == []
+    deep = "(" * 3000 + "true" + ")" * 3000
+    [(_, message)] = condition_findings(successCondition=deep)
+    assert "nested too deeply" in message
+    [(_, message)] = promql_findings("(" * 3000 + "1" + ")" * 3000)
+    assert "too deeply nested" in message
+
+
 def test_gateway_not_among_the_manifests(base):
     vs = VSVC.replace("hosts: [demo]", "hosts: [demo]\n  gateways: [edge, mesh]")
     assert messages(base, SERVICES, vs) == [

@@ -6,7 +6,8 @@ failed run aborts the rollout. We check the templates up front with the same rul
 
 A Prometheus query Argo does not look at: Prometheus refuses one that does not parse, and
 every measurement of the metric is an Error (``lint/promql``, a warning: the cluster accepts
-the template, and the run plays the errors out).
+the template, and the run plays the errors out). Likewise a success or failure condition that
+does not compile (``lint/condition``): Argo only compiles it when it assesses a measurement.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from canarysim.declarations.manifests.analysis import (
 from canarysim.declarations.manifests.bundle import Manifests
 from canarysim.engine.analysis.runspec import RunSpecError, validate_metric
 
-__all__ = ["lint_analysis", "metrics_error", "query_error"]
+__all__ = ["condition_error", "lint_analysis", "metrics_error", "query_error"]
 
 
 def lint_analysis(objs: Manifests) -> list[Finding]:
@@ -64,7 +65,38 @@ def lint_analysis(objs: Manifests) -> list[Finding]:
                         f"({problem}): every measurement is an Error",
                     )
                 )
+        for i, m in enumerate(t.spec.metrics):
+            for key, condition in (
+                ("successCondition", m.success_condition),
+                ("failureCondition", m.failure_condition),
+            ):
+                problem = condition_error(condition or "")
+                if problem is not None:
+                    out.append(
+                        Finding(
+                            t.file,
+                            t.line_of("spec", "metrics", i, key),
+                            "lint/condition",
+                            "warning",
+                            f'{t.kind} "{t.name}" metric "{m.name}": {key} "{condition}" does '
+                            f"not compile ({problem}): every measurement is an Error",
+                        )
+                    )
     return out
+
+
+def condition_error(condition: str) -> str | None:
+    """Why a success/failure condition does not compile (expr's message), or None; one with
+    an ``{{args.x}}`` placeholder is only known at run time and is not judged."""
+    from canarysim.lang.expr.parse import ConditionError, parse  # only for conditions
+
+    if not condition.strip() or _TEMPLATED.search(condition):
+        return None
+    try:
+        parse(condition)
+    except ConditionError as err:
+        return str(err)
+    return None
 
 
 def query_error(query: str) -> str | None:
