@@ -10,7 +10,7 @@ closes the running traffic interval and turns everything recorded so far into a
 from __future__ import annotations
 
 import dataclasses
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -87,6 +87,13 @@ def _analysis_snapshots(world: Wiring) -> tuple[AnalysisRunSnapshot, ...]:
     return tuple(out)
 
 
+def _measurements(world: Wiring) -> list[tuple[str, Any]]:
+    """The rollout's and its Experiments' measurements, by the time they finished (taking
+    order among equal times; the rollout's first)."""
+    every = [*world.analysis.measurements, *world.experiments.measurements()]
+    return sorted(every, key=lambda item: float(item[1].finished or 0.0))
+
+
 def collect(world: Wiring) -> Result:
     """The run so far as a :class:`Result`."""
     now = world.env.now
@@ -120,6 +127,6 @@ def collect(world: Wiring) -> Result:
                 "value": m.value,
                 "message": m.message,
             }
-            for run, m in world.analysis.measurements
+            for run, m in _measurements(world)
         ],
     )

@@ -68,6 +68,8 @@ class ExperimentsPort(Protocol):
 
     def analysis_objects_changed(self) -> None: ...
 
+    def measurements(self) -> list[tuple[str, Any]]: ...
+
 
 class FlowPort(Protocol):
     """The traffic flow as the world's services and observers see it."""

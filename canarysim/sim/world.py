@@ -35,7 +35,12 @@ from canarysim.engine.model import Command, Plan, StartAnalysisRun
 from canarysim.errors import SimulationError
 from canarysim.result import Result
 from canarysim.sim.analysis.prometheus import WALL_CLOCK_EPOCH
-from canarysim.sim.analysis.providers import metric_lookback, providers_for, reads_metrics
+from canarysim.sim.analysis.providers import (
+    metric_lookback,
+    metric_names_read,
+    providers_for,
+    reads_metrics,
+)
 from canarysim.sim.analysis.runs import AnalysisController, ArgContext
 from canarysim.sim.build import (
     MODES,
@@ -205,13 +210,15 @@ class World:
         every_template = [*templates.values(), *cluster_templates.values()]
         # Scraping costs as much as the traffic it counts: keep a store only if something
         # queries it or the caller wants the metrics, and only as many samples as its longest
-        # query reads (everything when the metrics are kept for the caller).
+        # query reads, of the metrics its queries name (everything when the metrics are kept
+        # for the caller).
         self.store: MetricStore | None = None
         if keep_metrics or reads_metrics(scenario, every_template):
             self.store = MetricStore(
                 scrape_interval_s=SCRAPE_INTERVAL,
                 namespace=self.namespace,
                 retention_s=None if keep_metrics else metric_lookback(scenario, every_template),
+                names=None if keep_metrics else metric_names_read(scenario, every_template),
             )
             self.store.pod_identity = self._pod_identity
         self.prometheus_version = int(scenario.metrics.prometheus)

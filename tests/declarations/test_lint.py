@@ -269,6 +269,61 @@ def test_templated_limits_are_left_to_run_time():
     assert analysis_message({"count": "{{args.count}}"}) == []
 
 
+def promql_findings(query: str) -> list[tuple[str, str]]:
+    metric = {"provider": {"prometheus": {"address": "http://p", "query": query}}}
+    return [(sev, m) for r, sev, m in messages(bad_template(metric)) if r == "lint/promql"]
+
+
+def test_a_query_prometheus_refuses_is_named_with_its_parse_error():
+    got = promql_findings("sum(rate(x[1m])) +| 1")
+    assert [sev for sev, _ in got] == ["warning"]  # the cluster takes it; the run plays it out
+    assert [m for _, m in got] == [
+        'AnalysisTemplate "t" metric "m": Prometheus refuses the query (1:19: parse error: '
+        "unexpected character: '|'): every measurement is an Error"
+    ]
+
+
+def test_placeholders_in_quotes_keep_the_positions_of_the_text():
+    # the placeholder stands for a string of its own length: the error is where it is written
+    query = 'sum(x{svc="{{args.service-name}}"}) +| 1'
+    [(_, message)] = promql_findings(query)
+    assert f"(1:{query.index('|') + 1}: parse error:" in message
+    assert promql_findings('sum(rate(x{svc="{{args.svc}}"}[1m]))') == []
+
+
+def test_queries_only_known_at_run_time_are_left_to_it():
+    assert promql_findings("sum(rate(x[{{args.window}}]))") == []
+    assert promql_findings("{{args.query}}") == []
+
+
+def condition_findings(**conditions: str) -> list[tuple[str, str]]:
+    found = messages(bad_template(conditions))
+    return [(sev, m) for r, sev, m in found if r == "lint/condition"]
+
+
+def test_a_condition_that_does_not_compile_is_named_with_expr_s_message():
+    got = condition_findings(successCondition="result[0] <", failureCondition="result[0] > 1")
+    assert got == [
+        (
+            "warning",
+            'AnalysisTemplate "t" metric "m": successCondition "result[0] <" does not compile '
+            "(unexpected token 'end of input' at position 11): every measurement is an Error",
+        )
+    ]
+    assert condition_findings(failureCondition="result[0] >> 1")[0][1].startswith(
+        'AnalysisTemplate "t" metric "m": failureCondition "result[0] >> 1" does not compile'
+    )
+
+
+def test_templated_conditions_and_deep_nesting_never_crash_validate():
+    assert condition_findings(successCondition="result[0] < {{args.limit}}") == []
+    deep = "(" * 3000 + "true" + ")" * 3000
+    [(_, message)] = condition_findings(successCondition=deep)
+    assert "nested too deeply" in message
+    [(_, message)] = promql_findings("(" * 3000 + "1" + ")" * 3000)
+    assert "too deeply nested" in message
+
+
 def test_gateway_not_among_the_manifests(base):
     vs = VSVC.replace("hosts: [demo]", "hosts: [demo]\n  gateways: [edge, mesh]")
     assert messages(base, SERVICES, vs) == [

@@ -3,6 +3,11 @@
 Argo validates a run's metrics only when it creates the run (``utils/analysis/factory.go::
 ValidateMetrics``); a bad template then fails the run (``Analysis spec invalid: ...``) and a
 failed run aborts the rollout. We check the templates up front with the same rules and text.
+
+A Prometheus query Argo does not look at: Prometheus refuses one that does not parse, and
+every measurement of the metric is an Error (``lint/promql``, a warning: the cluster accepts
+the template, and the run plays the errors out). Likewise a success or failure condition that
+does not compile (``lint/condition``): Argo only compiles it when it assesses a measurement.
 """
 
 from __future__ import annotations
@@ -19,7 +24,7 @@ from canarysim.declarations.manifests.analysis import (
 from canarysim.declarations.manifests.bundle import Manifests
 from canarysim.engine.analysis.runspec import RunSpecError, validate_metric
 
-__all__ = ["lint_analysis", "metrics_error"]
+__all__ = ["condition_error", "lint_analysis", "metrics_error", "query_error"]
 
 
 def lint_analysis(objs: Manifests) -> list[Finding]:
@@ -45,7 +50,72 @@ def lint_analysis(objs: Manifests) -> list[Finding]:
                 f'"Analysis spec invalid: {text}"',
             )
         )
+    for t in templates:
+        for i, m in enumerate(t.spec.metrics):
+            prometheus = m.provider.prometheus
+            problem = query_error(prometheus.query) if prometheus is not None else None
+            if problem is not None:
+                out.append(
+                    Finding(
+                        t.file,
+                        t.line_of("spec", "metrics", i, "provider", "prometheus", "query"),
+                        "lint/promql",
+                        "warning",
+                        f'{t.kind} "{t.name}" metric "{m.name}": Prometheus refuses the query '
+                        f"({problem}): every measurement is an Error",
+                    )
+                )
+        for i, m in enumerate(t.spec.metrics):
+            for key, condition in (
+                ("successCondition", m.success_condition),
+                ("failureCondition", m.failure_condition),
+            ):
+                problem = condition_error(condition or "")
+                if problem is not None:
+                    out.append(
+                        Finding(
+                            t.file,
+                            t.line_of("spec", "metrics", i, key),
+                            "lint/condition",
+                            "warning",
+                            f'{t.kind} "{t.name}" metric "{m.name}": {key} "{condition}" does '
+                            f"not compile ({problem}): every measurement is an Error",
+                        )
+                    )
     return out
+
+
+def condition_error(condition: str) -> str | None:
+    """Why a success/failure condition does not compile (expr's message), or None; one with
+    an ``{{args.x}}`` placeholder is only known at run time and is not judged."""
+    from canarysim.lang.expr.parse import ConditionError, parse  # only for conditions
+
+    if not condition.strip() or _TEMPLATED.search(condition):
+        return None
+    try:
+        parse(condition)
+    except ConditionError as err:
+        return str(err)
+    return None
+
+
+def query_error(query: str) -> str | None:
+    """Why Prometheus would refuse ``query`` (its parse error, ``line:column: ...``), or None.
+
+    An ``{{args.x}}`` placeholder inside a quoted string stands for a string of its own length
+    (so positions stay those of the text); a query with one elsewhere (a metric name, a range)
+    is only known at run time and is not judged."""
+    from canarysim.lang.promql.parse import parse  # only for templates with a query
+    from canarysim.lang.promql.syntax import PromQLError
+
+    if "{{" in _QUOTED.sub('""', query):
+        return None
+    text = _TEMPLATED_ONE.sub(lambda m: "x" * len(m.group()), query)
+    try:
+        parse(text)
+    except PromQLError as err:
+        return str(err)
+    return None
 
 
 def metrics_error(metrics: list[Metric]) -> tuple[int | None, str] | None:
@@ -78,3 +148,5 @@ def metrics_error(metrics: list[Metric]) -> tuple[int | None, str] | None:
 
 
 _TEMPLATED = re.compile(r"\{\{.*\}\}")
+_TEMPLATED_ONE = re.compile(r"\{\{[^}]*\}\}")
+_QUOTED = re.compile(r'"(?:[^"\\]|\\.)*"|\'(?:[^\'\\]|\\.)*\'|`[^`]*`')

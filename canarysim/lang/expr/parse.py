@@ -263,5 +263,16 @@ def _unquote(text: str) -> str:
 
 
 def parse(source: str) -> Node:
-    """Compile *source* to an AST; raises :class:`ConditionError` on a syntax error."""
-    return _Parser(source).parse()
+    """Compile *source* to an AST; raises :class:`ConditionError` on a syntax error, and on a
+    nesting deeper than this recursive parser goes (hundreds of parentheses: no real
+    condition comes near it).
+
+    >>> parse("(" * 5000 + "1" + ")" * 5000)
+    Traceback (most recent call last):
+    ...
+    canarysim.lang.expr.parse.ConditionError: expression nested too deeply for canarysim's parser
+    """
+    try:
+        return _Parser(source).parse()
+    except RecursionError:
+        raise ConditionError("expression nested too deeply for canarysim's parser") from None

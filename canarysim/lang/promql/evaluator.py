@@ -174,7 +174,8 @@ class Evaluator:
         self, sel: VectorSelector
     ) -> Iterator[tuple[Labels, Sequence[float], Sequence[float], float | None]]:
         """:meth:`series` with each one's staleness marker time (None: not stale), from the
-        store's ``select_ends`` when it has one."""
+        store's ``select_ends(name, matchers)`` when it has one (it may leave out series the
+        matchers refuse; they are checked here again)."""
         names = [m for m in sel.matchers if m.name == "__name__"]
         if names and names[0].op == "=":
             candidates = [names[0].value]
@@ -185,7 +186,7 @@ class Evaluator:
         found = []
         for name in candidates:
             rows = (
-                with_ends(name)
+                with_ends(name, others)
                 if with_ends is not None
                 else ((lb, t, v, None) for lb, t, v in self.store.select(name))
             )

@@ -451,5 +451,16 @@ def _with_at(node: object, at: float | str, parser: Parser, tok: Token) -> objec
 
 
 def parse(query: str) -> object:
-    """Parse ``query`` into an AST (raises :class:`PromQLError`)."""
-    return Parser(query).parse()
+    """Parse ``query`` into an AST (raises :class:`PromQLError`, also for a nesting deeper than
+    this recursive parser goes: hundreds of parentheses, which Prometheus' own parser would
+    take but no real query comes near).
+
+    >>> parse("(" * 5000 + "1" + ")" * 5000)
+    Traceback (most recent call last):
+    ...
+    canarysim.lang.promql.syntax.PromQLError: 1:1: parse error: too deeply nested for this parser
+    """
+    try:
+        return Parser(query).parse()
+    except RecursionError:
+        raise PromQLError.at("too deeply nested for this parser", query, 0) from None

@@ -9,7 +9,10 @@ Scalar(value=1.0)
 ``evaluate(query, store, at)`` parses the query (raising :class:`PromQLError` with a
 ``line:column`` position on bad syntax) and evaluates it as an instant query at simulated
 time ``at`` (seconds). ``store`` is anything with ``metric_names()`` and ``select(name)``
-yielding ``(labels, times, values)``, i.e. :class:`canarysim.sim.metrics.store.MetricStore`.
+yielding ``(labels, times, values)``, i.e. :class:`canarysim.sim.metrics.store.MetricStore`;
+a store may also offer ``select_ends(name, matchers)``, yielding ``(labels, times, values,
+staleness marker time or None)`` and free to leave out the series the selector's other
+matchers refuse.
 The supported language and its semantics are documented in :mod:`canarysim.lang.promql.parse`
 and :mod:`canarysim.lang.promql.evaluator`.
 """

@@ -24,7 +24,7 @@ from canarysim.declarations.scenario.values import at_time
 from canarysim.sim.analysis.jobs import JobModel
 from canarysim.sim.inputs import dist_of
 
-__all__ = ["Providers", "metric_lookback", "providers_for", "reads_metrics"]
+__all__ = ["Providers", "metric_lookback", "metric_names_read", "providers_for", "reads_metrics"]
 
 
 @dataclass
@@ -205,6 +205,45 @@ def metric_lookback(scenario: Scenario, templates: Iterable[Mapping[str, Any]]) 
             return None
         longest = max(longest, _reach(tree, LOOKBACK_S))
     return None if math.isinf(longest) else longest
+
+
+def metric_names_read(
+    scenario: Scenario, templates: Iterable[Mapping[str, Any]]
+) -> frozenset[str] | None:
+    """The metric names the run's queries select (each selector's ``__name__ = "..."``), or
+    None when any selector may read other names (a name matcher that is not an equality, an
+    ``{{args}}`` placeholder outside a quoted label value, a query that does not parse)."""
+    from canarysim.lang.promql.query import PromQLError, parse
+
+    names: set[str] = set()
+    for query in _metric_queries(scenario, templates):
+        if query == _UNBOUNDED:
+            continue  # its query text comes as well
+        if "{{" in _QUOTED.sub('""', query):
+            return None
+        try:
+            tree = parse(re.sub(r"\{\{[^}]*\}\}", "x", query))
+        except (PromQLError, ValueError):
+            return None
+        for selector in _selectors(tree):
+            named = [m for m in selector.matchers if m.name == "__name__"]
+            if not named or any(m.op != "=" for m in named):
+                return None
+            names.add(named[0].value)
+    return frozenset(names)
+
+
+def _selectors(node: object) -> Iterator[Any]:
+    """Every vector selector under ``node`` (those of matrices and subqueries included)."""
+    from canarysim.lang.promql.syntax import VectorSelector
+
+    if isinstance(node, VectorSelector):
+        yield node
+    elif dataclasses.is_dataclass(node):
+        for f in dataclasses.fields(node):
+            value = getattr(node, f.name)
+            for child in value if isinstance(value, tuple) else (value,):
+                yield from _selectors(child)
 
 
 def _reach(node: object, lookback_s: float) -> float:

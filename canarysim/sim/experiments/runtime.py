@@ -396,6 +396,11 @@ class ExperimentController:
         )
         self._run_owner: dict[str, Experiment] = {}
 
+    def measurements(self) -> list[tuple[str, Any]]:
+        """Every measurement of the Experiments' AnalysisRuns, as ``(run name, measurement)``
+        in the order they were taken."""
+        return list(self.analysis.measurements)
+
     def analysis_objects_changed(self) -> None:
         """A template or Secret applied or deleted mid-run is seen by Experiments' runs too."""
         source = self.world.analysis

@@ -11,23 +11,27 @@ What traffic produces, per series and time bucket, is a :class:`~.tally.Tally` (
 
 :class:`MetricStore` is the Prometheus side: cumulative counters sampled every
 ``scrape_interval_s`` (15 s by default: the interval of Istio's sample Prometheus config
-``samples/addons/prometheus.yaml``; Prometheus' own default is 1 m), kept as numpy arrays with one
-row per series and one column per scrape. Series are per scraped pod (:mod:`.targets`): told
-which pods serve each version (:meth:`MetricStore.set_serving`) and which pods send the requests
-(:attr:`MetricStore.source_targets`), the store deals each version's counts to its pods; a
-series first appears at the first scrape after its pod's first request (Istio creates a counter
-lazily) and ends with a staleness marker once its pod is gone (:meth:`MetricStore.target_gone`).
-Without pods (a store fed by hand) series are per version, as one target would report them.
+``samples/addons/prometheus.yaml``; Prometheus' own default is 1 m), kept in a
+:class:`~.samples.SampleTable`. Series are per scraped pod (:mod:`.targets`): told which pods
+serve each version (:meth:`MetricStore.set_serving`) and which pods send the requests
+(:attr:`MetricStore.source_targets`), the store deals each version's counts to its pods
+(:mod:`.dealing`); a series first appears at the first scrape after its pod's first request
+(Istio creates a counter lazily) and ends with a staleness marker once its pod is gone
+(:meth:`MetricStore.target_gone`). Without pods (a store fed by hand) series are per version,
+as one target would report them.
 :mod:`canarysim.lang.promql.query` queries it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
+from bisect import bisect_left
+from collections.abc import Callable, Iterator, Mapping, Sequence
 
 import numpy as np
 
+from canarysim.sim.metrics.dealing import Births, Dealt, deal_shares, integers, merge
 from canarysim.sim.metrics.labels import GATEWAY, Workload, istio_labels
+from canarysim.sim.metrics.samples import LabelMatcher, SampleTable
 from canarysim.sim.metrics.tally import (
     DURATION,
     ISTIO_DURATION_BUCKETS_MS,
@@ -36,40 +40,14 @@ from canarysim.sim.metrics.tally import (
     UNKNOWN,
     SeriesKey,
     Tally,
-    sorted_unique,
 )
-from canarysim.sim.metrics.targets import Target, split_shares
+from canarysim.sim.metrics.targets import Target
 
 #: Most per-pod increments dealt at once (int64 each): bounds :meth:`MetricStore.ingest`.
 SHARE_BUDGET = 4_000_000
 
 
 # ============================================================================ the store
-class _Births:
-    """Rows of a tally and the first bucket in which each had a request: a row is exported
-    from the first scrape after that bucket's end."""
-
-    def __init__(self) -> None:
-        self._rows: list[np.ndarray] = []
-        self._first: list[np.ndarray] = []
-        self._flat: tuple[np.ndarray, np.ndarray] | None = None
-
-    def add(self, rows: np.ndarray, first: int) -> None:
-        self._rows.append(rows)
-        self._first.append(np.full(len(rows), first))
-        self._flat = None
-
-    def before(self, n: int) -> np.ndarray:
-        """The rows born in a bucket before bucket ``n``."""
-        if self._flat is None:
-            first = np.concatenate(self._first or [np.zeros(0, dtype=np.int64)])
-            rows = np.concatenate(self._rows or [np.zeros(0, dtype=np.int64)])
-            order = np.argsort(first, kind="stable")
-            self._flat = (first[order], rows[order])
-        first, rows = self._flat
-        return rows[: int(np.searchsorted(first, n, side="left"))]
-
-
 class MetricStore:
     """Prometheus-like storage of Istio's series, scraped on a fixed interval.
 
@@ -94,33 +72,36 @@ class MetricStore:
         buckets_ms: tuple[float, ...] = ISTIO_DURATION_BUCKETS_MS,
         start_s: float = 0.0,
         retention_s: float | None = None,
+        names: frozenset[str] | None = None,
     ) -> None:
         if not scrape_interval_s > 0:
             raise ValueError("scrape_interval_s must be > 0")
         if retention_s is not None and not retention_s >= 0:
             raise ValueError("retention_s must be >= 0 or None")
         self.retention_s = retention_s
+        #: Whether the latency histogram's series are kept: unless ``names`` (the metric names
+        #: queries may read; None: any) leaves them out, when only ``istio_requests_total``
+        #: is kept (a twenty-third of the series, and of the cost of dealing them to pods).
+        self.histograms = names is None or any(n.startswith(DURATION) for n in names)
         self.scrape_interval_s = float(scrape_interval_s)
         self.namespace = namespace
         self.cluster_domain = cluster_domain
         self.buckets_ms = tuple(float(b) for b in buckets_ms)
-        self._next_scrape = float(start_s)
-        self._n_scrapes = 0
-        self._times = np.zeros(64)
-        self._values = np.full((16, 64), np.nan)
-        self._current = np.zeros(16)
-        self._live = np.zeros(16, dtype=bool)
-        self._stale = np.full(16, np.inf)
-        self._row_names: list[str] = []
-        self._row_labels: list[dict[str, str]] = []
-        self._rows_by_name: dict[str, list[int]] = {}
-        self._key_rows: dict[tuple[SeriesKey, Target | None], np.ndarray] = {}
+        #: The series and their samples (what a query reads).
+        self.samples = SampleTable(self.scrape_interval_s, start_s, retention_s)
+        #: Rows of each key, by the scraped pod's name (None: no pod): the pod's name (a str,
+        #: whose hash Python keeps) is the cheap part of the key to look up per pod.
+        self._key_rows: dict[SeriesKey, dict[str | None, np.ndarray]] = {}
         self._serving: dict[str, tuple[Target, ...]] = {}
         self._pod_rows: dict[str, list[int]] = {}
         self._gone: dict[str, float] = {}
         self._ended: set[str] = set()
+        self._ended_order: list[str] = []
+        #: :meth:`_block`'s rows of each key at all its pods, with the pods they are for.
+        self._blocks: dict[SeriesKey, tuple[tuple[Target, ...], np.ndarray]] = {}
+        #: ``_targets``' pods without the ended ones, per tuple of pods it was given.
+        self._alive: dict[int, tuple[tuple[Target, ...], int, tuple[Target, ...]]] = {}
         self._split_base: dict[SeriesKey, np.ndarray] = {}
-        self._label_index: dict[tuple[str, tuple[tuple[str, str], ...]], int] = {}
         #: Who sends the requests that enter through no gateway (the in-mesh client; None:
         #: a client Istio cannot name, ``unknown``). Requests through a gateway
         #: (``SeriesKey.entry``) come from :attr:`gateway`; those from ``outside`` the mesh
@@ -138,6 +119,7 @@ class MetricStore:
     def set_serving(self, pods: Mapping[str, tuple[Target, ...]]) -> None:
         """The pods answering each version (by hash) in the traffic ingested from now on."""
         self._serving = {h: tuple(sorted(t, key=lambda x: x.pod)) for h, t in pods.items()}
+        self._alive.clear()
 
     def target_gone(self, pod: str, at: float) -> None:
         """Pod ``pod`` was deleted from the API at ``at``: its series end with a staleness
@@ -151,7 +133,13 @@ class MetricStore:
             pods = ()
         else:
             pods = self._serving.get(key.hash, ())
-        return tuple(p for p in pods if p.pod not in self._ended)
+        if not self._ended:
+            return pods
+        cached = self._alive.get(id(pods))
+        if cached is None or cached[0] is not pods or cached[1] != len(self._ended):
+            cached = (pods, len(self._ended), tuple(p for p in pods if p.pod not in self._ended))
+            self._alive[id(pods)] = cached
+        return cached[2]
 
     # ------------------------------------------------------------------ labels
     def labels_for(self, key: SeriesKey, target: Target | None = None) -> dict[str, str]:
@@ -185,65 +173,84 @@ class MetricStore:
             return labels
         return dict(sorted({**target.labels(), **labels}.items()))
 
-    def _row(self, name: str, labels: dict[str, str]) -> int:
-        ident = (name, tuple(sorted(labels.items())))
-        row = self._label_index.get(ident)
-        if row is None:
-            row = len(self._row_names)
-            if row >= self._values.shape[0]:
-                grow = self._values.shape[0]
-                self._values = np.vstack(
-                    [self._values, np.full((grow, self._values.shape[1]), np.nan)]
-                )
-                self._current = np.concatenate([self._current, np.zeros(grow)])
-                self._live = np.concatenate([self._live, np.zeros(grow, dtype=bool)])
-                self._stale = np.concatenate([self._stale, np.full(grow, np.inf)])
-            self._row_names.append(name)
-            self._row_labels.append(labels)
-            self._rows_by_name.setdefault(name, []).append(row)
-            self._label_index[ident] = row
-        return row
-
     def _rows_for(self, key: SeriesKey, target: Target | None = None) -> np.ndarray:
         """Rows of one key (at one pod): [requests_total, _count, _sum, _bucket per le...,
-        +Inf]."""
-        rows = self._key_rows.get((key, target))
-        if rows is None:
-            base = self.labels_for(key, target)
-            ids = [
-                self._row(REQUESTS_TOTAL, base),
-                self._row(DURATION + "_count", base),
-                self._row(DURATION + "_sum", base),
-            ]
+        +Inf], or [requests_total] without :attr:`histograms`."""
+        by_pod = self._key_rows.setdefault(key, {})
+        rows = by_pod.get(target.pod if target is not None else None)
+        return rows if rows is not None else self._new_rows(key, target, by_pod)
+
+    def _new_rows(
+        self, key: SeriesKey, target: Target | None, by_pod: dict[str | None, np.ndarray]
+    ) -> np.ndarray:
+        base = self.labels_for(key, target)
+        items = tuple(sorted(base.items()))
+        ids = [self.samples.row(REQUESTS_TOTAL, base, items)]
+        if self.histograms:
+            ids.append(self.samples.row(DURATION + "_count", base, items))
+            ids.append(self.samples.row(DURATION + "_sum", base, items))
+            at = bisect_left(items, ("le",))  # where ``le`` sorts among the labels
             for le in (*self.buckets_ms, float("inf")):
-                ids.append(self._row(DURATION + "_bucket", {**base, "le": _fmt_le(le)}))
-            rows = np.asarray(ids, dtype=np.int64)
-            self._key_rows[(key, target)] = rows
-            if target is not None:
-                self._pod_rows.setdefault(target.pod, []).extend(ids)
+                text = _fmt_le(le)
+                with_le = (*items[:at], ("le", text), *items[at:])
+                ids.append(self.samples.row(DURATION + "_bucket", {**base, "le": text}, with_le))
+        rows = np.asarray(ids, dtype=np.int64)
+        if target is None:
+            by_pod[None] = rows
+        else:
+            by_pod[target.pod] = rows
+            self._pod_rows.setdefault(target.pod, []).extend(ids)
         return rows
 
-    def _parts(
-        self, key: SeriesKey, inc: np.ndarray, pods: tuple[Target, ...]
-    ) -> list[tuple[np.ndarray, np.ndarray]]:
-        """``(rows, increments)`` of a key's counts, dealt to its pods (:mod:`.targets`):
-        integer rows by :func:`split_shares`, the latency sum in proportion to the count."""
+    def _deal(
+        self, key: SeriesKey, inc: np.ndarray, pods: tuple[Target, ...], cols: np.ndarray
+    ) -> Dealt | None:
+        """A key's counts over a slice of buckets (``inc``: rows x buckets) dealt to its pods
+        (:mod:`.targets`), or None when no pod had a request.
+
+        Pod ``i`` of ``n`` has cumulative count ``floor((C + i) / n)`` of a counter whose
+        total is ``C``, so its integer counters are read straight from the key's totals at the
+        columns ``cols`` (the buckets a scrape reads, and the last): no per-bucket, per-pod
+        array. Only the latency sum, dealt in proportion to each bucket's count, is built
+        bucket by bucket, one row per pod. All pods at once: a Python step per pod would cost
+        as much as the dealing itself when a version has hundreds of pods."""
+        count = inc[0]
         if len(pods) <= 1:
-            return [(self._rows_for(key, pods[0] if pods else None), inc)]
-        ints = np.delete(inc, 2, axis=0)  # count, count, buckets: the sum (row 2) is a float
+            first = np.flatnonzero(count)
+            if not len(first):
+                return None
+            rows = self._rows_for(key, pods[0] if pods else None)[None]
+            ints = np.cumsum(integers(inc), axis=1)[:, cols]
+            sums = inc[2][None] if len(inc) > 2 else None
+            return Dealt(rows, ints[None], sums, first[:1])
         base = self._split_base.get(key)
         if base is None:
-            base = np.zeros(len(ints), dtype=np.int64)
-        shares = split_shares(ints, base, len(pods))
-        self._split_base[key] = base + ints.sum(axis=1).astype(np.int64)
-        count = inc[0]
-        ratio = np.divide(inc[2], count, out=np.zeros_like(inc[2]), where=count > 0)
-        parts = []
-        for pod, share in zip(pods, shares, strict=True):
-            if share[0].any():
-                mine = np.insert(share.astype(float), 2, ratio * share[0], axis=0)
-                parts.append((self._rows_for(key, pod), mine))
-        return parts
+            base = np.zeros(len(inc) - (len(inc) > 2), dtype=np.int64)
+        shares = deal_shares(inc, base, len(pods), cols)
+        self._split_base[key] = shares.totals
+        if not len(shares.having):
+            return None
+        block = self._block(key, pods, shares.having)
+        return Dealt(block, shares.ints, shares.sums, shares.first)
+
+    def _block(self, key: SeriesKey, pods: tuple[Target, ...], having: np.ndarray) -> np.ndarray:
+        """The rows of ``key`` at the pods ``having`` (indexes into ``pods``), pods x rows;
+        remembered while the pods are the same and all of them had a request (the usual
+        case: a version's traffic reaches every Ready pod)."""
+        everyone = len(having) == len(pods)
+        if everyone:
+            cached = self._blocks.get(key)
+            if cached is not None and cached[0] is pods:
+                return cached[1]
+        by_pod = self._key_rows.setdefault(key, {})
+        rows = []
+        for k in having:
+            found = by_pod.get(pods[k].pod)
+            rows.append(found if found is not None else self._new_rows(key, pods[k], by_pod))
+        block = np.stack(rows)
+        if everyone:
+            self._blocks[key] = (pods, block)
+        return block
 
     # ------------------------------------------------------------------ feeding
     def ingest(self, tally: Tally) -> None:
@@ -268,12 +275,17 @@ class MetricStore:
         pods = {k: self._targets(k) for k in keys}
         width = sum(max(1, len(pods[k])) for k in keys) * (4 + len(self.buckets_ms))
         step = max(1, SHARE_BUDGET // width)
-        births = _Births()
+        births = Births()
+        ended = len(self._ended_order)
         touched = [
             self._ingest_slice(tally, keys, pods, j0, min(j0 + step, tally.n_buckets), births)
             for j0 in range(0, tally.n_buckets, step)
         ]
-        self._live[np.concatenate(touched)] = True
+        self.samples.live[np.concatenate(touched)] = True
+        # ... but not the series of a pod that was gone by one of the tally's scrapes: their
+        # staleness marker is their end.
+        for pod in self._ended_order[ended:]:
+            self.samples.live[self._pod_rows.get(pod, [])] = False
 
     def _ingest_slice(
         self,
@@ -282,122 +294,110 @@ class MetricStore:
         pods: Mapping[SeriesKey, tuple[Target, ...]],
         j0: int,
         j1: int,
-        births: _Births,
+        births: Births,
     ) -> np.ndarray:
-        """Buckets ``[j0, j1)`` of ``tally``: their increments, and the scrapes due by their
-        end. ``births`` (each row's first bucket with a request) grows across slices.
-        Returns the rows the slice touched."""
+        """Buckets ``[j0, j1)`` of ``tally``: their counts, and the scrapes due by their end.
+        ``births`` (each row's first bucket with a request) grows across slices. Returns the
+        rows the slice touched."""
         ends = np.asarray(tally.edges[1:], dtype=float)
-        # Increments per row over the slice's buckets: (rows, buckets), per key and pod.
-        # Keys that differ only in what Prometheus cannot see (shadow copies) share rows,
-        # hence the add.at.
-        parts = []
+        # The scrapes due by the slice's end, and how many buckets each sees.
+        seen, at = [], self.samples.next_scrape
+        while at <= ends[j1 - 1]:
+            seen.append(int(np.searchsorted(ends, at, side="right")))
+            at = at + self.scrape_interval_s
+        cols = sorted({n_in - 1 - j0 for n_in in seen if n_in > j0} | {j1 - j0 - 1})
+        col_of = {c: k for k, c in enumerate(cols)}
+        cols_a = np.asarray(cols, dtype=np.int64)
+        # Per key and pod: integer counters at those columns, latency sums per bucket. Keys
+        # that differ only in what Prometheus cannot see (shadow copies) share rows.
+        int_rows, int_vals, sum_rows, sum_incs = [], [], [], []
         for k in keys:
             sc = tally.series[k]
             if sc.count[j0:j1].any():
-                cum_hist = np.cumsum(sc.hist[j0:j1], axis=1)
-                inc = np.vstack([sc.count[j0:j1], sc.count[j0:j1], sc.sum_ms[j0:j1], cum_hist.T])
-                parts += self._parts(k, inc, pods[k])
-        all_rows = np.concatenate([r for r, _ in parts] or [np.zeros(0, dtype=np.int64)])
-        for r, inc in parts:
-            births.add(r, j0 + int(np.flatnonzero(inc[0])[0]))
-        rows = sorted_unique(all_rows)
-        merged = np.zeros((len(rows), j1 - j0))
-        if parts:
-            np.add.at(merged, np.searchsorted(rows, all_rows), np.vstack([i for _, i in parts]))
-        cum = np.cumsum(merged, axis=1)
-        base = self._current[rows].copy()
-        while self._next_scrape <= ends[j1 - 1]:
-            n_in = int(np.searchsorted(ends, self._next_scrape, side="right"))
+                if self.histograms:
+                    cum_hist = np.cumsum(sc.hist[j0:j1], axis=1)
+                    inc = np.vstack(
+                        [sc.count[j0:j1], sc.count[j0:j1], sc.sum_ms[j0:j1], cum_hist.T]
+                    )
+                else:
+                    inc = sc.count[j0:j1][None]
+                dealt = self._deal(k, inc, pods[k], cols_a)
+                if dealt is not None:
+                    fresh = ~self.samples.live[dealt.rows]
+                    if fresh.any():
+                        first = np.broadcast_to(j0 + dealt.first[:, None], fresh.shape)
+                        births.add(dealt.rows[fresh], first[fresh])
+                    int_rows.append(integers(dealt.rows.T).T.ravel())
+                    int_vals.append(dealt.ints.reshape(-1, len(cols)))
+                    if dealt.sums is not None:
+                        sum_rows.append(dealt.rows[:, 2])
+                        sum_incs.append(dealt.sums)
+        if int_rows:
+            rows_i, cum_i = merge(int_rows, int_vals, len(cols))
+            rows, cum = rows_i, cum_i
+            if sum_rows:
+                rows_s, sums = merge(sum_rows, sum_incs, j1 - j0)
+                rows = np.concatenate([rows_i, rows_s])
+                cum = np.vstack([cum_i, np.cumsum(sums, axis=1)[:, cols_a]])
+        else:
+            rows, cum = np.zeros(0, dtype=np.int64), np.zeros((0, len(cols)))
+        # the counters at each column, a contiguous row per column
+        at = self.samples.current[rows][None, :] + np.ascontiguousarray(cum.T)
+        for n_in in seen:
             if n_in > j0:
-                self._current[rows] = base + cum[:, n_in - 1 - j0]
-            self._live[births.before(n_in)] = True
+                self.samples.current[rows] = at[col_of[n_in - 1 - j0]]
+            # rows born since the last scrape are exported from this one
+            self.samples.live[births.due(n_in)] = True
             self._scrape()
         if len(rows):
-            self._current[rows] = base + cum[:, -1]
-        return all_rows
+            self.samples.current[rows] = at[-1]
+        return rows
 
     def advance_to(self, t: float) -> None:
         """Perform every scrape due at or before ``t`` with the counters as they are."""
-        while self._next_scrape <= t:
+        while self.samples.next_scrape <= t:
             self._scrape()
 
     def _scrape(self) -> None:
         if self._gone:
             self._end_gone()
-        n = self._n_scrapes
-        if n >= self._times.shape[0]:
-            n = self._make_room(n)
-        self._times[n] = self._next_scrape
-        nrows = len(self._row_names)
-        # A series is exported from its first request on (Istio creates counters lazily).
-        self._values[:nrows, n] = np.where(self._live[:nrows], self._current[:nrows], np.nan)
-        self._n_scrapes = n + 1
-        self._next_scrape = self._times[n] + self.scrape_interval_s
+        self.samples.scrape()
 
     def _end_gone(self) -> None:
         """Staleness markers, at this scrape, for the series of pods gone before it."""
         for pod, at in list(self._gone.items()):
-            if at < self._next_scrape:
-                rows = np.asarray(self._pod_rows.get(pod, []), dtype=np.int64)
-                live = rows[self._live[rows]]
-                self._stale[live] = self._next_scrape
-                self._live[live] = False
+            if at < self.samples.next_scrape:
+                self.samples.end(self._pod_rows.get(pod, []))
                 self._ended.add(pod)
+                self._ended_order.append(pod)
                 del self._gone[pod]
-
-    def _make_room(self, n: int) -> int:
-        """A full buffer of ``n`` samples: drop what is older than the retention window if
-        that frees at least half of it (moving only the kept window), else double it. Returns
-        the number of samples kept."""
-        if self.retention_s is not None:
-            horizon = self._next_scrape - self.retention_s - self.scrape_interval_s
-            drop = int(np.searchsorted(self._times[:n], horizon, side="left"))
-            if drop >= n // 2:
-                keep = n - drop
-                self._times[:keep] = self._times[drop:n]
-                self._values[:, :keep] = self._values[:, drop:n]
-                self._values[:, keep:] = np.nan
-                self._n_scrapes = keep
-                return keep
-        self._times = np.concatenate([self._times, np.zeros(n)])
-        self._values = np.hstack([self._values, np.full((self._values.shape[0], n), np.nan)])
-        return n
 
     # ------------------------------------------------------------------ reading
     @property
     def scrape_times(self) -> np.ndarray:
-        return self._times[: self._n_scrapes].copy()
+        return self.samples.scrape_times
 
     @property
     def last_scrape(self) -> float | None:
-        return float(self._times[self._n_scrapes - 1]) if self._n_scrapes else None
+        return self.samples.last_scrape
 
     def metric_names(self) -> list[str]:
-        return sorted(self._rows_by_name)
+        return self.samples.metric_names()
 
     def select(self, name: str) -> Iterator[tuple[dict[str, str], np.ndarray, np.ndarray]]:
         """Every series of metric ``name`` as ``(labels, times, values)`` (no NaN samples)."""
-        times = self._times[: self._n_scrapes]
-        for row in self._rows_by_name.get(name, ()):
-            vals = self._values[row, : self._n_scrapes]
-            ok = ~np.isnan(vals)
-            yield self._row_labels[row], times[ok], vals[ok]
+        return self.samples.select(name)
 
     def select_ends(
-        self, name: str
+        self, name: str, matchers: Sequence[LabelMatcher] = ()
     ) -> Iterator[tuple[dict[str, str], np.ndarray, np.ndarray, float | None]]:
-        """:meth:`select` with each series' staleness marker time (None: still scraped)."""
-        times = self._times[: self._n_scrapes]
-        for row in self._rows_by_name.get(name, ()):
-            vals = self._values[row, : self._n_scrapes]
-            ok = ~np.isnan(vals)
-            end = float(self._stale[row])
-            yield self._row_labels[row], times[ok], vals[ok], None if end == np.inf else end
+        """:meth:`select` with each series' staleness marker time (None: still scraped), of
+        the series the label ``matchers`` allow (:meth:`.SampleTable.select_ends`)."""
+        return self.samples.select_ends(name, matchers)
 
     def memory_bytes(self) -> int:
         """Bytes held by the sample arrays (for benchmarks)."""
-        return int(self._values.nbytes + self._times.nbytes + self._current.nbytes)
+        return self.samples.memory_bytes()
 
 
 def _fmt_le(le: float) -> str:

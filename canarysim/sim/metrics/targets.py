@@ -21,11 +21,13 @@ cumulative count ``floor((C + i) / n)`` when the version's count is ``C`` (the s
 ``C`` exactly, by Hermite's identity, and differ by at most one), the same for every histogram
 bucket, so each pod's counters and buckets stay monotonic and the sums by version are those of
 the unsplit counts. A pod's latency sum is its share of the version's sum in proportion to its
-count.
+count. (The store reads a pod's counters from that formula at the scrapes' buckets only; the
+per-bucket shares of :func:`split_shares` are the same numbers, bucket by bucket.)
 """
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from dataclasses import dataclass
 
@@ -53,7 +55,7 @@ class Target:
 
     @classmethod
     def of(cls, pod: str) -> Target:
-        return cls(pod, pod_ip(pod))
+        return _target_of(pod)
 
     @property
     def instance(self) -> str:
@@ -63,6 +65,13 @@ class Target:
         """The target labels the ``kubernetes-pods`` job adds (``namespace`` comes with the
         workload's labels)."""
         return {"instance": self.instance, "pod": self.pod}
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _target_of(pod: str) -> Target:
+    """:meth:`Target.of`, remembered: the routing asks for every Ready pod's target at each
+    change, and the IP is a hash of the name."""
+    return Target(pod, pod_ip(pod))
 
 
 def workload_pods(workload: str, replicas: int) -> tuple[Target, ...]:

@@ -150,10 +150,9 @@ def test_a_rollout_leaves_a_series_per_pod_and_stale_series_for_the_old_pods(tmp
 
 
 def _series_by_label(store: MetricStore) -> dict[tuple, np.ndarray]:
-    n = store._n_scrapes
     return {
-        (name, tuple(sorted(labels.items()))): store._values[row, :n]
-        for row, (name, labels) in enumerate(zip(store._row_names, store._row_labels, strict=True))
+        (name, tuple(sorted(labels.items()))): values
+        for name, labels, values in store.samples.series()
     }
 
 
@@ -168,7 +167,7 @@ def test_a_tally_dealt_in_slices_gives_the_scrapes_of_one_piece(tmp_path, monkey
     sliced = _run(tmp_path / "sliced").store
     a, b = _series_by_label(whole), _series_by_label(sliced)
     assert a.keys() == b.keys() and len(a) > 50
-    assert np.array_equal(whole._times[: whole._n_scrapes], sliced._times[: sliced._n_scrapes])
+    assert np.array_equal(whole.scrape_times, sliced.scrape_times)
     for ident, values in a.items():
         if ident[0].endswith("_sum"):
             np.testing.assert_allclose(values, b[ident], rtol=1e-12, equal_nan=True)

@@ -9,10 +9,11 @@ import pytest
 
 from canarysim.declarations import load_scenario
 from canarysim.lang.promql.query import evaluate
-from canarysim.sim.analysis.providers import metric_lookback, reads_metrics
+from canarysim.sim.analysis.providers import metric_lookback, metric_names_read, reads_metrics
 from canarysim.sim.build import analysis_templates
 from canarysim.sim.metrics.store import MetricStore
 from canarysim.sim.metrics.tally import ISTIO_DURATION_BUCKETS_MS, SeriesKey, Tally
+from canarysim.sim.metrics.targets import Target
 from canarysim.sim.world import World
 
 NBINS = len(ISTIO_DURATION_BUCKETS_MS) + 1
@@ -123,3 +124,57 @@ def test_sorted_unique_is_numpys_unique() -> None:
         got, want = sorted_unique(values), np.unique(values)
         assert got.dtype == want.dtype
         assert got.tolist() == want.tolist()
+
+
+@pytest.mark.parametrize(
+    ("query", "names"),
+    [
+        ('sum(rate(istio_requests_total{a="{{args.svc}}"}[5m]))', {"istio_requests_total"}),
+        (
+            "histogram_quantile(0.9, sum(rate(istio_request_duration_milliseconds_bucket[1m]))"
+            " by (le)) / sum(x)",
+            {"istio_request_duration_milliseconds_bucket", "x"},
+        ),
+        ("max_over_time(y[10m:1m]) + vector(1)", {"y"}),  # inside a subquery too
+        ("vector(1)", set()),
+        ('{__name__=~"istio_.*"}', None),  # a name pattern may read any metric
+        ('{job="x"}', None),  # no name at all
+        ("{{args.query}}", None),  # only known at run time
+        ("sum(x", None),  # does not parse
+    ],
+)
+def test_metric_names_a_query_reads(query: str, names: set[str] | None) -> None:
+    seed = _scenario("imesh-canary")
+    found = metric_names_read(seed, _template(query))
+    assert (None if found is None else set(found)) == names
+
+
+@pytest.mark.parametrize("pods", [1, 4])
+def test_a_store_without_histograms_keeps_the_request_counters_a_full_one_keeps(pods) -> None:
+    full = MetricStore(scrape_interval_s=15.0)
+    lean = MetricStore(scrape_interval_s=15.0, names=frozenset({"istio_requests_total"}))
+    assert full.histograms and not lean.histograms
+    if pods > 1:
+        serving = {"abc": tuple(Target.of(f"demo-{i}") for i in range(pods))}
+        full.set_serving(serving)
+        lean.set_serving(serving)
+    for tally in _tallies(1800, 3):
+        full.ingest(tally)
+        lean.ingest(tally)
+    assert lean.metric_names() == ["istio_requests_total"]
+    assert len(full.metric_names()) == 4
+    for query in QUERIES[:3]:
+        assert repr(evaluate(query, lean, 1800.0)) == repr(evaluate(query, full, 1800.0))
+
+    def series(store: MetricStore) -> int:
+        return sum(len(list(store.select(name))) for name in store.metric_names())
+
+    # per key and pod: one counter instead of the counter, _count, _sum and 20 _bucket series
+    assert series(full) == 23 * series(lean) > 0
+
+
+def test_a_run_keeps_only_the_metrics_its_queries_name() -> None:
+    aborted = _scenario("analysis-abort")
+    store = World.build(aborted).store
+    assert store is not None and not store.histograms
+    assert World.build(aborted, keep_metrics=True).store.histograms
