@@ -30,6 +30,7 @@ from canarysim.declarations.manifests.k8s import PodDisruptionBudget, Secret, Se
 from canarysim.declarations.manifests.smi import (
     AmbassadorMapping,
     ApisixRoute,
+    GRPCRoute,
     HTTPRoute,
     IngressRoute,
     TraefikService,
@@ -66,6 +67,7 @@ _KINDS: dict[tuple[str, str], tuple[type[Resource], str, bool]] = {
     ("networking.k8s.io", "Ingress"): (Ingress, "ingresses", True),
     ("split.smi-spec.io", "TrafficSplit"): (TrafficSplit, "traffic_splits", True),
     ("gateway.networking.k8s.io", "HTTPRoute"): (HTTPRoute, "http_routes", True),
+    ("gateway.networking.k8s.io", "GRPCRoute"): (GRPCRoute, "grpc_routes", True),
     ("apisix.apache.org", "ApisixRoute"): (ApisixRoute, "apisix_routes", True),
     ("traefik.io", "TraefikService"): (TraefikService, "traefik_services", True),
     ("traefik.containo.us", "TraefikService"): (TraefikService, "traefik_services", True),

@@ -37,6 +37,7 @@ _KINDS = {
     "ingresses": "Ingress",
     "trafficsplits": "TrafficSplit",
     "httproutes": "HTTPRoute",
+    "grpcroutes": "GRPCRoute",
     "apisixroutes": "ApisixRoute",
     "traefikservices": "TraefikService",
     "mappings": "Mapping",

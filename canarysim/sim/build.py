@@ -169,7 +169,7 @@ def check_host(world: Wiring, host: str) -> None:
     }
     vs_hosts |= {
         str(h).split(".")[0]
-        for r in mesh.http_routes.values()
+        for r in [*mesh.http_routes.values(), *mesh.grpc_routes.values()]
         for h in ((r.get("spec") or {}).get("hostnames") or ["*"])
     }
     vs_hosts |= {

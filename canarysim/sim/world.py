@@ -184,6 +184,7 @@ class World:
             ingresses=[i.raw for i in scenario.manifests.ingresses],
             traffic_splits=[t.raw for t in scenario.manifests.traffic_splits],
             http_routes=[r.raw for r in scenario.manifests.http_routes],
+            grpc_routes=[r.raw for r in scenario.manifests.grpc_routes],
             apisix_routes=[r.raw for r in scenario.manifests.apisix_routes],
             traefik_services=[t.raw for t in scenario.manifests.traefik_services],
             ingress_routes=[r.raw for r in scenario.manifests.ingress_routes],

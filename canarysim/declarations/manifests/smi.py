@@ -1,7 +1,7 @@
 """Router objects of the service meshes and gateways beside Istio: ``split.smi-spec.io``
 TrafficSplit (normally created by Argo; one already in the manifests must be owned by the
 Rollout: Argo refuses to patch another's, ``Rollout does not own TrafficSplit``) and Gateway
-API HTTPRoutes."""
+API HTTPRoutes and GRPCRoutes."""
 
 from typing import Any
 
@@ -59,4 +59,18 @@ class HTTPRoute(Resource):
     spec: dict[str, Any] = Field(default_factory=dict)
 
 
-__all__ += ["AmbassadorMapping", "ApisixRoute", "HTTPRoute", "IngressRoute", "TraefikService"]
+class GRPCRoute(Resource):
+    """``gateway.networking.k8s.io`` GRPCRoute (the Gateway API plugin's object for gRPC):
+    kept as written (``obj.raw``), rules read by the simulated Gateway."""
+
+    spec: dict[str, Any] = Field(default_factory=dict)
+
+
+__all__ += [
+    "AmbassadorMapping",
+    "ApisixRoute",
+    "GRPCRoute",
+    "HTTPRoute",
+    "IngressRoute",
+    "TraefikService",
+]

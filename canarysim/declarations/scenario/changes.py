@@ -39,6 +39,7 @@ _BUCKETS = (
     "ingresses",
     "traffic_splits",
     "http_routes",
+    "grpc_routes",
     "apisix_routes",
     "traefik_services",
     "ingress_routes",
