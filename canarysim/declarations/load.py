@@ -30,6 +30,8 @@ from canarysim.declarations.manifests.k8s import PodDisruptionBudget, Secret, Se
 from canarysim.declarations.manifests.smi import (
     AmbassadorMapping,
     ApisixRoute,
+    GatewayTCPRoute,
+    GatewayTLSRoute,
     GRPCRoute,
     HTTPRoute,
     IngressRoute,
@@ -68,6 +70,8 @@ _KINDS: dict[tuple[str, str], tuple[type[Resource], str, bool]] = {
     ("split.smi-spec.io", "TrafficSplit"): (TrafficSplit, "traffic_splits", True),
     ("gateway.networking.k8s.io", "HTTPRoute"): (HTTPRoute, "http_routes", True),
     ("gateway.networking.k8s.io", "GRPCRoute"): (GRPCRoute, "grpc_routes", True),
+    ("gateway.networking.k8s.io", "TCPRoute"): (GatewayTCPRoute, "tcp_routes", True),
+    ("gateway.networking.k8s.io", "TLSRoute"): (GatewayTLSRoute, "tls_routes", True),
     ("apisix.apache.org", "ApisixRoute"): (ApisixRoute, "apisix_routes", True),
     ("traefik.io", "TraefikService"): (TraefikService, "traefik_services", True),
     ("traefik.containo.us", "TraefikService"): (TraefikService, "traefik_services", True),
@@ -98,6 +102,11 @@ _VERSIONS = {
     "traefik.containo.us": {"v1alpha1"},
     "getambassador.io": {"v2", "v3alpha1"},
     "appmesh.k8s.aws": {"v1beta2"},
+}
+#: Kinds whose versions differ from their group's (the Gateway API's experimental routes).
+_KIND_VERSIONS = {
+    ("gateway.networking.k8s.io", "TCPRoute"): {"v1alpha2"},
+    ("gateway.networking.k8s.io", "TLSRoute"): {"v1alpha2"},
 }
 
 
@@ -212,7 +221,8 @@ def add_document(out: Manifests, doc: Document, base: tuple[str | int, ...] = ()
             )
         )
         return
-    if version not in _VERSIONS[group]:
+    served = _KIND_VERSIONS.get((group, kind), _VERSIONS[group])
+    if version not in served:
         out.findings.append(
             Finding(
                 doc.file,
@@ -220,7 +230,7 @@ def add_document(out: Manifests, doc: Document, base: tuple[str | int, ...] = ()
                 "load/api-version",
                 "error",
                 f'no {kind} in version "{api_version}" (served: '
-                f"{', '.join(sorted(group + '/' + v if group else v for v in _VERSIONS[group]))})",
+                f"{', '.join(sorted(group + '/' + v if group else v for v in served))})",
             )
         )
     model, attr, namespaced = entry

@@ -119,13 +119,9 @@ def refusals(rollout: Rollout) -> list[Refusal]:
 
 
 GATEWAY_API_PLUGIN = "argoproj-labs/gatewayAPI"
-#: Settings of the Gateway API plugin canarysim does not simulate (HTTPRoutes and GRPCRoutes
-#: are), and what each is.
+#: Settings of the Gateway API plugin canarysim does not simulate (its routes are), and what
+#: each is.
 _GATEWAY_API_UNSUPPORTED = {
-    "tcpRoute": "TCPRoutes are",
-    "tcpRoutes": "TCPRoutes are",
-    "tlsRoute": "TLSRoutes are",
-    "tlsRoutes": "TLSRoutes are",
     "httpRouteSelector": "route discovery by label selector is",
     "grpcRouteSelector": "route discovery by label selector is",
     "tcpRouteSelector": "route discovery by label selector is",
@@ -134,9 +130,9 @@ _GATEWAY_API_UNSUPPORTED = {
 
 
 def _gateway_api(rollout: Rollout, where: tuple[Any, ...]) -> list[Refusal]:
-    """The Gateway API plugin is simulated for HTTPRoutes and GRPCRoutes (weights, header
-    routes; its mirror routes do nothing); its TCPRoutes and TLSRoutes, route discovery and
-    experiment backends are refused."""
+    """The Gateway API plugin is simulated for its four kinds of routes (weights; header
+    routes on HTTPRoutes and GRPCRoutes; its mirror routes do nothing); its route discovery
+    and experiment backends are refused."""
     out: list[Refusal] = []
     c = rollout.spec.strategy.canary
     assert c is not None and c.traffic_routing is not None
@@ -147,9 +143,8 @@ def _gateway_api(rollout: Rollout, where: tuple[Any, ...]) -> list[Refusal]:
             out.append(
                 Refusal(
                     (*where, key),
-                    "httpRoute(s) or grpcRoute(s) named in the plugin's settings (canarysim "
-                    f"simulates the Gateway API plugin's HTTPRoutes and GRPCRoutes; {what} not "
-                    "simulated yet)",
+                    "the routes named in the plugin's settings (httpRoute(s), grpcRoute(s), "
+                    f"tcpRoute(s), tlsRoute(s); {what} not simulated yet)",
                     key,
                 )
             )

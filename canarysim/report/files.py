@@ -38,6 +38,8 @@ _KINDS = {
     "trafficsplits": "TrafficSplit",
     "httproutes": "HTTPRoute",
     "grpcroutes": "GRPCRoute",
+    "tcproutes": "TCPRoute",
+    "tlsroutes": "TLSRoute",
     "apisixroutes": "ApisixRoute",
     "traefikservices": "TraefikService",
     "mappings": "Mapping",

@@ -169,7 +169,12 @@ def check_host(world: Wiring, host: str) -> None:
     }
     vs_hosts |= {
         str(h).split(".")[0]
-        for r in [*mesh.http_routes.values(), *mesh.grpc_routes.values()]
+        for r in [
+            *mesh.http_routes.values(),
+            *mesh.grpc_routes.values(),
+            *mesh.tls_routes.values(),
+            *mesh.tcp_routes.values(),  # no hostnames: every host
+        ]
         for h in ((r.get("spec") or {}).get("hostnames") or ["*"])
     }
     vs_hosts |= {

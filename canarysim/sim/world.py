@@ -185,6 +185,8 @@ class World:
             traffic_splits=[t.raw for t in scenario.manifests.traffic_splits],
             http_routes=[r.raw for r in scenario.manifests.http_routes],
             grpc_routes=[r.raw for r in scenario.manifests.grpc_routes],
+            tcp_routes=[r.raw for r in scenario.manifests.tcp_routes],
+            tls_routes=[r.raw for r in scenario.manifests.tls_routes],
             apisix_routes=[r.raw for r in scenario.manifests.apisix_routes],
             traefik_services=[t.raw for t in scenario.manifests.traefik_services],
             ingress_routes=[r.raw for r in scenario.manifests.ingress_routes],

@@ -20,6 +20,8 @@ from canarysim.declarations.manifests.k8s import PodDisruptionBudget, Secret, Se
 from canarysim.declarations.manifests.smi import (
     AmbassadorMapping,
     ApisixRoute,
+    GatewayTCPRoute,
+    GatewayTLSRoute,
     GRPCRoute,
     HTTPRoute,
     IngressRoute,
@@ -57,6 +59,8 @@ class Manifests:
     traffic_splits: list[TrafficSplit] = field(default_factory=list)
     http_routes: list[HTTPRoute] = field(default_factory=list)
     grpc_routes: list[GRPCRoute] = field(default_factory=list)
+    tcp_routes: list[GatewayTCPRoute] = field(default_factory=list)
+    tls_routes: list[GatewayTLSRoute] = field(default_factory=list)
     apisix_routes: list[ApisixRoute] = field(default_factory=list)
     traefik_services: list[TraefikService] = field(default_factory=list)
     ingress_routes: list[IngressRoute] = field(default_factory=list)
@@ -120,6 +124,8 @@ class Manifests:
             *self.traffic_splits,
             *self.http_routes,
             *self.grpc_routes,
+            *self.tcp_routes,
+            *self.tls_routes,
             *self.apisix_routes,
             *self.traefik_services,
             *self.ingress_routes,

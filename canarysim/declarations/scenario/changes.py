@@ -40,6 +40,8 @@ _BUCKETS = (
     "traffic_splits",
     "http_routes",
     "grpc_routes",
+    "tcp_routes",
+    "tls_routes",
     "apisix_routes",
     "traefik_services",
     "ingress_routes",

@@ -1,4 +1,5 @@
-"""The Gateway API plugin's HTTPRoutes and GRPCRoutes in the mesh: what the plugin writes
+"""The Gateway API plugin's routes in the mesh (HTTPRoutes, GRPCRoutes, TCPRoutes,
+TLSRoutes): what the plugin writes
 through Argo's plugin reconciler (weights, header routes, their removal, each error wrapped as
 rollout/trafficrouting/plugin/plugin.go wraps it) and the canary weight the gateway reads.
 
@@ -22,17 +23,20 @@ Manifest = dict[str, Any]
 _RESOURCE = {
     "HTTPRoute": "httproutes.gateway.networking.k8s.io",
     "GRPCRoute": "grpcroutes.gateway.networking.k8s.io",
+    "TCPRoute": "tcproutes.gateway.networking.k8s.io",
+    "TLSRoute": "tlsroutes.gateway.networking.k8s.io",
 }
 
 
 class GatewayApiRoutes:
-    """The plugin's writes to, and weight reads of, the namespace's HTTPRoutes and
-    GRPCRoutes."""
+    """The plugin's writes to, and weight reads of, the namespace's Gateway API routes."""
 
     rollout: Manifest
     namespace: str
     http_routes: dict[tuple[str, str], Manifest]
     grpc_routes: dict[tuple[str, str], Manifest]
+    tcp_routes: dict[tuple[str, str], Manifest]
+    tls_routes: dict[tuple[str, str], Manifest]
 
     def _changed(self) -> None:
         raise NotImplementedError
@@ -47,16 +51,33 @@ class GatewayApiRoutes:
     def _gateway_api_stores(
         self, header_routes: bool
     ) -> list[tuple[str, list[str], dict[tuple[str, str], Manifest]]]:
-        """(kind, route names, store) in the plugin's order: HTTPRoutes, then GRPCRoutes
-        (``SetWeight``, ``SetHeaderRoute``, ``RemoveManagedRoutes`` of plugin.go); with
-        ``header_routes``, only the routes that take header routes."""
+        """(kind, route names, store) in the plugin's order: HTTPRoutes, GRPCRoutes, then
+        (``SetWeight`` only) TCPRoutes and TLSRoutes (``SetWeight``, ``SetHeaderRoute``,
+        ``RemoveManagedRoutes`` of plugin.go); with ``header_routes``, only the HTTP and gRPC
+        routes that take header routes."""
         if header_routes:
-            http = gatewayapi_headers.header_route_names(self.rollout)
-            grpc = gatewayapi_headers.grpc_header_route_names(self.rollout)
-        else:
-            http = gatewayapi.http_route_names(self.rollout)
-            grpc = gatewayapi.grpc_route_names(self.rollout)
-        return [("HTTPRoute", http, self.http_routes), ("GRPCRoute", grpc, self.grpc_routes)]
+            return [
+                (
+                    "HTTPRoute",
+                    gatewayapi_headers.header_route_names(self.rollout),
+                    self.http_routes,
+                ),
+                (
+                    "GRPCRoute",
+                    gatewayapi_headers.grpc_header_route_names(self.rollout),
+                    self.grpc_routes,
+                ),
+            ]
+        stores = {
+            "HTTPRoute": self.http_routes,
+            "GRPCRoute": self.grpc_routes,
+            "TCPRoute": self.tcp_routes,
+            "TLSRoute": self.tls_routes,
+        }
+        return [
+            (kind, gatewayapi.route_names(self.rollout, kind), store)
+            for kind, store in stores.items()
+        ]
 
     def _gateway_api_rewrite(
         self, header_routes: bool, rewrite: Callable[[str, Manifest], Manifest]
@@ -88,12 +109,17 @@ class GatewayApiRoutes:
             raise TrafficRoutingError(f"failed to set weight via plugin: {err}") from None
 
     def _gateway_api_plugin_set_weight(self, canary: int) -> None:
-        """The Gateway API plugin's ``SetWeight``: every HTTPRoute, then every GRPCRoute."""
+        """The Gateway API plugin's ``SetWeight``: every HTTPRoute, GRPCRoute, TCPRoute,
+        then TLSRoute."""
         if not any(names for _, names, _ in self._gateway_api_stores(False)):
             raise TrafficRoutingError(gatewayapi.NO_ROUTES)
-        self._gateway_api_rewrite(
-            False, lambda kind, r: gatewayapi.set_weight(r, self.rollout, canary, kind)
-        )
+
+        def rewrite(kind: str, route: Manifest) -> Manifest:
+            if kind in ("TCPRoute", "TLSRoute"):
+                return gatewayapi.set_backend_weights(route, self.rollout, canary, kind)
+            return gatewayapi.set_weight(route, self.rollout, canary, kind)
+
+        self._gateway_api_rewrite(False, rewrite)
 
     def _gateway_api_set_header_route(
         self, name: str, match: Sequence[Mapping[str, Any]] | None
@@ -121,8 +147,9 @@ class GatewayApiRoutes:
             ) from None
 
     def _gateway_api_weight(self) -> int:
-        """The canary ``backendRef`` weight of the first configured route (HTTPRoutes
-        first): the first rule holding the canary beside another backend."""
+        """The canary ``backendRef`` weight of the first configured route (HTTPRoutes,
+        GRPCRoutes, TCPRoutes, TLSRoutes in that order): the first rule holding the canary
+        beside another backend."""
         ns = self._gateway_api_namespace()
         canary = self._canary_service()
         for _, names, store in self._gateway_api_stores(False):

@@ -40,6 +40,8 @@ class RouterObjects(GatewayApiRoutes):
     traffic_splits: Store
     http_routes: Store
     grpc_routes: Store
+    tcp_routes: Store
+    tls_routes: Store
     apisix_routes: Store
     traefik_services: Store
     mappings: Store

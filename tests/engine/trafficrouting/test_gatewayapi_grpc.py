@@ -1,4 +1,5 @@
-"""The Gateway API plugin on GRPCRoutes (weights, label, header routes), as data: the
+"""The Gateway API plugin on GRPCRoutes (weights, label, header routes), and on TCPRoutes and
+TLSRoutes (weights, label), as data: the
 expectations of the plugin's pkg/plugin/plugin_test.go (``SetGRPCRouteWeight``,
 ``SetGRPCRouteWeightAddsAndRemovesLabel``, ``SetGRPCHeaderRoute``, ``...WithFilters``,
 ``...WithoutFilters``, ``RemoveGRPCManagedRoutes``, ``SetWeightDoesNotClobberGRPCHeaderRoute
@@ -22,6 +23,8 @@ from canarysim.engine.trafficrouting.gatewayapi.headers import (
 from canarysim.engine.trafficrouting.gatewayapi.reconcile import (
     IN_PROGRESS_LABEL_KEY,
     grpc_route_names,
+    route_names,
+    set_backend_weights,
     set_weight,
 )
 from canarysim.errors import TrafficRoutingError
@@ -269,3 +272,54 @@ def test_single_grpcroute_filters_e2e() -> None:
     ]
     route = set_weight(remove_managed_rules(route, ro), ro, 0, GRPC)
     assert len(route["spec"]["rules"]) == 1 and len(route["spec"]["rules"][0]["filters"]) == 3
+
+
+# -- TCPRoutes and TLSRoutes (SetTCPRouteWeight, SetTLSRouteWeight, ...AddsAndRemovesLabel;
+# e2e single-tcproute, single-tlsroute) ---------------------------------------------------------
+@pytest.mark.parametrize("kind", ["TCPRoute", "TLSRoute"])
+def test_stream_routes_weights_everywhere_and_label(kind: str) -> None:
+    route = grpc_route()
+    route["kind"] = kind
+    managed_like = {"name": MANAGED, "backendRefs": [{"name": CANARY, "port": 80}]}
+    route["spec"]["rules"].append(managed_like)  # not skipped: these routes take no headers
+    out = set_backend_weights(route, rollout({kind.lower()[:3] + "Route": "r"}), 30, kind)
+    assert weights(out, 0) == [(STABLE, 70), (CANARY, 30)]
+    assert weights(out, 1) == [(CANARY, 30)]
+    assert out["metadata"]["labels"] == {IN_PROGRESS_LABEL_KEY: "in-progress"}
+    back = set_backend_weights(out, rollout(), 0, kind)
+    assert weights(back, 0) == [(STABLE, 100), (CANARY, 0)] and "labels" not in back["metadata"]
+
+
+@pytest.mark.parametrize(
+    ("kind", "text"),
+    [
+        ("TCPRoute", "backendRef list was not found in tcpRoute"),
+        ("TLSRoute", "backendRef list was not found in tlsRoute"),
+    ],
+)
+@pytest.mark.parametrize("keep", [[STABLE], [CANARY], []])
+def test_stream_routes_missing_backend(kind: str, text: str, keep: list[str]) -> None:
+    route = grpc_route()
+    rule = route["spec"]["rules"][0]
+    rule["backendRefs"] = [b for b in rule["backendRefs"] if b["name"] in keep]
+    with pytest.raises(TrafficRoutingError, match=f"^{text}$"):
+        set_backend_weights(route, rollout(), 30, kind)
+
+
+def test_route_names_of_every_kind() -> None:
+    ro = rollout(
+        {
+            "httpRoute": "h",
+            "grpcRoutes": [{"name": "g"}],
+            "tcpRoutes": [{"name": "t1"}],
+            "tcpRoute": "t2",
+            "tlsRoute": "s",
+        }
+    )
+    got = {k: route_names(ro, k) for k in ("HTTPRoute", "GRPCRoute", "TCPRoute", "TLSRoute")}
+    assert got == {
+        "HTTPRoute": ["h"],
+        "GRPCRoute": ["g"],
+        "TCPRoute": ["t1", "t2"],
+        "TLSRoute": ["s"],
+    }

@@ -2,7 +2,8 @@
 GRPCRoute specification's matching (``method`` Exact/RegularExpression, headers, hostnames), its
 precedence (hostname characters, service characters, method characters, header matches, then
 the older route, then ``namespace/name``, then the first rule), and which of an HTTPRoute and a
-GRPCRoute with intersecting hostnames the Gateway accepts."""
+GRPCRoute with intersecting hostnames the Gateway accepts; and streams over TLSRoutes (SNI host
+name) and TCPRoutes."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from typing import Any
 import pytest
 
 from canarysim.engine.trafficrouting.gatewayapi.grpcmatch import accepted, grpc_call, route_grpc
+from canarysim.engine.trafficrouting.gatewayapi.tcpmatch import route_tcp, route_tls
 
 
 def rule(backend: str, *matches: dict[str, Any], weight: int | None = None) -> dict[str, Any]:
@@ -254,3 +256,20 @@ def test_http_and_grpc_routes_sharing_a_hostname(
     got_http, got_grpc = accepted(https, grpcs)
     assert [r["metadata"]["name"] for r in got_http] == want_http
     assert [r["metadata"]["name"] for r in got_grpc] == want_grpc
+
+
+def test_tls_routes_by_host_name_and_tcp_routes_for_the_rest() -> None:
+    split = {"backendRefs": [{"name": "stable", "weight": 60}, {"name": "canary", "weight": 40}]}
+    other = {"backendRefs": [{"name": "other"}]}
+    wild = grpc_route("wild", other, hostnames=["*.example.com"])
+    exact = grpc_route("exact", split, other, hostnames=["db.example.com"])  # first rule only
+    assert route_tls([wild, exact], "db.example.com") == (("stable", 0.6), ("canary", 0.4))
+    assert route_tls([wild, exact], "x.example.com") == (("other", 1.0),)
+    assert route_tls([wild, exact], "x.org") is None
+    assert route_tls([grpc_route("any", split)], "x.org") == (("stable", 0.6), ("canary", 0.4))
+    old = grpc_route("zz", split, created="2024-01-01T00:00:00Z")
+    new = grpc_route("aa", other, created="2025-01-01T00:00:00Z")
+    assert route_tcp([new, old]) == (("stable", 0.6), ("canary", 0.4))  # the older
+    assert route_tcp([grpc_route("b", split), grpc_route("a", other)]) == (("other", 1.0),)
+    assert route_tcp([]) is None
+    assert route_tcp([grpc_route("empty")]) == ()  # a route without rules serves nothing

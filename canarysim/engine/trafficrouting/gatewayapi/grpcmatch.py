@@ -34,7 +34,15 @@ from typing import Any
 from canarysim.engine.trafficrouting.fields import as_dict, as_list
 from canarysim.engine.trafficrouting.gatewayapi.match import host_matches
 
-__all__ = ["accepted", "grpc_call", "route_grpc"]
+__all__ = [
+    "accepted",
+    "grpc_call",
+    "hostname_rank",
+    "hostnames_of",
+    "route_age",
+    "route_grpc",
+    "shares",
+]
 
 
 def grpc_call(uri: str) -> tuple[str, str] | None:
@@ -46,14 +54,14 @@ def grpc_call(uri: str) -> tuple[str, str] | None:
     return parts[1], parts[2]
 
 
-def _age(route: Mapping[str, Any]) -> tuple[str, str]:
+def route_age(route: Mapping[str, Any]) -> tuple[str, str]:
     """The tie-break order of routes: creation time, then ``namespace/name``."""
     meta = as_dict(route.get("metadata"))
     ns = str(meta.get("namespace") or "default")
     return (str(meta.get("creationTimestamp") or ""), f"{ns}/{meta.get('name') or ''}")
 
 
-def _hostnames(route: Mapping[str, Any]) -> list[str]:
+def hostnames_of(route: Mapping[str, Any]) -> list[str]:
     return [str(h) for h in as_list(as_dict(route.get("spec")).get("hostnames"))]
 
 
@@ -76,12 +84,12 @@ def accepted(
 ) -> tuple[list[Mapping[str, Any]], list[Mapping[str, Any]]]:
     """The HTTPRoutes and GRPCRoutes the Gateway accepts: taking routes from the oldest, one
     whose hostnames intersect those of an accepted route of the other kind is refused."""
-    tagged = [(_age(r), 0, i, r) for i, r in enumerate(http_routes)]
-    tagged += [(_age(r), 1, i, r) for i, r in enumerate(grpc_routes)]
+    tagged = [(route_age(r), 0, i, r) for i, r in enumerate(http_routes)]
+    tagged += [(route_age(r), 1, i, r) for i, r in enumerate(grpc_routes)]
     taken: tuple[list[Mapping[str, Any]], list[Mapping[str, Any]]] = ([], [])
     for _, kind, _, r in sorted(tagged, key=lambda t: (t[0], t[1], t[2])):
         other = taken[1 - kind]
-        if any(_intersect(_hostnames(r), _hostnames(o)) for o in other):
+        if any(_intersect(hostnames_of(r), hostnames_of(o)) for o in other):
             continue
         taken[kind].append(r)
     # back in the order given, which the HTTPRoute matcher uses for its ties
@@ -90,7 +98,7 @@ def accepted(
     return http, grpc
 
 
-def _host_rank(names: Sequence[str], host: str) -> tuple[int, int] | None:
+def hostname_rank(names: Sequence[str], host: str) -> tuple[int, int] | None:
     """(characters of a matching non-wildcard hostname, of a matching hostname); None when
     the route does not serve the host."""
     if not names:
@@ -154,7 +162,7 @@ def route_grpc(
     best: tuple[Any, ...] | None = None
     chosen: list[Any] = []
     for r in grpc_routes:
-        host_rank = _host_rank(_hostnames(r), host)
+        host_rank = hostname_rank(hostnames_of(r), host)
         if host_rank is None:
             continue
         applies = True
@@ -164,13 +172,19 @@ def route_grpc(
                 rank = _match_rank(as_dict(match), call, headers)
                 if rank is None:
                     continue
-                key = (-host_rank[0], -host_rank[1], *(-x for x in rank), _age(r), j)
+                key = (-host_rank[0], -host_rank[1], *(-x for x in rank), route_age(r), j)
                 if best is None or key < best:
                     best, chosen = key, as_list(rule.get("backendRefs"))
     if not applies:
         return None
+    return shares(chosen)
+
+
+def shares(backend_refs: Sequence[Any]) -> tuple[tuple[str, float], ...]:
+    """``(Service, share)`` of a rule's ``backendRefs`` by ``weight`` (default 1; 0 takes
+    none); ``()`` when none has weight."""
     weights = []
-    for ref in chosen:
+    for ref in backend_refs:
         ref = as_dict(ref)
         w = ref.get("weight", 1)
         weights.append((str(ref.get("name") or ""), float(w if w is not None else 1)))

@@ -1,9 +1,10 @@
 """What the Gateway API plugin writes to HTTPRoutes and GRPCRoutes (``setHTTPRouteWeight``,
-``setGRPCRouteWeight``: the same rewrite, each with its own error text).
+``setGRPCRouteWeight``: the same rewrite, each with its own error text), and to TCPRoutes and
+TLSRoutes (``setTCPRouteWeight``, ``setTLSRouteWeight``: every canary and stable
+``backendRef``, wherever it is).
 
-Works on plain dict manifests. The Rollouts that rely on the plugin's other routes (TCPRoute,
-TLSRoute), route selectors or experiment backends are refused at load
-(``canarysim.declarations.support``).
+Works on plain dict manifests. The Rollouts that rely on the plugin's route selectors or
+experiment backends are refused at load (``canarysim.declarations.support``).
 """
 
 from __future__ import annotations
@@ -23,6 +24,8 @@ __all__ = [
     "http_route_names",
     "is_managed_name",
     "plugin_config",
+    "route_names",
+    "set_backend_weights",
     "set_weight",
 ]
 
@@ -34,7 +37,19 @@ IN_PROGRESS_LABEL_VALUE = "in-progress"
 BACKEND_REF_NOT_FOUND = "backendRef was not found in httpRoute"
 GRPC_BACKEND_REF_NOT_FOUND = "backendRef was not found in grpcRoute"
 #: The plugin's error when a route lacks the canary or the stable ``backendRef`` (errors.go).
-NOT_FOUND = {"HTTPRoute": BACKEND_REF_NOT_FOUND, "GRPCRoute": GRPC_BACKEND_REF_NOT_FOUND}
+NOT_FOUND = {
+    "HTTPRoute": BACKEND_REF_NOT_FOUND,
+    "GRPCRoute": GRPC_BACKEND_REF_NOT_FOUND,
+    "TCPRoute": "backendRef list was not found in tcpRoute",
+    "TLSRoute": "backendRef list was not found in tlsRoute",
+}
+#: Each kind's settings: the list form, then the single form (``insertGatewayAPIRouteLists``).
+_SETTINGS = {
+    "HTTPRoute": ("httpRoutes", "httpRoute"),
+    "GRPCRoute": ("grpcRoutes", "grpcRoute"),
+    "TCPRoute": ("tcpRoutes", "tcpRoute"),
+    "TLSRoute": ("tlsRoutes", "tlsRoute"),
+}
 NO_ROUTES = (
     "No routes configured. At least one of 'httpRoutes', 'grpcRoutes', 'tcpRoutes', "
     "'tlsRoutes', 'httpRoute', 'grpcRoute', 'tcpRoute' or 'tlsRoute' must be set"
@@ -58,22 +73,25 @@ def plugin_config(rollout: Mapping[str, Any]) -> dict[str, Any] | None:
     return out
 
 
-def http_route_names(rollout: Mapping[str, Any]) -> list[str]:
-    """``httpRoutes`` names, then ``httpRoute`` (``insertGatewayAPIRouteLists``)."""
+def route_names(rollout: Mapping[str, Any], kind: str) -> list[str]:
+    """The names of one kind's routes: the list form's, then the single form
+    (``insertGatewayAPIRouteLists``)."""
+    plural, single = _SETTINGS[kind]
     config = plugin_config(rollout) or {}
-    names = [str(as_dict(r).get("name") or "") for r in as_list(config.get("httpRoutes"))]
-    if config.get("httpRoute"):
-        names.append(str(config["httpRoute"]))
+    names = [str(as_dict(r).get("name") or "") for r in as_list(config.get(plural))]
+    if config.get(single):
+        names.append(str(config[single]))
     return names
+
+
+def http_route_names(rollout: Mapping[str, Any]) -> list[str]:
+    """``httpRoutes`` names, then ``httpRoute``."""
+    return route_names(rollout, "HTTPRoute")
 
 
 def grpc_route_names(rollout: Mapping[str, Any]) -> list[str]:
-    """``grpcRoutes`` names, then ``grpcRoute`` (``insertGatewayAPIRouteLists``)."""
-    config = plugin_config(rollout) or {}
-    names = [str(as_dict(r).get("name") or "") for r in as_list(config.get("grpcRoutes"))]
-    if config.get("grpcRoute"):
-        names.append(str(config["grpcRoute"]))
-    return names
+    """``grpcRoutes`` names, then ``grpcRoute``."""
+    return route_names(rollout, "GRPCRoute")
 
 
 def _managed_names(rollout: Mapping[str, Any]) -> set[str]:
@@ -153,4 +171,30 @@ def set_weight(
     if not canary_found or not stable_found:
         raise TrafficRoutingError(NOT_FOUND[kind])
     _labelled(out, weight, config)
+    return out
+
+
+def set_backend_weights(
+    route: Mapping[str, Any], rollout: Mapping[str, Any], weight: int, kind: str
+) -> Manifest:
+    """The TCPRoute (``kind="TCPRoute"``) or TLSRoute after ``setTCPRouteWeight`` /
+    ``setTLSRouteWeight``: every ``backendRef`` named after the canary Service, in any rule,
+    gets the canary weight, every one named after the stable Service the rest
+    (``getBackendRefs``); no rule is skipped (these routes take no header routes). The
+    plugin looks for the canary first, then the stable: either missing is its error."""
+    canary_svc = str(_canary(rollout).get("canaryService") or "")
+    stable_svc = str(_canary(rollout).get("stableService") or "")
+    out = copy.deepcopy(dict(route))
+    refs = [
+        as_dict(ref)
+        for rule in as_list(as_dict(out.get("spec")).get("rules"))
+        for ref in as_list(as_dict(rule).get("backendRefs"))
+    ]
+    for name, value in ((canary_svc, int(weight)), (stable_svc, 100 - int(weight))):
+        named = [ref for ref in refs if ref.get("name") == name]
+        if not named:
+            raise TrafficRoutingError(NOT_FOUND[kind])
+        for ref in named:
+            ref["weight"] = value
+    _labelled(out, weight, plugin_config(rollout) or {})
     return out
