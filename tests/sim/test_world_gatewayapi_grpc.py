@@ -162,3 +162,18 @@ def test_a_grpcroute_without_the_canary_backend_is_the_plugins_error() -> None:
     r = canarysim.simulate(scenario.with_manifest("GRPCRoute", "grpcroute-header-advanced", route))
     messages = {e["message"] for e in r.summary["controller_errors"]}
     assert messages == {"failed to set weight via plugin: backendRef was not found in grpcRoute"}
+
+
+def test_a_class_that_is_not_a_grpc_call_is_warned_about(run: Result) -> None:
+    assert not [w for w in run.warnings if "GRPCRoute" in w]  # every class is a gRPC call
+    scenario = load_scenario(SCENARIO)
+    r = canarysim.simulate(scenario.with_changes(traffic={"path": "/healthz"}), until="1m")
+    warned = [w for w in r.warnings if "GRPCRoute" in w]
+    assert len(warned) == 3  # one per class, each naming it
+    assert warned[0].startswith(
+        "traffic: class 'testers' asks host 'grpc.example.com', which GRPCRoute "
+        "'grpcroute-header-advanced' serves, with path '/healthz': a gRPC call is a POST to "
+        "/<service>/<method>"
+    )
+    # the route's only rule has no method match: the calls are still served
+    assert r.series["requests.unserved"].sum() == 0
