@@ -245,6 +245,28 @@ def test_advanced_header_based_grpcroute_e2e() -> None:
     assert len(route["spec"]["rules"]) == 1 and weights(route) == [(STABLE, 100), (CANARY, 0)]
 
 
+def test_single_header_based_grpcroute_e2e() -> None:
+    """single-header-based-grpcroute: setWeight 30 then X-Test: test; two rules while the
+    canary runs (the header rule's only backend the canary), one rule at 0 after cleanup."""
+    ro = rollout(
+        {"grpcRoutes": [{"name": "grpcroute-header", "useHeaderRoutes": True}]},
+        ("canary-route1",),
+    )
+    route = set_weight(grpc_route(), ro, 0, GRPC)  # grpcroute-initial
+    assert len(route["spec"]["rules"]) == 1 and weights(route)[1] == (CANARY, 0)
+    route = set_weight(route, ro, 30, GRPC)
+    x_test = [{"headerName": "X-Test", "headerValue": {"exact": "test"}}]
+    route = set_header_route(route, ro, "canary-route1", x_test, GRPC)
+    assert weights(route) == [(STABLE, 70), (CANARY, 30)]  # grpcroute-with-header-route
+    assert route["spec"]["rules"][1] == {
+        "name": "canary-route1",
+        "matches": [{"headers": [{"type": "Exact", "name": "X-Test", "value": "test"}]}],
+        "backendRefs": [CANARY_REF],
+    }
+    route = set_weight(set_header_route(route, ro, "canary-route1", None, GRPC), ro, 0, GRPC)
+    assert len(route["spec"]["rules"]) == 1 and weights(route)[1] == (CANARY, 0)
+
+
 def test_single_grpcroute_filters_e2e() -> None:
     """single-grpcroute-filters: a rule with a service match and three filters; the header rule
     keeps all three and the service match."""

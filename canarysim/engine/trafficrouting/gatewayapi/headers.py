@@ -5,17 +5,15 @@ httproute.go`` and ``grpcroute.go`` of argoproj-labs/rollouts-plugin-trafficrout
 
 ``SetHeaderRoute`` runs on every configured HTTPRoute, then every GRPCRoute, with
 ``useHeaderRoutes: true`` (the single ``httpRoute``/``grpcRoute`` forms always have it). In
-each, every rule with both the canary and the
-stable ``backendRef`` gets a managed twin appended at the end: named after the step's route
-(the first twin) or ``<route>-<n>``, with the rule's matches (each keeping its path, query
-parameters and method, its headers followed by the step's; a rule without matches gets one
-match of the step's headers only; a GRPCRoute match keeps only its ``method`` and headers,
-as ``GRPCRouteMatch`` has nothing else) and filters, and one ``backendRef`` to the canary
-Service on
-the rule's port. The twins of an earlier call for that route are dropped first. A step without
-``match`` removes every managed rule instead, as ``RemoveManagedRoutes`` does. The plugin's
-``SetMirrorRoute`` does nothing. Errors carry the plugin's texts; Argo wraps them as
-``failed to set header route via plugin: ...``.
+each, every rule with both the canary and the stable ``backendRef`` gets a managed twin appended
+at the end: named after the step's route (the first twin) or ``<route>-<n>``, with the rule's
+matches (each keeping its path, query parameters and method, its headers followed by the
+step's; a rule without matches gets one match of the step's headers only; a GRPCRoute match
+keeps only its ``method`` and headers, as ``GRPCRouteMatch`` has nothing else) and filters,
+and one ``backendRef`` to the canary Service on the rule's port. The twins of an earlier call
+for that route are dropped first. A step without ``match`` removes every managed rule instead,
+as ``RemoveManagedRoutes`` does. The plugin's ``SetMirrorRoute`` does nothing. Errors carry
+the plugin's texts; Argo wraps them as ``failed to set header route via plugin: ...``.
 """
 
 from __future__ import annotations
