@@ -31,6 +31,9 @@ from canarysim.declarations.manifests.k8s import PodDisruptionBudget, Secret, Se
 from canarysim.declarations.manifests.smi import (
     AmbassadorMapping,
     ApisixRoute,
+    GatewayTCPRoute,
+    GatewayTLSRoute,
+    GRPCRoute,
     HTTPRoute,
     IngressRoute,
     TraefikService,
@@ -67,6 +70,9 @@ _KINDS: dict[tuple[str, str], tuple[type[Resource], str, bool]] = {
     ("networking.k8s.io", "Ingress"): (Ingress, "ingresses", True),
     ("split.smi-spec.io", "TrafficSplit"): (TrafficSplit, "traffic_splits", True),
     ("gateway.networking.k8s.io", "HTTPRoute"): (HTTPRoute, "http_routes", True),
+    ("gateway.networking.k8s.io", "GRPCRoute"): (GRPCRoute, "grpc_routes", True),
+    ("gateway.networking.k8s.io", "TCPRoute"): (GatewayTCPRoute, "tcp_routes", True),
+    ("gateway.networking.k8s.io", "TLSRoute"): (GatewayTLSRoute, "tls_routes", True),
     ("apisix.apache.org", "ApisixRoute"): (ApisixRoute, "apisix_routes", True),
     ("traefik.io", "TraefikService"): (TraefikService, "traefik_services", True),
     ("traefik.containo.us", "TraefikService"): (TraefikService, "traefik_services", True),
@@ -99,6 +105,11 @@ _VERSIONS = {
     "getambassador.io": {"v2", "v3alpha1"},
     "appmesh.k8s.aws": {"v1beta2"},
     "elbv2.k8s.aws": {"v1alpha1", "v1beta1"},
+}
+#: Kinds whose versions differ from their group's (the Gateway API's experimental routes).
+_KIND_VERSIONS = {
+    ("gateway.networking.k8s.io", "TCPRoute"): {"v1alpha2"},
+    ("gateway.networking.k8s.io", "TLSRoute"): {"v1alpha2"},
 }
 
 
@@ -213,7 +224,8 @@ def add_document(out: Manifests, doc: Document, base: tuple[str | int, ...] = ()
             )
         )
         return
-    if version not in _VERSIONS[group]:
+    served = _KIND_VERSIONS.get((group, kind), _VERSIONS[group])
+    if version not in served:
         out.findings.append(
             Finding(
                 doc.file,
@@ -221,7 +233,7 @@ def add_document(out: Manifests, doc: Document, base: tuple[str | int, ...] = ()
                 "load/api-version",
                 "error",
                 f'no {kind} in version "{api_version}" (served: '
-                f"{', '.join(sorted(group + '/' + v if group else v for v in _VERSIONS[group]))})",
+                f"{', '.join(sorted(group + '/' + v if group else v for v in served))})",
             )
         )
     model, attr, namespaced = entry

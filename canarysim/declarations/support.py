@@ -119,37 +119,32 @@ def refusals(rollout: Rollout) -> list[Refusal]:
 
 
 GATEWAY_API_PLUGIN = "argoproj-labs/gatewayAPI"
-#: Settings of the Gateway API plugin canarysim does not simulate (HTTPRoutes are).
-_GATEWAY_API_UNSUPPORTED = (
-    "grpcRoute",
-    "grpcRoutes",
-    "tcpRoute",
-    "tcpRoutes",
-    "tlsRoute",
-    "tlsRoutes",
-    "httpRouteSelector",
-    "grpcRouteSelector",
-    "tcpRouteSelector",
-    "tlsRouteSelector",
-)
+#: Settings of the Gateway API plugin canarysim does not simulate (its routes are), and what
+#: each is.
+_GATEWAY_API_UNSUPPORTED = {
+    "httpRouteSelector": "route discovery by label selector is",
+    "grpcRouteSelector": "route discovery by label selector is",
+    "tcpRouteSelector": "route discovery by label selector is",
+    "tlsRouteSelector": "route discovery by label selector is",
+}
 
 
 def _gateway_api(rollout: Rollout, where: tuple[Any, ...]) -> list[Refusal]:
-    """The Gateway API plugin is simulated for HTTPRoutes (weights, header routes; its mirror
-    routes do nothing); its other routes, route discovery and experiment backends are
-    refused."""
+    """The Gateway API plugin is simulated for its four kinds of routes (weights; header
+    routes on HTTPRoutes and GRPCRoutes; its mirror routes do nothing); its route discovery
+    and experiment backends are refused."""
     out: list[Refusal] = []
     c = rollout.spec.strategy.canary
     assert c is not None and c.traffic_routing is not None
     config = (c.traffic_routing.plugins or {}).get(GATEWAY_API_PLUGIN)
     config = config if isinstance(config, dict) else {}
-    for key in _GATEWAY_API_UNSUPPORTED:
+    for key, what in _GATEWAY_API_UNSUPPORTED.items():
         if config.get(key):
             out.append(
                 Refusal(
                     (*where, key),
-                    "httpRoute or httpRoutes (canarysim simulates the Gateway API plugin's "
-                    "HTTPRoute weights only)",
+                    "the routes named in the plugin's settings (httpRoute(s), grpcRoute(s), "
+                    f"tcpRoute(s), tlsRoute(s); {what} not simulated yet)",
                     key,
                 )
             )
@@ -159,8 +154,9 @@ def _gateway_api(rollout: Rollout, where: tuple[Any, ...]) -> list[Refusal]:
             out.append(
                 Refusal(
                     ("spec", "strategy", "canary", "steps", i, "experiment"),
-                    "experiment templates without weight (the plugin's experiment "
-                    "backends are not simulated yet)",
+                    "experiment templates without weight (the plugin adds a weighted "
+                    "experiment's Services to the first HTTPRoute rule it routes; that is "
+                    "not simulated yet)",
                     "an experiment template with a weight",
                 )
             )

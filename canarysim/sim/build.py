@@ -19,6 +19,12 @@ from canarysim.declarations.scenario.limits import check_limits
 from canarysim.declarations.support import refuse_unsupported
 from canarysim.engine.durations import parse_duration
 from canarysim.engine.model import Plan, ServicePortView
+from canarysim.engine.trafficrouting.gatewayapi.grpcmatch import (
+    accepted,
+    grpc_call,
+    hostname_rank,
+    hostnames_of,
+)
 from canarysim.errors import ScenarioError
 
 if TYPE_CHECKING:
@@ -31,6 +37,7 @@ if TYPE_CHECKING:
 __all__ = [
     "MODES",
     "analysis_templates",
+    "check_grpc_paths",
     "check_host",
     "default_gateway",
     "default_host",
@@ -172,7 +179,12 @@ def check_host(world: Wiring, host: str) -> None:
     }
     vs_hosts |= {
         str(h).split(".")[0]
-        for r in mesh.http_routes.values()
+        for r in [
+            *mesh.http_routes.values(),
+            *mesh.grpc_routes.values(),
+            *mesh.tls_routes.values(),
+            *mesh.tcp_routes.values(),  # no hostnames: every host
+        ]
         for h in ((r.get("spec") or {}).get("hostnames") or ["*"])
     }
     vs_hosts |= {
@@ -192,6 +204,7 @@ def check_host(world: Wiring, host: str) -> None:
             f"{host!r} as a Service, and there is none of that name (a VirtualService host "
             "means nothing without a sidecar): every request fails (set traffic.host)"
         )
+    check_grpc_paths(world)
     from canarysim.sim.mesh.router import unbound_hint
 
     gateway = world.classes[0][0].gateway
@@ -207,6 +220,29 @@ def check_host(world: Wiring, host: str) -> None:
             )
             + " (set traffic.gateway)"
         )
+
+
+def check_grpc_paths(world: Wiring) -> None:
+    """Warn, once per class, when a GRPCRoute's rules would read a request class whose path is
+    not a gRPC call (``/<service>/<method>``): only its rules without a method match take it."""
+    mesh = world.mesh
+    _, routes = accepted(list(mesh.http_routes.values()), list(mesh.grpc_routes.values()))
+    for cls, _ in world.classes:
+        if not routes or grpc_call(cls.uri) is not None:
+            continue
+        host = cls.host.split(":", 1)[0]
+        serving = [
+            str((r.get("metadata") or {}).get("name") or "")
+            for r in routes
+            if hostname_rank(hostnames_of(r), host) is not None
+        ]
+        if serving:
+            world.recorder.warn(
+                f"traffic: class {cls.name or 'default'!r} asks host {host!r}, which GRPCRoute "
+                f"{serving[0]!r} serves, with path {cls.uri!r}: a gRPC call is a POST to "
+                "/<service>/<method>, so only rules without a method match take it (set the "
+                "class's path, or traffic.path)"
+            )
 
 
 def not_simulated(scenario: Scenario) -> list[str]:

@@ -120,8 +120,15 @@ class TrafficFlow:
                 prefix=annotation_prefix(world.mesh.rollout),
             )
         gateway: GatewayRouter | ApisixRouter | TraefikRouter | AmbassadorRouter | None = None
-        if world.mesh.http_routes:
-            gateway = GatewayRouter(list(world.mesh.http_routes.values()), resolve=self._resolve)
+        mesh = world.mesh
+        if mesh.http_routes or mesh.grpc_routes or mesh.tls_routes or mesh.tcp_routes:
+            gateway = GatewayRouter(
+                list(mesh.http_routes.values()),
+                grpc_routes=list(mesh.grpc_routes.values()),
+                tls_routes=list(mesh.tls_routes.values()),
+                tcp_routes=list(mesh.tcp_routes.values()),
+                resolve=self._resolve,
+            )
         elif world.mesh.apisix_routes:
             gateway = ApisixRouter(list(world.mesh.apisix_routes.values()), resolve=self._resolve)
         elif world.mesh.ingress_routes:
@@ -150,7 +157,7 @@ class TrafficFlow:
         # a client without a sidecar reaches the Service through kube-proxy: no
         # VirtualService or DestinationRule applies to it
         bare = Router([], [], namespace=world.namespace, resolve=self._resolve)
-        # the ingress decides for the hosts it serves, then a Gateway for its HTTPRoutes'
+        # the ingress decides for the hosts it serves, then a Gateway for its routes'
         # hosts, then an SMI split for its root Service (or App Mesh for its VirtualService),
         # then Istio (or the plain Service)
         self.plans = {

@@ -57,19 +57,28 @@ def test_requests_follow_the_backend_weights(run: Result) -> None:
 
 def test_unsupported_plugin_features_are_refused(tmp_path: Path) -> None:
     scenario = load_scenario(SCENARIO)
-    grpc = {
+    selector = {
         "spec": {
             "strategy": {
                 "canary": {
-                    "trafficRouting": {"plugins": {"argoproj-labs/gatewayAPI": {"grpcRoute": "g"}}}
+                    "trafficRouting": {
+                        "plugins": {
+                            "argoproj-labs/gatewayAPI": {
+                                "httpRouteSelector": {"matchLabels": {"a": "b"}}
+                            }
+                        }
+                    }
                 }
             }
         }
     }
     # refused as soon as the scenario is built, with validate's load/unsupported line
-    with pytest.raises(ScenarioError, match="grpcRoute"):
-        canarysim.simulate(scenario.with_manifest("Rollout", "httproute-rollout", grpc))
-    # (header routes on HTTPRoutes are simulated: tests/sim/test_world_header_routes.py)
+    with pytest.raises(
+        ScenarioError, match=r"httpRouteSelector.*label selector is not simulated yet"
+    ):
+        canarysim.simulate(scenario.with_manifest("Rollout", "httproute-rollout", selector))
+    # (header routes on HTTPRoutes are simulated: tests/sim/test_world_header_routes.py;
+    # GRPCRoutes, TCPRoutes, TLSRoutes: tests/sim/test_world_gatewayapi_grpc.py)
 
 
 def test_a_missing_httproute_is_the_plugins_error_wrapped_by_argo() -> None:

@@ -21,6 +21,9 @@ from canarysim.declarations.manifests.k8s import PodDisruptionBudget, Secret, Se
 from canarysim.declarations.manifests.smi import (
     AmbassadorMapping,
     ApisixRoute,
+    GatewayTCPRoute,
+    GatewayTLSRoute,
+    GRPCRoute,
     HTTPRoute,
     IngressRoute,
     TraefikService,
@@ -56,6 +59,9 @@ class Manifests:
     ingresses: list[Ingress] = field(default_factory=list)
     traffic_splits: list[TrafficSplit] = field(default_factory=list)
     http_routes: list[HTTPRoute] = field(default_factory=list)
+    grpc_routes: list[GRPCRoute] = field(default_factory=list)
+    tcp_routes: list[GatewayTCPRoute] = field(default_factory=list)
+    tls_routes: list[GatewayTLSRoute] = field(default_factory=list)
     apisix_routes: list[ApisixRoute] = field(default_factory=list)
     traefik_services: list[TraefikService] = field(default_factory=list)
     ingress_routes: list[IngressRoute] = field(default_factory=list)
@@ -119,6 +125,9 @@ class Manifests:
             *self.ingresses,
             *self.traffic_splits,
             *self.http_routes,
+            *self.grpc_routes,
+            *self.tcp_routes,
+            *self.tls_routes,
             *self.apisix_routes,
             *self.traefik_services,
             *self.ingress_routes,

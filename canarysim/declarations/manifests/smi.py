@@ -1,7 +1,7 @@
 """Router objects of the service meshes and gateways beside Istio: ``split.smi-spec.io``
 TrafficSplit (normally created by Argo; one already in the manifests must be owned by the
 Rollout: Argo refuses to patch another's, ``Rollout does not own TrafficSplit``) and Gateway
-API HTTPRoutes."""
+API HTTPRoutes, GRPCRoutes, TCPRoutes and TLSRoutes."""
 
 from typing import Any
 
@@ -59,4 +59,34 @@ class HTTPRoute(Resource):
     spec: dict[str, Any] = Field(default_factory=dict)
 
 
-__all__ += ["AmbassadorMapping", "ApisixRoute", "HTTPRoute", "IngressRoute", "TraefikService"]
+class GRPCRoute(Resource):
+    """``gateway.networking.k8s.io`` GRPCRoute (the Gateway API plugin's object for gRPC):
+    kept as written (``obj.raw``), rules read by the simulated Gateway."""
+
+    spec: dict[str, Any] = Field(default_factory=dict)
+
+
+class GatewayTCPRoute(Resource):
+    """``gateway.networking.k8s.io/v1alpha2`` TCPRoute (the plugin's object for TCP streams),
+    kept as written."""
+
+    spec: dict[str, Any] = Field(default_factory=dict)
+
+
+class GatewayTLSRoute(Resource):
+    """``gateway.networking.k8s.io/v1alpha2`` TLSRoute (TLS passthrough by SNI host name),
+    kept as written."""
+
+    spec: dict[str, Any] = Field(default_factory=dict)
+
+
+__all__ += [
+    "AmbassadorMapping",
+    "ApisixRoute",
+    "GRPCRoute",
+    "GatewayTCPRoute",
+    "GatewayTLSRoute",
+    "HTTPRoute",
+    "IngressRoute",
+    "TraefikService",
+]

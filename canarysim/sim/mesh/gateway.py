@@ -1,11 +1,16 @@
-"""API gateways as data planes: a Gateway API implementation over HTTPRoutes, APISIX over
-ApisixRoutes, Traefik over IngressRoutes and TraefikServices, Ambassador over Mappings.
+"""API gateways as data planes: a Gateway API implementation over HTTPRoutes, GRPCRoutes,
+TLSRoutes and TCPRoutes, APISIX over ApisixRoutes, Traefik over IngressRoutes and
+TraefikServices, Ambassador over Mappings.
 
 The rule choice and the weights are :func:`canarysim.engine.trafficrouting.gatewayapi.match.
-route`; this turns them into the :class:`RoutePlan` the traffic generator serves, each
-backend Service's ready endpoints behind its share. Requests whose host no HTTPRoute serves
-go on to the other routers. Gateway implementations do not retry on HTTP errors unless a
-route asks (not modelled), so plans carry no HTTP retries.
+route` (HTTPRoutes) and :func:`~canarysim.engine.trafficrouting.gatewayapi.grpcmatch.
+route_grpc` (GRPCRoutes, after the Gateway has refused the routes whose hostnames clash with
+an older route of the other kind), then TLSRoutes by host name and TCPRoutes for what no other
+route takes (:mod:`~canarysim.engine.trafficrouting.gatewayapi.tcpmatch`); this turns them
+into the :class:`RoutePlan` the traffic generator serves, each backend Service's ready
+endpoints behind its share. Requests whose host no route serves go on to the other routers.
+Gateway implementations do not retry on HTTP errors unless a route asks (not modelled), so
+plans carry no HTTP retries.
 """
 
 from __future__ import annotations
@@ -15,7 +20,9 @@ from typing import Any
 
 from canarysim.engine.trafficrouting.ambassador.match import route as ambassador_route
 from canarysim.engine.trafficrouting.apisix.match import route as apisix_route
+from canarysim.engine.trafficrouting.gatewayapi.grpcmatch import accepted, route_grpc
 from canarysim.engine.trafficrouting.gatewayapi.match import route
+from canarysim.engine.trafficrouting.gatewayapi.tcpmatch import route_tcp, route_tls
 from canarysim.engine.trafficrouting.traefik.match import route as traefik_route
 from canarysim.sim.mesh.router import RequestClass, Resolver, RoutePlan, service_plan
 
@@ -23,16 +30,33 @@ __all__ = ["AmbassadorRouter", "ApisixRouter", "GatewayRouter", "TraefikRouter"]
 
 
 class GatewayRouter:
-    """Plans for request classes entering through a Gateway (None: no HTTPRoute serves the
-    host). Build a new one whenever an HTTPRoute or the endpoints change."""
+    """Plans for request classes entering through a Gateway (None: no HTTPRoute or GRPCRoute
+    serves the host). Build a new one whenever a route or the endpoints change."""
 
-    def __init__(self, http_routes: Sequence[Mapping[str, Any]], *, resolve: Resolver) -> None:
-        self._routes = list(http_routes)
+    def __init__(
+        self,
+        http_routes: Sequence[Mapping[str, Any]],
+        *,
+        resolve: Resolver,
+        grpc_routes: Sequence[Mapping[str, Any]] = (),
+        tls_routes: Sequence[Mapping[str, Any]] = (),
+        tcp_routes: Sequence[Mapping[str, Any]] = (),
+    ) -> None:
+        self._routes, self._grpc_routes = accepted(list(http_routes), list(grpc_routes))
+        self._tls_routes = list(tls_routes)
+        self._tcp_routes = list(tcp_routes)
         self._resolve = resolve
 
     def plan(self, request: RequestClass) -> RoutePlan | None:
         host = request.host.split(":", 1)[0]
-        found = route(self._routes, host, request.uri, request.method, dict(request.headers))
+        headers = dict(request.headers)
+        found = route_grpc(self._grpc_routes, host, request.uri, headers)
+        if found is None:
+            found = route(self._routes, host, request.uri, request.method, headers)
+        if found is None:
+            found = route_tls(self._tls_routes, host)
+        if found is None:
+            found = route_tcp(self._tcp_routes)
         if found is None:
             return None
         return service_plan(found, self._resolve)

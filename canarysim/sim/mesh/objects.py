@@ -65,6 +65,9 @@ class Mesh(RouterObjects):
         ingresses: Sequence[Mapping[str, Any]] = (),
         traffic_splits: Sequence[Mapping[str, Any]] = (),
         http_routes: Sequence[Mapping[str, Any]] = (),
+        grpc_routes: Sequence[Mapping[str, Any]] = (),
+        tcp_routes: Sequence[Mapping[str, Any]] = (),
+        tls_routes: Sequence[Mapping[str, Any]] = (),
         apisix_routes: Sequence[Mapping[str, Any]] = (),
         traefik_services: Sequence[Mapping[str, Any]] = (),
         ingress_routes: Sequence[Mapping[str, Any]] = (),
@@ -91,6 +94,15 @@ class Mesh(RouterObjects):
         }
         self.http_routes: dict[tuple[str, str], Manifest] = {
             _key(r, namespace): copy.deepcopy(dict(r)) for r in http_routes
+        }
+        self.grpc_routes: dict[tuple[str, str], Manifest] = {
+            _key(r, namespace): copy.deepcopy(dict(r)) for r in grpc_routes
+        }
+        self.tcp_routes: dict[tuple[str, str], Manifest] = {
+            _key(r, namespace): copy.deepcopy(dict(r)) for r in tcp_routes
+        }
+        self.tls_routes: dict[tuple[str, str], Manifest] = {
+            _key(r, namespace): copy.deepcopy(dict(r)) for r in tls_routes
         }
         self.gateway_api = gatewayapi.plugin_config(self.rollout) is not None
         self.apisix_routes: dict[tuple[str, str], Manifest] = {
@@ -193,6 +205,12 @@ class Mesh(RouterObjects):
             out["apisixroutes"] = [copy.deepcopy(r) for _, r in sorted(self.apisix_routes.items())]
         if self.http_routes:
             out["httproutes"] = [copy.deepcopy(r) for _, r in sorted(self.http_routes.items())]
+        if self.grpc_routes:
+            out["grpcroutes"] = [copy.deepcopy(r) for _, r in sorted(self.grpc_routes.items())]
+        if self.tcp_routes:
+            out["tcproutes"] = [copy.deepcopy(r) for _, r in sorted(self.tcp_routes.items())]
+        if self.tls_routes:
+            out["tlsroutes"] = [copy.deepcopy(r) for _, r in sorted(self.tls_routes.items())]
         if self.traffic_splits:
             out["trafficsplits"] = [
                 copy.deepcopy(t) for _, t in sorted(self.traffic_splits.items())

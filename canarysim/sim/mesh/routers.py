@@ -39,6 +39,9 @@ class RouterObjects(GatewayApiRoutes):
     ingresses: Store
     traffic_splits: Store
     http_routes: Store
+    grpc_routes: Store
+    tcp_routes: Store
+    tls_routes: Store
     apisix_routes: Store
     traefik_services: Store
     mappings: Store
@@ -126,7 +129,7 @@ class RouterObjects(GatewayApiRoutes):
         if self.alb:
             return self._alb_weight()
         if self.gateway_api:
-            return self._http_route_weight()
+            return self._gateway_api_weight()
         if self.apisix:
             return self._apisix_weight()
         if self.traefik:

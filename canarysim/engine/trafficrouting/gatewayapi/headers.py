@@ -1,17 +1,19 @@
-"""The Gateway API plugin's header routes on HTTPRoutes (``pkg/plugin/httproute.go`` of
-argoproj-labs/rollouts-plugin-trafficrouter-gatewayapi: ``setHTTPHeaderRoute``,
-``removeHTTPManagedRoutes``), as pure rewrites of one HTTPRoute.
+"""The Gateway API plugin's header routes on HTTPRoutes and GRPCRoutes (``pkg/plugin/
+httproute.go`` and ``grpcroute.go`` of argoproj-labs/rollouts-plugin-trafficrouter-gatewayapi:
+``setHTTPHeaderRoute``, ``removeHTTPManagedRoutes``, ``setGRPCHeaderRoute``,
+``removeGRPCManagedRoutes``), as pure rewrites of one route.
 
-``SetHeaderRoute`` runs on every configured HTTPRoute with ``useHeaderRoutes: true`` (the
-single ``httpRoute`` form always has it). In each, every rule with both the canary and the
-stable ``backendRef`` gets a managed twin appended at the end: named after the step's route
-(the first twin) or ``<route>-<n>``, with the rule's matches (each keeping its path, query
-parameters and method, its headers followed by the step's; a rule without matches gets one
-match of the step's headers only) and filters, and one ``backendRef`` to the canary Service on
-the rule's port. The twins of an earlier call for that route are dropped first. A step without
-``match`` removes every managed rule instead, as ``RemoveManagedRoutes`` does. The plugin's
-``SetMirrorRoute`` does nothing. Errors carry the plugin's texts; Argo wraps them as
-``failed to set header route via plugin: ...``.
+``SetHeaderRoute`` runs on every configured HTTPRoute, then every GRPCRoute, with
+``useHeaderRoutes: true`` (the single ``httpRoute``/``grpcRoute`` forms always have it). In
+each, every rule with both the canary and the stable ``backendRef`` gets a managed twin appended
+at the end: named after the step's route (the first twin) or ``<route>-<n>``, with the rule's
+matches (each keeping its path, query parameters and method, its headers followed by the
+step's; a rule without matches gets one match of the step's headers only; a GRPCRoute match
+keeps only its ``method`` and headers, as ``GRPCRouteMatch`` has nothing else) and filters,
+and one ``backendRef`` to the canary Service on the rule's port. The twins of an earlier call
+for that route are dropped first. A step without ``match`` removes every managed rule instead,
+as ``RemoveManagedRoutes`` does. The plugin's ``SetMirrorRoute`` does nothing. Errors carry
+the plugin's texts; Argo wraps them as ``failed to set header route via plugin: ...``.
 """
 
 from __future__ import annotations
@@ -22,13 +24,15 @@ from typing import Any
 
 from canarysim.engine.trafficrouting.fields import as_dict, as_list
 from canarysim.engine.trafficrouting.gatewayapi.reconcile import (
-    BACKEND_REF_NOT_FOUND,
+    NOT_FOUND,
+    is_managed_name,
     plugin_config,
 )
 from canarysim.errors import TrafficRoutingError
 
 __all__ = [
     "INVALID_HEADER_MATCH",
+    "grpc_header_route_names",
     "header_matches",
     "header_route_names",
     "remove_managed_rules",
@@ -44,23 +48,34 @@ def _canary(rollout: Mapping[str, Any]) -> dict[str, Any]:
     return as_dict(as_dict(as_dict(rollout.get("spec")).get("strategy")).get("canary"))
 
 
-def header_route_names(rollout: Mapping[str, Any]) -> list[str]:
-    """The HTTPRoutes header routes go to: ``httpRoutes`` entries with ``useHeaderRoutes``,
-    then ``httpRoute`` (``insertGatewayAPIRouteLists`` gives it ``UseHeaderRoutes: true``)."""
+def _with_header_routes(rollout: Mapping[str, Any], plural: str, single: str) -> list[str]:
     config = plugin_config(rollout) or {}
     names = [
         str(as_dict(r).get("name") or "")
-        for r in as_list(config.get("httpRoutes"))
+        for r in as_list(config.get(plural))
         if as_dict(r).get("useHeaderRoutes") is True
     ]
-    if config.get("httpRoute"):
-        names.append(str(config["httpRoute"]))
+    if config.get(single):
+        names.append(str(config[single]))
     return names
 
 
+def header_route_names(rollout: Mapping[str, Any]) -> list[str]:
+    """The HTTPRoutes header routes go to: ``httpRoutes`` entries with ``useHeaderRoutes``,
+    then ``httpRoute`` (``insertGatewayAPIRouteLists`` gives it ``UseHeaderRoutes: true``)."""
+    return _with_header_routes(rollout, "httpRoutes", "httpRoute")
+
+
+def grpc_header_route_names(rollout: Mapping[str, Any]) -> list[str]:
+    """The GRPCRoutes header routes go to: ``grpcRoutes`` entries with ``useHeaderRoutes``,
+    then ``grpcRoute``."""
+    return _with_header_routes(rollout, "grpcRoutes", "grpcRoute")
+
+
 def header_matches(match: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
-    """``getHTTPHeaderRouteRuleList``: ``exact`` as an ``Exact`` match, else ``prefix`` as
-    the ``RegularExpression`` ``<prefix>.*``, else ``regex``; none of them is an error."""
+    """``getHTTPHeaderRouteRuleList`` (and ``getGRPCHeaderRouteRuleList``, which maps them
+    the same way): ``exact`` as an ``Exact`` match, else ``prefix`` as the
+    ``RegularExpression`` ``<prefix>.*``, else ``regex``; none of them is an error."""
     out: list[dict[str, Any]] = []
     for m in match:
         value = as_dict(m.get("headerValue"))
@@ -80,25 +95,11 @@ def _ref_names(rule: Mapping[str, Any]) -> list[str]:
     return [str(as_dict(ref).get("name") or "") for ref in as_list(rule.get("backendRefs"))]
 
 
-def _is_managed_name(name: Any, managed: set[str]) -> bool:
-    """``isManagedRuleName``: a managed route's name, or that name ``-<number>``."""
-    if name is None:
-        return False
-    text = str(name)
-    if text in managed:
-        return True
-    for base in managed:
-        tail = text[len(base) + 1 :] if text.startswith(f"{base}-") else ""
-        if tail and (tail.isdigit() or (tail[0] in "+-" and tail[1:].isdigit())):
-            return True
-    return False
-
-
 def _is_managed_rule(
     rule: Mapping[str, Any], canary: str, headers: list[dict[str, Any]] | None
 ) -> bool:
-    """``isHTTPManagedRule``: one backendRef, to the canary; with ``headers``, a match that
-    names every one of them too."""
+    """``isHTTPManagedRule`` / ``isGRPCManagedRule``: one backendRef, to the canary; with
+    ``headers``, a match that names every one of them too."""
     if _ref_names(rule) != [canary]:
         return False
     if headers is None:
@@ -116,8 +117,10 @@ def set_header_route(
     rollout: Mapping[str, Any],
     name: str,
     match: Sequence[Mapping[str, Any]] | None,
+    kind: str = "HTTPRoute",
 ) -> Manifest:
-    """The HTTPRoute after ``setHTTPHeaderRoute`` for the step's route ``name``."""
+    """The HTTPRoute after ``setHTTPHeaderRoute`` for the step's route ``name`` (the
+    GRPCRoute after ``setGRPCHeaderRoute`` with ``kind="GRPCRoute"``)."""
     if match is None:
         return remove_managed_rules(route, rollout)
     headers = header_matches(match)
@@ -128,7 +131,7 @@ def set_header_route(
     rules = [as_dict(r) for r in as_list(spec.get("rules"))]
     sources = [r for r in rules if {canary, stable} <= set(_ref_names(r))]
     if not sources:
-        raise TrafficRoutingError(BACKEND_REF_NOT_FOUND)
+        raise TrafficRoutingError(NOT_FOUND[kind])
     twins = []
     for idx, rule in enumerate(sources):
         canary_ref = next(
@@ -144,18 +147,7 @@ def set_header_route(
         if not source_matches:
             matches.append({"headers": copy.deepcopy(headers)})
         for m in source_matches:
-            m = as_dict(m)
-            merged: dict[str, Any] = {}
-            if m.get("path") is not None:
-                merged["path"] = copy.deepcopy(m["path"])
-            all_headers = [*copy.deepcopy(as_list(m.get("headers"))), *copy.deepcopy(headers)]
-            if all_headers:
-                merged["headers"] = all_headers
-            if m.get("queryParams"):
-                merged["queryParams"] = copy.deepcopy(m["queryParams"])
-            if m.get("method"):
-                merged["method"] = m["method"]
-            matches.append(merged)
+            matches.append(_merged_match(as_dict(m), headers, kind))
         twin: dict[str, Any] = {"name": name if idx == 0 else f"{name}-{idx}"}
         if matches:
             twin["matches"] = matches
@@ -167,15 +159,37 @@ def set_header_route(
     kept = [
         r
         for r in rules
-        if not (_is_managed_name(r.get("name"), {name}) or _is_managed_rule(r, canary, headers))
+        if not (is_managed_name(r.get("name"), {name}) or _is_managed_rule(r, canary, headers))
     ]
     spec["rules"] = [*kept, *twins]
     return out
 
 
+def _merged_match(m: Mapping[str, Any], headers: list[dict[str, Any]], kind: str) -> dict[str, Any]:
+    """One source match with the step's headers after its own. An HTTPRoute match keeps
+    its path, query parameters and method; a GRPCRoute match its ``method`` (service and
+    method) only."""
+    merged: dict[str, Any] = {}
+    if kind == "GRPCRoute":
+        if m.get("method") is not None:
+            merged["method"] = copy.deepcopy(m["method"])
+    elif m.get("path") is not None:
+        merged["path"] = copy.deepcopy(m["path"])
+    all_headers = [*copy.deepcopy(as_list(m.get("headers"))), *copy.deepcopy(headers)]
+    if all_headers:
+        merged["headers"] = all_headers
+    if kind != "GRPCRoute":
+        if m.get("queryParams"):
+            merged["queryParams"] = copy.deepcopy(m["queryParams"])
+        if m.get("method"):
+            merged["method"] = m["method"]
+    return merged
+
+
 def remove_managed_rules(route: Mapping[str, Any], rollout: Mapping[str, Any]) -> Manifest:
-    """``removeHTTPManagedRoutes``: without the rules named after any managed route, or with
-    the canary as their only backend (the route itself when there are none)."""
+    """``removeHTTPManagedRoutes`` / ``removeGRPCManagedRoutes``: without the rules named
+    after any managed route, or with the canary as their only backend (the route itself when
+    there are none)."""
     canary = str(_canary(rollout).get("canaryService") or "")
     tr = as_dict(_canary(rollout).get("trafficRouting"))
     managed = {str(as_dict(r).get("name") or "") for r in as_list(tr.get("managedRoutes"))}
@@ -183,7 +197,7 @@ def remove_managed_rules(route: Mapping[str, Any], rollout: Mapping[str, Any]) -
     kept = [
         r
         for r in rules
-        if not (_is_managed_name(r.get("name"), managed) or _is_managed_rule(r, canary, None))
+        if not (is_managed_name(r.get("name"), managed) or _is_managed_rule(r, canary, None))
     ]
     if len(kept) == len(rules):
         return dict(route)

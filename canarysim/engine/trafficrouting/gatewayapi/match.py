@@ -17,10 +17,11 @@ from typing import Any
 
 from canarysim.engine.trafficrouting.fields import as_dict, as_list
 
-__all__ = ["route"]
+__all__ = ["host_matches", "route"]
 
 
-def _host_matches(pattern: str, host: str) -> bool:
+def host_matches(pattern: str, host: str) -> bool:
+    """A route `hostnames` entry against the request host (`*.` matches one or more labels)."""
     if pattern.startswith("*."):
         return host.endswith(pattern[1:]) and len(host) > len(pattern) - 1
     return pattern == host
@@ -79,7 +80,7 @@ def route(
     for i, r in enumerate(http_routes):
         spec = as_dict(r.get("spec"))
         names = [str(h) for h in as_list(spec.get("hostnames"))]
-        if names and not any(_host_matches(n, host) for n in names):
+        if names and not any(host_matches(n, host) for n in names):
             continue
         applies = True
         for j, rule in enumerate(as_list(spec.get("rules"))):

@@ -1,7 +1,10 @@
-"""What the Gateway API plugin writes to HTTPRoutes (``setHTTPRouteWeight``).
+"""What the Gateway API plugin writes to HTTPRoutes and GRPCRoutes (``setHTTPRouteWeight``,
+``setGRPCRouteWeight``: the same rewrite, each with its own error text), and to TCPRoutes and
+TLSRoutes (``setTCPRouteWeight``, ``setTLSRouteWeight``: every canary and stable
+``backendRef``, wherever it is).
 
-Works on plain dict manifests. Only HTTPRoutes are handled here; the Rollouts that rely on the
-plugin's other features are refused at load (``canarysim.declarations.support``).
+Works on plain dict manifests. The Rollouts that rely on the plugin's route selectors or
+experiment backends are refused at load (``canarysim.declarations.support``).
 """
 
 from __future__ import annotations
@@ -17,8 +20,12 @@ __all__ = [
     "IN_PROGRESS_LABEL_KEY",
     "IN_PROGRESS_LABEL_VALUE",
     "PLUGIN_NAME",
+    "grpc_route_names",
     "http_route_names",
+    "is_managed_name",
     "plugin_config",
+    "route_names",
+    "set_backend_weights",
     "set_weight",
 ]
 
@@ -28,6 +35,21 @@ PLUGIN_NAME = "argoproj-labs/gatewayAPI"
 IN_PROGRESS_LABEL_KEY = "rollouts.argoproj.io/gatewayapi-canary"
 IN_PROGRESS_LABEL_VALUE = "in-progress"
 BACKEND_REF_NOT_FOUND = "backendRef was not found in httpRoute"
+GRPC_BACKEND_REF_NOT_FOUND = "backendRef was not found in grpcRoute"
+#: The plugin's error when a route lacks the canary or the stable ``backendRef`` (errors.go).
+NOT_FOUND = {
+    "HTTPRoute": BACKEND_REF_NOT_FOUND,
+    "GRPCRoute": GRPC_BACKEND_REF_NOT_FOUND,
+    "TCPRoute": "backendRef list was not found in tcpRoute",
+    "TLSRoute": "backendRef list was not found in tlsRoute",
+}
+#: Each kind's settings: the list form, then the single form (``insertGatewayAPIRouteLists``).
+_SETTINGS = {
+    "HTTPRoute": ("httpRoutes", "httpRoute"),
+    "GRPCRoute": ("grpcRoutes", "grpcRoute"),
+    "TCPRoute": ("tcpRoutes", "tcpRoute"),
+    "TLSRoute": ("tlsRoutes", "tlsRoute"),
+}
 NO_ROUTES = (
     "No routes configured. At least one of 'httpRoutes', 'grpcRoutes', 'tcpRoutes', "
     "'tlsRoutes', 'httpRoute', 'grpcRoute', 'tcpRoute' or 'tlsRoute' must be set"
@@ -51,13 +73,25 @@ def plugin_config(rollout: Mapping[str, Any]) -> dict[str, Any] | None:
     return out
 
 
-def http_route_names(rollout: Mapping[str, Any]) -> list[str]:
-    """``httpRoutes`` names, then ``httpRoute`` (``insertGatewayAPIRouteLists``)."""
+def route_names(rollout: Mapping[str, Any], kind: str) -> list[str]:
+    """The names of one kind's routes: the list form's, then the single form
+    (``insertGatewayAPIRouteLists``)."""
+    plural, single = _SETTINGS[kind]
     config = plugin_config(rollout) or {}
-    names = [str(as_dict(r).get("name") or "") for r in as_list(config.get("httpRoutes"))]
-    if config.get("httpRoute"):
-        names.append(str(config["httpRoute"]))
+    names = [str(as_dict(r).get("name") or "") for r in as_list(config.get(plural))]
+    if config.get(single):
+        names.append(str(config[single]))
     return names
+
+
+def http_route_names(rollout: Mapping[str, Any]) -> list[str]:
+    """``httpRoutes`` names, then ``httpRoute``."""
+    return route_names(rollout, "HTTPRoute")
+
+
+def grpc_route_names(rollout: Mapping[str, Any]) -> list[str]:
+    """``grpcRoutes`` names, then ``grpcRoute``."""
+    return route_names(rollout, "GRPCRoute")
 
 
 def _managed_names(rollout: Mapping[str, Any]) -> set[str]:
@@ -65,13 +99,26 @@ def _managed_names(rollout: Mapping[str, Any]) -> set[str]:
     return {str(as_dict(r).get("name") or "") for r in routes}
 
 
+def is_managed_name(name: Any, managed: set[str]) -> bool:
+    """``isManagedRuleName`` (plugin.go): a managed route's name, or that name ``-<n>`` where
+    ``n`` is what Go's ``strconv.Atoi`` reads as an integer."""
+    if name is None:
+        return False
+    text = str(name)
+    if text in managed:
+        return True
+    for base in managed:
+        tail = text[len(base) + 1 :] if text.startswith(f"{base}-") else ""
+        if tail and (tail.isdigit() or (tail[0] in "+-" and tail[1:].isdigit())):
+            return True
+    return False
+
+
 def _is_managed_rule(rule: Mapping[str, Any], canary: str, managed: set[str]) -> bool:
     """A header rule the plugin injected: named after a managed route, or (older plugin
-    versions) a rule whose only backend is the canary Service (``isHTTPManagedRule``)."""
-    name = rule.get("name")
-    if name is not None and any(
-        str(name) == m or str(name).startswith(f"{m}-") for m in managed if m
-    ):
+    versions) a rule whose only backend is the canary Service (``isHTTPManagedRule``,
+    ``isGRPCManagedRule``)."""
+    if is_managed_name(rule.get("name"), managed):
         return True
     refs = as_list(rule.get("backendRefs"))
     return len(refs) == 1 and as_dict(refs[0]).get("name") == canary
@@ -88,15 +135,21 @@ def _labelled(route: Manifest, weight: int, config: Mapping[str, Any]) -> None:
     if weight == 0:
         if key in labels:
             del labels[key]
-            meta["labels"] = labels
+            if labels:
+                meta["labels"] = labels
+            else:  # an empty map is left out of the object (``labels,omitempty``)
+                meta.pop("labels", None)
         return
     labels[key] = value
     meta["labels"] = labels
 
 
-def set_weight(route: Mapping[str, Any], rollout: Mapping[str, Any], weight: int) -> Manifest:
-    """The HTTPRoute after ``setHTTPRouteWeight``; :class:`TrafficRoutingError` with the
-    plugin's text when a canary or stable ``backendRef`` is missing."""
+def set_weight(
+    route: Mapping[str, Any], rollout: Mapping[str, Any], weight: int, kind: str = "HTTPRoute"
+) -> Manifest:
+    """The HTTPRoute after ``setHTTPRouteWeight`` (the GRPCRoute after ``setGRPCRouteWeight``
+    with ``kind="GRPCRoute"``: grpcroute.go does the same rewrite); :class:`TrafficRoutingError`
+    with the plugin's text when a canary or stable ``backendRef`` is missing."""
     config = plugin_config(rollout) or {}
     canary_svc = str(_canary(rollout).get("canaryService") or "")
     stable_svc = str(_canary(rollout).get("stableService") or "")
@@ -116,6 +169,32 @@ def set_weight(route: Mapping[str, Any], rollout: Mapping[str, Any], weight: int
                 ref["weight"] = 100 - int(weight)
                 stable_found = True
     if not canary_found or not stable_found:
-        raise TrafficRoutingError(BACKEND_REF_NOT_FOUND)
+        raise TrafficRoutingError(NOT_FOUND[kind])
     _labelled(out, weight, config)
+    return out
+
+
+def set_backend_weights(
+    route: Mapping[str, Any], rollout: Mapping[str, Any], weight: int, kind: str
+) -> Manifest:
+    """The TCPRoute (``kind="TCPRoute"``) or TLSRoute after ``setTCPRouteWeight`` /
+    ``setTLSRouteWeight``: every ``backendRef`` named after the canary Service, in any rule,
+    gets the canary weight, every one named after the stable Service the rest
+    (``getBackendRefs``); no rule is skipped (these routes take no header routes). The
+    plugin looks for the canary first, then the stable: either missing is its error."""
+    canary_svc = str(_canary(rollout).get("canaryService") or "")
+    stable_svc = str(_canary(rollout).get("stableService") or "")
+    out = copy.deepcopy(dict(route))
+    refs = [
+        as_dict(ref)
+        for rule in as_list(as_dict(out.get("spec")).get("rules"))
+        for ref in as_list(as_dict(rule).get("backendRefs"))
+    ]
+    for name, value in ((canary_svc, int(weight)), (stable_svc, 100 - int(weight))):
+        named = [ref for ref in refs if ref.get("name") == name]
+        if not named:
+            raise TrafficRoutingError(NOT_FOUND[kind])
+        for ref in named:
+            ref["weight"] = value
+    _labelled(out, weight, plugin_config(rollout) or {})
     return out

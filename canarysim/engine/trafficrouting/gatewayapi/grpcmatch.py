@@ -1,0 +1,194 @@
+"""How a Gateway API implementation routes one request over GRPCRoutes, and which of an
+HTTPRoute and a GRPCRoute that share a hostname it accepts.
+
+A gRPC call is an HTTP/2 ``POST`` to ``/<service>/<method>``; a request class is read that way
+(its path split into the service and the method; a path of another shape has neither, and only
+matches without a service or method constraint accept it). The rules follow the GRPCRoute
+specification (``apis/v1/grpcroute_types.go`` of kubernetes-sigs/gateway-api):
+
+- a route applies when one of its ``hostnames`` matches the host (none: every host);
+- a rule without ``matches`` matches every call; a rule's matches are ORed, and within a match
+  the ``method`` and every ``headers`` entry must hold (header names are case-insensitive;
+  ``Exact`` by default, or ``RegularExpression`` on the whole value);
+- ``method``: ``Exact`` (the default) compares ``service`` and ``method``, each only when set;
+  ``RegularExpression`` matches each set one against the whole service or method name;
+- among the matching rules of every applicable route, precedence goes to the largest number
+  of characters in a matching non-wildcard hostname, then in a matching hostname, then in the
+  matching ``service``, then in the ``method``, then to the most header matches; ties go to the
+  oldest route (``metadata.creationTimestamp``), then to the first by ``namespace/name``, then
+  to the first rule of that route;
+- the chosen rule's ``backendRefs`` share the calls by ``weight`` (default 1; 0 takes none).
+
+When an HTTPRoute and a GRPCRoute have intersecting hostnames, the specification has the
+Gateway accept exactly one of the two: the older, then the first by ``namespace/name``
+(:func:`accepted`). Every route is taken as attached to the one Gateway the requests enter
+(``parentRefs`` and listeners are not modelled), and no route is merged with another kind.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from canarysim.engine.trafficrouting.fields import as_dict, as_list
+from canarysim.engine.trafficrouting.gatewayapi.match import host_matches
+
+__all__ = [
+    "accepted",
+    "grpc_call",
+    "hostname_rank",
+    "hostnames_of",
+    "route_age",
+    "route_grpc",
+    "shares",
+]
+
+
+def grpc_call(uri: str) -> tuple[str, str] | None:
+    """``(service, method)`` of a request path ``/<service>/<method>``, else None."""
+    path = uri.split("?", 1)[0]
+    parts = path.split("/")
+    if len(parts) != 3 or parts[0] or not parts[1] or not parts[2]:
+        return None
+    return parts[1], parts[2]
+
+
+def route_age(route: Mapping[str, Any]) -> tuple[str, str]:
+    """The tie-break order of routes: creation time, then ``namespace/name``."""
+    meta = as_dict(route.get("metadata"))
+    ns = str(meta.get("namespace") or "default")
+    return (str(meta.get("creationTimestamp") or ""), f"{ns}/{meta.get('name') or ''}")
+
+
+def hostnames_of(route: Mapping[str, Any]) -> list[str]:
+    return [str(h) for h in as_list(as_dict(route.get("spec")).get("hostnames"))]
+
+
+def _intersect(a: Sequence[str], b: Sequence[str]) -> bool:
+    """Some host matches both lists (an empty list matches every host)."""
+    if not a or not b:
+        return True
+    for x in a:
+        for y in b:
+            if x == y or host_matches(x, y) or host_matches(y, x):
+                return True
+            both_wild = x.startswith("*.") and y.startswith("*.")
+            if both_wild and (x.endswith(y[1:]) or y.endswith(x[1:])):
+                return True
+    return False
+
+
+def accepted(
+    http_routes: Sequence[Mapping[str, Any]], grpc_routes: Sequence[Mapping[str, Any]]
+) -> tuple[list[Mapping[str, Any]], list[Mapping[str, Any]]]:
+    """The HTTPRoutes and GRPCRoutes the Gateway accepts: taking routes from the oldest, one
+    whose hostnames intersect those of an accepted route of the other kind is refused."""
+    tagged = [(route_age(r), 0, i, r) for i, r in enumerate(http_routes)]
+    tagged += [(route_age(r), 1, i, r) for i, r in enumerate(grpc_routes)]
+    taken: tuple[list[Mapping[str, Any]], list[Mapping[str, Any]]] = ([], [])
+    for _, kind, _, r in sorted(tagged, key=lambda t: (t[0], t[1], t[2])):
+        other = taken[1 - kind]
+        if any(_intersect(hostnames_of(r), hostnames_of(o)) for o in other):
+            continue
+        taken[kind].append(r)
+    # back in the order given, which the HTTPRoute matcher uses for its ties
+    http = [r for r in http_routes if any(r is t for t in taken[0])]
+    grpc = [r for r in grpc_routes if any(r is t for t in taken[1])]
+    return http, grpc
+
+
+def hostname_rank(names: Sequence[str], host: str) -> tuple[int, int] | None:
+    """(characters of a matching non-wildcard hostname, of a matching hostname); None when
+    the route does not serve the host."""
+    if not names:
+        return (0, 0)
+    best: tuple[int, int] | None = None
+    for n in names:
+        if host_matches(n, host):
+            rank = (0 if n.startswith("*") else len(n), len(n))
+            best = rank if best is None or rank > best else best
+    return best
+
+
+def _name_ok(kind: str, want: str | None, got: str | None) -> bool:
+    if not want:
+        return True
+    if got is None:
+        return False
+    if kind == "RegularExpression":
+        return re.fullmatch(want, got) is not None
+    return want == got
+
+
+def _match_rank(
+    match: Mapping[str, Any], call: tuple[str, str] | None, headers: Mapping[str, str]
+) -> tuple[int, int, int] | None:
+    """None if the match does not accept the call, else (service characters, method
+    characters, header matches)."""
+    method = as_dict(match.get("method"))
+    kind = str(method.get("type") or "Exact")
+    service = str(method.get("service") or "")
+    name = str(method.get("method") or "")
+    got_service, got_method = call if call is not None else (None, None)
+    if not _name_ok(kind, service, got_service) or not _name_ok(kind, name, got_method):
+        return None
+    found = 0
+    for h in as_list(match.get("headers")):
+        h = as_dict(h)
+        got = headers.get(str(h.get("name") or "").lower())
+        if got is None:
+            return None
+        if str(h.get("type") or "Exact") == "RegularExpression":
+            if re.fullmatch(str(h.get("value") or ""), got) is None:
+                return None
+        elif got != str(h.get("value") or ""):
+            return None
+        found += 1
+    return (len(service), len(name), found)
+
+
+def route_grpc(
+    grpc_routes: Sequence[Mapping[str, Any]],
+    host: str,
+    uri: str,
+    headers: Mapping[str, str] | None = None,
+) -> tuple[tuple[str, float], ...] | None:
+    """``(Service, share)`` for one request class over the GRPCRoutes; None when none of
+    them serves the host; ``()`` when one does but no rule matches or no backend has weight."""
+    headers = {k.lower(): v for k, v in (headers or {}).items()}
+    call = grpc_call(uri)
+    applies = False
+    best: tuple[Any, ...] | None = None
+    chosen: list[Any] = []
+    for r in grpc_routes:
+        host_rank = hostname_rank(hostnames_of(r), host)
+        if host_rank is None:
+            continue
+        applies = True
+        for j, rule in enumerate(as_list(as_dict(r.get("spec")).get("rules"))):
+            rule = as_dict(rule)
+            for match in as_list(rule.get("matches")) or [{}]:
+                rank = _match_rank(as_dict(match), call, headers)
+                if rank is None:
+                    continue
+                key = (-host_rank[0], -host_rank[1], *(-x for x in rank), route_age(r), j)
+                if best is None or key < best:
+                    best, chosen = key, as_list(rule.get("backendRefs"))
+    if not applies:
+        return None
+    return shares(chosen)
+
+
+def shares(backend_refs: Sequence[Any]) -> tuple[tuple[str, float], ...]:
+    """``(Service, share)`` of a rule's ``backendRefs`` by ``weight`` (default 1; 0 takes
+    none); ``()`` when none has weight."""
+    weights = []
+    for ref in backend_refs:
+        ref = as_dict(ref)
+        w = ref.get("weight", 1)
+        weights.append((str(ref.get("name") or ""), float(w if w is not None else 1)))
+    total = sum(w for _, w in weights if w > 0)
+    if total <= 0:
+        return ()
+    return tuple((s, w / total) for s, w in weights if w > 0)
