@@ -94,8 +94,9 @@ def decide_blue_green(plan: Plan, status: RolloutStatus, observation: Observatio
     _reconcile_preview_service(ctx)
     if _pod_spec_changed(ctx):
         return _finish(ctx, status, _sync_status(ctx, None, None))
-    if reconcile_restart(ctx) > 0:
-        return _finish(ctx, status, ctx.status)
+    # rolloutBlueGreen ignores how many pods the restarter evicted and goes on (the canary
+    # strategy stops there: rolloutCanary, rollout/canary.go)
+    reconcile_restart(ctx)
     _reconcile_replica_sets(ctx)
     _reconcile_pause(ctx)
     _reconcile_active_service(ctx)

@@ -33,6 +33,7 @@ from canarysim.engine.model import (
     BlueGreen,
     BlueGreenStatus,
     Condition,
+    EvictPods,
     PauseCondition,
     Plan,
     Promote,
@@ -145,6 +146,19 @@ def test_add_pause_when_auto_promotion_is_disabled():
     assert d.status.controller_pause
     assert (d.status.phase, d.status.message) == ("Paused", "BlueGreenPause")
     assert switches(d) == []
+
+
+def test_a_restart_does_not_stop_the_reconcile():
+    """rolloutBlueGreen ignores how many pods the restarter evicted (rollout/bluegreen.go):
+    the same reconcile goes on to pause on the preview, where the canary strategy stops."""
+    plan = replace(bg_plan(2, auto_promotion_enabled=False), restart_at=NOW - 10)
+    old = (NOW - 100, NOW - 90)
+    d = reconcile(
+        plan, bg_status(plan), rs(H1, 2, pods=old), rs(H2, 2, pods=old), now=NOW, **SERVICES
+    )
+    assert of_type(d, EvictPods), "an old pod is evicted"
+    assert d.status.pause_conditions == (PauseCondition("BlueGreenPause", NOW),)
+    assert (d.status.phase, d.status.message) == ("Paused", "BlueGreenPause")
 
 
 def test_no_actions_after_pausing():
