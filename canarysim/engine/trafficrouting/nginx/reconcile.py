@@ -12,7 +12,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from canarysim.engine.trafficrouting.fields import as_dict, as_list, owner_reference
+from canarysim.engine.trafficrouting.fields import (
+    as_dict,
+    as_list,
+    controlled_by,
+    owner_reference,
+)
 from canarysim.errors import TrafficRoutingError
 
 __all__ = [
@@ -150,16 +155,6 @@ class IngressWrite:
     message: str
 
 
-def _controlled_by(ingress: Mapping[str, Any], rollout: Mapping[str, Any]) -> bool:
-    """``metav1.IsControlledBy``: a controller owner reference to this Rollout."""
-    name = as_dict(rollout.get("metadata")).get("name")
-    for ref in as_list(as_dict(ingress.get("metadata")).get("ownerReferences")):
-        ref = as_dict(ref)
-        if ref.get("controller") and ref.get("kind") == "Rollout" and ref.get("name") == name:
-            return True
-    return False
-
-
 def _patched(current: Mapping[str, Any], desired: Manifest) -> Manifest:
     """The canary Ingress after Argo's merge patch: desired annotations win, others the
     Ingress already had are kept (``getDesiredAnnotations``); labels and spec as desired."""
@@ -202,7 +197,7 @@ def set_weight(
                 )
             )
             continue
-        if not _controlled_by(current, rollout):
+        if not controlled_by(current, rollout):
             raise TrafficRoutingError(
                 f"canary ingress `{canary_name}` controlled by different object"
             )
