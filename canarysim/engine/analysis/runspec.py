@@ -84,7 +84,7 @@ class TemplateNotFound(RunSpecError):
     """A referenced (Cluster)AnalysisTemplate does not exist (*nested*: referenced by another
     template's ``spec.templates`` rather than by the rollout)."""
 
-    def __init__(self, name: str, cluster_scope: bool, nested: bool = False) -> None:
+    def __init__(self, name: str, cluster_scope: bool, *, nested: bool) -> None:
         self.name = name
         self.cluster_scope = cluster_scope
         self.nested = nested
@@ -108,10 +108,6 @@ def _spec(template: Manifest) -> Mapping[str, Any]:
     return spec if isinstance(spec, Mapping) else {}
 
 
-def _name(template: Manifest) -> str:
-    return str((template.get("metadata") or {}).get("name", ""))
-
-
 def collect_templates(
     refs: Iterable[Mapping[str, Any]],
     lookup: Callable[[str, bool], Manifest | None],
@@ -122,31 +118,26 @@ def collect_templates(
     """
     plain: list[Manifest] = []
     cluster: list[Manifest] = []
+    seen: set[tuple[bool, str]] = set()
 
-    def walk(items: Iterable[Mapping[str, Any]], depth: int) -> None:
-        if depth > 20:  # a template that includes itself: Argo would recurse without end
-            return
+    def walk(items: Iterable[Mapping[str, Any]], nested: bool) -> None:
         for ref in items:
             name = str(ref.get("templateName", ""))
             scoped = bool(ref.get("clusterScope"))
+            # FilterUniqueTemplates keeps the first of each name per scope, and all a template
+            # includes was collected when it was first met: a template met again is skipped
+            # (so one that includes itself, where Argo would recurse without end, stops here).
+            if (scoped, name) in seen:
+                continue
             found = lookup(name, scoped)
             if found is None:
-                raise TemplateNotFound(name, scoped, nested=depth > 0)
+                raise TemplateNotFound(name, scoped, nested=nested)
+            seen.add((scoped, name))
             (cluster if scoped else plain).append(found)
-            walk(_spec(found).get("templates") or [], depth + 1)
+            walk(_spec(found).get("templates") or [], True)
 
-    walk(refs, 0)
-    return _unique(plain), _unique(cluster)
-
-
-def _unique(templates: list[Manifest]) -> list[Manifest]:
-    seen: set[str] = set()
-    out = []
-    for t in templates:
-        if _name(t) not in seen:
-            seen.add(_name(t))
-            out.append(t)
-    return out
+    walk(refs, False)
+    return plain, cluster
 
 
 def _no_duplicate_rules(rules: Sequence[Mapping[str, Any]], what: str) -> None:
@@ -182,36 +173,37 @@ def new_run_spec(
         dict(r) for t in everything for r in _spec(t).get("measurementRetention") or []
     ]
     _no_duplicate_rules(template_keep, "Measurement Retention")
-    combined: list[dict[str, Any]] = []  # flattenArgs
+    combined: dict[Any, dict[str, Any]] = {}  # flattenArgs, by name, in order of appearance
     for t in everything:
         for arg in _spec(t).get("args") or []:
-            previous = next((i for i, a in enumerate(combined) if a["name"] == arg.get("name")), -1)
-            if previous < 0:
-                combined.append(dict(arg))
+            previous = combined.get(arg.get("name"))
+            if previous is None:
+                combined[arg.get("name")] = dict(arg)
                 continue
-            old, new = combined[previous].get("value"), arg.get("value")
+            old, new = previous.get("value"), arg.get("value")
             if old is not None and new is not None and old != new:
                 raise RunSpecError(
                     f"Argument `{arg.get('name')}` specified multiple times with different "
                     f"values: '{old}', '{new}'"
                 )
             if old is None:
-                combined[previous] = dict(arg)
+                combined[arg.get("name")] = dict(arg)
     for incoming in args:  # MergeArgs
-        for merged in combined:
-            if merged["name"] == incoming.get("name"):
-                if incoming.get("value") is not None:
-                    merged["value"] = incoming["value"]
-                elif incoming.get("valueFrom") is not None:
-                    merged["valueFrom"] = incoming["valueFrom"]
-    for merged in combined:  # ResolveArgs
+        merged = combined.get(incoming.get("name"))
+        if merged is None:
+            continue
+        if incoming.get("value") is not None:
+            merged["value"] = incoming["value"]
+        elif incoming.get("valueFrom") is not None:
+            merged["valueFrom"] = incoming["valueFrom"]
+    for merged in combined.values():  # ResolveArgs
         if merged.get("value") is None and merged.get("valueFrom") is None:
             raise RunSpecError(f"args.{merged['name']} was not resolved")
     run_dry = [*(dict(d) for d in dry_run), *template_dry]
     _no_duplicate_rules(run_dry, "Dry-Run")
     run_keep = [*(dict(r) for r in measurement_retention), *template_keep]
     _no_duplicate_rules(run_keep, "Measurement Retention")
-    return RunSpec(tuple(metrics), tuple(combined), tuple(run_dry), tuple(run_keep))
+    return RunSpec(tuple(metrics), tuple(combined.values()), tuple(run_dry), tuple(run_keep))
 
 
 _TAG = re.compile(r"\{\{(.*?)\}\}", re.S)
@@ -228,36 +220,40 @@ def resolve_metric_args(
         if arg.get("value") is None:
             raise RunSpecError(f'argument "{arg.get("name")}" was not supplied')
         values[f"args.{arg.get('name')}"] = go_quote(str(arg["value"]))[1:-1]
-    unresolved: list[str] = []
-
-    def one(match: re.Match[str]) -> str:
-        tag = match.group(1)
-        value = values.get(tag.strip())
-        if value is None:
-            unresolved.append(tag)
-            return ""
-        return value
-
-    text = _TAG.sub(one, json.dumps(metric))
+    text = json.dumps(metric)
+    unresolved = [tag for tag in _TAG.findall(text) if tag.strip() not in values]
     if unresolved:
         raise RunSpecError(f"failed to resolve {{{{{unresolved[-1]}}}}}")
+    text = _TAG.sub(lambda match: values[match.group(1).strip()], text)
     try:
         resolved: dict[str, Any] = json.loads(text)
-    except json.JSONDecodeError as err:  # a substituted value broke the JSON
-        raise RunSpecError(str(err)) from None
+    except json.JSONDecodeError as err:
+        # strconv.Quote writes \a, \v, \xNN and \UNNNNNNNN, which are not JSON escapes: the
+        # decoder stops at the letter after the backslash (Go's json.SyntaxError wording).
+        raise RunSpecError(
+            f"invalid character {text[err.pos + 1]!r} in string escape code"
+        ) from None
     return resolved
 
 
+_ATOI = re.compile(r"[+-]?[0-9]+")  # what strconv.Atoi accepts (no spaces, no underscores)
+_INT64 = 1 << 63
+
+
 def int_value(value: object) -> int:
-    """``IntOrString.IntValue``: an int, or a string through ``Atoi`` (0 when not a number)."""
-    if isinstance(value, bool) or value is None:
+    """``IntOrString.IntValue``: an int, or a string through ``Atoi`` (0 when not a number,
+    clamped to an int64 when out of range); anything else (a boolean, None) is 0.
+
+    >>> int_value(3), int_value("-3"), int_value("3s"), int_value(" 3"), int_value(True)
+    (3, -3, 0, 0, 0)
+    """
+    if isinstance(value, bool):
         return 0
     if isinstance(value, int):
         return value
-    try:
-        return int(str(value))
-    except ValueError:
-        return 0
+    if isinstance(value, str) and _ATOI.fullmatch(value):
+        return max(-_INT64, min(int(value), _INT64 - 1))
+    return 0
 
 
 def validate_metric(metric: Mapping[str, Any]) -> None:
@@ -277,12 +273,13 @@ def validate_metric(metric: Mapping[str, Any]) -> None:
     if int_value(metric.get("consecutiveErrorLimit")) < 0:
         raise RunSpecError("consecutiveErrorLimit must be >= 0")
     if count > 0:
-        if failure >= 0 and count < failure + streak:
-            raise RunSpecError(
-                f"count ({count}) must be >= failureLimit + consecutiveSuccessLimit "
-                f"({failure} + {streak}) if both >= 0"
-            )
-        if failure < 0 and count < streak:
+        if failure >= 0:
+            if count < failure + streak:
+                raise RunSpecError(
+                    f"count ({count}) must be >= failureLimit + consecutiveSuccessLimit "
+                    f"({failure} + {streak}) if both >= 0"
+                )
+        elif count < streak:
             raise RunSpecError("count must be >= consecutiveSuccessLimit")
         if count < inconclusive:
             raise RunSpecError("count must be >= inconclusiveLimit")
@@ -302,19 +299,22 @@ def validate_metric(metric: Mapping[str, Any]) -> None:
         raise RunSpecError("multiple providers specified")
 
 
+_GO_NUMBER = re.compile(r"[+-]?([0-9]+)")  # one sign, as Go consumes only one
+
+
 def go_duration_error(value: str) -> str | None:
     """``time.ParseDuration``'s error text for a metric's ``interval``/``initialDelay``
     (``DurationString.Duration``: a Go duration only, so a bare ``"30"`` is ``missing unit``
-    and only ``"0"`` needs none), or None when it parses."""
-    bare = value.lstrip("+-")
-    if bare.isdigit():
-        return None if int(bare) == 0 else f'time: missing unit in duration "{value}"'
+    and only a lone ``"0"``, signed or not, needs none), or None when it parses."""
+    number = _GO_NUMBER.fullmatch(value)
+    if number is not None:  # ParseDuration: a number needs a unit, except the "0" special case
+        return None if number.group(1) == "0" else f'time: missing unit in duration "{value}"'
     try:
-        parse_duration(value)
+        parse_duration(value)  # a Go duration whenever the text is not a bare number
     except ValueError as exc:
         text = str(exc)
         if text.startswith("unknown unit"):
-            unit = text.split("'")[1] if "'" in text else ""
+            unit = text.split("'")[1]
             return f'time: unknown unit "{unit}" in duration "{value}"'
         if text.startswith("missing unit"):
             return f'time: missing unit in duration "{value}"'
@@ -342,21 +342,21 @@ def _matching(
     rules: Sequence[Mapping[str, Any]], metrics: Sequence[Mapping[str, Any]], what: str
 ) -> dict[str, Mapping[str, Any]]:
     out: dict[str, Mapping[str, Any]] = {}
+    names = [str(metric.get("name", "")) for metric in metrics]
     for i, rule in enumerate(rules):
-        pattern = str(rule.get("metricName", ""))
-        matched = 0
-        for metric in metrics:
-            name = str(metric.get("name", ""))
-            try:
-                hit = re.search(pattern, name) is not None
-            except re.error:
-                hit = False  # regexp.MatchString's error is ignored: no match
-            if hit:
-                out[name] = rule
-                matched += 1
-        if matched < 1:
+        hits = _matching_names(str(rule.get("metricName", "")), names)
+        if not hits:
             raise RunSpecError(f"{what}[{i}]: Rule didn't match any metric name(s)")
+        out.update(dict.fromkeys(hits, rule))  # a later rule wins, as in Argo's map
     return out
+
+
+def _matching_names(pattern: str, names: list[str]) -> list[str]:
+    try:
+        regexp = re.compile(pattern)
+    except re.error:  # regexp.MatchString's error is ignored: the rule matches nothing
+        return []
+    return [name for name in names if regexp.search(name)]
 
 
 def dry_run_metrics(

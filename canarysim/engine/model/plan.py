@@ -10,7 +10,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from typing import Any, TypeVar
 
 _T = TypeVar("_T")
@@ -248,12 +248,9 @@ class Plan:
 
 
 def steps_hash(steps: tuple[Step, ...]) -> str:
-    """Digest of a step list, stable across processes (no ``hash()`` randomisation)."""
-    payload = json.dumps([[type(s).__name__, _plain(s)] for s in steps], sort_keys=True)
-    return hashlib.sha256(payload.encode()).hexdigest()[:10]
-
-
-def _plain(step: Step) -> Any:
-    if isinstance(step, CompoundStep):
-        return [[type(p).__name__, _plain(p)] for p in step.parts]
-    return {k: getattr(step, k) for k in step.__dataclass_fields__}
+    """Digest of a step list, stable across processes (no ``hash()`` randomisation). A step is
+    the list of its parts' fields (each kind of step has its own set of field names, so the
+    kind needs no spelling), keys sorted: as Argo hashes the steps' structs, the order in
+    which a manifest wrote the keys of an arg mapping does not count as a change."""
+    payload = json.dumps([[asdict(p) for p in step_parts(s)] for s in steps], sort_keys=True)
+    return hashlib.sha256(payload.encode()).hexdigest()

@@ -11,6 +11,7 @@ __all__ = [
     "annotations_of",
     "as_dict",
     "as_list",
+    "controlled_by",
     "owner_reference",
 ]
 
@@ -57,3 +58,19 @@ def owner_reference(rollout: Mapping[str, Any]) -> dict[str, Any]:
     ref["controller"] = True
     ref["blockOwnerDeletion"] = True
     return ref
+
+
+def controlled_by(obj: Mapping[str, Any], rollout: Mapping[str, Any]) -> bool:
+    """``metav1.IsControlledBy``: ``obj`` has a controller reference to this Rollout (kind and
+    name stand for the uid Argo compares, which a Rollout read from a file has not).
+
+    >>> mine = {"metadata": {"ownerReferences": [owner_reference({"metadata": {"name": "r"}})]}}
+    >>> controlled_by(mine, {"metadata": {"name": "r"}}), controlled_by(mine, {})
+    (True, False)
+    """
+    name = as_dict(rollout.get("metadata")).get("name")
+    for ref in as_list(as_dict(obj.get("metadata")).get("ownerReferences")):
+        ref = as_dict(ref)
+        if ref.get("controller") and ref.get("kind") == "Rollout" and ref.get("name") == name:
+            return True
+    return False

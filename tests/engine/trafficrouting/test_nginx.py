@@ -17,7 +17,9 @@ from canarysim.engine.trafficrouting.nginx.match import route
 from canarysim.engine.trafficrouting.nginx.reconcile import (
     canary_ingress_name,
     desired_canary_ingress,
+    nginx_settings,
     set_weight,
+    stable_ingresses,
 )
 from canarysim.errors import TrafficRoutingError
 
@@ -308,3 +310,212 @@ def test_paths_and_hosts():
 def test_header_routing_before_weight(annotations, headers, canary):
     got = shares(plane(20, **annotations), uri="/foo", headers=headers)
     assert got.get("canary-service", 0.0) == pytest.approx(canary)
+
+
+# --------------------------------------------------------------------------------------------
+# Edges found by mutation testing
+# --------------------------------------------------------------------------------------------
+
+
+def test_canary_ingress_object():
+    """Created beside the Rollout (its namespace), named as asked, an Ingress."""
+    got = desired_canary_ingress(rollout(), ingress("stable-ingress"), w_name(), 10)
+    assert (got["apiVersion"], got["kind"]) == ("networking.k8s.io/v1", "Ingress")
+    assert got["metadata"]["name"] == w_name()
+    assert got["metadata"]["namespace"] == "default"
+    ro = rollout()
+    del ro["metadata"]["namespace"]
+    assert (
+        "namespace"
+        not in desired_canary_ingress(ro, ingress("stable-ingress"), "c", 10)["metadata"]
+    )
+
+
+def test_created_canary_ingress_is_named_after_rollout_and_stable():
+    [w] = set_weight(rollout(), {"stable-ingress": ingress("stable-ingress")}, 10)
+    assert w.manifest["metadata"]["name"] == w_name()
+    unnamed = rollout()
+    del unnamed["metadata"]["name"]
+    [w] = set_weight(unnamed, {"stable-ingress": ingress("stable-ingress")}, 10)
+    assert w.name == "-stable-ingress-canary"
+
+
+def test_annotation_prefix():
+    ro = rollout(annotationPrefix="custom.nginx.org", additionalIngressAnnotations={"x": "1"})
+    a = desired_canary_ingress(ro, ingress("stable-ingress"), w_name(), 15)["metadata"][
+        "annotations"
+    ]
+    assert a == {
+        "custom.nginx.org/x": "1",
+        "custom.nginx.org/canary": "true",
+        "custom.nginx.org/canary-weight": "15",
+    }
+
+
+def test_nginx_settings_must_be_a_mapping():
+    ro = rollout()
+    ro["spec"]["strategy"]["canary"]["trafficRouting"]["nginx"] = "on"
+    assert nginx_settings(ro) is None
+    assert stable_ingresses(ro) == [""]  # no stableIngress: the empty name
+    with pytest.raises(TrafficRoutingError, match=r"stableIngress `` from cache"):
+        set_weight(ro, {}, 10)
+
+
+def test_unset_services_are_the_empty_name():
+    ro = rollout()
+    canary = ro["spec"]["strategy"]["canary"]
+    del canary["stableService"], canary["canaryService"]
+    got = desired_canary_ingress(ro, ingress("stable-ingress", service=""), w_name(), 10)
+    assert got["spec"]["rules"][0]["http"]["paths"][0]["backend"]["service"]["name"] == ""
+
+
+def test_only_stable_backends_switch_and_every_one_of_them():
+    stable = ingress("stable-ingress")
+    paths = stable["spec"]["rules"][0]["http"]["paths"]
+    other = copy.deepcopy(paths[0])
+    other["backend"]["service"]["name"] = "other-service"
+    paths[:] = [other, *paths, copy.deepcopy(paths[0])]
+    got = desired_canary_ingress(rollout(), stable, w_name(), 10)
+    names = [p["backend"]["service"]["name"] for p in got["spec"]["rules"][0]["http"]["paths"]]
+    assert names == ["other-service", "canary-service", "canary-service"]
+    assert paths[1]["backend"]["service"]["name"] == "stable-service"  # the stable is untouched
+
+
+def test_wrong_backend_error_names_stable_ingress_even_with_many():
+    """Argo words it with spec...nginx.stableIngress, empty when stableIngresses is used."""
+    ro = rollout("", ["stable-ingress"])
+    with pytest.raises(TrafficRoutingError) as err:
+        set_weight(ro, {"stable-ingress": ingress("stable-ingress", service="other")}, 10)
+    assert str(err.value) == "ingress `` has no rules using service stable-service backend"
+
+
+def test_canary_tls_is_a_copy():
+    stable = ingress("stable-ingress", tls=[{"hosts": ["a.example.com"]}])
+    got = desired_canary_ingress(rollout(), stable, w_name(), 10)
+    got["spec"]["tls"][0]["hosts"].append("b.example.com")
+    assert stable["spec"]["tls"] == [{"hosts": ["a.example.com"]}]
+
+
+def test_patch_drops_labels_of_the_canary_ingress():
+    """The merge patch carries the desired labels (none)."""
+    ro = rollout()
+    current = desired_canary_ingress(ro, ingress("stable-ingress"), w_name(), 10)
+    current["metadata"]["labels"] = {"team": "a"}
+    [w] = set_weight(ro, {"stable-ingress": ingress("stable-ingress"), w_name(): current}, 10)
+    assert "labels" not in w.manifest["metadata"]
+    assert current["metadata"]["labels"] == {"team": "a"}  # the object read is not changed
+
+
+def test_an_unchanged_canary_ingress_does_not_stop_the_next():
+    ro = rollout("", ["first", "second"])
+    objs: dict[str, Any] = {n: ingress(n) for n in ("first", "second")}
+    objs["rollout-first-canary"] = desired_canary_ingress(
+        ro, objs["first"], "rollout-first-canary", 20
+    )
+    objs["rollout-second-canary"] = desired_canary_ingress(
+        ro, objs["second"], "rollout-second-canary", 10
+    )
+    assert [w.name for w in set_weight(ro, objs, 20)] == ["rollout-second-canary"]
+
+
+# ingress-nginx
+
+
+def test_route_names_the_main_ingress_and_reads_it_when_the_canary_comes_first():
+    stable, canary = plane(30)
+    found = route([canary, stable], "fakehost.example.com", uri="/foo")
+    assert found is not None and found.ingress == "stable-ingress"
+    assert dict(found.backends) == {"stable-service": 0.7, "canary-service": 0.3}
+
+
+def test_route_without_canary_ingress():
+    found = route([ingress("stable-ingress")], "fakehost.example.com", uri="/foo")
+    assert found is not None
+    assert (found.backends, found.ingress) == ((("stable-service", 1.0),), "stable-ingress")
+    unnamed = ingress("x")
+    del unnamed["metadata"]["name"]
+    assert route([unnamed], "fakehost.example.com", uri="/foo").ingress == ""
+
+
+def test_route_longest_location_and_first_ingress_on_a_tie():
+    root = ingress("root", service="root-service", path="/")
+    foo = ingress("foo", service="foo-service")
+    twin = ingress("twin", service="twin-service")
+    assert route([root, foo], "fakehost.example.com", uri="/foo/x").ingress == "foo"
+    assert route([root, foo, twin], "fakehost.example.com", uri="/foo").ingress == "foo"
+
+
+def test_route_catch_all_server_and_other_hosts():
+    """A rule without host is the catch-all server; an Ingress's rules for other hosts are
+    passed over."""
+    anyhost = ingress("any", service="any-service")
+    del anyhost["spec"]["rules"][0]["host"]
+    assert dict(route([anyhost], "who.example.com", uri="/foo").backends) == {"any-service": 1.0}
+    two = ingress("two")
+    first = copy.deepcopy(two["spec"]["rules"][0])
+    first["host"] = "other.example.com"
+    first["http"]["paths"][0]["backend"]["service"]["name"] = "other-service"
+    two["spec"]["rules"].insert(0, first)
+    assert dict(route([two], "fakehost.example.com", uri="/foo").backends) == {
+        "stable-service": 1.0
+    }
+
+
+# (path, pathType, uri, matches?)
+PATHS = [
+    ("/foo", "Exact", "/foo", True),
+    ("/foo", "Exact", "/foo/", False),
+    ("/", "Prefix", "/anything", True),
+    ("/foo/", "Prefix", "/foo", True),  # a trailing "/" is ignored
+    ("/foo/", "Prefix", "/foo/bar", True),
+    ("/boX", "Prefix", "/bo", False),  # only "/" is trimmed
+    ("/foo", "Prefix", "/foo?x=1", True),
+    ("/foo", None, "/foobar", True),  # ImplementationSpecific (the default): a plain prefix
+    ("/foo", "ImplementationSpecific", "/fo", False),
+    (None, "Exact", "/", True),  # no path is "/"
+    ("/", "Exact", "?x=1", True),  # no request path is "/"
+    ("/a", "Exact", "/a?b?c", True),  # the query starts at the first "?"
+]
+
+
+@pytest.mark.parametrize(("path", "path_type", "uri", "matches"), PATHS)
+def test_location_matching(path, path_type, uri, matches):
+    ing = ingress("ing", path=path)
+    if path is None:
+        del ing["spec"]["rules"][0]["http"]["paths"][0]["path"]
+    ing["spec"]["rules"][0]["http"]["paths"][0]["pathType"] = path_type
+    found = route([ing], "fakehost.example.com", uri=uri)
+    assert found is not None and bool(found.backends) == matches
+
+
+def test_route_default_request_is_for_the_root():
+    ing = ingress("ing", path="/")
+    ing["spec"]["rules"][0]["http"]["paths"][0]["pathType"] = "Exact"
+    assert route([ing], "fakehost.example.com").backends == (("stable-service", 1.0),)
+
+
+# (canary annotations, request headers, canary share)
+CANARY_SHARES = [
+    ({}, {}, 0.0),  # no canary-weight: nothing
+    ({"canary-weight": "5", "canary-weight-total": "10"}, {}, 0.5),
+    ({"canary-weight": "1", "canary-weight-total": "1"}, {}, 1.0),
+    ({"canary-weight": "5", "canary-weight-total": "0"}, {}, 0.0),
+    ({"canary-weight": "lots"}, {}, 0.0),
+    (
+        {"canary-weight": "50", "canary-by-header": "x-c", "canary-by-header-pattern": "^on"},
+        {},
+        0.5,
+    ),
+]
+
+
+@pytest.mark.parametrize(("annotations", "headers", "share"), CANARY_SHARES)
+def test_canary_share_annotations(annotations, headers, share):
+    stable = ingress("stable-ingress")
+    canary = ingress("c", service="canary-service")
+    canary["metadata"]["annotations"] = {f"{P}/canary": "True"} | {
+        f"{P}/{k}": v for k, v in annotations.items()
+    }
+    found = route([stable, canary], "fakehost.example.com", uri="/foo", headers=headers)
+    assert found is not None
+    assert dict(found.backends).get("canary-service", 0.0) == pytest.approx(share)

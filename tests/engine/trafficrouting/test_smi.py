@@ -14,6 +14,7 @@ from canarysim.engine.trafficrouting.smi.match import split
 from canarysim.engine.trafficrouting.smi.reconcile import (
     desired_traffic_split,
     set_weight,
+    smi_settings,
 )
 from canarysim.errors import TrafficRoutingError
 
@@ -101,3 +102,91 @@ def test_mesh_splits_the_root_service_only():
     assert split([desired_traffic_split(rollout(), 0)], "stable-service") == (
         ("stable-service", 1.0),
     )
+
+
+# Edges found by mutation testing.
+
+
+def test_traffic_split_namespace_follows_the_rollout():
+    ts = desired_traffic_split(rollout(), 10)
+    assert ts["metadata"]["namespace"] == "default"
+    ro = rollout()
+    del ro["metadata"]["namespace"]
+    assert "namespace" not in desired_traffic_split(ro, 10)["metadata"]
+
+
+def test_additional_destinations_weights_as_quantities_in_v1alpha1():
+    extra = [{"serviceName": "ex-svc", "weight": 5}]
+    ts = desired_traffic_split(rollout(), 10, extra)
+    assert weights(ts) == [("canary-service", "10"), ("ex-svc", "5"), ("stable-service", "85")]
+
+
+def test_unset_names_read_as_empty():
+    """No Services, no name: the root, the backends and the split's name are ""."""
+    ro = {"spec": {"strategy": {"canary": {"trafficRouting": {"smi": {}}}}}}
+    ts = desired_traffic_split(ro, 0)
+    assert ts["metadata"]["name"] == "" and ts["spec"]["service"] == ""
+    assert weights(ts) == [("", "0"), ("", "100")]
+
+
+def test_smi_settings_must_be_a_mapping():
+    assert smi_settings(rollout()) == {}
+    assert (
+        smi_settings({"spec": {"strategy": {"canary": {"trafficRouting": {"smi": "on"}}}}}) is None
+    )
+
+
+@pytest.mark.parametrize(
+    "refs",
+    [
+        {"kind": "Rollout", "name": "other", "controller": True},  # another Rollout
+        {"kind": "Deployment", "name": "other", "controller": True},  # another kind
+        {"kind": "Rollout", "name": "rollout-name"},  # an owner, not the controller
+    ],
+)
+def test_traffic_split_controlled_by_someone_else(refs):
+    ro = rollout()
+    foreign = desired_traffic_split(ro, 10)
+    foreign["metadata"]["ownerReferences"] = [refs]
+    with pytest.raises(TrafficRoutingError, match="Rollout does not own TrafficSplit"):
+        set_weight(ro, foreign, 20)
+
+
+def test_owner_references_not_a_list_own_nothing():
+    ro = rollout()
+    foreign = desired_traffic_split(ro, 10)
+    foreign["metadata"]["ownerReferences"] = {"kind": "Rollout", "name": "rollout-name"}
+    with pytest.raises(TrafficRoutingError, match="Rollout does not own TrafficSplit"):
+        set_weight(ro, foreign, 20)
+
+
+def test_patch_keeps_the_metadata_of_the_split():
+    ro = rollout()
+    existing = desired_traffic_split(ro, 10)
+    existing["metadata"]["labels"] = {"team": "a"}
+    write = set_weight(ro, existing, 30)
+    assert write is not None and write.manifest["metadata"] == existing["metadata"]
+    assert existing["spec"]["backends"][0]["weight"] == "10"  # the object read is not changed
+
+
+def test_mesh_looks_past_splits_of_other_roots():
+    other = {"spec": {"service": "other", "backends": [{"service": "x", "weight": 1}]}}
+    ts = desired_traffic_split(rollout(), 20)
+    assert split([{"metadata": {}}, other, ts], "stable-service") == (
+        ("canary-service", 0.2),
+        ("stable-service", 0.8),
+    )
+
+
+def test_mesh_split_weights():
+    def root(*backends):
+        return [{"spec": {"service": "root", "backends": list(backends)}}]
+
+    assert split(root({"service": "a", "weight": 0}), "root") is None  # nothing to split
+    assert split(root({"service": "a", "weight": "1"}, {"service": "b", "weight": 0}), "root") == (
+        ("a", 1.0),
+    )
+    assert split(
+        root({"service": "a", "weight": "lots"}, {"service": "b", "weight": 1}), "root"
+    ) == (("b", 1.0),)
+    assert split(root({"weight": 1}), "root") == (("", 1.0),)  # a backend naming no Service

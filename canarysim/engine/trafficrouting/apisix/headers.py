@@ -19,7 +19,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from canarysim.engine.trafficrouting.apisix.reconcile import apisix_settings, route_name, rule_of
-from canarysim.engine.trafficrouting.fields import as_dict, as_list, owner_reference
+from canarysim.engine.trafficrouting.fields import as_dict, as_list, controlled_by, owner_reference
 from canarysim.errors import TrafficRoutingError
 
 __all__ = ["exprs_of", "remove_managed_routes", "set_header_route"]
@@ -32,16 +32,6 @@ RESOURCE = "apisixroutes.apisix.apache.org"
 
 def _canary(rollout: Mapping[str, Any]) -> dict[str, Any]:
     return as_dict(as_dict(as_dict(rollout.get("spec")).get("strategy")).get("canary"))
-
-
-def _controlled_by(obj: Mapping[str, Any], rollout: Mapping[str, Any]) -> bool:
-    """``metav1.IsControlledBy``: a controller owner reference to this Rollout."""
-    name = as_dict(rollout.get("metadata")).get("name")
-    for ref in as_list(as_dict(obj.get("metadata")).get("ownerReferences")):
-        ref = as_dict(ref)
-        if ref.get("controller") and ref.get("kind") == "Rollout" and ref.get("name") == name:
-            return True
-    return False
 
 
 def exprs_of(match: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
@@ -88,7 +78,7 @@ def set_header_route(
     if base is None:
         raise TrafficRoutingError(f'{RESOURCE} "{base_name}" not found')
     existing = routes.get(name)
-    if existing is not None and not _controlled_by(existing, rollout):
+    if existing is not None and not controlled_by(existing, rollout):
         raise TrafficRoutingError(f"duplicate ApisixRoute [{name}] already exists")
     if not match:
         return {} if existing is None else {name: None}
@@ -143,6 +133,6 @@ def remove_managed_routes(
     for managed in as_list(tr.get("managedRoutes")):
         name = str(as_dict(managed).get("name") or "")
         route = routes.get(name)
-        if route is not None and _controlled_by(route, rollout):
+        if route is not None and controlled_by(route, rollout):
             out[name] = None
     return out

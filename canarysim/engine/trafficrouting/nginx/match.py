@@ -35,20 +35,19 @@ DEFAULT_PREFIX = "nginx.ingress.kubernetes.io"
 @dataclass(frozen=True)
 class IngressRoute:
     """Where a request class goes: ``(service, share)`` pairs summing to 1, ``ingress`` the
-    main Ingress of the matched location, ``canary`` the canary Ingress that applied ("" if
-    none). No ``backends``: the server has no location for the path (404)."""
+    main Ingress of the matched location. No ``backends``: the server has no location for the
+    path (404)."""
 
     backends: tuple[tuple[str, float], ...]
     ingress: str = ""
-    canary: str = ""
 
 
 def _is_canary(annotations: Mapping[str, str], prefix: str) -> bool:
-    return annotations.get(f"{prefix}/canary", "").lower() == "true"
+    return str(annotations.get(f"{prefix}/canary")).lower() == "true"
 
 
-def _path_matches(path: str, path_type: str, uri: str) -> bool:
-    uri = uri.split("?", 1)[0] or "/"
+def _path_matches(path: str, path_type: Any, uri: str) -> bool:
+    uri = uri.partition("?")[0] or "/"
     if path_type == "Exact":
         return uri == path
     if path_type == "Prefix":
@@ -59,7 +58,7 @@ def _path_matches(path: str, path_type: str, uri: str) -> bool:
     return uri.startswith(path)  # ImplementationSpecific: an nginx prefix location
 
 
-def _locations(ingress: Mapping[str, Any], host: str) -> list[tuple[str, str, str]]:
+def _locations(ingress: Mapping[str, Any], host: str) -> list[tuple[str, Any, str]]:
     """(path, pathType, service) of every path of the rules for ``host``."""
     out = []
     for rule in as_list(as_dict(ingress.get("spec")).get("rules")):
@@ -70,13 +69,8 @@ def _locations(ingress: Mapping[str, Any], host: str) -> list[tuple[str, str, st
             p = as_dict(p)
             service = as_dict(as_dict(p.get("backend")).get("service")).get("name")
             if service:
-                out.append(
-                    (
-                        str(p.get("path") or "/"),
-                        str(p.get("pathType") or "ImplementationSpecific"),
-                        str(service),
-                    )
-                )
+                # a pathType other than Exact and Prefix is an nginx prefix location
+                out.append((str(p.get("path") or "/"), p.get("pathType"), str(service)))
     return out
 
 
@@ -90,11 +84,11 @@ def _hosts(ingresses: Sequence[Mapping[str, Any]]) -> set[str]:
 
 def _canary_share(annotations: Mapping[str, str], prefix: str, headers: Mapping[str, str]) -> float:
     """The share of the request class the canary backend takes."""
-    header = annotations.get(f"{prefix}/canary-by-header", "")
+    header = annotations.get(f"{prefix}/canary-by-header")
     if header:
         got = headers.get(header.lower())
-        value = annotations.get(f"{prefix}/canary-by-header-value", "")
-        pattern = annotations.get(f"{prefix}/canary-by-header-pattern", "")
+        value = annotations.get(f"{prefix}/canary-by-header-value")
+        pattern = annotations.get(f"{prefix}/canary-by-header-pattern")
         if value:
             if got == value:
                 return 1.0
@@ -106,8 +100,8 @@ def _canary_share(annotations: Mapping[str, str], prefix: str, headers: Mapping[
         elif got == "never":
             return 0.0
     try:
-        weight = int(annotations.get(f"{prefix}/canary-weight", "0") or 0)
-        total = int(annotations.get(f"{prefix}/canary-weight-total", "100") or 100)
+        weight = int(annotations.get(f"{prefix}/canary-weight") or 0)
+        total = int(annotations.get(f"{prefix}/canary-weight-total") or 100)
     except ValueError:
         return 0.0
     if total <= 0:
@@ -144,10 +138,8 @@ def route(
         if not _is_canary(annotations, prefix):
             continue
         for c_path, _, c_service in _locations(ing, server):
-            if c_path != path:
-                continue
-            share = _canary_share(annotations, prefix, headers)
-            name = str(as_dict(ing.get("metadata")).get("name") or "")
-            parts = [(service, 1.0 - share), (c_service, share)]
-            return IngressRoute(tuple((s, f) for s, f in parts if f > 0), main, name)
+            if c_path == path:
+                share = _canary_share(annotations, prefix, headers)
+                parts = [(service, 1.0 - share), (c_service, share)]
+                return IngressRoute(tuple((s, f) for s, f in parts if f > 0), main)
     return IngressRoute(((service, 1.0),), main)

@@ -12,7 +12,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from canarysim.engine.trafficrouting.fields import as_dict, as_list, owner_reference
+from canarysim.engine.trafficrouting.fields import (
+    as_dict,
+    as_list,
+    controlled_by,
+    owner_reference,
+)
 from canarysim.errors import TrafficRoutingError
 
 __all__ = [
@@ -95,13 +100,12 @@ def desired_canary_ingress(
     rules = []
     for rule in as_list(spec.get("rules")):
         rule = copy.deepcopy(as_dict(rule))
-        uses_stable = False
-        for path in as_list(as_dict(rule.get("http")).get("paths")):
-            service = as_dict(as_dict(as_dict(path).get("backend")).get("service"))
-            if service.get("name") == stable_service:
-                uses_stable = True
-                service["name"] = canary_service
-        if uses_stable:
+        paths = as_list(as_dict(rule.get("http")).get("paths"))
+        services = [as_dict(as_dict(as_dict(p).get("backend")).get("service")) for p in paths]
+        stable_backends = [svc for svc in services if svc.get("name") == stable_service]
+        for service in stable_backends:
+            service["name"] = canary_service
+        if stable_backends:
             rules.append(rule)
     if not rules:
         stable_name = str(nginx.get("stableIngress") or "")
@@ -126,7 +130,7 @@ def desired_canary_ingress(
     if spec.get("tls") is not None:
         out_spec["tls"] = copy.deepcopy(spec["tls"])
     out_spec["rules"] = rules
-    namespace = meta.get("namespace") or as_dict(rollout.get("metadata")).get("namespace")
+    namespace = as_dict(rollout.get("metadata")).get("namespace")  # created beside the Rollout
     out_meta: dict[str, Any] = {"name": name}
     if namespace:
         out_meta["namespace"] = str(namespace)
@@ -150,27 +154,17 @@ class IngressWrite:
     message: str
 
 
-def _controlled_by(ingress: Mapping[str, Any], rollout: Mapping[str, Any]) -> bool:
-    """``metav1.IsControlledBy``: a controller owner reference to this Rollout."""
-    name = as_dict(rollout.get("metadata")).get("name")
-    for ref in as_list(as_dict(ingress.get("metadata")).get("ownerReferences")):
-        ref = as_dict(ref)
-        if ref.get("controller") and ref.get("kind") == "Rollout" and ref.get("name") == name:
-            return True
-    return False
-
-
 def _patched(current: Mapping[str, Any], desired: Manifest) -> Manifest:
     """The canary Ingress after Argo's merge patch: desired annotations win, others the
     Ingress already had are kept (``getDesiredAnnotations``); labels and spec as desired."""
     out = copy.deepcopy(dict(current))
-    meta = out.setdefault("metadata", {})
+    meta = out["metadata"]  # it holds the controller reference
     merged = dict(desired["metadata"]["annotations"])
     for key, value in as_dict(meta.get("annotations")).items():
         merged.setdefault(key, value)
     meta["annotations"] = merged
     meta.pop("labels", None)
-    out["spec"] = copy.deepcopy(desired["spec"])
+    out["spec"] = desired["spec"]
     return out
 
 
@@ -202,7 +196,7 @@ def set_weight(
                 )
             )
             continue
-        if not _controlled_by(current, rollout):
+        if not controlled_by(current, rollout):
             raise TrafficRoutingError(
                 f"canary ingress `{canary_name}` controlled by different object"
             )

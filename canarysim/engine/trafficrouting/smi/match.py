@@ -10,6 +10,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from canarysim.engine.trafficrouting.fields import as_dict
+
 __all__ = ["split"]
 
 
@@ -26,9 +28,8 @@ def split(
     """``(backend Service, share)`` for requests to ``service``, or None when no
     TrafficSplit has it as its root (or all its weights are 0)."""
     for ts in traffic_splits:
-        spec = ts.get("spec") if isinstance(ts.get("spec"), dict) else {}
-        assert isinstance(spec, dict)
-        if str(spec.get("service") or "") != service:
+        spec = as_dict(ts.get("spec"))
+        if spec.get("service") != service:
             continue
         backends = [
             (str(b.get("service") or ""), _weight(b.get("weight")))

@@ -8,12 +8,11 @@ integers. Only the ``spec`` is ever patched.
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from canarysim.engine.trafficrouting.fields import as_dict
+from canarysim.engine.trafficrouting.fields import as_dict, controlled_by, owner_reference
 from canarysim.errors import TrafficRoutingError
 
 __all__ = [
@@ -67,7 +66,8 @@ def desired_traffic_split(
     api_version: str = DEFAULT_API_VERSION,
 ) -> Manifest:
     """``generateTrafficSplits``: canary first, then each additional destination
-    (``serviceName``/``weight``), then the stable Service with ``100 - the others``."""
+    (Argo's ``serviceName``/``weight`` mappings), then the stable Service with
+    ``100 - the others``."""
     if api_version not in API_VERSIONS:
         raise TrafficRoutingError(f"Unsupported TrafficSplit API version `{api_version}`")
     canary = _canary(rollout)
@@ -77,10 +77,8 @@ def desired_traffic_split(
     ]
     stable_weight = 100 - weight
     for dest in additional:
-        w = int(dest.get("weight") or 0)
-        backends.append(
-            {"service": str(dest.get("serviceName") or ""), "weight": _weight(w, api_version)}
-        )
+        w = int(dest["weight"])
+        backends.append({"service": str(dest["serviceName"]), "weight": _weight(w, api_version)})
         stable_weight -= w
     backends.append(
         {
@@ -91,16 +89,7 @@ def desired_traffic_split(
     out_meta: dict[str, Any] = {"name": traffic_split_name(rollout)}
     if meta.get("namespace"):
         out_meta["namespace"] = str(meta["namespace"])
-    owner: dict[str, Any] = {
-        "apiVersion": "argoproj.io/v1alpha1",
-        "kind": "Rollout",
-        "name": str(meta.get("name") or ""),
-    }
-    if meta.get("uid"):
-        owner["uid"] = str(meta["uid"])
-    owner["controller"] = True
-    owner["blockOwnerDeletion"] = True
-    out_meta["ownerReferences"] = [owner]
+    out_meta["ownerReferences"] = [owner_reference(rollout)]
     return {
         "apiVersion": f"{GROUP}/{api_version}",
         "kind": "TrafficSplit",
@@ -118,16 +107,6 @@ class SplitWrite:
     message: str = ""
 
 
-def _controlled_by(split: Mapping[str, Any], rollout: Mapping[str, Any]) -> bool:
-    name = as_dict(rollout.get("metadata")).get("name")
-    refs = as_dict(split.get("metadata")).get("ownerReferences")
-    for ref in refs if isinstance(refs, list) else []:
-        ref = as_dict(ref)
-        if ref.get("controller") and ref.get("kind") == "Rollout" and ref.get("name") == name:
-            return True
-    return False
-
-
 def set_weight(
     rollout: Mapping[str, Any],
     existing: Mapping[str, Any] | None,
@@ -141,10 +120,8 @@ def set_weight(
     name = desired["metadata"]["name"]
     if existing is None:
         return SplitWrite(desired, "TrafficSplitCreated", f"TrafficSplit `{name}` created")
-    if not _controlled_by(existing, rollout):
+    if not controlled_by(existing, rollout):
         raise TrafficRoutingError(f"Rollout does not own TrafficSplit `{name}`")
     if as_dict(existing.get("spec")) == desired["spec"]:
         return None
-    patched = copy.deepcopy(dict(existing))
-    patched["spec"] = desired["spec"]
-    return SplitWrite(patched)
+    return SplitWrite({**existing, "spec": desired["spec"]})

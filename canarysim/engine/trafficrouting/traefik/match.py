@@ -55,31 +55,30 @@ def route(
 ) -> tuple[tuple[str, float], ...] | None:
     """``(Service, share)`` for one request class; None when no IngressRoute matches it."""
     headers = {k.lower(): v for k, v in (headers or {}).items()}
-    path = uri.split("?", 1)[0] or "/"
-    best: tuple[int, int] | None = None
-    chosen: dict[str, Any] = {}
+    path = uri.partition("?")[0] or "/"
+    best: tuple[tuple[int, int], dict[str, Any]] | None = None  # (priority, -index), service
     for i, ir in enumerate(ingress_routes):
         for r in as_list(as_dict(ir.get("spec")).get("routes")):
             r = as_dict(r)
-            rule = str(r.get("match") or "")
-            if not rule or not _rule_ok(rule, host, path, method, headers):
+            rule = r.get("match")
+            if not isinstance(rule, str) or not _rule_ok(rule, host, path, method, headers):
                 continue
             key = (int(r.get("priority") or len(rule)), -i)
             services = as_list(r.get("services"))
-            if services and (best is None or key > best):
-                best, chosen = key, as_dict(services[0])
+            if services and (best is None or key > best[0]):
+                best = (key, as_dict(services[0]))
     if best is None:
         return None
+    chosen = best[1]
+    name = str(chosen.get("name") or "")
     if chosen.get("kind") != "TraefikService":
-        return ((str(chosen.get("name") or ""), 1.0),)
-    ts = traefik_services.get(str(chosen.get("name") or "")) or {}
-    weighted = as_list(as_dict(as_dict(ts.get("spec")).get("weighted")).get("services"))
+        return ((name, 1.0),)
+    ts = as_dict(traefik_services.get(name))
     weights = []
-    for s in weighted:
+    for s in as_list(as_dict(as_dict(ts.get("spec")).get("weighted")).get("services")):
         s = as_dict(s)
-        w = s.get("weight", 1)
+        w = s.get("weight")
         weights.append((str(s.get("name") or ""), float(1 if w is None else w)))
-    total = sum(w for _, w in weights if w > 0)
-    if total <= 0:
-        return ()
-    return tuple((s, w / total) for s, w in weights if w > 0)
+    taking = [(s, w) for s, w in weights if w > 0]  # all weights 0: nowhere
+    total = sum(w for _, w in taking)
+    return tuple((s, w / total) for s, w in taking)
