@@ -52,7 +52,7 @@ def _quote(text: str) -> str:
     or non-ASCII character as ``\\xNN``."""
     out: list[str] = []
     for ch in text:
-        if ch < " " or ch > "~":
+        if ch < " " or ch >= "\x80":
             out.extend(f"\\x{b:02x}" for b in ch.encode())
         else:
             out.append("\\" + ch if ch in '"\\' else ch)
@@ -149,28 +149,31 @@ DEFAULT_LAYOUTS = (
 )
 
 
-def _next_element(layout: str) -> tuple[str, str, str]:
-    """Go's ``nextStdChunk``: the literal text before the first layout element, the element,
-    and the rest (the element is ``""`` when there is none)."""
+def _next_element(layout: str) -> tuple[int, str]:
+    """Go's ``nextStdChunk``: where the first layout element starts, and the element (``""``
+    at the end when there is none)."""
     for i in range(len(layout)):
         rest = layout[i:]
         fraction = _FRACTION.match(rest)
-        if fraction:
-            return layout[:i], fraction.group(), rest[fraction.end() :]
-        for element in _ELEMENTS:
-            if not rest.startswith(element):
-                continue
-            after = rest[len(element) :]
-            if element in ("Jan", "Mon") and "a" <= after[:1] <= "z":
-                continue  # "Month" is not "Mon" followed by "th"
-            if element == "_2" and after.startswith("006"):
-                break  # "_2006" is a literal "_" before the year
-            return layout[:i], element, after
-    return layout, "", ""
+        element = (
+            fraction.group() if fraction else next((e for e in _ELEMENTS if rest.startswith(e)), "")
+        )
+        after = rest[len(element) :]
+        if element in ("Jan", "Mon") and "a" <= after[:1] <= "z":
+            continue  # "Month" is not "Mon" followed by "th"
+        if element == "_2" and after.startswith("006"):
+            continue  # "_2006" is a literal "_" before the year
+        if element:
+            return i, element
+    return len(layout), ""
 
 
 class _Bad(Exception):
     """A value that does not fit its layout element (Go's ``errBad``)."""
+
+
+class _OutOfRange(Exception):
+    """A field read but out of its range: Go's ``rangeErrString``, the exception's text."""
 
 
 def _digit(text: str, i: int) -> bool:
@@ -191,7 +194,7 @@ def _getnum(value: str, fixed: bool) -> tuple[int, str]:
 def _atoi(text: str) -> int:
     """Go's ``time.atoi``: an optionally signed run of ASCII digits, nothing else."""
     digits = text[1:] if text[:1] in ("+", "-") else text
-    if not digits or not digits.isascii() or not digits.isdigit():
+    if not (digits.isascii() and digits.isdigit()):
         raise _Bad
     return -int(digits) if text[:1] == "-" else int(digits)
 
@@ -234,26 +237,32 @@ def _signed_offset_length(value: str) -> int:
     return len(match.group()) if match and int(match.group(1)) <= 23 else 0
 
 
-def _zone_offset(element: str, value: str) -> tuple[int, str, str]:
-    """A numeric zone (``-07:00`` and its kin): seconds east of UTC, the rest of the value,
-    and the part out of range (Go allows 24 hours, 60 minutes, 60 seconds)."""
-    shape = "-" + element.lstrip("Z-")  # "-07:00:00": the colons' places and the width
+def _zone_offset(element: str, value: str) -> int:
+    """A numeric zone (``-07:00`` and its kin) at the front of ``value``: seconds east of UTC
+    (Go allows up to 24 hours, 60 minutes, 60 seconds)."""
+    shape = "-" + element[1:]  # "Z07:00" reads as "-07:00": the colons' places and the width
     if len(value) < len(shape) or any(value[i] != ":" for i in _colons(shape)):
         raise _Bad
     digits = "".join(value[i] for i in range(1, len(shape)) if shape[i] != ":") + "0000"
-    hour, minute, second = (_getnum(digits[i : i + 2], True)[0] for i in (0, 2, 4))
+    hour, minute, second = (_getnum(digits[i:], True)[0] for i in (0, 2, 4))
     parts = (("hour", hour > 24), ("minute", minute > 60), ("second", second > 60))
     wrong = [name for name, out in parts if out]
     if wrong:
-        return 0, value[len(shape) :], "time zone offset " + wrong[-1]
+        raise _OutOfRange("time zone offset " + wrong[-1])
     if value[0] not in ("+", "-"):
         raise _Bad
     east = (hour * 60 + minute) * 60 + second
-    return (east if value[0] == "+" else -east), value[len(shape) :], ""
+    return east if value[0] == "+" else -east
 
 
 def _colons(shape: str) -> list[int]:
     return [i for i, c in enumerate(shape) if c == ":"]
+
+
+def _in_range(number: int, low: int, high: int, name: str) -> int:
+    if not low <= number <= high:
+        raise _OutOfRange(name)
+    return number
 
 
 def _month_days(year: int, month: int) -> int:
@@ -283,9 +292,9 @@ class _Fields:
         self.zone_name = ""
 
 
-def _read(element: str, value: str, after: str, f: _Fields) -> tuple[str, str]:
-    """Reads one layout element from the front of ``value``: the rest of the value, and the
-    name of the field out of range (``""`` when none)."""
+def _read(element: str, value: str, after: str, f: _Fields) -> str:
+    """Reads one layout element from the front of ``value`` into ``f``: the rest of the value.
+    Raises :class:`_Bad` or :class:`_OutOfRange` as Go's ``parse`` fails."""
     if element in ("2006", "06"):
         width = len(element)
         if len(value) < width or (width == 4 and not _digit(value, 0)):
@@ -293,71 +302,75 @@ def _read(element: str, value: str, after: str, f: _Fields) -> tuple[str, str]:
         f.year = _atoi(value[:width])
         if width == 2:
             f.year += 1900 if f.year >= 69 else 2000
-        return value[width:], ""
+        return value[width:]
     if element in ("Jan", "January"):
         index, value = _lookup(_SHORT_MONTHS if element == "Jan" else _LONG_MONTHS, value)
         f.month = index + 1
-        return value, ""
+        return value
     if element in ("Mon", "Monday"):
-        return _lookup(_SHORT_DAYS if element == "Mon" else _LONG_DAYS, value)[1], ""
+        return _lookup(_SHORT_DAYS if element == "Mon" else _LONG_DAYS, value)[1]
     if element in ("1", "01"):
-        f.month, value = _getnum(value, element == "01")
-        return value, "" if 1 <= f.month <= 12 else "month"
+        month, value = _getnum(value, element == "01")
+        f.month = _in_range(month, 1, 12, "month")
+        return value
     if element in ("2", "_2", "02"):
         if element == "_2" and value[:1] == " ":
             value = value[1:]
         f.day, value = _getnum(value, element == "02")
-        return value, ""  # the day is checked against its month at the end
+        return value  # the day is checked against its month at the end
     if element in ("15", "3", "03"):
-        f.hour, value = _getnum(value, element == "03")
-        return value, "" if f.hour < (24 if element == "15" else 13) else "hour"
+        hour, value = _getnum(value, element == "03")
+        f.hour = _in_range(hour, 0, 23 if element == "15" else 12, "hour")
+        return value
     if element in ("4", "04"):
-        f.minute, value = _getnum(value, element == "04")
-        return value, "" if f.minute < 60 else "minute"
+        minute, value = _getnum(value, element == "04")
+        f.minute = _in_range(minute, 0, 59, "minute")
+        return value
     if element in ("5", "05"):
-        f.second, value = _getnum(value, element == "05")
-        if f.second >= 60:
-            return value, "second"
+        second, value = _getnum(value, element == "05")
+        f.second = _in_range(second, 0, 59, "second")
         # A fraction in the value but none next in the layout is read anyway.
         fraction = re.match(r"[.,][0-9]+", value)
         if fraction and not _FRACTION.match(_next_element(after)[1]):
             f.nsec = _nanoseconds(value, fraction.end())
-            return value[fraction.end() :], ""
-        return value, ""
+            return value[fraction.end() :]
+        return value
     if element in ("PM", "pm"):
         marks = ("AM", "PM") if element == "PM" else ("am", "pm")
         if value[:2] not in marks:
             raise _Bad
         f.pm = value[:2] == marks[1]
-        return value[2:], ""
+        return value[2:]
     if element[0] == "Z" and value[:1] == "Z":
         f.utc = True
-        return value[1:], ""
-    if element[0] in "-Z":
-        f.offset, value, out_of_range = _zone_offset(element, value)
-        return value, out_of_range
+        return value[1:]
+    if element[0] in ("-", "Z"):
+        f.offset = _zone_offset(element, value)
+        return value[len(element) :]
     if element == "MST":
         if value[:3] == "UTC":
             f.utc = True
-            return value[3:], ""
+            return value[3:]
         length = _zone_name_length(value)
         if not length:
             raise _Bad
         f.zone_name = value[:length]
-        return value[length:], ""
+        return value[length:]
     if element in ("__2", "002"):
         raise ConditionError(f"day-of-year layouts ({element}) are not supported")
     # A fraction: ".000" needs exactly its digits, ".999" takes any (or none).
     if element[1] == "0":
         if len(value) < len(element):
             raise _Bad
-        f.nsec = _nanoseconds(value, len(element))  # Go's atoi lets a sign through here
-        return value[len(element) :], "" if f.nsec >= 0 else "fractional second"
+        f.nsec = _nanoseconds(value, len(element))
+        if f.nsec < 0:  # Go's atoi lets a sign through here
+            raise _OutOfRange("fractional second")
+        return value[len(element) :]
     fraction = re.match(r"[.,][0-9]+", value)
     if fraction:
         f.nsec = _nanoseconds(value, fraction.end())
-        return value[fraction.end() :], ""
-    return value, ""
+        return value[fraction.end() :]
+    return value
 
 
 def _skip(value: str, prefix: str) -> tuple[str, bool]:
@@ -381,20 +394,19 @@ def _time_in(layout: str, text: str, where: str, offset: ZoneOffset | None) -> G
     rest = layout
     value = text
     while True:
-        prefix, element, after = _next_element(rest)
-        value, matched = _skip(value, prefix)
+        start, element = _next_element(rest)
+        value, matched = _skip(value, rest[:start])
         if not matched:
-            raise _cannot_parse(text, layout, value, prefix)
+            raise _cannot_parse(text, layout, value, rest[:start])
         if not element:
             break
-        hold = value
+        rest = rest[start + len(element) :]
         try:
-            value, out_of_range = _read(element, value, after, f)
+            value = _read(element, value, rest, f)
         except _Bad:
-            raise _cannot_parse(text, layout, hold, element) from None
-        if out_of_range:
-            raise ConditionError(f"parsing time {_quote(text)}: {out_of_range} out of range")
-        rest = after
+            raise _cannot_parse(text, layout, value, element) from None
+        except _OutOfRange as err:
+            raise ConditionError(f"parsing time {_quote(text)}: {err} out of range") from None
     if value:
         raise ConditionError(f"parsing time {_quote(text)}: extra text: {_quote(value)}")
     if f.pm and f.hour < 12:
@@ -430,22 +442,22 @@ def parse_date(
     zone: str | None = None,
     offset: ZoneOffset | None = None,
 ) -> GoTime:
-    """expr's ``date(s[, layout[, timezone]])`` (UTC unless the zone says otherwise). A named
-    zone is loaded first, as ``time.LoadLocation`` is, so an unknown one fails whatever the
-    text."""
+    """expr's ``date(s[, layout[, timezone]])``: UTC unless a zone is named (only with a
+    layout, as in expr). A named zone is loaded first, as ``time.LoadLocation`` is, so an
+    unknown one fails whatever the text."""
+    if layout is None:
+        for candidate in DEFAULT_LAYOUTS:
+            try:
+                return _time_in(candidate, text, "UTC", None)
+            except ConditionError:
+                continue
+        raise ConditionError(f"invalid date {text}")
     where = zone or "UTC"
     if where != "UTC":
         try:
             if offset is None:
-                raise KeyError(where)
-            offset(where, 0.0)
+                raise KeyError
+            offset(where, 0.0)  # a probe: does the database know the zone?
         except KeyError:
             raise ConditionError(f"unknown time zone {where}") from None
-    if layout is not None:
-        return _time_in(layout, text, where, offset)
-    for candidate in DEFAULT_LAYOUTS:
-        try:
-            return _time_in(candidate, text, where, offset)
-        except ConditionError:
-            continue
-    raise ConditionError(f"invalid date {text}")
+    return _time_in(layout, text, where, offset)
