@@ -221,7 +221,11 @@ class _Checker:
 
     def _binary(self, op: str, a: str, b: str) -> str:
         """``binaryNode``: the nature of ``a op b``, or expr's mismatched-types error."""
-        ok: str | None = None
+        if op == "??":
+            if a == NIL:
+                return b
+            return a if b == NIL or _assignable(b, a) else UNKNOWN
+        ok: str | None
         if op in ("==", "!="):
             ok = "bool" if _comparable(a, b) else None
         elif op in ("or", "||", "and", "&&"):
@@ -239,15 +243,9 @@ class _Checker:
             ok = "int" if both or _maybe(a, b, "integer") else None
         elif op == "in":
             ok = self._in(a, b)
-        elif op in ("matches", "contains", "startsWith", "endsWith"):
+        else:  # matches, contains, startsWith, endsWith: the parser makes no other operator
             both = a == "string" and b == "string"
             ok = "bool" if both or _maybe(a, b, "string") else None
-        elif op == "??":
-            if a == NIL:
-                return b
-            if b == NIL or _assignable(b, a):
-                return a
-            return UNKNOWN
         if ok is None:
             raise ConditionError(
                 f"invalid operation: {op} (mismatched types {_shown(a)} and {_shown(b)})"
