@@ -257,9 +257,23 @@ class _Parser:
         return ("call", fname, tuple(args))
 
 
+#: expr's one-character escapes (``parser/lexer/utils.go::unescapeChar``).
+_ESCAPES = {"a": "\a", "b": "\b", "f": "\f", "n": "\n", "r": "\r", "t": "\t", "v": "\v"}
+
+
 def _unquote(text: str) -> str:
-    body = text[1:-1]
-    return re.sub(r"\\(.)", lambda m: {"n": "\n", "t": "\t"}.get(m.group(1), m.group(1)), body)
+    """A string literal's value. expr's hexadecimal, Unicode and octal escapes (``\\x41``,
+    ``\\u00e9``, ``\\101``) are refused here, as expr refuses an unknown escape."""
+
+    def escape(match: re.Match[str]) -> str:
+        c = match.group(1)
+        if c in "\\'\"`?":
+            return c
+        if c not in _ESCAPES:
+            raise ConditionError("unable to unescape string")
+        return _ESCAPES[c]
+
+    return re.sub(r"\\(.)", escape, text[1:-1], flags=re.DOTALL)
 
 
 def parse(source: str) -> Node:

@@ -1,0 +1,45 @@
+"""The condition parser's syntax tree and its refusals, one rule a row (found missing by mutmut).
+
+String escapes follow expr-lang's ``parser/lexer/utils.go::unescapeChar``.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from canarysim.lang.expr.parse import ConditionError, parse
+
+# (source, syntax tree)
+TREES = [
+    pytest.param("[-1]", ("array", (("unary", "-", ("lit", 1)),)), id="array opening on an op"),
+    pytest.param("[1, 2]", ("array", (("lit", 1), ("lit", 2))), id="array of two"),
+    pytest.param("{a: 1}", ("map", ((("lit", "a"), ("lit", 1)),)), id="map key as a name"),
+    pytest.param("{'a': 1, 'b': 2}",
+                 ("map", ((("lit", "a"), ("lit", 1)), (("lit", "b"), ("lit", 2)))),
+                 id="map of two"),
+    pytest.param(r'"a\nb"', ("lit", "a\nb"), id="newline escape"),
+    pytest.param(r'"a\tb\rc"', ("lit", "a\tb\rc"), id="tab and carriage return"),
+    pytest.param(r'"\a\b\f\v"', ("lit", "\a\b\f\v"), id="bell, backspace, form feed, vtab"),
+    pytest.param(r'"a\"b\\c"', ("lit", 'a"b\\c'), id="quote and backslash"),
+    pytest.param(r"'it\'s \`\?'", ("lit", "it's `?"), id="apostrophe, backquote, question"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("source", "tree"), TREES)
+def test_trees(source: str, tree: tuple[object, ...]) -> None:
+    assert parse(source) == tree
+
+
+# (source, message)
+ERRORS = [
+    pytest.param("[1 2]", "expected ']' at position 3", id="array without comma"),
+    pytest.param(r'"a\qb"', "unable to unescape string", id="unknown escape"),
+    pytest.param(r'"\x41"', "unable to unescape string", id="hexadecimal escape not read"),
+]
+
+
+@pytest.mark.parametrize(("source", "message"), ERRORS)
+def test_errors(source: str, message: str) -> None:
+    with pytest.raises(ConditionError) as err:
+        parse(source)
+    assert str(err.value) == message
