@@ -35,6 +35,7 @@ ERRORS = [
     pytest.param("[1 2]", "expected ']' at position 3", id="array without comma"),
     pytest.param(r'"a\qb"', "unable to unescape string", id="unknown escape"),
     pytest.param(r'"\x41"', "unable to unescape string", id="hexadecimal escape not read"),
+    pytest.param(r'"\X"', "unable to unescape string", id="capital letter escape"),
 ]
 
 

@@ -273,7 +273,7 @@ def _unquote(text: str) -> str:
             raise ConditionError("unable to unescape string")
         return _ESCAPES[c]
 
-    return re.sub(r"\\(.)", escape, text[1:-1], flags=re.DOTALL)
+    return re.sub(r"\\(.)", escape, text[1:-1])  # the tokenizer lets no line end follow a \\
 
 
 def parse(source: str) -> Node:
