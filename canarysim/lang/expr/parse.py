@@ -108,7 +108,7 @@ class _Parser:
 
     def expect(self, text: str) -> None:
         tok = self.take()
-        if tok.text != text or tok.kind not in ("op",):
+        if tok.text != text:  # only operator tokens are spelled as bare punctuation
             raise ConditionError(f"expected {text!r} at position {tok.pos}, got {tok.text!r}")
 
     def parse(self) -> Node:
@@ -133,9 +133,9 @@ class _Parser:
         while True:
             tok = self.peek()
             op = tok.text
-            negated = False
-            if tok.kind == "op" and op == "not" and self.peek(1).text == "in":
-                negated, op = True, "in"
+            negated = tok.kind == "op" and op == "not" and self.peek(1).text == "in"
+            if negated:
+                op = "in"
             prec = _BINARY.get(op) if tok.kind == "op" else None
             if prec is None or prec < min_prec:
                 return left
@@ -223,6 +223,8 @@ class _Parser:
     def map_literal(self) -> Node:
         pairs: list[tuple[Node, Node]] = []
         while self.peek().text != "}":
+            if self.peek().kind == "end":
+                raise ConditionError(f"expected '}}' at position {self.peek().pos}")
             key_tok = self.take()
             key: Node = ("lit", _unquote(key_tok.text) if key_tok.kind == "str" else key_tok.text)
             self.expect(":")
