@@ -136,7 +136,7 @@ class _Parser:
             negated = tok.kind == "op" and op == "not" and self.peek(1).text == "in"
             if negated:
                 op = "in"
-            prec = _BINARY.get(op) if tok.kind == "op" else None
+            prec = _BINARY.get(op)  # only operator tokens are spelled as operators
             if prec is None or prec < min_prec:
                 return left
             self.take()
