@@ -28,6 +28,8 @@ UNKNOWN = "unknown"  # no static type (an ``interface {}`` value); checks pass
 NIL = "nil"
 ANY_ARRAY = "[]interface {}"
 ANY_MAP = "map[string]interface {}"
+TIME = "time.Time"
+DURATION = "time.Duration"
 
 # Argo's helper functions: (parameter natures, result nature). ``any`` takes anything.
 _ENV_FUNCS: dict[str, tuple[tuple[str, ...], str]] = {
@@ -41,9 +43,9 @@ _ENV_FUNCS: dict[str, tuple[tuple[str, ...], str]] = {
 # expr's own builtins that conditions use, by result nature (argument checks are left to the
 # run, where they fail with the builtin's message).
 _BUILTIN_RESULTS = {
-    "now": "time.Time",
-    "duration": "time.Duration",
-    "date": "time.Time",
+    "now": TIME,
+    "duration": DURATION,
+    "date": TIME,
     "len": "int",
     "ceil": "float64",
     "floor": "float64",
@@ -111,9 +113,9 @@ def _shown(n: str) -> str:
 
 
 def _assignable(a: str, b: str) -> bool:
-    if a == NIL:
-        return b in ("interface {}", "any") or _array(b) or _map(b)
-    return a == b or b in ("interface {}", "any")
+    """``AssignableTo``, for the targets the checker asks about (a nature or ``string``: nil is
+    assignable to neither)."""
+    return a != NIL and (a == b or b == "interface {}")
 
 
 def _comparable(a: str, b: str) -> bool:
@@ -137,8 +139,8 @@ def _maybe(a: str, b: str, *checks: str) -> bool:
                 "string": n == "string",
                 "integer": _integer(n),
                 "number": _number(n),
-                "array": _array(n),
-                "map": _map(n),
+                "time": n == TIME,
+                "duration": n == DURATION,
             }[c]
             for c in checks
         )
@@ -148,9 +150,16 @@ def _maybe(a: str, b: str, *checks: str) -> bool:
     )
 
 
+#: Go's time arithmetic as expr's checker allows it: (operator, left, right) -> result.
+_TIMED = {
+    ("-", TIME, TIME): DURATION, ("-", TIME, DURATION): TIME, ("-", DURATION, DURATION): DURATION,
+    ("+", TIME, DURATION): TIME, ("+", DURATION, TIME): TIME, ("+", DURATION, DURATION): DURATION,
+    ("*", "number", DURATION): DURATION, ("*", DURATION, "number"): DURATION,
+    ("*", DURATION, DURATION): DURATION,
+}  # fmt: skip
+
+
 def _promote(a: str, b: str) -> str:
-    if _unknown(a) or _unknown(b):
-        return UNKNOWN
     return "float64" if "float64" in (a, b) else "int"
 
 
@@ -182,18 +191,20 @@ class _Checker:
             if test != "bool" and not _unknown(test):
                 raise ConditionError(f"non-bool expression (type {_shown(test)}) used as condition")
             yes, no = self.visit(node[2]), self.visit(node[3])
-            return yes if yes == no else UNKNOWN
+            if yes == NIL:
+                return no
+            return yes if no == NIL or _assignable(yes, no) else UNKNOWN
         if kind == "unary":
             return self._unary(node[1], self.visit(node[2]))
         if kind == "bin":
             return self._binary(node[1], self.visit(node[2]), self.visit(node[3]))
         if kind == "member":
-            return self._member(self.visit(node[1]), node[2], "string", node[3])
+            return self._member(self.visit(node[1]), node[2], "string")
         if kind == "index":
             index = node[2]
             prop = self.visit(index)
             name = index[1] if index[0] == "lit" and isinstance(index[1], str) else None
-            return self._member(self.visit(node[1]), name, prop, False)
+            return self._member(self.visit(node[1]), name, prop)
         if kind == "call":
             return self._call(node[1], node[2])
         return UNKNOWN  # closures are checked by their builtin
@@ -209,30 +220,22 @@ class _Checker:
         raise ConditionError(f"invalid operation: {op} (mismatched type {_shown(n)})")
 
     def _binary(self, op: str, a: str, b: str) -> str:
-        timed = {"time.Time", "time.Duration"}
-        if a in timed or b in timed:
-            return self._time_binary(op, a, b)
-        ok: str | None = None
+        """``binaryNode``: the nature of ``a op b``, or expr's mismatched-types error."""
+        if op == "??":
+            if a == NIL:
+                return b
+            return a if b == NIL or _assignable(b, a) else UNKNOWN
+        ok: str | None
         if op in ("==", "!="):
             ok = "bool" if _comparable(a, b) else None
         elif op in ("or", "||", "and", "&&"):
             both = a == "bool" and b == "bool"
             ok = "bool" if both or _maybe(a, b, "bool") else None
         elif op in ("<", ">", "<=", ">="):
-            same = (_number(a) and _number(b)) or (a == "string" and b == "string")
-            ok = "bool" if same or _maybe(a, b, "number", "string") else None
-        elif op in ("-", "*"):
-            if _number(a) and _number(b):
-                ok = _promote(a, b)
-            elif _maybe(a, b, "number"):
-                ok = UNKNOWN
-        elif op == "+":
-            if _number(a) and _number(b):
-                ok = _promote(a, b)
-            elif a == "string" and b == "string":
-                ok = "string"
-            elif _maybe(a, b, "number", "string"):
-                ok = UNKNOWN
+            same = (_number(a) and _number(b)) or (a == b and a in ("string", TIME, DURATION))
+            ok = "bool" if same or _maybe(a, b, "number", "string", "time", "duration") else None
+        elif op in ("-", "*", "+"):
+            ok = self._arithmetic(op, a, b)
         elif op in ("/", "**", "^"):
             ok = "float64" if (_number(a) and _number(b)) or _maybe(a, b, "number") else None
         elif op == "%":
@@ -240,36 +243,28 @@ class _Checker:
             ok = "int" if both or _maybe(a, b, "integer") else None
         elif op == "in":
             ok = self._in(a, b)
-        elif op in ("matches", "contains", "startsWith", "endsWith"):
+        else:  # matches, contains, startsWith, endsWith: the parser makes no other operator
             both = a == "string" and b == "string"
             ok = "bool" if both or _maybe(a, b, "string") else None
-        elif op == "??":
-            if a == NIL:
-                return b
-            if b == NIL or _assignable(b, a):
-                return a
-            return UNKNOWN
         if ok is None:
             raise ConditionError(
                 f"invalid operation: {op} (mismatched types {_shown(a)} and {_shown(b)})"
             )
         return ok
 
-    def _time_binary(self, op: str, a: str, b: str) -> str:
-        t, d = "time.Time", "time.Duration"
-        table = {
-            ("-", t, t): d, ("-", t, d): t, ("-", d, d): d,
-            ("+", t, d): t, ("+", d, t): t, ("+", d, d): d,
-        }  # fmt: skip
-        if (op, a, b) in table:
-            return table[(op, a, b)]
-        if op in ("<", ">", "<=", ">=", "==", "!=") and a == b:
-            return "bool"
-        if _unknown(a) or _unknown(b):
+    def _arithmetic(self, op: str, a: str, b: str) -> str | None:
+        """``-``, ``*`` and ``+``: numbers promote; times and durations as Go's time allows."""
+        if _number(a) and _number(b):
+            return _promote(a, b)
+        kinds = ("number" if _number(a) else a, "number" if _number(b) else b)
+        if (op, *kinds) in _TIMED:
+            return _TIMED[(op, *kinds)]
+        if op == "+" and a == b == "string":
+            return "string"
+        checks = {"-": ("number", "time", "duration"), "*": ("number", "duration")}
+        if _maybe(a, b, *checks.get(op, ("number", "string", "time", "duration"))):
             return UNKNOWN
-        raise ConditionError(
-            f"invalid operation: {op} (mismatched types {_shown(a)} and {_shown(b)})"
-        )
+        return None
 
     def _in(self, a: str, b: str) -> str | None:
         if _map(b):
@@ -281,18 +276,17 @@ class _Checker:
             if not _comparable(a, elem):
                 raise ConditionError(f"cannot use {_shown(a)} as type {elem} in array")
             return "bool"
-        if _unknown(a) and (b == "string" or _array(b) or _map(b)):
+        if _unknown(a) and b == "string":
             return "bool"
         return "bool" if _unknown(b) else None
 
-    def _member(self, base: str, name: str | None, prop: str, optional: bool) -> str:
-        """``memberNode``: ``base.name`` (*name* set) or ``base[prop]``."""
+    def _member(self, base: str, name: str | None, prop: str) -> str:
+        """``memberNode``: ``base.name`` or ``base["name"]`` (*name* set), or ``base[prop]``.
+        As in expr, ``?.`` does not spare a nil base: only the run is lenient."""
         if _unknown(base):
             return UNKNOWN
-        if name is not None and base == NIL and not optional:
+        if name is not None and base == NIL:
             raise ConditionError(f"type nil has no field {name}")
-        if base == NIL and optional:
-            return UNKNOWN
         if _map(base):
             if not _assignable(prop, "string") and not _unknown(prop):
                 raise ConditionError(
@@ -318,18 +312,15 @@ class _Checker:
                 raise ConditionError(f"too many arguments to call {fname}")
             if len(args) < len(params):
                 raise ConditionError(f"not enough arguments to call {fname}")
-            for arg, want in zip(args, params, strict=True):
-                got = self.visit(arg)
-                if want == "any" or _unknown(got) or got == want:
-                    continue
-                if want == "float64" and _integer(got):
-                    continue  # integer literals are converted (checkArguments)
-                if got == NIL:
+            for i, want in enumerate(params):
+                got = self.visit(args[i])
+                # integers are converted where a float64 is wanted (checkArguments)
+                fits = got == want or (want == "float64" and _integer(got))
+                if not (want == "any" or _unknown(got) or fits):
+                    end = "" if got == NIL else " "  # expr's message ends with a space, nil's not
                     raise ConditionError(
-                        f"cannot use nil as argument (type {want}) to call {fname}"
+                        f"cannot use {got} as argument (type {want}) to call {fname}{end}"
                     )
-                # expr's message ends with a space.
-                raise ConditionError(f"cannot use {got} as argument (type {want}) to call {fname} ")
             return out
         natures = [self.visit(a) for a in args]
         if fname == "abs" and len(natures) == 1 and _number(natures[0]):
@@ -339,8 +330,8 @@ class _Checker:
         raise ConditionError(f"unknown name {fname}")
 
     def _closure_builtin(self, fname: str, args: tuple[Node, ...]) -> str:
-        if len(args) != 2 or args[1][0] != "closure":
-            return UNKNOWN  # the run reports the arity
+        if len(args) != 2:
+            return UNKNOWN  # the run reports the arity (the parser makes a 2nd argument a closure)
         collection = self.visit(args[0])
         if not _array(collection) and not _unknown(collection):
             raise ConditionError(f"builtin {fname} takes only array (got {_shown(collection)})")

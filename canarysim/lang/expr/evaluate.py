@@ -399,6 +399,10 @@ def _time_binary(op: str, a: object, b: object) -> object:
         return GoDuration(round((a.unix - b.unix) * 1e9))
     if isinstance(a, GoDuration) and isinstance(b, GoDuration) and op in ("+", "-"):
         return GoDuration(a.ns + b.ns if op == "+" else a.ns - b.ns)
+    if op == "*" and all(type(v) in (int, float, GoDuration) for v in (a, b)):
+        # runtime.Multiply: a float makes it a float64 of nanoseconds, else a Duration
+        x, y = (getattr(v, "ns", v) for v in (a, b))
+        return x * y if float in (type(a), type(b)) else GoDuration(x * y)  # type: ignore[operator]
     if type(a) is type(b) and op in ("<", ">", "<=", ">=", "==", "!="):
         return {"<": a < b, ">": a > b, "<=": a <= b, ">=": a >= b,  # type: ignore[operator]
                 "==": a == b, "!=": a != b}[op]  # fmt: skip

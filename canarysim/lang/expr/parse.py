@@ -108,7 +108,7 @@ class _Parser:
 
     def expect(self, text: str) -> None:
         tok = self.take()
-        if tok.text != text or tok.kind not in ("op",):
+        if tok.text != text:  # only operator tokens are spelled as bare punctuation
             raise ConditionError(f"expected {text!r} at position {tok.pos}, got {tok.text!r}")
 
     def parse(self) -> Node:
@@ -133,10 +133,10 @@ class _Parser:
         while True:
             tok = self.peek()
             op = tok.text
-            negated = False
-            if tok.kind == "op" and op == "not" and self.peek(1).text == "in":
-                negated, op = True, "in"
-            prec = _BINARY.get(op) if tok.kind == "op" else None
+            negated = tok.kind == "op" and op == "not" and self.peek(1).text == "in"
+            if negated:
+                op = "in"
+            prec = _BINARY.get(op)  # only operator tokens are spelled as operators
             if prec is None or prec < min_prec:
                 return left
             self.take()
@@ -223,6 +223,8 @@ class _Parser:
     def map_literal(self) -> Node:
         pairs: list[tuple[Node, Node]] = []
         while self.peek().text != "}":
+            if self.peek().kind == "end":
+                raise ConditionError(f"expected '}}' at position {self.peek().pos}")
             key_tok = self.take()
             key: Node = ("lit", _unquote(key_tok.text) if key_tok.kind == "str" else key_tok.text)
             self.expect(":")
@@ -257,9 +259,23 @@ class _Parser:
         return ("call", fname, tuple(args))
 
 
+#: expr's one-character escapes (``parser/lexer/utils.go::unescapeChar``).
+_ESCAPES = {"a": "\a", "b": "\b", "f": "\f", "n": "\n", "r": "\r", "t": "\t", "v": "\v"}
+
+
 def _unquote(text: str) -> str:
-    body = text[1:-1]
-    return re.sub(r"\\(.)", lambda m: {"n": "\n", "t": "\t"}.get(m.group(1), m.group(1)), body)
+    """A string literal's value. expr's hexadecimal, Unicode and octal escapes (``\\x41``,
+    ``\\u00e9``, ``\\101``) are refused here, as expr refuses an unknown escape."""
+
+    def escape(match: re.Match[str]) -> str:
+        c = match.group(1)
+        if c in "\\'\"`?":
+            return c
+        if c not in _ESCAPES:
+            raise ConditionError("unable to unescape string")
+        return _ESCAPES[c]
+
+    return re.sub(r"\\(.)", escape, text[1:-1])  # the tokenizer lets no line end follow a \\
 
 
 def parse(source: str) -> Node:
