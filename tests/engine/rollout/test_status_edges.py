@@ -24,9 +24,12 @@ from canarysim.engine.model import (
     EmitEvent,
     Observation,
     Pause,
+    PauseCondition,
     Plan,
+    PromotionAnalysis,
     ReplicaSetView,
     RolloutStatus,
+    RunStatus,
     SetWeight,
 )
 from canarysim.engine.rollout.context import Context
@@ -34,9 +37,12 @@ from canarysim.engine.rollout.status import (
     Draft,
     base_status,
     calculate_conditions,
+    check_paused_conditions,
     evaluate_progress_deadline_abort,
     indefinite_step,
+    persist,
     rollout_healthy,
+    rollout_phase,
     rollout_progressing,
     timed_out,
     waiting_for_scale_down,
@@ -540,3 +546,323 @@ def test_an_update_short_of_pods_is_not_available_nor_completed() -> None:
     )
     message = f"Rollout not completed, started update to revision 2 ({H2})"
     assert actions == [EmitEvent("Normal", "RolloutNotCompleted", message)]
+
+
+# --------------------------------------------------------------------------------------------
+# calculateRolloutConditions: the Available condition of a blue-green rollout
+# --------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("active_rs", "expect"),
+    [
+        (rs(H2, 10), True),
+        (rs(H2, 11, 10), False),
+        (replace(rs(H2, 10), rollout_replicas=5), False),
+        (rs(H2, 10, 9), False),
+    ],
+    ids=["saturated", "more replicas", "sized for another count", "one unavailable"],
+)
+def test_blue_green_availability_asks_the_active_replica_set_to_be_saturated(
+    active_rs: ReplicaSetView, expect: bool
+) -> None:
+    """``annotations.IsSaturated``: the ReplicaSet the active Service selects has
+    ``spec.replicas`` = desired-replicas annotation = available = ``spec.replicas`` of the
+    rollout; the other ReplicaSets (listed first here, an unsaturated one) do not count."""
+    plan = make_plan(replicas=10, blue_green=BG)
+    status = make_status(plan, stable=H2, index=None, blue_green=BlueGreenStatus(H2, H2))
+    views = tuple(
+        r if r.rollout_replicas is not None else replace(r, rollout_replicas=10)
+        for r in (rs(H1, 3), active_rs)
+    )
+    ctx = Context(plan, status, Observation(now=NOW, replica_sets=views))
+    d = base_status(ctx)
+    d.blue_green = status.blue_green
+    calculate_conditions(ctx, d, paused=False)
+    available = {c.type: c for c in d.conditions}["Available"]
+    assert (available.status == "True") is expect
+
+
+# --------------------------------------------------------------------------------------------
+# persistRolloutStatus and sendStateChangeEvents
+# --------------------------------------------------------------------------------------------
+
+
+def test_persisted_status_records_the_generations_counts_and_alb_fields() -> None:
+    """``persistRolloutStatus``: observedGeneration is the spec's generation, the workload
+    generation is the workloadRef annotation's as a string, the draft's counts and ALB
+    fields are written as they are."""
+    alb = AlbStatus(ingress="ing")
+    plan = make_plan(replicas=10, generation=4, workload_generation=7)
+    status = replace(make_status(plan, counts=(10, 5, 10, 10)), observed_generation=3)
+    ctx = context(plan, status, rs(H1, 5), rs(H2, 5))
+    d = base_status(ctx)
+    d.alb, d.alb_status, d.albs = True, alb, (alb,)
+    new = persist(ctx, d)
+    assert (new.observed_generation, new.workload_observed_generation) == (4, "7")
+    assert (new.replicas, new.updated_replicas, new.ready_replicas) == (10, 5, 10)
+    assert (new.alb, new.alb_status, new.albs) == (True, alb, (alb,))
+
+
+def test_persisted_status_has_no_workload_generation_without_a_workload_ref() -> None:
+    plan = make_plan(replicas=10)
+    ctx = context(plan, make_status(plan, counts=(10, 5, 10, 10)), rs(H1, 5), rs(H2, 5))
+    assert persist(ctx, base_status(ctx)).workload_observed_generation == ""
+
+
+def test_a_held_abort_keeps_its_time() -> None:
+    """``CalculatePauseStatus``: an abort already recorded keeps its ``abortedAt``."""
+    plan = make_plan(replicas=10, steps=(SetWeight(50),))
+    status = make_status(plan, abort=True, aborted_at=NOW - 100, counts=(10, 0, 10, 10))
+    ctx = context(plan, status, rs(H1, 10), rs(H2, 0))
+    assert persist(ctx, base_status(ctx)).aborted_at == NOW - 100
+
+
+def test_a_new_pause_condition_keeps_a_healthy_rollout_from_the_healthy_condition() -> None:
+    """``calculateRolloutConditions`` reads isPaused from the new status: a pause added in
+    this reconcile counts, though the status as read had none."""
+    plan = make_plan(replicas=10)
+    status = make_status(plan, stable=H2, index=None, counts=(10, 10, 10, 10))
+    ctx = context(plan, status, rs(H2, 10))
+    ctx.pause.add_pause("CanaryPauseStep")
+    assert persist(ctx, base_status(ctx)).condition("Healthy") is None
+    ctx = context(plan, status, rs(H2, 10))
+    assert persist(ctx, base_status(ctx)).condition("Healthy") is not None
+
+
+PAUSE = PauseCondition("CanaryPauseStep", NOW - 30)
+
+
+def _state_events(status: RolloutStatus, intent: str) -> list[Any]:
+    plan = make_plan(replicas=10, steps=(SetWeight(10), Pause(), SetWeight(50)))
+    ctx = context(plan, status, rs(H1, 9), rs(H2, 1))
+    if intent == "pause":
+        ctx.pause.add_pause("CanaryPauseStep")
+    elif intent == "resume":
+        ctx.pause.remove_pause("CanaryPauseStep")
+    elif intent == "abort":
+        ctx.pause.abort("")
+    persist(ctx, base_status(ctx))
+    return [a for a in ctx.actions if a.reason in ("RolloutPaused", "RolloutResumed")]
+
+
+def test_pausing_sends_rollout_paused_with_the_reason() -> None:
+    """``sendStateChangeEvents``: pause conditions appear: RolloutPaused "Rollout is paused
+    (<first reason>)"."""
+    plan = make_plan(replicas=10, steps=(SetWeight(10), Pause(), SetWeight(50)))
+    status = make_status(plan, index=1, counts=(10, 1, 10, 10))
+    assert _state_events(status, "pause") == [
+        EmitEvent("Normal", "RolloutPaused", "Rollout is paused (CanaryPauseStep)")
+    ]
+
+
+def test_resuming_sends_rollout_resumed_but_an_abort_does_not() -> None:
+    """``sendStateChangeEvents``: the pause conditions go: RolloutResumed, unless the status
+    is aborted (an abort clears the pause conditions too)."""
+    plan = make_plan(replicas=10, steps=(SetWeight(10), Pause(), SetWeight(50)))
+    status = make_status(plan, index=1, pause=(PAUSE,), counts=(10, 1, 10, 10))
+    assert _state_events(status, "resume") == [
+        EmitEvent("Normal", "RolloutResumed", "Rollout is resumed")
+    ]
+    assert _state_events(status, "abort") == []
+    assert _state_events(status, "none") == []
+
+
+def test_invalid_spec_condition_makes_the_rollout_degraded() -> None:
+    """``CalculateRolloutPhase``: an InvalidSpec condition: Degraded, "InvalidSpec: <msg>"."""
+    plan = make_plan(replicas=10)
+    status = replace(
+        make_status(plan), conditions=(cond("InvalidSpec", "True", "InvalidSpec", "bad"),)
+    )
+    assert rollout_phase(plan, status) == ("Degraded", "InvalidSpec: bad")
+
+
+# --------------------------------------------------------------------------------------------
+# CalculateRolloutPhase, first match wins
+# --------------------------------------------------------------------------------------------
+
+DONE = RolloutStatus(
+    current_pod_hash=H2,
+    stable_rs=H2,
+    replicas=10,
+    updated_replicas=10,
+    ready_replicas=10,
+    available_replicas=10,
+)
+POST = PromotionAnalysis(templates=("smoke",))
+
+PHASES: list[tuple[str, dict[str, Any], dict[str, Any], tuple[str, str]]] = [
+    ("healthy", {}, {}, ("Healthy", "")),
+    (
+        "aborted",
+        {},
+        {"conditions": (cond("Progressing", "False", "RolloutAborted", "why"),)},
+        ("Degraded", "RolloutAborted: why"),
+    ),
+    (
+        "timed out",
+        {},
+        {"conditions": (cond("Progressing", "False", "ProgressDeadlineExceeded", "late"),)},
+        ("Degraded", "ProgressDeadlineExceeded: late"),
+    ),
+    ("manually paused", {"paused": True}, {}, ("Paused", "manually paused")),
+    ("pause condition", {}, {"pause_conditions": (PAUSE,)}, ("Paused", "CanaryPauseStep")),
+    ("restarting", {"restart_at": 5.0}, {}, ("Progressing", "rollout is restarting")),
+    ("restarted", {"restart_at": 5.0}, {"restarted_at": 5.0}, ("Healthy", "")),
+    (
+        "updating",
+        {},
+        {"updated_replicas": 9},
+        ("Progressing", "more replicas need to be updated"),
+    ),
+    (
+        "becoming available",
+        {},
+        {"available_replicas": 9},
+        ("Progressing", "updated replicas are still becoming available"),
+    ),
+    (
+        "old pods left",
+        {},
+        {"replicas": 11},
+        ("Progressing", "old replicas are pending termination"),
+    ),
+    ("old pods left, routed", {"traffic_routing": True}, {"replicas": 11}, ("Healthy", "")),
+    (
+        "steps left",
+        {},
+        {"stable_rs": H1},
+        ("Progressing", "waiting for all steps to complete"),
+    ),
+    ("no stable", {}, {"stable_rs": ""}, ("Progressing", "waiting for all steps to complete")),
+]
+
+
+@pytest.mark.parametrize(
+    ("plan_kw", "status_kw", "expect"), [r[1:] for r in PHASES], ids=[r[0] for r in PHASES]
+)
+def test_canary_phase(
+    plan_kw: dict[str, Any], status_kw: dict[str, Any], expect: tuple[str, str]
+) -> None:
+    """``CalculateRolloutPhase`` for a canary: each row fails exactly one check."""
+    plan = make_plan(replicas=10, **plan_kw)
+    assert rollout_phase(plan, replace(DONE, **status_kw)) == expect
+
+
+CUTOVER = "active service cutover pending"
+ANALYSIS = "waiting for analysis to complete"
+VERIFY = "waiting for post-promotion verification to complete"
+BG_PHASES: list[tuple[str, Any, tuple[str, str], Any, tuple[str, str]]] = [
+    ("promoted", None, (H2, H2), None, ("Healthy", "")),
+    ("no active selector", None, ("", H2), None, ("Progressing", CUTOVER)),
+    ("active on the old pods", None, (H1, H2), None, ("Progressing", CUTOVER)),
+    ("stable behind", None, (H2, H1), None, ("Progressing", VERIFY)),
+    ("no stable", None, (H2, ""), None, ("Progressing", VERIFY)),
+    ("post-analysis not started", POST, (H2, H1), None, ("Progressing", ANALYSIS)),
+    ("post-analysis running", POST, (H2, H1), "Running", ("Progressing", ANALYSIS)),
+    ("post-analysis done", POST, (H2, H1), "Successful", ("Progressing", VERIFY)),
+    ("post-analysis inconclusive", POST, (H2, H1), "Inconclusive", ("Progressing", VERIFY)),
+]
+
+
+@pytest.mark.parametrize(
+    ("post", "active_stable", "run_phase", "expect"),
+    [r[1:] for r in BG_PHASES],
+    ids=[r[0] for r in BG_PHASES],
+)
+def test_blue_green_phase(
+    post: PromotionAnalysis | None,
+    active_stable: tuple[str, str],
+    run_phase: str | None,
+    expect: tuple[str, str],
+) -> None:
+    """``CalculateRolloutPhase`` for blue-green: the active Service must select the current
+    pods, then the stable must be the current hash, which, with a post-promotion analysis,
+    first waits for that run to finish (``waitingForBlueGreenPostPromotionAnalysis``)."""
+    plan = make_plan(replicas=10, blue_green=replace(BG, post_promotion_analysis=post))
+    run = None if run_phase is None else RunStatus("post", run_phase)
+    active, stable = active_stable
+    bg = BlueGreenStatus(active, H2, post_promotion_run=run)
+    assert rollout_phase(plan, replace(DONE, stable_rs=stable, blue_green=bg)) == expect
+
+
+# --------------------------------------------------------------------------------------------
+# checkPausedConditions
+# --------------------------------------------------------------------------------------------
+
+
+def _paused_patch(
+    *, pause: bool = False, spec_paused: bool = False, progressing: str, paused: str, **kw: Any
+) -> RolloutStatus | None:
+    """``checkPausedConditions`` on a mid-rollout canary whose Progressing condition has
+    reason ``progressing`` and whose Paused condition has status ``paused``."""
+    plan = make_plan(replicas=10, paused=spec_paused, steps=(SetWeight(10), Pause()))
+    status = make_status(plan, index=1, pause=(PAUSE,) if pause else (), counts=(10, 1, 10, 10))
+    conditions = (
+        cond("Progressing", "Unknown", progressing, "was"),
+        cond("Paused", paused, "RolloutPaused", "Rollout is paused"),
+    )
+    status = replace(status, conditions=conditions, **kw)
+    return check_paused_conditions(context(plan, status, rs(H1, 9), rs(H2, 1)))
+
+
+def _by_type(status: RolloutStatus | None) -> dict[str, tuple[str, str, str]]:
+    assert status is not None
+    return {c.type: (c.status, c.reason, c.message) for c in status.conditions}
+
+
+def test_a_new_pause_is_patched_into_both_conditions() -> None:
+    """Paused (a pause condition or ``spec.paused``) while Progressing does not say so:
+    Progressing Unknown RolloutPaused and Paused True, phase recomputed."""
+    for kw in ({"pause": True}, {"spec_paused": True}):
+        new = _paused_patch(progressing="ReplicaSetUpdated", paused="False", **kw)
+        assert _by_type(new) == {
+            "Progressing": ("Unknown", "RolloutPaused", "Rollout is paused"),
+            "Paused": ("True", "RolloutPaused", "Rollout is paused"),
+        }
+        assert new is not None and new.phase == "Paused"
+
+
+def test_a_resume_is_patched_into_both_conditions() -> None:
+    """No longer paused while Progressing says RolloutPaused: Progressing Unknown
+    RolloutResumed "Rollout is resumed", Paused False."""
+    new = _paused_patch(progressing="RolloutPaused", paused="True")
+    assert _by_type(new) == {
+        "Progressing": ("Unknown", "RolloutResumed", "Rollout is resumed"),
+        "Paused": ("False", "RolloutPaused", "Rollout is paused"),
+    }
+
+
+def test_a_retry_after_an_abort_is_patched() -> None:
+    """The abort was removed (retry) while Progressing still says RolloutAborted:
+    Progressing Unknown RolloutRetry "Retrying Rollout after abort"; while aborted and
+    paused, nothing is patched (an abort condition holds the pause conditions back)."""
+    new = _paused_patch(progressing="RolloutAborted", paused="False")
+    assert _by_type(new)["Progressing"] == (
+        "Unknown",
+        "RolloutRetry",
+        "Retrying Rollout after abort",
+    )
+    assert (
+        _paused_patch(pause=True, progressing="RolloutAborted", paused="False", abort=True) is None
+    )
+
+
+def test_a_completed_rollout_patches_only_the_paused_condition() -> None:
+    """``RolloutCompleted`` (stable is the current hash) keeps Progressing as it is."""
+    new = _paused_patch(
+        spec_paused=True, progressing="ReplicaSetUpdated", paused="False", stable_rs=H2
+    )
+    assert _by_type(new) == {
+        "Progressing": ("Unknown", "ReplicaSetUpdated", "was"),
+        "Paused": ("True", "RolloutPaused", "Rollout is paused"),
+    }
+
+
+def test_nothing_to_patch_or_an_unobserved_generation_patches_nothing() -> None:
+    """Conditions already in step: nothing; a generation not yet observed: the full
+    reconcile decides instead."""
+    assert _paused_patch(pause=True, progressing="RolloutPaused", paused="True") is None
+    assert (
+        _paused_patch(progressing="ReplicaSetUpdated", paused="True", observed_generation=0) is None
+    )
