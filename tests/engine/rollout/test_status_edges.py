@@ -28,6 +28,7 @@ from canarysim.engine.model import (
     Plan,
     PromotionAnalysis,
     ReplicaSetView,
+    RolloutDuration,
     RolloutStatus,
     RunStatus,
     SetWeight,
@@ -44,6 +45,7 @@ from canarysim.engine.rollout.status import (
     rollout_healthy,
     rollout_phase,
     rollout_progressing,
+    set_condition,
     timed_out,
     waiting_for_scale_down,
 )
@@ -762,6 +764,8 @@ BG_PHASES: list[tuple[str, Any, tuple[str, str], Any, tuple[str, str]]] = [
     ("post-analysis running", POST, (H2, H1), "Running", ("Progressing", ANALYSIS)),
     ("post-analysis done", POST, (H2, H1), "Successful", ("Progressing", VERIFY)),
     ("post-analysis inconclusive", POST, (H2, H1), "Inconclusive", ("Progressing", VERIFY)),
+    ("post-analysis failed", POST, (H2, H1), "Failed", ("Progressing", VERIFY)),
+    ("post-analysis error", POST, (H2, H1), "Error", ("Progressing", VERIFY)),
 ]
 
 
@@ -820,7 +824,21 @@ def test_a_new_pause_is_patched_into_both_conditions() -> None:
             "Progressing": ("Unknown", "RolloutPaused", "Rollout is paused"),
             "Paused": ("True", "RolloutPaused", "Rollout is paused"),
         }
-        assert new is not None and new.phase == "Paused"
+        assert new is not None
+        assert (new.phase, new.message) == (
+            ("Paused", "CanaryPauseStep") if kw.get("pause") else ("Paused", "manually paused")
+        )
+
+
+def test_a_pause_patch_starts_timing_the_manual_pause() -> None:
+    """``patchCondition`` also brings ``status.duration`` up to date: ``spec.paused`` starts
+    a manual pause of the attempt in flight."""
+    started = RolloutDuration(rollout_started_at=NOW - 100)
+    new = _paused_patch(
+        spec_paused=True, progressing="ReplicaSetUpdated", paused="False", duration=started
+    )
+    assert new is not None
+    assert new.duration == replace(started, manual_pause_started_at=NOW)
 
 
 def test_a_resume_is_patched_into_both_conditions() -> None:
@@ -866,3 +884,24 @@ def test_nothing_to_patch_or_an_unobserved_generation_patches_nothing() -> None:
     assert (
         _paused_patch(progressing="ReplicaSetUpdated", paused="True", observed_generation=0) is None
     )
+
+
+# --------------------------------------------------------------------------------------------
+# SetRolloutCondition
+# --------------------------------------------------------------------------------------------
+
+
+def test_set_condition_with_the_same_status_and_reason_changes_nothing() -> None:
+    """``SetRolloutCondition``: same status and reason: no change (false), the update time
+    is not refreshed even if the message differs; same status, new reason: replaced, the
+    transition time kept; new status: a new transition."""
+    old = cond("Available", "True", "AvailableReason", "old message")
+    conditions = [old]
+    assert set_condition(conditions, NOW, "Available", "True", "AvailableReason", "new") is False
+    assert conditions == [old]
+    assert set_condition(conditions, NOW, "Available", "True", "Other", "new") is True
+    assert conditions == [
+        Condition("Available", "True", "Other", "new", NOW, old.last_transition_time)
+    ]
+    assert set_condition(conditions, NOW + 5, "Available", "False", "Other", "new") is True
+    assert conditions == [Condition("Available", "False", "Other", "new", NOW + 5, NOW + 5)]
