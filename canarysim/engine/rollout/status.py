@@ -457,7 +457,8 @@ def check_paused_conditions(ctx: Context) -> RolloutStatus | None:
     conds = list(status.conditions)
     for type_, st, reason, msg in updates:
         set_condition(conds, ctx.now, type_, st, reason, msg)
-    new = replace(status, conditions=tuple(conds), observed_generation=ctx.plan.generation)
+    # patchCondition also writes observedGeneration, equal already (checked at the top).
+    new = replace(status, conditions=tuple(conds))
     phase, message = rollout_phase(ctx.plan, new)
     new = replace(new, phase=phase, message=message)
     return replace(new, duration=track_duration(ctx, new))

@@ -1,0 +1,158 @@
+"""``RolloutPodRestarter.Reconcile`` (rollout/restart.go), pinned where the mutation run of
+``engine/rollout/restart.py`` asked: when a restart is due, the eviction order and budget,
+PodDisruptionBudgets, and when ``status.restartedAt`` catches up.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Any
+
+import pytest
+from test_steps_world import H1, H2, H3, NOW, make_plan, make_status, rs
+
+from canarysim.engine.model import (
+    DisruptionBudgetView,
+    EvictPods,
+    Observation,
+    ReplicaSetView,
+)
+from canarysim.engine.rollout.context import Context
+from canarysim.engine.rollout.restart import needs_restart, reconcile_restart
+
+AT = NOW - 10  # spec.restartAt
+OLD, YOUNG = AT - 100, AT + 1  # pod creation times before and after it
+
+
+def _ctx(
+    *rss: ReplicaSetView, budgets: tuple[DisruptionBudgetView, ...] = (), **kw: Any
+) -> Context:
+    plan_kw: dict[str, Any] = {
+        "replicas": 4,
+        "restart_at": AT,
+        "max_surge": 1,
+        "max_unavailable": 1,
+    }
+    plan_kw.update(kw.pop("plan", {}))
+    plan = make_plan(**plan_kw)
+    status = make_status(plan, **kw)
+    views = tuple(replace(r, rollout_replicas=plan.replicas) for r in rss)
+    return Context(
+        plan, status, Observation(now=NOW, replica_sets=views, disruption_budgets=budgets)
+    )
+
+
+def pods(n: int, created: float = OLD) -> tuple[float, ...]:
+    return (created,) * n
+
+
+@pytest.mark.parametrize(
+    ("restart_at", "restarted_at", "now", "expect"),
+    [
+        (None, None, NOW, False),
+        (AT, None, NOW, True),
+        (AT, None, AT, True),
+        (AT, None, AT - 1, False),
+        (AT, AT, NOW, False),
+    ],
+    ids=["no restartAt", "due", "due this instant", "in the future", "already done"],
+)
+def test_needs_restart(
+    restart_at: float | None, restarted_at: float | None, now: float, expect: bool
+) -> None:
+    """A restart is due once ``spec.restartAt`` has come and ``status.restartedAt`` differs."""
+    plan = make_plan(replicas=4, restart_at=restart_at)
+    status = make_status(plan, restarted_at=restarted_at)
+    ctx = Context(plan, status, Observation(now=now, replica_sets=(rs(H1, 4),)))
+    assert needs_restart(ctx) is expect
+
+
+def test_one_pod_at_a_time_stable_first() -> None:
+    """All 4 available, maxUnavailable 1: ``available - (max(R, total) - max(1, 1))`` = 1
+    eviction per reconcile, taken from the stable ReplicaSet first."""
+    ctx = _ctx(rs(H2, 2, pods=pods(2)), rs(H1, 2, pods=pods(2)), stable=H1)
+    assert reconcile_restart(ctx) == 1
+    assert ctx.actions == [EvictPods(H1, 1, AT)]
+    assert ctx.restarted_at is None
+
+
+def test_the_budget_spreads_over_stable_new_then_older_replica_sets() -> None:
+    """maxUnavailable 2 of 4 with 5 pods up and 5 available: 5 - (5 - 2) = 2 evictions:
+    the stable's old pod, then the new ReplicaSet's; the oldest other waits."""
+    ctx = _ctx(
+        rs(H3, 1, pods=pods(1), created=5.0),
+        rs(H2, 2, pods=(YOUNG, OLD)),
+        rs(H1, 2, pods=(OLD, YOUNG)),
+        stable=H1,
+        plan={"max_unavailable": 2},
+    )
+    assert reconcile_restart(ctx) == 2
+    assert ctx.actions == [EvictPods(H1, 1, AT), EvictPods(H2, 1, AT)]
+
+
+def test_no_budget_when_pods_are_unavailable() -> None:
+    """3 of 4 available with maxUnavailable 1: 3 - (4 - 1) = 0 evictions; the restart
+    stays pending."""
+    ctx = _ctx(rs(H1, 4, 3, pods=pods(4)), stable=H1, plan={"pod_template_hash": H1})
+    assert reconcile_restart(ctx) == 0
+    assert ctx.actions == []
+    assert ctx.restarted_at is None
+
+
+def test_max_unavailable_zero_still_allows_one() -> None:
+    """``max(maxUnavailable, 1)``: with maxUnavailable 0, one pod at a time."""
+    ctx = _ctx(
+        rs(H1, 4, pods=pods(4)), stable=H1, plan={"pod_template_hash": H1, "max_unavailable": 0}
+    )
+    assert reconcile_restart(ctx) == 1
+    assert ctx.actions == [EvictPods(H1, 1, AT)]
+
+
+def test_only_pods_older_than_restart_at_are_evicted_and_none_left_is_done() -> None:
+    """Pods created after ``restartAt`` stay; when no old pod remains, ``restartedAt``
+    catches up with ``spec.restartAt``."""
+    ctx = _ctx(rs(H1, 4, pods=pods(4, YOUNG)), stable=H1, plan={"pod_template_hash": H1})
+    assert reconcile_restart(ctx) == 0
+    assert ctx.restarted_at == AT
+
+
+def test_the_last_old_pod_evicted_completes_the_restart() -> None:
+    ctx = _ctx(
+        rs(H1, 4, pods=(OLD, YOUNG, YOUNG, YOUNG)), stable=H1, plan={"pod_template_hash": H1}
+    )
+    assert reconcile_restart(ctx) == 1
+    assert ctx.restarted_at == AT
+
+
+def test_a_surge_counts_against_the_budget() -> None:
+    """``max(R, total)``: 5 pods of 4 (a surge), all available, maxUnavailable 1:
+    5 - (5 - 1) = 1."""
+    ctx = _ctx(
+        rs(H1, 3, pods=pods(3)), rs(H2, 2, pods=pods(2)), stable=H1, plan={"max_unavailable": 1}
+    )
+    assert reconcile_restart(ctx) == 1
+
+
+@pytest.mark.parametrize(
+    ("budgets", "expect"),
+    [
+        ((DisruptionBudgetView("pdb", 1, (H1,)),), [EvictPods(H1, 1, AT)]),
+        ((DisruptionBudgetView("pdb", 0, (H1,)),), []),
+        ((DisruptionBudgetView("a", 5, (H1,)), DisruptionBudgetView("b", 5, (H1,))), []),
+        ((DisruptionBudgetView("other", 0, (H2,)),), [EvictPods(H1, 2, AT)]),
+    ],
+    ids=["budget of one", "no disruption allowed", "two budgets", "another ReplicaSet's"],
+)
+def test_disruption_budgets(
+    budgets: tuple[DisruptionBudgetView, ...], expect: list[EvictPods]
+) -> None:
+    """The eviction API: a budget that selects the pods allows ``disruptionsAllowed``
+    evictions; a pod two budgets select cannot be evicted; other budgets do not matter."""
+    ctx = _ctx(
+        rs(H1, 4, pods=pods(4)),
+        budgets=budgets,
+        stable=H1,
+        plan={"pod_template_hash": H1, "max_unavailable": 2},
+    )
+    reconcile_restart(ctx)
+    assert ctx.actions == expect
