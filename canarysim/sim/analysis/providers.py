@@ -193,17 +193,11 @@ def metric_lookback(scenario: Scenario, templates: Iterable[Mapping[str, Any]]) 
     before the run (an ``{{args}}`` placeholder outside a quoted label value may hold any
     range or offset, or a query does not parse: it will fail when evaluated, as it should)."""
     from canarysim.lang.promql.evaluator import LOOKBACK_S
-    from canarysim.lang.promql.query import PromQLError, parse
 
-    longest = 0.0
-    for query in _metric_queries(scenario, templates):
-        if "{{" in _QUOTED.sub('""', query):
-            return None
-        try:
-            tree = parse(re.sub(r"\{\{[^}]*\}\}", "x", query))
-        except (PromQLError, ValueError):
-            return None
-        longest = max(longest, _reach(tree, LOOKBACK_S))
+    trees = _query_trees(scenario, templates, unbounded=True)
+    if trees is None:
+        return None
+    longest = max((_reach(tree, LOOKBACK_S) for tree in trees), default=0.0)
     return None if math.isinf(longest) else longest
 
 
@@ -213,24 +207,38 @@ def metric_names_read(
     """The metric names the run's queries select (each selector's ``__name__ = "..."``), or
     None when any selector may read other names (a name matcher that is not an equality, an
     ``{{args}}`` placeholder outside a quoted label value, a query that does not parse)."""
-    from canarysim.lang.promql.query import PromQLError, parse
-
+    trees = _query_trees(scenario, templates, unbounded=False)
+    if trees is None:
+        return None
     names: set[str] = set()
-    for query in _metric_queries(scenario, templates):
-        if query == _UNBOUNDED:
-            continue  # its query text comes as well
-        if "{{" in _QUOTED.sub('""', query):
-            return None
-        try:
-            tree = parse(re.sub(r"\{\{[^}]*\}\}", "x", query))
-        except (PromQLError, ValueError):
-            return None
+    for tree in trees:
         for selector in _selectors(tree):
             named = [m for m in selector.matchers if m.name == "__name__"]
             if not named or any(m.op != "=" for m in named):
                 return None
             names.add(named[0].value)
     return frozenset(names)
+
+
+def _query_trees(
+    scenario: Scenario, templates: Iterable[Mapping[str, Any]], *, unbounded: bool
+) -> list[object] | None:
+    """The parsed trees of the run's queries (placeholders in quoted label values read as
+    ``x``), or None when one can only be known at run time (a placeholder elsewhere; with
+    ``unbounded``, a range query's window) or does not parse."""
+    from canarysim.lang.promql.query import PromQLError, parse
+
+    trees = []
+    for query in _metric_queries(scenario, templates):
+        if query == _UNBOUNDED and not unbounded:
+            continue  # its query text comes as well
+        if "{{" in _QUOTED.sub('""', query):
+            return None
+        try:
+            trees.append(parse(re.sub(r"\{\{[^}]*\}\}", "x", query)))
+        except (PromQLError, ValueError):
+            return None
+    return trees
 
 
 def _selectors(node: object) -> Iterator[Any]:

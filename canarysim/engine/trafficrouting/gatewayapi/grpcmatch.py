@@ -32,7 +32,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from canarysim.engine.trafficrouting.fields import as_dict, as_list
-from canarysim.engine.trafficrouting.gatewayapi.match import host_matches
+from canarysim.engine.trafficrouting.gatewayapi.match import headers_matched, host_matches
 
 __all__ = [
     "accepted",
@@ -133,18 +133,9 @@ def _match_rank(
     got_service, got_method = call if call is not None else (None, None)
     if not _name_ok(kind, service, got_service) or not _name_ok(kind, name, got_method):
         return None
-    found = 0
-    for h in as_list(match.get("headers")):
-        h = as_dict(h)
-        got = headers.get(str(h.get("name") or "").lower())
-        if got is None:
-            return None
-        if str(h.get("type") or "Exact") == "RegularExpression":
-            if re.fullmatch(str(h.get("value") or ""), got) is None:
-                return None
-        elif got != str(h.get("value") or ""):
-            return None
-        found += 1
+    found = headers_matched(match, headers)
+    if found is None:
+        return None
     return (len(service), len(name), found)
 
 

@@ -17,7 +17,7 @@ from typing import Any
 
 from canarysim.engine.trafficrouting.fields import as_dict, as_list
 
-__all__ = ["host_matches", "route"]
+__all__ = ["headers_matched", "host_matches", "route"]
 
 
 def host_matches(pattern: str, host: str) -> bool:
@@ -36,18 +36,11 @@ def _path_ok(kind: str, value: str, path: str) -> bool:
     return base == "/" or path == base or path.startswith(base + "/")
 
 
-def _match_rank(
-    match: Mapping[str, Any], path: str, method: str, headers: Mapping[str, str]
-) -> tuple[int, int, int, int] | None:
-    """None if the match does not accept the request, else a sort key (smaller = wins)."""
-    p = as_dict(match.get("path"))
-    kind = str(p.get("type") or "PathPrefix")
-    value = str(p.get("value") or "/")
-    if not _path_ok(kind, value, path):
-        return None
-    want = match.get("method")
-    if want and str(want) != method:
-        return None
+def headers_matched(match: Mapping[str, Any], headers: Mapping[str, str]) -> int | None:
+    """How many of a route match's ``headers`` the request carries (``headers``: names in
+    lower case), or None when one is missing or differs: ``Exact`` (the default) or a
+    ``RegularExpression`` matching the whole value. HTTPRoute and GRPCRoute match headers
+    alike."""
     found = 0
     for h in as_list(match.get("headers")):
         h = as_dict(h)
@@ -60,6 +53,24 @@ def _match_rank(
         elif got != str(h.get("value") or ""):
             return None
         found += 1
+    return found
+
+
+def _match_rank(
+    match: Mapping[str, Any], path: str, method: str, headers: Mapping[str, str]
+) -> tuple[int, int, int, int] | None:
+    """None if the match does not accept the request, else a sort key (smaller = wins)."""
+    p = as_dict(match.get("path"))
+    kind = str(p.get("type") or "PathPrefix")
+    value = str(p.get("value") or "/")
+    if not _path_ok(kind, value, path):
+        return None
+    want = match.get("method")
+    if want and str(want) != method:
+        return None
+    found = headers_matched(match, headers)
+    if found is None:
+        return None
     return (0 if kind == "Exact" else 1, -len(value), 0 if want else 1, -found)
 
 
