@@ -31,7 +31,8 @@ from canarysim.sim.mesh.gateway import (
 from canarysim.sim.mesh.ingress import IngressRouter
 from canarysim.sim.mesh.router import RoutePlan, Router
 from canarysim.sim.mesh.split import SplitRouter
-from canarysim.sim.metrics.recorder import VERSIONS, role_of
+from canarysim.sim.metrics.recorder import VERSIONS
+from canarysim.sim.metrics.snapshot import role_of
 from canarysim.sim.metrics.tally import ISTIO_DURATION_BUCKETS_MS, SeriesKey, Tally
 from canarysim.sim.metrics.targets import Target
 from canarysim.sim.traffic.generator import TrafficGenerator, VersionBehaviour

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from canarysim.result import AnalysisRunSnapshot, Result, RolloutSnapshot
-from canarysim.sim.metrics.recorder import ROLES, rollout_snapshot
+from canarysim.sim.metrics.snapshot import ROLES, rollout_snapshot
 from canarysim.sim.summary import summarize, weights_from_manifests
 
 if TYPE_CHECKING:
