@@ -204,7 +204,7 @@ class TrafficFlow:
         out: dict[str, tuple[Target, ...]] = {}
         for rs in self.world.cluster.replica_sets.values():
             if rs.hash in hashes:
-                pods = [Target.of(p.name) for p in rs.pods if p.ready and p.active]
+                pods = tuple(Target.of(name) for name in rs.group.serving())
                 out[rs.hash] = (*out.get(rs.hash, ()), *pods)
         return out
 

@@ -39,6 +39,7 @@ class PodGroup:
         self._dirty: dict[str, Pod] = {}
         self._snap_tuple: tuple[PodSnapshot, ...] | None = None
         self._active_created: tuple[float, ...] | None = None
+        self._serving: tuple[str, ...] | None = None
 
     def _count(self, part: tuple[int, int, int, int], sign: int) -> None:
         self.replicas += sign * part[0]
@@ -56,13 +57,14 @@ class PodGroup:
         self._snaps.insert(i, _snapshot(pod))
         self._count(share(pod.__dict__), 1)
         pod.watcher = self
-        self._snap_tuple = self._active_created = None
+        self._snap_tuple = self._active_created = self._serving = None
 
     def _drop(self, pod: Pod) -> None:
         i = bisect.bisect_left(self._keys, _key(pod))
         if i < len(self._pods) and self._pods[i] is pod:
             del self._keys[i], self._pods[i], self._snaps[i]
         self._dirty.pop(pod.name, None)
+        self._serving = None
         pod.watcher = None
 
     def changed(self, pod: Pod, before: tuple[int, int, int, int] | None) -> None:
@@ -71,6 +73,7 @@ class PodGroup:
             if after != before:
                 self._count(before, -1)
                 self._count(after, 1)
+                self._serving = None
                 if after[0] != before[0]:
                     self._active_created = None
         if pod.gone:
@@ -100,6 +103,13 @@ class PodGroup:
             self._dirty.clear()
             self._snap_tuple = tuple(self._snaps)
         return self._snap_tuple
+
+    def serving(self) -> tuple[str, ...]:
+        """Names of the Ready pods not being deleted (those a Service sends requests to),
+        in :meth:`pods` order; the same tuple until one of them changes."""
+        if self._serving is None:
+            self._serving = tuple(p.name for p in self._pods if p.ready and p.active)
+        return self._serving
 
     def active_created(self) -> tuple[float, ...]:
         """Creation times of the active pods (not Terminating), sorted."""

@@ -97,8 +97,9 @@ class MetricStore:
         self._gone: dict[str, float] = {}
         self._ended: set[str] = set()
         self._ended_order: list[str] = []
-        #: :meth:`_block`'s rows of each key at all its pods, with the pods they are for.
-        self._blocks: dict[SeriesKey, tuple[tuple[Target, ...], np.ndarray]] = {}
+        #: :meth:`_block`'s rows of each key at all its pods (-1: none yet), with the pods
+        #: they are for and which of them have rows.
+        self._blocks: dict[SeriesKey, tuple[tuple[Target, ...], np.ndarray, np.ndarray]] = {}
         #: ``_targets``' pods without the ended ones, per tuple of pods it was given.
         self._alive: dict[int, tuple[tuple[Target, ...], int, tuple[Target, ...]]] = {}
         self._split_base: dict[SeriesKey, np.ndarray] = {}
@@ -118,8 +119,16 @@ class MetricStore:
     # ------------------------------------------------------------------ targets
     def set_serving(self, pods: Mapping[str, tuple[Target, ...]]) -> None:
         """The pods answering each version (by hash) in the traffic ingested from now on."""
-        self._serving = {h: tuple(sorted(t, key=lambda x: x.pod)) for h, t in pods.items()}
-        self._alive.clear()
+        # A version whose pods did not change keeps its tuple, so the caches keyed by the
+        # tuple's identity (:meth:`_targets`, :meth:`_block`) stay valid across re-plans.
+        serving: dict[str, tuple[Target, ...]] = {}
+        for h, targets in pods.items():
+            now = tuple(sorted(targets, key=lambda x: x.pod))
+            before = self._serving.get(h)
+            serving[h] = before if before == now and before is not None else now
+        if serving != self._serving or any(serving[h] is not self._serving[h] for h in serving):
+            self._alive.clear()
+        self._serving = serving
 
     def target_gone(self, pod: str, at: float) -> None:
         """Pod ``pod`` was deleted from the API at ``at``: its series end with a staleness
@@ -234,23 +243,31 @@ class MetricStore:
         return Dealt(block, shares.ints, shares.sums, shares.first)
 
     def _block(self, key: SeriesKey, pods: tuple[Target, ...], having: np.ndarray) -> np.ndarray:
-        """The rows of ``key`` at the pods ``having`` (indexes into ``pods``), pods x rows;
-        remembered while the pods are the same and all of them had a request (the usual
-        case: a version's traffic reaches every Ready pod)."""
-        everyone = len(having) == len(pods)
-        if everyone:
-            cached = self._blocks.get(key)
-            if cached is not None and cached[0] is pods:
-                return cached[1]
+        """The rows of ``key`` at the pods ``having`` (indexes into ``pods``), pods x rows.
+
+        Kept per key while its pods are the same tuple: the rows of every pod that has any
+        (-1 for a pod without a request yet, whose series do not exist), so a tally costs a
+        lookup, not a row per pod, whether all pods had a request or only some (an error
+        code's key at a version of hundreds of pods). Rows are made for the pods ``having``
+        that lack them, in that order."""
+        cached = self._blocks.get(key)
         by_pod = self._key_rows.setdefault(key, {})
-        rows = []
-        for k in having:
-            found = by_pod.get(pods[k].pod)
-            rows.append(found if found is not None else self._new_rows(key, pods[k], by_pod))
-        block = np.stack(rows)
-        if everyone:
-            self._blocks[key] = (pods, block)
-        return block
+        if cached is None or cached[0] is not pods:
+            width = 4 + len(self.buckets_ms) if self.histograms else 1
+            full = np.full((len(pods), width), -1, dtype=np.int64)
+            known = np.zeros(len(pods), dtype=bool)
+            for i, target in enumerate(pods):
+                found = by_pod.get(target.pod)
+                if found is not None:
+                    full[i] = found
+                    known[i] = True
+            cached = (pods, full, known)
+            self._blocks[key] = cached
+        _, full, known = cached
+        for k in having[~known[having]]:
+            full[k] = self._new_rows(key, pods[k], by_pod)
+            known[k] = True
+        return full if len(having) == len(pods) else full[having]
 
     # ------------------------------------------------------------------ feeding
     def ingest(self, tally: Tally) -> None:
