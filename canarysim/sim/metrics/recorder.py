@@ -150,6 +150,7 @@ class Recorder:
         self.traffic = TrafficBuckets()
         self.class_traffic = ClassTraffic()
         self.warnings: list[str] = []
+        self._seen: tuple[tuple[RolloutSnapshot, tuple[Any, ...]], ...] = ()
 
     # -- events ------------------------------------------------------------------------
     def event(self, time: float, kind: str, obj: str, reason: str, message: str) -> None:
@@ -169,15 +170,19 @@ class Recorder:
     # -- snapshots ---------------------------------------------------------------------
     def snapshot(self, snap: RolloutSnapshot) -> None:
         """Keep *snap* if it looks different from the last one; same instant: replace."""
+        seen = comparable(snap)
         if self.snapshots and self.snapshots[-1].time == snap.time:
             self.snapshots.pop()
-            if self.snapshots and comparable(self.snapshots[-1]) == comparable(snap):
-                return
-            self.snapshots.append(snap)
-            return
-        if self.snapshots and comparable(self.snapshots[-1]) == comparable(snap):
+        if self.snapshots and self._comparable(self.snapshots[-1]) == seen:
             return
         self.snapshots.append(snap)
+        # The comparable views of the last two kept snapshots (a same-instant snapshot is
+        # compared with the one before the last), so each is built once.
+        before = self.snapshots[-2] if len(self.snapshots) > 1 else None
+        self._seen = ((snap, seen), *(p for p in self._seen if p[0] is before))
+
+    def _comparable(self, snap: RolloutSnapshot) -> tuple[Any, ...]:
+        return next((c for s, c in self._seen if s is snap), None) or comparable(snap)
 
     def manifests(self, time: float, manifests: Mapping[str, Any]) -> None:
         """Record the routing manifests as written at *time* (only when they changed)."""

@@ -165,7 +165,13 @@ def rollout_snapshot(
 def _duration(duration: Any) -> DurationSnapshot:
     """The engine's flat ``RolloutDuration`` as the Result's snapshot (field by field: no
     deep copy of plain numbers and strings, as :func:`dataclasses.asdict` would make)."""
-    return DurationSnapshot(**{f.name: getattr(duration, f.name) for f in fields(duration)})
+    names = _DURATION_FIELDS.get(type(duration))
+    if names is None:
+        names = _DURATION_FIELDS[type(duration)] = tuple(f.name for f in fields(duration))
+    return DurationSnapshot(**{name: getattr(duration, name) for name in names})
+
+
+_DURATION_FIELDS: dict[type, tuple[str, ...]] = {}
 
 
 def comparable(s: RolloutSnapshot) -> tuple[Any, ...]:
