@@ -172,14 +172,15 @@ class TrafficGenerator(RequestPath):
     def _edges(self, t0: float, t1: float, beh: Mapping[str, VersionBehaviour]) -> np.ndarray:
         g = self.grid_s
         k0, k1 = math.floor(t0 / g) + 1, math.ceil(t1 / g)
+        grid = np.arange(k0, max(k0, k1), dtype=np.int64) * g  # k * g, as Python computes it
         pts = {t0, t1}
-        pts.update(k * g for k in range(k0, k1) if t0 < k * g < t1)
         pts.update(self.arrivals.breakpoints(t0, t1))
         for own in self.own.values():
             pts.update(own.arrivals.breakpoints(t0, t1))
         for b in beh.values():
             pts.update(b.breakpoints(t0, t1))
-        return np.asarray(sorted(pts), dtype=float)
+        inner = grid[(grid > t0) & (grid < t1)]
+        return np.unique(np.concatenate([inner, np.asarray(list(pts), dtype=float)]))
 
     def _segment(
         self,
