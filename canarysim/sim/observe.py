@@ -45,7 +45,6 @@ def current_snapshot(world: Wiring) -> RolloutSnapshot:
 def observe(world: Wiring) -> None:
     """Record a snapshot and a state row if anything visible changed."""
     now = world.env.now
-    status = world.controller.status
     snap = current_snapshot(world)
     world.recorder.snapshot(snap)
     values: dict[str, float] = {}
@@ -63,7 +62,6 @@ def observe(world: Wiring) -> None:
             key = f"rs.{rs.role}.{what}"
             values[key] = values.get(key, 0) + getattr(rs, what)
     world.recorder.state(now, values)
-    world.flow.hashes_seen((status.stable_rs, status.current_pod_hash))
 
 
 def _analysis_snapshots(world: Wiring) -> tuple[AnalysisRunSnapshot, ...]:
@@ -98,7 +96,7 @@ def collect(world: Wiring) -> Result:
     """The run so far as a :class:`Result`."""
     now = world.env.now
     world.flow.flush(now)
-    world.observe()
+    world.observe(settled=True)
     measured = [(m.metric, m.finished, m.value) for _, m in world.analysis.measurements]
     series = world.recorder.series(now if now > 0 else world.until, measured)
     events = world.recorder.sorted_events(world.cluster.events)

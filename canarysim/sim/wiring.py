@@ -158,5 +158,6 @@ class Wiring(Protocol):
     def start_analysis(self, action: StartAnalysisRun) -> None:
         """Create an AnalysisRun for the controller."""
 
-    def observe(self) -> None:
-        """Record a snapshot and a state row if anything visible changed."""
+    def observe(self, *, settled: bool = False) -> None:
+        """Record a snapshot and a state row if anything visible changed (at the end of the
+        instant, or now when ``settled``)."""

@@ -121,6 +121,8 @@ class World:
         self.healthy_start = scenario.start == "healthy"
         self._recording = True
         """False while the history before t=0 runs (see :meth:`_history`)."""
+        self._observe_due = False
+        """A recording waits for the end of the instant (see :meth:`observe`)."""
         self.env = simpy.Environment(
             initial_time=-history_length(scenario) if self.healthy_start else 0.0
         )
@@ -424,13 +426,33 @@ class World:
             epoch=WALL_CLOCK_EPOCH,
         )
 
-    def observe(self) -> None:
-        """Record a snapshot and a state row if anything visible changed."""
-        if self._recording:
+    def observe(self, *, settled: bool = False) -> None:
+        """Something visible may have changed: the traffic's roles follow the rollout's hashes
+        at once, and a snapshot and a state row are recorded once the instant has settled.
+
+        The Result keeps one snapshot per instant, the last (:meth:`Recorder.snapshot`), so
+        the reconciles and pod changes of one instant are recorded once, after the last of
+        them: the recording waits behind every event due at the same time. ``settled``
+        (collecting the Result): record now."""
+        status = self.controller.status
+        self.flow.hashes_seen((status.stable_rs, status.current_pod_hash))
+        if not self._recording:
+            return
+        if settled:
+            self._observe_due = False
             observe(self)
-        else:
-            status = self.controller.status
-            self.flow.hashes_seen((status.stable_rs, status.current_pod_hash))
+        elif not self._observe_due:
+            self._observe_due = True
+            self._record_when_settled(None)
+
+    def _record_when_settled(self, _event: simpy.Event | None) -> None:
+        if not self._observe_due:  # recorded meanwhile (the Result was collected)
+            return
+        if self.env.peek() <= self.env.now:
+            self.env.timeout(0).callbacks.append(self._record_when_settled)
+            return
+        self._observe_due = False
+        observe(self)
 
     def _mesh_changed(self) -> None:
         self.recorder.manifests(self.env.now, self.mesh.manifests())
