@@ -24,7 +24,14 @@ from canarysim.declarations.manifests.analysis import (
 from canarysim.declarations.manifests.bundle import Manifests
 from canarysim.engine.analysis.runspec import RunSpecError, validate_metric
 
-__all__ = ["condition_error", "lint_analysis", "metrics_error", "query_error"]
+__all__ = [
+    "PLACEHOLDER",
+    "condition_error",
+    "lint_analysis",
+    "metrics_error",
+    "placeholder_outside_quotes",
+    "query_error",
+]
 
 
 def lint_analysis(objs: Manifests) -> list[Finding]:
@@ -108,9 +115,9 @@ def query_error(query: str) -> str | None:
     from canarysim.lang.promql.parse import parse  # only for templates with a query
     from canarysim.lang.promql.syntax import PromQLError
 
-    if "{{" in _QUOTED.sub('""', query):
+    if placeholder_outside_quotes(query):
         return None
-    text = _TEMPLATED_ONE.sub(lambda m: "x" * len(m.group()), query)
+    text = PLACEHOLDER.sub(lambda m: "x" * len(m.group()), query)
     try:
         parse(text)
     except PromQLError as err:
@@ -148,5 +155,13 @@ def metrics_error(metrics: list[Metric]) -> tuple[int | None, str] | None:
 
 
 _TEMPLATED = re.compile(r"\{\{.*\}\}")
-_TEMPLATED_ONE = re.compile(r"\{\{[^}]*\}\}")
+PLACEHOLDER = re.compile(r"\{\{[^}]*\}\}")
+"""One ``{{args.x}}`` placeholder of a query."""
 _QUOTED = re.compile(r'"(?:[^"\\]|\\.)*"|\'(?:[^\'\\]|\\.)*\'|`[^`]*`')
+
+
+def placeholder_outside_quotes(query: str) -> bool:
+    """Whether an ``{{args.x}}`` placeholder of a PromQL ``query`` stands outside its quoted
+    strings (for a metric name, a range, a function): such a query is only known at run
+    time. One inside a quoted string stands for a string, and the query parses with any."""
+    return "{{" in _QUOTED.sub('""', query)

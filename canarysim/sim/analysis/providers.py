@@ -11,13 +11,13 @@ from __future__ import annotations
 
 import dataclasses
 import math
-import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
+from canarysim.declarations.lint.analysis import PLACEHOLDER, placeholder_outside_quotes
 from canarysim.declarations.scenario.analysis import JobBehaviour, WebAnswer
 from canarysim.declarations.scenario.model import Scenario
 from canarysim.declarations.scenario.values import at_time
@@ -184,7 +184,9 @@ def reads_metrics(scenario: Scenario, templates: Iterable[Mapping[str, Any]]) ->
     return next(_metric_queries(scenario, templates), None) is not None
 
 
-_QUOTED = re.compile(r'"(?:[^"\\]|\\.)*"|\'(?:[^\'\\]|\\.)*\'|`[^`]*`')
+_ARGUMENT = "__canarysim_argument__"
+"""What a placeholder in a quoted string reads as when the run's queries are parsed before
+the run: any name that contains it is only known at run time."""
 
 
 def metric_lookback(scenario: Scenario, templates: Iterable[Mapping[str, Any]]) -> float | None:
@@ -216,6 +218,8 @@ def metric_names_read(
             named = [m for m in selector.matchers if m.name == "__name__"]
             if not named or any(m.op != "=" for m in named):
                 return None
+            if _ARGUMENT in named[0].value:  # {__name__="{{args.metric}}"}
+                return None
             names.add(named[0].value)
     return frozenset(names)
 
@@ -224,18 +228,18 @@ def _query_trees(
     scenario: Scenario, templates: Iterable[Mapping[str, Any]], *, unbounded: bool
 ) -> list[object] | None:
     """The parsed trees of the run's queries (placeholders in quoted label values read as
-    ``x``), or None when one can only be known at run time (a placeholder elsewhere; with
-    ``unbounded``, a range query's window) or does not parse."""
+    :data:`_ARGUMENT`), or None when one can only be known at run time (a placeholder
+    elsewhere; with ``unbounded``, a range query's window) or does not parse."""
     from canarysim.lang.promql.query import PromQLError, parse
 
     trees = []
     for query in _metric_queries(scenario, templates):
         if query == _UNBOUNDED and not unbounded:
             continue  # its query text comes as well
-        if "{{" in _QUOTED.sub('""', query):
+        if placeholder_outside_quotes(query):
             return None
         try:
-            trees.append(parse(re.sub(r"\{\{[^}]*\}\}", "x", query)))
+            trees.append(parse(PLACEHOLDER.sub(_ARGUMENT, query)))
         except (PromQLError, ValueError):
             return None
     return trees

@@ -138,6 +138,9 @@ def test_sorted_unique_is_numpys_unique() -> None:
         ("max_over_time(y[10m:1m]) + vector(1)", {"y"}),  # inside a subquery too
         ("vector(1)", set()),
         ('{__name__=~"istio_.*"}', None),  # a name pattern may read any metric
+        # a name given by an argument: whatever the argument holds
+        ('sum(rate({__name__="{{args.metric}}"}[1m]))', None),
+        ('{__name__="istio_{{args.kind}}_total"}', None),
         ('{job="x"}', None),  # no name at all
         ("{{args.query}}", None),  # only known at run time
         ("sum(x", None),  # does not parse
