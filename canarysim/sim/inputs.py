@@ -18,7 +18,7 @@ from canarysim.declarations.scenario.model import ErrorSpike, Scenario
 from canarysim.declarations.scenario.traffic import RateShape
 from canarysim.declarations.scenario.values import Delay
 from canarysim.errors import SimulationError
-from canarysim.sim.cluster.pods import PodBehaviour
+from canarysim.sim.cluster.pods.behaviour import PodBehaviour
 from canarysim.sim.mesh.router import MESH, RequestClass
 from canarysim.sim.stochastic.distributions import (
     Arrivals,
