@@ -38,7 +38,9 @@ def cmd_get(args: argparse.Namespace, out: TextIO) -> int:
 
 def cmd_steps(args: argparse.Namespace, out: TextIO) -> int:
     """The step plan; with ``--at``, simulated up to then to show each step's progress."""
-    from canarysim.report.steps import plan_of_scenario, progress_at, render_plan
+    from canarysim.report.steps.observed import progress_at
+    from canarysim.report.steps.scenario import plan_of_scenario
+    from canarysim.report.steps.table import render_plan
 
     scenario = load(args)
     plan, title = plan_of_scenario(scenario)

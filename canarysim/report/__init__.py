@@ -5,7 +5,8 @@ Never imports SimPy: everything here works on a Result read back from ``result.j
 * :mod:`~canarysim.report.getview`: ``kubectl argo rollouts get rollout`` from a snapshot;
 * :mod:`~canarysim.report.timeline`: what happened, one line per thing that matters;
 * :mod:`~canarysim.report.summary`: time to promotion, requests and errors, exit code;
-* :mod:`~canarysim.report.steps`: the step plan and how long a rollout takes at least;
+* :mod:`canarysim.report.steps`: the step plan and how long a rollout takes at least (its room:
+  the plan, from a scenario, the table, the progress in a run);
 * :mod:`~canarysim.report.files`: ``--out DIR`` (atomic writes);
 * :mod:`~canarysim.report.chartdata`: what the charts show (step bands, marks, traffic per
   image), shared by ``--plot`` and the HTML report;

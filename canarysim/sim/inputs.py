@@ -13,11 +13,12 @@ import dataclasses
 from collections.abc import Callable
 from typing import Any
 
-from canarysim.declarations.scenario.model import Crash, ErrorSpike, Scenario, Version
+from canarysim.declarations.scenario.behaviour.versions import Crash, Version
+from canarysim.declarations.scenario.model import ErrorSpike, Scenario
 from canarysim.declarations.scenario.traffic import RateShape
 from canarysim.declarations.scenario.values import Delay
 from canarysim.errors import SimulationError
-from canarysim.sim.cluster.pods import PodBehaviour
+from canarysim.sim.cluster.pods.behaviour import PodBehaviour
 from canarysim.sim.mesh.router import MESH, RequestClass
 from canarysim.sim.stochastic.distributions import (
     Arrivals,

@@ -57,7 +57,7 @@ from canarysim.engine.model import (
 from canarysim.engine.rollout.commands import apply_spec_command
 from canarysim.errors import ScenarioError
 from canarysim.sim.apiserver import ApiServer
-from canarysim.sim.cluster.pods import readiness_gates
+from canarysim.sim.cluster.pods.pod import readiness_gates
 from canarysim.sim.cluster.templatehash import pod_template_hash, strip_hash_label
 
 if TYPE_CHECKING:

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from canarysim.engine.model import Analysis, Pause, Plan, SetCanaryScale, SetWeight
-from canarysim.report.steps import canary_pods, plan_steps, render_plan
+from canarysim.report.steps.plan import canary_pods, plan_steps
+from canarysim.report.steps.table import render_plan
 
 
 def _plan(*steps: object, **kw: object) -> Plan:
@@ -82,7 +83,7 @@ def test_an_operator_promote_ends_an_indefinite_pause() -> None:
 def test_progress_during_a_run_marks_done_current_and_promotion() -> None:
     from cli_fakes import seed_like_result
 
-    from canarysim.report.steps import progress_at
+    from canarysim.report.steps.observed import progress_at
 
     result = seed_like_result()
     plan = plan_steps(_plan(SetWeight(50), Pause(3600.0, "1h")), start=300.0)

@@ -9,7 +9,8 @@ import pytest
 import yaml
 
 from canarysim.declarations.convert import validate_model
-from canarysim.declarations.scenario.model import Scenario, Version
+from canarysim.declarations.scenario.behaviour.versions import Version
+from canarysim.declarations.scenario.model import Scenario
 from canarysim.declarations.scenario.schema import scenario_json_schema
 from canarysim.declarations.scenario.traffic import Traffic
 from canarysim.declarations.scenario.values import Delay

@@ -158,7 +158,7 @@ class PodSpec(ManifestModel):
             "schedulingGates",
             "resourceClaims",
             "resources",
-            "readinessGates",  # simulated: see sim/cluster/pods.py and markPodsReady
+            "readinessGates",  # simulated: see sim/cluster/pods/ and markPodsReady
         }
     )
 

@@ -1,6 +1,8 @@
 """The scenario format: what a cluster would supply besides the manifests.
 
-:mod:`.model` the pydantic models (``Scenario``); :mod:`.traffic` the traffic, its shape and request
+:mod:`.model` the pydantic models (``Scenario`` and its run settings: outputs, metrics, AWS,
+SLO); the room :mod:`.behaviour` how the workload behaves (nodes and pod start-up, each image's
+errors, latency, crashes); :mod:`.traffic` the traffic, its shape and request
 classes; :mod:`.actions` operator actions and faults;
 :mod:`.analysis` how analysis Jobs and web endpoints answer; :mod:`.values` small value types
 (durations, rates); :mod:`.load` loading from a path, a mapping or YAML text (the public,

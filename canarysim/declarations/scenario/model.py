@@ -6,6 +6,9 @@ types and when, faults, and what to write out. Unknown keys are errors (our form
 must fail loudly); the full reference with a complete example is docs/scenario-format.md and
 the JSON Schema is :func:`canarysim.declarations.scenario_json_schema`.
 
+This module holds the :class:`Scenario` and its run settings (outputs, metrics, AWS, SLO);
+how the pods and images behave (``cluster``, ``pods``, ``versions``) is in :mod:`.behaviour`.
+
 Times are simulated seconds from the start of the run (floats). Latencies are seconds too
 (``20ms`` reads as 0.02); ``Delay.to_spec(1000)`` gives milliseconds.
 """
@@ -30,7 +33,6 @@ from canarysim.declarations.scenario.actions import (
     Abort,
     ApplyObject,
     DeleteObject,
-    ErrorRate,
     ErrorSpike,
     Fault,
     KillNode,
@@ -48,137 +50,26 @@ from canarysim.declarations.scenario.actions import (
     Undo,
 )
 from canarysim.declarations.scenario.analysis import Analysis
+from canarysim.declarations.scenario.behaviour.pods import Cluster, PodBehaviour, Pods
+from canarysim.declarations.scenario.behaviour.versions import DEFAULT_VERSION, Version
 from canarysim.declarations.scenario.changes import CHANGES, changed_data, patched_manifests
 from canarysim.declarations.scenario.expect import Expect
 from canarysim.declarations.scenario.traffic import Traffic
 from canarysim.declarations.scenario.values import (
-    Change,
     Delay,
     PositiveDuration,
     ScenarioModel,
-    at_time,
     parse_nonnegative,
-    sorted_changes,
 )
 from canarysim.errors import ScenarioError
 
 __all__ = [
-    "Cluster",
-    "Crash",
     "Fault",
     "OperatorAction",
     "Outputs",
-    "PodBehaviour",
-    "Pods",
     "Scenario",
     "Slo",
-    "Version",
 ]
-
-
-# ------------------------------------------------------------------------------ cluster, pods
-class Cluster(ScenarioModel):
-    """The nodes pods are scheduled on, named ``node-1`` ... ``node-N``."""
-
-    nodes: Annotated[int, Field(ge=1, le=10_000)] = 3
-
-    @property
-    def node_names(self) -> list[str]:
-        return [f"node-{i}" for i in range(1, self.nodes + 1)]
-
-
-class PodBehaviour(ScenarioModel):
-    """How long each stage of a pod's start takes. Unset stages fall back to ``pods.default``
-    and then to the built-in defaults (:data:`DEFAULT_POD`)."""
-
-    scheduling: Delay | None = None
-    image_pull: Delay | None = None
-    container_start: Delay | None = None
-    readiness: Delay | None = None
-    """From container start to the first successful readiness probe."""
-    termination: Delay | None = None
-    """From deletion to the pod being gone (graceful shutdown)."""
-    image_pull_fails: bool | None = None
-    """The image cannot be pulled: the pod stays in ImagePullBackOff."""
-
-    def over(self, base: "PodBehaviour") -> "PodBehaviour":
-        """This behaviour with unset stages taken from ``base``."""
-        merged = {
-            name: getattr(self, name) if getattr(self, name) is not None else getattr(base, name)
-            for name in type(self).model_fields
-        }
-        return PodBehaviour(**{k: v for k, v in merged.items() if v is not None})
-
-
-DEFAULT_POD = PodBehaviour(
-    scheduling=Delay.of(0.5),
-    image_pull=Delay.of(2.0),
-    container_start=Delay.of(1.0),
-    readiness=Delay.of(1.0),
-    termination=Delay.of(1.0),
-    image_pull_fails=False,
-)
-"""Quick, deterministic pods: about 4.5 s from creation to Ready."""
-
-
-class Pods(ScenarioModel):
-    default: PodBehaviour = Field(default_factory=PodBehaviour)
-    images: dict[str, PodBehaviour] = Field(default_factory=dict)
-
-    def for_image(self, image: str) -> PodBehaviour:
-        """Fully resolved behaviour of pods running ``image`` (every field set)."""
-        own = self.images.get(image, PodBehaviour())
-        return own.over(self.default).over(DEFAULT_POD)
-
-
-# ------------------------------------------------------------------------------ versions
-class Crash(ScenarioModel):
-    """How a version's containers crash: ``meanTimeBetween`` (exponential time between
-    crashes of a running container) and/or ``afterStart`` (each start crashes after this
-    delay: ``afterStart: 0s`` is a crash loop). ``none`` disables both."""
-
-    mean_time_between: PositiveDuration | None = None
-    after_start: Delay | None = None
-
-
-class Version(ScenarioModel):
-    """Behaviour of the pods running one image. Each field is a constant or a list of
-    ``{at, value}`` changes (step-wise in simulated time)."""
-
-    NULLABLE = frozenset({"crash"})
-
-    error_rate: ErrorRate | list[Change[ErrorRate]] = 0.0
-    latency: Delay | list[Change[Delay]] = Field(
-        default_factory=lambda: Delay(median=0.01, p99=0.05)
-    )
-    crash: Crash | list[Change[Crash | None]] | None = None
-    ready: bool = True
-    """False: the readiness probe never passes (pods run but are never Ready)."""
-
-    _sort = field_validator("error_rate", "latency", "crash")(sorted_changes)
-
-    def error_rate_at(self, t: float) -> float:
-        return float(at_time(self.error_rate, t))
-
-    def latency_at(self, t: float) -> Delay:
-        value: Delay = at_time(self.latency, t)
-        return value
-
-    def crash_at(self, t: float) -> Crash | None:
-        value: Crash | None = at_time(self.crash, t)
-        return value
-
-    def change_times(self) -> list[float]:
-        """Every time at which some field of this version changes (sorted)."""
-        times: set[float] = set()
-        for value in (self.error_rate, self.latency, self.crash):
-            if isinstance(value, list):
-                times.update(c.at for c in value)
-        return sorted(times)
-
-
-DEFAULT_VERSION = Version()
-"""An image the scenario does not describe: no errors, 10 ms median / 50 ms p99 latency."""
 
 
 # ------------------------------------------------------------------------------ outputs
@@ -466,8 +357,6 @@ class Scenario(ScenarioModel):
 
 
 __all__ += [
-    "DEFAULT_POD",
-    "DEFAULT_VERSION",
     "Abort",
     "ApplyObject",
     "DeleteObject",

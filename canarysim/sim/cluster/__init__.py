@@ -2,10 +2,11 @@
 
 :mod:`.cluster` is the API server and ReplicaSet controller the Rollout controller talks to;
 :mod:`.pod_control` the pods' lives (availability, graceful deletion, eviction, faults);
-:mod:`.pods` and :mod:`.kubelet` stage durations, probes and restarts; :mod:`.nodes` binding
-and image caches; :mod:`.replicasets` and :mod:`.templatehash` ReplicaSets as Argo creates them;
-:mod:`.services` selectors and endpoints; :mod:`.changes` the informer wake-ups;
-:mod:`.podgroup` a ReplicaSet's running counts and pod snapshots, kept current pod by pod.
+:mod:`.pods` (a room: timing model, pod state, lifecycle process) and :mod:`.kubelet` stage
+durations, probes and restarts; :mod:`.nodes` binding and image caches; :mod:`.replicasets`
+and :mod:`.templatehash` ReplicaSets as Argo creates them; :mod:`.services` selectors and
+endpoints; :mod:`.changes` the informer wake-ups; :mod:`.podgroup` a ReplicaSet's running
+counts and pod snapshots, kept current pod by pod.
 
 May import: SimPy, NumPy, the engine, :mod:`canarysim.errors`, :mod:`canarysim.result` (the
 pod snapshots it hands to the recorder).

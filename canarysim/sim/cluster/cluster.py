@@ -47,7 +47,8 @@ from canarysim.sim.cluster.metadata import (
 )
 from canarysim.sim.cluster.nodes import Nodes
 from canarysim.sim.cluster.pod_control import AVAILABILITY_RECHECK, ClusterPods
-from canarysim.sim.cluster.pods import Pod, PodBehaviour
+from canarysim.sim.cluster.pods.behaviour import PodBehaviour
+from canarysim.sim.cluster.pods.pod import Pod
 from canarysim.sim.cluster.replicasets import (
     DESIRED_REPLICAS_ANNOTATION,
     ReplicaSet,

@@ -17,7 +17,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from canarysim.engine.model import DisruptionBudgetView
-from canarysim.sim.cluster.pods import Pod
+from canarysim.sim.cluster.pods.pod import Pod
 from canarysim.sim.cluster.replicasets import ReplicaSet
 
 __all__ = ["DisruptionBudgets", "selects"]

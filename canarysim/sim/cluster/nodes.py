@@ -19,7 +19,7 @@ from typing import Any
 import simpy
 
 from canarysim.errors import SimulationError
-from canarysim.sim.cluster.pods import Pod
+from canarysim.sim.cluster.pods.pod import Pod
 
 __all__ = ["Node", "Nodes"]
 

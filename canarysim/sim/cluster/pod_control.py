@@ -1,7 +1,7 @@
 """Pods in the simulated cluster: their lifecycle hooks, availability, deletion and faults.
 
 :class:`ClusterPods` is the base of :class:`~canarysim.sim.cluster.cluster.Cluster` and holds what
-happens to individual pods: the ``PodHost`` side that :mod:`.pods` drives (randomness,
+happens to individual pods: the ``PodHost`` side that :mod:`.pods.lifecycle` drives (randomness,
 binding, image pulls, Ready changes), the ReplicaSet controller's availability bookkeeping
 (``calculateStatus`` with the ``minReadySeconds`` re-check), creation of a ReplicaSet's pods,
 graceful deletion and removal, eviction (Argo's ``restart``) and the faults (kill or crash a
@@ -22,7 +22,9 @@ import simpy
 from canarysim.errors import SimulationError
 from canarysim.sim.cluster.kubelet import pod_event
 from canarysim.sim.cluster.nodes import Nodes
-from canarysim.sim.cluster.pods import Pod, PodBehaviour, new_pod, pod_lifecycle
+from canarysim.sim.cluster.pods.behaviour import PodBehaviour
+from canarysim.sim.cluster.pods.lifecycle import pod_lifecycle
+from canarysim.sim.cluster.pods.pod import Pod, new_pod
 from canarysim.sim.cluster.replicasets import ReplicaSet, ReplicaSets, ReplicaSetStatus
 from canarysim.sim.stochastic.rng import Streams
 
@@ -51,7 +53,7 @@ class ClusterPods:
     _await_order: int
     warm_until: float | None = None
     """Pods created before this time (the history before the clock starts, with a scenario's
-    ``start: healthy``) are Running and Ready at once (:func:`.pods.pod_lifecycle`)."""
+    ``start: healthy``) are Running and Ready at once (:func:`.pods.lifecycle.pod_lifecycle`)."""
 
     def _reconcile(self, rs: ReplicaSet) -> None:
         """The ReplicaSet controller (:meth:`.Cluster._reconcile`)."""
@@ -102,7 +104,7 @@ class ClusterPods:
         if not rs.deleted:
             self._sync_status(rs)
 
-    # ================================================================ PodHost (for pods.py)
+    # ================================================================ PodHost (for pods/)
     @property
     def pod_rng(self) -> np.random.Generator:
         return self.streams["pods"]

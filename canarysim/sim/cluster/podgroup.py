@@ -13,7 +13,7 @@ import bisect
 import math
 
 from canarysim.result import PodSnapshot
-from canarysim.sim.cluster.pods import Pod, share
+from canarysim.sim.cluster.pods.pod import Pod, share
 
 __all__ = ["PodGroup"]
 

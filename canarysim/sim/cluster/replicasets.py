@@ -26,7 +26,7 @@ from typing import Any, NamedTuple, Protocol
 from canarysim.errors import SimulationError
 from canarysim.sim.cluster.metadata import without_ephemeral_metadata
 from canarysim.sim.cluster.podgroup import PodGroup
-from canarysim.sim.cluster.pods import Pod
+from canarysim.sim.cluster.pods.pod import Pod
 from canarysim.sim.cluster.templatehash import (
     POD_TEMPLATE_HASH_LABEL,
     pod_template_hash,

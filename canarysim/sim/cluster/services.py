@@ -22,7 +22,7 @@ from typing import Any
 
 from canarysim.errors import SimulationError
 from canarysim.sim.cluster.changes import ChangeFeed
-from canarysim.sim.cluster.pods import Pod
+from canarysim.sim.cluster.pods.pod import Pod
 from canarysim.sim.cluster.templatehash import POD_TEMPLATE_HASH_LABEL
 
 __all__ = [

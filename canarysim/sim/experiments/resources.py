@@ -9,7 +9,7 @@ from canarysim.result import (
     AnalysisRunSnapshot,
     ReplicaSetSnapshot,
 )
-from canarysim.sim.analysis.runs import AnalysisRun
+from canarysim.sim.analysis.analysisrun import AnalysisRun
 from canarysim.sim.cluster.cluster import Cluster
 from canarysim.sim.cluster.replicasets import REVISION_ANNOTATION, ReplicaSet
 from canarysim.sim.cluster.templatehash import (

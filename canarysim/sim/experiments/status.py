@@ -1,6 +1,6 @@
 """An Experiment's status rules, without SimPy: template and analysis states, their ordering,
 and how they decide the Experiment's phase (``experiments/experiment.go::calculateStatus``,
-``utils/experiment/experiment.go``). :mod:`canarysim.sim.experiments.runtime` runs them in time.
+``utils/experiment/experiment.go``). :mod:`canarysim.sim.experiments.experiment` runs them in time.
 """
 
 from __future__ import annotations

@@ -11,7 +11,7 @@ import simpy
 
 from canarysim.sim.cluster.cluster import Cluster
 from canarysim.sim.cluster.kubelet import ReadinessProbe, RestartBackoff, ready_time
-from canarysim.sim.cluster.pods import CrashBehaviour, PodBehaviour
+from canarysim.sim.cluster.pods.behaviour import CrashBehaviour, PodBehaviour
 from canarysim.sim.stochastic.distributions import Dist
 from canarysim.sim.stochastic.rng import Streams
 

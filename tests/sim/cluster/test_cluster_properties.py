@@ -14,7 +14,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from canarysim.sim.cluster.cluster import Cluster
-from canarysim.sim.cluster.pods import CrashBehaviour, PodBehaviour
+from canarysim.sim.cluster.pods.behaviour import CrashBehaviour, PodBehaviour
 from canarysim.sim.stochastic.distributions import Dist
 from canarysim.sim.stochastic.rng import Streams
 

@@ -10,7 +10,8 @@ import simpy
 
 from canarysim.errors import SimulationError
 from canarysim.sim.cluster.cluster import Cluster
-from canarysim.sim.cluster.pods import CrashBehaviour, Pod, PodBehaviour
+from canarysim.sim.cluster.pods.behaviour import CrashBehaviour, PodBehaviour
+from canarysim.sim.cluster.pods.pod import Pod
 from canarysim.sim.cluster.replicasets import deletion_order, format_timestamp, parse_timestamp
 from canarysim.sim.cluster.templatehash import (
     POD_TEMPLATE_HASH_LABEL,

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from fidelitykit import basic, pods, set_image, simulate
 
-from canarysim.sim.analysis.runs import job_resume_after
+from canarysim.sim.analysis.jobs import job_resume_after
 
 BAD_IMAGE = "nonexistent-image-that-does-not-exist:latest"
 

@@ -1,0 +1,214 @@
+"""What a pod is: its observable state (:class:`Pod`, the STATUS column, its Result
+snapshot), a new pod of a ReplicaSet (name, UID, grace period, probes, readiness gates from
+the template), and what it adds to its ReplicaSet's counts (:func:`share`), kept current
+through its :class:`PodWatcher`."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Container, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+import numpy as np
+import simpy
+
+from canarysim.sim.cluster.kubelet import ReadinessProbe, RestartBackoff
+from canarysim.sim.cluster.pods.behaviour import PodBehaviour
+from canarysim.sim.cluster.templatehash import ALPHANUMS
+
+__all__ = [
+    "DEFAULT_GRACE_PERIOD",
+    "Pod",
+    "PodWatcher",
+    "container_ports",
+    "new_pod",
+    "readiness_gates",
+    "share",
+]
+
+#: ``terminationGracePeriodSeconds`` when the template does not set it.
+DEFAULT_GRACE_PERIOD = 30.0
+
+
+def container_ports(template: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """All ``ports`` entries of the template's containers, in order."""
+    out: list[dict[str, Any]] = []
+    for c in (template.get("spec") or {}).get("containers") or []:
+        for p in c.get("ports") or []:
+            if isinstance(p, Mapping):
+                out.append(dict(p))
+    return out
+
+
+COUNTED = frozenset({"ready", "available", "deleted_at", "gone"})
+"""Pod fields a ReplicaSet's status counts (see :func:`share`)."""
+SHOWN = COUNTED | {"containers_ready", "node", "reason", "running", "restarts"}
+"""Pod fields its Result snapshot shows (``status`` is derived from several of them)."""
+
+
+def share(state: Mapping[str, Any]) -> tuple[int, int, int, int]:
+    """What a pod adds to its ReplicaSet's (replicas, ready, available, terminating), from the
+    pod's ``__dict__``: nothing once gone, one terminating while deleted, else one replica."""
+    if state["gone"]:
+        return (0, 0, 0, 0)
+    if state["deleted_at"] is not None:
+        return (0, 0, 0, 1)
+    return (1, 1 if state["ready"] else 0, 1 if state["available"] else 0, 0)
+
+
+class PodWatcher(Protocol):
+    """Told of every change of a :data:`SHOWN` field (``before``: the pod's :func:`share`
+    before a :data:`COUNTED` field changed, else None)."""
+
+    def changed(self, pod: Pod, before: tuple[int, int, int, int] | None) -> None: ...
+
+
+@dataclass(eq=False)
+class Pod:
+    """One pod's observable state. Mutated only by the lifecycle and the cluster.
+
+    ``status`` is the STATUS column of ``kubectl get pods``.
+    """
+
+    name: str
+    uid: str
+    namespace: str
+    replica_set: str
+    labels: dict[str, str]
+    annotations: dict[str, str]
+    template: dict[str, Any]
+    behaviour: PodBehaviour
+    created: float
+    grace_period: float = DEFAULT_GRACE_PERIOD
+    probe: ReadinessProbe | None = None
+    startup_probe: ReadinessProbe | None = None
+    node: str | None = None
+    phase: str = "Pending"  # Pending until a container first runs, then Running
+    reason: str | None = None  # ContainerCreating, CrashLoopBackOff, Error, ErrImagePull, ...
+    running: bool = False
+    ready: bool = False
+    """The Pod's ``Ready`` condition: its containers are ready and every readiness gate
+    (``spec.readinessGates``) has a condition of that type with status True."""
+    ready_since: float | None = None
+    containers_ready: bool = False
+    """What the kubelet reports (``ContainersReady``; ``kubectl argo rollouts get`` counts
+    these as ``ready:1/1``)."""
+    gates: tuple[str, ...] = ()
+    """Condition types of the template's ``readinessGates``."""
+    conditions: dict[str, bool] = field(default_factory=dict)
+    """Conditions set on the pod from outside (``markPodsReady``), by type."""
+    available: bool = False
+    restarts: int = 0
+    started_at: float | None = None
+    deleted_at: float | None = None
+    gone: bool = False
+    probe_origin: float = 0.0
+    backoff: RestartBackoff = field(default_factory=RestartBackoff)
+    process: simpy.Process | None = field(default=None, repr=False)
+    crash_now: simpy.Event | None = field(default=None, repr=False)
+    watcher: PodWatcher | None = field(default=None, init=False, repr=False)
+    """Its ReplicaSet's :class:`~canarysim.sim.cluster.podgroup.PodGroup`, kept up to date
+    from here so that nothing has to recount every pod on every change."""
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        watcher = self.__dict__.get("watcher") if name in SHOWN else None
+        if watcher is None:
+            object.__setattr__(self, name, value)
+            return
+        before = share(self.__dict__) if name in COUNTED else None
+        object.__setattr__(self, name, value)
+        watcher.changed(self, before)
+
+    @property
+    def gates_open(self) -> bool:
+        """Every readiness gate has its condition True (``podutil``'s ReadinessGates rule)."""
+        return all(self.conditions.get(gate, False) for gate in self.gates)
+
+    @property
+    def images(self) -> list[str]:
+        containers = (self.template.get("spec") or {}).get("containers") or []
+        return [str(c.get("image", "")) for c in containers]
+
+    @property
+    def image(self) -> str:
+        images = self.images
+        return images[0] if images else ""
+
+    @property
+    def ports(self) -> list[dict[str, Any]]:
+        return container_ports(self.template)
+
+    @property
+    def terminating(self) -> bool:
+        return self.deleted_at is not None
+
+    @property
+    def active(self) -> bool:
+        """Counted by its ReplicaSet (``controller.IsPodActive``: not being deleted)."""
+        return not self.gone and self.deleted_at is None
+
+    @property
+    def status(self) -> str:
+        if self.gone:
+            return "Gone"
+        if self.deleted_at is not None:
+            return "Terminating"
+        if self.node is None:
+            return "Pending"
+        if self.reason is not None:
+            return self.reason
+        return "Running" if self.running else "Pending"
+
+    def snapshot(self) -> dict[str, Any]:
+        """The fields of ``result.PodSnapshot``."""
+        return {
+            "name": self.name,
+            "status": self.status,
+            "ready": self.containers_ready,
+            "available": self.available,
+            "restarts": self.restarts,
+            "created": self.created,
+        }
+
+
+def new_pod(
+    owner: str,
+    namespace: str,
+    template: dict[str, Any],
+    behaviour: PodBehaviour,
+    created: float,
+    taken: Container[str],
+    rng: np.random.Generator,
+) -> Pod:
+    """A new pod of ReplicaSet *owner*: ``<owner>-<5 random characters>`` (as
+    ``generateName`` does, names in *taken* are avoided), a random UID, labels and
+    annotations from *template*, its grace period and readiness probe."""
+    while True:
+        suffix = "".join(ALPHANUMS[i] for i in rng.integers(0, len(ALPHANUMS), 5))
+        name = f"{owner}-{suffix}"
+        if name not in taken:
+            break
+    meta = template.get("metadata") or {}
+    grace = (template.get("spec") or {}).get("terminationGracePeriodSeconds")
+    return Pod(
+        name=name,
+        uid=str(uuid.UUID(bytes=rng.bytes(16), version=4)),
+        namespace=namespace,
+        replica_set=owner,
+        labels=dict(meta.get("labels") or {}),
+        annotations=dict(meta.get("annotations") or {}),
+        template=template,
+        behaviour=behaviour,
+        created=created,
+        grace_period=DEFAULT_GRACE_PERIOD if grace is None else float(grace),
+        probe=ReadinessProbe.from_template(template),
+        startup_probe=ReadinessProbe.from_template(template, "startupProbe"),
+        gates=readiness_gates(template),
+    )
+
+
+def readiness_gates(template: dict[str, Any]) -> tuple[str, ...]:
+    """The condition types of a pod template's ``spec.readinessGates``, in order."""
+    gates = (template.get("spec") or {}).get("readinessGates") or []
+    return tuple(str(g.get("conditionType", "")) for g in gates if isinstance(g, dict))
