@@ -35,6 +35,7 @@ if TYPE_CHECKING:
     from canarysim.sim.wiring import Wiring
 
 __all__ = [
+    "HISTORY",
     "MODES",
     "analysis_templates",
     "check_grpc_paths",
@@ -42,6 +43,7 @@ __all__ = [
     "default_gateway",
     "default_host",
     "first_plan",
+    "history_length",
     "load_balancers",
     "not_simulated",
     "run_arguments",
@@ -365,3 +367,20 @@ def target_groups(world: Wiring, scenario: Scenario) -> TargetGroups | None:
     )
     groups.changed()
     return groups
+
+
+HISTORY = 3600.0
+"""With ``start: healthy``, the first rollout began this long before t=0 (seconds)."""
+
+
+def history_length(scenario: Scenario) -> float:
+    """How long before t=0 the first rollout of a ``start: healthy`` scenario began: an hour
+    plus the Rollout's ``minReadySeconds`` (so that its pods count as available long before
+    t=0, whatever that setting)."""
+    spec = (scenario.rollout.raw.get("spec") or {}) if scenario.manifests.rollouts else {}
+    min_ready = spec.get("minReadySeconds") or 0
+    try:
+        min_ready = float(min_ready)
+    except (TypeError, ValueError):
+        min_ready = 0.0
+    return HISTORY + float(math.ceil(max(min_ready, 0.0)))

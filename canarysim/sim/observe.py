@@ -19,9 +19,11 @@ from canarysim.sim.metrics.snapshot import ROLES, rollout_snapshot
 from canarysim.sim.summary import summarize, weights_from_manifests
 
 if TYPE_CHECKING:
+    import simpy
+
     from canarysim.sim.wiring import Wiring
 
-__all__ = ["collect", "current_snapshot", "observe"]
+__all__ = ["Recording", "collect", "current_snapshot", "observe"]
 
 
 def current_snapshot(world: Wiring) -> RolloutSnapshot:
@@ -62,6 +64,37 @@ def observe(world: Wiring) -> None:
             key = f"rs.{rs.role}.{what}"
             values[key] = values.get(key, 0) + getattr(rs, what)
     world.recorder.state(now, values)
+
+
+class Recording:
+    """When :func:`observe` records: once per instant, after its last change.
+
+    The Result keeps one snapshot per instant, the last (``Recorder.snapshot``), but the
+    reconciles and pod changes of one instant each ask for one; the recording waits behind
+    every event due at the same time and then runs once. A settled request (collecting the
+    Result) records at once."""
+
+    def __init__(self, world: Wiring) -> None:
+        self.world = world
+        self.due = False
+
+    def request(self, *, settled: bool = False) -> None:
+        if settled:
+            self.due = False
+            observe(self.world)
+        elif not self.due:
+            self.due = True
+            self._when_settled(None)
+
+    def _when_settled(self, _event: simpy.Event | None) -> None:
+        if not self.due:  # recorded meanwhile (the Result was collected)
+            return
+        env = self.world.env
+        if env.peek() <= env.now:
+            env.timeout(0).callbacks.append(self._when_settled)
+            return
+        self.due = False
+        observe(self.world)
 
 
 def _analysis_snapshots(world: Wiring) -> tuple[AnalysisRunSnapshot, ...]:

@@ -21,7 +21,6 @@ from __future__ import annotations
 import contextlib
 import copy
 import gc
-import math
 from collections.abc import Generator, Iterator
 from pathlib import Path
 from typing import Any
@@ -32,9 +31,8 @@ from canarysim.declarations import Scenario, rollout_invalid_message
 from canarysim.declarations.apply import live_copy
 from canarysim.declarations.workloadref import resolve_workload_ref
 from canarysim.engine.model import Command, Plan, StartAnalysisRun
-from canarysim.errors import SimulationError
 from canarysim.result import Result
-from canarysim.sim.analysis.prometheus import WALL_CLOCK_EPOCH
+from canarysim.sim.analysis.prometheus import StoreQueries
 from canarysim.sim.analysis.providers import (
     metric_lookback,
     metric_names_read,
@@ -48,6 +46,7 @@ from canarysim.sim.build import (
     default_gateway,
     default_host,
     first_plan,
+    history_length,
     load_balancers,
     not_simulated,
     run_arguments,
@@ -65,7 +64,7 @@ from canarysim.sim.metrics.labels import GATEWAY_POD, Workload
 from canarysim.sim.metrics.recorder import Recorder
 from canarysim.sim.metrics.store import MetricStore
 from canarysim.sim.metrics.targets import Target, workload_pods
-from canarysim.sim.observe import collect, observe
+from canarysim.sim.observe import Recording, collect
 from canarysim.sim.operator import Operator
 from canarysim.sim.stochastic.rng import Streams
 from canarysim.sim.traffic.generator import TrafficGenerator
@@ -73,7 +72,6 @@ from canarysim.sim.workloads.deployments import Deployments
 
 __all__ = [
     "EXACT_CHUNK_REQUESTS",
-    "HISTORY",
     "MODES",
     "SCRAPE_INTERVAL",
     "TRAFFIC_GRID",
@@ -85,22 +83,6 @@ SCRAPE_INTERVAL = 15.0
 """Prometheus scrape interval of Istio's sample configuration (seconds)."""
 FULL_COLLECTION_THRESHOLD = 100
 """Young-generation collections between two full ones during a run (Python's default: 10)."""
-
-HISTORY = 3600.0
-"""With ``start: healthy``, the first rollout began this long before t=0 (seconds)."""
-
-
-def history_length(scenario: Scenario) -> float:
-    """How long before t=0 the first rollout of a ``start: healthy`` scenario began: an hour
-    plus the Rollout's ``minReadySeconds`` (so that its pods count as available long before
-    t=0, whatever that setting)."""
-    spec = (scenario.rollout.raw.get("spec") or {}) if scenario.manifests.rollouts else {}
-    min_ready = spec.get("minReadySeconds") or 0
-    try:
-        min_ready = float(min_ready)
-    except (TypeError, ValueError):
-        min_ready = 0.0
-    return HISTORY + float(math.ceil(max(min_ready, 0.0)))
 
 
 class World:
@@ -121,8 +103,7 @@ class World:
         self.healthy_start = scenario.start == "healthy"
         self._recording = True
         """False while the history before t=0 runs (see :meth:`_history`)."""
-        self._observe_due = False
-        """A recording waits for the end of the instant (see :meth:`observe`)."""
+        self.recording = Recording(self)
         self.env = simpy.Environment(
             initial_time=-history_length(scenario) if self.healthy_start else 0.0
         )
@@ -226,12 +207,15 @@ class World:
                 names=None if keep_metrics else metric_names_read(scenario, every_template),
             )
             self.store.pod_identity = self._pod_identity
-        self.prometheus_version = int(scenario.metrics.prometheus)
+        # the run's Prometheus: the store, with the traffic up to a query's time flushed in
+        self.prometheus = StoreQueries(
+            lambda: self.store, lambda now: self.flow.flush(now), int(scenario.metrics.prometheus)
+        )
         self.analysis = AnalysisController(
             self.env,
             templates=templates,
             cluster_templates=cluster_templates,
-            providers=providers_for(scenario, self._prometheus, self._prometheus_range),
+            providers=providers_for(scenario, self.prometheus.instant, self.prometheus.range),
             rng=self.streams["analysis"],
             on_change=lambda: self.controller.wake(),
             on_event=self.recorder.event,
@@ -394,65 +378,14 @@ class World:
         account = (template.get("spec") or {}).get("serviceAccountName") or "default"
         return {str(k): str(v) for k, v in labels.items()}, str(account)
 
-    def _prometheus(self, query: str, now: float) -> object:
-        """Analysis asks the metric store: first the traffic up to ``now`` must be in it."""
-        from canarysim.lang.promql.query import evaluate
-
-        if self.store is None:  # reads_metrics() missed a reader: a bug, not bad input
-            raise SimulationError("internal: a metric query without a metric store")
-        self.flow.flush(now)
-        self.store.advance_to(now)
-        return evaluate(
-            query, self.store, now, version=self.prometheus_version, epoch=WALL_CLOCK_EPOCH
-        )
-
-    def _prometheus_range(
-        self, query: str, start: float, end: float, step: float, now: float
-    ) -> list[tuple[Any, list[tuple[float, float]]]]:
-        """A range query asked at ``now`` (only what was scraped by then exists)."""
-        from canarysim.lang.promql.query import evaluate_range
-
-        if self.store is None:  # reads_metrics() missed a reader: a bug, not bad input
-            raise SimulationError("internal: a metric query without a metric store")
-        self.flow.flush(now)
-        self.store.advance_to(now)
-        return evaluate_range(
-            query,
-            self.store,
-            start,
-            end,
-            step,
-            version=self.prometheus_version,
-            epoch=WALL_CLOCK_EPOCH,
-        )
-
     def observe(self, *, settled: bool = False) -> None:
         """Something visible may have changed: the traffic's roles follow the rollout's hashes
-        at once, and a snapshot and a state row are recorded once the instant has settled.
-
-        The Result keeps one snapshot per instant, the last (:meth:`Recorder.snapshot`), so
-        the reconciles and pod changes of one instant are recorded once, after the last of
-        them: the recording waits behind every event due at the same time. ``settled``
-        (collecting the Result): record now."""
+        at once; a snapshot and a state row are recorded once the instant has settled
+        (:class:`~canarysim.sim.observe.Recording`), or now when ``settled``."""
         status = self.controller.status
         self.flow.hashes_seen((status.stable_rs, status.current_pod_hash))
-        if not self._recording:
-            return
-        if settled:
-            self._observe_due = False
-            observe(self)
-        elif not self._observe_due:
-            self._observe_due = True
-            self._record_when_settled(None)
-
-    def _record_when_settled(self, _event: simpy.Event | None) -> None:
-        if not self._observe_due:  # recorded meanwhile (the Result was collected)
-            return
-        if self.env.peek() <= self.env.now:
-            self.env.timeout(0).callbacks.append(self._record_when_settled)
-            return
-        self._observe_due = False
-        observe(self)
+        if self._recording:
+            self.recording.request(settled=settled)
 
     def _mesh_changed(self) -> None:
         self.recorder.manifests(self.env.now, self.mesh.manifests())

@@ -14,8 +14,9 @@ from worldkit import rollout, service, virtual_service, write_scenario
 import canarysim
 from canarysim.engine.model import RolloutStatus
 from canarysim.result import Result
+from canarysim.sim.build import HISTORY
 from canarysim.sim.cluster.templatehash import POD_TEMPLATE_HASH_LABEL
-from canarysim.sim.world import HISTORY, World
+from canarysim.sim.world import World
 
 ROOT = Path(__file__).resolve().parents[2]
 SEED = ROOT / "scenarios" / "imesh-canary" / "scenario.yaml"

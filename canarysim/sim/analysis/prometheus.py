@@ -4,15 +4,26 @@ conditions, and a range query's time expressions against the simulated wall cloc
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from canarysim.errors import SimulationError
 from canarysim.lang.expr.evaluate import ConditionError, evaluate_time
 from canarysim.lang.expr.gotime import parse_go_duration
 
-__all__ = ["PROMETHEUS_TIMEOUT", "WALL_CLOCK_EPOCH", "argo_result", "range_bounds", "zone_offset"]
+if TYPE_CHECKING:
+    from canarysim.sim.metrics.store import MetricStore
+
+__all__ = [
+    "PROMETHEUS_TIMEOUT",
+    "WALL_CLOCK_EPOCH",
+    "StoreQueries",
+    "argo_result",
+    "range_bounds",
+    "zone_offset",
+]
 
 
 #: The wall-clock instant of simulated time 0 (2026-01-01T00:00:00Z, as the ReplicaSets'
@@ -64,3 +75,44 @@ def range_bounds(range_query: Mapping[str, Any], now: float) -> tuple[float, flo
     except ConditionError as err:
         raise RuntimeError(f"failed to parse rangeQuery.step as duration: {err}") from None
     return bounds[0], bounds[1], step
+
+
+class StoreQueries:
+    """The run's Prometheus: queries answered from the metric store, once the traffic up to
+    the query's time is in it (``catch_up(now)``: the world's traffic flushed to ``now``).
+    ``store()`` is the world's store, None when nothing reads metrics (a query then is a bug
+    of ``reads_metrics``, not bad input)."""
+
+    def __init__(
+        self,
+        store: Callable[[], MetricStore | None],
+        catch_up: Callable[[float], None],
+        version: int,
+    ) -> None:
+        self._store, self._catch_up, self.version = store, catch_up, version
+
+    def _at(self, now: float) -> MetricStore:
+        store = self._store()
+        if store is None:
+            raise SimulationError("internal: a metric query without a metric store")
+        self._catch_up(now)
+        store.advance_to(now)
+        return store
+
+    def instant(self, query: str, now: float) -> object:
+        """An instant query at ``now``."""
+        from canarysim.lang.promql.query import evaluate
+
+        store = self._at(now)
+        return evaluate(query, store, now, version=self.version, epoch=WALL_CLOCK_EPOCH)
+
+    def range(
+        self, query: str, start: float, end: float, step: float, now: float
+    ) -> list[tuple[Any, list[tuple[float, float]]]]:
+        """A range query asked at ``now`` (only what was scraped by then exists)."""
+        from canarysim.lang.promql.query import evaluate_range
+
+        store = self._at(now)
+        return evaluate_range(
+            query, store, start, end, step, version=self.version, epoch=WALL_CLOCK_EPOCH
+        )

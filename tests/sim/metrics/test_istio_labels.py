@@ -22,7 +22,7 @@ def _world(path, until=300.0):
 
 
 def groups(world, query, at=300.0):
-    return sorted(tuple(sorted(lb.items())) for lb, _ in world._prometheus(query, at))
+    return sorted(tuple(sorted(lb.items())) for lb, _ in world.prometheus.instant(query, at))
 
 
 def test_dashboard_queries_find_the_mesh_series():
@@ -53,7 +53,7 @@ def test_dashboard_queries_find_the_mesh_series():
          ("destination_principal", "spiffe://cluster.local/ns/shop/sa/default")),
     ]  # fmt: skip
     # the scrape's labels: job, namespace and the destination pod's labels (labelmap)
-    [(labels, _)] = world._prometheus(
+    [(labels, _)] = world.prometheus.instant(
         f"sum by (job, namespace, app, rollouts_pod_template_hash, security_istio_io_tlsMode) "
         f'(istio_requests_total{{reporter="destination",destination_service="{service}"}})',
         300.0,
