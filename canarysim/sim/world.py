@@ -55,7 +55,7 @@ from canarysim.sim.build import (
 from canarysim.sim.cluster.cluster import Cluster
 from canarysim.sim.cluster.disruption import DisruptionBudgets
 from canarysim.sim.cluster.templatehash import pod_template_hash, strip_hash_label
-from canarysim.sim.controller import Controller
+from canarysim.sim.controller.loop import Controller
 from canarysim.sim.experiments.runtime import ExperimentController
 from canarysim.sim.flow import EXACT_CHUNK_REQUESTS, TRAFFIC_GRID, TrafficFlow
 from canarysim.sim.inputs import arrivals_for, own_arrivals, pod_behaviour_for, request_classes

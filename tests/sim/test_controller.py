@@ -14,7 +14,7 @@ from worldkit import rollout, service, set_image, virtual_service, write_scenari
 import canarysim
 from canarysim.errors import TrafficRoutingError
 from canarysim.result import Result
-from canarysim.sim.controller import RESYNC_PERIOD
+from canarysim.sim.controller.loop import RESYNC_PERIOD
 from canarysim.sim.world import World
 
 
