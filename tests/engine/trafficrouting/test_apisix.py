@@ -149,3 +149,234 @@ def test_apisix_honours_the_header_route_expressions():
     assert route(both, host, headers={"Agent": "Mozilla/5.0"}) == (("canary-rollout", 1.0),)
     assert route(both, host, headers={"agent": "curl"}) == (("stable-rollout", 1.0),)
     assert route(both, host) == (("stable-rollout", 1.0),)
+
+
+# ---- APISIX's rule choice and backend shares (match.route) -----------------------------
+def rule(svc: str, paths=("/*",), **fields: Any) -> dict[str, Any]:
+    match = {"paths": list(paths), **fields.pop("match", {})}
+    return {"name": svc, "match": match, "backends": [{"serviceName": svc}], **fields}
+
+
+def picked(rules: list[dict[str, Any]], host="h", uri="/", method="GET", headers=None):
+    return route([{"spec": {"http": rules}}], host, uri, method, headers)
+
+
+@pytest.mark.parametrize(
+    ("hosts", "host", "ok"),
+    [
+        ([], "anything", True),
+        (["a.example"], "a.example", True),
+        (["a.example"], "b.example", False),
+        (["b.example", "a.example"], "a.example", True),
+        (["*.example"], "a.example", True),
+        (["*.example"], "a.b.example", True),
+        (["*.example"], "example", False),
+        (["*.example"], "aexample", False),
+        (["*.example"], "a.other", False),
+        (["x*.example"], "xa.example", False),
+    ],
+)
+def test_hosts_and_wildcard_hosts(hosts, host, ok):
+    got = picked([rule("s", match={"hosts": hosts})], host=host)
+    assert got == ((("s", 1.0),) if ok else None)
+
+
+@pytest.mark.parametrize(
+    ("paths", "uri", "ok"),
+    [
+        (["/api"], "/api", True),
+        (["/api"], "/api/", False),
+        (["/api"], "/ap", False),
+        (["/api/*"], "/api/", True),
+        (["/api/*"], "/api/v1/x", True),
+        (["/api/*"], "/api", False),
+        (["/api*"], "/api", True),
+        (["/api*"], "/apix", True),
+        (["/*"], "/", True),
+        (["/*"], "?q=1", True),
+        (["/x", "/api/*"], "/api/1?q=/x", True),
+        (["/api"], "/api?q=1", True),
+        ([], "/", False),
+    ],
+)
+def test_full_and_prefix_paths(paths, uri, ok):
+    # a host with a rule but no path matching it is APISIX's 404: ()
+    assert picked([rule("s", paths)], uri=uri) == ((("s", 1.0),) if ok else ())
+
+
+@pytest.mark.parametrize(
+    ("rules", "uri", "want"),
+    [
+        # radixtree: a full match before any prefix, then the deepest prefix ...
+        ([rule("prefix", ["/api*"]), rule("full", ["/api"])], "/api", "full"),
+        ([rule("full", ["/api"]), rule("prefix", ["/api*"])], "/api", "full"),
+        ([rule("short", ["/*"]), rule("deep", ["/api/*"])], "/api/x", "deep"),
+        ([rule("deep", ["/api/*"]), rule("short", ["/*"])], "/api/x", "deep"),
+        ([rule("short", ["/*"]), rule("deep", ["/api/*"])], "/other", "short"),
+        # ... whatever the priority: priority only orders rules of the same path
+        ([rule("prio", ["/*"], priority=9), rule("deep", ["/api/*"])], "/api/x", "deep"),
+        ([rule("prio", ["/api*"], priority=9), rule("full", ["/api"])], "/api", "full"),
+        ([rule("low", ["/*"], priority=1), rule("high", ["/*"], priority=2)], "/", "high"),
+        ([rule("high", ["/*"], priority=2), rule("low", ["/*"], priority=1)], "/", "high"),
+        ([rule("none", ["/*"]), rule("one", ["/*"], priority=1)], "/", "one"),
+        ([rule("neg", ["/*"], priority=-1), rule("none", ["/*"])], "/", "none"),
+        # of equals, the first listed
+        ([rule("first", ["/*"]), rule("second", ["/*"])], "/", "first"),
+        ([rule("first", ["/*"], priority=3), rule("second", ["/*"], priority=3)], "/", "first"),
+        # a rule's best path counts
+        ([rule("many", ["/*", "/api"]), rule("deep", ["/api*"])], "/api", "many"),
+    ],
+)
+def test_which_rule_wins(rules, uri, want):
+    assert picked(rules, uri=uri) == ((want, 1.0),)
+
+
+def test_rules_of_every_apisix_route_compete():
+    routes = [
+        {"spec": {"http": [rule("a", ["/*"])]}},
+        {"spec": {"http": [rule("b", ["/*"], priority=1)]}},
+        {"spec": {}},
+    ]
+    assert route(routes, "h") == (("b", 1.0),)
+
+
+def test_a_rule_for_another_method_does_not_win():
+    rules = [rule("post", ["/api"], match={"methods": ["POST"]}), rule("any", ["/*"])]
+    assert picked(rules, uri="/api") == (("any", 1.0),)
+    assert picked(rules, uri="/api", method="POST") == (("post", 1.0),)
+
+
+@pytest.mark.parametrize(
+    ("backends", "want"),
+    [
+        ([{"serviceName": "a"}, {"serviceName": "b"}], (("a", 0.5), ("b", 0.5))),
+        ([{"serviceName": "a", "weight": 50}, {"serviceName": "b"}], (("a", 1 / 3), ("b", 2 / 3))),
+        (
+            [{"serviceName": "a", "weight": None}, {"serviceName": "b", "weight": 50}],
+            (("a", 2 / 3), ("b", 1 / 3)),
+        ),
+        ([{"serviceName": "a", "weight": 0}, {"serviceName": "b", "weight": 1}], (("b", 1.0),)),
+        (
+            [{"serviceName": "a", "weight": 30}, {"serviceName": "b", "weight": 10}],
+            (("a", 0.75), ("b", 0.25)),
+        ),
+        ([{"serviceName": "a", "weight": 0}], ()),
+        ([{"weight": 10}], (("", 1.0),)),
+        ([], ()),
+    ],
+)
+def test_backends_share_by_weight(backends, want):
+    got = picked([{"name": "r", "match": {"paths": ["/*"]}, "backends": backends}])
+    assert [s for s, _ in got] == [s for s, _ in want]
+    assert [f for _, f in got] == pytest.approx([f for _, f in want], abs=1e-12)
+
+
+@pytest.mark.parametrize(
+    ("expr", "headers", "holds"),
+    [
+        (
+            {"subject": {"scope": "Query", "name": "h"}, "op": "Equal", "value": "a"},
+            {"h": "a"},
+            False,
+        ),
+        ({"subject": {"name": "h"}, "op": "Equal", "value": "a"}, {"h": "a"}, False),
+        (
+            {"subject": {"scope": "Header", "name": "X-Up"}, "op": "Equal", "value": "a"},
+            {"x-up": "a"},
+            True,
+        ),
+        (
+            {"subject": {"scope": "Header", "name": "h"}, "op": "Equal", "value": "a"},
+            {"H": "a"},
+            True,
+        ),
+        ({"subject": {"scope": "Header"}, "op": "Equal", "value": "a"}, {"h": "a"}, False),
+        ({"subject": {"scope": "Header", "name": "h"}, "value": "a"}, {"h": "a"}, False),
+        # an unset value is Go's empty string
+        ({"subject": {"scope": "Header", "name": "h"}, "op": "Equal"}, {"h": ""}, True),
+        ({"subject": {"scope": "Header", "name": "h"}, "op": "Equal"}, {"h": "x"}, False),
+        (
+            {"subject": {"scope": "Header", "name": "h"}, "op": "Equal", "value": 5},
+            {"h": "5"},
+            True,
+        ),
+        (
+            {"subject": {"scope": "Header", "name": "h"}, "op": "Equal", "value": "a"},
+            {"h": "ab"},
+            False,
+        ),
+        (
+            {"subject": {"scope": "Header", "name": "h"}, "op": "NotEqual", "value": "a"},
+            {"h": "a"},
+            False,
+        ),
+        ({"subject": {"scope": "Header", "name": "h"}, "op": "NotEqual", "value": "a"}, {}, True),
+        ({"subject": {"scope": "Header", "name": "h"}, "op": "NotEqual"}, {"h": ""}, False),
+        (
+            {"subject": {"scope": "Header", "name": "h"}, "op": "In", "set": ["a", 1]},
+            {"h": "1"},
+            True,
+        ),
+        (
+            {"subject": {"scope": "Header", "name": "h"}, "op": "In", "set": ["a"]},
+            {"h": "b"},
+            False,
+        ),
+        ({"subject": {"scope": "Header", "name": "h"}, "op": "In", "set": ["a"]}, {}, False),
+        ({"subject": {"scope": "Header", "name": "h"}, "op": "In", "set": "a"}, {"h": "a"}, False),
+        (
+            {"subject": {"scope": "Header", "name": "h"}, "op": "NotIn", "set": ["a"]},
+            {"h": "b"},
+            True,
+        ),
+        ({"subject": {"scope": "Header", "name": "h"}, "op": "NotIn", "set": ["a"]}, {}, True),
+        (
+            {"subject": {"scope": "Header", "name": "h"}, "op": "RegexMatch", "value": "^a.*"},
+            {"h": "abc"},
+            True,
+        ),
+        (
+            {"subject": {"scope": "Header", "name": "h"}, "op": "RegexMatch", "value": "^a.*"},
+            {"h": "ba"},
+            False,
+        ),
+        (
+            {"subject": {"scope": "Header", "name": "h"}, "op": "RegexMatch", "value": "a"},
+            {},
+            False,
+        ),
+        (
+            {"subject": {"scope": "Header", "name": "h"}, "op": "RegexMatch", "value": "("},
+            {"h": "("},
+            False,
+        ),
+        ({"subject": {"scope": "Header", "name": "h"}, "op": "RegexMatch"}, {"h": "x"}, True),
+        (
+            {"subject": {"scope": "Header", "name": "h"}, "op": "RegexNotMatch", "value": "^a"},
+            {"h": "abc"},
+            False,
+        ),
+        (
+            {"subject": {"scope": "Header", "name": "h"}, "op": "RegexNotMatch", "value": "^a"},
+            {},
+            True,
+        ),
+        (
+            {"subject": {"scope": "Header", "name": "h"}, "op": "RegexNotMatch", "value": "("},
+            {"h": "x"},
+            False,
+        ),
+    ],
+)
+def test_one_header_expression(expr, headers, holds):
+    rules = [rule("expr", priority=1, match={"exprs": [expr]}), rule("fallback")]
+    assert picked(rules, headers=headers) == ((("expr" if holds else "fallback"), 1.0),)
+
+
+def test_every_expression_of_a_rule_must_hold():
+    equal = {"subject": {"scope": "Header", "name": "a"}, "op": "Equal", "value": "1"}
+    other = {"subject": {"scope": "Header", "name": "b"}, "op": "Equal", "value": "2"}
+    rules = [rule("both", priority=1, match={"exprs": [equal, other]}), rule("fallback")]
+    assert picked(rules, headers={"a": "1", "b": "2"}) == (("both", 1.0),)
+    assert picked(rules, headers={"a": "1"}) == (("fallback", 1.0),)
+    assert picked(rules, headers={"b": "2"}) == (("fallback", 1.0),)

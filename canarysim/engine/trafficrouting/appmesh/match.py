@@ -79,7 +79,7 @@ def route(
 ) -> tuple[tuple[str, float], ...] | None:
     """``(VirtualNode, share)`` for one request class; None when no route matches it."""
     headers = {k.lower(): v for k, v in (headers or {}).items()}
-    path = uri.split("?", 1)[0] or "/"
+    path = uri.split("?")[0] or "/"
     best: tuple[Any, ...] | None = None
     chosen: dict[str, Any] = {}
     for i, r in enumerate(as_dict(virtual_router.get("spec")).get("routes") or []):
