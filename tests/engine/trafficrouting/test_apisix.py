@@ -9,7 +9,7 @@ import pytest
 
 from canarysim.engine.trafficrouting.apisix import headers
 from canarysim.engine.trafficrouting.apisix.match import route
-from canarysim.engine.trafficrouting.apisix.reconcile import set_weight
+from canarysim.engine.trafficrouting.apisix.reconcile import apisix_settings, route_name, set_weight
 from canarysim.errors import TrafficRoutingError
 
 
@@ -380,3 +380,98 @@ def test_every_expression_of_a_rule_must_hold():
     assert picked(rules, headers={"a": "1", "b": "2"}) == (("both", 1.0),)
     assert picked(rules, headers={"a": "1"}) == (("fallback", 1.0),)
     assert picked(rules, headers={"b": "2"}) == (("fallback", 1.0),)
+
+
+# ---- SetWeight's rules and errors (apisix.go::processSetWeightRoutes, GetHttpRoute,
+# GetBackends, setBackendWeight) ----------------------------------------------------------
+STABLE = {"serviceName": "stable-rollout", "weight": 100}
+CANARY = {"serviceName": "canary-rollout", "weight": 0}
+
+
+def two_rules(first: Any, second: Any = None) -> dict[str, Any]:
+    http = [first] if second is None else [first, second]
+    return {"metadata": {"name": "mocks-apisix-route"}, "spec": {"http": http}}
+
+
+def weights(manifest: dict[str, Any]) -> list[list[tuple[str, Any]]]:
+    return [
+        [(b.get("serviceName"), b.get("weight")) for b in r["backends"]]
+        for r in manifest["spec"]["http"]
+    ]
+
+
+def test_set_weight_finds_its_rule_among_others_and_leaves_them_and_the_input_alone():
+    other = {"name": "other", "backends": [dict(STABLE), dict(CANARY)]}
+    mine = {"name": "mocks-apisix-route", "backends": [dict(CANARY), dict(STABLE)]}
+    given = two_rules(other, mine)
+    out = set_weight(given, rollout(), 25)
+    assert weights(out) == [
+        [("stable-rollout", 100), ("canary-rollout", 0)],
+        [("canary-rollout", 25), ("stable-rollout", 75)],
+    ]
+    assert weights(given)[1] == [("canary-rollout", 0), ("stable-rollout", 100)]
+
+
+def test_set_weight_on_every_named_rule_and_only_the_first_backend_of_a_service():
+    a = {"name": "a", "backends": [dict(STABLE), dict(CANARY), dict(STABLE)]}
+    b = {"name": "b", "backends": [dict(CANARY), dict(STABLE)]}
+    out = set_weight(two_rules(a, b), rollout(["a", "b"]), 40)
+    assert weights(out) == [
+        [("stable-rollout", 60), ("canary-rollout", 40), ("stable-rollout", 100)],
+        [("canary-rollout", 40), ("stable-rollout", 60)],
+    ]
+    # an empty rules list is a list (Go: not nil): no rule is touched
+    assert set_weight(two_rules(a), rollout([]), 40) == two_rules(a)
+
+
+@pytest.mark.parametrize(
+    ("http", "message"),
+    [
+        (["x"], "Failed type assertion for Apisix http route"),
+        ([{"backends": []}], "Apisix http route rule name field not found"),
+        ([{"name": 5, "backends": []}], "Failed type assertion for Apisix http route rule name"),
+        ([{"name": "x"}], "Apisix http route rule mocks-apisix-route not found"),
+        ([{"name": "mocks-apisix-route"}], "Apisix http route backends not found"),
+        (
+            [{"name": "mocks-apisix-route", "backends": {}}],
+            "Failed type assertion for Apisix http route backends",
+        ),
+        (
+            [{"name": "mocks-apisix-route", "backends": ["x"]}],
+            "Failed type assertion for Apisix http route backends",
+        ),
+        (
+            [{"name": "mocks-apisix-route", "backends": [{"weight": 1}]}],
+            "serviceName field was not found in backend",
+        ),
+        (
+            [{"name": "mocks-apisix-route", "backends": [dict(CANARY)]}],
+            "apisix route stable-rollout backend was not found",
+        ),
+        ({"name": "mocks-apisix-route"}, "spec.http was not found in Apisix Route manifest"),
+    ],
+)
+def test_set_weight_errors_are_argos(http, message):
+    with pytest.raises(TrafficRoutingError) as err:
+        set_weight({"spec": {"http": http}}, rollout(), 30)
+    assert str(err.value) == message
+
+
+def test_an_unset_canary_service_is_a_backend_named_empty():
+    ro = rollout()
+    del ro["spec"]["strategy"]["canary"]["canaryService"]
+    with pytest.raises(TrafficRoutingError) as err:
+        set_weight(apisix_route(), ro, 30)
+    assert str(err.value) == "apisix route  backend was not found"
+    del ro["spec"]["strategy"]["canary"]["stableService"]
+    out = set_weight(
+        two_rules({"name": "mocks-apisix-route", "backends": [{"serviceName": ""}]}), ro, 30
+    )
+    assert weights(out) == [[("", 70)]]
+
+
+def test_settings_and_route_name():
+    assert apisix_settings(rollout()) == {"route": {"name": "mocks-apisix-route"}}
+    assert apisix_settings({"spec": {"strategy": {"canary": {}}}}) is None
+    assert route_name(rollout()) == "mocks-apisix-route"
+    assert route_name({}) == ""
