@@ -241,3 +241,164 @@ def test_route_choice_by_path_header_method_and_priority() -> None:
     assert match.route(vr, "/api/v1", "GET") == (("mysvc-stable-vn", 1.0),)
     vr["spec"]["routes"] = [api]
     assert match.route(vr, "/other") is None
+
+
+# ------------------------------------------------------ data plane: one route at a time
+def vr_of(*routes: dict[str, Any]) -> dict[str, Any]:
+    return {"spec": {"routes": list(routes)}}
+
+
+def http(node: str, kind: str = "httpRoute", priority: Any = None, **match: Any) -> dict[str, Any]:
+    r: dict[str, Any] = {
+        "name": node,
+        kind: {
+            "match": match,
+            "action": {"weightedTargets": [{"virtualNodeRef": {"name": node}, "weight": 1}]},
+        },
+    }
+    if priority is not None:
+        r["priority"] = priority
+    return r
+
+
+def header(rule: dict[str, Any]) -> dict[str, Any]:
+    return {"prefix": "/", "headers": [rule]}
+
+
+@pytest.mark.parametrize(
+    ("rule", "headers", "ok"),
+    [
+        ({"name": "X-V", "match": {"exact": "a"}}, {"x-v": "a"}, True),
+        ({"name": "x-v", "match": {"exact": "a"}}, {"X-V": "a"}, True),
+        ({"name": "x-v", "match": {"exact": "a"}}, {"x-v": "ab"}, False),
+        ({"name": "x-v", "match": {"exact": 7}}, {"x-v": "7"}, True),
+        ({"name": "x-v", "match": {"prefix": "ab"}}, {"x-v": "abc"}, True),
+        ({"name": "x-v", "match": {"prefix": "ab"}}, {"x-v": "cab"}, False),
+        ({"name": "x-v", "match": {"suffix": "bc"}}, {"x-v": "abc"}, True),
+        ({"name": "x-v", "match": {"suffix": "bc"}}, {"x-v": "bca"}, False),
+        ({"name": "x-v", "match": {"regex": "a.c"}}, {"x-v": "abc"}, True),
+        ({"name": "x-v", "match": {"regex": "b"}}, {"x-v": "abc"}, False),  # a full match
+        ({"name": "x-v", "match": {"regex": "("}}, {"x-v": "("}, False),
+        ({"name": "x-v", "match": {"range": {"start": 2, "end": 5}}}, {"x-v": "2"}, True),
+        ({"name": "x-v", "match": {"range": {"start": 2, "end": 5}}}, {"x-v": "4"}, True),
+        ({"name": "x-v", "match": {"range": {"start": 2, "end": 5}}}, {"x-v": "5"}, False),
+        ({"name": "x-v", "match": {"range": {"start": 2, "end": 5}}}, {"x-v": "1"}, False),
+        ({"name": "x-v", "match": {"range": {"start": 2, "end": 5}}}, {"x-v": "x"}, False),
+        ({"name": "x-v", "match": {"range": {"end": 5}}}, {"x-v": "0"}, False),
+        ({"name": "x-v", "match": {"range": {"start": 0}}}, {"x-v": "0"}, False),
+        ({"name": "x-v", "match": {"range": {"start": None, "end": 5}}}, {"x-v": "0"}, False),
+        ({"name": "x-v"}, {"x-v": ""}, True),  # no match: present
+        ({"name": "x-v"}, {}, False),
+        ({"name": "x-v", "match": {"exact": "a"}}, {}, False),
+        ({"match": {"exact": "a"}}, {"": "a", "none": "a"}, False),
+        # invert
+        ({"name": "x-v", "match": {"exact": "a"}, "invert": True}, {"x-v": "b"}, True),
+        ({"name": "x-v", "match": {"exact": "a"}, "invert": True}, {"x-v": "a"}, False),
+        ({"name": "x-v", "match": {"exact": "a"}, "invert": True}, {}, True),
+        ({"name": "x-v", "invert": True}, {"x-v": "a"}, False),
+        ({"name": "x-v", "match": {"exact": "a"}, "invert": False}, {"x-v": "a"}, True),
+    ],
+)
+def test_one_header_rule(rule: dict[str, Any], headers: dict[str, str], ok: bool) -> None:
+    vr = vr_of(http("hdr", priority=0, **header(rule)), http("rest", priority=1))
+    assert match.route(vr, "/", headers=headers) == ((("hdr" if ok else "rest"), 1.0),)
+
+
+def test_every_header_rule_must_match() -> None:
+    rules = [{"name": "a", "match": {"exact": "1"}}, {"name": "b", "match": {"exact": "2"}}]
+    vr = vr_of(http("both", priority=0, prefix="/", headers=rules), http("rest", priority=1))
+    assert match.route(vr, headers={"a": "1", "b": "2"}) == (("both", 1.0),)
+    assert match.route(vr, headers={"a": "1"}) == (("rest", 1.0),)
+    assert match.route(vr, headers={"b": "2"}) == (("rest", 1.0),)
+
+
+@pytest.mark.parametrize(
+    ("m", "uri", "method", "ok"),
+    [
+        ({}, "/anything", "GET", True),
+        ({"prefix": "/api"}, "/api/x", "GET", True),
+        ({"prefix": "/api"}, "/other", "GET", False),
+        ({"prefix": "/api"}, "/api?q=1", "GET", True),
+        ({"prefix": "/api"}, "/x?q=/api", "GET", False),
+        ({"prefix": "/"}, "?q=1", "GET", True),
+        ({"path": {"exact": "/api"}}, "/api", "GET", True),
+        ({"path": {"exact": "/api"}}, "/api/", "GET", False),
+        ({"path": {"exact": "/api"}, "prefix": "/"}, "/x", "GET", False),
+        ({"path": {"regex": "/a.*"}}, "/abc", "GET", True),
+        ({"path": {"regex": "b"}}, "/abc", "GET", False),
+        ({"path": {"regex": "["}}, "/[", "GET", False),
+        ({"path": {"exact": "/a", "regex": ".*"}}, "/b", "GET", False),
+        ({"path": {}, "prefix": "/p"}, "/p", "GET", True),
+        ({"method": "POST"}, "/", "POST", True),
+        ({"method": "post"}, "/", "POST", True),
+        ({"method": "POST"}, "/", "post", True),
+        ({"method": "POST"}, "/", "GET", False),
+    ],
+)
+def test_one_http_match(m: dict[str, Any], uri: str, method: str, ok: bool) -> None:
+    vr = vr_of(http("it", priority=0, **m))
+    assert match.route(vr, uri, method) == ((("it", 1.0),) if ok else None)
+
+
+@pytest.mark.parametrize(
+    ("routes", "uri", "want"),
+    [
+        # the most specific path of one priority: exact, regex, the longest prefix, tcp
+        ([http("pre", prefix="/api"), http("ex", path={"exact": "/api"})], "/api", "ex"),
+        ([http("ex", path={"exact": "/api"}), http("pre", prefix="/api")], "/api", "ex"),
+        ([http("re", path={"regex": "/a.*"}), http("ex", path={"exact": "/api"})], "/api", "ex"),
+        ([http("pre", prefix="/api"), http("re", path={"regex": "/a.*"})], "/api", "re"),
+        ([http("re", path={"regex": "/a.*"}), http("pre", prefix="/api")], "/api", "re"),
+        ([http("short", prefix="/"), http("long", prefix="/api")], "/api/x", "long"),
+        ([http("long", prefix="/api"), http("short", prefix="/")], "/api/x", "long"),
+        ([http("tcp", kind="tcpRoute"), http("slash", prefix="/")], "/x", "slash"),
+        ([http("slash", prefix="/"), http("tcp", kind="tcpRoute")], "/x", "slash"),
+        ([http("tcp", kind="tcpRoute"), http("api", prefix="/api")], "/x", "tcp"),
+        # priority before specificity: the lowest number, any number before none
+        ([http("ex", path={"exact": "/api"}), http("p", priority=5)], "/api", "p"),
+        ([http("one", priority=1), http("zero", priority=0)], "/", "zero"),
+        ([http("zero", priority=0), http("one", priority=1)], "/", "zero"),
+        ([http("tcp", kind="tcpRoute", priority=0), http("ex", path={"exact": "/"})], "/", "tcp"),
+        # ties: the first listed
+        ([http("a"), http("b")], "/", "a"),
+        ([http("a", priority=3), http("b", priority=3)], "/", "a"),
+        ([http("a", path={"regex": "/.*"}), http("b", path={"regex": "/.+"})], "/x", "a"),
+        ([http("a", path={"exact": "/x"}), http("b", path={"exact": "/x"})], "/x", "a"),
+        # kinds: http2 like http; gRPC takes nothing; an unknown shape is skipped
+        ([http("g", kind="grpcRoute"), http("h2", kind="http2Route")], "/", "h2"),
+        (["junk", {"name": "x"}, http("h", prefix="/")], "/", "h"),
+        # a route that does not match lets the later ones be tried
+        ([http("api", prefix="/api"), http("b", prefix="/b")], "/b", "b"),
+    ],
+)
+def test_which_route_wins(routes: list[Any], uri: str, want: str) -> None:
+    assert match.route(vr_of(*routes), uri) == ((want, 1.0),)
+
+
+def test_no_route_of_a_kind_canarysim_sends_is_none() -> None:
+    assert match.route(vr_of(http("g", kind="grpcRoute"))) is None
+    assert match.route(vr_of()) is None
+    assert match.route({}) is None
+
+
+@pytest.mark.parametrize(
+    ("targets", "want"),
+    [
+        ([("a", 1), ("b", 3)], (("a", 0.25), ("b", 0.75))),
+        ([("a", 0.5), ("b", 1.5)], (("a", 0.25), ("b", 0.75))),
+        ([("a", 0), ("b", 2)], (("b", 1.0),)),
+        ([("a", -1), ("b", 2)], (("b", 1.0),)),
+        ([("a", "50"), ("b", 2)], (("b", 1.0),)),
+        ([("a", None), ("b", 2)], (("b", 1.0),)),
+        ([(None, 1)], (("", 1.0),)),
+        ([("a", 0)], ()),
+        ([], ()),
+    ],
+)
+def test_weighted_targets_share_by_weight(targets: list[tuple[Any, Any]], want: Any) -> None:
+    wts = [
+        {"weight": w} | ({"virtualNodeRef": {"name": n}} if n else {"virtualNodeARN": "arn"})
+        for n, w in targets
+    ]
+    vr = vr_of({"name": "r", "tcpRoute": {"action": {"weightedTargets": wts}}})
+    assert match.route(vr) == want
