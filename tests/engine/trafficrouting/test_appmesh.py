@@ -153,27 +153,33 @@ def test_update_hashes_as_upstream(canary: str, stable: str, want: tuple[str, st
     assert reconcile.update_hashes(canary, stable) == want
 
 
-def test_update_virtual_node_sets_the_hash_and_the_managed_by_annotation() -> None:
+def test_update_virtual_node_sets_the_hash_and_leaves_the_annotations() -> None:
     vn = {
         "metadata": {"name": "mysvc-canary-vn", "annotations": {"keep": "me"}},
         "spec": {"podSelector": {"matchLabels": {"app": "x", "rollouts-pod-template-hash": "old"}}},
     }
-    out = reconcile.update_virtual_node(vn, "myapp", "abc")
+    out = reconcile.update_virtual_node(vn, "abc")
     assert out["spec"]["podSelector"]["matchLabels"] == {
         "app": "x",
         "rollouts-pod-template-hash": "abc",
     }
-    assert out["metadata"]["annotations"] == {
-        "keep": "me",
-        "argo-rollouts.argoproj.io/managed-by-rollouts": "myapp",
-    }
+    # Argo sets the managed-by annotation on a copy it never writes back
+    assert out["metadata"] == vn["metadata"]
     assert vn["spec"]["podSelector"]["matchLabels"]["rollouts-pod-template-hash"] == "old"
 
 
 def test_update_virtual_node_creates_missing_match_labels() -> None:
     # TestUpdateHashWithVirtualNodeMissingMatchLabels
-    out = reconcile.update_virtual_node({"metadata": {"name": "vn"}, "spec": {}}, "ro", "h1")
+    out = reconcile.update_virtual_node({"metadata": {"name": "vn"}, "spec": {}}, "h1")
     assert out["spec"]["podSelector"]["matchLabels"] == {"rollouts-pod-template-hash": "h1"}
+    for bare in (
+        {},
+        {"spec": None},
+        {"spec": {"podSelector": 1}},
+        {"spec": {"podSelector": {"matchLabels": []}}},
+    ):
+        out = reconcile.update_virtual_node(bare, "h2")
+        assert out["spec"] == {"podSelector": {"matchLabels": {"rollouts-pod-template-hash": "h2"}}}
 
 
 # ------------------------------------------------------ ValidateAppMeshVirtualRouter (references)
@@ -402,3 +408,256 @@ def test_weighted_targets_share_by_weight(targets: list[tuple[Any, Any]], want: 
     ]
     vr = vr_of({"name": "r", "tcpRoute": {"action": {"weightedTargets": wts}}})
     assert match.route(vr) == want
+
+
+# ------------------------------------------------------------------ settings and references
+def test_settings_names_and_route_filter() -> None:
+    assert reconcile.virtual_service_name(rollout()) == "mysvc"
+    assert reconcile.virtual_service_name({}) == ""
+    assert reconcile.appmesh_settings({}) is None
+    assert reconcile.appmesh_settings(rollout())["virtualService"] == {"name": "mysvc"}
+    assert reconcile.virtual_node_names(rollout()) == ("mysvc-canary-vn", "mysvc-stable-vn")
+    assert reconcile.virtual_node_names({}) == ("", "")
+
+
+@pytest.mark.parametrize(
+    ("vs", "want"),
+    [
+        (
+            {"spec": {"provider": {"virtualRouter": {"virtualRouterRef": {"name": "vr"}}}}},
+            (NS, "vr"),
+        ),
+        (
+            {
+                "metadata": {"namespace": "vs-ns"},
+                "spec": {"provider": {"virtualRouter": {"virtualRouterRef": {"name": "vr"}}}},
+            },
+            ("vs-ns", "vr"),
+        ),
+        (
+            {
+                "metadata": {"namespace": "vs-ns"},
+                "spec": {
+                    "provider": {
+                        "virtualRouter": {"virtualRouterRef": {"name": "vr", "namespace": ""}}
+                    }
+                },
+            },
+            ("vs-ns", "vr"),
+        ),
+        (
+            {
+                "metadata": {"namespace": ""},
+                "spec": {"provider": {"virtualRouter": {"virtualRouterRef": {"namespace": "x"}}}},
+            },
+            ("x", ""),
+        ),
+        ({"spec": {"provider": {"virtualRouter": {"virtualRouterRef": {}}}}}, (NS, "")),
+    ],
+)
+def test_virtual_router_ref_namespaces(vs: dict[str, Any], want: tuple[str, str]) -> None:
+    assert reconcile.virtual_router_ref(vs, NS) == want
+
+
+@pytest.mark.parametrize(
+    "spec",
+    [
+        {},
+        {"provider": None},
+        {"provider": {"virtualRouter": None}},
+        {"provider": {"virtualRouter": {"virtualRouterRef": "vr"}}},
+    ],
+)
+def test_a_virtual_service_without_a_router_reference(spec: dict[str, Any]) -> None:
+    with pytest.raises(TrafficRoutingError) as err:
+        reconcile.virtual_router_ref({"spec": spec}, NS)
+    assert str(err.value) == "Virtual-service is not associated with virtual-router"
+
+
+def test_route_rule_takes_the_first_supported_type_and_fails_on_a_malformed_one() -> None:
+    tcp = {"action": {}}
+    assert reconcile.route_rule({"tcpRoute": tcp, "grpcRoute": {}}) == (tcp, "tcpRoute")
+    assert reconcile.route_rule({"http2Route": tcp, "grpcRoute": {}}) == (tcp, "http2Route")
+    assert reconcile.route_rule({"grpcRoute": tcp}) == (tcp, "grpcRoute")
+    assert reconcile.route_rule({"other": tcp}) is None
+    # unstructured.NestedMap fails on a type that is there but not a mapping
+    assert reconcile.route_rule({"httpRoute": None, "tcpRoute": tcp}) is None
+
+
+# ------------------------------------------------------------------ SetWeight, target by target
+def one_route(*targets: dict[str, Any], name: Any = "primary") -> dict[str, Any]:
+    route = {"httpRoute": {"action": {"weightedTargets": list(targets)}}}
+    if name is not None:
+        route["name"] = name
+    return {"metadata": {"name": "vr"}, "spec": {"routes": [route]}}
+
+
+def target(name: Any, weight: Any, namespace: Any = None) -> dict[str, Any]:
+    ref: dict[str, Any] = {} if name is None else {"name": name}
+    if namespace is not None:
+        ref["namespace"] = namespace
+    return {"virtualNodeRef": ref, "weight": weight}
+
+
+def set_targets(
+    vr: dict[str, Any], ro: dict[str, Any] | None = None, weight: int = 30
+) -> list[Any]:
+    out = reconcile.set_weight(vr, ro or rollout(), weight)
+    return [t["weight"] for t in out["spec"]["routes"][0]["httpRoute"]["action"]["weightedTargets"]]
+
+
+@pytest.mark.parametrize(
+    ("targets", "want"),
+    [
+        ([target("mysvc-stable-vn", 100), target("mysvc-canary-vn", 0)], [70, 30]),
+        ([target("mysvc-stable-vn", 100, NS), target("mysvc-canary-vn", 0, "")], [70, 30]),
+        (
+            [target("mysvc-stable-vn", 100, "other"), target("mysvc-canary-vn", 0, "other")],
+            [100, 0],
+        ),
+        ([target("mysvc-stable-vn", 100, 5), target("mysvc-canary-vn", 0)], [70, 30]),
+        ([target("x", 9), target(7, 9), target(None, 9)], [9, 9, 9]),
+        # a weight that reads as the wanted one is left as written (Argo: no update)
+        ([target("mysvc-stable-vn", 70.9), target("mysvc-canary-vn", 30.2)], [70.9, 30.2]),
+        ([target("mysvc-stable-vn", 71.0), target("mysvc-canary-vn", 29.9)], [70, 30]),
+        ([target("mysvc-canary-vn", 30), target("mysvc-stable-vn", 70)], [30, 70]),
+    ],
+)
+def test_set_weight_per_target(targets: list[dict[str, Any]], want: list[Any]) -> None:
+    got = set_targets(one_route(*targets))
+    assert got == want
+    assert [type(g) for g in got] == [type(w) for w in want]
+
+
+def test_set_weight_when_the_stable_and_canary_nodes_are_one() -> None:
+    ro = rollout()
+    group = ro["spec"]["strategy"]["canary"]["trafficRouting"]["appMesh"]["virtualNodeGroup"]
+    group["canaryVirtualNodeRef"]["name"] = "mysvc-stable-vn"
+    # the stable branch wins, even when its weight is already right
+    assert set_targets(one_route(target("mysvc-stable-vn", 70)), ro) == [70]
+    assert set_targets(one_route(target("mysvc-stable-vn", 30)), ro) == [70]
+
+
+def test_set_weight_with_unnamed_node_references() -> None:
+    ro = rollout()
+    group = ro["spec"]["strategy"]["canary"]["trafficRouting"]["appMesh"]["virtualNodeGroup"]
+    del group["canaryVirtualNodeRef"]
+    # Go: a target without a name is "" and so is the missing canary reference
+    assert set_targets(one_route(target(None, 5), target("mysvc-stable-vn", 5)), ro) == [30, 70]
+
+
+def test_set_weight_in_a_rollout_without_namespace() -> None:
+    ro = rollout()
+    del ro["metadata"]["namespace"]
+    targets = [target("mysvc-stable-vn", 100), target("mysvc-canary-vn", 0, NS)]
+    assert set_targets(one_route(*targets), ro) == [70, 0]
+
+
+@pytest.mark.parametrize(
+    ("targets", "path"),
+    [
+        (["x"], "spec.routes[0].httpRoute.action.weightedTargets[0]"),
+        (
+            [target("a", 1), {"weight": 1}],
+            "spec.routes[0].httpRoute.action.weightedTargets[1].virtualNodeRef",
+        ),
+        (
+            [{"virtualNodeRef": "a", "weight": 1}],
+            "spec.routes[0].httpRoute.action.weightedTargets[0].virtualNodeRef",
+        ),
+        ([target("a", None)], "spec.routes[0].httpRoute.action.weightedTargets[0].weight"),
+        ([target("a", True)], "spec.routes[0].httpRoute.action.weightedTargets[0].weight"),
+        ([target("a", "5")], "spec.routes[0].httpRoute.action.weightedTargets[0].weight"),
+    ],
+)
+def test_set_weight_target_errors(targets: list[Any], path: str) -> None:
+    with pytest.raises(TrafficRoutingError) as err:
+        reconcile.set_weight(one_route(*targets), rollout(), 30)
+    assert str(err.value) == f'{path}: Invalid value: "vr": not well-formed'
+
+
+def test_set_weight_errors_name_the_router_and_skip_filtered_routes_only_after_the_name() -> None:
+    vr = one_route(target("a", 1), name=5)
+    with pytest.raises(TrafficRoutingError) as err:
+        reconcile.set_weight(vr, rollout(["other"]), 30)
+    assert str(err.value) == 'spec.routes[0].name: Invalid value: "vr": not well-formed'
+    bad = one_route("x")
+    assert reconcile.set_weight(bad, rollout(["other"]), 30) == bad  # filtered out: unread
+    del vr["metadata"]
+    vr["spec"]["routes"] = {}
+    with pytest.raises(TrafficRoutingError) as err:
+        reconcile.set_weight(vr, rollout(), 30)
+    assert str(err.value) == 'spec.routes: Invalid value: "": No routes found'
+
+
+def test_set_weight_edits_every_route_in_order() -> None:
+    vr = one_route(target("mysvc-canary-vn", 0))
+    second = {
+        "name": "second",
+        "tcpRoute": {"action": {"weightedTargets": [target("mysvc-canary-vn", 0)]}},
+    }
+    vr["spec"]["routes"].append(second)
+    out = reconcile.set_weight(vr, rollout(), 10)
+    assert out["spec"]["routes"][1]["tcpRoute"]["action"]["weightedTargets"][0]["weight"] == 10
+    assert out["spec"]["routes"][0]["httpRoute"]["action"]["weightedTargets"][0]["weight"] == 10
+
+
+@pytest.mark.parametrize(
+    ("routes", "want"),
+    [
+        ("x", ("spec.routes", "No routes defined for AppMesh virtual-router mysvc-vrouter")),
+        (
+            ["x"],
+            (
+                "spec.routes[0]",
+                "Invalid route was found for AppMesh virtual-router mysvc-vrouter at index 0",
+            ),
+        ),
+        (
+            [{"httpRoute": {"action": {"weightedTargets": [1, 2]}}}, {"tcpRoute": None}],
+            (
+                "spec.routes[1]",
+                "Error getting route details for AppMesh virtual-router mysvc-vrouter and route "
+                "%!s(<nil>). Error: Route has unsupported route type",
+            ),
+        ),
+        (
+            [{"name": 5, "tcpRoute": {"action": {"weightedTargets": {}}}}],
+            (
+                "spec.routes[0].tcpRoute.action.weightedTargets",
+                "Invalid route action found for AppMesh virtual-router mysvc-vrouter and route 5",
+            ),
+        ),
+        (
+            [{"name": "r", "grpcRoute": {"action": {"weightedTargets": [1, 2, 3]}}}],
+            (
+                "spec.routes[0].grpcRoute.action.weightedTargets",
+                "Invalid number of weightedTargets (3) for AppMesh virtual-router mysvc-vrouter "
+                "and route r, expected 2",
+            ),
+        ),
+        ([{"name": "r", "http2Route": {"action": {"weightedTargets": [1, 2]}}}], None),
+    ],
+)
+def test_validate_virtual_router_rows(routes: Any, want: Any) -> None:
+    vr = {"metadata": {"name": "mysvc-vrouter"}, "spec": {"routes": routes}}
+    assert reconcile.validate_virtual_router(vr) == want
+
+
+def test_validate_an_unnamed_router() -> None:
+    assert reconcile.validate_virtual_router({}) == (
+        "spec.routes",
+        "No routes defined for AppMesh virtual-router ",
+    )
+
+
+@pytest.mark.parametrize(
+    ("canary", "stable", "want"),
+    [
+        ("c", "", ("c", "stable-hash")),
+        ("", "s", ("canary-hash", "s")),
+        ("stable-hash", "", ("canary-hash", "stable-hash")),
+    ],
+)
+def test_update_hashes_defaults(canary: str, stable: str, want: tuple[str, str]) -> None:
+    assert reconcile.update_hashes(canary, stable) == want

@@ -43,7 +43,6 @@ DEFAULT_STABLE_HASH = "stable-hash"
 #: The route types Argo splits traffic on, in the order ``GetRouteRule`` looks for them.
 ROUTE_TYPES = ("httpRoute", "tcpRoute", "http2Route", "grpcRoute")
 HASH_LABEL = "rollouts-pod-template-hash"
-MANAGED_BY = "argo-rollouts.argoproj.io/managed-by-rollouts"
 
 
 def _invalid(path: str, value: str, detail: str) -> TrafficRoutingError:
@@ -94,10 +93,12 @@ def virtual_router_ref(virtual_service: Mapping[str, Any], namespace: str) -> tu
 
 
 def route_rule(route: Mapping[str, Any]) -> tuple[dict[str, Any], str] | None:
-    """``GetRouteRule``: the first of the supported route types the route holds, or None."""
+    """``GetRouteRule``: the first of the supported route types the route holds, or None
+    (also when that one is not a mapping: ``unstructured.NestedMap`` fails on it)."""
     for kind in ROUTE_TYPES:
-        if isinstance(route.get(kind), dict):
-            return route[kind], kind
+        if kind in route:
+            rule = route[kind]
+            return (rule, kind) if isinstance(rule, dict) else None
     return None
 
 
@@ -155,9 +156,12 @@ def set_weight(
                 raise _invalid(f"{target_path}.weight", name, ERR_NOT_WELL_FORMED)
             if node_ns != namespace:
                 continue
-            if node == stable and current != 100 - weight:
-                target["weight"] = 100 - weight
-            elif node != stable and node == canary and current != weight:
+            # reconcileRoute: a target's weight is written only when it differs (so an
+            # unchanged router stays equal, a float weight that truncates to it included)
+            if node == stable:
+                if current != 100 - weight:
+                    target["weight"] = 100 - weight
+            elif node == canary and current != weight:
                 target["weight"] = weight
     return out
 
@@ -171,17 +175,13 @@ def update_hashes(canary_hash: str, stable_hash: str) -> tuple[str, str]:
     return canary, stable
 
 
-def update_virtual_node(
-    virtual_node: Mapping[str, Any], rollout_name: str, pod_hash: str
-) -> Manifest:
-    """``updateVirtualNodeWithHash``: the VirtualNode annotated as managed by the Rollout,
-    its ``spec.podSelector.matchLabels`` carrying the hash label (created when missing)."""
+def update_virtual_node(virtual_node: Mapping[str, Any], pod_hash: str) -> Manifest:
+    """``updateVirtualNodeWithHash``: the VirtualNode with ``spec.podSelector.matchLabels``
+    (created when missing) carrying the hash label. ``pod_hash`` is one of
+    :func:`update_hashes`, never empty, so Argo's branch that deletes the label for an empty
+    hash never runs. Argo also sets the managed-by annotation, but on the copy
+    ``GetAnnotations`` returns, which it never writes back: the VirtualNode keeps its own."""
     out = copy.deepcopy(dict(virtual_node))
-    meta = out.setdefault("metadata", {})
-    annotations = meta.get("annotations")
-    if not isinstance(annotations, dict):
-        annotations = meta["annotations"] = {}
-    annotations[MANAGED_BY] = rollout_name
     spec = out.get("spec")
     if not isinstance(spec, dict):
         spec = out["spec"] = {}
@@ -191,10 +191,7 @@ def update_virtual_node(
     labels = selector.get("matchLabels")
     if not isinstance(labels, dict):
         labels = selector["matchLabels"] = {}
-    if pod_hash:
-        labels[HASH_LABEL] = pod_hash
-    else:
-        labels.pop(HASH_LABEL, None)
+    labels[HASH_LABEL] = pod_hash
     return out
 
 
