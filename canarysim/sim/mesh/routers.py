@@ -359,7 +359,7 @@ class RouterObjects(GatewayApiRoutes):
             message = f"VirtualRouter for `{name}` not found in namespace `{ns}`"
             self.warnings.append(("VirtualRouterNotFound", message))
             raise TrafficRoutingError(appmesh.ERR_VIRTUAL_ROUTER_MISSING)
-        new = appmesh.set_weight(router, self.rollout, canary)
+        new = appmesh.set_weight(router, self.rollout, canary, ns)
         if new != router:
             self.virtual_routers[key] = new
             self._changed()

@@ -196,6 +196,13 @@ def test_ambassador_settings_is_none_only_without_the_key():
     assert ambassador_settings(rollout_with([])) == {"mappings": []}
     assert ambassador_settings({"spec": {"strategy": {"canary": {}}}}) is None
     assert ambassador_settings({}) is None
+    assert (
+        ambassador_settings(
+            rollout_with([])
+            | {"spec": {"strategy": {"canary": {"trafficRouting": {"ambassador": "m"}}}}}
+        )
+        is None
+    )
 
 
 def test_without_mappings_nothing_is_written():
@@ -301,3 +308,12 @@ def test_errors_of_several_mappings_are_collected(maps, message):
     with pytest.raises(TrafficRoutingError) as err:
         set_weight(rollout_with(["a", "b"]), maps, 20)
     assert str(err.value) == message
+
+
+def test_at_zero_a_mapping_without_canary_does_not_stop_the_others():
+    maps = {"a": base("a"), "b": base("b"), "b-canary": base("b-canary", weight=10)}
+    writes = set_weight(rollout_with(["a", "b"]), maps, 0)
+    assert [(w.name, w.manifest is None) for w in writes] == [
+        ("b-canary", False),
+        ("b-canary", True),
+    ]

@@ -473,5 +473,7 @@ def test_an_unset_canary_service_is_a_backend_named_empty():
 def test_settings_and_route_name():
     assert apisix_settings(rollout()) == {"route": {"name": "mocks-apisix-route"}}
     assert apisix_settings({"spec": {"strategy": {"canary": {}}}}) is None
+    no_map = {"spec": {"strategy": {"canary": {"trafficRouting": {"apisix": "r"}}}}}
+    assert apisix_settings(no_map) is None
     assert route_name(rollout()) == "mocks-apisix-route"
     assert route_name({}) == ""

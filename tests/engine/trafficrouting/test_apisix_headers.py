@@ -410,6 +410,32 @@ def test_remove_managed_routes_skips_unnamed_entries() -> None:
     ro["spec"]["strategy"]["canary"]["trafficRouting"]["managedRoutes"] = [
         {},
         "set-header",
+        {"name": ["set-header"]},
+        {"name": None},
         {"name": "set-header"},
     ]
     assert remove_managed_routes(routes, ro) == {"set-header": None}
+
+
+def test_an_update_leaves_the_existing_route_alone() -> None:
+    routes = {"mocks-apisix-route": base_route(), "set-header": existing_header_route()}
+    set_header_route(routes, rollout(), "set-header", THREE)
+    assert routes["set-header"] == existing_header_route()
+
+
+def test_unset_services_are_backends_named_empty() -> None:
+    ro = rollout()
+    del ro["spec"]["strategy"]["canary"]["canaryService"]
+    with pytest.raises(TrafficRoutingError) as info:
+        set_header_route({"mocks-apisix-route": base_route()}, ro, "set-header", EXACT)
+    assert str(info.value) == "apisix route  backend was not found"
+    ro = rollout()
+    del ro["spec"]["strategy"]["canary"]["stableService"]
+    base = base_route()
+    base["spec"]["http"][0]["backends"].append({"serviceName": "", "weight": 1})
+    made = set_header_route({"mocks-apisix-route": base}, ro, "set-header", EXACT)["set-header"]
+    assert made is not None
+    assert [b["serviceName"] for b in made["spec"]["http"][0]["backends"]] == [
+        "stable-rollout",
+        "canary-rollout",
+    ]

@@ -70,14 +70,14 @@ def weights(vr: dict[str, Any], kind: str = "httpRoute") -> dict[str, int]:
 @pytest.mark.parametrize("kind", ["httpRoute", "tcpRoute", "http2Route", "grpcRoute"])
 def test_set_weight_writes_canary_and_stable_targets_for_every_route_type(kind: str) -> None:
     vr = router(kind)
-    out = reconcile.set_weight(vr, rollout(), 55)
+    out = reconcile.set_weight(vr, rollout(), 55, NS)
     assert weights(out, kind) == {"mysvc-canary-vn": 55, "mysvc-stable-vn": 45}
     assert weights(vr, kind) == {"mysvc-canary-vn": 0, "mysvc-stable-vn": 100}  # not mutated
 
 
 def test_set_weight_at_the_current_weight_changes_nothing() -> None:
     vr = router(canary=55, stable=45)
-    assert reconcile.set_weight(vr, rollout(), 55) == vr
+    assert reconcile.set_weight(vr, rollout(), 55, NS) == vr
 
 
 @pytest.mark.parametrize(
@@ -85,7 +85,7 @@ def test_set_weight_at_the_current_weight_changes_nothing() -> None:
     [(["primary"], True), (["unknown"], False), (["unknown", "primary"], True), ([], True)],
 )
 def test_route_filter_limits_the_routes_argo_edits(filters: list[str], updated: bool) -> None:
-    out = reconcile.set_weight(router(), rollout(filters), 55)
+    out = reconcile.set_weight(router(), rollout(filters), 55, NS)
     assert (weights(out)["mysvc-canary-vn"] == 55) is updated
 
 
@@ -94,14 +94,14 @@ def test_targets_of_another_namespace_or_node_are_left_alone() -> None:
     targets = vr["spec"]["routes"][0]["httpRoute"]["action"]["weightedTargets"]
     targets[0]["virtualNodeRef"]["namespace"] = "elsewhere"
     targets.append({"virtualNodeRef": {"name": "third"}, "weight": 7})
-    out = reconcile.set_weight(vr, rollout(), 30)
+    out = reconcile.set_weight(vr, rollout(), 30, NS)
     got = out["spec"]["routes"][0]["httpRoute"]["action"]["weightedTargets"]
     assert [t["weight"] for t in got] == [0, 70, 7]
 
 
 def test_float_weights_read_as_numbers() -> None:
     vr = router(canary=0.0, stable=100.0)  # type: ignore[arg-type]
-    assert weights(reconcile.set_weight(vr, rollout(), 20)) == {
+    assert weights(reconcile.set_weight(vr, rollout(), 20, NS)) == {
         "mysvc-canary-vn": 20,
         "mysvc-stable-vn": 80,
     }
@@ -125,8 +125,9 @@ def test_invalid_routes_fail_with_argos_field_path(routes: Any, path: str) -> No
     else:
         vr["spec"]["routes"] = routes
     with pytest.raises(TrafficRoutingError) as err:
-        reconcile.set_weight(vr, rollout(), 55)
-    assert str(err.value).startswith(f'{path}: Invalid value: "mysvc-vrouter": ')
+        reconcile.set_weight(vr, rollout(), 55, NS)
+    detail = "No routes found" if routes is None else "not well-formed"
+    assert str(err.value) == f'{path}: Invalid value: "mysvc-vrouter": {detail}'
 
 
 def test_a_virtual_service_without_a_virtual_router_is_argos_error() -> None:
@@ -415,6 +416,8 @@ def test_settings_names_and_route_filter() -> None:
     assert reconcile.virtual_service_name(rollout()) == "mysvc"
     assert reconcile.virtual_service_name({}) == ""
     assert reconcile.appmesh_settings({}) is None
+    no_map = {"spec": {"strategy": {"canary": {"trafficRouting": {"appMesh": "m"}}}}}
+    assert reconcile.appmesh_settings(no_map) is None
     assert reconcile.appmesh_settings(rollout())["virtualService"] == {"name": "mysvc"}
     assert reconcile.virtual_node_names(rollout()) == ("mysvc-canary-vn", "mysvc-stable-vn")
     assert reconcile.virtual_node_names({}) == ("", "")
@@ -502,7 +505,7 @@ def target(name: Any, weight: Any, namespace: Any = None) -> dict[str, Any]:
 def set_targets(
     vr: dict[str, Any], ro: dict[str, Any] | None = None, weight: int = 30
 ) -> list[Any]:
-    out = reconcile.set_weight(vr, ro or rollout(), weight)
+    out = reconcile.set_weight(vr, ro or rollout(), weight, NS)
     return [t["weight"] for t in out["spec"]["routes"][0]["httpRoute"]["action"]["weightedTargets"]]
 
 
@@ -546,11 +549,20 @@ def test_set_weight_with_unnamed_node_references() -> None:
     assert set_targets(one_route(target(None, 5), target("mysvc-stable-vn", 5)), ro) == [30, 70]
 
 
-def test_set_weight_in_a_rollout_without_namespace() -> None:
+def test_set_weight_counts_targets_in_the_namespace_it_is_given() -> None:
+    # Argo's rollout.Namespace is the namespace the Rollout lives in, written in its
+    # manifest or not: the caller passes it
     ro = rollout()
     del ro["metadata"]["namespace"]
     targets = [target("mysvc-stable-vn", 100), target("mysvc-canary-vn", 0, NS)]
-    assert set_targets(one_route(*targets), ro) == [70, 0]
+    out = reconcile.set_weight(one_route(*targets), ro, 30, NS)
+    assert [
+        t["weight"] for t in out["spec"]["routes"][0]["httpRoute"]["action"]["weightedTargets"]
+    ] == [70, 30]
+    out = reconcile.set_weight(one_route(*targets), ro, 30, "other")
+    assert [
+        t["weight"] for t in out["spec"]["routes"][0]["httpRoute"]["action"]["weightedTargets"]
+    ] == [70, 0]
 
 
 @pytest.mark.parametrize(
@@ -572,21 +584,21 @@ def test_set_weight_in_a_rollout_without_namespace() -> None:
 )
 def test_set_weight_target_errors(targets: list[Any], path: str) -> None:
     with pytest.raises(TrafficRoutingError) as err:
-        reconcile.set_weight(one_route(*targets), rollout(), 30)
+        reconcile.set_weight(one_route(*targets), rollout(), 30, NS)
     assert str(err.value) == f'{path}: Invalid value: "vr": not well-formed'
 
 
 def test_set_weight_errors_name_the_router_and_skip_filtered_routes_only_after_the_name() -> None:
     vr = one_route(target("a", 1), name=5)
     with pytest.raises(TrafficRoutingError) as err:
-        reconcile.set_weight(vr, rollout(["other"]), 30)
+        reconcile.set_weight(vr, rollout(["other"]), 30, NS)
     assert str(err.value) == 'spec.routes[0].name: Invalid value: "vr": not well-formed'
     bad = one_route("x")
-    assert reconcile.set_weight(bad, rollout(["other"]), 30) == bad  # filtered out: unread
+    assert reconcile.set_weight(bad, rollout(["other"]), 30, NS) == bad  # filtered out: unread
     del vr["metadata"]
     vr["spec"]["routes"] = {}
     with pytest.raises(TrafficRoutingError) as err:
-        reconcile.set_weight(vr, rollout(), 30)
+        reconcile.set_weight(vr, rollout(), 30, NS)
     assert str(err.value) == 'spec.routes: Invalid value: "": No routes found'
 
 
@@ -597,7 +609,7 @@ def test_set_weight_edits_every_route_in_order() -> None:
         "tcpRoute": {"action": {"weightedTargets": [target("mysvc-canary-vn", 0)]}},
     }
     vr["spec"]["routes"].append(second)
-    out = reconcile.set_weight(vr, rollout(), 10)
+    out = reconcile.set_weight(vr, rollout(), 10, NS)
     assert out["spec"]["routes"][1]["tcpRoute"]["action"]["weightedTargets"][0]["weight"] == 10
     assert out["spec"]["routes"][0]["httpRoute"]["action"]["weightedTargets"][0]["weight"] == 10
 
@@ -661,3 +673,15 @@ def test_validate_an_unnamed_router() -> None:
 )
 def test_update_hashes_defaults(canary: str, stable: str, want: tuple[str, str]) -> None:
     assert reconcile.update_hashes(canary, stable) == want
+
+
+def test_a_route_filter_naming_a_later_route() -> None:
+    vr = one_route(target("mysvc-canary-vn", 0), name="first")
+    second = {
+        "name": "second",
+        "tcpRoute": {"action": {"weightedTargets": [target("mysvc-canary-vn", 0)]}},
+    }
+    vr["spec"]["routes"].append(second)
+    out = reconcile.set_weight(vr, rollout(["second"]), 10, NS)
+    assert out["spec"]["routes"][0]["httpRoute"]["action"]["weightedTargets"][0]["weight"] == 0
+    assert out["spec"]["routes"][1]["tcpRoute"]["action"]["weightedTargets"][0]["weight"] == 10

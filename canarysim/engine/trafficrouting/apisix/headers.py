@@ -90,7 +90,7 @@ def set_header_route(
     if not match:
         return {} if existing is None else {name: None}
     is_new = existing is None
-    out = _new_copy(base, name, rollout) if is_new else copy.deepcopy(dict(existing or {}))
+    out = _new_copy(base, name, rollout) if existing is None else copy.deepcopy(dict(existing))
     http = as_dict(out.get("spec")).get("http")
     if not isinstance(http, list):
         raise TrafficRoutingError("spec.http was not found in Apisix Route manifest")
@@ -134,8 +134,7 @@ def remove_managed_routes(
     tr = as_dict(_canary(rollout).get("trafficRouting"))
     out: Writes = {}
     for managed in as_list(tr.get("managedRoutes")):
-        name = str(as_dict(managed).get("name") or "")
-        route = routes.get(name)
-        if route is not None and controlled_by(route, rollout):
+        name = as_dict(managed).get("name")
+        if isinstance(name, str) and controlled_by(routes.get(name) or {}, rollout):
             out[name] = None
     return out

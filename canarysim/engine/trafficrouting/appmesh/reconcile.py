@@ -84,8 +84,7 @@ def virtual_router_ref(virtual_service: Mapping[str, Any], namespace: str) -> tu
     (``GetVirtualRouterCRForVirtualService``); the reference's namespace defaults to the
     VirtualService's."""
     spec = as_dict(virtual_service.get("spec"))
-    provider = as_dict(spec.get("provider")).get("virtualRouter")
-    ref = as_dict(provider).get("virtualRouterRef") if isinstance(provider, dict) else None
+    ref = as_dict(as_dict(spec.get("provider")).get("virtualRouter")).get("virtualRouterRef")
     if not isinstance(ref, dict):
         raise TrafficRoutingError(ERR_NOT_USING_ROUTER)
     vs_ns = _default(as_dict(virtual_service.get("metadata")).get("namespace"), namespace)
@@ -110,16 +109,16 @@ def _weight(value: Any) -> int | None:
 
 
 def set_weight(
-    virtual_router: Mapping[str, Any], rollout: Mapping[str, Any], weight: int
+    virtual_router: Mapping[str, Any], rollout: Mapping[str, Any], weight: int, namespace: str
 ) -> Manifest:
     """The VirtualRouter after ``SetWeight``: in each route (only those named in
     ``virtualService.routes`` when given), the target that is the stable VirtualNode gets
     ``100 - weight`` and the canary one ``weight``; other targets are left alone. Targets
-    count only in the Rollout's namespace (a ``virtualNodeRef.namespace`` elsewhere is not
-    Argo's). An unchanged router comes back equal (Argo then skips the update)."""
+    count only in ``namespace``, the Rollout's (a ``virtualNodeRef.namespace`` elsewhere is
+    not Argo's), whether or not its manifest names it. An unchanged router comes back equal
+    (Argo then skips the update)."""
     out = copy.deepcopy(dict(virtual_router))
     name = str(as_dict(out.get("metadata")).get("name") or "")
-    namespace = str(as_dict(rollout.get("metadata")).get("namespace") or "")
     canary, stable = virtual_node_names(rollout)
     wanted = set(_route_filter(rollout))
     routes = as_dict(out.get("spec")).get("routes")
