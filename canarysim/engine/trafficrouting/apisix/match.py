@@ -45,13 +45,14 @@ def _path_rank(paths: list[str], path: str) -> tuple[bool, int] | None:
 
 def _expr_ok(expr: Mapping[str, Any], headers: Mapping[str, str]) -> bool:
     subject = as_dict(expr.get("subject"))
-    if str(subject.get("scope") or "") != "Header":
+    if subject.get("scope") != "Header":
         return False
-    got = headers.get(str(subject.get("name") or "").lower())
-    op = str(expr.get("op") or "")
+    name = subject.get("name")
+    got = headers.get(name.lower()) if isinstance(name, str) else None
+    op = expr.get("op")
     value = expr.get("value")
     if op in ("In", "NotIn"):
-        found = got is not None and got in [str(v) for v in as_list(expr.get("set"))]
+        found = got in [str(v) for v in as_list(expr.get("set"))]
         return found if op == "In" else not found
     text = "" if value is None else str(value)
     if op == "Equal":
