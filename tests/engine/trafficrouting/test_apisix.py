@@ -231,6 +231,13 @@ def test_which_rule_wins(rules, uri, want):
     assert picked(rules, uri=uri) == ((want, 1.0),)
 
 
+def test_a_rule_for_another_host_does_not_hide_the_next_rule():
+    rules = [rule("other", match={"hosts": ["other"]}), rule("mine", match={"hosts": ["h"]})]
+    assert picked(rules) == (("mine", 1.0),)
+    assert picked(rules, host="other") == (("other", 1.0),)
+    assert picked(rules, host="third") is None
+
+
 def test_rules_of_every_apisix_route_compete():
     routes = [
         {"spec": {"http": [rule("a", ["/*"])]}},

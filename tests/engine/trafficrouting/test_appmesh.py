@@ -337,8 +337,7 @@ def test_every_header_rule_must_match() -> None:
         ({"path": {"exact": "/a", "regex": ".*"}}, "/b", "GET", False),
         ({"path": {}, "prefix": "/p"}, "/p", "GET", True),
         ({"method": "POST"}, "/", "POST", True),
-        ({"method": "post"}, "/", "POST", True),
-        ({"method": "POST"}, "/", "post", True),
+        ({"method": "POST"}, "/", "post", False),
         ({"method": "POST"}, "/", "GET", False),
     ],
 )
@@ -380,6 +379,12 @@ def test_one_http_match(m: dict[str, Any], uri: str, method: str, ok: bool) -> N
 )
 def test_which_route_wins(routes: list[Any], uri: str, want: str) -> None:
     assert match.route(vr_of(*routes), uri) == ((want, 1.0),)
+
+
+def test_a_request_is_a_get_unless_told() -> None:
+    vr = vr_of(http("get", priority=0, method="GET"), http("post", priority=1, method="POST"))
+    assert match.route(vr) == (("get", 1.0),)
+    assert match.route(vr, method="POST") == (("post", 1.0),)
 
 
 def test_no_route_of_a_kind_canarysim_sends_is_none() -> None:

@@ -68,6 +68,17 @@ def _expr_ok(expr: Mapping[str, Any], headers: Mapping[str, str]) -> bool:
     return False
 
 
+def _rules_for_host(apisix_routes: Sequence[Mapping[str, Any]], host: str) -> list[dict[str, Any]]:
+    out = []
+    for r in apisix_routes:
+        for rule in as_list(as_dict(r.get("spec")).get("http")):
+            rule = as_dict(rule)
+            hosts = [str(h) for h in as_list(as_dict(rule.get("match")).get("hosts"))]
+            if _host_ok(hosts, host):
+                out.append(rule)
+    return out
+
+
 def route(
     apisix_routes: Sequence[Mapping[str, Any]],
     host: str,
@@ -77,35 +88,30 @@ def route(
 ) -> tuple[tuple[str, float], ...] | None:
     """``(Service, share)`` for one request class; None when no rule serves the host; ``()``
     when a rule for the host exists but none matches the path and method (404)."""
+    rules = _rules_for_host(apisix_routes, host)
+    if not rules:
+        return None
     path = uri.split("?")[0] or "/"
     headers = {k.lower(): v for k, v in (headers or {}).items()}
-    host_known = False
     best: tuple[tuple[bool, int], int] | None = None
     chosen: list[Any] = []
-    for r in apisix_routes:
-        for rule in as_list(as_dict(r.get("spec")).get("http")):
-            rule = as_dict(rule)
-            match = as_dict(rule.get("match"))
-            hosts = [str(h) for h in as_list(match.get("hosts"))]
-            if not _host_ok(hosts, host):
-                continue
-            host_known = True
-            rank = _path_rank([str(p) for p in as_list(match.get("paths"))], path)
-            methods = [str(m) for m in as_list(match.get("methods"))]
-            if rank is None or (methods and method not in methods):
-                continue
-            exprs = as_list(match.get("exprs"))
-            if not all(_expr_ok(as_dict(e), headers) for e in exprs):
-                continue
-            key = (rank, int(rule.get("priority") or 0))
-            if best is None or key > best:
-                best, chosen = key, as_list(rule.get("backends"))
-    if not host_known:
-        return None
-    weights = []
+    for rule in rules:
+        match = as_dict(rule.get("match"))
+        rank = _path_rank([str(p) for p in as_list(match.get("paths"))], path)
+        methods = [str(m) for m in as_list(match.get("methods"))]
+        if rank is None or (methods and method not in methods):
+            continue
+        if not all(_expr_ok(as_dict(e), headers) for e in as_list(match.get("exprs"))):
+            continue
+        key = (rank, int(rule.get("priority") or 0))
+        if best is None or key > best:
+            best, chosen = key, as_list(rule.get("backends"))
+    shares = []
     for b in chosen:
         b = as_dict(b)
-        w = b.get("weight", 100)
-        weights.append((str(b.get("serviceName") or ""), float(100 if w is None else w)))
-    total = sum(w for _, w in weights if w > 0)
-    return tuple((s, w / total) for s, w in weights if w > 0)
+        w = b.get("weight")
+        weight = 100.0 if w is None else float(w)
+        if weight > 0:
+            shares.append((str(b.get("serviceName") or ""), weight))
+    total = sum(w for _, w in shares)
+    return tuple((s, w / total) for s, w in shares)

@@ -79,7 +79,7 @@ def _http_match(
         if not path.startswith(prefix):
             return None
         rank = (0, len(prefix))
-    if match.get("method") and str(match["method"]).upper() != method.upper():
+    if match.get("method") and match["method"] != method:  # Envoy compares :method exactly
         return None
     for rule in match.get("headers") or []:
         if not _header_ok(as_dict(rule), headers):
@@ -96,8 +96,7 @@ def route(
     """``(VirtualNode, share)`` for one request class; None when no route matches it."""
     headers = {k.lower(): v for k, v in (headers or {}).items()}
     path = uri.split("?")[0] or "/"
-    best: tuple[Any, ...] | None = None
-    chosen: dict[str, Any] = {}
+    best: tuple[tuple[Any, ...], dict[str, Any]] | None = None
     for r in as_dict(virtual_router.get("spec")).get("routes") or []:
         r = as_dict(r)
         kind = next((k for k in _KINDS if isinstance(r.get(k), dict)), None)
@@ -114,15 +113,15 @@ def route(
         pri = priority if isinstance(priority, int) else math.inf
         # the lowest priority first, then the most specific path, then the first listed
         key = (pri, -rank[0], -rank[1])
-        if best is None or key < best:
-            best, chosen = key, rule
+        if best is None or key < best[0]:
+            best = key, rule
     if best is None:
         return None
-    weights = []
-    for t in as_dict(chosen.get("action")).get("weightedTargets") or []:
+    shares = []
+    for t in as_dict(best[1].get("action")).get("weightedTargets") or []:
         t = as_dict(t)
-        node = str(as_dict(t.get("virtualNodeRef")).get("name") or "")
         w = t.get("weight")
-        weights.append((node, float(w) if isinstance(w, int | float) else 0.0))
-    total = sum(w for _, w in weights if w > 0)
-    return tuple((n, w / total) for n, w in weights if w > 0)
+        if isinstance(w, int | float) and w > 0:
+            shares.append((str(as_dict(t.get("virtualNodeRef")).get("name") or ""), float(w)))
+    total = sum(w for _, w in shares)
+    return tuple((n, w / total) for n, w in shares)
