@@ -359,7 +359,7 @@ class RouterObjects(GatewayApiRoutes):
             message = f"VirtualRouter for `{name}` not found in namespace `{ns}`"
             self.warnings.append(("VirtualRouterNotFound", message))
             raise TrafficRoutingError(appmesh.ERR_VIRTUAL_ROUTER_MISSING)
-        new = appmesh.set_weight(router, self.rollout, canary)
+        new = appmesh.set_weight(router, self.rollout, canary, ns)
         if new != router:
             self.virtual_routers[key] = new
             self._changed()
@@ -367,7 +367,6 @@ class RouterObjects(GatewayApiRoutes):
     def _appmesh_update_hash(self, canary_hash: str, stable_hash: str) -> None:
         """App Mesh ``UpdateHash``: the stable VirtualNode first, then the canary one."""
         ns = self._rollout_namespace()
-        rollout_name = str((self.rollout.get("metadata") or {}).get("name") or "")
         canary_node, stable_node = appmesh.virtual_node_names(self.rollout)
         canary, stable = appmesh.update_hashes(canary_hash, stable_hash)
         for node, pod_hash in ((stable_node, stable), (canary_node, canary)):
@@ -377,7 +376,7 @@ class RouterObjects(GatewayApiRoutes):
                     ("VirtualNodeNotFound", f"VirtualNode `{node}` not found in namespace `{ns}`")
                 )
                 raise TrafficRoutingError(appmesh.ERR_VIRTUAL_NODE_MISSING)
-            new = appmesh.update_virtual_node(current, rollout_name, pod_hash)
+            new = appmesh.update_virtual_node(current, pod_hash)
             if new != current:
                 self.virtual_nodes[(ns, node)] = new
                 self._changed()

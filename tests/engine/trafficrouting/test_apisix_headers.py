@@ -243,3 +243,199 @@ def test_header_expressions(expr: dict[str, Any], headers: dict[str, str], holds
     routes = [{"spec": {"http": [rule, fallback]}}]
     got = route(routes, "any", "/", "GET", headers)
     assert got == ((("picked" if holds else "other"), 1.0),)
+
+
+def _made(routes: dict[str, Any], ro: dict[str, Any] | None = None, match=EXACT) -> dict[str, Any]:
+    made = set_header_route(routes, ro or rollout(), "set-header", match)["set-header"]
+    assert made is not None
+    return made
+
+
+def test_the_copy_drops_only_the_identity_and_takes_the_rollout_as_owner() -> None:
+    base = base_route()
+    base["metadata"].update(
+        namespace="default",
+        labels={"app": "x"},
+        generation=3,
+        creationTimestamp="2024-01-01T00:00:00Z",
+        ownerReferences=[{"kind": "Other", "name": "o"}],
+    )
+    made = _made({"mocks-apisix-route": base})
+    assert made["metadata"] == {
+        "name": "set-header",
+        "namespace": "default",
+        "labels": {"app": "x"},
+        "ownerReferences": [OWNER],
+    }
+    assert made["apiVersion"] == "apisix.apache.org/v2" and made["kind"] == "ApisixRoute"
+    bare = base_route()
+    del bare["metadata"]
+    assert _made({"mocks-apisix-route": bare})["metadata"] == {
+        "name": "set-header",
+        "ownerReferences": [OWNER],
+    }
+
+
+def test_every_named_rule_is_rewritten_and_other_rules_are_kept() -> None:
+    base = base_route()
+    first = base["spec"]["http"][0]
+    other = copy.deepcopy(first) | {"name": "other", "priority": 7}
+    second = copy.deepcopy(first) | {"name": "second", "priority": 2, "match": None}
+    base["spec"]["http"] = [other, first, second]
+    ro = rollout()
+    ro["spec"]["strategy"]["canary"]["trafficRouting"]["apisix"]["route"]["rules"] = [
+        "mocks-apisix-route",
+        "second",
+    ]
+    made = _made({"mocks-apisix-route": base}, ro)
+    kept, one, two = made["spec"]["http"]
+    assert kept == other
+    assert (one["priority"], two["priority"]) == (1, 3)
+    assert one["match"]["methods"] == ["GET"]
+    assert two["match"] == {
+        "exprs": [
+            {"subject": {"scope": "Header", "name": "header-name"}, "op": "Equal", "value": "value"}
+        ]
+    }
+    for rule in (one, two):
+        assert [b["serviceName"] for b in rule["backends"]] == ["canary-rollout"]
+
+
+def test_every_stable_backend_goes_and_other_backends_stay() -> None:
+    base = base_route()
+    base["spec"]["http"][0]["backends"] = [
+        {"serviceName": "stable-rollout", "weight": 50},
+        {"serviceName": "extra", "weight": 10},
+        {"serviceName": "canary-rollout", "weight": 0},
+        {"serviceName": "canary-rollout", "weight": 0},
+        {"serviceName": "stable-rollout", "weight": 50},
+    ]
+    made = _made({"mocks-apisix-route": base})
+    assert made["spec"]["http"][0]["backends"] == [
+        {"serviceName": "extra", "weight": 10},
+        {"serviceName": "canary-rollout", "weight": 100},
+        {"serviceName": "canary-rollout", "weight": 0},
+    ]
+
+
+@pytest.mark.parametrize(("priority", "want"), [(None, 1), (0, 1), (5, 6), (-2, -1), ("9", 1)])
+def test_a_new_copy_is_one_priority_above_the_base_rule(priority: Any, want: int) -> None:
+    base = base_route()
+    if priority is not None:
+        base["spec"]["http"][0]["priority"] = priority
+    assert _made({"mocks-apisix-route": base})["spec"]["http"][0]["priority"] == want
+
+
+@pytest.mark.parametrize(
+    ("backends", "message"),
+    [
+        # removeBackend checks every backend, after setBackendWeight stopped at the canary
+        (
+            [{"serviceName": "canary-rollout"}, "x"],
+            "Failed type assertion for Apisix http route backend",
+        ),
+        ([{"serviceName": "canary-rollout"}, {}], "serviceName field was not found in backend"),
+        (["x"], "Failed type assertion for Apisix http route backends"),
+        ([{}], "serviceName field was not found in backend"),
+        ({}, "Failed type assertion for Apisix http route backends"),
+        (None, "Apisix http route backends not found"),
+    ],
+)
+def test_backend_errors_are_argos(backends: Any, message: str) -> None:
+    base = base_route()
+    if backends is None:
+        del base["spec"]["http"][0]["backends"]
+    else:
+        base["spec"]["http"][0]["backends"] = backends
+    with pytest.raises(TrafficRoutingError) as info:
+        set_header_route({"mocks-apisix-route": base}, rollout(), "set-header", EXACT)
+    assert str(info.value) == message
+
+
+def test_a_copy_without_spec_http_is_argos_error_and_errors_come_before_the_match() -> None:
+    broken = existing_header_route()
+    del broken["spec"]["http"]
+    with pytest.raises(TrafficRoutingError, match=r"^spec\.http was not found in Apisix Route"):
+        set_header_route(
+            {"mocks-apisix-route": base_route(), "set-header": broken},
+            rollout(),
+            "set-header",
+            EXACT,
+        )
+    with pytest.raises(TrafficRoutingError, match="not found"):
+        set_header_route({}, rollout(), "set-header", [])
+    taken = {"mocks-apisix-route": base_route(), "set-header": existing_header_route(False)}
+    with pytest.raises(TrafficRoutingError, match="duplicate"):
+        set_header_route(taken, rollout(), "set-header", [])
+
+
+@pytest.mark.parametrize(
+    ("match", "want"),
+    [
+        (
+            [{"headerName": "h", "headerValue": {"exact": "a", "prefix": "b"}}],
+            [("Equal", "a"), ("RegexMatch", "^b.*")],
+        ),
+        (
+            [{"headerName": "h", "headerValue": {"prefix": "b", "regex": "r"}}],
+            [("RegexMatch", "r"), ("RegexMatch", "^b.*")],
+        ),
+        ([{"headerName": "h", "headerValue": {"exact": "", "regex": ""}}], []),
+        ([{"headerName": "h"}], []),
+        (
+            [
+                {"headerName": "h", "headerValue": {"exact": "a"}},
+                {"headerName": "h", "headerValue": {"exact": "b"}},
+            ],
+            [("Equal", "a"), ("Equal", "b")],
+        ),
+    ],
+)
+def test_exprs_of_each_header_value(
+    match: list[dict[str, Any]], want: list[tuple[str, str]]
+) -> None:
+    got = exprs_of(match)
+    assert [(e["op"], e["value"]) for e in got] == want
+    assert all(e["subject"] == {"scope": "Header", "name": "h"} for e in got)
+
+
+def test_an_unnamed_header_is_the_empty_name() -> None:
+    [expr] = exprs_of([{"headerValue": {"exact": "a"}}])
+    assert expr["subject"] == {"scope": "Header", "name": ""}
+
+
+def test_remove_managed_routes_skips_unnamed_entries() -> None:
+    routes = {"mocks-apisix-route": base_route(), "set-header": existing_header_route()}
+    ro = rollout()
+    ro["spec"]["strategy"]["canary"]["trafficRouting"]["managedRoutes"] = [
+        {},
+        "set-header",
+        {"name": ["set-header"]},
+        {"name": None},
+        {"name": "set-header"},
+    ]
+    assert remove_managed_routes(routes, ro) == {"set-header": None}
+
+
+def test_an_update_leaves_the_existing_route_alone() -> None:
+    routes = {"mocks-apisix-route": base_route(), "set-header": existing_header_route()}
+    set_header_route(routes, rollout(), "set-header", THREE)
+    assert routes["set-header"] == existing_header_route()
+
+
+def test_unset_services_are_backends_named_empty() -> None:
+    ro = rollout()
+    del ro["spec"]["strategy"]["canary"]["canaryService"]
+    with pytest.raises(TrafficRoutingError) as info:
+        set_header_route({"mocks-apisix-route": base_route()}, ro, "set-header", EXACT)
+    assert str(info.value) == "apisix route  backend was not found"
+    ro = rollout()
+    del ro["spec"]["strategy"]["canary"]["stableService"]
+    base = base_route()
+    base["spec"]["http"][0]["backends"].append({"serviceName": "", "weight": 1})
+    made = set_header_route({"mocks-apisix-route": base}, ro, "set-header", EXACT)["set-header"]
+    assert made is not None
+    assert [b["serviceName"] for b in made["spec"]["http"][0]["backends"]] == [
+        "stable-rollout",
+        "canary-rollout",
+    ]

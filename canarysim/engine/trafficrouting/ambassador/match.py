@@ -18,43 +18,36 @@ __all__ = ["route"]
 
 
 def _service(value: str) -> str:
-    name = value.split("://", 1)[-1].split(":", 1)[0]
-    return name.split(".", 1)[0]
+    """The Service of a Mapping's ``service``: ``[scheme://]name[.namespace][:port]``."""
+    return value.split("://")[-1].split(":")[0].split(".")[0]
 
 
 def route(
     mappings: Sequence[Mapping[str, Any]], host: str, uri: str = "/"
 ) -> tuple[tuple[str, float], ...] | None:
     """``(Service, share)`` for one request class, or None when no Mapping matches it."""
-    path = uri.split("?", 1)[0] or "/"
-    group: list[dict[str, Any]] = []
-    best = -1
+    path = uri.split("?")[0] or "/"
+    candidates: list[tuple[int, dict[str, Any]]] = []
     for m in mappings:
         spec = as_dict(m.get("spec"))
-        wanted = str(spec.get("hostname") or spec.get("host") or "*")
-        if wanted not in ("*", host):
-            continue
+        wanted = spec.get("hostname") or spec.get("host") or "*"
         prefix = str(spec.get("prefix") or "/")
-        if not path.startswith(prefix):
-            continue
-        if len(prefix) > best:
-            best, group = len(prefix), [spec]
-        elif len(prefix) == best:
-            group.append(spec)
-    if not group:
+        if wanted in ("*", host) and path.startswith(prefix):
+            candidates.append((len(prefix), spec))
+    if not candidates:
         return None
-    weighted = [(s, int(s.get("weight") or 0)) for s in group]
-    fixed = sum(w for s, w in weighted if "weight" in s)
-    rest = [s for s, _ in weighted if "weight" not in s]
-    shares: list[tuple[str, float]] = []
-    for s, w in weighted:
-        if "weight" in s and w > 0:
-            shares.append((_service(str(s.get("service") or "")), min(w, 100) / 100.0))
-    left = max(0.0, 1.0 - min(fixed, 100) / 100.0)
-    for s in rest:
-        if left > 0:
-            shares.append((_service(str(s.get("service") or "")), left / len(rest)))
+    longest = max(n for n, _ in candidates)
+    group = [s for n, s in candidates if n == longest]
+    # A null weight is no weight (the API server prunes nulls from a structural CRD's objects).
+    weighted = [s for s in group if s.get("weight") is not None]
+    rest = [s for s in group if s.get("weight") is None]
+    shares = [(_service_of(s), min(int(s["weight"]), 100) / 100.0) for s in weighted]
+    left = 1.0 - sum(f for _, f in shares)
+    shares += [(_service_of(s), left / len(rest)) for s in rest]
+    shares = [(svc, f) for svc, f in shares if f > 0]
     total = sum(f for _, f in shares)
-    if total <= 0:
-        return ()
     return tuple((svc, f / total) for svc, f in shares)
+
+
+def _service_of(spec: Mapping[str, Any]) -> str:
+    return _service(str(spec.get("service") or ""))

@@ -18,7 +18,14 @@ import copy
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from canarysim.engine.trafficrouting.apisix.reconcile import apisix_settings, route_name, rule_of
+from canarysim.engine.trafficrouting.apisix.reconcile import (
+    TYPE_ASSERTION,
+    apisix_settings,
+    backends_of,
+    route_name,
+    rule_of,
+    set_backend_weight,
+)
 from canarysim.engine.trafficrouting.fields import as_dict, as_list, controlled_by, owner_reference
 from canarysim.errors import TrafficRoutingError
 
@@ -83,7 +90,7 @@ def set_header_route(
     if not match:
         return {} if existing is None else {name: None}
     is_new = existing is None
-    out = _new_copy(base, name, rollout) if is_new else copy.deepcopy(dict(existing or {}))
+    out = _new_copy(base, name, rollout) if existing is None else copy.deepcopy(dict(existing))
     http = as_dict(out.get("spec")).get("http")
     if not isinstance(http, list):
         raise TrafficRoutingError("spec.http was not found in Apisix Route manifest")
@@ -95,23 +102,19 @@ def set_header_route(
     stable_service = str(canary.get("stableService") or "")
     for rule_name in names:
         rule = rule_of(http, rule_name)
-        backends = rule.get("backends")
-        if not isinstance(backends, list):
-            raise TrafficRoutingError("Apisix http route backends not found")
-        found = False
+        backends = backends_of(rule)
+        set_backend_weight(backends, canary_service, 100)
+        # removeBackend: every backend of the stable Service goes (each checked, after the
+        # canary's, with removeBackend's own texts)
+        kept = []
         for backend in backends:
             if not isinstance(backend, dict):
-                raise TrafficRoutingError("Failed type assertion for Apisix http route backends")
+                raise TrafficRoutingError(f"{TYPE_ASSERTION} backend")
             if "serviceName" not in backend:
                 raise TrafficRoutingError("serviceName field was not found in backend")
-            if backend["serviceName"] == canary_service:
-                backend["weight"] = 100
-                found = True
-                break
-        if not found:
-            raise TrafficRoutingError(f"apisix route {canary_service} backend was not found")
-        # removeBackend: every backend of the stable Service goes
-        rule["backends"] = [b for b in backends if b.get("serviceName") != stable_service]
+            if backend["serviceName"] != stable_service:
+                kept.append(backend)
+        rule["backends"] = kept
         if is_new:
             priority = rule.get("priority")
             rule["priority"] = (int(priority) if isinstance(priority, int) else 0) + 1
@@ -131,8 +134,7 @@ def remove_managed_routes(
     tr = as_dict(_canary(rollout).get("trafficRouting"))
     out: Writes = {}
     for managed in as_list(tr.get("managedRoutes")):
-        name = str(as_dict(managed).get("name") or "")
-        route = routes.get(name)
-        if route is not None and controlled_by(route, rollout):
+        name = as_dict(managed).get("name")
+        if isinstance(name, str) and controlled_by(routes.get(name) or {}, rollout):
             out[name] = None
     return out

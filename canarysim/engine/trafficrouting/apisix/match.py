@@ -2,13 +2,16 @@
 
 A rule of ``spec.http`` applies when its ``match.hosts`` (none: every host) contain the host
 (``*.x`` wildcards allowed), one of its ``match.paths`` matches (a trailing ``*`` is a prefix,
-else the path must be equal) and its ``match.methods`` (if any) contain the method; among the
-applicable rules the highest ``priority`` (default 0) wins, then the longest path. Its
-``backends`` share the requests in proportion to their ``weight`` (default 100); weight 0 takes
-nothing. A rule's ``match.exprs`` must all hold too: the ``Header`` scope's ``Equal``,
-``NotEqual``, ``RegexMatch`` (a search, as APISIX's ``~~``), ``RegexNotMatch``, ``In`` and
-``NotIn`` (what Argo's header routes write is ``Equal`` and ``RegexMatch``; header names are
-case-insensitive); an expression on another scope, or an operator not listed, never holds.
+else the path must be equal) and its ``match.methods`` (if any) contain the method. Among the
+applicable rules, as APISIX's radixtree router orders them, a full path match wins over any
+prefix, a deeper prefix over a shallower one, and only between equal paths does the highest
+``priority`` (default 0) win ("priority takes precedence over other rules except uri"); of
+equals, the first listed. Its ``backends`` share the requests in proportion to their
+``weight`` (default 100); weight 0 takes nothing. A rule's ``match.exprs`` must all hold too:
+the ``Header`` scope's ``Equal``, ``NotEqual``, ``RegexMatch`` (a search, as APISIX's ``~~``),
+``RegexNotMatch``, ``In`` and ``NotIn`` (what Argo's header routes write is ``Equal`` and
+``RegexMatch``; header names are case-insensitive); an expression on another scope, or an
+operator not listed, never holds.
 """
 
 from __future__ import annotations
@@ -28,24 +31,28 @@ def _host_ok(hosts: list[str], host: str) -> bool:
     return any(h == host or (h.startswith("*.") and host.endswith(h[1:])) for h in hosts)
 
 
-def _path_len(paths: list[str], path: str) -> int | None:
-    best = None
+def _path_rank(paths: list[str], path: str) -> tuple[bool, int] | None:
+    """(full match, depth) of the best of ``paths`` matching ``path``, or None."""
+    ranks = []
     for p in paths:
-        ok = path.startswith(p[:-1]) if p.endswith("*") else path == p
-        if ok and (best is None or len(p) > best):
-            best = len(p)
-    return best
+        if p.endswith("*"):
+            if path.startswith(p[:-1]):
+                ranks.append((False, len(p)))
+        elif path == p:
+            ranks.append((True, len(p)))
+    return max(ranks, default=None)
 
 
 def _expr_ok(expr: Mapping[str, Any], headers: Mapping[str, str]) -> bool:
     subject = as_dict(expr.get("subject"))
-    if str(subject.get("scope") or "") != "Header":
+    if subject.get("scope") != "Header":
         return False
-    got = headers.get(str(subject.get("name") or "").lower())
-    op = str(expr.get("op") or "")
+    name = subject.get("name")
+    got = headers.get(name.lower()) if isinstance(name, str) else None
+    op = expr.get("op")
     value = expr.get("value")
     if op in ("In", "NotIn"):
-        found = got is not None and got in [str(v) for v in as_list(expr.get("set"))]
+        found = got in [str(v) for v in as_list(expr.get("set"))]
         return found if op == "In" else not found
     text = "" if value is None else str(value)
     if op == "Equal":
@@ -61,6 +68,17 @@ def _expr_ok(expr: Mapping[str, Any], headers: Mapping[str, str]) -> bool:
     return False
 
 
+def _rules_for_host(apisix_routes: Sequence[Mapping[str, Any]], host: str) -> list[dict[str, Any]]:
+    out = []
+    for r in apisix_routes:
+        for rule in as_list(as_dict(r.get("spec")).get("http")):
+            rule = as_dict(rule)
+            hosts = [str(h) for h in as_list(as_dict(rule.get("match")).get("hosts"))]
+            if _host_ok(hosts, host):
+                out.append(rule)
+    return out
+
+
 def route(
     apisix_routes: Sequence[Mapping[str, Any]],
     host: str,
@@ -70,37 +88,30 @@ def route(
 ) -> tuple[tuple[str, float], ...] | None:
     """``(Service, share)`` for one request class; None when no rule serves the host; ``()``
     when a rule for the host exists but none matches the path and method (404)."""
-    path = uri.split("?", 1)[0] or "/"
-    headers = {k.lower(): v for k, v in (headers or {}).items()}
-    host_known = False
-    best: tuple[int, int] | None = None
-    chosen: list[Any] = []
-    for r in apisix_routes:
-        for rule in as_list(as_dict(r.get("spec")).get("http")):
-            rule = as_dict(rule)
-            match = as_dict(rule.get("match"))
-            hosts = [str(h) for h in as_list(match.get("hosts"))]
-            if not _host_ok(hosts, host):
-                continue
-            host_known = True
-            length = _path_len([str(p) for p in as_list(match.get("paths"))], path)
-            methods = [str(m) for m in as_list(match.get("methods"))]
-            if length is None or (methods and method not in methods):
-                continue
-            exprs = as_list(match.get("exprs"))
-            if not all(_expr_ok(as_dict(e), headers) for e in exprs):
-                continue
-            key = (int(rule.get("priority") or 0), length)
-            if best is None or key > best:
-                best, chosen = key, as_list(rule.get("backends"))
-    if not host_known:
+    rules = _rules_for_host(apisix_routes, host)
+    if not rules:
         return None
-    weights = []
+    path = uri.split("?")[0] or "/"
+    headers = {k.lower(): v for k, v in (headers or {}).items()}
+    best: tuple[tuple[bool, int], int] | None = None
+    chosen: list[Any] = []
+    for rule in rules:
+        match = as_dict(rule.get("match"))
+        rank = _path_rank([str(p) for p in as_list(match.get("paths"))], path)
+        methods = [str(m) for m in as_list(match.get("methods"))]
+        if rank is None or (methods and method not in methods):
+            continue
+        if not all(_expr_ok(as_dict(e), headers) for e in as_list(match.get("exprs"))):
+            continue
+        key = (rank, int(rule.get("priority") or 0))
+        if best is None or key > best:
+            best, chosen = key, as_list(rule.get("backends"))
+    shares = []
     for b in chosen:
         b = as_dict(b)
-        w = b.get("weight", 100)
-        weights.append((str(b.get("serviceName") or ""), float(100 if w is None else w)))
-    total = sum(w for _, w in weights if w > 0)
-    if total <= 0:
-        return ()
-    return tuple((s, w / total) for s, w in weights if w > 0)
+        w = b.get("weight")
+        weight = 100.0 if w is None else float(w)
+        if weight > 0:
+            shares.append((str(b.get("serviceName") or ""), weight))
+    total = sum(w for _, w in shares)
+    return tuple((s, w / total) for s, w in shares)

@@ -9,9 +9,20 @@ from typing import Any
 from canarysim.engine.trafficrouting.fields import as_dict
 from canarysim.errors import TrafficRoutingError
 
-__all__ = ["apisix_settings", "route_name", "rule_of", "set_weight"]
+__all__ = [
+    "TYPE_ASSERTION",
+    "apisix_settings",
+    "backends_of",
+    "route_name",
+    "rule_of",
+    "set_backend_weight",
+    "set_weight",
+]
 
 Manifest = dict[str, Any]
+
+#: Argo's ``failedToTypeAssertion``, the start of its errors on a value of the wrong kind.
+TYPE_ASSERTION = "Failed type assertion for Apisix http route"
 
 
 def _canary(rollout: Mapping[str, Any]) -> dict[str, Any]:
@@ -28,11 +39,11 @@ def route_name(rollout: Mapping[str, Any]) -> str:
     return str(as_dict((apisix_settings(rollout) or {}).get("route")).get("name") or "")
 
 
-def _set_backend_weight(backends: list[Any], name: str, weight: int) -> None:
+def set_backend_weight(backends: list[Any], name: str, weight: int) -> None:
     """``setBackendWeight``: the first backend with that ``serviceName``."""
     for backend in backends:
         if not isinstance(backend, dict):
-            raise TrafficRoutingError("Failed type assertion for Apisix http route backends")
+            raise TrafficRoutingError(f"{TYPE_ASSERTION} backends")
         if "serviceName" not in backend:
             raise TrafficRoutingError("serviceName field was not found in backend")
         if backend["serviceName"] == name:
@@ -45,12 +56,24 @@ def rule_of(http: list[Any], name: str) -> dict[str, Any]:
     """``GetHttpRoute``: the rule of ``spec.http`` with that name, or Argo's error."""
     for candidate in http:
         if not isinstance(candidate, dict):
-            raise TrafficRoutingError("Failed type assertion for Apisix http route")
+            raise TrafficRoutingError(TYPE_ASSERTION)
         if "name" not in candidate:
             raise TrafficRoutingError("Apisix http route rule name field not found")
+        if not isinstance(candidate["name"], str):
+            raise TrafficRoutingError(f"{TYPE_ASSERTION} rule name")
         if candidate["name"] == name:
             return candidate
     raise TrafficRoutingError(f"Apisix http route rule {name} not found")
+
+
+def backends_of(rule: Mapping[str, Any]) -> list[Any]:
+    """``GetBackends``: the rule's ``backends``, or Argo's error."""
+    if "backends" not in rule:
+        raise TrafficRoutingError("Apisix http route backends not found")
+    backends = rule["backends"]
+    if not isinstance(backends, list):
+        raise TrafficRoutingError(f"{TYPE_ASSERTION} backends")
+    return backends
 
 
 def set_weight(route: Mapping[str, Any], rollout: Mapping[str, Any], weight: int) -> Manifest:
@@ -65,10 +88,7 @@ def set_weight(route: Mapping[str, Any], rollout: Mapping[str, Any], weight: int
     names = [str(r) for r in rules] if isinstance(rules, list) else [route_name(rollout)]
     canary = _canary(rollout)
     for name in names:
-        rule = rule_of(http, name)
-        backends = rule.get("backends")
-        if not isinstance(backends, list):
-            raise TrafficRoutingError("Apisix http route backends not found")
-        _set_backend_weight(backends, str(canary.get("canaryService") or ""), weight)
-        _set_backend_weight(backends, str(canary.get("stableService") or ""), 100 - weight)
+        backends = backends_of(rule_of(http, name))
+        set_backend_weight(backends, str(canary.get("canaryService") or ""), weight)
+        set_backend_weight(backends, str(canary.get("stableService") or ""), 100 - weight)
     return out

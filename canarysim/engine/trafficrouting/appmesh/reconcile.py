@@ -43,7 +43,6 @@ DEFAULT_STABLE_HASH = "stable-hash"
 #: The route types Argo splits traffic on, in the order ``GetRouteRule`` looks for them.
 ROUTE_TYPES = ("httpRoute", "tcpRoute", "http2Route", "grpcRoute")
 HASH_LABEL = "rollouts-pod-template-hash"
-MANAGED_BY = "argo-rollouts.argoproj.io/managed-by-rollouts"
 
 
 def _invalid(path: str, value: str, detail: str) -> TrafficRoutingError:
@@ -85,8 +84,7 @@ def virtual_router_ref(virtual_service: Mapping[str, Any], namespace: str) -> tu
     (``GetVirtualRouterCRForVirtualService``); the reference's namespace defaults to the
     VirtualService's."""
     spec = as_dict(virtual_service.get("spec"))
-    provider = as_dict(spec.get("provider")).get("virtualRouter")
-    ref = as_dict(provider).get("virtualRouterRef") if isinstance(provider, dict) else None
+    ref = as_dict(as_dict(spec.get("provider")).get("virtualRouter")).get("virtualRouterRef")
     if not isinstance(ref, dict):
         raise TrafficRoutingError(ERR_NOT_USING_ROUTER)
     vs_ns = _default(as_dict(virtual_service.get("metadata")).get("namespace"), namespace)
@@ -94,10 +92,12 @@ def virtual_router_ref(virtual_service: Mapping[str, Any], namespace: str) -> tu
 
 
 def route_rule(route: Mapping[str, Any]) -> tuple[dict[str, Any], str] | None:
-    """``GetRouteRule``: the first of the supported route types the route holds, or None."""
+    """``GetRouteRule``: the first of the supported route types the route holds, or None
+    (also when that one is not a mapping: ``unstructured.NestedMap`` fails on it)."""
     for kind in ROUTE_TYPES:
-        if isinstance(route.get(kind), dict):
-            return route[kind], kind
+        if kind in route:
+            rule = route[kind]
+            return (rule, kind) if isinstance(rule, dict) else None
     return None
 
 
@@ -109,16 +109,16 @@ def _weight(value: Any) -> int | None:
 
 
 def set_weight(
-    virtual_router: Mapping[str, Any], rollout: Mapping[str, Any], weight: int
+    virtual_router: Mapping[str, Any], rollout: Mapping[str, Any], weight: int, namespace: str
 ) -> Manifest:
     """The VirtualRouter after ``SetWeight``: in each route (only those named in
     ``virtualService.routes`` when given), the target that is the stable VirtualNode gets
     ``100 - weight`` and the canary one ``weight``; other targets are left alone. Targets
-    count only in the Rollout's namespace (a ``virtualNodeRef.namespace`` elsewhere is not
-    Argo's). An unchanged router comes back equal (Argo then skips the update)."""
+    count only in ``namespace``, the Rollout's (a ``virtualNodeRef.namespace`` elsewhere is
+    not Argo's), whether or not its manifest names it. An unchanged router comes back equal
+    (Argo then skips the update)."""
     out = copy.deepcopy(dict(virtual_router))
     name = str(as_dict(out.get("metadata")).get("name") or "")
-    namespace = str(as_dict(rollout.get("metadata")).get("namespace") or "")
     canary, stable = virtual_node_names(rollout)
     wanted = set(_route_filter(rollout))
     routes = as_dict(out.get("spec")).get("routes")
@@ -155,9 +155,12 @@ def set_weight(
                 raise _invalid(f"{target_path}.weight", name, ERR_NOT_WELL_FORMED)
             if node_ns != namespace:
                 continue
-            if node == stable and current != 100 - weight:
-                target["weight"] = 100 - weight
-            elif node != stable and node == canary and current != weight:
+            # reconcileRoute: a target's weight is written only when it differs (so an
+            # unchanged router stays equal, a float weight that truncates to it included)
+            if node == stable:
+                if current != 100 - weight:
+                    target["weight"] = 100 - weight
+            elif node == canary and current != weight:
                 target["weight"] = weight
     return out
 
@@ -171,17 +174,13 @@ def update_hashes(canary_hash: str, stable_hash: str) -> tuple[str, str]:
     return canary, stable
 
 
-def update_virtual_node(
-    virtual_node: Mapping[str, Any], rollout_name: str, pod_hash: str
-) -> Manifest:
-    """``updateVirtualNodeWithHash``: the VirtualNode annotated as managed by the Rollout,
-    its ``spec.podSelector.matchLabels`` carrying the hash label (created when missing)."""
+def update_virtual_node(virtual_node: Mapping[str, Any], pod_hash: str) -> Manifest:
+    """``updateVirtualNodeWithHash``: the VirtualNode with ``spec.podSelector.matchLabels``
+    (created when missing) carrying the hash label. ``pod_hash`` is one of
+    :func:`update_hashes`, never empty, so Argo's branch that deletes the label for an empty
+    hash never runs. Argo also sets the managed-by annotation, but on the copy
+    ``GetAnnotations`` returns, which it never writes back: the VirtualNode keeps its own."""
     out = copy.deepcopy(dict(virtual_node))
-    meta = out.setdefault("metadata", {})
-    annotations = meta.get("annotations")
-    if not isinstance(annotations, dict):
-        annotations = meta["annotations"] = {}
-    annotations[MANAGED_BY] = rollout_name
     spec = out.get("spec")
     if not isinstance(spec, dict):
         spec = out["spec"] = {}
@@ -191,10 +190,7 @@ def update_virtual_node(
     labels = selector.get("matchLabels")
     if not isinstance(labels, dict):
         labels = selector["matchLabels"] = {}
-    if pod_hash:
-        labels[HASH_LABEL] = pod_hash
-    else:
-        labels.pop(HASH_LABEL, None)
+    labels[HASH_LABEL] = pod_hash
     return out
 
 
