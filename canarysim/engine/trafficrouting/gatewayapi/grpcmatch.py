@@ -32,7 +32,11 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from canarysim.engine.trafficrouting.fields import as_dict, as_list
-from canarysim.engine.trafficrouting.gatewayapi.match import headers_matched, host_matches
+from canarysim.engine.trafficrouting.gatewayapi.match import (
+    headers_matched,
+    host_matches,
+    shares,
+)
 
 __all__ = [
     "accepted",
@@ -41,7 +45,6 @@ __all__ = [
     "hostnames_of",
     "route_age",
     "route_grpc",
-    "shares",
 ]
 
 
@@ -169,17 +172,3 @@ def route_grpc(
     if not applies:
         return None
     return shares(chosen)
-
-
-def shares(backend_refs: Sequence[Any]) -> tuple[tuple[str, float], ...]:
-    """``(Service, share)`` of a rule's ``backendRefs`` by ``weight`` (default 1; 0 takes
-    none); ``()`` when none has weight."""
-    weights = []
-    for ref in backend_refs:
-        ref = as_dict(ref)
-        w = ref.get("weight", 1)
-        weights.append((str(ref.get("name") or ""), float(w if w is not None else 1)))
-    total = sum(w for _, w in weights if w > 0)
-    if total <= 0:
-        return ()
-    return tuple((s, w / total) for s, w in weights if w > 0)

@@ -17,7 +17,7 @@ from typing import Any
 
 from canarysim.engine.trafficrouting.fields import as_dict, as_list
 
-__all__ = ["headers_matched", "host_matches", "route"]
+__all__ = ["headers_matched", "host_matches", "route", "shares"]
 
 
 def host_matches(pattern: str, host: str) -> bool:
@@ -105,8 +105,14 @@ def route(
                     best, chosen = key, as_list(rule.get("backendRefs"))
     if not applies:
         return None
+    return shares(chosen)
+
+
+def shares(backend_refs: Sequence[Any]) -> tuple[tuple[str, float], ...]:
+    """``(Service, share)`` of a rule's ``backendRefs`` by ``weight`` (default 1; 0 takes
+    none); ``()`` when none has weight."""
     weights = []
-    for ref in chosen:
+    for ref in backend_refs:
         ref = as_dict(ref)
         w = ref.get("weight", 1)
         weights.append((str(ref.get("name") or ""), float(w if w is not None else 1)))
