@@ -99,14 +99,17 @@ def numeric_target_port(
     A numeric ``targetPort`` is the answer; a named one is looked up among the Endpoints'
     ports by name (Endpoints name their ports after the *Service* port, so this finds it only
     when the Service port carries the target port's name, and only while the Service has
-    endpoints)."""
-    number = tgb.port if isinstance(tgb.port, int) and tgb.port > 0 else 0
+    endpoints). A Service port without ``targetPort`` targets its own number: the API server
+    fills it in before Argo reads the Service."""
+    # Go takes a number only when it is > 0; a 0 falls to the name "0" here just the same
+    number = tgb.port if isinstance(tgb.port, int) else 0
     name = "" if number else str(tgb.port)
     for sp in service.ports:
         if (name and name == sp.name) or (number and number == sp.port):
-            if isinstance(sp.target_port, int) and sp.target_port > 0:
-                return sp.target_port
-            wanted = str(sp.target_port)
+            target = sp.target_port or sp.port
+            if isinstance(target, int):
+                return target
+            wanted = str(target)
             for port_name, port in endpoints.ports:
                 if port_name == wanted:
                     return port
