@@ -16,12 +16,12 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from canarysim.engine.trafficrouting.fields import as_dict, as_list
-from canarysim.engine.trafficrouting.gatewayapi.grpcmatch import (
+from canarysim.engine.trafficrouting.gatewayapi.match import (
     hostname_rank,
     hostnames_of,
     route_age,
+    shares,
 )
-from canarysim.engine.trafficrouting.gatewayapi.match import shares
 
 __all__ = ["route_tcp", "route_tls"]
 
