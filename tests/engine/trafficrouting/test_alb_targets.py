@@ -218,6 +218,9 @@ def test_a_named_binding_port_resolves_through_the_service_port_of_that_name() -
     svc = service(ServicePortView(443, "https", 8443), ServicePortView(80, "http", 8080))
     assert numeric_target_port(tgb("http"), svc, EndpointsView("h2")) == 8080
     assert numeric_target_port(tgb("grpc"), svc, EndpointsView("h2")) == 0
+    # an empty name is no name, even against an unnamed Service port
+    unnamed = service(ServicePortView(80, "", 8080))
+    assert numeric_target_port(tgb(""), unnamed, EndpointsView("h2")) == 0
 
 
 def test_a_numbered_binding_port_picks_the_service_port_of_that_number() -> None:

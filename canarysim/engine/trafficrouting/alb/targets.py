@@ -101,11 +101,14 @@ def numeric_target_port(
     when the Service port carries the target port's name, and only while the Service has
     endpoints). A Service port without ``targetPort`` targets its own number: the API server
     fills it in before Argo reads the Service."""
-    # Go takes a number only when it is > 0; a 0 falls to the name "0" here just the same
-    number = tgb.port if isinstance(tgb.port, int) else 0
-    name = "" if number else str(tgb.port)
     for sp in service.ports:
-        if (name and name == sp.name) or (number and number == sp.port):
+        # Go looks a port of 0 up as the name "0": neither a port number nor a port name
+        # (which needs a letter) can be that, as no port number can be 0 here
+        if isinstance(tgb.port, int):
+            found = sp.port == tgb.port
+        else:
+            found = tgb.port != "" and sp.name == tgb.port
+        if found:
             target = sp.target_port or sp.port
             if isinstance(target, int):
                 return target
