@@ -42,7 +42,7 @@ def host_matches(pattern: str, host: str) -> bool:
     return pattern == host
 
 
-def _path_ok(kind: str, value: str, path: str) -> bool:
+def _path_ok(kind: Any, value: str, path: str) -> bool:
     if kind == "Exact":
         return path == value
     if kind == "RegularExpression":
@@ -90,12 +90,14 @@ def hostnames_of(route: Mapping[str, Any]) -> list[str]:
     return [str(h) for h in as_list(as_dict(route.get("spec")).get("hostnames"))]
 
 
-def hostname_rank(names: Sequence[str], host: str) -> tuple[int, int] | None:
-    """(characters of a matching non-wildcard hostname, of a matching hostname); None when
-    the route does not serve the host."""
+def hostname_rank(names: Sequence[str], host: str) -> tuple[bool, int] | None:
+    """(whether a non-wildcard hostname matches, characters of the longest matching
+    hostname); None when the route does not serve the host. A matching non-wildcard hostname
+    is the host itself, so its characters are the same for every route: the flag ranks as
+    the specification's "characters in a matching non-wildcard hostname"."""
     if not names:
-        return (0, 0)
-    ranks = [(0 if n.startswith("*") else len(n), len(n)) for n in names if host_matches(n, host)]
+        return (False, 0)
+    ranks = [(not n.startswith("*"), len(n)) for n in names if host_matches(n, host)]
     return max(ranks) if ranks else None
 
 
@@ -108,7 +110,7 @@ def _match_rank(
 ) -> tuple[int | bool, ...] | None:
     """None if the match does not accept the request, else a sort key (smaller = wins)."""
     p = as_dict(match.get("path"))
-    kind = str(p.get("type") or "PathPrefix")
+    kind = p.get("type")  # PathPrefix unless Exact or RegularExpression
     value = str(p.get("value") or "/")
     if not _path_ok(kind, value, path):
         return None
@@ -150,8 +152,8 @@ def route(
                     found.append((key, as_list(rule.get("backendRefs"))))
     if all(host_rank is None for host_rank, _ in serving):
         return None
-    # min() keeps the first of equal keys: matches of one rule, which share its backends
-    return shares(min(found, key=lambda f: f[0])[1]) if found else ()
+    # keys tie only between matches of one rule, whose backendRefs are the same list
+    return shares(min(found)[1]) if found else ()
 
 
 def shares(backend_refs: Sequence[Any]) -> tuple[tuple[str, float], ...]:
@@ -162,6 +164,6 @@ def shares(backend_refs: Sequence[Any]) -> tuple[tuple[str, float], ...]:
         ref = as_dict(ref)
         w = ref.get("weight")
         weights.append((str(ref.get("name") or ""), float(w if w is not None else 1)))
-    total = sum(w for _, w in weights if w > 0)
-    # no share when no backend has weight: the division is never reached with a total of 0
-    return tuple((s, w / total) for s, w in weights if w > 0)
+    weighted = [(s, w) for s, w in weights if w > 0]
+    total = sum(w for _, w in weighted)
+    return tuple((s, w / total) for s, w in weighted)
