@@ -262,7 +262,9 @@ def lb(*groups: tuple[str, int | None], hostname: str = "alb.example") -> LoadBa
 
 
 def test_verify_weight_compares_the_canary_target_group() -> None:
-    ok = verify_weight("default", CANARY, 443, 10, (), [lb((CANARY, 10), (STABLE, 90))])
+    ok = verify_weight(
+        "default", CANARY, 443, 10, (), [lb((CANARY, 10), (STABLE, 90))], stable_service=STABLE
+    )
     assert ok.verified is True
     assert ok.events == (
         (
@@ -271,7 +273,9 @@ def test_verify_weight_compares_the_canary_target_group() -> None:
             f"Service {CANARY} (TargetGroup arn:tg/{CANARY}) verified: canary weight 10 set",
         ),
     )
-    late = verify_weight("default", CANARY, 443, 10, (), [lb((CANARY, 0), (STABLE, 100))])
+    late = verify_weight(
+        "default", CANARY, 443, 10, (), [lb((CANARY, 0), (STABLE, 100))], stable_service=STABLE
+    )
     assert late.verified is False
     assert late.events[0][:2] == ("Warning", "TargetGroupUnverified")
     assert late.events[0][2].endswith("not verified: canary weight 10 not yet set (current: 0)")
@@ -280,12 +284,20 @@ def test_verify_weight_compares_the_canary_target_group() -> None:
 def test_verify_weight_needs_every_ingress_and_experiment_service() -> None:
     extra = (WeightDestination(20, "abc", "ex-svc"),)
     both = lb((CANARY, 10), ("ex-svc", 20), (STABLE, 70))
-    assert verify_weight("default", CANARY, 443, 10, extra, [both]).verified is True
+    assert (
+        verify_weight("default", CANARY, 443, 10, extra, [both], stable_service=STABLE).verified
+        is True
+    )
     stale = lb((CANARY, 10), ("ex-svc", 0), (STABLE, 90))
-    assert verify_weight("default", CANARY, 443, 10, extra, [stale]).verified is False
+    assert (
+        verify_weight("default", CANARY, 443, 10, extra, [stale], stable_service=STABLE).verified
+        is False
+    )
     # a second Ingress without a load balancer yet: not verified, nothing recorded for it
     two = [lb((CANARY, 10)), lb(hostname="")]
-    assert verify_weight("default", CANARY, 443, 10, (), two).verified is False
+    assert (
+        verify_weight("default", CANARY, 443, 10, (), two, stable_service=STABLE).verified is False
+    )
 
 
 # -- the ALB's routing ------------------------------------------------------------------

@@ -94,5 +94,7 @@ def test_an_ingress_without_a_load_balancer_keeps_what_the_status_held():
     )
     assert result.alb == before and result.albs == (before,)
     # the number of Ingresses changed: status.albs starts afresh
-    result = verify_weight("default", "canary-svc", 80, 10, (), [waiting, waiting], alb=before)
+    result = verify_weight(
+        "default", "canary-svc", 80, 10, (), [waiting, waiting], stable_service="s", alb=before
+    )
     assert result.albs == (AlbStatus(), AlbStatus())

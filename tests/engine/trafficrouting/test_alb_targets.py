@@ -205,3 +205,43 @@ def test_endpoints_are_those_of_the_hash_the_selector_picks() -> None:
     v = TargetGroupsView((tgb(),), (service(endpoints=(old, ENDPOINTS)),))
     assert verify_target_groups(v, "active", "h1").verified is True
     assert verify_target_groups(v, "active", "h2").verified is False
+
+
+# ------------------------------------------------------------------- edges (mutation testing)
+def test_a_binding_of_another_service_does_not_end_the_search() -> None:
+    other = tgb(name="a", service_name="other")
+    mine = tgb(name="b")
+    assert bindings_for_service([other, mine], service()) == [mine]
+
+
+def test_a_named_binding_port_resolves_through_the_service_port_of_that_name() -> None:
+    svc = service(ServicePortView(443, "https", 8443), ServicePortView(80, "http", 8080))
+    assert numeric_target_port(tgb("http"), svc, EndpointsView("h2")) == 8080
+    assert numeric_target_port(tgb("grpc"), svc, EndpointsView("h2")) == 0
+    # an empty name is no name, even against an unnamed Service port
+    unnamed = service(ServicePortView(80, "", 8080))
+    assert numeric_target_port(tgb(""), unnamed, EndpointsView("h2")) == 0
+
+
+def test_a_numbered_binding_port_picks_the_service_port_of_that_number() -> None:
+    svc = service(ServicePortView(443, "https", 8443), ServicePortView(80, "http", 8080))
+    assert numeric_target_port(tgb(80), svc, EndpointsView("h2")) == 8080
+    assert numeric_target_port(tgb(8080), svc, EndpointsView("h2")) == 0
+    # port 1 and target port 1 are ordinary numbers
+    assert numeric_target_port(tgb(1), service(ServicePortView(1, "", 1)), EndpointsView("h2")) == 1
+
+
+def test_a_service_port_without_target_port_targets_its_own_number() -> None:
+    """The API server defaults ``targetPort`` to ``port``: Argo reads the number back."""
+    eps = EndpointsView("h2", ("1.2.3.4",), (("", 80),))
+    for unset in (0, None):
+        svc = service(ServicePortView(80, "", unset))  # type: ignore[arg-type]
+        assert numeric_target_port(tgb(80), svc, eps) == 80
+        registered = (("1.2.3.4", 80),)
+        assert verify_binding(tgb(80, registered=registered), svc, eps) == BindingResult(True, 1, 1)
+
+
+def test_a_verified_binding_is_a_normal_event() -> None:
+    full = (*REGISTERED, ("2.4.6.8", 8080))
+    check = verify_target_groups(view(tgb(registered=full)), "active", "h2")
+    assert [(t, r) for t, r, _ in check.events] == [("Normal", "TargetGroupVerified")]

@@ -99,14 +99,20 @@ def numeric_target_port(
     A numeric ``targetPort`` is the answer; a named one is looked up among the Endpoints'
     ports by name (Endpoints name their ports after the *Service* port, so this finds it only
     when the Service port carries the target port's name, and only while the Service has
-    endpoints)."""
-    number = tgb.port if isinstance(tgb.port, int) and tgb.port > 0 else 0
-    name = "" if number else str(tgb.port)
+    endpoints). A Service port without ``targetPort`` targets its own number: the API server
+    fills it in before Argo reads the Service."""
     for sp in service.ports:
-        if (name and name == sp.name) or (number and number == sp.port):
-            if isinstance(sp.target_port, int) and sp.target_port > 0:
-                return sp.target_port
-            wanted = str(sp.target_port)
+        # Go looks a port of 0 up as the name "0": neither a port number nor a port name
+        # (which needs a letter) can be that, as no port number can be 0 here
+        if isinstance(tgb.port, int):
+            found = sp.port == tgb.port
+        else:
+            found = tgb.port != "" and sp.name == tgb.port
+        if found:
+            target = sp.target_port or sp.port
+            if isinstance(target, int):
+                return target
+            wanted = str(target)
             for port_name, port in endpoints.ports:
                 if port_name == wanted:
                     return port

@@ -52,9 +52,9 @@ class Verification:
 
 
 def _ref(arn: str, name: str, skip: int) -> AwsResourceRef:
-    """An ``AwsResourceRef``; ``fullName`` is the ARN's ``/``-parts from ``skip`` on."""
-    parts = arn.split("/")
-    return AwsResourceRef(name, arn, "/".join(parts[skip:]) if len(parts) > skip else "")
+    """An ``AwsResourceRef``; ``fullName`` is the ARN's ``/``-parts from ``skip`` on (Go
+    writes "" when there are no more than ``skip`` parts, which the empty join is too)."""
+    return AwsResourceRef(name, arn, "/".join(arn.split("/")[skip:]))
 
 
 def _record(status: AlbStatus, lb: LoadBalancerView, canary_id: str, stable_id: str) -> AlbStatus:
@@ -75,7 +75,7 @@ def verify_weight(
     additional: Sequence[WeightDestination],
     load_balancers: Sequence[LoadBalancerView],
     *,
-    stable_service: str = "",
+    stable_service: str,
     alb: AlbStatus | None = None,
     albs: Sequence[AlbStatus] = (),
 ) -> Verification:

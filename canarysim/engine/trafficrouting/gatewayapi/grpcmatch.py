@@ -32,7 +32,14 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from canarysim.engine.trafficrouting.fields import as_dict, as_list
-from canarysim.engine.trafficrouting.gatewayapi.match import headers_matched, host_matches
+from canarysim.engine.trafficrouting.gatewayapi.match import (
+    headers_matched,
+    host_matches,
+    hostname_rank,
+    hostnames_of,
+    route_age,
+    shares,
+)
 
 __all__ = [
     "accepted",
@@ -41,7 +48,6 @@ __all__ = [
     "hostnames_of",
     "route_age",
     "route_grpc",
-    "shares",
 ]
 
 
@@ -52,17 +58,6 @@ def grpc_call(uri: str) -> tuple[str, str] | None:
     if len(parts) != 3 or parts[0] or not parts[1] or not parts[2]:
         return None
     return parts[1], parts[2]
-
-
-def route_age(route: Mapping[str, Any]) -> tuple[str, str]:
-    """The tie-break order of routes: creation time, then ``namespace/name``."""
-    meta = as_dict(route.get("metadata"))
-    ns = str(meta.get("namespace") or "default")
-    return (str(meta.get("creationTimestamp") or ""), f"{ns}/{meta.get('name') or ''}")
-
-
-def hostnames_of(route: Mapping[str, Any]) -> list[str]:
-    return [str(h) for h in as_list(as_dict(route.get("spec")).get("hostnames"))]
 
 
 def _intersect(a: Sequence[str], b: Sequence[str]) -> bool:
@@ -92,23 +87,10 @@ def accepted(
         if any(_intersect(hostnames_of(r), hostnames_of(o)) for o in other):
             continue
         taken[kind].append(r)
-    # back in the order given, which the HTTPRoute matcher uses for its ties
+    # back in the order given
     http = [r for r in http_routes if any(r is t for t in taken[0])]
     grpc = [r for r in grpc_routes if any(r is t for t in taken[1])]
     return http, grpc
-
-
-def hostname_rank(names: Sequence[str], host: str) -> tuple[int, int] | None:
-    """(characters of a matching non-wildcard hostname, of a matching hostname); None when
-    the route does not serve the host."""
-    if not names:
-        return (0, 0)
-    best: tuple[int, int] | None = None
-    for n in names:
-        if host_matches(n, host):
-            rank = (0 if n.startswith("*") else len(n), len(n))
-            best = rank if best is None or rank > best else best
-    return best
 
 
 def _name_ok(kind: str, want: str | None, got: str | None) -> bool:
@@ -169,17 +151,3 @@ def route_grpc(
     if not applies:
         return None
     return shares(chosen)
-
-
-def shares(backend_refs: Sequence[Any]) -> tuple[tuple[str, float], ...]:
-    """``(Service, share)`` of a rule's ``backendRefs`` by ``weight`` (default 1; 0 takes
-    none); ``()`` when none has weight."""
-    weights = []
-    for ref in backend_refs:
-        ref = as_dict(ref)
-        w = ref.get("weight", 1)
-        weights.append((str(ref.get("name") or ""), float(w if w is not None else 1)))
-    total = sum(w for _, w in weights if w > 0)
-    if total <= 0:
-        return ()
-    return tuple((s, w / total) for s, w in weights if w > 0)

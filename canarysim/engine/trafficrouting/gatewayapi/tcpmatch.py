@@ -16,7 +16,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from canarysim.engine.trafficrouting.fields import as_dict, as_list
-from canarysim.engine.trafficrouting.gatewayapi.grpcmatch import (
+from canarysim.engine.trafficrouting.gatewayapi.match import (
     hostname_rank,
     hostnames_of,
     route_age,
@@ -36,16 +36,13 @@ def route_tls(
 ) -> tuple[tuple[str, float], ...] | None:
     """``(Service, share)`` of the streams to ``host`` over the TLSRoutes; None when none of
     them takes the host."""
-    best: tuple[Any, ...] | None = None
-    chosen: Mapping[str, Any] | None = None
-    for r in tls_routes:
-        rank = hostname_rank(hostnames_of(r), host)
-        if rank is None:
-            continue
-        key = (-rank[0], -rank[1], route_age(r))
-        if best is None or key < best:
-            best, chosen = key, r
-    return None if chosen is None else _first_rule(chosen)
+    serving = [(hostname_rank(hostnames_of(r), host), r) for r in tls_routes]
+    ranked = [(rank, r) for rank, r in serving if rank is not None]
+    if not ranked:
+        return None
+    # min() keeps the first of equal keys, but the key (age, then namespace/name) never ties
+    _, chosen = min(ranked, key=lambda t: (-t[0][0], -t[0][1], route_age(t[1])))
+    return _first_rule(chosen)
 
 
 def route_tcp(tcp_routes: Sequence[Mapping[str, Any]]) -> tuple[tuple[str, float], ...] | None:
