@@ -20,8 +20,10 @@ def _loaded_after(code: str) -> list[str]:
     probe = (
         f"{code}\nimport json, sys\nprint(json.dumps([m for m in {HEAVY!r} if m in sys.modules]))"
     )
+    # A generous bound: under mutmut every mutated module carries all its mutants, and the
+    # mutation runs share the machine; the bound only keeps a hang from stalling the suite.
     out = subprocess.run(
-        [sys.executable, "-c", probe], capture_output=True, text=True, check=True, timeout=60
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True, timeout=600
     )
     return list(json.loads(out.stdout.strip().splitlines()[-1]))
 
