@@ -58,9 +58,9 @@ def update_hash(
         for e in map(as_dict, additional_destinations)
     }
 
-    def relabel(subset: dict[str, Any], value: str, always: bool = True) -> None:
-        # Canary and stable subsets always come out with a labels map (Go creates one);
-        # an experiment subset only keeps the labels it had or gains.
+    def relabel(subset: dict[str, Any], value: str) -> dict[str, Any]:
+        """The subset's labels (a new map when it has none) with the hash label set or,
+        for an empty hash, removed."""
         labels = subset.get("labels")
         if not isinstance(labels, dict):
             labels = {}
@@ -68,21 +68,24 @@ def update_hash(
             labels[HASH_LABEL] = value
         else:
             labels.pop(HASH_LABEL, None)
-        if always or labels or subset.get("labels") is not None:
-            subset["labels"] = labels
+        return labels
 
     spec = ensure_spec(dr)
     kept = []
     for subset in map(as_dict, as_list(spec.get("subsets"))):
         subset_name = as_str(subset.get("name"))
+        # Canary and stable subsets always come out with a labels map (Go creates one); an
+        # experiment subset only keeps the labels it had or gains.
         if subset_name == routing.canary_subset:
-            relabel(subset, canary_hash)
+            subset["labels"] = relabel(subset, canary_hash)
         elif subset_name == routing.stable_subset:
-            relabel(subset, stable_hash)
+            subset["labels"] = relabel(subset, stable_hash)
         elif subset_name in pending:
             # istio.go::UpdateHash only forgets the service once its hash is set.
             value = pending[subset_name]
-            relabel(subset, value, always=False)
+            labels = relabel(subset, value)
+            if labels or subset.get("labels") is not None:
+                subset["labels"] = labels
             if value:
                 del pending[subset_name]
         else:

@@ -154,12 +154,11 @@ def set_header_route(
     if _has_match(step):
         http = spec["http"]
         port = 0
-        try:
+        # istio.go::getVirtualServiceCanaryPort: port 0 when the SetWeight route is not found.
+        with contextlib.suppress(TrafficRoutingError):
             dests = _setweight_destinations(ref.routes, http)
-        except TrafficRoutingError:  # istio.go::createHeaderRoute falls back to port 0
-            dests = []
-        if dests:
-            port = _port_number(dests[0]) or 0
+            if dests:
+                port = _port_number(dests[0]) or 0
         canary: dict[str, Any] = {"host": host}
         if port > 0:
             canary["port"] = {"number": port}

@@ -132,8 +132,7 @@ def fqdn(host: str, namespace: str) -> str:
 
 
 def host_matches(pattern: str, fqdn: str) -> bool:
-    if pattern == "*":
-        return True
+    """``*`` alone matches every host (every name ends with the empty suffix)."""
     if pattern.startswith("*"):
         return fqdn.endswith(pattern[1:])
     return pattern == fqdn

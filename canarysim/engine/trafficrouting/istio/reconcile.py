@@ -76,8 +76,8 @@ class _Patch:
     route: int
     dest: int
     weight: int
-    host: str
-    delete: bool
+    delete: bool = False
+    host: str = ""  # read only when the destination is appended (dest past the end)
 
 
 def _route_patches(
@@ -98,9 +98,9 @@ def _route_patches(
     """
     patches: list[_Patch] = []
 
-    def patch(old: int, new: int, idx: int, host: str, delete: bool = False) -> None:
+    def patch(old: int, new: int, idx: int, delete: bool = False) -> None:
         if old != new:
-            patches.append(_Patch(kind, route_idx, idx, new, host, delete))
+            patches.append(_Patch(kind, route_idx, idx, new, delete))
 
     pending: dict[str, int] = {}
     stable = 100 - desired
@@ -119,17 +119,20 @@ def _route_patches(
         if host == "":
             continue
         if host == routing.canary_svc or (subset and subset == routing.canary_subset):
-            patch(weight, desired, idx, host)
+            patch(weight, desired, idx)
         elif host == routing.stable_svc or (subset and subset == routing.stable_subset):
-            patch(weight, stable, idx, host)
+            patch(weight, stable, idx)
         elif host in pending:
-            patch(weight, pending.pop(host), idx, host)
+            patch(weight, pending.pop(host), idx)
         elif additional is not None and subset and subset in additional:
             continue
         else:
-            patch(weight, 0, idx, host, delete=True)
+            patch(weight, 0, idx, delete=True)
+    # Appended in name order; like appendPatch, a zero weight (unchanged from none) is
+    # skipped, though it still takes up its index.
     for offset, host in enumerate(sorted(pending)):
-        patch(0, pending[host], len(dests) + offset, host)
+        if pending[host]:
+            patches.append(_Patch(kind, route_idx, len(dests) + offset, pending[host], host=host))
     return patches
 
 
@@ -145,12 +148,10 @@ def _apply_patches(sections: Mapping[str, list[Any]], patches: list[_Patch]) -> 
             raise TrafficRoutingError(
                 f"Invalid casting: field '{p.kind}[].route' is not of type '[]interface'"
             )
+        # A patch names a destination that was an object when the patches were worked out
+        # (anything else has no host and gets none), so upstream's cast check of
+        # `route[].destination` cannot fail here.
         if p.dest < len(dests):
-            if not isinstance(dests[p.dest], dict):
-                raise TrafficRoutingError(
-                    f"Invalid casting: field '{p.kind}[].route[].destination' is not of type "
-                    "'map[string]interface'"
-                )
             if p.delete:
                 del dests[p.dest]
             else:
@@ -214,9 +215,9 @@ def set_weight(
     patches: list[_Patch] = []
     for kind in _SECTIONS:
         routes = sections.get(kind, [])
-        for idx in selected[kind]:
-            if idx >= len(routes):
-                break
+        # The TLS/TCP finders answer [0] when the Rollout names no such route, even for an
+        # empty list: generateVirtualServicePatches' bound check.
+        for idx in (i for i in selected[kind] if i < len(routes)):
             dests = [as_dict(d) for d in as_list(routes[idx].get("route"))]
             patches += _route_patches(kind, idx, dests, desired_weight, routing, extras)
     if not patches:
