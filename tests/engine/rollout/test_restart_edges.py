@@ -219,3 +219,16 @@ def test_a_budget_over_two_replica_sets_is_shared() -> None:
     )
     assert reconcile_restart(ctx) == 1
     assert ctx.actions == [EvictPods(H1, 1, AT)]
+
+
+def test_nothing_due_evicts_nothing() -> None:
+    ctx = _ctx(rs(H1, 4, pods=pods(4)), stable=H1, plan={"restart_at": None})
+    assert reconcile_restart(ctx) == 0
+    assert ctx.actions == []
+
+
+def test_without_a_stable_replica_set_the_new_one_is_restarted() -> None:
+    """No stable ReplicaSet yet (a first rollout): the new one's pods come first."""
+    ctx = _ctx(rs(H2, 4, pods=pods(4)), rs(H3, 0), stable="")
+    assert reconcile_restart(ctx) == 1
+    assert ctx.actions == [EvictPods(H2, 1, AT)]
