@@ -9,7 +9,14 @@ from typing import Any
 import pytest
 from test_steps_world import H1, H2, NOW, make_plan, make_status, rs
 
-from canarysim.engine.model import Decision, Observation, Pause, ScaleReplicaSet, SetWeight
+from canarysim.engine.model import (
+    Decision,
+    Observation,
+    Pause,
+    PauseCondition,
+    ScaleReplicaSet,
+    SetWeight,
+)
 from canarysim.engine.rollout.context import Context
 from canarysim.engine.rollout.requeue import _next_timer, fail
 
@@ -34,6 +41,11 @@ def test_a_future_scale_down_deadline_is_a_timer() -> None:
     old = replace(rs(H2, 4, deadline=NOW + 5), revision=0)
     ctx = Context(plan, status, Observation(now=NOW, replica_sets=(rs(H1, 4), old)))
     assert _next_timer(ctx, status) == 5.0
+    aborted = replace(status, abort=True)  # no progress deadline either
+    for deadline in (NOW, NOW - 1):  # reached: nothing to wait for
+        reached = replace(old, scale_down_deadline=deadline)
+        ctx = Context(plan, aborted, Observation(now=NOW, replica_sets=(rs(H1, 4), reached)))
+        assert _next_timer(ctx, aborted) is None
     gone = replace(old, replicas=0)
     ctx = Context(plan, status, Observation(now=NOW, replica_sets=(rs(H1, 4), gone)))
     assert _next_timer(ctx, status) != 5.0
@@ -71,8 +83,15 @@ def test_restart_timers(restart_at: float | None, restarted_at: float | None, ex
 
 @pytest.mark.parametrize(
     ("updated", "expect"),
-    [(NOW - 60, 541.0), (NOW - 599.5, 0.501), (NOW - 601, None)],
-    ids=["a second after the deadline", "under a second left", "passed"],
+    [
+        (NOW - 60, 541.0),
+        (NOW - 598.5, 2.5),
+        (NOW - 599, 2.0),
+        (NOW - 599.5, 0.501),
+        (NOW - 600, 0.001),
+        (NOW - 601, None),
+    ],
+    ids=["well ahead", "1.5 s left", "1 s left", "under a second left", "due now", "passed"],
 )
 def test_progress_deadline_timer(updated: float, expect: float | None) -> None:
     """``requeueStuckRollout``: an unhealthy rollout (1 of 4 canary pods) wakes one second
@@ -84,3 +103,20 @@ def test_progress_deadline_timer(updated: float, expect: float | None) -> None:
     ctx = Context(plan, status, Observation(now=NOW, replica_sets=(rs(H1, 4), rs(H2, 4, 1))))
     got = _next_timer(ctx, status)
     assert got == (None if expect is None else pytest.approx(expect))
+
+
+def _unhealthy(status_kw: dict[str, Any], **plan_kw: Any) -> float | None:
+    """The progress-deadline case above (541 s) with changes to the plan and status."""
+    plan = make_plan(replicas=4, steps=(SetWeight(100),), **plan_kw)
+    status = make_status(plan, stable=H1)
+    status = replace(status, **status_kw)
+    ctx = Context(plan, status, Observation(now=NOW, replica_sets=(rs(H1, 4), rs(H2, 4, 1))))
+    return _next_timer(ctx, status)
+
+
+def test_no_progress_timer_without_a_progressing_condition_or_while_paused() -> None:
+    assert _unhealthy({}) == 541.0
+    assert _unhealthy({"conditions": ()}) is None
+    inconclusive = (PauseCondition("InconclusiveAnalysisRun", NOW - 5),)
+    assert _unhealthy({"pause_conditions": inconclusive}) is None
+    assert _unhealthy({}, paused=True) is None

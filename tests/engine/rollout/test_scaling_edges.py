@@ -326,3 +326,11 @@ def test_alb_no_budget_no_target_group_check() -> None:
     ctx.obs = replace(ctx.obs, replica_sets=(rs(H1, 1, rollout_replicas=3), rs(H2, 3, 2)))
     assert not _reconcile_others(ctx)
     assert not _checked(ctx)
+
+
+def test_an_old_replica_set_already_at_zero_is_left_out() -> None:
+    """``FilterActiveReplicaSets``: an old ReplicaSet scaled to 0 whose pod is still
+    available is not cleaned up (no error), and the next one is scaled down."""
+    ctx = _basic(rs(H3, 0, 1, created=3.0), rs("4a4a4a4a", 1, created=4.0, revision=4))
+    assert _reconcile_others(ctx)
+    assert ctx.actions[0] == ScaleReplicaSet("4a4a4a4a", 0, 4)

@@ -4,19 +4,27 @@ asked: blue-green pauses, pause reasons left over from the other strategy, compo
 
 from __future__ import annotations
 
+from dataclasses import replace
+from typing import Any
+
 import pytest
-from test_steps_world import NOW, make_plan, make_status
+from test_steps_world import H1, H2, NOW, make_plan, make_status, rs
 
 from canarysim.engine.model import (
     BlueGreen,
     CompoundStep,
     Observation,
     Pause,
+    RolloutDuration,
     SetCanaryScale,
     SetWeight,
 )
 from canarysim.engine.rollout.context import Context
-from canarysim.engine.rollout.duration import requires_manual_action
+from canarysim.engine.rollout.duration import (
+    promoted_outcome,
+    requires_manual_action,
+    track_duration,
+)
 from canarysim.engine.rollout.pause import BLUE_GREEN_PAUSE, CANARY_PAUSE_STEP
 
 
@@ -56,3 +64,66 @@ def test_the_current_steps_pause_field_decides(step: object, expect: bool) -> No
     """Argo reads ``currentStep.Pause`` whatever else the step sets."""
     ctx = _ctx(steps=(step,))
     assert requires_manual_action(ctx, CANARY_PAUSE_STEP) is expect
+
+
+def test_promote_stable_names_the_outcome_once() -> None:
+    """``promoteStable``: ``Promoted``, or ``FastPromoted`` after ``promote --full``; an
+    outcome already named (a rollback) stays; no attempt, nothing to name."""
+    ctx = _ctx()
+    started = RolloutDuration(rollout_started_at=NOW - 100)
+    assert promoted_outcome(ctx, started) == replace(started, completion_status="Promoted")
+    ctx.status = replace(ctx.status, promote_full=True)
+    assert promoted_outcome(ctx, started) == replace(started, completion_status="FastPromoted")
+    rolled_back = replace(started, completion_status="RolledBack")
+    assert promoted_outcome(ctx, rolled_back) == rolled_back
+    assert promoted_outcome(ctx, None) is None
+
+
+def test_a_first_rollout_starts_an_attempt() -> None:
+    """Nothing recorded yet (no ``currentPodHash``): the pod spec counts as changed, and an
+    attempt starts, to the second."""
+    plan = make_plan(replicas=4)
+    status = make_status(plan, current="")
+    obs = Observation(now=NOW + 0.5, replica_sets=(rs(H2, 1, 0),))
+    d = track_duration(Context(plan, status, obs), status)
+    assert d == RolloutDuration(rollout_started_at=NOW)
+
+
+def _in_flight(*rss: Any, **status_kw: Any) -> Context:
+    """An attempt at H2 started 100 s ago, the status as read still on stable H1."""
+    plan = make_plan(replicas=4)
+    status = make_status(plan, stable=H1, duration=RolloutDuration(rollout_started_at=NOW - 100))
+    status = replace(status, **status_kw)
+    return Context(plan, status, Observation(now=NOW, replica_sets=rss))
+
+
+@pytest.mark.parametrize(
+    ("stable", "available", "finished"),
+    [(H2, 4, True), (H2, 3, False), (H1, 4, False)],
+    ids=["stable and every pod available", "a pod short", "not stable yet"],
+)
+def test_an_attempt_finishes_when_the_new_replica_set_is_stable_and_whole(
+    stable: str, available: int, finished: bool
+) -> None:
+    ctx = _in_flight(rs(H1, 0), rs(H2, 4, available))
+    d = track_duration(ctx, replace(ctx.status, stable_rs=stable))
+    assert d is not None and d.completed is finished
+    if finished:
+        assert (d.finished_at, d.completion_status) == (NOW, "Promoted")
+
+
+def test_an_abort_finishes_the_attempt() -> None:
+    ctx = _in_flight(rs(H1, 4), rs(H2, 1), abort=True)
+    d = track_duration(ctx, ctx.status)
+    assert d is not None and (d.finished_at, d.completion_status) == (NOW, "Aborted")
+
+
+def test_a_retry_after_an_abort_starts_a_new_attempt() -> None:
+    """The status as read carries Progressing ``RolloutAborted`` and is no longer aborted:
+    ``retry`` starts a fresh attempt even though the template did not change."""
+    aborted = RolloutDuration(rollout_started_at=NOW - 100).complete(NOW - 50, "Aborted")
+    ctx = _in_flight(rs(H1, 4), rs(H2, 0), duration=aborted)
+    progressing = replace(ctx.status.conditions[0], reason="RolloutAborted")
+    ctx.status = replace(ctx.status, conditions=(progressing, *ctx.status.conditions[1:]))
+    d = track_duration(ctx, ctx.status)
+    assert d == RolloutDuration(rollout_started_at=NOW)
