@@ -127,3 +127,31 @@ def test_a_retry_after_an_abort_starts_a_new_attempt() -> None:
     ctx.status = replace(ctx.status, conditions=(progressing, *ctx.status.conditions[1:]))
     d = track_duration(ctx, ctx.status)
     assert d == RolloutDuration(rollout_started_at=NOW)
+
+
+@pytest.mark.parametrize(
+    ("target", "created", "outcome"),
+    [(H1, 1.0, "FastRolledBack"), ("0a0a0a0a", 0.5, "RolledBack")],
+    ids=["undo to the stable", "back to an older ReplicaSet"],
+)
+def test_a_rollback_in_flight_names_its_outcome_and_goes_on(
+    target: str, created: float, outcome: str
+) -> None:
+    """The template goes back mid-attempt: the attempt is not superseded, its outcome is
+    known at once (``FastRolledBack`` for the stable), and it finishes later."""
+    plan = make_plan(replicas=4, pod_template_hash=target)
+    started = RolloutDuration(rollout_started_at=NOW - 100)
+    status = make_status(plan, stable=H1, current=H2, duration=started)
+    views = (rs(H1, 4, created=1.0), rs(H2, 1, created=2.0), rs(target, 4, created=created))
+    ctx = Context(plan, status, Observation(now=NOW, replica_sets=views))
+    assert track_duration(ctx, status) == replace(started, completion_status=outcome)
+
+
+def test_a_finished_attempt_is_left_alone_when_the_rollout_is_at_its_target() -> None:
+    """The steps change after a finished attempt while the rollout is already whole at its
+    template: no new attempt, and the finished one keeps its outcome."""
+    done = RolloutDuration(rollout_started_at=NOW - 100).complete(NOW - 50, "Promoted")
+    plan = make_plan(replicas=4, steps=(SetWeight(50),))
+    status = make_status(plan, stable=H2, duration=done, current_step_hash="old")
+    ctx = Context(plan, status, Observation(now=NOW, replica_sets=(rs(H2, 4),)))
+    assert track_duration(ctx, status) == done
