@@ -71,7 +71,7 @@ def finish(ctx: Context, given: RolloutStatus, new: RolloutStatus) -> Decision:
 def fail(ctx: Context, given: RolloutStatus) -> Decision:
     """A reconcile that returns ``ctx.error``: its writes stand, the status is the one read
     (with the CLI's patches), and the workqueue's back-off decides the next look."""
-    return Decision(given, tuple(ctx.actions), None, error=ctx.error)
+    return Decision(given, tuple(ctx.actions), error=ctx.error)  # requeue_after: None
 
 
 def _next_timer(ctx: Context, status: RolloutStatus) -> float | None:

@@ -29,11 +29,12 @@ def reconcile_restart(ctx: Context) -> int:
     at = ctx.plan.restart_at
     assert at is not None
     plan = ctx.plan
-    ordered: list[ReplicaSetView] = []
-    for rs in (ctx.stable_rs, ctx.new_rs):
-        if rs is not None and rs not in ordered:
-            ordered.append(rs)
-    ordered += sorted((rs for rs in ctx.other_rss if rs not in ordered), key=lambda r: r.created)
+    # SortReplicaSetsByPriority: the stable, the new one (when it is another), then the others
+    # oldest first, as the Context already holds them.
+    ordered: list[ReplicaSetView] = [] if ctx.stable_rs is None else [ctx.stable_rs]
+    if ctx.new_rs is not None and ctx.new_rs is not ctx.stable_rs:
+        ordered.append(ctx.new_rs)
+    ordered += ctx.other_rss
     total = sum(rs.replicas for rs in ctx.obs.replica_sets)
     available = sum(rs.available for rs in ctx.obs.replica_sets)
     _, unavailable = replicas.resolve_fenceposts(

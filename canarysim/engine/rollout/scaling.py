@@ -44,10 +44,9 @@ def scale(ctx: Context, rs: ReplicaSetView, count: int) -> bool:
 
 
 def abort_scale_down_delay(ctx: Context) -> float | None:
-    """``GetAbortScaleDownDelaySecondsOrDefault``: 30 s by default for blue-green and with
-    traffic routing, None (never) when explicitly 0, 0 for a basic canary."""
-    if not ctx.plan.traffic_routing and ctx.plan.blue_green is None:
-        return 0.0
+    """``GetAbortScaleDownDelaySecondsOrDefault`` for blue-green and a routed canary (the only
+    rollouts that ask, through :func:`should_delay_abort_scale_down`: Argo's 0 for a basic
+    canary is never read): 30 s by default, None (never) when explicitly 0."""
     value = ctx.plan.abort_scale_down_delay_seconds
     if value is None:
         return 30.0
@@ -135,27 +134,32 @@ def _add_deadline(ctx: Context, rs: ReplicaSetView, delay: float) -> None:
 def is_referenced(ctx: Context, rs: ReplicaSetView) -> bool:
     """``isReplicaSetReferenced``: the status, a Service or a DestinationRule subset still
     points at this ReplicaSet."""
-    st, obs = ctx.status, ctx.obs
-    refs = {st.stable_rs, st.current_pod_hash}
-    bg = ctx.plan.blue_green
-    if bg is not None:
-        refs |= {st.blue_green.active_selector, st.blue_green.preview_selector}
-        if bg.active_service:
-            refs.add(obs.active_service_hash)
-        if bg.preview_service:
-            refs.add(obs.preview_service_hash)
-        refs.discard("")
-        return rs.hash in refs
+    st, obs, plan = ctx.status, ctx.obs, ctx.plan
+    refs = {
+        st.stable_rs,
+        st.current_pod_hash,
+        st.blue_green.active_selector,
+        st.blue_green.preview_selector,
+    }
     if st.canary_weights is not None:
         refs |= {
             st.canary_weights.canary.pod_template_hash,
             st.canary_weights.stable.pod_template_hash,
         }
-    if ctx.plan.canary_service:
-        refs.add(obs.canary_service_hash)
-    if ctx.plan.stable_service:
-        refs.add(obs.stable_service_hash)
-    refs |= set(obs.destination_rule_hashes)
+    bg = plan.blue_green
+    services = (
+        (
+            (plan.canary_service, obs.canary_service_hash),
+            (plan.stable_service, obs.stable_service_hash),
+        )
+        if bg is None
+        else (
+            (bg.active_service, obs.active_service_hash),
+            (bg.preview_service, obs.preview_service_hash),
+        )
+    )
+    refs |= {selected for name, selected in services if name}
+    refs |= set(obs.destination_rule_hashes)  # isReplicaSetReferencedByIstioDestinationRule
     return rs.hash in refs
 
 
@@ -165,12 +169,20 @@ def _reconcile_others(ctx: Context) -> bool:
     active = [rs for rs in ctx.other_rss if rs.replicas > 0]
     if not active:
         return False
-    # cleanupUnhealthyReplicas: first shrink each old RS to what is available (oldest first).
+    # cleanupUnhealthyReplicas (rollout/replicaset.go): first shrink each old RS to what is
+    # available, oldest first (as ctx.other_rss is sorted). More available than desired (a
+    # scale-down whose pods are not gone yet) is its "invalid request to scale down" error,
+    # on which scaleDownOldReplicaSetsForCanary gives up for this reconcile and reports
+    # nothing scaled; the shrinks already written stand.
     size = {rs.hash: rs.replicas for rs in active}
-    for rs in sorted(active, key=lambda r: r.created):
-        if rs.replicas != rs.available and rs.available < rs.replicas:
+    cleaned = 0
+    for rs in active:
+        if rs.available > rs.replicas:
+            return False
+        if rs.available < rs.replicas:
             scale(ctx, rs, rs.available)
             size[rs.hash] = rs.available
+            cleaned += rs.replicas - rs.available
     _, unavailable = replicas.resolve_fenceposts(
         plan.max_surge, plan.max_unavailable, plan.replicas
     )
@@ -179,7 +191,7 @@ def _reconcile_others(ctx: Context) -> bool:
         return False
     if not _can_proceed_with_scale_down_annotation(ctx, active, size):
         return False
-    scaled_total = 0
+    scaled_total = cleaned  # totalScaledDown counts the clean-up once the loop is reached
     delayed = 0
     for rs in sorted(active, key=lambda r: r.revision, reverse=True):
         if plan.traffic_routing and is_referenced(ctx, rs):
@@ -226,15 +238,15 @@ def _scale_down_delay(
     delayed ReplicaSets, scale to 0 at once. Returns (delayed count, desired size)."""
     limit = ctx.plan.scale_down_delay_revision_limit
     limit = MAX_INT32 if limit is None else limit
-    if rs.scale_down_deadline is None and current > 0:
+    if rs.scale_down_deadline is None:  # the caller skips ReplicaSets already at 0
         if delayed < limit:
             _add_deadline(ctx, rs, ctx.plan.effective_scale_down_delay)
             return delayed + 1, current
         return delayed, 0
-    if rs.scale_down_deadline is not None:
-        delayed += 1
-        if delayed <= limit and rs.scale_down_deadline - ctx.now > 0:
-            return delayed, current
+    delayed += 1
+    # GetTimeRemainingBeforeScaleDownDeadline: only a deadline strictly after now remains.
+    if delayed <= limit and rs.scale_down_deadline - ctx.now > 0:
+        return delayed, current
     return delayed, 0
 
 

@@ -156,3 +156,79 @@ def test_disruption_budgets(
     )
     reconcile_restart(ctx)
     assert ctx.actions == expect
+
+
+def test_older_replica_sets_oldest_first_after_stable_and_new() -> None:
+    """Three old ReplicaSets besides the stable: the budget of 2 goes to the two oldest
+    (``CreationTimestamp``), whatever order the observation lists them in."""
+    ctx = _ctx(
+        rs(H1, 1, pods=pods(1, YOUNG), created=1.0),
+        rs("c4", 1, pods=pods(1), created=30.0),
+        rs("c2", 1, pods=pods(1), created=10.0),
+        rs("c3", 1, pods=pods(1), created=20.0),
+        stable=H1,
+        plan={"replicas": 4, "max_unavailable": 2, "pod_template_hash": H1},
+    )
+    assert reconcile_restart(ctx) == 2
+    assert ctx.actions == [EvictPods("c2", 1, AT), EvictPods("c3", 1, AT)]
+
+
+def test_a_pod_created_at_restart_at_is_current() -> None:
+    """``CreationTimestamp.Equal(restartAt)`` counts as restarted already: nothing to evict,
+    and ``restartedAt`` catches up."""
+    ctx = _ctx(rs(H1, 4, pods=pods(4, AT)), stable=H1, plan={"pod_template_hash": H1})
+    assert reconcile_restart(ctx) == 0
+    assert ctx.actions == []
+    assert ctx.restarted_at == AT
+
+
+def test_old_pods_left_in_an_earlier_replica_set_keep_the_restart_pending() -> None:
+    """The old pods are counted over every ReplicaSet: the stable's last old pod is evicted,
+    but the new ReplicaSet's old pod waits for the next reconcile, so ``restartedAt`` stays."""
+    ctx = _ctx(rs(H2, 2, pods=(OLD, YOUNG)), rs(H1, 2, pods=(OLD, YOUNG)), stable=H1)
+    assert reconcile_restart(ctx) == 1
+    assert ctx.actions == [EvictPods(H1, 1, AT)]
+    assert ctx.restarted_at is None
+
+
+@pytest.mark.parametrize(
+    ("allowed", "expect"),
+    [(2, [EvictPods(H1, 2, AT)]), (3, [EvictPods(H1, 2, AT)])],
+    ids=["budget of two", "more than the restarter's own limit"],
+)
+def test_each_eviction_takes_one_disruption(allowed: int, expect: list[EvictPods]) -> None:
+    ctx = _ctx(
+        rs(H1, 4, pods=pods(4)),
+        budgets=(DisruptionBudgetView("pdb", allowed, (H1,)),),
+        stable=H1,
+        plan={"pod_template_hash": H1, "max_unavailable": 2},
+    )
+    assert reconcile_restart(ctx) == 2
+    assert ctx.actions == expect
+
+
+def test_a_budget_over_two_replica_sets_is_shared() -> None:
+    """One budget selecting the stable and the new pods, 1 disruption allowed: the stable's
+    eviction uses it up and the new ReplicaSet's old pod is refused (429) this time."""
+    ctx = _ctx(
+        rs(H2, 2, pods=pods(2)),
+        rs(H1, 2, pods=pods(2)),
+        budgets=(DisruptionBudgetView("pdb", 1, (H1, H2)),),
+        stable=H1,
+        plan={"max_unavailable": 2},
+    )
+    assert reconcile_restart(ctx) == 1
+    assert ctx.actions == [EvictPods(H1, 1, AT)]
+
+
+def test_nothing_due_evicts_nothing() -> None:
+    ctx = _ctx(rs(H1, 4, pods=pods(4)), stable=H1, plan={"restart_at": None})
+    assert reconcile_restart(ctx) == 0
+    assert ctx.actions == []
+
+
+def test_without_a_stable_replica_set_the_new_one_is_restarted() -> None:
+    """No stable ReplicaSet yet (a first rollout): the new one's pods come first."""
+    ctx = _ctx(rs(H2, 4, pods=pods(4)), rs(H3, 0), stable="")
+    assert reconcile_restart(ctx) == 1
+    assert ctx.actions == [EvictPods(H2, 1, AT)]

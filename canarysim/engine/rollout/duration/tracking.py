@@ -22,7 +22,13 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from canarysim.engine.model import CompletionStatus, Pause, RolloutDuration, RolloutStatus
+from canarysim.engine.model import (
+    CompletionStatus,
+    Pause,
+    RolloutDuration,
+    RolloutStatus,
+    step_part,
+)
 from canarysim.engine.rollout.context import Context, floor_second
 from canarysim.engine.rollout.pause import (
     BLUE_GREEN_PAUSE,
@@ -106,9 +112,11 @@ def requires_manual_action(ctx: Context, reason: str) -> bool:
     step is the current one of the status as read (``GetCurrentCanaryStep``)."""
     if reason in (INCONCLUSIVE_ANALYSIS, INCONCLUSIVE_EXPERIMENT):
         return True
-    if reason == CANARY_PAUSE_STEP and ctx.plan.blue_green is None:
-        step, _ = ctx.current_step()
-        return isinstance(step, Pause) and step.seconds is None
+    if reason == CANARY_PAUSE_STEP:
+        # requiresManualAction (rollout/pause.go): a step with a pause field, whatever else it
+        # holds (a compound step too); a blue-green has no steps.
+        pause = step_part(ctx.current_step()[0], Pause)
+        return pause is not None and pause.seconds is None
     if reason == BLUE_GREEN_PAUSE and ctx.plan.blue_green is not None:
         return not ctx.plan.blue_green.auto_promotion_enabled
     return False

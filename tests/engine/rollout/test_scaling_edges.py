@@ -1,0 +1,336 @@
+"""ReplicaSet writes of one reconcile (rollout/replicaset.go, rollout/canary.go), pinned where
+the mutation run of ``engine/rollout/scaling.py`` asked: the abort scale-down delay, the
+scale-down deadline annotation, ``isReplicaSetReferenced``, ``scaleDownDelayHelper`` and the
+ALB gate of ``canProceedWithScaleDownAnnotation``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Any
+
+import pytest
+from test_aws_target_groups import NOT_YET, READY, aws
+from test_steps_world import H1, H2, H3, NOW, make_plan, make_status, rs
+
+from canarysim.engine.model import (
+    AnnotateReplicaSet,
+    BlueGreen,
+    BlueGreenStatus,
+    EmitEvent,
+    Observation,
+    ReplicaSetView,
+    ScaleReplicaSet,
+    TrafficWeights,
+    WeightDestination,
+)
+from canarysim.engine.rollout.context import Context
+from canarysim.engine.rollout.scaling import (
+    _add_deadline,
+    _reconcile_others,
+    abort_scale_down_delay,
+    is_referenced,
+)
+
+H4, H5 = "5c8d7b9f4", "4b7c6d8f5"
+
+
+def _ctx(*rss: ReplicaSetView, obs: dict[str, Any] | None = None, **kw: Any) -> Context:
+    plan = make_plan(**kw.pop("plan", {}))
+    status = make_status(plan, **kw)
+    views = tuple(replace(r, rollout_replicas=plan.replicas) for r in rss)
+    return Context(plan, status, Observation(now=NOW, replica_sets=views, **(obs or {})))
+
+
+# ---- GetAbortScaleDownDelaySecondsOrDefault ---------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("value", "expect"),
+    [(None, 30.0), (0.0, None), (5.0, 5.0), (1.0, 1.0)],
+    ids=["unset: 30 s", "explicit 0: never", "explicit 5", "explicit 1"],
+)
+def test_abort_scale_down_delay(value: float | None, expect: float | None) -> None:
+    for plan in (
+        {"traffic_routing": True, "abort_scale_down_delay_seconds": value},
+        {"blue_green": BlueGreen("active"), "abort_scale_down_delay_seconds": value},
+    ):
+        assert abort_scale_down_delay(_ctx(rs(H1, 10), plan=plan)) == expect
+
+
+# ---- addScaleDownDelay ----------------------------------------------------------------------
+
+
+def test_add_deadline_rounds_down_to_the_second() -> None:
+    ctx = _ctx(rs(H1, 10))
+    _add_deadline(ctx, rs(H1, 10), 30.5)
+    assert ctx.actions == [AnnotateReplicaSet(H1, NOW + 30)]
+
+
+def test_a_zero_delay_removes_a_deadline_and_adds_none() -> None:
+    """``addScaleDownDelay`` with 0: a deadline already there is removed (a switch from a
+    routed to a basic canary); without one, nothing is written."""
+    ctx = _ctx(rs(H1, 10))
+    _add_deadline(ctx, rs(H1, 10, deadline=NOW + 5), 0.0)
+    _add_deadline(ctx, rs(H2, 10), 0.0)
+    assert ctx.actions == [AnnotateReplicaSet(H1, None)]
+
+
+# ---- isReplicaSetReferenced -------------------------------------------------------------------
+
+
+def _bg_ctx(**obs: Any) -> Context:
+    return _ctx(
+        rs(H1, 3),
+        rs(H2, 3),
+        rs(H3, 3),
+        obs=obs,
+        stable=H1,
+        current=H2,
+        blue_green=BlueGreenStatus(active_selector=H3, preview_selector=H4),
+        plan={"blue_green": BlueGreen("active", "preview")},
+    )
+
+
+@pytest.mark.parametrize(
+    ("h", "expect"),
+    [(H1, True), (H2, True), (H3, True), (H4, True), (H5, True), ("0a0a0a0a", False)],
+    ids=["stable", "current", "active selector", "preview selector", "a Service", "none"],
+)
+def test_blue_green_references(h: str, expect: bool) -> None:
+    ctx = _bg_ctx(active_service_hash=H5, preview_service_hash=H5)
+    assert is_referenced(ctx, rs(h, 3)) is expect
+
+
+def test_blue_green_services_read_only_when_named() -> None:
+    """The active and preview Services count only when the strategy names them."""
+    ctx = _bg_ctx(active_service_hash=H5, preview_service_hash="6f6f6f6f")
+    assert is_referenced(ctx, rs(H5, 3))
+    assert is_referenced(ctx, rs("6f6f6f6f", 3))
+    ctx.plan = replace(ctx.plan, blue_green=BlueGreen("active"))
+    assert not is_referenced(ctx, rs("6f6f6f6f", 3))
+    assert is_referenced(ctx, rs(H5, 3))
+    ctx.plan = replace(ctx.plan, blue_green=BlueGreen("", "preview"))
+    assert not is_referenced(ctx, rs(H5, 3))
+
+
+def _weights(canary: str, stable: str) -> TrafficWeights:
+    return TrafficWeights(WeightDestination(20, canary), WeightDestination(80, stable))
+
+
+@pytest.mark.parametrize(
+    ("h", "expect"),
+    [(H1, True), (H2, True), (H3, True), (H4, True), (H5, True), ("0a0a0a0a", False)],
+    ids=["stable", "current", "canary weight", "stable weight", "DestinationRule", "none"],
+)
+def test_canary_references(h: str, expect: bool) -> None:
+    ctx = _ctx(
+        rs(H1, 3),
+        obs={"destination_rule_hashes": (H5,)},
+        stable=H1,
+        current=H2,
+        canary_weights=_weights(H3, H4),
+        plan={"traffic_routing": True},
+    )
+    assert is_referenced(ctx, rs(h, 3)) is expect
+
+
+def test_canary_services_read_only_when_named() -> None:
+    obs = {"canary_service_hash": H3, "stable_service_hash": H4}
+    named = _ctx(rs(H1, 3), obs=obs, plan={"canary_service": "c", "stable_service": "s"}, stable=H1)
+    assert is_referenced(named, rs(H3, 3)) and is_referenced(named, rs(H4, 3))
+    unnamed = _ctx(rs(H1, 3), obs=obs, stable=H1)
+    assert not is_referenced(unnamed, rs(H3, 3)) and not is_referenced(unnamed, rs(H4, 3))
+
+
+# ---- scaleDownOldReplicaSetsForCanary / scaleDownDelayHelper ----------------------------------
+
+
+def _promoted(*olds: ReplicaSetView, **plan: Any) -> Context:
+    """A fully promoted routed canary at H1 (3 replicas, all up) and older stables."""
+    return _ctx(
+        rs(H1, 3, revision=9, created=9.0),
+        *olds,
+        stable=H1,
+        plan={"replicas": 3, "pod_template_hash": H1, "traffic_routing": True, **plan},
+    )
+
+
+def test_revision_limit_annotates_that_many_and_scales_the_rest_to_zero() -> None:
+    """``scaleDownDelayRevisionLimit: 2`` with three old stables (newest first by revision):
+    two get a deadline and keep their size, the third goes to 0 at once."""
+    ctx = _promoted(
+        rs(H2, 1, revision=2, created=2.0),
+        rs(H3, 1, revision=3, created=3.0),
+        rs(H4, 1, revision=4, created=4.0),
+        scale_down_delay_revision_limit=2,
+        scale_down_delay_seconds=60.0,
+    )
+    assert _reconcile_others(ctx)
+    assert ctx.actions[:2] == [AnnotateReplicaSet(H4, NOW + 60), AnnotateReplicaSet(H3, NOW + 60)]
+    assert ctx.actions[2] == ScaleReplicaSet(H2, 0, 3)
+
+
+def test_revision_limit_one_counts_an_existing_deadline() -> None:
+    """Limit 1: a ReplicaSet already carrying a deadline uses the one slot, so the older one
+    without a deadline is scaled to 0 rather than annotated."""
+    ctx = _promoted(
+        rs(H2, 1, revision=2, created=2.0),
+        rs(H3, 1, revision=3, created=3.0, deadline=NOW + 100),
+        scale_down_delay_revision_limit=1,
+    )
+    assert _reconcile_others(ctx)
+    assert ctx.actions[0] == ScaleReplicaSet(H2, 0, 3)
+    assert not any(isinstance(a, AnnotateReplicaSet) for a in ctx.actions)
+
+
+def test_a_deadline_reached_this_instant_scales_down() -> None:
+    """A deadline equal to now is not "after now" (``GetTimeRemainingBeforeScaleDownDeadline``
+    returns none remaining): scale to 0."""
+    ctx = _promoted(rs(H2, 1, revision=2, created=2.0, deadline=NOW))
+    assert _reconcile_others(ctx)
+    assert ctx.actions[0] == ScaleReplicaSet(H2, 0, 3)
+
+
+def test_a_deadline_in_the_future_keeps_the_size() -> None:
+    ctx = _promoted(rs(H2, 1, revision=2, created=2.0, deadline=NOW + 1))
+    assert not _reconcile_others(ctx)
+    assert ctx.actions == []
+
+
+# ---- canProceedWithScaleDownAnnotation (an ALB canary) -----------------------------------------
+
+
+def _alb(old: ReplicaSetView, registered: tuple[tuple[str, int], ...] = NOT_YET) -> Context:
+    """A promoted ALB canary at H2 (3 of 3 up), maxUnavailable 1, an older ReplicaSet ``old``,
+    and a stable target group that does not yet hold every endpoint."""
+    plan = make_plan(
+        replicas=3,
+        max_unavailable=1,
+        traffic_routing=True,
+        alb=True,
+        canary_service="canary",
+        stable_service="stable",
+    )
+    status = make_status(plan, stable=H2)
+    views = (replace(old, rollout_replicas=3), rs(H2, 3, rollout_replicas=3))
+    obs = Observation(
+        now=NOW, replica_sets=views, stable_service_hash=H2, target_groups=aws("stable", registered)
+    )
+    return Context(plan, status, obs)
+
+
+def _checked(ctx: Context) -> bool:
+    return any(isinstance(a, EmitEvent) and a.reason.startswith("TargetGroup") for a in ctx.actions)
+
+
+def test_alb_an_old_replica_set_of_one_pod_waits_for_the_target_groups() -> None:
+    ctx = _alb(rs(H1, 1))
+    assert not _reconcile_others(ctx)
+    assert _checked(ctx)
+    assert not any(isinstance(a, AnnotateReplicaSet | ScaleReplicaSet) for a in ctx.actions)
+
+
+def test_alb_verified_target_groups_let_the_deadline_be_written() -> None:
+    ctx = _alb(rs(H1, 1), READY)
+    _reconcile_others(ctx)
+    assert _checked(ctx)
+    assert AnnotateReplicaSet(H1, NOW + 30) in ctx.actions
+
+
+def test_alb_every_old_one_annotated_needs_no_check() -> None:
+    """The deadline was written after a verification: no AWS call, and once it has passed the
+    old ReplicaSet goes to 0 even though the target group is behind now."""
+    ctx = _alb(rs(H1, 1, deadline=NOW - 1))
+    assert _reconcile_others(ctx)
+    assert not _checked(ctx)
+    assert ctx.actions[0] == ScaleReplicaSet(H1, 0, 3)
+
+
+def test_alb_an_old_replica_set_shrunk_to_nothing_needs_no_check() -> None:
+    """``cleanupUnhealthyReplicas`` took the old ReplicaSet (2 pods, none available) to 0:
+    nothing is left to scale down, so the target groups are not asked."""
+    ctx = _alb(rs(H1, 2, 0))
+    _reconcile_others(ctx)
+    assert ctx.actions[0] == ScaleReplicaSet(H1, 0, 3)
+    assert not _checked(ctx)
+
+
+# ---- cleanupUnhealthyReplicas and the scale-down budget (a basic canary) -----------------------
+
+
+def _basic(*olds: ReplicaSetView, **plan: Any) -> Context:
+    """A basic canary fully at H2 (4 replicas, all up) with older ReplicaSets ``olds``; the
+    stable H1 is already at 0."""
+    return _ctx(
+        rs(H1, 0, created=1.0),
+        rs(H2, 4, created=2.0),
+        *olds,
+        stable=H1,
+        plan={"replicas": 4, "max_surge": 1, "max_unavailable": 1, **plan},
+    )
+
+
+def test_cleanup_shrinks_an_old_replica_set_to_its_available_pods_and_counts_it() -> None:
+    """An old ReplicaSet of 3 with 1 available goes to 1; with the budget then spent
+    (5 available, 4 - 1 must stay: 2) the last pod goes too, and the reconcile reports a scale."""
+    ctx = _basic(rs(H3, 3, 1, created=3.0))
+    assert _reconcile_others(ctx)
+    scales = [a for a in ctx.actions if isinstance(a, ScaleReplicaSet)]
+    assert scales == [ScaleReplicaSet(H3, 1, 4), ScaleReplicaSet(H3, 0, 4)]
+
+
+def test_cleanup_alone_counts_as_scaled_once_the_loop_is_reached() -> None:
+    """Routed and not fully promoted, an old ReplicaSet still referenced by the status: the
+    clean-up shrinks it and nothing else is scaled, yet the reconcile reports a scale
+    (``totalScaledDown`` includes the clean-up)."""
+    ctx = _ctx(
+        rs(H1, 4, created=1.0),
+        rs(H2, 1, created=2.0),
+        rs(H3, 2, 1, created=3.0),
+        stable=H1,
+        current=H3,
+        plan={"replicas": 4, "max_surge": 1, "max_unavailable": 1, "traffic_routing": True},
+    )
+    assert _reconcile_others(ctx)
+    assert [a for a in ctx.actions if isinstance(a, ScaleReplicaSet)] == [ScaleReplicaSet(H3, 1, 4)]
+
+
+def test_more_available_than_desired_stops_the_scale_down() -> None:
+    """An old ReplicaSet scaled to 1 whose 2 pods are still available: Argo's clean-up errors
+    and nothing more is scaled this reconcile (the older one's shrink stands)."""
+    ctx = _basic(rs(H3, 2, 1, created=3.0), rs("4a4a4a4a", 1, 2, created=4.0, revision=4))
+    assert not _reconcile_others(ctx)
+    assert [a for a in ctx.actions if isinstance(a, ScaleReplicaSet)] == [ScaleReplicaSet(H3, 1, 4)]
+
+
+def test_the_budget_uses_the_fenceposts_of_both_bounds() -> None:
+    """maxSurge 0 with maxUnavailable 10 % of 5 (0): ``resolveFenceposts`` makes
+    maxUnavailable 1, so one old pod may go (5 available, 5 - 1 must stay)."""
+    ctx = _ctx(
+        rs(H1, 0, created=1.0),
+        rs(H2, 4, created=2.0),
+        rs(H3, 1, created=3.0),
+        stable=H1,
+        plan={"replicas": 5, "max_surge": 0, "max_unavailable": "10%"},
+    )
+    assert _reconcile_others(ctx)
+    assert ctx.actions[0] == ScaleReplicaSet(H3, 0, 5)
+
+
+def test_alb_no_budget_no_target_group_check() -> None:
+    """``maxScaleDown <= 0`` returns before ``canProceedWithScaleDownAnnotation``: 3 available
+    of 3 with maxUnavailable 0 leaves nothing to scale down, and AWS is not asked."""
+    ctx = _alb(rs(H1, 1))
+    ctx.plan = replace(ctx.plan, max_unavailable=0)
+    ctx.obs = replace(ctx.obs, replica_sets=(rs(H1, 1, rollout_replicas=3), rs(H2, 3, 2)))
+    assert not _reconcile_others(ctx)
+    assert not _checked(ctx)
+
+
+def test_an_old_replica_set_already_at_zero_is_left_out() -> None:
+    """``FilterActiveReplicaSets``: an old ReplicaSet scaled to 0 whose pod is still
+    available is not cleaned up (no error), and the next one is scaled down."""
+    ctx = _basic(rs(H3, 0, 1, created=3.0), rs("4a4a4a4a", 1, created=4.0, revision=4))
+    assert _reconcile_others(ctx)
+    assert ctx.actions[0] == ScaleReplicaSet("4a4a4a4a", 0, 4)
