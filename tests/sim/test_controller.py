@@ -228,3 +228,17 @@ def test_step_analysis_queries_the_simulated_prometheus(
     if phase == "Degraded":
         assert r.final.message.startswith("RolloutAborted: Rollout aborted update to revision 2")
         assert r.series_at("weight.canary", r.until - 1) == 0
+
+
+def test_a_canary_sees_its_destination_rules_subsets_a_blue_green_none() -> None:
+    """``isReplicaSetReferencedByIstioDestinationRule``: the hashes the canary's Istio
+    DestinationRule subsets select are part of what the controller observes (an old
+    ReplicaSet they still select is not scaled down); blue-green has no such rule."""
+    scenarios = Path(__file__).resolve().parents[2] / "scenarios"
+    subsets = World.build(scenarios / "subset-split" / "scenario.yaml").run(60.0)
+    seen = subsets.controller.observation().destination_rule_hashes
+    status = subsets.controller.status
+    assert seen and set(seen) == {status.stable_rs, status.current_pod_hash}
+    assert seen == subsets.mesh.destination_rule_hashes()
+    blue_green = World.build(scenarios / "blue-green" / "scenario.yaml").run(60.0)
+    assert blue_green.controller.observation().destination_rule_hashes == ()

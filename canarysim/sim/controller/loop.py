@@ -210,7 +210,9 @@ class Controller(DecisionApplier):
         if plan.blue_green is not None:
             extra["active_service_hash"] = self._service_hash(plan.blue_green.active_service)
             extra["preview_service_hash"] = self._service_hash(plan.blue_green.preview_service)
-            extra["destination_rule_hashes"] = world.mesh.destination_rule_hashes()
+        # isReplicaSetReferencedByIstioDestinationRule (rollout/replicaset.go): the canary's
+        # Istio DestinationRule (getIstioDestinationRuleSpec: a canary's only; none without one)
+        extra["destination_rule_hashes"] = world.mesh.destination_rule_hashes()
         if plan.ping_service:
             extra["ping_service_hash"] = self._service_hash(plan.ping_service)
             extra["pong_service_hash"] = self._service_hash(plan.pong_service)
