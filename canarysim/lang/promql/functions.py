@@ -329,7 +329,7 @@ def _histogram_quantile(q: float, vec: Vector) -> Vector:
         if "le" not in labels:
             continue
         try:
-            le = float(labels["le"].replace("+Inf", "inf"))
+            le = float(labels["le"])  # Go's ParseFloat and Python's both read "+Inf"
         except ValueError:
             continue
         key = tuple(sorted((k, x) for k, x in labels.items() if k not in ("le", "__name__")))
@@ -348,7 +348,8 @@ def _bucket_quantile(q: float, buckets: list[tuple[float, float]]) -> float:
     buckets = sorted(buckets)
     if not buckets or not math.isinf(buckets[-1][0]):
         return math.nan
-    # Coalesce equal bounds, then force monotonic counts (scrapes may be torn).
+    # Coalesce equal bounds, then force monotonic counts (scrapes may be torn) and take a count
+    # within float noise of the one below as equal (ensureMonotonicAndIgnoreSmallDeltas).
     merged: list[list[float]] = []
     for le, c in buckets:
         if merged and merged[-1][0] == le:
@@ -356,7 +357,9 @@ def _bucket_quantile(q: float, buckets: list[tuple[float, float]]) -> float:
         else:
             merged.append([le, c])
     for i in range(1, len(merged)):
-        merged[i][1] = max(merged[i][1], merged[i - 1][1])
+        prev = merged[i - 1][1]
+        if merged[i][1] < prev or _almost_equal(prev, merged[i][1], _SMALL_DELTA):
+            merged[i][1] = prev
     if len(merged) < 2:
         return math.nan
     total = merged[-1][1]
@@ -370,6 +373,22 @@ def _bucket_quantile(q: float, buckets: list[tuple[float, float]]) -> float:
         return merged[0][0]
     start, below = (0.0, 0.0) if b == 0 else (merged[b - 1][0], merged[b - 1][1])
     end, count = merged[b][0], merged[b][1] - below
-    # Go divides: an empty lowest bucket at q=0 gives 0/0 = NaN.
-    share = (rank - below) / count if count else (math.nan if rank == below else math.inf)
+    # Go divides: an empty lowest bucket at q=0 gives 0/0 = NaN (any other bucket found holds
+    # more than the one below it, as the first to reach the rank).
+    share = (rank - below) / count if count else math.nan
     return start + (end - start) * share
+
+
+#: ``smallDeltaTolerance`` of promql/quantile.go.
+_SMALL_DELTA = 1e-12
+_MIN_NORMAL = 2.2250738585072014e-308
+
+
+def _almost_equal(a: float, b: float, epsilon: float) -> bool:
+    """``almost.Equal`` of Prometheus' ``util/almost``, for the unequal counts it is asked
+    about here (equal ones need no correction; an infinite one is never almost equal)."""
+    abs_sum = abs(a) + abs(b)
+    diff = abs(a - b)
+    if a == 0 or b == 0 or abs_sum < _MIN_NORMAL:
+        return diff < epsilon * _MIN_NORMAL
+    return diff / abs_sum < epsilon
