@@ -19,7 +19,6 @@ from canarysim.lang.promql.functions import (
     _extrapolated,
     _histogram_quantile,
     _quantile,
-    _safe,
     extreme,
     go_max,
     go_min,
@@ -154,12 +153,12 @@ def call(ev: Evaluator, node: Call) -> Scalar | Vector:
             # funcRound multiplies by the inverse (Go: 1/0 is +Inf, so round(x, 0) is NaN)
             inverse = _arith("/", 1.0, params[0]) if params else 1.0
             fn = lambda x: _arith("/", _go_floor(x * inverse + 0.5), inverse)  # noqa: E731
-        return ev.unique(Vector([(_drop_name(lb), _safe(fn, v)) for lb, v in vec]))
+        return ev.unique(Vector([(_drop_name(lb), fn(v)) for lb, v in vec]))
     unaries: dict[str, Callable[[float], float]] = {
         "abs": abs,
         "ceil": lambda x: float(math.ceil(x)) if math.isfinite(x) else x,
         "floor": _go_floor,
-        "exp": math.exp,
+        "exp": _go_exp,
         "ln": lambda x: math.log(x) if x > 0 else (-math.inf if x == 0 else math.nan),
         "log2": lambda x: math.log2(x) if x > 0 else (-math.inf if x == 0 else math.nan),
         "log10": lambda x: math.log10(x) if x > 0 else (-math.inf if x == 0 else math.nan),
@@ -167,7 +166,15 @@ def call(ev: Evaluator, node: Call) -> Scalar | Vector:
         "sgn": lambda x: -1.0 if x < 0 else (1.0 if x > 0 else x),
     }
     unary = unaries[f]
-    return ev.unique(Vector([(_drop_name(lb), _safe(unary, v)) for lb, v in vec]))
+    return ev.unique(Vector([(_drop_name(lb), unary(v)) for lb, v in vec]))
+
+
+def _go_exp(x: float) -> float:
+    """Go's ``math.Exp``: +Inf where Python's overflows."""
+    try:
+        return math.exp(x)
+    except OverflowError:
+        return math.inf
 
 
 def _go_floor(x: float) -> float:

@@ -136,9 +136,8 @@ class Evaluator:
             return calls.call(self, node)
         if isinstance(node, Aggregate):
             return self._aggregate(node)
-        if isinstance(node, Binary):
-            return self._binary(node)
-        raise self.err(f"unsupported expression {node!r}")  # pragma: no cover
+        assert isinstance(node, Binary), node  # the last kind of node the parser makes
+        return self._binary(node)
 
     def unique(self, vec: Vector) -> Vector:
         """Prometheus refuses a vector with two series of one label set."""

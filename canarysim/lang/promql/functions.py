@@ -9,9 +9,9 @@ arithmetic for binary operators.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 
-from canarysim.lang.promql.syntax import COMPARISONS, PromQLError
+from canarysim.lang.promql.syntax import COMPARISONS
 from canarysim.lang.promql.values import Vector
 
 __all__ = [
@@ -75,13 +75,6 @@ FUNCTIONS: dict[str, tuple[int, int]] = {
 }
 
 
-def _safe(fn: Callable[[float], float], x: float) -> float:
-    try:
-        return float(fn(x))
-    except (OverflowError, ValueError):
-        return math.inf if x > 0 else math.nan
-
-
 def _compare(op: str, a: float, b: float) -> bool:
     return {
         "==": a == b,
@@ -117,9 +110,7 @@ def _arith(op: str, a: float, b: float) -> float:
         return a / b
     if op == "%":
         return math.fmod(a, b) if b != 0 and math.isfinite(a) else math.nan
-    if op == "^":
-        return go_pow(a, b)
-    raise PromQLError(f"unsupported operator {op!r}")  # pragma: no cover
+    return go_pow(a, b)  # "^", the last arithmetic operator the parser makes
 
 
 def kahan_inc(inc: float, total: float, c: float) -> tuple[float, float]:
@@ -187,8 +178,6 @@ def go_pow(x: float, y: float) -> float:
     """Go's ``math.Pow`` (C99 ``pow`` special cases; Python raises where Go answers)."""
     try:
         return math.pow(x, y)
-    except ZeroDivisionError:  # pragma: no cover - math.pow raises ValueError instead
-        return math.inf
     except ValueError:
         if x == 0 and y < 0:  # Pow(±0, y<0): ±Inf for an odd integer y, else +Inf
             odd = y == int(y) and int(y) % 2 == 1
