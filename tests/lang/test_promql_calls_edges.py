@@ -42,6 +42,7 @@ STORE = Store(
             ({"pod": "e", "k": "v5"}, T, [INF] * 7),
             ({"pod": "f", "k": "v6"}, T, [-INF] * 7),
         ],
+        "nl": [({"k": "a\nb"}, T, [1.0] * 7)],
         "line": [({"pod": "a"}, T, [3.0 * t + 1.0 for t in T])],
         "h": [
             ({"le": "1", "pod": "a"}, T, [1.0] * 7),
@@ -131,6 +132,8 @@ def test_irate_and_idelta_read_the_last_two_samples():
     assert at("irate(c[1m])", 30.0).values() == [0.5]
     assert at("idelta(c[1m])", 30.0).values() == [-15.0]
     assert at("irate(c[5s])") == Vector([])
+    # equal values are no reset: 2 -> 2 is 0, not 2 over the gap
+    assert at('irate(g{pod="b"}[1m])', 50.0).values() == [0.0]
 
 
 # ----------------------------------------------------------------------------- over time
@@ -163,6 +166,11 @@ def test_over_time_functions_drop_the_name_but_last_over_time():
     assert [lb for lb, _ in at('last_over_time(g{pod="a"}[1m])')] == [{"__name__": "g", "pod": "a"}]
     assert [lb for lb, _ in at("quantile_over_time(0.5, line[1m])")] == [{"pod": "a"}]
     assert [lb for lb, _ in at("predict_linear(line[1m], 1)")] == [{"pod": "a"}]
+
+
+def test_resets_count_only_drops():
+    # g{pod="b"}: 2 2 2 2 2 2 -2.5: equal neighbours are no reset
+    assert at('resets(g{pod="b"}[2m])').values() == [1.0]
 
 
 def test_changes_counts_nan_to_nan_as_no_change():
@@ -305,7 +313,10 @@ def test_label_replace():
     # an empty result removes the label
     got = at('label_replace(x{pod="a"}, "k", "", "k", ".*")')
     assert "k" not in got.samples[0][0]
-    # dot matches a newline, and RE2's (?<name>) groups work
+    # dot matches a newline (Prometheus compiles "^(?s:" + regex + ")$")
+    got = at('label_replace(nl, "m", "$1", "k", "a(.)b")')
+    assert got.samples[0][0]["m"] == "\n"
+    # RE2's (?<name>) groups work
     got = at('label_replace(x{pod="a"}, "num", "$n", "k", "(?<n>v)1")')
     assert got.samples[0][0]["num"] == "v"
 

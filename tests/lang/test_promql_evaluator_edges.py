@@ -33,8 +33,10 @@ class EndsStore(Store):
         super().__init__(series)
         self.ends = ends
         self.extra = extra or {}
+        self.asked = []
 
     def select_ends(self, name, matchers):
+        self.asked.append((name, [(m.name, m.op, m.value) for m in matchers]))
         for labels, t, v in self.series.get(name, []):
             yield labels, t, v, self.ends.get(labels.get("pod"))
         for labels, t, v in self.extra.get(name, []):
@@ -82,6 +84,9 @@ def test_a_name_matcher_other_than_equality_scans_every_metric_name():
     assert [lb["__name__"] for lb, _ in at('{__name__=~"up|down", pod="a"}')] == ["down", "up"]
     assert [lb["__name__"] for lb, _ in at('{__name__!="up", pod="a"}')] == ["down", "gaps"]
     assert at('{__name__="nothing"}') == Vector([])
+    # every name matcher must hold, not any
+    got = at('{__name__=~"up|down", __name__!="down", pod="a"}')
+    assert [lb["__name__"] for lb, _ in got] == ["up"]
 
 
 def test_label_matchers_are_checked_again_on_what_select_ends_gives():
@@ -91,6 +96,8 @@ def test_label_matchers_are_checked_again_on_what_select_ends_gives():
         extra={"up": [({"pod": "b"}, T, [2.0] * 5)]},
     )
     assert rows(at('up{pod="a"}', store=store)) == [((("__name__", "up"), ("pod", "a")), 1.0)]
+    # the store is given the label matchers, the name's aside
+    assert store.asked == [("up", [("pod", "=", "a")])]
 
 
 def test_a_staleness_marker_hides_the_series_at_and_after_it():
