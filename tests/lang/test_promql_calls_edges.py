@@ -325,9 +325,15 @@ def test_label_replace_errors():
     assert message('label_replace(x, "num", "$1", "k", "(")') == (
         "invalid regular expression in label_replace(): ("
     )
-    assert message('label_replace(x, "1num", "$1", "k", "(.*)")') == (
+    assert message('label_replace(x, "1num", "$1", "k", "(.*)")', version=2) == (
         "invalid destination label name in label_replace(): 1num"
     )
+    # Prometheus 3 takes any non-empty (UTF-8) label name
+    assert message('label_replace(x, "", "$1", "k", "(.*)")') == (
+        "invalid destination label name in label_replace(): "
+    )
+    got = at('label_replace(x{pod="a"}, "1 num", "$1", "k", "(.*)")')
+    assert got.samples[0][0]["1 num"] == "v1"
     assert message('label_replace(label_replace(x, "k", "", "k", ".*"), "pod", "p", "", "")') == (
         "vector cannot contain metrics with the same labelset"
     )
@@ -338,12 +344,19 @@ def test_label_join():
     assert got.samples[0][0]["j"] == "a,,v1"
     got = at('label_join(x{pod="a"}, "pod", ",")')  # nothing joined: the label goes
     assert got.samples[0][0] == {"__name__": "x", "k": "v1"}
-    assert message('label_join(x, "j", ",", "1pod")') == (
+    assert message('label_join(x, "j", ",", "1pod")', version=2) == (
         "invalid source label name in label_join(): 1pod"
     )
-    assert message('label_join(x, "j-", ",", "pod")') == (
+    assert message('label_join(x, "j-", ",", "pod")', version=2) == (
         "invalid destination label name in label_join(): j-"
     )
+    assert message('label_join(x, "j", ",", "")') == "invalid source label name in label_join(): "
+    assert message('label_join(x, "", ",", "pod")') == (
+        "invalid destination label name in label_join(): "
+    )
+    got = at('label_join(x{pod="a"}, "j.x", ",", "pod")')
+    assert got.samples[0][0]["j.x"] == "a"
+    assert at('label_join(x{pod="a"}, "_j9", ",", "pod")', version=2).samples[0][0]["_j9"] == "a"
 
 
 @pytest.mark.parametrize(

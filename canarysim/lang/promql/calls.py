@@ -300,7 +300,7 @@ def _label_function(ev: Evaluator, node: Call) -> Vector:
             regex = re.compile(f"(?s:{_go_regex(pattern)})")
         except re.error:
             raise ev.err(f"invalid regular expression in label_replace(): {pattern}") from None
-        if not _LABEL_NAME.fullmatch(dst):
+        if not _label_name_ok(ev, dst):
             raise ev.err(f"invalid destination label name in label_replace(): {dst}")
         for labels, v in vec:
             match = regex.fullmatch(labels.get(src, ""))
@@ -312,14 +312,22 @@ def _label_function(ev: Evaluator, node: Call) -> Vector:
         sep = _string(ev, node, 2)
         sources = [_string(ev, node, i) for i in range(3, len(node.args))]
         for name in sources:
-            if not _LABEL_NAME.fullmatch(name):
+            if not _label_name_ok(ev, name):
                 raise ev.err(f"invalid source label name in label_join(): {name}")
-        if not _LABEL_NAME.fullmatch(dst):
+        if not _label_name_ok(ev, dst):
             raise ev.err(f"invalid destination label name in label_join(): {dst}")
         for labels, v in vec:
             joined = sep.join(labels.get(name, "") for name in sources)
             out.append((_set_label(labels, dst, joined), v))
     return ev.unique(Vector(out))
+
+
+def _label_name_ok(ev: Evaluator, name: str) -> bool:
+    """A label name label_replace/label_join accept: any non-empty one in 3.x (UTF-8 names,
+    ``model.UTF8Validation.IsValidLabelName``), the legacy ``[a-zA-Z_][a-zA-Z0-9_]*`` in 2.x."""
+    if ev.version >= 3:
+        return name != ""
+    return _LABEL_NAME.fullmatch(name) is not None
 
 
 def _set_label(labels: Labels, name: str, value: str) -> Labels:
