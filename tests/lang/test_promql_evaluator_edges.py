@@ -128,6 +128,11 @@ def test_range_window_bounds_and_offset():
     assert at('sum_over_time(up{pod="b"}[10s] offset 65s)').values() == []
 
 
+def test_start_and_end_of_an_instant_query_are_its_time():
+    assert at('up{pod="b"} @ end()', 40.0).values() == [3.0]
+    assert at('up{pod="b"} @ start()', 40.0).values() == [3.0]
+
+
 def test_at_end_and_offset_on_an_instant_selector():
     ev = Evaluator(STORE, 60.0, start=15.0, end=45.0)
     assert ev.eval(parse('up{pod="b"} @ end()')).values() == [4.0]

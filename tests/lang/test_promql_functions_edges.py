@@ -218,6 +218,12 @@ def test_kahan_mean():
     assert kahan_mean([1e308, 1e308, 1e308, -1e308]) == 5e307
     assert kahan_mean([1e308, 1e308, 1.0, 1.0]) == 5e307
     assert kahan_mean([INF, 1.0]) == INF
+    # overflow at the third value, with a compensation carried over: 3 / 5
+    big = 2.0**1023
+    assert kahan_mean([big, 3.0, big, -big, -big]) == pytest.approx(0.6, rel=1e-12)
+    assert kahan_mean([1e308, 5e307, 1e308]) == pytest.approx(
+        2 * (1e308 / 3) + 5e307 / 3, rel=1e-12
+    )
 
 
 def test_variance_is_the_population_variance():

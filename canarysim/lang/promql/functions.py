@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Sequence
+from itertools import chain
 
 from canarysim.lang.promql.syntax import COMPARISONS
 from canarysim.lang.promql.values import Vector
@@ -106,7 +107,7 @@ def _arith(op: str, a: float, b: float) -> float:
         if b == 0:
             if a == 0 or math.isnan(a):
                 return math.nan
-            return math.copysign(math.inf, a) * math.copysign(1.0, b)
+            return a * math.copysign(math.inf, b)  # an infinity of the signs' product
         return a / b
     if op == "%":
         return math.fmod(a, b) if b != 0 and math.isfinite(a) else math.nan
@@ -132,7 +133,7 @@ def kahan_sum(values: Iterable[float]) -> float:
     total, c = 0.0, 0.0
     for x in values:
         total, c = kahan_inc(float(x), total, c)
-    return total if math.isinf(total) else total + c
+    return total + c  # an infinite sum has had its compensation reset to 0
 
 
 def kahan_mean(values: Iterable[float]) -> float:
@@ -140,23 +141,25 @@ def kahan_mean(values: Iterable[float]) -> float:
     an incremental mean once the running sum would overflow (``funcAvgOverTime``)."""
     it = iter(values)
     total = float(next(it, math.nan))
-    count, c, mean, incremental = 1.0, 0.0, 0.0, False
+    count, c = 1.0, 0.0
     for x in it:
         x = float(x)
+        new_total, new_c = kahan_inc(x, total, c)
+        if math.isinf(new_total):
+            return _incremental_mean(total / count, c / count, count, chain([x], it))
+        total, c = new_total, new_c
         count += 1.0
-        if not incremental:
-            new_total, new_c = kahan_inc(x, total, c)
-            if not math.isinf(new_total):
-                total, c = new_total, new_c
-                continue
-            incremental = True
-            mean = total / (count - 1)
-            c /= count - 1
-        q = (count - 1) / count
-        mean, c = kahan_inc(x / count, q * mean, q * c)
-    if incremental:
-        return mean + c
     return total / count + c / count
+
+
+def _incremental_mean(mean: float, c: float, count: float, rest: Iterable[float]) -> float:
+    """The rest of :func:`kahan_mean` once the sum would overflow: the mean of the first
+    ``count`` values (and its compensation) moved along one value at a time."""
+    for x in rest:
+        count += 1.0
+        q = (count - 1) / count
+        mean, c = kahan_inc(float(x) / count, q * mean, q * c)
+    return mean + c
 
 
 def variance(values: Iterable[float]) -> float:
