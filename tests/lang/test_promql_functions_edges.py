@@ -167,6 +167,8 @@ def test_arithmetic_is_go_ieee(op, a, b, expected):
         (-10.0, 400.5, NAN),  # a negative base with a fraction: NaN before any overflow
         (0.5, -2000.0, INF),
         (-0.5, -2001.0, -INF),
+        (0.5, -2001.0, INF),  # odd, but a positive base
+        (-8.0, -0.5, NAN),  # a negative base with a negative fraction: NaN, not a zero's Inf
     ],
 )
 def test_go_pow(x, y, expected):

@@ -182,13 +182,13 @@ def go_pow(x: float, y: float) -> float:
     try:
         return math.pow(x, y)
     except ValueError:
-        if x == 0 and y < 0:  # Pow(±0, y<0): ±Inf for an odd integer y, else +Inf
+        if x == 0:  # Pow(±0, y<0) (math.pow refuses no other zero): ±Inf for an odd integer y
             odd = y == int(y) and int(y) % 2 == 1
             return math.copysign(math.inf, x) if odd else math.inf
         return math.nan  # a negative base with a non-integer exponent
     except OverflowError:  # |x| > 1 with a large y, or |x| < 1 with a large negative y
         odd = y == int(y) and int(y) % 2 == 1
-        return -math.inf if x < 0 and odd else math.inf
+        return math.copysign(math.inf, x) if odd else math.inf  # x is never 0 here
 
 
 def go_min(a: float, b: float) -> float:
