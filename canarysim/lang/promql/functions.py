@@ -196,8 +196,8 @@ def go_min(a: float, b: float) -> float:
     if math.isnan(a) or math.isnan(b):
         return math.nan
     if a == b == 0:
-        return a if math.copysign(1, a) < 0 else b
-    return a if a < b else b
+        return -(-a - b)  # IEEE: -0 unless both are +0
+    return min(a, b)
 
 
 def go_max(a: float, b: float) -> float:
@@ -205,8 +205,8 @@ def go_max(a: float, b: float) -> float:
     if math.isnan(a) or math.isnan(b):
         return math.nan
     if a == b == 0:
-        return a if math.copysign(1, a) > 0 else b
-    return a if a > b else b
+        return a + b  # IEEE: +0 unless both are -0
+    return max(a, b)
 
 
 def linear_regression(
