@@ -251,6 +251,7 @@ def test_a_string_literal_is_refused_outside_a_function():
 
 def test_unary_minus_negates_and_drops_the_name():
     assert at("-2") == Scalar(-2.0)
+    assert at('-scalar(up{pod="b"})') == Scalar(-5.0)  # not a literal: the evaluator negates
     assert rows(at('-up{pod="b"}')) == [((("app", "x"), ("pod", "b")), -5.0)]
 
 

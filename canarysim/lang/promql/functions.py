@@ -212,27 +212,22 @@ def go_max(a: float, b: float) -> float:
 def linear_regression(
     t: Sequence[float], v: Sequence[float], intercept_time: float
 ) -> tuple[float, float]:
-    """``linearRegression`` (compensated sums; a constant series has slope 0)."""
-    n = 0.0
-    sx = cx = sy = cy = sxy = cxy = sx2 = cx2 = 0.0
+    """``linearRegression`` (compensated sums; a constant series has slope 0; Go divides)."""
     first = float(v[0])
-    constant = True
-    for i, (ti, vi) in enumerate(zip(t, v, strict=True)):
-        y = float(vi)
-        if constant and i > 0 and y != first:
-            constant = False
-        n += 1.0
-        x = float(ti) - intercept_time
+    if all(float(y) == first for y in v[1:]):
+        return (math.nan, math.nan) if math.isinf(first) else (0.0, first)
+    n = float(len(t))
+    sx = cx = sy = cy = sxy = cxy = sx2 = cx2 = 0.0
+    for i in range(len(t)):
+        x, y = float(t[i]) - intercept_time, float(v[i])
         sx, cx = kahan_inc(x, sx, cx)
         sy, cy = kahan_inc(y, sy, cy)
         sxy, cxy = kahan_inc(x * y, sxy, cxy)
         sx2, cx2 = kahan_inc(x * x, sx2, cx2)
-    if constant:
-        return (math.nan, math.nan) if math.isinf(first) else (0.0, first)
     sx, sy, sxy, sx2 = sx + cx, sy + cy, sxy + cxy, sx2 + cx2
     cov = sxy - sx * sy / n
     var = sx2 - sx * sx / n
-    slope = cov / var if var != 0 else (math.nan if cov == 0 else math.copysign(math.inf, cov))
+    slope = _arith("/", cov, var)
     return slope, sy / n - slope * sx / n
 
 
