@@ -89,6 +89,16 @@ def test_a_name_matcher_other_than_equality_scans_every_metric_name():
     assert [lb["__name__"] for lb, _ in got] == ["up"]
 
 
+def test_a_fixed_name_is_selected_without_listing_the_names():
+    class NoListing(Store):
+        def metric_names(self):
+            raise AssertionError("a selector with name= need not list the store's names")
+
+    store = NoListing({"up": [({"pod": "a"}, T, [1.0] * 5)]})
+    assert at('up{pod="a"}', store=store).values() == [1.0]
+    assert at('{__name__="up"}', store=store).values() == [1.0]
+
+
 def test_label_matchers_are_checked_again_on_what_select_ends_gives():
     store = EndsStore(
         {"up": [({"pod": "a"}, T, [1.0] * 5)]},
