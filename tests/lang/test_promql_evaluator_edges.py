@@ -110,6 +110,12 @@ def test_label_matchers_are_checked_again_on_what_select_ends_gives():
     assert store.asked == [("up", [("pod", "=", "a")])]
 
 
+def test_a_matcher_reads_a_missing_label_as_empty():
+    assert len(at('up{nolabel=""}')) == 3
+    assert len(at('up{zone=""}')) == 3  # pod c's zone is empty too
+    assert len(at('up{nolabel!=""}')) == 0
+
+
 def test_a_staleness_marker_hides_the_series_at_and_after_it():
     store = EndsStore({"up": [({"pod": "a"}, [0.0, 15.0], [1.0, 2.0])]}, ends={"a": 20.0})
     assert at("up", 19.0, store).values() == [2.0]

@@ -238,7 +238,7 @@ def _extrapolated(
     range_s: float,
     is_counter: bool,
     is_rate: bool,
-    version: int = 3,
+    version: int,
 ) -> float | None:
     """Prometheus' ``extrapolatedRate`` for float samples (see module docstring).
 
