@@ -121,6 +121,12 @@ def test_a_staleness_marker_hides_the_series_at_and_after_it():
     assert at("up", 19.0, store).values() == [2.0]
     assert at("up", 20.0, store).values() == []
     assert at("up", 25.0, store).values() == []
+    # a stale series hides only itself
+    two = EndsStore(
+        {"up": [({"pod": "a"}, [0.0, 15.0], [1.0, 2.0]), ({"pod": "b"}, [0.0, 15.0], [3.0, 4.0])]},
+        ends={"a": 20.0},
+    )
+    assert at("up", 25.0, two).values() == [4.0]
     # range selectors read the real samples, marker or not
     assert at("count_over_time(up[1m])", 25.0, store).values() == [2.0]
 
@@ -178,6 +184,12 @@ def test_a_subquery_steps_on_multiples_of_its_step_on_the_unix_clock():
     # 2.x includes a step exactly at the window's start
     v2 = Evaluator(STORE, 60.0, version=2).eval(parse('up{pod="b"}[60s:20s]'))
     assert [list(t) for _, t, _ in v2.series] == [[0.0, 20.0, 40.0, 60.0]]
+
+
+def test_at_pins_a_subquery():
+    # steps 15 and 30 (values 2, 3), not 45 and 60
+    assert at('max_over_time(up{pod="b"}[30s:15s] @ 30)').values() == [3.0]
+    assert at('max_over_time(up{pod="b"}[30s:15s])').values() == [5.0]
 
 
 def test_a_subquery_without_a_step_uses_one_minute():

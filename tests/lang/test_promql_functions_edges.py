@@ -245,6 +245,9 @@ def test_extreme_skips_nan_unless_every_value_is_nan():
     assert extreme([3, NAN, 1, 2], smallest=True) == 1.0
     assert extreme([NAN, 3, 1, 5, 2], smallest=False) == 5.0
     assert extreme([2, 2], smallest=True) == 2.0
+    # a tie keeps the first value: the sign of a zero shows it
+    assert same(extreme([0.0, -0.0], smallest=True), 0.0)
+    assert same(extreme([-0.0, 0.0], smallest=False), -0.0)
     assert math.isnan(extreme([NAN, NAN], smallest=True))
     assert math.isnan(extreme([], smallest=False))
     assert isinstance(extreme([1], smallest=True), float)
@@ -318,6 +321,19 @@ def test_the_zero_point_is_applied_after_the_threshold_in_3_and_before_in_2():
     v2 = [10.5, 20.5, 30.5]
     assert rate(t, v2, 40.0, 40.0, is_rate=False, version=2) == pytest.approx(30.5)
     assert rate(t, v2, 40.0, 40.0, is_rate=False) == pytest.approx(25.0)
+
+
+def test_a_start_gap_of_exactly_the_threshold_is_halved_in_both_versions():
+    # spacing 10, gap 11 == 10 * 1.1 at the start (a gauge: no zero point): 5 is taken
+    t = [11.0, 21.0, 31.0]
+    for version in (2, 3):
+        got = rate(t, [0.0, 1.0, 2.0], 31.0, 31.0, counter=False, is_rate=False, version=version)
+        assert got == pytest.approx(2.0 * 25.0 / 20.0)
+
+
+def test_a_small_counter_increase_is_capped_at_its_zero_point_too():
+    # 0.25 -> 0.75 over 10 s: zero 5 s before the first sample, not 10
+    assert rate([10.0, 20.0], [0.25, 0.75], 20.0, 20.0, is_rate=False) == pytest.approx(0.75)
 
 
 def test_counter_resets_add_the_value_before_the_reset():
@@ -416,6 +432,7 @@ def test_bucket_quantile_ignores_float_noise_between_counts():
 def test_histogram_quantile_groups_by_the_labels_but_le_and_the_name():
     vec = Vector(
         [
+            ({"__name__": "h_bucket", "pod": "e"}, 4.0),  # no le, first: the rest still count
             ({"__name__": "h_bucket", "le": "1", "pod": "a"}, 2.0),
             ({"__name__": "h_bucket", "le": "+Inf", "pod": "a"}, 4.0),
             ({"__name__": "h_bucket", "le": "1", "pod": "b"}, 4.0),

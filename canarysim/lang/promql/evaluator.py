@@ -199,7 +199,7 @@ class Evaluator:
     def _window(self, t: Sequence[float], start: float, end: float) -> tuple[int, int]:
         """Indexes of the samples in ``(start, end]`` (3.x) or ``[start, end]`` (2.x)."""
         lo = bisect_right(t, start) if self.version >= 3 else bisect_left(t, start)
-        return lo, bisect_right(t, end, lo)
+        return lo, bisect_right(t, end)
 
     def instant_samples(self, sel: VectorSelector) -> list[tuple[Labels, float, float]]:
         """Each series' sample for an instant selector: ``(labels, time, value)``."""

@@ -264,13 +264,14 @@ def _extrapolated(
     sampled = last_t - first_t
     avg = sampled / (n - 1)
     threshold = avg * 1.1
-    if version >= 3 and to_start >= threshold:
-        to_start = avg / 2
+    # the zero point caps the start gap
+    capped = to_start
     if is_counter and result > 0 and first_v >= 0:
-        to_zero = sampled * (first_v / result)
-        to_start = min(to_start, to_zero)
-    if version < 3 and to_start >= threshold:
-        to_start = avg / 2
+        capped = min(to_start, sampled * (first_v / result))
+    if version >= 3:  # the gap is judged before the cap
+        to_start = min(avg / 2, capped) if to_start >= threshold else capped
+    else:  # 2.x: the capped gap is judged
+        to_start = avg / 2 if capped >= threshold else capped
     if to_end >= threshold:
         to_end = avg / 2
     factor = (sampled + to_start + to_end) / sampled
@@ -282,7 +283,8 @@ def _extrapolated(
 def _quantile(q: float, vals: Iterable[float]) -> float:
     """PromQL ``quantile`` (``promql/quantile.go``): linear interpolation between closest ranks,
     NaN values sorting first."""
-    s = sorted((float(x) for x in vals), key=_nan_first)
+    floats = [float(x) for x in vals]
+    s = [x for x in floats if math.isnan(x)] + sorted(x for x in floats if not math.isnan(x))
     if not s or math.isnan(q):
         return math.nan
     if q < 0:
@@ -304,10 +306,6 @@ def extreme(values: Iterable[float], smallest: bool) -> float:
         if math.isnan(best) or (x < best if smallest else x > best):
             best = x
     return best
-
-
-def _nan_first(x: float) -> tuple[bool, float]:
-    return (not math.isnan(x), 0.0 if math.isnan(x) else x)
 
 
 def _histogram_quantile(q: float, vec: Vector) -> Vector:
