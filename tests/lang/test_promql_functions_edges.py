@@ -433,6 +433,7 @@ def test_histogram_quantile_groups_by_the_labels_but_le_and_the_name():
     vec = Vector(
         [
             ({"__name__": "h_bucket", "pod": "e"}, 4.0),  # no le, first: the rest still count
+            ({"__name__": "h_bucket", "le": "y", "pod": "f"}, 4.0),  # nor a number
             ({"__name__": "h_bucket", "le": "1", "pod": "a"}, 2.0),
             ({"__name__": "h_bucket", "le": "+Inf", "pod": "a"}, 4.0),
             ({"__name__": "h_bucket", "le": "1", "pod": "b"}, 4.0),
