@@ -176,8 +176,9 @@ def test_label_replace_and_label_join():
     assert all("pod" not in lb for lb, _ in gone)
     joined = at90('label_join(info, "id", "-", "pod", "version")')
     assert {lb["id"] for lb, _ in joined} == {"a-v1", "b-v2"}
+    # 2.x checks the legacy label-name syntax (3.x takes any non-empty UTF-8 name)
     with pytest.raises(PromQLError, match="invalid destination label name"):
-        at90('label_join(info, "1x", "-", "pod")')
+        at90('label_join(info, "1x", "-", "pod")', version=2)
 
 
 def test_at_modifier_and_subqueries():

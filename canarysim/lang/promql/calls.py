@@ -15,10 +15,10 @@ from itertools import pairwise
 from typing import Any, Protocol
 
 from canarysim.lang.promql.functions import (
+    _arith,
     _extrapolated,
     _histogram_quantile,
     _quantile,
-    _safe,
     extreme,
     go_max,
     go_min,
@@ -150,14 +150,15 @@ def call(ev: Evaluator, node: Call) -> Scalar | Vector:
         elif f == "clamp_max":
             fn = lambda x: go_min(params[0], x)  # noqa: E731
         else:
-            inverse = 1.0 / (params[0] if params else 1.0)  # funcRound multiplies by it
-            fn = lambda x: _go_div(math.floor(x * inverse + 0.5), inverse)  # noqa: E731
-        return ev.unique(Vector([(_drop_name(lb), _safe(fn, v)) for lb, v in vec]))
+            # funcRound multiplies by the inverse (Go: 1/0 is +Inf, so round(x, 0) is NaN)
+            inverse = _arith("/", 1.0, params[0]) if params else 1.0
+            fn = lambda x: _arith("/", _go_floor(x * inverse + 0.5), inverse)  # noqa: E731
+        return ev.unique(Vector([(_drop_name(lb), fn(v)) for lb, v in vec]))
     unaries: dict[str, Callable[[float], float]] = {
         "abs": abs,
         "ceil": lambda x: float(math.ceil(x)) if math.isfinite(x) else x,
-        "floor": lambda x: float(math.floor(x)) if math.isfinite(x) else x,
-        "exp": math.exp,
+        "floor": _go_floor,
+        "exp": _go_exp,
         "ln": lambda x: math.log(x) if x > 0 else (-math.inf if x == 0 else math.nan),
         "log2": lambda x: math.log2(x) if x > 0 else (-math.inf if x == 0 else math.nan),
         "log10": lambda x: math.log10(x) if x > 0 else (-math.inf if x == 0 else math.nan),
@@ -165,13 +166,20 @@ def call(ev: Evaluator, node: Call) -> Scalar | Vector:
         "sgn": lambda x: -1.0 if x < 0 else (1.0 if x > 0 else x),
     }
     unary = unaries[f]
-    return ev.unique(Vector([(_drop_name(lb), _safe(unary, v)) for lb, v in vec]))
+    return ev.unique(Vector([(_drop_name(lb), unary(v)) for lb, v in vec]))
 
 
-def _go_div(a: float, b: float) -> float:
-    if b == 0:
-        return math.nan if a == 0 or math.isnan(a) else math.copysign(math.inf, a)
-    return a / b
+def _go_exp(x: float) -> float:
+    """Go's ``math.Exp``: +Inf where Python's overflows."""
+    try:
+        return math.exp(x)
+    except OverflowError:
+        return math.inf
+
+
+def _go_floor(x: float) -> float:
+    """Go's ``math.Floor``: an infinity or NaN is itself."""
+    return float(math.floor(x)) if math.isfinite(x) else x
 
 
 def _instant_delta(t: Sequence[float], v: Sequence[float], is_rate: bool) -> float | None:
@@ -202,13 +210,15 @@ def _over_time(ev: Evaluator, node: Call) -> Vector:
         # The scalar argument comes second for predict_linear, first for quantile_over_time.
         scalar_at, matrix_at = (0, 1) if f == "quantile_over_time" else (1, 0)
         param = _arg(ev, node, scalar_at, "scalar").value
-        matrix, end, _ = ev.matrix_arg(node.args[matrix_at], f)
+        matrix, _, _ = ev.matrix_arg(node.args[matrix_at], f)
         out = []
         for labels, t, v in matrix.series:
             if f == "quantile_over_time":
                 out.append((_drop_name(labels), _quantile(param, v)))
             elif len(t) >= 2:
-                slope, intercept = linear_regression(t, v, end)
+                # funcPredictLinear: the intercept at the evaluation time (enh.Ts), not at the
+                # range's end, which offset and @ move
+                slope, intercept = linear_regression(t, v, ev.at)
                 out.append((_drop_name(labels), slope * param + intercept))
         return ev.unique(Vector(out))
     kernels: dict[str, Callable[[Sequence[float], Sequence[float]], float | None]] = {
@@ -261,19 +271,23 @@ def _timestamp(ev: Evaluator, node: Call) -> Vector:
 
 
 def _absent_labels(arg: object) -> Labels:
-    """``createLabelsForAbsentFunction``: the equality matchers' labels (none if a label has
-    two of them)."""
+    """``createLabelsForAbsentFunction``: each label's first equality matcher sets it (an empty
+    value sets nothing), and any later matcher of that label, or a matcher of another kind,
+    removes it."""
     if not isinstance(arg, VectorSelector):
         return {}
     out: Labels = {}
-    repeated: set[str] = set()
+    has: set[str] = set()
     for m in arg.matchers:
-        if m.name == "__name__" or m.op != "=":
+        if m.name == "__name__":
             continue
-        if m.name in out:
-            repeated.add(m.name)
-        out[m.name] = m.value
-    return {k: v for k, v in out.items() if k not in repeated}
+        if m.op == "=" and m.name not in has:
+            has.add(m.name)
+            if m.value:
+                out[m.name] = m.value
+        else:
+            out.pop(m.name, None)
+    return out
 
 
 def _label_function(ev: Evaluator, node: Call) -> Vector:
@@ -286,7 +300,7 @@ def _label_function(ev: Evaluator, node: Call) -> Vector:
             regex = re.compile(f"(?s:{_go_regex(pattern)})")
         except re.error:
             raise ev.err(f"invalid regular expression in label_replace(): {pattern}") from None
-        if not _LABEL_NAME.fullmatch(dst):
+        if not _label_name_ok(ev, dst):
             raise ev.err(f"invalid destination label name in label_replace(): {dst}")
         for labels, v in vec:
             match = regex.fullmatch(labels.get(src, ""))
@@ -298,14 +312,22 @@ def _label_function(ev: Evaluator, node: Call) -> Vector:
         sep = _string(ev, node, 2)
         sources = [_string(ev, node, i) for i in range(3, len(node.args))]
         for name in sources:
-            if not _LABEL_NAME.fullmatch(name):
+            if not _label_name_ok(ev, name):
                 raise ev.err(f"invalid source label name in label_join(): {name}")
-        if not _LABEL_NAME.fullmatch(dst):
+        if not _label_name_ok(ev, dst):
             raise ev.err(f"invalid destination label name in label_join(): {dst}")
         for labels, v in vec:
             joined = sep.join(labels.get(name, "") for name in sources)
             out.append((_set_label(labels, dst, joined), v))
     return ev.unique(Vector(out))
+
+
+def _label_name_ok(ev: Evaluator, name: str) -> bool:
+    """A label name label_replace/label_join accept: any non-empty one in 3.x (UTF-8 names,
+    ``model.UTF8Validation.IsValidLabelName``), the legacy ``[a-zA-Z_][a-zA-Z0-9_]*`` in 2.x."""
+    if ev.version >= 3:
+        return name != ""
+    return _LABEL_NAME.fullmatch(name) is not None
 
 
 def _set_label(labels: Labels, name: str, value: str) -> Labels:

@@ -136,9 +136,8 @@ class Evaluator:
             return calls.call(self, node)
         if isinstance(node, Aggregate):
             return self._aggregate(node)
-        if isinstance(node, Binary):
-            return self._binary(node)
-        raise self.err(f"unsupported expression {node!r}")  # pragma: no cover
+        assert isinstance(node, Binary), node  # the last kind of node the parser makes
+        return self._binary(node)
 
     def unique(self, vec: Vector) -> Vector:
         """Prometheus refuses a vector with two series of one label set."""
@@ -200,7 +199,7 @@ class Evaluator:
     def _window(self, t: Sequence[float], start: float, end: float) -> tuple[int, int]:
         """Indexes of the samples in ``(start, end]`` (3.x) or ``[start, end]`` (2.x)."""
         lo = bisect_right(t, start) if self.version >= 3 else bisect_left(t, start)
-        return lo, bisect_right(t, end, lo)
+        return lo, bisect_right(t, end)
 
     def instant_samples(self, sel: VectorSelector) -> list[tuple[Labels, float, float]]:
         """Each series' sample for an instant selector: ``(labels, time, value)``."""
@@ -292,12 +291,12 @@ class Evaluator:
             op = node.op
             if op in ("topk", "bottomk"):
                 assert isinstance(param, float)
-                k = int(param) if math.isfinite(param) else (0 if param < 0 else len(vals))
+                k = self._k_param(param)
                 order = sorted(
                     range(len(vals)),
                     key=lambda i: (math.isnan(vals[i]), -vals[i] if op == "topk" else vals[i]),
                 )
-                out.extend(members[i] for i in order[: max(k, 0)])
+                out.extend(members[i] for i in order[:k])
                 continue
             if op == "sum":
                 r = kahan_sum(vals)
@@ -317,6 +316,20 @@ class Evaluator:
                 r = _quantile(param, vals)
             out.append((dict(key), r))
         return Vector(out)
+
+    def _k_param(self, param: float) -> int:
+        """topk/bottomk's k, as ``rangeEvalAgg`` (``promql/engine.go``) checks it: under 1 gives
+        nothing (checked first, so -Inf is no error), NaN and values outside int64 are errors."""
+        if param < 1:
+            return 0
+        if math.isnan(param):
+            raise self.err("Parameter value is NaN")
+        if param >= 2.0**63:
+            # Go's %v of a float64 this large: +Inf, or the shortest digits with an exponent,
+            # as Python's repr writes them too
+            shown = "+Inf" if math.isinf(param) else repr(param)
+            raise self.err(f"Scalar value {shown} overflows int64")
+        return int(param)
 
     @staticmethod
     def _group_key(node: Aggregate, labels: Labels) -> tuple[tuple[str, str], ...]:

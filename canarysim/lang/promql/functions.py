@@ -9,9 +9,10 @@ arithmetic for binary operators.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
+from itertools import chain
 
-from canarysim.lang.promql.syntax import COMPARISONS, PromQLError
+from canarysim.lang.promql.syntax import COMPARISONS
 from canarysim.lang.promql.values import Vector
 
 __all__ = [
@@ -75,13 +76,6 @@ FUNCTIONS: dict[str, tuple[int, int]] = {
 }
 
 
-def _safe(fn: Callable[[float], float], x: float) -> float:
-    try:
-        return float(fn(x))
-    except (OverflowError, ValueError):
-        return math.inf if x > 0 else math.nan
-
-
 def _compare(op: str, a: float, b: float) -> bool:
     return {
         "==": a == b,
@@ -113,13 +107,11 @@ def _arith(op: str, a: float, b: float) -> float:
         if b == 0:
             if a == 0 or math.isnan(a):
                 return math.nan
-            return math.copysign(math.inf, a) * math.copysign(1.0, b)
+            return a * math.copysign(math.inf, b)  # an infinity of the signs' product
         return a / b
     if op == "%":
         return math.fmod(a, b) if b != 0 and math.isfinite(a) else math.nan
-    if op == "^":
-        return go_pow(a, b)
-    raise PromQLError(f"unsupported operator {op!r}")  # pragma: no cover
+    return go_pow(a, b)  # "^", the last arithmetic operator the parser makes
 
 
 def kahan_inc(inc: float, total: float, c: float) -> tuple[float, float]:
@@ -141,7 +133,7 @@ def kahan_sum(values: Iterable[float]) -> float:
     total, c = 0.0, 0.0
     for x in values:
         total, c = kahan_inc(float(x), total, c)
-    return total if math.isinf(total) else total + c
+    return total + c  # an infinite sum has had its compensation reset to 0
 
 
 def kahan_mean(values: Iterable[float]) -> float:
@@ -149,23 +141,25 @@ def kahan_mean(values: Iterable[float]) -> float:
     an incremental mean once the running sum would overflow (``funcAvgOverTime``)."""
     it = iter(values)
     total = float(next(it, math.nan))
-    count, c, mean, incremental = 1.0, 0.0, 0.0, False
+    count, c = 1.0, 0.0
     for x in it:
         x = float(x)
+        new_total, new_c = kahan_inc(x, total, c)
+        if math.isinf(new_total):
+            return _incremental_mean(total / count, c / count, count, chain([x], it))
+        total, c = new_total, new_c
         count += 1.0
-        if not incremental:
-            new_total, new_c = kahan_inc(x, total, c)
-            if not math.isinf(new_total):
-                total, c = new_total, new_c
-                continue
-            incremental = True
-            mean = total / (count - 1)
-            c /= count - 1
-        q = (count - 1) / count
-        mean, c = kahan_inc(x / count, q * mean, q * c)
-    if incremental:
-        return mean + c
     return total / count + c / count
+
+
+def _incremental_mean(mean: float, c: float, count: float, rest: Iterable[float]) -> float:
+    """The rest of :func:`kahan_mean` once the sum would overflow: the mean of the first
+    ``count`` values (and its compensation) moved along one value at a time."""
+    for x in rest:
+        count += 1.0
+        q = (count - 1) / count
+        mean, c = kahan_inc(float(x) / count, q * mean, q * c)
+    return mean + c
 
 
 def variance(values: Iterable[float]) -> float:
@@ -187,16 +181,14 @@ def go_pow(x: float, y: float) -> float:
     """Go's ``math.Pow`` (C99 ``pow`` special cases; Python raises where Go answers)."""
     try:
         return math.pow(x, y)
-    except ZeroDivisionError:  # pragma: no cover - math.pow raises ValueError instead
-        return math.inf
     except ValueError:
-        if x == 0 and y < 0:  # Pow(±0, y<0): ±Inf for an odd integer y, else +Inf
+        if x == 0:  # Pow(±0, y<0) (math.pow refuses no other zero): ±Inf for an odd integer y
             odd = y == int(y) and int(y) % 2 == 1
             return math.copysign(math.inf, x) if odd else math.inf
         return math.nan  # a negative base with a non-integer exponent
     except OverflowError:  # |x| > 1 with a large y, or |x| < 1 with a large negative y
         odd = y == int(y) and int(y) % 2 == 1
-        return -math.inf if x < 0 and odd else math.inf
+        return math.copysign(math.inf, x) if odd else math.inf  # x is never 0 here
 
 
 def go_min(a: float, b: float) -> float:
@@ -204,8 +196,8 @@ def go_min(a: float, b: float) -> float:
     if math.isnan(a) or math.isnan(b):
         return math.nan
     if a == b == 0:
-        return a if math.copysign(1, a) < 0 else b
-    return a if a < b else b
+        return -(-a - b)  # IEEE: -0 unless both are +0
+    return min(a, b)
 
 
 def go_max(a: float, b: float) -> float:
@@ -213,34 +205,29 @@ def go_max(a: float, b: float) -> float:
     if math.isnan(a) or math.isnan(b):
         return math.nan
     if a == b == 0:
-        return a if math.copysign(1, a) > 0 else b
-    return a if a > b else b
+        return a + b  # IEEE: +0 unless both are -0
+    return max(a, b)
 
 
 def linear_regression(
     t: Sequence[float], v: Sequence[float], intercept_time: float
 ) -> tuple[float, float]:
-    """``linearRegression`` (compensated sums; a constant series has slope 0)."""
-    n = 0.0
-    sx = cx = sy = cy = sxy = cxy = sx2 = cx2 = 0.0
+    """``linearRegression`` (compensated sums; a constant series has slope 0; Go divides)."""
     first = float(v[0])
-    constant = True
-    for i, (ti, vi) in enumerate(zip(t, v, strict=True)):
-        y = float(vi)
-        if constant and i > 0 and y != first:
-            constant = False
-        n += 1.0
-        x = float(ti) - intercept_time
+    if all(float(y) == first for y in v[1:]):
+        return (math.nan, math.nan) if math.isinf(first) else (0.0, first)
+    n = float(len(t))
+    sx = cx = sy = cy = sxy = cxy = sx2 = cx2 = 0.0
+    for i in range(len(t)):
+        x, y = float(t[i]) - intercept_time, float(v[i])
         sx, cx = kahan_inc(x, sx, cx)
         sy, cy = kahan_inc(y, sy, cy)
         sxy, cxy = kahan_inc(x * y, sxy, cxy)
         sx2, cx2 = kahan_inc(x * x, sx2, cx2)
-    if constant:
-        return (math.nan, math.nan) if math.isinf(first) else (0.0, first)
     sx, sy, sxy, sx2 = sx + cx, sy + cy, sxy + cxy, sx2 + cx2
     cov = sxy - sx * sy / n
     var = sx2 - sx * sx / n
-    slope = cov / var if var != 0 else (math.nan if cov == 0 else math.copysign(math.inf, cov))
+    slope = _arith("/", cov, var)
     return slope, sy / n - slope * sx / n
 
 
@@ -251,7 +238,7 @@ def _extrapolated(
     range_s: float,
     is_counter: bool,
     is_rate: bool,
-    version: int = 3,
+    version: int,
 ) -> float | None:
     """Prometheus' ``extrapolatedRate`` for float samples (see module docstring).
 
@@ -277,13 +264,14 @@ def _extrapolated(
     sampled = last_t - first_t
     avg = sampled / (n - 1)
     threshold = avg * 1.1
-    if version >= 3 and to_start >= threshold:
-        to_start = avg / 2
+    # the zero point caps the start gap
+    capped = to_start
     if is_counter and result > 0 and first_v >= 0:
-        to_zero = sampled * (first_v / result)
-        to_start = min(to_start, to_zero)
-    if version < 3 and to_start >= threshold:
-        to_start = avg / 2
+        capped = min(to_start, sampled * (first_v / result))
+    if version >= 3:  # the gap is judged before the cap
+        to_start = min(avg / 2, capped) if to_start >= threshold else capped
+    else:  # 2.x: the capped gap is judged
+        to_start = avg / 2 if capped >= threshold else capped
     if to_end >= threshold:
         to_end = avg / 2
     factor = (sampled + to_start + to_end) / sampled
@@ -295,7 +283,8 @@ def _extrapolated(
 def _quantile(q: float, vals: Iterable[float]) -> float:
     """PromQL ``quantile`` (``promql/quantile.go``): linear interpolation between closest ranks,
     NaN values sorting first."""
-    s = sorted((float(x) for x in vals), key=_nan_first)
+    floats = [float(x) for x in vals]
+    s = [x for x in floats if math.isnan(x)] + sorted(x for x in floats if not math.isnan(x))
     if not s or math.isnan(q):
         return math.nan
     if q < 0:
@@ -319,17 +308,13 @@ def extreme(values: Iterable[float], smallest: bool) -> float:
     return best
 
 
-def _nan_first(x: float) -> tuple[bool, float]:
-    return (not math.isnan(x), 0.0 if math.isnan(x) else x)
-
-
 def _histogram_quantile(q: float, vec: Vector) -> Vector:
     groups: dict[tuple[tuple[str, str], ...], list[tuple[float, float]]] = {}
     for labels, v in vec:
         if "le" not in labels:
             continue
         try:
-            le = float(labels["le"].replace("+Inf", "inf"))
+            le = float(labels["le"])  # Go's ParseFloat and Python's both read "+Inf"
         except ValueError:
             continue
         key = tuple(sorted((k, x) for k, x in labels.items() if k not in ("le", "__name__")))
@@ -348,7 +333,8 @@ def _bucket_quantile(q: float, buckets: list[tuple[float, float]]) -> float:
     buckets = sorted(buckets)
     if not buckets or not math.isinf(buckets[-1][0]):
         return math.nan
-    # Coalesce equal bounds, then force monotonic counts (scrapes may be torn).
+    # Coalesce equal bounds, then force monotonic counts (scrapes may be torn) and take a count
+    # within float noise of the one below as equal (ensureMonotonicAndIgnoreSmallDeltas).
     merged: list[list[float]] = []
     for le, c in buckets:
         if merged and merged[-1][0] == le:
@@ -356,7 +342,9 @@ def _bucket_quantile(q: float, buckets: list[tuple[float, float]]) -> float:
         else:
             merged.append([le, c])
     for i in range(1, len(merged)):
-        merged[i][1] = max(merged[i][1], merged[i - 1][1])
+        prev = merged[i - 1][1]
+        if merged[i][1] < prev or _almost_equal(prev, merged[i][1], _SMALL_DELTA):
+            merged[i][1] = prev
     if len(merged) < 2:
         return math.nan
     total = merged[-1][1]
@@ -370,6 +358,22 @@ def _bucket_quantile(q: float, buckets: list[tuple[float, float]]) -> float:
         return merged[0][0]
     start, below = (0.0, 0.0) if b == 0 else (merged[b - 1][0], merged[b - 1][1])
     end, count = merged[b][0], merged[b][1] - below
-    # Go divides: an empty lowest bucket at q=0 gives 0/0 = NaN.
-    share = (rank - below) / count if count else (math.nan if rank == below else math.inf)
+    # Go divides: an empty lowest bucket at q=0 gives 0/0 = NaN (any other bucket found holds
+    # more than the one below it, as the first to reach the rank).
+    share = (rank - below) / count if count else math.nan
     return start + (end - start) * share
+
+
+#: ``smallDeltaTolerance`` of promql/quantile.go.
+_SMALL_DELTA = 1e-12
+_MIN_NORMAL = 2.2250738585072014e-308
+
+
+def _almost_equal(a: float, b: float, epsilon: float) -> bool:
+    """``almost.Equal`` of Prometheus' ``util/almost``, for the unequal counts it is asked
+    about here (equal ones need no correction; an infinite one is never almost equal)."""
+    abs_sum = abs(a) + abs(b)
+    diff = abs(a - b)
+    if a == 0 or b == 0 or abs_sum < _MIN_NORMAL:
+        return diff < epsilon * _MIN_NORMAL
+    return diff / abs_sum < epsilon
