@@ -1,6 +1,8 @@
 """The condition parser's syntax tree and its refusals, one rule a row (found missing by mutmut).
 
-String escapes follow expr-lang's ``parser/lexer/utils.go::unescapeChar``.
+String escapes follow expr-lang's ``parser/lexer/utils.go::unescapeChar``; precedence, the
+comparison chain, ``not`` before an operator and the ``??`` rule follow expr v1.17.8's
+``parser/parser.go::parseExpression`` and ``parser/operator/operator.go``.
 """
 
 from __future__ import annotations
@@ -36,6 +38,78 @@ TREES = [
     pytest.param(r'"\a\b\f\v"', ("lit", "\a\b\f\v"), id="bell, backspace, form feed, vtab"),
     pytest.param(r'"a\"b\\c"', ("lit", 'a"b\\c'), id="quote and backslash"),
     pytest.param(r"'it\'s \`\?'", ("lit", "it's `?"), id="apostrophe, backquote, question"),
+    pytest.param("-2 ** 2", ("unary", "-", ("bin", "**", ("lit", 2), ("lit", 2))),
+                 id="minus binds looser than a power"),
+    pytest.param("-1 * 2", ("bin", "*", ("unary", "-", ("lit", 1)), ("lit", 2)),
+                 id="minus binds tighter than a product"),
+    pytest.param("not a * b", ("unary", "not", ("bin", "*", ("name", "a"), ("name", "b"))),
+                 id="not binds looser than a product"),
+    pytest.param("!a + b", ("bin", "+", ("unary", "!", ("name", "a")), ("name", "b")),
+                 id="! binds tighter than a sum"),
+    pytest.param("!a % b", ("unary", "!", ("bin", "%", ("name", "a"), ("name", "b"))),
+                 id="! binds looser than a product"),
+    pytest.param("!a == b", ("bin", "==", ("unary", "!", ("name", "a")), ("name", "b")),
+                 id="! binds tighter than a comparison"),
+    pytest.param("a or b and c",
+                 ("bin", "or", ("name", "a"), ("bin", "and", ("name", "b"), ("name", "c"))),
+                 id="and binds tighter than or"),
+    pytest.param("a || b && c",
+                 ("bin", "||", ("name", "a"), ("bin", "&&", ("name", "b"), ("name", "c"))),
+                 id="&& binds tighter than ||"),
+    pytest.param("a and b == c",
+                 ("bin", "and", ("name", "a"), ("bin", "==", ("name", "b"), ("name", "c"))),
+                 id="== binds tighter than and"),
+    pytest.param("a == b + c",
+                 ("bin", "==", ("name", "a"), ("bin", "+", ("name", "b"), ("name", "c"))),
+                 id="+ binds tighter than =="),
+    pytest.param("a - b % c",
+                 ("bin", "-", ("name", "a"), ("bin", "%", ("name", "b"), ("name", "c"))),
+                 id="% binds tighter than -"),
+    pytest.param("a / b ^ c",
+                 ("bin", "/", ("name", "a"), ("bin", "^", ("name", "b"), ("name", "c"))),
+                 id="^ binds tighter than /"),
+    pytest.param("a ** b ?? c",
+                 ("bin", "**", ("name", "a"), ("bin", "??", ("name", "b"), ("name", "c"))),
+                 id="?? binds tightest"),
+    pytest.param("a ?? b ?? c",
+                 ("bin", "??", ("bin", "??", ("name", "a"), ("name", "b")), ("name", "c")),
+                 id="?? left associative"),
+    pytest.param("(a ?? b) > c",
+                 ("bin", ">", ("bin", "??", ("name", "a"), ("name", "b")), ("name", "c")),
+                 id="?? in parentheses then compared"),
+    pytest.param("1 < 2 < 3",
+                 ("bin", "&&", ("bin", "<", ("lit", 1), ("lit", 2)),
+                  ("bin", "<", ("lit", 2), ("lit", 3))),
+                 id="comparisons chain"),
+    pytest.param("1 <= 2 > 0 >= a + 1",
+                 ("bin", "&&",
+                  ("bin", "&&", ("bin", "<=", ("lit", 1), ("lit", 2)),
+                   ("bin", ">", ("lit", 2), ("lit", 0))),
+                  ("bin", ">=", ("lit", 0), ("bin", "+", ("name", "a"), ("lit", 1)))),
+                 id="a chain of three, each operand a sum"),
+    pytest.param("1 < 2 == true",
+                 ("bin", "==", ("bin", "<", ("lit", 1), ("lit", 2)), ("lit", True)),
+                 id="== does not chain"),
+    pytest.param("a not contains b",
+                 ("unary", "not", ("bin", "contains", ("name", "a"), ("name", "b"))),
+                 id="not contains"),
+    pytest.param("a not matches b",
+                 ("unary", "not", ("bin", "matches", ("name", "a"), ("name", "b"))),
+                 id="not matches"),
+    pytest.param("a not startsWith b",
+                 ("unary", "not", ("bin", "startsWith", ("name", "a"), ("name", "b"))),
+                 id="not startsWith"),
+    pytest.param("a not endsWith b",
+                 ("unary", "not", ("bin", "endsWith", ("name", "a"), ("name", "b"))),
+                 id="not endsWith"),
+    pytest.param("a + 1 not in b",
+                 ("unary", "not",
+                  ("bin", "in", ("bin", "+", ("name", "a"), ("lit", 1)), ("name", "b"))),
+                 id="not in after a sum"),
+    pytest.param("a * b not in c",
+                 ("unary", "not",
+                  ("bin", "in", ("bin", "*", ("name", "a"), ("name", "b")), ("name", "c"))),
+                 id="not in after a product"),
 ]  # fmt: skip
 
 
@@ -56,6 +130,26 @@ ERRORS = [
     pytest.param(r'"a\qb"', "unable to unescape string", id="unknown escape"),
     pytest.param(r'"\x41"', "unable to unescape string", id="hexadecimal escape not read"),
     pytest.param(r'"\X"', "unable to unescape string", id="capital letter escape"),
+    pytest.param(
+        "a ?? b || c",
+        "operator (||) and coalesce expressions (??) cannot be mixed at position 7: "
+        "wrap either in parentheses",
+        id="?? then ||",
+    ),
+    pytest.param(
+        "a ?? b + c",
+        "operator (+) and coalesce expressions (??) cannot be mixed at position 7: "
+        "wrap either in parentheses",
+        id="?? then +",
+    ),
+    pytest.param(
+        "a ?? b not in c",
+        "operator (in) and coalesce expressions (??) cannot be mixed at position 7: "
+        "wrap either in parentheses",
+        id="?? then not in",
+    ),
+    pytest.param("a not b", "unexpected token 'b' at position 6", id="not before a name"),
+    pytest.param("a not", "unexpected token '' at position 5", id="not at the end"),
 ]
 
 

@@ -63,32 +63,38 @@ def _tokenize(source: str) -> list[_Tok]:
 
 Node = tuple[Any, ...]
 
-# Binary precedence, lowest first, as expr-lang orders them.
+# Binary precedence and unary precedence, expr v1.17.8's numbers (``parser/operator/
+# operator.go``): ``??`` binds tightest of all, ``**``/``^`` next and right associative.
 _BINARY: dict[str, int] = {
-    "??": 1,
-    "or": 2,
-    "||": 2,
-    "and": 3,
-    "&&": 3,
-    "==": 4,
-    "!=": 4,
-    "<": 4,
-    ">": 4,
-    "<=": 4,
-    ">=": 4,
-    "in": 4,
-    "matches": 4,
-    "contains": 4,
-    "startsWith": 4,
-    "endsWith": 4,
-    "+": 5,
-    "-": 5,
-    "*": 6,
-    "/": 6,
-    "%": 6,
-    "**": 7,
-    "^": 7,
+    "or": 10,
+    "||": 10,
+    "and": 15,
+    "&&": 15,
+    "==": 20,
+    "!=": 20,
+    "<": 20,
+    ">": 20,
+    "<=": 20,
+    ">=": 20,
+    "in": 20,
+    "matches": 20,
+    "contains": 20,
+    "startsWith": 20,
+    "endsWith": 20,
+    "+": 30,
+    "-": 30,
+    "*": 60,
+    "/": 60,
+    "%": 60,
+    "**": 100,
+    "^": 100,
+    "??": 500,
 }
+_UNARY: dict[str, int] = {"not": 50, "!": 50, "-": 90, "+": 90}
+#: The operators ``not`` may negate (``operator.AllowedNegateSuffix``).
+_NEGATABLE = {"in", "matches", "contains", "startsWith", "endsWith"}
+#: Comparisons chain: ``a < b < c`` is ``a < b && b < c`` (``parser.go::parseComparison``).
+_CHAINED = {"<", ">", "<=", ">="}
 CLOSURE_BUILTINS = {"all", "any", "none", "one", "filter", "map", "count"}
 
 
@@ -119,7 +125,7 @@ class _Parser:
         return node
 
     def expression(self) -> Node:
-        cond = self.binary(1)
+        cond = self.binary(0)
         if self.peek().kind == "op" and self.peek().text == "?":
             self.take()
             yes = self.expression()
@@ -129,30 +135,56 @@ class _Parser:
         return cond
 
     def binary(self, min_prec: int) -> Node:
+        """expr's ``parseExpression`` without its ternary: operators binding at least
+        *min_prec*, left associative but ``**``/``^``."""
         left = self.unary()
+        previous = ""
         while True:
             tok = self.peek()
+            if tok.kind != "op":
+                return left
             op = tok.text
-            negated = tok.kind == "op" and op == "not" and self.peek(1).text == "in"
+            negated = op == "not"
             if negated:
-                op = "in"
-            prec = _BINARY.get(op)  # only operator tokens are spelled as operators
+                op = self.peek(1).text
+                if op not in _NEGATABLE:
+                    raise ConditionError(f"unexpected token {op!r} at position {self.peek(1).pos}")
+            prec = _BINARY.get(op)
             if prec is None or prec < min_prec:
                 return left
             self.take()
             if negated:
                 self.take()
-            # ** is right associative; everything else left associative.
+            if previous == "??" and op != "??":
+                raise ConditionError(
+                    f"operator ({op}) and coalesce expressions (??) cannot be mixed at "
+                    f"position {tok.pos}: wrap either in parentheses"
+                )
+            previous = op
+            if op in _CHAINED:
+                left = self.comparison(left, op, prec)
+                continue
             right = self.binary(prec if op in ("**", "^") else prec + 1)
             left = ("bin", op, left, right)
             if negated:
                 left = ("unary", "not", left)
 
+    def comparison(self, left: Node, op: str, prec: int) -> Node:
+        """``a < b <= c`` as ``a < b && b <= c`` (``parser.go::parseComparison``)."""
+        right = self.binary(prec + 1)
+        node: Node = ("bin", op, left, right)
+        while self.peek().kind == "op" and self.peek().text in _CHAINED:
+            op = self.take().text
+            left, right = right, self.binary(prec + 1)
+            node = ("bin", "&&", node, ("bin", op, left, right))
+        return node
+
     def unary(self) -> Node:
         tok = self.peek()
-        if tok.kind == "op" and tok.text in ("not", "!", "-", "+"):
+        if tok.kind == "op" and tok.text in _UNARY:
             self.take()
-            return ("unary", tok.text, self.unary())
+            # The operand takes every operator binding tighter: -2 ** 2 is -(2 ** 2).
+            return ("unary", tok.text, self.binary(_UNARY[tok.text]))
         return self.postfix(self.primary())
 
     def postfix(self, node: Node) -> Node:
