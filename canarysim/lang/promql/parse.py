@@ -61,9 +61,9 @@ __all__ = [
     "tokenize",
 ]
 
-_KEYWORDS = frozenset(
-    {"by", "without", "on", "ignoring", "group_left", "group_right", "offset", "bool"}
-)
+# The keywords that cannot name a metric: generated_parser.y's metric_identifier takes the
+# others (``by``, ``without``, ``offset``, ``and``, ``or``, ``unless``, the aggregations).
+_KEYWORDS = frozenset({"on", "ignoring", "group_left", "group_right", "bool"})
 _SET_OPS = frozenset({"and", "or", "unless"})
 # Binary precedence, loosest first (promql/parser/lex.go: LOR < LAND/LUNLESS < comparisons ...)
 _LEVELS: tuple[frozenset[str], ...] = (
@@ -99,12 +99,14 @@ class Parser:
         return "end of input" if t.kind == "EOF" else repr(t.text)
 
     def _expect(self, text: str) -> Token:
-        if self.tok.text != text or self.tok.kind not in ("OP", "ID"):
+        if not self._is(text):
             raise self._err(f"unexpected {self._describe(self.tok)}, expected {text!r}")
         return self._next()
 
     def _is(self, text: str) -> bool:
-        return self.tok.kind in ("OP", "ID") and self.tok.text == text
+        """Whether the token is the punctuation *text* (a string, number or duration token
+        never spells one: their text is quoted or starts with a digit or a dot)."""
+        return self.tok.text == text
 
     def _is_word(self, *words: str) -> bool:
         return self.tok.kind == "ID" and self.tok.text.lower() in words
@@ -119,13 +121,9 @@ class Parser:
         return node
 
     def _binary_op(self, level: int) -> str | None:
-        t = self.tok
-        ops = _LEVELS[level]
-        if t.kind == "OP" and t.text in ops:
-            return t.text
-        if t.kind == "ID" and t.text.lower() in ops:
-            return t.text.lower()
-        return None
+        # Only an operator or an identifier (``and``, ``OR``) can spell one of the operators.
+        op = self.tok.text.lower()
+        return op if op in _LEVELS[level] else None
 
     def _binary(self, level: int) -> object:
         if level == len(_LEVELS):
@@ -202,8 +200,13 @@ class Parser:
                 dur = self._duration()
                 step = self._subquery_step()
                 if step is None:
+                    # generated_parser.y, matrix_selector (v2.53)
                     if not isinstance(node, VectorSelector):
                         raise self._err("ranges only allowed for vector selectors", t)
+                    if node.offset:
+                        raise self._err("no offset modifiers allowed before range", t)
+                    if node.at is not None:
+                        raise self._err("no @ modifiers allowed before range", t)
                     self._expect("]")
                     node = MatrixSelector(node, dur, t.pos)
                 else:
@@ -224,22 +227,23 @@ class Parser:
                 return node
 
     def _subquery_step(self) -> tuple[float | None] | None:
-        """After ``[range``: None for a range selector, else ``(step or None,)``."""
+        """After ``[range``: None for a range selector, else ``(step or None,)``. Prometheus
+        lexes a ``:`` inside brackets alone (``lex.go::lexStatements``); our lexer reads it as
+        an identifier, with the step when no space parts them (``:1m``), else alone (``: 1m``).
+        """
         t = self.tok
-        if t.kind == "OP" and t.text == ":":
-            self._next()
-            if self.tok.kind == "DUR":
-                return (self._duration(),)
-            return (None,)
-        if t.kind == "ID" and t.text.startswith(":"):  # ":1m" lexes as an identifier
-            self._next()
-            text = t.text[1:]
-            if not text:
-                return (None,)
-            if not re.fullmatch(r"(?:\d+(?:ms|s|m|h|d|w|y))+", text):
-                raise self._err(f"unexpected {text!r}, expected a duration like 1m", t)
-            return (parse_duration(text),)
-        return None
+        if t.kind != "ID" or not t.text.startswith(":"):
+            return None
+        self._next()
+        text = t.text[1:]
+        if not text:
+            return (self._duration(),) if self.tok.kind == "DUR" else (None,)
+        if not re.fullmatch(r"(?:\d+(?:ms|s|m|h|d|w|y))+", text):
+            raise self._err(f"unexpected {text!r}, expected a duration like 1m", t)
+        step = parse_duration(text)
+        if step <= 0:
+            raise self._err("duration must be greater than 0", t)
+        return (step,)
 
     def _at_time(self) -> float | str:
         t = self.tok
@@ -290,7 +294,7 @@ class Parser:
             after = self.toks[self.i + 1].text.lower()
             if low in AGGREGATIONS and after in ("(", "by", "without"):
                 return self._aggregate()
-            if low in _KEYWORDS or low in _SET_OPS:
+            if low in _KEYWORDS:
                 raise self._err(f"unexpected {self._describe(t)}")
             self._next()
             if self._is("("):
@@ -429,7 +433,8 @@ def _with_offset(node: object, off: float, parser: Parser, tok: Token) -> object
             raise parser._err("offset may not be set multiple times", tok)
         return replace(node, offset=off)
     raise parser._err(
-        "offset modifier must be preceded by an instant vector selector or range vector selector",
+        "offset modifier must be preceded by an instant vector selector or range vector selector "
+        "or a subquery",
         tok,
     )
 
