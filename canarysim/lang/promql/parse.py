@@ -146,15 +146,16 @@ class Parser:
         return lhs
 
     def _check_binary(self, node: Binary) -> Binary:
-        scalar_l = isinstance(node.lhs, NumberLit | Unary) and _is_scalar_expr(node.lhs)
-        scalar_r = isinstance(node.rhs, NumberLit | Unary) and _is_scalar_expr(node.rhs)
+        """parse.go's checkAST on the operands a parser can type alone, number literals (a
+        minus before a number is folded into it); the evaluator checks the rest."""
+        scalar_l = isinstance(node.lhs, NumberLit)
+        scalar_r = isinstance(node.rhs, NumberLit)
         if node.op in COMPARISONS and not node.return_bool and scalar_l and scalar_r:
             msg = "comparisons between scalars must use BOOL modifier"
             raise PromQLError.at(msg, self.query, node.pos)
         if node.op in _SET_OPS and (scalar_l or scalar_r):
-            raise PromQLError.at(
-                f"set operator {node.op!r} not allowed with a scalar", self.query, node.pos
-            )
+            msg = f"set operator {node.op!r} not allowed in binary scalar expression"
+            raise PromQLError.at(msg, self.query, node.pos)
         return node
 
     def _matching(self) -> tuple[bool | None, tuple[str, ...], str | None, tuple[str, ...]]:
@@ -185,7 +186,8 @@ class Parser:
             if isinstance(inner, NumberLit):
                 return NumberLit(-inner.value)
             return Unary("-", inner, t.pos)
-        base = self._postfix(self._primary())
+        paren = self._is("(")
+        base = self._postfix(self._primary(), paren)
         if self._is("^"):
             t = self._next()
             on, labels, group, include = self._matching()
@@ -193,7 +195,10 @@ class Parser:
             return Binary("^", base, exponent, False, on, labels, t.pos, group, include)
         return base
 
-    def _postfix(self, node: object) -> object:
+    def _postfix(self, node: object, paren: bool) -> object:
+        """Ranges, subqueries, ``offset`` and ``@`` after *node*. A parenthesised expression
+        (*paren*) is a ParenExpr to Prometheus, which takes a subquery but no range or
+        modifier, whatever it holds."""
         while True:
             if self._is("["):
                 t = self._next()
@@ -201,7 +206,7 @@ class Parser:
                 step = self._subquery_step()
                 if step is None:
                     # generated_parser.y, matrix_selector (v2.53)
-                    if not isinstance(node, VectorSelector):
+                    if paren or not isinstance(node, VectorSelector):
                         raise self._err("ranges only allowed for vector selectors", t)
                     if node.offset:
                         raise self._err("no offset modifiers allowed before range", t)
@@ -212,6 +217,7 @@ class Parser:
                 else:
                     self._expect("]")
                     node = Subquery(node, dur, step[0], 0.0, None, t.pos)
+                    paren = False
             elif self._is_word("offset"):
                 t = self._next()
                 neg = False
@@ -219,10 +225,10 @@ class Parser:
                     self._next()
                     neg = True
                 dur = self._duration()
-                node = _with_offset(node, -dur if neg else dur, self, t)
+                node = _with_offset(None if paren else node, -dur if neg else dur, self, t)
             elif self._is("@"):
                 t = self._next()
-                node = _with_at(node, self._at_time(), self, t)
+                node = _with_at(None if paren else node, self._at_time(), self, t)
             else:
                 return node
 
@@ -409,14 +415,6 @@ class Parser:
             except re.error as exc:
                 raise self._err(f"invalid regular expression {value!r}: {exc}", tok) from None
         return Matcher(name, op, value)
-
-
-def _is_scalar_expr(node: object) -> bool:
-    if isinstance(node, NumberLit):
-        return True
-    if isinstance(node, Unary):
-        return _is_scalar_expr(node.expr)
-    return False
 
 
 def _with_offset(node: object, off: float, parser: Parser, tok: Token) -> object:
