@@ -195,7 +195,8 @@ class _Parser:
             if tok.text in (".", "?."):
                 self.take()
                 name = self.take()
-                if name.kind != "name":
+                # expr takes its word operators (`not`, `matches`, ...) as names here too.
+                if name.kind != "name" and name.text not in _KEYWORD_OPS:
                     raise ConditionError(f"expected a field name at position {name.pos}")
                 node = ("member", node, name.text, tok.text == "?.")
             elif tok.text == "[":
@@ -228,9 +229,9 @@ class _Parser:
                 return node
             if tok.text == "#":
                 return ("elem",)
-            if tok.text == ".":  # `.field` inside a closure means `#.field`
-                name = self.take()
-                return ("member", ("elem",), name.text, False)
+            if tok.text == ".":  # `.field` inside a closure means `#.field`: postfix reads it
+                self.i -= 1
+                return ("elem",)
             if tok.text == "[":
                 items = self.items("]")
                 return ("array", tuple(items))
@@ -253,16 +254,23 @@ class _Parser:
         return items
 
     def map_literal(self) -> Node:
+        """expr's ``parseMapExpression``: pairs parted by commas (one may trail), each key a
+        number, a string or a name, read as a string (a parenthesised key is not modelled)."""
         pairs: list[tuple[Node, Node]] = []
-        while self.peek().text != "}":
-            if self.peek().kind == "end":
-                raise ConditionError(f"expected '}}' at position {self.peek().pos}")
+        while not (self.peek().kind == "op" and self.peek().text == "}"):
+            if pairs:
+                self.expect(",")
+                if self.peek().kind == "op" and self.peek().text == "}":
+                    break
             key_tok = self.take()
+            if key_tok.kind not in ("num", "str", "name"):
+                raise ConditionError(
+                    f"a map key must be a quoted string, a number or a name at position "
+                    f"{key_tok.pos}, got {key_tok.text or 'end of input'!r}"
+                )
             key: Node = ("lit", _unquote(key_tok.text) if key_tok.kind == "str" else key_tok.text)
             self.expect(":")
             pairs.append((key, self.expression()))
-            if self.peek().text == ",":
-                self.take()
         self.take()
         return ("map", tuple(pairs))
 
