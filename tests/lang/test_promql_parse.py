@@ -6,6 +6,8 @@ The rules follow Prometheus v2.53's ``promql/parser/generated_parser.y``, ``pars
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from canarysim.lang.promql.parse import (
@@ -129,6 +131,35 @@ TREES = [
                  id="aggregation parameter"),
     pytest.param("avg(x) by ()", Aggregate("avg", sel("x", 4), None, (), False, 0),
                  id="empty grouping"),
+    pytest.param("x ^ on(a) group_left(b) y",
+                 Binary("^", X, sel("y", 24), on=True, labels=("a",), pos=2, group="left",
+                        include=("b",)),
+                 id="grouping on a power"),
+    pytest.param("x[500ms]", MatrixSelector(X, 0.5, 1), id="a range under a second"),
+    pytest.param("x[5m:500ms]", Subquery(X, 300.0, 0.5, 0.0, None, 1),
+                 id="a subquery step under a second"),
+    pytest.param("(a or b) and c",
+                 Binary("and", Binary("or", sel("a", 1), sel("b", 6), pos=3), sel("c", 13),
+                        pos=9),
+                 id="or inside parentheses"),
+    pytest.param("abs(a or b)", Call("abs", (Binary("or", sel("a", 4), sel("b", 9), pos=6),), 0),
+                 id="or as an argument"),
+    pytest.param("round(x, a or b)",
+                 Call("round", (sel("x", 6), Binary("or", sel("a", 9), sel("b", 14), pos=11)), 0),
+                 id="or as a second argument"),
+    pytest.param("abs(time())", Call("abs", (Call("time", (), 4),), 0), id="a call's position"),
+    pytest.param("abs(sum(x))", Call("abs", (Aggregate("sum", sel("x", 8), pos=4),), 0),
+                 id="an aggregation's position"),
+    pytest.param("topk(a or b, x)",
+                 Aggregate("topk", sel("x", 13), Binary("or", sel("a", 5), sel("b", 10), pos=7),
+                           pos=0),
+                 id="or as an aggregation parameter"),
+    pytest.param("sum(a or b)", Aggregate("sum", Binary("or", sel("a", 4), sel("b", 9), pos=6)),
+                 id="or aggregated"),
+    pytest.param('x{a=~"b"}',
+                 VectorSelector((X.matchers[0], Matcher("a", "=~", "b", re.compile("(?:b)", re.S))),
+                                0.0, 0),
+                 id="a regex matcher keeps its text"),
 ]  # fmt: skip
 
 
@@ -175,6 +206,8 @@ ERRORS = [
     pytest.param("rate(x)[5m]", "1:8: parse error: ranges only allowed for vector selectors",
                  id="range of a call"),
     pytest.param("", "1:1: parse error: no expression found in input", id="empty"),
+    pytest.param("x[5m foo]", "1:6: parse error: unexpected 'foo', expected ']'",
+                 id="a name after a range"),
     pytest.param("x y", "1:3: parse error: unexpected 'y'", id="two selectors"),
     pytest.param("x + bool y",
                  "1:5: parse error: bool modifier can only be used on comparison operators",

@@ -63,34 +63,37 @@ def _tokenize(source: str) -> list[_Tok]:
 
 Node = tuple[Any, ...]
 
-# Binary precedence and unary precedence, expr v1.17.8's numbers (``parser/operator/
-# operator.go``): ``??`` binds tightest of all, ``**``/``^`` next and right associative.
+# Binary and unary precedence in expr v1.17.8's order (``parser/operator/operator.go``) as
+# consecutive ranks (expr numbers them 10 ... 500 with gaps): ``??`` binds tightest of all,
+# ``**``/``^`` next and right associative. A unary operator's operand takes every operator of
+# its rank or tighter: ``not``/``!`` a product but not a sum, ``-``/``+`` a power but not a
+# product (expr's 50 and 90).
 _BINARY: dict[str, int] = {
-    "or": 10,
-    "||": 10,
-    "and": 15,
-    "&&": 15,
-    "==": 20,
-    "!=": 20,
-    "<": 20,
-    ">": 20,
-    "<=": 20,
-    ">=": 20,
-    "in": 20,
-    "matches": 20,
-    "contains": 20,
-    "startsWith": 20,
-    "endsWith": 20,
-    "+": 30,
-    "-": 30,
-    "*": 60,
-    "/": 60,
-    "%": 60,
-    "**": 100,
-    "^": 100,
-    "??": 500,
+    "or": 1,
+    "||": 1,
+    "and": 2,
+    "&&": 2,
+    "==": 3,
+    "!=": 3,
+    "<": 3,
+    ">": 3,
+    "<=": 3,
+    ">=": 3,
+    "in": 3,
+    "matches": 3,
+    "contains": 3,
+    "startsWith": 3,
+    "endsWith": 3,
+    "+": 4,
+    "-": 4,
+    "*": 5,
+    "/": 5,
+    "%": 5,
+    "**": 6,
+    "^": 6,
+    "??": 7,
 }
-_UNARY: dict[str, int] = {"not": 50, "!": 50, "-": 90, "+": 90}
+_UNARY: dict[str, int] = {"not": 5, "!": 5, "-": 6, "+": 6}
 #: The operators ``not`` may negate (``operator.AllowedNegateSuffix``).
 _NEGATABLE = {"in", "matches", "contains", "startsWith", "endsWith"}
 #: Comparisons chain: ``a < b < c`` is ``a < b && b < c`` (``parser.go::parseComparison``).
@@ -105,7 +108,8 @@ class _Parser:
         self.i = 0
 
     def peek(self, offset: int = 0) -> _Tok:
-        return self.tokens[min(self.i + offset, len(self.tokens) - 1)]
+        # Never past the end token: nothing reads on after taking it.
+        return self.tokens[self.i + offset]
 
     def take(self) -> _Tok:
         tok = self.tokens[self.i]
@@ -125,7 +129,7 @@ class _Parser:
         return node
 
     def expression(self) -> Node:
-        cond = self.binary(0)
+        cond = self.binary(1)
         if self.peek().kind == "op" and self.peek().text == "?":
             self.take()
             yes = self.expression()

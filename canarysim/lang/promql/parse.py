@@ -220,10 +220,9 @@ class Parser:
                     paren = False
             elif self._is_word("offset"):
                 t = self._next()
-                neg = False
-                if self._is("-"):
+                neg = self._is("-")
+                if neg:
                     self._next()
-                    neg = True
                 dur = self._duration()
                 node = _with_offset(None if paren else node, -dur if neg else dur, self, t)
             elif self._is("@"):
@@ -238,7 +237,7 @@ class Parser:
         an identifier, with the step when no space parts them (``:1m``), else alone (``: 1m``).
         """
         t = self.tok
-        if t.kind != "ID" or not t.text.startswith(":"):
+        if not t.text.startswith(":"):  # only an identifier token can start with one
             return None
         self._next()
         text = t.text[1:]
@@ -331,8 +330,8 @@ class Parser:
         op = t.text.lower()
         grouping: tuple[str, ...] = ()
         without = False
-        seen_clause = False
-        if self._is_word("by", "without"):
+        seen_clause = self._is_word("by", "without")
+        if seen_clause:
             without = self._next().text.lower() == "without"
             grouping = self._label_list()
             seen_clause = True
