@@ -145,6 +145,8 @@ TREES = [
                  id="minus binds tighter than %"),
     pytest.param("+a ^ b", ("unary", "+", ("bin", "^", ("name", "a"), ("name", "b"))),
                  id="plus binds looser than ^"),
+    pytest.param("2 ^ 3 ^ 2", ("bin", "^", ("lit", 2), ("bin", "^", ("lit", 3), ("lit", 2))),
+                 id="^ right associative"),
     pytest.param("a ^ b ** c",
                  ("bin", "^", ("name", "a"), ("bin", "**", ("name", "b"), ("name", "c"))),
                  id="^ then ** right associative"),
