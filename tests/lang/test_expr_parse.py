@@ -130,6 +130,9 @@ TREES = [
     pytest.param("2e3", ("lit", 2000.0), id="integer digits with an exponent make a float"),
     pytest.param("true != false", ("bin", "!=", ("lit", True), ("lit", False)), id="booleans"),
     pytest.param("nil", ("lit", None), id="nil"),
+    pytest.param("2E3", ("lit", 2000.0), id="capital exponent"),
+    pytest.param("2.", ("lit", 2.0), id="float with a bare point"),
+    pytest.param("12", ("lit", 12), id="integer"),
     pytest.param("a && b == c",
                  ("bin", "&&", ("name", "a"), ("bin", "==", ("name", "b"), ("name", "c"))),
                  id="== binds tighter than &&"),
@@ -235,6 +238,8 @@ ERRORS = [
         id="?? then not in",
     ),
     pytest.param("a not b", "unexpected token 'b' at position 6", id="not before a name"),
+    pytest.param("1 +", "unexpected token 'end of input' at position 3", id="end of input"),
+    pytest.param(")", "unexpected token ')' at position 0", id="a closing parenthesis"),
     pytest.param("a not", "unexpected token '' at position 5", id="not at the end"),
 ]
 

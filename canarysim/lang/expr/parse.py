@@ -214,8 +214,8 @@ class _Parser:
     def primary(self) -> Node:
         tok = self.take()
         if tok.kind == "num":
-            is_float = any(c in tok.text for c in ".eE")
-            return ("lit", float(tok.text) if is_float else int(tok.text))
+            # An integer is digits alone; anything else the tokenizer took is a float.
+            return ("lit", int(tok.text) if tok.text.isdigit() else float(tok.text))
         if tok.kind == "str":
             return ("lit", _unquote(tok.text))
         if tok.kind == "name":
