@@ -59,7 +59,7 @@ NAN, INF = math.nan, math.inf
         pytest.param("result[-1] == 3", [1, 2, 3], True, id="negative index"),
         pytest.param("asInt(result) == 7", "7", True, id="asInt of string"),
         pytest.param("result > 1 ? true : false", 2, True, id="ternary"),
-        pytest.param("result ?? 1 == 1", None, True, id="nil coalescing"),
+        pytest.param("(result ?? 1) == 1", None, True, id="nil coalescing"),
         pytest.param("2 ** 3 == 8", None, True, id="power"),
         pytest.param("1 + 2 * 3 == 7", None, True, id="precedence"),
         pytest.param("count(result, # > 1) == 2", [1, 2, 3], True, id="count closure"),

@@ -63,32 +63,41 @@ def _tokenize(source: str) -> list[_Tok]:
 
 Node = tuple[Any, ...]
 
-# Binary precedence, lowest first, as expr-lang orders them.
+# Binary and unary precedence in expr v1.17.8's order (``parser/operator/operator.go``) as
+# consecutive ranks (expr numbers them 10 ... 500 with gaps): ``??`` binds tightest of all,
+# ``**``/``^`` next and right associative. A unary operator's operand takes every operator of
+# its rank or tighter: ``not``/``!`` a product but not a sum, ``-``/``+`` a power but not a
+# product (expr's 50 and 90).
 _BINARY: dict[str, int] = {
-    "??": 1,
-    "or": 2,
-    "||": 2,
-    "and": 3,
-    "&&": 3,
-    "==": 4,
-    "!=": 4,
-    "<": 4,
-    ">": 4,
-    "<=": 4,
-    ">=": 4,
-    "in": 4,
-    "matches": 4,
-    "contains": 4,
-    "startsWith": 4,
-    "endsWith": 4,
-    "+": 5,
-    "-": 5,
-    "*": 6,
-    "/": 6,
-    "%": 6,
-    "**": 7,
-    "^": 7,
+    "or": 1,
+    "||": 1,
+    "and": 2,
+    "&&": 2,
+    "==": 3,
+    "!=": 3,
+    "<": 3,
+    ">": 3,
+    "<=": 3,
+    ">=": 3,
+    "in": 3,
+    "matches": 3,
+    "contains": 3,
+    "startsWith": 3,
+    "endsWith": 3,
+    "+": 4,
+    "-": 4,
+    "*": 5,
+    "/": 5,
+    "%": 5,
+    "**": 6,
+    "^": 6,
+    "??": 7,
 }
+_UNARY: dict[str, int] = {"not": 5, "!": 5, "-": 6, "+": 6}
+#: The operators ``not`` may negate (``operator.AllowedNegateSuffix``).
+_NEGATABLE = {"in", "matches", "contains", "startsWith", "endsWith"}
+#: Comparisons chain: ``a < b < c`` is ``a < b && b < c`` (``parser.go::parseComparison``).
+_CHAINED = {"<", ">", "<=", ">="}
 CLOSURE_BUILTINS = {"all", "any", "none", "one", "filter", "map", "count"}
 
 
@@ -99,7 +108,8 @@ class _Parser:
         self.i = 0
 
     def peek(self, offset: int = 0) -> _Tok:
-        return self.tokens[min(self.i + offset, len(self.tokens) - 1)]
+        # Never past the end token: nothing reads on after taking it.
+        return self.tokens[self.i + offset]
 
     def take(self) -> _Tok:
         tok = self.tokens[self.i]
@@ -129,30 +139,56 @@ class _Parser:
         return cond
 
     def binary(self, min_prec: int) -> Node:
+        """expr's ``parseExpression`` without its ternary: operators binding at least
+        *min_prec*, left associative but ``**``/``^``."""
         left = self.unary()
+        previous = ""
         while True:
             tok = self.peek()
+            if tok.kind != "op":
+                return left
             op = tok.text
-            negated = tok.kind == "op" and op == "not" and self.peek(1).text == "in"
+            negated = op == "not"
             if negated:
-                op = "in"
-            prec = _BINARY.get(op)  # only operator tokens are spelled as operators
+                op = self.peek(1).text
+                if op not in _NEGATABLE:
+                    raise ConditionError(f"unexpected token {op!r} at position {self.peek(1).pos}")
+            prec = _BINARY.get(op)
             if prec is None or prec < min_prec:
                 return left
             self.take()
             if negated:
                 self.take()
-            # ** is right associative; everything else left associative.
+            if previous == "??" and op != "??":
+                raise ConditionError(
+                    f"operator ({op}) and coalesce expressions (??) cannot be mixed at "
+                    f"position {tok.pos}: wrap either in parentheses"
+                )
+            previous = op
+            if op in _CHAINED:
+                left = self.comparison(left, op, prec)
+                continue
             right = self.binary(prec if op in ("**", "^") else prec + 1)
             left = ("bin", op, left, right)
             if negated:
                 left = ("unary", "not", left)
 
+    def comparison(self, left: Node, op: str, prec: int) -> Node:
+        """``a < b <= c`` as ``a < b && b <= c`` (``parser.go::parseComparison``)."""
+        right = self.binary(prec + 1)
+        node: Node = ("bin", op, left, right)
+        while self.peek().kind == "op" and self.peek().text in _CHAINED:
+            op = self.take().text
+            left, right = right, self.binary(prec + 1)
+            node = ("bin", "&&", node, ("bin", op, left, right))
+        return node
+
     def unary(self) -> Node:
         tok = self.peek()
-        if tok.kind == "op" and tok.text in ("not", "!", "-", "+"):
+        if tok.kind == "op" and tok.text in _UNARY:
             self.take()
-            return ("unary", tok.text, self.unary())
+            # The operand takes every operator binding tighter: -2 ** 2 is -(2 ** 2).
+            return ("unary", tok.text, self.binary(_UNARY[tok.text]))
         return self.postfix(self.primary())
 
     def postfix(self, node: Node) -> Node:
@@ -163,7 +199,8 @@ class _Parser:
             if tok.text in (".", "?."):
                 self.take()
                 name = self.take()
-                if name.kind != "name":
+                # expr takes its word operators (`not`, `matches`, ...) as names here too.
+                if name.kind != "name" and name.text not in _KEYWORD_OPS:
                     raise ConditionError(f"expected a field name at position {name.pos}")
                 node = ("member", node, name.text, tok.text == "?.")
             elif tok.text == "[":
@@ -177,8 +214,8 @@ class _Parser:
     def primary(self) -> Node:
         tok = self.take()
         if tok.kind == "num":
-            is_float = any(c in tok.text for c in ".eE")
-            return ("lit", float(tok.text) if is_float else int(tok.text))
+            # An integer is digits alone; anything else the tokenizer took is a float.
+            return ("lit", int(tok.text) if tok.text.isdigit() else float(tok.text))
         if tok.kind == "str":
             return ("lit", _unquote(tok.text))
         if tok.kind == "name":
@@ -196,9 +233,9 @@ class _Parser:
                 return node
             if tok.text == "#":
                 return ("elem",)
-            if tok.text == ".":  # `.field` inside a closure means `#.field`
-                name = self.take()
-                return ("member", ("elem",), name.text, False)
+            if tok.text == ".":  # `.field` inside a closure means `#.field`: postfix reads it
+                self.i -= 1
+                return ("elem",)
             if tok.text == "[":
                 items = self.items("]")
                 return ("array", tuple(items))
@@ -221,16 +258,23 @@ class _Parser:
         return items
 
     def map_literal(self) -> Node:
+        """expr's ``parseMapExpression``: pairs parted by commas (one may trail), each key a
+        number, a string or a name, read as a string (a parenthesised key is not modelled)."""
         pairs: list[tuple[Node, Node]] = []
-        while self.peek().text != "}":
-            if self.peek().kind == "end":
-                raise ConditionError(f"expected '}}' at position {self.peek().pos}")
+        while not (self.peek().kind == "op" and self.peek().text == "}"):
+            if pairs:
+                self.expect(",")
+                if self.peek().kind == "op" and self.peek().text == "}":
+                    break
             key_tok = self.take()
+            if key_tok.kind not in ("num", "str", "name"):
+                raise ConditionError(
+                    f"a map key must be a quoted string, a number or a name at position "
+                    f"{key_tok.pos}, got {key_tok.text or 'end of input'!r}"
+                )
             key: Node = ("lit", _unquote(key_tok.text) if key_tok.kind == "str" else key_tok.text)
             self.expect(":")
             pairs.append((key, self.expression()))
-            if self.peek().text == ",":
-                self.take()
         self.take()
         return ("map", tuple(pairs))
 

@@ -61,9 +61,9 @@ __all__ = [
     "tokenize",
 ]
 
-_KEYWORDS = frozenset(
-    {"by", "without", "on", "ignoring", "group_left", "group_right", "offset", "bool"}
-)
+# The keywords that cannot name a metric: generated_parser.y's metric_identifier takes the
+# others (``by``, ``without``, ``offset``, ``and``, ``or``, ``unless``, the aggregations).
+_KEYWORDS = frozenset({"on", "ignoring", "group_left", "group_right", "bool"})
 _SET_OPS = frozenset({"and", "or", "unless"})
 # Binary precedence, loosest first (promql/parser/lex.go: LOR < LAND/LUNLESS < comparisons ...)
 _LEVELS: tuple[frozenset[str], ...] = (
@@ -99,12 +99,14 @@ class Parser:
         return "end of input" if t.kind == "EOF" else repr(t.text)
 
     def _expect(self, text: str) -> Token:
-        if self.tok.text != text or self.tok.kind not in ("OP", "ID"):
+        if not self._is(text):
             raise self._err(f"unexpected {self._describe(self.tok)}, expected {text!r}")
         return self._next()
 
     def _is(self, text: str) -> bool:
-        return self.tok.kind in ("OP", "ID") and self.tok.text == text
+        """Whether the token is the punctuation *text* (a string, number or duration token
+        never spells one: their text is quoted or starts with a digit or a dot)."""
+        return self.tok.text == text
 
     def _is_word(self, *words: str) -> bool:
         return self.tok.kind == "ID" and self.tok.text.lower() in words
@@ -119,13 +121,9 @@ class Parser:
         return node
 
     def _binary_op(self, level: int) -> str | None:
-        t = self.tok
-        ops = _LEVELS[level]
-        if t.kind == "OP" and t.text in ops:
-            return t.text
-        if t.kind == "ID" and t.text.lower() in ops:
-            return t.text.lower()
-        return None
+        # Only an operator or an identifier (``and``, ``OR``) can spell one of the operators.
+        op = self.tok.text.lower()
+        return op if op in _LEVELS[level] else None
 
     def _binary(self, level: int) -> object:
         if level == len(_LEVELS):
@@ -148,15 +146,16 @@ class Parser:
         return lhs
 
     def _check_binary(self, node: Binary) -> Binary:
-        scalar_l = isinstance(node.lhs, NumberLit | Unary) and _is_scalar_expr(node.lhs)
-        scalar_r = isinstance(node.rhs, NumberLit | Unary) and _is_scalar_expr(node.rhs)
+        """parse.go's checkAST on the operands a parser can type alone, number literals (a
+        minus before a number is folded into it); the evaluator checks the rest."""
+        scalar_l = isinstance(node.lhs, NumberLit)
+        scalar_r = isinstance(node.rhs, NumberLit)
         if node.op in COMPARISONS and not node.return_bool and scalar_l and scalar_r:
             msg = "comparisons between scalars must use BOOL modifier"
             raise PromQLError.at(msg, self.query, node.pos)
         if node.op in _SET_OPS and (scalar_l or scalar_r):
-            raise PromQLError.at(
-                f"set operator {node.op!r} not allowed with a scalar", self.query, node.pos
-            )
+            msg = f"set operator {node.op!r} not allowed in binary scalar expression"
+            raise PromQLError.at(msg, self.query, node.pos)
         return node
 
     def _matching(self) -> tuple[bool | None, tuple[str, ...], str | None, tuple[str, ...]]:
@@ -187,7 +186,8 @@ class Parser:
             if isinstance(inner, NumberLit):
                 return NumberLit(-inner.value)
             return Unary("-", inner, t.pos)
-        base = self._postfix(self._primary())
+        paren = self._is("(")
+        base = self._postfix(self._primary(), paren)
         if self._is("^"):
             t = self._next()
             on, labels, group, include = self._matching()
@@ -195,51 +195,60 @@ class Parser:
             return Binary("^", base, exponent, False, on, labels, t.pos, group, include)
         return base
 
-    def _postfix(self, node: object) -> object:
+    def _postfix(self, node: object, paren: bool) -> object:
+        """Ranges, subqueries, ``offset`` and ``@`` after *node*. A parenthesised expression
+        (*paren*) is a ParenExpr to Prometheus, which takes a subquery but no range or
+        modifier, whatever it holds."""
         while True:
             if self._is("["):
                 t = self._next()
                 dur = self._duration()
                 step = self._subquery_step()
                 if step is None:
-                    if not isinstance(node, VectorSelector):
+                    # generated_parser.y, matrix_selector (v2.53)
+                    if paren or not isinstance(node, VectorSelector):
                         raise self._err("ranges only allowed for vector selectors", t)
+                    if node.offset:
+                        raise self._err("no offset modifiers allowed before range", t)
+                    if node.at is not None:
+                        raise self._err("no @ modifiers allowed before range", t)
                     self._expect("]")
                     node = MatrixSelector(node, dur, t.pos)
                 else:
                     self._expect("]")
                     node = Subquery(node, dur, step[0], 0.0, None, t.pos)
+                    paren = False
             elif self._is_word("offset"):
                 t = self._next()
-                neg = False
-                if self._is("-"):
+                neg = self._is("-")
+                if neg:
                     self._next()
-                    neg = True
                 dur = self._duration()
-                node = _with_offset(node, -dur if neg else dur, self, t)
+                node = _with_offset(None if paren else node, -dur if neg else dur, self, t)
             elif self._is("@"):
                 t = self._next()
-                node = _with_at(node, self._at_time(), self, t)
+                node = _with_at(None if paren else node, self._at_time(), self, t)
             else:
                 return node
 
     def _subquery_step(self) -> tuple[float | None] | None:
-        """After ``[range``: None for a range selector, else ``(step or None,)``."""
+        """After ``[range``: None for a range selector, else ``(step or None,)``. Prometheus
+        lexes a ``:`` inside brackets alone (``lex.go::lexStatements``); our lexer reads it as
+        an identifier, with the step when no space parts them (``:1m``), else alone (``: 1m``).
+        """
         t = self.tok
-        if t.kind == "OP" and t.text == ":":
-            self._next()
-            if self.tok.kind == "DUR":
-                return (self._duration(),)
-            return (None,)
-        if t.kind == "ID" and t.text.startswith(":"):  # ":1m" lexes as an identifier
-            self._next()
-            text = t.text[1:]
-            if not text:
-                return (None,)
-            if not re.fullmatch(r"(?:\d+(?:ms|s|m|h|d|w|y))+", text):
-                raise self._err(f"unexpected {text!r}, expected a duration like 1m", t)
-            return (parse_duration(text),)
-        return None
+        if not t.text.startswith(":"):  # only an identifier token can start with one
+            return None
+        self._next()
+        text = t.text[1:]
+        if not text:
+            return (self._duration(),) if self.tok.kind == "DUR" else (None,)
+        if not re.fullmatch(r"(?:\d+(?:ms|s|m|h|d|w|y))+", text):
+            raise self._err(f"unexpected {text!r}, expected a duration like 1m", t)
+        step = parse_duration(text)
+        if step <= 0:
+            raise self._err("duration must be greater than 0", t)
+        return (step,)
 
     def _at_time(self) -> float | str:
         t = self.tok
@@ -290,7 +299,7 @@ class Parser:
             after = self.toks[self.i + 1].text.lower()
             if low in AGGREGATIONS and after in ("(", "by", "without"):
                 return self._aggregate()
-            if low in _KEYWORDS or low in _SET_OPS:
+            if low in _KEYWORDS:
                 raise self._err(f"unexpected {self._describe(t)}")
             self._next()
             if self._is("("):
@@ -321,8 +330,8 @@ class Parser:
         op = t.text.lower()
         grouping: tuple[str, ...] = ()
         without = False
-        seen_clause = False
-        if self._is_word("by", "without"):
+        seen_clause = self._is_word("by", "without")
+        if seen_clause:
             without = self._next().text.lower() == "without"
             grouping = self._label_list()
             seen_clause = True
@@ -407,14 +416,6 @@ class Parser:
         return Matcher(name, op, value)
 
 
-def _is_scalar_expr(node: object) -> bool:
-    if isinstance(node, NumberLit):
-        return True
-    if isinstance(node, Unary):
-        return _is_scalar_expr(node.expr)
-    return False
-
-
 def _with_offset(node: object, off: float, parser: Parser, tok: Token) -> object:
     if isinstance(node, VectorSelector):
         if node.offset:
@@ -429,7 +430,8 @@ def _with_offset(node: object, off: float, parser: Parser, tok: Token) -> object
             raise parser._err("offset may not be set multiple times", tok)
         return replace(node, offset=off)
     raise parser._err(
-        "offset modifier must be preceded by an instant vector selector or range vector selector",
+        "offset modifier must be preceded by an instant vector selector or range vector selector "
+        "or a subquery",
         tok,
     )
 
