@@ -12,22 +12,27 @@ from typing import Any
 
 import pytest
 from test_bluegreen import bg_plan, bg_status
-from test_steps_world import H1, H2, NOW, rs
+from test_steps_world import H1, H2, NOW, make_plan, make_status, rs
 
 from canarysim.engine.model import (
     AnalysisRunView,
     EmitEvent,
+    Experiment,
+    ExperimentView,
     Observation,
     PauseCondition,
     Plan,
     PromotionAnalysis,
     RolloutStatus,
     RunStatus,
+    SetWeight,
     StartAnalysisRun,
+    StartExperiment,
     TerminateAnalysisRun,
+    TerminateExperiment,
 )
 from canarysim.engine.rollout.context import Context
-from canarysim.engine.rollout.runs import reconcile_promotion_runs
+from canarysim.engine.rollout.runs import reconcile_experiments, reconcile_promotion_runs
 
 PRE = PromotionAnalysis(templates=("smoke",), args=({"name": "a", "value": "1"},))
 POST = PromotionAnalysis(templates=("after",))
@@ -266,9 +271,10 @@ def test_promotion_run_without_templates_is_terminated() -> None:
 def test_promotion_runs_cancelled(kw: dict[str, Any]) -> None:
     """``reconcileAnalysisRuns`` cancels both runs (kept in the status) when aborted, on a
     full promotion, without a stable ReplicaSet, or on a fast rollback."""
-    fast = kw.pop("fast", False)
+    status = {k: v for k, v in kw.items() if k != "fast"}
+    fast = bool(kw.get("fast"))
     current = run(PRE_NAME, "PrePromotion")
-    ctx = pre_ctx(runs=(current,), recorded=RunStatus(PRE_NAME, "Running"), **kw)
+    ctx = pre_ctx(runs=(current,), recorded=RunStatus(PRE_NAME, "Running"), **status)
     pre, _ = reconcile_promotion_runs(ctx, fast)
     assert pre == current
     assert terminated(ctx) == [PRE_NAME]
@@ -404,3 +410,73 @@ def test_phase_change_event_without_previous_status() -> None:
             "Previous: 'NoPreviousStatus'",
         )
     ]
+
+
+# --------------------------------------------------------------------------------------------
+# reconcileExperiments
+# --------------------------------------------------------------------------------------------
+
+EXPERIMENT = Experiment(duration=60.0, templates=({"name": "baseline", "specRef": "stable"},))
+EX_NAME = f"foo-{H2}-2-1"
+
+
+def ex(name: str, phase: str = "Running", terminated: bool = False) -> ExperimentView:
+    return ExperimentView(name, H2, 1, phase, terminated=terminated)  # type: ignore[arg-type]
+
+
+def experiment_ctx(
+    *experiments: ExperimentView, current: str | None = EX_NAME, **kw: Any
+) -> Context:
+    plan = make_plan(replicas=10, steps=(SetWeight(10), EXPERIMENT, SetWeight(20)))
+    recorded = None if current is None else RunStatus(current, "Running")
+    status = make_status(plan, index=1, current_experiment=recorded, **kw)
+    return ctx_of(plan, status, rs(H1, 10), rs(H2, 1), experiments=experiments)
+
+
+def terminated_experiments(ctx: Context) -> list[str]:
+    return [a.name for a in ctx.actions if isinstance(a, TerminateExperiment)]
+
+
+@pytest.mark.parametrize("kw", [{"abort": True}, {"promote_full": True}], ids=["abort", "full"])
+def test_experiments_cancelled_on_abort_or_full_promotion(kw: dict[str, Any]) -> None:
+    """Aborted or fully promoted: every experiment still going is cancelled, the current one
+    included; finished or already terminated ones are left alone."""
+    views = (
+        ex(EX_NAME),
+        ex("old-running"),
+        ex("old-done", "Successful"),
+        ex("old-terminated", terminated=True),
+    )
+    ctx = experiment_ctx(*views, **kw)
+    reconcile_experiments(ctx)
+    assert terminated_experiments(ctx) == ["old-running", EX_NAME]
+    assert ctx.experiment is None
+
+
+def test_other_experiments_cancelled_at_an_experiment_step() -> None:
+    """At the experiment step the current one is followed; any other is cancelled."""
+    ctx = experiment_ctx(ex(EX_NAME), ex("old-running"))
+    reconcile_experiments(ctx)
+    assert terminated_experiments(ctx) == ["old-running"]
+    assert ctx.experiment == RunStatus(EX_NAME, "Running")
+
+
+def test_experiment_kept_while_paused_on_inconclusive_analysis() -> None:
+    """Paused on an Inconclusive analysis: the status keeps its experiment, nothing else."""
+    pause = (PauseCondition("InconclusiveAnalysisRun", NOW - 5),)
+    ctx = experiment_ctx(ex(EX_NAME), ex("old-running"), pause=pause)
+    reconcile_experiments(ctx)
+    assert ctx.experiment == RunStatus(EX_NAME, "Running")
+    assert ctx.actions == []
+
+
+def test_experiment_created_with_a_free_name() -> None:
+    """``reconcileExperiments`` creates the step's experiment as
+    ``<rollout>-<hash>-<revision>-<step>``, ``-N`` after a name already taken."""
+    ctx = experiment_ctx(ex(EX_NAME, "Failed"), ex(EX_NAME + "-1", "Failed"), current=None)
+    reconcile_experiments(ctx)
+    name = EX_NAME + "-2"
+    assert [a for a in ctx.actions if isinstance(a, StartExperiment)] == [
+        StartExperiment(name, 1, EXPERIMENT, H2, H1, 2)
+    ]
+    assert ctx.experiment == RunStatus(name)

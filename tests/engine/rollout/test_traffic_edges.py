@@ -36,12 +36,15 @@ from canarysim.engine.model import (
     Observation,
     Pause,
     Plan,
+    RemoveManagedRoutes,
     RolloutStatus,
     RunStatus,
     SetServiceSelector,
+    SetTrafficWeight,
     SetWeight,
     TargetGroupView,
     TrafficWeights,
+    UpdateTrafficHash,
     WeightDestination,
 )
 from canarysim.engine.rollout.context import Context
@@ -660,11 +663,41 @@ def test_stable_service_follows_the_stable_replica_set() -> None:
     assert stable_service_now(ctx) == ("stable-svc", H1)
 
 
+@pytest.mark.parametrize(("available", "switched"), [(5, True), (0, False)])
+def test_stable_service_switch_checks_availability(available: int, switched: bool) -> None:
+    """The stable Service, already managed, switches to a stable ReplicaSet with at least one
+    available pod (none: it stays)."""
+    plan = make_plan(replicas=10, canary_service="canary-svc", stable_service="stable-svc")
+    ctx = ctx_of(
+        plan,
+        make_status(plan),
+        rs(H1, 10, available),
+        rs(H2, 0),
+        canary_service_hash=H1,
+        stable_service_hash=H3,
+    )
+    reconcile_services(ctx)
+    assert selectors(ctx) == ([("stable", H1)] if switched else [])
+
+
 def test_aborted_without_routing_points_the_canary_service_at_stable() -> None:
     """Aborted, no traffic routing: the canary Service goes back to the stable ReplicaSet."""
     ctx = services_ctx(canary_svc=H2, abort=True)
     reconcile_services(ctx)
     assert selectors(ctx) == [("canary", H1)]
+
+
+@pytest.mark.parametrize(("available", "switched"), [(5, True), (0, False)])
+def test_aborted_without_routing_checks_the_stable_availability(
+    available: int, switched: bool
+) -> None:
+    """That switch back is an ordinary ``ensureSVCTargets``: one available stable pod is
+    enough, none is not."""
+    plan = make_plan(replicas=10, steps=(SetWeight(20),), canary_service="canary-svc")
+    status = make_status(plan, index=0, abort=True)
+    ctx = ctx_of(plan, status, rs(H1, 10, available), rs(H2, 2), canary_service_hash=H2)
+    reconcile_services(ctx)
+    assert selectors(ctx) == ([("canary", H1)] if switched else [])
 
 
 def test_aborted_with_routing_leaves_the_canary_service_to_the_router_stage() -> None:
@@ -738,3 +771,88 @@ def test_ping_pong_untouched_once_fully_promoted() -> None:
     ctx = ctx_of(plan, status, rs(H2, 10))
     reconcile_services(ctx)
     assert selectors(ctx) == []
+
+
+def test_dynamic_rollback_keeps_routing_the_previous_canary() -> None:
+    """``reconcileTrafficRouting`` while dynamically rolling back: the router keeps sending
+    the canary share (the recorded 10, not 0) to the previous canary's hash until the stable
+    is whole."""
+    ctx = rolling_back_ctx(available=9)
+    reconcile_traffic_routing(ctx)
+    assert [a for a in ctx.actions if isinstance(a, UpdateTrafficHash)] == [
+        UpdateTrafficHash(H3, H2, ())
+    ]
+    assert [a for a in ctx.actions if isinstance(a, SetTrafficWeight)] == [
+        SetTrafficWeight(10, 90, ())
+    ]
+
+
+def test_managed_routes_kept_in_the_middle_of_an_update() -> None:
+    """Managed routes are removed only on promotion, abort, or without canary pods; at an
+    ordinary step they stay."""
+    plan = make_plan(replicas=10, steps=(SetWeight(10), Pause()), managed_routes=("h",), **TR)
+    ctx = ctx_of(plan, make_status(plan, index=1), rs(H1, 10), rs(H2, 1))
+    reconcile_traffic_routing(ctx)
+    assert not [a for a in ctx.actions if isinstance(a, RemoveManagedRoutes)]
+    assert [a for a in ctx.actions if isinstance(a, SetTrafficWeight)] == [
+        SetTrafficWeight(10, 90, ())
+    ]
+
+
+@pytest.mark.parametrize(("dynamic", "switched"), [(True, False), (False, True)])
+def test_abort_with_routing_moves_the_canary_service_unless_weight_remains(
+    dynamic: bool, switched: bool
+) -> None:
+    """Aborted with traffic routing: the canary Service goes back to the stable once the
+    canary's weight is 0, or at once without dynamicStableScale; a dynamic abort still
+    routing 50 to the canary leaves it."""
+    ctx = abort_ctx(stable_available=5, canary_available=5, abort=True, current=50, dynamic=dynamic)
+    reconcile_traffic_routing(ctx)
+    assert selectors(ctx) == ([("canary", H1)] if switched else [])
+
+
+def removed_routes(ctx: Context) -> bool:
+    return any(isinstance(a, RemoveManagedRoutes) for a in ctx.actions)
+
+
+@pytest.mark.parametrize(
+    ("kw", "canary_available"),
+    [({"abort": True}, 1), ({"promote_full": True}, 1), ({}, 0)],
+    ids=["aborted", "promote full", "no canary pods"],
+)
+def test_managed_routes_removed(kw: dict[str, Any], canary_available: int) -> None:
+    """``reconcileTrafficRouting`` removes the managed routes when aborted, on a full
+    promotion, and while the canary has no available pod."""
+    plan = make_plan(replicas=10, steps=(SetWeight(10), Pause()), managed_routes=("h",), **TR)
+    status = make_status(plan, index=1, **kw)
+    ctx = ctx_of(plan, status, rs(H1, 10), rs(H2, 1, canary_available))
+    reconcile_traffic_routing(ctx)
+    assert removed_routes(ctx)
+
+
+@pytest.mark.parametrize(("dynamic", "weight"), [(True, 66), (False, 30)])
+def test_promote_full_weight(dynamic: bool, weight: int) -> None:
+    """A full promotion: with dynamicStableScale the canary's share follows its available
+    pods (floor(100 * 2 / 3) = 66); without, the recorded weight is kept."""
+    plan = make_plan(replicas=3, steps=(SetWeight(10), Pause()), dynamic_stable_scale=dynamic, **TR)
+    recorded = TrafficWeights(
+        WeightDestination(30, H2, "canary-svc"), WeightDestination(70, H1, "stable-svc")
+    )
+    status = make_status(plan, index=1, promote_full=True, canary_weights=recorded)
+    ctx = ctx_of(plan, status, rs(H1, 3), rs(H2, 3, 2))
+    reconcile_traffic_routing(ctx)
+    assert [a for a in ctx.actions if isinstance(a, SetTrafficWeight)] == [
+        SetTrafficWeight(weight, 100 - weight, ())
+    ]
+
+
+def test_no_weight_event_when_only_verified_differs() -> None:
+    """``calculateWeightStatus`` compares the weights without ``verified``: recorded
+    weights that were verified are not "updated"."""
+    plan = make_plan(replicas=10, steps=(SetWeight(10), Pause()), **TR)
+    recorded = replace(weights(10), verified=True)
+    status = make_status(plan, index=1, canary_weights=recorded)
+    ctx = ctx_of(plan, status, rs(H1, 10), rs(H2, 1))
+    reconcile_traffic_routing(ctx)
+    assert not [a for a in ctx.actions if isinstance(a, EmitEvent)]
+    assert ctx.new_weights == weights(10)
