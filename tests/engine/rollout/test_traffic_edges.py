@@ -39,7 +39,9 @@ from canarysim.engine.model import (
     RemoveManagedRoutes,
     RolloutStatus,
     RunStatus,
+    SetMirrorRoute,
     SetServiceSelector,
+    SetTrafficMirrorRoute,
     SetTrafficWeight,
     SetWeight,
     TargetGroupView,
@@ -321,6 +323,12 @@ def test_experiment_weights_reach_the_router() -> None:
     assert d.status.canary_weights.canary.weight == 10
     assert d.status.canary_weights.stable.weight == 80
     assert d.status.canary_weights.additional == EX_WEIGHTS
+    assert [a for a in d.actions if isinstance(a, UpdateTrafficHash)] == [
+        UpdateTrafficHash(H2, H1, EX_WEIGHTS)
+    ]
+    assert [a for a in d.actions if isinstance(a, SetTrafficWeight)] == [
+        SetTrafficWeight(10, 80, EX_WEIGHTS)
+    ]
 
 
 # --------------------------------------------------------------------------------------------
@@ -856,3 +864,30 @@ def test_no_weight_event_when_only_verified_differs() -> None:
     reconcile_traffic_routing(ctx)
     assert not [a for a in ctx.actions if isinstance(a, EmitEvent)]
     assert ctx.new_weights == weights(10)
+
+
+MIRROR = SetMirrorRoute("m", ({"method": {"exact": "GET"}},), 30)
+
+
+@pytest.mark.parametrize(("revision", "written"), [(2, True), (1, False)])
+def test_mirror_route_step_reaches_the_router_after_the_first_revision(
+    revision: int, written: bool
+) -> None:
+    """A setMirrorRoute step is handed to the router with its name, match and percentage,
+    but not for the first revision (``c.rollout.Status.CurrentStepIndex`` with revision 1
+    is the initial deploy)."""
+    plan = make_plan(replicas=10, steps=(SetWeight(10), MIRROR, Pause()), **TR)
+    ctx = ctx_of(plan, make_status(plan, index=1), rs(H1, 10), rs(H2, 1, revision=revision))
+    reconcile_traffic_routing(ctx)
+    mirrors = [a for a in ctx.actions if isinstance(a, SetTrafficMirrorRoute)]
+    assert mirrors == ([SetTrafficMirrorRoute("m", MIRROR.match, 30)] if written else [])
+
+
+def test_first_step_weight_is_zero_while_the_canary_scales() -> None:
+    """Still scaling at the first setWeight step: the previous setWeight is none, so 0."""
+    plan = make_plan(replicas=10, steps=(SetWeight(20), Pause()), **TR)
+    ctx = ctx_of(plan, make_status(plan, index=0), rs(H1, 10), rs(H2, 1))
+    reconcile_traffic_routing(ctx)
+    assert [a for a in ctx.actions if isinstance(a, SetTrafficWeight)] == [
+        SetTrafficWeight(0, 100, ())
+    ]
