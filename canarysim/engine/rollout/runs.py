@@ -48,7 +48,6 @@ def reconcile_experiments(ctx: Context) -> None:
         return
     whole, index = ctx.current_step()
     step = step_part(whole, Experiment)
-    phase = ""
     if step is not None and index is not None:
         if current is None:
             if ctx.stable_rs is None or ctx.new_rs is None:

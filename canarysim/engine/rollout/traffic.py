@@ -14,6 +14,7 @@ from dataclasses import replace
 
 from canarysim.engine.model import (
     Experiment,
+    Plan,
     RemoveManagedRoutes,
     ReplicaSetView,
     SetHeaderRoute,
@@ -103,11 +104,12 @@ def dynamically_rolling_back(ctx: Context) -> str | None:
     return previous
 
 
-def _desired_canary_weight_on_abort(ctx: Context) -> int:
-    """``GetDesiredCanaryWeight`` when aborted with dynamicStableScale: walk back through the
-    setWeight steps to the first one whose replica count is below what the canary holds."""
-    plan, new, stable = ctx.plan, ctx.new_rs, ctx.stable_rs
-    assert new is not None and stable is not None
+def _desired_canary_weight_on_abort(plan: Plan, new: ReplicaSetView, stable: ReplicaSetView) -> int:
+    """``GetDesiredCanaryWeight`` (utils/replicaset/canary.go) when aborted with
+    dynamicStableScale: walk back through the setWeight steps to the first one whose replica
+    count is below what the canary holds. An explicit ``abortScaleDownDelaySeconds`` (not 0:
+    ``HasExplicitAbortScaleDownDelay``) keeps the canary up, so only the stable's shortfall
+    counts then."""
     r, mw = plan.replicas, plan.max_weight
     expected = r - stable.available
     canary = max(expected, new.available)
@@ -127,7 +129,10 @@ def weight_on_abort(ctx: Context) -> int:
     if not plan.dynamic_stable_scale or stable is None or new is None or plan.replicas == 0:
         return 0
     mw, r = plan.max_weight, plan.replicas
-    desired = _desired_canary_weight_on_abort(ctx) if ctx.status.abort else ctx.current_set_weight()
+    if ctx.status.abort:
+        desired = _desired_canary_weight_on_abort(plan, new, stable)
+    else:
+        desired = ctx.current_set_weight()
     expected = max(0, mw - (mw * stable.available) // r)
     weights = ctx.status.canary_weights
     if weights is None:
@@ -135,7 +140,9 @@ def weight_on_abort(ctx: Context) -> int:
     current = weights.canary.weight
     if desired <= 0:
         return min(expected, current)
-    if (mw * stable.available) // r < mw - desired:
+    # Argo: (maxWeight * stableAvailable) / replicas < maxWeight - desired, in integers; the
+    # same comparison without the division (floor(a / r) < b  <=>  a < b * r for an integer b).
+    if mw * stable.available < (mw - desired) * r:
         return current
     return min(desired, current)
 
@@ -143,14 +150,10 @@ def weight_on_abort(ctx: Context) -> int:
 def _experiment_weights(ctx: Context) -> tuple[WeightDestination, ...]:
     """``calculateWeightDestinationsFromExperiment``: the running experiment's destinations."""
     step, index = ctx.current_step()
-    if index is None or step is None or ctx.current_ex is None:
-        return ()  # (before the scan of the steps: without an experiment, nothing to look for)
-    exp_step = next(
-        (s for s in reversed(ctx.plan.steps[: index + 1]) if step_part(s, Experiment)), None
-    )
-    if exp_step is None:
-        return ()
-    if ctx.current_ex.phase != "Running":
+    if step is None or ctx.current_ex is None or ctx.current_ex.phase != "Running":
+        return ()  # (GetCurrentExperimentStep: no current step, no experiment step)
+    # (a current step always has its index)
+    if not any(step_part(s, Experiment) for s in ctx.plan.steps[: (index or 0) + 1]):
         return ()
     return ctx.current_ex.weights
 
@@ -237,17 +240,15 @@ def reconcile_traffic_routing(ctx: Context) -> None:
     previous = status.canary_weights
     if previous is None or replace(previous, verified=None) != weights:
         ctx.event(TRAFFIC_WEIGHT_UPDATED, _weight_message(previous, weights))
-        ctx.new_weights = weights
-    _verify_weight(ctx, desired, extra, index)
+    # (unchanged, these are the recorded weights but for ``verified``, set afresh here)
+    ctx.new_weights = replace(weights, verified=_verify_weight(ctx, desired, extra))
 
 
 VERIFY_RETRY_SECONDS = 10.0
 """``defaults.GetRolloutVerifyRetryInterval``: the look after an unverified weight."""
 
 
-def _verify_weight(
-    ctx: Context, desired: int, extra: tuple[WeightDestination, ...], index: int | None
-) -> None:
+def _verify_weight(ctx: Context, desired: int, extra: tuple[WeightDestination, ...]) -> bool | None:
     """``reconciler.VerifyWeight`` and what ``reconcileTrafficRouting`` does with its answer
     (rollout/trafficrouting.go; the ALB side in rollout/trafficrouting/alb/alb.go).
 
@@ -255,18 +256,16 @@ def _verify_weight(
     ``setWeight`` step is current or at the end of an update (``ShouldVerifyWeight``, on the
     status as read), and once regardless before ``status.alb`` exists. Not verified: look
     again in 10 s, and at the end of the update the reconcile fails (``end of rollout, desired
-    weight N not yet verified``) so the old ReplicaSets are not scaled down yet."""
+    weight N not yet verified``) so the old ReplicaSets are not scaled down yet. Returns
+    ``weights.verified``."""
     plan, status, obs = ctx.plan, ctx.status, ctx.obs
     verified: bool | None = None
     if obs.alb is not None:
         step, _ = ctx.current_step()
-        should = (
-            status.stable_rs != ""
-            and not ctx.fully_promoted
-            and (
-                step_part(step, SetWeight) is not None
-                or (step is None and desired == plan.max_weight)
-            )
+        # (ShouldVerifyWeight also asks for a stable ReplicaSet: always there by now, as a
+        # reconcile without one returned before the weight was written)
+        should = not ctx.fully_promoted and (
+            step_part(step, SetWeight) is not None or (step is None and desired == plan.max_weight)
         )
         if should or not status.alb:
             ctx.alb = True
@@ -292,10 +291,11 @@ def _verify_weight(
             verified = result.verified
             if not verified:
                 ctx.verify_retry = True
-                if desired == plan.max_weight and len(plan.steps) >= (index or 0):
+                # (Argo also asks len(steps) >= currentStepIndex: always so, as the index
+                # never passes the end of the steps)
+                if desired == plan.max_weight:
                     ctx.error = f"end of rollout, desired weight {desired} not yet verified"
-    if ctx.new_weights is not None and ctx.new_weights.verified != verified:
-        ctx.new_weights = replace(ctx.new_weights, verified=verified)
+    return verified
 
 
 def _weight_message(previous: TrafficWeights | None, new: TrafficWeights) -> str:
@@ -307,7 +307,7 @@ def _weight_message(previous: TrafficWeights | None, new: TrafficWeights) -> str
         details.append(f"from {previous.canary.weight} to {new.canary.weight}")
     if previous is not None and previous.additional != new.additional:
         shown = " ".join(
-            f"{{{d.service_name} {d.pod_template_hash} {d.weight}}}" for d in new.additional
+            f"{{{d.weight} {d.service_name} {d.pod_template_hash}}}" for d in new.additional
         )
         details.append(f"additional: [{shown}]")
     return "Traffic weight updated " + ", ".join(details)
@@ -321,8 +321,8 @@ def aws_verify_target_groups(ctx: Context, service: str, service_hash: str) -> N
     sets ``ctx.targets_verified``, records the events, and asks for a look in 10 s while not
     verified."""
     view, new = ctx.obs.target_groups, ctx.new_rs
-    if view is None or new is None or not service:
-        return
+    if view is None or new is None:
+        return  # (a Service named "" never exists: verify_target_groups finds none)
     if not should_verify_target_group(
         blue_green=ctx.plan.blue_green is not None,
         alb_canary=ctx.plan.alb,
