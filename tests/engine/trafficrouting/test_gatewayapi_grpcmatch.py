@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from gatewaykit import gateway_route
 
 from canarysim.engine.trafficrouting.gatewayapi.grpcmatch import accepted, grpc_call, route_grpc
 from canarysim.engine.trafficrouting.gatewayapi.tcpmatch import route_tcp, route_tls
@@ -25,16 +26,8 @@ def rule(backend: str, *matches: dict[str, Any], weight: int | None = None) -> d
     return r
 
 
-def grpc_route(
-    name: str, *rules: dict[str, Any], hostnames: list[str] | None = None, created: str = ""
-) -> dict[str, Any]:
-    meta: dict[str, Any] = {"name": name, "namespace": "default"}
-    if created:
-        meta["creationTimestamp"] = created
-    spec: dict[str, Any] = {"rules": list(rules)}
-    if hostnames is not None:
-        spec["hostnames"] = hostnames
-    return {"kind": "GRPCRoute", "metadata": meta, "spec": spec}
+def grpc_route(name: str, *rules: dict[str, Any], **given: Any) -> dict[str, Any]:
+    return gateway_route(name, *rules, kind="GRPCRoute", **given)
 
 
 def svc(service: str = "", method: str = "", kind: str = "") -> dict[str, Any]:

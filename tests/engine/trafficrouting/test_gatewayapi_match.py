@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from gatewaykit import gateway_route
 
 from canarysim.engine.trafficrouting.gatewayapi.match import host_matches, route, shares
 
@@ -24,16 +25,8 @@ def rule(backend: str, *matches: dict[str, Any]) -> dict[str, Any]:
     return r
 
 
-def http_route(
-    name: str, *rules: dict[str, Any], hostnames: list[str] | None = None, created: str = ""
-) -> dict[str, Any]:
-    meta: dict[str, Any] = {"name": name, "namespace": "default"}
-    if created:
-        meta["creationTimestamp"] = created
-    spec: dict[str, Any] = {"rules": list(rules)}
-    if hostnames is not None:
-        spec["hostnames"] = hostnames
-    return {"metadata": meta, "spec": spec}
+def http_route(name: str, *rules: dict[str, Any], **given: Any) -> dict[str, Any]:
+    return gateway_route(name, *rules, **given)
 
 
 def path(value: str, kind: str = "") -> dict[str, Any]:

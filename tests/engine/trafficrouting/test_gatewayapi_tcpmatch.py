@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from gatewaykit import gateway_route
+
 from canarysim.engine.trafficrouting.gatewayapi.tcpmatch import route_tcp, route_tls
 
 
@@ -14,16 +16,8 @@ def to(*services: str) -> dict[str, Any]:
     return {"backendRefs": [{"name": s} for s in services]}
 
 
-def stream_route(
-    name: str, *rules: dict[str, Any], hostnames: list[str] | None = None, created: str = ""
-) -> dict[str, Any]:
-    meta: dict[str, Any] = {"name": name, "namespace": "default"}
-    if created:
-        meta["creationTimestamp"] = created
-    spec: dict[str, Any] = {"rules": list(rules)}
-    if hostnames is not None:
-        spec["hostnames"] = hostnames
-    return {"metadata": meta, "spec": spec}
+def stream_route(name: str, *rules: dict[str, Any], **given: Any) -> dict[str, Any]:
+    return gateway_route(name, *rules, **given)
 
 
 def test_a_route_not_serving_the_host_does_not_stop_the_search() -> None:

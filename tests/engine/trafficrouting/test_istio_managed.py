@@ -10,6 +10,7 @@ import copy
 from typing import Any
 
 import pytest
+from istiokit import istio_rollout
 
 from canarysim.engine.istio import (
     destination_rule_switch_delay,
@@ -53,30 +54,8 @@ def vs(routes: list | None, name: str = "vsvc") -> dict:
     }
 
 
-def rollout(
-    routes: list[str] | None = ("primary",),  # type: ignore[assignment]
-    *,
-    managed: list[str] | None = None,
-    dr: dict | None = None,
-    steps: list[dict] | None = None,
-    services: bool = True,
-) -> dict:
-    ref: dict[str, Any] = {"name": "vsvc"}
-    if routes is not None:
-        ref["routes"] = list(routes)
-    istio: dict[str, Any] = {"virtualService": ref}
-    if dr is not None:
-        istio["destinationRule"] = dr
-    routing: dict[str, Any] = {"istio": istio}
-    if managed is not None:
-        routing["managedRoutes"] = [{"name": m} for m in managed]
-    canary: dict[str, Any] = {"trafficRouting": routing, "steps": steps or []}
-    if services:
-        canary.update({"stableService": "stable", "canaryService": "canary"})
-    return {
-        "metadata": {"name": "rollout", "namespace": "default"},
-        "spec": {"strategy": {"canary": canary}},
-    }
+def rollout(routes: list[str] | None = ("primary",), **given: Any) -> dict:  # type: ignore[assignment]
+    return istio_rollout(routes, **given)
 
 
 def names(manifest: dict) -> list[str]:

@@ -7,6 +7,7 @@ import copy
 from typing import Any
 
 import pytest
+from istiokit import istio_rollout
 
 from canarysim.engine.istio import remove_managed_routes, set_header_route, set_mirror_route
 from canarysim.errors import TrafficRoutingError
@@ -30,30 +31,8 @@ def vs(http: Any, namespace: str = "default") -> dict:
     return {"metadata": {"name": "vsvc", "namespace": namespace}, "spec": {"http": http}}
 
 
-def rollout(
-    routes: list | None = None,
-    *,
-    managed: list | None = None,
-    dr: dict | None = None,
-    services: bool = True,
-    steps: list | None = None,
-) -> dict:
-    ref: dict[str, Any] = {"name": "vsvc"}
-    if routes is not None:
-        ref["routes"] = routes
-    istio: dict[str, Any] = {"virtualService": ref}
-    if dr is not None:
-        istio["destinationRule"] = dr
-    routing: dict[str, Any] = {"istio": istio}
-    if managed is not None:
-        routing["managedRoutes"] = [{"name": m} for m in managed]
-    canary: dict[str, Any] = {"trafficRouting": routing, "steps": steps or []}
-    if services:
-        canary.update({"stableService": "stable", "canaryService": "canary"})
-    return {
-        "metadata": {"name": "ro", "namespace": "default"},
-        "spec": {"strategy": {"canary": canary}},
-    }
+def rollout(routes: list | None = None, **given: Any) -> dict:
+    return istio_rollout(routes, name="ro", **given)
 
 
 HEADER = {"name": "h", "match": [{"headerName": "x", "headerValue": {"exact": "1"}}]}
