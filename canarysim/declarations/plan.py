@@ -169,8 +169,14 @@ def _blue_green_plan(
             args=tuple(_plain_list((raw.get(key) or {}).get("args"))),
         )
 
+    # blueGreen.maxUnavailable: read only by a restart (replicasetutil.MaxUnavailable, rounded
+    # down; 25 % when unset, defaults.GetMaxUnavailableOrDefault)
+    kwargs: dict[str, Any] = {}
+    if bg.max_unavailable is not None:
+        kwargs["max_unavailable"] = bg.max_unavailable
     return em.Plan(
         pod_template_hash=pod_template_hash,
+        **kwargs,
         scale_down_delay_seconds=_f(bg.scale_down_delay_seconds),
         scale_down_delay_revision_limit=bg.scale_down_delay_revision_limit,
         abort_scale_down_delay_seconds=_f(bg.abort_scale_down_delay_seconds),

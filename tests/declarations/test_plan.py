@@ -154,6 +154,7 @@ def test_blue_green_plan_with_argo_defaults(base):
     assert p.blue_green.auto_promotion_enabled and p.blue_green.preview_replica_count is None
     assert p.steps == () and not p.traffic_routing
     assert p.effective_scale_down_delay == 30.0  # DefaultScaleDownDelaySeconds for blue-green
+    assert p.max_unavailable == "25%"  # GetMaxUnavailableOrDefault
     base["spec"]["strategy"]["blueGreen"].update(
         previewReplicaCount=1,
         autoPromotionEnabled=False,
@@ -166,8 +167,10 @@ def test_blue_green_plan_with_argo_defaults(base):
             "args": [{"name": "x", "value": "1"}],
         },
         postPromotionAnalysis={"templates": [{"templateName": "after"}]},
+        maxUnavailable=2,
     )
     p = plan_of(base)
+    assert p.max_unavailable == 2  # what a restart may take down at once
     bg = p.blue_green
     assert (bg.preview_replica_count, bg.auto_promotion_enabled, bg.auto_promotion_seconds) == (
         1,
