@@ -108,6 +108,20 @@ def test_max_unavailable_zero_still_allows_one() -> None:
     assert ctx.actions == [EvictPods(H1, 1, AT)]
 
 
+def test_max_unavailable_above_replicas_counts_as_replicas() -> None:
+    """``replicasetutil.MaxUnavailable`` clamps to the Rollout's replicas: maxUnavailable 10
+    of 4 with 6 pods up and available gives 6 - (6 - 4) = 4 evictions (not 6 - (6 - 10)),
+    all from the stable; the new ReplicaSet's old pods wait."""
+    ctx = _ctx(
+        rs(H2, 2, pods=pods(2)),
+        rs(H1, 4, pods=pods(4)),
+        stable=H1,
+        plan={"max_surge": 2, "max_unavailable": 10},
+    )
+    assert reconcile_restart(ctx) == 4
+    assert ctx.actions == [EvictPods(H1, 4, AT)]
+
+
 def test_only_pods_older_than_restart_at_are_evicted_and_none_left_is_done() -> None:
     """Pods created after ``restartAt`` stay; when no old pod remains, ``restartedAt``
     catches up with ``spec.restartAt``."""
