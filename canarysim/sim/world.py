@@ -388,7 +388,10 @@ class World:
             self.recording.request(settled=settled)
 
     def _mesh_changed(self) -> None:
-        self.recorder.manifests(self.env.now, self.mesh.manifests())
+        # copied for the history only when they differ from the last recorded
+        history = self.recorder.manifest_history
+        if not history or history[-1][1] != self.mesh.manifests(copies=False):
+            self.recorder.manifests(self.env.now, self.mesh.manifests())
         self.flow.route_change()
         if self.mesh.balancers is not None:
             self.mesh.balancers.ingress_changed()

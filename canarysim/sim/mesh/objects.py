@@ -184,43 +184,37 @@ class Mesh(RouterObjects):
         return False
 
     # -- reading ---------------------------------------------------------------------
-    def manifests(self) -> dict[str, list[Manifest]]:
-        """Deep copies, in a stable order, for the Result's manifest history."""
+    def manifests(self, *, copies: bool = True) -> dict[str, list[Manifest]]:
+        """The routing objects in a stable order, for the Result's manifest history: deep
+        copies, or (``copies=False``) the live objects, to compare with what was recorded."""
+        cp: Callable[[Manifest], Manifest] = copy.deepcopy if copies else _same
         out = {
-            "virtualservices": [copy.deepcopy(v) for _, v in sorted(self.virtual_services.items())],
-            "destinationrules": [
-                copy.deepcopy(d) for _, d in sorted(self.destination_rules.items())
-            ],
+            "virtualservices": [cp(v) for _, v in sorted(self.virtual_services.items())],
+            "destinationrules": [cp(d) for _, d in sorted(self.destination_rules.items())],
         }
         # left out when empty, so Istio results keep their shape
         if self.ingresses:
-            out["ingresses"] = [copy.deepcopy(i) for _, i in sorted(self.ingresses.items())]
+            out["ingresses"] = [cp(i) for _, i in sorted(self.ingresses.items())]
         if self.mappings:
-            out["mappings"] = [copy.deepcopy(m) for _, m in sorted(self.mappings.items())]
+            out["mappings"] = [cp(m) for _, m in sorted(self.mappings.items())]
         if self.traefik_services:
-            out["traefikservices"] = [
-                copy.deepcopy(t) for _, t in sorted(self.traefik_services.items())
-            ]
+            out["traefikservices"] = [cp(t) for _, t in sorted(self.traefik_services.items())]
         if self.apisix_routes:
-            out["apisixroutes"] = [copy.deepcopy(r) for _, r in sorted(self.apisix_routes.items())]
+            out["apisixroutes"] = [cp(r) for _, r in sorted(self.apisix_routes.items())]
         if self.http_routes:
-            out["httproutes"] = [copy.deepcopy(r) for _, r in sorted(self.http_routes.items())]
+            out["httproutes"] = [cp(r) for _, r in sorted(self.http_routes.items())]
         if self.grpc_routes:
-            out["grpcroutes"] = [copy.deepcopy(r) for _, r in sorted(self.grpc_routes.items())]
+            out["grpcroutes"] = [cp(r) for _, r in sorted(self.grpc_routes.items())]
         if self.tcp_routes:
-            out["tcproutes"] = [copy.deepcopy(r) for _, r in sorted(self.tcp_routes.items())]
+            out["tcproutes"] = [cp(r) for _, r in sorted(self.tcp_routes.items())]
         if self.tls_routes:
-            out["tlsroutes"] = [copy.deepcopy(r) for _, r in sorted(self.tls_routes.items())]
+            out["tlsroutes"] = [cp(r) for _, r in sorted(self.tls_routes.items())]
         if self.traffic_splits:
-            out["trafficsplits"] = [
-                copy.deepcopy(t) for _, t in sorted(self.traffic_splits.items())
-            ]
+            out["trafficsplits"] = [cp(t) for _, t in sorted(self.traffic_splits.items())]
         if self.virtual_routers:
-            out["virtualrouters"] = [
-                copy.deepcopy(r) for _, r in sorted(self.virtual_routers.items())
-            ]
+            out["virtualrouters"] = [cp(r) for _, r in sorted(self.virtual_routers.items())]
         if self.virtual_nodes:
-            out["virtualnodes"] = [copy.deepcopy(n) for _, n in sorted(self.virtual_nodes.items())]
+            out["virtualnodes"] = [cp(n) for _, n in sorted(self.virtual_nodes.items())]
         return out
 
     def set_stable_ping_pong(self, value: str) -> None:
@@ -375,3 +369,7 @@ class Mesh(RouterObjects):
         if new != self.destination_rules[ref]:
             self.destination_rules[ref] = new
             self._changed()
+
+
+def _same(manifest: Manifest) -> Manifest:
+    return manifest
