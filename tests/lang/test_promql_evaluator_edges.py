@@ -250,6 +250,11 @@ def test_a_subquery_of_a_range_is_refused():
         ("up[1m] + 1", "binary expression must contain only scalar and instant vector types"),
         ("1 + up[1m]", "binary expression must contain only scalar and instant vector types"),
         ("time() > scalar(up)", "comparisons between scalars must use BOOL modifier"),
+        ("time() == scalar(up)", "comparisons between scalars must use BOOL modifier"),
+        ("time() != scalar(up)", "comparisons between scalars must use BOOL modifier"),
+        ("time() < scalar(up)", "comparisons between scalars must use BOOL modifier"),
+        ("time() >= scalar(up)", "comparisons between scalars must use BOOL modifier"),
+        ("time() <= scalar(up)", "comparisons between scalars must use BOOL modifier"),
         ("scalar(up) and up", "set operator 'and' not allowed in binary scalar expression"),
         ("up or time()", "set operator 'or' not allowed in binary scalar expression"),
         ('-{__name__=~"up|down", pod="a"}', "vector cannot contain metrics with the same labelset"),
@@ -373,6 +378,12 @@ def test_topk_with_k_under_one_is_empty():
     assert [v for _, v in at("topk(10, up)")] == [50.0, 7.0, 5.0]
 
 
+def test_topk_takes_any_k_under_engine_max_int64():
+    # the float64 just under engine.go's maxInt64 is still a k: every series
+    assert [v for _, v in at("topk(200, up)")] == [50.0, 7.0, 5.0]
+    assert [v for _, v in at("bottomk(9223372036854773760, up)")] == [5.0, 7.0, 50.0]
+
+
 @pytest.mark.parametrize(
     ("query", "message"),
     [
@@ -381,6 +392,8 @@ def test_topk_with_k_under_one_is_empty():
         ("bottomk(Inf, up)", "Scalar value +Inf overflows int64"),
         ("topk(1e19, up)", "Scalar value 1e+19 overflows int64"),
         ("topk(9223372036854775807, up)", "Scalar value 9.223372036854776e+18 overflows int64"),
+        # maxInt64 there is the largest float64 under 2**63, already refused
+        ("topk(9223372036854774784, up)", "Scalar value 9.223372036854775e+18 overflows int64"),
     ],
 )
 def test_topk_refuses_a_k_that_is_no_int64(query, message):

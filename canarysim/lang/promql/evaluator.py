@@ -40,6 +40,7 @@ from canarysim.lang.promql.functions import (
     variance,
 )
 from canarysim.lang.promql.syntax import (
+    COMPARISONS,
     Aggregate,
     Binary,
     Call,
@@ -65,6 +66,8 @@ __all__ = [
 ]
 
 LOOKBACK_S = 300.0
+#: engine.go's ``maxInt64``: the largest float64 under 2**63, the first k that overflows.
+_MAX_INT64_F = 9223372036854774784.0
 #: A subquery without a step uses the default evaluation interval (Prometheus' 1m).
 DEFAULT_STEP_S = 60.0
 
@@ -324,7 +327,7 @@ class Evaluator:
             return 0
         if math.isnan(param):
             raise self.err("Parameter value is NaN")
-        if param >= 2.0**63:
+        if param >= _MAX_INT64_F:
             # Go's %v of a float64 this large: +Inf, or the shortest digits with an exponent,
             # as Python's repr writes them too
             shown = "+Inf" if math.isinf(param) else repr(param)
@@ -336,7 +339,7 @@ class Evaluator:
         if node.without:
             drop = set(node.grouping) | {"__name__"}
             return label_key({k: x for k, x in labels.items() if k not in drop})
-        return label_key({k: labels[k] for k in node.grouping if labels.get(k, "")})
+        return label_key({k: labels[k] for k in node.grouping if labels.get(k)})
 
     def _count_values(self, node: Aggregate, vec: Vector, label: str) -> Vector:
         """``aggregationCountValues``: one series per group and distinct value."""
@@ -359,7 +362,7 @@ class Evaluator:
             raise self.err("binary expression must contain only scalar and instant vector types")
         op = node.op
         if isinstance(lhs, Scalar) and isinstance(rhs, Scalar):
-            if op in ("==", "!=", ">", "<", ">=", "<=") and not node.return_bool:
+            if op in COMPARISONS and not node.return_bool:
                 raise self.err("comparisons between scalars must use BOOL modifier")
             return Scalar(_apply(op, lhs.value, rhs.value, node.return_bool))
         if op in ("and", "or", "unless"):
