@@ -86,6 +86,9 @@ MATCHES = [
     ([rule("m", svc(method="SayHello"))], GREETER, {}, "m"),
     ([rule("m", svc(method="SayBye"))], GREETER, {}, None),
     ([rule("sm", svc("helloworld.Greeter", "SayHello", "Exact"))], GREETER, {}, "sm"),
+    # Exact is not a pattern: the "." of a service name is a dot
+    ([rule("s", svc("helloworld.Greeter"))], "/helloworldXGreeter/SayHello", {}, None),
+    ([rule("m", svc(method="Say.*"))], GREETER, {}, None),
     # a path that is not /<service>/<method> meets no service or method match
     ([rule("s", svc("helloworld.Greeter"))], "/", {}, None),
     # RegularExpression: each set part against the whole name
