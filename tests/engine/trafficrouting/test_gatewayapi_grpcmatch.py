@@ -61,6 +61,7 @@ def pick(routes: list[dict[str, Any]], path: str, host: str = "h.example.com", *
     [
         ("/helloworld.Greeter/SayHello", ("helloworld.Greeter", "SayHello")),
         ("/a.B/C?x=1", ("a.B", "C")),
+        ("/a.B/C?x=1?y=/2", ("a.B", "C")),  # the query starts at the first "?"
         ("/", None),
         ("/only", None),
         ("/a/b/c", None),
@@ -85,6 +86,9 @@ MATCHES = [
     ([rule("m", svc(method="SayHello"))], GREETER, {}, "m"),
     ([rule("m", svc(method="SayBye"))], GREETER, {}, None),
     ([rule("sm", svc("helloworld.Greeter", "SayHello", "Exact"))], GREETER, {}, "sm"),
+    # Exact is not a pattern: the "." of a service name is a dot
+    ([rule("s", svc("helloworld.Greeter"))], "/helloworldXGreeter/SayHello", {}, None),
+    ([rule("m", svc(method="Say.*"))], GREETER, {}, None),
     # a path that is not /<service>/<method> meets no service or method match
     ([rule("s", svc("helloworld.Greeter"))], "/", {}, None),
     # RegularExpression: each set part against the whole name
@@ -195,6 +199,26 @@ def test_precedence_across_routes() -> None:
     assert pick([grpc_route("b", rule("b")), grpc_route("a", rule("a"))], GREETER) == "a"
 
 
+def test_a_route_for_another_host_before_one_for_this_host() -> None:
+    elsewhere = grpc_route("elsewhere", rule("elsewhere"), hostnames=["x.org"])
+    here = grpc_route("here", rule("here"), hostnames=["h.example.com"])
+    assert pick([elsewhere, here], GREETER) == "here"
+    assert route_grpc([here, elsewhere], "x.org", GREETER) == (("elsewhere", 1.0),)
+
+
+def test_an_exact_hostname_beats_a_wildcard_of_the_same_length() -> None:
+    # both 13 characters: only "non-wildcard" tells them apart, ahead of any method match
+    wild = grpc_route(
+        "a", rule("wild", svc("helloworld.Greeter", "SayHello")), hostnames=["*.example.com"]
+    )
+    exact = grpc_route("b", rule("exact"), hostnames=["h.example.com"])
+    assert pick([wild, exact], GREETER) == "exact"
+    assert pick([exact, wild], GREETER) == "exact"
+    # a longer wildcard beats a shorter one, whatever the matches
+    longer = grpc_route("c", rule("longer"), hostnames=["*.h.example.com"])
+    assert pick([wild, longer], GREETER, host="x.h.example.com") == "longer"
+
+
 def test_weights_split_and_zero_takes_nothing() -> None:
     r = grpc_route(
         "r",
@@ -237,8 +261,34 @@ ACCEPTED = [
     # wildcards against each other
     ([http("a", ["*.example.com"])], [grpc_route("b", hostnames=["*.api.example.com"])], ["a"], []),
     ([http("a", ["*.example.com"])], [grpc_route("b", hostnames=["*.example.org"])], ["a"], ["b"]),
-    # only one kind: everything accepted
+    ([http("a", ["*.api.example.com"])], [grpc_route("b", hostnames=["*.example.com"])], ["a"], []),
+    # a wildcard against an exact name, either kind first
+    ([http("a", ["*.example.com"])], [grpc_route("b", hostnames=["x.example.com"])], ["a"], []),
+    ([http("a", ["x.example.com"])], [grpc_route("b", hostnames=["*.example.com"])], ["a"], []),
+    # a wildcard needs a label before its suffix
+    ([http("a", ["*.example.com"])], [grpc_route("b", hostnames=["example.com"])], ["a"], ["b"]),
+    ([http("a", ["example.com"])], [grpc_route("b", hostnames=["*.example.com"])], ["a"], ["b"]),
+    # the older route without hostnames refuses the younger with hostnames
+    ([http("a-web")], [grpc_route("b-api", hostnames=["x.org"])], ["a-web"], []),
+    # a refused route does not stop the next one of its kind
+    (
+        [http("a", ["x.org"])],
+        [grpc_route("b", hostnames=["x.org"]), grpc_route("c", hostnames=["y.org"])],
+        ["a"],
+        ["c"],
+    ),
+    # only the accepted routes of the other kind refuse: "b" was refused, so "c" is taken
+    (
+        [http("b", ["x.org", "y.org"]), http("d", ["y.org"])],
+        [grpc_route("a", hostnames=["x.org"]), grpc_route("c", hostnames=["y.org"])],
+        [],
+        ["a", "c"],
+    ),
+    # the same age and namespace/name (the specification leaves it open): the HTTPRoute
+    ([http("same", ["x.org"])], [grpc_route("same", hostnames=["x.org"])], ["same"], []),
+    # only one kind: everything accepted, in the order given
     ([http("a"), http("b")], [], ["a", "b"], []),
+    ([], [grpc_route("b"), grpc_route("a")], [], ["b", "a"]),
 ]
 
 

@@ -53,54 +53,49 @@ __all__ = [
 
 def grpc_call(uri: str) -> tuple[str, str] | None:
     """``(service, method)`` of a request path ``/<service>/<method>``, else None."""
-    path = uri.split("?", 1)[0]
-    parts = path.split("/")
+    parts = uri.partition("?")[0].split("/")
     if len(parts) != 3 or parts[0] or not parts[1] or not parts[2]:
         return None
     return parts[1], parts[2]
 
 
 def _intersect(a: Sequence[str], b: Sequence[str]) -> bool:
-    """Some host matches both lists (an empty list matches every host)."""
+    """Some host matches both lists (an empty list matches every host). Two names share a
+    host when one matches the other read as a host: ``*.a.example.com`` is a host that
+    ``*.example.com`` matches, and a name matches itself."""
     if not a or not b:
         return True
-    for x in a:
-        for y in b:
-            if x == y or host_matches(x, y) or host_matches(y, x):
-                return True
-            both_wild = x.startswith("*.") and y.startswith("*.")
-            if both_wild and (x.endswith(y[1:]) or y.endswith(x[1:])):
-                return True
-    return False
+    return any(host_matches(x, y) or host_matches(y, x) for x in a for y in b)
 
 
 def accepted(
     http_routes: Sequence[Mapping[str, Any]], grpc_routes: Sequence[Mapping[str, Any]]
 ) -> tuple[list[Mapping[str, Any]], list[Mapping[str, Any]]]:
     """The HTTPRoutes and GRPCRoutes the Gateway accepts: taking routes from the oldest, one
-    whose hostnames intersect those of an accepted route of the other kind is refused."""
-    tagged = [(route_age(r), 0, i, r) for i, r in enumerate(http_routes)]
-    tagged += [(route_age(r), 1, i, r) for i, r in enumerate(grpc_routes)]
-    taken: tuple[list[Mapping[str, Any]], list[Mapping[str, Any]]] = ([], [])
-    for _, kind, _, r in sorted(tagged, key=lambda t: (t[0], t[1], t[2])):
-        other = taken[1 - kind]
-        if any(_intersect(hostnames_of(r), hostnames_of(o)) for o in other):
-            continue
-        taken[kind].append(r)
+    whose hostnames intersect those of an accepted route of the other kind is refused. Of
+    an HTTPRoute and a GRPCRoute of the same age and ``namespace/name`` (the specification
+    leaves it open) the HTTPRoute is taken first."""
+    kinds = (http_routes, grpc_routes)
+    order = sorted(
+        (route_age(r), k, i) for k, routes in enumerate(kinds) for i, r in enumerate(routes)
+    )
+    taken: tuple[list[int], list[int]] = ([], [])
+    for _, k, i in order:
+        names = hostnames_of(kinds[k][i])
+        if not any(_intersect(names, hostnames_of(kinds[1 - k][o])) for o in taken[1 - k]):
+            taken[k].append(i)
     # back in the order given
-    http = [r for r in http_routes if any(r is t for t in taken[0])]
-    grpc = [r for r in grpc_routes if any(r is t for t in taken[1])]
-    return http, grpc
+    return [r for i, r in enumerate(http_routes) if i in taken[0]], [
+        r for i, r in enumerate(grpc_routes) if i in taken[1]
+    ]
 
 
-def _name_ok(kind: str, want: str | None, got: str | None) -> bool:
+def _name_ok(regex: bool, want: str, got: str | None) -> bool:
     if not want:
         return True
     if got is None:
         return False
-    if kind == "RegularExpression":
-        return re.fullmatch(want, got) is not None
-    return want == got
+    return re.fullmatch(want, got) is not None if regex else want == got
 
 
 def _match_rank(
@@ -109,11 +104,11 @@ def _match_rank(
     """None if the match does not accept the call, else (service characters, method
     characters, header matches)."""
     method = as_dict(match.get("method"))
-    kind = str(method.get("type") or "Exact")
+    regex = method.get("type") == "RegularExpression"  # else Exact, the default
     service = str(method.get("service") or "")
     name = str(method.get("method") or "")
     got_service, got_method = call if call is not None else (None, None)
-    if not _name_ok(kind, service, got_service) or not _name_ok(kind, name, got_method):
+    if not _name_ok(regex, service, got_service) or not _name_ok(regex, name, got_method):
         return None
     found = headers_matched(match, headers)
     if found is None:
@@ -131,23 +126,19 @@ def route_grpc(
     them serves the host; ``()`` when one does but no rule matches or no backend has weight."""
     headers = {k.lower(): v for k, v in (headers or {}).items()}
     call = grpc_call(uri)
-    applies = False
-    best: tuple[Any, ...] | None = None
-    chosen: list[Any] = []
-    for r in grpc_routes:
-        host_rank = hostname_rank(hostnames_of(r), host)
+    serving = [(hostname_rank(hostnames_of(r), host), r) for r in grpc_routes]
+    found: list[tuple[tuple[Any, ...], list[Any]]] = []
+    for host_rank, r in serving:
         if host_rank is None:
             continue
-        applies = True
         for j, rule in enumerate(as_list(as_dict(r.get("spec")).get("rules"))):
             rule = as_dict(rule)
             for match in as_list(rule.get("matches")) or [{}]:
                 rank = _match_rank(as_dict(match), call, headers)
-                if rank is None:
-                    continue
-                key = (-host_rank[0], -host_rank[1], *(-x for x in rank), route_age(r), j)
-                if best is None or key < best:
-                    best, chosen = key, as_list(rule.get("backendRefs"))
-    if not applies:
+                if rank is not None:
+                    key = (-host_rank[0], -host_rank[1], *(-x for x in rank), route_age(r), j)
+                    found.append((key, as_list(rule.get("backendRefs"))))
+    if all(host_rank is None for host_rank, _ in serving):
         return None
-    return shares(chosen)
+    # keys tie only between matches of one rule, whose backendRefs are the same list
+    return shares(min(found)[1]) if found else ()
