@@ -35,7 +35,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from canarysim.engine.durations import parse_duration
-from canarysim.lang.expr.evaluate import go_quote
+from canarysim.lang.expr.values import go_quote
 
 __all__ = [
     "DEFAULT_MEASUREMENT_HISTORY_LIMIT",
