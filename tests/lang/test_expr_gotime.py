@@ -16,7 +16,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from canarysim.lang.expr.gotime import parse_date, parse_go_duration
+from canarysim.lang.expr.goduration import parse_go_duration
+from canarysim.lang.expr.gotime import parse_date
 from canarysim.lang.expr.parse import ConditionError
 
 S = 1_000_000_000  # nanoseconds in a second

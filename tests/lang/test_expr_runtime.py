@@ -12,7 +12,7 @@ import math
 import pytest
 
 from canarysim.lang.expr.evaluate import ConditionError, evaluate, evaluate_time, go_quote
-from canarysim.lang.expr.gotime import GoDuration
+from canarysim.lang.expr.goduration import GoDuration
 
 T0 = 'date("2023-08-14")'  # 1691971200 Unix seconds
 

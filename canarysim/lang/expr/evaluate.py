@@ -31,13 +31,8 @@ import statistics
 from collections.abc import Callable, Sequence
 
 from canarysim.lang.expr.check import check, nature_of
-from canarysim.lang.expr.gotime import (
-    GoDuration,
-    GoTime,
-    ZoneOffset,
-    parse_date,
-    parse_go_duration,
-)
+from canarysim.lang.expr.goduration import GoDuration, parse_go_duration
+from canarysim.lang.expr.gotime import GoTime, ZoneOffset, parse_date
 from canarysim.lang.expr.parse import CLOSURE_BUILTINS, ConditionError, Node, parse
 from canarysim.lang.expr.values import (
     _as_float,

@@ -1,4 +1,4 @@
-"""Go's ``time.Time`` and ``time.Duration`` for expr's ``now()``, ``duration()`` and ``date()``.
+"""Go's ``time.Time`` for expr's ``now()`` and ``date()`` (durations: :mod:`.goduration`).
 
 Argo evaluates a Prometheus ``rangeQuery``'s ``start`` and ``end`` as expr expressions that must
 give a ``time.Time`` (``utils/evaluate/evaluate.go::EvalTime``), e.g. ``now() - duration("5m")``
@@ -11,8 +11,6 @@ Not followed: day-of-year layouts (``__2``, ``002``) are refused, and a zone abb
 named zone (``MST`` parsed with ``"Europe/Paris"``) is taken as that zone's offset at that wall
 time, where Go would use the offset of whichever of the zone's periods bears that name.
 
->>> parse_go_duration("1h30m"), parse_go_duration("-1.5s"), parse_go_duration("0")
-(5400000000000, -1500000000, 0)
 >>> parse_date("2023-08-14 00:00:00", "2006-01-02 15:04:05", "UTC").unix
 1691971200.0
 """
@@ -23,9 +21,10 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from canarysim.lang.expr.goduration import time_quote as _quote
 from canarysim.lang.expr.parse import ConditionError
 
-__all__ = ["GoDuration", "GoTime", "ZoneOffset", "parse_date", "parse_go_duration"]
+__all__ = ["GoTime", "ZoneOffset", "parse_date"]
 
 #: ``offset(zone, local)``: seconds east of UTC of time zone ``zone`` at the wall-clock time
 #: ``local`` (seconds as if it were UTC); raises KeyError for an unknown zone. The language is
@@ -38,85 +37,6 @@ class GoTime:
     """An instant, as Unix seconds."""
 
     unix: float
-
-
-@dataclass(frozen=True, order=True)
-class GoDuration:
-    """A ``time.Duration``: nanoseconds."""
-
-    ns: int
-
-
-def _quote(text: str) -> str:
-    """Go's ``time.quote``: double quotes, ``"`` and ``\\`` escaped, every byte of a control
-    or non-ASCII character as ``\\xNN``."""
-    out: list[str] = []
-    for ch in text:
-        if ch < " " or ch >= "\x80":
-            out.extend(f"\\x{b:02x}" for b in ch.encode())
-        else:
-            out.append("\\" + ch if ch in '"\\' else ch)
-    return '"' + "".join(out) + '"'
-
-
-_UNITS = {
-    "ns": 1,
-    "us": 1_000,
-    "µs": 1_000,  # micro sign
-    "μs": 1_000,  # Greek small letter mu
-    "ms": 1_000_000,
-    "s": 1_000_000_000,
-    "m": 60_000_000_000,
-    "h": 3_600_000_000_000,
-}
-_LIMIT = 1 << 63  # a Duration is an int64 of nanoseconds
-_PART = re.compile(r"([0-9]*)(?:\.([0-9]*))?([^0-9.]*)")
-
-
-def _leading_fraction(digits: str) -> tuple[int, float]:
-    """Go's ``leadingFraction``: the digits kept while they fit, and their (float) scale."""
-    value, scale = 0, 1.0
-    for c in digits:
-        if value * 10 + int(c) > _LIMIT:
-            break  # Go reads the remaining digits and ignores them
-        value = value * 10 + int(c)
-        scale *= 10
-    return value, scale
-
-
-def parse_go_duration(text: str) -> int:
-    """``time.ParseDuration`` in nanoseconds, with Go's error messages. A fraction is truncated
-    to the nanosecond as Go does it (through a float), so ``"1.9ns"`` is 1."""
-    invalid = ConditionError(f"time: invalid duration {_quote(text)}")
-    body = text[1:] if text[:1] in ("+", "-") else text
-    if body == "0":
-        return 0
-    if not body:
-        raise invalid
-    total = 0
-    pos = 0
-    while pos < len(body):
-        match = _PART.match(body, pos)
-        assert match is not None  # every group may be empty, so the pattern always matches
-        whole, frac, unit = match.groups()
-        if not whole and not frac:
-            raise invalid
-        if not unit:
-            raise ConditionError(f"time: missing unit in duration {_quote(text)}")
-        if unit not in _UNITS:
-            raise ConditionError(f"time: unknown unit {_quote(unit)} in duration {_quote(text)}")
-        total += int(whole or "0") * _UNITS[unit]
-        if frac:
-            digits, scale = _leading_fraction(frac)
-            total += int(digits * (_UNITS[unit] / scale))
-        if total > _LIMIT:
-            raise invalid
-        pos = match.end()
-    if text[:1] == "-":
-        return -total
-    if total == _LIMIT:
-        raise invalid
-    return total
 
 
 # --- time.Parse -------------------------------------------------------------------------------

@@ -7,7 +7,8 @@ from __future__ import annotations
 import math
 import re
 
-from canarysim.lang.expr.gotime import GoDuration, GoTime
+from canarysim.lang.expr.goduration import GoDuration
+from canarysim.lang.expr.gotime import GoTime
 from canarysim.lang.expr.parse import ConditionError
 
 __all__ = ["go_quote"]

@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from canarysim.errors import SimulationError
 from canarysim.lang.expr.evaluate import ConditionError, evaluate_time
-from canarysim.lang.expr.gotime import parse_go_duration
+from canarysim.lang.expr.goduration import parse_go_duration
 
 if TYPE_CHECKING:
     from canarysim.sim.metrics.store import MetricStore
