@@ -51,7 +51,7 @@ from typing import Any
 import numpy as np
 
 from canarysim.sim.mesh.envoy import Mode, Rngs
-from canarysim.sim.metrics.tally import ISTIO_DURATION_BUCKETS_MS, Tally
+from canarysim.sim.metrics.tally import ISTIO_DURATION_BUCKETS_MS, Tally, sorted_unique
 from canarysim.sim.stochastic.arrivals import Arrivals
 from canarysim.sim.stochastic.distributions import Dist
 from canarysim.sim.traffic.behaviour import Schedule, VersionBehaviour
@@ -180,7 +180,7 @@ class TrafficGenerator(RequestPath):
         for b in beh.values():
             pts.update(b.breakpoints(t0, t1))
         inner = grid[(grid > t0) & (grid < t1)]
-        return np.unique(np.concatenate([inner, np.asarray(list(pts), dtype=float)]))
+        return sorted_unique(np.concatenate([inner, np.asarray(list(pts), dtype=float)]))
 
     def _segment(
         self,
