@@ -101,6 +101,11 @@ def to_plan(
         canary_metadata=_pod_metadata(c.canary_metadata),
         stable_metadata=_pod_metadata(c.stable_metadata),
         min_pods_per_replica_set=c.min_pods_per_replica_set,
+        replica_progress_threshold=(
+            None
+            if c.replica_progress_threshold is None
+            else (c.replica_progress_threshold.type, c.replica_progress_threshold.value)
+        ),
         background_analysis=background,
         **_spec_fields(rollout, replicas, paused, restart_at, generation),
         **kwargs,

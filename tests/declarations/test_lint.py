@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 import yaml
 from spec_helpers import SERVICES, VSVC, bundle
 
@@ -341,7 +342,6 @@ def test_behaviour_changing_fields_we_do_not_simulate_are_named(base):
     pod["initContainers"] = [{"name": "migrate", "image": "demo:migrate"}]
     pod["containers"][0]["livenessProbe"] = {"httpGet": {"path": "/", "port": 8080}}
     base["spec"]["restartAt"] = "2024-01-01T00:00:00Z"
-    canary(base)["replicaProgressThreshold"] = {"type": "Percent", "value": 50}
     vs = yaml.safe_load(VSVC)
     vs["spec"]["http"].insert(0, {"name": "old", "redirect": {"uri": "/new"}})
     dr = yaml.safe_load(DR)
@@ -351,12 +351,42 @@ def test_behaviour_changing_fields_we_do_not_simulate_are_named(base):
         "outlier detection (ejecting failing pods) is not supported yet; canarysim ignores it",
         "spec.http[0].redirect (HTTPRoute) is not supported yet; canarysim ignores it",
         "spec.restartAt (RolloutSpec) is not supported yet; canarysim ignores it",
-        "spec.strategy.canary.replicaProgressThreshold (CanaryStrategy) is not supported yet; "
-        "canarysim ignores it",
         "spec.template.spec.containers[0].livenessProbe (Container) is not supported yet; "
         "canarysim ignores it",
         "spec.template.spec.initContainers (PodSpec) is not supported yet; canarysim ignores it",
     ]
+
+
+@pytest.mark.parametrize(
+    ("threshold", "want"),
+    [
+        ({"type": "Percent", "value": 50}, []),
+        ({"type": "Pods", "value": 3}, []),
+        ({"type": "Percent", "value": 100}, []),
+        (
+            {"type": "percent", "value": 50},
+            [
+                'type "percent" is read as "Pods" (only "Percent" means a percentage): '
+                "50 available pods complete a step"
+            ],
+        ),
+        (
+            {"type": "Percent", "value": 101},
+            [
+                "101% of a step's canary pods can never be available: steps that scale the "
+                "canary up never complete"
+            ],
+        ),
+    ],
+)
+def test_replica_progress_threshold_is_simulated_and_odd_values_are_named(base, threshold, want):
+    """``replicaProgressThreshold`` is simulated (no lint/unsupported); a type other than
+    ``Percent``/``Pods`` (read as Pods by ``ReplicaProgressThresholdMet``) or a percentage
+    over 100 is accepted by Argo and pointed out here."""
+    canary(base)["replicaProgressThreshold"] = threshold
+    found = messages(base, SERVICES)
+    assert [r for r, _, _ in found if r == "lint/unsupported"] == []
+    assert [m for r, _, m in found if r == "lint/progress-threshold"] == want
 
 
 def test_ttl_strategy_on_a_template_says_runs_from_templates_never_have_one():

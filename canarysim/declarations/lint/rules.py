@@ -39,6 +39,7 @@ def lint(objs: Manifests) -> list[Finding]:
         out += _virtual_services(ro, objs)
         out += _destination_rule(ro, objs)
         out += _steps(ro, objs)
+        out += _progress_threshold(ro)
     out += _route_weights(objs)
     out += _gateways(objs)
     out += lint_analysis(objs)
@@ -347,6 +348,38 @@ def _steps(ro: Rollout, objs: Manifests) -> list[Finding]:
                     )
                 )
     return out
+
+
+def _progress_threshold(ro: Rollout) -> list[Finding]:
+    """``replicaProgressThreshold`` values the controller accepts but reads surprisingly
+    (``ReplicaProgressThresholdMet``, utils/replicaset/canary.go)."""
+    th = ro.canary.replica_progress_threshold if ro.canary is not None else None
+    if th is None:
+        return []
+    path = ("spec", "strategy", "canary", "replicaProgressThreshold")
+    if th.type not in ("Percent", "Pods"):
+        return [
+            _f(
+                ro,
+                (*path, "type"),
+                "lint/progress-threshold",
+                "warning",
+                f'type "{th.type}" is read as "Pods" (only "Percent" means a percentage): '
+                f"{th.value} available pods complete a step",
+            )
+        ]
+    if th.type == "Percent" and th.value > 100:
+        return [
+            _f(
+                ro,
+                (*path, "value"),
+                "lint/progress-threshold",
+                "warning",
+                f"{th.value}% of a step's canary pods can never be available: steps that "
+                "scale the canary up never complete",
+            )
+        ]
+    return []
 
 
 def _background_interval(ro: Rollout, objs: Manifests) -> float | None:

@@ -13,7 +13,7 @@ several kinds loads, because Argo reports it as an invalid spec with its own mes
 
 from typing import Any, Literal
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, StrictStr, field_validator, model_validator
 
 from canarysim.declarations.manifests.base import (
     Int32,
@@ -305,7 +305,11 @@ class PingPongSpec(ManifestModel):
 
 
 class ReplicaProgressThreshold(ManifestModel):
-    type: Literal["Percent", "Pods"]
+    """``canary.replicaProgressThreshold``: both fields required by the CRD. ``type`` is any
+    string there; the controller reads ``"Percent"`` as a percentage and anything else as a
+    number of pods (``ReplicaProgressThresholdMet``), which the lint points out."""
+
+    type: StrictStr
     value: Int32
 
 
@@ -317,7 +321,7 @@ class PodTemplateMetadata(ManifestModel):
 
 
 class CanaryStrategy(ManifestModel):
-    UNSUPPORTED = frozenset({"antiAffinity", "replicaProgressThreshold"})
+    UNSUPPORTED = frozenset({"antiAffinity"})
 
     canary_service: str = ""
     stable_service: str = ""

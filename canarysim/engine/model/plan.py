@@ -205,6 +205,11 @@ class Plan:
     canary_metadata: PodMetadata | None = None
     stable_metadata: PodMetadata | None = None
     min_pods_per_replica_set: int | None = None
+    replica_progress_threshold: tuple[str, int] | None = None
+    """``canary.replicaProgressThreshold`` as ``(type, value)``: how many of a step's desired
+    canary pods must be available (``"Percent"`` of them, any other type a number of pods)
+    before the step completes, the stable carries its weight and the rollout promotes; None
+    (or a negative value) means all of them."""
     progress_deadline_seconds: float = 600.0
     progress_deadline_abort: bool = False
     min_ready_seconds: float = 0.0

@@ -267,7 +267,12 @@ def _should_full_promote(ctx: Context) -> str:
         return "Initial deploy"
     if ctx.pause.is_aborted():
         return ""
-    if ctx.new_rs is None or ctx.new_rs.available < ctx.plan.replicas:
+    # Fewer available than spec.replicas blocks promotion unless the progress threshold
+    # of spec.replicas is met (rollout/sync.go, shouldFullPromote).
+    new = ctx.new_rs
+    if new is None or (
+        new.available < ctx.plan.replicas and not ctx.progress_threshold_met(new, ctx.plan.replicas)
+    ):
         return ""
     if ctx.status.promote_full:
         return "Full promotion requested"

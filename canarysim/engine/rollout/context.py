@@ -283,13 +283,21 @@ class Context:
             canary_is_stable=canary_is_stable,
         )
 
+    def progress_threshold_met(self, rs: ReplicaSetView | None, desired: int) -> bool:
+        """``ReplicaProgressThresholdMet`` (utils/replicaset/canary.go) with the Rollout's
+        ``replicaProgressThreshold``: without one, all ``desired`` pods created and available."""
+        th = self.plan.replica_progress_threshold
+        spec = None if th is None else {"type": th[0], "value": th[1]}
+        counts = None if rs is None else replicas.ReplicaSetCounts(rs.replicas, rs.available)
+        return replicas.replica_progress_threshold_met(spec, counts, desired)
+
     def at_desired_replica_counts(self, weights: TrafficWeights | None) -> bool:
         """``AtDesiredReplicaCountsForCanary`` (utils/replicaset/canary.go): the canary has
-        its desired count all available, the stable has its desired count created (unless
-        dynamic stable scale), and (basic canary) no other ReplicaSet has available pods."""
+        its desired count available (or the progress threshold of it), the stable has its
+        desired count created (unless dynamic stable scale), and (basic canary) no other
+        ReplicaSet has available pods."""
         want_canary, want_stable = self.desired_counts(weights)
-        rs = self.new_rs
-        if rs is None or rs.replicas != want_canary or rs.available != want_canary:
+        if not self.progress_threshold_met(self.new_rs, want_canary):
             return False
         if not (self.plan.traffic_routing and self.plan.dynamic_stable_scale):
             st = self.stable_rs

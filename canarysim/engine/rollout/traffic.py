@@ -159,11 +159,13 @@ def _experiment_weights(ctx: Context) -> tuple[WeightDestination, ...]:
 
 
 def _stable_can_carry(ctx: Context, stable_weight: int) -> bool:
-    """``checkReplicasAvailable``: the stable has floor(weight * R / max) pods available."""
+    """``checkReplicasAvailable`` (rollout/trafficrouting.go): the stable has floor(weight *
+    R / max) pods available, or the Rollout's ``replicaProgressThreshold`` of that many."""
     rs = ctx.stable_rs
     if rs is None:
         return False
-    return rs.available >= (stable_weight * ctx.plan.replicas) // ctx.plan.max_weight
+    desired = (stable_weight * ctx.plan.replicas) // ctx.plan.max_weight
+    return rs.available >= desired or ctx.progress_threshold_met(rs, desired)
 
 
 def reconcile_traffic_routing(ctx: Context) -> None:
