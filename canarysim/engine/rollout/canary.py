@@ -32,6 +32,7 @@ from canarysim.engine.model import (
     SetMirrorRoute,
     SetReplicaSetRevision,
     SetWeight,
+    Step,
     SyncEphemeralMetadata,
     step_part,
     step_parts,
@@ -236,12 +237,11 @@ def _completed_pause_step(ctx: Context, step: Pause) -> bool:
     )
 
 
-def _completed_current_step(ctx: Context) -> bool:
-    """``completedCurrentCanaryStep``; only called with a current step (past the last one,
-    or without steps, the caller does not ask), so no None check."""
+def _completed_current_step(ctx: Context, step: Step) -> bool:
+    """``completedCurrentCanaryStep`` of the current ``step`` (past the last one, or without
+    steps, the caller does not ask)."""
     if ctx.plan.paused:
         return False
-    step, _ = ctx.current_step()
     if (pause := step_part(step, Pause)) is not None:
         return _completed_pause_step(ctx, pause)
     if step_part(step, SetCanaryScale) is not None:
@@ -256,9 +256,7 @@ def _completed_current_step(ctx: Context) -> bool:
     if step_part(step, Analysis) is not None:
         ar = ctx.current_step_ar
         return ar is not None and ar.name not in ctx.created_runs and ar.phase == "Successful"
-    return step is not None and any(
-        isinstance(p, SetHeaderRoute | SetMirrorRoute) for p in step_parts(step)
-    )
+    return any(isinstance(p, SetHeaderRoute | SetMirrorRoute) for p in step_parts(step))
 
 
 def _should_full_promote(ctx: Context) -> str:
@@ -343,7 +341,7 @@ def _sync_rollout_status(ctx: Context) -> RolloutStatus:
             d.current_step_index = count if d.stable_rs == d.current_pod_hash else 0
         return persist(ctx, d)
     # A current step exists only below the step count (GetCurrentCanaryStep).
-    if step is not None and index is not None and _completed_current_step(ctx):
+    if step is not None and index is not None and _completed_current_step(ctx, step):
         index += 1
         if aliased:
             count = index

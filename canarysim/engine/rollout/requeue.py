@@ -69,8 +69,9 @@ def finish(ctx: Context, given: RolloutStatus, new: RolloutStatus) -> Decision:
 
 
 def fail(ctx: Context, given: RolloutStatus) -> Decision:
-    """A reconcile that returns ``ctx.error``: its writes stand, the status is the one read
-    (with the CLI's patches), and the workqueue's back-off decides the next look."""
+    """A reconcile that returns ``ctx.error``: its writes stand, no status is written (the
+    one given goes back; the CLI's patches stay pending with their commands), and the
+    workqueue's back-off decides the next look."""
     return Decision(given, tuple(ctx.actions), error=ctx.error)  # requeue_after: None
 
 

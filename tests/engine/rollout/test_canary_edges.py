@@ -31,7 +31,10 @@ from canarysim.engine.model import (
     PauseCondition,
     Plan,
     PodMetadata,
+    RolloutDuration,
     RolloutStatus,
+    SetCanaryScale,
+    SetHeaderRoute,
     SetReplicaSetRevision,
     SetWeight,
     SyncEphemeralMetadata,
@@ -307,3 +310,56 @@ def test_a_scaled_down_or_unannotated_replica_set_is_not_a_scaling_event() -> No
     d = decide(plan, status, Observation(now=NOW, replica_sets=views))
     assert d.status.current_step_index == 1
     assert _step_after_reconcile(9, 1, None) == 1
+
+
+# --------------------------------------------------------------------------------------------
+# Found by the re-measurement of this module (every mutant of the final code run)
+# --------------------------------------------------------------------------------------------
+
+TR = {"traffic_routing": True, "canary_service": "canary", "stable_service": "stable"}
+
+
+def test_full_promotion_needs_available_pods_not_the_spec_count() -> None:
+    """``shouldFullPromote`` blocks only when fewer pods are *available* than
+    ``spec.replicas``: a new ReplicaSet whose spec is above the count (the rollout was scaled
+    down) and has exactly that many available is promoted."""
+    plan = make_plan(replicas=10, steps=(SetWeight(100),))
+    d = reconcile(plan, make_status(plan, index=1), rs(H1, 10), rs(H2, 12, 10))
+    assert d.status.stable_rs == H2
+
+
+@pytest.mark.parametrize(("canary", "done"), [(3, True), (2, False)])
+def test_set_canary_scale_step_completes_at_its_replica_count(canary: int, done: bool) -> None:
+    """``completedCurrentCanaryStep``: a ``setCanaryScale`` step is done once the canary is
+    at the replicas it sets (all available) and the stable at its count."""
+    plan = make_plan(replicas=10, steps=(SetCanaryScale(replicas=3), Pause()), **TR)
+    status = make_status(plan, index=0)
+    d = reconcile(plan, status, rs(H1, 10), rs(H2, 3, canary))
+    assert d.status.current_step_index == (1 if done else 0)
+
+
+def test_promote_full_before_the_canary_is_up_completes_a_step_past_the_end() -> None:
+    """``syncRolloutStatusCanary`` points ``currentStepIndex`` at its ``stepCount`` variable
+    on ``promote --full``; while the canary is not yet all available the promotion waits, and
+    a current step that completes increments that variable: index 3 of 2 steps, and the
+    event says "3/3" (Argo's aliasing, kept)."""
+    plan = make_plan(replicas=10, steps=(SetHeaderRoute("h"), SetWeight(50)), **TR)
+    status = make_status(plan, index=0, promote_full=True)
+    d = reconcile(plan, status, rs(H1, 10), rs(H2, 10, 4))
+    assert d.status.stable_rs == H1
+    assert d.status.current_step_index == 3
+    assert ("RolloutStepCompleted", "Rollout step 3/3 completed (setHeaderRoute: h)") in events(d)
+
+
+@pytest.mark.parametrize(("full", "outcome"), [(False, "Promoted"), (True, "FastPromoted")])
+def test_promotion_names_the_attempts_outcome(full: bool, outcome: str) -> None:
+    """``promoteStable`` names the outcome of the attempt in flight when the stable switches:
+    ``FastPromoted`` after ``promote --full``, else ``Promoted``; its start is kept."""
+    plan = make_plan(replicas=10, steps=(SetWeight(100),))
+    started = RolloutDuration(rollout_started_at=NOW - 100)
+    status = make_status(plan, index=1, promote_full=full, duration=started)
+    d = reconcile(plan, status, rs(H1, 10), rs(H2, 10))
+    assert d.status.stable_rs == H2
+    assert d.status.duration is not None
+    assert d.status.duration.rollout_started_at == NOW - 100
+    assert d.status.duration.completion_status == outcome

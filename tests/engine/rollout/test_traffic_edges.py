@@ -434,6 +434,8 @@ def test_verify_weight_at_a_set_weight_step(
     assert d.status.alb_status.stable_target_group.name == "stable-svc"
     assert d.status.albs == (d.status.alb_status,)
     assert d.error == ""
+    # completedCurrentCanaryStep: a setWeight step is not done while its weight is unverified
+    assert d.status.current_step_index == (1 if verified else 0)
     # the same reconcile, stage by stage: the retry is asked for only when not verified
     ctx = ctx_of(plan, status, rs(H1, 10), rs(H2, 1), alb=alb(balancer_weight))
     reconcile_traffic_routing(ctx)
@@ -492,6 +494,8 @@ def test_weight_at_the_end_of_the_rollout(balancer_weight: int, error: str) -> N
     status = make_status(plan, index=2, alb=True)
     d = reconcile(plan, status, rs(H1, 10), rs(H2, 10), alb=alb(balancer_weight))
     assert d.error == error
+    if error:  # rolloutCanary returns the error: no status is written, the one read stays
+        assert d.status == status
     if not error:
         assert d.status.canary_weights is not None
         assert d.status.canary_weights.verified is True
