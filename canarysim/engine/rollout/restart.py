@@ -1,8 +1,10 @@
 """``kubectl argo rollouts restart``: evict pods older than ``spec.restartAt``.
 
-Mirrors ``RolloutPodRestarter.Reconcile`` (rollout/restart.go): stable pods first, then the
-new ReplicaSet's, then the others; at most ``available - (max(R, total) - max(maxUnavailable,
-1))`` evictions per reconcile; when no old pod remains ``status.restartedAt`` catches up.
+Mirrors ``RolloutPodRestarter.Reconcile`` (rollout/restart.go): the pods as the API server
+lists them, sorted by name (``<rollout>-<pod-template-hash>-<suffix>``, so grouped by
+ReplicaSet hash; the priority sort of the ReplicaSets before the list only gathers their UIDs);
+at most ``available - (max(R, total) - max(maxUnavailable, 1))`` evictions per reconcile;
+when no old pod remains ``status.restartedAt`` catches up.
 Pods are evicted through the eviction API: one a PodDisruptionBudget has no disruption left
 for is refused (429) and skipped, and the restarter looks again ``restartPodCheckTime`` later.
 """
@@ -29,12 +31,9 @@ def reconcile_restart(ctx: Context) -> int:
     at = ctx.plan.restart_at
     assert at is not None
     plan = ctx.plan
-    # SortReplicaSetsByPriority: the stable, the new one (when it is another), then the others
-    # oldest first, as the Context already holds them.
-    ordered: list[ReplicaSetView] = [] if ctx.stable_rs is None else [ctx.stable_rs]
-    if ctx.new_rs is not None and ctx.new_rs is not ctx.stable_rs:
-        ordered.append(ctx.new_rs)
-    ordered += ctx.other_rss
+    # getRolloutPods lists the pods (sorted by name): a ReplicaSet's pods come together, in
+    # the order of their hashes; the world evicts a ReplicaSet's old pods in name order too.
+    ordered: list[ReplicaSetView] = sorted(ctx.obs.replica_sets, key=lambda rs: rs.hash)
     total = sum(rs.replicas for rs in ctx.obs.replica_sets)
     available = sum(rs.available for rs in ctx.obs.replica_sets)
     _, unavailable = replicas.resolve_fenceposts(

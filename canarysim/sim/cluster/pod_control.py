@@ -274,8 +274,9 @@ class ClusterPods:
 
     def evict(self, rs: ReplicaSet, count: int, before: float) -> list[Pod]:
         """Argo's ``restart``: evict (gracefully delete) up to *count* of the ReplicaSet's
-        active pods created before *before*, oldest first; the ReplicaSet replaces them."""
-        old = sorted((p for p in rs.active_pods() if p.created < before), key=_age_key)
+        active pods created before *before*, in name order (the restarter walks the pods as
+        the API server lists them, rollout/restart.go); the ReplicaSet replaces them."""
+        old = sorted((p for p in rs.active_pods() if p.created < before), key=_name)
         victims = old[: max(0, int(count))]
         for pod in victims:
             self.delete_pod(pod)
@@ -325,8 +326,8 @@ class ClusterPods:
         self.nodes.capacity_freed()
 
 
-def _age_key(pod: Pod) -> tuple[float, str]:
-    return (pod.created, pod.name)
+def _name(pod: Pod) -> str:
+    return pod.name
 
 
 def _container_name(pod: Pod) -> str:

@@ -142,13 +142,7 @@ class DecisionApplier:
                         r.name for r in world.analysis.views() if r.pod_template_hash == action.hash
                     )
             elif isinstance(action, EvictPods):
-                rs = cluster.replica_set(action.hash, name)
-                victims = sorted(
-                    (p for p in rs.active_pods() if p.created < action.before),
-                    key=lambda p: (p.created, p.name),
-                )[: action.count]
-                for pod in victims:
-                    cluster.delete_pod(pod)
+                cluster.evict(cluster.replica_set(action.hash, name), action.count, action.before)
             elif isinstance(action, SyncEphemeralMetadata):
                 md = action.metadata
                 desired = (

@@ -1,6 +1,10 @@
 """``RolloutPodRestarter.Reconcile`` (rollout/restart.go), pinned where the mutation run of
 ``engine/rollout/restart.py`` asked: when a restart is due, the eviction order and budget,
 PodDisruptionBudgets, and when ``status.restartedAt`` catches up.
+
+The order is the pods' names as the API server lists them (``<rollout>-<hash>-<suffix>``), so
+ReplicaSets come in the order of their hashes: H3 (``59b…``) before H1 (``6d8…``) before H2
+(``7f9…``), whichever is stable, new or older.
 """
 
 from __future__ import annotations
@@ -67,18 +71,21 @@ def test_needs_restart(
     assert needs_restart(ctx) is expect
 
 
-def test_one_pod_at_a_time_stable_first() -> None:
+def test_one_pod_at_a_time_in_pod_name_order() -> None:
     """All 4 available, maxUnavailable 1: ``available - (max(R, total) - max(1, 1))`` = 1
-    eviction per reconcile, taken from the stable ReplicaSet first."""
-    ctx = _ctx(rs(H2, 2, pods=pods(2)), rs(H1, 2, pods=pods(2)), stable=H1)
+    eviction per reconcile, taken from the first pod by name: the new ReplicaSet H1's, before
+    the stable H2's."""
+    ctx = _ctx(
+        rs(H2, 2, pods=pods(2)), rs(H1, 2, pods=pods(2)), stable=H2, plan={"pod_template_hash": H1}
+    )
     assert reconcile_restart(ctx) == 1
     assert ctx.actions == [EvictPods(H1, 1, AT)]
     assert ctx.restarted_at is None
 
 
-def test_the_budget_spreads_over_stable_new_then_older_replica_sets() -> None:
-    """maxUnavailable 2 of 4 with 5 pods up and 5 available: 5 - (5 - 2) = 2 evictions:
-    the stable's old pod, then the new ReplicaSet's; the oldest other waits."""
+def test_the_budget_spreads_over_replica_sets_in_name_order() -> None:
+    """maxUnavailable 2 of 4 with 5 pods up and 5 available: 5 - (5 - 2) = 2 evictions: the
+    older H3's old pod, then the stable H1's; the new H2's old pod waits."""
     ctx = _ctx(
         rs(H3, 1, pods=pods(1), created=5.0),
         rs(H2, 2, pods=(YOUNG, OLD)),
@@ -87,7 +94,7 @@ def test_the_budget_spreads_over_stable_new_then_older_replica_sets() -> None:
         plan={"max_unavailable": 2},
     )
     assert reconcile_restart(ctx) == 2
-    assert ctx.actions == [EvictPods(H1, 1, AT), EvictPods(H2, 1, AT)]
+    assert ctx.actions == [EvictPods(H3, 1, AT), EvictPods(H1, 1, AT)]
 
 
 def test_no_budget_when_pods_are_unavailable() -> None:
@@ -172,13 +179,13 @@ def test_disruption_budgets(
     assert ctx.actions == expect
 
 
-def test_older_replica_sets_oldest_first_after_stable_and_new() -> None:
-    """Three old ReplicaSets besides the stable: the budget of 2 goes to the two oldest
-    (``CreationTimestamp``), whatever order the observation lists them in."""
+def test_older_replica_sets_in_name_order_not_by_age() -> None:
+    """Three old ReplicaSets besides the stable: the budget of 2 goes to the first two by
+    name, not to the two oldest, whatever order the observation lists them in."""
     ctx = _ctx(
         rs(H1, 1, pods=pods(1, YOUNG), created=1.0),
-        rs("c4", 1, pods=pods(1), created=30.0),
-        rs("c2", 1, pods=pods(1), created=10.0),
+        rs("c4", 1, pods=pods(1), created=10.0),
+        rs("c2", 1, pods=pods(1), created=30.0),
         rs("c3", 1, pods=pods(1), created=20.0),
         stable=H1,
         plan={"replicas": 4, "max_unavailable": 2, "pod_template_hash": H1},

@@ -321,6 +321,23 @@ def test_given_hash_is_used_for_name_and_labels() -> None:
     assert rs.name == "demo-abc123" and rs.pods[0].labels[POD_TEMPLATE_HASH_LABEL] == "abc123"
 
 
+def test_evict_takes_old_pods_in_name_order_not_by_age() -> None:
+    """The restarter walks pods as the API server lists them, by name: of three pods created
+    before ``before`` (two at 0 s, one at 10 s), a budget of one takes the first by name.
+    (Seed 11 names the younger pod first.)"""
+    env = simpy.Environment()
+    c = Cluster(env, Streams(11), lambda image: FIXED, nodes=3)
+    rs = c.create_replica_set("demo", template(), revision=1, replicas=2)
+    env.run(until=10)
+    rs.scale_to(3)
+    env.run(until=50)
+    old = [p for p in rs.active_pods() if p.created < 20.0]
+    by_name = sorted(old, key=lambda p: p.name)
+    by_age = sorted(old, key=lambda p: (p.created, p.name))
+    assert by_name[0] is not by_age[0]  # the fixture tells the two orders apart
+    assert c.evict(rs, 1, before=20.0) == [by_name[0]]
+
+
 def test_evict_replaces_the_oldest_pods() -> None:
     env, c = make()
     rs = c.create_replica_set("demo", template(), revision=1, replicas=2)

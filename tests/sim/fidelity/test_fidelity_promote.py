@@ -228,8 +228,9 @@ def test_undo_to_the_stable_revision_is_a_fast_rollback(tmp_path: Path) -> None:
 def test_restart_evicts_pods_within_max_unavailable(tmp_path: Path) -> None:
     # RolloutRestart: 4 replicas, maxUnavailable 75 %, paused at setWeight 25 (1 canary, 3
     # stable); two seconds after `restart` desired/current/updated/ready/available read
-    # 4/4/1/1/1: the three stable pods are evicted at once (available 4 - (4 - 3)), the canary
-    # pod is kept until they are back.
+    # 4/4/1/1/1: three pods are evicted at once (available 4 - (4 - 3)), the first three by
+    # name (rollout/restart.go walks the pods as listed), and the fourth is kept until they
+    # are back.
     r = simulate(
         tmp_path,
         basic([{"setWeight": 25}, {"pause": {}}], maxUnavailable="75%"),
@@ -245,7 +246,10 @@ def test_restart_evicts_pods_within_max_unavailable(tmp_path: Path) -> None:
         1,
     )
     assert snap.phase == "Paused"  # a pause condition reads before "rollout is restarting"
-    assert by_revision(r.status_at(122))[2].pods[0].created < 120
+    before = sorted(p.name for rs in r.status_at(119).replica_sets for p in rs.pods)
+    kept = [p.name for rs in r.status_at(122).replica_sets for p in rs.pods if p.created < 120]
+    assert len(before) == 4
+    assert kept == before[-1:]  # the last by name stays
     restarted = r.status_at(200)
     new_pods = [p for rs in restarted.replica_sets for p in rs.pods if p.created >= 120]
     assert len(new_pods) == 4  # every pod created before restartAt was replaced
