@@ -44,8 +44,9 @@ COMPLETED_PHASES = frozenset({"Successful", "Failed", "Error", "Inconclusive"})
 
 
 def step_mapping(step: Step) -> dict[str, Any]:
-    """A typed step back in the manifest form the replica arithmetic reads (every field of a
-    compound step)."""
+    """A typed step back in the manifest form the replica arithmetic reads: its ``setWeight``
+    and ``setCanaryScale`` fields (of every part of a compound step); the arithmetic reads no
+    other field, so other kinds of step map to an empty mapping that keeps their position."""
     out: dict[str, Any] = {}
     for part in step_parts(step):
         out.update(_single_mapping(part))
@@ -64,9 +65,7 @@ def _single_mapping(step: SingleStep) -> dict[str, Any]:
         if step.match_traffic_weight:
             scs["matchTrafficWeight"] = True
         return {"setCanaryScale": scs}
-    if isinstance(step, Pause):
-        return {"pause": {} if step.seconds is None else {"duration": step.seconds}}
-    return {type(step).__name__[0].lower() + type(step).__name__[1:]: {}}
+    return {}
 
 
 _MAPPED: list[tuple[tuple[Step, ...], tuple[dict[str, Any], ...]]] = []
@@ -157,7 +156,7 @@ class Context:
         self.pause = PauseContext(self.status)
         by_hash = {rs.hash: rs for rs in self.obs.replica_sets}
         self.new_rs = by_hash.get(self.plan.pod_template_hash)
-        self.stable_rs = by_hash.get(self.status.stable_rs) if self.status.stable_rs else None
+        self.stable_rs = by_hash.get(self.status.stable_rs)  # no ReplicaSet has hash ""
         self.other_rss = sorted(
             (
                 rs
@@ -245,9 +244,7 @@ class Context:
 
     # ---- replica arithmetic (engine.replicas) ------------------------------------------------
 
-    def desired_counts(
-        self, weights: TrafficWeights | None, aborted: bool | None = None
-    ) -> tuple[int, int]:
+    def desired_counts(self, weights: TrafficWeights | None) -> tuple[int, int]:
         """(canary, stable) ``.spec.replicas`` for this reconcile: ``NewRSNewReplicas`` /
         ``CalculateReplicaCountsFor{Basic,TrafficRouted}Canary`` (utils/replicaset/canary.go).
         ``weights`` are the router weights the caller must use (Argo passes the persisted
@@ -257,7 +254,8 @@ class Context:
         def counts(rs: ReplicaSetView | None) -> replicas.ReplicaSetCounts | None:
             return None if rs is None else replicas.ReplicaSetCounts(rs.replicas, rs.available)
 
-        stable = counts(self.stable_rs) if self.check_stable_rs_exists() else None
+        # (a stable that is the new ReplicaSet is ignored: canary_is_stable says so)
+        stable = counts(self.stable_rs)
         tw = None if weights is None else (weights.canary.weight, weights.stable.weight)
         # The status's stable hash is the new ReplicaSet's: Argo hands newRS in as stable.
         canary_is_stable = self.stable_rs is not None and self.stable_rs is self.new_rs
@@ -276,7 +274,7 @@ class Context:
             dynamic_stable_scale=plan.dynamic_stable_scale,
             min_pods_per_replica_set=plan.min_pods_per_replica_set,
             promote_full=status.promote_full,
-            aborted=status.abort if aborted is None else aborted,
+            aborted=status.abort,
             abort_scale_down_delay_seconds=_int_or_none(plan.abort_scale_down_delay_seconds),
             max_traffic_weight=plan.max_weight,
             traffic_weights=tw,

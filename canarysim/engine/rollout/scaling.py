@@ -62,7 +62,8 @@ def should_delay_abort_scale_down(ctx: Context) -> bool:
         return False
     if abort_scale_down_delay(ctx) is None:
         return False
-    explicit = plan.abort_scale_down_delay_seconds not in (None, 0)
+    # HasExplicitAbortScaleDownDelay (an explicit 0 returned above)
+    explicit = plan.abort_scale_down_delay_seconds is not None
     return not (plan.dynamic_stable_scale and not explicit)
 
 
@@ -95,7 +96,8 @@ def _reconcile_stable(ctx: Context) -> bool:
     if not ctx.check_stable_rs_exists():
         return False
     assert ctx.stable_rs is not None
-    _, want = ctx.desired_counts(ctx.status.canary_weights if ctx.plan.traffic_routing else None)
+    # (the weights count only with traffic routing: the basic arithmetic takes none)
+    _, want = ctx.desired_counts(ctx.status.canary_weights)
     return scale(ctx, ctx.stable_rs, want)
 
 
@@ -103,9 +105,8 @@ def _reconcile_new(ctx: Context) -> bool:
     """``reconcileNewReplicaSet``, with the abort hold: after an abort the canary keeps its
     size until the stable is whole, then gets a deadline, then goes to 0."""
     new = ctx.new_rs
-    if new is None:
-        return False
-    want, _ = ctx.desired_counts(ctx.new_weights if ctx.plan.traffic_routing else None)
+    assert new is not None  # decide creates the new ReplicaSet before anything is scaled
+    want, _ = ctx.desired_counts(ctx.new_weights)
     if should_delay_abort_scale_down(ctx):
         delay = abort_scale_down_delay(ctx)
         if new.scale_down_deadline is not None:
@@ -115,8 +116,8 @@ def _reconcile_new(ctx: Context) -> bool:
             want = 0
         elif delay is not None:
             scale(ctx, new, new.replicas)
-            stable = ctx.stable_rs
-            if stable is not None and stable.available >= ctx.plan.replicas:
+            assert ctx.stable_rs is not None  # shouldDelayScaleDownOnAbort needs a stable
+            if ctx.stable_rs.available >= ctx.plan.replicas:
                 _add_deadline(ctx, new, delay)
             return False
     return scale(ctx, new, want)
@@ -175,14 +176,14 @@ def _reconcile_others(ctx: Context) -> bool:
     # on which scaleDownOldReplicaSetsForCanary gives up for this reconcile and reports
     # nothing scaled; the shrinks already written stand.
     size = {rs.hash: rs.replicas for rs in active}
-    cleaned = 0
+    cleaned = False
     for rs in active:
         if rs.available > rs.replicas:
             return False
         if rs.available < rs.replicas:
             scale(ctx, rs, rs.available)
             size[rs.hash] = rs.available
-            cleaned += rs.replicas - rs.available
+            cleaned = True
     _, unavailable = replicas.resolve_fenceposts(
         plan.max_surge, plan.max_unavailable, plan.replicas
     )
@@ -191,7 +192,7 @@ def _reconcile_others(ctx: Context) -> bool:
         return False
     if not _can_proceed_with_scale_down_annotation(ctx, active, size):
         return False
-    scaled_total = cleaned  # totalScaledDown counts the clean-up once the loop is reached
+    scaled = cleaned  # totalScaledDown > 0: it counts the clean-up once the loop is reached
     delayed = 0
     for rs in sorted(active, key=lambda r: r.revision, reverse=True):
         if plan.traffic_routing and is_referenced(ctx, rs):
@@ -212,8 +213,8 @@ def _reconcile_others(ctx: Context) -> bool:
             continue
         scale(ctx, rs, want)
         budget -= current - want
-        scaled_total += current - want
-    return scaled_total > 0
+        scaled = True
+    return scaled
 
 
 def _can_proceed_with_scale_down_annotation(

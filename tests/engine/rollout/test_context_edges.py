@@ -8,12 +8,13 @@ from dataclasses import replace
 from typing import Any
 
 import pytest
-from test_steps_world import H1, H2, NOW, make_plan, make_status, rs
+from test_steps_world import H1, H2, NOW, make_plan, make_status, reconcile, rs, scales
 
 from canarysim.engine.model import (
     Observation,
     Pause,
     ReplicaSetView,
+    RunStatus,
     SetCanaryScale,
     SetHeaderRoute,
     SetMirrorRoute,
@@ -97,3 +98,103 @@ def test_at_desired_reads_the_weights_it_is_given() -> None:
     weights = TrafficWeights(WeightDestination(50, H2), WeightDestination(50, H1))
     assert _at_desired(rs(H2, 5), rs(H1, 10), weights=weights, abort=True, plan=plan)
     assert not _at_desired(rs(H2, 5), rs(H1, 10), abort=True, plan=plan)
+
+
+# --------------------------------------------------------------------------------------------
+# setCanaryScale through a reconcile (the steps reach the replica arithmetic in manifest form)
+# --------------------------------------------------------------------------------------------
+
+TR = {"traffic_routing": True, "canary_service": "canary", "stable_service": "stable"}
+
+
+@pytest.mark.parametrize(
+    ("steps", "index", "canary"),
+    [
+        ((SetCanaryScale(weight=30), Pause()), 0, 3),
+        ((SetCanaryScale(replicas=4), Pause()), 0, 4),
+        # back to the traffic weight (20 %) after an explicit scale of 50 %
+        (
+            (
+                SetCanaryScale(weight=50),
+                SetWeight(20),
+                SetCanaryScale(match_traffic_weight=True),
+                Pause(),
+            ),
+            2,
+            2,
+        ),
+    ],
+    ids=["weight", "replicas", "matchTrafficWeight"],
+)
+def test_set_canary_scale_sizes_the_canary(steps: tuple[Any, ...], index: int, canary: int) -> None:
+    """``GetCanaryReplicasOrWeight``: the last ``setCanaryScale`` up to the current step sizes
+    the canary (10 replicas) until one says ``matchTrafficWeight``."""
+    plan = make_plan(replicas=10, max_surge=10, steps=steps, **TR)
+    status = make_status(plan, index=index, counts=(10, 0, 10, 10))
+    d = reconcile(plan, status, rs(H1, 10), rs(H2, 0))
+    assert (H2, canary) in scales(d)
+
+
+def test_a_promoted_oversized_replica_set_is_its_own_stable() -> None:
+    """Fully promoted (the new ReplicaSet is the stable one), Argo hands the new ReplicaSet
+    in as the stable too: 8 pods, 1 available, for 3 replicas with maxUnavailable 1 shrinks to
+    2 (the unavailable budget holds one pod), not to 3 as with no stable at all."""
+    plan = make_plan(
+        replicas=3, max_surge=0, max_unavailable=1, pod_template_hash=H2, steps=(SetWeight(20),)
+    )
+    status = make_status(plan, stable=H2, index=1, counts=(8, 8, 1, 1))
+    d = reconcile(plan, status, rs(H2, 8, 1))
+    assert scales(d) == [(H2, 2)]
+
+
+def _desired(plan: Any, status: Any, *rss: ReplicaSetView) -> tuple[int, int]:
+    views = tuple(replace(r, rollout_replicas=plan.replicas) for r in rss)
+    ctx = Context(plan, status, Observation(now=NOW, replica_sets=views))
+    return ctx.desired_counts(None)
+
+
+@pytest.mark.parametrize(("min_pods", "canary"), [(None, 1), (2, 2)])
+def test_min_pods_per_replica_set_reaches_the_arithmetic(min_pods: int | None, canary: int) -> None:
+    """``minPodsPerReplicaSet``: setWeight 5 of 10 replicas needs 1 pod, at least 2 with it."""
+    plan = make_plan(
+        replicas=10, steps=(SetWeight(5), Pause()), min_pods_per_replica_set=min_pods, **TR
+    )
+    assert _desired(plan, make_status(plan, index=0), rs(H1, 10), rs(H2, 0)) == (canary, 10)
+
+
+@pytest.mark.parametrize(("delay", "canary"), [(None, 0), (0, 3), (10, 0)])
+def test_abort_keeps_an_explicit_canary_scale_only_without_a_scale_down_delay(
+    delay: float | None, canary: int
+) -> None:
+    """Aborted, a ``setCanaryScale`` of 3 still holds with ``abortScaleDownDelaySeconds: 0``
+    (the canary is never scaled down); with a delay (30 s by default) the canary goes to 0."""
+    plan = make_plan(
+        replicas=10,
+        steps=(SetCanaryScale(replicas=3), Pause()),
+        abort_scale_down_delay_seconds=delay,
+        **TR,
+    )
+    status = make_status(plan, index=0, abort=True)
+    assert _desired(plan, status, rs(H1, 10), rs(H2, 3)) == (canary, 10)
+
+
+@pytest.mark.parametrize(("max_weight", "canary"), [(100, 5), (200, 3)])
+def test_max_traffic_weight_reaches_the_arithmetic(max_weight: int, canary: int) -> None:
+    """``maxTrafficWeight``: setWeight 50 of 200 is a quarter: 3 of 10 pods (rounded up)."""
+    plan = make_plan(replicas=10, steps=(SetWeight(50), Pause()), max_weight=max_weight, **TR)
+    assert _desired(plan, make_status(plan, index=0), rs(H1, 10), rs(H2, 0)) == (canary, 10)
+
+
+def test_a_status_naming_runs_that_are_gone_finds_none() -> None:
+    """``GetCurrentExperiment`` / ``FilterCurrentRolloutAnalysisRuns``: a name in the status
+    with no such object observed (deleted) leaves the current experiment and runs unset."""
+    plan = make_plan(replicas=10, steps=(SetWeight(5),))
+    status = make_status(
+        plan,
+        index=0,
+        current_experiment=RunStatus("gone-ex", "Running"),
+        current_step_analysis_run=RunStatus("gone-step", "Running"),
+        current_background_analysis_run=RunStatus("gone-bg", "Running"),
+    )
+    ctx = Context(plan, status, Observation(now=NOW, replica_sets=(rs(H1, 10), rs(H2, 1))))
+    assert (ctx.current_ex, ctx.current_step_ar, ctx.current_background_ar) == (None, None, None)

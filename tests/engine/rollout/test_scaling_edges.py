@@ -17,19 +17,28 @@ from canarysim.engine.model import (
     AnnotateReplicaSet,
     BlueGreen,
     BlueGreenStatus,
+    DeleteReplicaSet,
     EmitEvent,
     Observation,
+    PauseCondition,
     ReplicaSetView,
     ScaleReplicaSet,
+    SetWeight,
     TrafficWeights,
     WeightDestination,
 )
 from canarysim.engine.rollout.context import Context
 from canarysim.engine.rollout.scaling import (
     _add_deadline,
+    _reconcile_new,
     _reconcile_others,
     abort_scale_down_delay,
     is_referenced,
+    next_deadline,
+    reconcile_canary_replica_sets,
+    reconcile_revision_history,
+    scale,
+    should_delay_abort_scale_down,
 )
 
 H4, H5 = "5c8d7b9f4", "4b7c6d8f5"
@@ -334,3 +343,231 @@ def test_an_old_replica_set_already_at_zero_is_left_out() -> None:
     ctx = _basic(rs(H3, 0, 1, created=3.0), rs("4a4a4a4a", 1, created=4.0, revision=4))
     assert _reconcile_others(ctx)
     assert ctx.actions[0] == ScaleReplicaSet("4a4a4a4a", 0, 4)
+
+
+# ---- found by the run on the final code -----------------------------------------------------
+
+TR = {"traffic_routing": True, "canary_service": "canary", "stable_service": "stable"}
+
+
+def _events(ctx: Context) -> list[str]:
+    return [a.message for a in ctx.actions if isinstance(a, EmitEvent)]
+
+
+@pytest.mark.parametrize(
+    ("start", "to", "said"),
+    [
+        (1, 3, "Scaled up ReplicaSet foo-{h} (revision 2) from 1 to 3"),
+        (3, 1, "Scaled down ReplicaSet foo-{h} (revision 2) from 3 to 1"),
+    ],
+)
+def test_scale_names_the_direction_the_replica_set_and_the_sizes(
+    start: int, to: int, said: str
+) -> None:
+    """``scaleReplicaSetAndRecordEvent``: the ``ScalingReplicaSet`` event's wording."""
+    ctx = _ctx(rs(H1, 4), rs(H2, start), stable=H1)
+    assert scale(ctx, ctx.obs.replica_sets[1], to)
+    assert _events(ctx) == [said.format(h=H2)]
+
+
+@pytest.mark.parametrize(
+    ("plan", "aborted", "expect"),
+    [
+        ({**TR}, True, True),
+        ({**TR}, False, False),
+        ({}, True, False),  # a basic canary never delays
+        ({**TR, "abort_scale_down_delay_seconds": 0}, True, False),  # explicit 0: never
+        ({**TR, "dynamic_stable_scale": True}, True, False),  # dynamic, no explicit delay
+        ({**TR, "dynamic_stable_scale": True, "abort_scale_down_delay_seconds": 1}, True, True),
+        ({**TR, "dynamic_stable_scale": True, "abort_scale_down_delay_seconds": 30}, True, True),
+    ],
+    ids=[
+        "routed",
+        "not aborted",
+        "basic",
+        "explicit 0",
+        "dynamic",
+        "dynamic, 1 s",
+        "dynamic, 30 s",
+    ],
+)
+def test_should_delay_scale_down_on_abort(
+    plan: dict[str, Any], aborted: bool, expect: bool
+) -> None:
+    """``shouldDelayScaleDownOnAbort`` (rollout/replicaset.go)."""
+    ctx = _ctx(rs(H1, 4), rs(H2, 1), stable=H1, abort=aborted, plan=plan)
+    assert should_delay_abort_scale_down(ctx) is expect
+
+
+def test_an_inconclusive_pause_halts_scaling() -> None:
+    """``haltProgress``: an ``InconclusiveAnalysisRun`` pause condition stops every scale."""
+    pause = (PauseCondition("InconclusiveAnalysisRun", NOW - 5),)
+    ctx = _ctx(
+        rs(H1, 4),
+        rs(H2, 0),
+        stable=H1,
+        pause=pause,
+        plan={"replicas": 4, "steps": (SetWeight(50),)},
+    )
+    assert not reconcile_canary_replica_sets(ctx)
+    assert ctx.actions == []
+
+
+def test_a_scaled_stable_ends_the_replica_set_stage() -> None:
+    """``reconcileCanaryReplicaSets`` returns after the stable's scale: the new ReplicaSet,
+    short of its count too, waits for the next reconcile."""
+    weights = TrafficWeights(
+        WeightDestination(50, H2, "canary"), WeightDestination(50, H1, "stable")
+    )
+    ctx = _ctx(
+        rs(H1, 10),
+        rs(H2, 0),
+        stable=H1,
+        canary_weights=weights,
+        plan={**TR, "replicas": 10, "dynamic_stable_scale": True, "steps": (SetWeight(50),)},
+    )
+    assert reconcile_canary_replica_sets(ctx)
+    assert [a for a in ctx.actions if isinstance(a, ScaleReplicaSet)] == [
+        ScaleReplicaSet(H1, 5, 10)
+    ]
+
+
+@pytest.mark.parametrize("who", [H1, H2])
+def test_deadlines_of_the_stable_and_the_new_replica_set_are_removed(who: str) -> None:
+    """``RemoveScaleDownDeadlines``: neither the new nor the stable ReplicaSet keeps a
+    scale-down deadline while the rollout is not delaying an abort."""
+    views = [rs(H1, 4), rs(H2, 1)]
+    views = [replace(v, scale_down_deadline=NOW + 30) if v.hash == who else v for v in views]
+    ctx = _ctx(*views, stable=H1, plan={"replicas": 4, "steps": (SetWeight(25),)})
+    reconcile_canary_replica_sets(ctx)
+    assert AnnotateReplicaSet(who, None) in ctx.actions
+
+
+@pytest.mark.parametrize(("weights", "canary"), [((50, 50), 2), (None, 0)])
+def test_aborted_dynamic_scale_sizes_the_canary_by_the_weights_written(
+    weights: tuple[int, int] | None, canary: int
+) -> None:
+    """Aborted with dynamicStableScale (no explicit delay: no hold), the canary follows the
+    weights this reconcile wrote (``newStatus.canary.weights``), not the step."""
+    ctx = _ctx(
+        rs(H1, 2, 2),
+        rs(H2, 1),
+        stable=H1,
+        abort=True,
+        plan={**TR, "replicas": 4, "dynamic_stable_scale": True, "steps": (SetWeight(50),)},
+    )
+    ctx.new_weights = (
+        None
+        if weights is None
+        else TrafficWeights(
+            WeightDestination(weights[0], H2, "canary"), WeightDestination(weights[1], H1, "stable")
+        )
+    )
+    _reconcile_new(ctx)
+    assert [a for a in ctx.actions if isinstance(a, ScaleReplicaSet)] == [
+        ScaleReplicaSet(H2, canary, 4)
+    ]
+
+
+def test_an_abort_deadline_reached_this_instant_scales_the_canary_down() -> None:
+    """After an abort the canary is held until its deadline; a deadline of exactly now is no
+    longer in the future: the canary goes to 0."""
+    ctx = _ctx(
+        rs(H1, 10),
+        replace(rs(H2, 3), scale_down_deadline=NOW),
+        stable=H1,
+        abort=True,
+        plan={**TR, "replicas": 10, "steps": (SetWeight(30),)},
+    )
+    assert _reconcile_new(ctx)
+    assert ScaleReplicaSet(H2, 0, 10) in ctx.actions
+
+
+@pytest.mark.parametrize("deadline", [NOW + 30, None])
+def test_an_abort_hold_lets_older_replica_sets_scale_down_in_the_same_reconcile(
+    deadline: float | None,
+) -> None:
+    """The held canary is not a scale: the stage goes on to the older ReplicaSets."""
+    ctx = _ctx(
+        rs(H3, 2, created=0.5),
+        rs(H1, 10, created=1.0),
+        replace(rs(H2, 3, created=2.0), scale_down_deadline=deadline),
+        stable=H1,
+        abort=True,
+        plan={**TR, "replicas": 10, "max_unavailable": 2, "steps": (SetWeight(30),)},
+    )
+    reconcile_canary_replica_sets(ctx)
+    assert ScaleReplicaSet(H3, 0, 10) in ctx.actions
+
+
+def test_cleanup_leaves_a_healthy_old_replica_set_with_a_stale_annotation() -> None:
+    """``cleanupUnhealthyReplicas`` skips a ReplicaSet whose pods are all available: no write
+    for it, even when its desired-replicas annotation is stale (it stays referenced)."""
+    ctx = _ctx(
+        rs(H1, 4, created=1.0),
+        rs(H2, 1, created=2.0),
+        stable=H1,
+        current=H3,
+        plan={**TR, "replicas": 4, "max_surge": 1, "max_unavailable": 1},
+    )
+    old = replace(rs(H3, 2, 2, created=3.0), rollout_replicas=3)
+    ctx.obs = replace(ctx.obs, replica_sets=(*ctx.obs.replica_sets, old))
+    ctx.other_rss = [old]
+    _reconcile_others(ctx)
+    assert [a for a in ctx.actions if isinstance(a, ScaleReplicaSet) and a.hash == H3] == []
+
+
+def test_a_referenced_old_replica_set_is_skipped_not_the_end() -> None:
+    """Routed: the newest old ReplicaSet is still referenced (the status's current hash), so
+    it is skipped and the next older one, unreferenced and past its deadline, goes to 0."""
+    ctx = _ctx(
+        rs(H1, 4, created=1.0),
+        rs(H2, 1, created=2.0),
+        replace(rs(H4, 1, created=0.5, revision=1), scale_down_deadline=NOW - 1),
+        rs(H3, 1, created=3.0, revision=4),
+        stable=H1,
+        current=H3,
+        plan={**TR, "replicas": 4, "max_surge": 1, "max_unavailable": 2},
+    )
+    assert _reconcile_others(ctx)
+    assert ScaleReplicaSet(H4, 0, 4) in ctx.actions
+
+
+def test_the_budget_spent_stops_the_loop_and_what_was_scaled_counts() -> None:
+    """Two old ReplicaSets past their deadline with room for one pod: the newer goes to 0,
+    the budget is 0, the older waits; the reconcile reports a scale."""
+    ctx = _ctx(
+        rs(H1, 3, created=1.0),
+        replace(rs(H4, 1, created=0.5, revision=1), scale_down_deadline=NOW - 1),
+        replace(rs(H3, 1, created=0.7, revision=2), scale_down_deadline=NOW - 1),
+        stable=H1,
+        plan={**TR, "replicas": 4, "max_surge": 1, "max_unavailable": 0, "pod_template_hash": H1},
+    )
+    assert _reconcile_others(ctx) is True
+    assert [a for a in ctx.actions if isinstance(a, ScaleReplicaSet)] == [ScaleReplicaSet(H3, 0, 4)]
+
+
+def test_an_old_replica_set_cleaned_to_zero_is_passed_over() -> None:
+    """The newest old ReplicaSet has no available pod: the clean-up takes it to 0, the loop
+    passes over it and scales the next one."""
+    ctx = _basic(rs(H3, 2, 0, created=4.0, revision=5), rs("4a4a4a4a", 1, created=3.0, revision=4))
+    assert _reconcile_others(ctx)
+    assert ScaleReplicaSet("4a4a4a4a", 0, 4) in ctx.actions
+
+
+def test_revision_history_keeps_a_replica_set_whose_pods_are_not_gone() -> None:
+    """``reconcileRevisionHistoryLimit`` deletes only ReplicaSets at 0 with no pods left."""
+    ctx = _ctx(
+        rs(H1, 4, created=3.0),
+        rs(H3, 0, status_replicas=1, created=1.0),
+        rs(H4, 0, status_replicas=0, created=2.0),
+        stable=H1,
+        plan={"replicas": 4, "pod_template_hash": H1, "revision_history_limit": 0},
+    )
+    reconcile_revision_history(ctx)
+    assert ctx.actions == [DeleteReplicaSet(H4)]
+
+
+def test_a_one_pod_replica_set_deadline_is_a_timer() -> None:
+    ctx = _ctx(rs(H1, 4), replace(rs(H2, 1), scale_down_deadline=NOW + 7), stable=H1)
+    assert next_deadline(ctx) == NOW + 7
