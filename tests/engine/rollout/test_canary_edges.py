@@ -21,6 +21,7 @@ from test_steps_world import (
     of_type,
     reconcile,
     rs,
+    scales,
 )
 
 from canarysim.engine.model import (
@@ -363,3 +364,16 @@ def test_promotion_names_the_attempts_outcome(full: bool, outcome: str) -> None:
     assert d.status.duration is not None
     assert d.status.duration.rollout_started_at == NOW - 100
     assert d.status.duration.completion_status == outcome
+
+
+def test_a_reconcile_that_scales_the_canary_does_not_stamp_the_pause() -> None:
+    """``reconcileCanaryPause`` runs only in a reconcile that scaled nothing: at a pause step
+    with the canary still short of its count, the scale-up ends the reconcile and the
+    ``CanaryPauseStep`` condition waits for the next one."""
+    plan = make_plan(replicas=10, max_surge=10, steps=(SetWeight(50), Pause()))
+    status = make_status(plan, index=1, counts=(8, 3, 8, 8))
+    d = reconcile(plan, status, rs(H1, 5), rs(H2, 3))
+    assert scales(d) == [(H2, 5)]
+    assert d.status.pause_conditions == ()
+    settled = reconcile(plan, status, rs(H1, 5), rs(H2, 5))
+    assert [c.reason for c in settled.status.pause_conditions] == ["CanaryPauseStep"]

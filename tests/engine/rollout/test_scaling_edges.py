@@ -413,6 +413,42 @@ def test_an_inconclusive_pause_halts_scaling() -> None:
     assert ctx.actions == []
 
 
+def test_a_scaled_stable_ends_the_stage_before_the_new_one_is_scaled() -> None:
+    """Basic canary at setWeight 50 of 10 (maxSurge 10, maxUnavailable 5): the arithmetic
+    wants 5 and 5; the stable's scale (10 to 5) ends the stage, and the new ReplicaSet's
+    growth (0 to 5) waits for the next reconcile."""
+    ctx = _ctx(
+        rs(H1, 10),
+        rs(H2, 0),
+        stable=H1,
+        plan={"replicas": 10, "max_surge": 10, "max_unavailable": 5, "steps": (SetWeight(50),)},
+    )
+    assert reconcile_canary_replica_sets(ctx)
+    assert [a for a in ctx.actions if isinstance(a, ScaleReplicaSet)] == [
+        ScaleReplicaSet(H1, 5, 10)
+    ]
+
+
+def test_dynamic_stable_scale_follows_the_weights_persisted_before_this_reconcile() -> None:
+    """``reconcileCanaryStableReplicaSet`` sizes the stable by ``status.canary.weights`` as
+    read: the router still holds 20 % for the canary while the step asks for 50, so the stable
+    keeps 8 of 10 pods (not 5)."""
+    weights = TrafficWeights(
+        WeightDestination(20, H2, "canary"), WeightDestination(80, H1, "stable")
+    )
+    ctx = _ctx(
+        rs(H1, 10),
+        rs(H2, 2),
+        stable=H1,
+        canary_weights=weights,
+        plan={**TR, "replicas": 10, "dynamic_stable_scale": True, "steps": (SetWeight(50),)},
+    )
+    assert reconcile_canary_replica_sets(ctx)
+    assert [a for a in ctx.actions if isinstance(a, ScaleReplicaSet)] == [
+        ScaleReplicaSet(H1, 8, 10)
+    ]
+
+
 def test_a_scaled_stable_ends_the_replica_set_stage() -> None:
     """``reconcileCanaryReplicaSets`` returns after the stable's scale: the new ReplicaSet,
     short of its count too, waits for the next reconcile."""
