@@ -13,6 +13,7 @@ from canarysim.engine.model import (
     Analysis,
     AnalysisRunView,
     Experiment,
+    ExperimentView,
     RunKind,
     RunStatus,
     StartAnalysisRun,
@@ -41,47 +42,72 @@ def reconcile_experiments(ctx: Context) -> None:
     others = [e for e in ctx.obs.experiments if e is not current]
     if ctx.pause.is_aborted() or status.promote_full:
         for ex in [*others, *([current] if current else [])]:
-            _terminate_experiment(ctx, ex.name, ex.phase, ex.terminated)
+            _terminate_experiment(ctx, ex)
         return
     if ctx.pause.condition(INCONCLUSIVE_ANALYSIS) is not None:
-        ctx.experiment = status.current_experiment
+        # Argo returns before SetCurrentExperiment, so the status forgets the experiment
+        # (left running); on resume, creating it again finds it by name and adopts it.
         return
     whole, index = ctx.current_step()
     step = step_part(whole, Experiment)
-    if step is not None and index is not None:
+    if step is not None:
+        assert index is not None and ctx.new_rs is not None
         if current is None:
-            if ctx.stable_rs is None or ctx.new_rs is None:
+            if ctx.stable_rs is None:
                 return
-            base = f"{ctx.plan.name}-{ctx.new_rs.hash}-{ctx.revision}-{index}"
-            name = _free_name(base, {e.name for e in ctx.obs.experiments}, "-")
-            ctx.actions.append(
-                StartExperiment(
-                    name, index, step, ctx.new_rs.hash, ctx.stable_rs.hash, ctx.revision
-                )
-            )
-            ctx.event("ExperimentCreated", f"Created Experiment '{name}'")
-            ctx.experiment = RunStatus(name)
-            return
-        phase = current.phase
-        if phase == "Inconclusive":
-            ctx.pause.add_pause(INCONCLUSIVE_EXPERIMENT)
-        elif phase in ("Error", "Failed"):
-            message = "Experiment analysis phase is error/failed"
-            if current.message:
-                message += ": " + current.message
-            ctx.pause.abort(message)
-        elif phase != "Successful":
-            ctx.experiment = RunStatus(current.name, phase, current.message)
-    if current is not None and step is None:
+            current = _create_experiment(ctx, step, index, ctx.new_rs.hash, ctx.stable_rs.hash)
+            others = [e for e in others if e is not current]
+        if current is not None:  # None: created just now, no phase yet
+            _follow_experiment(ctx, current)
+    elif current is not None:
         others.append(current)
     for ex in others:
-        _terminate_experiment(ctx, ex.name, ex.phase, ex.terminated)
+        _terminate_experiment(ctx, ex)
 
 
-def _terminate_experiment(ctx: Context, name: str, phase: str, terminated: bool) -> None:
-    done = terminated or phase in COMPLETED_PHASES
-    if not done and TerminateExperiment(name) not in ctx.actions:
-        ctx.actions.append(TerminateExperiment(name))
+def _follow_experiment(ctx: Context, current: ExperimentView) -> None:
+    """Inconclusive pauses the rollout, Failed/Error abort it; Successful is no longer
+    the status's experiment."""
+    phase = current.phase
+    if phase == "Inconclusive":
+        ctx.pause.add_pause(INCONCLUSIVE_EXPERIMENT)
+    elif phase in ("Error", "Failed"):
+        message = "Experiment analysis phase is error/failed"
+        if current.message:
+            message += ": " + current.message
+        ctx.pause.abort(message)
+    elif phase != "Successful":
+        ctx.experiment = RunStatus(current.name, phase, current.message)
+
+
+def _create_experiment(
+    ctx: Context, step: Experiment, index: int, new_hash: str, stable_hash: str
+) -> ExperimentView | None:
+    """``createExperimentWithCollisionHandling``: ``<rollout>-<hash>-<revision>-<step>``, then
+    ``-1``, ``-2``... past a name taken, except that an experiment of that name still going
+    (not finished, not terminated: its spec equals the new one) is adopted and returned. A new
+    one has no phase yet (None). ``ExperimentCreated`` is emitted either way
+    (rollout/experiment.go)."""
+    base = f"{ctx.plan.name}-{new_hash}-{ctx.revision}-{index}"
+    by_name = {e.name: e for e in ctx.obs.experiments}
+    name, n, adopted = base, 0, None
+    while (taken := by_name.get(name)) is not None:
+        if not taken.terminated and taken.phase not in COMPLETED_PHASES:
+            adopted = taken
+            break
+        n += 1
+        name = f"{base}-{n}"
+    if adopted is None:
+        ctx.actions.append(StartExperiment(name, index, step, new_hash, stable_hash, ctx.revision))
+        ctx.experiment = RunStatus(name)
+    ctx.event("ExperimentCreated", f"Created Experiment '{name}'")
+    return adopted
+
+
+def _terminate_experiment(ctx: Context, ex: ExperimentView) -> None:
+    """``cancelExperiments``: terminate an experiment still going."""
+    if not ex.terminated and ex.phase not in COMPLETED_PHASES:
+        ctx.actions.append(TerminateExperiment(ex.name))
 
 
 def experiment_successful(ctx: Context) -> bool:

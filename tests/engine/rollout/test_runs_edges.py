@@ -461,13 +461,46 @@ def test_other_experiments_cancelled_at_an_experiment_step() -> None:
     assert ctx.experiment == RunStatus(EX_NAME, "Running")
 
 
-def test_experiment_kept_while_paused_on_inconclusive_analysis() -> None:
-    """Paused on an Inconclusive analysis: the status keeps its experiment, nothing else."""
+def test_experiment_forgotten_but_left_running_while_paused_on_inconclusive_analysis() -> None:
+    """Paused on an Inconclusive analysis, ``reconcileExperiments`` returns before
+    ``SetCurrentExperiment``: the status names no experiment, and none is cancelled."""
     pause = (PauseCondition("InconclusiveAnalysisRun", NOW - 5),)
     ctx = experiment_ctx(ex(EX_NAME), ex("old-running"), pause=pause)
     reconcile_experiments(ctx)
-    assert ctx.experiment == RunStatus(EX_NAME, "Running")
+    assert ctx.experiment is None
     assert ctx.actions == []
+
+
+def test_experiment_still_going_is_adopted_on_resume() -> None:
+    """``createExperimentWithCollisionHandling``: the step's experiment, still running but
+    forgotten by the status, is taken back under its name (an event, no new experiment),
+    and not cancelled."""
+    ctx = experiment_ctx(ex(EX_NAME, "Running"), ex("old-running"), current=None)
+    reconcile_experiments(ctx)
+    assert [a for a in ctx.actions if isinstance(a, StartExperiment)] == []
+    assert ctx.experiment == RunStatus(EX_NAME, "Running")
+    assert terminated_experiments(ctx) == ["old-running"]
+    assert reasons(ctx) == [("Normal", "ExperimentCreated", f"Created Experiment '{EX_NAME}'")]
+
+
+@pytest.mark.parametrize(
+    ("taken", "name"),
+    [
+        ((ex(EX_NAME, "Pending"),), EX_NAME),  # not started yet: still going
+        ((ex(EX_NAME, "Running", terminated=True),), EX_NAME + "-1"),
+        ((ex(EX_NAME, "Inconclusive"), ex(EX_NAME + "-1", "Running")), EX_NAME + "-1"),
+        ((ex(EX_NAME, "Successful"), ex(EX_NAME + "-1", "Error")), EX_NAME + "-2"),
+    ],
+    ids=["pending", "terminated", "second name going", "both finished"],
+)
+def test_experiment_name_collision(taken: tuple[ExperimentView, ...], name: str) -> None:
+    """A finished or terminated experiment holds its name; one still going is adopted."""
+    ctx = experiment_ctx(*taken, current=None)
+    reconcile_experiments(ctx)
+    adopted = name in {e.name for e in taken}
+    assert bool([a for a in ctx.actions if isinstance(a, StartExperiment)]) is not adopted
+    assert ctx.experiment is not None and ctx.experiment.name == name
+    assert reasons(ctx) == [("Normal", "ExperimentCreated", f"Created Experiment '{name}'")]
 
 
 def test_experiment_created_with_a_free_name() -> None:
@@ -480,3 +513,4 @@ def test_experiment_created_with_a_free_name() -> None:
         StartExperiment(name, 1, EXPERIMENT, H2, H1, 2)
     ]
     assert ctx.experiment == RunStatus(name)
+    assert reasons(ctx) == [("Normal", "ExperimentCreated", f"Created Experiment '{name}'")]
