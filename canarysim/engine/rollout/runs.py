@@ -12,8 +12,10 @@ from __future__ import annotations
 from canarysim.engine.model import (
     Analysis,
     AnalysisRunView,
+    BackgroundAnalysis,
     Experiment,
     ExperimentView,
+    PromotionAnalysis,
     RunKind,
     RunStatus,
     StartAnalysisRun,
@@ -133,11 +135,9 @@ def rollback_within_window(ctx: Context) -> bool:
     new, stable = ctx.new_rs, ctx.stable_rs
     if new is None or stable is None or not new.created < stable.created:
         return False
-    limit = ctx.plan.rollback_window_revisions
-    if not limit or limit <= 0:
-        return False
+    # Argo counts only for revisions > 0; a count is never below 0, so `<` says that too.
     between = sum(1 for rs in ctx.obs.replica_sets if new.created < rs.created < stable.created)
-    return between < limit
+    return between < (ctx.plan.rollback_window_revisions or 0)
 
 
 def is_fast_rollback(ctx: Context) -> bool:
@@ -173,8 +173,8 @@ def reconcile_analysis_runs(ctx: Context) -> None:
     else:
         step_ar = _reconcile_step_run(ctx)
         bg_ar = _reconcile_background_run(ctx)
-    ctx.step_run = _run_status(ctx, step_ar)
-    ctx.background_run = _run_status(ctx, bg_ar)
+    ctx.step_run = run_status(ctx, step_ar)
+    ctx.background_run = run_status(ctx, bg_ar)
     current_names = {ar.name for ar in (step_ar, bg_ar) if ar is not None}
     for ar in ctx.obs.analysis_runs:
         if ar.name not in current_names:
@@ -183,7 +183,7 @@ def reconcile_analysis_runs(ctx: Context) -> None:
     _emit_phase_change(ctx, status.current_background_analysis_run, bg_ar, "Background")
 
 
-def _run_status(ctx: Context, ar: AnalysisRunView | None) -> RunStatus | None:
+def run_status(ctx: Context, ar: AnalysisRunView | None) -> RunStatus | None:
     """``status.canary.current*AnalysisRunStatus``; a run created just now has no phase."""
     if ar is None:
         return None
@@ -201,45 +201,45 @@ def _terminate_run(ctx: Context, ar: AnalysisRunView | None) -> None:
 
 
 def _needs_new_run(ctx: Context, current: AnalysisRunView | None) -> bool:
-    """``needsNewAnalysisRun``: no run yet; a resumed rollout whose run was Inconclusive;
-    or the first reconcile after a retry (abortedAt still set)."""
+    """``needsNewAnalysisRun``: no run yet; a resumed rollout whose run was Inconclusive
+    (a pause for a canary step or the BlueGreenPause, which also set controllerPause, is no
+    resume); or the first reconcile after a retry (abortedAt still set)."""
     if current is None:
         return True
     st = ctx.status
-    if st.controller_pause and ctx.pause.condition(CANARY_PAUSE_STEP) is None:
+    if (
+        st.controller_pause
+        and ctx.pause.condition(CANARY_PAUSE_STEP) is None
+        and ctx.pause.condition(BLUE_GREEN_PAUSE) is None
+    ):
         return current.phase == "Inconclusive"
     return st.aborted_at is not None
 
 
 def _create_run(
     ctx: Context,
-    kind: str,
-    templates: tuple[str, ...],
-    args: tuple[dict[str, object], ...],
-    index: int | None,
+    kind: RunKind,
+    spec: Analysis | BackgroundAnalysis | PromotionAnalysis,
+    index: int | None = None,
+    suffix: str = "",
 ) -> AnalysisRunView:
-    """Name the run as Argo does (``<rollout>-<hash>-<revision>[-<step>]``, ``.N`` on a
-    collision) and ask the world to start it."""
+    """Name the run as Argo does (``<rollout>-<hash>-<revision>[-<step>|-pre|-post]``, ``.N``
+    on a collision) and ask the world to start it."""
     assert ctx.new_rs is not None
     parts = [ctx.plan.name, ctx.new_rs.hash, str(ctx.revision)]
     if index is not None:
         parts.append(str(index))
+    if suffix:
+        parts.append(suffix)
     name = _free_name("-".join(parts), {a.name for a in ctx.obs.analysis_runs}, ".")
     stable_hash = ctx.stable_rs.hash if ctx.stable_rs is not None else ""
     ctx.actions.append(
         StartAnalysisRun(
-            name,
-            "Step" if kind == "Step" else "Background",
-            templates,
-            args,
-            ctx.new_rs.hash,
-            ctx.revision,
-            index,
-            stable_hash,
+            name, kind, spec.templates, spec.args, ctx.new_rs.hash, ctx.revision, index, stable_hash
         )
     )
     ctx.created_runs.add(name)
-    return AnalysisRunView(name, "Step" if kind == "Step" else "Background", ctx.new_rs.hash)
+    return AnalysisRunView(name, kind, ctx.new_rs.hash)
 
 
 def _free_name(base: str, taken: set[str], sep: str) -> str:
@@ -274,7 +274,7 @@ def _reconcile_step_run(ctx: Context) -> AnalysisRunView | None:
         _terminate_run(ctx, current)
         return None
     if _needs_new_run(ctx, current):
-        return _create_run(ctx, "Step", step.templates, step.args, index)
+        return _create_run(ctx, "Step", step, index)
     assert current is not None
     _react(ctx, current, "Step-based")
     return current
@@ -303,7 +303,7 @@ def _reconcile_background_run(ctx: Context) -> AnalysisRunView | None:
     if ctx.pause.condition(INCONCLUSIVE_ANALYSIS) is not None:
         return current
     if _needs_new_run(ctx, current):
-        return _create_run(ctx, "Background", bg.templates, bg.args, None)
+        return _create_run(ctx, "Background", bg)
     assert current is not None
     _react(ctx, current, "Background")
     return current
@@ -382,21 +382,6 @@ def skip_post_promotion(ctx: Context, current: AnalysisRunView | None) -> bool:
     return ctx.new_rs is None or _skip_post(ctx, current)
 
 
-def _needs_new_promotion_run(ctx: Context, current: AnalysisRunView | None) -> bool:
-    """``needsNewAnalysisRun`` with its blue-green clause: the BlueGreenPause condition also
-    sets controllerPause, so only a pause for another reason asks for an Inconclusive rerun."""
-    if current is None:
-        return True
-    st = ctx.status
-    if (
-        st.controller_pause
-        and ctx.pause.condition(CANARY_PAUSE_STEP) is None
-        and ctx.pause.condition(BLUE_GREEN_PAUSE) is None
-    ):
-        return current.phase == "Inconclusive"
-    return st.aborted_at is not None
-
-
 def _promotion_run(
     ctx: Context, current: AnalysisRunView | None, post: bool
 ) -> AnalysisRunView | None:
@@ -413,33 +398,17 @@ def _promotion_run(
         return current
     if ctx.pause.condition(INCONCLUSIVE_ANALYSIS) is not None:
         return current
-    if not _needs_new_promotion_run(ctx, current):
+    if not _needs_new_run(ctx, current):
         return current
-    kind: RunKind = "PostPromotion" if post else "PrePromotion"
-    base = "-".join([ctx.plan.name, ctx.new_rs.hash, str(ctx.revision), "post" if post else "pre"])
-    name = _free_name(base, {a.name for a in ctx.obs.analysis_runs}, ".")
-    stable_hash = ctx.stable_rs.hash if ctx.stable_rs is not None else ""
-    ctx.actions.append(
-        StartAnalysisRun(
-            name, kind, spec.templates, spec.args, ctx.new_rs.hash, ctx.revision, None, stable_hash
-        )
-    )
-    ctx.created_runs.add(name)
-    return AnalysisRunView(name, kind, ctx.new_rs.hash)
+    if post:
+        return _create_run(ctx, "PostPromotion", spec, suffix="post")
+    return _create_run(ctx, "PrePromotion", spec, suffix="pre")
 
 
 def _pause_or_abort_blue_green(ctx: Context, ar: AnalysisRunView | None, post: bool) -> None:
     """``setPauseOrAbortForBlueGreen``."""
-    if ar is None or ar.name in ctx.created_runs:
-        return
-    if ar.phase == "Inconclusive":
-        ctx.pause.add_pause(INCONCLUSIVE_ANALYSIS)
-    elif ar.phase in ("Error", "Failed"):
-        which = "post" if post else "pre"
-        message = f"Blue/green {which}-promotion analysis phase error/failed"
-        if ar.message:
-            message += ": " + ar.message
-        ctx.pause.abort(message)
+    if ar is not None and ar.name not in ctx.created_runs:
+        _react(ctx, ar, f"Blue/green {'post' if post else 'pre'}-promotion")
 
 
 def reconcile_promotion_runs(
@@ -473,8 +442,3 @@ def reconcile_promotion_runs(
     _emit_phase_change(ctx, bg.post_promotion_run, post, "PostPromotion")
     _emit_phase_change(ctx, bg.pre_promotion_run, pre, "PrePromotion")
     return pre, post
-
-
-def run_status(ctx: Context, ar: AnalysisRunView | None) -> RunStatus | None:
-    """The status entry of a run (a run created in this reconcile has no phase yet)."""
-    return _run_status(ctx, ar)
