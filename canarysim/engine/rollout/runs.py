@@ -9,13 +9,17 @@ rollout, Inconclusive pauses it (argo-analysis §5).
 
 from __future__ import annotations
 
+from typing import Literal
+
 from canarysim.engine.model import (
     Analysis,
     AnalysisRunView,
     BackgroundAnalysis,
+    BlueGreen,
     Experiment,
     ExperimentView,
     PromotionAnalysis,
+    ReplicaSetView,
     RunKind,
     RunStatus,
     StartAnalysisRun,
@@ -280,12 +284,10 @@ def _reconcile_step_run(ctx: Context) -> AnalysisRunView | None:
     return current
 
 
-def _before_starting_step(ctx: Context) -> bool:
-    """``BeforeStartingStep``."""
-    bg = ctx.plan.background_analysis
-    if bg is None or not ctx.plan.steps:
-        return False
-    return (ctx.status.current_step_index or 0) < bg.starting_step
+def _before_starting_step(ctx: Context, bg: BackgroundAnalysis) -> bool:
+    """``BeforeStartingStep`` (an unset ``startingStep`` is 0, which no index is before)."""
+    _, index = ctx.current_step()
+    return index is not None and index < bg.starting_step
 
 
 def _reconcile_background_run(ctx: Context) -> AnalysisRunView | None:
@@ -298,7 +300,7 @@ def _reconcile_background_run(ctx: Context) -> AnalysisRunView | None:
     st = ctx.status
     if ctx.fully_promoted or not st.stable_rs or not st.current_pod_hash:
         return None
-    if _before_starting_step(ctx):
+    if _before_starting_step(ctx, bg):
         return None
     if ctx.pause.condition(INCONCLUSIVE_ANALYSIS) is not None:
         return current
@@ -350,23 +352,23 @@ def _is_saturated(ctx: Context) -> bool:
     )
 
 
-def _skip_pre(ctx: Context, current: AnalysisRunView | None) -> bool:
+def _skip_pre(
+    ctx: Context, bg: BlueGreen, new: ReplicaSetView, current: AnalysisRunView | None
+) -> bool:
     """``skipPrePromotionAnalysisRun``: promoted already, first deploy, or (before it started)
     the preview is not at its size yet."""
-    bg = ctx.plan.blue_green
-    assert bg is not None and ctx.new_rs is not None
-    pod_hash, active = ctx.new_rs.hash, ctx.status.blue_green.active_selector
-    if ctx.status.stable_rs == pod_hash or not active or active == pod_hash:
+    active = ctx.status.blue_green.active_selector
+    if ctx.status.stable_rs == new.hash or not active or active == new.hash:
         return True
     if current is not None:
         return False
     if bg.preview_replica_count is not None:
         want = bg.preview_replica_count
-        return ctx.new_rs.replicas != want or ctx.new_rs.available != want
+        return new.replicas != want or new.available != want
     return not _is_saturated(ctx)
 
 
-def _skip_post(ctx: Context, current: AnalysisRunView | None) -> bool:
+def skip_post_promotion(ctx: Context, current: AnalysisRunView | None) -> bool:
     """``skipPostPromotionAnalysisRun``: stable already, or the active Service has not been
     switched to the new pods yet, or (before it started) they are not saturated."""
     assert ctx.new_rs is not None
@@ -378,37 +380,36 @@ def _skip_post(ctx: Context, current: AnalysisRunView | None) -> bool:
     return not _is_saturated(ctx)
 
 
-def skip_post_promotion(ctx: Context, current: AnalysisRunView | None) -> bool:
-    return ctx.new_rs is None or _skip_post(ctx, current)
-
-
 def _promotion_run(
-    ctx: Context, current: AnalysisRunView | None, post: bool
+    ctx: Context, current: AnalysisRunView | None, which: Literal["pre", "post"]
 ) -> AnalysisRunView | None:
     """``reconcilePrePromotionAnalysisRun`` / ``reconcilePostPromotionAnalysisRun``."""
-    bg = ctx.plan.blue_green
-    assert bg is not None and ctx.new_rs is not None
+    post = which == "post"
+    bg, new = ctx.plan.blue_green, ctx.new_rs
+    assert bg is not None
+    assert new is not None
     spec = bg.post_promotion_analysis if post else bg.pre_promotion_analysis
     if spec is None or not spec.templates:
         _terminate_run(ctx, current)
         return None
-    skip = (_skip_post if post else _skip_pre)(ctx, current)
-    if skip or (post and ctx.targets_verified is False):  # areTargetsVerified
+    if post:  # areTargetsVerified
+        skip = skip_post_promotion(ctx, current) or ctx.targets_verified is False
+    else:
+        skip = _skip_pre(ctx, bg, new, current)
+    if skip:
         _terminate_run(ctx, current)
         return current
     if ctx.pause.condition(INCONCLUSIVE_ANALYSIS) is not None:
         return current
     if not _needs_new_run(ctx, current):
         return current
-    if post:
-        return _create_run(ctx, "PostPromotion", spec, suffix="post")
-    return _create_run(ctx, "PrePromotion", spec, suffix="pre")
+    return _create_run(ctx, "PostPromotion" if post else "PrePromotion", spec, suffix=which)
 
 
-def _pause_or_abort_blue_green(ctx: Context, ar: AnalysisRunView | None, post: bool) -> None:
+def _pause_or_abort_blue_green(ctx: Context, ar: AnalysisRunView | None, which: str) -> None:
     """``setPauseOrAbortForBlueGreen``."""
     if ar is not None and ar.name not in ctx.created_runs:
-        _react(ctx, ar, f"Blue/green {'post' if post else 'pre'}-promotion")
+        _react(ctx, ar, f"Blue/green {which}-promotion")
 
 
 def reconcile_promotion_runs(
@@ -430,10 +431,10 @@ def reconcile_promotion_runs(
         _terminate_run(ctx, pre)
         _terminate_run(ctx, post)
     else:
-        pre = _promotion_run(ctx, pre, post=False)
-        _pause_or_abort_blue_green(ctx, pre, post=False)
-        post = _promotion_run(ctx, post, post=True)
-        _pause_or_abort_blue_green(ctx, post, post=True)
+        pre = _promotion_run(ctx, pre, "pre")
+        _pause_or_abort_blue_green(ctx, pre, "pre")
+        post = _promotion_run(ctx, post, "post")
+        _pause_or_abort_blue_green(ctx, post, "post")
     current = {ar.name for ar in (pre, post) if ar is not None}
     for ar in ctx.obs.analysis_runs:
         if ar.name not in current:

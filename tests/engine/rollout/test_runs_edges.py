@@ -41,6 +41,7 @@ from canarysim.engine.rollout.runs import (
     reconcile_experiments,
     reconcile_promotion_runs,
     rollback_within_window,
+    skip_post_promotion,
 )
 
 PRE = PromotionAnalysis(templates=("smoke",), args=({"name": "a", "value": "1"},))
@@ -525,6 +526,32 @@ def test_experiment_created_with_a_free_name() -> None:
     assert reasons(ctx) == [("Normal", "ExperimentCreated", f"Created Experiment '{name}'")]
 
 
+@pytest.mark.parametrize(
+    ("phase", "message", "status", "paused", "abort_message"),
+    [
+        ("Pending", "", RunStatus(EX_NAME, "Pending"), False, None),
+        ("Running", "m", RunStatus(EX_NAME, "Running", "m"), False, None),
+        ("Successful", "", None, False, None),  # no longer the status's experiment
+        ("Inconclusive", "", None, True, None),
+        ("Failed", "m", None, False, "Experiment analysis phase is error/failed: m"),
+        ("Error", "", None, False, "Experiment analysis phase is error/failed"),
+    ],
+)
+def test_experiment_phase(
+    phase: str, message: str, status: RunStatus | None, paused: bool, abort_message: str | None
+) -> None:
+    """``reconcileExperiments``' switch on the current experiment's phase."""
+    view = ExperimentView(EX_NAME, H2, 1, phase, message)  # type: ignore[arg-type]
+    ctx = experiment_ctx(view)
+    reconcile_experiments(ctx)
+    assert ctx.experiment == status
+    assert ctx.pause.add_reasons == (["InconclusiveExperiment"] if paused else [])
+    assert ctx.pause.add_abort is (abort_message is not None)
+    if abort_message is not None:
+        assert ctx.pause.abort_message == abort_message
+    assert ctx.actions == []
+
+
 def test_experiment_created_cancels_the_other_experiments() -> None:
     """After creating the step's experiment the others still going are cancelled in the same
     reconcile (``cancelExperiments(otherExs)`` follows the creation)."""
@@ -848,3 +875,82 @@ def test_background_run_without_templates_is_cancelled() -> None:
     reconcile_analysis_runs(ctx)
     assert BG_NAME in terminated(ctx)
     assert ctx.background_run is None
+
+
+def test_recorded_promotion_run_that_no_longer_exists_is_replaced() -> None:
+    """``currentArs`` finds runs by the status's names; a name with no run is no run."""
+    ctx = pre_ctx(recorded=RunStatus(PRE_NAME, "Running"))
+    pre, _ = reconcile_promotion_runs(ctx, False)
+    assert [s.name for s in started(ctx)] == [PRE_NAME]
+    assert pre == AnalysisRunView(PRE_NAME, "PrePromotion", H2)
+
+
+def test_cancelled_promotion_runs_both_terminated() -> None:
+    """Cancelling (here on abort) terminates the post-promotion run too."""
+    plan = bg_plan(3, pre_promotion_analysis=PRE, post_promotion_analysis=POST)
+    status = bg_status(plan, abort=True)
+    recorded = replace(
+        status.blue_green,
+        pre_promotion_run=RunStatus(PRE_NAME, "Successful"),
+        post_promotion_run=RunStatus(POST_NAME, "Running"),
+    )
+    status = replace(status, blue_green=recorded)
+    runs = (run(PRE_NAME, "PrePromotion", "Successful"), run(POST_NAME, "PostPromotion"))
+    ctx = ctx_of(plan, status, rs(H1, 3), rs(H2, 3), analysis_runs=runs)
+    pre, post = reconcile_promotion_runs(ctx, False)
+    assert terminated(ctx) == [POST_NAME]
+    assert (pre, post) == runs
+
+
+def test_promotion_run_dropped_with_its_templates_is_cancelled_first() -> None:
+    """``reconcilePrePromotionAnalysisRun`` cancels a run whose spec lost its templates
+    before the post-promotion run is reconciled (the API calls keep Argo's order)."""
+    plan = bg_plan(3, pre_promotion_analysis=PromotionAnalysis(), post_promotion_analysis=POST)
+    status = bg_status(plan, active=H2)
+    status = replace(
+        status, blue_green=replace(status.blue_green, pre_promotion_run=RunStatus(PRE_NAME))
+    )
+    ctx = ctx_of(plan, status, rs(H1, 3), rs(H2, 3), analysis_runs=(run(PRE_NAME, "PrePromotion"),))
+    reconcile_promotion_runs(ctx, False)
+    kinds = [type(a).__name__ for a in ctx.actions if not isinstance(a, EmitEvent)]
+    assert kinds == ["TerminateAnalysisRun", "StartAnalysisRun"]
+
+
+@pytest.mark.parametrize(
+    ("kw", "current", "skip"),
+    [
+        ({}, None, False),  # switched, saturated: post-promotion analysis may start
+        ({"active": H1}, None, True),  # not switched yet
+        ({"stable": H2}, None, True),  # already stable
+        ({"new": (3, 2)}, None, True),  # not saturated, not started
+        ({"new": (3, 2)}, "Running", False),  # not saturated, but started: keep it
+        ({"active": H1}, "Running", True),
+    ],
+)
+def test_skip_post_promotion(kw: dict[str, Any], current: str | None, skip: bool) -> None:
+    """``skipPostPromotionAnalysisRun`` (asked by the blue-green scale-down too)."""
+    ctx = post_ctx(**kw)
+    ar = None if current is None else run(POST_NAME, "PostPromotion", current)
+    assert skip_post_promotion(ctx, ar) is skip
+
+
+def test_background_run_starting_step_without_steps() -> None:
+    """``BeforeStartingStep``: without steps there is no current step to be before."""
+    bg = BackgroundAnalysis(templates=("bar",), starting_step=1)
+    plan = make_plan(replicas=10, background_analysis=bg)
+    status = make_status(plan, index=None)
+    ctx = ctx_of(plan, status, rs(H1, 9), rs(H2, 1))
+    reconcile_analysis_runs(ctx)
+    assert [s.name for s in started(ctx)] == [BG_NAME]
+
+
+def test_run_created_while_the_stable_replica_set_is_gone() -> None:
+    """The status names a stable hash whose ReplicaSet no longer exists: the run still
+    starts, with an empty stable hash for its args (``GetPodTemplateHash(nil)``)."""
+    plan = make_plan(replicas=10, steps=(SetWeight(10), STEP, SetWeight(20)))
+    status = make_status(plan, index=1)
+    ctx = ctx_of(plan, status, rs(H2, 1))
+    reconcile_analysis_runs(ctx)
+    assert started(ctx) == [
+        StartAnalysisRun(STEP_NAME, "Step", STEP.templates, STEP.args, H2, 2, 1, "")
+    ]
