@@ -675,6 +675,7 @@ def test_no_window_without_a_stable_replica_set() -> None:
 def test_is_fast_rollback(kw: dict[str, Any], expected: bool) -> None:
     """``isFastRollback``: a rollback to stable, within the window, or (blue-green) to a
     ReplicaSet whose scale-down deadline is still ahead (``newRSWithinDelay``)."""
+    kw = dict(kw)  # the table's dict is shared between runs
     between = kw.pop("between", ())
     assert is_fast_rollback(rollback_ctx(kw.pop("new_at"), *between, **kw)) is expected
 
@@ -740,6 +741,7 @@ def test_canary_runs_cancelled(kw: dict[str, Any]) -> None:
     """``reconcileAnalysisRuns``: aborted, a full promotion, no stable ReplicaSet yet, or
     fully promoted: both current runs are cancelled and forgotten, nothing starts."""
     runs = (step_ar(), run(BG_NAME, "Background"))
+    kw = dict(kw)  # the table's dict is shared between runs
     stable = kw.pop("stable", H1)
     ctx = canary_ctx(
         *runs,
