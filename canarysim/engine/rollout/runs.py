@@ -271,10 +271,11 @@ def _reconcile_step_run(ctx: Context) -> AnalysisRunView | None:
     whole, index = ctx.current_step()
     step = step_part(whole, Analysis)
     current = ctx.current_step_ar
-    if ctx.status.pause_conditions or ctx.status.abort:
+    # Argo also returns here on status.abort, which never reaches this far (it cancels all).
+    if ctx.status.pause_conditions:
         return current
-    from_previous_step = step is not None and current is not None and current.step_index != index
-    if step is None or not step.templates or index is None or from_previous_step:
+    # A step implies its index; a run made for another step is "from a previous step".
+    if step is None or not step.templates or (current is not None and current.step_index != index):
         _terminate_run(ctx, current)
         return None
     if _needs_new_run(ctx, current):
@@ -297,10 +298,9 @@ def _reconcile_background_run(ctx: Context) -> AnalysisRunView | None:
     if bg is None or not bg.templates:
         _terminate_run(ctx, current)
         return None
-    st = ctx.status
-    if ctx.fully_promoted or not st.stable_rs or not st.current_pod_hash:
-        return None
-    if _before_starting_step(ctx, bg):
+    # Argo also returns None when fully promoted or without a stable ReplicaSet: both cancel
+    # every run before this is reached.
+    if not ctx.status.current_pod_hash or _before_starting_step(ctx, bg):
         return None
     if ctx.pause.condition(INCONCLUSIVE_ANALYSIS) is not None:
         return current

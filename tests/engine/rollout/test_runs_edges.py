@@ -740,7 +740,7 @@ def test_step_and_background_runs_created_with_their_names() -> None:
 def test_canary_runs_cancelled(kw: dict[str, Any]) -> None:
     """``reconcileAnalysisRuns``: aborted, a full promotion, no stable ReplicaSet yet, or
     fully promoted: both current runs are cancelled and forgotten, nothing starts."""
-    runs = (step_ar(), run(BG_NAME, "Background"))
+    runs = (run("old-1", "Step"), step_ar(), run(BG_NAME, "Background"))
     kw = dict(kw)  # the table's dict is shared between runs
     stable = kw.pop("stable", H1)
     ctx = canary_ctx(
@@ -753,7 +753,7 @@ def test_canary_runs_cancelled(kw: dict[str, Any]) -> None:
     if kw.get("index") == 3:
         ctx = replace_stable(ctx)
     reconcile_analysis_runs(ctx)
-    assert terminated(ctx) == [STEP_NAME, BG_NAME]
+    assert terminated(ctx) == [STEP_NAME, BG_NAME, "old-1"]  # the current runs first
     assert started(ctx) == []
     assert (ctx.step_run, ctx.background_run) == (None, None)
 
@@ -956,3 +956,31 @@ def test_run_created_while_the_stable_replica_set_is_gone() -> None:
     assert started(ctx) == [
         StartAnalysisRun(STEP_NAME, "Step", STEP.templates, STEP.args, H2, 2, 1, "")
     ]
+
+
+def test_previous_step_run_cancelled_before_the_background_run_starts() -> None:
+    """``reconcileStepBasedAnalysisRun`` cancels the stale step run before
+    ``reconcileBackgroundAnalysisRun`` creates its run (Argo's call order)."""
+    ctx = canary_ctx(step_ar(step_index=0), step_run=RunStatus(STEP_NAME, "Running"))
+    reconcile_analysis_runs(ctx)
+    kinds = [type(a).__name__ for a in ctx.actions if not isinstance(a, EmitEvent)]
+    assert kinds == ["TerminateAnalysisRun", "StartAnalysisRun"]
+
+
+def test_background_run_without_templates_cancelled_before_the_others() -> None:
+    runs = (run("old-1", "Step"), run(BG_NAME, "Background"))
+    ctx = canary_ctx(*runs, bg_run=RunStatus(BG_NAME, "Running"), background=BackgroundAnalysis())
+    reconcile_analysis_runs(ctx)
+    assert terminated(ctx) == [BG_NAME, "old-1"]
+
+
+def test_step_run_left_alone_while_paused() -> None:
+    """``reconcileStepBasedAnalysisRun``: with any pause condition the run is kept as it
+    is; its failure is not acted on yet."""
+    pause = (PauseCondition("CanaryPauseStep", NOW - 5),)
+    ar = step_ar("Failed")
+    ctx = canary_ctx(ar, step_run=RunStatus(STEP_NAME, "Failed"), background=None, pause=pause)
+    reconcile_analysis_runs(ctx)
+    assert ctx.step_run == RunStatus(STEP_NAME, "Failed")
+    assert not ctx.pause.add_abort
+    assert ctx.actions == []
