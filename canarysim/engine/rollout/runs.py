@@ -9,10 +9,17 @@ rollout, Inconclusive pauses it (argo-analysis §5).
 
 from __future__ import annotations
 
+from typing import Literal
+
 from canarysim.engine.model import (
     Analysis,
     AnalysisRunView,
+    BackgroundAnalysis,
+    BlueGreen,
     Experiment,
+    ExperimentView,
+    PromotionAnalysis,
+    ReplicaSetView,
     RunKind,
     RunStatus,
     StartAnalysisRun,
@@ -41,47 +48,72 @@ def reconcile_experiments(ctx: Context) -> None:
     others = [e for e in ctx.obs.experiments if e is not current]
     if ctx.pause.is_aborted() or status.promote_full:
         for ex in [*others, *([current] if current else [])]:
-            _terminate_experiment(ctx, ex.name, ex.phase, ex.terminated)
+            _terminate_experiment(ctx, ex)
         return
     if ctx.pause.condition(INCONCLUSIVE_ANALYSIS) is not None:
-        ctx.experiment = status.current_experiment
+        # Argo returns before SetCurrentExperiment, so the status forgets the experiment
+        # (left running); on resume, creating it again finds it by name and adopts it.
         return
     whole, index = ctx.current_step()
     step = step_part(whole, Experiment)
-    if step is not None and index is not None:
+    if step is not None:
+        assert index is not None and ctx.new_rs is not None
         if current is None:
-            if ctx.stable_rs is None or ctx.new_rs is None:
+            if ctx.stable_rs is None:
                 return
-            base = f"{ctx.plan.name}-{ctx.new_rs.hash}-{ctx.revision}-{index}"
-            name = _free_name(base, {e.name for e in ctx.obs.experiments}, "-")
-            ctx.actions.append(
-                StartExperiment(
-                    name, index, step, ctx.new_rs.hash, ctx.stable_rs.hash, ctx.revision
-                )
-            )
-            ctx.event("ExperimentCreated", f"Created Experiment '{name}'")
-            ctx.experiment = RunStatus(name)
-            return
-        phase = current.phase
-        if phase == "Inconclusive":
-            ctx.pause.add_pause(INCONCLUSIVE_EXPERIMENT)
-        elif phase in ("Error", "Failed"):
-            message = "Experiment analysis phase is error/failed"
-            if current.message:
-                message += ": " + current.message
-            ctx.pause.abort(message)
-        elif phase != "Successful":
-            ctx.experiment = RunStatus(current.name, phase, current.message)
-    if current is not None and step is None:
+            current = _create_experiment(ctx, step, index, ctx.new_rs.hash, ctx.stable_rs.hash)
+            others = [e for e in others if e is not current]
+        if current is not None:  # None: created just now, no phase yet
+            _follow_experiment(ctx, current)
+    elif current is not None:
         others.append(current)
     for ex in others:
-        _terminate_experiment(ctx, ex.name, ex.phase, ex.terminated)
+        _terminate_experiment(ctx, ex)
 
 
-def _terminate_experiment(ctx: Context, name: str, phase: str, terminated: bool) -> None:
-    done = terminated or phase in COMPLETED_PHASES
-    if not done and TerminateExperiment(name) not in ctx.actions:
-        ctx.actions.append(TerminateExperiment(name))
+def _follow_experiment(ctx: Context, current: ExperimentView) -> None:
+    """Inconclusive pauses the rollout, Failed/Error abort it; Successful is no longer
+    the status's experiment."""
+    phase = current.phase
+    if phase == "Inconclusive":
+        ctx.pause.add_pause(INCONCLUSIVE_EXPERIMENT)
+    elif phase in ("Error", "Failed"):
+        message = "Experiment analysis phase is error/failed"
+        if current.message:
+            message += ": " + current.message
+        ctx.pause.abort(message)
+    elif phase != "Successful":
+        ctx.experiment = RunStatus(current.name, phase, current.message)
+
+
+def _create_experiment(
+    ctx: Context, step: Experiment, index: int, new_hash: str, stable_hash: str
+) -> ExperimentView | None:
+    """``createExperimentWithCollisionHandling``: ``<rollout>-<hash>-<revision>-<step>``, then
+    ``-1``, ``-2``... past a name taken, except that an experiment of that name still going
+    (not finished, not terminated: its spec equals the new one) is adopted and returned. A new
+    one has no phase yet (None). ``ExperimentCreated`` is emitted either way
+    (rollout/experiment.go)."""
+    base = f"{ctx.plan.name}-{new_hash}-{ctx.revision}-{index}"
+    by_name = {e.name: e for e in ctx.obs.experiments}
+    name, n, adopted = base, 0, None
+    while (taken := by_name.get(name)) is not None:
+        if not taken.terminated and taken.phase not in COMPLETED_PHASES:
+            adopted = taken
+            break
+        n += 1
+        name = f"{base}-{n}"
+    if adopted is None:
+        ctx.actions.append(StartExperiment(name, index, step, new_hash, stable_hash, ctx.revision))
+        ctx.experiment = RunStatus(name)
+    ctx.event("ExperimentCreated", f"Created Experiment '{name}'")
+    return adopted
+
+
+def _terminate_experiment(ctx: Context, ex: ExperimentView) -> None:
+    """``cancelExperiments``: terminate an experiment still going."""
+    if not ex.terminated and ex.phase not in COMPLETED_PHASES:
+        ctx.actions.append(TerminateExperiment(ex.name))
 
 
 def experiment_successful(ctx: Context) -> bool:
@@ -107,11 +139,9 @@ def rollback_within_window(ctx: Context) -> bool:
     new, stable = ctx.new_rs, ctx.stable_rs
     if new is None or stable is None or not new.created < stable.created:
         return False
-    limit = ctx.plan.rollback_window_revisions
-    if not limit or limit <= 0:
-        return False
+    # Argo counts only for revisions > 0; a count is never below 0, so `<` says that too.
     between = sum(1 for rs in ctx.obs.replica_sets if new.created < rs.created < stable.created)
-    return between < limit
+    return between < (ctx.plan.rollback_window_revisions or 0)
 
 
 def is_fast_rollback(ctx: Context) -> bool:
@@ -147,8 +177,8 @@ def reconcile_analysis_runs(ctx: Context) -> None:
     else:
         step_ar = _reconcile_step_run(ctx)
         bg_ar = _reconcile_background_run(ctx)
-    ctx.step_run = _run_status(ctx, step_ar)
-    ctx.background_run = _run_status(ctx, bg_ar)
+    ctx.step_run = run_status(ctx, step_ar)
+    ctx.background_run = run_status(ctx, bg_ar)
     current_names = {ar.name for ar in (step_ar, bg_ar) if ar is not None}
     for ar in ctx.obs.analysis_runs:
         if ar.name not in current_names:
@@ -157,7 +187,7 @@ def reconcile_analysis_runs(ctx: Context) -> None:
     _emit_phase_change(ctx, status.current_background_analysis_run, bg_ar, "Background")
 
 
-def _run_status(ctx: Context, ar: AnalysisRunView | None) -> RunStatus | None:
+def run_status(ctx: Context, ar: AnalysisRunView | None) -> RunStatus | None:
     """``status.canary.current*AnalysisRunStatus``; a run created just now has no phase."""
     if ar is None:
         return None
@@ -175,45 +205,45 @@ def _terminate_run(ctx: Context, ar: AnalysisRunView | None) -> None:
 
 
 def _needs_new_run(ctx: Context, current: AnalysisRunView | None) -> bool:
-    """``needsNewAnalysisRun``: no run yet; a resumed rollout whose run was Inconclusive;
-    or the first reconcile after a retry (abortedAt still set)."""
+    """``needsNewAnalysisRun``: no run yet; a resumed rollout whose run was Inconclusive
+    (a pause for a canary step or the BlueGreenPause, which also set controllerPause, is no
+    resume); or the first reconcile after a retry (abortedAt still set)."""
     if current is None:
         return True
     st = ctx.status
-    if st.controller_pause and ctx.pause.condition(CANARY_PAUSE_STEP) is None:
+    if (
+        st.controller_pause
+        and ctx.pause.condition(CANARY_PAUSE_STEP) is None
+        and ctx.pause.condition(BLUE_GREEN_PAUSE) is None
+    ):
         return current.phase == "Inconclusive"
     return st.aborted_at is not None
 
 
 def _create_run(
     ctx: Context,
-    kind: str,
-    templates: tuple[str, ...],
-    args: tuple[dict[str, object], ...],
-    index: int | None,
+    kind: RunKind,
+    spec: Analysis | BackgroundAnalysis | PromotionAnalysis,
+    index: int | None = None,
+    suffix: str = "",
 ) -> AnalysisRunView:
-    """Name the run as Argo does (``<rollout>-<hash>-<revision>[-<step>]``, ``.N`` on a
-    collision) and ask the world to start it."""
+    """Name the run as Argo does (``<rollout>-<hash>-<revision>[-<step>|-pre|-post]``, ``.N``
+    on a collision) and ask the world to start it."""
     assert ctx.new_rs is not None
     parts = [ctx.plan.name, ctx.new_rs.hash, str(ctx.revision)]
     if index is not None:
         parts.append(str(index))
+    if suffix:
+        parts.append(suffix)
     name = _free_name("-".join(parts), {a.name for a in ctx.obs.analysis_runs}, ".")
     stable_hash = ctx.stable_rs.hash if ctx.stable_rs is not None else ""
     ctx.actions.append(
         StartAnalysisRun(
-            name,
-            "Step" if kind == "Step" else "Background",
-            templates,
-            args,
-            ctx.new_rs.hash,
-            ctx.revision,
-            index,
-            stable_hash,
+            name, kind, spec.templates, spec.args, ctx.new_rs.hash, ctx.revision, index, stable_hash
         )
     )
     ctx.created_runs.add(name)
-    return AnalysisRunView(name, "Step" if kind == "Step" else "Background", ctx.new_rs.hash)
+    return AnalysisRunView(name, kind, ctx.new_rs.hash)
 
 
 def _free_name(base: str, taken: set[str], sep: str) -> str:
@@ -241,25 +271,24 @@ def _reconcile_step_run(ctx: Context) -> AnalysisRunView | None:
     whole, index = ctx.current_step()
     step = step_part(whole, Analysis)
     current = ctx.current_step_ar
-    if ctx.status.pause_conditions or ctx.status.abort:
+    # Argo also returns here on status.abort, which never reaches this far (it cancels all).
+    if ctx.status.pause_conditions:
         return current
-    from_previous_step = step is not None and current is not None and current.step_index != index
-    if step is None or not step.templates or index is None or from_previous_step:
+    # A step implies its index; a run made for another step is "from a previous step".
+    if step is None or not step.templates or (current is not None and current.step_index != index):
         _terminate_run(ctx, current)
         return None
     if _needs_new_run(ctx, current):
-        return _create_run(ctx, "Step", step.templates, step.args, index)
+        return _create_run(ctx, "Step", step, index)
     assert current is not None
     _react(ctx, current, "Step-based")
     return current
 
 
-def _before_starting_step(ctx: Context) -> bool:
-    """``BeforeStartingStep``."""
-    bg = ctx.plan.background_analysis
-    if bg is None or not ctx.plan.steps:
-        return False
-    return (ctx.status.current_step_index or 0) < bg.starting_step
+def _before_starting_step(ctx: Context, bg: BackgroundAnalysis) -> bool:
+    """``BeforeStartingStep`` (an unset ``startingStep`` is 0, which no index is before)."""
+    _, index = ctx.current_step()
+    return index is not None and index < bg.starting_step
 
 
 def _reconcile_background_run(ctx: Context) -> AnalysisRunView | None:
@@ -269,15 +298,14 @@ def _reconcile_background_run(ctx: Context) -> AnalysisRunView | None:
     if bg is None or not bg.templates:
         _terminate_run(ctx, current)
         return None
-    st = ctx.status
-    if ctx.fully_promoted or not st.stable_rs or not st.current_pod_hash:
-        return None
-    if _before_starting_step(ctx):
+    # Argo also returns None when fully promoted or without a stable ReplicaSet: both cancel
+    # every run before this is reached.
+    if not ctx.status.current_pod_hash or _before_starting_step(ctx, bg):
         return None
     if ctx.pause.condition(INCONCLUSIVE_ANALYSIS) is not None:
         return current
     if _needs_new_run(ctx, current):
-        return _create_run(ctx, "Background", bg.templates, bg.args, None)
+        return _create_run(ctx, "Background", bg)
     assert current is not None
     _react(ctx, current, "Background")
     return current
@@ -324,23 +352,23 @@ def _is_saturated(ctx: Context) -> bool:
     )
 
 
-def _skip_pre(ctx: Context, current: AnalysisRunView | None) -> bool:
+def _skip_pre(
+    ctx: Context, bg: BlueGreen, new: ReplicaSetView, current: AnalysisRunView | None
+) -> bool:
     """``skipPrePromotionAnalysisRun``: promoted already, first deploy, or (before it started)
     the preview is not at its size yet."""
-    bg = ctx.plan.blue_green
-    assert bg is not None and ctx.new_rs is not None
-    pod_hash, active = ctx.new_rs.hash, ctx.status.blue_green.active_selector
-    if ctx.status.stable_rs == pod_hash or not active or active == pod_hash:
+    active = ctx.status.blue_green.active_selector
+    if ctx.status.stable_rs == new.hash or not active or active == new.hash:
         return True
     if current is not None:
         return False
     if bg.preview_replica_count is not None:
         want = bg.preview_replica_count
-        return ctx.new_rs.replicas != want or ctx.new_rs.available != want
+        return new.replicas != want or new.available != want
     return not _is_saturated(ctx)
 
 
-def _skip_post(ctx: Context, current: AnalysisRunView | None) -> bool:
+def skip_post_promotion(ctx: Context, current: AnalysisRunView | None) -> bool:
     """``skipPostPromotionAnalysisRun``: stable already, or the active Service has not been
     switched to the new pods yet, or (before it started) they are not saturated."""
     assert ctx.new_rs is not None
@@ -352,68 +380,36 @@ def _skip_post(ctx: Context, current: AnalysisRunView | None) -> bool:
     return not _is_saturated(ctx)
 
 
-def skip_post_promotion(ctx: Context, current: AnalysisRunView | None) -> bool:
-    return ctx.new_rs is None or _skip_post(ctx, current)
-
-
-def _needs_new_promotion_run(ctx: Context, current: AnalysisRunView | None) -> bool:
-    """``needsNewAnalysisRun`` with its blue-green clause: the BlueGreenPause condition also
-    sets controllerPause, so only a pause for another reason asks for an Inconclusive rerun."""
-    if current is None:
-        return True
-    st = ctx.status
-    if (
-        st.controller_pause
-        and ctx.pause.condition(CANARY_PAUSE_STEP) is None
-        and ctx.pause.condition(BLUE_GREEN_PAUSE) is None
-    ):
-        return current.phase == "Inconclusive"
-    return st.aborted_at is not None
-
-
 def _promotion_run(
-    ctx: Context, current: AnalysisRunView | None, post: bool
+    ctx: Context, current: AnalysisRunView | None, which: Literal["pre", "post"]
 ) -> AnalysisRunView | None:
     """``reconcilePrePromotionAnalysisRun`` / ``reconcilePostPromotionAnalysisRun``."""
-    bg = ctx.plan.blue_green
-    assert bg is not None and ctx.new_rs is not None
+    post = which == "post"
+    bg, new = ctx.plan.blue_green, ctx.new_rs
+    assert bg is not None
+    assert new is not None
     spec = bg.post_promotion_analysis if post else bg.pre_promotion_analysis
     if spec is None or not spec.templates:
         _terminate_run(ctx, current)
         return None
-    skip = (_skip_post if post else _skip_pre)(ctx, current)
-    if skip or (post and ctx.targets_verified is False):  # areTargetsVerified
+    if post:  # areTargetsVerified
+        skip = skip_post_promotion(ctx, current) or ctx.targets_verified is False
+    else:
+        skip = _skip_pre(ctx, bg, new, current)
+    if skip:
         _terminate_run(ctx, current)
         return current
     if ctx.pause.condition(INCONCLUSIVE_ANALYSIS) is not None:
         return current
-    if not _needs_new_promotion_run(ctx, current):
+    if not _needs_new_run(ctx, current):
         return current
-    kind: RunKind = "PostPromotion" if post else "PrePromotion"
-    base = "-".join([ctx.plan.name, ctx.new_rs.hash, str(ctx.revision), "post" if post else "pre"])
-    name = _free_name(base, {a.name for a in ctx.obs.analysis_runs}, ".")
-    stable_hash = ctx.stable_rs.hash if ctx.stable_rs is not None else ""
-    ctx.actions.append(
-        StartAnalysisRun(
-            name, kind, spec.templates, spec.args, ctx.new_rs.hash, ctx.revision, None, stable_hash
-        )
-    )
-    ctx.created_runs.add(name)
-    return AnalysisRunView(name, kind, ctx.new_rs.hash)
+    return _create_run(ctx, "PostPromotion" if post else "PrePromotion", spec, suffix=which)
 
 
-def _pause_or_abort_blue_green(ctx: Context, ar: AnalysisRunView | None, post: bool) -> None:
+def _pause_or_abort_blue_green(ctx: Context, ar: AnalysisRunView | None, which: str) -> None:
     """``setPauseOrAbortForBlueGreen``."""
-    if ar is None or ar.name in ctx.created_runs:
-        return
-    if ar.phase == "Inconclusive":
-        ctx.pause.add_pause(INCONCLUSIVE_ANALYSIS)
-    elif ar.phase in ("Error", "Failed"):
-        which = "post" if post else "pre"
-        message = f"Blue/green {which}-promotion analysis phase error/failed"
-        if ar.message:
-            message += ": " + ar.message
-        ctx.pause.abort(message)
+    if ar is not None and ar.name not in ctx.created_runs:
+        _react(ctx, ar, f"Blue/green {which}-promotion")
 
 
 def reconcile_promotion_runs(
@@ -435,10 +431,10 @@ def reconcile_promotion_runs(
         _terminate_run(ctx, pre)
         _terminate_run(ctx, post)
     else:
-        pre = _promotion_run(ctx, pre, post=False)
-        _pause_or_abort_blue_green(ctx, pre, post=False)
-        post = _promotion_run(ctx, post, post=True)
-        _pause_or_abort_blue_green(ctx, post, post=True)
+        pre = _promotion_run(ctx, pre, "pre")
+        _pause_or_abort_blue_green(ctx, pre, "pre")
+        post = _promotion_run(ctx, post, "post")
+        _pause_or_abort_blue_green(ctx, post, "post")
     current = {ar.name for ar in (pre, post) if ar is not None}
     for ar in ctx.obs.analysis_runs:
         if ar.name not in current:
@@ -447,8 +443,3 @@ def reconcile_promotion_runs(
     _emit_phase_change(ctx, bg.post_promotion_run, post, "PostPromotion")
     _emit_phase_change(ctx, bg.pre_promotion_run, pre, "PrePromotion")
     return pre, post
-
-
-def run_status(ctx: Context, ar: AnalysisRunView | None) -> RunStatus | None:
-    """The status entry of a run (a run created in this reconcile has no phase yet)."""
-    return _run_status(ctx, ar)

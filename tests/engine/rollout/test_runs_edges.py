@@ -12,10 +12,12 @@ from typing import Any
 
 import pytest
 from test_bluegreen import bg_plan, bg_status
-from test_steps_world import H1, H2, NOW, make_plan, make_status, rs
+from test_steps_world import H1, H2, H3, NOW, make_plan, make_status, rs
 
 from canarysim.engine.model import (
+    Analysis,
     AnalysisRunView,
+    BackgroundAnalysis,
     EmitEvent,
     Experiment,
     ExperimentView,
@@ -32,7 +34,15 @@ from canarysim.engine.model import (
     TerminateExperiment,
 )
 from canarysim.engine.rollout.context import Context
-from canarysim.engine.rollout.runs import reconcile_experiments, reconcile_promotion_runs
+from canarysim.engine.rollout.runs import (
+    is_fast_rollback,
+    is_rollback,
+    reconcile_analysis_runs,
+    reconcile_experiments,
+    reconcile_promotion_runs,
+    rollback_within_window,
+    skip_post_promotion,
+)
 
 PRE = PromotionAnalysis(templates=("smoke",), args=({"name": "a", "value": "1"},))
 POST = PromotionAnalysis(templates=("after",))
@@ -461,13 +471,46 @@ def test_other_experiments_cancelled_at_an_experiment_step() -> None:
     assert ctx.experiment == RunStatus(EX_NAME, "Running")
 
 
-def test_experiment_kept_while_paused_on_inconclusive_analysis() -> None:
-    """Paused on an Inconclusive analysis: the status keeps its experiment, nothing else."""
+def test_experiment_forgotten_but_left_running_while_paused_on_inconclusive_analysis() -> None:
+    """Paused on an Inconclusive analysis, ``reconcileExperiments`` returns before
+    ``SetCurrentExperiment``: the status names no experiment, and none is cancelled."""
     pause = (PauseCondition("InconclusiveAnalysisRun", NOW - 5),)
     ctx = experiment_ctx(ex(EX_NAME), ex("old-running"), pause=pause)
     reconcile_experiments(ctx)
-    assert ctx.experiment == RunStatus(EX_NAME, "Running")
+    assert ctx.experiment is None
     assert ctx.actions == []
+
+
+def test_experiment_still_going_is_adopted_on_resume() -> None:
+    """``createExperimentWithCollisionHandling``: the step's experiment, still running but
+    forgotten by the status, is taken back under its name (an event, no new experiment),
+    and not cancelled."""
+    ctx = experiment_ctx(ex(EX_NAME, "Running"), ex("old-running"), current=None)
+    reconcile_experiments(ctx)
+    assert [a for a in ctx.actions if isinstance(a, StartExperiment)] == []
+    assert ctx.experiment == RunStatus(EX_NAME, "Running")
+    assert terminated_experiments(ctx) == ["old-running"]
+    assert reasons(ctx) == [("Normal", "ExperimentCreated", f"Created Experiment '{EX_NAME}'")]
+
+
+@pytest.mark.parametrize(
+    ("taken", "name"),
+    [
+        ((ex(EX_NAME, "Pending"),), EX_NAME),  # not started yet: still going
+        ((ex(EX_NAME, "Running", terminated=True),), EX_NAME + "-1"),
+        ((ex(EX_NAME, "Inconclusive"), ex(EX_NAME + "-1", "Running")), EX_NAME + "-1"),
+        ((ex(EX_NAME, "Successful"), ex(EX_NAME + "-1", "Error")), EX_NAME + "-2"),
+    ],
+    ids=["pending", "terminated", "second name going", "both finished"],
+)
+def test_experiment_name_collision(taken: tuple[ExperimentView, ...], name: str) -> None:
+    """A finished or terminated experiment holds its name; one still going is adopted."""
+    ctx = experiment_ctx(*taken, current=None)
+    reconcile_experiments(ctx)
+    adopted = name in {e.name for e in taken}
+    assert bool([a for a in ctx.actions if isinstance(a, StartExperiment)]) is not adopted
+    assert ctx.experiment is not None and ctx.experiment.name == name
+    assert reasons(ctx) == [("Normal", "ExperimentCreated", f"Created Experiment '{name}'")]
 
 
 def test_experiment_created_with_a_free_name() -> None:
@@ -480,3 +523,464 @@ def test_experiment_created_with_a_free_name() -> None:
         StartExperiment(name, 1, EXPERIMENT, H2, H1, 2)
     ]
     assert ctx.experiment == RunStatus(name)
+    assert reasons(ctx) == [("Normal", "ExperimentCreated", f"Created Experiment '{name}'")]
+
+
+@pytest.mark.parametrize(
+    ("phase", "message", "status", "paused", "abort_message"),
+    [
+        ("Pending", "", RunStatus(EX_NAME, "Pending"), False, None),
+        ("Running", "m", RunStatus(EX_NAME, "Running", "m"), False, None),
+        ("Successful", "", None, False, None),  # no longer the status's experiment
+        ("Inconclusive", "", None, True, None),
+        ("Failed", "m", None, False, "Experiment analysis phase is error/failed: m"),
+        ("Error", "", None, False, "Experiment analysis phase is error/failed"),
+    ],
+)
+def test_experiment_phase(
+    phase: str, message: str, status: RunStatus | None, paused: bool, abort_message: str | None
+) -> None:
+    """``reconcileExperiments``' switch on the current experiment's phase."""
+    view = ExperimentView(EX_NAME, H2, 1, phase, message)  # type: ignore[arg-type]
+    ctx = experiment_ctx(view)
+    reconcile_experiments(ctx)
+    assert ctx.experiment == status
+    assert ctx.pause.add_reasons == (["InconclusiveExperiment"] if paused else [])
+    assert ctx.pause.add_abort is (abort_message is not None)
+    if abort_message is not None:
+        assert ctx.pause.abort_message == abort_message
+    assert ctx.actions == []
+
+
+def test_experiment_created_cancels_the_other_experiments() -> None:
+    """After creating the step's experiment the others still going are cancelled in the same
+    reconcile (``cancelExperiments(otherExs)`` follows the creation)."""
+    ctx = experiment_ctx(ex("old-running"), ex("old-done", "Successful"), current=None)
+    reconcile_experiments(ctx)
+    assert [a.name for a in ctx.actions if isinstance(a, StartExperiment)] == [EX_NAME]
+    assert terminated_experiments(ctx) == ["old-running"]
+
+
+def test_no_experiment_without_a_stable_replica_set() -> None:
+    """``reconcileExperiments``: no experiment before the stable ReplicaSet exists, and
+    nothing cancelled that reconcile."""
+    plan = make_plan(replicas=10, steps=(SetWeight(10), EXPERIMENT, SetWeight(20)))
+    status = make_status(plan, index=1, stable="")
+    ctx = ctx_of(plan, status, rs(H2, 1), experiments=(ex("old-running"),))
+    reconcile_experiments(ctx)
+    assert ctx.actions == [] and ctx.experiment is None
+
+
+def test_finished_experiment_step_cancels_the_status_experiment() -> None:
+    """Past the experiment step the status's experiment, still going, is cancelled."""
+    plan = make_plan(replicas=10, steps=(SetWeight(10), EXPERIMENT, SetWeight(20)))
+    status = make_status(plan, index=2, current_experiment=RunStatus(EX_NAME, "Running"))
+    ctx = ctx_of(plan, status, rs(H1, 10), rs(H2, 1), experiments=(ex(EX_NAME),))
+    reconcile_experiments(ctx)
+    assert terminated_experiments(ctx) == [EX_NAME]
+    assert ctx.experiment is None
+
+
+# --------------------------------------------------------------------------------------------
+# isRollback, isRollbackWithinWindow, isFastRollback (rollout/sync.go)
+# --------------------------------------------------------------------------------------------
+
+
+def rollback_ctx(
+    new_at: float,
+    *between: float,
+    stable_at: float = 5.0,
+    window: int | None = None,
+    stable: str = H1,
+    blue_green: bool = False,
+    deadline: float | None = None,
+) -> Context:
+    """The new template H2 (created at ``new_at``), the stable H1 (at ``stable_at``) and
+    other ReplicaSets created at ``between``."""
+    if blue_green:
+        plan = replace(bg_plan(3), rollback_window_revisions=window)
+        status = bg_status(plan, stable=stable)
+    else:
+        plan = make_plan(replicas=3, rollback_window_revisions=window)
+        status = make_status(plan, stable=stable)
+    others = [rs(f"o{i}", 0, revision=10 + i, created=t) for i, t in enumerate(between)]
+    rss = [rs(H1, 3, created=stable_at), rs(H2, 0, created=new_at, deadline=deadline), *others]
+    return ctx_of(plan, status, *rss)
+
+
+@pytest.mark.parametrize(
+    ("ctx", "expected"),
+    [
+        (lambda: rollback_ctx(7.0), False),  # the new template is younger than stable
+        (lambda: rollback_ctx(3.0), True),  # back to an older ReplicaSet
+        (lambda: rollback_ctx(5.0), False),  # created in the same instant: not before
+        (lambda: rollback_ctx(7.0, stable=H2), True),  # back to the stable template itself
+        (lambda: rollback_ctx(3.0, stable="o9"), False),  # no stable ReplicaSet
+    ],
+    ids=["newer", "older", "same instant", "to stable", "no stable"],
+)
+def test_is_rollback(ctx: Any, expected: bool) -> None:
+    assert is_rollback(ctx()) is expected
+
+
+@pytest.mark.parametrize(
+    ("between", "window", "expected"),
+    [
+        ((2.0, 3.0), 3, True),  # 2 ReplicaSets between, fewer than 3
+        ((2.0, 3.0), 2, False),  # 2 is not fewer than 2
+        ((), 1, True),
+        ((), 0, False),  # a window of 0 revisions is no window
+        ((), -1, False),
+        ((), None, False),  # no rollbackWindow
+        ((1.0, 5.0), 1, True),  # created with new or with stable: not between them
+        ((0.5, 6.0), 1, True),  # before new, after stable: not between
+    ],
+)
+def test_rollback_within_window(
+    between: tuple[float, ...], window: int | None, expected: bool
+) -> None:
+    """``isRollbackWithinWindow``: fewer than ``rollbackWindow.revisions`` ReplicaSets were
+    created strictly between the target (at 1) and the stable (at 5)."""
+    assert rollback_within_window(rollback_ctx(1.0, *between, window=window)) is expected
+
+
+@pytest.mark.parametrize(
+    ("new_at", "stable_at"),
+    [(7.0, 5.0), (5.0, 5.0)],
+    ids=["forward", "same instant"],
+)
+def test_no_window_without_going_back(new_at: float, stable_at: float) -> None:
+    """Only a target created before the stable is a rollback within the window."""
+    assert not rollback_within_window(rollback_ctx(new_at, stable_at=stable_at, window=5))
+
+
+def test_no_window_without_a_stable_replica_set() -> None:
+    assert not rollback_within_window(rollback_ctx(1.0, stable="o9", window=5))
+
+
+@pytest.mark.parametrize(
+    ("kw", "expected"),
+    [
+        ({"new_at": 7.0, "stable": H2}, True),  # rollback to stable
+        ({"new_at": 1.0, "window": 1}, True),  # within the window
+        ({"new_at": 1.0, "window": 1, "between": (2.0,)}, False),  # outside it
+        ({"new_at": 1.0}, False),  # an older ReplicaSet, no window
+        ({"new_at": 1.0, "blue_green": True, "deadline": NOW + 1}, True),  # within its delay
+        ({"new_at": 1.0, "blue_green": True, "deadline": NOW}, False),  # the delay ran out
+        ({"new_at": 1.0, "blue_green": True}, False),  # no delay
+        ({"new_at": 1.0, "deadline": NOW + 1}, False),  # the delay counts for blue-green only
+        ({"new_at": 7.0, "blue_green": True, "deadline": NOW + 1}, False),  # not a rollback
+    ],
+)
+def test_is_fast_rollback(kw: dict[str, Any], expected: bool) -> None:
+    """``isFastRollback``: a rollback to stable, within the window, or (blue-green) to a
+    ReplicaSet whose scale-down deadline is still ahead (``newRSWithinDelay``)."""
+    kw = dict(kw)  # the table's dict is shared between runs
+    between = kw.pop("between", ())
+    assert is_fast_rollback(rollback_ctx(kw.pop("new_at"), *between, **kw)) is expected
+
+
+# --------------------------------------------------------------------------------------------
+# Canary: reconcileAnalysisRuns, reconcileStepBasedAnalysisRun, reconcileBackgroundAnalysisRun
+# --------------------------------------------------------------------------------------------
+
+STEP = Analysis(templates=("check",), args=({"name": "x", "value": "1"},))
+STEP_NAME = f"foo-{H2}-2-1"
+BG = BackgroundAnalysis(templates=("bar",))
+BG_NAME = f"foo-{H2}-2"
+
+
+def canary_ctx(
+    *runs: AnalysisRunView,
+    index: int = 1,
+    step_run: RunStatus | None = None,
+    bg_run: RunStatus | None = None,
+    background: BackgroundAnalysis | None = BG,
+    **kw: Any,
+) -> Context:
+    """Steps setWeight 10, analysis, setWeight 20; at step ``index``, H2 over the stable H1."""
+    plan = make_plan(
+        replicas=10, steps=(SetWeight(10), STEP, SetWeight(20)), background_analysis=background
+    )
+    status = make_status(
+        plan,
+        index=index,
+        current_step_analysis_run=step_run,
+        current_background_analysis_run=bg_run,
+        **kw,
+    )
+    return ctx_of(plan, status, rs(H1, 9), rs(H2, 1), analysis_runs=runs)
+
+
+def step_ar(phase: str = "Running", name: str = STEP_NAME, **kw: Any) -> AnalysisRunView:
+    return run(name, "Step", phase, step_index=kw.pop("step_index", 1), **kw)
+
+
+def test_step_and_background_runs_created_with_their_names() -> None:
+    ctx = canary_ctx()
+    reconcile_analysis_runs(ctx)
+    assert started(ctx) == [
+        StartAnalysisRun(STEP_NAME, "Step", STEP.templates, STEP.args, H2, 2, 1, H1),
+        StartAnalysisRun(BG_NAME, "Background", BG.templates, (), H2, 2, None, H1),
+    ]
+    assert (ctx.step_run, ctx.background_run) == (RunStatus(STEP_NAME), RunStatus(BG_NAME))
+    assert reasons(ctx) == []
+
+
+@pytest.mark.parametrize(
+    "kw",
+    [
+        {"abort": True},
+        {"promote_full": True},
+        {"stable": ""},
+        {"index": 3},  # past the last step: fully promoted
+    ],
+    ids=["aborted", "promote full", "no stable", "fully promoted"],
+)
+def test_canary_runs_cancelled(kw: dict[str, Any]) -> None:
+    """``reconcileAnalysisRuns``: aborted, a full promotion, no stable ReplicaSet yet, or
+    fully promoted: both current runs are cancelled and forgotten, nothing starts."""
+    runs = (run("old-1", "Step"), step_ar(), run(BG_NAME, "Background"))
+    kw = dict(kw)  # the table's dict is shared between runs
+    stable = kw.pop("stable", H1)
+    ctx = canary_ctx(
+        *runs,
+        step_run=RunStatus(STEP_NAME, "Running"),
+        bg_run=RunStatus(BG_NAME, "Running"),
+        stable=stable,
+        **kw,
+    )
+    if kw.get("index") == 3:
+        ctx = replace_stable(ctx)
+    reconcile_analysis_runs(ctx)
+    assert terminated(ctx) == [STEP_NAME, BG_NAME, "old-1"]  # the current runs first
+    assert started(ctx) == []
+    assert (ctx.step_run, ctx.background_run) == (None, None)
+
+
+def replace_stable(ctx: Context) -> Context:
+    """The same context with H2 as the stable ReplicaSet (a completed rollout)."""
+    status = replace(ctx.status, stable_rs=H2)
+    return Context(ctx.plan, status, ctx.obs)
+
+
+def test_canary_runs_cancelled_on_a_fast_rollback() -> None:
+    """A rollback to a ReplicaSet within the rollback window cancels the runs."""
+    plan = make_plan(
+        replicas=10,
+        steps=(SetWeight(10), STEP, SetWeight(20)),
+        background_analysis=BG,
+        rollback_window_revisions=2,
+    )
+    status = make_status(
+        plan,
+        index=1,
+        current_step_analysis_run=RunStatus(STEP_NAME, "Running"),
+        stable=H3,
+    )
+    rss = (rs(H1, 0, created=1.0), rs(H2, 1, created=2.0), rs(H3, 9, created=3.0))
+    ctx = ctx_of(plan, status, *rss, analysis_runs=(step_ar(),))
+    reconcile_analysis_runs(ctx)
+    assert terminated(ctx) == [STEP_NAME]
+    assert started(ctx) == []
+
+
+def test_canary_other_runs_cancelled_once() -> None:
+    """Runs the status does not name are cancelled, each once; finished or terminated ones
+    are left alone; the current ones are kept."""
+    runs = (
+        step_ar(),
+        run(BG_NAME, "Background"),
+        run("old-1", "Step"),
+        run("old-2", "Background", "Failed"),
+        run("old-3", "Step", terminated=True),
+    )
+    ctx = canary_ctx(
+        *runs, step_run=RunStatus(STEP_NAME, "Running"), bg_run=RunStatus(BG_NAME, "Running")
+    )
+    reconcile_analysis_runs(ctx)
+    assert terminated(ctx) == ["old-1"]
+    assert (ctx.step_run, ctx.background_run) == (
+        RunStatus(STEP_NAME, "Running"),
+        RunStatus(BG_NAME, "Running"),
+    )
+
+
+def test_step_run_from_a_previous_step_is_cancelled() -> None:
+    """``analysisRunFromPreviousStep``: the status's step run was made for another step."""
+    old = step_ar(step_index=0)
+    ctx = canary_ctx(old, step_run=RunStatus(STEP_NAME, "Running"), background=None)
+    reconcile_analysis_runs(ctx)
+    assert terminated(ctx) == [STEP_NAME]
+    assert ctx.step_run is None
+
+
+@pytest.mark.parametrize(
+    ("label", "phase", "message", "abort_message"),
+    [
+        ("Step", "Failed", "m", "Step-based analysis phase error/failed: m"),
+        ("Step", "Error", "", "Step-based analysis phase error/failed"),
+        ("Background", "Failed", "", "Background analysis phase error/failed"),
+        ("Background", "Error", "m", "Background analysis phase error/failed: m"),
+    ],
+)
+def test_canary_run_failure_aborts(
+    label: str, phase: str, message: str, abort_message: str
+) -> None:
+    if label == "Step":
+        ar = step_ar(phase, message=message)
+        ctx = canary_ctx(ar, step_run=RunStatus(STEP_NAME, "Running"), background=None)
+    else:
+        ar = run(BG_NAME, "Background", phase, message=message)
+        ctx = canary_ctx(ar, index=0, bg_run=RunStatus(BG_NAME, "Running"))
+    reconcile_analysis_runs(ctx)
+    assert ctx.pause.add_abort is True
+    assert ctx.pause.abort_message == abort_message
+    assert reasons(ctx) == [
+        (
+            "Warning",
+            "AnalysisRun" + phase,
+            f"{label} Analysis Run '{ar.name}' Status New: '{phase}' Previous: 'Running'",
+        )
+    ]
+
+
+def test_canary_run_inconclusive_pauses() -> None:
+    ar = step_ar("Inconclusive")
+    ctx = canary_ctx(ar, step_run=RunStatus(STEP_NAME, "Running"), background=None)
+    reconcile_analysis_runs(ctx)
+    assert ctx.pause.add_reasons == ["InconclusiveAnalysisRun"]
+    assert not ctx.pause.add_abort
+
+
+@pytest.mark.parametrize(
+    ("kw", "starts"),
+    [
+        ({"current_pod_hash": ""}, False),  # just created
+        ({"index": 0}, False),  # before the starting step
+        ({"index": 1}, True),  # at the starting step
+        ({"index": 2}, True),
+    ],
+)
+def test_background_run_start(kw: dict[str, Any], starts: bool) -> None:
+    """``reconcileBackgroundAnalysisRun``: not before the rollout has a pod hash, nor before
+    ``startingStep``."""
+    bg = BackgroundAnalysis(templates=("bar",), starting_step=1)
+    ctx = canary_ctx(background=bg, **kw)
+    reconcile_analysis_runs(ctx)
+    assert (BG_NAME in [s.name for s in started(ctx)]) is starts
+
+
+def test_background_run_without_templates_is_cancelled() -> None:
+    ar = run(BG_NAME, "Background")
+    ctx = canary_ctx(ar, bg_run=RunStatus(BG_NAME, "Running"), background=BackgroundAnalysis())
+    reconcile_analysis_runs(ctx)
+    assert BG_NAME in terminated(ctx)
+    assert ctx.background_run is None
+
+
+def test_recorded_promotion_run_that_no_longer_exists_is_replaced() -> None:
+    """``currentArs`` finds runs by the status's names; a name with no run is no run."""
+    ctx = pre_ctx(recorded=RunStatus(PRE_NAME, "Running"))
+    pre, _ = reconcile_promotion_runs(ctx, False)
+    assert [s.name for s in started(ctx)] == [PRE_NAME]
+    assert pre == AnalysisRunView(PRE_NAME, "PrePromotion", H2)
+
+
+def test_cancelled_promotion_runs_both_terminated() -> None:
+    """Cancelling (here on abort) terminates the post-promotion run too."""
+    plan = bg_plan(3, pre_promotion_analysis=PRE, post_promotion_analysis=POST)
+    status = bg_status(plan, abort=True)
+    recorded = replace(
+        status.blue_green,
+        pre_promotion_run=RunStatus(PRE_NAME, "Successful"),
+        post_promotion_run=RunStatus(POST_NAME, "Running"),
+    )
+    status = replace(status, blue_green=recorded)
+    runs = (run(PRE_NAME, "PrePromotion", "Successful"), run(POST_NAME, "PostPromotion"))
+    ctx = ctx_of(plan, status, rs(H1, 3), rs(H2, 3), analysis_runs=runs)
+    pre, post = reconcile_promotion_runs(ctx, False)
+    assert terminated(ctx) == [POST_NAME]
+    assert (pre, post) == runs
+
+
+def test_promotion_run_dropped_with_its_templates_is_cancelled_first() -> None:
+    """``reconcilePrePromotionAnalysisRun`` cancels a run whose spec lost its templates
+    before the post-promotion run is reconciled (the API calls keep Argo's order)."""
+    plan = bg_plan(3, pre_promotion_analysis=PromotionAnalysis(), post_promotion_analysis=POST)
+    status = bg_status(plan, active=H2)
+    status = replace(
+        status, blue_green=replace(status.blue_green, pre_promotion_run=RunStatus(PRE_NAME))
+    )
+    ctx = ctx_of(plan, status, rs(H1, 3), rs(H2, 3), analysis_runs=(run(PRE_NAME, "PrePromotion"),))
+    reconcile_promotion_runs(ctx, False)
+    kinds = [type(a).__name__ for a in ctx.actions if not isinstance(a, EmitEvent)]
+    assert kinds == ["TerminateAnalysisRun", "StartAnalysisRun"]
+
+
+@pytest.mark.parametrize(
+    ("kw", "current", "skip"),
+    [
+        ({}, None, False),  # switched, saturated: post-promotion analysis may start
+        ({"active": H1}, None, True),  # not switched yet
+        ({"stable": H2}, None, True),  # already stable
+        ({"new": (3, 2)}, None, True),  # not saturated, not started
+        ({"new": (3, 2)}, "Running", False),  # not saturated, but started: keep it
+        ({"active": H1}, "Running", True),
+    ],
+)
+def test_skip_post_promotion(kw: dict[str, Any], current: str | None, skip: bool) -> None:
+    """``skipPostPromotionAnalysisRun`` (asked by the blue-green scale-down too)."""
+    ctx = post_ctx(**kw)
+    ar = None if current is None else run(POST_NAME, "PostPromotion", current)
+    assert skip_post_promotion(ctx, ar) is skip
+
+
+def test_background_run_starting_step_without_steps() -> None:
+    """``BeforeStartingStep``: without steps there is no current step to be before."""
+    bg = BackgroundAnalysis(templates=("bar",), starting_step=1)
+    plan = make_plan(replicas=10, background_analysis=bg)
+    status = make_status(plan, index=None)
+    ctx = ctx_of(plan, status, rs(H1, 9), rs(H2, 1))
+    reconcile_analysis_runs(ctx)
+    assert [s.name for s in started(ctx)] == [BG_NAME]
+
+
+def test_run_created_while_the_stable_replica_set_is_gone() -> None:
+    """The status names a stable hash whose ReplicaSet no longer exists: the run still
+    starts, with an empty stable hash for its args (``GetPodTemplateHash(nil)``)."""
+    plan = make_plan(replicas=10, steps=(SetWeight(10), STEP, SetWeight(20)))
+    status = make_status(plan, index=1)
+    ctx = ctx_of(plan, status, rs(H2, 1))
+    reconcile_analysis_runs(ctx)
+    assert started(ctx) == [
+        StartAnalysisRun(STEP_NAME, "Step", STEP.templates, STEP.args, H2, 2, 1, "")
+    ]
+
+
+def test_previous_step_run_cancelled_before_the_background_run_starts() -> None:
+    """``reconcileStepBasedAnalysisRun`` cancels the stale step run before
+    ``reconcileBackgroundAnalysisRun`` creates its run (Argo's call order)."""
+    ctx = canary_ctx(step_ar(step_index=0), step_run=RunStatus(STEP_NAME, "Running"))
+    reconcile_analysis_runs(ctx)
+    kinds = [type(a).__name__ for a in ctx.actions if not isinstance(a, EmitEvent)]
+    assert kinds == ["TerminateAnalysisRun", "StartAnalysisRun"]
+
+
+def test_background_run_without_templates_cancelled_before_the_others() -> None:
+    runs = (run("old-1", "Step"), run(BG_NAME, "Background"))
+    ctx = canary_ctx(*runs, bg_run=RunStatus(BG_NAME, "Running"), background=BackgroundAnalysis())
+    reconcile_analysis_runs(ctx)
+    assert terminated(ctx) == [BG_NAME, "old-1"]
+
+
+def test_step_run_left_alone_while_paused() -> None:
+    """``reconcileStepBasedAnalysisRun``: with any pause condition the run is kept as it
+    is; its failure is not acted on yet."""
+    pause = (PauseCondition("CanaryPauseStep", NOW - 5),)
+    ar = step_ar("Failed")
+    ctx = canary_ctx(ar, step_run=RunStatus(STEP_NAME, "Failed"), background=None, pause=pause)
+    reconcile_analysis_runs(ctx)
+    assert ctx.step_run == RunStatus(STEP_NAME, "Failed")
+    assert not ctx.pause.add_abort
+    assert ctx.actions == []
