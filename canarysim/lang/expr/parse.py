@@ -45,7 +45,8 @@ def _tokenize(source: str) -> list[_Tok]:
         match = _TOKEN.match(source, pos)
         if match is None:
             raise ConditionError(f"unexpected character {source[pos]!r} at position {pos}")
-        kind = match.lastgroup or "op"
+        kind = match.lastgroup
+        assert kind is not None  # every alternative of _TOKEN is a named group
         if kind != "ws":
             text = match.group()
             if kind == "name" and text in _KEYWORD_OPS:
