@@ -494,6 +494,8 @@ def test_bucket_quantile_branches(q, bs, expected):
         (1.0, 1.0 + 1e-13, True),  # relative difference 5e-14
         (1e6, 1e6 + 1e-7, True),  # 5e-14 again, on a large count
         (1.0, 1.1, False),
+        # a difference of exactly 1e-12 of the sum (as float64 divides it): not under it
+        (1.000088900581341, 1.000088900583341, False),
         (0.0, 1.0, False),
         (0.0, 5e-324, True),  # under 1e-12 of the smallest normal float
         (0.0, 1e-12 * 2.2250738585072014e-308, False),  # exactly that bound: not under it

@@ -104,7 +104,6 @@ CLOSURE_BUILTINS = {"all", "any", "none", "one", "filter", "map", "count"}
 
 class _Parser:
     def __init__(self, source: str) -> None:
-        self.source = source
         self.tokens = _tokenize(source)
         self.i = 0
 
