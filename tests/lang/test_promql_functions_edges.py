@@ -10,6 +10,7 @@ import pytest
 
 from canarysim.lang.promql.functions import (
     FUNCTIONS,
+    _almost_equal,
     _apply,
     _arith,
     _bucket_quantile,
@@ -273,6 +274,26 @@ def test_linear_regression_of_a_constant_is_flat():
     assert slope == pytest.approx(1.0)
 
 
+def test_linear_regression_compensates_the_sum_of_values():
+    # 1 + 1e16 + 1: plain float addition loses both ones (1e16 + 1 rounds back to 1e16); the
+    # compensated sum is exactly 1e16 + 2, and with the times centred (sum of x = 0) the
+    # intercept is that sum over three
+    slope, intercept = linear_regression([-1.0, 0.0, 1.0], [1.0, 1e16, 1.0], 0.0)
+    assert slope == 0.0
+    assert intercept == (1e16 + 2) / 3
+
+
+def test_linear_regression_compensates_the_time_sums():
+    # each of the sums of x, x*y and x*x is compensated: with times 1e16 apart the plain sums
+    # lose the small terms, and the slope moves in its last digits
+    slope, intercept = linear_regression([1e16, 1.0, -1e16, 2.0], [1.0, 2.0, 4.0, 3.0], 0.0)
+    assert (slope, intercept) == (-1.5e-16, 2.5)
+    slope, intercept = linear_regression([1e16, 1.0, -1e16, 2.0], [1.0, 1.0, 2.0, 1.0], 0.0)
+    assert (slope, intercept) == (-5e-17, 1.25)
+    slope, _ = linear_regression([3.0, 1e8, 1.0, 2.0], [1.0, 2.0, 4.0, 3.0], 0.0)
+    assert slope == -6.6666672000000166e-09
+
+
 def test_linear_regression_with_no_spread_in_time():
     # var == 0: a zero covariance is NaN, otherwise an infinity of its sign (Go divides)
     slope, _ = linear_regression([5.0, 5.0], [1.0, 2.0], 0.0)
@@ -444,3 +465,43 @@ def test_histogram_quantile_groups_by_the_labels_but_le_and_the_name():
     )
     got = _histogram_quantile(0.5, vec)
     assert got.samples == [({"pod": "a"}, 1.0), ({"pod": "b"}, 0.5)]
+
+
+# bucketQuantile's branches (promql/quantile.go), one a row
+@pytest.mark.parametrize(
+    ("q", "bs", "expected"),
+    [
+        # one observation in all is still a count (only zero observations give NaN)
+        (0.5, ((1, 0), (2, 1), (INF, 1)), 1.5),
+        # the rank in the +Inf bucket: the upper bound of the bucket below, not its count
+        (0.9, ((1, 5), (INF, 10)), 1.0),
+        # the lowest bucket with a bound <= 0 answers its bound (at q=0 too, where its count
+        # is 0 and interpolating would divide 0 by 0)
+        (0.0, ((0, 0), (1, 5), (INF, 10)), 0.0),
+        (0.25, ((-1, 2), (1, 4), (INF, 4)), -1.0),
+        # past the lowest bucket a negative lower bound is interpolated from
+        (0.75, ((-1, 2), (1, 4), (INF, 4)), 0.0),
+    ],
+)
+def test_bucket_quantile_branches(q, bs, expected):
+    assert same(_bucket_quantile(q, [(float(le), float(c)) for le, c in bs]), expected)
+
+
+# almost.Equal(a, b, 1e-12) (util/almost), for the unequal counts it is asked about
+@pytest.mark.parametrize(
+    ("a", "b", "expected"),
+    [
+        (1.0, 1.0 + 1e-13, True),  # relative difference 5e-14
+        (1e6, 1e6 + 1e-7, True),  # 5e-14 again, on a large count
+        (1.0, 1.1, False),
+        # a difference of exactly 1e-12 of the sum (as float64 divides it): not under it
+        (1.000088900581341, 1.000088900583341, False),
+        (0.0, 1.0, False),
+        (0.0, 5e-324, True),  # under 1e-12 of the smallest normal float
+        (0.0, 1e-12 * 2.2250738585072014e-308, False),  # exactly that bound: not under it
+        # a sum past the largest float is divided as the largest float (Go's math.Min)
+        (1.7e308, 1.6e308, False),
+    ],
+)
+def test_almost_equal(a, b, expected):
+    assert _almost_equal(a, b) is expected

@@ -45,7 +45,8 @@ def _tokenize(source: str) -> list[_Tok]:
         match = _TOKEN.match(source, pos)
         if match is None:
             raise ConditionError(f"unexpected character {source[pos]!r} at position {pos}")
-        kind = match.lastgroup or "op"
+        kind = match.lastgroup
+        assert kind is not None  # every alternative of _TOKEN is a named group
         if kind != "ws":
             text = match.group()
             if kind == "name" and text in _KEYWORD_OPS:
@@ -103,7 +104,6 @@ CLOSURE_BUILTINS = {"all", "any", "none", "one", "filter", "map", "count"}
 
 class _Parser:
     def __init__(self, source: str) -> None:
-        self.source = source
         self.tokens = _tokenize(source)
         self.i = 0
 

@@ -9,6 +9,7 @@ arithmetic for binary operators.
 from __future__ import annotations
 
 import math
+import sys
 from collections.abc import Iterable, Sequence
 from itertools import chain
 
@@ -104,10 +105,8 @@ def _arith(op: str, a: float, b: float) -> float:
     if op == "*":
         return a * b
     if op == "/":
-        if b == 0:
-            if a == 0 or math.isnan(a):
-                return math.nan
-            return a * math.copysign(math.inf, b)  # an infinity of the signs' product
+        if b == 0:  # an infinity of the signs' product; 0/0 and NaN/0 are NaN (as 0 * Inf is)
+            return a * math.copysign(math.inf, b)
         return a / b
     if op == "%":
         return math.fmod(a, b) if b != 0 and math.isfinite(a) else math.nan
@@ -343,7 +342,7 @@ def _bucket_quantile(q: float, buckets: list[tuple[float, float]]) -> float:
             merged.append([le, c])
     for i in range(1, len(merged)):
         prev = merged[i - 1][1]
-        if merged[i][1] < prev or _almost_equal(prev, merged[i][1], _SMALL_DELTA):
+        if merged[i][1] < prev or _almost_equal(prev, merged[i][1]):
             merged[i][1] = prev
     if len(merged) < 2:
         return math.nan
@@ -369,11 +368,13 @@ _SMALL_DELTA = 1e-12
 _MIN_NORMAL = 2.2250738585072014e-308
 
 
-def _almost_equal(a: float, b: float, epsilon: float) -> bool:
-    """``almost.Equal`` of Prometheus' ``util/almost``, for the unequal counts it is asked
-    about here (equal ones need no correction; an infinite one is never almost equal)."""
+def _almost_equal(a: float, b: float) -> bool:
+    """``almost.Equal(a, b, smallDeltaTolerance)`` of Prometheus' ``util/almost``, for the
+    unequal counts it is asked about here (equal ones need no correction). Go also takes the
+    first branch when ``a`` or ``b`` is 0; with a tolerance under 1 the second then answers no
+    as well (the relative difference is 1)."""
     abs_sum = abs(a) + abs(b)
     diff = abs(a - b)
-    if a == 0 or b == 0 or abs_sum < _MIN_NORMAL:
-        return diff < epsilon * _MIN_NORMAL
-    return diff / abs_sum < epsilon
+    if abs_sum < _MIN_NORMAL:
+        return diff < _SMALL_DELTA * _MIN_NORMAL
+    return diff / min(abs_sum, sys.float_info.max) < _SMALL_DELTA  # an overflowing sum: Go's Min
