@@ -26,6 +26,7 @@ from canarysim.engine.model import (
     RolloutStatus,
     RunStatus,
     ScaleReplicaSet,
+    StartAnalysisRun,
 )
 from canarysim.engine.rollout import decide
 from canarysim.engine.rollout.pause import INCONCLUSIVE_ANALYSIS
@@ -164,6 +165,15 @@ def test_rollback_past_its_delay_pauses(deadline):
     assert switches(d) == []
     assert d.status.pause_conditions == (PauseCondition("BlueGreenPause", NOW),)
     assert d.status.stable_rs == H2
+
+
+def test_fast_rollback_starts_no_pre_promotion_analysis():
+    """reconcileAnalysisRuns skips the promotion runs of a fast rollback."""
+    plan = bg_plan(1, h=H1, preview_service="", pre_promotion_analysis=PRE)
+    status = bg_status(plan, active=H2, preview="", stable=H2)
+    d = reconcile(plan, status, rs(H1, 1, deadline=NOW + 10), rs(H2, 1), active_service_hash=H2)
+    assert of_type(d, StartAnalysisRun) == []
+    assert switches(d) == [("active", H1)]
 
 
 def test_rollback_within_window_names_its_reason():
@@ -574,20 +584,11 @@ def test_scaling_event_drops_an_abort_of_a_promoted_rollout():
 # --------------------------------------------------------------------------------------------
 
 
-def test_pod_spec_change_resets_the_status_and_stops():
-    """CheckPodSpecChange: the preview follows the new ReplicaSet, then resetRolloutStatus
-    (pauses, abort, promoteFull, run statuses, checkpoint, restartedAt) and nothing else."""
+def reset_by_new_template(**kw: Any) -> Decision:
+    """The template changed to H3 while revision 2 was paused and aborted, with runs and the
+    checkpoint recorded."""
     plan = replace(bg_plan(2, h=H3, auto_promotion_enabled=False), restart_at=NOW - 100)
-    status = bg_status(
-        plan,
-        active=H1,
-        preview=H2,
-        pause=NOW - 5,
-        abort=True,
-        aborted_at=NOW - 5,
-        promote_full=True,
-        current_pod_hash=H2,
-    )
+    status = bg_status(plan, active=H1, preview=H2, pause=NOW - 5, current_pod_hash=H2, **kw)
     status = replace(
         status,
         blue_green=replace(
@@ -597,7 +598,7 @@ def test_pod_spec_change_resets_the_status_and_stops():
             post_promotion_run=RunStatus(f"foo-{H2}-2-post", "Running"),
         ),
     )
-    d = reconcile(
+    return reconcile(
         plan,
         status,
         rs(H1, 2),
@@ -606,14 +607,25 @@ def test_pod_spec_change_resets_the_status_and_stops():
         active_service_hash=H1,
         preview_service_hash=H2,
     )
+
+
+def test_pod_spec_change_resets_the_status_and_stops():
+    """CheckPodSpecChange: the preview follows the new ReplicaSet, then resetRolloutStatus
+    (pauses, abort, run statuses, checkpoint, restartedAt) and nothing else."""
+    d = reset_by_new_template(abort=True, aborted_at=NOW - 5)
     assert switches(d) == [("preview", H3)]
     assert scales(d) == []
     st = d.status
-    assert st.pause_conditions == () and not st.abort and st.promote_full is False
+    assert st.pause_conditions == () and not st.abort
     assert st.blue_green.pre_promotion_run is None and st.blue_green.post_promotion_run is None
     assert st.blue_green.scale_up_preview_check_point is False
     assert st.restarted_at == NOW - 100
     assert st.current_pod_hash == H3
+
+
+def test_pod_spec_change_resets_promote_full():
+    d = reset_by_new_template(promote_full=True)
+    assert d.status.promote_full is False
 
 
 def test_promote_full_clears_pause_and_abort_before_the_switch():
@@ -675,6 +687,7 @@ def test_available_and_ready_counts_are_the_active_replica_sets():
     plan = bg_plan(2, auto_promotion_enabled=False)
     d = reconcile(plan, bg_status(plan), rs(H1, 2), rs(H2, 2, 1), **SERVICES)
     assert (d.status.available_replicas, d.status.ready_replicas) == (2, 2)
+    assert (d.status.current_step_hash, d.status.current_step_index) == ("", None)
 
 
 # --------------------------------------------------------------------------------------------
@@ -699,6 +712,16 @@ def test_wake_at_the_end_of_auto_promotion_seconds(bg, started, wake):
     d = settled(plan, status, rs(H1, 1), rs(H2, 1), **SERVICES)
     assert d.status.pause_conditions == (PauseCondition("BlueGreenPause", started),)
     assert d.requeue_after == (None if wake is None else pytest.approx(wake))
+
+
+def test_no_wake_once_the_instant_has_passed():
+    """checkEnqueueRolloutDuringWait enqueues only while the end is ahead: at the wake itself,
+    with the pause kept (the new ReplicaSet lost a pod), no immediate look."""
+    plan = bg_plan(2, auto_promotion_seconds=10)
+    status = bg_status(plan, pause=NOW - 10)
+    d = settled(plan, status, rs(H1, 2), rs(H2, 2, 1), now=NOW + 0.001, **SERVICES)
+    assert d.status.pause_conditions == (PauseCondition("BlueGreenPause", NOW - 10),)
+    assert d.requeue_after is None
 
 
 def test_no_wake_while_the_user_paused():
