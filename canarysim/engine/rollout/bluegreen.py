@@ -17,6 +17,7 @@ at the stable ReplicaSet and scales the preview down after ``abortScaleDownDelay
 from __future__ import annotations
 
 from dataclasses import replace
+from typing import Literal
 
 from canarysim.engine.model import (
     AnalysisRunView,
@@ -84,8 +85,7 @@ def decide_blue_green(plan: Plan, status: RolloutStatus, observation: Observatio
     _sync_revision(ctx)
     if _is_scaling_event(ctx):  # syncReplicasOnly
         _reconcile_replica_sets(ctx)
-        d = _unchanged_draft(ctx)
-        d.current_step_hash, d.current_step_index = "", None
+        d = _unchanged_draft(ctx)  # syncReplicasOnly keeps the rest of the status as it was
         d.blue_green = ctx.status.blue_green
         active = _rs(ctx, ctx.status.blue_green.active_selector)
         d.available_replicas = active.available if active is not None else d.available_replicas
@@ -117,13 +117,12 @@ def _bg(ctx: Context) -> BlueGreen:
 
 
 def _rs(ctx: Context, pod_hash: str) -> ReplicaSetView | None:
-    """``GetReplicaSetByTemplateHash``."""
-    if not pod_hash:
-        return None
+    """``GetReplicaSetByTemplateHash`` (no ReplicaSet has the empty hash, so an empty
+    selector finds none, as Argo's early return says)."""
     return next((rs for rs in ctx.obs.replica_sets if rs.hash == pod_hash), None)
 
 
-def _selector(ctx: Context, role: str) -> str:
+def _selector(ctx: Context, role: Literal["active", "preview"]) -> str:
     """What the active/preview Service selects, with this reconcile's switches applied."""
     seen = ctx.obs.active_service_hash if role == "active" else ctx.obs.preview_service_hash
     return ctx.services.get(role, seen)
@@ -136,8 +135,9 @@ def _halt_progress(ctx: Context) -> bool:
 
 def _pod_spec_changed(ctx: Context) -> bool:
     """``CheckPodSpecChange``: a recorded current pod hash that is not the new ReplicaSet's."""
-    current = ctx.status.current_pod_hash
-    return bool(current) and ctx.new_rs is not None and current != ctx.new_rs.hash
+    current, new = ctx.status.current_pod_hash, ctx.new_rs
+    assert new is not None
+    return bool(current) and current != new.hash
 
 
 def _new_replicas(ctx: Context) -> int:
@@ -162,22 +162,15 @@ def _new_replicas(ctx: Context) -> int:
 def _ready_for_pause(ctx: Context) -> bool:
     """``ReadyForPause``: the new ReplicaSet is at its size, all of it available."""
     want, new = _new_replicas(ctx), ctx.new_rs
-    return new is not None and new.replicas == want and new.available == want
+    assert new is not None
+    return new.replicas == want and new.available == want
 
 
-def _saturated(ctx: Context, rs: ReplicaSetView | None) -> bool:
-    """``annotations.IsSaturated``: sized for every replica, annotation too, all available."""
-    r = ctx.plan.replicas
-    return rs is not None and rs.replicas == r and rs.rollout_replicas == r and rs.available == r
-
-
-def _new_rs_within_delay(ctx: Context) -> bool:
-    new = ctx.new_rs
-    return (
-        new is not None
-        and new.scale_down_deadline is not None
-        and new.scale_down_deadline > ctx.now
-    )
+def _saturated(new: ReplicaSetView, replicas: int) -> bool:
+    """``annotations.IsSaturated`` where ``ReadyForPause`` holds (as many replicas as are
+    available): all of them available, and the desired-replicas annotation (as observed:
+    Argo reads the ReplicaSet it had before this reconcile's writes) says every replica."""
+    return new.available == replicas and new.rollout_replicas == replicas
 
 
 def _is_fast_rollback(ctx: Context) -> bool:
@@ -187,9 +180,11 @@ def _is_fast_rollback(ctx: Context) -> bool:
         return False
     new = ctx.new_rs
     assert new is not None
-    return (
-        rollback_within_window(ctx) or _new_rs_within_delay(ctx) or ctx.status.stable_rs == new.hash
-    )
+    # newRSWithinDelay (rollout/controller.go, newRolloutContext): the deadline, as observed
+    # before this reconcile removes it, is still ahead (GetTimeRemainingBeforeScaleDownDeadline)
+    deadline = new.scale_down_deadline
+    within_delay = deadline is not None and deadline > ctx.now
+    return rollback_within_window(ctx) or within_delay or ctx.status.stable_rs == new.hash
 
 
 def _fast_tracked(ctx: Context, active: str) -> bool:
@@ -226,22 +221,19 @@ def _completed_pause(ctx: Context) -> bool:
 # --------------------------------------------------------------------------------------------
 
 
-def _switch(ctx: Context, role: str, pod_hash: str) -> None:
-    """``switchServiceSelector``: the Service now selects ``pod_hash``; Argo's event."""
+def _switch(ctx: Context, role: Literal["active", "preview"], pod_hash: str) -> None:
+    """``switchServiceSelector``: the Service now selects ``pod_hash``; Argo's event. Each
+    Service is switched at most once a reconcile, so what it selects is what was observed.
+    Like Argo, no guard against an empty hash (an abort before any stable ReplicaSet points
+    the active Service at ``""``); the Service names are required (``activeService``) or
+    checked by the caller (``previewService``)."""
     bg = _bg(ctx)
     service = bg.active_service if role == "active" else bg.preview_service
     current = _selector(ctx, role)
-    if not service or not pod_hash or current == pod_hash:
+    if current == pod_hash:
         return
     ctx.services[role] = pod_hash
-    ctx.actions[:] = [
-        a for a in ctx.actions if not (isinstance(a, SetServiceSelector) and a.role == role)
-    ]
-    seen = ctx.obs.active_service_hash if role == "active" else ctx.obs.preview_service_hash
-    if pod_hash != seen:
-        ctx.actions.append(
-            SetServiceSelector("active" if role == "active" else "preview", pod_hash)
-        )
+    ctx.actions.append(SetServiceSelector(role, pod_hash))
     ctx.event(
         SWITCH_SERVICE_REASON,
         f"Switched selector for service '{service}' from '{current}' to '{pod_hash}'",
@@ -260,9 +252,13 @@ def _reconcile_active_service(ctx: Context) -> None:
     """``reconcileActiveService``: switch once the new ReplicaSet is saturated and the pause
     and pre-promotion analysis are done (or the update is fast-tracked); back to stable on
     abort."""
-    if _halt_progress(ctx) or not _ready_for_pause(ctx) or not _saturated(ctx, ctx.new_rs):
-        return
     assert ctx.new_rs is not None
+    if (
+        _halt_progress(ctx)
+        or not _ready_for_pause(ctx)
+        or not _saturated(ctx.new_rs, ctx.plan.replicas)
+    ):
+        return
     active = _selector(ctx, "active")
     want = active
     if _fast_tracked(ctx, active):
@@ -308,7 +304,8 @@ def _reconcile_new(ctx: Context) -> None:
         elif delay is not None:
             _scale_once(ctx, new, new.replicas)
             stable = ctx.stable_rs
-            if stable is not None and stable.available >= ctx.plan.replicas:
+            assert stable is not None  # shouldDelayScaleDownOnAbort needs one
+            if stable.available >= ctx.plan.replicas:
                 _add_deadline(ctx, new, delay)
             return
     _scale_once(ctx, new, want)
@@ -479,15 +476,15 @@ def _finish(ctx: Context, given: RolloutStatus, new: RolloutStatus) -> Decision:
     """:func:`~canarysim.engine.rollout.requeue.finish`, plus the end of a timed
     ``BlueGreenPause`` (``autoPromotionSeconds``; Argo's ``checkEnqueueRolloutDuringWait``)."""
     decision = finish(ctx, given, new)
-    if decision.requeue_after == 0.0 or ctx.plan.paused:
-        return decision
     seconds = _bg(ctx).auto_promotion_seconds
     cond = next((c for c in new.pause_conditions if c.reason == BLUE_GREEN_PAUSE), None)
-    if cond is None or seconds <= 0 or not _bg(ctx).auto_promotion_enabled:
+    # reconcileBlueGreenPause asks for the wake whenever autoPromotionSeconds is set, even
+    # with autoPromotionEnabled false (checkEnqueueRolloutDuringWait, rollout/pause.go); it
+    # returns before that when the user paused the rollout
+    if ctx.plan.paused or cond is None or seconds <= 0:
         return decision
     due = floor_second(cond.start_time) + seconds + PAUSE_WAKE_SECONDS - ctx.now
     if due <= 0:
         return decision
-    if decision.requeue_after is None or due < decision.requeue_after:
-        return replace(decision, requeue_after=due)
-    return decision
+    later = decision.requeue_after
+    return replace(decision, requeue_after=due if later is None else min(due, later))
