@@ -154,7 +154,9 @@ class DecisionApplier:
             elif isinstance(action, SetServiceSelector):
                 svc = _service_of(plan, action.role)
                 if svc in cluster.services:
-                    cluster.set_selector_hash(svc, action.hash or None)
+                    # switchServiceSelector writes the hash as it is: an empty one selects
+                    # no pod (rollout/service.go has no guard against it)
+                    cluster.set_selector_hash(svc, action.hash)
             elif isinstance(action, UpdateTrafficHash):
                 try:
                     self._update_hash(action, decision)

@@ -220,6 +220,8 @@ def test_selector_hash_injection_switches_endpoints() -> None:
     c.set_selector_hash("demo-stable", v2.hash)
     assert c.ready_by_hash("demo-stable") == {v2.hash: 1}
     assert c.service("demo-stable").selector == {"app": "demo", POD_TEMPLATE_HASH_LABEL: v2.hash}
+    c.set_selector_hash("demo-stable", "")  # Argo's switch to an empty hash: no pod
+    assert c.endpoints("demo-stable") == []
     c.set_selector_hash("demo-stable", None)
     assert sum(c.ready_by_hash("demo-stable").values()) == 3
 
