@@ -171,18 +171,18 @@ def _merged_match(m: Mapping[str, Any], headers: list[dict[str, Any]], kind: str
     merged: dict[str, Any] = {}
     if kind == "GRPCRoute":
         if m.get("method") is not None:
-            merged["method"] = copy.deepcopy(m["method"])
+            merged["method"] = m["method"]
     elif m.get("path") is not None:
-        merged["path"] = copy.deepcopy(m["path"])
-    all_headers = [*copy.deepcopy(as_list(m.get("headers"))), *copy.deepcopy(headers)]
+        merged["path"] = m["path"]
+    all_headers = [*as_list(m.get("headers")), *headers]
     if all_headers:
         merged["headers"] = all_headers
     if kind != "GRPCRoute":
         if m.get("queryParams"):
-            merged["queryParams"] = copy.deepcopy(m["queryParams"])
+            merged["queryParams"] = m["queryParams"]
         if m.get("method"):
             merged["method"] = m["method"]
-    return merged
+    return copy.deepcopy(merged)  # its own copy of every part it shares
 
 
 def remove_managed_rules(route: Mapping[str, Any], rollout: Mapping[str, Any]) -> Manifest:

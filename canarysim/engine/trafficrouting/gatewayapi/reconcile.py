@@ -161,48 +161,20 @@ def _labelled(route: Manifest, weight: int, config: Mapping[str, Any]) -> None:
     meta["labels"] = labels
 
 
-def set_weight(
-    route: Mapping[str, Any], rollout: Mapping[str, Any], weight: int, kind: str = "HTTPRoute"
+def _weighted(
+    out: Manifest, rollout: Mapping[str, Any], weight: int, kind: str, skip_managed: bool
 ) -> Manifest:
-    """The HTTPRoute after ``setHTTPRouteWeight`` (the GRPCRoute after ``setGRPCRouteWeight``
-    with ``kind="GRPCRoute"``: grpcroute.go does the same rewrite); :class:`TrafficRoutingError`
-    with the plugin's text when a canary or stable ``backendRef`` is missing."""
-    config = plugin_config(rollout) or {}
+    """``out`` with every canary ``backendRef`` at ``weight`` and every stable one at the rest,
+    in every rule (but the managed header rules with ``skip_managed``), and the label; the
+    plugin's error when either Service has none. (The plugin's HTTPRoute and GRPCRoute loop
+    tests the canary name before the stable one; Argo refuses a Rollout naming one Service for
+    both, so the two lists never share a ``backendRef``.)"""
     canary_svc, stable_svc = services(rollout)
     managed = managed_names(rollout)
-    out = copy.deepcopy(dict(route))
-    found: set[str] = set()  # the Services given a weight (one, if they had the same name)
-    for rule in as_list(as_dict(out.get("spec")).get("rules")):
-        rule = as_dict(rule)
-        if _is_managed_rule(rule, canary_svc, managed):
-            continue
-        for ref in as_list(rule.get("backendRefs")):
-            ref = as_dict(ref)
-            if ref.get("name") == canary_svc:
-                ref["weight"] = int(weight)
-                found.add(canary_svc)
-            elif ref.get("name") == stable_svc:
-                ref["weight"] = 100 - int(weight)
-                found.add(stable_svc)
-    if len(found) < 2:
-        raise TrafficRoutingError(NOT_FOUND[kind])
-    _labelled(out, weight, config)
-    return out
-
-
-def set_backend_weights(
-    route: Mapping[str, Any], rollout: Mapping[str, Any], weight: int, kind: str
-) -> Manifest:
-    """The TCPRoute (``kind="TCPRoute"``) or TLSRoute after ``setTCPRouteWeight`` /
-    ``setTLSRouteWeight``: every ``backendRef`` named after the canary Service, in any rule,
-    gets the canary weight, every one named after the stable Service the rest
-    (``getBackendRefs``); no rule is skipped (these routes take no header routes). The
-    plugin looks for the canary first, then the stable: either missing is its error."""
-    canary_svc, stable_svc = services(rollout)
-    out = copy.deepcopy(dict(route))
     refs = [
         as_dict(ref)
         for rule in as_list(as_dict(out.get("spec")).get("rules"))
+        if not (skip_managed and _is_managed_rule(as_dict(rule), canary_svc, managed))
         for ref in as_list(as_dict(rule).get("backendRefs"))
     ]
     for name, value in ((canary_svc, int(weight)), (stable_svc, 100 - int(weight))):
@@ -213,3 +185,24 @@ def set_backend_weights(
             ref["weight"] = value
     _labelled(out, weight, plugin_config(rollout) or {})
     return out
+
+
+def set_weight(
+    route: Mapping[str, Any], rollout: Mapping[str, Any], weight: int, kind: str = "HTTPRoute"
+) -> Manifest:
+    """The HTTPRoute after ``setHTTPRouteWeight`` (the GRPCRoute after ``setGRPCRouteWeight``
+    with ``kind="GRPCRoute"``: grpcroute.go does the same rewrite): the managed header rules
+    are skipped; :class:`TrafficRoutingError` with the plugin's text when a canary or stable
+    ``backendRef`` is missing."""
+    return _weighted(copy.deepcopy(dict(route)), rollout, weight, kind, skip_managed=True)
+
+
+def set_backend_weights(
+    route: Mapping[str, Any], rollout: Mapping[str, Any], weight: int, kind: str
+) -> Manifest:
+    """The TCPRoute (``kind="TCPRoute"``) or TLSRoute after ``setTCPRouteWeight`` /
+    ``setTLSRouteWeight``: every ``backendRef`` named after the canary Service, in any rule,
+    gets the canary weight, every one named after the stable Service the rest
+    (``getBackendRefs``); no rule is skipped (these routes take no header routes). The
+    plugin looks for the canary first, then the stable: either missing is its error."""
+    return _weighted(copy.deepcopy(dict(route)), rollout, weight, kind, skip_managed=False)
