@@ -161,16 +161,15 @@ def _labelled(route: Manifest, weight: int, config: Mapping[str, Any]) -> None:
     meta["labels"] = labels
 
 
-def _weighted(
-    out: Manifest, rollout: Mapping[str, Any], weight: int, kind: str, skip_managed: bool
-) -> Manifest:
+def _weighted(out: Manifest, rollout: Mapping[str, Any], weight: int, kind: str) -> Manifest:
     """``out`` with every canary ``backendRef`` at ``weight`` and every stable one at the rest,
-    in every rule (but the managed header rules with ``skip_managed``), and the label; the
+    in every rule (but an HTTPRoute's or GRPCRoute's managed header rules), and the label; the
     plugin's error when either Service has none. (The plugin's HTTPRoute and GRPCRoute loop
     tests the canary name before the stable one; Argo refuses a Rollout naming one Service for
     both, so the two lists never share a ``backendRef``.)"""
     canary_svc, stable_svc = services(rollout)
     managed = managed_names(rollout)
+    skip_managed = kind not in ("TCPRoute", "TLSRoute")
     refs = [
         as_dict(ref)
         for rule in as_list(as_dict(out.get("spec")).get("rules"))
@@ -194,7 +193,7 @@ def set_weight(
     with ``kind="GRPCRoute"``: grpcroute.go does the same rewrite): the managed header rules
     are skipped; :class:`TrafficRoutingError` with the plugin's text when a canary or stable
     ``backendRef`` is missing."""
-    return _weighted(copy.deepcopy(dict(route)), rollout, weight, kind, skip_managed=True)
+    return _weighted(copy.deepcopy(dict(route)), rollout, weight, kind)
 
 
 def set_backend_weights(
@@ -205,4 +204,4 @@ def set_backend_weights(
     gets the canary weight, every one named after the stable Service the rest
     (``getBackendRefs``); no rule is skipped (these routes take no header routes). The
     plugin looks for the canary first, then the stable: either missing is its error."""
-    return _weighted(copy.deepcopy(dict(route)), rollout, weight, kind, skip_managed=False)
+    return _weighted(copy.deepcopy(dict(route)), rollout, weight, kind)
