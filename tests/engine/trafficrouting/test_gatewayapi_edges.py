@@ -404,3 +404,10 @@ def test_removal_leaves_its_input_alone() -> None:
     before = copy.deepcopy(given)
     remove_managed_rules(given, rollout())
     assert given == before
+
+
+def test_set_header_route_leaves_its_input_alone() -> None:
+    given = route(basic_rule(), legacy("X-Canary"))
+    before = copy.deepcopy(given)
+    set_header_route(given, rollout(), MANAGED, X_CANARY)
+    assert given == before
