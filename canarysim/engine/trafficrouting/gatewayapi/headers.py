@@ -26,7 +26,9 @@ from canarysim.engine.trafficrouting.fields import as_dict, as_list
 from canarysim.engine.trafficrouting.gatewayapi.reconcile import (
     NOT_FOUND,
     is_managed_name,
+    managed_names,
     plugin_config,
+    services,
 )
 from canarysim.errors import TrafficRoutingError
 
@@ -42,10 +44,6 @@ __all__ = [
 Manifest = dict[str, Any]
 
 INVALID_HEADER_MATCH = "invalid header match type"
-
-
-def _canary(rollout: Mapping[str, Any]) -> dict[str, Any]:
-    return as_dict(as_dict(as_dict(rollout.get("spec")).get("strategy")).get("canary"))
 
 
 def _with_header_routes(rollout: Mapping[str, Any], plural: str, single: str) -> list[str]:
@@ -91,8 +89,10 @@ def header_matches(match: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
     return out
 
 
-def _ref_names(rule: Mapping[str, Any]) -> list[str]:
-    return [str(as_dict(ref).get("name") or "") for ref in as_list(rule.get("backendRefs"))]
+def _ref_names(rule: Mapping[str, Any]) -> list[Any]:
+    """The rule's ``backendRef`` names (``name`` is required: a nameless one matches no
+    Service)."""
+    return [as_dict(ref).get("name") for ref in as_list(rule.get("backendRefs"))]
 
 
 def _is_managed_rule(
@@ -124,8 +124,7 @@ def set_header_route(
     if match is None:
         return remove_managed_rules(route, rollout)
     headers = header_matches(match)
-    canary = str(_canary(rollout).get("canaryService") or "")
-    stable = str(_canary(rollout).get("stableService") or "")
+    canary, stable = services(rollout)
     out = copy.deepcopy(dict(route))
     spec = out.setdefault("spec", {})
     rules = [as_dict(r) for r in as_list(spec.get("rules"))]
@@ -172,27 +171,26 @@ def _merged_match(m: Mapping[str, Any], headers: list[dict[str, Any]], kind: str
     merged: dict[str, Any] = {}
     if kind == "GRPCRoute":
         if m.get("method") is not None:
-            merged["method"] = copy.deepcopy(m["method"])
+            merged["method"] = m["method"]
     elif m.get("path") is not None:
-        merged["path"] = copy.deepcopy(m["path"])
-    all_headers = [*copy.deepcopy(as_list(m.get("headers"))), *copy.deepcopy(headers)]
+        merged["path"] = m["path"]
+    all_headers = [*as_list(m.get("headers")), *headers]
     if all_headers:
         merged["headers"] = all_headers
     if kind != "GRPCRoute":
         if m.get("queryParams"):
-            merged["queryParams"] = copy.deepcopy(m["queryParams"])
+            merged["queryParams"] = m["queryParams"]
         if m.get("method"):
             merged["method"] = m["method"]
-    return merged
+    return copy.deepcopy(merged)  # its own copy of every part it shares
 
 
 def remove_managed_rules(route: Mapping[str, Any], rollout: Mapping[str, Any]) -> Manifest:
     """``removeHTTPManagedRoutes`` / ``removeGRPCManagedRoutes``: without the rules named
     after any managed route, or with the canary as their only backend (the route itself when
     there are none)."""
-    canary = str(_canary(rollout).get("canaryService") or "")
-    tr = as_dict(_canary(rollout).get("trafficRouting"))
-    managed = {str(as_dict(r).get("name") or "") for r in as_list(tr.get("managedRoutes"))}
+    canary, _ = services(rollout)
+    managed = managed_names(rollout)
     rules = [as_dict(r) for r in as_list(as_dict(route.get("spec")).get("rules"))]
     kept = [
         r

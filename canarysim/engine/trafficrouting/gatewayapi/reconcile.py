@@ -23,8 +23,10 @@ __all__ = [
     "grpc_route_names",
     "http_route_names",
     "is_managed_name",
+    "managed_names",
     "plugin_config",
     "route_names",
+    "services",
     "set_backend_weights",
     "set_weight",
 ]
@@ -94,24 +96,39 @@ def grpc_route_names(rollout: Mapping[str, Any]) -> list[str]:
     return route_names(rollout, "GRPCRoute")
 
 
-def _managed_names(rollout: Mapping[str, Any]) -> set[str]:
+def managed_names(rollout: Mapping[str, Any]) -> set[str]:
+    """``managedRouteNamesSet`` (plugin.go): the names of ``trafficRouting.managedRoutes``
+    (a nameless entry is the empty name, as Go's zero string)."""
     routes = as_list(as_dict(_canary(rollout).get("trafficRouting")).get("managedRoutes"))
     return {str(as_dict(r).get("name") or "") for r in routes}
 
 
+def services(rollout: Mapping[str, Any]) -> tuple[str, str]:
+    """The canary and the stable Service names. Both are set: Argo refuses a Rollout with
+    ``trafficRouting`` and either missing (``ValidateRolloutStrategyCanary``)."""
+    canary = _canary(rollout)
+    return str(canary.get("canaryService")), str(canary.get("stableService"))
+
+
+def _go_atoi(text: str) -> bool:
+    """Whether Go's ``strconv.Atoi`` reads ``text`` without error: an optional sign, then
+    ASCII digits, within the 64-bit ``int`` range."""
+    digits = text[1:] if text[:1] in ("+", "-") else text
+    if not (digits.isascii() and digits.isdigit()):
+        return False
+    return -(2**63) <= int(text) < 2**63
+
+
 def is_managed_name(name: Any, managed: set[str]) -> bool:
     """``isManagedRuleName`` (plugin.go): a managed route's name, or that name ``-<n>`` where
-    ``n`` is what Go's ``strconv.Atoi`` reads as an integer."""
+    ``n`` is what Go's ``strconv.Atoi`` reads as an integer; a rule without a name is not
+    managed by name (``rule.Name != nil``)."""
     if name is None:
         return False
     text = str(name)
-    if text in managed:
-        return True
-    for base in managed:
-        tail = text[len(base) + 1 :] if text.startswith(f"{base}-") else ""
-        if tail and (tail.isdigit() or (tail[0] in "+-" and tail[1:].isdigit())):
-            return True
-    return False
+    return text in managed or any(
+        text.startswith(f"{base}-") and _go_atoi(text[len(base) + 1 :]) for base in managed
+    )
 
 
 def _is_managed_rule(rule: Mapping[str, Any], canary: str, managed: set[str]) -> bool:
@@ -138,56 +155,25 @@ def _labelled(route: Manifest, weight: int, config: Mapping[str, Any]) -> None:
             if labels:
                 meta["labels"] = labels
             else:  # an empty map is left out of the object (``labels,omitempty``)
-                meta.pop("labels", None)
+                del meta["labels"]
         return
     labels[key] = value
     meta["labels"] = labels
 
 
-def set_weight(
-    route: Mapping[str, Any], rollout: Mapping[str, Any], weight: int, kind: str = "HTTPRoute"
-) -> Manifest:
-    """The HTTPRoute after ``setHTTPRouteWeight`` (the GRPCRoute after ``setGRPCRouteWeight``
-    with ``kind="GRPCRoute"``: grpcroute.go does the same rewrite); :class:`TrafficRoutingError`
-    with the plugin's text when a canary or stable ``backendRef`` is missing."""
-    config = plugin_config(rollout) or {}
-    canary_svc = str(_canary(rollout).get("canaryService") or "")
-    stable_svc = str(_canary(rollout).get("stableService") or "")
-    managed = _managed_names(rollout)
-    out = copy.deepcopy(dict(route))
-    canary_found = stable_found = False
-    for rule in as_list(as_dict(out.get("spec")).get("rules")):
-        rule = as_dict(rule)
-        if _is_managed_rule(rule, canary_svc, managed):
-            continue
-        for ref in as_list(rule.get("backendRefs")):
-            ref = as_dict(ref)
-            if ref.get("name") == canary_svc:
-                ref["weight"] = int(weight)
-                canary_found = True
-            elif ref.get("name") == stable_svc:
-                ref["weight"] = 100 - int(weight)
-                stable_found = True
-    if not canary_found or not stable_found:
-        raise TrafficRoutingError(NOT_FOUND[kind])
-    _labelled(out, weight, config)
-    return out
-
-
-def set_backend_weights(
-    route: Mapping[str, Any], rollout: Mapping[str, Any], weight: int, kind: str
-) -> Manifest:
-    """The TCPRoute (``kind="TCPRoute"``) or TLSRoute after ``setTCPRouteWeight`` /
-    ``setTLSRouteWeight``: every ``backendRef`` named after the canary Service, in any rule,
-    gets the canary weight, every one named after the stable Service the rest
-    (``getBackendRefs``); no rule is skipped (these routes take no header routes). The
-    plugin looks for the canary first, then the stable: either missing is its error."""
-    canary_svc = str(_canary(rollout).get("canaryService") or "")
-    stable_svc = str(_canary(rollout).get("stableService") or "")
-    out = copy.deepcopy(dict(route))
+def _weighted(out: Manifest, rollout: Mapping[str, Any], weight: int, kind: str) -> Manifest:
+    """``out`` with every canary ``backendRef`` at ``weight`` and every stable one at the rest,
+    in every rule (but an HTTPRoute's or GRPCRoute's managed header rules), and the label; the
+    plugin's error when either Service has none. (The plugin's HTTPRoute and GRPCRoute loop
+    tests the canary name before the stable one; Argo refuses a Rollout naming one Service for
+    both, so the two lists never share a ``backendRef``.)"""
+    canary_svc, stable_svc = services(rollout)
+    managed = managed_names(rollout)
+    skip_managed = kind not in ("TCPRoute", "TLSRoute")
     refs = [
         as_dict(ref)
         for rule in as_list(as_dict(out.get("spec")).get("rules"))
+        if not (skip_managed and _is_managed_rule(as_dict(rule), canary_svc, managed))
         for ref in as_list(as_dict(rule).get("backendRefs"))
     ]
     for name, value in ((canary_svc, int(weight)), (stable_svc, 100 - int(weight))):
@@ -198,3 +184,24 @@ def set_backend_weights(
             ref["weight"] = value
     _labelled(out, weight, plugin_config(rollout) or {})
     return out
+
+
+def set_weight(
+    route: Mapping[str, Any], rollout: Mapping[str, Any], weight: int, kind: str = "HTTPRoute"
+) -> Manifest:
+    """The HTTPRoute after ``setHTTPRouteWeight`` (the GRPCRoute after ``setGRPCRouteWeight``
+    with ``kind="GRPCRoute"``: grpcroute.go does the same rewrite): the managed header rules
+    are skipped; :class:`TrafficRoutingError` with the plugin's text when a canary or stable
+    ``backendRef`` is missing."""
+    return _weighted(copy.deepcopy(dict(route)), rollout, weight, kind)
+
+
+def set_backend_weights(
+    route: Mapping[str, Any], rollout: Mapping[str, Any], weight: int, kind: str
+) -> Manifest:
+    """The TCPRoute (``kind="TCPRoute"``) or TLSRoute after ``setTCPRouteWeight`` /
+    ``setTLSRouteWeight``: every ``backendRef`` named after the canary Service, in any rule,
+    gets the canary weight, every one named after the stable Service the rest
+    (``getBackendRefs``); no rule is skipped (these routes take no header routes). The
+    plugin looks for the canary first, then the stable: either missing is its error."""
+    return _weighted(copy.deepcopy(dict(route)), rollout, weight, kind)
