@@ -156,12 +156,12 @@ def call(ev: Evaluator, node: Call) -> Scalar | Vector:
         return ev.unique(Vector([(_drop_name(lb), fn(v)) for lb, v in vec]))
     unaries: dict[str, Callable[[float], float]] = {
         "abs": abs,
-        "ceil": lambda x: float(math.ceil(x)) if math.isfinite(x) else x,
+        "ceil": lambda x: math.copysign(math.ceil(x), x) if math.isfinite(x) else x,
         "floor": _go_floor,
         "exp": _go_exp,
-        "ln": lambda x: math.log(x) if x > 0 else (-math.inf if x == 0 else math.nan),
-        "log2": lambda x: math.log2(x) if x > 0 else (-math.inf if x == 0 else math.nan),
-        "log10": lambda x: math.log10(x) if x > 0 else (-math.inf if x == 0 else math.nan),
+        "ln": _go_log,
+        "log2": _go_log2,
+        "log10": lambda x: _go_log(x) * _INV_LN10,
         "sqrt": lambda x: math.sqrt(x) if x >= 0 else math.nan,
         "sgn": lambda x: -1.0 if x < 0 else (1.0 if x > 0 else x),
     }
@@ -178,8 +178,29 @@ def _go_exp(x: float) -> float:
 
 
 def _go_floor(x: float) -> float:
-    """Go's ``math.Floor``: an infinity or NaN is itself."""
-    return float(math.floor(x)) if math.isfinite(x) else x
+    """Go's ``math.Floor``: an infinity or NaN is itself, and a zero keeps its sign (as
+    ``math.Ceil``'s does, and its result in (-1, 0): ``ceil(-0.5)`` is -0)."""
+    return math.copysign(math.floor(x), x) if math.isfinite(x) else x
+
+
+# Go's constant expressions 1/Ln2 and 1/Ln10, rounded once to float64.
+_INV_LN2 = 1.4426950408889634
+_INV_LN10 = 0.4342944819032518
+
+
+def _go_log(x: float) -> float:
+    """Go's ``math.Log``: -Inf at either zero, NaN below it."""
+    return math.log(x) if x > 0 else (-math.inf if x == 0 else math.nan)
+
+
+def _go_log2(x: float) -> float:
+    """Go's ``math.Log2`` (``math/log10.go``, ``log2``): the log of ``Frexp``'s fraction over
+    Ln2 plus the exponent, exact at powers of two; not C's ``log2``, which can differ in the
+    last place (``log2(3)``). ``math.Log10`` is likewise ``Log(x) * (1/Ln10)``."""
+    frac, exp = math.frexp(x)
+    if frac == 0.5:
+        return float(exp - 1)
+    return _go_log(frac) * _INV_LN2 + exp
 
 
 def _instant_delta(t: Sequence[float], v: Sequence[float], is_rate: bool) -> float | None:
