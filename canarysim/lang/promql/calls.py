@@ -66,8 +66,9 @@ def format_float(value: float) -> str:
         return "NaN"
     if math.isinf(value):
         return "+Inf" if value > 0 else "-Inf"
-    text = format(Decimal(repr(value)), "f")
-    return text.rstrip("0").rstrip(".") if "." in text else text
+    # repr's shortest digits, written out without an exponent: the only trailing zero left is
+    # an integral value's ".0"
+    return format(Decimal(repr(value)), "f").removesuffix(".0")
 
 
 def _arg(ev: Evaluator, node: Call, i: int, kind: str) -> Any:
@@ -195,11 +196,11 @@ def _go_log(x: float) -> float:
 
 def _go_log2(x: float) -> float:
     """Go's ``math.Log2`` (``math/log10.go``, ``log2``): the log of ``Frexp``'s fraction over
-    Ln2 plus the exponent, exact at powers of two; not C's ``log2``, which can differ in the
-    last place (``log2(3)``). ``math.Log10`` is likewise ``Log(x) * (1/Ln10)``."""
+    Ln2 plus the exponent; not C's ``log2``, which can differ in the last place (``log2(3)``).
+    ``math.Log10`` is likewise ``Log(x) * (1/Ln10)``. Go returns ``exp - 1`` outright for a
+    fraction of 0.5 (a power of two); here ``log(0.5) * _INV_LN2`` is exactly -1, which gives
+    the same."""
     frac, exp = math.frexp(x)
-    if frac == 0.5:
-        return float(exp - 1)
     return _go_log(frac) * _INV_LN2 + exp
 
 
