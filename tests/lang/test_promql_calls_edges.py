@@ -477,12 +477,14 @@ def test_label_join():
         ("$name", "c"),
         ("${name}", "c"),
         ("$$1", "$1"),
+        ("x$$y", "x$y"),
         ("a$", "a$"),
         ("$1x", ""),  # the group named "1x": none
         ("${1}x", "abx"),
         ("$9", ""),
         ("${name", "${name"),
         ("${}", "${}"),
+        ("x}${1}", "x}ab"),  # a brace before the reference closes nothing
         ("${-}", "${-}"),
         ("$-", "$-"),
         ("$0", "abc"),

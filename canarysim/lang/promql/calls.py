@@ -39,6 +39,8 @@ from canarysim.lang.promql.values import Labels, Scalar, Vector, _drop_name, _Ma
 __all__ = ["call", "format_float"]
 
 _LABEL_NAME = re.compile(r"[a-zA-Z_][a-zA-Z0-9_]*")
+# A reference in a label_replace template: "$$", "${name}" or "$name" (name: word characters).
+_REFERENCE = re.compile(r"\$(?:\{(\w+)\}|(\w+)|\$)")
 
 
 class Evaluator(Protocol):
@@ -368,38 +370,14 @@ def _go_regex(pattern: str) -> str:
 
 def _expand(template: str, match: re.Match[str]) -> str:
     """Go's ``Regexp.Expand``: ``$1``, ``${1}``, ``$name``, ``${name}``, ``$$``; an unknown or
-    out-of-range reference is empty; ``$name`` takes the longest run of word characters."""
-    out: list[str] = []
-    i = 0
-    while i < len(template):
-        ch = template[i]
-        if ch != "$" or i + 1 == len(template):
-            out.append(ch)
-            i += 1
-            continue
-        nxt = template[i + 1]
-        if nxt == "$":
-            out.append("$")
-            i += 2
-            continue
-        if nxt == "{":
-            close = template.find("}", i + 2)
-            name = template[i + 2 : close] if close >= 0 else ""
-            if close < 0 or not re.fullmatch(r"\w+", name):
-                out.append(ch)
-                i += 1
-                continue
-            i = close + 1
-        else:
-            m = re.match(r"\w+", template[i + 1 :])
-            if m is None:
-                out.append(ch)
-                i += 1
-                continue
-            name = m.group()
-            i += 1 + len(name)
-        out.append(_group(match, name))
-    return "".join(out)
+    out-of-range reference is empty; ``$name`` takes the longest run of word characters; a
+    ``$`` that starts none of these is itself."""
+
+    def one(ref: re.Match[str]) -> str:
+        name = ref.group(1) or ref.group(2)
+        return _group(match, name) if name else "$"
+
+    return _REFERENCE.sub(one, template)
 
 
 def _group(match: re.Match[str], name: str) -> str:
