@@ -39,6 +39,7 @@ from canarysim.lang.promql.values import Labels, Scalar, Vector, _drop_name, _Ma
 __all__ = ["call", "format_float"]
 
 _LABEL_NAME = re.compile(r"[a-zA-Z_][a-zA-Z0-9_]*")
+_INFINITIES = {math.inf: "+Inf", -math.inf: "-Inf"}
 # A reference in a label_replace template: "$$", "${name}" or "$name" (name: word characters).
 _REFERENCE = re.compile(r"\$(?:\{(\w+)\}|(\w+)|\$)")
 
@@ -64,13 +65,9 @@ class Evaluator(Protocol):
 
 def format_float(value: float) -> str:
     """``strconv.FormatFloat(v, 'f', -1, 64)``: shortest digits, never an exponent."""
-    if math.isnan(value):
-        return "NaN"
-    if math.isinf(value):
-        return "+Inf" if value > 0 else "-Inf"
-    # repr's shortest digits, written out without an exponent: the only trailing zero left is
-    # an integral value's ".0"
-    return format(Decimal(repr(value)), "f").removesuffix(".0")
+    # repr's shortest digits written out in full (a NaN is "NaN" to Decimal too): the only
+    # trailing zero left is an integral value's ".0"
+    return _INFINITIES.get(value) or format(Decimal(repr(value)), "f").removesuffix(".0")
 
 
 def _arg(ev: Evaluator, node: Call, i: int, kind: str) -> Any:
