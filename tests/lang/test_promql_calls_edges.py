@@ -101,8 +101,46 @@ def test_format_float_is_go_formatfloat_f(value, text):
         ("abs(1)", 'expected type instant vector in call to function "abs", got scalar'),
         ("abs(g[1m])", 'expected type instant vector in call to function "abs", got range vector'),
         ("vector(g)", 'expected type scalar in call to function "vector", got instant vector'),
+        (
+            "histogram_quantile(0.5, 1)",
+            'expected type instant vector in call to function "histogram_quantile", got scalar',
+        ),
+        ("scalar(1)", 'expected type instant vector in call to function "scalar", got scalar'),
+        ("absent(1)", 'expected type instant vector in call to function "absent", got scalar'),
+        ("sort(1)", 'expected type instant vector in call to function "sort", got scalar'),
+        (
+            "timestamp(1)",
+            'expected type instant vector in call to function "timestamp", got scalar',
+        ),
+        (
+            'label_join(1, "j", ",")',
+            'expected type instant vector in call to function "label_join", got scalar',
+        ),
+        ("irate(g)", 'expected type range vector in call to function "irate", got instant vector'),
+        (
+            "absent_over_time(g)",
+            'expected type range vector in call to function "absent_over_time", got instant vector',
+        ),
+        (
+            "last_over_time(g)",
+            'expected type range vector in call to function "last_over_time", got instant vector',
+        ),
+        (
+            "predict_linear(g, 1)",
+            'expected type range vector in call to function "predict_linear", got instant vector',
+        ),
+        (
+            "quantile_over_time(g, g[1m])",
+            'expected type scalar in call to function "quantile_over_time", got instant vector',
+        ),
+        (
+            "sum_over_time(g)",
+            'expected type range vector in call to function "sum_over_time", got instant vector',
+        ),
         ("round(g, g)", 'expected type scalar in call to function "round", got instant vector'),
         ('label_join(g, dst, "-")', 'expected type string in call to function "label_join"'),
+        ('label_join(g, "j", g)', 'expected type string in call to function "label_join"'),
+        ('label_join(g, "j", ",", g)', 'expected type string in call to function "label_join"'),
         (
             'label_replace(g, "d", "r", "pod", g)',
             'expected type string in call to function "label_replace"',
@@ -168,6 +206,33 @@ def test_over_time_functions_drop_the_name_but_last_over_time():
     assert [lb for lb, _ in at("predict_linear(line[1m], 1)")] == [{"pod": "a"}]
 
 
+@pytest.mark.parametrize(
+    ("values", "expected"),
+    [
+        ([0.7, 0.2, 3.0, 0.1], 1.385),
+        ([3.0, 1 / 3, 0.1, 1 / 3, 0.1], 1.2504000000000002),
+        ([0.3, 0.001, 1.0, 1.0], 0.19158768750000002),  # and the result adds cAux
+    ],
+)
+def test_stdvar_over_time_reads_the_compensated_mean(values, expected):
+    # varianceOverTime: delta and the aux update both read mean + cMean (Kahan's compensated
+    # running mean); with these values the last place moves if either drops the compensation
+    store = Store({"w": [({}, T[: len(values)], values)]})
+    assert evaluate("stdvar_over_time(w[1m])", store, 40.0).values() == [expected]
+
+
+def test_deriv_takes_its_intercept_at_the_first_sample():
+    # funcDeriv: linearRegression(samples, samples[0].T); the slope is the same line from
+    # any intercept time but not the same rounding (from the second sample: ...997)
+    store = Store({"w": [({}, T[:4], [0.3, 0.001, 1.0, 1.0])]})
+    assert evaluate("deriv(w[1m])", store, 30.0).values() == [0.030989999999999993]
+
+
+def test_changes_counts_a_step_to_or_from_nan():
+    store = Store({"w": [({}, T[:4], [1.0, NAN, NAN, 2.0])]})
+    assert evaluate("changes(w[1m])", store, 30.0).values() == [2.0]
+
+
 def test_resets_count_only_drops():
     # g{pod="b"}: 2 2 2 2 2 2 -2.5: equal neighbours are no reset
     assert at('resets(g{pod="b"}[2m])').values() == [1.0]
@@ -188,6 +253,15 @@ def test_predict_linear_predicts_from_the_evaluation_time_under_offset():
     # the evaluation time (60) by 10 s: 3 * 70 + 1, whatever the offset
     assert at("predict_linear(line[30s] offset 10s, 10)").values() == [pytest.approx(211.0)]
     assert at("predict_linear(line[30s] @ 40, 0)").values() == [pytest.approx(181.0)]
+
+
+def test_two_samples_are_enough():
+    # (45, 60] holds the samples at 50 and 60: the fewest irate, idelta, deriv and
+    # predict_linear take (funcIrate/instantValue, funcDeriv, funcPredictLinear: "< 2")
+    assert at("irate(c[15s])").values() == [1.0]
+    assert at("idelta(c[15s])").values() == [10.0]
+    assert at("deriv(line[15s])").values() == [pytest.approx(3.0)]
+    assert at("predict_linear(line[15s], 10)").values() == [pytest.approx(211.0)]
 
 
 def test_absent_over_time():
@@ -266,10 +340,12 @@ def test_sort_keeps_the_order_of_equal_values_and_puts_nan_last():
             {"a": math.exp(-1.5), "b": 1.0, "c": math.exp(2.5), "d": NAN, "e": INF, "f": 0.0},
         ),
         ("ln(x)", {"a": NAN, "b": -INF, "c": math.log(2.5), "d": NAN, "e": INF, "f": NAN}),
-        ("log2(x)", {"a": NAN, "b": -INF, "c": math.log2(2.5), "d": NAN, "e": INF, "f": NAN}),
+        # Go's Log2: Log(0.625) / Ln2 + 2, a last place under C's log2(2.5)
+        ("log2(x)", {"a": NAN, "b": -INF, "c": 1.3219280948873622, "d": NAN, "e": INF, "f": NAN}),
         ("log10(x)", {"a": NAN, "b": -INF, "c": math.log10(2.5), "d": NAN, "e": INF, "f": NAN}),
         ("sqrt(x)", {"a": NAN, "b": 0.0, "c": math.sqrt(2.5), "d": NAN, "e": INF, "f": NAN}),
         ("sgn(x)", {"a": -1.0, "b": 0.0, "c": 1.0, "d": NAN, "e": 1.0, "f": -1.0}),
+        ("sgn(x / 5)", {"a": -1.0, "b": 0.0, "c": 1.0, "d": NAN, "e": 1.0, "f": -1.0}),
     ],
 )
 def test_elementwise_functions(query, expected):
@@ -279,6 +355,31 @@ def test_elementwise_functions(query, expected):
     assert result.keys() == expected.keys()
     for pod, value in expected.items():
         assert same(result[pod], value), (pod, result[pod], value)
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        # math/log10.go: Log2 is Log(frac) * (1/Ln2) + exp, Log10 is Log(x) * (1/Ln10): each can
+        # miss C's correctly rounded log2/log10 by a last place
+        ("log2(vector(3))", 1.5849625007211563),  # C: 1.584962500721156
+        ("log2(vector(8))", 3.0),  # a power of two is exact
+        ("log2(vector(0.5))", -1.0),
+        ("log10(vector(3))", 0.4771212547196625),  # C: 0.47712125471966244
+        ("log10(vector(0.1))", -0.9999999999999999),  # C: -1
+        ("log10(vector(1000))", 3.0),
+        # Go's Ceil and Floor keep the sign of a zero result
+        ("ceil(vector(-0.5))", -0.0),
+        ("ceil(vector(0.5))", 1.0),
+        ("floor(vector(0) * -1)", -0.0),
+        ("floor(vector(0.5))", 0.0),
+        ("floor(vector(-0.5))", -1.0),
+    ],
+)
+def test_logarithms_and_rounding_are_gos(query, expected):
+    got = at(query).values()
+    assert len(got) == 1
+    assert same(got[0], expected), (got[0], expected)
 
 
 def test_round_to_a_fraction_and_ties_up():
@@ -319,6 +420,13 @@ def test_label_replace():
     # RE2's (?<name>) groups work
     got = at('label_replace(x{pod="a"}, "num", "$n", "k", "(?<n>v)1")')
     assert got.samples[0][0]["num"] == "v"
+    got = at('label_replace(x{pod="a"}, "num", "$N", "k", "(?<N>v)1")')
+    assert got.samples[0][0]["num"] == "v"
+
+
+def test_label_replace_goes_on_after_a_series_it_leaves_alone():
+    got = at('label_replace(x{pod=~"a|b"}, "num", "$1", "k", "v(2)")')
+    assert [lb.get("num") for lb, _ in got] == [None, "2"]
 
 
 def test_label_replace_errors():
@@ -342,6 +450,8 @@ def test_label_replace_errors():
 def test_label_join():
     got = at('label_join(x{pod="a"}, "j", ",", "pod", "nolabel", "k")')
     assert got.samples[0][0]["j"] == "a,,v1"
+    got = at('label_join(x{pod="a"}, "j", ",")')  # nothing joined to a label it lacks
+    assert got.samples[0][0] == {"__name__": "x", "pod": "a", "k": "v1"}
     got = at('label_join(x{pod="a"}, "pod", ",")')  # nothing joined: the label goes
     assert got.samples[0][0] == {"__name__": "x", "k": "v1"}
     assert message('label_join(x, "j", ",", "1pod")', version=2) == (
@@ -367,12 +477,14 @@ def test_label_join():
         ("$name", "c"),
         ("${name}", "c"),
         ("$$1", "$1"),
+        ("x$$y", "x$y"),
         ("a$", "a$"),
         ("$1x", ""),  # the group named "1x": none
         ("${1}x", "abx"),
         ("$9", ""),
         ("${name", "${name"),
         ("${}", "${}"),
+        ("x}${1}", "x}ab"),  # a brace before the reference closes nothing
         ("${-}", "${-}"),
         ("$-", "$-"),
         ("$0", "abc"),

@@ -39,6 +39,9 @@ from canarysim.lang.promql.values import Labels, Scalar, Vector, _drop_name, _Ma
 __all__ = ["call", "format_float"]
 
 _LABEL_NAME = re.compile(r"[a-zA-Z_][a-zA-Z0-9_]*")
+_INFINITIES = {math.inf: "+Inf", -math.inf: "-Inf"}
+# A reference in a label_replace template: "$$", "${name}" or "$name" (name: word characters).
+_REFERENCE = re.compile(r"\$(?:\{(\w+)\}|(\w+)|\$)")
 
 
 class Evaluator(Protocol):
@@ -62,12 +65,9 @@ class Evaluator(Protocol):
 
 def format_float(value: float) -> str:
     """``strconv.FormatFloat(v, 'f', -1, 64)``: shortest digits, never an exponent."""
-    if math.isnan(value):
-        return "NaN"
-    if math.isinf(value):
-        return "+Inf" if value > 0 else "-Inf"
-    text = format(Decimal(repr(value)), "f")
-    return text.rstrip("0").rstrip(".") if "." in text else text
+    # repr's shortest digits written out in full (a NaN is "NaN" to Decimal too): the only
+    # trailing zero left is an integral value's ".0"
+    return _INFINITIES.get(value) or format(Decimal(repr(value)), "f").removesuffix(".0")
 
 
 def _arg(ev: Evaluator, node: Call, i: int, kind: str) -> Any:
@@ -156,12 +156,12 @@ def call(ev: Evaluator, node: Call) -> Scalar | Vector:
         return ev.unique(Vector([(_drop_name(lb), fn(v)) for lb, v in vec]))
     unaries: dict[str, Callable[[float], float]] = {
         "abs": abs,
-        "ceil": lambda x: float(math.ceil(x)) if math.isfinite(x) else x,
+        "ceil": lambda x: math.copysign(math.ceil(x), x) if math.isfinite(x) else x,
         "floor": _go_floor,
         "exp": _go_exp,
-        "ln": lambda x: math.log(x) if x > 0 else (-math.inf if x == 0 else math.nan),
-        "log2": lambda x: math.log2(x) if x > 0 else (-math.inf if x == 0 else math.nan),
-        "log10": lambda x: math.log10(x) if x > 0 else (-math.inf if x == 0 else math.nan),
+        "ln": _go_log,
+        "log2": _go_log2,
+        "log10": lambda x: _go_log(x) * _INV_LN10,
         "sqrt": lambda x: math.sqrt(x) if x >= 0 else math.nan,
         "sgn": lambda x: -1.0 if x < 0 else (1.0 if x > 0 else x),
     }
@@ -178,8 +178,29 @@ def _go_exp(x: float) -> float:
 
 
 def _go_floor(x: float) -> float:
-    """Go's ``math.Floor``: an infinity or NaN is itself."""
-    return float(math.floor(x)) if math.isfinite(x) else x
+    """Go's ``math.Floor``: an infinity or NaN is itself, and a zero keeps its sign (as
+    ``math.Ceil``'s does, and its result in (-1, 0): ``ceil(-0.5)`` is -0)."""
+    return math.copysign(math.floor(x), x) if math.isfinite(x) else x
+
+
+# Go's constant expressions 1/Ln2 and 1/Ln10, rounded once to float64.
+_INV_LN2 = 1.4426950408889634
+_INV_LN10 = 0.4342944819032518
+
+
+def _go_log(x: float) -> float:
+    """Go's ``math.Log``: -Inf at either zero, NaN below it."""
+    return math.log(x) if x > 0 else (-math.inf if x == 0 else math.nan)
+
+
+def _go_log2(x: float) -> float:
+    """Go's ``math.Log2`` (``math/log10.go``, ``log2``): the log of ``Frexp``'s fraction over
+    Ln2 plus the exponent; not C's ``log2``, which can differ in the last place (``log2(3)``).
+    ``math.Log10`` is likewise ``Log(x) * (1/Ln10)``. Go returns ``exp - 1`` outright for a
+    fraction of 0.5 (a power of two); here ``log(0.5) * _INV_LN2`` is exactly -1, which gives
+    the same."""
+    frac, exp = math.frexp(x)
+    return _go_log(frac) * _INV_LN2 + exp
 
 
 def _instant_delta(t: Sequence[float], v: Sequence[float], is_rate: bool) -> float | None:
@@ -346,38 +367,14 @@ def _go_regex(pattern: str) -> str:
 
 def _expand(template: str, match: re.Match[str]) -> str:
     """Go's ``Regexp.Expand``: ``$1``, ``${1}``, ``$name``, ``${name}``, ``$$``; an unknown or
-    out-of-range reference is empty; ``$name`` takes the longest run of word characters."""
-    out: list[str] = []
-    i = 0
-    while i < len(template):
-        ch = template[i]
-        if ch != "$" or i + 1 == len(template):
-            out.append(ch)
-            i += 1
-            continue
-        nxt = template[i + 1]
-        if nxt == "$":
-            out.append("$")
-            i += 2
-            continue
-        if nxt == "{":
-            close = template.find("}", i + 2)
-            name = template[i + 2 : close] if close >= 0 else ""
-            if close < 0 or not re.fullmatch(r"\w+", name):
-                out.append(ch)
-                i += 1
-                continue
-            i = close + 1
-        else:
-            m = re.match(r"\w+", template[i + 1 :])
-            if m is None:
-                out.append(ch)
-                i += 1
-                continue
-            name = m.group()
-            i += 1 + len(name)
-        out.append(_group(match, name))
-    return "".join(out)
+    out-of-range reference is empty; ``$name`` takes the longest run of word characters; a
+    ``$`` that starts none of these is itself."""
+
+    def one(ref: re.Match[str]) -> str:
+        name = ref.group(1) or ref.group(2)
+        return _group(match, name) if name else "$"
+
+    return _REFERENCE.sub(one, template)
 
 
 def _group(match: re.Match[str], name: str) -> str:
