@@ -148,6 +148,21 @@ def _gateway_api(rollout: Rollout, where: tuple[Any, ...]) -> list[Refusal]:
                     key,
                 )
             )
+    # getGatewayAPITrafficRoutingConfig (plugin.go of the Gateway API plugin) validates the
+    # settings on every call: a route entry without a name (`validate:"required"`) makes
+    # the plugin refuse its whole configuration, so the Rollout could never be routed.
+    for key in ("httpRoutes", "grpcRoutes", "tcpRoutes", "tlsRoutes"):
+        entries = config.get(key)
+        for j, entry in enumerate(entries if isinstance(entries, list) else []):
+            if not isinstance(entry, dict) or not entry.get("name"):
+                out.append(
+                    Refusal(
+                        (*where, key, j),
+                        "a route with a name (the plugin refuses its whole configuration "
+                        "without one)",
+                        "no name",
+                    )
+                )
     for i, step in enumerate(c.steps):
         exp = step.experiment
         if exp is not None and any(t.weight is not None for t in exp.templates):

@@ -81,6 +81,24 @@ def test_unsupported_plugin_features_are_refused(tmp_path: Path) -> None:
     # GRPCRoutes, TCPRoutes, TLSRoutes: tests/sim/test_world_gatewayapi_grpc.py)
 
 
+@pytest.mark.parametrize("key", ["httpRoutes", "grpcRoutes", "tcpRoutes", "tlsRoutes"])
+def test_a_route_entry_without_a_name_is_refused(key: str) -> None:
+    """The plugin validates its settings on every call (``getGatewayAPITrafficRoutingConfig``)
+    and refuses the whole configuration for a route entry without a name: refused at load,
+    naming the entry, instead of a run that fails looking for a route named ""."""
+    scenario = load_scenario(SCENARIO)
+    config = {"httpRoute": "argo-rollouts-http-route", key: [{"useHeaderRoutes": True}]}
+    nameless = {
+        "spec": {
+            "strategy": {
+                "canary": {"trafficRouting": {"plugins": {"argoproj-labs/gatewayAPI": config}}}
+            }
+        }
+    }
+    with pytest.raises(ScenarioError, match=rf"{key}\[0\].*a route with a name.*no name"):
+        canarysim.simulate(scenario.with_manifest("Rollout", "httproute-rollout", nameless))
+
+
 def test_a_missing_httproute_is_the_plugins_error_wrapped_by_argo() -> None:
     # The plugin answers SetWeight with the API server's NotFound; Argo's plugin reconciler
     # (rollout/trafficrouting/plugin/plugin.go) wraps it, and the controller retries.
