@@ -364,3 +364,4 @@ def test_forward_groups(action: Any, expected: list[tuple[str, int]]) -> None:
 def test_forward_groups_of_no_json() -> None:
     assert forward_groups("{") == []
     assert forward_groups("") == []
+    assert forward_groups(None) == []  # no annotation

@@ -74,11 +74,12 @@ def _sorted_paths(paths: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return exact + prefix + rest
 
 
-def forward_groups(action_json: str) -> list[tuple[str, int]]:
-    """``(ServiceName, Weight)`` of a ``forward`` action annotation ([] when it is not one)."""
+def forward_groups(action_json: str | None) -> list[tuple[str, int]]:
+    """``(ServiceName, Weight)`` of a ``forward`` action annotation ([] when it is not one,
+    or there is none)."""
     try:
-        action = json.loads(action_json)
-    except ValueError:
+        action = json.loads(action_json)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
         return []
     action = as_dict(action)
     if action.get("Type") != "forward":
@@ -169,7 +170,7 @@ def route(
                     return AlbRoute(((service, 1.0),), name)
                 groups = list((weights or {}).get((name, service)) or ())
                 if not groups:
-                    groups = forward_groups(annotations.get(f"{prefix}/actions.{service}", ""))
+                    groups = forward_groups(annotations.get(f"{prefix}/actions.{service}"))
                 total = sum(w for _, w in groups)  # weights are never negative
                 shares: dict[str, float] = {}
                 for svc, w in groups:
