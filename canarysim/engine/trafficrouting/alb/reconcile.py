@@ -139,6 +139,12 @@ def _with_stickiness(rollout: Mapping[str, Any], forward: dict[str, Any]) -> dic
     return {"Type": "forward", "ForwardConfig": forward}
 
 
+def _target_group(service: str, port: str, weight: int) -> dict[str, Any]:
+    """``ALBTargetGroup``: ``ServiceName`` is ``omitempty`` (an empty name is left out)."""
+    group: dict[str, Any] = {"ServiceName": service} if service else {}
+    return group | {"ServicePort": port, "Weight": weight}
+
+
 def forward_action(
     rollout: Mapping[str, Any], weight: int, additional: Sequence[Mapping[str, Any]] = ()
 ) -> str:
@@ -147,21 +153,21 @@ def forward_action(
     absolute)."""
     stable, canary = stable_and_canary_services(rollout)
     port = _port(rollout)
-    groups = [{"ServiceName": canary, "ServicePort": port, "Weight": int(weight)}]
+    groups = [_target_group(canary, port, int(weight))]
     stable_weight = 100 - int(weight)
     for dest in additional:
         w = int(dest.get("weight") or 0)
-        service = str(dest.get("serviceName"))
-        groups.append({"ServiceName": service, "ServicePort": port, "Weight": w})
+        service = str(dest.get("serviceName") or "")
+        groups.append(_target_group(service, port, w))
         stable_weight -= w
-    groups.append({"ServiceName": stable, "ServicePort": port, "Weight": stable_weight})
+    groups.append(_target_group(stable, port, stable_weight))
     return go_json(_with_stickiness(rollout, {"TargetGroups": groups}))
 
 
 def _header_forward_action(rollout: Mapping[str, Any]) -> str:
     """``getTrafficForwardActionString``: everything to the canary."""
     _, canary = stable_and_canary_services(rollout)
-    groups = [{"ServiceName": canary, "ServicePort": _port(rollout), "Weight": 100}]
+    groups = [_target_group(canary, _port(rollout), 100)]
     return go_json(_with_stickiness(rollout, {"TargetGroups": groups}))
 
 
@@ -183,14 +189,14 @@ def _conditions(match: Sequence[Mapping[str, Any]]) -> str:
                     "httpHeaderConfig": {"httpHeaderName": name, "values": [value]},
                 }
             )
-    return go_json(out if out else None)
+    return go_json(out)
 
 
 def _managed(
-    annotations: dict[str, str], rollout_name: str, add: bool, keys: Sequence[str]
+    annotations: dict[str, str], rollout_name: str, keys: Sequence[str], add: bool = False
 ) -> dict[str, str]:
     """``modifyManagedAnnotation``: the Rollout's list in ``managed-alb-annotations``."""
-    raw = annotations.get(MANAGED_ANNOTATIONS, "")
+    raw = annotations.get(MANAGED_ANNOTATIONS)
     try:
         managed = json.loads(raw) if raw else {}
     except ValueError as err:
@@ -211,18 +217,23 @@ def _managed(
     return annotations
 
 
-def _service_names(ingress: Mapping[str, Any]) -> list[str]:
-    names = []
-    for rule in as_list(as_dict(ingress.get("spec")).get("rules")):
-        for path in as_list(as_dict(as_dict(rule).get("http")).get("paths")):
-            svc = as_dict(as_dict(as_dict(path).get("backend")).get("service"))
-            names.append(str(svc.get("name") or ""))
-    return names
+def _rule_paths(ingress: Mapping[str, Any]) -> list[list[Any]]:
+    """The ``paths`` list of each rule (the lists themselves, to edit in place)."""
+    rules = as_list(as_dict(ingress.get("spec")).get("rules"))
+    return [as_list(as_dict(as_dict(rule).get("http")).get("paths")) for rule in rules]
+
+
+def _path_service(path: Any) -> Any:
+    return as_dict(as_dict(as_dict(path).get("backend")).get("service")).get("name")
 
 
 def has_rule_with_service(ingress: Mapping[str, Any], service: str) -> bool:
     """``HasRuleWithService``."""
-    return service in _service_names(ingress)
+    return any(_path_service(p) == service for paths in _rule_paths(ingress) for p in paths)
+
+
+def _rollout_name(rollout: Mapping[str, Any]) -> str:
+    return str(as_dict(rollout.get("metadata")).get("name") or "")
 
 
 @dataclass(frozen=True)
@@ -258,7 +269,7 @@ def set_weight(
 
     As upstream, an Ingress that needs no change ends the call (``return nil`` inside the
     loop): the Ingresses after it are not looked at in this reconcile."""
-    name = str(as_dict(rollout.get("metadata")).get("name") or "")
+    name = _rollout_name(rollout)
     service = action_service(rollout)
     key = action_key(rollout)
     writes: list[IngressWrite] = []
@@ -269,7 +280,7 @@ def set_weight(
         annotations = annotations_of(ingress)
         desired = dict(annotations)
         desired[key] = forward_action(rollout, weight, additional)
-        desired = _managed(desired, name, True, [key])
+        desired = _managed(desired, name, [key], add=True)
         if desired == annotations:
             return writes
         writes.append(
@@ -292,14 +303,9 @@ def _paths(rule: dict[str, Any]) -> list[Any]:
     return paths
 
 
-def _path_service(path: Any) -> str:
-    return str(as_dict(as_dict(as_dict(path).get("backend")).get("service")).get("name") or "")
-
-
 def _remove_path(ingress: Manifest, service: str) -> None:
     """``RemovePathByServiceName``: the first path of each rule to that Service."""
-    for rule in as_list(as_dict(ingress.get("spec")).get("rules")):
-        paths = as_list(as_dict(as_dict(rule).get("http")).get("paths"))
+    for paths in _rule_paths(ingress):
         for i, path in enumerate(paths):
             if _path_service(path) == service:
                 del paths[i]
@@ -307,24 +313,22 @@ def _remove_path(ingress: Manifest, service: str) -> None:
 
 
 def _add_annotation_path(ingress: Manifest, route: str) -> None:
-    """``CreateAnnotationBasedPath``: ``/*`` to the route's action, first in every rule."""
-    if has_rule_with_service(ingress, route):
-        return
-    path = {
-        "path": "/*",
-        "pathType": "ImplementationSpecific",
-        "backend": {"service": {"name": route, "port": {"name": "use-annotation"}}},
-    }
+    """``CreateAnnotationBasedPath``: ``/*`` to the route's action, first in every rule (its
+    own ``HasRuleWithService`` test repeats the caller's)."""
     for rule in as_list(as_dict(ingress.get("spec")).get("rules")):
         if isinstance(rule, dict):
-            _paths(rule).insert(0, copy.deepcopy(path))
+            path = {
+                "path": "/*",
+                "pathType": "ImplementationSpecific",
+                "backend": {"service": {"name": route, "port": {"name": "use-annotation"}}},
+            }
+            _paths(rule).insert(0, path)
 
 
 def _sort_paths(ingress: Manifest, managed_routes: Sequence[str]) -> None:
     """``SortHttpPaths``: managed routes' paths first, in ``managedRoutes`` order (stable)."""
     order = {name: i for i, name in enumerate(managed_routes)}
-    for rule in as_list(as_dict(ingress.get("spec")).get("rules")):
-        paths = as_list(as_dict(as_dict(rule).get("http")).get("paths"))
+    for paths in _rule_paths(ingress):
         paths.sort(key=lambda p: order.get(_path_service(p), len(order)))
 
 
@@ -343,7 +347,7 @@ def set_header_route(
     (all to the canary) and ``conditions.<route>`` annotation and a ``/*`` path to the route
     first in each rule; without, both and the path removed. An unchanged Ingress ends the
     call, as in :func:`set_weight`."""
-    name = str(as_dict(rollout.get("metadata")).get("name") or "")
+    name = _rollout_name(rollout)
     writes: list[IngressWrite] = []
     add = bool(match)
     action, condition = header_action_key(rollout, route), condition_key(rollout, route)
@@ -351,13 +355,13 @@ def set_header_route(
         ingress = _get(ingresses, ingress_name)
         annotations = annotations_of(ingress)
         desired_annotations = dict(annotations)
-        if add:
+        if match:
             desired_annotations[action] = _header_forward_action(rollout)
-            desired_annotations[condition] = _conditions(match or ())
+            desired_annotations[condition] = _conditions(match)
         else:
             desired_annotations.pop(action, None)
             desired_annotations.pop(condition, None)
-        desired_annotations = _managed(desired_annotations, name, add, [action, condition])
+        desired_annotations = _managed(desired_annotations, name, [action, condition], add)
         desired = _with_annotations(ingress, desired_annotations)
         has_rule = has_rule_with_service(ingress, route)
         if has_rule and not add:
@@ -398,7 +402,7 @@ def remove_managed_routes(
     routes = _managed_routes(rollout)
     if not routes:
         return []
-    name = str(as_dict(rollout.get("metadata")).get("name") or "")
+    name = _rollout_name(rollout)
     writes: list[IngressWrite] = []
     for ingress_name in alb_ingresses(rollout):
         ingress = _get(ingresses, ingress_name)
@@ -410,7 +414,7 @@ def remove_managed_routes(
             desired_annotations.pop(a, None)
             desired_annotations.pop(c, None)
             keys += [a, c]
-        desired_annotations = _managed(desired_annotations, name, False, keys)
+        desired_annotations = _managed(desired_annotations, name, keys)
         desired = _with_annotations(ingress, desired_annotations)
         for route in routes:
             _remove_path(desired, route)
