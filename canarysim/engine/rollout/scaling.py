@@ -175,14 +175,14 @@ def _reconcile_others(ctx: Context) -> bool:
     # on which scaleDownOldReplicaSetsForCanary gives up for this reconcile and reports
     # nothing scaled; the shrinks already written stand.
     size = {rs.hash: rs.replicas for rs in active}
-    cleaned = 0
+    cleaned = False
     for rs in active:
         if rs.available > rs.replicas:
             return False
         if rs.available < rs.replicas:
             scale(ctx, rs, rs.available)
             size[rs.hash] = rs.available
-            cleaned += rs.replicas - rs.available
+            cleaned = True
     _, unavailable = replicas.resolve_fenceposts(
         plan.max_surge, plan.max_unavailable, plan.replicas
     )
@@ -191,7 +191,9 @@ def _reconcile_others(ctx: Context) -> bool:
         return False
     if not _can_proceed_with_scale_down_annotation(ctx, active, size):
         return False
-    scaled_total = cleaned  # totalScaledDown counts the clean-up once the loop is reached
+    # totalScaledDown > 0: every term of Argo's count is positive, so "did anything shrink",
+    # the clean-up included once the loop is reached.
+    scaled = cleaned
     delayed = 0
     for rs in sorted(active, key=lambda r: r.revision, reverse=True):
         if plan.traffic_routing and is_referenced(ctx, rs):
@@ -212,8 +214,8 @@ def _reconcile_others(ctx: Context) -> bool:
             continue
         scale(ctx, rs, want)
         budget -= current - want
-        scaled_total += current - want
-    return scaled_total > 0
+        scaled = True
+    return scaled
 
 
 def _can_proceed_with_scale_down_annotation(

@@ -194,7 +194,7 @@ def test_a_deadline_reached_this_instant_scales_down() -> None:
 
 def test_a_deadline_in_the_future_keeps_the_size() -> None:
     ctx = _promoted(rs(H2, 1, revision=2, created=2.0, deadline=NOW + 1))
-    assert not _reconcile_others(ctx)
+    assert _reconcile_others(ctx) is False
     assert ctx.actions == []
 
 
@@ -334,3 +334,33 @@ def test_an_old_replica_set_already_at_zero_is_left_out() -> None:
     ctx = _basic(rs(H3, 0, 1, created=3.0), rs("4a4a4a4a", 1, created=4.0, revision=4))
     assert _reconcile_others(ctx)
     assert ctx.actions[0] == ScaleReplicaSet("4a4a4a4a", 0, 4)
+
+
+def _intermediate(*olds: ReplicaSetView) -> Context:
+    """A routed canary mid-update at H2 (one pod, not yet available) over the stable H1
+    (4 replicas, 3 available), maxUnavailable 0, with intermediate ReplicaSets ``olds``
+    (neither stable nor canary, no deadline)."""
+    return _ctx(
+        rs(H1, 4, 3, revision=1, created=1.0),
+        rs(H2, 1, 0, revision=9, created=9.0),
+        *olds,
+        stable=H1,
+        plan={"replicas": 4, "max_unavailable": 0, "traffic_routing": True},
+    )
+
+
+def test_routed_intermediate_scale_down_stops_when_the_budget_is_spent() -> None:
+    """3 + 1 + 1 available, 4 must stay: one pod may go. The newest intermediate (revision 4)
+    goes to 0 and spends it; the older one keeps its pod until a later reconcile."""
+    ctx = _intermediate(rs(H3, 1, revision=3, created=3.0), rs(H4, 1, revision=4, created=4.0))
+    assert _reconcile_others(ctx) is True
+    assert [a for a in ctx.actions if isinstance(a, ScaleReplicaSet)] == [ScaleReplicaSet(H4, 0, 4)]
+
+
+def test_a_referenced_old_replica_set_is_skipped_and_the_next_one_scaled() -> None:
+    """The status's canary weight still names the intermediate revision 4: it keeps its pod,
+    and the older revision 3 is scaled down in its place."""
+    ctx = _intermediate(rs(H3, 1, revision=3, created=3.0), rs(H4, 1, revision=4, created=4.0))
+    ctx.status = replace(ctx.status, canary_weights=_weights(H4, H1))
+    assert _reconcile_others(ctx) is True
+    assert [a for a in ctx.actions if isinstance(a, ScaleReplicaSet)] == [ScaleReplicaSet(H3, 0, 4)]
