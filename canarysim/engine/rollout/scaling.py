@@ -213,7 +213,9 @@ def _reconcile_others(ctx: Context) -> bool:
         if current == want:
             continue
         scale(ctx, rs, want)
-        budget -= current - want
+        # Argo takes off what was scaled down (current - want); want is above 0 only in a
+        # basic canary's partial scale-down, which spends the whole budget either way.
+        budget -= current
         scaled = True
     return scaled
 

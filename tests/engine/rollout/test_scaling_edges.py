@@ -30,6 +30,7 @@ from canarysim.engine.rollout.scaling import (
     _reconcile_others,
     abort_scale_down_delay,
     is_referenced,
+    next_deadline,
 )
 
 H4, H5 = "5c8d7b9f4", "4b7c6d8f5"
@@ -364,3 +365,21 @@ def test_a_referenced_old_replica_set_is_skipped_and_the_next_one_scaled() -> No
     ctx.status = replace(ctx.status, canary_weights=_weights(H4, H1))
     assert _reconcile_others(ctx) is True
     assert [a for a in ctx.actions if isinstance(a, ScaleReplicaSet)] == [ScaleReplicaSet(H3, 0, 4)]
+
+
+def test_next_deadline_is_the_earliest_on_a_replica_set_still_up() -> None:
+    """A deadline counts while its ReplicaSet has a pod, however few; one scaled to 0 has
+    nothing left to scale down."""
+    ctx = _ctx(rs(H1, 4), rs(H3, 1, deadline=NOW + 20), rs(H4, 0, deadline=NOW + 5))
+    assert next_deadline(ctx) == NOW + 20
+    ctx = _ctx(rs(H1, 4), rs(H4, 0, deadline=NOW + 5))
+    assert next_deadline(ctx) is None
+
+
+def test_an_old_replica_set_cleaned_to_zero_is_passed_over() -> None:
+    """The newest old ReplicaSet (revision 4) has no pod available: the clean-up takes it to 0,
+    and the scale-down goes on to the older one (5 available, 3 must stay: 2 may go)."""
+    ctx = _basic(rs(H3, 1, revision=3, created=3.0), rs(H4, 2, 0, revision=4, created=4.0))
+    assert _reconcile_others(ctx) is True
+    scales = [a for a in ctx.actions if isinstance(a, ScaleReplicaSet)]
+    assert scales == [ScaleReplicaSet(H4, 0, 4), ScaleReplicaSet(H3, 0, 4)]
