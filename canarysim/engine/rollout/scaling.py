@@ -103,8 +103,7 @@ def _reconcile_new(ctx: Context) -> bool:
     """``reconcileNewReplicaSet``, with the abort hold: after an abort the canary keeps its
     size until the stable is whole, then gets a deadline, then goes to 0."""
     new = ctx.new_rs
-    if new is None:
-        return False
+    assert new is not None  # decide() creates it first and ends that reconcile
     want, _ = ctx.desired_counts(ctx.new_weights if ctx.plan.traffic_routing else None)
     if should_delay_abort_scale_down(ctx):
         delay = abort_scale_down_delay(ctx)

@@ -21,12 +21,14 @@ from canarysim.engine.model import (
     Observation,
     ReplicaSetView,
     ScaleReplicaSet,
+    SetWeight,
     TrafficWeights,
     WeightDestination,
 )
 from canarysim.engine.rollout.context import Context
 from canarysim.engine.rollout.scaling import (
     _add_deadline,
+    _reconcile_new,
     _reconcile_others,
     abort_scale_down_delay,
     is_referenced,
@@ -383,3 +385,16 @@ def test_an_old_replica_set_cleaned_to_zero_is_passed_over() -> None:
     assert _reconcile_others(ctx) is True
     scales = [a for a in ctx.actions if isinstance(a, ScaleReplicaSet)]
     assert scales == [ScaleReplicaSet(H4, 0, 4), ScaleReplicaSet(H3, 0, 4)]
+
+
+def test_the_canary_follows_the_weights_written_this_reconcile() -> None:
+    """Aborted under dynamicStableScale (no abort hold): the canary is sized from the
+    weights of this reconcile, and keeps its 5 pods while half the traffic is still on it."""
+    half = TrafficWeights(WeightDestination(50, H2), WeightDestination(50, H1))
+    plan = {"traffic_routing": True, "dynamic_stable_scale": True, "steps": (SetWeight(50),)}
+    ctx = _ctx(rs(H1, 10), rs(H2, 5), stable=H1, abort=True, canary_weights=half, plan=plan)
+    assert _reconcile_new(ctx) is False
+    assert ctx.actions == []
+    ctx.new_weights = TrafficWeights(WeightDestination(0, H2), WeightDestination(100, H1))
+    assert _reconcile_new(ctx) is True
+    assert ctx.actions[0] == ScaleReplicaSet(H2, 0, 10)
