@@ -22,6 +22,10 @@ from canarysim.engine.rollout.traffic import aws_verify_target_groups, stable_se
 
 SCALING_REASON = "ScalingReplicaSet"
 MAX_INT32 = 2**31 - 1
+RESYNC_PERIOD = 15 * 60.0
+"""``controller.DefaultRolloutResyncPeriod`` (seconds): ``reconcileNewReplicaSet`` holds an
+aborted canary only while its deadline is closer than this (the simulated controller's
+resync period is the same)."""
 
 
 def scale(ctx: Context, rs: ReplicaSetView, count: int) -> bool:
@@ -95,7 +99,7 @@ def _reconcile_stable(ctx: Context) -> bool:
     if not ctx.check_stable_rs_exists():
         return False
     assert ctx.stable_rs is not None
-    _, want = ctx.desired_counts(ctx.status.canary_weights if ctx.plan.traffic_routing else None)
+    _, want = ctx.desired_counts(ctx.status.canary_weights)
     return scale(ctx, ctx.stable_rs, want)
 
 
@@ -104,18 +108,24 @@ def _reconcile_new(ctx: Context) -> bool:
     size until the stable is whole, then gets a deadline, then goes to 0."""
     new = ctx.new_rs
     assert new is not None  # decide() creates it first and ends that reconcile
-    want, _ = ctx.desired_counts(ctx.new_weights if ctx.plan.traffic_routing else None)
+    want, _ = ctx.desired_counts(ctx.new_weights)  # a basic canary's weights go unread
     if should_delay_abort_scale_down(ctx):
-        delay = abort_scale_down_delay(ctx)
         if new.scale_down_deadline is not None:
-            if new.scale_down_deadline > ctx.now:
+            remaining = new.scale_down_deadline - ctx.now
+            if remaining <= 0:
+                want = 0
+            elif remaining < RESYNC_PERIOD:
                 scale(ctx, new, new.replicas)  # syncNewRSReplicasAnnotation
                 return False
-            want = 0
-        elif delay is not None:
+            # A deadline a resync period or more ahead holds nothing in Argo: the canary
+            # goes straight to its aborted size (reconcileNewReplicaSet, rollout/replicaset.go).
+        else:
+            # shouldDelayScaleDownOnAbort has ruled out a missing stable and a delay of "never".
+            delay = abort_scale_down_delay(ctx)
+            assert delay is not None
+            assert ctx.stable_rs is not None
             scale(ctx, new, new.replicas)
-            stable = ctx.stable_rs
-            if stable is not None and stable.available >= ctx.plan.replicas:
+            if ctx.stable_rs.available >= ctx.plan.replicas:
                 _add_deadline(ctx, new, delay)
             return False
     return scale(ctx, new, want)

@@ -27,6 +27,7 @@ from canarysim.engine.model import (
 )
 from canarysim.engine.rollout.context import Context
 from canarysim.engine.rollout.scaling import (
+    RESYNC_PERIOD,
     _add_deadline,
     _reconcile_new,
     _reconcile_others,
@@ -398,3 +399,58 @@ def test_the_canary_follows_the_weights_written_this_reconcile() -> None:
     ctx.new_weights = TrafficWeights(WeightDestination(0, H2), WeightDestination(100, H1))
     assert _reconcile_new(ctx) is True
     assert ctx.actions[0] == ScaleReplicaSet(H2, 0, 10)
+
+
+# ---- reconcileNewReplicaSet: the abort hold ----------------------------------------------------
+
+
+def _aborted(deadline: float | None, stable_available: int = 10, **plan: Any) -> Context:
+    """A routed canary aborted at 50 %: the canary H2 still has 5 pods, the stable H1 10."""
+    plan = {"traffic_routing": True, "steps": (SetWeight(50),), **plan}
+    return _ctx(
+        rs(H1, 10, stable_available), rs(H2, 5, deadline=deadline), stable=H1, abort=True, plan=plan
+    )
+
+
+@pytest.mark.parametrize(
+    ("deadline", "scaled", "size"),
+    [
+        (NOW + 1, False, 5),
+        (NOW + RESYNC_PERIOD - 1, False, 5),
+        (NOW + RESYNC_PERIOD, True, 0),
+        (NOW, True, 0),
+    ],
+    ids=[
+        "a second ahead: held",
+        "just inside a resync period: held",
+        "a resync period ahead: not held",
+        "reached this instant: down",
+    ],
+)
+def test_the_abort_hold_ends_at_the_deadline_or_beyond_a_resync(
+    deadline: float, scaled: bool, size: int
+) -> None:
+    """``reconcileNewReplicaSet`` keeps the canary only while the deadline is after now and
+    closer than the resync period; a deadline further ahead holds nothing (Argo scales the
+    canary to its aborted size, here 0, at once)."""
+    ctx = _aborted(deadline)
+    assert _reconcile_new(ctx) is scaled
+    sizes = [a.replicas for a in ctx.actions if isinstance(a, ScaleReplicaSet) and a.hash == H2]
+    assert sizes == ([size] if scaled else [])
+
+
+def test_the_abort_hold_annotates_once_the_stable_is_whole() -> None:
+    """No deadline yet: the canary keeps its pods and reports no scale; the deadline
+    (30 s by default) is written only when every stable pod is available."""
+    ctx = _aborted(None, stable_available=9)
+    assert _reconcile_new(ctx) is False
+    assert ctx.actions == []
+    ctx = _aborted(None)
+    assert _reconcile_new(ctx) is False
+    assert ctx.actions == [AnnotateReplicaSet(H2, NOW + 30)]
+
+
+def test_the_resync_period_is_the_simulated_controllers() -> None:
+    from canarysim.sim.controller.loop import RESYNC_PERIOD as CONTROLLER_RESYNC
+
+    assert RESYNC_PERIOD == CONTROLLER_RESYNC
