@@ -11,6 +11,9 @@ import pytest
 from test_steps_world import H1, H2, NOW, make_plan, make_status, rs
 
 from canarysim.engine.model import (
+    Analysis,
+    CompoundStep,
+    Experiment,
     Observation,
     Pause,
     ReplicaSetView,
@@ -22,7 +25,7 @@ from canarysim.engine.model import (
     TrafficWeights,
     WeightDestination,
 )
-from canarysim.engine.rollout.context import Context, step_string
+from canarysim.engine.rollout.context import Context, step_mapping, step_string
 
 
 @pytest.mark.parametrize(
@@ -97,3 +100,28 @@ def test_at_desired_reads_the_weights_it_is_given() -> None:
     weights = TrafficWeights(WeightDestination(50, H2), WeightDestination(50, H1))
     assert _at_desired(rs(H2, 5), rs(H1, 10), weights=weights, abort=True, plan=plan)
     assert not _at_desired(rs(H2, 5), rs(H1, 10), abort=True, plan=plan)
+
+
+@pytest.mark.parametrize(
+    ("step", "mapping"),
+    [
+        (SetWeight(20), {"setWeight": 20}),
+        (SetCanaryScale(replicas=2), {"setCanaryScale": {"replicas": 2}}),
+        (SetCanaryScale(weight=30), {"setCanaryScale": {"weight": 30}}),
+        (
+            SetCanaryScale(match_traffic_weight=True),
+            {"setCanaryScale": {"matchTrafficWeight": True}},
+        ),
+        (Pause(), {"pause": {}}),
+        (Pause(seconds=30.0), {"pause": {"duration": 30.0}}),
+        (Analysis(), {"analysis": {}}),
+        (Experiment(), {"experiment": {}}),
+        (SetHeaderRoute("h"), {"setHeaderRoute": {}}),
+        (SetMirrorRoute("m"), {"setMirrorRoute": {}}),
+        (CompoundStep((SetWeight(20), Pause())), {"setWeight": 20, "pause": {}}),
+    ],
+)
+def test_step_mapping(step: Step, mapping: dict[str, Any]) -> None:
+    """The manifest form the replica arithmetic reads: the set fields only, under the
+    manifest's (lower camel case) names; a compound step holds every field."""
+    assert step_mapping(step) == mapping
