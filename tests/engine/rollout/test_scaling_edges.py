@@ -34,6 +34,7 @@ from canarysim.engine.rollout.scaling import (
     abort_scale_down_delay,
     is_referenced,
     next_deadline,
+    scale,
 )
 
 H4, H5 = "5c8d7b9f4", "4b7c6d8f5"
@@ -454,3 +455,17 @@ def test_the_resync_period_is_the_simulated_controllers() -> None:
     from canarysim.sim.controller.loop import RESYNC_PERIOD as CONTROLLER_RESYNC
 
     assert RESYNC_PERIOD == CONTROLLER_RESYNC
+
+
+def test_a_scale_records_its_direction_sizes_and_revision() -> None:
+    """``scaleReplicaSetAndRecordEvent``: "Scaled up/down ReplicaSet <name> (revision <n>)
+    from <old> to <new>"; True only when the size changed."""
+    ctx = _ctx(rs(H1, 4))
+    assert scale(ctx, rs(H2, 1, rollout_replicas=10), 3) is True
+    assert scale(ctx, rs(H1, 4, rollout_replicas=10), 2) is True
+    assert scale(ctx, rs(H1, 4, rollout_replicas=10), 4) is False
+    messages = [a.message for a in ctx.actions if isinstance(a, EmitEvent)]
+    assert messages == [
+        "Scaled up ReplicaSet foo-7f94d8b6c (revision 2) from 1 to 3",
+        "Scaled down ReplicaSet foo-6d8f9c7b5 (revision 1) from 4 to 2",
+    ]
