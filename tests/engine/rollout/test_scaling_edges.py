@@ -17,6 +17,7 @@ from canarysim.engine.model import (
     AnnotateReplicaSet,
     BlueGreen,
     BlueGreenStatus,
+    DeleteReplicaSet,
     EmitEvent,
     Observation,
     ReplicaSetView,
@@ -34,6 +35,7 @@ from canarysim.engine.rollout.scaling import (
     abort_scale_down_delay,
     is_referenced,
     next_deadline,
+    reconcile_revision_history,
     scale,
 )
 
@@ -469,3 +471,19 @@ def test_a_scale_records_its_direction_sizes_and_revision() -> None:
         "Scaled up ReplicaSet foo-7f94d8b6c (revision 2) from 1 to 3",
         "Scaled down ReplicaSet foo-6d8f9c7b5 (revision 1) from 4 to 2",
     ]
+
+
+def test_revision_history_deletes_only_replica_sets_with_no_pods_at_all() -> None:
+    """``reconcileRevisionHistoryLimit`` with limit 0: of the old ReplicaSets beyond it, one
+    scaled to 0 whose pod is still terminating and one scaled up whose pod does not exist yet
+    are kept; only the one with neither is deleted."""
+    ctx = _ctx(
+        rs(H1, 4),
+        rs(H3, 0, status_replicas=1, created=3.0),
+        rs(H4, 1, 0, status_replicas=0, created=4.0),
+        rs(H5, 0, created=5.0),
+        stable=H1,
+        plan={"replicas": 4, "revision_history_limit": 0},
+    )
+    reconcile_revision_history(ctx)
+    assert ctx.actions == [DeleteReplicaSet(H5)]
