@@ -22,6 +22,10 @@ from canarysim.engine.rollout.traffic import aws_verify_target_groups, stable_se
 
 SCALING_REASON = "ScalingReplicaSet"
 MAX_INT32 = 2**31 - 1
+RESYNC_PERIOD = 15 * 60.0
+"""``controller.DefaultRolloutResyncPeriod`` (seconds): ``reconcileNewReplicaSet`` holds an
+aborted canary only while its deadline is closer than this (the simulated controller's
+resync period is the same)."""
 
 
 def scale(ctx: Context, rs: ReplicaSetView, count: int) -> bool:
@@ -96,7 +100,6 @@ def _reconcile_stable(ctx: Context) -> bool:
     if not ctx.check_stable_rs_exists():
         return False
     assert ctx.stable_rs is not None
-    # (the weights count only with traffic routing: the basic arithmetic takes none)
     _, want = ctx.desired_counts(ctx.status.canary_weights)
     return scale(ctx, ctx.stable_rs, want)
 
@@ -105,18 +108,24 @@ def _reconcile_new(ctx: Context) -> bool:
     """``reconcileNewReplicaSet``, with the abort hold: after an abort the canary keeps its
     size until the stable is whole, then gets a deadline, then goes to 0."""
     new = ctx.new_rs
-    assert new is not None  # decide creates the new ReplicaSet before anything is scaled
-    want, _ = ctx.desired_counts(ctx.new_weights)
+    assert new is not None  # decide() creates it first and ends that reconcile
+    want, _ = ctx.desired_counts(ctx.new_weights)  # a basic canary's weights go unread
     if should_delay_abort_scale_down(ctx):
-        delay = abort_scale_down_delay(ctx)
         if new.scale_down_deadline is not None:
-            if new.scale_down_deadline > ctx.now:
+            remaining = new.scale_down_deadline - ctx.now
+            if remaining <= 0:
+                want = 0
+            elif remaining < RESYNC_PERIOD:
                 scale(ctx, new, new.replicas)  # syncNewRSReplicasAnnotation
                 return False
-            want = 0
-        elif delay is not None:
+            # A deadline a resync period or more ahead holds nothing in Argo: the canary
+            # goes straight to its aborted size (reconcileNewReplicaSet, rollout/replicaset.go).
+        else:
+            # shouldDelayScaleDownOnAbort has ruled out a missing stable and a delay of "never".
+            delay = abort_scale_down_delay(ctx)
+            assert delay is not None
+            assert ctx.stable_rs is not None
             scale(ctx, new, new.replicas)
-            assert ctx.stable_rs is not None  # shouldDelayScaleDownOnAbort needs a stable
             if ctx.stable_rs.available >= ctx.plan.replicas:
                 _add_deadline(ctx, new, delay)
             return False
@@ -192,7 +201,9 @@ def _reconcile_others(ctx: Context) -> bool:
         return False
     if not _can_proceed_with_scale_down_annotation(ctx, active, size):
         return False
-    scaled = cleaned  # totalScaledDown > 0: it counts the clean-up once the loop is reached
+    # totalScaledDown > 0: every term of Argo's count is positive, so "did anything shrink",
+    # the clean-up included once the loop is reached.
+    scaled = cleaned
     delayed = 0
     for rs in sorted(active, key=lambda r: r.revision, reverse=True):
         if plan.traffic_routing and is_referenced(ctx, rs):
@@ -212,7 +223,9 @@ def _reconcile_others(ctx: Context) -> bool:
         if current == want:
             continue
         scale(ctx, rs, want)
-        budget -= current - want
+        # Argo takes off what was scaled down (current - want); want is above 0 only in a
+        # basic canary's partial scale-down, which spends the whole budget either way.
+        budget -= current
         scaled = True
     return scaled
 

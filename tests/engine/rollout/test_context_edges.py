@@ -11,6 +11,9 @@ import pytest
 from test_steps_world import H1, H2, NOW, make_plan, make_status, reconcile, rs, scales
 
 from canarysim.engine.model import (
+    Analysis,
+    CompoundStep,
+    Experiment,
     Observation,
     Pause,
     ReplicaSetView,
@@ -23,7 +26,7 @@ from canarysim.engine.model import (
     TrafficWeights,
     WeightDestination,
 )
-from canarysim.engine.rollout.context import Context, step_string
+from canarysim.engine.rollout.context import Context, step_mapping, step_string
 
 
 @pytest.mark.parametrize(
@@ -198,3 +201,34 @@ def test_a_status_naming_runs_that_are_gone_finds_none() -> None:
     )
     ctx = Context(plan, status, Observation(now=NOW, replica_sets=(rs(H1, 10), rs(H2, 1))))
     assert (ctx.current_ex, ctx.current_step_ar, ctx.current_background_ar) == (None, None, None)
+
+
+@pytest.mark.parametrize(
+    ("step", "mapping"),
+    [
+        (SetWeight(20), {"setWeight": 20}),
+        (SetCanaryScale(replicas=2), {"setCanaryScale": {"replicas": 2}}),
+        (SetCanaryScale(weight=30), {"setCanaryScale": {"weight": 30}}),
+        (
+            SetCanaryScale(match_traffic_weight=True),
+            {"setCanaryScale": {"matchTrafficWeight": True}},
+        ),
+        (Pause(), {}),
+        (Pause(seconds=30.0), {}),
+        (Analysis(), {}),
+        (Experiment(), {}),
+        (SetHeaderRoute("h"), {}),
+        (SetMirrorRoute("m"), {}),
+        (CompoundStep((SetWeight(20), Pause())), {"setWeight": 20}),
+        (
+            CompoundStep((Pause(), SetCanaryScale(replicas=1))),
+            {"setCanaryScale": {"replicas": 1}},
+        ),
+    ],
+)
+def test_step_mapping(step: Step, mapping: dict[str, Any]) -> None:
+    """The manifest form the replica arithmetic reads: the ``setWeight`` and
+    ``setCanaryScale`` fields only, under the manifest's names (the arithmetic reads no other
+    field; other steps keep their position as an empty mapping); a compound step holds the
+    fields of all its parts."""
+    assert step_mapping(step) == mapping

@@ -29,6 +29,7 @@ from canarysim.engine.model import (
 )
 from canarysim.engine.rollout.context import Context
 from canarysim.engine.rollout.scaling import (
+    RESYNC_PERIOD,
     _add_deadline,
     _reconcile_new,
     _reconcile_others,
@@ -203,7 +204,7 @@ def test_a_deadline_reached_this_instant_scales_down() -> None:
 
 def test_a_deadline_in_the_future_keeps_the_size() -> None:
     ctx = _promoted(rs(H2, 1, revision=2, created=2.0, deadline=NOW + 1))
-    assert not _reconcile_others(ctx)
+    assert _reconcile_others(ctx) is False
     assert ctx.actions == []
 
 
@@ -569,26 +570,34 @@ def test_a_referenced_old_replica_set_is_skipped_not_the_end() -> None:
     assert ScaleReplicaSet(H4, 0, 4) in ctx.actions
 
 
-def test_the_budget_spent_stops_the_loop_and_what_was_scaled_counts() -> None:
-    """Two old ReplicaSets past their deadline with room for one pod: the newer goes to 0,
-    the budget is 0, the older waits; the reconcile reports a scale."""
-    ctx = _ctx(
-        rs(H1, 3, created=1.0),
-        replace(rs(H4, 1, created=0.5, revision=1), scale_down_deadline=NOW - 1),
-        replace(rs(H3, 1, created=0.7, revision=2), scale_down_deadline=NOW - 1),
+def _intermediate(*olds: ReplicaSetView) -> Context:
+    """A routed canary mid-update at H2 (one pod, not yet available) over the stable H1
+    (4 replicas, 3 available), maxUnavailable 0, with intermediate ReplicaSets ``olds``
+    (neither stable nor canary, no deadline)."""
+    return _ctx(
+        rs(H1, 4, 3, revision=1, created=1.0),
+        rs(H2, 1, 0, revision=9, created=9.0),
+        *olds,
         stable=H1,
-        plan={**TR, "replicas": 4, "max_surge": 1, "max_unavailable": 0, "pod_template_hash": H1},
+        plan={"replicas": 4, "max_unavailable": 0, "traffic_routing": True},
     )
+
+
+def test_routed_intermediate_scale_down_stops_when_the_budget_is_spent() -> None:
+    """3 + 1 + 1 available, 4 must stay: one pod may go. The newest intermediate (revision 4)
+    goes to 0 and spends it; the older one keeps its pod until a later reconcile."""
+    ctx = _intermediate(rs(H3, 1, revision=3, created=3.0), rs(H4, 1, revision=4, created=4.0))
+    assert _reconcile_others(ctx) is True
+    assert [a for a in ctx.actions if isinstance(a, ScaleReplicaSet)] == [ScaleReplicaSet(H4, 0, 4)]
+
+
+def test_a_referenced_old_replica_set_is_skipped_and_the_next_one_scaled() -> None:
+    """The status's canary weight still names the intermediate revision 4: it keeps its pod,
+    and the older revision 3 is scaled down in its place."""
+    ctx = _intermediate(rs(H3, 1, revision=3, created=3.0), rs(H4, 1, revision=4, created=4.0))
+    ctx.status = replace(ctx.status, canary_weights=_weights(H4, H1))
     assert _reconcile_others(ctx) is True
     assert [a for a in ctx.actions if isinstance(a, ScaleReplicaSet)] == [ScaleReplicaSet(H3, 0, 4)]
-
-
-def test_an_old_replica_set_cleaned_to_zero_is_passed_over() -> None:
-    """The newest old ReplicaSet has no available pod: the clean-up takes it to 0, the loop
-    passes over it and scales the next one."""
-    ctx = _basic(rs(H3, 2, 0, created=4.0, revision=5), rs("4a4a4a4a", 1, created=3.0, revision=4))
-    assert _reconcile_others(ctx)
-    assert ScaleReplicaSet("4a4a4a4a", 0, 4) in ctx.actions
 
 
 def test_revision_history_keeps_a_replica_set_whose_pods_are_not_gone() -> None:
@@ -607,3 +616,119 @@ def test_revision_history_keeps_a_replica_set_whose_pods_are_not_gone() -> None:
 def test_a_one_pod_replica_set_deadline_is_a_timer() -> None:
     ctx = _ctx(rs(H1, 4), replace(rs(H2, 1), scale_down_deadline=NOW + 7), stable=H1)
     assert next_deadline(ctx) == NOW + 7
+
+
+def test_next_deadline_is_the_earliest_on_a_replica_set_still_up() -> None:
+    """A deadline counts while its ReplicaSet has a pod, however few; one scaled to 0 has
+    nothing left to scale down."""
+    ctx = _ctx(rs(H1, 4), rs(H3, 1, deadline=NOW + 20), rs(H4, 0, deadline=NOW + 5))
+    assert next_deadline(ctx) == NOW + 20
+    ctx = _ctx(rs(H1, 4), rs(H4, 0, deadline=NOW + 5))
+    assert next_deadline(ctx) is None
+
+
+def test_an_old_replica_set_cleaned_to_zero_is_passed_over() -> None:
+    """The newest old ReplicaSet (revision 4) has no pod available: the clean-up takes it to 0,
+    and the scale-down goes on to the older one (5 available, 3 must stay: 2 may go)."""
+    ctx = _basic(rs(H3, 1, revision=3, created=3.0), rs(H4, 2, 0, revision=4, created=4.0))
+    assert _reconcile_others(ctx) is True
+    scales = [a for a in ctx.actions if isinstance(a, ScaleReplicaSet)]
+    assert scales == [ScaleReplicaSet(H4, 0, 4), ScaleReplicaSet(H3, 0, 4)]
+
+
+def test_the_canary_follows_the_weights_written_this_reconcile() -> None:
+    """Aborted under dynamicStableScale (no abort hold): the canary is sized from the
+    weights of this reconcile, and keeps its 5 pods while half the traffic is still on it."""
+    half = TrafficWeights(WeightDestination(50, H2), WeightDestination(50, H1))
+    plan = {"traffic_routing": True, "dynamic_stable_scale": True, "steps": (SetWeight(50),)}
+    ctx = _ctx(rs(H1, 10), rs(H2, 5), stable=H1, abort=True, canary_weights=half, plan=plan)
+    assert _reconcile_new(ctx) is False
+    assert ctx.actions == []
+    ctx.new_weights = TrafficWeights(WeightDestination(0, H2), WeightDestination(100, H1))
+    assert _reconcile_new(ctx) is True
+    assert ctx.actions[0] == ScaleReplicaSet(H2, 0, 10)
+
+
+# ---- reconcileNewReplicaSet: the abort hold ----------------------------------------------------
+
+
+def _aborted(deadline: float | None, stable_available: int = 10, **plan: Any) -> Context:
+    """A routed canary aborted at 50 %: the canary H2 still has 5 pods, the stable H1 10."""
+    plan = {"traffic_routing": True, "steps": (SetWeight(50),), **plan}
+    return _ctx(
+        rs(H1, 10, stable_available), rs(H2, 5, deadline=deadline), stable=H1, abort=True, plan=plan
+    )
+
+
+@pytest.mark.parametrize(
+    ("deadline", "scaled", "size"),
+    [
+        (NOW + 1, False, 5),
+        (NOW + RESYNC_PERIOD - 1, False, 5),
+        (NOW + RESYNC_PERIOD, True, 0),
+        (NOW, True, 0),
+    ],
+    ids=[
+        "a second ahead: held",
+        "just inside a resync period: held",
+        "a resync period ahead: not held",
+        "reached this instant: down",
+    ],
+)
+def test_the_abort_hold_ends_at_the_deadline_or_beyond_a_resync(
+    deadline: float, scaled: bool, size: int
+) -> None:
+    """``reconcileNewReplicaSet`` keeps the canary only while the deadline is after now and
+    closer than the resync period; a deadline further ahead holds nothing (Argo scales the
+    canary to its aborted size, here 0, at once)."""
+    ctx = _aborted(deadline)
+    assert _reconcile_new(ctx) is scaled
+    sizes = [a.replicas for a in ctx.actions if isinstance(a, ScaleReplicaSet) and a.hash == H2]
+    assert sizes == ([size] if scaled else [])
+
+
+def test_the_abort_hold_annotates_once_the_stable_is_whole() -> None:
+    """No deadline yet: the canary keeps its pods and reports no scale; the deadline
+    (30 s by default) is written only when every stable pod is available."""
+    ctx = _aborted(None, stable_available=9)
+    assert _reconcile_new(ctx) is False
+    assert ctx.actions == []
+    ctx = _aborted(None)
+    assert _reconcile_new(ctx) is False
+    assert ctx.actions == [AnnotateReplicaSet(H2, NOW + 30)]
+
+
+def test_the_resync_period_is_the_simulated_controllers() -> None:
+    from canarysim.sim.controller.loop import RESYNC_PERIOD as CONTROLLER_RESYNC
+
+    assert RESYNC_PERIOD == CONTROLLER_RESYNC
+
+
+def test_a_scale_records_its_direction_sizes_and_revision() -> None:
+    """``scaleReplicaSetAndRecordEvent``: "Scaled up/down ReplicaSet <name> (revision <n>)
+    from <old> to <new>"; True only when the size changed."""
+    ctx = _ctx(rs(H1, 4))
+    assert scale(ctx, rs(H2, 1, rollout_replicas=10), 3) is True
+    assert scale(ctx, rs(H1, 4, rollout_replicas=10), 2) is True
+    assert scale(ctx, rs(H1, 4, rollout_replicas=10), 4) is False
+    messages = [a.message for a in ctx.actions if isinstance(a, EmitEvent)]
+    assert messages == [
+        "Scaled up ReplicaSet foo-7f94d8b6c (revision 2) from 1 to 3",
+        "Scaled down ReplicaSet foo-6d8f9c7b5 (revision 1) from 4 to 2",
+    ]
+
+
+def test_revision_history_deletes_only_replica_sets_with_no_pods_at_all() -> None:
+    """``reconcileRevisionHistoryLimit`` with limit 0: of the old ReplicaSets beyond it, one
+    scaled to 0 whose pod is still terminating and one scaled up whose pod does not exist yet
+    are kept; only the one with neither is deleted."""
+    ctx = _ctx(
+        rs(H1, 4),
+        rs(H3, 0, status_replicas=1, created=3.0),
+        rs(H4, 1, 0, status_replicas=0, created=4.0),
+        rs(H5, 0, created=5.0),
+        stable=H1,
+        plan={"replicas": 4, "revision_history_limit": 0},
+    )
+    reconcile_revision_history(ctx)
+    assert ctx.actions == [DeleteReplicaSet(H5)]

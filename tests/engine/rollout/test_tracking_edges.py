@@ -155,3 +155,13 @@ def test_a_finished_attempt_is_left_alone_when_the_rollout_is_at_its_target() ->
     status = make_status(plan, stable=H2, duration=done, current_step_hash="old")
     ctx = Context(plan, status, Observation(now=NOW, replica_sets=(rs(H2, 4),)))
     assert track_duration(ctx, status) == done
+
+
+def test_a_change_in_the_reconcile_that_completes_supersedes_and_starts_nothing() -> None:
+    """The steps change in the very reconcile where the attempt at H2 would be promoted
+    and whole: the attempt is ``Superseded`` (not ``Promoted``), and as the rollout is then
+    already at its target no new attempt starts."""
+    ctx = _in_flight(rs(H1, 0), rs(H2, 4), current_step_hash="old")
+    d = track_duration(ctx, replace(ctx.status, stable_rs=H2))
+    started = RolloutDuration(rollout_started_at=NOW - 100)
+    assert d == started.complete(NOW, "Superseded")

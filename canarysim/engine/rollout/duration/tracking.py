@@ -131,5 +131,5 @@ def _pod_spec_changed(ctx: Context) -> bool:
         return True
     if ctx.plan.blue_green is None and prev.current_step_hash != ctx.plan.step_hash:
         return True  # checkStepHashChange (an empty recorded hash counts as a change)
-    pod_hash = ctx.new_rs.hash if ctx.new_rs is not None else ctx.plan.pod_template_hash
-    return prev.current_pod_hash != pod_hash
+    # The new ReplicaSet, when there is one, is the one of the plan's template hash.
+    return prev.current_pod_hash != ctx.plan.pod_template_hash
