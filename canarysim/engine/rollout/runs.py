@@ -56,8 +56,8 @@ def reconcile_experiments(ctx: Context) -> None:
         return
     whole, index = ctx.current_step()
     step = step_part(whole, Experiment)
-    if step is not None:
-        assert index is not None and ctx.new_rs is not None
+    if step is not None and index is not None:
+        assert ctx.new_rs is not None  # created before any stage runs
         if current is None:
             if ctx.stable_rs is None:
                 return
