@@ -8,7 +8,7 @@ from dataclasses import replace
 from typing import Any
 
 import pytest
-from test_steps_world import H1, H2, NOW, make_plan, make_status, rs
+from test_steps_world import H1, H2, H3, NOW, make_plan, make_status, rs
 
 from canarysim.engine.model import (
     BlueGreen,
@@ -165,3 +165,17 @@ def test_a_change_in_the_reconcile_that_completes_supersedes_and_starts_nothing(
     d = track_duration(ctx, replace(ctx.status, stable_rs=H2))
     started = RolloutDuration(rollout_started_at=NOW - 100)
     assert d == started.complete(NOW, "Superseded")
+
+
+def test_a_superseded_attempt_paused_by_hand_hands_the_pause_to_the_next_one() -> None:
+    """An attempt in a manual pause (``spec.paused``) since 30 s ago sees the template change
+    while still paused: it is superseded (its pause folded into its total) and the new
+    attempt starts its own manual pause now."""
+    plan = make_plan(replicas=4, pod_template_hash=H3, paused=True)
+    paused = RolloutDuration(rollout_started_at=NOW - 100, manual_pause_started_at=NOW - 30)
+    status = make_status(plan, stable=H1, current=H2, duration=paused)
+    views = (rs(H1, 4, created=1.0), rs(H2, 1, created=2.0), rs(H3, 0, created=3.0))
+    ctx = Context(plan, status, Observation(now=NOW, replica_sets=views))
+    assert track_duration(ctx, status) == RolloutDuration(
+        rollout_started_at=NOW, manual_pause_started_at=NOW
+    )
