@@ -430,42 +430,32 @@ def test_a_scaled_stable_ends_the_stage_before_the_new_one_is_scaled() -> None:
     ]
 
 
-def test_dynamic_stable_scale_follows_the_weights_persisted_before_this_reconcile() -> None:
+@pytest.mark.parametrize(
+    ("canary_weight", "canary", "stable"),
+    [(20, 2, 8), (50, 0, 5)],
+    ids=["the router still at 20 %", "the router at 50 %"],
+)
+def test_dynamic_stable_scale_follows_the_weights_persisted_before_this_reconcile(
+    canary_weight: int, canary: int, stable: int
+) -> None:
     """``reconcileCanaryStableReplicaSet`` sizes the stable by ``status.canary.weights`` as
-    read: the router still holds 20 % for the canary while the step asks for 50, so the stable
-    keeps 8 of 10 pods (not 5)."""
+    read, not by the step (setWeight 50 of 10): with the router still at 20 % the stable
+    keeps 8 pods. The stable's scale ends the stage: the new ReplicaSet, short of its count
+    too, waits for the next reconcile."""
     weights = TrafficWeights(
-        WeightDestination(20, H2, "canary"), WeightDestination(80, H1, "stable")
+        WeightDestination(canary_weight, H2, "canary"),
+        WeightDestination(100 - canary_weight, H1, "stable"),
     )
     ctx = _ctx(
         rs(H1, 10),
-        rs(H2, 2),
+        rs(H2, canary),
         stable=H1,
         canary_weights=weights,
         plan={**TR, "replicas": 10, "dynamic_stable_scale": True, "steps": (SetWeight(50),)},
     )
     assert reconcile_canary_replica_sets(ctx)
     assert [a for a in ctx.actions if isinstance(a, ScaleReplicaSet)] == [
-        ScaleReplicaSet(H1, 8, 10)
-    ]
-
-
-def test_a_scaled_stable_ends_the_replica_set_stage() -> None:
-    """``reconcileCanaryReplicaSets`` returns after the stable's scale: the new ReplicaSet,
-    short of its count too, waits for the next reconcile."""
-    weights = TrafficWeights(
-        WeightDestination(50, H2, "canary"), WeightDestination(50, H1, "stable")
-    )
-    ctx = _ctx(
-        rs(H1, 10),
-        rs(H2, 0),
-        stable=H1,
-        canary_weights=weights,
-        plan={**TR, "replicas": 10, "dynamic_stable_scale": True, "steps": (SetWeight(50),)},
-    )
-    assert reconcile_canary_replica_sets(ctx)
-    assert [a for a in ctx.actions if isinstance(a, ScaleReplicaSet)] == [
-        ScaleReplicaSet(H1, 5, 10)
+        ScaleReplicaSet(H1, stable, 10)
     ]
 
 
