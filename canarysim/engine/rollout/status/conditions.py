@@ -1,127 +1,49 @@
-"""The new status of one reconcile: base counts, conditions, phase and message.
-
-Mirrors ``calculateBaseStatus``, ``persistRolloutStatus``, ``calculateRolloutConditions`` and
-``checkPausedConditions`` (rollout/sync.go), ``CalculateRolloutPhase``
-(utils/rollout/rolloututil.go) and the condition helpers of utils/conditions/conditions.go,
-with Argo's exact reasons and messages.
-"""
+"""The conditions and phase of a status: ``calculateRolloutConditions`` (rollout/sync.go),
+``CalculateRolloutPhase`` (utils/rollout/rolloututil.go) and the condition helpers of
+utils/conditions/conditions.go, with Argo's exact reasons and messages."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
-
 from canarysim.engine.model import (
-    AlbStatus,
     Analysis,
-    BlueGreenStatus,
     Condition,
     ConditionStatus,
     Experiment,
     Pause,
     Phase,
     Plan,
-    RolloutDuration,
     RolloutStatus,
-    RunStatus,
-    TrafficWeights,
     step_parts,
 )
 from canarysim.engine.rollout.context import Context, floor_second
-from canarysim.engine.rollout.duration import track_duration
-
-PROGRESSING = "Progressing"
-AVAILABLE = "Available"
-PAUSED = "Paused"
-COMPLETED = "Completed"
-HEALTHY = "Healthy"
-INVALID_SPEC = "InvalidSpec"
-
-# Reasons and messages (utils/conditions/conditions.go), verbatim.
-NEW_RS_REASON = "NewReplicaSetCreated"
-NEW_RS_MESSAGE = 'Created new replica set "{}"'
-FOUND_NEW_RS_REASON = "FoundNewReplicaSet"
-FOUND_NEW_RS_MESSAGE = 'Found new replica set "{}"'
-RS_UPDATED_REASON = "ReplicaSetUpdated"
-RS_PROGRESSING_MESSAGE = 'ReplicaSet "{}" is progressing.'
-NEW_RS_AVAILABLE_REASON = "NewReplicaSetAvailable"
-RS_COMPLETED_MESSAGE = 'ReplicaSet "{}" has successfully progressed.'
-RS_NOT_AVAILABLE_REASON = "ReplicaSetNotAvailable"
-NOT_AVAILABLE_MESSAGE = "Rollout does not have minimum availability"
-AVAILABLE_REASON = "AvailableReason"
-AVAILABLE_MESSAGE = "Rollout has minimum availability"
-TIMED_OUT_REASON = "ProgressDeadlineExceeded"
-RS_TIMED_OUT_MESSAGE = 'ReplicaSet "{}" has timed out progressing.'
-ABORTED_REASON = "RolloutAborted"
-ABORTED_MESSAGE = "Rollout aborted update to revision {}"
-RETRY_REASON = "RolloutRetry"
-RETRY_MESSAGE = "Retrying Rollout after abort"
-PAUSED_REASON = "RolloutPaused"
-PAUSED_MESSAGE = "Rollout is paused"
-RESUMED_REASON = "RolloutResumed"
-RESUMED_MESSAGE = "Rollout is resumed"
-COMPLETED_REASON = "RolloutCompleted"
-NOT_COMPLETED_REASON = "RolloutNotCompleted"
-NOT_COMPLETED_MESSAGE = "Rollout not completed, started update to revision {} ({})"
-HEALTHY_REASON = "RolloutHealthy"
-HEALTHY_MESSAGE = "Rollout is healthy"
-NOT_HEALTHY_MESSAGE = "Rollout is not healthy"
-
-
-@dataclass
-class Draft:
-    """The status under construction (``newStatus``)."""
-
-    current_pod_hash: str
-    current_step_hash: str
-    current_step_index: int | None
-    stable_rs: str
-    promote_full: bool
-    replicas: int
-    updated_replicas: int
-    ready_replicas: int
-    available_replicas: int
-    conditions: list[Condition] = field(default_factory=list)
-    canary_weights: TrafficWeights | None = None
-    step_run: RunStatus | None = None
-    background_run: RunStatus | None = None
-    experiment: RunStatus | None = None
-    restarted_at: float | None = None
-    blue_green: BlueGreenStatus = field(default_factory=BlueGreenStatus)
-    stable_ping_pong: str = ""
-    alb: bool = False
-    duration: RolloutDuration | None = None
-    alb_status: AlbStatus | None = None
-    albs: tuple[AlbStatus, ...] = ()
-
-
-def base_status(ctx: Context) -> Draft:
-    """``calculateBaseStatus`` + the counts of ``syncRolloutStatusCanary``."""
-    rss = ctx.obs.replica_sets
-    new = ctx.new_rs
-    return Draft(
-        current_pod_hash=ctx.plan.pod_template_hash,
-        current_step_hash=ctx.plan.step_hash,
-        current_step_index=ctx.status.current_step_index,
-        stable_rs=ctx.status.stable_rs,
-        # calculateBaseStatus compares against a stableRS that is not filled in yet, so in
-        # effect promoteFull survives until promoteStable clears it.
-        promote_full=ctx.status.promote_full,
-        replicas=sum(rs.status_replicas for rs in rss),
-        updated_replicas=new.status_replicas if new is not None else 0,
-        ready_replicas=sum(rs.ready for rs in rss),
-        available_replicas=sum(rs.available for rs in rss),
-        conditions=list(ctx.status.conditions),
-        canary_weights=ctx.new_weights,
-        step_run=ctx.step_run,
-        background_run=ctx.background_run,
-        experiment=ctx.experiment,
-        restarted_at=ctx.restarted_at,
-        stable_ping_pong=ctx.status.stable_ping_pong,
-        alb=ctx.alb,
-        duration=ctx.status.duration,
-        alb_status=ctx.alb_status,
-        albs=ctx.albs,
-    )
+from canarysim.engine.rollout.status.draft import (
+    ABORTED_MESSAGE,
+    ABORTED_REASON,
+    AVAILABLE,
+    AVAILABLE_MESSAGE,
+    AVAILABLE_REASON,
+    COMPLETED,
+    COMPLETED_REASON,
+    HEALTHY,
+    HEALTHY_MESSAGE,
+    HEALTHY_REASON,
+    INVALID_SPEC,
+    NEW_RS_AVAILABLE_REASON,
+    NOT_AVAILABLE_MESSAGE,
+    NOT_COMPLETED_MESSAGE,
+    NOT_COMPLETED_REASON,
+    NOT_HEALTHY_MESSAGE,
+    PAUSED,
+    PAUSED_REASON,
+    PROGRESSING,
+    RS_COMPLETED_MESSAGE,
+    RS_NOT_AVAILABLE_REASON,
+    RS_PROGRESSING_MESSAGE,
+    RS_TIMED_OUT_MESSAGE,
+    RS_UPDATED_REASON,
+    TIMED_OUT_REASON,
+    Draft,
+)
 
 
 def get_condition(conditions: list[Condition], type_: str) -> Condition | None:
@@ -369,96 +291,3 @@ def _available(ctx: Context, d: Draft) -> bool:
             rs is not None and rs.replicas == r and rs.rollout_replicas == r and rs.available == r
         )
     return sum(rs.available for rs in ctx.obs.replica_sets) >= r
-
-
-def persist(ctx: Context, d: Draft) -> RolloutStatus:
-    """``persistRolloutStatus``: fold pause/abort intents, conditions, phase and message into
-    the new status, and emit the pause/resume state-change events."""
-    evaluate_progress_deadline_abort(ctx, d)
-    abort, aborted_at, pause_conditions, controller_pause = ctx.pause.fold(
-        floor_second(ctx.now), ctx.status.aborted_at
-    )
-    paused = bool(pause_conditions) or ctx.plan.paused
-    calculate_conditions(ctx, d, paused)
-    status = RolloutStatus(
-        current_pod_hash=d.current_pod_hash,
-        current_step_hash=d.current_step_hash,
-        current_step_index=d.current_step_index,
-        stable_rs=d.stable_rs,
-        pause_conditions=pause_conditions,
-        controller_pause=controller_pause,
-        abort=abort,
-        aborted_at=aborted_at,
-        promote_full=d.promote_full,
-        restarted_at=d.restarted_at,
-        observed_generation=ctx.plan.generation,
-        workload_observed_generation=_workload_generation(ctx.plan),
-        replicas=d.replicas,
-        updated_replicas=d.updated_replicas,
-        ready_replicas=d.ready_replicas,
-        available_replicas=d.available_replicas,
-        canary_weights=d.canary_weights,
-        current_step_analysis_run=d.step_run,
-        current_background_analysis_run=d.background_run,
-        current_experiment=d.experiment,
-        stable_ping_pong=d.stable_ping_pong,
-        alb=d.alb,
-        alb_status=d.alb_status,
-        albs=d.albs,
-        conditions=tuple(d.conditions),
-        blue_green=d.blue_green,
-    )
-    phase, message = rollout_phase(ctx.plan, status)
-    status = replace(status, phase=phase, message=message, duration=d.duration)
-    status = replace(status, duration=track_duration(ctx, status))
-    # sendStateChangeEvents: only when the status actually changes.
-    if status != ctx.status:
-        was_paused, is_paused = bool(ctx.status.pause_conditions), bool(pause_conditions)
-        if was_paused != is_paused:
-            if is_paused:
-                ctx.event(PAUSED_REASON, f"{PAUSED_MESSAGE} ({pause_conditions[0].reason})")
-            elif aborted_at is None:
-                ctx.event(RESUMED_REASON, RESUMED_MESSAGE)
-    return status
-
-
-def _workload_generation(plan: Plan) -> str:
-    """``persistRolloutStatus``: the ``workload-generation`` annotation of a Rollout whose
-    template comes from a workloadRef, else empty."""
-    gen = plan.workload_generation
-    return str(gen) if gen is not None else ""
-
-
-def check_paused_conditions(ctx: Context) -> RolloutStatus | None:
-    """``checkPausedConditions`` (rollout/sync.go): keep the Progressing and Paused conditions
-    in step with pauses and retries; a change is patched and ends the reconcile."""
-    status = ctx.status
-    if status.observed_generation != ctx.plan.generation:
-        return None
-    prog = status.condition(PROGRESSING)
-    prog_paused = prog is not None and prog.reason == PAUSED_REASON
-    is_paused = bool(status.pause_conditions) or ctx.plan.paused
-    abort_cond = prog is not None and prog.reason == ABORTED_REASON
-    completed = bool(status.stable_rs) and status.stable_rs == status.current_pod_hash
-    updates: list[tuple[str, ConditionStatus, str, str]] = []
-    if is_paused != prog_paused and not abort_cond and not completed:
-        if is_paused:
-            updates.append((PROGRESSING, "Unknown", PAUSED_REASON, PAUSED_MESSAGE))
-        else:
-            updates.append((PROGRESSING, "Unknown", RESUMED_REASON, RESUMED_MESSAGE))
-    if not status.abort and abort_cond:
-        updates.append((PROGRESSING, "Unknown", RETRY_REASON, RETRY_MESSAGE))
-    paused_cond = status.condition(PAUSED)
-    paused_true = paused_cond is not None and paused_cond.status == "True"
-    if is_paused != paused_true and not abort_cond:
-        updates.append((PAUSED, "True" if is_paused else "False", PAUSED_REASON, PAUSED_MESSAGE))
-    if not updates:
-        return None
-    conds = list(status.conditions)
-    for type_, st, reason, msg in updates:
-        set_condition(conds, ctx.now, type_, st, reason, msg)
-    # patchCondition also writes observedGeneration, equal already (checked at the top).
-    new = replace(status, conditions=tuple(conds))
-    phase, message = rollout_phase(ctx.plan, new)
-    new = replace(new, phase=phase, message=message)
-    return replace(new, duration=track_duration(ctx, new))

@@ -1,0 +1,111 @@
+"""The status under construction (``newStatus``) and its base: ``calculateBaseStatus``
+(rollout/sync.go) and the condition reasons and messages of utils/conditions/conditions.go,
+verbatim."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from canarysim.engine.model import (
+    AlbStatus,
+    BlueGreenStatus,
+    Condition,
+    RolloutDuration,
+    RunStatus,
+    TrafficWeights,
+)
+from canarysim.engine.rollout.context import Context
+
+PROGRESSING = "Progressing"
+AVAILABLE = "Available"
+PAUSED = "Paused"
+COMPLETED = "Completed"
+HEALTHY = "Healthy"
+INVALID_SPEC = "InvalidSpec"
+
+# Reasons and messages (utils/conditions/conditions.go), verbatim.
+NEW_RS_REASON = "NewReplicaSetCreated"
+NEW_RS_MESSAGE = 'Created new replica set "{}"'
+FOUND_NEW_RS_REASON = "FoundNewReplicaSet"
+FOUND_NEW_RS_MESSAGE = 'Found new replica set "{}"'
+RS_UPDATED_REASON = "ReplicaSetUpdated"
+RS_PROGRESSING_MESSAGE = 'ReplicaSet "{}" is progressing.'
+NEW_RS_AVAILABLE_REASON = "NewReplicaSetAvailable"
+RS_COMPLETED_MESSAGE = 'ReplicaSet "{}" has successfully progressed.'
+RS_NOT_AVAILABLE_REASON = "ReplicaSetNotAvailable"
+NOT_AVAILABLE_MESSAGE = "Rollout does not have minimum availability"
+AVAILABLE_REASON = "AvailableReason"
+AVAILABLE_MESSAGE = "Rollout has minimum availability"
+TIMED_OUT_REASON = "ProgressDeadlineExceeded"
+RS_TIMED_OUT_MESSAGE = 'ReplicaSet "{}" has timed out progressing.'
+ABORTED_REASON = "RolloutAborted"
+ABORTED_MESSAGE = "Rollout aborted update to revision {}"
+RETRY_REASON = "RolloutRetry"
+RETRY_MESSAGE = "Retrying Rollout after abort"
+PAUSED_REASON = "RolloutPaused"
+PAUSED_MESSAGE = "Rollout is paused"
+RESUMED_REASON = "RolloutResumed"
+RESUMED_MESSAGE = "Rollout is resumed"
+COMPLETED_REASON = "RolloutCompleted"
+NOT_COMPLETED_REASON = "RolloutNotCompleted"
+NOT_COMPLETED_MESSAGE = "Rollout not completed, started update to revision {} ({})"
+HEALTHY_REASON = "RolloutHealthy"
+HEALTHY_MESSAGE = "Rollout is healthy"
+NOT_HEALTHY_MESSAGE = "Rollout is not healthy"
+
+
+@dataclass
+class Draft:
+    """The status under construction (``newStatus``)."""
+
+    current_pod_hash: str
+    current_step_hash: str
+    current_step_index: int | None
+    stable_rs: str
+    promote_full: bool
+    replicas: int
+    updated_replicas: int
+    ready_replicas: int
+    available_replicas: int
+    conditions: list[Condition] = field(default_factory=list)
+    canary_weights: TrafficWeights | None = None
+    step_run: RunStatus | None = None
+    background_run: RunStatus | None = None
+    experiment: RunStatus | None = None
+    restarted_at: float | None = None
+    blue_green: BlueGreenStatus = field(default_factory=BlueGreenStatus)
+    stable_ping_pong: str = ""
+    alb: bool = False
+    duration: RolloutDuration | None = None
+    alb_status: AlbStatus | None = None
+    albs: tuple[AlbStatus, ...] = ()
+
+
+def base_status(ctx: Context) -> Draft:
+    """``calculateBaseStatus`` + the counts of ``syncRolloutStatusCanary``."""
+    rss = ctx.obs.replica_sets
+    new = ctx.new_rs
+    return Draft(
+        current_pod_hash=ctx.plan.pod_template_hash,
+        current_step_hash=ctx.plan.step_hash,
+        current_step_index=ctx.status.current_step_index,
+        stable_rs=ctx.status.stable_rs,
+        # calculateBaseStatus compares against a stableRS that is not filled in yet, so in
+        # effect promoteFull survives until promoteStable clears it.
+        promote_full=ctx.status.promote_full,
+        replicas=sum(rs.status_replicas for rs in rss),
+        updated_replicas=new.status_replicas if new is not None else 0,
+        ready_replicas=sum(rs.ready for rs in rss),
+        available_replicas=sum(rs.available for rs in rss),
+        conditions=list(ctx.status.conditions),
+        canary_weights=ctx.new_weights,
+        step_run=ctx.step_run,
+        background_run=ctx.background_run,
+        experiment=ctx.experiment,
+        restarted_at=ctx.restarted_at,
+        stable_ping_pong=ctx.status.stable_ping_pong,
+        alb=ctx.alb,
+        duration=ctx.status.duration,
+        alb_status=ctx.alb_status,
+        albs=ctx.albs,
+    )

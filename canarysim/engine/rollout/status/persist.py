@@ -1,0 +1,125 @@
+"""The new status of one reconcile: ``persistRolloutStatus`` and ``checkPausedConditions``
+(rollout/sync.go), folding pause intents, conditions, phase and duration into it."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from canarysim.engine.model import (
+    ConditionStatus,
+    Plan,
+    RolloutStatus,
+)
+from canarysim.engine.rollout.context import Context, floor_second
+from canarysim.engine.rollout.duration import track_duration
+from canarysim.engine.rollout.status.conditions import (
+    calculate_conditions,
+    evaluate_progress_deadline_abort,
+    rollout_phase,
+    set_condition,
+)
+from canarysim.engine.rollout.status.draft import (
+    ABORTED_REASON,
+    PAUSED,
+    PAUSED_MESSAGE,
+    PAUSED_REASON,
+    PROGRESSING,
+    RESUMED_MESSAGE,
+    RESUMED_REASON,
+    RETRY_MESSAGE,
+    RETRY_REASON,
+    Draft,
+)
+
+
+def persist(ctx: Context, d: Draft) -> RolloutStatus:
+    """``persistRolloutStatus``: fold pause/abort intents, conditions, phase and message into
+    the new status, and emit the pause/resume state-change events."""
+    evaluate_progress_deadline_abort(ctx, d)
+    abort, aborted_at, pause_conditions, controller_pause = ctx.pause.fold(
+        floor_second(ctx.now), ctx.status.aborted_at
+    )
+    paused = bool(pause_conditions) or ctx.plan.paused
+    calculate_conditions(ctx, d, paused)
+    status = RolloutStatus(
+        current_pod_hash=d.current_pod_hash,
+        current_step_hash=d.current_step_hash,
+        current_step_index=d.current_step_index,
+        stable_rs=d.stable_rs,
+        pause_conditions=pause_conditions,
+        controller_pause=controller_pause,
+        abort=abort,
+        aborted_at=aborted_at,
+        promote_full=d.promote_full,
+        restarted_at=d.restarted_at,
+        observed_generation=ctx.plan.generation,
+        workload_observed_generation=_workload_generation(ctx.plan),
+        replicas=d.replicas,
+        updated_replicas=d.updated_replicas,
+        ready_replicas=d.ready_replicas,
+        available_replicas=d.available_replicas,
+        canary_weights=d.canary_weights,
+        current_step_analysis_run=d.step_run,
+        current_background_analysis_run=d.background_run,
+        current_experiment=d.experiment,
+        stable_ping_pong=d.stable_ping_pong,
+        alb=d.alb,
+        alb_status=d.alb_status,
+        albs=d.albs,
+        conditions=tuple(d.conditions),
+        blue_green=d.blue_green,
+    )
+    phase, message = rollout_phase(ctx.plan, status)
+    status = replace(status, phase=phase, message=message, duration=d.duration)
+    status = replace(status, duration=track_duration(ctx, status))
+    # sendStateChangeEvents: only when the status actually changes.
+    if status != ctx.status:
+        was_paused, is_paused = bool(ctx.status.pause_conditions), bool(pause_conditions)
+        if was_paused != is_paused:
+            if is_paused:
+                ctx.event(PAUSED_REASON, f"{PAUSED_MESSAGE} ({pause_conditions[0].reason})")
+            elif aborted_at is None:
+                ctx.event(RESUMED_REASON, RESUMED_MESSAGE)
+    return status
+
+
+def _workload_generation(plan: Plan) -> str:
+    """``persistRolloutStatus``: the ``workload-generation`` annotation of a Rollout whose
+    template comes from a workloadRef, else empty."""
+    gen = plan.workload_generation
+    return str(gen) if gen is not None else ""
+
+
+def check_paused_conditions(ctx: Context) -> RolloutStatus | None:
+    """``checkPausedConditions`` (rollout/sync.go): keep the Progressing and Paused conditions
+    in step with pauses and retries; a change is patched and ends the reconcile."""
+    status = ctx.status
+    if status.observed_generation != ctx.plan.generation:
+        return None
+    prog = status.condition(PROGRESSING)
+    prog_paused = prog is not None and prog.reason == PAUSED_REASON
+    is_paused = bool(status.pause_conditions) or ctx.plan.paused
+    abort_cond = prog is not None and prog.reason == ABORTED_REASON
+    completed = bool(status.stable_rs) and status.stable_rs == status.current_pod_hash
+    updates: list[tuple[str, ConditionStatus, str, str]] = []
+    if is_paused != prog_paused and not abort_cond and not completed:
+        if is_paused:
+            updates.append((PROGRESSING, "Unknown", PAUSED_REASON, PAUSED_MESSAGE))
+        else:
+            updates.append((PROGRESSING, "Unknown", RESUMED_REASON, RESUMED_MESSAGE))
+    if not status.abort and abort_cond:
+        updates.append((PROGRESSING, "Unknown", RETRY_REASON, RETRY_MESSAGE))
+    paused_cond = status.condition(PAUSED)
+    paused_true = paused_cond is not None and paused_cond.status == "True"
+    if is_paused != paused_true and not abort_cond:
+        updates.append((PAUSED, "True" if is_paused else "False", PAUSED_REASON, PAUSED_MESSAGE))
+    if not updates:
+        return None
+    conds = list(status.conditions)
+    for type_, st, reason, msg in updates:
+        set_condition(conds, ctx.now, type_, st, reason, msg)
+    # patchCondition also writes observedGeneration, equal already (checked at the top).
+    new = replace(status, conditions=tuple(conds))
+    phase, message = rollout_phase(ctx.plan, new)
+    new = replace(new, phase=phase, message=message)
+    return replace(new, duration=track_duration(ctx, new))
