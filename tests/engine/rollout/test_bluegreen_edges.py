@@ -1,4 +1,4 @@
-"""Edges of ``engine/rollout/bluegreen.py`` the mutation run found unpinned.
+"""Edges of ``engine/rollout/bluegreen/`` the mutation run found unpinned.
 
 Each test names the Argo function it pins (rollout/bluegreen.go, rollout/service.go,
 rollout/replicaset.go, rollout/sync.go, rollout/pause.go, utils/replicaset). One reconcile
