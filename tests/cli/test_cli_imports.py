@@ -75,3 +75,42 @@ def test_run_loads_plotting_and_html_when_asked(tmp_path: Path) -> None:
     code, loaded = _loaded(argv, PLOTTING + HTML + DASK, cwd=tmp_path)
     assert code == 0
     assert loaded == sorted(PLOTTING + HTML)
+
+
+BUILT_AT_IMPORT = """
+import json, sys
+import pydantic
+import canarysim.declarations
+{more}
+def models(cls):
+    for sub in cls.__subclasses__():
+        yield sub
+        yield from models(sub)
+print(json.dumps(sorted({{m.__qualname__ for m in models(pydantic.BaseModel)
+                         if m.__module__.startswith("canarysim") and m.__pydantic_complete__}})))
+"""
+
+
+def _built_at_import(more: str = "") -> list[str]:
+    """The canarysim models whose validator exists after importing the declarations (and
+    running ``more``), in a fresh interpreter."""
+    done = subprocess.run(
+        [sys.executable, "-c", BUILT_AT_IMPORT.format(more=more)],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=120,
+    )
+    return list(json.loads(done.stdout.strip().splitlines()[-1]))
+
+
+def test_importing_the_declarations_builds_no_model() -> None:
+    """Every model defers its build to first use: a module-level instance or a subscripted
+    generic model would build validators (tens of milliseconds) in every command."""
+    assert _built_at_import() == []
+
+
+def test_the_probe_sees_a_built_model() -> None:
+    """Loading a scenario builds its models, which the probe above reports (so it can fail)."""
+    built = _built_at_import(f"canarysim.declarations.load_scenario({str(SEED)!r})")
+    assert "Scenario" in built

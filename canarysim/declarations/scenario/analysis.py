@@ -13,15 +13,17 @@ would do is not in any manifest, so the scenario says it:
   ``timeout`` (Argo's default 30 s) is an Error measurement.
 """
 
+import functools
 from typing import Any
 
 from pydantic import Field, field_validator, model_validator
 
 from canarysim.declarations.scenario.values import (
-    Change,
     Delay,
+    DelayChange,
     Duration,
     Fraction,
+    FractionChange,
     ScenarioModel,
     sorted_changes,
 )
@@ -33,14 +35,17 @@ class JobBehaviour(ScenarioModel):
     """A simulated Job: ``duration`` (a delay) and ``successProbability``, each a constant
     or a list of ``{at, value}`` changes."""
 
-    duration: Delay | list[Change[Delay]] | None = None
-    success_probability: Fraction | list[Change[Fraction]] | None = None
+    duration: Delay | list[DelayChange] | None = None
+    success_probability: Fraction | list[FractionChange] | None = None
 
     _sort = field_validator("duration", "success_probability")(sorted_changes)
 
 
-DEFAULT_JOB = JobBehaviour(duration=Delay.of(10.0), success_probability=1.0)
-"""A Job unless the scenario says otherwise: succeeds after 10 s."""
+@functools.cache
+def default_job() -> JobBehaviour:
+    """A Job unless the scenario says otherwise: succeeds after 10 s. Built on first use, not
+    at import: an instance builds its model's validator, which every command would pay for."""
+    return JobBehaviour(duration=Delay.of(10.0), success_probability=1.0)
 
 
 class SuccessRate(ScenarioModel):
@@ -102,7 +107,7 @@ class Analysis(ScenarioModel):
 
     def job_for(self, metric: str) -> JobBehaviour:
         """Fully resolved Job behaviour of ``metric`` (every field set)."""
-        layers = [self.jobs.get(metric), self.job, DEFAULT_JOB]
+        layers = [self.jobs.get(metric), self.job, default_job()]
         merged = {
             name: next(getattr(j, name) for j in layers if j and getattr(j, name) is not None)
             for name in JobBehaviour.model_fields

@@ -51,7 +51,7 @@ from canarysim.declarations.scenario.actions import (
 )
 from canarysim.declarations.scenario.analysis import Analysis
 from canarysim.declarations.scenario.behaviour.pods import Cluster, PodBehaviour, Pods
-from canarysim.declarations.scenario.behaviour.versions import DEFAULT_VERSION, Version
+from canarysim.declarations.scenario.behaviour.versions import Version, default_version
 from canarysim.declarations.scenario.changes import CHANGES, changed_data, patched_manifests
 from canarysim.declarations.scenario.expect import Expect
 from canarysim.declarations.scenario.traffic import Traffic
@@ -321,7 +321,7 @@ class Scenario(ScenarioModel):
 
     def version_for(self, image: str) -> Version:
         """Behaviour of ``image`` (the built-in default when the scenario omits it)."""
-        return self.versions.get(image, DEFAULT_VERSION)
+        return self.versions.get(image, default_version())
 
     def pod_behaviour(self, image: str) -> PodBehaviour:
         """Fully resolved pod start-up behaviour for ``image``."""

@@ -1,6 +1,7 @@
 """The simulated cluster's nodes and how long each stage of a pod's start takes: the scenario's
 ``cluster`` and ``pods`` sections, per image with a default, over built-in quick pods."""
 
+import functools
 from typing import Annotated
 
 from pydantic import Field
@@ -20,7 +21,7 @@ class Cluster(ScenarioModel):
 
 class PodBehaviour(ScenarioModel):
     """How long each stage of a pod's start takes. Unset stages fall back to ``pods.default``
-    and then to the built-in defaults (:data:`DEFAULT_POD`)."""
+    and then to the built-in defaults (:func:`default_pod`)."""
 
     scheduling: Delay | None = None
     image_pull: Delay | None = None
@@ -41,15 +42,18 @@ class PodBehaviour(ScenarioModel):
         return PodBehaviour(**{k: v for k, v in merged.items() if v is not None})
 
 
-DEFAULT_POD = PodBehaviour(
-    scheduling=Delay.of(0.5),
-    image_pull=Delay.of(2.0),
-    container_start=Delay.of(1.0),
-    readiness=Delay.of(1.0),
-    termination=Delay.of(1.0),
-    image_pull_fails=False,
-)
-"""Quick, deterministic pods: about 4.5 s from creation to Ready."""
+@functools.cache
+def default_pod() -> PodBehaviour:
+    """Quick, deterministic pods: about 4.5 s from creation to Ready. Built on first use:
+    an instance built at import would build the model's validator in every command."""
+    return PodBehaviour(
+        scheduling=Delay.of(0.5),
+        image_pull=Delay.of(2.0),
+        container_start=Delay.of(1.0),
+        readiness=Delay.of(1.0),
+        termination=Delay.of(1.0),
+        image_pull_fails=False,
+    )
 
 
 class Pods(ScenarioModel):
@@ -59,4 +63,4 @@ class Pods(ScenarioModel):
     def for_image(self, image: str) -> PodBehaviour:
         """Fully resolved behaviour of pods running ``image`` (every field set)."""
         own = self.images.get(image, PodBehaviour())
-        return own.over(self.default).over(DEFAULT_POD)
+        return own.over(self.default).over(default_pod())

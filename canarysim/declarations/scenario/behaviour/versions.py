@@ -1,12 +1,15 @@
 """How the pods running one image behave: the scenario's ``versions`` section (error rate,
 latency, crashes, readiness), each a constant or step-wise changes in simulated time."""
 
+import functools
+
 from pydantic import Field, field_validator
 
 from canarysim.declarations.scenario.actions import ErrorRate
 from canarysim.declarations.scenario.values import (
     Change,
     Delay,
+    DelayChange,
     PositiveDuration,
     ScenarioModel,
     at_time,
@@ -23,17 +26,27 @@ class Crash(ScenarioModel):
     after_start: Delay | None = None
 
 
+class ErrorRateChange(Change):
+    """A :class:`Change` of a version's error rate."""
+
+    value: ErrorRate
+
+
+class CrashChange(Change):
+    """A :class:`Change` of how a version crashes (``null``: it stops crashing)."""
+
+    value: Crash | None
+
+
 class Version(ScenarioModel):
     """Behaviour of the pods running one image. Each field is a constant or a list of
     ``{at, value}`` changes (step-wise in simulated time)."""
 
     NULLABLE = frozenset({"crash"})
 
-    error_rate: ErrorRate | list[Change[ErrorRate]] = 0.0
-    latency: Delay | list[Change[Delay]] = Field(
-        default_factory=lambda: Delay(median=0.01, p99=0.05)
-    )
-    crash: Crash | list[Change[Crash | None]] | None = None
+    error_rate: ErrorRate | list[ErrorRateChange] = 0.0
+    latency: Delay | list[DelayChange] = Field(default_factory=lambda: Delay(median=0.01, p99=0.05))
+    crash: Crash | list[CrashChange] | None = None
     ready: bool = True
     """False: the readiness probe never passes (pods run but are never Ready)."""
 
@@ -59,5 +72,8 @@ class Version(ScenarioModel):
         return sorted(times)
 
 
-DEFAULT_VERSION = Version()
-"""An image the scenario does not describe: no errors, 10 ms median / 50 ms p99 latency."""
+@functools.cache
+def default_version() -> Version:
+    """An image the scenario does not describe: no errors, 10 ms median / 50 ms p99 latency.
+    Built on first use, like :func:`~canarysim.declarations.scenario.behaviour.pods.default_pod`."""
+    return Version()
