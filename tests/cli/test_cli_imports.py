@@ -114,3 +114,27 @@ def test_the_probe_sees_a_built_model() -> None:
     """Loading a scenario builds its models, which the probe above reports (so it can fail)."""
     built = _built_at_import(f"canarysim.declarations.load_scenario({str(SEED)!r})")
     assert "Scenario" in built
+
+
+FROZEN = """
+import gc, io, json
+from canarysim.cli import main
+before = gc.get_freeze_count()
+code = main({argv!r}, out=io.StringIO())
+print(json.dumps([code, before, gc.get_freeze_count() > 0, gc.isenabled()]))
+"""
+
+
+@pytest.mark.parametrize("command", ["validate", "run"])
+def test_commands_freeze_what_they_loaded(command: str) -> None:
+    """A command's imports, scenario and world live until exit: once loaded they are moved
+    out of the collector's sight, and the collector runs again for what comes after."""
+    argv = [command, str(SEED)] + (["-q"] if command == "run" else [])
+    done = subprocess.run(
+        [sys.executable, "-c", FROZEN.format(argv=argv)],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=120,
+    )
+    assert json.loads(done.stdout.strip().splitlines()[-1]) == [0, 0, True, True]
