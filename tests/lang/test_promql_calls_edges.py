@@ -268,6 +268,15 @@ def test_absent_over_time():
     assert at("absent_over_time(g[1m])") == Vector([])
     assert at('absent_over_time(nope{a="1"}[1m])') == Vector([({"a": "1"}, 1.0)])
     assert at('absent_over_time(nope{a="1"}[1m:10s])') == Vector([({}, 1.0)])
+    assert at('absent_over_time((nope{a="1"}[1m]))') == Vector([({}, 1.0)])
+
+
+def test_absent_reads_the_argument_it_is_given_not_an_earlier_one():
+    """The wrappers are counted per argument: label_replace's own first argument."""
+    query = 'absent(label_replace((nope{a="1"}), "b", "x", "a", ".*"))'
+    assert at(query) == Vector([({}, 1.0)])
+    query = 'absent(nope{a="1"}) or absent((nope{b="2"}))'
+    assert at(query) == Vector([({"a": "1"}, 1.0), ({}, 1.0)])
 
 
 # ----------------------------------------------------------------------------- instant functions
@@ -286,6 +295,14 @@ def test_timestamp_of_an_expression_is_the_evaluation_time():
     assert [lb for lb, _ in at('timestamp(abs(g{pod="a"}))')] == [{"pod": "a"}]
 
 
+def test_timestamp_looks_through_parentheses_but_not_a_unary_plus():
+    """engine.go unwraps ParenExprs around timestamp's argument (the sample times), but a
+    unary + is a UnaryExpr, an expression like any other (the evaluation time)."""
+    assert by_pod(at("timestamp((g))", 65.0, epoch=100.0)) == {"a": 160.0, "b": 160.0}
+    assert by_pod(at("timestamp(+g)", 65.0, epoch=100.0)) == {"a": 165.0, "b": 165.0}
+    assert by_pod(at("timestamp((+g))", 65.0, epoch=100.0)) == {"a": 165.0, "b": 165.0}
+
+
 @pytest.mark.parametrize(
     ("query", "labels"),
     [
@@ -296,6 +313,15 @@ def test_timestamp_of_an_expression_is_the_evaluation_time():
         ('absent(nope{a=""})', {}),  # an empty value sets no label
         ('absent({__name__="nope", a="1"})', {"a": "1"}),
         ("absent(sum(nope))", {}),
+        # Prometheus keeps ParenExpr and a unary + as nodes of their own, which are not
+        # selectors: createLabelsForAbsentFunction reads no matchers through them.
+        ('absent((nope{a="1"}))', {}),
+        ('absent(((nope{a="1"})))', {}),
+        ('absent(+nope{a="1"})', {}),
+        ('absent((+nope{a="1"}))', {}),
+        ('absent(-nope{a="1"})', {}),
+        ('absent(nope{a="1"} offset 1m)', {"a": "1"}),
+        ('absent(nope{a="("})', {"a": "("}),  # a parenthesis inside a string is no wrapper
     ],
 )
 def test_absent_labels(query, labels):

@@ -128,7 +128,7 @@ def call(ev: Evaluator, node: Call) -> Scalar | Vector:
         return _timestamp(ev, node)
     if f == "absent":
         vec = _arg(ev, node, 0, "vector")
-        return Vector([]) if len(vec) else Vector([(_absent_labels(node.args[0]), 1.0)])
+        return Vector([]) if len(vec) else Vector([(_absent_labels(node, 0), 1.0)])
     if f in ("label_replace", "label_join"):
         return _label_function(ev, node)
     vec = _arg(ev, node, 0, "vector")
@@ -221,9 +221,7 @@ def _over_time(ev: Evaluator, node: Call) -> Vector:
         matrix, _, _ = ev.matrix_arg(node.args[0], f)
         if matrix.series:
             return Vector([])
-        inner = node.args[0]
-        sel = inner.vector if isinstance(inner, MatrixSelector) else None
-        return Vector([(_absent_labels(sel), 1.0)])
+        return Vector([(_absent_labels(node, 0), 1.0)])
     if f == "last_over_time":
         matrix, _, _ = ev.matrix_arg(node.args[0], f)
         return Vector([(labels, float(v[-1])) for labels, _, v in matrix.series])
@@ -283,7 +281,8 @@ def _changes(values: Sequence[float]) -> int:
 def _timestamp(ev: Evaluator, node: Call) -> Vector:
     """``timestamp(v)``: a selector's sample times (Unix seconds), else the evaluation time."""
     arg = node.args[0]
-    if isinstance(arg, VectorSelector):
+    # engine.go unwraps ParenExprs around timestamp's argument, but not a unary +.
+    if isinstance(arg, VectorSelector) and "+" not in _wrappers(node, 0):
         samples = ev.instant_samples(arg)
         out = [(_drop_name(lb), t + ev.epoch) for lb, t, _ in samples]
         return ev.unique(Vector(out))
@@ -291,11 +290,21 @@ def _timestamp(ev: Evaluator, node: Call) -> Vector:
     return ev.unique(Vector([(_drop_name(lb), ev.at + ev.epoch) for lb, _ in vec]))
 
 
-def _absent_labels(arg: object) -> Labels:
-    """``createLabelsForAbsentFunction``: each label's first equality matcher sets it (an empty
-    value sets nothing), and any later matcher of that label, or a matcher of another kind,
-    removes it."""
-    if not isinstance(arg, VectorSelector):
+def _wrappers(node: Call, i: int) -> str:
+    """The parentheses and unary ``+`` argument ``i`` began with (see ``Call.wrappers``)."""
+    return node.wrappers[i] if node.wrappers else ""
+
+
+def _absent_labels(node: Call, i: int) -> Labels:
+    """``createLabelsForAbsentFunction`` of argument ``i``: a vector or range selector's
+    labels, none for anything else (a parenthesised selector or one under a unary ``+``
+    included: Prometheus keeps those as ParenExpr and UnaryExpr). Each label's first equality
+    matcher sets it (an empty value sets nothing), and any later matcher of that label, or a
+    matcher of another kind, removes it."""
+    arg = node.args[i]
+    if isinstance(arg, MatrixSelector):
+        arg = arg.vector
+    if _wrappers(node, i) or not isinstance(arg, VectorSelector):
         return {}
     out: Labels = {}
     has: set[str] = set()

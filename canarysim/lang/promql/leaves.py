@@ -69,18 +69,31 @@ class LeafParser(Cursor):
             raise PromQLError.at(f"unknown function with name {name!r}", self.query, pos)
         self._expect("(")
         args: list[object] = []
+        wrappers: list[str] = []
         if not self._is(")"):
-            args.append(self._binary(0))
-            while self._is(","):
-                self._next()
+            while True:
+                wrappers.append(self._leading_wrappers())
                 args.append(self._binary(0))
+                if not self._is(","):
+                    break
+                self._next()
         self._expect(")")
         lo, hi = FUNCTIONS[name]
         if not lo <= len(args) <= hi:
             want = str(lo) if lo == hi else f"{lo} to {hi}"
             msg = f"expected {want} argument(s) in call to {name!r}, got {len(args)}"
             raise PromQLError.at(msg, self.query, pos)
-        return Call(name, tuple(args), pos)
+        return Call(name, tuple(args), pos, tuple(wrappers) if any(wrappers) else ())
+
+    def _leading_wrappers(self) -> str:
+        """The ``(`` and unary ``+`` tokens the expression at the cursor begins with. When the
+        expression turns out to be a selector, they all wrap it (anything else after them
+        would make it a binary expression, a subquery or an error)."""
+        i, out = self.i, ""
+        while self.toks[i].kind == "OP" and self.toks[i].text in ("(", "+"):
+            out += self.toks[i].text
+            i += 1
+        return out
 
     def _aggregate(self) -> Aggregate:
         t = self._next()

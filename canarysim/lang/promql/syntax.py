@@ -110,6 +110,11 @@ class Call:
     func: str
     args: tuple[object, ...]
     pos: int = 0
+    wrappers: tuple[str, ...] = ()
+    """Per argument, the parentheses and unary ``+`` it began with (``"(+"`` for
+    ``(+x)``), which the parser drops but Prometheus keeps as ParenExpr and UnaryExpr nodes:
+    they hide a selector from ``absent``'s labels and a unary ``+`` hides it from
+    ``timestamp``. Empty when no argument has any."""
 
 
 @dataclass(frozen=True)
