@@ -204,6 +204,12 @@ def _blue_green_plan(
     )
 
 
+def _match_list(value: Any) -> tuple[dict[str, Any], ...] | None:
+    """A header or mirror route's ``match`` as Go decodes it: missing or null is a nil slice
+    (the route is removed), ``[]`` an empty one (a route for every request)."""
+    return None if value is None else tuple(_plain_list(value))
+
+
 def _plain_list(value: Any) -> list[dict[str, Any]]:
     return [dict(v) for v in value if isinstance(v, dict)] if isinstance(value, list) else []
 
@@ -307,12 +313,12 @@ def _single_step(
     if kind == "setHeaderRoute":
         h = step.set_header_route
         assert h is not None
-        return em.SetHeaderRoute(name=h.name, match=tuple(_plain_list(body.get("match"))))
+        return em.SetHeaderRoute(name=h.name, match=_match_list(body.get("match")))
     if kind == "setMirrorRoute":
         m = step.set_mirror_route
         assert m is not None
         return em.SetMirrorRoute(
-            name=m.name, match=tuple(_plain_list(body.get("match"))), percentage=m.percentage
+            name=m.name, match=_match_list(body.get("match")), percentage=m.percentage
         )
     raise scenario_error(
         rollout.file,

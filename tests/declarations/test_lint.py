@@ -402,3 +402,35 @@ def test_ttl_strategy_on_a_template_says_runs_from_templates_never_have_one():
         "AnalysisRun only: the runs a Rollout or an Experiment creates never have one, so "
         "Argo never deletes them for age"
     ]
+
+
+@pytest.mark.parametrize(
+    ("step", "want"),
+    [
+        (
+            {"setHeaderRoute": {"name": "h", "match": []}},
+            [
+                "an empty match is not a removal: steps[1] adds a route without conditions "
+                "that sends every request to the canary; leave match out to remove the route"
+            ],
+        ),
+        (
+            {"setMirrorRoute": {"name": "h", "match": [], "percentage": 10}},
+            [
+                "an empty match is not a removal: steps[1] adds a route without conditions "
+                "that mirrors every request to the canary; leave match out to remove the route"
+            ],
+        ),
+        ({"setHeaderRoute": {"name": "h"}}, []),
+        ({"setHeaderRoute": {"name": "h", "match": None}}, []),
+        ({"setHeaderRoute": {"name": "h", "match": [{"headerName": "a"}]}}, []),
+    ],
+    ids=["header, empty", "mirror, empty", "header, missing", "header, null", "header, one"],
+)
+def test_an_empty_route_match_is_named(base, step, want):
+    """The routers remove a header or mirror route only for a nil ``match``; ``[]`` adds a
+    route for every request, which Argo accepts and canarysim simulates."""
+    canary(base)["trafficRouting"]["managedRoutes"] = [{"name": "h"}]
+    canary(base)["steps"] = [{"setWeight": 10}, step, {"pause": {}}]
+    found = messages(base, SERVICES, VSVC)
+    assert [m for r, _, m in found if r == "lint/empty-route-match"] == want

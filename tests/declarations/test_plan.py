@@ -108,6 +108,26 @@ def test_every_step_kind(base):
     )
 
 
+@pytest.mark.parametrize(
+    ("body", "match"),
+    [({}, None), ({"match": None}, None), ({"match": []}, ())],
+    ids=["missing", "null", "empty"],
+)
+def test_a_route_match_keeps_nil_apart_from_empty(base, body, match):
+    """Go decodes a missing or null ``match`` to a nil slice (the routers remove the route)
+    and ``[]`` to an empty one (a route for every request): the plan keeps them apart."""
+    c = base["spec"]["strategy"]["canary"]
+    c["trafficRouting"]["managedRoutes"] = [{"name": "hdr"}, {"name": "mir"}]
+    c["steps"] = [
+        {"setHeaderRoute": {"name": "hdr", **body}},
+        {"setMirrorRoute": {"name": "mir", **body}},
+    ]
+    assert plan_of(base).steps == (
+        em.SetHeaderRoute(name="hdr", match=match),
+        em.SetMirrorRoute(name="mir", match=match),
+    )
+
+
 def test_sub_second_pause_truncates_like_argo(base):
     base["spec"]["strategy"]["canary"]["steps"] = [{"pause": {"duration": "1500ms"}}]
     assert plan_of(base).steps == (em.Pause(seconds=1.0, raw="1500ms"),)

@@ -178,6 +178,46 @@ def test_gateway_api_routes_without_use_header_routes_get_no_header_rule() -> No
     assert testers["stable"] > 0  # by weight: no rule sends them to the canary only
 
 
+def _istio_header_route(header: dict[str, Any]) -> Any:
+    base = load_scenario(SCENARIOS / "header-route" / "scenario.yaml")
+    steps = [{"setWeight": 10}, {"setHeaderRoute": header}, {"pause": {}}]
+    patch = {"spec": {"strategy": {"canary": {"steps": steps}}}}
+    return base.with_manifest("Rollout", "header-demo", patch)
+
+
+@pytest.mark.parametrize(
+    ("header", "everything_to_the_canary"),
+    [
+        ({"name": "canary-testers", "match": []}, True),
+        ({"name": "canary-testers"}, False),
+        ({"name": "canary-testers", "match": None}, False),
+    ],
+    ids=["empty match", "no match", "null match"],
+)
+def test_an_empty_header_match_sends_every_request_to_the_canary(
+    header: dict[str, Any], everything_to_the_canary: bool
+) -> None:
+    """istio.go tests ``Match == nil``: an empty list is not nil, so the step adds a route
+    without conditions, ahead of the weighted one, and every request reaches the canary
+    while the rollout pauses at 10 %. A missing or null match only removes the route."""
+    r = canarysim.simulate(_istio_header_route(header))
+    times = np.asarray(r.series["time"])
+    weights = np.asarray(r.series["weight.canary"])
+    paused = times[weights == 10]
+    window = (times > float(paused[0]) + 30) & (times < float(paused[-1]))
+    rows = _class_rows(r, "default", window)
+    (vs,) = r.manifests_at(float(paused[-1]))["virtualservices"]
+    route_names = [route.get("name") for route in vs["spec"]["http"]]
+    if everything_to_the_canary:
+        assert route_names == ["canary-testers", "primary"]
+        assert "match" not in vs["spec"]["http"][0]
+        assert rows["canary"] > 0 and rows["stable"] == 0
+    else:
+        assert route_names == ["primary"]
+        n = rows["canary"] + rows["stable"]
+        assert abs(rows["canary"] / n - 0.1) < 5 * np.sqrt(0.1 * 0.9 / n)
+
+
 UNSUPPORTED_HEADER = [
     ("nginx-canary", "rollout-nginx-canary"),
     ("smi-experiment", "rollout-smi-experiment"),

@@ -40,6 +40,7 @@ def lint(objs: Manifests) -> list[Finding]:
         out += _destination_rule(ro, objs)
         out += _steps(ro, objs)
         out += _progress_threshold(ro)
+        out += _empty_route_matches(ro)
     out += _route_weights(objs)
     out += _gateways(objs)
     out += lint_analysis(objs)
@@ -380,6 +381,34 @@ def _progress_threshold(ro: Rollout) -> list[Finding]:
             )
         ]
     return []
+
+
+def _empty_route_matches(ro: Rollout) -> list[Finding]:
+    """A header or mirror route step with ``match: []``. The routers remove the route only
+    when ``Match == nil`` (missing or null); an empty list adds a route without conditions,
+    which takes every request: all of it to the canary (header route) or all of it copied
+    (mirror route). Argo accepts it, and canarysim simulates it; it is rarely meant."""
+    steps = ro.raw_at("spec", "strategy", "canary", "steps")
+    out: list[Finding] = []
+    what = {
+        "setHeaderRoute": "sends every request to the canary",
+        "setMirrorRoute": "mirrors every request to the canary",
+    }
+    for i, step in enumerate(steps if isinstance(steps, list) else []):
+        for kind, effect in what.items():
+            body = step.get(kind) if isinstance(step, dict) else None
+            if isinstance(body, dict) and body.get("match") == []:
+                out.append(
+                    _f(
+                        ro,
+                        ("spec", "strategy", "canary", "steps", i, kind, "match"),
+                        "lint/empty-route-match",
+                        "warning",
+                        f"an empty match is not a removal: steps[{i}] adds a route without "
+                        f"conditions that {effect}; leave match out to remove the route",
+                    )
+                )
+    return out
 
 
 def _background_interval(ro: Rollout, objs: Manifests) -> float | None:

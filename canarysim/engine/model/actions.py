@@ -114,20 +114,20 @@ class SetTrafficWeight:
 
 @dataclass(frozen=True)
 class SetTrafficHeaderRoute:
-    """Router ``SetHeaderRoute``: create/replace managed header route ``name`` (empty
-    ``match`` removes it)."""
+    """Router ``SetHeaderRoute``: create/replace managed header route ``name`` (``match``
+    None removes it; an empty tuple matches every request)."""
 
     name: str
-    match: tuple[dict[str, Any], ...] = ()
+    match: tuple[dict[str, Any], ...] | None = None
 
 
 @dataclass(frozen=True)
 class SetTrafficMirrorRoute:
-    """Router ``SetMirrorRoute``: create/replace managed mirror route ``name`` (empty
-    ``match`` removes it)."""
+    """Router ``SetMirrorRoute``: create/replace managed mirror route ``name`` (``match``
+    None removes it; an empty tuple mirrors every request)."""
 
     name: str
-    match: tuple[dict[str, Any], ...] = ()
+    match: tuple[dict[str, Any], ...] | None = None
     percentage: int | None = None
 
 

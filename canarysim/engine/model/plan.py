@@ -67,18 +67,20 @@ class Experiment:
 @dataclass(frozen=True)
 class SetHeaderRoute:
     """``- setHeaderRoute: {name, match}``; ``match`` as written (Argo's ``HeaderRoutingMatch``
-    mappings). An empty ``match`` removes the route."""
+    mappings). No ``match`` (missing or null: Go's nil slice) removes the route; an empty
+    list is a route that matches every request (the routers test ``Match == nil``)."""
 
     name: str
-    match: tuple[dict[str, Any], ...] = ()
+    match: tuple[dict[str, Any], ...] | None = None
 
 
 @dataclass(frozen=True)
 class SetMirrorRoute:
-    """``- setMirrorRoute: {name, match, percentage}``; an empty ``match`` removes the route."""
+    """``- setMirrorRoute: {name, match, percentage}``; no ``match`` removes the route, an
+    empty list mirrors every request (as :class:`SetHeaderRoute`)."""
 
     name: str
-    match: tuple[dict[str, Any], ...] = ()
+    match: tuple[dict[str, Any], ...] | None = None
     percentage: int | None = None
 
 

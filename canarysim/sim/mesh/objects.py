@@ -307,8 +307,9 @@ class Mesh(RouterObjects):
         if self.version == key[0]:
             self._unchanged_weight = key
 
-    def set_header_route(self, name: str, match: Sequence[Mapping[str, Any]]) -> None:
-        step = {"name": name, "match": [dict(m) for m in match]}
+    def set_header_route(self, name: str, match: Sequence[Mapping[str, Any]] | None) -> None:
+        """``match`` None removes the route; an empty one matches every request."""
+        step = {"name": name, "match": None if match is None else [dict(m) for m in match]}
         drs = list(self.destination_rules.values())
         self._rewrite_vs(lambda vs: istio.set_header_route(vs, self.rollout, step, drs))
         if self.alb:
@@ -317,12 +318,15 @@ class Mesh(RouterObjects):
         if self.apisix:
             self._apisix_set_header_route(name, match)
         if self.gateway_api:
-            self._gateway_api_set_header_route(name, list(match) or None)
+            self._gateway_api_set_header_route(name, None if match is None else list(match))
 
     def set_mirror_route(
-        self, name: str, match: Sequence[Mapping[str, Any]], percentage: int | None
+        self, name: str, match: Sequence[Mapping[str, Any]] | None, percentage: int | None
     ) -> None:
-        step: dict[str, Any] = {"name": name, "match": [dict(m) for m in match]}
+        step: dict[str, Any] = {
+            "name": name,
+            "match": None if match is None else [dict(m) for m in match],
+        }
         if percentage is not None:
             step["percentage"] = percentage
         drs = list(self.destination_rules.values())

@@ -179,9 +179,9 @@ class RouterObjects(GatewayApiRoutes):
         if writes:
             self._changed()
 
-    def _alb_set_header_route(self, name: str, match: Sequence[Mapping[str, Any]]) -> None:
+    def _alb_set_header_route(self, name: str, match: Sequence[Mapping[str, Any]] | None) -> None:
         ingresses = self.namespace_ingresses()
-        self._alb_write(alb.set_header_route(self.rollout, ingresses, name, list(match)))
+        self._alb_write(alb.set_header_route(self.rollout, ingresses, name, match))
 
     def _alb_remove_managed_routes(self) -> None:
         self._alb_write(alb.remove_managed_routes(self.rollout, self.namespace_ingresses()))
@@ -284,7 +284,9 @@ class RouterObjects(GatewayApiRoutes):
         ns = self._rollout_namespace()
         return {name: r for (n, name), r in self.apisix_routes.items() if n == ns}
 
-    def _apisix_set_header_route(self, name: str, match: Sequence[Mapping[str, Any]]) -> None:
+    def _apisix_set_header_route(
+        self, name: str, match: Sequence[Mapping[str, Any]] | None
+    ) -> None:
         """APISIX ``SetHeaderRoute``: the header route's own ApisixRoute."""
         routes = self._apisix_routes_by_name()
         self._apisix_write(apisix_headers.set_header_route(routes, self.rollout, name, match))

@@ -145,8 +145,17 @@ def test_removing_a_route_clears_both_annotations_and_its_path_in_every_rule() -
     assert services(w.manifest) == [STABLE] and services(w.manifest, 1) == [STABLE]
 
 
-def test_removing_a_route_that_is_not_there_only_records_the_rollout() -> None:
+def test_an_empty_match_adds_a_route_without_header_conditions() -> None:
+    """``headerRoute.Match != nil`` adds the route: an empty list marshals to ``null``
+    conditions, so the path forwards every request to the canary."""
     w = alb.set_header_route(header_rollout(), {"ingress": ingress()}, "header-route", [])[0]
+    assert annotations(w)[ROUTE_CONDITION] == "null"
+    assert ROUTE_ACTION in annotations(w)
+    assert services(w.manifest) == ["header-route", STABLE]
+
+
+def test_removing_a_route_that_is_not_there_only_records_the_rollout() -> None:
+    w = alb.set_header_route(header_rollout(), {"ingress": ingress()}, "header-route", None)[0]
     assert annotations(w) == {MANAGED: '{"rollout":[]}'}
     assert w.manifest["spec"] == ingress()["spec"]
 

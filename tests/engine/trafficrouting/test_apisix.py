@@ -128,8 +128,12 @@ def test_a_header_route_is_an_owned_copy_sending_all_to_the_canary():
     assert rule["match"]["exprs"] == [
         {"subject": {"scope": "Header", "name": "agent"}, "op": "RegexMatch", "value": "^fire.*"}
     ]
-    # no match: deleted
-    assert set_header_route(base, again, rollout(), "hdr", []) is None
+    # an empty match (Go's empty slice): every request the rule takes goes to the canary
+    every = set_header_route(base, again, rollout(), "hdr", [])
+    assert every is not None
+    assert every["spec"]["http"][0]["match"]["exprs"] == []
+    # no match (nil): deleted
+    assert set_header_route(base, again, rollout(), "hdr", None) is None
 
 
 def test_a_header_route_name_taken_by_another_object_is_argos_error():

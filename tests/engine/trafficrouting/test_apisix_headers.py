@@ -158,9 +158,20 @@ def test_an_existing_header_route_is_updated_with_its_priority_kept() -> None:
 
 def test_without_match_the_route_is_deleted_or_never_made() -> None:
     routes = {"mocks-apisix-route": base_route()}
-    assert set_header_route(routes, rollout(), "set-header", []) == {}  # NilMatchWithNew
+    assert set_header_route(routes, rollout(), "set-header", None) == {}  # NilMatchWithNew
     routes["set-header"] = existing_header_route()
-    assert set_header_route(routes, rollout(), "set-header", []) == {"set-header": None}
+    assert set_header_route(routes, rollout(), "set-header", None) == {"set-header": None}
+
+
+def test_an_empty_match_is_a_route_without_header_expressions() -> None:
+    """``headerRouting.Match == nil`` deletes; an empty list is not nil: the copy is made,
+    all to the canary, with no expression to hold it back."""
+    routes = {"mocks-apisix-route": base_route()}
+    made = set_header_route(routes, rollout(), "set-header", [])["set-header"]
+    assert made is not None
+    [rule] = made["spec"]["http"]
+    assert rule["match"]["exprs"] == []
+    assert [b["weight"] for b in rule["backends"]] == [100]
 
 
 @pytest.mark.parametrize(

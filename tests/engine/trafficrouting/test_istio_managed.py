@@ -528,17 +528,41 @@ def test_header_route_on_malformed_http():
     )
 
 
-@pytest.mark.parametrize("match", [None, []])
-def test_step_without_match_removes_the_route(match):
+@pytest.mark.parametrize("step", [{}, {"match": None}], ids=["missing", "null"])
+def test_step_without_match_removes_the_route(step):
     ro = rollout(managed=["h", "m"])
     with_routes = set_mirror_route(
         set_header_route(vs(REGULAR), ro, header_step("h")), ro, mirror_step("m")
     )
     assert names(with_routes) == ["h", "m", "primary", "secondary"]
-    step = {"name": "h"} if match is None else {"name": "h", "match": match}
-    assert names(set_header_route(with_routes, ro, step)) == ["m", "primary", "secondary"]
-    step = {"name": "m"} if match is None else {"name": "m", "match": match}
-    assert names(set_mirror_route(with_routes, ro, step)) == ["h", "primary", "secondary"]
+    assert names(set_header_route(with_routes, ro, {"name": "h", **step})) == [
+        "m",
+        "primary",
+        "secondary",
+    ]
+    assert names(set_mirror_route(with_routes, ro, {"name": "m", **step})) == [
+        "h",
+        "primary",
+        "secondary",
+    ]
+
+
+def test_an_empty_match_is_a_route_for_every_request():
+    """``Match == nil`` removes; an empty list is not nil. The route is written with Go's nil
+    match slice, ``null``, which the API server prunes: a route without ``match``, first in
+    managedRoutes order, that takes every request (the header route all to the canary, the
+    mirror route copying all of it)."""
+    ro = rollout(managed=["h", "m"])
+    out = set_mirror_route(
+        set_header_route(vs(REGULAR), ro, {"name": "h", "match": []}),
+        ro,
+        {"name": "m", "match": []},
+    )
+    assert names(out) == ["h", "m", "primary", "secondary"]
+    header, mirror = out["spec"]["http"][:2]
+    assert "match" not in header and "match" not in mirror
+    assert [d["weight"] for d in header["route"]] == [100]
+    assert mirror["mirrorPercentage"] == {"value": 100.0}
 
 
 def test_step_wrapped_in_its_key_is_accepted():

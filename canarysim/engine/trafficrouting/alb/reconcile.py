@@ -173,7 +173,8 @@ def _header_forward_action(rollout: Mapping[str, Any]) -> str:
 
 def _conditions(match: Sequence[Mapping[str, Any]]) -> str:
     """``getTrafficForwardConditionString``: one ``http-header`` condition per header name,
-    exact values of the same name merged into its ``values``."""
+    exact values of the same name merged into its ``values``; no match at all marshals Go's
+    nil slice, ``null``."""
     out: list[dict[str, Any]] = []
     for m in match:
         name = str(m.get("headerName") or "")
@@ -189,7 +190,7 @@ def _conditions(match: Sequence[Mapping[str, Any]]) -> str:
                     "httpHeaderConfig": {"httpHeaderName": name, "values": [value]},
                 }
             )
-    return go_json(out)
+    return go_json(out or None)
 
 
 def _managed(
@@ -343,19 +344,20 @@ def set_header_route(
     route: str,
     match: Sequence[Mapping[str, Any]] | None,
 ) -> list[IngressWrite]:
-    """``SetHeaderRoute``/``SetHeaderRoutePerIngress``: with ``match``, an ``actions.<route>``
+    """``SetHeaderRoute``/``SetHeaderRoutePerIngress``: with ``match`` (an empty one
+    included: a route with no header condition, for every request), an ``actions.<route>``
     (all to the canary) and ``conditions.<route>`` annotation and a ``/*`` path to the route
-    first in each rule; without, both and the path removed. An unchanged Ingress ends the
-    call, as in :func:`set_weight`."""
+    first in each rule; without (None), both and the path removed. An unchanged Ingress ends
+    the call, as in :func:`set_weight`."""
     name = _rollout_name(rollout)
     writes: list[IngressWrite] = []
-    add = bool(match)
+    add = match is not None  # getDesiredHeaderAnnotations: headerRoute.Match != nil
     action, condition = header_action_key(rollout, route), condition_key(rollout, route)
     for ingress_name in alb_ingresses(rollout):
         ingress = _get(ingresses, ingress_name)
         annotations = annotations_of(ingress)
         desired_annotations = dict(annotations)
-        if match:
+        if match is not None:
             desired_annotations[action] = _header_forward_action(rollout)
             desired_annotations[condition] = _conditions(match)
         else:

@@ -76,10 +76,11 @@ def set_header_route(
     routes: Mapping[str, Mapping[str, Any]],
     rollout: Mapping[str, Any],
     name: str,
-    match: Sequence[Mapping[str, Any]],
+    match: Sequence[Mapping[str, Any]] | None,
 ) -> Writes:
     """The ApisixRoute writes of one ``setHeaderRoute`` step (``SetHeaderRoute``); ``routes``
-    are the namespace's ApisixRoutes by name. Raises Argo's errors."""
+    are the namespace's ApisixRoutes by name. ``match`` None deletes the route's ApisixRoute;
+    an empty one writes a route without header expressions. Raises Argo's errors."""
     base_name = route_name(rollout)
     base = routes.get(base_name)
     if base is None:
@@ -87,7 +88,7 @@ def set_header_route(
     existing = routes.get(name)
     if existing is not None and not controlled_by(existing, rollout):
         raise TrafficRoutingError(f"duplicate ApisixRoute [{name}] already exists")
-    if not match:
+    if match is None:  # headerRouting.Match == nil
         return {} if existing is None else {name: None}
     is_new = existing is None
     out = _new_copy(base, name, rollout) if existing is None else copy.deepcopy(dict(existing))

@@ -110,10 +110,9 @@ def _string_match(value: Any) -> dict[str, str]:
 
 
 def _has_match(step: Mapping[str, Any]) -> bool:
-    """A step without ``match`` removes its route. Upstream tells a missing list (remove)
-    from an empty one (a catch-all route to the canary); the engine's actions carry both as
-    an empty tuple meaning "remove", so an empty list removes here too."""
-    return bool(as_list(step.get("match")))
+    """A step without ``match`` (missing or null: Go's nil slice) removes its route; an empty
+    list adds one that matches every request (istio.go tests ``Match == nil``)."""
+    return step.get("match") is not None
 
 
 def _unwrap(step: Mapping[str, Any], key: str) -> dict[str, Any]:
@@ -168,9 +167,13 @@ def set_header_route(
             {"headers": {as_str(m.get("headerName")): _string_match(m.get("headerValue"))}}
             for m in map(as_dict, as_list(step.get("match")))
         ]
-        http.append(
-            {"name": name, "match": matches, "route": [{"destination": canary, "weight": 100}]}
-        )
+        route: dict[str, Any] = {"name": name, "match": matches}
+        if not matches:
+            # createHeaderRoute writes a nil slice, "match": null, which the API server
+            # prunes: a route without match, for every request.
+            del route["match"]
+        route["route"] = [{"destination": canary, "weight": 100}]
+        http.append(route)
     spec["http"] = order_routes(spec["http"], routing.managed_routes)
     return vs
 
@@ -268,6 +271,8 @@ def set_mirror_route(
             "mirror": mirror,
             "mirrorPercentage": {"value": float(100 if percentage is None else as_int(percentage))},
         }
+        if not matches:
+            del route["match"]  # null, pruned by the API server (as in set_header_route)
         spec["http"] = [route, *http]
     spec["http"] = order_routes(spec["http"], routing.managed_routes)
     return vs
