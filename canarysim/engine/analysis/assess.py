@@ -350,7 +350,7 @@ def assess_run(
             worst = phase
             if limit_message:
                 message = f'Metric "{name}" assessed {phase.value} due to {limit_message}'
-                last = (last_messages or {}).get(name, "")
+                last = (last_messages or {}).get(name)
                 if last:
                     message += f': "Error Message: {last}"'
     message = message.strip()

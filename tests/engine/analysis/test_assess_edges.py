@@ -10,6 +10,8 @@ from canarysim.engine.analysis.assess import (
     MetricLimits,
     MetricTally,
     Phase,
+    RunSummary,
+    assess_run,
     measurement_phase,
     metric_phase,
     result_string,
@@ -154,3 +156,48 @@ def test_a_dry_run_metric_listed_first_does_not_hide_a_deciding_one():
     failed = (F, "failed (1) > failureLimit (0)")
     phase, _ = run_phase({"a": (S, ""), "b": failed}, dry_run=frozenset({"a"}))
     assert phase is F
+
+
+def test_a_json_body_is_checked_as_untyped_values():
+    """``json=True`` reaches the condition's type check: a web body's number compared with a
+    string is simply false there, while a Prometheus float64 against a string is expr's
+    compile error."""
+    phase, message = measurement_phase([0.5], 'result[0] == "x"', None, json=True)
+    assert (phase, message) == (F, "")
+    phase, message = measurement_phase([0.5], 'result[0] == "x"', None)
+    assert phase is E and message.startswith('could not evaluate successCondition "result[0]')
+
+
+def test_only_dry_run_metrics_completed_make_a_successful_run():
+    """``assessRunStatus``: a completed dry-run metric sets the worst status to Successful when
+    none is set yet, whatever its own phase; the limits it tripped go to its dry-run message."""
+    failed = (F, "failed (1) > failureLimit (0)")
+    done = assess_run({"a": failed}, dry_run=frozenset({"a"}))
+    assert (done.phase, done.message) == (S, "")
+    assert done.dry_run_summary == RunSummary(count=1, failed=1)
+    assert done.dry_run_messages == {
+        "a": "Metric assessed Failed due to failed (1) > failureLimit (0)"
+    }
+    # a deciding metric's phase is not lowered by a dry-run one after it
+    mixed = assess_run(
+        {"b": (INC, "inconclusive (1) > inconclusiveLimit (0)"), "a": failed},
+        dry_run=frozenset({"a"}),
+    )
+    assert mixed.phase is INC
+
+
+def test_an_incomplete_dry_run_metric_is_counted_in_the_dry_run_summary():
+    done = assess_run({"a": (R, ""), "b": (S, "")}, dry_run=frozenset({"a"}))
+    assert done.phase is R
+    assert done.dry_run_summary == RunSummary(count=1)
+    assert done.summary == RunSummary(count=1, successful=1)
+
+
+def test_terminating_as_the_reconcile_saw_it_is_passed_through():
+    """A metric that fails now while a sibling is still measuring leaves the run Running when
+    the reconcile did not see the run terminating (the next reconcile stops the sibling);
+    left to itself, the assessment would call the run terminating and Failed."""
+    failed = (F, "failed (1) > failureLimit (0)")
+    metrics = {"a": (R, ""), "b": failed}
+    assert run_phase(metrics, terminating=False) == (R, "")
+    assert run_phase(metrics)[0] is F

@@ -41,3 +41,28 @@ def test_tuple_and_list_give_the_scan_result(steps: list[dict[str, Any]], index:
     assert active_set_canary_scale(as_tuple, index, traffic_routing=True) == want
     steps.append({"setCanaryScale": {"replicas": 9}})
     assert active_set_canary_scale(steps, len(steps) - 1, traffic_routing=True) == {"replicas": 9}
+
+
+class _CountingStep(dict[str, Any]):
+    """A step that counts how often it is asked for a key."""
+
+    asked = 0
+
+    def get(self, key: str, default: Any = None) -> Any:
+        type(self).asked += 1
+        return super().get(key, default)
+
+
+def test_a_remembered_tuple_is_not_scanned_again() -> None:
+    """The point of remembering: the second look-up of the same tuple reads no step, and a
+    different tuple (even an equal one) is scanned afresh."""
+    steps = tuple(_CountingStep(s) for s in ({"setWeight": 5}, {"setCanaryScale": {"weight": 9}}))
+    _CountingStep.asked = 0
+    assert active_set_canary_scale(steps, 1, traffic_routing=True) == {"weight": 9}
+    first = _CountingStep.asked
+    assert first >= len(steps)  # scanned once
+    assert active_set_canary_scale(steps, 1, traffic_routing=True) == {"weight": 9}
+    assert _CountingStep.asked - first <= 1  # only the active step itself is read
+    copy = tuple(_CountingStep(s) for s in steps)
+    assert active_set_canary_scale(copy, 1, traffic_routing=True) == {"weight": 9}
+    assert _CountingStep.asked - first >= len(steps)

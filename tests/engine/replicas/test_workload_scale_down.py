@@ -52,3 +52,36 @@ def test_progressively_needs_spec_replicas():
         "progressively", revision=1, phase="Progressing", current=4, ready=2, rollout_replicas=None
     )
     assert got is None
+
+
+@pytest.mark.parametrize(
+    ("ready", "before", "after", "want"),
+    [
+        (0, 2, 2, None),  # no Ready pod and the new ReplicaSet not scaled down: left alone
+        (0, 0, 4, None),  # scaling up without a Ready pod: left alone, whatever its count
+        (0, 1, 0, 4),  # scaled down to nothing: back to spec.replicas
+    ],
+)
+def test_progressively_moves_only_on_ready_pods_or_a_scale_down(ready, before, after, want):
+    """The Deployment's own count (2 here) differs from every target, so leaving it alone
+    (None) and writing the target are told apart."""
+    got = deployment_replicas(
+        "progressively",
+        revision=1,
+        phase="Progressing",
+        current=2,
+        rollout_replicas=4,
+        ready=ready,
+        new_rs_before=before,
+        new_rs_after=after,
+    )
+    assert got == want
+
+
+def test_progressively_defaults_are_no_ready_pods_and_no_scale_change():
+    """Without ``ready`` and the new ReplicaSet's counts, nothing moves the Deployment;
+    with only ``new_rs_before`` the new ReplicaSet went from it down to 0."""
+    call = {"revision": 1, "phase": "Progressing", "current": 2, "rollout_replicas": 4}
+    assert deployment_replicas("progressively", **call) is None
+    assert deployment_replicas("progressively", **call, new_rs_before=1) == 4
+    assert deployment_replicas("progressively", **call, ready=1, new_rs_before=1) == 3
