@@ -12,6 +12,7 @@ import json
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -35,17 +36,22 @@ ENGINE_STEPS = ("canarysim.engine.rollout", "canarysim.engine.model.actions")
 MASKED = ("numpy.ma",)
 
 
-def _loaded(argv: list[str], watch: tuple[str, ...], cwd: Path | None = None) -> list[object]:
-    """Run the command line in a fresh interpreter: [exit code, the watched modules loaded]."""
+def _fresh(code: str, cwd: Path | None = None) -> Any:
+    """Run ``code`` in a fresh interpreter; the JSON its last line prints."""
     done = subprocess.run(
-        [sys.executable, "-c", PROBE.format(argv=argv, watch=watch)],
+        [sys.executable, "-c", code],
         capture_output=True,
         text=True,
         check=True,
         cwd=cwd,
         timeout=120,
     )
-    return list(json.loads(done.stdout.strip().splitlines()[-1]))
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def _loaded(argv: list[str], watch: tuple[str, ...], cwd: Path | None = None) -> list[object]:
+    """Run the command line in a fresh interpreter: [exit code, the watched modules loaded]."""
+    return list(_fresh(PROBE.format(argv=argv, watch=watch), cwd))
 
 
 @pytest.mark.parametrize("command", ["validate", "steps"])
@@ -94,14 +100,7 @@ print(json.dumps(sorted({{m.__qualname__ for m in models(pydantic.BaseModel)
 def _built_at_import(more: str = "") -> list[str]:
     """The canarysim models whose validator exists after importing the declarations (and
     running ``more``), in a fresh interpreter."""
-    done = subprocess.run(
-        [sys.executable, "-c", BUILT_AT_IMPORT.format(more=more)],
-        capture_output=True,
-        text=True,
-        check=True,
-        timeout=120,
-    )
-    return list(json.loads(done.stdout.strip().splitlines()[-1]))
+    return list(_fresh(BUILT_AT_IMPORT.format(more=more)))
 
 
 def test_importing_the_declarations_builds_no_model() -> None:
@@ -130,11 +129,4 @@ def test_commands_freeze_what_they_loaded(command: str) -> None:
     """A command's imports, scenario and world live until exit: once loaded they are moved
     out of the collector's sight, and the collector runs again for what comes after."""
     argv = [command, str(SEED)] + (["-q"] if command == "run" else [])
-    done = subprocess.run(
-        [sys.executable, "-c", FROZEN.format(argv=argv)],
-        capture_output=True,
-        text=True,
-        check=True,
-        timeout=120,
-    )
-    assert json.loads(done.stdout.strip().splitlines()[-1]) == [0, 0, True, True]
+    assert _fresh(FROZEN.format(argv=argv)) == [0, 0, True, True]
