@@ -410,15 +410,17 @@ def test_ttl_strategy_on_a_template_says_runs_from_templates_never_have_one():
         (
             {"setHeaderRoute": {"name": "h", "match": []}},
             [
-                "an empty match is not a removal: steps[1] adds a route without conditions "
-                "that sends every request to the canary; leave match out to remove the route"
+                "an empty match is not a removal: steps[1] adds a route without conditions, "
+                "which with Istio, ALB or APISIX sends every request to the canary; leave "
+                "match out to remove the route"
             ],
         ),
         (
             {"setMirrorRoute": {"name": "h", "match": [], "percentage": 10}},
             [
-                "an empty match is not a removal: steps[1] adds a route without conditions "
-                "that mirrors every request to the canary; leave match out to remove the route"
+                "an empty match is not a removal: steps[1] adds a route without conditions, "
+                "which with Istio mirrors every request to the canary; leave match out to "
+                "remove the route"
             ],
         ),
         ({"setHeaderRoute": {"name": "h"}}, []),

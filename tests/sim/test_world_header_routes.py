@@ -153,6 +153,24 @@ def test_gateway_api_header_route_is_a_managed_rule_the_gateway_prefers() -> Non
     assert r.final.phase == "Healthy"
 
 
+def test_gateway_api_empty_header_match_adds_a_rule_that_never_wins() -> None:
+    """The plugin, too, removes only for a nil match: ``match: []`` appends a managed rule
+    without headers. Unlike Istio's route order, the Gateway API's precedence ties it with
+    the route's own rule (no path, no header: the same match), and a tie goes to the rule
+    listed first, the route's own: the requests keep the weights."""
+    r = canarysim.simulate(_gateway_scenario([]))
+    times = np.asarray(r.series["time"])
+    weights = np.asarray(r.series["weight.canary"])
+    at20 = times[weights == 20]
+    start, end = float(at20[0]), float(at20[-1])
+    (route,) = r.manifests_at(start + 30)["httproutes"]
+    assert route["spec"]["rules"][1]["matches"] == [{}]
+    window = (times > start + 5) & (times < end)
+    rest = _class_rows(r, "default", window)
+    n = rest["canary"] + rest["stable"]
+    assert abs(rest["canary"] / n - 0.2) < 5 * np.sqrt(0.2 * 0.8 / n)
+
+
 def test_gateway_api_routes_without_use_header_routes_get_no_header_rule() -> None:
     """``httpRoutes: [{name}]`` without ``useHeaderRoutes: true``: the plugin skips the route
     for header routes (the single ``httpRoute`` form always takes them)."""

@@ -391,8 +391,8 @@ def _empty_route_matches(ro: Rollout) -> list[Finding]:
     steps = ro.raw_at("spec", "strategy", "canary", "steps")
     out: list[Finding] = []
     what = {
-        "setHeaderRoute": "sends every request to the canary",
-        "setMirrorRoute": "mirrors every request to the canary",
+        "setHeaderRoute": "with Istio, ALB or APISIX sends every request to the canary",
+        "setMirrorRoute": "with Istio mirrors every request to the canary",
     }
     for i, step in enumerate(steps if isinstance(steps, list) else []):
         for kind, effect in what.items():
@@ -405,7 +405,7 @@ def _empty_route_matches(ro: Rollout) -> list[Finding]:
                         "lint/empty-route-match",
                         "warning",
                         f"an empty match is not a removal: steps[{i}] adds a route without "
-                        f"conditions that {effect}; leave match out to remove the route",
+                        f"conditions, which {effect}; leave match out to remove the route",
                     )
                 )
     return out

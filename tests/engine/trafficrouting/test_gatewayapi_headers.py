@@ -189,3 +189,19 @@ def test_the_gateway_sends_the_header_to_the_canary_and_the_rest_by_weight() -> 
         (STABLE, 0.7),
         (CANARY, 0.3),
     )
+
+
+def test_an_empty_match_is_a_managed_rule_for_every_request() -> None:
+    """``headerRouting.Match == nil`` removes; an empty list adds the managed rule with no
+    header (``headers`` is omitempty: a bare match), which takes every request the source
+    rule takes, all to the canary."""
+    out = set_header_route(http_route(), rollout(), MANAGED, [])
+    managed = out["spec"]["rules"][1]
+    assert managed == {"name": MANAGED, "matches": [{}], "backendRefs": [CANARY_REF]}
+    path = {"path": {"type": "PathPrefix", "value": "/api"}}
+    merged = set_header_route(http_route(path), rollout(), MANAGED, [])["spec"]["rules"][1]
+    assert merged["matches"] == [path]
+    assert (
+        set_header_route(out, rollout(), MANAGED, None)["spec"]["rules"]
+        == (http_route()["spec"]["rules"])
+    )

@@ -144,7 +144,8 @@ def set_header_route(
         matches: list[dict[str, Any]] = []
         source_matches = as_list(rule.get("matches"))
         if not source_matches:
-            matches.append({"headers": copy.deepcopy(headers)})
+            # HTTPRouteMatch.Headers is omitempty: an empty match list writes a bare match
+            matches.append({"headers": copy.deepcopy(headers)} if headers else {})
         for m in source_matches:
             matches.append(_merged_match(as_dict(m), headers, kind))
         twin: dict[str, Any] = {"name": name if idx == 0 else f"{name}-{idx}"}
