@@ -45,11 +45,7 @@ def to_scenario_error(
     lines: Mapping[Path_, int],
     base: Path_ = (),
 ) -> ScenarioError:
-    err = exc.errors(include_url=False)[0]
-    loc = tuple(err["loc"])
-    if err["type"] == "null_value":  # raised by a model about one of its keys
-        loc = (*loc, (err.get("ctx") or {}).get("key", ""))
-    path = data_path(data, loc, keep_last=err["type"] in {"missing", "null_value"})
+    err, path = _deepest(exc.errors(include_url=False), data)
     full = (*base, *path)
     line = _line(lines, full)
     expected, got = _phrase(err, data, path)
@@ -65,6 +61,29 @@ def to_scenario_error(
             tags = [t.strip(" '") for t in str(err["ctx"].get("expected_tags", "")).split(",")]
             expected += did_you_mean(str(node[disc]), tags)
     return scenario_error(file, format_path(full), expected, line=line, got=got)
+
+
+def _error_path(err: Any, data: Any) -> Path_:
+    """The part of an error's location that exists in ``data`` (see :func:`data_path`)."""
+    loc = tuple(err["loc"])
+    if err["type"] == "null_value":  # raised by a model about one of its keys
+        loc = (*loc, (err.get("ctx") or {}).get("key", ""))
+    return data_path(data, loc, keep_last=err["type"] in {"missing", "null_value"})
+
+
+def _deepest(errors: list[Any], data: Any) -> tuple[Any, Path_]:
+    """The error to report, and where in ``data`` it is: the first error's field, and within
+    it the error that reaches furthest into what was written. A union reports one error per
+    member, in declaration order: for ``errorRate: [{at: 1m, value: x}]`` the number member
+    says "expected a number" about the whole list, while the list member points at
+    ``errorRate[0].value``, the part that is wrong."""
+    first = errors[0]
+    best, best_path = first, _error_path(first, data)
+    for err in errors[1:]:
+        path = _error_path(err, data)
+        if path[: len(best_path)] == best_path and len(path) > len(best_path):
+            best, best_path = err, path
+    return best, best_path
 
 
 def data_path(data: Any, loc: tuple[Any, ...], *, keep_last: bool = True) -> Path_:

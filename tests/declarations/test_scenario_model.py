@@ -127,6 +127,39 @@ def test_no_coercion_and_no_silent_null(data, field, expected):
         load(data)
 
 
+@pytest.mark.parametrize(
+    ("data", "field", "expected"),
+    [
+        (
+            {"versions": {"a:1": {"errorRate": [{"at": "1m", "value": "x"}]}}},
+            "versions.a:1.errorRate[0].value",
+            "a number",
+        ),
+        (
+            {"versions": {"a:1": {"errorRate": [{"at": "1m"}]}}},
+            "versions.a:1.errorRate[0].value",
+            "this field to be set",
+        ),
+        (
+            {"versions": {"a:1": {"latency": [{"at": "soon", "value": {"fixed": 0.1}}]}}},
+            "versions.a:1.latency[0].at",
+            "a duration",
+        ),
+        (
+            {"analysis": {"job": {"successProbability": [{"at": "1m", "value": 2}]}}},
+            "analysis.job.successProbability[0].value",
+            "a number <= 1.0",
+        ),
+        ({"versions": {"a:1": {"errorRate": "x"}}}, "versions.a:1.errorRate", "a number"),
+    ],
+)
+def test_a_list_of_changes_is_checked_where_it_is_wrong(data, field, expected):
+    """A field that is a value or a list of ``{at, value}`` changes: a wrong change is named
+    by its index and key, not reported as the whole list failing to be a number."""
+    with pytest.raises(ScenarioError, match=rf"^s\.yaml: {re.escape(field)}: expected {expected}"):
+        load(data)
+
+
 def test_null_where_it_means_something():
     s = load({"versions": {"a:1": {"crash": None}}})
     assert s.versions["a:1"].crash is None
