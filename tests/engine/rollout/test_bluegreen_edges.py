@@ -428,6 +428,29 @@ def test_revision_limit_two_counts_each_delay_once():
     assert scales(d) == [(H1, 0)]
 
 
+def old_stable_new(
+    plan: Plan,
+    status: RolloutStatus,
+    *,
+    active: str = H3,
+    new_available: int | None = None,
+    runs: tuple[AnalysisRunView, ...] = (),
+) -> Decision:
+    """One reconcile over three ReplicaSets of two pods: H1 an older one whose scale-down
+    delay is over, H2, and H3 (``new_available`` of its pods available, all by default); the
+    active Service on ``active``, the preview on H3."""
+    return reconcile(
+        plan,
+        status,
+        rs(H1, 2, deadline=NOW - 1),
+        rs(H2, 2),
+        rs(H3, 2, new_available),
+        active_service_hash=active,
+        preview_service_hash=H3,
+        analysis_runs=runs,
+    )
+
+
 def three_revisions(plan: Plan, post: str | None, **kw: Any) -> Decision:
     """H3 is new and active, H2 stable (post-promotion analysis in progress), H1 an older
     ReplicaSet whose delay is over."""
@@ -439,16 +462,7 @@ def three_revisions(plan: Plan, post: str | None, **kw: Any) -> Decision:
             status, blue_green=replace(status.blue_green, post_promotion_run=RunStatus(name, post))
         )
         runs = (run(name, "PostPromotion", post, H3),)
-    return reconcile(
-        plan,
-        status,
-        rs(H1, 2, deadline=NOW - 1),
-        rs(H2, 2),
-        rs(H3, 2),
-        active_service_hash=H3,
-        preview_service_hash=H3,
-        analysis_runs=runs,
-    )
+    return old_stable_new(plan, status, runs=runs)
 
 
 @pytest.mark.parametrize(
@@ -472,16 +486,7 @@ def test_post_promotion_hold_skipped_before_the_switch():
     hold: the old ReplicaSet goes."""
     plan = bg_plan(2, h=H3, post_promotion_analysis=POST, auto_promotion_enabled=False)
     status = bg_status(plan, active=H2, preview=H3, stable=H2)
-    d = reconcile(
-        plan,
-        status,
-        rs(H1, 2, deadline=NOW - 1),
-        rs(H2, 2),
-        rs(H3, 2),
-        active_service_hash=H2,
-        preview_service_hash=H3,
-    )
-    assert (H1, 0) in scales(d)
+    assert (H1, 0) in scales(old_stable_new(plan, status, active=H2))
 
 
 def test_post_promotion_hold_with_a_run_while_new_pods_are_lost():
@@ -494,17 +499,8 @@ def test_post_promotion_hold_with_a_run_while_new_pods_are_lost():
         status,
         blue_green=replace(status.blue_green, post_promotion_run=RunStatus(name, "Running")),
     )
-    d = reconcile(
-        plan,
-        status,
-        rs(H1, 2, deadline=NOW - 1),
-        rs(H2, 2),
-        rs(H3, 2, 1),
-        active_service_hash=H3,
-        preview_service_hash=H3,
-        analysis_runs=(run(name, "PostPromotion", "Running", H3),),
-    )
-    assert (H1, 0) not in scales(d)
+    runs = (run(name, "PostPromotion", "Running", H3),)
+    assert (H1, 0) not in scales(old_stable_new(plan, status, new_available=1, runs=runs))
 
 
 def test_inconclusive_pause_holds_old_pods():
@@ -512,16 +508,7 @@ def test_inconclusive_pause_holds_old_pods():
     Inconclusive analysis."""
     plan = bg_plan(2, h=H3, scale_down_delay_seconds=10)
     status = inconclusive(bg_status(plan, active=H3, preview=H3, stable=H2, pause=NOW - 5))
-    d = reconcile(
-        plan,
-        status,
-        rs(H1, 2, deadline=NOW - 1),
-        rs(H2, 2),
-        rs(H3, 2),
-        active_service_hash=H3,
-        preview_service_hash=H3,
-    )
-    assert (H1, 0) not in scales(d)
+    assert (H1, 0) not in scales(old_stable_new(plan, status))
 
 
 # --------------------------------------------------------------------------------------------
