@@ -3,7 +3,8 @@
 Read top to bottom, this file is the order in which Argo Rollouts reconciles a canary
 (``syncHandler`` → ``newRolloutContext`` → ``reconcile`` → ``rolloutCanary`` →
 ``syncRolloutStatusCanary``; rollout/controller.go, context.go, canary.go, sync.go). The
-pieces each step calls live beside it: the CLI's status patches in :mod:`.commands`, services
+pieces each step calls live beside it: what ``syncRollout`` does before either strategy in
+:mod:`.sync`, the CLI's status patches in :mod:`.commands`, services
 and weights in :mod:`.traffic`, runs in :mod:`.runs`, ReplicaSet writes in :mod:`.scaling`,
 the restarter in :mod:`.restart`, pause intents in :mod:`.pause`, conditions and phase in
 :mod:`.status`, and the next wake-up in :mod:`.requeue`.
@@ -16,11 +17,8 @@ a ReplicaSet, a run) asks for an immediate look (``requeue_after == 0``).
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 from canarysim.engine.model import (
     Analysis,
-    CreateReplicaSet,
     Decision,
     Experiment,
     Observation,
@@ -30,17 +28,15 @@ from canarysim.engine.model import (
     SetCanaryScale,
     SetHeaderRoute,
     SetMirrorRoute,
-    SetReplicaSetRevision,
     SetWeight,
     Step,
-    SyncEphemeralMetadata,
     step_part,
     step_parts,
 )
 from canarysim.engine.rollout.commands import apply_commands, apply_spec_command
 from canarysim.engine.rollout.context import Context, step_string
 from canarysim.engine.rollout.duration import promoted_outcome
-from canarysim.engine.rollout.metadata import creation_metadata, reconcile_ephemeral_metadata
+from canarysim.engine.rollout.metadata import reconcile_ephemeral_metadata
 from canarysim.engine.rollout.pause import CANARY_PAUSE_STEP
 from canarysim.engine.rollout.requeue import fail, finish
 from canarysim.engine.rollout.restart import reconcile_restart
@@ -56,48 +52,26 @@ from canarysim.engine.rollout.scaling import (
     reconcile_revision_history,
 )
 from canarysim.engine.rollout.status import (
-    FOUND_NEW_RS_MESSAGE,
-    FOUND_NEW_RS_REASON,
-    NEW_RS_MESSAGE,
-    NEW_RS_REASON,
-    PROGRESSING,
     Draft,
     base_status,
-    check_paused_conditions,
     persist,
-    set_condition,
 )
+from canarysim.engine.rollout.sync import begin, is_scaling_event, unchanged_draft
 from canarysim.engine.rollout.traffic import reconcile_services, reconcile_traffic_routing
 
 
 def decide(plan: Plan, status: RolloutStatus, observation: Observation) -> Decision:
     """One reconcile: the new status, the actions for the world, and when to look again."""
-    # 0. The CLI's status patches (promote, promote --full, abort, retry) land first.
-    read = apply_commands(plan, status, observation.commands)
-    ctx = Context(plan, read, observation)
-
-    # 1. newRolloutContext: no ReplicaSet for the current template yet -> create it (0 pods)
-    #    with the next revision; that write ends the reconcile.
-    if ctx.new_rs is None:
-        return finish(ctx, status, _create_new_replica_set(ctx))
-    # An abort on a fully promoted rollout is dropped silently.
-    if ctx.fully_promoted and ctx.pause.is_aborted():
-        ctx.pause.remove_abort = True
-
-    # 2. checkPausedConditions: Progressing/Paused conditions follow pauses and retries; a
-    #    change is patched on its own and ends the reconcile.
-    patched = check_paused_conditions(ctx)
-    if patched is not None:
-        return finish(ctx, status, patched)
-
-    # 3. syncReplicaSetRevision: a reused ReplicaSet (rollback) takes the next revision, and
-    #    a rollout without a Progressing condition records that it found its ReplicaSet.
-    _sync_revision(ctx)
+    # 0-3. syncRollout before rolloutCanary (the CLI's status patches, newRolloutContext,
+    #      checkPausedConditions, syncReplicaSetRevision): see :mod:`.sync`.
+    ctx, early = begin(plan, status, observation)
+    if early is not None:
+        return finish(ctx, status, early)
 
     # 4. isScalingEvent: spec.replicas changed -> only resize ReplicaSets this time.
-    if _is_scaling_event(ctx):
+    if is_scaling_event(ctx):
         reconcile_canary_replica_sets(ctx)
-        return finish(ctx, status, persist(ctx, _unchanged_draft(ctx)))
+        return finish(ctx, status, persist(ctx, unchanged_draft(ctx)))
 
     # 5. rolloutCanary.
     if _template_or_steps_changed(ctx):
@@ -118,82 +92,6 @@ def decide(plan: Plan, status: RolloutStatus, observation: Observation) -> Decis
         return finish(ctx, status, _sync_rollout_status(ctx))
     _reconcile_canary_pause(ctx)
     return finish(ctx, status, _sync_rollout_status(ctx))
-
-
-# --------------------------------------------------------------------------------------------
-# Before rolloutCanary
-# --------------------------------------------------------------------------------------------
-
-
-def _create_new_replica_set(ctx: Context) -> RolloutStatus:
-    """``createDesiredReplicaSet``: 0 replicas, revision = max + 1; the Progressing
-    condition says so (NewReplicaSetCreated) and the reconcile ends."""
-    plan = ctx.plan
-    revision = max((rs.revision for rs in ctx.obs.replica_sets), default=0) + 1
-    name = ctx.rs_name(plan.pod_template_hash)
-    ctx.actions.append(
-        CreateReplicaSet(plan.pod_template_hash, revision, 0, plan.replicas, plan.min_ready_seconds)
-    )
-    if plan.canary_metadata is not None or plan.stable_metadata is not None:
-        ctx.actions.append(SyncEphemeralMetadata(plan.pod_template_hash, creation_metadata(ctx)))
-    ctx.event("RolloutUpdated", f"Rollout updated to revision {revision}")
-    ctx.event(NEW_RS_REASON, f"Created ReplicaSet {name} (revision {revision})")
-    conds = list(ctx.status.conditions)
-    set_condition(conds, ctx.now, PROGRESSING, "True", NEW_RS_REASON, NEW_RS_MESSAGE.format(name))
-    return replace(ctx.status, conditions=tuple(conds))
-
-
-def _sync_revision(ctx: Context) -> None:
-    """``syncReplicaSetRevision``: a reused ReplicaSet (a rollback) takes the next revision;
-    a rollout without a Progressing condition records FoundNewReplicaSet (that status update
-    does not end the reconcile)."""
-    new = ctx.new_rs
-    assert new is not None
-    older = [rs.revision for rs in ctx.obs.replica_sets if rs is not new]
-    if older and new.revision <= max(older):
-        revision = max(older) + 1
-        ctx.actions.append(SetReplicaSetRevision(new.hash, revision))
-        ctx.event("RolloutUpdated", f"Rollout updated to revision {revision}")
-        renumbered = replace(new, revision=revision)
-        if ctx.stable_rs is new:
-            ctx.stable_rs = renumbered
-        ctx.new_rs = renumbered
-        return
-    if ctx.status.condition(PROGRESSING) is None:
-        conds = list(ctx.status.conditions)
-        message = FOUND_NEW_RS_MESSAGE.format(ctx.rs_name(new.hash))
-        set_condition(conds, ctx.now, PROGRESSING, "True", FOUND_NEW_RS_REASON, message)
-        ctx.status = replace(ctx.status, conditions=tuple(conds))
-
-
-def _is_scaling_event(ctx: Context) -> bool:
-    """``isScalingEvent``: an active new/stable ReplicaSet was sized for another
-    ``spec.replicas`` (its desired-replicas annotation differs)."""
-    return any(
-        rs is not None
-        and rs.replicas > 0
-        and rs.rollout_replicas is not None
-        and rs.rollout_replicas != ctx.plan.replicas
-        for rs in (ctx.new_rs, ctx.stable_rs)
-    )
-
-
-def _unchanged_draft(ctx: Context) -> Draft:
-    """``syncReplicasOnly`` persists the old status with fresh availability counts."""
-    st = ctx.status
-    d = base_status(ctx)
-    d.current_pod_hash, d.current_step_hash = st.current_pod_hash, st.current_step_hash
-    d.replicas, d.updated_replicas, d.ready_replicas = (
-        st.replicas,
-        st.updated_replicas,
-        st.ready_replicas,
-    )
-    d.step_run, d.background_run, d.experiment = (
-        st.current_step_analysis_run,
-        st.current_background_analysis_run,
-        st.current_experiment,
-    )
-    return d
 
 
 def _template_or_steps_changed(ctx: Context) -> bool:

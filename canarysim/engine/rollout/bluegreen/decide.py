@@ -43,13 +43,6 @@ from canarysim.engine.rollout.bluegreen.state import (
     replica_set_of,
     selector_of,
 )
-from canarysim.engine.rollout.canary import (
-    _create_new_replica_set,
-    _is_scaling_event,
-    _sync_revision,
-    _unchanged_draft,
-)
-from canarysim.engine.rollout.commands import apply_commands
 from canarysim.engine.rollout.context import Context, floor_second
 from canarysim.engine.rollout.duration import promoted_outcome
 from canarysim.engine.rollout.metadata import reconcile_ephemeral_metadata
@@ -62,7 +55,8 @@ from canarysim.engine.rollout.runs import (
     rollback_within_window,
     run_status,
 )
-from canarysim.engine.rollout.status import Draft, base_status, check_paused_conditions, persist
+from canarysim.engine.rollout.status import Draft, base_status, persist
+from canarysim.engine.rollout.sync import begin, is_scaling_event, unchanged_draft
 from canarysim.engine.rollout.traffic import aws_verify_target_groups
 
 __all__ = ["decide_blue_green"]
@@ -71,19 +65,12 @@ __all__ = ["decide_blue_green"]
 def decide_blue_green(plan: Plan, status: RolloutStatus, observation: Observation) -> Decision:
     """One blue-green reconcile: the new status, the actions, and when to look again."""
     assert plan.blue_green is not None
-    read = apply_commands(plan, status, observation.commands)
-    ctx = Context(plan, read, observation)
-    if ctx.new_rs is None:
-        return _finish(ctx, status, _create_new_replica_set(ctx))
-    if ctx.fully_promoted and ctx.pause.is_aborted():
-        ctx.pause.remove_abort = True
-    patched = check_paused_conditions(ctx)
-    if patched is not None:
-        return _finish(ctx, status, patched)
-    _sync_revision(ctx)
-    if _is_scaling_event(ctx):  # syncReplicasOnly
+    ctx, early = begin(plan, status, observation)
+    if early is not None:
+        return _finish(ctx, status, early)
+    if is_scaling_event(ctx):  # syncReplicasOnly
         reconcile_replica_sets(ctx)
-        d = _unchanged_draft(ctx)  # syncReplicasOnly keeps the rest of the status as it was
+        d = unchanged_draft(ctx)  # syncReplicasOnly keeps the rest of the status as it was
         d.blue_green = ctx.status.blue_green
         active = replica_set_of(ctx, ctx.status.blue_green.active_selector)
         d.available_replicas = active.available if active is not None else d.available_replicas
