@@ -16,6 +16,7 @@ import re
 from typing import Any
 
 from canarysim.declarations.findings import Finding
+from canarysim.declarations.lint.finding import at
 from canarysim.declarations.manifests.analysis import (
     AnalysisTemplate,
     ClusterAnalysisTemplate,
@@ -48,9 +49,9 @@ def lint_analysis(objs: Manifests) -> list[Finding]:
         index, text = err
         path: tuple[Any, ...] = ("spec", "metrics", index) if index is not None else ("spec",)
         out.append(
-            Finding(
-                t.file,
-                t.line_of(*path),
+            at(
+                t,
+                path,
                 "lint/analysis-spec",
                 "error",
                 f'{t.kind} "{t.name}": an AnalysisRun from it ends in phase Error with '
@@ -63,9 +64,9 @@ def lint_analysis(objs: Manifests) -> list[Finding]:
             problem = query_error(prometheus.query) if prometheus is not None else None
             if problem is not None:
                 out.append(
-                    Finding(
-                        t.file,
-                        t.line_of("spec", "metrics", i, "provider", "prometheus", "query"),
+                    at(
+                        t,
+                        ("spec", "metrics", i, "provider", "prometheus", "query"),
                         "lint/promql",
                         "warning",
                         f'{t.kind} "{t.name}" metric "{m.name}": Prometheus refuses the query '
@@ -80,9 +81,9 @@ def lint_analysis(objs: Manifests) -> list[Finding]:
                 problem = condition_error(condition or "")
                 if problem is not None:
                     out.append(
-                        Finding(
-                            t.file,
-                            t.line_of("spec", "metrics", i, key),
+                        at(
+                            t,
+                            ("spec", "metrics", i, key),
                             "lint/condition",
                             "warning",
                             f'{t.kind} "{t.name}" metric "{m.name}": {key} "{condition}" does '

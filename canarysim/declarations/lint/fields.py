@@ -16,6 +16,7 @@ from pydantic import BaseModel
 
 from canarysim.declarations.convert import did_you_mean
 from canarysim.declarations.findings import Finding
+from canarysim.declarations.lint.finding import at
 from canarysim.declarations.manifests.analysis import (
     SIMULATED_PROVIDERS,
     AnalysisTemplate,
@@ -52,7 +53,7 @@ def unknown_fields(obj: Resource) -> list[Finding]:
                 "; ttlStrategy is a field of AnalysisRun only: the runs a Rollout or an "
                 "Experiment creates never have one, so Argo never deletes them for age"
             )
-        out.append(Finding(obj.file, obj.line_of(*path, key), "lint/unknown-field", "warning", msg))
+        out.append(at(obj, (*path, key), "lint/unknown-field", "warning", msg))
     return out
 
 
@@ -97,9 +98,9 @@ def unsupported(obj: Resource) -> list[Finding]:
 
     def warn(path: tuple[Any, ...], what: str) -> None:
         out.append(
-            Finding(
-                obj.file,
-                obj.line_of(*path),
+            at(
+                obj,
+                path,
                 "lint/unsupported",
                 "warning",
                 f"{what} is not supported yet; canarysim ignores it",
