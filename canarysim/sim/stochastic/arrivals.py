@@ -85,7 +85,37 @@ class Arrivals:
 
 
 def _bins_of(edges: np.ndarray, times: np.ndarray) -> np.ndarray:
-    """Bucket index of each time (times outside by a rounding error go to the nearest)."""
+    """Bucket index of each time (times outside by a rounding error go to the nearest): the
+    largest ``i <= len(edges) - 2`` with ``edges[i] <= t``, else 0.
+
+    Exact mode's grid is (nearly) even, so the bucket is first guessed by arithmetic and then
+    checked against the edges themselves; only a time whose guess fails the check is binary
+    searched. The answer is the binary search's for every time, whatever the edges, at about a
+    third of its cost on a large batch (a binary search per time was a fifth of exact mode)."""
+    n = len(edges) - 1
+    if n < _GUESS_MIN_BUCKETS or len(times) < _GUESS_MIN_TIMES:
+        return _searched(edges, times)
+    e0 = float(edges[0])
+    width = (float(edges[-1]) - e0) / n
+    if not width > 0.0:
+        return _searched(edges, times)
+    guess = ((times - e0) * (1.0 / width)).astype(np.int64)
+    np.clip(guess, 0, n - 1, out=guess)
+    # Wrong where edges[g] > t (unless g is the first bucket, which takes earlier times) or
+    # edges[g + 1] <= t (unless g is the last, which takes later ones).
+    wrong = (edges[guess] > times) & (guess != 0)
+    wrong |= (edges[guess + 1] <= times) & (guess != n - 1)
+    if wrong.any():
+        at = np.flatnonzero(wrong)
+        guess[at] = _searched(edges, times[at])
+    return guess
+
+
+_GUESS_MIN_BUCKETS = 16
+_GUESS_MIN_TIMES = 256
+
+
+def _searched(edges: np.ndarray, times: np.ndarray) -> np.ndarray:
     bins = np.searchsorted(edges, times, side="right") - 1
     out: np.ndarray = np.clip(bins, 0, len(edges) - 2)
     return out

@@ -58,3 +58,43 @@ def test_other_arrivals_bucket_their_sorted_times(seed: int) -> None:
     want, next_want = _by_times(trace, edges, seed)
     got, next_got = _by_bins(trace, edges, seed)
     assert np.array_equal(got, want) and next_got == next_want
+
+
+def _searched(edges: np.ndarray, times: np.ndarray) -> np.ndarray:
+    return np.clip(np.searchsorted(edges, times, side="right") - 1, 0, len(edges) - 2)
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    n=st.integers(16, 400),
+    jitter=st.sampled_from([0.0, 1e-12, 0.3, 2.0]),
+    repeat_edge=st.booleans(),
+    spill=st.floats(0.0, 3.0),
+    seed=st.integers(0, 2**32 - 1),
+)
+def test_large_batches_bin_as_a_binary_search_would(
+    n: int, jitter: float, repeat_edge: bool, spill: float, seed: int
+) -> None:
+    # Large batches take the guessed path: even grids, uneven ones, a repeated edge, and
+    # times before the first and after the last edge must all land where searchsorted says.
+    from canarysim.sim.stochastic.arrivals import _bins_of
+
+    rng = np.random.default_rng(seed)
+    steps = 5.0 + jitter * rng.random(n)
+    edges = 100.0 + np.concatenate([[0.0], np.cumsum(steps)])
+    if repeat_edge:
+        edges[n // 2] = edges[n // 2 + 1]
+    times = rng.uniform(edges[0] - spill, edges[-1] + spill, 5_000)
+    times[:3] = edges[:3]  # exactly on an edge
+    times[3] = edges[-1]
+    got = _bins_of(edges, times)
+    assert got.dtype == np.int64
+    assert np.array_equal(got, _searched(edges, times))
+
+
+def test_large_batches_with_a_collapsed_grid_are_searched() -> None:
+    from canarysim.sim.stochastic.arrivals import _bins_of
+
+    edges = np.full(40, 7.0)
+    times = np.linspace(6.0, 8.0, 1_000)
+    assert np.array_equal(_bins_of(edges, times), _searched(edges, times))
