@@ -25,7 +25,7 @@ from dataclasses import dataclass, replace
 from decimal import Decimal
 from enum import StrEnum
 
-from canarysim.lang.expr.evaluate import ConditionError, evaluate_bool
+from canarysim.lang.expr.parse import ConditionError
 
 __all__ = [
     "DEFAULT_CONSECUTIVE_ERROR_LIMIT",
@@ -102,6 +102,10 @@ def measurement_phase(
     could not evaluate successCondition "result[0] >= 0.95": metric result is nil or empty:
     no data returned from the metric provider
     """
+    # The evaluator (and the PromQL arithmetic it borrows) loads with the first measurement:
+    # a run without analysis never needs it.
+    from canarysim.lang.expr.evaluate import evaluate_bool
+
     outcomes: dict[str, bool] = {}
     for label, condition in (
         ("successCondition", success_condition),
