@@ -11,7 +11,13 @@ from typing import Any, Literal
 from pydantic import Field
 
 from canarysim.declarations.manifests.argo import AnalysisTemplateRef, DryRun, MeasurementRetention
-from canarysim.declarations.manifests.base import Int64, IntOrString, ManifestModel, Resource
+from canarysim.declarations.manifests.base import (
+    Int64,
+    IntOrString,
+    ManifestModel,
+    Resource,
+    empty_list,
+)
 
 __all__ = [
     "PROVIDERS",
@@ -70,7 +76,7 @@ class WebMetric(ManifestModel):
 
     method: Literal["GET", "POST", "PUT"] | None = None
     url: str = ""
-    headers: list[Header] = Field(default_factory=list)
+    headers: list[Header] = Field(default_factory=empty_list)
     body: str = ""
     timeout_seconds: Int64 = 0
     json_path: str = ""
@@ -138,11 +144,11 @@ class Argument(ManifestModel):
 
 
 class AnalysisTemplateSpec(ManifestModel):
-    metrics: list[Metric] = Field(default_factory=list)
-    args: list[Argument] = Field(default_factory=list)
-    dry_run: list[DryRun] = Field(default_factory=list)
-    measurement_retention: list[MeasurementRetention] = Field(default_factory=list)
-    templates: list[AnalysisTemplateRef] = Field(default_factory=list)
+    metrics: list[Metric] = Field(default_factory=empty_list)
+    args: list[Argument] = Field(default_factory=empty_list)
+    dry_run: list[DryRun] = Field(default_factory=empty_list)
+    measurement_retention: list[MeasurementRetention] = Field(default_factory=empty_list)
+    templates: list[AnalysisTemplateRef] = Field(default_factory=empty_list)
 
 
 class AnalysisTemplate(Resource):

@@ -21,6 +21,7 @@ from canarysim.declarations.manifests.base import (
     ManifestModel,
     ObjectMeta,
     Resource,
+    empty_list,
 )
 from canarysim.declarations.manifests.k8s import LabelSelector, PodTemplateSpec
 from canarysim.declarations.manifests.workloads import WorkloadRef
@@ -82,12 +83,12 @@ class RouteMatch(ManifestModel):
 
 class SetHeaderRoute(ManifestModel):
     name: str = ""
-    match: list[HeaderRoutingMatch] = Field(default_factory=list)
+    match: list[HeaderRoutingMatch] = Field(default_factory=empty_list)
 
 
 class SetMirrorRoute(ManifestModel):
     name: str = ""
-    match: list[RouteMatch] = Field(default_factory=list)
+    match: list[RouteMatch] = Field(default_factory=empty_list)
     percentage: Int32 | None = None
 
 
@@ -133,10 +134,10 @@ class MeasurementRetention(ManifestModel):
 class RolloutAnalysis(ManifestModel):
     KNOWN = frozenset({"analysisRunMetadata"})
 
-    templates: list[AnalysisTemplateRef] = Field(default_factory=list)
-    args: list[AnalysisRunArgument] = Field(default_factory=list)
-    dry_run: list[DryRun] = Field(default_factory=list)
-    measurement_retention: list[MeasurementRetention] = Field(default_factory=list)
+    templates: list[AnalysisTemplateRef] = Field(default_factory=empty_list)
+    args: list[AnalysisRunArgument] = Field(default_factory=empty_list)
+    dry_run: list[DryRun] = Field(default_factory=empty_list)
+    measurement_retention: list[MeasurementRetention] = Field(default_factory=empty_list)
 
 
 class RolloutAnalysisBackground(RolloutAnalysis):
@@ -156,16 +157,16 @@ class RolloutExperimentAnalysis(ManifestModel):
     name: str = ""
     template_name: str = ""
     cluster_scope: bool | None = None
-    args: list[AnalysisRunArgument] = Field(default_factory=list)
+    args: list[AnalysisRunArgument] = Field(default_factory=empty_list)
     required_for_completion: bool = False
 
 
 class RolloutExperimentStep(ManifestModel):
     KNOWN = frozenset({"analysisRunMetadata", "dryRun", "scaleDownDelaySeconds"})
 
-    templates: list[RolloutExperimentTemplate] = Field(default_factory=list)
+    templates: list[RolloutExperimentTemplate] = Field(default_factory=empty_list)
     duration: IntOrString | None = None
-    analyses: list[RolloutExperimentAnalysis] = Field(default_factory=list)
+    analyses: list[RolloutExperimentAnalysis] = Field(default_factory=empty_list)
 
 
 class PluginStep(ManifestModel):
@@ -234,14 +235,14 @@ _SNAKE_KINDS = (
 
 class IstioVirtualService(ManifestModel):
     name: str = ""
-    routes: list[str] = Field(default_factory=list)
-    tls_routes: "list[TLSRouteRef]" = Field(default_factory=list)
-    tcp_routes: "list[TCPRouteRef]" = Field(default_factory=list)
+    routes: list[str] = Field(default_factory=empty_list)
+    tls_routes: "list[TLSRouteRef]" = Field(default_factory=empty_list)
+    tcp_routes: "list[TCPRouteRef]" = Field(default_factory=empty_list)
 
 
 class TLSRouteRef(ManifestModel):
     port: int = 0
-    sni_hosts: list[str] = Field(default_factory=list)
+    sni_hosts: list[str] = Field(default_factory=empty_list)
 
 
 class TCPRouteRef(ManifestModel):
@@ -252,7 +253,7 @@ class IstioDestinationRule(ManifestModel):
     name: str = ""
     canary_subset_name: str = ""
     stable_subset_name: str = ""
-    additional_subset_names: list[str] = Field(default_factory=list)
+    additional_subset_names: list[str] = Field(default_factory=empty_list)
 
 
 class IstioTrafficRouting(ManifestModel):
@@ -325,7 +326,7 @@ class CanaryStrategy(ManifestModel):
 
     canary_service: str = ""
     stable_service: str = ""
-    steps: list[CanaryStep] = Field(default_factory=list)
+    steps: list[CanaryStep] = Field(default_factory=empty_list)
     traffic_routing: RolloutTrafficRouting | None = None
     max_unavailable: IntOrString | None = None
     max_surge: IntOrString | None = None

@@ -14,7 +14,15 @@ from typing import Annotated, Any, ClassVar
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, StrictInt, StrictStr
 from pydantic.alias_generators import to_camel
 
-__all__ = ["Int32", "Int64", "IntOrString", "ManifestModel", "ObjectMeta", "Resource"]
+__all__ = [
+    "Int32",
+    "Int64",
+    "IntOrString",
+    "ManifestModel",
+    "ObjectMeta",
+    "Resource",
+    "empty_list",
+]
 
 INT32_MAX = (1 << 31) - 1
 
@@ -23,6 +31,14 @@ Int32 = Annotated[int, Field(ge=-INT32_MAX - 1, le=INT32_MAX)]
 Int64 = Annotated[int, Field(ge=-(1 << 63), le=(1 << 63) - 1)]
 IntOrString = Annotated[StrictInt | StrictStr, Field(union_mode="left_to_right")]
 """Kubernetes ``IntOrString`` (``maxSurge: 1`` or ``"25%"``)."""
+
+
+def empty_list() -> list[Any]:
+    """``default_factory`` of the models' list fields, in place of ``list``: building a model's
+    validator reads each factory's signature (may it take the validated data?), and Python
+    parses a builtin's from its text signature, about 0.13 ms a field at every command's first
+    validation, where a Python function's takes microseconds."""
+    return []
 
 
 class ManifestModel(BaseModel):

@@ -8,7 +8,7 @@ from typing import Literal
 
 from pydantic import Field
 
-from canarysim.declarations.manifests.base import ManifestModel, Resource
+from canarysim.declarations.manifests.base import ManifestModel, Resource, empty_list
 
 __all__ = ["Ingress", "IngressBackend", "IngressRule", "IngressSpec"]
 
@@ -36,7 +36,7 @@ class HTTPIngressPath(ManifestModel):
 
 
 class HTTPIngressRuleValue(ManifestModel):
-    paths: list[HTTPIngressPath] = Field(default_factory=list)
+    paths: list[HTTPIngressPath] = Field(default_factory=empty_list)
 
 
 class IngressRule(ManifestModel):
@@ -45,15 +45,15 @@ class IngressRule(ManifestModel):
 
 
 class IngressTLS(ManifestModel):
-    hosts: list[str] = Field(default_factory=list)
+    hosts: list[str] = Field(default_factory=empty_list)
     secret_name: str = ""
 
 
 class IngressSpec(ManifestModel):
     ingress_class_name: str | None = None
     default_backend: IngressBackend | None = None
-    tls: list[IngressTLS] = Field(default_factory=list)
-    rules: list[IngressRule] = Field(default_factory=list)
+    tls: list[IngressTLS] = Field(default_factory=empty_list)
+    rules: list[IngressRule] = Field(default_factory=empty_list)
 
 
 class Ingress(Resource):

@@ -10,7 +10,7 @@ from typing import Any
 
 from pydantic import Field
 
-from canarysim.declarations.manifests.base import Int32, ManifestModel, Resource
+from canarysim.declarations.manifests.base import Int32, ManifestModel, Resource, empty_list
 
 __all__ = [
     "Destination",
@@ -87,8 +87,8 @@ class HTTPRoute(ManifestModel):
     UNSUPPORTED = frozenset({"redirect", "directResponse", "delegate", "mirrors", "mirrorPercent"})
 
     name: str = ""
-    match: list[HTTPMatchRequest] = Field(default_factory=list)
-    route: list[RouteDestination] = Field(default_factory=list)
+    match: list[HTTPMatchRequest] = Field(default_factory=empty_list)
+    route: list[RouteDestination] = Field(default_factory=empty_list)
     mirror: Destination | None = None
     mirror_percentage: Percent | None = None
     retries: HTTPRetry | None = None
@@ -100,24 +100,24 @@ class L4MatchAttributes(ManifestModel):
     KNOWN = frozenset({"destinationSubnets", "sourceLabels", "gateways", "sourceNamespace"})
 
     port: int = 0
-    sni_hosts: list[str] = Field(default_factory=list)
+    sni_hosts: list[str] = Field(default_factory=empty_list)
 
 
 class TLSRoute(ManifestModel):
-    match: list[L4MatchAttributes] = Field(default_factory=list)
-    route: list[RouteDestination] = Field(default_factory=list)
+    match: list[L4MatchAttributes] = Field(default_factory=empty_list)
+    route: list[RouteDestination] = Field(default_factory=empty_list)
 
 
 class TCPRoute(ManifestModel):
-    match: list[L4MatchAttributes] = Field(default_factory=list)
-    route: list[RouteDestination] = Field(default_factory=list)
+    match: list[L4MatchAttributes] = Field(default_factory=empty_list)
+    route: list[RouteDestination] = Field(default_factory=empty_list)
 
 
 class VirtualServiceSpec(ManifestModel):
     KNOWN = frozenset({"exportTo"})
 
-    hosts: list[str] = Field(default_factory=list)
-    gateways: list[str] = Field(default_factory=list)
+    hosts: list[str] = Field(default_factory=empty_list)
+    gateways: list[str] = Field(default_factory=empty_list)
     http: list[HTTPRoute] | None = None
     tls: list[TLSRoute] | None = None
     tcp: list[TCPRoute] | None = None
@@ -137,7 +137,7 @@ class DestinationRuleSpec(ManifestModel):
     KNOWN = frozenset({"exportTo", "workloadSelector"})
 
     host: str = ""
-    subsets: list[Subset] = Field(default_factory=list)
+    subsets: list[Subset] = Field(default_factory=empty_list)
     traffic_policy: dict[str, Any] | None = None
 
 
@@ -157,13 +157,13 @@ class Server(ManifestModel):
     KNOWN = frozenset({"tls", "bind", "defaultEndpoint"})
 
     port: GatewayPort = Field(default_factory=GatewayPort)
-    hosts: list[str] = Field(default_factory=list)
+    hosts: list[str] = Field(default_factory=empty_list)
     name: str = ""
 
 
 class GatewaySpec(ManifestModel):
     selector: dict[str, str] = Field(default_factory=dict)
-    servers: list[Server] = Field(default_factory=list)
+    servers: list[Server] = Field(default_factory=empty_list)
 
 
 class Gateway(Resource):

@@ -16,6 +16,7 @@ from canarysim.declarations.manifests.base import (
     ManifestModel,
     ObjectMeta,
     Resource,
+    empty_list,
 )
 
 __all__ = [
@@ -38,12 +39,12 @@ __all__ = [
 class LabelSelectorRequirement(ManifestModel):
     key: str
     operator: Literal["In", "NotIn", "Exists", "DoesNotExist"]
-    values: list[str] = Field(default_factory=list)
+    values: list[str] = Field(default_factory=empty_list)
 
 
 class LabelSelector(ManifestModel):
     match_labels: dict[str, str] = Field(default_factory=dict)
-    match_expressions: list[LabelSelectorRequirement] = Field(default_factory=list)
+    match_expressions: list[LabelSelectorRequirement] = Field(default_factory=empty_list)
 
     def matches(self, labels: dict[str, str]) -> bool:
         """Kubernetes label-selector semantics (``metav1.LabelSelectorAsSelector``)."""
@@ -117,7 +118,7 @@ class Container(ManifestModel):
 
     name: str = ""
     image: str = ""
-    ports: list[ContainerPort] = Field(default_factory=list)
+    ports: list[ContainerPort] = Field(default_factory=empty_list)
     readiness_probe: Probe | None = None
 
 
@@ -172,7 +173,7 @@ class PodSpec(ManifestModel):
         }
     )
 
-    containers: list[Container] = Field(default_factory=list)
+    containers: list[Container] = Field(default_factory=empty_list)
 
 
 class PodTemplateSpec(ManifestModel):
@@ -219,7 +220,7 @@ class ServiceSpec(ManifestModel):
     UNSUPPORTED = frozenset({"sessionAffinity"})
 
     selector: dict[str, str] = Field(default_factory=dict)
-    ports: list[ServicePort] = Field(default_factory=list)
+    ports: list[ServicePort] = Field(default_factory=empty_list)
     type: str = "ClusterIP"
 
 

@@ -7,7 +7,7 @@ from typing import Any
 
 from pydantic import Field
 
-from canarysim.declarations.manifests.base import ManifestModel, Resource
+from canarysim.declarations.manifests.base import ManifestModel, Resource, empty_list
 
 __all__ = ["TrafficSplit"]
 
@@ -21,7 +21,7 @@ class TrafficSplitSpec(ManifestModel):
     KNOWN = frozenset({"matches"})
 
     service: str = ""
-    backends: list[TrafficSplitBackend] = Field(default_factory=list)
+    backends: list[TrafficSplitBackend] = Field(default_factory=empty_list)
 
 
 class TrafficSplit(Resource):

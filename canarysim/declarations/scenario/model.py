@@ -28,6 +28,7 @@ from pydantic import (
 )
 
 from canarysim.declarations.manifests.argo import Rollout
+from canarysim.declarations.manifests.base import empty_list
 from canarysim.declarations.manifests.bundle import Manifests
 from canarysim.declarations.scenario.actions import (
     Abort,
@@ -209,14 +210,14 @@ class Scenario(ScenarioModel):
     """Namespace of objects that do not name one (``kubectl apply -n``)."""
     rollout_name: str | None = Field(default=None, alias="rollout")
     """Which Rollout to simulate when the manifests hold several."""
-    manifest_refs: list[ManifestRef] = Field(default_factory=list, alias="manifests")
+    manifest_refs: list[ManifestRef] = Field(default_factory=empty_list, alias="manifests")
     """Manifest files (relative to the scenario file) and/or embedded objects."""
     cluster: Cluster = Field(default_factory=Cluster)
     pods: Pods = Field(default_factory=Pods)
     versions: dict[str, Version] = Field(default_factory=dict)
     traffic: Traffic = Field(default_factory=Traffic)
-    operator: list[OperatorAction] = Field(default_factory=list)
-    faults: list[Fault] = Field(default_factory=list)
+    operator: list[OperatorAction] = Field(default_factory=empty_list)
+    faults: list[Fault] = Field(default_factory=empty_list)
     outputs: Outputs = Field(default_factory=Outputs)
     analysis: Analysis = Field(default_factory=Analysis)
     """How the simulated metric providers (Jobs, web endpoints, Prometheus) answer."""
@@ -224,7 +225,7 @@ class Scenario(ScenarioModel):
     """How the simulated metrics are stored and queried."""
     aws: Aws = Field(default_factory=Aws)
     """AWS ALB weight verification and the load balancer's sync delay."""
-    accept_errors: list[Literal[ACCEPTABLE_ERRORS]] = Field(default_factory=list)  # type: ignore[valid-type]
+    accept_errors: list[Literal[ACCEPTABLE_ERRORS]] = Field(default_factory=empty_list)  # type: ignore[valid-type]
     """Rules of ``canarysim validate`` errors this scenario plays out on purpose (e.g. the
     as-published manifests Argo refuses with InvalidSpec); every other error is refused."""
     expect: Expect | None = None

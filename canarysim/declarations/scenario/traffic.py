@@ -9,6 +9,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import Field, field_validator, model_validator
 
+from canarysim.declarations.manifests.base import empty_list
 from canarysim.declarations.scenario.values import (
     Duration,
     Fraction,
@@ -86,7 +87,7 @@ class RateShape(ScenarioModel):
     arrival: Arrival = "poisson"
     pattern: Pattern = "constant"
     diurnal: Diurnal = Field(default_factory=Diurnal)
-    points: list[RatePoint] = Field(default_factory=list)
+    points: list[RatePoint] = Field(default_factory=empty_list)
     """``piecewise``: the rate from each ``at`` on. ``csv``: filled from the file."""
     csv: str | None = None
     """``csv``: path (relative to the scenario) of a ``time,rate`` file; time in seconds or
@@ -227,7 +228,7 @@ class Traffic(RateShape):
     """The rate of the requests (its shape: :class:`RateShape`'s fields), their classes and
     who sends them."""
 
-    headers: list[HeaderMix] = Field(default_factory=list)
+    headers: list[HeaderMix] = Field(default_factory=empty_list)
     host: str | None = None
     """Host the requests ask for; default: the first host of the rollout's VirtualService."""
     method: HttpMethod = "GET"
