@@ -10,7 +10,6 @@ idempotent writes and the world applies them as such.
 from __future__ import annotations
 
 import math
-from dataclasses import replace
 
 from canarysim.engine.model import (
     Experiment,
@@ -234,16 +233,16 @@ def reconcile_traffic_routing(ctx: Context) -> None:
     # trafficrouting.go hands UpdateHash the same weightDestinations as SetWeight.
     ctx.actions.append(UpdateTrafficHash(canary_hash, stable_hash, extra))
     ctx.actions.append(SetTrafficWeight(desired, stable_weight, extra))
-    weights = TrafficWeights(
-        canary=WeightDestination(desired, canary_hash, plan.canary_service),
-        stable=WeightDestination(stable_weight, stable_hash, plan.stable_service),
-        additional=extra,
-    )
+    canary = WeightDestination(desired, canary_hash, plan.canary_service)
+    stable = WeightDestination(stable_weight, stable_hash, plan.stable_service)
     previous = status.canary_weights
-    if previous is None or replace(previous, verified=None) != weights:
-        ctx.event(TRAFFIC_WEIGHT_UPDATED, _weight_message(previous, weights))
-    # (unchanged, these are the recorded weights but for ``verified``, set afresh here)
-    ctx.new_weights = replace(weights, verified=_verify_weight(ctx, desired, extra))
+    # (the recorded weights but for ``verified``, which is set afresh here)
+    recorded = None if previous is None else (previous.canary, previous.stable, previous.additional)
+    if recorded != (canary, stable, extra):
+        ctx.event(
+            TRAFFIC_WEIGHT_UPDATED, _weight_message(previous, TrafficWeights(canary, stable, extra))
+        )
+    ctx.new_weights = TrafficWeights(canary, stable, extra, _verify_weight(ctx, desired, extra))
 
 
 VERIFY_RETRY_SECONDS = 10.0

@@ -68,10 +68,11 @@ def persist(ctx: Context, d: Draft) -> RolloutStatus:
         albs=d.albs,
         conditions=tuple(d.conditions),
         blue_green=d.blue_green,
+        duration=d.duration,
     )
+    # Neither reads the phase, nor the phase the duration: one copy takes both.
     phase, message = rollout_phase(ctx.plan, status)
-    status = replace(status, phase=phase, message=message, duration=d.duration)
-    status = replace(status, duration=track_duration(ctx, status))
+    status = replace(status, phase=phase, message=message, duration=track_duration(ctx, status))
     # sendStateChangeEvents: only when the status actually changes.
     if status != ctx.status:
         was_paused, is_paused = bool(ctx.status.pause_conditions), bool(pause_conditions)
@@ -121,5 +122,4 @@ def check_paused_conditions(ctx: Context) -> RolloutStatus | None:
     # patchCondition also writes observedGeneration, equal already (checked at the top).
     new = replace(status, conditions=tuple(conds))
     phase, message = rollout_phase(ctx.plan, new)
-    new = replace(new, phase=phase, message=message)
-    return replace(new, duration=track_duration(ctx, new))
+    return replace(new, phase=phase, message=message, duration=track_duration(ctx, new))
