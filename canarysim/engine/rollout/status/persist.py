@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from typing import Any
 
 from canarysim.engine.model import (
     ConditionStatus,
@@ -41,7 +42,7 @@ def persist(ctx: Context, d: Draft) -> RolloutStatus:
     )
     paused = bool(pause_conditions) or ctx.plan.paused
     calculate_conditions(ctx, d, paused)
-    status = RolloutStatus(
+    fields: dict[str, Any] = dict(
         current_pod_hash=d.current_pod_hash,
         current_step_hash=d.current_step_hash,
         current_step_index=d.current_step_index,
@@ -70,9 +71,12 @@ def persist(ctx: Context, d: Draft) -> RolloutStatus:
         blue_green=d.blue_green,
         duration=d.duration,
     )
-    # Neither reads the phase, nor the phase the duration: one copy takes both.
-    phase, message = rollout_phase(ctx.plan, status)
-    status = replace(status, phase=phase, message=message, duration=track_duration(ctx, status))
+    # Phase and duration are read off the status without them (neither reads what the other
+    # writes); building it again from the same fields is cheaper than replace() of them all.
+    partial = RolloutStatus(**fields)
+    fields["phase"], fields["message"] = rollout_phase(ctx.plan, partial)
+    fields["duration"] = track_duration(ctx, partial)
+    status = RolloutStatus(**fields)
     # sendStateChangeEvents: only when the status actually changes.
     if status != ctx.status:
         was_paused, is_paused = bool(ctx.status.pause_conditions), bool(pause_conditions)
