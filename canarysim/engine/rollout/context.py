@@ -82,6 +82,25 @@ def step_mappings(steps: tuple[Step, ...]) -> tuple[dict[str, Any], ...]:
     return mapped
 
 
+_REPLICA_FACTS: list[tuple[Plan, tuple[int, int, int | None]]] = []
+
+
+def _replica_facts(plan: Plan) -> tuple[int, int, int | None]:
+    """What the replica arithmetic reads of the plan alone: ``maxSurge`` and
+    ``maxUnavailable`` resolved against ``spec.replicas`` (``resolveFenceposts``; resolving
+    the resolved pod counts again gives them back) and the abort scale-down delay in whole
+    seconds. Worked out once per plan, not on every reconcile (remembers the last plan by
+    identity)."""
+    if _REPLICA_FACTS and _REPLICA_FACTS[0][0] is plan:
+        return _REPLICA_FACTS[0][1]
+    surge, unavailable = replicas.resolve_fenceposts(
+        plan.max_surge, plan.max_unavailable, plan.replicas
+    )
+    facts = (surge, unavailable, _int_or_none(plan.abort_scale_down_delay_seconds))
+    _REPLICA_FACTS[:] = [(plan, facts)]
+    return facts
+
+
 def step_string(step: Step) -> str:
     """``CanaryStepString`` (utils/rollout/rolloututil.go): the step as events name it; for a
     step with several fields, the first of setWeight, pause, experiment, analysis,
@@ -259,10 +278,11 @@ class Context:
         tw = None if weights is None else (weights.canary.weight, weights.stable.weight)
         # The status's stable hash is the new ReplicaSet's: Argo hands newRS in as stable.
         canary_is_stable = self.stable_rs is not None and self.stable_rs is self.new_rs
+        surge, unavailable, abort_delay = _replica_facts(plan)
         return replicas.canary_replica_counts(
             replicas=plan.replicas,
-            max_surge=plan.max_surge,
-            max_unavailable=plan.max_unavailable,
+            max_surge=surge,
+            max_unavailable=unavailable,
             steps=step_mappings(plan.steps),
             current_step_index=status.current_step_index,
             canary=counts(self.new_rs),
@@ -275,7 +295,7 @@ class Context:
             min_pods_per_replica_set=plan.min_pods_per_replica_set,
             promote_full=status.promote_full,
             aborted=status.abort,
-            abort_scale_down_delay_seconds=_int_or_none(plan.abort_scale_down_delay_seconds),
+            abort_scale_down_delay_seconds=abort_delay,
             max_traffic_weight=plan.max_weight,
             traffic_weights=tw,
             canary_is_stable=canary_is_stable,

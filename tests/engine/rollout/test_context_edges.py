@@ -232,3 +232,16 @@ def test_step_mapping(step: Step, mapping: dict[str, Any]) -> None:
     field; other steps keep their position as an empty mapping); a compound step holds the
     fields of all its parts."""
     assert step_mapping(step) == mapping
+
+
+def test_the_resolved_fenceposts_follow_the_plan() -> None:
+    """maxSurge/maxUnavailable are resolved once per plan: a plan with another maxSurge (or
+    the first one again) is resolved afresh, not served the last plan's pod counts."""
+    plan = make_plan(
+        replicas=10, max_surge=0, max_unavailable=1, pod_template_hash=H2, steps=(SetWeight(50),)
+    )
+    status = make_status(plan, stable=H1, index=0)
+    assert _desired(plan, status, rs(H1, 10), rs(H2, 0)) == (0, 9)
+    surging = replace(plan, max_surge="100%")
+    assert _desired(surging, status, rs(H1, 10), rs(H2, 0)) == (5, 9)
+    assert _desired(plan, status, rs(H1, 10), rs(H2, 0)) == (0, 9)
