@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import fields as dataclass_fields
 from typing import Any
 
 from canarysim.engine.model import (
@@ -71,12 +71,7 @@ def persist(ctx: Context, d: Draft) -> RolloutStatus:
         blue_green=d.blue_green,
         duration=d.duration,
     )
-    # Phase and duration are read off the status without them (neither reads what the other
-    # writes); building it again from the same fields is cheaper than replace() of them all.
-    partial = RolloutStatus(**fields)
-    fields["phase"], fields["message"] = rollout_phase(ctx.plan, partial)
-    fields["duration"] = track_duration(ctx, partial)
-    status = RolloutStatus(**fields)
+    status = _with_phase_and_duration(ctx, fields)
     # sendStateChangeEvents: only when the status actually changes.
     if status != ctx.status:
         was_paused, is_paused = bool(ctx.status.pause_conditions), bool(pause_conditions)
@@ -86,6 +81,19 @@ def persist(ctx: Context, d: Draft) -> RolloutStatus:
             elif aborted_at is None:
                 ctx.event(RESUMED_REASON, RESUMED_MESSAGE)
     return status
+
+
+_FIELDS = tuple(f.name for f in dataclass_fields(RolloutStatus))
+
+
+def _with_phase_and_duration(ctx: Context, fields: dict[str, Any]) -> RolloutStatus:
+    """The status of these ``fields`` with its phase, message and duration brought up to date.
+    They are read off the status as it is without them (neither reads what the other writes);
+    building it again from the same fields is cheaper than ``replace()``, which walks them all."""
+    partial = RolloutStatus(**fields)
+    fields["phase"], fields["message"] = rollout_phase(ctx.plan, partial)
+    fields["duration"] = track_duration(ctx, partial)
+    return RolloutStatus(**fields)
 
 
 def _workload_generation(plan: Plan) -> str:
@@ -124,6 +132,6 @@ def check_paused_conditions(ctx: Context) -> RolloutStatus | None:
     for type_, st, reason, msg in updates:
         set_condition(conds, ctx.now, type_, st, reason, msg)
     # patchCondition also writes observedGeneration, equal already (checked at the top).
-    new = replace(status, conditions=tuple(conds))
-    phase, message = rollout_phase(ctx.plan, new)
-    return replace(new, phase=phase, message=message, duration=track_duration(ctx, new))
+    fields = {name: getattr(status, name) for name in _FIELDS}
+    fields["conditions"] = tuple(conds)
+    return _with_phase_and_duration(ctx, fields)
