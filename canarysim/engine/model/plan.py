@@ -10,7 +10,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass, fields
 from typing import Any, TypeVar
 
 _T = TypeVar("_T")
@@ -258,6 +258,12 @@ def steps_hash(steps: tuple[Step, ...]) -> str:
     """Digest of a step list, stable across processes (no ``hash()`` randomisation). A step is
     the list of its parts' fields (each kind of step has its own set of field names, so the
     kind needs no spelling), keys sorted: as Argo hashes the steps' structs, the order in
-    which a manifest wrote the keys of an arg mapping does not count as a change."""
-    payload = json.dumps([[asdict(p) for p in step_parts(s)] for s in steps], sort_keys=True)
+    which a manifest wrote the keys of an arg mapping does not count as a change. (A part's
+    fields are numbers, strings and the manifest's own mappings and lists, which JSON takes
+    as they are: no ``asdict`` deep copy.)"""
+    payload = json.dumps([[_fields(p) for p in step_parts(s)] for s in steps], sort_keys=True)
     return hashlib.sha256(payload.encode()).hexdigest()
+
+
+def _fields(step: SingleStep) -> dict[str, Any]:
+    return {f.name: getattr(step, f.name) for f in fields(step)}
