@@ -209,4 +209,7 @@ class RolloutStatus:
 
     def condition(self, type_: str) -> Condition | None:
         """The condition of this type, if any."""
-        return next((c for c in self.conditions if c.type == type_), None)
+        for c in self.conditions:  # (a loop: several lookups a reconcile, no generator)
+            if c.type == type_:
+                return c
+        return None

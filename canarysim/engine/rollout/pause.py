@@ -52,7 +52,10 @@ class PauseContext:
 
     def condition(self, reason: str) -> PauseCondition | None:
         """The pause condition with this reason in the status as read."""
-        return next((c for c in self.status.pause_conditions if c.reason == reason), None)
+        for c in self.status.pause_conditions:
+            if c.reason == reason:
+                return c
+        return None
 
     def fold(
         self, now_second: float, aborted_at: float | None

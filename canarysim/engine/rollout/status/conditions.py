@@ -47,7 +47,10 @@ from canarysim.engine.rollout.status.draft import (
 
 
 def get_condition(conditions: list[Condition], type_: str) -> Condition | None:
-    return next((c for c in conditions if c.type == type_), None)
+    for c in conditions:  # (a loop: several lookups a reconcile, no generator)
+        if c.type == type_:
+            return c
+    return None
 
 
 def set_condition(
