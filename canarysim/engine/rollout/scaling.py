@@ -267,9 +267,9 @@ def _scale_down_delay(
 def reconcile_revision_history(ctx: Context) -> None:
     """``reconcileRevisionHistoryLimit``: delete the oldest scaled-down other ReplicaSets
     beyond ``revisionHistoryLimit``."""
-    cleanable = sorted(ctx.other_rss, key=lambda rs: (rs.created, rs.revision))
-    excess = len(cleanable) - ctx.plan.revision_history_limit
-    for rs in cleanable[: max(0, excess)]:
+    # (other_rss is sorted oldest first already, by creation time then revision)
+    excess = len(ctx.other_rss) - ctx.plan.revision_history_limit
+    for rs in ctx.other_rss[: max(0, excess)]:
         if rs.status_replicas == 0 and rs.replicas == 0:
             ctx.actions.append(DeleteReplicaSet(rs.hash))
 
