@@ -21,12 +21,14 @@ server holds) with the status being written (``new``):
 from __future__ import annotations
 
 from dataclasses import replace
+from typing import Protocol
 
 from canarysim.engine.model import (
     CompletionStatus,
+    Condition,
     Pause,
+    PauseCondition,
     RolloutDuration,
-    RolloutStatus,
     step_part,
 )
 from canarysim.engine.rollout.context import Context, floor_second
@@ -41,7 +43,22 @@ from canarysim.engine.rollout.runs import is_fast_rollback, is_rollback
 _ABORTED_REASON = "RolloutAborted"  # conditions.RolloutAbortedReason
 
 
-def track_duration(ctx: Context, new: RolloutStatus) -> RolloutDuration | None:
+class WrittenStatus(Protocol):
+    """The status being written, as :func:`track_duration` reads it: a
+    :class:`RolloutStatus`, or the status still under construction."""
+
+    @property
+    def duration(self) -> RolloutDuration | None: ...
+    @property
+    def stable_rs(self) -> str: ...
+    @property
+    def current_pod_hash(self) -> str: ...
+    @property
+    def pause_conditions(self) -> tuple[PauseCondition, ...]: ...
+    def condition(self, type_: str) -> Condition | None: ...
+
+
+def track_duration(ctx: Context, new: WrittenStatus) -> RolloutDuration | None:
     """``calculateStatusDuration``: ``new.duration`` (the status being written, which starts
     as a copy of the one read) brought up to date with this reconcile's transitions. ``new``
     must already carry its pause conditions, stable and current hashes and conditions."""

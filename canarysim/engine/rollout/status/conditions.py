@@ -75,8 +75,9 @@ def set_condition(
     return True
 
 
-def rollout_phase(plan: Plan, status: RolloutStatus) -> tuple[Phase, str]:
-    """``CalculateRolloutPhase`` (canary branch), first match wins."""
+def rollout_phase(plan: Plan, status: RolloutStatus | Draft) -> tuple[Phase, str]:
+    """``CalculateRolloutPhase`` (canary branch), first match wins; of a status, or of the
+    status under construction once its conditions and pause conditions are in."""
     for cond in status.conditions:
         if cond.type == INVALID_SPEC:
             return "Degraded", f"{INVALID_SPEC}: {cond.message}"

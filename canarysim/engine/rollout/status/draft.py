@@ -10,6 +10,7 @@ from canarysim.engine.model import (
     AlbStatus,
     BlueGreenStatus,
     Condition,
+    PauseCondition,
     RolloutDuration,
     RunStatus,
     TrafficWeights,
@@ -79,6 +80,15 @@ class Draft:
     duration: RolloutDuration | None = None
     alb_status: AlbStatus | None = None
     albs: tuple[AlbStatus, ...] = ()
+    pause_conditions: tuple[PauseCondition, ...] = ()
+    """Filled in by ``persist`` when it folds the pause intents (``CalculatePauseStatus``)."""
+
+    def condition(self, type_: str) -> Condition | None:
+        """The condition of this type, if any (as :meth:`RolloutStatus.condition`)."""
+        for c in self.conditions:
+            if c.type == type_:
+                return c
+        return None
 
 
 def base_status(ctx: Context) -> Draft:

@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 from dataclasses import fields as dataclass_fields
-from typing import Any
 
 from canarysim.engine.model import (
     ConditionStatus,
@@ -40,9 +39,13 @@ def persist(ctx: Context, d: Draft) -> RolloutStatus:
     abort, aborted_at, pause_conditions, controller_pause = ctx.pause.fold(
         floor_second(ctx.now), ctx.status.aborted_at
     )
+    d.pause_conditions = pause_conditions
     paused = bool(pause_conditions) or ctx.plan.paused
     calculate_conditions(ctx, d, paused)
-    fields: dict[str, Any] = dict(
+    # The phase and the duration are read off the draft, complete now but for them (neither
+    # reads what the other writes): the status is built once.
+    phase, message = rollout_phase(ctx.plan, d)
+    status = RolloutStatus(
         current_pod_hash=d.current_pod_hash,
         current_step_hash=d.current_step_hash,
         current_step_index=d.current_step_index,
@@ -69,9 +72,10 @@ def persist(ctx: Context, d: Draft) -> RolloutStatus:
         albs=d.albs,
         conditions=tuple(d.conditions),
         blue_green=d.blue_green,
-        duration=d.duration,
+        phase=phase,
+        message=message,
+        duration=track_duration(ctx, d),
     )
-    status = _with_phase_and_duration(ctx, fields)
     # sendStateChangeEvents: only when the status actually changes.
     if status != ctx.status:
         was_paused, is_paused = bool(ctx.status.pause_conditions), bool(pause_conditions)
@@ -84,16 +88,6 @@ def persist(ctx: Context, d: Draft) -> RolloutStatus:
 
 
 _FIELDS = tuple(f.name for f in dataclass_fields(RolloutStatus))
-
-
-def _with_phase_and_duration(ctx: Context, fields: dict[str, Any]) -> RolloutStatus:
-    """The status of these ``fields`` with its phase, message and duration brought up to date.
-    They are read off the status as it is without them (neither reads what the other writes);
-    building it again from the same fields is cheaper than ``replace()``, which walks them all."""
-    partial = RolloutStatus(**fields)
-    fields["phase"], fields["message"] = rollout_phase(ctx.plan, partial)
-    fields["duration"] = track_duration(ctx, partial)
-    return RolloutStatus(**fields)
 
 
 def _workload_generation(plan: Plan) -> str:
@@ -132,6 +126,11 @@ def check_paused_conditions(ctx: Context) -> RolloutStatus | None:
     for type_, st, reason, msg in updates:
         set_condition(conds, ctx.now, type_, st, reason, msg)
     # patchCondition also writes observedGeneration, equal already (checked at the top).
+    # Phase and duration are read off the patched status without them (neither reads what
+    # the other writes); building it again from its fields is cheaper than ``replace()``.
     fields = {name: getattr(status, name) for name in _FIELDS}
     fields["conditions"] = tuple(conds)
-    return _with_phase_and_duration(ctx, fields)
+    patched = RolloutStatus(**fields)
+    fields["phase"], fields["message"] = rollout_phase(ctx.plan, patched)
+    fields["duration"] = track_duration(ctx, patched)
+    return RolloutStatus(**fields)
