@@ -66,6 +66,8 @@ class Controller(DecisionApplier):
         self.deleted_runs: set[str] = set()
         #: (plan, objects version, InvalidSpec message) of the last validation.
         self._validated: tuple[Plan, int, str | None] | None = None
+        #: hash -> (fields, view) of each ReplicaSet as last observed.
+        self._views: dict[str, tuple[dict[str, Any], ReplicaSetView]] = {}
         self.process = self.env.process(self._run())
 
     # -- wake-ups --------------------------------------------------------------------------
@@ -202,7 +204,12 @@ class Controller(DecisionApplier):
         plan = world.plan
         views = []
         for rs in world.cluster.replica_sets_of(plan.name):
-            views.append(ReplicaSetView(**rs.view()))
+            # A ReplicaSet that did not change since the last look keeps its (immutable) view.
+            fields = rs.view()
+            seen = self._views.get(fields["hash"])
+            if seen is None or seen[0] != fields:
+                seen = self._views[fields["hash"]] = (fields, ReplicaSetView(**fields))
+            views.append(seen[1])
         extra: dict[str, Any] = {}
         if "canary_service_hash" in _OBSERVATION_FIELDS:
             extra["canary_service_hash"] = self._service_hash(plan.canary_service)
