@@ -87,14 +87,14 @@ def persist(ctx: Context, d: Draft) -> RolloutStatus:
     return status
 
 
-_FIELDS = tuple(f.name for f in dataclass_fields(RolloutStatus))
-
-
 def _workload_generation(plan: Plan) -> str:
     """``persistRolloutStatus``: the ``workload-generation`` annotation of a Rollout whose
     template comes from a workloadRef, else empty."""
     gen = plan.workload_generation
     return str(gen) if gen is not None else ""
+
+
+_FIELDS = tuple(f.name for f in dataclass_fields(RolloutStatus))
 
 
 def check_paused_conditions(ctx: Context) -> RolloutStatus | None:
