@@ -129,6 +129,10 @@ class Tally:
             self.series[key] = sc
         return sc
 
+    def entry(self) -> str | None:
+        """The entry point of the class being routed (``SeriesKey.entry``)."""
+        return getattr(self.current_class, "entry", None)
+
     def _entered(self, key: SeriesKey) -> SeriesKey:
         """``key`` with the entry point of the class being routed."""
         entry = getattr(self.current_class, "entry", None)
@@ -200,6 +204,18 @@ class Tally:
         per_bucket = hist.sum(axis=1).astype(np.int64)
         self._count_class(key, per_bucket)
         sc.hist += hist.astype(np.int64)
+        sc.count += per_bucket
+        sc.sum_ms += sum_ms
+
+    def add_counts(
+        self, key: SeriesKey, hist: np.ndarray, per_bucket: np.ndarray, sum_ms: np.ndarray
+    ) -> None:
+        """:meth:`add_binned` of integer histogram counts with their per-bucket totals
+        (``hist.sum(axis=1)``) already known; the caller skips an empty ``hist``."""
+        key = self._entered(key)
+        sc = self.counts_for(key)
+        self._count_class(key, per_bucket)
+        sc.hist += hist
         sc.count += per_bucket
         sc.sum_ms += sum_ms
 

@@ -45,10 +45,87 @@ class LatencyTable:
     cap_col: np.ndarray
 
 
+@dataclass(frozen=True, eq=False)
+class _Columns:
+    """Where the counts of some latency intervals go in the histogram: ``counts @ onehot``
+    done on integers. Each interval has one column and the columns never decrease (the
+    intervals are sorted), so intervals sharing a column are neighbours."""
+
+    onehot: np.ndarray
+    cols: np.ndarray
+    starts: np.ndarray | None
+    """``np.add.reduceat`` starts when intervals share a column; None: one column each."""
+    identity: bool
+    """Every column, once and in order: the counts are the histogram."""
+    monotone: bool
+
+    @staticmethod
+    def of(onehot: np.ndarray) -> _Columns:
+        at = onehot.argmax(axis=1) if len(onehot) else np.zeros(0, dtype=np.int64)
+        monotone = bool(np.all(at[1:] >= at[:-1]))
+        new = np.ones(len(at), dtype=bool)
+        new[1:] = at[1:] != at[:-1]
+        shared = not new.all()
+        return _Columns(
+            onehot=onehot,
+            cols=at[new],
+            starts=np.flatnonzero(new) if shared else None,
+            identity=not shared and np.array_equal(at, np.arange(onehot.shape[1])),
+            monotone=monotone,
+        )
+
+    def __eq__(self, other: object) -> bool:
+        return (
+            isinstance(other, _Columns)
+            and self.onehot.shape == other.onehot.shape
+            and bool(np.array_equal(self.onehot, other.onehot))
+        )
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def hist(self, counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(histogram counts ``(rows, columns)``, counts per row) of ``counts`` (int64)."""
+        if self.identity:
+            return counts, counts.sum(axis=1)
+        if not self.monotone:
+            out = (counts @ self.onehot).astype(np.int64)
+            return out, out.sum(axis=1)
+        part = counts if self.starts is None else np.add.reduceat(counts, self.starts, axis=1)
+        out = np.zeros((counts.shape[0], self.onehot.shape[1]), dtype=np.int64)
+        out[:, self.cols] = part
+        return out, part.sum(axis=1)
+
+
+@dataclass(frozen=True, eq=False)
+class _CodeServing:
+    """One response code's share of a backend's draw (see :meth:`AggregateServing._serving`);
+    index arrays None: every interval."""
+
+    code: int
+    keep: np.ndarray | None
+    dest_w: np.ndarray
+    dest: _Columns
+    fin: np.ndarray | None
+    src_w: np.ndarray
+    src: _Columns
+    same_sums: bool
+    same_hist: bool
+    out: np.ndarray
+    retried: np.ndarray
+
+
+@dataclass(frozen=True, eq=False)
+class _Serving:
+    probs: np.ndarray
+    nj: int
+    codes: tuple[_CodeServing, ...]
+
+
 class AggregateServing(EnvoyAttempts):
     """Second layer of ``TrafficGenerator``: serving per-bucket counts (aggregate mode)."""
 
     _tables: dict[tuple[Dist, float, float], LatencyTable]
+    _servings: dict[tuple[Any, ...], _Serving]
 
     def _table(self, dist: Dist, delay_s: float, cap_s: float) -> LatencyTable:
         """Latency intervals ``(lo, hi]`` refining the destination bucket bounds, the source
@@ -92,6 +169,61 @@ class AggregateServing(EnvoyAttempts):
     def _bins(self, values_s: np.ndarray) -> np.ndarray:
         return np.searchsorted(self._bounds_s, values_s, side="left")
 
+    def _serving(
+        self,
+        tab: LatencyTable,
+        key: tuple[Any, ...],
+        p: float,
+        ecode: int,
+        cap: float,
+        try_retry_on: bool,
+        code_retry: bool,
+        delay_s: float,
+    ) -> _Serving:
+        """What :meth:`_serve_aggregate` does with one backend's draw under one policy:
+        the draw's probabilities and, per response code, the intervals kept, timed out and
+        retried with their weights and histogram columns (cached: facts of the scenario)."""
+        skey = (key, p, ecode, try_retry_on, code_retry)
+        got = self._servings.get(skey)
+        if got is not None:
+            return got
+        probs = np.concatenate([tab.prob * (1 - p), tab.prob * p])
+        above = tab.lo >= cap
+        try_retry = above & try_retry_on
+        if ecode == 200:  # an "error" answered with 200 is just a success
+            masks = [(200, try_retry)]
+        else:
+            masks = [(200, try_retry), (ecode, try_retry | (~above & code_retry))]
+        codes = []
+        for code, retried in masks:
+            keep = ~retried
+            fin = keep & ~above
+            dest_w = tab.mean_in[keep] * 1000.0
+            src_w = (tab.mean_in[fin] + delay_s) * 1000.0
+            dest = _Columns.of(tab.dest_onehot[keep])
+            src = _Columns.of(tab.src_onehot[fin])
+            same_fin = bool((fin == keep).all())
+            codes.append(
+                _CodeServing(
+                    code=code,
+                    keep=None if keep.all() else np.flatnonzero(keep),
+                    dest_w=dest_w,
+                    dest=dest,
+                    fin=None if same_fin else np.flatnonzero(fin),
+                    src_w=src_w,
+                    src=src,
+                    same_sums=same_fin and dest_w.tobytes() == src_w.tobytes(),
+                    same_hist=same_fin and dest == src,
+                    out=np.flatnonzero(keep & above),
+                    retried=np.flatnonzero(retried),
+                )
+            )
+        serving = _Serving(probs=probs / probs.sum(), nj=len(tab.lo), codes=tuple(codes))
+        if len(self._servings) > 512:
+            self._servings.clear()
+        self._servings[skey] = serving
+        return serving
+
     def _serve_aggregate(
         self,
         tally: Tally,
@@ -108,43 +240,54 @@ class AggregateServing(EnvoyAttempts):
         dist, p, ecode = bk.dists[b], float(bk.p_err[b]), int(bk.codes[b])
         cap = min(timeout, ptt)
         tab = self._table(dist, delay_s, cap)
-        nj = len(tab.lo)
-        probs = np.concatenate([tab.prob * (1 - p), tab.prob * p])
-        drawn = rngs.latency.multinomial(counts, probs / probs.sum())
-        above = tab.lo >= cap
-        try_retry = above & (ptt < timeout) & retriable_try_timeout(retry_on) & (retries > 0)
+        try_retry_on = (ptt < timeout) and retriable_try_timeout(retry_on) and retries > 0
         code_retry = bool(retry_predicate(plan)(ecode)) and retries > 0
-        if ecode == 200:  # an "error" answered with 200 is just a success
-            cols = {200: drawn[:, :nj] + drawn[:, nj:]}
-            retry_masks = {200: try_retry}
-        else:
-            cols = {200: drawn[:, :nj], ecode: drawn[:, nj:]}
-            retry_masks = {200: try_retry, ecode: try_retry | (~above & code_retry)}
-        timed_out = np.zeros(tally.n_buckets)
+        sv = self._serving(
+            tab, (dist, delay_s, cap), p, ecode, cap, try_retry_on, code_retry, delay_s
+        )
+        drawn = rngs.latency.multinomial(counts, sv.probs)
+        nj = sv.nj
+        # An "error" answered with 200 is just a success.
+        cols = [drawn[:, :nj] + drawn[:, nj:]] if ecode == 200 else [drawn[:, :nj], drawn[:, nj:]]
+        nb = tally.n_buckets
+        timed_out = None
         wl, h = bk.workloads[b], bk.hashes[b]
-        for code, c in cols.items():
-            keep = ~retry_masks[code]
-            ck = c[:, keep]
-            # Server side: the backend's code and full latency.
-            dkey = SeriesKey("destination", dest, wl, h, code)
-            tally.add_binned(dkey, ck @ tab.dest_onehot[keep], ck @ (tab.mean_in[keep] * 1000.0))
+        entry = tally.entry()
+        for cs, c in zip(sv.codes, cols, strict=True):
+            # Server side: the backend's code and full latency. (Integer counts times float
+            # weights: the same product, in the same order, as always; see _Columns.)
+            ck = c if cs.keep is None else c[:, cs.keep]
+            if ck.shape[1]:
+                dsums = ck @ cs.dest_w
+                dhist, dper = cs.dest.hist(ck)
+                if dper.any():
+                    dkey = SeriesKey("destination", dest, wl, h, cs.code, "-", False, entry)
+                    tally.add_counts(dkey, dhist, dper, dsums)
             # Client side: answered in time ...
-            fin = keep & ~above
-            cf = c[:, fin]
-            sums = cf @ ((tab.mean_in[fin] + delay_s) * 1000.0)
-            tally.add_binned(SeriesKey("source", dest, wl, h, code), cf @ tab.src_onehot[fin], sums)
+            cf = ck if cs.fin is None else c[:, cs.fin]
+            if cf.shape[1]:
+                if cs.same_hist:
+                    shist, sper = dhist, dper
+                else:
+                    shist, sper = cs.src.hist(cf)
+                if sper.any():
+                    ssums = dsums if cs.same_sums else cf @ cs.src_w
+                    skey = SeriesKey("source", dest, wl, h, cs.code, "-", False, entry)
+                    tally.add_counts(skey, shist, sper, ssums)
             # ... or cut by a timeout that is not retried.
-            timed_out += c[:, keep & above].sum(axis=1)
-        if timed_out.any():
+            if len(cs.out):
+                if timed_out is None:
+                    timed_out = np.zeros(nb)
+                timed_out += c[:, cs.out].sum(axis=1)
+        if timed_out is not None and timed_out.any():
             tkey = SeriesKey("source", dest, wl, h, 504, "UT")
             hist = timed_out[:, None] * tab.cap_col[None, :]
             tally.add_binned(tkey, hist, timed_out * (cap + delay_s) * 1000.0)
         # Retried requests continue one by one, the first attempt drawn inside its interval
         # by inverse transform: u ~ U(F(lo), F(hi)), latency = F^-1(u).
         buckets, codes, lats = [], [], []
-        nb = tally.n_buckets
-        for code, c in cols.items():
-            js = np.flatnonzero(retry_masks[code])
+        for cs, c in zip(sv.codes, cols, strict=True):
+            js = cs.retried
             if len(js) == 0:
                 continue
             sub = c[:, js].ravel()  # bucket-major
@@ -155,7 +298,7 @@ class AggregateServing(EnvoyAttempts):
             u = rngs.latency.uniform(tab.f_lo[jidx], tab.f_hi[jidx])
             low = np.nextafter(np.maximum(tab.lo[jidx], 0.0), math.inf)
             buckets.append(bidx)
-            codes.append(np.full(len(bidx), code, dtype=np.int64))
+            codes.append(np.full(len(bidx), cs.code, dtype=np.int64))
             lats.append(np.clip(dist.ppf(u), low, tab.hi[jidx]))
         if buckets:
             bucket = np.concatenate(buckets)

@@ -114,6 +114,7 @@ class TrafficGenerator(RequestPath):
         self._bounds_s = np.asarray(self.buckets_ms) / 1000.0
         self.keep_samples = keep_samples
         self._tables = {}
+        self._servings = {}
 
     # ------------------------------------------------------------------ public
     def max_rate(self, t0: float, t1: float) -> float:
