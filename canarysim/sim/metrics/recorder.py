@@ -46,14 +46,24 @@ def _compact(counts: Any) -> np.ndarray:
     return out
 
 
+LOOSE_ROWS = 4096
+""":class:`TrafficBuckets` keeps the last calls as given (int64) until they hold about this
+many buckets, then joins them into one compacted entry (see :meth:`TrafficBuckets.add`)."""
+
+
 @dataclass
 class TrafficBuckets:
-    """Per time bucket and version: requests, 5xx errors and a latency histogram (ms)."""
+    """Per time bucket and version: requests, 5xx errors and a latency histogram (ms).
+
+    One entry per list element and version, in time order; the last ``_loose`` entries are
+    the calls' arrays as given, the earlier ones joined and compacted (:func:`_compact`)."""
 
     starts: list[np.ndarray] = field(default_factory=list)
     requests: dict[str, list[np.ndarray]] = field(default_factory=dict)
     errors: dict[str, list[np.ndarray]] = field(default_factory=dict)
     hist: dict[str, list[np.ndarray]] = field(default_factory=dict)
+    _loose: int = field(default=0, repr=False, compare=False)
+    _loose_rows: int = field(default=0, repr=False, compare=False)
 
     def add(
         self,
@@ -62,20 +72,42 @@ class TrafficBuckets:
         errors: Mapping[str, np.ndarray],
         hist: Mapping[str, np.ndarray],
     ) -> None:
+        """One call's buckets (the arrays are kept: the caller must not change them).
+
+        Calls come a few buckets at a time (every routing change closes one), so they are
+        kept as given and joined into one compacted entry per :data:`LOOSE_ROWS` buckets:
+        memory stays that of compacted counts, and readers see few, long entries."""
         n = len(starts)
         nbins = len(ISTIO_DURATION_BUCKETS_MS) + 1
         self.starts.append(np.asarray(starts, dtype=float))
         for v in VERSIONS:
-            self.requests.setdefault(v, []).append(_compact(requests.get(v, np.zeros(n))))
-            self.errors.setdefault(v, []).append(_compact(errors.get(v, np.zeros(n))))
-            self.hist.setdefault(v, []).append(_compact(hist.get(v, np.zeros((n, nbins)))))
+            self.requests.setdefault(v, []).append(_int64(requests.get(v), (n,)))
+            self.errors.setdefault(v, []).append(_int64(errors.get(v), (n,)))
+            self.hist.setdefault(v, []).append(_int64(hist.get(v), (n, nbins)))
+        self._loose += 1
+        self._loose_rows += n
+        if self._loose_rows >= LOOSE_ROWS:
+            self.settle()
+
+    def settle(self) -> None:
+        """Join the loose entries into one compacted entry."""
+        k = self._loose
+        if k == 0:
+            return
+        self._loose = self._loose_rows = 0
+        if k > 1:
+            self.starts[-k:] = [np.concatenate(self.starts[-k:])]
+        for table in (self.requests, self.errors, self.hist):
+            for parts in table.values():
+                parts[-k:] = [_compact(parts[-1] if k == 1 else np.concatenate(parts[-k:]))]
 
     def joined(self) -> tuple[np.ndarray, dict[str, np.ndarray], dict[str, np.ndarray]]:
-        """Bucket starts, requests and errors of every bucket (histograms stay per call:
+        """Bucket starts, requests and errors of every bucket (histograms stay per entry:
         :meth:`hist_per_row` adds them up without joining them)."""
         if not self.starts:
             z = np.zeros(0, dtype=np.int64)
             return np.zeros(0), {v: z for v in VERSIONS}, {v: z for v in VERSIONS}
+        self.settle()
         return (
             np.concatenate(self.starts),
             {v: np.concatenate(self.requests[v]) for v in VERSIONS},
@@ -84,21 +116,65 @@ class TrafficBuckets:
 
     def hist_per_row(self, times: np.ndarray, version: str) -> np.ndarray:
         """Histogram counts of ``version`` summed into the series rows starting at ``times``
-        (a bucket counts in the last row at or before its start), one call's buckets at a
+        (a bucket counts in the last row at or before its start), one entry's buckets at a
         time so that no array spans the whole run."""
+        return self.hists_per_row(times, (version,))[version]
+
+    def hists_per_row(self, times: np.ndarray, versions: Sequence[str]) -> dict[str, np.ndarray]:
+        """:meth:`hist_per_row` of several versions (each entry's rows found once)."""
+        self.settle()
         nbins = len(ISTIO_DURATION_BUCKETS_MS) + 1
-        out = np.zeros((len(times), nbins), dtype=np.int64)
-        cols = np.arange(nbins)[None, :]
-        for starts, hist in zip(self.starts, self.hist.get(version, ()), strict=True):
+        out = {v: np.zeros((len(times), nbins), dtype=np.int64) for v in versions}
+        for i, starts in enumerate(self.starts):
             if not len(starts):
                 continue
             row = np.clip(np.searchsorted(times, starts, side="right") - 1, 0, len(times) - 1)
-            lo, hi = int(row.min()), int(row.max()) + 1
-            flat = ((row - lo)[:, None] * nbins + cols).ravel()
-            # Integer sums; counts stay far below 2**53, so float weights are exact.
-            part = np.bincount(flat, weights=hist.ravel(), minlength=(hi - lo) * nbins)
-            out[lo:hi] += part.astype(np.int64).reshape(hi - lo, nbins)
+            if len(row) > 1 and bool(np.any(row[1:] < row[:-1])):
+                self._scatter(out, i, row, nbins)
+                continue
+            # Rows never decrease: the buckets of a row are neighbours, summed on integers.
+            first = np.flatnonzero(np.concatenate(([True], row[1:] != row[:-1])))
+            at = row[first]
+            size = np.diff(np.append(first, len(row)))  # buckets per row
+            for v in versions:
+                parts = self.hist.get(v)
+                if parts is not None:
+                    out[v][at] += _sum_runs(parts[i], first, size)
         return out
+
+    def _scatter(self, out: dict[str, np.ndarray], i: int, row: np.ndarray, nbins: int) -> None:
+        lo, hi = int(row.min()), int(row.max()) + 1
+        flat = ((row - lo)[:, None] * nbins + np.arange(nbins)[None, :]).ravel()
+        for v, acc in out.items():
+            parts = self.hist.get(v)
+            if parts is None:
+                continue
+            # Integer sums; counts stay far below 2**53, so float weights are exact.
+            part = np.bincount(flat, weights=parts[i].ravel(), minlength=(hi - lo) * nbins)
+            acc[lo:hi] += part.astype(np.int64).reshape(hi - lo, nbins)
+
+
+def _sum_runs(counts: np.ndarray, first: np.ndarray, size: np.ndarray) -> np.ndarray:
+    """Sums of the runs of rows of ``counts`` starting at ``first`` (``size`` rows each), as
+    int64: a gather per position in a run when runs are short (a row of the series holds a
+    few buckets), ``np.add.reduceat`` otherwise."""
+    if counts.dtype == np.uint64 or counts.dtype.kind == "f":
+        counts = counts.astype(np.int64)
+    longest = int(size.max())
+    if longest > 4:
+        summed: np.ndarray = np.add.reduceat(counts.astype(np.int64), first, axis=0)
+        return summed
+    acc: np.ndarray = counts[first].astype(np.int64)
+    if longest > 1:
+        n = len(counts)
+        padded = np.concatenate([counts, np.zeros((1, counts.shape[1]), counts.dtype)])
+        for k in range(1, longest):
+            acc += padded[np.where(size > k, first + k, n)]
+    return acc
+
+
+def _int64(counts: np.ndarray | None, shape: tuple[int, ...]) -> np.ndarray:
+    return np.zeros(shape, dtype=np.int64) if counts is None else np.asarray(counts, np.int64)
 
 
 @dataclass
@@ -236,10 +312,10 @@ class Recorder:
             out[f"errors.{v}"] = np.bincount(row, weights=err[v], minlength=len(times)).astype(
                 np.int64
             )
+        per_row = self.traffic.hists_per_row(times, VERSIONS)
         for v in VERSIONS:
-            per_row = self.traffic.hist_per_row(times, v)
-            for q, name in ((0.5, "latency_p50"), (0.99, "latency_p99")):
-                out[f"{name}.{v}"] = histogram_quantiles(q, ISTIO_DURATION_BUCKETS_MS, per_row)
+            p50, p99 = quantiles_per_row((0.5, 0.99), ISTIO_DURATION_BUCKETS_MS, per_row[v])
+            out[f"latency_p50.{v}"], out[f"latency_p99.{v}"] = p50, p99
         for metric in sorted({m for m, _, _ in measurements}):
             points = sorted((t, _number(v)) for m, t, v in measurements if m == metric)
             points = [(t, v) for t, v in points if not math.isnan(v)]
@@ -270,29 +346,43 @@ def histogram_quantiles(q: float, bounds: Sequence[float], counts: np.ndarray) -
     The same arithmetic in the same order per row (cumulative counts, rank ``q * total``, the
     first bucket whose cumulative count reaches it, linear interpolation), so every value is
     bit-for-bit the scalar function's."""
-    if not 0 <= q <= 1:
-        raise ValueError(f"q must be in [0, 1], got {q}")
+    return quantiles_per_row((q,), bounds, counts)[0]
+
+
+def quantiles_per_row(
+    qs: Sequence[float], bounds: Sequence[float], counts: np.ndarray
+) -> list[np.ndarray]:
+    """:func:`histogram_quantiles` of each of ``qs``, the cumulative counts built once."""
+    for q in qs:
+        if not 0 <= q <= 1:
+            raise ValueError(f"q must be in [0, 1], got {q}")
     n = counts.shape[0]
-    out = np.full(n, math.nan)
     if n == 0:
-        return out
+        return [np.full(n, math.nan) for _ in qs]
     cum = np.cumsum(counts, axis=1)
     total = cum[:, -1].astype(float)
     ok = total > 0
     cum, total = cum[ok], total[ok]
-    rank = q * total
-    # searchsorted(cum, rank, side="left") per row: how many cumulative counts lie below rank.
-    i = np.sum(cum < rank[:, None], axis=1)
     edges = np.asarray(bounds, dtype=float)
     nb = len(edges)
-    inf_row = i >= nb
-    j = np.minimum(i, nb - 1)
-    lo = np.where(j == 0, 0.0, edges[np.maximum(j - 1, 0)])
-    hi = edges[j]
-    below = np.where(j == 0, 0.0, np.take_along_axis(cum, np.maximum(j - 1, 0)[:, None], 1)[:, 0])
-    below = below.astype(float)
-    inside = np.take_along_axis(cum, j[:, None], 1)[:, 0].astype(float) - below
-    safe = np.where(inside == 0, 1.0, inside)
-    value = np.where(inside == 0, hi, lo + (hi - lo) * (rank - below) / safe)
-    out[ok] = np.where(inf_row, edges[-1], value)
-    return out
+    result = []
+    for q in qs:
+        out = np.full(n, math.nan)
+        rank = q * total
+        # searchsorted(cum, rank, side="left") per row: how many cumulative counts lie below
+        # rank, i.e. the first column reaching it (the last one, the total, always does).
+        i = np.argmax(cum >= rank[:, None], axis=1)
+        inf_row = i >= nb
+        j = np.minimum(i, nb - 1)
+        lo = np.where(j == 0, 0.0, edges[np.maximum(j - 1, 0)])
+        hi = edges[j]
+        below = np.where(
+            j == 0, 0.0, np.take_along_axis(cum, np.maximum(j - 1, 0)[:, None], 1)[:, 0]
+        )
+        below = below.astype(float)
+        inside = np.take_along_axis(cum, j[:, None], 1)[:, 0].astype(float) - below
+        safe = np.where(inside == 0, 1.0, inside)
+        value = np.where(inside == 0, hi, lo + (hi - lo) * (rank - below) / safe)
+        out[ok] = np.where(inf_row, edges[-1], value)
+        result.append(out)
+    return result
