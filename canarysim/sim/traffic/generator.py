@@ -181,6 +181,8 @@ class TrafficGenerator(RequestPath):
         for b in beh.values():
             pts.update(b.breakpoints(t0, t1))
         inner = grid[(grid > t0) & (grid < t1)]
+        if len(pts) == 2:  # only t0 < t1 around the grid: already sorted and unique
+            return np.concatenate(([t0], inner, [t1]))
         return sorted_unique(np.concatenate([inner, np.asarray(list(pts), dtype=float)]))
 
     def _segment(
