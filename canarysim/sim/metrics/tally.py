@@ -149,7 +149,7 @@ class Tally:
         nb = self.n_buckets
         sc.sum_ms += np.bincount(bucket, weights=latency_ms, minlength=nb)
         nbins = len(self.buckets_ms) + 1
-        b = np.searchsorted(np.asarray(self.buckets_ms), latency_ms, side="left")
+        b = histogram_columns(self.buckets_ms, latency_ms)
         flat = np.bincount(bucket * nbins + b, minlength=nb * nbins).reshape(nb, nbins)
         sc.hist += flat
         per_bucket = flat.sum(axis=1)  # the same counts as a pass over every request
@@ -179,7 +179,7 @@ class Tally:
         more than one set of keys when two reports of the same requests agree)."""
         nb = self.n_buckets
         nbins = len(self.buckets_ms) + 1
-        b = np.searchsorted(np.asarray(self.buckets_ms), latency_ms, side="left")
+        b = histogram_columns(self.buckets_ms, latency_ms)
         row = bucket if group is None else group * nb + bucket
         sums = np.bincount(row, weights=latency_ms, minlength=nk * nb).reshape(nk, nb)
         hist = np.bincount(row * nbins + b, minlength=nk * nb * nbins).reshape(nk, nb, nbins)
@@ -310,6 +310,25 @@ def histogram_quantile(q: float, bounds: tuple[float, ...], counts: np.ndarray) 
     if inside == 0:
         return hi
     return lo + (hi - lo) * (rank - below) / inside
+
+
+def histogram_columns(bounds: Sequence[float], values: np.ndarray) -> np.ndarray:
+    """The histogram column of each value: ``np.searchsorted(bounds, values, side="left")``,
+    the number of bounds below the value (NaN last, like a sort puts it).
+
+    Many values against Istio's few bounds: one vectorised comparison per bound, a fifth
+    of a binary search per value (the same integers: a value is above the bounds it is not
+    at or below, and NaN is at or below none of them)."""
+    values = np.asarray(values)
+    if len(bounds) > 32 or values.dtype != np.float64 or values.ndim != 1 or len(values) < 4096:
+        out: np.ndarray = np.searchsorted(np.asarray(bounds), values, side="left")
+        return out
+    at_or_below = np.zeros(len(values), dtype=np.uint8)
+    tmp = np.empty(len(values), dtype=bool)
+    for bound in np.asarray(bounds, dtype=float).tolist():
+        np.less_equal(values, bound, out=tmp)
+        at_or_below += tmp
+    return np.subtract(len(bounds), at_or_below, dtype=np.int64)
 
 
 def sorted_unique(values: np.ndarray) -> np.ndarray:
