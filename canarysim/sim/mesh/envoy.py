@@ -158,7 +158,9 @@ class EnvoyAttempts:
         :meth:`Tally.grouped`), to report the same requests again on the other side."""
         if len(bs) == 0:
             return None
-        combo = bs.astype(np.int64) * 2000 + code * 2
+        combo = np.multiply(bs, 2000, dtype=np.int64)
+        combo += code
+        combo += code
         if flags is not None:
             combo += flags
         # The keys in increasing order without sorting every request: combo is a small int.
@@ -228,14 +230,17 @@ class EnvoyAttempts:
         is_retriable = retry_predicate(plan)
         retriable_codes = {int(c) for c in (*bk.codes.tolist(), 200) if is_retriable(int(c))}
         elapsed = np.zeros(n)
-        final_code = np.zeros(n, dtype=np.int64)
-        final_flag = np.zeros(n, dtype=np.int64)
-        current = backend.astype(np.int64)
+        # What the user got, and the endpoints already tried per request and version
+        # (Envoy's previous_hosts predicate): allocated once a request is retried or timed
+        # out (the usual batch has neither and reports the first attempt on both sides).
+        final_code: np.ndarray | None = None
+        final_flag: np.ndarray | None = None
+        tried: np.ndarray | None = None
+        # The backend of each request's current attempt (a copy once retries move them).
+        current = backend if backend.dtype == np.int64 else backend.astype(np.int64)
         retry_list = list(retriable_codes)
         # The requests still being tried: all of them (a slice, no copies) on the first round.
         active: Any = slice(None)
-        # Endpoints already tried per request and version (Envoy's previous_hosts predicate).
-        tried = np.zeros((n, len(bk.hashes)), dtype=np.int64) if retries > 0 else None
         # Without a timeout every attempt is answered: the general arithmetic below with
         # nothing timed out, skipped.
         bounded = math.isfinite(timeout) or math.isfinite(ptt)
@@ -252,29 +257,38 @@ class EnvoyAttempts:
             # Server-side proxy: one report per attempt, the backend's own code and latency.
             reported = self._record(tally, "destination", dest, bk, bucket[active], bs, code, lat)
             el = elapsed[active]
+            timed_out = False
             if bounded:
                 budget = timeout - el
                 global_to = (lat > budget) & (budget <= ptt)
                 try_to = ~global_to & (lat > ptt)
+                timed_out = bool(global_to.any() or try_to.any())
+            if timed_out:
                 ok = ~global_to & ~try_to
                 el = np.where(global_to, timeout, np.where(try_to, el + ptt, el + lat))
-                res_code = np.where(ok, code, 504)
-                res_flag = np.where(ok, 0, 1)
                 again = np.where(try_to, ptt_retry, np.isin(code, retry_list))
                 again &= ~global_to & (attempt < retries)
-                timed_out = bool(global_to.any() or try_to.any())
-            else:
+            else:  # the same arithmetic with nothing timed out
                 el = el + lat
+                again = np.isin(code, retry_list) & (attempt < retries)
+            if not again.any() and attempt == 0 and not timed_out and delay_s == 0.0:
+                # Nothing retried, nothing timed out, no fault delay: the client saw what
+                # the server reported (same codes, same latencies, no flags).
+                same_reports = reported
+                if reported is None:  # samples kept: the final arrays are reported as they are
+                    final_code = np.zeros(n, dtype=np.int64)
+                    final_flag = np.zeros(n, dtype=np.int64)
+                break
+            if timed_out:
+                res_code = np.where(ok, code, 504)
+                res_flag = np.where(ok, 0, 1)
+            else:
                 res_code = code.copy()
                 res_flag = np.zeros(len(bs), dtype=np.int64)
-                again = np.isin(code, retry_list) & (attempt < retries)
-                timed_out = False
+            if final_code is None or final_flag is None:
+                final_code = np.zeros(n, dtype=np.int64)
+                final_flag = np.zeros(n, dtype=np.int64)
             if not again.any():
-                if attempt == 0 and not timed_out and delay_s == 0.0:
-                    # Nothing retried, nothing timed out, no fault delay: the client saw what
-                    # the server reported (same codes, same latencies, no flags).
-                    same_reports = reported
-                    break
                 elapsed[active] = el
                 final_code[active] = res_code
                 final_flag[active] = res_flag
@@ -296,7 +310,10 @@ class EnvoyAttempts:
             final_flag[positions[done]] = res_flag[done]
             cont = positions[again]
             if len(cont):
-                assert tried is not None
+                if tried is None:
+                    tried = np.zeros((n, len(bk.hashes)), dtype=np.int64)
+                if current is backend:
+                    current = backend.copy()
                 tried[cont, current[cont]] += 1
                 current[cont] = self._next_host(bk, tried[cont], rngs.router)
             active = cont
@@ -305,6 +322,7 @@ class EnvoyAttempts:
             found, sums, hist = same_reports
             tally.add_counted(self._source_keys(dest, bk, found), sums, hist)
             return
+        assert final_code is not None and final_flag is not None
         self._record(
             tally, "source", dest, bk, bucket, current, final_code, elapsed + delay_s, final_flag
         )
