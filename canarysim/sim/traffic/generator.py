@@ -54,6 +54,7 @@ from canarysim.sim.mesh.envoy import Mode, Rngs
 from canarysim.sim.metrics.tally import ISTIO_DURATION_BUCKETS_MS, Tally, sorted_unique
 from canarysim.sim.stochastic.arrivals import Arrivals
 from canarysim.sim.stochastic.distributions import Dist
+from canarysim.sim.stochastic.rng import choose
 from canarysim.sim.traffic.behaviour import Schedule, VersionBehaviour
 from canarysim.sim.traffic.path import RequestPath
 
@@ -213,7 +214,7 @@ class TrafficGenerator(RequestPath):
             tally.current_class = None
         else:
             bucket = self.arrivals.sample_bins(seg_edges, rngs.traffic) + j0
-            which = rngs.traffic.choice(len(self._shared), size=len(bucket), p=self._shares)
+            which = choose(rngs.traffic, self._shares, len(bucket))
             for ci, cls in enumerate(self._shared):
                 tally.current_class = cls
                 self._route(tally, cls, plans.get(cls), bucket[which == ci], beh, frozen, rngs)

@@ -23,6 +23,7 @@ from canarysim.errors import SimulationError
 from canarysim.sim.mesh.envoy import Backends, Rngs, service_of
 from canarysim.sim.metrics.tally import UNKNOWN, SeriesKey, Tally
 from canarysim.sim.stochastic.distributions import Dist
+from canarysim.sim.stochastic.rng import choose
 from canarysim.sim.traffic.aggregate import AggregateServing
 from canarysim.sim.traffic.behaviour import VersionBehaviour
 
@@ -41,7 +42,7 @@ class RequestPath(AggregateServing):
         if self.mode == "aggregate":
             drawn = rng.multinomial(batch, p)
             return [drawn[:, k] for k in range(len(p))]
-        which = rng.choice(len(p), size=len(batch), p=p)
+        which = choose(rng, p, len(batch))
         return [batch[which == k] for k in range(len(p))]
 
     def _thin(self, batch: np.ndarray, p: float, rng: Any) -> tuple[np.ndarray, np.ndarray]:
