@@ -99,12 +99,19 @@ def _bins_of(edges: np.ndarray, times: np.ndarray) -> np.ndarray:
     width = (float(edges[-1]) - e0) / n
     if not width > 0.0:
         return _searched(edges, times)
-    guess = ((times - e0) * (1.0 / width)).astype(np.int64)
+    scaled = times - e0
+    scaled *= 1.0 / width
+    guess = scaled.astype(np.int64)
     np.clip(guess, 0, n - 1, out=guess)
     # Wrong where edges[g] > t (unless g is the first bucket, which takes earlier times) or
-    # edges[g + 1] <= t (unless g is the last, which takes later ones).
-    wrong = (edges[guess] > times) & (guess != 0)
-    wrong |= (edges[guess + 1] <= times) & (guess != n - 1)
+    # edges[g + 1] <= t (unless g is the last, which takes later ones): the bucket's own
+    # edges, open-ended at both ends.
+    lower = np.array(edges[:-1], dtype=float)
+    lower[0] = -math.inf
+    upper = np.array(edges[1:], dtype=float)
+    upper[-1] = math.inf
+    wrong = lower[guess] > times
+    wrong |= upper[guess] <= times
     if wrong.any():
         at = np.flatnonzero(wrong)
         guess[at] = _searched(edges, times[at])
