@@ -149,8 +149,8 @@ class Tally:
         nb = self.n_buckets
         sc.sum_ms += np.bincount(bucket, weights=latency_ms, minlength=nb)
         nbins = len(self.buckets_ms) + 1
-        b = histogram_columns(self.buckets_ms, latency_ms)
-        flat = np.bincount(bucket * nbins + b, minlength=nb * nbins).reshape(nb, nbins)
+        cells = histogram_cells(self.buckets_ms, latency_ms, bucket)
+        flat = np.bincount(cells, minlength=nb * nbins).reshape(nb, nbins)
         sc.hist += flat
         per_bucket = flat.sum(axis=1)  # the same counts as a pass over every request
         self._count_class(key, per_bucket)
@@ -179,10 +179,14 @@ class Tally:
         more than one set of keys when two reports of the same requests agree)."""
         nb = self.n_buckets
         nbins = len(self.buckets_ms) + 1
-        b = histogram_columns(self.buckets_ms, latency_ms)
-        row = bucket if group is None else group * nb + bucket
+        if group is None:
+            row = bucket
+        else:
+            row = group * nb
+            row += bucket
         sums = np.bincount(row, weights=latency_ms, minlength=nk * nb).reshape(nk, nb)
-        hist = np.bincount(row * nbins + b, minlength=nk * nb * nbins).reshape(nk, nb, nbins)
+        cells = histogram_cells(self.buckets_ms, latency_ms, row)
+        hist = np.bincount(cells, minlength=nk * nb * nbins).reshape(nk, nb, nbins)
         return sums, hist
 
     def add_counted(self, keys: Sequence[SeriesKey], sums: np.ndarray, hist: np.ndarray) -> None:
@@ -314,21 +318,36 @@ def histogram_quantile(q: float, bounds: tuple[float, ...], counts: np.ndarray) 
 
 def histogram_columns(bounds: Sequence[float], values: np.ndarray) -> np.ndarray:
     """The histogram column of each value: ``np.searchsorted(bounds, values, side="left")``,
-    the number of bounds below the value (NaN last, like a sort puts it).
+    the number of bounds below the value (NaN last, like a sort puts it)."""
+    return histogram_cells(bounds, values, None)
+
+
+def histogram_cells(
+    bounds: Sequence[float], values: np.ndarray, row: np.ndarray | None
+) -> np.ndarray:
+    """``row * (len(bounds) + 1) + histogram_columns(bounds, values)`` (``row`` None: 0),
+    the flat index of each value's cell in a ``(rows, columns)`` histogram.
 
     Many values against Istio's few bounds: one vectorised comparison per bound, a fifth
     of a binary search per value (the same integers: a value is above the bounds it is not
-    at or below, and NaN is at or below none of them)."""
+    at or below, and NaN is at or below none of them), and one array for the result."""
     values = np.asarray(values)
-    if len(bounds) > 32 or values.dtype != np.float64 or values.ndim != 1 or len(values) < 4096:
-        out: np.ndarray = np.searchsorted(np.asarray(bounds), values, side="left")
-        return out
+    nb = len(bounds)
+    if nb > 32 or values.dtype != np.float64 or values.ndim != 1 or len(values) < 4096:
+        column: np.ndarray = np.searchsorted(np.asarray(bounds), values, side="left")
+        return column if row is None else row * (nb + 1) + column
     at_or_below = np.zeros(len(values), dtype=np.uint8)
     tmp = np.empty(len(values), dtype=bool)
     for bound in np.asarray(bounds, dtype=float).tolist():
         np.less_equal(values, bound, out=tmp)
         at_or_below += tmp
-    return np.subtract(len(bounds), at_or_below, dtype=np.int64)
+    if row is None:
+        column = np.subtract(nb, at_or_below, dtype=np.int64)
+        return column
+    cell: np.ndarray = np.multiply(row, nb + 1, dtype=np.int64)
+    cell += nb
+    cell -= at_or_below
+    return cell
 
 
 def sorted_unique(values: np.ndarray) -> np.ndarray:
