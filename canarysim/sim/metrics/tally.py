@@ -217,8 +217,15 @@ class Tally:
         """:meth:`add_binned` of integer histogram counts with their per-bucket totals
         (``hist.sum(axis=1)``) already known; the caller skips an empty ``hist``."""
         key = self._entered(key)
-        sc = self.counts_for(key)
         self._count_class(key, per_bucket)
+        sc = self.series.get(key)
+        if sc is None:  # a new series: copies (the caller may add the same arrays twice)
+            sums = np.zeros(self.n_buckets, dtype=float)
+            sums += sum_ms
+            self.series[key] = SeriesCounts(
+                np.array(per_bucket, dtype=np.int64), sums, np.array(hist, dtype=np.int64)
+            )
+            return
         sc.hist += hist
         sc.count += per_bucket
         sc.sum_ms += sum_ms
