@@ -138,7 +138,7 @@ class TrafficBuckets:
             size = np.diff(np.append(first, len(row)))  # buckets per row
             for v in versions:
                 parts = self.hist.get(v)
-                if parts is not None:
+                if parts is not None and parts[i].any():
                     out[v][at] += _sum_runs(parts[i], first, size)
         return out
 
@@ -357,7 +357,7 @@ def quantiles_per_row(
         if not 0 <= q <= 1:
             raise ValueError(f"q must be in [0, 1], got {q}")
     n = counts.shape[0]
-    if n == 0:
+    if n == 0 or not counts.any():  # no request in any row (a version that never served)
         return [np.full(n, math.nan) for _ in qs]
     cum = np.cumsum(counts, axis=1)
     total = cum[:, -1].astype(float)
