@@ -69,6 +69,8 @@ class TrafficFlow:
         self.class_totals: dict[str, dict[str, int]] = {}
         """Requests and 5xx answers per request class name (``summary.by_class``)."""
         self.last_hashes: tuple[str, str] = ("", "")
+        self._istio: tuple[int, Router] | None = None
+        """The mesh's version and the Istio router parsed from its manifests then."""
 
     # ------------------------------------------------------------------ wake-ups
     def route_change(self) -> None:
@@ -103,12 +105,18 @@ class TrafficFlow:
         """Close the running interval and take the routing that holds from now on."""
         world = self.world
         self.flush(world.env.now)
-        router = Router(
-            list(world.mesh.virtual_services.values()),
-            list(world.mesh.destination_rules.values()),
-            namespace=world.namespace,
-            resolve=self._resolve,
-        )
+        # Every change of a routing manifest bumps the mesh's version: the VirtualServices
+        # and DestinationRules are parsed again only then (the endpoints every time).
+        if self._istio is not None and self._istio[0] == world.mesh.version:
+            router = self._istio[1].fresh()
+        else:
+            router = Router(
+                list(world.mesh.virtual_services.values()),
+                list(world.mesh.destination_rules.values()),
+                namespace=world.namespace,
+                resolve=self._resolve,
+            )
+            self._istio = (world.mesh.version, router)
         ingress: IngressRouter | AlbRouter | None = None
         if world.mesh.balancers is not None:
             ingress = AlbRouter(

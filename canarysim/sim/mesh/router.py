@@ -291,6 +291,15 @@ class Router:
             tuple[str, tuple[tuple[str, str], ...] | None], Mapping[str, int]
         ] = {}
 
+    def fresh(self) -> Router:
+        """The same manifests, parsed once, with no plan or endpoint seen yet: for when the
+        endpoints may have changed but not the manifests."""
+        twin = object.__new__(type(self))
+        twin.__dict__.update(self.__dict__)
+        twin._plans = {}
+        twin._endpoints = {}
+        return twin
+
     def plan(self, request: RequestClass) -> RoutePlan:
         cached = self._plans.get(request)
         if cached is None:
