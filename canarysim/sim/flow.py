@@ -106,7 +106,8 @@ class TrafficFlow:
         world = self.world
         self.flush(world.env.now)
         # Every change of a routing manifest bumps the mesh's version: the VirtualServices
-        # and DestinationRules are parsed again only then (the endpoints every time).
+        # and DestinationRules are parsed again only then (the endpoints every time, and
+        # the plans when an endpoint moved).
         if self._istio is not None and self._istio[0] == world.mesh.version:
             router = self._istio[1].fresh()
         else:
@@ -116,7 +117,7 @@ class TrafficFlow:
                 namespace=world.namespace,
                 resolve=self._resolve,
             )
-            self._istio = (world.mesh.version, router)
+        self._istio = (world.mesh.version, router)
         ingress: IngressRouter | AlbRouter | None = None
         if world.mesh.balancers is not None:
             ingress = AlbRouter(

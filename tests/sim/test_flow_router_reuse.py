@@ -42,7 +42,7 @@ def test_every_interval_routes_as_a_router_parsed_from_the_manifests_then() -> N
     assert all(current for _, current in seen)
 
 
-def test_fresh_router_resolves_endpoints_again() -> None:
+def test_fresh_router_resolves_endpoints_again_and_keeps_plans_if_none_moved() -> None:
     table: dict[str, Any] = {"svc": {"aaa": 2}}
     vs = {
         "metadata": {"name": "v", "namespace": "ns"},
@@ -50,7 +50,11 @@ def test_fresh_router_resolves_endpoints_again() -> None:
     }
     first = Router([vs], [], namespace="ns", resolve=lambda s, labels: dict(table.get(s, {})))
     cls = RequestClass(host="svc")
-    assert dict(first.plan(cls).branches[0].backends) == {"aaa": 2}
+    plan = first.plan(cls)
+    assert dict(plan.branches[0].backends) == {"aaa": 2}
+    assert first.fresh().plan(cls) is plan  # nothing moved: the plan is kept
     table["svc"] = {"aaa": 1, "bbb": 3}
-    assert dict(first.plan(cls).branches[0].backends) == {"aaa": 2}  # cached until fresh
-    assert dict(first.fresh().plan(cls).branches[0].backends) == {"aaa": 1, "bbb": 3}
+    assert first.plan(cls) is plan  # cached until fresh
+    again = first.fresh()
+    assert dict(again.plan(cls).branches[0].backends) == {"aaa": 1, "bbb": 3}
+    assert again.fresh().plan(cls) is again.plan(cls)

@@ -290,15 +290,27 @@ class Router:
         self._endpoints: dict[
             tuple[str, tuple[tuple[str, str], ...] | None], Mapping[str, int]
         ] = {}
+        self._asked: dict[
+            tuple[str, tuple[tuple[str, str], ...] | None],
+            tuple[str, Mapping[str, str] | None],
+        ] = {}
+        """What was resolved for each endpoint key (service and labels), to resolve again."""
 
     def fresh(self) -> Router:
-        """The same manifests, parsed once, with no plan or endpoint seen yet: for when the
-        endpoints may have changed but not the manifests."""
+        """The same manifests, parsed once, for when the endpoints may have changed but not
+        the manifests: the endpoints seen so far are resolved again, and when none moved
+        the plans are kept too (a plan is a function of the manifests and endpoints)."""
         twin = object.__new__(type(self))
         twin.__dict__.update(self.__dict__)
-        twin._plans = {}
-        twin._endpoints = {}
+        endpoints = {key: self._resolved(*asked) for key, asked in self._asked.items()}
+        twin._plans = dict(self._plans) if endpoints == self._endpoints else {}
+        twin._endpoints = endpoints
+        twin._asked = dict(self._asked)
         return twin
+
+    def _resolved(self, service: str, labels: Mapping[str, str] | None) -> Mapping[str, int]:
+        got = self._resolve(service, labels)
+        return MappingProxyType({k: int(v) for k, v in got.items() if v > 0})
 
     def plan(self, request: RequestClass) -> RoutePlan:
         cached = self._plans.get(request)
@@ -374,8 +386,8 @@ class Router:
             labels = MappingProxyType(dict(found))
         key = (service, None if labels is None else tuple(sorted(labels.items())))
         if key not in self._endpoints:
-            got = self._resolve(service, labels)
-            self._endpoints[key] = MappingProxyType({k: int(v) for k, v in got.items() if v > 0})
+            self._endpoints[key] = self._resolved(service, labels)
+            self._asked[key] = (service, labels)
         return Branch(fraction, destination, self._endpoints[key], service, labels)
 
     @staticmethod
