@@ -183,12 +183,15 @@ class EnvoyAttempts:
                 m = combo == k
                 tally.add_records(key, bucket[m], lat_s[m] * 1000.0, True)
             return None
-        group = None
+        # Each request's row among the keys' buckets, group * n_buckets + bucket, built in
+        # one array (Tally.grouped's rows when no group is given).
+        rows = bucket
         if len(found) > 1:
             index = np.zeros(len(present), dtype=np.int64)
-            index[found] = np.arange(len(found))
-            group = index[combo]
-        sums, hist = tally.grouped(len(keys), group, bucket, lat_s * 1000.0)
+            index[found] = np.arange(len(found)) * tally.n_buckets
+            rows = index[combo]
+            rows += bucket
+        sums, hist = tally.grouped(len(keys), None, rows, lat_s * 1000.0)
         tally.add_counted(keys, sums, hist)
         return found, sums, hist
 

@@ -176,7 +176,8 @@ class Tally:
     ) -> tuple[np.ndarray, np.ndarray]:
         """What :meth:`add_grouped` adds, per group: (latency sums ``(nk, n_buckets)``,
         histogram counts ``(nk, n_buckets, bins)``), to add with :meth:`add_counted` (to
-        more than one set of keys when two reports of the same requests agree)."""
+        more than one set of keys when two reports of the same requests agree). Without
+        ``group``, ``bucket`` may be the row ``group * n_buckets + bucket`` itself."""
         nb = self.n_buckets
         nbins = len(self.buckets_ms) + 1
         if group is None:
