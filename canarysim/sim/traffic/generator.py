@@ -217,7 +217,8 @@ class TrafficGenerator(RequestPath):
             which = choose(rngs.traffic, self._shares, len(bucket))
             for ci, cls in enumerate(self._shared):
                 tally.current_class = cls
-                self._route(tally, cls, plans.get(cls), bucket[which == ci], beh, frozen, rngs)
+                mine = bucket if len(self._shared) == 1 else bucket[which == ci]
+                self._route(tally, cls, plans.get(cls), mine, beh, frozen, rngs)
             tally.current_class = None
 
     def _own(

@@ -42,7 +42,12 @@ class RequestPath(AggregateServing):
         if self.mode == "aggregate":
             drawn = rng.multinomial(batch, p)
             return [drawn[:, k] for k in range(len(p))]
-        which = choose(rng, p, len(batch))
+        which = choose(rng, p, len(batch))  # drawn even for one category: the stream moves
+        if len(p) == 1:  # every request to it (batches are read, never written)
+            return [batch]
+        if len(p) == 2:
+            first = which == 0
+            return [batch[first], batch[~first]]
         return [batch[which == k] for k in range(len(p))]
 
     def _thin(self, batch: np.ndarray, p: float, rng: Any) -> tuple[np.ndarray, np.ndarray]:
