@@ -188,8 +188,10 @@ class PoissonArrivals(Arrivals):
         drawn = _bins_of(edges, rng.uniform(a, b, n))
         per_bin = np.bincount(drawn, minlength=len(edges) - 1)
         bins = np.repeat(np.arange(len(edges) - 1, dtype=np.int64), per_bin)
-        keep = rng.random(n) * top < self.rps
-        return cast(np.ndarray, bins[keep])
+        scaled = rng.random(n)
+        scaled *= top
+        keep = scaled < self.rps
+        return bins if keep.all() else cast(np.ndarray, bins[keep])
 
 
 @dataclass(frozen=True)
