@@ -17,6 +17,7 @@ True
 
 from __future__ import annotations
 
+import functools
 import hashlib
 
 import numpy as np
@@ -24,6 +25,7 @@ import numpy as np
 __all__ = ["Streams", "choose", "name_key"]
 
 
+@functools.lru_cache(maxsize=4096)
 def name_key(name: str) -> tuple[int, ...]:
     """The spawn key of stream *name*: four 32-bit words of SHA-256(name).
 
