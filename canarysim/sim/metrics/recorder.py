@@ -109,9 +109,9 @@ class TrafficBuckets:
             return np.zeros(0), {v: z for v in VERSIONS}, {v: z for v in VERSIONS}
         self.settle()
         return (
-            np.concatenate(self.starts),
-            {v: np.concatenate(self.requests[v]) for v in VERSIONS},
-            {v: np.concatenate(self.errors[v]) for v in VERSIONS},
+            _joined(self.starts),
+            {v: _joined(self.requests[v]) for v in VERSIONS},
+            {v: _joined(self.errors[v]) for v in VERSIONS},
         )
 
     def hist_per_row(self, times: np.ndarray, version: str) -> np.ndarray:
@@ -171,6 +171,11 @@ def _sum_runs(counts: np.ndarray, first: np.ndarray, size: np.ndarray) -> np.nda
         for k in range(1, longest):
             acc += padded[np.where(size > k, first + k, n)]
     return acc
+
+
+def _joined(parts: list[np.ndarray]) -> np.ndarray:
+    """The entries one after the other (the entry itself when there is one: read only)."""
+    return parts[0] if len(parts) == 1 else np.concatenate(parts)
 
 
 def _int64(counts: np.ndarray | None, shape: tuple[int, ...]) -> np.ndarray:
@@ -365,6 +370,7 @@ def quantiles_per_row(
     cum, total = cum[ok], total[ok]
     edges = np.asarray(bounds, dtype=float)
     nb = len(edges)
+    rows = np.arange(len(cum))
     result = []
     for q in qs:
         out = np.full(n, math.nan)
@@ -376,11 +382,9 @@ def quantiles_per_row(
         j = np.minimum(i, nb - 1)
         lo = np.where(j == 0, 0.0, edges[np.maximum(j - 1, 0)])
         hi = edges[j]
-        below = np.where(
-            j == 0, 0.0, np.take_along_axis(cum, np.maximum(j - 1, 0)[:, None], 1)[:, 0]
-        )
+        below = np.where(j == 0, 0.0, cum[rows, np.maximum(j - 1, 0)])
         below = below.astype(float)
-        inside = np.take_along_axis(cum, j[:, None], 1)[:, 0].astype(float) - below
+        inside = cum[rows, j].astype(float) - below
         safe = np.where(inside == 0, 1.0, inside)
         value = np.where(inside == 0, hi, lo + (hi - lo) * (rank - below) / safe)
         out[ok] = np.where(inf_row, edges[-1], value)
