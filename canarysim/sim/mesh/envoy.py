@@ -269,11 +269,10 @@ class EnvoyAttempts:
             if timed_out:
                 ok = ~global_to & ~try_to
                 el = np.where(global_to, timeout, np.where(try_to, el + ptt, el + lat))
-                again = np.where(try_to, ptt_retry, np.isin(code, retry_list))
+                again = np.where(try_to, ptt_retry, _among(code, retry_list))
                 again &= ~global_to & (attempt < retries)
             else:  # the same arithmetic with nothing timed out
-                el = el + lat
-                again = np.isin(code, retry_list) & (attempt < retries)
+                again = _among(code, retry_list) & (attempt < retries)
             if not again.any() and attempt == 0 and not timed_out and delay_s == 0.0:
                 # Nothing retried, nothing timed out, no fault delay: the client saw what
                 # the server reported (same codes, same latencies, no flags).
@@ -282,6 +281,8 @@ class EnvoyAttempts:
                     final_code = np.zeros(n, dtype=np.int64)
                     final_flag = np.zeros(n, dtype=np.int64)
                 break
+            if not timed_out:
+                el = el + lat
             if timed_out:
                 res_code = np.where(ok, code, 504)
                 res_flag = np.where(ok, 0, 1)
@@ -347,3 +348,13 @@ class EnvoyAttempts:
         u = rng.random(len(tried))
         pick = (u[:, None] >= cum).sum(axis=1)
         return cast(np.ndarray, np.minimum(pick, len(bk.hashes) - 1).astype(np.int64))
+
+
+def _among(code: np.ndarray, codes: list[int]) -> np.ndarray:
+    """``np.isin(code, codes)`` for the few retriable codes: one comparison each."""
+    if not codes:
+        return np.zeros(len(code), dtype=bool)
+    out: np.ndarray = code == codes[0]
+    for c in codes[1:]:
+        out |= code == c
+    return out
