@@ -173,8 +173,9 @@ def set_weight(
     Edits the HTTP routes named in the Rollout (or the single / first unnamed route), the
     matching TLS and TCP routes, and every managed mirror route. When nothing changes, the
     manifest given is returned itself, not a copy (Argo writes nothing then, and does not
-    re-order routes); a changed one is a new object. ``routing`` is
-    ``rollout_routing(rollout)`` when the caller already has it.
+    re-order routes); a changed one is a new object, which shares what it does not change
+    with the one given (edit neither in place: every rewrite here returns a new one).
+    ``routing`` is ``rollout_routing(rollout)`` when the caller already has it.
     """
     if routing is None:
         routing = rollout_routing(rollout)
@@ -222,13 +223,66 @@ def set_weight(
             patches += _route_patches(kind, idx, dests, desired_weight, routing, extras)
     if not patches:
         return virtual_service
-    vs = copy.deepcopy(virtual_service)
-    spec = as_dict(vs.get("spec"))
-    sections = {k: section(spec, k) or [] for k in _SECTIONS if isinstance(spec.get(k), list)}
+    if _shares_objects(sections):
+        vs = copy.deepcopy(virtual_service)
+        spec = as_dict(vs.get("spec"))
+        sections = {k: section(spec, k) or [] for k in sections}
+    else:
+        vs, spec, sections = _copy_patched(virtual_service, spec, sections, patches)
     _apply_patches(sections, patches)
     if "http" in sections:
         spec["http"] = order_routes(sections["http"], routing.managed_routes)
     return vs
+
+
+def _shares_objects(sections: Mapping[str, list[Any]]) -> bool:
+    """Whether a route, a ``route`` list or a destination is reached twice (two routes of
+    one name come out of ``order_routes`` as the same object). A deep copy keeps that
+    sharing, and a weight written through one place then shows in the other."""
+    seen: set[int] = set()
+    count = 0
+    for routes in sections.values():
+        for route in routes:
+            seen.add(id(route))
+            count += 1
+            dests = route.get("route")
+            if isinstance(dests, list):
+                seen.add(id(dests))
+                count += 1
+                for dest in dests:
+                    if isinstance(dest, dict | list):
+                        seen.add(id(dest))
+                        count += 1
+    return len(seen) != count
+
+
+def _copy_patched(
+    virtual_service: Manifest,
+    spec: dict[str, Any],
+    sections: Mapping[str, list[Any]],
+    patches: list[_Patch],
+) -> tuple[Manifest, dict[str, Any], dict[str, list[Any]]]:
+    """A copy of the manifest for the patches to write into: the manifest, its spec, the
+    sections, and each patched route, its ``route`` list and the destinations re-weighted
+    are new objects; everything else is shared with ``virtual_service``, which is left as
+    it was. (Nothing edits a manifest in place: every rewrite returns a new one.)"""
+    vs = dict(virtual_service)
+    vs["spec"] = spec = dict(spec)
+    copies = {kind: list(routes) for kind, routes in sections.items()}
+    copied: set[tuple[str, int]] = set()
+    for p in patches:
+        routes = copies[p.kind]
+        if (p.kind, p.route) not in copied:
+            copied.add((p.kind, p.route))
+            route = routes[p.route] = dict(routes[p.route])
+            if isinstance(route.get("route"), list):
+                route["route"] = list(route["route"])
+        dests = routes[p.route].get("route")
+        if not p.delete and isinstance(dests, list) and p.dest < len(dests):
+            dests[p.dest] = dict(dests[p.dest])
+    for kind, routes in copies.items():
+        spec[kind] = routes
+    return vs, spec, copies
 
 
 def referenced_virtual_services(rollout: Manifest) -> list[tuple[str, str]]:

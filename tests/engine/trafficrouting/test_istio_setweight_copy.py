@@ -1,0 +1,60 @@
+"""SetWeight copies only what it re-weights: the manifest given is never edited, and a
+route that appears twice (``order_routes`` repeats routes of one name) is still written
+through both places, as a deep copy of it would be."""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+from canarysim.engine.istio import set_weight
+
+
+def dest(host: str, weight: int) -> dict[str, Any]:
+    return {"destination": {"host": host}, "weight": weight}
+
+
+ROLLOUT = {
+    "metadata": {"name": "ro"},
+    "spec": {
+        "strategy": {
+            "canary": {
+                "stableService": "stable",
+                "canaryService": "canary",
+                "trafficRouting": {
+                    "istio": {"virtualService": {"name": "vsvc", "routes": ["primary"]}}
+                },
+            }
+        }
+    },
+}
+
+
+def manifest(http: list[Any]) -> dict[str, Any]:
+    return {
+        "metadata": {"name": "vsvc", "namespace": "default"},
+        "spec": {"hosts": ["app"], "http": http},
+    }
+
+
+def test_the_input_is_left_as_it_was_and_what_is_unchanged_is_shared():
+    given = manifest([{"name": "primary", "route": [dest("stable", 100), dest("canary", 0)]}])
+    before = copy.deepcopy(given)
+    out = set_weight(given, ROLLOUT, 30)
+    assert given == before
+    assert out["spec"]["http"][0]["route"] == [dest("stable", 70), dest("canary", 30)]
+    assert out["spec"]["hosts"] is given["spec"]["hosts"]
+    assert out["spec"]["http"][0] is not given["spec"]["http"][0]
+    again = set_weight(out, ROLLOUT, 50)
+    assert out["spec"]["http"][0]["route"] == [dest("stable", 70), dest("canary", 30)]
+    assert again["spec"]["http"][0]["route"] == [dest("stable", 50), dest("canary", 50)]
+
+
+def test_a_route_listed_twice_is_written_in_both_places_like_a_deep_copy():
+    route = {"name": "primary", "route": [dest("stable", 100), dest("canary", 0)]}
+    given = manifest([route, {"name": "x", "route": [dest("stable", 100)]}, route])
+    expected = set_weight(copy.deepcopy(given), ROLLOUT, 20)
+    out = set_weight(given, ROLLOUT, 20)
+    assert out == expected
+    assert out["spec"]["http"][0] is out["spec"]["http"][2]
+    assert given["spec"]["http"][0]["route"] == [dest("stable", 100), dest("canary", 0)]
