@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from canarysim.result import AnalysisRunSnapshot, Result, RolloutSnapshot
-from canarysim.sim.metrics.snapshot import ROLES, rollout_snapshot
+from canarysim.sim.metrics.snapshot import ROLES, SnapshotParts, role_of, rollout_snapshot
 from canarysim.sim.summary import summarize, weights_from_manifests
 
 if TYPE_CHECKING:
@@ -26,28 +26,34 @@ if TYPE_CHECKING:
 __all__ = ["Recording", "collect", "current_snapshot", "observe"]
 
 
-def current_snapshot(world: Wiring) -> RolloutSnapshot:
-    """The rollout as it is now, without recording anything (the stepping API's status)."""
+def current_snapshot(world: Wiring, parts: SnapshotParts | None = None) -> RolloutSnapshot:
+    """The rollout as it is now, without recording anything (the stepping API's status);
+    ``parts``: the pieces of the run's last snapshot, shared while they are unchanged."""
     now = world.env.now
-    rs_snaps = world.cluster.snapshot(world.plan.name, pod_snapshots=True)
+    status = world.controller.status
+    rs_snaps = [
+        rs.result_snapshot(role_of(rs.hash, status))
+        for rs in world.cluster.replica_sets_of(world.plan.name)
+    ]
     snap = rollout_snapshot(
         now,
         name=world.plan.name,
         namespace=world.namespace,
         plan=world.plan,
-        status=world.controller.status,
+        status=status,
         replica_sets=rs_snaps,
         analysis_runs=_analysis_snapshots(world),
         created=world.rollout_created,
+        parts=parts,
     )
     experiments = world.experiments.snapshots()
     return dataclasses.replace(snap, experiments=experiments) if experiments else snap
 
 
-def observe(world: Wiring) -> None:
+def observe(world: Wiring, parts: SnapshotParts | None = None) -> None:
     """Record a snapshot and a state row if anything visible changed."""
     now = world.env.now
-    snap = current_snapshot(world)
+    snap = current_snapshot(world, parts)
     world.recorder.snapshot(snap)
     values: dict[str, float] = {}
     if world.mesh.routed:
@@ -77,11 +83,12 @@ class Recording:
     def __init__(self, world: Wiring) -> None:
         self.world = world
         self.due = False
+        self.parts = SnapshotParts()
 
     def request(self, *, settled: bool = False) -> None:
         if settled:
             self.due = False
-            observe(self.world)
+            observe(self.world, self.parts)
         elif not self.due:
             self.due = True
             self._when_settled(None)
@@ -94,7 +101,7 @@ class Recording:
             env.timeout(0).callbacks.append(self._when_settled)
             return
         self.due = False
-        observe(self.world)
+        observe(self.world, self.parts)
 
 
 def _analysis_snapshots(world: Wiring) -> tuple[AnalysisRunSnapshot, ...]:

@@ -9,7 +9,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import fields
 from typing import Any
 
-from canarysim.engine.model import Pause, Plan, RolloutStatus, SetWeight, step_part
+from canarysim.engine.model import Condition, Pause, Plan, RolloutStatus, SetWeight, step_part
 from canarysim.result import (
     AnalysisRunSnapshot,
     ConditionSnapshot,
@@ -19,7 +19,7 @@ from canarysim.result import (
     RolloutSnapshot,
 )
 
-__all__ = ["ROLES", "comparable", "role_of", "rollout_snapshot"]
+__all__ = ["ROLES", "SnapshotParts", "comparable", "role_of", "rollout_snapshot"]
 
 ROLES = ("stable", "canary", "old")
 
@@ -88,15 +88,21 @@ def rollout_snapshot(
     namespace: str,
     plan: Plan,
     status: RolloutStatus,
-    replica_sets: Sequence[Mapping[str, Any]],
+    replica_sets: Sequence[Mapping[str, Any] | ReplicaSetSnapshot],
     analysis_runs: Sequence[AnalysisRunSnapshot] = (),
     created: float = 0.0,
+    parts: SnapshotParts | None = None,
 ) -> RolloutSnapshot:
     """Build the snapshot from the engine's status and the cluster's ReplicaSet snapshots
     (``ReplicaSet.snapshot()`` dicts, in any order; their pods as dicts or as
-    :class:`PodSnapshot` objects, which are kept as they are)."""
+    :class:`PodSnapshot` objects, which are kept as they are; or ``ReplicaSetSnapshot``
+    objects with their role, kept as they are). ``parts``: what the run's last snapshot was
+    built from, to reuse what has not changed."""
     rss = []
     for rs in replica_sets:
+        if isinstance(rs, ReplicaSetSnapshot):
+            rss.append(rs)
+            continue
         given = tuple(rs.get("pods", ()))
         if all(isinstance(p, PodSnapshot) for p in given[:1]):
             pods = given
@@ -123,6 +129,12 @@ def rollout_snapshot(
         # WaitForRolloutStatus read: a spec not observed yet is Progressing, whatever the
         # controller's last phase was.
         phase, message = "Progressing", "waiting for rollout spec update to be observed"
+    if parts is None:
+        conditions = _conditions(status.conditions)
+        duration = None if status.duration is None else _duration(status.duration)
+    else:
+        conditions = parts.conditions(status.conditions)
+        duration = None if status.duration is None else parts.duration(status.duration)
     return RolloutSnapshot(
         time=now,
         name=name,
@@ -147,19 +159,54 @@ def rollout_snapshot(
         replica_sets=tuple(rss),
         analysis_runs=tuple(analysis_runs),
         paused_until=until,
-        conditions=tuple(
-            ConditionSnapshot(c.type, c.status, c.reason, c.message) for c in status.conditions
-        ),
+        conditions=conditions,
         active_hash=status.blue_green.active_selector,
         preview_hash=status.blue_green.preview_selector,
         generation=plan.generation,
         observed_generation=status.observed_generation,
         created=created,
-        duration=None if status.duration is None else _duration(status.duration),
+        duration=duration,
         alb=None if status.alb_status is None else status.alb_status.to_json(),
         albs=tuple(a.to_json() for a in status.albs),
         workload_observed_generation=status.workload_observed_generation,
     )
+
+
+def _conditions(conditions: Sequence[Condition]) -> tuple[ConditionSnapshot, ...]:
+    return tuple(ConditionSnapshot(c.type, c.status, c.reason, c.message) for c in conditions)
+
+
+class SnapshotParts:
+    """Pieces of one run's last snapshot, with what each was built from: the next snapshot
+    shares a piece (immutable, like the engine's status it comes from) while that is equal."""
+
+    def __init__(self) -> None:
+        self._conditions: tuple[tuple[Condition, ...], tuple[ConditionSnapshot, ...]] = ((), ())
+        self._condition: dict[tuple[str, str, str, str], ConditionSnapshot] = {}
+        self._duration: tuple[Any, DurationSnapshot | None] = (None, None)
+
+    def conditions(self, conditions: tuple[Condition, ...]) -> tuple[ConditionSnapshot, ...]:
+        seen, built = self._conditions
+        if conditions != seen:
+            # a reconcile often moves only a condition's lastUpdateTime, which is not shown
+            known = self._condition
+            out = []
+            for c in conditions:
+                key = (c.type, c.status, c.reason, c.message)
+                snap = known.get(key)
+                if snap is None:
+                    snap = known[key] = ConditionSnapshot(*key)
+                out.append(snap)
+            built = tuple(out)
+            self._conditions = (conditions, built)
+        return built
+
+    def duration(self, duration: Any) -> DurationSnapshot:
+        seen, built = self._duration
+        if built is None or duration != seen:
+            built = _duration(duration)
+            self._duration = (duration, built)
+        return built
 
 
 def _duration(duration: Any) -> DurationSnapshot:

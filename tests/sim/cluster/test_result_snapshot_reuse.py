@@ -1,0 +1,65 @@
+"""A ReplicaSet's Result snapshot and the snapshot's conditions and duration are reused
+while unchanged, and rebuilt as soon as anything they show changes."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import simpy
+
+from canarysim.engine.model import Condition
+from canarysim.engine.model.rollout_status import RolloutDuration
+from canarysim.sim.cluster.cluster import Cluster
+from canarysim.sim.cluster.pods.behaviour import PodBehaviour
+from canarysim.sim.metrics.snapshot import SnapshotParts
+from canarysim.sim.stochastic.distributions import Dist
+from canarysim.sim.stochastic.rng import Streams
+
+FIXED = PodBehaviour(
+    scheduling=Dist.fixed(1.0),
+    image_pull=Dist.fixed(1.0),
+    container_start=Dist.fixed(1.0),
+    readiness=Dist.fixed(1.0),
+)
+TEMPLATE = {
+    "metadata": {"labels": {"app": "demo"}},
+    "spec": {"containers": [{"name": "app", "image": "demo:1"}]},
+}
+
+
+def test_a_replica_set_snapshot_is_rebuilt_when_what_it_shows_changes() -> None:
+    env = simpy.Environment()
+    cluster = Cluster(env, Streams(1), lambda image: FIXED, nodes=3)
+    rs = cluster.create_replica_set("demo", TEMPLATE, revision=1, replicas=1)
+    first = rs.result_snapshot("canary")
+    assert rs.result_snapshot("canary") is first
+    assert first.pods == rs.snapshot(pod_snapshots=True)["pods"]
+    assert rs.result_snapshot("stable").role == "stable"
+    env.run(until=10)
+    ready = rs.result_snapshot("stable")
+    assert (ready.ready, ready.pods[0].ready) == (1, True)
+    rs.scale_to(2)
+    assert rs.result_snapshot("stable").desired == 2
+    rs.set_revision(3)
+    assert rs.result_snapshot("stable").revision == 3
+    rs.set_scale_down_deadline(30.0)
+    shown = rs.result_snapshot("stable")
+    assert shown.scale_down_at == rs.snapshot()["scale_down_at"] is not None
+    assert shown == type(shown)(**rs.snapshot(pod_snapshots=True), role="stable")
+
+
+def test_conditions_and_duration_follow_the_status() -> None:
+    parts = SnapshotParts()
+    available = Condition("Available", "True", "AvailableReason", "ok", 1.0, 1.0)
+    first = parts.conditions((available,))
+    # only lastUpdateTime moved: nothing shown changed
+    moved = dataclasses.replace(available, last_update_time=5.0)
+    assert parts.conditions((moved,)) == first
+    changed = parts.conditions((dataclasses.replace(available, message="other"),))
+    assert [c.message for c in changed] == ["other"]
+    assert parts.conditions(()) == ()
+    duration = RolloutDuration()
+    shown = parts.duration(duration)
+    assert parts.duration(duration) is shown
+    later = dataclasses.replace(duration, total_manual_pause_duration_seconds=7)
+    assert parts.duration(later).total_manual_pause_duration_seconds == 7
