@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import fields
+from operator import attrgetter
 from typing import Any
 
 from canarysim.engine.model import Condition, Pause, Plan, RolloutStatus, SetWeight, step_part
@@ -34,18 +35,32 @@ def role_of(rs_hash: str, status: RolloutStatus) -> str:
     return "old"
 
 
-def set_weight_of(plan: Plan, status: RolloutStatus) -> int:
+def set_weight_of(plan: Plan, status: RolloutStatus, weights: Sequence[int] | None = None) -> int:
     """``GetCurrentSetWeight``: 0 when aborted, max weight past the last step (or with no
-    steps), else the nearest ``setWeight`` at or before the current step (0 if none)."""
+    steps), else the nearest ``setWeight`` at or before the current step (0 if none).
+    ``weights``: :func:`step_set_weights` of the plan, when the caller keeps them."""
     if status.abort:
         return 0
     index = 0 if status.current_step_index is None else status.current_step_index
     if not plan.steps or index >= len(plan.steps) or index < 0:
         return plan.max_weight
+    if weights is not None:
+        return weights[index]
     for step in reversed(plan.steps[: index + 1]):
         if (weight := step_part(step, SetWeight)) is not None:
             return weight.weight
     return 0
+
+
+def step_set_weights(plan: Plan) -> tuple[int, ...]:
+    """For each step, the nearest ``setWeight`` at or before it (0 if none)."""
+    out = []
+    current = 0
+    for step in plan.steps:
+        if (weight := step_part(step, SetWeight)) is not None:
+            current = weight.weight
+        out.append(current)
+    return tuple(out)
 
 
 def actual_weight_of(
@@ -121,7 +136,7 @@ def rollout_snapshot(
         r.available for r in rss if r.hash == status.current_pod_hash and r.hash != status.stable_rs
     )
     current_revision = next((r.revision for r in rss if r.hash == status.current_pod_hash), 0)
-    sw = set_weight_of(plan, status)
+    sw = set_weight_of(plan, status, None if parts is None else parts.set_weights(plan))
     until = pause_end(plan, status)
     phase, message = status.phase, status.message
     if status.observed_generation != plan.generation:
@@ -184,10 +199,19 @@ class SnapshotParts:
         self._conditions: tuple[tuple[Condition, ...], tuple[ConditionSnapshot, ...]] = ((), ())
         self._condition: dict[tuple[str, str, str, str], ConditionSnapshot] = {}
         self._duration: tuple[Any, DurationSnapshot | None] = (None, None)
+        self._set_weights: tuple[Plan | None, tuple[int, ...]] = (None, ())
+
+    def set_weights(self, plan: Plan) -> tuple[int, ...]:
+        """:func:`step_set_weights` of the plan (immutable: a new spec is a new plan)."""
+        seen, weights = self._set_weights
+        if seen is not plan:
+            weights = step_set_weights(plan)
+            self._set_weights = (plan, weights)
+        return weights
 
     def conditions(self, conditions: tuple[Condition, ...]) -> tuple[ConditionSnapshot, ...]:
         seen, built = self._conditions
-        if conditions != seen:
+        if conditions is not seen:
             # a reconcile often moves only a condition's lastUpdateTime, which is not shown
             known = self._condition
             out = []
@@ -223,7 +247,13 @@ _DURATION_FIELDS: dict[type, tuple[str, ...]] = {}
 
 def comparable(s: RolloutSnapshot) -> tuple[Any, ...]:
     """What makes two snapshots different to a viewer (time and the countdown excluded)."""
-    return tuple(v for k, v in vars(s).items() if k not in ("time", "paused_remaining"))
+    return _SHOWN(s)
+
+
+#: Every field of a snapshot but time and the countdown, in their order.
+_SHOWN = attrgetter(
+    *(f.name for f in fields(RolloutSnapshot) if f.name not in ("time", "paused_remaining"))
+)
 
 
 # ------------------------------------------------------------------------------ traffic

@@ -1,5 +1,5 @@
-"""A ReplicaSet's Result snapshot and the snapshot's conditions and duration are reused
-while unchanged, and rebuilt as soon as anything they show changes."""
+"""A ReplicaSet's Result snapshot and the snapshot's conditions, duration and step weights
+are reused while unchanged, and rebuilt as soon as anything they show changes."""
 
 from __future__ import annotations
 
@@ -7,11 +7,11 @@ import dataclasses
 
 import simpy
 
-from canarysim.engine.model import Condition
+from canarysim.engine.model import Condition, Pause, Plan, RolloutStatus, SetWeight
 from canarysim.engine.model.rollout_status import RolloutDuration
 from canarysim.sim.cluster.cluster import Cluster
 from canarysim.sim.cluster.pods.behaviour import PodBehaviour
-from canarysim.sim.metrics.snapshot import SnapshotParts
+from canarysim.sim.metrics.snapshot import SnapshotParts, set_weight_of
 from canarysim.sim.stochastic.distributions import Dist
 from canarysim.sim.stochastic.rng import Streams
 
@@ -63,3 +63,15 @@ def test_conditions_and_duration_follow_the_status() -> None:
     assert parts.duration(duration) is shown
     later = dataclasses.replace(duration, total_manual_pause_duration_seconds=7)
     assert parts.duration(later).total_manual_pause_duration_seconds == 7
+
+
+def test_set_weights_follow_a_new_plan() -> None:
+    parts = SnapshotParts()
+    plan = Plan("demo", 3, "h", steps=(Pause(), SetWeight(20), Pause(), SetWeight(40)))
+    assert parts.set_weights(plan) == (0, 20, 20, 40)
+    assert parts.set_weights(plan) is parts.set_weights(plan)
+    other = dataclasses.replace(plan, steps=(SetWeight(5), Pause()))
+    assert parts.set_weights(other) == (5, 5)
+    status = RolloutStatus(current_step_index=1)
+    assert set_weight_of(other, status, parts.set_weights(other)) == 5
+    assert set_weight_of(plan, status, parts.set_weights(plan)) == set_weight_of(plan, status)
