@@ -53,7 +53,8 @@ class Nodes:
         self.by_name: dict[str, Node] = {}
         for i in range(count):
             name = f"node-{i + 1}"
-            self.by_name[name] = Node(name, i, puller=simpy.Resource(env, capacity=1))
+            # the image puller is made at the node's first pull (most never pull)
+            self.by_name[name] = Node(name, i)
         self._capacity = env.event()
 
     def __getitem__(self, name: str) -> Node:
@@ -122,7 +123,8 @@ class Nodes:
         if image in node.images:
             self._emit(obj, "Pulled", present)
             return
-        assert node.puller is not None
+        if node.puller is None:
+            node.puller = simpy.Resource(self.env, capacity=1)
         with node.puller.request() as req:
             yield req
             if image in node.images:
