@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from canarysim.result import AnalysisRunSnapshot, Result, RolloutSnapshot
+from canarysim.sim.cluster.views import result_snapshot
 from canarysim.sim.metrics.snapshot import ROLES, SnapshotParts, role_of, rollout_snapshot
 from canarysim.sim.summary import summarize, weights_from_manifests
 
@@ -32,7 +33,7 @@ def current_snapshot(world: Wiring, parts: SnapshotParts | None = None) -> Rollo
     now = world.env.now
     status = world.controller.status
     rs_snaps = [
-        rs.result_snapshot(role_of(rs.hash, status))
+        result_snapshot(rs, role_of(rs.hash, status))
         for rs in world.cluster.replica_sets_of(world.plan.name)
     ]
     snap = rollout_snapshot(

@@ -24,7 +24,6 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, NamedTuple, Protocol
 
 from canarysim.errors import SimulationError
-from canarysim.result import ReplicaSetSnapshot
 from canarysim.sim.cluster.metadata import without_ephemeral_metadata
 from canarysim.sim.cluster.podgroup import PodGroup
 from canarysim.sim.cluster.pods.pod import Pod
@@ -135,10 +134,10 @@ class ReplicaSet:
     cluster: ReplicaSetOwner | None = field(default=None, repr=False)
     group: PodGroup = field(default_factory=PodGroup, repr=False)
     """Running counts and ordered snapshots of :attr:`pods` (see :meth:`add_pod`)."""
-    _shown: tuple[tuple[Any, ...], ReplicaSetSnapshot] | None = field(
-        default=None, init=False, repr=False
-    )
-    """The last :meth:`result_snapshot`, with what it was built from."""
+    viewed: tuple[Any, Any] | None = field(default=None, init=False, repr=False)
+    shown: tuple[Any, Any] | None = field(default=None, init=False, repr=False)
+    """Its last engine view and Result snapshot, each with what it was built from
+    (:mod:`~canarysim.sim.cluster.views`)."""
 
     def add_pod(self, pod: Pod) -> None:
         """A new pod of this ReplicaSet (the only way pods join :attr:`pods`)."""
@@ -250,44 +249,6 @@ class ReplicaSet:
             "scale_down_at": self.scale_down_at,
             "pods": pods,
         }
-
-    def result_snapshot(self, role: str) -> ReplicaSetSnapshot:
-        """:meth:`snapshot` (with pod snapshots) as the Result's ``ReplicaSetSnapshot`` with
-        *role*: the same (immutable) object as last time while nothing it shows changed."""
-        st = self.status
-        pods = self.group.snapshots()
-        annotations = self.annotations
-        seen = (
-            role,
-            self.name,
-            self.hash,
-            self.image,
-            self.replicas,
-            st,
-            self.created,
-            annotations.get(REVISION_ANNOTATION),
-            annotations.get(SCALE_DOWN_DEADLINE_ANNOTATION),
-            pods,
-        )
-        shown = self._shown
-        if shown is not None and shown[0] == seen:
-            return shown[1]
-        snap = ReplicaSetSnapshot(
-            name=self.name,
-            hash=self.hash,
-            revision=self.revision,
-            role=role,
-            image=self.image,
-            desired=self.replicas,
-            current=st.replicas,
-            ready=st.ready,
-            available=st.available,
-            created=self.created,
-            scale_down_at=self.scale_down_at,
-            pods=pods,
-        )
-        self._shown = (seen, snap)
-        return snap
 
     # ---------------------------------------------------------------- writing
     def _owner(self) -> ReplicaSetOwner:

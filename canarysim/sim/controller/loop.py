@@ -18,7 +18,6 @@ from canarysim.engine.model import (
     EmitEvent,
     Observation,
     Plan,
-    ReplicaSetView,
     RolloutStatus,
 )
 from canarysim.engine.rollout import decide
@@ -26,6 +25,7 @@ from canarysim.engine.rollout.status import rollout_phase
 from canarysim.errors import ScenarioError, SimulationError, TrafficRoutingError
 from canarysim.sim.cluster.replicasets import DESIRED_REPLICAS_ANNOTATION
 from canarysim.sim.cluster.templatehash import POD_TEMPLATE_HASH_LABEL
+from canarysim.sim.cluster.views import engine_view
 from canarysim.sim.controller.actions import DecisionApplier
 from canarysim.sim.workloads.scaledown import (
     follow_workload_template,
@@ -66,8 +66,6 @@ class Controller(DecisionApplier):
         self.deleted_runs: set[str] = set()
         #: (plan, objects version, InvalidSpec message) of the last validation.
         self._validated: tuple[Plan, int, str | None] | None = None
-        #: hash -> (fields, view) of each ReplicaSet as last observed.
-        self._views: dict[str, tuple[dict[str, Any], ReplicaSetView]] = {}
         self.process = self.env.process(self._run())
 
     # -- wake-ups --------------------------------------------------------------------------
@@ -202,14 +200,8 @@ class Controller(DecisionApplier):
         """What the controller's informers show now."""
         world = self.world
         plan = world.plan
-        views = []
-        for rs in world.cluster.replica_sets_of(plan.name):
-            # A ReplicaSet that did not change since the last look keeps its (immutable) view.
-            fields = rs.view()
-            seen = self._views.get(fields["hash"])
-            if seen is None or seen[0] != fields:
-                seen = self._views[fields["hash"]] = (fields, ReplicaSetView(**fields))
-            views.append(seen[1])
+        # A ReplicaSet that did not change since the last look keeps its (immutable) view.
+        views = [engine_view(rs) for rs in world.cluster.replica_sets_of(plan.name)]
         extra: dict[str, Any] = {}
         if "canary_service_hash" in _OBSERVATION_FIELDS:
             extra["canary_service_hash"] = self._service_hash(plan.canary_service)

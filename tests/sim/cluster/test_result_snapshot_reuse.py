@@ -7,10 +7,18 @@ import dataclasses
 
 import simpy
 
-from canarysim.engine.model import Condition, Pause, Plan, RolloutStatus, SetWeight
+from canarysim.engine.model import (
+    Condition,
+    Pause,
+    Plan,
+    ReplicaSetView,
+    RolloutStatus,
+    SetWeight,
+)
 from canarysim.engine.model.rollout_status import RolloutDuration
 from canarysim.sim.cluster.cluster import Cluster
 from canarysim.sim.cluster.pods.behaviour import PodBehaviour
+from canarysim.sim.cluster.views import engine_view, result_snapshot
 from canarysim.sim.metrics.snapshot import SnapshotParts, set_weight_of
 from canarysim.sim.stochastic.distributions import Dist
 from canarysim.sim.stochastic.rng import Streams
@@ -31,19 +39,19 @@ def test_a_replica_set_snapshot_is_rebuilt_when_what_it_shows_changes() -> None:
     env = simpy.Environment()
     cluster = Cluster(env, Streams(1), lambda image: FIXED, nodes=3)
     rs = cluster.create_replica_set("demo", TEMPLATE, revision=1, replicas=1)
-    first = rs.result_snapshot("canary")
-    assert rs.result_snapshot("canary") is first
+    first = result_snapshot(rs, "canary")
+    assert result_snapshot(rs, "canary") is first
     assert first.pods == rs.snapshot(pod_snapshots=True)["pods"]
-    assert rs.result_snapshot("stable").role == "stable"
+    assert result_snapshot(rs, "stable").role == "stable"
     env.run(until=10)
-    ready = rs.result_snapshot("stable")
+    ready = result_snapshot(rs, "stable")
     assert (ready.ready, ready.pods[0].ready) == (1, True)
     rs.scale_to(2)
-    assert rs.result_snapshot("stable").desired == 2
+    assert result_snapshot(rs, "stable").desired == 2
     rs.set_revision(3)
-    assert rs.result_snapshot("stable").revision == 3
+    assert result_snapshot(rs, "stable").revision == 3
     rs.set_scale_down_deadline(30.0)
-    shown = rs.result_snapshot("stable")
+    shown = result_snapshot(rs, "stable")
     assert shown.scale_down_at == rs.snapshot()["scale_down_at"] is not None
     assert shown == type(shown)(**rs.snapshot(pod_snapshots=True), role="stable")
 
@@ -75,3 +83,20 @@ def test_set_weights_follow_a_new_plan() -> None:
     status = RolloutStatus(current_step_index=1)
     assert set_weight_of(other, status, parts.set_weights(other)) == 5
     assert set_weight_of(plan, status, parts.set_weights(plan)) == set_weight_of(plan, status)
+
+
+def test_the_engine_view_is_rebuilt_when_a_field_it_reads_changes() -> None:
+    env = simpy.Environment()
+    cluster = Cluster(env, Streams(1), lambda image: FIXED, nodes=3)
+    rs = cluster.create_replica_set("demo", TEMPLATE, revision=1, replicas=1)
+    first = engine_view(rs)
+    assert engine_view(rs) is first
+    env.run(until=10)
+    assert engine_view(rs).available == 1
+    rs.scale_to(2, rollout_replicas=4)
+    assert (engine_view(rs).replicas, engine_view(rs).rollout_replicas) == (2, 4)
+    rs.set_revision(3)
+    assert engine_view(rs).revision == 3
+    rs.set_scale_down_deadline(30.0)
+    assert engine_view(rs).scale_down_deadline is not None
+    assert engine_view(rs) == ReplicaSetView(**rs.view())
