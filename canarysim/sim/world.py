@@ -116,12 +116,13 @@ class World:
         self.controller_errors: list[dict[str, Any]] = []
 
         rollout = scenario.rollout
+        manifests = scenario.manifests  # a property: read once
         self.rollout_manifest: dict[str, Any] = copy.deepcopy(rollout.raw)
         self.namespace = rollout.namespace
         # As the API server would serve it: the namespace is always set (args may read it).
         self.rollout_manifest.setdefault("metadata", {})["namespace"] = self.namespace
         # a workloadRef's template and selector: the Deployment's (never stored on the Rollout)
-        spec = resolve_workload_ref(rollout, scenario.manifests).rollout.raw.get("spec") or {}
+        spec = resolve_workload_ref(rollout, manifests).rollout.raw.get("spec") or {}
         template = strip_hash_label(spec.get("template") or {})
         self.templates: dict[str, dict[str, Any]] = {}
         first_hash = pod_template_hash(template)
@@ -129,7 +130,7 @@ class World:
         selector = (spec.get("selector") or {}).get("matchLabels")
         self.selector: dict[str, str] | None = dict(selector) if selector else None
 
-        others = [r.name for r in scenario.manifests.rollouts if r is not rollout]
+        others = [r.name for r in manifests.rollouts if r is not rollout]
         if others:
             self.recorder.warn(
                 f"only Rollout {rollout.name!r} is simulated; ignored: {', '.join(others)}"
@@ -138,7 +139,7 @@ class World:
             self.recorder.warn(message)
         #: The cluster's objects as the API server holds them (``apply``/``delete`` change
         #: them); ``objects_version`` counts the changes (the controller re-validates).
-        self.objects = live_copy(scenario.manifests)
+        self.objects = live_copy(manifests)
         self.objects_version = 0
         self.invalid_message = rollout_invalid_message(scenario)
         self.plan = first_plan(scenario, self.invalid_message, first_hash)
@@ -150,49 +151,45 @@ class World:
             nodes=scenario.cluster.nodes,
             namespace=self.namespace,
         )
-        for svc in scenario.manifests.services:
+        for svc in manifests.services:
             if svc.namespace == self.namespace:
                 self.cluster.add_service(svc.raw)
         self.workloads = Deployments.existing(
             self.cluster,
-            [d for d in scenario.manifests.deployments if d.namespace == self.namespace],
+            [d for d in manifests.deployments if d.namespace == self.namespace],
             lambda *event: self.recorder.event(self.env.now, *event),
             on_change=lambda: self.flow.route_change() if hasattr(self, "flow") else None,
         )
         self.cluster.budgets = DisruptionBudgets(
-            p.raw
-            for p in scenario.manifests.pod_disruption_budgets
-            if p.namespace == self.namespace
+            p.raw for p in manifests.pod_disruption_budgets if p.namespace == self.namespace
         )
         self.mesh = Mesh(
             self.rollout_manifest,
-            [v.raw for v in scenario.manifests.virtual_services],
-            [d.raw for d in scenario.manifests.destination_rules],
+            [v.raw for v in manifests.virtual_services],
+            [d.raw for d in manifests.destination_rules],
             namespace=self.namespace,
             on_change=self._mesh_changed,
-            ingresses=[i.raw for i in scenario.manifests.ingresses],
-            traffic_splits=[t.raw for t in scenario.manifests.traffic_splits],
-            http_routes=[r.raw for r in scenario.manifests.http_routes],
-            grpc_routes=[r.raw for r in scenario.manifests.grpc_routes],
-            tcp_routes=[r.raw for r in scenario.manifests.tcp_routes],
-            tls_routes=[r.raw for r in scenario.manifests.tls_routes],
-            apisix_routes=[r.raw for r in scenario.manifests.apisix_routes],
-            traefik_services=[t.raw for t in scenario.manifests.traefik_services],
-            ingress_routes=[r.raw for r in scenario.manifests.ingress_routes],
-            ambassador_mappings=[m.raw for m in scenario.manifests.ambassador_mappings],
-            appmesh_virtual_services=[v.raw for v in scenario.manifests.appmesh_virtual_services],
-            appmesh_virtual_routers=[r.raw for r in scenario.manifests.appmesh_virtual_routers],
-            appmesh_virtual_nodes=[n.raw for n in scenario.manifests.appmesh_virtual_nodes],
+            ingresses=[i.raw for i in manifests.ingresses],
+            traffic_splits=[t.raw for t in manifests.traffic_splits],
+            http_routes=[r.raw for r in manifests.http_routes],
+            grpc_routes=[r.raw for r in manifests.grpc_routes],
+            tcp_routes=[r.raw for r in manifests.tcp_routes],
+            tls_routes=[r.raw for r in manifests.tls_routes],
+            apisix_routes=[r.raw for r in manifests.apisix_routes],
+            traefik_services=[t.raw for t in manifests.traefik_services],
+            ingress_routes=[r.raw for r in manifests.ingress_routes],
+            ambassador_mappings=[m.raw for m in manifests.ambassador_mappings],
+            appmesh_virtual_services=[v.raw for v in manifests.appmesh_virtual_services],
+            appmesh_virtual_routers=[r.raw for r in manifests.appmesh_virtual_routers],
+            appmesh_virtual_nodes=[n.raw for n in manifests.appmesh_virtual_nodes],
         )
         if self.mesh.alb:
             self.mesh.balancers = load_balancers(self, scenario)
         self.mesh.target_groups = target_groups(self, scenario)
         templates = {
-            t.name: t.raw
-            for t in scenario.manifests.analysis_templates
-            if t.namespace == self.namespace
+            t.name: t.raw for t in manifests.analysis_templates if t.namespace == self.namespace
         }
-        cluster_templates = {t.name: t.raw for t in scenario.manifests.cluster_analysis_templates}
+        cluster_templates = {t.name: t.raw for t in manifests.cluster_analysis_templates}
         every_template = [*templates.values(), *cluster_templates.values()]
         # Scraping costs as much as the traffic it counts: keep a store only if something
         # queries it or the caller wants the metrics, and only as many samples as its longest
@@ -220,9 +217,7 @@ class World:
             on_change=lambda: self.controller.wake(),
             on_event=self.recorder.event,
             secrets={
-                s.name: s.values()
-                for s in scenario.manifests.secrets
-                if s.namespace == self.namespace
+                s.name: s.values() for s in manifests.secrets if s.namespace == self.namespace
             },
         )
         self.classes = request_classes(scenario, default_host(self), default_gateway(self))
