@@ -72,7 +72,7 @@ class DecisionApplier:
             action.canary_hash,
             action.stable_hash,
             action.additional,
-            replica_sets=[
+            replica_sets=lambda: [
                 {
                     "name": rs.name,
                     "hash": rs.hash,

@@ -348,16 +348,19 @@ class Mesh(RouterObjects):
         canary_hash: str,
         stable_hash: str,
         additional: Sequence[WeightDestination] = (),
-        replica_sets: Sequence[Mapping[str, Any]] = (),
+        replica_sets: Sequence[Mapping[str, Any]] | Callable[[], Sequence[Mapping[str, Any]]] = (),
         aborting: bool = False,
     ) -> None:
         """``UpdateHash``: raises TrafficRoutingError("delaying destination rule switch ...")
-        while a ReplicaSet behind a subset is not fully available (subset-level routing)."""
+        while a ReplicaSet behind a subset is not fully available (subset-level routing).
+        ``replica_sets`` (or a function giving them) is read only with a DestinationRule."""
         if self.appmesh:
             self._appmesh_update_hash(canary_hash, stable_hash)
         ref = self._referenced_dr()
         if ref is None:
             return
+        if callable(replica_sets):
+            replica_sets = replica_sets()
         delay = istio.destination_rule_switch_delay(
             self.rollout, replica_sets, canary_hash, stable_hash, aborting=aborting
         )
