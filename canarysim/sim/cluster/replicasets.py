@@ -281,10 +281,22 @@ class ReplicaSet:
 class ReplicaSets(dict[str, ReplicaSet]):
     """The cluster's ReplicaSets by name, with the look-ups the controller needs."""
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        #: rollout -> (its ReplicaSets, their revision annotations, them in :meth:`of` order)
+        self._order: dict[str, tuple[list[ReplicaSet], list[str | None], list[ReplicaSet]]] = {}
+
     def of(self, rollout: str) -> list[ReplicaSet]:
         """The rollout's ReplicaSets, newest revision first (then by name)."""
         rss = [rs for rs in self.values() if rs.rollout == rollout]
-        return sorted(rss, key=lambda rs: (-rs.revision, rs.name))
+        if len(rss) < 2:
+            return rss
+        # Sorted again only when the ReplicaSets or their revision annotations changed.
+        revisions = [rs.annotations.get(REVISION_ANNOTATION) for rs in rss]
+        seen = self._order.get(rollout)
+        if seen is None or seen[0] != rss or seen[1] != revisions:
+            seen = self._order[rollout] = (rss, revisions, sorted(rss, key=_newest_first))
+        return list(seen[2])
 
     def find(self, rollout: str, template: Mapping[str, Any]) -> ReplicaSet | None:
         """The rollout's ReplicaSet whose template equals *template* apart from the hash
@@ -305,6 +317,10 @@ class ReplicaSets(dict[str, ReplicaSet]):
             if rs.hash == name_or_hash and (rollout is None or rs.rollout == rollout):
                 return rs
         raise SimulationError(f"no ReplicaSet {name_or_hash!r}")
+
+
+def _newest_first(rs: ReplicaSet) -> tuple[int, str]:
+    return -rs.revision, rs.name
 
 
 def new_replica_set(

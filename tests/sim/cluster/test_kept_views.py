@@ -1,5 +1,6 @@
-"""A ReplicaSet's Result snapshot and the snapshot's conditions, duration and step weights
-are reused while unchanged, and rebuilt as soon as anything they show changes."""
+"""What the world keeps between observations (a ReplicaSet's engine view and Result
+snapshot, the snapshot's conditions, duration and step weights, the order of a rollout's
+ReplicaSets) is reused while unchanged and rebuilt as soon as anything it shows changes."""
 
 from __future__ import annotations
 
@@ -100,3 +101,19 @@ def test_the_engine_view_is_rebuilt_when_a_field_it_reads_changes() -> None:
     rs.set_scale_down_deadline(30.0)
     assert engine_view(rs).scale_down_deadline is not None
     assert engine_view(rs) == ReplicaSetView(**rs.view())
+
+
+def test_the_rollouts_replica_sets_are_sorted_again_when_a_revision_changes() -> None:
+    env = simpy.Environment()
+    cluster = Cluster(env, Streams(1), lambda image: FIXED, nodes=3)
+    old = cluster.create_replica_set("demo", TEMPLATE, revision=1, replicas=1)
+    other = {**TEMPLATE, "spec": {"containers": [{"name": "app", "image": "demo:2"}]}}
+    new = cluster.create_replica_set("demo", other, revision=2, replicas=1)
+    assert cluster.replica_sets_of("demo") == [new, old]
+    listed = cluster.replica_sets_of("demo")
+    listed.clear()  # a caller's list is its own
+    assert cluster.replica_sets_of("demo") == [new, old]
+    old.set_revision(3)
+    assert cluster.replica_sets_of("demo") == [old, new]
+    cluster.delete_replica_set(new)
+    assert cluster.replica_sets_of("demo") == [old]
