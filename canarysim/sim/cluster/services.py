@@ -91,7 +91,12 @@ class Service:
         such Services get no controller-managed endpoints)."""
         if not self.selector:
             return False
-        return all(pod.labels.get(k) == v for k, v in self.selector.items())
+        # a plain loop, not all() over a generator: asked per ReplicaSet on every replan
+        labels = pod.labels
+        for k, v in self.selector.items():  # noqa: SIM110
+            if labels.get(k) != v:
+                return False
+        return True
 
     def port(self, port: int | str | None = None) -> ServicePort | None:
         """The Service port by number or name; None picks the first (None if no ports)."""
@@ -110,14 +115,16 @@ def resolve_target_port(pod: Pod, sp: ServicePort | None, *, strict_ports: bool 
     if sp is None:
         return True
     declared = pod.ports
-    if isinstance(sp.target_port, str):
-        return any(
-            p.get("name") == sp.target_port and str(p.get("protocol", "TCP")) == sp.protocol
-            for p in declared
-        )
+    target = sp.target_port
+    # a plain loop, not any() over a generator: this runs per ReplicaSet on every replan
+    if isinstance(target, str):
+        for p in declared:
+            if p.get("name") == target and str(p.get("protocol", "TCP")) == sp.protocol:
+                return True
+        return False
     if not strict_ports or not declared:
         return True
-    return any(int(p.get("containerPort", -1)) == sp.target_port for p in declared)
+    return any(int(p.get("containerPort", -1)) == target for p in declared)
 
 
 def endpoints_of(svc: Service, pods: Iterable[Pod], port: int | str | None = None) -> list[Pod]:
