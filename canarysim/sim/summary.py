@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from canarysim.engine.model import Plan
+from canarysim.engine.trafficrouting.istio.rollout import stable_and_canary_services
 
 if TYPE_CHECKING:
     from canarysim.sim.mesh.objects import Mesh
@@ -59,8 +60,6 @@ def _weights_from_manifests(mesh: Mesh, plan: Plan) -> tuple[int, int]:
         str(dr.get("stableSubsetName") or ""),
     )
     managed = set(plan.managed_routes)
-    from canarysim.engine.trafficrouting.istio.rollout import stable_and_canary_services
-
     # The Services as the Istio reconciler resolves them (pingPong: by stablePingPong).
     services = stable_and_canary_services(mesh.rollout)
 
