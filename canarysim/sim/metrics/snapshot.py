@@ -212,10 +212,14 @@ class SnapshotParts:
     def conditions(self, conditions: tuple[Condition, ...]) -> tuple[ConditionSnapshot, ...]:
         seen, built = self._conditions
         if conditions is not seen:
-            # a reconcile often moves only a condition's lastUpdateTime, which is not shown
+            # A new status mostly keeps its unchanged conditions (the same objects, in the same
+            # places), and a reconcile often moves only a lastUpdateTime, which is not shown.
             known = self._condition
             out = []
-            for c in conditions:
+            for i, c in enumerate(conditions):
+                if i < len(seen) and seen[i] is c:
+                    out.append(built[i])
+                    continue
                 key = (c.type, c.status, c.reason, c.message)
                 snap = known.get(key)
                 if snap is None:
@@ -227,7 +231,7 @@ class SnapshotParts:
 
     def duration(self, duration: Any) -> DurationSnapshot:
         seen, built = self._duration
-        if built is None or duration != seen:
+        if built is None or (duration is not seen and duration != seen):
             built = _duration(duration)
             self._duration = (duration, built)
         return built

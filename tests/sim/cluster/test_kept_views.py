@@ -67,6 +67,13 @@ def test_conditions_and_duration_follow_the_status() -> None:
     changed = parts.conditions((dataclasses.replace(available, message="other"),))
     assert [c.message for c in changed] == ["other"]
     assert parts.conditions(()) == ()
+    healthy = Condition("Healthy", "True", "Healthy", "fine", 1.0, 1.0)
+    parts.conditions((available, healthy))
+    sick = dataclasses.replace(healthy, status="False", message="not fine")
+    assert [(c.status, c.message) for c in parts.conditions((available, sick))] == [
+        ("True", "ok"),
+        ("False", "not fine"),
+    ]
     duration = RolloutDuration()
     shown = parts.duration(duration)
     assert parts.duration(duration) is shown
