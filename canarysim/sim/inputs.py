@@ -75,6 +75,7 @@ def pod_behaviour_for(
     # The stages depend on the image only: resolved once per image, not once per pod (the
     # scenario's models are immutable during a run).
     resolved: dict[str, PodBehaviour] = {}
+    shared: dict[str, tuple[Crash | None, bool, PodBehaviour]] = {}
 
     def behaviour(image: str) -> PodBehaviour:
         base = resolved.get(image)
@@ -89,11 +90,15 @@ def pod_behaviour_for(
                 image_pull_fails=bool(stages.image_pull_fails),
             )
         version = scenario.version_for(image)
-        return dataclasses.replace(
-            base,
-            crash_after=_crash_dist(version.crash_at(now())),
-            never_ready=not version.ready,
-        )
+        crash, never_ready = version.crash_at(now()), not version.ready
+        # Pods of an image mostly share its crash settings (frozen models): one behaviour
+        # (immutable) for all of them until those change.
+        last = shared.get(image)
+        if last is not None and last[0] is crash and last[1] == never_ready:
+            return last[2]
+        out = dataclasses.replace(base, crash_after=_crash_dist(crash), never_ready=never_ready)
+        shared[image] = (crash, never_ready, out)
+        return out
 
     return behaviour
 
