@@ -170,6 +170,11 @@ class Context:
     """The desired weight is not verified yet: look again in ``VERIFY_RETRY_SECONDS``."""
     error: str = ""
     """The reconcile fails with this error (Argo returns it: no status is written)."""
+    _last_counts: tuple[Any, ...] | None = field(
+        default=None, init=False, repr=False, compare=False
+    )
+    """The inputs and result of the last :meth:`desired_counts` (the same inputs come back
+    two or three times in one reconcile)."""
 
     def __post_init__(self) -> None:
         self.pause = PauseContext(self.status)
@@ -269,23 +274,36 @@ class Context:
         ``weights`` are the router weights the caller must use (Argo passes the persisted
         weights for stable, the just-written ones for the canary)."""
         plan, status = self.plan, self.status
+        new_rs, stable_rs = self.new_rs, self.stable_rs
+        tw = None if weights is None else (weights.canary.weight, weights.stable.weight)
+        # Within one reconcile the plan and the other ReplicaSets do not change; the status and
+        # the new/stable views may (syncReplicaSetRevision), so they are part of the key.
+        last = self._last_counts
+        if (
+            last is not None
+            and last[0] == tw
+            and last[1] is status
+            and last[2] is new_rs
+            and last[3] is stable_rs
+        ):
+            result: tuple[int, int] = last[4]
+            return result
 
         def counts(rs: ReplicaSetView | None) -> replicas.ReplicaSetCounts | None:
             return None if rs is None else replicas.ReplicaSetCounts(rs.replicas, rs.available)
 
         # (a stable that is the new ReplicaSet is ignored: canary_is_stable says so)
-        stable = counts(self.stable_rs)
-        tw = None if weights is None else (weights.canary.weight, weights.stable.weight)
+        stable = counts(stable_rs)
         # The status's stable hash is the new ReplicaSet's: Argo hands newRS in as stable.
-        canary_is_stable = self.stable_rs is not None and self.stable_rs is self.new_rs
+        canary_is_stable = stable_rs is not None and stable_rs is new_rs
         surge, unavailable, abort_delay = _replica_facts(plan)
-        return replicas.canary_replica_counts(
+        result = replicas.canary_replica_counts(
             replicas=plan.replicas,
             max_surge=surge,
             max_unavailable=unavailable,
             steps=step_mappings(plan.steps),
             current_step_index=status.current_step_index,
-            canary=counts(self.new_rs),
+            canary=counts(new_rs),
             stable=stable,
             others=tuple(
                 replicas.ReplicaSetCounts(rs.replicas, rs.available) for rs in self.other_rss
@@ -300,6 +318,8 @@ class Context:
             traffic_weights=tw,
             canary_is_stable=canary_is_stable,
         )
+        self._last_counts = (tw, status, new_rs, stable_rs, result)
+        return result
 
     def progress_threshold_met(self, rs: ReplicaSetView | None, desired: int) -> bool:
         """``ReplicaProgressThresholdMet`` (utils/replicaset/canary.go) with the Rollout's
