@@ -233,9 +233,24 @@ def reconcile_traffic_routing(ctx: Context) -> None:
     # trafficrouting.go hands UpdateHash the same weightDestinations as SetWeight.
     ctx.actions.append(UpdateTrafficHash(canary_hash, stable_hash, extra))
     ctx.actions.append(SetTrafficWeight(desired, stable_weight, extra))
+    previous = status.canary_weights
+    if (
+        previous is not None
+        and _same_destination(previous.canary, desired, canary_hash, plan.canary_service)
+        and _same_destination(previous.stable, stable_weight, stable_hash, plan.stable_service)
+        and previous.additional == extra
+    ):
+        # The recorded weights again (no event): they are kept rather than built anew, and
+        # only ``verified``, set afresh here, may differ.
+        verified = _verify_weight(ctx, desired, extra)
+        if previous.verified is not verified:
+            previous = TrafficWeights(
+                previous.canary, previous.stable, previous.additional, verified
+            )
+        ctx.new_weights = previous
+        return
     canary = WeightDestination(desired, canary_hash, plan.canary_service)
     stable = WeightDestination(stable_weight, stable_hash, plan.stable_service)
-    previous = status.canary_weights
     # (the recorded weights but for ``verified``, which is set afresh here)
     recorded = None if previous is None else (previous.canary, previous.stable, previous.additional)
     if recorded != (canary, stable, extra):
@@ -243,6 +258,13 @@ def reconcile_traffic_routing(ctx: Context) -> None:
             TRAFFIC_WEIGHT_UPDATED, _weight_message(previous, TrafficWeights(canary, stable, extra))
         )
     ctx.new_weights = TrafficWeights(canary, stable, extra, _verify_weight(ctx, desired, extra))
+
+
+def _same_destination(dest: WeightDestination, weight: int, rs_hash: str, service: str) -> bool:
+    """``dest == WeightDestination(weight, rs_hash, service)``, without building it."""
+    return (
+        dest.weight == weight and dest.pod_template_hash == rs_hash and dest.service_name == service
+    )
 
 
 VERIFY_RETRY_SECONDS = 10.0
