@@ -7,7 +7,6 @@ hands the engine a new ``Plan``. Re-exported by :mod:`canarysim.engine.model`.
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import json
 from dataclasses import dataclass, fields
@@ -239,12 +238,18 @@ class Plan:
             names += [self.blue_green.active_service, self.blue_green.preview_service]
         return frozenset(n for n in names if n)
 
-    @functools.cached_property
+    @property
     def step_hash(self) -> str:
         """A stable digest of the steps (Argo keeps an fnv hash of the steps' JSON in
         ``status.currentStepHash``; any stable digest serves the same purpose here).
-        Computed once per plan: every reconcile compares it, and the steps never change."""
-        return steps_hash(self.steps)
+        Computed once per plan: every reconcile compares it, and the steps never change.
+        (Kept in the instance's dict as ``functools.cached_property`` would, without the
+        lock it takes on every read.)"""
+        cached: str | None = self.__dict__.get("step_hash")
+        if cached is None:
+            cached = steps_hash(self.steps)
+            self.__dict__["step_hash"] = cached  # a frozen dataclass: not via setattr
+        return cached
 
     @property
     def effective_scale_down_delay(self) -> float:
