@@ -225,7 +225,10 @@ def calculate_conditions(ctx: Context, d: Draft, paused: bool) -> None:
     conds, now = d.conditions, ctx.now
     aborted = ctx.pause.is_aborted()
     became_unhealthy = False
-    if not paused and rollout_healthy(ctx, d):
+    # (RolloutHealthy reads the counts, hashes and step index, which nothing below changes:
+    # asked once for both uses)
+    healthy = rollout_healthy(ctx, d)
+    if not paused and healthy:
         set_condition(conds, now, HEALTHY, "True", HEALTHY_REASON, HEALTHY_MESSAGE)
     elif get_condition(conds, HEALTHY) is not None:
         became_unhealthy = set_condition(
@@ -240,7 +243,7 @@ def calculate_conditions(ctx: Context, d: Draft, paused: bool) -> None:
     else:
         rs_name = ctx.rs_name(d.current_pod_hash)
         current = ctx.status.condition(PROGRESSING)
-        if rollout_healthy(ctx, d):
+        if healthy:
             set_condition(
                 conds,
                 now,
