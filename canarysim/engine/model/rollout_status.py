@@ -80,6 +80,11 @@ class BlueGreenStatus:
     post_promotion_run: RunStatus | None = None
 
 
+NO_BLUE_GREEN = BlueGreenStatus()
+"""The empty ``status.blueGreen`` (every canary status has it): one shared immutable value
+rather than a new one per status."""
+
+
 Phase = Literal["Healthy", "Progressing", "Paused", "Degraded"]
 
 CompletionStatus = Literal[
@@ -202,7 +207,7 @@ class RolloutStatus:
     phase: Phase = "Progressing"
     message: str = ""
     conditions: tuple[Condition, ...] = ()
-    blue_green: BlueGreenStatus = field(default_factory=BlueGreenStatus)
+    blue_green: BlueGreenStatus = NO_BLUE_GREEN
     duration: RolloutDuration | None = None
     """``status.duration``: the timing of the current rollout attempt (None until the first
     attempt starts)."""

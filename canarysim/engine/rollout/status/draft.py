@@ -15,6 +15,7 @@ from canarysim.engine.model import (
     RunStatus,
     TrafficWeights,
 )
+from canarysim.engine.model.rollout_status import NO_BLUE_GREEN
 from canarysim.engine.rollout.context import Context
 
 PROGRESSING = "Progressing"
@@ -74,7 +75,7 @@ class Draft:
     background_run: RunStatus | None = None
     experiment: RunStatus | None = None
     restarted_at: float | None = None
-    blue_green: BlueGreenStatus = field(default_factory=BlueGreenStatus)
+    blue_green: BlueGreenStatus = NO_BLUE_GREEN
     stable_ping_pong: str = ""
     alb: bool = False
     duration: RolloutDuration | None = None
