@@ -26,6 +26,7 @@ from canarysim.engine.model import (
     TerminateExperiment,
     step_part,
 )
+from canarysim.engine.model.rollout_status import NO_BLUE_GREEN
 from canarysim.engine.rollout.context import Context
 from canarysim.engine.rollout.pause import CANARY_PAUSE_STEP
 from canarysim.engine.rollout.restart import RESTART_CHECK_SECONDS
@@ -33,9 +34,9 @@ from canarysim.engine.rollout.scaling import next_deadline
 from canarysim.engine.rollout.status import (
     PROGRESSING,
     TIMED_OUT_REASON,
-    base_status,
+    base_counts,
     indefinite_step,
-    rollout_healthy,
+    rollout_healthy_of,
 )
 from canarysim.engine.rollout.traffic import VERIFY_RETRY_SECONDS
 
@@ -118,9 +119,19 @@ def _progress_deadline(ctx: Context, status: RolloutStatus) -> float | None:
     paused = bool(status.pause_conditions) or ctx.plan.paused
     if paused or status.abort or indefinite_step(ctx):
         return None
-    d = base_status(ctx)
-    d.current_step_index, d.stable_rs = status.current_step_index, status.stable_rs
-    if rollout_healthy(ctx, d):
+    # RolloutHealthy of the base status (calculateBaseStatus: a draft's empty blueGreen) with
+    # the step index and stable of the status written: its counts, without a whole draft.
+    replicas, updated, _, available = base_counts(ctx)
+    if rollout_healthy_of(
+        ctx,
+        replicas,
+        updated,
+        available,
+        status.current_step_index,
+        status.stable_rs,
+        ctx.plan.pod_template_hash,
+        NO_BLUE_GREEN,
+    ):
         return None
     due = cond.last_update_time + ctx.plan.progress_deadline_seconds
     after = due - ctx.now

@@ -24,6 +24,9 @@ from canarysim.engine.rollout.status.conditions import (
     rollout_healthy as rollout_healthy,
 )
 from canarysim.engine.rollout.status.conditions import (
+    rollout_healthy_of as rollout_healthy_of,
+)
+from canarysim.engine.rollout.status.conditions import (
     rollout_phase as rollout_phase,
 )
 from canarysim.engine.rollout.status.conditions import (
@@ -142,6 +145,9 @@ from canarysim.engine.rollout.status.draft import (
 )
 from canarysim.engine.rollout.status.draft import (
     Draft as Draft,
+)
+from canarysim.engine.rollout.status.draft import (
+    base_counts as base_counts,
 )
 from canarysim.engine.rollout.status.draft import (
     base_status as base_status,

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from canarysim.engine.model import (
     Analysis,
+    BlueGreenStatus,
     Condition,
     ConditionStatus,
     Experiment,
@@ -117,30 +118,53 @@ def rollout_healthy(ctx: Context, d: Draft) -> bool:
     """``conditions.RolloutHealthy``: counts, observed generation and the strategy's own
     completion (canary: all steps, stable is current, old pods gone; blue-green: the active
     and preview Services select the current pods)."""
+    return rollout_healthy_of(
+        ctx,
+        d.replicas,
+        d.updated_replicas,
+        d.available_replicas,
+        d.current_step_index,
+        d.stable_rs,
+        d.current_pod_hash,
+        d.blue_green,
+    )
+
+
+def rollout_healthy_of(
+    ctx: Context,
+    replicas: int,
+    updated: int,
+    available: int,
+    step_index: int | None,
+    stable_rs: str,
+    pod_hash: str,
+    blue_green: BlueGreenStatus,
+) -> bool:
+    """:func:`rollout_healthy` of a status with these counts, step index, hashes and
+    ``blueGreen`` (no draft needed)."""
     r = ctx.plan.replicas
     bg = ctx.plan.blue_green
     if bg is not None:
-        sel = d.blue_green
-        completed = sel.active_selector == d.current_pod_hash and (
-            not bg.preview_service or sel.preview_selector == d.current_pod_hash
+        completed = blue_green.active_selector == pod_hash and (
+            not bg.preview_service or blue_green.preview_selector == pod_hash
         )
         return (
-            d.updated_replicas == r
-            and d.available_replicas == r
+            updated == r
+            and available == r
             and ctx.status.observed_generation == ctx.plan.generation
             and completed
         )
     executed_all = True
-    if ctx.step_count > 0 and d.current_step_index is not None:
-        executed_all = d.current_step_index == ctx.step_count
-    stable_is_current = bool(d.stable_rs) and d.stable_rs == d.current_pod_hash
+    if ctx.step_count > 0 and step_index is not None:
+        executed_all = step_index == ctx.step_count
+    stable_is_current = bool(stable_rs) and stable_rs == pod_hash
     return (
-        d.updated_replicas == r
-        and d.available_replicas == r
+        updated == r
+        and available == r
         and ctx.status.observed_generation == ctx.plan.generation
         and executed_all
         and stable_is_current
-        and d.replicas == r
+        and replicas == r
     )
 
 

@@ -92,10 +92,21 @@ class Draft:
         return None
 
 
-def base_status(ctx: Context) -> Draft:
-    """``calculateBaseStatus`` + the counts of ``syncRolloutStatusCanary``."""
+def base_counts(ctx: Context) -> tuple[int, int, int, int]:
+    """The counts of ``syncRolloutStatusCanary``: (replicas, updated, ready, available)."""
     rss = ctx.obs.replica_sets
     new = ctx.new_rs
+    return (
+        sum(rs.status_replicas for rs in rss),
+        new.status_replicas if new is not None else 0,
+        sum(rs.ready for rs in rss),
+        sum(rs.available for rs in rss),
+    )
+
+
+def base_status(ctx: Context) -> Draft:
+    """``calculateBaseStatus`` + the counts of ``syncRolloutStatusCanary``."""
+    replicas, updated, ready, available = base_counts(ctx)
     return Draft(
         current_pod_hash=ctx.plan.pod_template_hash,
         current_step_hash=ctx.plan.step_hash,
@@ -104,10 +115,10 @@ def base_status(ctx: Context) -> Draft:
         # calculateBaseStatus compares against a stableRS that is not filled in yet, so in
         # effect promoteFull survives until promoteStable clears it.
         promote_full=ctx.status.promote_full,
-        replicas=sum(rs.status_replicas for rs in rss),
-        updated_replicas=new.status_replicas if new is not None else 0,
-        ready_replicas=sum(rs.ready for rs in rss),
-        available_replicas=sum(rs.available for rs in rss),
+        replicas=replicas,
+        updated_replicas=updated,
+        ready_replicas=ready,
+        available_replicas=available,
         conditions=list(ctx.status.conditions),
         canary_weights=ctx.new_weights,
         step_run=ctx.step_run,
