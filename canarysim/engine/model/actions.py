@@ -7,9 +7,10 @@ with the new status and when the engine next needs a look. Re-exported by
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Literal
 
+from canarysim.engine.model.fastinit import fast_frozen_init
 from canarysim.engine.model.observation import RunKind
 from canarysim.engine.model.plan import Experiment, PodMetadata
 from canarysim.engine.model.rollout_status import RolloutStatus, WeightDestination
@@ -209,6 +210,7 @@ Action = (
 )
 
 
+@fast_frozen_init
 @dataclass(frozen=True)
 class Decision:
     """One reconcile's outcome. ``requeue_after`` (seconds from ``now``) is when the engine
@@ -221,7 +223,7 @@ class Decision:
     idempotent writes."""
 
     status: RolloutStatus
-    actions: tuple[Action, ...] = field(default_factory=tuple)
+    actions: tuple[Action, ...] = ()
     requeue_after: float | None = None
     error: str = ""
     """The reconcile returned this error after the actions were made (Argo's

@@ -10,9 +10,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
+from canarysim.engine.model.fastinit import fast_frozen_init
 from canarysim.engine.model.rollout_status import WeightDestination
 
 
+@fast_frozen_init
 @dataclass(frozen=True)
 class ReplicaSetView:
     """One ReplicaSet owned by the rollout.
@@ -266,6 +268,7 @@ class TargetGroupsView:
         return next((s for s in self.services if s.name == name), None)
 
 
+@fast_frozen_init
 @dataclass(frozen=True)
 class Observation:
     """What one reconcile sees: ``now`` (simulated seconds), the rollout's ReplicaSets (any

@@ -11,6 +11,8 @@ import math
 from dataclasses import dataclass, field, replace
 from typing import Literal
 
+from canarysim.engine.model.fastinit import fast_frozen_init
+
 ConditionStatus = Literal["True", "False", "Unknown"]
 
 
@@ -23,6 +25,7 @@ class PauseCondition:
     start_time: float
 
 
+@fast_frozen_init
 @dataclass(frozen=True)
 class Condition:
     """``status.conditions[]`` (types ``Progressing``, ``Available``, ``Paused``,
@@ -36,6 +39,7 @@ class Condition:
     last_transition_time: float = 0.0
 
 
+@fast_frozen_init
 @dataclass(frozen=True)
 class WeightDestination:
     """One router destination: weight plus the pod hash / Service it points at."""
@@ -45,6 +49,7 @@ class WeightDestination:
     service_name: str = ""
 
 
+@fast_frozen_init
 @dataclass(frozen=True)
 class TrafficWeights:
     """``status.canary.weights``: what the engine last wrote to the router."""
@@ -170,6 +175,7 @@ class AlbStatus:
         return out
 
 
+@fast_frozen_init
 @dataclass(frozen=True)
 class RolloutStatus:
     """``rollout.status``. The default value is a brand-new rollout's empty status."""
