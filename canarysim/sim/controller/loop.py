@@ -237,7 +237,10 @@ class Controller(DecisionApplier):
         runs = self.world.analysis
         if runs is None:
             return ()
-        return tuple(v for v in runs.views() if v.name not in self.deleted_runs)
+        views = runs.views()
+        if not self.deleted_runs:
+            return views
+        return tuple(v for v in views if v.name not in self.deleted_runs)
 
     def _service_hash(self, name: str) -> str:
         cluster = self.world.cluster
