@@ -65,6 +65,8 @@ def parse_int_or_percent(value: IntOrPercent) -> tuple[int, bool]:
 
 
 def _scaled(value: IntOrPercent, total: int, round_up: bool) -> int:
+    if type(value) is int:  # an absolute count (the common case: resolved already)
+        return value
     number, percent = parse_int_or_percent(value)
     if not percent:
         return number

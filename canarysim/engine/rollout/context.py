@@ -175,20 +175,19 @@ class Context:
     )
     """The inputs and result of the last :meth:`desired_counts` (the same inputs come back
     two or three times in one reconcile)."""
+    _other_counts: tuple[replicas.ReplicaSetCounts, ...] | None = field(
+        default=None, init=False, repr=False, compare=False
+    )
 
     def __post_init__(self) -> None:
         self.pause = PauseContext(self.status)
         by_hash = {rs.hash: rs for rs in self.obs.replica_sets}
-        self.new_rs = by_hash.get(self.plan.pod_template_hash)
-        self.stable_rs = by_hash.get(self.status.stable_rs)  # no ReplicaSet has hash ""
-        self.other_rss = sorted(
-            (
-                rs
-                for rs in self.obs.replica_sets
-                if rs is not self.new_rs and rs is not self.stable_rs
-            ),
-            key=lambda rs: (rs.created, rs.revision),
-        )
+        new = self.new_rs = by_hash.get(self.plan.pod_template_hash)
+        stable = self.stable_rs = by_hash.get(self.status.stable_rs)  # no ReplicaSet has hash ""
+        others = [rs for rs in self.obs.replica_sets if rs is not new and rs is not stable]
+        if len(others) > 1:
+            others.sort(key=_created_order)
+        self.other_rss = others
         self.new_weights = self.status.canary_weights
         self.alb = self.status.alb
         self.alb_status = self.status.alb_status
@@ -289,11 +288,13 @@ class Context:
             result: tuple[int, int] = last[4]
             return result
 
-        def counts(rs: ReplicaSetView | None) -> replicas.ReplicaSetCounts | None:
-            return None if rs is None else replicas.ReplicaSetCounts(rs.replicas, rs.available)
-
+        counts = replicas.ReplicaSetCounts
+        others = self._other_counts
+        if others is None:  # the other ReplicaSets do not change within a reconcile
+            others = tuple(counts(rs.replicas, rs.available) for rs in self.other_rss)
+            self._other_counts = others
         # (a stable that is the new ReplicaSet is ignored: canary_is_stable says so)
-        stable = counts(stable_rs)
+        stable = None if stable_rs is None else counts(stable_rs.replicas, stable_rs.available)
         # The status's stable hash is the new ReplicaSet's: Argo hands newRS in as stable.
         canary_is_stable = stable_rs is not None and stable_rs is new_rs
         surge, unavailable, abort_delay = _replica_facts(plan)
@@ -303,11 +304,9 @@ class Context:
             max_unavailable=unavailable,
             steps=step_mappings(plan.steps),
             current_step_index=status.current_step_index,
-            canary=counts(new_rs),
+            canary=None if new_rs is None else counts(new_rs.replicas, new_rs.available),
             stable=stable,
-            others=tuple(
-                replicas.ReplicaSetCounts(rs.replicas, rs.available) for rs in self.other_rss
-            ),
+            others=others,
             traffic_routing=plan.traffic_routing,
             dynamic_stable_scale=plan.dynamic_stable_scale,
             min_pods_per_replica_set=plan.min_pods_per_replica_set,
@@ -343,6 +342,11 @@ class Context:
                 return False
         # Basic canary only: older ReplicaSets must be drained of available pods.
         return self.plan.traffic_routing or all(o.available == 0 for o in self.other_rss)
+
+
+def _created_order(rs: ReplicaSetView) -> tuple[float, int]:
+    """Oldest first: by creation time, then revision."""
+    return rs.created, rs.revision
 
 
 def _int_or_none(value: float | None) -> int | None:
