@@ -29,6 +29,7 @@ class CreateReplicaSet:
     min_ready_seconds: float = 0.0
 
 
+@fast_frozen_init
 @dataclass(frozen=True)
 class ScaleReplicaSet:
     """Set ``.spec.replicas`` (and the desired-replicas annotation to ``rollout_replicas``)."""
@@ -38,6 +39,7 @@ class ScaleReplicaSet:
     rollout_replicas: int
 
 
+@fast_frozen_init
 @dataclass(frozen=True)
 class AnnotateReplicaSet:
     """Set (a time in seconds) or remove (None) the ``scale-down-deadline`` annotation."""
@@ -81,6 +83,7 @@ class SyncEphemeralMetadata:
     metadata: PodMetadata | None
 
 
+@fast_frozen_init
 @dataclass(frozen=True)
 class SetServiceSelector:
     """Point the canary or stable Service (``reconcileStableAndCanaryService``), the ping or
@@ -92,6 +95,7 @@ class SetServiceSelector:
     hash: str
 
 
+@fast_frozen_init
 @dataclass(frozen=True)
 class UpdateTrafficHash:
     """Router ``UpdateHash``: with Istio DestinationRule subsets, the canary/stable subsets'
@@ -103,6 +107,7 @@ class UpdateTrafficHash:
     additional: tuple[WeightDestination, ...] = ()
 
 
+@fast_frozen_init
 @dataclass(frozen=True)
 class SetTrafficWeight:
     """Router ``SetWeight``: canary weight, stable weight (``max_weight - canary - extra``),
@@ -179,6 +184,7 @@ class TerminateExperiment:
     name: str
 
 
+@fast_frozen_init
 @dataclass(frozen=True)
 class EmitEvent:
     """A Kubernetes event on the Rollout, worded as Argo's."""

@@ -39,6 +39,7 @@ class ReplicaSetView:
     pod_created: tuple[float, ...] = ()
 
 
+@fast_frozen_init
 @dataclass(frozen=True)
 class DisruptionBudgetView:
     """A PodDisruptionBudget that selects pods of the rollout: ``allowed`` is its
@@ -54,6 +55,7 @@ RunKind = Literal["Step", "Background", "PrePromotion", "PostPromotion"]
 """Argo's ``rollout-type`` label of an AnalysisRun."""
 
 
+@fast_frozen_init
 @dataclass(frozen=True)
 class AnalysisRunView:
     """An AnalysisRun the world is executing (or has finished) for this rollout.
@@ -68,6 +70,7 @@ class AnalysisRunView:
     terminated: bool = False
 
 
+@fast_frozen_init
 @dataclass(frozen=True)
 class ExperimentView:
     """An Experiment the world is running for an ``experiment`` step. ``weights`` are its

@@ -16,6 +16,7 @@ from canarysim.engine.model.fastinit import fast_frozen_init
 ConditionStatus = Literal["True", "False", "Unknown"]
 
 
+@fast_frozen_init
 @dataclass(frozen=True)
 class PauseCondition:
     """``status.pauseConditions[]``: ``CanaryPauseStep``, ``InconclusiveAnalysisRun`` or
@@ -62,6 +63,7 @@ class TrafficWeights:
     verification; None when the router does not verify)."""
 
 
+@fast_frozen_init
 @dataclass(frozen=True)
 class RunStatus:
     """``status.canary.current{Step,Background}AnalysisRunStatus`` / ``currentExperiment``:
@@ -99,6 +101,7 @@ CompletionStatus = Literal[
 it will end: Argo classifies a rollback as soon as it is detected)."""
 
 
+@fast_frozen_init
 @dataclass(frozen=True)
 class RolloutDuration:
     """``status.duration`` (Argo's ``RolloutDurationStatus``, pkg/apis/rollouts/v1alpha1/
