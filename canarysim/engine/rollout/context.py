@@ -173,8 +173,8 @@ class Context:
     _last_counts: tuple[Any, ...] | None = field(
         default=None, init=False, repr=False, compare=False
     )
-    """The inputs and result of the last :meth:`desired_counts` (the same inputs come back
-    two or three times in one reconcile)."""
+    """:meth:`desired_counts` by weights, for the status and new/stable views it was worked
+    out with (the same inputs come back two or three times in one reconcile)."""
     _other_counts: tuple[replicas.ReplicaSetCounts, ...] | None = field(
         default=None, init=False, repr=False, compare=False
     )
@@ -279,14 +279,17 @@ class Context:
         # the new/stable views may (syncReplicaSetRevision), so they are part of the key.
         last = self._last_counts
         if (
-            last is not None
-            and last[0] == tw
-            and last[1] is status
-            and last[2] is new_rs
-            and last[3] is stable_rs
+            last is None
+            or last[0] is not status
+            or last[1] is not new_rs
+            or last[2] is not stable_rs
         ):
-            result: tuple[int, int] = last[4]
-            return result
+            memo: dict[tuple[int, int] | None, tuple[int, int]] = {}
+            self._last_counts = (status, new_rs, stable_rs, memo)
+        else:
+            memo = last[3]
+            if (hit := memo.get(tw)) is not None:
+                return hit
 
         counts = replicas.ReplicaSetCounts
         others = self._other_counts
@@ -317,7 +320,7 @@ class Context:
             traffic_weights=tw,
             canary_is_stable=canary_is_stable,
         )
-        self._last_counts = (tw, status, new_rs, stable_rs, result)
+        memo[tw] = result
         return result
 
     def progress_threshold_met(self, rs: ReplicaSetView | None, desired: int) -> bool:
