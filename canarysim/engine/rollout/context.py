@@ -82,6 +82,27 @@ def step_mappings(steps: tuple[Step, ...]) -> tuple[dict[str, Any], ...]:
     return mapped
 
 
+_PRIOR_WEIGHTS: list[tuple[tuple[Step, ...], tuple[int | None, ...]]] = []
+
+
+def prior_set_weights(steps: tuple[Step, ...]) -> tuple[int | None, ...]:
+    """For each step index, the weight of the nearest ``setWeight`` at or before it (None
+    when there is none): what ``GetCurrentSetWeight`` and the traffic reconciler walk the
+    steps back for, worked out once per steps tuple instead of on every reconcile.
+    (Remembers the last tuple by identity; the answer is immutable.)"""
+    if _PRIOR_WEIGHTS and _PRIOR_WEIGHTS[0][0] is steps:
+        return _PRIOR_WEIGHTS[0][1]
+    out: list[int | None] = []
+    last: int | None = None
+    for step in steps:
+        if (weight := step_part(step, SetWeight)) is not None:
+            last = weight.weight
+        out.append(last)
+    prior = tuple(out)
+    _PRIOR_WEIGHTS[:] = [(steps, prior)]
+    return prior
+
+
 _REPLICA_FACTS: list[tuple[Plan, tuple[int, int, int | None]]] = []
 
 
@@ -256,10 +277,9 @@ class Context:
         step, index = self.current_step()
         if step is None or index is None:
             return self.max_weight
-        for prior in reversed(self.plan.steps[: index + 1]):
-            if (weight := step_part(prior, SetWeight)) is not None:
-                return weight.weight
-        return 0
+        # the nearest setWeight at or before the current step
+        weight = prior_set_weights(self.plan.steps)[index]
+        return 0 if weight is None else weight
 
     def check_stable_rs_exists(self) -> bool:
         """``CheckStableRSExists``: a stable ReplicaSet that is not the new one."""

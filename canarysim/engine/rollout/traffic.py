@@ -28,7 +28,7 @@ from canarysim.engine.model import (
     WeightDestination,
     step_part,
 )
-from canarysim.engine.rollout.context import Context
+from canarysim.engine.rollout.context import Context, prior_set_weights
 from canarysim.engine.trafficrouting.alb.targets import (
     should_verify_target_group,
     verify_target_groups,
@@ -209,11 +209,11 @@ def reconcile_traffic_routing(ctx: Context) -> None:
         remove_routes = True
     elif index is not None:
         if not ctx.at_desired_replica_counts(None):
-            # Keep the previous step's weight while the canary is still scaling.
-            desired = next(
-                (w.weight for s in reversed(plan.steps[:index]) if (w := step_part(s, SetWeight))),
-                0,
-            )
+            # Keep the previous step's weight while the canary is still scaling: the nearest
+            # setWeight before the current step.
+            before = min(index, ctx.step_count)
+            prior = prior_set_weights(plan.steps)[before - 1] if before > 0 else None
+            desired = 0 if prior is None else prior
             extra = _experiment_weights(ctx)
         elif index != ctx.step_count:
             desired = ctx.current_set_weight()
