@@ -37,6 +37,10 @@ class RequestPath(AggregateServing):
     def _split(
         self, batch: np.ndarray, probs: Sequence[float] | np.ndarray, rng: Any
     ) -> list[np.ndarray]:
+        if len(probs) == 1 and self.mode == "aggregate":
+            # numpy's multinomial gives the last category what is left without a draw: one
+            # category takes the whole batch and the stream does not move.
+            return [batch]
         p = np.asarray(probs, dtype=float)
         p = p / p.sum()
         if self.mode == "aggregate":
@@ -182,9 +186,10 @@ class RequestPath(AggregateServing):
             key = SeriesKey("source", service_of(branch), UNKNOWN, UNKNOWN, 503, "UH")
             self._record_fixed(tally, key, batch, delay_s)
             return
-        per_backend = self._split(batch, bk.probs, rngs.router)
+        probs = bk.probs if len(bk.hashes) > 1 else (1.0,)
+        per_backend = self._split(batch, probs, rngs.router)
         for b, sub in enumerate(per_backend):
-            if self._size(sub) == 0:
+            if sub is not batch and self._size(sub) == 0:
                 continue
             if self.mode == "aggregate":
                 self._serve_aggregate(tally, plan, service_of(branch), bk, b, sub, delay_s, rngs)
