@@ -126,6 +126,7 @@ class AggregateServing(EnvoyAttempts):
 
     _tables: dict[tuple[Dist, float, float], LatencyTable]
     _servings: dict[tuple[Any, ...], _Serving]
+    _prepared: dict[tuple[Any, ...], tuple[Any, Dist, float, LatencyTable, _Serving]]
 
     def _table(self, dist: Dist, delay_s: float, cap_s: float) -> LatencyTable:
         """Latency intervals ``(lo, hi]`` refining the destination bucket bounds, the source
@@ -236,15 +237,24 @@ class AggregateServing(EnvoyAttempts):
         rngs: Rngs,
     ) -> None:
         """First attempts at backend ``b`` as per-bucket counts (see module docstring)."""
-        timeout, ptt, retries, retry_on = self._policy(plan)
         dist, p, ecode = bk.dists[b], float(bk.p_err[b]), int(bk.codes[b])
-        cap = min(timeout, ptt)
-        tab = self._table(dist, delay_s, cap)
-        try_retry_on = (ptt < timeout) and retriable_try_timeout(retry_on) and retries > 0
-        code_retry = bool(retry_predicate(plan)(ecode)) and retries > 0
-        sv = self._serving(
-            tab, (dist, delay_s, cap), p, ecode, cap, try_retry_on, code_retry, delay_s
-        )
+        # The same plan and distribution come back segment after segment: their table and
+        # serving looked up by identity (the entry keeps both alive, so no id is reused).
+        pkey = (id(plan), id(dist), p, ecode, delay_s)
+        got = self._prepared.get(pkey)
+        if got is None:
+            timeout, ptt, retries, retry_on = self._policy(plan)
+            cap = min(timeout, ptt)
+            tab = self._table(dist, delay_s, cap)
+            try_retry_on = (ptt < timeout) and retriable_try_timeout(retry_on) and retries > 0
+            code_retry = bool(retry_predicate(plan)(ecode)) and retries > 0
+            sv = self._serving(
+                tab, (dist, delay_s, cap), p, ecode, cap, try_retry_on, code_retry, delay_s
+            )
+            if len(self._prepared) > 512:
+                self._prepared.clear()
+            self._prepared[pkey] = got = (plan, dist, cap, tab, sv)
+        _, _, cap, tab, sv = got
         drawn = rngs.latency.multinomial(counts, sv.probs)
         nj = sv.nj
         # An "error" answered with 200 is just a success.
@@ -260,17 +270,19 @@ class AggregateServing(EnvoyAttempts):
             if ck.shape[1]:
                 dsums = ck @ cs.dest_w
                 dhist, dper = cs.dest.hist(ck)
-                if dper.any():
+                dany = dper.any()
+                if dany:
                     dkey = SeriesKey("destination", dest, wl, h, cs.code, "-", False, entry)
                     tally.add_counts(dkey, dhist, dper, dsums)
             # Client side: answered in time ...
             cf = ck if cs.fin is None else c[:, cs.fin]
             if cf.shape[1]:
                 if cs.same_hist:
-                    shist, sper = dhist, dper
+                    shist, sper, sany = dhist, dper, dany
                 else:
                     shist, sper = cs.src.hist(cf)
-                if sper.any():
+                    sany = sper.any()
+                if sany:
                     ssums = dsums if cs.same_sums else cf @ cs.src_w
                     skey = SeriesKey("source", dest, wl, h, cs.code, "-", False, entry)
                     tally.add_counts(skey, shist, sper, ssums)
