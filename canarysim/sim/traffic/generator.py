@@ -152,8 +152,8 @@ class TrafficGenerator(RequestPath):
             {t0, t1} | {b for beh in behaviour_by_version.values() for b in beh.breakpoints(t0, t1)}
         )
         for sa, sb in itertools.pairwise(cuts):
-            j0 = int(np.searchsorted(edges, sa, side="left"))
-            j1 = int(np.searchsorted(edges, sb, side="left"))
+            j0 = int(edges.searchsorted(sa, side="left"))
+            j1 = int(edges.searchsorted(sb, side="left"))
             frozen = {h: b.at(sa) for h, b in behaviour_by_version.items()}
             if self._shared:
                 self._segment(tally, j0, j1, plans_by_class, behaviour_by_version, frozen, rngs)
@@ -175,15 +175,24 @@ class TrafficGenerator(RequestPath):
     def _edges(self, t0: float, t1: float, beh: Mapping[str, VersionBehaviour]) -> np.ndarray:
         g = self.grid_s
         k0, k1 = math.floor(t0 / g) + 1, math.ceil(t1 / g)
-        grid = np.arange(k0, max(k0, k1), dtype=np.int64) * g  # k * g, as Python computes it
+        ks = np.arange(k0, max(k0, k1), dtype=np.int64)
         pts = {t0, t1}
         pts.update(self.arrivals.breakpoints(t0, t1))
         for own in self.own.values():
             pts.update(own.arrivals.breakpoints(t0, t1))
         for b in beh.values():
             pts.update(b.breakpoints(t0, t1))
+        n = len(ks)
+        if len(pts) == 2 and (n == 0 or (ks[0] * g > t0 and ks[-1] * g < t1)):
+            # only t0 < t1 around a grid strictly inside (it increases: its ends decide):
+            # already sorted and unique, each k * g computed into place
+            out = np.empty(n + 2)
+            out[0], out[-1] = t0, t1
+            np.multiply(ks, g, out=out[1:-1])  # k * g, as Python computes it
+            return out
+        grid = ks * g
         inner = grid[(grid > t0) & (grid < t1)]
-        if len(pts) == 2:  # only t0 < t1 around the grid: already sorted and unique
+        if len(pts) == 2:
             return np.concatenate(([t0], inner, [t1]))
         return sorted_unique(np.concatenate([inner, np.asarray(list(pts), dtype=float)]))
 
