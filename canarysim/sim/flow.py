@@ -277,8 +277,9 @@ class TrafficFlow:
                 err[version] += sc.count
             image = self.hash_image.get(key.hash) or NO_BACKEND.get(key.flags, "(no backend)")
             tot = self.totals.setdefault(image, {"requests": 0, "errors": 0})
-            tot["requests"] += int(sc.count.sum())
-            tot["errors"] += int(sc.count.sum()) if bad else 0
+            n_requests = int(sc.count.sum())
+            tot["requests"] += n_requests
+            tot["errors"] += n_requests if bad else 0
         world.recorder.traffic.add(tally.edges[:-1], req, err, hist)
         if tally.class_counts is not None:
             self._by_class(tally)
