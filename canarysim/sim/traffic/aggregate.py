@@ -121,19 +121,30 @@ class _Serving:
     codes: tuple[_CodeServing, ...]
 
 
+_TABLES: dict[tuple[Any, ...], LatencyTable] = {}
+_SERVINGS: dict[tuple[Any, ...], _Serving] = {}
+"""Latency tables and servings by what they are computed from (histogram bounds,
+distribution, delay, cap, error rate and code, retry policy): facts of a scenario, the same
+for every seed and run, so shared between runs (bounded; their arrays are read-only)."""
+
+
+def _read_only(obj: Any) -> None:
+    for value in vars(obj).values():
+        if isinstance(value, np.ndarray):
+            value.flags.writeable = False
+
+
 class AggregateServing(EnvoyAttempts):
     """Second layer of ``TrafficGenerator``: serving per-bucket counts (aggregate mode)."""
 
-    _tables: dict[tuple[Dist, float, float], LatencyTable]
-    _servings: dict[tuple[Any, ...], _Serving]
     _prepared: dict[tuple[Any, ...], tuple[Any, Dist, float, LatencyTable, _Serving]]
 
     def _table(self, dist: Dist, delay_s: float, cap_s: float) -> LatencyTable:
         """Latency intervals ``(lo, hi]`` refining the destination bucket bounds, the source
         bounds shifted by the fault delay and the timeout cap, with their probabilities,
-        conditional means and histogram columns (cached: a few distinct keys per run)."""
-        key = (dist, delay_s, cap_s)
-        tab = self._tables.get(key)
+        conditional means and histogram columns (cached: a few distinct keys per scenario)."""
+        key = (self.buckets_ms, dist, delay_s, cap_s)
+        tab = _TABLES.get(key)
         if tab is not None:
             return tab
         pts = [self._bounds_s, self._bounds_s - delay_s]
@@ -162,9 +173,10 @@ class AggregateServing(EnvoyAttempts):
             src_onehot=eye[self._bins(mid + delay_s)],
             cap_col=eye[self._bins(np.asarray([cap_s + delay_s]))[0]],
         )
-        if len(self._tables) > 512:
-            self._tables.clear()
-        self._tables[key] = tab
+        _read_only(tab)
+        if len(_TABLES) > 512:
+            _TABLES.clear()
+        _TABLES[key] = tab
         return tab
 
     def _bins(self, values_s: np.ndarray) -> np.ndarray:
@@ -184,8 +196,8 @@ class AggregateServing(EnvoyAttempts):
         """What :meth:`_serve_aggregate` does with one backend's draw under one policy:
         the draw's probabilities and, per response code, the intervals kept, timed out and
         retried with their weights and histogram columns (cached: facts of the scenario)."""
-        skey = (key, p, ecode, try_retry_on, code_retry)
-        got = self._servings.get(skey)
+        skey = (self.buckets_ms, key, p, ecode, try_retry_on, code_retry)
+        got = _SERVINGS.get(skey)
         if got is not None:
             return got
         probs = np.concatenate([tab.prob * (1 - p), tab.prob * p])
@@ -220,9 +232,14 @@ class AggregateServing(EnvoyAttempts):
                 )
             )
         serving = _Serving(probs=probs / probs.sum(), nj=len(tab.lo), codes=tuple(codes))
-        if len(self._servings) > 512:
-            self._servings.clear()
-        self._servings[skey] = serving
+        for cs in codes:
+            _read_only(cs)
+            _read_only(cs.dest)
+            _read_only(cs.src)
+        _read_only(serving)
+        if len(_SERVINGS) > 512:
+            _SERVINGS.clear()
+        _SERVINGS[skey] = serving
         return serving
 
     def _serve_aggregate(

@@ -114,8 +114,6 @@ class TrafficGenerator(RequestPath):
         self.buckets_ms = tuple(float(b) for b in buckets_ms)
         self._bounds_s = np.asarray(self.buckets_ms) / 1000.0
         self.keep_samples = keep_samples
-        self._tables = {}
-        self._servings = {}
         self._prepared = {}
 
     # ------------------------------------------------------------------ public
