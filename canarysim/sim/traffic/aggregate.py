@@ -24,6 +24,7 @@ from canarysim.sim.mesh.envoy import (
     retriable_try_timeout,
     retry_predicate,
 )
+from canarysim.sim.mesh.router import RoutePlan
 from canarysim.sim.metrics.tally import SeriesKey, Tally, sorted_unique
 from canarysim.sim.stochastic.distributions import Dist
 
@@ -255,9 +256,21 @@ class AggregateServing(EnvoyAttempts):
     ) -> None:
         """First attempts at backend ``b`` as per-bucket counts (see module docstring)."""
         dist, p, ecode = bk.dists[b], float(bk.p_err[b]), int(bk.codes[b])
-        # The same plan and distribution come back segment after segment: their table and
-        # serving looked up by identity (the entry keeps both alive, so no id is reused).
-        pkey = (id(plan), id(dist), p, ecode, delay_s)
+        # The same policy and distribution come back segment after segment (the plans are
+        # built again whenever a weight moves, their policy stays): their table and serving
+        # looked up by the policy's fields, or by the plan itself when it is no RoutePlan,
+        # and the distribution's identity (the entry keeps them alive: no id is reused).
+        if type(plan) is RoutePlan:
+            policy: tuple[Any, ...] = (
+                plan.timeout_s,
+                plan.per_try_timeout_s,
+                plan.retry_attempts,
+                plan.retry_on,
+                plan.retriable_status_codes,
+            )
+        else:
+            policy = (id(plan),)
+        pkey = (policy, id(dist), p, ecode, delay_s)
         got = self._prepared.get(pkey)
         if got is None:
             timeout, ptt, retries, retry_on = self._policy(plan)
