@@ -213,16 +213,26 @@ class Tally:
         sc.sum_ms += sum_ms
 
     def add_counts(
-        self, key: SeriesKey, hist: np.ndarray, per_bucket: np.ndarray, sum_ms: np.ndarray
+        self,
+        key: SeriesKey,
+        hist: np.ndarray,
+        per_bucket: np.ndarray,
+        sum_ms: np.ndarray,
+        owned: bool = False,
     ) -> None:
         """:meth:`add_binned` of integer histogram counts with their per-bucket totals
-        (``hist.sum(axis=1)``) already known; the caller skips an empty ``hist``."""
+        (``hist.sum(axis=1)``) already known; the caller skips an empty ``hist``. ``owned``:
+        the caller gives up ``hist`` and ``per_bucket`` (int64, referenced nowhere else), a
+        new series keeps them instead of copies."""
         key = self._entered(key)
         self._count_class(key, per_bucket)
         sc = self.series.get(key)
         if sc is None:  # a new series: copies (the caller may add the same arrays twice)
             sums = np.zeros(self.n_buckets, dtype=float)
             sums += sum_ms
+            if owned:
+                self.series[key] = SeriesCounts(per_bucket, sums, hist)
+                return
             self.series[key] = SeriesCounts(
                 np.array(per_bucket, dtype=np.int64), sums, np.array(hist, dtype=np.int64)
             )

@@ -138,6 +138,7 @@ def _read_only(obj: Any) -> None:
 class AggregateServing(EnvoyAttempts):
     """Second layer of ``TrafficGenerator``: serving per-bucket counts (aggregate mode)."""
 
+    _series_keys: dict[tuple[Any, ...], tuple[SeriesKey, SeriesKey]]
     _prepared: dict[tuple[Any, ...], tuple[Any, Dist, float, LatencyTable, _Serving]]
 
     def _table(self, dist: Dist, delay_s: float, cap_s: float) -> LatencyTable:
@@ -293,17 +294,24 @@ class AggregateServing(EnvoyAttempts):
         timed_out = None
         wl, h = bk.workloads[b], bk.hashes[b]
         entry = tally.entry()
+        keys = self._series_keys
         for cs, c in zip(sv.codes, cols, strict=True):
             # Server side: the backend's code and full latency. (Integer counts times float
             # weights: the same product, in the same order, as always; see _Columns.)
+            kk = (dest, wl, h, cs.code, entry)
+            got_keys = keys.get(kk)
+            if got_keys is None:
+                got_keys = keys[kk] = (
+                    SeriesKey("destination", dest, wl, h, cs.code, "-", False, entry),
+                    SeriesKey("source", dest, wl, h, cs.code, "-", False, entry),
+                )
             ck = c if cs.keep is None else c[:, cs.keep]
             if ck.shape[1]:
                 dsums = ck @ cs.dest_w
                 dhist, dper = cs.dest.hist(ck)
                 dany = dper.any()
                 if dany:
-                    dkey = SeriesKey("destination", dest, wl, h, cs.code, "-", False, entry)
-                    tally.add_counts(dkey, dhist, dper, dsums)
+                    tally.add_counts(got_keys[0], dhist, dper, dsums)
             # Client side: answered in time ...
             cf = ck if cs.fin is None else c[:, cs.fin]
             if cf.shape[1]:
@@ -314,8 +322,8 @@ class AggregateServing(EnvoyAttempts):
                     sany = sper.any()
                 if sany:
                     ssums = dsums if cs.same_sums else cf @ cs.src_w
-                    skey = SeriesKey("source", dest, wl, h, cs.code, "-", False, entry)
-                    tally.add_counts(skey, shist, sper, ssums)
+                    # Shared with the server side, which kept copies: these are the client's.
+                    tally.add_counts(got_keys[1], shist, sper, ssums, owned=cs.same_hist)
             # ... or cut by a timeout that is not retried.
             if len(cs.out):
                 if timed_out is None:

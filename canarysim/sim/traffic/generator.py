@@ -115,6 +115,7 @@ class TrafficGenerator(RequestPath):
         self._bounds_s = np.asarray(self.buckets_ms) / 1000.0
         self.keep_samples = keep_samples
         self._prepared = {}
+        self._series_keys = {}
 
     # ------------------------------------------------------------------ public
     def max_rate(self, t0: float, t1: float) -> float:
