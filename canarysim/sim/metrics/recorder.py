@@ -304,9 +304,14 @@ class Recorder:
             else np.zeros((0, len(STATE_COLUMNS)))
         )
         idx = np.searchsorted(st_times, times, side="right") - 1
-        for j, col in enumerate(STATE_COLUMNS):
-            vals = np.where(idx >= 0, st_vals[np.maximum(idx, 0), j] if len(st_vals) else 0, 0)
-            out[col] = np.asarray(vals).astype(np.int64)
+        if len(st_vals):
+            # every column's rows gathered at once, then cut into columns
+            picked = np.where((idx >= 0)[:, None], st_vals[np.maximum(idx, 0)], 0)
+            for j, col in enumerate(STATE_COLUMNS):
+                out[col] = picked[:, j].astype(np.int64)
+        else:
+            for col in STATE_COLUMNS:
+                out[col] = np.zeros(len(idx), dtype=np.int64)
         # Traffic: bucket starts into rows.
         starts, req, err = self.traffic.joined()
         row = np.clip(np.searchsorted(times, starts, side="right") - 1, 0, len(times) - 1)
