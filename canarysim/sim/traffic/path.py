@@ -129,7 +129,7 @@ class RequestPath(AggregateServing):
         else:
             passing = [(batch, 0.0)]
         for sub, d in passing:
-            if self._size(sub) == 0:
+            if sub is not batch and self._size(sub) == 0:  # the batch itself: not empty
                 continue
             mirrors = getattr(plan, "mirrors", ()) or ((plan.mirror,) if plan.mirror else ())
             for mirror in mirrors:
@@ -143,7 +143,7 @@ class RequestPath(AggregateServing):
                 continue
             parts = [sub] if len(plan.branches) == 1 else self._split(sub, fracs, rngs.router)
             for branch, part in zip(plan.branches, parts, strict=True):
-                self._branch(tally, plan, branch, part, d, beh, frozen, rngs)
+                self._branch(tally, plan, branch, part, d, beh, frozen, rngs, part is batch)
 
     def _backends(
         self,
@@ -177,8 +177,10 @@ class RequestPath(AggregateServing):
         beh: Mapping[str, VersionBehaviour],
         frozen: Mapping[str, tuple[float, Dist]],
         rngs: Rngs,
+        nonempty: bool = False,
     ) -> None:
-        if self._size(batch) == 0:
+        """``nonempty``: the caller knows ``batch`` holds requests."""
+        if not nonempty and self._size(batch) == 0:
             return
         bk = self._backends(branch, beh, frozen)
         if bk is None:
