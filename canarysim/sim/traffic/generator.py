@@ -208,12 +208,19 @@ class TrafficGenerator(RequestPath):
         nb_all = tally.n_buckets
         seg_edges = tally.edges[j0 : j1 + 1]
         if self.mode == "aggregate":
-            counts = self.arrivals.bucket_counts(seg_edges, rngs.traffic)
-            if self.arrivals.deterministic:
+            arrivals = self.arrivals
+            if arrivals.deterministic:
+                counts = arrivals.bucket_counts(seg_edges, rngs.traffic)
                 per_class = rngs.traffic.multinomial(counts, self._shares)
             else:
+                lam = arrivals.integral(seg_edges[:-1], seg_edges[1:])
+                # The whole's counts are drawn (the stream moves as it always has) but not
+                # used; Arrivals' own draw is the Poisson of this very integral.
+                if type(arrivals).bucket_counts is Arrivals.bucket_counts:
+                    rngs.traffic.poisson(np.maximum(lam, 0.0))
+                else:
+                    arrivals.bucket_counts(seg_edges, rngs.traffic)
                 # Poisson thinning: independent Poisson counts per class.
-                lam = self.arrivals.integral(seg_edges[:-1], seg_edges[1:])
                 per_class = rngs.traffic.poisson(lam[:, None] * self._shares[None, :])
             for ci, cls in enumerate(self._shared):
                 batch = np.zeros(nb_all, dtype=np.int64)
