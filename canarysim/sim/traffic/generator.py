@@ -182,9 +182,10 @@ class TrafficGenerator(RequestPath):
         for b in beh.values():
             pts.update(b.breakpoints(t0, t1))
         n = len(ks)
-        if len(pts) == 2 and (n == 0 or (ks[0] * g > t0 and ks[-1] * g < t1)):
-            # only t0 < t1 around a grid strictly inside (it increases: its ends decide):
-            # already sorted and unique, each k * g computed into place
+        if len(pts) == 2 and (n == 0 or (k0 * g > t0 and (k0 + n - 1) * g < t1)):
+            # only t0 < t1 around a grid strictly inside (it increases: its ends decide; a
+            # Python int times g rounds as numpy's int64 times g): already sorted and
+            # unique, each k * g computed into place
             out = np.empty(n + 2)
             out[0], out[-1] = t0, t1
             np.multiply(ks, g, out=out[1:-1])  # k * g, as Python computes it
