@@ -116,6 +116,7 @@ class TrafficGenerator(RequestPath):
         self.keep_samples = keep_samples
         self._prepared = {}
         self._series_keys = {}
+        self._backends_of = {}
 
     # ------------------------------------------------------------------ public
     def max_rate(self, t0: float, t1: float) -> float:

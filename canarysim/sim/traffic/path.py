@@ -33,6 +33,8 @@ __all__ = ["RequestPath"]
 class RequestPath(AggregateServing):
     """Third layer of ``TrafficGenerator``: routing one request class's batch to backends."""
 
+    _backends_of: dict[tuple[Any, ...], tuple[Backends, list[Dist], list[VersionBehaviour]]]
+
     # ------------------------------------------------------------------ batches
     def _split(
         self, batch: np.ndarray, probs: Sequence[float] | np.ndarray, rng: Any
@@ -158,7 +160,13 @@ class RequestPath(AggregateServing):
             if h not in beh:
                 raise SimulationError(f"no behaviour for pod-template hash {h!r}")
         hashes = [h for h, _ in items]
-        return Backends(
+        # The same endpoints and frozen behaviours come back segment after segment: their
+        # Backends built once (the entry keeps the behaviours alive: no id is reused).
+        key = (*items, *[(frozen[h][0], id(frozen[h][1]), id(beh[h])) for h in hashes])
+        got = self._backends_of.get(key)
+        if got is not None:
+            return got[0]
+        bk = Backends(
             hashes=hashes,
             endpoints=np.asarray([n for _, n in items], dtype=float),
             p_err=np.asarray([frozen[h][0] for h in hashes]),
@@ -166,6 +174,12 @@ class RequestPath(AggregateServing):
             codes=np.asarray([beh[h].error_code for h in hashes], dtype=np.int64),
             workloads=[beh[h].workload for h in hashes],
         )
+        for arr in (bk.endpoints, bk.p_err, bk.codes):
+            arr.flags.writeable = False
+        if len(self._backends_of) > 512:
+            self._backends_of.clear()
+        self._backends_of[key] = (bk, [frozen[h][1] for h in hashes], [beh[h] for h in hashes])
+        return bk
 
     def _branch(
         self,
