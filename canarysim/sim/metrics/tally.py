@@ -90,7 +90,7 @@ class Tally:
     def _count_class(self, key: SeriesKey, per_bucket: np.ndarray) -> None:
         if key.reporter != "source" or self.current_class is None:
             return
-        n = int(per_bucket.sum())
+        n = int(np.add.reduce(per_bucket))  # .sum() without its wrapper
         if n == 0:
             return
         row = self.by_class.setdefault(self.current_class, [0, 0])

@@ -30,6 +30,11 @@ from canarysim.sim.stochastic.distributions import Dist
 
 __all__ = ["AggregateServing", "LatencyTable"]
 
+# The ufuncs' reductions themselves: ``.sum()`` and ``.any()`` of the small integer arrays
+# of every draw are these plus a Python wrapper each (the same results).
+_add = np.add.reduce
+_or = np.logical_or.reduce
+
 
 @dataclass(frozen=True)
 class LatencyTable:
@@ -87,14 +92,14 @@ class _Columns:
     def hist(self, counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """(histogram counts ``(rows, columns)``, counts per row) of ``counts`` (int64)."""
         if self.identity:
-            return counts, counts.sum(axis=1)
+            return counts, _add(counts, axis=1)
         if not self.monotone:
             out = (counts @ self.onehot).astype(np.int64)
-            return out, out.sum(axis=1)
+            return out, _add(out, axis=1)
         part = counts if self.starts is None else np.add.reduceat(counts, self.starts, axis=1)
         out = np.zeros((counts.shape[0], self.onehot.shape[1]), dtype=np.int64)
         out[:, self.cols] = part
-        return out, part.sum(axis=1)
+        return out, _add(part, axis=1)
 
 
 @dataclass(frozen=True, eq=False)
@@ -309,7 +314,7 @@ class AggregateServing(EnvoyAttempts):
             if ck.shape[1]:
                 dsums = ck @ cs.dest_w
                 dhist, dper = cs.dest.hist(ck)
-                dany = dper.any()
+                dany = _or(dper)
                 if dany:
                     tally.add_counts(got_keys[0], dhist, dper, dsums)
             # Client side: answered in time ...
@@ -319,7 +324,7 @@ class AggregateServing(EnvoyAttempts):
                     shist, sper, sany = dhist, dper, dany
                 else:
                     shist, sper = cs.src.hist(cf)
-                    sany = sper.any()
+                    sany = _or(sper)
                 if sany:
                     ssums = dsums if cs.same_sums else cf @ cs.src_w
                     # Shared with the server side, which kept copies: these are the client's.

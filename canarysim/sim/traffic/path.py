@@ -70,7 +70,7 @@ class RequestPath(AggregateServing):
         return np.zeros_like(batch) if self.mode == "aggregate" else batch[:0]
 
     def _size(self, batch: np.ndarray) -> int:
-        return int(batch.sum()) if self.mode == "aggregate" else len(batch)
+        return int(np.add.reduce(batch)) if self.mode == "aggregate" else len(batch)
 
     def _record_fixed(
         self, tally: Tally, key: SeriesKey, batch: np.ndarray, latency_s: float
