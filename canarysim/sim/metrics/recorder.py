@@ -37,6 +37,9 @@ STATE_COLUMNS = (
 )
 
 
+_all = np.logical_and.reduce  # ndarray.all() without its Python wrapper
+
+
 def _compact(counts: Any) -> np.ndarray:
     """Counts in the smallest unsigned integer type that holds them (the same numbers in a
     half to an eighth of int64's memory: a week of 5 s buckets is kept until the end)."""
@@ -372,13 +375,14 @@ def quantiles_per_row(
     cum = np.cumsum(counts, axis=1)
     total = cum[:, -1].astype(float)
     ok = total > 0
-    cum, total = cum[ok], total[ok]
+    every = bool(_all(ok))  # every row served: no row to leave NaN, nothing to gather
+    if not every:
+        cum, total = cum[ok], total[ok]
     edges = np.asarray(bounds, dtype=float)
     nb = len(edges)
     rows = np.arange(len(cum))
     result = []
     for q in qs:
-        out = np.full(n, math.nan)
         rank = q * total
         # searchsorted(cum, rank, side="left") per row: how many cumulative counts lie below
         # rank, i.e. the first column reaching it (the last one, the total, always does).
@@ -392,6 +396,10 @@ def quantiles_per_row(
         inside = cum[rows, j].astype(float) - below
         safe = np.where(inside == 0, 1.0, inside)
         value = np.where(inside == 0, hi, lo + (hi - lo) * (rank - below) / safe)
+        if every:
+            result.append(np.where(inf_row, edges[-1], value))
+            continue
+        out = np.full(n, math.nan)
         out[ok] = np.where(inf_row, edges[-1], value)
         result.append(out)
     return result
