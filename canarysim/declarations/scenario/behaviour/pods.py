@@ -35,11 +35,19 @@ class PodBehaviour(ScenarioModel):
 
     def over(self, base: "PodBehaviour") -> "PodBehaviour":
         """This behaviour with unset stages taken from ``base``."""
-        merged = {
-            name: getattr(self, name) if getattr(self, name) is not None else getattr(base, name)
-            for name in type(self).model_fields
-        }
-        return PodBehaviour(**{k: v for k, v in merged.items() if v is not None})
+        merged = {}
+        for name in _STAGES:
+            value = getattr(self, name)
+            if value is None:
+                value = getattr(base, name)
+            if value is not None:
+                merged[name] = value
+        # Both are validated and frozen (their Delays too): the merge needs no new validation
+        # (the same fields set as ``PodBehaviour(**merged)``).
+        return PodBehaviour.model_construct(**merged)
+
+
+_STAGES = tuple(PodBehaviour.model_fields)
 
 
 @functools.cache
@@ -56,11 +64,15 @@ def default_pod() -> PodBehaviour:
     )
 
 
+_UNSET = PodBehaviour.model_construct()
+"""A behaviour that sets nothing (an image the scenario does not name)."""
+
+
 class Pods(ScenarioModel):
     default: PodBehaviour = Field(default_factory=PodBehaviour)
     images: dict[str, PodBehaviour] = Field(default_factory=dict)
 
     def for_image(self, image: str) -> PodBehaviour:
         """Fully resolved behaviour of pods running ``image`` (every field set)."""
-        own = self.images.get(image, PodBehaviour())
-        return own.over(self.default).over(default_pod())
+        own = self.images.get(image)
+        return (_UNSET if own is None else own).over(self.default).over(default_pod())
