@@ -26,6 +26,7 @@ from canarysim.declarations.apply import (
 )
 from canarysim.declarations.scenario.actions import ApplyObject, DeleteObject, PatchAction
 from canarysim.errors import ScenarioError
+from canarysim.sim.mesh.objects import deep_copy
 
 if TYPE_CHECKING:
     from canarysim.sim.wiring import Wiring
@@ -41,7 +42,7 @@ class ApiServer:
         #: ``(patch, type, command line, source)`` -> None: how an edited Rollout is patched.
         self._patch_rollout = patch_rollout
         #: ``kubectl.kubernetes.io/last-applied-configuration`` of the Rollout.
-        self.last_applied: dict[str, Any] = copy.deepcopy(world.scenario.rollout.raw)
+        self.last_applied: dict[str, Any] = deep_copy(world.scenario.rollout.raw)
 
     def _announce(self, obj: str, line: str) -> None:
         world = self.world

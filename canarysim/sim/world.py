@@ -19,7 +19,6 @@ interval at a time, into the metric store and the series), :mod:`~canarysim.sim.
 from __future__ import annotations
 
 import contextlib
-import copy
 import gc
 from collections.abc import Generator, Iterator
 from pathlib import Path
@@ -59,7 +58,7 @@ from canarysim.sim.controller.loop import Controller
 from canarysim.sim.experiments.runtime import ExperimentController
 from canarysim.sim.flow import EXACT_CHUNK_REQUESTS, TRAFFIC_GRID, TrafficFlow
 from canarysim.sim.inputs import arrivals_for, own_arrivals, pod_behaviour_for, request_classes
-from canarysim.sim.mesh.objects import Mesh
+from canarysim.sim.mesh.objects import Mesh, deep_copy
 from canarysim.sim.metrics.labels import GATEWAY_POD, Workload
 from canarysim.sim.metrics.recorder import Recorder
 from canarysim.sim.metrics.store import MetricStore
@@ -117,7 +116,7 @@ class World:
 
         rollout = scenario.rollout
         manifests = scenario.manifests  # a property: read once
-        self.rollout_manifest: dict[str, Any] = copy.deepcopy(rollout.raw)
+        self.rollout_manifest: dict[str, Any] = deep_copy(rollout.raw)
         self.namespace = rollout.namespace
         # As the API server would serve it: the namespace is always set (args may read it).
         self.rollout_manifest.setdefault("metadata", {})["namespace"] = self.namespace
