@@ -132,33 +132,48 @@ def unsupported(obj: Resource) -> list[Finding]:
 def _set_unsupported(
     model: BaseModel, path: tuple[Any, ...]
 ) -> list[tuple[tuple[Any, ...], Any, str]]:
+    """``(path, model, key)`` of each unsupported key set in *model* and the models under it,
+    depth first: a model's own keys (fields in order, then extra keys), then its fields'."""
     found: list[tuple[tuple[Any, ...], Any, str]] = []
-    cls = type(model)
-    if isinstance(model, ManifestModel):
-        unsupported_keys = type(model).UNSUPPORTED
-        for name, alias in _fields_of(cls):
-            if alias in unsupported_keys and getattr(model, name) not in (None, False, [], {}):
-                found.append((path, model, alias))
-        for key in model.model_extra or {}:
-            if key in unsupported_keys:
-                found.append((path, model, str(key)))
-    for name, alias in _fields_of(cls):
-        for sub_path, sub in _models(getattr(model, name), (*path, alias)):
-            found += _set_unsupported(sub, sub_path)
+    _add_unsupported(model, path, found)
     return found
 
 
-def _models(value: Any, path: tuple[Any, ...]) -> list[tuple[tuple[Any, ...], BaseModel]]:
+_ATOMS = frozenset({str, int, float, bool, type(None)})
+"""Types that hold no model (skipped without a look inside)."""
+
+
+def _add_unsupported(
+    model: BaseModel, path: tuple[Any, ...], found: list[tuple[tuple[Any, ...], Any, str]]
+) -> None:
+    cls = type(model)
+    fields = _fields_of(cls)
+    if isinstance(model, ManifestModel):
+        unsupported_keys = type(model).UNSUPPORTED
+        if unsupported_keys:
+            for name, alias in fields:
+                if alias in unsupported_keys and getattr(model, name) not in (None, False, [], {}):
+                    found.append((path, model, alias))
+            for key in model.model_extra or {}:
+                if key in unsupported_keys:
+                    found.append((path, model, str(key)))
+    for name, alias in fields:
+        value = getattr(model, name)
+        if type(value) not in _ATOMS:
+            _add_models(value, (*path, alias), found)
+
+
+def _add_models(
+    value: Any, path: tuple[Any, ...], found: list[tuple[tuple[Any, ...], Any, str]]
+) -> None:
+    """The unsupported keys of the models in *value* (a model, or lists and dicts of them)."""
     if isinstance(value, BaseModel):
-        return [(path, value)]
-    if isinstance(value, list):
-        out = []
+        _add_unsupported(value, path, found)
+    elif isinstance(value, list):
         for i, item in enumerate(value):
-            out += _models(item, (*path, i))
-        return out
-    if isinstance(value, dict):
-        out = []
+            if type(item) not in _ATOMS:
+                _add_models(item, (*path, i), found)
+    elif isinstance(value, dict):
         for k, item in value.items():
-            out += _models(item, (*path, k))
-        return out
-    return []
+            if type(item) not in _ATOMS:
+                _add_models(item, (*path, k), found)
