@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 from canarysim.declarations import Scenario, load_scenario, to_plan
 from canarysim.declarations.lint.fields import unsupported
 from canarysim.declarations.scenario.limits import check_limits
-from canarysim.declarations.support import refuse_unsupported
+from canarysim.declarations.support import refusals
 from canarysim.engine.durations import parse_duration
 from canarysim.engine.model import Plan, ServicePortView
 from canarysim.engine.trafficrouting.gatewayapi.grpcmatch import (
@@ -96,11 +96,12 @@ def first_plan(scenario: Scenario, invalid_message: str | None, pod_hash: str) -
     """The rollout's plan; a bare one when Argo would mark the Rollout invalid (the controller
     then reports the message instead of progressing)."""
     rollout = scenario.rollout
-    refuse_unsupported(rollout)  # never simulate a Rollout without what it relies on
     try:
+        # to_plan first refuses what canarysim does not simulate (refuse_unsupported)
         return to_plan(rollout, pod_template_hash=pod_hash)
     except ScenarioError:
-        if invalid_message is None:
+        # never simulate a Rollout without what it relies on, even one Argo marks invalid
+        if invalid_message is None or refusals(rollout):
             raise
         replicas = rollout.spec.replicas if rollout.spec.replicas is not None else 1
         return Plan(name=rollout.name, replicas=replicas, pod_template_hash=pod_hash)
