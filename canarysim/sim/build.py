@@ -118,11 +118,12 @@ def analysis_templates(scenario: Scenario, namespace: str) -> dict[str, Mapping[
 
 
 def _referenced_vs(mesh: Mesh) -> list[tuple[str, str]]:
-    if not mesh.routed:
+    """``referenced_virtual_services(mesh.rollout)``, from the routing settings the mesh
+    derived from that Rollout (``rollout_routing``) rather than derived again."""
+    routing = mesh.routing
+    if not mesh.routed or routing is None:
         return []
-    from canarysim.engine.trafficrouting.istio.reconcile import referenced_virtual_services
-
-    return referenced_virtual_services(mesh.rollout)
+    return [(ref.namespace, ref.name) for ref in routing.virtual_services]
 
 
 def default_host(world: Wiring) -> str:
