@@ -22,6 +22,7 @@ any template change are the same.
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Mapping
 from typing import Any
@@ -78,7 +79,15 @@ def pod_template_hash(template: Mapping[str, Any], collision_count: int | None =
     template gives back the hash it was created with. *collision_count* (the Rollout's
     ``status.collisionCount``) is folded in as four little-endian bytes, as upstream does.
     """
-    h = fnv1a_32(canonical_json(strip_hash_label(template)))
+    return _hash_of(canonical_json(template), collision_count)
+
+
+@functools.lru_cache(maxsize=1024)
+def _hash_of(data: bytes, collision_count: int | None) -> str:
+    """:func:`pod_template_hash` of the template whose canonical JSON is *data*: all of the
+    template it reads (:func:`strip_hash_label` starts from these bytes), so a pure function
+    of them, remembered per process (the same template is hashed at every revision check)."""
+    h = fnv1a_32(canonical_json(_without_hash_label(json.loads(data))))
     if collision_count is not None:
         h = fnv1a_32(int(collision_count).to_bytes(4, "little", signed=False), h)
     return safe_encode(str(h))
@@ -90,7 +99,11 @@ def strip_hash_label(template: Mapping[str, Any]) -> dict[str, Any]:
     Empty ``labels`` and ``metadata`` are dropped too, so a template without labels and the
     same template with only the hash label added compare equal.
     """
-    out: dict[str, Any] = json.loads(canonical_json(template))
+    return _without_hash_label(json.loads(canonical_json(template)))
+
+
+def _without_hash_label(out: dict[str, Any]) -> dict[str, Any]:
+    """*out* (a fresh copy) without the hash label, empty labels and empty metadata."""
     meta = out.get("metadata")
     if isinstance(meta, dict):
         labels = meta.get("labels")
