@@ -5,6 +5,7 @@ through its :class:`PodWatcher`."""
 
 from __future__ import annotations
 
+import dataclasses
 import uuid
 from collections.abc import Container, Mapping
 from dataclasses import dataclass, field
@@ -191,7 +192,7 @@ def new_pod(
             break
     meta = template.get("metadata") or {}
     grace = (template.get("spec") or {}).get("terminationGracePeriodSeconds")
-    return Pod(
+    return _new(
         name=name,
         uid=str(uuid.UUID(bytes=rng.bytes(16), version=4)),
         namespace=namespace,
@@ -206,6 +207,37 @@ def new_pod(
         startup_probe=ReadinessProbe.from_template(template, "startupProbe"),
         gates=readiness_gates(template),
     )
+
+
+def _field_defaults() -> tuple[dict[str, Any], tuple[tuple[str, Any], ...]]:
+    plain: dict[str, Any] = {}
+    factories: list[tuple[str, Any]] = []
+    for f in dataclasses.fields(Pod):
+        if f.default_factory is not dataclasses.MISSING:
+            plain[f.name] = None  # its place in the order; made per pod
+            factories.append((f.name, f.default_factory))
+        elif f.init:  # (a field outside __init__ with a plain default stays on the class)
+            plain[f.name] = None if f.default is dataclasses.MISSING else f.default
+    return plain, tuple(factories)
+
+
+_DEFAULTS, _FACTORIES = _field_defaults()
+"""The fields the dataclass ``__init__`` of :class:`Pod` sets, in order, with their defaults
+(None for the required ones, which :func:`_new` is always given), and those made by a
+factory."""
+
+
+def _new(**given: Any) -> Pod:
+    """``Pod(**given)`` without a trip through :meth:`Pod.__setattr__` per field: a new pod
+    has no watcher yet, so each of the dataclass ``__init__``'s assignments only stored the
+    value. The same ``__dict__``, in field order."""
+    pod: Pod = object.__new__(Pod)
+    state = pod.__dict__
+    state.update(_DEFAULTS)
+    for name, factory in _FACTORIES:
+        state[name] = factory()
+    state.update(given)
+    return pod
 
 
 def readiness_gates(template: dict[str, Any]) -> tuple[str, ...]:
