@@ -6,7 +6,7 @@ ReplicaSets (roles, the set and actual weights, the pause's end, the phase kubec
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import fields
+from dataclasses import MISSING, fields
 from operator import attrgetter
 from typing import Any
 
@@ -150,7 +150,7 @@ def rollout_snapshot(
     else:
         conditions = parts.conditions(status.conditions)
         duration = None if status.duration is None else parts.duration(status.duration)
-    return RolloutSnapshot(
+    return _new_snapshot(
         time=now,
         name=name,
         namespace=namespace,
@@ -185,6 +185,37 @@ def rollout_snapshot(
         albs=tuple(a.to_json() for a in status.albs),
         workload_observed_generation=status.workload_observed_generation,
     )
+
+
+def _init_defaults(cls: type) -> dict[str, Any] | None:
+    """The fields the dataclass ``__init__`` of *cls* sets, in order, with their defaults
+    (None for the required ones); None when that ``__init__`` does more than store them
+    (a ``__post_init__``, a default factory, slots)."""
+    if hasattr(cls, "__post_init__") or "__slots__" in vars(cls):
+        return None
+    out: dict[str, Any] = {}
+    for f in fields(cls):
+        if f.default_factory is not MISSING:
+            return None
+        if f.init:
+            out[f.name] = None if f.default is MISSING else f.default
+    return out
+
+
+_SNAPSHOT_DEFAULTS = _init_defaults(RolloutSnapshot)
+
+
+def _new_snapshot(**given: Any) -> RolloutSnapshot:
+    """``RolloutSnapshot(**given)`` (every required field given): the frozen dataclass's
+    ``__init__`` stores each of its ~35 fields through ``object.__setattr__``; the same
+    ``__dict__`` is filled at once (an equal, equally frozen snapshot)."""
+    if _SNAPSHOT_DEFAULTS is None:
+        return RolloutSnapshot(**given)
+    snap: RolloutSnapshot = object.__new__(RolloutSnapshot)
+    state = snap.__dict__
+    state.update(_SNAPSHOT_DEFAULTS)
+    state.update(given)
+    return snap
 
 
 def _conditions(conditions: Sequence[Condition]) -> tuple[ConditionSnapshot, ...]:
