@@ -64,15 +64,23 @@ def default_pod() -> PodBehaviour:
     )
 
 
-_UNSET = PodBehaviour.model_construct()
-"""A behaviour that sets nothing (an image the scenario does not name)."""
-
-
 class Pods(ScenarioModel):
     default: PodBehaviour = Field(default_factory=PodBehaviour)
     images: dict[str, PodBehaviour] = Field(default_factory=dict)
 
     def for_image(self, image: str) -> PodBehaviour:
         """Fully resolved behaviour of pods running ``image`` (every field set)."""
+        # own.over(self.default).over(default_pod()) in one pass: each stage from the first
+        # of the three that sets it
         own = self.images.get(image)
-        return (_UNSET if own is None else own).over(self.default).over(default_pod())
+        layers = (
+            (self.default, default_pod()) if own is None else (own, self.default, default_pod())
+        )
+        merged = {}
+        for name in _STAGES:
+            for layer in layers:
+                value = getattr(layer, name)
+                if value is not None:
+                    merged[name] = value
+                    break
+        return PodBehaviour.model_construct(**merged)
