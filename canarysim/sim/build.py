@@ -254,10 +254,11 @@ def not_simulated(scenario: Scenario) -> list[str]:
     worded as it words it, for ``Result.warnings``: a run never ignores a setting silently.
     The objects of a kind canarysim does not read (``load/ignored-kind``: a ConfigMap a pod
     mounts, a Deployment, ...) are named too: a run never ignores an object silently either."""
-    ignored = [f for f in scenario.manifests.findings if f.rule == "load/ignored-kind"]
+    manifests = scenario.manifests  # a property: read once
+    ignored = [f for f in manifests.findings if f.rule == "load/ignored-kind"]
     return [
         f"{f.file}:{f.line}: {f.message}" if f.line else f"{f.file}: {f.message}"
-        for f in [*ignored, *(f for obj in scenario.manifests.all() for f in unsupported(obj))]
+        for f in [*ignored, *(f for obj in manifests.all() for f in unsupported(obj))]
     ]
 
 
@@ -334,11 +335,10 @@ def target_groups(world: Wiring, scenario: Scenario) -> TargetGroups | None:
     from canarysim.sim.stochastic.distributions import Dist
 
     ns = world.namespace
-    bindings = [b.raw for b in scenario.manifests.target_group_bindings if b.namespace == ns]
+    manifests = scenario.manifests  # a property: read once
+    bindings = [b.raw for b in manifests.target_group_bindings if b.namespace == ns]
     annotations = {
-        s.name: dict(s.metadata.annotations or {})
-        for s in scenario.manifests.services
-        if s.namespace == ns
+        s.name: dict(s.metadata.annotations or {}) for s in manifests.services if s.namespace == ns
     }
     mesh = world.mesh
 
@@ -350,7 +350,7 @@ def target_groups(world: Wiring, scenario: Scenario) -> TargetGroups | None:
 
     wants_ip = any(a.get(TARGET_TYPE_ANNOTATION) == "ip" for a in annotations.values()) or any(
         is_alb(i.raw) and (i.metadata.annotations or {}).get(TARGET_TYPE_ANNOTATION) == "ip"
-        for i in scenario.manifests.ingresses
+        for i in manifests.ingresses
         if i.namespace == ns
     )
     if not bindings and not wants_ip:
