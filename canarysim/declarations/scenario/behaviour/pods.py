@@ -33,19 +33,6 @@ class PodBehaviour(ScenarioModel):
     image_pull_fails: bool | None = None
     """The image cannot be pulled: the pod stays in ImagePullBackOff."""
 
-    def over(self, base: "PodBehaviour") -> "PodBehaviour":
-        """This behaviour with unset stages taken from ``base``."""
-        merged = {}
-        for name in _STAGES:
-            value = getattr(self, name)
-            if value is None:
-                value = getattr(base, name)
-            if value is not None:
-                merged[name] = value
-        # Both are validated and frozen (their Delays too): the merge needs no new validation
-        # (the same fields set as ``PodBehaviour(**merged)``).
-        return PodBehaviour.model_construct(**merged)
-
 
 _STAGES = tuple(PodBehaviour.model_fields)
 
@@ -70,8 +57,9 @@ class Pods(ScenarioModel):
 
     def for_image(self, image: str) -> PodBehaviour:
         """Fully resolved behaviour of pods running ``image`` (every field set)."""
-        # own.over(self.default).over(default_pod()) in one pass: each stage from the first
-        # of the three that sets it
+        # Each stage from the first of the three that sets it: the image's own, the default,
+        # the built-in default. All three are validated and frozen (their Delays too), so the
+        # merge needs no new validation (the same fields set as ``PodBehaviour(**merged)``).
         own = self.images.get(image)
         layers = (
             (self.default, default_pod()) if own is None else (own, self.default, default_pod())
