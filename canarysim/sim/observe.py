@@ -51,6 +51,11 @@ def current_snapshot(world: Wiring, parts: SnapshotParts | None = None) -> Rollo
     return dataclasses.replace(snap, experiments=experiments) if experiments else snap
 
 
+_RS_COUNTS = ("desired", "current", "ready", "available")
+_RS_KEYS: dict[str, tuple[str, ...]] = {}
+"""Per ReplicaSet role, its state columns' names (``rs.<role>.<count>``), built once."""
+
+
 def observe(world: Wiring, parts: SnapshotParts | None = None) -> None:
     """Record a snapshot and a state row if anything visible changed."""
     now = world.env.now
@@ -67,9 +72,12 @@ def observe(world: Wiring, parts: SnapshotParts | None = None) -> None:
         stable = world.plan.max_weight - canary
     values["weight.canary"], values["weight.stable"] = canary, stable
     for rs in snap.replica_sets:
-        for what in ("desired", "current", "ready", "available"):
-            key = f"rs.{rs.role}.{what}"
-            values[key] = values.get(key, 0) + getattr(rs, what)
+        keys = _RS_KEYS.get(rs.role)
+        if keys is None:
+            keys = _RS_KEYS[rs.role] = tuple(f"rs.{rs.role}.{w}" for w in _RS_COUNTS)
+        counts = (rs.desired, rs.current, rs.ready, rs.available)  # as _RS_COUNTS
+        for key, n in zip(keys, counts, strict=True):
+            values[key] = values.get(key, 0) + n
     world.recorder.state(now, values)
 
 

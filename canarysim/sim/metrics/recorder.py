@@ -280,7 +280,8 @@ class Recorder:
 
     def state(self, time: float, values: Mapping[str, float]) -> None:
         """One row of the step-wise state columns (:data:`STATE_COLUMNS`)."""
-        row = tuple(float(values.get(c, 0.0)) for c in STATE_COLUMNS)
+        get = values.get
+        row = tuple([float(get(c, 0.0)) for c in STATE_COLUMNS])
         if self.state_rows and self.state_rows[-1][0] == time:
             self.state_rows.pop()
         if self.state_rows and self.state_rows[-1][1] == row:
