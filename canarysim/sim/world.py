@@ -385,7 +385,7 @@ class World:
         # copied for the history only when they differ from the last recorded
         history = self.recorder.manifest_history
         if not history or history[-1][1] != self.mesh.manifests(copies=False):
-            self.recorder.manifests(self.env.now, self.mesh.manifests())
+            self.recorder.manifests(self.env.now, self.mesh.manifests(), differ=True)
         self.flow.route_change()
         if self.mesh.balancers is not None:
             self.mesh.balancers.ingress_changed()

@@ -268,9 +268,10 @@ class Recorder:
     def _comparable(self, snap: RolloutSnapshot) -> tuple[Any, ...]:
         return next((c for s, c in self._seen if s is snap), None) or comparable(snap)
 
-    def manifests(self, time: float, manifests: Mapping[str, Any]) -> None:
-        """Record the routing manifests as written at *time* (only when they changed)."""
-        if self.manifest_history and self.manifest_history[-1][1] == manifests:
+    def manifests(self, time: float, manifests: Mapping[str, Any], *, differ: bool = False) -> None:
+        """Record the routing manifests as written at *time* (only when they changed).
+        ``differ``: the caller saw them differ from the last recorded (not compared again)."""
+        if not differ and self.manifest_history and self.manifest_history[-1][1] == manifests:
             return
         if self.manifest_history and self.manifest_history[-1][0] == time:
             self.manifest_history.pop()
