@@ -138,7 +138,13 @@ class Pod:
 
     @property
     def ports(self) -> list[dict[str, Any]]:
-        return container_ports(self.template)
+        """The template's container ports (read only). Built once per template object: the
+        endpoints are resolved on every routing change, and a pod's template is never
+        rewritten in place (ephemeral metadata replaces it)."""
+        got = self.__dict__.get("_ports")
+        if got is None or got[0] is not self.template:
+            got = self.__dict__["_ports"] = (self.template, container_ports(self.template))
+        return got[1]
 
     @property
     def terminating(self) -> bool:
