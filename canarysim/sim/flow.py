@@ -165,18 +165,28 @@ class TrafficFlow:
                 resolve=self._resolve,
             )
         # a client without a sidecar reaches the Service through kube-proxy: no
-        # VirtualService or DestinationRule applies to it
-        bare = Router([], [], namespace=world.namespace, resolve=self._resolve)
+        # VirtualService or DestinationRule applies to it (built only for such a class)
+        bare: Router | None = None
         # the ingress decides for the hosts it serves, then a Gateway for its routes'
         # hosts, then an SMI split for its root Service (or App Mesh for its VirtualService),
         # then Istio (or the plain Service)
-        self.plans = {
-            cls: (ingress.plan(cls) if ingress is not None else None)
-            or (gateway.plan(cls) if gateway is not None else None)
-            or (splitter.plan(cls) if splitter is not None else None)
-            or (bare.plan(cls) if cls.outside else router.plan(cls))
-            for cls, _ in world.classes
-        }
+        first = [r for r in (ingress, gateway, splitter) if r is not None]
+        plans: dict[Hashable, RoutePlan] = {}
+        for cls, _ in world.classes:
+            plan = None
+            for r in first:
+                plan = r.plan(cls)
+                if plan:
+                    break
+            if not plan:
+                if cls.outside:
+                    if bare is None:
+                        bare = Router([], [], namespace=world.namespace, resolve=self._resolve)
+                    plan = bare.plan(cls)
+                else:
+                    plan = router.plan(cls)
+            plans[cls] = plan
+        self.plans = plans
         if world.store is not None:
             world.store.set_serving(self._serving_pods())
         status = world.controller.status
