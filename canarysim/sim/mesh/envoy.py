@@ -277,9 +277,10 @@ class EnvoyAttempts:
                 # Nothing retried, nothing timed out, no fault delay: the client saw what
                 # the server reported (same codes, same latencies, no flags).
                 same_reports = reported
-                if reported is None:  # samples kept: the final arrays are reported as they are
-                    final_code = np.zeros(n, dtype=np.int64)
+                if reported is None:  # samples kept: each request reported again as it was
+                    final_code = np.asarray(code, dtype=np.int64)
                     final_flag = np.zeros(n, dtype=np.int64)
+                    elapsed = el + lat
                 break
             if not timed_out:
                 el = el + lat

@@ -447,3 +447,21 @@ def test_exact_mode_keeps_raw_latencies_on_request() -> None:
     # Empirical median of the raw samples against theory (binomial bound on the CDF).
     frac = float(np.mean(samples <= 50.0))
     assert abs(frac - 0.5) < 5 * math.sqrt(0.25 / len(samples))
+
+
+def test_kept_samples_report_the_client_side_as_the_server_side() -> None:
+    # No retry, no timeout, no delay: the client saw exactly what the server answered, code
+    # by code and latency by latency, also when the raw samples are kept.
+    lat = Dist.lognormal(0.05, 0.4)
+    gen = TrafficGenerator(PoissonArrivals(200.0), [(RC, 1.0)], mode="exact", keep_samples=True)
+    p = plan(Branch(1.0, "svc", {"a": 1}))
+    tally = gen.advance(0.0, 100.0, {RC: p}, {"a": VersionBehaviour(0.1, lat)}, Streams(2))
+    by_side: dict[str, dict[int, tuple[int, float]]] = {"source": {}, "destination": {}}
+    for key, sc in tally.series.items():
+        by_side[key.reporter][key.code] = (int(sc.count.sum()), float(sc.sum_ms.sum()))
+    assert set(by_side["destination"]) == {200, 500}
+    assert by_side["source"].keys() == by_side["destination"].keys()
+    for code, (count, total_ms) in by_side["destination"].items():
+        got_count, got_ms = by_side["source"][code]
+        assert got_count == count
+        assert got_ms == pytest.approx(total_ms, rel=1e-12)
