@@ -64,7 +64,8 @@ def finish(ctx: Context, given: RolloutStatus, new: RolloutStatus) -> Decision:
     """Package the decision. Writes that would re-trigger the real controller through its
     informers mean "look again now"; otherwise the earliest timer, or None."""
     actions = tuple(ctx.actions)
-    if new != given or any(isinstance(a, _WAKING_ACTIONS) for a in actions):
+    # (the actions first: a waking one spares comparing the whole status)
+    if any(isinstance(a, _WAKING_ACTIONS) for a in actions) or new != given:
         return Decision(new, actions, 0.0)
     return Decision(new, actions, _next_timer(ctx, new))
 
