@@ -185,13 +185,15 @@ def set_weight(
     spec = as_dict(virtual_service.get("spec"))
     # istio.go::GetHttpRoutesI & co. read a section that is not a list as absent.
     sections = {k: section(spec, k) or [] for k in _SECTIONS if isinstance(spec.get(k), list)}
-    # istio.go::reconcileVirtualService validates http, then tls, then tcp.
+    # istio.go::reconcileVirtualService validates http, then tls, then tcp. Validation
+    # looks up the routes the Rollout names: the same lookup as the patches' below, kept.
+    validated: dict[str, list[int]] = {}
     if "http" in sections:
-        validate_http(ref, sections["http"], routing)
+        validated["http"] = validate_http(ref, sections["http"], routing)
     if "tls" in sections:
-        validate_tls(ref, sections["tls"], routing)
+        validated["tls"] = validate_tls(ref, sections["tls"], routing)
     if "tcp" in sections:
-        validate_tcp(ref, sections["tcp"], routing)
+        validated["tcp"] = validate_tcp(ref, sections["tcp"], routing)
 
     # istio.go::generateVirtualServicePatches: managed routes that mirror are re-weighted
     # too. Quirk kept: once a mirror route is added to an empty `routes` list, the unnamed
@@ -204,11 +206,17 @@ def set_weight(
                 names.extend(m for m in routing.managed_routes if m == route_name(route))
     extras = [as_dict(e) for e in additional_destinations]
     selected: dict[str, list[int]] = {}
-    try:
-        selected["http"] = http_route_indexes(names, http)
-    except TrafficRoutingError:  # upstream ignores it: validation already ran
-        selected["http"] = []
+    if "http" in validated and len(names) == len(ref.routes):  # no mirror route added
+        selected["http"] = validated["http"]
+    else:
+        try:
+            selected["http"] = http_route_indexes(names, http)
+        except TrafficRoutingError:  # upstream ignores it: validation already ran
+            selected["http"] = []
     for kind, finder in (("tls", tls_route_indexes), ("tcp", tcp_route_indexes)):
+        if kind in validated:
+            selected[kind] = validated[kind]
+            continue
         try:
             selected[kind] = finder(ref, sections.get(kind, []))
         except TrafficRoutingError:

@@ -163,9 +163,13 @@ def split_managed(
     return inside, outside
 
 
-def validate_http(ref: VsRef, http: Sequence[Mapping[str, Any]], routing: RolloutRouting) -> None:
-    """istio.go::ValidateHTTPRoutes."""
-    for idx in http_route_indexes(ref.routes, http):
+def validate_http(
+    ref: VsRef, http: Sequence[Mapping[str, Any]], routing: RolloutRouting
+) -> list[int]:
+    """istio.go::ValidateHTTPRoutes; returns the indexes of the routes the Rollout names
+    (``getHttpRouteIndexesToPatch`` of them), which SetWeight reads too."""
+    indexes = http_route_indexes(ref.routes, http)
+    for idx in indexes:
         validate_destinations(http[idx], routing)
     _, unmanaged = split_managed(routing.managed_routes, http)
     if not ref.routes and len(unmanaged) > 1:
@@ -173,11 +177,16 @@ def validate_http(ref: VsRef, http: Sequence[Mapping[str, Any]], routing: Rollou
             "spec.http[] should be set in VirtualService and it must have exactly one route "
             "when omitting spec.strategy.canary.trafficRouting.istio.virtualService.routes"
         )
+    return indexes
 
 
-def validate_tls(ref: VsRef, tls: Sequence[Mapping[str, Any]], routing: RolloutRouting) -> None:
-    """istio.go::ValidateTlsRoutes."""
-    for idx in tls_route_indexes(ref, tls):
+def validate_tls(
+    ref: VsRef, tls: Sequence[Mapping[str, Any]], routing: RolloutRouting
+) -> list[int]:
+    """istio.go::ValidateTlsRoutes; returns ``getTlsRouteIndexesToPatch``, which SetWeight
+    reads too."""
+    indexes = tls_route_indexes(ref, tls)
+    for idx in indexes:
         if idx < len(tls):
             validate_destinations(tls[idx], routing)
     if not ref.tls_given and len(tls) > 1:
@@ -185,11 +194,16 @@ def validate_tls(ref: VsRef, tls: Sequence[Mapping[str, Any]], routing: RolloutR
             "spec.tls[] should be set in VirtualService and it must have exactly one route "
             "when omitting spec.strategy.canary.trafficRouting.istio.virtualService.tlsRoutes"
         )
+    return indexes
 
 
-def validate_tcp(ref: VsRef, tcp: Sequence[Mapping[str, Any]], routing: RolloutRouting) -> None:
-    """istio.go::ValidateTcpRoutes."""
-    for idx in tcp_route_indexes(ref, tcp):
+def validate_tcp(
+    ref: VsRef, tcp: Sequence[Mapping[str, Any]], routing: RolloutRouting
+) -> list[int]:
+    """istio.go::ValidateTcpRoutes; returns ``getTcpRouteIndexesToPatch``, which SetWeight
+    reads too."""
+    indexes = tcp_route_indexes(ref, tcp)
+    for idx in indexes:
         if idx < len(tcp):
             validate_destinations(tcp[idx], routing)
     if not ref.tcp_given and len(tcp) > 1:
@@ -197,6 +211,7 @@ def validate_tcp(ref: VsRef, tcp: Sequence[Mapping[str, Any]], routing: RolloutR
             "spec.tcp[] should be set in VirtualService and it must have exactly one route "
             "when omitting spec.strategy.canary.trafficRouting.istio.virtualService.tcpRoutes"
         )
+    return indexes
 
 
 def order_routes(http: list[Any], managed: Sequence[str] | None) -> list[Any]:
