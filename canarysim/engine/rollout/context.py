@@ -194,8 +194,9 @@ class Context:
     _last_counts: tuple[Any, ...] | None = field(
         default=None, init=False, repr=False, compare=False
     )
-    """:meth:`desired_counts` by weights, for the status and new/stable views it was worked
-    out with (the same inputs come back two or three times in one reconcile)."""
+    """:meth:`desired_counts` by weights, and the steps' explicit count and weight, for the
+    status and new/stable views they were worked out with (the same inputs come back two or
+    three times in one reconcile)."""
     _other_counts: tuple[replicas.ReplicaSetCounts, ...] | None = field(
         default=None, init=False, repr=False, compare=False
     )
@@ -294,52 +295,83 @@ class Context:
         weights for stable, the just-written ones for the canary)."""
         plan, status = self.plan, self.status
         new_rs, stable_rs = self.new_rs, self.stable_rs
-        tw = None if weights is None else (weights.canary.weight, weights.stable.weight)
+        # The router weights enter the arithmetic only for a traffic-routed canary with
+        # dynamicStableScale (CalculateReplicaCountsForTrafficRoutedCanary): elsewhere every
+        # weights give the same counts, and are one key.
+        dynamic = plan.traffic_routing and plan.dynamic_stable_scale
+        tw = (
+            None
+            if weights is None or not dynamic
+            else (weights.canary.weight, weights.stable.weight)
+        )
         # Within one reconcile the plan and the other ReplicaSets do not change; the status and
         # the new/stable views may (syncReplicaSetRevision), so they are part of the key.
         last = self._last_counts
-        if (
-            last is None
-            or last[0] is not status
-            or last[1] is not new_rs
-            or last[2] is not stable_rs
-        ):
-            memo: dict[tuple[int, int] | None, tuple[int, int]] = {}
-            self._last_counts = (status, new_rs, stable_rs, memo)
-        else:
-            memo = last[3]
+        memo: dict[tuple[int, int] | None, tuple[int, int]]
+        if last is not None and last[0] is status and last[1] is new_rs and last[2] is stable_rs:
+            memo, split = last[3], last[4]
             if (hit := memo.get(tw)) is not None:
                 return hit
+        else:
+            memo, split = {}, None
 
         counts = replicas.ReplicaSetCounts
-        others = self._other_counts
-        if others is None:  # the other ReplicaSets do not change within a reconcile
-            others = tuple(counts(rs.replicas, rs.available) for rs in self.other_rss)
-            self._other_counts = others
-        # (a stable that is the new ReplicaSet is ignored: canary_is_stable says so)
-        stable = None if stable_rs is None else counts(stable_rs.replicas, stable_rs.available)
-        # The status's stable hash is the new ReplicaSet's: Argo hands newRS in as stable.
-        canary_is_stable = stable_rs is not None and stable_rs is new_rs
         surge, unavailable, abort_delay = _replica_facts(plan)
-        result = replicas.canary_replica_counts(
-            replicas=plan.replicas,
-            max_surge=surge,
-            max_unavailable=unavailable,
-            steps=step_mappings(plan.steps),
-            current_step_index=status.current_step_index,
-            canary=None if new_rs is None else counts(new_rs.replicas, new_rs.available),
-            stable=stable,
-            others=others,
-            traffic_routing=plan.traffic_routing,
-            dynamic_stable_scale=plan.dynamic_stable_scale,
-            min_pods_per_replica_set=plan.min_pods_per_replica_set,
-            promote_full=status.promote_full,
-            aborted=status.abort,
-            abort_scale_down_delay_seconds=abort_delay,
-            max_traffic_weight=plan.max_weight,
-            traffic_weights=tw,
-            canary_is_stable=canary_is_stable,
-        )
+        if split is None:
+            # replicas.canary_replica_counts in two parts: what the steps ask for
+            # (GetCanaryReplicasOrWeight) does not depend on the router weights, so it is
+            # worked out once per status and new/stable views, not once per weights.
+            if plan.max_weight <= 0:
+                raise ValueError(f"maxTrafficWeight must be positive, got {plan.max_weight!r}")
+            # (a stable that is the new ReplicaSet is ignored: canary_is_stable says so)
+            stable = None if stable_rs is None else counts(stable_rs.replicas, stable_rs.available)
+            canary = None if new_rs is None else counts(new_rs.replicas, new_rs.available)
+            # The status's stable hash is the new ReplicaSet's: Argo hands newRS in as stable.
+            canary_is_stable = stable_rs is not None and stable_rs is new_rs
+            explicit, weight = replicas.canary_replicas_or_weight(
+                replicas=plan.replicas,
+                steps=step_mappings(plan.steps),
+                current_step_index=status.current_step_index,
+                canary=canary,
+                stable=stable,
+                traffic_routing=plan.traffic_routing,
+                dynamic_stable_scale=plan.dynamic_stable_scale,
+                promote_full=status.promote_full,
+                aborted=status.abort,
+                abort_scale_down_delay_seconds=abort_delay,
+                max_weight=plan.max_weight,
+                canary_is_stable=canary_is_stable,
+            )
+            split = (explicit, weight, canary, stable, canary_is_stable)
+            self._last_counts = (status, new_rs, stable_rs, memo, split)
+        explicit, weight, canary, stable, canary_is_stable = split
+        if plan.traffic_routing:
+            result = replicas.traffic_routed_canary_counts(
+                replicas=plan.replicas,
+                explicit_canary=explicit,
+                weight=weight,
+                dynamic_stable_scale=plan.dynamic_stable_scale,
+                min_pods_per_replica_set=plan.min_pods_per_replica_set,
+                aborted=status.abort,
+                traffic_weights=tw,
+                max_weight=plan.max_weight,
+            )
+        else:
+            others = self._other_counts
+            if others is None:  # the other ReplicaSets do not change within a reconcile
+                others = tuple(counts(rs.replicas, rs.available) for rs in self.other_rss)
+                self._other_counts = others
+            result = replicas.basic_canary_counts(
+                replicas=plan.replicas,
+                weight=weight,
+                surge=surge,
+                unavailable=unavailable,
+                canary=canary,
+                stable=stable,
+                others=others,
+                canary_is_stable=canary_is_stable,
+                max_weight=plan.max_weight,
+            )
         memo[tw] = result
         return result
 

@@ -245,3 +245,27 @@ def test_the_resolved_fenceposts_follow_the_plan() -> None:
     surging = replace(plan, max_surge="100%")
     assert _desired(surging, status, rs(H1, 10), rs(H2, 0)) == (5, 9)
     assert _desired(plan, status, rs(H1, 10), rs(H2, 0)) == (0, 9)
+
+
+def _weights(canary: int) -> TrafficWeights:
+    return TrafficWeights(WeightDestination(canary, H2), WeightDestination(100 - canary, H1))
+
+
+def test_desired_counts_within_a_reconcile_follow_the_router_weights() -> None:
+    """One context asked for several router weights: with dynamicStableScale the stable keeps
+    the pods for the traffic the router still sends it (90 % of it needs 9 of 10 pods, more
+    than the 8 of setWeight 20; 50 % needs fewer), so each weight is answered for itself, not
+    with the first one's counts; without it the weights do not enter the arithmetic and every
+    one gets the counts of none."""
+    steps = (SetWeight(20), Pause())
+    plan = make_plan(replicas=10, steps=steps, dynamic_stable_scale=True, **TR)
+    status = make_status(plan, stable=H1, index=0)
+    views = (rs(H1, 10), rs(H2, 2))
+    ctx = Context(plan, status, Observation(now=NOW, replica_sets=views))
+    assert ctx.desired_counts(_weights(10)) == (2, 9)
+    assert ctx.desired_counts(_weights(50)) == (2, 8)
+    assert ctx.desired_counts(None) == (2, 8)
+    assert ctx.desired_counts(_weights(10)) == (2, 9)
+    plain = replace(plan, dynamic_stable_scale=False)
+    ctx = Context(plain, status, Observation(now=NOW, replica_sets=views))
+    assert ctx.desired_counts(_weights(10)) == ctx.desired_counts(None) == (2, 10)
