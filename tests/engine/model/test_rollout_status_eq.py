@@ -1,0 +1,19 @@
+"""``RolloutStatus`` equality reads the instance dictionaries: it must stay the dataclass's
+field-by-field equality (and agree with its hash)."""
+
+from __future__ import annotations
+
+from dataclasses import fields, replace
+
+from canarysim.engine.model import Condition, RolloutStatus
+
+
+def test_equality_is_field_by_field() -> None:
+    cond = Condition("Progressing", "True", "r", "m", 1.0, 1.0)
+    base = RolloutStatus(current_pod_hash="abc", conditions=(cond,))
+    same = replace(base, conditions=(Condition("Progressing", "True", "r", "m", 1.0, 1.0),))
+    assert base == same and hash(base) == hash(same)
+    for f in fields(RolloutStatus):
+        changed = replace(base, **{f.name: "x" if getattr(base, f.name) != "x" else "y"})
+        assert base != changed, f.name
+    assert base != object() and base.__eq__(object()) is NotImplemented
