@@ -17,3 +17,10 @@ def test_equality_is_field_by_field() -> None:
         changed = replace(base, **{f.name: "x" if getattr(base, f.name) != "x" else "y"})
         assert base != changed, f.name
     assert base != object() and base.__eq__(object()) is NotImplemented
+
+
+def test_the_instance_dictionary_holds_exactly_the_fields_in_order() -> None:
+    """What ``__eq__`` and ``checkPausedConditions``' copy of a status rely on."""
+    status = replace(RolloutStatus(), abort=True)
+    status.condition("Progressing")
+    assert list(status.__dict__) == [f.name for f in fields(RolloutStatus)]

@@ -3,8 +3,6 @@
 
 from __future__ import annotations
 
-from dataclasses import fields as dataclass_fields
-
 from canarysim.engine.model import (
     ConditionStatus,
     Plan,
@@ -95,9 +93,6 @@ def _workload_generation(plan: Plan) -> str:
     return str(gen) if gen is not None else ""
 
 
-_FIELDS = tuple(f.name for f in dataclass_fields(RolloutStatus))
-
-
 def check_paused_conditions(ctx: Context) -> RolloutStatus | None:
     """``checkPausedConditions`` (rollout/sync.go): keep the Progressing and Paused conditions
     in step with pauses and retries; a change is patched and ends the reconcile."""
@@ -129,7 +124,8 @@ def check_paused_conditions(ctx: Context) -> RolloutStatus | None:
     # patchCondition also writes observedGeneration, equal already (checked at the top).
     # Phase and duration are read off the patched status without them (neither reads what
     # the other writes); building it again from its fields is cheaper than ``replace()``.
-    fields = {name: getattr(status, name) for name in _FIELDS}
+    # (A RolloutStatus's instance dictionary holds exactly its fields: see its __eq__.)
+    fields = dict(status.__dict__)
     fields["conditions"] = tuple(conds)
     patched = RolloutStatus(**fields)
     fields["phase"], fields["message"] = rollout_phase(ctx.plan, patched)
