@@ -247,7 +247,14 @@ class Plan:
         lock it takes on every read.)"""
         cached: str | None = self.__dict__.get("step_hash")
         if cached is None:
-            cached = steps_hash(self.steps)
+            # A plan replaced for another field (paused, replicas, a workload generation...)
+            # shares its steps tuple with the one before: their digest is kept with it.
+            last = _LAST_STEPS_HASH
+            if last and last[0][0] is self.steps:
+                cached = last[0][1]
+            else:
+                cached = steps_hash(self.steps)
+                last[:] = [(self.steps, cached)]
             self.__dict__["step_hash"] = cached  # a frozen dataclass: not via setattr
         return cached
 
@@ -257,6 +264,11 @@ class Plan:
         if not self.traffic_routing and self.blue_green is None:
             return 0.0
         return 30.0 if self.scale_down_delay_seconds is None else self.scale_down_delay_seconds
+
+
+_LAST_STEPS_HASH: list[tuple[tuple[Step, ...], str]] = []
+"""The last steps tuple :attr:`Plan.step_hash` digested, held with its digest (an identity
+key that stays alive); a steps tuple is immutable, as are the steps in it."""
 
 
 def steps_hash(steps: tuple[Step, ...]) -> str:

@@ -10,6 +10,7 @@ from canarysim.engine.model.plan import (
     Analysis,
     CompoundStep,
     Pause,
+    Plan,
     SetCanaryScale,
     SetHeaderRoute,
     SetWeight,
@@ -58,3 +59,18 @@ def test_every_step_kind_has_its_own_field_names():
     fields = {frozenset(f.name for f in dataclasses.fields(k)) for k in kinds}
     assert len(fields) == len(kinds)
     assert steps_hash((SetHeaderRoute("r"),)) != steps_hash((Pause(),))
+
+
+def test_a_replaced_plan_digests_its_own_steps() -> None:
+    """The digest is kept with the last steps tuple: a plan replaced for another field
+    shares it, and a plan with other steps (or the first ones again) is digested afresh."""
+    first = Plan(name="r", replicas=1, pod_template_hash="h", steps=(SCALE_AND_PAUSE,))
+    digest = first.step_hash
+    assert dataclasses.replace(first, replicas=3).step_hash == digest
+    other = dataclasses.replace(first, steps=(Pause(),))
+    assert other.step_hash == steps_hash((Pause(),)) != digest
+    assert dataclasses.replace(first, paused=True).step_hash == digest
+    assert (
+        Plan(name="r", replicas=1, pod_template_hash="h", steps=(SCALE_AND_PAUSE,)).step_hash
+        == digest
+    )
