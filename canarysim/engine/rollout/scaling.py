@@ -87,7 +87,9 @@ def _remove_scale_down_deadlines(ctx: Context) -> None:
     todo: list[ReplicaSetView] = []
     if ctx.new_rs is not None and not should_delay_abort_scale_down(ctx):
         todo.append(ctx.new_rs)
-    if ctx.stable_rs is not None and ctx.stable_rs not in todo:
+    # (by identity: the views of one ReplicaSet are one object in a context, so this is
+    # the membership test without comparing two views field by field)
+    if ctx.stable_rs is not None and all(rs is not ctx.stable_rs for rs in todo):
         todo.append(ctx.stable_rs)
     for rs in todo:
         if rs.scale_down_deadline is not None:
