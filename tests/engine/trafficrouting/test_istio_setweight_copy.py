@@ -7,7 +7,11 @@ from __future__ import annotations
 import copy
 from typing import Any
 
+import pytest
+
 from canarysim.engine.istio import set_weight
+from canarysim.engine.trafficrouting.istio.rollout import rollout_routing
+from canarysim.errors import TrafficRoutingError
 
 
 def dest(host: str, weight: int) -> dict[str, Any]:
@@ -58,3 +62,27 @@ def test_a_route_listed_twice_is_written_in_both_places_like_a_deep_copy():
     assert out == expected
     assert out["spec"]["http"][0] is out["spec"]["http"][2]
     assert given["spec"]["http"][0]["route"] == [dest("stable", 100), dest("canary", 0)]
+
+
+def test_a_written_manifest_is_weighted_again_without_validation_but_a_new_one_is_checked():
+    """With the caller's routing, the manifests SetWeight returned skip validation on the next
+    write (they differ from a validated one in weights only); one applied anew is validated."""
+    routing = rollout_routing(ROLLOUT)
+    given = manifest([{"name": "primary", "route": [dest("stable", 100), dest("canary", 0)]}])
+    out = set_weight(given, ROLLOUT, 30, routing=routing)
+    assert set_weight(out, ROLLOUT, 30, routing=routing) is out
+    again = set_weight(out, ROLLOUT, 60, routing=routing)
+    assert again["spec"]["http"][0]["route"] == [dest("stable", 40), dest("canary", 60)]
+    # an extra destination deleted: the written manifest has another shape, still right
+    odd = manifest([{"name": "primary", "route": [dest("stable", 90), dest("x", 10)]}])
+    odd["spec"]["http"][0]["route"].append(dest("canary", 0))
+    trimmed = set_weight(odd, ROLLOUT, 20, routing=routing)
+    assert trimmed["spec"]["http"][0]["route"] == [dest("stable", 80), dest("canary", 20)]
+    assert set_weight(trimmed, ROLLOUT, 50, routing=routing)["spec"]["http"][0]["route"] == [
+        dest("stable", 50),
+        dest("canary", 50),
+    ]
+    renamed = copy.deepcopy(again)
+    renamed["spec"]["http"][0]["name"] = "other"
+    with pytest.raises(TrafficRoutingError, match="HTTP Route 'primary' is not found"):
+        set_weight(renamed, ROLLOUT, 10, routing=routing)

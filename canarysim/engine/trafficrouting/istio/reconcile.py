@@ -32,6 +32,7 @@ from canarysim.engine.trafficrouting.istio.managed import (
 from canarysim.engine.trafficrouting.istio.rollout import (
     Manifest,
     RolloutRouting,
+    VsRef,
     as_dict,
     as_int,
     as_list,
@@ -179,12 +180,69 @@ def set_weight(
     """
     if routing is None:
         routing = rollout_routing(rollout)
-    ref = vs_ref_for(virtual_service, routing)
+    checked = _CHECKED.get(id(virtual_service))
+    if checked is not None and (checked[0] is not virtual_service or checked[1] is not routing):
+        checked = None
+    ref = vs_ref_for(virtual_service, routing) if checked is None else checked[2]
     # Patches are worked out on the manifest as given (read only) and applied to a copy only
     # if there are any: most reconciles write the weights that are already there.
     spec = as_dict(virtual_service.get("spec"))
     # istio.go::GetHttpRoutesI & co. read a section that is not a list as absent.
     sections = {k: section(spec, k) or [] for k in _SECTIONS if isinstance(spec.get(k), list)}
+    selected = _check(ref, sections, routing) if checked is None else checked[3]
+    extras = [as_dict(e) for e in additional_destinations]
+    patches: list[_Patch] = []
+    reshaped = False  # a destination deleted or appended
+    for kind in _SECTIONS:
+        routes = sections.get(kind, [])
+        # The TLS/TCP finders answer [0] when the Rollout names no such route, even for an
+        # empty list: generateVirtualServicePatches' bound check.
+        for idx in (i for i in selected[kind] if i < len(routes)):
+            dests = [as_dict(d) for d in as_list(routes[idx].get("route"))]
+            found = _route_patches(kind, idx, dests, desired_weight, routing, extras)
+            reshaped = reshaped or any(p.delete or p.dest >= len(dests) for p in found)
+            patches += found
+    if not patches:
+        return virtual_service
+    if _shares_objects(sections):
+        vs = copy.deepcopy(virtual_service)
+        spec = as_dict(vs.get("spec"))
+        sections = {k: section(spec, k) or [] for k in sections}
+    else:
+        vs, spec, sections = _copy_patched(virtual_service, spec, sections, patches)
+    _apply_patches(sections, patches)
+    if "http" in sections:
+        spec["http"] = order_routes(sections["http"], routing.managed_routes)
+    if not reshaped and routing.managed_routes is None:
+        # Only weights changed (same routes in the same order, same destinations): what
+        # validation and the route lookup read is as it was in the manifest given.
+        _remember(vs, routing, ref, selected)
+    return vs
+
+
+_CHECKED: dict[int, tuple[Manifest, RolloutRouting, VsRef, dict[str, list[int]]]] = {}
+"""The manifests a weight write returned, by ``id`` (each entry holds its manifest, so the
+id stays its own), with the routing they were written for, the Rollout's entry for them
+and the route indexes SetWeight re-weights: their routes, names, hosts, subsets and matches
+are those of the manifest validated before the write, which changed only weights. Nothing
+edits a manifest in place (every rewrite returns a new one), so the next reconcile's
+SetWeight does not validate them again. A handful of entries: the VirtualServices of the
+rollout being simulated."""
+
+
+def _remember(
+    vs: Manifest, routing: RolloutRouting, ref: VsRef, selected: dict[str, list[int]]
+) -> None:
+    if len(_CHECKED) >= 16:
+        _CHECKED.clear()
+    _CHECKED[id(vs)] = (vs, routing, ref, selected)
+
+
+def _check(
+    ref: VsRef, sections: Mapping[str, list[Any]], routing: RolloutRouting
+) -> dict[str, list[int]]:
+    """Validate the manifest's sections as ``SetWeight`` does, and find the routes it
+    re-weights: the route indexes of each section."""
     # istio.go::reconcileVirtualService validates http, then tls, then tcp. Validation
     # looks up the routes the Rollout names: the same lookup as the patches' below, kept.
     validated: dict[str, list[int]] = {}
@@ -204,7 +262,6 @@ def set_weight(
         for route in http:
             if route.get("mirror") is not None:
                 names.extend(m for m in routing.managed_routes if m == route_name(route))
-    extras = [as_dict(e) for e in additional_destinations]
     selected: dict[str, list[int]] = {}
     if "http" in validated and len(names) == len(ref.routes):  # no mirror route added
         selected["http"] = validated["http"]
@@ -221,26 +278,7 @@ def set_weight(
             selected[kind] = finder(ref, sections.get(kind, []))
         except TrafficRoutingError:
             selected[kind] = []
-    patches: list[_Patch] = []
-    for kind in _SECTIONS:
-        routes = sections.get(kind, [])
-        # The TLS/TCP finders answer [0] when the Rollout names no such route, even for an
-        # empty list: generateVirtualServicePatches' bound check.
-        for idx in (i for i in selected[kind] if i < len(routes)):
-            dests = [as_dict(d) for d in as_list(routes[idx].get("route"))]
-            patches += _route_patches(kind, idx, dests, desired_weight, routing, extras)
-    if not patches:
-        return virtual_service
-    if _shares_objects(sections):
-        vs = copy.deepcopy(virtual_service)
-        spec = as_dict(vs.get("spec"))
-        sections = {k: section(spec, k) or [] for k in sections}
-    else:
-        vs, spec, sections = _copy_patched(virtual_service, spec, sections, patches)
-    _apply_patches(sections, patches)
-    if "http" in sections:
-        spec["http"] = order_routes(sections["http"], routing.managed_routes)
-    return vs
+    return selected
 
 
 def _shares_objects(sections: Mapping[str, list[Any]]) -> bool:
