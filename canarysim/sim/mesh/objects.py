@@ -306,6 +306,12 @@ class Mesh(RouterObjects):
         self._set_router_weights(canary, extra)
         if self.version == key[0]:
             self._unchanged_weight = key
+        elif not self.other_routers:
+            # Istio's SetWeight re-applied to what it just wrote changes nothing (the weights
+            # are already the desired ones), and only the referenced VirtualServices were
+            # written: the next reconcile's write of the same weights is a no-op until the
+            # manifests (version) or the arguments move.
+            self._unchanged_weight = (self.version, canary, key[2])
 
     def set_header_route(self, name: str, match: Sequence[Mapping[str, Any]] | None) -> None:
         """``match`` None removes the route; an empty one matches every request."""

@@ -59,8 +59,15 @@ def test_a_repeated_weight_write_is_skipped_until_something_changes(
     assert calls == [0, 30] and mesh.version == 1 and changes == [1]
     weights = [d["weight"] for d in mesh.virtual_services[("ns", "vs")]["spec"]["http"][0]["route"]]
     assert weights == [70, 30]
-    mesh.set_weight(30)  # the first write at this version: asked, changes nothing
+    # Istio's SetWeight on what it just wrote changes nothing: not asked again either
     mesh.set_weight(30)
-    assert calls == [0, 30, 30] and mesh.version == 1
+    mesh.set_weight(30)
+    assert calls == [0, 30] and mesh.version == 1 and changes == [1]
+    mesh.set_weight(0)  # a real change after the memo filled is still written
+    assert calls[-1] == 0 and mesh.version == 2 and changes == [1, 1]
+    weights = [d["weight"] for d in mesh.virtual_services[("ns", "vs")]["spec"]["http"][0]["route"]]
+    assert weights == [100, 0]
+    mesh.apply_object("VirtualService", VS)  # someone else's write: the weights asked again
+    assert mesh.version == 3
     mesh.set_weight(0)
-    assert calls[-1] == 0 and mesh.version == 2
+    assert calls[-1] == 0 and len(calls) == 4 and mesh.version == 3
