@@ -251,12 +251,10 @@ def reconcile_traffic_routing(ctx: Context) -> None:
         return
     canary = WeightDestination(desired, canary_hash, plan.canary_service)
     stable = WeightDestination(stable_weight, stable_hash, plan.stable_service)
-    # (the recorded weights but for ``verified``, which is set afresh here)
-    recorded = None if previous is None else (previous.canary, previous.stable, previous.additional)
-    if recorded != (canary, stable, extra):
-        ctx.event(
-            TRAFFIC_WEIGHT_UPDATED, _weight_message(previous, TrafficWeights(canary, stable, extra))
-        )
+    # Recorded weights equal to these (``verified`` aside) were kept above: these are an update.
+    ctx.event(
+        TRAFFIC_WEIGHT_UPDATED, _weight_message(previous, TrafficWeights(canary, stable, extra))
+    )
     ctx.new_weights = TrafficWeights(canary, stable, extra, _verify_weight(ctx, desired, extra))
 
 
