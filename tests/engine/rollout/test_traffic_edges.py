@@ -895,3 +895,55 @@ def test_first_step_weight_is_zero_while_the_canary_scales() -> None:
     assert [a for a in ctx.actions if isinstance(a, SetTrafficWeight)] == [
         SetTrafficWeight(0, 100, ())
     ]
+
+
+@pytest.mark.parametrize(
+    "recorded",
+    [
+        TrafficWeights(
+            WeightDestination(10, "0ld", "canary-svc"), WeightDestination(90, "0ld", "stable-svc")
+        ),
+        TrafficWeights(
+            WeightDestination(10, H2, "old-canary"), WeightDestination(90, H1, "old-stable")
+        ),
+        weights(10, *EX_WEIGHTS),
+    ],
+    ids=["hashes", "services", "additional"],
+)
+def test_recorded_weights_differing_in_any_field_are_updated(recorded: TrafficWeights) -> None:
+    """The same weights to other hashes, other Services or without the recorded additional
+    destinations are an update: written afresh, with the event."""
+    plan = make_plan(replicas=10, steps=(SetWeight(10), Pause()), **TR)
+    status = make_status(plan, index=1, canary_weights=recorded)
+    ctx = ctx_of(plan, status, rs(H1, 10), rs(H2, 1))
+    reconcile_traffic_routing(ctx)
+    assert ctx.new_weights == weights(10)
+    assert [a.reason for a in ctx.actions if isinstance(a, EmitEvent)] == ["TrafficWeightUpdated"]
+
+
+@pytest.mark.parametrize(("balancer_weight", "verified"), [(10, True), (20, False)])
+def test_recorded_weights_written_again_are_verified_afresh(
+    balancer_weight: int, verified: bool
+) -> None:
+    """The recorded weights written again still get this reconcile's ``VerifyWeight`` answer."""
+    plan = make_plan(replicas=10, steps=(SetWeight(10), Pause()), **TR)
+    status = make_status(plan, index=0, alb=True, canary_weights=weights(10))
+    ctx = ctx_of(plan, status, rs(H1, 10), rs(H2, 1), alb=alb(balancer_weight))
+    reconcile_traffic_routing(ctx)
+    assert ctx.new_weights == replace(weights(10), verified=verified)
+    assert "TrafficWeightUpdated" not in [a.reason for a in ctx.actions if isinstance(a, EmitEvent)]
+
+
+def test_weight_event_lists_new_experiment_destinations() -> None:
+    """An experiment's destinations added beside an unchanged canary weight: the event names
+    only them."""
+    plan = make_plan(replicas=10, steps=(SetWeight(10), EX), **TR)
+    status = make_status(
+        plan, index=1, canary_weights=weights(10), current_experiment=RunStatus("ex", "Running")
+    )
+    view = ExperimentView("ex", H2, 1, "Running", weights=EX_WEIGHTS)
+    ctx = ctx_of(plan, status, rs(H1, 10), rs(H2, 1), experiments=(view,))
+    reconcile_traffic_routing(ctx)
+    assert [a.message for a in ctx.actions if isinstance(a, EmitEvent)] == [
+        f"Traffic weight updated additional: [{{10 foo-baseline {H3}}}]"
+    ]
