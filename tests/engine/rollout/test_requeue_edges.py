@@ -120,3 +120,15 @@ def test_no_progress_timer_without_a_progressing_condition_or_while_paused() -> 
     inconclusive = (PauseCondition("InconclusiveAnalysisRun", NOW - 5),)
     assert _unhealthy({"pause_conditions": inconclusive}) is None
     assert _unhealthy({}, paused=True) is None
+
+
+def test_no_progress_timer_once_the_rollout_is_healthy() -> None:
+    """A rollout past its last step, all pods of the new template updated and available and
+    the stable the new template: healthy, nothing can time out. One step short, it is not."""
+    plan = make_plan(replicas=4, steps=(SetWeight(100),), pod_template_hash=H2)
+    done = make_status(plan, stable=H2, index=1)
+    ctx = Context(plan, done, Observation(now=NOW, replica_sets=(rs(H2, 4),)))
+    assert _next_timer(ctx, done) is None
+    short = replace(done, current_step_index=0)
+    ctx = Context(plan, short, Observation(now=NOW, replica_sets=(rs(H2, 4),)))
+    assert _next_timer(ctx, short) is not None
