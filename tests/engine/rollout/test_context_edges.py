@@ -269,3 +269,33 @@ def test_desired_counts_within_a_reconcile_follow_the_router_weights() -> None:
     plain = replace(plan, dynamic_stable_scale=False)
     ctx = Context(plain, status, Observation(now=NOW, replica_sets=views))
     assert ctx.desired_counts(_weights(10)) == ctx.desired_counts(None) == (2, 10)
+
+
+def test_desired_counts_follow_the_status_and_views_as_they_change_within_a_reconcile() -> None:
+    """The status and the new/stable views may be replaced during one reconcile
+    (syncReplicaSetRevision): each replacement is answered for itself, not with the counts
+    of setWeight 20 worked out before it (past the last step, or the new ReplicaSet as
+    stable, the canary is the whole rollout)."""
+    plan = make_plan(replicas=10, steps=(SetWeight(20), Pause()), **TR)
+    status = make_status(plan, stable=H1, index=0)
+    views = (rs(H1, 10), rs(H2, 2))
+    ctx = Context(plan, status, Observation(now=NOW, replica_sets=views))
+    assert ctx.desired_counts(None) == (2, 10)
+    ctx.status = make_status(plan, stable=H1, index=2)
+    assert ctx.desired_counts(None) == (10, 10)
+    for role in ("new_rs", "stable_rs"):
+        ctx = Context(plan, status, Observation(now=NOW, replica_sets=views))
+        assert ctx.desired_counts(None) == (2, 10)
+        other = ctx.stable_rs if role == "new_rs" else ctx.new_rs
+        setattr(ctx, role, other)
+        assert ctx.desired_counts(None) == (10, 10)
+
+
+def test_max_traffic_weight_must_be_positive() -> None:
+    """``maxTrafficWeight`` 0 is refused by name; 1 is the smallest usable (setWeight 1 of it
+    is the whole rollout)."""
+    plan = make_plan(replicas=10, steps=(SetWeight(1), Pause()), max_weight=1, **TR)
+    assert _desired(plan, make_status(plan, index=0), rs(H1, 10), rs(H2, 0)) == (10, 10)
+    zero = replace(plan, max_weight=0)
+    with pytest.raises(ValueError, match="^maxTrafficWeight must be positive, got 0$"):
+        _desired(zero, make_status(plan, index=0), rs(H1, 10), rs(H2, 0))
