@@ -299,3 +299,33 @@ def test_max_traffic_weight_must_be_positive() -> None:
     zero = replace(plan, max_weight=0)
     with pytest.raises(ValueError, match="^maxTrafficWeight must be positive, got 0$"):
         _desired(zero, make_status(plan, index=0), rs(H1, 10), rs(H2, 0))
+
+
+def test_an_aborted_dynamic_canary_keeps_the_pods_the_stable_cannot_serve_yet() -> None:
+    """Aborted with dynamicStableScale: the stable has 9 of 10 pods available, the canary 5, so
+    the canary keeps the last setWeight whose pods are fewer (10 %: 1 pod), not 0."""
+    steps = (SetWeight(10), SetWeight(50))
+    plan = make_plan(replicas=10, steps=steps, dynamic_stable_scale=True, **TR)
+    status = make_status(plan, stable=H1, index=0, abort=True)
+    assert _desired(plan, status, rs(H1, 9, 9), rs(H2, 5, 5)) == (1, 9)
+
+
+def test_without_a_stable_replica_set_the_canary_gets_the_max_traffic_weight() -> None:
+    """No stable ReplicaSet: the weight is ``maxTrafficWeight`` (200 of 200), all 10 pods."""
+    plan = make_plan(replicas=10, steps=(SetWeight(50), Pause()), max_weight=200, **TR)
+    assert _desired(plan, make_status(plan, stable=H1, index=0), rs(H2, 0)) == (10, 10)
+
+
+def test_a_basic_canary_that_is_its_own_stable_is_not_counted_twice() -> None:
+    """The status's stable is the new ReplicaSet (5 of 10 pods): it grows to all 10 within
+    the surge, with no stable of its own to keep."""
+    plan = make_plan(replicas=10, steps=(SetWeight(50), Pause()))
+    assert _desired(plan, make_status(plan, stable=H2, index=0), rs(H2, 5)) == (10, 0)
+
+
+def test_the_other_replica_sets_are_oldest_first() -> None:
+    """Two ReplicaSets besides new and stable, listed newest first: the context keeps them by
+    creation time."""
+    older, newer = rs("h-old", 1, created=NOW - 20), rs("h-mid", 1, created=NOW - 10)
+    ctx = _ctx(rs(H1, 10), rs(H2, 0), newer, older)
+    assert [o.hash for o in ctx.other_rss] == ["h-old", "h-mid"]
