@@ -297,7 +297,7 @@ def test_max_traffic_weight_must_be_positive() -> None:
     plan = make_plan(replicas=10, steps=(SetWeight(1), Pause()), max_weight=1, **TR)
     assert _desired(plan, make_status(plan, index=0), rs(H1, 10), rs(H2, 0)) == (10, 10)
     zero = replace(plan, max_weight=0)
-    with pytest.raises(ValueError, match="^maxTrafficWeight must be positive, got 0$"):
+    with pytest.raises(ValueError, match=r"^maxTrafficWeight must be positive, got 0$"):
         _desired(zero, make_status(plan, index=0), rs(H1, 10), rs(H2, 0))
 
 
