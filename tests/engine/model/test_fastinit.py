@@ -64,3 +64,69 @@ def test_refuses_what_it_cannot_do() -> None:
     for cls in (WithFactory, NotFrozen):
         with pytest.raises(TypeError):
             fast_frozen_init(cls)
+
+
+def test_refuses_a_class_that_is_not_a_frozen_dataclass_with_a_dict() -> None:
+    class NoDataclass:
+        a: int
+
+    @dataclasses.dataclass(frozen=True, slots=True)
+    class Slotted:
+        a: int
+
+    for cls in (NoDataclass, Slotted):
+        with pytest.raises(TypeError, match=f"{cls.__name__}: not a frozen dataclass"):
+            fast_frozen_init(cls)
+
+
+def test_refuses_a_post_init_and_fields_it_cannot_fill() -> None:
+    @dataclasses.dataclass(frozen=True)
+    class WithPostInit:
+        a: int
+
+        def __post_init__(self) -> None:
+            pass
+
+    with pytest.raises(TypeError, match="WithPostInit: has a __post_init__"):
+        fast_frozen_init(WithPostInit)
+
+    @dataclasses.dataclass(frozen=True)
+    class NoInit:
+        a: int = dataclasses.field(init=False, default=1)
+
+    @dataclasses.dataclass(frozen=True)
+    class KeywordOnly:
+        a: int = dataclasses.field(kw_only=True)
+
+    for cls in (NoInit, KeywordOnly):
+        with pytest.raises(TypeError, match=f"{cls.__name__}.a: unsupported field"):
+            fast_frozen_init(cls)
+
+
+def test_a_dataclass_without_fields() -> None:
+    @fast_frozen_init
+    @dataclasses.dataclass(frozen=True)
+    class Empty:
+        pass
+
+    assert Empty() == Empty() and Empty().__dict__ == {}
+
+
+def test_the_new_init_is_named_and_documented_as_the_one_it_replaces() -> None:
+    @fast_frozen_init
+    @dataclasses.dataclass(frozen=True)
+    class Fast:
+        a: int
+
+    assert Fast.__init__.__module__ == __name__
+    assert Fast.__init__.__qualname__.endswith("Fast.__init__")
+
+    # declared without a generated __init__: object's is the one replaced
+    @fast_frozen_init
+    @dataclasses.dataclass(frozen=True, init=False)
+    class Bare:
+        a: int
+
+    assert Bare(4).a == 4
+    assert Bare.__init__.__annotations__ == {}
+    assert Bare.__init__.__doc__ == object.__init__.__doc__
