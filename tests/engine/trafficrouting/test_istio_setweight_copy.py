@@ -86,3 +86,35 @@ def test_a_written_manifest_is_weighted_again_without_validation_but_a_new_one_i
     renamed["spec"]["http"][0]["name"] = "other"
     with pytest.raises(TrafficRoutingError, match="HTTP Route 'primary' is not found"):
         set_weight(renamed, ROLLOUT, 10, routing=routing)
+
+
+def test_a_written_manifest_given_with_another_rollouts_routing_is_validated():
+    out = set_weight(
+        manifest([{"name": "primary", "route": [dest("stable", 100), dest("canary", 0)]}]),
+        ROLLOUT,
+        30,
+        routing=rollout_routing(ROLLOUT),
+    )
+    other = copy.deepcopy(ROLLOUT)
+    other["spec"]["strategy"]["canary"]["trafficRouting"]["istio"]["virtualService"]["routes"] = [
+        "secondary"
+    ]
+    with pytest.raises(TrafficRoutingError, match="HTTP Route 'secondary' is not found"):
+        set_weight(out, other, 60, routing=rollout_routing(other))
+
+
+def test_a_write_that_moved_managed_routes_first_is_looked_up_again():
+    managed = copy.deepcopy(ROLLOUT)
+    managed["spec"]["strategy"]["canary"]["trafficRouting"]["managedRoutes"] = [{"name": "m"}]
+    routing = rollout_routing(managed)
+    given = manifest(
+        [
+            {"name": "primary", "route": [dest("stable", 100), dest("canary", 0)]},
+            {"name": "m", "route": [dest("stable", 0), dest("canary", 100)]},
+        ]
+    )
+    out = set_weight(given, managed, 30, routing=routing)
+    assert [r["name"] for r in out["spec"]["http"]] == ["m", "primary"]
+    again = set_weight(out, managed, 60, routing=routing)
+    assert again["spec"]["http"][0]["route"] == [dest("stable", 0), dest("canary", 100)]
+    assert again["spec"]["http"][1]["route"] == [dest("stable", 40), dest("canary", 60)]
