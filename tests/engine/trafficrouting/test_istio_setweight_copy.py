@@ -118,3 +118,14 @@ def test_a_write_that_moved_managed_routes_first_is_looked_up_again():
     again = set_weight(out, managed, 60, routing=routing)
     assert again["spec"]["http"][0]["route"] == [dest("stable", 0), dest("canary", 100)]
     assert again["spec"]["http"][1]["route"] == [dest("stable", 40), dest("canary", 60)]
+
+
+def test_a_destination_list_shared_by_two_routes_is_written_like_a_deep_copy():
+    """Two routes holding one ``route`` list (as a YAML alias loads it)."""
+    shared = [dest("stable", 100), dest("canary", 0)]
+    given = manifest([{"name": "primary", "route": shared}, {"name": "x", "route": shared}])
+    expected = set_weight(copy.deepcopy(given), ROLLOUT, 20)
+    out = set_weight(given, ROLLOUT, 20)
+    assert out == expected
+    assert out["spec"]["http"][1]["route"] == [dest("stable", 80), dest("canary", 20)]
+    assert shared == [dest("stable", 100), dest("canary", 0)]
