@@ -183,13 +183,14 @@ def set_weight(
     checked = _CHECKED.get(id(virtual_service))
     if checked is not None and (checked[0] is not virtual_service or checked[1] is not routing):
         checked = None
-    ref = vs_ref_for(virtual_service, routing) if checked is None else checked[2]
+    if checked is None:  # the Rollout's entry, read only by validation (a memo hit skips it)
+        ref = vs_ref_for(virtual_service, routing)
     # Patches are worked out on the manifest as given (read only) and applied to a copy only
     # if there are any: most reconciles write the weights that are already there.
     spec = as_dict(virtual_service.get("spec"))
     # istio.go::GetHttpRoutesI & co. read a section that is not a list as absent.
     sections = {k: section(spec, k) or [] for k in _SECTIONS if isinstance(spec.get(k), list)}
-    selected = _check(ref, sections, routing) if checked is None else checked[3]
+    selected = _check(ref, sections, routing) if checked is None else checked[2]
     extras = [as_dict(e) for e in additional_destinations]
     patches: list[_Patch] = []
     reshaped = False  # a destination deleted or appended
@@ -216,26 +217,23 @@ def set_weight(
     if not reshaped and routing.managed_routes is None:
         # Only weights changed (same routes in the same order, same destinations): what
         # validation and the route lookup read is as it was in the manifest given.
-        _remember(vs, routing, ref, selected)
+        _remember(vs, routing, selected)
     return vs
 
 
-_CHECKED: dict[int, tuple[Manifest, RolloutRouting, VsRef, dict[str, list[int]]]] = {}
+_CHECKED: dict[int, tuple[Manifest, RolloutRouting, dict[str, list[int]]]] = {}
 """The manifests a weight write returned, by ``id`` (each entry holds its manifest, so the
-id stays its own), with the routing they were written for, the Rollout's entry for them
-and the route indexes SetWeight re-weights: their routes, names, hosts, subsets and matches
-are those of the manifest validated before the write, which changed only weights. Nothing
-edits a manifest in place (every rewrite returns a new one), so the next reconcile's
-SetWeight does not validate them again. A handful of entries: the VirtualServices of the
-rollout being simulated."""
+id stays its own), with the routing they were written for and the route indexes SetWeight
+re-weights: their routes, names, hosts, subsets and matches are those of the manifest
+validated before the write, which changed only weights. Nothing edits a manifest in place
+(every rewrite returns a new one), so the next reconcile's SetWeight does not validate them
+again. A handful of entries: the VirtualServices of the rollout being simulated."""
 
 
-def _remember(
-    vs: Manifest, routing: RolloutRouting, ref: VsRef, selected: dict[str, list[int]]
-) -> None:
+def _remember(vs: Manifest, routing: RolloutRouting, selected: dict[str, list[int]]) -> None:
     if len(_CHECKED) >= 16:
         _CHECKED.clear()
-    _CHECKED[id(vs)] = (vs, routing, ref, selected)
+    _CHECKED[id(vs)] = (vs, routing, selected)
 
 
 def _check(
