@@ -65,6 +65,7 @@ __all__ = [
     "canary_replica_counts",
     "canary_replicas_or_weight",
     "check_min_pods_per_replica_set",
+    "counts_for_weight",
     "current_set_weight",
     "desired_canary_weight",
     "parse_int_or_percent",
@@ -139,10 +140,51 @@ def canary_replica_counts(
         max_weight=max_traffic_weight,
         canary_is_stable=canary_is_stable,
     )
+    return counts_for_weight(
+        replicas=replicas,
+        explicit_canary=explicit,
+        weight=weight,
+        surge=surge,
+        unavailable=unavailable,
+        canary=canary,
+        stable=stable,
+        others=others,
+        traffic_routing=traffic_routing,
+        dynamic_stable_scale=dynamic_stable_scale,
+        min_pods_per_replica_set=min_pods_per_replica_set,
+        aborted=aborted,
+        traffic_weights=traffic_weights,
+        max_traffic_weight=max_traffic_weight,
+        canary_is_stable=canary_is_stable,
+    )
+
+
+def counts_for_weight(
+    *,
+    replicas: int,
+    explicit_canary: int | None,
+    weight: int,
+    surge: int,
+    unavailable: int,
+    canary: ReplicaSetCounts | None,
+    stable: ReplicaSetCounts | None,
+    others: Sequence[ReplicaSetCounts],
+    traffic_routing: bool,
+    dynamic_stable_scale: bool,
+    min_pods_per_replica_set: int | None,
+    aborted: bool,
+    traffic_weights: tuple[int, int] | None,
+    max_traffic_weight: int,
+    canary_is_stable: bool,
+) -> tuple[int, int]:
+    """The second half of :func:`canary_replica_counts`: the counts for what the steps ask
+    (``explicit_canary``, ``weight``: :func:`canary_replicas_or_weight`) and the resolved
+    fenceposts, by the traffic-routed or the basic arithmetic. Only this half reads the
+    router's weights, so a caller asking for several weights works the first half out once."""
     if traffic_routing:
         return traffic_routed_canary_counts(
             replicas=replicas,
-            explicit_canary=explicit,
+            explicit_canary=explicit_canary,
             weight=weight,
             dynamic_stable_scale=dynamic_stable_scale,
             min_pods_per_replica_set=min_pods_per_replica_set,

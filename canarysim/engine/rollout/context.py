@@ -318,9 +318,9 @@ class Context:
         counts = replicas.ReplicaSetCounts
         surge, unavailable, abort_delay = _replica_facts(plan)
         if split is None:
-            # replicas.canary_replica_counts in two parts: what the steps ask for
+            # replicas.canary_replica_counts in its two halves: what the steps ask for
             # (GetCanaryReplicasOrWeight) does not depend on the router weights, so it is
-            # worked out once per status and new/stable views, not once per weights.
+            # worked out once per status and new/stable views; counts_for_weight per weights.
             if plan.max_weight <= 0:
                 raise ValueError(f"maxTrafficWeight must be positive, got {plan.max_weight!r}")
             # (a stable that is the new ReplicaSet is ignored: canary_is_stable says so)
@@ -345,33 +345,27 @@ class Context:
             split = (explicit, weight, canary, stable, canary_is_stable)
             self._last_counts = (status, new_rs, stable_rs, memo, split)
         explicit, weight, canary, stable, canary_is_stable = split
-        if plan.traffic_routing:
-            result = replicas.traffic_routed_canary_counts(
-                replicas=plan.replicas,
-                explicit_canary=explicit,
-                weight=weight,
-                dynamic_stable_scale=plan.dynamic_stable_scale,
-                min_pods_per_replica_set=plan.min_pods_per_replica_set,
-                aborted=status.abort,
-                traffic_weights=tw,
-                max_weight=plan.max_weight,
-            )
-        else:
-            others = self._other_counts
-            if others is None:  # the other ReplicaSets do not change within a reconcile
-                others = tuple(counts(rs.replicas, rs.available) for rs in self.other_rss)
-                self._other_counts = others
-            result = replicas.basic_canary_counts(
-                replicas=plan.replicas,
-                weight=weight,
-                surge=surge,
-                unavailable=unavailable,
-                canary=canary,
-                stable=stable,
-                others=others,
-                canary_is_stable=canary_is_stable,
-                max_weight=plan.max_weight,
-            )
+        others = self._other_counts
+        if others is None:  # the other ReplicaSets do not change within a reconcile
+            others = tuple(counts(rs.replicas, rs.available) for rs in self.other_rss)
+            self._other_counts = others
+        result = replicas.counts_for_weight(
+            replicas=plan.replicas,
+            explicit_canary=explicit,
+            weight=weight,
+            surge=surge,
+            unavailable=unavailable,
+            canary=canary,
+            stable=stable,
+            others=others,
+            traffic_routing=plan.traffic_routing,
+            dynamic_stable_scale=plan.dynamic_stable_scale,
+            min_pods_per_replica_set=plan.min_pods_per_replica_set,
+            aborted=status.abort,
+            traffic_weights=tw,
+            max_traffic_weight=plan.max_weight,
+            canary_is_stable=canary_is_stable,
+        )
         memo[tw] = result
         return result
 
