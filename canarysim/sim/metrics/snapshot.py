@@ -6,11 +6,12 @@ ReplicaSets (roles, the set and actual weights, the pause's end, the phase kubec
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import MISSING, fields
+from dataclasses import fields
 from operator import attrgetter
 from typing import Any
 
 from canarysim.engine.model import Condition, Pause, Plan, RolloutStatus, SetWeight, step_part
+from canarysim.engine.model.fastinit import frozen_dict_init
 from canarysim.result import (
     AnalysisRunSnapshot,
     ConditionSnapshot,
@@ -187,34 +188,16 @@ def rollout_snapshot(
     )
 
 
-def _init_defaults(cls: type) -> dict[str, Any] | None:
-    """The fields the dataclass ``__init__`` of *cls* sets, in order, with their defaults
-    (None for the required ones); None when that ``__init__`` does more than store them
-    (a ``__post_init__``, a default factory, slots)."""
-    if hasattr(cls, "__post_init__") or "__slots__" in vars(cls):
-        return None
-    out: dict[str, Any] = {}
-    for f in fields(cls):
-        if f.default_factory is not MISSING:
-            return None
-        if f.init:
-            out[f.name] = None if f.default is MISSING else f.default
-    return out
-
-
-_SNAPSHOT_DEFAULTS = _init_defaults(RolloutSnapshot)
+_fill_snapshot = frozen_dict_init(RolloutSnapshot)
 
 
 def _new_snapshot(**given: Any) -> RolloutSnapshot:
-    """``RolloutSnapshot(**given)`` (every required field given): the frozen dataclass's
-    ``__init__`` stores each of its ~35 fields through ``object.__setattr__``; the same
-    ``__dict__`` is filled at once (an equal, equally frozen snapshot)."""
-    if _SNAPSHOT_DEFAULTS is None:
-        return RolloutSnapshot(**given)
+    """``RolloutSnapshot(**given)``: the frozen dataclass's ``__init__`` stores each of its ~35
+    fields through ``object.__setattr__``; the engine's dictionary-filling ``__init__``
+    (:func:`~canarysim.engine.model.fastinit.frozen_dict_init`) gives an equal, equally
+    frozen snapshot, without being put into the Result's class."""
     snap: RolloutSnapshot = object.__new__(RolloutSnapshot)
-    state = snap.__dict__
-    state.update(_SNAPSHOT_DEFAULTS)
-    state.update(given)
+    _fill_snapshot(snap, **given)
     return snap
 
 

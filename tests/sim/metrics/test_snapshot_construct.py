@@ -3,11 +3,10 @@
 import dataclasses
 
 from canarysim.result import RolloutSnapshot
-from canarysim.sim.metrics.snapshot import _SNAPSHOT_DEFAULTS, _new_snapshot
+from canarysim.sim.metrics.snapshot import _new_snapshot
 
 
 def test_a_snapshot_built_directly_equals_the_constructor_s():
-    assert _SNAPSHOT_DEFAULTS is not None  # RolloutSnapshot's __init__ only stores fields
     required = {
         f.name: i
         for i, f in enumerate(dataclasses.fields(RolloutSnapshot))
