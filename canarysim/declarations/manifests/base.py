@@ -12,7 +12,8 @@ field with a did-you-mean otherwise (``Namespace`` -> ``namespace``).
 from typing import Annotated, Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, StrictInt, StrictStr
-from pydantic.alias_generators import to_camel
+
+from canarysim.declarations.aliases import to_camel
 
 __all__ = [
     "Int32",

@@ -12,9 +12,9 @@ import re
 from typing import Annotated, Any, ClassVar
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema, model_validator
-from pydantic.alias_generators import to_camel
 from pydantic_core import PydanticCustomError
 
+from canarysim.declarations.aliases import to_camel
 from canarysim.engine.durations import parse_duration
 
 __all__ = [
