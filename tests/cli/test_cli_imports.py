@@ -1,6 +1,6 @@
 """Commands load only what they use: ``validate`` and ``steps`` start fast (neither loads the
 SimPy world, NumPy nor matplotlib), and ``run`` loads matplotlib, the HTML report or Dask only
-when an option asks for them.
+when an option asks for them; and a command loads NumPy with one OpenBLAS thread.
 
 Checked in a fresh interpreter (a subprocess), since this test session has long since imported
 all of them.
@@ -130,3 +130,45 @@ def test_commands_freeze_what_they_loaded(command: str) -> None:
     out of the collector's sight, and the collector runs again for what comes after."""
     argv = [command, str(SEED)] + (["-q"] if command == "run" else [])
     assert _fresh(FROZEN.format(argv=argv)) == [0, 0, True, True]
+
+
+BLAS_PROBE = """
+import io, json, os, sys
+{before}
+from canarysim.cli import main
+main(["validate", {seed!r}], out=io.StringIO())
+import numpy  # as a run would, after the command began
+print(json.dumps([os.environ.get("OPENBLAS_NUM_THREADS"), len(os.listdir("/proc/self/task"))]))
+"""
+
+
+def _blas(before: str = "", env: dict[str, str] | None = None) -> list[Any]:
+    import os
+
+    environ = {k: v for k, v in os.environ.items() if k != "OPENBLAS_NUM_THREADS"}
+    environ.update(env or {})
+    done = subprocess.run(
+        [sys.executable, "-c", BLAS_PROBE.format(before=before, seed=str(SEED))],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=120,
+        env=environ,
+    )
+    return list(json.loads(done.stdout.strip().splitlines()[-1]))
+
+
+@pytest.mark.skipif(not Path("/proc/self/task").is_dir(), reason="counts threads in /proc")
+def test_a_command_loads_numpy_with_one_blas_thread() -> None:
+    setting, threads = _blas()
+    assert setting == "1"
+    assert threads == 1  # no OpenBLAS pool beside the main thread
+
+
+def test_a_users_blas_setting_is_kept() -> None:
+    assert _blas(env={"OPENBLAS_NUM_THREADS": "3"})[0] == "3"
+
+
+def test_library_use_is_left_alone() -> None:
+    # numpy already loaded (a notebook, a test session): the environment is not touched
+    assert _blas(before="import numpy")[0] is None
