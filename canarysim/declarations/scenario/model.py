@@ -28,7 +28,7 @@ from pydantic import (
 )
 
 from canarysim.declarations.manifests.argo import Rollout
-from canarysim.declarations.manifests.base import empty_list
+from canarysim.declarations.manifests.base import empty_list, private
 from canarysim.declarations.manifests.bundle import Manifests
 from canarysim.declarations.scenario.actions import (
     Abort,
@@ -254,12 +254,13 @@ class Scenario(ScenarioModel):
     @property
     def manifests(self) -> Manifests:
         """Every loaded object, typed and raw (see :class:`Manifests`)."""
-        return self._manifests
+        manifests: Manifests = private(self)["_manifests"]
+        return manifests
 
     @property
     def rollout(self) -> Rollout:
         """The Rollout being simulated."""
-        ros = self._manifests.rollouts
+        ros = self.manifests.rollouts
         if self.rollout_name is not None:
             for ro in ros:
                 if ro.name == self.rollout_name:
@@ -269,7 +270,8 @@ class Scenario(ScenarioModel):
     @property
     def source(self) -> Path | None:
         """The scenario file, or None when built in memory."""
-        return self._source
+        source: Path | None = private(self)["_source"]
+        return source
 
     @property
     def base_dir(self) -> Path:
@@ -350,11 +352,12 @@ class Scenario(ScenarioModel):
     def line_of(self, *path: Any) -> int:
         """Line of a key of the scenario file (of its closest ancestor; 0 when unknown)."""
         p = tuple(path)
+        lines = private(self)["_lines"]
         while p:
-            if p in self._lines:
-                return self._lines[p]
+            if p in lines:
+                return int(lines[p])
             p = p[:-1]
-        return self._lines.get((), 0)
+        return int(lines.get((), 0))
 
 
 __all__ += [
