@@ -5,8 +5,7 @@ Rooms: :mod:`.manifests` (Argo Rollouts, Istio, Kubernetes objects as pydantic m
 messages), :mod:`.lint` (what a cluster would only reveal at run time). The hall: reading YAML
 with source lines (:mod:`.yamlio`, :mod:`.load`: the only place canarysim reads input; loading
 runs with the garbage collector paused, :mod:`.bulk`),
-validating data into models (:mod:`.convert`; camelCase keys from field names,
-:mod:`.aliases`), ``canarysim validate`` (:mod:`.validate`,
+validating data into models (:mod:`.convert`), ``canarysim validate`` (:mod:`.validate`,
 :mod:`.findings`) and the Rollout as the engine's :class:`~canarysim.engine.model.Plan`
 (:mod:`.plan`), ``kubectl patch`` and ``apply``/``delete`` of objects (:mod:`.patch`,
 :mod:`.apply`). May import: pydantic, PyYAML, the engine; never the world above it.

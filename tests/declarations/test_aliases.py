@@ -9,8 +9,7 @@ import pytest
 from pydantic.alias_generators import to_camel as pydantic_to_camel
 
 import canarysim.declarations
-from canarysim.declarations.aliases import to_camel
-from canarysim.declarations.manifests.base import ManifestModel
+from canarysim.declarations.manifests.base import ManifestModel, to_camel
 from canarysim.declarations.scenario.values import ScenarioModel
 
 

@@ -14,7 +14,7 @@ from typing import Annotated, Any, ClassVar
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema, model_validator
 from pydantic_core import PydanticCustomError
 
-from canarysim.declarations.aliases import to_camel
+from canarysim.declarations.manifests.base import to_camel
 from canarysim.engine.durations import parse_duration
 
 __all__ = [
