@@ -9,37 +9,15 @@ from __future__ import annotations
 
 import base64
 from collections.abc import Iterable
+from importlib import import_module
 from pathlib import Path
 from typing import Any
 
 from canarysim.declarations.bulk import without_collector
 from canarysim.declarations.convert import validate_model
 from canarysim.declarations.findings import Finding
-from canarysim.declarations.manifests.analysis import AnalysisTemplate, ClusterAnalysisTemplate
-from canarysim.declarations.manifests.appmesh import (
-    AppMeshVirtualNode,
-    AppMeshVirtualRouter,
-    AppMeshVirtualService,
-)
-from canarysim.declarations.manifests.argo import Rollout
-from canarysim.declarations.manifests.aws import TargetGroupBinding
 from canarysim.declarations.manifests.base import Resource
 from canarysim.declarations.manifests.bundle import Manifests
-from canarysim.declarations.manifests.ingress import Ingress
-from canarysim.declarations.manifests.istio import DestinationRule, Gateway, VirtualService
-from canarysim.declarations.manifests.k8s import PodDisruptionBudget, Secret, Service
-from canarysim.declarations.manifests.smi import (
-    AmbassadorMapping,
-    ApisixRoute,
-    GatewayTCPRoute,
-    GatewayTLSRoute,
-    GRPCRoute,
-    HTTPRoute,
-    IngressRoute,
-    TraefikService,
-    TrafficSplit,
-)
-from canarysim.declarations.manifests.workloads import Deployment
 from canarysim.declarations.yamlio import Document, read_documents, scenario_error
 
 __all__ = [
@@ -51,43 +29,89 @@ __all__ = [
     "load_manifests",
 ]
 
-# (API group, kind) -> (model, Manifests attribute, namespaced)
-_KINDS: dict[tuple[str, str], tuple[type[Resource], str, bool]] = {
-    ("argoproj.io", "Rollout"): (Rollout, "rollouts", True),
-    ("argoproj.io", "AnalysisTemplate"): (AnalysisTemplate, "analysis_templates", True),
+# (API group, kind) -> (module of canarysim.declarations.manifests, model, Manifests attribute,
+# namespaced). Models are looked up when a document of their kind is read: a run of Istio
+# objects never defines the models of App Mesh, SMI, Ingresses or analysis templates.
+_KINDS: dict[tuple[str, str], tuple[str, str, str, bool]] = {
+    ("argoproj.io", "Rollout"): ("argo", "Rollout", "rollouts", True),
+    ("argoproj.io", "AnalysisTemplate"): (
+        "analysis",
+        "AnalysisTemplate",
+        "analysis_templates",
+        True,
+    ),
     ("argoproj.io", "ClusterAnalysisTemplate"): (
-        ClusterAnalysisTemplate,
+        "analysis",
+        "ClusterAnalysisTemplate",
         "cluster_analysis_templates",
         False,
     ),
-    ("", "Service"): (Service, "services", True),
-    ("policy", "PodDisruptionBudget"): (PodDisruptionBudget, "pod_disruption_budgets", True),
-    ("", "Secret"): (Secret, "secrets", True),
-    ("apps", "Deployment"): (Deployment, "deployments", True),
-    ("networking.istio.io", "VirtualService"): (VirtualService, "virtual_services", True),
-    ("networking.istio.io", "DestinationRule"): (DestinationRule, "destination_rules", True),
-    ("networking.istio.io", "Gateway"): (Gateway, "gateways", True),
-    ("networking.k8s.io", "Ingress"): (Ingress, "ingresses", True),
-    ("split.smi-spec.io", "TrafficSplit"): (TrafficSplit, "traffic_splits", True),
-    ("gateway.networking.k8s.io", "HTTPRoute"): (HTTPRoute, "http_routes", True),
-    ("gateway.networking.k8s.io", "GRPCRoute"): (GRPCRoute, "grpc_routes", True),
-    ("gateway.networking.k8s.io", "TCPRoute"): (GatewayTCPRoute, "tcp_routes", True),
-    ("gateway.networking.k8s.io", "TLSRoute"): (GatewayTLSRoute, "tls_routes", True),
-    ("apisix.apache.org", "ApisixRoute"): (ApisixRoute, "apisix_routes", True),
-    ("traefik.io", "TraefikService"): (TraefikService, "traefik_services", True),
-    ("traefik.containo.us", "TraefikService"): (TraefikService, "traefik_services", True),
-    ("traefik.io", "IngressRoute"): (IngressRoute, "ingress_routes", True),
-    ("traefik.containo.us", "IngressRoute"): (IngressRoute, "ingress_routes", True),
-    ("getambassador.io", "Mapping"): (AmbassadorMapping, "ambassador_mappings", True),
+    ("", "Service"): ("k8s", "Service", "services", True),
+    ("policy", "PodDisruptionBudget"): (
+        "k8s",
+        "PodDisruptionBudget",
+        "pod_disruption_budgets",
+        True,
+    ),
+    ("", "Secret"): ("k8s", "Secret", "secrets", True),
+    ("apps", "Deployment"): ("workloads", "Deployment", "deployments", True),
+    ("networking.istio.io", "VirtualService"): (
+        "istio",
+        "VirtualService",
+        "virtual_services",
+        True,
+    ),
+    ("networking.istio.io", "DestinationRule"): (
+        "istio",
+        "DestinationRule",
+        "destination_rules",
+        True,
+    ),
+    ("networking.istio.io", "Gateway"): ("istio", "Gateway", "gateways", True),
+    ("networking.k8s.io", "Ingress"): ("ingress", "Ingress", "ingresses", True),
+    ("split.smi-spec.io", "TrafficSplit"): ("smi", "TrafficSplit", "traffic_splits", True),
+    ("gateway.networking.k8s.io", "HTTPRoute"): ("smi", "HTTPRoute", "http_routes", True),
+    ("gateway.networking.k8s.io", "GRPCRoute"): ("smi", "GRPCRoute", "grpc_routes", True),
+    ("gateway.networking.k8s.io", "TCPRoute"): ("smi", "GatewayTCPRoute", "tcp_routes", True),
+    ("gateway.networking.k8s.io", "TLSRoute"): ("smi", "GatewayTLSRoute", "tls_routes", True),
+    ("apisix.apache.org", "ApisixRoute"): ("smi", "ApisixRoute", "apisix_routes", True),
+    ("traefik.io", "TraefikService"): ("smi", "TraefikService", "traefik_services", True),
+    ("traefik.containo.us", "TraefikService"): ("smi", "TraefikService", "traefik_services", True),
+    ("traefik.io", "IngressRoute"): ("smi", "IngressRoute", "ingress_routes", True),
+    ("traefik.containo.us", "IngressRoute"): ("smi", "IngressRoute", "ingress_routes", True),
+    ("getambassador.io", "Mapping"): ("smi", "AmbassadorMapping", "ambassador_mappings", True),
     ("appmesh.k8s.aws", "VirtualService"): (
-        AppMeshVirtualService,
+        "appmesh",
+        "AppMeshVirtualService",
         "appmesh_virtual_services",
         True,
     ),
-    ("appmesh.k8s.aws", "VirtualRouter"): (AppMeshVirtualRouter, "appmesh_virtual_routers", True),
-    ("appmesh.k8s.aws", "VirtualNode"): (AppMeshVirtualNode, "appmesh_virtual_nodes", True),
-    ("elbv2.k8s.aws", "TargetGroupBinding"): (TargetGroupBinding, "target_group_bindings", True),
+    ("appmesh.k8s.aws", "VirtualRouter"): (
+        "appmesh",
+        "AppMeshVirtualRouter",
+        "appmesh_virtual_routers",
+        True,
+    ),
+    ("appmesh.k8s.aws", "VirtualNode"): (
+        "appmesh",
+        "AppMeshVirtualNode",
+        "appmesh_virtual_nodes",
+        True,
+    ),
+    ("elbv2.k8s.aws", "TargetGroupBinding"): (
+        "aws",
+        "TargetGroupBinding",
+        "target_group_bindings",
+        True,
+    ),
 }
+
+
+def _model(module: str, name: str) -> type[Resource]:
+    """The model class ``name`` of ``canarysim.declarations.manifests.<module>``."""
+    found: type[Resource] = getattr(import_module(f"{__package__}.manifests.{module}"), name)
+    return found
+
 
 #: Versions each group serves (kubectl would reject anything else).
 _VERSIONS = {
@@ -236,9 +260,10 @@ def add_document(out: Manifests, doc: Document, base: tuple[str | int, ...] = ()
                 f"{', '.join(sorted(group + '/' + v if group else v for v in served))})",
             )
         )
-    model, attr, namespaced = entry
+    module, name, attr, namespaced = entry
+    model = _model(module, name)
     lines = _sub(doc.lines, base) if base else doc.lines
-    if model is Secret:
+    if kind == "Secret":
         _check_secret(doc, data, base)
     obj = validate_model(model, data, file=doc.file, lines=doc.lines, base=base)
     obj.attach(data, doc.file, lines)

@@ -65,6 +65,34 @@ def test_validate_does_not_load_the_step_engine() -> None:
     assert _loaded(["validate", str(SEED)], ENGINE_STEPS) == [0, []]
 
 
+# What a scenario of Istio objects without analysis templates never needs to define or load.
+UNUSED_KINDS = (
+    "canarysim.declarations.manifests.analysis",
+    "canarysim.declarations.manifests.appmesh",
+    "canarysim.declarations.manifests.smi",
+    "canarysim.declarations.manifests.ingress",
+    "canarysim.declarations.manifests.aws",
+    "canarysim.declarations.argo.analysis",
+    "canarysim.declarations.lint.analysis",
+    "canarysim.engine.analysis",
+    "canarysim.lang.expr.values",
+)
+
+
+def test_validate_loads_only_the_kinds_it_reads() -> None:
+    assert _loaded(["validate", str(SEED)], UNUSED_KINDS) == [0, []]
+
+
+def test_validate_loads_the_analysis_models_for_templates() -> None:
+    """(So that the probe above could fail.)"""
+    analysis = SEED.parents[1] / "imesh-analysis" / "scenario.yaml"
+    code, loaded = _loaded(["validate", str(analysis)], UNUSED_KINDS)
+    assert code in (0, 1)
+    assert "canarysim.declarations.manifests.analysis" in loaded  # type: ignore[operator]
+    assert "canarysim.declarations.argo.analysis" in loaded  # type: ignore[operator]
+    assert "canarysim.declarations.lint.analysis" in loaded  # type: ignore[operator]
+
+
 @pytest.mark.parametrize("argv", [["--help"], ["--version"], ["run", "--help"]])
 def test_help_and_version_load_no_library(argv: list[str]) -> None:
     watch = (*SIMULATION, *PLOTTING, *HTML, *DASK, "pydantic", "yaml", "canarysim.declarations")

@@ -10,17 +10,18 @@ Kubernetes' NotFound text is ``<resource> "<name>" not found``.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from canarysim.declarations.argo.analysis import Templates, validate_analysis
 from canarysim.declarations.argo.fielderr import FieldError
 from canarysim.declarations.manifests.argo import Rollout, RolloutAnalysis
 from canarysim.declarations.manifests.bundle import Manifests
-from canarysim.engine.analysis.runspec import TemplateNotFound, collect_templates
 from canarysim.engine.trafficrouting.appmesh import reconcile as appmesh
 from canarysim.engine.trafficrouting.istio import rollout as iro
 from canarysim.engine.trafficrouting.istio import routes as ir
 from canarysim.errors import TrafficRoutingError
+
+if TYPE_CHECKING:
+    from canarysim.declarations.argo.analysis import Templates
 
 __all__ = ["validate_references"]
 
@@ -68,8 +69,11 @@ def validate_references(ro: Rollout, objs: Manifests) -> list[FieldError]:
                     path, "Invalid", svc.name, f'Service "{svc.name}" is managed by another Rollout'
                 )
             )
-    for kind, index, analysis, templates in analyses:
-        errs += validate_analysis(ro, kind, index, analysis, templates)
+    if analyses:  # (the analysis checks and models are loaded for a Rollout that has some)
+        from canarysim.declarations.argo.analysis import validate_analysis
+
+        for kind, index, analysis, templates in analyses:
+            errs += validate_analysis(ro, kind, index, analysis, templates)
     for path, value, ingress in ingresses:
         # ValidateIngress / reportErrors: ALB checks its rootService (else the stable one)
         service = ro.canary.stable_service if ro.canary is not None else ""
@@ -206,6 +210,8 @@ def _fetch_analyses(
 def _templates(analysis: RolloutAnalysis, path: str, ro: Rollout, objs: Manifests) -> Templates:
     """``getAnalysisTemplatesFromRefs`` (nested templates, ``FilterUniqueTemplates``), through
     the same implementation as the runs the simulator creates."""
+    from canarysim.engine.analysis.runspec import TemplateNotFound, collect_templates
+
     found: dict[int, Any] = {}
 
     def lookup(name: str, cluster_scope: bool) -> Any:

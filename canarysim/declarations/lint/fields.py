@@ -10,6 +10,7 @@ Kubernetes 1.25) rejects the object, a lenient apply silently drops the field. K
 from __future__ import annotations
 
 import functools
+import sys
 from typing import Any
 
 from pydantic import BaseModel
@@ -17,11 +18,6 @@ from pydantic import BaseModel
 from canarysim.declarations.convert import did_you_mean
 from canarysim.declarations.findings import Finding
 from canarysim.declarations.lint.finding import at
-from canarysim.declarations.manifests.analysis import (
-    SIMULATED_PROVIDERS,
-    AnalysisTemplate,
-    ClusterAnalysisTemplate,
-)
 from canarysim.declarations.manifests.base import ManifestModel, Resource
 from canarysim.declarations.manifests.istio import DestinationRule
 from canarysim.declarations.yamlio import format_path
@@ -121,10 +117,15 @@ def unsupported(obj: Resource) -> list[Finding]:
         for path, policy in policies:
             if isinstance(policy, dict) and "outlierDetection" in policy:
                 warn((*path, "outlierDetection"), "outlier detection (ejecting failing pods)")
-    if isinstance(obj, AnalysisTemplate | ClusterAnalysisTemplate):
+    # (the analysis models are defined only once a template was read: until then no object
+    # can be one)
+    analysis = sys.modules.get("canarysim.declarations.manifests.analysis")
+    if analysis is not None and isinstance(
+        obj, analysis.AnalysisTemplate | analysis.ClusterAnalysisTemplate
+    ):
         for i, metric in enumerate(obj.spec.metrics):
             for kind in metric.provider.kinds:
-                if kind not in SIMULATED_PROVIDERS:
+                if kind not in analysis.SIMULATED_PROVIDERS:
                     warn(("spec", "metrics", i, "provider", kind), f"metric provider {kind}")
     return out
 

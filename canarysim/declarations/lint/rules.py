@@ -10,7 +10,6 @@ does not simulate are checked by :mod:`.fields`.
 from __future__ import annotations
 
 from canarysim.declarations.findings import Finding
-from canarysim.declarations.lint.analysis import lint_analysis
 from canarysim.declarations.lint.fields import unknown_fields, unsupported
 from canarysim.declarations.lint.routing import (
     destination_rule,
@@ -51,5 +50,8 @@ def lint(objs: Manifests) -> list[Finding]:
         out += empty_route_matches(ro)
     out += route_weights(objs)
     out += gateways(objs)
-    out += lint_analysis(objs)
+    if objs.analysis_templates or objs.cluster_analysis_templates:
+        from canarysim.declarations.lint.analysis import lint_analysis  # only with templates
+
+        out += lint_analysis(objs)
     return out

@@ -8,13 +8,15 @@ after the end of the run, versions described for images that never run.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from canarysim.declarations.findings import Finding, Severity
-from canarysim.declarations.manifests.analysis import AnalysisTemplate, ClusterAnalysisTemplate
 from canarysim.declarations.manifests.workloads import Deployment
 from canarysim.declarations.scenario.model import KillNode, MarkPodsReady, Scenario, SetImage
 from canarysim.declarations.workloadref import resolve_workload_ref
+
+if TYPE_CHECKING:
+    from canarysim.declarations.manifests.analysis import AnalysisTemplate, ClusterAnalysisTemplate
 
 __all__ = ["lint_scenario"]
 

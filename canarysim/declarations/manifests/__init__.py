@@ -1,10 +1,12 @@
-"""Typed models of the manifests canarysim reads (Argo Rollouts, Istio, Kubernetes core)."""
+"""Typed models of the manifests canarysim reads (Argo Rollouts, Istio, Kubernetes core).
 
-from canarysim.declarations.manifests.analysis import (
-    AnalysisTemplate,
-    ClusterAnalysisTemplate,
-    Metric,
-)
+The models of analysis templates (and of the other routers' objects, in their own modules)
+are defined when first needed (PEP 562 here, by kind in :mod:`canarysim.declarations.load`):
+a scenario without them never pays for their classes.
+"""
+
+from typing import Any
+
 from canarysim.declarations.manifests.argo import CanaryStep, CanaryStrategy, Rollout
 from canarysim.declarations.manifests.bundle import Manifests
 from canarysim.declarations.manifests.istio import DestinationRule, Gateway, VirtualService
@@ -23,3 +25,13 @@ __all__ = [
     "Service",
     "VirtualService",
 ]
+
+_ANALYSIS = ("AnalysisTemplate", "ClusterAnalysisTemplate", "Metric")
+
+
+def __getattr__(name: str) -> Any:
+    if name in _ANALYSIS:
+        from canarysim.declarations.manifests import analysis
+
+        return getattr(analysis, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

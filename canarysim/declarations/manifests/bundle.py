@@ -3,33 +3,35 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from canarysim.declarations.findings import Finding
-from canarysim.declarations.manifests.analysis import AnalysisTemplate, ClusterAnalysisTemplate
-from canarysim.declarations.manifests.appmesh import (
-    AppMeshVirtualNode,
-    AppMeshVirtualRouter,
-    AppMeshVirtualService,
-)
 from canarysim.declarations.manifests.argo import Rollout
-from canarysim.declarations.manifests.aws import TargetGroupBinding
 from canarysim.declarations.manifests.base import Resource
-from canarysim.declarations.manifests.ingress import Ingress
 from canarysim.declarations.manifests.istio import DestinationRule, Gateway, VirtualService
 from canarysim.declarations.manifests.k8s import PodDisruptionBudget, Secret, Service
-from canarysim.declarations.manifests.smi import (
-    AmbassadorMapping,
-    ApisixRoute,
-    GatewayTCPRoute,
-    GatewayTLSRoute,
-    GRPCRoute,
-    HTTPRoute,
-    IngressRoute,
-    TraefikService,
-    TrafficSplit,
-)
 from canarysim.declarations.manifests.workloads import Deployment
+
+if TYPE_CHECKING:  # the models of kinds a run may not have are defined when one is read
+    from canarysim.declarations.manifests.analysis import AnalysisTemplate, ClusterAnalysisTemplate
+    from canarysim.declarations.manifests.appmesh import (
+        AppMeshVirtualNode,
+        AppMeshVirtualRouter,
+        AppMeshVirtualService,
+    )
+    from canarysim.declarations.manifests.aws import TargetGroupBinding
+    from canarysim.declarations.manifests.ingress import Ingress
+    from canarysim.declarations.manifests.smi import (
+        AmbassadorMapping,
+        ApisixRoute,
+        GatewayTCPRoute,
+        GatewayTLSRoute,
+        GRPCRoute,
+        HTTPRoute,
+        IngressRoute,
+        TraefikService,
+        TrafficSplit,
+    )
 
 __all__ = ["Manifests"]
 
