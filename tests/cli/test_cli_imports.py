@@ -83,6 +83,11 @@ def test_validate_loads_only_the_kinds_it_reads() -> None:
     assert _loaded(["validate", str(SEED)], UNUSED_KINDS) == [0, []]
 
 
+def test_run_loads_no_analysis_template_models_without_templates() -> None:
+    watch = ("canarysim.declarations.manifests.analysis", "canarysim.declarations.lint.analysis")
+    assert _loaded(["run", str(SEED), "-q"], watch) == [0, []]
+
+
 def test_validate_loads_the_analysis_models_for_templates() -> None:
     """(So that the probe above could fail.)"""
     analysis = SEED.parents[1] / "imesh-analysis" / "scenario.yaml"

@@ -17,7 +17,6 @@ from typing import Any
 
 import numpy as np
 
-from canarysim.declarations.lint.analysis import PLACEHOLDER, placeholder_outside_quotes
 from canarysim.declarations.scenario.analysis import JobBehaviour, WebAnswer
 from canarysim.declarations.scenario.model import Scenario
 from canarysim.declarations.scenario.values import at_time
@@ -230,6 +229,9 @@ def _query_trees(
     """The parsed trees of the run's queries (placeholders in quoted label values read as
     :data:`_ARGUMENT`), or None when one can only be known at run time (a placeholder
     elsewhere; with ``unbounded``, a range query's window) or does not parse."""
+    # (with the lint's placeholder rules, which bring the analysis template models: loaded
+    # only for a scenario whose templates have queries)
+    from canarysim.declarations.lint.analysis import PLACEHOLDER, placeholder_outside_quotes
     from canarysim.lang.promql.query import PromQLError, parse
 
     trees = []
