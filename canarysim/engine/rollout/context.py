@@ -156,9 +156,11 @@ def _go_duration(seconds: float) -> str:
     return str(int(seconds)) if seconds == int(seconds) else str(seconds)
 
 
-@dataclass
+@dataclass(init=False)
 class Context:
-    """Inputs, derived views and scratch of one reconcile (mutable; lives for one call)."""
+    """Inputs, derived views and scratch of one reconcile (mutable; lives for one call).
+    Built from (plan, status, observation) only: the other fields are filled in by
+    ``__init__`` (the ReplicaSets sorted, the status's weights and runs) or the reconcile."""
 
     plan: Plan
     status: RolloutStatus
@@ -201,33 +203,52 @@ class Context:
         default=None, init=False, repr=False, compare=False
     )
 
-    def __post_init__(self) -> None:
-        self.pause = PauseContext(self.status)
-        by_hash = {rs.hash: rs for rs in self.obs.replica_sets}
-        new = self.new_rs = by_hash.get(self.plan.pod_template_hash)
-        stable = self.stable_rs = by_hash.get(self.status.stable_rs)  # no ReplicaSet has hash ""
-        others = [rs for rs in self.obs.replica_sets if rs is not new and rs is not stable]
+    def __init__(self, plan: Plan, status: RolloutStatus, obs: Observation) -> None:
+        # (written out rather than generated: one Context per reconcile, and the generated
+        # __init__ with its default factories, then __post_init__, cost twice as much)
+        self.plan, self.status, self.obs = plan, status, obs
+        self.pause = PauseContext(status)
+        self.actions = []
+        self.step_run = self.background_run = self.experiment = None
+        self.current_ex = self.current_step_ar = self.current_background_ar = None
+        self.created_runs = set()
+        self.services = {}
+        self.targets_verified = None
+        self.verify_retry = False
+        self.error = ""
+        self._last_counts = self._other_counts = None
+        # newRolloutContext: the new ReplicaSet by the template's hash, the stable by the
+        # status's (no ReplicaSet has hash ""; of two views with one hash, the last counts).
+        new = stable = None
+        pod_hash, stable_hash = plan.pod_template_hash, status.stable_rs
+        for rs in obs.replica_sets:
+            if rs.hash == pod_hash:
+                new = rs
+            if rs.hash == stable_hash:
+                stable = rs
+        self.new_rs, self.stable_rs = new, stable
+        others = [rs for rs in obs.replica_sets if rs is not new and rs is not stable]
         if len(others) > 1:
             others.sort(key=_created_order)
         self.other_rss = others
-        self.new_weights = self.status.canary_weights
-        self.alb = self.status.alb
-        self.alb_status = self.status.alb_status
-        self.albs = self.status.albs
-        self.restarted_at = self.status.restarted_at
+        self.new_weights = status.canary_weights
+        self.alb = status.alb
+        self.alb_status = status.alb_status
+        self.albs = status.albs
+        self.restarted_at = status.restarted_at
         # GetCurrentExperiment / FilterCurrentRolloutAnalysisRuns: by the names in the status.
-        st = self.status
+        st = status
         if st.current_experiment is not None:
             self.current_ex = next(
-                (e for e in self.obs.experiments if e.name == st.current_experiment.name), None
+                (e for e in obs.experiments if e.name == st.current_experiment.name), None
             )
         if st.current_step_analysis_run is not None:
             name = st.current_step_analysis_run.name
-            self.current_step_ar = next((a for a in self.obs.analysis_runs if a.name == name), None)
+            self.current_step_ar = next((a for a in obs.analysis_runs if a.name == name), None)
         if st.current_background_analysis_run is not None:
             name = st.current_background_analysis_run.name
             self.current_background_ar = next(
-                (a for a in self.obs.analysis_runs if a.name == name), None
+                (a for a in obs.analysis_runs if a.name == name), None
             )
 
     # ---- small facts -------------------------------------------------------------------------

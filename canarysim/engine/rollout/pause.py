@@ -19,7 +19,7 @@ INCONCLUSIVE_ANALYSIS = "InconclusiveAnalysisRun"
 INCONCLUSIVE_EXPERIMENT = "InconclusiveExperiment"
 
 
-@dataclass
+@dataclass(init=False)
 class PauseContext:
     """Intents recorded during one reconcile, relative to the status as read."""
 
@@ -30,6 +30,14 @@ class PauseContext:
     add_abort: bool = False
     remove_abort: bool = False
     abort_message: str = ""
+
+    def __init__(self, status: RolloutStatus) -> None:
+        # (written out: one per reconcile, and the generated one's default factories cost)
+        self.status = status
+        self.add_reasons = []
+        self.remove_reasons = []
+        self.clear = self.add_abort = self.remove_abort = False
+        self.abort_message = ""
 
     def has_add_pause(self) -> bool:
         return bool(self.add_reasons)
