@@ -75,7 +75,7 @@ def decide(plan: Plan, status: RolloutStatus, observation: Observation) -> Decis
 
     # 5. rolloutCanary.
     if _template_or_steps_changed(ctx):
-        return finish(ctx, status, _sync_rollout_status(ctx))
+        return finish(ctx, status, _sync_rollout_status(ctx, reset=True))
     if reconcile_restart(ctx) > 0:
         return finish(ctx, status, ctx.status)  # evictions first; availability is stale now
     reconcile_ephemeral_metadata(ctx)
@@ -198,14 +198,16 @@ def _promote_stable(ctx: Context, d: Draft, reason: str) -> None:
         )
 
 
-def _sync_rollout_status(ctx: Context) -> RolloutStatus:
+def _sync_rollout_status(ctx: Context, reset: bool = False) -> RolloutStatus:
     """``syncRolloutStatusCanary``: the step/promotion transition of this reconcile, first
-    match wins: reset on a new template or steps; full promotion; abort; step completed."""
+    match wins: reset on a new template or steps; full promotion; abort; step completed.
+    ``reset``: ``PodTemplateOrStepsChanged`` (decide() asked it before rolloutCanary went
+    on, and nothing since changes the status it reads, so the other callers pass False)."""
     d = base_status(ctx)
     count = ctx.step_count
     step, index = ctx.current_step()
     aliased = False
-    if _template_or_steps_changed(ctx):
+    if reset:
         # resetRolloutStatus: a new revision (or new steps) starts from step 0.
         ctx.pause.clear = True
         ctx.pause.remove_abort = True

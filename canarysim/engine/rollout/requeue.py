@@ -65,9 +65,17 @@ def finish(ctx: Context, given: RolloutStatus, new: RolloutStatus) -> Decision:
     informers mean "look again now"; otherwise the earliest timer, or None."""
     actions = tuple(ctx.actions)
     # (the actions first: a waking one spares comparing the whole status)
-    if any(isinstance(a, _WAKING_ACTIONS) for a in actions) or new != given:
+    if _wakes(actions) or new != given:
         return Decision(new, actions, 0.0)
     return Decision(new, actions, _next_timer(ctx, new))
+
+
+def _wakes(actions: tuple[object, ...]) -> bool:
+    """Some action is a write the controller's informers would see."""
+    for a in actions:  # noqa: SIM110 - a loop: once per reconcile, no generator
+        if isinstance(a, _WAKING_ACTIONS):
+            return True
+    return False
 
 
 def fail(ctx: Context, given: RolloutStatus) -> Decision:

@@ -73,11 +73,10 @@ def track_duration(ctx: Context, new: WrittenStatus) -> RolloutDuration | None:
     aborted = ctx.pause.is_aborted()
     progressing = prev.condition("Progressing")
     retry = not aborted and progressing is not None and progressing.reason == _ABORTED_REASON
-    was_paused = prev.duration is not None and prev.duration.manual_pause_started_at is not None
+    prev_d = prev.duration
+    was_paused = prev_d is not None and prev_d.manual_pause_started_at is not None
     in_flight = (
-        prev.duration is not None
-        and prev.duration.rollout_started_at is not None
-        and not prev.duration.completed
+        prev_d is not None and prev_d.rollout_started_at is not None and not prev_d.completed
     )
 
     if in_flight and d is not None:
@@ -105,8 +104,9 @@ def track_duration(ctx: Context, new: WrittenStatus) -> RolloutDuration | None:
 
     if d is None or d.completed:
         return d
-    manual = ctx.plan.paused or any(
-        requires_manual_action(ctx, c.reason) for c in new.pause_conditions
+    manual = ctx.plan.paused or (
+        bool(new.pause_conditions)  # (most reconciles: none, and no generator to build)
+        and any(requires_manual_action(ctx, c.reason) for c in new.pause_conditions)
     )
     if was_paused and not manual:
         return d.end_manual_pause(now)

@@ -64,10 +64,10 @@ def set_condition(
 ) -> bool:
     """``SetRolloutCondition``: no change when status and reason are unchanged (so the
     update time is *not* refreshed); the transition time survives a same-status change."""
-    stamp = floor_second(now)
     current = get_condition(conditions, type_)
     if current is not None and current.status == status and current.reason == reason:
         return False
+    stamp = floor_second(now)
     transition = stamp
     if current is not None and current.status == status:
         transition = current.last_transition_time
@@ -266,7 +266,6 @@ def calculate_conditions(ctx: Context, d: Draft, paused: bool) -> None:
             ctx.event(ABORTED_REASON, message, warning=True)
     else:
         rs_name = ctx.rs_name(d.current_pod_hash)
-        current = ctx.status.condition(PROGRESSING)
         if healthy:
             set_condition(
                 conds,
@@ -282,6 +281,7 @@ def calculate_conditions(ctx: Context, d: Draft, paused: bool) -> None:
                 reason, msg = RS_NOT_AVAILABLE_REASON, NOT_AVAILABLE_MESSAGE
             stamp = floor_second(now)
             transition = stamp
+            current = ctx.status.condition(PROGRESSING)
             if current is not None and current.status == "True":
                 transition = current.last_transition_time
             d.conditions[:] = [c for c in d.conditions if c.type != PROGRESSING]

@@ -94,14 +94,13 @@ class Draft:
 
 def base_counts(ctx: Context) -> tuple[int, int, int, int]:
     """The counts of ``syncRolloutStatusCanary``: (replicas, updated, ready, available)."""
-    rss = ctx.obs.replica_sets
+    replicas = ready = available = 0
+    for rs in ctx.obs.replica_sets:  # (one pass for the three sums)
+        replicas += rs.status_replicas
+        ready += rs.ready
+        available += rs.available
     new = ctx.new_rs
-    return (
-        sum(rs.status_replicas for rs in rss),
-        new.status_replicas if new is not None else 0,
-        sum(rs.ready for rs in rss),
-        sum(rs.available for rs in rss),
-    )
+    return replicas, new.status_replicas if new is not None else 0, ready, available
 
 
 def base_status(ctx: Context) -> Draft:
