@@ -179,10 +179,11 @@ def reconcile_analysis_runs(ctx: Context) -> None:
         bg_ar = _reconcile_background_run(ctx)
     ctx.step_run = run_status(ctx, step_ar)
     ctx.background_run = run_status(ctx, bg_ar)
-    current_names = {ar.name for ar in (step_ar, bg_ar) if ar is not None}
-    for ar in ctx.obs.analysis_runs:
-        if ar.name not in current_names:
-            _terminate_run(ctx, ar)
+    if ctx.obs.analysis_runs:  # (most reconciles observe none: no set to build)
+        current_names = {ar.name for ar in (step_ar, bg_ar) if ar is not None}
+        for ar in ctx.obs.analysis_runs:
+            if ar.name not in current_names:
+                _terminate_run(ctx, ar)
     _emit_phase_change(ctx, status.current_step_analysis_run, step_ar, "Step")
     _emit_phase_change(ctx, status.current_background_analysis_run, bg_ar, "Background")
 

@@ -88,8 +88,9 @@ def _remove_scale_down_deadlines(ctx: Context) -> None:
     if ctx.new_rs is not None and not should_delay_abort_scale_down(ctx):
         todo.append(ctx.new_rs)
     # (by identity: the views of one ReplicaSet are one object in a context, so this is
-    # the membership test without comparing two views field by field)
-    if ctx.stable_rs is not None and all(rs is not ctx.stable_rs for rs in todo):
+    # the membership test without comparing two views field by field; todo holds at most
+    # the new ReplicaSet)
+    if ctx.stable_rs is not None and not (todo and todo[0] is ctx.stable_rs):
         todo.append(ctx.stable_rs)
     for rs in todo:
         if rs.scale_down_deadline is not None:

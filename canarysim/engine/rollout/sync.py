@@ -110,13 +110,16 @@ def sync_revision(ctx: Context) -> None:
 def is_scaling_event(ctx: Context) -> bool:
     """``isScalingEvent``: an active new/stable ReplicaSet was sized for another
     ``spec.replicas`` (its desired-replicas annotation differs)."""
-    return any(
-        rs is not None
-        and rs.replicas > 0
-        and rs.rollout_replicas is not None
-        and rs.rollout_replicas != ctx.plan.replicas
-        for rs in (ctx.new_rs, ctx.stable_rs)
-    )
+    replicas = ctx.plan.replicas
+    for rs in (ctx.new_rs, ctx.stable_rs):  # (a loop: every reconcile asks, no generator)
+        if (
+            rs is not None
+            and rs.replicas > 0
+            and rs.rollout_replicas is not None
+            and rs.rollout_replicas != replicas
+        ):
+            return True
+    return False
 
 
 def unchanged_draft(ctx: Context) -> Draft:
