@@ -394,7 +394,9 @@ class Context:
         """``ReplicaProgressThresholdMet`` (utils/replicaset/canary.go) with the Rollout's
         ``replicaProgressThreshold``: without one, all ``desired`` pods created and available."""
         th = self.plan.replica_progress_threshold
-        spec = None if th is None else {"type": th[0], "value": th[1]}
+        if th is None:  # (its default, asked on most reconciles: no mapping or counts to build)
+            return rs is not None and rs.replicas == desired and rs.available == desired
+        spec = {"type": th[0], "value": th[1]}
         counts = None if rs is None else replicas.ReplicaSetCounts(rs.replicas, rs.available)
         return replicas.replica_progress_threshold_met(spec, counts, desired)
 

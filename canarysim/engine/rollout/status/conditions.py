@@ -321,4 +321,7 @@ def _available(ctx: Context, d: Draft) -> bool:
         return (
             rs is not None and rs.replicas == r and rs.rollout_replicas == r and rs.available == r
         )
-    return sum(rs.available for rs in ctx.obs.replica_sets) >= r
+    available = 0
+    for rs in ctx.obs.replica_sets:  # (a loop: every reconcile asks, no generator)
+        available += rs.available
+    return available >= r
