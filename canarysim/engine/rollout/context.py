@@ -284,12 +284,13 @@ class Context:
     def current_step(self) -> tuple[Step | None, int | None]:
         """``GetCurrentCanaryStep``: (step, index); (None, index) past the last step;
         (None, None) without steps."""
-        if not self.plan.steps:
+        steps = self.plan.steps
+        if not steps:
             return None, None
         index = self.status.current_step_index or 0
-        if index >= len(self.plan.steps):
+        if index >= len(steps):
             return None, index
-        return self.plan.steps[index], index
+        return steps[index], index
 
     def current_set_weight(self) -> int:
         """``GetCurrentSetWeight``: 0 when aborted, max past the last step, else the nearest

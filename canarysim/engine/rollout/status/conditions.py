@@ -155,8 +155,9 @@ def rollout_healthy_of(
             and completed
         )
     executed_all = True
-    if ctx.step_count > 0 and step_index is not None:
-        executed_all = step_index == ctx.step_count
+    count = ctx.step_count
+    if count > 0 and step_index is not None:
+        executed_all = step_index == count
     stable_is_current = bool(stable_rs) and stable_rs == pod_hash
     return (
         updated == r
