@@ -310,6 +310,12 @@ class Context:
 
     # ---- replica arithmetic (engine.replicas) ------------------------------------------------
 
+    def fenceposts(self) -> tuple[int, int]:
+        """``maxSurge`` and ``maxUnavailable`` resolved against ``spec.replicas``
+        (``resolveFenceposts``), worked out once per plan."""
+        surge, unavailable, _ = _replica_facts(self.plan)
+        return surge, unavailable
+
     def desired_counts(self, weights: TrafficWeights | None) -> tuple[int, int]:
         """(canary, stable) ``.spec.replicas`` for this reconcile: ``NewRSNewReplicas`` /
         ``CalculateReplicaCountsFor{Basic,TrafficRouted}Canary`` (utils/replicaset/canary.go).

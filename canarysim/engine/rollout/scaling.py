@@ -9,7 +9,6 @@ limit (``reconcileRevisionHistoryLimit``, rollout/sync.go).
 
 from __future__ import annotations
 
-from canarysim.engine import replicas
 from canarysim.engine.model import (
     AnnotateReplicaSet,
     DeleteReplicaSet,
@@ -196,9 +195,7 @@ def _reconcile_others(ctx: Context) -> bool:
             scale(ctx, rs, rs.available)
             size[rs.hash] = rs.available
             cleaned = True
-    _, unavailable = replicas.resolve_fenceposts(
-        plan.max_surge, plan.max_unavailable, plan.replicas
-    )
+    _, unavailable = ctx.fenceposts()
     budget = sum(r.available for r in ctx.obs.replica_sets) - (plan.replicas - unavailable)
     if budget <= 0:
         return False
