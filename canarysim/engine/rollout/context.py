@@ -35,72 +35,22 @@ from canarysim.engine.model import (
     SingleStep,
     Step,
     TrafficWeights,
-    step_part,
     step_parts,
 )
 from canarysim.engine.rollout.pause import PauseContext
+from canarysim.engine.rollout.step_facts import prior_set_weights, step_mapping, step_mappings
 
 COMPLETED_PHASES = frozenset({"Successful", "Failed", "Error", "Inconclusive"})
 
-
-def step_mapping(step: Step) -> dict[str, Any]:
-    """A typed step back in the manifest form the replica arithmetic reads: its ``setWeight``
-    and ``setCanaryScale`` fields (of every part of a compound step); the arithmetic reads no
-    other field, so other kinds of step map to an empty mapping that keeps their position."""
-    out: dict[str, Any] = {}
-    for part in step_parts(step):
-        out.update(_single_mapping(part))
-    return out
-
-
-def _single_mapping(step: SingleStep) -> dict[str, Any]:
-    if isinstance(step, SetWeight):
-        return {"setWeight": step.weight}
-    if isinstance(step, SetCanaryScale):
-        scs: dict[str, Any] = {}
-        if step.replicas is not None:
-            scs["replicas"] = step.replicas
-        if step.weight is not None:
-            scs["weight"] = step.weight
-        if step.match_traffic_weight:
-            scs["matchTrafficWeight"] = True
-        return {"setCanaryScale": scs}
-    return {}
-
-
-_MAPPED: list[tuple[tuple[Step, ...], tuple[dict[str, Any], ...]]] = []
-
-
-def step_mappings(steps: tuple[Step, ...]) -> tuple[dict[str, Any], ...]:
-    """:func:`step_mapping` of every step, computed once per steps tuple: a plan's steps do not
-    change between reconciles, and mapping them on each one made reconciles O(steps).
-    (Remembers the last tuple by identity; callers must not modify the result.)"""
-    if _MAPPED and _MAPPED[0][0] is steps:
-        return _MAPPED[0][1]
-    mapped = tuple(step_mapping(s) for s in steps)
-    _MAPPED[:] = [(steps, mapped)]
-    return mapped
-
-
-_PRIOR_WEIGHTS: list[tuple[tuple[Step, ...], tuple[int | None, ...]]] = []
-
-
-def prior_set_weights(steps: tuple[Step, ...]) -> tuple[int | None, ...]:
-    """For each step index, the weight of the nearest ``setWeight`` at or before it (None
-    when there is none): what ``GetCurrentSetWeight`` and the traffic reconciler walk the
-    steps back for, worked out once per steps tuple instead of on every reconcile.
-    (Remembers the last tuple by identity; the answer is immutable.)"""
-    if _PRIOR_WEIGHTS and _PRIOR_WEIGHTS[0][0] is steps:
-        return _PRIOR_WEIGHTS[0][1]
-    out: list[int | None] = []
-    last: int | None = None
-    for step in steps:
-        if (weight := step_part(step, SetWeight)) is not None:
-            last = weight.weight
-        out.append(last)
-    prior = tuple(out)
-    _PRIOR_WEIGHTS[:] = [(steps, prior)]
-    return prior
+__all__ = [
+    "COMPLETED_PHASES",
+    "Context",
+    "floor_second",
+    "prior_set_weights",
+    "step_mapping",
+    "step_mappings",
+    "step_string",
+]
 
 
 _REPLICA_FACTS: list[tuple[Plan, tuple[int, int, int | None]]] = []
@@ -120,6 +70,23 @@ def _replica_facts(plan: Plan) -> tuple[int, int, int | None]:
     facts = (surge, unavailable, _int_or_none(plan.abort_scale_down_delay_seconds))
     _REPLICA_FACTS[:] = [(plan, facts)]
     return facts
+
+
+_PLAN_COUNTS: list[tuple[Plan, dict[tuple[Any, ...], tuple[int, int]]]] = []
+_PLAN_COUNTS_MAX = 4096
+
+
+def _plan_counts(plan: Plan) -> dict[tuple[Any, ...], tuple[int, int]]:
+    """:meth:`Context.desired_counts` of one plan by the rest of its inputs (the status's
+    step index, promoteFull and abort, the ReplicaSets' sizes and available pods, the router
+    weights read): a pure function of them, so kept across that plan's reconciles.
+    (Remembers the last plan by identity, as :func:`_replica_facts` does: a new plan, e.g.
+    a new run's, starts afresh; at most ``_PLAN_COUNTS_MAX`` answers are kept.)"""
+    if _PLAN_COUNTS and _PLAN_COUNTS[0][0] is plan:
+        return _PLAN_COUNTS[0][1]
+    known: dict[tuple[Any, ...], tuple[int, int]] = {}
+    _PLAN_COUNTS[:] = [(plan, known)]
+    return known
 
 
 def step_string(step: Step) -> str:
@@ -342,6 +309,23 @@ class Context:
                 return hit
         else:
             memo, split = {}, None
+        # Across the reconciles of one plan the same inputs come back (a rollout waits at a
+        # step while pods come up): the answer by everything it reads besides the plan.
+        key = (
+            status.current_step_index,
+            status.promote_full,
+            status.abort,
+            None if new_rs is None else (new_rs.replicas, new_rs.available),
+            None if stable_rs is None else (stable_rs.replicas, stable_rs.available),
+            stable_rs is not None and stable_rs is new_rs,
+            tuple([(rs.replicas, rs.available) for rs in self.other_rss]),
+            tw,
+        )
+        known = _plan_counts(plan)
+        if (hit := known.get(key)) is not None:
+            memo[tw] = hit
+            self._last_counts = (status, new_rs, stable_rs, memo, split)
+            return hit
 
         counts = replicas.ReplicaSetCounts
         surge, unavailable, abort_delay = _replica_facts(plan)
@@ -395,6 +379,9 @@ class Context:
             canary_is_stable=canary_is_stable,
         )
         memo[tw] = result
+        if len(known) >= _PLAN_COUNTS_MAX:
+            known.clear()
+        known[key] = result
         return result
 
     def progress_threshold_met(self, rs: ReplicaSetView | None, desired: int) -> bool:
