@@ -73,7 +73,8 @@ class PauseContext:
         if self.add_abort or (not self.remove_abort and self.status.abort):
             at = aborted_at if aborted_at is not None else now_second
             return True, at, (), False
-        if self.clear:
+        if self.clear or not (self.status.pause_conditions or self.add_reasons):
+            # (nor any pause condition to keep or to add: most reconciles)
             return False, None, (), False
         removing = set(self.remove_reasons)
         kept = [c for c in self.status.pause_conditions if c.reason not in removing]

@@ -229,7 +229,7 @@ def reconcile_traffic_routing(ctx: Context) -> None:
             ctx.actions.append(SetTrafficHeaderRoute(header.name, header.match))
         if (mirror := step_part(step, SetMirrorRoute)) is not None:
             ctx.actions.append(SetTrafficMirrorRoute(mirror.name, mirror.match, mirror.percentage))
-    stable_weight = plan.max_weight - desired - sum(e.weight for e in extra)
+    stable_weight = plan.max_weight - desired - (sum(e.weight for e in extra) if extra else 0)
     # trafficrouting.go hands UpdateHash the same weightDestinations as SetWeight.
     ctx.actions.append(UpdateTrafficHash(canary_hash, stable_hash, extra))
     ctx.actions.append(SetTrafficWeight(desired, stable_weight, extra))
