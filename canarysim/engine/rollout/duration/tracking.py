@@ -71,8 +71,6 @@ def track_duration(ctx: Context, new: WrittenStatus) -> RolloutDuration | None:
     reached = ctx.new_rs is not None and ctx.new_rs.available >= ctx.plan.replicas
     completed = promoted and reached
     aborted = ctx.pause.is_aborted()
-    progressing = prev.condition("Progressing")
-    retry = not aborted and progressing is not None and progressing.reason == _ABORTED_REASON
     prev_d = prev.duration
     was_paused = prev_d is not None and prev_d.manual_pause_started_at is not None
     in_flight = (
@@ -99,7 +97,7 @@ def track_duration(ctx: Context, new: WrittenStatus) -> RolloutDuration | None:
         # The first attempt, or a new one after a finished attempt. A rollout that is
         # already at its target (e.g. a strategy change) starts nothing.
         was_paused = False
-        if (spec_changed and not completed) or retry:
+        if (spec_changed and not completed) or _retry(ctx, aborted):
             d = RolloutDuration(rollout_started_at=floor_second(now))
 
     if d is None or d.completed:
@@ -113,6 +111,13 @@ def track_duration(ctx: Context, new: WrittenStatus) -> RolloutDuration | None:
     if not was_paused and manual and d.manual_pause_started_at is None:
         return replace(d, manual_pause_started_at=floor_second(now))
     return d
+
+
+def _retry(ctx: Context, aborted: bool) -> bool:
+    """A retry after an abort: not aborted now, and the Progressing condition as read still
+    records the abort (asked only where an attempt may start)."""
+    progressing = ctx.status.condition("Progressing")
+    return not aborted and progressing is not None and progressing.reason == _ABORTED_REASON
 
 
 def promoted_outcome(ctx: Context, d: RolloutDuration | None) -> RolloutDuration | None:
