@@ -249,12 +249,13 @@ class Plan:
         if cached is None:
             # A plan replaced for another field (paused, replicas, a workload generation...)
             # shares its steps tuple with the one before: their digest is kept with it.
-            last = _LAST_STEPS_HASH
-            if last and last[0][0] is self.steps:
-                cached = last[0][1]
+            # (The entry is read once: runs in other threads may replace it meanwhile.)
+            last = _LAST_STEPS_HASH[0] if _LAST_STEPS_HASH else None
+            if last is not None and last[0] is self.steps:
+                cached = last[1]
             else:
                 cached = steps_hash(self.steps)
-                last[:] = [(self.steps, cached)]
+                _LAST_STEPS_HASH[:] = [(self.steps, cached)]
             self.__dict__["step_hash"] = cached  # a frozen dataclass: not via setattr
         return cached
 

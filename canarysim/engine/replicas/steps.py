@@ -48,8 +48,9 @@ def _scale_positions(steps: Steps) -> Sequence[int]:
     not scan every step for it; a list is scanned each time (it may change)."""
     if not isinstance(steps, tuple):
         return [i for i, s in enumerate(steps) if s.get("setCanaryScale") is not None]
-    if _SCALE_STEPS and _SCALE_STEPS[0][0] is steps:
-        return _SCALE_STEPS[0][1]
+    last = _SCALE_STEPS[0] if _SCALE_STEPS else None  # read once (threads may replace it)
+    if last is not None and last[0] is steps:
+        return last[1]
     positions = tuple(i for i, s in enumerate(steps) if s.get("setCanaryScale") is not None)
     _SCALE_STEPS[:] = [(steps, positions)]
     return positions

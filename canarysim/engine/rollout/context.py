@@ -62,8 +62,9 @@ def _replica_facts(plan: Plan) -> tuple[int, int, int | None]:
     the resolved pod counts again gives them back) and the abort scale-down delay in whole
     seconds. Worked out once per plan, not on every reconcile (remembers the last plan by
     identity)."""
-    if _REPLICA_FACTS and _REPLICA_FACTS[0][0] is plan:
-        return _REPLICA_FACTS[0][1]
+    last = _REPLICA_FACTS[0] if _REPLICA_FACTS else None  # read once (threads may replace it)
+    if last is not None and last[0] is plan:
+        return last[1]
     surge, unavailable = replicas.resolve_fenceposts(
         plan.max_surge, plan.max_unavailable, plan.replicas
     )
@@ -82,8 +83,9 @@ def _plan_counts(plan: Plan) -> dict[tuple[Any, ...], tuple[int, int]]:
     weights read): a pure function of them, so kept across that plan's reconciles.
     (Remembers the last plan by identity, as :func:`_replica_facts` does: a new plan, e.g.
     a new run's, starts afresh; at most ``_PLAN_COUNTS_MAX`` answers are kept.)"""
-    if _PLAN_COUNTS and _PLAN_COUNTS[0][0] is plan:
-        return _PLAN_COUNTS[0][1]
+    last = _PLAN_COUNTS[0] if _PLAN_COUNTS else None  # read once (threads may replace it)
+    if last is not None and last[0] is plan:
+        return last[1]
     known: dict[tuple[Any, ...], tuple[int, int]] = {}
     _PLAN_COUNTS[:] = [(plan, known)]
     return known

@@ -50,8 +50,9 @@ def step_mappings(steps: tuple[Step, ...]) -> tuple[dict[str, Any], ...]:
     """:func:`step_mapping` of every step, computed once per steps tuple: a plan's steps do not
     change between reconciles, and mapping them on each one made reconciles O(steps).
     (Remembers the last tuple by identity; callers must not modify the result.)"""
-    if _MAPPED and _MAPPED[0][0] is steps:
-        return _MAPPED[0][1]
+    last = _MAPPED[0] if _MAPPED else None  # read once (threads may replace it)
+    if last is not None and last[0] is steps:
+        return last[1]
     mapped = tuple(step_mapping(s) for s in steps)
     _MAPPED[:] = [(steps, mapped)]
     return mapped
@@ -65,8 +66,9 @@ def prior_set_weights(steps: tuple[Step, ...]) -> tuple[int | None, ...]:
     when there is none): what ``GetCurrentSetWeight`` and the traffic reconciler walk the
     steps back for, worked out once per steps tuple instead of on every reconcile.
     (Remembers the last tuple by identity; the answer is immutable.)"""
-    if _PRIOR_WEIGHTS and _PRIOR_WEIGHTS[0][0] is steps:
-        return _PRIOR_WEIGHTS[0][1]
+    known = _PRIOR_WEIGHTS[0] if _PRIOR_WEIGHTS else None  # read once (threads may replace it)
+    if known is not None and known[0] is steps:
+        return known[1]
     out: list[int | None] = []
     last: int | None = None
     for step in steps:
