@@ -10,11 +10,12 @@ closes the running traffic interval and turns everything recorded so far into a
 from __future__ import annotations
 
 import dataclasses
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import numpy as np
 
-from canarysim.result import AnalysisRunSnapshot, Result, RolloutSnapshot
+from canarysim.engine.model import Plan, RolloutStatus
+from canarysim.result import AnalysisRunSnapshot, ReplicaSetSnapshot, Result, RolloutSnapshot
 from canarysim.sim.cluster.views import result_snapshot
 from canarysim.sim.metrics.snapshot import ROLES, SnapshotParts, role_of, rollout_snapshot
 from canarysim.sim.summary import summarize, weights_from_manifests
@@ -30,24 +31,73 @@ __all__ = ["Recording", "collect", "current_snapshot", "observe"]
 def current_snapshot(world: Wiring, parts: SnapshotParts | None = None) -> RolloutSnapshot:
     """The rollout as it is now, without recording anything (the stepping API's status);
     ``parts``: the pieces of the run's last snapshot, shared while they are unchanged."""
-    now = world.env.now
-    status = world.controller.status
-    rs_snaps = [
-        result_snapshot(rs, role_of(rs.hash, status))
-        for rs in world.cluster.replica_sets_of(world.plan.name)
-    ]
+    return _snapshot_of(world, _Inputs.read(world), parts)
+
+
+class _Inputs(NamedTuple):
+    """Everything a snapshot and a state row are built from but the time (which only the
+    snapshot's ``time`` and ``paused_remaining`` show): equal inputs, equal rows."""
+
+    plan: Plan
+    status: RolloutStatus
+    replica_sets: tuple[ReplicaSetSnapshot, ...]
+    analysis_runs: tuple[AnalysisRunSnapshot, ...]
+    experiments: tuple[Any, ...]
+    weights: tuple[int, int] | int | None
+    """What the routers hold (:func:`observe`'s weight columns; None: read off the snapshot)."""
+
+    @classmethod
+    def read(cls, world: Wiring, *, weights: bool = False) -> _Inputs:
+        status = world.controller.status
+        plan = world.plan
+        rs_snaps = tuple(
+            [
+                result_snapshot(rs, role_of(rs.hash, status))
+                for rs in world.cluster.replica_sets_of(plan.name)
+            ]
+        )
+        held: tuple[int, int] | int | None = None
+        if weights:
+            mesh = world.mesh
+            held = weights_from_manifests(mesh, plan) if mesh.routed else mesh.router_weight()
+        return cls(
+            plan,
+            status,
+            rs_snaps,
+            _analysis_snapshots(world),
+            world.experiments.snapshots(),
+            held,
+        )
+
+    def same(self, other: _Inputs | None) -> bool:
+        """Equal to *other* (the cheap comparisons first; the status is compared last)."""
+        return (
+            other is not None
+            and self.plan is other.plan
+            and self.replica_sets == other.replica_sets
+            and self.weights == other.weights
+            and self.analysis_runs == other.analysis_runs
+            and self.experiments == other.experiments
+            and (self.status is other.status or self.status == other.status)
+        )
+
+
+def _snapshot_of(
+    world: Wiring, inputs: _Inputs, parts: SnapshotParts | None = None
+) -> RolloutSnapshot:
+    plan = inputs.plan
     snap = rollout_snapshot(
-        now,
-        name=world.plan.name,
+        world.env.now,
+        name=plan.name,
         namespace=world.namespace,
-        plan=world.plan,
-        status=status,
-        replica_sets=rs_snaps,
-        analysis_runs=_analysis_snapshots(world),
+        plan=plan,
+        status=inputs.status,
+        replica_sets=inputs.replica_sets,
+        analysis_runs=inputs.analysis_runs,
         created=world.rollout_created,
         parts=parts,
     )
-    experiments = world.experiments.snapshots()
+    experiments = inputs.experiments
     return dataclasses.replace(snap, experiments=experiments) if experiments else snap
 
 
@@ -58,14 +108,19 @@ _RS_KEYS: dict[str, tuple[str, ...]] = {}
 
 def observe(world: Wiring, parts: SnapshotParts | None = None) -> None:
     """Record a snapshot and a state row if anything visible changed."""
+    _record(world, _Inputs.read(world, weights=True), parts)
+
+
+def _record(world: Wiring, inputs: _Inputs, parts: SnapshotParts | None) -> None:
     now = world.env.now
-    snap = current_snapshot(world, parts)
+    snap = _snapshot_of(world, inputs, parts)
     world.recorder.snapshot(snap)
     values: dict[str, float] = {}
-    if world.mesh.routed:
-        canary, stable = weights_from_manifests(world.mesh, world.plan)
-    elif world.mesh.router_weight() is not None:
-        canary = int(world.mesh.router_weight() or 0)
+    held = inputs.weights
+    if isinstance(held, tuple):  # the routed Istio manifests' weights
+        canary, stable = held
+    elif held is not None:  # a non-Istio router's canary weight
+        canary = int(held or 0)
         stable = world.plan.max_weight - canary
     else:
         canary = snap.actual_weight
@@ -87,17 +142,24 @@ class Recording:
     The Result keeps one snapshot per instant, the last (``Recorder.snapshot``), but the
     reconciles and pod changes of one instant each ask for one; the recording waits behind
     every event due at the same time and then runs once. A settled request (collecting the
-    Result) records at once."""
+    Result) records at once.
+
+    Many recordings find nothing changed (a resync's reconcile writes an equal status): with
+    the inputs equal to the last recording's, the snapshot and the state row would equal
+    the last ones recorded too (``Recorder.snapshot`` keeps the last of equal snapshots, a
+    same-instant one would replace its equal), so neither is built again."""
 
     def __init__(self, world: Wiring) -> None:
         self.world = world
         self.due = False
         self.parts = SnapshotParts()
+        self._last: tuple[_Inputs, RolloutSnapshot, Any] | None = None
+        """The inputs of the last recording, and the last snapshot and state row it left."""
 
     def request(self, *, settled: bool = False) -> None:
         if settled:
             self.due = False
-            observe(self.world, self.parts)
+            self._observe()
         elif not self.due:
             self.due = True
             self._when_settled(None)
@@ -110,7 +172,28 @@ class Recording:
             env.timeout(0).callbacks.append(self._when_settled)
             return
         self.due = False
-        observe(self.world, self.parts)
+        self._observe()
+
+    def _observe(self) -> None:
+        world = self.world
+        recorder = world.recorder
+        inputs = _Inputs.read(world, weights=True)
+        last = self._last
+        if (
+            last is not None
+            and recorder.snapshots
+            and recorder.snapshots[-1] is last[1]
+            and recorder.state_rows
+            and recorder.state_rows[-1] is last[2]
+            and inputs.same(last[0])
+        ):
+            return
+        _record(world, inputs, self.parts)
+        self._last = (
+            (inputs, recorder.snapshots[-1], recorder.state_rows[-1])
+            if recorder.snapshots and recorder.state_rows
+            else None
+        )
 
 
 def _analysis_snapshots(world: Wiring) -> tuple[AnalysisRunSnapshot, ...]:
