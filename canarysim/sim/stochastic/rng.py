@@ -19,10 +19,14 @@ from __future__ import annotations
 
 import functools
 import hashlib
+from typing import Any
 
 import numpy as np
 
 __all__ = ["Streams", "choose", "name_key"]
+
+_POOL_SIZE = np.random.SeedSequence(0).pool_size
+"""A SeedSequence's default pool size (``DEFAULT_POOL_SIZE``, 4 words)."""
 
 
 @functools.lru_cache(maxsize=4096)
@@ -46,26 +50,31 @@ class Streams:
     """
 
     def __init__(self, seed: int | np.random.SeedSequence) -> None:
+        # A stream's SeedSequence reads only the root's entropy, spawn key and pool size:
+        # those are kept, and the root itself (whose pool nothing reads) is never mixed.
         if isinstance(seed, np.random.SeedSequence):
-            self._root = seed
+            self._entropy: Any = seed.entropy
+            self._spawn_key: tuple[int, ...] = tuple(seed.spawn_key)
+            self._pool_size: int = seed.pool_size
         else:
             if isinstance(seed, bool) or not isinstance(seed, int | np.integer) or seed < 0:
                 raise ValueError(f"seed must be a whole number >= 0, got {seed!r}")
-            self._root = np.random.SeedSequence(int(seed))
+            # as np.random.SeedSequence(int(seed)) holds it
+            self._entropy, self._spawn_key, self._pool_size = int(seed), (), _POOL_SIZE
         self._generators: dict[str, np.random.Generator] = {}
 
     @property
     def seed(self) -> int | None:
         """The root entropy when it is a plain integer (the scenario's seed)."""
-        entropy = self._root.entropy
+        entropy = self._entropy
         return int(entropy) if isinstance(entropy, int) else None
 
     def seed_sequence(self, name: str) -> np.random.SeedSequence:
         """The SeedSequence behind stream *name* (the root's, extended by :func:`name_key`)."""
         return np.random.SeedSequence(
-            entropy=self._root.entropy,
-            spawn_key=(*self._root.spawn_key, *name_key(name)),
-            pool_size=self._root.pool_size,
+            entropy=self._entropy,
+            spawn_key=(*self._spawn_key, *name_key(name)),
+            pool_size=self._pool_size,
         )
 
     def __getitem__(self, name: str) -> np.random.Generator:
