@@ -28,6 +28,7 @@ from canarysim.sim.cluster.templatehash import POD_TEMPLATE_HASH_LABEL
 from canarysim.sim.cluster.views import engine_view
 from canarysim.sim.controller.actions import DecisionApplier
 from canarysim.sim.workloads.scaledown import (
+    deployment_ref,
     follow_workload_template,
     new_rs_replicas,
     scale_down_workload,
@@ -105,7 +106,10 @@ class Controller(DecisionApplier):
                 requeue: float | None = INVALID_REQUEUE
             else:
                 self._valid_again()
-                before, new_rs_before = self.status, new_rs_replicas(world)
+                # (the new ReplicaSet's replicas before the reconcile: read only when a
+                # Deployment is referenced, the only case scale_down_workload looks at them)
+                before = self.status
+                new_rs_before = new_rs_replicas(world) if deployment_ref(world) is not None else 0
                 requeue = self.reconcile()
                 scale_down_workload(world, before, new_rs_before)
             world.observe()
@@ -243,8 +247,7 @@ class Controller(DecisionApplier):
         return tuple(v for v in views if v.name not in self.deleted_runs)
 
     def _service_hash(self, name: str) -> str:
-        cluster = self.world.cluster
-        svc = cluster.service(name) if name and name in cluster.services else None
+        svc = self.world.cluster.services.by_name.get(name) if name else None
         if svc is None or not svc.selector:
             return ""
         return str(svc.selector.get(POD_TEMPLATE_HASH_LABEL, ""))

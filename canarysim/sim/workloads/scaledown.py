@@ -39,7 +39,13 @@ class RunView(Protocol):
     def set_plan(self, plan: Plan) -> None: ...
 
 
-__all__ = ["RunView", "follow_workload_template", "new_rs_replicas", "scale_down_workload"]
+__all__ = [
+    "RunView",
+    "deployment_ref",
+    "follow_workload_template",
+    "new_rs_replicas",
+    "scale_down_workload",
+]
 
 
 def new_rs_replicas(world: RunView) -> int:
@@ -50,10 +56,19 @@ def new_rs_replicas(world: RunView) -> int:
     return 0
 
 
-def scale_down_workload(world: RunView, before: RolloutStatus, new_rs_before: int) -> None:
-    """Scale the Deployment the Rollout references, if the rule says so."""
+def deployment_ref(world: RunView) -> dict[str, Any] | None:
+    """The Rollout's ``workloadRef`` when it names a Deployment (else None: no Deployment
+    to scale, and :func:`scale_down_workload` does nothing)."""
     ref = (world.rollout_manifest.get("spec") or {}).get("workloadRef")
     if not isinstance(ref, dict) or ref.get("kind") != "Deployment":
+        return None
+    return ref
+
+
+def scale_down_workload(world: RunView, before: RolloutStatus, new_rs_before: int) -> None:
+    """Scale the Deployment the Rollout references, if the rule says so."""
+    ref = deployment_ref(world)
+    if ref is None:
         return
     name = str(ref.get("name") or "")
     current = world.workloads.replicas(name)
