@@ -13,6 +13,8 @@ import dataclasses
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 import numpy as np
+import simpy
+from simpy.events import NORMAL, EventPriority
 
 from canarysim.engine.model import Plan, RolloutStatus
 from canarysim.result import AnalysisRunSnapshot, ReplicaSetSnapshot, Result, RolloutSnapshot
@@ -21,8 +23,6 @@ from canarysim.sim.metrics.snapshot import ROLES, SnapshotParts, role_of, rollou
 from canarysim.sim.summary import summarize, weights_from_manifests
 
 if TYPE_CHECKING:
-    import simpy
-
     from canarysim.sim.wiring import Wiring
 
 __all__ = ["Recording", "collect", "current_snapshot", "observe"]
@@ -169,7 +169,7 @@ class Recording:
             return
         env = self.world.env
         if env.peek() <= env.now:
-            env.timeout(0).callbacks.append(self._when_settled)
+            _Settled(env).callbacks.append(self._when_settled)
             return
         self.due = False
         self._observe()
@@ -194,6 +194,22 @@ class Recording:
             if recorder.snapshots and recorder.state_rows
             else None
         )
+
+
+AFTER_NORMAL = EventPriority(NORMAL + 1)
+"""A priority after SimPy's ``NORMAL`` (1): such an event is processed once every event due
+at its time has been, those scheduled meanwhile included."""
+
+
+class _Settled(simpy.Event):
+    """``env.timeout(0)``, processed after every other event due now: the recording looks
+    again only once the instant has settled, instead of once per event still queued."""
+
+    def __init__(self, env: simpy.Environment) -> None:
+        super().__init__(env)
+        self._ok = True
+        self._value = None
+        env.schedule(self, AFTER_NORMAL)
 
 
 def _analysis_snapshots(world: Wiring) -> tuple[AnalysisRunSnapshot, ...]:
