@@ -11,9 +11,9 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
-from canarysim.declarations import Scenario, load_scenario, to_plan
+from canarysim.declarations import Scenario, load_scenario, rollout_invalid_message, to_plan
 from canarysim.declarations.lint.fields import unsupported
 from canarysim.declarations.scenario.limits import check_limits
 from canarysim.declarations.support import refusals
@@ -28,6 +28,8 @@ from canarysim.engine.trafficrouting.gatewayapi.grpcmatch import (
 from canarysim.errors import ScenarioError
 
 if TYPE_CHECKING:
+    from canarysim.declarations.manifests.argo import Rollout
+    from canarysim.declarations.manifests.bundle import Manifests
     from canarysim.sim.cluster.services import Service
     from canarysim.sim.mesh.alb import LoadBalancers
     from canarysim.sim.mesh.objects import Mesh
@@ -37,6 +39,7 @@ if TYPE_CHECKING:
 __all__ = [
     "HISTORY",
     "MODES",
+    "ScenarioFacts",
     "analysis_templates",
     "check_grpc_paths",
     "check_host",
@@ -47,6 +50,7 @@ __all__ = [
     "load_balancers",
     "not_simulated",
     "run_arguments",
+    "scenario_facts",
     "target_groups",
 ]
 
@@ -105,6 +109,43 @@ def first_plan(scenario: Scenario, invalid_message: str | None, pod_hash: str) -
             raise
         replicas = rollout.spec.replicas if rollout.spec.replicas is not None else 1
         return Plan(name=rollout.name, replicas=replicas, pod_template_hash=pod_hash)
+
+
+class ScenarioFacts(NamedTuple):
+    """What a world reads of its scenario's manifests before anything runs, the same for
+    every seed: the warnings of :func:`not_simulated`, the Rollout's InvalidSpec message
+    (``rollout_invalid_message``) and its :func:`first_plan` (immutable)."""
+
+    warnings: tuple[str, ...]
+    invalid_message: str | None
+    plan: Plan
+
+
+_FACTS: dict[int, tuple[Manifests, Rollout, str, ScenarioFacts]] = {}
+""":func:`scenario_facts` by ``id`` of the manifests they were read from (kept with them, so
+the id stays theirs), for a few scenarios."""
+_FACTS_KEPT = 8
+
+
+def scenario_facts(scenario: Scenario, pod_hash: str) -> ScenarioFacts:
+    """:class:`ScenarioFacts` of *scenario* whose Rollout's template hashes to *pod_hash*.
+
+    They depend on the loaded manifests and the Rollout alone, and loaded manifests are not
+    changed in place (a change makes new ones: ``Scenario.with_manifest``), so they are read
+    once per manifests, Rollout and hash: the runs of one scenario with other seeds (a
+    sweep's copies share the manifests) or other settings reuse them."""
+    manifests = scenario.manifests
+    rollout = scenario.rollout
+    kept = _FACTS.get(id(manifests))
+    if kept is not None and kept[0] is manifests and kept[1] is rollout and kept[2] == pod_hash:
+        return kept[3]
+    warnings = tuple(not_simulated(scenario))
+    message = rollout_invalid_message(scenario)
+    facts = ScenarioFacts(warnings, message, first_plan(scenario, message, pod_hash))
+    if len(_FACTS) >= _FACTS_KEPT:
+        del _FACTS[next(iter(_FACTS))]
+    _FACTS[id(manifests)] = (manifests, rollout, pod_hash, facts)
+    return facts
 
 
 def analysis_templates(scenario: Scenario, namespace: str) -> dict[str, Mapping[str, Any]]:

@@ -26,7 +26,7 @@ from typing import Any
 
 import simpy
 
-from canarysim.declarations import Scenario, rollout_invalid_message
+from canarysim.declarations import Scenario
 from canarysim.declarations.apply import live_copy
 from canarysim.declarations.workloadref import resolve_workload_ref
 from canarysim.engine.model import Command, Plan, StartAnalysisRun
@@ -44,11 +44,10 @@ from canarysim.sim.build import (
     check_host,
     default_gateway,
     default_host,
-    first_plan,
     history_length,
     load_balancers,
-    not_simulated,
     run_arguments,
+    scenario_facts,
     target_groups,
 )
 from canarysim.sim.cluster.cluster import Cluster
@@ -134,14 +133,15 @@ class World:
             self.recorder.warn(
                 f"only Rollout {rollout.name!r} is simulated; ignored: {', '.join(others)}"
             )
-        for message in not_simulated(scenario):
+        facts = scenario_facts(scenario, first_hash)
+        for message in facts.warnings:
             self.recorder.warn(message)
         #: The cluster's objects as the API server holds them (``apply``/``delete`` change
         #: them); ``objects_version`` counts the changes (the controller re-validates).
         self.objects = live_copy(manifests)
         self.objects_version = 0
-        self.invalid_message = rollout_invalid_message(scenario)
-        self.plan = first_plan(scenario, self.invalid_message, first_hash)
+        self.invalid_message = facts.invalid_message
+        self.plan = facts.plan
 
         self.cluster = Cluster(
             self.env,
