@@ -212,7 +212,7 @@ class World:
             templates=templates,
             cluster_templates=cluster_templates,
             providers=providers_for(scenario, self.prometheus.instant, self.prometheus.range),
-            rng=self.streams["analysis"],
+            rng=self.streams.lazy("analysis"),  # drawn from only by some providers
             on_change=lambda: self.controller.wake(),
             on_event=self.recorder.event,
             secrets={

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
@@ -84,6 +84,15 @@ class Streams:
             self._generators[name] = gen
         return gen
 
+    def lazy(self, name: str) -> np.random.Generator:
+        """``self[name]`` for a consumer that may never draw: the Generator (whose seeding
+        costs as much as a short run's worth of draws) is made at the first use of one of
+        its methods, and it is ``self[name]`` then, so the draws are the same."""
+        gen = self._generators.get(name)
+        if gen is not None:
+            return gen
+        return cast(np.random.Generator, _LazyStream(self, name))
+
     def fresh(self, name: str) -> np.random.Generator:
         """A new Generator positioned at the start of stream *name* (not cached)."""
         return np.random.Generator(np.random.PCG64(self.seed_sequence(name)))
@@ -95,6 +104,19 @@ class Streams:
     def names(self) -> list[str]:
         """Names of the streams handed out so far, sorted (for debugging and reports)."""
         return sorted(self._generators)
+
+
+class _LazyStream:
+    """Stands for ``streams[name]`` until something of it is used (see :meth:`Streams.lazy`)."""
+
+    __slots__ = ("_name", "_streams")
+
+    def __init__(self, streams: Streams, name: str) -> None:
+        self._streams = streams
+        self._name = name
+
+    def __getattr__(self, attr: str) -> Any:
+        return getattr(self._streams[self._name], attr)
 
 
 def choose(rng: np.random.Generator, p: np.ndarray, size: int) -> np.ndarray:

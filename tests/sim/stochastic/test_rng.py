@@ -66,3 +66,15 @@ def test_bad_seed_is_rejected(bad: object) -> None:
 
 def test_seed_is_reported() -> None:
     assert Streams(123).seed == 123
+
+
+def test_a_lazy_stream_draws_as_the_stream_and_is_made_at_its_first_use() -> None:
+    s, plain = Streams(13), Streams(13)
+    lazy = s.lazy("analysis")
+    assert s.names() == []  # not made yet
+    assert lazy.random() == plain["analysis"].random()
+    assert s.names() == ["analysis"]
+    # the same stream afterwards, whichever way it is reached
+    assert s["analysis"].random() == plain["analysis"].random()
+    assert lazy.normal(size=3).tolist() == plain["analysis"].normal(size=3).tolist()
+    assert s.lazy("analysis") is s["analysis"]
