@@ -48,16 +48,18 @@ def engine_view(rs: ReplicaSet) -> ReplicaSetView:
 def result_snapshot(rs: ReplicaSet, role: str) -> ReplicaSetSnapshot:
     """``rs.snapshot(pod_snapshots=True)`` as the Result's ``ReplicaSetSnapshot`` with
     *role*."""
-    st = rs.status
-    pods = rs.group.snapshots()
+    g = rs.group
+    pods = g.snapshots()
     annotations = rs.annotations
     seen = (
         role,
         rs.name,
         rs.hash,
-        rs.image,
+        rs.template,  # (the image is read off it: the same object, or an equal one)
         rs.replicas,
-        st,
+        g.replicas,
+        g.ready,
+        g.available,
         rs.created,
         annotations.get(REVISION_ANNOTATION),
         annotations.get(SCALE_DOWN_DEADLINE_ANNOTATION),
@@ -67,6 +69,7 @@ def result_snapshot(rs: ReplicaSet, role: str) -> ReplicaSetSnapshot:
     if shown is not None and shown[0] == seen:
         snap: ReplicaSetSnapshot = shown[1]
         return snap
+    st = rs.status
     snap = ReplicaSetSnapshot(
         name=rs.name,
         hash=rs.hash,
