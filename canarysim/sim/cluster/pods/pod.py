@@ -6,7 +6,6 @@ through its :class:`PodWatcher`."""
 from __future__ import annotations
 
 import dataclasses
-import uuid
 from collections.abc import Container, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -192,7 +191,7 @@ def new_pod(
     ``generateName`` does, names in *taken* are avoided), a random UID, labels and
     annotations from *template*, its grace period and readiness probe."""
     while True:
-        suffix = "".join(ALPHANUMS[i] for i in rng.integers(0, len(ALPHANUMS), 5))
+        suffix = "".join([ALPHANUMS[i] for i in rng.integers(0, len(ALPHANUMS), 5).tolist()])
         name = f"{owner}-{suffix}"
         if name not in taken:
             break
@@ -200,7 +199,7 @@ def new_pod(
     grace = (template.get("spec") or {}).get("terminationGracePeriodSeconds")
     return _new(
         name=name,
-        uid=str(uuid.UUID(bytes=rng.bytes(16), version=4)),
+        uid=_uuid4(rng.bytes(16)),
         namespace=namespace,
         replica_set=owner,
         labels=dict(meta.get("labels") or {}),
@@ -213,6 +212,16 @@ def new_pod(
         startup_probe=ReadinessProbe.from_template(template, "startupProbe"),
         gates=readiness_gates(template),
     )
+
+
+def _uuid4(random: bytes) -> str:
+    """``str(uuid.UUID(bytes=random, version=4))``: the version (4) and variant (RFC 4122)
+    bits set in the 16 random bytes, written 8-4-4-4-12 in lowercase hex."""
+    b = bytearray(random)
+    b[6] = (b[6] & 0x0F) | 0x40
+    b[8] = (b[8] & 0x3F) | 0x80
+    h = b.hex()
+    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
 
 
 def _field_defaults() -> tuple[dict[str, Any], tuple[tuple[str, Any], ...]]:
