@@ -17,9 +17,12 @@ from typing import Any
 
 import simpy
 
+from canarysim.engine.model.fastinit import fast_frozen_init
+
 __all__ = ["Change", "ChangeFeed"]
 
 
+@fast_frozen_init  # one per change of anything: filled through its __dict__
 @dataclass(frozen=True)
 class Change:
     """At *time*, *object* (``Pod/x``, ``ReplicaSet/y``, ``Service/z``, ``Node/n``) changed
