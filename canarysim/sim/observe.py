@@ -126,13 +126,16 @@ def _record(world: Wiring, inputs: _Inputs, parts: SnapshotParts | None) -> None
         canary = snap.actual_weight
         stable = world.plan.max_weight - canary
     values["weight.canary"], values["weight.stable"] = canary, stable
+    get = values.get
     for rs in snap.replica_sets:
         keys = _RS_KEYS.get(rs.role)
         if keys is None:
             keys = _RS_KEYS[rs.role] = tuple(f"rs.{rs.role}.{w}" for w in _RS_COUNTS)
-        counts = (rs.desired, rs.current, rs.ready, rs.available)  # as _RS_COUNTS
-        for key, n in zip(keys, counts, strict=True):
-            values[key] = values.get(key, 0) + n
+        desired, current, ready, available = keys  # as _RS_COUNTS
+        values[desired] = get(desired, 0) + rs.desired
+        values[current] = get(current, 0) + rs.current
+        values[ready] = get(ready, 0) + rs.ready
+        values[available] = get(available, 0) + rs.available
     world.recorder.state(now, values)
 
 
