@@ -144,7 +144,10 @@ class Recording:
 
     The Result keeps one snapshot per instant, the last (``Recorder.snapshot``), but the
     reconciles and pod changes of one instant each ask for one; the recording waits behind
-    every event due at the same time and then runs once. A settled request (collecting the
+    every event due at the same time, those scheduled meanwhile included (a reconcile's
+    requeue at once, a pod's next stage), and then runs once. Even a request made while
+    nothing else is due waits: the requester may schedule more of the instant right after
+    (the controller yields its requeue after asking). A settled request (collecting the
     Result) records at once.
 
     Many recordings find nothing changed (a resync's reconcile writes an equal status): with
@@ -165,7 +168,7 @@ class Recording:
             self._observe()
         elif not self.due:
             self.due = True
-            self._when_settled(None)
+            _Settled(self.world.env).callbacks.append(self._when_settled)
 
     def _when_settled(self, _event: simpy.Event | None) -> None:
         if not self.due:  # recorded meanwhile (the Result was collected)
