@@ -35,7 +35,7 @@ class ExperimentController:
             # Experiments look templates up by name only (cluster ones too).
             templates={**(world.analysis.cluster_templates or {}), **world.analysis.templates},
             providers=world.analysis.providers,
-            rng=world.streams["experiment-analysis"],
+            rng=world.streams.lazy("experiment-analysis"),  # drawn from by some providers only
             on_change=self._runs_changed,
             on_event=world.recorder.event,
             secrets=world.analysis.secrets,  # analysis.go::resolveArgs serves every run
