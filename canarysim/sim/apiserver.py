@@ -26,7 +26,6 @@ from canarysim.declarations.apply import (
 )
 from canarysim.declarations.scenario.actions import ApplyObject, DeleteObject, PatchAction
 from canarysim.errors import ScenarioError
-from canarysim.sim.mesh.objects import deep_copy
 
 if TYPE_CHECKING:
     from canarysim.sim.wiring import Wiring
@@ -41,8 +40,9 @@ class ApiServer:
         self.world = world
         #: ``(patch, type, command line, source)`` -> None: how an edited Rollout is patched.
         self._patch_rollout = patch_rollout
-        #: ``kubectl.kubernetes.io/last-applied-configuration`` of the Rollout.
-        self.last_applied: dict[str, Any] = deep_copy(world.scenario.rollout.raw)
+        #: ``kubectl.kubernetes.io/last-applied-configuration`` of the Rollout. Never edited
+        #: in place (read through a copy, replaced whole), so the loaded manifest serves as is.
+        self.last_applied: dict[str, Any] = world.scenario.rollout.raw
 
     def _announce(self, obj: str, line: str) -> None:
         world = self.world
