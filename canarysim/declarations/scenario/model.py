@@ -253,7 +253,9 @@ class Scenario(ScenarioModel):
     # -------------------------------------------------------------- what the simulator reads
     @property
     def manifests(self) -> Manifests:
-        """Every loaded object, typed and raw (see :class:`Manifests`)."""
+        """Every loaded object, typed and raw (see :class:`Manifests`). Read-only, as the
+        scenario is: runs share what they derive from these objects (``sim.build``'s
+        scenario facts), so derive a change with ``with_manifest``/``with_changes``."""
         manifests: Manifests = private(self)["_manifests"]
         return manifests
 
