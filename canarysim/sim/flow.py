@@ -31,9 +31,9 @@ from canarysim.sim.mesh.gateway import (
 from canarysim.sim.mesh.ingress import IngressRouter
 from canarysim.sim.mesh.router import RoutePlan, Router
 from canarysim.sim.mesh.split import SplitRouter
-from canarysim.sim.metrics.recorder import VERSIONS
+from canarysim.sim.metrics.buckets import VERSIONS
 from canarysim.sim.metrics.snapshot import role_of
-from canarysim.sim.metrics.tally import ISTIO_DURATION_BUCKETS_MS, SeriesKey, Tally
+from canarysim.sim.metrics.tally import SeriesKey, Tally
 from canarysim.sim.metrics.targets import Target
 from canarysim.sim.traffic.generator import TrafficGenerator, VersionBehaviour
 
@@ -49,6 +49,8 @@ AGGREGATE_CHUNK_S = 12 * 3600.0
 (on multiples of it), so memory does not grow with the stretch (days at a time)."""
 NO_BACKEND = {"UH": "(no endpoint)", "NC": "(no endpoint)", "NR": "(no route)", "FI": "(fault)"}
 """Requests no pod answered, by Envoy response flag (the Result's ``summary.by_image``)."""
+_add = np.add.reduce  # ndarray.sum() without its Python wrapper
+
 TRAFFIC_GRID = 5.0
 """Time resolution of traffic tallies; divides the scrape interval and the series interval."""
 
@@ -272,22 +274,26 @@ class TrafficFlow:
             row["requests"] += n_requests
             row["errors"] += n_errors
         n = tally.n_buckets
-        nbins = len(ISTIO_DURATION_BUCKETS_MS) + 1
         req = {v: np.zeros(n, dtype=np.int64) for v in VERSIONS}
         err = {v: np.zeros(n, dtype=np.int64) for v in VERSIONS}
-        hist = {v: np.zeros((n, nbins), dtype=np.int64) for v in VERSIONS}
+        # Only the versions with requests get a histogram (their first series' a copy).
+        hist: dict[str, np.ndarray] = {}
         for key, sc in tally.series.items():
             if key.reporter != "source":
                 continue
             version = self._version_of(key)
             req[version] += sc.count
-            hist[version] += sc.hist
+            got = hist.get(version)
+            if got is None:
+                hist[version] = np.array(sc.hist, dtype=np.int64)
+            else:
+                got += sc.hist
             bad = int(key.code) >= 500
             if bad:
                 err[version] += sc.count
             image = self.hash_image.get(key.hash) or NO_BACKEND.get(key.flags, "(no backend)")
             tot = self.totals.setdefault(image, {"requests": 0, "errors": 0})
-            n_requests = int(sc.count.sum())
+            n_requests = int(_add(sc.count))
             tot["requests"] += n_requests
             tot["errors"] += n_requests if bad else 0
         world.recorder.traffic.add(tally.edges[:-1], req, err, hist)

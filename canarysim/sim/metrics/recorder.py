@@ -12,6 +12,7 @@ Only plain data crosses into :class:`~canarysim.result.Result`; nothing here sch
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -20,12 +21,10 @@ from typing import Any
 import numpy as np
 
 from canarysim.result import RolloutSnapshot
+from canarysim.sim.metrics.buckets import VERSIONS, TrafficBuckets, rows_of
 from canarysim.sim.metrics.snapshot import ROLES, comparable
 from canarysim.sim.metrics.tally import ISTIO_DURATION_BUCKETS_MS, sorted_unique
 
-VERSIONS = ("stable", "canary", "unserved")
-"""Series per version; ``unserved``: requests no pod answered (no route, no endpoint, a
-fault abort), never counted as served by a version."""
 STATE_COLUMNS = (
     "weight.canary",
     "weight.stable",
@@ -38,151 +37,7 @@ STATE_COLUMNS = (
 
 
 _all = np.logical_and.reduce  # ndarray.all() without its Python wrapper
-
-
-def _compact(counts: Any) -> np.ndarray:
-    """Counts in the smallest unsigned integer type that holds them (the same numbers in a
-    half to an eighth of int64's memory: a week of 5 s buckets is kept until the end)."""
-    out: np.ndarray = np.asarray(counts, dtype=np.int64)
-    if out.size and out.min() >= 0:
-        out = out.astype(np.min_scalar_type(int(out.max())))
-    return out
-
-
-LOOSE_ROWS = 4096
-""":class:`TrafficBuckets` keeps the last calls as given (int64) until they hold about this
-many buckets, then joins them into one compacted entry (see :meth:`TrafficBuckets.add`)."""
-
-
-@dataclass
-class TrafficBuckets:
-    """Per time bucket and version: requests, 5xx errors and a latency histogram (ms).
-
-    One entry per list element and version, in time order; the last ``_loose`` entries are
-    the calls' arrays as given, the earlier ones joined and compacted (:func:`_compact`)."""
-
-    starts: list[np.ndarray] = field(default_factory=list)
-    requests: dict[str, list[np.ndarray]] = field(default_factory=dict)
-    errors: dict[str, list[np.ndarray]] = field(default_factory=dict)
-    hist: dict[str, list[np.ndarray]] = field(default_factory=dict)
-    _loose: int = field(default=0, repr=False, compare=False)
-    _loose_rows: int = field(default=0, repr=False, compare=False)
-
-    def add(
-        self,
-        starts: np.ndarray,
-        requests: Mapping[str, np.ndarray],
-        errors: Mapping[str, np.ndarray],
-        hist: Mapping[str, np.ndarray],
-    ) -> None:
-        """One call's buckets (the arrays are kept: the caller must not change them).
-
-        Calls come a few buckets at a time (every routing change closes one), so they are
-        kept as given and joined into one compacted entry per :data:`LOOSE_ROWS` buckets:
-        memory stays that of compacted counts, and readers see few, long entries."""
-        n = len(starts)
-        nbins = len(ISTIO_DURATION_BUCKETS_MS) + 1
-        self.starts.append(np.asarray(starts, dtype=float))
-        for v in VERSIONS:
-            self.requests.setdefault(v, []).append(_int64(requests.get(v), (n,)))
-            self.errors.setdefault(v, []).append(_int64(errors.get(v), (n,)))
-            self.hist.setdefault(v, []).append(_int64(hist.get(v), (n, nbins)))
-        self._loose += 1
-        self._loose_rows += n
-        if self._loose_rows >= LOOSE_ROWS:
-            self.settle()
-
-    def settle(self) -> None:
-        """Join the loose entries into one compacted entry."""
-        k = self._loose
-        if k == 0:
-            return
-        self._loose = self._loose_rows = 0
-        if k > 1:
-            self.starts[-k:] = [np.concatenate(self.starts[-k:])]
-        for table in (self.requests, self.errors, self.hist):
-            for parts in table.values():
-                parts[-k:] = [_compact(parts[-1] if k == 1 else np.concatenate(parts[-k:]))]
-
-    def joined(self) -> tuple[np.ndarray, dict[str, np.ndarray], dict[str, np.ndarray]]:
-        """Bucket starts, requests and errors of every bucket (histograms stay per entry:
-        :meth:`hist_per_row` adds them up without joining them)."""
-        if not self.starts:
-            z = np.zeros(0, dtype=np.int64)
-            return np.zeros(0), {v: z for v in VERSIONS}, {v: z for v in VERSIONS}
-        self.settle()
-        return (
-            _joined(self.starts),
-            {v: _joined(self.requests[v]) for v in VERSIONS},
-            {v: _joined(self.errors[v]) for v in VERSIONS},
-        )
-
-    def hist_per_row(self, times: np.ndarray, version: str) -> np.ndarray:
-        """Histogram counts of ``version`` summed into the series rows starting at ``times``
-        (a bucket counts in the last row at or before its start), one entry's buckets at a
-        time so that no array spans the whole run."""
-        return self.hists_per_row(times, (version,))[version]
-
-    def hists_per_row(self, times: np.ndarray, versions: Sequence[str]) -> dict[str, np.ndarray]:
-        """:meth:`hist_per_row` of several versions (each entry's rows found once)."""
-        self.settle()
-        nbins = len(ISTIO_DURATION_BUCKETS_MS) + 1
-        out = {v: np.zeros((len(times), nbins), dtype=np.int64) for v in versions}
-        for i, starts in enumerate(self.starts):
-            if not len(starts):
-                continue
-            row = np.clip(np.searchsorted(times, starts, side="right") - 1, 0, len(times) - 1)
-            if len(row) > 1 and bool(np.any(row[1:] < row[:-1])):
-                self._scatter(out, i, row, nbins)
-                continue
-            # Rows never decrease: the buckets of a row are neighbours, summed on integers.
-            first = np.flatnonzero(np.concatenate(([True], row[1:] != row[:-1])))
-            at = row[first]
-            size = np.diff(np.append(first, len(row)))  # buckets per row
-            for v in versions:
-                parts = self.hist.get(v)
-                if parts is not None and parts[i].any():
-                    out[v][at] += _sum_runs(parts[i], first, size)
-        return out
-
-    def _scatter(self, out: dict[str, np.ndarray], i: int, row: np.ndarray, nbins: int) -> None:
-        lo, hi = int(row.min()), int(row.max()) + 1
-        flat = ((row - lo)[:, None] * nbins + np.arange(nbins)[None, :]).ravel()
-        for v, acc in out.items():
-            parts = self.hist.get(v)
-            if parts is None:
-                continue
-            # Integer sums; counts stay far below 2**53, so float weights are exact.
-            part = np.bincount(flat, weights=parts[i].ravel(), minlength=(hi - lo) * nbins)
-            acc[lo:hi] += part.astype(np.int64).reshape(hi - lo, nbins)
-
-
-def _sum_runs(counts: np.ndarray, first: np.ndarray, size: np.ndarray) -> np.ndarray:
-    """Sums of the runs of rows of ``counts`` starting at ``first`` (``size`` rows each), as
-    int64: a gather per position in a run when runs are short (a row of the series holds a
-    few buckets), ``np.add.reduceat`` otherwise."""
-    if counts.dtype == np.uint64 or counts.dtype.kind == "f":
-        counts = counts.astype(np.int64)
-    longest = int(size.max())
-    if longest > 4:
-        summed: np.ndarray = np.add.reduceat(counts.astype(np.int64), first, axis=0)
-        return summed
-    acc: np.ndarray = counts[first].astype(np.int64)
-    if longest > 1:
-        n = len(counts)
-        padded = np.concatenate([counts, np.zeros((1, counts.shape[1]), counts.dtype)])
-        for k in range(1, longest):
-            acc += padded[np.where(size > k, first + k, n)]
-    return acc
-
-
-def _joined(parts: list[np.ndarray]) -> np.ndarray:
-    """The entries one after the other (the entry itself when there is one: read only)."""
-    return parts[0] if len(parts) == 1 else np.concatenate(parts)
-
-
-def _int64(counts: np.ndarray | None, shape: tuple[int, ...]) -> np.ndarray:
-    return np.zeros(shape, dtype=np.int64) if counts is None else np.asarray(counts, np.int64)
+_any = np.logical_or.reduce
 
 
 @dataclass
@@ -319,7 +174,7 @@ class Recorder:
                 out[col] = np.zeros(len(idx), dtype=np.int64)
         # Traffic: bucket starts into rows.
         starts, req, err = self.traffic.joined()
-        row = np.clip(np.searchsorted(times, starts, side="right") - 1, 0, len(times) - 1)
+        row = rows_of(times, starts)
         for v in VERSIONS:
             out[f"requests.{v}"] = np.bincount(row, weights=req[v], minlength=len(times)).astype(
                 np.int64
@@ -327,9 +182,13 @@ class Recorder:
             out[f"errors.{v}"] = np.bincount(row, weights=err[v], minlength=len(times)).astype(
                 np.int64
             )
-        per_row = self.traffic.hists_per_row(times, VERSIONS)
+        per_row = self.traffic.counted_hists_per_row(times, VERSIONS, row)
         for v in VERSIONS:
-            p50, p99 = quantiles_per_row((0.5, 0.99), ISTIO_DURATION_BUCKETS_MS, per_row[v])
+            hist = per_row[v]
+            if hist is None:  # no request: no quantile
+                p50, p99 = np.full(len(times), math.nan), np.full(len(times), math.nan)
+            else:
+                p50, p99 = quantiles_per_row((0.5, 0.99), ISTIO_DURATION_BUCKETS_MS, hist)
             out[f"latency_p50.{v}"], out[f"latency_p99.{v}"] = p50, p99
         for metric in sorted({m for m, _, _ in measurements}):
             points = sorted((t, _number(v)) for m, t, v in measurements if m == metric)
@@ -367,41 +226,63 @@ def histogram_quantiles(q: float, bounds: Sequence[float], counts: np.ndarray) -
 def quantiles_per_row(
     qs: Sequence[float], bounds: Sequence[float], counts: np.ndarray
 ) -> list[np.ndarray]:
-    """:func:`histogram_quantiles` of each of ``qs``, the cumulative counts built once."""
+    """:func:`histogram_quantiles` of each of ``qs``, the cumulative counts built once and
+    every ``q`` found in the same array operations (element by element the same arithmetic)."""
     for q in qs:
         if not 0 <= q <= 1:
             raise ValueError(f"q must be in [0, 1], got {q}")
     n = counts.shape[0]
-    if n == 0 or not counts.any():  # no request in any row (a version that never served)
+    k = len(qs)
+    if n == 0:
         return [np.full(n, math.nan) for _ in qs]
-    cum = np.cumsum(counts, axis=1)
-    total = cum[:, -1].astype(float)
+    cum = _cumulative(counts)
+    total = cum[:, -1]
     ok = total > 0
     every = bool(_all(ok))  # every row served: no row to leave NaN, nothing to gather
     if not every:
+        if not _any(ok):  # no request in any row (a version that never served)
+            return [np.full(n, math.nan) for _ in qs]
         cum, total = cum[ok], total[ok]
     edges = np.asarray(bounds, dtype=float)
     nb = len(edges)
+    rank = np.multiply.outer(np.asarray(qs, dtype=float), total)  # (q, row): q * total
+    # searchsorted(cum, rank, side="left") per row: how many cumulative counts lie below
+    # rank, i.e. the first column reaching it (the last one, the total, always does).
+    i = (cum[None, :, :] >= rank[:, :, None]).argmax(axis=2)
+    j = np.minimum(i, nb - 1)
+    first = j == 0
+    before = j - 1
+    np.maximum(before, 0, out=before)
     rows = np.arange(len(cum))
-    result = []
-    for q in qs:
-        rank = q * total
-        # searchsorted(cum, rank, side="left") per row: how many cumulative counts lie below
-        # rank, i.e. the first column reaching it (the last one, the total, always does).
-        i = np.argmax(cum >= rank[:, None], axis=1)
-        inf_row = i >= nb
-        j = np.minimum(i, nb - 1)
-        lo = np.where(j == 0, 0.0, edges[np.maximum(j - 1, 0)])
-        hi = edges[j]
-        below = np.where(j == 0, 0.0, cum[rows, np.maximum(j - 1, 0)])
-        below = below.astype(float)
-        inside = cum[rows, j].astype(float) - below
-        safe = np.where(inside == 0, 1.0, inside)
-        value = np.where(inside == 0, hi, lo + (hi - lo) * (rank - below) / safe)
-        if every:
-            result.append(np.where(inf_row, edges[-1], value))
-            continue
-        out = np.full(n, math.nan)
-        out[ok] = np.where(inf_row, edges[-1], value)
-        result.append(out)
-    return result
+    lo = np.where(first, 0.0, edges[before])
+    hi = edges[j]
+    below = np.where(first, 0.0, cum[rows, before])
+    inside = cum[rows, j] - below
+    empty = inside == 0
+    safe = np.where(empty, 1.0, inside)
+    value = np.where(empty, hi, lo + (hi - lo) * (rank - below) / safe)
+    value = np.where(i >= nb, edges[-1], value)
+    if not every:
+        out = np.full((k, n), math.nan)
+        out[:, ok] = value
+        value = out
+    return [value[x] for x in range(k)]
+
+
+def _cumulative(counts: np.ndarray) -> np.ndarray:
+    """``np.cumsum(counts, axis=1)`` as floats: the same integers (exact below 2**53, which
+    the check keeps to), by one product with a triangle of ones instead of NumPy's slow
+    accumulation along short rows."""
+    width = counts.shape[1]
+    cum: np.ndarray = counts.astype(float) @ _triangle(width)
+    if width and not float(cum[:, -1].max()) < 2.0**53:
+        cum = np.cumsum(counts, axis=1).astype(float)  # too large to be exact in a product
+    return cum
+
+
+@functools.lru_cache(maxsize=8)
+def _triangle(width: int) -> np.ndarray:
+    """Upper triangle of ones: ``counts @ triangle`` sums each row's columns up to each."""
+    out = np.triu(np.ones((width, width)))
+    out.flags.writeable = False
+    return out
