@@ -221,15 +221,15 @@ class Tally:
         owned: bool = False,
     ) -> None:
         """:meth:`add_binned` of integer histogram counts with their per-bucket totals
-        (``hist.sum(axis=1)``) already known; the caller skips an empty ``hist``. ``owned``:
+        (``hist.sum(axis=1)``) already known; the caller skips an empty ``hist`` and gives
+        ``key`` with the entry point of the class being routed (:meth:`entry`). ``owned``:
         the caller gives up ``hist`` and ``per_bucket`` (int64, referenced nowhere else), a
         new series keeps them instead of copies."""
-        key = self._entered(key)
         self._count_class(key, per_bucket)
         sc = self.series.get(key)
         if sc is None:  # a new series: copies (the caller may add the same arrays twice)
-            sums = np.zeros(self.n_buckets, dtype=float)
-            sums += sum_ms
+            # 0.0 + sum, as when added to zeros (a negative zero becomes 0.0 there too)
+            sums = np.add(sum_ms, 0.0, dtype=float)
             if owned:
                 self.series[key] = SeriesCounts(per_bucket, sums, hist)
                 return
