@@ -265,7 +265,10 @@ class TrafficFlow:
 
     def _advance(self, t0: float, t1: float, beh: dict[str, VersionBehaviour]) -> None:
         world = self.world
-        tally = self.generator.advance(t0, t1, self.plans, beh, world.streams)
+        # Without a metric store, only the client side's reports are read (below).
+        tally = self.generator.advance(
+            t0, t1, self.plans, beh, world.streams, server_side=world.store is not None
+        )
         if world.store is not None:
             world.store.ingest(tally)
         for cls, (n_requests, n_errors) in tally.by_class.items():

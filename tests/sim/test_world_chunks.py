@@ -21,9 +21,9 @@ def _spans(mode: str, **changes: Any) -> tuple[Result, list[tuple[float, float]]
     spans: list[tuple[float, float]] = []
     advance = world.flow.generator.advance
 
-    def spy(t0: float, t1: float, *args: Any) -> Any:
+    def spy(t0: float, t1: float, *args: Any, **kwargs: Any) -> Any:
         spans.append((t0, t1))
-        return advance(t0, t1, *args)
+        return advance(t0, t1, *args, **kwargs)
 
     world.flow.generator.advance = spy  # type: ignore[method-assign]
     return world.run().collect(), spans

@@ -86,6 +86,10 @@ class Tally:
     class_counts: dict[tuple[Hashable, SeriesKey], np.ndarray] | None = None
     """Per (request class, client-side series): requests per bucket; kept only when set to
     a dict (the generator does with more than one class: the timeline's breakdown)."""
+    server_side: bool = True
+    """False: nobody reads the server-side (``destination``) reports of this tally (a run
+    without a metric store reads only the client side), so aggregate serving leaves its
+    first attempts' out (exact mode and retries still report them)."""
 
     def _count_class(self, key: SeriesKey, per_bucket: np.ndarray) -> None:
         if key.reporter != "source" or self.current_class is None:

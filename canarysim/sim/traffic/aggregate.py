@@ -315,7 +315,7 @@ class AggregateServing(EnvoyAttempts):
                 dsums = ck @ cs.dest_w
                 dhist, dper = cs.dest.hist(ck)
                 dany = _or(dper)
-                if dany:
+                if dany and tally.server_side:
                     tally.add_counts(got_keys[0], dhist, dper, dsums)
             # Client side: answered in time ...
             cf = ck if cs.fin is None else c[:, cs.fin]
@@ -327,7 +327,7 @@ class AggregateServing(EnvoyAttempts):
                     sany = _or(sper)
                 if sany:
                     ssums = dsums if cs.same_sums else cf @ cs.src_w
-                    # Shared with the server side, which kept copies: these are the client's.
+                    # Shared with the server side, which kept copies (or none): the client's.
                     tally.add_counts(got_keys[1], shist, sper, ssums, owned=cs.same_hist)
             # ... or cut by a timeout that is not retried.
             if len(cs.out):

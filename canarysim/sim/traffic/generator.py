@@ -131,8 +131,11 @@ class TrafficGenerator(RequestPath):
         plans_by_class: Mapping[Any, Any],
         behaviour_by_version: Mapping[str, VersionBehaviour],
         rng_streams: Any,
+        *,
+        server_side: bool = True,
     ) -> Tally:
-        """Simulate every request arriving in ``[t0, t1)`` under constant routing.
+        """Simulate every request arriving in ``[t0, t1)`` under constant routing
+        (``server_side`` False: see :attr:`Tally.server_side`; the same draws either way).
 
         ``rng_streams[name]`` must return a numpy Generator
         (``canarysim.sim.stochastic.rng.Streams``);
@@ -142,7 +145,7 @@ class TrafficGenerator(RequestPath):
         if not t1 >= t0:
             raise ValueError(f"interval must not run backwards: [{t0}, {t1})")
         edges = self._edges(t0, t1, behaviour_by_version)
-        tally = Tally(edges=edges, buckets_ms=self.buckets_ms)
+        tally = Tally(edges=edges, buckets_ms=self.buckets_ms, server_side=server_side)
         if len(self.classes) > 1:
             tally.class_counts = {}  # the timeline's breakdown by class
         if t1 == t0:

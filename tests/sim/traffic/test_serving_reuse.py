@@ -61,3 +61,24 @@ def test_changed_endpoints_and_behaviour_are_served_as_new() -> None:
         (_plan({"a": 2}), {"a": SLOW}),
         (_plan({"a": 2}), {"a": VersionBehaviour(0.6, Dist.fixed(0.3), 503, "shop")}),
     )
+
+
+def test_leaving_out_the_server_side_changes_neither_draws_nor_the_client_side() -> None:
+    """A tally without server-side reports (a run without a metric store) has the same
+    client-side series, and the streams end where they end with them."""
+    plans = {RC: _plan({"a": 2, "b": 1}, retry_attempts=2, per_try_timeout_s=0.04)}
+    beh = {"a": SLOW, "b": VersionBehaviour(0.3, Dist.fixed(0.01), workload="shop")}
+    full_streams, client_streams = Streams(5), Streams(5)
+    full = _gen().advance(0.0, 120.0, plans, beh, full_streams)
+    client = _gen().advance(0.0, 120.0, plans, beh, client_streams, server_side=False)
+    assert any(k.reporter == "destination" for k in full.series)
+    sources = {k: v for k, v in full.series.items() if k.reporter == "source"}
+    assert sources.keys() == {k for k in client.series if k.reporter == "source"}
+    for key, sc in sources.items():
+        other = client.series[key]
+        assert np.array_equal(sc.count, other.count)
+        assert np.array_equal(sc.hist, other.hist)
+        assert sc.sum_ms.tobytes() == other.sum_ms.tobytes()
+    assert full.by_class == client.by_class
+    for name in ("traffic", "router", "latency"):
+        assert full_streams[name].random() == client_streams[name].random()
