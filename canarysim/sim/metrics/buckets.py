@@ -200,7 +200,7 @@ class TrafficBuckets:
 def _sum_runs(counts: np.ndarray, first: np.ndarray, size: np.ndarray) -> np.ndarray:
     """Sums of the runs of rows of ``counts`` starting at ``first`` (``size`` rows each), as
     int64: a gather per position in a run when runs are short (a row of the series holds a
-    few buckets; the rows of shorter runs are gathered too, but not added), otherwise
+    few buckets; the rows of shorter runs are gathered too, but zeroed), otherwise
     ``np.add.reduceat``."""
     if counts.dtype == np.uint64 or counts.dtype.kind == "f":
         counts = counts.astype(np.int64)
@@ -208,12 +208,16 @@ def _sum_runs(counts: np.ndarray, first: np.ndarray, size: np.ndarray) -> np.nda
     if longest > 4:
         summed: np.ndarray = np.add.reduceat(counts.astype(np.int64), first, axis=0)
         return summed
-    acc: np.ndarray = counts[first].astype(np.int64, copy=False)
+    # take() gathers whole rows faster than indexing; a further row of a shorter run is
+    # zeroed before it is added.
+    acc: np.ndarray = counts.take(first, axis=0).astype(np.int64, copy=False)
     last = len(counts) - 1
     for k in range(1, longest):
         at = first + k
         np.minimum(at, last, out=at)
-        np.add(acc, counts[at], out=acc, where=(size > k)[:, None])
+        further = counts.take(at, axis=0)
+        further[size <= k] = 0
+        acc += further
     return acc
 
 

@@ -154,7 +154,8 @@ class Recorder:
         last numeric value measured at or before each row (NaN before the first)."""
         grid = np.arange(0.0, until, self.series_interval) if until > 0 else np.zeros(1)
         change = np.asarray([t for t, _ in self.state_rows if 0 <= t < until], dtype=float)
-        times = sorted_unique(np.concatenate([grid, change, [0.0]]))
+        # the grid and the changes are each in order: a stable sort merges them
+        times = sorted_unique(np.concatenate([grid, change, [0.0]]), kind="stable")
         out: dict[str, np.ndarray] = {"time": times}
         # State: the last row at or before each time.
         st_times = np.asarray([t for t, _ in self.state_rows], dtype=float)
@@ -165,10 +166,14 @@ class Recorder:
         )
         idx = np.searchsorted(st_times, times, side="right") - 1
         if len(st_vals):
-            # every column's rows gathered at once, then cut into columns
-            picked = np.where((idx >= 0)[:, None], st_vals[np.maximum(idx, 0)], 0)
+            # every column's rows gathered at once (zeros before the first state row, at
+            # the start: times are in order), then converted at once into columns
+            picked = st_vals.take(np.maximum(idx, 0), axis=0)
+            if len(idx) and idx[0] < 0:
+                picked[idx < 0] = 0
+            columns = picked.T.astype(np.int64, order="C")
             for j, col in enumerate(STATE_COLUMNS):
-                out[col] = picked[:, j].astype(np.int64)
+                out[col] = columns[j]
         else:
             for col in STATE_COLUMNS:
                 out[col] = np.zeros(len(idx), dtype=np.int64)
