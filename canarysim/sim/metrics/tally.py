@@ -93,10 +93,12 @@ class Tally:
     without a metric store reads only the client side), so aggregate serving leaves its
     first attempts' out (exact mode and retries still report them)."""
 
-    def _count_class(self, key: SeriesKey, per_bucket: np.ndarray) -> None:
+    def _count_class(self, key: SeriesKey, per_bucket: np.ndarray, n: int | None = None) -> None:
+        """``n``: the requests of ``per_bucket`` when known."""
         if key.reporter != "source" or self.current_class is None:
             return
-        n = int(np.add.reduce(per_bucket))  # .sum() without its wrapper
+        if n is None:
+            n = int(np.add.reduce(per_bucket))  # .sum() without its wrapper
         if n == 0:
             return
         row = self.by_class.setdefault(self.current_class, [0, 0])
@@ -225,13 +227,15 @@ class Tally:
         per_bucket: np.ndarray,
         sum_ms: np.ndarray,
         owned: bool = False,
+        total: int | None = None,
     ) -> None:
         """:meth:`add_binned` of integer histogram counts with their per-bucket totals
         (``hist.sum(axis=1)``) already known; the caller skips an empty ``hist`` and gives
         ``key`` with the entry point of the class being routed (:meth:`entry`). ``owned``:
         the caller gives up ``hist`` and ``per_bucket`` (int64, referenced nowhere else), a
-        new series keeps them instead of copies."""
-        self._count_class(key, per_bucket)
+        new series keeps them instead of copies. ``total``: the sum of ``per_bucket``, when
+        known."""
+        self._count_class(key, per_bucket, total)
         sc = self.series.get(key)
         if sc is None:  # a new series: copies (the caller may add the same arrays twice)
             # 0.0 + sum, as when added to zeros (a negative zero becomes 0.0 there too)

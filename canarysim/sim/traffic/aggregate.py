@@ -30,10 +30,9 @@ from canarysim.sim.stochastic.distributions import Dist
 
 __all__ = ["AggregateServing", "LatencyTable"]
 
-# The ufuncs' reductions themselves: ``.sum()`` and ``.any()`` of the small integer arrays
-# of every draw are these plus a Python wrapper each (the same results).
+# The ufunc's reduction itself: ``.sum()`` of the small integer arrays of every draw is
+# this plus a Python wrapper (the same result).
 _add = np.add.reduce
-_or = np.logical_or.reduce
 
 
 @dataclass(frozen=True)
@@ -314,21 +313,21 @@ class AggregateServing(EnvoyAttempts):
             if ck.shape[1]:
                 dsums = ck @ cs.dest_w
                 dhist, dper = cs.dest.hist(ck)
-                dany = _or(dper)
-                if dany and tally.server_side:
-                    tally.add_counts(got_keys[0], dhist, dper, dsums)
+                dn = int(_add(dper))
+                if dn and tally.server_side:
+                    tally.add_counts(got_keys[0], dhist, dper, dsums, total=dn)
             # Client side: answered in time ...
             cf = ck if cs.fin is None else c[:, cs.fin]
             if cf.shape[1]:
                 if cs.same_hist:
-                    shist, sper, sany = dhist, dper, dany
+                    shist, sper, sn = dhist, dper, dn
                 else:
                     shist, sper = cs.src.hist(cf)
-                    sany = _or(sper)
-                if sany:
+                    sn = int(_add(sper))
+                if sn:
                     ssums = dsums if cs.same_sums else cf @ cs.src_w
                     # Shared with the server side, which kept copies (or none): the client's.
-                    tally.add_counts(got_keys[1], shist, sper, ssums, owned=cs.same_hist)
+                    tally.add_counts(got_keys[1], shist, sper, ssums, owned=cs.same_hist, total=sn)
             # ... or cut by a timeout that is not retried.
             if len(cs.out):
                 if timed_out is None:

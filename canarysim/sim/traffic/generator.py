@@ -117,6 +117,7 @@ class TrafficGenerator(RequestPath):
         self._prepared = {}
         self._series_keys = {}
         self._backends_of = {}
+        self._rngs: tuple[Any, Rngs] | None = None
 
     # ------------------------------------------------------------------ public
     def max_rate(self, t0: float, t1: float) -> float:
@@ -150,7 +151,7 @@ class TrafficGenerator(RequestPath):
             tally.class_counts = {}  # the timeline's breakdown by class
         if t1 == t0:
             return tally
-        rngs = Rngs(rng_streams)
+        rngs = self._rngs_of(rng_streams)
         cuts = sorted(
             {t0, t1} | {b for beh in behaviour_by_version.values() for b in beh.breakpoints(t0, t1)}
         )
@@ -173,6 +174,14 @@ class TrafficGenerator(RequestPath):
                     rngs,
                 )
         return tally
+
+    def _rngs_of(self, rng_streams: Any) -> Rngs:
+        """The named streams of ``rng_streams`` (the same Generators every call: kept for
+        the last streams object)."""
+        last = self._rngs
+        if last is None or last[0] is not rng_streams:
+            last = self._rngs = (rng_streams, Rngs(rng_streams))
+        return last[1]
 
     # ------------------------------------------------------------------ structure
     def _edges(self, t0: float, t1: float, beh: Mapping[str, VersionBehaviour]) -> np.ndarray:
@@ -227,9 +236,13 @@ class TrafficGenerator(RequestPath):
                     arrivals.bucket_counts(seg_edges, rngs.traffic)
                 # Poisson thinning: independent Poisson counts per class.
                 per_class = rngs.traffic.poisson(lam[:, None] * self._shares[None, :])
+            whole = j0 == 0 and j1 == nb_all and per_class.shape[1] == 1
             for ci, cls in enumerate(self._shared):
-                batch = np.zeros(nb_all, dtype=np.int64)
-                batch[j0:j1] = per_class[:, ci]
+                if whole and per_class.dtype == np.int64:
+                    batch = per_class[:, 0]  # the segment is every bucket (read, never written)
+                else:
+                    batch = np.zeros(nb_all, dtype=np.int64)
+                    batch[j0:j1] = per_class[:, ci]
                 tally.current_class = cls
                 self._route(tally, cls, plans.get(cls), batch, beh, frozen, rngs)
             tally.current_class = None

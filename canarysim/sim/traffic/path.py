@@ -29,6 +29,8 @@ from canarysim.sim.traffic.behaviour import VersionBehaviour
 
 __all__ = ["RequestPath"]
 
+_add = np.add.reduce  # ndarray.sum() without its Python wrapper (the same reduction)
+
 
 class RequestPath(AggregateServing):
     """Third layer of ``TrafficGenerator``: routing one request class's batch to backends."""
@@ -44,7 +46,7 @@ class RequestPath(AggregateServing):
             # category takes the whole batch and the stream does not move.
             return [batch]
         p = np.asarray(probs, dtype=float)
-        p = p / p.sum()
+        p = p / _add(p)
         if self.mode == "aggregate":
             drawn = rng.multinomial(batch, p)
             return [drawn[:, k] for k in range(len(p))]
