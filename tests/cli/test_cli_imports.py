@@ -83,9 +83,22 @@ def test_validate_loads_only_the_kinds_it_reads() -> None:
     assert _loaded(["validate", str(SEED)], UNUSED_KINDS) == [0, []]
 
 
-def test_run_loads_no_analysis_template_models_without_templates() -> None:
-    watch = ("canarysim.declarations.manifests.analysis", "canarysim.declarations.lint.analysis")
+def test_run_loads_no_analysis_machinery_without_analysis() -> None:
+    watch = (
+        "canarysim.declarations.manifests.analysis",
+        "canarysim.declarations.lint.analysis",
+        "canarysim.engine.analysis",
+        "canarysim.lang.expr",
+        "canarysim.sim.analysis.analysisrun",
+        "canarysim.sim.analysis.resolve",
+    )
     assert _loaded(["run", str(SEED), "-q"], watch) == [0, []]
+    # (a scenario with analysis loads them: the probe can see them)
+    analysis = SEED.parents[1] / "imesh-analysis" / "scenario.yaml"
+    code, loaded = _loaded(["run", str(analysis), "-q"], watch)
+    assert code in (0, 1, 3)
+    assert "canarysim.sim.analysis.analysisrun" in loaded  # type: ignore[operator]
+    assert "canarysim.lang.expr" in loaded  # type: ignore[operator]
 
 
 def test_validate_loads_the_analysis_models_for_templates() -> None:

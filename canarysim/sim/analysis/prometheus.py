@@ -10,8 +10,6 @@ from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from canarysim.errors import SimulationError
-from canarysim.lang.expr.goduration import parse_go_duration
-from canarysim.lang.expr.parse import ConditionError
 
 if TYPE_CHECKING:
     from canarysim.sim.metrics.store import MetricStore
@@ -63,6 +61,8 @@ def range_bounds(range_query: Mapping[str, Any], now: float) -> tuple[float, flo
     """``executeQuery``: a range query's start and end evaluated as expr time expressions
     against the simulated wall clock, and its step, in simulated seconds."""
     from canarysim.lang.expr.evaluate import evaluate_time  # loaded by range queries only
+    from canarysim.lang.expr.goduration import parse_go_duration
+    from canarysim.lang.expr.parse import ConditionError
 
     wall = WALL_CLOCK_EPOCH + now
     bounds = []

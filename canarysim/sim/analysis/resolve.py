@@ -34,6 +34,7 @@ from canarysim.engine.analysis.runspec import (
 from canarysim.engine.analysis.runspec import RunSpecError as EngineRunSpecError
 from canarysim.engine.durations import parse_duration
 from canarysim.engine.model import StartAnalysisRun
+from canarysim.sim.analysis.args import ArgContext
 
 __all__ = [
     "ArgContext",
@@ -47,17 +48,6 @@ __all__ = [
 
 class RunSpecError(Exception):
     """The run cannot start; the message is what Argo puts in the run's status."""
-
-
-@dataclass(frozen=True)
-class ArgContext:
-    """What ``valueFrom`` in a rollout's analysis args can refer to."""
-
-    stable_hash: str
-    latest_hash: str
-    rollout: Mapping[str, Any] = field(default_factory=dict)
-    secrets: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
-    """The namespace's Secrets: name -> key -> value (``valueFrom.secretKeyRef``)."""
 
 
 @dataclass(frozen=True)

@@ -10,20 +10,18 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import simpy
 
 from canarysim.engine.model import AnalysisRunView, StartAnalysisRun
-from canarysim.sim.analysis.analysisrun import AnalysisRun
+from canarysim.sim.analysis.args import ArgContext
 from canarysim.sim.analysis.providers import Providers
-from canarysim.sim.analysis.resolve import (
-    ArgContext,
-    Measurement,
-    RunSpecError,
-    resolve_run_spec,
-)
+
+if TYPE_CHECKING:
+    from canarysim.sim.analysis.analysisrun import AnalysisRun
+    from canarysim.sim.analysis.resolve import Measurement
 
 __all__ = ["AnalysisController", "ArgContext"]
 
@@ -72,6 +70,11 @@ class AnalysisController:
         context: ArgContext,
         rollout_dry_run: Iterable[str] = (),
     ) -> AnalysisRun:
+        # (the run machinery is loaded with the first run: a world without analysis never
+        # needs the expression language or Argo's run-spec rules)
+        from canarysim.sim.analysis.analysisrun import AnalysisRun
+        from canarysim.sim.analysis.resolve import RunSpecError, resolve_run_spec
+
         if self.secrets and not context.secrets:
             context = replace(context, secrets=self.secrets)
         try:

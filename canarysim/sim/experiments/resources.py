@@ -3,13 +3,12 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from canarysim.result import (
     AnalysisRunSnapshot,
     ReplicaSetSnapshot,
 )
-from canarysim.sim.analysis.analysisrun import AnalysisRun
 from canarysim.sim.cluster.cluster import Cluster
 from canarysim.sim.cluster.replicasets import REVISION_ANNOTATION, ReplicaSet
 from canarysim.sim.cluster.templatehash import (
@@ -19,6 +18,9 @@ from canarysim.sim.cluster.templatehash import (
     with_api_defaults,
 )
 from canarysim.sim.experiments.status import TemplateState
+
+if TYPE_CHECKING:
+    from canarysim.sim.analysis.analysisrun import AnalysisRun
 
 __all__ = [
     "EXPERIMENT_NAME_ANNOTATION",
