@@ -106,27 +106,31 @@ def base_counts(ctx: Context) -> tuple[int, int, int, int]:
 def base_status(ctx: Context) -> Draft:
     """``calculateBaseStatus`` + the counts of ``syncRolloutStatusCanary``."""
     replicas, updated, ready, available = base_counts(ctx)
+    st = ctx.status
+    # Positional, in Draft's field order (a keyword call costs over twice as much; every
+    # reconcile builds one): tests/engine pin the order field by field.
     return Draft(
-        current_pod_hash=ctx.plan.pod_template_hash,
-        current_step_hash=ctx.plan.step_hash,
-        current_step_index=ctx.status.current_step_index,
-        stable_rs=ctx.status.stable_rs,
+        ctx.plan.pod_template_hash,  # current_pod_hash
+        ctx.plan.step_hash,  # current_step_hash
+        st.current_step_index,  # current_step_index
+        st.stable_rs,  # stable_rs
         # calculateBaseStatus compares against a stableRS that is not filled in yet, so in
         # effect promoteFull survives until promoteStable clears it.
-        promote_full=ctx.status.promote_full,
-        replicas=replicas,
-        updated_replicas=updated,
-        ready_replicas=ready,
-        available_replicas=available,
-        conditions=list(ctx.status.conditions),
-        canary_weights=ctx.new_weights,
-        step_run=ctx.step_run,
-        background_run=ctx.background_run,
-        experiment=ctx.experiment,
-        restarted_at=ctx.restarted_at,
-        stable_ping_pong=ctx.status.stable_ping_pong,
-        alb=ctx.alb,
-        duration=ctx.status.duration,
-        alb_status=ctx.alb_status,
-        albs=ctx.albs,
+        st.promote_full,  # promote_full
+        replicas,  # replicas
+        updated,  # updated_replicas
+        ready,  # ready_replicas
+        available,  # available_replicas
+        list(st.conditions),  # conditions
+        ctx.new_weights,  # canary_weights
+        ctx.step_run,  # step_run
+        ctx.background_run,  # background_run
+        ctx.experiment,  # experiment
+        ctx.restarted_at,  # restarted_at
+        NO_BLUE_GREEN,  # blue_green
+        st.stable_ping_pong,  # stable_ping_pong
+        ctx.alb,  # alb
+        st.duration,  # duration
+        ctx.alb_status,  # alb_status
+        ctx.albs,  # albs
     )
