@@ -70,10 +70,21 @@ def finish(ctx: Context, given: RolloutStatus, new: RolloutStatus) -> Decision:
     return Decision(new, actions, _next_timer(ctx, new))
 
 
+_WAKES_BY_TYPE: dict[type, bool] = {}
+"""Whether an action of this class is one of ``_WAKING_ACTIONS`` (a subclass counts): a
+dictionary lookup per action instead of eleven failed class checks for most of them (events,
+router writes). (Entries are facts of the classes alone; threads may add one twice.)"""
+
+
 def _wakes(actions: tuple[object, ...]) -> bool:
     """Some action is a write the controller's informers would see."""
-    for a in actions:  # noqa: SIM110 - a loop: once per reconcile, no generator
-        if isinstance(a, _WAKING_ACTIONS):
+    known = _WAKES_BY_TYPE
+    for a in actions:  # a loop: once per reconcile, no generator
+        kind = type(a)
+        wakes = known.get(kind)
+        if wakes is None:
+            wakes = known[kind] = issubclass(kind, _WAKING_ACTIONS)
+        if wakes:
             return True
     return False
 
