@@ -90,9 +90,12 @@ def sync_revision(ctx: Context) -> None:
     does not end the reconcile)."""
     new = ctx.new_rs
     assert new is not None
-    older = [rs.revision for rs in ctx.obs.replica_sets if rs is not new]
-    if older and new.revision <= max(older):
-        revision = max(older) + 1
+    top = None  # the highest revision of the other ReplicaSets (one pass, no list)
+    for rs in ctx.obs.replica_sets:
+        if rs is not new and (top is None or rs.revision > top):
+            top = rs.revision
+    if top is not None and new.revision <= top:
+        revision = top + 1
         ctx.actions.append(SetReplicaSetRevision(new.hash, revision))
         ctx.event("RolloutUpdated", f"Rollout updated to revision {revision}")
         renumbered = replace(new, revision=revision)
