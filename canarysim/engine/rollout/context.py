@@ -171,6 +171,11 @@ class Context:
     _other_counts: tuple[replicas.ReplicaSetCounts, ...] | None = field(
         default=None, init=False, repr=False, compare=False
     )
+    _step_memo: tuple[RolloutStatus, Plan, tuple[Step | None, int | None]] | None = field(
+        default=None, init=False, repr=False, compare=False
+    )
+    """:meth:`current_step` for the status and plan it was worked out with (asked about six
+    times a reconcile; ``status`` may be replaced meanwhile, hence the identity checks)."""
 
     def __init__(self, plan: Plan, status: RolloutStatus, obs: Observation) -> None:
         # (written out rather than generated: one Context per reconcile, and the generated
@@ -185,7 +190,7 @@ class Context:
         self.targets_verified = None
         self.verify_retry = False
         self.error = ""
-        self._last_counts = self._other_counts = None
+        self._last_counts = self._other_counts = self._step_memo = None
         # newRolloutContext: the new ReplicaSet by the template's hash, the stable by the
         # status's (no ReplicaSet has hash ""; of two views with one hash, the last counts).
         new = stable = None
@@ -253,13 +258,19 @@ class Context:
     def current_step(self) -> tuple[Step | None, int | None]:
         """``GetCurrentCanaryStep``: (step, index); (None, index) past the last step;
         (None, None) without steps."""
-        steps = self.plan.steps
+        status, plan = self.status, self.plan
+        memo = self._step_memo
+        if memo is not None and memo[0] is status and memo[1] is plan:
+            return memo[2]
+        steps = plan.steps
+        answer: tuple[Step | None, int | None]
         if not steps:
-            return None, None
-        index = self.status.current_step_index or 0
-        if index >= len(steps):
-            return None, index
-        return steps[index], index
+            answer = None, None
+        else:
+            index = status.current_step_index or 0
+            answer = (None, index) if index >= len(steps) else (steps[index], index)
+        self._step_memo = (status, plan, answer)
+        return answer
 
     def current_set_weight(self) -> int:
         """``GetCurrentSetWeight``: 0 when aborted, max past the last step, else the nearest
