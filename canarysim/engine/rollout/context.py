@@ -201,7 +201,10 @@ class Context:
             if rs.hash == stable_hash:
                 stable = rs
         self.new_rs, self.stable_rs = new, stable
-        others = [rs for rs in obs.replica_sets if rs is not new and rs is not stable]
+        others = []  # (a loop, not a comprehension: one or two views, most reconciles)
+        for rs in obs.replica_sets:
+            if rs is not new and rs is not stable:
+                others.append(rs)
         if len(others) > 1:
             others.sort(key=_created_order)
         self.other_rss = others
@@ -324,6 +327,7 @@ class Context:
             memo, split = {}, None
         # Across the reconciles of one plan the same inputs come back (a rollout waits at a
         # step while pods come up): the answer by everything it reads besides the plan.
+        others_rss = self.other_rss
         key = (
             status.current_step_index,
             status.promote_full,
@@ -331,7 +335,8 @@ class Context:
             None if new_rs is None else (new_rs.replicas, new_rs.available),
             None if stable_rs is None else (stable_rs.replicas, stable_rs.available),
             stable_rs is not None and stable_rs is new_rs,
-            tuple([(rs.replicas, rs.available) for rs in self.other_rss]),
+            # (most reconciles have no other ReplicaSet: no comprehension to run then)
+            tuple([(rs.replicas, rs.available) for rs in others_rss]) if others_rss else (),
             tw,
         )
         known = _plan_counts(plan)
