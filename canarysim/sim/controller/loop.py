@@ -4,6 +4,7 @@ room's docstring)."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Generator
 from dataclasses import fields, replace
 from typing import TYPE_CHECKING, Any
@@ -35,6 +36,8 @@ from canarysim.sim.workloads.scaledown import (
 )
 
 if TYPE_CHECKING:
+    from canarysim.declarations.manifests.argo import Rollout
+    from canarysim.declarations.manifests.bundle import Manifests
     from canarysim.sim.wiring import Wiring
 
 __all__ = ["DESIRED_REPLICAS_ANNOTATION", "RESYNC_PERIOD", "Controller"]
@@ -49,6 +52,43 @@ BACKOFF_BASE = 0.001
 BACKOFF_MAX = 10.0
 MAX_RECONCILES_PER_INSTANT = 500
 _OBSERVATION_FIELDS = {f.name for f in fields(Observation)}
+
+_VALIDATIONS: dict[tuple[int, str, str], tuple[Manifests, Rollout, str | None]] = {}
+"""Validations of Rollout manifests against the loaded objects, by (id of the loaded
+manifests, namespace, the manifest's text); see :func:`_validation`."""
+_VALIDATIONS_KEPT = 16
+
+
+def _validation(world: Wiring) -> tuple[Rollout, str | None]:
+    """The Rollout manifest as the API server holds it now, loaded, and its InvalidSpec
+    message against the cluster's objects.
+
+    While no object was applied or deleted, those objects are the loaded manifests (read-only
+    by contract), so the answer depends on the manifest's content alone: a spec edit the
+    scenario schedules (``set image`` at some time) gives the same manifest in every run of
+    the scenario, whatever its seed, and is loaded and validated once. The text of a manifest
+    (its ``repr``: types, key order and values) is its key only when it holds plain JSON
+    values (``json.dumps`` refuses anything else), whose ``repr`` is exact."""
+    manifest = world.rollout_manifest
+    key = None
+    manifests = world.scenario.manifests
+    if world.objects_version == 0:
+        try:
+            json.dumps(manifest, allow_nan=True)
+        except (TypeError, ValueError):
+            pass
+        else:
+            key = (id(manifests), world.namespace, repr(manifest))
+            kept = _VALIDATIONS.get(key)
+            if kept is not None and kept[0] is manifests:
+                return kept[1], kept[2]
+    rollout = patched_rollout(manifest, {}, namespace=world.namespace)
+    message = first_invalid_message(rollout, world.objects)
+    if key is not None:
+        if len(_VALIDATIONS) >= _VALIDATIONS_KEPT:
+            _VALIDATIONS.pop(next(iter(_VALIDATIONS), key), None)
+        _VALIDATIONS[key] = (manifests, rollout, message)
+    return rollout, message
 
 
 class Controller(DecisionApplier):
@@ -146,8 +186,7 @@ class Controller(DecisionApplier):
         if seen is None and version == 0:
             message = world.invalid_message  # the scenario as loaded: validated at build
         else:
-            rollout = patched_rollout(world.rollout_manifest, {}, namespace=world.namespace)
-            message = first_invalid_message(rollout, world.objects)
+            rollout, message = _validation(world)
             plan = follow_workload_template(world, rollout)
         self._validated = (plan, version, message)
         return message
