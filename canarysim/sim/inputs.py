@@ -66,16 +66,34 @@ def _crash_dist(crash: Crash | None) -> Dist | None:
     return None
 
 
+_BEHAVIOURS: list[
+    tuple[Any, dict[str, PodBehaviour], dict[str, tuple[Crash | None, bool, PodBehaviour]]]
+] = []
+"""One entry: a scenario's ``pods`` section, with the behaviours resolved from it so far (see
+:func:`pod_behaviour_for`)."""
+
+
+def _resolved_for(
+    pods: Any,
+) -> tuple[dict[str, PodBehaviour], dict[str, tuple[Crash | None, bool, PodBehaviour]]]:
+    last = _BEHAVIOURS[0] if _BEHAVIOURS else None
+    if last is not None and last[0] is pods:
+        return last[1], last[2]
+    entry: tuple[Any, dict[str, PodBehaviour], dict[str, Any]] = (pods, {}, {})
+    _BEHAVIOURS[:] = [entry]
+    return entry[1], entry[2]
+
+
 def pod_behaviour_for(
     scenario: Scenario, now: Callable[[], float]
 ) -> Callable[[str], PodBehaviour]:
     """``image -> PodBehaviour`` for the cluster: start-up stages from ``pods``, crashes and
     readiness from ``versions`` (as they stand when the pod is created)."""
 
-    # The stages depend on the image only: resolved once per image, not once per pod (the
-    # scenario's models are immutable during a run).
-    resolved: dict[str, PodBehaviour] = {}
-    shared: dict[str, tuple[Crash | None, bool, PodBehaviour]] = {}
+    # The stages depend on the image and the scenario's ``pods`` section only (immutable, as
+    # the loaded scenario is): resolved once per image, not once per pod, and shared by the
+    # runs of a scenario (its other seeds) through the section they read.
+    resolved, shared = _resolved_for(scenario.pods)
 
     def behaviour(image: str) -> PodBehaviour:
         base = resolved.get(image)
