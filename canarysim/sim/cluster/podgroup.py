@@ -12,6 +12,7 @@ from __future__ import annotations
 import bisect
 import math
 
+from canarysim.engine.model.fastinit import frozen_dict_init
 from canarysim.result import PodSnapshot
 from canarysim.sim.cluster.pods.pod import Pod, share
 
@@ -23,8 +24,15 @@ def _key(pod: Pod) -> tuple[int, str]:
     return (math.floor(pod.created), pod.name)
 
 
+_fill_pod = frozen_dict_init(PodSnapshot)
+
+
 def _snapshot(pod: Pod) -> PodSnapshot:
-    return PodSnapshot(**pod.snapshot())
+    """``PodSnapshot(**pod.snapshot())``, filled through its ``__dict__`` (an equal, equally
+    frozen snapshot; one per change of a pod a snapshot shows)."""
+    snap: PodSnapshot = object.__new__(PodSnapshot)
+    _fill_pod(snap, **pod.snapshot())
+    return snap
 
 
 class PodGroup:

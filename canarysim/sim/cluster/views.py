@@ -9,6 +9,7 @@ it is read from are equal (annotations compared as written, before parsing).
 from __future__ import annotations
 
 from canarysim.engine.model import ReplicaSetView
+from canarysim.engine.model.fastinit import frozen_dict_init
 from canarysim.result import ReplicaSetSnapshot
 from canarysim.sim.cluster.replicasets import (
     DESIRED_REPLICAS_ANNOTATION,
@@ -67,10 +68,13 @@ def result_snapshot(rs: ReplicaSet, role: str) -> ReplicaSetSnapshot:
     )
     shown = rs.shown
     if shown is not None and shown[0] == seen:
-        snap: ReplicaSetSnapshot = shown[1]
-        return snap
+        kept: ReplicaSetSnapshot = shown[1]
+        return kept
     st = rs.status
-    snap = ReplicaSetSnapshot(
+    # ``ReplicaSetSnapshot(...)``, filled through its ``__dict__`` (equal, equally frozen)
+    snap: ReplicaSetSnapshot = object.__new__(ReplicaSetSnapshot)
+    _fill_snapshot(
+        snap,
         name=rs.name,
         hash=rs.hash,
         revision=rs.revision,
@@ -86,3 +90,6 @@ def result_snapshot(rs: ReplicaSet, role: str) -> ReplicaSetSnapshot:
     )
     rs.shown = (seen, snap)
     return snap
+
+
+_fill_snapshot = frozen_dict_init(ReplicaSetSnapshot)
