@@ -10,6 +10,7 @@ from dataclasses import fields, replace
 from typing import TYPE_CHECKING, Any
 
 import simpy
+from simpy.events import PENDING
 
 from canarysim.declarations import first_invalid_message, to_plan
 from canarysim.declarations.patch import patched_rollout
@@ -91,6 +92,51 @@ def _validation(world: Wiring) -> tuple[Rollout, str | None]:
     return rollout, message
 
 
+def _first_of(
+    env: simpy.Environment, timeout: simpy.Event, changed: simpy.Event, wake: simpy.Event
+) -> simpy.Event:
+    """``timeout | changed | wake`` without SimPy's two Condition objects, scheduled exactly
+    as they are (the order of the instant's events, hence the run, stays the same):
+
+    the inner condition ``timeout | changed`` is scheduled (``succeed``) when the first of
+    the two is processed, the outer one when the inner is processed or when ``wake`` is, each
+    at most once; the process resumes when the outer is processed. Each check is appended to
+    its event's callbacks where the Condition's would be (inner first, then the outer's on
+    the inner and on ``wake``) and taken off the pending events once the outer is processed,
+    as ``Condition._remove_check_callbacks`` does. The value sent to the process is None
+    (the loop does not read it)."""
+    inner = simpy.Event(env)
+    outer = simpy.Event(env)
+
+    def inner_check(_event: simpy.Event) -> None:
+        if inner._value is PENDING:
+            inner.succeed()
+
+    def outer_check(_event: simpy.Event) -> None:
+        if outer._value is PENDING:
+            outer.succeed()
+
+    def done(_event: simpy.Event) -> None:
+        for event, check in ((wake, outer_check), (timeout, inner_check), (changed, inner_check)):
+            callbacks = event.callbacks
+            if callbacks and check in callbacks:
+                callbacks.remove(check)
+
+    for event in (timeout, changed):
+        if event.callbacks is None:
+            inner_check(event)
+        else:
+            event.callbacks.append(inner_check)
+    assert inner.callbacks is not None and outer.callbacks is not None
+    inner.callbacks.append(outer_check)
+    if wake.callbacks is None:
+        outer_check(wake)
+    else:
+        wake.callbacks.append(outer_check)
+    outer.callbacks.append(done)
+    return outer
+
+
 class Controller(DecisionApplier):
     """Reconciles the world's Rollout with :func:`canarysim.engine.rollout.canary.decide`."""
 
@@ -158,7 +204,7 @@ class Controller(DecisionApplier):
                 continue
             to_resync = RESYNC_PERIOD - (now % RESYNC_PERIOD)
             wait = to_resync if requeue is None else min(requeue, to_resync)
-            yield self.env.timeout(wait) | world.cluster.changed | self._wake
+            yield _first_of(self.env, self.env.timeout(wait), world.cluster.changed, self._wake)
 
     def _see_workload_generation(self) -> None:
         """The ``rollout.argoproj.io/workload-generation`` annotation: the generation of the
