@@ -36,3 +36,20 @@ def test_a_new_pod_has_the_state_the_dataclass_would_give_it():
     other = new_pod("rs-1", "ns", template, None, 5.0, {pod.name}, np.random.default_rng(4))
     assert other.conditions is not pod.conditions and other.backoff is not pod.backoff
     assert pod.watcher is None and "watcher" not in vars(pod)
+
+
+def test_pods_of_one_template_share_its_facts_but_not_their_labels():
+    template = {"metadata": {"labels": {"app": "a"}}, "spec": {"containers": [{"image": "i"}]}}
+    first = new_pod("rs-1", "ns", template, None, 0.0, set(), np.random.default_rng(1))
+    second = new_pod("rs-1", "ns", template, None, 0.0, {first.name}, np.random.default_rng(2))
+    assert first.labels == second.labels == {"app": "a"}
+    first.labels["extra"] = "x"
+    assert second.labels == {"app": "a"}
+    assert first.annotations is not second.annotations
+    # another template (made after the first filled the memo) is read afresh
+    other = {
+        "metadata": {"labels": {"app": "b"}},
+        "spec": {"terminationGracePeriodSeconds": 5, "containers": [{"image": "i"}]},
+    }
+    pod = new_pod("rs-2", "ns", other, None, 0.0, set(), np.random.default_rng(3))
+    assert pod.labels == {"app": "b"} and pod.grace_period == 5.0

@@ -195,23 +195,56 @@ def new_pod(
         name = f"{owner}-{suffix}"
         if name not in taken:
             break
-    meta = template.get("metadata") or {}
-    grace = (template.get("spec") or {}).get("terminationGracePeriodSeconds")
+    labels, annotations, grace, probe, startup_probe, gates = _template_facts(template)
     return _new(
         name=name,
         uid=_uuid4(rng.bytes(16)),
         namespace=namespace,
         replica_set=owner,
-        labels=dict(meta.get("labels") or {}),
-        annotations=dict(meta.get("annotations") or {}),
+        labels=dict(labels),
+        annotations=dict(annotations),
         template=template,
         behaviour=behaviour,
         created=created,
-        grace_period=DEFAULT_GRACE_PERIOD if grace is None else float(grace),
-        probe=ReadinessProbe.from_template(template),
-        startup_probe=ReadinessProbe.from_template(template, "startupProbe"),
-        gates=readiness_gates(template),
+        grace_period=grace,
+        probe=probe,
+        startup_probe=startup_probe,
+        gates=gates,
     )
+
+
+_TemplateFacts = tuple[
+    Mapping[str, str],
+    Mapping[str, str],
+    float,
+    "ReadinessProbe | None",
+    "ReadinessProbe | None",
+    tuple[str, ...],
+]
+_TEMPLATE_FACTS: list[tuple[dict[str, Any], _TemplateFacts]] = []
+"""One entry: the last template a pod was made from, with what :func:`new_pod` reads of it."""
+
+
+def _template_facts(template: dict[str, Any]) -> _TemplateFacts:
+    """Labels, annotations, grace period, probes and readiness gates of *template*: the same
+    for every pod of a ReplicaSet (whose template is the same object, never rewritten in
+    place: see :attr:`Pod.ports`), so read once per template while its pods are made. The
+    probes are immutable; the labels and annotations are copied per pod."""
+    last = _TEMPLATE_FACTS[0] if _TEMPLATE_FACTS else None
+    if last is not None and last[0] is template:
+        return last[1]
+    meta = template.get("metadata") or {}
+    grace = (template.get("spec") or {}).get("terminationGracePeriodSeconds")
+    facts: _TemplateFacts = (
+        dict(meta.get("labels") or {}),
+        dict(meta.get("annotations") or {}),
+        DEFAULT_GRACE_PERIOD if grace is None else float(grace),
+        ReadinessProbe.from_template(template),
+        ReadinessProbe.from_template(template, "startupProbe"),
+        readiness_gates(template),
+    )
+    _TEMPLATE_FACTS[:] = [(template, facts)]
+    return facts
 
 
 def _uuid4(random: bytes) -> str:
