@@ -81,7 +81,13 @@ def format_timestamp(t: float) -> str:
     >>> format_timestamp(90.7)
     '2026-01-01T00:01:30Z'
     """
-    return (EPOCH + timedelta(seconds=math.floor(t))).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return _format_seconds(math.floor(t))
+
+
+@functools.lru_cache(maxsize=256)
+def _format_seconds(seconds: int) -> str:
+    """:func:`format_timestamp` of whole seconds (pure; the same deadline is written often)."""
+    return (EPOCH + timedelta(seconds=seconds)).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def parse_timestamp(value: str | float) -> float:
@@ -92,6 +98,12 @@ def parse_timestamp(value: str | float) -> float:
     """
     if isinstance(value, int | float):
         return float(value)
+    return _parse_text(value)
+
+
+@functools.lru_cache(maxsize=256)
+def _parse_text(value: str) -> float:
+    """:func:`parse_timestamp` of a string (pure; the same annotation is read often)."""
     try:
         return float(value)
     except ValueError:
