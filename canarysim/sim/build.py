@@ -8,6 +8,7 @@ go and enter when the scenario does not say (with warnings when nothing would se
 
 from __future__ import annotations
 
+import json
 import math
 from collections.abc import Mapping
 from pathlib import Path
@@ -26,6 +27,7 @@ from canarysim.engine.trafficrouting.gatewayapi.grpcmatch import (
     hostnames_of,
 )
 from canarysim.errors import ScenarioError
+from canarysim.sim.cluster.templatehash import canonical_json, pod_template_hash, strip_hash_label
 
 if TYPE_CHECKING:
     from canarysim.declarations.manifests.argo import Rollout
@@ -46,6 +48,7 @@ __all__ = [
     "default_gateway",
     "default_host",
     "first_plan",
+    "first_template",
     "history_length",
     "load_balancers",
     "not_simulated",
@@ -94,6 +97,25 @@ def run_arguments(
         )
     check_limits(scenario, until=end, mode=mode and chosen)
     return scenario, end, chosen
+
+
+_FIRST_TEMPLATE: list[tuple[Mapping[str, Any], bytes, str]] = []
+"""One entry: the loaded pod template last read by :func:`first_template`, with the canonical
+JSON of its stripped copy and its hash."""
+
+
+def first_template(raw: Mapping[str, Any]) -> tuple[dict[str, Any], str]:
+    """``strip_hash_label(raw)`` (a fresh dict) and its pod-template hash. ``raw`` is a loaded
+    manifest's template (read-only by contract): the runs of a scenario read the same object,
+    so the sorted JSON dump behind both is made once and each run loads its own copy."""
+    last = _FIRST_TEMPLATE[0] if _FIRST_TEMPLATE else None
+    if last is not None and last[0] is raw:
+        template: dict[str, Any] = json.loads(last[1])
+        return template, last[2]
+    template = strip_hash_label(raw)
+    pod_hash = pod_template_hash(template)
+    _FIRST_TEMPLATE[:] = [(raw, canonical_json(template), pod_hash)]
+    return template, pod_hash
 
 
 def first_plan(scenario: Scenario, invalid_message: str | None, pod_hash: str) -> Plan:

@@ -44,6 +44,7 @@ from canarysim.sim.build import (
     check_host,
     default_gateway,
     default_host,
+    first_template,
     history_length,
     load_balancers,
     run_arguments,
@@ -52,7 +53,6 @@ from canarysim.sim.build import (
 )
 from canarysim.sim.cluster.cluster import Cluster
 from canarysim.sim.cluster.disruption import DisruptionBudgets
-from canarysim.sim.cluster.templatehash import pod_template_hash, strip_hash_label
 from canarysim.sim.controller.loop import Controller
 from canarysim.sim.experiments.runtime import ExperimentController
 from canarysim.sim.flow import EXACT_CHUNK_REQUESTS, TRAFFIC_GRID, TrafficFlow
@@ -121,10 +121,8 @@ class World:
         self.rollout_manifest.setdefault("metadata", {})["namespace"] = self.namespace
         # a workloadRef's template and selector: the Deployment's (never stored on the Rollout)
         spec = resolve_workload_ref(rollout, manifests).rollout.raw.get("spec") or {}
-        template = strip_hash_label(spec.get("template") or {})
-        self.templates: dict[str, dict[str, Any]] = {}
-        first_hash = pod_template_hash(template)
-        self.templates[first_hash] = template
+        template, first_hash = first_template(spec.get("template") or {})
+        self.templates: dict[str, dict[str, Any]] = {first_hash: template}
         selector = (spec.get("selector") or {}).get("matchLabels")
         self.selector: dict[str, str] | None = dict(selector) if selector else None
 

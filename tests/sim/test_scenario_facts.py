@@ -39,3 +39,20 @@ def test_an_invalid_rollout_s_message_is_its_own(tmp_path: Path) -> None:
     message = World.build(broken).invalid_message
     assert message is not None and "missing-svc" in message
     assert World.build(scenario).invalid_message is None
+
+
+def test_the_first_template_is_each_world_s_own(tmp_path: Path) -> None:
+    scenario = load(tmp_path)
+    first = World.build(scenario)
+    (template,) = first.templates.values()
+    template["spec"]["containers"][0]["image"] = "changed:in-place"
+    again = World.build(scenario.model_copy(update={"seed": 2}))
+    assert again.templates == World.build(scenario).templates
+    assert list(again.templates) == list(first.templates)
+    (kept,) = again.templates.values()
+    assert kept is not template and kept["spec"]["containers"][0]["image"] != "changed:in-place"
+
+    # another template (read after the first filled the memo): its own hash
+    patch = {"spec": {"template": {"metadata": {"annotations": {"note": "other"}}}}}
+    other = World.build(scenario.with_manifest("Rollout", "app", patch))
+    assert list(other.templates) != list(first.templates)
