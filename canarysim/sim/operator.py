@@ -162,7 +162,9 @@ class Operator:
     def _set_image(self, cmd: SetImage) -> None:
         """``set image``: a new pod template, hence a new pod-template hash."""
         world = self.world
-        template = copy.deepcopy(world.templates[world.plan.pod_template_hash])
+        # (a fresh copy as strip_hash_label leaves it: setting an image the containers already
+        # name changes no key order and no label, so it is not stripped a second time)
+        template = strip_hash_label(world.templates[world.plan.pod_template_hash])
         containers = (template.get("spec") or {}).get("containers") or []
         targets = [
             c
@@ -175,9 +177,12 @@ class Operator:
                 "template; nothing changed"
             )
             return
+        restrip = not isinstance(cmd.image, str) or not all(
+            isinstance(c, dict) and "image" in c for c in targets
+        )
         for c in targets:
             c["image"] = cmd.image
-        self._new_template(strip_hash_label(template))
+        self._new_template(strip_hash_label(template) if restrip else template)
 
     def _undo(self, cmd: Undo) -> None:
         """``undo``: the template of the given (default: previous) revision comes back."""
