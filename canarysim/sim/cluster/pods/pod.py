@@ -123,7 +123,11 @@ class Pod:
     @property
     def gates_open(self) -> bool:
         """Every readiness gate has its condition True (``podutil``'s ReadinessGates rule)."""
-        return all(self.conditions.get(gate, False) for gate in self.gates)
+        gates = self.gates
+        if not gates:  # (most templates have none: no generator to run)
+            return True
+        conditions = self.conditions
+        return all(conditions.get(gate, False) for gate in gates)
 
     @property
     def images(self) -> list[str]:
