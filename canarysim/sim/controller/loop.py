@@ -87,7 +87,7 @@ def _validation(world: Wiring) -> tuple[Rollout, str | None]:
     message = first_invalid_message(rollout, world.objects)
     if key is not None:
         if len(_VALIDATIONS) >= _VALIDATIONS_KEPT:
-            _VALIDATIONS.pop(next(iter(_VALIDATIONS), key), None)
+            _VALIDATIONS.clear()  # (whole: one step, safe while other threads add theirs)
         _VALIDATIONS[key] = (manifests, rollout, message)
     return rollout, message
 
