@@ -279,18 +279,27 @@ class TrafficFlow:
         n = tally.n_buckets
         req = {v: np.zeros(n, dtype=np.int64) for v in VERSIONS}
         err = {v: np.zeros(n, dtype=np.int64) for v in VERSIONS}
-        # Only the versions with requests get a histogram (their first series' a copy).
+        # Only the versions with requests get a histogram: their first series' a copy, or
+        # the sum of their first two (one pass instead of a copy and an addition).
         hist: dict[str, np.ndarray] = {}
+        first: dict[str, np.ndarray] = {}  # a version's first series' while it is alone
         for key, sc in tally.series.items():
             if key.reporter != "source":
                 continue
             version = self._version_of(key)
             req[version] += sc.count
             got = hist.get(version)
-            if got is None:
-                hist[version] = np.array(sc.hist, dtype=np.int64)
-            else:
+            if got is not None:
                 got += sc.hist
+            elif version not in first:
+                first[version] = sc.hist
+            else:
+                alone = first.pop(version)
+                if alone.dtype == sc.hist.dtype == np.int64:
+                    hist[version] = np.add(alone, sc.hist)
+                else:
+                    hist[version] = got = np.array(alone, dtype=np.int64)
+                    got += sc.hist
             bad = int(key.code) >= 500
             if bad:
                 err[version] += sc.count
@@ -299,6 +308,8 @@ class TrafficFlow:
             n_requests = int(_add(sc.count))
             tot["requests"] += n_requests
             tot["errors"] += n_requests if bad else 0
+        for version, alone in first.items():
+            hist[version] = np.array(alone, dtype=np.int64)
         world.recorder.traffic.add(tally.edges[:-1], req, err, hist)
         if tally.class_counts is not None:
             self._by_class(tally)
