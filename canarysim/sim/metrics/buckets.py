@@ -213,6 +213,11 @@ def _sum_runs(counts: np.ndarray, first: np.ndarray, size: np.ndarray) -> np.nda
     acc: np.ndarray = counts.take(first, axis=0).astype(np.int64, copy=False)
     last = len(counts) - 1
     for k in range(1, longest):
+        longer = np.flatnonzero(size > k)
+        if 2 * len(longer) < len(size):
+            # few runs this long (a row's extra bucket at a state change): only theirs
+            acc[longer] += counts.take(first[longer] + k, axis=0)
+            continue
         at = first + k
         np.minimum(at, last, out=at)
         further = counts.take(at, axis=0)
