@@ -55,6 +55,23 @@ TRAFFIC_GRID = 5.0
 """Time resolution of traffic tallies; divides the scrape interval and the series interval."""
 
 
+_BEHAVIOURS: list[tuple[Any, dict[tuple[str, str], VersionBehaviour]]] = []
+"""The last scenario's version behaviours by (image, workload): facts of the scenario alone
+(loaded scenarios are read-only), the same for every seed, so kept between its runs."""
+
+
+def _behaviour(scenario: Any, image: str, workload: str) -> VersionBehaviour:
+    """:func:`~canarysim.sim.inputs.version_behaviour`, built once per scenario."""
+    last = _BEHAVIOURS[0] if _BEHAVIOURS else None
+    if last is None or last[0] is not scenario:
+        last = (scenario, {})
+        _BEHAVIOURS[:] = [last]
+    got = last[1].get((image, workload))
+    if got is None:
+        got = last[1][image, workload] = version_behaviour(scenario, image, workload)
+    return got
+
+
 class TrafficFlow:
     """The running interval's routing and what flowed so far (see the module doc)."""
 
@@ -197,25 +214,19 @@ class TrafficFlow:
             self.roles[rs.hash] = role_of(rs.hash, status)
             self.hash_image[rs.hash] = rs.image
             if rs.hash not in self.behaviours:
-                self.behaviours[rs.hash] = version_behaviour(
-                    world.scenario, rs.image, world.plan.name
-                )
+                self.behaviours[rs.hash] = _behaviour(world.scenario, rs.image, world.plan.name)
         for rs in world.workloads.all_replica_sets():
             # a workloadRef's Deployment: its pods answer as their version, as stable
             self.roles.setdefault(rs.hash, "stable")
             self.hash_image.setdefault(rs.hash, rs.image)
             if rs.hash not in self.behaviours:
-                self.behaviours[rs.hash] = version_behaviour(
-                    world.scenario, rs.image, world.plan.name
-                )
+                self.behaviours[rs.hash] = _behaviour(world.scenario, rs.image, world.plan.name)
         for _, template, rs in world.experiments.replica_sets():
             # An experiment's pods answer as their image does; traffic counts as its specRef.
             self.roles.setdefault(rs.hash, "canary" if template.spec_ref == "canary" else "stable")
             self.hash_image.setdefault(rs.hash, rs.image)
             if rs.hash not in self.behaviours:
-                self.behaviours[rs.hash] = version_behaviour(
-                    world.scenario, rs.image, world.plan.name
-                )
+                self.behaviours[rs.hash] = _behaviour(world.scenario, rs.image, world.plan.name)
 
     def _serving_pods(self) -> dict[str, tuple[Target, ...]]:
         """Per backend hash of the routing, its Ready pods (not being deleted): the scrape
