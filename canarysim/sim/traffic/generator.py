@@ -116,7 +116,6 @@ class TrafficGenerator(RequestPath):
         self.keep_samples = keep_samples
         self._prepared = {}
         self._series_keys = {}
-        self._backends_of = {}
         self._rngs: tuple[Any, Rngs] | None = None
 
     # ------------------------------------------------------------------ public

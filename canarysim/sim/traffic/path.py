@@ -31,11 +31,14 @@ __all__ = ["RequestPath"]
 
 _add = np.add.reduce  # ndarray.sum() without its Python wrapper (the same reduction)
 
+_BACKENDS: dict[tuple[Any, ...], tuple[Backends, list[Dist], list[VersionBehaviour]]] = {}
+"""Backends by endpoints and frozen behaviours (by identity: the entry keeps them alive, so
+no id is reused while it stands). A function of its key alone, shared between runs: the
+behaviours of a scenario are the same objects run after run (bounded; arrays read-only)."""
+
 
 class RequestPath(AggregateServing):
     """Third layer of ``TrafficGenerator``: routing one request class's batch to backends."""
-
-    _backends_of: dict[tuple[Any, ...], tuple[Backends, list[Dist], list[VersionBehaviour]]]
 
     # ------------------------------------------------------------------ batches
     def _split(
@@ -165,7 +168,7 @@ class RequestPath(AggregateServing):
         # The same endpoints and frozen behaviours come back segment after segment: their
         # Backends built once (the entry keeps the behaviours alive: no id is reused).
         key = (*items, *[(frozen[h][0], id(frozen[h][1]), id(beh[h])) for h in hashes])
-        got = self._backends_of.get(key)
+        got = _BACKENDS.get(key)
         if got is not None:
             return got[0]
         bk = Backends(
@@ -178,9 +181,9 @@ class RequestPath(AggregateServing):
         )
         for arr in (bk.endpoints, bk.p_err, bk.codes):
             arr.flags.writeable = False
-        if len(self._backends_of) > 512:
-            self._backends_of.clear()
-        self._backends_of[key] = (bk, [frozen[h][1] for h in hashes], [beh[h] for h in hashes])
+        if len(_BACKENDS) > 512:
+            _BACKENDS.clear()
+        _BACKENDS[key] = (bk, [frozen[h][1] for h in hashes], [beh[h] for h in hashes])
         return bk
 
     def _branch(
