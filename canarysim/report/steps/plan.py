@@ -28,6 +28,7 @@ from canarysim.engine.replicas import (
     traffic_weight_to_replicas,
     weighted_split,
 )
+from canarysim.engine.rollout.step_facts import step_mapping
 from canarysim.report.durations import offset, span
 
 
@@ -64,27 +65,6 @@ class StepPlan:
         return total
 
 
-def _as_dict(step: Any) -> dict[str, Any]:
-    """The manifest form of a typed step, as the replica arithmetic reads it."""
-    if isinstance(step, m.CompoundStep):
-        out: dict[str, Any] = {}
-        for part in step.parts:
-            out.update(_as_dict(part))
-        return out
-    if isinstance(step, m.SetWeight):
-        return {"setWeight": step.weight}
-    if isinstance(step, m.SetCanaryScale):
-        scale: dict[str, Any] = {}
-        if step.replicas is not None:
-            scale["replicas"] = step.replicas
-        if step.weight is not None:
-            scale["weight"] = step.weight
-        if step.match_traffic_weight:
-            scale["matchTrafficWeight"] = True
-        return {"setCanaryScale": scale}
-    return {"pause": {}}
-
-
 def describe(step: Any) -> str:
     """A step as one would write it in the manifest, shortened."""
     if isinstance(step, m.CompoundStep):
@@ -114,7 +94,8 @@ def describe(step: Any) -> str:
 
 def canary_pods(plan: Any, index: int | None) -> int:
     """Canary pods the controller wants at step ``index`` (None: past the last step)."""
-    steps = [_as_dict(s) for s in plan.steps]
+    # (each step as the replica arithmetic reads it: the engine's own mapping)
+    steps = [step_mapping(s) for s in plan.steps]
     if index is None or index >= len(steps):
         return int(plan.replicas)
     scale = active_set_canary_scale(steps, index, traffic_routing=plan.traffic_routing)
