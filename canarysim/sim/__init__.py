@@ -5,7 +5,8 @@
 :class:`~canarysim.result.Result`. The hall (this folder's own modules) wires the rooms:
 
 * ``world`` the run; ``wiring`` what the world offers its parts (so no part imports it);
-  ``build`` run arguments and defaults; ``inputs`` scenario -> sim inputs;
+  ``build`` run arguments and what a run reads of its scenario; ``routing`` where requests
+  enter, ALBs and target groups; ``inputs`` scenario -> sim inputs;
 * ``controller`` where the pure engine meets SimPy; ``operator`` the person at the keyboard
   and the faults; ``apiserver`` objects applied and deleted mid-run; ``flow`` traffic into the
   metric store and the series; ``observe``/``summary`` what the Result keeps.

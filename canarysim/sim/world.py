@@ -11,7 +11,8 @@ and the traffic that flows through it all; the parts reach each other through it
 the :class:`~canarysim.sim.wiring.Wiring` protocol (so that none of them imports this module).
 
 The ideas live next door: :mod:`~canarysim.sim.build` (run arguments and what the
-scenario leaves out), :mod:`~canarysim.sim.flow` (traffic one routing-constant
+scenario leaves out), :mod:`~canarysim.sim.routing` (where requests enter, ALBs, target
+groups), :mod:`~canarysim.sim.flow` (traffic one routing-constant
 interval at a time, into the metric store and the series), :mod:`~canarysim.sim.observe`
 (snapshots, state rows, the Result) and :mod:`~canarysim.sim.summary`.
 """
@@ -41,15 +42,10 @@ from canarysim.sim.analysis.providers import (
 from canarysim.sim.analysis.runs import AnalysisController, ArgContext
 from canarysim.sim.build import (
     MODES,
-    check_host,
-    default_gateway,
-    default_host,
     first_template,
     history_length,
-    load_balancers,
     run_arguments,
     scenario_facts,
-    target_groups,
 )
 from canarysim.sim.cluster.cluster import Cluster
 from canarysim.sim.cluster.disruption import DisruptionBudgets
@@ -64,6 +60,13 @@ from canarysim.sim.metrics.store import MetricStore
 from canarysim.sim.metrics.targets import Target, workload_pods
 from canarysim.sim.observe import Recording, collect
 from canarysim.sim.operator import Operator
+from canarysim.sim.routing import (
+    check_host,
+    default_gateway,
+    default_host,
+    load_balancers,
+    target_groups,
+)
 from canarysim.sim.stochastic.rng import Streams
 from canarysim.sim.traffic.generator import TrafficGenerator
 from canarysim.sim.workloads.deployments import Deployments
