@@ -9,6 +9,7 @@ A pod goes through the stages KWOK-style simulators script (see the module docs 
 * :mod:`.behaviour`: the per-image timing model (:class:`~.behaviour.PodBehaviour`, crashes);
 * :mod:`.pod`: the state (:class:`~.pod.Pod`), a new pod from a template, what it adds to its
   ReplicaSet's counts;
+* :mod:`.deletion`: which pods a scale-down deletes first (Kubernetes' ``ActivePodsWithRanks``);
 * :mod:`.lifecycle`: the SimPy process (:func:`~.lifecycle.pod_lifecycle`), which talks to the
   cluster only through the small :class:`~.lifecycle.PodHost` protocol.
 
