@@ -185,16 +185,7 @@ def validate_tls(
 ) -> list[int]:
     """istio.go::ValidateTlsRoutes; returns ``getTlsRouteIndexesToPatch``, which SetWeight
     reads too."""
-    indexes = tls_route_indexes(ref, tls)
-    for idx in indexes:
-        if idx < len(tls):
-            validate_destinations(tls[idx], routing)
-    if not ref.tls_given and len(tls) > 1:
-        raise TrafficRoutingError(
-            "spec.tls[] should be set in VirtualService and it must have exactly one route "
-            "when omitting spec.strategy.canary.trafficRouting.istio.virtualService.tlsRoutes"
-        )
-    return indexes
+    return _validate_l4("tls", tls_route_indexes(ref, tls), tls, ref.tls_given, routing)
 
 
 def validate_tcp(
@@ -202,14 +193,26 @@ def validate_tcp(
 ) -> list[int]:
     """istio.go::ValidateTcpRoutes; returns ``getTcpRouteIndexesToPatch``, which SetWeight
     reads too."""
-    indexes = tcp_route_indexes(ref, tcp)
+    return _validate_l4("tcp", tcp_route_indexes(ref, tcp), tcp, ref.tcp_given, routing)
+
+
+def _validate_l4(
+    section: str,
+    indexes: list[int],
+    routes: Sequence[Mapping[str, Any]],
+    given: bool,
+    routing: RolloutRouting,
+) -> list[int]:
+    """What ValidateTlsRoutes and ValidateTcpRoutes share: the destinations of the routes to
+    patch, and exactly one route when the Rollout names none (``section``: tls or tcp)."""
     for idx in indexes:
-        if idx < len(tcp):
-            validate_destinations(tcp[idx], routing)
-    if not ref.tcp_given and len(tcp) > 1:
+        if idx < len(routes):
+            validate_destinations(routes[idx], routing)
+    if not given and len(routes) > 1:
         raise TrafficRoutingError(
-            "spec.tcp[] should be set in VirtualService and it must have exactly one route "
-            "when omitting spec.strategy.canary.trafficRouting.istio.virtualService.tcpRoutes"
+            f"spec.{section}[] should be set in VirtualService and it must have exactly one "
+            "route when omitting "
+            f"spec.strategy.canary.trafficRouting.istio.virtualService.{section}Routes"
         )
     return indexes
 
