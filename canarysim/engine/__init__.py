@@ -1,7 +1,8 @@
 """The pure engine: replica arithmetic, the step engine, analysis assessment.
 
 Standard library only: no clock, no randomness, no I/O. Everything here is a function of
-its arguments, which is what the property tests rely on.
+its arguments, which is what the property tests rely on; :mod:`.memo`'s one-entry memos
+only remember such answers for the last immutable input (a plan, a steps tuple).
 
 The step engine's vocabulary (``engine.model``: Plan, steps, RolloutStatus, Observation,
 commands, actions, Decision) and one reconcile (``decide``) are re-exported here, loaded on

@@ -21,6 +21,7 @@ from canarysim.declarations.lint.fields import unsupported
 from canarysim.declarations.scenario.limits import check_limits
 from canarysim.declarations.support import refusals
 from canarysim.engine.durations import parse_duration
+from canarysim.engine.memo import LastEntry
 from canarysim.engine.model import Plan
 from canarysim.errors import ScenarioError
 from canarysim.sim.cluster.templatehash import canonical_json, pod_template_hash, strip_hash_label
@@ -84,7 +85,7 @@ def run_arguments(
     return scenario, end, chosen
 
 
-_FIRST_TEMPLATE: list[tuple[Mapping[str, Any], bytes, str]] = []
+_FIRST_TEMPLATE: LastEntry[Mapping[str, Any], tuple[bytes, str]] = LastEntry()
 """One entry: the loaded pod template last read by :func:`first_template`, with the canonical
 JSON of its stripped copy and its hash."""
 
@@ -93,13 +94,13 @@ def first_template(raw: Mapping[str, Any]) -> tuple[dict[str, Any], str]:
     """``strip_hash_label(raw)`` (a fresh dict) and its pod-template hash. ``raw`` is a loaded
     manifest's template (read-only by contract): the runs of a scenario read the same object,
     so the sorted JSON dump behind both is made once and each run loads its own copy."""
-    last = _FIRST_TEMPLATE[0] if _FIRST_TEMPLATE else None
-    if last is not None and last[0] is raw:
-        template: dict[str, Any] = json.loads(last[1])
-        return template, last[2]
+    known = _FIRST_TEMPLATE.get(raw)
+    if known is not None:
+        template: dict[str, Any] = json.loads(known[0])
+        return template, known[1]
     template = strip_hash_label(raw)
     pod_hash = pod_template_hash(template)
-    _FIRST_TEMPLATE[:] = [(raw, canonical_json(template), pod_hash)]
+    _FIRST_TEMPLATE.put(raw, (canonical_json(template), pod_hash))
     return template, pod_hash
 
 

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import simpy
 
+from canarysim.engine.memo import LastEntry
 from canarysim.engine.trafficrouting.nginx.reconcile import annotation_prefix
 from canarysim.sim.inputs import version_behaviour
 from canarysim.sim.mesh.alb import AlbRouter
@@ -55,20 +56,19 @@ TRAFFIC_GRID = 5.0
 """Time resolution of traffic tallies; divides the scrape interval and the series interval."""
 
 
-_BEHAVIOURS: list[tuple[Any, dict[tuple[str, str], VersionBehaviour]]] = []
+_BEHAVIOURS: LastEntry[Any, dict[tuple[str, str], VersionBehaviour]] = LastEntry()
 """The last scenario's version behaviours by (image, workload): facts of the scenario alone
 (loaded scenarios are read-only), the same for every seed, so kept between its runs."""
 
 
 def _behaviour(scenario: Any, image: str, workload: str) -> VersionBehaviour:
     """:func:`~canarysim.sim.inputs.version_behaviour`, built once per scenario."""
-    last = _BEHAVIOURS[0] if _BEHAVIOURS else None
-    if last is None or last[0] is not scenario:
-        last = (scenario, {})
-        _BEHAVIOURS[:] = [last]
-    got = last[1].get((image, workload))
+    known = _BEHAVIOURS.get(scenario)
+    if known is None:
+        known = _BEHAVIOURS.put(scenario, {})
+    got = known.get((image, workload))
     if got is None:
-        got = last[1][image, workload] = version_behaviour(scenario, image, workload)
+        got = known[image, workload] = version_behaviour(scenario, image, workload)
     return got
 
 

@@ -17,6 +17,7 @@ from canarysim.declarations.scenario.behaviour.versions import Crash, Version
 from canarysim.declarations.scenario.model import ErrorSpike, Scenario
 from canarysim.declarations.scenario.traffic import RateShape
 from canarysim.declarations.scenario.values import Delay
+from canarysim.engine.memo import LastEntry
 from canarysim.errors import SimulationError
 from canarysim.sim.cluster.pods.behaviour import PodBehaviour
 from canarysim.sim.mesh.router import MESH, RequestClass
@@ -66,9 +67,9 @@ def _crash_dist(crash: Crash | None) -> Dist | None:
     return None
 
 
-_BEHAVIOURS: list[
-    tuple[Any, dict[str, PodBehaviour], dict[str, tuple[Crash | None, bool, PodBehaviour]]]
-] = []
+_BEHAVIOURS: LastEntry[
+    Any, tuple[dict[str, PodBehaviour], dict[str, tuple[Crash | None, bool, PodBehaviour]]]
+] = LastEntry()
 """One entry: a scenario's ``pods`` section, with the behaviours resolved from it so far (see
 :func:`pod_behaviour_for`)."""
 
@@ -76,12 +77,10 @@ _BEHAVIOURS: list[
 def _resolved_for(
     pods: Any,
 ) -> tuple[dict[str, PodBehaviour], dict[str, tuple[Crash | None, bool, PodBehaviour]]]:
-    last = _BEHAVIOURS[0] if _BEHAVIOURS else None
-    if last is not None and last[0] is pods:
-        return last[1], last[2]
-    entry: tuple[Any, dict[str, PodBehaviour], dict[str, Any]] = (pods, {}, {})
-    _BEHAVIOURS[:] = [entry]
-    return entry[1], entry[2]
+    known = _BEHAVIOURS.get(pods)
+    if known is not None:
+        return known
+    return _BEHAVIOURS.put(pods, ({}, {}))
 
 
 def pod_behaviour_for(

@@ -12,6 +12,8 @@ import json
 from dataclasses import dataclass, fields
 from typing import Any, TypeVar
 
+from canarysim.engine.memo import LastEntry
+
 _T = TypeVar("_T")
 
 
@@ -249,13 +251,9 @@ class Plan:
         if cached is None:
             # A plan replaced for another field (paused, replicas, a workload generation...)
             # shares its steps tuple with the one before: their digest is kept with it.
-            # (The entry is read once: runs in other threads may replace it meanwhile.)
-            last = _LAST_STEPS_HASH[0] if _LAST_STEPS_HASH else None
-            if last is not None and last[0] is self.steps:
-                cached = last[1]
-            else:
-                cached = steps_hash(self.steps)
-                _LAST_STEPS_HASH[:] = [(self.steps, cached)]
+            cached = _LAST_STEPS_HASH.get(self.steps)
+            if cached is None:
+                cached = _LAST_STEPS_HASH.put(self.steps, steps_hash(self.steps))
             self.__dict__["step_hash"] = cached  # a frozen dataclass: not via setattr
         return cached
 
@@ -267,7 +265,7 @@ class Plan:
         return 30.0 if self.scale_down_delay_seconds is None else self.scale_down_delay_seconds
 
 
-_LAST_STEPS_HASH: list[tuple[tuple[Step, ...], str]] = []
+_LAST_STEPS_HASH: LastEntry[tuple[Step, ...], str] = LastEntry()
 """The last steps tuple :attr:`Plan.step_hash` digested, held with its digest (an identity
 key that stays alive); a steps tuple is immutable, as are the steps in it."""
 

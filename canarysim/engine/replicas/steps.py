@@ -14,6 +14,7 @@ import math
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from canarysim.engine.memo import LastEntry
 from canarysim.engine.replicas.fenceposts import ReplicaSetCounts
 
 __all__ = [
@@ -39,7 +40,7 @@ def _step_index(steps: Steps, current_step_index: int | None) -> int | None:
     return index
 
 
-_SCALE_STEPS: list[tuple[Steps, tuple[int, ...]]] = []
+_SCALE_STEPS: LastEntry[Steps, tuple[int, ...]] = LastEntry()
 
 
 def _scale_positions(steps: Steps) -> Sequence[int]:
@@ -48,12 +49,11 @@ def _scale_positions(steps: Steps) -> Sequence[int]:
     not scan every step for it; a list is scanned each time (it may change)."""
     if not isinstance(steps, tuple):
         return [i for i, s in enumerate(steps) if s.get("setCanaryScale") is not None]
-    last = _SCALE_STEPS[0] if _SCALE_STEPS else None  # read once (threads may replace it)
-    if last is not None and last[0] is steps:
-        return last[1]
+    known = _SCALE_STEPS.get(steps)
+    if known is not None:
+        return known
     positions = tuple(i for i, s in enumerate(steps) if s.get("setCanaryScale") is not None)
-    _SCALE_STEPS[:] = [(steps, positions)]
-    return positions
+    return _SCALE_STEPS.put(steps, positions)
 
 
 def _int_field(mapping: Mapping[str, Any], key: str) -> int | None:

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from canarysim.engine import replicas
+from canarysim.engine.memo import LastEntry
 from canarysim.engine.model import (
     Action,
     AlbStatus,
@@ -53,7 +54,7 @@ __all__ = [
 ]
 
 
-_REPLICA_FACTS: list[tuple[Plan, tuple[int, int, int | None]]] = []
+_REPLICA_FACTS: LastEntry[Plan, tuple[int, int, int | None]] = LastEntry()
 
 
 def _replica_facts(plan: Plan) -> tuple[int, int, int | None]:
@@ -62,18 +63,17 @@ def _replica_facts(plan: Plan) -> tuple[int, int, int | None]:
     the resolved pod counts again gives them back) and the abort scale-down delay in whole
     seconds. Worked out once per plan, not on every reconcile (remembers the last plan by
     identity)."""
-    last = _REPLICA_FACTS[0] if _REPLICA_FACTS else None  # read once (threads may replace it)
-    if last is not None and last[0] is plan:
-        return last[1]
+    known = _REPLICA_FACTS.get(plan)
+    if known is not None:
+        return known
     surge, unavailable = replicas.resolve_fenceposts(
         plan.max_surge, plan.max_unavailable, plan.replicas
     )
     facts = (surge, unavailable, _int_or_none(plan.abort_scale_down_delay_seconds))
-    _REPLICA_FACTS[:] = [(plan, facts)]
-    return facts
+    return _REPLICA_FACTS.put(plan, facts)
 
 
-_PLAN_COUNTS: list[tuple[Plan, dict[tuple[Any, ...], tuple[int, int]]]] = []
+_PLAN_COUNTS: LastEntry[Plan, dict[tuple[Any, ...], tuple[int, int]]] = LastEntry()
 _PLAN_COUNTS_MAX = 4096
 
 
@@ -83,12 +83,10 @@ def _plan_counts(plan: Plan) -> dict[tuple[Any, ...], tuple[int, int]]:
     weights read): a pure function of them, so kept across that plan's reconciles.
     (Remembers the last plan by identity, as :func:`_replica_facts` does: a new plan, e.g.
     a new run's, starts afresh; at most ``_PLAN_COUNTS_MAX`` answers are kept.)"""
-    last = _PLAN_COUNTS[0] if _PLAN_COUNTS else None  # read once (threads may replace it)
-    if last is not None and last[0] is plan:
-        return last[1]
-    known: dict[tuple[Any, ...], tuple[int, int]] = {}
-    _PLAN_COUNTS[:] = [(plan, known)]
-    return known
+    known = _PLAN_COUNTS.get(plan)
+    if known is not None:
+        return known
+    return _PLAN_COUNTS.put(plan, {})
 
 
 def step_string(step: Step) -> str:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from canarysim.engine.memo import LastEntry
 from canarysim.engine.model import (
     SetCanaryScale,
     SetWeight,
@@ -43,22 +44,20 @@ def _single_mapping(step: SingleStep) -> dict[str, Any]:
     return {}
 
 
-_MAPPED: list[tuple[tuple[Step, ...], tuple[dict[str, Any], ...]]] = []
+_MAPPED: LastEntry[tuple[Step, ...], tuple[dict[str, Any], ...]] = LastEntry()
 
 
 def step_mappings(steps: tuple[Step, ...]) -> tuple[dict[str, Any], ...]:
     """:func:`step_mapping` of every step, computed once per steps tuple: a plan's steps do not
     change between reconciles, and mapping them on each one made reconciles O(steps).
     (Remembers the last tuple by identity; callers must not modify the result.)"""
-    last = _MAPPED[0] if _MAPPED else None  # read once (threads may replace it)
-    if last is not None and last[0] is steps:
-        return last[1]
-    mapped = tuple(step_mapping(s) for s in steps)
-    _MAPPED[:] = [(steps, mapped)]
-    return mapped
+    known = _MAPPED.get(steps)
+    if known is not None:
+        return known
+    return _MAPPED.put(steps, tuple(step_mapping(s) for s in steps))
 
 
-_PRIOR_WEIGHTS: list[tuple[tuple[Step, ...], tuple[int | None, ...]]] = []
+_PRIOR_WEIGHTS: LastEntry[tuple[Step, ...], tuple[int | None, ...]] = LastEntry()
 
 
 def prior_set_weights(steps: tuple[Step, ...]) -> tuple[int | None, ...]:
@@ -66,15 +65,13 @@ def prior_set_weights(steps: tuple[Step, ...]) -> tuple[int | None, ...]:
     when there is none): what ``GetCurrentSetWeight`` and the traffic reconciler walk the
     steps back for, worked out once per steps tuple instead of on every reconcile.
     (Remembers the last tuple by identity; the answer is immutable.)"""
-    known = _PRIOR_WEIGHTS[0] if _PRIOR_WEIGHTS else None  # read once (threads may replace it)
-    if known is not None and known[0] is steps:
-        return known[1]
+    known = _PRIOR_WEIGHTS.get(steps)
+    if known is not None:
+        return known
     out: list[int | None] = []
     last: int | None = None
     for step in steps:
         if (weight := step_part(step, SetWeight)) is not None:
             last = weight.weight
         out.append(last)
-    prior = tuple(out)
-    _PRIOR_WEIGHTS[:] = [(steps, prior)]
-    return prior
+    return _PRIOR_WEIGHTS.put(steps, tuple(out))

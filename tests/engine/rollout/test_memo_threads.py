@@ -1,7 +1,7 @@
-"""The engine's one-entry memos (the last plan's or steps tuple's facts, kept at module level)
-read their entry once: a simulation in another thread (threaded Dask workers run several
-at once) may replace the entry between two reads, and an answer must never pair one plan's
-key with another plan's facts."""
+"""The engine's one-entry memos (the last plan's or steps tuple's facts, kept at module level
+in a :class:`~canarysim.engine.memo.LastEntry`) read their entry once: a simulation in
+another thread (threaded Dask workers run several at once) may replace the entry between two
+reads, and an answer must never pair one plan's key with another plan's facts."""
 
 from __future__ import annotations
 
@@ -10,24 +10,32 @@ from typing import Any
 import pytest
 from test_steps_world import make_plan
 
+from canarysim.engine.memo import LastEntry
 from canarysim.engine.model import Pause, SetCanaryScale, SetWeight
 from canarysim.engine.model import plan as plan_module
 from canarysim.engine.replicas import steps as replica_steps
 from canarysim.engine.rollout import context, step_facts
 
 
-class _Swapping(list):  # type: ignore[type-arg]
-    """A memo list whose entry another thread replaces right after each read of it."""
+class _Swapping(LastEntry[Any, Any]):
+    """A memo whose entry another thread replaces right after each read of it."""
+
+    __slots__ = ("_current", "other")
 
     def __init__(self, entry: Any, other: Any) -> None:
-        super().__init__([entry])
+        super().__init__()
+        self._current = entry
         self.other = other
 
-    def __getitem__(self, index: Any) -> Any:
-        got = super().__getitem__(index)
-        super().__setitem__(0, self.other)
-        self.other = got
+    @property  # type: ignore[override]
+    def entry(self) -> Any:
+        got = self._current
+        self._current, self.other = self.other, got
         return got
+
+    @entry.setter
+    def entry(self, value: Any) -> None:
+        self._current = value
 
 
 STEPS = (SetWeight(weight=20), Pause(seconds=60.0), SetCanaryScale(replicas=2))

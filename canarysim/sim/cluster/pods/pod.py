@@ -13,6 +13,7 @@ from typing import Any, Protocol
 import numpy as np
 import simpy
 
+from canarysim.engine.memo import LastEntry
 from canarysim.sim.cluster.kubelet import ReadinessProbe, RestartBackoff
 from canarysim.sim.cluster.pods.behaviour import PodBehaviour
 from canarysim.sim.cluster.templatehash import ALPHANUMS
@@ -225,7 +226,7 @@ _TemplateFacts = tuple[
     "ReadinessProbe | None",
     tuple[str, ...],
 ]
-_TEMPLATE_FACTS: list[tuple[dict[str, Any], _TemplateFacts]] = []
+_TEMPLATE_FACTS: LastEntry[dict[str, Any], _TemplateFacts] = LastEntry()
 """One entry: the last template a pod was made from, with what :func:`new_pod` reads of it."""
 
 
@@ -234,9 +235,9 @@ def _template_facts(template: dict[str, Any]) -> _TemplateFacts:
     for every pod of a ReplicaSet (whose template is the same object, never rewritten in
     place: see :attr:`Pod.ports`), so read once per template while its pods are made. The
     probes are immutable; the labels and annotations are copied per pod."""
-    last = _TEMPLATE_FACTS[0] if _TEMPLATE_FACTS else None
-    if last is not None and last[0] is template:
-        return last[1]
+    known = _TEMPLATE_FACTS.get(template)
+    if known is not None:
+        return known
     meta = template.get("metadata") or {}
     grace = (template.get("spec") or {}).get("terminationGracePeriodSeconds")
     facts: _TemplateFacts = (
@@ -247,8 +248,7 @@ def _template_facts(template: dict[str, Any]) -> _TemplateFacts:
         ReadinessProbe.from_template(template, "startupProbe"),
         readiness_gates(template),
     )
-    _TEMPLATE_FACTS[:] = [(template, facts)]
-    return facts
+    return _TEMPLATE_FACTS.put(template, facts)
 
 
 def _uuid4(random: bytes) -> str:
