@@ -269,7 +269,9 @@ def reconcile_revision_history(ctx: Context) -> None:
     beyond ``revisionHistoryLimit``."""
     # (other_rss is sorted oldest first already, by creation time then revision)
     excess = len(ctx.other_rss) - ctx.plan.revision_history_limit
-    for rs in ctx.other_rss[: max(0, excess)]:
+    if excess <= 0:  # (most reconciles: nothing to delete, no slice to build)
+        return
+    for rs in ctx.other_rss[:excess]:
         if rs.status_replicas == 0 and rs.replicas == 0:
             ctx.actions.append(DeleteReplicaSet(rs.hash))
 

@@ -76,6 +76,13 @@ def set_condition(
     return True
 
 
+def _holds(conditions: list[Condition], type_: str, status: ConditionStatus, reason: str) -> bool:
+    """A condition of this type with this status and reason is there already: the case in
+    which :func:`set_condition` changes nothing (and its message is never read)."""
+    current = get_condition(conditions, type_)
+    return current is not None and current.status == status and current.reason == reason
+
+
 def rollout_phase(plan: Plan, status: RolloutStatus | Draft) -> tuple[Phase, str]:
     """``CalculateRolloutPhase`` (canary branch), first match wins; of a status, or of the
     status under construction once its conditions and pause conditions are in."""
@@ -268,17 +275,20 @@ def calculate_conditions(ctx: Context, d: Draft, paused: bool) -> None:
         if set_condition(conds, now, PROGRESSING, "False", ABORTED_REASON, message):
             ctx.event(ABORTED_REASON, message, warning=True)
     else:
-        rs_name = ctx.rs_name(d.current_pod_hash)
+        # (the ReplicaSet's name goes into a message only when a condition is written:
+        # SetRolloutCondition keeps one of the same status and reason as it is)
         if healthy:
-            set_condition(
-                conds,
-                now,
-                PROGRESSING,
-                "True",
-                NEW_RS_AVAILABLE_REASON,
-                RS_COMPLETED_MESSAGE.format(rs_name),
-            )
+            if not _holds(conds, PROGRESSING, "True", NEW_RS_AVAILABLE_REASON):
+                set_condition(
+                    conds,
+                    now,
+                    PROGRESSING,
+                    "True",
+                    NEW_RS_AVAILABLE_REASON,
+                    RS_COMPLETED_MESSAGE.format(ctx.rs_name(d.current_pod_hash)),
+                )
         elif rollout_progressing(ctx, d) or became_unhealthy:
+            rs_name = ctx.rs_name(d.current_pod_hash)
             reason, msg = RS_UPDATED_REASON, RS_PROGRESSING_MESSAGE.format(rs_name)
             if d.stable_rs == d.current_pod_hash and became_unhealthy:
                 reason, msg = RS_NOT_AVAILABLE_REASON, NOT_AVAILABLE_MESSAGE
@@ -300,7 +310,7 @@ def calculate_conditions(ctx: Context, d: Draft, paused: bool) -> None:
                 PROGRESSING,
                 "False",
                 TIMED_OUT_REASON,
-                RS_TIMED_OUT_MESSAGE.format(rs_name),
+                RS_TIMED_OUT_MESSAGE.format(ctx.rs_name(d.current_pod_hash)),
             )
     if _available(ctx, d):
         set_condition(conds, now, AVAILABLE, "True", AVAILABLE_REASON, AVAILABLE_MESSAGE)
