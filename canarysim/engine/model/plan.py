@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass, fields
+from functools import cached_property
 from typing import Any, TypeVar
 
 from canarysim.engine.memo import LastEntry
@@ -240,21 +241,18 @@ class Plan:
             names += [self.blue_green.active_service, self.blue_green.preview_service]
         return frozenset(n for n in names if n)
 
-    @property
+    @cached_property
     def step_hash(self) -> str:
         """A stable digest of the steps (Argo keeps an fnv hash of the steps' JSON in
         ``status.currentStepHash``; any stable digest serves the same purpose here).
         Computed once per plan: every reconcile compares it, and the steps never change.
-        (Kept in the instance's dict as ``functools.cached_property`` would, without the
-        lock it takes on every read.)"""
-        cached: str | None = self.__dict__.get("step_hash")
+        (``cached_property`` keeps it in the instance's dict, past the frozen
+        ``__setattr__``; later reads are plain attribute reads, with no call.)"""
+        # A plan replaced for another field (paused, replicas, a workload generation...)
+        # shares its steps tuple with the one before: their digest is kept with it.
+        cached = _LAST_STEPS_HASH.get(self.steps)
         if cached is None:
-            # A plan replaced for another field (paused, replicas, a workload generation...)
-            # shares its steps tuple with the one before: their digest is kept with it.
-            cached = _LAST_STEPS_HASH.get(self.steps)
-            if cached is None:
-                cached = _LAST_STEPS_HASH.put(self.steps, steps_hash(self.steps))
-            self.__dict__["step_hash"] = cached  # a frozen dataclass: not via setattr
+            cached = _LAST_STEPS_HASH.put(self.steps, steps_hash(self.steps))
         return cached
 
     @property
