@@ -83,6 +83,11 @@ def reconcile_canary_replica_sets(ctx: Context) -> bool:
 
 
 def _remove_scale_down_deadlines(ctx: Context) -> None:
+    new, stable = ctx.new_rs, ctx.stable_rs
+    if (new is None or new.scale_down_deadline is None) and (
+        stable is None or stable.scale_down_deadline is None
+    ):
+        return  # no deadline to remove (most reconciles): the abort hold need not be asked
     todo: list[ReplicaSetView] = []
     if ctx.new_rs is not None and not should_delay_abort_scale_down(ctx):
         todo.append(ctx.new_rs)
@@ -177,6 +182,8 @@ def is_referenced(ctx: Context, rs: ReplicaSetView) -> bool:
 
 def _reconcile_others(ctx: Context) -> bool:
     """``reconcileOtherReplicaSets`` / ``scaleDownOldReplicaSetsForCanary``."""
+    if not ctx.other_rss:  # (most reconciles: no old ReplicaSet, no list to build)
+        return False
     plan = ctx.plan
     active = [rs for rs in ctx.other_rss if rs.replicas > 0]
     if not active:
