@@ -231,8 +231,7 @@ def reconcile_traffic_routing(ctx: Context) -> None:
             ctx.actions.append(SetTrafficMirrorRoute(mirror.name, mirror.match, mirror.percentage))
     stable_weight = plan.max_weight - desired - (sum(e.weight for e in extra) if extra else 0)
     # trafficrouting.go hands UpdateHash the same weightDestinations as SetWeight.
-    ctx.actions.append(UpdateTrafficHash(canary_hash, stable_hash, extra))
-    ctx.actions.append(SetTrafficWeight(desired, stable_weight, extra))
+    ctx.actions += _router_writes(canary_hash, stable_hash, desired, stable_weight, extra)
     previous = status.canary_weights
     if (
         previous is not None
@@ -256,6 +255,37 @@ def reconcile_traffic_routing(ctx: Context) -> None:
         TRAFFIC_WEIGHT_UPDATED, _weight_message(previous, TrafficWeights(canary, stable, extra))
     )
     ctx.new_weights = TrafficWeights(canary, stable, extra, _verify_weight(ctx, desired, extra))
+
+
+_ROUTER_WRITES: dict[
+    tuple[str, str, int, int, tuple[WeightDestination, ...]],
+    tuple[UpdateTrafficHash, SetTrafficWeight],
+] = {}
+"""The router's two writes of a reconcile by their values: immutable actions, the same ones
+reconcile after reconcile while the weights hold (cleared whole past a few dozen; entries
+are facts of their keys alone, so threads may share them)."""
+
+
+def _router_writes(
+    canary_hash: str,
+    stable_hash: str,
+    desired: int,
+    stable_weight: int,
+    extra: tuple[WeightDestination, ...],
+) -> tuple[UpdateTrafficHash, SetTrafficWeight]:
+    """``UpdateTrafficHash(canary_hash, stable_hash, extra)`` and
+    ``SetTrafficWeight(desired, stable_weight, extra)``, built once per set of values."""
+    key = (canary_hash, stable_hash, desired, stable_weight, extra)
+    writes = _ROUTER_WRITES.get(key)
+    if writes is None:
+        writes = (
+            UpdateTrafficHash(canary_hash, stable_hash, extra),
+            SetTrafficWeight(desired, stable_weight, extra),
+        )
+        if len(_ROUTER_WRITES) >= 64:
+            _ROUTER_WRITES.clear()
+        _ROUTER_WRITES[key] = writes
+    return writes
 
 
 def _same_destination(dest: WeightDestination, weight: int, rs_hash: str, service: str) -> bool:
