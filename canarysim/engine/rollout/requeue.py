@@ -67,7 +67,9 @@ def finish(ctx: Context, given: RolloutStatus, new: RolloutStatus) -> Decision:
     # (the actions first: a waking one spares comparing the whole status)
     if _wakes(actions) or new != given:
         return Decision(new, actions, 0.0)
-    return Decision(new, actions, _next_timer(ctx, new))
+    # An unchanged status goes back as the very object given: the next reconcile (and the
+    # world's comparisons) then see the same object, which identity checks tell at once.
+    return Decision(given, actions, _next_timer(ctx, given))
 
 
 _WAKES_BY_TYPE: dict[type, bool] = {}

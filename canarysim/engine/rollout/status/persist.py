@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from canarysim.engine.memo import LastEntry
 from canarysim.engine.model import (
     ConditionStatus,
     Plan,
@@ -95,10 +96,18 @@ def _workload_generation(plan: Plan) -> str:
     return str(gen) if gen is not None else ""
 
 
+_IN_STEP: LastEntry[RolloutStatus, Plan] = LastEntry()
+"""The last status :func:`check_paused_conditions` found nothing to patch in, with the plan
+it was read with: what it reads of both (conditions, pauses, abort, hashes, generation,
+``spec.paused``) is immutable, and an unchanged status comes back as the same object."""
+
+
 def check_paused_conditions(ctx: Context) -> RolloutStatus | None:
     """``checkPausedConditions`` (rollout/sync.go): keep the Progressing and Paused conditions
     in step with pauses and retries; a change is patched and ends the reconcile."""
     status = ctx.status
+    if _IN_STEP.get(status) is ctx.plan:
+        return None
     if status.observed_generation != ctx.plan.generation:
         return None
     prog = status.condition(PROGRESSING)
@@ -119,6 +128,7 @@ def check_paused_conditions(ctx: Context) -> RolloutStatus | None:
     if is_paused != paused_true and not abort_cond:
         updates.append((PAUSED, "True" if is_paused else "False", PAUSED_REASON, PAUSED_MESSAGE))
     if not updates:
+        _IN_STEP.put(status, ctx.plan)
         return None
     conds = list(status.conditions)
     for type_, st, reason, msg in updates:
