@@ -230,6 +230,13 @@ class RolloutStatus:
             return self.__dict__ == other.__dict__
         return NotImplemented
 
+    def with_conditions(self, conditions: tuple[Condition, ...]) -> RolloutStatus:
+        """``replace(self, conditions=conditions)``, built from the instance dictionary
+        (exactly the fields: see :meth:`__eq__`) rather than field by field."""
+        fields = dict(self.__dict__)
+        fields["conditions"] = conditions
+        return RolloutStatus(**fields)
+
     def condition(self, type_: str) -> Condition | None:
         """The condition of this type, if any."""
         for c in self.conditions:  # (a loop: several lookups a reconcile, no generator)

@@ -81,7 +81,7 @@ def create_new_replica_set(ctx: Context) -> RolloutStatus:
     ctx.event(NEW_RS_REASON, f"Created ReplicaSet {name} (revision {revision})")
     conds = list(ctx.status.conditions)
     set_condition(conds, ctx.now, PROGRESSING, "True", NEW_RS_REASON, NEW_RS_MESSAGE.format(name))
-    return replace(ctx.status, conditions=tuple(conds))
+    return ctx.status.with_conditions(tuple(conds))
 
 
 def sync_revision(ctx: Context) -> None:
@@ -107,7 +107,7 @@ def sync_revision(ctx: Context) -> None:
         conds = list(ctx.status.conditions)
         message = FOUND_NEW_RS_MESSAGE.format(ctx.rs_name(new.hash))
         set_condition(conds, ctx.now, PROGRESSING, "True", FOUND_NEW_RS_REASON, message)
-        ctx.status = replace(ctx.status, conditions=tuple(conds))
+        ctx.status = ctx.status.with_conditions(tuple(conds))
 
 
 def is_scaling_event(ctx: Context) -> bool:

@@ -24,3 +24,12 @@ def test_the_instance_dictionary_holds_exactly_the_fields_in_order() -> None:
     status = replace(RolloutStatus(), abort=True)
     status.condition("Progressing")
     assert list(status.__dict__) == [f.name for f in fields(RolloutStatus)]
+
+
+def test_with_conditions_is_replace() -> None:
+    cond = Condition("Progressing", "True", "r", "m", 1.0, 1.0)
+    base = RolloutStatus(current_pod_hash="abc", abort=True, replicas=3)
+    new = base.with_conditions((cond,))
+    assert new == replace(base, conditions=(cond,))
+    assert list(new.__dict__) == [f.name for f in fields(RolloutStatus)]
+    assert base.conditions == ()
