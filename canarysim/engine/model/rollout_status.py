@@ -235,7 +235,7 @@ class RolloutStatus:
         (exactly the fields: see :meth:`__eq__`) rather than field by field."""
         fields = dict(self.__dict__)
         fields["conditions"] = conditions
-        return RolloutStatus(**fields)
+        return status_from_fields(fields)
 
     def condition(self, type_: str) -> Condition | None:
         """The condition of this type, if any."""
@@ -243,3 +243,12 @@ class RolloutStatus:
             if c.type == type_:
                 return c
         return None
+
+
+def status_from_fields(fields: dict[str, object]) -> RolloutStatus:
+    """The status whose instance dictionary is ``fields``: a copy of another status's
+    (every field, in field order) with some values changed. What ``RolloutStatus(**fields)``
+    builds, without a keyword call of 29 arguments (four times the cost)."""
+    status = object.__new__(RolloutStatus)
+    status.__dict__.update(fields)
+    return status

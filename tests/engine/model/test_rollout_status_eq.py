@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import fields, replace
 
 from canarysim.engine.model import Condition, RolloutStatus
+from canarysim.engine.model.rollout_status import status_from_fields
 
 
 def test_equality_is_field_by_field() -> None:
@@ -33,3 +34,14 @@ def test_with_conditions_is_replace() -> None:
     assert new == replace(base, conditions=(cond,))
     assert list(new.__dict__) == [f.name for f in fields(RolloutStatus)]
     assert base.conditions == ()
+
+
+def test_status_from_fields_is_the_keyword_call() -> None:
+    cond = Condition("Paused", "True", "r", "m", 2.0, 1.0)
+    values = dict(RolloutStatus(current_pod_hash="abc", replicas=3).__dict__)
+    values["conditions"] = (cond,)
+    built = status_from_fields(values)
+    assert built == RolloutStatus(**values) and hash(built) == hash(RolloutStatus(**values))
+    assert list(built.__dict__) == [f.name for f in fields(RolloutStatus)]
+    values["replicas"] = 9  # the status keeps its own dictionary
+    assert built.replicas == 3

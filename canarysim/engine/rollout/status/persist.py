@@ -9,6 +9,7 @@ from canarysim.engine.model import (
     Plan,
     RolloutStatus,
 )
+from canarysim.engine.model.rollout_status import status_from_fields
 from canarysim.engine.rollout.context import Context, floor_second
 from canarysim.engine.rollout.duration import track_duration
 from canarysim.engine.rollout.status.conditions import (
@@ -139,7 +140,7 @@ def check_paused_conditions(ctx: Context) -> RolloutStatus | None:
     # (A RolloutStatus's instance dictionary holds exactly its fields: see its __eq__.)
     fields = dict(status.__dict__)
     fields["conditions"] = tuple(conds)
-    patched = RolloutStatus(**fields)
+    patched = status_from_fields(fields)
     fields["phase"], fields["message"] = rollout_phase(ctx.plan, patched)
     fields["duration"] = track_duration(ctx, patched)
-    return RolloutStatus(**fields)
+    return status_from_fields(fields)
