@@ -4,8 +4,11 @@ is still seen after that memo filled."""
 
 from __future__ import annotations
 
+import importlib
 from dataclasses import replace
 
+import pytest
+from test_memo_threads import _Swapping
 from test_steps_world import H1, H2, NOW, make_plan, make_status, reconcile, rs, steady
 
 from canarysim.engine.model import (
@@ -55,3 +58,14 @@ def test_a_new_generation_of_the_same_status_is_not_checked() -> None:
     # observedGeneration behind the spec: checkPausedConditions does nothing, memo or not
     newer = replace(PLAN, generation=PLAN.generation + 1, paused=True)
     assert _check(newer, status) is None
+
+
+def test_the_memo_reads_its_entry_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Another simulation's thread may replace the entry between two reads: the plan read
+    must be the one remembered with this status."""
+    status = make_status(PLAN, index=1, counts=(10, 1, 10, 10))
+    paused_plan = replace(PLAN, paused=True)
+    persist = importlib.import_module("canarysim.engine.rollout.status.persist")
+    swapping = _Swapping((status, PLAN), (status, paused_plan))
+    monkeypatch.setattr(persist, "_IN_STEP", swapping)
+    assert _check(paused_plan, status) is not None
