@@ -44,9 +44,7 @@ from canarysim.engine.rollout.pause import (
 def reconcile_experiments(ctx: Context) -> None:
     """Create the experiment of an ``experiment`` step, follow its phase, cancel the rest."""
     if not ctx.obs.experiments and step_part(ctx.current_step()[0], Experiment) is None:
-        # No experiment to follow or cancel (the status's current one is looked up among
-        # those observed) and none to create: nothing below would act (most reconciles).
-        return
+        return  # nothing to follow or cancel (a current one is one observed), nor to create
     status = ctx.status
     current = ctx.current_ex
     others = [e for e in ctx.obs.experiments if e is not current]
@@ -165,11 +163,13 @@ def is_fast_rollback(ctx: Context) -> bool:
 
 def reconcile_analysis_runs(ctx: Context) -> None:
     """Start, follow or cancel the step and background runs; cancel every other run."""
-    if not ctx.obs.analysis_runs and not _may_start_run(ctx):
-        # No run to follow or cancel (the status's current ones are looked up among those
-        # observed), hence no phase change to report, and none to start: both are None.
-        ctx.step_run = ctx.background_run = None
-        return
+    bg = ctx.plan.background_analysis
+    if not ctx.obs.analysis_runs and (bg is None or not bg.templates):
+        step = step_part(ctx.current_step()[0], Analysis)
+        if step is None or not step.templates:
+            # Nothing to follow, cancel or report (a current run is one observed), nor to start.
+            ctx.step_run = ctx.background_run = None
+            return
     status = ctx.status
     cancel_all = (
         ctx.fully_promoted
@@ -195,16 +195,6 @@ def reconcile_analysis_runs(ctx: Context) -> None:
                 _terminate_run(ctx, ar)
     _emit_phase_change(ctx, status.current_step_analysis_run, step_ar, "Step")
     _emit_phase_change(ctx, status.current_background_analysis_run, bg_ar, "Background")
-
-
-def _may_start_run(ctx: Context) -> bool:
-    """The plan could start a run in this reconcile: the current step is an analysis step
-    with templates, or there is a background analysis with templates."""
-    bg = ctx.plan.background_analysis
-    if bg is not None and bg.templates:
-        return True
-    step = step_part(ctx.current_step()[0], Analysis)
-    return step is not None and bool(step.templates)
 
 
 def run_status(ctx: Context, ar: AnalysisRunView | None) -> RunStatus | None:
