@@ -12,6 +12,7 @@ Only plain data crosses into :class:`~canarysim.result.Result`; nothing here sch
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -36,6 +37,7 @@ STATE_COLUMNS = (
 
 
 _all = np.logical_and.reduce  # ndarray.all() without its Python wrapper
+_add = np.add.reduce
 _any = np.logical_or.reduce
 
 
@@ -239,47 +241,57 @@ def quantiles_per_row(
     k = len(qs)
     if n == 0:
         return [np.full(n, math.nan) for _ in qs]
-    cum = _cumulative(counts)
-    total = cum[:, -1]
+    # Column-major: one row per histogram column, one column per series row, so every
+    # step below runs along the series rows (contiguous) instead of along 20 columns.
+    cum = _cumulative_columns(counts)
+    total = cum[-1]
     ok = total > 0
-    every = bool(_all(ok))  # every row served: no row to leave NaN, nothing to gather
-    if not every:
-        if not _any(ok):  # no request in any row (a version that never served)
-            return [np.full(n, math.nan) for _ in qs]
-        cum, total = cum[ok], total[ok]
+    every = bool(_all(ok))  # every row served: no row to leave NaN
+    if not every and not _any(ok):  # no request in any row (a version that never served)
+        return [np.full(n, math.nan) for _ in qs]
+    # An empty row is computed too (rank 0: the first column, an "empty" bucket, no
+    # division) and set to NaN at the end: cheaper than gathering the others and back.
     edges = np.asarray(bounds, dtype=float)
     nb = len(edges)
     rank = np.multiply.outer(np.asarray(qs, dtype=float), total)  # (q, row): q * total
     # searchsorted(cum, rank, side="left") per row: how many cumulative counts lie below
     # rank, i.e. the first column reaching it (the last one, the total, always does).
-    i = (cum[None, :, :] >= rank[:, :, None]).argmax(axis=2)
+    below_rank = cum[None, :, :] < rank[:, None, :]
+    ncols = len(cum)
+    if ncols < 256:  # counted in bytes: no cast of every flag to a wider integer
+        i = _add(below_rank.view(np.uint8), axis=1, dtype=np.uint8).astype(np.intp)
+    else:
+        i = _add(below_rank, axis=1, dtype=np.intp)
     j = np.minimum(i, nb - 1)
     first = j == 0
     before = j - 1
     np.maximum(before, 0, out=before)
-    rows = np.arange(len(cum))
+    rows = np.arange(n)
     lo = np.where(first, 0.0, edges[before])
     hi = edges[j]
-    below = np.where(first, 0.0, cum[rows, before])
-    inside = cum[rows, j] - below
+    below = np.where(first, 0.0, cum[before, rows])
+    inside = cum[j, rows] - below
     empty = inside == 0
     safe = np.where(empty, 1.0, inside)
     value = np.where(empty, hi, lo + (hi - lo) * (rank - below) / safe)
     value = np.where(i >= nb, edges[-1], value)
     if not every:
-        out = np.full((k, n), math.nan)
-        out[:, ok] = value
-        value = out
+        value[:, ~ok] = math.nan
     return [value[x] for x in range(k)]
 
 
-def _cumulative(counts: np.ndarray) -> np.ndarray:
-    """``np.cumsum(counts, axis=1)`` as floats.
+def _cumulative_columns(counts: np.ndarray) -> np.ndarray:
+    """``np.cumsum(counts, axis=1).T`` as floats, C-contiguous (one row per column of
+    ``counts``): each column added to the one before as a whole row (the same integers,
+    exact in floats; twice as fast for the seed's 726 rows as NumPy's accumulation along
+    rows of 20, whose inner loop is 20 long).
 
     Not a product with a triangle of ones, which was faster alone (25 against 33 us for the
     seed's 720 rows): that is a BLAS matrix product, and OpenBLAS runs one of 720 rows or more
     on a worker per core, whose spinning afterwards cost a 24-hour run (8,646 rows) 14 ms of
-    CPU in two calls and made it twice as slow as it was. NumPy's own accumulation uses no
-    thread."""
-    cum: np.ndarray = np.cumsum(counts, axis=1).astype(float)
+    CPU in two calls and made it twice as slow as it was. Plain additions use no thread."""
+    cum: np.ndarray = np.array(counts.T, dtype=float, order="C")
+    rows = list(cum)
+    for prev, row in itertools.pairwise(rows):
+        np.add(prev, row, out=row)
     return cum
