@@ -27,6 +27,7 @@ from canarysim.sim.mesh.envoy import (
 from canarysim.sim.mesh.router import RoutePlan
 from canarysim.sim.metrics.tally import SeriesKey, Tally, sorted_unique
 from canarysim.sim.stochastic.distributions import Dist
+from canarysim.sim.traffic import draws
 
 __all__ = ["AggregateServing", "LatencyTable"]
 
@@ -307,7 +308,7 @@ class AggregateServing(EnvoyAttempts):
                 self._prepared.clear()
             self._prepared[pkey] = got = (plan, dist, cap, tab, sv)
         _, _, cap, tab, sv = got
-        drawn = rngs.latency.multinomial(counts, sv.probs)
+        drawn = draws.multinomial(rngs.latency, counts, sv.probs)
         nj = sv.nj
         # An "error" answered with 200 is just a success.
         cols = [drawn[:, :nj] + drawn[:, nj:]] if ecode == 200 else [drawn[:, :nj], drawn[:, nj:]]
@@ -405,7 +406,7 @@ class AggregateServing(EnvoyAttempts):
         tab = self._table(dist, 0.0, math.inf)
         nj = len(tab.lo)
         probs = np.concatenate([tab.prob * (1 - p), tab.prob * p])
-        drawn = rngs.latency.multinomial(batch, probs / probs.sum())
+        drawn = draws.multinomial(rngs.latency, batch, probs / probs.sum())
         for status, c in ((200, drawn[:, :nj]), (ecode, drawn[:, nj:])):
             key = SeriesKey("destination", dest, bk.workloads[b], bk.hashes[b], status, "-", True)
             tally.add_binned(key, c @ tab.dest_onehot, c @ (tab.mean_in * 1000.0))

@@ -55,6 +55,7 @@ from canarysim.sim.metrics.tally import ISTIO_DURATION_BUCKETS_MS, Tally, sorted
 from canarysim.sim.stochastic.arrivals import Arrivals
 from canarysim.sim.stochastic.distributions import Dist
 from canarysim.sim.stochastic.rng import choose
+from canarysim.sim.traffic import draws
 from canarysim.sim.traffic.behaviour import Schedule, VersionBehaviour
 from canarysim.sim.traffic.path import RequestPath
 
@@ -224,17 +225,17 @@ class TrafficGenerator(RequestPath):
             arrivals = self.arrivals
             if arrivals.deterministic:
                 counts = arrivals.bucket_counts(seg_edges, rngs.traffic)
-                per_class = rngs.traffic.multinomial(counts, self._shares)
+                per_class = draws.multinomial(rngs.traffic, counts, self._shares)
             else:
                 lam = arrivals.integral(seg_edges[:-1], seg_edges[1:])
                 # The whole's counts are drawn (the stream moves as it always has) but not
                 # used; Arrivals' own draw is the Poisson of this very integral.
                 if type(arrivals).bucket_counts is Arrivals.bucket_counts:
-                    rngs.traffic.poisson(np.maximum(lam, 0.0))
+                    draws.poisson(rngs.traffic, np.maximum(lam, 0.0))
                 else:
                     arrivals.bucket_counts(seg_edges, rngs.traffic)
                 # Poisson thinning: independent Poisson counts per class.
-                per_class = rngs.traffic.poisson(lam[:, None] * self._shares[None, :])
+                per_class = draws.poisson(rngs.traffic, lam[:, None] * self._shares[None, :])
             whole = j0 == 0 and j1 == nb_all and per_class.shape[1] == 1
             for ci, cls in enumerate(self._shared):
                 if whole and per_class.dtype == np.int64:

@@ -24,6 +24,7 @@ from canarysim.sim.mesh.envoy import Backends, Rngs, service_of
 from canarysim.sim.metrics.tally import UNKNOWN, SeriesKey, Tally
 from canarysim.sim.stochastic.distributions import Dist
 from canarysim.sim.stochastic.rng import choose
+from canarysim.sim.traffic import draws
 from canarysim.sim.traffic.aggregate import AggregateServing
 from canarysim.sim.traffic.behaviour import VersionBehaviour
 
@@ -51,7 +52,7 @@ class RequestPath(AggregateServing):
         p = np.asarray(probs, dtype=float)
         p = p / _add(p)
         if self.mode == "aggregate":
-            drawn = rng.multinomial(batch, p)
+            drawn = draws.multinomial(rng, batch, p)
             return [drawn[:, k] for k in range(len(p))]
         which = choose(rng, p, len(batch))  # drawn even for one category: the stream moves
         if len(p) == 1:  # every request to it (batches are read, never written)
