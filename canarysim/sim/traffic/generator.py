@@ -155,9 +155,15 @@ class TrafficGenerator(RequestPath):
         cuts = sorted(
             {t0, t1} | {b for beh in behaviour_by_version.values() for b in beh.breakpoints(t0, t1)}
         )
+        # One segment (no behaviour changes inside): every bucket, the edges running from
+        # t0 to t1 (sorted, unique) without a search.
+        whole = len(cuts) == 2 and edges[0] == t0 and edges[-1] == t1
         for sa, sb in itertools.pairwise(cuts):
-            j0 = int(edges.searchsorted(sa, side="left"))
-            j1 = int(edges.searchsorted(sb, side="left"))
+            if whole:
+                j0, j1 = 0, len(edges) - 1
+            else:
+                j0 = int(edges.searchsorted(sa, side="left"))
+                j1 = int(edges.searchsorted(sb, side="left"))
             frozen = {h: b.at(sa) for h, b in behaviour_by_version.items()}
             if self._shared:
                 self._segment(tally, j0, j1, plans_by_class, behaviour_by_version, frozen, rngs)
