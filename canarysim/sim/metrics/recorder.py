@@ -242,7 +242,8 @@ def quantiles_per_row(
     if n == 0:
         return [np.full(n, math.nan) for _ in qs]
     # Column-major: one row per histogram column, one column per series row, so every
-    # step below runs along the series rows (contiguous) instead of along 20 columns.
+    # step below runs along the series rows (contiguous) instead of along 20 columns; a row
+    # of zeros first, what lies below the first column (no special case for it below).
     cum = _cumulative_columns(counts)
     total = cum[-1]
     ok = total > 0
@@ -251,26 +252,24 @@ def quantiles_per_row(
         return [np.full(n, math.nan) for _ in qs]
     # An empty row is computed too (rank 0: the first column, an "empty" bucket, no
     # division) and set to NaN at the end: cheaper than gathering the others and back.
-    edges = np.asarray(bounds, dtype=float)
+    lows = np.asarray([0.0, *bounds], dtype=float)  # each column's lower edge (0 first)
+    edges = lows[1:]
     nb = len(edges)
     rank = np.multiply.outer(np.asarray(qs, dtype=float), total)  # (q, row): q * total
     # searchsorted(cum, rank, side="left") per row: how many cumulative counts lie below
     # rank, i.e. the first column reaching it (the last one, the total, always does).
-    below_rank = cum[None, :, :] < rank[:, None, :]
-    ncols = len(cum)
+    below_rank = cum[None, 1:, :] < rank[:, None, :]
+    ncols = len(cum) - 1
     if ncols < 256:  # counted in bytes: no cast of every flag to a wider integer
         i = _add(below_rank.view(np.uint8), axis=1, dtype=np.uint8).astype(np.intp)
     else:
         i = _add(below_rank, axis=1, dtype=np.intp)
     j = np.minimum(i, nb - 1)
-    first = j == 0
-    before = j - 1
-    np.maximum(before, 0, out=before)
     rows = np.arange(n)
-    lo = np.where(first, 0.0, edges[before])
+    lo = lows[j]  # 0 for the first column
     hi = edges[j]
-    below = np.where(first, 0.0, cum[before, rows])
-    inside = cum[j, rows] - below
+    below = cum[j, rows]  # the count below column j (0 for the first)
+    inside = cum[j + 1, rows] - below
     empty = inside == 0
     safe = np.where(empty, 1.0, inside)
     value = np.where(empty, hi, lo + (hi - lo) * (rank - below) / safe)
@@ -281,17 +280,19 @@ def quantiles_per_row(
 
 
 def _cumulative_columns(counts: np.ndarray) -> np.ndarray:
-    """``np.cumsum(counts, axis=1).T`` as floats, C-contiguous (one row per column of
-    ``counts``): each column added to the one before as a whole row (the same integers,
-    exact in floats; twice as fast for the seed's 726 rows as NumPy's accumulation along
-    rows of 20, whose inner loop is 20 long).
+    """A row of zeros, then ``np.cumsum(counts, axis=1).T`` as floats, C-contiguous (row
+    ``c + 1`` the cumulative counts of column ``c`` of ``counts``): each column added to
+    the one before as a whole row (the same integers, exact in floats; twice as fast for the
+    seed's 726 rows as NumPy's accumulation along rows of 20, whose inner loop is 20 long).
 
     Not a product with a triangle of ones, which was faster alone (25 against 33 us for the
     seed's 720 rows): that is a BLAS matrix product, and OpenBLAS runs one of 720 rows or more
     on a worker per core, whose spinning afterwards cost a 24-hour run (8,646 rows) 14 ms of
     CPU in two calls and made it twice as slow as it was. Plain additions use no thread."""
-    cum: np.ndarray = np.array(counts.T, dtype=float, order="C")
-    rows = list(cum)
+    cum: np.ndarray = np.empty((counts.shape[1] + 1, counts.shape[0]))
+    cum[0] = 0.0
+    cum[1:] = counts.T
+    rows = list(cum[1:])
     for prev, row in itertools.pairwise(rows):
         np.add(prev, row, out=row)
     return cum
