@@ -16,8 +16,8 @@ import numpy as np
 
 __all__ = ["multinomial", "poisson"]
 
-FEW_POISSON = 8
-"""At most this many values: one call each (0.4 us a value against 6 us a call)."""
+FEW_POISSON = 14
+"""At most this many values: one call each (0.4 us a value against 6 to 7 us a call)."""
 FEW_MULTINOMIAL = 2
 """At most this many rows: one call each (a row validates the probabilities again, so
 more rows than this are cheaper in one call)."""

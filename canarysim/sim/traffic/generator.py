@@ -234,14 +234,18 @@ class TrafficGenerator(RequestPath):
                 per_class = draws.multinomial(rngs.traffic, counts, self._shares)
             else:
                 lam = arrivals.integral(seg_edges[:-1], seg_edges[1:])
-                # The whole's counts are drawn (the stream moves as it always has) but not
-                # used; Arrivals' own draw is the Poisson of this very integral.
+                # Poisson thinning: independent Poisson counts per class.
+                rates = lam[:, None] * self._shares[None, :]
+                # The whole's counts are drawn first (the stream moves as it always has) but
+                # not used; Arrivals' own draw is the Poisson of this very integral. Then the
+                # classes': both in one call (the same values drawn one after the other, the
+                # array checked once instead of twice).
                 if type(arrivals).bucket_counts is Arrivals.bucket_counts:
-                    draws.poisson(rngs.traffic, np.maximum(lam, 0.0))
+                    both = np.concatenate((np.maximum(lam, 0.0), rates.ravel()))
+                    per_class = draws.poisson(rngs.traffic, both)[len(lam) :].reshape(rates.shape)
                 else:
                     arrivals.bucket_counts(seg_edges, rngs.traffic)
-                # Poisson thinning: independent Poisson counts per class.
-                per_class = draws.poisson(rngs.traffic, lam[:, None] * self._shares[None, :])
+                    per_class = draws.poisson(rngs.traffic, rates)
             whole = j0 == 0 and j1 == nb_all and per_class.shape[1] == 1
             for ci, cls in enumerate(self._shared):
                 if whole and per_class.dtype == np.int64:
