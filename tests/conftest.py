@@ -1,4 +1,7 @@
-"""Shared test set-up: hypothesis profiles.
+"""Shared test set-up: hypothesis profiles, and every quiet look checked.
+
+Every test runs with :mod:`quiet_check` watching the engine's quiet looks (a reconcile
+answered from the last quiet one): each is compared with the full reconcile it stands for.
 
 ``dev`` (default) is quick; ``ci`` (``HYPOTHESIS_PROFILE=ci``, set by ``.ci/run``) is thorough;
 ``mutation`` (under mutmut) is quick and derandomised.
@@ -8,6 +11,7 @@ from __future__ import annotations
 
 import os
 
+import pytest
 from hypothesis import HealthCheck, settings
 
 settings.register_profile("dev", max_examples=60, deadline=None)
@@ -25,8 +29,14 @@ _default = "mutation" if "MUTANT_UNDER_TEST" in os.environ else "dev"
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", _default))
 
 
+@pytest.fixture(autouse=True)
+def _checked_quiet_looks(monkeypatch: pytest.MonkeyPatch) -> None:
+    import quiet_check
+
+    quiet_check.install(monkeypatch)
+
+
 if "MUTANT_UNDER_TEST" in os.environ:
-    import pytest
 
     @pytest.fixture(autouse=True)
     def _fresh_parse_caches() -> None:

@@ -38,7 +38,7 @@ from canarysim.engine.rollout.context import Context, step_string
 from canarysim.engine.rollout.duration import promoted_outcome
 from canarysim.engine.rollout.metadata import reconcile_ephemeral_metadata
 from canarysim.engine.rollout.pause import CANARY_PAUSE_STEP
-from canarysim.engine.rollout.requeue import fail, finish
+from canarysim.engine.rollout.requeue import fail, finish, quiet_look
 from canarysim.engine.rollout.restart import reconcile_restart
 from canarysim.engine.rollout.runs import (
     experiment_successful,
@@ -62,6 +62,10 @@ from canarysim.engine.rollout.traffic import reconcile_services, reconcile_traff
 
 def decide(plan: Plan, status: RolloutStatus, observation: Observation) -> Decision:
     """One reconcile: the new status, the actions for the world, and when to look again."""
+    # A look at a quiet rollout that only the clock moved since (see :mod:`.requeue`).
+    again = quiet_look(plan, status, observation)
+    if again is not None:
+        return again
     # 0-3. syncRollout before rolloutCanary (the CLI's status patches, newRolloutContext,
     #      checkPausedConditions, syncReplicaSetRevision): see :mod:`.sync`.
     ctx, early = begin(plan, status, observation)

@@ -5,17 +5,31 @@ patch, a ReplicaSet, a run, a Service), and by explicit requeues for time-driven
 end of a timed pause (``checkEnqueueRolloutDuringWait``), scale-down deadlines
 (``scaleDownDelayHelper``, the abort hold), the restarter's re-check, and the progress deadline
 (``requeueStuckRollout``). The simulator must never poll, so both become ``requeue_after``.
+
+A quiet reconcile (no write, the status unchanged) is looked at again and again while nothing
+moves but the clock: resyncs every 15 minutes, the timers above, pod events of other pods.
+:func:`quiet_look` answers such a look with the last quiet one's decision when its inputs are
+the same objects (plan, status) and an equal observation but for ``now``, and no clock
+comparison the reconcile makes can have turned since (:func:`quiet_until`); only the next
+timer is worked out again, for the new ``now``.
 """
 
 from __future__ import annotations
 
+import math
+from typing import NamedTuple
+
+from canarysim.engine.memo import LastEntry
 from canarysim.engine.model import (
+    Action,
     AnnotateReplicaSet,
     CreateReplicaSet,
     Decision,
     DeleteReplicaSet,
     EvictPods,
+    Observation,
     Pause,
+    Plan,
     RolloutStatus,
     ScaleReplicaSet,
     SetReplicaSetRevision,
@@ -30,8 +44,10 @@ from canarysim.engine.model.rollout_status import NO_BLUE_GREEN
 from canarysim.engine.rollout.context import Context
 from canarysim.engine.rollout.pause import CANARY_PAUSE_STEP
 from canarysim.engine.rollout.restart import RESTART_CHECK_SECONDS
-from canarysim.engine.rollout.scaling import next_deadline
+from canarysim.engine.rollout.scaling import RESYNC_PERIOD, next_deadline
 from canarysim.engine.rollout.status import (
+    ABORTED_REASON,
+    PAUSED_REASON,
     PROGRESSING,
     TIMED_OUT_REASON,
     base_counts,
@@ -69,7 +85,9 @@ def finish(ctx: Context, given: RolloutStatus, new: RolloutStatus) -> Decision:
         return Decision(new, actions, 0.0)
     # An unchanged status goes back as the very object given: the next reconcile (and the
     # world's comparisons) then see the same object, which identity checks tell at once.
-    return Decision(given, actions, _next_timer(ctx, given))
+    if ctx.plan.blue_green is None and not ctx.obs.commands and ctx.status is given:
+        _QUIET.put(given, _Quiet(ctx, actions, quiet_until(ctx, given)))
+    return Decision(given, actions, _next_timer(ctx, given, ctx.now))
 
 
 _WAKES_BY_TYPE: dict[type, bool] = {}
@@ -98,8 +116,12 @@ def fail(ctx: Context, given: RolloutStatus) -> Decision:
     return Decision(given, tuple(ctx.actions), error=ctx.error)  # requeue_after: None
 
 
-def _next_timer(ctx: Context, status: RolloutStatus) -> float | None:
-    now, plan = ctx.now, ctx.plan
+def _next_timer(ctx: Context, status: RolloutStatus, now: float | None = None) -> float | None:
+    """The next look after ``now`` (``ctx.now`` by default; a later instant for a quiet
+    look, with the context its reconcile left)."""
+    plan = ctx.plan
+    if now is None:
+        now = ctx.now
     timers: list[float] = []
     # An unverified ALB weight: enqueueRolloutAfter(GetRolloutVerifyRetryInterval()).
     if ctx.verify_retry:
@@ -119,14 +141,16 @@ def _next_timer(ctx: Context, status: RolloutStatus) -> float | None:
     if plan.restart_at is not None and status.restarted_at != plan.restart_at:
         timers.append(plan.restart_at if plan.restart_at > now else now + RESTART_CHECK_SECONDS)
     # requeueStuckRollout: the progress deadline.
-    progress = _progress_deadline(ctx, status)
+    progress = _progress_deadline(ctx, status, now)
     if progress is not None:
         timers.append(progress)
     future = [t - now for t in timers if t > now]
     return min(future) if future else None
 
 
-def _progress_deadline(ctx: Context, status: RolloutStatus) -> float | None:
+def _progress_deadline(
+    ctx: Context, status: RolloutStatus, now: float | None = None
+) -> float | None:
     """``requeueStuckRollout``: when the Progressing condition would time out (Argo wakes
     one second after, or at once when less than a second remains).
 
@@ -155,8 +179,91 @@ def _progress_deadline(ctx: Context, status: RolloutStatus) -> float | None:
         NO_BLUE_GREEN,
     ):
         return None
+    if now is None:
+        now = ctx.now
     due = cond.last_update_time + ctx.plan.progress_deadline_seconds
-    after = due - ctx.now
+    after = due - now
     if after < 0.0:
         return None
-    return ctx.now + (after + 1.0 if after >= 1.0 else after + PAUSE_WAKE_SECONDS)
+    return now + (after + 1.0 if after >= 1.0 else after + PAUSE_WAKE_SECONDS)
+
+
+# --------------------------------------------------------------------------------------------
+# quiet looks
+# --------------------------------------------------------------------------------------------
+
+
+class _Quiet(NamedTuple):
+    """A quiet reconcile: its context (as decide left it), its actions, and the instant
+    from which a clock comparison it made may turn (:func:`quiet_until`)."""
+
+    ctx: Context
+    actions: tuple[Action, ...]
+    until: float
+
+
+_QUIET: LastEntry[RolloutStatus, _Quiet] = LastEntry()
+"""The last quiet canary reconcile, by the status it was given (and gave back)."""
+
+_OBSERVED = tuple(f for f in Observation.__dataclass_fields__ if f != "now")
+"""The fields of an observation a quiet look compares (all of them but the clock)."""
+
+_UNTIMED = (ABORTED_REASON, PAUSED_REASON, TIMED_OUT_REASON)
+"""Progressing reasons :func:`~.status.conditions.timed_out` answers without the clock."""
+
+ROUNDING_MARGIN = 1.0
+"""Seconds kept clear of a threshold compared through a difference (``deadline - now <
+RESYNC_PERIOD``), whose rounding the bound must not depend on."""
+
+
+def quiet_until(ctx: Context, status: RolloutStatus) -> float:
+    """The earliest instant at or after ``ctx.now`` at which a clock comparison a canary
+    reconcile makes may turn, the plan, ``status`` and the observation staying the same.
+
+    Every comparison of ``now`` on the canary path, each a threshold that time crosses once:
+    a timed pause runs out strictly after start + duration (``_completed_pause_step``); the
+    Progressing condition times out strictly after its update + ``progressDeadlineSeconds``
+    (``timed_out``, also behind ``progressDeadlineAbort``); a scale-down deadline passes
+    (``scaleDownDelayHelper``, the abort hold, ``isFastRollback``), and the abort hold also
+    turns a resync period before it; ``restartAt`` is reached. Each bound is the expression
+    the comparison computes, or lies before it. Writes that stamp ``now`` (conditions, pause
+    conditions, durations, deadlines) change the status or wake the controller: such a
+    reconcile is not quiet and is never replayed."""
+    now, plan = ctx.now, ctx.plan
+    times: list[float] = []
+    step, _ = ctx.current_step()
+    pause = step_part(step, Pause)
+    if pause is not None and pause.seconds is not None:
+        times += [c.start_time + pause.seconds for c in status.pause_conditions]
+    progressing = status.condition(PROGRESSING)
+    # (timed_out compares only a condition of another reason, and answers one that records
+    # a time-out without the clock)
+    if progressing is not None and progressing.reason not in _UNTIMED:
+        times.append(progressing.last_update_time + plan.progress_deadline_seconds)
+    for rs in ctx.obs.replica_sets:
+        deadline = rs.scale_down_deadline
+        if deadline is not None:
+            times += [deadline, deadline - RESYNC_PERIOD - ROUNDING_MARGIN]
+    if plan.restart_at is not None:
+        times.append(plan.restart_at)
+    return min((t for t in times if t >= now), default=math.inf)
+
+
+def quiet_look(plan: Plan, status: RolloutStatus, obs: Observation) -> Decision | None:
+    """The decision a canary reconcile of ``status`` would make now, when the last quiet one
+    was given this very status and plan, saw an equal observation but for ``now``, and no
+    comparison of the clock it made can have turned since; None otherwise (decide then)."""
+    last = _QUIET.get(status)
+    if last is None:
+        return None
+    ctx = last.ctx
+    now = obs.now
+    if ctx.plan is not plan or not ctx.now <= now < last.until or obs.commands:
+        return None
+    seen = ctx.obs
+    if seen is not obs:
+        for name in _OBSERVED:
+            a, b = getattr(obs, name), getattr(seen, name)
+            if a is not b and a != b:
+                return None
+    return Decision(status, last.actions, _next_timer(ctx, status, now))
