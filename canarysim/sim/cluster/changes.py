@@ -68,11 +68,21 @@ class ChangeFeed:
         self.log.append(change)
         for listener in self._listeners:
             listener(change)
-        self._pods_changed.succeed(change)
-        self._pods_changed = self.env.event()
+        # An event nothing waits on is left armed instead of fired and replaced: a process
+        # that waits later gets it, as it would get the fresh one, and it fires at the next
+        # change, as the fresh one would. Firing it only scheduled an event for SimPy to
+        # process with no callbacks (most changes: the controller is busy reconciling when it
+        # makes them); the other events keep their order (SimPy orders by time, priority
+        # and scheduling order).
+        event = self._pods_changed
+        if event.callbacks:
+            event.succeed(change)
+            self._pods_changed = self.env.event()
         if informer and obj not in self.unwatched:
-            self._changed.succeed(change)
-            self._changed = self.env.event()
+            event = self._changed
+            if event.callbacks:
+                event.succeed(change)
+                self._changed = self.env.event()
 
     def event(self, obj: str, reason: str, message: str, kind: str = "Normal") -> None:
         """Append a Kubernetes event (``kind`` is ``Normal`` or ``Warning``)."""
