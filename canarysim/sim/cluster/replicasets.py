@@ -151,6 +151,8 @@ class ReplicaSet:
     shown: tuple[Any, Any] | None = field(default=None, init=False, repr=False)
     """Its last engine view and Result snapshot, each with what it was built from
     (:mod:`~canarysim.sim.cluster.views`)."""
+    imaged: tuple[dict[str, Any], str] | None = field(default=None, init=False, repr=False)
+    """The template :attr:`image` was last read from, and the image."""
 
     def add_pod(self, pod: Pod) -> None:
         """A new pod of this ReplicaSet (the only way pods join :attr:`pods`)."""
@@ -177,9 +179,17 @@ class ReplicaSet:
 
     @property
     def image(self) -> str:
-        """The first container's image."""
-        containers = (self.template.get("spec") or {}).get("containers") or []
-        return str(containers[0].get("image", "")) if containers else ""
+        """The first container's image. Read once per template object: the traffic asks on
+        every routing change, and a template is never rewritten in place (ephemeral
+        metadata replaces it, see ``Pod.ports``)."""
+        template = self.template
+        known = self.imaged
+        if known is not None and known[0] is template:
+            return known[1]
+        containers = (template.get("spec") or {}).get("containers") or []
+        image = str(containers[0].get("image", "")) if containers else ""
+        self.imaged = (template, image)
+        return image
 
     @property
     def scale_down_at(self) -> float | None:

@@ -403,16 +403,20 @@ def deep_copy(value: Any, memo: dict[int, Any] | None = None) -> Any:
     done = memo.get(id(value))
     if done is not None:
         return done
+    # (a scalar member is taken as it is without a call: most of a manifest's leaves are)
+    atoms = _ATOMS
     if kind is dict:
         out: Any = {}
         memo[id(value)] = out
         for k, v in value.items():
-            out[k if type(k) is str else copy.deepcopy(k, memo)] = deep_copy(v, memo)
+            out[k if type(k) is str else copy.deepcopy(k, memo)] = (
+                v if type(v) in atoms else deep_copy(v, memo)
+            )
         return out
     if kind is list:
         out = []
         memo[id(value)] = out
         for v in value:
-            out.append(deep_copy(v, memo))
+            out.append(v if type(v) in atoms else deep_copy(v, memo))
         return out
     return copy.deepcopy(value, memo)
