@@ -9,8 +9,10 @@ the half-built world and read its mesh and cluster.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
+from canarysim.engine.memo import LastEntry
 from canarysim.engine.model import ServicePortView
 from canarysim.engine.trafficrouting.gatewayapi.grpcmatch import (
     accepted,
@@ -24,12 +26,14 @@ if TYPE_CHECKING:
     from canarysim.sim.cluster.services import Service
     from canarysim.sim.mesh.alb import LoadBalancers
     from canarysim.sim.mesh.objects import Mesh
+    from canarysim.sim.mesh.router import RequestClass
     from canarysim.sim.mesh.targets import TargetGroups
     from canarysim.sim.wiring import Wiring
 
 __all__ = [
     "check_grpc_paths",
     "check_host",
+    "checked_classes",
     "default_gateway",
     "default_host",
     "load_balancers",
@@ -92,9 +96,13 @@ def default_gateway(world: Wiring) -> str | None:
     return None
 
 
-def check_host(world: Wiring, host: str) -> None:
-    """Warn when nothing in the scenario serves the host the requests ask for."""
+def check_host(
+    world: Wiring, host: str, classes: Sequence[tuple[RequestClass, float]] | None = None
+) -> None:
+    """Warn when nothing in the scenario serves the host the requests ask for (``classes``:
+    the world's request classes, by default ``world.classes``)."""
     mesh = world.mesh
+    classes = world.classes if classes is None else classes
     short = host.split(".")[0]
     vs_hosts = {
         str(h).split(".")[0]
@@ -122,16 +130,16 @@ def check_host(world: Wiring, host: str) -> None:
             f"traffic: requests go to host {host!r}, which no VirtualService or Service "
             "serves: every request fails (set traffic.host)"
         )
-    elif world.classes[0][0].outside and short not in world.cluster.services:
+    elif classes[0][0].outside and short not in world.cluster.services:
         world.recorder.warn(
             f"traffic: a client outside the mesh (traffic.source: outside) resolves host "
             f"{host!r} as a Service, and there is none of that name (a VirtualService host "
             "means nothing without a sidecar): every request fails (set traffic.host)"
         )
-    check_grpc_paths(world)
+    check_grpc_paths(world, classes)
     from canarysim.sim.mesh.router import unbound_hint
 
-    gateway = world.classes[0][0].gateway
+    gateway = classes[0][0].gateway
     services = list(mesh.virtual_services.values())
     hint = unbound_hint(services, host, gateway, world.namespace)
     if hint is not None:
@@ -146,12 +154,41 @@ def check_host(world: Wiring, host: str) -> None:
         )
 
 
-def check_grpc_paths(world: Wiring) -> None:
+_CLASSES: LastEntry[Scenario, tuple[tuple[tuple[RequestClass, float], ...], tuple[str, ...]]] = (
+    LastEntry()
+)
+"""One entry: a scenario, with its request classes and the warnings :func:`check_host` gave
+for them."""
+
+
+def checked_classes(world: Wiring) -> list[tuple[RequestClass, float]]:
+    """``request_classes`` with the default host and gateway, and :func:`check_host`'s
+    warnings about the first class's host. The world being built reads only its scenario
+    (read-only by contract) so far: the runs of a scenario (its other seeds) take the classes
+    (immutable) and the warnings worked out for the first."""
+    from canarysim.sim.inputs import request_classes
+
+    scenario = world.scenario
+    known = _CLASSES.get(scenario)
+    if known is not None:
+        for message in known[1]:
+            world.recorder.warn(message)
+        return list(known[0])
+    classes = request_classes(scenario, default_host(world), default_gateway(world))
+    warned = len(world.recorder.warnings)
+    check_host(world, classes[0][0].host, classes)
+    _CLASSES.put(scenario, (tuple(classes), tuple(world.recorder.warnings[warned:])))
+    return classes
+
+
+def check_grpc_paths(
+    world: Wiring, classes: Sequence[tuple[RequestClass, float]] | None = None
+) -> None:
     """Warn, once per class, when a GRPCRoute's rules would read a request class whose path is
     not a gRPC call (``/<service>/<method>``): only its rules without a method match take it."""
     mesh = world.mesh
     _, routes = accepted(list(mesh.http_routes.values()), list(mesh.grpc_routes.values()))
-    for cls, _ in world.classes:
+    for cls, _ in world.classes if classes is None else classes:
         if not routes or grpc_call(cls.uri) is not None:
             continue
         host = cls.host.split(":", 1)[0]

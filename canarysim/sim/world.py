@@ -52,7 +52,7 @@ from canarysim.sim.cluster.disruption import DisruptionBudgets
 from canarysim.sim.controller.loop import Controller
 from canarysim.sim.experiments.runtime import ExperimentController
 from canarysim.sim.flow import EXACT_CHUNK_REQUESTS, TRAFFIC_GRID, TrafficFlow
-from canarysim.sim.inputs import arrivals_for, own_arrivals, pod_behaviour_for, request_classes
+from canarysim.sim.inputs import arrivals_for, own_arrivals, pod_behaviour_for
 from canarysim.sim.mesh.objects import Mesh, deep_copy
 from canarysim.sim.metrics.labels import GATEWAY_POD, Workload
 from canarysim.sim.metrics.recorder import Recorder
@@ -60,13 +60,7 @@ from canarysim.sim.metrics.store import MetricStore
 from canarysim.sim.metrics.targets import Target, workload_pods
 from canarysim.sim.observe import Recording, collect
 from canarysim.sim.operator import Operator
-from canarysim.sim.routing import (
-    check_host,
-    default_gateway,
-    default_host,
-    load_balancers,
-    target_groups,
-)
+from canarysim.sim.routing import checked_classes, load_balancers, target_groups
 from canarysim.sim.stochastic.rng import Streams
 from canarysim.sim.traffic.generator import TrafficGenerator
 from canarysim.sim.workloads.deployments import Deployments
@@ -220,7 +214,7 @@ class World:
                 s.name: s.values() for s in manifests.secrets if s.namespace == self.namespace
             },
         )
-        self.classes = request_classes(scenario, default_host(self), default_gateway(self))
+        self.classes = checked_classes(self)  # (check_host's warnings too)
         if self.store is not None:
             # Istio's source labels: the ingress gateway's pod for requests entering through a
             # gateway, the scenario's in-mesh client for the others (traffic.source)
@@ -243,7 +237,6 @@ class World:
                     else None
                 )
             )
-        check_host(self, self.classes[0][0].host)
         generator = TrafficGenerator(
             arrivals_for(scenario),
             self.classes,
