@@ -207,6 +207,7 @@ class Cluster(ClusterPods):
             del rs.annotations[key]
         else:
             rs.annotations[key] = value
+        self.replica_sets.version += 1  # (the revision orders ReplicaSets.of)
         self._record(f"ReplicaSet/{rs.name}", f"annotations[{key}]", value, informer=True)
 
     def sync_ephemeral_metadata(self, rs: ReplicaSet, desired: PodMetadata | None) -> None:

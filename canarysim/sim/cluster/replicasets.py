@@ -306,20 +306,33 @@ class ReplicaSets(dict[str, ReplicaSet]):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        #: rollout -> (its ReplicaSets, their revision annotations, them in :meth:`of` order)
-        self._order: dict[str, tuple[list[ReplicaSet], list[str | None], list[ReplicaSet]]] = {}
+        self.version = 0
+        """Bumped when a ReplicaSet is added or removed, and by ``Cluster.annotate`` (the
+        revision annotation orders :meth:`of`): the ReplicaSets' names, owners and revisions
+        are as they were while it stands."""
+        #: rollout -> (the version it was worked out at, its ReplicaSets in :meth:`of` order)
+        self._order: dict[str, tuple[int, list[ReplicaSet]]] = {}
+
+    def __setitem__(self, name: str, rs: ReplicaSet) -> None:
+        super().__setitem__(name, rs)
+        self.version += 1
+
+    def __delitem__(self, name: str) -> None:
+        super().__delitem__(name)
+        self.version += 1
 
     def of(self, rollout: str) -> list[ReplicaSet]:
-        """The rollout's ReplicaSets, newest revision first (then by name)."""
-        rss = [rs for rs in self.values() if rs.rollout == rollout]
-        if len(rss) < 2:
-            return rss
-        # Sorted again only when the ReplicaSets or their revision annotations changed.
-        revisions = [rs.annotations.get(REVISION_ANNOTATION) for rs in rss]
+        """The rollout's ReplicaSets, newest revision first (then by name). Worked out again
+        only when a ReplicaSet came or went or an annotation was written (the controller and
+        the recording ask on every reconcile and every recorded instant)."""
         seen = self._order.get(rollout)
-        if seen is None or seen[0] != rss or seen[1] != revisions:
-            seen = self._order[rollout] = (rss, revisions, sorted(rss, key=_newest_first))
-        return list(seen[2])
+        if seen is not None and seen[0] == self.version:
+            return list(seen[1])
+        rss = [rs for rs in self.values() if rs.rollout == rollout]
+        if len(rss) >= 2:
+            rss.sort(key=_newest_first)
+        self._order[rollout] = (self.version, rss)
+        return list(rss)
 
     def find(self, rollout: str, template: Mapping[str, Any]) -> ReplicaSet | None:
         """The rollout's ReplicaSet whose template equals *template* apart from the hash
