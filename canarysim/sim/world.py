@@ -176,6 +176,7 @@ class World:
             appmesh_virtual_services=[v.raw for v in manifests.appmesh_virtual_services],
             appmesh_virtual_routers=[r.raw for r in manifests.appmesh_virtual_routers],
             appmesh_virtual_nodes=[n.raw for n in manifests.appmesh_virtual_nodes],
+            copied_from=rollout.raw,
         )
         if self.mesh.alb:
             self.mesh.balancers = load_balancers(self, scenario)

@@ -19,19 +19,13 @@ from typing import Any
 
 from canarysim.engine.model import WeightDestination
 from canarysim.engine.trafficrouting.alb import reconcile as alb
-from canarysim.engine.trafficrouting.ambassador import reconcile as ambassador
-from canarysim.engine.trafficrouting.apisix import reconcile as apisix
-from canarysim.engine.trafficrouting.appmesh import reconcile as appmesh
-from canarysim.engine.trafficrouting.gatewayapi import reconcile as gatewayapi
 from canarysim.engine.trafficrouting.istio import reconcile as istio
 from canarysim.engine.trafficrouting.istio.rollout import RolloutRouting
 from canarysim.engine.trafficrouting.istio.routes import rollout_routing
 from canarysim.engine.trafficrouting.nginx import reconcile as nginx
-from canarysim.engine.trafficrouting.smi import reconcile as smi
-from canarysim.engine.trafficrouting.traefik import reconcile as traefik
 from canarysim.errors import TrafficRoutingError
 from canarysim.sim.mesh.alb import LoadBalancers
-from canarysim.sim.mesh.routers import RouterObjects
+from canarysim.sim.mesh.routers import RouterObjects, rollout_settings
 from canarysim.sim.mesh.targets import TargetGroups
 
 __all__ = ["Mesh"]
@@ -75,7 +69,11 @@ class Mesh(RouterObjects):
         appmesh_virtual_services: Sequence[Mapping[str, Any]] = (),
         appmesh_virtual_routers: Sequence[Mapping[str, Any]] = (),
         appmesh_virtual_nodes: Sequence[Mapping[str, Any]] = (),
+        copied_from: object = None,
     ) -> None:
+        """``copied_from``: the loaded (read-only) Rollout manifest ``rollout`` is a copy of,
+        the namespace set as here, if any: the settings derived from it below are then the
+        same for every run of the scenario, and worked out once."""
         self.namespace = namespace
         self.rollout = deep_copy(dict(rollout))
         meta = self.rollout.setdefault("metadata", {})
@@ -104,22 +102,18 @@ class Mesh(RouterObjects):
         self.tls_routes: dict[tuple[str, str], Manifest] = {
             _key(r, namespace): deep_copy(dict(r)) for r in tls_routes
         }
-        self.gateway_api = gatewayapi.plugin_config(self.rollout) is not None
         self.apisix_routes: dict[tuple[str, str], Manifest] = {
             _key(r, namespace): deep_copy(dict(r)) for r in apisix_routes
         }
-        self.apisix = apisix.apisix_settings(self.rollout) is not None
         self.traefik_services: dict[tuple[str, str], Manifest] = {
             _key(t, namespace): deep_copy(dict(t)) for t in traefik_services
         }
         self.ingress_routes: dict[tuple[str, str], Manifest] = {
             _key(r, namespace): deep_copy(dict(r)) for r in ingress_routes
         }
-        self.traefik = traefik.traefik_settings(self.rollout) is not None
         self.mappings: dict[tuple[str, str], Manifest] = {
             _key(m, namespace): deep_copy(dict(m)) for m in ambassador_mappings
         }
-        self.ambassador = ambassador.ambassador_settings(self.rollout) is not None
         self.appmesh_virtual_services: dict[tuple[str, str], Manifest] = {
             _key(v, namespace): deep_copy(dict(v)) for v in appmesh_virtual_services
         }
@@ -129,15 +123,11 @@ class Mesh(RouterObjects):
         self.virtual_nodes: dict[tuple[str, str], Manifest] = {
             _key(n, namespace): deep_copy(dict(n)) for n in appmesh_virtual_nodes
         }
-        self.appmesh = appmesh.appmesh_settings(self.rollout) is not None
-        self.nginx = nginx.nginx_settings(self.rollout) is not None
-        self.alb = alb.alb_settings(self.rollout) is not None
         self.balancers: LoadBalancers | None = None
         """The ALBs behind the Rollout's ALB Ingresses (the world attaches them)."""
         self.target_groups: TargetGroups | None = None
         """The target groups of the namespace's TargetGroupBindings (the world attaches
         them when there are any)."""
-        self.smi = smi.smi_settings(self.rollout) is not None
         self.events: list[tuple[str, str]] = []
         """(reason, message) of events a router recorded, for the controller to emit."""
         self.warnings: list[tuple[str, str]] = []
@@ -151,12 +141,19 @@ class Mesh(RouterObjects):
         # The Rollout's routing settings, derived once: the mesh's copy of the Rollout never
         # changes, and re-reading them on every reconcile made reconciles O(steps).
         self.routing: RolloutRouting | None
-        try:
-            self.routing = rollout_routing(self.rollout)
-            self.routed = True
-        except TrafficRoutingError:
-            self.routing = None
-            self.routed = False
+        facts = rollout_settings(self.rollout, copied_from, namespace)
+        (
+            self.routing,
+            self.routed,
+            self.gateway_api,
+            self.apisix,
+            self.traefik,
+            self.ambassador,
+            self.appmesh,
+            self.nginx,
+            self.alb,
+            self.smi,
+        ) = facts
 
     # -- kubectl apply ---------------------------------------------------------------
     def apply_object(self, kind: str, manifest: Mapping[str, Any]) -> bool:

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
+from canarysim.engine.memo import LastEntry
 from canarysim.engine.trafficrouting.alb import reconcile as alb
 from canarysim.engine.trafficrouting.alb.match import forward_groups
 from canarysim.engine.trafficrouting.alb.reconcile import IngressWrite as AlbWrite
@@ -19,13 +20,16 @@ from canarysim.engine.trafficrouting.ambassador import reconcile as ambassador
 from canarysim.engine.trafficrouting.apisix import headers as apisix_headers
 from canarysim.engine.trafficrouting.apisix import reconcile as apisix
 from canarysim.engine.trafficrouting.appmesh import reconcile as appmesh
+from canarysim.engine.trafficrouting.gatewayapi import reconcile as gatewayapi
+from canarysim.engine.trafficrouting.istio.rollout import RolloutRouting
+from canarysim.engine.trafficrouting.istio.routes import rollout_routing
 from canarysim.engine.trafficrouting.nginx import reconcile as nginx
 from canarysim.engine.trafficrouting.smi import reconcile as smi
 from canarysim.engine.trafficrouting.traefik import reconcile as traefik
 from canarysim.errors import TrafficRoutingError
 from canarysim.sim.mesh.plugin import GatewayApiRoutes
 
-__all__ = ["RouterObjects"]
+__all__ = ["RouterObjects", "rollout_settings"]
 
 Manifest = dict[str, Any]
 Store = dict[tuple[str, str], Manifest]
@@ -396,3 +400,40 @@ class RouterObjects(GatewayApiRoutes):
                     w = t.get("weight")
                     return int(w) if isinstance(w, int | float) else 0
         return 0
+
+
+_Settings = tuple[RolloutRouting | None, bool, bool, bool, bool, bool, bool, bool, bool, bool]
+_SETTINGS: LastEntry[object, tuple[str, _Settings]] = LastEntry()
+"""One entry: a loaded Rollout manifest, with the namespace and the routing settings of the
+copies made of it (see :func:`rollout_settings`)."""
+
+
+def rollout_settings(rollout: Manifest, copied_from: object, namespace: str) -> _Settings:
+    """Istio's ``rollout_routing`` (None and not routed when the Rollout has no Istio
+    settings), then whether the Rollout names Gateway API, APISIX, Traefik, Ambassador, App
+    Mesh, NGINX, ALB and SMI settings: of *rollout*, a copy of *copied_from* (when given)
+    in *namespace*."""
+    if copied_from is not None:
+        known = _SETTINGS.get(copied_from)
+        if known is not None and known[0] == namespace:
+            return known[1]
+    routing: RolloutRouting | None
+    try:
+        routing, routed = rollout_routing(rollout), True
+    except TrafficRoutingError:
+        routing, routed = None, False
+    settings: _Settings = (
+        routing,
+        routed,
+        gatewayapi.plugin_config(rollout) is not None,
+        apisix.apisix_settings(rollout) is not None,
+        traefik.traefik_settings(rollout) is not None,
+        ambassador.ambassador_settings(rollout) is not None,
+        appmesh.appmesh_settings(rollout) is not None,
+        nginx.nginx_settings(rollout) is not None,
+        alb.alb_settings(rollout) is not None,
+        smi.smi_settings(rollout) is not None,
+    )
+    if copied_from is not None:
+        _SETTINGS.put(copied_from, (namespace, settings))
+    return settings
