@@ -98,6 +98,8 @@ class Cluster(ClusterPods):
         self._awaiting: dict[str, dict[str, Pod]] = {}
         self._deadlines: dict[str, list[tuple[float, int, Pod]]] = {}
         self._await_order = 0
+        #: :meth:`ready_by_hash`'s answers, with the length of the log they hold for
+        self._counted: tuple[int, dict[Any, dict[str, int]]] = (-1, {})
 
     # ================================================================ change notification
     @property
@@ -322,8 +324,21 @@ class Cluster(ClusterPods):
     ) -> dict[str, int]:
         """Endpoints of *service* also carrying *extra_labels* (a DestinationRule subset's
         labels), counted per ``rollouts-pod-template-hash``, keys sorted. An unknown Service
-        has no endpoints (for the router's resolver: Envoy answers 503)."""
-        return self.services.ready_by_hash(service, extra_labels, port)
+        has no endpoints (for the router's resolver: Envoy answers 503).
+
+        Counted once per state of the cluster: everything they read (Services, their
+        selectors, ReplicaSets, pods' readiness, deletion and labels) changes only with a
+        change in :attr:`log`, and a routing rewrite makes the router ask again for the
+        endpoints it asked for a moment before."""
+        stamp = len(self.feed.log)
+        counted = self._counted
+        if counted[0] != stamp:
+            counted = self._counted = (stamp, {})
+        key = (service, None if extra_labels is None else tuple(extra_labels.items()), port)
+        got = counted[1].get(key)
+        if got is None:
+            got = counted[1][key] = self.services.ready_by_hash(service, extra_labels, port)
+        return dict(got)
 
     # ================================================================ snapshots
     def snapshot(self, rollout: str, *, pod_snapshots: bool = False) -> list[dict[str, Any]]:
