@@ -377,9 +377,12 @@ class World:
             self.recording.request(settled=settled)
 
     def _mesh_changed(self) -> None:
-        # copied for the history only when they differ from the last recorded
+        # copied for the history only when they differ from the last recorded, which are
+        # those before the write (each write is recorded, or found equal, here): a write known
+        # to change them needs no comparison
         history = self.recorder.manifest_history
-        if not history or history[-1][1] != self.mesh.manifests(copies=False):
+        mesh = self.mesh
+        if mesh.differs or not history or history[-1][1] != mesh.manifests(copies=False):
             self.recorder.manifests(self.env.now, self.mesh.manifests(), differ=True)
         self.flow.route_change()
         if self.mesh.balancers is not None:

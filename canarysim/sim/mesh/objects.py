@@ -133,6 +133,9 @@ class Mesh(RouterObjects):
         self.warnings: list[tuple[str, str]] = []
         """The same for Warning events (App Mesh's ``VirtualNodeNotFound`` & co.)."""
         self.version = 0
+        self.differs = False
+        """While :attr:`version` is bumped by a write known to change the manifests (see
+        :meth:`_changed`)."""
         self.weights_read: tuple[Any, Any, tuple[int, int]] | None = None
         """(what it depends on, the plan, the weights): ``summary.weights_from_manifests``'s
         last answer, valid while the manifests' version and the plan stay the same."""
@@ -283,11 +286,17 @@ class Mesh(RouterObjects):
                 self.virtual_services[ref] = new
                 changed = True
         if changed:
-            self._changed()
+            self._changed(differs=True)
 
-    def _changed(self) -> None:
+    def _changed(self, *, differs: bool = False) -> None:
+        """A write: ``differs`` when the manifests are known to differ from what they were
+        just before it (the world then records them without comparing them again)."""
         self.version += 1
-        self._on_change()
+        self.differs = differs
+        try:
+            self._on_change()
+        finally:
+            self.differs = False
 
     def set_weight(self, canary: int, additional: Sequence[WeightDestination] = ()) -> None:
         # The controller writes the weights on every reconcile; set_weight is a function of
@@ -378,7 +387,7 @@ class Mesh(RouterObjects):
         )
         if new != self.destination_rules[ref]:
             self.destination_rules[ref] = new
-            self._changed()
+            self._changed(differs=True)
 
 
 def _same(manifest: Manifest) -> Manifest:

@@ -71,3 +71,11 @@ def test_a_repeated_weight_write_is_skipped_until_something_changes(
     assert mesh.version == 3
     mesh.set_weight(0)
     assert calls[-1] == 0 and len(calls) == 4 and mesh.version == 3
+
+
+def test_a_write_known_to_change_the_manifests_says_so_to_the_world() -> None:
+    seen: list[bool] = []
+    mesh = Mesh(ROLLOUT, [VS], [], namespace="ns", on_change=lambda: seen.append(mesh.differs))
+    mesh.set_weight(30)  # a rewrite that changed the VirtualService
+    mesh.apply_object("VirtualService", VS)  # kubectl apply: maybe the same, compared
+    assert seen == [True, False] and mesh.differs is False
