@@ -7,20 +7,12 @@ from __future__ import annotations
 import copy
 from typing import Any
 
+from test_mesh_writes import ROLLOUT
+
 from canarysim.sim.mesh.objects import Mesh
 
-ISTIO: dict[str, Any] = {
-    "metadata": {"name": "r"},
-    "spec": {
-        "strategy": {
-            "canary": {
-                "stableService": "stable",
-                "canaryService": "canary",
-                "trafficRouting": {"istio": {"virtualService": {"name": "vs"}}},
-            }
-        }
-    },
-}
+ISTIO: dict[str, Any] = copy.deepcopy(ROLLOUT)  # (the writes' Rollout, without routes)
+del ISTIO["spec"]["strategy"]["canary"]["trafficRouting"]["istio"]["virtualService"]["routes"]
 NGINX: dict[str, Any] = copy.deepcopy(ISTIO)
 NGINX["spec"]["strategy"]["canary"]["trafficRouting"] = {"nginx": {"stableIngress": "web"}}
 
