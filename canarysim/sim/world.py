@@ -62,6 +62,7 @@ from canarysim.sim.observe import Recording, collect
 from canarysim.sim.operator import Operator
 from canarysim.sim.routing import checked_classes, load_balancers, target_groups
 from canarysim.sim.stochastic.rng import Streams
+from canarysim.sim.teardown import release
 from canarysim.sim.traffic.generator import TrafficGenerator
 from canarysim.sim.workloads.deployments import Deployments
 
@@ -251,8 +252,9 @@ class World:
         if self.healthy_start:
             self._history()
         self.operator = Operator(self)
-        self.env.process(self.flow.process())
-        self.env.process(self._watch_pods())
+        # (kept so that a finished world can let go of them: see :mod:`.teardown`)
+        self.flow_process = self.env.process(self.flow.process())
+        self.pods_process = self.env.process(self._watch_pods())
         self.recorder.manifests(0.0, self.mesh.manifests())
         if self.healthy_start:
             self.observe()
@@ -435,4 +437,6 @@ def simulate(
     with _fewer_full_collections():
         world = World.build(scenario, until=until, mode=mode)
         world.run()
-        return world.collect()
+        result = world.collect()
+        release(world)
+        return result
