@@ -85,8 +85,12 @@ def release(world: Any) -> None:
         _release_process(pod.process)
         object.__setattr__(pod, "watcher", None)
     for node in cluster.nodes:
-        if getattr(node, "puller", None) is not None:
-            _unbind(node.puller)
+        puller = getattr(node, "puller", None)
+        if puller is not None:
+            _unbind(puller)
+            # an image pull under way or waiting: the request holds the resource
+            for requests in (puller.users, puller.put_queue, puller.get_queue):
+                requests.clear()
     parts = _every_part(world)
     for part in parts:
         for value in vars(part).values():
