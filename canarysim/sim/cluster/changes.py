@@ -39,7 +39,10 @@ class ChangeFeed:
 
     def __init__(self, env: simpy.Environment) -> None:
         self.env = env
-        self.log: list[Change] = []
+        self._log: list[tuple[float, str, str, Any]] = []
+        """Every change, as a plain tuple: the cycle collector stops tracking a tuple of plain
+        values (never an instance), and a run with thousands of pods logs a hundred thousand
+        changes that each of its collections would otherwise traverse."""
         self.events: list[dict[str, Any]] = []
         self._listeners: list[Callable[[Change], None]] = []
         self._changed = env.event()
@@ -58,14 +61,25 @@ class ChangeFeed:
         """Fires at the next change of any kind, pod stages included."""
         return self._pods_changed
 
+    @property
+    def log(self) -> list[Change]:
+        """Every change so far, in order (a new list on each read)."""
+        return [Change(*entry) for entry in self._log]
+
+    @property
+    def count(self) -> int:
+        """How many changes were logged (without building :attr:`log`)."""
+        return len(self._log)
+
     def subscribe(self, listener: Callable[[Change], None]) -> None:
         """Call *listener(change)* synchronously for every change, in log order."""
         self._listeners.append(listener)
 
     def record(self, obj: str, what: str, value: Any, *, informer: bool) -> None:
         """Log a change, tell the listeners, fire (and re-arm) the events."""
-        change = Change(self.env.now, obj, what, value)
-        self.log.append(change)
+        now = self.env.now
+        change = Change(now, obj, what, value)
+        self._log.append((now, obj, what, value))
         for listener in self._listeners:
             listener(change)
         # An event nothing waits on is left armed instead of fired and replaced: a process

@@ -330,7 +330,7 @@ class Cluster(ClusterPods):
         selectors, ReplicaSets, pods' readiness, deletion and labels) changes only with a
         change in :attr:`log`, and a routing rewrite makes the router ask again for the
         endpoints it asked for a moment before."""
-        stamp = len(self.feed.log)
+        stamp = self.feed.count
         counted = self._counted
         if counted[0] != stamp:
             counted = self._counted = (stamp, {})
