@@ -54,6 +54,10 @@ def _release_process(process: object) -> None:
             event.callbacks.clear()
 
 
+_OWN = __name__.rsplit(".", 1)[0] + "."
+"""The package of the simulation's own parts (``canarysim.sim.``)."""
+
+
 def _parts(owner: object) -> list[object]:
     """The simulation's own objects among *owner*'s attributes."""
     return [
@@ -61,9 +65,6 @@ def _parts(owner: object) -> list[object]:
         for value in vars(owner).values()
         if type(value).__module__.startswith(_OWN) and hasattr(value, "__dict__")
     ]
-
-
-_OWN = __name__.rsplit(".", 1)[0] + "."
 
 
 def _every_part(world: Any) -> list[object]:
