@@ -29,7 +29,9 @@ Emit = Callable[[str, str, str], None]
 
 @dataclass(eq=False)
 class Node:
-    """A node: alive or not, the images it holds, its pods (Terminating ones included)."""
+    """A node: alive or not, the images it holds, its pods (Terminating ones included).
+    Changed through :class:`Nodes` (or followed by :meth:`Nodes.changed`): the scheduler's
+    rankings follow each change."""
 
     name: str
     index: int
@@ -55,6 +57,10 @@ class Nodes:
             name = f"node-{i + 1}"
             # the image puller is made at the node's first pull (most never pull)
             self.by_name[name] = Node(name, i)
+        self._nodes = list(self.by_name.values())
+        #: Per image set of the pods bound so far, the nodes ranked for such a pod (a few
+        #: sets at most: the oldest one is dropped past :data:`_MAX_RANKINGS`).
+        self._rankings: dict[frozenset[str], _Ranking] = {}
         self._capacity = env.event()
 
     def __getitem__(self, name: str) -> Node:
@@ -79,6 +85,7 @@ class Nodes:
             if node is not None:
                 pod.node = node.name
                 node.pods.append(pod)
+                self.changed(node)
                 self._emit(
                     f"Pod/{pod.name}",
                     "Scheduled",
@@ -89,29 +96,60 @@ class Nodes:
 
     def _least_loaded(self, pod: Pod) -> Node | None:
         """The live node with room and the fewest pods, then one holding the pod's images,
-        then the first; None if none has room. One pass over the nodes per pod, no
-        per-node tuple (many nodes, many pods): the lowest-index node of the fewest pods
-        so far, and the lowest-index one of them holding the images."""
-        cap = self.max_pods
-        images = set(pod.images)
-        fewest = -1
-        first: Node | None = None
-        holder: Node | None = None
-        for n in self.by_name.values():
-            if not n.alive:
+        then the first; None if none has room. Answered from the :class:`_Ranking` of the
+        pod's image set (kept current as nodes change), not by a pass over the nodes."""
+        images = frozenset(pod.images)
+        ranking = self._rankings.get(images)
+        if ranking is None:
+            if len(self._rankings) >= _MAX_RANKINGS:
+                del self._rankings[next(iter(self._rankings))]  # the oldest one
+            ranking = self._rankings[images] = _Ranking(images, self._nodes, self.max_pods)
+        best = ranking.tree[1]
+        return None if best >= _NO_ROOM else self._nodes[best & ranking.mask]
+
+    def changed(self, node: Node) -> None:
+        """*node*'s pods, aliveness or images changed: its key follows in every ranking (see
+        :class:`_Ranking`). Whoever changes them calls this (the methods here do)."""
+        k = len(node.pods)
+        i = node.index
+        full = not node.alive or (self.max_pods is not None and k >= self.max_pods)
+        held = node.images
+        for ranking in self._rankings.values():
+            if full:
+                key = _NO_ROOM
+            else:
+                key = (2 * k + (0 if ranking.images <= held else 1)) << ranking.shift | i
+            tree = ranking.tree
+            j = ranking.mask + 1 + i
+            if tree[j] == key:
                 continue
-            k = len(n.pods)
-            if cap is not None and k >= cap:
-                continue
-            if fewest < 0 or k < fewest:
-                fewest, first = k, n
-                holder = n if images <= n.images else None
-            elif k == fewest:
-                if first is None or n.index < first.index:
-                    first = n
-                if images <= n.images and (holder is None or n.index < holder.index):
-                    holder = n
-        return holder if holder is not None else first
+            tree[j] = key
+            while j > 1:  # up to the root: each slot the least of its two below
+                other = tree[j ^ 1]
+                if other < key:
+                    key = other
+                j >>= 1
+                if tree[j] == key:
+                    break  # unchanged here, so unchanged above
+                tree[j] = key
+
+    def add_images(self, name: str, images: list[str]) -> None:
+        """The node holds *images* (a pod's, when it starts warm)."""
+        node = self[name]
+        if not node.images.issuperset(images):  # (mostly held already: nothing changes)
+            node.images.update(images)
+            self.changed(node)
+
+    def node_down(self, node: Node) -> None:
+        """*node* is lost with its image cache (its pods are removed by the caller)."""
+        node.alive = False
+        node.images.clear()
+        self.changed(node)
+
+    def node_up(self, node: Node) -> None:
+        """*node* is back, its image cache empty."""
+        node.alive = True
+        self.changed(node)
 
     def pull(
         self, pod: Pod, node_name: str, image: str, seconds: float
@@ -134,6 +172,7 @@ class Nodes:
             yield self.env.timeout(seconds)
             if node.alive:
                 node.images.add(image)
+                self.changed(node)
             self._emit(obj, "Pulled", f'Successfully pulled image "{image}" in {seconds:.3g}s')
 
     def remove_pod(self, pod: Pod) -> None:
@@ -141,4 +180,37 @@ class Nodes:
             node = self.by_name[pod.node]
             if pod in node.pods:
                 node.pods.remove(pod)
+                self.changed(node)
                 self.capacity_freed()
+
+
+_MAX_RANKINGS = 8
+
+#: The rank of a node that cannot take a pod (down, or at ``max_pods``): above every other.
+_NO_ROOM = 1 << 62
+
+
+class _Ranking:
+    """The nodes ranked for a pod needing *images*. A node's key is its rank (``2 * pods``,
+    plus 1 if it lacks one of the images), then its index in the low ``shift`` bits;
+    :data:`_NO_ROOM` if it is down or full. The scheduler's choice (fewest pods, then holding
+    the images, then lowest index) is the node of the least key, kept at the root of a
+    tournament tree: ``tree[size + i]`` is node *i*'s key, ``tree[j]`` the lesser of
+    ``tree[2j]`` and ``tree[2j + 1]``. A node's change replays its path to the root (log of the
+    node count, less when a slot comes out unchanged); the choice is read at the root."""
+
+    __slots__ = ("images", "mask", "shift", "tree")
+
+    def __init__(self, images: frozenset[str], nodes: list[Node], cap: int | None) -> None:
+        self.images = images
+        shift = max(1, (len(nodes) - 1).bit_length())
+        size = 1 << shift
+        self.shift, self.mask = shift, size - 1
+        tree = [_NO_ROOM] * (2 * size)
+        for n in nodes:
+            k = len(n.pods)
+            if n.alive and (cap is None or k < cap):
+                tree[size + n.index] = (2 * k + (0 if images <= n.images else 1)) << shift | n.index
+        for j in range(size - 1, 0, -1):
+            tree[j] = min(tree[2 * j], tree[2 * j + 1])
+        self.tree = tree

@@ -129,7 +129,7 @@ class ClusterPods:
         return self.nodes.pull(pod, node, image, seconds)
 
     def has_images(self, node: str, images: list[str]) -> None:
-        self.nodes[node].images.update(images)
+        self.nodes.add_images(node, images)
 
     def set_ready(self, pod: Pod, ready: bool) -> None:
         """The kubelet: the pod's containers became ready, or stopped being ready. The Pod's
@@ -304,8 +304,7 @@ class ClusterPods:
         node = self.nodes[name]
         if not node.alive:
             return
-        node.alive = False
-        node.images.clear()
+        self.nodes.node_down(node)
         self._record(f"Node/{name}", "alive", False, informer=True)
         victims = list(node.pods)
         for pod in victims:
@@ -321,7 +320,7 @@ class ClusterPods:
         node = self.nodes[name]
         if node.alive:
             return
-        node.alive = True
+        self.nodes.node_up(node)
         self._record(f"Node/{name}", "alive", True, informer=True)
         self.nodes.capacity_freed()
 

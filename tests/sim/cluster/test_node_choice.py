@@ -1,6 +1,6 @@
-"""The scheduler's node choice in one pass equals its definition: among live nodes with room,
-the fewest pods; among those, the lowest-index one holding the pod's images, else the
-lowest-index one; none when no live node has room."""
+"""The scheduler's node choice, from rankings built on the nodes as they were set, equals its
+definition: among live nodes with room, the fewest pods; among those, the lowest-index one
+holding the pod's images, else the lowest-index one; none when no live node has room."""
 
 from __future__ import annotations
 
