@@ -1,4 +1,5 @@
-"""One simulation run: build the world from a scenario, run it, collect a Result.
+"""One simulation run: build the world from a scenario, run it, collect a Result (and, in
+:func:`simulate`, let go of the finished world: :mod:`.teardown`).
 
 >>> from canarysim.sim.world import simulate              # doctest: +SKIP
 >>> result = simulate(load_scenario("scenarios/imesh-canary/scenario.yaml"))  # doctest: +SKIP
@@ -62,9 +63,9 @@ from canarysim.sim.observe import Recording, collect
 from canarysim.sim.operator import Operator
 from canarysim.sim.routing import checked_classes, load_balancers, target_groups
 from canarysim.sim.stochastic.rng import Streams
-from canarysim.sim.teardown import release
 from canarysim.sim.traffic.generator import TrafficGenerator
 from canarysim.sim.workloads.deployments import Deployments
+from canarysim.sim.world.teardown import release
 
 __all__ = [
     "EXACT_CHUNK_REQUESTS",

@@ -54,7 +54,7 @@ def _release_process(process: object) -> None:
             event.callbacks.clear()
 
 
-_OWN = __name__.rsplit(".", 1)[0] + "."
+_OWN = __name__.rsplit(".", 2)[0] + "."
 """The package of the simulation's own parts (``canarysim.sim.``)."""
 
 
