@@ -1,4 +1,4 @@
-"""Edges of ``engine/rollout/runs.py`` the mutation run found unpinned.
+"""Edges of ``engine/rollout/runs/`` the mutation run found unpinned.
 
 Each test names the Argo function it pins (rollout/analysis.go, rollout/experiment.go). The
 stages are called on a reconcile context built from the fixtures of ``test_steps_world`` and
@@ -409,7 +409,7 @@ def test_phase_change_event_without_previous_status() -> None:
         ctx.status, blue_green=replace(ctx.status.blue_green, post_promotion_run=None)
     )
     # the run is found through the status as read above; the event compares with None
-    from canarysim.engine.rollout.runs import _emit_phase_change
+    from canarysim.engine.rollout.runs.analysis import _emit_phase_change
 
     _emit_phase_change(ctx, None, current, "PostPromotion")
     assert reasons(ctx) == [
