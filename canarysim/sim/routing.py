@@ -96,13 +96,10 @@ def default_gateway(world: Wiring) -> str | None:
     return None
 
 
-def check_host(
-    world: Wiring, host: str, classes: Sequence[tuple[RequestClass, float]] | None = None
-) -> None:
+def check_host(world: Wiring, host: str, classes: Sequence[tuple[RequestClass, float]]) -> None:
     """Warn when nothing in the scenario serves the host the requests ask for (``classes``:
-    the world's request classes, by default ``world.classes``)."""
+    the request classes the world is being built with)."""
     mesh = world.mesh
-    classes = world.classes if classes is None else classes
     short = host.split(".")[0]
     vs_hosts = {
         str(h).split(".")[0]
@@ -181,14 +178,12 @@ def checked_classes(world: Wiring) -> list[tuple[RequestClass, float]]:
     return classes
 
 
-def check_grpc_paths(
-    world: Wiring, classes: Sequence[tuple[RequestClass, float]] | None = None
-) -> None:
+def check_grpc_paths(world: Wiring, classes: Sequence[tuple[RequestClass, float]]) -> None:
     """Warn, once per class, when a GRPCRoute's rules would read a request class whose path is
     not a gRPC call (``/<service>/<method>``): only its rules without a method match take it."""
     mesh = world.mesh
     _, routes = accepted(list(mesh.http_routes.values()), list(mesh.grpc_routes.values()))
-    for cls, _ in world.classes if classes is None else classes:
+    for cls, _ in classes:
         if not routes or grpc_call(cls.uri) is not None:
             continue
         host = cls.host.split(":", 1)[0]

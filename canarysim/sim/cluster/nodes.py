@@ -110,17 +110,10 @@ class Nodes:
     def changed(self, node: Node) -> None:
         """*node*'s pods, aliveness or images changed: its key follows in every ranking (see
         :class:`_Ranking`). Whoever changes them calls this (the methods here do)."""
-        k = len(node.pods)
-        i = node.index
-        full = not node.alive or (self.max_pods is not None and k >= self.max_pods)
-        held = node.images
         for ranking in self._rankings.values():
-            if full:
-                key = _NO_ROOM
-            else:
-                key = (2 * k + (0 if ranking.images <= held else 1)) << ranking.shift | i
+            key = ranking.key(node, self.max_pods)
             tree = ranking.tree
-            j = ranking.mask + 1 + i
+            j = ranking.mask + 1 + node.index
             if tree[j] == key:
                 continue
             tree[j] = key
@@ -208,9 +201,14 @@ class _Ranking:
         self.shift, self.mask = shift, size - 1
         tree = [_NO_ROOM] * (2 * size)
         for n in nodes:
-            k = len(n.pods)
-            if n.alive and (cap is None or k < cap):
-                tree[size + n.index] = (2 * k + (0 if images <= n.images else 1)) << shift | n.index
+            tree[size + n.index] = self.key(n, cap)
         for j in range(size - 1, 0, -1):
             tree[j] = min(tree[2 * j], tree[2 * j + 1])
         self.tree = tree
+
+    def key(self, node: Node, cap: int | None) -> int:
+        """*node*'s key here (see the class doc)."""
+        k = len(node.pods)
+        if not node.alive or (cap is not None and k >= cap):
+            return _NO_ROOM
+        return (2 * k + (0 if self.images <= node.images else 1)) << self.shift | node.index

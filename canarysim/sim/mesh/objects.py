@@ -145,18 +145,10 @@ class Mesh(RouterObjects):
         # changes, and re-reading them on every reconcile made reconciles O(steps).
         self.routing: RolloutRouting | None
         facts = rollout_settings(self.rollout, copied_from, namespace)
-        (
-            self.routing,
-            self.routed,
-            self.gateway_api,
-            self.apisix,
-            self.traefik,
-            self.ambassador,
-            self.appmesh,
-            self.nginx,
-            self.alb,
-            self.smi,
-        ) = facts
+        self.routing, self.routed = facts.routing, facts.routed
+        self.gateway_api, self.apisix, self.traefik = facts.gateway_api, facts.apisix, facts.traefik
+        self.ambassador, self.appmesh = facts.ambassador, facts.appmesh
+        self.nginx, self.alb, self.smi = facts.nginx, facts.alb, facts.smi
 
     # -- kubectl apply ---------------------------------------------------------------
     def apply_object(self, kind: str, manifest: Mapping[str, Any]) -> bool:

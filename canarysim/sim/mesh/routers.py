@@ -9,8 +9,9 @@ object stores and the change count); Istio's VirtualServices stay in ``objects``
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any
+from typing import Any, NamedTuple
 
 from canarysim.engine.memo import LastEntry
 from canarysim.engine.trafficrouting.alb import reconcile as alb
@@ -29,7 +30,7 @@ from canarysim.engine.trafficrouting.traefik import reconcile as traefik
 from canarysim.errors import TrafficRoutingError
 from canarysim.sim.mesh.plugin import GatewayApiRoutes
 
-__all__ = ["RouterObjects", "rollout_settings"]
+__all__ = ["RolloutSettings", "RouterObjects", "rollout_settings"]
 
 Manifest = dict[str, Any]
 Store = dict[tuple[str, str], Manifest]
@@ -402,29 +403,40 @@ class RouterObjects(GatewayApiRoutes):
         return 0
 
 
-_Settings = tuple[RolloutRouting | None, bool, bool, bool, bool, bool, bool, bool, bool, bool]
-_SETTINGS: LastEntry[object, tuple[str, _Settings]] = LastEntry()
+class RolloutSettings(NamedTuple):
+    """What a Mesh reads of its Rollout's ``trafficRouting``: Istio's routing (None, and not
+    routed, without Istio settings), then whether each other router is named."""
+
+    routing: RolloutRouting | None
+    routed: bool
+    gateway_api: bool
+    apisix: bool
+    traefik: bool
+    ambassador: bool
+    appmesh: bool
+    nginx: bool
+    alb: bool
+    smi: bool
+
+
+_SETTINGS: LastEntry[object, tuple[str, RolloutSettings]] = LastEntry()
 """One entry: a loaded Rollout manifest, with the namespace and the routing settings of the
 copies made of it (see :func:`rollout_settings`)."""
 
 
-def rollout_settings(rollout: Manifest, copied_from: object, namespace: str) -> _Settings:
-    """Istio's ``rollout_routing`` (None and not routed when the Rollout has no Istio
-    settings), then whether the Rollout names Gateway API, APISIX, Traefik, Ambassador, App
-    Mesh, NGINX, ALB and SMI settings: of *rollout*, a copy of *copied_from* (when given)
-    in *namespace*."""
+def rollout_settings(rollout: Manifest, copied_from: object, namespace: str) -> RolloutSettings:
+    """The :class:`RolloutSettings` of *rollout*, a copy of *copied_from* (when given) in
+    *namespace*."""
     if copied_from is not None:
         known = _SETTINGS.get(copied_from)
         if known is not None and known[0] == namespace:
             return known[1]
-    routing: RolloutRouting | None
-    try:
-        routing, routed = rollout_routing(rollout), True
-    except TrafficRoutingError:
-        routing, routed = None, False
-    settings: _Settings = (
+    routing: RolloutRouting | None = None
+    with contextlib.suppress(TrafficRoutingError):
+        routing = rollout_routing(rollout)
+    settings = RolloutSettings(
         routing,
-        routed,
+        routing is not None,
         gatewayapi.plugin_config(rollout) is not None,
         apisix.apisix_settings(rollout) is not None,
         traefik.traefik_settings(rollout) is not None,
